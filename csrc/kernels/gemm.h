@@ -1,0 +1,20 @@
+/* gemm.h - general matrix multiply, the heart of Linear and Conv2d.
+ *
+ *   C = alpha * op(A) @ op(B) + beta * C          (row-major)
+ *
+ * op(A) is M x K: A itself (row stride lda) or, with transA, the transpose of a
+ * K x M matrix A. op(B) is K x N likewise. C is M x N with row stride ldc.
+ * beta == 0 overwrites C without reading it (so NaN garbage in C is ignored),
+ * as BLAS does. Returns 0, or PN_ENOMEM if a packing buffer could not be had.
+ */
+#ifndef PN_GEMM_H
+#define PN_GEMM_H
+#include <stdint.h>
+
+int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+             int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+int pn_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alpha,
+             const double *A, int64_t lda, const double *B, int64_t ldb, double beta, double *C,
+             int64_t ldc);
+
+#endif
