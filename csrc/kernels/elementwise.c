@@ -1,0 +1,390 @@
+/* elementwise.c - the inner loops behind + - * / and friends.
+ *
+ * Each loop is written once as an expression on scalars x (and y) and expanded
+ * per dtype by a macro. The macro has two fast paths that compilers vectorize
+ * (all operands contiguous; second operand a broadcast scalar) and a general
+ * strided path. Integer add/sub/mul wrap around like PyTorch's (done in
+ * unsigned arithmetic, because signed overflow is undefined behaviour in C).
+ */
+#include "elementwise.h"
+#include <math.h>
+#include <string.h>
+
+typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
+
+/* ---------------------------------------------------------------- binary ---- */
+
+#define BINARY_LOOP(NAME, T, TO, EXPR)                                                             \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+        (void)aux;                                                                                 \
+        char *o = p[0], *a = p[1], *b = p[2];                                                      \
+        if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                        \
+            TO *O = (TO *)o;                                                                       \
+            const T *A = (const T *)a, *B = (const T *)b;                                          \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                T x = A[i], y = B[i];                                                              \
+                O[i] = (TO)(EXPR);                                                                 \
+            }                                                                                      \
+        } else if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == 0) {                         \
+            TO *O = (TO *)o;                                                                       \
+            const T *A = (const T *)a;                                                             \
+            const T y = *(const T *)b;                                                             \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                T x = A[i];                                                                        \
+                O[i] = (TO)(EXPR);                                                                 \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                T x = *(const T *)(a + i * s[1]), y = *(const T *)(b + i * s[2]);                  \
+                *(TO *)(o + i * s[0]) = (TO)(EXPR);                                                \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+/* Python semantics: floor division and a remainder with the divisor's sign. */
+static inline double py_fmod(double x, double y) {
+    double r = fmod(x, y);
+    if (r != 0 && ((r < 0) != (y < 0))) r += y;
+    return r;
+}
+static inline float py_fmodf(float x, float y) {
+    float r = fmodf(x, y);
+    if (r != 0 && ((r < 0) != (y < 0))) r += y;
+    return r;
+}
+/* Integer division by zero is rejected by the caller before the loop runs. */
+static inline int64_t py_idiv(int64_t x, int64_t y) {
+    if (y == -1) return (int64_t)(0u - (uint64_t)x); /* INT64_MIN / -1 wraps */
+    int64_t q = x / y;
+    if ((x % y != 0) && ((x < 0) != (y < 0))) q--;
+    return q;
+}
+static inline int64_t py_imod(int64_t x, int64_t y) {
+    if (y == -1) return 0;
+    int64_t r = x % y;
+    if (r != 0 && ((r < 0) != (y < 0))) r += y;
+    return r;
+}
+/* Integer power by squaring; the caller rejects negative exponents. */
+static inline int64_t ipow(int64_t x, int64_t y) {
+    uint64_t r = 1, b = (uint64_t)x;
+    while (y > 0) {
+        if (y & 1) r *= b;
+        b *= b;
+        y >>= 1;
+    }
+    return (int64_t)r;
+}
+/* maximum/minimum propagate NaN, as torch.maximum does. */
+#define FMAX(x, y) ((x) != (x) ? (x) : ((y) != (y) ? (y) : ((x) > (y) ? (x) : (y))))
+#define FMIN(x, y) ((x) != (x) ? (x) : ((y) != (y) ? (y) : ((x) < (y) ? (x) : (y))))
+#define UADD(x, y) ((int64_t)((uint64_t)(x) + (uint64_t)(y)))
+#define USUB(x, y) ((int64_t)((uint64_t)(x) - (uint64_t)(y)))
+#define UMUL(x, y) ((int64_t)((uint64_t)(x) * (uint64_t)(y)))
+
+/* float32 and float64 share every formula; only the libm names differ. */
+#define FLOAT_BINARY(SUF, T, FMODF, FLOORF, POWF)                                                  \
+    BINARY_LOOP(add_##SUF, T, T, x + y)                                                            \
+    BINARY_LOOP(sub_##SUF, T, T, x - y)                                                            \
+    BINARY_LOOP(mul_##SUF, T, T, x *y)                                                             \
+    BINARY_LOOP(div_##SUF, T, T, x / y)                                                            \
+    BINARY_LOOP(floordiv_##SUF, T, T, FLOORF(x / y))                                               \
+    BINARY_LOOP(rem_##SUF, T, T, FMODF(x, y))                                                      \
+    BINARY_LOOP(pow_##SUF, T, T, POWF(x, y))                                                       \
+    BINARY_LOOP(max_##SUF, T, T, FMAX(x, y))                                                       \
+    BINARY_LOOP(min_##SUF, T, T, FMIN(x, y))                                                       \
+    BINARY_LOOP(eq_##SUF, T, pn_bool, x == y)                                                      \
+    BINARY_LOOP(ne_##SUF, T, pn_bool, x != y)                                                      \
+    BINARY_LOOP(lt_##SUF, T, pn_bool, x < y)                                                       \
+    BINARY_LOOP(le_##SUF, T, pn_bool, x <= y)                                                      \
+    BINARY_LOOP(gt_##SUF, T, pn_bool, x > y)                                                       \
+    BINARY_LOOP(ge_##SUF, T, pn_bool, x >= y)                                                      \
+    BINARY_LOOP(relu_bw_##SUF, T, T, y > 0 ? x : (T)0)                                             \
+    BINARY_LOOP(sigmoid_bw_##SUF, T, T, x *y *((T)1 - y))                                          \
+    BINARY_LOOP(tanh_bw_##SUF, T, T, x *((T)1 - y * y))
+
+FLOAT_BINARY(f32, float, py_fmodf, floorf, powf)
+FLOAT_BINARY(f64, double, py_fmod, floor, pow)
+
+BINARY_LOOP(add_i64, int64_t, int64_t, UADD(x, y))
+BINARY_LOOP(sub_i64, int64_t, int64_t, USUB(x, y))
+BINARY_LOOP(mul_i64, int64_t, int64_t, UMUL(x, y))
+BINARY_LOOP(floordiv_i64, int64_t, int64_t, py_idiv(x, y))
+BINARY_LOOP(rem_i64, int64_t, int64_t, py_imod(x, y))
+BINARY_LOOP(pow_i64, int64_t, int64_t, ipow(x, y))
+BINARY_LOOP(max_i64, int64_t, int64_t, x > y ? x : y)
+BINARY_LOOP(min_i64, int64_t, int64_t, x < y ? x : y)
+BINARY_LOOP(eq_i64, int64_t, pn_bool, x == y)
+BINARY_LOOP(ne_i64, int64_t, pn_bool, x != y)
+BINARY_LOOP(lt_i64, int64_t, pn_bool, x < y)
+BINARY_LOOP(le_i64, int64_t, pn_bool, x <= y)
+BINARY_LOOP(gt_i64, int64_t, pn_bool, x > y)
+BINARY_LOOP(ge_i64, int64_t, pn_bool, x >= y)
+BINARY_LOOP(and_i64, int64_t, int64_t, x &y)
+BINARY_LOOP(or_i64, int64_t, int64_t, x | y)
+BINARY_LOOP(xor_i64, int64_t, int64_t, x ^ y)
+
+/* bool: + is "or", * is "and", as in PyTorch. */
+BINARY_LOOP(or_b, pn_bool, pn_bool, x | y)
+BINARY_LOOP(and_b, pn_bool, pn_bool, x &y)
+BINARY_LOOP(xor_b, pn_bool, pn_bool, x ^ y)
+BINARY_LOOP(eq_b, pn_bool, pn_bool, x == y)
+BINARY_LOOP(ne_b, pn_bool, pn_bool, x != y)
+BINARY_LOOP(lt_b, pn_bool, pn_bool, x < y)
+BINARY_LOOP(le_b, pn_bool, pn_bool, x <= y)
+BINARY_LOOP(gt_b, pn_bool, pn_bool, x > y)
+BINARY_LOOP(ge_b, pn_bool, pn_bool, x >= y)
+
+/* Rows: op; columns: bool, int64, float32, float64 (the pn_dtype order). */
+static const pn_loop_fn binary_table[PN_NBINARY][PN_NDTYPES] = {
+    [PN_ADD] = {or_b, add_i64, add_f32, add_f64},
+    [PN_SUB] = {NULL, sub_i64, sub_f32, sub_f64},
+    [PN_MUL] = {and_b, mul_i64, mul_f32, mul_f64},
+    [PN_DIV] = {NULL, NULL, div_f32, div_f64},
+    [PN_FLOORDIV] = {NULL, floordiv_i64, floordiv_f32, floordiv_f64},
+    [PN_REM] = {NULL, rem_i64, rem_f32, rem_f64},
+    [PN_POW] = {NULL, pow_i64, pow_f32, pow_f64},
+    [PN_MAXIMUM] = {or_b, max_i64, max_f32, max_f64},
+    [PN_MINIMUM] = {and_b, min_i64, min_f32, min_f64},
+    [PN_EQ] = {eq_b, eq_i64, eq_f32, eq_f64},
+    [PN_NE] = {ne_b, ne_i64, ne_f32, ne_f64},
+    [PN_LT] = {lt_b, lt_i64, lt_f32, lt_f64},
+    [PN_LE] = {le_b, le_i64, le_f32, le_f64},
+    [PN_GT] = {gt_b, gt_i64, gt_f32, gt_f64},
+    [PN_GE] = {ge_b, ge_i64, ge_f32, ge_f64},
+    [PN_AND] = {and_b, and_i64, NULL, NULL},
+    [PN_OR] = {or_b, or_i64, NULL, NULL},
+    [PN_XOR] = {xor_b, xor_i64, NULL, NULL},
+    [PN_RELU_BACKWARD] = {NULL, NULL, relu_bw_f32, relu_bw_f64},
+    [PN_SIGMOID_BACKWARD] = {NULL, NULL, sigmoid_bw_f32, sigmoid_bw_f64},
+    [PN_TANH_BACKWARD] = {NULL, NULL, tanh_bw_f32, tanh_bw_f64},
+};
+
+pn_loop_fn pn_binary_loop(pn_binary_op op, pn_dtype dt) {
+    if ((unsigned)op >= PN_NBINARY || (unsigned)dt >= PN_NDTYPES) return NULL;
+    return binary_table[op][dt];
+}
+
+int pn_binary_is_comparison(pn_binary_op op) { return op >= PN_EQ && op <= PN_GE; }
+
+/* ----------------------------------------------------------------- unary ---- */
+
+#define UNARY_LOOP(NAME, T, EXPR)                                                                  \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+        (void)aux;                                                                                 \
+        char *o = p[0], *a = p[1];                                                                 \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                              \
+            T *O = (T *)o;                                                                         \
+            const T *A = (const T *)a;                                                             \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                T x = A[i];                                                                        \
+                O[i] = (T)(EXPR);                                                                  \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                T x = *(const T *)(a + i * s[1]);                                                  \
+                *(T *)(o + i * s[0]) = (T)(EXPR);                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+/* Numerically stable logistic function: never exponentiates a large positive number. */
+static inline double sigmoid_d(double x) {
+    if (x >= 0) return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+static inline float sigmoid_f(float x) {
+    if (x >= 0) return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+#define SIGN(x) (((x) > 0) - ((x) < 0))
+
+#define FLOAT_UNARY(SUF, T, EXP, LOG, SQRT, SIGM, TANH, FABS, SIN, COS, LOG1P, EXPM1, FLOOR,      \
+                    CEIL, RINT, TRUNC)                                                             \
+    UNARY_LOOP(neg_##SUF, T, -x)                                                                   \
+    UNARY_LOOP(abs_##SUF, T, FABS(x))                                                              \
+    UNARY_LOOP(exp_##SUF, T, EXP(x))                                                               \
+    UNARY_LOOP(log_##SUF, T, LOG(x))                                                               \
+    UNARY_LOOP(sqrt_##SUF, T, SQRT(x))                                                             \
+    UNARY_LOOP(sigmoid_##SUF, T, SIGM(x))                                                          \
+    UNARY_LOOP(tanh_##SUF, T, TANH(x))                                                             \
+    UNARY_LOOP(relu_##SUF, T, x > 0 ? x : (x != x ? x : (T)0))                                     \
+    UNARY_LOOP(sign_##SUF, T, x != x ? x : SIGN(x))                                                \
+    UNARY_LOOP(recip_##SUF, T, (T)1 / x)                                                           \
+    UNARY_LOOP(square_##SUF, T, x *x)                                                              \
+    UNARY_LOOP(sin_##SUF, T, SIN(x))                                                               \
+    UNARY_LOOP(cos_##SUF, T, COS(x))                                                               \
+    UNARY_LOOP(log1p_##SUF, T, LOG1P(x))                                                           \
+    UNARY_LOOP(expm1_##SUF, T, EXPM1(x))                                                           \
+    UNARY_LOOP(floor_##SUF, T, FLOOR(x))                                                           \
+    UNARY_LOOP(ceil_##SUF, T, CEIL(x))                                                             \
+    UNARY_LOOP(round_##SUF, T, RINT(x))                                                            \
+    UNARY_LOOP(trunc_##SUF, T, TRUNC(x))
+
+FLOAT_UNARY(f32, float, expf, logf, sqrtf, sigmoid_f, tanhf, fabsf, sinf, cosf, log1pf, expm1f,
+            floorf, ceilf, rintf, truncf)
+FLOAT_UNARY(f64, double, exp, log, sqrt, sigmoid_d, tanh, fabs, sin, cos, log1p, expm1, floor,
+            ceil, rint, trunc)
+
+UNARY_LOOP(neg_i64, int64_t, (int64_t)(0u - (uint64_t)x))
+UNARY_LOOP(abs_i64, int64_t, x < 0 ? (int64_t)(0u - (uint64_t)x) : x)
+UNARY_LOOP(relu_i64, int64_t, x > 0 ? x : 0)
+UNARY_LOOP(sign_i64, int64_t, SIGN(x))
+UNARY_LOOP(not_i64, int64_t, ~x)
+UNARY_LOOP(square_i64, int64_t, UMUL(x, x))
+UNARY_LOOP(copy_i64, int64_t, x)
+UNARY_LOOP(not_b, pn_bool, !x)
+UNARY_LOOP(copy_b, pn_bool, x)
+UNARY_LOOP(sign_b, pn_bool, x)
+
+static const pn_loop_fn unary_table[PN_NUNARY][PN_NDTYPES] = {
+    [PN_NEG] = {NULL, neg_i64, neg_f32, neg_f64},
+    [PN_ABS] = {copy_b, abs_i64, abs_f32, abs_f64},
+    [PN_EXP] = {NULL, NULL, exp_f32, exp_f64},
+    [PN_LOG] = {NULL, NULL, log_f32, log_f64},
+    [PN_SQRT] = {NULL, NULL, sqrt_f32, sqrt_f64},
+    [PN_SIGMOID] = {NULL, NULL, sigmoid_f32, sigmoid_f64},
+    [PN_TANH] = {NULL, NULL, tanh_f32, tanh_f64},
+    [PN_RELU] = {NULL, relu_i64, relu_f32, relu_f64},
+    [PN_SIGN] = {sign_b, sign_i64, sign_f32, sign_f64},
+    [PN_NOT] = {not_b, not_i64, NULL, NULL},
+    [PN_RECIPROCAL] = {NULL, NULL, recip_f32, recip_f64},
+    [PN_SQUARE] = {NULL, square_i64, square_f32, square_f64},
+    [PN_SIN] = {NULL, NULL, sin_f32, sin_f64},
+    [PN_COS] = {NULL, NULL, cos_f32, cos_f64},
+    [PN_LOG1P] = {NULL, NULL, log1p_f32, log1p_f64},
+    [PN_EXPM1] = {NULL, NULL, expm1_f32, expm1_f64},
+    [PN_FLOOR] = {copy_b, copy_i64, floor_f32, floor_f64},
+    [PN_CEIL] = {copy_b, copy_i64, ceil_f32, ceil_f64},
+    [PN_ROUND] = {copy_b, copy_i64, round_f32, round_f64},
+    [PN_TRUNC] = {copy_b, copy_i64, trunc_f32, trunc_f64},
+};
+
+pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt) {
+    if ((unsigned)op >= PN_NUNARY || (unsigned)dt >= PN_NDTYPES) return NULL;
+    return unary_table[op][dt];
+}
+
+/* ----------------------------------------------------------------- clamp ---- */
+
+#define CLAMP_LOOP(NAME, T)                                                                        \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+        const pn_clamp_args *c = aux;                                                              \
+        const T lo = (T)c->lo, hi = (T)c->hi;                                                      \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            T x = *(const T *)(p[1] + i * s[1]);                                                   \
+            if (x == x) { /* NaN passes through unchanged */                                      \
+                if (c->has_lo && x < lo) x = lo;                                                   \
+                if (c->has_hi && x > hi) x = hi;                                                   \
+            }                                                                                      \
+            *(T *)(p[0] + i * s[0]) = x;                                                           \
+        }                                                                                          \
+    }
+CLAMP_LOOP(clamp_f32, float)
+CLAMP_LOOP(clamp_f64, double)
+CLAMP_LOOP(clamp_i64, int64_t)
+
+pn_loop_fn pn_clamp_loop(pn_dtype dt) {
+    switch (dt) {
+    case PN_FLOAT32: return clamp_f32;
+    case PN_FLOAT64: return clamp_f64;
+    case PN_INT64: return clamp_i64;
+    default: return NULL;
+    }
+}
+
+/* ----------------------------------------------------------------- where ---- */
+
+#define WHERE_LOOP(NAME, T)                                                                        \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+        (void)aux;                                                                                 \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            pn_bool c = *(const pn_bool *)(p[1] + i * s[1]);                                       \
+            *(T *)(p[0] + i * s[0]) = c ? *(const T *)(p[2] + i * s[2])                            \
+                                        : *(const T *)(p[3] + i * s[3]);                           \
+        }                                                                                          \
+    }
+WHERE_LOOP(where_b, pn_bool)
+WHERE_LOOP(where_i64, int64_t)
+WHERE_LOOP(where_f32, float)
+WHERE_LOOP(where_f64, double)
+
+pn_loop_fn pn_where_loop(pn_dtype dt) {
+    static const pn_loop_fn t[PN_NDTYPES] = {where_b, where_i64, where_f32, where_f64};
+    return (unsigned)dt < PN_NDTYPES ? t[dt] : NULL;
+}
+
+/* ------------------------------------------------------------------ cast ---- */
+
+/* float -> int64 in C is undefined for NaN, inf and out-of-range values; give
+ * INT64_MIN for those, which is what x86 hardware (and so PyTorch there) does. */
+static inline int64_t f2i(double x) {
+    if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0)) return INT64_MIN;
+    return (int64_t)x;
+}
+
+#define CAST_LOOP(NAME, TO, FROM, EXPR)                                                            \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+        (void)aux;                                                                                 \
+        if (s[0] == sizeof(TO) && s[1] == sizeof(FROM)) {                                          \
+            TO *O = (TO *)p[0];                                                                    \
+            const FROM *A = (const FROM *)p[1];                                                    \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                FROM x = A[i];                                                                     \
+                O[i] = (TO)(EXPR);                                                                 \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                FROM x = *(const FROM *)(p[1] + i * s[1]);                                         \
+                *(TO *)(p[0] + i * s[0]) = (TO)(EXPR);                                             \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+CAST_LOOP(b_b, pn_bool, pn_bool, x)
+CAST_LOOP(b_i, pn_bool, int64_t, x != 0)
+CAST_LOOP(b_f, pn_bool, float, x != 0)
+CAST_LOOP(b_d, pn_bool, double, x != 0)
+CAST_LOOP(i_b, int64_t, pn_bool, x)
+CAST_LOOP(i_i, int64_t, int64_t, x)
+CAST_LOOP(i_f, int64_t, float, f2i(x))
+CAST_LOOP(i_d, int64_t, double, f2i(x))
+CAST_LOOP(f_b, float, pn_bool, x)
+CAST_LOOP(f_i, float, int64_t, x)
+CAST_LOOP(f_f, float, float, x)
+CAST_LOOP(f_d, float, double, x)
+CAST_LOOP(d_b, double, pn_bool, x)
+CAST_LOOP(d_i, double, int64_t, x)
+CAST_LOOP(d_f, double, float, x)
+CAST_LOOP(d_d, double, double, x)
+
+pn_loop_fn pn_cast_loop(pn_dtype to, pn_dtype from) {
+    static const pn_loop_fn t[PN_NDTYPES][PN_NDTYPES] = {
+        {b_b, b_i, b_f, b_d}, {i_b, i_i, i_f, i_d}, {f_b, f_i, f_f, f_d}, {d_b, d_i, d_f, d_d}};
+    if ((unsigned)to >= PN_NDTYPES || (unsigned)from >= PN_NDTYPES) return NULL;
+    return t[to][from];
+}
+
+/* ------------------------------------------------------------------ fill ---- */
+
+#define FILL_LOOP(NAME, T)                                                                         \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+        const T v = *(const T *)aux;                                                               \
+        if (s[0] == sizeof(T)) {                                                                   \
+            T *O = (T *)p[0];                                                                      \
+            for (int64_t i = 0; i < n; i++) O[i] = v;                                              \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++) *(T *)(p[0] + i * s[0]) = v;                           \
+        }                                                                                          \
+    }
+FILL_LOOP(fill_b, pn_bool)
+FILL_LOOP(fill_i64, int64_t)
+FILL_LOOP(fill_f32, float)
+FILL_LOOP(fill_f64, double)
+
+pn_loop_fn pn_fill_loop(pn_dtype dt) {
+    static const pn_loop_fn t[PN_NDTYPES] = {fill_b, fill_i64, fill_f32, fill_f64};
+    return (unsigned)dt < PN_NDTYPES ? t[dt] : NULL;
+}

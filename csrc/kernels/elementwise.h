@@ -1,0 +1,53 @@
+/* elementwise.h - inner loops for elementwise math (see iter.h for how they are driven).
+ *
+ * Each op is a table of inner loops, one per dtype. The binding layer picks the
+ * compute dtype (type promotion), makes sure every input has it, and asks for
+ * the loop. NULL means "this op is not defined for this dtype".
+ */
+#ifndef PN_ELEMENTWISE_H
+#define PN_ELEMENTWISE_H
+#include "iter.h"
+
+typedef enum {
+    PN_ADD, PN_SUB, PN_MUL, PN_DIV, PN_FLOORDIV, PN_REM, PN_POW, PN_MAXIMUM, PN_MINIMUM,
+    /* comparisons: output is bool */
+    PN_EQ, PN_NE, PN_LT, PN_LE, PN_GT, PN_GE,
+    /* bitwise (logical on bool) */
+    PN_AND, PN_OR, PN_XOR,
+    /* fused backward helpers: (g, x) -> dx */
+    PN_RELU_BACKWARD,    /* x > 0 ? g : 0          (x is the relu input or output) */
+    PN_SIGMOID_BACKWARD, /* g * y * (1 - y)         (y = sigmoid(x))               */
+    PN_TANH_BACKWARD,    /* g * (1 - y * y)         (y = tanh(x))                  */
+    PN_NBINARY
+} pn_binary_op;
+
+typedef enum {
+    PN_NEG, PN_ABS, PN_EXP, PN_LOG, PN_SQRT, PN_SIGMOID, PN_TANH, PN_RELU, PN_SIGN, PN_NOT,
+    PN_RECIPROCAL, PN_SQUARE, PN_SIN, PN_COS, PN_LOG1P, PN_EXPM1, PN_FLOOR, PN_CEIL, PN_ROUND,
+    PN_TRUNC, PN_NUNARY
+} pn_unary_op;
+
+/* Operands: ptrs = {out, a, b}. Output dtype is dt, or bool for comparisons. */
+pn_loop_fn pn_binary_loop(pn_binary_op op, pn_dtype dt);
+int pn_binary_is_comparison(pn_binary_op op);
+
+/* Operands: ptrs = {out, a}; both of dtype dt. */
+pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
+
+/* clamp(x, lo, hi): aux points to a pn_clamp_args. Operands {out, a}, dtype dt. */
+typedef struct {
+    double lo, hi;
+    int has_lo, has_hi;
+} pn_clamp_args;
+pn_loop_fn pn_clamp_loop(pn_dtype dt);
+
+/* where(cond, a, b): operands {out, cond(bool), a, b}, out/a/b of dtype dt. */
+pn_loop_fn pn_where_loop(pn_dtype dt);
+
+/* Copy with conversion: operands {out (to), a (from)}. */
+pn_loop_fn pn_cast_loop(pn_dtype to, pn_dtype from);
+
+/* Fill: operands {out}; aux points to one value of dtype dt. */
+pn_loop_fn pn_fill_loop(pn_dtype dt);
+
+#endif

@@ -1,0 +1,40 @@
+/* reduce.h - reductions (sum, prod, max, min) and per-row kernels (argmax, softmax).
+ *
+ * A reduction is run by pn_iter over the *input's* shape with two operands,
+ * {acc, in}, where acc has byte stride 0 along every reduced dimension: each
+ * input element is folded into the accumulator it maps to. The accumulator
+ * dtype is wider than the input for sums of float32 (float64) and of bool
+ * (int64), so long sums do not lose precision. The caller fills acc with the
+ * identity first (pn_reduce_identity) and runs these loops on one thread,
+ * since several positions write the same accumulator.
+ */
+#ifndef PN_REDUCE_H
+#define PN_REDUCE_H
+#include "iter.h"
+
+typedef enum { PN_RSUM, PN_RPROD, PN_RMAX, PN_RMIN, PN_NREDUCE } pn_reduce_op;
+
+/* dtype the accumulator must have for op over input dtype dt. */
+pn_dtype pn_reduce_acc_dtype(pn_reduce_op op, pn_dtype dt);
+/* The identity of op, written as one value of the accumulator dtype into *out. */
+void pn_reduce_identity(pn_reduce_op op, pn_dtype acc_dt, void *out);
+/* Inner loop: ptrs = {acc, in}; acc of pn_reduce_acc_dtype(op, dt), in of dt. */
+pn_loop_fn pn_reduce_loop(pn_reduce_op op, pn_dtype dt);
+
+/* Row kernels. The iteration runs over the output positions; for each one the
+ * kernel walks a row of n elements of the input along one dimension. */
+typedef struct {
+    int64_t n;          /* row length                              */
+    int64_t in_stride;  /* byte step between row elements (input)   */
+    int64_t out_stride; /* byte step between row elements (output)  */
+} pn_row_args;
+
+/* ptrs = {index (int64), value (dt), in (dt)}: index and value of the row's
+ * max (is_max) or min. NaN counts as the extreme; ties keep the first. */
+pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt);
+
+/* ptrs = {out (dt), in (dt)}: softmax (or log-softmax) of each row, computed
+ * as exp(x - max) / sum(exp(x - max)) so that no exp overflows. */
+pn_loop_fn pn_softmax_loop(int log, pn_dtype dt);
+
+#endif

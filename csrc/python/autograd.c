@@ -1,0 +1,953 @@
+/* autograd.c - the graph and the engine that runs it backwards.
+ *
+ * Every op that sees an input requiring grad creates a Node ("MulBackward0")
+ * that remembers what backward needs (saved tensors, sizes) and an edge per
+ * input pointing at the node that produced that input: its grad_fn, or, for
+ * a leaf, the leaf's AccumulateGrad node. The output tensor points at the new
+ * node (its grad_fn). So the graph is the forward computation, reversed.
+ *
+ * backward() then:
+ *   1. walks the graph from the output and counts, for each node, how many
+ *      edges lead into it (its dependencies);
+ *   2. starts at the output with gradient 1 and repeatedly takes a node whose
+ *      dependencies are all in: it calls the node's apply() with the sum of
+ *      the gradients that arrived, and sends each result along the edges;
+ *   3. at an AccumulateGrad node adds the gradient into leaf.grad.
+ * Counting first guarantees a node runs only once, after all its consumers.
+ */
+#include "pynet.h"
+#include <string.h>
+
+_Thread_local int pn_grad_mode = 1;
+
+/* ------------------------------------------------------------------ Node ---- */
+
+static int node_traverse(PNNode *n, visitproc visit, void *arg) {
+    for (int k = 0; k < n->n_next; k++) Py_VISIT((PyObject *)n->next[k].fn);
+    for (int k = 0; k < PN_NODE_SAVED; k++) Py_VISIT((PyObject *)n->saved[k]);
+    Py_VISIT(n->obj);
+    Py_VISIT((PyObject *)n->leaf);
+    Py_VISIT(n->hooks);
+    Py_VISIT(n->pre_hooks);
+    return 0;
+}
+
+static void node_release_saved(PNNode *n) {
+    for (int k = 0; k < PN_NODE_SAVED; k++) Py_CLEAR(n->saved[k]);
+}
+
+static int node_clear(PNNode *n) {
+    for (int k = 0; k < n->n_next; k++) Py_CLEAR(n->next[k].fn);
+    node_release_saved(n);
+    Py_CLEAR(n->obj);
+    if (n->leaf) {
+        if (n->leaf->grad_acc == n) n->leaf->grad_acc = NULL;
+        Py_CLEAR(n->leaf);
+    }
+    Py_CLEAR(n->hooks);
+    Py_CLEAR(n->pre_hooks);
+    return 0;
+}
+
+static void node_dealloc(PNNode *n) {
+    PyObject_GC_UnTrack(n);
+    /* The trashcan turns the deallocation of a long chain of nodes (a deep
+     * graph) from deep C recursion into a loop. */
+    Py_TRASHCAN_BEGIN(n, node_dealloc);
+    node_clear(n);
+    if (n->next != n->next_inline) PyMem_Free(n->next);
+    if (n->meta != n->meta_inline) PyMem_Free(n->meta);
+    PyObject_GC_Del(n);
+    Py_TRASHCAN_END;
+}
+
+static PNNode *node_alloc(const char *name, pn_apply_fn apply, int n_next) {
+    PNNode *n = PyObject_GC_New(PNNode, &PNNode_Type);
+    if (!n) return NULL;
+    memset((char *)n + sizeof(PyObject), 0, sizeof(PNNode) - sizeof(PyObject));
+    n->name = name;
+    n->apply = apply;
+    n->n_out = 1;
+    n->n_next = n_next;
+    if (n_next <= PN_NODE_INLINE) {
+        n->next = n->next_inline;
+        n->meta = n->meta_inline;
+    } else {
+        n->next = PyMem_Calloc((size_t)n_next, sizeof(PNEdge));
+        n->meta = PyMem_Calloc((size_t)n_next, sizeof(PNMeta));
+        if (!n->next || !n->meta) {
+            PyMem_Free(n->next);
+            PyMem_Free(n->meta);
+            n->next = n->next_inline;
+            n->meta = n->meta_inline;
+            n->n_next = 0;
+            Py_DECREF(n);
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    PyObject_GC_Track(n);
+    return n;
+}
+
+static int accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin);
+
+/* The leaf's AccumulateGrad node, created once and cached (weakly) on the leaf. */
+static PNNode *grad_accumulator(PNTensor *leaf) {
+    if (leaf->grad_acc) {
+        Py_INCREF(leaf->grad_acc);
+        return leaf->grad_acc;
+    }
+    PNNode *n = node_alloc("AccumulateGrad", accumulate_grad_apply, 0);
+    if (!n) return NULL;
+    Py_INCREF(leaf);
+    n->leaf = leaf;
+    leaf->grad_acc = n;
+    return n;
+}
+
+/* The edge along which gradient for tensor t must travel. */
+static int edge_for(PNTensor *t, PNEdge *e) {
+    if (t->grad_fn) {
+        Py_INCREF(t->grad_fn);
+        e->fn = t->grad_fn;
+        e->input_nr = t->output_nr;
+        return 0;
+    }
+    e->fn = grad_accumulator(t);
+    e->input_nr = 0;
+    return e->fn ? 0 : -1;
+}
+
+PNNode *pn_node_new(const char *name, pn_apply_fn apply, int n, PNTensor **inputs) {
+    PNNode *node = node_alloc(name, apply, n);
+    if (!node) return NULL;
+    for (int k = 0; k < n; k++) {
+        PNTensor *t = inputs[k];
+        if (!t) continue;
+        node->meta[k].ndim = t->ndim;
+        node->meta[k].dtype = t->dtype;
+        memcpy(node->meta[k].shape, t->shape, sizeof(int64_t) * t->ndim);
+        if (t->requires_grad && edge_for(t, &node->next[k]) < 0) {
+            Py_DECREF(node);
+            return NULL;
+        }
+    }
+    return node;
+}
+
+void pn_set_history(PNTensor *out, PNNode *node, int output_nr) {
+    Py_INCREF(node);
+    Py_XSETREF(out->grad_fn, node);
+    out->output_nr = output_nr;
+    out->requires_grad = 1;
+}
+
+PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNTensor **inputs) {
+    int any = 0;
+    if (!pn_grad_mode) return NULL;
+    for (int k = 0; k < n; k++)
+        if (inputs[k] && inputs[k]->requires_grad) any = 1;
+    if (!any) return NULL;
+    PNNode *node = pn_node_new(name, apply, n, inputs);
+    if (!node) return NULL;
+    pn_set_history(out, node, 0);
+    Py_DECREF(node); /* out owns it now */
+    return node;
+}
+
+/* Saving an op's own output would make a cycle (output -> grad_fn -> output),
+ * so an output is saved as a bare alias of its memory, without grad_fn. */
+int pn_save(PNNode *n, int slot, PNTensor *t, int is_output) {
+    PNTensor *s = t;
+    if (is_output) {
+        s = pn_alias(t, t->ndim, t->shape, t->strides, 0);
+        if (!s) return -1;
+        Py_CLEAR(s->base);
+    } else {
+        Py_INCREF(s);
+    }
+    Py_XSETREF(n->saved[slot], s);
+    n->saved_version[slot] = t->storage->version;
+    n->saved_is_output[slot] = (char)is_output;
+    return 0;
+}
+
+PNTensor *pn_unpack(PNNode *n, int slot) {
+    PNTensor *s = n->saved[slot];
+    if (n->released || !s) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Trying to backward through the graph a second time (or directly access "
+                        "saved tensors after they have already been freed). Saved intermediate "
+                        "values of the graph are freed when you call .backward() or "
+                        "autograd.grad(). Specify retain_graph=True if you need to backward "
+                        "through the graph a second time or if you need to access saved tensors "
+                        "after calling backward.");
+        return NULL;
+    }
+    if (s->storage->version != n->saved_version[slot]) {
+        char shape[256];
+        pn_format_shape(shape, sizeof shape, s->ndim, s->shape);
+        PyErr_Format(PyExc_RuntimeError,
+                     "one of the variables needed for gradient computation has been modified by "
+                     "an inplace operation: [%s tensor of shape %s], which is saved by %s, is at "
+                     "version %lld; expected version %lld instead.",
+                     pn_dtype_name(s->dtype), shape, n->name, (long long)s->storage->version,
+                     (long long)n->saved_version[slot]);
+        return NULL;
+    }
+    if (n->saved_is_output[slot] && pn_grad_mode) {
+        /* create_graph: the output must be reconnected to this node so that
+         * gradients of the backward computation flow through it. */
+        PNTensor *r = pn_alias(s, s->ndim, s->shape, s->strides, 0);
+        if (!r) return NULL;
+        Py_CLEAR(r->base);
+        pn_set_history(r, n, 0);
+        return r;
+    }
+    Py_INCREF(s);
+    return s;
+}
+
+void pn_bump_version(PNTensor *t) { t->storage->version++; }
+
+int pn_check_inplace(PNTensor *t, const char *op) {
+    if (pn_grad_mode) {
+        if (t->requires_grad && !t->grad_fn && !t->base) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: a leaf Variable that requires grad is being used in an in-place "
+                         "operation.",
+                         op);
+            return -1;
+        }
+        if (t->base && t->base->requires_grad) {
+            if (!t->base->grad_fn)
+                PyErr_Format(PyExc_RuntimeError,
+                             "%s: a view of a leaf Variable that requires grad is being used in "
+                             "an in-place operation.",
+                             op);
+            else
+                PyErr_Format(PyExc_RuntimeError,
+                             "%s: in-place operation on a view of a tensor that requires grad is "
+                             "not supported by pynet; write the result to a new tensor instead "
+                             "(e.g. use torch.where or torch.cat).",
+                             op);
+            return -1;
+        }
+    }
+    pn_bump_version(t);
+    return 0;
+}
+
+/* --------------------------------------------------------- Python surface ---- */
+
+static PyObject *node_name(PNNode *n, PyObject *u) {
+    (void)u;
+    return PyUnicode_FromString(n->name);
+}
+static PyObject *node_repr(PNNode *n) { return PyUnicode_FromFormat("<%s object at %p>", n->name, n); }
+static PyObject *node_next_functions(PNNode *n, void *c) {
+    (void)c;
+    PyObject *t = PyTuple_New(n->n_next);
+    if (!t) return NULL;
+    for (int k = 0; k < n->n_next; k++) {
+        PyObject *fn = n->next[k].fn ? (PyObject *)n->next[k].fn : Py_None;
+        PyObject *pair = Py_BuildValue("(Oi)", fn, n->next[k].input_nr);
+        if (!pair) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, k, pair);
+    }
+    return t;
+}
+static PyObject *node_variable(PNNode *n, void *c) {
+    (void)c;
+    if (!n->leaf) {
+        PyErr_SetString(PyExc_AttributeError, "only AccumulateGrad nodes have .variable");
+        return NULL;
+    }
+    Py_INCREF(n->leaf);
+    return (PyObject *)n->leaf;
+}
+static PyObject *node_saved_tensors(PNNode *n, void *c) {
+    (void)c;
+    PyObject *t = PyTuple_New(0);
+    for (int k = 0; k < PN_NODE_SAVED && t; k++) {
+        if (!n->saved[k] && !n->released) continue;
+        PNTensor *s = pn_unpack(n, k);
+        if (!s) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyObject *one = PyTuple_Pack(1, s);
+        Py_DECREF(s);
+        PyObject *cat = one ? PySequence_Concat(t, one) : NULL;
+        Py_XDECREF(one);
+        Py_DECREF(t);
+        t = cat;
+    }
+    return t;
+}
+static PyObject *node_register_hook(PNNode *n, PyObject *fn) {
+    if (!PyCallable_Check(fn)) {
+        PyErr_SetString(PyExc_TypeError, "register_hook expects a callable");
+        return NULL;
+    }
+    if (!n->hooks && !(n->hooks = PyList_New(0))) return NULL;
+    if (PyList_Append(n->hooks, fn) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* _register_pre_hook(output_nr, fn): fn(grad) runs before this node, on the
+ * gradient of its output output_nr (used by Tensor.register_hook/retain_grad). */
+static PyObject *node_register_pre_hook(PNNode *n, PyObject *args) {
+    int k;
+    PyObject *fn;
+    if (!PyArg_ParseTuple(args, "iO:_register_pre_hook", &k, &fn)) return NULL;
+    if (!n->pre_hooks && !(n->pre_hooks = PyList_New(0))) return NULL;
+    PyObject *item = Py_BuildValue("(iO)", k, fn);
+    if (!item || PyList_Append(n->pre_hooks, item) < 0) {
+        Py_XDECREF(item);
+        return NULL;
+    }
+    Py_DECREF(item);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef node_methods[] = {
+    {"_register_pre_hook", (PyCFunction)node_register_pre_hook, METH_VARARGS, NULL},
+    {"name", (PyCFunction)node_name, METH_NOARGS, "the node's type name, e.g. MulBackward0"},
+    {"register_hook", (PyCFunction)node_register_hook, METH_O,
+     "fn(grad_inputs, grad_outputs) runs after this node's backward"},
+    {NULL, NULL, 0, NULL}};
+static PyGetSetDef node_getset[] = {
+    {"next_functions", (getter)node_next_functions, NULL, NULL, NULL},
+    {"variable", (getter)node_variable, NULL, NULL, NULL},
+    {"saved_tensors", (getter)node_saved_tensors, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+PyTypeObject PNNode_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pynet._C.Node",
+    .tp_basicsize = sizeof(PNNode),
+    .tp_dealloc = (destructor)node_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "A node of the autograd graph: computes input gradients from output gradients.",
+    .tp_traverse = (traverseproc)node_traverse,
+    .tp_clear = (inquiry)node_clear,
+    .tp_repr = (reprfunc)node_repr,
+    .tp_methods = node_methods,
+    .tp_getset = node_getset,
+};
+
+/* ---------------------------------------------------------------- engine ---- */
+
+/* Run the tensor's own hooks (register_hook) on a gradient; may replace it. */
+static int run_tensor_hooks(PyObject *hooks, PNTensor **g) {
+    if (!hooks) return 0;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(hooks); k++) {
+        PyObject *r = PyObject_CallOneArg(PyList_GET_ITEM(hooks, k), (PyObject *)*g);
+        if (!r) return -1;
+        if (r == Py_None) {
+            Py_DECREF(r);
+            continue;
+        }
+        if (!PNTensor_Check(r)) {
+            Py_DECREF(r);
+            PyErr_SetString(PyExc_TypeError, "a tensor hook must return a Tensor or None");
+            return -1;
+        }
+        Py_SETREF(*g, (PNTensor *)r);
+    }
+    return 0;
+}
+
+/* Hooks on a non-leaf tensor (register_hook, retain_grad) see the gradient of
+ * output k of its grad_fn before the node runs, and may replace it. */
+static int run_pre_hooks(PNNode *fn) {
+    for (Py_ssize_t h = 0; h < PyList_GET_SIZE(fn->pre_hooks); h++) {
+        PyObject *item = PyList_GET_ITEM(fn->pre_hooks, h);
+        int k = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+        if (k < 0 || k >= fn->n_out || !fn->buf[k]) continue;
+        PyObject *r = PyObject_CallOneArg(PyTuple_GET_ITEM(item, 1), (PyObject *)fn->buf[k]);
+        if (!r) return -1;
+        if (r == Py_None) {
+            Py_DECREF(r);
+            continue;
+        }
+        if (!PNTensor_Check(r)) {
+            Py_DECREF(r);
+            PyErr_SetString(PyExc_TypeError, "a tensor hook must return a Tensor or None");
+            return -1;
+        }
+        Py_SETREF(fn->buf[k], (PNTensor *)r);
+    }
+    return 0;
+}
+
+/* leaf.grad += g (or leaf.grad = g the first time). */
+static int accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    (void)gin;
+    PNTensor *leaf = n->leaf, *g = gout[0];
+    if (!leaf) return 0; /* the leaf is gone; nobody can read its grad */
+    Py_INCREF(g);
+    if (run_tensor_hooks(leaf->hooks, &g) < 0) {
+        Py_DECREF(g);
+        return -1;
+    }
+    if (!leaf->grad) {
+        /* Keep a detached, contiguous copy unless we may take g itself. */
+        if (!pn_grad_mode && (g->grad_fn || Py_REFCNT(g) > 2 || !pn_is_contiguous(g) || g->base)) {
+            PNTensor *c = pn_clone(g);
+            Py_DECREF(g);
+            if (!c) return -1;
+            g = c;
+        }
+        if (!pn_grad_mode && g->grad_fn) {
+            Py_CLEAR(g->grad_fn);
+            g->requires_grad = 0;
+        }
+        leaf->grad = (PyObject *)g;
+        return 0;
+    }
+    PNTensor *old = (PNTensor *)leaf->grad;
+    if (pn_grad_mode) { /* create_graph: build a new, differentiable sum */
+        PNTensor *sum = pn_binary_t(PN_ADD, old, g);
+        Py_DECREF(g);
+        if (!sum) return -1;
+        Py_SETREF(leaf->grad, (PyObject *)sum);
+        return 0;
+    }
+    PyObject *r = pn_binary_inplace(PN_ADD, old, (PyObject *)g);
+    Py_DECREF(g);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+/* Make gradient g fit the input it belongs to: sum over broadcast dims and
+ * cast back to the input's dtype. Steals g, returns a new reference. */
+static PNTensor *validate_grad(PNNode *n, int k, PNTensor *g) {
+    PNMeta *m = &n->meta[k];
+    int same = g->ndim == m->ndim;
+    for (int d = 0; same && d < m->ndim; d++) same = g->shape[d] == m->shape[d];
+    if (!same) {
+        PNTensor *r = pn_sum_to(g, m->ndim, m->shape);
+        Py_DECREF(g);
+        if (!r) {
+            if (PyErr_ExceptionMatches(PyExc_RuntimeError)) {
+                char a[256], b[256];
+                pn_format_shape(a, sizeof a, g->ndim, g->shape);
+                pn_format_shape(b, sizeof b, m->ndim, m->shape);
+                PyErr_Format(PyExc_RuntimeError,
+                             "Function %s returned an invalid gradient at index %d - got %s but "
+                             "expected shape compatible with %s",
+                             n->name, k, a, b);
+            }
+            return NULL;
+        }
+        g = r;
+    }
+    if (g->dtype != m->dtype && pn_is_float(m->dtype)) {
+        PNTensor *r = pn_cast(g, m->dtype);
+        Py_DECREF(g);
+        g = r;
+    }
+    return g;
+}
+
+typedef struct {
+    PNNode **items;
+    Py_ssize_t len, cap;
+} node_list;
+
+static int list_push(node_list *l, PNNode *n) {
+    if (l->len == l->cap) {
+        Py_ssize_t cap = l->cap ? 2 * l->cap : 64;
+        PNNode **p = PyMem_Realloc(l->items, sizeof(PNNode *) * (size_t)cap);
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        l->items = p;
+        l->cap = cap;
+    }
+    l->items[l->len++] = n;
+    return 0;
+}
+
+/* Add g into node n's gradient buffer for output k (steals g). */
+static int buffer_add(PNNode *n, int k, PNTensor *g) {
+    if (!n->buf[k]) {
+        n->buf[k] = g;
+        return 0;
+    }
+    PNTensor *sum = pn_binary_t(PN_ADD, n->buf[k], g);
+    Py_DECREF(g);
+    if (!sum) return -1;
+    Py_SETREF(n->buf[k], sum);
+    return 0;
+}
+
+static int engine_depth = 0;
+
+/* roots/root_grads: n tensors and their starting gradients. With capture (the
+ * autograd.grad case) gradients arriving at the given (node, input_nr) pairs
+ * are stored in captured[] instead of being accumulated into .grad. */
+static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain_graph,
+                      int ncap, PNEdge *capture, PNTensor **captured) {
+    node_list all = {0}, ready = {0};
+    int rc = -1;
+    PNEdge *root_edges = PyMem_Calloc((size_t)n, sizeof(PNEdge));
+    if (!root_edges) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (engine_depth > 0) {
+        /* A backward inside a custom Function's backward would share the nodes'
+         * scratch fields with the outer run. */
+        PyMem_Free(root_edges);
+        PyErr_SetString(PyExc_RuntimeError, "pynet does not support calling backward() or "
+                                            "autograd.grad() from inside a backward pass");
+        return -1;
+    }
+    engine_depth++;
+    for (int r = 0; r < n; r++)
+        if (edge_for(roots[r], &root_edges[r]) < 0) goto done;
+
+    /* 1. Discover the graph and count dependencies (iterative DFS). */
+    {
+        node_list stack = {0};
+        for (int r = 0; r < n; r++) {
+            PNNode *fn = root_edges[r].fn;
+            if (fn->buf) continue;
+            fn->buf = PyMem_Calloc((size_t)fn->n_out, sizeof(PNTensor *));
+            if (!fn->buf || list_push(&all, fn) < 0 || list_push(&stack, fn) < 0) {
+                if (!fn->buf) PyErr_NoMemory();
+                PyMem_Free(stack.items);
+                goto done;
+            }
+        }
+        while (stack.len) {
+            PNNode *fn = stack.items[--stack.len];
+            for (int k = 0; k < fn->n_next; k++) {
+                PNNode *next = fn->next[k].fn;
+                if (!next) continue;
+                next->deps++;
+                if (next->buf) continue;
+                next->buf = PyMem_Calloc((size_t)next->n_out, sizeof(PNTensor *));
+                if (!next->buf || list_push(&all, next) < 0 || list_push(&stack, next) < 0) {
+                    if (!next->buf) PyErr_NoMemory();
+                    PyMem_Free(stack.items);
+                    goto done;
+                }
+            }
+        }
+        PyMem_Free(stack.items);
+    }
+
+    /* 2. Seed the roots. */
+    for (int r = 0; r < n; r++) {
+        Py_INCREF(root_grads[r]);
+        if (buffer_add(root_edges[r].fn, root_edges[r].input_nr, root_grads[r]) < 0) goto done;
+    }
+    for (int r = 0; r < n; r++) {
+        PNNode *fn = root_edges[r].fn;
+        if (fn->deps == 0) {
+            fn->deps = -1; /* queued */
+            if (list_push(&ready, fn) < 0) goto done;
+        }
+    }
+
+    /* 3. Run nodes whose every consumer has delivered its gradient. */
+    while (ready.len) {
+        PNNode *fn = ready.items[--ready.len];
+        PNTensor *gin_inline[4] = {0};
+        PNTensor **gin = fn->n_next <= 4 ? gin_inline
+                                         : PyMem_Calloc((size_t)fn->n_next, sizeof(PNTensor *));
+        if (!gin) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        int captured_here = 0;
+        for (int c = 0; c < ncap; c++) {
+            if (capture[c].fn != fn) continue;
+            PNTensor *g = fn->buf[capture[c].input_nr];
+            if (g) {
+                Py_INCREF(g);
+                Py_XSETREF(captured[c], g);
+            }
+            captured_here = 1;
+        }
+        int any = 0;
+        for (int k = 0; k < fn->n_out; k++) any |= fn->buf[k] != NULL;
+        int skip = !any || (ncap && fn->apply == accumulate_grad_apply);
+        (void)captured_here;
+        if (!skip) {
+            if (fn->pre_hooks && run_pre_hooks(fn) < 0) {
+                if (gin != gin_inline) PyMem_Free(gin);
+                goto done;
+            }
+            if (fn->apply(fn, fn->buf, gin) < 0) {
+                for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
+                if (gin != gin_inline) PyMem_Free(gin);
+                goto done;
+            }
+            if (fn->hooks) {
+                PyObject *gi = PyTuple_New(fn->n_next), *go = PyTuple_New(fn->n_out);
+                int ok = gi && go;
+                for (int k = 0; ok && k < fn->n_next; k++) {
+                    PyObject *v = gin[k] ? (PyObject *)gin[k] : Py_None;
+                    Py_INCREF(v);
+                    PyTuple_SET_ITEM(gi, k, v);
+                }
+                for (int k = 0; ok && k < fn->n_out; k++) {
+                    PyObject *v = fn->buf[k] ? (PyObject *)fn->buf[k] : Py_None;
+                    Py_INCREF(v);
+                    PyTuple_SET_ITEM(go, k, v);
+                }
+                for (Py_ssize_t h = 0; ok && h < PyList_GET_SIZE(fn->hooks); h++) {
+                    PyObject *r = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(fn->hooks, h), gi,
+                                                               go, NULL);
+                    if (!r) ok = 0;
+                    Py_XDECREF(r);
+                }
+                Py_XDECREF(gi);
+                Py_XDECREF(go);
+                if (!ok) {
+                    for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
+                    if (gin != gin_inline) PyMem_Free(gin);
+                    goto done;
+                }
+            }
+            if (!retain_graph) {
+                for (int k = 0; k < PN_NODE_SAVED; k++)
+                    if (fn->saved[k]) fn->released = 1;
+                node_release_saved(fn);
+            }
+        }
+        for (int k = 0; k < fn->n_out; k++) Py_CLEAR(fn->buf[k]);
+        for (int k = 0; k < fn->n_next; k++) {
+            PNNode *next = fn->next[k].fn;
+            if (!next) {
+                Py_CLEAR(gin[k]);
+                continue;
+            }
+            if (gin[k]) {
+                PNTensor *g = validate_grad(fn, k, gin[k]);
+                gin[k] = NULL;
+                if (!g || buffer_add(next, fn->next[k].input_nr, g) < 0) {
+                    for (int j = k + 1; j < fn->n_next; j++) Py_XDECREF(gin[j]);
+                    if (gin != gin_inline) PyMem_Free(gin);
+                    goto done;
+                }
+            }
+            if (--next->deps == 0) {
+                next->deps = -1;
+                if (list_push(&ready, next) < 0) {
+                    for (int j = k + 1; j < fn->n_next; j++) Py_XDECREF(gin[j]);
+                    if (gin != gin_inline) PyMem_Free(gin);
+                    goto done;
+                }
+            }
+        }
+        if (gin != gin_inline) PyMem_Free(gin);
+    }
+    rc = 0;
+done:
+    for (Py_ssize_t k = 0; k < all.len; k++) {
+        PNNode *fn = all.items[k];
+        for (int j = 0; j < fn->n_out; j++) Py_CLEAR(fn->buf[j]);
+        PyMem_Free(fn->buf);
+        fn->buf = NULL;
+        fn->deps = 0;
+    }
+    for (int r = 0; r < n; r++) Py_XDECREF(root_edges[r].fn);
+    PyMem_Free(root_edges);
+    PyMem_Free(all.items);
+    PyMem_Free(ready.items);
+    engine_depth--;
+    return rc;
+}
+
+/* _run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused)
+ * outputs: sequence of tensors; grads: sequence of tensors or None (ones for a
+ * one-element output). inputs None: accumulate into leaves' .grad (backward);
+ * else return a tuple with the gradient of each input (autograd.grad). */
+PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph,
+                          int create_graph, PyObject *inputs, int allow_unused) {
+    PyObject *outs = PySequence_Fast(outputs, "outputs must be a sequence of tensors");
+    if (!outs) return NULL;
+    PyObject *gs = PySequence_Fast(grads, "grad_tensors must be a sequence");
+    if (!gs) {
+        Py_DECREF(outs);
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(outs);
+    PyObject *result = NULL, *ins = NULL;
+    PNTensor **roots = PyMem_Calloc((size_t)n + 1, sizeof(PNTensor *));
+    PNTensor **root_grads = PyMem_Calloc((size_t)n + 1, sizeof(PNTensor *));
+    PNEdge *capture = NULL;
+    PNTensor **captured = NULL;
+    Py_ssize_t ncap = 0;
+    int prev_mode = pn_grad_mode;
+    if (!roots || !root_grads) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    if (PySequence_Fast_GET_SIZE(gs) != n) {
+        PyErr_Format(PyExc_RuntimeError, "backward: got %zd tensors and %zd gradients", n,
+                     PySequence_Fast_GET_SIZE(gs));
+        goto out;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(outs, k), *g = PySequence_Fast_GET_ITEM(gs, k);
+        if (!PNTensor_Check(o)) {
+            PyErr_Format(PyExc_TypeError, "backward: expected a Tensor, got %s",
+                         Py_TYPE(o)->tp_name);
+            goto out;
+        }
+        PNTensor *t = (PNTensor *)o;
+        if (!t->requires_grad) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "element %zd of tensors does not require grad and does not have a "
+                         "grad_fn",
+                         k);
+            goto out;
+        }
+        roots[k] = t;
+        if (g == Py_None) {
+            if (t->numel != 1) {
+                PyErr_SetString(PyExc_RuntimeError,
+                                "grad can be implicitly created only for scalar outputs");
+                goto out;
+            }
+            root_grads[k] = pn_full(t->dtype, t->ndim, t->shape, 1.0);
+            if (!root_grads[k]) goto out;
+        } else {
+            if (!PNTensor_Check(g)) {
+                PyErr_Format(PyExc_TypeError, "backward: gradient must be a Tensor, got %s",
+                             Py_TYPE(g)->tp_name);
+                goto out;
+            }
+            PNTensor *gt = (PNTensor *)g;
+            int same = gt->ndim == t->ndim;
+            for (int d = 0; same && d < t->ndim; d++) same = gt->shape[d] == t->shape[d];
+            if (!same) {
+                char a[256], b[256];
+                pn_format_shape(a, sizeof a, gt->ndim, gt->shape);
+                pn_format_shape(b, sizeof b, t->ndim, t->shape);
+                PyErr_Format(PyExc_RuntimeError,
+                             "Mismatch in shape: grad_output[%zd] has a shape of %s and "
+                             "output[%zd] has a shape of %s.",
+                             k, a, k, b);
+                goto out;
+            }
+            Py_INCREF(gt);
+            root_grads[k] = gt;
+        }
+    }
+    if (inputs && inputs != Py_None) {
+        ins = PySequence_Fast(inputs, "inputs must be a sequence of tensors");
+        if (!ins) goto out;
+        ncap = PySequence_Fast_GET_SIZE(ins);
+        capture = PyMem_Calloc((size_t)ncap + 1, sizeof(PNEdge));
+        captured = PyMem_Calloc((size_t)ncap + 1, sizeof(PNTensor *));
+        if (!capture || !captured) {
+            PyErr_NoMemory();
+            goto out;
+        }
+        for (Py_ssize_t k = 0; k < ncap; k++) {
+            PyObject *o = PySequence_Fast_GET_ITEM(ins, k);
+            if (!PNTensor_Check(o) || !((PNTensor *)o)->requires_grad) {
+                PyErr_Format(PyExc_RuntimeError,
+                             "One of the differentiated Tensors does not require grad");
+                goto out;
+            }
+            if (edge_for((PNTensor *)o, &capture[k]) < 0) goto out;
+        }
+    }
+    pn_grad_mode = create_graph;
+    int rc = engine_run((int)n, roots, root_grads, retain_graph || create_graph, (int)ncap,
+                        capture, captured);
+    pn_grad_mode = prev_mode;
+    if (rc < 0) goto out;
+    if (ins) {
+        result = PyTuple_New(ncap);
+        if (!result) goto out;
+        for (Py_ssize_t k = 0; k < ncap; k++) {
+            PyObject *g = (PyObject *)captured[k];
+            if (!g) {
+                if (!allow_unused) {
+                    Py_CLEAR(result);
+                    PyErr_SetString(PyExc_RuntimeError,
+                                    "One of the differentiated Tensors appears to not have been "
+                                    "used in the graph. Set allow_unused=True if this is the "
+                                    "desired behavior.");
+                    goto out;
+                }
+                g = Py_None;
+                Py_INCREF(g);
+            } else {
+                /* Gradients for a non-leaf input arrive shaped like that input already. */
+                captured[k] = NULL;
+            }
+            PyTuple_SET_ITEM(result, k, g);
+        }
+    } else {
+        result = Py_None;
+        Py_INCREF(result);
+    }
+out:
+    pn_grad_mode = prev_mode;
+    if (root_grads)
+        for (Py_ssize_t k = 0; k < n; k++) Py_XDECREF(root_grads[k]);
+    for (Py_ssize_t k = 0; k < ncap; k++) {
+        if (capture) Py_XDECREF(capture[k].fn);
+        if (captured) Py_XDECREF(captured[k]);
+    }
+    PyMem_Free(capture);
+    PyMem_Free(captured);
+    PyMem_Free(roots);
+    PyMem_Free(root_grads);
+    Py_XDECREF(ins);
+    Py_DECREF(outs);
+    Py_DECREF(gs);
+    return result;
+}
+
+/* ---------------------------------------------- nodes that call Python ---- */
+
+/* A node whose backward is a Python callable: pynet.autograd.Function uses it.
+ * node->obj is the callable; it receives the output gradients (None for the
+ * missing ones) and returns one gradient (or None) per input. */
+static int python_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PyObject *args = PyTuple_New(n->n_out);
+    if (!args) return -1;
+    for (int k = 0; k < n->n_out; k++) {
+        PyObject *g = gout[k] ? (PyObject *)gout[k] : Py_None;
+        Py_INCREF(g);
+        PyTuple_SET_ITEM(args, k, g);
+    }
+    PyObject *r = PyObject_Call(n->obj, args, NULL);
+    Py_DECREF(args);
+    if (!r) return -1;
+    PyObject *seq = PyTuple_Check(r) ? (Py_INCREF(r), r) : PyTuple_Pack(1, r);
+    Py_DECREF(r);
+    if (!seq) return -1;
+    if (PyTuple_GET_SIZE(seq) < n->n_next) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "function %s returned an incorrect number of gradients (expected %d, got "
+                     "%zd)",
+                     n->name, n->n_next, PyTuple_GET_SIZE(seq));
+        Py_DECREF(seq);
+        return -1;
+    }
+    for (int k = 0; k < n->n_next; k++) {
+        PyObject *g = PyTuple_GET_ITEM(seq, k);
+        if (g == Py_None) continue;
+        if (!PNTensor_Check(g)) {
+            PyErr_Format(PyExc_TypeError, "function %s returned a gradient of type %s at index "
+                                          "%d; expected a Tensor or None",
+                         n->name, Py_TYPE(g)->tp_name, k);
+            Py_DECREF(seq);
+            for (int j = 0; j < k; j++) Py_CLEAR(gin[j]);
+            return -1;
+        }
+        if (n->next[k].fn) {
+            Py_INCREF(g);
+            gin[k] = (PNTensor *)g;
+        }
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+/* _record_function(name, backward, inputs, outputs): connect outputs to a new
+ * node whose backward is the Python callable. The name must stay alive: it is
+ * kept in a module-level cache of interned names. */
+static PyObject *name_cache = NULL;
+
+static PyObject *record_function(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *name, *backward, *inputs, *outputs;
+    if (!PyArg_ParseTuple(args, "UOOO:_record_function", &name, &backward, &inputs, &outputs))
+        return NULL;
+    if (!name_cache && !(name_cache = PyDict_New())) return NULL;
+    PyObject *cached = PyDict_GetItemWithError(name_cache, name);
+    if (!cached) {
+        if (PyErr_Occurred() || PyDict_SetItem(name_cache, name, name) < 0) return NULL;
+        cached = name;
+    }
+    PyObject *ins = PySequence_Fast(inputs, "inputs must be a sequence");
+    if (!ins) return NULL;
+    PyObject *outs = PySequence_Fast(outputs, "outputs must be a sequence");
+    if (!outs) {
+        Py_DECREF(ins);
+        return NULL;
+    }
+    Py_ssize_t ni = PySequence_Fast_GET_SIZE(ins), no = PySequence_Fast_GET_SIZE(outs);
+    PNTensor **tin = PyMem_Calloc((size_t)ni + 1, sizeof(PNTensor *));
+    PNNode *node = NULL;
+    if (!tin) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t k = 0; k < ni; k++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(ins, k);
+        tin[k] = PNTensor_Check(o) ? (PNTensor *)o : NULL;
+    }
+    node = pn_node_new(PyUnicode_AsUTF8(cached), python_apply, (int)ni, tin);
+    if (!node) goto fail;
+    node->n_out = (int)no;
+    Py_INCREF(backward);
+    node->obj = backward;
+    for (Py_ssize_t k = 0; k < no; k++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(outs, k);
+        if (!PNTensor_Check(o)) continue;
+        PNTensor *t = (PNTensor *)o;
+        if (!pn_is_float(t->dtype)) continue;
+        pn_set_history(t, node, (int)k);
+    }
+    PyMem_Free(tin);
+    Py_DECREF(ins);
+    Py_DECREF(outs);
+    return (PyObject *)node;
+fail:
+    PyMem_Free(tin);
+    Py_DECREF(ins);
+    Py_DECREF(outs);
+    return NULL;
+}
+
+static PyObject *py_run_backward(PyObject *m, PyObject *args, PyObject *kw) {
+    (void)m;
+    static char *kwlist[] = {"outputs", "grads",  "retain_graph", "create_graph",
+                             "inputs",  "allow_unused", NULL};
+    PyObject *outputs, *grads, *inputs = Py_None;
+    int retain = 0, create = 0, allow_unused = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppOp:_run_backward", kwlist, &outputs, &grads,
+                                     &retain, &create, &inputs, &allow_unused))
+        return NULL;
+    return pn_run_backward(outputs, grads, retain, create, inputs, allow_unused);
+}
+
+static PyObject *set_grad_enabled(PyObject *m, PyObject *arg) {
+    (void)m;
+    int prev = pn_grad_mode;
+    int v = PyObject_IsTrue(arg);
+    if (v < 0) return NULL;
+    pn_grad_mode = v;
+    return PyBool_FromLong(prev);
+}
+static PyObject *is_grad_enabled(PyObject *m, PyObject *u) {
+    (void)m, (void)u;
+    return PyBool_FromLong(pn_grad_mode);
+}
+
+PyMethodDef pn_module_methods_autograd[] = {
+    {"_run_backward", (PyCFunction)(void (*)(void))py_run_backward, METH_VARARGS | METH_KEYWORDS,
+     NULL},
+    {"_record_function", record_function, METH_VARARGS, NULL},
+    {"_set_grad_enabled", set_grad_enabled, METH_O, "set grad mode, return the previous one"},
+    {"is_grad_enabled", is_grad_enabled, METH_NOARGS, "True when ops record autograd graphs"},
+    {NULL, NULL, 0, NULL}};

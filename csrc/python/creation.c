@@ -1,0 +1,246 @@
+/* creation.c - zeros/ones/full/empty and the random tensors, backed by the
+ * generator in ../kernels/random.c (seeded by manual_seed). */
+#include "pynet.h"
+#include "../kernels/random.h"
+#include <string.h>
+
+static pn_rng rng;
+static uint64_t rng_seed = 67280421310721ULL;
+
+void pn_creation_init(void) { pn_rng_seed(&rng, rng_seed); }
+
+/* (shape, dtype) from the usual f(*size, dtype=None) arguments */
+static int parse_size_dtype(PyObject *args, PyObject *kw, int64_t *shape, int *nd, int *dt,
+                            int *requires_grad, const char *op) {
+    *dt = -1;
+    *requires_grad = 0;
+    if (kw) {
+        PyObject *v;
+        if ((v = PyDict_GetItemString(kw, "dtype")) && !pn_dtype_converter(v, dt)) return -1;
+        if ((v = PyDict_GetItemString(kw, "requires_grad")) &&
+            (*requires_grad = PyObject_IsTrue(v)) < 0)
+            return -1;
+        if ((v = PyDict_GetItemString(kw, "device")) && v != Py_None) {
+            PyObject *s = PyObject_Str(v);
+            if (!s) return -1;
+            int ok = PyUnicode_CompareWithASCIIString(s, "cpu") == 0;
+            Py_DECREF(s);
+            if (!ok) {
+                PyErr_Format(PyExc_RuntimeError, "%s: pynet only supports device='cpu' (got %R)",
+                             op, v);
+                return -1;
+            }
+        }
+        if ((v = PyDict_GetItemString(kw, "size"))) {
+            *nd = pn_parse_shape_obj(v, shape, op);
+            return *nd < 0 ? -1 : 0;
+        }
+    }
+    *nd = pn_parse_shape(args, shape, op);
+    if (*nd < 0) return -1;
+    int64_t numel;
+    return pn_check_numel(*nd, shape, &numel, op);
+}
+
+static PyObject *finish(PNTensor *t, int requires_grad) {
+    if (t && requires_grad) {
+        if (!pn_is_float(t->dtype)) {
+            Py_DECREF(t);
+            PyErr_SetString(PyExc_RuntimeError,
+                            "only Tensors of floating point dtype can require gradients");
+            return NULL;
+        }
+        t->requires_grad = 1;
+    }
+    return (PyObject *)t;
+}
+
+#define CREATE(NAME, EXPR)                                                                         \
+    static PyObject *NAME(PyObject *m, PyObject *args, PyObject *kw) {                            \
+        (void)m;                                                                                   \
+        int64_t shape[PN_MAX_DIMS];                                                                \
+        int nd, dt, rg;                                                                            \
+        if (parse_size_dtype(args, kw, shape, &nd, &dt, &rg, #NAME) < 0) return NULL;             \
+        pn_dtype d = dt < 0 ? PN_FLOAT32 : (pn_dtype)dt;                                           \
+        return finish(EXPR, rg);                                                                   \
+    }
+CREATE(zeros, pn_zeros(d, nd, shape))
+CREATE(ones, pn_full(d, nd, shape, 1.0))
+CREATE(empty, pn_empty(d, nd, shape))
+
+/* full(size, fill_value, dtype=None): dtype follows the value (bool/int/float). */
+static PyObject *full(PyObject *m, PyObject *args, PyObject *kw) {
+    (void)m;
+    PyObject *size, *value;
+    if (PyTuple_GET_SIZE(args) != 2) {
+        PyErr_SetString(PyExc_TypeError, "full() takes 2 positional arguments: size, fill_value");
+        return NULL;
+    }
+    size = PyTuple_GET_ITEM(args, 0);
+    value = PyTuple_GET_ITEM(args, 1);
+    PyObject *a1 = PyTuple_Pack(1, size);
+    if (!a1) return NULL;
+    int64_t shape[PN_MAX_DIMS];
+    int nd, dt, rg;
+    int rc = parse_size_dtype(a1, kw, shape, &nd, &dt, &rg, "full");
+    Py_DECREF(a1);
+    if (rc < 0) return NULL;
+    pn_operand o;
+    if (pn_operand_from(value, &o) <= 0) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "full(): fill_value must be a number, not %s",
+                         Py_TYPE(value)->tp_name);
+        return NULL;
+    }
+    pn_dtype d = dt >= 0 ? (pn_dtype)dt : o.kind == 0 ? PN_BOOL : o.kind == 1 ? PN_INT64
+                                                                              : PN_FLOAT32;
+    PNTensor *t = pn_empty(d, nd, shape);
+    if (!t) return NULL;
+    if (d == PN_INT64 && o.kind != 2) {
+        for (int64_t k = 0; k < t->numel; k++) ((int64_t *)t->data)[k] = o.i;
+    } else if (pn_fill(t, o.d) < 0) {
+        Py_DECREF(t);
+        return NULL;
+    }
+    return finish(t, rg);
+}
+
+/* ---------------------------------------------------------------- random ---- */
+
+static PyObject *manual_seed(PyObject *m, PyObject *arg) {
+    (void)m;
+    PyObject *v = PyNumber_Index(arg);
+    if (!v) return NULL;
+    uint64_t s = PyLong_AsUnsignedLongLongMask(v);
+    Py_DECREF(v);
+    if (s == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    rng_seed = s;
+    pn_rng_seed(&rng, s);
+    Py_RETURN_NONE;
+}
+static PyObject *initial_seed(PyObject *m, PyObject *u) {
+    (void)m, (void)u;
+    return PyLong_FromUnsignedLongLong(rng_seed);
+}
+static PyObject *get_rng_state(PyObject *m, PyObject *u) {
+    (void)m, (void)u;
+    return PyBytes_FromStringAndSize((const char *)&rng, sizeof rng);
+}
+static PyObject *set_rng_state(PyObject *m, PyObject *state) {
+    (void)m;
+    if (!PyBytes_Check(state) || PyBytes_GET_SIZE(state) != (Py_ssize_t)sizeof rng) {
+        PyErr_SetString(PyExc_ValueError, "set_rng_state: expected the bytes returned by "
+                                          "get_rng_state()");
+        return NULL;
+    }
+    memcpy(&rng, PyBytes_AS_STRING(state), sizeof rng);
+    Py_RETURN_NONE;
+}
+
+/* _fill_uniform_(t, lo, hi) / _fill_normal_(t, mean, std): t is contiguous float */
+static PyObject *fill_random(PyObject *args, int normal) {
+    PNTensor *t;
+    double a, b;
+    if (!PyArg_ParseTuple(args, "O!dd", &PNTensor_Type, &t, &a, &b)) return NULL;
+    if (!pn_is_float(t->dtype) || !pn_is_contiguous(t)) {
+        PyErr_Format(PyExc_RuntimeError, "%s_: expected a contiguous floating point tensor, got "
+                                         "%s",
+                     normal ? "normal" : "uniform", pn_dtype_name(t->dtype));
+        return NULL;
+    }
+    if (normal && b < 0) {
+        PyErr_Format(PyExc_RuntimeError, "normal expects std >= 0.0, but found std %g", b);
+        return NULL;
+    }
+    if (!normal && a > b) {
+        PyErr_Format(PyExc_RuntimeError, "uniform_ expects to return a [from, to) range, but "
+                                         "found from=%g > to=%g",
+                     a, b);
+        return NULL;
+    }
+    if (t->dtype == PN_FLOAT32)
+        (normal ? pn_rng_fill_normal_f32 : pn_rng_fill_uniform_f32)(&rng, (float *)t->data,
+                                                                     t->numel, a, b);
+    else
+        (normal ? pn_rng_fill_normal_f64 : pn_rng_fill_uniform_f64)(&rng, (double *)t->data,
+                                                                     t->numel, a, b);
+    pn_bump_version(t);
+    Py_INCREF(t);
+    return (PyObject *)t;
+}
+static PyObject *fill_uniform(PyObject *m, PyObject *args) {
+    (void)m;
+    return fill_random(args, 0);
+}
+static PyObject *fill_normal(PyObject *m, PyObject *args) {
+    (void)m;
+    return fill_random(args, 1);
+}
+
+/* _randint(low, high, shape) -> int64 tensor */
+static PyObject *randint(PyObject *m, PyObject *args) {
+    (void)m;
+    long long lo, hi;
+    PyObject *size;
+    if (!PyArg_ParseTuple(args, "LLO", &lo, &hi, &size)) return NULL;
+    if (lo >= hi) {
+        PyErr_Format(PyExc_RuntimeError, "random_ expects 'from' to be less than 'to', but got "
+                                         "from=%lld >= to=%lld",
+                     lo, hi);
+        return NULL;
+    }
+    int64_t shape[PN_MAX_DIMS];
+    int nd = pn_parse_shape_obj(size, shape, "randint");
+    if (nd < 0) return NULL;
+    PNTensor *t = pn_empty(PN_INT64, nd, shape);
+    if (t) pn_rng_fill_randint(&rng, (int64_t *)t->data, t->numel, lo, hi);
+    return (PyObject *)t;
+}
+
+static PyObject *randperm(PyObject *m, PyObject *arg) {
+    (void)m;
+    long long n = PyLong_AsLongLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < 0) {
+        PyErr_Format(PyExc_RuntimeError, "randperm: n must be non-negative, got %lld", n);
+        return NULL;
+    }
+    int64_t shape[1] = {n};
+    PNTensor *t = pn_empty(PN_INT64, 1, shape);
+    if (t) pn_rng_permutation(&rng, (int64_t *)t->data, n);
+    return (PyObject *)t;
+}
+
+/* _bernoulli(shape, p) -> bool tensor, each element true with probability p */
+static PyObject *bernoulli(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *size;
+    double p;
+    if (!PyArg_ParseTuple(args, "Od", &size, &p)) return NULL;
+    if (!(p >= 0 && p <= 1)) {
+        PyErr_Format(PyExc_RuntimeError, "bernoulli: p must be in [0, 1], got %g", p);
+        return NULL;
+    }
+    int64_t shape[PN_MAX_DIMS];
+    int nd = pn_parse_shape_obj(size, shape, "bernoulli");
+    if (nd < 0) return NULL;
+    PNTensor *t = pn_empty(PN_BOOL, nd, shape);
+    if (t) pn_rng_fill_bernoulli(&rng, (uint8_t *)t->data, t->numel, p);
+    return (PyObject *)t;
+}
+
+PyMethodDef pn_module_methods_creation[] = {
+    {"zeros", (PyCFunction)(void (*)(void))zeros, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"ones", (PyCFunction)(void (*)(void))ones, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"empty", (PyCFunction)(void (*)(void))empty, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"full", (PyCFunction)(void (*)(void))full, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"manual_seed", manual_seed, METH_O, "seed the random number generator"},
+    {"initial_seed", initial_seed, METH_NOARGS, NULL},
+    {"get_rng_state", get_rng_state, METH_NOARGS, NULL},
+    {"set_rng_state", set_rng_state, METH_O, NULL},
+    {"_fill_uniform_", fill_uniform, METH_VARARGS, NULL},
+    {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
+    {"_randint", randint, METH_VARARGS, NULL},
+    {"randperm_", randperm, METH_O, NULL},
+    {"_bernoulli", bernoulli, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL}};

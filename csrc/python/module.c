@@ -1,0 +1,134 @@
+/* module.c - the extension module pynet._C: registers the types and gathers
+ * the functions defined in the other binding files. */
+#define PY_ARRAY_UNIQUE_SYMBOL pynet_ARRAY_API
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include "pynet.h"
+#include "../kernels/threadpool.h"
+#include <numpy/arrayobject.h>
+
+int pn_dtype_init(PyObject *module);
+void pn_creation_init(void);
+PyObject *pn_set_size_class(PyObject *m, PyObject *cls);
+extern PyMethodDef pn_module_methods_numpy[];
+
+static PyObject *values_indices_class = NULL; /* pynet.return_types (a namedtuple) */
+
+PyObject *pn_make_values_indices(PNTensor *v, PNTensor *ix, const char *op) {
+    (void)op;
+    PyObject *r = values_indices_class
+                      ? PyObject_CallFunctionObjArgs(values_indices_class, v, ix, NULL)
+                      : PyTuple_Pack(2, v, ix);
+    Py_DECREF(v);
+    Py_DECREF(ix);
+    return r;
+}
+
+static PyObject *set_classes(PyObject *m, PyObject *args) {
+    PyObject *tensor_cls, *size_cls, *vi_cls;
+    if (!PyArg_ParseTuple(args, "O!OO", &PyType_Type, &tensor_cls, &size_cls, &vi_cls)) return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)tensor_cls, &PNTensor_Type)) {
+        PyErr_SetString(PyExc_TypeError, "_set_classes: not a TensorBase subclass");
+        return NULL;
+    }
+    Py_INCREF(tensor_cls);
+    Py_XSETREF(pn_tensor_class, (PyTypeObject *)tensor_cls);
+    Py_INCREF(vi_cls);
+    Py_XSETREF(values_indices_class, vi_cls);
+    return pn_set_size_class(m, size_cls);
+}
+
+static PyObject *py_cat(PyObject *m, PyObject *args, PyObject *kw) {
+    (void)m;
+    static char *kwlist[] = {"tensors", "dim", NULL};
+    PyObject *seq;
+    long long dim = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|L:cat", kwlist, &seq, &dim)) return NULL;
+    return (PyObject *)pn_cat(seq, dim);
+}
+static PyObject *py_stack(PyObject *m, PyObject *args, PyObject *kw) {
+    (void)m;
+    static char *kwlist[] = {"tensors", "dim", NULL};
+    PyObject *seq;
+    long long dim = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|L:stack", kwlist, &seq, &dim)) return NULL;
+    return (PyObject *)pn_stack(seq, dim);
+}
+static PyObject *py_where(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *cond, *a, *b;
+    if (!PyArg_ParseTuple(args, "O!OO:where", &PNTensor_Type, &cond, &a, &b)) return NULL;
+    return (PyObject *)pn_where((PNTensor *)cond, a, b);
+}
+static PyObject *py_binary(PyObject *m, PyObject *args) {
+    (void)m;
+    int op;
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "iOO", &op, &a, &b)) return NULL;
+    if ((unsigned)op >= PN_NBINARY) {
+        PyErr_SetString(PyExc_ValueError, "_binary: unknown op");
+        return NULL;
+    }
+    return (PyObject *)pn_binary((pn_binary_op)op, a, b);
+}
+static PyObject *set_num_threads(PyObject *m, PyObject *arg) {
+    (void)m;
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < 1) {
+        PyErr_Format(PyExc_ValueError, "set_num_threads expects a positive integer, got %ld", n);
+        return NULL;
+    }
+    pn_set_num_threads((int)n);
+    Py_RETURN_NONE;
+}
+static PyObject *get_num_threads(PyObject *m, PyObject *u) {
+    (void)m, (void)u;
+    return PyLong_FromLong(pn_get_num_threads());
+}
+
+static PyMethodDef module_methods[] = {
+    {"_set_classes", set_classes, METH_VARARGS, NULL},
+    {"cat", (PyCFunction)(void (*)(void))py_cat, METH_VARARGS | METH_KEYWORDS,
+     "cat(tensors, dim=0): join tensors along an existing dimension"},
+    {"stack", (PyCFunction)(void (*)(void))py_stack, METH_VARARGS | METH_KEYWORDS,
+     "stack(tensors, dim=0): join tensors along a new dimension"},
+    {"where", py_where, METH_VARARGS, "where(condition, input, other)"},
+    {"_binary", py_binary, METH_VARARGS, NULL},
+    {"set_num_threads", set_num_threads, METH_O, "number of threads kernels may use"},
+    {"get_num_threads", get_num_threads, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "pynet._C",
+                                       "pynet's compiled core: Tensor, autograd, kernels.", -1,
+                                       module_methods};
+
+PyMODINIT_FUNC PyInit__C(void) {
+    import_array();
+    PNTensor_Type.tp_methods = pn_tensor_methods;
+    PNTensor_Type.tp_hash = PyBaseObject_Type.tp_hash; /* hash by identity, like torch */
+    if (PyType_Ready(&PNTensor_Type) < 0 || PyType_Ready(&PNNode_Type) < 0) return NULL;
+    PyObject *m = PyModule_Create(&moduledef);
+    if (!m) return NULL;
+    if (PyModule_AddFunctions(m, pn_module_methods_creation) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_autograd) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_numpy) < 0 || pn_dtype_init(m) < 0)
+        goto fail;
+    Py_INCREF(&PNTensor_Type);
+    if (PyModule_AddObject(m, "TensorBase", (PyObject *)&PNTensor_Type) < 0) goto fail;
+    Py_INCREF(&PNNode_Type);
+    if (PyModule_AddObject(m, "Node", (PyObject *)&PNNode_Type) < 0) goto fail;
+    /* op codes for _binary, so Python wrappers need no table of their own */
+    static const struct { const char *name; int op; } ops[] = {
+        {"OP_ADD", PN_ADD}, {"OP_SUB", PN_SUB}, {"OP_MUL", PN_MUL}, {"OP_DIV", PN_DIV},
+        {"OP_FLOORDIV", PN_FLOORDIV}, {"OP_REM", PN_REM}, {"OP_POW", PN_POW},
+        {"OP_MAXIMUM", PN_MAXIMUM}, {"OP_MINIMUM", PN_MINIMUM}, {"OP_EQ", PN_EQ},
+        {"OP_NE", PN_NE}, {"OP_LT", PN_LT}, {"OP_LE", PN_LE}, {"OP_GT", PN_GT}, {"OP_GE", PN_GE},
+        {"OP_AND", PN_AND}, {"OP_OR", PN_OR}, {"OP_XOR", PN_XOR}};
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+        if (PyModule_AddIntConstant(m, ops[k].name, ops[k].op) < 0) goto fail;
+    pn_creation_init();
+    return m;
+fail:
+    Py_DECREF(m);
+    return NULL;
+}

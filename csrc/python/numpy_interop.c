@@ -1,0 +1,120 @@
+/* numpy_interop.c - from_numpy (shares memory) and Tensor.numpy() (shares
+ * memory). This is the only file that uses the NumPy C API besides module.c. */
+#define NO_IMPORT_ARRAY
+#define PY_ARRAY_UNIQUE_SYMBOL pynet_ARRAY_API
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include "pynet.h"
+#include <numpy/arrayobject.h>
+
+static int npy_of(pn_dtype dt) {
+    static const int t[PN_NDTYPES] = {NPY_BOOL, NPY_INT64, NPY_FLOAT32, NPY_FLOAT64};
+    return t[dt];
+}
+
+static PyObject *from_numpy(PyObject *m, PyObject *arg) {
+    (void)m;
+    if (!PyArray_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "expected np.ndarray (got %s)", Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    PyArrayObject *a = (PyArrayObject *)arg;
+    pn_dtype dt;
+    switch (PyArray_TYPE(a)) {
+    case NPY_FLOAT32: dt = PN_FLOAT32; break;
+    case NPY_FLOAT64: dt = PN_FLOAT64; break;
+    case NPY_INT64: dt = PN_INT64; break;
+    case NPY_BOOL: dt = PN_BOOL; break;
+    default: {
+        PyObject *name = PyObject_Str((PyObject *)PyArray_DESCR(a));
+        PyErr_Format(PyExc_TypeError,
+                     "can't convert np.ndarray of type %S. The only supported types are: "
+                     "float64, float32, int64, and bool.",
+                     name ? name : Py_None);
+        Py_XDECREF(name);
+        return NULL;
+    }
+    }
+    if (!PyArray_ISNOTSWAPPED(a)) {
+        PyErr_SetString(PyExc_ValueError, "from_numpy: arrays in non-native byte order are not "
+                                          "supported");
+        return NULL;
+    }
+    int nd = PyArray_NDIM(a);
+    if (nd > PN_MAX_DIMS) {
+        PyErr_Format(PyExc_ValueError, "from_numpy: at most %d dimensions are supported, got %d",
+                     PN_MAX_DIMS, nd);
+        return NULL;
+    }
+    int64_t item = (int64_t)pn_itemsize(dt), shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    for (int d = 0; d < nd; d++) {
+        shape[d] = PyArray_DIM(a, d);
+        int64_t s = PyArray_STRIDE(a, d);
+        if (s < 0) {
+            PyErr_SetString(PyExc_ValueError,
+                            "At least one stride in the given numpy array is negative, and "
+                            "tensors with negative strides are not currently supported. (You can "
+                            "probably work around this by making a copy of your array with "
+                            "array.copy().)");
+            return NULL;
+        }
+        if (s % item) {
+            PyErr_SetString(PyExc_ValueError, "given numpy array strides not a multiple of the "
+                                              "element byte size. Copy the numpy array to "
+                                              "reallocate the memory.");
+            return NULL;
+        }
+        strides[d] = s / item;
+    }
+    pn_storage *st = pn_storage_wrap(PyArray_BYTES(a), (int64_t)PyArray_NBYTES(a), arg);
+    if (!st) return NULL;
+    /* Build a throwaway owner tensor, then alias it (pn_alias fills shape/strides). */
+    int64_t one = 1;
+    PNTensor *holder = pn_empty(dt, 0, &one);
+    if (!holder) {
+        pn_storage_decref(st);
+        return NULL;
+    }
+    pn_storage_decref(holder->storage);
+    holder->storage = st;
+    holder->data = st->data;
+    PNTensor *t = pn_alias(holder, nd, shape, strides, 0);
+    Py_DECREF(holder);
+    if (t) Py_CLEAR(t->base);
+    return (PyObject *)t;
+}
+
+static PyObject *to_numpy(PyObject *m, PyObject *args, PyObject *kw) {
+    (void)m;
+    static char *kwlist[] = {"tensor", "force", NULL};
+    PNTensor *t;
+    int force = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!|p:numpy", kwlist, &PNTensor_Type, &t, &force))
+        return NULL;
+    if (t->requires_grad && !force) {
+        PyErr_SetString(PyExc_RuntimeError, "Can't call numpy() on Tensor that requires grad. Use "
+                                            "tensor.detach().numpy() instead.");
+        return NULL;
+    }
+    npy_intp dims[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    for (int d = 0; d < t->ndim; d++) {
+        dims[d] = (npy_intp)t->shape[d];
+        strides[d] = (npy_intp)(t->strides[d] * (int64_t)pn_itemsize(t->dtype));
+    }
+    PyArray_Descr *descr = PyArray_DescrFromType(npy_of(t->dtype));
+    if (!descr) return NULL;
+    PyObject *arr = PyArray_NewFromDescr(&PyArray_Type, descr, t->ndim, dims, strides, t->data,
+                                         NPY_ARRAY_WRITEABLE, NULL);
+    if (!arr) return NULL;
+    Py_INCREF(t);
+    if (PyArray_SetBaseObject((PyArrayObject *)arr, (PyObject *)t) < 0) {
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+PyMethodDef pn_module_methods_numpy[] = {
+    {"from_numpy", from_numpy, METH_O,
+     "from_numpy(ndarray) -> Tensor sharing the array's memory"},
+    {"_to_numpy", (PyCFunction)(void (*)(void))to_numpy, METH_VARARGS | METH_KEYWORDS, NULL},
+    {NULL, NULL, 0, NULL}};

@@ -1,0 +1,612 @@
+/* ops_index.c - t[index] and t[index] = value.
+ *
+ * An index is split in two parts, as NumPy does:
+ *  - basic items (ints, slices, None, ...) become a view (ops_view.c);
+ *  - advanced items (integer tensors or lists, boolean masks) pick arbitrary
+ *    elements. Their tensors broadcast to one shape B; the result has B in
+ *    place of the indexed dims (where the first one was, if they were next to
+ *    each other, else in front). Each position b of B names one element
+ *    offset off[b] in the view; the rest of the dims are copied as blocks.
+ * Backward of a gather is a scatter-add into zeros (repeated indices add up).
+ */
+#include "pynet.h"
+#include <string.h>
+
+typedef struct {
+    int n;                       /* number of advanced index tensors */
+    int dims[PN_MAX_DIMS];       /* which dims of the view they index */
+    PNTensor *idx[PN_MAX_DIMS];  /* int64 index tensors (owned) */
+    int nb;                      /* ndim of the broadcast index shape B */
+    int64_t bshape[PN_MAX_DIMS];
+    int bstart;                  /* where B sits in the result */
+} adv_index;
+
+static void adv_clear(adv_index *a) {
+    for (int k = 0; k < a->n; k++) Py_CLEAR(a->idx[k]);
+    a->n = 0;
+}
+
+static PyObject *tensor_fn = NULL; /* pynet.tensor, to turn lists into index tensors */
+
+static PNTensor *as_index_tensor(PyObject *o) {
+    if (PNTensor_Check(o)) {
+        Py_INCREF(o);
+        return (PNTensor *)o;
+    }
+    if (!tensor_fn) {
+        PyObject *m = PyImport_ImportModule("pynet");
+        if (!m) return NULL;
+        tensor_fn = PyObject_GetAttrString(m, "tensor");
+        Py_DECREF(m);
+        if (!tensor_fn) return NULL;
+    }
+    PyObject *t = PyObject_CallOneArg(tensor_fn, o);
+    if (!t) return NULL;
+    if (!PNTensor_Check(t)) {
+        Py_DECREF(t);
+        PyErr_SetString(PyExc_IndexError, "index: could not convert the index to a tensor");
+        return NULL;
+    }
+    return (PNTensor *)t;
+}
+
+/* Positions of the true elements of a bool mask: one int64 tensor per dim. */
+static int nonzero_split(PNTensor *mask, PNTensor **out) {
+    PNTensor *m = pn_to_contiguous_nograd(mask);
+    if (!m) return -1;
+    const uint8_t *v = (const uint8_t *)m->data;
+    int64_t count = 0;
+    for (int64_t i = 0; i < m->numel; i++) count += v[i] != 0;
+    int nd = m->ndim;
+    for (int d = 0; d < nd; d++) {
+        out[d] = pn_empty(PN_INT64, 1, &count);
+        if (!out[d]) {
+            for (int j = 0; j < d; j++) Py_CLEAR(out[j]);
+            Py_DECREF(m);
+            return -1;
+        }
+    }
+    int64_t w = 0, mi[PN_MAX_DIMS] = {0};
+    for (int64_t i = 0; i < m->numel; i++) {
+        if (v[i]) {
+            for (int d = 0; d < nd; d++) ((int64_t *)out[d]->data)[w] = mi[d];
+            w++;
+        }
+        for (int d = nd - 1; d >= 0; d--) { /* odometer */
+            if (++mi[d] < m->shape[d]) break;
+            mi[d] = 0;
+        }
+    }
+    Py_DECREF(m);
+    return 0;
+}
+
+/* Split `index` into view steps (ops) and advanced indices (adv, on the view). */
+static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *nops,
+                       adv_index *adv) {
+    PyObject *tup = PyTuple_Check(index) ? (Py_INCREF(index), index) : PyTuple_Pack(1, index);
+    if (!tup) return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(tup);
+    PyObject *items[64];
+    PNTensor *tens[64] = {0};
+    if (n > 64) {
+        PyErr_SetString(PyExc_IndexError, "index: too many items");
+        goto fail;
+    }
+    /* pass 1: classify, convert lists to tensors, count consumed dims */
+    int consumed = 0, ellipsis = -1, has_adv = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *it = items[k] = PyTuple_GET_ITEM(tup, k);
+        if (it == Py_None) continue;
+        if (it == Py_Ellipsis) {
+            if (ellipsis >= 0) {
+                PyErr_SetString(PyExc_IndexError, "an index can only have a single ellipsis "
+                                                  "('...')");
+                goto fail;
+            }
+            ellipsis = (int)k;
+            continue;
+        }
+        if (PySlice_Check(it)) {
+            consumed++;
+            continue;
+        }
+        if (PyBool_Check(it)) {
+            PyErr_SetString(PyExc_IndexError, "index: a Python bool is not a valid index; use a "
+                                              "boolean tensor mask");
+            goto fail;
+        }
+        if (PyLong_Check(it) || (PyIndex_Check(it) && !PNTensor_Check(it) &&
+                                 !PySequence_Check(it))) {
+            consumed++;
+            continue;
+        }
+        if (PNTensor_Check(it) || PySequence_Check(it) || PyObject_CheckBuffer(it)) {
+            if (PyUnicode_Check(it) || PyBytes_Check(it)) goto badtype;
+            PNTensor *t = as_index_tensor(it);
+            if (!t) goto fail;
+            tens[k] = t;
+            if (t->dtype == PN_BOOL) {
+                if (t->ndim == 0) {
+                    PyErr_SetString(PyExc_IndexError, "index: a 0-d boolean mask is not "
+                                                      "supported");
+                    goto fail;
+                }
+                consumed += t->ndim;
+                has_adv = 1;
+            } else if (t->dtype == PN_INT64) {
+                consumed++;
+                if (t->ndim > 0 || !PNTensor_Check(it)) has_adv = 1;
+            } else {
+                PyErr_Format(PyExc_IndexError, "tensors used as indices must be long, int or "
+                                               "bool tensors (got %s)",
+                             pn_dtype_name(t->dtype));
+                goto fail;
+            }
+            continue;
+        }
+    badtype:
+        PyErr_Format(PyExc_IndexError,
+                     "only integers, slices (`:`), ellipsis (`...`), None and long or bool "
+                     "tensors are valid indices (got %s)",
+                     Py_TYPE(it)->tp_name);
+        goto fail;
+    }
+    if (consumed > self->ndim) {
+        PyErr_Format(PyExc_IndexError, "too many indices for tensor of dimension %d",
+                     self->ndim);
+        goto fail;
+    }
+    /* pass 2: build the view steps and the advanced list */
+    int src = 0, out = 0;
+    *nops = 0;
+    adv->n = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *it = items[k];
+        if (it == Py_None) {
+            ops[(*nops)++] = (pn_slice_op){PN_SLICE_NEWAXIS, out, 0, 0, 0};
+            out++;
+        } else if ((int)k == ellipsis) {
+            src += self->ndim - consumed;
+            out += self->ndim - consumed;
+        } else if (PySlice_Check(it)) {
+            Py_ssize_t start, stop, step;
+            if (PySlice_Unpack(it, &start, &stop, &step) < 0) goto fail;
+            if (step <= 0) {
+                PyErr_SetString(PyExc_ValueError, "step must be greater than zero");
+                goto fail;
+            }
+            Py_ssize_t len = PySlice_AdjustIndices((Py_ssize_t)self->shape[src], &start, &stop, step);
+            if (!(start == 0 && step == 1 && len == self->shape[src]))
+                ops[(*nops)++] = (pn_slice_op){PN_SLICE_SLICE, out, start, len, step};
+            src++, out++;
+        } else if (tens[k] && tens[k]->dtype == PN_BOOL) {
+            PNTensor *m = tens[k];
+            for (int d = 0; d < m->ndim; d++)
+                if (m->shape[d] != self->shape[src + d]) {
+                    PyErr_Format(PyExc_IndexError,
+                                 "The shape of the mask [%lld] at index %d does not match the "
+                                 "shape of the indexed tensor [%lld] at index %d",
+                                 (long long)m->shape[d], d, (long long)self->shape[src + d],
+                                 src + d);
+                    goto fail;
+                }
+            if (adv->n + m->ndim > PN_MAX_DIMS) goto toomany;
+            if (nonzero_split(m, adv->idx + adv->n) < 0) goto fail;
+            for (int d = 0; d < m->ndim; d++) adv->dims[adv->n++] = out + d;
+            src += m->ndim, out += m->ndim;
+        } else {
+            int64_t v = 0;
+            PNTensor *t = tens[k];
+            if (!t) {
+                v = PyLong_AsLongLong(it);
+                if (v == -1 && PyErr_Occurred()) {
+                    if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+                        PyErr_Clear();
+                        PyErr_Format(PyExc_IndexError, "index %R is out of bounds", it);
+                    }
+                    goto fail;
+                }
+            } else if (t->ndim == 0 && !has_adv) {
+                v = *(int64_t *)t->data;
+                t = NULL;
+            }
+            if (!t && !has_adv) { /* a plain integer: select */
+                int64_t size = self->shape[src];
+                if (v < -size || v >= size) {
+                    PyErr_Format(PyExc_IndexError,
+                                 "index %lld is out of bounds for dimension %d with size %lld",
+                                 (long long)v, src, (long long)size);
+                    goto fail;
+                }
+                ops[(*nops)++] = (pn_slice_op){PN_SLICE_SELECT, out, v < 0 ? v + size : v, 0, 0};
+                src++;
+            } else { /* an integer tensor (or an int next to one) */
+                if (adv->n >= PN_MAX_DIMS) goto toomany;
+                if (!t) {
+                    PNTensor *s = pn_full(PN_INT64, 0, NULL, 0);
+                    if (!s) goto fail;
+                    *(int64_t *)s->data = v;
+                    adv->idx[adv->n] = s;
+                } else {
+                    Py_INCREF(t);
+                    adv->idx[adv->n] = t;
+                }
+                adv->dims[adv->n++] = out;
+                src++, out++;
+            }
+        }
+    }
+    for (Py_ssize_t k = 0; k < n; k++) Py_XDECREF(tens[k]);
+    Py_DECREF(tup);
+    return 0;
+toomany:
+    PyErr_SetString(PyExc_IndexError, "index: too many advanced indices");
+fail:
+    for (Py_ssize_t k = 0; k < n && k < 64; k++) Py_XDECREF(tens[k]);
+    adv_clear(adv);
+    Py_DECREF(tup);
+    return -1;
+}
+
+/* Broadcast the index tensors, decide where B goes, and compute off[b]. */
+static int64_t *adv_offsets(PNTensor *V, adv_index *a) {
+    a->nb = 0;
+    for (int k = 0; k < a->n; k++) { /* broadcast shapes */
+        PNTensor *t = a->idx[k];
+        int n = a->nb > t->ndim ? a->nb : t->ndim;
+        int64_t s[PN_MAX_DIMS];
+        for (int d = 0; d < n; d++) {
+            int i1 = d - (n - a->nb), i2 = d - (n - t->ndim);
+            int64_t x = i1 >= 0 ? a->bshape[i1] : 1, y = i2 >= 0 ? t->shape[i2] : 1;
+            if (x != y && x != 1 && y != 1) {
+                PyErr_Format(PyExc_IndexError, "shape mismatch: indexing tensors could not be "
+                                               "broadcast together (%lld vs %lld)",
+                             (long long)x, (long long)y);
+                return NULL;
+            }
+            s[d] = x == 1 ? y : x;
+        }
+        memcpy(a->bshape, s, sizeof(int64_t) * n);
+        a->nb = n;
+    }
+    int adjacent = 1;
+    for (int k = 1; k < a->n; k++) adjacent &= a->dims[k] == a->dims[k - 1] + 1;
+    a->bstart = adjacent ? a->dims[0] : 0;
+    int64_t nbel;
+    if (pn_check_numel(a->nb, a->bshape, &nbel, "index") < 0) return NULL;
+    int64_t *off = PyMem_Calloc((size_t)(nbel ? nbel : 1), sizeof(int64_t));
+    if (!off) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (int k = 0; k < a->n; k++) {
+        PNTensor *t = a->idx[k];
+        int dim = a->dims[k];
+        int64_t size = V->shape[dim], vstride = V->strides[dim];
+        int64_t st[PN_MAX_DIMS], mi[PN_MAX_DIMS] = {0};
+        for (int d = 0; d < a->nb; d++) {
+            int it = d - (a->nb - t->ndim);
+            st[d] = (it < 0 || t->shape[it] == 1) ? 0 : t->strides[it];
+        }
+        const int64_t *base = (const int64_t *)t->data;
+        int64_t pos = 0;
+        for (int64_t b = 0; b < nbel; b++) {
+            int64_t v = base[pos];
+            if (v < -size || v >= size) {
+                PyErr_Format(PyExc_IndexError,
+                             "index %lld is out of bounds for dimension %d with size %lld",
+                             (long long)v, dim, (long long)size);
+                PyMem_Free(off);
+                return NULL;
+            }
+            off[b] += (v < 0 ? v + size : v) * vstride;
+            for (int d = a->nb - 1; d >= 0; d--) {
+                pos += st[d];
+                if (++mi[d] < a->bshape[d]) break;
+                pos -= st[d] * mi[d];
+                mi[d] = 0;
+            }
+        }
+    }
+    return off;
+}
+
+/* Shape of the gather result O: V's dims with the indexed ones replaced by B. */
+static int result_shape(PNTensor *V, const adv_index *a, int64_t *shape) {
+    int nd = 0, placed = 0;
+    for (int d = 0; d < V->ndim; d++) {
+        int indexed = 0;
+        for (int k = 0; k < a->n; k++) indexed |= a->dims[k] == d;
+        if (nd == a->bstart && !placed) {
+            for (int j = 0; j < a->nb; j++) shape[nd++] = a->bshape[j];
+            placed = 1;
+        }
+        if (!indexed) shape[nd++] = V->shape[d];
+    }
+    if (!placed)
+        for (int j = 0; j < a->nb; j++) shape[nd++] = a->bshape[j];
+    return nd;
+}
+
+enum { GATHER, SCATTER, SCATTER_ADD };
+
+/* Move elements between the view V and the result-shaped O, block by block. */
+static void transfer(PNTensor *V, PNTensor *O, const adv_index *a, const int64_t *off, int mode) {
+    int64_t vst[PN_MAX_DIMS], ost[PN_MAX_DIMS], rshape[PN_MAX_DIMS];
+    int nr = 0;
+    int64_t vi = (int64_t)pn_itemsize(V->dtype), oi = (int64_t)pn_itemsize(O->dtype);
+    for (int d = 0; d < V->ndim; d++) {
+        int indexed = 0;
+        for (int k = 0; k < a->n; k++) indexed |= a->dims[k] == d;
+        if (!indexed) rshape[nr] = V->shape[d], vst[nr++] = V->strides[d] * vi;
+    }
+    for (int d = 0, r = 0; d < O->ndim; d++)
+        if (d < a->bstart || d >= a->bstart + a->nb) ost[r++] = O->strides[d] * oi;
+    int64_t nbel = 1, mi[PN_MAX_DIMS] = {0}, opos = 0;
+    for (int d = 0; d < a->nb; d++) nbel *= a->bshape[d];
+    pn_loop_fn fn = mode == GATHER    ? pn_cast_loop(O->dtype, V->dtype)
+                    : mode == SCATTER ? pn_cast_loop(V->dtype, O->dtype)
+                                      : pn_binary_loop(PN_ADD, V->dtype);
+    int64_t st[3][PN_MAX_DIMS];
+    for (int64_t b = 0; b < nbel; b++) {
+        char *vp = V->data + off[b] * vi, *op = O->data + opos;
+        pn_iter it;
+        if (mode == SCATTER_ADD) {
+            char *data[3] = {vp, vp, op};
+            memcpy(st[0], vst, sizeof vst), memcpy(st[1], vst, sizeof vst);
+            memcpy(st[2], ost, sizeof ost);
+            pn_iter_init(&it, 3, data, nr, rshape, (const int64_t(*)[PN_MAX_DIMS])st);
+        } else {
+            char *data[2] = {mode == GATHER ? op : vp, mode == GATHER ? vp : op};
+            memcpy(st[0], mode == GATHER ? ost : vst, sizeof vst);
+            memcpy(st[1], mode == GATHER ? vst : ost, sizeof vst);
+            pn_iter_init(&it, 2, data, nr, rshape, (const int64_t(*)[PN_MAX_DIMS])st);
+        }
+        pn_iter_run_range(&it, fn, NULL, 0, it.numel);
+        for (int d = a->nb - 1; d >= 0; d--) { /* next b: advance O's B dims */
+            int64_t s = O->strides[a->bstart + d] * oi;
+            opos += s;
+            if (++mi[d] < a->bshape[d]) break;
+            opos -= s * mi[d];
+            mi[d] = 0;
+        }
+    }
+}
+
+/* obj of an IndexBackward0 node: (dims tuple, index tensors tuple) */
+static PyObject *pack_adv(const adv_index *a) {
+    PyObject *dims = PyTuple_New(a->n), *idx = PyTuple_New(a->n);
+    if (!dims || !idx) goto fail;
+    for (int k = 0; k < a->n; k++) {
+        PyObject *d = PyLong_FromLong(a->dims[k]);
+        if (!d) goto fail;
+        PyTuple_SET_ITEM(dims, k, d);
+        Py_INCREF(a->idx[k]);
+        PyTuple_SET_ITEM(idx, k, (PyObject *)a->idx[k]);
+    }
+    PyObject *r = PyTuple_Pack(2, dims, idx);
+    Py_DECREF(dims);
+    Py_DECREF(idx);
+    return r;
+fail:
+    Py_XDECREF(dims);
+    Py_XDECREF(idx);
+    return NULL;
+}
+
+static void unpack_adv(PyObject *o, adv_index *a) {
+    PyObject *dims = PyTuple_GET_ITEM(o, 0), *idx = PyTuple_GET_ITEM(o, 1);
+    a->n = (int)PyTuple_GET_SIZE(dims);
+    for (int k = 0; k < a->n; k++) {
+        a->dims[k] = (int)PyLong_AsLong(PyTuple_GET_ITEM(dims, k));
+        a->idx[k] = (PNTensor *)PyTuple_GET_ITEM(idx, k);
+        Py_INCREF(a->idx[k]);
+    }
+}
+
+static PNTensor *gather(PNTensor *V, adv_index *a);
+
+static int index_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    adv_index a = {0};
+    unpack_adv(n->obj, &a);
+    PNTensor *g = gout[0];
+    PNTensor *z = pn_zeros(g->dtype, n->meta[0].ndim, n->meta[0].shape);
+    int64_t *off = z ? adv_offsets(z, &a) : NULL;
+    if (!off) {
+        Py_XDECREF(z);
+        adv_clear(&a);
+        return -1;
+    }
+    transfer(z, g, &a, off, SCATTER_ADD);
+    PyMem_Free(off);
+    adv_clear(&a);
+    gin[0] = z;
+    return 0;
+}
+
+static PNTensor *gather(PNTensor *V, adv_index *a) {
+    int64_t *off = adv_offsets(V, a);
+    if (!off) return NULL;
+    int64_t shape[PN_MAX_DIMS];
+    int nd = result_shape(V, a, shape);
+    PNTensor *O = nd > PN_MAX_DIMS ? NULL : pn_empty(V->dtype, nd, shape);
+    if (!O) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "index: result has too many dims");
+        PyMem_Free(off);
+        return NULL;
+    }
+    transfer(V, O, a, off, GATHER);
+    PyMem_Free(off);
+    if (pn_is_float(V->dtype)) {
+        PNNode *node = pn_record(O, "IndexBackward0", index_backward, 1, &V);
+        if (node && !(node->obj = pack_adv(a))) Py_CLEAR(O);
+        if (PyErr_Occurred()) Py_CLEAR(O);
+    }
+    return O;
+}
+
+PyObject *pn_getitem(PNTensor *self, PyObject *index) {
+    pn_slice_op ops[3 * PN_MAX_DIMS + 8];
+    int nops;
+    adv_index a = {0};
+    if (parse_index(self, index, ops, &nops, &a) < 0) return NULL;
+    PNTensor *V = nops ? pn_apply_slices(self, ops, nops) : (Py_INCREF(self), self);
+    if (!V || !a.n) {
+        adv_clear(&a);
+        if (V == self) { /* t[...] or t[:] is still a new view object */
+            Py_DECREF(V);
+            return (PyObject *)pn_apply_slices(self, ops, 0);
+        }
+        return (PyObject *)V;
+    }
+    PNTensor *O = gather(V, &a);
+    Py_DECREF(V);
+    adv_clear(&a);
+    return (PyObject *)O;
+}
+
+/* ------------------------------------------------------------- setitem ---- */
+
+static PNTensor *value_tensor(PyObject *value, pn_dtype like) {
+    if (PNTensor_Check(value)) {
+        Py_INCREF(value);
+        return (PNTensor *)value;
+    }
+    pn_operand o;
+    int r = pn_operand_from(value, &o);
+    if (r < 0) return NULL;
+    if (r > 0) {
+        PNTensor *t = pn_empty(like, 0, NULL);
+        if (!t) return NULL;
+        if (like == PN_INT64 || like == PN_BOOL) {
+            int64_t v = o.kind == 2 ? (int64_t)o.d : o.i;
+            if (like == PN_INT64)
+                *(int64_t *)t->data = v;
+            else
+                *(uint8_t *)t->data = o.kind == 2 ? o.d != 0 : v != 0;
+        } else if (pn_fill(t, o.d) < 0) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        return t;
+    }
+    return as_index_tensor(value);
+}
+
+/* No autograd: write value into self[index]. */
+static int setitem_raw(PNTensor *self, PyObject *index, PNTensor *val) {
+    pn_slice_op ops[3 * PN_MAX_DIMS + 8];
+    int nops;
+    adv_index a = {0};
+    if (parse_index(self, index, ops, &nops, &a) < 0) return -1;
+    PNTensor *V = pn_apply_slices_raw(self, ops, nops);
+    if (!V) {
+        adv_clear(&a);
+        return -1;
+    }
+    int rc = -1;
+    if (!a.n) {
+        rc = pn_copy_into(V, val);
+    } else {
+        int64_t *off = adv_offsets(V, &a);
+        if (off) {
+            int64_t shape[PN_MAX_DIMS];
+            int nd = result_shape(V, &a, shape);
+            int prev = pn_grad_mode;
+            pn_grad_mode = 0;
+            PNTensor *e = pn_expand(val, nd, shape);
+            pn_grad_mode = prev;
+            if (e) {
+                transfer(V, e, &a, off, SCATTER);
+                Py_DECREF(e);
+                rc = 0;
+            } else if (PyErr_ExceptionMatches(PyExc_RuntimeError)) {
+                char s1[256], s2[256];
+                PyErr_Clear();
+                pn_format_shape(s1, sizeof s1, val->ndim, val->shape);
+                pn_format_shape(s2, sizeof s2, nd, shape);
+                PyErr_Format(PyExc_RuntimeError,
+                             "shape mismatch: value tensor of shape %s cannot be broadcast to "
+                             "indexing result of shape %s",
+                             s1, s2);
+            }
+            PyMem_Free(off);
+        }
+    }
+    Py_DECREF(V);
+    adv_clear(&a);
+    return rc;
+}
+
+/* self[index] = value as an out-of-place op: grad_self is g with the written
+ * positions zeroed; grad_value is g[index] (summed to value's shape). */
+static int index_put_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    if (n->next[0].fn) {
+        PNTensor *c = pn_clone(g);
+        PNTensor *z = c ? pn_zeros(g->dtype, 0, NULL) : NULL;
+        int rc = z ? pn_setitem(c, n->obj, (PyObject *)z) : -1;
+        Py_XDECREF(z);
+        if (rc < 0) {
+            Py_XDECREF(c);
+            return -1;
+        }
+        gin[0] = c;
+    }
+    if (n->next[1].fn && !(gin[1] = (PNTensor *)pn_getitem(g, n->obj))) return -1;
+    return 0;
+}
+
+int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
+    if (!value) {
+        PyErr_SetString(PyExc_TypeError, "tensor items cannot be deleted");
+        return -1;
+    }
+    PNTensor *val = value_tensor(value, self->dtype);
+    if (!val) return -1;
+    int needs_grad = pn_grad_mode && (self->requires_grad || val->requires_grad);
+    if (pn_check_inplace(self, "index_put_") < 0) goto fail;
+    if (!needs_grad) {
+        int rc = setitem_raw(self, index, val);
+        Py_DECREF(val);
+        return rc;
+    }
+    if (!pn_is_float(self->dtype)) {
+        PyErr_Format(PyExc_RuntimeError, "index_put_: cannot write a value that requires grad "
+                                         "into a %s tensor",
+                     pn_dtype_name(self->dtype));
+        goto fail;
+    }
+    if (self->base) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "index_put_: writing a value that requires grad into a view is not "
+                        "supported by pynet; index the base tensor directly");
+        goto fail;
+    }
+    int prev = pn_grad_mode;
+    pn_grad_mode = 0;
+    PNTensor *tmp = pn_clone(self);
+    int rc = tmp ? setitem_raw(tmp, index, val) : -1;
+    pn_grad_mode = prev;
+    if (rc < 0) {
+        Py_XDECREF(tmp);
+        goto fail;
+    }
+    PNTensor *ins[2] = {self, val};
+    PNNode *n = pn_record(tmp, "IndexPutBackward0", index_put_backward, 2, ins);
+    if (n) {
+        Py_INCREF(index);
+        n->obj = index;
+    }
+    if (PyErr_Occurred() || pn_copy_into_nograd_history(self, tmp) < 0) {
+        Py_DECREF(tmp);
+        goto fail;
+    }
+    Py_DECREF(tmp);
+    Py_DECREF(val);
+    return 0;
+fail:
+    Py_DECREF(val);
+    return -1;
+}

@@ -1,0 +1,172 @@
+/* ops_join.c - cat and stack. Each input is copied into its slice of the
+ * output; backward hands each input the matching slice of the gradient. */
+#include "pynet.h"
+#include <string.h>
+
+/* node->i[0] = dim; node->obj = tuple of each input's size along dim */
+static int cat_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    int dim = (int)n->i[0];
+    int64_t start = 0;
+    for (int k = 0; k < n->n_next; k++) {
+        int64_t len = PyLong_AsLongLong(PyTuple_GET_ITEM(n->obj, k));
+        if (n->next[k].fn) {
+            if (n->meta[k].ndim == 1 && n->meta[k].shape[0] == 0 && gout[0]->ndim != 1) {
+                gin[k] = pn_zeros(gout[0]->dtype, 1, n->meta[k].shape); /* legacy empty input */
+            } else {
+                gin[k] = pn_narrow(gout[0], dim, start, len);
+            }
+            if (!gin[k]) return -1;
+        }
+        start += len;
+    }
+    return 0;
+}
+
+PNTensor *pn_cat(PyObject *seq_in, int64_t dim_in) {
+    PyObject *seq = PySequence_Fast(seq_in, "cat(): expected a sequence of Tensors");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PNTensor *out = NULL, *ref = NULL;
+    PNTensor **ts = NULL;
+    PyObject *sizes = NULL;
+    if (n == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "cat(): expected a non-empty list of Tensors");
+        goto done;
+    }
+    ts = PyMem_Calloc((size_t)n, sizeof(PNTensor *));
+    if (!ts) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    pn_dtype dt = PN_BOOL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(seq, k);
+        if (!PNTensor_Check(o)) {
+            PyErr_Format(PyExc_TypeError, "cat(): expected a sequence of Tensors, but element %zd "
+                                          "is %s",
+                         k, Py_TYPE(o)->tp_name);
+            goto done;
+        }
+        ts[k] = (PNTensor *)o;
+        dt = k ? pn_promote(dt, ts[k]->dtype) : ts[k]->dtype;
+        /* 1-d empty tensors are skipped (legacy behaviour kept by PyTorch) */
+        if (!ref && !(ts[k]->ndim == 1 && ts[k]->numel == 0)) ref = ts[k];
+    }
+    if (!ref) ref = ts[0];
+    if (ref->ndim == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "cat(): zero-dimensional tensor cannot be "
+                                            "concatenated");
+        goto done;
+    }
+    int dim;
+    if (pn_wrap_dim(dim_in, ref->ndim, &dim, "cat") < 0) goto done;
+    int64_t shape[PN_MAX_DIMS];
+    memcpy(shape, ref->shape, sizeof(int64_t) * ref->ndim);
+    shape[dim] = 0;
+    sizes = PyTuple_New(n);
+    if (!sizes) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PNTensor *t = ts[k];
+        int skip = t->ndim == 1 && t->numel == 0 && ref->ndim != 1;
+        if (!skip) {
+            int ok = t->ndim == ref->ndim;
+            for (int d = 0; ok && d < ref->ndim; d++) ok = d == dim || t->shape[d] == ref->shape[d];
+            if (!ok) {
+                char a[256], b[256];
+                pn_format_shape(a, sizeof a, ref->ndim, ref->shape);
+                pn_format_shape(b, sizeof b, t->ndim, t->shape);
+                PyErr_Format(PyExc_RuntimeError,
+                             "cat(): Sizes of tensors must match except in dimension %d. Expected "
+                             "shape like %s but got %s for tensor number %zd in the list.",
+                             dim, a, b, k);
+                goto done;
+            }
+            shape[dim] += t->shape[dim];
+        }
+        PyObject *sz = PyLong_FromLongLong(skip ? 0 : t->shape[dim]);
+        if (!sz) goto done;
+        PyTuple_SET_ITEM(sizes, k, sz);
+    }
+    out = pn_empty(dt, ref->ndim, shape);
+    if (!out) goto done;
+    int64_t start = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int64_t len = PyLong_AsLongLong(PyTuple_GET_ITEM(sizes, k));
+        if (len == 0) continue;
+        pn_slice_op op = {PN_SLICE_SLICE, dim, start, len, 1};
+        PNTensor *v = pn_apply_slices_raw(out, &op, 1);
+        int rc = v ? pn_copy_into(v, ts[k]) : -1;
+        Py_XDECREF(v);
+        if (rc < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        start += len;
+    }
+    if (pn_is_float(dt)) {
+        PNNode *node = pn_record(out, "CatBackward0", cat_backward, (int)n, ts);
+        if (node) {
+            node->i[0] = dim;
+            Py_INCREF(sizes);
+            node->obj = sizes;
+        }
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+done:
+    PyMem_Free(ts);
+    Py_XDECREF(sizes);
+    Py_DECREF(seq);
+    return out;
+}
+
+PNTensor *pn_stack(PyObject *seq_in, int64_t dim_in) {
+    PyObject *seq = PySequence_Fast(seq_in, "stack(): expected a sequence of Tensors");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *parts = NULL;
+    PNTensor *out = NULL;
+    if (n == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "stack expects a non-empty TensorList");
+        goto done;
+    }
+    PyObject *first = PySequence_Fast_GET_ITEM(seq, 0);
+    if (!PNTensor_Check(first)) {
+        PyErr_Format(PyExc_TypeError, "stack(): expected a sequence of Tensors, got %s",
+                     Py_TYPE(first)->tp_name);
+        goto done;
+    }
+    PNTensor *f = (PNTensor *)first;
+    int dim;
+    if (pn_wrap_dim(dim_in, f->ndim + 1, &dim, "stack") < 0) goto done;
+    parts = PyList_New(n);
+    if (!parts) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(seq, k);
+        if (!PNTensor_Check(o)) {
+            PyErr_Format(PyExc_TypeError, "stack(): expected a sequence of Tensors, but element "
+                                          "%zd is %s",
+                         k, Py_TYPE(o)->tp_name);
+            goto done;
+        }
+        PNTensor *t = (PNTensor *)o;
+        int same = t->ndim == f->ndim;
+        for (int d = 0; same && d < f->ndim; d++) same = t->shape[d] == f->shape[d];
+        if (!same) {
+            char a[256], b[256];
+            pn_format_shape(a, sizeof a, f->ndim, f->shape);
+            pn_format_shape(b, sizeof b, t->ndim, t->shape);
+            PyErr_Format(PyExc_RuntimeError, "stack expects each tensor to be equal size, but got "
+                                             "%s at entry 0 and %s at entry %zd",
+                         a, b, k);
+            goto done;
+        }
+        PNTensor *u = pn_unsqueeze(t, dim);
+        if (!u) goto done;
+        PyList_SET_ITEM(parts, k, (PyObject *)u);
+    }
+    out = pn_cat(parts, dim);
+done:
+    Py_XDECREF(parts);
+    Py_DECREF(seq);
+    return out;
+}

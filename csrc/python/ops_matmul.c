@@ -1,0 +1,245 @@
+/* ops_matmul.c - matmul / mm / bmm with batch broadcasting, and backward.
+ *
+ * The core op multiplies a (..., M, K) by b (..., K, N). Each operand's last
+ * two dims are handed to the GEMM as they lie in memory: a row-major matrix,
+ * or the transpose of one (so x.T @ y never copies). Batch dims broadcast by
+ * giving the smaller operand a zero batch stride.
+ *   forward:  out = a @ b
+ *   backward: da = g @ b^T,  db = a^T @ g   (then summed over broadcast dims)
+ */
+#include "pynet.h"
+#include "../kernels/gemm.h"
+#include <string.h>
+
+/* How to pass a rows x cols matrix with strides (srow, scol) (elements) to
+ * the GEMM: as is (trans 0) or as the transpose of a cols x rows matrix. */
+static int gemm_layout(int64_t rows, int64_t cols, int64_t srow, int64_t scol, int *trans,
+                       int64_t *ld) {
+    if (scol == 1 || cols == 1) {
+        *trans = 0;
+        *ld = rows > 1 ? srow : cols;
+        if (*ld < cols) *ld = cols;
+        return *ld >= 1;
+    }
+    if (srow == 1 || rows == 1) {
+        *trans = 1;
+        *ld = cols > 1 ? scol : rows;
+        if (*ld < rows) *ld = rows;
+        return 1;
+    }
+    return 0;
+}
+
+static void igemm(int ta, int tb, int64_t M, int64_t N, int64_t K, const int64_t *A, int64_t lda,
+                  const int64_t *B, int64_t ldb, int64_t *C, int64_t ldc) {
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            uint64_t acc = 0; /* wraps like PyTorch's integer matmul */
+            for (int64_t p = 0; p < K; p++)
+                acc += (uint64_t)(ta ? A[p * lda + i] : A[i * lda + p]) *
+                       (uint64_t)(tb ? B[j * ldb + p] : B[p * ldb + j]);
+            C[i * ldc + j] = (int64_t)acc;
+        }
+}
+
+typedef struct {
+    pn_dtype dt;
+    int64_t M, N, K, nbatch;
+    int ta, tb;
+    int64_t lda, ldb;
+    const int64_t *aoff, *boff; /* element offset of each batch's matrix */
+    char *A, *B, *C;
+} mm_job;
+
+static int run_mm(const mm_job *j) {
+    size_t item = pn_itemsize(j->dt);
+    int rc = 0;
+    for (int64_t b = 0; b < j->nbatch && rc == 0; b++) {
+        char *A = j->A + j->aoff[b] * (int64_t)item, *B = j->B + j->boff[b] * (int64_t)item;
+        char *C = j->C + b * j->M * j->N * (int64_t)item;
+        if (j->dt == PN_FLOAT32)
+            rc = pn_sgemm(j->ta, j->tb, j->M, j->N, j->K, 1.0f, (const float *)A, j->lda,
+                          (const float *)B, j->ldb, 0.0f, (float *)C, j->N);
+        else if (j->dt == PN_FLOAT64)
+            rc = pn_dgemm(j->ta, j->tb, j->M, j->N, j->K, 1.0, (const double *)A, j->lda,
+                          (const double *)B, j->ldb, 0.0, (double *)C, j->N);
+        else
+            igemm(j->ta, j->tb, j->M, j->N, j->K, (const int64_t *)A, j->lda, (const int64_t *)B,
+                  j->ldb, (int64_t *)C, j->N);
+    }
+    return rc;
+}
+
+static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op);
+
+static int matmul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    PNTensor *a = pn_unpack(n, 0), *b = a ? pn_unpack(n, 1) : NULL;
+    if (!b) {
+        Py_XDECREF(a);
+        return -1;
+    }
+    int rc = -1;
+    if (n->next[0].fn) {
+        PNTensor *bt = pn_transpose(b, b->ndim - 2, b->ndim - 1);
+        gin[0] = bt ? matmul_core(g, bt, "matmul backward") : NULL;
+        Py_XDECREF(bt);
+        if (!gin[0]) goto out;
+    }
+    if (n->next[1].fn) {
+        PNTensor *at = pn_transpose(a, a->ndim - 2, a->ndim - 1);
+        gin[1] = at ? matmul_core(at, g, "matmul backward") : NULL;
+        Py_XDECREF(at);
+        if (!gin[1]) goto out;
+    }
+    rc = 0;
+out:
+    Py_DECREF(a);
+    Py_DECREF(b);
+    return rc;
+}
+
+/* a (..., M, K) @ b (..., K, N), both at least 2-d. */
+static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
+    int64_t M = a->shape[a->ndim - 2], K = a->shape[a->ndim - 1];
+    int64_t K2 = b->shape[b->ndim - 2], N = b->shape[b->ndim - 1];
+    if (K != K2) {
+        char sa[256], sb[256];
+        pn_format_shape(sa, sizeof sa, a->ndim, a->shape);
+        pn_format_shape(sb, sizeof sb, b->ndim, b->shape);
+        PyErr_Format(PyExc_RuntimeError, "%s: cannot multiply %s by %s: inner sizes %lld and "
+                                         "%lld differ",
+                     op, sa, sb, (long long)K, (long long)K2);
+        return NULL;
+    }
+    if (a->dtype != b->dtype) {
+        PyErr_Format(PyExc_RuntimeError, "%s: expected both operands to have the same dtype, but "
+                                         "got %s and %s",
+                     op, pn_dtype_name(a->dtype), pn_dtype_name(b->dtype));
+        return NULL;
+    }
+    if (a->dtype == PN_BOOL) {
+        PyErr_Format(PyExc_RuntimeError, "%s: \"addmm\" not implemented for 'bool'", op);
+        return NULL;
+    }
+    /* broadcast the batch dims */
+    int na = a->ndim - 2, nb = b->ndim - 2, nbd = na > nb ? na : nb;
+    int64_t bshape[PN_MAX_DIMS], oshape[PN_MAX_DIMS];
+    for (int d = 0; d < nbd; d++) {
+        int ia = d - (nbd - na), ib = d - (nbd - nb);
+        int64_t x = ia >= 0 ? a->shape[ia] : 1, y = ib >= 0 ? b->shape[ib] : 1;
+        if (x != y && x != 1 && y != 1) {
+            char sa[256], sb[256];
+            pn_format_shape(sa, sizeof sa, a->ndim, a->shape);
+            pn_format_shape(sb, sizeof sb, b->ndim, b->shape);
+            PyErr_Format(PyExc_RuntimeError, "%s: batch dimensions of %s and %s do not "
+                                             "broadcast (%lld vs %lld at batch dim %d)",
+                         op, sa, sb, (long long)x, (long long)y, d);
+            return NULL;
+        }
+        bshape[d] = x == 1 ? y : x;
+        oshape[d] = bshape[d];
+    }
+    oshape[nbd] = M;
+    oshape[nbd + 1] = N;
+    PNTensor *ac = NULL, *bc = NULL, *out = NULL;
+    int ta, tb;
+    int64_t lda, ldb;
+    /* matrices whose last two dims are not row- or column-major get copied */
+    if (!gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda)) {
+        if (!(ac = pn_to_contiguous_nograd(a))) return NULL;
+        a = ac;
+        gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda);
+    }
+    if (!gemm_layout(K, N, b->strides[b->ndim - 2], b->strides[b->ndim - 1], &tb, &ldb)) {
+        if (!(bc = pn_to_contiguous_nograd(b))) goto fail;
+        b = bc;
+        gemm_layout(K, N, b->strides[b->ndim - 2], b->strides[b->ndim - 1], &tb, &ldb);
+    }
+    out = pn_empty(a->dtype, nbd + 2, oshape);
+    if (!out) goto fail;
+    int64_t nbatch = 1;
+    for (int d = 0; d < nbd; d++) nbatch *= bshape[d];
+    int64_t *off = PyMem_Malloc(sizeof(int64_t) * 2 * (size_t)(nbatch ? nbatch : 1));
+    if (!off) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int64_t i = 0; i < nbatch; i++) { /* unravel batch index i */
+        int64_t rem = i, oa = 0, ob = 0;
+        for (int d = nbd - 1; d >= 0; d--) {
+            int64_t k = rem % bshape[d];
+            rem /= bshape[d];
+            int ia = d - (nbd - na), ib = d - (nbd - nb);
+            if (ia >= 0 && a->shape[ia] != 1) oa += k * a->strides[ia];
+            if (ib >= 0 && b->shape[ib] != 1) ob += k * b->strides[ib];
+        }
+        off[i] = oa;
+        off[nbatch + i] = ob;
+    }
+    mm_job job = {a->dtype, M, N, K, nbatch, ta, tb, lda, ldb, off, off + nbatch,
+                  a->data, b->data, out->data};
+    int rc;
+    if (M * N * K * nbatch > 32768) {
+        Py_BEGIN_ALLOW_THREADS rc = run_mm(&job);
+        Py_END_ALLOW_THREADS
+    } else {
+        rc = run_mm(&job);
+    }
+    PyMem_Free(off);
+    if (rc != 0) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_XDECREF(ac);
+    Py_XDECREF(bc);
+    return out;
+fail:
+    Py_XDECREF(ac);
+    Py_XDECREF(bc);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+static PNTensor *matmul_record(PNTensor *a, PNTensor *b, const char *op) {
+    PNTensor *out = matmul_core(a, b, op);
+    if (!out || !pn_is_float(out->dtype)) return out;
+    PNTensor *ins[2] = {a, b};
+    const char *name = a->ndim == 2 && b->ndim == 2 ? "MmBackward0" : "BmmBackward0";
+    PNNode *n = pn_record(out, name, matmul_backward, 2, ins);
+    if (n && (pn_save(n, 0, a, 0) < 0 || pn_save(n, 1, b, 0) < 0)) Py_CLEAR(out);
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
+/* torch.matmul semantics: 1-d operands get a dim added (and removed after). */
+PNTensor *pn_matmul(PNTensor *a, PNTensor *b, const char *op) {
+    if (a->ndim == 0 || b->ndim == 0) {
+        PyErr_Format(PyExc_RuntimeError, "%s: both arguments to matmul need to be at least 1D, "
+                                         "but they are %dD and %dD",
+                     op, a->ndim, b->ndim);
+        return NULL;
+    }
+    PNTensor *a2 = a->ndim == 1 ? pn_unsqueeze(a, 0) : (Py_INCREF(a), a);
+    PNTensor *b2 = !a2 ? NULL : b->ndim == 1 ? pn_unsqueeze(b, 1) : (Py_INCREF(b), b);
+    if (!b2) {
+        Py_XDECREF(a2);
+        return NULL;
+    }
+    PNTensor *out = matmul_record(a2, b2, op);
+    if (out && b->ndim == 1) Py_SETREF(out, pn_squeeze(out, out->ndim - 1));
+    if (out && a->ndim == 1) Py_SETREF(out, pn_squeeze(out, out->ndim - (b->ndim == 1 ? 1 : 2)));
+    Py_DECREF(a2);
+    Py_DECREF(b2);
+    return out;
+}
+
+PNTensor *pn_to_contiguous_nograd(PNTensor *a) {
+    if (pn_is_contiguous(a)) {
+        Py_INCREF(a);
+        return a;
+    }
+    PNTensor *c = pn_empty(a->dtype, a->ndim, a->shape);
+    if (c && pn_copy_into(c, a) < 0) Py_CLEAR(c);
+    return c;
+}

@@ -1,0 +1,537 @@
+/* ops_reduce.c - sum, mean, prod, max/min, argmax/argmin, var/std, logsumexp,
+ * softmax and log_softmax, with their backward. Dimensions to reduce are a
+ * bitmask (bit d set: reduce dimension d; 0 means every dimension). */
+#include "pynet.h"
+#include <math.h>
+#include <string.h>
+
+int pn_parse_dims(PyObject *o, int ndim, uint32_t *mask, const char *op) {
+    *mask = 0;
+    if (!o || o == Py_None) return 0;
+    PyObject *seq = PyIndex_Check(o) ? PyTuple_Pack(1, o)
+                                     : PySequence_Fast(o, "dim must be an int or a tuple of ints");
+    if (!seq) return -1;
+    PyObject *fast = PySequence_Fast(seq, "dim must be an int or a tuple of ints");
+    Py_DECREF(seq);
+    if (!fast) return -1;
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(fast); k++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(fast, k);
+        long long v = PyIndex_Check(item) ? PyLong_AsLongLong(item) : (PyErr_Format(
+            PyExc_TypeError, "%s: dim must be an int or a tuple of ints", op), -1);
+        int d;
+        if ((v == -1 && PyErr_Occurred()) || pn_wrap_dim(v, ndim, &d, op) < 0) {
+            Py_DECREF(fast);
+            return -1;
+        }
+        if (*mask & (1u << d)) {
+            Py_DECREF(fast);
+            PyErr_Format(PyExc_RuntimeError, "%s: dim %d appears multiple times in the list of "
+                                             "dims",
+                         op, d);
+            return -1;
+        }
+        *mask |= 1u << d;
+    }
+    Py_DECREF(fast);
+    return 0;
+}
+
+static uint32_t full_mask(const PNTensor *a, uint32_t mask) {
+    if (mask) return mask;
+    return a->ndim ? (uint32_t)((1ull << a->ndim) - 1) : 0;
+}
+
+/* Shape of the result: reduced dims become 1 (keepdim) or disappear. */
+static int reduced_shape(const PNTensor *a, uint32_t mask, int keepdim, int64_t *shape) {
+    int nd = 0;
+    for (int d = 0; d < a->ndim; d++) {
+        if (mask & (1u << d)) {
+            if (keepdim) shape[nd++] = 1;
+        } else {
+            shape[nd++] = a->shape[d];
+        }
+    }
+    return nd;
+}
+
+/* Fold every element of a into its accumulator; no autograd. */
+static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int keepdim,
+                            pn_dtype out_dt, const char *name) {
+    mask = full_mask(a, mask);
+    if (op == PN_RMAX || op == PN_RMIN)
+        for (int d = 0; d < a->ndim; d++)
+            if ((mask & (1u << d)) && a->shape[d] == 0) {
+                PyErr_Format(PyExc_IndexError,
+                             "%s(): Expected reduction dim %d to have non-zero size.", name, d);
+                return NULL;
+            }
+    pn_dtype acc_dt = pn_reduce_acc_dtype(op, a->dtype);
+    int64_t kshape[PN_MAX_DIMS];
+    reduced_shape(a, mask, 1, kshape);
+    PNTensor *acc = pn_empty(acc_dt, a->ndim, kshape);
+    if (!acc) return NULL;
+    char ident[8];
+    pn_reduce_identity(op, acc_dt, ident);
+    {
+        pn_iter it;
+        char *data[1] = {acc->data};
+        int64_t st[1][PN_MAX_DIMS];
+        for (int d = 0; d < a->ndim; d++) st[0][d] = acc->strides[d] * (int64_t)pn_itemsize(acc_dt);
+        pn_iter_init(&it, 1, data, a->ndim, kshape, (const int64_t(*)[PN_MAX_DIMS])st);
+        pn_iter_run_range(&it, pn_fill_loop(acc_dt), ident, 0, it.numel);
+    }
+    {
+        pn_iter it;
+        char *data[2] = {acc->data, a->data};
+        int64_t st[2][PN_MAX_DIMS];
+        for (int d = 0; d < a->ndim; d++) {
+            st[0][d] = (mask & (1u << d)) ? 0 : acc->strides[d] * (int64_t)pn_itemsize(acc_dt);
+            st[1][d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
+        }
+        pn_iter_init(&it, 2, data, a->ndim, a->shape, (const int64_t(*)[PN_MAX_DIMS])st);
+        pn_loop_fn fn = pn_reduce_loop(op, a->dtype);
+        /* Several positions fold into one accumulator: one thread, but no GIL. */
+        Py_BEGIN_ALLOW_THREADS pn_iter_run_range(&it, fn, NULL, 0, it.numel);
+        Py_END_ALLOW_THREADS
+    }
+    if (acc_dt != out_dt) {
+        PNTensor *c = pn_empty(out_dt, acc->ndim, acc->shape);
+        if (!c || pn_copy_into(c, acc) < 0) {
+            Py_XDECREF(c);
+            Py_DECREF(acc);
+            return NULL;
+        }
+        Py_SETREF(acc, c);
+    }
+    if (keepdim) return acc;
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    int nd = reduced_shape(a, mask, 0, shape);
+    pn_contiguous_strides(nd, shape, strides);
+    PNTensor *out = pn_alias(acc, nd, shape, strides, 0);
+    Py_DECREF(acc);
+    if (out) Py_CLEAR(out->base);
+    return out;
+}
+
+/* g has the reduced shape; put back the reduced dims (size 1) and expand. */
+static PNTensor *expand_back(PNTensor *g, const PNMeta *m, uint32_t mask, int keepdim) {
+    int64_t kshape[PN_MAX_DIMS];
+    for (int d = 0; d < m->ndim; d++) kshape[d] = (mask & (1u << d)) ? 1 : m->shape[d];
+    PNTensor *k = keepdim ? (Py_INCREF(g), g) : pn_reshape(g, m->ndim, kshape);
+    if (!k) return NULL;
+    PNTensor *e = pn_expand(k, m->ndim, m->shape);
+    Py_DECREF(k);
+    return e;
+}
+
+/* i[0]: mask, i[1]: keepdim, d[0]: scale (1 for sum, 1/N for mean) */
+static int sum_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    PNTensor *e = expand_back(g, &n->meta[0], (uint32_t)n->i[0], (int)n->i[1]);
+    if (!e) return -1;
+    if (n->d[0] != 1.0) Py_SETREF(e, pn_binary_s(PN_MUL, e, n->d[0]));
+    gin[0] = e;
+    return e ? 0 : -1;
+}
+
+PNTensor *pn_sum(PNTensor *a, uint32_t mask, int keepdim, int has_dtype, pn_dtype dt) {
+    if (!has_dtype) dt = pn_is_float(a->dtype) ? a->dtype : PN_INT64;
+    PNTensor *src = pn_to_dtype(a, has_dtype && pn_is_float(dt) ? dt : a->dtype);
+    if (!src) return NULL;
+    mask = full_mask(src, mask);
+    PNTensor *out = reduce_raw(src, PN_RSUM, mask, keepdim, dt, "sum");
+    if (out && pn_is_float(dt)) {
+        PNNode *n = pn_record(out, "SumBackward1", sum_backward, 1, &src);
+        if (n) n->i[0] = mask, n->i[1] = keepdim, n->d[0] = 1.0;
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+    Py_DECREF(src);
+    return out;
+}
+
+PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
+    if (!pn_is_float(a->dtype)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "mean(): could not infer output dtype. Input dtype must be either a floating "
+                     "point or complex dtype. Got: %s",
+                     pn_dtype_name(a->dtype));
+        return NULL;
+    }
+    mask = full_mask(a, mask);
+    int64_t count = 1;
+    for (int d = 0; d < a->ndim; d++)
+        if (mask & (1u << d)) count *= a->shape[d];
+    PNTensor *s = reduce_raw(a, PN_RSUM, mask, keepdim, a->dtype, "mean");
+    if (!s) return NULL;
+    double scale = count ? 1.0 / (double)count : NAN;
+    PNTensor *out;
+    { /* scale without recording: MeanBackward0 covers both steps */
+        int prev = pn_grad_mode;
+        pn_grad_mode = 0;
+        out = pn_binary_s(PN_MUL, s, scale);
+        pn_grad_mode = prev;
+    }
+    Py_DECREF(s);
+    if (!out) return NULL;
+    PNNode *n = pn_record(out, "MeanBackward1", sum_backward, 1, &a);
+    if (n) n->i[0] = mask, n->i[1] = keepdim, n->d[0] = scale;
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
+/* prod: d/dx_i = product of the others. With no zero that is out / x_i; with
+ * exactly one zero only that position gets the product of the rest; with two
+ * or more every gradient is zero. */
+static int prod_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    uint32_t mask = (uint32_t)n->i[0];
+    int keepdim = (int)n->i[1];
+    PNTensor *x = pn_unpack(n, 0), *out = x ? pn_unpack(n, 1) : NULL;
+    if (!out) {
+        Py_XDECREF(x);
+        return -1;
+    }
+    PNTensor *g = expand_back(gout[0], &n->meta[0], mask, keepdim);
+    PNTensor *o = g ? expand_back(out, &n->meta[0], mask, keepdim) : NULL;
+    PNTensor *iszero = o ? pn_binary_s(PN_EQ, x, 0.0) : NULL;
+    PNTensor *nz = iszero ? pn_where_t(iszero, NULL, 1.0, x) : NULL;
+    PNTensor *pnz = NULL, *cnt = NULL, *one = NULL, *pz = NULL, *q = NULL, *sel = NULL;
+    int prev = pn_grad_mode;
+    if (nz) {
+        pnz = pn_prod_mask(nz, mask, 1);
+        cnt = pnz ? reduce_raw(iszero, PN_RSUM, mask, 1, PN_INT64, "prod") : NULL;
+    }
+    if (cnt) {
+        pn_grad_mode = 0;
+        one = pn_binary_s(PN_EQ, cnt, 1.0);
+        pn_grad_mode = prev;
+    }
+    pz = one ? pn_where_t(one, pnz, 0.0, NULL) : NULL;
+    q = pz ? pn_binary_t(PN_DIV, o, x) : NULL;
+    sel = q ? pn_where_t(iszero, pz, 0.0, q) : NULL;
+    gin[0] = sel ? pn_binary_t(PN_MUL, g, sel) : NULL;
+    Py_XDECREF(x), Py_XDECREF(out), Py_XDECREF(g), Py_XDECREF(o), Py_XDECREF(iszero);
+    Py_XDECREF(nz), Py_XDECREF(pnz), Py_XDECREF(cnt), Py_XDECREF(one), Py_XDECREF(pz);
+    Py_XDECREF(q), Py_XDECREF(sel);
+    return gin[0] ? 0 : -1;
+}
+
+PNTensor *pn_prod_mask(PNTensor *a, uint32_t mask, int keepdim) {
+    pn_dtype dt = pn_is_float(a->dtype) ? a->dtype : PN_INT64;
+    mask = full_mask(a, mask);
+    PNTensor *out = reduce_raw(a, PN_RPROD, mask, keepdim, dt, "prod");
+    if (out && pn_is_float(dt)) {
+        PNNode *n = pn_record(out, "ProdBackward1", prod_backward, 1, &a);
+        if (n) {
+            n->i[0] = mask, n->i[1] = keepdim;
+            if (pn_save(n, 0, a, 0) < 0 || pn_save(n, 1, out, 1) < 0) Py_CLEAR(out);
+        }
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+    return out;
+}
+
+PNTensor *pn_prod(PNTensor *a, int dim, int keepdim) {
+    return pn_prod_mask(a, dim < 0 ? 0 : 1u << dim, keepdim);
+}
+
+/* amax/amin: the gradient is shared evenly by the elements equal to the result. */
+static int amax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    uint32_t mask = (uint32_t)n->i[0];
+    int keepdim = (int)n->i[1];
+    PNTensor *x = pn_unpack(n, 0), *out = x ? pn_unpack(n, 1) : NULL;
+    if (!out) {
+        Py_XDECREF(x);
+        return -1;
+    }
+    PNTensor *o = expand_back(out, &n->meta[0], mask, keepdim);
+    PNTensor *eq = o ? pn_binary_t(PN_EQ, x, o) : NULL;
+    PNTensor *cnt = eq ? reduce_raw(eq, PN_RSUM, mask, 1, gout[0]->dtype, "amax") : NULL;
+    PNTensor *g = cnt ? expand_back(gout[0], &n->meta[0], mask, keepdim) : NULL;
+    PNTensor *share = g ? pn_binary_t(PN_DIV, g, cnt) : NULL;
+    gin[0] = share ? pn_where_t(eq, share, 0.0, NULL) : NULL;
+    Py_XDECREF(x), Py_XDECREF(out), Py_XDECREF(o), Py_XDECREF(eq), Py_XDECREF(cnt);
+    Py_XDECREF(g), Py_XDECREF(share);
+    return gin[0] ? 0 : -1;
+}
+
+PNTensor *pn_amax(PNTensor *a, uint32_t mask, int keepdim, int is_max) {
+    const char *name = is_max ? "max" : "min";
+    mask = full_mask(a, mask);
+    if (a->numel == 0 && a->ndim == 0) mask = 0;
+    PNTensor *out = reduce_raw(a, is_max ? PN_RMAX : PN_RMIN, mask, keepdim, a->dtype, name);
+    if (out && pn_is_float(a->dtype)) {
+        PNNode *n = pn_record(out, is_max ? "AmaxBackward0" : "AminBackward0", amax_backward, 1,
+                              &a);
+        if (n) {
+            n->i[0] = mask, n->i[1] = keepdim;
+            if (pn_save(n, 0, a, 0) < 0 || pn_save(n, 1, out, 1) < 0) Py_CLEAR(out);
+        }
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+    return out;
+}
+
+/* ------------------------------------------------------------ max(dim) ---- */
+
+/* Run a row kernel: for each position of `outs` (shape of a with `dim` kept
+ * as size 1), walk the row of a along dim. */
+static void run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs) {
+    pn_row_args r = {a->ndim ? a->shape[dim] : 1,
+                     a->ndim ? a->strides[dim] * (int64_t)pn_itemsize(a->dtype) : 0, 0};
+    int64_t shape[PN_MAX_DIMS];
+    int64_t st[PN_ITER_MAXOP][PN_MAX_DIMS];
+    char *data[PN_ITER_MAXOP];
+    int nop = nout + 1;
+    for (int d = 0; d < a->ndim; d++) shape[d] = d == dim ? 1 : a->shape[d];
+    for (int k = 0; k < nout; k++) {
+        data[k] = outs[k]->data;
+        for (int d = 0; d < a->ndim; d++)
+            st[k][d] = outs[k]->strides[d] * (int64_t)pn_itemsize(outs[k]->dtype);
+    }
+    if (nout == 1 && a->ndim) r.out_stride = outs[0]->strides[dim] * (int64_t)pn_itemsize(outs[0]->dtype);
+    data[nout] = a->data;
+    for (int d = 0; d < a->ndim; d++) st[nout][d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
+    pn_iter it;
+    pn_iter_init(&it, nop, data, a->ndim, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    Py_BEGIN_ALLOW_THREADS pn_iter_run(&it, fn, &r);
+    Py_END_ALLOW_THREADS
+}
+
+/* values[..] = a[.., idx, ..]: the gradient goes to the index positions. */
+static int max_dim_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    int dim = (int)n->i[0], keepdim = (int)n->i[1];
+    const PNMeta *m = &n->meta[0];
+    PNTensor *idx = pn_unpack(n, 0);
+    if (!idx) return -1;
+    if (!keepdim && m->ndim) Py_SETREF(idx, pn_unsqueeze(idx, dim));
+    PNTensor *g = idx ? (keepdim || !m->ndim ? (Py_INCREF(gout[0]), gout[0])
+                                             : pn_unsqueeze(gout[0], dim))
+                      : NULL;
+    /* positions along dim: arange shaped (1, .., n, .., 1) */
+    int64_t len = m->ndim ? m->shape[dim] : 1;
+    int64_t ashape[PN_MAX_DIMS];
+    for (int d = 0; d < m->ndim; d++) ashape[d] = d == dim ? len : 1;
+    PNTensor *ar = g ? pn_empty(PN_INT64, m->ndim, ashape) : NULL;
+    PNTensor *hit = NULL;
+    if (ar) {
+        for (int64_t k = 0; k < len; k++) ((int64_t *)ar->data)[k] = k;
+        hit = pn_binary_t(PN_EQ, ar, idx);
+    }
+    gin[0] = hit ? pn_where_t(hit, g, 0.0, NULL) : NULL;
+    Py_XDECREF(idx), Py_XDECREF(g), Py_XDECREF(ar), Py_XDECREF(hit);
+    return gin[0] ? 0 : -1;
+}
+
+int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
+               PNTensor **indices) {
+    const char *name = is_max ? "max" : "min";
+    if (a->ndim && a->shape[dim] == 0) {
+        PyErr_Format(PyExc_IndexError,
+                     "%s(): Expected reduction dim %d to have non-zero size.", name, dim);
+        return -1;
+    }
+    int64_t kshape[PN_MAX_DIMS];
+    for (int d = 0; d < a->ndim; d++) kshape[d] = d == dim ? 1 : a->shape[d];
+    PNTensor *v = pn_empty(a->dtype, a->ndim, kshape);
+    PNTensor *ix = v ? pn_empty(PN_INT64, a->ndim, kshape) : NULL;
+    if (!ix) {
+        Py_XDECREF(v);
+        return -1;
+    }
+    PNTensor *outs[2] = {ix, v};
+    run_rows(pn_argreduce_loop(is_max, a->dtype), a, dim, 2, outs);
+    if (!keepdim && a->ndim) {
+        Py_SETREF(v, pn_squeeze(v, dim));
+        if (v) Py_SETREF(ix, pn_squeeze(ix, dim));
+        if (!v || !ix) {
+            Py_XDECREF(v);
+            Py_XDECREF(ix);
+            return -1;
+        }
+        Py_CLEAR(v->base);
+        Py_CLEAR(ix->base);
+    }
+    if (pn_is_float(a->dtype)) {
+        PNNode *n = pn_record(v, is_max ? "MaxBackward0" : "MinBackward0", max_dim_backward, 1, &a);
+        if (n) {
+            n->i[0] = dim, n->i[1] = keepdim;
+            if (pn_save(n, 0, ix, 0) < 0) goto fail;
+        }
+        if (PyErr_Occurred()) goto fail;
+    }
+    *values = v;
+    *indices = ix;
+    return 0;
+fail:
+    Py_DECREF(v);
+    Py_DECREF(ix);
+    return -1;
+}
+
+/* ------------------------------------------------------------- var, std ---- */
+
+PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int take_sqrt) {
+    if (!pn_is_float(a->dtype)) {
+        PyErr_Format(PyExc_RuntimeError, "%s(): input dtype should be floating point, got %s",
+                     take_sqrt ? "std" : "var", pn_dtype_name(a->dtype));
+        return NULL;
+    }
+    mask = full_mask(a, mask);
+    int64_t count = 1;
+    for (int d = 0; d < a->ndim; d++)
+        if (mask & (1u << d)) count *= a->shape[d];
+    /* two passes: mean first, then the mean squared deviation (stable) */
+    PNTensor *m = pn_mean(a, mask, 1);
+    PNTensor *dev = m ? pn_binary_t(PN_SUB, a, m) : NULL;
+    PNTensor *sq = dev ? pn_binary_t(PN_MUL, dev, dev) : NULL;
+    PNTensor *s = sq ? pn_sum(sq, mask, keepdim, 0, a->dtype) : NULL;
+    double denom = (double)count - correction;
+    /* no degrees of freedom left: s / 0, i.e. nan (or inf), as in PyTorch */
+    PNTensor *v = !s ? NULL
+                  : denom > 0 ? pn_binary_s(PN_MUL, s, 1.0 / denom)
+                              : pn_binary_s(PN_DIV, s, 0.0);
+    Py_XDECREF(m), Py_XDECREF(dev), Py_XDECREF(sq), Py_XDECREF(s);
+    if (v && take_sqrt) Py_SETREF(v, pn_unary(PN_SQRT, v));
+    return v;
+}
+
+/* ------------------------------------------------------------ logsumexp ---- */
+
+/* log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max(x), so no exp
+ * overflows; an infinite m is replaced by 0 to avoid inf - inf. */
+PNTensor *pn_logsumexp(PNTensor *a, uint32_t mask, int keepdim) {
+    PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
+    if (!src) return NULL;
+    mask = full_mask(src, mask);
+    if (src->numel == 0) {
+        PNTensor *s = pn_sum(src, mask, keepdim, 0, src->dtype);
+        Py_DECREF(src);
+        if (s) Py_SETREF(s, pn_unary(PN_LOG, s));
+        return s;
+    }
+    int prev = pn_grad_mode;
+    pn_grad_mode = 0;
+    PNTensor *m = reduce_raw(src, PN_RMAX, mask, 1, src->dtype, "logsumexp");
+    PNTensor *mabs = m ? pn_unary(PN_ABS, m) : NULL;
+    PNTensor *inf = mabs ? pn_binary_s(PN_EQ, mabs, INFINITY) : NULL;
+    PNTensor *mf = inf ? pn_where_t(inf, NULL, 0.0, m) : NULL;
+    pn_grad_mode = prev;
+    PNTensor *sh = mf ? pn_binary_t(PN_SUB, src, mf) : NULL;
+    PNTensor *e = sh ? pn_unary(PN_EXP, sh) : NULL;
+    PNTensor *s = e ? pn_sum(e, mask, keepdim, 0, src->dtype) : NULL;
+    PNTensor *l = s ? pn_unary(PN_LOG, s) : NULL;
+    PNTensor *mk = NULL, *out = NULL;
+    if (l) {
+        mk = keepdim ? (Py_INCREF(mf), mf) : pn_squeeze_mask(mf, mask);
+        out = mk ? pn_binary_t(PN_ADD, l, mk) : NULL;
+    }
+    Py_XDECREF(m), Py_XDECREF(mabs), Py_XDECREF(inf), Py_XDECREF(mf), Py_XDECREF(sh);
+    Py_XDECREF(e), Py_XDECREF(s), Py_XDECREF(l), Py_XDECREF(mk), Py_DECREF(src);
+    return out;
+}
+
+/* Drop the size-1 dims named by mask (a reshape). */
+PNTensor *pn_squeeze_mask(PNTensor *a, uint32_t mask) {
+    int64_t shape[PN_MAX_DIMS];
+    int nd = 0;
+    for (int d = 0; d < a->ndim; d++)
+        if (!(mask & (1u << d))) shape[nd++] = a->shape[d];
+    return pn_reshape(a, nd, shape);
+}
+
+/* -------------------------------------------------------------- softmax ---- */
+
+/* softmax:     dx = y * (g - sum(g * y))
+ * log_softmax: dx = g - exp(y) * sum(g)      (sums along dim, kept) */
+static int softmax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    int dim = (int)n->i[0], log = (int)n->i[1];
+    uint32_t mask = n->meta[0].ndim ? 1u << dim : 0;
+    PNTensor *g = gout[0], *y = pn_unpack(n, 0);
+    if (!y) return -1;
+    PNTensor *t = NULL, *s = NULL, *u = NULL;
+    if (log) {
+        s = pn_sum(g, mask, 1, 0, g->dtype);
+        t = s ? pn_unary(PN_EXP, y) : NULL;
+        u = t ? pn_binary_t(PN_MUL, t, s) : NULL;
+        gin[0] = u ? pn_binary_t(PN_SUB, g, u) : NULL;
+    } else {
+        t = pn_binary_t(PN_MUL, g, y);
+        s = t ? pn_sum(t, mask, 1, 0, g->dtype) : NULL;
+        u = s ? pn_binary_t(PN_SUB, g, s) : NULL;
+        gin[0] = u ? pn_binary_t(PN_MUL, y, u) : NULL;
+    }
+    Py_XDECREF(t), Py_XDECREF(s), Py_XDECREF(u), Py_DECREF(y);
+    return gin[0] ? 0 : -1;
+}
+
+PNTensor *pn_softmax(PNTensor *a, int dim, int log) {
+    PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
+    if (!src) return NULL;
+    PNTensor *out = pn_empty(src->dtype, src->ndim, src->shape);
+    if (out) {
+        if (src->numel) run_rows(pn_softmax_loop(log, src->dtype), src, dim, 1, &out);
+        PNNode *n = pn_record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0",
+                              softmax_backward, 1, &src);
+        if (n) {
+            n->i[0] = dim, n->i[1] = log;
+            if (pn_save(n, 0, out, 1) < 0) Py_CLEAR(out);
+        }
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+    Py_DECREF(src);
+    return out;
+}
+
+/* ------------------------------------------------------------ argmax ---- */
+
+PNTensor *pn_argmax(PNTensor *a, PyObject *dimobj, int keepdim, int is_max) {
+    const char *name = is_max ? "argmax" : "argmin";
+    if (!dimobj || dimobj == Py_None) {
+        if (a->numel == 0) {
+            PyErr_Format(PyExc_RuntimeError, "%s(): Expected reduction dim to be specified for "
+                                             "input.numel() == 0.",
+                         name);
+            return NULL;
+        }
+        int64_t flat = a->numel;
+        PNTensor *c = pn_contiguous(a);
+        PNTensor *f = c ? pn_view_nograd(c, 1, &flat) : NULL;
+        Py_XDECREF(c);
+        if (!f) return NULL;
+        PNTensor *v, *ix;
+        int rc = pn_max_dim_nograd(f, 0, 0, is_max, &v, &ix);
+        Py_DECREF(f);
+        if (rc < 0) return NULL;
+        Py_DECREF(v);
+        if (keepdim) {
+            int64_t ones[PN_MAX_DIMS];
+            for (int d = 0; d < a->ndim; d++) ones[d] = 1;
+            Py_SETREF(ix, pn_reshape(ix, a->ndim, ones));
+        }
+        return ix;
+    }
+    long long dl = PyLong_AsLongLong(dimobj);
+    int dim;
+    if ((dl == -1 && PyErr_Occurred()) || pn_wrap_dim(dl, a->ndim, &dim, name) < 0) return NULL;
+    PNTensor *v, *ix;
+    if (pn_max_dim_nograd(a, dim, keepdim, is_max, &v, &ix) < 0) return NULL;
+    Py_DECREF(v);
+    return ix;
+}
+
+int pn_max_dim_nograd(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **v,
+                      PNTensor **ix) {
+    int prev = pn_grad_mode;
+    pn_grad_mode = 0;
+    int rc = pn_max_dim(a, dim, keepdim, is_max, v, ix);
+    pn_grad_mode = prev;
+    return rc;
+}
+
+PNTensor *pn_view_nograd(PNTensor *a, int ndim, const int64_t *shape) {
+    int prev = pn_grad_mode;
+    pn_grad_mode = 0;
+    PNTensor *r = pn_view(a, ndim, shape, "view");
+    pn_grad_mode = prev;
+    return r;
+}

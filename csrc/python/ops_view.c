@@ -1,0 +1,390 @@
+/* ops_view.c - ops that return a view: same storage, new shape/strides.
+ *
+ * No data moves. Each view op still records a backward node, because the
+ * gradient must be put back into the input's shape: reshape it, permute it
+ * back, or scatter it into zeros at the positions the slice came from.
+ */
+#include "pynet.h"
+#include <string.h>
+
+static void fmt_list(char *buf, size_t n, int ndim, const int64_t *shape) {
+    size_t pos = (size_t)snprintf(buf, n, "[");
+    for (int d = 0; d < ndim && pos < n; d++)
+        pos += (size_t)snprintf(buf + pos, n - pos, d ? ", %lld" : "%lld", (long long)shape[d]);
+    if (pos < n) snprintf(buf + pos, n - pos, "]");
+}
+
+/* Resolve one -1 in a requested shape and check the element count. */
+static int infer_shape(const PNTensor *a, int ndim, const int64_t *in, int64_t *out,
+                       const char *op) {
+    int infer = -1;
+    int64_t known = 1;
+    for (int d = 0; d < ndim; d++) {
+        out[d] = in[d];
+        if (in[d] == -1) {
+            if (infer >= 0) {
+                PyErr_Format(PyExc_RuntimeError, "%s: only one dimension can be inferred", op);
+                return -1;
+            }
+            infer = d;
+        } else if (in[d] < 0) {
+            PyErr_Format(PyExc_RuntimeError, "%s: invalid shape dimension %lld", op,
+                         (long long)in[d]);
+            return -1;
+        } else if (pn_mul_overflow(known, in[d], &known)) {
+            PyErr_Format(PyExc_RuntimeError, "%s: shape is too large", op);
+            return -1;
+        }
+    }
+    if (infer >= 0) {
+        if (known == 0 || a->numel % known != 0) goto bad;
+        out[infer] = a->numel / known;
+    } else if (known != a->numel) {
+        goto bad;
+    }
+    return 0;
+bad: {
+    char s[256];
+    fmt_list(s, sizeof s, ndim, in);
+    PyErr_Format(PyExc_RuntimeError, "%s: shape '%s' is invalid for input of size %lld", op, s,
+                 (long long)a->numel);
+    return -1;
+}
+}
+
+/* Strides that let a strided tensor be viewed with a new shape without a copy,
+ * or 0 if that is impossible. The old shape is cut into chunks whose elements
+ * are evenly spaced in memory; each new dimension must fall inside a chunk. */
+static int view_strides(const PNTensor *a, int ndim, const int64_t *shape, int64_t *strides) {
+    if (a->numel == 0 || a->ndim == 0) {
+        pn_contiguous_strides(ndim, shape, strides);
+        return 1;
+    }
+    int view_d = ndim - 1;
+    int64_t chunk_base_stride = a->strides[a->ndim - 1];
+    int64_t tensor_numel = 1, view_numel = 1;
+    for (int d = a->ndim - 1; d >= 0; d--) {
+        tensor_numel *= a->shape[d];
+        /* end of a chunk: the next-outer dim does not continue this one evenly */
+        if (d == 0 || (a->shape[d - 1] != 1 && a->strides[d - 1] != tensor_numel * chunk_base_stride)) {
+            while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+                strides[view_d] = view_numel * chunk_base_stride;
+                view_numel *= shape[view_d];
+                view_d--;
+            }
+            if (view_numel != tensor_numel) return 0;
+            if (d > 0) {
+                chunk_base_stride = a->strides[d - 1];
+                tensor_numel = 1;
+                view_numel = 1;
+            }
+        }
+    }
+    return view_d == -1;
+}
+
+static int reshape_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    gin[0] = pn_reshape(g, n->meta[0].ndim, n->meta[0].shape);
+    return gin[0] ? 0 : -1;
+}
+
+static PNTensor *record_view(PNTensor *out, PNTensor *a, const char *name, pn_apply_fn fn) {
+    pn_record(out, name, fn, 1, &a);
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
+PNTensor *pn_view(PNTensor *a, int ndim, const int64_t *req, const char *op) {
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    if (infer_shape(a, ndim, req, shape, op) < 0) return NULL;
+    if (!view_strides(a, ndim, shape, strides)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s: view size is not compatible with input tensor's size and stride (at "
+                     "least one dimension spans across two contiguous subspaces). Use "
+                     ".reshape(...) instead.",
+                     op);
+        return NULL;
+    }
+    PNTensor *out = pn_alias(a, ndim, shape, strides, 0);
+    return out ? record_view(out, a, "ViewBackward0", reshape_backward) : NULL;
+}
+
+PNTensor *pn_reshape(PNTensor *a, int ndim, const int64_t *req) {
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    if (infer_shape(a, ndim, req, shape, "reshape") < 0) return NULL;
+    if (view_strides(a, ndim, shape, strides)) {
+        PNTensor *out = pn_alias(a, ndim, shape, strides, 0);
+        return out ? record_view(out, a, "ViewBackward0", reshape_backward) : NULL;
+    }
+    PNTensor *c = pn_clone(a); /* contiguous copy, differentiable */
+    if (!c) return NULL;
+    PNTensor *out = pn_view(c, ndim, shape, "reshape");
+    Py_DECREF(c);
+    return out;
+}
+
+/* -------------------------------------------------------------- permute ---- */
+
+static int permute_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    int inv[PN_MAX_DIMS];
+    for (int d = 0; d < gout[0]->ndim; d++) inv[n->i[d]] = d;
+    gin[0] = pn_permute(gout[0], inv);
+    return gin[0] ? 0 : -1;
+}
+
+PNTensor *pn_permute(PNTensor *a, const int *perm) {
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    int seen[PN_MAX_DIMS] = {0};
+    for (int d = 0; d < a->ndim; d++) {
+        if (perm[d] < 0 || perm[d] >= a->ndim || seen[perm[d]]++) {
+            PyErr_SetString(PyExc_RuntimeError, "permute(): dims must be a permutation of the "
+                                                "tensor's dimensions (each exactly once)");
+            return NULL;
+        }
+        shape[d] = a->shape[perm[d]];
+        strides[d] = a->strides[perm[d]];
+    }
+    PNTensor *out = pn_alias(a, a->ndim, shape, strides, 0);
+    if (!out) return NULL;
+    PNNode *n = pn_record(out, "PermuteBackward0", permute_backward, 1, &a);
+    if (n)
+        for (int d = 0; d < a->ndim; d++) n->i[d] = perm[d];
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
+PNTensor *pn_transpose(PNTensor *a, int d0, int d1) {
+    int perm[PN_MAX_DIMS];
+    if (a->ndim == 0) { /* transpose of a scalar is itself */
+        return pn_permute(a, perm);
+    }
+    for (int d = 0; d < a->ndim; d++) perm[d] = d;
+    perm[d0] = d1;
+    perm[d1] = d0;
+    return pn_permute(a, perm);
+}
+
+/* --------------------------------------------------------------- expand ---- */
+
+static int expand_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    (void)n; /* the engine sums the gradient back to the input's shape */
+    Py_INCREF(gout[0]);
+    gin[0] = gout[0];
+    return 0;
+}
+
+PNTensor *pn_expand(PNTensor *a, int ndim, const int64_t *req) {
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    if (ndim < a->ndim) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "expand: the number of sizes provided (%d) must be greater or equal to the "
+                     "number of dimensions in the tensor (%d)",
+                     ndim, a->ndim);
+        return NULL;
+    }
+    for (int d = 0; d < ndim; d++) {
+        int ia = d - (ndim - a->ndim);
+        int64_t have = ia >= 0 ? a->shape[ia] : 1;
+        int64_t want = req[d] == -1 && ia >= 0 ? have : req[d];
+        if (want < 0) {
+            PyErr_Format(PyExc_RuntimeError, "expand: invalid size %lld for dimension %d",
+                         (long long)req[d], d);
+            return NULL;
+        }
+        if (have != want && have != 1) {
+            char t[256], s[256];
+            fmt_list(t, sizeof t, ndim, req);
+            fmt_list(s, sizeof s, a->ndim, a->shape);
+            PyErr_Format(PyExc_RuntimeError,
+                         "The expanded size of the tensor (%lld) must match the existing size "
+                         "(%lld) at non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: "
+                         "%s",
+                         (long long)want, (long long)have, d, t, s);
+            return NULL;
+        }
+        shape[d] = want;
+        strides[d] = (ia < 0 || have != want) ? 0 : a->strides[ia];
+    }
+    int64_t numel;
+    if (pn_check_numel(ndim, shape, &numel, "expand") < 0) return NULL;
+    PNTensor *out = pn_alias(a, ndim, shape, strides, 0);
+    return out ? record_view(out, a, "ExpandBackward0", expand_backward) : NULL;
+}
+
+/* ------------------------------------------------------ squeeze/unsqueeze ---- */
+
+PNTensor *pn_squeeze(PNTensor *a, int dim) {
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    int nd = 0;
+    for (int d = 0; d < a->ndim; d++) {
+        if (a->shape[d] == 1 && (dim < 0 || d == dim)) continue;
+        shape[nd] = a->shape[d];
+        strides[nd++] = a->strides[d];
+    }
+    PNTensor *out = pn_alias(a, nd, shape, strides, 0);
+    return out ? record_view(out, a, "SqueezeBackward0", reshape_backward) : NULL;
+}
+
+PNTensor *pn_unsqueeze(PNTensor *a, int dim) {
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    if (a->ndim + 1 > PN_MAX_DIMS) {
+        PyErr_Format(PyExc_RuntimeError, "unsqueeze: tensors have at most %d dimensions",
+                     PN_MAX_DIMS);
+        return NULL;
+    }
+    for (int d = 0, s = 0; d <= a->ndim; d++) {
+        if (d == dim) {
+            shape[d] = 1;
+            strides[d] = d < a->ndim ? a->strides[d] * a->shape[d] : 1;
+        } else {
+            shape[d] = a->shape[s];
+            strides[d] = a->strides[s++];
+        }
+    }
+    PNTensor *out = pn_alias(a, a->ndim + 1, shape, strides, 0);
+    return out ? record_view(out, a, "UnsqueezeBackward0", reshape_backward) : NULL;
+}
+
+/* --------------------------------------------------------------- slicing ---- */
+
+/* A basic index (slice / select / new axis) is a list of steps applied in
+ * order; backward replays the same steps on a zero tensor of the input's
+ * shape and copies the gradient into that view. */
+
+PNTensor *pn_apply_slices_raw(PNTensor *a, const pn_slice_op *ops, int n) {
+    int nd = a->ndim;
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS], offset = 0;
+    memcpy(shape, a->shape, sizeof(int64_t) * nd);
+    memcpy(strides, a->strides, sizeof(int64_t) * nd);
+    for (int k = 0; k < n; k++) {
+        const pn_slice_op *o = &ops[k];
+        int d = o->dim;
+        if (o->kind == PN_SLICE_SLICE) {
+            offset += o->start * strides[d];
+            shape[d] = o->len;
+            strides[d] *= o->step;
+        } else if (o->kind == PN_SLICE_SELECT) {
+            offset += o->start * strides[d];
+            memmove(shape + d, shape + d + 1, sizeof(int64_t) * (nd - d - 1));
+            memmove(strides + d, strides + d + 1, sizeof(int64_t) * (nd - d - 1));
+            nd--;
+        } else { /* new axis */
+            if (nd + 1 > PN_MAX_DIMS) {
+                PyErr_Format(PyExc_IndexError, "index: too many dimensions (at most %d)",
+                             PN_MAX_DIMS);
+                return NULL;
+            }
+            memmove(shape + d + 1, shape + d, sizeof(int64_t) * (nd - d));
+            memmove(strides + d + 1, strides + d, sizeof(int64_t) * (nd - d));
+            shape[d] = 1;
+            strides[d] = 1;
+            nd++;
+        }
+    }
+    return pn_alias(a, nd, shape, strides, offset);
+}
+
+static int slice_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    gin[0] = pn_apply_slices(gout[0], (const pn_slice_op *)PyBytes_AS_STRING(n->obj),
+                             (int)(PyBytes_GET_SIZE(n->obj) / sizeof(pn_slice_op)));
+    return gin[0] ? 0 : -1;
+}
+
+static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    PNTensor *z = pn_zeros(g->dtype, n->meta[0].ndim, n->meta[0].shape);
+    if (!z) return -1;
+    PNTensor *v = pn_apply_slices_raw(z, (const pn_slice_op *)PyBytes_AS_STRING(n->obj),
+                                      (int)(PyBytes_GET_SIZE(n->obj) / sizeof(pn_slice_op)));
+    int rc = v ? pn_copy_into(v, g) : -1;
+    Py_XDECREF(v);
+    if (rc < 0) {
+        Py_DECREF(z);
+        return -1;
+    }
+    if (pn_grad_mode && g->requires_grad) { /* create_graph: backward of this backward */
+        PNNode *bb = pn_record(z, "SliceBackwardBackward0", slice_backward_backward, 1, &g);
+        if (bb) {
+            Py_INCREF(n->obj);
+            bb->obj = n->obj;
+        }
+        if (PyErr_Occurred()) {
+            Py_DECREF(z);
+            return -1;
+        }
+    }
+    gin[0] = z;
+    return 0;
+}
+
+PNTensor *pn_apply_slices(PNTensor *a, const pn_slice_op *ops, int n) {
+    PNTensor *out = pn_apply_slices_raw(a, ops, n);
+    if (!out || !pn_grad_mode || !a->requires_grad) return out;
+    const char *name = n == 1 && ops[0].kind == PN_SLICE_SELECT ? "SelectBackward0"
+                       : n == 1 && ops[0].kind == PN_SLICE_SLICE ? "SliceBackward0"
+                                                                 : "IndexBackward0";
+    PNNode *node = pn_record(out, name, slice_backward, 1, &a);
+    if (node) {
+        node->obj = PyBytes_FromStringAndSize((const char *)ops, (Py_ssize_t)(sizeof *ops * n));
+        if (!node->obj) Py_CLEAR(out);
+    }
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
+PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length) {
+    int64_t size = a->shape[dim];
+    if (start < 0) start += size;
+    if (start < 0 || start > size || length < 0 || start + length > size) {
+        PyErr_Format(PyExc_IndexError,
+                     "narrow: start (%lld) + length (%lld) exceeds dimension size (%lld).",
+                     (long long)start, (long long)length, (long long)size);
+        return NULL;
+    }
+    pn_slice_op op = {PN_SLICE_SLICE, dim, start, length, 1};
+    return pn_apply_slices(a, &op, 1);
+}
+
+PNTensor *pn_select(PNTensor *a, int dim, int64_t index) {
+    int64_t size = a->shape[dim];
+    if (index < -size || index >= size) {
+        PyErr_Format(PyExc_IndexError,
+                     "select(): index %lld out of range for tensor of size %lld at dimension %d",
+                     (long long)index, (long long)size, dim);
+        return NULL;
+    }
+    pn_slice_op op = {PN_SLICE_SELECT, dim, index < 0 ? index + size : index, 0, 0};
+    return pn_apply_slices(a, &op, 1);
+}
+
+/* ---------------------------------------------------------------- sum_to ---- */
+
+/* Sum g over the dimensions that broadcasting added or stretched, so that it
+ * has `shape` again. RuntimeError if g cannot have come from that shape. */
+PNTensor *pn_sum_to(PNTensor *g, int ndim, const int64_t *shape) {
+    int lead = g->ndim - ndim;
+    uint32_t mask = 0;
+    if (lead < 0) goto bad;
+    for (int d = 0; d < g->ndim; d++) {
+        if (d < lead) {
+            mask |= 1u << d;
+        } else if (shape[d - lead] != g->shape[d]) {
+            if (shape[d - lead] != 1) goto bad;
+            mask |= 1u << d;
+        }
+    }
+    if (!mask) {
+        Py_INCREF(g);
+        return g;
+    }
+    PNTensor *s = pn_sum(g, mask, 1, 0, g->dtype);
+    if (!s) return NULL;
+    if (lead == 0) return s;
+    PNTensor *r = pn_reshape(s, ndim, shape);
+    Py_DECREF(s);
+    return r;
+bad:
+    PyErr_SetString(PyExc_RuntimeError, "sum_to: gradient shape does not match the input shape");
+    return NULL;
+}

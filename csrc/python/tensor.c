@@ -1,0 +1,521 @@
+/* tensor.c - the Tensor object: creation, lifetime, attributes.
+ *
+ * A tensor is (storage, data pointer, shape, strides, dtype) plus autograd
+ * fields. Views share the storage and differ in shape/strides/data pointer.
+ * The methods live in tensor_methods.c; the math in ops_*.c.
+ */
+#include "pynet.h"
+#include <string.h>
+
+PyTypeObject *pn_tensor_class = NULL;
+
+static PNTensor *tensor_alloc(PyTypeObject *type) {
+    if (!type) type = pn_tensor_class ? pn_tensor_class : &PNTensor_Type;
+    PNTensor *t = (PNTensor *)type->tp_alloc(type, 0);
+    return t; /* tp_alloc zero-fills every field */
+}
+
+int pn_check_numel(int ndim, const int64_t *shape, int64_t *numel, const char *op) {
+    int64_t n = 1;
+    if (ndim > PN_MAX_DIMS) {
+        PyErr_Format(PyExc_RuntimeError, "%s: tensors have at most %d dimensions, got %d", op,
+                     PN_MAX_DIMS, ndim);
+        return -1;
+    }
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0) {
+            PyErr_Format(PyExc_RuntimeError, "%s: negative dimension %lld in shape", op,
+                         (long long)shape[d]);
+            return -1;
+        }
+        if (pn_mul_overflow(n, shape[d], &n) || n > (INT64_MAX >> 4)) {
+            PyErr_Format(PyExc_RuntimeError, "%s: shape is too large (number of elements overflows)",
+                         op);
+            return -1;
+        }
+    }
+    *numel = n;
+    return 0;
+}
+
+void pn_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
+    int64_t s = 1;
+    for (int d = ndim - 1; d >= 0; d--) {
+        strides[d] = s;
+        s *= shape[d] > 1 ? shape[d] : 1;
+    }
+}
+
+PNTensor *pn_empty(pn_dtype dt, int ndim, const int64_t *shape) {
+    int64_t numel;
+    if (pn_check_numel(ndim, shape, &numel, "empty") < 0) return NULL;
+    pn_storage *s = pn_storage_new(numel * (int64_t)pn_itemsize(dt));
+    if (!s) return NULL;
+    PNTensor *t = tensor_alloc(NULL);
+    if (!t) {
+        pn_storage_decref(s);
+        return NULL;
+    }
+    t->storage = s;
+    t->data = s->data;
+    t->ndim = ndim;
+    t->dtype = dt;
+    t->numel = numel;
+    memcpy(t->shape, shape, sizeof(int64_t) * ndim);
+    pn_contiguous_strides(ndim, shape, t->strides);
+    return t;
+}
+
+PNTensor *pn_zeros(pn_dtype dt, int ndim, const int64_t *shape) {
+    PNTensor *t = pn_empty(dt, ndim, shape);
+    if (t) memset(t->data, 0, (size_t)t->numel * pn_itemsize(dt));
+    return t;
+}
+
+PNTensor *pn_full(pn_dtype dt, int ndim, const int64_t *shape, double value) {
+    PNTensor *t = pn_empty(dt, ndim, shape);
+    if (t && pn_fill(t, value) < 0) Py_CLEAR(t);
+    return t;
+}
+
+/* Element (0,...,0) may sit anywhere in the storage; a view must stay inside it. */
+PNTensor *pn_alias(PNTensor *src, int ndim, const int64_t *shape, const int64_t *strides,
+                   int64_t offset) {
+    PNTensor *t = tensor_alloc(NULL);
+    if (!t) return NULL;
+    src->storage->refcount++;
+    t->storage = src->storage;
+    t->data = src->data + offset * (int64_t)pn_itemsize(src->dtype);
+    t->ndim = ndim;
+    t->dtype = src->dtype;
+    t->numel = 1;
+    for (int d = 0; d < ndim; d++) {
+        t->shape[d] = shape[d];
+        t->strides[d] = strides[d];
+        t->numel *= shape[d];
+    }
+    PNTensor *base = src->base ? src->base : src;
+    Py_INCREF(base);
+    t->base = base;
+    return t;
+}
+
+int pn_is_contiguous(const PNTensor *t) {
+    int64_t s = 1;
+    for (int d = t->ndim - 1; d >= 0; d--) {
+        if (t->shape[d] != 1 && t->strides[d] != s) return 0;
+        s *= t->shape[d];
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------- lifetime ---- */
+
+static int tensor_traverse(PNTensor *self, visitproc visit, void *arg) {
+    Py_VISIT(self->grad);
+    Py_VISIT((PyObject *)self->grad_fn);
+    Py_VISIT((PyObject *)self->base);
+    Py_VISIT(self->dict);
+    Py_VISIT(self->hooks);
+    if (self->storage && self->storage->owner) Py_VISIT(self->storage->owner);
+    return 0;
+}
+
+static int tensor_clear(PNTensor *self) {
+    Py_CLEAR(self->grad);
+    Py_CLEAR(self->grad_fn);
+    Py_CLEAR(self->base);
+    Py_CLEAR(self->dict);
+    Py_CLEAR(self->hooks);
+    return 0;
+}
+
+static void tensor_dealloc(PNTensor *self) {
+    PyObject_GC_UnTrack(self);
+    Py_TRASHCAN_BEGIN(self, tensor_dealloc);
+    if (self->weakrefs) PyObject_ClearWeakRefs((PyObject *)self);
+    if (self->grad_acc) self->grad_acc->leaf = NULL, self->grad_acc = NULL;
+    tensor_clear(self);
+    pn_storage_decref(self->storage);
+    self->storage = NULL;
+    Py_TYPE(self)->tp_free((PyObject *)self);
+    Py_TRASHCAN_END;
+}
+
+/* Tensor(*sizes) -> uninitialised float32; Tensor(data) -> float32 copy of data. */
+static PyObject *tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    if (kwargs && PyDict_GET_SIZE(kwargs)) {
+        PyErr_SetString(PyExc_TypeError, "Tensor(): takes no keyword arguments; use "
+                                         "pynet.tensor(data, dtype=..., requires_grad=...)");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    int all_ints = 1;
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (!PyLong_Check(PyTuple_GET_ITEM(args, k))) all_ints = 0;
+    PNTensor *src;
+    if (n == 0) {
+        int64_t zero = 0;
+        src = pn_empty(PN_FLOAT32, 1, &zero);
+    } else if (all_ints) {
+        int64_t shape[PN_MAX_DIMS];
+        int nd = pn_parse_shape(args, shape, "Tensor");
+        if (nd < 0) return NULL;
+        src = pn_zeros(PN_FLOAT32, nd, shape);
+    } else if (n == 1) {
+        PyObject *mod = PyImport_ImportModule("pynet");
+        if (!mod) return NULL;
+        PyObject *r = PyObject_CallMethod(mod, "tensor", "OO", PyTuple_GET_ITEM(args, 0),
+                                          pn_dtype_object(PN_FLOAT32));
+        Py_DECREF(mod);
+        if (!r) return NULL;
+        if (!PNTensor_Check(r)) {
+            Py_DECREF(r);
+            PyErr_SetString(PyExc_TypeError, "Tensor(): could not build a tensor from data");
+            return NULL;
+        }
+        src = (PNTensor *)r;
+    } else {
+        PyErr_SetString(PyExc_TypeError, "Tensor(): expected sizes (ints) or one data argument");
+        return NULL;
+    }
+    if (!src) return NULL;
+    if (type == Py_TYPE(src)) return (PyObject *)src;
+    PNTensor *t = tensor_alloc(type);
+    if (!t) {
+        Py_DECREF(src);
+        return NULL;
+    }
+    src->storage->refcount++;
+    t->storage = src->storage;
+    t->data = src->data;
+    t->ndim = src->ndim;
+    t->dtype = src->dtype;
+    t->numel = src->numel;
+    memcpy(t->shape, src->shape, sizeof t->shape);
+    memcpy(t->strides, src->strides, sizeof t->strides);
+    Py_DECREF(src);
+    return (PyObject *)t;
+}
+
+/* _make_subclass(cls, data, requires_grad=False): a `cls` instance sharing data's
+ * storage, detached from data's graph. This is how nn.Parameter is built. */
+PyObject *pn_tensor_make_subclass(PyObject *unused, PyObject *args, PyObject *kwargs) {
+    (void)unused;
+    static char *kw[] = {"cls", "data", "requires_grad", NULL};
+    PyTypeObject *cls;
+    PNTensor *data;
+    int requires_grad = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!|p:_make_subclass", kw, &PyType_Type,
+                                     &cls, &PNTensor_Type, &data, &requires_grad))
+        return NULL;
+    if (!PyType_IsSubtype(cls, &PNTensor_Type)) {
+        PyErr_SetString(PyExc_TypeError, "_make_subclass: cls must be a Tensor subclass");
+        return NULL;
+    }
+    if (requires_grad && !pn_is_float(data->dtype)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "only Tensors of floating point dtype can require gradients");
+        return NULL;
+    }
+    PNTensor *t = tensor_alloc(cls);
+    if (!t) return NULL;
+    data->storage->refcount++;
+    t->storage = data->storage;
+    t->data = data->data;
+    t->ndim = data->ndim;
+    t->dtype = data->dtype;
+    t->numel = data->numel;
+    memcpy(t->shape, data->shape, sizeof t->shape);
+    memcpy(t->strides, data->strides, sizeof t->strides);
+    t->requires_grad = (char)requires_grad;
+    return (PyObject *)t;
+}
+
+/* ----------------------------------------------------------- attributes ---- */
+
+static PyObject *size_class = NULL; /* pynet.Size, set from Python */
+
+PyObject *pn_shape_tuple(int ndim, const int64_t *shape) {
+    PyObject *t = PyTuple_New(ndim);
+    if (!t) return NULL;
+    for (int d = 0; d < ndim; d++) {
+        PyObject *v = PyLong_FromLongLong(shape[d]);
+        if (!v) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, d, v);
+    }
+    if (!size_class) return t;
+    PyObject *s = PyObject_CallOneArg(size_class, t);
+    Py_DECREF(t);
+    return s;
+}
+
+PyObject *pn_set_size_class(PyObject *m, PyObject *cls) {
+    (void)m;
+    Py_XINCREF(cls);
+    Py_XSETREF(size_class, cls);
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_shape(PNTensor *self, void *c) {
+    (void)c;
+    return pn_shape_tuple(self->ndim, self->shape);
+}
+static PyObject *get_dtype(PNTensor *self, void *c) {
+    (void)c;
+    PyObject *d = pn_dtype_object(self->dtype);
+    Py_INCREF(d);
+    return d;
+}
+static PyObject *get_ndim(PNTensor *self, void *c) {
+    (void)c;
+    return PyLong_FromLong(self->ndim);
+}
+static PyObject *get_requires_grad(PNTensor *self, void *c) {
+    (void)c;
+    return PyBool_FromLong(self->requires_grad);
+}
+static int set_requires_grad(PNTensor *self, PyObject *v, void *c) {
+    (void)c;
+    if (!v) {
+        PyErr_SetString(PyExc_TypeError, "cannot delete requires_grad");
+        return -1;
+    }
+    int flag = PyObject_IsTrue(v);
+    if (flag < 0) return -1;
+    if (self->grad_fn) {
+        if (!flag) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "you can only change requires_grad flags of leaf variables. If you "
+                            "want to use a computed variable in a subgraph that doesn't require "
+                            "differentiation use var_no_grad = var.detach().");
+            return -1;
+        }
+        return 0;
+    }
+    if (flag && !pn_is_float(self->dtype)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "only Tensors of floating point dtype can require gradients (got %s)",
+                     pn_dtype_name(self->dtype));
+        return -1;
+    }
+    self->requires_grad = (char)flag;
+    return 0;
+}
+static PyObject *get_grad(PNTensor *self, void *c) {
+    (void)c;
+    if (!self->grad) Py_RETURN_NONE;
+    Py_INCREF(self->grad);
+    return self->grad;
+}
+static int set_grad(PNTensor *self, PyObject *v, void *c) {
+    (void)c;
+    if (!v || v == Py_None) {
+        Py_CLEAR(self->grad);
+        return 0;
+    }
+    if (!PNTensor_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "assigned grad expected to be a Tensor or None but got %s",
+                     Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    PNTensor *g = (PNTensor *)v;
+    if (g->dtype != self->dtype) {
+        PyErr_Format(PyExc_RuntimeError, "assigned grad has data of type %s that differs from "
+                                         "the tensor's type %s",
+                     pn_dtype_name(g->dtype), pn_dtype_name(self->dtype));
+        return -1;
+    }
+    int same = g->ndim == self->ndim;
+    for (int d = 0; same && d < g->ndim; d++) same = g->shape[d] == self->shape[d];
+    if (!same) {
+        char a[256], b[256];
+        pn_format_shape(a, sizeof a, g->ndim, g->shape);
+        pn_format_shape(b, sizeof b, self->ndim, self->shape);
+        PyErr_Format(PyExc_RuntimeError, "assigned grad has shape %s but the tensor has shape %s",
+                     a, b);
+        return -1;
+    }
+    Py_INCREF(v);
+    Py_XSETREF(self->grad, v);
+    return 0;
+}
+static PyObject *get_grad_fn(PNTensor *self, void *c) {
+    (void)c;
+    if (!self->grad_fn) Py_RETURN_NONE;
+    Py_INCREF(self->grad_fn);
+    return (PyObject *)self->grad_fn;
+}
+static PyObject *get_is_leaf(PNTensor *self, void *c) {
+    (void)c;
+    return PyBool_FromLong(self->grad_fn == NULL);
+}
+static PyObject *get_data(PNTensor *self, void *c) {
+    (void)c;
+    PNTensor *t = pn_alias(self, self->ndim, self->shape, self->strides, 0);
+    if (t) Py_CLEAR(t->base);
+    return (PyObject *)t;
+}
+/* `t.data = other`: t now looks at other's memory (shape and dtype too). */
+static int set_data(PNTensor *self, PyObject *v, void *c) {
+    (void)c;
+    if (!v || !PNTensor_Check(v)) {
+        PyErr_SetString(PyExc_TypeError, "data must be set to a Tensor");
+        return -1;
+    }
+    PNTensor *o = (PNTensor *)v;
+    o->storage->refcount++;
+    pn_storage_decref(self->storage);
+    self->storage = o->storage;
+    self->data = o->data;
+    self->ndim = o->ndim;
+    self->dtype = o->dtype;
+    self->numel = o->numel;
+    memcpy(self->shape, o->shape, sizeof self->shape);
+    memcpy(self->strides, o->strides, sizeof self->strides);
+    return 0;
+}
+static PyObject *get_T(PNTensor *self, void *c) {
+    (void)c;
+    int perm[PN_MAX_DIMS];
+    for (int d = 0; d < self->ndim; d++) perm[d] = self->ndim - 1 - d;
+    return (PyObject *)pn_permute(self, perm);
+}
+static PyObject *get_mT(PNTensor *self, void *c) {
+    (void)c;
+    if (self->ndim < 2) {
+        PyErr_Format(PyExc_RuntimeError, "tensor.mT is only supported on matrices or batches of "
+                                         "matrices. Got %d-D tensor.",
+                     self->ndim);
+        return NULL;
+    }
+    return (PyObject *)pn_transpose(self, self->ndim - 2, self->ndim - 1);
+}
+static PyObject *get_base(PNTensor *self, void *c) {
+    (void)c;
+    if (!self->base) Py_RETURN_NONE;
+    Py_INCREF(self->base);
+    return (PyObject *)self->base;
+}
+static PyObject *get_version(PNTensor *self, void *c) {
+    (void)c;
+    return PyLong_FromLongLong(self->storage->version);
+}
+static PyObject *get_output_nr(PNTensor *self, void *c) {
+    (void)c;
+    return PyLong_FromLong(self->output_nr);
+}
+static PyObject *get_itemsize(PNTensor *self, void *c) {
+    (void)c;
+    return PyLong_FromSize_t(pn_itemsize(self->dtype));
+}
+static PyObject *get_retains_grad(PNTensor *self, void *c) {
+    (void)c;
+    return PyBool_FromLong(self->retains_grad);
+}
+static PyObject *get_hooks(PNTensor *self, void *c) {
+    (void)c;
+    if (!self->hooks) {
+        self->hooks = PyList_New(0);
+        if (!self->hooks) return NULL;
+    }
+    Py_INCREF(self->hooks);
+    return self->hooks;
+}
+static PyObject *get_false(PNTensor *self, void *c) {
+    (void)self, (void)c;
+    Py_RETURN_FALSE;
+}
+
+static PyGetSetDef tensor_getset[] = {
+    {"shape", (getter)get_shape, NULL, "the size of each dimension", NULL},
+    {"dtype", (getter)get_dtype, NULL, "element type", NULL},
+    {"ndim", (getter)get_ndim, NULL, "number of dimensions", NULL},
+    {"requires_grad", (getter)get_requires_grad, (setter)set_requires_grad, NULL, NULL},
+    {"grad", (getter)get_grad, (setter)set_grad, NULL, NULL},
+    {"grad_fn", (getter)get_grad_fn, NULL, NULL, NULL},
+    {"is_leaf", (getter)get_is_leaf, NULL, NULL, NULL},
+    {"data", (getter)get_data, (setter)set_data, NULL, NULL},
+    {"T", (getter)get_T, NULL, "all dimensions reversed", NULL},
+    {"mT", (getter)get_mT, NULL, "last two dimensions swapped", NULL},
+    {"_base", (getter)get_base, NULL, NULL, NULL},
+    {"_version", (getter)get_version, NULL, NULL, NULL},
+    {"output_nr", (getter)get_output_nr, NULL, NULL, NULL},
+    {"itemsize", (getter)get_itemsize, NULL, NULL, NULL},
+    {"retains_grad", (getter)get_retains_grad, NULL, NULL, NULL},
+    {"_backward_hooks_list", (getter)get_hooks, NULL, NULL, NULL},
+    {"is_cuda", (getter)get_false, NULL, NULL, NULL},
+    {"is_sparse", (getter)get_false, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+/* --------------------------------------------------------------- buffer ---- */
+
+/* The buffer protocol lets NumPy (and memoryview) read a tensor in place. */
+static int tensor_getbuffer(PNTensor *self, Py_buffer *view, int flags) {
+    static char *formats[PN_NDTYPES] = {"?", "q", "f", "d"};
+    Py_ssize_t item = (Py_ssize_t)pn_itemsize(self->dtype);
+    view->buf = self->data;
+    view->obj = (PyObject *)self;
+    Py_INCREF(self);
+    view->len = (Py_ssize_t)self->numel * item;
+    view->readonly = 0;
+    view->itemsize = item;
+    view->format = (flags & PyBUF_FORMAT) ? formats[self->dtype] : NULL;
+    view->ndim = self->ndim;
+    /* shape/strides as Py_ssize_t: int64_t is the same width on every 64-bit target */
+    _Static_assert(sizeof(Py_ssize_t) == sizeof(int64_t), "64-bit platforms only");
+    view->shape = (Py_ssize_t *)self->shape;
+    Py_ssize_t *strides = PyMem_Malloc(sizeof(Py_ssize_t) * (self->ndim ? self->ndim : 1));
+    if (!strides) {
+        Py_DECREF(self);
+        view->obj = NULL;
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int d = 0; d < self->ndim; d++) strides[d] = (Py_ssize_t)self->strides[d] * item;
+    view->strides = strides;
+    view->suboffsets = NULL;
+    view->internal = strides;
+    if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS && !pn_is_contiguous(self)) {
+        PyMem_Free(strides);
+        Py_DECREF(self);
+        view->obj = NULL;
+        PyErr_SetString(PyExc_BufferError, "tensor is not contiguous; call .contiguous() first");
+        return -1;
+    }
+    return 0;
+}
+static void tensor_releasebuffer(PNTensor *self, Py_buffer *view) {
+    (void)self;
+    PyMem_Free(view->internal);
+}
+static PyBufferProcs tensor_as_buffer = {(getbufferproc)tensor_getbuffer,
+                                         (releasebufferproc)tensor_releasebuffer};
+
+/* number, mapping and comparison slots are in tensor_slots.c */
+extern PyNumberMethods pn_tensor_as_number;
+extern PyMappingMethods pn_tensor_as_mapping;
+PyObject *pn_tensor_richcompare(PyObject *a, PyObject *b, int op);
+PyObject *pn_tensor_repr(PyObject *self);
+
+PyTypeObject PNTensor_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pynet._C.TensorBase",
+    .tp_basicsize = sizeof(PNTensor),
+    .tp_dealloc = (destructor)tensor_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "The C core of pynet.Tensor: a strided n-d array with autograd.",
+    .tp_traverse = (traverseproc)tensor_traverse,
+    .tp_clear = (inquiry)tensor_clear,
+    .tp_getset = tensor_getset,
+    .tp_new = tensor_new,
+    .tp_as_number = &pn_tensor_as_number,
+    .tp_as_mapping = &pn_tensor_as_mapping,
+    .tp_as_buffer = &tensor_as_buffer,
+    .tp_richcompare = pn_tensor_richcompare,
+    .tp_dictoffset = offsetof(PNTensor, dict),
+    .tp_weaklistoffset = offsetof(PNTensor, weakrefs),
+    .tp_hash = PyObject_HashNotImplemented,
+};

@@ -1,0 +1,614 @@
+/* tensor_methods.c - the methods of TensorBase written in C (the hot and the
+ * simple ones). pynet/_tensor.py adds the rest in Python on top of these. */
+#include "pynet.h"
+#include <string.h>
+
+#define SELF ((PNTensor *)self)
+
+/* ---- unary math: t.exp(), t.exp_() ... */
+#define UNARY_METHODS(NAME, OP)                                                                    \
+    static PyObject *m_##NAME(PyObject *self, PyObject *u) {                                      \
+        (void)u;                                                                                   \
+        return (PyObject *)pn_unary(OP, SELF);                                                     \
+    }                                                                                              \
+    static PyObject *m_##NAME##_(PyObject *self, PyObject *u) {                                   \
+        (void)u;                                                                                   \
+        return pn_unary_inplace(OP, SELF);                                                         \
+    }
+UNARY_METHODS(neg, PN_NEG)
+UNARY_METHODS(abs, PN_ABS)
+UNARY_METHODS(exp, PN_EXP)
+UNARY_METHODS(log, PN_LOG)
+UNARY_METHODS(sqrt, PN_SQRT)
+UNARY_METHODS(sigmoid, PN_SIGMOID)
+UNARY_METHODS(tanh, PN_TANH)
+UNARY_METHODS(relu, PN_RELU)
+UNARY_METHODS(sign, PN_SIGN)
+UNARY_METHODS(reciprocal, PN_RECIPROCAL)
+UNARY_METHODS(square, PN_SQUARE)
+UNARY_METHODS(sin, PN_SIN)
+UNARY_METHODS(cos, PN_COS)
+UNARY_METHODS(log1p, PN_LOG1P)
+UNARY_METHODS(expm1, PN_EXPM1)
+UNARY_METHODS(floor, PN_FLOOR)
+UNARY_METHODS(ceil, PN_CEIL)
+UNARY_METHODS(round, PN_ROUND)
+UNARY_METHODS(trunc, PN_TRUNC)
+UNARY_METHODS(bitwise_not, PN_NOT)
+
+/* ---- binary math: t.mul(o), t.mul_(o) ... */
+#define BINARY_METHODS(NAME, OP)                                                                   \
+    static PyObject *m_##NAME(PyObject *self, PyObject *o) {                                      \
+        return (PyObject *)pn_binary(OP, self, o);                                                 \
+    }                                                                                              \
+    static PyObject *m_##NAME##_(PyObject *self, PyObject *o) {                                   \
+        return pn_binary_inplace(OP, SELF, o);                                                     \
+    }
+BINARY_METHODS(mul, PN_MUL)
+BINARY_METHODS(true_divide, PN_DIV)
+BINARY_METHODS(floor_divide, PN_FLOORDIV)
+BINARY_METHODS(remainder, PN_REM)
+BINARY_METHODS(pow, PN_POW)
+BINARY_METHODS(maximum, PN_MAXIMUM)
+BINARY_METHODS(minimum, PN_MINIMUM)
+BINARY_METHODS(eq, PN_EQ)
+BINARY_METHODS(ne, PN_NE)
+BINARY_METHODS(lt, PN_LT)
+BINARY_METHODS(le, PN_LE)
+BINARY_METHODS(gt, PN_GT)
+BINARY_METHODS(ge, PN_GE)
+BINARY_METHODS(bitwise_and, PN_AND)
+BINARY_METHODS(bitwise_or, PN_OR)
+BINARY_METHODS(bitwise_xor, PN_XOR)
+
+/* add/sub take alpha: a + alpha * b */
+static PyObject *add_impl(PyObject *self, PyObject *args, PyObject *kw, pn_binary_op op,
+                          int inplace) {
+    static char *kwlist[] = {"other", "alpha", NULL};
+    PyObject *other, *alpha = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O", kwlist, &other, &alpha)) return NULL;
+    PyObject *scaled = other;
+    Py_INCREF(scaled);
+    if (alpha && !(PyLong_Check(alpha) && PyLong_AsLong(alpha) == 1)) {
+        Py_SETREF(scaled, PyNumber_Multiply(other, alpha));
+        if (!scaled) return NULL;
+    }
+    PyObject *r = inplace ? pn_binary_inplace(op, SELF, scaled)
+                          : (PyObject *)pn_binary(op, self, scaled);
+    Py_DECREF(scaled);
+    return r;
+}
+static PyObject *m_add(PyObject *s, PyObject *a, PyObject *k) { return add_impl(s, a, k, PN_ADD, 0); }
+static PyObject *m_add_(PyObject *s, PyObject *a, PyObject *k) { return add_impl(s, a, k, PN_ADD, 1); }
+static PyObject *m_sub(PyObject *s, PyObject *a, PyObject *k) { return add_impl(s, a, k, PN_SUB, 0); }
+static PyObject *m_sub_(PyObject *s, PyObject *a, PyObject *k) { return add_impl(s, a, k, PN_SUB, 1); }
+
+/* div(other, rounding_mode=None|'floor'|'trunc') */
+static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inplace) {
+    static char *kwlist[] = {"other", "rounding_mode", NULL};
+    PyObject *other;
+    const char *mode = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$z", kwlist, &other, &mode)) return NULL;
+    if (!mode) return inplace ? pn_binary_inplace(PN_DIV, SELF, other)
+                              : (PyObject *)pn_binary(PN_DIV, self, other);
+    if (!strcmp(mode, "floor")) return inplace ? pn_binary_inplace(PN_FLOORDIV, SELF, other)
+                                               : (PyObject *)pn_binary(PN_FLOORDIV, self, other);
+    if (!strcmp(mode, "trunc")) {
+        if (!pn_is_float(SELF->dtype) && !(PNTensor_Check(other) && pn_is_float(((PNTensor *)other)->dtype)) && !PyFloat_Check(other)) {
+            /* integer truncating division: sign(a*b) * (|a| // |b|) */
+            PNTensor *q = pn_binary(PN_DIV, self, other);
+            PNTensor *t = q ? pn_unary(PN_TRUNC, q) : NULL;
+            Py_XDECREF(q);
+            PNTensor *r = t ? pn_cast(t, SELF->dtype == PN_BOOL ? PN_INT64 : SELF->dtype) : NULL;
+            Py_XDECREF(t);
+            if (r && inplace) {
+                int rc = pn_check_inplace(SELF, "div_") < 0 ? -1 : pn_copy_into(SELF, r);
+                Py_DECREF(r);
+                if (rc < 0) return NULL;
+                Py_INCREF(self);
+                return self;
+            }
+            return (PyObject *)r;
+        }
+        PNTensor *q = pn_binary(PN_DIV, self, other);
+        if (!q) return NULL;
+        if (inplace) {
+            PyObject *r = pn_unary_inplace(PN_TRUNC, q);
+            Py_XDECREF(r);
+            if (!r || pn_check_inplace(SELF, "div_") < 0 || pn_copy_into_nograd_history(SELF, q) < 0) {
+                Py_DECREF(q);
+                return NULL;
+            }
+            Py_DECREF(q);
+            Py_INCREF(self);
+            return self;
+        }
+        PNTensor *r = pn_unary(PN_TRUNC, q);
+        Py_DECREF(q);
+        return (PyObject *)r;
+    }
+    PyErr_Format(PyExc_ValueError, "div expected rounding_mode to be one of None, 'trunc', or "
+                                   "'floor' but found '%s'",
+                 mode);
+    return NULL;
+}
+static PyObject *m_div(PyObject *s, PyObject *a, PyObject *k) { return div_impl(s, a, k, 0); }
+static PyObject *m_div_(PyObject *s, PyObject *a, PyObject *k) { return div_impl(s, a, k, 1); }
+
+static PyObject *m_clamp(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"min", "max", NULL};
+    PyObject *lo = Py_None, *hi = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO", kwlist, &lo, &hi)) return NULL;
+    return (PyObject *)pn_clamp(SELF, lo, hi);
+}
+static PyObject *m_clamp_(PyObject *self, PyObject *args, PyObject *kw) {
+    PNTensor *r = (PNTensor *)m_clamp(self, args, kw);
+    if (!r) return NULL;
+    int rc = pn_check_inplace(SELF, "clamp_") < 0 ? -1 : pn_copy_into_nograd_history(SELF, r);
+    Py_DECREF(r);
+    if (rc < 0) return NULL;
+    Py_INCREF(self);
+    return self;
+}
+
+/* ---- reductions */
+static int dims_keepdim(PyObject *args, PyObject *kw, PNTensor *t, uint32_t *mask, int *keepdim,
+                        const char *op, int *dtype) {
+    static char *kwlist[] = {"dim", "keepdim", "dtype", NULL};
+    PyObject *dim = Py_None;
+    *keepdim = 0;
+    *dtype = -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op$O&", kwlist, &dim, keepdim, pn_dtype_converter,
+                                     dtype))
+        return -1;
+    return pn_parse_dims(dim, t->ndim, mask, op);
+}
+static PyObject *m_sum(PyObject *self, PyObject *args, PyObject *kw) {
+    uint32_t mask;
+    int keepdim, dt;
+    if (dims_keepdim(args, kw, SELF, &mask, &keepdim, "sum", &dt) < 0) return NULL;
+    return (PyObject *)pn_sum(SELF, mask, keepdim, dt >= 0, dt >= 0 ? (pn_dtype)dt : PN_FLOAT32);
+}
+static PyObject *m_mean(PyObject *self, PyObject *args, PyObject *kw) {
+    uint32_t mask;
+    int keepdim, dt;
+    if (dims_keepdim(args, kw, SELF, &mask, &keepdim, "mean", &dt) < 0) return NULL;
+    if (dt >= 0) {
+        PNTensor *c = pn_to_dtype(SELF, (pn_dtype)dt);
+        PNTensor *r = c ? pn_mean(c, mask, keepdim) : NULL;
+        Py_XDECREF(c);
+        return (PyObject *)r;
+    }
+    return (PyObject *)pn_mean(SELF, mask, keepdim);
+}
+static PyObject *m_amax_impl(PyObject *self, PyObject *args, PyObject *kw, int is_max) {
+    uint32_t mask;
+    int keepdim, dt;
+    if (dims_keepdim(args, kw, SELF, &mask, &keepdim, is_max ? "amax" : "amin", &dt) < 0)
+        return NULL;
+    return (PyObject *)pn_amax(SELF, mask, keepdim, is_max);
+}
+static PyObject *m_amax(PyObject *s, PyObject *a, PyObject *k) { return m_amax_impl(s, a, k, 1); }
+static PyObject *m_amin(PyObject *s, PyObject *a, PyObject *k) { return m_amax_impl(s, a, k, 0); }
+
+/* max() / max(dim, keepdim=False) -> (values, indices) / max(other) */
+static PyObject *maxmin_impl(PyObject *self, PyObject *args, PyObject *kw, int is_max) {
+    static char *kwlist[] = {"dim", "keepdim", NULL};
+    PyObject *dim = NULL;
+    int keepdim = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op", kwlist, &dim, &keepdim)) return NULL;
+    if (!dim || dim == Py_None) {
+        if (SELF->numel == 0) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s(): Expected reduction dim to be specified for input.numel() == 0. "
+                         "Specify the reduction dim with the 'dim' argument.",
+                         is_max ? "max" : "min");
+            return NULL;
+        }
+        return (PyObject *)pn_amax(SELF, 0, 0, is_max);
+    }
+    if (PNTensor_Check(dim))
+        return (PyObject *)pn_binary(is_max ? PN_MAXIMUM : PN_MINIMUM, self, dim);
+    long long d = PyLong_AsLongLong(dim);
+    int w;
+    if ((d == -1 && PyErr_Occurred()) || pn_wrap_dim(d, SELF->ndim, &w, is_max ? "max" : "min") < 0)
+        return NULL;
+    PNTensor *v, *ix;
+    if (pn_max_dim(SELF, w, keepdim, is_max, &v, &ix) < 0) return NULL;
+    return pn_make_values_indices(v, ix, is_max ? "max" : "min");
+}
+static PyObject *m_max(PyObject *s, PyObject *a, PyObject *k) { return maxmin_impl(s, a, k, 1); }
+static PyObject *m_min(PyObject *s, PyObject *a, PyObject *k) { return maxmin_impl(s, a, k, 0); }
+
+static PyObject *argmax_impl(PyObject *self, PyObject *args, PyObject *kw, int is_max) {
+    static char *kwlist[] = {"dim", "keepdim", NULL};
+    PyObject *dim = Py_None;
+    int keepdim = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op", kwlist, &dim, &keepdim)) return NULL;
+    return (PyObject *)pn_argmax(SELF, dim, keepdim, is_max);
+}
+static PyObject *m_argmax(PyObject *s, PyObject *a, PyObject *k) { return argmax_impl(s, a, k, 1); }
+static PyObject *m_argmin(PyObject *s, PyObject *a, PyObject *k) { return argmax_impl(s, a, k, 0); }
+
+/* var/std(dim=None, unbiased=True, keepdim=False, *, correction=None) */
+static PyObject *var_impl(PyObject *self, PyObject *args, PyObject *kw, int take_sqrt) {
+    static char *kwlist[] = {"dim", "unbiased", "keepdim", "correction", NULL};
+    PyObject *dim = Py_None, *unbiased = Py_None, *corr = Py_None;
+    int keepdim = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOp$O", kwlist, &dim, &unbiased, &keepdim, &corr))
+        return NULL;
+    if (PyBool_Check(dim)) { /* var(False): the old unbiased-first signature */
+        unbiased = dim;
+        dim = Py_None;
+    }
+    double c = 1.0;
+    if (corr != Py_None) {
+        c = PyFloat_AsDouble(corr);
+        if (c == -1.0 && PyErr_Occurred()) return NULL;
+    } else if (unbiased != Py_None) {
+        int u = PyObject_IsTrue(unbiased);
+        if (u < 0) return NULL;
+        c = u ? 1.0 : 0.0;
+    }
+    uint32_t mask;
+    if (pn_parse_dims(dim, SELF->ndim, &mask, take_sqrt ? "std" : "var") < 0) return NULL;
+    return (PyObject *)pn_var(SELF, mask, keepdim, c, take_sqrt);
+}
+static PyObject *m_var(PyObject *s, PyObject *a, PyObject *k) { return var_impl(s, a, k, 0); }
+static PyObject *m_std(PyObject *s, PyObject *a, PyObject *k) { return var_impl(s, a, k, 1); }
+
+static PyObject *m_prod(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"dim", "keepdim", "dtype", NULL};
+    PyObject *dim = Py_None;
+    int keepdim = 0, dt = -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op$O&", kwlist, &dim, &keepdim,
+                                     pn_dtype_converter, &dt))
+        return NULL;
+    PNTensor *src = dt >= 0 ? pn_to_dtype(SELF, (pn_dtype)dt) : (Py_INCREF(self), SELF);
+    if (!src) return NULL;
+    int d = -1;
+    if (dim != Py_None) {
+        long long v = PyLong_AsLongLong(dim);
+        if ((v == -1 && PyErr_Occurred()) || pn_wrap_dim(v, src->ndim, &d, "prod") < 0) {
+            Py_DECREF(src);
+            return NULL;
+        }
+    }
+    PNTensor *r = pn_prod(src, d, keepdim);
+    Py_DECREF(src);
+    return (PyObject *)r;
+}
+
+static PyObject *m_logsumexp(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"dim", "keepdim", NULL};
+    PyObject *dim;
+    int keepdim = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|p", kwlist, &dim, &keepdim)) return NULL;
+    uint32_t mask;
+    if (pn_parse_dims(dim, SELF->ndim, &mask, "logsumexp") < 0) return NULL;
+    return (PyObject *)pn_logsumexp(SELF, mask, keepdim);
+}
+
+static PyObject *softmax_impl(PyObject *self, PyObject *args, PyObject *kw, int log) {
+    static char *kwlist[] = {"dim", "dtype", NULL};
+    PyObject *dim = Py_None;
+    int dt = -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$O&", kwlist, &dim, pn_dtype_converter, &dt))
+        return NULL;
+    if (dim == Py_None) {
+        PyErr_Format(PyExc_TypeError, "%s() missing required argument 'dim'",
+                     log ? "log_softmax" : "softmax");
+        return NULL;
+    }
+    long long v = PyLong_AsLongLong(dim);
+    int d;
+    if ((v == -1 && PyErr_Occurred()) ||
+        pn_wrap_dim(v, SELF->ndim, &d, log ? "log_softmax" : "softmax") < 0)
+        return NULL;
+    PNTensor *src = dt >= 0 ? pn_to_dtype(SELF, (pn_dtype)dt) : (Py_INCREF(self), SELF);
+    if (!src) return NULL;
+    PNTensor *r = pn_softmax(src, d, log);
+    Py_DECREF(src);
+    return (PyObject *)r;
+}
+static PyObject *m_softmax(PyObject *s, PyObject *a, PyObject *k) { return softmax_impl(s, a, k, 0); }
+static PyObject *m_log_softmax(PyObject *s, PyObject *a, PyObject *k) {
+    return softmax_impl(s, a, k, 1);
+}
+
+/* ---- shape and views */
+static PyObject *m_view(PyObject *self, PyObject *args) {
+    int64_t shape[PN_MAX_DIMS];
+    int nd = pn_parse_shape(args, shape, "view");
+    return nd < 0 ? NULL : (PyObject *)pn_view(SELF, nd, shape, "view");
+}
+static PyObject *m_reshape(PyObject *self, PyObject *args) {
+    int64_t shape[PN_MAX_DIMS];
+    int nd = pn_parse_shape(args, shape, "reshape");
+    return nd < 0 ? NULL : (PyObject *)pn_reshape(SELF, nd, shape);
+}
+static PyObject *m_expand(PyObject *self, PyObject *args) {
+    int64_t shape[PN_MAX_DIMS];
+    int nd = pn_parse_shape(args, shape, "expand");
+    return nd < 0 ? NULL : (PyObject *)pn_expand(SELF, nd, shape);
+}
+static PyObject *m_permute(PyObject *self, PyObject *args) {
+    int64_t dims[PN_MAX_DIMS];
+    int perm[PN_MAX_DIMS];
+    int nd = pn_parse_shape(args, dims, "permute");
+    if (nd < 0) return NULL;
+    if (nd != SELF->ndim) {
+        PyErr_Format(PyExc_RuntimeError, "permute(sparse_coo): number of dimensions in the "
+                                         "tensor input does not match the length of the desired "
+                                         "ordering of dimensions i.e. input.dim() = %d is not "
+                                         "equal to len(dims) = %d",
+                     SELF->ndim, nd);
+        return NULL;
+    }
+    for (int d = 0; d < nd; d++)
+        if (pn_wrap_dim(dims[d], nd, &perm[d], "permute") < 0) return NULL;
+    return (PyObject *)pn_permute(SELF, perm);
+}
+static PyObject *m_transpose(PyObject *self, PyObject *args) {
+    long long a, b;
+    int d0, d1;
+    if (!PyArg_ParseTuple(args, "LL:transpose", &a, &b)) return NULL;
+    if (pn_wrap_dim(a, SELF->ndim, &d0, "transpose") < 0 ||
+        pn_wrap_dim(b, SELF->ndim, &d1, "transpose") < 0)
+        return NULL;
+    return (PyObject *)pn_transpose(SELF, d0, d1);
+}
+static PyObject *m_t(PyObject *self, PyObject *u) {
+    (void)u;
+    if (SELF->ndim > 2) {
+        PyErr_Format(PyExc_RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is "
+                                         "%dD",
+                     SELF->ndim);
+        return NULL;
+    }
+    return (PyObject *)pn_transpose(SELF, 0, SELF->ndim == 2 ? 1 : 0);
+}
+static PyObject *m_squeeze(PyObject *self, PyObject *args) {
+    PyObject *dim = Py_None;
+    if (!PyArg_ParseTuple(args, "|O:squeeze", &dim)) return NULL;
+    if (dim == Py_None) return (PyObject *)pn_squeeze(SELF, -1);
+    uint32_t mask;
+    if (pn_parse_dims(dim, SELF->ndim, &mask, "squeeze") < 0) return NULL;
+    if (SELF->ndim == 0) return (PyObject *)pn_squeeze(SELF, -1);
+    int64_t shape[PN_MAX_DIMS];
+    int nd = 0;
+    for (int d = 0; d < SELF->ndim; d++)
+        if (!((mask >> d) & 1) || SELF->shape[d] != 1) shape[nd++] = SELF->shape[d];
+    return (PyObject *)pn_reshape(SELF, nd, shape);
+}
+static PyObject *m_unsqueeze(PyObject *self, PyObject *arg) {
+    long long v = PyLong_AsLongLong(arg);
+    int d;
+    if ((v == -1 && PyErr_Occurred()) || pn_wrap_dim(v, SELF->ndim + 1, &d, "unsqueeze") < 0)
+        return NULL;
+    return (PyObject *)pn_unsqueeze(SELF, d);
+}
+static PyObject *m_narrow(PyObject *self, PyObject *args) {
+    long long dim, start, len;
+    int d;
+    if (!PyArg_ParseTuple(args, "LLL:narrow", &dim, &start, &len)) return NULL;
+    if (pn_wrap_dim(dim, SELF->ndim, &d, "narrow") < 0) return NULL;
+    if (SELF->ndim == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "narrow() cannot be applied to a 0-dim tensor.");
+        return NULL;
+    }
+    return (PyObject *)pn_narrow(SELF, d, start, len);
+}
+static PyObject *m_select(PyObject *self, PyObject *args) {
+    long long dim, index;
+    int d;
+    if (!PyArg_ParseTuple(args, "LL:select", &dim, &index)) return NULL;
+    if (SELF->ndim == 0) {
+        PyErr_SetString(PyExc_IndexError, "select() cannot be applied to a 0-dim tensor.");
+        return NULL;
+    }
+    if (pn_wrap_dim(dim, SELF->ndim, &d, "select") < 0) return NULL;
+    return (PyObject *)pn_select(SELF, d, index);
+}
+static PyObject *m_contiguous(PyObject *self, PyObject *u) {
+    (void)u;
+    return (PyObject *)pn_contiguous(SELF);
+}
+static PyObject *m_clone(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)args, (void)kw;
+    return (PyObject *)pn_clone(SELF);
+}
+static PyObject *m_detach(PyObject *self, PyObject *u) {
+    (void)u;
+    return (PyObject *)pn_detach(SELF);
+}
+static PyObject *m_detach_(PyObject *self, PyObject *u) {
+    (void)u;
+    Py_CLEAR(SELF->grad_fn);
+    SELF->requires_grad = 0;
+    Py_INCREF(self);
+    return self;
+}
+static PyObject *m_requires_grad_(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"requires_grad", NULL};
+    PyObject *flag = Py_True;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", kwlist, &flag)) return NULL;
+    if (PyObject_SetAttrString(self, "requires_grad", flag) < 0) return NULL;
+    Py_INCREF(self);
+    return self;
+}
+static PyObject *m_is_contiguous(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)args, (void)kw;
+    return PyBool_FromLong(pn_is_contiguous(SELF));
+}
+static PyObject *dim_indexed(PyObject *self, PyObject *args, const int64_t *vals, const char *op) {
+    PyObject *dim = Py_None;
+    if (!PyArg_ParseTuple(args, "|O", &dim)) return NULL;
+    if (dim == Py_None) {
+        PyObject *t = PyTuple_New(SELF->ndim);
+        for (int d = 0; t && d < SELF->ndim; d++)
+            PyTuple_SET_ITEM(t, d, PyLong_FromLongLong(vals[d]));
+        return t;
+    }
+    long long v = PyLong_AsLongLong(dim);
+    int d;
+    if ((v == -1 && PyErr_Occurred()) || pn_wrap_dim(v, SELF->ndim, &d, op) < 0) return NULL;
+    if (SELF->ndim == 0) {
+        PyErr_Format(PyExc_IndexError, "%s(): dimension specified as %lld but tensor has no "
+                                       "dimensions",
+                     op, v);
+        return NULL;
+    }
+    return PyLong_FromLongLong(vals[d]);
+}
+PyObject *pn_shape_tuple(int ndim, const int64_t *shape);
+static PyObject *m_size(PyObject *self, PyObject *args) {
+    if (PyTuple_GET_SIZE(args) == 0) return pn_shape_tuple(SELF->ndim, SELF->shape);
+    return dim_indexed(self, args, SELF->shape, "size");
+}
+static PyObject *m_stride(PyObject *self, PyObject *args) {
+    return dim_indexed(self, args, SELF->strides, "stride");
+}
+static PyObject *m_dim(PyObject *self, PyObject *u) {
+    (void)u;
+    return PyLong_FromLong(SELF->ndim);
+}
+static PyObject *m_numel(PyObject *self, PyObject *u) {
+    (void)u;
+    return PyLong_FromLongLong(SELF->numel);
+}
+static PyObject *m_element_size(PyObject *self, PyObject *u) {
+    (void)u;
+    return PyLong_FromSize_t(pn_itemsize(SELF->dtype));
+}
+static PyObject *m_data_ptr(PyObject *self, PyObject *u) {
+    (void)u;
+    return PyLong_FromVoidPtr(SELF->data);
+}
+static PyObject *m_storage_offset(PyObject *self, PyObject *u) {
+    (void)u;
+    return PyLong_FromLongLong((SELF->data - SELF->storage->data) /
+                               (int64_t)pn_itemsize(SELF->dtype));
+}
+PyObject *pn_item(PNTensor *t);
+static PyObject *m_item(PyObject *self, PyObject *u) {
+    (void)u;
+    return pn_item(SELF);
+}
+static PyObject *m_matmul(PyObject *self, PyObject *o) {
+    if (!PNTensor_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "matmul(): argument 'other' must be Tensor, not %s",
+                     Py_TYPE(o)->tp_name);
+        return NULL;
+    }
+    return (PyObject *)pn_matmul(SELF, (PNTensor *)o, "matmul");
+}
+static PyObject *m_mm(PyObject *self, PyObject *o) {
+    if (!PNTensor_Check(o) || SELF->ndim != 2 || ((PNTensor *)o)->ndim != 2) {
+        PyErr_Format(PyExc_RuntimeError, "mm: expected two 2-D tensors, got %dD and %dD",
+                     SELF->ndim, PNTensor_Check(o) ? ((PNTensor *)o)->ndim : -1);
+        return NULL;
+    }
+    return (PyObject *)pn_matmul(SELF, (PNTensor *)o, "mm");
+}
+static PyObject *m_bmm(PyObject *self, PyObject *o) {
+    if (!PNTensor_Check(o) || SELF->ndim != 3 || ((PNTensor *)o)->ndim != 3) {
+        PyErr_Format(PyExc_RuntimeError, "bmm: expected two 3-D tensors, got %dD and %dD",
+                     SELF->ndim, PNTensor_Check(o) ? ((PNTensor *)o)->ndim : -1);
+        return NULL;
+    }
+    if (SELF->shape[0] != ((PNTensor *)o)->shape[0]) {
+        PyErr_Format(PyExc_RuntimeError, "bmm: batch sizes %lld and %lld differ",
+                     (long long)SELF->shape[0], (long long)((PNTensor *)o)->shape[0]);
+        return NULL;
+    }
+    return (PyObject *)pn_matmul(SELF, (PNTensor *)o, "bmm");
+}
+static PyObject *m_fill_(PyObject *self, PyObject *v) {
+    double d;
+    if (PNTensor_Check(v)) {
+        PyObject *it = pn_item((PNTensor *)v);
+        if (!it) return NULL;
+        d = PyFloat_AsDouble(it);
+        Py_DECREF(it);
+    } else {
+        d = PyFloat_AsDouble(v);
+    }
+    if (d == -1.0 && PyErr_Occurred()) return NULL;
+    if (pn_check_inplace(SELF, "fill_") < 0 || pn_fill(SELF, d) < 0) return NULL;
+    Py_INCREF(self);
+    return self;
+}
+static PyObject *m_zero_(PyObject *self, PyObject *u) {
+    (void)u;
+    if (pn_check_inplace(SELF, "zero_") < 0 || pn_fill(SELF, 0.0) < 0) return NULL;
+    Py_INCREF(self);
+    return self;
+}
+static PyObject *m_copy_(PyObject *self, PyObject *args) {
+    PyObject *src;
+    int nb = 0;
+    if (!PyArg_ParseTuple(args, "O|p:copy_", &src, &nb)) return NULL;
+    if (!PNTensor_Check(src)) {
+        PyErr_Format(PyExc_TypeError, "copy_(): argument 'src' must be Tensor, not %s",
+                     Py_TYPE(src)->tp_name);
+        return NULL;
+    }
+    if (pn_check_inplace(SELF, "copy_") < 0) return NULL;
+    PNTensor *s = (PNTensor *)src;
+    if (pn_grad_mode && s->requires_grad && pn_is_float(SELF->dtype)) {
+        if (SELF->base) {
+            PyErr_SetString(PyExc_RuntimeError, "copy_: copying a tensor that requires grad into "
+                                                "a view is not supported by pynet");
+            return NULL;
+        }
+        PNTensor *e = pn_expand(s, SELF->ndim, SELF->shape);
+        PNTensor *c = e ? pn_cast(e, SELF->dtype) : NULL;
+        Py_XDECREF(e);
+        int rc = c ? pn_copy_into_nograd_history(SELF, c) : -1;
+        Py_XDECREF(c);
+        if (rc < 0) return NULL;
+    } else if (pn_copy_into(SELF, s) < 0) {
+        return NULL;
+    }
+    Py_INCREF(self);
+    return self;
+}
+static PyObject *m_where(PyObject *self, PyObject *args) {
+    PyObject *cond, *other;
+    if (!PyArg_ParseTuple(args, "O!O:where", &PNTensor_Type, &cond, &other)) return NULL;
+    return (PyObject *)pn_where((PNTensor *)cond, self, other);
+}
+
+static PyObject *m__to_dtype(PyObject *self, PyObject *arg) {
+    pn_dtype dt;
+    if (pn_parse_dtype(arg, &dt, "to") < 0) return NULL;
+    return (PyObject *)pn_to_dtype(SELF, dt);
+}
+
+#define M0(name) {#name, (PyCFunction)m_##name, METH_NOARGS, NULL}
+#define M1(name) {#name, (PyCFunction)m_##name, METH_O, NULL}
+#define MV(name) {#name, (PyCFunction)m_##name, METH_VARARGS, NULL}
+#define MK(name) {#name, (PyCFunction)(void (*)(void))m_##name, METH_VARARGS | METH_KEYWORDS, NULL}
+#define U(name) M0(name), M0(name##_)
+#define B(name) M1(name), M1(name##_)
+
+PyObject *pn_tensor_make_subclass(PyObject *unused, PyObject *args, PyObject *kwargs);
+
+PyMethodDef pn_tensor_methods[] = {
+    U(neg), U(abs), U(exp), U(log), U(sqrt), U(sigmoid), U(tanh), U(relu), U(sign),
+    U(reciprocal), U(square), U(sin), U(cos), U(log1p), U(expm1), U(floor), U(ceil), U(round),
+    U(trunc), U(bitwise_not),
+    B(mul), B(true_divide), B(floor_divide), B(remainder), B(pow), B(maximum), B(minimum),
+    B(eq), B(ne), B(lt), B(le), B(gt), B(ge), B(bitwise_and), B(bitwise_or), B(bitwise_xor),
+    MK(add), MK(add_), MK(sub), MK(sub_), MK(div), MK(div_), MK(clamp), MK(clamp_),
+    MK(sum), MK(mean), MK(amax), MK(amin), MK(max), MK(min), MK(argmax), MK(argmin), MK(var),
+    MK(std), MK(prod), MK(logsumexp), MK(softmax), MK(log_softmax),
+    MV(view), MV(reshape), MV(expand), MV(permute), MV(transpose), M0(t), MV(squeeze),
+    M1(unsqueeze), MV(narrow), MV(select), M0(contiguous), MK(clone), M0(detach), M0(detach_),
+    MK(requires_grad_), MK(is_contiguous), MV(size), MV(stride), M0(dim), M0(numel),
+    M0(element_size), M0(data_ptr), M0(storage_offset), M0(item), M1(matmul), M1(mm), M1(bmm),
+    M1(fill_), M0(zero_), MV(copy_), MV(where), M1(_to_dtype),
+    {"_make_subclass", (PyCFunction)(void (*)(void))pn_tensor_make_subclass,
+     METH_VARARGS | METH_KEYWORDS | METH_STATIC, NULL},
+    {NULL, NULL, 0, NULL}};

@@ -1,0 +1,237 @@
+"""Functions that make tensors: tensor(), arange, linspace, eye, rand ..."""
+import math
+
+import numpy as np
+
+from . import _C
+from ._tensor import Tensor, _check_device
+
+_NP_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_}
+
+
+def _dtype_of(dtype, op):
+    if dtype is None or isinstance(dtype, _C.dtype):
+        return dtype
+    if dtype is float:
+        return _C.float64
+    if dtype is int:
+        return _C.int64
+    if dtype is bool:
+        return _C.bool
+    raise TypeError(f"{op}(): dtype must be a pynet dtype such as pynet.float32, got {dtype!r}")
+
+
+def _infer_numpy(data, op):
+    """NumPy array for `data` with PyTorch's default dtypes (Python floats -> float32)."""
+    from_numpy = isinstance(data, np.ndarray)
+    if isinstance(data, Tensor):
+        return _C._to_numpy(data, True), True
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"{op}(): new(): invalid data type '{type(data).__name__}'")
+    try:
+        arr = data if from_numpy else np.array(data)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{op}(): could not build a tensor from the given data: the nested "
+                         f"sequences must be rectangular and hold numbers ({e})") from None
+    if arr.dtype.kind in "OUSVMm":
+        raise TypeError(f"{op}(): new(): invalid data type '{arr.dtype}'; expected numbers or "
+                        f"nested sequences of numbers")
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{op}(): complex numbers are not supported")
+    return arr, from_numpy
+
+
+def _default_dtype(arr, from_numpy):
+    k = arr.dtype.kind
+    if k == "b":
+        return _C.bool
+    if k in "iu":
+        return _C.int64
+    if from_numpy and arr.dtype == np.float64:
+        return _C.float64
+    return _C.float32
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of data (a number, nested lists, an array or a tensor)."""
+    if device is not None:
+        _check_device(device, "tensor")
+    dtype = _dtype_of(dtype, "tensor")
+    arr, from_np = _infer_numpy(data, "tensor")
+    if dtype is None:
+        dtype = data.dtype if isinstance(data, Tensor) else _default_dtype(arr, from_np)
+    if dtype != _C.bool and arr.dtype.kind == "f" and not dtype.is_floating_point:
+        arr = np.trunc(arr)
+    out = _C.from_numpy(np.array(arr, dtype=_NP_OF[dtype], copy=True, order="C"))
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def as_tensor(data, dtype=None, device=None):
+    dtype = _dtype_of(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64, np.int64, np.bool_) \
+            and (dtype is None or _NP_OF[dtype] == data.dtype) and all(s >= 0 for s in data.strides):
+        return _C.from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(arr):
+    return _C.from_numpy(arr)
+
+
+def _finish(t, requires_grad):
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if device is not None:
+        _check_device(device, "arange")
+    if end is None:
+        start, end = 0, start
+    vals = [float(v) if isinstance(v, Tensor) and v.dtype.is_floating_point else
+            (v.item() if isinstance(v, Tensor) else v) for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (step {step})")
+    if (end - start) / step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    dtype = _dtype_of(dtype, "arange")
+    if dtype is None:
+        dtype = _C.int64 if all(isinstance(v, int) for v in (start, end, step)) else _C.float32
+    n = math.ceil((end - start) / step)
+    if n > 2 ** 40:
+        raise RuntimeError(f"arange: the range {start} to {end} with step {step} has too many "
+                           f"elements ({n})")
+    arr = start + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64) * step
+    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    if device is not None:
+        _check_device(device, "linspace")
+    if not isinstance(steps, int) or steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
+    dtype = _dtype_of(dtype, "linspace") or _C.float32
+    arr = np.linspace(float(start), float(end), steps, dtype=np.float64)
+    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    if device is not None:
+        _check_device(device, "eye")
+    m = n if m is None else m
+    if n < 0 or m < 0:
+        raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+    dtype = _dtype_of(dtype, "eye") or _C.float32
+    return _finish(_C.from_numpy(np.eye(n, m, dtype=_NP_OF[dtype])), requires_grad)
+
+
+def _like(fn):
+    def like(input, *, dtype=None, requires_grad=False, device=None):
+        return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    like.__name__ = fn.__name__ + "_like"
+    return like
+
+
+zeros_like = _like(_C.zeros)
+ones_like = _like(_C.ones)
+empty_like = _like(_C.empty)
+
+
+def full_like(input, fill_value, *, dtype=None, requires_grad=False):
+    return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def _size(size, op):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{op}(): size must be a tuple of ints, got {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"{op}(): negative dimension {s}")
+    return tuple(int(s) for s in size)
+
+
+def _random(fill, a, b, size, dtype, requires_grad, op, generator=None):
+    dtype = _dtype_of(dtype, op) or _C.float32
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"{op}(): expected a floating point dtype, got {dtype}")
+    t = _C.empty(_size(size, op), dtype=dtype)
+    fill(t, float(a), float(b))
+    return _finish(t, requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    """Uniform samples from [0, 1)."""
+    return _random(_C._fill_uniform_, 0.0, 1.0, size, dtype, requires_grad, "rand")
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    """Samples from the standard normal distribution."""
+    return _random(_C._fill_normal_, 0.0, 1.0, size, dtype, requires_grad, "randn")
+
+
+def rand_like(input, *, dtype=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad=False,
+            generator=None):
+    """Integers drawn uniformly from [low, high)."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    t = _C._randint(int(low), int(high), _size(tuple(size), "randint"))
+    dtype = _dtype_of(dtype, "randint")
+    return t if dtype is None or dtype == _C.int64 else t.to(dtype)
+
+
+def randperm(n, *, dtype=None, device=None, requires_grad=False, generator=None):
+    """A random permutation of 0 .. n-1."""
+    t = _C.randperm_(int(n))
+    dtype = _dtype_of(dtype, "randperm")
+    return t if dtype is None or dtype == _C.int64 else t.to(dtype)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, generator=None):
+    """normal(mean, std, size) with numbers, or elementwise with tensors mean/std."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        shape = (mean if isinstance(mean, Tensor) else std).shape
+        z = randn(shape, dtype=(mean if isinstance(mean, Tensor) else std).dtype)
+        return z * std + mean
+    if size is None:
+        raise TypeError("normal(): with float mean and std, the size argument is required")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _random(_C._fill_normal_, mean, std, tuple(size), dtype, requires_grad, "normal")
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """1 with probability input (elementwise), else 0."""
+    with _nograd():
+        u = rand(input.shape, dtype=input.dtype if input.dtype.is_floating_point else _C.float32)
+        return (u < (input if p is None else p)).to(input.dtype)
+
+
+class _nograd:
+    def __enter__(self):
+        self.prev = _C._set_grad_enabled(False)
+
+    def __exit__(self, *a):
+        _C._set_grad_enabled(self.prev)

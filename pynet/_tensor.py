@@ -1,0 +1,420 @@
+"""pynet.Tensor: the C TensorBase plus the methods that read better in Python.
+
+Every method here only arranges arguments; the work runs in pynet._C.
+"""
+import numpy as np
+
+from . import _C
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints that prints like torch.Size."""
+
+    def __repr__(self):
+        return f"pynet.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class Tensor(_C.TensorBase):
+    """A strided n-dimensional array that can record operations for autograd."""
+
+    __module__ = "pynet"
+
+    # --- conversion -------------------------------------------------------
+    def numpy(self, *, force=False):
+        """A NumPy array sharing this tensor's memory."""
+        return _C._to_numpy(self, force)
+
+    def __array__(self, dtype=None, copy=None):
+        a = _C._to_numpy(self, True)
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def tolist(self):
+        return _C._to_numpy(self, True).tolist()
+
+    def to(self, *args, **kwargs):
+        """to(dtype) / to(device) / to(other): a tensor of the requested dtype (self if it has it)."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, _C.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, device_type)):
+                device = a
+            elif a is None:
+                continue
+            else:
+                raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+        if device is not None:
+            _check_device(device, "to")
+        if dtype is None or dtype == self.dtype:
+            return self.clone() if copy else self
+        return self._to_dtype(dtype)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _TYPE_NAMES[self.dtype]
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_C.float32)
+
+    def double(self):
+        return self.to(_C.float64)
+
+    def long(self):
+        return self.to(_C.int64)
+
+    def int(self):
+        return self.to(_C.int64)
+
+    def bool(self):
+        return self.to(_C.bool)
+
+    def cpu(self):
+        return self
+
+    @property
+    def device(self):
+        return device_type("cpu")
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    # --- autograd -----------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's .grad."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            self._backward_hooks_list.append(hook)
+        else:
+            self.grad_fn._register_pre_hook(self.output_nr, hook)
+        return _RemovableHook(self, hook)
+
+    def retain_grad(self):
+        """Keep .grad for this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or getattr(self, "_retains", False):
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def keep(g):
+            t = ref()
+            if t is not None:
+                if t.grad is None:
+                    t.grad = g.detach().clone()
+                else:
+                    t.grad = t.grad + g.detach()
+            return None
+
+        self.grad_fn._register_pre_hook(self.output_nr, keep)
+        self._retains = True
+
+    # --- shape helpers ------------------------------------------------------
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __contains__(self, item):
+        return bool((self == item).any())
+
+    def __reversed__(self):
+        return self.flip(0)
+
+    def flip(self, *dims):
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        out = self
+        for d in dims:
+            d = d % self.ndim if self.ndim else 0
+            out = out[(slice(None),) * d + (arange_index(self.shape[d]),)]
+        return out
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s = start_dim % self.ndim
+        e = end_dim % self.ndim
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shape = self.shape
+        n = 1
+        for x in shape[s:e + 1]:
+            n *= x
+        return self.reshape(*shape[:s], n, *shape[e + 1:])
+
+    def unflatten(self, dim, sizes):
+        dim = dim % self.ndim
+        return self.reshape(*self.shape[:dim], *sizes, *self.shape[dim + 1:])
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def split(self, split_size, dim=0):
+        """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
+        size = self.shape[dim]
+        if isinstance(split_size, int):
+            if split_size <= 0 and size > 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size}")
+            sizes = [split_size] * (size // split_size) if split_size else []
+            if split_size and size % split_size:
+                sizes.append(size % split_size)
+            if not sizes:
+                sizes = [0] if size == 0 else sizes
+        else:
+            sizes = list(split_size)
+            if sum(sizes) != size:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                    f"(input tensor's size at dimension {dim}), but got split_sizes={sizes}")
+        out, start = [], 0
+        for s in sizes:
+            out.append(self.narrow(dim, start, s))
+            start += s
+        return tuple(out)
+
+    def chunk(self, chunks, dim=0):
+        if chunks <= 0:
+            raise RuntimeError("chunk expects `chunks` to be greater than 0, got: %d" % chunks)
+        size = self.shape[dim]
+        step = -(-size // chunks) if size else 1
+        return self.split(step, dim)
+
+    def unbind(self, dim=0):
+        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+    # --- math helpers -------------------------------------------------------
+    def any(self, dim=None, keepdim=False):
+        return (self != 0).sum(dim, keepdim) > 0 if dim is not None else (self != 0).sum() > 0
+
+    def all(self, dim=None, keepdim=False):
+        return (self == 0).sum(dim, keepdim) == 0 if dim is not None else (self == 0).sum() == 0
+
+    def clip(self, min=None, max=None):
+        return self.clamp(min, max)
+
+    def clip_(self, min=None, max=None):
+        return self.clamp_(min, max)
+
+    def masked_fill(self, mask, value):
+        return _C.where(mask, value, self)
+
+    def masked_fill_(self, mask, value):
+        self[mask] = value
+        return self
+
+    def logical_not(self):
+        return self == 0
+
+    def logical_and(self, other):
+        return (self != 0) & (_as_tensor(other) != 0)
+
+    def logical_or(self, other):
+        return (self != 0) | (_as_tensor(other) != 0)
+
+    def logical_xor(self, other):
+        return (self != 0) ^ (_as_tensor(other) != 0)
+
+    def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        return self.matmul(other)
+
+    def nonzero(self, as_tuple=False):
+        idx = np.nonzero(_C._to_numpy(self, True))
+        if as_tuple:
+            return tuple(_C.from_numpy(np.ascontiguousarray(i, dtype=np.int64)) for i in idx)
+        return _C.from_numpy(np.ascontiguousarray(np.stack(idx, axis=1), dtype=np.int64)) \
+            if len(idx) else _C.from_numpy(np.zeros((int(bool(self.item())), 0), np.int64))
+
+    def isnan(self):
+        return self != self
+
+    def isinf(self):
+        return self.abs() == float("inf")
+
+    def isfinite(self):
+        return ~(self.isnan() | self.isinf())
+
+    def uniform_(self, a=0.0, b=1.0):
+        return _fill_random(self, _C._fill_uniform_, a, b)
+
+    def normal_(self, mean=0.0, std=1.0):
+        return _fill_random(self, _C._fill_normal_, mean, std)
+
+    def exponential_(self, lambd=1.0):
+        with _no_grad():
+            self.uniform_()
+            self.copy_((1 - self).log() / (-lambd))
+        return self
+
+    def bernoulli_(self, p=0.5):
+        with _no_grad():
+            self.copy_(_C._bernoulli(self.shape, float(p)))
+        return self
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return _C.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return _C.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        return _C.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False):
+        return _C.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        from ._creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def __rmatmul__(self, other):
+        return NotImplemented
+
+    def __repr__(self):
+        from ._repr import tensor_repr
+
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, proto):
+        from ._creation import tensor
+
+        return (_rebuild, (_C._to_numpy(self, True).copy(), self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        with _no_grad():
+            new = self.clone()
+        if type(self) is not Tensor:
+            new = type(self)._make_subclass(type(self), new, self.requires_grad)
+        else:
+            new.requires_grad_(self.requires_grad)
+        if self.grad is not None:
+            new.grad = self.grad.clone()
+        memo[id(self)] = new
+        return new
+
+    __array_priority__ = 1000
+
+
+class device_type:
+    """pynet.device: only 'cpu' exists."""
+
+    def __init__(self, type="cpu", index=None):
+        type = str(type)
+        _check_device(type, "device")
+        self.type = "cpu"
+        self.index = None
+
+    def __repr__(self):
+        return "device(type='cpu')"
+
+    def __str__(self):
+        return "cpu"
+
+    def __eq__(self, other):
+        return str(other) == "cpu"
+
+    def __hash__(self):
+        return hash("cpu")
+
+
+def _check_device(device, op):
+    if str(device).split(":")[0] != "cpu":
+        raise RuntimeError(f"{op}: pynet only supports device='cpu' (got {device!r})")
+
+
+def _rebuild(arr, requires_grad):
+    t = _C.from_numpy(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+class _RemovableHook:
+    def __init__(self, tensor, hook):
+        self._tensor, self._hook = tensor, hook
+
+    def remove(self):
+        hooks = self._tensor._backward_hooks_list
+        if self._hook in hooks:
+            hooks.remove(self._hook)
+
+
+def arange_index(n):
+    return _C.from_numpy(np.arange(n - 1, -1, -1, dtype=np.int64))
+
+
+def _as_tensor(x):
+    if isinstance(x, Tensor):
+        return x
+    from ._creation import tensor
+
+    return tensor(x)
+
+
+def _fill_random(t, fn, a, b):
+    with _no_grad():
+        if t.is_contiguous():
+            fn(t, float(a), float(b))
+            return t
+        tmp = _C.empty(t.shape, dtype=t.dtype)
+        fn(tmp, float(a), float(b))
+        t.copy_(tmp)
+    return t
+
+
+class _no_grad:
+    def __enter__(self):
+        self.prev = _C._set_grad_enabled(False)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+
+_TYPE_NAMES = {_C.float32: "pynet.FloatTensor", _C.float64: "pynet.DoubleTensor",
+               _C.int64: "pynet.LongTensor", _C.bool: "pynet.BoolTensor"}

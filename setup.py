@@ -1,0 +1,29 @@
+"""Build pynet: the pure C kernel library and its CPython binding, as pynet._C."""
+import glob
+import os
+
+import numpy
+from setuptools import Extension, setup
+
+CFLAGS = ["-O3", "-std=c11", "-Wall", "-Wextra", "-fvisibility=hidden", "-pthread"]
+LDFLAGS = ["-pthread", "-lm"]
+if os.environ.get("PYNET_SANITIZE"):  # make asan: AddressSanitizer + UBSan build
+    CFLAGS = ["-O1", "-g", "-std=c11", "-Wall", "-Wextra", "-pthread",
+              "-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+              "-fno-sanitize-recover=undefined"]
+    LDFLAGS += ["-fsanitize=address,undefined"]
+
+sources = sorted(glob.glob("csrc/kernels/*.c")) + sorted(glob.glob("csrc/python/*.c"))
+
+setup(
+    ext_modules=[
+        Extension(
+            "pynet._C",
+            sources=sources,
+            include_dirs=[numpy.get_include()],
+            extra_compile_args=CFLAGS,
+            extra_link_args=LDFLAGS,
+            depends=glob.glob("csrc/**/*.h", recursive=True),
+        )
+    ],
+)
