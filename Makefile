@@ -1,0 +1,48 @@
+# pynet developer targets. `pip install -e .` builds the extension; these are the extras.
+PY      ?= python
+CC      ?= cc
+KERNELS := $(wildcard csrc/kernels/*.c)
+CTESTS  := $(wildcard csrc/tests/test_*.c)
+CFLAGS_C := -O2 -std=c11 -Wall -Wextra -pthread
+SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: build test test-c asan asan-c bench format
+
+build:            ## build the extension in place
+	$(PY) setup.py build_ext --inplace -q
+
+test: build test-c   ## C unit tests, then the Python suite
+	$(PY) -m pytest tests -q
+
+# Each csrc/tests/test_*.c is its own program, linked against every kernel file.
+test-c:
+	@mkdir -p build/ctests
+	@set -e; for t in $(CTESTS); do \
+		exe=build/ctests/$$(basename $$t .c); \
+		$(CC) $(CFLAGS_C) -o $$exe $$t $(KERNELS) -lm; \
+		echo "== $$exe"; ./$$exe; \
+	done
+
+asan-c:
+	@mkdir -p build/ctests-asan
+	@set -e; for t in $(CTESTS); do \
+		exe=build/ctests-asan/$$(basename $$t .c); \
+		$(CC) $(CFLAGS_C) $(SANITIZE) -o $$exe $$t $(KERNELS) -lm; \
+		echo "== $$exe"; ./$$exe; \
+	done
+
+# The Python suite against an AddressSanitizer + UBSan build of pynet._C.
+# The interpreter is not instrumented, so the ASan runtime is preloaded;
+# leak checking is off because CPython keeps memory alive on purpose at exit.
+asan: asan-c
+	PYNET_SANITIZE=1 $(PY) setup.py build_ext --inplace -q --force
+	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	PYNET_SKIP_SLOW=1 $(PY) -m pytest tests -q -x -p no:cacheprovider
+	$(PY) setup.py build_ext --inplace -q --force   # back to the optimised build
+
+bench: build
+	$(PY) benchmarks/bench_overhead.py
+
+format:
+	clang-format -i csrc/kernels/*.c csrc/kernels/*.h csrc/python/*.c csrc/python/*.h csrc/tests/*.c
