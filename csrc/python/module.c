@@ -98,9 +98,13 @@ static PyMethodDef module_methods[] = {
     {"get_num_threads", get_num_threads, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "pynet._C",
-                                       "pynet's compiled core: Tensor, autograd, kernels.", -1,
-                                       module_methods};
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pynet._C",
+    .m_doc = "pynet's compiled core: Tensor, autograd, kernels.",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
 
 PyMODINIT_FUNC PyInit__C(void) {
     import_array();

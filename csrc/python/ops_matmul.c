@@ -45,8 +45,8 @@ static void igemm(int ta, int tb, int64_t M, int64_t N, int64_t K, const int64_t
 typedef struct {
     pn_dtype dt;
     int64_t M, N, K, nbatch;
-    int ta, tb;
-    int64_t lda, ldb;
+    int ta = 0, tb = 0;
+    int64_t lda = 1, ldb = 1;
     const int64_t *aoff, *boff; /* element offset of each batch's matrix */
     char *A, *B, *C;
 } mm_job;
@@ -143,8 +143,8 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
     oshape[nbd] = M;
     oshape[nbd + 1] = N;
     PNTensor *ac = NULL, *bc = NULL, *out = NULL;
-    int ta, tb;
-    int64_t lda, ldb;
+    int ta = 0, tb = 0;
+    int64_t lda = 1, ldb = 1;
     /* matrices whose last two dims are not row- or column-major get copied */
     if (!gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda)) {
         if (!(ac = pn_to_contiguous_nograd(a))) return NULL;

@@ -155,10 +155,8 @@ PNTensor *pn_permute(PNTensor *a, const int *perm) {
 }
 
 PNTensor *pn_transpose(PNTensor *a, int d0, int d1) {
-    int perm[PN_MAX_DIMS];
-    if (a->ndim == 0) { /* transpose of a scalar is itself */
-        return pn_permute(a, perm);
-    }
+    int perm[PN_MAX_DIMS] = {0};
+    if (a->ndim == 0) return pn_permute(a, perm); /* transpose of a scalar is itself */
     for (int d = 0; d < a->ndim; d++) perm[d] = d;
     perm[d0] = d1;
     perm[d1] = d0;
