@@ -45,8 +45,8 @@ static void igemm(int ta, int tb, int64_t M, int64_t N, int64_t K, const int64_t
 typedef struct {
     pn_dtype dt;
     int64_t M, N, K, nbatch;
-    int ta = 0, tb = 0;
-    int64_t lda = 1, ldb = 1;
+    int ta, tb;
+    int64_t lda, ldb;
     const int64_t *aoff, *boff; /* element offset of each batch's matrix */
     char *A, *B, *C;
 } mm_job;
