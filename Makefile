@@ -3,13 +3,16 @@ PY      ?= python
 CC      ?= cc
 KERNELS := $(wildcard csrc/kernels/*.c)
 CTESTS  := $(wildcard csrc/tests/test_*.c)
-CFLAGS_C := -O2 -std=c11 -Wall -Wextra -pthread
+CFLAGS_C := -O2 -std=c11 -Wall -Wextra -fno-trapping-math -pthread
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: build test test-c asan asan-c bench format
 
-build:            ## build the extension in place
-	$(PY) setup.py build_ext --inplace -q
+# Build in build/lib, then move the library into pynet/ with one rename, so a
+# process that has the old one loaded never sees a half-written file.
+build:
+	$(PY) setup.py -q build_ext --build-lib build/lib
+	cp build/lib/pynet/_C*.so pynet/.tmp_C.so && mv pynet/.tmp_C.so $$(ls build/lib/pynet/_C*.so | sed 's|build/lib/||')
 
 test: build test-c   ## C unit tests, then the Python suite
 	$(PY) -m pytest tests -q

@@ -7,6 +7,7 @@
  * unsigned arithmetic, because signed overflow is undefined behaviour in C).
  */
 #include "elementwise.h"
+#include "fastmath.h"
 #include <math.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@ typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
 /* ---------------------------------------------------------------- binary ---- */
 
 #define BINARY_LOOP(NAME, T, TO, EXPR)                                                             \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
         (void)aux;                                                                                 \
         char *o = p[0], *a = p[1], *b = p[2];                                                      \
         if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                        \
@@ -170,7 +171,7 @@ int pn_binary_is_comparison(pn_binary_op op) { return op >= PN_EQ && op <= PN_GE
 /* ----------------------------------------------------------------- unary ---- */
 
 #define UNARY_LOOP(NAME, T, EXPR)                                                                  \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
         (void)aux;                                                                                 \
         char *o = p[0], *a = p[1];                                                                 \
         if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                              \
@@ -195,9 +196,9 @@ static inline double sigmoid_d(double x) {
     return e / (1.0 + e);
 }
 static inline float sigmoid_f(float x) {
-    if (x >= 0) return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
+    float e = pn_expf(x >= 0 ? -x : x); /* exp(-|x|) <= 1: never overflows */
+    float s = 1.0f / (1.0f + e);
+    return x >= 0 ? s : e * s;
 }
 #define SIGN(x) (((x) > 0) - ((x) < 0))
 
@@ -223,7 +224,7 @@ static inline float sigmoid_f(float x) {
     UNARY_LOOP(round_##SUF, T, RINT(x))                                                            \
     UNARY_LOOP(trunc_##SUF, T, TRUNC(x))
 
-FLOAT_UNARY(f32, float, expf, logf, sqrtf, sigmoid_f, tanhf, fabsf, sinf, cosf, log1pf, expm1f,
+FLOAT_UNARY(f32, float, pn_expf, logf, sqrtf, sigmoid_f, tanhf, fabsf, sinf, cosf, log1pf, expm1f,
             floorf, ceilf, rintf, truncf)
 FLOAT_UNARY(f64, double, exp, log, sqrt, sigmoid_d, tanh, fabs, sin, cos, log1p, expm1, floor,
             ceil, rint, trunc)
@@ -326,7 +327,7 @@ static inline int64_t f2i(double x) {
 }
 
 #define CAST_LOOP(NAME, TO, FROM, EXPR)                                                            \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
         (void)aux;                                                                                 \
         if (s[0] == sizeof(TO) && s[1] == sizeof(FROM)) {                                          \
             TO *O = (TO *)p[0];                                                                    \
