@@ -107,13 +107,13 @@ class Tensor(_C.TensorBase):
             self._backward_hooks_list.append(hook)
         else:
             self.grad_fn._register_pre_hook(self.output_nr, hook)
-        return _RemovableHook(self, hook)
+        return _RemovableHook(self, hook, self.grad_fn)
 
     def retain_grad(self):
         """Keep .grad for this non-leaf tensor after backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or getattr(self, "_retains", False):
+        if self.grad_fn is None or self.retains_grad:
             return
         import weakref
 
@@ -128,8 +128,8 @@ class Tensor(_C.TensorBase):
                     t.grad = t.grad + g.detach()
             return None
 
-        self.grad_fn._register_pre_hook(self.output_nr, keep)
-        self._retains = True
+        self.grad_fn._register_pre_hook(self.output_nr, keep, True)
+        self.retains_grad = True
 
     # --- shape helpers ------------------------------------------------------
     def __len__(self):
@@ -376,10 +376,13 @@ def _rebuild(arr, requires_grad):
 
 
 class _RemovableHook:
-    def __init__(self, tensor, hook):
-        self._tensor, self._hook = tensor, hook
+    def __init__(self, tensor, hook, node=None):
+        self._tensor, self._hook, self._node = tensor, hook, node
 
     def remove(self):
+        if self._node is not None:
+            self._node._remove_pre_hook(self._hook)
+            return
         hooks = self._tensor._backward_hooks_list
         if self._hook in hooks:
             hooks.remove(self._hook)

@@ -302,11 +302,11 @@ static PyObject *node_register_hook(PNNode *n, PyObject *fn) {
 /* _register_pre_hook(output_nr, fn): fn(grad) runs before this node, on the
  * gradient of its output output_nr (used by Tensor.register_hook/retain_grad). */
 static PyObject *node_register_pre_hook(PNNode *n, PyObject *args) {
-    int k;
+    int k, is_retain = 0;
     PyObject *fn;
-    if (!PyArg_ParseTuple(args, "iO:_register_pre_hook", &k, &fn)) return NULL;
+    if (!PyArg_ParseTuple(args, "iO|p:_register_pre_hook", &k, &fn, &is_retain)) return NULL;
     if (!n->pre_hooks && !(n->pre_hooks = PyList_New(0))) return NULL;
-    PyObject *item = Py_BuildValue("(iO)", k, fn);
+    PyObject *item = Py_BuildValue("(iOO)", k, fn, is_retain ? Py_True : Py_False);
     if (!item || PyList_Append(n->pre_hooks, item) < 0) {
         Py_XDECREF(item);
         return NULL;
@@ -315,7 +315,15 @@ static PyObject *node_register_pre_hook(PNNode *n, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+static PyObject *node_remove_pre_hook(PNNode *n, PyObject *fn) {
+    for (Py_ssize_t h = 0; n->pre_hooks && h < PyList_GET_SIZE(n->pre_hooks); h++)
+        if (PyTuple_GET_ITEM(PyList_GET_ITEM(n->pre_hooks, h), 1) == fn)
+            return PySequence_DelItem(n->pre_hooks, h) < 0 ? NULL : (Py_INCREF(Py_True), Py_True);
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef node_methods[] = {
+    {"_remove_pre_hook", (PyCFunction)node_remove_pre_hook, METH_O, NULL},
     {"_register_pre_hook", (PyCFunction)node_register_pre_hook, METH_VARARGS, NULL},
     {"name", (PyCFunction)node_name, METH_NOARGS, "the node's type name, e.g. MulBackward0"},
     {"register_hook", (PyCFunction)node_register_hook, METH_O,
@@ -365,8 +373,12 @@ static int run_tensor_hooks(PyObject *hooks, PNTensor **g) {
 /* Hooks on a non-leaf tensor (register_hook, retain_grad) see the gradient of
  * output k of its grad_fn before the node runs, and may replace it. */
 static int run_pre_hooks(PNNode *fn) {
-    for (Py_ssize_t h = 0; h < PyList_GET_SIZE(fn->pre_hooks); h++) {
-        PyObject *item = PyList_GET_ITEM(fn->pre_hooks, h);
+    /* Two passes: user hooks first, then retain_grad's, which must see the final gradient. */
+    for (Py_ssize_t h = 0; h < 2 * PyList_GET_SIZE(fn->pre_hooks); h++) {
+        Py_ssize_t len = PyList_GET_SIZE(fn->pre_hooks);
+        if (h >= 2 * len) break;
+        PyObject *item = PyList_GET_ITEM(fn->pre_hooks, h % len);
+        if (PyObject_IsTrue(PyTuple_GET_ITEM(item, 2)) != (h >= len)) continue;
         int k = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
         if (k < 0 || k >= fn->n_out || !fn->buf[k]) continue;
         PyObject *r = PyObject_CallOneArg(PyTuple_GET_ITEM(item, 1), (PyObject *)fn->buf[k]);
@@ -489,6 +501,7 @@ static int buffer_add(PNNode *n, int k, PNTensor *g) {
 }
 
 static int engine_depth = 0;
+static int python_apply(PNNode *n, PNTensor **gout, PNTensor **gin);
 
 /* roots/root_grads: n tensors and their starting gradients. With capture (the
  * autograd.grad case) gradients arriving at the given (node, input_nr) pairs
@@ -568,25 +581,27 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
             PyErr_NoMemory();
             goto done;
         }
-        int captured_here = 0;
+        if (fn->pre_hooks && run_pre_hooks(fn) < 0) {
+            if (gin != gin_inline) PyMem_Free(gin);
+            goto done;
+        }
         for (int c = 0; c < ncap; c++) {
             if (capture[c].fn != fn) continue;
             PNTensor *g = fn->buf[capture[c].input_nr];
-            if (g) {
-                Py_INCREF(g);
-                Py_XSETREF(captured[c], g);
+            if (!g) continue;
+            Py_INCREF(g);
+            /* a leaf's own hooks apply to the gradient autograd.grad returns */
+            if (fn->leaf && run_tensor_hooks(fn->leaf->hooks, &g) < 0) {
+                Py_DECREF(g);
+                if (gin != gin_inline) PyMem_Free(gin);
+                goto done;
             }
-            captured_here = 1;
+            Py_XSETREF(captured[c], g);
         }
         int any = 0;
         for (int k = 0; k < fn->n_out; k++) any |= fn->buf[k] != NULL;
         int skip = !any || (ncap && fn->apply == accumulate_grad_apply);
-        (void)captured_here;
         if (!skip) {
-            if (fn->pre_hooks && run_pre_hooks(fn) < 0) {
-                if (gin != gin_inline) PyMem_Free(gin);
-                goto done;
-            }
             if (fn->apply(fn, fn->buf, gin) < 0) {
                 for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
                 if (gin != gin_inline) PyMem_Free(gin);
@@ -623,6 +638,15 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
                 for (int k = 0; k < PN_NODE_SAVED; k++)
                     if (fn->saved[k]) fn->released = 1;
                 node_release_saved(fn);
+                if (fn->apply == python_apply && PyObject_HasAttrString(fn->obj, "_release")) {
+                    PyObject *r = PyObject_CallMethod(fn->obj, "_release", NULL);
+                    if (!r) {
+                        for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
+                        if (gin != gin_inline) PyMem_Free(gin);
+                        goto done;
+                    }
+                    Py_DECREF(r);
+                }
             }
         }
         for (int k = 0; k < fn->n_out; k++) Py_CLEAR(fn->buf[k]);

@@ -726,7 +726,10 @@ static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn
     case PN_SUB: name = "SubBackward0", fn = add_backward, alpha = -1.0; break;
     case PN_MUL: name = "MulBackward0", fn = mul_backward, save_a = save_b = 1; break;
     case PN_DIV: name = "DivBackward0", fn = div_backward, save_a = save_b = 1; break;
-    case PN_POW: name = "PowBackward0", fn = pow_backward, save_a = save_b = 1; break;
+    case PN_POW: /* torch numbers them: tensor ** number, tensor ** tensor, number ** tensor */
+        name = !b->t ? "PowBackward0" : a->t ? "PowBackward1" : "PowBackward2";
+        fn = pow_backward, save_a = save_b = 1;
+        break;
     case PN_MAXIMUM: name = "MaximumBackward0", fn = maxmin_backward, save_a = save_b = 1; break;
     case PN_MINIMUM: name = "MinimumBackward0", fn = maxmin_backward, save_a = save_b = 1; break;
     case PN_REM: name = "RemainderBackward0", fn = rem_backward, save_a = save_b = 1; break;

@@ -407,6 +407,15 @@ static void unpack_adv(PyObject *o, adv_index *a) {
 
 static PNTensor *gather(PNTensor *V, adv_index *a);
 
+/* create_graph: the scatter-add below is linear in g; its own backward is the gather. */
+static int index_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    adv_index a = {0};
+    unpack_adv(n->obj, &a);
+    gin[0] = gather(gout[0], &a);
+    adv_clear(&a);
+    return gin[0] ? 0 : -1;
+}
+
 static int index_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     adv_index a = {0};
     unpack_adv(n->obj, &a);
@@ -421,6 +430,17 @@ static int index_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     transfer(z, g, &a, off, SCATTER_ADD);
     PyMem_Free(off);
     adv_clear(&a);
+    if (pn_grad_mode && g->requires_grad) {
+        PNNode *bb = pn_record(z, "IndexBackwardBackward0", index_backward_backward, 1, &g);
+        if (bb) {
+            Py_INCREF(n->obj);
+            bb->obj = n->obj;
+        }
+        if (PyErr_Occurred()) {
+            Py_DECREF(z);
+            return -1;
+        }
+    }
     gin[0] = z;
     return 0;
 }

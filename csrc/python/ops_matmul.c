@@ -71,6 +71,7 @@ static int run_mm(const mm_job *j) {
 }
 
 static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op);
+static PNTensor *matmul_record(PNTensor *a, PNTensor *b, const char *op);
 
 static int matmul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
@@ -82,13 +83,13 @@ static int matmul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     int rc = -1;
     if (n->next[0].fn) {
         PNTensor *bt = pn_transpose(b, b->ndim - 2, b->ndim - 1);
-        gin[0] = bt ? matmul_core(g, bt, "matmul backward") : NULL;
+        gin[0] = bt ? matmul_record(g, bt, "matmul backward") : NULL;
         Py_XDECREF(bt);
         if (!gin[0]) goto out;
     }
     if (n->next[1].fn) {
         PNTensor *at = pn_transpose(a, a->ndim - 2, a->ndim - 1);
-        gin[1] = at ? matmul_core(at, g, "matmul backward") : NULL;
+        gin[1] = at ? matmul_record(at, g, "matmul backward") : NULL;
         Py_XDECREF(at);
         if (!gin[1]) goto out;
     }

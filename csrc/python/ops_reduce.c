@@ -138,10 +138,11 @@ PNTensor *pn_sum(PNTensor *a, uint32_t mask, int keepdim, int has_dtype, pn_dtyp
     if (!has_dtype) dt = pn_is_float(a->dtype) ? a->dtype : PN_INT64;
     PNTensor *src = pn_to_dtype(a, has_dtype && pn_is_float(dt) ? dt : a->dtype);
     if (!src) return NULL;
+    const char *name = mask ? "SumBackward1" : "SumBackward0"; /* sum(dim) / sum() */
     mask = full_mask(src, mask);
     PNTensor *out = reduce_raw(src, PN_RSUM, mask, keepdim, dt, "sum");
     if (out && pn_is_float(dt)) {
-        PNNode *n = pn_record(out, "SumBackward1", sum_backward, 1, &src);
+        PNNode *n = pn_record(out, name, sum_backward, 1, &src);
         if (n) n->i[0] = mask, n->i[1] = keepdim, n->d[0] = 1.0;
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
@@ -157,6 +158,7 @@ PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
                      pn_dtype_name(a->dtype));
         return NULL;
     }
+    const char *name = mask ? "MeanBackward1" : "MeanBackward0";
     mask = full_mask(a, mask);
     int64_t count = 1;
     for (int d = 0; d < a->ndim; d++)
@@ -173,7 +175,7 @@ PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
     }
     Py_DECREF(s);
     if (!out) return NULL;
-    PNNode *n = pn_record(out, "MeanBackward1", sum_backward, 1, &a);
+    PNNode *n = pn_record(out, name, sum_backward, 1, &a);
     if (n) n->i[0] = mask, n->i[1] = keepdim, n->d[0] = scale;
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;

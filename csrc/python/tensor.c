@@ -416,6 +416,13 @@ static PyObject *get_retains_grad(PNTensor *self, void *c) {
     (void)c;
     return PyBool_FromLong(self->retains_grad);
 }
+static int set_retains_grad(PNTensor *self, PyObject *v, void *c) {
+    (void)c;
+    int flag = v ? PyObject_IsTrue(v) : 0;
+    if (flag < 0) return -1;
+    self->retains_grad = (char)flag;
+    return 0;
+}
 static PyObject *get_hooks(PNTensor *self, void *c) {
     (void)c;
     if (!self->hooks) {
@@ -445,7 +452,7 @@ static PyGetSetDef tensor_getset[] = {
     {"_version", (getter)get_version, NULL, NULL, NULL},
     {"output_nr", (getter)get_output_nr, NULL, NULL, NULL},
     {"itemsize", (getter)get_itemsize, NULL, NULL, NULL},
-    {"retains_grad", (getter)get_retains_grad, NULL, NULL, NULL},
+    {"retains_grad", (getter)get_retains_grad, (setter)set_retains_grad, NULL, NULL},
     {"_backward_hooks_list", (getter)get_hooks, NULL, NULL, NULL},
     {"is_cuda", (getter)get_false, NULL, NULL, NULL},
     {"is_sparse", (getter)get_false, NULL, NULL, NULL},

@@ -142,7 +142,11 @@ static PyObject *m_clamp(PyObject *self, PyObject *args, PyObject *kw) {
     return (PyObject *)pn_clamp(SELF, lo, hi);
 }
 static PyObject *m_clamp_(PyObject *self, PyObject *args, PyObject *kw) {
-    PNTensor *r = (PNTensor *)m_clamp(self, args, kw);
+    /* with autograd, clamp a clone of the old value (which backward needs) */
+    PNTensor *src = pn_grad_mode && SELF->requires_grad ? pn_clone(SELF) : (Py_INCREF(self), SELF);
+    if (!src) return NULL;
+    PNTensor *r = (PNTensor *)m_clamp((PyObject *)src, args, kw);
+    Py_DECREF(src);
     if (!r) return NULL;
     int rc = pn_check_inplace(SELF, "clamp_") < 0 ? -1 : pn_copy_into_nograd_history(SELF, r);
     Py_DECREF(r);
@@ -205,7 +209,9 @@ static PyObject *maxmin_impl(PyObject *self, PyObject *args, PyObject *kw, int i
                          is_max ? "max" : "min");
             return NULL;
         }
-        return (PyObject *)pn_amax(SELF, 0, 0, is_max);
+        PNTensor *r = pn_amax(SELF, 0, 0, is_max);
+        if (r && r->grad_fn) r->grad_fn->name = is_max ? "MaxBackward1" : "MinBackward1";
+        return (PyObject *)r;
     }
     if (PNTensor_Check(dim))
         return (PyObject *)pn_binary(is_max ? PN_MAXIMUM : PN_MINIMUM, self, dim);

@@ -108,6 +108,16 @@ class Function(metaclass=_FunctionMeta):
         shapes = [(o.shape, o.dtype) if isinstance(o, _C.TensorBase) else None for o in outs]
         arg_is_tensor = [isinstance(a, _C.TensorBase) for a in args]
 
+        class _Backward:
+            """The node's backward; _release is called when the graph is freed."""
+
+            def __call__(self, *grads):
+                return run_backward(*grads)
+
+            def _release(self):
+                ctx._freed = True
+                ctx._saved = ()
+
         def run_backward(*grads):
             if ctx.materialize_grads:
                 grads = tuple(
@@ -126,7 +136,7 @@ class Function(metaclass=_FunctionMeta):
         inputs = tensors
         diff_outs = [o if not any(o is n for n in ctx._non_differentiable) else None
                      for o in outs]
-        _C._record_function(cls._backward_name, run_backward, inputs, diff_outs)
+        _C._record_function(cls._backward_name, _Backward(), inputs, diff_outs)
         ctx._node_outputs = None
         return outs[0] if single else outs
 

@@ -27,11 +27,23 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """Operations inside do not record a graph (for evaluation and updates)."""
+    """Operations inside do not record a graph (for evaluation and updates).
+
+    Works as ``with no_grad():``, ``@no_grad()`` and ``@no_grad``.
+    """
     enabled = False
 
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        if fn is not None and callable(fn):
+            return self(fn)
+        return self
 
-class enable_grad(_GradMode):
+    def __init__(self, fn=None):
+        pass
+
+
+class enable_grad(no_grad):
     """Turn graph recording back on inside a no_grad block."""
     enabled = True
 

@@ -93,7 +93,15 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
             r, c = np.unravel_index(np.argmax(np.where(bad, err, -np.inf)), a.shape)
             x = inputs[diff_idx[k]]
             pos = np.unravel_index(r, tuple(x.shape)) if x.ndim else ()
-            msg = (f"Jacobian mismatch for output 0 with respect to input {diff_idx[k]} "
+            # which output column c belongs to, and its element index within that output
+            out_idx, c_local = 0, int(c)
+            for o in _flat_outputs(fn, inputs):
+                if c_local < o.numel():
+                    break
+                c_local -= o.numel()
+                out_idx += 1
+            c = c_local
+            msg = (f"Jacobian mismatch for output {out_idx} with respect to input {diff_idx[k]} "
                    f"(shape {tuple(x.shape)}): worst element at input index {tuple(int(p) for p in pos)}, "
                    f"output element {c}: analytical {a[r, c]:.8g} vs numerical {n[r, c]:.8g} "
                    f"({int(bad.sum())} of {bad.size} entries differ; atol={atol}, rtol={rtol})")
