@@ -1,58 +1,117 @@
-"""repr(tensor) in PyTorch's style: tensor([1., 2.], requires_grad=True)."""
+"""repr(tensor) in PyTorch's style: tensor([1., 2.], requires_grad=True).
+
+The rules (PyTorch's printing options, defaults): every element is padded to
+one common width; floats print as integers with a trailing dot when all are
+whole ("1., 2."), with 4 decimals otherwise, and in scientific notation when
+the non-zero magnitudes span more than 1000x or reach 1e8 (or go below 1e-4
+for non-integers). Tensors over 1000 elements show 3 items at each edge.
+"""
+import math
+
 import numpy as np
 
 from . import _C
 
-_DEFAULT_DTYPES = (_C.float32, _C.int64, _C.bool)
+LINEWIDTH, THRESHOLD, EDGEITEMS, PRECISION = 80, 1000, 3, 4
 
 
-def _float_formatter(values):
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return lambda x: _special(x) or f"{x:.4f}"
-    absf = np.abs(finite)
-    nonzero = absf[absf > 0]
-    if np.all(finite == np.round(finite)) and (absf.max() < 1e8):
-        width = max(len(f"{v:.0f}") for v in finite)
-        return lambda x: _special(x) or f"{x:.0f}.".rjust(width + 1)
-    sci = nonzero.size and (nonzero.max() / nonzero.min() > 1e3 or nonzero.max() >= 1e8
-                            or nonzero.min() < 1e-4)
-    if sci:
-        return lambda x: _special(x) or f"{x:.4e}"
-    width = max(len(f"{v:.4f}") for v in finite)
-    return lambda x: _special(x) or f"{x:.4f}".rjust(width)
+class _Formatter:
+    def __init__(self, values, kind):
+        self.kind, self.int_mode, self.sci_mode, self.width = kind, True, False, 1
+        vals = values.ravel()
+        if kind != "f":
+            for v in vals.tolist():
+                self.width = max(self.width, len(str(v)))
+            return
+        finite = vals[np.isfinite(vals)]  # nan/inf do not widen the columns
+        nz = np.abs(finite[finite != 0]).astype(np.float64)
+        if nz.size == 0:
+            return
+        lo, hi = float(nz.min()), float(nz.max())
+        self.int_mode = bool(np.all(nz == np.ceil(nz)))
+        if self.int_mode:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
+            if not self.sci_mode:
+                for v in finite[finite != 0].tolist():
+                    self.width = max(self.width, len(f"{v:.0f}") + 1)
+        else:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+            if not self.sci_mode:
+                for v in finite[finite != 0].tolist():
+                    self.width = max(self.width, len(f"{v:.{PRECISION}f}"))
+        if self.sci_mode:
+            for v in finite[finite != 0].tolist():
+                self.width = max(self.width, len(f"{v:.{PRECISION}e}"))
+
+    def format(self, v):
+        if self.kind == "f":
+            if self.sci_mode:
+                s = f"{v:{self.width}.{PRECISION}e}"
+            elif self.int_mode:
+                s = f"{v:.0f}" + ("" if math.isinf(v) or math.isnan(v) else ".")
+            else:
+                s = f"{v:.{PRECISION}f}"
+        else:
+            s = str(v)
+        return " " * (self.width - len(s)) + s
 
 
-def _special(x):
-    if np.isnan(x):
-        return "nan"
-    if np.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return None
+def _summarized(a):
+    """The elements that will be printed: the edges of every long dimension."""
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * EDGEITEMS:
+        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    return np.stack([_summarized(x) for x in a]) if a.ndim > 1 else a
 
 
-def tensor_repr(t, prefix="tensor("):
-    arr = np.asarray(_C._to_numpy(t, True))
-    if arr.dtype.kind == "f":
-        fmt = {"float_kind": _float_formatter(arr.ravel())}
-    elif arr.dtype.kind == "b":
-        fmt = {"bool": lambda x: "True" if x else "False"}
+def _format(a, indent, summarize, fmt):
+    if a.ndim == 0:
+        return fmt.format(a.item())
+    if a.ndim == 1:
+        item_width = fmt.width + 2
+        per_line = max(1, int(math.floor((LINEWIDTH - indent) / item_width)))
+        if summarize and a.shape[0] > 2 * EDGEITEMS:
+            data = ([fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."] +
+                    [fmt.format(v) for v in a[-EDGEITEMS:].tolist()])
+        else:
+            data = [fmt.format(v) for v in a.tolist()]
+        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+    if summarize and a.shape[0] > 2 * EDGEITEMS:
+        slices = ([_format(x, indent + 1, summarize, fmt) for x in a[:EDGEITEMS]] + ["..."] +
+                  [_format(x, indent + 1, summarize, fmt) for x in a[-EDGEITEMS:]])
     else:
-        fmt = {"int": lambda x: str(x)}
+        slices = [_format(x, indent + 1, summarize, fmt) for x in a]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def tensor_repr(t):
+    prefix = "tensor("
+    arr = np.asarray(_C._to_numpy(t, True))
+    if arr.dtype == np.float32:
+        arr = arr.astype(np.float64)  # format the exact float32 values in Python floats
+    suffixes = []
     if arr.size == 0:
         body = "[]"
+        if arr.ndim != 1:
+            suffixes.append(f"size={tuple(arr.shape)}")
+        if t.dtype != _C.float32:
+            suffixes.append(f"dtype={t.dtype!r}")
     else:
-        body = np.array2string(arr, separator=", ", prefix=prefix, formatter=fmt,
-                               threshold=1000, edgeitems=3, max_line_width=80)
-    extras = []
-    if arr.size == 0 and arr.ndim != 1:
-        extras.append(f"size={tuple(arr.shape)}")
-    if t.dtype not in _DEFAULT_DTYPES:
-        extras.append(f"dtype={t.dtype!r}")
+        summarize = arr.size > THRESHOLD
+        fmt = _Formatter(_summarized(arr) if summarize else arr, arr.dtype.kind)
+        body = _format(arr, len(prefix), summarize, fmt)
+        if t.dtype not in (_C.float32, _C.int64, _C.bool):
+            suffixes.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
-        extras.append("requires_grad=True")
+        suffixes.append("requires_grad=True")
+    out = prefix + body
+    for s in suffixes:
+        out += ", " + s
+    out += ")"
     if type(t).__name__ == "Parameter":
-        prefix = "Parameter containing:\ntensor("
-    return prefix + body + "".join(", " + e for e in extras) + ")"
+        out = "Parameter containing:\n" + out
+    return out

@@ -42,7 +42,25 @@ typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
         }                                                                                          \
     }
 
-/* Python semantics: floor division and a remainder with the divisor's sign. */
+/* Python semantics: floor division and a remainder with the divisor's sign.
+ * Float floor division rounds the exact quotient (a - fmod(a, b)) / b, so that
+ * a == b * (a // b) + a % b holds as closely as floats allow, as in Python. */
+static inline double py_floordiv(double a, double b) {
+    if (b == 0) return a / b; /* inf or nan, like true division */
+    double mod = fmod(a, b), div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0;
+    if (div == 0) return copysign(0.0, a / b);
+    double fl = floor(div);
+    return div - fl > 0.5 ? fl + 1.0 : fl;
+}
+static inline float py_floordivf(float a, float b) {
+    if (b == 0) return a / b;
+    float mod = fmodf(a, b), div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0f;
+    if (div == 0) return copysignf(0.0f, a / b);
+    float fl = floorf(div);
+    return div - fl > 0.5f ? fl + 1.0f : fl;
+}
 static inline double py_fmod(double x, double y) {
     double r = fmod(x, y);
     if (r != 0 && ((r < 0) != (y < 0))) r += y;
@@ -84,12 +102,12 @@ static inline int64_t ipow(int64_t x, int64_t y) {
 #define UMUL(x, y) ((int64_t)((uint64_t)(x) * (uint64_t)(y)))
 
 /* float32 and float64 share every formula; only the libm names differ. */
-#define FLOAT_BINARY(SUF, T, FMODF, FLOORF, POWF)                                                  \
+#define FLOAT_BINARY(SUF, T, FMODF, FLOORDIV, POWF)                                                \
     BINARY_LOOP(add_##SUF, T, T, x + y)                                                            \
     BINARY_LOOP(sub_##SUF, T, T, x - y)                                                            \
     BINARY_LOOP(mul_##SUF, T, T, x *y)                                                             \
     BINARY_LOOP(div_##SUF, T, T, x / y)                                                            \
-    BINARY_LOOP(floordiv_##SUF, T, T, FLOORF(x / y))                                               \
+    BINARY_LOOP(floordiv_##SUF, T, T, FLOORDIV(x, y))                                              \
     BINARY_LOOP(rem_##SUF, T, T, FMODF(x, y))                                                      \
     BINARY_LOOP(pow_##SUF, T, T, POWF(x, y))                                                       \
     BINARY_LOOP(max_##SUF, T, T, FMAX(x, y))                                                       \
@@ -104,8 +122,8 @@ static inline int64_t ipow(int64_t x, int64_t y) {
     BINARY_LOOP(sigmoid_bw_##SUF, T, T, x *y *((T)1 - y))                                          \
     BINARY_LOOP(tanh_bw_##SUF, T, T, x *((T)1 - y * y))
 
-FLOAT_BINARY(f32, float, py_fmodf, floorf, powf)
-FLOAT_BINARY(f64, double, py_fmod, floor, pow)
+FLOAT_BINARY(f32, float, py_fmodf, py_floordivf, powf)
+FLOAT_BINARY(f64, double, py_fmod, py_floordiv, pow)
 
 BINARY_LOOP(add_i64, int64_t, int64_t, UADD(x, y))
 BINARY_LOOP(sub_i64, int64_t, int64_t, USUB(x, y))
@@ -212,7 +230,7 @@ static inline float sigmoid_f(float x) {
     UNARY_LOOP(sigmoid_##SUF, T, SIGM(x))                                                          \
     UNARY_LOOP(tanh_##SUF, T, TANH(x))                                                             \
     UNARY_LOOP(relu_##SUF, T, x > 0 ? x : (x != x ? x : (T)0))                                     \
-    UNARY_LOOP(sign_##SUF, T, x != x ? x : SIGN(x))                                                \
+    UNARY_LOOP(sign_##SUF, T, SIGN(x)) /* sign(nan) = 0, as in torch */                           \
     UNARY_LOOP(recip_##SUF, T, (T)1 / x)                                                           \
     UNARY_LOOP(square_##SUF, T, x *x)                                                              \
     UNARY_LOOP(sin_##SUF, T, SIN(x))                                                               \

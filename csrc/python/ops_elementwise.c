@@ -299,7 +299,12 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
     pn_dtype dt = result_type(ops, 2);
     const char *name = binary_names[op];
     if (op == PN_DIV && !pn_is_float(dt)) dt = PN_FLOAT32; /* true division */
-    if (dt == PN_BOOL && (op == PN_FLOORDIV || op == PN_REM || op == PN_POW)) dt = PN_INT64;
+    pn_dtype rdt = pn_binary_is_comparison(op) ? PN_BOOL : dt;
+    /* bool has no // % ** kernels: compute in int64 (bool ** bool stays bool, as in torch) */
+    if (dt == PN_BOOL && (op == PN_FLOORDIV || op == PN_REM || op == PN_POW)) {
+        dt = PN_INT64;
+        rdt = op == PN_POW ? PN_BOOL : PN_INT64;
+    }
     if (op == PN_SUB && dt == PN_BOOL) {
         PyErr_SetString(PyExc_RuntimeError,
                         "Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -312,7 +317,7 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
         return -1;
     }
     *compute = dt;
-    *result = pn_binary_is_comparison(op) ? PN_BOOL : dt;
+    *result = rdt;
     return 0;
 }
 
@@ -333,7 +338,7 @@ static int check_integer_args(pn_binary_op op, pn_dtype dt, PNTensor *bt, const 
     if (op == PN_POW)
         PyErr_SetString(PyExc_RuntimeError, "Integers to negative integer powers are not allowed.");
     else
-        PyErr_SetString(PyExc_ZeroDivisionError, "ZeroDivisionError");
+        PyErr_SetString(PyExc_RuntimeError, "ZeroDivisionError"); /* what torch raises */
     return -1;
 }
 
@@ -382,20 +387,27 @@ static PNTensor *binary_impl(pn_binary_op op, pn_operand *a, pn_operand *b, PNTe
     } else {
         write_scalar(sb, cdt, b);
     }
-    int direct = inplace && inplace->dtype == rdt;
-    out = direct ? (Py_INCREF(inplace), inplace) : pn_empty(rdt, nd, shape);
+    /* The kernel writes its own dtype (bool for comparisons); anything else
+     * (float32 += float64, bool ** bool via int64) is computed, then converted. */
+    pn_dtype kdt = pn_binary_is_comparison(op) ? PN_BOOL : cdt;
+    PNTensor *dst = inplace ? inplace : NULL;
+    int direct = dst ? dst->dtype == kdt : rdt == kdt;
+    out = direct && dst ? (Py_INCREF(dst), dst) : pn_empty(kdt, nd, shape);
     if (!out) goto fail;
     PNTensor *ops[3] = {out, ta, tb};
     char *scal[3] = {NULL, sa, sb};
     run_loop(pn_binary_loop(op, cdt), NULL, 3, ops, scal, nd, shape);
     Py_XDECREF(ta);
     Py_XDECREF(tb);
-    if (inplace && !direct) { /* e.g. float32 += float64: computed wide, stored narrow */
-        int rc = pn_copy_into(inplace, out);
+    if (!direct) {
+        PNTensor *conv = dst ? (Py_INCREF(dst), dst) : pn_empty(rdt, nd, shape);
+        int rc = conv ? pn_copy_into(conv, out) : -1;
         Py_DECREF(out);
-        if (rc < 0) return NULL;
-        Py_INCREF(inplace);
-        out = inplace;
+        if (rc < 0) {
+            Py_XDECREF(conv);
+            return NULL;
+        }
+        out = conv;
     }
     return out;
 fail:
@@ -937,6 +949,7 @@ static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 static PNTensor *unary_impl(pn_unary_op op, PNTensor *a, PNTensor *inplace) {
     pn_dtype dt = a->dtype;
     if (unary_float_only(op) && !pn_is_float(dt)) dt = PN_FLOAT32;
+    if (op == PN_SQUARE && dt == PN_BOOL) dt = PN_INT64; /* square is pow(x, 2) */
     if (op == PN_NEG && dt == PN_BOOL) {
         PyErr_SetString(PyExc_RuntimeError,
                         "Negation, the `-` operator, on a bool tensor is not supported. If you are "

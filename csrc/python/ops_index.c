@@ -94,7 +94,7 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
         goto fail;
     }
     /* pass 1: classify, convert lists to tensors, count consumed dims */
-    int consumed = 0, ellipsis = -1, has_adv = 0;
+    int consumed = 0, ellipsis = -1;
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *it = items[k] = PyTuple_GET_ITEM(tup, k);
         if (it == Py_None) continue;
@@ -133,10 +133,8 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
                     goto fail;
                 }
                 consumed += t->ndim;
-                has_adv = 1;
             } else if (t->dtype == PN_INT64) {
                 consumed++;
-                if (t->ndim > 0 || !PNTensor_Check(it)) has_adv = 1;
             } else {
                 PyErr_Format(PyExc_IndexError, "tensors used as indices must be long, int or "
                                                "bool tensors (got %s)",
@@ -207,11 +205,13 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
                     }
                     goto fail;
                 }
-            } else if (t->ndim == 0 && !has_adv) {
+            } else if (t->ndim == 0) { /* a 0-d integer tensor counts as an integer */
                 v = *(int64_t *)t->data;
                 t = NULL;
             }
-            if (!t && !has_adv) { /* a plain integer: select */
+            /* Integers always select (as in torch, unlike NumPy, where an int next
+             * to an advanced index joins it). */
+            if (!t) {
                 int64_t size = self->shape[src];
                 if (v < -size || v >= size) {
                     PyErr_Format(PyExc_IndexError,
@@ -221,17 +221,10 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
                 }
                 ops[(*nops)++] = (pn_slice_op){PN_SLICE_SELECT, out, v < 0 ? v + size : v, 0, 0};
                 src++;
-            } else { /* an integer tensor (or an int next to one) */
+            } else { /* an integer tensor */
                 if (adv->n >= PN_MAX_DIMS) goto toomany;
-                if (!t) {
-                    PNTensor *s = pn_full(PN_INT64, 0, NULL, 0);
-                    if (!s) goto fail;
-                    *(int64_t *)s->data = v;
-                    adv->idx[adv->n] = s;
-                } else {
-                    Py_INCREF(t);
-                    adv->idx[adv->n] = t;
-                }
+                Py_INCREF(t);
+                adv->idx[adv->n] = t;
                 adv->dims[adv->n++] = out;
                 src++, out++;
             }

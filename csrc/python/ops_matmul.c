@@ -15,17 +15,19 @@
  * the GEMM: as is (trans 0) or as the transpose of a cols x rows matrix. */
 static int gemm_layout(int64_t rows, int64_t cols, int64_t srow, int64_t scol, int *trans,
                        int64_t *ld) {
+    /* A row stride smaller than the row (e.g. 0 for an expanded tensor) is not
+     * a matrix layout the GEMM accepts: such operands are copied first. */
     if (scol == 1 || cols == 1) {
         *trans = 0;
         *ld = rows > 1 ? srow : cols;
-        if (*ld < cols) *ld = cols;
-        return *ld >= 1;
+        if (rows == 1 && *ld < cols) *ld = cols;
+        if (*ld >= cols && *ld >= 1) return 1;
     }
     if (srow == 1 || rows == 1) {
         *trans = 1;
         *ld = cols > 1 ? scol : rows;
-        if (*ld < rows) *ld = rows;
-        return 1;
+        if (cols == 1 && *ld < rows) *ld = rows;
+        if (*ld >= rows && *ld >= 1) return 1;
     }
     return 0;
 }

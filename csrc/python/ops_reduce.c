@@ -57,6 +57,13 @@ static int reduced_shape(const PNTensor *a, uint32_t mask, int keepdim, int64_t 
 /* Fold every element of a into its accumulator; no autograd. */
 static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int keepdim,
                             pn_dtype out_dt, const char *name) {
+    if ((op == PN_RMAX || op == PN_RMIN) && !mask && a->numel == 0) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s(): Expected reduction dim to be specified for input.numel() == 0. "
+                     "Specify the reduction dim with the 'dim' argument.",
+                     name);
+        return NULL;
+    }
     mask = full_mask(a, mask);
     if (op == PN_RMAX || op == PN_RMIN)
         for (int d = 0; d < a->ndim; d++)
@@ -257,15 +264,13 @@ static int amax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 }
 
 PNTensor *pn_amax(PNTensor *a, uint32_t mask, int keepdim, int is_max) {
-    const char *name = is_max ? "max" : "min";
-    mask = full_mask(a, mask);
-    if (a->numel == 0 && a->ndim == 0) mask = 0;
+    const char *name = is_max ? "amax" : "amin";
     PNTensor *out = reduce_raw(a, is_max ? PN_RMAX : PN_RMIN, mask, keepdim, a->dtype, name);
     if (out && pn_is_float(a->dtype)) {
         PNNode *n = pn_record(out, is_max ? "AmaxBackward0" : "AminBackward0", amax_backward, 1,
                               &a);
         if (n) {
-            n->i[0] = mask, n->i[1] = keepdim;
+            n->i[0] = full_mask(a, mask), n->i[1] = keepdim;
             if (pn_save(n, 0, a, 0) < 0 || pn_save(n, 1, out, 1) < 0) Py_CLEAR(out);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);

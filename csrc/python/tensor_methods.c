@@ -139,6 +139,13 @@ static PyObject *m_clamp(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"min", "max", NULL};
     PyObject *lo = Py_None, *hi = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO", kwlist, &lo, &hi)) return NULL;
+    if (PNTensor_Check(lo) || PNTensor_Check(hi)) { /* tensor bounds: max(min(x, hi), lo) */
+        PNTensor *r = SELF;
+        Py_INCREF(r);
+        if (lo != Py_None) Py_SETREF(r, pn_binary(PN_MAXIMUM, (PyObject *)r, lo));
+        if (r && hi != Py_None) Py_SETREF(r, pn_binary(PN_MINIMUM, (PyObject *)r, hi));
+        return (PyObject *)r;
+    }
     return (PyObject *)pn_clamp(SELF, lo, hi);
 }
 static PyObject *m_clamp_(PyObject *self, PyObject *args, PyObject *kw) {

@@ -106,39 +106,45 @@ class Function(metaclass=_FunctionMeta):
             fixed.append(o)
         outs = tuple(fixed)
         shapes = [(o.shape, o.dtype) if isinstance(o, _C.TensorBase) else None for o in outs]
-        arg_is_tensor = [isinstance(a, _C.TensorBase) for a in args]
-
-        class _Backward:
-            """The node's backward; _release is called when the graph is freed."""
-
-            def __call__(self, *grads):
-                return run_backward(*grads)
-
-            def _release(self):
-                ctx._freed = True
-                ctx._saved = ()
-
-        def run_backward(*grads):
-            if ctx.materialize_grads:
-                grads = tuple(
-                    g if g is not None or s is None else _C.zeros(s[0], dtype=s[1])
-                    for g, s in zip(grads, shapes))
-            res = cls.backward(ctx, *grads)
-            if not isinstance(res, tuple):
-                res = (res,)
-            if len(res) != len(args):
-                raise RuntimeError(
-                    f"function {cls.__name__}Backward returned an incorrect number of "
-                    f"gradients (expected {len(args)}, got {len(res)})")
-            # keep only the gradients of tensor arguments, in order
-            return tuple(g for g, is_t in zip(res, arg_is_tensor) if is_t)
-
+        backward = _FunctionBackward(cls, ctx, shapes, [isinstance(a, _C.TensorBase) for a in args])
         inputs = tensors
         diff_outs = [o if not any(o is n for n in ctx._non_differentiable) else None
                      for o in outs]
-        _C._record_function(cls._backward_name, _Backward(), inputs, diff_outs)
-        ctx._node_outputs = None
+        # A saved output would hold its own graph node alive (output -> node ->
+        # ctx -> output): keep a bare alias of its memory instead.
+        ctx._saved = tuple(o.detach() if any(o is x for x in outs if x is not None) else o
+                           for o in ctx._saved)
+        _C._record_function(cls._backward_name, backward, inputs, diff_outs)
         return outs[0] if single else outs
+
+
+class _FunctionBackward:
+    """The callable stored in a Function's graph node (a module-level class, so
+    that the graph holds no reference cycle and is freed by refcounting)."""
+
+    __slots__ = ("cls", "ctx", "shapes", "arg_is_tensor")
+
+    def __init__(self, cls, ctx, shapes, arg_is_tensor):
+        self.cls, self.ctx, self.shapes, self.arg_is_tensor = cls, ctx, shapes, arg_is_tensor
+
+    def __call__(self, *grads):
+        ctx = self.ctx
+        if ctx.materialize_grads:
+            grads = tuple(g if g is not None or s is None else _C.zeros(s[0], dtype=s[1])
+                          for g, s in zip(grads, self.shapes))
+        res = self.cls.backward(ctx, *grads)
+        if not isinstance(res, tuple):
+            res = (res,)
+        if len(res) != len(self.arg_is_tensor):
+            raise RuntimeError(
+                f"function {self.cls.__name__}Backward returned an incorrect number of "
+                f"gradients (expected {len(self.arg_is_tensor)}, got {len(res)})")
+        # keep only the gradients of tensor arguments, in order
+        return tuple(g for g, is_t in zip(res, self.arg_is_tensor) if is_t)
+
+    def _release(self):
+        self.ctx._freed = True
+        self.ctx._saved = ()
 
 
 class once_differentiable:
