@@ -23,19 +23,24 @@ def _dtype_of(dtype, op):
 
 def _infer_numpy(data, op):
     """NumPy array for `data` with PyTorch's default dtypes (Python floats -> float32)."""
-    from_numpy = isinstance(data, np.ndarray)
+    from_numpy = isinstance(data, (np.ndarray, np.generic))  # numpy keeps its dtype
+    if data is None:
+        raise RuntimeError(f"{op}(): Could not infer dtype of NoneType")
     if isinstance(data, Tensor):
         return _C._to_numpy(data, True), True
     if isinstance(data, (str, bytes)):
         raise TypeError(f"{op}(): new(): invalid data type '{type(data).__name__}'")
     try:
-        arr = data if from_numpy else np.array(data)
+        arr = np.asarray(data) if from_numpy else np.array(data)
     except (ValueError, TypeError) as e:
         raise ValueError(f"{op}(): could not build a tensor from the given data: the nested "
                          f"sequences must be rectangular and hold numbers ({e})") from None
-    if arr.dtype.kind in "OUSVMm":
-        raise TypeError(f"{op}(): new(): invalid data type '{arr.dtype}'; expected numbers or "
-                        f"nested sequences of numbers")
+    if arr.dtype.kind in "USV":
+        raise TypeError(f"{op}(): new(): invalid data type 'str'; expected numbers or nested "
+                        f"sequences of numbers")
+    if arr.dtype.kind in "OMm":
+        bad = arr.ravel()[0] if arr.size else data
+        raise RuntimeError(f"{op}(): Could not infer dtype of {type(bad).__name__}")
     if arr.dtype.kind == "c":
         raise TypeError(f"{op}(): complex numbers are not supported")
     return arr, from_numpy

@@ -158,10 +158,9 @@ class Tensor(_C.TensorBase):
         return out
 
     def flatten(self, start_dim=0, end_dim=-1):
+        s, e = _wrap_dim(start_dim, self.ndim, "flatten"), _wrap_dim(end_dim, self.ndim, "flatten")
         if self.ndim == 0:
             return self.reshape(1)
-        s = start_dim % self.ndim
-        e = end_dim % self.ndim
         if s > e:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         shape = self.shape
@@ -171,7 +170,7 @@ class Tensor(_C.TensorBase):
         return self.reshape(*shape[:s], n, *shape[e + 1:])
 
     def unflatten(self, dim, sizes):
-        dim = dim % self.ndim
+        dim = _wrap_dim(dim, self.ndim, "unflatten")
         return self.reshape(*self.shape[:dim], *sizes, *self.shape[dim + 1:])
 
     def view_as(self, other):
@@ -386,6 +385,14 @@ class _RemovableHook:
         hooks = self._tensor._backward_hooks_list
         if self._hook in hooks:
             hooks.remove(self._hook)
+
+
+def _wrap_dim(dim, ndim, op):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
 
 
 def arange_index(n):

@@ -305,10 +305,13 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
         dt = PN_INT64;
         rdt = op == PN_POW ? PN_BOOL : PN_INT64;
     }
-    if (op == PN_SUB && dt == PN_BOOL) {
+    int a_bool = a->t ? a->t->dtype == PN_BOOL : a->kind == 0;
+    int b_bool = b->t ? b->t->dtype == PN_BOOL : b->kind == 0;
+    if (op == PN_SUB && (a_bool || b_bool)) { /* torch refuses any bool operand */
         PyErr_SetString(PyExc_RuntimeError,
-                        "Subtraction, the `-` operator, with two bool tensors is not supported. "
-                        "Use the `^` or `logical_xor()` operator instead.");
+                        "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                        "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                        "operator instead.");
         return -1;
     }
     if (!pn_binary_loop(op, dt)) {
@@ -373,7 +376,6 @@ static PNTensor *binary_impl(pn_binary_op op, pn_operand *a, pn_operand *b, PNTe
             return NULL;
         }
     }
-    if (check_integer_args(op, cdt, b->t && b->t->dtype == cdt ? b->t : NULL, b) < 0) return NULL;
     PNTensor *ta = NULL, *tb = NULL, *out = NULL;
     char sa[8], sb[8];
     if (a->t) {
@@ -383,10 +385,10 @@ static PNTensor *binary_impl(pn_binary_op op, pn_operand *a, pn_operand *b, PNTe
     }
     if (b->t) {
         if (!(tb = pn_to_dtype_nograd(b->t, cdt))) goto fail;
-        if (b->t->dtype != cdt && check_integer_args(op, cdt, tb, b) < 0) goto fail;
     } else {
         write_scalar(sb, cdt, b);
     }
+    if (check_integer_args(op, cdt, tb, b) < 0) goto fail; /* on b as the kernel will see it */
     /* The kernel writes its own dtype (bool for comparisons); anything else
      * (float32 += float64, bool ** bool via int64) is computed, then converted. */
     pn_dtype kdt = pn_binary_is_comparison(op) ? PN_BOOL : cdt;

@@ -144,7 +144,8 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
             continue;
         }
     badtype:
-        PyErr_Format(PyExc_IndexError,
+        /* torch: IndexError for numbers that are not integers, TypeError for the rest */
+        PyErr_Format(PyFloat_Check(it) ? PyExc_IndexError : PyExc_TypeError,
                      "only integers, slices (`:`), ellipsis (`...`), None and long or bool "
                      "tensors are valid indices (got %s)",
                      Py_TYPE(it)->tp_name);

@@ -30,7 +30,7 @@ PNTensor *pn_cat(PyObject *seq_in, int64_t dim_in) {
     PNTensor **ts = NULL;
     PyObject *sizes = NULL;
     if (n == 0) {
-        PyErr_SetString(PyExc_RuntimeError, "cat(): expected a non-empty list of Tensors");
+        PyErr_SetString(PyExc_ValueError, "cat(): expected a non-empty list of Tensors");
         goto done;
     }
     ts = PyMem_Calloc((size_t)n, sizeof(PNTensor *));

@@ -335,7 +335,7 @@ PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length) {
     int64_t size = a->shape[dim];
     if (start < 0) start += size;
     if (start < 0 || start > size || length < 0 || start + length > size) {
-        PyErr_Format(PyExc_IndexError,
+        PyErr_Format(PyExc_RuntimeError,
                      "narrow: start (%lld) + length (%lld) exceeds dimension size (%lld).",
                      (long long)start, (long long)length, (long long)size);
         return NULL;

@@ -95,7 +95,14 @@ static int nb_bool(PyObject *a) {
     Py_DECREF(v);
     return r;
 }
+static int one_element(PyObject *a) {
+    if (((PNTensor *)a)->numel == 1) return 1;
+    PyErr_SetString(PyExc_ValueError, "only one element tensors can be converted to Python "
+                                      "scalars");
+    return 0;
+}
 static PyObject *nb_int(PyObject *a) {
+    if (!one_element(a)) return NULL;
     PyObject *v = pn_item((PNTensor *)a);
     if (!v) return NULL;
     PyObject *r = PyNumber_Long(v);
@@ -103,6 +110,7 @@ static PyObject *nb_int(PyObject *a) {
     return r;
 }
 static PyObject *nb_float(PyObject *a) {
+    if (!one_element(a)) return NULL;
     PyObject *v = pn_item((PNTensor *)a);
     if (!v) return NULL;
     PyObject *r = PyNumber_Float(v);

@@ -1,0 +1,322 @@
+"""Errors: pynet raises the same exception types as torch for the same (invalid) calls, with
+messages that name the offending sizes/shapes."""
+import re
+
+import numpy as np
+import pytest
+
+import pynet
+from conftest import expected_exc, torch
+
+HAS_TORCH = torch is not None
+
+
+def f32(lib, shape):
+    """A float32 tensor of the given shape with distinct values, in library lib."""
+    n = int(np.prod(shape))
+    return lib.tensor(np.arange(n, dtype=np.float32).reshape(shape))
+
+
+def i64(lib, shape):
+    n = int(np.prod(shape))
+    return lib.tensor(np.arange(n, dtype=np.int64).reshape(shape))
+
+
+def _setitem(t, idx, val):
+    t[idx] = val
+
+
+def _iadd(a, b):
+    a += b
+
+
+def _itruediv(a, b):
+    a /= b
+
+
+# (id, fn(lib) performing the invalid call, exception type torch raises)
+CASES = [
+    # --- broadcasting ---------------------------------------------------------------------
+    ("broadcast_add", lambda L: f32(L, (3, 7)) + f32(L, (11,)), RuntimeError),
+    ("broadcast_mul_3d", lambda L: f32(L, (2, 3, 4)) * f32(L, (2, 5, 4)), RuntimeError),
+    ("broadcast_cmp", lambda L: f32(L, (3,)) < f32(L, (4,)), RuntimeError),
+    ("broadcast_maximum", lambda L: L.maximum(f32(L, (3,)), f32(L, (2,))), RuntimeError),
+    ("broadcast_where", lambda L: L.where(f32(L, (3,)) > 0, f32(L, (4,)), 0.0), RuntimeError),
+    ("inplace_broadcast_grows", lambda L: f32(L, (3,)).add_(f32(L, (2, 3))), RuntimeError),
+    ("inplace_iadd_grows", lambda L: _iadd(f32(L, (1, 3)), f32(L, (2, 3))), RuntimeError),
+    # --- matmul -----------------------------------------------------------------------------
+    ("mm_inner", lambda L: f32(L, (3, 4)) @ f32(L, (5, 2)), RuntimeError),
+    ("matmul_1d_1d", lambda L: f32(L, (3,)) @ f32(L, (4,)), RuntimeError),
+    ("matmul_1d_2d", lambda L: f32(L, (3,)) @ f32(L, (4, 2)), RuntimeError),
+    ("matmul_2d_1d", lambda L: f32(L, (2, 3)) @ f32(L, (4,)), RuntimeError),
+    ("matmul_batched_inner", lambda L: f32(L, (2, 3, 4)) @ f32(L, (2, 5, 6)), RuntimeError),
+    ("matmul_batch_broadcast", lambda L: f32(L, (2, 3, 4)) @ f32(L, (3, 4, 5)), RuntimeError),
+    ("matmul_0d", lambda L: f32(L, ()) @ f32(L, (3,)), RuntimeError),
+    ("mm_1d", lambda L: f32(L, (3,)).mm(f32(L, (3, 2))), RuntimeError),
+    ("mm_3d", lambda L: f32(L, (2, 3, 4)).mm(f32(L, (4, 2))), RuntimeError),
+    ("bmm_2d", lambda L: f32(L, (3, 4)).bmm(f32(L, (4, 2))), RuntimeError),
+    ("bmm_batch_mismatch", lambda L: f32(L, (2, 3, 4)).bmm(f32(L, (3, 4, 2))), RuntimeError),
+    ("bmm_inner", lambda L: f32(L, (2, 3, 4)).bmm(f32(L, (2, 5, 2))), RuntimeError),
+    ("dot_2d", lambda L: L.dot(f32(L, (2, 2)), f32(L, (2, 2))), RuntimeError),
+    ("dot_mismatch", lambda L: L.dot(f32(L, (3,)), f32(L, (4,))), RuntimeError),
+    ("mm_dtype_mismatch", lambda L: f32(L, (2, 3)).mm(i64(L, (3, 2))), RuntimeError),
+    # --- indexing ---------------------------------------------------------------------------
+    ("index_int_oob", lambda L: f32(L, (4, 5))[4], IndexError),
+    ("index_neg_oob", lambda L: f32(L, (4, 5))[-5], IndexError),
+    ("index_second_dim_oob", lambda L: f32(L, (4, 5))[:, 5], IndexError),
+    ("index_too_many", lambda L: f32(L, (4, 5))[0, 0, 0], IndexError),
+    ("index_0d", lambda L: f32(L, ())[0], IndexError),
+    ("index_list_oob", lambda L: f32(L, (4, 5))[[0, 4]], IndexError),
+    ("index_tensor_oob", lambda L: f32(L, (4, 5))[L.tensor([1, -5])], IndexError),
+    ("index_float_tensor", lambda L: f32(L, (4, 5))[L.tensor([0.0, 1.0])], IndexError),
+    ("index_mask_wrong_shape", lambda L: f32(L, (4, 5))[L.tensor([True, False])], IndexError),
+    ("index_adv_no_broadcast", lambda L: f32(L, (4, 5))[[0, 1, 2], [0, 1]], IndexError),
+    ("index_str", lambda L: f32(L, (4, 5))["a"], TypeError),
+    ("index_float", lambda L: f32(L, (4, 5))[1.5], IndexError),
+    ("slice_negative_step", lambda L: f32(L, (4, 5))[::-1], ValueError),
+    ("slice_zero_step", lambda L: f32(L, (4, 5))[::0], ValueError),
+    ("setitem_oob", lambda L: _setitem(f32(L, (4, 5)), 7, 0.0), IndexError),
+    ("setitem_list_oob", lambda L: _setitem(f32(L, (4, 5)), [1, 9], 0.0), IndexError),
+    ("setitem_shape_mismatch", lambda L: _setitem(f32(L, (4, 5)), slice(0, 2), f32(L, (3,))),
+     RuntimeError),
+    ("setitem_mask_count", lambda L: _setitem(f32(L, (4,)), L.tensor([True, False, True, True]),
+                                              f32(L, (2,))), RuntimeError),
+    ("select_oob", lambda L: f32(L, (4, 5)).select(1, 5), IndexError),
+    ("select_bad_dim", lambda L: f32(L, (4, 5)).select(2, 0), IndexError),
+    ("narrow_oob", lambda L: f32(L, (4, 5)).narrow(0, 3, 2), RuntimeError),
+    ("narrow_bad_dim", lambda L: f32(L, (4, 5)).narrow(2, 0, 1), IndexError),
+    # --- bad dims ---------------------------------------------------------------------------
+    ("sum_bad_dim", lambda L: f32(L, (2, 3)).sum(2), IndexError),
+    ("sum_bad_neg_dim", lambda L: f32(L, (2, 3)).sum(-3), IndexError),
+    ("sum_bad_dim_tuple", lambda L: f32(L, (2, 3)).sum((0, 5)), IndexError),
+    ("sum_repeated_dim", lambda L: f32(L, (2, 3)).sum((0, 0)), RuntimeError),
+    ("mean_bad_dim", lambda L: f32(L, (2, 3)).mean(4), IndexError),
+    ("max_bad_dim", lambda L: f32(L, (2, 3)).max(2), IndexError),
+    ("argmax_bad_dim", lambda L: f32(L, (2, 3)).argmax(3), IndexError),
+    ("amax_bad_dim", lambda L: f32(L, (2, 3)).amax(2), IndexError),
+    ("var_bad_dim", lambda L: f32(L, (2, 3)).var(2), IndexError),
+    ("softmax_bad_dim", lambda L: f32(L, (2, 3)).softmax(2), IndexError),
+    ("log_softmax_bad_dim", lambda L: f32(L, (2, 3)).log_softmax(-3), IndexError),
+    ("logsumexp_bad_dim", lambda L: f32(L, (2, 3)).logsumexp(2), IndexError),
+    ("transpose_bad_dim", lambda L: f32(L, (2, 3)).transpose(0, 2), IndexError),
+    ("permute_bad_dim", lambda L: f32(L, (2, 3)).permute(0, 2), IndexError),
+    ("permute_wrong_count", lambda L: f32(L, (2, 3)).permute(0,), RuntimeError),
+    ("permute_repeated", lambda L: f32(L, (2, 3)).permute(0, 0), RuntimeError),
+    ("unsqueeze_bad_dim", lambda L: f32(L, (2, 3)).unsqueeze(3), IndexError),
+    ("unsqueeze_bad_neg_dim", lambda L: f32(L, (2, 3)).unsqueeze(-4), IndexError),
+    ("squeeze_bad_dim", lambda L: f32(L, (2, 3)).squeeze(2), IndexError),
+    ("flatten_bad_dim", lambda L: f32(L, (2, 3)).flatten(0, 2), IndexError),
+    ("flatten_start_after_end", lambda L: f32(L, (2, 3, 4)).flatten(2, 1), RuntimeError),
+    ("size_bad_dim", lambda L: f32(L, (2, 3)).size(2), IndexError),
+    ("stride_bad_dim", lambda L: f32(L, (2, 3)).stride(-3), IndexError),
+    ("cat_bad_dim", lambda L: L.cat([f32(L, (2, 3)), f32(L, (2, 3))], 2), IndexError),
+    ("stack_bad_dim", lambda L: L.stack([f32(L, (2, 3)), f32(L, (2, 3))], 3), IndexError),
+    ("split_bad_dim", lambda L: f32(L, (2, 3)).split(1, 2), IndexError),
+    ("chunk_bad_dim", lambda L: f32(L, (2, 3)).chunk(2, 5), IndexError),
+    ("unbind_bad_dim", lambda L: f32(L, (2, 3)).unbind(2), IndexError),
+    ("sum_dim_of_0d", lambda L: f32(L, ()).sum(1), IndexError),
+    # --- creation -----------------------------------------------------------------------------
+    ("tensor_ragged", lambda L: L.tensor([[1, 2], [3]]), ValueError),
+    ("tensor_ragged_deep", lambda L: L.tensor([[[1.0], [2.0]], [[3.0]]]), ValueError),
+    ("tensor_str", lambda L: L.tensor("abc"), TypeError),
+    ("tensor_none", lambda L: L.tensor(None), RuntimeError),
+    ("tensor_object", lambda L: L.tensor(object()), RuntimeError),
+    ("tensor_dtype_string", lambda L: L.tensor([1.0], dtype="float32"), TypeError),
+    ("zeros_negative", lambda L: L.zeros(-1), RuntimeError),
+    ("ones_negative", lambda L: L.ones(2, -3), RuntimeError),
+    ("empty_negative", lambda L: L.empty((3, -1)), RuntimeError),
+    ("full_negative", lambda L: L.full((-2,), 1.0), RuntimeError),
+    ("rand_negative", lambda L: L.rand(-1), RuntimeError),
+    ("randn_negative", lambda L: L.randn(2, -2), RuntimeError),
+    ("randint_negative", lambda L: L.randint(0, 5, (-1,)), RuntimeError),
+    ("randperm_negative", lambda L: L.randperm(-1), RuntimeError),
+    ("eye_negative", lambda L: L.eye(-1), RuntimeError),
+    ("zeros_float_size", lambda L: L.zeros(2.5), TypeError),
+    ("arange_zero_step", lambda L: L.arange(0, 5, 0), RuntimeError),
+    ("arange_wrong_sign", lambda L: L.arange(0, 5, -1), RuntimeError),
+    ("linspace_negative_steps", lambda L: L.linspace(0, 1, -1), RuntimeError),
+    ("randint_empty_range", lambda L: L.randint(5, 5, (3,)), RuntimeError),
+    ("randint_low_gt_high", lambda L: L.randint(5, 2, (3,)), RuntimeError),
+    ("rand_int_dtype", lambda L: L.rand(3, dtype=L.int64), NotImplementedError),
+    # --- view / reshape / expand ------------------------------------------------------------
+    ("view_wrong_numel", lambda L: f32(L, (2, 3)).view(5), RuntimeError),
+    ("view_wrong_numel_2d", lambda L: f32(L, (2, 3)).view(4, 2), RuntimeError),
+    ("view_noncontiguous", lambda L: f32(L, (2, 3)).t().view(6), RuntimeError),
+    ("view_two_minus_one", lambda L: f32(L, (2, 3)).view(-1, -1), RuntimeError),
+    ("view_minus_one_indivisible", lambda L: f32(L, (2, 3)).view(-1, 4), RuntimeError),
+    ("view_negative", lambda L: f32(L, (2, 3)).view(-2, 3), RuntimeError),
+    ("reshape_wrong_numel", lambda L: f32(L, (2, 3)).reshape(4, 4), RuntimeError),
+    ("reshape_zero_and_minus_one", lambda L: f32(L, (0, 3)).reshape(0, -1), RuntimeError),
+    ("expand_incompatible", lambda L: f32(L, (3,)).expand(4), RuntimeError),
+    ("expand_fewer_dims", lambda L: f32(L, (2, 3)).expand(3), RuntimeError),
+    ("expand_non_singleton", lambda L: f32(L, (2, 3)).expand(4, 3), RuntimeError),
+    ("expand_minus_one_new_dim", lambda L: f32(L, (3,)).expand(-1, 3), RuntimeError),
+    ("split_sizes_sum", lambda L: f32(L, (5,)).split([2, 2]), RuntimeError),
+    ("chunk_zero", lambda L: f32(L, (5,)).chunk(0), RuntimeError),
+    ("cat_shape_mismatch", lambda L: L.cat([f32(L, (2, 3)), f32(L, (2, 4))]), RuntimeError),
+    ("cat_ndim_mismatch", lambda L: L.cat([f32(L, (2, 3)), f32(L, (3,))]), RuntimeError),
+    ("cat_empty_list", lambda L: L.cat([]), ValueError),
+    ("stack_shape_mismatch", lambda L: L.stack([f32(L, (2, 3)), f32(L, (3, 2))]), RuntimeError),
+    ("stack_empty_list", lambda L: L.stack([]), RuntimeError),
+    ("cat_non_tensor", lambda L: L.cat([f32(L, (2,)), [1.0, 2.0]]), TypeError),
+    # --- dtypes / arithmetic ----------------------------------------------------------------
+    ("bool_sub", lambda L: L.tensor([True]) - L.tensor([False]), RuntimeError),
+    ("bool_neg", lambda L: -L.tensor([True, False]), RuntimeError),
+    ("int_floordiv_zero", lambda L: L.tensor([1, 2]) // L.tensor([1, 0]), RuntimeError),
+    ("int_mod_zero", lambda L: L.tensor([1, 2]) % 0, RuntimeError),
+    ("inplace_int_iadd_float", lambda L: _iadd(L.tensor([1, 2]), 1.5), RuntimeError),
+    ("inplace_int_add_float_tensor", lambda L: L.tensor([1, 2]).add_(L.tensor([0.5, 1.0])),
+     RuntimeError),
+    ("inplace_int_div", lambda L: _itruediv(L.tensor([1, 2]), L.tensor([2, 2])), RuntimeError),
+    ("inplace_bool_add_int", lambda L: L.tensor([True]).add_(1), RuntimeError),
+    ("invert_float", lambda L: ~L.tensor([1.0]), TypeError),
+    ("and_float", lambda L: L.tensor([1.0]) & L.tensor([1.0]), NotImplementedError),
+    ("where_float_condition", lambda L: L.where(f32(L, (3,)), f32(L, (3,)), 0.0), RuntimeError),
+    ("mean_int", lambda L: L.tensor([1, 2]).mean(), RuntimeError),
+    ("int_pow_negative", lambda L: L.tensor([1, 2]) ** -1, RuntimeError),
+    # --- conversions / autograd -------------------------------------------------------------
+    ("item_many", lambda L: f32(L, (2,)).item(), RuntimeError),
+    ("item_empty", lambda L: f32(L, (0,)).item(), RuntimeError),
+    ("bool_many", lambda L: bool(f32(L, (2,))), RuntimeError),
+    ("float_many", lambda L: float(f32(L, (2,))), ValueError),
+    ("int_many", lambda L: int(f32(L, (3,))), ValueError),
+    ("len_0d", lambda L: len(f32(L, ())), TypeError),
+    ("iter_0d", lambda L: iter(f32(L, ())), TypeError),
+    ("index_with_float_tensor_scalar", lambda L: [1, 2][f32(L, ())], TypeError),
+    ("numpy_requires_grad", lambda L: L.ones(2, requires_grad=True).numpy(), RuntimeError),
+    ("backward_non_scalar", lambda L: (L.ones(2, requires_grad=True) * 2).backward(),
+     RuntimeError),
+    ("backward_no_grad", lambda L: L.ones(2).sum().backward(), RuntimeError),
+    ("backward_twice", lambda L: _backward_twice(L), RuntimeError),
+    ("backward_gradient_shape", lambda L: (L.ones(2, requires_grad=True) * 2).backward(
+        L.ones(3)), RuntimeError),
+    ("inplace_on_leaf_requiring_grad", lambda L: L.ones(2, requires_grad=True).add_(1),
+     RuntimeError),
+    ("requires_grad_int", lambda L: L.tensor([1, 2]).requires_grad_(), RuntimeError),
+    ("tensor_int_requires_grad", lambda L: L.tensor([1, 2], requires_grad=True), RuntimeError),
+]
+
+
+def _backward_twice(L):
+    x = L.ones(2, requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+@pytest.mark.parametrize("fn,exc", [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+def test_error_type(fn, exc):
+    if HAS_TORCH:
+        with pytest.raises(Exception) as te:
+            fn(torch)
+        assert te.type is exc, f"torch raised {te.type.__name__}: table entry is out of date"
+    with pytest.raises(expected_exc(exc)):
+        fn(pynet)
+
+
+# ---------------------------------------------------------------------------------------------
+# messages
+# ---------------------------------------------------------------------------------------------
+def words(msg, *tokens):
+    return all(re.search(r"(?<![\d.])" + re.escape(str(t)) + r"(?![\d.])", msg) for t in tokens)
+
+
+@pytest.mark.parametrize("sa,sb,bad", [((3, 7), (11,), (7, 11)), ((2, 13, 4), (2, 17, 4), (13, 17)),
+                                      ((5,), (6, 9), (5, 9))], ids=str)
+@pytest.mark.parametrize("op", ["add", "mul", "lt", "iadd"])
+def test_broadcast_message_names_sizes(sa, sb, bad, op):
+    a, b = f32(pynet, sa), f32(pynet, sb)
+    fn = {"add": lambda: a + b, "mul": lambda: a * b, "lt": lambda: a < b,
+          "iadd": lambda: a.add_(b)}[op]
+    with pytest.raises(RuntimeError) as e:
+        fn()
+    assert words(str(e.value), *bad), f"message does not name sizes {bad}: {e.value}"
+
+
+def shape_mentioned(msg, shape):
+    """'(3, 4)' or torch's '3x4' spelling."""
+    return f"({', '.join(map(str, shape))})" in msg or "x".join(map(str, shape)) in msg
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 4), (5, 2)), ((2, 3, 4), (2, 5, 6)), ((7, 3), (4, 9))],
+                         ids=str)
+@pytest.mark.parametrize("fname", ["matmul", "mm_or_bmm"])
+def test_matmul_message_names_shapes(sa, sb, fname):
+    a, b = f32(pynet, sa), f32(pynet, sb)
+    with pytest.raises(RuntimeError) as e:
+        if fname == "matmul":
+            a @ b
+        else:
+            (a.mm if len(sa) == 2 else a.bmm)(b)
+    msg = str(e.value)
+    assert shape_mentioned(msg, sa) and shape_mentioned(msg, sb), msg
+
+
+def test_index_error_message_names_index_and_size():
+    x = f32(pynet, (4, 5))
+    with pytest.raises(IndexError) as e:
+        x[:, 9]
+    assert words(str(e.value), 9, 5), str(e.value)
+    with pytest.raises(IndexError) as e:
+        x.sum(7)
+    assert words(str(e.value), 7), str(e.value)
+
+
+def test_view_error_message_names_shape_and_numel():
+    with pytest.raises(RuntimeError) as e:
+        f32(pynet, (2, 3)).view(7)
+    assert words(str(e.value), 7, 6), str(e.value)
+
+
+def test_numpy_requires_grad_message_suggests_detach():
+    with pytest.raises(RuntimeError) as e:
+        pynet.ones(2, requires_grad=True).numpy()
+    assert "detach" in str(e.value)
+
+
+def test_errors_leave_operands_unchanged():
+    """A failing in-place op must not partially write its output."""
+    a = f32(pynet, (3,))
+    before = a.numpy().copy()
+    with pytest.raises(RuntimeError):
+        a.add_(f32(pynet, (2, 3)))
+    np.testing.assert_array_equal(a.numpy(), before)
+    x = pynet.tensor([1, 2, 3])
+    with pytest.raises(RuntimeError):
+        x += 1.5
+    np.testing.assert_array_equal(x.numpy(), [1, 2, 3])
+    y = f32(pynet, (4,))
+    with pytest.raises(RuntimeError):
+        y[pynet.tensor([True, False, True, True])] = f32(pynet, (2,))
+    np.testing.assert_array_equal(y.numpy(), np.arange(4, dtype=np.float32))
+
+
+def test_bool_subtraction_raises():
+    with pytest.raises(RuntimeError):
+        pynet.tensor([True, False]) - pynet.tensor([True, True])
+    with pytest.raises(RuntimeError):
+        pynet.tensor([True, False]) - 1
+    with pytest.raises(RuntimeError):
+        1.5 - pynet.tensor([True, False])
+    with pytest.raises(RuntimeError):
+        pynet.tensor([1.0, 2.0]) - pynet.tensor([True, False])
+
+
+def test_integer_division_by_zero():
+    """torch raises RuntimeError('ZeroDivisionError') for integer // 0 and % 0."""
+    for fn in [lambda: pynet.tensor([1, 2]) // 0, lambda: pynet.tensor([1, 2]) % 0,
+               lambda: pynet.tensor([3]) // pynet.tensor([0]),
+               lambda: 5 // pynet.tensor([1, 0]),
+               lambda: pynet.tensor([1, 2]).floor_divide_(pynet.tensor([0, 1]))]:
+        with pytest.raises(RuntimeError):
+            fn()
+    # float division by zero is fine: inf / nan
+    out = pynet.tensor([1.0, 0.0]) / 0
+    assert np.isinf(out.numpy()[0]) and np.isnan(out.numpy()[1])
+
+
+def test_int_division_by_all_true_bool_is_not_zero_division(need_torch):
+    a, b = [3, 2, 5], [True, True, True]
+    for op in [lambda x, y: x // y, lambda x, y: x % y]:
+        np.testing.assert_array_equal(op(pynet.tensor(a), pynet.tensor(b)).numpy(),
+                                      op(torch.tensor(a), torch.tensor(b)).numpy())

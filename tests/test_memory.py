@@ -1,0 +1,367 @@
+"""Memory: repeated forward/backward steps must not leak.
+
+The process's resident set size (/proc/self/statm) is read after a warm-up
+and again at the end; a leak of even one small tensor or graph node per step
+(~100-200 bytes) would grow RSS by well over the allowed few MB.
+Also checked: graphs are freed by reference counting alone (no reference
+cycles that wait for the garbage collector), as in PyTorch.
+"""
+import gc
+import os
+import weakref
+
+import numpy as np
+import pytest
+
+import pynet
+from pynet.autograd import Function
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MB = 1024 * 1024
+ALLOWED = 3 * MB
+
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+def growth(step, warmup, total):
+    """RSS growth (bytes) between step `warmup` and step `total`."""
+    for i in range(warmup):
+        step(i)
+    gc.collect()
+    before = rss()
+    for i in range(warmup, total):
+        step(i)
+    gc.collect()
+    return rss() - before
+
+
+def _check(step, warmup, total):
+    g = growth(step, warmup, total)
+    assert g < ALLOWED, f"RSS grew by {g / MB:.2f} MB over {total - warmup} steps"
+
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/statm"),
+                                reason="needs /proc/self/statm")
+
+
+def test_basic_forward_backward_100k_steps():
+    w = pynet.randn(10, requires_grad=True)
+    x = pynet.randn(10)
+
+    def step(i):
+        loss = (w * x).sum()
+        loss.backward()
+        w.grad = None
+
+    _check(step, 20_000, 100_000)
+    # the gradient is still right after all those steps
+    (w * x).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), x.numpy())
+
+
+def test_accumulating_grad_without_reset():
+    w = pynet.randn(10, dtype=pynet.float64, requires_grad=True)
+    x = pynet.randn(10, dtype=pynet.float64)
+
+    def step(i):
+        ((w * x).exp() * 0.0 + w).sum().backward()
+
+    n0, n1 = 5_000, 25_000
+    _check(step, n0, n1)
+    np.testing.assert_allclose(w.grad.numpy(), np.full(10, float(n1)), rtol=1e-12)
+
+
+def test_retain_graph_graphs_dropped():
+    w = pynet.randn(10, requires_grad=True)
+    x = pynet.randn(10)
+
+    def step(i):
+        loss = (w * x).exp().sum()
+        loss.backward(retain_graph=True)
+        if i % 2:
+            loss.backward(retain_graph=True)   # retained graph is then simply dropped
+        w.grad = None
+
+    _check(step, 5_000, 30_000)
+
+
+def test_graphs_never_backwarded_are_freed():
+    w = pynet.randn(10, requires_grad=True)
+    x = pynet.randn(10)
+
+    def step(i):
+        y = (w * x).tanh().sum()
+        del y
+
+    _check(step, 5_000, 30_000)
+
+
+def test_inplace_ops_on_nonleaf():
+    w = pynet.randn(10, requires_grad=True)
+    x = pynet.randn(10)
+
+    def step(i):
+        y = w * 2.0
+        y.add_(1.0)
+        y.mul_(x)
+        y.sigmoid_()
+        y.sum().backward()
+        w.grad = None
+
+    _check(step, 5_000, 30_000)
+
+
+def test_inplace_error_path_does_not_leak():
+    w = pynet.randn(10, requires_grad=True)
+
+    def step(i):
+        y = w.exp()
+        y.add_(1.0)
+        try:
+            y.sum().backward()
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("in-place modification not detected")
+
+    _check(step, 3_000, 20_000)
+
+
+def test_second_backward_error_path_does_not_leak():
+    w = pynet.randn(10, requires_grad=True)
+
+    def step(i):
+        loss = (w * w).sum()
+        loss.backward()
+        try:
+            loss.backward()
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("second backward did not raise")
+        w.grad = None
+
+    _check(step, 3_000, 20_000)
+
+
+def test_indexing_ops():
+    w = pynet.randn(6, 4, requires_grad=True)
+    idx = pynet.tensor([0, 2, 2, 5])
+    mask = pynet.tensor(np.array([True, False, True, True]))
+    v = pynet.randn(2, 4, requires_grad=True)
+
+    def step(i):
+        a = w[idx].sum()
+        b = w[:, mask].sum()
+        c = w[1::2, 1:3].sum() + w[3].sum()
+        out = w.clone()
+        out[pynet.tensor([1, 4])] = v
+        (a + b + c + (out * out).sum()).backward()
+        w.grad = None
+        v.grad = None
+
+    _check(step, 3_000, 20_000)
+
+
+class _Cube(Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.save_for_backward(x)
+        ctx.k = k
+        return x * x * x * k
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3.0 * x * x * ctx.k, None
+
+
+def test_custom_function():
+    w = pynet.randn(10, requires_grad=True)
+
+    def step(i):
+        _Cube.apply(w, 2.0).sum().backward()
+        w.grad = None
+
+    _check(step, 3_000, 20_000)
+
+
+def test_double_backward_create_graph():
+    w = pynet.randn(10, dtype=pynet.float64, requires_grad=True)
+
+    def step(i):
+        y = (w ** 3).sum()
+        (g,) = pynet.autograd.grad(y, w, create_graph=True)
+        (h,) = pynet.autograd.grad(g.sum(), w)
+        assert h.shape == w.shape
+
+    _check(step, 3_000, 20_000)
+
+
+def test_backward_create_graph_then_reset_grad():
+    # like torch, x.grad holds a graph here; resetting it must release that graph
+    w = pynet.randn(10, dtype=pynet.float64, requires_grad=True)
+
+    def step(i):
+        (w.sin() * w).sum().backward(create_graph=True)
+        w.grad = None
+
+    _check(step, 3_000, 20_000)
+
+
+def test_hooks_and_retain_grad():
+    w = pynet.randn(10, requires_grad=True)
+
+    def step(i):
+        y = w * 2.0
+        y.register_hook(lambda g: g * 0.5)
+        y.retain_grad()
+        (y * y).sum().backward()
+        w.grad = None
+
+    _check(step, 3_000, 20_000)
+
+
+def test_sgd_loop_matmul_no_grad_update():
+    rng = np.random.default_rng(0)
+    W = pynet.tensor(rng.standard_normal((8, 4)).astype(np.float32) * 0.1, requires_grad=True)
+    X = pynet.tensor(rng.standard_normal((16, 8)).astype(np.float32))
+    y = pynet.tensor(rng.integers(0, 4, 16))
+    ar = pynet.arange(16)
+
+    def step(i):
+        loss = -((X @ W).log_softmax(1)[ar, y]).mean()
+        loss.backward()
+        with pynet.no_grad():
+            W.sub_(0.01 * W.grad)
+        W.grad = None
+
+    _check(step, 2_000, 15_000)
+
+
+# ---------------------------------------------------------------- refcounting
+
+class _Marker:
+    """Weakly referenceable object kept alive only by a hook closure on a graph node."""
+
+
+def _node_ref(t):
+    """A weakref that dies when t.grad_fn (which holds t's tensor hooks) is freed."""
+    m = _Marker()
+    t.register_hook(lambda g, m=m: None)
+    return weakref.ref(m)
+
+
+def _freed_without_gc(make):
+    """make() builds a graph and returns (weakrefs to intermediates, root or None)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        refs = make()
+        return [r() is None for r in refs]
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_graph_freed_by_refcount_after_backward():
+    w = pynet.randn(5, requires_grad=True)
+
+    def make():
+        h = w * 3.0
+        e = h.exp()
+        loss = (e * h).sum()
+        refs = [weakref.ref(h), weakref.ref(e), weakref.ref(loss), _node_ref(loss), _node_ref(h)]
+        loss.backward()
+        del h, e, loss
+        return refs
+
+    assert all(_freed_without_gc(make))
+
+
+def test_graph_freed_by_refcount_without_backward():
+    w = pynet.randn(5, requires_grad=True)
+
+    def make():
+        h = w * 3.0
+        loss = (h.tanh() @ h)
+        refs = [weakref.ref(h), _node_ref(loss), _node_ref(h)]
+        del h, loss
+        return refs
+
+    assert all(_freed_without_gc(make))
+
+
+def test_custom_function_graph_freed_by_refcount():
+    w = pynet.randn(5, requires_grad=True)
+
+    def make():
+        h = w * 1.0
+        out = _Cube.apply(h, 1.0)
+        refs = [weakref.ref(h), weakref.ref(out), _node_ref(out), _node_ref(h)]
+        out.sum().backward()
+        del h, out
+        return refs
+
+    assert all(_freed_without_gc(make))
+
+
+def test_leaf_freed_after_graph_dropped():
+    def make():
+        w = pynet.randn(5, requires_grad=True)
+        loss = (w * w).sum()
+        loss.backward()
+        refs = [weakref.ref(w)]
+        del w, loss
+        return refs
+
+    assert all(_freed_without_gc(make))
+
+
+def test_saved_tensors_released_after_backward():
+    # after a backward without retain_graph, the graph no longer holds saved tensors
+    w = pynet.randn(5, requires_grad=True)
+
+    def make():
+        h = w * 2.0
+        s = h.exp()                    # ExpBackward saves its output s
+        loss = s.sum()
+        rs = weakref.ref(s)
+        del s
+        loss.backward()                # frees the saved output
+        refs = [rs]
+        keep = loss                    # the graph (loss.grad_fn) is still alive
+        assert keep.grad_fn is not None
+        return refs
+
+    assert all(_freed_without_gc(make))
+
+
+def test_rss_growth_with_gc_disabled():
+    # no per-step garbage that needs the cycle collector
+    w = pynet.randn(10, requires_grad=True)
+    x = pynet.randn(10)
+
+    def step(i):
+        y = (w * x).exp()
+        y.retain_grad()
+        y.sum().backward()
+        w.grad = None
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for i in range(3_000):
+            step(i)
+        before = rss()
+        for i in range(3_000, 30_000):
+            step(i)
+        g = rss() - before
+    finally:
+        if was:
+            gc.enable()
+        gc.collect()
+    assert g < ALLOWED, f"RSS grew by {g / MB:.2f} MB with the cycle collector off"
