@@ -10,6 +10,9 @@ int pn_dtype_init(PyObject *module);
 void pn_creation_init(void);
 PyObject *pn_set_size_class(PyObject *m, PyObject *cls);
 extern PyMethodDef pn_module_methods_numpy[];
+extern PyMethodDef pn_module_methods_loss[];  /* ops_loss.c: loss functions */
+extern PyMethodDef pn_module_methods_nn[];    /* ops_nn.c: layer ops (linear, norms, ...) */
+extern PyMethodDef pn_module_methods_optim[]; /* ops_optim.c: fused optimizer updates */
 
 static PyObject *values_indices_class = NULL; /* pynet.return_types (a namedtuple) */
 
@@ -115,7 +118,10 @@ PyMODINIT_FUNC PyInit__C(void) {
     if (!m) return NULL;
     if (PyModule_AddFunctions(m, pn_module_methods_creation) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_autograd) < 0 ||
-        PyModule_AddFunctions(m, pn_module_methods_numpy) < 0 || pn_dtype_init(m) < 0)
+        PyModule_AddFunctions(m, pn_module_methods_numpy) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_loss) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_nn) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_optim) < 0 || pn_dtype_init(m) < 0)
         goto fail;
     Py_INCREF(&PNTensor_Type);
     if (PyModule_AddObject(m, "TensorBase", (PyObject *)&PNTensor_Type) < 0) goto fail;
