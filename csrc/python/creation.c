@@ -9,6 +9,10 @@ static uint64_t rng_seed = 67280421310721ULL;
 
 void pn_creation_init(void) { pn_rng_seed(&rng, rng_seed); }
 
+/* The generator behind manual_seed, for other ops that draw random numbers (dropout). */
+pn_rng *pn_global_rng(void) { return &rng; }
+void *pn_global_rng_ptr(void) { return &rng; }
+
 /* (shape, dtype) from the usual f(*size, dtype=None) arguments */
 static int parse_size_dtype(PyObject *args, PyObject *kw, int64_t *shape, int *nd, int *dt,
                             int *requires_grad, const char *op) {

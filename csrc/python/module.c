@@ -13,6 +13,8 @@ extern PyMethodDef pn_module_methods_numpy[];
 extern PyMethodDef pn_module_methods_loss[];  /* ops_loss.c: loss functions */
 extern PyMethodDef pn_module_methods_nn[];    /* ops_nn.c: layer ops (linear, norms, ...) */
 extern PyMethodDef pn_module_methods_optim[]; /* ops_optim.c: fused optimizer updates */
+int pn_optim_init(PyObject *module);          /* ops_optim.c: Optimizer type */
+int pn_nn_module_init(PyObject *module);      /* nn_module.c: Module, Sequential types */
 
 static PyObject *values_indices_class = NULL; /* pynet.return_types (a namedtuple) */
 
@@ -121,7 +123,8 @@ PyMODINIT_FUNC PyInit__C(void) {
         PyModule_AddFunctions(m, pn_module_methods_numpy) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_loss) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_nn) < 0 ||
-        PyModule_AddFunctions(m, pn_module_methods_optim) < 0 || pn_dtype_init(m) < 0)
+        PyModule_AddFunctions(m, pn_module_methods_optim) < 0 || pn_dtype_init(m) < 0 ||
+        pn_optim_init(m) < 0 || pn_nn_module_init(m) < 0)
         goto fail;
     Py_INCREF(&PNTensor_Type);
     if (PyModule_AddObject(m, "TensorBase", (PyObject *)&PNTensor_Type) < 0) goto fail;

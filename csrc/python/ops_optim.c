@@ -2,3 +2,9 @@
 #include "pynet.h"
 
 PyMethodDef pn_module_methods_optim[] = {{NULL, NULL, 0, NULL}};
+
+/* Called from PyInit__C: register the optimizer types with the module. */
+int pn_optim_init(PyObject *module) {
+    (void)module;
+    return 0;
+}

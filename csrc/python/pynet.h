@@ -234,6 +234,9 @@ PNTensor *pn_stack(PyObject *seq, int64_t dim);
 PyObject *pn_getitem(PNTensor *self, PyObject *index);
 int pn_setitem(PNTensor *self, PyObject *index, PyObject *value);
 
+/* the global random generator (creation.c); see ../kernels/random.h */
+void *pn_global_rng_ptr(void); /* a pn_rng * (kernels/random.h) */
+
 /* errors */
 PyObject *pn_shape_error(PyObject *exc, const char *fmt, ...);
 

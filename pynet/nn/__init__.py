@@ -1,0 +1,1 @@
+"""pynet.nn: layers, losses, containers and the functional API."""

@@ -1,0 +1,1 @@
+"""pynet.nn.utils: helpers around modules and parameters."""
