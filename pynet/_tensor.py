@@ -212,8 +212,9 @@ class Tensor(_C.TensorBase):
         if chunks <= 0:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: %d" % chunks)
         size = self.shape[dim]
-        step = -(-size // chunks) if size else 1
-        return self.split(step, dim)
+        if size == 0:  # torch gives `chunks` empty pieces
+            return tuple(self.narrow(dim, 0, 0) for _ in range(chunks))
+        return self.split(-(-size // chunks), dim)
 
     def unbind(self, dim=0):
         return tuple(self.select(dim, i) for i in range(self.shape[dim]))
@@ -256,6 +257,11 @@ class Tensor(_C.TensorBase):
         return self.matmul(other)
 
     def nonzero(self, as_tuple=False):
+        if self.ndim == 0:  # a 0-d tensor: one (empty) index row if it is non-zero
+            n = int(bool(self.item()))
+            if as_tuple:
+                return (_C.zeros((n,), dtype=_C.int64),)
+            return _C.zeros((n, 0), dtype=_C.int64)
         idx = np.nonzero(_C._to_numpy(self, True))
         if as_tuple:
             return tuple(_C.from_numpy(np.ascontiguousarray(i, dtype=np.int64)) for i in idx)

@@ -10,6 +10,9 @@ from conftest import expected_exc, torch
 
 HAS_TORCH = torch is not None
 
+# torch warns that it reads x["a"] as a sequence index before raising: not pynet's concern
+pytestmark = pytest.mark.filterwarnings("ignore:Using a non-tuple sequence:UserWarning")
+
 
 def f32(lib, shape):
     """A float32 tensor of the given shape with distinct values, in library lib."""

@@ -1151,3 +1151,66 @@ def test_matmul_mixed_dtype(need_torch):
             P(a) @ P(b)
         return
     check(P(a) @ P(b), t_out)
+
+
+# ---------------------------------------------------------------------------------------------
+# larger tensors, with 1 and 2 threads (kernels may take blocked / parallel paths)
+# ---------------------------------------------------------------------------------------------
+LARGE_A = np.random.default_rng(42).standard_normal((257, 1031)).astype(np.float32)
+LARGE_OPS = {
+    "sum0": (lambda t: t.sum(0), lambda a: a.astype(np.float64).sum(0)),
+    "sum1": (lambda t: t.sum(1), lambda a: a.astype(np.float64).sum(1)),
+    "sum_all": (lambda t: t.sum(), lambda a: a.astype(np.float64).sum()),
+    "T_sum0": (lambda t: t.T.sum(0), lambda a: a.T.astype(np.float64).sum(0)),
+    "mean_step": (lambda t: t[::3, 1::2].mean(1), lambda a: a[::3, 1::2].astype(np.float64).mean(1)),
+    "amax0": (lambda t: t.amax(0), lambda a: a.max(0)),
+    "argmax1": (lambda t: t.argmax(1), lambda a: a.argmax(1)),
+    "argmax_all_T": (lambda t: t.T.argmax(), lambda a: a.T.argmax()),
+    "max1_idx": (lambda t: t.max(1).indices, lambda a: a.argmax(1)),
+    "var0": (lambda t: t.var(0), lambda a: a.astype(np.float64).var(0, ddof=1)),
+    "std_all": (lambda t: t.std(), lambda a: a.astype(np.float64).std(ddof=1)),
+    "logsumexp0": (lambda t: t.logsumexp(0), lambda a: np.log(np.exp(a.astype(np.float64)).sum(0))),
+    "softmax1": (lambda t: t.softmax(1), lambda a: np_softmax(a, 1)),
+    "exp_T": (lambda t: t.T.exp(), lambda a: np.exp(a.T.astype(np.float64))),
+    "add_bcast_row": (lambda t: t + t[0], lambda a: a.astype(np.float64) + a[0]),
+    "mul_T_T": (lambda t: t.T * t.T, lambda a: a.T.astype(np.float64) ** 2),
+    "where": (lambda t: pynet.where(t > 0, t, t * 2), lambda a: np.where(a > 0, a, a * 2)),
+    "stepped_sub": (lambda t: t[:256:2, ::3] - t[1::2, ::3],
+                    lambda a: a[:256:2, ::3].astype(np.float64) - a[1::2, ::3]),
+    "matmul": (lambda t: t[:, :300].T @ t[:, 300:400],
+               lambda a: a[:, :300].T.astype(np.float64) @ a[:, 300:400].astype(np.float64)),
+}
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("name", list(LARGE_OPS))
+def test_large_tensors(name, threads):
+    prev = pynet.get_num_threads()
+    pynet.set_num_threads(threads)
+    try:
+        pf, nf = LARGE_OPS[name]
+        out = pf(P(LARGE_A))
+    finally:
+        pynet.set_num_threads(prev)
+    ref = np.asarray(nf(LARGE_A))
+    if ref.dtype.kind == "i":
+        check(out, ref, dtype="int64")
+    else:
+        # float32 results: a few ulp of the largest magnitude (matmul: of its sum of |a||b|)
+        scale = np.abs(ref).max() if name != "matmul" else (
+            np.abs(LARGE_A[:, :300]).T @ np.abs(LARGE_A[:, 300:400])).max()
+        check(out, ref.astype(np.float32), rtol=2e-6, atol=8 * np.finfo(np.float32).eps * scale,
+              dtype="float32")
+
+
+def test_nonzero_zero_dim(need_torch):
+    for v in [0.0, 1.5]:
+        check(pynet.tensor(v).nonzero(), torch.tensor(v).nonzero())
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3), (2, 0), (0,)], ids=str)
+def test_nonzero(shape, need_torch):
+    a = (np.arange(int(np.prod(shape))).reshape(shape) % 3 == 0).astype(np.float32)
+    check(P(a).nonzero(), T(a).nonzero())
+    for p, t in zip(P(a).nonzero(as_tuple=True), T(a).nonzero(as_tuple=True)):
+        check(p, t)

@@ -684,3 +684,79 @@ def test_masked_fill():
     # broadcast mask
     mb = np.array([True, False, False, True])
     check(P(a).masked_fill(P(mb), 1.0), np.where(mb, 1.0, a).astype(np.float32))
+
+
+# ---------------------------------------------------------------------------------------------
+# corner cases found by probing against torch / NumPy
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("idx", [True, False, np.array(True), np.array(False), (1, True),
+                                 (Ellipsis, None, False)], ids=repr)
+def test_getitem_bool_scalar_index(idx):
+    """A Python bool / 0-d bool tensor index adds a dim of size 1 (True) or 0 (False)."""
+    a = np.arange(6).reshape(2, 3)
+    check(P(a)[to_lib(idx, "pn")], a[idx])
+    if HAS_TORCH:
+        check(P(a)[to_lib(idx, "pn")], T(a)[to_lib(idx, "t")])
+
+
+def test_getitem_empty_list_and_empty_index_tensor():
+    a = np.arange(6).reshape(2, 3)
+    check(P(a)[[]], a[np.array([], dtype=np.int64)])
+    check(P(a)[P(np.array([], dtype=np.int64))], a[np.array([], dtype=np.int64)])
+    check(P(a)[:, P(np.array([], dtype=np.int64))], a[:, np.array([], dtype=np.int64)])
+
+
+def test_setitem_value_with_extra_leading_unit_dims():
+    """NumPy and torch accept a source with extra leading size-1 dims (x[1] = row[None])."""
+    a = np.zeros((3, 4), np.float32)
+    row = np.arange(4, dtype=np.float32)[None]           # (1, 4) into a (4,) slot
+    ref = a.copy()
+    ref[1] = row
+    x = P(a)
+    x[1] = P(row)
+    check(x, ref)
+    ref[:, 2] = row[:, :3]                                # (1, 3) into a (3,) column
+    x[:, 2] = P(row[:, :3])
+    check(x, ref)
+
+
+def test_empty_tensors_are_contiguous(need_torch):
+    for shape, f in [((2, 0), lambda t: t.t()), ((0, 3), lambda t: t[:, ::2]),
+                     ((3, 0, 2), lambda t: t.permute(2, 0, 1))]:
+        assert f(pynet.zeros(shape)).is_contiguous() == f(torch.zeros(shape)).is_contiguous()
+
+
+@pytest.mark.parametrize("shape,chunks,dim", [((5, 0), 3, 1), ((0,), 2, 0), ((2,), 4, 0),
+                                              ((0, 4), 3, 0)], ids=str)
+def test_chunk_of_empty_or_small(shape, chunks, dim, need_torch):
+    outs = pynet.zeros(shape).chunk(chunks, dim)
+    touts = torch.zeros(shape).chunk(chunks, dim)
+    assert len(outs) == len(touts)
+    for o, r in zip(outs, touts):
+        check(o, r)
+
+
+OVERLAP = {
+    # name: fn applied to a fresh arange(9.).reshape(3, 3) (pynet or NumPy array, in place)
+    "shift_right": lambda x: x.reshape(-1).__setitem__(slice(1, None), x.reshape(-1)[:-1]),
+    "shift_left": lambda x: x.reshape(-1).__setitem__(slice(None, -1), x.reshape(-1)[1:]),
+    "assign_transpose": lambda x: x.__setitem__(Ellipsis, x.T),
+    "iadd_transpose": lambda x: x.__iadd__(x.T),
+    "iadd_row0": lambda x: x.__iadd__(x[0]),
+    "imul_col": lambda x: x.__imul__(x[:, :1]),
+}
+
+
+@pytest.mark.parametrize("name", list(OVERLAP))
+def test_inplace_with_overlapping_operand(name):
+    """torch refuses in-place ops whose input overlaps the output; NumPy buffers and gives the
+    mathematically expected result. pynet must do one of the two, never silently corrupt."""
+    a = np.arange(9.0).reshape(3, 3).astype(np.float32)
+    ref = a.copy()
+    OVERLAP[name](ref)
+    x = P(a)
+    try:
+        OVERLAP[name](x)
+    except RuntimeError:
+        return
+    check(x, ref)

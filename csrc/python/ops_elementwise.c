@@ -164,9 +164,28 @@ static void write_scalar(char *buf, pn_dtype dt, const pn_operand *o) {
 
 /* ---------------------------------------------------------- copy and cast ---- */
 
+/* Does writing dst elementwise clobber elements of src that are still to be read? */
+static int overlaps(const PNTensor *dst, const PNTensor *src) {
+    if (src->storage != dst->storage || src->numel == 0 || dst->numel == 0) return 0;
+    if (src->data != dst->data || src->ndim != dst->ndim) return 1;
+    for (int d = 0; d < src->ndim; d++)
+        if (src->shape[d] != dst->shape[d] || src->strides[d] != dst->strides[d]) return 1;
+    return 0; /* the very same elements, read then written one by one: safe */
+}
+
 int pn_copy_into(PNTensor *dst, PNTensor *src) {
     int nd;
     int64_t shape[PN_MAX_DIMS];
+    /* x[i] = y[None]: leading size-1 dims of the source beyond dst's rank are dropped */
+    int lead = 0;
+    while (src->ndim - lead > dst->ndim && src->shape[lead] == 1) lead++;
+    if (lead) {
+        PNTensor *v = pn_alias(src, src->ndim - lead, src->shape + lead, src->strides + lead, 0);
+        if (!v) return -1;
+        int rc = pn_copy_into(dst, v);
+        Py_DECREF(v);
+        return rc;
+    }
     if (broadcast_shapes(dst->ndim, dst->shape, src->ndim, src->shape, &nd, shape, "copy_") < 0)
         return -1;
     int same = nd == dst->ndim;
@@ -181,16 +200,13 @@ int pn_copy_into(PNTensor *dst, PNTensor *src) {
         return -1;
     }
     PNTensor *ops[2] = {dst, src};
-    /* Overlapping source and destination (x[1:] = x[:-1]): copy the source first. */
+    /* Overlapping source and destination (x[1:] = x[:-1], x.copy_(x.t())): copy the source first. */
     PNTensor *tmp = NULL;
-    if (src->storage == dst->storage && src->data != dst->data) {
-        tmp = pn_contiguous(src);
+    if (overlaps(dst, src)) {
+        tmp = pn_empty(src->dtype, src->ndim, src->shape);
         if (!tmp) return -1;
-        if (tmp == src) {
-            Py_DECREF(tmp);
-            tmp = pn_clone(src);
-            if (!tmp) return -1;
-        }
+        PNTensor *cops[2] = {tmp, src};
+        run_loop(pn_cast_loop(src->dtype, src->dtype), NULL, 2, cops, NULL, src->ndim, src->shape);
         ops[1] = tmp;
     }
     run_loop(pn_cast_loop(dst->dtype, src->dtype), NULL, 2, ops, NULL, dst->ndim, dst->shape);
@@ -389,6 +405,15 @@ static PNTensor *binary_impl(pn_binary_op op, pn_operand *a, pn_operand *b, PNTe
         write_scalar(sb, cdt, b);
     }
     if (check_integer_args(op, cdt, tb, b) < 0) goto fail; /* on b as the kernel will see it */
+    /* x += x.t(): an input that overlaps the output differently is read from a copy */
+    if (inplace && tb && overlaps(inplace, tb)) {
+        PNTensor *c = pn_empty(tb->dtype, tb->ndim, tb->shape);
+        if (!c || pn_copy_into(c, tb) < 0) {
+            Py_XDECREF(c);
+            goto fail;
+        }
+        Py_SETREF(tb, c);
+    }
     /* The kernel writes its own dtype (bool for comparisons); anything else
      * (float32 += float64, bool ** bool via int64) is computed, then converted. */
     pn_dtype kdt = pn_binary_is_comparison(op) ? PN_BOOL : cdt;

@@ -33,6 +33,10 @@ static PNTensor *as_index_tensor(PyObject *o) {
         Py_INCREF(o);
         return (PNTensor *)o;
     }
+    if ((PyList_Check(o) || PyTuple_Check(o)) && PySequence_Size(o) == 0) {
+        int64_t zero = 0; /* [] selects nothing: an empty integer index */
+        return pn_empty(PN_INT64, 1, &zero);
+    }
     if (!tensor_fn) {
         PyObject *m = PyImport_ImportModule("pynet");
         if (!m) return NULL;
@@ -111,11 +115,7 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
             consumed++;
             continue;
         }
-        if (PyBool_Check(it)) {
-            PyErr_SetString(PyExc_IndexError, "index: a Python bool is not a valid index; use a "
-                                              "boolean tensor mask");
-            goto fail;
-        }
+        if (PyBool_Check(it)) continue; /* a new axis of size 1 or 0, consumes nothing */
         if (PyLong_Check(it) || (PyIndex_Check(it) && !PNTensor_Check(it) &&
                                  !PySequence_Check(it))) {
             consumed++;
@@ -127,12 +127,7 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
             if (!t) goto fail;
             tens[k] = t;
             if (t->dtype == PN_BOOL) {
-                if (t->ndim == 0) {
-                    PyErr_SetString(PyExc_IndexError, "index: a 0-d boolean mask is not "
-                                                      "supported");
-                    goto fail;
-                }
-                consumed += t->ndim;
+                consumed += t->ndim; /* a 0-d mask consumes nothing, like a bool */
             } else if (t->dtype == PN_INT64) {
                 consumed++;
             } else {
@@ -162,8 +157,16 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
     adv->n = 0;
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *it = items[k];
+        int bool_value = PyBool_Check(it) ? it == Py_True
+                         : (tens[k] && tens[k]->dtype == PN_BOOL && tens[k]->ndim == 0)
+                             ? *(uint8_t *)tens[k]->data != 0
+                             : -1;
         if (it == Py_None) {
             ops[(*nops)++] = (pn_slice_op){PN_SLICE_NEWAXIS, out, 0, 0, 0};
+            out++;
+        } else if (bool_value >= 0) { /* x[True]: new axis of size 1; x[False]: of size 0 */
+            ops[(*nops)++] = (pn_slice_op){PN_SLICE_NEWAXIS, out, 0, 0, 0};
+            if (!bool_value) ops[(*nops)++] = (pn_slice_op){PN_SLICE_SLICE, out, 0, 0, 1};
             out++;
         } else if ((int)k == ellipsis) {
             src += self->ndim - consumed;

@@ -101,6 +101,7 @@ PNTensor *pn_alias(PNTensor *src, int ndim, const int64_t *shape, const int64_t 
 }
 
 int pn_is_contiguous(const PNTensor *t) {
+    if (t->numel == 0) return 1; /* an empty tensor has no layout to speak of */
     int64_t s = 1;
     for (int d = t->ndim - 1; d >= 0; d--) {
         if (t->shape[d] != 1 && t->strides[d] != s) return 0;
