@@ -42,7 +42,7 @@ asan: asan-c
 	rm -rf build/asan && mkdir -p build/asan/pynet
 	PYNET_SANITIZE=1 $(PY) setup.py -q build_ext --force --build-lib build/asan --build-temp build/asan-tmp
 	cd pynet && find . -name '*.py' -exec cp --parents {} ../build/asan/pynet/ \;
-	PYTHONPATH=$(CURDIR)/build/asan \
+	PYTHONPATH=$(CURDIR)/build/asan PYNET_ASAN=1 \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(PY) -m pytest tests -q -x -p no:cacheprovider

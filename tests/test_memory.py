@@ -28,6 +28,11 @@ def rss():
 
 def growth(step, warmup, total):
     """RSS growth (bytes) between step `warmup` and step `total`."""
+    if os.environ.get("PYNET_ASAN") == "1":
+        # AddressSanitizer keeps freed memory in a quarantine (so it can catch
+        # use-after-free), which shows up as RSS growth; `make asan` checks the
+        # same steps for memory errors, the plain run checks RSS.
+        pytest.skip("RSS is not meaningful under AddressSanitizer's quarantine")
     for i in range(warmup):
         step(i)
     gc.collect()
@@ -340,6 +345,8 @@ def test_saved_tensors_released_after_backward():
     assert all(_freed_without_gc(make))
 
 
+@pytest.mark.skipif(os.environ.get("PYNET_ASAN") == "1",
+                    reason="RSS is not meaningful under AddressSanitizer's quarantine")
 def test_rss_growth_with_gc_disabled():
     # no per-step garbage that needs the cycle collector
     w = pynet.randn(10, requires_grad=True)
