@@ -13,8 +13,16 @@
 
 int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
              int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
-int pn_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alpha,
-             const double *A, int64_t lda, const double *B, int64_t ldb, double beta, double *C,
-             int64_t ldc);
+int pn_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
+             int64_t lda, const double *B, int64_t ldb, double beta, double *C, int64_t ldc);
+
+/* The float32 micro-kernel in use: "avx512", "avx2" or "generic". Chosen once
+ * from the CPU's (and OS's) features, or forced with the environment variable
+ * PYNET_GEMM_KERNEL=avx512|avx2|generic. */
+const char *pn_gemm_kernel_name(void);
+/* Switch kernel (for tests and benchmarks). Returns 0, or PN_EINVAL if `name`
+ * is unknown or this CPU cannot run it. Not meant to be called while another
+ * thread is inside pn_sgemm (that call may use either kernel; both are correct). */
+int pn_gemm_set_kernel(const char *name);
 
 #endif

@@ -1,0 +1,259 @@
+/* gemm_kernels_x86.c - AVX2+FMA and AVX-512 micro-kernels for float32 GEMM.
+ *
+ * The library is built without -march flags, so these functions carry
+ * per-function target attributes and are only called after a run-time check
+ * that both the CPU and the OS (XCR0 register state) support the ISA.
+ *
+ * How the micro-kernel works (the "register tile"): C is row-major, so a row
+ * of the C tile is a few SIMD vectors. For every k the kernel
+ *   - loads one row of the B sliver (NR floats = NR/lanes vectors),
+ *   - broadcasts A[i][k] for each of the MR rows of the tile,
+ *   - does MR * NR/lanes FMAs:  acc[i][v] += broadcast(A[i][k]) * B[k][v].
+ * Each loaded B vector is used MR times and each A element NR/lanes times, so
+ * there are few loads per FMA, and all MR * NR/lanes accumulators are
+ * independent, which hides the FMA latency (4 cycles, 2 FMA ports: at least 8
+ * independent chains are needed to keep both ports busy).
+ *
+ *   AVX-512 (32 zmm registers of 16 floats): tile 12 x 32
+ *       accumulators 12 x 2 = 24 zmm, B row = 2 zmm, A broadcasts are folded
+ *       into the FMAs as memory operands ({1to16}).
+ *   AVX2 (16 ymm registers of 8 floats): tile 6 x 16
+ *       accumulators 6 x 2 = 12 ymm, B row = 2 ymm, 1 ymm for the broadcast.
+ *
+ * Edges: the number of valid rows mr <= MR is dispatched to a copy of the
+ * kernel specialised for exactly that many rows (no wasted FMAs on padding,
+ * which matters for M = 64 batches); the number of valid columns nr <= NR is
+ * handled with masked loads/stores, so B may be the user's own matrix and
+ * nothing past column nr is read or written.
+ */
+#if defined(__x86_64__)
+#include "gemm_internal.h"
+
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* ------------------------------------------------------------------------ */
+/* CPU and OS feature checks                                                 */
+
+static uint64_t read_xcr0(void) {
+    uint32_t eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return ((uint64_t)edx << 32) | eax;
+}
+
+/* OSXSAVE (CPUID.1:ECX bit 27) says the OS manages extended register state and
+ * XGETBV may be executed; XCR0 then says which register files it saves. */
+static int os_saves(uint64_t mask) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 27))) return 0;
+    return (read_xcr0() & mask) == mask;
+}
+
+int pn_cpu_has_avx2_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           os_saves(0x6); /* XMM | YMM state */
+}
+
+int pn_cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && pn_cpu_has_avx2_fma() &&
+           os_saves(0xe6); /* XMM | YMM | opmask | ZMM_Hi256 | Hi16_ZMM */
+}
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* ------------------------------------------------------------------------ */
+/* AVX-512: 12 x 32                                                          */
+
+#define T512  __attribute__((target("avx512f,avx2,fma")))
+#define MR512 12
+#define NR512 32
+
+/* ROWS is a compile-time constant at every call site below. The accumulators
+ * are named variables (c0a, c0b, c1a, ...) rather than an array, and each row's
+ * code sits behind `if (ROWS > i)`, which the compiler resolves at compile
+ * time: this reliably keeps the whole tile in registers (GCC does not always
+ * promote an array of vectors to registers). */
+#define ROWS12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define ROWS6(X)  X(0) X(1) X(2) X(3) X(4) X(5)
+
+#define Z512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
+#define Z512_FMA(i)                                                                                \
+    if (ROWS > i) {                                                                                \
+        __m512 ai = _mm512_set1_ps(a[i]);                                                          \
+        c##i##a = _mm512_fmadd_ps(ai, b0, c##i##a);                                                \
+        c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b);                                                \
+    }
+#define Z512_STORE0(i)                                                                             \
+    if (ROWS > i) {                                                                                \
+        _mm512_mask_storeu_ps(c + i * ldc, m0, _mm512_mul_ps(va, c##i##a));                        \
+        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, _mm512_mul_ps(va, c##i##b));                   \
+    }
+#define Z512_STORE(i)                                                                              \
+    if (ROWS > i) {                                                                                \
+        float *ci = c + i * ldc;                                                                   \
+        __m512 o0 = _mm512_maskz_loadu_ps(m0, ci), o1 = _mm512_maskz_loadu_ps(m1, ci + 16);        \
+        _mm512_mask_storeu_ps(ci, m0, _mm512_fmadd_ps(vb, o0, _mm512_mul_ps(va, c##i##a)));        \
+        _mm512_mask_storeu_ps(ci + 16, m1, _mm512_fmadd_ps(vb, o1, _mm512_mul_ps(va, c##i##b)));   \
+    }
+#define PREFETCH_ROW(i)                                                                            \
+    if (ROWS > i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+
+static ALWAYS_INLINE T512 void k512_body(const int ROWS, int64_t kc, const float *a, const float *b,
+                                         int64_t ldb, float *c, int64_t ldc, float alpha,
+                                         float beta, int nr) {
+    ROWS12(Z512_DECL)
+    /* Column masks: lanes j < nr of the two 16-float halves of the tile row. */
+    __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
+    __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr <= 16 ? 0 : (1u << (nr - 16)) - 1);
+    ROWS12(PREFETCH_ROW)
+
+    if (nr == NR512) {
+#pragma GCC unroll 4
+        for (int64_t k = 0; k < kc; k++) {
+            __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            ROWS12(Z512_FMA)
+            a += MR512;
+            b += ldb;
+        }
+    } else {
+        /* Right edge: masked loads never touch the lanes (or pages) past nr. */
+        for (int64_t k = 0; k < kc; k++) {
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+            ROWS12(Z512_FMA)
+            a += MR512;
+            b += ldb;
+        }
+    }
+
+    __m512 va = _mm512_set1_ps(alpha);
+    if (beta == 0.0f) {
+        ROWS12(Z512_STORE0)
+    } else {
+        __m512 vb = _mm512_set1_ps(beta);
+        ROWS12(Z512_STORE)
+    }
+}
+
+#define K512(R)                                                                                    \
+    static T512 void k512_##R(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,   \
+                              int64_t ldc, float alpha, float beta, int nr) {                      \
+        k512_body(R, kc, a, b, ldb, c, ldc, alpha, beta, nr);                                      \
+    }
+K512(1)
+K512(2)
+K512(3)
+K512(4)
+K512(5)
+K512(6)
+K512(7)
+K512(8)
+K512(9)
+K512(10)
+K512(11)
+K512(12)
+
+typedef void (*rows_fn)(int64_t, const float *, const float *, int64_t, float *, int64_t, float,
+                        float, int);
+
+static void sgemm_ukernel_avx512(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                                 int64_t ldc, float alpha, float beta, int mr, int nr) {
+    static const rows_fn tab[MR512 + 1] = {NULL,   k512_1, k512_2, k512_3,  k512_4,  k512_5, k512_6,
+                                           k512_7, k512_8, k512_9, k512_10, k512_11, k512_12};
+    tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
+}
+
+const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
+    "avx512", MR512, NR512, 256, 192, 1024, sgemm_ukernel_avx512,
+};
+
+/* ------------------------------------------------------------------------ */
+/* AVX2 + FMA: 6 x 16                                                        */
+
+#define T256  __attribute__((target("avx2,fma")))
+#define MR256 6
+#define NR256 16
+
+#define Y256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
+#define Y256_FMA(i)                                                                                \
+    if (ROWS > i) {                                                                                \
+        __m256 ai = _mm256_broadcast_ss(a + i);                                                    \
+        c##i##a = _mm256_fmadd_ps(ai, b0, c##i##a);                                                \
+        c##i##b = _mm256_fmadd_ps(ai, b1, c##i##b);                                                \
+    }
+#define Y256_STORE(i)                                                                              \
+    if (ROWS > i) {                                                                                \
+        float *ci = c + i * ldc;                                                                   \
+        __m256 r0 = _mm256_mul_ps(va, c##i##a), r1 = _mm256_mul_ps(va, c##i##b);                   \
+        if (beta != 0.0f) {                                                                        \
+            r0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(ci, m0), r0);                              \
+            r1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(ci + 8, m1), r1);                          \
+        }                                                                                          \
+        if (nr == NR256) {                                                                         \
+            _mm256_storeu_ps(ci, r0);                                                              \
+            _mm256_storeu_ps(ci + 8, r1);                                                          \
+        } else {                                                                                   \
+            _mm256_maskstore_ps(ci, m0, r0);                                                       \
+            _mm256_maskstore_ps(ci + 8, m1, r1);                                                   \
+        }                                                                                          \
+    }
+
+static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float *a, const float *b,
+                                         int64_t ldb, float *c, int64_t ldc, float alpha,
+                                         float beta, int nr) {
+    ROWS6(Y256_DECL)
+    /* Lane j of the mask is all-ones when column j < nr (maskload reads only those). */
+    const __m256i lane0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i lane1 = _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15);
+    __m256i vnr = _mm256_set1_epi32(nr);
+    __m256i m0 = _mm256_cmpgt_epi32(vnr, lane0), m1 = _mm256_cmpgt_epi32(vnr, lane1);
+
+    if (nr == NR256) {
+#pragma GCC unroll 4
+        for (int64_t k = 0; k < kc; k++) {
+            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            ROWS6(Y256_FMA)
+            a += MR256;
+            b += ldb;
+        }
+    } else {
+        for (int64_t k = 0; k < kc; k++) {
+            __m256 b0 = _mm256_maskload_ps(b, m0), b1 = _mm256_maskload_ps(b + 8, m1);
+            ROWS6(Y256_FMA)
+            a += MR256;
+            b += ldb;
+        }
+    }
+
+    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    ROWS6(Y256_STORE)
+}
+
+#define K256(R)                                                                                    \
+    static T256 void k256_##R(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,   \
+                              int64_t ldc, float alpha, float beta, int nr) {                      \
+        k256_body(R, kc, a, b, ldb, c, ldc, alpha, beta, nr);                                      \
+    }
+K256(1)
+K256(2)
+K256(3)
+K256(4)
+K256(5)
+K256(6)
+
+static void sgemm_ukernel_avx2(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                               int64_t ldc, float alpha, float beta, int mr, int nr) {
+    static const rows_fn tab[MR256 + 1] = {NULL, k256_1, k256_2, k256_3, k256_4, k256_5, k256_6};
+    tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
+}
+
+const pn_sgemm_kernel_desc pn_sgemm_avx2_desc = {
+    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2,
+};
+
+#else
+/* ISO C forbids an empty translation unit. */
+typedef int pn_gemm_kernels_x86_unused;
+#endif
