@@ -205,7 +205,8 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
             const float *bsrc;
             int64_t bstride;
             if (g->pack_b) {
-                pack_b(g->transB, g->B, g->ldb, pc, jc, nc, kc, NR, bbuf);
+                (kd->pack_b ? kd->pack_b : pack_b)(g->transB, g->B, g->ldb, pc, jc, nc, kc, NR,
+                                                   bbuf);
                 bsrc = bbuf;
                 bstride = NR;
             } else {
@@ -214,7 +215,8 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
             }
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 int64_t mc = m1 - ic < MC ? m1 - ic : MC;
-                pack_a(g->transA, g->A, g->lda, ic, pc, mc, kc, MR, abuf);
+                (kd->pack_a ? kd->pack_a : pack_a)(g->transA, g->A, g->lda, ic, pc, mc, kc, MR,
+                                                   abuf);
                 for (int64_t ir = 0; ir < mc; ir += MR) {
                     int mr = (int)(mc - ir < MR ? mc - ir : MR);
                     const float *ap = abuf + ir * kc;

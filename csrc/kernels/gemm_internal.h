@@ -19,16 +19,26 @@
  */
 #ifndef PN_GEMM_INTERNAL_H
 #define PN_GEMM_INTERNAL_H
+#include <stddef.h>
 #include <stdint.h>
 
 typedef void (*pn_sgemm_ukernel_fn)(int64_t kc, const float *a, const float *b, int64_t ldb,
                                     float *c, int64_t ldc, float alpha, float beta, int mr, int nr);
+
+/* Packing routines (see gemm.c: pack_a / pack_b for the layouts). A kernel
+ * may bring its own SIMD versions; NULL means the portable ones in gemm.c. */
+typedef void (*pn_pack_a_fn)(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0,
+                             int64_t mc, int64_t kc, int MR, float *dst);
+typedef void (*pn_pack_b_fn)(int transB, const float *B, int64_t ldb, int64_t p0, int64_t j0,
+                             int64_t nc, int64_t kc, int NR, float *dst);
 
 typedef struct {
     const char *name;
     int mr, nr;     /* register tile */
     int kc, mc, nc; /* cache blocking for this kernel's target */
     pn_sgemm_ukernel_fn kernel;
+    pn_pack_a_fn pack_a; /* NULL: portable */
+    pn_pack_b_fn pack_b; /* NULL: portable */
 } pn_sgemm_kernel_desc;
 
 /* Portable C kernel; always available. */

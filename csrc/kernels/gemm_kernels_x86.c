@@ -69,6 +69,15 @@ int pn_cpu_has_avx512(void) {
 
 #define T512  __attribute__((target("avx512f,avx2,fma")))
 #define MR512 12
+#ifndef KC512
+#define KC512 256
+#endif
+#ifndef MC512
+#define MC512 192
+#endif
+#ifndef NC512
+#define NC512 1024
+#endif
 #define NR512 32
 
 /* ROWS is a compile-time constant at every call site below. The accumulators
@@ -165,8 +174,104 @@ static void sgemm_ukernel_avx512(int64_t kc, const float *a, const float *b, int
     tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
 }
 
+/* Packing with AVX-512. The transposing cases (A row-major into k-major
+ * slivers, and B^T into row slivers) are the expensive ones when done one
+ * float at a time; here they go through 16 x 16 in-register transposes. */
+
+/* Transpose the 16 x 16 block r[0..15] (rows) in place into columns:
+ *   1. unpacklo/hi_ps interleave pairs of rows within each 128-bit lane,
+ *   2. shuffle_ps gathers 4-row groups: lane L of u holds 4 rows of one column,
+ *   3./4. shuffle_f32x4 moves the 128-bit lanes into place. */
+static ALWAYS_INLINE T512 void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16], v[16];
+    for (int k = 0; k < 8; k++) {
+        t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+    }
+    for (int g = 0; g < 4; g++) { /* rows 4g .. 4g+3 */
+        __m512 t0 = t[4 * g], t1 = t[4 * g + 1], t2 = t[4 * g + 2], t3 = t[4 * g + 3];
+        u[4 * g + 0] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)); /* cols 0,4,8,12 */
+        u[4 * g + 1] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)); /* cols 1,5,9,13 */
+        u[4 * g + 2] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)); /* cols 2,6,10,14 */
+        u[4 * g + 3] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)); /* cols 3,7,11,15 */
+    }
+    for (int c = 0; c < 4; c++) { /* column c, c+4, c+8, c+12 */
+        v[4 * c + 0] = _mm512_shuffle_f32x4(u[c], u[4 + c], _MM_SHUFFLE(2, 0, 2, 0));
+        v[4 * c + 1] = _mm512_shuffle_f32x4(u[c], u[4 + c], _MM_SHUFFLE(3, 1, 3, 1));
+        v[4 * c + 2] = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(2, 0, 2, 0));
+        v[4 * c + 3] = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(3, 1, 3, 1));
+        r[c] = _mm512_shuffle_f32x4(v[4 * c + 0], v[4 * c + 2], _MM_SHUFFLE(2, 0, 2, 0));
+        r[c + 8] = _mm512_shuffle_f32x4(v[4 * c + 0], v[4 * c + 2], _MM_SHUFFLE(3, 1, 3, 1));
+        r[c + 4] = _mm512_shuffle_f32x4(v[4 * c + 1], v[4 * c + 3], _MM_SHUFFLE(2, 0, 2, 0));
+        r[c + 12] = _mm512_shuffle_f32x4(v[4 * c + 1], v[4 * c + 3], _MM_SHUFFLE(3, 1, 3, 1));
+    }
+}
+
+static inline __mmask16 lanes_mask(int64_t n) {
+    return (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+}
+
+/* Same layout as the portable pack_a in gemm.c (MR <= 16). */
+static T512 void pack_a_avx512(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0,
+                               int64_t mc, int64_t kc, int MR, float *dst) {
+    const __mmask16 mrmask = lanes_mask(MR);
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+        int mr = (int)(mc - ir < MR ? mc - ir : MR);
+        float *d = dst + ir * kc;
+        if (transA) { /* the MR values of one k are contiguous: masked copy */
+            const __mmask16 m = lanes_mask(mr);
+            for (int64_t k = 0; k < kc; k++)
+                _mm512_mask_storeu_ps(d + k * MR, mrmask,
+                                      _mm512_maskz_loadu_ps(m, A + (p0 + k) * lda + i0 + ir));
+            continue;
+        }
+        /* 16 k's of up to 16 rows at a time: load rows, transpose, store columns. */
+        const float *src = A + (i0 + ir) * lda + p0;
+        for (int64_t k = 0; k < kc; k += 16) {
+            int64_t kk = kc - k < 16 ? kc - k : 16;
+            __mmask16 km = lanes_mask(kk);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = i < mr ? _mm512_maskz_loadu_ps(km, src + i * lda + k) : _mm512_setzero_ps();
+            transpose16(r);
+            for (int q = 0; q < kk; q++) _mm512_mask_storeu_ps(d + (k + q) * MR, mrmask, r[q]);
+        }
+    }
+}
+
+/* Same layout as the portable pack_b in gemm.c (NR a multiple of 16). */
+static T512 void pack_b_avx512(int transB, const float *B, int64_t ldb, int64_t p0, int64_t j0,
+                               int64_t nc, int64_t kc, int NR, float *dst) {
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+        int nr = (int)(nc - jr < NR ? nc - jr : NR);
+        float *d = dst + jr * kc;
+        for (int h = 0; h < NR; h += 16) { /* 16-column half of the sliver */
+            int nh = nr - h;               /* valid columns in this half (may be <= 0) */
+            if (!transB) {
+                __mmask16 m = lanes_mask(nh < 0 ? 0 : nh);
+                const float *s = B + p0 * ldb + j0 + jr + h;
+                for (int64_t k = 0; k < kc; k++)
+                    _mm512_storeu_ps(d + k * NR + h, _mm512_maskz_loadu_ps(m, s + k * ldb));
+                continue;
+            }
+            /* B stored N x K: rows of B are columns of op(B); transpose 16 x 16 blocks. */
+            const float *s = B + (j0 + jr + h) * ldb + p0;
+            for (int64_t k = 0; k < kc; k += 16) {
+                int64_t kk = kc - k < 16 ? kc - k : 16;
+                __mmask16 km = lanes_mask(kk);
+                __m512 r[16];
+                for (int j = 0; j < 16; j++)
+                    r[j] =
+                        j < nh ? _mm512_maskz_loadu_ps(km, s + j * ldb + k) : _mm512_setzero_ps();
+                transpose16(r);
+                for (int q = 0; q < kk; q++) _mm512_storeu_ps(d + (k + q) * NR + h, r[q]);
+            }
+        }
+    }
+}
+
 const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
-    "avx512", MR512, NR512, 256, 192, 1024, sgemm_ukernel_avx512,
+    "avx512", MR512, NR512, KC512, MC512, NC512, sgemm_ukernel_avx512, pack_a_avx512, pack_b_avx512,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -250,7 +355,7 @@ static void sgemm_ukernel_avx2(int64_t kc, const float *a, const float *b, int64
 }
 
 const pn_sgemm_kernel_desc pn_sgemm_avx2_desc = {
-    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2,
+    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, NULL, NULL,
 };
 
 #else
