@@ -42,6 +42,7 @@
 #include "gemm_internal.h"
 #include "threadpool.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,7 @@ static void pack_b(int transB, const float *B, int64_t ldb, int64_t p0, int64_t 
 typedef struct {
     const pn_sgemm_kernel_desc *kd;
     int transA, transB, pack_b;
+    int transC; /* computing C^T = op(B)^T op(A)^T: the tile is stored transposed */
     int64_t M, N, K;
     float alpha, beta;
     const float *A, *B;
@@ -180,21 +182,85 @@ static void *alloc_floats(int64_t n) {
     return p;
 }
 
+/* Packing buffers are kept per thread and reused across calls: allocating
+ * (and page-faulting) a fresh megabyte for every small product costs as much
+ * as the product. A pthread key frees the buffer when its thread exits. */
+typedef struct {
+    float *p;
+    int64_t n;
+} thread_buf;
+
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+static int buf_key_ok;
+
+static void buf_destroy(void *v) {
+    thread_buf *b = v;
+    free(b->p);
+    free(b);
+}
+static void buf_key_init(void) {
+    buf_key_ok = pthread_key_create(&buf_key, buf_destroy) == 0;
+}
+
+/* A buffer of at least n floats for this thread, or NULL. *owned is set when
+ * the caller must free it (no thread-local storage available). */
+static float *get_buffer(int64_t n, int *owned) {
+    *owned = 0;
+    pthread_once(&buf_once, buf_key_init);
+    if (!buf_key_ok) {
+        *owned = 1;
+        return alloc_floats(n);
+    }
+    thread_buf *b = pthread_getspecific(buf_key);
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b) return NULL;
+        if (pthread_setspecific(buf_key, b) != 0) {
+            free(b);
+            *owned = 1;
+            return alloc_floats(n);
+        }
+    }
+    if (b->n < n) {
+        free(b->p);
+        b->p = alloc_floats(n);
+        b->n = b->p ? n : 0;
+    }
+    return b->p;
+}
+
+/* Store an mr x nr tile computed into `t` (row stride ldt) transposed into C:
+ * C[j][i] = alpha * t[i][j] + beta * C[j][i]. */
+static void store_transposed(const float *t, int64_t ldt, int mr, int nr, float *c, int64_t ldc,
+                             float alpha, float beta) {
+    for (int j = 0; j < nr; j++) {
+        float *cj = c + j * ldc;
+        if (beta == 0.0f)
+            for (int i = 0; i < mr; i++) cj[i] = alpha * t[i * ldt + j];
+        else
+            for (int i = 0; i < mr; i++) cj[i] = alpha * t[i * ldt + j] + beta * cj[i];
+    }
+}
+
 static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     const pn_sgemm_kernel_desc *kd = g->kd;
     const int MR = kd->mr, NR = kd->nr;
     const int64_t MC = round_up(kd->mc, MR), NC = round_up(kd->nc, NR), KC = g->kc;
     const int64_t mcap = round_up(m1 - m0 < MC ? m1 - m0 : MC, MR);
     const int64_t ncap = round_up(n1 - n0 < NC ? n1 - n0 : NC, NR);
-    int64_t asz, bsz;
-    if (pn_mul_overflow(mcap, KC, &asz) || pn_mul_overflow(ncap, KC, &bsz)) return PN_ENOMEM;
-    float *abuf = alloc_floats(asz);
-    float *bbuf = g->pack_b ? alloc_floats(bsz) : NULL;
-    if (!abuf || (g->pack_b && !bbuf)) {
-        free(abuf);
-        free(bbuf);
+    int64_t asz, bsz = 0, tot;
+    /* One per-thread buffer: A's block, then B's (when B is packed), each
+     * starting on a 64-byte boundary (asz rounded up to 16 floats). */
+    if (pn_mul_overflow(mcap, round_up(KC, 16), &asz) ||
+        (g->pack_b && pn_mul_overflow(ncap, KC, &bsz)) || __builtin_add_overflow(asz, bsz, &tot))
         return PN_ENOMEM;
-    }
+    int owned;
+    float *abuf = get_buffer(tot, &owned);
+    if (!abuf) return PN_ENOMEM;
+    float *bbuf = abuf + asz;
+    /* Scratch tile for the transposed store (when computing C^T). */
+    float tile[PN_GEMM_MAX_MR * PN_GEMM_MAX_NR] __attribute__((aligned(64)));
 
     for (int64_t jc = n0; jc < n1; jc += NC) {
         int64_t nc = n1 - jc < NC ? n1 - jc : NC;
@@ -220,18 +286,24 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
                 for (int64_t ir = 0; ir < mc; ir += MR) {
                     int mr = (int)(mc - ir < MR ? mc - ir : MR);
                     const float *ap = abuf + ir * kc;
-                    float *crow = g->C + (ic + ir) * g->ldc + jc;
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         int nr = (int)(nc - jr < NR ? nc - jr : NR);
                         const float *bp = g->pack_b ? bsrc + jr * kc : bsrc + jr;
-                        kd->kernel(kc, ap, bp, bstride, crow + jr, g->ldc, g->alpha, beta, mr, nr);
+                        if (!g->transC) {
+                            float *c = g->C + (ic + ir) * g->ldc + jc + jr;
+                            kd->kernel(kc, ap, bp, bstride, c, g->ldc, g->alpha, beta, mr, nr);
+                        } else {
+                            /* C'(ic+ir+i, jc+jr+j) is C(jc+jr+j, ic+ir+i) */
+                            float *c = g->C + (jc + jr) * g->ldc + ic + ir;
+                            kd->kernel(kc, ap, bp, bstride, tile, NR, 1.0f, 0.0f, mr, nr);
+                            store_transposed(tile, NR, mr, nr, c, g->ldc, g->alpha, beta);
+                        }
                     }
                 }
             }
         }
     }
-    free(abuf);
-    free(bbuf);
+    if (owned) free(abuf);
     return PN_OK;
 }
 
@@ -291,7 +363,22 @@ int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alph
     g.lda = lda;
     g.ldb = ldb;
     g.ldc = ldc;
-    g.pack_b = transB || M > PN_GEMM_NOPACK_B_MAX_M;
+    g.transC = 0;
+    if (N < g.kd->nr && M > N) {
+        /* Narrow C (e.g. N = 10 classes): the NR-wide vector tiles would be
+         * mostly empty. Compute C^T = op(B)^T op(A)^T instead, where the long
+         * side M becomes the vector direction, and store tiles transposed. */
+        g.transC = 1;
+        g.M = N;
+        g.N = M;
+        g.transA = !transB;
+        g.transB = !transA;
+        g.A = B;
+        g.lda = ldb;
+        g.B = A;
+        g.ldb = lda;
+    }
+    g.pack_b = g.transB || g.M > PN_GEMM_NOPACK_B_MAX_M;
     /* Split K into near-equal blocks of at most kd->kc (784 -> 4 x 196, not
      * 3 x 256 + 16: a thin last block would pay the C load/store for little work). */
     int64_t nkb = (K + g.kd->kc - 1) / g.kd->kc;
@@ -303,6 +390,8 @@ int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alph
     int nt = pn_get_num_threads();
     double flops = 2.0 * (double)M * (double)N * (double)K;
     if (flops < PN_GEMM_PARALLEL_FLOPS) nt = 1;
+    M = g.M; /* from here on, the (possibly transposed) problem */
+    N = g.N;
     int64_t mtiles = (M + g.kd->mr - 1) / g.kd->mr, ntiles = (N + g.kd->nr - 1) / g.kd->nr;
     if (nt > mtiles * ntiles) nt = (int)(mtiles * ntiles);
     g.gm = 1;

@@ -25,6 +25,10 @@
 typedef void (*pn_sgemm_ukernel_fn)(int64_t kc, const float *a, const float *b, int64_t ldb,
                                     float *c, int64_t ldc, float alpha, float beta, int mr, int nr);
 
+/* Largest register tile of any kernel (the driver's scratch tile size). */
+#define PN_GEMM_MAX_MR 16
+#define PN_GEMM_MAX_NR 64
+
 /* Packing routines (see gemm.c: pack_a / pack_b for the layouts). A kernel
  * may bring its own SIMD versions; NULL means the portable ones in gemm.c. */
 typedef void (*pn_pack_a_fn)(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0,
