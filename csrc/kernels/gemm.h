@@ -5,7 +5,13 @@
  * op(A) is M x K: A itself (row stride lda) or, with transA, the transpose of a
  * K x M matrix A. op(B) is K x N likewise. C is M x N with row stride ldc.
  * beta == 0 overwrites C without reading it (so NaN garbage in C is ignored),
- * as BLAS does. Returns 0, or PN_ENOMEM if a packing buffer could not be had.
+ * as BLAS does. Returns 0, or PN_ENOMEM if a packing buffer could not be had,
+ * or PN_EINVAL for a negative size or a leading dimension smaller than the row
+ * length of its non-empty matrix (lda >= K, or M with transA; ldb >= N, or K
+ * with transB; ldc >= N).
+ *
+ * pn_sgemm runs on the pn_parallel_for thread pool (threadpool.h) when the
+ * product is large enough; pn_dgemm is single-threaded.
  */
 #ifndef PN_GEMM_H
 #define PN_GEMM_H

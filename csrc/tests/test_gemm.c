@@ -312,6 +312,17 @@ static void concurrency_tests(void) {
 int main(void) {
     const char *names[] = {"generic", "avx2", "avx512"};
     record(pn_gemm_set_kernel("no-such-kernel") == PN_EINVAL, "set_kernel rejects unknown names");
+    {
+        float a[4] = {1, 2, 3, 4}, c[4] = {0};
+        record(pn_sgemm(0, 0, -1, 2, 2, 1, a, 2, a, 2, 0, c, 2) == PN_EINVAL, "negative M");
+        record(pn_sgemm(0, 0, 2, 2, 2, 1, a, 1, a, 2, 0, c, 2) == PN_EINVAL, "lda < K");
+        record(pn_sgemm(1, 0, 2, 2, 1, 1, a, 1, a, 2, 0, c, 2) == PN_EINVAL, "lda < M (transA)");
+        record(pn_sgemm(0, 1, 2, 2, 2, 1, a, 2, a, 1, 0, c, 2) == PN_EINVAL, "ldb < K (transB)");
+        record(pn_sgemm(0, 0, 2, 2, 2, 1, a, 2, a, 2, 0, c, 1) == PN_EINVAL, "ldc < N");
+        record(pn_sgemm(0, 0, 0, 0, 0, 1, NULL, 0, NULL, 0, 0, NULL, 0) == PN_OK, "empty, ld 0");
+        double d[4] = {0};
+        record(pn_dgemm(0, 0, 2, 2, 2, 1, d, 2, d, 2, 0, d, 1) == PN_EINVAL, "dgemm ldc < N");
+    }
     printf("default kernel: %s\n", pn_gemm_kernel_name());
     for (int k = 0; k < 3; k++) {
         if (pn_gemm_set_kernel(names[k]) != PN_OK) {
