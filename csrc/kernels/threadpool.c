@@ -19,13 +19,16 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PN_MAX_THREADS 256
-/* Iterations of the spin-wait before sleeping (each is a cpu pause of
- * roughly 10-150 cycles): a few tens of microseconds. */
-#define PN_SPIN_ITERS 4000
-
+/* How long an idle worker (or a caller waiting for workers) spins before
+ * sleeping on a condition variable. Waking a sleeping thread costs tens of
+ * microseconds (measured 30-100 us on a 2-vCPU VM), longer than many GEMMs of
+ * a training step; spinning this long keeps back-to-back calls cheap without
+ * burning a core for long when the program is doing something else. */
+#define PN_SPIN_NS 100000
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -66,6 +69,42 @@ static _Thread_local int in_task;
 /* Generation at the time worker i was created: a new worker must not miss the
  * job published right after it was created, whenever it actually starts. */
 static uint_fast64_t start_gen[PN_MAX_THREADS];
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Spin while *v == unchanged, for at most PN_SPIN_NS. */
+static void spin_while_equal(atomic_uint_fast64_t *v, uint_fast64_t unchanged) {
+    int64_t deadline = 0;
+    for (unsigned i = 1; atomic_load_explicit(v, memory_order_acquire) == unchanged; i++) {
+        cpu_relax();
+        if ((i & 63) == 0) { /* read the clock only now and then */
+            int64_t t = now_ns();
+            if (deadline == 0)
+                deadline = t + PN_SPIN_NS;
+            else if (t > deadline)
+                return;
+        }
+    }
+}
+
+/* Spin while *v != 0, for at most PN_SPIN_NS. */
+static void spin_while_nonzero(atomic_int *v) {
+    int64_t deadline = 0;
+    for (unsigned i = 1; atomic_load_explicit(v, memory_order_acquire) != 0; i++) {
+        cpu_relax();
+        if ((i & 63) == 0) {
+            int64_t t = now_ns();
+            if (deadline == 0)
+                deadline = t + PN_SPIN_NS;
+            else if (t > deadline)
+                return;
+        }
+    }
+}
 
 static int default_threads(void) {
     int n = 0;
@@ -109,13 +148,8 @@ static void *worker_main(void *arg) {
     in_task = 1;
     for (;;) {
         uint_fast64_t g;
-        int spin = 0;
-        while ((g = atomic_load_explicit(&pool.gen, memory_order_acquire)) == seen &&
-               spin < PN_SPIN_ITERS) {
-            cpu_relax();
-            spin++;
-        }
-        if (g == seen) {
+        spin_while_equal(&pool.gen, seen);
+        if ((g = atomic_load_explicit(&pool.gen, memory_order_acquire)) == seen) {
             pthread_mutex_lock(&pool.mu);
             while ((g = atomic_load(&pool.gen)) == seen) pthread_cond_wait(&pool.work_cv, &pool.mu);
             pthread_mutex_unlock(&pool.mu);
@@ -218,10 +252,7 @@ void pn_parallel_for(int64_t n, int64_t grain, pn_range_fn fn, void *ctx) {
     fn(ctx, b, e);
     in_task = 0;
 
-    for (int spin = 0;
-         atomic_load_explicit(&pool.pending, memory_order_acquire) > 0 && spin < PN_SPIN_ITERS;
-         spin++)
-        cpu_relax();
+    spin_while_nonzero(&pool.pending);
     if (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) {
         pthread_mutex_lock(&pool.mu);
         while (atomic_load(&pool.pending) > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
