@@ -65,10 +65,16 @@ int pn_cpu_has_avx512(void) {
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* ------------------------------------------------------------------------ */
-/* AVX-512: 12 x 32                                                          */
+/* AVX-512: MR512 x NR512 (default 12 x 32)                                 */
 
-#define T512  __attribute__((target("avx512f,avx2,fma")))
-#define MR512 12
+#define T512 __attribute__((target("avx512f,avx2,fma")))
+#ifndef MR512
+#define MR512 12 /* rows of the register tile (<= 12) */
+#endif
+#ifndef NV512
+#define NV512 2 /* 16-float vectors per tile row (<= 3) */
+#endif
+#define NR512 (16 * NV512)
 #ifndef KC512
 #define KC512 256
 #endif
@@ -78,51 +84,61 @@ int pn_cpu_has_avx512(void) {
 #ifndef NC512
 #define NC512 1024
 #endif
-#define NR512 32
 
-/* ROWS is a compile-time constant at every call site below. The accumulators
- * are named variables (c0a, c0b, c1a, ...) rather than an array, and each row's
- * code sits behind `if (ROWS > i)`, which the compiler resolves at compile
- * time: this reliably keeps the whole tile in registers (GCC does not always
- * promote an array of vectors to registers). */
+/* ROWS (valid rows) and NV (vectors per row needed for the valid columns) are
+ * compile-time constants at every instantiation below. The accumulators are
+ * named variables (c0a, c0b, c1a, ...) rather than an array, and each row's
+ * code sits behind `if (ROWS > i)` / `if (NV > v)`, which the compiler resolves
+ * at compile time: this reliably keeps the whole tile in registers (GCC does
+ * not always promote an array of vectors to registers). */
 #define ROWS12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 #define ROWS6(X)  X(0) X(1) X(2) X(3) X(4) X(5)
 
-#define Z512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
+#define Z512_DECL(i)                                                                               \
+    __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps(),                           \
+           c##i##c = _mm512_setzero_ps();
 #define Z512_FMA(i)                                                                                \
     if (ROWS > i) {                                                                                \
         __m512 ai = _mm512_set1_ps(a[i]);                                                          \
         c##i##a = _mm512_fmadd_ps(ai, b0, c##i##a);                                                \
-        c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b);                                                \
+        if (NV > 1) c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b);                                    \
+        if (NV > 2) c##i##c = _mm512_fmadd_ps(ai, b2, c##i##c);                                    \
     }
-#define Z512_STORE0(i)                                                                             \
-    if (ROWS > i) {                                                                                \
-        _mm512_mask_storeu_ps(c + i * ldc, m0, _mm512_mul_ps(va, c##i##a));                        \
-        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, _mm512_mul_ps(va, c##i##b));                   \
+/* C row i, vector v (columns 16v .. 16v+15, mask mv): alpha * acc + beta * C */
+#define Z512_UPD(i, v, acc, mv)                                                                    \
+    if (NV > v) {                                                                                  \
+        float *cv = c + i * ldc + 16 * v;                                                          \
+        __m512 r = _mm512_mul_ps(va, acc);                                                         \
+        if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mv, cv), r);               \
+        _mm512_mask_storeu_ps(cv, mv, r);                                                          \
     }
 #define Z512_STORE(i)                                                                              \
     if (ROWS > i) {                                                                                \
-        float *ci = c + i * ldc;                                                                   \
-        __m512 o0 = _mm512_maskz_loadu_ps(m0, ci), o1 = _mm512_maskz_loadu_ps(m1, ci + 16);        \
-        _mm512_mask_storeu_ps(ci, m0, _mm512_fmadd_ps(vb, o0, _mm512_mul_ps(va, c##i##a)));        \
-        _mm512_mask_storeu_ps(ci + 16, m1, _mm512_fmadd_ps(vb, o1, _mm512_mul_ps(va, c##i##b)));   \
+        Z512_UPD(i, 0, c##i##a, m0)                                                                \
+        Z512_UPD(i, 1, c##i##b, m1)                                                                \
+        Z512_UPD(i, 2, c##i##c, m2)                                                                \
     }
 #define PREFETCH_ROW(i)                                                                            \
     if (ROWS > i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
 
-static ALWAYS_INLINE T512 void k512_body(const int ROWS, int64_t kc, const float *a, const float *b,
-                                         int64_t ldb, float *c, int64_t ldc, float alpha,
-                                         float beta, int nr) {
+static inline __mmask16 lanes_mask(int64_t n) {
+    return (__mmask16)(n >= 16 ? 0xffff : n <= 0 ? 0 : (1u << n) - 1);
+}
+
+static ALWAYS_INLINE T512 void k512_body(const int ROWS, const int NV, int64_t kc, const float *a,
+                                         const float *b, int64_t ldb, float *c, int64_t ldc,
+                                         float alpha, float beta, int nr) {
     ROWS12(Z512_DECL)
-    /* Column masks: lanes j < nr of the two 16-float halves of the tile row. */
-    __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
-    __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr <= 16 ? 0 : (1u << (nr - 16)) - 1);
+    /* Column masks: lanes j < nr of each 16-float vector of the tile row. */
+    const __mmask16 m0 = lanes_mask(nr), m1 = lanes_mask(nr - 16), m2 = lanes_mask(nr - 32);
     ROWS12(PREFETCH_ROW)
 
-    if (nr == NR512) {
+    if (nr == 16 * NV) {
 #pragma GCC unroll 4
         for (int64_t k = 0; k < kc; k++) {
-            __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            __m512 b0 = _mm512_loadu_ps(b);
+            __m512 b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
+            __m512 b2 = NV > 2 ? _mm512_loadu_ps(b + 32) : b0;
             ROWS12(Z512_FMA)
             a += MR512;
             b += ldb;
@@ -130,48 +146,51 @@ static ALWAYS_INLINE T512 void k512_body(const int ROWS, int64_t kc, const float
     } else {
         /* Right edge: masked loads never touch the lanes (or pages) past nr. */
         for (int64_t k = 0; k < kc; k++) {
-            __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
+            __m512 b1 = NV > 1 ? _mm512_maskz_loadu_ps(m1, b + 16) : b0;
+            __m512 b2 = NV > 2 ? _mm512_maskz_loadu_ps(m2, b + 32) : b0;
             ROWS12(Z512_FMA)
             a += MR512;
             b += ldb;
         }
     }
 
-    __m512 va = _mm512_set1_ps(alpha);
-    if (beta == 0.0f) {
-        ROWS12(Z512_STORE0)
-    } else {
-        __m512 vb = _mm512_set1_ps(beta);
-        ROWS12(Z512_STORE)
-    }
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    ROWS12(Z512_STORE)
 }
 
-#define K512(R)                                                                                    \
-    static T512 void k512_##R(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,   \
-                              int64_t ldc, float alpha, float beta, int nr) {                      \
-        k512_body(R, kc, a, b, ldb, c, ldc, alpha, beta, nr);                                      \
-    }
-K512(1)
-K512(2)
-K512(3)
-K512(4)
-K512(5)
-K512(6)
-K512(7)
-K512(8)
-K512(9)
-K512(10)
-K512(11)
-K512(12)
-
-typedef void (*rows_fn)(int64_t, const float *, const float *, int64_t, float *, int64_t, float,
+typedef void (*tile_fn)(int64_t, const float *, const float *, int64_t, float *, int64_t, float,
                         float, int);
+
+/* One function per (rows, vectors) pair: k512_<rows>_<vectors>. */
+#define K512(R, V)                                                                                 \
+    static T512 void k512_##R##_##V(int64_t kc, const float *a, const float *b, int64_t ldb,       \
+                                    float *c, int64_t ldc, float alpha, float beta, int nr) {      \
+        k512_body(R, V, kc, a, b, ldb, c, ldc, alpha, beta, nr);                                   \
+    }
+#define K512_ROW(R) K512(R, 1) K512(R, 2) K512(R, 3)
+K512_ROW(1)
+K512_ROW(2)
+K512_ROW(3)
+K512_ROW(4)
+K512_ROW(5)
+K512_ROW(6)
+K512_ROW(7)
+K512_ROW(8)
+K512_ROW(9)
+K512_ROW(10)
+K512_ROW(11)
+K512_ROW(12)
+
+#define TAB_ROW(R) {k512_##R##_1, k512_##R##_2, k512_##R##_3},
+static const tile_fn k512_tab[13][3] = {{NULL, NULL, NULL},
+                                        TAB_ROW(1) TAB_ROW(2) TAB_ROW(3) TAB_ROW(4) TAB_ROW(5)
+                                            TAB_ROW(6) TAB_ROW(7) TAB_ROW(8) TAB_ROW(9) TAB_ROW(10)
+                                                TAB_ROW(11) TAB_ROW(12)};
 
 static void sgemm_ukernel_avx512(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                  int64_t ldc, float alpha, float beta, int mr, int nr) {
-    static const rows_fn tab[MR512 + 1] = {NULL,   k512_1, k512_2, k512_3,  k512_4,  k512_5, k512_6,
-                                           k512_7, k512_8, k512_9, k512_10, k512_11, k512_12};
-    tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
+    k512_tab[mr][(nr + 15) / 16 - 1](kc, a, b, ldb, c, ldc, alpha, beta, nr);
 }
 
 /* Packing with AVX-512. The transposing cases (A row-major into k-major
@@ -205,10 +224,6 @@ static ALWAYS_INLINE T512 void transpose16(__m512 r[16]) {
         r[c + 4] = _mm512_shuffle_f32x4(v[4 * c + 1], v[4 * c + 3], _MM_SHUFFLE(2, 0, 2, 0));
         r[c + 12] = _mm512_shuffle_f32x4(v[4 * c + 1], v[4 * c + 3], _MM_SHUFFLE(3, 1, 3, 1));
     }
-}
-
-static inline __mmask16 lanes_mask(int64_t n) {
-    return (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
 }
 
 /* Same layout as the portable pack_a in gemm.c (MR <= 16). */
@@ -350,7 +365,7 @@ K256(6)
 
 static void sgemm_ukernel_avx2(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                int64_t ldc, float alpha, float beta, int mr, int nr) {
-    static const rows_fn tab[MR256 + 1] = {NULL, k256_1, k256_2, k256_3, k256_4, k256_5, k256_6};
+    static const tile_fn tab[MR256 + 1] = {NULL, k256_1, k256_2, k256_3, k256_4, k256_5, k256_6};
     tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
 }
 
