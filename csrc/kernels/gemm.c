@@ -25,6 +25,30 @@
  * transposition the caller used. Packing costs O(MK + KN) copies per block
  * against O(MNK) flops, so it pays once the matrices are not tiny.
  *
+ * Block sizes (set per kernel in its descriptor; AVX-512 values, for a core
+ * with 48 KB L1d and 2 MB L2):
+ *   KC = 256: the A sliver, MR x KC = 12 x 256 floats = 12 KB, stays in L1
+ *        while the B slivers (KC x NR = 32 KB each) stream past it. K is cut
+ *        into near-equal blocks (K = 784 -> 4 x 196, not 3 x 256 + 16), since
+ *        every K block costs one load and store of the C tile.
+ *   NC = 1024: the packed B block, KC x NC floats = 1 MB, stays in L2 while
+ *        every A sliver of the M range sweeps over it.
+ *   MC = 192: the packed A block, MC x KC = 192 KB, is packed once per B
+ *        block and read sliver by sliver; MC only bounds the buffer and keeps
+ *        the freshly packed block in L2.
+ * A larger register tile means fewer loads per FMA; 12 x 32 and 8 x 48 (AVX-512)
+ * measured the same, and 12 rows fit batch-64 shapes well (64 = 5 x 12 + 4,
+ * with the 4-row rest handled by a 4-row kernel, not padding).
+ *
+ * Small and skinny shapes:
+ *   - tiny products (< PN_GEMM_PARALLEL_FLOPS) stay on the calling thread;
+ *   - packing buffers are per thread and reused, so small calls do not pay
+ *     for malloc and page faults;
+ *   - a narrow C (N < NR, e.g. the 10 logits of a classifier) would leave
+ *     most vector lanes empty, so C^T = op(B)^T op(A)^T is computed instead
+ *     (swapping the operands' roles) and each tile is stored transposed;
+ *   - B is read in place, without packing, when that is faster (below).
+ *
  * Packing B is skipped when B is row-major (no transB) and M is small: then
  * each B element is used only a few times (M / MR slivers), copying it would
  * cost nearly as much as using it, and the kernel reads B in place instead
@@ -331,7 +355,9 @@ static void sgemm_task(void *ctx, int64_t begin, int64_t end) {
 }
 
 /* Below this many flops a single thread is faster than waking others. */
+#ifndef PN_GEMM_PARALLEL_FLOPS
 #define PN_GEMM_PARALLEL_FLOPS 2.0e6
+#endif
 /* With M at most this, B is used in place instead of packed (if not transposed). */
 /* When to use B in place instead of packing it (only possible without transB).
  * Packing costs about one copy per element of B and saves strided, TLB- and
