@@ -1,16 +1,26 @@
 /* threadpool.c - persistent pthread pool behind pn_parallel_for.
  *
- * Protocol (one job at a time, guarded by call_mu):
- *   - The caller writes the job (fn, ctx, chunk boundaries) into `pool`,
- *     sets pending = number of workers, and bumps the generation counter
- *     `gen` under pool.mu, then broadcasts work_cv.
- *   - Each worker waits until gen differs from the last generation it
- *     served (first spinning, then sleeping on work_cv), runs its chunk if
- *     there is one, and decrements pending. Every worker acknowledges every
- *     job, even one without a chunk for it, so the caller knows no worker
- *     still reads the job description when it publishes the next one.
- *   - The caller runs chunk 0 itself, then waits for pending == 0 (spinning
- *     briefly, then on done_cv).
+ * One loop at a time runs on the pool (call_mu, taken with trylock: a second
+ * OS thread that finds the pool busy runs its loop inline instead).
+ *
+ * A loop is a "job" in one of NSLOTS slots of a ring; job g (g = 1, 2, ...)
+ * lives in slots[g % NSLOTS]. Chunks of a job are claimed with an atomic
+ * counter, so whoever comes first runs them:
+ *   - the caller fills the slot (chunk 0 reserved for itself, the others
+ *     claimable), sets refs = number of workers and publishes it by storing
+ *     gen = g under pool.mu, then broadcasts work_cv;
+ *   - the caller runs chunk 0, then keeps claiming chunks. If a worker is
+ *     slow to wake up (sleeping, or its core busy with another process), the
+ *     caller simply runs that worker's chunk itself instead of waiting;
+ *   - the caller then waits only for chunks that a worker has actually
+ *     started (done == nchunks: spinning briefly, then on done_cv);
+ *   - each worker waits for gen to move past the last job it has seen
+ *     (spinning briefly, then sleeping on work_cv), then for every job it
+ *     has not seen yet claims and runs chunks until none are left and
+ *     decrements that job's refs. A slot is reused only once refs == 0, so
+ *     a late worker never reads a slot that is being overwritten. With 64
+ *     slots, a worker would have to miss 64 loops in a row for the caller to
+ *     wait on it (then it waits on slot_cv).
  */
 #define _GNU_SOURCE
 #include "threadpool.h"
@@ -19,16 +29,19 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PN_MAX_THREADS 256
+#define NSLOTS         64
 /* How long an idle worker (or a caller waiting for workers) spins before
  * sleeping on a condition variable. Waking a sleeping thread costs tens of
  * microseconds (measured 30-100 us on a 2-vCPU VM), longer than many GEMMs of
  * a training step; spinning this long keeps back-to-back calls cheap without
  * burning a core for long when the program is doing something else. */
 #define PN_SPIN_NS 100000
+
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -38,73 +51,32 @@ static inline void cpu_relax(void) {
 }
 
 typedef struct {
-    pthread_mutex_t mu; /* protects gen changes (for the condvars) and nworkers */
-    pthread_cond_t work_cv, done_cv;
-    atomic_uint_fast64_t gen; /* job generation; workers wait for it to change */
-    atomic_int pending;       /* workers that have not yet acknowledged the job */
-    int nworkers;             /* worker threads created so far */
-    /* The current job (written by the caller before gen is bumped). */
     pn_range_fn fn;
     void *ctx;
     int64_t n;
     int nchunks;
-} pool_t;
+    atomic_int next; /* next chunk to claim (chunk 0 is the caller's) */
+    atomic_int done; /* chunks finished */
+    atomic_int refs; /* workers that have not yet finished with this slot */
+} job_t;
 
-static pool_t pool = {PTHREAD_MUTEX_INITIALIZER,
-                      PTHREAD_COND_INITIALIZER,
-                      PTHREAD_COND_INITIALIZER,
-                      0,
-                      0,
-                      0,
-                      NULL,
-                      NULL,
-                      0,
-                      0};
-/* Serialises users of the pool; taken with trylock, a busy pool means "run inline". */
+static struct {
+    pthread_mutex_t mu; /* for the condition variables below */
+    pthread_cond_t work_cv, done_cv, slot_cv;
+    atomic_uint_fast64_t gen; /* jobs published so far */
+    int nworkers;             /* worker threads created (only the call_mu holder changes it) */
+    job_t slots[NSLOTS];
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+          PTHREAD_COND_INITIALIZER};
+
 static pthread_mutex_t call_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int num_threads; /* 0 = not yet decided */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 /* Set while this thread runs a pool chunk (worker or caller): nested loops run inline. */
 static _Thread_local int in_task;
-/* Generation at the time worker i was created: a new worker must not miss the
- * job published right after it was created, whenever it actually starts. */
+/* Generation when worker i was created: it serves only later jobs (it is not
+ * counted in the refs of earlier ones), whenever it actually starts running. */
 static uint_fast64_t start_gen[PN_MAX_THREADS];
-
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Spin while *v == unchanged, for at most PN_SPIN_NS. */
-static void spin_while_equal(atomic_uint_fast64_t *v, uint_fast64_t unchanged) {
-    int64_t deadline = 0;
-    for (unsigned i = 1; atomic_load_explicit(v, memory_order_acquire) == unchanged; i++) {
-        cpu_relax();
-        if ((i & 63) == 0) { /* read the clock only now and then */
-            int64_t t = now_ns();
-            if (deadline == 0)
-                deadline = t + PN_SPIN_NS;
-            else if (t > deadline)
-                return;
-        }
-    }
-}
-
-/* Spin while *v != 0, for at most PN_SPIN_NS. */
-static void spin_while_nonzero(atomic_int *v) {
-    int64_t deadline = 0;
-    for (unsigned i = 1; atomic_load_explicit(v, memory_order_acquire) != 0; i++) {
-        cpu_relax();
-        if ((i & 63) == 0) {
-            int64_t t = now_ns();
-            if (deadline == 0)
-                deadline = t + PN_SPIN_NS;
-            else if (t > deadline)
-                return;
-        }
-    }
-}
 
 static int default_threads(void) {
     int n = 0;
@@ -135,6 +107,28 @@ void pn_set_num_threads(int n) {
     atomic_store(&num_threads, n);
 }
 
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Spin-wait step i of a wait that started at *deadline == 0. Returns 0 once
+ * PN_SPIN_NS have passed. Every 64 steps it reads the clock and yields the
+ * CPU, in case the thread we wait for shares this core. */
+static int spin_step(unsigned i, int64_t *deadline) {
+    cpu_relax();
+    if ((i & 63) == 0) {
+        int64_t t = now_ns();
+        if (*deadline == 0)
+            *deadline = t + PN_SPIN_NS;
+        else if (t > *deadline)
+            return 0;
+        sched_yield();
+    }
+    return 1;
+}
+
 /* Chunk c of nchunks over [0, n): near-equal contiguous pieces. */
 static inline void chunk_bounds(int64_t n, int nchunks, int c, int64_t *b, int64_t *e) {
     int64_t q = n / nchunks, r = n % nchunks;
@@ -142,30 +136,49 @@ static inline void chunk_bounds(int64_t n, int nchunks, int c, int64_t *b, int64
     *e = *b + q + (c < r ? 1 : 0);
 }
 
+static void run_chunk(job_t *j, int c) {
+    int64_t b, e;
+    chunk_bounds(j->n, j->nchunks, c, &b, &e);
+    j->fn(j->ctx, b, e);
+    if (atomic_fetch_add_explicit(&j->done, 1, memory_order_acq_rel) + 1 == j->nchunks) {
+        pthread_mutex_lock(&pool.mu);
+        pthread_cond_broadcast(&pool.done_cv);
+        pthread_mutex_unlock(&pool.mu);
+    }
+}
+
+/* Claim and run chunks of j until none are left. */
+static void run_claimed(job_t *j) {
+    for (;;) {
+        int c = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (c >= j->nchunks) return;
+        run_chunk(j, c);
+    }
+}
+
 static void *worker_main(void *arg) {
-    int id = (int)(intptr_t)arg; /* runs chunk id + 1 */
-    uint_fast64_t seen = start_gen[id];
+    uint_fast64_t seen = start_gen[(int)(intptr_t)arg];
     in_task = 1;
     for (;;) {
-        uint_fast64_t g;
-        spin_while_equal(&pool.gen, seen);
-        if ((g = atomic_load_explicit(&pool.gen, memory_order_acquire)) == seen) {
+        int64_t deadline = 0;
+        for (unsigned i = 1; atomic_load_explicit(&pool.gen, memory_order_acquire) == seen; i++)
+            if (!spin_step(i, &deadline)) break;
+        uint_fast64_t g = atomic_load_explicit(&pool.gen, memory_order_acquire);
+        if (g == seen) {
             pthread_mutex_lock(&pool.mu);
             while ((g = atomic_load(&pool.gen)) == seen) pthread_cond_wait(&pool.work_cv, &pool.mu);
             pthread_mutex_unlock(&pool.mu);
         }
+        for (uint_fast64_t h = seen + 1; h <= g; h++) {
+            job_t *j = &pool.slots[h % NSLOTS];
+            run_claimed(j);
+            if (atomic_fetch_sub_explicit(&j->refs, 1, memory_order_acq_rel) == 1) {
+                pthread_mutex_lock(&pool.mu);
+                pthread_cond_broadcast(&pool.slot_cv);
+                pthread_mutex_unlock(&pool.mu);
+            }
+        }
         seen = g;
-        int c = id + 1;
-        if (c < pool.nchunks) {
-            int64_t b, e;
-            chunk_bounds(pool.n, pool.nchunks, c, &b, &e);
-            pool.fn(pool.ctx, b, e);
-        }
-        if (atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&pool.mu);
-            pthread_cond_signal(&pool.done_cv);
-            pthread_mutex_unlock(&pool.mu);
-        }
     }
     return NULL;
 }
@@ -177,11 +190,15 @@ static void atfork_child(void) {
     pthread_mutex_init(&pool.mu, NULL);
     pthread_cond_init(&pool.work_cv, NULL);
     pthread_cond_init(&pool.done_cv, NULL);
+    pthread_cond_init(&pool.slot_cv, NULL);
     pthread_mutex_init(&call_mu, NULL);
     atomic_store(&pool.gen, 0);
-    atomic_store(&pool.pending, 0);
+    for (int s = 0; s < NSLOTS; s++) {
+        atomic_store(&pool.slots[s].refs, 0);
+        atomic_store(&pool.slots[s].next, 0);
+        atomic_store(&pool.slots[s].done, 0);
+    }
     pool.nworkers = 0;
-    pool.nchunks = 0;
     in_task = 0;
 }
 
@@ -236,26 +253,39 @@ void pn_parallel_for(int64_t n, int64_t grain, pn_range_fn fn, void *ctx) {
         return;
     }
 
+    uint_fast64_t g = atomic_load(&pool.gen) + 1;
+    job_t *j = &pool.slots[g % NSLOTS];
+    if (atomic_load_explicit(&j->refs, memory_order_acquire) > 0) {
+        /* A worker has not caught up with the job that used this slot
+         * NSLOTS loops ago; wait for it (rare). */
+        pthread_mutex_lock(&pool.mu);
+        while (atomic_load(&j->refs) > 0) pthread_cond_wait(&pool.slot_cv, &pool.mu);
+        pthread_mutex_unlock(&pool.mu);
+    }
+    j->fn = fn;
+    j->ctx = ctx;
+    j->n = n;
+    j->nchunks = nchunks;
+    atomic_store(&j->next, 1); /* chunk 0 is ours */
+    atomic_store(&j->done, 0);
+    atomic_store(&j->refs, nw);
     pthread_mutex_lock(&pool.mu);
-    pool.fn = fn;
-    pool.ctx = ctx;
-    pool.n = n;
-    pool.nchunks = nchunks;
-    atomic_store(&pool.pending, nw);
-    atomic_fetch_add_explicit(&pool.gen, 1, memory_order_release);
+    atomic_store_explicit(&pool.gen, g, memory_order_release);
     pthread_cond_broadcast(&pool.work_cv);
     pthread_mutex_unlock(&pool.mu);
 
-    int64_t b, e;
-    chunk_bounds(n, nchunks, 0, &b, &e);
     in_task = 1;
-    fn(ctx, b, e);
+    run_chunk(j, 0);
+    run_claimed(j); /* chunks no worker has picked up yet */
     in_task = 0;
 
-    spin_while_nonzero(&pool.pending);
-    if (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) {
+    /* Wait for the chunks workers are running. */
+    int64_t deadline = 0;
+    for (unsigned i = 1; atomic_load_explicit(&j->done, memory_order_acquire) < nchunks; i++)
+        if (!spin_step(i, &deadline)) break;
+    if (atomic_load_explicit(&j->done, memory_order_acquire) < nchunks) {
         pthread_mutex_lock(&pool.mu);
-        while (atomic_load(&pool.pending) > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
+        while (atomic_load(&j->done) < nchunks) pthread_cond_wait(&pool.done_cv, &pool.mu);
         pthread_mutex_unlock(&pool.mu);
     }
     pthread_mutex_unlock(&call_mu);
