@@ -192,6 +192,7 @@ typedef struct {
     /* thread grid: rows split into gm parts, columns into gn parts */
     int gm, gn;
     atomic_int err;
+    atomic_llong next_task; /* next grid rectangle to compute */
 } sgemm_job;
 
 static int64_t round_up(int64_t x, int64_t m) {
@@ -341,20 +342,39 @@ static void split(int64_t n, int64_t unit, int parts, int p, int64_t *b, int64_t
     *e = ue * unit < n ? ue * unit : n;
 }
 
-static void sgemm_task(void *ctx, int64_t begin, int64_t end) {
+/* Run task t of the gm x gn grid of C rectangles. */
+static void sgemm_task(sgemm_job *g, int64_t t) {
+    int pm = (int)(t / g->gn), pn = (int)(t % g->gn);
+    int64_t m0, m1, n0, n1;
+    split(g->M, g->kd->mr, g->gm, pm, &m0, &m1);
+    split(g->N, g->kd->nr, g->gn, pn, &n0, &n1);
+    if (m0 >= m1 || n0 >= n1) return;
+    int rc = sgemm_rect(g, m0, m1, n0, n1);
+    if (rc) atomic_store(&g->err, rc);
+}
+
+/* pn_parallel_for body: each thread takes tasks from the shared counter until
+ * none are left, so a thread that starts late or runs on a busy core simply
+ * does fewer of them. */
+static void sgemm_worker(void *ctx, int64_t begin, int64_t end) {
     sgemm_job *g = ctx;
-    for (int64_t t = begin; t < end; t++) {
-        int pm = (int)(t / g->gn), pn = (int)(t % g->gn);
-        int64_t m0, m1, n0, n1;
-        split(g->M, g->kd->mr, g->gm, pm, &m0, &m1);
-        split(g->N, g->kd->nr, g->gn, pn, &n0, &n1);
-        if (m0 >= m1 || n0 >= n1) continue;
-        int rc = sgemm_rect(g, m0, m1, n0, n1);
-        if (rc) atomic_store(&g->err, rc);
+    (void)begin;
+    (void)end;
+    const int64_t ntasks = (int64_t)g->gm * g->gn;
+    for (;;) {
+        int64_t t = atomic_fetch_add(&g->next_task, 1);
+        if (t >= ntasks) break;
+        sgemm_task(g, t);
     }
 }
 
 /* Below this many flops a single thread is faster than waking others. */
+#ifndef PN_GEMM_TASKS_PER_THREAD
+#define PN_GEMM_TASKS_PER_THREAD 4
+#endif
+#ifndef PN_GEMM_TASK_FLOPS
+#define PN_GEMM_TASK_FLOPS 4.0e6
+#endif
 #ifndef PN_GEMM_PARALLEL_FLOPS
 #define PN_GEMM_PARALLEL_FLOPS 2.0e6
 #endif
@@ -446,28 +466,36 @@ int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alph
     if (flops < PN_GEMM_PARALLEL_FLOPS) nt = 1;
     M = g.M; /* from here on, the (possibly transposed) problem */
     N = g.N;
+    /* More tasks than threads (when each still has PN_GEMM_TASK_FLOPS of work)
+     * balance the load when a core is shared with another process: the
+     * threads take tasks from a counter, and the one that runs faster takes
+     * more of them. */
+    int over = nt > 1 ? PN_GEMM_TASKS_PER_THREAD : 1;
+    while (over > 1 && flops / (nt * over) < PN_GEMM_TASK_FLOPS) over /= 2;
     int64_t mtiles = (M + g.kd->mr - 1) / g.kd->mr, ntiles = (N + g.kd->nr - 1) / g.kd->nr;
-    if (nt > mtiles * ntiles) nt = (int)(mtiles * ntiles);
+    int64_t want = (int64_t)nt * over;
+    if (want > mtiles * ntiles) want = mtiles * ntiles;
     g.gm = 1;
     g.gn = 1;
     double best = -1;
-    for (int t = nt; t >= 1 && best < 0; t--)
+    for (int64_t t = want; t >= 1 && best < 0; t--)
         for (int gm = 1; gm <= t; gm++) {
             if (t % gm) continue;
-            int gn = t / gm;
+            int64_t gn = t / gm;
             if (gm > mtiles || gn > ntiles) continue;
             double cost = 2.0 * (double)M / gm + (g.pack_b ? 1.0 : 0.05) * (double)N / gn;
             if (best < 0 || cost < best) {
                 best = cost;
                 g.gm = gm;
-                g.gn = gn;
+                g.gn = (int)gn;
             }
         }
-    int ntasks = g.gm * g.gn;
-    if (ntasks == 1)
-        sgemm_task(&g, 0, 1);
+    int64_t ntasks = (int64_t)g.gm * g.gn;
+    atomic_init(&g.next_task, 0);
+    if (ntasks == 1 || nt == 1)
+        sgemm_worker(&g, 0, 1);
     else
-        pn_parallel_for(ntasks, 1, sgemm_task, &g);
+        pn_parallel_for(nt < ntasks ? nt : ntasks, 1, sgemm_worker, &g);
     return atomic_load(&g.err);
 }
 

@@ -66,8 +66,10 @@ static struct {
     atomic_uint_fast64_t gen; /* jobs published so far */
     int nworkers;             /* worker threads created (only the call_mu holder changes it) */
     job_t slots[NSLOTS];
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          PTHREAD_COND_INITIALIZER};
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER,
+          .work_cv = PTHREAD_COND_INITIALIZER,
+          .done_cv = PTHREAD_COND_INITIALIZER,
+          .slot_cv = PTHREAD_COND_INITIALIZER};
 
 static pthread_mutex_t call_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int num_threads; /* 0 = not yet decided */
