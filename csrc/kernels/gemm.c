@@ -453,9 +453,9 @@ int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alph
     g.kc = (K + nkb - 1) / nkb;
     atomic_init(&g.err, PN_OK);
 
-    /* Thread grid gm x gn = nt. Every thread packs the A rows and B columns of
-     * its rectangle, so the grid shape decides how much packing is duplicated:
-     * per thread (M/gm) * K of A, which is a transposing copy (weight 2), plus
+    /* Task grid gm x gn (C rectangles). Every task packs the A rows and B
+     * columns of its rectangle, so the grid shape decides how much packing is
+     * duplicated: per task (M/gm) * K of A, which is a transposing copy (weight 2), plus
      * K * (N/gn) of B, a straight copy (weight 1), or, when B is used in place,
      * only the cost of both threads streaming it (small weight). Measured with
      * 2 threads, rows vs columns split (GFLOP/s): 256x256x64 (A^T) 272 vs 186,
@@ -474,7 +474,7 @@ int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alph
     while (over > 1 && flops / (nt * over) < PN_GEMM_TASK_FLOPS) over /= 2;
     int64_t mtiles = (M + g.kd->mr - 1) / g.kd->mr, ntiles = (N + g.kd->nr - 1) / g.kd->nr;
     int64_t want = (int64_t)nt * over;
-    if (want > mtiles * ntiles) want = mtiles * ntiles;
+    if ((double)mtiles * (double)ntiles < (double)want) want = mtiles * ntiles;
     g.gm = 1;
     g.gn = 1;
     double best = -1;
