@@ -6,7 +6,7 @@ CTESTS  := $(wildcard csrc/tests/test_*.c)
 CFLAGS_C := -O2 -std=c11 -Wall -Wextra -fno-trapping-math -pthread
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: build test test-c asan asan-c bench format
+.PHONY: build test test-c asan asan-c bench bench-gemm-c format
 
 # Build in build/lib, then move the library into pynet/ with one rename, so a
 # process that has the old one loaded never sees a half-written file.
@@ -52,3 +52,10 @@ bench: build
 
 format:
 	clang-format -i csrc/kernels/*.c csrc/kernels/*.h csrc/python/*.c csrc/python/*.h csrc/tests/*.c
+
+# GEMM GFLOP/s of the C kernel alone (compare: python benchmarks/gemm_numpy_ref.py);
+# benchmarks/bench_gemm.py measures pynet.matmul beside NumPy and PyTorch.
+bench-gemm-c:
+	@mkdir -p build/c
+	$(CC) -O3 -std=c11 -Wall -Wextra -fno-trapping-math -pthread -o build/c/bench_gemm_c benchmarks/bench_gemm_c.c $(KERNELS) -lm
+	./build/c/bench_gemm_c

@@ -1,12 +1,33 @@
-/* threadpool.h - a persistent pool of worker threads for the kernels. */
+/* threadpool.h - a small persistent pthread pool for data-parallel loops.
+ *
+ * The pool has num_threads - 1 worker threads; the calling thread is the
+ * last "worker" and always runs one chunk itself. Workers are created lazily
+ * the first time a loop actually needs them, spin for a short while after a
+ * loop (the next one often follows right away), then sleep on a condition
+ * variable.
+ *
+ *   pn_parallel_for(n, grain, fn, ctx)
+ *
+ * splits [0, n) into at most num_threads contiguous chunks of at least
+ * `grain` items (the last chunk may hold the remainder) and calls
+ * fn(ctx, begin, end) once per chunk, returning when all chunks are done.
+ * It runs everything inline on the caller when there is only one chunk,
+ * when called from inside a pool task (nesting), and when another OS thread
+ * is using the pool at the same time. After fork() the child starts with an
+ * empty pool that is re-created on first use.
+ */
 #ifndef PN_THREADPOOL_H
 #define PN_THREADPOOL_H
 #include <stdint.h>
 
 typedef void (*pn_range_fn)(void *ctx, int64_t begin, int64_t end);
+
+/* Threads used by pn_parallel_for (including the caller). Default: number of
+ * CPUs this process may run on (sched_getaffinity), at least 1. */
 int pn_get_num_threads(void);
+/* Set the thread count; values < 1 are treated as 1. */
 void pn_set_num_threads(int n);
-/* Split [0, n) into chunks of at least `grain` items and run fn on each; blocks until done. */
+
 void pn_parallel_for(int64_t n, int64_t grain, pn_range_fn fn, void *ctx);
 
 #endif

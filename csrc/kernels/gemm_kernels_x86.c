@@ -1,0 +1,379 @@
+/* gemm_kernels_x86.c - AVX2+FMA and AVX-512 micro-kernels for float32 GEMM.
+ *
+ * The library is built without -march flags, so these functions carry
+ * per-function target attributes and are only called after a run-time check
+ * that both the CPU and the OS (XCR0 register state) support the ISA.
+ *
+ * How the micro-kernel works (the "register tile"): C is row-major, so a row
+ * of the C tile is a few SIMD vectors. For every k the kernel
+ *   - loads one row of the B sliver (NR floats = NR/lanes vectors),
+ *   - broadcasts A[i][k] for each of the MR rows of the tile,
+ *   - does MR * NR/lanes FMAs:  acc[i][v] += broadcast(A[i][k]) * B[k][v].
+ * Each loaded B vector is used MR times and each A element NR/lanes times, so
+ * there are few loads per FMA, and all MR * NR/lanes accumulators are
+ * independent, which hides the FMA latency (4 cycles, 2 FMA ports: at least 8
+ * independent chains are needed to keep both ports busy).
+ *
+ *   AVX-512 (32 zmm registers of 16 floats): tile 12 x 32
+ *       accumulators 12 x 2 = 24 zmm, B row = 2 zmm, A broadcasts are folded
+ *       into the FMAs as memory operands ({1to16}).
+ *   AVX2 (16 ymm registers of 8 floats): tile 6 x 16
+ *       accumulators 6 x 2 = 12 ymm, B row = 2 ymm, 1 ymm for the broadcast.
+ *
+ * Edges: the number of valid rows mr <= MR is dispatched to a copy of the
+ * kernel specialised for exactly that many rows (no wasted FMAs on padding,
+ * which matters for M = 64 batches); the number of valid columns nr <= NR is
+ * handled with masked loads/stores, so B may be the user's own matrix and
+ * nothing past column nr is read or written.
+ */
+#if defined(__x86_64__)
+#include "gemm_internal.h"
+
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* ------------------------------------------------------------------------ */
+/* CPU and OS feature checks                                                 */
+
+static uint64_t read_xcr0(void) {
+    uint32_t eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return ((uint64_t)edx << 32) | eax;
+}
+
+/* OSXSAVE (CPUID.1:ECX bit 27) says the OS manages extended register state and
+ * XGETBV may be executed; XCR0 then says which register files it saves. */
+static int os_saves(uint64_t mask) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 27))) return 0;
+    return (read_xcr0() & mask) == mask;
+}
+
+int pn_cpu_has_avx2_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           os_saves(0x6); /* XMM | YMM state */
+}
+
+int pn_cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && pn_cpu_has_avx2_fma() &&
+           os_saves(0xe6); /* XMM | YMM | opmask | ZMM_Hi256 | Hi16_ZMM */
+}
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* ------------------------------------------------------------------------ */
+/* AVX-512: MR512 x NR512 (default 12 x 32)                                 */
+
+#define T512 __attribute__((target("avx512f,avx2,fma")))
+#ifndef MR512
+#define MR512 12 /* rows of the register tile (<= 12) */
+#endif
+#ifndef NV512
+#define NV512 2 /* 16-float vectors per tile row (<= 3) */
+#endif
+#define NR512 (16 * NV512)
+#ifndef KC512
+#define KC512 256
+#endif
+#ifndef MC512
+#define MC512 192
+#endif
+#ifndef NC512
+#define NC512 1024
+#endif
+
+/* ROWS (valid rows) and NV (vectors per row needed for the valid columns) are
+ * compile-time constants at every instantiation below. The accumulators are
+ * named variables (c0a, c0b, c1a, ...) rather than an array, and each row's
+ * code sits behind `if (ROWS > i)` / `if (NV > v)`, which the compiler resolves
+ * at compile time: this reliably keeps the whole tile in registers (GCC does
+ * not always promote an array of vectors to registers). */
+#define ROWS12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define ROWS6(X)  X(0) X(1) X(2) X(3) X(4) X(5)
+
+#define Z512_DECL(i)                                                                               \
+    __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps(),                           \
+           c##i##c = _mm512_setzero_ps();
+#define Z512_FMA(i)                                                                                \
+    if (ROWS > i) {                                                                                \
+        __m512 ai = _mm512_set1_ps(a[i]);                                                          \
+        c##i##a = _mm512_fmadd_ps(ai, b0, c##i##a);                                                \
+        if (NV > 1) c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b);                                    \
+        if (NV > 2) c##i##c = _mm512_fmadd_ps(ai, b2, c##i##c);                                    \
+    }
+/* C row i, vector v (columns 16v .. 16v+15, mask mv): alpha * acc + beta * C */
+#define Z512_UPD(i, v, acc, mv)                                                                    \
+    if (NV > v) {                                                                                  \
+        float *cv = c + i * ldc + 16 * v;                                                          \
+        __m512 r = _mm512_mul_ps(va, acc);                                                         \
+        if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mv, cv), r);               \
+        _mm512_mask_storeu_ps(cv, mv, r);                                                          \
+    }
+#define Z512_STORE(i)                                                                              \
+    if (ROWS > i) {                                                                                \
+        Z512_UPD(i, 0, c##i##a, m0)                                                                \
+        Z512_UPD(i, 1, c##i##b, m1)                                                                \
+        Z512_UPD(i, 2, c##i##c, m2)                                                                \
+    }
+#define PREFETCH_ROW(i)                                                                            \
+    if (ROWS > i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+
+static inline __mmask16 lanes_mask(int64_t n) {
+    return (__mmask16)(n >= 16 ? 0xffff : n <= 0 ? 0 : (1u << n) - 1);
+}
+
+static ALWAYS_INLINE T512 void k512_body(const int ROWS, const int NV, int64_t kc, const float *a,
+                                         const float *b, int64_t ldb, float *c, int64_t ldc,
+                                         float alpha, float beta, int nr) {
+    ROWS12(Z512_DECL)
+    /* Column masks: lanes j < nr of each 16-float vector of the tile row. */
+    const __mmask16 m0 = lanes_mask(nr), m1 = lanes_mask(nr - 16), m2 = lanes_mask(nr - 32);
+    ROWS12(PREFETCH_ROW)
+
+    if (nr == 16 * NV) {
+#pragma GCC unroll 4
+        for (int64_t k = 0; k < kc; k++) {
+            __m512 b0 = _mm512_loadu_ps(b);
+            __m512 b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
+            __m512 b2 = NV > 2 ? _mm512_loadu_ps(b + 32) : b0;
+            ROWS12(Z512_FMA)
+            a += MR512;
+            b += ldb;
+        }
+    } else {
+        /* Right edge: masked loads never touch the lanes (or pages) past nr. */
+        for (int64_t k = 0; k < kc; k++) {
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
+            __m512 b1 = NV > 1 ? _mm512_maskz_loadu_ps(m1, b + 16) : b0;
+            __m512 b2 = NV > 2 ? _mm512_maskz_loadu_ps(m2, b + 32) : b0;
+            ROWS12(Z512_FMA)
+            a += MR512;
+            b += ldb;
+        }
+    }
+
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    ROWS12(Z512_STORE)
+}
+
+typedef void (*tile_fn)(int64_t, const float *, const float *, int64_t, float *, int64_t, float,
+                        float, int);
+
+/* One function per (rows, vectors) pair: k512_<rows>_<vectors>. */
+#define K512(R, V)                                                                                 \
+    static T512 void k512_##R##_##V(int64_t kc, const float *a, const float *b, int64_t ldb,       \
+                                    float *c, int64_t ldc, float alpha, float beta, int nr) {      \
+        k512_body(R, V, kc, a, b, ldb, c, ldc, alpha, beta, nr);                                   \
+    }
+#define K512_ROW(R) K512(R, 1) K512(R, 2) K512(R, 3)
+K512_ROW(1)
+K512_ROW(2)
+K512_ROW(3)
+K512_ROW(4)
+K512_ROW(5)
+K512_ROW(6)
+K512_ROW(7)
+K512_ROW(8)
+K512_ROW(9)
+K512_ROW(10)
+K512_ROW(11)
+K512_ROW(12)
+
+#define TAB_ROW(R) {k512_##R##_1, k512_##R##_2, k512_##R##_3},
+static const tile_fn k512_tab[13][3] = {{NULL, NULL, NULL},
+                                        TAB_ROW(1) TAB_ROW(2) TAB_ROW(3) TAB_ROW(4) TAB_ROW(5)
+                                            TAB_ROW(6) TAB_ROW(7) TAB_ROW(8) TAB_ROW(9) TAB_ROW(10)
+                                                TAB_ROW(11) TAB_ROW(12)};
+
+static void sgemm_ukernel_avx512(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                                 int64_t ldc, float alpha, float beta, int mr, int nr) {
+    k512_tab[mr][(nr + 15) / 16 - 1](kc, a, b, ldb, c, ldc, alpha, beta, nr);
+}
+
+/* Packing with AVX-512. The transposing cases (A row-major into k-major
+ * slivers, and B^T into row slivers) are the expensive ones when done one
+ * float at a time; here they go through 16 x 16 in-register transposes. */
+
+/* Transpose the 16 x 16 block r[0..15] (rows) in place into columns:
+ *   1. unpacklo/hi_ps interleave pairs of rows within each 128-bit lane,
+ *   2. shuffle_ps gathers 4-row groups: lane L of u holds 4 rows of one column,
+ *   3./4. shuffle_f32x4 moves the 128-bit lanes into place. */
+static ALWAYS_INLINE T512 void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16], v[16];
+    for (int k = 0; k < 8; k++) {
+        t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+    }
+    for (int g = 0; g < 4; g++) { /* rows 4g .. 4g+3 */
+        __m512 t0 = t[4 * g], t1 = t[4 * g + 1], t2 = t[4 * g + 2], t3 = t[4 * g + 3];
+        u[4 * g + 0] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)); /* cols 0,4,8,12 */
+        u[4 * g + 1] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)); /* cols 1,5,9,13 */
+        u[4 * g + 2] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)); /* cols 2,6,10,14 */
+        u[4 * g + 3] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)); /* cols 3,7,11,15 */
+    }
+    for (int c = 0; c < 4; c++) { /* column c, c+4, c+8, c+12 */
+        v[4 * c + 0] = _mm512_shuffle_f32x4(u[c], u[4 + c], _MM_SHUFFLE(2, 0, 2, 0));
+        v[4 * c + 1] = _mm512_shuffle_f32x4(u[c], u[4 + c], _MM_SHUFFLE(3, 1, 3, 1));
+        v[4 * c + 2] = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(2, 0, 2, 0));
+        v[4 * c + 3] = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(3, 1, 3, 1));
+        r[c] = _mm512_shuffle_f32x4(v[4 * c + 0], v[4 * c + 2], _MM_SHUFFLE(2, 0, 2, 0));
+        r[c + 8] = _mm512_shuffle_f32x4(v[4 * c + 0], v[4 * c + 2], _MM_SHUFFLE(3, 1, 3, 1));
+        r[c + 4] = _mm512_shuffle_f32x4(v[4 * c + 1], v[4 * c + 3], _MM_SHUFFLE(2, 0, 2, 0));
+        r[c + 12] = _mm512_shuffle_f32x4(v[4 * c + 1], v[4 * c + 3], _MM_SHUFFLE(3, 1, 3, 1));
+    }
+}
+
+/* Same layout as the portable pack_a in gemm.c (MR <= 16). */
+static T512 void pack_a_avx512(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0,
+                               int64_t mc, int64_t kc, int MR, float *dst) {
+    const __mmask16 mrmask = lanes_mask(MR);
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+        int mr = (int)(mc - ir < MR ? mc - ir : MR);
+        float *d = dst + ir * kc;
+        if (transA) { /* the MR values of one k are contiguous: masked copy */
+            const __mmask16 m = lanes_mask(mr);
+            for (int64_t k = 0; k < kc; k++)
+                _mm512_mask_storeu_ps(d + k * MR, mrmask,
+                                      _mm512_maskz_loadu_ps(m, A + (p0 + k) * lda + i0 + ir));
+            continue;
+        }
+        /* 16 k's of up to 16 rows at a time: load rows, transpose, store columns. */
+        const float *src = A + (i0 + ir) * lda + p0;
+        for (int64_t k = 0; k < kc; k += 16) {
+            int64_t kk = kc - k < 16 ? kc - k : 16;
+            __mmask16 km = lanes_mask(kk);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = i < mr ? _mm512_maskz_loadu_ps(km, src + i * lda + k) : _mm512_setzero_ps();
+            transpose16(r);
+            for (int q = 0; q < kk; q++) _mm512_mask_storeu_ps(d + (k + q) * MR, mrmask, r[q]);
+        }
+    }
+}
+
+/* Same layout as the portable pack_b in gemm.c (NR a multiple of 16). */
+static T512 void pack_b_avx512(int transB, const float *B, int64_t ldb, int64_t p0, int64_t j0,
+                               int64_t nc, int64_t kc, int NR, float *dst) {
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+        int nr = (int)(nc - jr < NR ? nc - jr : NR);
+        float *d = dst + jr * kc;
+        for (int h = 0; h < NR; h += 16) { /* 16-column half of the sliver */
+            int nh = nr - h;               /* valid columns in this half (may be <= 0) */
+            if (!transB) {
+                __mmask16 m = lanes_mask(nh < 0 ? 0 : nh);
+                const float *s = B + p0 * ldb + j0 + jr + h;
+                for (int64_t k = 0; k < kc; k++)
+                    _mm512_storeu_ps(d + k * NR + h, _mm512_maskz_loadu_ps(m, s + k * ldb));
+                continue;
+            }
+            /* B stored N x K: rows of B are columns of op(B); transpose 16 x 16 blocks. */
+            const float *s = B + (j0 + jr + h) * ldb + p0;
+            for (int64_t k = 0; k < kc; k += 16) {
+                int64_t kk = kc - k < 16 ? kc - k : 16;
+                __mmask16 km = lanes_mask(kk);
+                __m512 r[16];
+                for (int j = 0; j < 16; j++)
+                    r[j] =
+                        j < nh ? _mm512_maskz_loadu_ps(km, s + j * ldb + k) : _mm512_setzero_ps();
+                transpose16(r);
+                for (int q = 0; q < kk; q++) _mm512_storeu_ps(d + (k + q) * NR + h, r[q]);
+            }
+        }
+    }
+}
+
+const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
+    "avx512", MR512, NR512, KC512, MC512, NC512, sgemm_ukernel_avx512, pack_a_avx512, pack_b_avx512,
+};
+
+/* ------------------------------------------------------------------------ */
+/* AVX2 + FMA: 6 x 16                                                        */
+
+#define T256  __attribute__((target("avx2,fma")))
+#define MR256 6
+#define NR256 16
+
+#define Y256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
+#define Y256_FMA(i)                                                                                \
+    if (ROWS > i) {                                                                                \
+        __m256 ai = _mm256_broadcast_ss(a + i);                                                    \
+        c##i##a = _mm256_fmadd_ps(ai, b0, c##i##a);                                                \
+        c##i##b = _mm256_fmadd_ps(ai, b1, c##i##b);                                                \
+    }
+#define Y256_STORE(i)                                                                              \
+    if (ROWS > i) {                                                                                \
+        float *ci = c + i * ldc;                                                                   \
+        __m256 r0 = _mm256_mul_ps(va, c##i##a), r1 = _mm256_mul_ps(va, c##i##b);                   \
+        if (beta != 0.0f) {                                                                        \
+            r0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(ci, m0), r0);                              \
+            r1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(ci + 8, m1), r1);                          \
+        }                                                                                          \
+        if (nr == NR256) {                                                                         \
+            _mm256_storeu_ps(ci, r0);                                                              \
+            _mm256_storeu_ps(ci + 8, r1);                                                          \
+        } else {                                                                                   \
+            _mm256_maskstore_ps(ci, m0, r0);                                                       \
+            _mm256_maskstore_ps(ci + 8, m1, r1);                                                   \
+        }                                                                                          \
+    }
+
+static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float *a, const float *b,
+                                         int64_t ldb, float *c, int64_t ldc, float alpha,
+                                         float beta, int nr) {
+    ROWS6(Y256_DECL)
+    /* Lane j of the mask is all-ones when column j < nr (maskload reads only those). */
+    const __m256i lane0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i lane1 = _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15);
+    __m256i vnr = _mm256_set1_epi32(nr);
+    __m256i m0 = _mm256_cmpgt_epi32(vnr, lane0), m1 = _mm256_cmpgt_epi32(vnr, lane1);
+
+    if (nr == NR256) {
+#pragma GCC unroll 4
+        for (int64_t k = 0; k < kc; k++) {
+            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            ROWS6(Y256_FMA)
+            a += MR256;
+            b += ldb;
+        }
+    } else {
+        for (int64_t k = 0; k < kc; k++) {
+            __m256 b0 = _mm256_maskload_ps(b, m0), b1 = _mm256_maskload_ps(b + 8, m1);
+            ROWS6(Y256_FMA)
+            a += MR256;
+            b += ldb;
+        }
+    }
+
+    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    ROWS6(Y256_STORE)
+}
+
+#define K256(R)                                                                                    \
+    static T256 void k256_##R(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,   \
+                              int64_t ldc, float alpha, float beta, int nr) {                      \
+        k256_body(R, kc, a, b, ldb, c, ldc, alpha, beta, nr);                                      \
+    }
+K256(1)
+K256(2)
+K256(3)
+K256(4)
+K256(5)
+K256(6)
+
+static void sgemm_ukernel_avx2(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                               int64_t ldc, float alpha, float beta, int mr, int nr) {
+    static const tile_fn tab[MR256 + 1] = {NULL, k256_1, k256_2, k256_3, k256_4, k256_5, k256_6};
+    tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
+}
+
+const pn_sgemm_kernel_desc pn_sgemm_avx2_desc = {
+    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, NULL, NULL,
+};
+
+#else
+/* ISO C forbids an empty translation unit. */
+typedef int pn_gemm_kernels_x86_unused;
+#endif

@@ -1,0 +1,349 @@
+/* test_gemm.c - pn_sgemm / pn_dgemm against a float64 triple-loop reference.
+ *
+ * Covers: shapes with 0, 1, primes and non-multiples of every micro tile,
+ * sizes past each cache block (MC, KC, NC), all four transpose combinations,
+ * general alpha/beta (beta == 0 with NaN-filled C), padded leading dimensions
+ * (and that the padding is never written), NaN/inf propagation, every kernel
+ * this CPU supports, 1/2/3 threads, and concurrent calls from two pthreads.
+ * Prints "N passed, M failed" last; exit status is nonzero on failure.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "../kernels/common.h"
+#include "../kernels/gemm.h"
+#include "../kernels/threadpool.h"
+
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int n_pass, n_fail;
+static pthread_mutex_t count_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void record(int ok, const char *what) {
+    pthread_mutex_lock(&count_mu);
+    if (ok)
+        n_pass++;
+    else {
+        n_fail++;
+        if (n_fail < 30) printf("FAIL: %s\n", what);
+    }
+    pthread_mutex_unlock(&count_mu);
+}
+
+/* xorshift, per caller state so threads do not share it */
+static double rnd(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (double)(*s >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+static int64_t rndint(uint64_t *s, int64_t lo, int64_t hi) {
+    return lo + (int64_t)((rnd(s) + 1.0) / 2.0 * (double)(hi - lo + 1)) % (hi - lo + 1);
+}
+
+#define SENTINEL 12345.0f
+
+typedef struct {
+    int ta, tb;
+    int64_t M, N, K, lda, ldb, ldc;
+    double alpha, beta;
+    int special; /* 0: plain, 1: NaN in C with beta 0, 2: NaN/inf in A and B */
+} gcase;
+
+/* Run one float32 case; returns 1 if correct. */
+static int run_scase(const gcase *c, uint64_t *seed, char *msg, size_t msglen) {
+    int64_t Ar = c->ta ? c->K : c->M, Ac = c->ta ? c->M : c->K;
+    int64_t Br = c->tb ? c->N : c->K, Bc = c->tb ? c->K : c->N;
+    size_t asz = (size_t)(Ar * c->lda + 1), bsz = (size_t)(Br * c->ldb + 1),
+           csz = (size_t)(c->M * c->ldc + 1);
+    float *A = malloc(asz * sizeof(float)), *B = malloc(bsz * sizeof(float)),
+          *C = malloc(csz * sizeof(float));
+    double *R = malloc(csz * sizeof(double));
+    int ok = 1;
+    if (!A || !B || !C || !R) {
+        snprintf(msg, msglen, "test malloc failed");
+        ok = 0;
+        goto out;
+    }
+    for (size_t i = 0; i < asz; i++) A[i] = (float)rnd(seed);
+    for (size_t i = 0; i < bsz; i++) B[i] = (float)rnd(seed);
+    for (size_t i = 0; i < csz; i++) C[i] = SENTINEL; /* padding must survive */
+    for (int64_t i = 0; i < c->M; i++)
+        for (int64_t j = 0; j < c->N; j++)
+            C[i * c->ldc + j] = c->special == 1 ? NAN : (float)rnd(seed);
+    if (c->special == 2) { /* sprinkle NaN and inf in the logical parts */
+        if (Ar * Ac > 0) {
+            A[rndint(seed, 0, Ar - 1) * c->lda + rndint(seed, 0, Ac - 1)] = NAN;
+            A[rndint(seed, 0, Ar - 1) * c->lda + rndint(seed, 0, Ac - 1)] = INFINITY;
+        }
+        if (Br * Bc > 0) {
+            B[rndint(seed, 0, Br - 1) * c->ldb + rndint(seed, 0, Bc - 1)] = -INFINITY;
+            B[rndint(seed, 0, Br - 1) * c->ldb + rndint(seed, 0, Bc - 1)] = INFINITY;
+        }
+    }
+    /* float64 reference, plain-loop semantics */
+    double maxerr = 0;
+    for (int64_t i = 0; i < c->M; i++)
+        for (int64_t j = 0; j < c->N; j++) {
+            double acc = 0;
+            for (int64_t p = 0; p < c->K; p++) {
+                double a = c->ta ? A[p * c->lda + i] : A[i * c->lda + p];
+                double b = c->tb ? B[j * c->ldb + p] : B[p * c->ldb + j];
+                acc += a * b;
+            }
+            double cold = C[i * c->ldc + j];
+            double r = c->alpha * acc + (c->beta == 0 ? 0.0 : c->beta * cold);
+            R[i * c->ldc + j] = r;
+        }
+    int rc = pn_sgemm(c->ta, c->tb, c->M, c->N, c->K, (float)c->alpha, A, c->lda, B, c->ldb,
+                      (float)c->beta, C, c->ldc);
+    if (rc != PN_OK) {
+        snprintf(msg, msglen, "rc=%d", rc);
+        ok = 0;
+        goto out;
+    }
+    for (int64_t i = 0; i < c->M && ok; i++) {
+        for (int64_t j = 0; j < c->ldc && ok; j++) {
+            float got = C[i * c->ldc + j];
+            if (j >= c->N) {
+                if (got != SENTINEL) {
+                    snprintf(msg, msglen, "padding of C written at (%lld,%lld)", (long long)i,
+                             (long long)j);
+                    ok = 0;
+                }
+                continue;
+            }
+            double r = R[i * c->ldc + j];
+            /* recompute magnitude for the tolerance */
+            double mag = 0;
+            for (int64_t p = 0; p < c->K; p++) {
+                double a = c->ta ? A[p * c->lda + i] : A[i * c->lda + p];
+                double b = c->tb ? B[j * c->ldb + p] : B[p * c->ldb + j];
+                mag += fabs(a * b);
+            }
+            int good;
+            if (isnan(r))
+                good = isnan(got);
+            else if (isinf(r))
+                good = got == r;
+            else {
+                double tol = (double)FLT_EPSILON *
+                             ((double)(c->K + 4) * fabs(c->alpha) * mag + 4.0 * fabs(r) + 1e-30);
+                double err = fabs((double)got - r);
+                good = err <= tol;
+                if (err > maxerr) maxerr = err;
+            }
+            if (!good) {
+                snprintf(msg, msglen, "C(%lld,%lld) = %.9g, want %.9g", (long long)i, (long long)j,
+                         (double)got, r);
+                ok = 0;
+            }
+        }
+    }
+    /* the row after the last must be untouched too (C has one spare element) */
+    if (ok && C[c->M * c->ldc] != SENTINEL) {
+        snprintf(msg, msglen, "wrote past C");
+        ok = 0;
+    }
+out:
+    free(A);
+    free(B);
+    free(C);
+    free(R);
+    return ok;
+}
+
+static void check_case(const gcase *c, uint64_t *seed, const char *ctx) {
+    char msg[200] = "", what[400];
+    int ok = run_scase(c, seed, msg, sizeof msg);
+    snprintf(what, sizeof what,
+             "%s sgemm ta=%d tb=%d M=%lld N=%lld K=%lld lda=%lld ldb=%lld ldc=%lld "
+             "alpha=%g beta=%g special=%d: %s",
+             ctx, c->ta, c->tb, (long long)c->M, (long long)c->N, (long long)c->K,
+             (long long)c->lda, (long long)c->ldb, (long long)c->ldc, c->alpha, c->beta, c->special,
+             msg);
+    record(ok, what);
+}
+
+static gcase make_case(uint64_t *seed, int ta, int tb, int64_t M, int64_t N, int64_t K, int pad) {
+    gcase c;
+    c.ta = ta;
+    c.tb = tb;
+    c.M = M;
+    c.N = N;
+    c.K = K;
+    int64_t Ac = ta ? M : K, Bc = tb ? K : N;
+    c.lda = Ac + (pad ? rndint(seed, 1, 9) : 0);
+    c.ldb = Bc + (pad ? rndint(seed, 1, 9) : 0);
+    c.ldc = N + (pad ? rndint(seed, 1, 9) : 0);
+    if (c.lda < 1) c.lda = 1;
+    if (c.ldb < 1) c.ldb = 1;
+    if (c.ldc < 1) c.ldc = 1;
+    static const double alphas[] = {1.0, -0.5, 2.0, 0.0};
+    static const double betas[] = {0.0, 1.0, 0.5, -2.0};
+    c.alpha = alphas[rndint(seed, 0, 3)];
+    c.beta = betas[rndint(seed, 0, 3)];
+    c.special = 0;
+    return c;
+}
+
+static const int64_t small_sizes[] = {0,  1,  2,  3,  5,  7,  8,  11, 12,
+                                      13, 16, 17, 31, 32, 33, 47, 64, 97};
+
+static void sweep(const char *ctx, uint64_t seed) {
+    uint64_t s = seed;
+    const int ns = (int)(sizeof small_sizes / sizeof small_sizes[0]);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            /* random small shapes */
+            for (int r = 0; r < 40; r++) {
+                gcase c = make_case(&s, ta, tb, small_sizes[rndint(&s, 0, ns - 1)],
+                                    small_sizes[rndint(&s, 0, ns - 1)],
+                                    small_sizes[rndint(&s, 0, ns - 1)], r & 1);
+                check_case(&c, &s, ctx);
+            }
+            /* medium: several micro tiles, both B strategies (M <= 96 uses B in place) */
+            static const int64_t med[][3] = {{64, 256, 96},   {61, 100, 130}, {97, 70, 50},
+                                             {100, 100, 100}, {130, 45, 257}, {200, 33, 64}};
+            for (int r = 0; r < 6; r++) {
+                gcase c = make_case(&s, ta, tb, med[r][0], med[r][1], med[r][2], r & 1);
+                check_case(&c, &s, ctx);
+            }
+            /* special values */
+            gcase c = make_case(&s, ta, tb, 37, 45, 29, 1);
+            c.beta = 0;
+            c.special = 1;
+            check_case(&c, &s, ctx);
+            c = make_case(&s, ta, tb, 37, 45, 29, 1);
+            c.special = 2;
+            check_case(&c, &s, ctx);
+            c = make_case(&s, ta, tb, 150, 80, 300, 0);
+            c.special = 2;
+            check_case(&c, &s, ctx);
+        }
+}
+
+/* Past every cache block: M > MC, N > NC, K > KC (slow reference: few of these). */
+static void big_cases(const char *ctx, uint64_t seed) {
+    uint64_t s = seed;
+    gcase c = make_case(&s, 0, 0, 203, 1100, 300, 1);
+    check_case(&c, &s, ctx);
+    c = make_case(&s, 1, 1, 250, 2100, 70, 0);
+    check_case(&c, &s, ctx);
+    c = make_case(&s, 0, 1, 97, 300, 600, 1);
+    check_case(&c, &s, ctx);
+    c = make_case(&s, 1, 0, 420, 130, 520, 1);
+    check_case(&c, &s, ctx);
+}
+
+/* ---- float64 ---- */
+static void dcase(uint64_t *s, int ta, int tb, int64_t M, int64_t N, int64_t K, double alpha,
+                  double beta, int nan_c) {
+    int64_t Ar = ta ? K : M, Ac = ta ? M : K, Br = tb ? N : K, Bc = tb ? K : N;
+    int64_t lda = Ac + 2, ldb = Bc + 1, ldc = N + 3;
+    double *A = malloc((size_t)(Ar * lda + 1) * sizeof(double));
+    double *B = malloc((size_t)(Br * ldb + 1) * sizeof(double));
+    double *C = malloc((size_t)(M * ldc + 1) * sizeof(double));
+    double *C0 = malloc((size_t)(M * ldc + 1) * sizeof(double));
+    for (int64_t i = 0; i < Ar * lda + 1; i++) A[i] = rnd(s);
+    for (int64_t i = 0; i < Br * ldb + 1; i++) B[i] = rnd(s);
+    for (int64_t i = 0; i < M * ldc + 1; i++) C0[i] = C[i] = nan_c ? NAN : rnd(s);
+    int rc = pn_dgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    int ok = rc == PN_OK;
+    for (int64_t i = 0; i < M && ok; i++)
+        for (int64_t j = 0; j < N && ok; j++) {
+            long double acc = 0, mag = 0;
+            for (int64_t p = 0; p < K; p++) {
+                long double a = ta ? A[p * lda + i] : A[i * lda + p];
+                long double b = tb ? B[j * ldb + p] : B[p * ldb + j];
+                acc += a * b;
+                mag += fabsl(a * b);
+            }
+            long double r = alpha * acc + (beta == 0 ? 0 : beta * (long double)C0[i * ldc + j]);
+            long double tol = DBL_EPSILON * ((K + 4) * fabs(alpha) * mag + 4 * fabsl(r)) + 1e-300;
+            if (fabsl(C[i * ldc + j] - r) > tol) ok = 0;
+        }
+    char what[200];
+    snprintf(what, sizeof what, "dgemm ta=%d tb=%d M=%lld N=%lld K=%lld alpha=%g beta=%g", ta, tb,
+             (long long)M, (long long)N, (long long)K, alpha, beta);
+    record(ok, what);
+    free(A);
+    free(B);
+    free(C);
+    free(C0);
+}
+
+static void dgemm_tests(void) {
+    uint64_t s = 99;
+    static const int64_t sz[] = {0, 1, 3, 7, 16, 33, 70};
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++)
+            for (int r = 0; r < 25; r++) {
+                int64_t M = sz[rndint(&s, 0, 6)], N = sz[rndint(&s, 0, 6)],
+                        K = sz[rndint(&s, 0, 6)];
+                dcase(&s, ta, tb, M, N, K, r % 3 == 0 ? 1.0 : -0.7, r % 4 == 0 ? 0.0 : 1.5,
+                      r % 4 == 0);
+            }
+    dcase(&s, 0, 0, 40, 600, 300, 1.0, 0.0, 1); /* crosses the DNB / DKB blocks */
+    dcase(&s, 1, 1, 30, 20, 600, 2.0, 1.0, 0);
+}
+
+/* ---- concurrency ---- */
+static void *conc_thread(void *arg) {
+    uint64_t seed = (uint64_t)(uintptr_t)arg;
+    for (int r = 0; r < 6; r++) {
+        uint64_t s = seed + (uint64_t)r * 7919;
+        gcase c = make_case(&s, r & 1, (r >> 1) & 1, 120 + r, 150 - r, 90 + 3 * r, 1);
+        check_case(&c, &s, "concurrent");
+    }
+    return NULL;
+}
+
+static void concurrency_tests(void) {
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, conc_thread, (void *)(uintptr_t)(1000 + i));
+    for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+}
+
+int main(void) {
+    const char *names[] = {"generic", "avx2", "avx512"};
+    /* PYNET_GEMM_KERNEL is read when the kernel is first chosen (this call). */
+    setenv("PYNET_GEMM_KERNEL", "generic", 1);
+    record(strcmp(pn_gemm_kernel_name(), "generic") == 0, "PYNET_GEMM_KERNEL=generic honoured");
+    unsetenv("PYNET_GEMM_KERNEL");
+    record(pn_gemm_set_kernel("no-such-kernel") == PN_EINVAL, "set_kernel rejects unknown names");
+    {
+        float a[4] = {1, 2, 3, 4}, c[4] = {0};
+        record(pn_sgemm(0, 0, -1, 2, 2, 1, a, 2, a, 2, 0, c, 2) == PN_EINVAL, "negative M");
+        record(pn_sgemm(0, 0, 2, 2, 2, 1, a, 1, a, 2, 0, c, 2) == PN_EINVAL, "lda < K");
+        record(pn_sgemm(1, 0, 2, 2, 1, 1, a, 1, a, 2, 0, c, 2) == PN_EINVAL, "lda < M (transA)");
+        record(pn_sgemm(0, 1, 2, 2, 2, 1, a, 2, a, 1, 0, c, 2) == PN_EINVAL, "ldb < K (transB)");
+        record(pn_sgemm(0, 0, 2, 2, 2, 1, a, 2, a, 2, 0, c, 1) == PN_EINVAL, "ldc < N");
+        record(pn_sgemm(0, 0, 0, 0, 0, 1, NULL, 0, NULL, 0, 0, NULL, 0) == PN_OK, "empty, ld 0");
+        double d[4] = {0};
+        record(pn_dgemm(0, 0, 2, 2, 2, 1, d, 2, d, 2, 0, d, 1) == PN_EINVAL, "dgemm ldc < N");
+    }
+    for (int k = 0; k < 3; k++) {
+        if (pn_gemm_set_kernel(names[k]) != PN_OK) {
+            printf("kernel %s not supported here: skipped\n", names[k]);
+            continue;
+        }
+        record(strcmp(pn_gemm_kernel_name(), names[k]) == 0, "kernel name after set");
+        for (int nt = 1; nt <= 3; nt++) {
+            pn_set_num_threads(nt);
+            char ctx[64];
+            snprintf(ctx, sizeof ctx, "[%s, %d threads]", names[k], nt);
+            sweep(ctx, 1234 + (uint64_t)nt);
+            if (nt != 3) big_cases(ctx, 77 + (uint64_t)nt);
+        }
+        pn_set_num_threads(2);
+        concurrency_tests();
+    }
+    dgemm_tests();
+    printf("%d passed, %d failed\n", n_pass, n_fail);
+    return n_fail != 0;
+}
