@@ -4,7 +4,10 @@
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include "pynet.h"
 #include "../kernels/threadpool.h"
+#include "../kernels/cpuinfo.h"
+#include "../kernels/gemm.h"
 #include <numpy/arrayobject.h>
+#include <string.h>
 
 int pn_dtype_init(PyObject *module);
 void pn_creation_init(void);
@@ -91,7 +94,34 @@ static PyObject *get_num_threads(PyObject *m, PyObject *u) {
     return PyLong_FromLong(pn_get_num_threads());
 }
 
+/* _cpu_info(): the GEMM kernel in use, the measured clock, float32 SIMD lanes and
+ * the single-core peak = lanes x 2 FMA units x 2 flops x clock (for benchmarks). */
+static PyObject *cpu_info(PyObject *m, PyObject *u) {
+    (void)m, (void)u;
+    const char *kernel = pn_gemm_kernel_name();
+    int lanes = !strcmp(kernel, "avx512") ? 16 : !strcmp(kernel, "avx2") ? 8 : 4;
+    double ghz;
+    Py_BEGIN_ALLOW_THREADS ghz = pn_measure_clock_ghz();
+    Py_END_ALLOW_THREADS
+    return Py_BuildValue("{s:s,s:d,s:i,s:d}", "kernel", kernel, "ghz", ghz, "lanes", lanes,
+                         "peak_gflops", lanes * 2.0 * 2.0 * ghz);
+}
+
+static PyObject *gemm_set_kernel(PyObject *m, PyObject *name) {
+    (void)m;
+    const char *s = PyUnicode_AsUTF8(name);
+    if (!s) return NULL;
+    if (pn_gemm_set_kernel(s) != 0) {
+        PyErr_Format(PyExc_ValueError, "GEMM kernel '%s' is unknown or not supported by this CPU",
+                     s);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"_cpu_info", cpu_info, METH_NOARGS, NULL},
+    {"_gemm_set_kernel", gemm_set_kernel, METH_O, "force a GEMM micro-kernel (tests, benchmarks)"},
     {"_set_classes", set_classes, METH_VARARGS, NULL},
     {"cat", (PyCFunction)(void (*)(void))py_cat, METH_VARARGS | METH_KEYWORDS,
      "cat(tensors, dim=0): join tensors along an existing dimension"},
