@@ -343,8 +343,10 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
         opt_tensor(wobj, &w, "weight") < 0)
         return NULL;
     if (!(eps >= 0.0 && eps <= 1.0)) {
-        PyErr_Format(PyExc_RuntimeError, "label_smoothing must be between 0.0 and 1.0. Got: %g",
-                     eps);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%g", eps); /* PyErr_Format has no %g */
+        PyErr_Format(PyExc_RuntimeError, "label_smoothing must be between 0.0 and 1.0. Got: %s",
+                     buf);
         return NULL;
     }
     int is_prob = x->ndim == t->ndim;
@@ -489,7 +491,8 @@ static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
         if (out) {
             PNNode *n = pn_record(out, "NllLossBackward0", nll_backward, 1, &x);
             if (n) {
-                n->i[0] = ignore_index, n->i[1] = reduction, n->d[1] = 1.0 / wsum;
+                n->i[0] = ignore_index, n->i[1] = reduction;
+                n->d[1] = reduction == RED_MEAN ? 1.0 / wsum : 1.0;
                 if (pn_save(n, 1, t, 0) < 0 || (wd && pn_save(n, 2, wd, 0) < 0)) Py_CLEAR(out);
             }
             if (PyErr_Occurred()) Py_CLEAR(out);
