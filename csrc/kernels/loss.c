@@ -25,17 +25,25 @@ static inline double exp_f64(double x) {
     /* log(sum_c exp(x_c)) of one row of C values `st` apart, as m + log(sum exp(x - m)).          \
      * A NaN anywhere gives NaN. */                                                                \
     static inline double row_lse_##SUF(const T *x, int64_t C, int64_t st) {                        \
-        T m = -INFINITY;                                                                           \
+        T mk[8], m = -INFINITY; /* 8 independent running maxima, so the loop vectorizes */         \
         int nan = 0;                                                                               \
-        for (int64_t c = 0; c < C; c++) {                                                          \
+        for (int k = 0; k < 8; k++) mk[k] = -INFINITY;                                             \
+        int64_t c = 0;                                                                             \
+        for (; c + 8 <= C; c += 8)                                                                 \
+            for (int k = 0; k < 8; k++) {                                                          \
+                T v = x[(c + k) * st];                                                             \
+                nan |= v != v;                                                                     \
+                mk[k] = v > mk[k] ? v : mk[k];                                                     \
+            }                                                                                      \
+        for (; c < C; c++) {                                                                       \
             T v = x[c * st];                                                                       \
             nan |= v != v;                                                                         \
             m = v > m ? v : m;                                                                     \
         }                                                                                          \
+        for (int k = 0; k < 8; k++) m = mk[k] > m ? mk[k] : m;                                     \
         if (nan) return NAN;                                                                       \
         double part[8] = {0}, sum = 0;                                                             \
-        int64_t c = 0;                                                                             \
-        for (; c + 8 <= C; c += 8)                                                                 \
+        for (c = 0; c + 8 <= C; c += 8)                                                            \
             for (int k = 0; k < 8; k++) part[k] += exp_##SUF(x[(c + k) * st] - m);                 \
         for (; c < C; c++) sum += exp_##SUF(x[c * st] - m);                                        \
         for (int k = 0; k < 8; k++) sum += part[k];                                                \
@@ -50,8 +58,8 @@ static inline double exp_f64(double x) {
         return s;                                                                                  \
     }                                                                                              \
                                                                                                    \
-    static int ce_forward_##SUF(const pn_ce_args *a, const T *X, T *loss, double *lse,             \
-                                double *wsum, int64_t *bad) {                                      \
+    PN_SIMD_CLONES static int ce_forward_##SUF(const pn_ce_args *a, const T *X, T *loss,           \
+                                               double *lse, double *wsum, int64_t *bad) {          \
         const int64_t N = a->N, C = a->C, S = a->S;                                                \
         const T *W = a->weight, *Y = a->prob;                                                      \
         const double eps = a->smoothing;                                                           \
@@ -98,8 +106,9 @@ static inline double exp_f64(double x) {
         return PN_OK;                                                                              \
     }                                                                                              \
                                                                                                    \
-    static void ce_backward_##SUF(const pn_ce_args *a, const T *X, const double *lse, const T *G,  \
-                                  int64_t gst, double gscale, T *GX, T *GY, double *GW) {          \
+    PN_SIMD_CLONES static void ce_backward_##SUF(const pn_ce_args *a, const T *X,                  \
+                                                 const double *lse, const T *G, int64_t gst,       \
+                                                 double gscale, T *GX, T *GY, double *GW) {        \
         const int64_t N = a->N, C = a->C, S = a->S;                                                \
         const T *W = a->weight, *Y = a->prob;                                                      \
         const double eps = a->smoothing, e_c = eps / (double)C;                                    \
