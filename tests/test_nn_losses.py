@@ -158,6 +158,22 @@ def test_cross_entropy_probabilities(reduction, weighted, smoothing, shape):
     compare("cross_entropy", arrays, diff, {"reduction": reduction, "label_smoothing": smoothing})
 
 
+def test_cross_entropy_probabilities_promote():
+    # float32 logits with float64 probabilities: the loss is float64, like torch's
+    x, y = logits(3, 4).astype(np.float32), probs((3, 4))
+    res = []
+    for lib, F in [(pynet, PF), (torch, TF)]:
+        xs = lib.tensor(x, requires_grad=True)
+        out = F.cross_entropy(xs, lib.tensor(y))
+        g = lib.autograd.grad(out, xs)[0]
+        res.append((str(out.dtype).split(".")[-1], out.item(), g.dtype, g.numpy()))
+    assert res[0][0] == res[1][0] == "float64"
+    # torch takes log_softmax in float32 before promoting, pynet in float64: float32 precision
+    assert abs(res[0][1] - res[1][1]) < 1e-5 * abs(res[1][1])
+    assert str(res[0][2]).endswith("float32")  # the gradient has the input's dtype
+    assert_close(res[0][3], res[1][3], 1e-5, "grad")
+
+
 def test_cross_entropy_noncontiguous_input():
     x = logits(5, 6)
     t = classes(6, 5)
@@ -516,6 +532,12 @@ ERRORS = [
     ("nll_weight_requires_grad", lambda L, F: F.nll_loss(
         _t(L, logits(3, 5)), _t(L, [1, 2, 3]), weight=_t(L, np.ones(5), requires_grad=True)),
      "weight"),
+    ("weight_dtype", lambda L, F: F.cross_entropy(_t(L, logits(3, 5).astype(np.float32)),
+                                                  _t(L, [1, 2, 3]), weight=_t(L, np.ones(5))),
+     "Double"),
+    ("nll_weight_dtype", lambda L, F: F.nll_loss(_t(L, logits(3, 5).astype(np.float32)),
+                                                 _t(L, [1, 2, 3]), weight=_t(L, np.ones(5))),
+     "Double"),
     ("mse_not_broadcastable", lambda L, F: F.mse_loss(_t(L, logits(3)), _t(L, logits(4))), "4"),
     ("bce_size", lambda L, F: F.binary_cross_entropy(_t(L, unit(3)), _t(L, unit(3, 1))), None),
     ("bce_logits_size", lambda L, F: F.binary_cross_entropy_with_logits(

@@ -195,6 +195,23 @@ static int check_weight(PNTensor *w, int64_t C) {
     return 0;
 }
 
+static const char *torch_type_name(pn_dtype dt) {
+    return dt == PN_FLOAT64   ? "Double"
+           : dt == PN_FLOAT32 ? "Float"
+           : dt == PN_INT64   ? "Long"
+                              : "Bool";
+}
+
+/* nll_loss takes the weight in the input's dtype, without promotion. */
+static int check_weight_dtype(PNTensor *w, PNTensor *x) {
+    if (w && w->dtype != x->dtype) {
+        PyErr_Format(PyExc_RuntimeError, "expected scalar type %s but found %s",
+                     torch_type_name(x->dtype), torch_type_name(w->dtype));
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *target_error(int64_t bad, int64_t C) {
     PyErr_Format(PyExc_IndexError,
                  "Target %lld is out of bounds (expected a class index in "
@@ -351,6 +368,12 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
     }
     int is_prob = x->ndim == t->ndim;
     for (int d = 0; is_prob && d < x->ndim; d++) is_prob = x->shape[d] == t->shape[d];
+    if (is_prob && !pn_is_float(t->dtype)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Expected floating point type for target with class probabilities, got %s",
+                     t->dtype == PN_INT64 ? "Long" : "Bool");
+        return NULL;
+    }
     if (x->ndim < 1) {
         PyErr_Format(PyExc_ValueError, "Expected 1 or more dimensions (got %d)", x->ndim);
         return NULL;
@@ -361,29 +384,29 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
                      pn_dtype_name(x->dtype));
         return NULL;
     }
-    if (is_prob && !pn_is_float(t->dtype)) {
-        PyErr_Format(PyExc_RuntimeError,
-                     "Expected floating point type for target with class probabilities, got %s",
-                     t->dtype == PN_INT64 ? "Long" : "Bool");
-        return NULL;
-    }
     if (!is_prob && check_index_target(x, t, "cross_entropy") < 0) return NULL;
     class_shape cs;
     get_class_shape(x->ndim, x->shape, &cs);
     if (check_weight(w, cs.C) < 0) return NULL;
     if (w && !is_prob && w->requires_grad && pn_grad_mode)
         return weight_not_differentiable("nll_loss_forward", "weight");
+    if (!is_prob && check_weight_dtype(w, x) < 0) return NULL;
 
+    /* probability targets: the loss is -(log_softmax(x) * y * w).sum(1), so the
+     * dtypes promote; class indices: the weight must have the input's dtype */
     pn_dtype dt = x->dtype;
+    if (is_prob) dt = pn_promote(pn_promote(dt, t->dtype), w ? w->dtype : dt);
     PNTensor *td = NULL, *wd = NULL, *xc = NULL, *tc = NULL, *wc = NULL, *loss = NULL;
     PNTensor *lse = NULL, *out = NULL;
     int64_t pshape[PN_MAX_DIMS], npos = cs.N * cs.S;
     int pnd = position_shape(x, pshape);
     /* targets and weights in the input's dtype; casts of differentiable ones are recorded */
+    PNTensor *xd = pn_to_dtype(x, dt);
+    if (!xd) return NULL;
     td = is_prob ? pn_to_dtype(t, dt) : (Py_INCREF(t), t);
     wd = !td ? NULL : w ? pn_to_dtype(w, dt) : NULL;
     if (!td || (w && !wd)) goto done;
-    xc = contig(x), tc = xc ? contig(td) : NULL;
+    xc = contig(xd), tc = xc ? contig(td) : NULL;
     wc = tc && wd ? contig(wd) : NULL;
     loss = tc && (!wd || wc) ? pn_empty(dt, pnd, pshape) : NULL;
     lse = loss ? pn_empty(PN_FLOAT64, 1, &npos) : NULL;
@@ -404,17 +427,19 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
     }
     out = reduce_loss(loss, reduction, wsum);
     if (!out) goto done;
-    PNTensor *inputs[3] = {x, is_prob ? td : NULL, is_prob ? wd : NULL};
+    PNTensor *inputs[3] = {xd, is_prob ? td : NULL, is_prob ? wd : NULL};
     PNNode *n = pn_record(out, "CrossEntropyLossBackward0", cross_entropy_backward, 3, inputs);
     if (n) {
         n->i[0] = ignore_index, n->i[1] = reduction;
         n->d[0] = eps, n->d[1] = reduction == RED_MEAN ? 1.0 / wsum : 1.0;
         Py_INCREF(lse), n->obj = (PyObject *)lse;
-        if (pn_save(n, 0, x, 0) < 0 || pn_save(n, 1, td, 0) < 0 || (wd && pn_save(n, 2, wd, 0) < 0))
+        if (pn_save(n, 0, xd, 0) < 0 || pn_save(n, 1, td, 0) < 0 ||
+            (wd && pn_save(n, 2, wd, 0) < 0))
             Py_CLEAR(out);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
 done:
+    Py_DECREF(xd);
     Py_XDECREF(td), Py_XDECREF(wd), Py_XDECREF(xc), Py_XDECREF(tc), Py_XDECREF(wc);
     Py_XDECREF(loss), Py_XDECREF(lse);
     return (PyObject *)out;
@@ -472,6 +497,7 @@ static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
     if (check_weight(w, cs.C) < 0) return NULL;
     if (w && w->requires_grad && pn_grad_mode)
         return weight_not_differentiable("nll_loss_forward", "weight");
+    if (check_weight_dtype(w, x) < 0) return NULL;
     pn_dtype dt = x->dtype;
     int64_t pshape[PN_MAX_DIMS];
     int pnd = position_shape(x, pshape);
