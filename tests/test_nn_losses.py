@@ -1,0 +1,574 @@
+"""Loss functions of pynet.nn.functional against PyTorch.
+
+Every case runs the same call through pynet and torch (same argument names) and
+compares the loss and the gradients of every differentiable input, for a random
+upstream gradient, in float32 (rtol 1e-5) and float64 (rtol 1e-10). Values are
+compared with an absolute slack of rtol * max|reference| on top of rtol, since
+gradient entries that nearly cancel cannot be compared relatively. Then:
+gradcheck in float64, huge logits, all-ignored targets, double backward, and
+the error types for bad arguments.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import pynet
+from pynet.autograd import gradcheck
+from pynet.nn import _functional_loss as PF
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+RTOL = {"float32": 1e-5, "float64": 1e-10}
+
+
+# ------------------------------------------------------------------ data ----
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def logits(*shape, seed=0):
+    return rng(seed).standard_normal(shape) * 2
+
+
+def classes(shape, C, seed=1, ignore=None):
+    t = rng(seed).integers(0, C, size=shape).astype(np.int64)
+    if ignore is not None and t.size:  # make some positions ignored
+        t.reshape(-1)[::3] = ignore
+    return t
+
+
+def probs(shape, axis=1, seed=2):
+    e = np.exp(rng(seed).standard_normal(shape))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def unit(*shape, seed=3, lo=0.05, hi=0.95):
+    return rng(seed).uniform(lo, hi, size=shape)
+
+
+def away(*shape, seed=4):
+    """Normal values with |v| >= 0.1 (no kinks of l1 / huber / smooth_l1 at d = 0)."""
+    a = rng(seed).standard_normal(shape)
+    return np.where(np.abs(a) < 0.1, 0.1 + np.abs(a), a)
+
+
+# ---------------------------------------------------------------- runner ----
+
+def make(lib, arrays, diff, dtype):
+    """Tensors of lib (pynet or torch) for the arrays; floats get dtype, diff ones require grad."""
+    out = {}
+    for k, v in arrays.items():
+        v = np.asarray(v)
+        if v.dtype.kind == "f":
+            v = v.astype(dtype)
+        t = lib.tensor(v)
+        if k in diff:
+            t.requires_grad_(True)
+        out[k] = t
+    return out
+
+
+def run(lib, fname, arrays, diff, kwargs, dtype, seed=7):
+    F = PF if lib is pynet else TF
+    ts = make(lib, arrays, diff, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = getattr(F, fname)(**ts, **kwargs)
+    g = rng(seed).standard_normal(tuple(out.shape)).astype(dtype)
+    grads = lib.autograd.grad(out, [ts[k] for k in diff], grad_outputs=lib.tensor(g)) if diff \
+        else []
+    return out, [x.detach().numpy() for x in grads]
+
+
+def assert_close(got, ref, rtol, what):
+    got, ref = np.asarray(got), np.asarray(ref)
+    assert got.shape == ref.shape, f"{what}: shape {got.shape} != {ref.shape}"
+    finite = ref[np.isfinite(ref)]
+    scale = float(np.abs(finite).max()) if finite.size else 0.0
+    np.testing.assert_allclose(got, ref, rtol=rtol, atol=rtol * scale, equal_nan=True,
+                               err_msg=what)
+
+
+def compare(fname, arrays, diff=(), kwargs=None, dtypes=("float32", "float64")):
+    kwargs = kwargs or {}
+    for dt in dtypes:
+        po, pg = run(pynet, fname, arrays, diff, kwargs, dt)
+        to, tg = run(torch, fname, arrays, diff, kwargs, dt)
+        assert str(po.dtype).split(".")[-1] == str(to.dtype).split(".")[-1], \
+            f"{fname}: dtype {po.dtype} != {to.dtype}"
+        assert_close(po.detach().numpy(), to.detach().numpy(), RTOL[dt], f"{fname} {dt} value")
+        for k, a, b in zip(diff, pg, tg):
+            assert_close(a, b, RTOL[dt], f"{fname} {dt} grad of {k}")
+
+
+# ------------------------------------------------------------ cross entropy ----
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("ignore", [None, 2])
+def test_cross_entropy_class_indices(reduction, weighted, smoothing, ignore):
+    C = 5
+    arrays = {"input": logits(6, C), "target": classes(6, C, ignore=ignore)}
+    if weighted:
+        arrays["weight"] = np.arange(1.0, C + 1)
+    kw = {"reduction": reduction, "label_smoothing": smoothing}
+    if ignore is not None:
+        kw["ignore_index"] = ignore
+    compare("cross_entropy", arrays, ("input",), kw)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_spatial(reduction, weighted, smoothing):
+    C = 4
+    arrays = {"input": logits(2, C, 3, 2), "target": classes((2, 3, 2), C, ignore=-100)}
+    if weighted:
+        arrays["weight"] = np.array([0.5, 2.0, 1.0, 3.0])
+    compare("cross_entropy", arrays, ("input",),
+            {"reduction": reduction, "label_smoothing": smoothing})
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_unbatched(reduction):
+    arrays = {"input": logits(7), "target": np.array(3)}
+    compare("cross_entropy", arrays, ("input",), {"reduction": reduction, "label_smoothing": 0.1})
+    compare("cross_entropy", {**arrays, "weight": np.arange(1.0, 8.0)}, ("input",),
+            {"reduction": reduction})
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.25])
+@pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4), (6,)])
+def test_cross_entropy_probabilities(reduction, weighted, smoothing, shape):
+    axis = 0 if len(shape) == 1 else 1
+    arrays = {"input": logits(*shape), "target": probs(shape, axis=axis)}
+    diff = ("input", "target")
+    if weighted:
+        arrays["weight"] = np.linspace(0.5, 2.0, shape[axis])
+        diff = diff + ("weight",)  # differentiable in torch for probability targets
+    compare("cross_entropy", arrays, diff, {"reduction": reduction, "label_smoothing": smoothing})
+
+
+def test_cross_entropy_probabilities_promote():
+    # float32 logits with float64 probabilities: the loss is float64, like torch's
+    x, y = logits(3, 4).astype(np.float32), probs((3, 4))
+    res = []
+    for lib, F in [(pynet, PF), (torch, TF)]:
+        xs = lib.tensor(x, requires_grad=True)
+        out = F.cross_entropy(xs, lib.tensor(y))
+        g = lib.autograd.grad(out, xs)[0]
+        res.append((str(out.dtype).split(".")[-1], out.item(), g.dtype, g.numpy()))
+    assert res[0][0] == res[1][0] == "float64"
+    # torch takes log_softmax in float32 before promoting, pynet in float64: float32 precision
+    assert abs(res[0][1] - res[1][1]) < 1e-5 * abs(res[1][1])
+    assert str(res[0][2]).endswith("float32")  # the gradient has the input's dtype
+    assert_close(res[0][3], res[1][3], 1e-5, "grad")
+
+
+def test_cross_entropy_noncontiguous_input():
+    x = logits(5, 6)
+    t = classes(6, 5)
+    for lib, F in [(pynet, PF), (torch, TF)]:
+        xs = lib.tensor(x.astype(np.float64)).requires_grad_(True)
+        out = F.cross_entropy(xs.t(), lib.tensor(t), label_smoothing=0.1)  # (6, 5), strided
+        g = lib.autograd.grad(out, xs)[0]
+        if lib is pynet:
+            pv, pgr = out.detach().numpy(), g.numpy()
+        else:
+            assert_close(pv, out.detach().numpy(), 1e-10, "value")
+            assert_close(pgr, g.numpy(), 1e-10, "grad")
+
+
+def test_cross_entropy_grad_fn_and_dtype():
+    x = pynet.tensor(logits(3, 4).astype(np.float32), requires_grad=True)
+    out = PF.cross_entropy(x, pynet.tensor(np.array([0, 1, 3])))
+    assert out.dtype == pynet.float32 and tuple(out.shape) == ()
+    assert out.grad_fn is not None and "Backward" in out.grad_fn.name()
+    with pynet.no_grad():
+        assert PF.cross_entropy(x, pynet.tensor(np.array([0, 1, 3]))).grad_fn is None
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_large_logits_finite(dtype, smoothing):
+    x = logits(4, 6) * 1e4  # exp(1e4) overflows in any dtype: only a stable kernel survives
+    t = np.array([0, 5, 2, 3])
+    arrays = {"input": x, "target": t}
+    po, (pg,) = run(pynet, "cross_entropy", arrays, ("input",), {"label_smoothing": smoothing},
+                    dtype)
+    to, (tg,) = run(torch, "cross_entropy", arrays, ("input",), {"label_smoothing": smoothing},
+                    dtype)
+    assert np.isfinite(po.detach().numpy()).all() and np.isfinite(pg).all()
+    assert_close(po.detach().numpy(), to.detach().numpy(), RTOL[dtype], "value")
+    assert_close(pg, tg, RTOL[dtype], "grad")
+
+
+@pytest.mark.parametrize("fname", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_all_targets_ignored(fname, reduction, weighted):
+    arrays = {"input": logits(3, 4), "target": np.array([1, 1, 1])}
+    if weighted:
+        arrays["weight"] = np.array([1.0, 2.0, 3.0, 4.0])
+    kw = {"reduction": reduction, "ignore_index": 1}
+    po, (pg,) = run(pynet, fname, arrays, ("input",), kw, "float64")
+    to, (tg,) = run(torch, fname, arrays, ("input",), kw, "float64")
+    if reduction == "mean":
+        assert np.isnan(po.item()) and np.isnan(to.item())  # 0 / 0, as torch
+    else:
+        assert (po.detach().numpy() == 0).all()
+    assert_close(po.detach().numpy(), to.detach().numpy(), 1e-10, "value")
+    assert_close(pg, tg, 1e-10, "grad")
+    assert (pg == 0).all()
+
+
+def test_cross_entropy_ignored_excluded_from_weighted_mean():
+    # mean = sum of weighted losses / sum of weights of the non-ignored targets
+    x = logits(4, 3)
+    t = np.array([0, 2, -100, 1])
+    w = np.array([1.0, 2.0, 4.0])
+    got = PF.cross_entropy(pynet.tensor(x), pynet.tensor(t), weight=pynet.tensor(w)).item()
+    logp = x - np.log(np.exp(x).sum(1, keepdims=True))
+    keep = t != -100
+    num = -sum(w[c] * logp[i, c] for i, c in enumerate(t) if keep[i])
+    assert abs(got - num / w[t[keep]].sum()) < 1e-12
+
+
+# ------------------------------------------------------------------- nll ----
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("shape", [(6, 5), (2, 5, 3), (5,)])
+def test_nll_loss(reduction, weighted, shape):
+    C = 5
+    x = np.log(probs(shape, axis=0 if len(shape) == 1 else 1))
+    tshape = () if len(shape) == 1 else (shape[0],) + shape[2:]
+    arrays = {"input": x, "target": classes(tshape, C, ignore=None if not tshape else 4)}
+    if weighted:
+        arrays["weight"] = np.array([1.0, 0.5, 2.0, 3.0, 1.5])
+    compare("nll_loss", arrays, ("input",), {"reduction": reduction, "ignore_index": 4})
+
+
+def test_cross_entropy_equals_nll_of_log_softmax():
+    x = pynet.tensor(logits(5, 7))
+    t = pynet.tensor(classes(5, 7))
+    a = PF.cross_entropy(x, t, reduction="none").numpy()
+    b = PF.nll_loss(x.log_softmax(1), t, reduction="none").numpy()
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+# ------------------------------------------------------- pointwise losses ----
+
+POINTWISE = [
+    ("mse_loss", {}),
+    ("l1_loss", {}),
+    ("smooth_l1_loss", {}),
+    ("smooth_l1_loss", {"beta": 0.5}),
+    ("smooth_l1_loss", {"beta": 0.0}),
+    ("huber_loss", {}),
+    ("huber_loss", {"delta": 0.3}),
+]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("fname,kw", POINTWISE)
+def test_regression_losses(fname, kw, reduction):
+    x = away(4, 5, seed=10)
+    y = x - away(4, 5, seed=11) * 1.5  # d = x - y kept away from 0
+    compare(fname, {"input": x, "target": y}, ("input", "target"), {**kw, "reduction": reduction})
+
+
+@pytest.mark.parametrize("fname", ["mse_loss", "l1_loss", "huber_loss"])
+def test_regression_losses_broadcast_target(fname):
+    x = away(4, 5, seed=12)
+    y = away(5, seed=13) * 3
+    compare(fname, {"input": x, "target": y}, ("input", "target"), {"reduction": "mean"})
+
+
+def test_mse_promotes_dtypes():
+    x = pynet.tensor(away(3).astype(np.float32))
+    y = pynet.tensor(away(3, seed=9))
+    out = PF.mse_loss(x, y)
+    ref = TF.mse_loss(torch.tensor(away(3).astype(np.float32)), torch.tensor(away(3, seed=9)))
+    assert out.dtype == pynet.float64 and ref.dtype == torch.float64
+    assert abs(out.item() - ref.item()) < 1e-6
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy(reduction, weighted):
+    arrays = {"input": unit(4, 3), "target": unit(4, 3, seed=5, lo=0, hi=1)}
+    if weighted:
+        arrays["weight"] = unit(4, 3, seed=6, lo=0.5, hi=2)
+    compare("binary_cross_entropy", arrays, ("input", "target"), {"reduction": reduction})
+
+
+def test_binary_cross_entropy_log_clamped():
+    # log(0) = -inf is clamped at -100: finite loss for probabilities of exactly 0 and 1
+    arrays = {"input": np.array([0.0, 1.0, 0.0, 1.0, 0.5]),
+              "target": np.array([1.0, 0.0, 0.0, 1.0, 0.5])}
+    for dt in ["float32", "float64"]:
+        po, _ = run(pynet, "binary_cross_entropy", arrays, (), {"reduction": "none"}, dt)
+        to, _ = run(torch, "binary_cross_entropy", arrays, (), {"reduction": "none"}, dt)
+        assert po.numpy()[0] == 100.0 and po.numpy()[1] == 100.0
+        assert_close(po.numpy(), to.numpy(), RTOL[dt], "clamped bce")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("pos_weight", [None, "full", "broadcast"])
+def test_binary_cross_entropy_with_logits(reduction, weighted, pos_weight):
+    arrays = {"input": logits(4, 3), "target": unit(4, 3, seed=5, lo=0, hi=1)}
+    if weighted:
+        arrays["weight"] = unit(3, seed=6, lo=0.5, hi=2)  # broadcasts over the batch
+    if pos_weight == "full":
+        arrays["pos_weight"] = unit(4, 3, seed=8, lo=0.5, hi=3)
+    elif pos_weight == "broadcast":
+        arrays["pos_weight"] = np.array([0.5, 2.0, 3.0])
+    compare("binary_cross_entropy_with_logits", arrays, ("input", "target"),
+            {"reduction": reduction})
+
+
+def test_binary_cross_entropy_with_logits_stable():
+    x = np.array([-1e4, 1e4, -800.0, 800.0, 0.0])
+    y = np.array([1.0, 0.0, 0.0, 1.0, 0.5])
+    for dt in ["float32", "float64"]:
+        arrays = {"input": x, "target": y, "pos_weight": np.full(5, 2.0)}
+        po, (pg,) = run(pynet, "binary_cross_entropy_with_logits", arrays, ("input",),
+                        {"reduction": "none"}, dt)
+        to, (tg,) = run(torch, "binary_cross_entropy_with_logits", arrays, ("input",),
+                        {"reduction": "none"}, dt)
+        assert np.isfinite(po.detach().numpy()).all() and np.isfinite(pg).all()
+        assert_close(po.detach().numpy(), to.detach().numpy(), RTOL[dt], "value")
+        assert_close(pg, tg, RTOL[dt], "grad")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div(reduction, log_target):
+    x = np.log(probs((4, 5), seed=20))
+    y = probs((4, 5), seed=21)
+    if log_target:
+        y = np.log(y)
+    compare("kl_div", {"input": x, "target": y}, ("input", "target"),
+            {"reduction": reduction, "log_target": log_target})
+
+
+def test_kl_div_zero_target():
+    x = np.log(probs((2, 3), seed=22))
+    y = np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])  # xlogy(0, 0) = 0
+    compare("kl_div", {"input": x, "target": y}, ("input",), {"reduction": "sum"})
+
+
+# -------------------------------------------------------------- gradcheck ----
+
+def _p(a, rg=True):
+    return pynet.tensor(np.asarray(a, dtype=np.float64) if np.asarray(a).dtype.kind == "f"
+                        else np.asarray(a), requires_grad=rg)
+
+
+GRADCHECK = [
+    ("ce", lambda x: PF.cross_entropy(x, _p(np.array([0, 2, 1]), False)), [logits(3, 4)]),
+    ("ce_smooth_weight_ignore",
+     lambda x: PF.cross_entropy(x, _p(np.array([0, 2, -100]), False),
+                                weight=_p(np.array([1.0, 2.0, 0.5, 3.0]), False),
+                                label_smoothing=0.3), [logits(3, 4)]),
+    ("ce_spatial_none",
+     lambda x: PF.cross_entropy(x, _p(classes((2, 3), 4), False), reduction="none"),
+     [logits(2, 4, 3)]),
+    ("ce_prob", lambda x, y, w: PF.cross_entropy(x, y, weight=w, label_smoothing=0.2),
+     [logits(3, 4), probs((3, 4)), np.array([1.0, 2.0, 0.5, 3.0])]),
+    ("nll_weight", lambda x: PF.nll_loss(x, _p(np.array([0, 2, 1]), False),
+                                         weight=_p(np.array([1.0, 2.0, 0.5, 3.0]), False)),
+     [logits(3, 4)]),
+    ("mse", lambda x, y: PF.mse_loss(x, y), [away(3, 2), away(3, 2, seed=5)]),
+    ("l1", lambda x, y: PF.l1_loss(x, y, reduction="sum"), [away(3, 2), away(3, 2, seed=5) + 3]),
+    ("smooth_l1", lambda x, y: PF.smooth_l1_loss(x, y, beta=0.7), [away(6) * 2, np.zeros(6) + 0.05]),
+    ("huber", lambda x, y: PF.huber_loss(x, y, delta=0.6, reduction="none"),
+     [away(6) * 2, np.zeros(6) + 0.05]),
+    ("bce", lambda x, y: PF.binary_cross_entropy(x, y, weight=_p(unit(5, seed=9), False)),
+     [unit(5), unit(5, seed=8)]),
+    ("bce_logits", lambda x, y: PF.binary_cross_entropy_with_logits(
+        x, y, weight=_p(unit(5, seed=9), False), pos_weight=_p(unit(5, seed=7) * 3, False)),
+     [logits(5), unit(5, seed=8)]),
+    ("kl", lambda x, y: PF.kl_div(x, y, reduction="batchmean"),
+     [np.log(probs((2, 3))), probs((2, 3), seed=3)]),
+    ("kl_log", lambda x, y: PF.kl_div(x, y, reduction="sum", log_target=True),
+     [np.log(probs((2, 3))), np.log(probs((2, 3), seed=3))]),
+]
+
+
+@pytest.mark.parametrize("name,fn,arrays", GRADCHECK, ids=[c[0] for c in GRADCHECK])
+def test_gradcheck(name, fn, arrays):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert gradcheck(fn, tuple(_p(a) for a in arrays))
+
+
+# -------------------------------------------------------- double backward ----
+
+DOUBLE = [
+    ("cross_entropy", {"input": logits(4, 5), "target": np.array([0, 4, 2, 1])},
+     ("input",), {}),
+    ("cross_entropy", {"input": logits(4, 5), "target": np.array([0, 4, -100, 1]),
+                       "weight": np.linspace(0.5, 2, 5)}, ("input",), {"label_smoothing": 0.2}),
+    ("cross_entropy", {"input": logits(2, 3, 4), "target": classes((2, 4), 3)},
+     ("input",), {"reduction": "none"}),
+    ("cross_entropy", {"input": logits(4, 5), "target": probs((4, 5)),
+                       "weight": np.linspace(0.5, 2, 5)},
+     ("input", "target", "weight"), {"label_smoothing": 0.1, "reduction": "sum"}),
+    ("mse_loss", {"input": away(3, 4), "target": away(3, 4, seed=5)}, ("input", "target"), {}),
+    ("mse_loss", {"input": away(3, 4), "target": away(4, seed=5)}, ("input", "target"),
+     {"reduction": "none"}),
+    ("smooth_l1_loss", {"input": away(8) * 2, "target": np.zeros(8)}, ("input", "target"),
+     {"beta": 0.5}),
+    ("huber_loss", {"input": away(8) * 2, "target": np.zeros(8)}, ("input", "target"), {}),
+    ("binary_cross_entropy", {"input": unit(5), "target": unit(5, seed=8),
+                              "weight": unit(5, seed=9)}, ("input", "target"), {}),
+    ("binary_cross_entropy_with_logits", {"input": logits(5), "target": unit(5, seed=8),
+                                          "pos_weight": unit(5, seed=9) * 3},
+     ("input", "target"), {}),
+    ("kl_div", {"input": np.log(probs((2, 3))), "target": probs((2, 3), seed=3)},
+     ("input", "target"), {"reduction": "batchmean"}),
+    ("kl_div", {"input": np.log(probs((2, 3))), "target": np.log(probs((2, 3), seed=3))},
+     ("input", "target"), {"log_target": True}),
+]
+
+
+def _double(lib, fname, arrays, diff, kw, dt):
+    F = PF if lib is pynet else TF
+    ts = make(lib, arrays, diff, dt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = getattr(F, fname)(**ts, **kw)
+    g0 = lib.tensor(rng(30).standard_normal(tuple(out.shape)).astype(dt))
+    grads = lib.autograd.grad(out, [ts[k] for k in diff], grad_outputs=g0, create_graph=True)
+    # a scalar of the first gradients, differentiated again
+    s = sum((g * lib.tensor(rng(31 + i).standard_normal(tuple(g.shape)).astype(dt))).sum()
+            for i, g in enumerate(grads))
+    gg = lib.autograd.grad(s, [ts[k] for k in diff], allow_unused=True)
+    return [g.detach().numpy() for g in grads], [None if g is None else g.numpy() for g in gg]
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+@pytest.mark.parametrize("fname,arrays,diff,kw", DOUBLE,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(DOUBLE)])
+def test_double_backward(fname, arrays, diff, kw, dt):
+    pg, pgg = _double(pynet, fname, arrays, diff, kw, dt)
+    tg, tgg = _double(torch, fname, arrays, diff, kw, dt)
+    for k, a, b in zip(diff, pg, tg):
+        assert_close(a, b, RTOL[dt], f"first grad of {k}")
+    for k, a, b in zip(diff, pgg, tgg):
+        if b is None:  # torch: this input does not reach the first gradient
+            assert a is None or not np.any(a), f"second grad of {k} should be zero"
+        else:
+            assert a is not None, f"second grad of {k} missing"
+            assert_close(a, b, RTOL[dt], f"second grad of {k}")
+
+
+def test_double_backward_cross_entropy_nonzero():
+    # the Hessian of cross entropy is diag(p) - p p^T: the second gradient must not vanish
+    x = pynet.tensor(logits(3, 4), requires_grad=True)
+    g, = pynet.autograd.grad(PF.cross_entropy(x, pynet.tensor(np.array([0, 1, 2]))), x,
+                             create_graph=True)
+    gg, = pynet.autograd.grad((g * g).sum(), x)
+    assert np.abs(gg.numpy()).max() > 1e-3
+
+
+# ------------------------------------------------------------------ errors ----
+
+def _err(lib, f):
+    F = PF if lib is pynet else TF
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f(lib, F)
+    except Exception as e:  # noqa: BLE001 - the type is what we compare
+        return e
+    return None
+
+
+def _t(lib, a, **kw):
+    return lib.tensor(np.asarray(a), **kw)
+
+
+ERRORS = [
+    ("target_out_of_range", lambda L, F: F.cross_entropy(_t(L, logits(3, 5)),
+                                                         _t(L, [1, 2, 5])), "5"),
+    ("target_negative", lambda L, F: F.cross_entropy(_t(L, logits(3, 5)),
+                                                     _t(L, [1, -3, 0])), "-3"),
+    ("nll_target_out_of_range", lambda L, F: F.nll_loss(_t(L, logits(3, 5)),
+                                                         _t(L, [1, 7, 0])), "7"),
+    ("spatial_target_out_of_range", lambda L, F: F.cross_entropy(
+        _t(L, logits(2, 3, 4)), _t(L, np.full((2, 4), 3))), "3"),
+    ("batch_mismatch", lambda L, F: F.cross_entropy(_t(L, logits(3, 5)), _t(L, [1, 2])), "3"),
+    ("spatial_mismatch", lambda L, F: F.cross_entropy(_t(L, logits(2, 3, 4)),
+                                                      _t(L, np.zeros((2, 5), np.int64))), "5"),
+    ("float_class_target", lambda L, F: F.cross_entropy(_t(L, logits(3, 5)),
+                                                        _t(L, [1.0, 2.0, 3.0])), None),
+    ("long_prob_target", lambda L, F: F.cross_entropy(_t(L, logits(3, 5)),
+                                                      _t(L, np.ones((3, 5), np.int64))), None),
+    ("nll_float_target", lambda L, F: F.nll_loss(_t(L, logits(3, 5)), _t(L, [1.0, 2.0, 3.0])),
+     None),
+    ("bad_reduction", lambda L, F: F.cross_entropy(_t(L, logits(3, 5)), _t(L, [1, 2, 3]),
+                                                   reduction="foo"), "foo"),
+    ("bad_reduction_mse", lambda L, F: F.mse_loss(_t(L, logits(3)), _t(L, logits(3)),
+                                                  reduction="avg"), "avg"),
+    ("bad_reduction_nll", lambda L, F: F.nll_loss(_t(L, logits(3, 5)), _t(L, [1, 2, 3]),
+                                                  reduction="max"), "max"),
+    ("weight_size", lambda L, F: F.cross_entropy(_t(L, logits(3, 5)), _t(L, [1, 2, 3]),
+                                                 weight=_t(L, np.ones(3))), "5"),
+    ("label_smoothing_range", lambda L, F: F.cross_entropy(
+        _t(L, logits(3, 5)), _t(L, [1, 2, 3]), label_smoothing=1.5), "1.5"),
+    ("nll_weight_requires_grad", lambda L, F: F.nll_loss(
+        _t(L, logits(3, 5)), _t(L, [1, 2, 3]), weight=_t(L, np.ones(5), requires_grad=True)),
+     "weight"),
+    ("weight_dtype", lambda L, F: F.cross_entropy(_t(L, logits(3, 5).astype(np.float32)),
+                                                  _t(L, [1, 2, 3]), weight=_t(L, np.ones(5))),
+     "Double"),
+    ("nll_weight_dtype", lambda L, F: F.nll_loss(_t(L, logits(3, 5).astype(np.float32)),
+                                                 _t(L, [1, 2, 3]), weight=_t(L, np.ones(5))),
+     "Double"),
+    ("mse_not_broadcastable", lambda L, F: F.mse_loss(_t(L, logits(3)), _t(L, logits(4))), "4"),
+    ("bce_size", lambda L, F: F.binary_cross_entropy(_t(L, unit(3)), _t(L, unit(3, 1))), None),
+    ("bce_logits_size", lambda L, F: F.binary_cross_entropy_with_logits(
+        _t(L, logits(3)), _t(L, unit(3, 1))), None),
+    ("bce_dtype", lambda L, F: F.binary_cross_entropy(_t(L, unit(3).astype(np.float32)),
+                                                      _t(L, unit(3))), None),
+    ("bce_out_of_range", lambda L, F: F.binary_cross_entropy(_t(L, unit(3) * 2 + 0.5),
+                                                             _t(L, unit(3))), "between 0 and 1"),
+    ("bce_weight_requires_grad", lambda L, F: F.binary_cross_entropy(
+        _t(L, unit(3)), _t(L, unit(3)), weight=_t(L, unit(3), requires_grad=True)), "weight"),
+    ("smooth_l1_negative_beta", lambda L, F: F.smooth_l1_loss(_t(L, logits(3)),
+                                                              _t(L, logits(3)), beta=-1.0), None),
+    ("huber_zero_delta", lambda L, F: F.huber_loss(_t(L, logits(3)), _t(L, logits(3)),
+                                                   delta=0.0), None),
+]
+
+
+@pytest.mark.parametrize("name,f,needle", ERRORS, ids=[e[0] for e in ERRORS])
+def test_error_types_match_torch(name, f, needle):
+    pe, te = _err(pynet, f), _err(torch, f)
+    assert te is not None, "torch raised nothing: the case is wrong"
+    assert pe is not None, f"pynet raised nothing, torch raised {type(te).__name__}: {te}"
+    assert type(pe) is type(te), f"pynet {type(pe).__name__}: {pe} / torch {type(te).__name__}"
+    if needle is not None:
+        assert needle in str(pe), f"{needle!r} not in {pe}"
+
+
+def test_legacy_size_average_reduce():
+    x, t = logits(4, 3), np.array([0, 1, 2, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = PF.cross_entropy(pynet.tensor(x), pynet.tensor(t), size_average=False).item()
+        b = TF.cross_entropy(torch.tensor(x), torch.tensor(t), size_average=False).item()
+    assert abs(a - b) < 1e-12
