@@ -1,0 +1,72 @@
+"""Adadelta: step sizes from running averages of squared gradients and squared updates."""
+from .. import _C
+from .._creation import zeros_like
+from .._tensor import Tensor
+from .._C import float32, zeros
+from .optimizer import Optimizer, _check_not_differentiable
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta (Zeiler, 2012), as torch.optim.Adadelta.
+
+        g = -g if maximize;  g = g + weight_decay * p
+        sq    = rho * sq + (1 - rho) * g * g                 ("square_avg")
+        delta = sqrt(acc + eps) / sqrt(sq + eps) * g
+        acc   = rho * acc + (1 - rho) * delta * delta        ("acc_delta")
+        p     = p - lr * delta
+
+    The ratio of the two RMS values gives the update the units of p, so the
+    default lr is 1.
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_not_differentiable(differentiable)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+
+    def step(self, closure=None):
+        """Perform one optimization step (closure: re-evaluates the model, returns the loss)."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            params, grads, square_avgs, acc_deltas, steps = [], [], [], [], []
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = zeros((), dtype=float32)
+                    state["square_avg"] = zeros_like(p)
+                    state["acc_delta"] = zeros_like(p)
+                params.append(p)
+                grads.append(p.grad)
+                square_avgs.append(state["square_avg"])
+                acc_deltas.append(state["acc_delta"])
+                steps.append(state["step"])
+            if not params:
+                continue
+            _C._adadelta_step(params, grads, square_avgs, acc_deltas, steps, float(group["lr"]),
+                              float(group["rho"]), float(group["eps"]),
+                              float(group["weight_decay"]), bool(group["maximize"]))
+        return loss
