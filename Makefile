@@ -3,7 +3,7 @@ PY      ?= python
 CC      ?= cc
 KERNELS := $(wildcard csrc/kernels/*.c)
 CTESTS  := $(wildcard csrc/tests/test_*.c)
-CFLAGS_C := -O2 -std=c11 -Wall -Wextra -fno-trapping-math -pthread
+CFLAGS_C := -O2 -std=c11 -Wall -Wextra -fno-trapping-math -fno-math-errno -pthread
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: build test test-c asan asan-c bench bench-gemm-c format

@@ -7,7 +7,10 @@ from setuptools import Extension, setup
 
 # -fno-trapping-math: we never read FP exception flags, and it lets GCC turn the
 # selects in kernels (relu, clamp, max, exp range checks) into vector blends.
-CFLAGS = ["-O3", "-std=c11", "-Wall", "-Wextra", "-fno-trapping-math", "-fvisibility=hidden",
+# -fno-math-errno: nothing reads errno, and it lets sqrt compile to one vector
+# instruction (same IEEE result) instead of a libm call per element.
+CFLAGS = ["-O3", "-std=c11", "-Wall", "-Wextra", "-fno-trapping-math", "-fno-math-errno",
+          "-fvisibility=hidden",
           "-pthread"]
 LDFLAGS = ["-pthread", "-lm"]
 if os.environ.get("PYNET_SANITIZE"):  # make asan: AddressSanitizer + UBSan build
