@@ -238,8 +238,8 @@ ACTS = [
     ("tanh", lambda m, x: m.tanh(x), ()),
     ("softmax", lambda m, x: m.softmax(x, dim=-1), ()),
     ("log_softmax", lambda m, x: m.log_softmax(x, dim=1), ()),
-    ("softmax_dtype", lambda m, x: m.softmax(x, 0, dtype=m.float64
-                                             if hasattr(m, "float64") else None), ()),
+    ("softmax_dtype", lambda m, x: m.softmax(x, 0, dtype=pynet.float64 if m is F
+                                             else torch.float64), ()),
 ]
 
 
