@@ -1,0 +1,148 @@
+/* nn.h - kernels of the neural-network layers: activations, linear's bias
+ * helpers, batch norm, layer norm, dropout, embedding.
+ *
+ * Every kernel takes contiguous, row-major buffers (the binding copies a
+ * strided view first) and comes in a float (_f32) and a double (_f64) flavour.
+ * Sums are accumulated in double whatever the element type, so that long
+ * reductions (a batch-norm channel over N*H*W values) keep their precision.
+ */
+#ifndef PN_NN_H
+#define PN_NN_H
+#include "common.h"
+#include "random.h"
+
+/* ---------------------------------------------------------- activations ---- */
+
+/* Pointwise activations y = f(x). The two parameters a, b mean:
+ *   LEAKY_RELU  x > 0 ? x : a*x                              (a = negative_slope)
+ *   ELU         x > 0 ? x : a*(exp(x) - 1)                    (a = alpha)
+ *   GELU        x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))
+ *   GELU_TANH   0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+ *   SOFTPLUS    a*x > b ? x : log(1 + exp(a*x)) / a           (a = beta, b = threshold)
+ *   HARDTANH    min(max(x, a), b)                             (a = min_val, b = max_val)
+ *   SILU        x * sigmoid(x)
+ */
+typedef enum {
+    PN_ACT_LEAKY_RELU,
+    PN_ACT_ELU,
+    PN_ACT_GELU,
+    PN_ACT_GELU_TANH,
+    PN_ACT_SOFTPLUS,
+    PN_ACT_HARDTANH,
+    PN_ACT_SILU,
+    PN_NACT
+} pn_act;
+
+typedef struct {
+    pn_act act;
+    double a, b;
+} pn_act_args;
+
+/* y[i] = f(x[i]). y may equal x (in place). */
+void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t n);
+void pn_act_forward_f64(const pn_act_args *p, const double *x, double *y, int64_t n);
+/* dx[i] = g[i] * f'(x[i])  (x is the activation's input). */
+void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
+                         int64_t n);
+void pn_act_backward_f64(const pn_act_args *p, const double *g, const double *x, double *dx,
+                         int64_t n);
+/* d[i] = f'(x[i]) (order 1) or f''(x[i]) (order 2): used to build a backward
+ * that is itself differentiable (double backward). */
+void pn_act_deriv_f32(const pn_act_args *p, int order, const float *x, float *d, int64_t n);
+void pn_act_deriv_f64(const pn_act_args *p, int order, const double *x, double *d, int64_t n);
+
+/* PReLU on x viewed as (outer, C, inner): y = x > 0 ? x : w[c] * x, where
+ * w has C entries, or one entry shared by every channel (C == 1 in w's eyes:
+ * pass wstride 0). */
+void pn_prelu_forward_f32(const float *x, const float *w, int64_t wstride, float *y, int64_t outer,
+                          int64_t C, int64_t inner);
+void pn_prelu_forward_f64(const double *x, const double *w, int64_t wstride, double *y,
+                          int64_t outer, int64_t C, int64_t inner);
+/* dx = x > 0 ? g : w[c] g   (dx may be NULL)
+ * dw[c] (accumulated in double, length C; with wstride 0 everything goes to
+ *        dw[0]) = sum over x <= 0 of g * x   (dw may be NULL) */
+void pn_prelu_backward_f32(const float *g, const float *x, const float *w, int64_t wstride,
+                           float *dx, double *dw, int64_t outer, int64_t C, int64_t inner);
+void pn_prelu_backward_f64(const double *g, const double *x, const double *w, int64_t wstride,
+                           double *dx, double *dw, int64_t outer, int64_t C, int64_t inner);
+
+/* --------------------------------------------------------------- linear ---- */
+
+/* Rows of y (M, N) all set to bias (N): the GEMM then adds x @ W^T with beta = 1. */
+void pn_fill_rows_f32(float *y, const float *bias, int64_t M, int64_t N);
+void pn_fill_rows_f64(double *y, const double *bias, int64_t M, int64_t N);
+/* db[j] = sum_i g[i][j] for g (M, N): the bias gradient, summed over the batch. */
+void pn_sum_rows_f32(const float *g, float *db, int64_t M, int64_t N);
+void pn_sum_rows_f64(const double *g, double *db, int64_t M, int64_t N);
+
+/* ----------------------------------------------------------- batch norm ---- */
+
+/* x is (N, C, L) (L = 1 for a (N, C) input, H*W for images). Each channel c
+ * is normalised over its M = N*L values.
+ *
+ * Batch statistics: mean[c] and biased var[c] = sum (x - mean)^2 / M, in
+ * double (two passes: the mean first, then squared deviations, which is
+ * stable where E[x^2] - E[x]^2 is not). */
+void pn_bn_stats_f32(const float *x, int64_t N, int64_t C, int64_t L, double *mean, double *var);
+void pn_bn_stats_f64(const double *x, int64_t N, int64_t C, int64_t L, double *mean, double *var);
+/* y = (x - mean[c]) * invstd[c] * w[c] + b[c]   (w, b may be NULL: 1 and 0) */
+void pn_bn_forward_f32(const float *x, const double *mean, const double *invstd, const float *w,
+                       const float *b, float *y, int64_t N, int64_t C, int64_t L);
+void pn_bn_forward_f64(const double *x, const double *mean, const double *invstd, const double *w,
+                       const double *b, double *y, int64_t N, int64_t C, int64_t L);
+/* Backward. With xhat = (x - mean) * invstd and sums over the channel's M values:
+ *   db[c] = sum g,     dw[c] = sum g * xhat                   (double, may be NULL)
+ *   training: dx = w invstd (g - db/M - xhat dw/M)   (mean and var depend on x)
+ *   eval:     dx = w invstd g                         (running stats are constants)
+ * dx may be NULL. */
+void pn_bn_backward_f32(const float *g, const float *x, const double *mean, const double *invstd,
+                        const float *w, int training, float *dx, double *dw, double *db, int64_t N,
+                        int64_t C, int64_t L);
+void pn_bn_backward_f64(const double *g, const double *x, const double *mean, const double *invstd,
+                        const double *w, int training, double *dx, double *dw, double *db,
+                        int64_t N, int64_t C, int64_t L);
+
+/* ----------------------------------------------------------- layer norm ---- */
+
+/* x is (M, D): each row is normalised over its D values.
+ *   y = (x - mean) * rstd * w + b,  rstd = 1 / sqrt(var + eps)   (biased var)
+ * mean, rstd (length M, double) are written for the backward. w, b (length D)
+ * may be NULL. */
+void pn_ln_forward_f32(const float *x, const float *w, const float *b, double eps, float *y,
+                       double *mean, double *rstd, int64_t M, int64_t D);
+void pn_ln_forward_f64(const double *x, const double *w, const double *b, double eps, double *y,
+                       double *mean, double *rstd, int64_t M, int64_t D);
+/* With xhat = (x - mean) rstd and gw = g * w, per row:
+ *   dx = rstd (gw - mean(gw) - xhat mean(gw xhat))
+ * and over all rows dw[j] += g xhat, db[j] += g (double, length D).
+ * dx, dw, db may each be NULL. */
+void pn_ln_backward_f32(const float *g, const float *x, const double *mean, const double *rstd,
+                        const float *w, float *dx, double *dw, double *db, int64_t M, int64_t D);
+void pn_ln_backward_f64(const double *g, const double *x, const double *mean, const double *rstd,
+                        const double *w, double *dx, double *dw, double *db, int64_t M, int64_t D);
+
+/* -------------------------------------------------------------- dropout ---- */
+
+/* Inverted dropout mask: mask[i] = scale with probability 1 - p, else 0, where
+ * scale = 1 / (1 - p) (0 when p == 1). Then y = x * mask keeps E[y] = x, and
+ * the backward is the same multiplication. Draws n uniforms from g. */
+void pn_dropout_mask_f32(pn_rng *g, float *mask, int64_t n, double p);
+void pn_dropout_mask_f64(pn_rng *g, double *mask, int64_t n, double p);
+
+/* ------------------------------------------------------------ embedding ---- */
+
+/* out[i] = weight[idx[i]] (rows of length D) for i < n. Returns PN_EINVAL with
+ * *bad set to the first index outside [0, V). If zero_pad, rows whose index is
+ * pad are written as zeros (used by the double backward). */
+int pn_embedding_f32(const int64_t *idx, int64_t n, const float *weight, int64_t V, int64_t D,
+                     float *out, int zero_pad, int64_t pad, int64_t *bad);
+int pn_embedding_f64(const int64_t *idx, int64_t n, const double *weight, int64_t V, int64_t D,
+                     double *out, int zero_pad, int64_t pad, int64_t *bad);
+/* dweight (V, D), zeroed by the caller: dweight[idx[i]] += g[i], skipping
+ * idx[i] == pad (pad < 0: none). Indices were checked by the forward. */
+void pn_embedding_backward_f32(const int64_t *idx, int64_t n, const float *g, int64_t D,
+                               float *dweight, int64_t pad);
+void pn_embedding_backward_f64(const int64_t *idx, int64_t n, const double *g, int64_t D,
+                               double *dweight, int64_t pad);
+
+#endif

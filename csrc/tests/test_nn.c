@@ -1,0 +1,252 @@
+/* test_nn.c - unit tests of the layer kernels (nn.c) without Python:
+ * derivatives against finite differences, normalisation invariants, the
+ * dropout mask, embedding gather/scatter. */
+#include "../kernels/nn.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int passed = 0, failed = 0;
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            passed++;                                                                              \
+        } else {                                                                                   \
+            failed++;                                                                              \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
+    } while (0)
+
+static int near(double a, double b, double tol) {
+    return fabs(a - b) <= tol * (1 + fabs(b));
+}
+
+/* f' and f'' of every activation against central differences of f and f'. */
+static void test_activation_derivatives(void) {
+    static const char *names[PN_NACT] = {"leaky_relu", "elu",      "gelu", "gelu_tanh",
+                                         "softplus",   "hardtanh", "silu"};
+    pn_act_args args[PN_NACT] = {{PN_ACT_LEAKY_RELU, 0.1, 0}, {PN_ACT_ELU, 0.7, 0},
+                                 {PN_ACT_GELU, 0, 0},         {PN_ACT_GELU_TANH, 0, 0},
+                                 {PN_ACT_SOFTPLUS, 2.0, 3},   {PN_ACT_HARDTANH, -0.5, 1.5},
+                                 {PN_ACT_SILU, 0, 0}};
+    /* points away from the kinks (0, hardtanh bounds, softplus threshold x = 1.5) */
+    double xs[8] = {-3.1, -1.3, -0.7, -0.2, 0.3, 0.9, 1.2, 2.6};
+    const double h = 1e-5;
+    for (int a = 0; a < PN_NACT; a++) {
+        int ok1 = 1, ok2 = 1, okb = 1;
+        for (int k = 0; k < 8; k++) {
+            double x[3] = {xs[k] - h, xs[k], xs[k] + h}, y[3], d1[3], d2[3], g = 0.75, dx;
+            pn_act_forward_f64(&args[a], x, y, 3);
+            pn_act_deriv_f64(&args[a], 1, x, d1, 3);
+            pn_act_deriv_f64(&args[a], 2, x, d2, 3);
+            pn_act_backward_f64(&args[a], &g, &x[1], &dx, 1);
+            ok1 &= near(d1[1], (y[2] - y[0]) / (2 * h), 1e-6);
+            ok2 &= near(d2[1], (d1[2] - d1[0]) / (2 * h), 1e-6);
+            okb &= near(dx, g * d1[1], 1e-15);
+        }
+        CHECK(ok1, "%s: f' matches finite differences", names[a]);
+        CHECK(ok2, "%s: f'' matches finite differences", names[a]);
+        CHECK(okb, "%s: backward is g * f'", names[a]);
+    }
+    /* values at known points */
+    double x = 1.0, y;
+    pn_act_forward_f64(&args[2], &x, &y, 1);
+    CHECK(near(y, 0.8413447460685429, 1e-14), "gelu(1) = Phi(1) (got %.17g)", y);
+    x = -2.0;
+    pn_act_forward_f64(&args[0], &x, &y, 1);
+    CHECK(y == -0.2, "leaky_relu(-2, 0.1) = -0.2 (got %g)", y);
+    x = 5.0; /* beta x = 10 > threshold 3: the identity */
+    pn_act_forward_f64(&args[4], &x, &y, 1);
+    CHECK(y == 5.0, "softplus above the threshold is x (got %g)", y);
+    float xf[3] = {-2.0f, 0.25f, 3.0f}, yf[3];
+    pn_act_forward_f32(&args[5], xf, yf, 3);
+    CHECK(yf[0] == -0.5f && yf[1] == 0.25f && yf[2] == 1.5f, "hardtanh clamps (float)");
+}
+
+static void test_prelu(void) {
+    /* x (outer 2, C 2, inner 2); slopes 0.5 and -1 */
+    double x[8] = {1, -2, -3, 4, -1, 0, 2, -4}, w[2] = {0.5, -1}, y[8], g[8], dx[8], dw[2] = {0};
+    pn_prelu_forward_f64(x, w, 1, y, 2, 2, 2);
+    double want[8] = {1, -1, 3, 4, -0.5, 0, 2, 4};
+    CHECK(memcmp(y, want, sizeof y) == 0, "prelu forward per channel");
+    for (int k = 0; k < 8; k++) g[k] = k + 1;
+    pn_prelu_backward_f64(g, x, w, 1, dx, dw, 2, 2, 2);
+    double wdx[8] = {1, 1, -3, 4, 2.5, 3, 7, -8};
+    CHECK(memcmp(dx, wdx, sizeof dx) == 0, "prelu dx");
+    /* dw[0]: x <= 0 at (0,0,1) g2 x-2, (1,0,0) g5 x-1, (1,0,1) g6 x0 -> -4 - 5 + 0 */
+    CHECK(dw[0] == -9 && dw[1] == -3 * 3 + -4 * 8, "prelu dw (got %g %g)", dw[0], dw[1]);
+    double dws[1] = {0};
+    pn_prelu_backward_f64(g, x, w, 0, NULL, dws, 2, 2, 2);
+    CHECK(dws[0] == dw[0] + dw[1], "shared slope gathers every channel's gradient");
+}
+
+static void test_linear_rows(void) {
+    float y[6], b[3] = {1, 2, 3}, g[6] = {1, 2, 3, 4, 5, 6}, db[3];
+    pn_fill_rows_f32(y, b, 2, 3);
+    CHECK(y[0] == 1 && y[2] == 3 && y[3] == 1 && y[5] == 3, "fill rows with the bias");
+    pn_sum_rows_f32(g, db, 2, 3);
+    CHECK(db[0] == 5 && db[1] == 7 && db[2] == 9, "bias gradient sums the rows");
+    /* more columns than the 256-wide accumulator block */
+    static double G[3 * 600], D[600];
+    for (int k = 0; k < 3 * 600; k++) G[k] = k % 600;
+    pn_sum_rows_f64(G, D, 3, 600);
+    int ok = 1;
+    for (int j = 0; j < 600; j++) ok &= D[j] == 3.0 * j;
+    CHECK(ok, "sum rows over several column blocks");
+}
+
+/* loss = sum(r * y): dx from the kernel vs central differences, for batch norm
+ * (training and eval) and layer norm. x is (N=3, C=2, L=2). */
+static double bn_loss(const double *x, const double *w, const double *b, const double *r,
+                      int training, const double *rm, const double *rv) {
+    double mean[2], var[2], invstd[2], y[12], s = 0;
+    if (training) {
+        pn_bn_stats_f64(x, 3, 2, 2, mean, var);
+    } else {
+        memcpy(mean, rm, sizeof mean), memcpy(var, rv, sizeof var);
+    }
+    for (int c = 0; c < 2; c++) invstd[c] = 1 / sqrt(var[c] + 1e-5);
+    pn_bn_forward_f64(x, mean, invstd, w, b, y, 3, 2, 2);
+    for (int k = 0; k < 12; k++) s += r[k] * y[k];
+    return s;
+}
+
+static void test_batch_norm(void) {
+    double x[12], r[12], w[2] = {0.7, 1.3}, b[2] = {0.1, -0.2}, rm[2] = {0.2, -0.1},
+                         rv[2] = {1.5, 0.6};
+    for (int k = 0; k < 12; k++) x[k] = sin(1.7 * k) * 2 + 0.3, r[k] = cos(0.9 * k);
+    double mean[2], var[2];
+    pn_bn_stats_f64(x, 3, 2, 2, mean, var);
+    /* channel 0 is x[0,1,4,5,8,9] */
+    double m0 = (x[0] + x[1] + x[4] + x[5] + x[8] + x[9]) / 6, v0 = 0;
+    int i0[6] = {0, 1, 4, 5, 8, 9};
+    for (int k = 0; k < 6; k++) v0 += (x[i0[k]] - m0) * (x[i0[k]] - m0) / 6;
+    CHECK(near(mean[0], m0, 1e-15) && near(var[0], v0, 1e-14), "channel stats (biased var)");
+    for (int training = 0; training <= 1; training++) {
+        double invstd[2], dx[12], dw[2], db[2];
+        if (training)
+            pn_bn_stats_f64(x, 3, 2, 2, mean, var);
+        else
+            memcpy(mean, rm, sizeof mean), memcpy(var, rv, sizeof var);
+        for (int c = 0; c < 2; c++) invstd[c] = 1 / sqrt(var[c] + 1e-5);
+        pn_bn_backward_f64(r, x, mean, invstd, w, training, dx, dw, db, 3, 2, 2);
+        int ok = 1;
+        for (int k = 0; k < 12; k++) {
+            double xp[12], xm[12], h = 1e-6;
+            memcpy(xp, x, sizeof x), memcpy(xm, x, sizeof x);
+            xp[k] += h, xm[k] -= h;
+            double num =
+                (bn_loss(xp, w, b, r, training, rm, rv) - bn_loss(xm, w, b, r, training, rm, rv)) /
+                (2 * h);
+            ok &= near(dx[k], num, 1e-7);
+        }
+        CHECK(ok, "batch norm dx matches finite differences (training=%d)", training);
+        double wp[2] = {w[0] + 1e-6, w[1]}, wm[2] = {w[0] - 1e-6, w[1]};
+        double numw =
+            (bn_loss(x, wp, b, r, training, rm, rv) - bn_loss(x, wm, b, r, training, rm, rv)) /
+            2e-6;
+        double bp[2] = {b[0], b[1] + 1e-6}, bm[2] = {b[0], b[1] - 1e-6};
+        double numb =
+            (bn_loss(x, w, bp, r, training, rm, rv) - bn_loss(x, w, bm, r, training, rm, rv)) /
+            2e-6;
+        CHECK(near(dw[0], numw, 1e-7) && near(db[1], numb, 1e-7), "batch norm dw, db (training=%d)",
+              training);
+    }
+}
+
+static double ln_loss(const double *x, const double *w, const double *r) {
+    double y[12], mean[3], rstd[3], s = 0;
+    pn_ln_forward_f64(x, w, NULL, 1e-5, y, mean, rstd, 3, 4);
+    for (int k = 0; k < 12; k++) s += r[k] * y[k];
+    return s;
+}
+
+static void test_layer_norm(void) {
+    double x[12], r[12], w[4] = {0.5, 1, 1.5, -0.7}, y[12], mean[3], rstd[3];
+    for (int k = 0; k < 12; k++) x[k] = sin(2.3 * k) * 3 + k, r[k] = cos(1.1 * k);
+    pn_ln_forward_f64(x, NULL, NULL, 0.0, y, mean, rstd, 3, 4);
+    int ok = 1;
+    for (int i = 0; i < 3; i++) {
+        double s = 0, q = 0;
+        for (int j = 0; j < 4; j++) s += y[i * 4 + j], q += y[i * 4 + j] * y[i * 4 + j];
+        ok &= fabs(s) < 1e-12 && near(q / 4, 1.0, 1e-12);
+    }
+    CHECK(ok, "layer norm rows have mean 0 and variance 1");
+    double dx[12], dw[4] = {0}, db[4] = {0};
+    pn_ln_forward_f64(x, w, NULL, 1e-5, y, mean, rstd, 3, 4);
+    pn_ln_backward_f64(r, x, mean, rstd, w, dx, dw, db, 3, 4);
+    ok = 1;
+    for (int k = 0; k < 12; k++) {
+        double xp[12], xm[12], h = 1e-6;
+        memcpy(xp, x, sizeof x), memcpy(xm, x, sizeof x);
+        xp[k] += h, xm[k] -= h;
+        ok &= near(dx[k], (ln_loss(xp, w, r) - ln_loss(xm, w, r)) / (2 * h), 1e-7);
+    }
+    CHECK(ok, "layer norm dx matches finite differences");
+    double wp[4], wm[4];
+    memcpy(wp, w, sizeof w), memcpy(wm, w, sizeof w);
+    wp[2] += 1e-6, wm[2] -= 1e-6;
+    CHECK(near(dw[2], (ln_loss(x, wp, r) - ln_loss(x, wm, r)) / 2e-6, 1e-7), "layer norm dw");
+    CHECK(near(db[1], r[1] + r[5] + r[9], 1e-15), "layer norm db sums over rows");
+}
+
+static void test_dropout(void) {
+    enum { N = 100000 };
+    static float m1[N], m2[N];
+    pn_rng g;
+    pn_rng_seed(&g, 42);
+    pn_dropout_mask_f32(&g, m1, N, 0.25);
+    int kept = 0, ok = 1;
+    for (int k = 0; k < N; k++) {
+        kept += m1[k] != 0;
+        ok &= m1[k] == 0 || m1[k] == 1.0f / 0.75f;
+    }
+    CHECK(ok, "dropout mask holds 0 or 1/(1-p)");
+    /* binomial sd sqrt(N p (1-p)) ~ 137: 5 sigma */
+    CHECK(kept > 75000 - 700 && kept < 75000 + 700, "dropout keeps ~ 1-p (kept %d)", kept);
+    pn_rng_seed(&g, 42);
+    pn_dropout_mask_f32(&g, m2, N, 0.25);
+    CHECK(memcmp(m1, m2, sizeof m1) == 0, "same seed, same mask");
+    pn_dropout_mask_f32(&g, m2, 1000, 1.0);
+    ok = 1;
+    for (int k = 0; k < 1000; k++) ok &= m2[k] == 0;
+    CHECK(ok, "p = 1 drops everything (no inf scale)");
+}
+
+static void test_embedding(void) {
+    double w[4 * 2] = {0, 1, 10, 11, 20, 21, 30, 31}, out[3 * 2];
+    int64_t idx[3] = {2, 0, 2}, bad = -7;
+    int rc = pn_embedding_f64(idx, 3, w, 4, 2, out, 0, -1, &bad);
+    CHECK(rc == PN_OK && out[0] == 20 && out[1] == 21 && out[2] == 0 && out[5] == 21,
+          "embedding gathers rows");
+    rc = pn_embedding_f64(idx, 3, w, 4, 2, out, 1, 2, &bad);
+    CHECK(rc == PN_OK && out[0] == 0 && out[1] == 0 && out[2] == 0 && out[3] == 1,
+          "zero_pad zeroes the padding positions");
+    int64_t oob[2] = {1, 4};
+    rc = pn_embedding_f64(oob, 2, w, 4, 2, out, 0, -1, &bad);
+    CHECK(rc == PN_EINVAL && bad == 4, "index out of range reported (bad %lld)", (long long)bad);
+    int64_t neg[1] = {-1};
+    rc = pn_embedding_f64(neg, 1, w, 4, 2, out, 0, -1, &bad);
+    CHECK(rc == PN_EINVAL && bad == -1, "negative index rejected");
+    double gr[3 * 2] = {1, 2, 3, 4, 5, 6}, dw[4 * 2] = {0};
+    pn_embedding_backward_f64(idx, 3, gr, 2, dw, -1);
+    CHECK(dw[4] == 6 && dw[5] == 8 && dw[0] == 3 && dw[1] == 4 && dw[2] == 0,
+          "repeated indices accumulate");
+    memset(dw, 0, sizeof dw);
+    pn_embedding_backward_f64(idx, 3, gr, 2, dw, 2);
+    CHECK(dw[4] == 0 && dw[5] == 0 && dw[0] == 3, "padding row gets no gradient");
+}
+
+int main(void) {
+    test_activation_derivatives();
+    test_prelu();
+    test_linear_rows();
+    test_batch_norm();
+    test_layer_norm();
+    test_dropout();
+    test_embedding();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
