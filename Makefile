@@ -35,17 +35,19 @@ asan-c:
 	done
 
 # The Python suite against an AddressSanitizer + UBSan build of pynet._C, built
-# into build/asan/ so the normal in-place build is left alone. The interpreter is
+# into build/asan/ so the normal in-place build is left alone. pytest runs from
+# build/asan so that `import pynet` finds that copy (the first line checks it). The interpreter is
 # not instrumented, so the sanitizer runtimes are preloaded; leak checking is off
 # because CPython keeps memory alive on purpose at exit.
 asan: asan-c
 	rm -rf build/asan && mkdir -p build/asan/pynet
 	PYNET_SANITIZE=1 $(PY) setup.py -q build_ext --force --build-lib build/asan --build-temp build/asan-tmp
 	cd pynet && find . -name '*.py' -exec cp --parents {} ../build/asan/pynet/ \;
-	PYTHONPATH=$(CURDIR)/build/asan PYNET_ASAN=1 \
+	cd build/asan && export PYNET_ASAN=1 \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(PY) -m pytest tests -q -x -p no:cacheprovider
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 && \
+	$(PY) -c 'import pynet; assert "build/asan" in pynet._C.__file__, pynet._C.__file__' && \
+	$(PY) -m pytest $(CURDIR)/tests -q -x -p no:cacheprovider --rootdir=$(CURDIR)
 
 bench: build
 	$(PY) benchmarks/bench_overhead.py

@@ -61,7 +61,7 @@ PNTensor *pn_empty(pn_dtype dt, int ndim, const int64_t *shape) {
     t->ndim = ndim;
     t->dtype = dt;
     t->numel = numel;
-    memcpy(t->shape, shape, sizeof(int64_t) * ndim);
+    if (ndim) memcpy(t->shape, shape, sizeof(int64_t) * ndim); /* shape may be NULL when 0-d */
     pn_contiguous_strides(ndim, shape, t->strides);
     return t;
 }
