@@ -19,7 +19,8 @@ from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like
 from . import autograd
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .serialization import load, save
-from . import optim
+from . import nn, optim  # noqa: E402
+from .nn.summary import summary  # noqa: E402
 
 float = float32  # noqa: A001  (torch.float is float32)
 double = float64

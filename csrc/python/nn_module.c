@@ -266,6 +266,7 @@ static PyGetSetDef module_getset[] = {
     {"_non_persistent_buffers_set", (getter)get_non_persistent, NULL, NULL, NULL},
     {"_forward_pre_hooks", (getter)get_pre_hooks, NULL, NULL, NULL},
     {"_forward_hooks", (getter)get_hooks, NULL, NULL, NULL},
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyMethodDef module_methods[] = {

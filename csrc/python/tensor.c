@@ -457,6 +457,7 @@ static PyGetSetDef tensor_getset[] = {
     {"_backward_hooks_list", (getter)get_hooks, NULL, NULL, NULL},
     {"is_cuda", (getter)get_false, NULL, NULL, NULL},
     {"is_sparse", (getter)get_false, NULL, NULL, NULL},
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 /* --------------------------------------------------------------- buffer ---- */

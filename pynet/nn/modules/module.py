@@ -1,0 +1,374 @@
+"""pynet.nn.Module: the base class of every layer and model.
+
+The registries (_parameters, _buffers, _modules), attribute routing and
+__call__ live in C (csrc/python/nn_module.c); this class adds the walking and
+bookkeeping methods a learner uses: parameters(), state_dict(), train() ...
+"""
+import itertools
+from collections import OrderedDict, namedtuple
+
+from ... import _C
+from ..._tensor import Tensor
+from ..parameter import Parameter
+
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_hook_ids = itertools.count()
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, key):
+        self._hooks, self.id = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Module(_C.ModuleBase):
+    """Base class for all neural network modules. Subclasses define forward()."""
+
+    __module__ = "pynet.nn"
+
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments")
+        super().__init__()
+
+    # --- registration --------------------------------------------------------
+    def register_parameter(self, name, param):
+        _check_name(self, name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                            f"'{name}' (pynet.nn.Parameter or None required)")
+        self._buffers.pop(name, None)
+        self._modules.pop(name, None)
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        _check_name(self, name, "buffer")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (pynet.Tensor or None required)")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _check_name(self, name, "module")
+        self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        mod = self
+        for item in target.split(".") if target else []:
+            if item not in mod._modules:
+                raise AttributeError(f"{type(mod).__name__} has no attribute `{item}`")
+            mod = mod._modules[item]
+        return mod
+
+    def get_parameter(self, target):
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._parameters:
+            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
+        return mod._parameters[name]
+
+    # --- walking ---------------------------------------------------------------
+    def _named_members(self, get, prefix="", recurse=True, remove_duplicate=True):
+        seen = set()
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
+        for mod_prefix, mod in mods:
+            for name, value in get(mod):
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                if remove_duplicate:
+                    seen.add(id(value))
+                yield (mod_prefix + ("." if mod_prefix else "") + name, value)
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
+                                   remove_duplicate)
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
+                                   remove_duplicate)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def named_children(self):
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is None:
+                continue
+            sub = prefix + ("." if prefix else "") + name
+            yield from m.named_modules(memo, sub, remove_duplicate)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    # --- modes and gradients -------------------------------------------------
+    def train(self, mode=True):
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.training = mode
+        for m in self.children():
+            m.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                g = p.grad
+                if g.grad_fn is not None:
+                    g = g.detach()
+                    p.grad = g
+                g.zero_()
+
+    def apply(self, fn):
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # --- dtype / device ----------------------------------------------------------
+    def _apply(self, fn):
+        for m in self.children():
+            m._apply(fn)
+        prev = _C._set_grad_enabled(False)
+        try:
+            for key, p in self._parameters.items():
+                if p is None:
+                    continue
+                new = fn(p)
+                if new is not p:
+                    np_ = Parameter(new, p.requires_grad)
+                    if p.grad is not None:
+                        np_.grad = fn(p.grad)
+                    self._parameters[key] = np_
+            for key, b in self._buffers.items():
+                if b is not None:
+                    self._buffers[key] = fn(b)
+        finally:
+            _C._set_grad_enabled(prev)
+        return self
+
+    def to(self, *args, **kwargs):
+        """to(dtype) / to(device): cast floating point parameters and buffers."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, _C.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+        device = kwargs.get("device", next((a for a in args if isinstance(a, str)), None))
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"to: pynet only supports device='cpu' (got {device!r})")
+        if dtype is None:
+            return self
+        if not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
+                            f"desired dtype={dtype}")
+        return self._apply(lambda t: t.to(dtype) if t.dtype.is_floating_point else t)
+
+    def cpu(self):
+        return self
+
+    def float(self):
+        return self.to(_C.float32)
+
+    def double(self):
+        return self.to(_C.float64)
+
+    # --- state dict --------------------------------------------------------------
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        if args:  # the old positional form state_dict(destination, prefix, keep_vars)
+            destination = args[0]
+            if len(args) > 1:
+                prefix = args[1]
+            if len(args) > 2:
+                keep_vars = args[2]
+        if destination is None:
+            destination = OrderedDict()
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers_set:
+                destination[prefix + name] = b if keep_vars else b.detach()
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination=destination, prefix=prefix + name + ".",
+                             keep_vars=keep_vars)
+        return destination
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy parameters and buffers from state_dict; report missing/unexpected keys."""
+        if not hasattr(state_dict, "keys"):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        missing, errors = [], []
+        expected = set()
+        prev = _C._set_grad_enabled(False)
+        try:
+            for mod_prefix, mod in self.named_modules():
+                p = mod_prefix + "." if mod_prefix else ""
+                local = [(n, t) for n, t in mod._parameters.items() if t is not None]
+                local += [(n, t) for n, t in mod._buffers.items()
+                          if t is not None and n not in mod._non_persistent_buffers_set]
+                for name, target in local:
+                    key = p + name
+                    expected.add(key)
+                    if key not in state_dict:
+                        missing.append(key)
+                        continue
+                    value = state_dict[key]
+                    if not isinstance(value, Tensor):
+                        errors.append(f'While copying the parameter named "{key}", expected '
+                                      f"a tensor, got {type(value).__name__}.")
+                        continue
+                    if tuple(value.shape) != tuple(target.shape):
+                        errors.append(f"size mismatch for {key}: copying a param with shape "
+                                      f"{_shape(value.shape)} from checkpoint, the shape in "
+                                      f"current model is {_shape(target.shape)}.")
+                        continue
+                    if assign:
+                        if name in mod._parameters:
+                            mod._parameters[name] = Parameter(value, target.requires_grad)
+                        else:
+                            mod._buffers[name] = value
+                    else:
+                        target.copy_(value)
+        finally:
+            _C._set_grad_enabled(prev)
+        unexpected = [k for k in state_dict.keys() if k not in expected]
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " +
+                              ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " +
+                              ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
+                type(self).__name__, "\n\t".join(errors)))
+        return _IncompatibleKeys(missing, unexpected)
+
+    # --- hooks ---------------------------------------------------------------------
+    def register_forward_pre_hook(self, hook):
+        key = next(_hook_ids)
+        self._forward_pre_hooks[key] = hook
+        return _RemovableHandle(self._forward_pre_hooks, key)
+
+    def register_forward_hook(self, hook):
+        key = next(_hook_ids)
+        self._forward_hooks[key] = hook
+        return _RemovableHandle(self._forward_hooks, key)
+
+    # --- printing ------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines = extra.split("\n")
+        children = []
+        for name, m in self._modules.items():
+            mod_str = repr(m).replace("\n", "\n  ")
+            children.append(f"({name}): {mod_str}")
+        lines = lines + children
+        main = self._get_name() + "("
+        if lines:
+            if len(lines) == 1 and not children:
+                main += lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+    def __dir__(self):
+        keys = list(super().__dir__())
+        keys += list(self._parameters) + list(self._buffers) + list(self._modules)
+        return sorted(set(keys))
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __getstate__(self):
+        raise TypeError("pickling modules is not supported; save model.state_dict() with "
+                        "pynet.save instead")
+
+    def summary(self, input_size, dtype=None):
+        from ..summary import summary
+
+        return summary(self, input_size, dtype=dtype)
+
+
+def _shape(shape):
+    return "pynet.Size(" + str(list(shape)) + ")"
+
+
+def _check_name(module, name, kind):
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain "."')
+    registries = (module._parameters, module._buffers, module._modules)
+    if hasattr(type(module), name) or (name in module.__dict__ and
+                                       not any(name in r for r in registries)):
+        raise KeyError(f"attribute '{name}' already exists")
