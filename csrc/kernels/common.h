@@ -18,7 +18,9 @@ static inline size_t pn_itemsize(pn_dtype dt) {
     static const size_t sz[PN_NDTYPES] = {1, 8, 4, 8};
     return sz[dt];
 }
-static inline int pn_is_float(pn_dtype dt) { return dt == PN_FLOAT32 || dt == PN_FLOAT64; }
+static inline int pn_is_float(pn_dtype dt) {
+    return dt == PN_FLOAT32 || dt == PN_FLOAT64;
+}
 
 /* Overflow-checked size arithmetic: return 1 (and leave *out alone) on overflow. */
 static inline int pn_mul_overflow(int64_t a, int64_t b, int64_t *out) {

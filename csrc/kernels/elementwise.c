@@ -16,7 +16,7 @@ typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
 /* ---------------------------------------------------------------- binary ---- */
 
 #define BINARY_LOOP(NAME, T, TO, EXPR)                                                             \
-    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {      \
         (void)aux;                                                                                 \
         char *o = p[0], *a = p[1], *b = p[2];                                                      \
         if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                        \
@@ -119,7 +119,7 @@ static inline int64_t ipow(int64_t x, int64_t y) {
     BINARY_LOOP(gt_##SUF, T, pn_bool, x > y)                                                       \
     BINARY_LOOP(ge_##SUF, T, pn_bool, x >= y)                                                      \
     BINARY_LOOP(relu_bw_##SUF, T, T, y > 0 ? x : (T)0)                                             \
-    BINARY_LOOP(sigmoid_bw_##SUF, T, T, x *y *((T)1 - y))                                          \
+    BINARY_LOOP(sigmoid_bw_##SUF, T, T, x * y * ((T)1 - y))                                        \
     BINARY_LOOP(tanh_bw_##SUF, T, T, x *((T)1 - y * y))
 
 FLOAT_BINARY(f32, float, py_fmodf, py_floordivf, powf)
@@ -184,12 +184,14 @@ pn_loop_fn pn_binary_loop(pn_binary_op op, pn_dtype dt) {
     return binary_table[op][dt];
 }
 
-int pn_binary_is_comparison(pn_binary_op op) { return op >= PN_EQ && op <= PN_GE; }
+int pn_binary_is_comparison(pn_binary_op op) {
+    return op >= PN_EQ && op <= PN_GE;
+}
 
 /* ----------------------------------------------------------------- unary ---- */
 
 #define UNARY_LOOP(NAME, T, EXPR)                                                                  \
-    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {      \
         (void)aux;                                                                                 \
         char *o = p[0], *a = p[1];                                                                 \
         if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                              \
@@ -220,8 +222,8 @@ static inline float sigmoid_f(float x) {
 }
 #define SIGN(x) (((x) > 0) - ((x) < 0))
 
-#define FLOAT_UNARY(SUF, T, EXP, LOG, SQRT, SIGM, TANH, FABS, SIN, COS, LOG1P, EXPM1, FLOOR,      \
-                    CEIL, RINT, TRUNC)                                                             \
+#define FLOAT_UNARY(SUF, T, EXP, LOG, SQRT, SIGM, TANH, FABS, SIN, COS, LOG1P, EXPM1, FLOOR, CEIL, \
+                    RINT, TRUNC)                                                                   \
     UNARY_LOOP(neg_##SUF, T, -x)                                                                   \
     UNARY_LOOP(abs_##SUF, T, FABS(x))                                                              \
     UNARY_LOOP(exp_##SUF, T, EXP(x))                                                               \
@@ -230,7 +232,7 @@ static inline float sigmoid_f(float x) {
     UNARY_LOOP(sigmoid_##SUF, T, SIGM(x))                                                          \
     UNARY_LOOP(tanh_##SUF, T, TANH(x))                                                             \
     UNARY_LOOP(relu_##SUF, T, x > 0 ? x : (x != x ? x : (T)0))                                     \
-    UNARY_LOOP(sign_##SUF, T, SIGN(x)) /* sign(nan) = 0, as in torch */                           \
+    UNARY_LOOP(sign_##SUF, T, SIGN(x)) /* sign(nan) = 0, as in torch */                            \
     UNARY_LOOP(recip_##SUF, T, (T)1 / x)                                                           \
     UNARY_LOOP(square_##SUF, T, x *x)                                                              \
     UNARY_LOOP(sin_##SUF, T, SIN(x))                                                               \
@@ -244,8 +246,8 @@ static inline float sigmoid_f(float x) {
 
 FLOAT_UNARY(f32, float, pn_expf, logf, sqrtf, sigmoid_f, tanhf, fabsf, sinf, cosf, log1pf, expm1f,
             floorf, ceilf, rintf, truncf)
-FLOAT_UNARY(f64, double, exp, log, sqrt, sigmoid_d, tanh, fabs, sin, cos, log1p, expm1, floor,
-            ceil, rint, trunc)
+FLOAT_UNARY(f64, double, exp, log, sqrt, sigmoid_d, tanh, fabs, sin, cos, log1p, expm1, floor, ceil,
+            rint, trunc)
 
 UNARY_LOOP(neg_i64, int64_t, (int64_t)(0u - (uint64_t)x))
 UNARY_LOOP(abs_i64, int64_t, x < 0 ? (int64_t)(0u - (uint64_t)x) : x)
@@ -294,7 +296,7 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt) {
         const T lo = (T)c->lo, hi = (T)c->hi;                                                      \
         for (int64_t i = 0; i < n; i++) {                                                          \
             T x = *(const T *)(p[1] + i * s[1]);                                                   \
-            if (x == x) { /* NaN passes through unchanged */                                      \
+            if (x == x) { /* NaN passes through unchanged */                                       \
                 if (c->has_lo && x < lo) x = lo;                                                   \
                 if (c->has_hi && x > hi) x = hi;                                                   \
             }                                                                                      \
@@ -307,10 +309,14 @@ CLAMP_LOOP(clamp_i64, int64_t)
 
 pn_loop_fn pn_clamp_loop(pn_dtype dt) {
     switch (dt) {
-    case PN_FLOAT32: return clamp_f32;
-    case PN_FLOAT64: return clamp_f64;
-    case PN_INT64: return clamp_i64;
-    default: return NULL;
+    case PN_FLOAT32:
+        return clamp_f32;
+    case PN_FLOAT64:
+        return clamp_f64;
+    case PN_INT64:
+        return clamp_i64;
+    default:
+        return NULL;
     }
 }
 
@@ -321,8 +327,8 @@ pn_loop_fn pn_clamp_loop(pn_dtype dt) {
         (void)aux;                                                                                 \
         for (int64_t i = 0; i < n; i++) {                                                          \
             pn_bool c = *(const pn_bool *)(p[1] + i * s[1]);                                       \
-            *(T *)(p[0] + i * s[0]) = c ? *(const T *)(p[2] + i * s[2])                            \
-                                        : *(const T *)(p[3] + i * s[3]);                           \
+            *(T *)(p[0] + i * s[0]) =                                                              \
+                c ? *(const T *)(p[2] + i * s[2]) : *(const T *)(p[3] + i * s[3]);                 \
         }                                                                                          \
     }
 WHERE_LOOP(where_b, pn_bool)
@@ -345,7 +351,7 @@ static inline int64_t f2i(double x) {
 }
 
 #define CAST_LOOP(NAME, TO, FROM, EXPR)                                                            \
-    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {      \
         (void)aux;                                                                                 \
         if (s[0] == sizeof(TO) && s[1] == sizeof(FROM)) {                                          \
             TO *O = (TO *)p[0];                                                                    \

@@ -9,11 +9,26 @@
 #include "iter.h"
 
 typedef enum {
-    PN_ADD, PN_SUB, PN_MUL, PN_DIV, PN_FLOORDIV, PN_REM, PN_POW, PN_MAXIMUM, PN_MINIMUM,
+    PN_ADD,
+    PN_SUB,
+    PN_MUL,
+    PN_DIV,
+    PN_FLOORDIV,
+    PN_REM,
+    PN_POW,
+    PN_MAXIMUM,
+    PN_MINIMUM,
     /* comparisons: output is bool */
-    PN_EQ, PN_NE, PN_LT, PN_LE, PN_GT, PN_GE,
+    PN_EQ,
+    PN_NE,
+    PN_LT,
+    PN_LE,
+    PN_GT,
+    PN_GE,
     /* bitwise (logical on bool) */
-    PN_AND, PN_OR, PN_XOR,
+    PN_AND,
+    PN_OR,
+    PN_XOR,
     /* fused backward helpers: (g, x) -> dx */
     PN_RELU_BACKWARD,    /* x > 0 ? g : 0          (x is the relu input or output) */
     PN_SIGMOID_BACKWARD, /* g * y * (1 - y)         (y = sigmoid(x))               */
@@ -22,9 +37,27 @@ typedef enum {
 } pn_binary_op;
 
 typedef enum {
-    PN_NEG, PN_ABS, PN_EXP, PN_LOG, PN_SQRT, PN_SIGMOID, PN_TANH, PN_RELU, PN_SIGN, PN_NOT,
-    PN_RECIPROCAL, PN_SQUARE, PN_SIN, PN_COS, PN_LOG1P, PN_EXPM1, PN_FLOOR, PN_CEIL, PN_ROUND,
-    PN_TRUNC, PN_NUNARY
+    PN_NEG,
+    PN_ABS,
+    PN_EXP,
+    PN_LOG,
+    PN_SQRT,
+    PN_SIGMOID,
+    PN_TANH,
+    PN_RELU,
+    PN_SIGN,
+    PN_NOT,
+    PN_RECIPROCAL,
+    PN_SQUARE,
+    PN_SIN,
+    PN_COS,
+    PN_LOG1P,
+    PN_EXPM1,
+    PN_FLOOR,
+    PN_CEIL,
+    PN_ROUND,
+    PN_TRUNC,
+    PN_NUNARY
 } pn_unary_op;
 
 /* Operands: ptrs = {out, a, b}. Output dtype is dt, or bool for comparisons. */

@@ -18,10 +18,10 @@
 typedef void (*pn_loop_fn)(char **ptrs, const int64_t *strides, int64_t n, const void *aux);
 
 typedef struct {
-    int nop;                                  /* number of operands, <= PN_ITER_MAXOP */
-    int ndim;                                 /* dimensions left after merging (>= 1)   */
-    int64_t numel;                            /* product of shape                       */
-    int64_t shape[PN_MAX_DIMS];               /* shape[ndim-1] is the inner dimension   */
+    int nop;                                     /* number of operands, <= PN_ITER_MAXOP */
+    int ndim;                                    /* dimensions left after merging (>= 1)   */
+    int64_t numel;                               /* product of shape                       */
+    int64_t shape[PN_MAX_DIMS];                  /* shape[ndim-1] is the inner dimension   */
     int64_t strides[PN_ITER_MAXOP][PN_MAX_DIMS]; /* byte strides, operand-major          */
     char *data[PN_ITER_MAXOP];
 } pn_iter;

@@ -15,7 +15,9 @@ void pn_rng_seed(pn_rng *g, uint64_t seed) {
     g->spare = 0;
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t pn_rng_next(pn_rng *g) {
     uint64_t *s = g->s;
@@ -30,7 +32,9 @@ uint64_t pn_rng_next(pn_rng *g) {
     return result;
 }
 
-double pn_rng_uniform(pn_rng *g) { return (double)(pn_rng_next(g) >> 11) * 0x1.0p-53; }
+double pn_rng_uniform(pn_rng *g) {
+    return (double)(pn_rng_next(g) >> 11) * 0x1.0p-53;
+}
 
 double pn_rng_normal(pn_rng *g) {
     if (g->has_spare) {

@@ -9,7 +9,7 @@
 
 typedef struct {
     uint64_t s[4];
-    int has_spare;  /* Box-Muller makes normals in pairs; keep the second */
+    int has_spare; /* Box-Muller makes normals in pairs; keep the second */
     double spare;
 } pn_rng;
 

@@ -16,18 +16,26 @@ pn_dtype pn_reduce_acc_dtype(pn_reduce_op op, pn_dtype dt) {
 void pn_reduce_identity(pn_reduce_op op, pn_dtype acc_dt, void *out) {
     switch (acc_dt) {
     case PN_FLOAT64:
-        *(double *)out = op == PN_RSUM ? 0.0 : op == PN_RPROD ? 1.0 : op == PN_RMAX ? -INFINITY
-                                                                                     : INFINITY;
+        *(double *)out = op == PN_RSUM    ? 0.0
+                         : op == PN_RPROD ? 1.0
+                         : op == PN_RMAX  ? -INFINITY
+                                          : INFINITY;
         break;
     case PN_FLOAT32:
-        *(float *)out = op == PN_RSUM ? 0.0f : op == PN_RPROD ? 1.0f : op == PN_RMAX ? -INFINITY
-                                                                                      : INFINITY;
+        *(float *)out = op == PN_RSUM    ? 0.0f
+                        : op == PN_RPROD ? 1.0f
+                        : op == PN_RMAX  ? -INFINITY
+                                         : INFINITY;
         break;
     case PN_INT64:
-        *(int64_t *)out = op == PN_RSUM ? 0 : op == PN_RPROD ? 1 : op == PN_RMAX ? INT64_MIN
-                                                                                   : INT64_MAX;
+        *(int64_t *)out = op == PN_RSUM    ? 0
+                          : op == PN_RPROD ? 1
+                          : op == PN_RMAX  ? INT64_MIN
+                                           : INT64_MAX;
         break;
-    default: *(pn_bool *)out = op == PN_RMIN; break; /* max = any, min = all */
+    default:
+        *(pn_bool *)out = op == PN_RMIN;
+        break; /* max = any, min = all */
     }
 }
 
@@ -68,8 +76,8 @@ void pn_reduce_identity(pn_reduce_op op, pn_dtype acc_dt, void *out) {
         }                                                                                          \
     }
 
-#define ADD(a, x) ((a) + (x))
-#define MUL(a, x) ((a) * (x))
+#define ADD(a, x)  ((a) + (x))
+#define MUL(a, x)  ((a) * (x))
 #define IADD(a, x) ((int64_t)((uint64_t)(a) + (uint64_t)(x)))
 #define IMUL(a, x) ((int64_t)((uint64_t)(a) * (uint64_t)(x)))
 /* NaN wins: once the accumulator is NaN it stays NaN. */
@@ -204,8 +212,7 @@ pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt) {
             const char *in = p[1] + i * s[1];                                                      \
             char *out = p[0] + i * s[0];                                                           \
             if (is == sizeof(T) && os == sizeof(T))                                                \
-                SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, (int64_t)sizeof(T),                     \
-                            (int64_t)sizeof(T));                                                   \
+                SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, (int64_t)sizeof(T), (int64_t)sizeof(T)); \
             else                                                                                   \
                 SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, is, os);                                 \
         }                                                                                          \

@@ -209,7 +209,9 @@ PNTensor *pn_unpack(PNNode *n, int slot) {
     return s;
 }
 
-void pn_bump_version(PNTensor *t) { t->storage->version++; }
+void pn_bump_version(PNTensor *t) {
+    t->storage->version++;
+}
 
 int pn_check_inplace(PNTensor *t, const char *op) {
     if (pn_grad_mode) {
@@ -245,7 +247,9 @@ static PyObject *node_name(PNNode *n, PyObject *u) {
     (void)u;
     return PyUnicode_FromString(n->name);
 }
-static PyObject *node_repr(PNNode *n) { return PyUnicode_FromFormat("<%s object at %p>", n->name, n); }
+static PyObject *node_repr(PNNode *n) {
+    return PyUnicode_FromFormat("<%s object at %p>", n->name, n);
+}
 static PyObject *node_next_functions(PNNode *n, void *c) {
     (void)c;
     PyObject *t = PyTuple_New(n->n_next);
@@ -506,8 +510,8 @@ static int python_apply(PNNode *n, PNTensor **gout, PNTensor **gin);
 /* roots/root_grads: n tensors and their starting gradients. With capture (the
  * autograd.grad case) gradients arriving at the given (node, input_nr) pairs
  * are stored in captured[] instead of being accumulated into .grad. */
-static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain_graph,
-                      int ncap, PNEdge *capture, PNTensor **captured) {
+static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain_graph, int ncap,
+                      PNEdge *capture, PNTensor **captured) {
     node_list all = {0}, ready = {0};
     int rc = -1;
     PNEdge *root_edges = PyMem_Calloc((size_t)n, sizeof(PNEdge));
@@ -575,8 +579,8 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
     while (ready.len) {
         PNNode *fn = ready.items[--ready.len];
         PNTensor *gin_inline[4] = {0};
-        PNTensor **gin = fn->n_next <= 4 ? gin_inline
-                                         : PyMem_Calloc((size_t)fn->n_next, sizeof(PNTensor *));
+        PNTensor **gin =
+            fn->n_next <= 4 ? gin_inline : PyMem_Calloc((size_t)fn->n_next, sizeof(PNTensor *));
         if (!gin) {
             PyErr_NoMemory();
             goto done;
@@ -621,8 +625,8 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
                     PyTuple_SET_ITEM(go, k, v);
                 }
                 for (Py_ssize_t h = 0; ok && h < PyList_GET_SIZE(fn->hooks); h++) {
-                    PyObject *r = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(fn->hooks, h), gi,
-                                                               go, NULL);
+                    PyObject *r =
+                        PyObject_CallFunctionObjArgs(PyList_GET_ITEM(fn->hooks, h), gi, go, NULL);
                     if (!r) ok = 0;
                     Py_XDECREF(r);
                 }
@@ -697,8 +701,8 @@ done:
  * outputs: sequence of tensors; grads: sequence of tensors or None (ones for a
  * one-element output). inputs None: accumulate into leaves' .grad (backward);
  * else return a tuple with the gradient of each input (autograd.grad). */
-PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph,
-                          int create_graph, PyObject *inputs, int allow_unused) {
+PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, int create_graph,
+                          PyObject *inputs, int allow_unused) {
     PyObject *outs = PySequence_Fast(outputs, "outputs must be a sequence of tensors");
     if (!outs) return NULL;
     PyObject *gs = PySequence_Fast(grads, "grad_tensors must be a sequence");
@@ -791,8 +795,8 @@ PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph,
         }
     }
     pn_grad_mode = create_graph;
-    int rc = engine_run((int)n, roots, root_grads, retain_graph || create_graph, (int)ncap,
-                        capture, captured);
+    int rc = engine_run((int)n, roots, root_grads, retain_graph || create_graph, (int)ncap, capture,
+                        captured);
     pn_grad_mode = prev_mode;
     if (rc < 0) goto out;
     if (ins) {
@@ -870,8 +874,9 @@ static int python_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
         PyObject *g = PyTuple_GET_ITEM(seq, k);
         if (g == Py_None) continue;
         if (!PNTensor_Check(g)) {
-            PyErr_Format(PyExc_TypeError, "function %s returned a gradient of type %s at index "
-                                          "%d; expected a Tensor or None",
+            PyErr_Format(PyExc_TypeError,
+                         "function %s returned a gradient of type %s at index "
+                         "%d; expected a Tensor or None",
                          n->name, Py_TYPE(g)->tp_name, k);
             Py_DECREF(seq);
             for (int j = 0; j < k; j++) Py_CLEAR(gin[j]);
@@ -945,8 +950,8 @@ fail:
 
 static PyObject *py_run_backward(PyObject *m, PyObject *args, PyObject *kw) {
     (void)m;
-    static char *kwlist[] = {"outputs", "grads",  "retain_graph", "create_graph",
-                             "inputs",  "allow_unused", NULL};
+    static char *kwlist[] = {"outputs",      "grads", "retain_graph", "create_graph", "inputs",
+                             "allow_unused", NULL};
     PyObject *outputs, *grads, *inputs = Py_None;
     int retain = 0, create = 0, allow_unused = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppOp:_run_backward", kwlist, &outputs, &grads,

@@ -7,11 +7,17 @@
 static pn_rng rng;
 static uint64_t rng_seed = 67280421310721ULL;
 
-void pn_creation_init(void) { pn_rng_seed(&rng, rng_seed); }
+void pn_creation_init(void) {
+    pn_rng_seed(&rng, rng_seed);
+}
 
 /* The generator behind manual_seed, for other ops that draw random numbers (dropout). */
-pn_rng *pn_global_rng(void) { return &rng; }
-void *pn_global_rng_ptr(void) { return &rng; }
+pn_rng *pn_global_rng(void) {
+    return &rng;
+}
+void *pn_global_rng_ptr(void) {
+    return &rng;
+}
 
 /* (shape, dtype) from the usual f(*size, dtype=None) arguments */
 static int parse_size_dtype(PyObject *args, PyObject *kw, int64_t *shape, int *nd, int *dt,
@@ -60,11 +66,11 @@ static PyObject *finish(PNTensor *t, int requires_grad) {
 }
 
 #define CREATE(NAME, EXPR)                                                                         \
-    static PyObject *NAME(PyObject *m, PyObject *args, PyObject *kw) {                            \
+    static PyObject *NAME(PyObject *m, PyObject *args, PyObject *kw) {                             \
         (void)m;                                                                                   \
         int64_t shape[PN_MAX_DIMS];                                                                \
         int nd, dt, rg;                                                                            \
-        if (parse_size_dtype(args, kw, shape, &nd, &dt, &rg, #NAME) < 0) return NULL;             \
+        if (parse_size_dtype(args, kw, shape, &nd, &dt, &rg, #NAME) < 0) return NULL;              \
         pn_dtype d = dt < 0 ? PN_FLOAT32 : (pn_dtype)dt;                                           \
         return finish(EXPR, rg);                                                                   \
     }
@@ -96,8 +102,10 @@ static PyObject *full(PyObject *m, PyObject *args, PyObject *kw) {
                          Py_TYPE(value)->tp_name);
         return NULL;
     }
-    pn_dtype d = dt >= 0 ? (pn_dtype)dt : o.kind == 0 ? PN_BOOL : o.kind == 1 ? PN_INT64
-                                                                              : PN_FLOAT32;
+    pn_dtype d = dt >= 0       ? (pn_dtype)dt
+                 : o.kind == 0 ? PN_BOOL
+                 : o.kind == 1 ? PN_INT64
+                               : PN_FLOAT32;
     PNTensor *t = pn_empty(d, nd, shape);
     if (!t) return NULL;
     if (d == PN_INT64 && o.kind != 2) {
@@ -147,8 +155,9 @@ static PyObject *fill_random(PyObject *args, int normal) {
     double a, b;
     if (!PyArg_ParseTuple(args, "O!dd", &PNTensor_Type, &t, &a, &b)) return NULL;
     if (!pn_is_float(t->dtype) || !pn_is_contiguous(t)) {
-        PyErr_Format(PyExc_RuntimeError, "%s_: expected a contiguous floating point tensor, got "
-                                         "%s",
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s_: expected a contiguous floating point tensor, got "
+                     "%s",
                      normal ? "normal" : "uniform", pn_dtype_name(t->dtype));
         return NULL;
     }
@@ -157,17 +166,18 @@ static PyObject *fill_random(PyObject *args, int normal) {
         return NULL;
     }
     if (!normal && a > b) {
-        PyErr_Format(PyExc_RuntimeError, "uniform_ expects to return a [from, to) range, but "
-                                         "found from=%g > to=%g",
+        PyErr_Format(PyExc_RuntimeError,
+                     "uniform_ expects to return a [from, to) range, but "
+                     "found from=%g > to=%g",
                      a, b);
         return NULL;
     }
     if (t->dtype == PN_FLOAT32)
         (normal ? pn_rng_fill_normal_f32 : pn_rng_fill_uniform_f32)(&rng, (float *)t->data,
-                                                                     t->numel, a, b);
+                                                                    t->numel, a, b);
     else
         (normal ? pn_rng_fill_normal_f64 : pn_rng_fill_uniform_f64)(&rng, (double *)t->data,
-                                                                     t->numel, a, b);
+                                                                    t->numel, a, b);
     pn_bump_version(t);
     Py_INCREF(t);
     return (PyObject *)t;
@@ -188,8 +198,9 @@ static PyObject *randint(PyObject *m, PyObject *args) {
     PyObject *size;
     if (!PyArg_ParseTuple(args, "LLO", &lo, &hi, &size)) return NULL;
     if (lo >= hi) {
-        PyErr_Format(PyExc_RuntimeError, "random_ expects 'from' to be less than 'to', but got "
-                                         "from=%lld >= to=%lld",
+        PyErr_Format(PyExc_RuntimeError,
+                     "random_ expects 'from' to be less than 'to', but got "
+                     "from=%lld >= to=%lld",
                      lo, hi);
         return NULL;
     }

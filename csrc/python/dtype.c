@@ -5,8 +5,7 @@
 #include <stdio.h>
 
 typedef struct {
-    PyObject_HEAD
-    pn_dtype dt;
+    PyObject_HEAD pn_dtype dt;
 } PNDtype;
 
 static const char *dtype_names[PN_NDTYPES] = {"bool", "int64", "float32", "float64"};
@@ -67,7 +66,9 @@ int pn_dtype_init(PyObject *module) {
     return PyModule_AddObject(module, "dtype", (PyObject *)&PNDtype_Type);
 }
 
-PyObject *pn_dtype_object(pn_dtype dt) { return (PyObject *)&dtype_objects[dt]; }
+PyObject *pn_dtype_object(pn_dtype dt) {
+    return (PyObject *)&dtype_objects[dt];
+}
 
 /* Accepts pynet dtypes, the Python types float/int/bool, and NumPy dtypes. */
 int pn_parse_dtype(PyObject *o, pn_dtype *dt, const char *op) {
@@ -104,7 +105,9 @@ int pn_dtype_converter(PyObject *o, void *addr) {
     return 1;
 }
 
-pn_dtype pn_promote(pn_dtype a, pn_dtype b) { return a > b ? a : b; }
+pn_dtype pn_promote(pn_dtype a, pn_dtype b) {
+    return a > b ? a : b;
+}
 
 void pn_format_shape(char *buf, size_t n, int ndim, const int64_t *shape) {
     size_t pos = 0;
@@ -124,8 +127,9 @@ static int parse_size_item(PyObject *o, int64_t *out, const char *op) {
         }
     }
     if (!PyIndex_Check(o) || PyBool_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "%s: size must be a tuple of ints, but got an element of "
-                                      "type %s",
+        PyErr_Format(PyExc_TypeError,
+                     "%s: size must be a tuple of ints, but got an element of "
+                     "type %s",
                      op, Py_TYPE(o)->tp_name);
         return -1;
     }

@@ -1,7 +1,7 @@
 /* module.c - the extension module pynet._C: registers the types and gathers
  * the functions defined in the other binding files. */
 #define PY_ARRAY_UNIQUE_SYMBOL pynet_ARRAY_API
-#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#define NPY_NO_DEPRECATED_API  NPY_1_7_API_VERSION
 #include "pynet.h"
 #include "../kernels/threadpool.h"
 #include "../kernels/cpuinfo.h"
@@ -102,9 +102,9 @@ static PyObject *cpu_info(PyObject *m, PyObject *u) {
     int lanes = !strcmp(kernel, "avx512") ? 16 : !strcmp(kernel, "avx2") ? 8 : 4;
     double ghz;
     Py_BEGIN_ALLOW_THREADS ghz = pn_measure_clock_ghz();
-    Py_END_ALLOW_THREADS
-    return Py_BuildValue("{s:s,s:d,s:i,s:d}", "kernel", kernel, "ghz", ghz, "lanes", lanes,
-                         "peak_gflops", lanes * 2.0 * 2.0 * ghz);
+    Py_END_ALLOW_THREADS return Py_BuildValue("{s:s,s:d,s:i,s:d}", "kernel", kernel, "ghz", ghz,
+                                              "lanes", lanes, "peak_gflops",
+                                              lanes * 2.0 * 2.0 * ghz);
 }
 
 static PyObject *gemm_set_kernel(PyObject *m, PyObject *name) {
@@ -161,12 +161,27 @@ PyMODINIT_FUNC PyInit__C(void) {
     Py_INCREF(&PNNode_Type);
     if (PyModule_AddObject(m, "Node", (PyObject *)&PNNode_Type) < 0) goto fail;
     /* op codes for _binary, so Python wrappers need no table of their own */
-    static const struct { const char *name; int op; } ops[] = {
-        {"OP_ADD", PN_ADD}, {"OP_SUB", PN_SUB}, {"OP_MUL", PN_MUL}, {"OP_DIV", PN_DIV},
-        {"OP_FLOORDIV", PN_FLOORDIV}, {"OP_REM", PN_REM}, {"OP_POW", PN_POW},
-        {"OP_MAXIMUM", PN_MAXIMUM}, {"OP_MINIMUM", PN_MINIMUM}, {"OP_EQ", PN_EQ},
-        {"OP_NE", PN_NE}, {"OP_LT", PN_LT}, {"OP_LE", PN_LE}, {"OP_GT", PN_GT}, {"OP_GE", PN_GE},
-        {"OP_AND", PN_AND}, {"OP_OR", PN_OR}, {"OP_XOR", PN_XOR}};
+    static const struct {
+        const char *name;
+        int op;
+    } ops[] = {{"OP_ADD", PN_ADD},
+               {"OP_SUB", PN_SUB},
+               {"OP_MUL", PN_MUL},
+               {"OP_DIV", PN_DIV},
+               {"OP_FLOORDIV", PN_FLOORDIV},
+               {"OP_REM", PN_REM},
+               {"OP_POW", PN_POW},
+               {"OP_MAXIMUM", PN_MAXIMUM},
+               {"OP_MINIMUM", PN_MINIMUM},
+               {"OP_EQ", PN_EQ},
+               {"OP_NE", PN_NE},
+               {"OP_LT", PN_LT},
+               {"OP_LE", PN_LE},
+               {"OP_GT", PN_GT},
+               {"OP_GE", PN_GE},
+               {"OP_AND", PN_AND},
+               {"OP_OR", PN_OR},
+               {"OP_XOR", PN_XOR}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
         if (PyModule_AddIntConstant(m, ops[k].name, ops[k].op) < 0) goto fail;
     pn_creation_init();

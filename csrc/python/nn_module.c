@@ -12,13 +12,12 @@
 #include <stddef.h>
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *params;  /* dict name -> Parameter or None */
-    PyObject *buffers; /* dict name -> Tensor or None */
-    PyObject *modules; /* dict name -> Module or None */
-    PyObject *non_persistent; /* set of buffer names left out of state_dict */
-    PyObject *pre_hooks;      /* dict id -> fn(module, args) */
-    PyObject *hooks;          /* dict id -> fn(module, args, output) */
+    PyObject_HEAD PyObject *params; /* dict name -> Parameter or None */
+    PyObject *buffers;              /* dict name -> Tensor or None */
+    PyObject *modules;              /* dict name -> Module or None */
+    PyObject *non_persistent;       /* set of buffer names left out of state_dict */
+    PyObject *pre_hooks;            /* dict id -> fn(module, args) */
+    PyObject *hooks;                /* dict id -> fn(module, args, output) */
     PyObject *dict;
     PyObject *weakrefs;
     char training;
@@ -309,8 +308,7 @@ static PyObject *sequential_forward(PyObject *self, PyObject *input) {
 }
 
 static PyMethodDef sequential_methods[] = {
-    {"forward", sequential_forward, METH_O, "apply each module in order"},
-    {NULL, NULL, 0, NULL}};
+    {"forward", sequential_forward, METH_O, "apply each module in order"}, {NULL, NULL, 0, NULL}};
 
 static PyTypeObject PNSequential_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pynet._C.SequentialBase",
@@ -338,7 +336,6 @@ int pn_nn_module_init(PyObject *module) {
     Py_INCREF(&PNModule_Type);
     if (PyModule_AddObject(module, "ModuleBase", (PyObject *)&PNModule_Type) < 0) return -1;
     Py_INCREF(&PNSequential_Type);
-    if (PyModule_AddObject(module, "SequentialBase", (PyObject *)&PNSequential_Type) < 0)
-        return -1;
+    if (PyModule_AddObject(module, "SequentialBase", (PyObject *)&PNSequential_Type) < 0) return -1;
     return PyModule_AddFunctions(module, nn_module_functions);
 }

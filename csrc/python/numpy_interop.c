@@ -2,7 +2,7 @@
  * memory). This is the only file that uses the NumPy C API besides module.c. */
 #define NO_IMPORT_ARRAY
 #define PY_ARRAY_UNIQUE_SYMBOL pynet_ARRAY_API
-#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#define NPY_NO_DEPRECATED_API  NPY_1_7_API_VERSION
 #include "pynet.h"
 #include <numpy/arrayobject.h>
 
@@ -20,10 +20,18 @@ static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     PyArrayObject *a = (PyArrayObject *)arg;
     pn_dtype dt;
     switch (PyArray_TYPE(a)) {
-    case NPY_FLOAT32: dt = PN_FLOAT32; break;
-    case NPY_FLOAT64: dt = PN_FLOAT64; break;
-    case NPY_INT64: dt = PN_INT64; break;
-    case NPY_BOOL: dt = PN_BOOL; break;
+    case NPY_FLOAT32:
+        dt = PN_FLOAT32;
+        break;
+    case NPY_FLOAT64:
+        dt = PN_FLOAT64;
+        break;
+    case NPY_INT64:
+        dt = PN_INT64;
+        break;
+    case NPY_BOOL:
+        dt = PN_BOOL;
+        break;
     default: {
         PyObject *name = PyObject_Str((PyObject *)PyArray_DESCR(a));
         PyErr_Format(PyExc_TypeError,
@@ -114,7 +122,6 @@ static PyObject *to_numpy(PyObject *m, PyObject *args, PyObject *kw) {
 }
 
 PyMethodDef pn_module_methods_numpy[] = {
-    {"from_numpy", from_numpy, METH_O,
-     "from_numpy(ndarray) -> Tensor sharing the array's memory"},
+    {"from_numpy", from_numpy, METH_O, "from_numpy(ndarray) -> Tensor sharing the array's memory"},
     {"_to_numpy", (PyCFunction)(void (*)(void))to_numpy, METH_VARARGS | METH_KEYWORDS, NULL},
     {NULL, NULL, 0, NULL}};

@@ -28,8 +28,9 @@ int pn_operand_from(PyObject *o, pn_operand *out) {
         int overflow = 0;
         long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
         if (overflow) {
-            PyErr_Format(PyExc_RuntimeError, "value %R cannot be converted to int64 without "
-                                             "overflow",
+            PyErr_Format(PyExc_RuntimeError,
+                         "value %R cannot be converted to int64 without "
+                         "overflow",
                          o);
             return -1;
         }
@@ -65,7 +66,9 @@ int pn_operand_from(PyObject *o, pn_operand *out) {
 static pn_dtype scalar_default_dtype(int kind) {
     return kind == 0 ? PN_BOOL : kind == 1 ? PN_INT64 : PN_FLOAT32;
 }
-static int dtype_category(pn_dtype dt) { return dt == PN_BOOL ? 0 : dt == PN_INT64 ? 1 : 2; }
+static int dtype_category(pn_dtype dt) {
+    return dt == PN_BOOL ? 0 : dt == PN_INT64 ? 1 : 2;
+}
 
 /* PyTorch's rule: tensors with dimensions decide, unless a 0-d tensor or a
  * Python number is of a higher category (bool < integer < float); then that
@@ -143,7 +146,7 @@ static void run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, ch
             memset(strides[k], 0, sizeof strides[k]);
         }
     }
-    pn_iter_init(&it, nop, data, ndim, shape, (const int64_t(*)[PN_MAX_DIMS])strides);
+    pn_iter_init(&it, nop, data, ndim, shape, (const int64_t (*)[PN_MAX_DIMS])strides);
     if (it.numel > 65536) {
         Py_BEGIN_ALLOW_THREADS pn_iter_run(&it, fn, aux);
         Py_END_ALLOW_THREADS
@@ -154,11 +157,20 @@ static void run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, ch
 
 static void write_scalar(char *buf, pn_dtype dt, const pn_operand *o) {
     switch (dt) {
-    case PN_BOOL: *(uint8_t *)buf = o->kind == 2 ? o->d != 0 : o->i != 0; break;
-    case PN_INT64: *(int64_t *)buf = o->kind == 2 ? (int64_t)o->d : o->i; break;
-    case PN_FLOAT32: *(float *)buf = (float)o->d; break;
-    case PN_FLOAT64: *(double *)buf = o->d; break;
-    default: break;
+    case PN_BOOL:
+        *(uint8_t *)buf = o->kind == 2 ? o->d != 0 : o->i != 0;
+        break;
+    case PN_INT64:
+        *(int64_t *)buf = o->kind == 2 ? (int64_t)o->d : o->i;
+        break;
+    case PN_FLOAT32:
+        *(float *)buf = (float)o->d;
+        break;
+    case PN_FLOAT64:
+        *(double *)buf = o->d;
+        break;
+    default:
+        break;
     }
 }
 
@@ -194,13 +206,15 @@ int pn_copy_into(PNTensor *dst, PNTensor *src) {
         char a[256], b[256];
         pn_format_shape(a, sizeof a, src->ndim, src->shape);
         pn_format_shape(b, sizeof b, dst->ndim, dst->shape);
-        PyErr_Format(PyExc_RuntimeError, "copy: the source of shape %s cannot be broadcast to "
-                                         "the destination of shape %s",
+        PyErr_Format(PyExc_RuntimeError,
+                     "copy: the source of shape %s cannot be broadcast to "
+                     "the destination of shape %s",
                      a, b);
         return -1;
     }
     PNTensor *ops[2] = {dst, src};
-    /* Overlapping source and destination (x[1:] = x[:-1], x.copy_(x.t())): copy the source first. */
+    /* Overlapping source and destination (x[1:] = x[:-1], x.copy_(x.t())): copy the source first.
+     */
     PNTensor *tmp = NULL;
     if (overlaps(dst, src)) {
         tmp = pn_empty(src->dtype, src->ndim, src->shape);
@@ -219,8 +233,9 @@ int pn_fill(PNTensor *dst, double v) {
     pn_operand o = {.kind = 2, .d = v, .i = (int64_t)v};
     if (dst->dtype != PN_FLOAT32 && dst->dtype != PN_FLOAT64) {
         if (!isfinite(v) || v >= 9.2e18 || v <= -9.2e18) {
-            PyErr_Format(PyExc_RuntimeError, "value %g cannot be converted to type %s without "
-                                             "overflow",
+            PyErr_Format(PyExc_RuntimeError,
+                         "value %g cannot be converted to type %s without "
+                         "overflow",
                          v, pn_dtype_name(dst->dtype));
             return -1;
         }
@@ -295,12 +310,24 @@ PNTensor *pn_detach(PNTensor *a) {
 /* ---------------------------------------------------------------- binary ---- */
 
 static const char *binary_names[PN_NBINARY] = {
-    [PN_ADD] = "add",         [PN_SUB] = "sub",         [PN_MUL] = "mul",
-    [PN_DIV] = "div",         [PN_FLOORDIV] = "floor_divide", [PN_REM] = "remainder",
-    [PN_POW] = "pow",         [PN_MAXIMUM] = "maximum", [PN_MINIMUM] = "minimum",
-    [PN_EQ] = "eq",           [PN_NE] = "ne",           [PN_LT] = "lt",
-    [PN_LE] = "le",           [PN_GT] = "gt",           [PN_GE] = "ge",
-    [PN_AND] = "bitwise_and", [PN_OR] = "bitwise_or",   [PN_XOR] = "bitwise_xor",
+    [PN_ADD] = "add",
+    [PN_SUB] = "sub",
+    [PN_MUL] = "mul",
+    [PN_DIV] = "div",
+    [PN_FLOORDIV] = "floor_divide",
+    [PN_REM] = "remainder",
+    [PN_POW] = "pow",
+    [PN_MAXIMUM] = "maximum",
+    [PN_MINIMUM] = "minimum",
+    [PN_EQ] = "eq",
+    [PN_NE] = "ne",
+    [PN_LT] = "lt",
+    [PN_LE] = "le",
+    [PN_GT] = "gt",
+    [PN_GE] = "ge",
+    [PN_AND] = "bitwise_and",
+    [PN_OR] = "bitwise_or",
+    [PN_XOR] = "bitwise_xor",
     [PN_RELU_BACKWARD] = "threshold_backward",
     [PN_SIGMOID_BACKWARD] = "sigmoid_backward",
     [PN_TANH_BACKWARD] = "tanh_backward",
@@ -499,8 +526,9 @@ PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
         return (PyObject *)out;
     }
     if (!pn_is_float(a->dtype)) {
-        PyErr_Format(PyExc_RuntimeError, "%s_: cannot write a gradient-requiring result into a "
-                                         "%s tensor",
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s_: cannot write a gradient-requiring result into a "
+                     "%s tensor",
                      binary_names[op], pn_dtype_name(a->dtype));
         return NULL;
     }
@@ -761,19 +789,36 @@ static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn
     int save_a = 0, save_b = 0;
     double alpha = 1.0;
     switch (op) {
-    case PN_ADD: name = "AddBackward0", fn = add_backward; break;
-    case PN_SUB: name = "SubBackward0", fn = add_backward, alpha = -1.0; break;
-    case PN_MUL: name = "MulBackward0", fn = mul_backward, save_a = save_b = 1; break;
-    case PN_DIV: name = "DivBackward0", fn = div_backward, save_a = save_b = 1; break;
+    case PN_ADD:
+        name = "AddBackward0", fn = add_backward;
+        break;
+    case PN_SUB:
+        name = "SubBackward0", fn = add_backward, alpha = -1.0;
+        break;
+    case PN_MUL:
+        name = "MulBackward0", fn = mul_backward, save_a = save_b = 1;
+        break;
+    case PN_DIV:
+        name = "DivBackward0", fn = div_backward, save_a = save_b = 1;
+        break;
     case PN_POW: /* torch numbers them: tensor ** number, tensor ** tensor, number ** tensor */
         name = !b->t ? "PowBackward0" : a->t ? "PowBackward1" : "PowBackward2";
         fn = pow_backward, save_a = save_b = 1;
         break;
-    case PN_MAXIMUM: name = "MaximumBackward0", fn = maxmin_backward, save_a = save_b = 1; break;
-    case PN_MINIMUM: name = "MinimumBackward0", fn = maxmin_backward, save_a = save_b = 1; break;
-    case PN_REM: name = "RemainderBackward0", fn = rem_backward, save_a = save_b = 1; break;
-    case PN_FLOORDIV: name = "FloorDivideBackward0", fn = zero_backward; break;
-    default: return; /* comparisons and bit ops have no gradient */
+    case PN_MAXIMUM:
+        name = "MaximumBackward0", fn = maxmin_backward, save_a = save_b = 1;
+        break;
+    case PN_MINIMUM:
+        name = "MinimumBackward0", fn = maxmin_backward, save_a = save_b = 1;
+        break;
+    case PN_REM:
+        name = "RemainderBackward0", fn = rem_backward, save_a = save_b = 1;
+        break;
+    case PN_FLOORDIV:
+        name = "FloorDivideBackward0", fn = zero_backward;
+        break;
+    default:
+        return; /* comparisons and bit ops have no gradient */
     }
     PNNode *n = pn_record(out, name, fn, 2, ins);
     if (!n) return;
@@ -807,8 +852,9 @@ fail:
 
 static PNTensor *where_impl(PNTensor *cond, pn_operand *a, pn_operand *b) {
     if (cond->dtype != PN_BOOL) {
-        PyErr_Format(PyExc_RuntimeError, "where expected condition to be a boolean tensor, but "
-                                         "got a tensor with dtype %s",
+        PyErr_Format(PyExc_RuntimeError,
+                     "where expected condition to be a boolean tensor, but "
+                     "got a tensor with dtype %s",
                      pn_dtype_name(cond->dtype));
         return NULL;
     }
@@ -870,39 +916,62 @@ PNTensor *pn_where(PNTensor *cond, PyObject *a, PyObject *b) {
 /* ----------------------------------------------------------------- unary ---- */
 
 static const char *unary_names[PN_NUNARY] = {
-    [PN_NEG] = "neg",         [PN_ABS] = "abs",     [PN_EXP] = "exp",
-    [PN_LOG] = "log",         [PN_SQRT] = "sqrt",   [PN_SIGMOID] = "sigmoid",
-    [PN_TANH] = "tanh",       [PN_RELU] = "relu",   [PN_SIGN] = "sign",
-    [PN_NOT] = "bitwise_not", [PN_RECIPROCAL] = "reciprocal", [PN_SQUARE] = "square",
-    [PN_SIN] = "sin",         [PN_COS] = "cos",     [PN_LOG1P] = "log1p",
-    [PN_EXPM1] = "expm1",     [PN_FLOOR] = "floor", [PN_CEIL] = "ceil",
-    [PN_ROUND] = "round",     [PN_TRUNC] = "trunc",
+    [PN_NEG] = "neg",
+    [PN_ABS] = "abs",
+    [PN_EXP] = "exp",
+    [PN_LOG] = "log",
+    [PN_SQRT] = "sqrt",
+    [PN_SIGMOID] = "sigmoid",
+    [PN_TANH] = "tanh",
+    [PN_RELU] = "relu",
+    [PN_SIGN] = "sign",
+    [PN_NOT] = "bitwise_not",
+    [PN_RECIPROCAL] = "reciprocal",
+    [PN_SQUARE] = "square",
+    [PN_SIN] = "sin",
+    [PN_COS] = "cos",
+    [PN_LOG1P] = "log1p",
+    [PN_EXPM1] = "expm1",
+    [PN_FLOOR] = "floor",
+    [PN_CEIL] = "ceil",
+    [PN_ROUND] = "round",
+    [PN_TRUNC] = "trunc",
 };
 static const char *unary_nodes[PN_NUNARY] = {
-    [PN_NEG] = "NegBackward0",       [PN_ABS] = "AbsBackward0",
-    [PN_EXP] = "ExpBackward0",       [PN_LOG] = "LogBackward0",
-    [PN_SQRT] = "SqrtBackward0",     [PN_SIGMOID] = "SigmoidBackward0",
-    [PN_TANH] = "TanhBackward0",     [PN_RELU] = "ReluBackward0",
-    [PN_SIGN] = "SignBackward0",     [PN_RECIPROCAL] = "ReciprocalBackward0",
-    [PN_SQUARE] = "PowBackward0",    [PN_SIN] = "SinBackward0",
-    [PN_COS] = "CosBackward0",       [PN_LOG1P] = "Log1PBackward0",
-    [PN_EXPM1] = "Expm1Backward0",   [PN_FLOOR] = "FloorBackward0",
-    [PN_CEIL] = "CeilBackward0",     [PN_ROUND] = "RoundBackward0",
+    [PN_NEG] = "NegBackward0",     [PN_ABS] = "AbsBackward0",
+    [PN_EXP] = "ExpBackward0",     [PN_LOG] = "LogBackward0",
+    [PN_SQRT] = "SqrtBackward0",   [PN_SIGMOID] = "SigmoidBackward0",
+    [PN_TANH] = "TanhBackward0",   [PN_RELU] = "ReluBackward0",
+    [PN_SIGN] = "SignBackward0",   [PN_RECIPROCAL] = "ReciprocalBackward0",
+    [PN_SQUARE] = "PowBackward0",  [PN_SIN] = "SinBackward0",
+    [PN_COS] = "CosBackward0",     [PN_LOG1P] = "Log1PBackward0",
+    [PN_EXPM1] = "Expm1Backward0", [PN_FLOOR] = "FloorBackward0",
+    [PN_CEIL] = "CeilBackward0",   [PN_ROUND] = "RoundBackward0",
     [PN_TRUNC] = "TruncBackward0",
 };
 
 /* Which ops always produce floats (an int64 input is promoted to float32). */
 static int unary_float_only(pn_unary_op op) {
     switch (op) {
-    case PN_EXP: case PN_LOG: case PN_SQRT: case PN_SIGMOID: case PN_TANH: case PN_RECIPROCAL:
-    case PN_SIN: case PN_COS: case PN_LOG1P: case PN_EXPM1: return 1;
-    default: return 0;
+    case PN_EXP:
+    case PN_LOG:
+    case PN_SQRT:
+    case PN_SIGMOID:
+    case PN_TANH:
+    case PN_RECIPROCAL:
+    case PN_SIN:
+    case PN_COS:
+    case PN_LOG1P:
+    case PN_EXPM1:
+        return 1;
+    default:
+        return 0;
     }
 }
 /* Whether backward needs the output (1) or the input (0). */
 static int unary_saves_output(pn_unary_op op) {
-    return op == PN_EXP || op == PN_SQRT || op == PN_SIGMOID || op == PN_TANH ||
-           op == PN_RELU || op == PN_RECIPROCAL || op == PN_EXPM1;
+    return op == PN_EXP || op == PN_SQRT || op == PN_SIGMOID || op == PN_TANH || op == PN_RELU ||
+           op == PN_RECIPROCAL || op == PN_EXPM1;
 }
 
 static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
@@ -920,10 +989,18 @@ static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (!s) return -1;
     int graph = pn_grad_mode; /* create_graph: use differentiable compositions */
     switch (op) {
-    case PN_ABS: t = pn_unary(PN_SIGN, s), r = t ? pn_binary_t(PN_MUL, g, t) : NULL; break;
-    case PN_EXP: r = pn_binary_t(PN_MUL, g, s); break;
-    case PN_LOG: r = pn_binary_t(PN_DIV, g, s); break;
-    case PN_SQRT: t = pn_binary_s(PN_MUL, s, 2.0), r = t ? pn_binary_t(PN_DIV, g, t) : NULL; break;
+    case PN_ABS:
+        t = pn_unary(PN_SIGN, s), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
+    case PN_EXP:
+        r = pn_binary_t(PN_MUL, g, s);
+        break;
+    case PN_LOG:
+        r = pn_binary_t(PN_DIV, g, s);
+        break;
+    case PN_SQRT:
+        t = pn_binary_s(PN_MUL, s, 2.0), r = t ? pn_binary_t(PN_DIV, g, t) : NULL;
+        break;
     case PN_SIGMOID:
         if (graph) { /* g * y * (1 - y) */
             t = pn_binary_s_rev(PN_SUB, 1.0, s);
@@ -955,16 +1032,25 @@ static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         u = t ? pn_binary_t(PN_MUL, g, t) : NULL;
         r = u ? pn_unary(PN_NEG, u) : NULL;
         break;
-    case PN_SQUARE: t = pn_binary_s(PN_MUL, s, 2.0), r = t ? pn_binary_t(PN_MUL, g, t) : NULL; break;
-    case PN_SIN: t = pn_unary(PN_COS, s), r = t ? pn_binary_t(PN_MUL, g, t) : NULL; break;
+    case PN_SQUARE:
+        t = pn_binary_s(PN_MUL, s, 2.0), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
+    case PN_SIN:
+        t = pn_unary(PN_COS, s), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
     case PN_COS:
         t = pn_unary(PN_SIN, s);
         u = t ? pn_binary_t(PN_MUL, g, t) : NULL;
         r = u ? pn_unary(PN_NEG, u) : NULL;
         break;
-    case PN_LOG1P: t = pn_binary_s(PN_ADD, s, 1.0), r = t ? pn_binary_t(PN_DIV, g, t) : NULL; break;
-    case PN_EXPM1: t = pn_binary_s(PN_ADD, s, 1.0), r = t ? pn_binary_t(PN_MUL, g, t) : NULL; break;
-    default: PyErr_SetString(PyExc_RuntimeError, "internal: unary op without a backward");
+    case PN_LOG1P:
+        t = pn_binary_s(PN_ADD, s, 1.0), r = t ? pn_binary_t(PN_DIV, g, t) : NULL;
+        break;
+    case PN_EXPM1:
+        t = pn_binary_s(PN_ADD, s, 1.0), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
+    default:
+        PyErr_SetString(PyExc_RuntimeError, "internal: unary op without a backward");
     }
     Py_XDECREF(t);
     Py_XDECREF(u);
@@ -991,8 +1077,9 @@ static PNTensor *unary_impl(pn_unary_op op, PNTensor *a, PNTensor *inplace) {
         return NULL;
     }
     if (inplace && inplace->dtype != dt) {
-        PyErr_Format(PyExc_RuntimeError, "%s_: result type %s can't be cast to the desired "
-                                         "output type %s",
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s_: result type %s can't be cast to the desired "
+                     "output type %s",
                      unary_names[op], pn_dtype_name(dt), pn_dtype_name(inplace->dtype));
         return NULL;
     }
@@ -1015,8 +1102,8 @@ PNTensor *pn_unary(pn_unary_op op, PNTensor *a) {
     if (n) {
         n->i[0] = op;
         if (op != PN_NEG && op != PN_SIGN && op != PN_FLOOR && op != PN_CEIL && op != PN_ROUND &&
-            op != PN_TRUNC && pn_save(n, 0, unary_saves_output(op) ? out : a,
-                                      unary_saves_output(op)) < 0)
+            op != PN_TRUNC &&
+            pn_save(n, 0, unary_saves_output(op) ? out : a, unary_saves_output(op)) < 0)
             Py_CLEAR(out);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);

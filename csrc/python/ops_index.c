@@ -13,12 +13,12 @@
 #include <string.h>
 
 typedef struct {
-    int n;                       /* number of advanced index tensors */
-    int dims[PN_MAX_DIMS];       /* which dims of the view they index */
-    PNTensor *idx[PN_MAX_DIMS];  /* int64 index tensors (owned) */
-    int nb;                      /* ndim of the broadcast index shape B */
+    int n;                      /* number of advanced index tensors */
+    int dims[PN_MAX_DIMS];      /* which dims of the view they index */
+    PNTensor *idx[PN_MAX_DIMS]; /* int64 index tensors (owned) */
+    int nb;                     /* ndim of the broadcast index shape B */
     int64_t bshape[PN_MAX_DIMS];
-    int bstart;                  /* where B sits in the result */
+    int bstart; /* where B sits in the result */
 } adv_index;
 
 static void adv_clear(adv_index *a) {
@@ -116,8 +116,8 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
             continue;
         }
         if (PyBool_Check(it)) continue; /* a new axis of size 1 or 0, consumes nothing */
-        if (PyLong_Check(it) || (PyIndex_Check(it) && !PNTensor_Check(it) &&
-                                 !PySequence_Check(it))) {
+        if (PyLong_Check(it) ||
+            (PyIndex_Check(it) && !PNTensor_Check(it) && !PySequence_Check(it))) {
             consumed++;
             continue;
         }
@@ -131,8 +131,9 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
             } else if (t->dtype == PN_INT64) {
                 consumed++;
             } else {
-                PyErr_Format(PyExc_IndexError, "tensors used as indices must be long, int or "
-                                               "bool tensors (got %s)",
+                PyErr_Format(PyExc_IndexError,
+                             "tensors used as indices must be long, int or "
+                             "bool tensors (got %s)",
                              pn_dtype_name(t->dtype));
                 goto fail;
             }
@@ -147,8 +148,7 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
         goto fail;
     }
     if (consumed > self->ndim) {
-        PyErr_Format(PyExc_IndexError, "too many indices for tensor of dimension %d",
-                     self->ndim);
+        PyErr_Format(PyExc_IndexError, "too many indices for tensor of dimension %d", self->ndim);
         goto fail;
     }
     /* pass 2: build the view steps and the advanced list */
@@ -178,7 +178,8 @@ static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *n
                 PyErr_SetString(PyExc_ValueError, "step must be greater than zero");
                 goto fail;
             }
-            Py_ssize_t len = PySlice_AdjustIndices((Py_ssize_t)self->shape[src], &start, &stop, step);
+            Py_ssize_t len =
+                PySlice_AdjustIndices((Py_ssize_t)self->shape[src], &start, &stop, step);
             if (!(start == 0 && step == 1 && len == self->shape[src]))
                 ops[(*nops)++] = (pn_slice_op){PN_SLICE_SLICE, out, start, len, step};
             src++, out++;
@@ -257,8 +258,9 @@ static int64_t *adv_offsets(PNTensor *V, adv_index *a) {
             int i1 = d - (n - a->nb), i2 = d - (n - t->ndim);
             int64_t x = i1 >= 0 ? a->bshape[i1] : 1, y = i2 >= 0 ? t->shape[i2] : 1;
             if (x != y && x != 1 && y != 1) {
-                PyErr_Format(PyExc_IndexError, "shape mismatch: indexing tensors could not be "
-                                               "broadcast together (%lld vs %lld)",
+                PyErr_Format(PyExc_IndexError,
+                             "shape mismatch: indexing tensors could not be "
+                             "broadcast together (%lld vs %lld)",
                              (long long)x, (long long)y);
                 return NULL;
             }
@@ -353,12 +355,12 @@ static void transfer(PNTensor *V, PNTensor *O, const adv_index *a, const int64_t
             char *data[3] = {vp, vp, op};
             memcpy(st[0], vst, sizeof vst), memcpy(st[1], vst, sizeof vst);
             memcpy(st[2], ost, sizeof ost);
-            pn_iter_init(&it, 3, data, nr, rshape, (const int64_t(*)[PN_MAX_DIMS])st);
+            pn_iter_init(&it, 3, data, nr, rshape, (const int64_t (*)[PN_MAX_DIMS])st);
         } else {
             char *data[2] = {mode == GATHER ? op : vp, mode == GATHER ? vp : op};
             memcpy(st[0], mode == GATHER ? ost : vst, sizeof vst);
             memcpy(st[1], mode == GATHER ? vst : ost, sizeof vst);
-            pn_iter_init(&it, 2, data, nr, rshape, (const int64_t(*)[PN_MAX_DIMS])st);
+            pn_iter_init(&it, 2, data, nr, rshape, (const int64_t (*)[PN_MAX_DIMS])st);
         }
         pn_iter_run_range(&it, fn, NULL, 0, it.numel);
         for (int d = a->nb - 1; d >= 0; d--) { /* next b: advance O's B dims */
@@ -590,8 +592,9 @@ int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
         return rc;
     }
     if (!pn_is_float(self->dtype)) {
-        PyErr_Format(PyExc_RuntimeError, "index_put_: cannot write a value that requires grad "
-                                         "into a %s tensor",
+        PyErr_Format(PyExc_RuntimeError,
+                     "index_put_: cannot write a value that requires grad "
+                     "into a %s tensor",
                      pn_dtype_name(self->dtype));
         goto fail;
     }

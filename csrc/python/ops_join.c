@@ -42,8 +42,9 @@ PNTensor *pn_cat(PyObject *seq_in, int64_t dim_in) {
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *o = PySequence_Fast_GET_ITEM(seq, k);
         if (!PNTensor_Check(o)) {
-            PyErr_Format(PyExc_TypeError, "cat(): expected a sequence of Tensors, but element %zd "
-                                          "is %s",
+            PyErr_Format(PyExc_TypeError,
+                         "cat(): expected a sequence of Tensors, but element %zd "
+                         "is %s",
                          k, Py_TYPE(o)->tp_name);
             goto done;
         }
@@ -143,8 +144,9 @@ PNTensor *pn_stack(PyObject *seq_in, int64_t dim_in) {
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *o = PySequence_Fast_GET_ITEM(seq, k);
         if (!PNTensor_Check(o)) {
-            PyErr_Format(PyExc_TypeError, "stack(): expected a sequence of Tensors, but element "
-                                          "%zd is %s",
+            PyErr_Format(PyExc_TypeError,
+                         "stack(): expected a sequence of Tensors, but element "
+                         "%zd is %s",
                          k, Py_TYPE(o)->tp_name);
             goto done;
         }
@@ -155,8 +157,9 @@ PNTensor *pn_stack(PyObject *seq_in, int64_t dim_in) {
             char a[256], b[256];
             pn_format_shape(a, sizeof a, f->ndim, f->shape);
             pn_format_shape(b, sizeof b, t->ndim, t->shape);
-            PyErr_Format(PyExc_RuntimeError, "stack expects each tensor to be equal size, but got "
-                                             "%s at entry 0 and %s at entry %zd",
+            PyErr_Format(PyExc_RuntimeError,
+                         "stack expects each tensor to be equal size, but got "
+                         "%s at entry 0 and %s at entry %zd",
                          a, b, k);
             goto done;
         }

@@ -110,14 +110,16 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
         char sa[256], sb[256];
         pn_format_shape(sa, sizeof sa, a->ndim, a->shape);
         pn_format_shape(sb, sizeof sb, b->ndim, b->shape);
-        PyErr_Format(PyExc_RuntimeError, "%s: cannot multiply %s by %s: inner sizes %lld and "
-                                         "%lld differ",
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s: cannot multiply %s by %s: inner sizes %lld and "
+                     "%lld differ",
                      op, sa, sb, (long long)K, (long long)K2);
         return NULL;
     }
     if (a->dtype != b->dtype) {
-        PyErr_Format(PyExc_RuntimeError, "%s: expected both operands to have the same dtype, but "
-                                         "got %s and %s",
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s: expected both operands to have the same dtype, but "
+                     "got %s and %s",
                      op, pn_dtype_name(a->dtype), pn_dtype_name(b->dtype));
         return NULL;
     }
@@ -135,8 +137,9 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
             char sa[256], sb[256];
             pn_format_shape(sa, sizeof sa, a->ndim, a->shape);
             pn_format_shape(sb, sizeof sb, b->ndim, b->shape);
-            PyErr_Format(PyExc_RuntimeError, "%s: batch dimensions of %s and %s do not "
-                                             "broadcast (%lld vs %lld at batch dim %d)",
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: batch dimensions of %s and %s do not "
+                         "broadcast (%lld vs %lld at batch dim %d)",
                          op, sa, sb, (long long)x, (long long)y, d);
             return NULL;
         }
@@ -180,8 +183,8 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
         off[i] = oa;
         off[nbatch + i] = ob;
     }
-    mm_job job = {a->dtype, M, N, K, nbatch, ta, tb, lda, ldb, off, off + nbatch,
-                  a->data, b->data, out->data};
+    mm_job job = {a->dtype,     M,       N,       K,        nbatch, ta, tb, lda, ldb, off,
+                  off + nbatch, a->data, b->data, out->data};
     int rc;
     if (M * N * K * nbatch > 32768) {
         Py_BEGIN_ALLOW_THREADS rc = run_mm(&job);
@@ -218,8 +221,9 @@ static PNTensor *matmul_record(PNTensor *a, PNTensor *b, const char *op) {
 /* torch.matmul semantics: 1-d operands get a dim added (and removed after). */
 PNTensor *pn_matmul(PNTensor *a, PNTensor *b, const char *op) {
     if (a->ndim == 0 || b->ndim == 0) {
-        PyErr_Format(PyExc_RuntimeError, "%s: both arguments to matmul need to be at least 1D, "
-                                         "but they are %dD and %dD",
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s: both arguments to matmul need to be at least 1D, "
+                     "but they are %dD and %dD",
                      op, a->ndim, b->ndim);
         return NULL;
     }

@@ -16,8 +16,11 @@ int pn_parse_dims(PyObject *o, int ndim, uint32_t *mask, const char *op) {
     if (!fast) return -1;
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(fast); k++) {
         PyObject *item = PySequence_Fast_GET_ITEM(fast, k);
-        long long v = PyIndex_Check(item) ? PyLong_AsLongLong(item) : (PyErr_Format(
-            PyExc_TypeError, "%s: dim must be an int or a tuple of ints", op), -1);
+        long long v =
+            PyIndex_Check(item)
+                ? PyLong_AsLongLong(item)
+                : (PyErr_Format(PyExc_TypeError, "%s: dim must be an int or a tuple of ints", op),
+                   -1);
         int d;
         if ((v == -1 && PyErr_Occurred()) || pn_wrap_dim(v, ndim, &d, op) < 0) {
             Py_DECREF(fast);
@@ -25,8 +28,9 @@ int pn_parse_dims(PyObject *o, int ndim, uint32_t *mask, const char *op) {
         }
         if (*mask & (1u << d)) {
             Py_DECREF(fast);
-            PyErr_Format(PyExc_RuntimeError, "%s: dim %d appears multiple times in the list of "
-                                             "dims",
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: dim %d appears multiple times in the list of "
+                         "dims",
                          op, d);
             return -1;
         }
@@ -84,7 +88,7 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
         char *data[1] = {acc->data};
         int64_t st[1][PN_MAX_DIMS];
         for (int d = 0; d < a->ndim; d++) st[0][d] = acc->strides[d] * (int64_t)pn_itemsize(acc_dt);
-        pn_iter_init(&it, 1, data, a->ndim, kshape, (const int64_t(*)[PN_MAX_DIMS])st);
+        pn_iter_init(&it, 1, data, a->ndim, kshape, (const int64_t (*)[PN_MAX_DIMS])st);
         pn_iter_run_range(&it, pn_fill_loop(acc_dt), ident, 0, it.numel);
     }
     {
@@ -95,7 +99,7 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
             st[0][d] = (mask & (1u << d)) ? 0 : acc->strides[d] * (int64_t)pn_itemsize(acc_dt);
             st[1][d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
         }
-        pn_iter_init(&it, 2, data, a->ndim, a->shape, (const int64_t(*)[PN_MAX_DIMS])st);
+        pn_iter_init(&it, 2, data, a->ndim, a->shape, (const int64_t (*)[PN_MAX_DIMS])st);
         pn_loop_fn fn = pn_reduce_loop(op, a->dtype);
         /* Several positions fold into one accumulator: one thread, but no GIL. */
         Py_BEGIN_ALLOW_THREADS pn_iter_run_range(&it, fn, NULL, 0, it.numel);
@@ -267,8 +271,8 @@ PNTensor *pn_amax(PNTensor *a, uint32_t mask, int keepdim, int is_max) {
     const char *name = is_max ? "amax" : "amin";
     PNTensor *out = reduce_raw(a, is_max ? PN_RMAX : PN_RMIN, mask, keepdim, a->dtype, name);
     if (out && pn_is_float(a->dtype)) {
-        PNNode *n = pn_record(out, is_max ? "AmaxBackward0" : "AminBackward0", amax_backward, 1,
-                              &a);
+        PNNode *n =
+            pn_record(out, is_max ? "AmaxBackward0" : "AminBackward0", amax_backward, 1, &a);
         if (n) {
             n->i[0] = full_mask(a, mask), n->i[1] = keepdim;
             if (pn_save(n, 0, a, 0) < 0 || pn_save(n, 1, out, 1) < 0) Py_CLEAR(out);
@@ -295,11 +299,12 @@ static void run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **o
         for (int d = 0; d < a->ndim; d++)
             st[k][d] = outs[k]->strides[d] * (int64_t)pn_itemsize(outs[k]->dtype);
     }
-    if (nout == 1 && a->ndim) r.out_stride = outs[0]->strides[dim] * (int64_t)pn_itemsize(outs[0]->dtype);
+    if (nout == 1 && a->ndim)
+        r.out_stride = outs[0]->strides[dim] * (int64_t)pn_itemsize(outs[0]->dtype);
     data[nout] = a->data;
     for (int d = 0; d < a->ndim; d++) st[nout][d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
     pn_iter it;
-    pn_iter_init(&it, nop, data, a->ndim, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, nop, data, a->ndim, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     Py_BEGIN_ALLOW_THREADS pn_iter_run(&it, fn, &r);
     Py_END_ALLOW_THREADS
 }
@@ -311,9 +316,9 @@ static int max_dim_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *idx = pn_unpack(n, 0);
     if (!idx) return -1;
     if (!keepdim && m->ndim) Py_SETREF(idx, pn_unsqueeze(idx, dim));
-    PNTensor *g = idx ? (keepdim || !m->ndim ? (Py_INCREF(gout[0]), gout[0])
-                                             : pn_unsqueeze(gout[0], dim))
-                      : NULL;
+    PNTensor *g =
+        idx ? (keepdim || !m->ndim ? (Py_INCREF(gout[0]), gout[0]) : pn_unsqueeze(gout[0], dim))
+            : NULL;
     /* positions along dim: arange shaped (1, .., n, .., 1) */
     int64_t len = m->ndim ? m->shape[dim] : 1;
     int64_t ashape[PN_MAX_DIMS];
@@ -333,8 +338,8 @@ int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
                PNTensor **indices) {
     const char *name = is_max ? "max" : "min";
     if (a->ndim && a->shape[dim] == 0) {
-        PyErr_Format(PyExc_IndexError,
-                     "%s(): Expected reduction dim %d to have non-zero size.", name, dim);
+        PyErr_Format(PyExc_IndexError, "%s(): Expected reduction dim %d to have non-zero size.",
+                     name, dim);
         return -1;
     }
     int64_t kshape[PN_MAX_DIMS];
@@ -394,7 +399,7 @@ PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int
     PNTensor *s = sq ? pn_sum(sq, mask, keepdim, 0, a->dtype) : NULL;
     double denom = (double)count - correction;
     /* no degrees of freedom left: s / 0, i.e. nan (or inf), as in PyTorch */
-    PNTensor *v = !s ? NULL
+    PNTensor *v = !s          ? NULL
                   : denom > 0 ? pn_binary_s(PN_MUL, s, 1.0 / denom)
                               : pn_binary_s(PN_DIV, s, 0.0);
     Py_XDECREF(m), Py_XDECREF(dev), Py_XDECREF(sq), Py_XDECREF(s);
@@ -495,8 +500,9 @@ PNTensor *pn_argmax(PNTensor *a, PyObject *dimobj, int keepdim, int is_max) {
     const char *name = is_max ? "argmax" : "argmin";
     if (!dimobj || dimobj == Py_None) {
         if (a->numel == 0) {
-            PyErr_Format(PyExc_RuntimeError, "%s(): Expected reduction dim to be specified for "
-                                             "input.numel() == 0.",
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s(): Expected reduction dim to be specified for "
+                         "input.numel() == 0.",
                          name);
             return NULL;
         }
@@ -526,8 +532,7 @@ PNTensor *pn_argmax(PNTensor *a, PyObject *dimobj, int keepdim, int is_max) {
     return ix;
 }
 
-int pn_max_dim_nograd(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **v,
-                      PNTensor **ix) {
+int pn_max_dim_nograd(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **v, PNTensor **ix) {
     int prev = pn_grad_mode;
     pn_grad_mode = 0;
     int rc = pn_max_dim(a, dim, keepdim, is_max, v, ix);

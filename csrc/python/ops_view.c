@@ -43,13 +43,14 @@ static int infer_shape(const PNTensor *a, int ndim, const int64_t *in, int64_t *
         goto bad;
     }
     return 0;
-bad: {
-    char s[256];
-    fmt_list(s, sizeof s, ndim, in);
-    PyErr_Format(PyExc_RuntimeError, "%s: shape '%s' is invalid for input of size %lld", op, s,
-                 (long long)a->numel);
-    return -1;
-}
+bad:
+    {
+        char s[256];
+        fmt_list(s, sizeof s, ndim, in);
+        PyErr_Format(PyExc_RuntimeError, "%s: shape '%s' is invalid for input of size %lld", op, s,
+                     (long long)a->numel);
+        return -1;
+    }
 }
 
 /* Strides that let a strided tensor be viewed with a new shape without a copy,
@@ -66,7 +67,8 @@ static int view_strides(const PNTensor *a, int ndim, const int64_t *shape, int64
     for (int d = a->ndim - 1; d >= 0; d--) {
         tensor_numel *= a->shape[d];
         /* end of a chunk: the next-outer dim does not continue this one evenly */
-        if (d == 0 || (a->shape[d - 1] != 1 && a->strides[d - 1] != tensor_numel * chunk_base_stride)) {
+        if (d == 0 ||
+            (a->shape[d - 1] != 1 && a->strides[d - 1] != tensor_numel * chunk_base_stride)) {
             while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
                 strides[view_d] = view_numel * chunk_base_stride;
                 view_numel *= shape[view_d];
@@ -319,7 +321,7 @@ static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 PNTensor *pn_apply_slices(PNTensor *a, const pn_slice_op *ops, int n) {
     PNTensor *out = pn_apply_slices_raw(a, ops, n);
     if (!out || !pn_grad_mode || !a->requires_grad) return out;
-    const char *name = n == 1 && ops[0].kind == PN_SLICE_SELECT ? "SelectBackward0"
+    const char *name = n == 1 && ops[0].kind == PN_SLICE_SELECT  ? "SelectBackward0"
                        : n == 1 && ops[0].kind == PN_SLICE_SLICE ? "SliceBackward0"
                                                                  : "IndexBackward0";
     PNNode *node = pn_record(out, name, slice_backward, 1, &a);

@@ -35,8 +35,7 @@ void pn_storage_decref(pn_storage *s);
 typedef struct PNNode PNNode;
 
 typedef struct PNTensor {
-    PyObject_HEAD
-    pn_storage *storage;
+    PyObject_HEAD pn_storage *storage;
     char *data; /* first element (storage->data + offset) */
     int ndim;
     pn_dtype dtype;
@@ -45,25 +44,26 @@ typedef struct PNTensor {
     int64_t strides[PN_MAX_DIMS]; /* in elements, like Tensor.stride() */
     char requires_grad;
     char retains_grad;
-    int output_nr;           /* which output of grad_fn this tensor is */
-    PyObject *grad;          /* a Tensor, or NULL */
-    PNNode *grad_fn;         /* NULL for leaves */
-    PNNode *grad_acc;        /* borrowed: the leaf's AccumulateGrad node while it lives */
-    struct PNTensor *base;   /* the tensor this one is a view of, or NULL */
+    int output_nr;         /* which output of grad_fn this tensor is */
+    PyObject *grad;        /* a Tensor, or NULL */
+    PNNode *grad_fn;       /* NULL for leaves */
+    PNNode *grad_acc;      /* borrowed: the leaf's AccumulateGrad node while it lives */
+    struct PNTensor *base; /* the tensor this one is a view of, or NULL */
     PyObject *dict;
     PyObject *weakrefs;
-    PyObject *hooks;         /* list of callables run on this tensor's gradient, or NULL */
+    PyObject *hooks; /* list of callables run on this tensor's gradient, or NULL */
 } PNTensor;
 
-extern PyTypeObject PNTensor_Type;        /* _C.TensorBase */
-extern PyTypeObject *pn_tensor_class;     /* pynet.Tensor (a Python subclass), used for outputs */
+extern PyTypeObject PNTensor_Type;    /* _C.TensorBase */
+extern PyTypeObject *pn_tensor_class; /* pynet.Tensor (a Python subclass), used for outputs */
 #define PNTensor_Check(o) PyObject_TypeCheck(o, &PNTensor_Type)
 
 /* New contiguous tensor, uninitialised (empty) or zero-filled. NULL + exception on failure. */
 PNTensor *pn_empty(pn_dtype dt, int ndim, const int64_t *shape);
 PNTensor *pn_zeros(pn_dtype dt, int ndim, const int64_t *shape);
 PNTensor *pn_full(pn_dtype dt, int ndim, const int64_t *shape, double value);
-/* A view sharing t's storage (no autograd). strides in elements, offset in elements from t->data. */
+/* A view sharing t's storage (no autograd). strides in elements, offset in elements from t->data.
+ */
 PNTensor *pn_alias(PNTensor *t, int ndim, const int64_t *shape, const int64_t *strides,
                    int64_t offset);
 int pn_is_contiguous(const PNTensor *t);
@@ -72,7 +72,7 @@ int pn_check_numel(int ndim, const int64_t *shape, int64_t *numel, const char *o
 
 /* dtype helpers */
 const char *pn_dtype_name(pn_dtype dt);
-PyObject *pn_dtype_object(pn_dtype dt);                       /* borrowed pynet.float32 ... */
+PyObject *pn_dtype_object(pn_dtype dt);                        /* borrowed pynet.float32 ... */
 int pn_parse_dtype(PyObject *o, pn_dtype *dt, const char *op); /* 0 ok, -1 error */
 int pn_dtype_converter(PyObject *o, void *addr);               /* for "O&", None -> -1 */
 pn_dtype pn_promote(pn_dtype a, pn_dtype b);
@@ -102,12 +102,11 @@ typedef struct {
  * whose edge is set. Returns 0, or -1 with a Python exception set. */
 typedef int (*pn_apply_fn)(PNNode *node, PNTensor **gout, PNTensor **gin);
 
-#define PN_NODE_SAVED 3
+#define PN_NODE_SAVED  3
 #define PN_NODE_INLINE 2
 
 struct PNNode {
-    PyObject_HEAD
-    const char *name; /* "MulBackward0" */
+    PyObject_HEAD const char *name; /* "MulBackward0" */
     pn_apply_fn apply;
     int n_next, n_out;
     PNEdge *next; /* n_next edges, one per differentiable input */
@@ -149,16 +148,16 @@ PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNT
 /* Check that t may be written in place (leaf/view rules) and bump its version. */
 int pn_check_inplace(PNTensor *t, const char *op);
 void pn_bump_version(PNTensor *t);
-PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph,
-                          int create_graph, PyObject *inputs, int allow_unused);
+PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, int create_graph,
+                          PyObject *inputs, int allow_unused);
 
 /* ------------------------------------------------------------------ ops ---- */
 /* Every op returns a new reference (a Tensor), or NULL with a Python exception set. */
 
 /* Operand of an elementwise op: a tensor or a Python number. */
 typedef struct {
-    PNTensor *t;  /* NULL for a Python scalar */
-    int kind;     /* scalar kind: 0 bool, 1 int, 2 float */
+    PNTensor *t; /* NULL for a Python scalar */
+    int kind;    /* scalar kind: 0 bool, 1 int, 2 float */
     double d;
     int64_t i;
 } pn_operand;
@@ -172,13 +171,14 @@ PNTensor *pn_unary(pn_unary_op op, PNTensor *a);
 PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a);
 PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi);
 PNTensor *pn_where(PNTensor *cond, PyObject *a, PyObject *b);
-PNTensor *pn_cast(PNTensor *a, pn_dtype dt); /* always a new tensor (differentiable) */
+PNTensor *pn_cast(PNTensor *a, pn_dtype dt);     /* always a new tensor (differentiable) */
 PNTensor *pn_to_dtype(PNTensor *a, pn_dtype dt); /* a itself (new ref) when dtype matches */
 int pn_copy_into(PNTensor *dst, PNTensor *src);
 int pn_copy_into_nograd_history(PNTensor *dst, PNTensor *src); /* copy + take src's grad_fn */
 PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt);
 PNTensor *pn_where_t(PNTensor *cond, PNTensor *a, double s, PNTensor *b); /* NULL = number s */
-PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t);    /* s op t */ /* broadcasting copy with cast, no autograd */
+PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t);
+    /* s op t */ /* broadcasting copy with cast, no autograd */
 int pn_fill(PNTensor *dst, double v);
 PNTensor *pn_contiguous(PNTensor *a);
 PNTensor *pn_clone(PNTensor *a);

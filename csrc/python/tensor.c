@@ -29,8 +29,8 @@ int pn_check_numel(int ndim, const int64_t *shape, int64_t *numel, const char *o
             return -1;
         }
         if (pn_mul_overflow(n, shape[d], &n) || n > (INT64_MAX >> 4)) {
-            PyErr_Format(PyExc_RuntimeError, "%s: shape is too large (number of elements overflows)",
-                         op);
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: shape is too large (number of elements overflows)", op);
             return -1;
         }
     }
@@ -207,8 +207,8 @@ PyObject *pn_tensor_make_subclass(PyObject *unused, PyObject *args, PyObject *kw
     PyTypeObject *cls;
     PNTensor *data;
     int requires_grad = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!|p:_make_subclass", kw, &PyType_Type,
-                                     &cls, &PNTensor_Type, &data, &requires_grad))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!|p:_make_subclass", kw, &PyType_Type, &cls,
+                                     &PNTensor_Type, &data, &requires_grad))
         return NULL;
     if (!PyType_IsSubtype(cls, &PNTensor_Type)) {
         PyErr_SetString(PyExc_TypeError, "_make_subclass: cls must be a Tensor subclass");
@@ -325,8 +325,9 @@ static int set_grad(PNTensor *self, PyObject *v, void *c) {
     }
     PNTensor *g = (PNTensor *)v;
     if (g->dtype != self->dtype) {
-        PyErr_Format(PyExc_RuntimeError, "assigned grad has data of type %s that differs from "
-                                         "the tensor's type %s",
+        PyErr_Format(PyExc_RuntimeError,
+                     "assigned grad has data of type %s that differs from "
+                     "the tensor's type %s",
                      pn_dtype_name(g->dtype), pn_dtype_name(self->dtype));
         return -1;
     }
@@ -388,8 +389,9 @@ static PyObject *get_T(PNTensor *self, void *c) {
 static PyObject *get_mT(PNTensor *self, void *c) {
     (void)c;
     if (self->ndim < 2) {
-        PyErr_Format(PyExc_RuntimeError, "tensor.mT is only supported on matrices or batches of "
-                                         "matrices. Got %d-D tensor.",
+        PyErr_Format(PyExc_RuntimeError,
+                     "tensor.mT is only supported on matrices or batches of "
+                     "matrices. Got %d-D tensor.",
                      self->ndim);
         return NULL;
     }

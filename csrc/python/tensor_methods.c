@@ -7,11 +7,11 @@
 
 /* ---- unary math: t.exp(), t.exp_() ... */
 #define UNARY_METHODS(NAME, OP)                                                                    \
-    static PyObject *m_##NAME(PyObject *self, PyObject *u) {                                      \
+    static PyObject *m_##NAME(PyObject *self, PyObject *u) {                                       \
         (void)u;                                                                                   \
         return (PyObject *)pn_unary(OP, SELF);                                                     \
     }                                                                                              \
-    static PyObject *m_##NAME##_(PyObject *self, PyObject *u) {                                   \
+    static PyObject *m_##NAME##_(PyObject *self, PyObject *u) {                                    \
         (void)u;                                                                                   \
         return pn_unary_inplace(OP, SELF);                                                         \
     }
@@ -38,10 +38,10 @@ UNARY_METHODS(bitwise_not, PN_NOT)
 
 /* ---- binary math: t.mul(o), t.mul_(o) ... */
 #define BINARY_METHODS(NAME, OP)                                                                   \
-    static PyObject *m_##NAME(PyObject *self, PyObject *o) {                                      \
+    static PyObject *m_##NAME(PyObject *self, PyObject *o) {                                       \
         return (PyObject *)pn_binary(OP, self, o);                                                 \
     }                                                                                              \
-    static PyObject *m_##NAME##_(PyObject *self, PyObject *o) {                                   \
+    static PyObject *m_##NAME##_(PyObject *self, PyObject *o) {                                    \
         return pn_binary_inplace(OP, SELF, o);                                                     \
     }
 BINARY_METHODS(mul, PN_MUL)
@@ -73,15 +73,23 @@ static PyObject *add_impl(PyObject *self, PyObject *args, PyObject *kw, pn_binar
         Py_SETREF(scaled, PyNumber_Multiply(other, alpha));
         if (!scaled) return NULL;
     }
-    PyObject *r = inplace ? pn_binary_inplace(op, SELF, scaled)
-                          : (PyObject *)pn_binary(op, self, scaled);
+    PyObject *r =
+        inplace ? pn_binary_inplace(op, SELF, scaled) : (PyObject *)pn_binary(op, self, scaled);
     Py_DECREF(scaled);
     return r;
 }
-static PyObject *m_add(PyObject *s, PyObject *a, PyObject *k) { return add_impl(s, a, k, PN_ADD, 0); }
-static PyObject *m_add_(PyObject *s, PyObject *a, PyObject *k) { return add_impl(s, a, k, PN_ADD, 1); }
-static PyObject *m_sub(PyObject *s, PyObject *a, PyObject *k) { return add_impl(s, a, k, PN_SUB, 0); }
-static PyObject *m_sub_(PyObject *s, PyObject *a, PyObject *k) { return add_impl(s, a, k, PN_SUB, 1); }
+static PyObject *m_add(PyObject *s, PyObject *a, PyObject *k) {
+    return add_impl(s, a, k, PN_ADD, 0);
+}
+static PyObject *m_add_(PyObject *s, PyObject *a, PyObject *k) {
+    return add_impl(s, a, k, PN_ADD, 1);
+}
+static PyObject *m_sub(PyObject *s, PyObject *a, PyObject *k) {
+    return add_impl(s, a, k, PN_SUB, 0);
+}
+static PyObject *m_sub_(PyObject *s, PyObject *a, PyObject *k) {
+    return add_impl(s, a, k, PN_SUB, 1);
+}
 
 /* div(other, rounding_mode=None|'floor'|'trunc') */
 static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inplace) {
@@ -89,12 +97,16 @@ static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inpl
     PyObject *other;
     const char *mode = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$z", kwlist, &other, &mode)) return NULL;
-    if (!mode) return inplace ? pn_binary_inplace(PN_DIV, SELF, other)
-                              : (PyObject *)pn_binary(PN_DIV, self, other);
-    if (!strcmp(mode, "floor")) return inplace ? pn_binary_inplace(PN_FLOORDIV, SELF, other)
-                                               : (PyObject *)pn_binary(PN_FLOORDIV, self, other);
+    if (!mode)
+        return inplace ? pn_binary_inplace(PN_DIV, SELF, other)
+                       : (PyObject *)pn_binary(PN_DIV, self, other);
+    if (!strcmp(mode, "floor"))
+        return inplace ? pn_binary_inplace(PN_FLOORDIV, SELF, other)
+                       : (PyObject *)pn_binary(PN_FLOORDIV, self, other);
     if (!strcmp(mode, "trunc")) {
-        if (!pn_is_float(SELF->dtype) && !(PNTensor_Check(other) && pn_is_float(((PNTensor *)other)->dtype)) && !PyFloat_Check(other)) {
+        if (!pn_is_float(SELF->dtype) &&
+            !(PNTensor_Check(other) && pn_is_float(((PNTensor *)other)->dtype)) &&
+            !PyFloat_Check(other)) {
             /* integer truncating division: sign(a*b) * (|a| // |b|) */
             PNTensor *q = pn_binary(PN_DIV, self, other);
             PNTensor *t = q ? pn_unary(PN_TRUNC, q) : NULL;
@@ -115,7 +127,8 @@ static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inpl
         if (inplace) {
             PyObject *r = pn_unary_inplace(PN_TRUNC, q);
             Py_XDECREF(r);
-            if (!r || pn_check_inplace(SELF, "div_") < 0 || pn_copy_into_nograd_history(SELF, q) < 0) {
+            if (!r || pn_check_inplace(SELF, "div_") < 0 ||
+                pn_copy_into_nograd_history(SELF, q) < 0) {
                 Py_DECREF(q);
                 return NULL;
             }
@@ -127,13 +140,18 @@ static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inpl
         Py_DECREF(q);
         return (PyObject *)r;
     }
-    PyErr_Format(PyExc_ValueError, "div expected rounding_mode to be one of None, 'trunc', or "
-                                   "'floor' but found '%s'",
+    PyErr_Format(PyExc_ValueError,
+                 "div expected rounding_mode to be one of None, 'trunc', or "
+                 "'floor' but found '%s'",
                  mode);
     return NULL;
 }
-static PyObject *m_div(PyObject *s, PyObject *a, PyObject *k) { return div_impl(s, a, k, 0); }
-static PyObject *m_div_(PyObject *s, PyObject *a, PyObject *k) { return div_impl(s, a, k, 1); }
+static PyObject *m_div(PyObject *s, PyObject *a, PyObject *k) {
+    return div_impl(s, a, k, 0);
+}
+static PyObject *m_div_(PyObject *s, PyObject *a, PyObject *k) {
+    return div_impl(s, a, k, 1);
+}
 
 static PyObject *m_clamp(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"min", "max", NULL};
@@ -199,8 +217,12 @@ static PyObject *m_amax_impl(PyObject *self, PyObject *args, PyObject *kw, int i
         return NULL;
     return (PyObject *)pn_amax(SELF, mask, keepdim, is_max);
 }
-static PyObject *m_amax(PyObject *s, PyObject *a, PyObject *k) { return m_amax_impl(s, a, k, 1); }
-static PyObject *m_amin(PyObject *s, PyObject *a, PyObject *k) { return m_amax_impl(s, a, k, 0); }
+static PyObject *m_amax(PyObject *s, PyObject *a, PyObject *k) {
+    return m_amax_impl(s, a, k, 1);
+}
+static PyObject *m_amin(PyObject *s, PyObject *a, PyObject *k) {
+    return m_amax_impl(s, a, k, 0);
+}
 
 /* max() / max(dim, keepdim=False) -> (values, indices) / max(other) */
 static PyObject *maxmin_impl(PyObject *self, PyObject *args, PyObject *kw, int is_max) {
@@ -230,8 +252,12 @@ static PyObject *maxmin_impl(PyObject *self, PyObject *args, PyObject *kw, int i
     if (pn_max_dim(SELF, w, keepdim, is_max, &v, &ix) < 0) return NULL;
     return pn_make_values_indices(v, ix, is_max ? "max" : "min");
 }
-static PyObject *m_max(PyObject *s, PyObject *a, PyObject *k) { return maxmin_impl(s, a, k, 1); }
-static PyObject *m_min(PyObject *s, PyObject *a, PyObject *k) { return maxmin_impl(s, a, k, 0); }
+static PyObject *m_max(PyObject *s, PyObject *a, PyObject *k) {
+    return maxmin_impl(s, a, k, 1);
+}
+static PyObject *m_min(PyObject *s, PyObject *a, PyObject *k) {
+    return maxmin_impl(s, a, k, 0);
+}
 
 static PyObject *argmax_impl(PyObject *self, PyObject *args, PyObject *kw, int is_max) {
     static char *kwlist[] = {"dim", "keepdim", NULL};
@@ -240,8 +266,12 @@ static PyObject *argmax_impl(PyObject *self, PyObject *args, PyObject *kw, int i
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op", kwlist, &dim, &keepdim)) return NULL;
     return (PyObject *)pn_argmax(SELF, dim, keepdim, is_max);
 }
-static PyObject *m_argmax(PyObject *s, PyObject *a, PyObject *k) { return argmax_impl(s, a, k, 1); }
-static PyObject *m_argmin(PyObject *s, PyObject *a, PyObject *k) { return argmax_impl(s, a, k, 0); }
+static PyObject *m_argmax(PyObject *s, PyObject *a, PyObject *k) {
+    return argmax_impl(s, a, k, 1);
+}
+static PyObject *m_argmin(PyObject *s, PyObject *a, PyObject *k) {
+    return argmax_impl(s, a, k, 0);
+}
 
 /* var/std(dim=None, unbiased=True, keepdim=False, *, correction=None) */
 static PyObject *var_impl(PyObject *self, PyObject *args, PyObject *kw, int take_sqrt) {
@@ -267,15 +297,19 @@ static PyObject *var_impl(PyObject *self, PyObject *args, PyObject *kw, int take
     if (pn_parse_dims(dim, SELF->ndim, &mask, take_sqrt ? "std" : "var") < 0) return NULL;
     return (PyObject *)pn_var(SELF, mask, keepdim, c, take_sqrt);
 }
-static PyObject *m_var(PyObject *s, PyObject *a, PyObject *k) { return var_impl(s, a, k, 0); }
-static PyObject *m_std(PyObject *s, PyObject *a, PyObject *k) { return var_impl(s, a, k, 1); }
+static PyObject *m_var(PyObject *s, PyObject *a, PyObject *k) {
+    return var_impl(s, a, k, 0);
+}
+static PyObject *m_std(PyObject *s, PyObject *a, PyObject *k) {
+    return var_impl(s, a, k, 1);
+}
 
 static PyObject *m_prod(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"dim", "keepdim", "dtype", NULL};
     PyObject *dim = Py_None;
     int keepdim = 0, dt = -1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op$O&", kwlist, &dim, &keepdim,
-                                     pn_dtype_converter, &dt))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op$O&", kwlist, &dim, &keepdim, pn_dtype_converter,
+                                     &dt))
         return NULL;
     PNTensor *src = dt >= 0 ? pn_to_dtype(SELF, (pn_dtype)dt) : (Py_INCREF(self), SELF);
     if (!src) return NULL;
@@ -324,7 +358,9 @@ static PyObject *softmax_impl(PyObject *self, PyObject *args, PyObject *kw, int 
     Py_DECREF(src);
     return (PyObject *)r;
 }
-static PyObject *m_softmax(PyObject *s, PyObject *a, PyObject *k) { return softmax_impl(s, a, k, 0); }
+static PyObject *m_softmax(PyObject *s, PyObject *a, PyObject *k) {
+    return softmax_impl(s, a, k, 0);
+}
 static PyObject *m_log_softmax(PyObject *s, PyObject *a, PyObject *k) {
     return softmax_impl(s, a, k, 1);
 }
@@ -351,10 +387,11 @@ static PyObject *m_permute(PyObject *self, PyObject *args) {
     int nd = pn_parse_shape(args, dims, "permute");
     if (nd < 0) return NULL;
     if (nd != SELF->ndim) {
-        PyErr_Format(PyExc_RuntimeError, "permute(sparse_coo): number of dimensions in the "
-                                         "tensor input does not match the length of the desired "
-                                         "ordering of dimensions i.e. input.dim() = %d is not "
-                                         "equal to len(dims) = %d",
+        PyErr_Format(PyExc_RuntimeError,
+                     "permute(sparse_coo): number of dimensions in the "
+                     "tensor input does not match the length of the desired "
+                     "ordering of dimensions i.e. input.dim() = %d is not "
+                     "equal to len(dims) = %d",
                      SELF->ndim, nd);
         return NULL;
     }
@@ -374,8 +411,9 @@ static PyObject *m_transpose(PyObject *self, PyObject *args) {
 static PyObject *m_t(PyObject *self, PyObject *u) {
     (void)u;
     if (SELF->ndim > 2) {
-        PyErr_Format(PyExc_RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is "
-                                         "%dD",
+        PyErr_Format(PyExc_RuntimeError,
+                     "t() expects a tensor with <= 2 dimensions, but self is "
+                     "%dD",
                      SELF->ndim);
         return NULL;
     }
@@ -467,8 +505,9 @@ static PyObject *dim_indexed(PyObject *self, PyObject *args, const int64_t *vals
     int d;
     if ((v == -1 && PyErr_Occurred()) || pn_wrap_dim(v, SELF->ndim, &d, op) < 0) return NULL;
     if (SELF->ndim == 0) {
-        PyErr_Format(PyExc_IndexError, "%s(): dimension specified as %lld but tensor has no "
-                                       "dimensions",
+        PyErr_Format(PyExc_IndexError,
+                     "%s(): dimension specified as %lld but tensor has no "
+                     "dimensions",
                      op, v);
         return NULL;
     }
@@ -603,25 +642,102 @@ static PyObject *m__to_dtype(PyObject *self, PyObject *arg) {
 #define M1(name) {#name, (PyCFunction)m_##name, METH_O, NULL}
 #define MV(name) {#name, (PyCFunction)m_##name, METH_VARARGS, NULL}
 #define MK(name) {#name, (PyCFunction)(void (*)(void))m_##name, METH_VARARGS | METH_KEYWORDS, NULL}
-#define U(name) M0(name), M0(name##_)
-#define B(name) M1(name), M1(name##_)
+#define U(name)  M0(name), M0(name##_)
+#define B(name)  M1(name), M1(name##_)
 
 PyObject *pn_tensor_make_subclass(PyObject *unused, PyObject *args, PyObject *kwargs);
 
-PyMethodDef pn_tensor_methods[] = {
-    U(neg), U(abs), U(exp), U(log), U(sqrt), U(sigmoid), U(tanh), U(relu), U(sign),
-    U(reciprocal), U(square), U(sin), U(cos), U(log1p), U(expm1), U(floor), U(ceil), U(round),
-    U(trunc), U(bitwise_not),
-    B(mul), B(true_divide), B(floor_divide), B(remainder), B(pow), B(maximum), B(minimum),
-    B(eq), B(ne), B(lt), B(le), B(gt), B(ge), B(bitwise_and), B(bitwise_or), B(bitwise_xor),
-    MK(add), MK(add_), MK(sub), MK(sub_), MK(div), MK(div_), MK(clamp), MK(clamp_),
-    MK(sum), MK(mean), MK(amax), MK(amin), MK(max), MK(min), MK(argmax), MK(argmin), MK(var),
-    MK(std), MK(prod), MK(logsumexp), MK(softmax), MK(log_softmax),
-    MV(view), MV(reshape), MV(expand), MV(permute), MV(transpose), M0(t), MV(squeeze),
-    M1(unsqueeze), MV(narrow), MV(select), M0(contiguous), MK(clone), M0(detach), M0(detach_),
-    MK(requires_grad_), MK(is_contiguous), MV(size), MV(stride), M0(dim), M0(numel),
-    M0(element_size), M0(data_ptr), M0(storage_offset), M0(item), M1(matmul), M1(mm), M1(bmm),
-    M1(fill_), M0(zero_), MV(copy_), MV(where), M1(_to_dtype),
-    {"_make_subclass", (PyCFunction)(void (*)(void))pn_tensor_make_subclass,
-     METH_VARARGS | METH_KEYWORDS | METH_STATIC, NULL},
-    {NULL, NULL, 0, NULL}};
+PyMethodDef pn_tensor_methods[] = {U(neg),
+                                   U(abs),
+                                   U(exp),
+                                   U(log),
+                                   U(sqrt),
+                                   U(sigmoid),
+                                   U(tanh),
+                                   U(relu),
+                                   U(sign),
+                                   U(reciprocal),
+                                   U(square),
+                                   U(sin),
+                                   U(cos),
+                                   U(log1p),
+                                   U(expm1),
+                                   U(floor),
+                                   U(ceil),
+                                   U(round),
+                                   U(trunc),
+                                   U(bitwise_not),
+                                   B(mul),
+                                   B(true_divide),
+                                   B(floor_divide),
+                                   B(remainder),
+                                   B(pow),
+                                   B(maximum),
+                                   B(minimum),
+                                   B(eq),
+                                   B(ne),
+                                   B(lt),
+                                   B(le),
+                                   B(gt),
+                                   B(ge),
+                                   B(bitwise_and),
+                                   B(bitwise_or),
+                                   B(bitwise_xor),
+                                   MK(add),
+                                   MK(add_),
+                                   MK(sub),
+                                   MK(sub_),
+                                   MK(div),
+                                   MK(div_),
+                                   MK(clamp),
+                                   MK(clamp_),
+                                   MK(sum),
+                                   MK(mean),
+                                   MK(amax),
+                                   MK(amin),
+                                   MK(max),
+                                   MK(min),
+                                   MK(argmax),
+                                   MK(argmin),
+                                   MK(var),
+                                   MK(std),
+                                   MK(prod),
+                                   MK(logsumexp),
+                                   MK(softmax),
+                                   MK(log_softmax),
+                                   MV(view),
+                                   MV(reshape),
+                                   MV(expand),
+                                   MV(permute),
+                                   MV(transpose),
+                                   M0(t),
+                                   MV(squeeze),
+                                   M1(unsqueeze),
+                                   MV(narrow),
+                                   MV(select),
+                                   M0(contiguous),
+                                   MK(clone),
+                                   M0(detach),
+                                   M0(detach_),
+                                   MK(requires_grad_),
+                                   MK(is_contiguous),
+                                   MV(size),
+                                   MV(stride),
+                                   M0(dim),
+                                   M0(numel),
+                                   M0(element_size),
+                                   M0(data_ptr),
+                                   M0(storage_offset),
+                                   M0(item),
+                                   M1(matmul),
+                                   M1(mm),
+                                   M1(bmm),
+                                   M1(fill_),
+                                   M0(zero_),
+                                   MV(copy_),
+                                   MV(where),
+                                   M1(_to_dtype),
+                                   {"_make_subclass",
+                                    (PyCFunction)(void (*)(void))pn_tensor_make_subclass,
+                                    METH_VARARGS | METH_KEYWORDS | METH_STATIC, NULL},
+                                   {NULL, NULL, 0, NULL}};

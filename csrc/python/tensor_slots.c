@@ -23,8 +23,12 @@ static PyObject *slot_inplace(pn_binary_op op, PyObject *a, PyObject *b) {
 }
 
 #define SLOT2(NAME, OP)                                                                            \
-    static PyObject *NAME(PyObject *a, PyObject *b) { return slot_binary(OP, a, b); }            \
-    static PyObject *NAME##_inplace(PyObject *a, PyObject *b) { return slot_inplace(OP, a, b); }
+    static PyObject *NAME(PyObject *a, PyObject *b) {                                              \
+        return slot_binary(OP, a, b);                                                              \
+    }                                                                                              \
+    static PyObject *NAME##_inplace(PyObject *a, PyObject *b) {                                    \
+        return slot_inplace(OP, a, b);                                                             \
+    }
 SLOT2(nb_add, PN_ADD)
 SLOT2(nb_sub, PN_SUB)
 SLOT2(nb_mul, PN_MUL)
@@ -49,17 +53,22 @@ static PyObject *nb_matmul(PyObject *a, PyObject *b) {
     return (PyObject *)pn_matmul((PNTensor *)a, (PNTensor *)b, "matmul");
 }
 
-static PyObject *nb_neg(PyObject *a) { return (PyObject *)pn_unary(PN_NEG, (PNTensor *)a); }
+static PyObject *nb_neg(PyObject *a) {
+    return (PyObject *)pn_unary(PN_NEG, (PNTensor *)a);
+}
 static PyObject *nb_pos(PyObject *a) {
     Py_INCREF(a);
     return a;
 }
-static PyObject *nb_abs(PyObject *a) { return (PyObject *)pn_unary(PN_ABS, (PNTensor *)a); }
+static PyObject *nb_abs(PyObject *a) {
+    return (PyObject *)pn_unary(PN_ABS, (PNTensor *)a);
+}
 static PyObject *nb_invert(PyObject *a) {
     PNTensor *t = (PNTensor *)a;
     if (pn_is_float(t->dtype)) {
-        PyErr_Format(PyExc_TypeError, "~ (bitwise_not) is only defined for bool and integer "
-                                      "tensors, got %s",
+        PyErr_Format(PyExc_TypeError,
+                     "~ (bitwise_not) is only defined for bool and integer "
+                     "tensors, got %s",
                      pn_dtype_name(t->dtype));
         return NULL;
     }
@@ -69,16 +78,21 @@ static PyObject *nb_invert(PyObject *a) {
 /* The one value of a one-element tensor, as a Python number. */
 PyObject *pn_item(PNTensor *t) {
     if (t->numel != 1) {
-        PyErr_Format(PyExc_RuntimeError, "a Tensor with %lld elements cannot be converted to "
-                                         "Scalar",
+        PyErr_Format(PyExc_RuntimeError,
+                     "a Tensor with %lld elements cannot be converted to "
+                     "Scalar",
                      (long long)t->numel);
         return NULL;
     }
     switch (t->dtype) {
-    case PN_FLOAT32: return PyFloat_FromDouble(*(float *)t->data);
-    case PN_FLOAT64: return PyFloat_FromDouble(*(double *)t->data);
-    case PN_INT64: return PyLong_FromLongLong(*(int64_t *)t->data);
-    default: return PyBool_FromLong(*(uint8_t *)t->data);
+    case PN_FLOAT32:
+        return PyFloat_FromDouble(*(float *)t->data);
+    case PN_FLOAT64:
+        return PyFloat_FromDouble(*(double *)t->data);
+    case PN_INT64:
+        return PyLong_FromLongLong(*(int64_t *)t->data);
+    default:
+        return PyBool_FromLong(*(uint8_t *)t->data);
     }
 }
 

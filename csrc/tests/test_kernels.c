@@ -30,7 +30,7 @@ static void test_binary_broadcast_strided(void) {
     int64_t st[3][PN_MAX_DIMS] = {{16, 4}, {4, 12}, {0, 4}};
     char *data[3] = {(char *)out, (char *)a_mem, (char *)b};
     pn_iter it;
-    pn_iter_init(&it, 3, data, 2, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 3, data, 2, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run(&it, pn_binary_loop(PN_ADD, PN_FLOAT32), NULL);
     int ok = 1;
     for (int i = 0; i < 3; i++)
@@ -44,8 +44,9 @@ static void test_iter_merges_contiguous_dims(void) {
     char buf[96];
     char *data[2] = {buf, buf};
     pn_iter it;
-    pn_iter_init(&it, 2, data, 3, shape, (const int64_t(*)[PN_MAX_DIMS])st);
-    CHECK(it.ndim == 1 && it.shape[0] == 24, "contiguous dims merge into one (got ndim %d)", it.ndim);
+    pn_iter_init(&it, 2, data, 3, shape, (const int64_t (*)[PN_MAX_DIMS])st);
+    CHECK(it.ndim == 1 && it.shape[0] == 24, "contiguous dims merge into one (got ndim %d)",
+          it.ndim);
     /* a range that starts mid-row must visit exactly its elements */
     float x[24], y[24];
     for (int k = 0; k < 24; k++) x[k] = (float)k, y[k] = -1;
@@ -53,7 +54,7 @@ static void test_iter_merges_contiguous_dims(void) {
     int64_t st2[2][PN_MAX_DIMS] = {{4, 16}, {4, 16}};
     int64_t shape2[2] = {6, 4};
     char *d2[2] = {(char *)y, (char *)x};
-    pn_iter_init(&it, 2, d2, 2, shape2, (const int64_t(*)[PN_MAX_DIMS])st2);
+    pn_iter_init(&it, 2, d2, 2, shape2, (const int64_t (*)[PN_MAX_DIMS])st2);
     pn_iter_run_range(&it, pn_unary_loop(PN_NEG, PN_FLOAT32), NULL, 5, 11);
     int ok = 1, touched[24] = {0};
     for (int f = 5; f < 11; f++) touched[(f / 4) + 4 * (f % 4)] = 1; /* flat f = (f/4, f%4) */
@@ -67,9 +68,9 @@ static void test_python_division_semantics(void) {
     int64_t st[3][PN_MAX_DIMS] = {{8}, {8}, {8}};
     char *dq[3] = {(char *)q, (char *)a, (char *)b}, *dr[3] = {(char *)r, (char *)a, (char *)b};
     pn_iter it;
-    pn_iter_init(&it, 3, dq, 1, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 3, dq, 1, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run(&it, pn_binary_loop(PN_FLOORDIV, PN_INT64), NULL);
-    pn_iter_init(&it, 3, dr, 1, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 3, dr, 1, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run(&it, pn_binary_loop(PN_REM, PN_INT64), NULL);
     const int64_t eq[4] = {3, -4, -4, 3}, er[4] = {1, 1, -1, -1};
     int ok = 1;
@@ -84,7 +85,7 @@ static void test_cast_nan_to_int(void) {
     int64_t st[2][PN_MAX_DIMS] = {{8}, {8}};
     char *d[2] = {(char *)y, (char *)x};
     pn_iter it;
-    pn_iter_init(&it, 2, d, 1, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 2, d, 1, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run(&it, pn_cast_loop(PN_INT64, PN_FLOAT64), NULL);
     CHECK(y[0] == INT64_MIN && y[1] == INT64_MIN && y[2] == -2, "cast of NaN/huge/-2.7 to int64");
 }
@@ -101,7 +102,7 @@ static void test_reduce_columns(void) {
     int64_t st[2][PN_MAX_DIMS] = {{0, 8}, {16, 4}};
     char *d[2] = {(char *)acc, (char *)a};
     pn_iter it;
-    pn_iter_init(&it, 2, d, 2, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 2, d, 2, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run_range(&it, pn_reduce_loop(PN_RSUM, PN_FLOAT32), NULL, 0, it.numel);
     CHECK(acc[0] == 15 && acc[1] == 18 && acc[2] == 21 && acc[3] == 24, "column sums");
     CHECK(pn_reduce_acc_dtype(PN_RSUM, PN_FLOAT32) == PN_FLOAT64, "float32 sums in float64");
@@ -113,7 +114,7 @@ static void test_max_propagates_nan(void) {
     int64_t st[2][PN_MAX_DIMS] = {{0}, {4}};
     char *d[2] = {(char *)&acc, (char *)a};
     pn_iter it;
-    pn_iter_init(&it, 2, d, 1, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 2, d, 1, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run_range(&it, pn_reduce_loop(PN_RMAX, PN_FLOAT32), NULL, 0, 4);
     CHECK(isnan(acc), "max with a NaN is NaN");
 }
@@ -126,12 +127,12 @@ static void test_softmax_rows(void) {
     int64_t st[2][PN_MAX_DIMS] = {{16}, {16}};
     char *d[2] = {(char *)y, (char *)x};
     pn_iter it;
-    pn_iter_init(&it, 2, d, 1, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 2, d, 1, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run(&it, pn_softmax_loop(0, PN_FLOAT64), &r);
     CHECK(fabs(y[0] - 0.5) < 1e-15 && fabs(y[1] - 0.5) < 1e-15, "softmax of large equal logits");
     CHECK(fabs(y[2] - 0.0) < 1e-300 && fabs(y[3] - 1.0) < 1e-15, "softmax of far-apart logits");
     d[0] = (char *)ly;
-    pn_iter_init(&it, 2, d, 1, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 2, d, 1, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run(&it, pn_softmax_loop(1, PN_FLOAT64), &r);
     CHECK(fabs(ly[0] - log(0.5)) < 1e-12 && fabs(ly[2] + 1000) < 1e-9, "log-softmax stable");
 }
@@ -145,7 +146,7 @@ static void test_argmax_first_of_ties(void) {
     int64_t st[3][PN_MAX_DIMS] = {{8}, {4}, {20}};
     char *d[3] = {(char *)&idx, (char *)&val, (char *)x};
     pn_iter it;
-    pn_iter_init(&it, 3, d, 1, shape, (const int64_t(*)[PN_MAX_DIMS])st);
+    pn_iter_init(&it, 3, d, 1, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     pn_iter_run(&it, pn_argreduce_loop(1, PN_FLOAT32), &r);
     CHECK(idx == 1 && val == 5, "argmax picks the first maximum (got %lld)", (long long)idx);
 }
