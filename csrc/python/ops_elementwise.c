@@ -174,6 +174,18 @@ static void write_scalar(char *buf, pn_dtype dt, const pn_operand *o) {
     }
 }
 
+/* An operand as the kernel wants it: a tensor in dtype dt (converted if needed,
+ * new reference in *t), or a Python number written as one dt value into scalar. */
+static int prepare_operand(const pn_operand *o, pn_dtype dt, PNTensor **t, char *scalar) {
+    *t = NULL;
+    if (!o->t) {
+        write_scalar(scalar, dt, o);
+        return 0;
+    }
+    *t = pn_to_dtype_nograd(o->t, dt);
+    return *t ? 0 : -1;
+}
+
 /* ---------------------------------------------------------- copy and cast ---- */
 
 /* Does writing dst elementwise clobber elements of src that are still to be read? */
@@ -421,16 +433,8 @@ static PNTensor *binary_impl(pn_binary_op op, pn_operand *a, pn_operand *b, PNTe
     }
     PNTensor *ta = NULL, *tb = NULL, *out = NULL;
     char sa[8], sb[8];
-    if (a->t) {
-        if (!(ta = pn_to_dtype_nograd(a->t, cdt))) return NULL;
-    } else {
-        write_scalar(sa, cdt, a);
-    }
-    if (b->t) {
-        if (!(tb = pn_to_dtype_nograd(b->t, cdt))) goto fail;
-    } else {
-        write_scalar(sb, cdt, b);
-    }
+    if (prepare_operand(a, cdt, &ta, sa) < 0) return NULL;
+    if (prepare_operand(b, cdt, &tb, sb) < 0) goto fail;
     if (check_integer_args(op, cdt, tb, b) < 0) goto fail; /* on b as the kernel will see it */
     /* x += x.t(): an input that overlaps the output differently is read from a copy */
     if (inplace && tb && overlaps(inplace, tb)) {
@@ -869,16 +873,8 @@ static PNTensor *where_impl(PNTensor *cond, pn_operand *a, pn_operand *b) {
         return NULL;
     PNTensor *ta = NULL, *tb = NULL, *out = NULL;
     char sa[8], sb[8];
-    if (a->t) {
-        if (!(ta = pn_to_dtype_nograd(a->t, dt))) return NULL;
-    } else {
-        write_scalar(sa, dt, a);
-    }
-    if (b->t) {
-        if (!(tb = pn_to_dtype_nograd(b->t, dt))) goto out;
-    } else {
-        write_scalar(sb, dt, b);
-    }
+    if (prepare_operand(a, dt, &ta, sa) < 0) return NULL;
+    if (prepare_operand(b, dt, &tb, sb) < 0) goto out;
     out = pn_empty(dt, nd2, s2);
     if (!out) goto out;
     PNTensor *ops4[4] = {out, cond, ta, tb};

@@ -7,18 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int passed = 0, failed = 0;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 /* out[i][j] = a[i][j] + b[j] with a transposed in memory: exercises strides and broadcast. */
 static void test_binary_broadcast_strided(void) {
@@ -190,6 +179,5 @@ int main(void) {
     test_softmax_rows();
     test_argmax_first_of_ties();
     test_rng();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_SUMMARY();
 }

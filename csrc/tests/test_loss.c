@@ -6,18 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int passed = 0, failed = 0;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 static int close_to(double a, double b, double tol) {
     return fabs(a - b) <= tol * (1 + fabs(b));
@@ -278,6 +267,5 @@ int main(void) {
     test_nll_and_class_dist();
     test_pointwise_losses();
     test_pointwise_edge_cases();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return CHECK_SUMMARY();
 }

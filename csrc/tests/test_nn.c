@@ -6,18 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int passed = 0, failed = 0;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 static int near(double a, double b, double tol) {
     return fabs(a - b) <= tol * (1 + fabs(b));
@@ -247,6 +236,5 @@ int main(void) {
     test_layer_norm();
     test_dropout();
     test_embedding();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_SUMMARY();
 }
