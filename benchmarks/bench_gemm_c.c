@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -26,6 +27,29 @@ static double now(void) {
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* ---- interference check: the machine may be shared ---- */
+
+/* Busy CPU time of the whole machine (all processes), in seconds, from
+ * /proc/stat; -1 where that is not available. */
+static double machine_busy_seconds(void) {
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return -1;
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n != 8) return -1;
+    /* user nice system [idle iowait] irq softirq steal */
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / 100.0; /* USER_HZ */
+}
+
+static double own_cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
 /* ---- machine peak ---- */
@@ -130,6 +154,7 @@ int main(int argc, char **argv) {
     int nthreads = pn_get_num_threads();
     const char *kname = pn_gemm_kernel_name();
 
+    double busy0 = machine_busy_seconds(), own0 = own_cpu_seconds(), wall0 = now();
     double ghz = measure_clock_ghz();
     int lanes = strcmp(kname, "avx512") == 0 ? 16 : strcmp(kname, "avx2") == 0 ? 8 : 4;
     double peak = lanes * 2 /* FMA units */ * 2 /* flops per FMA */ * ghz;
@@ -169,6 +194,15 @@ int main(int argc, char **argv) {
         printf("%-32s %10.1f %7.0f%% %10.1f %7.2fx\n", shapes[i].name, g1, 100 * g1 / peak, gn,
                gn / g1);
         fflush(stdout);
+    }
+    double busy1 = machine_busy_seconds(), own1 = own_cpu_seconds(), wall1 = now();
+    if (busy0 >= 0 && busy1 >= 0) {
+        /* CPU time used by other processes, as a share of all CPUs' time */
+        double others = (busy1 - busy0) - (own1 - own0);
+        double share = others / ((wall1 - wall0) * nthreads);
+        printf("\nother processes used %.0f%% of the CPUs during the run%s\n",
+               100 * (share < 0 ? 0 : share),
+               share > 0.05 ? ": numbers are unreliable, run again on a quiet machine" : "");
     }
     return 0;
 }

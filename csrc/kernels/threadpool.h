@@ -1,7 +1,9 @@
 /* threadpool.h - a small persistent pthread pool for data-parallel loops.
  *
  * The pool has num_threads - 1 worker threads; the calling thread is the
- * last "worker" and always runs one chunk itself. Workers are created lazily
+ * last "worker": it always runs one chunk itself, and also any chunk that no
+ * worker has started by then (so a worker that is slow to wake up, or whose
+ * core is busy with another process, does not hold the loop up). Workers are created lazily
  * the first time a loop actually needs them, spin for a short while after a
  * loop (the next one often follows right away), then sleep on a condition
  * variable.
