@@ -11,6 +11,9 @@ static PyObject *slot_binary(pn_binary_op op, PyObject *a, PyObject *b) {
     int rb = pn_operand_from(b, &ob);
     if (rb < 0) return NULL;
     if (!ra || !rb) Py_RETURN_NOTIMPLEMENTED;
+    /* 2 * t arrives here as (2, t); like torch (t.__rmul__(2) is t * 2), put the
+     * tensor first for + and *, so grad_fn.next_functions read the same. */
+    if (!oa.t && ob.t && (op == PN_ADD || op == PN_MUL)) return (PyObject *)pn_binary(op, b, a);
     return (PyObject *)pn_binary(op, a, b);
 }
 
