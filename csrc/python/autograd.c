@@ -504,7 +504,11 @@ static int buffer_add(PNNode *n, int k, PNTensor *g) {
     return 0;
 }
 
-static int engine_depth = 0;
+/* Backward runs are per thread: kernels release the GIL, so another thread may
+ * start its own backward meanwhile. A node being used by one run is owned by
+ * it (owner != 0) until the run ends; another run touching it raises. */
+static _Thread_local int engine_depth = 0;
+static uint64_t engine_runs = 0; /* run ids; written with the GIL held */
 static int python_apply(PNNode *n, PNTensor **gout, PNTensor **gin);
 
 /* roots/root_grads: n tensors and their starting gradients. With capture (the
@@ -519,6 +523,7 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
         PyErr_NoMemory();
         return -1;
     }
+    const uint64_t run = ++engine_runs;
     if (engine_depth > 0) {
         /* A backward inside a custom Function's backward would share the nodes'
          * scratch fields with the outer run. */
@@ -536,8 +541,13 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
         node_list stack = {0};
         for (int r = 0; r < n; r++) {
             PNNode *fn = root_edges[r].fn;
+            if (fn->buf && fn->owner != run) {
+                PyMem_Free(stack.items);
+                goto busy;
+            }
             if (fn->buf) continue;
             fn->buf = PyMem_Calloc((size_t)fn->n_out, sizeof(PNTensor *));
+            fn->owner = run;
             if (!fn->buf || list_push(&all, fn) < 0 || list_push(&stack, fn) < 0) {
                 if (!fn->buf) PyErr_NoMemory();
                 PyMem_Free(stack.items);
@@ -549,9 +559,14 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
             for (int k = 0; k < fn->n_next; k++) {
                 PNNode *next = fn->next[k].fn;
                 if (!next) continue;
+                if (next->buf && next->owner != run) {
+                    PyMem_Free(stack.items);
+                    goto busy;
+                }
                 next->deps++;
                 if (next->buf) continue;
                 next->buf = PyMem_Calloc((size_t)next->n_out, sizeof(PNTensor *));
+                next->owner = run;
                 if (!next->buf || list_push(&all, next) < 0 || list_push(&stack, next) < 0) {
                     if (!next->buf) PyErr_NoMemory();
                     PyMem_Free(stack.items);
@@ -681,6 +696,11 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
         if (gin != gin_inline) PyMem_Free(gin);
     }
     rc = 0;
+    goto done;
+busy:
+    PyErr_SetString(PyExc_RuntimeError,
+                    "backward: another thread is running backward through the same graph nodes "
+                    "(e.g. the same parameters); run those backward passes one at a time");
 done:
     for (Py_ssize_t k = 0; k < all.len; k++) {
         PNNode *fn = all.items[k];
@@ -688,6 +708,7 @@ done:
         PyMem_Free(fn->buf);
         fn->buf = NULL;
         fn->deps = 0;
+        fn->owner = 0;
     }
     for (int r = 0; r < n; r++) Py_XDECREF(root_edges[r].fn);
     PyMem_Free(root_edges);

@@ -124,6 +124,7 @@ struct PNNode {
     /* engine scratch */
     PNTensor **buf;
     int deps;
+    uint64_t owner; /* id of the backward run using buf/deps, 0 when none */
     PyObject *hooks;     /* post hooks: list of callables, or NULL */
     PyObject *pre_hooks; /* list of (output_nr, callable), or NULL */
 };
