@@ -222,18 +222,11 @@ int pn_check_inplace(PNTensor *t, const char *op) {
                          op);
             return -1;
         }
-        if (t->base && t->base->requires_grad) {
-            if (!t->base->grad_fn)
-                PyErr_Format(PyExc_RuntimeError,
-                             "%s: a view of a leaf Variable that requires grad is being used in "
-                             "an in-place operation.",
-                             op);
-            else
-                PyErr_Format(PyExc_RuntimeError,
-                             "%s: in-place operation on a view of a tensor that requires grad is "
-                             "not supported by pynet; write the result to a new tensor instead "
-                             "(e.g. use torch.where or torch.cat).",
-                             op);
+        if (t->base && t->base->requires_grad && !t->base->grad_fn) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: a view of a leaf Variable that requires grad is being used in an "
+                         "in-place operation.",
+                         op);
             return -1;
         }
     }

@@ -542,23 +542,11 @@ PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
     PNTensor *res = binary_op(op, &oold, &ob);
     Py_DECREF(old);
     if (!res) return NULL;
-    int rc = pn_copy_into_nograd_history(a, res);
+    int rc = pn_inplace_finish(a, res);
     Py_DECREF(res);
     if (rc < 0) return NULL;
     Py_INCREF(a);
     return (PyObject *)a;
-}
-
-/* Write src's values into dst and make dst continue src's history. */
-int pn_copy_into_nograd_history(PNTensor *dst, PNTensor *src) {
-    if (pn_copy_into(dst, src) < 0) return -1;
-    if (src->grad_fn) {
-        pn_set_history(dst, src->grad_fn, src->output_nr);
-        if (dst->dtype != src->dtype) {
-            /* different dtypes: the grad_fn's meta already handles the cast */
-        }
-    }
-    return 0;
 }
 
 PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt) {
@@ -1114,7 +1102,7 @@ PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a) {
     PNTensor *res = pn_unary(op, old);
     Py_DECREF(old);
     if (!res) return NULL;
-    int rc = pn_copy_into_nograd_history(a, res);
+    int rc = pn_inplace_finish(a, res);
     Py_DECREF(res);
     if (rc < 0) return NULL;
     Py_INCREF(a);

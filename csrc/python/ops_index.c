@@ -598,12 +598,6 @@ int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
                      pn_dtype_name(self->dtype));
         goto fail;
     }
-    if (self->base) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "index_put_: writing a value that requires grad into a view is not "
-                        "supported by pynet; index the base tensor directly");
-        goto fail;
-    }
     int prev = pn_grad_mode;
     pn_grad_mode = 0;
     PNTensor *tmp = pn_clone(self);
@@ -619,7 +613,7 @@ int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
         Py_INCREF(index);
         n->obj = index;
     }
-    if (PyErr_Occurred() || pn_copy_into_nograd_history(self, tmp) < 0) {
+    if (PyErr_Occurred() || pn_inplace_finish(self, tmp) < 0) {
         Py_DECREF(tmp);
         goto fail;
     }

@@ -79,7 +79,7 @@ static PNTensor *from_doubles(const double *v, int64_t n, pn_dtype dt, int ndim,
  * it into a, which continues res's history. Steals res. */
 static PyObject *finish_inplace(PNTensor *a, PNTensor *res) {
     if (!res) return NULL;
-    int rc = pn_copy_into_nograd_history(a, res);
+    int rc = pn_inplace_finish(a, res);
     Py_DECREF(res);
     if (rc < 0) return NULL;
     Py_INCREF(a);

@@ -175,7 +175,9 @@ PNTensor *pn_where(PNTensor *cond, PyObject *a, PyObject *b);
 PNTensor *pn_cast(PNTensor *a, pn_dtype dt);     /* always a new tensor (differentiable) */
 PNTensor *pn_to_dtype(PNTensor *a, pn_dtype dt); /* a itself (new ref) when dtype matches */
 int pn_copy_into(PNTensor *dst, PNTensor *src);
-int pn_copy_into_nograd_history(PNTensor *dst, PNTensor *src); /* copy + take src's grad_fn */
+/* in-place ops (inplace.c): write src into dst and rewire dst's (and its base's) history */
+int pn_inplace_finish(PNTensor *dst, PNTensor *src);
+int pn_fill_inplace(PNTensor *t, double value, const char *op); /* fill_/zero_ with autograd */
 PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt);
 PNTensor *pn_where_t(PNTensor *cond, PNTensor *a, double s, PNTensor *b); /* NULL = number s */
 PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t);

@@ -128,7 +128,7 @@ static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inpl
             PyObject *r = pn_unary_inplace(PN_TRUNC, q);
             Py_XDECREF(r);
             if (!r || pn_check_inplace(SELF, "div_") < 0 ||
-                pn_copy_into_nograd_history(SELF, q) < 0) {
+                pn_inplace_finish(SELF, q) < 0) {
                 Py_DECREF(q);
                 return NULL;
             }
@@ -173,7 +173,7 @@ static PyObject *m_clamp_(PyObject *self, PyObject *args, PyObject *kw) {
     PNTensor *r = (PNTensor *)m_clamp((PyObject *)src, args, kw);
     Py_DECREF(src);
     if (!r) return NULL;
-    int rc = pn_check_inplace(SELF, "clamp_") < 0 ? -1 : pn_copy_into_nograd_history(SELF, r);
+    int rc = pn_check_inplace(SELF, "clamp_") < 0 ? -1 : pn_inplace_finish(SELF, r);
     Py_DECREF(r);
     if (rc < 0) return NULL;
     Py_INCREF(self);
@@ -587,13 +587,13 @@ static PyObject *m_fill_(PyObject *self, PyObject *v) {
         d = PyFloat_AsDouble(v);
     }
     if (d == -1.0 && PyErr_Occurred()) return NULL;
-    if (pn_check_inplace(SELF, "fill_") < 0 || pn_fill(SELF, d) < 0) return NULL;
+    if (pn_fill_inplace(SELF, d, "fill_") < 0) return NULL;
     Py_INCREF(self);
     return self;
 }
 static PyObject *m_zero_(PyObject *self, PyObject *u) {
     (void)u;
-    if (pn_check_inplace(SELF, "zero_") < 0 || pn_fill(SELF, 0.0) < 0) return NULL;
+    if (pn_fill_inplace(SELF, 0.0, "zero_") < 0) return NULL;
     Py_INCREF(self);
     return self;
 }
@@ -609,15 +609,10 @@ static PyObject *m_copy_(PyObject *self, PyObject *args) {
     if (pn_check_inplace(SELF, "copy_") < 0) return NULL;
     PNTensor *s = (PNTensor *)src;
     if (pn_grad_mode && s->requires_grad && pn_is_float(SELF->dtype)) {
-        if (SELF->base) {
-            PyErr_SetString(PyExc_RuntimeError, "copy_: copying a tensor that requires grad into "
-                                                "a view is not supported by pynet");
-            return NULL;
-        }
         PNTensor *e = pn_expand(s, SELF->ndim, SELF->shape);
         PNTensor *c = e ? pn_cast(e, SELF->dtype) : NULL;
         Py_XDECREF(e);
-        int rc = c ? pn_copy_into_nograd_history(SELF, c) : -1;
+        int rc = c ? pn_inplace_finish(SELF, c) : -1;
         Py_XDECREF(c);
         if (rc < 0) return NULL;
     } else if (pn_copy_into(SELF, s) < 0) {

@@ -1,0 +1,156 @@
+/* inplace.c - how an in-place op updates the autograd graph.
+ *
+ * An in-place op with autograd is computed out of place on a clone of the old
+ * value (so backward still has it), giving `res` with its own history; then
+ * pn_inplace_finish writes res into the target and rewires the graph:
+ *
+ *  - target owns its memory: target simply continues res's history.
+ *  - target is a view of `base` (x[0].mul_(2), y[:, :3] = z): base's memory
+ *    changed too, so base gets a CopySlices node. Its backward splits the
+ *    gradient of base in two: the viewed region goes to res, the rest to
+ *    base's previous history. The view then becomes a fresh view of the new
+ *    base (AsStridedBackward0), as in PyTorch.
+ *
+ * The region is described by the view's shape, strides and offset in elements
+ * from base's first element (base is contiguous: every tensor pynet allocates
+ * is), and applied to contiguous gradients of base's shape.
+ */
+#include "pynet.h"
+#include <string.h>
+
+typedef struct {
+    int64_t ndim, offset;
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+} region;
+
+static PyObject *region_of(PNTensor *view, PNTensor *base) {
+    region r = {view->ndim, (view->data - base->data) / (int64_t)pn_itemsize(view->dtype), {0}, {0}};
+    memcpy(r.shape, view->shape, sizeof(int64_t) * view->ndim);
+    memcpy(r.strides, view->strides, sizeof(int64_t) * view->ndim);
+    return PyBytes_FromStringAndSize((const char *)&r, sizeof r);
+}
+
+/* The region as a view of t (t contiguous, shaped like the base). */
+static PNTensor *region_view(PNTensor *t, PyObject *obj) {
+    const region *r = (const region *)PyBytes_AS_STRING(obj);
+    PNTensor *v = pn_alias(t, (int)r->ndim, r->shape, r->strides, r->offset);
+    if (v) Py_CLEAR(v->base);
+    return v;
+}
+
+static int no_double_backward(PNTensor *g, const char *name) {
+    if (pn_grad_mode && g->requires_grad) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s: double backward through an in-place update of a view is not supported "
+                     "by pynet",
+                     name);
+        return -1;
+    }
+    return 0;
+}
+
+/* inputs (base's previous history, res): the region's gradient goes to res, the
+ * rest to the old base (its region was overwritten, so gets zero there). */
+static int copy_slices_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    if (no_double_backward(gout[0], n->name) < 0) return -1;
+    PNTensor *g = pn_to_contiguous_nograd(gout[0]);
+    if (!g) return -1;
+    int rc = -1;
+    if (n->next[1].fn) {
+        PNTensor *r = region_view(g, n->obj);
+        gin[1] = r ? pn_to_contiguous_nograd(r) : NULL;
+        Py_XDECREF(r);
+        if (!gin[1]) goto out;
+    }
+    if (n->next[0].fn) {
+        PNTensor *gb = pn_empty(g->dtype, g->ndim, g->shape);
+        PNTensor *r = gb && pn_copy_into(gb, g) == 0 ? region_view(gb, n->obj) : NULL;
+        int ok = r && pn_fill(r, 0.0) == 0;
+        Py_XDECREF(r);
+        if (!ok) {
+            Py_XDECREF(gb);
+            goto out;
+        }
+        gin[0] = gb;
+    }
+    rc = 0;
+out:
+    Py_DECREF(g);
+    return rc;
+}
+
+/* the view read from the new base: its gradient lands in the region of zeros */
+static int as_strided_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    if (no_double_backward(gout[0], n->name) < 0) return -1;
+    PNTensor *z = pn_zeros(gout[0]->dtype, n->meta[0].ndim, n->meta[0].shape);
+    PNTensor *r = z ? region_view(z, n->obj) : NULL;
+    int rc = r ? pn_copy_into(r, gout[0]) : -1;
+    Py_XDECREF(r);
+    if (rc < 0) {
+        Py_XDECREF(z);
+        return -1;
+    }
+    gin[0] = z;
+    return 0;
+}
+
+static int copy_slices(PNTensor *view, PNTensor *res) {
+    PNTensor *base = view->base;
+    if (!pn_is_contiguous(base)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "in-place update of a view with autograd: pynet needs the viewed tensor "
+                        "to be contiguous; call .contiguous() on it first");
+        return -1;
+    }
+    PyObject *geom = region_of(view, base);
+    if (!geom) return -1;
+    PNTensor *ins[2] = {base, res};
+    PNNode *cs = pn_node_new("CopySlices", copy_slices_backward, 2, ins);
+    if (!cs) {
+        Py_DECREF(geom);
+        return -1;
+    }
+    Py_INCREF(geom);
+    cs->obj = geom;
+    pn_set_history(base, cs, 0);
+    Py_DECREF(cs);
+    PNNode *as = pn_node_new("AsStridedBackward0", as_strided_backward, 1, &base);
+    if (!as) {
+        Py_DECREF(geom);
+        return -1;
+    }
+    as->obj = geom; /* takes our reference */
+    pn_set_history(view, as, 0);
+    Py_DECREF(as);
+    return 0;
+}
+
+int pn_inplace_finish(PNTensor *dst, PNTensor *src) {
+    if (pn_copy_into(dst, src) < 0) return -1;
+    if (!src->grad_fn) return 0; /* nothing requires grad: a plain write */
+    if (!dst->base) {
+        pn_set_history(dst, src->grad_fn, src->output_nr);
+        return 0;
+    }
+    return copy_slices(dst, src);
+}
+
+/* ------------------------------------------------------------ fill_/zero_ ---- */
+
+static int fill_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    (void)gout; /* the old values were overwritten by a constant: zero gradient */
+    if (n->next[0].fn && !(gin[0] = pn_zeros(n->meta[0].dtype, n->meta[0].ndim, n->meta[0].shape)))
+        return -1;
+    return 0;
+}
+
+int pn_fill_inplace(PNTensor *t, double value, const char *op) {
+    if (pn_check_inplace(t, op) < 0) return -1;
+    if (!(pn_grad_mode && t->requires_grad)) return pn_fill(t, value);
+    PNTensor *res = pn_full(t->dtype, t->ndim, t->shape, value);
+    if (!res) return -1;
+    pn_record(res, "FillBackward0", fill_backward, 1, &t);
+    int rc = PyErr_Occurred() ? -1 : pn_inplace_finish(t, res);
+    Py_DECREF(res);
+    return rc;
+}
