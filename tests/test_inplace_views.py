@@ -119,3 +119,13 @@ def test_modifying_a_saved_output_through_a_view_is_detected_like_torch():
         y[1:, :1].fill_(0.5)        # ... which this overwrites
         with pytest.raises(RuntimeError, match="inplace"):
             y.sum().backward()
+
+
+def test_view_made_under_no_grad_then_modified_with_grad_is_refused_like_torch():
+    for L in (pynet, torch):
+        x = L.ones(3, requires_grad=True)
+        y = x * 2
+        with L.no_grad():
+            v = y[:2]
+        with pytest.raises(RuntimeError, match="no_grad"):
+            v.mul_(3)

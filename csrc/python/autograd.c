@@ -222,6 +222,17 @@ int pn_check_inplace(PNTensor *t, const char *op) {
                          op);
             return -1;
         }
+        if (t->base && t->base->requires_grad && !t->requires_grad) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: a view was created in no_grad mode and is being modified inplace "
+                         "with grad mode enabled. Given that this use case is ambiguous and "
+                         "error-prone, it is forbidden. You can clarify your code by moving both "
+                         "the view and the inplace either both inside the no_grad block (if you "
+                         "don't want the inplace to be tracked) or both outside (if you want the "
+                         "inplace to be tracked).",
+                         op);
+            return -1;
+        }
         if (t->base && t->base->requires_grad && !t->base->grad_fn) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s: a view of a leaf Variable that requires grad is being used in an "
