@@ -204,23 +204,66 @@ pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt) {
         }                                                                                          \
     } while (0)
 
-#define SOFTMAX_LOOP(NAME, T, EXP, IS_LOG)                                                         \
-    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {      \
+/* A contiguous row, written as plain loops over L independent lanes so that
+ * the compiler vectorizes them (the generic macro above, with run-time
+ * strides, does not vectorize). Partial sums are of the row's own type; the
+ * L lanes are then added in double. */
+#define SOFTMAX_CONTIG(NAME, T, EXP)                                                               \
+    PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int log_out) {  \
+        enum { L = 16 };                                                                           \
+        T mk[L], part[L];                                                                          \
+        for (int k = 0; k < L; k++) mk[k] = -INFINITY, part[k] = 0;                                \
+        int64_t j = 0, nv = n - n % L;                                                             \
+        /* max, NaN-sticky with float-only selects (which vectorize) */                            \
+        for (; j < nv; j += L)                                                                     \
+            for (int k = 0; k < L; k++) {                                                          \
+                T v = x[j + k];                                                                    \
+                mk[k] = (v > mk[k] || v != v) ? v : mk[k];                                         \
+            }                                                                                      \
+        T m = -INFINITY;                                                                           \
+        for (int k = 0; k < L; k++) m = (mk[k] > m || mk[k] != mk[k]) ? mk[k] : m;                 \
+        for (; j < n; j++) m = (x[j] > m || x[j] != x[j]) ? x[j] : m;                              \
+        for (j = 0; j < nv; j += L)                                                                \
+            for (int k = 0; k < L; k++) {                                                          \
+                T e = EXP(x[j + k] - m);                                                           \
+                part[k] += e;                                                                      \
+                y[j + k] = e;                                                                      \
+            }                                                                                      \
+        double sum = 0;                                                                            \
+        for (; j < n; j++) {                                                                       \
+            T e = EXP(x[j] - m);                                                                   \
+            sum += e;                                                                              \
+            y[j] = e;                                                                              \
+        }                                                                                          \
+        for (int k = 0; k < L; k++) sum += part[k];                                                \
+        if (log_out) {                                                                             \
+            T shift = m + (T)log(sum);                                                             \
+            for (j = 0; j < n; j++) y[j] = x[j] - shift;                                           \
+        } else {                                                                                   \
+            T inv = (T)(1.0 / sum);                                                                \
+            for (j = 0; j < n; j++) y[j] *= inv;                                                   \
+        }                                                                                          \
+    }
+SOFTMAX_CONTIG(softmax_row_f32, float, pn_expf)
+SOFTMAX_CONTIG(softmax_row_f64, double, exp)
+
+#define SOFTMAX_LOOP(NAME, T, EXP, IS_LOG, ROW)                                                    \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
         const pn_row_args *r = aux;                                                                \
         const int64_t len = r->n, is = r->in_stride, os = r->out_stride;                           \
         for (int64_t i = 0; i < n; i++) {                                                          \
             const char *in = p[1] + i * s[1];                                                      \
             char *out = p[0] + i * s[0];                                                           \
             if (is == sizeof(T) && os == sizeof(T))                                                \
-                SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, (int64_t)sizeof(T), (int64_t)sizeof(T)); \
+                ROW((const T *)in, (T *)out, len, IS_LOG);                                         \
             else                                                                                   \
                 SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, is, os);                                 \
         }                                                                                          \
     }
-SOFTMAX_LOOP(softmax_f32, float, pn_expf, 0)
-SOFTMAX_LOOP(softmax_f64, double, exp, 0)
-SOFTMAX_LOOP(logsoftmax_f32, float, pn_expf, 1)
-SOFTMAX_LOOP(logsoftmax_f64, double, exp, 1)
+SOFTMAX_LOOP(softmax_f32, float, pn_expf, 0, softmax_row_f32)
+SOFTMAX_LOOP(softmax_f64, double, exp, 0, softmax_row_f64)
+SOFTMAX_LOOP(logsoftmax_f32, float, pn_expf, 1, softmax_row_f32)
+SOFTMAX_LOOP(logsoftmax_f64, double, exp, 1, softmax_row_f64)
 
 pn_loop_fn pn_softmax_loop(int log, pn_dtype dt) {
     if (dt == PN_FLOAT32) return log ? logsoftmax_f32 : softmax_f32;

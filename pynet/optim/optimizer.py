@@ -31,6 +31,7 @@ from itertools import chain
 
 from .. import _C
 from .._tensor import Tensor
+from ..utils.hooks import RemovableHandle as _RemovableHandle
 
 __all__ = ["Optimizer", "required"]
 
@@ -51,25 +52,6 @@ def _typename(obj):
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
-
-class _RemovableHandle:
-    """What register_*_hook returns: call .remove() to unregister the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = _RemovableHandle._next_id
-        _RemovableHandle._next_id += 1
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _with_step_hooks(step):

@@ -4,29 +4,16 @@ The registries (_parameters, _buffers, _modules), attribute routing and
 __call__ live in C (csrc/python/nn_module.c); this class adds the walking and
 bookkeeping methods a learner uses: parameters(), state_dict(), train() ...
 """
-import itertools
 from collections import OrderedDict, namedtuple
 
 from ... import _C
 from ..._tensor import Tensor
+from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-_hook_ids = itertools.count()
 
 
-class _RemovableHandle:
-    def __init__(self, hooks, key):
-        self._hooks, self.id = hooks, key
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module(_C.ModuleBase):
@@ -305,14 +292,14 @@ class Module(_C.ModuleBase):
 
     # --- hooks ---------------------------------------------------------------------
     def register_forward_pre_hook(self, hook):
-        key = next(_hook_ids)
-        self._forward_pre_hooks[key] = hook
-        return _RemovableHandle(self._forward_pre_hooks, key)
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
 
     def register_forward_hook(self, hook):
-        key = next(_hook_ids)
-        self._forward_hooks[key] = hook
-        return _RemovableHandle(self._forward_hooks, key)
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
 
     # --- printing ------------------------------------------------------------------
     def extra_repr(self):

@@ -1,0 +1,1 @@
+"""pynet.utils: helpers shared across pynet (hooks; data loading will live here)."""
