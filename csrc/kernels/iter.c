@@ -96,11 +96,17 @@ static void iter_job_range(void *ctx, int64_t begin, int64_t end) {
 /* Below this many elements a kernel is faster on one thread than waking others. */
 #define PN_ITER_GRAIN 32768
 
-void pn_iter_run(const pn_iter *it, pn_loop_fn fn, const void *aux) {
-    if (it->numel < 2 * PN_ITER_GRAIN) {
+void pn_iter_run_weighted(const pn_iter *it, pn_loop_fn fn, const void *aux, int64_t work) {
+    if (work < 1) work = 1;
+    int64_t grain = PN_ITER_GRAIN / work > 0 ? PN_ITER_GRAIN / work : 1;
+    if (it->numel < 2 * grain) {
         pn_iter_run_range(it, fn, aux, 0, it->numel);
         return;
     }
     iter_job job = {it, fn, aux};
-    pn_parallel_for(it->numel, PN_ITER_GRAIN, iter_job_range, &job);
+    pn_parallel_for(it->numel, grain, iter_job_range, &job);
+}
+
+void pn_iter_run(const pn_iter *it, pn_loop_fn fn, const void *aux) {
+    pn_iter_run_weighted(it, fn, aux, 1);
 }

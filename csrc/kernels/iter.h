@@ -41,4 +41,8 @@ void pn_iter_run_range(const pn_iter *it, pn_loop_fn fn, const void *aux, int64_
 /* Run fn over the whole space, split across the thread pool when it is large. */
 void pn_iter_run(const pn_iter *it, pn_loop_fn fn, const void *aux);
 
+/* Same, for loops whose every position is `work` elements of work (a row kernel
+ * walks a whole row per position): chunks are sized in elements, not positions. */
+void pn_iter_run_weighted(const pn_iter *it, pn_loop_fn fn, const void *aux, int64_t work);
+
 #endif

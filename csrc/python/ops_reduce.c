@@ -305,7 +305,8 @@ static void run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **o
     for (int d = 0; d < a->ndim; d++) st[nout][d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
     pn_iter it;
     pn_iter_init(&it, nop, data, a->ndim, shape, (const int64_t (*)[PN_MAX_DIMS])st);
-    Py_BEGIN_ALLOW_THREADS pn_iter_run(&it, fn, &r);
+    /* each position walks a whole row: split the rows across threads by work */
+    Py_BEGIN_ALLOW_THREADS pn_iter_run_weighted(&it, fn, &r, r.n);
     Py_END_ALLOW_THREADS
 }
 
