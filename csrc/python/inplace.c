@@ -24,7 +24,8 @@ typedef struct {
 } region;
 
 static PyObject *region_of(PNTensor *view, PNTensor *base) {
-    region r = {view->ndim, (view->data - base->data) / (int64_t)pn_itemsize(view->dtype), {0}, {0}};
+    region r = {
+        view->ndim, (view->data - base->data) / (int64_t)pn_itemsize(view->dtype), {0}, {0}};
     memcpy(r.shape, view->shape, sizeof(int64_t) * view->ndim);
     memcpy(r.strides, view->strides, sizeof(int64_t) * view->ndim);
     return PyBytes_FromStringAndSize((const char *)&r, sizeof r);

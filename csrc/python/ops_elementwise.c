@@ -570,6 +570,19 @@ static PNTensor *operand_or_scalar(PNNode *n, int slot, int k, int *is_scalar, d
     return pn_unpack(n, slot);
 }
 
+/* Both operands of a binary node: each a saved tensor (new reference) or a number. */
+static int unpack_operands(PNNode *n, PNTensor **a, int *sca, double *sa, PNTensor **b, int *scb,
+                           double *sb) {
+    *a = operand_or_scalar(n, 0, 0, sca, sa);
+    if (!*a && !*sca) return -1;
+    *b = operand_or_scalar(n, 1, 1, scb, sb);
+    if (!*b && !*scb) {
+        Py_XDECREF(*a);
+        return -1;
+    }
+    return 0;
+}
+
 static int add_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     if (n->next[0].fn) {
@@ -638,13 +651,8 @@ static int pow_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     int scx, scy;
     double sx = 0, sy = 0;
-    PNTensor *x = operand_or_scalar(n, 0, 0, &scx, &sx);
-    if (!x && !scx) return -1;
-    PNTensor *y = operand_or_scalar(n, 1, 1, &scy, &sy);
-    if (!y && !scy) {
-        Py_XDECREF(x);
-        return -1;
-    }
+    PNTensor *x, *y;
+    if (unpack_operands(n, &x, &scx, &sx, &y, &scy, &sy) < 0) return -1;
     int rc = -1;
     if (n->next[0].fn) { /* x is a tensor here */
         PNTensor *p, *t;
@@ -703,13 +711,8 @@ static int maxmin_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     int is_max = (int)n->i[1];
     int sca, scb;
     double sa = 0, sb = 0;
-    PNTensor *a = operand_or_scalar(n, 0, 0, &sca, &sa);
-    if (!a && !sca) return -1;
-    PNTensor *b = operand_or_scalar(n, 1, 1, &scb, &sb);
-    if (!b && !scb) {
-        Py_XDECREF(a);
-        return -1;
-    }
+    PNTensor *a, *b;
+    if (unpack_operands(n, &a, &sca, &sa, &b, &scb, &sb) < 0) return -1;
     int rc = -1;
     PNTensor *half = pn_binary_s(PN_MUL, g, 0.5);
     for (int k = 0; k < 2 && half; k++) {
@@ -746,13 +749,8 @@ static int rem_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (n->next[1].fn) {
         int sca, scb;
         double sa = 0, sb = 0;
-        PNTensor *a = operand_or_scalar(n, 0, 0, &sca, &sa);
-        if (!a && !sca) return -1;
-        PNTensor *b = operand_or_scalar(n, 1, 1, &scb, &sb);
-        if (!b && !scb) {
-            Py_XDECREF(a);
-            return -1;
-        }
+        PNTensor *a, *b;
+        if (unpack_operands(n, &a, &sca, &sa, &b, &scb, &sb) < 0) return -1;
         PNTensor *q = sca ? pn_binary_s_rev(PN_FLOORDIV, sa, b) : pn_binary_t(PN_FLOORDIV, a, b);
         PNTensor *gq = q ? pn_binary_t(PN_MUL, g, q) : NULL;
         gin[1] = gq ? pn_unary(PN_NEG, gq) : NULL;

@@ -124,7 +124,7 @@ struct PNNode {
     /* engine scratch */
     PNTensor **buf;
     int deps;
-    uint64_t owner; /* id of the backward run using buf/deps, 0 when none */
+    uint64_t owner;      /* id of the backward run using buf/deps, 0 when none */
     PyObject *hooks;     /* post hooks: list of callables, or NULL */
     PyObject *pre_hooks; /* list of (output_nr, callable), or NULL */
 };
@@ -181,7 +181,7 @@ int pn_fill_inplace(PNTensor *t, double value, const char *op); /* fill_/zero_ w
 PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt);
 PNTensor *pn_where_t(PNTensor *cond, PNTensor *a, double s, PNTensor *b); /* NULL = number s */
 PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t);
-    /* s op t */ /* broadcasting copy with cast, no autograd */
+/* s op t */ /* broadcasting copy with cast, no autograd */
 int pn_fill(PNTensor *dst, double v);
 PNTensor *pn_contiguous(PNTensor *a);
 PNTensor *pn_clone(PNTensor *a);

@@ -143,6 +143,19 @@ static void tensor_dealloc(PNTensor *self) {
     Py_TRASHCAN_END;
 }
 
+/* Make t look at src's memory with src's shape, strides and dtype. */
+static void share_layout(PNTensor *t, PNTensor *src) {
+    src->storage->refcount++;
+    pn_storage_decref(t->storage);
+    t->storage = src->storage;
+    t->data = src->data;
+    t->ndim = src->ndim;
+    t->dtype = src->dtype;
+    t->numel = src->numel;
+    memcpy(t->shape, src->shape, sizeof t->shape);
+    memcpy(t->strides, src->strides, sizeof t->strides);
+}
+
 /* Tensor(*sizes) -> uninitialised float32; Tensor(data) -> float32 copy of data. */
 static PyObject *tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
     if (kwargs && PyDict_GET_SIZE(kwargs)) {
@@ -187,14 +200,7 @@ static PyObject *tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
         Py_DECREF(src);
         return NULL;
     }
-    src->storage->refcount++;
-    t->storage = src->storage;
-    t->data = src->data;
-    t->ndim = src->ndim;
-    t->dtype = src->dtype;
-    t->numel = src->numel;
-    memcpy(t->shape, src->shape, sizeof t->shape);
-    memcpy(t->strides, src->strides, sizeof t->strides);
+    share_layout(t, src);
     Py_DECREF(src);
     return (PyObject *)t;
 }
@@ -221,14 +227,7 @@ PyObject *pn_tensor_make_subclass(PyObject *unused, PyObject *args, PyObject *kw
     }
     PNTensor *t = tensor_alloc(cls);
     if (!t) return NULL;
-    data->storage->refcount++;
-    t->storage = data->storage;
-    t->data = data->data;
-    t->ndim = data->ndim;
-    t->dtype = data->dtype;
-    t->numel = data->numel;
-    memcpy(t->shape, data->shape, sizeof t->shape);
-    memcpy(t->strides, data->strides, sizeof t->strides);
+    share_layout(t, data);
     t->requires_grad = (char)requires_grad;
     return (PyObject *)t;
 }
@@ -368,16 +367,7 @@ static int set_data(PNTensor *self, PyObject *v, void *c) {
         PyErr_SetString(PyExc_TypeError, "data must be set to a Tensor");
         return -1;
     }
-    PNTensor *o = (PNTensor *)v;
-    o->storage->refcount++;
-    pn_storage_decref(self->storage);
-    self->storage = o->storage;
-    self->data = o->data;
-    self->ndim = o->ndim;
-    self->dtype = o->dtype;
-    self->numel = o->numel;
-    memcpy(self->shape, o->shape, sizeof self->shape);
-    memcpy(self->strides, o->strides, sizeof self->strides);
+    share_layout(self, (PNTensor *)v);
     return 0;
 }
 static PyObject *get_T(PNTensor *self, void *c) {

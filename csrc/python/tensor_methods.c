@@ -127,8 +127,7 @@ static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inpl
         if (inplace) {
             PyObject *r = pn_unary_inplace(PN_TRUNC, q);
             Py_XDECREF(r);
-            if (!r || pn_check_inplace(SELF, "div_") < 0 ||
-                pn_inplace_finish(SELF, q) < 0) {
+            if (!r || pn_check_inplace(SELF, "div_") < 0 || pn_inplace_finish(SELF, q) < 0) {
                 Py_DECREF(q);
                 return NULL;
             }
