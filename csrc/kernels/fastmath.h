@@ -17,10 +17,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Compile a loop twice, for baseline x86-64 and for AVX2, and pick one when the
+/* Compile a loop three times, for baseline x86-64, AVX2 and AVX-512, and pick one when the
  * library loads (GCC/clang function multi-versioning). Other CPUs: one version. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define PN_SIMD_CLONES __attribute__((target_clones("default", "avx2")))
+#define PN_SIMD_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
 #else
 #define PN_SIMD_CLONES
 #endif
