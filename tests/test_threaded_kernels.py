@@ -44,3 +44,32 @@ def test_elementwise_and_sum_large(threads):
     np.testing.assert_allclose(out.numpy(), np.exp(a * b + 1.5), rtol=3e-6)
     s = pynet.from_numpy(a).sum(0).numpy()
     np.testing.assert_allclose(s, a.astype(np.float64).sum(0), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("dims", [None, 0, 1, (0, 1)])
+def test_parallel_reductions_all_kinds(threads, dims):
+    a = _x((900, 800), 4)
+    ax = dims if dims is None or isinstance(dims, int) else tuple(dims)
+    t = pynet.from_numpy(a)
+    ref64 = a.astype(np.float64)
+    np.testing.assert_allclose(t.sum(dims).numpy() if dims is not None else t.sum().numpy(),
+                               ref64.sum(axis=ax), rtol=1e-5, atol=1e-3)
+    np.testing.assert_array_equal(t.amax(dims).numpy() if dims is not None else t.amax().numpy(),
+                                  a.max(axis=ax))
+    np.testing.assert_array_equal(t.amin(dims).numpy() if dims is not None else t.amin().numpy(),
+                                  a.min(axis=ax))
+    b = a > 0
+    np.testing.assert_array_equal(
+        pynet.from_numpy(b).sum(dims).numpy() if dims is not None else pynet.from_numpy(b).sum().numpy(),
+        b.sum(axis=ax))
+    ints = (a * 100).astype(np.int64)
+    np.testing.assert_array_equal(
+        pynet.from_numpy(ints).sum(dims).numpy() if dims is not None
+        else pynet.from_numpy(ints).sum().numpy(), ints.sum(axis=ax))
+
+
+def test_parallel_max_keeps_nan(threads):
+    a = _x((1000, 700), 5)
+    a[777, 3] = np.nan
+    assert np.isnan(pynet.from_numpy(a).amax().item())
+    assert np.isnan(pynet.from_numpy(a).sum().item())
