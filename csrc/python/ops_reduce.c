@@ -62,7 +62,7 @@ static int reduced_shape(const PNTensor *a, uint32_t mask, int keepdim, int64_t 
 /* Parallel reductions: part p folds the flat input positions
  * [p*numel/parts, (p+1)*numel/parts) into its own accumulators. */
 #define PN_REDUCE_GRAIN 32768
-#define PN_REDUCE_MAX_PARTS 64
+#define PN_REDUCE_MAX_PARTS 16
 typedef struct {
     pn_iter its[PN_REDUCE_MAX_PARTS];
     int parts;
@@ -113,7 +113,10 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
     if (parts > 1 && !(priv = PyMem_Malloc((size_t)((parts - 1) * nacc * item)))) parts = 1;
     char ident[8];
     pn_reduce_identity(op, acc_dt, ident);
-    reduce_job job = {.parts = parts, .numel = a->numel, .fn = pn_reduce_loop(op, a->dtype)};
+    reduce_job job; /* not zero-filled: only its[0 .. parts) are set and read */
+    job.parts = parts;
+    job.numel = a->numel;
+    job.fn = pn_reduce_loop(op, a->dtype);
     for (int p = 0; p < parts; p++) {
         char *base = p == 0 ? acc->data : priv + (p - 1) * nacc * item;
         pn_iter fill;
