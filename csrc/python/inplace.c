@@ -136,6 +136,15 @@ int pn_inplace_finish(PNTensor *dst, PNTensor *src) {
     return copy_slices(dst, src);
 }
 
+PyObject *pn_inplace_result(PNTensor *dst, PNTensor *res) {
+    if (!res) return NULL;
+    int rc = pn_inplace_finish(dst, res);
+    Py_DECREF(res);
+    if (rc < 0) return NULL;
+    Py_INCREF(dst);
+    return (PyObject *)dst;
+}
+
 /* ------------------------------------------------------------ fill_/zero_ ---- */
 
 static int fill_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {

@@ -541,12 +541,7 @@ PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
     pn_operand oold = {.t = old};
     PNTensor *res = binary_op(op, &oold, &ob);
     Py_DECREF(old);
-    if (!res) return NULL;
-    int rc = pn_inplace_finish(a, res);
-    Py_DECREF(res);
-    if (rc < 0) return NULL;
-    Py_INCREF(a);
-    return (PyObject *)a;
+    return pn_inplace_result(a, res);
 }
 
 PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt) {
@@ -1099,12 +1094,7 @@ PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a) {
     if (!old) return NULL;
     PNTensor *res = pn_unary(op, old);
     Py_DECREF(old);
-    if (!res) return NULL;
-    int rc = pn_inplace_finish(a, res);
-    Py_DECREF(res);
-    if (rc < 0) return NULL;
-    Py_INCREF(a);
-    return (PyObject *)a;
+    return pn_inplace_result(a, res);
 }
 
 /* ----------------------------------------------------------------- clamp ---- */

@@ -75,17 +75,6 @@ static PNTensor *from_doubles(const double *v, int64_t n, pn_dtype dt, int ndim,
     return t;
 }
 
-/* Run an in-place op: `res` was computed from `a` (or a clone of it); write
- * it into a, which continues res's history. Steals res. */
-static PyObject *finish_inplace(PNTensor *a, PNTensor *res) {
-    if (!res) return NULL;
-    int rc = pn_inplace_finish(a, res);
-    Py_DECREF(res);
-    if (rc < 0) return NULL;
-    Py_INCREF(a);
-    return (PyObject *)a;
-}
-
 /* --------------------------------------------------------------- linear ---- */
 
 /* How to hand a (rows, cols) matrix with element strides (srow, scol) to the
@@ -460,7 +449,7 @@ static PyObject *nn_activation(PyObject *m, PyObject *args) {
     if (!old) return NULL;
     PNTensor *r = act_forward(old, &p);
     Py_DECREF(old);
-    return finish_inplace(x, r);
+    return pn_inplace_result(x, r);
 }
 
 /* relu_(input): Tensor.relu in place */
@@ -649,7 +638,7 @@ static PyObject *nn_dropout(PyObject *m, PyObject *args) {
         Py_INCREF(x);
         return (PyObject *)x;
     }
-    return finish_inplace(x, out);
+    return pn_inplace_result(x, out);
 }
 
 /* ------------------------------------------------- normalisation helpers ---- */

@@ -177,6 +177,8 @@ PNTensor *pn_to_dtype(PNTensor *a, pn_dtype dt); /* a itself (new ref) when dtyp
 int pn_copy_into(PNTensor *dst, PNTensor *src);
 /* in-place ops (inplace.c): write src into dst and rewire dst's (and its base's) history */
 int pn_inplace_finish(PNTensor *dst, PNTensor *src);
+/* pn_inplace_finish(dst, res), stealing res (NULL: error passed on); returns dst (new ref) */
+PyObject *pn_inplace_result(PNTensor *dst, PNTensor *res);
 int pn_fill_inplace(PNTensor *t, double value, const char *op); /* fill_/zero_ with autograd */
 PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt);
 PNTensor *pn_where_t(PNTensor *cond, PNTensor *a, double s, PNTensor *b); /* NULL = number s */

@@ -172,11 +172,11 @@ static PyObject *m_clamp_(PyObject *self, PyObject *args, PyObject *kw) {
     PNTensor *r = (PNTensor *)m_clamp((PyObject *)src, args, kw);
     Py_DECREF(src);
     if (!r) return NULL;
-    int rc = pn_check_inplace(SELF, "clamp_") < 0 ? -1 : pn_inplace_finish(SELF, r);
-    Py_DECREF(r);
-    if (rc < 0) return NULL;
-    Py_INCREF(self);
-    return self;
+    if (pn_check_inplace(SELF, "clamp_") < 0) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    return pn_inplace_result(SELF, r);
 }
 
 /* ---- reductions */
