@@ -53,7 +53,7 @@ bench: build
 	$(PY) benchmarks/bench_overhead.py
 
 format:
-	clang-format -i csrc/kernels/*.c csrc/kernels/*.h csrc/python/*.c csrc/python/*.h csrc/tests/*.c
+	clang-format -i csrc/*/*.c csrc/*/*.h
 
 # GEMM GFLOP/s of the C kernel alone (compare: python benchmarks/gemm_numpy_ref.py);
 # benchmarks/bench_gemm.py measures pynet.matmul beside NumPy and PyTorch.

@@ -15,31 +15,31 @@ typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
 
 /* ---------------------------------------------------------------- binary ---- */
 
-#define BINARY_LOOP(NAME, T, TO, EXPR)                                                             \
-    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {      \
-        (void)aux;                                                                                 \
-        char *o = p[0], *a = p[1], *b = p[2];                                                      \
-        if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                        \
-            TO *O = (TO *)o;                                                                       \
-            const T *A = (const T *)a, *B = (const T *)b;                                          \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                T x = A[i], y = B[i];                                                              \
-                O[i] = (TO)(EXPR);                                                                 \
-            }                                                                                      \
-        } else if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == 0) {                         \
-            TO *O = (TO *)o;                                                                       \
-            const T *A = (const T *)a;                                                             \
-            const T y = *(const T *)b;                                                             \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                T x = A[i];                                                                        \
-                O[i] = (TO)(EXPR);                                                                 \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                T x = *(const T *)(a + i * s[1]), y = *(const T *)(b + i * s[2]);                  \
-                *(TO *)(o + i * s[0]) = (TO)(EXPR);                                                \
-            }                                                                                      \
-        }                                                                                          \
+#define BINARY_LOOP(NAME, T, TO, EXPR) \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        (void)aux; \
+        char *o = p[0], *a = p[1], *b = p[2]; \
+        if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == sizeof(T)) { \
+            TO *O = (TO *)o; \
+            const T *A = (const T *)a, *B = (const T *)b; \
+            for (int64_t i = 0; i < n; i++) { \
+                T x = A[i], y = B[i]; \
+                O[i] = (TO)(EXPR); \
+            } \
+        } else if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == 0) { \
+            TO *O = (TO *)o; \
+            const T *A = (const T *)a; \
+            const T y = *(const T *)b; \
+            for (int64_t i = 0; i < n; i++) { \
+                T x = A[i]; \
+                O[i] = (TO)(EXPR); \
+            } \
+        } else { \
+            for (int64_t i = 0; i < n; i++) { \
+                T x = *(const T *)(a + i * s[1]), y = *(const T *)(b + i * s[2]); \
+                *(TO *)(o + i * s[0]) = (TO)(EXPR); \
+            } \
+        } \
     }
 
 /* Python semantics: floor division and a remainder with the divisor's sign.
@@ -102,24 +102,24 @@ static inline int64_t ipow(int64_t x, int64_t y) {
 #define UMUL(x, y) ((int64_t)((uint64_t)(x) * (uint64_t)(y)))
 
 /* float32 and float64 share every formula; only the libm names differ. */
-#define FLOAT_BINARY(SUF, T, FMODF, FLOORDIV, POWF)                                                \
-    BINARY_LOOP(add_##SUF, T, T, x + y)                                                            \
-    BINARY_LOOP(sub_##SUF, T, T, x - y)                                                            \
-    BINARY_LOOP(mul_##SUF, T, T, x *y)                                                             \
-    BINARY_LOOP(div_##SUF, T, T, x / y)                                                            \
-    BINARY_LOOP(floordiv_##SUF, T, T, FLOORDIV(x, y))                                              \
-    BINARY_LOOP(rem_##SUF, T, T, FMODF(x, y))                                                      \
-    BINARY_LOOP(pow_##SUF, T, T, POWF(x, y))                                                       \
-    BINARY_LOOP(max_##SUF, T, T, FMAX(x, y))                                                       \
-    BINARY_LOOP(min_##SUF, T, T, FMIN(x, y))                                                       \
-    BINARY_LOOP(eq_##SUF, T, pn_bool, x == y)                                                      \
-    BINARY_LOOP(ne_##SUF, T, pn_bool, x != y)                                                      \
-    BINARY_LOOP(lt_##SUF, T, pn_bool, x < y)                                                       \
-    BINARY_LOOP(le_##SUF, T, pn_bool, x <= y)                                                      \
-    BINARY_LOOP(gt_##SUF, T, pn_bool, x > y)                                                       \
-    BINARY_LOOP(ge_##SUF, T, pn_bool, x >= y)                                                      \
-    BINARY_LOOP(relu_bw_##SUF, T, T, y > 0 ? x : (T)0)                                             \
-    BINARY_LOOP(sigmoid_bw_##SUF, T, T, x * y * ((T)1 - y))                                        \
+#define FLOAT_BINARY(SUF, T, FMODF, FLOORDIV, POWF) \
+    BINARY_LOOP(add_##SUF, T, T, x + y) \
+    BINARY_LOOP(sub_##SUF, T, T, x - y) \
+    BINARY_LOOP(mul_##SUF, T, T, x *y) \
+    BINARY_LOOP(div_##SUF, T, T, x / y) \
+    BINARY_LOOP(floordiv_##SUF, T, T, FLOORDIV(x, y)) \
+    BINARY_LOOP(rem_##SUF, T, T, FMODF(x, y)) \
+    BINARY_LOOP(pow_##SUF, T, T, POWF(x, y)) \
+    BINARY_LOOP(max_##SUF, T, T, FMAX(x, y)) \
+    BINARY_LOOP(min_##SUF, T, T, FMIN(x, y)) \
+    BINARY_LOOP(eq_##SUF, T, pn_bool, x == y) \
+    BINARY_LOOP(ne_##SUF, T, pn_bool, x != y) \
+    BINARY_LOOP(lt_##SUF, T, pn_bool, x < y) \
+    BINARY_LOOP(le_##SUF, T, pn_bool, x <= y) \
+    BINARY_LOOP(gt_##SUF, T, pn_bool, x > y) \
+    BINARY_LOOP(ge_##SUF, T, pn_bool, x >= y) \
+    BINARY_LOOP(relu_bw_##SUF, T, T, y > 0 ? x : (T)0) \
+    BINARY_LOOP(sigmoid_bw_##SUF, T, T, x * y * ((T)1 - y)) \
     BINARY_LOOP(tanh_bw_##SUF, T, T, x *((T)1 - y * y))
 
 FLOAT_BINARY(f32, float, py_fmodf, py_floordivf, powf)
@@ -190,23 +190,23 @@ int pn_binary_is_comparison(pn_binary_op op) {
 
 /* ----------------------------------------------------------------- unary ---- */
 
-#define UNARY_LOOP(NAME, T, EXPR)                                                                  \
-    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {      \
-        (void)aux;                                                                                 \
-        char *o = p[0], *a = p[1];                                                                 \
-        if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                              \
-            T *O = (T *)o;                                                                         \
-            const T *A = (const T *)a;                                                             \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                T x = A[i];                                                                        \
-                O[i] = (T)(EXPR);                                                                  \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                T x = *(const T *)(a + i * s[1]);                                                  \
-                *(T *)(o + i * s[0]) = (T)(EXPR);                                                  \
-            }                                                                                      \
-        }                                                                                          \
+#define UNARY_LOOP(NAME, T, EXPR) \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        (void)aux; \
+        char *o = p[0], *a = p[1]; \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T)) { \
+            T *O = (T *)o; \
+            const T *A = (const T *)a; \
+            for (int64_t i = 0; i < n; i++) { \
+                T x = A[i]; \
+                O[i] = (T)(EXPR); \
+            } \
+        } else { \
+            for (int64_t i = 0; i < n; i++) { \
+                T x = *(const T *)(a + i * s[1]); \
+                *(T *)(o + i * s[0]) = (T)(EXPR); \
+            } \
+        } \
     }
 
 /* Numerically stable logistic function: never exponentiates a large positive number. */
@@ -223,25 +223,25 @@ static inline float sigmoid_f(float x) {
 #define SIGN(x) (((x) > 0) - ((x) < 0))
 
 #define FLOAT_UNARY(SUF, T, EXP, LOG, SQRT, SIGM, TANH, FABS, SIN, COS, LOG1P, EXPM1, FLOOR, CEIL, \
-                    RINT, TRUNC)                                                                   \
-    UNARY_LOOP(neg_##SUF, T, -x)                                                                   \
-    UNARY_LOOP(abs_##SUF, T, FABS(x))                                                              \
-    UNARY_LOOP(exp_##SUF, T, EXP(x))                                                               \
-    UNARY_LOOP(log_##SUF, T, LOG(x))                                                               \
-    UNARY_LOOP(sqrt_##SUF, T, SQRT(x))                                                             \
-    UNARY_LOOP(sigmoid_##SUF, T, SIGM(x))                                                          \
-    UNARY_LOOP(tanh_##SUF, T, TANH(x))                                                             \
-    UNARY_LOOP(relu_##SUF, T, x > 0 ? x : (x != x ? x : (T)0))                                     \
-    UNARY_LOOP(sign_##SUF, T, SIGN(x)) /* sign(nan) = 0, as in torch */                            \
-    UNARY_LOOP(recip_##SUF, T, (T)1 / x)                                                           \
-    UNARY_LOOP(square_##SUF, T, x *x)                                                              \
-    UNARY_LOOP(sin_##SUF, T, SIN(x))                                                               \
-    UNARY_LOOP(cos_##SUF, T, COS(x))                                                               \
-    UNARY_LOOP(log1p_##SUF, T, LOG1P(x))                                                           \
-    UNARY_LOOP(expm1_##SUF, T, EXPM1(x))                                                           \
-    UNARY_LOOP(floor_##SUF, T, FLOOR(x))                                                           \
-    UNARY_LOOP(ceil_##SUF, T, CEIL(x))                                                             \
-    UNARY_LOOP(round_##SUF, T, RINT(x))                                                            \
+                    RINT, TRUNC) \
+    UNARY_LOOP(neg_##SUF, T, -x) \
+    UNARY_LOOP(abs_##SUF, T, FABS(x)) \
+    UNARY_LOOP(exp_##SUF, T, EXP(x)) \
+    UNARY_LOOP(log_##SUF, T, LOG(x)) \
+    UNARY_LOOP(sqrt_##SUF, T, SQRT(x)) \
+    UNARY_LOOP(sigmoid_##SUF, T, SIGM(x)) \
+    UNARY_LOOP(tanh_##SUF, T, TANH(x)) \
+    UNARY_LOOP(relu_##SUF, T, x > 0 ? x : (x != x ? x : (T)0)) \
+    UNARY_LOOP(sign_##SUF, T, SIGN(x)) /* sign(nan) = 0, as in torch */ \
+    UNARY_LOOP(recip_##SUF, T, (T)1 / x) \
+    UNARY_LOOP(square_##SUF, T, x *x) \
+    UNARY_LOOP(sin_##SUF, T, SIN(x)) \
+    UNARY_LOOP(cos_##SUF, T, COS(x)) \
+    UNARY_LOOP(log1p_##SUF, T, LOG1P(x)) \
+    UNARY_LOOP(expm1_##SUF, T, EXPM1(x)) \
+    UNARY_LOOP(floor_##SUF, T, FLOOR(x)) \
+    UNARY_LOOP(ceil_##SUF, T, CEIL(x)) \
+    UNARY_LOOP(round_##SUF, T, RINT(x)) \
     UNARY_LOOP(trunc_##SUF, T, TRUNC(x))
 
 FLOAT_UNARY(f32, float, pn_expf, logf, sqrtf, sigmoid_f, tanhf, fabsf, sinf, cosf, log1pf, expm1f,
@@ -290,18 +290,18 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt) {
 
 /* ----------------------------------------------------------------- clamp ---- */
 
-#define CLAMP_LOOP(NAME, T)                                                                        \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
-        const pn_clamp_args *c = aux;                                                              \
-        const T lo = (T)c->lo, hi = (T)c->hi;                                                      \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            T x = *(const T *)(p[1] + i * s[1]);                                                   \
-            if (x == x) { /* NaN passes through unchanged */                                       \
-                if (c->has_lo && x < lo) x = lo;                                                   \
-                if (c->has_hi && x > hi) x = hi;                                                   \
-            }                                                                                      \
-            *(T *)(p[0] + i * s[0]) = x;                                                           \
-        }                                                                                          \
+#define CLAMP_LOOP(NAME, T) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        const pn_clamp_args *c = aux; \
+        const T lo = (T)c->lo, hi = (T)c->hi; \
+        for (int64_t i = 0; i < n; i++) { \
+            T x = *(const T *)(p[1] + i * s[1]); \
+            if (x == x) { /* NaN passes through unchanged */ \
+                if (c->has_lo && x < lo) x = lo; \
+                if (c->has_hi && x > hi) x = hi; \
+            } \
+            *(T *)(p[0] + i * s[0]) = x; \
+        } \
     }
 CLAMP_LOOP(clamp_f32, float)
 CLAMP_LOOP(clamp_f64, double)
@@ -322,14 +322,14 @@ pn_loop_fn pn_clamp_loop(pn_dtype dt) {
 
 /* ----------------------------------------------------------------- where ---- */
 
-#define WHERE_LOOP(NAME, T)                                                                        \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
-        (void)aux;                                                                                 \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            pn_bool c = *(const pn_bool *)(p[1] + i * s[1]);                                       \
-            *(T *)(p[0] + i * s[0]) =                                                              \
-                c ? *(const T *)(p[2] + i * s[2]) : *(const T *)(p[3] + i * s[3]);                 \
-        }                                                                                          \
+#define WHERE_LOOP(NAME, T) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        (void)aux; \
+        for (int64_t i = 0; i < n; i++) { \
+            pn_bool c = *(const pn_bool *)(p[1] + i * s[1]); \
+            *(T *)(p[0] + i * s[0]) = \
+                c ? *(const T *)(p[2] + i * s[2]) : *(const T *)(p[3] + i * s[3]); \
+        } \
     }
 WHERE_LOOP(where_b, pn_bool)
 WHERE_LOOP(where_i64, int64_t)
@@ -350,22 +350,22 @@ static inline int64_t f2i(double x) {
     return (int64_t)x;
 }
 
-#define CAST_LOOP(NAME, TO, FROM, EXPR)                                                            \
-    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {      \
-        (void)aux;                                                                                 \
-        if (s[0] == sizeof(TO) && s[1] == sizeof(FROM)) {                                          \
-            TO *O = (TO *)p[0];                                                                    \
-            const FROM *A = (const FROM *)p[1];                                                    \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                FROM x = A[i];                                                                     \
-                O[i] = (TO)(EXPR);                                                                 \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                FROM x = *(const FROM *)(p[1] + i * s[1]);                                         \
-                *(TO *)(p[0] + i * s[0]) = (TO)(EXPR);                                             \
-            }                                                                                      \
-        }                                                                                          \
+#define CAST_LOOP(NAME, TO, FROM, EXPR) \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        (void)aux; \
+        if (s[0] == sizeof(TO) && s[1] == sizeof(FROM)) { \
+            TO *O = (TO *)p[0]; \
+            const FROM *A = (const FROM *)p[1]; \
+            for (int64_t i = 0; i < n; i++) { \
+                FROM x = A[i]; \
+                O[i] = (TO)(EXPR); \
+            } \
+        } else { \
+            for (int64_t i = 0; i < n; i++) { \
+                FROM x = *(const FROM *)(p[1] + i * s[1]); \
+                *(TO *)(p[0] + i * s[0]) = (TO)(EXPR); \
+            } \
+        } \
     }
 
 CAST_LOOP(b_b, pn_bool, pn_bool, x)
@@ -394,15 +394,15 @@ pn_loop_fn pn_cast_loop(pn_dtype to, pn_dtype from) {
 
 /* ------------------------------------------------------------------ fill ---- */
 
-#define FILL_LOOP(NAME, T)                                                                         \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
-        const T v = *(const T *)aux;                                                               \
-        if (s[0] == sizeof(T)) {                                                                   \
-            T *O = (T *)p[0];                                                                      \
-            for (int64_t i = 0; i < n; i++) O[i] = v;                                              \
-        } else {                                                                                   \
-            for (int64_t i = 0; i < n; i++) *(T *)(p[0] + i * s[0]) = v;                           \
-        }                                                                                          \
+#define FILL_LOOP(NAME, T) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        const T v = *(const T *)aux; \
+        if (s[0] == sizeof(T)) { \
+            T *O = (T *)p[0]; \
+            for (int64_t i = 0; i < n; i++) O[i] = v; \
+        } else { \
+            for (int64_t i = 0; i < n; i++) *(T *)(p[0] + i * s[0]) = v; \
+        } \
     }
 FILL_LOOP(fill_b, pn_bool)
 FILL_LOOP(fill_i64, int64_t)

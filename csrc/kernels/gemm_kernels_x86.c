@@ -94,31 +94,31 @@ int pn_cpu_has_avx512(void) {
 #define ROWS12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 #define ROWS6(X)  X(0) X(1) X(2) X(3) X(4) X(5)
 
-#define Z512_DECL(i)                                                                               \
-    __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps(),                           \
+#define Z512_DECL(i) \
+    __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps(), \
            c##i##c = _mm512_setzero_ps();
-#define Z512_FMA(i)                                                                                \
-    if (ROWS > i) {                                                                                \
-        __m512 ai = _mm512_set1_ps(a[i]);                                                          \
-        c##i##a = _mm512_fmadd_ps(ai, b0, c##i##a);                                                \
-        if (NV > 1) c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b);                                    \
-        if (NV > 2) c##i##c = _mm512_fmadd_ps(ai, b2, c##i##c);                                    \
+#define Z512_FMA(i) \
+    if (ROWS > i) { \
+        __m512 ai = _mm512_set1_ps(a[i]); \
+        c##i##a = _mm512_fmadd_ps(ai, b0, c##i##a); \
+        if (NV > 1) c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b); \
+        if (NV > 2) c##i##c = _mm512_fmadd_ps(ai, b2, c##i##c); \
     }
 /* C row i, vector v (columns 16v .. 16v+15, mask mv): alpha * acc + beta * C */
-#define Z512_UPD(i, v, acc, mv)                                                                    \
-    if (NV > v) {                                                                                  \
-        float *cv = c + i * ldc + 16 * v;                                                          \
-        __m512 r = _mm512_mul_ps(va, acc);                                                         \
-        if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mv, cv), r);               \
-        _mm512_mask_storeu_ps(cv, mv, r);                                                          \
+#define Z512_UPD(i, v, acc, mv) \
+    if (NV > v) { \
+        float *cv = c + i * ldc + 16 * v; \
+        __m512 r = _mm512_mul_ps(va, acc); \
+        if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mv, cv), r); \
+        _mm512_mask_storeu_ps(cv, mv, r); \
     }
-#define Z512_STORE(i)                                                                              \
-    if (ROWS > i) {                                                                                \
-        Z512_UPD(i, 0, c##i##a, m0)                                                                \
-        Z512_UPD(i, 1, c##i##b, m1)                                                                \
-        Z512_UPD(i, 2, c##i##c, m2)                                                                \
+#define Z512_STORE(i) \
+    if (ROWS > i) { \
+        Z512_UPD(i, 0, c##i##a, m0) \
+        Z512_UPD(i, 1, c##i##b, m1) \
+        Z512_UPD(i, 2, c##i##c, m2) \
     }
-#define PREFETCH_ROW(i)                                                                            \
+#define PREFETCH_ROW(i) \
     if (ROWS > i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
 
 static inline __mmask16 lanes_mask(int64_t n) {
@@ -163,10 +163,10 @@ typedef void (*tile_fn)(int64_t, const float *, const float *, int64_t, float *,
                         float, int);
 
 /* One function per (rows, vectors) pair: k512_<rows>_<vectors>. */
-#define K512(R, V)                                                                                 \
-    static T512 void k512_##R##_##V(int64_t kc, const float *a, const float *b, int64_t ldb,       \
-                                    float *c, int64_t ldc, float alpha, float beta, int nr) {      \
-        k512_body(R, V, kc, a, b, ldb, c, ldc, alpha, beta, nr);                                   \
+#define K512(R, V) \
+    static T512 void k512_##R##_##V(int64_t kc, const float *a, const float *b, int64_t ldb, \
+                                    float *c, int64_t ldc, float alpha, float beta, int nr) { \
+        k512_body(R, V, kc, a, b, ldb, c, ldc, alpha, beta, nr); \
     }
 #define K512_ROW(R) K512(R, 1) K512(R, 2) K512(R, 3)
 K512_ROW(1)
@@ -297,27 +297,27 @@ const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
 #define NR256 16
 
 #define Y256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
-#define Y256_FMA(i)                                                                                \
-    if (ROWS > i) {                                                                                \
-        __m256 ai = _mm256_broadcast_ss(a + i);                                                    \
-        c##i##a = _mm256_fmadd_ps(ai, b0, c##i##a);                                                \
-        c##i##b = _mm256_fmadd_ps(ai, b1, c##i##b);                                                \
+#define Y256_FMA(i) \
+    if (ROWS > i) { \
+        __m256 ai = _mm256_broadcast_ss(a + i); \
+        c##i##a = _mm256_fmadd_ps(ai, b0, c##i##a); \
+        c##i##b = _mm256_fmadd_ps(ai, b1, c##i##b); \
     }
-#define Y256_STORE(i)                                                                              \
-    if (ROWS > i) {                                                                                \
-        float *ci = c + i * ldc;                                                                   \
-        __m256 r0 = _mm256_mul_ps(va, c##i##a), r1 = _mm256_mul_ps(va, c##i##b);                   \
-        if (beta != 0.0f) {                                                                        \
-            r0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(ci, m0), r0);                              \
-            r1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(ci + 8, m1), r1);                          \
-        }                                                                                          \
-        if (nr == NR256) {                                                                         \
-            _mm256_storeu_ps(ci, r0);                                                              \
-            _mm256_storeu_ps(ci + 8, r1);                                                          \
-        } else {                                                                                   \
-            _mm256_maskstore_ps(ci, m0, r0);                                                       \
-            _mm256_maskstore_ps(ci + 8, m1, r1);                                                   \
-        }                                                                                          \
+#define Y256_STORE(i) \
+    if (ROWS > i) { \
+        float *ci = c + i * ldc; \
+        __m256 r0 = _mm256_mul_ps(va, c##i##a), r1 = _mm256_mul_ps(va, c##i##b); \
+        if (beta != 0.0f) { \
+            r0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(ci, m0), r0); \
+            r1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(ci + 8, m1), r1); \
+        } \
+        if (nr == NR256) { \
+            _mm256_storeu_ps(ci, r0); \
+            _mm256_storeu_ps(ci + 8, r1); \
+        } else { \
+            _mm256_maskstore_ps(ci, m0, r0); \
+            _mm256_maskstore_ps(ci + 8, m1, r1); \
+        } \
     }
 
 static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float *a, const float *b,
@@ -351,10 +351,10 @@ static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float
     ROWS6(Y256_STORE)
 }
 
-#define K256(R)                                                                                    \
-    static T256 void k256_##R(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,   \
-                              int64_t ldc, float alpha, float beta, int nr) {                      \
-        k256_body(R, kc, a, b, ldb, c, ldc, alpha, beta, nr);                                      \
+#define K256(R) \
+    static T256 void k256_##R(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, \
+                              int64_t ldc, float alpha, float beta, int nr) { \
+        k256_body(R, kc, a, b, ldb, c, ldc, alpha, beta, nr); \
     }
 K256(1)
 K256(2)

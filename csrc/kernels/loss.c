@@ -21,198 +21,198 @@ static inline double exp_f64(double x) {
 /* ---------------------------------------------------------- cross entropy ---- */
 
 /* CE_KERNELS(SUF, T): the cross entropy / nll kernels for element type T. */
-#define CE_KERNELS(SUF, T)                                                                         \
-    /* log(sum_c exp(x_c)) of one row of C values `st` apart, as m + log(sum exp(x - m)).          \
-     * A NaN anywhere gives NaN. */                                                                \
-    static inline double row_lse_##SUF(const T *x, int64_t C, int64_t st) {                        \
-        T mk[8], m = -INFINITY; /* 8 independent running maxima, so the loop vectorizes */         \
-        int nan = 0;                                                                               \
-        for (int k = 0; k < 8; k++) mk[k] = -INFINITY;                                             \
-        int64_t c = 0;                                                                             \
-        for (; c + 8 <= C; c += 8)                                                                 \
-            for (int k = 0; k < 8; k++) {                                                          \
-                T v = x[(c + k) * st];                                                             \
-                nan |= v != v;                                                                     \
-                mk[k] = v > mk[k] ? v : mk[k];                                                     \
-            }                                                                                      \
-        for (; c < C; c++) {                                                                       \
-            T v = x[c * st];                                                                       \
-            nan |= v != v;                                                                         \
-            m = v > m ? v : m;                                                                     \
-        }                                                                                          \
-        for (int k = 0; k < 8; k++) m = mk[k] > m ? mk[k] : m;                                     \
-        if (nan) return NAN;                                                                       \
-        double part[8] = {0}, sum = 0;                                                             \
-        for (c = 0; c + 8 <= C; c += 8)                                                            \
-            for (int k = 0; k < 8; k++) part[k] += exp_##SUF(x[(c + k) * st] - m);                 \
-        for (; c < C; c++) sum += exp_##SUF(x[c * st] - m);                                        \
-        for (int k = 0; k < 8; k++) sum += part[k];                                                \
-        return (double)m + log(sum);                                                               \
-    }                                                                                              \
-                                                                                                   \
-    /* sum_c v_c (lse - x_c) for weights v (NULL: all 1). */                                       \
-    static inline double row_wsum_##SUF(const T *x, const T *v, double lse, int64_t C,             \
-                                        int64_t st) {                                              \
-        double s = 0;                                                                              \
+#define CE_KERNELS(SUF, T) \
+    /* log(sum_c exp(x_c)) of one row of C values `st` apart, as m + log(sum exp(x - m)). \
+     * A NaN anywhere gives NaN. */ \
+    static inline double row_lse_##SUF(const T *x, int64_t C, int64_t st) { \
+        T mk[8], m = -INFINITY; /* 8 independent running maxima, so the loop vectorizes */ \
+        int nan = 0; \
+        for (int k = 0; k < 8; k++) mk[k] = -INFINITY; \
+        int64_t c = 0; \
+        for (; c + 8 <= C; c += 8) \
+            for (int k = 0; k < 8; k++) { \
+                T v = x[(c + k) * st]; \
+                nan |= v != v; \
+                mk[k] = v > mk[k] ? v : mk[k]; \
+            } \
+        for (; c < C; c++) { \
+            T v = x[c * st]; \
+            nan |= v != v; \
+            m = v > m ? v : m; \
+        } \
+        for (int k = 0; k < 8; k++) m = mk[k] > m ? mk[k] : m; \
+        if (nan) return NAN; \
+        double part[8] = {0}, sum = 0; \
+        for (c = 0; c + 8 <= C; c += 8) \
+            for (int k = 0; k < 8; k++) part[k] += exp_##SUF(x[(c + k) * st] - m); \
+        for (; c < C; c++) sum += exp_##SUF(x[c * st] - m); \
+        for (int k = 0; k < 8; k++) sum += part[k]; \
+        return (double)m + log(sum); \
+    } \
+\
+    /* sum_c v_c (lse - x_c) for weights v (NULL: all 1). */ \
+    static inline double row_wsum_##SUF(const T *x, const T *v, double lse, int64_t C, \
+                                        int64_t st) { \
+        double s = 0; \
         for (int64_t c = 0; c < C; c++) s += (v ? (double)v[c] : 1.0) * (lse - (double)x[c * st]); \
-        return s;                                                                                  \
-    }                                                                                              \
-                                                                                                   \
-    PN_SIMD_CLONES static int ce_forward_##SUF(const pn_ce_args *a, const T *X, T *loss,           \
-                                               double *lse, double *wsum, int64_t *bad) {          \
-        const int64_t N = a->N, C = a->C, S = a->S;                                                \
-        const T *W = a->weight, *Y = a->prob;                                                      \
-        const double eps = a->smoothing;                                                           \
-        double total = 0;                                                                          \
-        for (int64_t n = 0; n < N; n++)                                                            \
-            for (int64_t s = 0; s < S; s++) {                                                      \
-                const int64_t i = n * S + s;    /* position: index into (N, S) */                  \
-                const T *x = X + n * C * S + s; /* x[c * S] is class c's score */                  \
-                if (a->target) {                                                                   \
-                    int64_t t = a->target[i];                                                      \
-                    if (t == a->ignore_index) {                                                    \
-                        loss[i] = 0;                                                               \
-                        lse[i] = 0;                                                                \
-                        continue;                                                                  \
-                    }                                                                              \
-                    if (t < 0 || t >= C) {                                                         \
-                        *bad = t;                                                                  \
-                        return PN_EINVAL;                                                          \
-                    }                                                                              \
-                    double l = S == 1 ? row_lse_##SUF(x, C, 1) : row_lse_##SUF(x, C, S);           \
-                    double wt = W ? (double)W[t] : 1.0;                                            \
-                    /* -(1 - eps) w_t log p_t, log p_t = x_t - lse */                              \
-                    double v = (1 - eps) * wt * (l - (double)x[t * S]);                            \
-                    /* smoothing: -(eps / C) sum_c w_c log p_c */                                  \
-                    if (eps > 0) v += eps / (double)C * row_wsum_##SUF(x, W, l, C, S);             \
-                    lse[i] = l;                                                                    \
-                    loss[i] = (T)v;                                                                \
-                    total += wt;                                                                   \
-                } else {                                                                           \
-                    const T *y = Y + n * C * S + s;                                                \
-                    double l = S == 1 ? row_lse_##SUF(x, C, 1) : row_lse_##SUF(x, C, S);           \
-                    double v = 0;                                                                  \
-                    for (int64_t c = 0; c < C; c++) { /* -sum_c q_c log p_c */                     \
-                        double q = (1 - eps) * (double)y[c * S] + eps / (double)C;                 \
-                        if (W) q *= (double)W[c];                                                  \
-                        v += q * (l - (double)x[c * S]);                                           \
-                    }                                                                              \
-                    lse[i] = l;                                                                    \
-                    loss[i] = (T)v;                                                                \
-                    total += 1;                                                                    \
-                }                                                                                  \
-            }                                                                                      \
-        *wsum = total;                                                                             \
-        return PN_OK;                                                                              \
-    }                                                                                              \
-                                                                                                   \
-    PN_SIMD_CLONES static void ce_backward_##SUF(const pn_ce_args *a, const T *X,                  \
-                                                 const double *lse, const T *G, int64_t gst,       \
-                                                 double gscale, T *GX, T *GY, double *GW) {        \
-        const int64_t N = a->N, C = a->C, S = a->S;                                                \
-        const T *W = a->weight, *Y = a->prob;                                                      \
-        const double eps = a->smoothing, e_c = eps / (double)C;                                    \
-        double wall = 0; /* sum_c w_c: with smoothing, sum_k q_k = (1-eps) w_t + eps/C * wall */   \
-        for (int64_t c = 0; c < C; c++) wall += W ? (double)W[c] : 1.0;                            \
-        if (GW)                                                                                    \
-            for (int64_t c = 0; c < C; c++) GW[c] = 0;                                             \
-        for (int64_t n = 0; n < N; n++)                                                            \
-            for (int64_t s = 0; s < S; s++) {                                                      \
-                const int64_t i = n * S + s;                                                       \
-                const T *x = X + n * C * S + s;                                                    \
-                T *gx = GX + n * C * S + s;                                                        \
-                const double g = (double)G[i * gst] * gscale;                                      \
-                if (a->target) {                                                                   \
-                    int64_t t = a->target[i];                                                      \
-                    if (t == a->ignore_index) {                                                    \
-                        for (int64_t c = 0; c < C; c++) gx[c * S] = 0;                             \
-                        continue;                                                                  \
-                    }                                                                              \
-                    double wt = W ? (double)W[t] : 1.0;                                            \
-                    /* g * (p_c * sum_k q_k - q_c), q_c = (1-eps) w_t [c == t] + eps/C w_c */      \
-                    const T gs = (T)(g * ((1 - eps) * wt + e_c * wall));                           \
-                    const double l = lse[i]; /* x - lse in double: exact enough for huge x */      \
-                    if (S == 1 && !W && eps == 0) { /* the common case, vectorizable */            \
-                        for (int64_t c = 0; c < C; c++)                                            \
-                            gx[c] = gs * exp_##SUF((T)((double)x[c] - l));                         \
-                    } else {                                                                       \
-                        const T ge = (T)(g * e_c);                                                 \
-                        for (int64_t c = 0; c < C; c++)                                            \
-                            gx[c * S] = gs * exp_##SUF((T)((double)x[c * S] - l)) -                \
-                                        ge * (W ? W[c] : (T)1);                                    \
-                    }                                                                              \
-                    gx[t * S] -= (T)(g * (1 - eps) * wt);                                          \
-                } else {                                                                           \
-                    const T *y = Y + n * C * S + s;                                                \
-                    double sumq = 0;                                                               \
-                    for (int64_t c = 0; c < C; c++)                                                \
-                        sumq += (W ? (double)W[c] : 1.0) * ((1 - eps) * (double)y[c * S] + e_c);   \
-                    for (int64_t c = 0; c < C; c++) {                                              \
-                        double wc = W ? (double)W[c] : 1.0;                                        \
-                        double yq = (1 - eps) * (double)y[c * S] + e_c;                            \
-                        double nlogp = lse[i] - (double)x[c * S]; /* -log p_c */                   \
-                        double p = exp(-nlogp);                                                    \
-                        gx[c * S] = (T)(g * (p * sumq - wc * yq));                                 \
-                        if (GY) GY[n * C * S + s + c * S] = (T)(g * (1 - eps) * wc * nlogp);       \
-                        if (GW) GW[c] += g * yq * nlogp;                                           \
-                    }                                                                              \
-                }                                                                                  \
-            }                                                                                      \
-    }                                                                                              \
-                                                                                                   \
-    static void class_dist_##SUF(const pn_ce_args *a, T *Q) {                                      \
-        const int64_t N = a->N, C = a->C, S = a->S;                                                \
-        const T *W = a->weight;                                                                    \
-        const double eps = a->smoothing, e_c = eps / (double)C;                                    \
-        for (int64_t n = 0; n < N; n++)                                                            \
-            for (int64_t s = 0; s < S; s++) {                                                      \
-                int64_t t = a->target[n * S + s];                                                  \
-                T *q = Q + n * C * S + s;                                                          \
-                int ign = t == a->ignore_index;                                                    \
-                for (int64_t c = 0; c < C; c++)                                                    \
-                    q[c * S] = ign ? 0 : (T)(e_c * (W ? (double)W[c] : 1.0));                      \
-                if (!ign) q[t * S] += (T)((1 - eps) * (W ? (double)W[t] : 1.0));                   \
-            }                                                                                      \
-    }                                                                                              \
-                                                                                                   \
-    static int nll_forward_##SUF(const pn_ce_args *a, const T *X, T *loss, double *wsum,           \
-                                 int64_t *bad) {                                                   \
-        const int64_t N = a->N, C = a->C, S = a->S;                                                \
-        const T *W = a->weight;                                                                    \
-        double total = 0;                                                                          \
-        for (int64_t n = 0; n < N; n++)                                                            \
-            for (int64_t s = 0; s < S; s++) {                                                      \
-                const int64_t i = n * S + s;                                                       \
-                int64_t t = a->target[i];                                                          \
-                if (t == a->ignore_index) {                                                        \
-                    loss[i] = 0;                                                                   \
-                    continue;                                                                      \
-                }                                                                                  \
-                if (t < 0 || t >= C) {                                                             \
-                    *bad = t;                                                                      \
-                    return PN_EINVAL;                                                              \
-                }                                                                                  \
-                T wt = W ? W[t] : (T)1;                                                            \
-                loss[i] = -wt * X[(n * C + t) * S + s];                                            \
-                total += (double)wt;                                                               \
-            }                                                                                      \
-        *wsum = total;                                                                             \
-        return PN_OK;                                                                              \
-    }                                                                                              \
-                                                                                                   \
-    static void nll_backward_##SUF(const pn_ce_args *a, const T *G, int64_t gst, double gscale,    \
-                                   T *GX) {                                                        \
-        const int64_t N = a->N, C = a->C, S = a->S;                                                \
-        const T *W = a->weight;                                                                    \
-        for (int64_t k = 0; k < N * C * S; k++) GX[k] = 0;                                         \
-        for (int64_t n = 0; n < N; n++)                                                            \
-            for (int64_t s = 0; s < S; s++) {                                                      \
-                const int64_t i = n * S + s;                                                       \
-                int64_t t = a->target[i];                                                          \
-                if (t == a->ignore_index) continue;                                                \
-                double wt = W ? (double)W[t] : 1.0;                                                \
-                GX[(n * C + t) * S + s] = (T)(-wt * (double)G[i * gst] * gscale);                  \
-            }                                                                                      \
+        return s; \
+    } \
+\
+    PN_SIMD_CLONES static int ce_forward_##SUF(const pn_ce_args *a, const T *X, T *loss, \
+                                               double *lse, double *wsum, int64_t *bad) { \
+        const int64_t N = a->N, C = a->C, S = a->S; \
+        const T *W = a->weight, *Y = a->prob; \
+        const double eps = a->smoothing; \
+        double total = 0; \
+        for (int64_t n = 0; n < N; n++) \
+            for (int64_t s = 0; s < S; s++) { \
+                const int64_t i = n * S + s;    /* position: index into (N, S) */ \
+                const T *x = X + n * C * S + s; /* x[c * S] is class c's score */ \
+                if (a->target) { \
+                    int64_t t = a->target[i]; \
+                    if (t == a->ignore_index) { \
+                        loss[i] = 0; \
+                        lse[i] = 0; \
+                        continue; \
+                    } \
+                    if (t < 0 || t >= C) { \
+                        *bad = t; \
+                        return PN_EINVAL; \
+                    } \
+                    double l = S == 1 ? row_lse_##SUF(x, C, 1) : row_lse_##SUF(x, C, S); \
+                    double wt = W ? (double)W[t] : 1.0; \
+                    /* -(1 - eps) w_t log p_t, log p_t = x_t - lse */ \
+                    double v = (1 - eps) * wt * (l - (double)x[t * S]); \
+                    /* smoothing: -(eps / C) sum_c w_c log p_c */ \
+                    if (eps > 0) v += eps / (double)C * row_wsum_##SUF(x, W, l, C, S); \
+                    lse[i] = l; \
+                    loss[i] = (T)v; \
+                    total += wt; \
+                } else { \
+                    const T *y = Y + n * C * S + s; \
+                    double l = S == 1 ? row_lse_##SUF(x, C, 1) : row_lse_##SUF(x, C, S); \
+                    double v = 0; \
+                    for (int64_t c = 0; c < C; c++) { /* -sum_c q_c log p_c */ \
+                        double q = (1 - eps) * (double)y[c * S] + eps / (double)C; \
+                        if (W) q *= (double)W[c]; \
+                        v += q * (l - (double)x[c * S]); \
+                    } \
+                    lse[i] = l; \
+                    loss[i] = (T)v; \
+                    total += 1; \
+                } \
+            } \
+        *wsum = total; \
+        return PN_OK; \
+    } \
+\
+    PN_SIMD_CLONES static void ce_backward_##SUF(const pn_ce_args *a, const T *X, \
+                                                 const double *lse, const T *G, int64_t gst, \
+                                                 double gscale, T *GX, T *GY, double *GW) { \
+        const int64_t N = a->N, C = a->C, S = a->S; \
+        const T *W = a->weight, *Y = a->prob; \
+        const double eps = a->smoothing, e_c = eps / (double)C; \
+        double wall = 0; /* sum_c w_c: with smoothing, sum_k q_k = (1-eps) w_t + eps/C * wall */ \
+        for (int64_t c = 0; c < C; c++) wall += W ? (double)W[c] : 1.0; \
+        if (GW) \
+            for (int64_t c = 0; c < C; c++) GW[c] = 0; \
+        for (int64_t n = 0; n < N; n++) \
+            for (int64_t s = 0; s < S; s++) { \
+                const int64_t i = n * S + s; \
+                const T *x = X + n * C * S + s; \
+                T *gx = GX + n * C * S + s; \
+                const double g = (double)G[i * gst] * gscale; \
+                if (a->target) { \
+                    int64_t t = a->target[i]; \
+                    if (t == a->ignore_index) { \
+                        for (int64_t c = 0; c < C; c++) gx[c * S] = 0; \
+                        continue; \
+                    } \
+                    double wt = W ? (double)W[t] : 1.0; \
+                    /* g * (p_c * sum_k q_k - q_c), q_c = (1-eps) w_t [c == t] + eps/C w_c */ \
+                    const T gs = (T)(g * ((1 - eps) * wt + e_c * wall)); \
+                    const double l = lse[i]; /* x - lse in double: exact enough for huge x */ \
+                    if (S == 1 && !W && eps == 0) { /* the common case, vectorizable */ \
+                        for (int64_t c = 0; c < C; c++) \
+                            gx[c] = gs * exp_##SUF((T)((double)x[c] - l)); \
+                    } else { \
+                        const T ge = (T)(g * e_c); \
+                        for (int64_t c = 0; c < C; c++) \
+                            gx[c * S] = gs * exp_##SUF((T)((double)x[c * S] - l)) - \
+                                        ge * (W ? W[c] : (T)1); \
+                    } \
+                    gx[t * S] -= (T)(g * (1 - eps) * wt); \
+                } else { \
+                    const T *y = Y + n * C * S + s; \
+                    double sumq = 0; \
+                    for (int64_t c = 0; c < C; c++) \
+                        sumq += (W ? (double)W[c] : 1.0) * ((1 - eps) * (double)y[c * S] + e_c); \
+                    for (int64_t c = 0; c < C; c++) { \
+                        double wc = W ? (double)W[c] : 1.0; \
+                        double yq = (1 - eps) * (double)y[c * S] + e_c; \
+                        double nlogp = lse[i] - (double)x[c * S]; /* -log p_c */ \
+                        double p = exp(-nlogp); \
+                        gx[c * S] = (T)(g * (p * sumq - wc * yq)); \
+                        if (GY) GY[n * C * S + s + c * S] = (T)(g * (1 - eps) * wc * nlogp); \
+                        if (GW) GW[c] += g * yq * nlogp; \
+                    } \
+                } \
+            } \
+    } \
+\
+    static void class_dist_##SUF(const pn_ce_args *a, T *Q) { \
+        const int64_t N = a->N, C = a->C, S = a->S; \
+        const T *W = a->weight; \
+        const double eps = a->smoothing, e_c = eps / (double)C; \
+        for (int64_t n = 0; n < N; n++) \
+            for (int64_t s = 0; s < S; s++) { \
+                int64_t t = a->target[n * S + s]; \
+                T *q = Q + n * C * S + s; \
+                int ign = t == a->ignore_index; \
+                for (int64_t c = 0; c < C; c++) \
+                    q[c * S] = ign ? 0 : (T)(e_c * (W ? (double)W[c] : 1.0)); \
+                if (!ign) q[t * S] += (T)((1 - eps) * (W ? (double)W[t] : 1.0)); \
+            } \
+    } \
+\
+    static int nll_forward_##SUF(const pn_ce_args *a, const T *X, T *loss, double *wsum, \
+                                 int64_t *bad) { \
+        const int64_t N = a->N, C = a->C, S = a->S; \
+        const T *W = a->weight; \
+        double total = 0; \
+        for (int64_t n = 0; n < N; n++) \
+            for (int64_t s = 0; s < S; s++) { \
+                const int64_t i = n * S + s; \
+                int64_t t = a->target[i]; \
+                if (t == a->ignore_index) { \
+                    loss[i] = 0; \
+                    continue; \
+                } \
+                if (t < 0 || t >= C) { \
+                    *bad = t; \
+                    return PN_EINVAL; \
+                } \
+                T wt = W ? W[t] : (T)1; \
+                loss[i] = -wt * X[(n * C + t) * S + s]; \
+                total += (double)wt; \
+            } \
+        *wsum = total; \
+        return PN_OK; \
+    } \
+\
+    static void nll_backward_##SUF(const pn_ce_args *a, const T *G, int64_t gst, double gscale, \
+                                   T *GX) { \
+        const int64_t N = a->N, C = a->C, S = a->S; \
+        const T *W = a->weight; \
+        for (int64_t k = 0; k < N * C * S; k++) GX[k] = 0; \
+        for (int64_t n = 0; n < N; n++) \
+            for (int64_t s = 0; s < S; s++) { \
+                const int64_t i = n * S + s; \
+                int64_t t = a->target[i]; \
+                if (t == a->ignore_index) continue; \
+                double wt = W ? (double)W[t] : 1.0; \
+                GX[(n * C + t) * S + s] = (T)(-wt * (double)G[i * gst] * gscale); \
+            } \
     }
 
 CE_KERNELS(f32, float)
@@ -346,29 +346,29 @@ static inline void loss_grad(pn_pointwise_loss kind, double x, double y, double 
     *dy = -*dx; /* the losses of d = x - y */
 }
 
-#define POINTWISE_KERNELS(SUF, T)                                                                  \
-    static int pw_forward_##SUF(pn_pointwise_loss kind, int64_t n, const T *x, const T *y,         \
-                                const T *w, const T *pw, double param, T *out) {                   \
-        if (kind == PN_LOSS_BCE)                                                                   \
-            for (int64_t i = 0; i < n; i++)                                                        \
-                if (!(x[i] >= 0 && x[i] <= 1)) return PN_EINVAL;                                   \
-        if (kind == PN_LOSS_MSE) { /* the hot one: a plain vectorizable loop */                    \
-            for (int64_t i = 0; i < n; i++) out[i] = (x[i] - y[i]) * (x[i] - y[i]);                \
-            return PN_OK;                                                                          \
-        }                                                                                          \
-        for (int64_t i = 0; i < n; i++)                                                            \
-            out[i] = (T)loss_value(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param);         \
-        return PN_OK;                                                                              \
-    }                                                                                              \
-    static void pw_backward_##SUF(pn_pointwise_loss kind, int64_t n, const T *x, const T *y,       \
-                                  const T *w, const T *pw, double param, const T *g, int64_t gst,  \
-                                  double gscale, T *gx, T *gy) {                                   \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            double dx, dy, gi = (double)g[i * gst] * gscale;                                       \
-            loss_grad(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param, &dx, &dy);            \
-            if (gx) gx[i] = (T)(gi * dx);                                                          \
-            if (gy) gy[i] = (T)(gi * dy);                                                          \
-        }                                                                                          \
+#define POINTWISE_KERNELS(SUF, T) \
+    static int pw_forward_##SUF(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, \
+                                const T *w, const T *pw, double param, T *out) { \
+        if (kind == PN_LOSS_BCE) \
+            for (int64_t i = 0; i < n; i++) \
+                if (!(x[i] >= 0 && x[i] <= 1)) return PN_EINVAL; \
+        if (kind == PN_LOSS_MSE) { /* the hot one: a plain vectorizable loop */ \
+            for (int64_t i = 0; i < n; i++) out[i] = (x[i] - y[i]) * (x[i] - y[i]); \
+            return PN_OK; \
+        } \
+        for (int64_t i = 0; i < n; i++) \
+            out[i] = (T)loss_value(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param); \
+        return PN_OK; \
+    } \
+    static void pw_backward_##SUF(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, \
+                                  const T *w, const T *pw, double param, const T *g, int64_t gst, \
+                                  double gscale, T *gx, T *gy) { \
+        for (int64_t i = 0; i < n; i++) { \
+            double dx, dy, gi = (double)g[i * gst] * gscale; \
+            loss_grad(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param, &dx, &dy); \
+            if (gx) gx[i] = (T)(gi * dx); \
+            if (gy) gy[i] = (T)(gi * dy); \
+        } \
     }
 
 POINTWISE_KERNELS(f32, float)

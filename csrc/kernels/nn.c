@@ -101,68 +101,68 @@ static inline double act_d2(const pn_act_args *p, double x) {
     }
 }
 
-#define DEFINE_ACT(SUF, T)                                                                         \
-    void pn_act_forward_##SUF(const pn_act_args *p, const T *x, T *y, int64_t n) {                 \
-        for (int64_t i = 0; i < n; i++) y[i] = (T)act_f(p, (double)x[i]);                          \
-    }                                                                                              \
-    void pn_act_backward_##SUF(const pn_act_args *p, const T *g, const T *x, T *dx, int64_t n) {   \
-        for (int64_t i = 0; i < n; i++) dx[i] = (T)((double)g[i] * act_d1(p, (double)x[i]));       \
-    }                                                                                              \
-    void pn_act_deriv_##SUF(const pn_act_args *p, int order, const T *x, T *d, int64_t n) {        \
-        for (int64_t i = 0; i < n; i++)                                                            \
-            d[i] = (T)(order == 1 ? act_d1(p, (double)x[i]) : act_d2(p, (double)x[i]));            \
+#define DEFINE_ACT(SUF, T) \
+    void pn_act_forward_##SUF(const pn_act_args *p, const T *x, T *y, int64_t n) { \
+        for (int64_t i = 0; i < n; i++) y[i] = (T)act_f(p, (double)x[i]); \
+    } \
+    void pn_act_backward_##SUF(const pn_act_args *p, const T *g, const T *x, T *dx, int64_t n) { \
+        for (int64_t i = 0; i < n; i++) dx[i] = (T)((double)g[i] * act_d1(p, (double)x[i])); \
+    } \
+    void pn_act_deriv_##SUF(const pn_act_args *p, int order, const T *x, T *d, int64_t n) { \
+        for (int64_t i = 0; i < n; i++) \
+            d[i] = (T)(order == 1 ? act_d1(p, (double)x[i]) : act_d2(p, (double)x[i])); \
     }
 DEFINE_ACT(f32, float)
 DEFINE_ACT(f64, double)
 
 /* x, y are (outer, C, inner); channel c's slope is w[c * wstride]. */
-#define DEFINE_PRELU(SUF, T)                                                                       \
-    void pn_prelu_forward_##SUF(const T *x, const T *w, int64_t wstride, T *y, int64_t outer,      \
-                                int64_t C, int64_t inner) {                                        \
-        for (int64_t o = 0; o < outer; o++)                                                        \
-            for (int64_t c = 0; c < C; c++) {                                                      \
-                T a = w[c * wstride];                                                              \
-                const T *xr = x + (o * C + c) * inner;                                             \
-                T *yr = y + (o * C + c) * inner;                                                   \
-                for (int64_t k = 0; k < inner; k++) yr[k] = xr[k] > 0 ? xr[k] : a * xr[k];         \
-            }                                                                                      \
-    }                                                                                              \
-    void pn_prelu_backward_##SUF(const T *g, const T *x, const T *w, int64_t wstride, T *dx,       \
-                                 double *dw, int64_t outer, int64_t C, int64_t inner) {            \
-        for (int64_t o = 0; o < outer; o++)                                                        \
-            for (int64_t c = 0; c < C; c++) {                                                      \
-                T a = w[c * wstride];                                                              \
-                int64_t base = (o * C + c) * inner;                                                \
-                double acc = 0;                                                                    \
-                for (int64_t k = 0; k < inner; k++) {                                              \
-                    T xv = x[base + k], gv = g[base + k];                                          \
-                    if (dx) dx[base + k] = xv > 0 ? gv : a * gv;                                   \
-                    if (!(xv > 0)) acc += (double)gv * (double)xv;                                 \
-                }                                                                                  \
-                if (dw) dw[c * wstride] += acc;                                                    \
-            }                                                                                      \
+#define DEFINE_PRELU(SUF, T) \
+    void pn_prelu_forward_##SUF(const T *x, const T *w, int64_t wstride, T *y, int64_t outer, \
+                                int64_t C, int64_t inner) { \
+        for (int64_t o = 0; o < outer; o++) \
+            for (int64_t c = 0; c < C; c++) { \
+                T a = w[c * wstride]; \
+                const T *xr = x + (o * C + c) * inner; \
+                T *yr = y + (o * C + c) * inner; \
+                for (int64_t k = 0; k < inner; k++) yr[k] = xr[k] > 0 ? xr[k] : a * xr[k]; \
+            } \
+    } \
+    void pn_prelu_backward_##SUF(const T *g, const T *x, const T *w, int64_t wstride, T *dx, \
+                                 double *dw, int64_t outer, int64_t C, int64_t inner) { \
+        for (int64_t o = 0; o < outer; o++) \
+            for (int64_t c = 0; c < C; c++) { \
+                T a = w[c * wstride]; \
+                int64_t base = (o * C + c) * inner; \
+                double acc = 0; \
+                for (int64_t k = 0; k < inner; k++) { \
+                    T xv = x[base + k], gv = g[base + k]; \
+                    if (dx) dx[base + k] = xv > 0 ? gv : a * gv; \
+                    if (!(xv > 0)) acc += (double)gv * (double)xv; \
+                } \
+                if (dw) dw[c * wstride] += acc; \
+            } \
     }
 DEFINE_PRELU(f32, float)
 DEFINE_PRELU(f64, double)
 
 /* --------------------------------------------------------------- linear ---- */
 
-#define DEFINE_ROWS(SUF, T)                                                                        \
-    void pn_fill_rows_##SUF(T *y, const T *bias, int64_t M, int64_t N) {                           \
-        for (int64_t i = 0; i < M; i++) memcpy(y + i * N, bias, sizeof(T) * (size_t)N);            \
-    }                                                                                              \
-    void pn_sum_rows_##SUF(const T *g, T *db, int64_t M, int64_t N) {                              \
-        /* walk g row by row (cache friendly), one double accumulator per column */                \
-        double stackbuf[256];                                                                      \
-        for (int64_t j0 = 0; j0 < N; j0 += 256) {                                                  \
-            int64_t nj = N - j0 < 256 ? N - j0 : 256;                                              \
-            for (int64_t j = 0; j < nj; j++) stackbuf[j] = 0;                                      \
-            for (int64_t i = 0; i < M; i++) {                                                      \
-                const T *row = g + i * N + j0;                                                     \
-                for (int64_t j = 0; j < nj; j++) stackbuf[j] += (double)row[j];                    \
-            }                                                                                      \
-            for (int64_t j = 0; j < nj; j++) db[j0 + j] = (T)stackbuf[j];                          \
-        }                                                                                          \
+#define DEFINE_ROWS(SUF, T) \
+    void pn_fill_rows_##SUF(T *y, const T *bias, int64_t M, int64_t N) { \
+        for (int64_t i = 0; i < M; i++) memcpy(y + i * N, bias, sizeof(T) * (size_t)N); \
+    } \
+    void pn_sum_rows_##SUF(const T *g, T *db, int64_t M, int64_t N) { \
+        /* walk g row by row (cache friendly), one double accumulator per column */ \
+        double stackbuf[256]; \
+        for (int64_t j0 = 0; j0 < N; j0 += 256) { \
+            int64_t nj = N - j0 < 256 ? N - j0 : 256; \
+            for (int64_t j = 0; j < nj; j++) stackbuf[j] = 0; \
+            for (int64_t i = 0; i < M; i++) { \
+                const T *row = g + i * N + j0; \
+                for (int64_t j = 0; j < nj; j++) stackbuf[j] += (double)row[j]; \
+            } \
+            for (int64_t j = 0; j < nj; j++) db[j0 + j] = (T)stackbuf[j]; \
+        } \
     }
 DEFINE_ROWS(f32, float)
 DEFINE_ROWS(f64, double)
@@ -170,154 +170,154 @@ DEFINE_ROWS(f64, double)
 /* ----------------------------------------------------------- batch norm ---- */
 
 /* Element (n, c, l) of a (N, C, L) buffer is at (n * C + c) * L + l. */
-#define DEFINE_BN(SUF, T)                                                                          \
-    void pn_bn_stats_##SUF(const T *x, int64_t N, int64_t C, int64_t L, double *mean,              \
-                           double *var) {                                                          \
-        double M = (double)(N * L);                                                                \
-        for (int64_t c = 0; c < C; c++) {                                                          \
-            double s = 0, q = 0;                                                                   \
-            for (int64_t n = 0; n < N; n++) {                                                      \
-                const T *r = x + (n * C + c) * L;                                                  \
-                for (int64_t l = 0; l < L; l++) s += (double)r[l];                                 \
-            }                                                                                      \
-            double m = s / M;                                                                      \
-            for (int64_t n = 0; n < N; n++) {                                                      \
-                const T *r = x + (n * C + c) * L;                                                  \
-                for (int64_t l = 0; l < L; l++) q += ((double)r[l] - m) * ((double)r[l] - m);      \
-            }                                                                                      \
-            mean[c] = m;                                                                           \
-            var[c] = q / M;                                                                        \
-        }                                                                                          \
-    }                                                                                              \
-    void pn_bn_forward_##SUF(const T *x, const double *mean, const double *invstd, const T *w,     \
-                             const T *b, T *y, int64_t N, int64_t C, int64_t L) {                  \
-        for (int64_t n = 0; n < N; n++)                                                            \
-            for (int64_t c = 0; c < C; c++) {                                                      \
-                /* fold into y = x * scale + shift */                                              \
-                double scale = invstd[c] * (w ? (double)w[c] : 1.0);                               \
-                double shift = (b ? (double)b[c] : 0.0) - mean[c] * scale;                         \
-                const T *xr = x + (n * C + c) * L;                                                 \
-                T *yr = y + (n * C + c) * L;                                                       \
-                for (int64_t l = 0; l < L; l++) yr[l] = (T)((double)xr[l] * scale + shift);        \
-            }                                                                                      \
-    }                                                                                              \
-    void pn_bn_backward_##SUF(const T *g, const T *x, const double *mean, const double *invstd,    \
-                              const T *w, int training, T *dx, double *dw, double *db, int64_t N,  \
-                              int64_t C, int64_t L) {                                              \
-        double M = (double)(N * L);                                                                \
-        for (int64_t c = 0; c < C; c++) {                                                          \
-            double sg = 0, sgx = 0, m = mean[c], is = invstd[c];                                   \
-            for (int64_t n = 0; n < N; n++) {                                                      \
-                const T *gr = g + (n * C + c) * L, *xr = x + (n * C + c) * L;                      \
-                for (int64_t l = 0; l < L; l++) {                                                  \
-                    sg += (double)gr[l];                                                           \
-                    sgx += (double)gr[l] * ((double)xr[l] - m);                                    \
-                }                                                                                  \
-            }                                                                                      \
-            sgx *= is; /* sum g * xhat */                                                          \
-            if (db) db[c] = sg;                                                                    \
-            if (dw) dw[c] = sgx;                                                                   \
-            if (!dx) continue;                                                                     \
-            double k = is * (w ? (double)w[c] : 1.0);                                              \
-            double gm = training ? sg / M : 0.0, xm = training ? sgx / M : 0.0;                    \
-            for (int64_t n = 0; n < N; n++) {                                                      \
-                const T *gr = g + (n * C + c) * L, *xr = x + (n * C + c) * L;                      \
-                T *dr = dx + (n * C + c) * L;                                                      \
-                for (int64_t l = 0; l < L; l++) {                                                  \
-                    double xhat = ((double)xr[l] - m) * is;                                        \
-                    dr[l] = (T)(k * ((double)gr[l] - gm - xhat * xm));                             \
-                }                                                                                  \
-            }                                                                                      \
-        }                                                                                          \
+#define DEFINE_BN(SUF, T) \
+    void pn_bn_stats_##SUF(const T *x, int64_t N, int64_t C, int64_t L, double *mean, \
+                           double *var) { \
+        double M = (double)(N * L); \
+        for (int64_t c = 0; c < C; c++) { \
+            double s = 0, q = 0; \
+            for (int64_t n = 0; n < N; n++) { \
+                const T *r = x + (n * C + c) * L; \
+                for (int64_t l = 0; l < L; l++) s += (double)r[l]; \
+            } \
+            double m = s / M; \
+            for (int64_t n = 0; n < N; n++) { \
+                const T *r = x + (n * C + c) * L; \
+                for (int64_t l = 0; l < L; l++) q += ((double)r[l] - m) * ((double)r[l] - m); \
+            } \
+            mean[c] = m; \
+            var[c] = q / M; \
+        } \
+    } \
+    void pn_bn_forward_##SUF(const T *x, const double *mean, const double *invstd, const T *w, \
+                             const T *b, T *y, int64_t N, int64_t C, int64_t L) { \
+        for (int64_t n = 0; n < N; n++) \
+            for (int64_t c = 0; c < C; c++) { \
+                /* fold into y = x * scale + shift */ \
+                double scale = invstd[c] * (w ? (double)w[c] : 1.0); \
+                double shift = (b ? (double)b[c] : 0.0) - mean[c] * scale; \
+                const T *xr = x + (n * C + c) * L; \
+                T *yr = y + (n * C + c) * L; \
+                for (int64_t l = 0; l < L; l++) yr[l] = (T)((double)xr[l] * scale + shift); \
+            } \
+    } \
+    void pn_bn_backward_##SUF(const T *g, const T *x, const double *mean, const double *invstd, \
+                              const T *w, int training, T *dx, double *dw, double *db, int64_t N, \
+                              int64_t C, int64_t L) { \
+        double M = (double)(N * L); \
+        for (int64_t c = 0; c < C; c++) { \
+            double sg = 0, sgx = 0, m = mean[c], is = invstd[c]; \
+            for (int64_t n = 0; n < N; n++) { \
+                const T *gr = g + (n * C + c) * L, *xr = x + (n * C + c) * L; \
+                for (int64_t l = 0; l < L; l++) { \
+                    sg += (double)gr[l]; \
+                    sgx += (double)gr[l] * ((double)xr[l] - m); \
+                } \
+            } \
+            sgx *= is; /* sum g * xhat */ \
+            if (db) db[c] = sg; \
+            if (dw) dw[c] = sgx; \
+            if (!dx) continue; \
+            double k = is * (w ? (double)w[c] : 1.0); \
+            double gm = training ? sg / M : 0.0, xm = training ? sgx / M : 0.0; \
+            for (int64_t n = 0; n < N; n++) { \
+                const T *gr = g + (n * C + c) * L, *xr = x + (n * C + c) * L; \
+                T *dr = dx + (n * C + c) * L; \
+                for (int64_t l = 0; l < L; l++) { \
+                    double xhat = ((double)xr[l] - m) * is; \
+                    dr[l] = (T)(k * ((double)gr[l] - gm - xhat * xm)); \
+                } \
+            } \
+        } \
     }
 DEFINE_BN(f32, float)
 DEFINE_BN(f64, double)
 
 /* ----------------------------------------------------------- layer norm ---- */
 
-#define DEFINE_LN(SUF, T)                                                                          \
-    void pn_ln_forward_##SUF(const T *x, const T *w, const T *b, double eps, T *y, double *mean,   \
-                             double *rstd, int64_t M, int64_t D) {                                 \
-        for (int64_t i = 0; i < M; i++) {                                                          \
-            const T *xr = x + i * D;                                                               \
-            T *yr = y + i * D;                                                                     \
-            double s = 0, q = 0;                                                                   \
-            for (int64_t j = 0; j < D; j++) s += (double)xr[j];                                    \
-            double m = s / (double)D;                                                              \
-            for (int64_t j = 0; j < D; j++) q += ((double)xr[j] - m) * ((double)xr[j] - m);        \
-            double r = 1.0 / sqrt(q / (double)D + eps);                                            \
-            mean[i] = m;                                                                           \
-            rstd[i] = r;                                                                           \
-            for (int64_t j = 0; j < D; j++) {                                                      \
-                double v = ((double)xr[j] - m) * r;                                                \
-                if (w) v *= (double)w[j];                                                          \
-                if (b) v += (double)b[j];                                                          \
-                yr[j] = (T)v;                                                                      \
-            }                                                                                      \
-        }                                                                                          \
-    }                                                                                              \
-    void pn_ln_backward_##SUF(const T *g, const T *x, const double *mean, const double *rstd,      \
-                              const T *w, T *dx, double *dw, double *db, int64_t M, int64_t D) {   \
-        for (int64_t i = 0; i < M; i++) {                                                          \
-            const T *gr = g + i * D, *xr = x + i * D;                                              \
-            double m = mean[i], r = rstd[i], sgw = 0, sgwx = 0;                                    \
-            for (int64_t j = 0; j < D; j++) {                                                      \
-                double xhat = ((double)xr[j] - m) * r;                                             \
-                double gw = (double)gr[j] * (w ? (double)w[j] : 1.0);                              \
-                sgw += gw;                                                                         \
-                sgwx += gw * xhat;                                                                 \
-                if (dw) dw[j] += (double)gr[j] * xhat;                                             \
-                if (db) db[j] += (double)gr[j];                                                    \
-            }                                                                                      \
-            if (!dx) continue;                                                                     \
-            double a = sgw / (double)D, bq = sgwx / (double)D;                                     \
-            for (int64_t j = 0; j < D; j++) {                                                      \
-                double xhat = ((double)xr[j] - m) * r;                                             \
-                double gw = (double)gr[j] * (w ? (double)w[j] : 1.0);                              \
-                dx[i * D + j] = (T)(r * (gw - a - xhat * bq));                                     \
-            }                                                                                      \
-        }                                                                                          \
+#define DEFINE_LN(SUF, T) \
+    void pn_ln_forward_##SUF(const T *x, const T *w, const T *b, double eps, T *y, double *mean, \
+                             double *rstd, int64_t M, int64_t D) { \
+        for (int64_t i = 0; i < M; i++) { \
+            const T *xr = x + i * D; \
+            T *yr = y + i * D; \
+            double s = 0, q = 0; \
+            for (int64_t j = 0; j < D; j++) s += (double)xr[j]; \
+            double m = s / (double)D; \
+            for (int64_t j = 0; j < D; j++) q += ((double)xr[j] - m) * ((double)xr[j] - m); \
+            double r = 1.0 / sqrt(q / (double)D + eps); \
+            mean[i] = m; \
+            rstd[i] = r; \
+            for (int64_t j = 0; j < D; j++) { \
+                double v = ((double)xr[j] - m) * r; \
+                if (w) v *= (double)w[j]; \
+                if (b) v += (double)b[j]; \
+                yr[j] = (T)v; \
+            } \
+        } \
+    } \
+    void pn_ln_backward_##SUF(const T *g, const T *x, const double *mean, const double *rstd, \
+                              const T *w, T *dx, double *dw, double *db, int64_t M, int64_t D) { \
+        for (int64_t i = 0; i < M; i++) { \
+            const T *gr = g + i * D, *xr = x + i * D; \
+            double m = mean[i], r = rstd[i], sgw = 0, sgwx = 0; \
+            for (int64_t j = 0; j < D; j++) { \
+                double xhat = ((double)xr[j] - m) * r; \
+                double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
+                sgw += gw; \
+                sgwx += gw * xhat; \
+                if (dw) dw[j] += (double)gr[j] * xhat; \
+                if (db) db[j] += (double)gr[j]; \
+            } \
+            if (!dx) continue; \
+            double a = sgw / (double)D, bq = sgwx / (double)D; \
+            for (int64_t j = 0; j < D; j++) { \
+                double xhat = ((double)xr[j] - m) * r; \
+                double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
+                dx[i * D + j] = (T)(r * (gw - a - xhat * bq)); \
+            } \
+        } \
     }
 DEFINE_LN(f32, float)
 DEFINE_LN(f64, double)
 
 /* -------------------------------------------------------------- dropout ---- */
 
-#define DEFINE_DROPOUT(SUF, T)                                                                     \
-    void pn_dropout_mask_##SUF(pn_rng *g, T *mask, int64_t n, double p) {                          \
-        /* the scale is computed in T, as PyTorch divides a T mask by (1 - p) */                   \
-        T scale = p >= 1.0 ? (T)0 : (T)1 / (T)(1.0 - p);                                           \
-        for (int64_t i = 0; i < n; i++) mask[i] = pn_rng_uniform(g) < 1.0 - p ? scale : (T)0;      \
+#define DEFINE_DROPOUT(SUF, T) \
+    void pn_dropout_mask_##SUF(pn_rng *g, T *mask, int64_t n, double p) { \
+        /* the scale is computed in T, as PyTorch divides a T mask by (1 - p) */ \
+        T scale = p >= 1.0 ? (T)0 : (T)1 / (T)(1.0 - p); \
+        for (int64_t i = 0; i < n; i++) mask[i] = pn_rng_uniform(g) < 1.0 - p ? scale : (T)0; \
     }
 DEFINE_DROPOUT(f32, float)
 DEFINE_DROPOUT(f64, double)
 
 /* ------------------------------------------------------------ embedding ---- */
 
-#define DEFINE_EMBEDDING(SUF, T)                                                                   \
-    int pn_embedding_##SUF(const int64_t *idx, int64_t n, const T *weight, int64_t V, int64_t D,   \
-                           T *out, int zero_pad, int64_t pad, int64_t *bad) {                      \
-        for (int64_t i = 0; i < n; i++)                                                            \
-            if (idx[i] < 0 || idx[i] >= V) {                                                       \
-                *bad = idx[i];                                                                     \
-                return PN_EINVAL;                                                                  \
-            }                                                                                      \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            if (zero_pad && idx[i] == pad)                                                         \
-                memset(out + i * D, 0, sizeof(T) * (size_t)D);                                     \
-            else                                                                                   \
-                memcpy(out + i * D, weight + idx[i] * D, sizeof(T) * (size_t)D);                   \
-        }                                                                                          \
-        return PN_OK;                                                                              \
-    }                                                                                              \
-    void pn_embedding_backward_##SUF(const int64_t *idx, int64_t n, const T *g, int64_t D,         \
-                                     T *dweight, int64_t pad) {                                    \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            if (idx[i] == pad) continue;                                                           \
-            T *row = dweight + idx[i] * D;                                                         \
-            const T *gr = g + i * D;                                                               \
-            for (int64_t j = 0; j < D; j++) row[j] += gr[j];                                       \
-        }                                                                                          \
+#define DEFINE_EMBEDDING(SUF, T) \
+    int pn_embedding_##SUF(const int64_t *idx, int64_t n, const T *weight, int64_t V, int64_t D, \
+                           T *out, int zero_pad, int64_t pad, int64_t *bad) { \
+        for (int64_t i = 0; i < n; i++) \
+            if (idx[i] < 0 || idx[i] >= V) { \
+                *bad = idx[i]; \
+                return PN_EINVAL; \
+            } \
+        for (int64_t i = 0; i < n; i++) { \
+            if (zero_pad && idx[i] == pad) \
+                memset(out + i * D, 0, sizeof(T) * (size_t)D); \
+            else \
+                memcpy(out + i * D, weight + idx[i] * D, sizeof(T) * (size_t)D); \
+        } \
+        return PN_OK; \
+    } \
+    void pn_embedding_backward_##SUF(const int64_t *idx, int64_t n, const T *g, int64_t D, \
+                                     T *dweight, int64_t pad) { \
+        for (int64_t i = 0; i < n; i++) { \
+            if (idx[i] == pad) continue; \
+            T *row = dweight + idx[i] * D; \
+            const T *gr = g + i * D; \
+            for (int64_t j = 0; j < D; j++) row[j] += gr[j]; \
+        } \
     }
 DEFINE_EMBEDDING(f32, float)
 DEFINE_EMBEDDING(f64, double)

@@ -35,46 +35,46 @@ enum { WD_NONE = 0, WD_L2 = 1, WD_DECOUPLED = 2 };
 
 /* ------------------------------------------------------------------ SGD ---- */
 
-#define DEFINE_SGD(SUF, T)                                                                         \
-    typedef struct {                                                                               \
-        T *p, *buf;                                                                                \
-        const T *g;                                                                                \
-        T sign, wd, mom, damp1, neg_lr;                                                            \
-    } sgd_ctx_##SUF;                                                                               \
-    /* one element; returns the step direction d (p -= lr d) */                                    \
-    ALWAYS_INLINE void sgd_elem_##SUF(const sgd_ctx_##SUF *c, int64_t i, int wd, int mom,          \
-                                      int first, int nesterov) {                                   \
-        T g = c->sign * c->g[i];                                                                   \
-        if (wd) g = g + c->wd * c->p[i];                                                           \
-        if (mom) {                                                                                 \
-            T b = first ? g : c->buf[i] * c->mom + c->damp1 * g;                                   \
-            c->buf[i] = b;                                                                         \
-            g = nesterov ? g + c->mom * b : b;                                                     \
-        }                                                                                          \
-        c->p[i] = c->p[i] + c->neg_lr * g;                                                         \
-    }                                                                                              \
-    /* mode bits: 1 weight decay, 2 momentum, 4 first step, 8 nesterov */                          \
-    PN_SIMD_CLONES static void sgd_range_##SUF(const sgd_ctx_##SUF *cp, int mode, int64_t b,       \
-                                               int64_t e) {                                        \
-        /* a local copy: stores through p cannot alias the scalars */                              \
-        const sgd_ctx_##SUF cl = *cp, *c = &cl;                                                    \
-        switch (mode) {                                                                            \
-        case 0:                                                                                    \
-            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 0, 0, 0, 0);                      \
-            break;                                                                                 \
-        case 1:                                                                                    \
-            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 1, 0, 0, 0);                      \
-            break;                                                                                 \
-        case 2:                                                                                    \
-            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 0, 1, 0, 0);                      \
-            break;                                                                                 \
-        case 3:                                                                                    \
-            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 1, 1, 0, 0);                      \
-            break;                                                                                 \
-        default:                                                                                   \
-            for (int64_t i = b; i < e; i++)                                                        \
+#define DEFINE_SGD(SUF, T) \
+    typedef struct { \
+        T *p, *buf; \
+        const T *g; \
+        T sign, wd, mom, damp1, neg_lr; \
+    } sgd_ctx_##SUF; \
+    /* one element; returns the step direction d (p -= lr d) */ \
+    ALWAYS_INLINE void sgd_elem_##SUF(const sgd_ctx_##SUF *c, int64_t i, int wd, int mom, \
+                                      int first, int nesterov) { \
+        T g = c->sign * c->g[i]; \
+        if (wd) g = g + c->wd * c->p[i]; \
+        if (mom) { \
+            T b = first ? g : c->buf[i] * c->mom + c->damp1 * g; \
+            c->buf[i] = b; \
+            g = nesterov ? g + c->mom * b : b; \
+        } \
+        c->p[i] = c->p[i] + c->neg_lr * g; \
+    } \
+    /* mode bits: 1 weight decay, 2 momentum, 4 first step, 8 nesterov */ \
+    PN_SIMD_CLONES static void sgd_range_##SUF(const sgd_ctx_##SUF *cp, int mode, int64_t b, \
+                                               int64_t e) { \
+        /* a local copy: stores through p cannot alias the scalars */ \
+        const sgd_ctx_##SUF cl = *cp, *c = &cl; \
+        switch (mode) { \
+        case 0: \
+            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 0, 0, 0, 0); \
+            break; \
+        case 1: \
+            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 1, 0, 0, 0); \
+            break; \
+        case 2: \
+            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 0, 1, 0, 0); \
+            break; \
+        case 3: \
+            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 1, 1, 0, 0); \
+            break; \
+        default: \
+            for (int64_t i = b; i < e; i++) \
                 sgd_elem_##SUF(c, i, mode & 1, (mode >> 1) & 1, (mode >> 2) & 1, (mode >> 3) & 1); \
-        }                                                                                          \
+        } \
     }
 
 DEFINE_SGD(f32, float)
@@ -122,70 +122,70 @@ int pn_sgd_step(pn_dtype dt, void *p, const void *g, void *buf, int64_t n, const
 
 /* ----------------------------------------------------------------- Adam ---- */
 
-#define DEFINE_ADAM(SUF, T, SQRT)                                                                  \
-    typedef struct {                                                                               \
-        T *p, *m, *v, *vmax;                                                                       \
-        const T *g;                                                                                \
-        T sign, wd, decay, w, w1, beta2, c2, bc2_sqrt, eps, neg_step;                              \
-        int small;                                                                                 \
-    } adam_ctx_##SUF;                                                                              \
-    ALWAYS_INLINE void adam_elem_##SUF(const adam_ctx_##SUF *c, int64_t i, int wd, int ams) {      \
-        T g = c->sign * c->g[i], p = c->p[i];                                                      \
-        if (wd == WD_DECOUPLED) p = p * c->decay;                                                  \
-        if (wd == WD_L2) g = g + c->wd * p;                                                        \
-        T m = LERP(c->m[i], g, c->w, c->w1, c->small);                                             \
-        T v = c->v[i] * c->beta2 + c->c2 * g * g;                                                  \
-        c->m[i] = m;                                                                               \
-        c->v[i] = v;                                                                               \
-        if (ams) {                                                                                 \
-            T vm = c->vmax[i];                                                                     \
-            vm = ((vm != vm) | (vm > v)) ? vm : v; /* torch.maximum: NaN wins */                   \
-            c->vmax[i] = vm;                                                                       \
-            v = vm;                                                                                \
-        }                                                                                          \
-        T denom = SQRT(v) / c->bc2_sqrt + c->eps;                                                  \
-        c->p[i] = p + c->neg_step * m / denom;                                                     \
-    }                                                                                              \
-    /* mode = weight-decay kind + 3 * amsgrad */                                                   \
-    PN_SIMD_CLONES static void adam_range_##SUF(const adam_ctx_##SUF *cp, int mode, int64_t b,     \
-                                                int64_t e) {                                       \
-        /* a local copy: stores through p cannot alias the scalars */                              \
-        const adam_ctx_##SUF cl = *cp, *c = &cl;                                                   \
-        switch (mode) {                                                                            \
-        case 0:                                                                                    \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_NONE, 0);                     \
-            break;                                                                                 \
-        case 1:                                                                                    \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_L2, 0);                       \
-            break;                                                                                 \
-        case 2:                                                                                    \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_DECOUPLED, 0);                \
-            break;                                                                                 \
-        case 3:                                                                                    \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_NONE, 1);                     \
-            break;                                                                                 \
-        case 4:                                                                                    \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_L2, 1);                       \
-            break;                                                                                 \
-        default:                                                                                   \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_DECOUPLED, 1);                \
-            break;                                                                                 \
-        }                                                                                          \
-    }                                                                                              \
-    static void adam_fill_##SUF(adam_ctx_##SUF *c, const pn_adam_args *a) {                        \
-        /* scalars exactly as torch/optim/adam.py computes them, in double */                      \
-        double bc1 = 1 - pow(a->beta1, a->step), bc2 = 1 - pow(a->beta2, a->step);                 \
-        c->sign = a->maximize ? -1 : 1;                                                            \
-        c->wd = (T)a->weight_decay;                                                                \
-        c->decay = (T)(1 - a->lr * a->weight_decay);                                               \
-        c->w = (T)(1 - a->beta1);                                                                  \
-        c->w1 = (T)1 - c->w;                                                                       \
-        c->small = fabs((double)c->w) < 0.5;                                                       \
-        c->beta2 = (T)a->beta2;                                                                    \
-        c->c2 = (T)(1 - a->beta2);                                                                 \
-        c->bc2_sqrt = (T)pow(bc2, 0.5);                                                            \
-        c->eps = (T)a->eps;                                                                        \
-        c->neg_step = (T)(-(a->lr / bc1));                                                         \
+#define DEFINE_ADAM(SUF, T, SQRT) \
+    typedef struct { \
+        T *p, *m, *v, *vmax; \
+        const T *g; \
+        T sign, wd, decay, w, w1, beta2, c2, bc2_sqrt, eps, neg_step; \
+        int small; \
+    } adam_ctx_##SUF; \
+    ALWAYS_INLINE void adam_elem_##SUF(const adam_ctx_##SUF *c, int64_t i, int wd, int ams) { \
+        T g = c->sign * c->g[i], p = c->p[i]; \
+        if (wd == WD_DECOUPLED) p = p * c->decay; \
+        if (wd == WD_L2) g = g + c->wd * p; \
+        T m = LERP(c->m[i], g, c->w, c->w1, c->small); \
+        T v = c->v[i] * c->beta2 + c->c2 * g * g; \
+        c->m[i] = m; \
+        c->v[i] = v; \
+        if (ams) { \
+            T vm = c->vmax[i]; \
+            vm = ((vm != vm) | (vm > v)) ? vm : v; /* torch.maximum: NaN wins */ \
+            c->vmax[i] = vm; \
+            v = vm; \
+        } \
+        T denom = SQRT(v) / c->bc2_sqrt + c->eps; \
+        c->p[i] = p + c->neg_step * m / denom; \
+    } \
+    /* mode = weight-decay kind + 3 * amsgrad */ \
+    PN_SIMD_CLONES static void adam_range_##SUF(const adam_ctx_##SUF *cp, int mode, int64_t b, \
+                                                int64_t e) { \
+        /* a local copy: stores through p cannot alias the scalars */ \
+        const adam_ctx_##SUF cl = *cp, *c = &cl; \
+        switch (mode) { \
+        case 0: \
+            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_NONE, 0); \
+            break; \
+        case 1: \
+            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_L2, 0); \
+            break; \
+        case 2: \
+            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_DECOUPLED, 0); \
+            break; \
+        case 3: \
+            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_NONE, 1); \
+            break; \
+        case 4: \
+            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_L2, 1); \
+            break; \
+        default: \
+            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_DECOUPLED, 1); \
+            break; \
+        } \
+    } \
+    static void adam_fill_##SUF(adam_ctx_##SUF *c, const pn_adam_args *a) { \
+        /* scalars exactly as torch/optim/adam.py computes them, in double */ \
+        double bc1 = 1 - pow(a->beta1, a->step), bc2 = 1 - pow(a->beta2, a->step); \
+        c->sign = a->maximize ? -1 : 1; \
+        c->wd = (T)a->weight_decay; \
+        c->decay = (T)(1 - a->lr * a->weight_decay); \
+        c->w = (T)(1 - a->beta1); \
+        c->w1 = (T)1 - c->w; \
+        c->small = fabs((double)c->w) < 0.5; \
+        c->beta2 = (T)a->beta2; \
+        c->c2 = (T)(1 - a->beta2); \
+        c->bc2_sqrt = (T)pow(bc2, 0.5); \
+        c->eps = (T)a->eps; \
+        c->neg_step = (T)(-(a->lr / bc1)); \
     }
 
 DEFINE_ADAM(f32, float, sqrtf)
@@ -220,27 +220,27 @@ int pn_adam_step(pn_dtype dt, void *p, const void *g, void *m, void *v, void *vm
 
 /* -------------------------------------------------------------- Adagrad ---- */
 
-#define DEFINE_ADAGRAD(SUF, T, SQRT)                                                               \
-    typedef struct {                                                                               \
-        T *p, *s;                                                                                  \
-        const T *g;                                                                                \
-        T sign, wd, eps, neg_clr;                                                                  \
-    } adagrad_ctx_##SUF;                                                                           \
-    ALWAYS_INLINE void adagrad_elem_##SUF(const adagrad_ctx_##SUF *c, int64_t i, int wd) {         \
-        T g = c->sign * c->g[i];                                                                   \
-        if (wd) g = g + c->wd * c->p[i];                                                           \
-        T s = c->s[i] + g * g;                                                                     \
-        c->s[i] = s;                                                                               \
-        c->p[i] = c->p[i] + c->neg_clr * g / (SQRT(s) + c->eps);                                   \
-    }                                                                                              \
-    PN_SIMD_CLONES static void adagrad_range_##SUF(const adagrad_ctx_##SUF *cp, int mode,          \
-                                                   int64_t b, int64_t e) {                         \
-        /* a local copy: stores through p cannot alias the scalars */                              \
-        const adagrad_ctx_##SUF cl = *cp, *c = &cl;                                                \
-        if (mode)                                                                                  \
-            for (int64_t i = b; i < e; i++) adagrad_elem_##SUF(c, i, 1);                           \
-        else                                                                                       \
-            for (int64_t i = b; i < e; i++) adagrad_elem_##SUF(c, i, 0);                           \
+#define DEFINE_ADAGRAD(SUF, T, SQRT) \
+    typedef struct { \
+        T *p, *s; \
+        const T *g; \
+        T sign, wd, eps, neg_clr; \
+    } adagrad_ctx_##SUF; \
+    ALWAYS_INLINE void adagrad_elem_##SUF(const adagrad_ctx_##SUF *c, int64_t i, int wd) { \
+        T g = c->sign * c->g[i]; \
+        if (wd) g = g + c->wd * c->p[i]; \
+        T s = c->s[i] + g * g; \
+        c->s[i] = s; \
+        c->p[i] = c->p[i] + c->neg_clr * g / (SQRT(s) + c->eps); \
+    } \
+    PN_SIMD_CLONES static void adagrad_range_##SUF(const adagrad_ctx_##SUF *cp, int mode, \
+                                                   int64_t b, int64_t e) { \
+        /* a local copy: stores through p cannot alias the scalars */ \
+        const adagrad_ctx_##SUF cl = *cp, *c = &cl; \
+        if (mode) \
+            for (int64_t i = b; i < e; i++) adagrad_elem_##SUF(c, i, 1); \
+        else \
+            for (int64_t i = b; i < e; i++) adagrad_elem_##SUF(c, i, 0); \
     }
 
 DEFINE_ADAGRAD(f32, float, sqrtf)
@@ -275,30 +275,30 @@ int pn_adagrad_step(pn_dtype dt, void *p, const void *g, void *sum, int64_t n,
 
 /* ------------------------------------------------------------- Adadelta ---- */
 
-#define DEFINE_ADADELTA(SUF, T, SQRT)                                                              \
-    typedef struct {                                                                               \
-        T *p, *sq, *acc;                                                                           \
-        const T *g;                                                                                \
-        T sign, wd, rho, c, eps, neg_lr;                                                           \
-    } adadelta_ctx_##SUF;                                                                          \
-    ALWAYS_INLINE void adadelta_elem_##SUF(const adadelta_ctx_##SUF *c, int64_t i, int wd) {       \
-        T g = c->sign * c->g[i];                                                                   \
-        if (wd) g = g + c->wd * c->p[i];                                                           \
-        T sq = c->sq[i] * c->rho + c->c * g * g;                                                   \
-        c->sq[i] = sq;                                                                             \
-        T std = SQRT(sq + c->eps);                                                                 \
-        T delta = SQRT(c->acc[i] + c->eps) / std * g;                                              \
-        c->acc[i] = c->acc[i] * c->rho + c->c * delta * delta;                                     \
-        c->p[i] = c->p[i] + c->neg_lr * delta;                                                     \
-    }                                                                                              \
-    PN_SIMD_CLONES static void adadelta_range_##SUF(const adadelta_ctx_##SUF *cp, int mode,        \
-                                                    int64_t b, int64_t e) {                        \
-        /* a local copy: stores through p cannot alias the scalars */                              \
-        const adadelta_ctx_##SUF cl = *cp, *c = &cl;                                               \
-        if (mode)                                                                                  \
-            for (int64_t i = b; i < e; i++) adadelta_elem_##SUF(c, i, 1);                          \
-        else                                                                                       \
-            for (int64_t i = b; i < e; i++) adadelta_elem_##SUF(c, i, 0);                          \
+#define DEFINE_ADADELTA(SUF, T, SQRT) \
+    typedef struct { \
+        T *p, *sq, *acc; \
+        const T *g; \
+        T sign, wd, rho, c, eps, neg_lr; \
+    } adadelta_ctx_##SUF; \
+    ALWAYS_INLINE void adadelta_elem_##SUF(const adadelta_ctx_##SUF *c, int64_t i, int wd) { \
+        T g = c->sign * c->g[i]; \
+        if (wd) g = g + c->wd * c->p[i]; \
+        T sq = c->sq[i] * c->rho + c->c * g * g; \
+        c->sq[i] = sq; \
+        T std = SQRT(sq + c->eps); \
+        T delta = SQRT(c->acc[i] + c->eps) / std * g; \
+        c->acc[i] = c->acc[i] * c->rho + c->c * delta * delta; \
+        c->p[i] = c->p[i] + c->neg_lr * delta; \
+    } \
+    PN_SIMD_CLONES static void adadelta_range_##SUF(const adadelta_ctx_##SUF *cp, int mode, \
+                                                    int64_t b, int64_t e) { \
+        /* a local copy: stores through p cannot alias the scalars */ \
+        const adadelta_ctx_##SUF cl = *cp, *c = &cl; \
+        if (mode) \
+            for (int64_t i = b; i < e; i++) adadelta_elem_##SUF(c, i, 1); \
+        else \
+            for (int64_t i = b; i < e; i++) adadelta_elem_##SUF(c, i, 0); \
     }
 
 DEFINE_ADADELTA(f32, float, sqrtf)
@@ -341,51 +341,51 @@ int pn_adadelta_step(pn_dtype dt, void *p, const void *g, void *square_avg, void
 
 /* -------------------------------------------------------------- RMSprop ---- */
 
-#define DEFINE_RMSPROP(SUF, T, SQRT)                                                               \
-    typedef struct {                                                                               \
-        T *p, *sq, *ga, *buf;                                                                      \
-        const T *g;                                                                                \
-        T sign, wd, alpha, c, w, w1, eps, mom, neg_lr;                                             \
-        int small;                                                                                 \
-    } rmsprop_ctx_##SUF;                                                                           \
-    ALWAYS_INLINE void rmsprop_elem_##SUF(const rmsprop_ctx_##SUF *c, int64_t i, int wd,           \
-                                          int centered, int mom) {                                 \
-        T g = c->sign * c->g[i];                                                                   \
-        if (wd) g = g + c->wd * c->p[i];                                                           \
-        T sq = c->sq[i] * c->alpha + c->c * g * g;                                                 \
-        c->sq[i] = sq;                                                                             \
-        T avg;                                                                                     \
-        if (centered) {                                                                            \
-            T ga = LERP(c->ga[i], g, c->w, c->w1, c->small);                                       \
-            c->ga[i] = ga;                                                                         \
-            avg = SQRT(sq - ga * ga) + c->eps;                                                     \
-        } else {                                                                                   \
-            avg = SQRT(sq) + c->eps;                                                               \
-        }                                                                                          \
-        if (mom) {                                                                                 \
-            T b = c->buf[i] * c->mom + g / avg;                                                    \
-            c->buf[i] = b;                                                                         \
-            c->p[i] = c->p[i] + c->neg_lr * b;                                                     \
-        } else {                                                                                   \
-            c->p[i] = c->p[i] + c->neg_lr * g / avg;                                               \
-        }                                                                                          \
-    }                                                                                              \
-    /* mode bits: 1 weight decay, 2 centered, 4 momentum */                                        \
-    PN_SIMD_CLONES static void rmsprop_range_##SUF(const rmsprop_ctx_##SUF *cp, int mode,          \
-                                                   int64_t b, int64_t e) {                         \
-        /* a local copy: stores through p cannot alias the scalars */                              \
-        const rmsprop_ctx_##SUF cl = *cp, *c = &cl;                                                \
-        switch (mode) {                                                                            \
-        case 0:                                                                                    \
-            for (int64_t i = b; i < e; i++) rmsprop_elem_##SUF(c, i, 0, 0, 0);                     \
-            break;                                                                                 \
-        case 1:                                                                                    \
-            for (int64_t i = b; i < e; i++) rmsprop_elem_##SUF(c, i, 1, 0, 0);                     \
-            break;                                                                                 \
-        default:                                                                                   \
-            for (int64_t i = b; i < e; i++)                                                        \
-                rmsprop_elem_##SUF(c, i, mode & 1, (mode >> 1) & 1, (mode >> 2) & 1);              \
-        }                                                                                          \
+#define DEFINE_RMSPROP(SUF, T, SQRT) \
+    typedef struct { \
+        T *p, *sq, *ga, *buf; \
+        const T *g; \
+        T sign, wd, alpha, c, w, w1, eps, mom, neg_lr; \
+        int small; \
+    } rmsprop_ctx_##SUF; \
+    ALWAYS_INLINE void rmsprop_elem_##SUF(const rmsprop_ctx_##SUF *c, int64_t i, int wd, \
+                                          int centered, int mom) { \
+        T g = c->sign * c->g[i]; \
+        if (wd) g = g + c->wd * c->p[i]; \
+        T sq = c->sq[i] * c->alpha + c->c * g * g; \
+        c->sq[i] = sq; \
+        T avg; \
+        if (centered) { \
+            T ga = LERP(c->ga[i], g, c->w, c->w1, c->small); \
+            c->ga[i] = ga; \
+            avg = SQRT(sq - ga * ga) + c->eps; \
+        } else { \
+            avg = SQRT(sq) + c->eps; \
+        } \
+        if (mom) { \
+            T b = c->buf[i] * c->mom + g / avg; \
+            c->buf[i] = b; \
+            c->p[i] = c->p[i] + c->neg_lr * b; \
+        } else { \
+            c->p[i] = c->p[i] + c->neg_lr * g / avg; \
+        } \
+    } \
+    /* mode bits: 1 weight decay, 2 centered, 4 momentum */ \
+    PN_SIMD_CLONES static void rmsprop_range_##SUF(const rmsprop_ctx_##SUF *cp, int mode, \
+                                                   int64_t b, int64_t e) { \
+        /* a local copy: stores through p cannot alias the scalars */ \
+        const rmsprop_ctx_##SUF cl = *cp, *c = &cl; \
+        switch (mode) { \
+        case 0: \
+            for (int64_t i = b; i < e; i++) rmsprop_elem_##SUF(c, i, 0, 0, 0); \
+            break; \
+        case 1: \
+            for (int64_t i = b; i < e; i++) rmsprop_elem_##SUF(c, i, 1, 0, 0); \
+            break; \
+        default: \
+            for (int64_t i = b; i < e; i++) \
+                rmsprop_elem_##SUF(c, i, mode & 1, (mode >> 1) & 1, (mode >> 2) & 1); \
+        } \
     }
 
 DEFINE_RMSPROP(f32, float, sqrtf)

@@ -45,35 +45,35 @@ void pn_reduce_identity(pn_reduce_op op, pn_dtype acc_dt, void *out) {
  * the pipeline (one chain would wait ~4 cycles per element) and vectorize.
  * When acc moves with the input (reducing an outer dimension), both are
  * contiguous in the common case and the loop is a plain vector update. */
-#define REDUCE_LOOP(NAME, TA, T, COMBINE, IS_SUM)                                                  \
-    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {      \
-        (void)aux;                                                                                 \
-        if (s[0] == 0) {                                                                           \
-            TA acc = *(TA *)p[0];                                                                  \
-            int64_t i = 0;                                                                         \
-            if (IS_SUM && s[1] == sizeof(T)) {                                                     \
-                const T *A = (const T *)p[1];                                                      \
-                TA part[8] = {0};                                                                  \
-                for (; i + 8 <= n; i += 8)                                                         \
-                    for (int k = 0; k < 8; k++) part[k] = COMBINE(part[k], (TA)A[i + k]);          \
-                for (int k = 0; k < 8; k++) acc = COMBINE(acc, part[k]);                           \
-            }                                                                                      \
-            for (; i < n; i++) {                                                                   \
-                TA x = (TA) * (const T *)(p[1] + i * s[1]);                                        \
-                acc = COMBINE(acc, x);                                                             \
-            }                                                                                      \
-            *(TA *)p[0] = acc;                                                                     \
-        } else if (s[0] == sizeof(TA) && s[1] == sizeof(T)) {                                      \
-            TA *a = (TA *)p[0];                                                                    \
-            const T *A = (const T *)p[1];                                                          \
-            for (int64_t i = 0; i < n; i++) a[i] = COMBINE(a[i], (TA)A[i]);                        \
-        } else {                                                                                   \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                TA *a = (TA *)(p[0] + i * s[0]);                                                   \
-                TA x = (TA) * (const T *)(p[1] + i * s[1]);                                        \
-                *a = COMBINE(*a, x);                                                               \
-            }                                                                                      \
-        }                                                                                          \
+#define REDUCE_LOOP(NAME, TA, T, COMBINE, IS_SUM) \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        (void)aux; \
+        if (s[0] == 0) { \
+            TA acc = *(TA *)p[0]; \
+            int64_t i = 0; \
+            if (IS_SUM && s[1] == sizeof(T)) { \
+                const T *A = (const T *)p[1]; \
+                TA part[8] = {0}; \
+                for (; i + 8 <= n; i += 8) \
+                    for (int k = 0; k < 8; k++) part[k] = COMBINE(part[k], (TA)A[i + k]); \
+                for (int k = 0; k < 8; k++) acc = COMBINE(acc, part[k]); \
+            } \
+            for (; i < n; i++) { \
+                TA x = (TA) * (const T *)(p[1] + i * s[1]); \
+                acc = COMBINE(acc, x); \
+            } \
+            *(TA *)p[0] = acc; \
+        } else if (s[0] == sizeof(TA) && s[1] == sizeof(T)) { \
+            TA *a = (TA *)p[0]; \
+            const T *A = (const T *)p[1]; \
+            for (int64_t i = 0; i < n; i++) a[i] = COMBINE(a[i], (TA)A[i]); \
+        } else { \
+            for (int64_t i = 0; i < n; i++) { \
+                TA *a = (TA *)(p[0] + i * s[0]); \
+                TA x = (TA) * (const T *)(p[1] + i * s[1]); \
+                *a = COMBINE(*a, x); \
+            } \
+        } \
     }
 
 #define ADD(a, x)  ((a) + (x))
@@ -116,23 +116,23 @@ pn_loop_fn pn_reduce_loop(pn_reduce_op op, pn_dtype dt) {
 
 /* ------------------------------------------------------------- argmax/min ---- */
 
-#define ARG_LOOP(NAME, T, BETTER)                                                                  \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
-        const pn_row_args *r = aux;                                                                \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const char *row = p[2] + i * s[2];                                                     \
-            T best = *(const T *)row;                                                              \
-            int64_t arg = 0;                                                                       \
-            for (int64_t j = 1; j < r->n && best == best; j++) {                                   \
-                T x = *(const T *)(row + j * r->in_stride);                                        \
-                if (BETTER(x, best)) {                                                             \
-                    best = x;                                                                      \
-                    arg = j;                                                                       \
-                }                                                                                  \
-            }                                                                                      \
-            *(int64_t *)(p[0] + i * s[0]) = arg;                                                   \
-            *(T *)(p[1] + i * s[1]) = best;                                                        \
-        }                                                                                          \
+#define ARG_LOOP(NAME, T, BETTER) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        const pn_row_args *r = aux; \
+        for (int64_t i = 0; i < n; i++) { \
+            const char *row = p[2] + i * s[2]; \
+            T best = *(const T *)row; \
+            int64_t arg = 0; \
+            for (int64_t j = 1; j < r->n && best == best; j++) { \
+                T x = *(const T *)(row + j * r->in_stride); \
+                if (BETTER(x, best)) { \
+                    best = x; \
+                    arg = j; \
+                } \
+            } \
+            *(int64_t *)(p[0] + i * s[0]) = arg; \
+            *(T *)(p[1] + i * s[1]) = best; \
+        } \
     }
 #define GT_OR_NAN(x, b) ((x) > (b) || (x) != (x))
 #define LT_OR_NAN(x, b) ((x) < (b) || (x) != (x))
@@ -163,102 +163,102 @@ pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt) {
 /* One row: in and out advance by `is` and `os` bytes. The macro is expanded
  * twice, once with the strides fixed to sizeof(T) (contiguous rows, which
  * vectorize) and once general. */
-#define SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, is, os)                                          \
-    do {                                                                                           \
-        T mk[8], m = -INFINITY;                                                                    \
-        int nan = 0;                                                                               \
-        for (int k = 0; k < 8; k++) mk[k] = -INFINITY;                                             \
-        int64_t j = 0;                                                                             \
-        for (; j + 8 <= len; j += 8)                                                               \
-            for (int k = 0; k < 8; k++) {                                                          \
-                T x = *(const T *)(in + (j + k) * is);                                             \
-                nan |= x != x;                                                                     \
-                mk[k] = x > mk[k] ? x : mk[k];                                                     \
-            }                                                                                      \
-        for (; j < len; j++) {                                                                     \
-            T x = *(const T *)(in + j * is);                                                       \
-            nan |= x != x;                                                                         \
-            m = x > m ? x : m;                                                                     \
-        }                                                                                          \
-        for (int k = 0; k < 8; k++) m = mk[k] > m ? mk[k] : m;                                     \
-        if (nan) m = NAN;                                                                          \
-        double part[8] = {0}, sum = 0;                                                             \
-        for (j = 0; j + 8 <= len; j += 8)                                                          \
-            for (int k = 0; k < 8; k++) {                                                          \
-                T e = EXP(*(const T *)(in + (j + k) * is) - m);                                    \
-                part[k] += e;                                                                      \
-                if (!IS_LOG) *(T *)(out + (j + k) * os) = e;                                       \
-            }                                                                                      \
-        for (; j < len; j++) {                                                                     \
-            T e = EXP(*(const T *)(in + j * is) - m);                                              \
-            sum += e;                                                                              \
-            if (!IS_LOG) *(T *)(out + j * os) = e;                                                 \
-        }                                                                                          \
-        for (int k = 0; k < 8; k++) sum += part[k];                                                \
-        if (IS_LOG) {                                                                              \
-            T shift = m + (T)log(sum);                                                             \
-            for (j = 0; j < len; j++) *(T *)(out + j * os) = *(const T *)(in + j * is) - shift;    \
-        } else {                                                                                   \
-            T inv = (T)(1.0 / sum);                                                                \
-            for (j = 0; j < len; j++) *(T *)(out + j * os) *= inv;                                 \
-        }                                                                                          \
+#define SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, is, os) \
+    do { \
+        T mk[8], m = -INFINITY; \
+        int nan = 0; \
+        for (int k = 0; k < 8; k++) mk[k] = -INFINITY; \
+        int64_t j = 0; \
+        for (; j + 8 <= len; j += 8) \
+            for (int k = 0; k < 8; k++) { \
+                T x = *(const T *)(in + (j + k) * is); \
+                nan |= x != x; \
+                mk[k] = x > mk[k] ? x : mk[k]; \
+            } \
+        for (; j < len; j++) { \
+            T x = *(const T *)(in + j * is); \
+            nan |= x != x; \
+            m = x > m ? x : m; \
+        } \
+        for (int k = 0; k < 8; k++) m = mk[k] > m ? mk[k] : m; \
+        if (nan) m = NAN; \
+        double part[8] = {0}, sum = 0; \
+        for (j = 0; j + 8 <= len; j += 8) \
+            for (int k = 0; k < 8; k++) { \
+                T e = EXP(*(const T *)(in + (j + k) * is) - m); \
+                part[k] += e; \
+                if (!IS_LOG) *(T *)(out + (j + k) * os) = e; \
+            } \
+        for (; j < len; j++) { \
+            T e = EXP(*(const T *)(in + j * is) - m); \
+            sum += e; \
+            if (!IS_LOG) *(T *)(out + j * os) = e; \
+        } \
+        for (int k = 0; k < 8; k++) sum += part[k]; \
+        if (IS_LOG) { \
+            T shift = m + (T)log(sum); \
+            for (j = 0; j < len; j++) *(T *)(out + j * os) = *(const T *)(in + j * is) - shift; \
+        } else { \
+            T inv = (T)(1.0 / sum); \
+            for (j = 0; j < len; j++) *(T *)(out + j * os) *= inv; \
+        } \
     } while (0)
 
 /* A contiguous row, written as plain loops over L independent lanes so that
  * the compiler vectorizes them (the generic macro above, with run-time
  * strides, does not vectorize). Partial sums are of the row's own type; the
  * L lanes are then added in double. */
-#define SOFTMAX_CONTIG(NAME, T, EXP)                                                               \
-    PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int log_out) {  \
-        enum { L = 16 };                                                                           \
-        T mk[L], part[L];                                                                          \
-        for (int k = 0; k < L; k++) mk[k] = -INFINITY, part[k] = 0;                                \
-        int64_t j = 0, nv = n - n % L;                                                             \
-        /* max, NaN-sticky with float-only selects (which vectorize) */                            \
-        for (; j < nv; j += L)                                                                     \
-            for (int k = 0; k < L; k++) {                                                          \
-                T v = x[j + k];                                                                    \
-                mk[k] = (v > mk[k] || v != v) ? v : mk[k];                                         \
-            }                                                                                      \
-        T m = -INFINITY;                                                                           \
-        for (int k = 0; k < L; k++) m = (mk[k] > m || mk[k] != mk[k]) ? mk[k] : m;                 \
-        for (; j < n; j++) m = (x[j] > m || x[j] != x[j]) ? x[j] : m;                              \
-        for (j = 0; j < nv; j += L)                                                                \
-            for (int k = 0; k < L; k++) {                                                          \
-                T e = EXP(x[j + k] - m);                                                           \
-                part[k] += e;                                                                      \
-                y[j + k] = e;                                                                      \
-            }                                                                                      \
-        double sum = 0;                                                                            \
-        for (; j < n; j++) {                                                                       \
-            T e = EXP(x[j] - m);                                                                   \
-            sum += e;                                                                              \
-            y[j] = e;                                                                              \
-        }                                                                                          \
-        for (int k = 0; k < L; k++) sum += part[k];                                                \
-        if (log_out) {                                                                             \
-            T shift = m + (T)log(sum);                                                             \
-            for (j = 0; j < n; j++) y[j] = x[j] - shift;                                           \
-        } else {                                                                                   \
-            T inv = (T)(1.0 / sum);                                                                \
-            for (j = 0; j < n; j++) y[j] *= inv;                                                   \
-        }                                                                                          \
+#define SOFTMAX_CONTIG(NAME, T, EXP) \
+    PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int log_out) { \
+        enum { L = 16 }; \
+        T mk[L], part[L]; \
+        for (int k = 0; k < L; k++) mk[k] = -INFINITY, part[k] = 0; \
+        int64_t j = 0, nv = n - n % L; \
+        /* max, NaN-sticky with float-only selects (which vectorize) */ \
+        for (; j < nv; j += L) \
+            for (int k = 0; k < L; k++) { \
+                T v = x[j + k]; \
+                mk[k] = (v > mk[k] || v != v) ? v : mk[k]; \
+            } \
+        T m = -INFINITY; \
+        for (int k = 0; k < L; k++) m = (mk[k] > m || mk[k] != mk[k]) ? mk[k] : m; \
+        for (; j < n; j++) m = (x[j] > m || x[j] != x[j]) ? x[j] : m; \
+        for (j = 0; j < nv; j += L) \
+            for (int k = 0; k < L; k++) { \
+                T e = EXP(x[j + k] - m); \
+                part[k] += e; \
+                y[j + k] = e; \
+            } \
+        double sum = 0; \
+        for (; j < n; j++) { \
+            T e = EXP(x[j] - m); \
+            sum += e; \
+            y[j] = e; \
+        } \
+        for (int k = 0; k < L; k++) sum += part[k]; \
+        if (log_out) { \
+            T shift = m + (T)log(sum); \
+            for (j = 0; j < n; j++) y[j] = x[j] - shift; \
+        } else { \
+            T inv = (T)(1.0 / sum); \
+            for (j = 0; j < n; j++) y[j] *= inv; \
+        } \
     }
 SOFTMAX_CONTIG(softmax_row_f32, float, pn_expf)
 SOFTMAX_CONTIG(softmax_row_f64, double, exp)
 
-#define SOFTMAX_LOOP(NAME, T, EXP, IS_LOG, ROW)                                                    \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) {                     \
-        const pn_row_args *r = aux;                                                                \
-        const int64_t len = r->n, is = r->in_stride, os = r->out_stride;                           \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const char *in = p[1] + i * s[1];                                                      \
-            char *out = p[0] + i * s[0];                                                           \
-            if (is == sizeof(T) && os == sizeof(T))                                                \
-                ROW((const T *)in, (T *)out, len, IS_LOG);                                         \
-            else                                                                                   \
-                SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, is, os);                                 \
-        }                                                                                          \
+#define SOFTMAX_LOOP(NAME, T, EXP, IS_LOG, ROW) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        const pn_row_args *r = aux; \
+        const int64_t len = r->n, is = r->in_stride, os = r->out_stride; \
+        for (int64_t i = 0; i < n; i++) { \
+            const char *in = p[1] + i * s[1]; \
+            char *out = p[0] + i * s[0]; \
+            if (is == sizeof(T) && os == sizeof(T)) \
+                ROW((const T *)in, (T *)out, len, IS_LOG); \
+            else \
+                SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, is, os); \
+        } \
     }
 SOFTMAX_LOOP(softmax_f32, float, pn_expf, 0, softmax_row_f32)
 SOFTMAX_LOOP(softmax_f64, double, exp, 0, softmax_row_f64)

@@ -1,4 +1,4 @@
-/* ops_optim.c - the optimizer base type and the fused update steps.
+/* pyapi/optimizer.c - the optimizer base type and the fused update steps.
  *
  * _C.OptimizerBase holds what every optimizer has: `defaults` (a dict of
  * options), `param_groups` (a list of dicts, each with a "params" list) and
@@ -12,14 +12,15 @@
  * lists parallel to the parameter list and update everything in place, with
  * no autograd recording, bumping each written tensor's version counter.
  */
-#include "pynet.h"
+#include "pyapi.h"
 #include "../kernels/optim.h"
 #include <structmember.h>
 
 /* ------------------------------------------------------- OptimizerBase ---- */
 
 typedef struct {
-    PyObject_HEAD PyObject *defaults;
+    PyObject_HEAD
+    PyObject *defaults;
     PyObject *state;
     PyObject *param_groups;
     PyObject *dict;

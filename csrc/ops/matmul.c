@@ -1,4 +1,4 @@
-/* ops_matmul.c - matmul / mm / bmm with batch broadcasting, and backward.
+/* ops/matmul.c - matmul / mm / bmm with batch broadcasting, and backward.
  *
  * The core op multiplies a (..., M, K) by b (..., K, N). Each operand's last
  * two dims are handed to the GEMM as they lie in memory: a row-major matrix,
@@ -7,9 +7,10 @@
  *   forward:  out = a @ b
  *   backward: da = g @ b^T,  db = a^T @ g   (then summed over broadcast dims)
  */
-#include "pynet.h"
+#include "ops.h"
 #include "../kernels/gemm.h"
 #include <string.h>
+#include <math.h>
 
 /* How to pass a rows x cols matrix with strides (srow, scol) (elements) to
  * the GEMM: as is (trans 0) or as the transpose of a cols x rows matrix. */
@@ -73,6 +74,7 @@ static int run_mm(const mm_job *j) {
 }
 
 static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op);
+
 static PNTensor *matmul_record(PNTensor *a, PNTensor *b, const char *op);
 
 static int matmul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
@@ -187,7 +189,8 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
                   off + nbatch, a->data, b->data, out->data};
     int rc;
     if (M * N * K * nbatch > 32768) {
-        Py_BEGIN_ALLOW_THREADS rc = run_mm(&job);
+        Py_BEGIN_ALLOW_THREADS
+        rc = run_mm(&job);
         Py_END_ALLOW_THREADS
     } else {
         rc = run_mm(&job);
@@ -239,14 +242,4 @@ PNTensor *pn_matmul(PNTensor *a, PNTensor *b, const char *op) {
     Py_DECREF(a2);
     Py_DECREF(b2);
     return out;
-}
-
-PNTensor *pn_to_contiguous_nograd(PNTensor *a) {
-    if (pn_is_contiguous(a)) {
-        Py_INCREF(a);
-        return a;
-    }
-    PNTensor *c = pn_empty(a->dtype, a->ndim, a->shape);
-    if (c && pn_copy_into(c, a) < 0) Py_CLEAR(c);
-    return c;
 }

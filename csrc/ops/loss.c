@@ -1,4 +1,4 @@
-/* ops_loss.c - loss functions: cross_entropy, nll_loss and the pointwise losses
+/* ops/loss.c - loss functions: cross_entropy, nll_loss and the pointwise losses
  * (mse, l1, smooth_l1, huber, binary_cross_entropy[_with_logits], kl_div).
  *
  * Forward and backward run in the kernels of ../kernels/loss.c on contiguous
@@ -9,7 +9,7 @@
  * not call the kernels: it builds the same gradient from differentiable ops
  * (softmax, where, mul, ...), so that it can itself be differentiated.
  */
-#include "pynet.h"
+#include "ops.h"
 #include "../kernels/loss.h"
 #include <math.h>
 #include <string.h>

@@ -1,9 +1,9 @@
-/* numpy_interop.c - from_numpy (shares memory) and Tensor.numpy() (shares
+/* pyapi/numpy_interop.c - from_numpy (shares memory) and Tensor.numpy() (shares
  * memory). This is the only file that uses the NumPy C API besides module.c. */
 #define NO_IMPORT_ARRAY
 #define PY_ARRAY_UNIQUE_SYMBOL pynet_ARRAY_API
 #define NPY_NO_DEPRECATED_API  NPY_1_7_API_VERSION
-#include "pynet.h"
+#include "pyapi.h"
 #include <numpy/arrayobject.h>
 
 static int npy_of(pn_dtype dt) {

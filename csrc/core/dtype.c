@@ -1,11 +1,13 @@
-/* dtype.c - the pynet.float32/float64/int64/bool objects, type promotion,
+/* core/dtype.c - the pynet.float32/float64/int64/bool objects, type promotion,
  * and the small parsing helpers (shapes, dims) every op shares. */
-#include "pynet.h"
+#include "autograd.h"
+#include "copy.h"
 #include <stdarg.h>
 #include <stdio.h>
 
 typedef struct {
-    PyObject_HEAD pn_dtype dt;
+    PyObject_HEAD
+    pn_dtype dt;
 } PNDtype;
 
 static const char *dtype_names[PN_NDTYPES] = {"bool", "int64", "float32", "float64"};

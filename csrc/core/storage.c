@@ -1,10 +1,11 @@
-/* storage.c - refcounted memory blocks shared by a tensor and its views.
+/* core/storage.c - refcounted memory blocks shared by a tensor and its views.
  *
  * Our own allocations put the header and the data in one 64-byte aligned
  * block (one malloc per tensor). Memory that belongs to a NumPy array is
  * wrapped instead, keeping a reference to the array so it outlives us.
  */
-#include "pynet.h"
+#include "autograd.h"
+#include "copy.h"
 #include <stdlib.h>
 
 #define PN_HEADER_SIZE 64 /* sizeof(pn_storage) rounded up to the alignment */

@@ -1,6 +1,6 @@
-/* ops_join.c - cat and stack. Each input is copied into its slice of the
+/* ops/join.c - cat and stack. Each input is copied into its slice of the
  * output; backward hands each input the matching slice of the gradient. */
-#include "pynet.h"
+#include "ops.h"
 #include <string.h>
 
 /* node->i[0] = dim; node->obj = tuple of each input's size along dim */

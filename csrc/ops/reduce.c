@@ -1,10 +1,10 @@
-/* ops_reduce.c - sum, mean, prod, max/min, argmax/argmin, var/std, logsumexp,
- * softmax and log_softmax, with their backward. Dimensions to reduce are a
- * bitmask (bit d set: reduce dimension d; 0 means every dimension). */
-#include "pynet.h"
+/* ops/reduce.c - sum, mean, prod, max/min, argmax/argmin, var/std, logsumexp,
+ * with their backward. Dimensions to reduce are a bitmask (bit d set: reduce
+ * dimension d; 0 means every dimension). */
+#include "ops.h"
 #include "../kernels/threadpool.h"
-#include <math.h>
 #include <string.h>
+#include <math.h>
 
 int pn_parse_dims(PyObject *o, int ndim, uint32_t *mask, const char *op) {
     *mask = 0;
@@ -62,7 +62,9 @@ static int reduced_shape(const PNTensor *a, uint32_t mask, int keepdim, int64_t 
 /* Parallel reductions: part p folds the flat input positions
  * [p*numel/parts, (p+1)*numel/parts) into its own accumulators. */
 #define PN_REDUCE_GRAIN 32768
+
 #define PN_REDUCE_MAX_PARTS 16
+
 typedef struct {
     pn_iter its[PN_REDUCE_MAX_PARTS];
     int parts;
@@ -328,7 +330,7 @@ PNTensor *pn_amax(PNTensor *a, uint32_t mask, int keepdim, int is_max) {
 
 /* Run a row kernel: for each position of `outs` (shape of a with `dim` kept
  * as size 1), walk the row of a along dim. */
-static void run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs) {
+void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs) {
     pn_row_args r = {a->ndim ? a->shape[dim] : 1,
                      a->ndim ? a->strides[dim] * (int64_t)pn_itemsize(a->dtype) : 0, 0};
     int64_t shape[PN_MAX_DIMS];
@@ -348,7 +350,8 @@ static void run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **o
     pn_iter it;
     pn_iter_init(&it, nop, data, a->ndim, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     /* each position walks a whole row: split the rows across threads by work */
-    Py_BEGIN_ALLOW_THREADS pn_iter_run_weighted(&it, fn, &r, r.n);
+    Py_BEGIN_ALLOW_THREADS
+    pn_iter_run_weighted(&it, fn, &r, r.n);
     Py_END_ALLOW_THREADS
 }
 
@@ -394,7 +397,7 @@ int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
         return -1;
     }
     PNTensor *outs[2] = {ix, v};
-    run_rows(pn_argreduce_loop(is_max, a->dtype), a, dim, 2, outs);
+    pn_run_rows(pn_argreduce_loop(is_max, a->dtype), a, dim, 2, outs);
     if (!keepdim && a->ndim) {
         Py_SETREF(v, pn_squeeze(v, dim));
         if (v) Py_SETREF(ix, pn_squeeze(ix, dim));
@@ -492,49 +495,6 @@ PNTensor *pn_squeeze_mask(PNTensor *a, uint32_t mask) {
     for (int d = 0; d < a->ndim; d++)
         if (!(mask & (1u << d))) shape[nd++] = a->shape[d];
     return pn_reshape(a, nd, shape);
-}
-
-/* -------------------------------------------------------------- softmax ---- */
-
-/* softmax:     dx = y * (g - sum(g * y))
- * log_softmax: dx = g - exp(y) * sum(g)      (sums along dim, kept) */
-static int softmax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    int dim = (int)n->i[0], log = (int)n->i[1];
-    uint32_t mask = n->meta[0].ndim ? 1u << dim : 0;
-    PNTensor *g = gout[0], *y = pn_unpack(n, 0);
-    if (!y) return -1;
-    PNTensor *t = NULL, *s = NULL, *u = NULL;
-    if (log) {
-        s = pn_sum(g, mask, 1, 0, g->dtype);
-        t = s ? pn_unary(PN_EXP, y) : NULL;
-        u = t ? pn_binary_t(PN_MUL, t, s) : NULL;
-        gin[0] = u ? pn_binary_t(PN_SUB, g, u) : NULL;
-    } else {
-        t = pn_binary_t(PN_MUL, g, y);
-        s = t ? pn_sum(t, mask, 1, 0, g->dtype) : NULL;
-        u = s ? pn_binary_t(PN_SUB, g, s) : NULL;
-        gin[0] = u ? pn_binary_t(PN_MUL, y, u) : NULL;
-    }
-    Py_XDECREF(t), Py_XDECREF(s), Py_XDECREF(u), Py_DECREF(y);
-    return gin[0] ? 0 : -1;
-}
-
-PNTensor *pn_softmax(PNTensor *a, int dim, int log) {
-    PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
-    if (!src) return NULL;
-    PNTensor *out = pn_empty(src->dtype, src->ndim, src->shape);
-    if (out) {
-        if (src->numel) run_rows(pn_softmax_loop(log, src->dtype), src, dim, 1, &out);
-        PNNode *n = pn_record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0",
-                              softmax_backward, 1, &src);
-        if (n) {
-            n->i[0] = dim, n->i[1] = log;
-            if (pn_save(n, 0, out, 1) < 0) Py_CLEAR(out);
-        }
-        if (PyErr_Occurred()) Py_CLEAR(out);
-    }
-    Py_DECREF(src);
-    return out;
 }
 
 /* ------------------------------------------------------------ argmax ---- */

@@ -1,23 +1,13 @@
-/* module.c - the extension module pynet._C: registers the types and gathers
+/* pyapi/module.c - the extension module pynet._C: registers the types and gathers
  * the functions defined in the other binding files. */
 #define PY_ARRAY_UNIQUE_SYMBOL pynet_ARRAY_API
 #define NPY_NO_DEPRECATED_API  NPY_1_7_API_VERSION
-#include "pynet.h"
+#include "pyapi.h"
 #include "../kernels/threadpool.h"
 #include "../kernels/cpuinfo.h"
 #include "../kernels/gemm.h"
 #include <numpy/arrayobject.h>
 #include <string.h>
-
-int pn_dtype_init(PyObject *module);
-void pn_creation_init(void);
-PyObject *pn_set_size_class(PyObject *m, PyObject *cls);
-extern PyMethodDef pn_module_methods_numpy[];
-extern PyMethodDef pn_module_methods_loss[];  /* ops_loss.c: loss functions */
-extern PyMethodDef pn_module_methods_nn[];    /* ops_nn.c: layer ops (linear, norms, ...) */
-extern PyMethodDef pn_module_methods_optim[]; /* ops_optim.c: fused optimizer updates */
-int pn_optim_init(PyObject *module);          /* ops_optim.c: Optimizer type */
-int pn_nn_module_init(PyObject *module);      /* nn_module.c: Module, Sequential types */
 
 static PyObject *values_indices_class = NULL; /* pynet.return_types (a namedtuple) */
 
@@ -101,10 +91,11 @@ static PyObject *cpu_info(PyObject *m, PyObject *u) {
     const char *kernel = pn_gemm_kernel_name();
     int lanes = !strcmp(kernel, "avx512") ? 16 : !strcmp(kernel, "avx2") ? 8 : 4;
     double ghz;
-    Py_BEGIN_ALLOW_THREADS ghz = pn_measure_clock_ghz();
-    Py_END_ALLOW_THREADS return Py_BuildValue("{s:s,s:d,s:i,s:d}", "kernel", kernel, "ghz", ghz,
-                                              "lanes", lanes, "peak_gflops",
-                                              lanes * 2.0 * 2.0 * ghz);
+    Py_BEGIN_ALLOW_THREADS
+    ghz = pn_measure_clock_ghz();
+    Py_END_ALLOW_THREADS
+    return Py_BuildValue("{s:s,s:d,s:i,s:d}", "kernel", kernel, "ghz", ghz, "lanes", lanes,
+                         "peak_gflops", lanes * 2.0 * 2.0 * ghz);
 }
 
 static PyObject *gemm_set_kernel(PyObject *m, PyObject *name) {
@@ -143,12 +134,10 @@ static struct PyModuleDef moduledef = {
 
 PyMODINIT_FUNC PyInit__C(void) {
     import_array();
-    PNTensor_Type.tp_methods = pn_tensor_methods;
-    PNTensor_Type.tp_hash = PyBaseObject_Type.tp_hash; /* hash by identity, like torch */
-    if (PyType_Ready(&PNTensor_Type) < 0 || PyType_Ready(&PNNode_Type) < 0) return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (!m) return NULL;
-    if (PyModule_AddFunctions(m, pn_module_methods_creation) < 0 ||
+    if (pn_tensor_type_init(m) < 0 || pn_node_type_init(m) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_creation) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_autograd) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_numpy) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_loss) < 0 ||
@@ -156,10 +145,6 @@ PyMODINIT_FUNC PyInit__C(void) {
         PyModule_AddFunctions(m, pn_module_methods_optim) < 0 || pn_dtype_init(m) < 0 ||
         pn_optim_init(m) < 0 || pn_nn_module_init(m) < 0)
         goto fail;
-    Py_INCREF(&PNTensor_Type);
-    if (PyModule_AddObject(m, "TensorBase", (PyObject *)&PNTensor_Type) < 0) goto fail;
-    Py_INCREF(&PNNode_Type);
-    if (PyModule_AddObject(m, "Node", (PyObject *)&PNNode_Type) < 0) goto fail;
     /* op codes for _binary, so Python wrappers need no table of their own */
     static const struct {
         const char *name;
@@ -184,7 +169,6 @@ PyMODINIT_FUNC PyInit__C(void) {
                {"OP_XOR", PN_XOR}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
         if (PyModule_AddIntConstant(m, ops[k].name, ops[k].op) < 0) goto fail;
-    pn_creation_init();
     return m;
 fail:
     Py_DECREF(m);

@@ -1,10 +1,10 @@
-/* ops_view.c - ops that return a view: same storage, new shape/strides.
+/* ops/view.c - ops that return a view: same storage, new shape/strides.
  *
  * No data moves. Each view op still records a backward node, because the
  * gradient must be put back into the input's shape: reshape it, permute it
  * back, or scatter it into zeros at the positions the slice came from.
  */
-#include "pynet.h"
+#include "ops.h"
 #include <string.h>
 
 static void fmt_list(char *buf, size_t n, int ndim, const int64_t *shape) {

@@ -1,360 +1,21 @@
-/* autograd.c - the graph and the engine that runs it backwards.
+/* core/engine.c - backward(): run the graph from the outputs to the leaves.
  *
- * Every op that sees an input requiring grad creates a Node ("MulBackward0")
- * that remembers what backward needs (saved tensors, sizes) and an edge per
- * input pointing at the node that produced that input: its grad_fn, or, for
- * a leaf, the leaf's AccumulateGrad node. The output tensor points at the new
- * node (its grad_fn). So the graph is the forward computation, reversed.
- *
- * backward() then:
- *   1. walks the graph from the output and counts, for each node, how many
- *      edges lead into it (its dependencies);
- *   2. starts at the output with gradient 1 and repeatedly takes a node whose
- *      dependencies are all in: it calls the node's apply() with the sum of
- *      the gradients that arrived, and sends each result along the edges;
- *   3. at an AccumulateGrad node adds the gradient into leaf.grad.
+ *   1. discover: walk the graph from the roots and count, for each node, how
+ *      many edges lead into it (its dependencies);
+ *   2. seed: give each root its starting gradient (ones for a scalar loss);
+ *   3. run: repeatedly take a node whose dependencies are all in, call its
+ *      apply() with the sum of the gradients that arrived, and send each
+ *      result along its edges; an AccumulateGrad node adds into leaf.grad;
+ *   4. release: free saved tensors (unless retain_graph) and the scratch.
  * Counting first guarantees a node runs only once, after all its consumers.
  */
-#include "pynet.h"
+#include "autograd.h"
+#include "copy.h"
+/* The one upward include: gradients are summed, cast and reduced with the
+ * differentiable ops, so create_graph=True records those sums too. */
+#include "../ops/ops.h"
 #include <string.h>
-
-_Thread_local int pn_grad_mode = 1;
-
-/* ------------------------------------------------------------------ Node ---- */
-
-static int node_traverse(PNNode *n, visitproc visit, void *arg) {
-    for (int k = 0; k < n->n_next; k++) Py_VISIT((PyObject *)n->next[k].fn);
-    for (int k = 0; k < PN_NODE_SAVED; k++) Py_VISIT((PyObject *)n->saved[k]);
-    Py_VISIT(n->obj);
-    Py_VISIT((PyObject *)n->leaf);
-    Py_VISIT(n->hooks);
-    Py_VISIT(n->pre_hooks);
-    return 0;
-}
-
-static void node_release_saved(PNNode *n) {
-    for (int k = 0; k < PN_NODE_SAVED; k++) Py_CLEAR(n->saved[k]);
-}
-
-static int node_clear(PNNode *n) {
-    for (int k = 0; k < n->n_next; k++) Py_CLEAR(n->next[k].fn);
-    node_release_saved(n);
-    Py_CLEAR(n->obj);
-    if (n->leaf) {
-        if (n->leaf->grad_acc == n) n->leaf->grad_acc = NULL;
-        Py_CLEAR(n->leaf);
-    }
-    Py_CLEAR(n->hooks);
-    Py_CLEAR(n->pre_hooks);
-    return 0;
-}
-
-static void node_dealloc(PNNode *n) {
-    PyObject_GC_UnTrack(n);
-    /* The trashcan turns the deallocation of a long chain of nodes (a deep
-     * graph) from deep C recursion into a loop. */
-    Py_TRASHCAN_BEGIN(n, node_dealloc);
-    node_clear(n);
-    if (n->next != n->next_inline) PyMem_Free(n->next);
-    if (n->meta != n->meta_inline) PyMem_Free(n->meta);
-    PyObject_GC_Del(n);
-    Py_TRASHCAN_END;
-}
-
-static PNNode *node_alloc(const char *name, pn_apply_fn apply, int n_next) {
-    PNNode *n = PyObject_GC_New(PNNode, &PNNode_Type);
-    if (!n) return NULL;
-    memset((char *)n + sizeof(PyObject), 0, sizeof(PNNode) - sizeof(PyObject));
-    n->name = name;
-    n->apply = apply;
-    n->n_out = 1;
-    n->n_next = n_next;
-    if (n_next <= PN_NODE_INLINE) {
-        n->next = n->next_inline;
-        n->meta = n->meta_inline;
-    } else {
-        n->next = PyMem_Calloc((size_t)n_next, sizeof(PNEdge));
-        n->meta = PyMem_Calloc((size_t)n_next, sizeof(PNMeta));
-        if (!n->next || !n->meta) {
-            PyMem_Free(n->next);
-            PyMem_Free(n->meta);
-            n->next = n->next_inline;
-            n->meta = n->meta_inline;
-            n->n_next = 0;
-            Py_DECREF(n);
-            PyErr_NoMemory();
-            return NULL;
-        }
-    }
-    PyObject_GC_Track(n);
-    return n;
-}
-
-static int accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin);
-
-/* The leaf's AccumulateGrad node, created once and cached (weakly) on the leaf. */
-static PNNode *grad_accumulator(PNTensor *leaf) {
-    if (leaf->grad_acc) {
-        Py_INCREF(leaf->grad_acc);
-        return leaf->grad_acc;
-    }
-    PNNode *n = node_alloc("AccumulateGrad", accumulate_grad_apply, 0);
-    if (!n) return NULL;
-    Py_INCREF(leaf);
-    n->leaf = leaf;
-    leaf->grad_acc = n;
-    return n;
-}
-
-/* The edge along which gradient for tensor t must travel. */
-static int edge_for(PNTensor *t, PNEdge *e) {
-    if (t->grad_fn) {
-        Py_INCREF(t->grad_fn);
-        e->fn = t->grad_fn;
-        e->input_nr = t->output_nr;
-        return 0;
-    }
-    e->fn = grad_accumulator(t);
-    e->input_nr = 0;
-    return e->fn ? 0 : -1;
-}
-
-PNNode *pn_node_new(const char *name, pn_apply_fn apply, int n, PNTensor **inputs) {
-    PNNode *node = node_alloc(name, apply, n);
-    if (!node) return NULL;
-    for (int k = 0; k < n; k++) {
-        PNTensor *t = inputs[k];
-        if (!t) continue;
-        node->meta[k].ndim = t->ndim;
-        node->meta[k].dtype = t->dtype;
-        memcpy(node->meta[k].shape, t->shape, sizeof(int64_t) * t->ndim);
-        if (t->requires_grad && edge_for(t, &node->next[k]) < 0) {
-            Py_DECREF(node);
-            return NULL;
-        }
-    }
-    return node;
-}
-
-void pn_set_history(PNTensor *out, PNNode *node, int output_nr) {
-    Py_INCREF(node);
-    Py_XSETREF(out->grad_fn, node);
-    out->output_nr = output_nr;
-    out->requires_grad = 1;
-}
-
-PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNTensor **inputs) {
-    int any = 0;
-    if (!pn_grad_mode) return NULL;
-    for (int k = 0; k < n; k++)
-        if (inputs[k] && inputs[k]->requires_grad) any = 1;
-    if (!any) return NULL;
-    PNNode *node = pn_node_new(name, apply, n, inputs);
-    if (!node) return NULL;
-    pn_set_history(out, node, 0);
-    Py_DECREF(node); /* out owns it now */
-    return node;
-}
-
-/* Saving an op's own output would make a cycle (output -> grad_fn -> output),
- * so an output is saved as a bare alias of its memory, without grad_fn. */
-int pn_save(PNNode *n, int slot, PNTensor *t, int is_output) {
-    PNTensor *s = t;
-    if (is_output) {
-        s = pn_alias(t, t->ndim, t->shape, t->strides, 0);
-        if (!s) return -1;
-        Py_CLEAR(s->base);
-    } else {
-        Py_INCREF(s);
-    }
-    Py_XSETREF(n->saved[slot], s);
-    n->saved_version[slot] = t->storage->version;
-    n->saved_is_output[slot] = (char)is_output;
-    return 0;
-}
-
-PNTensor *pn_unpack(PNNode *n, int slot) {
-    PNTensor *s = n->saved[slot];
-    if (n->released || !s) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "Trying to backward through the graph a second time (or directly access "
-                        "saved tensors after they have already been freed). Saved intermediate "
-                        "values of the graph are freed when you call .backward() or "
-                        "autograd.grad(). Specify retain_graph=True if you need to backward "
-                        "through the graph a second time or if you need to access saved tensors "
-                        "after calling backward.");
-        return NULL;
-    }
-    if (s->storage->version != n->saved_version[slot]) {
-        char shape[256];
-        pn_format_shape(shape, sizeof shape, s->ndim, s->shape);
-        PyErr_Format(PyExc_RuntimeError,
-                     "one of the variables needed for gradient computation has been modified by "
-                     "an inplace operation: [%s tensor of shape %s], which is saved by %s, is at "
-                     "version %lld; expected version %lld instead.",
-                     pn_dtype_name(s->dtype), shape, n->name, (long long)s->storage->version,
-                     (long long)n->saved_version[slot]);
-        return NULL;
-    }
-    if (n->saved_is_output[slot] && pn_grad_mode) {
-        /* create_graph: the output must be reconnected to this node so that
-         * gradients of the backward computation flow through it. */
-        PNTensor *r = pn_alias(s, s->ndim, s->shape, s->strides, 0);
-        if (!r) return NULL;
-        Py_CLEAR(r->base);
-        pn_set_history(r, n, 0);
-        return r;
-    }
-    Py_INCREF(s);
-    return s;
-}
-
-void pn_bump_version(PNTensor *t) {
-    t->storage->version++;
-}
-
-int pn_check_inplace(PNTensor *t, const char *op) {
-    if (pn_grad_mode) {
-        if (t->requires_grad && !t->grad_fn && !t->base) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "%s: a leaf Variable that requires grad is being used in an in-place "
-                         "operation.",
-                         op);
-            return -1;
-        }
-        if (t->base && t->base->requires_grad && !t->requires_grad) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "%s: a view was created in no_grad mode and is being modified inplace "
-                         "with grad mode enabled. Given that this use case is ambiguous and "
-                         "error-prone, it is forbidden. You can clarify your code by moving both "
-                         "the view and the inplace either both inside the no_grad block (if you "
-                         "don't want the inplace to be tracked) or both outside (if you want the "
-                         "inplace to be tracked).",
-                         op);
-            return -1;
-        }
-        if (t->base && t->base->requires_grad && !t->base->grad_fn) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "%s: a view of a leaf Variable that requires grad is being used in an "
-                         "in-place operation.",
-                         op);
-            return -1;
-        }
-    }
-    pn_bump_version(t);
-    return 0;
-}
-
-/* --------------------------------------------------------- Python surface ---- */
-
-static PyObject *node_name(PNNode *n, PyObject *u) {
-    (void)u;
-    return PyUnicode_FromString(n->name);
-}
-static PyObject *node_repr(PNNode *n) {
-    return PyUnicode_FromFormat("<%s object at %p>", n->name, n);
-}
-static PyObject *node_next_functions(PNNode *n, void *c) {
-    (void)c;
-    PyObject *t = PyTuple_New(n->n_next);
-    if (!t) return NULL;
-    for (int k = 0; k < n->n_next; k++) {
-        PyObject *fn = n->next[k].fn ? (PyObject *)n->next[k].fn : Py_None;
-        PyObject *pair = Py_BuildValue("(Oi)", fn, n->next[k].input_nr);
-        if (!pair) {
-            Py_DECREF(t);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(t, k, pair);
-    }
-    return t;
-}
-static PyObject *node_variable(PNNode *n, void *c) {
-    (void)c;
-    if (!n->leaf) {
-        PyErr_SetString(PyExc_AttributeError, "only AccumulateGrad nodes have .variable");
-        return NULL;
-    }
-    Py_INCREF(n->leaf);
-    return (PyObject *)n->leaf;
-}
-static PyObject *node_saved_tensors(PNNode *n, void *c) {
-    (void)c;
-    PyObject *t = PyTuple_New(0);
-    for (int k = 0; k < PN_NODE_SAVED && t; k++) {
-        if (!n->saved[k] && !n->released) continue;
-        PNTensor *s = pn_unpack(n, k);
-        if (!s) {
-            Py_DECREF(t);
-            return NULL;
-        }
-        PyObject *one = PyTuple_Pack(1, s);
-        Py_DECREF(s);
-        PyObject *cat = one ? PySequence_Concat(t, one) : NULL;
-        Py_XDECREF(one);
-        Py_DECREF(t);
-        t = cat;
-    }
-    return t;
-}
-static PyObject *node_register_hook(PNNode *n, PyObject *fn) {
-    if (!PyCallable_Check(fn)) {
-        PyErr_SetString(PyExc_TypeError, "register_hook expects a callable");
-        return NULL;
-    }
-    if (!n->hooks && !(n->hooks = PyList_New(0))) return NULL;
-    if (PyList_Append(n->hooks, fn) < 0) return NULL;
-    Py_RETURN_NONE;
-}
-
-/* _register_pre_hook(output_nr, fn): fn(grad) runs before this node, on the
- * gradient of its output output_nr (used by Tensor.register_hook/retain_grad). */
-static PyObject *node_register_pre_hook(PNNode *n, PyObject *args) {
-    int k, is_retain = 0;
-    PyObject *fn;
-    if (!PyArg_ParseTuple(args, "iO|p:_register_pre_hook", &k, &fn, &is_retain)) return NULL;
-    if (!n->pre_hooks && !(n->pre_hooks = PyList_New(0))) return NULL;
-    PyObject *item = Py_BuildValue("(iOO)", k, fn, is_retain ? Py_True : Py_False);
-    if (!item || PyList_Append(n->pre_hooks, item) < 0) {
-        Py_XDECREF(item);
-        return NULL;
-    }
-    Py_DECREF(item);
-    Py_RETURN_NONE;
-}
-
-static PyObject *node_remove_pre_hook(PNNode *n, PyObject *fn) {
-    for (Py_ssize_t h = 0; n->pre_hooks && h < PyList_GET_SIZE(n->pre_hooks); h++)
-        if (PyTuple_GET_ITEM(PyList_GET_ITEM(n->pre_hooks, h), 1) == fn)
-            return PySequence_DelItem(n->pre_hooks, h) < 0 ? NULL : (Py_INCREF(Py_True), Py_True);
-    Py_RETURN_FALSE;
-}
-
-static PyMethodDef node_methods[] = {
-    {"_remove_pre_hook", (PyCFunction)node_remove_pre_hook, METH_O, NULL},
-    {"_register_pre_hook", (PyCFunction)node_register_pre_hook, METH_VARARGS, NULL},
-    {"name", (PyCFunction)node_name, METH_NOARGS, "the node's type name, e.g. MulBackward0"},
-    {"register_hook", (PyCFunction)node_register_hook, METH_O,
-     "fn(grad_inputs, grad_outputs) runs after this node's backward"},
-    {NULL, NULL, 0, NULL}};
-static PyGetSetDef node_getset[] = {
-    {"next_functions", (getter)node_next_functions, NULL, NULL, NULL},
-    {"variable", (getter)node_variable, NULL, NULL, NULL},
-    {"saved_tensors", (getter)node_saved_tensors, NULL, NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL}};
-
-PyTypeObject PNNode_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pynet._C.Node",
-    .tp_basicsize = sizeof(PNNode),
-    .tp_dealloc = (destructor)node_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "A node of the autograd graph: computes input gradients from output gradients.",
-    .tp_traverse = (traverseproc)node_traverse,
-    .tp_clear = (inquiry)node_clear,
-    .tp_repr = (reprfunc)node_repr,
-    .tp_methods = node_methods,
-    .tp_getset = node_getset,
-};
+#include <math.h>
 
 /* ---------------------------------------------------------------- engine ---- */
 
@@ -406,7 +67,7 @@ static int run_pre_hooks(PNNode *fn) {
 }
 
 /* leaf.grad += g (or leaf.grad = g the first time). */
-static int accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
+int pn_accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
     (void)gin;
     PNTensor *leaf = n->leaf, *g = gout[0];
     if (!leaf) return 0; /* the leaf is gone; nobody can read its grad */
@@ -512,8 +173,8 @@ static int buffer_add(PNNode *n, int k, PNTensor *g) {
  * start its own backward meanwhile. A node being used by one run is owned by
  * it (owner != 0) until the run ends; another run touching it raises. */
 static _Thread_local int engine_depth = 0;
+
 static uint64_t engine_runs = 0; /* run ids; written with the GIL held */
-static int python_apply(PNNode *n, PNTensor **gout, PNTensor **gin);
 
 /* roots/root_grads: n tensors and their starting gradients. With capture (the
  * autograd.grad case) gradients arriving at the given (node, input_nr) pairs
@@ -538,7 +199,7 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
     }
     engine_depth++;
     for (int r = 0; r < n; r++)
-        if (edge_for(roots[r], &root_edges[r]) < 0) goto done;
+        if (pn_edge_for(roots[r], &root_edges[r]) < 0) goto done;
 
     /* 1. Discover the graph and count dependencies (iterative DFS). */
     {
@@ -623,7 +284,7 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
         }
         int any = 0;
         for (int k = 0; k < fn->n_out; k++) any |= fn->buf[k] != NULL;
-        int skip = !any || (ncap && fn->apply == accumulate_grad_apply);
+        int skip = !any || (ncap && fn->apply == pn_accumulate_grad_apply);
         if (!skip) {
             if (fn->apply(fn, fn->buf, gin) < 0) {
                 for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
@@ -660,8 +321,8 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
             if (!retain_graph) {
                 for (int k = 0; k < PN_NODE_SAVED; k++)
                     if (fn->saved[k]) fn->released = 1;
-                node_release_saved(fn);
-                if (fn->apply == python_apply && PyObject_HasAttrString(fn->obj, "_release")) {
+                pn_node_release_saved(fn);
+                if (fn->apply == pn_python_apply && PyObject_HasAttrString(fn->obj, "_release")) {
                     PyObject *r = PyObject_CallMethod(fn->obj, "_release", NULL);
                     if (!r) {
                         for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
@@ -816,7 +477,7 @@ PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, 
                              "One of the differentiated Tensors does not require grad");
                 goto out;
             }
-            if (edge_for((PNTensor *)o, &capture[k]) < 0) goto out;
+            if (pn_edge_for((PNTensor *)o, &capture[k]) < 0) goto out;
         }
     }
     pn_grad_mode = create_graph;
@@ -873,7 +534,7 @@ out:
 /* A node whose backward is a Python callable: pynet.autograd.Function uses it.
  * node->obj is the callable; it receives the output gradients (None for the
  * missing ones) and returns one gradient (or None) per input. */
-static int python_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
+int pn_python_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PyObject *args = PyTuple_New(n->n_out);
     if (!args) return -1;
     for (int k = 0; k < n->n_out; k++) {
@@ -915,93 +576,3 @@ static int python_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
     Py_DECREF(seq);
     return 0;
 }
-
-/* _record_function(name, backward, inputs, outputs): connect outputs to a new
- * node whose backward is the Python callable. The name must stay alive: it is
- * kept in a module-level cache of interned names. */
-static PyObject *name_cache = NULL;
-
-static PyObject *record_function(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *name, *backward, *inputs, *outputs;
-    if (!PyArg_ParseTuple(args, "UOOO:_record_function", &name, &backward, &inputs, &outputs))
-        return NULL;
-    if (!name_cache && !(name_cache = PyDict_New())) return NULL;
-    PyObject *cached = PyDict_GetItemWithError(name_cache, name);
-    if (!cached) {
-        if (PyErr_Occurred() || PyDict_SetItem(name_cache, name, name) < 0) return NULL;
-        cached = name;
-    }
-    PyObject *ins = PySequence_Fast(inputs, "inputs must be a sequence");
-    if (!ins) return NULL;
-    PyObject *outs = PySequence_Fast(outputs, "outputs must be a sequence");
-    if (!outs) {
-        Py_DECREF(ins);
-        return NULL;
-    }
-    Py_ssize_t ni = PySequence_Fast_GET_SIZE(ins), no = PySequence_Fast_GET_SIZE(outs);
-    PNTensor **tin = PyMem_Calloc((size_t)ni + 1, sizeof(PNTensor *));
-    PNNode *node = NULL;
-    if (!tin) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    for (Py_ssize_t k = 0; k < ni; k++) {
-        PyObject *o = PySequence_Fast_GET_ITEM(ins, k);
-        tin[k] = PNTensor_Check(o) ? (PNTensor *)o : NULL;
-    }
-    node = pn_node_new(PyUnicode_AsUTF8(cached), python_apply, (int)ni, tin);
-    if (!node) goto fail;
-    node->n_out = (int)no;
-    Py_INCREF(backward);
-    node->obj = backward;
-    for (Py_ssize_t k = 0; k < no; k++) {
-        PyObject *o = PySequence_Fast_GET_ITEM(outs, k);
-        if (!PNTensor_Check(o)) continue;
-        PNTensor *t = (PNTensor *)o;
-        if (!pn_is_float(t->dtype)) continue;
-        pn_set_history(t, node, (int)k);
-    }
-    PyMem_Free(tin);
-    Py_DECREF(ins);
-    Py_DECREF(outs);
-    return (PyObject *)node;
-fail:
-    PyMem_Free(tin);
-    Py_DECREF(ins);
-    Py_DECREF(outs);
-    return NULL;
-}
-
-static PyObject *py_run_backward(PyObject *m, PyObject *args, PyObject *kw) {
-    (void)m;
-    static char *kwlist[] = {"outputs",      "grads", "retain_graph", "create_graph", "inputs",
-                             "allow_unused", NULL};
-    PyObject *outputs, *grads, *inputs = Py_None;
-    int retain = 0, create = 0, allow_unused = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppOp:_run_backward", kwlist, &outputs, &grads,
-                                     &retain, &create, &inputs, &allow_unused))
-        return NULL;
-    return pn_run_backward(outputs, grads, retain, create, inputs, allow_unused);
-}
-
-static PyObject *set_grad_enabled(PyObject *m, PyObject *arg) {
-    (void)m;
-    int prev = pn_grad_mode;
-    int v = PyObject_IsTrue(arg);
-    if (v < 0) return NULL;
-    pn_grad_mode = v;
-    return PyBool_FromLong(prev);
-}
-static PyObject *is_grad_enabled(PyObject *m, PyObject *u) {
-    (void)m, (void)u;
-    return PyBool_FromLong(pn_grad_mode);
-}
-
-PyMethodDef pn_module_methods_autograd[] = {
-    {"_run_backward", (PyCFunction)(void (*)(void))py_run_backward, METH_VARARGS | METH_KEYWORDS,
-     NULL},
-    {"_record_function", record_function, METH_VARARGS, NULL},
-    {"_set_grad_enabled", set_grad_enabled, METH_O, "set grad mode, return the previous one"},
-    {"is_grad_enabled", is_grad_enabled, METH_NOARGS, "True when ops record autograd graphs"},
-    {NULL, NULL, 0, NULL}};

@@ -1,160 +1,8 @@
-/* tensor.c - the Tensor object: creation, lifetime, attributes.
- *
- * A tensor is (storage, data pointer, shape, strides, dtype) plus autograd
- * fields. Views share the storage and differ in shape/strides/data pointer.
- * The methods live in tensor_methods.c; the math in ops_*.c.
- */
-#include "pynet.h"
+/* pyapi/tensor_type.c - TensorBase's Python side: constructor, attributes
+ * (shape, grad, requires_grad, data ...) and the buffer protocol. */
+#include "pyapi.h"
 #include <string.h>
-
-PyTypeObject *pn_tensor_class = NULL;
-
-static PNTensor *tensor_alloc(PyTypeObject *type) {
-    if (!type) type = pn_tensor_class ? pn_tensor_class : &PNTensor_Type;
-    PNTensor *t = (PNTensor *)type->tp_alloc(type, 0);
-    return t; /* tp_alloc zero-fills every field */
-}
-
-int pn_check_numel(int ndim, const int64_t *shape, int64_t *numel, const char *op) {
-    int64_t n = 1;
-    if (ndim > PN_MAX_DIMS) {
-        PyErr_Format(PyExc_RuntimeError, "%s: tensors have at most %d dimensions, got %d", op,
-                     PN_MAX_DIMS, ndim);
-        return -1;
-    }
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0) {
-            PyErr_Format(PyExc_RuntimeError, "%s: negative dimension %lld in shape", op,
-                         (long long)shape[d]);
-            return -1;
-        }
-        if (pn_mul_overflow(n, shape[d], &n) || n > (INT64_MAX >> 4)) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "%s: shape is too large (number of elements overflows)", op);
-            return -1;
-        }
-    }
-    *numel = n;
-    return 0;
-}
-
-void pn_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
-    int64_t s = 1;
-    for (int d = ndim - 1; d >= 0; d--) {
-        strides[d] = s;
-        s *= shape[d] > 1 ? shape[d] : 1;
-    }
-}
-
-PNTensor *pn_empty(pn_dtype dt, int ndim, const int64_t *shape) {
-    int64_t numel;
-    if (pn_check_numel(ndim, shape, &numel, "empty") < 0) return NULL;
-    pn_storage *s = pn_storage_new(numel * (int64_t)pn_itemsize(dt));
-    if (!s) return NULL;
-    PNTensor *t = tensor_alloc(NULL);
-    if (!t) {
-        pn_storage_decref(s);
-        return NULL;
-    }
-    t->storage = s;
-    t->data = s->data;
-    t->ndim = ndim;
-    t->dtype = dt;
-    t->numel = numel;
-    if (ndim) memcpy(t->shape, shape, sizeof(int64_t) * ndim); /* shape may be NULL when 0-d */
-    pn_contiguous_strides(ndim, shape, t->strides);
-    return t;
-}
-
-PNTensor *pn_zeros(pn_dtype dt, int ndim, const int64_t *shape) {
-    PNTensor *t = pn_empty(dt, ndim, shape);
-    if (t) memset(t->data, 0, (size_t)t->numel * pn_itemsize(dt));
-    return t;
-}
-
-PNTensor *pn_full(pn_dtype dt, int ndim, const int64_t *shape, double value) {
-    PNTensor *t = pn_empty(dt, ndim, shape);
-    if (t && pn_fill(t, value) < 0) Py_CLEAR(t);
-    return t;
-}
-
-/* Element (0,...,0) may sit anywhere in the storage; a view must stay inside it. */
-PNTensor *pn_alias(PNTensor *src, int ndim, const int64_t *shape, const int64_t *strides,
-                   int64_t offset) {
-    PNTensor *t = tensor_alloc(NULL);
-    if (!t) return NULL;
-    src->storage->refcount++;
-    t->storage = src->storage;
-    t->data = src->data + offset * (int64_t)pn_itemsize(src->dtype);
-    t->ndim = ndim;
-    t->dtype = src->dtype;
-    t->numel = 1;
-    for (int d = 0; d < ndim; d++) {
-        t->shape[d] = shape[d];
-        t->strides[d] = strides[d];
-        t->numel *= shape[d];
-    }
-    PNTensor *base = src->base ? src->base : src;
-    Py_INCREF(base);
-    t->base = base;
-    return t;
-}
-
-int pn_is_contiguous(const PNTensor *t) {
-    if (t->numel == 0) return 1; /* an empty tensor has no layout to speak of */
-    int64_t s = 1;
-    for (int d = t->ndim - 1; d >= 0; d--) {
-        if (t->shape[d] != 1 && t->strides[d] != s) return 0;
-        s *= t->shape[d];
-    }
-    return 1;
-}
-
-/* ------------------------------------------------------------- lifetime ---- */
-
-static int tensor_traverse(PNTensor *self, visitproc visit, void *arg) {
-    Py_VISIT(self->grad);
-    Py_VISIT((PyObject *)self->grad_fn);
-    Py_VISIT((PyObject *)self->base);
-    Py_VISIT(self->dict);
-    Py_VISIT(self->hooks);
-    if (self->storage && self->storage->owner) Py_VISIT(self->storage->owner);
-    return 0;
-}
-
-static int tensor_clear(PNTensor *self) {
-    Py_CLEAR(self->grad);
-    Py_CLEAR(self->grad_fn);
-    Py_CLEAR(self->base);
-    Py_CLEAR(self->dict);
-    Py_CLEAR(self->hooks);
-    return 0;
-}
-
-static void tensor_dealloc(PNTensor *self) {
-    PyObject_GC_UnTrack(self);
-    Py_TRASHCAN_BEGIN(self, tensor_dealloc);
-    if (self->weakrefs) PyObject_ClearWeakRefs((PyObject *)self);
-    if (self->grad_acc) self->grad_acc->leaf = NULL, self->grad_acc = NULL;
-    tensor_clear(self);
-    pn_storage_decref(self->storage);
-    self->storage = NULL;
-    Py_TYPE(self)->tp_free((PyObject *)self);
-    Py_TRASHCAN_END;
-}
-
-/* Make t look at src's memory with src's shape, strides and dtype. */
-static void share_layout(PNTensor *t, PNTensor *src) {
-    src->storage->refcount++;
-    pn_storage_decref(t->storage);
-    t->storage = src->storage;
-    t->data = src->data;
-    t->ndim = src->ndim;
-    t->dtype = src->dtype;
-    t->numel = src->numel;
-    memcpy(t->shape, src->shape, sizeof t->shape);
-    memcpy(t->strides, src->strides, sizeof t->strides);
-}
+#include <math.h>
 
 /* Tensor(*sizes) -> uninitialised float32; Tensor(data) -> float32 copy of data. */
 static PyObject *tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
@@ -195,12 +43,12 @@ static PyObject *tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     }
     if (!src) return NULL;
     if (type == Py_TYPE(src)) return (PyObject *)src;
-    PNTensor *t = tensor_alloc(type);
+    PNTensor *t = pn_tensor_alloc(type);
     if (!t) {
         Py_DECREF(src);
         return NULL;
     }
-    share_layout(t, src);
+    pn_share_layout(t, src);
     Py_DECREF(src);
     return (PyObject *)t;
 }
@@ -225,9 +73,9 @@ PyObject *pn_tensor_make_subclass(PyObject *unused, PyObject *args, PyObject *kw
                         "only Tensors of floating point dtype can require gradients");
         return NULL;
     }
-    PNTensor *t = tensor_alloc(cls);
+    PNTensor *t = pn_tensor_alloc(cls);
     if (!t) return NULL;
-    share_layout(t, data);
+    pn_share_layout(t, data);
     t->requires_grad = (char)requires_grad;
     return (PyObject *)t;
 }
@@ -264,20 +112,24 @@ static PyObject *get_shape(PNTensor *self, void *c) {
     (void)c;
     return pn_shape_tuple(self->ndim, self->shape);
 }
+
 static PyObject *get_dtype(PNTensor *self, void *c) {
     (void)c;
     PyObject *d = pn_dtype_object(self->dtype);
     Py_INCREF(d);
     return d;
 }
+
 static PyObject *get_ndim(PNTensor *self, void *c) {
     (void)c;
     return PyLong_FromLong(self->ndim);
 }
+
 static PyObject *get_requires_grad(PNTensor *self, void *c) {
     (void)c;
     return PyBool_FromLong(self->requires_grad);
 }
+
 static int set_requires_grad(PNTensor *self, PyObject *v, void *c) {
     (void)c;
     if (!v) {
@@ -305,12 +157,14 @@ static int set_requires_grad(PNTensor *self, PyObject *v, void *c) {
     self->requires_grad = (char)flag;
     return 0;
 }
+
 static PyObject *get_grad(PNTensor *self, void *c) {
     (void)c;
     if (!self->grad) Py_RETURN_NONE;
     Py_INCREF(self->grad);
     return self->grad;
 }
+
 static int set_grad(PNTensor *self, PyObject *v, void *c) {
     (void)c;
     if (!v || v == Py_None) {
@@ -344,22 +198,26 @@ static int set_grad(PNTensor *self, PyObject *v, void *c) {
     Py_XSETREF(self->grad, v);
     return 0;
 }
+
 static PyObject *get_grad_fn(PNTensor *self, void *c) {
     (void)c;
     if (!self->grad_fn) Py_RETURN_NONE;
     Py_INCREF(self->grad_fn);
     return (PyObject *)self->grad_fn;
 }
+
 static PyObject *get_is_leaf(PNTensor *self, void *c) {
     (void)c;
     return PyBool_FromLong(self->grad_fn == NULL);
 }
+
 static PyObject *get_data(PNTensor *self, void *c) {
     (void)c;
     PNTensor *t = pn_alias(self, self->ndim, self->shape, self->strides, 0);
     if (t) Py_CLEAR(t->base);
     return (PyObject *)t;
 }
+
 /* `t.data = other`: t now looks at other's memory (shape and dtype too). */
 static int set_data(PNTensor *self, PyObject *v, void *c) {
     (void)c;
@@ -367,15 +225,17 @@ static int set_data(PNTensor *self, PyObject *v, void *c) {
         PyErr_SetString(PyExc_TypeError, "data must be set to a Tensor");
         return -1;
     }
-    share_layout(self, (PNTensor *)v);
+    pn_share_layout(self, (PNTensor *)v);
     return 0;
 }
+
 static PyObject *get_T(PNTensor *self, void *c) {
     (void)c;
     int perm[PN_MAX_DIMS];
     for (int d = 0; d < self->ndim; d++) perm[d] = self->ndim - 1 - d;
     return (PyObject *)pn_permute(self, perm);
 }
+
 static PyObject *get_mT(PNTensor *self, void *c) {
     (void)c;
     if (self->ndim < 2) {
@@ -387,28 +247,34 @@ static PyObject *get_mT(PNTensor *self, void *c) {
     }
     return (PyObject *)pn_transpose(self, self->ndim - 2, self->ndim - 1);
 }
+
 static PyObject *get_base(PNTensor *self, void *c) {
     (void)c;
     if (!self->base) Py_RETURN_NONE;
     Py_INCREF(self->base);
     return (PyObject *)self->base;
 }
+
 static PyObject *get_version(PNTensor *self, void *c) {
     (void)c;
     return PyLong_FromLongLong(self->storage->version);
 }
+
 static PyObject *get_output_nr(PNTensor *self, void *c) {
     (void)c;
     return PyLong_FromLong(self->output_nr);
 }
+
 static PyObject *get_itemsize(PNTensor *self, void *c) {
     (void)c;
     return PyLong_FromSize_t(pn_itemsize(self->dtype));
 }
+
 static PyObject *get_retains_grad(PNTensor *self, void *c) {
     (void)c;
     return PyBool_FromLong(self->retains_grad);
 }
+
 static int set_retains_grad(PNTensor *self, PyObject *v, void *c) {
     (void)c;
     int flag = v ? PyObject_IsTrue(v) : 0;
@@ -416,6 +282,7 @@ static int set_retains_grad(PNTensor *self, PyObject *v, void *c) {
     self->retains_grad = (char)flag;
     return 0;
 }
+
 static PyObject *get_hooks(PNTensor *self, void *c) {
     (void)c;
     if (!self->hooks) {
@@ -425,6 +292,7 @@ static PyObject *get_hooks(PNTensor *self, void *c) {
     Py_INCREF(self->hooks);
     return self->hooks;
 }
+
 static PyObject *get_false(PNTensor *self, void *c) {
     (void)self, (void)c;
     Py_RETURN_FALSE;
@@ -489,34 +357,27 @@ static int tensor_getbuffer(PNTensor *self, Py_buffer *view, int flags) {
     }
     return 0;
 }
+
 static void tensor_releasebuffer(PNTensor *self, Py_buffer *view) {
     (void)self;
     PyMem_Free(view->internal);
 }
+
 static PyBufferProcs tensor_as_buffer = {(getbufferproc)tensor_getbuffer,
                                          (releasebufferproc)tensor_releasebuffer};
 
 /* number, mapping and comparison slots are in tensor_slots.c */
-extern PyNumberMethods pn_tensor_as_number;
-extern PyMappingMethods pn_tensor_as_mapping;
-PyObject *pn_tensor_richcompare(PyObject *a, PyObject *b, int op);
-PyObject *pn_tensor_repr(PyObject *self);
 
-PyTypeObject PNTensor_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pynet._C.TensorBase",
-    .tp_basicsize = sizeof(PNTensor),
-    .tp_dealloc = (destructor)tensor_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "The C core of pynet.Tensor: a strided n-d array with autograd.",
-    .tp_traverse = (traverseproc)tensor_traverse,
-    .tp_clear = (inquiry)tensor_clear,
-    .tp_getset = tensor_getset,
-    .tp_new = tensor_new,
-    .tp_as_number = &pn_tensor_as_number,
-    .tp_as_mapping = &pn_tensor_as_mapping,
-    .tp_as_buffer = &tensor_as_buffer,
-    .tp_richcompare = pn_tensor_richcompare,
-    .tp_dictoffset = offsetof(PNTensor, dict),
-    .tp_weaklistoffset = offsetof(PNTensor, weakrefs),
-    .tp_hash = PyObject_HashNotImplemented,
-};
+int pn_tensor_type_init(PyObject *module) {
+    PNTensor_Type.tp_new = tensor_new;
+    PNTensor_Type.tp_getset = tensor_getset;
+    PNTensor_Type.tp_methods = pn_tensor_methods;
+    PNTensor_Type.tp_as_number = &pn_tensor_as_number;
+    PNTensor_Type.tp_as_mapping = &pn_tensor_as_mapping;
+    PNTensor_Type.tp_as_buffer = &tensor_as_buffer;
+    PNTensor_Type.tp_richcompare = pn_tensor_richcompare;
+    PNTensor_Type.tp_hash = PyBaseObject_Type.tp_hash; /* hash by identity, like torch */
+    if (PyType_Ready(&PNTensor_Type) < 0) return -1;
+    Py_INCREF(&PNTensor_Type);
+    return PyModule_AddObject(module, "TensorBase", (PyObject *)&PNTensor_Type);
+}

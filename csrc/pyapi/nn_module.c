@@ -1,4 +1,4 @@
-/* nn_module.c - the Module and Sequential base types (pynet.nn.Module and
+/* pyapi/nn_module.c - the Module and Sequential base types (pynet.nn.Module and
  * pynet.nn.Sequential are their Python subclasses).
  *
  * A Module keeps three ordered registries: _parameters, _buffers and
@@ -8,16 +8,17 @@
  * runs its forward between the optional pre- and post-hooks; Sequential's
  * forward is a loop in C over its sub-modules.
  */
-#include "pynet.h"
+#include "pyapi.h"
 #include <stddef.h>
 
 typedef struct {
-    PyObject_HEAD PyObject *params; /* dict name -> Parameter or None */
-    PyObject *buffers;              /* dict name -> Tensor or None */
-    PyObject *modules;              /* dict name -> Module or None */
-    PyObject *non_persistent;       /* set of buffer names left out of state_dict */
-    PyObject *pre_hooks;            /* dict id -> fn(module, args) */
-    PyObject *hooks;                /* dict id -> fn(module, args, output) */
+    PyObject_HEAD
+    PyObject *params;         /* dict name -> Parameter or None */
+    PyObject *buffers;        /* dict name -> Tensor or None */
+    PyObject *modules;        /* dict name -> Module or None */
+    PyObject *non_persistent; /* set of buffer names left out of state_dict */
+    PyObject *pre_hooks;      /* dict id -> fn(module, args) */
+    PyObject *hooks;          /* dict id -> fn(module, args, output) */
     PyObject *dict;
     PyObject *weakrefs;
     char training;
@@ -244,11 +245,11 @@ static int set_training(PNModule *m, PyObject *v, void *c) {
     m->training = (char)t;
     return 0;
 }
-#define REGISTRY_GETTER(NAME, FIELD)                                                               \
-    static PyObject *NAME(PNModule *m, void *c) {                                                  \
-        (void)c;                                                                                   \
-        Py_INCREF(m->FIELD);                                                                       \
-        return m->FIELD;                                                                           \
+#define REGISTRY_GETTER(NAME, FIELD) \
+    static PyObject *NAME(PNModule *m, void *c) { \
+        (void)c; \
+        Py_INCREF(m->FIELD); \
+        return m->FIELD; \
     }
 REGISTRY_GETTER(get_params, params)
 REGISTRY_GETTER(get_buffers, buffers)

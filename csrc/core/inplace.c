@@ -1,4 +1,4 @@
-/* inplace.c - how an in-place op updates the autograd graph.
+/* core/inplace.c - how an in-place op updates the autograd graph.
  *
  * An in-place op with autograd is computed out of place on a clone of the old
  * value (so backward still has it), giving `res` with its own history; then
@@ -15,8 +15,10 @@
  * from base's first element (base is contiguous: every tensor pynet allocates
  * is), and applied to contiguous gradients of base's shape.
  */
-#include "pynet.h"
+#include "autograd.h"
+#include "copy.h"
 #include <string.h>
+#include <math.h>
 
 typedef struct {
     int64_t ndim, offset;
@@ -143,24 +145,4 @@ PyObject *pn_inplace_result(PNTensor *dst, PNTensor *res) {
     if (rc < 0) return NULL;
     Py_INCREF(dst);
     return (PyObject *)dst;
-}
-
-/* ------------------------------------------------------------ fill_/zero_ ---- */
-
-static int fill_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    (void)gout; /* the old values were overwritten by a constant: zero gradient */
-    if (n->next[0].fn && !(gin[0] = pn_zeros(n->meta[0].dtype, n->meta[0].ndim, n->meta[0].shape)))
-        return -1;
-    return 0;
-}
-
-int pn_fill_inplace(PNTensor *t, double value, const char *op) {
-    if (pn_check_inplace(t, op) < 0) return -1;
-    if (!(pn_grad_mode && t->requires_grad)) return pn_fill(t, value);
-    PNTensor *res = pn_full(t->dtype, t->ndim, t->shape, value);
-    if (!res) return -1;
-    pn_record(res, "FillBackward0", fill_backward, 1, &t);
-    int rc = PyErr_Occurred() ? -1 : pn_inplace_finish(t, res);
-    Py_DECREF(res);
-    return rc;
 }

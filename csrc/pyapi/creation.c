@@ -1,23 +1,9 @@
-/* creation.c - zeros/ones/full/empty and the random tensors, backed by the
- * generator in ../kernels/random.c (seeded by manual_seed). */
-#include "pynet.h"
+/* pyapi/creation.c - zeros/ones/full/empty and the random tensors, backed by the
+ * generator of ../core/generator.c (seeded by manual_seed). */
+#include "pyapi.h"
 #include "../kernels/random.h"
+#include "../core/generator.h"
 #include <string.h>
-
-static pn_rng rng;
-static uint64_t rng_seed = 67280421310721ULL;
-
-void pn_creation_init(void) {
-    pn_rng_seed(&rng, rng_seed);
-}
-
-/* The generator behind manual_seed, for other ops that draw random numbers (dropout). */
-pn_rng *pn_global_rng(void) {
-    return &rng;
-}
-void *pn_global_rng_ptr(void) {
-    return &rng;
-}
 
 /* (shape, dtype) from the usual f(*size, dtype=None) arguments */
 static int parse_size_dtype(PyObject *args, PyObject *kw, int64_t *shape, int *nd, int *dt,
@@ -65,14 +51,14 @@ static PyObject *finish(PNTensor *t, int requires_grad) {
     return (PyObject *)t;
 }
 
-#define CREATE(NAME, EXPR)                                                                         \
-    static PyObject *NAME(PyObject *m, PyObject *args, PyObject *kw) {                             \
-        (void)m;                                                                                   \
-        int64_t shape[PN_MAX_DIMS];                                                                \
-        int nd, dt, rg;                                                                            \
-        if (parse_size_dtype(args, kw, shape, &nd, &dt, &rg, #NAME) < 0) return NULL;              \
-        pn_dtype d = dt < 0 ? PN_FLOAT32 : (pn_dtype)dt;                                           \
-        return finish(EXPR, rg);                                                                   \
+#define CREATE(NAME, EXPR) \
+    static PyObject *NAME(PyObject *m, PyObject *args, PyObject *kw) { \
+        (void)m; \
+        int64_t shape[PN_MAX_DIMS]; \
+        int nd, dt, rg; \
+        if (parse_size_dtype(args, kw, shape, &nd, &dt, &rg, #NAME) < 0) return NULL; \
+        pn_dtype d = dt < 0 ? PN_FLOAT32 : (pn_dtype)dt; \
+        return finish(EXPR, rg); \
     }
 CREATE(zeros, pn_zeros(d, nd, shape))
 CREATE(ones, pn_full(d, nd, shape, 1.0))
@@ -126,26 +112,25 @@ static PyObject *manual_seed(PyObject *m, PyObject *arg) {
     uint64_t s = PyLong_AsUnsignedLongLongMask(v);
     Py_DECREF(v);
     if (s == (uint64_t)-1 && PyErr_Occurred()) return NULL;
-    rng_seed = s;
-    pn_rng_seed(&rng, s);
+    pn_manual_seed(s);
     Py_RETURN_NONE;
 }
 static PyObject *initial_seed(PyObject *m, PyObject *u) {
     (void)m, (void)u;
-    return PyLong_FromUnsignedLongLong(rng_seed);
+    return PyLong_FromUnsignedLongLong(pn_initial_seed());
 }
 static PyObject *get_rng_state(PyObject *m, PyObject *u) {
     (void)m, (void)u;
-    return PyBytes_FromStringAndSize((const char *)&rng, sizeof rng);
+    return PyBytes_FromStringAndSize((const char *)pn_global_rng(), sizeof(pn_rng));
 }
 static PyObject *set_rng_state(PyObject *m, PyObject *state) {
     (void)m;
-    if (!PyBytes_Check(state) || PyBytes_GET_SIZE(state) != (Py_ssize_t)sizeof rng) {
+    if (!PyBytes_Check(state) || PyBytes_GET_SIZE(state) != (Py_ssize_t)sizeof(pn_rng)) {
         PyErr_SetString(PyExc_ValueError, "set_rng_state: expected the bytes returned by "
                                           "get_rng_state()");
         return NULL;
     }
-    memcpy(&rng, PyBytes_AS_STRING(state), sizeof rng);
+    memcpy(pn_global_rng(), PyBytes_AS_STRING(state), sizeof(pn_rng));
     Py_RETURN_NONE;
 }
 
@@ -173,11 +158,11 @@ static PyObject *fill_random(PyObject *args, int normal) {
         return NULL;
     }
     if (t->dtype == PN_FLOAT32)
-        (normal ? pn_rng_fill_normal_f32 : pn_rng_fill_uniform_f32)(&rng, (float *)t->data,
-                                                                    t->numel, a, b);
+        (normal ? pn_rng_fill_normal_f32
+                : pn_rng_fill_uniform_f32)(pn_global_rng(), (float *)t->data, t->numel, a, b);
     else
-        (normal ? pn_rng_fill_normal_f64 : pn_rng_fill_uniform_f64)(&rng, (double *)t->data,
-                                                                    t->numel, a, b);
+        (normal ? pn_rng_fill_normal_f64
+                : pn_rng_fill_uniform_f64)(pn_global_rng(), (double *)t->data, t->numel, a, b);
     pn_bump_version(t);
     Py_INCREF(t);
     return (PyObject *)t;
@@ -208,7 +193,7 @@ static PyObject *randint(PyObject *m, PyObject *args) {
     int nd = pn_parse_shape_obj(size, shape, "randint");
     if (nd < 0) return NULL;
     PNTensor *t = pn_empty(PN_INT64, nd, shape);
-    if (t) pn_rng_fill_randint(&rng, (int64_t *)t->data, t->numel, lo, hi);
+    if (t) pn_rng_fill_randint(pn_global_rng(), (int64_t *)t->data, t->numel, lo, hi);
     return (PyObject *)t;
 }
 
@@ -222,7 +207,7 @@ static PyObject *randperm(PyObject *m, PyObject *arg) {
     }
     int64_t shape[1] = {n};
     PNTensor *t = pn_empty(PN_INT64, 1, shape);
-    if (t) pn_rng_permutation(&rng, (int64_t *)t->data, n);
+    if (t) pn_rng_permutation(pn_global_rng(), (int64_t *)t->data, n);
     return (PyObject *)t;
 }
 
@@ -240,7 +225,7 @@ static PyObject *bernoulli(PyObject *m, PyObject *args) {
     int nd = pn_parse_shape_obj(size, shape, "bernoulli");
     if (nd < 0) return NULL;
     PNTensor *t = pn_empty(PN_BOOL, nd, shape);
-    if (t) pn_rng_fill_bernoulli(&rng, (uint8_t *)t->data, t->numel, p);
+    if (t) pn_rng_fill_bernoulli(pn_global_rng(), (uint8_t *)t->data, t->numel, p);
     return (PyObject *)t;
 }
 

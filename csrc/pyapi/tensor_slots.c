@@ -1,6 +1,6 @@
-/* tensor_slots.c - Python operators on tensors: + - * / // % ** @ & | ^ ~,
+/* pyapi/tensor_slots.c - Python operators on tensors: + - * / // % ** @ & | ^ ~,
  * comparisons, len(), t[i], t[i] = v, bool(), int(), float(). */
-#include "pynet.h"
+#include "pyapi.h"
 
 /* a op b where either side may be the tensor (Python tries a.__add__, then
  * b.__radd__; both land here). Not a number or tensor: NotImplemented. */
@@ -25,12 +25,12 @@ static PyObject *slot_inplace(pn_binary_op op, PyObject *a, PyObject *b) {
     return pn_binary_inplace(op, (PNTensor *)a, b);
 }
 
-#define SLOT2(NAME, OP)                                                                            \
-    static PyObject *NAME(PyObject *a, PyObject *b) {                                              \
-        return slot_binary(OP, a, b);                                                              \
-    }                                                                                              \
-    static PyObject *NAME##_inplace(PyObject *a, PyObject *b) {                                    \
-        return slot_inplace(OP, a, b);                                                             \
+#define SLOT2(NAME, OP) \
+    static PyObject *NAME(PyObject *a, PyObject *b) { \
+        return slot_binary(OP, a, b); \
+    } \
+    static PyObject *NAME##_inplace(PyObject *a, PyObject *b) { \
+        return slot_inplace(OP, a, b); \
     }
 SLOT2(nb_add, PN_ADD)
 SLOT2(nb_sub, PN_SUB)

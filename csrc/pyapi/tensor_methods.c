@@ -1,19 +1,19 @@
-/* tensor_methods.c - the methods of TensorBase written in C (the hot and the
+/* pyapi/tensor_methods.c - the methods of TensorBase written in C (the hot and the
  * simple ones). pynet/_tensor.py adds the rest in Python on top of these. */
-#include "pynet.h"
+#include "pyapi.h"
 #include <string.h>
 
 #define SELF ((PNTensor *)self)
 
 /* ---- unary math: t.exp(), t.exp_() ... */
-#define UNARY_METHODS(NAME, OP)                                                                    \
-    static PyObject *m_##NAME(PyObject *self, PyObject *u) {                                       \
-        (void)u;                                                                                   \
-        return (PyObject *)pn_unary(OP, SELF);                                                     \
-    }                                                                                              \
-    static PyObject *m_##NAME##_(PyObject *self, PyObject *u) {                                    \
-        (void)u;                                                                                   \
-        return pn_unary_inplace(OP, SELF);                                                         \
+#define UNARY_METHODS(NAME, OP) \
+    static PyObject *m_##NAME(PyObject *self, PyObject *u) { \
+        (void)u; \
+        return (PyObject *)pn_unary(OP, SELF); \
+    } \
+    static PyObject *m_##NAME##_(PyObject *self, PyObject *u) { \
+        (void)u; \
+        return pn_unary_inplace(OP, SELF); \
     }
 UNARY_METHODS(neg, PN_NEG)
 UNARY_METHODS(abs, PN_ABS)
@@ -37,12 +37,12 @@ UNARY_METHODS(trunc, PN_TRUNC)
 UNARY_METHODS(bitwise_not, PN_NOT)
 
 /* ---- binary math: t.mul(o), t.mul_(o) ... */
-#define BINARY_METHODS(NAME, OP)                                                                   \
-    static PyObject *m_##NAME(PyObject *self, PyObject *o) {                                       \
-        return (PyObject *)pn_binary(OP, self, o);                                                 \
-    }                                                                                              \
-    static PyObject *m_##NAME##_(PyObject *self, PyObject *o) {                                    \
-        return pn_binary_inplace(OP, SELF, o);                                                     \
+#define BINARY_METHODS(NAME, OP) \
+    static PyObject *m_##NAME(PyObject *self, PyObject *o) { \
+        return (PyObject *)pn_binary(OP, self, o); \
+    } \
+    static PyObject *m_##NAME##_(PyObject *self, PyObject *o) { \
+        return pn_binary_inplace(OP, SELF, o); \
     }
 BINARY_METHODS(mul, PN_MUL)
 BINARY_METHODS(true_divide, PN_DIV)
@@ -512,7 +512,6 @@ static PyObject *dim_indexed(PyObject *self, PyObject *args, const int64_t *vals
     }
     return PyLong_FromLongLong(vals[d]);
 }
-PyObject *pn_shape_tuple(int ndim, const int64_t *shape);
 static PyObject *m_size(PyObject *self, PyObject *args) {
     if (PyTuple_GET_SIZE(args) == 0) return pn_shape_tuple(SELF->ndim, SELF->shape);
     return dim_indexed(self, args, SELF->shape, "size");
@@ -541,7 +540,6 @@ static PyObject *m_storage_offset(PyObject *self, PyObject *u) {
     return PyLong_FromLongLong((SELF->data - SELF->storage->data) /
                                (int64_t)pn_itemsize(SELF->dtype));
 }
-PyObject *pn_item(PNTensor *t);
 static PyObject *m_item(PyObject *self, PyObject *u) {
     (void)u;
     return pn_item(SELF);
@@ -638,8 +636,6 @@ static PyObject *m__to_dtype(PyObject *self, PyObject *arg) {
 #define MK(name) {#name, (PyCFunction)(void (*)(void))m_##name, METH_VARARGS | METH_KEYWORDS, NULL}
 #define U(name)  M0(name), M0(name##_)
 #define B(name)  M1(name), M1(name##_)
-
-PyObject *pn_tensor_make_subclass(PyObject *unused, PyObject *args, PyObject *kwargs);
 
 PyMethodDef pn_tensor_methods[] = {U(neg),
                                    U(abs),

@@ -1,7 +1,7 @@
-/* ops_index.c - t[index] and t[index] = value.
+/* ops/index.c - t[index] and t[index] = value.
  *
  * An index is split in two parts, as NumPy does:
- *  - basic items (ints, slices, None, ...) become a view (ops_view.c);
+ *  - basic items (ints, slices, None, ...) become a view (ops/view.c);
  *  - advanced items (integer tensors or lists, boolean masks) pick arbitrary
  *    elements. Their tensors broadcast to one shape B; the result has B in
  *    place of the indexed dims (where the first one was, if they were next to
@@ -9,7 +9,7 @@
  *    offset off[b] in the view; the rest of the dims are copied as blocks.
  * Backward of a gather is a scatter-add into zeros (repeated indices add up).
  */
-#include "pynet.h"
+#include "ops.h"
 #include <string.h>
 
 typedef struct {

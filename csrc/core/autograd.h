@@ -1,0 +1,94 @@
+/* core/autograd.h - the autograd graph: nodes, edges, saved tensors, the engine.
+ *
+ * An op that sees an input requiring grad records a node (its grad_fn): the
+ * function computing input gradients from output gradients, plus what it
+ * saved. core/node.c builds nodes, core/engine.c runs them backwards,
+ * core/inplace.c rewires history when a tensor is modified in place.
+ */
+#ifndef PN_CORE_AUTOGRAD_H
+#define PN_CORE_AUTOGRAD_H
+#include "tensor.h"
+
+/* -------------------------------------------------------------- autograd ---- */
+
+typedef struct {
+    PNNode *fn; /* NULL: this input needs no gradient */
+    int input_nr;
+} PNEdge;
+
+typedef struct {
+    int ndim;
+    pn_dtype dtype;
+    int64_t shape[PN_MAX_DIMS];
+} PNMeta;
+
+/* Compute gradients of a node's inputs from the gradients of its outputs.
+ * gout[k] (borrowed, never NULL for single-output nodes) is d(loss)/d(output k);
+ * the function stores new references in gin[j] (NULL = zero) for each input j
+ * whose edge is set. Returns 0, or -1 with a Python exception set. */
+typedef int (*pn_apply_fn)(PNNode *node, PNTensor **gout, PNTensor **gin);
+
+#define PN_NODE_SAVED  3
+#define PN_NODE_INLINE 2
+
+struct PNNode {
+    PyObject_HEAD
+    const char *name; /* "MulBackward0" */
+    pn_apply_fn apply;
+    int n_next, n_out;
+    PNEdge *next; /* n_next edges, one per differentiable input */
+    PNMeta *meta; /* shape/dtype of each input, to check and reduce gradients */
+    PNEdge next_inline[PN_NODE_INLINE];
+    PNMeta meta_inline[PN_NODE_INLINE];
+    PNTensor *saved[PN_NODE_SAVED];
+    int64_t saved_version[PN_NODE_SAVED];
+    char saved_is_output[PN_NODE_SAVED];
+    char released; /* saved tensors were freed by a backward without retain_graph */
+    double d[4];   /* op arguments */
+    int64_t i[2 + 2 * PN_MAX_DIMS];
+    PyObject *obj;  /* an op argument that is a Python object (index spec, Function) */
+    PNTensor *leaf; /* AccumulateGrad only */
+    /* engine scratch */
+    PNTensor **buf;
+    int deps;
+    uint64_t owner;      /* id of the backward run using buf/deps, 0 when none */
+    PyObject *hooks;     /* post hooks: list of callables, or NULL */
+    PyObject *pre_hooks; /* list of (output_nr, callable), or NULL */
+};
+
+extern PyTypeObject PNNode_Type;
+extern _Thread_local int pn_grad_mode;
+
+/* 1 when an op on these inputs must record a graph node. */
+static inline int pn_any_requires_grad(PNTensor *a, PNTensor *b) {
+    return pn_grad_mode && ((a && a->requires_grad) || (b && b->requires_grad));
+}
+/* Node for an op with n inputs (NULL inputs allowed: no edge). */
+PNNode *pn_node_new(const char *name, pn_apply_fn apply, int n, PNTensor **inputs);
+/* Make `out` output number output_nr of node (takes no reference from the caller). */
+void pn_set_history(PNTensor *out, PNNode *node, int output_nr);
+int pn_save(PNNode *n, int slot, PNTensor *t, int is_output);
+PNTensor *pn_unpack(PNNode *n, int slot); /* new reference, or NULL + RuntimeError */
+/* Record a single-output op: node with the given inputs, output history set. Returns node
+ * (borrowed: owned by out) or NULL on error. Does nothing (returns NULL, no error) if no input
+ * requires grad. Check PyErr_Occurred() to tell the two apart. */
+PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNTensor **inputs);
+/* Check that t may be written in place (leaf/view rules) and bump its version. */
+int pn_check_inplace(PNTensor *t, const char *op);
+void pn_bump_version(PNTensor *t);
+PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, int create_graph,
+                          PyObject *inputs, int allow_unused);
+
+/* (core/node.c) */
+void pn_node_release_saved(PNNode *n);   /* drop saved tensors (backward done) */
+int pn_edge_for(PNTensor *t, PNEdge *e); /* the edge t's gradient travels along */
+/* (core/engine.c) the two node kinds the engine itself knows */
+int pn_accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin); /* leaf.grad += g */
+int pn_python_apply(PNNode *n, PNTensor **gout, PNTensor **gin);          /* n->obj(*gout) */
+
+/* (core/inplace.c) in-place ops: write src into dst and rewire dst's (and its base's) history */
+int pn_inplace_finish(PNTensor *dst, PNTensor *src);
+/* pn_inplace_finish(dst, res), stealing res (NULL: error passed on); returns dst (new ref) */
+PyObject *pn_inplace_result(PNTensor *dst, PNTensor *res);
+
+#endif

@@ -1,0 +1,48 @@
+/* core/copy.h - moving values between tensors: operands, broadcasting, copy, cast.
+ *
+ * The primitives every op file needs and none owns: read a Python number or a
+ * tensor as an operand, find the dtype two operands compute in, broadcast two
+ * shapes, run an elementwise kernel loop over broadcast operands, and copy or
+ * convert a tensor without recording autograd history.
+ */
+#ifndef PN_CORE_COPY_H
+#define PN_CORE_COPY_H
+#include "tensor.h"
+#include "../kernels/iter.h"
+#include "../kernels/elementwise.h"
+
+/* Operand of an elementwise op: a tensor or a Python number. */
+typedef struct {
+    PNTensor *t; /* NULL for a Python scalar */
+    int kind;    /* scalar kind: 0 bool, 1 int, 2 float */
+    double d;
+    int64_t i;
+} pn_operand;
+int pn_operand_from(PyObject *o, pn_operand *out); /* 1 ok, 0 not a number/tensor, -1 error */
+/* torch.result_type of n operands (tensors outrank numbers of the same category). */
+pn_dtype pn_result_type(const pn_operand *ops, int n);
+/* An operand as a kernel wants it: a tensor in dtype dt (new reference in *t), or a
+ * Python number written as one dt value into scalar. */
+int pn_prepare_operand(const pn_operand *o, pn_dtype dt, PNTensor **t, char *scalar);
+
+/* The broadcast shape of sa and sb into out (*nout dims); RuntimeError naming op if none. */
+int pn_broadcast_shapes(int na, const int64_t *sa, int nb, const int64_t *sb, int *nout,
+                        int64_t *out, const char *op);
+/* Byte strides that read t as if it had shape (ndim, shape): 0 along broadcast dims. */
+void pn_broadcast_strides(const PNTensor *t, int ndim, int64_t *strides);
+/* Run a 2-, 3- or 4-operand loop; ops[0] is the output, all broadcast to shape;
+ * a NULL ops[k] reads the one value at scalars[k]. Releases the GIL on large loops. */
+void pn_run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, char **scalars, int ndim,
+                 const int64_t *shape);
+/* Does writing dst elementwise clobber elements of src that are still to be read? */
+int pn_overlaps(const PNTensor *dst, const PNTensor *src);
+
+/* Copies and conversions, none of which records autograd history. */
+int pn_copy_into(PNTensor *dst, PNTensor *src); /* broadcasting copy with cast */
+int pn_fill(PNTensor *dst, double v);
+PNTensor *pn_copy_as(PNTensor *a, pn_dtype dt);         /* always a new contiguous copy */
+PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt); /* a itself (new ref) when it matches */
+PNTensor *pn_to_contiguous_nograd(PNTensor *a);         /* a itself when contiguous */
+PNTensor *pn_contiguous_as(PNTensor *t, pn_dtype dt);   /* contiguous, dtype dt */
+
+#endif

@@ -1,0 +1,259 @@
+/* core/node.c - autograd graph nodes: how an op records itself (the engine that
+ * runs them backwards is core/engine.c).
+ *
+ * Every op that sees an input requiring grad creates a Node ("MulBackward0")
+ * that remembers what backward needs (saved tensors, sizes) and an edge per
+ * input pointing at the node that produced that input: its grad_fn, or, for
+ * a leaf, the leaf's AccumulateGrad node. The output tensor points at the new
+ * node (its grad_fn). So the graph is the forward computation, reversed.
+ *
+ * backward() then:
+ *   1. walks the graph from the output and counts, for each node, how many
+ *      edges lead into it (its dependencies);
+ *   2. starts at the output with gradient 1 and repeatedly takes a node whose
+ *      dependencies are all in: it calls the node's apply() with the sum of
+ *      the gradients that arrived, and sends each result along the edges;
+ *   3. at an AccumulateGrad node adds the gradient into leaf.grad.
+ * Counting first guarantees a node runs only once, after all its consumers.
+ */
+#include "autograd.h"
+#include "copy.h"
+#include <string.h>
+#include <math.h>
+
+_Thread_local int pn_grad_mode = 1;
+
+/* ------------------------------------------------------------------ Node ---- */
+
+static int node_traverse(PNNode *n, visitproc visit, void *arg) {
+    for (int k = 0; k < n->n_next; k++) Py_VISIT((PyObject *)n->next[k].fn);
+    for (int k = 0; k < PN_NODE_SAVED; k++) Py_VISIT((PyObject *)n->saved[k]);
+    Py_VISIT(n->obj);
+    Py_VISIT((PyObject *)n->leaf);
+    Py_VISIT(n->hooks);
+    Py_VISIT(n->pre_hooks);
+    return 0;
+}
+
+void pn_node_release_saved(PNNode *n) {
+    for (int k = 0; k < PN_NODE_SAVED; k++) Py_CLEAR(n->saved[k]);
+}
+
+static int node_clear(PNNode *n) {
+    for (int k = 0; k < n->n_next; k++) Py_CLEAR(n->next[k].fn);
+    pn_node_release_saved(n);
+    Py_CLEAR(n->obj);
+    if (n->leaf) {
+        if (n->leaf->grad_acc == n) n->leaf->grad_acc = NULL;
+        Py_CLEAR(n->leaf);
+    }
+    Py_CLEAR(n->hooks);
+    Py_CLEAR(n->pre_hooks);
+    return 0;
+}
+
+static void node_dealloc(PNNode *n) {
+    PyObject_GC_UnTrack(n);
+    /* The trashcan turns the deallocation of a long chain of nodes (a deep
+     * graph) from deep C recursion into a loop. */
+    Py_TRASHCAN_BEGIN(n, node_dealloc);
+    node_clear(n);
+    if (n->next != n->next_inline) PyMem_Free(n->next);
+    if (n->meta != n->meta_inline) PyMem_Free(n->meta);
+    PyObject_GC_Del(n);
+    Py_TRASHCAN_END;
+}
+
+static PNNode *node_alloc(const char *name, pn_apply_fn apply, int n_next) {
+    PNNode *n = PyObject_GC_New(PNNode, &PNNode_Type);
+    if (!n) return NULL;
+    memset((char *)n + sizeof(PyObject), 0, sizeof(PNNode) - sizeof(PyObject));
+    n->name = name;
+    n->apply = apply;
+    n->n_out = 1;
+    n->n_next = n_next;
+    if (n_next <= PN_NODE_INLINE) {
+        n->next = n->next_inline;
+        n->meta = n->meta_inline;
+    } else {
+        n->next = PyMem_Calloc((size_t)n_next, sizeof(PNEdge));
+        n->meta = PyMem_Calloc((size_t)n_next, sizeof(PNMeta));
+        if (!n->next || !n->meta) {
+            PyMem_Free(n->next);
+            PyMem_Free(n->meta);
+            n->next = n->next_inline;
+            n->meta = n->meta_inline;
+            n->n_next = 0;
+            Py_DECREF(n);
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    PyObject_GC_Track(n);
+    return n;
+}
+
+/* The leaf's AccumulateGrad node, created once and cached (weakly) on the leaf. */
+static PNNode *grad_accumulator(PNTensor *leaf) {
+    if (leaf->grad_acc) {
+        Py_INCREF(leaf->grad_acc);
+        return leaf->grad_acc;
+    }
+    PNNode *n = node_alloc("AccumulateGrad", pn_accumulate_grad_apply, 0);
+    if (!n) return NULL;
+    Py_INCREF(leaf);
+    n->leaf = leaf;
+    leaf->grad_acc = n;
+    return n;
+}
+
+/* The edge along which gradient for tensor t must travel. */
+int pn_edge_for(PNTensor *t, PNEdge *e) {
+    if (t->grad_fn) {
+        Py_INCREF(t->grad_fn);
+        e->fn = t->grad_fn;
+        e->input_nr = t->output_nr;
+        return 0;
+    }
+    e->fn = grad_accumulator(t);
+    e->input_nr = 0;
+    return e->fn ? 0 : -1;
+}
+
+PNNode *pn_node_new(const char *name, pn_apply_fn apply, int n, PNTensor **inputs) {
+    PNNode *node = node_alloc(name, apply, n);
+    if (!node) return NULL;
+    for (int k = 0; k < n; k++) {
+        PNTensor *t = inputs[k];
+        if (!t) continue;
+        node->meta[k].ndim = t->ndim;
+        node->meta[k].dtype = t->dtype;
+        memcpy(node->meta[k].shape, t->shape, sizeof(int64_t) * t->ndim);
+        if (t->requires_grad && pn_edge_for(t, &node->next[k]) < 0) {
+            Py_DECREF(node);
+            return NULL;
+        }
+    }
+    return node;
+}
+
+void pn_set_history(PNTensor *out, PNNode *node, int output_nr) {
+    Py_INCREF(node);
+    Py_XSETREF(out->grad_fn, node);
+    out->output_nr = output_nr;
+    out->requires_grad = 1;
+}
+
+PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNTensor **inputs) {
+    int any = 0;
+    if (!pn_grad_mode) return NULL;
+    for (int k = 0; k < n; k++)
+        if (inputs[k] && inputs[k]->requires_grad) any = 1;
+    if (!any) return NULL;
+    PNNode *node = pn_node_new(name, apply, n, inputs);
+    if (!node) return NULL;
+    pn_set_history(out, node, 0);
+    Py_DECREF(node); /* out owns it now */
+    return node;
+}
+
+/* Saving an op's own output would make a cycle (output -> grad_fn -> output),
+ * so an output is saved as a bare alias of its memory, without grad_fn. */
+int pn_save(PNNode *n, int slot, PNTensor *t, int is_output) {
+    PNTensor *s = t;
+    if (is_output) {
+        s = pn_alias(t, t->ndim, t->shape, t->strides, 0);
+        if (!s) return -1;
+        Py_CLEAR(s->base);
+    } else {
+        Py_INCREF(s);
+    }
+    Py_XSETREF(n->saved[slot], s);
+    n->saved_version[slot] = t->storage->version;
+    n->saved_is_output[slot] = (char)is_output;
+    return 0;
+}
+
+PNTensor *pn_unpack(PNNode *n, int slot) {
+    PNTensor *s = n->saved[slot];
+    if (n->released || !s) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Trying to backward through the graph a second time (or directly access "
+                        "saved tensors after they have already been freed). Saved intermediate "
+                        "values of the graph are freed when you call .backward() or "
+                        "autograd.grad(). Specify retain_graph=True if you need to backward "
+                        "through the graph a second time or if you need to access saved tensors "
+                        "after calling backward.");
+        return NULL;
+    }
+    if (s->storage->version != n->saved_version[slot]) {
+        char shape[256];
+        pn_format_shape(shape, sizeof shape, s->ndim, s->shape);
+        PyErr_Format(PyExc_RuntimeError,
+                     "one of the variables needed for gradient computation has been modified by "
+                     "an inplace operation: [%s tensor of shape %s], which is saved by %s, is at "
+                     "version %lld; expected version %lld instead.",
+                     pn_dtype_name(s->dtype), shape, n->name, (long long)s->storage->version,
+                     (long long)n->saved_version[slot]);
+        return NULL;
+    }
+    if (n->saved_is_output[slot] && pn_grad_mode) {
+        /* create_graph: the output must be reconnected to this node so that
+         * gradients of the backward computation flow through it. */
+        PNTensor *r = pn_alias(s, s->ndim, s->shape, s->strides, 0);
+        if (!r) return NULL;
+        Py_CLEAR(r->base);
+        pn_set_history(r, n, 0);
+        return r;
+    }
+    Py_INCREF(s);
+    return s;
+}
+
+void pn_bump_version(PNTensor *t) {
+    t->storage->version++;
+}
+
+int pn_check_inplace(PNTensor *t, const char *op) {
+    if (pn_grad_mode) {
+        if (t->requires_grad && !t->grad_fn && !t->base) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: a leaf Variable that requires grad is being used in an in-place "
+                         "operation.",
+                         op);
+            return -1;
+        }
+        if (t->base && t->base->requires_grad && !t->requires_grad) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: a view was created in no_grad mode and is being modified inplace "
+                         "with grad mode enabled. Given that this use case is ambiguous and "
+                         "error-prone, it is forbidden. You can clarify your code by moving both "
+                         "the view and the inplace either both inside the no_grad block (if you "
+                         "don't want the inplace to be tracked) or both outside (if you want the "
+                         "inplace to be tracked).",
+                         op);
+            return -1;
+        }
+        if (t->base && t->base->requires_grad && !t->base->grad_fn) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: a view of a leaf Variable that requires grad is being used in an "
+                         "in-place operation.",
+                         op);
+            return -1;
+        }
+    }
+    pn_bump_version(t);
+    return 0;
+}
+
+/* The Node type's lifetime slots; pyapi/autograd.c adds its Python side
+ * (name(), next_functions, hooks, repr). */
+PyTypeObject PNNode_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pynet._C.Node",
+    .tp_basicsize = sizeof(PNNode),
+    .tp_dealloc = (destructor)node_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "A node of the autograd graph: computes input gradients from output gradients.",
+    .tp_traverse = (traverseproc)node_traverse,
+    .tp_clear = (inquiry)node_clear,
+};

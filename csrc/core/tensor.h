@@ -1,0 +1,106 @@
+/* core/tensor.h - the objects every other file works on: storage, Tensor, dtype.
+ *
+ * Floor 2 of pynet's C code (kernels -> core -> ops -> pyapi). A tensor is a
+ * strided view (shape, strides in elements, data pointer) of a refcounted
+ * storage; views share the storage. Nothing here does op math.
+ */
+#ifndef PN_CORE_TENSOR_H
+#define PN_CORE_TENSOR_H
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include "../kernels/common.h"
+
+/* ------------------------------------------------------------- storage ---- */
+
+/* A block of memory shared by a tensor and all its views. `version` counts
+ * in-place writes, so autograd can tell when a saved tensor was overwritten. */
+typedef struct pn_storage {
+    Py_ssize_t refcount; /* touched only with the GIL held */
+    int64_t version;
+    char *data;
+    int64_t nbytes;
+    PyObject *owner; /* NULL: we allocated data; else the object that owns it (a NumPy array) */
+} pn_storage;
+
+pn_storage *pn_storage_new(int64_t nbytes); /* sets MemoryError on failure */
+pn_storage *pn_storage_wrap(char *data, int64_t nbytes, PyObject *owner);
+void pn_storage_decref(pn_storage *s);
+
+/* -------------------------------------------------------------- tensor ---- */
+
+typedef struct PNNode PNNode;
+
+typedef struct PNTensor {
+    PyObject_HEAD
+    pn_storage *storage;
+    char *data; /* first element (storage->data + offset) */
+    int ndim;
+    pn_dtype dtype;
+    int64_t numel;
+    int64_t shape[PN_MAX_DIMS];
+    int64_t strides[PN_MAX_DIMS]; /* in elements, like Tensor.stride() */
+    char requires_grad;
+    char retains_grad;
+    int output_nr;         /* which output of grad_fn this tensor is */
+    PyObject *grad;        /* a Tensor, or NULL */
+    PNNode *grad_fn;       /* NULL for leaves */
+    PNNode *grad_acc;      /* borrowed: the leaf's AccumulateGrad node while it lives */
+    struct PNTensor *base; /* the tensor this one is a view of, or NULL */
+    PyObject *dict;
+    PyObject *weakrefs;
+    PyObject *hooks; /* list of callables run on this tensor's gradient, or NULL */
+} PNTensor;
+
+extern PyTypeObject PNTensor_Type;    /* _C.TensorBase */
+extern PyTypeObject *pn_tensor_class; /* pynet.Tensor (a Python subclass), used for outputs */
+#define PNTensor_Check(o) PyObject_TypeCheck(o, &PNTensor_Type)
+
+/* New contiguous tensor, uninitialised (empty) or zero-filled. NULL + exception on failure. */
+PNTensor *pn_empty(pn_dtype dt, int ndim, const int64_t *shape);
+PNTensor *pn_zeros(pn_dtype dt, int ndim, const int64_t *shape);
+PNTensor *pn_full(pn_dtype dt, int ndim, const int64_t *shape, double value);
+/* A view sharing t's storage (no autograd). strides in elements, offset in elements from t->data.
+ */
+PNTensor *pn_alias(PNTensor *t, int ndim, const int64_t *shape, const int64_t *strides,
+                   int64_t offset);
+int pn_is_contiguous(const PNTensor *t);
+void pn_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+int pn_check_numel(int ndim, const int64_t *shape, int64_t *numel, const char *op);
+
+/* dtype helpers */
+const char *pn_dtype_name(pn_dtype dt);
+PyObject *pn_dtype_object(pn_dtype dt);                        /* borrowed pynet.float32 ... */
+int pn_parse_dtype(PyObject *o, pn_dtype *dt, const char *op); /* 0 ok, -1 error */
+int pn_dtype_converter(PyObject *o, void *addr);               /* for "O&", None -> -1 */
+pn_dtype pn_promote(pn_dtype a, pn_dtype b);
+void pn_format_shape(char *buf, size_t n, int ndim, const int64_t *shape); /* "(2, 3)" */
+
+/* shape parsing: accepts (2, 3), [2, 3] or 2, 3 as varargs. Returns ndim or -1. */
+int pn_parse_shape(PyObject *args, int64_t *shape, const char *op);
+int pn_parse_shape_obj(PyObject *o, int64_t *shape, const char *op);
+int pn_wrap_dim(int64_t dim, int ndim, int *out, const char *op); /* negative dims, IndexError */
+
+/* Typed views of a contiguous tensor's data. */
+#define F32(t) ((float *)(t)->data)
+#define F64(t) ((double *)(t)->data)
+
+/* A new contiguous tensor of dtype dt and shape `shape` holding v[0..n) (n == numel). */
+PNTensor *pn_from_doubles(const double *v, int64_t n, pn_dtype dt, int ndim, const int64_t *shape);
+/* Give t src's memory, shape, strides and dtype (t.data = src, nn.Parameter). */
+void pn_share_layout(PNTensor *t, PNTensor *src);
+/* New tensor object of `type` (NULL: pynet.Tensor), every field zero. */
+PNTensor *pn_tensor_alloc(PyTypeObject *type);
+
+/* ----------------------------------------------------- argument checks ---- */
+/* (core/check.c) Each returns 0 / a tensor on success, or -1 / NULL with the
+ * exception PyTorch raises, naming the op and the argument. */
+PNTensor *pn_tensor_arg(PyObject *o, const char *op, const char *name); /* borrowed */
+int pn_opt_tensor_arg(PyObject *o, PNTensor **out, const char *op,
+                      const char *name); /* None -> NULL */
+int pn_require_float(PNTensor *t, const char *op);
+int pn_same_dtype(PNTensor *a, PNTensor *b, const char *op); /* b NULL: ok */
+
+/* errors */
+PyObject *pn_shape_error(PyObject *exc, const char *fmt, ...);
+
+#endif

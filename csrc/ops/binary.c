@@ -1,0 +1,574 @@
+/* ops/binary.c - + - * / ** // % max min comparisons and logical ops, and
+ * where: type promotion, broadcasting, in-place forms, each op's backward.
+ *
+ * Forward: pick the result dtype (PyTorch's promotion rules), broadcast the
+ * shapes, make every input the compute dtype, then let pn_iter run the
+ * kernel's inner loop over the (possibly strided, broadcast) operands.
+ * Backward of each op sits right under its forward, as a pn_apply_fn.
+ */
+#include "ops.h"
+#include <string.h>
+#include <math.h>
+
+/* ---------------------------------------------------------------- binary ---- */
+
+static const char *binary_names[PN_NBINARY] = {
+    [PN_ADD] = "add",
+    [PN_SUB] = "sub",
+    [PN_MUL] = "mul",
+    [PN_DIV] = "div",
+    [PN_FLOORDIV] = "floor_divide",
+    [PN_REM] = "remainder",
+    [PN_POW] = "pow",
+    [PN_MAXIMUM] = "maximum",
+    [PN_MINIMUM] = "minimum",
+    [PN_EQ] = "eq",
+    [PN_NE] = "ne",
+    [PN_LT] = "lt",
+    [PN_LE] = "le",
+    [PN_GT] = "gt",
+    [PN_GE] = "ge",
+    [PN_AND] = "bitwise_and",
+    [PN_OR] = "bitwise_or",
+    [PN_XOR] = "bitwise_xor",
+    [PN_RELU_BACKWARD] = "threshold_backward",
+    [PN_SIGMOID_BACKWARD] = "sigmoid_backward",
+    [PN_TANH_BACKWARD] = "tanh_backward",
+};
+
+static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn_operand *b);
+
+/* The dtype the kernel computes in and the dtype of the result. */
+static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype *compute,
+                         pn_dtype *result) {
+    pn_operand ops[2] = {*a, *b};
+    pn_dtype dt = pn_result_type(ops, 2);
+    const char *name = binary_names[op];
+    if (op == PN_DIV && !pn_is_float(dt)) dt = PN_FLOAT32; /* true division */
+    pn_dtype rdt = pn_binary_is_comparison(op) ? PN_BOOL : dt;
+    /* bool has no // % ** kernels: compute in int64 (bool ** bool stays bool, as in torch) */
+    if (dt == PN_BOOL && (op == PN_FLOORDIV || op == PN_REM || op == PN_POW)) {
+        dt = PN_INT64;
+        rdt = op == PN_POW ? PN_BOOL : PN_INT64;
+    }
+    int a_bool = a->t ? a->t->dtype == PN_BOOL : a->kind == 0;
+    int b_bool = b->t ? b->t->dtype == PN_BOOL : b->kind == 0;
+    if (op == PN_SUB && (a_bool || b_bool)) { /* torch refuses any bool operand */
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                        "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                        "operator instead.");
+        return -1;
+    }
+    if (!pn_binary_loop(op, dt)) {
+        PyErr_Format(PyExc_RuntimeError, "\"%s\" not implemented for '%s'", name,
+                     pn_dtype_name(dt));
+        return -1;
+    }
+    *compute = dt;
+    *result = rdt;
+    return 0;
+}
+
+/* Integer // and % by zero, and integers to negative powers, are errors. */
+static int check_integer_args(pn_binary_op op, pn_dtype dt, PNTensor *bt, const pn_operand *b) {
+    if (dt != PN_INT64 || (op != PN_FLOORDIV && op != PN_REM && op != PN_POW)) return 0;
+    int bad = 0;
+    if (!bt) {
+        bad = op == PN_POW ? b->i < 0 : b->i == 0;
+    } else {
+        PNTensor *c = pn_contiguous(bt);
+        if (!c) return -1;
+        const int64_t *v = (const int64_t *)c->data;
+        for (int64_t k = 0; k < c->numel && !bad; k++) bad = op == PN_POW ? v[k] < 0 : v[k] == 0;
+        Py_DECREF(c);
+    }
+    if (!bad) return 0;
+    if (op == PN_POW)
+        PyErr_SetString(PyExc_RuntimeError, "Integers to negative integer powers are not allowed.");
+    else
+        PyErr_SetString(PyExc_RuntimeError, "ZeroDivisionError"); /* what torch raises */
+    return -1;
+}
+
+/* out = a op b; out_inplace is a (the in-place form) or NULL. */
+static PNTensor *binary_impl(pn_binary_op op, pn_operand *a, pn_operand *b, PNTensor *inplace) {
+    pn_dtype cdt, rdt;
+    if (binary_dtypes(op, a, b, &cdt, &rdt) < 0) return NULL;
+    const char *name = binary_names[op];
+    int nd;
+    int64_t shape[PN_MAX_DIMS];
+    static const int64_t none[1] = {1};
+    if (pn_broadcast_shapes(a->t ? a->t->ndim : 0, a->t ? a->t->shape : none, b->t ? b->t->ndim : 0,
+                            b->t ? b->t->shape : none, &nd, shape, name) < 0)
+        return NULL;
+    if (inplace) {
+        int same = nd == inplace->ndim;
+        for (int d = 0; same && d < nd; d++) same = shape[d] == inplace->shape[d];
+        if (!same) {
+            char s1[256], s2[256];
+            pn_format_shape(s1, sizeof s1, inplace->ndim, inplace->shape);
+            pn_format_shape(s2, sizeof s2, nd, shape);
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s_: output with shape %s doesn't match the broadcast shape %s", name, s1,
+                         s2);
+            return NULL;
+        }
+        if ((pn_is_float(rdt) && !pn_is_float(inplace->dtype)) ||
+            (rdt != PN_BOOL && inplace->dtype == PN_BOOL)) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s_: result type %s can't be cast to the desired output type %s", name,
+                         pn_dtype_name(rdt), pn_dtype_name(inplace->dtype));
+            return NULL;
+        }
+    }
+    PNTensor *ta = NULL, *tb = NULL, *out = NULL;
+    char sa[8], sb[8];
+    if (pn_prepare_operand(a, cdt, &ta, sa) < 0) return NULL;
+    if (pn_prepare_operand(b, cdt, &tb, sb) < 0) goto fail;
+    if (check_integer_args(op, cdt, tb, b) < 0) goto fail; /* on b as the kernel will see it */
+    /* x += x.t(): an input that pn_overlaps the output differently is read from a copy */
+    if (inplace && tb && pn_overlaps(inplace, tb)) {
+        PNTensor *c = pn_empty(tb->dtype, tb->ndim, tb->shape);
+        if (!c || pn_copy_into(c, tb) < 0) {
+            Py_XDECREF(c);
+            goto fail;
+        }
+        Py_SETREF(tb, c);
+    }
+    /* The kernel writes its own dtype (bool for comparisons); anything else
+     * (float32 += float64, bool ** bool via int64) is computed, then converted. */
+    pn_dtype kdt = pn_binary_is_comparison(op) ? PN_BOOL : cdt;
+    PNTensor *dst = inplace ? inplace : NULL;
+    int direct = dst ? dst->dtype == kdt : rdt == kdt;
+    out = direct && dst ? (Py_INCREF(dst), dst) : pn_empty(kdt, nd, shape);
+    if (!out) goto fail;
+    PNTensor *ops[3] = {out, ta, tb};
+    char *scal[3] = {NULL, sa, sb};
+    pn_run_loop(pn_binary_loop(op, cdt), NULL, 3, ops, scal, nd, shape);
+    Py_XDECREF(ta);
+    Py_XDECREF(tb);
+    if (!direct) {
+        PNTensor *conv = dst ? (Py_INCREF(dst), dst) : pn_empty(rdt, nd, shape);
+        int rc = conv ? pn_copy_into(conv, out) : -1;
+        Py_DECREF(out);
+        if (rc < 0) {
+            Py_XDECREF(conv);
+            return NULL;
+        }
+        out = conv;
+    }
+    return out;
+fail:
+    Py_XDECREF(ta);
+    Py_XDECREF(tb);
+    return NULL;
+}
+
+/* Differentiable ops record their node on the result. */
+static PNTensor *binary_op(pn_binary_op op, pn_operand *a, pn_operand *b) {
+    PNTensor *out = binary_impl(op, a, b, NULL);
+    if (!out) return NULL;
+    if (pn_grad_mode && pn_is_float(out->dtype) &&
+        ((a->t && a->t->requires_grad) || (b->t && b->t->requires_grad))) {
+        attach_binary_grad(op, out, a, b);
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+    return out;
+}
+
+PNTensor *pn_binary(pn_binary_op op, PyObject *a, PyObject *b) {
+    pn_operand oa, ob;
+    int ra = pn_operand_from(a, &oa);
+    if (ra < 0) return NULL;
+    int rb = pn_operand_from(b, &ob);
+    if (rb < 0) return NULL;
+    if (!ra || !rb) {
+        PyObject *bad = ra ? b : a;
+        PyErr_Format(PyExc_TypeError, "%s(): unsupported operand type %s", binary_names[op],
+                     Py_TYPE(bad)->tp_name);
+        return NULL;
+    }
+    return binary_op(op, &oa, &ob);
+}
+
+PNTensor *pn_binary_t(pn_binary_op op, PNTensor *a, PNTensor *b) {
+    pn_operand oa = {.t = a}, ob = {.t = b};
+    return binary_op(op, &oa, &ob);
+}
+
+PNTensor *pn_binary_s(pn_binary_op op, PNTensor *a, double s) {
+    pn_operand oa = {.t = a}, ob = {.kind = 2, .d = s};
+    return binary_op(op, &oa, &ob);
+}
+
+/* a op= b. With autograd involved, a's old value is cloned into the graph and
+ * the result is written back, so the graph sees a fresh op (see pn_check_inplace
+ * for what is refused). */
+PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
+    pn_operand oa = {.t = a}, ob;
+    int r = pn_operand_from(b, &ob);
+    if (r <= 0) {
+        if (r == 0)
+            PyErr_Format(PyExc_TypeError, "%s_(): unsupported operand type %s", binary_names[op],
+                         Py_TYPE(b)->tp_name);
+        return NULL;
+    }
+    if (pn_check_inplace(a, binary_names[op]) < 0) return NULL;
+    int needs_grad = pn_grad_mode && (a->requires_grad || (ob.t && ob.t->requires_grad));
+    if (!needs_grad) {
+        PNTensor *out = binary_impl(op, &oa, &ob, a);
+        return (PyObject *)out;
+    }
+    if (!pn_is_float(a->dtype)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s_: cannot write a gradient-requiring result into a "
+                     "%s tensor",
+                     binary_names[op], pn_dtype_name(a->dtype));
+        return NULL;
+    }
+    PNTensor *old = pn_clone(a);
+    if (!old) return NULL;
+    pn_operand oold = {.t = old};
+    PNTensor *res = binary_op(op, &oold, &ob);
+    Py_DECREF(old);
+    return pn_inplace_result(a, res);
+}
+
+/* ------------------------------------------------------- binary backward ---- */
+
+/* The scalar operand (if any) is stored in node->d[0], its position in i[0]. */
+static PNTensor *operand_or_scalar(PNNode *n, int slot, int k, int *is_scalar, double *s) {
+    *is_scalar = 0;
+    if (n->i[0] == k + 1) { /* operand k was a Python number */
+        *is_scalar = 1;
+        *s = n->d[0];
+        return NULL;
+    }
+    return pn_unpack(n, slot);
+}
+
+/* Both operands of a binary node: each a saved tensor (new reference) or a number. */
+static int unpack_operands(PNNode *n, PNTensor **a, int *sca, double *sa, PNTensor **b, int *scb,
+                           double *sb) {
+    *a = operand_or_scalar(n, 0, 0, sca, sa);
+    if (!*a && !*sca) return -1;
+    *b = operand_or_scalar(n, 1, 1, scb, sb);
+    if (!*b && !*scb) {
+        Py_XDECREF(*a);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    if (n->next[0].fn) {
+        Py_INCREF(g);
+        gin[0] = g;
+    }
+    if (n->next[1].fn) {
+        if (n->d[1] == 1.0) {
+            Py_INCREF(g);
+            gin[1] = g;
+        } else if (!(gin[1] = pn_binary_s(PN_MUL, g, n->d[1]))) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int mul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    for (int k = 0; k < 2; k++) {
+        if (!n->next[k].fn) continue;
+        int sc;
+        double s;
+        PNTensor *other = operand_or_scalar(n, 1 - k, 1 - k, &sc, &s);
+        if (!other && !sc) return -1;
+        gin[k] = sc ? pn_binary_s(PN_MUL, g, s) : pn_binary_t(PN_MUL, g, other);
+        Py_XDECREF(other);
+        if (!gin[k]) return -1;
+    }
+    return 0;
+}
+
+/* d(a/b)/da = 1/b;  d(a/b)/db = -a/b^2 */
+static int div_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    int sca, scb;
+    double sa = 0, sb = 0;
+    PNTensor *a = NULL, *b = operand_or_scalar(n, 1, 1, &scb, &sb);
+    if (!b && !scb) return -1;
+    if (n->next[0].fn) {
+        gin[0] = scb ? pn_binary_s(PN_MUL, g, 1.0 / sb) : pn_binary_t(PN_DIV, g, b);
+        if (!gin[0]) goto fail;
+    }
+    if (n->next[1].fn) {
+        a = operand_or_scalar(n, 0, 0, &sca, &sa);
+        if (!a && !sca) goto fail;
+        PNTensor *ga = sca ? pn_binary_s(PN_MUL, g, -sa) : pn_binary_t(PN_MUL, g, a);
+        if (ga && !sca) Py_SETREF(ga, pn_unary(PN_NEG, ga));
+        PNTensor *b2 = ga ? pn_binary_t(PN_MUL, b, b) : NULL;
+        gin[1] = b2 ? pn_binary_t(PN_DIV, ga, b2) : NULL;
+        Py_XDECREF(ga);
+        Py_XDECREF(b2);
+        if (!gin[1]) goto fail;
+    }
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return 0;
+fail:
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return -1;
+}
+
+/* x^y: dx = g * y * x^(y-1) (0 where y == 0);  dy = g * x^y * log(x) */
+static int pow_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    int scx, scy;
+    double sx = 0, sy = 0;
+    PNTensor *x, *y;
+    if (unpack_operands(n, &x, &scx, &sx, &y, &scy, &sy) < 0) return -1;
+    int rc = -1;
+    if (n->next[0].fn) { /* x is a tensor here */
+        PNTensor *p, *t;
+        if (scy) {
+            if (sy == 0) {
+                gin[0] = pn_zeros(g->dtype, g->ndim, g->shape);
+                if (!gin[0]) goto out;
+            } else {
+                p = pn_binary_s(PN_POW, x, sy - 1);
+                t = p ? pn_binary_s(PN_MUL, p, sy) : NULL;
+                Py_XDECREF(p);
+                gin[0] = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+                Py_XDECREF(t);
+                if (!gin[0]) goto out;
+            }
+        } else {
+            PNTensor *ym1 = pn_binary_s(PN_SUB, y, 1.0);
+            p = ym1 ? pn_binary_t(PN_POW, x, ym1) : NULL;
+            Py_XDECREF(ym1);
+            t = p ? pn_binary_t(PN_MUL, p, y) : NULL;
+            Py_XDECREF(p);
+            PNTensor *gt = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+            Py_XDECREF(t);
+            PNTensor *yz = gt ? pn_binary_s(PN_EQ, y, 0.0) : NULL;
+            gin[0] = yz ? pn_where_t(yz, NULL, 0.0, gt) : NULL;
+            Py_XDECREF(yz);
+            Py_XDECREF(gt);
+            if (!gin[0]) goto out;
+        }
+    }
+    if (n->next[1].fn) { /* y is a tensor here */
+        PNTensor *out = scx ? pn_binary_s_rev(PN_POW, sx, y) : pn_binary_t(PN_POW, x, y);
+        PNTensor *lg;
+        if (scx) {
+            lg = out ? pn_binary_s(PN_MUL, out, log(sx)) : NULL;
+        } else {
+            PNTensor *l = out ? pn_unary(PN_LOG, x) : NULL;
+            lg = l ? pn_binary_t(PN_MUL, out, l) : NULL;
+            Py_XDECREF(l);
+        }
+        Py_XDECREF(out);
+        gin[1] = lg ? pn_binary_t(PN_MUL, g, lg) : NULL;
+        Py_XDECREF(lg);
+        if (!gin[1]) goto out;
+    }
+    rc = 0;
+out:
+    Py_XDECREF(x);
+    Py_XDECREF(y);
+    return rc;
+}
+
+/* maximum: the gradient goes to the larger input, split evenly on ties. */
+static int maxmin_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    int is_max = (int)n->i[1];
+    int sca, scb;
+    double sa = 0, sb = 0;
+    PNTensor *a, *b;
+    if (unpack_operands(n, &a, &sca, &sa, &b, &scb, &sb) < 0) return -1;
+    int rc = -1;
+    PNTensor *half = pn_binary_s(PN_MUL, g, 0.5);
+    for (int k = 0; k < 2 && half; k++) {
+        if (!n->next[k].fn) continue;
+        /* x is this input, y the other; x wins where x > y (max) or x < y (min) */
+        PNTensor *x = k == 0 ? a : b, *y = k == 0 ? b : a;
+        int scy = k == 0 ? scb : sca;
+        double sy = k == 0 ? sb : sa;
+        pn_binary_op win = is_max ? PN_GT : PN_LT;
+        PNTensor *wins = scy ? pn_binary_s(win, x, sy) : pn_binary_t(win, x, y);
+        PNTensor *tie = scy ? pn_binary_s(PN_EQ, x, sy) : pn_binary_t(PN_EQ, x, y);
+        PNTensor *h = (wins && tie) ? pn_where_t(tie, half, 0.0, NULL) : NULL;
+        gin[k] = h ? pn_where_t(wins, g, 0.0, h) : NULL;
+        Py_XDECREF(wins);
+        Py_XDECREF(tie);
+        Py_XDECREF(h);
+        if (!gin[k]) goto out;
+    }
+    rc = half ? 0 : -1;
+out:
+    Py_XDECREF(half);
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return rc;
+}
+
+/* remainder(a, b) = a - floor(a/b) * b */
+static int rem_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = gout[0];
+    if (n->next[0].fn) {
+        Py_INCREF(g);
+        gin[0] = g;
+    }
+    if (n->next[1].fn) {
+        int sca, scb;
+        double sa = 0, sb = 0;
+        PNTensor *a, *b;
+        if (unpack_operands(n, &a, &sca, &sa, &b, &scb, &sb) < 0) return -1;
+        PNTensor *q = sca ? pn_binary_s_rev(PN_FLOORDIV, sa, b) : pn_binary_t(PN_FLOORDIV, a, b);
+        PNTensor *gq = q ? pn_binary_t(PN_MUL, g, q) : NULL;
+        gin[1] = gq ? pn_unary(PN_NEG, gq) : NULL;
+        Py_XDECREF(q);
+        Py_XDECREF(gq);
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        if (!gin[1]) return -1;
+    }
+    return 0;
+}
+
+static int zero_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    for (int k = 0; k < n->n_next; k++)
+        if (n->next[k].fn &&
+            !(gin[k] = pn_zeros(n->meta[k].dtype, n->meta[k].ndim, n->meta[k].shape)))
+            return -1;
+    (void)gout;
+    return 0;
+}
+
+static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn_operand *b) {
+    PNTensor *ins[2] = {a->t, b->t};
+    const char *name;
+    pn_apply_fn fn;
+    int save_a = 0, save_b = 0;
+    double alpha = 1.0;
+    switch (op) {
+    case PN_ADD:
+        name = "AddBackward0", fn = add_backward;
+        break;
+    case PN_SUB:
+        name = "SubBackward0", fn = add_backward, alpha = -1.0;
+        break;
+    case PN_MUL:
+        name = "MulBackward0", fn = mul_backward, save_a = save_b = 1;
+        break;
+    case PN_DIV:
+        name = "DivBackward0", fn = div_backward, save_a = save_b = 1;
+        break;
+    case PN_POW: /* torch numbers them: tensor ** number, tensor ** tensor, number ** tensor */
+        name = !b->t ? "PowBackward0" : a->t ? "PowBackward1" : "PowBackward2";
+        fn = pow_backward, save_a = save_b = 1;
+        break;
+    case PN_MAXIMUM:
+        name = "MaximumBackward0", fn = maxmin_backward, save_a = save_b = 1;
+        break;
+    case PN_MINIMUM:
+        name = "MinimumBackward0", fn = maxmin_backward, save_a = save_b = 1;
+        break;
+    case PN_REM:
+        name = "RemainderBackward0", fn = rem_backward, save_a = save_b = 1;
+        break;
+    case PN_FLOORDIV:
+        name = "FloorDivideBackward0", fn = zero_backward;
+        break;
+    default:
+        return; /* comparisons and bit ops have no gradient */
+    }
+    PNNode *n = pn_record(out, name, fn, 2, ins);
+    if (!n) return;
+    n->d[1] = alpha;
+    n->i[1] = op == PN_MAXIMUM;
+    if (!a->t) n->i[0] = 1, n->d[0] = a->d;
+    if (!b->t) n->i[0] = 2, n->d[0] = b->d;
+    if (save_a && a->t && pn_save(n, 0, a->t, 0) < 0) return;
+    if (save_b && b->t && pn_save(n, 1, b->t, 0) < 0) return;
+}
+
+/* s op t, for backward formulas with a number on the left. */
+PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t) {
+    pn_operand oa = {.kind = 2, .d = s}, ob = {.t = t};
+    return binary_op(op, &oa, &ob);
+}
+
+/* ----------------------------------------------------------------- where ---- */
+
+static int where_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *c = pn_unpack(n, 0);
+    if (!c) return -1;
+    if (n->next[1].fn && !(gin[1] = pn_where_t(c, gout[0], 0.0, NULL))) goto fail;
+    if (n->next[2].fn && !(gin[2] = pn_where_t(c, NULL, 0.0, gout[0]))) goto fail;
+    Py_DECREF(c);
+    return 0;
+fail:
+    Py_DECREF(c);
+    return -1;
+}
+
+static PNTensor *where_impl(PNTensor *cond, pn_operand *a, pn_operand *b) {
+    if (cond->dtype != PN_BOOL) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "where expected condition to be a boolean tensor, but "
+                     "got a tensor with dtype %s",
+                     pn_dtype_name(cond->dtype));
+        return NULL;
+    }
+    pn_operand ops[2] = {*a, *b};
+    pn_dtype dt = pn_result_type(ops, 2);
+    int nd, nd2;
+    int64_t s1[PN_MAX_DIMS], s2[PN_MAX_DIMS];
+    static const int64_t none[1] = {1};
+    if (pn_broadcast_shapes(a->t ? a->t->ndim : 0, a->t ? a->t->shape : none, b->t ? b->t->ndim : 0,
+                            b->t ? b->t->shape : none, &nd, s1, "where") < 0 ||
+        pn_broadcast_shapes(cond->ndim, cond->shape, nd, s1, &nd2, s2, "where") < 0)
+        return NULL;
+    PNTensor *ta = NULL, *tb = NULL, *out = NULL;
+    char sa[8], sb[8];
+    if (pn_prepare_operand(a, dt, &ta, sa) < 0) return NULL;
+    if (pn_prepare_operand(b, dt, &tb, sb) < 0) goto out;
+    out = pn_empty(dt, nd2, s2);
+    if (!out) goto out;
+    PNTensor *ops4[4] = {out, cond, ta, tb};
+    char *scal[4] = {NULL, NULL, sa, sb};
+    pn_run_loop(pn_where_loop(dt), NULL, 4, ops4, scal, nd2, s2);
+    if (pn_is_float(dt)) {
+        PNTensor *ins[3] = {NULL, a->t, b->t};
+        PNNode *n = pn_record(out, "WhereBackward0", where_backward, 3, ins);
+        if (n && pn_save(n, 0, cond, 0) < 0) Py_CLEAR(out);
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+out:
+    Py_XDECREF(ta);
+    Py_XDECREF(tb);
+    return out;
+}
+
+/* where(cond, a, b) where a missing tensor means the number s. */
+PNTensor *pn_where_t(PNTensor *cond, PNTensor *a, double s, PNTensor *b) {
+    pn_operand oa = {.t = a, .kind = 2, .d = s}, ob = {.t = b, .kind = 2, .d = s};
+    return where_impl(cond, &oa, &ob);
+}
+
+PNTensor *pn_where(PNTensor *cond, PyObject *a, PyObject *b) {
+    pn_operand oa, ob;
+    int ra = pn_operand_from(a, &oa), rb = ra > 0 ? pn_operand_from(b, &ob) : 0;
+    if (ra < 0 || rb < 0) return NULL;
+    if (!ra || !rb) {
+        PyErr_SetString(PyExc_TypeError, "where(): expected tensors or numbers");
+        return NULL;
+    }
+    return where_impl(cond, &oa, &ob);
+}

@@ -1,0 +1,100 @@
+/* ops/ops.h - every op of pynet: forward with autograd recording.
+ *
+ * Floor 3 (kernels -> core -> ops -> pyapi). One file per op family; in it,
+ * each op's forward, backward and recording sit side by side. Ops take and
+ * return C values; a few families still parse their Python arguments
+ * themselves (the entry points at the end of this header).
+ */
+#ifndef PN_OPS_H
+#define PN_OPS_H
+#include "../core/tensor.h"
+#include "../core/autograd.h"
+#include "../core/copy.h"
+#include "../kernels/reduce.h"
+
+/* Every op returns a new reference (a Tensor), or NULL with a Python exception set. */
+
+PNTensor *pn_binary(pn_binary_op op, PyObject *a, PyObject *b);
+PNTensor *pn_binary_t(pn_binary_op op, PNTensor *a, PNTensor *b);
+PNTensor *pn_binary_s(pn_binary_op op, PNTensor *a, double s); /* tensor op python-float */
+PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b);
+PNTensor *pn_unary(pn_unary_op op, PNTensor *a);
+PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a);
+PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi);
+PNTensor *pn_where(PNTensor *cond, PyObject *a, PyObject *b);
+PNTensor *pn_cast(PNTensor *a, pn_dtype dt);     /* always a new tensor (differentiable) */
+PNTensor *pn_to_dtype(PNTensor *a, pn_dtype dt); /* a itself (new ref) when dtype matches */
+int pn_fill_inplace(PNTensor *t, double value, const char *op); /* fill_/zero_ with autograd */
+PNTensor *pn_where_t(PNTensor *cond, PNTensor *a, double s, PNTensor *b); /* NULL = number s */
+PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t);
+/* s op t */ /* broadcasting copy with cast, no autograd */
+PNTensor *pn_contiguous(PNTensor *a);
+PNTensor *pn_clone(PNTensor *a);
+PNTensor *pn_detach(PNTensor *a);
+
+/* views */
+PNTensor *pn_view(PNTensor *a, int ndim, const int64_t *shape, const char *op);
+PNTensor *pn_reshape(PNTensor *a, int ndim, const int64_t *shape);
+PNTensor *pn_permute(PNTensor *a, const int *perm);
+PNTensor *pn_transpose(PNTensor *a, int d0, int d1);
+PNTensor *pn_expand(PNTensor *a, int ndim, const int64_t *shape);
+PNTensor *pn_squeeze(PNTensor *a, int dim); /* dim < 0 after wrapping: all size-1 dims */
+PNTensor *pn_unsqueeze(PNTensor *a, int dim);
+PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length);
+PNTensor *pn_select(PNTensor *a, int dim, int64_t index);
+/* Basic indexing as a list of view steps (see ops/view.c). */
+enum { PN_SLICE_SLICE = 0, PN_SLICE_SELECT = 1, PN_SLICE_NEWAXIS = 2 };
+typedef struct {
+    int kind, dim;
+    int64_t start, len, step;
+} pn_slice_op;
+PNTensor *pn_apply_slices(PNTensor *a, const pn_slice_op *ops, int n);     /* with autograd */
+PNTensor *pn_apply_slices_raw(PNTensor *a, const pn_slice_op *ops, int n); /* without */
+PNTensor *pn_sum_to(PNTensor *g, int ndim, const int64_t *shape); /* reduce broadcast dims */
+
+/* reductions; dims: bitmask of reduced dims (0 means all) */
+PNTensor *pn_sum(PNTensor *a, uint32_t dims, int keepdim, int has_dtype, pn_dtype dt);
+PNTensor *pn_mean(PNTensor *a, uint32_t dims, int keepdim);
+PNTensor *pn_prod(PNTensor *a, int dim, int keepdim); /* dim < 0: all */
+PNTensor *pn_amax(PNTensor *a, uint32_t dims, int keepdim, int is_max);
+int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
+               PNTensor **indices);
+PNTensor *pn_var(PNTensor *a, uint32_t dims, int keepdim, double correction, int take_sqrt);
+PNTensor *pn_logsumexp(PNTensor *a, uint32_t dims, int keepdim);
+PNTensor *pn_softmax(PNTensor *a, int dim, int log);
+PNTensor *pn_prod_mask(PNTensor *a, uint32_t mask, int keepdim);
+PNTensor *pn_squeeze_mask(PNTensor *a, uint32_t mask);
+PNTensor *pn_argmax(PNTensor *a, PyObject *dim, int keepdim, int is_max);
+int pn_max_dim_nograd(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **v, PNTensor **ix);
+PNTensor *pn_view_nograd(PNTensor *a, int ndim, const int64_t *shape);
+int pn_parse_dims(PyObject *o, int ndim, uint32_t *mask, const char *op); /* None -> 0 */
+
+/* matmul */
+PNTensor *pn_matmul(PNTensor *a, PNTensor *b, const char *op);
+
+/* join */
+PNTensor *pn_cat(PyObject *seq, int64_t dim);
+PNTensor *pn_stack(PyObject *seq, int64_t dim);
+
+/* indexing */
+PyObject *pn_getitem(PNTensor *self, PyObject *index);
+int pn_setitem(PNTensor *self, PyObject *index, PyObject *value);
+
+/* Python entry points of the layer ops (ops/linear.c, activation.c, dropout.c, norm.c,
+ * embedding.c, pad.c), listed in pyapi/functional.c: _C._linear(...) etc. */
+PyObject *nn_linear(PyObject *m, PyObject *args);
+PyObject *nn_activation(PyObject *m, PyObject *args);
+PyObject *nn_relu_(PyObject *m, PyObject *xo);
+PyObject *nn_prelu(PyObject *m, PyObject *args);
+PyObject *nn_dropout(PyObject *m, PyObject *args);
+PyObject *nn_batch_norm(PyObject *m, PyObject *args);
+PyObject *nn_layer_norm(PyObject *m, PyObject *args);
+PyObject *nn_embedding(PyObject *m, PyObject *args);
+PyObject *nn_one_hot(PyObject *m, PyObject *args);
+PyObject *nn_pad(PyObject *m, PyObject *args);
+
+/* Shared by reduce.c and softmax.c: run a row kernel over each row of a along dim,
+ * writing into outs (shaped like a with dim kept as size 1), rows split across threads. */
+void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs);
+
+#endif

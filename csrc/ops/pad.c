@@ -1,0 +1,120 @@
+/* ops/pad.c - F.pad with a constant, and backward (the gradient cropped back). */
+#include "ops.h"
+#include "../kernels/nn.h"
+#include <string.h>
+#include <math.h>
+
+/* ------------------------------------------------------------------ pad ---- */
+
+static PNTensor *pad_impl(PNTensor *x, int npad, const int64_t *pads, double value);
+
+/* The gradient of a constant pad is the pad with the opposite sizes (and zero
+ * fill): it crops what was added and zero-fills what was cropped. i[0]: npad,
+ * i[1..]: pads. */
+static int pad_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    int np = (int)n->i[0];
+    int64_t neg[2 * PN_MAX_DIMS];
+    for (int k = 0; k < np; k++) neg[k] = -n->i[1 + k];
+    gin[0] = pad_impl(gout[0], np, neg, 0.0);
+    return gin[0] ? 0 : -1;
+}
+
+/* pads = (left_last, right_last, left_second_last, ...), negative values crop. */
+static PNTensor *pad_impl(PNTensor *x, int npad, const int64_t *pads, double value) {
+    int64_t oshape[PN_MAX_DIMS], istart[PN_MAX_DIMS], ostart[PN_MAX_DIMS], len[PN_MAX_DIMS];
+    int empty = 0;
+    for (int d = 0; d < x->ndim; d++) {
+        int k = x->ndim - 1 - d; /* pads[2k], pads[2k+1] belong to dim d */
+        int64_t l = 2 * k < npad ? pads[2 * k] : 0, r = 2 * k + 1 < npad ? pads[2 * k + 1] : 0;
+        oshape[d] = x->shape[d] + l + r;
+        if (oshape[d] < 0) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "The input size %lld, plus negative padding %lld and "
+                         "%lld resulted in a negative output size, which is "
+                         "invalid. Check dimension %d of your input.",
+                         (long long)x->shape[d], (long long)l, (long long)r, d);
+            return NULL;
+        }
+        istart[d] = l < 0 ? -l : 0;
+        ostart[d] = l > 0 ? l : 0;
+        len[d] = x->shape[d] - istart[d] - (r < 0 ? -r : 0);
+        if (len[d] <= 0) empty = 1, len[d] = 0;
+    }
+    PNTensor *out = pn_empty(x->dtype, x->ndim, oshape);
+    if (!out || pn_fill(out, value) < 0) {
+        Py_XDECREF(out);
+        return NULL;
+    }
+    if (!empty && x->numel) { /* copy the overlap: x[istart : istart+len] -> out[ostart : ...] */
+        int64_t ioff = 0, ooff = 0;
+        for (int d = 0; d < x->ndim; d++) {
+            ioff += istart[d] * x->strides[d];
+            ooff += ostart[d] * out->strides[d];
+        }
+        PNTensor *iv = pn_alias(x, x->ndim, len, x->strides, ioff);
+        PNTensor *ov = iv ? pn_alias(out, x->ndim, len, out->strides, ooff) : NULL;
+        int rc = ov ? pn_copy_into(ov, iv) : -1;
+        Py_XDECREF(iv), Py_XDECREF(ov);
+        if (rc < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    if (pn_is_float(x->dtype)) {
+        PNNode *n = pn_record(out, "ConstantPadNdBackward0", pad_backward, 1, &x);
+        if (n) {
+            n->i[0] = npad;
+            for (int k = 0; k < npad; k++) n->i[1 + k] = pads[k];
+        }
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+    return out;
+}
+
+/* _pad(input, pad, value) */
+PyObject *nn_pad(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo, *po;
+    double value = 0;
+    if (!PyArg_ParseTuple(args, "OO|d:_pad", &xo, &po, &value)) return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "pad", "input");
+    if (!x) return NULL;
+    PyObject *seq = PySequence_Fast(po, "pad(): argument 'pad' must be tuple of ints");
+    if (!seq) return NULL;
+    Py_ssize_t np = PySequence_Fast_GET_SIZE(seq);
+    int64_t pads[2 * PN_MAX_DIMS];
+    if (np % 2) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_RuntimeError, "Length of pad must be even but instead it equals %zd",
+                     np);
+        return NULL;
+    }
+    if (np > 2 * x->ndim) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_RuntimeError,
+                     "Length of pad should be no more than twice the number "
+                     "of dimensions of the input. Pad length is %zd while the "
+                     "input has %d dimensions.",
+                     np, x->ndim);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < np; k++) {
+        PyObject *it = PySequence_Fast_GET_ITEM(seq, k);
+        if (!PyIndex_Check(it)) {
+            Py_DECREF(seq);
+            PyErr_Format(PyExc_TypeError,
+                         "pad(): argument 'pad' must be tuple of ints, but found "
+                         "element of type %s at pos %zd",
+                         Py_TYPE(it)->tp_name, k);
+            return NULL;
+        }
+        long long v = PyLong_AsLongLong(it);
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        pads[k] = v;
+    }
+    Py_DECREF(seq);
+    return (PyObject *)pad_impl(x, (int)np, pads, value);
+}

@@ -1,0 +1,50 @@
+/* ops/softmax.c - softmax and log_softmax along one dimension, and backward:
+ *   y = softmax(x):      dx = y * (g - sum(g * y))
+ *   y = log_softmax(x):  dx = g - exp(y) * sum(g)  */
+#include "ops.h"
+#include "../kernels/threadpool.h"
+#include <string.h>
+#include <math.h>
+
+/* -------------------------------------------------------------- softmax ---- */
+
+/* softmax:     dx = y * (g - sum(g * y))
+ * log_softmax: dx = g - exp(y) * sum(g)      (sums along dim, kept) */
+static int softmax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    int dim = (int)n->i[0], log = (int)n->i[1];
+    uint32_t mask = n->meta[0].ndim ? 1u << dim : 0;
+    PNTensor *g = gout[0], *y = pn_unpack(n, 0);
+    if (!y) return -1;
+    PNTensor *t = NULL, *s = NULL, *u = NULL;
+    if (log) {
+        s = pn_sum(g, mask, 1, 0, g->dtype);
+        t = s ? pn_unary(PN_EXP, y) : NULL;
+        u = t ? pn_binary_t(PN_MUL, t, s) : NULL;
+        gin[0] = u ? pn_binary_t(PN_SUB, g, u) : NULL;
+    } else {
+        t = pn_binary_t(PN_MUL, g, y);
+        s = t ? pn_sum(t, mask, 1, 0, g->dtype) : NULL;
+        u = s ? pn_binary_t(PN_SUB, g, s) : NULL;
+        gin[0] = u ? pn_binary_t(PN_MUL, y, u) : NULL;
+    }
+    Py_XDECREF(t), Py_XDECREF(s), Py_XDECREF(u), Py_DECREF(y);
+    return gin[0] ? 0 : -1;
+}
+
+PNTensor *pn_softmax(PNTensor *a, int dim, int log) {
+    PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
+    if (!src) return NULL;
+    PNTensor *out = pn_empty(src->dtype, src->ndim, src->shape);
+    if (out) {
+        if (src->numel) pn_run_rows(pn_softmax_loop(log, src->dtype), src, dim, 1, &out);
+        PNNode *n = pn_record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0",
+                              softmax_backward, 1, &src);
+        if (n) {
+            n->i[0] = dim, n->i[1] = log;
+            if (pn_save(n, 0, out, 1) < 0) Py_CLEAR(out);
+        }
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+    Py_DECREF(src);
+    return out;
+}

@@ -1,0 +1,267 @@
+/* ops/unary.c - elementwise functions of one tensor (neg, exp, log, sqrt,
+ * sigmoid, tanh, relu, ...) and clamp, in-place forms and their backward.
+ * The loops are the kernels of ../kernels/elementwise.c. */
+#include "ops.h"
+#include <string.h>
+#include <math.h>
+
+/* ----------------------------------------------------------------- unary ---- */
+
+static const char *unary_names[PN_NUNARY] = {
+    [PN_NEG] = "neg",
+    [PN_ABS] = "abs",
+    [PN_EXP] = "exp",
+    [PN_LOG] = "log",
+    [PN_SQRT] = "sqrt",
+    [PN_SIGMOID] = "sigmoid",
+    [PN_TANH] = "tanh",
+    [PN_RELU] = "relu",
+    [PN_SIGN] = "sign",
+    [PN_NOT] = "bitwise_not",
+    [PN_RECIPROCAL] = "reciprocal",
+    [PN_SQUARE] = "square",
+    [PN_SIN] = "sin",
+    [PN_COS] = "cos",
+    [PN_LOG1P] = "log1p",
+    [PN_EXPM1] = "expm1",
+    [PN_FLOOR] = "floor",
+    [PN_CEIL] = "ceil",
+    [PN_ROUND] = "round",
+    [PN_TRUNC] = "trunc",
+};
+
+static const char *unary_nodes[PN_NUNARY] = {
+    [PN_NEG] = "NegBackward0",     [PN_ABS] = "AbsBackward0",
+    [PN_EXP] = "ExpBackward0",     [PN_LOG] = "LogBackward0",
+    [PN_SQRT] = "SqrtBackward0",   [PN_SIGMOID] = "SigmoidBackward0",
+    [PN_TANH] = "TanhBackward0",   [PN_RELU] = "ReluBackward0",
+    [PN_SIGN] = "SignBackward0",   [PN_RECIPROCAL] = "ReciprocalBackward0",
+    [PN_SQUARE] = "PowBackward0",  [PN_SIN] = "SinBackward0",
+    [PN_COS] = "CosBackward0",     [PN_LOG1P] = "Log1PBackward0",
+    [PN_EXPM1] = "Expm1Backward0", [PN_FLOOR] = "FloorBackward0",
+    [PN_CEIL] = "CeilBackward0",   [PN_ROUND] = "RoundBackward0",
+    [PN_TRUNC] = "TruncBackward0",
+};
+
+/* Which ops always produce floats (an int64 input is promoted to float32). */
+static int unary_float_only(pn_unary_op op) {
+    switch (op) {
+    case PN_EXP:
+    case PN_LOG:
+    case PN_SQRT:
+    case PN_SIGMOID:
+    case PN_TANH:
+    case PN_RECIPROCAL:
+    case PN_SIN:
+    case PN_COS:
+    case PN_LOG1P:
+    case PN_EXPM1:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Whether backward needs the output (1) or the input (0). */
+static int unary_saves_output(pn_unary_op op) {
+    return op == PN_EXP || op == PN_SQRT || op == PN_SIGMOID || op == PN_TANH || op == PN_RELU ||
+           op == PN_RECIPROCAL || op == PN_EXPM1;
+}
+
+static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    pn_unary_op op = (pn_unary_op)n->i[0];
+    PNTensor *g = gout[0], *r = NULL, *t = NULL, *u = NULL;
+    if (op == PN_NEG) {
+        gin[0] = pn_unary(PN_NEG, g);
+        return gin[0] ? 0 : -1;
+    }
+    if (op == PN_SIGN || op == PN_FLOOR || op == PN_CEIL || op == PN_ROUND || op == PN_TRUNC) {
+        gin[0] = pn_zeros(g->dtype, g->ndim, g->shape);
+        return gin[0] ? 0 : -1;
+    }
+    PNTensor *s = pn_unpack(n, 0); /* input x or output y, see unary_saves_output */
+    if (!s) return -1;
+    int graph = pn_grad_mode; /* create_graph: use differentiable compositions */
+    switch (op) {
+    case PN_ABS:
+        t = pn_unary(PN_SIGN, s), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
+    case PN_EXP:
+        r = pn_binary_t(PN_MUL, g, s);
+        break;
+    case PN_LOG:
+        r = pn_binary_t(PN_DIV, g, s);
+        break;
+    case PN_SQRT:
+        t = pn_binary_s(PN_MUL, s, 2.0), r = t ? pn_binary_t(PN_DIV, g, t) : NULL;
+        break;
+    case PN_SIGMOID:
+        if (graph) { /* g * y * (1 - y) */
+            t = pn_binary_s_rev(PN_SUB, 1.0, s);
+            u = t ? pn_binary_t(PN_MUL, s, t) : NULL;
+            r = u ? pn_binary_t(PN_MUL, g, u) : NULL;
+        } else {
+            r = pn_binary_t(PN_SIGMOID_BACKWARD, g, s);
+        }
+        break;
+    case PN_TANH:
+        if (graph) { /* g * (1 - y^2) */
+            t = pn_binary_t(PN_MUL, s, s);
+            u = t ? pn_binary_s_rev(PN_SUB, 1.0, t) : NULL;
+            r = u ? pn_binary_t(PN_MUL, g, u) : NULL;
+        } else {
+            r = pn_binary_t(PN_TANH_BACKWARD, g, s);
+        }
+        break;
+    case PN_RELU:
+        if (graph) {
+            t = pn_binary_s(PN_GT, s, 0.0);
+            r = t ? pn_where_t(t, g, 0.0, NULL) : NULL;
+        } else {
+            r = pn_binary_t(PN_RELU_BACKWARD, g, s);
+        }
+        break;
+    case PN_RECIPROCAL: /* -g * y^2 */
+        t = pn_binary_t(PN_MUL, s, s);
+        u = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        r = u ? pn_unary(PN_NEG, u) : NULL;
+        break;
+    case PN_SQUARE:
+        t = pn_binary_s(PN_MUL, s, 2.0), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
+    case PN_SIN:
+        t = pn_unary(PN_COS, s), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
+    case PN_COS:
+        t = pn_unary(PN_SIN, s);
+        u = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        r = u ? pn_unary(PN_NEG, u) : NULL;
+        break;
+    case PN_LOG1P:
+        t = pn_binary_s(PN_ADD, s, 1.0), r = t ? pn_binary_t(PN_DIV, g, t) : NULL;
+        break;
+    case PN_EXPM1:
+        t = pn_binary_s(PN_ADD, s, 1.0), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
+    default:
+        PyErr_SetString(PyExc_RuntimeError, "internal: unary op without a backward");
+    }
+    Py_XDECREF(t);
+    Py_XDECREF(u);
+    Py_DECREF(s);
+    gin[0] = r;
+    return r ? 0 : -1;
+}
+
+static PNTensor *unary_impl(pn_unary_op op, PNTensor *a, PNTensor *inplace) {
+    pn_dtype dt = a->dtype;
+    if (unary_float_only(op) && !pn_is_float(dt)) dt = PN_FLOAT32;
+    if (op == PN_SQUARE && dt == PN_BOOL) dt = PN_INT64; /* square is pow(x, 2) */
+    if (op == PN_NEG && dt == PN_BOOL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                        "trying to invert a mask, use the `~` or `logical_not()` operator "
+                        "instead.");
+        return NULL;
+    }
+    pn_loop_fn fn = pn_unary_loop(op, dt);
+    if (!fn) {
+        PyErr_Format(PyExc_RuntimeError, "\"%s\" not implemented for '%s'", unary_names[op],
+                     pn_dtype_name(dt));
+        return NULL;
+    }
+    if (inplace && inplace->dtype != dt) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s_: result type %s can't be cast to the desired "
+                     "output type %s",
+                     unary_names[op], pn_dtype_name(dt), pn_dtype_name(inplace->dtype));
+        return NULL;
+    }
+    PNTensor *src = pn_to_dtype_nograd(a, dt);
+    if (!src) return NULL;
+    PNTensor *out = inplace ? (Py_INCREF(inplace), inplace) : pn_empty(dt, a->ndim, a->shape);
+    if (out) {
+        PNTensor *ops[2] = {out, src};
+        pn_run_loop(fn, NULL, 2, ops, NULL, a->ndim, a->shape);
+    }
+    Py_DECREF(src);
+    return out;
+}
+
+PNTensor *pn_unary(pn_unary_op op, PNTensor *a) {
+    PNTensor *out = unary_impl(op, a, NULL);
+    if (!out || !pn_grad_mode || !a->requires_grad || !pn_is_float(out->dtype) || op == PN_NOT)
+        return out;
+    PNNode *n = pn_record(out, unary_nodes[op], unary_backward, 1, &a);
+    if (n) {
+        n->i[0] = op;
+        if (op != PN_NEG && op != PN_SIGN && op != PN_FLOOR && op != PN_CEIL && op != PN_ROUND &&
+            op != PN_TRUNC &&
+            pn_save(n, 0, unary_saves_output(op) ? out : a, unary_saves_output(op)) < 0)
+            Py_CLEAR(out);
+    }
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
+PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a) {
+    if (pn_check_inplace(a, unary_names[op]) < 0) return NULL;
+    if (!(pn_grad_mode && a->requires_grad)) return (PyObject *)unary_impl(op, a, a);
+    PNTensor *old = pn_clone(a);
+    if (!old) return NULL;
+    PNTensor *res = pn_unary(op, old);
+    Py_DECREF(old);
+    return pn_inplace_result(a, res);
+}
+
+/* ----------------------------------------------------------------- clamp ---- */
+
+/* The gradient passes where lo <= x <= hi (saved input x; bounds in d[]). */
+static int clamp_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *x = pn_unpack(n, 0);
+    if (!x) return -1;
+    PNTensor *lo = n->i[0] ? pn_binary_s(PN_GE, x, n->d[0]) : NULL;
+    PNTensor *hi = n->i[1] ? pn_binary_s(PN_LE, x, n->d[1]) : NULL;
+    Py_DECREF(x);
+    PNTensor *mask = NULL;
+    if ((!n->i[0] || lo) && (!n->i[1] || hi))
+        mask = lo && hi ? pn_binary_t(PN_AND, lo, hi) : (Py_INCREF(lo ? lo : hi), lo ? lo : hi);
+    Py_XDECREF(lo);
+    Py_XDECREF(hi);
+    if (!mask) return -1;
+    gin[0] = pn_where_t(mask, gout[0], 0.0, NULL);
+    Py_DECREF(mask);
+    return gin[0] ? 0 : -1;
+}
+
+PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi) {
+    pn_clamp_args c = {0, 0, lo && lo != Py_None, hi && hi != Py_None};
+    if (!c.has_lo && !c.has_hi) {
+        PyErr_SetString(PyExc_RuntimeError, "clamp: At least one of 'min' or 'max' must not be "
+                                            "None");
+        return NULL;
+    }
+    if (c.has_lo && (c.lo = PyFloat_AsDouble(lo)) == -1.0 && PyErr_Occurred()) return NULL;
+    if (c.has_hi && (c.hi = PyFloat_AsDouble(hi)) == -1.0 && PyErr_Occurred()) return NULL;
+    pn_dtype dt = a->dtype;
+    if (dt == PN_BOOL) dt = PN_INT64;
+    if (dt == PN_INT64 && ((c.has_lo && !PyLong_Check(lo)) || (c.has_hi && !PyLong_Check(hi))))
+        dt = PN_FLOAT32;
+    PNTensor *src = pn_to_dtype_nograd(a, dt);
+    if (!src) return NULL;
+    PNTensor *out = pn_empty(dt, a->ndim, a->shape);
+    if (out) {
+        PNTensor *ops[2] = {out, src};
+        pn_run_loop(pn_clamp_loop(dt), &c, 2, ops, NULL, a->ndim, a->shape);
+        if (pn_is_float(dt)) {
+            PNNode *n = pn_record(out, "ClampBackward1", clamp_backward, 1, &a);
+            if (n) {
+                n->d[0] = c.lo, n->d[1] = c.hi, n->i[0] = c.has_lo, n->i[1] = c.has_hi;
+                if (pn_save(n, 0, a, 0) < 0) Py_CLEAR(out);
+            }
+            if (PyErr_Occurred()) Py_CLEAR(out);
+        }
+    }
+    Py_DECREF(src);
+    return out;
+}

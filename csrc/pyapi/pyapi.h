@@ -1,0 +1,40 @@
+/* pyapi/pyapi.h - the CPython surface of pynet._C: what module.c gathers.
+ *
+ * Floor 4 (kernels -> core -> ops -> pyapi). Files here parse Python
+ * arguments, fill in the Python side of the core types (methods, attributes,
+ * operators) and list the module's functions; the work is done by ops/.
+ */
+#ifndef PN_PYAPI_H
+#define PN_PYAPI_H
+#include "../ops/ops.h"
+
+/* Module function tables, one per file, added to pynet._C by module.c. */
+extern PyMethodDef pn_module_methods_creation[]; /* creation.c: zeros, randn's fillers, seeds */
+extern PyMethodDef pn_module_methods_autograd[]; /* autograd.c: backward, Function, grad mode */
+extern PyMethodDef pn_module_methods_numpy[];    /* numpy_interop.c: from_numpy, _to_numpy */
+extern PyMethodDef pn_module_methods_nn[];       /* functional.c: layer ops */
+extern PyMethodDef pn_module_methods_loss[];     /* ops/loss.c: loss functions */
+extern PyMethodDef pn_module_methods_optim[];    /* optimizer.c: fused optimizer updates */
+
+/* Types: each init readies its type(s) and adds them to the module. */
+int pn_tensor_type_init(PyObject *module); /* tensor_type.c: TensorBase */
+int pn_node_type_init(PyObject *module);   /* autograd.c: Node */
+int pn_dtype_init(PyObject *module);       /* core/dtype.c: the dtype objects */
+int pn_optim_init(PyObject *module);       /* optimizer.c: OptimizerBase */
+int pn_nn_module_init(PyObject *module);   /* nn_module.c: Module, Sequential */
+
+/* The Tensor type's Python side (tensor_methods.c, tensor_slots.c, tensor_type.c). */
+extern PyMethodDef pn_tensor_methods[];
+extern PyNumberMethods pn_tensor_as_number;
+extern PyMappingMethods pn_tensor_as_mapping;
+PyObject *pn_tensor_richcompare(PyObject *a, PyObject *b, int op);
+PyObject *pn_tensor_make_subclass(PyObject *unused, PyObject *args, PyObject *kwargs);
+PyObject *pn_set_size_class(PyObject *m, PyObject *cls);
+/* t's shape as a pynet.Size (a tuple until pynet sets the class). */
+PyObject *pn_shape_tuple(int ndim, const int64_t *shape);
+/* The Python number held by a one-element tensor (Tensor.item()). */
+PyObject *pn_item(PNTensor *t);
+/* (values, indices) as pynet.return_types (module.c); steals both */
+PyObject *pn_make_values_indices(PNTensor *v, PNTensor *ix, const char *op);
+
+#endif
