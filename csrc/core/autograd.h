@@ -28,8 +28,9 @@ typedef struct {
  * whose edge is set. Returns 0, or -1 with a Python exception set. */
 typedef int (*pn_apply_fn)(PNNode *node, PNTensor **gout, PNTensor **gin);
 
-#define PN_NODE_SAVED  3
-#define PN_NODE_INLINE 2
+#define PN_NODE_SAVED        3
+#define PN_NODE_INLINE       2
+#define PN_NODE_STATE_INLINE 192 /* bytes of op state kept inside the node */
 
 struct PNNode {
     PyObject_HEAD
@@ -44,9 +45,12 @@ struct PNNode {
     int64_t saved_version[PN_NODE_SAVED];
     char saved_is_output[PN_NODE_SAVED];
     char released; /* saved tensors were freed by a backward without retain_graph */
-    double d[4];   /* op arguments */
-    int64_t i[2 + 2 * PN_MAX_DIMS];
-    PyObject *obj;  /* an op argument that is a Python object (index spec, Function) */
+    /* What else the backward needs (dims, flags, scalars): a struct declared by
+     * the op next to its backward, read with PN_STATE(node, type). See pn_node_state. */
+    void *state;
+    size_t state_size;
+    int state_nrefs; /* the struct starts with this many owned PyObject * members */
+    _Alignas(16) unsigned char state_inline[PN_NODE_STATE_INLINE];
     PNTensor *leaf; /* AccumulateGrad only */
     /* engine scratch */
     PNTensor **buf;
@@ -68,6 +72,18 @@ PNNode *pn_node_new(const char *name, pn_apply_fn apply, int n, PNTensor **input
 /* Make `out` output number output_nr of node (takes no reference from the caller). */
 void pn_set_history(PNTensor *out, PNNode *node, int output_nr);
 int pn_save(PNNode *n, int slot, PNTensor *t, int is_output);
+/* Give node n a zero-filled state of `size` bytes: the op's own struct, e.g.
+ *     typedef struct { uint32_t mask; int keepdim; } sum_state;
+ *     sum_state *st = pn_node_state(n, sizeof *st, 0);
+ * and in the backward `const sum_state *st = PN_STATE(n, sum_state);`.
+ * If the struct holds Python objects, they are its first `nrefs` members
+ * (PyObject * or PNTensor *, NULL allowed): the node owns them and drops them
+ * with itself. Returns NULL with MemoryError set on failure. */
+void *pn_node_state(PNNode *n, size_t size, int nrefs);
+#define PN_STATE(node, type) ((type *)(node)->state)
+/* Give dst a copy of src's state (new references to its objects): for a
+ * backward node that needs the same description as its forward. */
+int pn_node_copy_state(PNNode *dst, const PNNode *src);
 PNTensor *pn_unpack(PNNode *n, int slot); /* new reference, or NULL + RuntimeError */
 /* Record a single-output op: node with the given inputs, output history set. Returns node
  * (borrowed: owned by out) or NULL on error. Does nothing (returns NULL, no error) if no input
@@ -84,7 +100,10 @@ void pn_node_release_saved(PNNode *n);   /* drop saved tensors (backward done) *
 int pn_edge_for(PNTensor *t, PNEdge *e); /* the edge t's gradient travels along */
 /* (core/engine.c) the two node kinds the engine itself knows */
 int pn_accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin); /* leaf.grad += g */
-int pn_python_apply(PNNode *n, PNTensor **gout, PNTensor **gin);          /* n->obj(*gout) */
+int pn_python_apply(PNNode *n, PNTensor **gout, PNTensor **gin);          /* backward(*gout) */
+typedef struct {
+    PyObject *backward; /* owned: called with the output gradients (autograd.Function) */
+} pn_python_state;
 
 /* (core/inplace.c) in-place ops: write src into dst and rewire dst's (and its base's) history */
 int pn_inplace_finish(PNTensor *dst, PNTensor *src);

@@ -322,8 +322,10 @@ static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain
                 for (int k = 0; k < PN_NODE_SAVED; k++)
                     if (fn->saved[k]) fn->released = 1;
                 pn_node_release_saved(fn);
-                if (fn->apply == pn_python_apply && PyObject_HasAttrString(fn->obj, "_release")) {
-                    PyObject *r = PyObject_CallMethod(fn->obj, "_release", NULL);
+                PyObject *bw =
+                    fn->apply == pn_python_apply ? PN_STATE(fn, pn_python_state)->backward : NULL;
+                if (bw && PyObject_HasAttrString(bw, "_release")) {
+                    PyObject *r = PyObject_CallMethod(bw, "_release", NULL);
                     if (!r) {
                         for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
                         if (gin != gin_inline) PyMem_Free(gin);
@@ -532,7 +534,7 @@ out:
 /* ---------------------------------------------- nodes that call Python ---- */
 
 /* A node whose backward is a Python callable: pynet.autograd.Function uses it.
- * node->obj is the callable; it receives the output gradients (None for the
+ * Its state (pn_python_state) holds the callable; it receives the output gradients (None for the
  * missing ones) and returns one gradient (or None) per input. */
 int pn_python_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PyObject *args = PyTuple_New(n->n_out);
@@ -542,7 +544,7 @@ int pn_python_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
         Py_INCREF(g);
         PyTuple_SET_ITEM(args, k, g);
     }
-    PyObject *r = PyObject_Call(n->obj, args, NULL);
+    PyObject *r = PyObject_Call(PN_STATE(n, pn_python_state)->backward, args, NULL);
     Py_DECREF(args);
     if (!r) return -1;
     PyObject *seq = PyTuple_Check(r) ? (Py_INCREF(r), r) : PyTuple_Pack(1, r);

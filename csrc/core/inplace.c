@@ -20,23 +20,23 @@
 #include <string.h>
 #include <math.h>
 
+/* State of CopySlices and AsStridedBackward0: where the view sits in its base. */
 typedef struct {
-    int64_t ndim, offset;
+    int ndim;
+    int64_t offset; /* in elements from base's first element */
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
-} region;
+} region_state;
 
-static PyObject *region_of(PNTensor *view, PNTensor *base) {
-    region r = {
-        view->ndim, (view->data - base->data) / (int64_t)pn_itemsize(view->dtype), {0}, {0}};
-    memcpy(r.shape, view->shape, sizeof(int64_t) * view->ndim);
-    memcpy(r.strides, view->strides, sizeof(int64_t) * view->ndim);
-    return PyBytes_FromStringAndSize((const char *)&r, sizeof r);
+static void region_of(PNTensor *view, PNTensor *base, region_state *r) {
+    r->ndim = view->ndim;
+    r->offset = (view->data - base->data) / (int64_t)pn_itemsize(view->dtype);
+    memcpy(r->shape, view->shape, sizeof(int64_t) * view->ndim);
+    memcpy(r->strides, view->strides, sizeof(int64_t) * view->ndim);
 }
 
 /* The region as a view of t (t contiguous, shaped like the base). */
-static PNTensor *region_view(PNTensor *t, PyObject *obj) {
-    const region *r = (const region *)PyBytes_AS_STRING(obj);
-    PNTensor *v = pn_alias(t, (int)r->ndim, r->shape, r->strides, r->offset);
+static PNTensor *region_view(PNTensor *t, const region_state *r) {
+    PNTensor *v = pn_alias(t, r->ndim, r->shape, r->strides, r->offset);
     if (v) Py_CLEAR(v->base);
     return v;
 }
@@ -60,14 +60,15 @@ static int copy_slices_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (!g) return -1;
     int rc = -1;
     if (n->next[1].fn) {
-        PNTensor *r = region_view(g, n->obj);
+        PNTensor *r = region_view(g, PN_STATE(n, region_state));
         gin[1] = r ? pn_to_contiguous_nograd(r) : NULL;
         Py_XDECREF(r);
         if (!gin[1]) goto out;
     }
     if (n->next[0].fn) {
         PNTensor *gb = pn_empty(g->dtype, g->ndim, g->shape);
-        PNTensor *r = gb && pn_copy_into(gb, g) == 0 ? region_view(gb, n->obj) : NULL;
+        PNTensor *r =
+            gb && pn_copy_into(gb, g) == 0 ? region_view(gb, PN_STATE(n, region_state)) : NULL;
         int ok = r && pn_fill(r, 0.0) == 0;
         Py_XDECREF(r);
         if (!ok) {
@@ -86,7 +87,7 @@ out:
 static int as_strided_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (no_double_backward(gout[0], n->name) < 0) return -1;
     PNTensor *z = pn_zeros(gout[0]->dtype, n->meta[0].ndim, n->meta[0].shape);
-    PNTensor *r = z ? region_view(z, n->obj) : NULL;
+    PNTensor *r = z ? region_view(z, PN_STATE(n, region_state)) : NULL;
     int rc = r ? pn_copy_into(r, gout[0]) : -1;
     Py_XDECREF(r);
     if (rc < 0) {
@@ -105,24 +106,23 @@ static int copy_slices(PNTensor *view, PNTensor *res) {
                         "to be contiguous; call .contiguous() on it first");
         return -1;
     }
-    PyObject *geom = region_of(view, base);
-    if (!geom) return -1;
     PNTensor *ins[2] = {base, res};
     PNNode *cs = pn_node_new("CopySlices", copy_slices_backward, 2, ins);
-    if (!cs) {
-        Py_DECREF(geom);
+    if (!cs) return -1;
+    region_state *r = pn_node_state(cs, sizeof *r, 0);
+    if (!r) {
+        Py_DECREF(cs);
         return -1;
     }
-    Py_INCREF(geom);
-    cs->obj = geom;
+    region_of(view, base, r);
     pn_set_history(base, cs, 0);
-    Py_DECREF(cs);
     PNNode *as = pn_node_new("AsStridedBackward0", as_strided_backward, 1, &base);
-    if (!as) {
-        Py_DECREF(geom);
+    int rc = as ? pn_node_copy_state(as, cs) : -1;
+    Py_DECREF(cs);
+    if (rc < 0) {
+        Py_XDECREF(as);
         return -1;
     }
-    as->obj = geom; /* takes our reference */
     pn_set_history(view, as, 0);
     Py_DECREF(as);
     return 0;

@@ -28,7 +28,7 @@ _Thread_local int pn_grad_mode = 1;
 static int node_traverse(PNNode *n, visitproc visit, void *arg) {
     for (int k = 0; k < n->n_next; k++) Py_VISIT((PyObject *)n->next[k].fn);
     for (int k = 0; k < PN_NODE_SAVED; k++) Py_VISIT((PyObject *)n->saved[k]);
-    Py_VISIT(n->obj);
+    for (int k = 0; k < n->state_nrefs; k++) Py_VISIT(((PyObject **)n->state)[k]);
     Py_VISIT((PyObject *)n->leaf);
     Py_VISIT(n->hooks);
     Py_VISIT(n->pre_hooks);
@@ -42,7 +42,7 @@ void pn_node_release_saved(PNNode *n) {
 static int node_clear(PNNode *n) {
     for (int k = 0; k < n->n_next; k++) Py_CLEAR(n->next[k].fn);
     pn_node_release_saved(n);
-    Py_CLEAR(n->obj);
+    for (int k = 0; k < n->state_nrefs; k++) Py_CLEAR(((PyObject **)n->state)[k]);
     if (n->leaf) {
         if (n->leaf->grad_acc == n) n->leaf->grad_acc = NULL;
         Py_CLEAR(n->leaf);
@@ -60,6 +60,7 @@ static void node_dealloc(PNNode *n) {
     node_clear(n);
     if (n->next != n->next_inline) PyMem_Free(n->next);
     if (n->meta != n->meta_inline) PyMem_Free(n->meta);
+    if (n->state != (void *)n->state_inline) PyMem_Free(n->state);
     PyObject_GC_Del(n);
     Py_TRASHCAN_END;
 }
@@ -155,6 +156,30 @@ PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNT
     pn_set_history(out, node, 0);
     Py_DECREF(node); /* out owns it now */
     return node;
+}
+
+void *pn_node_state(PNNode *n, size_t size, int nrefs) {
+    if (n->state) { /* an op asks once; a second call would leak the first state's refs */
+        PyErr_Format(PyExc_SystemError, "%s: node state set twice", n->name);
+        return NULL;
+    }
+    void *p = size <= sizeof n->state_inline ? (void *)n->state_inline : PyMem_Calloc(1, size);
+    if (!p) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    n->state = p;
+    n->state_size = size;
+    n->state_nrefs = nrefs;
+    return p;
+}
+
+int pn_node_copy_state(PNNode *dst, const PNNode *src) {
+    void *p = pn_node_state(dst, src->state_size, src->state_nrefs);
+    if (!p) return -1;
+    memcpy(p, src->state, src->state_size);
+    for (int k = 0; k < src->state_nrefs; k++) Py_XINCREF(((PyObject **)p)[k]);
+    return 0;
 }
 
 /* Saving an op's own output would make a cycle (output -> grad_fn -> output),

@@ -29,24 +29,25 @@ static const char *act_nodes[PN_NACT] = {
     [PN_ACT_SILU] = "SiluBackward0",
 };
 
-static pn_act_args node_act(PNNode *n) {
-    pn_act_args p = {(pn_act)n->i[0], n->d[0], n->d[1]};
-    return p;
-}
+/* State of an activation node and of its derivative's node. */
+typedef struct {
+    pn_act_args act; /* which activation, with its parameters (slope, alpha, beta...) */
+    int order;       /* derivative nodes: 1 for f'(x), 2 for f''(x) */
+} activation_state;
 
 static PNTensor *act_deriv(PNTensor *x, const pn_act_args *p, int order);
 
-/* Backward of f'(x) (order i[1]): gg * f''(x). A third derivative is not provided. */
+/* Backward of f'(x) (of the given order): gg * f''(x). A third derivative is not provided. */
 static int act_deriv_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    if (n->i[1] >= 2) {
+    const activation_state *st = PN_STATE(n, activation_state);
+    if (st->order >= 2) {
         PyErr_SetString(PyExc_NotImplementedError,
                         "pynet: third derivatives of activations are not implemented");
         return -1;
     }
     PNTensor *x = pn_unpack(n, 0);
     if (!x) return -1;
-    pn_act_args p = node_act(n);
-    PNTensor *d = act_deriv(x, &p, 2);
+    PNTensor *d = act_deriv(x, &st->act, 2);
     gin[0] = d ? pn_binary_t(PN_MUL, gout[0], d) : NULL;
     Py_XDECREF(d);
     Py_DECREF(x);
@@ -67,9 +68,10 @@ static PNTensor *act_deriv(PNTensor *x, const pn_act_args *p, int order) {
         pn_act_deriv_f64(p, order, F64(xc), F64(out), x->numel);
     Py_DECREF(xc);
     PNNode *n = pn_record(out, "ActivationDerivativeBackward", act_deriv_backward, 1, &x);
-    if (n) {
-        n->i[0] = p->act, n->i[1] = order, n->d[0] = p->a, n->d[1] = p->b;
-        if (pn_save(n, 0, x, 0) < 0) Py_CLEAR(out);
+    activation_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) {
+        st->act = *p, st->order = order;
+        pn_save(n, 0, x, 0);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;
@@ -78,7 +80,7 @@ static PNTensor *act_deriv(PNTensor *x, const pn_act_args *p, int order) {
 static int act_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0);
     if (!x) return -1;
-    pn_act_args p = node_act(n);
+    pn_act_args p = PN_STATE(n, activation_state)->act;
     if (pn_grad_mode) { /* g * f'(x), with f'(x) differentiable */
         PNTensor *d = act_deriv(x, &p, 1);
         gin[0] = d ? pn_binary_t(PN_MUL, gout[0], d) : NULL;
@@ -112,9 +114,10 @@ static PNTensor *act_forward(PNTensor *x, const pn_act_args *p) {
         pn_act_forward_f64(p, F64(xc), F64(out), x->numel);
     Py_DECREF(xc);
     PNNode *n = pn_record(out, act_nodes[p->act], act_backward, 1, &x);
-    if (n) {
-        n->i[0] = p->act, n->d[0] = p->a, n->d[1] = p->b;
-        if (pn_save(n, 0, x, 0) < 0) Py_CLEAR(out);
+    activation_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) {
+        st->act = *p;
+        pn_save(n, 0, x, 0);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;

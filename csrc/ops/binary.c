@@ -237,12 +237,21 @@ PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
 
 /* ------------------------------------------------------- binary backward ---- */
 
-/* The scalar operand (if any) is stored in node->d[0], its position in i[0]. */
+/* State of a binary op's node. At most one operand is a Python number: its
+ * value is kept here (the tensor operands are saved tensors, slots 0 and 1). */
+typedef struct {
+    int scalar_pos; /* 0: both operands are tensors; 1 or 2: operand a or b is `scalar` */
+    double scalar;
+    double alpha; /* add/sub: out = a + alpha * b */
+    int is_max;   /* maximum (1) or minimum (0) */
+} binary_state;
+
 static PNTensor *operand_or_scalar(PNNode *n, int slot, int k, int *is_scalar, double *s) {
+    const binary_state *st = PN_STATE(n, binary_state);
     *is_scalar = 0;
-    if (n->i[0] == k + 1) { /* operand k was a Python number */
+    if (st->scalar_pos == k + 1) { /* operand k was a Python number */
         *is_scalar = 1;
-        *s = n->d[0];
+        *s = st->scalar;
         return NULL;
     }
     return pn_unpack(n, slot);
@@ -261,17 +270,19 @@ static int unpack_operands(PNNode *n, PNTensor **a, int *sca, double *sa, PNTens
     return 0;
 }
 
+// y = a + alpha * b: da = g, db = alpha * g
 static int add_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    double alpha = PN_STATE(n, binary_state)->alpha;
     PNTensor *g = gout[0];
     if (n->next[0].fn) {
         Py_INCREF(g);
         gin[0] = g;
     }
     if (n->next[1].fn) {
-        if (n->d[1] == 1.0) {
+        if (alpha == 1.0) {
             Py_INCREF(g);
             gin[1] = g;
-        } else if (!(gin[1] = pn_binary_s(PN_MUL, g, n->d[1]))) {
+        } else if (!(gin[1] = pn_binary_s(PN_MUL, g, alpha))) {
             return -1;
         }
     }
@@ -386,7 +397,7 @@ out:
 /* maximum: the gradient goes to the larger input, split evenly on ties. */
 static int maxmin_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
-    int is_max = (int)n->i[1];
+    int is_max = PN_STATE(n, binary_state)->is_max;
     int sca, scb;
     double sa = 0, sb = 0;
     PNTensor *a, *b;
@@ -489,11 +500,12 @@ static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn
         return; /* comparisons and bit ops have no gradient */
     }
     PNNode *n = pn_record(out, name, fn, 2, ins);
-    if (!n) return;
-    n->d[1] = alpha;
-    n->i[1] = op == PN_MAXIMUM;
-    if (!a->t) n->i[0] = 1, n->d[0] = a->d;
-    if (!b->t) n->i[0] = 2, n->d[0] = b->d;
+    binary_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (!st) return;
+    st->alpha = alpha;
+    st->is_max = op == PN_MAXIMUM;
+    if (!a->t) st->scalar_pos = 1, st->scalar = a->d;
+    if (!b->t) st->scalar_pos = 2, st->scalar = b->d;
     if (save_a && a->t && pn_save(n, 0, a->t, 0) < 0) return;
     if (save_b && b->t && pn_save(n, 1, b->t, 0) < 0) return;
 }

@@ -12,10 +12,16 @@ static PNTensor *embedding_gather(PNTensor *idx, PNTensor *w, int64_t pad, int z
 /* Backward of the dense backward: it is linear in g, so d/dg is a gather of
  * gg's rows (with the padding positions, which got no gradient, zeroed).
  * Saved: idx. i[0]: pad. */
+/* State of EmbeddingBackward0 and of its backward's node. */
+typedef struct {
+    int64_t padding_idx; /* the row that gets no gradient (-1: none) */
+    int64_t num_weights; /* rows of the weight (V) */
+} embedding_state;
+
 static int embedding_dense_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *idx = pn_unpack(n, 0);
     if (!idx) return -1;
-    gin[0] = embedding_gather(idx, gout[0], n->i[0], 1);
+    gin[0] = embedding_gather(idx, gout[0], PN_STATE(n, embedding_state)->padding_idx, 1);
     Py_DECREF(idx);
     return gin[0] ? 0 : -1;
 }
@@ -32,9 +38,10 @@ static PNTensor *embedding_dense_backward(PNTensor *g, PNTensor *idx, int64_t V,
             pn_embedding_backward_f64((int64_t *)ic->data, idx->numel, F64(gc), D, F64(out), pad);
         PNNode *n = pn_record(out, "EmbeddingDenseBackwardBackward0",
                               embedding_dense_backward_backward, 1, &g);
-        if (n) {
-            n->i[0] = pad;
-            if (pn_save(n, 0, idx, 0) < 0) Py_CLEAR(out);
+        embedding_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+        if (st) {
+            st->padding_idx = pad, st->num_weights = V;
+            pn_save(n, 0, idx, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
@@ -42,11 +49,12 @@ static PNTensor *embedding_dense_backward(PNTensor *g, PNTensor *idx, int64_t V,
     return out;
 }
 
-/* Saved: idx. i[0]: padding_idx (-1: none), i[1]: V. */
+/* Saved: idx (slot 0); state: embedding_state. */
 static int embedding_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *idx = pn_unpack(n, 0);
     if (!idx) return -1;
-    gin[0] = embedding_dense_backward(gout[0], idx, n->i[1], n->i[0]);
+    const embedding_state *st = PN_STATE(n, embedding_state);
+    gin[0] = embedding_dense_backward(gout[0], idx, st->num_weights, st->padding_idx);
     Py_DECREF(idx);
     return gin[0] ? 0 : -1;
 }
@@ -77,9 +85,10 @@ static PNTensor *embedding_gather(PNTensor *idx, PNTensor *w, int64_t pad, int z
     }
     if (out) {
         PNNode *n = pn_record(out, "EmbeddingBackward0", embedding_backward, 1, &w);
-        if (n) {
-            n->i[0] = pad, n->i[1] = V;
-            if (pn_save(n, 0, ic, 0) < 0) Py_CLEAR(out);
+        embedding_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+        if (st) {
+            st->padding_idx = pad, st->num_weights = V;
+            pn_save(n, 0, ic, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
     }

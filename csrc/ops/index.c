@@ -12,10 +12,12 @@
 #include "ops.h"
 #include <string.h>
 
+/* The advanced part of an index; also the state of IndexBackward0 (its index
+ * tensors come first: a node owns them, see pn_node_state). */
 typedef struct {
+    PNTensor *idx[PN_MAX_DIMS]; /* int64 index tensors (owned), n of them */
     int n;                      /* number of advanced index tensors */
     int dims[PN_MAX_DIMS];      /* which dims of the view they index */
-    PNTensor *idx[PN_MAX_DIMS]; /* int64 index tensors (owned) */
     int nb;                     /* ndim of the broadcast index shape B */
     int64_t bshape[PN_MAX_DIMS];
     int bstart; /* where B sits in the result */
@@ -373,68 +375,29 @@ static void transfer(PNTensor *V, PNTensor *O, const adv_index *a, const int64_t
     }
 }
 
-/* obj of an IndexBackward0 node: (dims tuple, index tensors tuple) */
-static PyObject *pack_adv(const adv_index *a) {
-    PyObject *dims = PyTuple_New(a->n), *idx = PyTuple_New(a->n);
-    if (!dims || !idx) goto fail;
-    for (int k = 0; k < a->n; k++) {
-        PyObject *d = PyLong_FromLong(a->dims[k]);
-        if (!d) goto fail;
-        PyTuple_SET_ITEM(dims, k, d);
-        Py_INCREF(a->idx[k]);
-        PyTuple_SET_ITEM(idx, k, (PyObject *)a->idx[k]);
-    }
-    PyObject *r = PyTuple_Pack(2, dims, idx);
-    Py_DECREF(dims);
-    Py_DECREF(idx);
-    return r;
-fail:
-    Py_XDECREF(dims);
-    Py_XDECREF(idx);
-    return NULL;
-}
-
-static void unpack_adv(PyObject *o, adv_index *a) {
-    PyObject *dims = PyTuple_GET_ITEM(o, 0), *idx = PyTuple_GET_ITEM(o, 1);
-    a->n = (int)PyTuple_GET_SIZE(dims);
-    for (int k = 0; k < a->n; k++) {
-        a->dims[k] = (int)PyLong_AsLong(PyTuple_GET_ITEM(dims, k));
-        a->idx[k] = (PNTensor *)PyTuple_GET_ITEM(idx, k);
-        Py_INCREF(a->idx[k]);
-    }
-}
-
 static PNTensor *gather(PNTensor *V, adv_index *a);
 
 /* create_graph: the scatter-add below is linear in g; its own backward is the gather. */
 static int index_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    adv_index a = {0};
-    unpack_adv(n->obj, &a);
-    gin[0] = gather(gout[0], &a);
-    adv_clear(&a);
+    gin[0] = gather(gout[0], PN_STATE(n, adv_index));
     return gin[0] ? 0 : -1;
 }
 
+// y = x[idx] (gather): dx = zeros_like(x) with g scatter-added at idx
 static int index_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    adv_index a = {0};
-    unpack_adv(n->obj, &a);
+    adv_index *a = PN_STATE(n, adv_index);
     PNTensor *g = gout[0];
     PNTensor *z = pn_zeros(g->dtype, n->meta[0].ndim, n->meta[0].shape);
-    int64_t *off = z ? adv_offsets(z, &a) : NULL;
+    int64_t *off = z ? adv_offsets(z, a) : NULL;
     if (!off) {
         Py_XDECREF(z);
-        adv_clear(&a);
         return -1;
     }
-    transfer(z, g, &a, off, SCATTER_ADD);
+    transfer(z, g, a, off, SCATTER_ADD);
     PyMem_Free(off);
-    adv_clear(&a);
     if (pn_grad_mode && g->requires_grad) {
         PNNode *bb = pn_record(z, "IndexBackwardBackward0", index_backward_backward, 1, &g);
-        if (bb) {
-            Py_INCREF(n->obj);
-            bb->obj = n->obj;
-        }
+        if (bb) pn_node_copy_state(bb, n);
         if (PyErr_Occurred()) {
             Py_DECREF(z);
             return -1;
@@ -459,7 +422,11 @@ static PNTensor *gather(PNTensor *V, adv_index *a) {
     PyMem_Free(off);
     if (pn_is_float(V->dtype)) {
         PNNode *node = pn_record(O, "IndexBackward0", index_backward, 1, &V);
-        if (node && !(node->obj = pack_adv(a))) Py_CLEAR(O);
+        adv_index *st = node ? pn_node_state(node, sizeof *st, PN_MAX_DIMS) : NULL;
+        if (st) {
+            *st = *a;
+            for (int k = 0; k < a->n; k++) Py_INCREF(st->idx[k]);
+        }
         if (PyErr_Occurred()) Py_CLEAR(O);
     }
     return O;
@@ -558,14 +525,19 @@ static int setitem_raw(PNTensor *self, PyObject *index, PNTensor *val) {
     return rc;
 }
 
+typedef struct {
+    PyObject *index; /* owned: the Python index object, as given */
+} index_put_state;
+
 /* self[index] = value as an out-of-place op: grad_self is g with the written
  * positions zeroed; grad_value is g[index] (summed to value's shape). */
 static int index_put_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PyObject *index = PN_STATE(n, index_put_state)->index;
     PNTensor *g = gout[0];
     if (n->next[0].fn) {
         PNTensor *c = pn_clone(g);
         PNTensor *z = c ? pn_zeros(g->dtype, 0, NULL) : NULL;
-        int rc = z ? pn_setitem(c, n->obj, (PyObject *)z) : -1;
+        int rc = z ? pn_setitem(c, index, (PyObject *)z) : -1;
         Py_XDECREF(z);
         if (rc < 0) {
             Py_XDECREF(c);
@@ -573,7 +545,7 @@ static int index_put_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         }
         gin[0] = c;
     }
-    if (n->next[1].fn && !(gin[1] = (PNTensor *)pn_getitem(g, n->obj))) return -1;
+    if (n->next[1].fn && !(gin[1] = (PNTensor *)pn_getitem(g, index))) return -1;
     return 0;
 }
 
@@ -609,9 +581,10 @@ int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
     }
     PNTensor *ins[2] = {self, val};
     PNNode *n = pn_record(tmp, "IndexPutBackward0", index_put_backward, 2, ins);
-    if (n) {
+    index_put_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
+    if (st) {
         Py_INCREF(index);
-        n->obj = index;
+        st->index = index;
     }
     if (PyErr_Occurred() || pn_inplace_finish(self, tmp) < 0) {
         Py_DECREF(tmp);

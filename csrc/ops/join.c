@@ -3,14 +3,20 @@
 #include "ops.h"
 #include <string.h>
 
-/* node->i[0] = dim; node->obj = tuple of each input's size along dim */
+typedef struct {
+    int dim; /* the dimension joined along */
+} cat_state;
+
+// y = cat(x_0, ..., x_n-1; dim): dx_k = g.narrow(dim, start_k, x_k.shape[dim])
 static int cat_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    int dim = (int)n->i[0];
+    int dim = PN_STATE(n, cat_state)->dim;
     int64_t start = 0;
     for (int k = 0; k < n->n_next; k++) {
-        int64_t len = PyLong_AsLongLong(PyTuple_GET_ITEM(n->obj, k));
+        /* a legacy empty input (shape (0,), joined to tensors of more dims) takes no rows */
+        int legacy = n->meta[k].ndim == 1 && n->meta[k].shape[0] == 0 && gout[0]->ndim != 1;
+        int64_t len = legacy ? 0 : n->meta[k].shape[dim];
         if (n->next[k].fn) {
-            if (n->meta[k].ndim == 1 && n->meta[k].shape[0] == 0 && gout[0]->ndim != 1) {
+            if (legacy) {
                 gin[k] = pn_zeros(gout[0]->dtype, 1, n->meta[k].shape); /* legacy empty input */
             } else {
                 gin[k] = pn_narrow(gout[0], dim, start, len);
@@ -106,11 +112,8 @@ PNTensor *pn_cat(PyObject *seq_in, int64_t dim_in) {
     }
     if (pn_is_float(dt)) {
         PNNode *node = pn_record(out, "CatBackward0", cat_backward, (int)n, ts);
-        if (node) {
-            node->i[0] = dim;
-            Py_INCREF(sizes);
-            node->obj = sizes;
-        }
+        cat_state *st = node ? pn_node_state(node, sizeof *st, 0) : NULL;
+        if (st) st->dim = dim;
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
 done:

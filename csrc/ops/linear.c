@@ -112,14 +112,19 @@ fail:
     return NULL;
 }
 
-/* Saved: x (slot 0), w (slot 1). i[0] = M, i[1] = K. */
+/* State of AddmmBackward0/MmBackward0 (x and w are saved tensors, slots 0 and 1). */
+typedef struct {
+    int64_t M, K; /* x seen as an (M, K) matrix: its leading dims flattened */
+} linear_state;
+
 static int linear_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = x ? pn_unpack(n, 1) : NULL;
     if (!w) {
         Py_XDECREF(x);
         return -1;
     }
-    int64_t M = n->i[0], K = n->i[1], N = w->shape[0];
+    const linear_state *st = PN_STATE(n, linear_state);
+    int64_t M = st->M, K = st->K, N = w->shape[0];
     int64_t gshape[2] = {M, N}, xshape[2] = {M, K};
     int rc = -1;
     PNTensor *g = NULL, *x2 = NULL;
@@ -233,9 +238,10 @@ PyObject *nn_linear(PyObject *m, PyObject *args) {
     if (!out) return NULL;
     PNTensor *ins[3] = {x, w, b};
     PNNode *n = pn_record(out, b ? "AddmmBackward0" : "MmBackward0", linear_backward, 3, ins);
-    if (n) {
-        n->i[0] = M, n->i[1] = K;
-        if (pn_save(n, 0, x, 0) < 0 || pn_save(n, 1, w, 0) < 0) Py_CLEAR(out);
+    linear_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) {
+        st->M = M, st->K = K;
+        if (pn_save(n, 0, x, 0) == 0) pn_save(n, 1, w, 0);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
     return (PyObject *)out;

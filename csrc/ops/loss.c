@@ -256,13 +256,22 @@ static PNTensor *grad_positions(scope *s, PNTensor *g, int reduction, double sca
     return keep(s, pn_unsqueeze(g, 1));
 }
 
-/* node: saved {x, target, weight}, obj = lse (float64, positions), i[0] =
- * ignore_index, i[1] = reduction, d[0] = smoothing, d[1] = scale (1/denominator
- * for mean). Inputs: {x, probability target or NULL, weight (prob targets) or NULL}. */
+/* State of CrossEntropyLossBackward0 and NllLossBackward0 (x, target and weight
+ * are saved tensors, slots 0-2; nll saves no x). */
+typedef struct {
+    PNTensor *lse;        /* owned, cross_entropy only: log-sum-exp of each position (float64) */
+    int64_t ignore_index; /* class index whose positions get no loss and no gradient */
+    int reduction;        /* RED_NONE, RED_MEAN or RED_SUM */
+    double smoothing;     /* label_smoothing (cross_entropy) */
+    double scale;         /* 1 / denominator of the mean, else 1 */
+} class_loss_state;
+
+/* Inputs: {x, probability target or NULL, weight (prob targets) or NULL}. */
 static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const class_loss_state *st = PN_STATE(n, class_loss_state);
     const PNMeta *m = &n->meta[0];
-    int reduction = (int)n->i[1];
-    double eps = n->d[0], scale = n->d[1];
+    int reduction = st->reduction;
+    double eps = st->smoothing, scale = st->scale;
     class_shape cs;
     get_class_shape(m->ndim, m->shape, &cs);
     PNTensor *x = pn_unpack(n, 0), *t = x ? pn_unpack(n, 1) : NULL;
@@ -286,9 +295,14 @@ static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
             PNTensor *wc = w ? keep(&s, contig(w)) : NULL, *tc = keep(&s, contig(t));
             q = keep(&s, pn_empty(x->dtype, m->ndim, m->shape));
             if (q && tc && (!w || wc)) {
-                pn_ce_args a = {
-                    cs.N,    cs.C, cs.S, (const int64_t *)tc->data, NULL, wc ? wc->data : NULL,
-                    n->i[0], eps};
+                pn_ce_args a = {cs.N,
+                                cs.C,
+                                cs.S,
+                                (const int64_t *)tc->data,
+                                NULL,
+                                wc ? wc->data : NULL,
+                                st->ignore_index,
+                                eps};
                 pn_class_target_dist(x->dtype, &a, q->data);
             }
         }
@@ -329,9 +343,9 @@ static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
                             is_prob ? NULL : (const int64_t *)tc->data,
                             is_prob ? tc->data : NULL,
                             wc ? wc->data : NULL,
-                            n->i[0],
+                            st->ignore_index,
                             eps};
-            PNTensor *lse = (PNTensor *)n->obj;
+            PNTensor *lse = st->lse;
             pn_cross_entropy_backward(x->dtype, &a, xc->data, (const double *)lse->data, gc->data,
                                       reduction == RED_NONE ? 1 : 0,
                                       reduction == RED_NONE ? 1.0 : scale, gx->data,
@@ -429,13 +443,12 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
     if (!out) goto done;
     PNTensor *inputs[3] = {xd, is_prob ? td : NULL, is_prob ? wd : NULL};
     PNNode *n = pn_record(out, "CrossEntropyLossBackward0", cross_entropy_backward, 3, inputs);
-    if (n) {
-        n->i[0] = ignore_index, n->i[1] = reduction;
-        n->d[0] = eps, n->d[1] = reduction == RED_MEAN ? 1.0 / wsum : 1.0;
-        Py_INCREF(lse), n->obj = (PyObject *)lse;
-        if (pn_save(n, 0, xd, 0) < 0 || pn_save(n, 1, td, 0) < 0 ||
-            (wd && pn_save(n, 2, wd, 0) < 0))
-            Py_CLEAR(out);
+    class_loss_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
+    if (st) {
+        st->ignore_index = ignore_index, st->reduction = reduction;
+        st->smoothing = eps, st->scale = reduction == RED_MEAN ? 1.0 / wsum : 1.0;
+        Py_INCREF(lse), st->lse = lse;
+        if (pn_save(n, 0, xd, 0) == 0 && pn_save(n, 1, td, 0) == 0 && wd) pn_save(n, 2, wd, 0);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
 done:
@@ -445,11 +458,12 @@ done:
     return (PyObject *)out;
 }
 
-/* node: saved {-, target, weight}; i[0] ignore_index, i[1] reduction, d[1] scale. */
+/* node: saved {-, target, weight}; state: class_loss_state (no lse, no smoothing). */
 static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const class_loss_state *st = PN_STATE(n, class_loss_state);
     const PNMeta *m = &n->meta[0];
-    int reduction = (int)n->i[1];
-    double scale = n->d[1];
+    int reduction = st->reduction;
+    double scale = st->scale;
     class_shape cs;
     get_class_shape(m->ndim, m->shape, &cs);
     PNTensor *t = pn_unpack(n, 1), *w = t && n->saved[2] ? pn_unpack(n, 2) : NULL;
@@ -461,8 +475,14 @@ static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *tc = keep(&s, contig(t)), *wc = w ? keep(&s, contig(w)) : NULL;
     PNTensor *r = NULL;
     if (tc && (!w || wc)) {
-        pn_ce_args a = {cs.N,    cs.C, cs.S, (const int64_t *)tc->data, NULL, wc ? wc->data : NULL,
-                        n->i[0], 0.0};
+        pn_ce_args a = {cs.N,
+                        cs.C,
+                        cs.S,
+                        (const int64_t *)tc->data,
+                        NULL,
+                        wc ? wc->data : NULL,
+                        st->ignore_index,
+                        0.0};
         if (pn_grad_mode) { /* gx = -g * onehot(t) w_t: linear in g, so differentiable in g */
             PNTensor *q = keep(&s, pn_empty(m->dtype, m->ndim, m->shape));
             if (q) pn_class_target_dist(m->dtype, &a, q->data);
@@ -516,10 +536,11 @@ static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
             out = reduce_loss(loss, reduction, wsum);
         if (out) {
             PNNode *n = pn_record(out, "NllLossBackward0", nll_backward, 1, &x);
-            if (n) {
-                n->i[0] = ignore_index, n->i[1] = reduction;
-                n->d[1] = reduction == RED_MEAN ? 1.0 / wsum : 1.0;
-                if (pn_save(n, 1, t, 0) < 0 || (wd && pn_save(n, 2, wd, 0) < 0)) Py_CLEAR(out);
+            class_loss_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
+            if (st) {
+                st->ignore_index = ignore_index, st->reduction = reduction;
+                st->scale = reduction == RED_MEAN ? 1.0 / wsum : 1.0;
+                if (pn_save(n, 1, t, 0) == 0 && wd) pn_save(n, 2, wd, 0);
             }
             if (PyErr_Occurred()) Py_CLEAR(out);
         }
@@ -650,14 +671,23 @@ static int pointwise_composed(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, 
     return ok ? 0 : -1;
 }
 
-/* node: saved {x, y, w}, obj = pos_weight or NULL; i[0] kind, i[1] reduction,
- * d[0] param, d[1] scale. x and y already have the compute dtype. */
+/* State of a pointwise loss's node (x, y, weight are saved tensors, slots 0-2;
+ * x and y already have the compute dtype). */
+typedef struct {
+    PNTensor *pos_weight; /* owned, or NULL: BCE-with-logits' pos_weight */
+    pn_pointwise_loss kind;
+    int reduction;
+    double param; /* beta of smooth_l1, delta of huber (unused by the others) */
+    double scale; /* 1 / numel for a mean, else 1 */
+} pointwise_loss_state;
+
 static int pointwise_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    pn_pointwise_loss kind = (pn_pointwise_loss)n->i[0];
-    int reduction = (int)n->i[1];
-    double param = n->d[0], scale = n->d[1];
+    const pointwise_loss_state *st = PN_STATE(n, pointwise_loss_state);
+    pn_pointwise_loss kind = st->kind;
+    int reduction = st->reduction;
+    double param = st->param, scale = st->scale;
     PNTensor *x = pn_unpack(n, 0), *y = x ? pn_unpack(n, 1) : NULL;
-    PNTensor *w = y && n->saved[2] ? pn_unpack(n, 2) : NULL, *pw = (PNTensor *)n->obj;
+    PNTensor *w = y && n->saved[2] ? pn_unpack(n, 2) : NULL, *pw = st->pos_weight;
     if (!y || (n->saved[2] && !w)) {
         Py_XDECREF(x), Py_XDECREF(y);
         return -1;
@@ -755,13 +785,12 @@ static PyObject *pointwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y
     if (!out) goto done;
     PNTensor *inputs[2] = {xd, yd};
     PNNode *n = pn_record(out, pointwise_names[kind], pointwise_backward, 2, inputs);
-    if (n) {
-        n->i[0] = kind, n->i[1] = reduction;
-        n->d[0] = param, n->d[1] = reduction == RED_MEAN ? 1.0 / (double)loss->numel : 1.0;
-        if (pd) Py_INCREF(pd), n->obj = (PyObject *)pd;
-        if (pn_save(n, 0, xd, 0) < 0 || pn_save(n, 1, yd, 0) < 0 ||
-            (wd && pn_save(n, 2, wd, 0) < 0))
-            Py_CLEAR(out);
+    pointwise_loss_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
+    if (st) {
+        st->kind = kind, st->reduction = reduction;
+        st->param = param, st->scale = reduction == RED_MEAN ? 1.0 / (double)loss->numel : 1.0;
+        Py_XINCREF(pd), st->pos_weight = pd;
+        if (pn_save(n, 0, xd, 0) == 0 && pn_save(n, 1, yd, 0) == 0 && wd) pn_save(n, 2, wd, 0);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
 done:

@@ -7,6 +7,13 @@
 
 /* ------------------------------------------------- normalisation helpers ---- */
 
+/* State of NativeBatchNormBackward0 and NativeLayerNormBackward0 (x, weight
+ * and the per-group statistics are saved tensors, slots 0-2). */
+typedef struct {
+    int flag; /* batch_norm: 1 if batch statistics were used; layer_norm: normalized dims */
+    double eps;
+} norm_state;
+
 /* Differentiable backward shared by batch_norm and layer_norm (create_graph).
  *   stat_mask:  the dims each mean/var is taken over
  *   param_mask: the dims the weight/bias gradients are summed over
@@ -80,14 +87,15 @@ static PNTensor *bn_channel_tensor(const double *v, PNTensor *x) {
     return pn_from_doubles(v, x->shape[1], x->dtype, x->ndim, shape);
 }
 
-/* Saved: x, weight, stats (2, C) float64 = mean; invstd. i[0]: batch stats
- * used (training). d[0]: eps. Inputs: x, weight, bias. */
+/* Saved: x, weight, stats (2, C) float64 = mean; invstd. State: norm_state
+ * (flag: batch stats used). Inputs: x, weight, bias. */
 static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
     if (!x) return -1;
     if (n->saved[1] && !(w = pn_unpack(n, 1))) goto fail0;
     if (!(st = pn_unpack(n, 2))) goto fail0;
-    int training = (int)n->i[0], rc = -1;
+    const norm_state *ns = PN_STATE(n, norm_state);
+    int training = ns->flag, rc = -1;
     int64_t N, C, L;
     bn_dims(x, &N, &C, &L);
     const double *mean = F64(st), *invstd = F64(st) + C;
@@ -105,7 +113,7 @@ static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         PNMeta *pm = &n->meta[n->next[1].fn ? 1 : 2];
         PNTensor *wshape = pn_empty(x->dtype, pm->ndim, pm->shape); /* just carries the shape */
         if (wshape)
-            rc = norm_backward_graph(n, x, gout[0], wv, wshape, mask, mask, n->d[0], cm, ci, gin);
+            rc = norm_backward_graph(n, x, gout[0], wv, wshape, mask, mask, ns->eps, cm, ci, gin);
         Py_XDECREF(wv), Py_XDECREF(cm), Py_XDECREF(ci), Py_XDECREF(wshape);
         goto out;
     }
@@ -283,11 +291,10 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
     {
         PNTensor *ins[3] = {x, w, b};
         PNNode *n = pn_record(out, "NativeBatchNormBackward0", bn_backward, 3, ins);
-        if (n) {
-            n->i[0] = use_batch, n->d[0] = eps;
-            if (pn_save(n, 0, x, 0) < 0 || (w && pn_save(n, 1, w, 0) < 0) ||
-                pn_save(n, 2, st, 0) < 0)
-                Py_CLEAR(out);
+        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
+        if (ns) {
+            ns->flag = use_batch, ns->eps = eps;
+            if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
@@ -299,14 +306,15 @@ out:
 
 /* ----------------------------------------------------------- layer norm ---- */
 
-/* Saved: x, weight, stats (2, M) float64 = mean; rstd. i[0]: number of
- * normalised trailing dims. d[0]: eps. Inputs: x, weight, bias. */
+/* Saved: x, weight, stats (2, M) float64 = mean; rstd. State: norm_state
+ * (flag: number of normalised trailing dims). Inputs: x, weight, bias. */
 static int ln_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
     if (!x) return -1;
     if (n->saved[1] && !(w = pn_unpack(n, 1))) goto fail0;
     if (!(st = pn_unpack(n, 2))) goto fail0;
-    int k = (int)n->i[0], rc = -1;
+    const norm_state *ns = PN_STATE(n, norm_state);
+    int k = ns->flag, rc = -1;
     int64_t D = 1;
     for (int d = x->ndim - k; d < x->ndim; d++) D *= x->shape[d];
     int64_t M = st->shape[1];
@@ -316,7 +324,7 @@ static int ln_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         PNMeta *pm = &n->meta[n->next[1].fn ? 1 : 2];
         PNTensor *wshape = pn_empty(x->dtype, pm->ndim, pm->shape);
         if (wshape)
-            rc = norm_backward_graph(n, x, gout[0], w, wshape, stat, par, n->d[0], NULL, NULL, gin);
+            rc = norm_backward_graph(n, x, gout[0], w, wshape, stat, par, ns->eps, NULL, NULL, gin);
         Py_XDECREF(wshape);
         goto out;
     }
@@ -423,11 +431,10 @@ PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
     {
         PNTensor *ins[3] = {x, w, b};
         PNNode *n = pn_record(out, "NativeLayerNormBackward0", ln_backward, 3, ins);
-        if (n) {
-            n->i[0] = k, n->d[0] = eps;
-            if (pn_save(n, 0, x, 0) < 0 || (w && pn_save(n, 1, w, 0) < 0) ||
-                pn_save(n, 2, st, 0) < 0)
-                Py_CLEAR(out);
+        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
+        if (ns) {
+            ns->flag = k, ns->eps = eps;
+            if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
     }

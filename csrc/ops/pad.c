@@ -8,13 +8,18 @@
 
 static PNTensor *pad_impl(PNTensor *x, int npad, const int64_t *pads, double value);
 
+typedef struct {
+    int npad;                      /* number of pad amounts (two per padded dim) */
+    int64_t pads[2 * PN_MAX_DIMS]; /* (left, right) of the last dim, then the one before... */
+} pad_state;
+
 /* The gradient of a constant pad is the pad with the opposite sizes (and zero
- * fill): it crops what was added and zero-fills what was cropped. i[0]: npad,
- * i[1..]: pads. */
+ * fill): it crops what was added and zero-fills what was cropped. */
 static int pad_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    int np = (int)n->i[0];
+    const pad_state *st = PN_STATE(n, pad_state);
+    int np = st->npad;
     int64_t neg[2 * PN_MAX_DIMS];
-    for (int k = 0; k < np; k++) neg[k] = -n->i[1 + k];
+    for (int k = 0; k < np; k++) neg[k] = -st->pads[k];
     gin[0] = pad_impl(gout[0], np, neg, 0.0);
     return gin[0] ? 0 : -1;
 }
@@ -62,9 +67,10 @@ static PNTensor *pad_impl(PNTensor *x, int npad, const int64_t *pads, double val
     }
     if (pn_is_float(x->dtype)) {
         PNNode *n = pn_record(out, "ConstantPadNdBackward0", pad_backward, 1, &x);
-        if (n) {
-            n->i[0] = npad;
-            for (int k = 0; k < npad; k++) n->i[1 + k] = pads[k];
+        pad_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+        if (st) {
+            st->npad = npad;
+            for (int k = 0; k < npad; k++) st->pads[k] = pads[k];
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
     }

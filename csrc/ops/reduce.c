@@ -179,12 +179,27 @@ static PNTensor *expand_back(PNTensor *g, const PNMeta *m, uint32_t mask, int ke
     return e;
 }
 
-/* i[0]: mask, i[1]: keepdim, d[0]: scale (1 for sum, 1/N for mean) */
+/* State of every reduction's node: which dims were reduced, and how. */
+typedef struct {
+    uint32_t mask; /* bit d set: dimension d was reduced */
+    int keepdim;
+    double scale; /* sum and mean: 1 for sum, 1/N for mean */
+    int dim;      /* max/min along a dim: that dim */
+} reduce_state;
+
+static reduce_state *record_reduce(PNNode *n, uint32_t mask, int keepdim, double scale) {
+    reduce_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) st->mask = mask, st->keepdim = keepdim, st->scale = scale;
+    return st;
+}
+
+// y = scale * x.sum(dims): dx = scale * g expanded back to x's shape
 static int sum_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const reduce_state *st = PN_STATE(n, reduce_state);
     PNTensor *g = gout[0];
-    PNTensor *e = expand_back(g, &n->meta[0], (uint32_t)n->i[0], (int)n->i[1]);
+    PNTensor *e = expand_back(g, &n->meta[0], st->mask, st->keepdim);
     if (!e) return -1;
-    if (n->d[0] != 1.0) Py_SETREF(e, pn_binary_s(PN_MUL, e, n->d[0]));
+    if (st->scale != 1.0) Py_SETREF(e, pn_binary_s(PN_MUL, e, st->scale));
     gin[0] = e;
     return e ? 0 : -1;
 }
@@ -198,7 +213,7 @@ PNTensor *pn_sum(PNTensor *a, uint32_t mask, int keepdim, int has_dtype, pn_dtyp
     PNTensor *out = reduce_raw(src, PN_RSUM, mask, keepdim, dt, "sum");
     if (out && pn_is_float(dt)) {
         PNNode *n = pn_record(out, name, sum_backward, 1, &src);
-        if (n) n->i[0] = mask, n->i[1] = keepdim, n->d[0] = 1.0;
+        record_reduce(n, mask, keepdim, 1.0);
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     Py_DECREF(src);
@@ -231,7 +246,7 @@ PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
     Py_DECREF(s);
     if (!out) return NULL;
     PNNode *n = pn_record(out, name, sum_backward, 1, &a);
-    if (n) n->i[0] = mask, n->i[1] = keepdim, n->d[0] = scale;
+    record_reduce(n, mask, keepdim, scale);
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;
 }
@@ -240,8 +255,8 @@ PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
  * exactly one zero only that position gets the product of the rest; with two
  * or more every gradient is zero. */
 static int prod_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    uint32_t mask = (uint32_t)n->i[0];
-    int keepdim = (int)n->i[1];
+    uint32_t mask = PN_STATE(n, reduce_state)->mask;
+    int keepdim = PN_STATE(n, reduce_state)->keepdim;
     PNTensor *x = pn_unpack(n, 0), *out = x ? pn_unpack(n, 1) : NULL;
     if (!out) {
         Py_XDECREF(x);
@@ -278,10 +293,7 @@ PNTensor *pn_prod_mask(PNTensor *a, uint32_t mask, int keepdim) {
     PNTensor *out = reduce_raw(a, PN_RPROD, mask, keepdim, dt, "prod");
     if (out && pn_is_float(dt)) {
         PNNode *n = pn_record(out, "ProdBackward1", prod_backward, 1, &a);
-        if (n) {
-            n->i[0] = mask, n->i[1] = keepdim;
-            if (pn_save(n, 0, a, 0) < 0 || pn_save(n, 1, out, 1) < 0) Py_CLEAR(out);
-        }
+        if (record_reduce(n, mask, keepdim, 1.0) && pn_save(n, 0, a, 0) == 0) pn_save(n, 1, out, 1);
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     return out;
@@ -293,8 +305,8 @@ PNTensor *pn_prod(PNTensor *a, int dim, int keepdim) {
 
 /* amax/amin: the gradient is shared evenly by the elements equal to the result. */
 static int amax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    uint32_t mask = (uint32_t)n->i[0];
-    int keepdim = (int)n->i[1];
+    uint32_t mask = PN_STATE(n, reduce_state)->mask;
+    int keepdim = PN_STATE(n, reduce_state)->keepdim;
     PNTensor *x = pn_unpack(n, 0), *out = x ? pn_unpack(n, 1) : NULL;
     if (!out) {
         Py_XDECREF(x);
@@ -317,10 +329,8 @@ PNTensor *pn_amax(PNTensor *a, uint32_t mask, int keepdim, int is_max) {
     if (out && pn_is_float(a->dtype)) {
         PNNode *n =
             pn_record(out, is_max ? "AmaxBackward0" : "AminBackward0", amax_backward, 1, &a);
-        if (n) {
-            n->i[0] = full_mask(a, mask), n->i[1] = keepdim;
-            if (pn_save(n, 0, a, 0) < 0 || pn_save(n, 1, out, 1) < 0) Py_CLEAR(out);
-        }
+        if (record_reduce(n, full_mask(a, mask), keepdim, 1.0) && pn_save(n, 0, a, 0) == 0)
+            pn_save(n, 1, out, 1);
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     return out;
@@ -357,7 +367,8 @@ void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs)
 
 /* values[..] = a[.., idx, ..]: the gradient goes to the index positions. */
 static int max_dim_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    int dim = (int)n->i[0], keepdim = (int)n->i[1];
+    const reduce_state *st = PN_STATE(n, reduce_state);
+    int dim = st->dim, keepdim = st->keepdim;
     const PNMeta *m = &n->meta[0];
     PNTensor *idx = pn_unpack(n, 0);
     if (!idx) return -1;
@@ -411,9 +422,10 @@ int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
     }
     if (pn_is_float(a->dtype)) {
         PNNode *n = pn_record(v, is_max ? "MaxBackward0" : "MinBackward0", max_dim_backward, 1, &a);
-        if (n) {
-            n->i[0] = dim, n->i[1] = keepdim;
-            if (pn_save(n, 0, ix, 0) < 0) goto fail;
+        reduce_state *st = record_reduce(n, 1u << dim, keepdim, 1.0);
+        if (st) {
+            st->dim = dim;
+            pn_save(n, 0, ix, 0);
         }
         if (PyErr_Occurred()) goto fail;
     }

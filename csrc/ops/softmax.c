@@ -8,10 +8,15 @@
 
 /* -------------------------------------------------------------- softmax ---- */
 
+typedef struct {
+    int dim; /* the dimension normalised over */
+    int log; /* log_softmax (1) or softmax (0) */
+} softmax_state;
+
 /* softmax:     dx = y * (g - sum(g * y))
  * log_softmax: dx = g - exp(y) * sum(g)      (sums along dim, kept) */
 static int softmax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    int dim = (int)n->i[0], log = (int)n->i[1];
+    int dim = PN_STATE(n, softmax_state)->dim, log = PN_STATE(n, softmax_state)->log;
     uint32_t mask = n->meta[0].ndim ? 1u << dim : 0;
     PNTensor *g = gout[0], *y = pn_unpack(n, 0);
     if (!y) return -1;
@@ -39,9 +44,10 @@ PNTensor *pn_softmax(PNTensor *a, int dim, int log) {
         if (src->numel) pn_run_rows(pn_softmax_loop(log, src->dtype), src, dim, 1, &out);
         PNNode *n = pn_record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0",
                               softmax_backward, 1, &src);
-        if (n) {
-            n->i[0] = dim, n->i[1] = log;
-            if (pn_save(n, 0, out, 1) < 0) Py_CLEAR(out);
+        softmax_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+        if (st) {
+            st->dim = dim, st->log = log;
+            pn_save(n, 0, out, 1);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
     }

@@ -68,8 +68,12 @@ static int unary_saves_output(pn_unary_op op) {
            op == PN_RECIPROCAL || op == PN_EXPM1;
 }
 
+typedef struct {
+    pn_unary_op op;
+} unary_state;
+
 static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    pn_unary_op op = (pn_unary_op)n->i[0];
+    pn_unary_op op = PN_STATE(n, unary_state)->op;
     PNTensor *g = gout[0], *r = NULL, *t = NULL, *u = NULL;
     if (op == PN_NEG) {
         gin[0] = pn_unary(PN_NEG, g);
@@ -193,12 +197,12 @@ PNTensor *pn_unary(pn_unary_op op, PNTensor *a) {
     if (!out || !pn_grad_mode || !a->requires_grad || !pn_is_float(out->dtype) || op == PN_NOT)
         return out;
     PNNode *n = pn_record(out, unary_nodes[op], unary_backward, 1, &a);
-    if (n) {
-        n->i[0] = op;
+    unary_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) {
+        st->op = op;
         if (op != PN_NEG && op != PN_SIGN && op != PN_FLOOR && op != PN_CEIL && op != PN_ROUND &&
-            op != PN_TRUNC &&
-            pn_save(n, 0, unary_saves_output(op) ? out : a, unary_saves_output(op)) < 0)
-            Py_CLEAR(out);
+            op != PN_TRUNC)
+            pn_save(n, 0, unary_saves_output(op) ? out : a, unary_saves_output(op));
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;
@@ -216,15 +220,21 @@ PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a) {
 
 /* ----------------------------------------------------------------- clamp ---- */
 
-/* The gradient passes where lo <= x <= hi (saved input x; bounds in d[]). */
+typedef struct {
+    double lo, hi;
+    int has_lo, has_hi; /* clamp(min=None) has no lower bound */
+} clamp_state;
+
+/* The gradient passes where lo <= x <= hi (saved input x). */
 static int clamp_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const clamp_state *st = PN_STATE(n, clamp_state);
     PNTensor *x = pn_unpack(n, 0);
     if (!x) return -1;
-    PNTensor *lo = n->i[0] ? pn_binary_s(PN_GE, x, n->d[0]) : NULL;
-    PNTensor *hi = n->i[1] ? pn_binary_s(PN_LE, x, n->d[1]) : NULL;
+    PNTensor *lo = st->has_lo ? pn_binary_s(PN_GE, x, st->lo) : NULL;
+    PNTensor *hi = st->has_hi ? pn_binary_s(PN_LE, x, st->hi) : NULL;
     Py_DECREF(x);
     PNTensor *mask = NULL;
-    if ((!n->i[0] || lo) && (!n->i[1] || hi))
+    if ((!st->has_lo || lo) && (!st->has_hi || hi))
         mask = lo && hi ? pn_binary_t(PN_AND, lo, hi) : (Py_INCREF(lo ? lo : hi), lo ? lo : hi);
     Py_XDECREF(lo);
     Py_XDECREF(hi);
@@ -255,9 +265,10 @@ PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi) {
         pn_run_loop(pn_clamp_loop(dt), &c, 2, ops, NULL, a->ndim, a->shape);
         if (pn_is_float(dt)) {
             PNNode *n = pn_record(out, "ClampBackward1", clamp_backward, 1, &a);
-            if (n) {
-                n->d[0] = c.lo, n->d[1] = c.hi, n->i[0] = c.has_lo, n->i[1] = c.has_hi;
-                if (pn_save(n, 0, a, 0) < 0) Py_CLEAR(out);
+            clamp_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+            if (st) {
+                st->lo = c.lo, st->hi = c.hi, st->has_lo = c.has_lo, st->has_hi = c.has_hi;
+                pn_save(n, 0, a, 0);
             }
             if (PyErr_Occurred()) Py_CLEAR(out);
         }

@@ -128,9 +128,15 @@ PNTensor *pn_reshape(PNTensor *a, int ndim, const int64_t *req) {
 
 /* -------------------------------------------------------------- permute ---- */
 
+typedef struct {
+    int perm[PN_MAX_DIMS]; /* out dim d is input dim perm[d] */
+} permute_state;
+
+// y = x.permute(perm): dx = g.permute(inverse of perm)
 static int permute_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const permute_state *st = PN_STATE(n, permute_state);
     int inv[PN_MAX_DIMS];
-    for (int d = 0; d < gout[0]->ndim; d++) inv[n->i[d]] = d;
+    for (int d = 0; d < gout[0]->ndim; d++) inv[st->perm[d]] = d;
     gin[0] = pn_permute(gout[0], inv);
     return gin[0] ? 0 : -1;
 }
@@ -150,8 +156,8 @@ PNTensor *pn_permute(PNTensor *a, const int *perm) {
     PNTensor *out = pn_alias(a, a->ndim, shape, strides, 0);
     if (!out) return NULL;
     PNNode *n = pn_record(out, "PermuteBackward0", permute_backward, 1, &a);
-    if (n)
-        for (int d = 0; d < a->ndim; d++) n->i[d] = perm[d];
+    permute_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) memcpy(st->perm, perm, sizeof(int) * a->ndim);
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;
 }
@@ -285,9 +291,16 @@ PNTensor *pn_apply_slices_raw(PNTensor *a, const pn_slice_op *ops, int n) {
     return pn_alias(a, nd, shape, strides, offset);
 }
 
+/* State of a basic-indexing node: the view steps that made the output. */
+typedef struct {
+    int n;
+    pn_slice_op ops[]; /* n of them */
+} slices_state;
+
+/* create_graph: the backward below is linear in g; its own backward applies the slices again. */
 static int slice_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    gin[0] = pn_apply_slices(gout[0], (const pn_slice_op *)PyBytes_AS_STRING(n->obj),
-                             (int)(PyBytes_GET_SIZE(n->obj) / sizeof(pn_slice_op)));
+    const slices_state *st = PN_STATE(n, slices_state);
+    gin[0] = pn_apply_slices(gout[0], st->ops, st->n);
     return gin[0] ? 0 : -1;
 }
 
@@ -295,8 +308,8 @@ static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     PNTensor *z = pn_zeros(g->dtype, n->meta[0].ndim, n->meta[0].shape);
     if (!z) return -1;
-    PNTensor *v = pn_apply_slices_raw(z, (const pn_slice_op *)PyBytes_AS_STRING(n->obj),
-                                      (int)(PyBytes_GET_SIZE(n->obj) / sizeof(pn_slice_op)));
+    const slices_state *st = PN_STATE(n, slices_state);
+    PNTensor *v = pn_apply_slices_raw(z, st->ops, st->n);
     int rc = v ? pn_copy_into(v, g) : -1;
     Py_XDECREF(v);
     if (rc < 0) {
@@ -305,10 +318,7 @@ static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     }
     if (pn_grad_mode && g->requires_grad) { /* create_graph: backward of this backward */
         PNNode *bb = pn_record(z, "SliceBackwardBackward0", slice_backward_backward, 1, &g);
-        if (bb) {
-            Py_INCREF(n->obj);
-            bb->obj = n->obj;
-        }
+        if (bb) pn_node_copy_state(bb, n);
         if (PyErr_Occurred()) {
             Py_DECREF(z);
             return -1;
@@ -325,9 +335,10 @@ PNTensor *pn_apply_slices(PNTensor *a, const pn_slice_op *ops, int n) {
                        : n == 1 && ops[0].kind == PN_SLICE_SLICE ? "SliceBackward0"
                                                                  : "IndexBackward0";
     PNNode *node = pn_record(out, name, slice_backward, 1, &a);
-    if (node) {
-        node->obj = PyBytes_FromStringAndSize((const char *)ops, (Py_ssize_t)(sizeof *ops * n));
-        if (!node->obj) Py_CLEAR(out);
+    slices_state *st = node ? pn_node_state(node, sizeof *st + sizeof *ops * n, 0) : NULL;
+    if (st) {
+        st->n = n;
+        memcpy(st->ops, ops, sizeof *ops * n);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;

@@ -145,8 +145,10 @@ static PyObject *record_function(PyObject *m, PyObject *args) {
     node = pn_node_new(PyUnicode_AsUTF8(cached), pn_python_apply, (int)ni, tin);
     if (!node) goto fail;
     node->n_out = (int)no;
+    pn_python_state *st = pn_node_state(node, sizeof *st, 1);
+    if (!st) goto fail;
     Py_INCREF(backward);
-    node->obj = backward;
+    st->backward = backward;
     for (Py_ssize_t k = 0; k < no; k++) {
         PyObject *o = PySequence_Fast_GET_ITEM(outs, k);
         if (!PNTensor_Check(o)) continue;
@@ -159,6 +161,7 @@ static PyObject *record_function(PyObject *m, PyObject *args) {
     Py_DECREF(outs);
     return (PyObject *)node;
 fail:
+    Py_XDECREF(node);
     PyMem_Free(tin);
     Py_DECREF(ins);
     Py_DECREF(outs);
