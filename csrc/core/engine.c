@@ -176,213 +176,382 @@ static _Thread_local int engine_depth = 0;
 
 static uint64_t engine_runs = 0; /* run ids; written with the GIL held */
 
-/* roots/root_grads: n tensors and their starting gradients. With capture (the
- * autograd.grad case) gradients arriving at the given (node, input_nr) pairs
- * are stored in captured[] instead of being accumulated into .grad. */
-static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain_graph, int ncap,
-                      PNEdge *capture, PNTensor **captured) {
-    node_list all = {0}, ready = {0};
-    int rc = -1;
-    PNEdge *root_edges = PyMem_Calloc((size_t)n, sizeof(PNEdge));
-    if (!root_edges) {
+/* One backward run: the nodes it claimed and those ready to run. With capture
+ * (autograd.grad), gradients arriving at the given (node, input_nr) pairs are
+ * stored in captured[] instead of being accumulated into .grad. */
+typedef struct {
+    uint64_t id;
+    node_list all;   /* every node reached; their buf/deps/owner belong to this run */
+    node_list ready; /* nodes whose consumers have all delivered their gradients */
+    int retain_graph;
+    int ncap;
+    PNEdge *capture;
+    PNTensor **captured;
+} engine_state;
+
+/* Make fn part of run r (gradient buffer, owner): 0 if new, 1 if it already was. */
+static int claim(engine_state *r, PNNode *fn) {
+    if (fn->buf) {
+        if (fn->owner == r->id) return 1;
+        PyErr_SetString(
+            PyExc_RuntimeError,
+            "backward: another thread is running backward through the same graph "
+            "nodes (e.g. the same parameters); run those backward passes one at a time");
+        return -1;
+    }
+    if (list_push(&r->all, fn) < 0) return -1;
+    fn->buf = PyMem_Calloc((size_t)fn->n_out, sizeof(PNTensor *));
+    if (!fn->buf) {
         PyErr_NoMemory();
         return -1;
     }
-    const uint64_t run = ++engine_runs;
-    if (engine_depth > 0) {
-        /* A backward inside a custom Function's backward would share the nodes'
-         * scratch fields with the outer run. */
-        PyMem_Free(root_edges);
-        PyErr_SetString(PyExc_RuntimeError, "pynet does not support calling backward() or "
-                                            "autograd.grad() from inside a backward pass");
+    fn->owner = r->id;
+    return 0;
+}
+
+static int make_ready(engine_state *r, PNNode *fn) {
+    fn->deps = -1; /* queued */
+    return list_push(&r->ready, fn);
+}
+
+/* 1. discover: claim every node reachable from the roots, counting for each
+ *    the edges that lead into it (its dependencies). Iterative DFS. */
+static int discover(engine_state *r, int n, const PNEdge *roots) {
+    node_list stack = {0};
+    int rc = 0;
+    for (int k = 0; k < n && rc == 0; k++) {
+        int c = claim(r, roots[k].fn);
+        if (c != 0)
+            rc = c < 0 ? -1 : 0;
+        else
+            rc = list_push(&stack, roots[k].fn);
+    }
+    while (rc == 0 && stack.len) {
+        PNNode *fn = stack.items[--stack.len];
+        for (int k = 0; k < fn->n_next && rc == 0; k++) {
+            PNNode *next = fn->next[k].fn;
+            if (!next) continue;
+            int c = claim(r, next);
+            if (c < 0) {
+                rc = -1;
+                break;
+            }
+            next->deps++; /* one more consumer must deliver before next runs */
+            if (c == 0) rc = list_push(&stack, next);
+        }
+    }
+    PyMem_Free(stack.items);
+    return rc;
+}
+
+/* 2. seed: each root gets its starting gradient; a root no other root feeds is ready. */
+static int seed(engine_state *r, int n, const PNEdge *roots, PNTensor **grads) {
+    for (int k = 0; k < n; k++) {
+        Py_INCREF(grads[k]);
+        if (buffer_add(roots[k].fn, roots[k].input_nr, grads[k]) < 0) return -1;
+    }
+    for (int k = 0; k < n; k++)
+        if (roots[k].fn->deps == 0 && make_ready(r, roots[k].fn) < 0) return -1;
+    return 0;
+}
+
+/* autograd.grad: keep the gradient arriving at each captured input (a leaf's own
+ * hooks apply to it, as they would to .grad). */
+static int capture_gradients(engine_state *r, PNNode *fn) {
+    for (int c = 0; c < r->ncap; c++) {
+        if (r->capture[c].fn != fn) continue;
+        PNTensor *g = fn->buf[r->capture[c].input_nr];
+        if (!g) continue;
+        Py_INCREF(g);
+        if (fn->leaf && run_tensor_hooks(fn->leaf->hooks, &g) < 0) {
+            Py_DECREF(g);
+            return -1;
+        }
+        Py_XSETREF(r->captured[c], g);
+    }
+    return 0;
+}
+
+/* Post hooks (Node.register_hook): fn(grad_inputs, grad_outputs) after the node ran. */
+static int run_post_hooks(PNNode *fn, PNTensor **gin) {
+    PyObject *gi = PyTuple_New(fn->n_next), *go = PyTuple_New(fn->n_out);
+    int ok = gi && go;
+    for (int k = 0; ok && k < fn->n_next; k++) {
+        PyObject *v = gin[k] ? (PyObject *)gin[k] : Py_None;
+        Py_INCREF(v);
+        PyTuple_SET_ITEM(gi, k, v);
+    }
+    for (int k = 0; ok && k < fn->n_out; k++) {
+        PyObject *v = fn->buf[k] ? (PyObject *)fn->buf[k] : Py_None;
+        Py_INCREF(v);
+        PyTuple_SET_ITEM(go, k, v);
+    }
+    for (Py_ssize_t h = 0; ok && h < PyList_GET_SIZE(fn->hooks); h++) {
+        PyObject *res = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(fn->hooks, h), gi, go, NULL);
+        ok = res != NULL;
+        Py_XDECREF(res);
+    }
+    Py_XDECREF(gi);
+    Py_XDECREF(go);
+    return ok ? 0 : -1;
+}
+
+/* Without retain_graph a node frees what it saved once it has run; a second
+ * backward through it then raises. An autograd.Function is told too. */
+static int free_saved(PNNode *fn) {
+    for (int k = 0; k < PN_NODE_SAVED; k++)
+        if (fn->saved[k]) fn->released = 1;
+    pn_node_release_saved(fn);
+    PyObject *bw = fn->apply == pn_python_apply ? PN_STATE(fn, pn_python_state)->backward : NULL;
+    if (!bw || !PyObject_HasAttrString(bw, "_release")) return 0;
+    PyObject *res = PyObject_CallMethod(bw, "_release", NULL);
+    Py_XDECREF(res);
+    return res ? 0 : -1;
+}
+
+/* Hooks, then the node's backward: gin[k] = gradient for input k (or NULL). */
+static int call_node(engine_state *r, PNNode *fn, PNTensor **gin) {
+    if (fn->pre_hooks && run_pre_hooks(fn) < 0) return -1;
+    if (capture_gradients(r, fn) < 0) return -1;
+    int any = 0;
+    for (int k = 0; k < fn->n_out; k++) any |= fn->buf[k] != NULL;
+    /* nothing arrived, or autograd.grad (which accumulates into no .grad) */
+    if (!any || (r->ncap && fn->apply == pn_accumulate_grad_apply)) return 0;
+    if (fn->apply(fn, fn->buf, gin) < 0) return -1;
+    if (fn->hooks && run_post_hooks(fn, gin) < 0) return -1;
+    return r->retain_graph ? 0 : free_saved(fn);
+}
+
+/* Send each input gradient along its edge, summed into what already arrived
+ * there (after validate_grad fits it to the input); a node whose consumers
+ * have now all delivered is ready. Takes the references in gin. */
+static int send_gradients(engine_state *r, PNNode *fn, PNTensor **gin) {
+    int rc = 0;
+    for (int k = 0; k < fn->n_next; k++) {
+        PNNode *next = fn->next[k].fn;
+        PNTensor *g = gin[k];
+        gin[k] = NULL;
+        if (!next || rc < 0) {
+            Py_XDECREF(g);
+            continue;
+        }
+        if (g && (!(g = validate_grad(fn, k, g)) || buffer_add(next, fn->next[k].input_nr, g) < 0))
+            rc = -1;
+        else if (--next->deps == 0)
+            rc = make_ready(r, next);
+    }
+    return rc;
+}
+
+/* 3. run one node and pass its input gradients on. */
+static int run_node(engine_state *r, PNNode *fn) {
+    PNTensor *gin_inline[4] = {0};
+    PNTensor **gin =
+        fn->n_next <= 4 ? gin_inline : PyMem_Calloc((size_t)fn->n_next, sizeof(PNTensor *));
+    if (!gin) {
+        PyErr_NoMemory();
         return -1;
     }
-    engine_depth++;
-    for (int r = 0; r < n; r++)
-        if (pn_edge_for(roots[r], &root_edges[r]) < 0) goto done;
+    int rc = call_node(r, fn, gin);
+    for (int k = 0; k < fn->n_out; k++) Py_CLEAR(fn->buf[k]);
+    if (rc == 0) rc = send_gradients(r, fn, gin);
+    for (int k = 0; k < fn->n_next; k++) Py_CLEAR(gin[k]); /* left over after an error */
+    if (gin != gin_inline) PyMem_Free(gin);
+    return rc;
+}
 
-    /* 1. Discover the graph and count dependencies (iterative DFS). */
-    {
-        node_list stack = {0};
-        for (int r = 0; r < n; r++) {
-            PNNode *fn = root_edges[r].fn;
-            if (fn->buf && fn->owner != run) {
-                PyMem_Free(stack.items);
-                goto busy;
-            }
-            if (fn->buf) continue;
-            fn->buf = PyMem_Calloc((size_t)fn->n_out, sizeof(PNTensor *));
-            fn->owner = run;
-            if (!fn->buf || list_push(&all, fn) < 0 || list_push(&stack, fn) < 0) {
-                if (!fn->buf) PyErr_NoMemory();
-                PyMem_Free(stack.items);
-                goto done;
-            }
-        }
-        while (stack.len) {
-            PNNode *fn = stack.items[--stack.len];
-            for (int k = 0; k < fn->n_next; k++) {
-                PNNode *next = fn->next[k].fn;
-                if (!next) continue;
-                if (next->buf && next->owner != run) {
-                    PyMem_Free(stack.items);
-                    goto busy;
-                }
-                next->deps++;
-                if (next->buf) continue;
-                next->buf = PyMem_Calloc((size_t)next->n_out, sizeof(PNTensor *));
-                next->owner = run;
-                if (!next->buf || list_push(&all, next) < 0 || list_push(&stack, next) < 0) {
-                    if (!next->buf) PyErr_NoMemory();
-                    PyMem_Free(stack.items);
-                    goto done;
-                }
-            }
-        }
-        PyMem_Free(stack.items);
-    }
-
-    /* 2. Seed the roots. */
-    for (int r = 0; r < n; r++) {
-        Py_INCREF(root_grads[r]);
-        if (buffer_add(root_edges[r].fn, root_edges[r].input_nr, root_grads[r]) < 0) goto done;
-    }
-    for (int r = 0; r < n; r++) {
-        PNNode *fn = root_edges[r].fn;
-        if (fn->deps == 0) {
-            fn->deps = -1; /* queued */
-            if (list_push(&ready, fn) < 0) goto done;
-        }
-    }
-
-    /* 3. Run nodes whose every consumer has delivered its gradient. */
-    while (ready.len) {
-        PNNode *fn = ready.items[--ready.len];
-        PNTensor *gin_inline[4] = {0};
-        PNTensor **gin =
-            fn->n_next <= 4 ? gin_inline : PyMem_Calloc((size_t)fn->n_next, sizeof(PNTensor *));
-        if (!gin) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        if (fn->pre_hooks && run_pre_hooks(fn) < 0) {
-            if (gin != gin_inline) PyMem_Free(gin);
-            goto done;
-        }
-        for (int c = 0; c < ncap; c++) {
-            if (capture[c].fn != fn) continue;
-            PNTensor *g = fn->buf[capture[c].input_nr];
-            if (!g) continue;
-            Py_INCREF(g);
-            /* a leaf's own hooks apply to the gradient autograd.grad returns */
-            if (fn->leaf && run_tensor_hooks(fn->leaf->hooks, &g) < 0) {
-                Py_DECREF(g);
-                if (gin != gin_inline) PyMem_Free(gin);
-                goto done;
-            }
-            Py_XSETREF(captured[c], g);
-        }
-        int any = 0;
-        for (int k = 0; k < fn->n_out; k++) any |= fn->buf[k] != NULL;
-        int skip = !any || (ncap && fn->apply == pn_accumulate_grad_apply);
-        if (!skip) {
-            if (fn->apply(fn, fn->buf, gin) < 0) {
-                for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
-                if (gin != gin_inline) PyMem_Free(gin);
-                goto done;
-            }
-            if (fn->hooks) {
-                PyObject *gi = PyTuple_New(fn->n_next), *go = PyTuple_New(fn->n_out);
-                int ok = gi && go;
-                for (int k = 0; ok && k < fn->n_next; k++) {
-                    PyObject *v = gin[k] ? (PyObject *)gin[k] : Py_None;
-                    Py_INCREF(v);
-                    PyTuple_SET_ITEM(gi, k, v);
-                }
-                for (int k = 0; ok && k < fn->n_out; k++) {
-                    PyObject *v = fn->buf[k] ? (PyObject *)fn->buf[k] : Py_None;
-                    Py_INCREF(v);
-                    PyTuple_SET_ITEM(go, k, v);
-                }
-                for (Py_ssize_t h = 0; ok && h < PyList_GET_SIZE(fn->hooks); h++) {
-                    PyObject *r =
-                        PyObject_CallFunctionObjArgs(PyList_GET_ITEM(fn->hooks, h), gi, go, NULL);
-                    if (!r) ok = 0;
-                    Py_XDECREF(r);
-                }
-                Py_XDECREF(gi);
-                Py_XDECREF(go);
-                if (!ok) {
-                    for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
-                    if (gin != gin_inline) PyMem_Free(gin);
-                    goto done;
-                }
-            }
-            if (!retain_graph) {
-                for (int k = 0; k < PN_NODE_SAVED; k++)
-                    if (fn->saved[k]) fn->released = 1;
-                pn_node_release_saved(fn);
-                PyObject *bw =
-                    fn->apply == pn_python_apply ? PN_STATE(fn, pn_python_state)->backward : NULL;
-                if (bw && PyObject_HasAttrString(bw, "_release")) {
-                    PyObject *r = PyObject_CallMethod(bw, "_release", NULL);
-                    if (!r) {
-                        for (int k = 0; k < fn->n_next; k++) Py_XDECREF(gin[k]);
-                        if (gin != gin_inline) PyMem_Free(gin);
-                        goto done;
-                    }
-                    Py_DECREF(r);
-                }
-            }
-        }
-        for (int k = 0; k < fn->n_out; k++) Py_CLEAR(fn->buf[k]);
-        for (int k = 0; k < fn->n_next; k++) {
-            PNNode *next = fn->next[k].fn;
-            if (!next) {
-                Py_CLEAR(gin[k]);
-                continue;
-            }
-            if (gin[k]) {
-                PNTensor *g = validate_grad(fn, k, gin[k]);
-                gin[k] = NULL;
-                if (!g || buffer_add(next, fn->next[k].input_nr, g) < 0) {
-                    for (int j = k + 1; j < fn->n_next; j++) Py_XDECREF(gin[j]);
-                    if (gin != gin_inline) PyMem_Free(gin);
-                    goto done;
-                }
-            }
-            if (--next->deps == 0) {
-                next->deps = -1;
-                if (list_push(&ready, next) < 0) {
-                    for (int j = k + 1; j < fn->n_next; j++) Py_XDECREF(gin[j]);
-                    if (gin != gin_inline) PyMem_Free(gin);
-                    goto done;
-                }
-            }
-        }
-        if (gin != gin_inline) PyMem_Free(gin);
-    }
-    rc = 0;
-    goto done;
-busy:
-    PyErr_SetString(PyExc_RuntimeError,
-                    "backward: another thread is running backward through the same graph nodes "
-                    "(e.g. the same parameters); run those backward passes one at a time");
-done:
-    for (Py_ssize_t k = 0; k < all.len; k++) {
-        PNNode *fn = all.items[k];
-        for (int j = 0; j < fn->n_out; j++) Py_CLEAR(fn->buf[j]);
+/* 4. release: give back every claimed node's scratch. */
+static void release_run(engine_state *r) {
+    for (Py_ssize_t k = 0; k < r->all.len; k++) {
+        PNNode *fn = r->all.items[k];
+        for (int j = 0; fn->buf && j < fn->n_out; j++) Py_CLEAR(fn->buf[j]);
         PyMem_Free(fn->buf);
         fn->buf = NULL;
         fn->deps = 0;
         fn->owner = 0;
     }
-    for (int r = 0; r < n; r++) Py_XDECREF(root_edges[r].fn);
-    PyMem_Free(root_edges);
-    PyMem_Free(all.items);
-    PyMem_Free(ready.items);
+    PyMem_Free(r->all.items);
+    PyMem_Free(r->ready.items);
+}
+
+/* Backpropagate from n roots, starting from root_grads: the four steps above. */
+static int engine_run(int n, PNTensor **roots, PNTensor **root_grads, int retain_graph, int ncap,
+                      PNEdge *capture, PNTensor **captured) {
+    if (engine_depth > 0) {
+        /* A backward inside a custom Function's backward would share the nodes'
+         * scratch fields with the outer run. */
+        PyErr_SetString(PyExc_RuntimeError, "pynet does not support calling backward() or "
+                                            "autograd.grad() from inside a backward pass");
+        return -1;
+    }
+    PNEdge *edges = PyMem_Calloc((size_t)n + 1, sizeof(PNEdge));
+    if (!edges) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    engine_state r = {.id = ++engine_runs,
+                      .retain_graph = retain_graph,
+                      .ncap = ncap,
+                      .capture = capture,
+                      .captured = captured};
+    engine_depth++;
+    int rc = 0;
+    for (int k = 0; k < n && rc == 0; k++) rc = pn_edge_for(roots[k], &edges[k]);
+    if (rc == 0) rc = discover(&r, n, edges);
+    if (rc == 0) rc = seed(&r, n, edges, root_grads);
+    while (rc == 0 && r.ready.len) rc = run_node(&r, r.ready.items[--r.ready.len]);
+    release_run(&r);
+    for (int k = 0; k < n; k++) Py_XDECREF(edges[k].fn);
+    PyMem_Free(edges);
     engine_depth--;
     return rc;
+}
+
+/* The starting gradient of root t: grad as given (checked against t's shape),
+ * or ones when None and t has one element. New reference, or NULL + error. */
+static PNTensor *root_grad(PNTensor *t, PyObject *g, Py_ssize_t k) {
+    if (g == Py_None) {
+        if (t->numel != 1) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "grad can be implicitly created only for scalar outputs");
+            return NULL;
+        }
+        return pn_full(t->dtype, t->ndim, t->shape, 1.0);
+    }
+    if (!PNTensor_Check(g)) {
+        PyErr_Format(PyExc_TypeError, "backward: gradient must be a Tensor, got %s",
+                     Py_TYPE(g)->tp_name);
+        return NULL;
+    }
+    PNTensor *gt = (PNTensor *)g;
+    int same = gt->ndim == t->ndim;
+    for (int d = 0; same && d < t->ndim; d++) same = gt->shape[d] == t->shape[d];
+    if (!same) {
+        char a[256], b[256];
+        pn_format_shape(a, sizeof a, gt->ndim, gt->shape);
+        pn_format_shape(b, sizeof b, t->ndim, t->shape);
+        PyErr_Format(PyExc_RuntimeError,
+                     "Mismatch in shape: grad_output[%zd] has a shape of %s and output[%zd] has "
+                     "a shape of %s.",
+                     k, a, k, b);
+        return NULL;
+    }
+    Py_INCREF(gt);
+    return gt;
+}
+
+/* roots[k] (borrowed) and root_grads[k] (new references) from the outputs and
+ * grads sequences, both of length n. */
+static int parse_roots(PyObject *outs, PyObject *gs, Py_ssize_t n, PNTensor **roots,
+                       PNTensor **root_grads) {
+    if (PySequence_Fast_GET_SIZE(gs) != n) {
+        PyErr_Format(PyExc_RuntimeError, "backward: got %zd tensors and %zd gradients", n,
+                     PySequence_Fast_GET_SIZE(gs));
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(outs, k);
+        if (!PNTensor_Check(o)) {
+            PyErr_Format(PyExc_TypeError, "backward: expected a Tensor, got %s",
+                         Py_TYPE(o)->tp_name);
+            return -1;
+        }
+        roots[k] = (PNTensor *)o;
+        if (!roots[k]->requires_grad) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "element %zd of tensors does not require grad and does not have a "
+                         "grad_fn",
+                         k);
+            return -1;
+        }
+        root_grads[k] = root_grad(roots[k], PySequence_Fast_GET_ITEM(gs, k), k);
+        if (!root_grads[k]) return -1;
+    }
+    return 0;
+}
+
+/* autograd.grad's inputs: the edge along which each one's gradient arrives. */
+static int parse_inputs(PyObject *ins, Py_ssize_t ncap, PNEdge *capture) {
+    for (Py_ssize_t k = 0; k < ncap; k++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(ins, k);
+        if (!PNTensor_Check(o) || !((PNTensor *)o)->requires_grad) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "One of the differentiated Tensors does not require grad");
+            return -1;
+        }
+        if (pn_edge_for((PNTensor *)o, &capture[k]) < 0) return -1;
+    }
+    return 0;
+}
+
+/* autograd.grad's result: a tuple of the captured gradients (taken from
+ * captured[]), None for unused inputs where allow_unused, else an error. */
+static PyObject *captured_tuple(PNTensor **captured, Py_ssize_t ncap, int allow_unused) {
+    PyObject *result = PyTuple_New(ncap);
+    for (Py_ssize_t k = 0; result && k < ncap; k++) {
+        PyObject *g = (PyObject *)captured[k];
+        if (!g && !allow_unused) {
+            Py_CLEAR(result);
+            PyErr_SetString(PyExc_RuntimeError,
+                            "One of the differentiated Tensors appears to not have been used in "
+                            "the graph. Set allow_unused=True if this is the desired behavior.");
+            break;
+        }
+        captured[k] = NULL;
+        PyTuple_SET_ITEM(result, k, g ? g : (Py_INCREF(Py_None), Py_None));
+    }
+    return result;
+}
+
+/* What one backward()/autograd.grad() call holds while it runs. */
+typedef struct {
+    PyObject *outs, *gs, *ins; /* the argument sequences (PySequence_Fast) */
+    Py_ssize_t n, ncap;
+    PNTensor **roots, **root_grads;
+    PNEdge *capture;
+    PNTensor **captured;
+} backward_call;
+
+static void backward_call_free(backward_call *c) {
+    for (Py_ssize_t k = 0; c->root_grads && k < c->n; k++) Py_XDECREF(c->root_grads[k]);
+    for (Py_ssize_t k = 0; k < c->ncap; k++) {
+        if (c->capture) Py_XDECREF(c->capture[k].fn);
+        if (c->captured) Py_XDECREF(c->captured[k]);
+    }
+    PyMem_Free(c->capture);
+    PyMem_Free(c->captured);
+    PyMem_Free(c->roots);
+    PyMem_Free(c->root_grads);
+    Py_XDECREF(c->ins);
+    Py_XDECREF(c->outs);
+    Py_XDECREF(c->gs);
+}
+
+/* Parse the arguments of _run_backward into c (freed by backward_call_free). */
+static int backward_call_parse(backward_call *c, PyObject *outputs, PyObject *grads,
+                               PyObject *inputs) {
+    if (!(c->outs = PySequence_Fast(outputs, "outputs must be a sequence of tensors")) ||
+        !(c->gs = PySequence_Fast(grads, "grad_tensors must be a sequence")))
+        return -1;
+    c->n = PySequence_Fast_GET_SIZE(c->outs);
+    c->roots = PyMem_Calloc((size_t)c->n + 1, sizeof(PNTensor *));
+    c->root_grads = PyMem_Calloc((size_t)c->n + 1, sizeof(PNTensor *));
+    if (!c->roots || !c->root_grads) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (parse_roots(c->outs, c->gs, c->n, c->roots, c->root_grads) < 0) return -1;
+    if (!inputs || inputs == Py_None) return 0;
+    if (!(c->ins = PySequence_Fast(inputs, "inputs must be a sequence of tensors"))) return -1;
+    Py_ssize_t ncap = PySequence_Fast_GET_SIZE(c->ins);
+    c->capture = PyMem_Calloc((size_t)ncap + 1, sizeof(PNEdge));
+    c->captured = PyMem_Calloc((size_t)ncap + 1, sizeof(PNTensor *));
+    if (!c->capture || !c->captured) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    c->ncap = ncap;
+    return parse_inputs(c->ins, ncap, c->capture);
 }
 
 /* _run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused)
@@ -391,143 +560,19 @@ done:
  * else return a tuple with the gradient of each input (autograd.grad). */
 PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, int create_graph,
                           PyObject *inputs, int allow_unused) {
-    PyObject *outs = PySequence_Fast(outputs, "outputs must be a sequence of tensors");
-    if (!outs) return NULL;
-    PyObject *gs = PySequence_Fast(grads, "grad_tensors must be a sequence");
-    if (!gs) {
-        Py_DECREF(outs);
-        return NULL;
+    backward_call c = {0};
+    PyObject *result = NULL;
+    if (backward_call_parse(&c, outputs, grads, inputs) == 0) {
+        int prev_mode = pn_grad_mode;
+        pn_grad_mode = create_graph; /* the backward graph is recorded only for create_graph */
+        int rc = engine_run((int)c.n, c.roots, c.root_grads, retain_graph || create_graph,
+                            (int)c.ncap, c.capture, c.captured);
+        pn_grad_mode = prev_mode;
+        if (rc == 0)
+            result = c.ins ? captured_tuple(c.captured, c.ncap, allow_unused)
+                           : (Py_INCREF(Py_None), Py_None);
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(outs);
-    PyObject *result = NULL, *ins = NULL;
-    PNTensor **roots = PyMem_Calloc((size_t)n + 1, sizeof(PNTensor *));
-    PNTensor **root_grads = PyMem_Calloc((size_t)n + 1, sizeof(PNTensor *));
-    PNEdge *capture = NULL;
-    PNTensor **captured = NULL;
-    Py_ssize_t ncap = 0;
-    int prev_mode = pn_grad_mode;
-    if (!roots || !root_grads) {
-        PyErr_NoMemory();
-        goto out;
-    }
-    if (PySequence_Fast_GET_SIZE(gs) != n) {
-        PyErr_Format(PyExc_RuntimeError, "backward: got %zd tensors and %zd gradients", n,
-                     PySequence_Fast_GET_SIZE(gs));
-        goto out;
-    }
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *o = PySequence_Fast_GET_ITEM(outs, k), *g = PySequence_Fast_GET_ITEM(gs, k);
-        if (!PNTensor_Check(o)) {
-            PyErr_Format(PyExc_TypeError, "backward: expected a Tensor, got %s",
-                         Py_TYPE(o)->tp_name);
-            goto out;
-        }
-        PNTensor *t = (PNTensor *)o;
-        if (!t->requires_grad) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "element %zd of tensors does not require grad and does not have a "
-                         "grad_fn",
-                         k);
-            goto out;
-        }
-        roots[k] = t;
-        if (g == Py_None) {
-            if (t->numel != 1) {
-                PyErr_SetString(PyExc_RuntimeError,
-                                "grad can be implicitly created only for scalar outputs");
-                goto out;
-            }
-            root_grads[k] = pn_full(t->dtype, t->ndim, t->shape, 1.0);
-            if (!root_grads[k]) goto out;
-        } else {
-            if (!PNTensor_Check(g)) {
-                PyErr_Format(PyExc_TypeError, "backward: gradient must be a Tensor, got %s",
-                             Py_TYPE(g)->tp_name);
-                goto out;
-            }
-            PNTensor *gt = (PNTensor *)g;
-            int same = gt->ndim == t->ndim;
-            for (int d = 0; same && d < t->ndim; d++) same = gt->shape[d] == t->shape[d];
-            if (!same) {
-                char a[256], b[256];
-                pn_format_shape(a, sizeof a, gt->ndim, gt->shape);
-                pn_format_shape(b, sizeof b, t->ndim, t->shape);
-                PyErr_Format(PyExc_RuntimeError,
-                             "Mismatch in shape: grad_output[%zd] has a shape of %s and "
-                             "output[%zd] has a shape of %s.",
-                             k, a, k, b);
-                goto out;
-            }
-            Py_INCREF(gt);
-            root_grads[k] = gt;
-        }
-    }
-    if (inputs && inputs != Py_None) {
-        ins = PySequence_Fast(inputs, "inputs must be a sequence of tensors");
-        if (!ins) goto out;
-        ncap = PySequence_Fast_GET_SIZE(ins);
-        capture = PyMem_Calloc((size_t)ncap + 1, sizeof(PNEdge));
-        captured = PyMem_Calloc((size_t)ncap + 1, sizeof(PNTensor *));
-        if (!capture || !captured) {
-            PyErr_NoMemory();
-            goto out;
-        }
-        for (Py_ssize_t k = 0; k < ncap; k++) {
-            PyObject *o = PySequence_Fast_GET_ITEM(ins, k);
-            if (!PNTensor_Check(o) || !((PNTensor *)o)->requires_grad) {
-                PyErr_Format(PyExc_RuntimeError,
-                             "One of the differentiated Tensors does not require grad");
-                goto out;
-            }
-            if (pn_edge_for((PNTensor *)o, &capture[k]) < 0) goto out;
-        }
-    }
-    pn_grad_mode = create_graph;
-    int rc = engine_run((int)n, roots, root_grads, retain_graph || create_graph, (int)ncap, capture,
-                        captured);
-    pn_grad_mode = prev_mode;
-    if (rc < 0) goto out;
-    if (ins) {
-        result = PyTuple_New(ncap);
-        if (!result) goto out;
-        for (Py_ssize_t k = 0; k < ncap; k++) {
-            PyObject *g = (PyObject *)captured[k];
-            if (!g) {
-                if (!allow_unused) {
-                    Py_CLEAR(result);
-                    PyErr_SetString(PyExc_RuntimeError,
-                                    "One of the differentiated Tensors appears to not have been "
-                                    "used in the graph. Set allow_unused=True if this is the "
-                                    "desired behavior.");
-                    goto out;
-                }
-                g = Py_None;
-                Py_INCREF(g);
-            } else {
-                /* Gradients for a non-leaf input arrive shaped like that input already. */
-                captured[k] = NULL;
-            }
-            PyTuple_SET_ITEM(result, k, g);
-        }
-    } else {
-        result = Py_None;
-        Py_INCREF(result);
-    }
-out:
-    pn_grad_mode = prev_mode;
-    if (root_grads)
-        for (Py_ssize_t k = 0; k < n; k++) Py_XDECREF(root_grads[k]);
-    for (Py_ssize_t k = 0; k < ncap; k++) {
-        if (capture) Py_XDECREF(capture[k].fn);
-        if (captured) Py_XDECREF(captured[k]);
-    }
-    PyMem_Free(capture);
-    PyMem_Free(captured);
-    PyMem_Free(roots);
-    PyMem_Free(root_grads);
-    Py_XDECREF(ins);
-    Py_DECREF(outs);
-    Py_DECREF(gs);
+    backward_call_free(&c);
     return result;
 }
 
