@@ -461,6 +461,60 @@ static int zero_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+/* The fused backward kernels of sigmoid, tanh and relu are ops too: with
+ * create_graph=True they record these nodes, so second derivatives go through
+ * them. Saved: g (slot 0), y (slot 1). */
+
+// z = sigmoid_backward(g, y) = g * y * (1 - y):
+//     dg = sigmoid_backward(gz, y),  dy = gz * g * (1 - 2y)
+static int sigmoid_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = pn_unpack(n, 0), *y = g ? pn_unpack(n, 1) : NULL, *t = NULL, *u = NULL;
+    int rc = -1;
+    if (!y) goto out;
+    if (n->next[0].fn && !(gin[0] = pn_binary_t(PN_SIGMOID_BACKWARD, gout[0], y))) goto out;
+    if (n->next[1].fn) {
+        t = pn_binary_s(PN_MUL, y, -2.0);
+        u = t ? pn_binary_s(PN_ADD, t, 1.0) : NULL;
+        Py_XSETREF(t, u ? pn_binary_t(PN_MUL, gout[0], g) : NULL);
+        if (!t || !(gin[1] = pn_binary_t(PN_MUL, t, u))) goto out;
+    }
+    rc = 0;
+out:
+    Py_XDECREF(g), Py_XDECREF(y), Py_XDECREF(t), Py_XDECREF(u);
+    return rc;
+}
+
+// z = tanh_backward(g, y) = g * (1 - y^2):
+//     dg = tanh_backward(gz, y),  dy = -2 * gz * g * y
+static int tanh_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *g = pn_unpack(n, 0), *y = g ? pn_unpack(n, 1) : NULL, *t = NULL, *u = NULL;
+    int rc = -1;
+    if (!y) goto out;
+    if (n->next[0].fn && !(gin[0] = pn_binary_t(PN_TANH_BACKWARD, gout[0], y))) goto out;
+    if (n->next[1].fn) {
+        t = pn_binary_t(PN_MUL, gout[0], g);
+        u = t ? pn_binary_t(PN_MUL, t, y) : NULL;
+        if (!u || !(gin[1] = pn_binary_s(PN_MUL, u, -2.0))) goto out;
+    }
+    rc = 0;
+out:
+    Py_XDECREF(g), Py_XDECREF(y), Py_XDECREF(t), Py_XDECREF(u);
+    return rc;
+}
+
+// z = threshold_backward(g, y) = (y > 0 ? g : 0):
+//     dg = threshold_backward(gz, y),  dy = 0 (the step is flat almost everywhere)
+static int threshold_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *y = pn_unpack(n, 1);
+    if (!y) return -1;
+    if (n->next[0].fn) gin[0] = pn_binary_t(PN_RELU_BACKWARD, gout[0], y);
+    Py_DECREF(y);
+    if (n->next[0].fn && !gin[0]) return -1;
+    if (n->next[1].fn && !(gin[1] = pn_zeros(n->meta[1].dtype, n->meta[1].ndim, n->meta[1].shape)))
+        return -1;
+    return 0;
+}
+
 static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn_operand *b) {
     PNTensor *ins[2] = {a->t, b->t};
     const char *name;
@@ -495,6 +549,15 @@ static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn
         break;
     case PN_FLOORDIV:
         name = "FloorDivideBackward0", fn = zero_backward;
+        break;
+    case PN_SIGMOID_BACKWARD:
+        name = "SigmoidBackwardBackward0", fn = sigmoid_backward_backward, save_a = save_b = 1;
+        break;
+    case PN_TANH_BACKWARD:
+        name = "TanhBackwardBackward0", fn = tanh_backward_backward, save_a = save_b = 1;
+        break;
+    case PN_RELU_BACKWARD:
+        name = "ThresholdBackwardBackward0", fn = threshold_backward_backward, save_b = 1;
         break;
     default:
         return; /* comparisons and bit ops have no gradient */

@@ -85,7 +85,6 @@ static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     }
     PNTensor *s = pn_unpack(n, 0); /* input x or output y, see unary_saves_output */
     if (!s) return -1;
-    int graph = pn_grad_mode; /* create_graph: use differentiable compositions */
     switch (op) {
     case PN_ABS:
         t = pn_unary(PN_SIGN, s), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
@@ -99,31 +98,14 @@ static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     case PN_SQRT:
         t = pn_binary_s(PN_MUL, s, 2.0), r = t ? pn_binary_t(PN_DIV, g, t) : NULL;
         break;
-    case PN_SIGMOID:
-        if (graph) { /* g * y * (1 - y) */
-            t = pn_binary_s_rev(PN_SUB, 1.0, s);
-            u = t ? pn_binary_t(PN_MUL, s, t) : NULL;
-            r = u ? pn_binary_t(PN_MUL, g, u) : NULL;
-        } else {
-            r = pn_binary_t(PN_SIGMOID_BACKWARD, g, s);
-        }
+    case PN_SIGMOID: /* g * y * (1 - y), one fused op (itself differentiable) */
+        r = pn_binary_t(PN_SIGMOID_BACKWARD, g, s);
         break;
-    case PN_TANH:
-        if (graph) { /* g * (1 - y^2) */
-            t = pn_binary_t(PN_MUL, s, s);
-            u = t ? pn_binary_s_rev(PN_SUB, 1.0, t) : NULL;
-            r = u ? pn_binary_t(PN_MUL, g, u) : NULL;
-        } else {
-            r = pn_binary_t(PN_TANH_BACKWARD, g, s);
-        }
+    case PN_TANH: /* g * (1 - y^2) */
+        r = pn_binary_t(PN_TANH_BACKWARD, g, s);
         break;
-    case PN_RELU:
-        if (graph) {
-            t = pn_binary_s(PN_GT, s, 0.0);
-            r = t ? pn_where_t(t, g, 0.0, NULL) : NULL;
-        } else {
-            r = pn_binary_t(PN_RELU_BACKWARD, g, s);
-        }
+    case PN_RELU: /* y > 0 ? g : 0 */
+        r = pn_binary_t(PN_RELU_BACKWARD, g, s);
         break;
     case PN_RECIPROCAL: /* -g * y^2 */
         t = pn_binary_t(PN_MUL, s, s);
