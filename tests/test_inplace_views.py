@@ -1,11 +1,12 @@
 """In-place ops on views of tensors in the graph (PyTorch's CopySlices), and fill_/zero_
-on non-leaf tensors: gradients must equal PyTorch's."""
+on non-leaf tensors: gradients must equal PyTorch's, and the values and gradients derived
+by hand in NumPy (REFS) when PyTorch is not installed."""
 import numpy as np
 import pytest
 
 import pynet
 
-torch = pytest.importorskip("torch")
+from conftest import torch  # None without PyTorch: only the torch comparisons skip
 
 CASES = {
     "view_mul_": lambda L, x, w: _f1(L, x, w),
@@ -77,24 +78,142 @@ def _f9(L, x, w):
     return y.sum() + (v * v).sum()
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_inplace_on_views_matches_torch(name):
+# Hand-derived NumPy references: (value, d out/dx, d out/dw) of each case.
+
+def _r1(x, w):  # y = x with row 0 scaled by 10; out = sum(y w)
+    y = x.copy()
+    y[0] *= 10.0
+    dx = w.copy()
+    dx[0] *= 10.0
+    return (y * w).sum(), dx, y
+
+
+def _r2(x, w):  # y = 2x, y[:, 1:3] += w[:, :2]; out = sum(y^2)
+    y = 2.0 * x
+    y[:, 1:3] += w[:, :2]
+    dw = np.zeros_like(w)
+    dw[:, :2] = 2 * y[:, 1:3]
+    return (y ** 2).sum(), 2 * (2 * y), dw
+
+
+def _r3(x, w):  # z = 0, z[1] = x[0] w[0], z[:, 0] += x[:, 1]; out = sum(z^2)
+    z = np.zeros_like(x)
+    z[1] = x[0] * w[0]
+    z[:, 0] += x[:, 1]
+    dz = 2 * z
+    dx, dw = np.zeros_like(x), np.zeros_like(w)
+    dx[0] += dz[1] * w[0]
+    dx[:, 1] += dz[:, 0]
+    dw[0] = dz[1] * x[0]
+    return (z * z).sum(), dx, dw
+
+
+def _r4(x, w):  # y = x w zeroed in place: out = sum(3x); w gets a zero gradient
+    return (3.0 * x).sum(), np.full_like(x, 3.0), np.zeros_like(w)
+
+
+def _r5(x, w):  # y = 3x with y[1:, :2] = 0.5; out = sum(y w)
+    y = 3.0 * x
+    y[1:, :2] = 0.5
+    dx = 3.0 * w
+    dx[1:, :2] = 0.0
+    return (y * w).sum(), dx, y
+
+
+def _r6(x, w):  # y = x, y[1, [0, 2]] = 3 w[0, :2]; out = sum(y^2) + sum(y[1])
+    y = x.copy()
+    y[1, [0, 2]] = w[0, :2] * 3.0
+    dy = 2 * y
+    dy[1] += 1.0
+    dx = dy.copy()
+    dx[1, [0, 2]] = 0.0
+    dw = np.zeros_like(w)
+    dw[0, :2] = 3.0 * dy[1, [0, 2]]
+    return (y * y).sum() + y[1].sum(), dx, dw
+
+
+def _r7(x, w):  # y = x - 0.5 with column 2 relu'd; out = sum(y w)
+    y = x - 0.5
+    y[:, 2] = np.maximum(y[:, 2], 0.0)
+    dx = w.copy()
+    dx[:, 2] *= y[:, 2] > 0
+    return (y * w).sum(), dx, y
+
+
+def _r8(x, w):  # y = x with row 0 replaced by w[1]; out = sum(y x)
+    y = x.copy()
+    y[0] = w[1]
+    dx = y + x
+    dx[0] = y[0]  # row 0 of y no longer depends on x
+    dw = np.zeros_like(w)
+    dw[1] = x[0]
+    return (y * x).sum(), dx, dw
+
+
+def _r9(x, w):  # y = x, v = y[:2] *= w[:2]; out = sum(y) + sum(v^2)
+    y = x.copy()
+    y[:2] *= w[:2]
+    v = y[:2]
+    dv = 1.0 + 2 * v
+    dx, dw = np.ones_like(x), np.zeros_like(w)
+    dx[:2] = dv * w[:2]
+    dw[:2] = dv * x[:2]
+    return y.sum() + (v * v).sum(), dx, dw
+
+
+REFS = {"view_mul_": _r1, "slice_add_value": _r2, "zeros_buffer_filled": _r3,
+        "zero_nonleaf": _r4, "fill_view": _r5, "setitem_view_of_nonleaf": _r6,
+        "column_relu_": _r7, "copy_into_view": _r8, "view_then_base_used_twice": _r9}
+
+
+def _run(L, name):
     rng = np.random.default_rng(0)
     xd, wd = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
-    grads = []
-    for L in (pynet, torch):
-        x = L.tensor(xd, requires_grad=True)
-        w = L.tensor(wd, requires_grad=True)
-        out = CASES[name](L, x, w)
-        out.backward()
-        grads.append((out.item(), x.grad.numpy() if x.grad is not None else None,
-                      w.grad.numpy() if w.grad is not None else None))
-    (pv, px, pw), (tv, tx, tw) = grads
+    x = L.tensor(xd, requires_grad=True)
+    w = L.tensor(wd, requires_grad=True)
+    out = CASES[name](L, x, w)
+    out.backward()
+    return (xd, wd), (out.item(), x.grad.numpy() if x.grad is not None else None,
+                      w.grad.numpy() if w.grad is not None else None)
+
+
+def _assert_same(got, ref):
+    (pv, px, pw), (tv, tx, tw) = got, ref
     np.testing.assert_allclose(pv, tv, rtol=1e-12)
     for p, t in ((px, tx), (pw, tw)):
         assert (p is None) == (t is None)
         if p is not None:
             np.testing.assert_allclose(p, t, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_inplace_on_views_matches_torch(name, need_torch):
+    _assert_same(_run(pynet, name)[1], _run(torch, name)[1])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_inplace_on_views_matches_numpy(name):
+    (xd, wd), got = _run(pynet, name)
+    _assert_same(got, REFS[name](xd.copy(), wd.copy()))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_inplace_on_views_gradients_match_finite_differences(name):
+    """The hand-derived gradients of REFS are those of the values they compute
+    (central differences, which are exact up to rounding for these quadratics)."""
+    rng = np.random.default_rng(0)
+    xd, wd = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    _, dx, dw = REFS[name](xd.copy(), wd.copy())
+    h = 1e-6
+    for arr, grad, which in ((xd, dx, 0), (wd, dw, 1)):
+        fd = np.zeros_like(arr)
+        for i in np.ndindex(arr.shape):
+            args = [xd.copy(), wd.copy()]
+            args[which][i] += h
+            up = REFS[name](*args)[0]
+            args[which][i] -= 2 * h
+            fd[i] = (up - REFS[name](*args)[0]) / (2 * h)
+        np.testing.assert_allclose(fd, grad, rtol=1e-6, atol=1e-6)
 
 
 def test_zero_on_nonleaf_cuts_the_gradient():
@@ -112,20 +231,34 @@ def test_view_of_leaf_requiring_grad_still_refused():
         x[0].mul_(2)
 
 
-def test_modifying_a_saved_output_through_a_view_is_detected_like_torch():
-    for L in (pynet, torch):
-        x = L.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-        y = x.exp()                 # exp saves its output for backward
-        y[1:, :1].fill_(0.5)        # ... which this overwrites
-        with pytest.raises(RuntimeError, match="inplace"):
-            y.sum().backward()
+def _overwrite_saved_output(L):
+    x = L.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x.exp()                 # exp saves its output for backward
+    y[1:, :1].fill_(0.5)        # ... which this overwrites
+    with pytest.raises(RuntimeError, match="inplace"):
+        y.sum().backward()
 
 
-def test_view_made_under_no_grad_then_modified_with_grad_is_refused_like_torch():
-    for L in (pynet, torch):
-        x = L.ones(3, requires_grad=True)
-        y = x * 2
-        with L.no_grad():
-            v = y[:2]
-        with pytest.raises(RuntimeError, match="no_grad"):
-            v.mul_(3)
+def test_modifying_a_saved_output_through_a_view_is_detected():
+    _overwrite_saved_output(pynet)
+
+
+def test_modifying_a_saved_output_through_a_view_is_detected_like_torch(need_torch):
+    _overwrite_saved_output(torch)
+
+
+def _modify_no_grad_view(L):
+    x = L.ones(3, requires_grad=True)
+    y = x * 2
+    with L.no_grad():
+        v = y[:2]
+    with pytest.raises(RuntimeError, match="no_grad"):
+        v.mul_(3)
+
+
+def test_view_made_under_no_grad_then_modified_with_grad_is_refused():
+    _modify_no_grad_view(pynet)
+
+
+def test_view_made_under_no_grad_then_modified_with_grad_is_refused_like_torch(need_torch):
+    _modify_no_grad_view(torch)

@@ -1,8 +1,12 @@
 """pynet.optim.lr_scheduler against torch.optim.lr_scheduler: the same lr (and momentum)
-sequences, step for step, with two param groups of different lrs."""
+sequences, step for step, with two param groups of different lrs. Without PyTorch the
+sequences are checked against references written here from the formulas of PyTorch's
+documentation (ref_sequence); only the direct torch comparisons skip."""
 import math
 import pickle
 import warnings
+from bisect import bisect_right
+from collections import Counter
 
 import pytest
 
@@ -10,7 +14,7 @@ import pynet
 import pynet.optim as optim
 from pynet.optim import lr_scheduler as sched
 
-torch = pytest.importorskip("torch")
+from conftest import torch  # None without PyTorch: only the torch comparisons skip
 
 STEPS = 50
 
@@ -64,9 +68,160 @@ CASES = [
 ]
 
 
+# ----------------------------------------------------------- references ---
+# The schedules of torch.optim.lr_scheduler as documented. Recursive ("chainable") forms
+# are what step() evaluates, in the same floating-point order, so they are compared
+# exactly; each is also checked against its documented closed form.
+
+def _closed_form(name, kw, base, e):
+    """The documented closed form of the lr at epoch e (None if there is none)."""
+    if name == "StepLR":
+        return base * kw.get("gamma", 0.1) ** (e // kw["step_size"])
+    if name == "MultiStepLR":
+        return base * kw.get("gamma", 0.1) ** bisect_right(sorted(kw["milestones"]), e)
+    if name == "ExponentialLR":
+        return base * kw["gamma"] ** e
+    if name == "CosineAnnealingLR":
+        eta_min = kw.get("eta_min", 0.0)
+        return eta_min + (base - eta_min) * (1 + math.cos(math.pi * e / kw["T_max"])) / 2
+    return None
+
+
+def _recursive_lr(name, kw, base, lr, e):
+    """lr at epoch e >= 1 from the lr at epoch e - 1."""
+    if name == "StepLR":  # decay by gamma every step_size epochs
+        return lr * kw.get("gamma", 0.1) if e % kw["step_size"] == 0 else lr
+    if name == "MultiStepLR":  # by gamma at each milestone (gamma^n if listed n times)
+        n = Counter(kw["milestones"])[e]
+        return lr * kw.get("gamma", 0.1) ** n if n else lr
+    if name == "ExponentialLR":
+        return lr * kw["gamma"]
+    if name == "CosineAnnealingLR":
+        # eta_{t+1} = eta_min + (eta_t - eta_min) (1 + cos(pi (T+1) / T_max))
+        #                                         / (1 + cos(pi T / T_max)),
+        # and eta_{t+1} = eta_t + (eta_max - eta_min) (1 - cos(pi / T_max)) / 2 when
+        # T = (2k + 1) T_max (where the ratio above is 0/0)
+        T, eta_min = kw["T_max"], kw.get("eta_min", 0.0)
+        if (e - 1 - T) % (2 * T) == 0:
+            return lr + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2
+        return ((1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
+                * (lr - eta_min) + eta_min)
+    if name == "LambdaLR":  # base_lr * lambda(epoch)
+        return base * kw["lr_lambda"](e)
+    raise AssertionError(name)
+
+
+def _anneal(strategy, start, end, pct):
+    if strategy == "cos":  # cosine from start to end as pct goes 0 -> 1
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+    return (end - start) * pct + start
+
+
+def _one_cycle(kw, e, group):
+    """OneCycleLR (Smith & Topin): lr from max_lr / div_factor up to max_lr over the first
+    pct_start of total_steps, then down to initial_lr / final_div_factor (three_phase: back
+    to initial_lr over as many steps, then down to the minimum); momentum the other way
+    between max_momentum and base_momentum. Phase ends are at step pct_start * total - 1
+    (three_phase: and 2 pct_start * total - 2) and total - 1."""
+    total = kw.get("total_steps") or kw["epochs"] * kw["steps_per_epoch"]
+    pct_start = kw.get("pct_start", 0.3)
+    if kw.get("three_phase", False):
+        phases = [(float(pct_start * total) - 1, "initial_lr", "max_lr", "max_m", "base_m"),
+                  (float(2 * pct_start * total) - 2, "max_lr", "initial_lr", "base_m", "max_m"),
+                  (total - 1, "initial_lr", "min_lr", "max_m", "max_m")]
+    else:
+        phases = [(float(pct_start * total) - 1, "initial_lr", "max_lr", "max_m", "base_m"),
+                  (total - 1, "max_lr", "min_lr", "base_m", "max_m")]
+    strategy = kw.get("anneal_strategy", "cos")
+    start = 0.0
+    for i, (end, lr0, lr1, m0, m1) in enumerate(phases):
+        if e <= end or i == len(phases) - 1:
+            pct = (e - start) / (end - start)
+            return (_anneal(strategy, group[lr0], group[lr1], pct),
+                    _anneal(strategy, group[m0], group[m1], pct))
+        start = end
+
+
+def _per_group(v, n=2):
+    return list(v) if isinstance(v, (list, tuple)) else [v] * n
+
+
+def ref_sequence(name, kwargs, opt_name="SGD", opt_kw=None, steps=STEPS, metrics=None):
+    """What _sequence records (lrs and momenta of the two groups after each step), from the
+    documented schedules. The groups start at lr (default 0.1) and 0.03; the momentum is
+    SGD's / RMSprop's momentum (default 0) or Adam's beta1 (default 0.9)."""
+    opt_kw = opt_kw or {}
+    base = [opt_kw.get("lr", 0.1), 0.03]
+    mom = [0.9 if opt_name == "Adam" else opt_kw.get("momentum", 0)] * 2
+    lrs = list(base)
+    seq = []
+    if name == "OneCycleLR":
+        groups = []
+        for max_lr, max_m, base_m in zip(_per_group(kwargs["max_lr"]),
+                                         _per_group(kwargs.get("max_momentum", 0.95)),
+                                         _per_group(kwargs.get("base_momentum", 0.85))):
+            initial = max_lr / kwargs.get("div_factor", 25.0)
+            groups.append(dict(initial_lr=initial, max_lr=max_lr,
+                               min_lr=initial / kwargs.get("final_div_factor", 1e4),
+                               max_m=max_m, base_m=base_m))
+        for e in range(1, steps + 1):
+            lrs, moms = zip(*(_one_cycle(kwargs, e, g) for g in groups))
+            if kwargs.get("cycle_momentum", True):
+                mom = list(moms)
+            seq.append((list(lrs), list(mom)))
+        return seq
+    if name == "ReduceLROnPlateau":
+        mode, threshold = kwargs.get("mode", "min"), kwargs.get("threshold", 1e-4)
+        rel = kwargs.get("threshold_mode", "rel") == "rel"
+        patience, cooldown = kwargs.get("patience", 10), kwargs.get("cooldown", 0)
+        factor, eps = kwargs.get("factor", 0.1), kwargs.get("eps", 1e-8)
+        min_lrs = _per_group(kwargs.get("min_lr", 0))
+        best = math.inf if mode == "min" else -math.inf
+        bad = cooldown_left = 0
+        for m in metrics[:steps]:
+            # better: below best * (1 - threshold) (rel) or best - threshold (abs) in min
+            # mode; above best * (1 + threshold) or best + threshold in max mode
+            if mode == "min":
+                better = m < (best * (1 - threshold) if rel else best - threshold)
+            else:
+                better = m > (best * (threshold + 1) if rel else best + threshold)
+            if better:
+                best, bad = m, 0
+            else:
+                bad += 1
+            if cooldown_left > 0:  # bad epochs in cooldown are ignored
+                cooldown_left -= 1
+                bad = 0
+            if bad > patience:  # lr <- max(lr * factor, min_lr) unless that changes < eps
+                for i, lr in enumerate(lrs):
+                    new = max(lr * factor, min_lrs[i])
+                    if lr - new > eps:
+                        lrs[i] = new
+                cooldown_left, bad = cooldown, 0
+            seq.append((list(lrs), list(mom)))
+        return seq
+    for e in range(1, steps + 1):
+        lrs = [_recursive_lr(name, kwargs, b, lr, e) for b, lr in zip(base, lrs)]
+        for b, lr in zip(base, lrs):
+            closed = _closed_form(name, kwargs, b, e)
+            if closed is not None:  # the recursion follows the closed form
+                assert lr == pytest.approx(closed, rel=1e-12, abs=1e-15)
+        seq.append((lrs, list(mom)))
+    return seq
+
+
 @pytest.mark.parametrize("name,kwargs,opt_name,opt_kw", CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_sequence_matches_torch(name, kwargs, opt_name, opt_kw):
+def test_sequence_matches_reference(name, kwargs, opt_name, opt_kw):
+    ref = ref_sequence(name, kwargs, opt_name, opt_kw)
+    got, _, _ = _sequence("pynet", name, kwargs, opt_name, opt_kw)
+    assert got == ref  # the same floating-point computations, so exactly equal
+    assert len({tuple(lrs) for lrs, _ in got}) > 1  # the lr does change
+
+
+@pytest.mark.parametrize("name,kwargs,opt_name,opt_kw", CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_sequence_matches_torch(name, kwargs, opt_name, opt_kw, need_torch):
     ref, _, _ = _sequence("torch", name, kwargs, opt_name, opt_kw)
     got, _, _ = _sequence("pynet", name, kwargs, opt_name, opt_kw)
     assert got == ref  # the same floating-point computations, so exactly equal
@@ -87,8 +242,15 @@ LOSSES = [1.0 / (1 + i) if i < 10 else 0.1 + 0.001 * ((i * 7) % 5) - 0.0005 * (i
 
 
 @pytest.mark.parametrize("kwargs", PLATEAU, ids=[str(k) for k in PLATEAU])
-def test_reduce_lr_on_plateau(kwargs):
+def test_reduce_lr_on_plateau_matches_torch(kwargs, need_torch):
     ref, _, _ = _sequence("torch", "ReduceLROnPlateau", kwargs, metrics=LOSSES)
+    got, s, _ = _sequence("pynet", "ReduceLROnPlateau", kwargs, metrics=LOSSES)
+    assert got == ref
+
+
+@pytest.mark.parametrize("kwargs", PLATEAU, ids=[str(k) for k in PLATEAU])
+def test_reduce_lr_on_plateau(kwargs):
+    ref = ref_sequence("ReduceLROnPlateau", kwargs, metrics=LOSSES)
     got, s, _ = _sequence("pynet", "ReduceLROnPlateau", kwargs, metrics=LOSSES)
     assert got == ref
     assert got[-1][0] != got[0][0]  # it did reduce
@@ -155,18 +317,26 @@ def test_lambda_lr_per_group_and_errors():
         sched.LambdaLR(opt, [lambda e: 1.0])
 
 
+def _step_to_epoch_7(lib):
+    opt = _make(lib)
+    mod = torch.optim.lr_scheduler if lib == "torch" else sched
+    s = mod.MultiStepLR(opt, milestones=[3, 6], gamma=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt.step()
+        s.step(7)
+    return s.get_last_lr()
+
+
 def test_closed_form_with_epoch_argument():
-    for lib, mod in (("torch", torch.optim.lr_scheduler), ("pynet", sched)):
-        opt = _make(lib)
-        s = mod.MultiStepLR(opt, milestones=[3, 6], gamma=0.5)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            opt.step()
-            s.step(7)
-        if lib == "torch":
-            ref = s.get_last_lr()
-        else:
-            assert s.get_last_lr() == ref == [0.025, 0.0075]
+    # step(epoch) uses the closed form base_lr * gamma ** bisect_right(milestones, epoch)
+    ref = [_closed_form("MultiStepLR", dict(milestones=[3, 6], gamma=0.5), b, 7)
+           for b in (0.1, 0.03)]
+    assert _step_to_epoch_7("pynet") == ref == [0.025, 0.0075]
+
+
+def test_closed_form_with_epoch_argument_matches_torch(need_torch):
+    assert _step_to_epoch_7("pynet") == _step_to_epoch_7("torch") == [0.025, 0.0075]
 
 
 def test_warns_when_stepped_before_optimizer():

@@ -1,4 +1,6 @@
 """pynet.optim against torch.optim: same parameters after 100 steps, for every option.
+Without PyTorch the same runs are checked against NumPy references of torch.optim's
+documented update rules (np_step); only the direct torch comparisons skip.
 
 Two models:
 * `quadratic`: p.grad = A * (p - C) + noise_t, set by hand. Every operation in
@@ -20,7 +22,7 @@ import pynet
 import pynet.optim as optim
 from pynet.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 
-torch = pytest.importorskip("torch")
+from conftest import torch  # None without PyTorch: only the torch comparisons skip
 
 STEPS = 100
 SHAPES = [(5, 7), (7,), (3, 4)]
@@ -40,11 +42,7 @@ def run_quadratic(lib, name, kw, dtype, steps=STEPS, groups=None, noncontig=Fals
     (and ascend_when_maximizing) the gradient is that of -f, exactly negated, so the
     run climbs -f along the same well-conditioned path instead of diverging."""
     L = _lib(lib)
-    r = np.random.default_rng(0)
-    P = [r.standard_normal(s).astype(dtype) for s in SHAPES]
-    A = [r.uniform(0.1, 1, s).astype(dtype) for s in SHAPES]
-    C = [r.standard_normal(s).astype(dtype) for s in SHAPES]
-    N = [[(0.1 * r.standard_normal(s)).astype(dtype) for s in SHAPES] for _ in range(steps)]
+    P, A, C, N = _quadratic_data(dtype, steps)
     if noncontig:  # parameters stored transposed: exercises the copy + write-back path
         ps = [L.tensor(np.ascontiguousarray(p.T)).t().detach().requires_grad_() for p in P]
     else:
@@ -62,6 +60,153 @@ def run_quadratic(lib, name, kw, dtype, steps=STEPS, groups=None, noncontig=Fals
                 p.grad = a * (p.detach() - c) + L.tensor(n)
         opt.step()
     return [p.detach().numpy().copy() for p in ps], opt
+
+
+def _quadratic_data(dtype, steps=STEPS):
+    """Start values P, curvatures A, centres C and per-step noise N of the quadratic model."""
+    r = np.random.default_rng(0)
+    P = [r.standard_normal(s).astype(dtype) for s in SHAPES]
+    A = [r.uniform(0.1, 1, s).astype(dtype) for s in SHAPES]
+    C = [r.standard_normal(s).astype(dtype) for s in SHAPES]
+    N = [[(0.1 * r.standard_normal(s)).astype(dtype) for s in SHAPES] for _ in range(steps)]
+    return P, A, C, N
+
+
+# ------------------------------------------------- NumPy reference optimizers ---
+# PyTorch's documented update rules (the algorithm boxes of torch.optim.SGD, Adam, AdamW,
+# Adagrad, Adadelta and RMSprop), written in float64 NumPy in the order torch's
+# single-tensor (for-loop) implementation performs them. These run without PyTorch.
+
+NP_DEFAULTS = {  # the documented defaults of the algorithmic options
+    "SGD": dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+                maximize=False),
+    "Adam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
+                 maximize=False, decoupled_weight_decay=False),
+    "AdamW": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                  maximize=False, decoupled_weight_decay=True),
+    "Adagrad": dict(lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                    eps=1e-10, maximize=False),
+    "Adadelta": dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False),
+    "RMSprop": dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                    centered=False, maximize=False),
+}
+# The per-parameter state each optimizer keeps (names as in torch's state_dict).
+NP_STATE_KEYS = {
+    "SGD": lambda h: {"momentum_buffer"} if h["momentum"] else set(),
+    "Adam": lambda h: {"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if h["amsgrad"]
+                                                          else set()),
+    "Adagrad": lambda h: {"step", "sum"},
+    "Adadelta": lambda h: {"step", "square_avg", "acc_delta"},
+    "RMSprop": lambda h: ({"step", "square_avg"} | ({"momentum_buffer"} if h["momentum"] > 0
+                                                    else set())
+                          | ({"grad_avg"} if h["centered"] else set())),
+}
+NP_STATE_KEYS["AdamW"] = NP_STATE_KEYS["Adam"]
+
+
+def _lerp(a, b, w):
+    """torch.lerp(a, b, w) = a + w (b - a), evaluated as torch does for w >= 0.5."""
+    return a + w * (b - a) if w < 0.5 else b - (b - a) * (1 - w)
+
+
+def np_step(name, h, p, g, st):
+    """One step of optimizer `name` with hyperparameters h on parameter p (float64) with
+    gradient g; st is the parameter's state dict (updated). Returns the new parameter."""
+    g = -g if h["maximize"] else g
+    lr, wd = h["lr"], h["weight_decay"]
+    if name == "SGD":
+        # g <- g + wd p;  b_1 = g, b_t = mu b_{t-1} + (1 - tau) g;
+        # g <- g + mu b_t (nesterov) or b_t;  p <- p - lr g
+        if wd != 0:
+            g = g + wd * p
+        mu = h["momentum"]
+        if mu != 0:
+            if "momentum_buffer" not in st:
+                st["momentum_buffer"] = g.copy()
+            else:
+                st["momentum_buffer"] = mu * st["momentum_buffer"] + (1 - h["dampening"]) * g
+            buf = st["momentum_buffer"]
+            g = g + mu * buf if h["nesterov"] else buf
+        return p - lr * g
+    st["step"] = t = st.get("step", 0) + 1
+    zeros = np.zeros_like(p)
+    if name in ("Adam", "AdamW"):
+        # (decoupled: p <- p (1 - lr wd), else g <- g + wd p);  m = lerp(m, g, 1 - b1);
+        # v = b2 v + (1 - b2) g^2;  (amsgrad: v_max = max(v_max, v));
+        # p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+        b1, b2 = h["betas"]
+        if wd != 0:
+            if h["decoupled_weight_decay"]:
+                p = p * (1 - lr * wd)
+            else:
+                g = g + wd * p
+        m = st["exp_avg"] = _lerp(st.get("exp_avg", zeros), g, 1 - b1)
+        v = st["exp_avg_sq"] = b2 * st.get("exp_avg_sq", zeros) + (1 - b2) * (g * g)
+        if h["amsgrad"]:
+            v = st["max_exp_avg_sq"] = np.maximum(st.get("max_exp_avg_sq", zeros), v)
+        denom = np.sqrt(v) / (1 - b2 ** t) ** 0.5 + h["eps"]
+        return p - lr / (1 - b1 ** t) * (m / denom)
+    if wd != 0:
+        g = g + wd * p
+    if name == "Adagrad":
+        # clr = lr / (1 + (t - 1) lr_decay);  s = s + g^2 (s_0 = initial_accumulator_value);
+        # p <- p - clr g / (sqrt(s) + eps)
+        clr = lr / (1 + (t - 1) * h["lr_decay"])
+        s = st.get("sum", np.full_like(p, h["initial_accumulator_value"]))
+        s = st["sum"] = s + g * g
+        return p - clr * (g / (np.sqrt(s) + h["eps"]))
+    if name == "Adadelta":
+        # v = rho v + (1 - rho) g^2;  dx = sqrt(u + eps) / sqrt(v + eps) g;
+        # u = rho u + (1 - rho) dx^2;  p <- p - lr dx
+        rho, eps = h["rho"], h["eps"]
+        v = st["square_avg"] = rho * st.get("square_avg", zeros) + (1 - rho) * (g * g)
+        dx = np.sqrt(st.get("acc_delta", zeros) + eps) / np.sqrt(v + eps) * g
+        st["acc_delta"] = rho * st.get("acc_delta", zeros) + (1 - rho) * (dx * dx)
+        return p - lr * dx
+    if name == "RMSprop":
+        # v = alpha v + (1 - alpha) g^2;  centered: ga = lerp(ga, g, 1 - alpha), v~ = v - ga^2;
+        # momentum: b = mu b + g / (sqrt(v~) + eps), p <- p - lr b;
+        # else p <- p - lr g / (sqrt(v~) + eps)
+        alpha = h["alpha"]
+        v = st["square_avg"] = alpha * st.get("square_avg", zeros) + (1 - alpha) * (g * g)
+        if h["centered"]:
+            ga = st["grad_avg"] = _lerp(st.get("grad_avg", zeros), g, 1 - alpha)
+            v = v - ga * ga
+        avg = np.sqrt(v) + h["eps"]
+        if h["momentum"] > 0:
+            buf = st["momentum_buffer"] = h["momentum"] * st.get("momentum_buffer", zeros) + g / avg
+            return p - lr * buf
+        return p - lr * (g / avg)
+    raise AssertionError(name)
+
+
+def np_hyper(name, kw, group=None):
+    """The full hyperparameters of one parameter group: defaults < kw < group's own."""
+    h = dict(NP_DEFAULTS[name], **kw)
+    h.update({k: v for k, v in (group or {}).items() if k != "params"})
+    return h
+
+
+def run_quadratic_numpy(name, kw, dtype, steps=STEPS, groups=None, ascend_when_maximizing=True):
+    """run_quadratic with the NumPy reference optimizer, in float64 from the same
+    (dtype-rounded) start values, curvatures, centres and noise."""
+    P, A, C, N = _quadratic_data(dtype, steps)
+    f64 = lambda xs: [np.asarray(x, dtype=np.float64) for x in xs]  # noqa: E731
+    ps, A, C, N = f64(P), f64(A), f64(C), [f64(n) for n in N]
+    if groups is None:
+        hs = [np_hyper(name, kw)] * len(ps)
+    else:
+        hs = [None] * len(ps)
+        for g in groups:
+            for i in g["params"]:
+                hs[i] = np_hyper(name, kw, g)
+    states = [{} for _ in ps]
+    flip = kw.get("maximize", False) and ascend_when_maximizing
+    for t in range(steps):
+        for i, (a, c, n) in enumerate(zip(A, C, N[t])):
+            g = a * (c - ps[i]) - n if flip else a * (ps[i] - c) + n
+            ps[i] = np_step(name, hs[i], ps[i], g, states[i])
+    return ps, states
 
 
 def assert_params_close(a, b, rtol):
@@ -111,11 +256,42 @@ def _id(case):
 
 @pytest.mark.parametrize("dtype,rtol", [(np.float32, 1e-6), (np.float64, 1e-12)])
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
-def test_parity_quadratic(case, dtype, rtol):
+def test_parity_quadratic(case, dtype, rtol, need_torch):
     name, kw = case
     ref, _ = run_quadratic("torch", name, kw, dtype)
     got, _ = run_quadratic("pynet", name, kw, dtype)
     assert_params_close(ref, got, rtol)
+
+
+# Against the float64 NumPy reference: float64 runs agree to rounding (1e-12, as with
+# torch); float32 runs carry float32 rounding (2^-24 per operation, compounded over 100
+# steps of the dynamics) against the exact-in-comparison float64 reference: 1e-5.
+@pytest.mark.parametrize("dtype,rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_quadratic_matches_numpy_reference(case, dtype, rtol):
+    name, kw = case
+    ref, ref_states = run_quadratic_numpy(name, kw, dtype)
+    got, opt = run_quadratic("pynet", name, kw, dtype)
+    assert_params_close(ref, got, rtol)
+    h = np_hyper(name, kw)
+    for p, st in zip(opt.param_groups[0]["params"], ref_states):
+        state = opt.state[p]
+        assert set(state) == set(st) == NP_STATE_KEYS[name](h)
+        for k, v in st.items():
+            if k == "step":
+                assert float(state[k]) == v == STEPS
+            else:
+                assert_params_close([v], [state[k].numpy()], rtol)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_numpy_reference_matches_torch(case, need_torch):
+    """The NumPy reference itself follows torch.optim (so the test above checks pynet
+    against PyTorch's algorithm even where PyTorch is not installed)."""
+    name, kw = case
+    ref, _ = run_quadratic("torch", name, kw, np.float64)
+    got, _ = run_quadratic_numpy(name, kw, np.float64)
+    assert_params_close(ref, got, 1e-12)
 
 
 # Every option, changed from its default alone, must change the result (so an
@@ -148,19 +324,57 @@ def test_every_option_matters(name, base, key, value):
     changed, _ = run_quadratic("pynet", name, changed_kw, np.float64,
                                ascend_when_maximizing=False)
     assert max(np.max(np.abs(a - b)) for a, b in zip(plain, changed)) > 1e-6
+    for kw, got in ((base, plain), (changed_kw, changed)):
+        ref, _ = run_quadratic_numpy(name, kw, np.float64, ascend_when_maximizing=False)
+        assert_params_close(ref, got, 1e-12)
+
+
+@pytest.mark.parametrize("name,base,key,value", OPTION_CASES,
+                         ids=[f"{n}-{k}={v}" for n, b, k, v in OPTION_CASES])
+def test_every_option_matches_torch(name, base, key, value, need_torch):
+    changed_kw = dict(base, **{key: value})
+    changed, _ = run_quadratic("pynet", name, changed_kw, np.float64,
+                               ascend_when_maximizing=False)
     ref, _ = run_quadratic("torch", name, changed_kw, np.float64, ascend_when_maximizing=False)
     assert_params_close(ref, changed, 1e-12)
 
 
 # ---------------------------------------------------------------- MLP -------
 
-def run_mlp(lib, name, kw, steps=STEPS, dtype=np.float64):
-    L = _lib(lib)
+def _mlp_data(dtype):
     r = np.random.default_rng(1)
     X = r.standard_normal((32, 8)).astype(dtype)
     onehot = np.eye(4, dtype=dtype)[r.integers(0, 4, 32)]
     W = [r.standard_normal((8, 16)) * 0.5, r.standard_normal(16) * 0.1,
          r.standard_normal((16, 4)) * 0.5, r.standard_normal(4) * 0.1]
+    return X, onehot, W
+
+
+def run_mlp_numpy(name, kw, steps=STEPS):
+    """run_mlp in NumPy: the loss -sum(onehot * log_softmax(relu(X W0 + b0) W1 + b1)) / 32
+    and its hand-derived gradient, stepped by the NumPy reference optimizer."""
+    X, Y, W = _mlp_data(np.float64)
+    ps, h = list(W), np_hyper(name, kw)
+    states = [{} for _ in ps]
+    losses = []
+    for _ in range(steps):
+        pre = X @ ps[0] + ps[1]
+        hid = np.maximum(pre, 0)
+        z = hid @ ps[2] + ps[3]
+        zmax = z.max(axis=1, keepdims=True)
+        lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
+        losses.append(-((z - lse) * Y).sum() / 32)
+        dz = (np.exp(z - lse) - Y) / 32  # each row of Y sums to 1
+        dhid = dz @ ps[2].T
+        dpre = dhid * (pre > 0)
+        grads = [X.T @ dpre, dpre.sum(0), hid.T @ dz, dz.sum(0)]
+        ps = [np_step(name, h, p, g, st) for p, g, st in zip(ps, grads, states)]
+    return ps, losses
+
+
+def run_mlp(lib, name, kw, steps=STEPS, dtype=np.float64):
+    L = _lib(lib)
+    X, onehot, W = _mlp_data(dtype)
     ps = [L.tensor(w.astype(dtype), requires_grad=True) for w in W]
     x, y = L.tensor(X), L.tensor(onehot)
     opt = _opt_class(lib, name)(ps, **kw)
@@ -184,7 +398,7 @@ MLP_CASES = [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3
 
 
 @pytest.mark.parametrize("name,kw", MLP_CASES, ids=[_id(c) for c in MLP_CASES])
-def test_parity_mlp(name, kw):
+def test_parity_mlp(name, kw, need_torch):
     ref, ref_losses = run_mlp("torch", name, kw)
     got, losses = run_mlp("pynet", name, kw)
     assert_params_close(ref, got, 1e-9)
@@ -192,8 +406,17 @@ def test_parity_mlp(name, kw):
     assert losses[-1] < losses[0]  # it trains
 
 
+@pytest.mark.parametrize("name,kw", MLP_CASES, ids=[_id(c) for c in MLP_CASES])
+def test_mlp_matches_numpy_reference(name, kw):
+    ref, ref_losses = run_mlp_numpy(name, kw)
+    got, losses = run_mlp("pynet", name, kw)
+    assert_params_close(ref, got, 1e-9)
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-9)
+    assert losses[-1] < losses[0]  # it trains
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
-def test_noncontiguous_params(name):
+def test_noncontiguous_params(name, need_torch):
     kw = dict(lr=0.05, momentum=0.9) if name != "Adam" else dict(lr=0.01)
     ref, _ = run_quadratic("torch", name, kw, np.float32)
     got, opt = run_quadratic("pynet", name, kw, np.float32, noncontig=True)
@@ -201,10 +424,33 @@ def test_noncontiguous_params(name):
     assert_params_close(ref, got, 1e-6)
 
 
-def test_param_groups_different_lrs():
+@pytest.mark.parametrize("dtype,rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_noncontiguous_params_match_numpy_reference(name, dtype, rtol):
+    kw = dict(lr=0.05, momentum=0.9) if name != "Adam" else dict(lr=0.01)
+    ref, _ = run_quadratic_numpy(name, kw, dtype)
+    got, opt = run_quadratic("pynet", name, kw, dtype, noncontig=True)
+    p0 = opt.param_groups[0]["params"][0]
+    assert not p0.is_contiguous() and p0.stride() == (1, 5)  # still the transposed layout
+    assert_params_close(ref, got, rtol)
+
+
+@pytest.fixture
+def param_groups_run():
     groups = [dict(params=[0, 2], lr=0.1, momentum=0.9), dict(params=[1], lr=0.01)]
-    ref, _ = run_quadratic("torch", "SGD", dict(lr=0.5), np.float64, groups=groups)
     got, opt = run_quadratic("pynet", "SGD", dict(lr=0.5), np.float64, groups=groups)
+    return groups, got, opt
+
+
+def test_param_groups_different_lrs_match_torch(need_torch, param_groups_run):
+    groups, got, _ = param_groups_run
+    ref, _ = run_quadratic("torch", "SGD", dict(lr=0.5), np.float64, groups=groups)
+    assert_params_close(ref, got, 1e-12)
+
+
+def test_param_groups_different_lrs(param_groups_run):
+    groups, got, opt = param_groups_run
+    ref, _ = run_quadratic_numpy("SGD", dict(lr=0.5), np.float64, groups=groups)
     assert_params_close(ref, got, 1e-12)
     g0, g1 = opt.param_groups
     assert (g0["lr"], g0["momentum"], g1["lr"], g1["momentum"]) == (0.1, 0.9, 0.01, 0)
@@ -219,11 +465,24 @@ def test_add_param_group_and_defaults():
     opt.add_param_group({"params": b, "betas": (0.5, 0.6)})
     assert opt.param_groups[1]["params"] == [b]
     assert opt.param_groups[1]["lr"] == 0.1 and opt.param_groups[1]["betas"] == (0.5, 0.6)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [a]})
+
+
+@pytest.mark.parametrize("name", sorted(NP_DEFAULTS))
+def test_documented_defaults(name):
+    opt = getattr(optim, name)([pynet.zeros(2, requires_grad=True)])
+    for k, v in NP_DEFAULTS[name].items():
+        assert opt.defaults[k] == v and type(opt.defaults[k]) is type(v), k
+        assert opt.param_groups[0][k] == v, k
+    assert set(opt.param_groups[0]) == set(opt.defaults) | {"params"}
+
+
+def test_add_param_group_and_defaults_match_torch(need_torch):
+    opt = optim.Adam([pynet.zeros(2, requires_grad=True)], lr=0.1)
     tref = torch.optim.Adam([torch.zeros(2, requires_grad=True)], lr=0.1)
     assert set(opt.param_groups[0]) == set(tref.param_groups[0])
     assert opt.defaults == tref.defaults
-    with pytest.raises(ValueError, match="more than one parameter group"):
-        opt.add_param_group({"params": [a]})
 
 
 def test_skips_params_without_grad_and_bumps_version():
@@ -280,12 +539,8 @@ def test_state_dict_round_trip(name, kw):
     assert sorted(sd) == ["param_groups", "state"]
     assert sd["param_groups"][0]["params"] == [0, 1, 2]
     assert sorted(sd["state"]) == [0, 1, 2]
-    ref = torch.optim.__dict__[name]([torch.zeros(s, requires_grad=True) for s in SHAPES], **kw)
-    for p in ref.param_groups[0]["params"]:
-        p.grad = torch.ones_like(p)
-    ref.step()
-    assert set(sd["state"][0]) == set(ref.state_dict()["state"][0])
-    assert set(sd["param_groups"][0]) == set(ref.state_dict()["param_groups"][0])
+    assert set(sd["state"][0]) == NP_STATE_KEYS[name](np_hyper(name, kw))
+    assert set(sd["param_groups"][0]) == set(opt.defaults) | {"params"}
     ps2 = [pynet.tensor(p.detach().numpy().copy(), requires_grad=True) for p in ps]
     opt2 = getattr(optim, name)(ps2, **kw)
     opt2.load_state_dict(sd)
@@ -296,6 +551,26 @@ def test_state_dict_round_trip(name, kw):
     steps(ps2, opt2, range(40, STEPS))
     for x, y in zip(full, ps2):
         np.testing.assert_array_equal(y.detach().numpy(), x)
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.05, momentum=0.9)),
+                                     ("Adam", dict(lr=1e-2, amsgrad=True)),
+                                     ("AdamW", dict(lr=1e-2)), ("Adagrad", dict(lr=0.1)),
+                                     ("Adadelta", dict()),
+                                     ("RMSprop", dict(centered=True, momentum=0.5))])
+def test_state_dict_keys_match_torch(name, kw, need_torch):
+    ps = [pynet.zeros(s, requires_grad=True) for s in SHAPES]
+    opt = getattr(optim, name)(ps, **kw)
+    ref = torch.optim.__dict__[name]([torch.zeros(s, requires_grad=True) for s in SHAPES], **kw)
+    for p in ps:
+        p.grad = pynet.ones(p.shape)
+    for p in ref.param_groups[0]["params"]:
+        p.grad = torch.ones_like(p)
+    opt.step()
+    ref.step()
+    sd = opt.state_dict()
+    assert set(sd["state"][0]) == set(ref.state_dict()["state"][0])
+    assert set(sd["param_groups"][0]) == set(ref.state_dict()["param_groups"][0])
 
 
 def test_closure_returns_loss_and_grad_enabled():
@@ -342,8 +617,14 @@ class PlainMomentum(optim.Optimizer):
         return loss
 
 
-def test_python_subclass_matches_sgd():
+def test_python_subclass_matches_sgd_in_torch(need_torch):
     ref, _ = run_quadratic("torch", "SGD", dict(lr=0.05, momentum=0.9), np.float64)
+    got, _ = _run_custom(PlainMomentum)
+    assert_params_close(ref, got, 1e-12)
+
+
+def test_python_subclass_matches_sgd():
+    ref, _ = run_quadratic_numpy("SGD", dict(lr=0.05, momentum=0.9), np.float64)
     got, opt = _run_custom(PlainMomentum)
     assert isinstance(opt, pynet._C.OptimizerBase) and isinstance(opt, optim.Optimizer)
     assert_params_close(ref, got, 1e-12)
@@ -373,13 +654,22 @@ def _run_custom(cls):
     return [p.detach().numpy().copy() for p in ps], opt
 
 
+def test_optimizer_repr_matches_torch(need_torch):
+    opt = optim.SGD([pynet.ones(2, requires_grad=True)], lr=0.5, momentum=0.1)
+    ref = torch.optim.SGD([torch.ones(2, requires_grad=True)], lr=0.5, momentum=0.1)
+    assert repr(opt) == repr(ref)
+
+
 def test_optimizer_pickle_and_repr():
     a = pynet.ones(2, requires_grad=True)
     opt = optim.SGD([a], lr=0.5, momentum=0.1)
     s = repr(opt)
     assert s.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.5\n" in s
-    ref = torch.optim.SGD([torch.ones(2, requires_grad=True)], lr=0.5, momentum=0.1)
-    assert s == repr(ref)
+    # torch's Optimizer.__repr__: the class name, then per group its options but params,
+    # sorted by key, one "    key: value" line each
+    group = opt.param_groups[0]
+    assert s == "SGD (\nParameter Group 0\n" + "".join(
+        f"    {k}: {group[k]}\n" for k in sorted(group) if k != "params") + ")"
     opt2 = pickle.loads(pickle.dumps(opt))
     assert type(opt2) is optim.SGD and opt2.param_groups[0]["lr"] == 0.5
     assert opt2.defaults == opt.defaults
@@ -433,7 +723,11 @@ ERRORS = [
 def test_invalid_options(name, kw, msg):
     with pytest.raises(ValueError, match=msg):
         getattr(optim, name)([pynet.ones(2, requires_grad=True)], **kw)
-    with pytest.raises(ValueError, match=msg):  # torch says the same
+
+
+@pytest.mark.parametrize("name,kw,msg", ERRORS, ids=[f"{n}-{m[:20]}" for n, _, m in ERRORS])
+def test_invalid_options_torch_says_the_same(name, kw, msg, need_torch):
+    with pytest.raises(ValueError, match=msg):
         getattr(torch.optim, name)([torch.ones(2, requires_grad=True)], **kw)
 
 
@@ -460,20 +754,41 @@ def test_kernel_argument_checks():
 
 # ------------------------------------------------------------ clip_grad ----
 
-@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
-def test_clip_grad_norm(norm_type):
+def _clipped_grads(norm_type):
     r = np.random.default_rng(3)
     G = [r.standard_normal(s) for s in SHAPES]
     ps = [pynet.zeros(s, dtype=pynet.float64, requires_grad=True) for s in SHAPES]
-    ts = [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in SHAPES]
-    for p, t, g in zip(ps, ts, G):
-        p.grad, t.grad = pynet.tensor(g), torch.tensor(g)
+    for p, g in zip(ps, G):
+        p.grad = pynet.tensor(g)
     total = clip_grad_norm_(ps, 1.5, norm_type=norm_type)
-    ref = torch.nn.utils.clip_grad_norm_(ts, 1.5, norm_type=norm_type)
     assert isinstance(total, pynet.Tensor) and total.ndim == 0
+    return G, ps, total
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+def test_clip_grad_norm_matches_torch(norm_type, need_torch):
+    G, ps, total = _clipped_grads(norm_type)
+    ts = [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in SHAPES]
+    for t, g in zip(ts, G):
+        t.grad = torch.tensor(g)
+    ref = torch.nn.utils.clip_grad_norm_(ts, 1.5, norm_type=norm_type)
     np.testing.assert_allclose(float(total), float(ref), rtol=1e-12)
     for p, t in zip(ps, ts):
         np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+def test_clip_grad_norm(norm_type):
+    G, ps, total = _clipped_grads(norm_type)
+    # torch.nn.utils.clip_grad_norm_: the norm of all gradients together (max |g| for inf),
+    # each gradient scaled by min(1, max_norm / (total + 1e-6))
+    flat = np.abs(np.concatenate([g.ravel() for g in G]))
+    ref = flat.max() if norm_type == float("inf") else (flat ** norm_type).sum() ** (1 / norm_type)
+    np.testing.assert_allclose(float(total), ref, rtol=1e-12)
+    coef = min(1.0, 1.5 / (ref + 1e-6))
+    assert coef < 1  # the gradients were clipped
+    for p, g in zip(ps, G):
+        np.testing.assert_allclose(p.grad.numpy(), g * coef, rtol=1e-12)
     # the clipped gradients now have norm max_norm (up to the 1e-6 in the coefficient)
     assert float(clip_grad_norm_(ps, 100.0, norm_type)) == pytest.approx(1.5, rel=1e-5)
     # below the threshold nothing changes
