@@ -905,6 +905,41 @@ def test_triple_derivative_of_cube():
     assert g3.item() == pytest.approx(6.0, rel=1e-14)
 
 
+def _d3(f, x0):
+    """First, second and third derivative of an elementwise f at x0, each by
+    autograd through the previous one."""
+    x = t64(x0, requires_grad=True)
+    (g1,) = pynet.autograd.grad(f(x).sum(), x, create_graph=True)
+    (g2,) = pynet.autograd.grad(g1.sum(), x, create_graph=True)
+    (g3,) = pynet.autograd.grad(g2.sum(), x)
+    return arr(g1), arr(g2), arr(g3)
+
+
+def _tanh_d(v):
+    t = np.tanh(v)
+    return 1 - t * t, -2 * t * (1 - t * t), (1 - t * t) * (6 * t * t - 2)
+
+
+def _sigmoid_d(v):
+    s = _sig(v)
+    d1 = s * (1 - s)
+    return d1, d1 * (1 - 2 * s), d1 * ((1 - 2 * s) ** 2 - 2 * d1)
+
+
+@pytest.mark.parametrize("name,f,ref", [
+    ("tanh", lambda x: x.tanh(), _tanh_d),
+    ("sigmoid", lambda x: x.sigmoid(), _sigmoid_d),
+    ("relu", lambda x: x.relu() * x * x,  # x^3 where x > 0: 3 x^2, 6 x, 6
+     lambda v: (3 * v * v * (v > 0), 6 * v * (v > 0), 6.0 * (v > 0))),
+])
+def test_third_derivative_through_fused_backward_ops(name, f, ref):
+    """The fused tanh/sigmoid/threshold backward ops record their own nodes, so
+    derivatives of any order go through them."""
+    xs = np.array([-1.3, -0.2, 0.4, 1.1, 2.0])
+    for got, want in zip(_d3(f, xs), ref(xs)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
 def test_backward_create_graph_grad_has_history():
     x = t64([1.0, 2.0], requires_grad=True)
     (x ** 3).sum().backward(create_graph=True)
