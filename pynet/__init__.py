@@ -19,6 +19,17 @@ from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like
 from . import autograd
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .serialization import load, save
+from ._functions import (abs, add, all, amax, amin, any, argmax, argmin, bitwise_and, bitwise_not,
+                         bitwise_or, bitwise_xor, bmm, ceil, chunk, clamp, clip, clone, concat,
+                         concatenate, cos, detach, div, divide, dot, eq, exp, expm1, flatten,
+                         flip, floor, floor_divide, ge, gt, isfinite, isinf, isnan, le, log,
+                         log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor,
+                         logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm,
+                         mul, multiply, narrow, ne, neg, negative, nonzero, numel, permute, pow,
+                         prod, reciprocal, relu, remainder, reshape, round, select, sigmoid, sign,
+                         sin, softmax, split, sqrt, sqrt_, square, squeeze, std, sub, subtract,
+                         sum, t, tanh, transpose, true_divide, trunc, unbind, unsqueeze, var,
+                         view_as)  # noqa: A004 (abs, sum, max... are torch's names)
 from . import nn, optim  # noqa: E402
 from .nn.summary import summary  # noqa: E402
 
@@ -36,56 +47,6 @@ FloatTensor = DoubleTensor = LongTensor = BoolTensor = Tensor
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
-
-
-def numel(input):
-    return input.numel()
-
-
-def _method(name, doc=None):
-    def fn(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            input = tensor(input)
-        return getattr(input, name)(*args, **kwargs)
-    fn.__name__ = name
-    fn.__doc__ = doc or f"pynet.{name}(input, ...) is input.{name}(...)"
-    return fn
-
-
-for _name in ["abs", "neg", "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "sign", "reciprocal",
-              "square", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
-              "clamp", "clip", "sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "var",
-              "std", "logsumexp", "softmax", "log_softmax", "reshape", "view_as", "transpose",
-              "permute", "squeeze", "unsqueeze", "flatten", "narrow", "select", "t", "split",
-              "chunk", "unbind", "matmul", "mm", "bmm", "dot", "eq", "ne", "lt", "le", "gt", "ge",
-              "maximum", "minimum", "any", "all", "clone", "detach", "isnan", "isinf",
-              "isfinite", "nonzero", "flip", "masked_fill", "logical_not", "logical_and",
-              "logical_or", "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or",
-              "bitwise_xor", "floor_divide", "remainder", "true_divide", "max", "min", "add",
-              "sub", "mul", "div", "pow", "numel"]:
-    globals()[_name] = _method(_name)
-
-multiply, divide, subtract, negative = mul, div, sub, neg  # noqa: F821
-
-
-def sqrt_(x):
-    return x.sqrt_()
-
-
-def concat(tensors, dim=0):
-    return cat(tensors, dim)
-
-
-concatenate = concat
-
-
-def _pow_wrapper(input, exponent):
-    if isinstance(input, Tensor):
-        return input.pow(exponent)
-    return tensor(input) ** exponent if not isinstance(exponent, Tensor) else input ** exponent
-
-
-pow = _pow_wrapper  # noqa: A001
 
 
 def broadcast_shapes(*shapes):

@@ -648,6 +648,27 @@ def test_softmax_implicit_dim_warns(ref):
     close(yp, expected, "float64")
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 4), (2, 3, 2, 2)])
+def test_softmax_implicit_dim_and_dtype_match_torch(name, shape):
+    """The public pynet.nn.functional softmax / log_softmax (the one definition
+    left): dim=None picks torch's legacy dim (0 for 0-, 1- and 3-d input, else 1)
+    with torch's warning pointing at the caller, and dtype= casts first."""
+    import pynet.nn.functional as PF
+
+    x = rnd(*shape, seed=3)
+    with pytest.warns(UserWarning, match="Implicit dimension choice") as rec:
+        yp = getattr(PF, name)(pynet.tensor(x, dtype=pynet.float32))
+    assert rec[0].filename == __file__
+    with pytest.warns(UserWarning):
+        yt = getattr(TF, name)(torch.tensor(x, dtype=torch.float32))
+    close(yp, yt, "float32")
+    yp = getattr(PF, name)(pynet.tensor(x, dtype=pynet.float32), -1, dtype=pynet.float64)
+    yt = getattr(TF, name)(torch.tensor(x, dtype=torch.float32), -1, dtype=torch.float64)
+    assert yp.dtype == pynet.float64
+    close(yp, yt, "float64")
+
+
 # ----------------------------------------------------------------------- prelu
 
 PRELU_CASES = [((4, 3), 3), ((4, 3), 1), ((2, 3, 5), 3), ((2, 3, 2, 2), 3), ((2, 3, 5), 1),

@@ -1,6 +1,8 @@
 """Kernels split across the thread pool give the same results at 1 and at 2 threads,
 and match NumPy: elementwise, row kernels (softmax, log_softmax, max/argmax along a
-dim), reductions."""
+dim), reductions. test_bit_identical_one_and_two_threads compares the raw bytes of
+1-thread and 2-thread results (matmul, F.linear with its gradients, reductions,
+softmax, elementwise) and of two runs at 2 threads."""
 import numpy as np
 import pytest
 
@@ -15,8 +17,8 @@ def threads(request):
     pynet.set_num_threads(prev)
 
 
-def _x(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+def _x(shape, seed=0, dtype=np.float32):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
 
 
 @pytest.mark.parametrize("shape,dim", [((300, 2000), 1), ((2000, 300), 0), ((40, 50, 60), 1)])
@@ -73,3 +75,182 @@ def test_parallel_max_keeps_nan(threads):
     a[777, 3] = np.nan
     assert np.isnan(pynet.from_numpy(a).amax().item())
     assert np.isnan(pynet.from_numpy(a).sum().item())
+
+
+# ------------------------------------------- bit-identical at 1 and 2 threads
+#
+# The tests above compare each thread count with a reference within a
+# tolerance. These compare the raw bytes of the results: a kernel that splits
+# its work across threads must give exactly the result it gives on one thread,
+# and the same result on every run. The sizes are well above the thresholds
+# at which the kernels split (GEMM: 2 MFLOP, PN_GEMM_PARALLEL_FLOPS in gemm.c;
+# reductions: 4 * 32768 elements and at least 8 inputs per accumulator,
+# reduce_raw in ops_reduce.c; elementwise and row kernels: 32768 elements).
+
+def _at_threads(n, fn):
+    """fn() run with n threads; the previous thread count is restored."""
+    prev = pynet.get_num_threads()
+    pynet.set_num_threads(n)
+    try:
+        assert pynet.get_num_threads() == n
+        return fn()
+    finally:
+        pynet.set_num_threads(prev)
+
+
+def _raw(out):
+    """(dtype, shape, bytes) of a tensor, or a tuple of them for a tuple of tensors."""
+    if isinstance(out, (tuple, list)):
+        return tuple(_raw(o) for o in out)
+    a = out.detach().numpy()
+    return str(a.dtype), a.shape, np.frombuffer(a.tobytes(), dtype=np.uint8)
+
+
+class ThreadCountChangesResult(AssertionError):
+    """The 1-thread and 2-thread results differ (what the xfail cases expect)."""
+
+
+def _assert_bit_identical(r1, r2, what, exc=AssertionError):
+    if isinstance(r1, tuple) and isinstance(r1[0], tuple):
+        assert len(r1) == len(r2), what
+        for i, (x, y) in enumerate(zip(r1, r2)):
+            _assert_bit_identical(x, y, f"{what}[{i}]", exc)
+        return
+    (dt1, s1, b1), (dt2, s2, b2) = r1, r2
+    assert (dt1, s1) == (dt2, s2), what
+    if not np.array_equal(b1, b2):
+        x, y = b1.view(dt1), b2.view(dt2)
+        nbad = int(np.count_nonzero(x != y))
+        diff = float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
+        raise exc(f"{what}: {nbad} of {x.size} elements differ (max |diff| {diff:.3g})")
+
+
+def _linear_fwd_bwd(m, k, n, seed):
+    import pynet.nn.functional as F
+
+    x0, w0, b0 = _x((m, k), seed), _x((n, k), seed + 1), _x((n,), seed + 2)
+    g0 = _x((m, n), seed + 3)
+
+    def run():
+        x, w, b = (pynet.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+        y = F.linear(x, w, b)
+        y.backward(pynet.from_numpy(g0))
+        return y, x.grad, w.grad, b.grad
+    return run
+
+
+def _unary(shape, seed, f, dtype=np.float32):
+    a = _x(shape, seed, dtype)
+    return lambda: f(pynet.from_numpy(a))
+
+
+def _reduce(shape, seed, f, dtype=np.float32):
+    """Like _unary, on data with mean 0.5: a sum of it grows with the number of terms,
+    so each partial sum has rounding errors of its own, which the split changes."""
+    a = _x(shape, seed, dtype) + dtype(0.5)
+    return lambda: f(pynet.from_numpy(a))
+
+
+def _binary(sa, sb, seed, f, dtype=np.float32):
+    a, b = _x(sa, seed, dtype), _x(sb, seed + 1, dtype)
+    return lambda: f(pynet.from_numpy(a), pynet.from_numpy(b))
+
+
+BIG = (1024, 1100)  # 1.13M elements
+
+# reduce_raw (csrc/python/ops_reduce.c) cuts a big reduction into as many parts as
+# there are threads, each with its own accumulators, and adds the parts up at the end:
+# the grouping of the additions, hence the rounding of a float64 sum, depends on the
+# thread count. float32 input is summed in float64, where sums of float32 values are
+# (almost always) exact or rounded the same way, so the float32 cases above come out
+# identical. strict: when the split stops depending on the thread count these XPASS
+# and the marks must go. Only ThreadCountChangesResult is expected: a difference
+# between two runs at 2 threads still fails.
+_F64_SPLIT = pytest.mark.xfail(strict=True, raises=ThreadCountChangesResult, reason=(
+    "float64 reductions into few accumulators are split into one part per thread, so "
+    "their rounding depends on the thread count"))
+
+def _gelu(t):
+    import pynet.nn.functional as F
+
+    return F.gelu(t)
+
+
+def _case(name, make, marks=()):
+    return pytest.param(name, make, id=name, marks=marks)
+
+
+F64 = np.float64
+BIT_CASES = [
+    # matmul: one big GEMM, odd sizes, transposed operands, batches, float64
+    _case("matmul_512x700x300",
+          lambda: _binary((512, 700), (700, 300), 10, lambda a, b: a @ b)),
+    _case("matmul_odd_333x1031x517",
+          lambda: _binary((333, 1031), (1031, 517), 11, pynet.matmul)),
+    _case("mm_transposed",
+          lambda: _binary((700, 512), (300, 700), 12, lambda a, b: a.t().mm(b.t()))),
+    _case("matvec_2000x1500",
+          lambda: _binary((2000, 1500), (1500,), 13, lambda a, b: a @ b)),
+    _case("bmm_16x128x96x200",
+          lambda: _binary((16, 128, 96), (16, 96, 200), 14, pynet.bmm)),
+    _case("matmul_broadcast_batch",
+          lambda: _binary((4, 1, 256, 64), (3, 64, 128), 15, lambda a, b: a @ b)),
+    _case("matmul_float64",
+          lambda: _binary((256, 300), (300, 200), 16, lambda a, b: a @ b, F64)),
+    _case("linear_fwd_bwd_512x700x300", lambda: _linear_fwd_bwd(512, 700, 300, 17)),
+    _case("linear_fwd_bwd_2048x256x384", lambda: _linear_fwd_bwd(2048, 256, 384, 18)),
+    # reductions over >= 1M elements (float32)
+    _case("sum", lambda: _reduce(BIG, 20, lambda t: t.sum())),
+    _case("sum_flat_3M", lambda: _reduce((3_000_001,), 21, lambda t: t.sum())),
+    _case("mean", lambda: _reduce(BIG, 22, lambda t: t.mean())),
+    _case("var", lambda: _reduce(BIG, 23, lambda t: t.var())),
+    _case("std_dim0", lambda: _reduce(BIG, 24, lambda t: t.std(0))),
+    _case("sum_dim0", lambda: _reduce(BIG, 25, lambda t: t.sum(0))),
+    _case("sum_dim1", lambda: _reduce(BIG, 26, lambda t: t.sum(1))),
+    _case("sum_dims02_keepdim", lambda: _reduce((64, 128, 160), 27, lambda t: t.sum((0, 2), True))),
+    _case("mean_dim0", lambda: _reduce(BIG, 28, lambda t: t.mean(0))),
+    _case("logsumexp_all", lambda: _reduce(BIG, 29, lambda t: t.logsumexp((0, 1)))),
+    _case("logsumexp_dim0", lambda: _reduce(BIG, 30, lambda t: t.logsumexp(0))),
+    _case("logsumexp_dim1", lambda: _reduce(BIG, 31, lambda t: t.logsumexp(1))),
+    _case("amax_argmax", lambda: _reduce(BIG, 32, lambda t: (t.amax(), t.amax(0), t.argmax(1)))),
+    _case("sum_int64", lambda: _reduce(BIG, 33, lambda t: (t * 1000).long().sum())),
+    # float64 reductions along the inner dim: each accumulator is filled by one part
+    _case("f64_sum_dim1", lambda: _reduce(BIG, 40, lambda t: t.sum(1), F64)),
+    _case("f64_logsumexp_dim1", lambda: _reduce(BIG, 41, lambda t: t.logsumexp(1), F64)),
+    # float64 reductions into few accumulators: NOT identical today (see _F64_SPLIT)
+    _case("f64_sum", lambda: _reduce(BIG, 42, lambda t: t.sum(), F64), _F64_SPLIT),
+    _case("f64_sum_dim0", lambda: _reduce(BIG, 43, lambda t: t.sum(0), F64), _F64_SPLIT),
+    _case("f64_mean", lambda: _reduce(BIG, 44, lambda t: t.mean(), F64), _F64_SPLIT),
+    _case("f64_var", lambda: _reduce(BIG, 45, lambda t: t.var(), F64), _F64_SPLIT),
+    _case("f64_logsumexp_all",
+          lambda: _reduce(BIG, 46, lambda t: t.logsumexp((0, 1)), F64), _F64_SPLIT),
+    # softmax / log_softmax (row kernels), both dims, float32 and float64
+    _case("softmax_dim1", lambda: _unary(BIG, 50, lambda t: t.softmax(1))),
+    _case("softmax_dim0", lambda: _unary(BIG, 51, lambda t: t.softmax(0))),
+    _case("log_softmax_dim1", lambda: _unary(BIG, 52, lambda t: t.log_softmax(1))),
+    _case("log_softmax_dim0", lambda: _unary(BIG, 53, lambda t: t.log_softmax(0))),
+    _case("softmax_3d_dim1", lambda: _unary((40, 300, 100), 54, lambda t: t.softmax(1))),
+    _case("f64_softmax_log_softmax",
+          lambda: _unary(BIG, 55, lambda t: (t.softmax(1), t.log_softmax(0)), F64)),
+    # elementwise, odd sizes so the pieces do not end on a vector boundary
+    _case("exp_tanh_sigmoid",
+          lambda: _unary((1_000_003,), 60, lambda t: (t.exp(), t.tanh(), t.sigmoid()))),
+    _case("mul_add_div",
+          lambda: _binary((1021, 1031), (1021, 1031), 61, lambda a, b: (a * b + 1.5, a / b))),
+    _case("broadcast_add_pow",
+          lambda: _binary((1021, 1031), (1031,), 62, lambda a, b: (a + b, a.abs() ** 1.7))),
+    _case("noncontig_log1p", lambda: _unary((1021, 1031), 63, lambda t: t.t().abs().log1p())),
+    _case("f64_exp_gelu",
+          lambda: _unary((1_000_003,), 64, lambda t: (t.exp(), _gelu(t)), F64)),
+]
+
+
+@pytest.mark.parametrize("name,make", BIT_CASES)
+def test_bit_identical_one_and_two_threads(name, make):
+    """Same bytes at 1 thread and at 2 threads, and on two runs at 2 threads."""
+    run = make()
+    r1 = _at_threads(1, lambda: _raw(run()))
+    r2 = _at_threads(2, lambda: _raw(run()))
+    r2_again = _at_threads(2, lambda: _raw(run()))
+    _assert_bit_identical(r2, r2_again, f"{name}: two runs at 2 threads")
+    _assert_bit_identical(r1, r2, f"{name}: 1 thread vs 2 threads", ThreadCountChangesResult)

@@ -31,25 +31,30 @@ def linear(input, weight, bias=None):
 # ----------------------------------------------------------------- activations
 
 def relu(input, inplace=False):
+    """max(input, 0) elementwise; with inplace=True, overwrite input."""
     _check_tensor(input, "relu")
     return _C._relu_(input) if inplace else input.relu()
 
 
 def relu_(input):
+    """In-place relu: input = max(input, 0); returns input."""
     return _C._relu_(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where input >= 0, negative_slope * input elsewhere."""
     _check_tensor(input, "leaky_relu")
     return _C._activation(input, _LEAKY_RELU, float(negative_slope), 0.0, bool(inplace))
 
 
 def elu(input, alpha=1.0, inplace=False):
+    """input where input > 0, alpha * (exp(input) - 1) elsewhere."""
     _check_tensor(input, "elu")
     return _C._activation(input, _ELU, float(alpha), 0.0, bool(inplace))
 
 
 def gelu(input, approximate="none"):
+    """input * Phi(input) (Gaussian CDF); approximate='tanh' uses the tanh formula."""
     _check_tensor(input, "gelu")
     if approximate == "none":
         kind = _GELU
@@ -61,11 +66,13 @@ def gelu(input, approximate="none"):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * input)) / beta, linear where beta * input > threshold."""
     _check_tensor(input, "softplus")
     return _C._activation(input, _SOFTPLUS, float(beta), float(threshold), False)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """input clamped into [min_val, max_val]."""
     _check_tensor(input, "hardtanh")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
@@ -75,6 +82,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def silu(input, inplace=False):
+    """input * sigmoid(input) (also called swish)."""
     _check_tensor(input, "silu")
     return _C._activation(input, _SILU, 0.0, 0.0, bool(inplace))
 
@@ -85,10 +93,12 @@ def prelu(input, weight):
 
 
 def sigmoid(input):
+    """Elementwise logistic sigmoid 1 / (1 + exp(-input))."""
     return input.sigmoid()
 
 
 def tanh(input):
+    """Elementwise hyperbolic tangent."""
     return input.tanh()
 
 
@@ -99,12 +109,14 @@ def _softmax_dim(name, ndim, stacklevel):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(input) / sum(exp(input), dim), in dtype if given; dim=None warns and picks 0 or 1."""
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
     return input.softmax(dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(input, dim)), computed stably; dtype and dim=None as in softmax."""
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
     return input.log_softmax(dim, dtype=dtype)
@@ -173,6 +185,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 
 def one_hot(tensor, num_classes=-1):
+    """int64 tensor (*, num_classes) with a 1 at each index of tensor (-1: max + 1 classes)."""
     return _C._one_hot(tensor, num_classes)
 
 

@@ -1,34 +1,24 @@
 """pynet.nn.functional: the functional form of every layer and loss.
 
 The ops themselves are C kernels in pynet._C; the Python wrappers with
-PyTorch's signatures live in _functional_layers.py and _functional_loss.py.
+PyTorch's signatures live in _functional_layers.py (layers, activations,
+softmax) and _functional_loss.py (losses). Each function is defined exactly
+once, in one of those two modules, and imported here by name
+(tests/test_nn_functional.py checks it).
 """
-from .._tensor import Tensor
+from ._functional_layers import (batch_norm, dropout, elu, embedding, gelu, hardtanh, layer_norm,
+                                 leaky_relu, linear, log_softmax, one_hot, pad, prelu, relu, relu_,
+                                 sigmoid, silu, softmax, softplus, tanh)
+from ._functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                               cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                               smooth_l1_loss)
 
-
-def relu(input, inplace=False):
-    return input.relu_() if inplace else input.relu()
-
-
-def sigmoid(input):
-    return input.sigmoid()
-
-
-def tanh(input):
-    return input.tanh()
-
-
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
-    return input.softmax(dim, dtype=dtype)
-
-
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1
-    return input.log_softmax(dim, dtype=dtype)
-
-
-from ._functional_layers import *  # noqa: E402,F401,F403
-from ._functional_loss import *  # noqa: E402,F401,F403
+__all__ = [
+    # layers (_functional_layers.py)
+    "linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu", "hardtanh",
+    "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "batch_norm", "layer_norm",
+    "embedding", "one_hot", "pad",
+    # losses (_functional_loss.py)
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+]

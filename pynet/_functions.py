@@ -1,0 +1,535 @@
+"""The top-level tensor functions of pynet: pynet.sum(x, 1) is x.sum(1), and so on.
+
+Each function has PyTorch's signature (without out=) and forwards to the
+Tensor method of the same name; a first argument that is not a Tensor (a
+number, a list) is turned into one with pynet.tensor first, as torch does.
+Aliases (multiply, divide, subtract, negative, clip, concat, concatenate) are
+functions of their own with torch's signature for that name.
+
+The names below shadow Python builtins (abs, sum, max, min, round, pow, any,
+all) inside this module: do not use those builtins here.
+"""
+from ._C import cat
+from ._creation import tensor as _new_tensor
+from ._tensor import Tensor
+
+__all__ = [
+    # unary math
+    "abs", "neg", "negative", "exp", "log", "sqrt", "sqrt_", "sigmoid", "tanh", "relu", "sign",
+    "reciprocal", "square", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
+    "clamp", "clip",
+    # binary math
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "pow", "maximum", "minimum",
+    # comparisons and logic
+    "eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite", "logical_not",
+    "logical_and", "logical_or", "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or",
+    "bitwise_xor",
+    # reductions
+    "sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std",
+    "logsumexp", "softmax", "log_softmax", "any", "all",
+    # shapes, views, joins
+    "reshape", "view_as", "transpose", "permute", "squeeze", "unsqueeze", "flatten", "narrow",
+    "select", "t", "split", "chunk", "unbind", "flip", "concat", "concatenate",
+    # linear algebra
+    "matmul", "mm", "bmm", "dot",
+    # the rest
+    "clone", "detach", "nonzero", "masked_fill", "numel",
+]
+
+
+def _t(x):
+    """x itself if it is a Tensor, else pynet.tensor(x)."""
+    return x if isinstance(x, Tensor) else _new_tensor(x)
+
+
+# ------------------------------------------------------------------ unary math
+
+def abs(input):
+    """Elementwise absolute value |input|."""
+    return _t(input).abs()
+
+
+def neg(input):
+    """Elementwise negation -input."""
+    return _t(input).neg()
+
+
+def negative(input):
+    """Alias of pynet.neg: elementwise -input."""
+    return _t(input).neg()
+
+
+def exp(input):
+    """Elementwise e ** input."""
+    return _t(input).exp()
+
+
+def log(input):
+    """Elementwise natural logarithm."""
+    return _t(input).log()
+
+
+def sqrt(input):
+    """Elementwise square root."""
+    return _t(input).sqrt()
+
+
+def sqrt_(input):
+    """In-place elementwise square root of input; returns input."""
+    return input.sqrt_()
+
+
+def sigmoid(input):
+    """Elementwise logistic sigmoid 1 / (1 + exp(-input))."""
+    return _t(input).sigmoid()
+
+
+def tanh(input):
+    """Elementwise hyperbolic tangent."""
+    return _t(input).tanh()
+
+
+def relu(input):
+    """Elementwise max(input, 0)."""
+    return _t(input).relu()
+
+
+def sign(input):
+    """Elementwise sign: -1, 0 or 1."""
+    return _t(input).sign()
+
+
+def reciprocal(input):
+    """Elementwise 1 / input."""
+    return _t(input).reciprocal()
+
+
+def square(input):
+    """Elementwise input * input."""
+    return _t(input).square()
+
+
+def sin(input):
+    """Elementwise sine."""
+    return _t(input).sin()
+
+
+def cos(input):
+    """Elementwise cosine."""
+    return _t(input).cos()
+
+
+def log1p(input):
+    """Elementwise log(1 + input), accurate for small input."""
+    return _t(input).log1p()
+
+
+def expm1(input):
+    """Elementwise exp(input) - 1, accurate for small input."""
+    return _t(input).expm1()
+
+
+def floor(input):
+    """Elementwise largest integer <= input."""
+    return _t(input).floor()
+
+
+def ceil(input):
+    """Elementwise smallest integer >= input."""
+    return _t(input).ceil()
+
+
+def round(input):
+    """Elementwise round half to even (torch's decimals= is not supported)."""
+    return _t(input).round()
+
+
+def trunc(input):
+    """Elementwise integer part, rounding towards zero."""
+    return _t(input).trunc()
+
+
+def clamp(input, min=None, max=None):
+    """Elementwise clamp into [min, max]; min and max are numbers or Tensors, either may be None."""
+    return _t(input).clamp(min, max)
+
+
+def clip(input, min=None, max=None):
+    """Alias of pynet.clamp: elementwise clamp into [min, max]."""
+    return _t(input).clamp(min, max)
+
+
+# ----------------------------------------------------------------- binary math
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other, broadcasting."""
+    return _t(input).add(other, alpha=alpha)
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, broadcasting."""
+    return _t(input).sub(other, alpha=alpha)
+
+
+def subtract(input, other, *, alpha=1):
+    """Alias of pynet.sub: input - alpha * other."""
+    return _t(input).sub(other, alpha=alpha)
+
+
+def mul(input, other):
+    """input * other, broadcasting."""
+    return _t(input).mul(other)
+
+
+def multiply(input, other):
+    """Alias of pynet.mul: input * other."""
+    return _t(input).mul(other)
+
+
+def div(input, other, *, rounding_mode=None):
+    """input / other; rounding_mode None (true division), 'trunc' or 'floor'."""
+    return _t(input).div(other, rounding_mode=rounding_mode)
+
+
+def divide(input, other, *, rounding_mode=None):
+    """Alias of pynet.div: input / other with an optional rounding_mode 'trunc' or 'floor'."""
+    return _t(input).div(other, rounding_mode=rounding_mode)
+
+
+def true_divide(input, other):
+    """input / other as true (float) division; div with rounding_mode=None."""
+    return _t(input).true_divide(other)
+
+
+def floor_divide(input, other):
+    """floor(input / other), elementwise."""
+    return _t(input).floor_divide(other)
+
+
+def remainder(input, other):
+    """Elementwise remainder with the sign of the divisor (Python's %)."""
+    return _t(input).remainder(other)
+
+
+def pow(input, exponent):
+    """input ** exponent; either (not both) may be a number: pow(2, t) is 2 ** t."""
+    if isinstance(input, Tensor):
+        return input.pow(exponent)
+    if isinstance(exponent, Tensor):
+        return input ** exponent  # number ** Tensor: Tensor.__rpow__
+    return _new_tensor(input) ** exponent
+
+
+def maximum(input, other):
+    """Elementwise maximum of two tensors (NaN if either is NaN)."""
+    return _t(input).maximum(other)
+
+
+def minimum(input, other):
+    """Elementwise minimum of two tensors (NaN if either is NaN)."""
+    return _t(input).minimum(other)
+
+
+# ---------------------------------------------------- comparisons and logic
+
+def eq(input, other):
+    """Elementwise input == other, as a bool tensor."""
+    return _t(input).eq(other)
+
+
+def ne(input, other):
+    """Elementwise input != other, as a bool tensor."""
+    return _t(input).ne(other)
+
+
+def lt(input, other):
+    """Elementwise input < other, as a bool tensor."""
+    return _t(input).lt(other)
+
+
+def le(input, other):
+    """Elementwise input <= other, as a bool tensor."""
+    return _t(input).le(other)
+
+
+def gt(input, other):
+    """Elementwise input > other, as a bool tensor."""
+    return _t(input).gt(other)
+
+
+def ge(input, other):
+    """Elementwise input >= other, as a bool tensor."""
+    return _t(input).ge(other)
+
+
+def isnan(input):
+    """Elementwise test for NaN, as a bool tensor."""
+    return _t(input).isnan()
+
+
+def isinf(input):
+    """Elementwise test for +inf or -inf, as a bool tensor."""
+    return _t(input).isinf()
+
+
+def isfinite(input):
+    """Elementwise test for a finite value (not NaN, not inf), as a bool tensor."""
+    return _t(input).isfinite()
+
+
+def logical_not(input):
+    """Elementwise logical NOT (zero is False), as a bool tensor."""
+    return _t(input).logical_not()
+
+
+def logical_and(input, other):
+    """Elementwise logical AND (zero is False), as a bool tensor."""
+    return _t(input).logical_and(other)
+
+
+def logical_or(input, other):
+    """Elementwise logical OR (zero is False), as a bool tensor."""
+    return _t(input).logical_or(other)
+
+
+def logical_xor(input, other):
+    """Elementwise logical XOR (zero is False), as a bool tensor."""
+    return _t(input).logical_xor(other)
+
+
+def bitwise_not(input):
+    """Elementwise bitwise NOT of an integer or bool tensor."""
+    return _t(input).bitwise_not()
+
+
+def bitwise_and(input, other):
+    """Elementwise bitwise AND of integer or bool tensors."""
+    return _t(input).bitwise_and(other)
+
+
+def bitwise_or(input, other):
+    """Elementwise bitwise OR of integer or bool tensors."""
+    return _t(input).bitwise_or(other)
+
+
+def bitwise_xor(input, other):
+    """Elementwise bitwise XOR of integer or bool tensors."""
+    return _t(input).bitwise_xor(other)
+
+
+# ----------------------------------------------------------------- reductions
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over dim (an int, a tuple of ints, or None for all dims), optionally in dtype."""
+    return _t(input).sum(dim, keepdim, dtype=dtype)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over dim (an int, a tuple of ints, or None for all dims), optionally in dtype."""
+    return _t(input).mean(dim, keepdim, dtype=dtype)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product over one dim (an int), or over all elements when dim is None."""
+    return _t(input).prod(dim, keepdim, dtype=dtype)
+
+
+def amax(input, dim=None, keepdim=False):
+    """Maximum value over dim (an int, a tuple of ints, or None for all dims)."""
+    return _t(input).amax(dim, keepdim)
+
+
+def amin(input, dim=None, keepdim=False):
+    """Minimum value over dim (an int, a tuple of ints, or None for all dims)."""
+    return _t(input).amin(dim, keepdim)
+
+
+def max(input, *args, **kwargs):
+    """Forms: max(input); max(input, dim, keepdim=False) -> (values, indices); max(input, other)."""
+    return _t(input).max(*args, **kwargs)
+
+
+def min(input, *args, **kwargs):
+    """Forms: min(input); min(input, dim, keepdim=False) -> (values, indices); min(input, other)."""
+    return _t(input).min(*args, **kwargs)
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element over dim, or in the flattened input when dim is None."""
+    return _t(input).argmax(dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest element over dim, or in the flattened input when dim is None."""
+    return _t(input).argmin(dim, keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over dim, divided by N - correction (default 1); or var(input, unbiased)."""
+    return _t(input).var(dim, unbiased, keepdim, correction=correction)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation over dim, with var's correction (default 1); or std(input, unbiased)."""
+    return _t(input).std(dim, unbiased, keepdim, correction=correction)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(input), dim)), computed stably."""
+    return _t(input).logsumexp(dim, keepdim)
+
+
+def softmax(input, dim, dtype=None):
+    """exp(input) / sum(exp(input), dim), optionally computed in dtype."""
+    return _t(input).softmax(dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    """log(softmax(input, dim)), computed stably, optionally in dtype."""
+    return _t(input).log_softmax(dim, dtype=dtype)
+
+
+def any(input, dim=None, keepdim=False):
+    """True where any element over dim (or over all elements when dim is None) is non-zero."""
+    return _t(input).any(dim, keepdim)
+
+
+def all(input, dim=None, keepdim=False):
+    """True where every element over dim (or over all elements when dim is None) is non-zero."""
+    return _t(input).all(dim, keepdim)
+
+
+# ------------------------------------------------------ shapes, views, joins
+
+def reshape(input, shape):
+    """input with the given shape (a view when possible, else a copy); one entry may be -1."""
+    return _t(input).reshape(shape)
+
+
+def view_as(input, other):
+    """A view of input with other's shape."""
+    return _t(input).view_as(other)
+
+
+def transpose(input, dim0, dim1):
+    """A view of input with dims dim0 and dim1 swapped."""
+    return _t(input).transpose(dim0, dim1)
+
+
+def permute(input, dims):
+    """A view of input with its dims reordered as dims."""
+    return _t(input).permute(dims)
+
+
+def squeeze(input, dim=None):
+    """input without its size-1 dims (only those among dim, an int or tuple, if given)."""
+    return _t(input).squeeze(dim)
+
+
+def unsqueeze(input, dim):
+    """A view of input with a new size-1 dim inserted at position dim."""
+    return _t(input).unsqueeze(dim)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """input with dims start_dim..end_dim merged into one."""
+    return _t(input).flatten(start_dim, end_dim)
+
+
+def narrow(input, dim, start, length):
+    """A view of input restricted to [start, start + length) along dim."""
+    return _t(input).narrow(dim, start, length)
+
+
+def select(input, dim, index):
+    """A view of input at index along dim, with dim removed."""
+    return _t(input).select(dim, index)
+
+
+def t(input):
+    """Transpose of a tensor with <= 2 dims (a 0-d or 1-d tensor is returned as is)."""
+    return _t(input).t()
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Views of pieces along dim: of size split_size_or_sections (an int) or of the listed sizes."""
+    return _t(tensor).split(split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):
+    """Split input into (at most) chunks equal views along dim."""
+    return _t(input).chunk(chunks, dim)
+
+
+def unbind(input, dim=0):
+    """The tuple of slices of input along dim, with dim removed."""
+    return _t(input).unbind(dim)
+
+
+def flip(input, dims):
+    """A copy of input with the order of elements reversed along each of dims."""
+    return _t(input).flip(dims)
+
+
+def concat(tensors, dim=0):
+    """Alias of pynet.cat: join a sequence of tensors along an existing dim."""
+    return cat(tensors, dim)
+
+
+def concatenate(tensors, axis=0, *, dim=None):
+    """Alias of pynet.cat (NumPy's name): join tensors along axis (or dim, as torch allows)."""
+    if dim is not None:
+        if axis != 0:
+            raise TypeError("concatenate() got both 'axis' and 'dim'")
+        axis = dim
+    return cat(tensors, axis)
+
+
+# ------------------------------------------------------------- linear algebra
+
+def matmul(input, other):
+    """Matrix product with NumPy's matmul semantics: 1-d operands, batch broadcasting."""
+    return _t(input).matmul(other)
+
+
+def mm(input, mat2):
+    """Matrix product of two 2-d tensors, (n, m) @ (m, p) -> (n, p)."""
+    return _t(input).mm(mat2)
+
+
+def bmm(input, mat2):
+    """Batched matrix product of two 3-d tensors, (b, n, m) @ (b, m, p) -> (b, n, p)."""
+    return _t(input).bmm(mat2)
+
+
+def dot(input, tensor):
+    """Inner product of two 1-d tensors."""
+    return _t(input).dot(tensor)
+
+
+# ------------------------------------------------------------------ the rest
+
+def clone(input, *, memory_format=None):
+    """A copy of input that autograd tracks (memory_format is accepted and ignored)."""
+    return _t(input).clone()
+
+
+def detach(input):
+    """A tensor sharing input's data, cut out of the autograd graph."""
+    return _t(input).detach()
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-d tensor per dim."""
+    return _t(input).nonzero(as_tuple=as_tuple)
+
+
+def masked_fill(input, mask, value):
+    """A copy of input with value where the bool tensor mask is True."""
+    return _t(input).masked_fill(mask, value)
+
+
+def numel(input):
+    """The number of elements of input."""
+    return _t(input).numel()
