@@ -106,10 +106,6 @@ def _raw(out):
     return str(a.dtype), a.shape, np.frombuffer(a.tobytes(), dtype=np.uint8)
 
 
-class ThreadCountChangesResult(AssertionError):
-    """The 1-thread and 2-thread results differ (what the xfail cases expect)."""
-
-
 def _assert_bit_identical(r1, r2, what, exc=AssertionError):
     if isinstance(r1, tuple) and isinstance(r1[0], tuple):
         assert len(r1) == len(r2), what
@@ -158,17 +154,10 @@ def _binary(sa, sb, seed, f, dtype=np.float32):
 
 BIG = (1024, 1100)  # 1.13M elements
 
-# reduce_raw (csrc/python/ops_reduce.c) cuts a big reduction into as many parts as
-# there are threads, each with its own accumulators, and adds the parts up at the end:
-# the grouping of the additions, hence the rounding of a float64 sum, depends on the
-# thread count. float32 input is summed in float64, where sums of float32 values are
-# (almost always) exact or rounded the same way, so the float32 cases above come out
-# identical. strict: when the split stops depending on the thread count these XPASS
-# and the marks must go. Only ThreadCountChangesResult is expected: a difference
-# between two runs at 2 threads still fails.
-_F64_SPLIT = pytest.mark.xfail(strict=True, raises=ThreadCountChangesResult, reason=(
-    "float64 reductions into few accumulators are split into one part per thread, so "
-    "their rounding depends on the thread count"))
+# reduce_raw (csrc/ops/reduce.c) cuts a big reduction into parts, each with its own
+# accumulators, added up in order at the end. The number of parts depends only on the
+# sizes, so float64 sums, whose rounding the grouping changes, must still come out
+# bit-identical at any thread count.
 
 def _gelu(t):
     import pynet.nn.functional as F
@@ -217,13 +206,13 @@ BIT_CASES = [
     # float64 reductions along the inner dim: each accumulator is filled by one part
     _case("f64_sum_dim1", lambda: _reduce(BIG, 40, lambda t: t.sum(1), F64)),
     _case("f64_logsumexp_dim1", lambda: _reduce(BIG, 41, lambda t: t.logsumexp(1), F64)),
-    # float64 reductions into few accumulators: NOT identical today (see _F64_SPLIT)
-    _case("f64_sum", lambda: _reduce(BIG, 42, lambda t: t.sum(), F64), _F64_SPLIT),
-    _case("f64_sum_dim0", lambda: _reduce(BIG, 43, lambda t: t.sum(0), F64), _F64_SPLIT),
-    _case("f64_mean", lambda: _reduce(BIG, 44, lambda t: t.mean(), F64), _F64_SPLIT),
-    _case("f64_var", lambda: _reduce(BIG, 45, lambda t: t.var(), F64), _F64_SPLIT),
+    # float64 reductions into few accumulators (their rounding depends on the grouping)
+    _case("f64_sum", lambda: _reduce(BIG, 42, lambda t: t.sum(), F64)),
+    _case("f64_sum_dim0", lambda: _reduce(BIG, 43, lambda t: t.sum(0), F64)),
+    _case("f64_mean", lambda: _reduce(BIG, 44, lambda t: t.mean(), F64)),
+    _case("f64_var", lambda: _reduce(BIG, 45, lambda t: t.var(), F64)),
     _case("f64_logsumexp_all",
-          lambda: _reduce(BIG, 46, lambda t: t.logsumexp((0, 1)), F64), _F64_SPLIT),
+          lambda: _reduce(BIG, 46, lambda t: t.logsumexp((0, 1)), F64)),
     # softmax / log_softmax (row kernels), both dims, float32 and float64
     _case("softmax_dim1", lambda: _unary(BIG, 50, lambda t: t.softmax(1))),
     _case("softmax_dim0", lambda: _unary(BIG, 51, lambda t: t.softmax(0))),
@@ -253,4 +242,4 @@ def test_bit_identical_one_and_two_threads(name, make):
     r2 = _at_threads(2, lambda: _raw(run()))
     r2_again = _at_threads(2, lambda: _raw(run()))
     _assert_bit_identical(r2, r2_again, f"{name}: two runs at 2 threads")
-    _assert_bit_identical(r1, r2, f"{name}: 1 thread vs 2 threads", ThreadCountChangesResult)
+    _assert_bit_identical(r1, r2, f"{name}: 1 thread vs 2 threads")

@@ -79,6 +79,20 @@ static void reduce_parts(void *ctx, int64_t begin, int64_t end) {
                           (p + 1) * job->numel / job->parts);
 }
 
+/* Big reductions into few accumulators are split into parts: each part folds
+ * its share of the input into a private copy of the accumulators, and the
+ * copies are folded together, in order, at the end. The threads share out the
+ * parts. How many parts depends only on the sizes, never on the thread count,
+ * so the additions are grouped the same way and the result is bit-identical at
+ * any number of threads. The copies together stay under an eighth of the input. */
+static int reduce_part_count(int64_t numel, int64_t nacc) {
+    if (numel < 4 * PN_REDUCE_GRAIN) return 1;
+    int64_t parts = numel / PN_REDUCE_GRAIN;
+    if (parts > PN_REDUCE_MAX_PARTS) parts = PN_REDUCE_MAX_PARTS;
+    while (parts > 1 && nacc * parts * 8 > numel) parts--;
+    return (int)parts;
+}
+
 /* Fold every element of a into its accumulator; no autograd. */
 static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int keepdim,
                             pn_dtype out_dt, const char *name) {
@@ -103,14 +117,7 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
     PNTensor *acc = pn_empty(acc_dt, a->ndim, kshape);
     if (!acc) return NULL;
     int64_t nacc = acc->numel, item = (int64_t)pn_itemsize(acc_dt);
-    /* Big reductions into few accumulators are split across threads: each
-     * thread folds its share of the input into a private copy of the
-     * accumulators, and the copies are folded together at the end. */
-    int nthreads = pn_get_num_threads();
-    int parts = a->numel >= 4 * PN_REDUCE_GRAIN && nacc * 8 <= a->numel ? nthreads : 1;
-    if (parts > PN_REDUCE_MAX_PARTS) parts = PN_REDUCE_MAX_PARTS;
-    if (parts > a->numel / PN_REDUCE_GRAIN) parts = (int)(a->numel / PN_REDUCE_GRAIN);
-    if (parts < 1) parts = 1;
+    int parts = reduce_part_count(a->numel, nacc);
     char *priv = NULL; /* accumulators of parts 1 .. parts-1, contiguous */
     if (parts > 1 && !(priv = PyMem_Malloc((size_t)((parts - 1) * nacc * item)))) parts = 1;
     char ident[8];
