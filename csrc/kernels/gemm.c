@@ -552,3 +552,49 @@ int pn_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alp
     }
     return PN_OK;
 }
+
+/* ------------------------------------------------ dtype dispatch, layouts ---- */
+
+int pn_gemm_layout(int64_t rows, int64_t cols, int64_t srow, int64_t scol, int *trans,
+                   int64_t *ld) {
+    /* A row stride smaller than the row (e.g. 0 for an expanded tensor) is not
+     * a matrix layout the GEMM accepts. A stride along a size-1 dim means nothing. */
+    if (scol == 1 || cols == 1) {
+        *trans = 0;
+        *ld = rows > 1 ? srow : cols;
+        if (rows == 1 && *ld < cols) *ld = cols;
+        if (*ld >= cols && *ld >= 1) return 1;
+    }
+    if (srow == 1 || rows == 1) {
+        *trans = 1;
+        *ld = cols > 1 ? scol : rows;
+        if (cols == 1 && *ld < rows) *ld = rows;
+        if (*ld >= rows && *ld >= 1) return 1;
+    }
+    return 0;
+}
+
+/* int64 matmul: the plain triple loop (no int64 kernel is worth tuning for a
+ * teaching library); unsigned arithmetic wraps like PyTorch's. */
+static void igemm(int ta, int tb, int64_t M, int64_t N, int64_t K, const int64_t *A, int64_t lda,
+                  const int64_t *B, int64_t ldb, int64_t beta, int64_t *C, int64_t ldc) {
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            uint64_t acc = beta ? (uint64_t)C[i * ldc + j] : 0;
+            for (int64_t p = 0; p < K; p++)
+                acc += (uint64_t)(ta ? A[p * lda + i] : A[i * lda + p]) *
+                       (uint64_t)(tb ? B[j * ldb + p] : B[p * ldb + j]);
+            C[i * ldc + j] = (int64_t)acc;
+        }
+}
+
+int pn_gemm(pn_dtype dt, int ta, int tb, int64_t M, int64_t N, int64_t K, const void *A,
+            int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc) {
+    if (M == 0 || N == 0) return PN_OK;
+    if (dt == PN_FLOAT32)
+        return pn_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, (float)beta, C, ldc);
+    if (dt == PN_FLOAT64) return pn_dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
+    if (dt != PN_INT64 || (beta != 0.0 && beta != 1.0)) return PN_EINVAL;
+    igemm(ta, tb, M, N, K, A, lda, B, ldb, (int64_t)beta, C, ldc);
+    return PN_OK;
+}

@@ -16,11 +16,24 @@
 #ifndef PN_GEMM_H
 #define PN_GEMM_H
 #include <stdint.h>
+#include "common.h"
 
 int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
              int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 int pn_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
              int64_t lda, const double *B, int64_t ldb, double beta, double *C, int64_t ldc);
+
+/* C = op(A) @ op(B) + beta * C in dtype dt (float32, float64 or int64, whose
+ * products wrap like PyTorch's), with A, B, C as in pn_sgemm and alpha 1.
+ * K == 0 leaves beta * C (zeros for beta 0). Returns 0 or a PN_E* code. */
+int pn_gemm(pn_dtype dt, int transA, int transB, int64_t M, int64_t N, int64_t K, const void *A,
+            int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc);
+
+/* How to hand a rows x cols matrix whose element strides are (srow, scol) to
+ * the GEMM without copying: as itself (*trans = 0, row stride *ld) or as the
+ * transpose of a stored cols x rows matrix (*trans = 1). Returns 0 when it is
+ * neither (an expanded or stepped operand): the caller copies it first. */
+int pn_gemm_layout(int64_t rows, int64_t cols, int64_t srow, int64_t scol, int *trans, int64_t *ld);
 
 /* The float32 micro-kernel in use: "avx512", "avx2" or "generic". Chosen once
  * from the CPU's (and OS's) features, or forced with the environment variable

@@ -150,19 +150,6 @@ DEFINE_PRELU(f64, double)
 #define DEFINE_ROWS(SUF, T) \
     void pn_fill_rows_##SUF(T *y, const T *bias, int64_t M, int64_t N) { \
         for (int64_t i = 0; i < M; i++) memcpy(y + i * N, bias, sizeof(T) * (size_t)N); \
-    } \
-    void pn_sum_rows_##SUF(const T *g, T *db, int64_t M, int64_t N) { \
-        /* walk g row by row (cache friendly), one double accumulator per column */ \
-        double stackbuf[256]; \
-        for (int64_t j0 = 0; j0 < N; j0 += 256) { \
-            int64_t nj = N - j0 < 256 ? N - j0 : 256; \
-            for (int64_t j = 0; j < nj; j++) stackbuf[j] = 0; \
-            for (int64_t i = 0; i < M; i++) { \
-                const T *row = g + i * N + j0; \
-                for (int64_t j = 0; j < nj; j++) stackbuf[j] += (double)row[j]; \
-            } \
-            for (int64_t j = 0; j < nj; j++) db[j0 + j] = (T)stackbuf[j]; \
-        } \
     }
 DEFINE_ROWS(f32, float)
 DEFINE_ROWS(f64, double)

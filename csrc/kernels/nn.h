@@ -71,9 +71,6 @@ void pn_prelu_backward_f64(const double *g, const double *x, const double *w, in
 /* Rows of y (M, N) all set to bias (N): the GEMM then adds x @ W^T with beta = 1. */
 void pn_fill_rows_f32(float *y, const float *bias, int64_t M, int64_t N);
 void pn_fill_rows_f64(double *y, const double *bias, int64_t M, int64_t N);
-/* db[j] = sum_i g[i][j] for g (M, N): the bias gradient, summed over the batch. */
-void pn_sum_rows_f32(const float *g, float *db, int64_t M, int64_t N);
-void pn_sum_rows_f64(const double *g, double *db, int64_t M, int64_t N);
 
 /* ----------------------------------------------------------- batch norm ---- */
 

@@ -1,7 +1,6 @@
-/* ops/linear.c - F.linear: y = x W^T + b on our GEMM, and backward:
- *   dx = g W,  dW = g^T x,  db = sum over rows of g.
- * When the backward runs with grad mode on (create_graph=True) it is built
- * from differentiable ops instead, so gradients of gradients work. */
+/* ops/linear.c - F.linear: y = x W^T + b in one GEMM (b preloaded into y),
+ * and its backward, written once with matmul and sum:
+ *   dx = g W,  dW = g^T x,  db = sum over rows of g. */
 #include "ops.h"
 #include "../kernels/gemm.h"
 #include "../kernels/nn.h"
@@ -10,29 +9,11 @@
 
 /* --------------------------------------------------------------- linear ---- */
 
-/* How to hand a (rows, cols) matrix with element strides (srow, scol) to the
- * GEMM: as itself (trans 0, leading dim srow) or as the transpose of a
- * stored (cols, rows) matrix (trans 1, leading dim scol). 0: neither, copy. */
-static int mat_layout(int64_t rows, int64_t cols, int64_t srow, int64_t scol, int *trans,
-                      int64_t *ld) {
-    if (rows <= 1) srow = cols > 1 ? cols : 1; /* a stride along a size-1 dim is meaningless */
-    if (cols <= 1) scol = 1;
-    if (scol == 1 && srow >= cols && srow >= 1) {
-        *trans = 0, *ld = srow;
-        return 1;
-    }
-    if (srow == 1 && scol >= rows && scol >= 1) {
-        *trans = 1, *ld = scol;
-        return 1;
-    }
-    return 0;
-}
-
 /* The (M, K) matrix view of x (*, K): its layout for the GEMM, or a
  * contiguous copy in *copy when it has none. */
 static int x_layout(PNTensor *x, int64_t M, int64_t K, PNTensor **copy, int *trans, int64_t *ld) {
     *copy = NULL;
-    if (x->ndim == 2 && mat_layout(M, K, x->strides[0], x->strides[1], trans, ld)) return 0;
+    if (x->ndim == 2 && pn_gemm_layout(M, K, x->strides[0], x->strides[1], trans, ld)) return 0;
     if (x->ndim != 2 && pn_is_contiguous(x)) {
         *trans = 0, *ld = K > 1 ? K : 1;
         return 0;
@@ -42,28 +23,11 @@ static int x_layout(PNTensor *x, int64_t M, int64_t K, PNTensor **copy, int *tra
     return 0;
 }
 
+/* pn_gemm with the GIL released when the product is big enough to be worth it. */
 static int gemm(pn_dtype dt, int ta, int tb, int64_t M, int64_t N, int64_t K, const char *A,
                 int64_t lda, const char *B, int64_t ldb, double beta, char *C, int64_t ldc) {
-    if (M == 0 || N == 0) return 0;
-    if (K == 0) { /* nothing to add: C = beta C */
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < N; j++) {
-                if (dt == PN_FLOAT32)
-                    ((float *)C)[i * ldc + j] = beta ? ((float *)C)[i * ldc + j] : 0.0f;
-                else
-                    ((double *)C)[i * ldc + j] = beta ? ((double *)C)[i * ldc + j] : 0.0;
-            }
-        return 0;
-    }
-    int rc;
-    int big = M * N * K > 32768;
-    PyThreadState *ts = big ? PyEval_SaveThread() : NULL;
-    if (dt == PN_FLOAT32)
-        rc = pn_sgemm(ta, tb, M, N, K, 1.0f, (const float *)A, lda, (const float *)B, ldb,
-                      (float)beta, (float *)C, ldc);
-    else
-        rc = pn_dgemm(ta, tb, M, N, K, 1.0, (const double *)A, lda, (const double *)B, ldb, beta,
-                      (double *)C, ldc);
+    PyThreadState *ts = M * N * K > 32768 ? PyEval_SaveThread() : NULL;
+    int rc = pn_gemm(dt, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
     if (ts) PyEval_RestoreThread(ts);
     if (rc != 0) {
         PyErr_NoMemory();
@@ -86,9 +50,9 @@ static PNTensor *linear_raw(PNTensor *x, PNTensor *w, PNTensor *b) {
     if (x_layout(x, M, K, &xc, &ta, &lda) < 0) return NULL;
     /* w (N, K) is op(B)^T: op(B) = w^T (K, N). A contiguous w is the transpose
      * of a stored matrix (tb = 1); w = v.T of a contiguous v is v itself (tb = 0). */
-    if (!mat_layout(N, K, w->strides[0], w->strides[1], &wt, &ldb)) {
+    if (!pn_gemm_layout(N, K, w->strides[0], w->strides[1], &wt, &ldb)) {
         if (!(wc = pn_to_contiguous_nograd(w))) goto fail;
-        mat_layout(N, K, wc->strides[0], wc->strides[1], &wt, &ldb);
+        pn_gemm_layout(N, K, wc->strides[0], wc->strides[1], &wt, &ldb);
     }
     tb = !wt;
     PNTensor *W = wc ? wc : w, *X = xc ? xc : x;
@@ -117,6 +81,10 @@ typedef struct {
     int64_t M, K; /* x seen as an (M, K) matrix: its leading dims flattened */
 } linear_state;
 
+// y (M, N) = x (M, K) @ w^T + b:
+//     dx = g @ w,  dw = g^T @ x,  db = g summed over rows
+// written with matmul/sum, which read transposed operands in place (no copy),
+// and which record their own nodes when create_graph=True.
 static int linear_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = x ? pn_unpack(n, 1) : NULL;
     if (!w) {
@@ -124,69 +92,24 @@ static int linear_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         return -1;
     }
     const linear_state *st = PN_STATE(n, linear_state);
-    int64_t M = st->M, K = st->K, N = w->shape[0];
-    int64_t gshape[2] = {M, N}, xshape[2] = {M, K};
+    int64_t gshape[2] = {st->M, w->shape[0]}, xshape[2] = {st->M, st->K};
     int rc = -1;
-    PNTensor *g = NULL, *x2 = NULL;
-    if (pn_grad_mode) { /* create_graph: the same math with differentiable ops */
-        g = pn_reshape(gout[0], 2, gshape);
-        x2 = g ? pn_reshape(x, 2, xshape) : NULL;
-        if (!x2) goto out;
-        if (n->next[0].fn) {
-            PNTensor *d = pn_matmul(g, w, "linear backward");
-            gin[0] = d ? pn_reshape(d, x->ndim, x->shape) : NULL;
-            Py_XDECREF(d);
-            if (!gin[0]) goto out;
-        }
-        if (n->next[1].fn) {
-            PNTensor *gt = pn_transpose(g, 0, 1);
-            gin[1] = gt ? pn_matmul(gt, x2, "linear backward") : NULL;
-            Py_XDECREF(gt);
-            if (!gin[1]) goto out;
-        }
-        if (n->next[2].fn && !(gin[2] = pn_sum(g, 1u, 0, 0, PN_FLOAT32))) goto out;
-        rc = 0;
-        goto out;
+    PNTensor *g = pn_reshape(gout[0], 2, gshape), *x2 = NULL, *gt = NULL, *d = NULL;
+    if (!g) goto out;
+    if (n->next[0].fn) {
+        d = pn_matmul(g, w, "linear backward");
+        if (!d || !(gin[0] = pn_reshape(d, x->ndim, x->shape))) goto out;
     }
-    pn_dtype dt = x->dtype;
-    if (!(g = pn_contiguous_as(gout[0], dt))) goto out;
-    if (n->next[0].fn) { /* dx (M, K) = g (M, N) @ w (N, K) */
-        int wt = 0;
-        int64_t ldb = 1;
-        PNTensor *wc = NULL;
-        if (!mat_layout(N, K, w->strides[0], w->strides[1], &wt, &ldb)) {
-            if (!(wc = pn_to_contiguous_nograd(w))) goto out;
-            mat_layout(N, K, wc->strides[0], wc->strides[1], &wt, &ldb);
-        }
-        gin[0] = pn_empty(dt, x->ndim, x->shape);
-        int r = gin[0] ? gemm(dt, 0, wt, M, K, N, g->data, N > 1 ? N : 1, (wc ? wc : w)->data, ldb,
-                              0.0, gin[0]->data, K)
-                       : -1;
-        Py_XDECREF(wc);
-        if (r < 0) goto out;
+    if (n->next[1].fn) {
+        x2 = pn_reshape(x, 2, xshape);
+        gt = x2 ? pn_transpose(g, 0, 1) : NULL;
+        if (!gt || !(gin[1] = pn_matmul(gt, x2, "linear backward"))) goto out;
     }
-    if (n->next[1].fn) { /* dw (N, K) = g^T (N, M) @ x (M, K): g passed transposed, no copy */
-        int tb = 0;
-        int64_t ldb = 1;
-        PNTensor *xc;
-        if (x_layout(x, M, K, &xc, &tb, &ldb) < 0) goto out;
-        gin[1] = pn_empty(dt, 2, w->shape);
-        int r = gin[1] ? gemm(dt, 1, tb, N, K, M, g->data, N > 1 ? N : 1, (xc ? xc : x)->data, ldb,
-                              0.0, gin[1]->data, K)
-                       : -1;
-        Py_XDECREF(xc);
-        if (r < 0) goto out;
-    }
-    if (n->next[2].fn) { /* db (N) = g summed over the batch rows */
-        if (!(gin[2] = pn_empty(dt, 1, &N))) goto out;
-        if (dt == PN_FLOAT32)
-            pn_sum_rows_f32(F32(g), F32(gin[2]), M, N);
-        else
-            pn_sum_rows_f64(F64(g), F64(gin[2]), M, N);
-    }
+    if (n->next[2].fn && !(gin[2] = pn_sum(g, 1u, 0, 0, g->dtype))) goto out;
     rc = 0;
 out:
-    Py_XDECREF(g), Py_XDECREF(x2), Py_DECREF(x), Py_DECREF(w);
+    Py_XDECREF(g), Py_XDECREF(x2), Py_XDECREF(gt), Py_XDECREF(d);
+    Py_DECREF(x), Py_DECREF(w);
     return rc;
 }
 

@@ -12,39 +12,6 @@
 #include <string.h>
 #include <math.h>
 
-/* How to pass a rows x cols matrix with strides (srow, scol) (elements) to
- * the GEMM: as is (trans 0) or as the transpose of a cols x rows matrix. */
-static int gemm_layout(int64_t rows, int64_t cols, int64_t srow, int64_t scol, int *trans,
-                       int64_t *ld) {
-    /* A row stride smaller than the row (e.g. 0 for an expanded tensor) is not
-     * a matrix layout the GEMM accepts: such operands are copied first. */
-    if (scol == 1 || cols == 1) {
-        *trans = 0;
-        *ld = rows > 1 ? srow : cols;
-        if (rows == 1 && *ld < cols) *ld = cols;
-        if (*ld >= cols && *ld >= 1) return 1;
-    }
-    if (srow == 1 || rows == 1) {
-        *trans = 1;
-        *ld = cols > 1 ? scol : rows;
-        if (cols == 1 && *ld < rows) *ld = rows;
-        if (*ld >= rows && *ld >= 1) return 1;
-    }
-    return 0;
-}
-
-static void igemm(int ta, int tb, int64_t M, int64_t N, int64_t K, const int64_t *A, int64_t lda,
-                  const int64_t *B, int64_t ldb, int64_t *C, int64_t ldc) {
-    for (int64_t i = 0; i < M; i++)
-        for (int64_t j = 0; j < N; j++) {
-            uint64_t acc = 0; /* wraps like PyTorch's integer matmul */
-            for (int64_t p = 0; p < K; p++)
-                acc += (uint64_t)(ta ? A[p * lda + i] : A[i * lda + p]) *
-                       (uint64_t)(tb ? B[j * ldb + p] : B[p * ldb + j]);
-            C[i * ldc + j] = (int64_t)acc;
-        }
-}
-
 typedef struct {
     pn_dtype dt;
     int64_t M, N, K, nbatch;
@@ -60,15 +27,7 @@ static int run_mm(const mm_job *j) {
     for (int64_t b = 0; b < j->nbatch && rc == 0; b++) {
         char *A = j->A + j->aoff[b] * (int64_t)item, *B = j->B + j->boff[b] * (int64_t)item;
         char *C = j->C + b * j->M * j->N * (int64_t)item;
-        if (j->dt == PN_FLOAT32)
-            rc = pn_sgemm(j->ta, j->tb, j->M, j->N, j->K, 1.0f, (const float *)A, j->lda,
-                          (const float *)B, j->ldb, 0.0f, (float *)C, j->N);
-        else if (j->dt == PN_FLOAT64)
-            rc = pn_dgemm(j->ta, j->tb, j->M, j->N, j->K, 1.0, (const double *)A, j->lda,
-                          (const double *)B, j->ldb, 0.0, (double *)C, j->N);
-        else
-            igemm(j->ta, j->tb, j->M, j->N, j->K, (const int64_t *)A, j->lda, (const int64_t *)B,
-                  j->ldb, (int64_t *)C, j->N);
+        rc = pn_gemm(j->dt, j->ta, j->tb, j->M, j->N, j->K, A, j->lda, B, j->ldb, 0.0, C, j->N);
     }
     return rc;
 }
@@ -154,15 +113,15 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
     int ta = 0, tb = 0;
     int64_t lda = 1, ldb = 1;
     /* matrices whose last two dims are not row- or column-major get copied */
-    if (!gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda)) {
+    if (!pn_gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda)) {
         if (!(ac = pn_to_contiguous_nograd(a))) return NULL;
         a = ac;
-        gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda);
+        pn_gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda);
     }
-    if (!gemm_layout(K, N, b->strides[b->ndim - 2], b->strides[b->ndim - 1], &tb, &ldb)) {
+    if (!pn_gemm_layout(K, N, b->strides[b->ndim - 2], b->strides[b->ndim - 1], &tb, &ldb)) {
         if (!(bc = pn_to_contiguous_nograd(b))) goto fail;
         b = bc;
-        gemm_layout(K, N, b->strides[b->ndim - 2], b->strides[b->ndim - 1], &tb, &ldb);
+        pn_gemm_layout(K, N, b->strides[b->ndim - 2], b->strides[b->ndim - 1], &tb, &ldb);
     }
     out = pn_empty(a->dtype, nbd + 2, oshape);
     if (!out) goto fail;
