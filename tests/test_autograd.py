@@ -1765,3 +1765,19 @@ def test_sgd_training_loop_matches_torch():
     np.testing.assert_allclose(pl, tl, rtol=1e-10)
     np.testing.assert_allclose(pW, tW, rtol=1e-10, atol=1e-12)
     assert pl[-1] < pl[0]
+
+
+def test_activation_second_derivative_works_third_raises():
+    """F.elu's backward is a fused op with its own node: the second derivative goes
+    through it; a third derivative of an activation is not provided and says so."""
+    import pynet.nn.functional as F
+
+    xs = np.array([-1.5, -0.3, 0.7, 2.0])
+    x = t64(xs, requires_grad=True)
+    (g1,) = pynet.autograd.grad(F.elu(x, alpha=1.3).sum(), x, create_graph=True)
+    assert g1.grad_fn.name() == "EluBackwardBackward0"
+    (g2,) = pynet.autograd.grad(g1.sum(), x, create_graph=True)
+    np.testing.assert_allclose(arr(g1), np.where(xs > 0, 1.0, 1.3 * np.exp(xs)), rtol=1e-13)
+    np.testing.assert_allclose(arr(g2), np.where(xs > 0, 0.0, 1.3 * np.exp(xs)), rtol=1e-13)
+    with pytest.raises(NotImplementedError, match="third derivatives"):
+        pynet.autograd.grad(g2.sum(), x)

@@ -115,7 +115,8 @@ static inline double act_d2(const pn_act_args *p, double x) {
 DEFINE_ACT(f32, float)
 DEFINE_ACT(f64, double)
 
-/* x, y are (outer, C, inner); channel c's slope is w[c * wstride]. */
+/* x, y are (outer, C, inner); channel c's slope is w[c * wstride]. (Its backward
+ * is written with differentiable ops in ops/activation.c.) */
 #define DEFINE_PRELU(SUF, T) \
     void pn_prelu_forward_##SUF(const T *x, const T *w, int64_t wstride, T *y, int64_t outer, \
                                 int64_t C, int64_t inner) { \
@@ -125,21 +126,6 @@ DEFINE_ACT(f64, double)
                 const T *xr = x + (o * C + c) * inner; \
                 T *yr = y + (o * C + c) * inner; \
                 for (int64_t k = 0; k < inner; k++) yr[k] = xr[k] > 0 ? xr[k] : a * xr[k]; \
-            } \
-    } \
-    void pn_prelu_backward_##SUF(const T *g, const T *x, const T *w, int64_t wstride, T *dx, \
-                                 double *dw, int64_t outer, int64_t C, int64_t inner) { \
-        for (int64_t o = 0; o < outer; o++) \
-            for (int64_t c = 0; c < C; c++) { \
-                T a = w[c * wstride]; \
-                int64_t base = (o * C + c) * inner; \
-                double acc = 0; \
-                for (int64_t k = 0; k < inner; k++) { \
-                    T xv = x[base + k], gv = g[base + k]; \
-                    if (dx) dx[base + k] = xv > 0 ? gv : a * gv; \
-                    if (!(xv > 0)) acc += (double)gv * (double)xv; \
-                } \
-                if (dw) dw[c * wstride] += acc; \
             } \
     }
 DEFINE_PRELU(f32, float)

@@ -58,14 +58,6 @@ void pn_prelu_forward_f32(const float *x, const float *w, int64_t wstride, float
                           int64_t C, int64_t inner);
 void pn_prelu_forward_f64(const double *x, const double *w, int64_t wstride, double *y,
                           int64_t outer, int64_t C, int64_t inner);
-/* dx = x > 0 ? g : w[c] g   (dx may be NULL)
- * dw[c] (accumulated in double, length C; with wstride 0 everything goes to
- *        dw[0]) = sum over x <= 0 of g * x   (dw may be NULL) */
-void pn_prelu_backward_f32(const float *g, const float *x, const float *w, int64_t wstride,
-                           float *dx, double *dw, int64_t outer, int64_t C, int64_t inner);
-void pn_prelu_backward_f64(const double *g, const double *x, const double *w, int64_t wstride,
-                           double *dx, double *dw, int64_t outer, int64_t C, int64_t inner);
-
 /* --------------------------------------------------------------- linear ---- */
 
 /* Rows of y (M, N) all set to bias (N): the GEMM then adds x @ W^T with beta = 1. */

@@ -28,97 +28,112 @@ static const char *act_nodes[PN_NACT] = {
     [PN_ACT_HARDTANH] = "HardtanhBackward0",
     [PN_ACT_SILU] = "SiluBackward0",
 };
+static const char *act_backward_nodes[PN_NACT] = {
+    [PN_ACT_LEAKY_RELU] = "LeakyReluBackwardBackward0",
+    [PN_ACT_ELU] = "EluBackwardBackward0",
+    [PN_ACT_GELU] = "GeluBackwardBackward0",
+    [PN_ACT_GELU_TANH] = "GeluBackwardBackward0",
+    [PN_ACT_SOFTPLUS] = "SoftplusBackwardBackward0",
+    [PN_ACT_HARDTANH] = "HardtanhBackwardBackward0",
+    [PN_ACT_SILU] = "SiluBackwardBackward0",
+};
 
-/* State of an activation node and of its derivative's node. */
+/* State of an activation's node, and of the nodes of its derivatives. */
 typedef struct {
     pn_act_args act; /* which activation, with its parameters (slope, alpha, beta...) */
-    int order;       /* derivative nodes: 1 for f'(x), 2 for f''(x) */
 } activation_state;
 
-static PNTensor *act_deriv(PNTensor *x, const pn_act_args *p, int order);
-
-/* Backward of f'(x) (of the given order): gg * f''(x). A third derivative is not provided. */
-static int act_deriv_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    const activation_state *st = PN_STATE(n, activation_state);
-    if (st->order >= 2) {
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "pynet: third derivatives of activations are not implemented");
-        return -1;
-    }
-    PNTensor *x = pn_unpack(n, 0);
-    if (!x) return -1;
-    PNTensor *d = act_deriv(x, &st->act, 2);
-    gin[0] = d ? pn_binary_t(PN_MUL, gout[0], d) : NULL;
-    Py_XDECREF(d);
-    Py_DECREF(x);
-    return gin[0] ? 0 : -1;
+static activation_state *record_activation(PNNode *n, const pn_act_args *p) {
+    activation_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) st->act = *p;
+    return st;
 }
 
-/* f'(x) or f''(x) as a tensor, recorded so that it can be differentiated. */
-static PNTensor *act_deriv(PNTensor *x, const pn_act_args *p, int order) {
-    PNTensor *xc = pn_to_contiguous_nograd(x);
-    PNTensor *out = xc ? pn_empty(x->dtype, x->ndim, x->shape) : NULL;
-    if (!out) {
-        Py_XDECREF(xc);
-        return NULL;
+/* Run a kernel y = k(x) (or k(g, x)) over contiguous copies, into a new tensor. */
+static PNTensor *act_kernel(const pn_act_args *p, int which, PNTensor *g, PNTensor *x) {
+    PNTensor *xc = pn_to_contiguous_nograd(x), *gc = NULL;
+    if (xc && g) gc = pn_contiguous_as(g, x->dtype);
+    PNTensor *out = xc && (gc || !g) ? pn_empty(x->dtype, x->ndim, x->shape) : NULL;
+    if (out) {
+        int f32 = x->dtype == PN_FLOAT32;
+        int64_t n = x->numel;
+        if (which == 0 && f32) pn_act_forward_f32(p, F32(xc), F32(out), n);
+        if (which == 0 && !f32) pn_act_forward_f64(p, F64(xc), F64(out), n);
+        if (which == 1 && f32) pn_act_backward_f32(p, F32(gc), F32(xc), F32(out), n);
+        if (which == 1 && !f32) pn_act_backward_f64(p, F64(gc), F64(xc), F64(out), n);
+        if (which == 2 && f32) pn_act_deriv_f32(p, 2, F32(xc), F32(out), n);
+        if (which == 2 && !f32) pn_act_deriv_f64(p, 2, F64(xc), F64(out), n);
     }
-    if (x->dtype == PN_FLOAT32)
-        pn_act_deriv_f32(p, order, F32(xc), F32(out), x->numel);
-    else
-        pn_act_deriv_f64(p, order, F64(xc), F64(out), x->numel);
-    Py_DECREF(xc);
-    PNNode *n = pn_record(out, "ActivationDerivativeBackward", act_deriv_backward, 1, &x);
-    activation_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
-    if (st) {
-        st->act = *p, st->order = order;
-        pn_save(n, 0, x, 0);
-    }
+    Py_XDECREF(xc), Py_XDECREF(gc);
+    return out;
+}
+enum { ACT_FORWARD = 0, ACT_BACKWARD = 1, ACT_SECOND_DERIVATIVE = 2 };
+
+static int act_second_derivative_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    (void)gout, (void)gin;
+    PyErr_Format(PyExc_NotImplementedError, "%s: pynet has no third derivatives of activations",
+                 n->name);
+    return -1;
+}
+
+// d = f''(x), for the second derivative; not differentiable again
+static PNTensor *act_second_derivative(PNTensor *x, const pn_act_args *p) {
+    PNTensor *out = act_kernel(p, ACT_SECOND_DERIVATIVE, NULL, x);
+    if (!out) return NULL;
+    PNNode *n =
+        pn_record(out, "ActivationSecondDerivativeBackward", act_second_derivative_backward, 1, &x);
+    record_activation(n, p);
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;
 }
 
+static PNTensor *act_backward_op(PNTensor *g, PNTensor *x, const pn_act_args *p);
+
+// z = activation_backward(g, x) = g * f'(x):
+//     dg = activation_backward(gz, x),  dx = gz * g * f''(x)
+static int act_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const pn_act_args *p = &PN_STATE(n, activation_state)->act;
+    PNTensor *g = pn_unpack(n, 0), *x = g ? pn_unpack(n, 1) : NULL, *d = NULL, *t = NULL;
+    int rc = -1;
+    if (!x) goto out;
+    if (n->next[0].fn && !(gin[0] = act_backward_op(gout[0], x, p))) goto out;
+    if (n->next[1].fn) {
+        d = act_second_derivative(x, p);
+        t = d ? pn_binary_t(PN_MUL, gout[0], g) : NULL;
+        if (!t || !(gin[1] = pn_binary_t(PN_MUL, t, d))) goto out;
+    }
+    rc = 0;
+out:
+    Py_XDECREF(g), Py_XDECREF(x), Py_XDECREF(d), Py_XDECREF(t);
+    return rc;
+}
+
+// z = g * f'(x) in one fused pass: the activation's backward, itself an op
+static PNTensor *act_backward_op(PNTensor *g, PNTensor *x, const pn_act_args *p) {
+    PNTensor *out = act_kernel(p, ACT_BACKWARD, g, x);
+    if (!out) return NULL;
+    PNTensor *ins[2] = {g, x};
+    PNNode *n = pn_record(out, act_backward_nodes[p->act], act_backward_backward, 2, ins);
+    if (record_activation(n, p) && pn_save(n, 0, g, 0) == 0) pn_save(n, 1, x, 0);
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
+// y = f(x): dx = activation_backward(g, x)
 static int act_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0);
     if (!x) return -1;
-    pn_act_args p = PN_STATE(n, activation_state)->act;
-    if (pn_grad_mode) { /* g * f'(x), with f'(x) differentiable */
-        PNTensor *d = act_deriv(x, &p, 1);
-        gin[0] = d ? pn_binary_t(PN_MUL, gout[0], d) : NULL;
-        Py_XDECREF(d);
-    } else {
-        PNTensor *g = pn_contiguous_as(gout[0], x->dtype),
-                 *xc = g ? pn_to_contiguous_nograd(x) : NULL;
-        gin[0] = xc ? pn_empty(x->dtype, x->ndim, x->shape) : NULL;
-        if (gin[0]) {
-            if (x->dtype == PN_FLOAT32)
-                pn_act_backward_f32(&p, F32(g), F32(xc), F32(gin[0]), x->numel);
-            else
-                pn_act_backward_f64(&p, F64(g), F64(xc), F64(gin[0]), x->numel);
-        }
-        Py_XDECREF(g), Py_XDECREF(xc);
-    }
+    gin[0] = act_backward_op(gout[0], x, &PN_STATE(n, activation_state)->act);
     Py_DECREF(x);
     return gin[0] ? 0 : -1;
 }
 
+// y = f(x) for the activation p (leaky_relu, elu, gelu, softplus, hardtanh, silu)
 static PNTensor *act_forward(PNTensor *x, const pn_act_args *p) {
-    PNTensor *xc = pn_to_contiguous_nograd(x);
-    PNTensor *out = xc ? pn_empty(x->dtype, x->ndim, x->shape) : NULL;
-    if (!out) {
-        Py_XDECREF(xc);
-        return NULL;
-    }
-    if (x->dtype == PN_FLOAT32)
-        pn_act_forward_f32(p, F32(xc), F32(out), x->numel);
-    else
-        pn_act_forward_f64(p, F64(xc), F64(out), x->numel);
-    Py_DECREF(xc);
+    PNTensor *out = act_kernel(p, ACT_FORWARD, NULL, x);
+    if (!out) return NULL;
     PNNode *n = pn_record(out, act_nodes[p->act], act_backward, 1, &x);
-    activation_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
-    if (st) {
-        st->act = *p;
-        pn_save(n, 0, x, 0);
-    }
+    if (record_activation(n, p)) pn_save(n, 0, x, 0);
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;
 }
@@ -185,63 +200,31 @@ static PNTensor *prelu_weight_view(PNTensor *w, PNTensor *x) {
     return pn_reshape(w, x->ndim - 1, shape);
 }
 
-/* Saved: x, w. */
+// y = where(x > 0, x, w x)  (w per channel, dim 1):
+//     dx = where(x > 0, g, w g),  dw = sum over all but dim 1 of where(x > 0, 0, x g)
 static int prelu_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = x ? pn_unpack(n, 1) : NULL;
-    if (!w) {
-        Py_XDECREF(x);
-        return -1;
-    }
+    PNTensor *g = gout[0], *wv = NULL, *pos = NULL, *t = NULL, *s = NULL, *r = NULL;
     int rc = -1;
-    if (pn_grad_mode) { /* dx = where(x > 0, g, w g);  dw = sum of where(x > 0, 0, x g) */
-        PNTensor *g = gout[0], *wv = prelu_weight_view(w, x);
-        PNTensor *pos = wv ? pn_binary_s(PN_GT, x, 0.0) : NULL, *t = NULL, *xg = NULL, *s = NULL;
-        if (!pos) goto gout_;
-        if (n->next[0].fn) {
-            t = pn_binary_t(PN_MUL, g, wv);
-            if (!t || !(gin[0] = pn_where_t(pos, g, 0.0, t))) goto gout_;
-        }
-        if (n->next[1].fn) {
-            xg = pn_binary_t(PN_MUL, x, g);
-            s = xg ? pn_where_t(pos, NULL, 0.0, xg) : NULL;
-            if (!s) goto gout_;
-            uint32_t mask = 0;
-            for (int d = 0; d < x->ndim; d++)
-                if (!(w->numel > 1 && x->ndim >= 2 && d == 1)) mask |= 1u << d;
-            PNTensor *r = mask ? pn_sum(s, mask, 0, 0, PN_FLOAT32) : (Py_INCREF(s), s);
-            gin[1] = r ? pn_reshape(r, w->ndim, w->shape) : NULL;
-            Py_XDECREF(r);
-            if (!gin[1]) goto gout_;
-        }
-        rc = 0;
-    gout_:
-        Py_XDECREF(wv), Py_XDECREF(pos), Py_XDECREF(t), Py_XDECREF(xg), Py_XDECREF(s);
-        Py_DECREF(x), Py_DECREF(w);
-        return rc;
+    if (!w || !(wv = prelu_weight_view(w, x)) || !(pos = pn_binary_s(PN_GT, x, 0.0))) goto out;
+    if (n->next[0].fn) {
+        t = pn_binary_t(PN_MUL, g, wv);
+        if (!t || !(gin[0] = pn_where_t(pos, g, 0.0, t))) goto out;
+        Py_CLEAR(t);
     }
-    int64_t outer, C, inner, ws = w->numel > 1 ? 1 : 0;
-    prelu_dims(x, &outer, &C, &inner);
-    pn_dtype dt = x->dtype;
-    PNTensor *g = pn_contiguous_as(gout[0], dt), *xc = g ? pn_to_contiguous_nograd(x) : NULL;
-    PNTensor *wc = xc ? pn_to_contiguous_nograd(w) : NULL;
-    double *dw = NULL;
-    if (!wc) goto out;
-    if (n->next[0].fn && !(gin[0] = pn_empty(dt, x->ndim, x->shape))) goto out;
-    if (n->next[1].fn && !(dw = PyMem_Calloc((size_t)w->numel, sizeof(double)))) {
-        PyErr_NoMemory();
-        goto out;
+    if (n->next[1].fn) {
+        t = pn_binary_t(PN_MUL, x, g);
+        if (!t || !(s = pn_where_t(pos, NULL, 0.0, t))) goto out;
+        uint32_t mask = 0; /* one shared slope: sum everything; else all dims but 1 */
+        for (int d = 0; d < x->ndim; d++)
+            if (!(w->numel > 1 && x->ndim >= 2 && d == 1)) mask |= 1u << d;
+        r = mask ? pn_sum(s, mask, 0, 0, s->dtype) : (Py_INCREF(s), s);
+        if (!r || !(gin[1] = pn_reshape(r, w->ndim, w->shape))) goto out;
     }
-    if (dt == PN_FLOAT32)
-        pn_prelu_backward_f32(F32(g), F32(xc), F32(wc), ws, gin[0] ? F32(gin[0]) : NULL, dw, outer,
-                              C, inner);
-    else
-        pn_prelu_backward_f64(F64(g), F64(xc), F64(wc), ws, gin[0] ? F64(gin[0]) : NULL, dw, outer,
-                              C, inner);
-    if (dw && !(gin[1] = pn_from_doubles(dw, w->numel, dt, w->ndim, w->shape))) goto out;
     rc = 0;
 out:
-    PyMem_Free(dw);
-    Py_XDECREF(g), Py_XDECREF(xc), Py_XDECREF(wc), Py_DECREF(x), Py_DECREF(w);
+    Py_XDECREF(x), Py_XDECREF(w), Py_XDECREF(wv), Py_XDECREF(pos);
+    Py_XDECREF(t), Py_XDECREF(s), Py_XDECREF(r);
     return rc;
 }
 

@@ -56,19 +56,10 @@ static void test_activation_derivatives(void) {
 
 static void test_prelu(void) {
     /* x (outer 2, C 2, inner 2); slopes 0.5 and -1 */
-    double x[8] = {1, -2, -3, 4, -1, 0, 2, -4}, w[2] = {0.5, -1}, y[8], g[8], dx[8], dw[2] = {0};
+    double x[8] = {1, -2, -3, 4, -1, 0, 2, -4}, w[2] = {0.5, -1}, y[8];
     pn_prelu_forward_f64(x, w, 1, y, 2, 2, 2);
     double want[8] = {1, -1, 3, 4, -0.5, 0, 2, 4};
     CHECK(memcmp(y, want, sizeof y) == 0, "prelu forward per channel");
-    for (int k = 0; k < 8; k++) g[k] = k + 1;
-    pn_prelu_backward_f64(g, x, w, 1, dx, dw, 2, 2, 2);
-    double wdx[8] = {1, 1, -3, 4, 2.5, 3, 7, -8};
-    CHECK(memcmp(dx, wdx, sizeof dx) == 0, "prelu dx");
-    /* dw[0]: x <= 0 at (0,0,1) g2 x-2, (1,0,0) g5 x-1, (1,0,1) g6 x0 -> -4 - 5 + 0 */
-    CHECK(dw[0] == -9 && dw[1] == -3 * 3 + -4 * 8, "prelu dw (got %g %g)", dw[0], dw[1]);
-    double dws[1] = {0};
-    pn_prelu_backward_f64(g, x, w, 0, NULL, dws, 2, 2, 2);
-    CHECK(dws[0] == dw[0] + dw[1], "shared slope gathers every channel's gradient");
 }
 
 static void test_linear_rows(void) {
