@@ -257,10 +257,14 @@ int pn_fill(PNTensor *dst, double v) {
     return 0;
 }
 
-PNTensor *pn_copy_as(PNTensor *a, pn_dtype dt) {
-    PNTensor *out = pn_empty(dt, a->ndim, a->shape);
+PNTensor *pn_dense_copy(PNTensor *a, pn_dtype dt, int ndim, const int64_t *shape) {
+    PNTensor *out = pn_empty(dt, ndim, shape);
     if (out && pn_copy_into(out, a) < 0) Py_CLEAR(out);
     return out;
+}
+
+PNTensor *pn_copy_as(PNTensor *a, pn_dtype dt) {
+    return pn_dense_copy(a, dt, a->ndim, a->shape);
 }
 
 PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt) {

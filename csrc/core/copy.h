@@ -40,7 +40,9 @@ int pn_overlaps(const PNTensor *dst, const PNTensor *src);
 /* Copies and conversions, none of which records autograd history. */
 int pn_copy_into(PNTensor *dst, PNTensor *src); /* broadcasting copy with cast */
 int pn_fill(PNTensor *dst, double v);
-PNTensor *pn_copy_as(PNTensor *a, pn_dtype dt);         /* always a new contiguous copy */
+PNTensor *pn_copy_as(PNTensor *a, pn_dtype dt); /* always a new contiguous copy */
+/* A new contiguous (dt, shape) tensor holding a broadcast to shape. */
+PNTensor *pn_dense_copy(PNTensor *a, pn_dtype dt, int ndim, const int64_t *shape);
 PNTensor *pn_to_dtype_nograd(PNTensor *a, pn_dtype dt); /* a itself (new ref) when it matches */
 PNTensor *pn_to_contiguous_nograd(PNTensor *a);         /* a itself when contiguous */
 PNTensor *pn_contiguous_as(PNTensor *t, pn_dtype dt);   /* contiguous, dtype dt */

@@ -111,13 +111,22 @@ pn_dtype pn_promote(pn_dtype a, pn_dtype b) {
     return a > b ? a : b;
 }
 
-void pn_format_shape(char *buf, size_t n, int ndim, const int64_t *shape) {
-    size_t pos = 0;
-    pos += (size_t)snprintf(buf + pos, n - pos, "(");
+/* "(2, 3)", "(5,)", "()" as PyTorch prints a shape in its messages (brackets
+ * "[2, 3]" with pn_format_list, as it prints a list argument). */
+static void format_dims(char *buf, size_t n, int ndim, const int64_t *shape, int list) {
+    size_t pos = (size_t)snprintf(buf, n, list ? "[" : "(");
     for (int d = 0; d < ndim && pos < n; d++)
         pos += (size_t)snprintf(buf + pos, n - pos, d ? ", %lld" : "%lld", (long long)shape[d]);
-    if (pos < n && ndim == 1) pos += (size_t)snprintf(buf + pos, n - pos, ",");
-    if (pos < n) snprintf(buf + pos, n - pos, ")");
+    if (pos < n && ndim == 1 && !list) pos += (size_t)snprintf(buf + pos, n - pos, ",");
+    if (pos < n) snprintf(buf + pos, n - pos, list ? "]" : ")");
+}
+
+void pn_format_list(char *buf, size_t n, int ndim, const int64_t *shape) {
+    format_dims(buf, n, ndim, shape, 1);
+}
+
+void pn_format_shape(char *buf, size_t n, int ndim, const int64_t *shape) {
+    format_dims(buf, n, ndim, shape, 0);
 }
 
 static int parse_size_item(PyObject *o, int64_t *out, const char *op) {

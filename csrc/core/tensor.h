@@ -74,6 +74,7 @@ int pn_parse_dtype(PyObject *o, pn_dtype *dt, const char *op); /* 0 ok, -1 error
 int pn_dtype_converter(PyObject *o, void *addr);               /* for "O&", None -> -1 */
 pn_dtype pn_promote(pn_dtype a, pn_dtype b);
 void pn_format_shape(char *buf, size_t n, int ndim, const int64_t *shape); /* "(2, 3)" */
+void pn_format_list(char *buf, size_t n, int ndim, const int64_t *shape);  /* "[2, 3]" */
 
 /* shape parsing: accepts (2, 3), [2, 3] or 2, 3 as varargs. Returns ndim or -1. */
 int pn_parse_shape(PyObject *args, int64_t *shape, const char *op);

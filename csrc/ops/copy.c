@@ -4,18 +4,21 @@
 #include <string.h>
 #include <math.h>
 
-static int cast_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+// y = copy of x (any dtype, any layout): dx = g. The engine casts g back to
+// x's dtype (validate_grad), so one backward serves clone and cast.
+static int copy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     (void)n;
-    Py_INCREF(gout[0]); /* the engine casts it back to the input's dtype */
+    Py_INCREF(gout[0]);
     gin[0] = gout[0];
     return 0;
 }
 
+// x (*) -> y (*) of dtype dt, always a new tensor
 PNTensor *pn_cast(PNTensor *a, pn_dtype dt) {
     PNTensor *out = pn_copy_as(a, dt);
     if (!out) return NULL;
     if (pn_is_float(dt) && pn_is_float(a->dtype)) {
-        pn_record(out, "ToCopyBackward0", cast_backward, 1, &a);
+        pn_record(out, "ToCopyBackward0", copy_backward, 1, &a);
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     return out;
@@ -29,17 +32,11 @@ PNTensor *pn_to_dtype(PNTensor *a, pn_dtype dt) {
     return pn_cast(a, dt);
 }
 
-static int clone_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    (void)n;
-    Py_INCREF(gout[0]);
-    gin[0] = gout[0];
-    return 0;
-}
-
+// x (*) -> a contiguous copy y (*)
 PNTensor *pn_clone(PNTensor *a) {
     PNTensor *out = pn_copy_as(a, a->dtype);
     if (!out) return NULL;
-    pn_record(out, "CloneBackward0", clone_backward, 1, &a);
+    pn_record(out, "CloneBackward0", copy_backward, 1, &a);
     if (PyErr_Occurred()) Py_CLEAR(out);
     return out;
 }

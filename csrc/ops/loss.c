@@ -18,14 +18,6 @@ enum { RED_NONE = 0, RED_MEAN = 1, RED_SUM = 2 };
 
 /* ------------------------------------------------------------- helpers ---- */
 
-/* "[2, 4]": shapes formatted the way PyTorch's loss messages print them. */
-static void fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape) {
-    size_t pos = (size_t)snprintf(buf, n, "[");
-    for (int d = 0; d < ndim && pos < n; d++)
-        pos += (size_t)snprintf(buf + pos, n - pos, d ? ", %lld" : "%lld", (long long)shape[d]);
-    if (pos < n) snprintf(buf + pos, n - pos, "]");
-}
-
 /* A tensor argument that may be None. */
 static int opt_tensor(PyObject *o, PNTensor **out, const char *what) {
     *out = NULL;
@@ -37,28 +29,6 @@ static int opt_tensor(PyObject *o, PNTensor **out, const char *what) {
     }
     *out = (PNTensor *)o;
     return 0;
-}
-
-/* A contiguous copy of a (or a itself) with no autograd history recorded. */
-static PNTensor *contig(PNTensor *a) {
-    int prev = pn_grad_mode;
-    pn_grad_mode = 0;
-    PNTensor *r = pn_to_contiguous_nograd(a);
-    pn_grad_mode = prev;
-    return r;
-}
-
-/* a cast to dt and expanded to shape, contiguous, without autograd. */
-static PNTensor *dense(PNTensor *a, pn_dtype dt, int ndim, const int64_t *shape) {
-    int prev = pn_grad_mode;
-    pn_grad_mode = 0;
-    PNTensor *c = pn_to_dtype(a, dt);
-    PNTensor *e = c ? pn_expand(c, ndim, shape) : NULL;
-    PNTensor *r = e ? pn_to_contiguous_nograd(e) : NULL;
-    pn_grad_mode = prev;
-    Py_XDECREF(c);
-    Py_XDECREF(e);
-    return r;
 }
 
 /* The loss tensor of a reduction: a 0-d tensor holding v. */
@@ -157,7 +127,7 @@ static int check_index_target(PNTensor *x, PNTensor *t, const char *op) {
         }
         if (x->ndim == 1 && t->numel != 1) {
             char b[128];
-            fmt_shape(b, sizeof b, t->ndim, t->shape);
+            pn_format_list(b, sizeof b, t->ndim, t->shape);
             PyErr_Format(PyExc_ValueError,
                          "Expected a 0-d target for an input of shape [%lld], got target of "
                          "shape %s",
@@ -174,8 +144,8 @@ static int check_index_target(PNTensor *x, PNTensor *t, const char *op) {
         for (int d = 0; d < x->ndim; d++)
             if (d != 1) want[nd++] = x->shape[d];
         char a[256], b[256];
-        fmt_shape(a, sizeof a, nd, want);
-        fmt_shape(b, sizeof b, t->ndim, t->shape);
+        pn_format_list(a, sizeof a, nd, want);
+        pn_format_list(b, sizeof b, t->ndim, t->shape);
         PyErr_Format(PyExc_RuntimeError, "Expected target size %s, got %s", a, b);
         return -1;
     }
@@ -185,7 +155,7 @@ static int check_index_target(PNTensor *x, PNTensor *t, const char *op) {
 static int check_weight(PNTensor *w, int64_t C) {
     if (w && (w->ndim != 1 || w->numel != C)) {
         char b[256];
-        fmt_shape(b, sizeof b, w->ndim, w->shape);
+        pn_format_list(b, sizeof b, w->ndim, w->shape);
         PyErr_Format(PyExc_RuntimeError,
                      "weight tensor should be defined either for all %lld classes or no classes "
                      "but got weight tensor of shape: %s",
@@ -292,7 +262,8 @@ static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
             yq = BS(&s, PN_ADD, BS(&s, PN_MUL, t, 1 - eps), eps / (double)cs.C);
             q = w ? B(&s, PN_MUL, yq, wv) : yq;
         } else { /* a constant, from the kernel */
-            PNTensor *wc = w ? keep(&s, contig(w)) : NULL, *tc = keep(&s, contig(t));
+            PNTensor *wc = w ? keep(&s, pn_to_contiguous_nograd(w)) : NULL,
+                     *tc = keep(&s, pn_to_contiguous_nograd(t));
             q = keep(&s, pn_empty(x->dtype, m->ndim, m->shape));
             if (q && tc && (!w || wc)) {
                 pn_ce_args a = {cs.N,
@@ -330,9 +301,9 @@ static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         }
         scope_free(&s);
     } else {
-        PNTensor *xc = contig(x), *tc = xc ? contig(t) : NULL;
-        PNTensor *wc = tc && w ? contig(w) : NULL;
-        PNTensor *gc = (!tc || (w && !wc)) ? NULL : contig(gout[0]);
+        PNTensor *xc = pn_to_contiguous_nograd(x), *tc = xc ? pn_to_contiguous_nograd(t) : NULL;
+        PNTensor *wc = tc && w ? pn_to_contiguous_nograd(w) : NULL;
+        PNTensor *gc = (!tc || (w && !wc)) ? NULL : pn_to_contiguous_nograd(gout[0]);
         PNTensor *gx = gc ? pn_empty(x->dtype, m->ndim, m->shape) : NULL;
         PNTensor *gy = gx && n->next[1].fn ? pn_empty(x->dtype, m->ndim, m->shape) : NULL;
         PNTensor *gw = gx && n->next[2].fn ? pn_empty(PN_FLOAT64, 1, &cs.C) : NULL;
@@ -420,8 +391,8 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
     td = is_prob ? pn_to_dtype(t, dt) : (Py_INCREF(t), t);
     wd = !td ? NULL : w ? pn_to_dtype(w, dt) : NULL;
     if (!td || (w && !wd)) goto done;
-    xc = contig(xd), tc = xc ? contig(td) : NULL;
-    wc = tc && wd ? contig(wd) : NULL;
+    xc = pn_to_contiguous_nograd(xd), tc = xc ? pn_to_contiguous_nograd(td) : NULL;
+    wc = tc && wd ? pn_to_contiguous_nograd(wd) : NULL;
     loss = tc && (!wd || wc) ? pn_empty(dt, pnd, pshape) : NULL;
     lse = loss ? pn_empty(PN_FLOAT64, 1, &npos) : NULL;
     if (!lse) goto done;
@@ -472,7 +443,8 @@ static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         return -1;
     }
     scope s = {.n = 0};
-    PNTensor *tc = keep(&s, contig(t)), *wc = w ? keep(&s, contig(w)) : NULL;
+    PNTensor *tc = keep(&s, pn_to_contiguous_nograd(t)),
+             *wc = w ? keep(&s, pn_to_contiguous_nograd(w)) : NULL;
     PNTensor *r = NULL;
     if (tc && (!w || wc)) {
         pn_ce_args a = {cs.N,
@@ -489,7 +461,7 @@ static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
             PNTensor *gE = grad_positions(&s, gout[0], reduction, scale, m->ndim);
             r = U(&s, PN_NEG, B(&s, PN_MUL, gE, q));
         } else {
-            PNTensor *gc = keep(&s, contig(gout[0]));
+            PNTensor *gc = keep(&s, pn_to_contiguous_nograd(gout[0]));
             r = gc ? keep(&s, pn_empty(m->dtype, m->ndim, m->shape)) : NULL;
             if (r)
                 pn_nll_backward(m->dtype, &a, gc->data, reduction == RED_NONE ? 1 : 0,
@@ -521,8 +493,9 @@ static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
     pn_dtype dt = x->dtype;
     int64_t pshape[PN_MAX_DIMS];
     int pnd = position_shape(x, pshape);
-    PNTensor *wd = w ? dense(w, dt, 1, &cs.C) : NULL;
-    PNTensor *xc = !w || wd ? contig(x) : NULL, *tc = xc ? contig(t) : NULL;
+    PNTensor *wd = w ? pn_dense_copy(w, dt, 1, &cs.C) : NULL;
+    PNTensor *xc = !w || wd ? pn_to_contiguous_nograd(x) : NULL,
+             *tc = xc ? pn_to_contiguous_nograd(t) : NULL;
     PNTensor *loss = tc ? pn_empty(dt, pnd, pshape) : NULL, *out = NULL;
     if (loss) {
         pn_ce_args a = {
@@ -563,22 +536,11 @@ static const char *const pointwise_names[PN_NLOSS] = {"MseLossBackward0",
 /* Broadcast shape of the (non-NULL) tensors, or -1 with PyTorch's error. */
 static int broadcast_all(PNTensor **ts, int n, int64_t *shape) {
     int nd = 0;
-    for (int k = 0; k < n; k++)
-        if (ts[k] && ts[k]->ndim > nd) nd = ts[k]->ndim;
-    for (int d = 0; d < nd; d++) shape[d] = 1;
     for (int k = 0; k < n; k++) {
-        if (!ts[k]) continue;
-        for (int d = 0; d < ts[k]->ndim; d++) {
-            int64_t v = ts[k]->shape[d], *o = &shape[nd - ts[k]->ndim + d];
-            if (v != *o && v != 1 && *o != 1) {
-                PyErr_Format(PyExc_RuntimeError,
-                             "The size of tensor a (%lld) must match the size of tensor b (%lld) "
-                             "at non-singleton dimension %d",
-                             (long long)*o, (long long)v, nd - ts[k]->ndim + d);
-                return -1;
-            }
-            if (*o == 1) *o = v;
-        }
+        int64_t prev[PN_MAX_DIMS];
+        memcpy(prev, shape, sizeof(int64_t) * nd);
+        if (ts[k] && pn_broadcast_shapes(nd, prev, ts[k]->ndim, ts[k]->shape, &nd, shape, "loss"))
+            return -1;
     }
     return nd;
 }
@@ -706,11 +668,12 @@ static int pointwise_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         int64_t shape[PN_MAX_DIMS];
         int nd = broadcast_all(ts, 4, shape);
         pn_dtype dt = x->dtype;
-        PNTensor *xe = nd < 0 ? NULL : keep(&s, dense(x, dt, nd, shape));
-        PNTensor *ye = xe ? keep(&s, dense(y, dt, nd, shape)) : NULL;
-        PNTensor *we = ye && w ? keep(&s, dense(w, dt, nd, shape)) : NULL;
-        PNTensor *pe = ye && pw ? keep(&s, dense(pw, dt, nd, shape)) : NULL;
-        PNTensor *gc = ye && (!w || we) && (!pw || pe) ? keep(&s, contig(gout[0])) : NULL;
+        PNTensor *xe = nd < 0 ? NULL : keep(&s, pn_dense_copy(x, dt, nd, shape));
+        PNTensor *ye = xe ? keep(&s, pn_dense_copy(y, dt, nd, shape)) : NULL;
+        PNTensor *we = ye && w ? keep(&s, pn_dense_copy(w, dt, nd, shape)) : NULL;
+        PNTensor *pe = ye && pw ? keep(&s, pn_dense_copy(pw, dt, nd, shape)) : NULL;
+        PNTensor *gc =
+            ye && (!w || we) && (!pw || pe) ? keep(&s, pn_to_contiguous_nograd(gout[0])) : NULL;
         PNTensor *gx = gc && n->next[0].fn ? pn_empty(dt, nd, shape) : NULL;
         PNTensor *gy = gc && n->next[1].fn ? pn_empty(dt, nd, shape) : NULL;
         if (gc && (!n->next[0].fn || gx) && (!n->next[1].fn || gy)) {
@@ -768,12 +731,13 @@ static PyObject *pointwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y
     PNTensor *out = NULL;
     /* x and y in the compute dtype (a recorded cast if needed); weights are constants */
     PNTensor *xd = keep(&s, pn_to_dtype(x, dt)), *yd = xd ? keep(&s, pn_to_dtype(y, dt)) : NULL;
-    PNTensor *wd = yd && w ? keep(&s, dense(w, dt, w->ndim, w->shape)) : NULL;
-    PNTensor *pd = yd && pw ? keep(&s, dense(pw, dt, pw->ndim, pw->shape)) : NULL;
-    PNTensor *xe = yd && (!w || wd) && (!pw || pd) ? keep(&s, dense(xd, dt, nd, shape)) : NULL;
-    PNTensor *ye = xe ? keep(&s, dense(yd, dt, nd, shape)) : NULL;
-    PNTensor *we = ye && w ? keep(&s, dense(wd, dt, nd, shape)) : NULL;
-    PNTensor *pe = ye && pw ? keep(&s, dense(pd, dt, nd, shape)) : NULL;
+    PNTensor *wd = yd && w ? keep(&s, pn_dense_copy(w, dt, w->ndim, w->shape)) : NULL;
+    PNTensor *pd = yd && pw ? keep(&s, pn_dense_copy(pw, dt, pw->ndim, pw->shape)) : NULL;
+    PNTensor *xe =
+        yd && (!w || wd) && (!pw || pd) ? keep(&s, pn_dense_copy(xd, dt, nd, shape)) : NULL;
+    PNTensor *ye = xe ? keep(&s, pn_dense_copy(yd, dt, nd, shape)) : NULL;
+    PNTensor *we = ye && w ? keep(&s, pn_dense_copy(wd, dt, nd, shape)) : NULL;
+    PNTensor *pe = ye && pw ? keep(&s, pn_dense_copy(pd, dt, nd, shape)) : NULL;
     PNTensor *loss = ye && (!w || we) && (!pw || pe) ? keep(&s, pn_empty(dt, nd, shape)) : NULL;
     if (!loss) goto done;
     if (pn_pointwise_loss_forward(kind, dt, loss->numel, xe->data, ye->data, we ? we->data : NULL,

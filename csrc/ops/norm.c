@@ -363,14 +363,6 @@ fail0:
     return -1;
 }
 
-static void shape_list(char *buf, size_t n, int ndim, const int64_t *shape) {
-    size_t k = 0;
-    k += (size_t)snprintf(buf + k, n - k, "[");
-    for (int d = 0; d < ndim && k < n; d++)
-        k += (size_t)snprintf(buf + k, n - k, d ? ", %lld" : "%lld", (long long)shape[d]);
-    if (k < n) snprintf(buf + k, n - k, "]");
-}
-
 /* _layer_norm(input, normalized_shape, weight, bias, eps) */
 PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
     (void)m;
@@ -391,8 +383,8 @@ PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
     for (int d = 0; ok && d < k; d++) ok = x->shape[x->ndim - k + d] == ns[d];
     if (!ok) {
         char a[256], s[256];
-        shape_list(a, sizeof a, k, ns);
-        shape_list(s, sizeof s, x->ndim, x->shape);
+        pn_format_list(a, sizeof a, k, ns);
+        pn_format_list(s, sizeof s, x->ndim, x->shape);
         PyErr_Format(PyExc_RuntimeError,
                      "Given normalized_shape=%s, expected input with shape "
                      "[*, %s], but got input of size%s",
@@ -406,8 +398,8 @@ PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
         for (int d = 0; t && same && d < k; d++) same = t->shape[d] == ns[d];
         if (!same) {
             char a[256], s[256];
-            shape_list(a, sizeof a, k, ns);
-            shape_list(s, sizeof s, t->ndim, t->shape);
+            pn_format_list(a, sizeof a, k, ns);
+            pn_format_list(s, sizeof s, t->ndim, t->shape);
             PyErr_Format(PyExc_RuntimeError,
                          "Expected %s to be of same shape as normalized_shape, "
                          "but got %s of shape %s and normalized_shape = %s",

@@ -7,13 +7,6 @@
 #include "ops.h"
 #include <string.h>
 
-static void fmt_list(char *buf, size_t n, int ndim, const int64_t *shape) {
-    size_t pos = (size_t)snprintf(buf, n, "[");
-    for (int d = 0; d < ndim && pos < n; d++)
-        pos += (size_t)snprintf(buf + pos, n - pos, d ? ", %lld" : "%lld", (long long)shape[d]);
-    if (pos < n) snprintf(buf + pos, n - pos, "]");
-}
-
 /* Resolve one -1 in a requested shape and check the element count. */
 static int infer_shape(const PNTensor *a, int ndim, const int64_t *in, int64_t *out,
                        const char *op) {
@@ -46,7 +39,7 @@ static int infer_shape(const PNTensor *a, int ndim, const int64_t *in, int64_t *
 bad:
     {
         char s[256];
-        fmt_list(s, sizeof s, ndim, in);
+        pn_format_list(s, sizeof s, ndim, in);
         PyErr_Format(PyExc_RuntimeError, "%s: shape '%s' is invalid for input of size %lld", op, s,
                      (long long)a->numel);
         return -1;
@@ -200,8 +193,8 @@ PNTensor *pn_expand(PNTensor *a, int ndim, const int64_t *req) {
         }
         if (have != want && have != 1) {
             char t[256], s[256];
-            fmt_list(t, sizeof t, ndim, req);
-            fmt_list(s, sizeof s, a->ndim, a->shape);
+            pn_format_list(t, sizeof t, ndim, req);
+            pn_format_list(s, sizeof s, a->ndim, a->shape);
             PyErr_Format(PyExc_RuntimeError,
                          "The expanded size of the tensor (%lld) must match the existing size "
                          "(%lld) at non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: "
