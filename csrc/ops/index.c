@@ -87,166 +87,191 @@ static int nonzero_split(PNTensor *mask, PNTensor **out) {
     return 0;
 }
 
-/* Split `index` into view steps (ops) and advanced indices (adv, on the view). */
+/* Pass 1 for item k of an index: check its type, turn a list into an index
+ * tensor (*t, new reference), and count the dims of the tensor it consumes. */
+static int classify_item(PyObject *it, Py_ssize_t k, PNTensor **t, int *consumed, int *ellipsis) {
+    if (it == Py_None) return 0;
+    if (it == Py_Ellipsis) {
+        if (*ellipsis >= 0) {
+            PyErr_SetString(PyExc_IndexError, "an index can only have a single ellipsis ('...')");
+            return -1;
+        }
+        *ellipsis = (int)k;
+        return 0;
+    }
+    if (PyBool_Check(it)) return 0; /* a new axis of size 1 or 0, consumes nothing */
+    if (PySlice_Check(it) || PyLong_Check(it) ||
+        (PyIndex_Check(it) && !PNTensor_Check(it) && !PySequence_Check(it))) {
+        (*consumed)++;
+        return 0;
+    }
+    if (!PyUnicode_Check(it) && !PyBytes_Check(it) &&
+        (PNTensor_Check(it) || PySequence_Check(it) || PyObject_CheckBuffer(it))) {
+        if (!(*t = as_index_tensor(it))) return -1;
+        if ((*t)->dtype == PN_BOOL) {
+            *consumed += (*t)->ndim; /* a 0-d mask consumes nothing, like a bool */
+            return 0;
+        }
+        if ((*t)->dtype == PN_INT64) {
+            (*consumed)++;
+            return 0;
+        }
+        PyErr_Format(PyExc_IndexError,
+                     "tensors used as indices must be long, int or bool tensors (got %s)",
+                     pn_dtype_name((*t)->dtype));
+        return -1;
+    }
+    /* torch: IndexError for numbers that are not integers, TypeError for the rest */
+    PyErr_Format(PyFloat_Check(it) ? PyExc_IndexError : PyExc_TypeError,
+                 "only integers, slices (`:`), ellipsis (`...`), None and long or bool "
+                 "tensors are valid indices (got %s)",
+                 Py_TYPE(it)->tp_name);
+    return -1;
+}
+
+/* Pass 2 turns items into view steps (ops) and advanced indices (adv). */
+typedef struct {
+    PNTensor *self;
+    pn_slice_op *ops;
+    int nops;
+    adv_index *adv;
+    int src, out; /* the next dim of self to index, the next dim of the result */
+} index_builder;
+
+static void add_op(index_builder *b, int kind, int64_t start, int64_t len, int64_t step) {
+    b->ops[b->nops++] = (pn_slice_op){kind, b->out, start, len, step};
+}
+
+static int add_advanced(index_builder *b, PNTensor *t) { /* steals t */
+    if (b->adv->n >= PN_MAX_DIMS) {
+        Py_DECREF(t);
+        PyErr_SetString(PyExc_IndexError, "index: too many advanced indices");
+        return -1;
+    }
+    b->adv->idx[b->adv->n] = t;
+    b->adv->dims[b->adv->n++] = b->out++;
+    return 0;
+}
+
+// x[start:stop:step] along the next dim: a strided view (nothing for a full ':')
+static int add_slice(index_builder *b, PyObject *it) {
+    Py_ssize_t start, stop, step;
+    if (PySlice_Unpack(it, &start, &stop, &step) < 0) return -1;
+    if (step <= 0) {
+        PyErr_SetString(PyExc_ValueError, "step must be greater than zero");
+        return -1;
+    }
+    int64_t size = b->self->shape[b->src];
+    Py_ssize_t len = PySlice_AdjustIndices((Py_ssize_t)size, &start, &stop, step);
+    if (!(start == 0 && step == 1 && len == size)) add_op(b, PN_SLICE_SLICE, start, len, step);
+    b->src++, b->out++;
+    return 0;
+}
+
+// x[mask], mask (d0, .., dk) over the next k+1 dims: one index tensor per mask dim
+static int add_mask(index_builder *b, PNTensor *m) {
+    for (int d = 0; d < m->ndim; d++)
+        if (m->shape[d] != b->self->shape[b->src + d]) {
+            PyErr_Format(PyExc_IndexError,
+                         "The shape of the mask [%lld] at index %d does not match the shape of "
+                         "the indexed tensor [%lld] at index %d",
+                         (long long)m->shape[d], d, (long long)b->self->shape[b->src + d],
+                         b->src + d);
+            return -1;
+        }
+    if (b->adv->n + m->ndim > PN_MAX_DIMS) {
+        PyErr_SetString(PyExc_IndexError, "index: too many advanced indices");
+        return -1;
+    }
+    if (nonzero_split(m, b->adv->idx + b->adv->n) < 0) return -1;
+    for (int d = 0; d < m->ndim; d++) b->adv->dims[b->adv->n++] = b->out + d;
+    b->src += m->ndim, b->out += m->ndim;
+    return 0;
+}
+
+// x[i] (a Python int or a 0-d integer tensor) selects; x[t] (an integer tensor) gathers.
+// Integers always select, as in torch (in NumPy an int next to an advanced index joins it).
+static int add_integer(index_builder *b, PyObject *it, PNTensor *t) {
+    int64_t v = 0;
+    if (t && t->ndim > 0) {
+        Py_INCREF(t);
+        b->src++;
+        return add_advanced(b, t);
+    }
+    if (t) {
+        v = *(int64_t *)t->data;
+    } else if ((v = PyLong_AsLongLong(it)) == -1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_IndexError, "index %R is out of bounds", it);
+        }
+        return -1;
+    }
+    int64_t size = b->self->shape[b->src];
+    if (v < -size || v >= size) {
+        PyErr_Format(PyExc_IndexError,
+                     "index %lld is out of bounds for dimension %d with size %lld", (long long)v,
+                     b->src, (long long)size);
+        return -1;
+    }
+    add_op(b, PN_SLICE_SELECT, v < 0 ? v + size : v, 0, 0);
+    b->src++;
+    return 0;
+}
+
+/* One item of pass 2; `fill` is how many dims an ellipsis stands for. */
+static int add_item(index_builder *b, PyObject *it, PNTensor *t, int is_ellipsis, int fill) {
+    int bool_value = PyBool_Check(it)                             ? it == Py_True
+                     : (t && t->dtype == PN_BOOL && t->ndim == 0) ? *(uint8_t *)t->data != 0
+                                                                  : -1;
+    if (it == Py_None || bool_value >= 0) { /* x[None], x[True]: new axis of size 1 */
+        add_op(b, PN_SLICE_NEWAXIS, 0, 0, 0);
+        if (bool_value == 0) add_op(b, PN_SLICE_SLICE, 0, 0, 1); /* x[False]: of size 0 */
+        b->out++;
+        return 0;
+    }
+    if (is_ellipsis) {
+        b->src += fill, b->out += fill;
+        return 0;
+    }
+    if (PySlice_Check(it)) return add_slice(b, it);
+    if (t && t->dtype == PN_BOOL) return add_mask(b, t);
+    return add_integer(b, it, t);
+}
+
+/* Split an index (an item or a tuple of items) into view steps `ops` applied
+ * first, and the advanced (tensor) part `adv` applied to that view. */
 static int parse_index(PNTensor *self, PyObject *index, pn_slice_op *ops, int *nops,
                        adv_index *adv) {
     PyObject *tup = PyTuple_Check(index) ? (Py_INCREF(index), index) : PyTuple_Pack(1, index);
     if (!tup) return -1;
     Py_ssize_t n = PyTuple_GET_SIZE(tup);
-    PyObject *items[64];
     PNTensor *tens[64] = {0};
+    int consumed = 0, ellipsis = -1, rc = -1;
+    index_builder b = {self, ops, 0, adv, 0, 0};
+    adv->n = 0;
     if (n > 64) {
         PyErr_SetString(PyExc_IndexError, "index: too many items");
-        goto fail;
+        goto done;
     }
-    /* pass 1: classify, convert lists to tensors, count consumed dims */
-    int consumed = 0, ellipsis = -1;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *it = items[k] = PyTuple_GET_ITEM(tup, k);
-        if (it == Py_None) continue;
-        if (it == Py_Ellipsis) {
-            if (ellipsis >= 0) {
-                PyErr_SetString(PyExc_IndexError, "an index can only have a single ellipsis "
-                                                  "('...')");
-                goto fail;
-            }
-            ellipsis = (int)k;
-            continue;
-        }
-        if (PySlice_Check(it)) {
-            consumed++;
-            continue;
-        }
-        if (PyBool_Check(it)) continue; /* a new axis of size 1 or 0, consumes nothing */
-        if (PyLong_Check(it) ||
-            (PyIndex_Check(it) && !PNTensor_Check(it) && !PySequence_Check(it))) {
-            consumed++;
-            continue;
-        }
-        if (PNTensor_Check(it) || PySequence_Check(it) || PyObject_CheckBuffer(it)) {
-            if (PyUnicode_Check(it) || PyBytes_Check(it)) goto badtype;
-            PNTensor *t = as_index_tensor(it);
-            if (!t) goto fail;
-            tens[k] = t;
-            if (t->dtype == PN_BOOL) {
-                consumed += t->ndim; /* a 0-d mask consumes nothing, like a bool */
-            } else if (t->dtype == PN_INT64) {
-                consumed++;
-            } else {
-                PyErr_Format(PyExc_IndexError,
-                             "tensors used as indices must be long, int or "
-                             "bool tensors (got %s)",
-                             pn_dtype_name(t->dtype));
-                goto fail;
-            }
-            continue;
-        }
-    badtype:
-        /* torch: IndexError for numbers that are not integers, TypeError for the rest */
-        PyErr_Format(PyFloat_Check(it) ? PyExc_IndexError : PyExc_TypeError,
-                     "only integers, slices (`:`), ellipsis (`...`), None and long or bool "
-                     "tensors are valid indices (got %s)",
-                     Py_TYPE(it)->tp_name);
-        goto fail;
-    }
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (classify_item(PyTuple_GET_ITEM(tup, k), k, &tens[k], &consumed, &ellipsis) < 0)
+            goto done;
     if (consumed > self->ndim) {
         PyErr_Format(PyExc_IndexError, "too many indices for tensor of dimension %d", self->ndim);
-        goto fail;
+        goto done;
     }
-    /* pass 2: build the view steps and the advanced list */
-    int src = 0, out = 0;
-    *nops = 0;
-    adv->n = 0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *it = items[k];
-        int bool_value = PyBool_Check(it) ? it == Py_True
-                         : (tens[k] && tens[k]->dtype == PN_BOOL && tens[k]->ndim == 0)
-                             ? *(uint8_t *)tens[k]->data != 0
-                             : -1;
-        if (it == Py_None) {
-            ops[(*nops)++] = (pn_slice_op){PN_SLICE_NEWAXIS, out, 0, 0, 0};
-            out++;
-        } else if (bool_value >= 0) { /* x[True]: new axis of size 1; x[False]: of size 0 */
-            ops[(*nops)++] = (pn_slice_op){PN_SLICE_NEWAXIS, out, 0, 0, 0};
-            if (!bool_value) ops[(*nops)++] = (pn_slice_op){PN_SLICE_SLICE, out, 0, 0, 1};
-            out++;
-        } else if ((int)k == ellipsis) {
-            src += self->ndim - consumed;
-            out += self->ndim - consumed;
-        } else if (PySlice_Check(it)) {
-            Py_ssize_t start, stop, step;
-            if (PySlice_Unpack(it, &start, &stop, &step) < 0) goto fail;
-            if (step <= 0) {
-                PyErr_SetString(PyExc_ValueError, "step must be greater than zero");
-                goto fail;
-            }
-            Py_ssize_t len =
-                PySlice_AdjustIndices((Py_ssize_t)self->shape[src], &start, &stop, step);
-            if (!(start == 0 && step == 1 && len == self->shape[src]))
-                ops[(*nops)++] = (pn_slice_op){PN_SLICE_SLICE, out, start, len, step};
-            src++, out++;
-        } else if (tens[k] && tens[k]->dtype == PN_BOOL) {
-            PNTensor *m = tens[k];
-            for (int d = 0; d < m->ndim; d++)
-                if (m->shape[d] != self->shape[src + d]) {
-                    PyErr_Format(PyExc_IndexError,
-                                 "The shape of the mask [%lld] at index %d does not match the "
-                                 "shape of the indexed tensor [%lld] at index %d",
-                                 (long long)m->shape[d], d, (long long)self->shape[src + d],
-                                 src + d);
-                    goto fail;
-                }
-            if (adv->n + m->ndim > PN_MAX_DIMS) goto toomany;
-            if (nonzero_split(m, adv->idx + adv->n) < 0) goto fail;
-            for (int d = 0; d < m->ndim; d++) adv->dims[adv->n++] = out + d;
-            src += m->ndim, out += m->ndim;
-        } else {
-            int64_t v = 0;
-            PNTensor *t = tens[k];
-            if (!t) {
-                v = PyLong_AsLongLong(it);
-                if (v == -1 && PyErr_Occurred()) {
-                    if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
-                        PyErr_Clear();
-                        PyErr_Format(PyExc_IndexError, "index %R is out of bounds", it);
-                    }
-                    goto fail;
-                }
-            } else if (t->ndim == 0) { /* a 0-d integer tensor counts as an integer */
-                v = *(int64_t *)t->data;
-                t = NULL;
-            }
-            /* Integers always select (as in torch, unlike NumPy, where an int next
-             * to an advanced index joins it). */
-            if (!t) {
-                int64_t size = self->shape[src];
-                if (v < -size || v >= size) {
-                    PyErr_Format(PyExc_IndexError,
-                                 "index %lld is out of bounds for dimension %d with size %lld",
-                                 (long long)v, src, (long long)size);
-                    goto fail;
-                }
-                ops[(*nops)++] = (pn_slice_op){PN_SLICE_SELECT, out, v < 0 ? v + size : v, 0, 0};
-                src++;
-            } else { /* an integer tensor */
-                if (adv->n >= PN_MAX_DIMS) goto toomany;
-                Py_INCREF(t);
-                adv->idx[adv->n] = t;
-                adv->dims[adv->n++] = out;
-                src++, out++;
-            }
-        }
-    }
-    for (Py_ssize_t k = 0; k < n; k++) Py_XDECREF(tens[k]);
-    Py_DECREF(tup);
-    return 0;
-toomany:
-    PyErr_SetString(PyExc_IndexError, "index: too many advanced indices");
-fail:
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (add_item(&b, PyTuple_GET_ITEM(tup, k), tens[k], k == ellipsis, self->ndim - consumed) <
+            0)
+            goto done;
+    *nops = b.nops;
+    rc = 0;
+done:
     for (Py_ssize_t k = 0; k < n && k < 64; k++) Py_XDECREF(tens[k]);
-    adv_clear(adv);
+    if (rc < 0) adv_clear(adv);
     Py_DECREF(tup);
-    return -1;
+    return rc;
 }
 
 /* Broadcast the index tensors, decide where B goes, and compute off[b]. */

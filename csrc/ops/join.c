@@ -28,77 +28,80 @@ static int cat_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
-PNTensor *pn_cat(PyObject *seq_in, int64_t dim_in) {
-    PyObject *seq = PySequence_Fast(seq_in, "cat(): expected a sequence of Tensors");
-    if (!seq) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    PNTensor *out = NULL, *ref = NULL;
-    PNTensor **ts = NULL;
-    PyObject *sizes = NULL;
-    if (n == 0) {
-        PyErr_SetString(PyExc_ValueError, "cat(): expected a non-empty list of Tensors");
-        goto done;
-    }
-    ts = PyMem_Calloc((size_t)n, sizeof(PNTensor *));
-    if (!ts) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    pn_dtype dt = PN_BOOL;
+/* A legacy empty input (shape (0,)) joined to tensors of more dims is skipped. */
+static int cat_skips(const PNTensor *t, const PNTensor *ref) {
+    return t->ndim == 1 && t->numel == 0 && ref->ndim != 1;
+}
+
+/* The inputs as tensors (borrowed into ts), their promoted dtype, and the
+ * tensor whose shape the others must match (the first that is not skipped). */
+static PNTensor *cat_inputs(PyObject *seq, Py_ssize_t n, PNTensor **ts, pn_dtype *dt) {
+    PNTensor *ref = NULL;
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *o = PySequence_Fast_GET_ITEM(seq, k);
         if (!PNTensor_Check(o)) {
             PyErr_Format(PyExc_TypeError,
-                         "cat(): expected a sequence of Tensors, but element %zd "
-                         "is %s",
-                         k, Py_TYPE(o)->tp_name);
-            goto done;
+                         "cat(): expected a sequence of Tensors, but element %zd is %s", k,
+                         Py_TYPE(o)->tp_name);
+            return NULL;
         }
         ts[k] = (PNTensor *)o;
-        dt = k ? pn_promote(dt, ts[k]->dtype) : ts[k]->dtype;
-        /* 1-d empty tensors are skipped (legacy behaviour kept by PyTorch) */
+        *dt = k ? pn_promote(*dt, ts[k]->dtype) : ts[k]->dtype;
         if (!ref && !(ts[k]->ndim == 1 && ts[k]->numel == 0)) ref = ts[k];
     }
     if (!ref) ref = ts[0];
     if (ref->ndim == 0) {
         PyErr_SetString(PyExc_RuntimeError, "cat(): zero-dimensional tensor cannot be "
                                             "concatenated");
-        goto done;
+        return NULL;
     }
-    int dim;
-    if (pn_wrap_dim(dim_in, ref->ndim, &dim, "cat") < 0) goto done;
-    int64_t shape[PN_MAX_DIMS];
+    return ref;
+}
+
+/* ts[k] (.., n_k, ..) along dim -> shape (.., sum n_k, ..); every other dim must match ref's. */
+static int cat_shape(PNTensor **ts, Py_ssize_t n, PNTensor *ref, int dim, int64_t *shape) {
     memcpy(shape, ref->shape, sizeof(int64_t) * ref->ndim);
     shape[dim] = 0;
-    sizes = PyTuple_New(n);
-    if (!sizes) goto done;
     for (Py_ssize_t k = 0; k < n; k++) {
         PNTensor *t = ts[k];
-        int skip = t->ndim == 1 && t->numel == 0 && ref->ndim != 1;
-        if (!skip) {
-            int ok = t->ndim == ref->ndim;
-            for (int d = 0; ok && d < ref->ndim; d++) ok = d == dim || t->shape[d] == ref->shape[d];
-            if (!ok) {
-                char a[256], b[256];
-                pn_format_shape(a, sizeof a, ref->ndim, ref->shape);
-                pn_format_shape(b, sizeof b, t->ndim, t->shape);
-                PyErr_Format(PyExc_RuntimeError,
-                             "cat(): Sizes of tensors must match except in dimension %d. Expected "
-                             "shape like %s but got %s for tensor number %zd in the list.",
-                             dim, a, b, k);
-                goto done;
-            }
-            shape[dim] += t->shape[dim];
+        if (cat_skips(t, ref)) continue;
+        int ok = t->ndim == ref->ndim;
+        for (int d = 0; ok && d < ref->ndim; d++) ok = d == dim || t->shape[d] == ref->shape[d];
+        if (!ok) {
+            char a[256], b[256];
+            pn_format_shape(a, sizeof a, ref->ndim, ref->shape);
+            pn_format_shape(b, sizeof b, t->ndim, t->shape);
+            PyErr_Format(PyExc_RuntimeError,
+                         "cat(): Sizes of tensors must match except in dimension %d. Expected "
+                         "shape like %s but got %s for tensor number %zd in the list.",
+                         dim, a, b, k);
+            return -1;
         }
-        PyObject *sz = PyLong_FromLongLong(skip ? 0 : t->shape[dim]);
-        if (!sz) goto done;
-        PyTuple_SET_ITEM(sizes, k, sz);
+        shape[dim] += t->shape[dim];
     }
-    out = pn_empty(dt, ref->ndim, shape);
-    if (!out) goto done;
-    int64_t start = 0;
+    return 0;
+}
+
+// x_0 (.., n_0, ..), ..., x_k (.., n_k, ..) -> out (.., n_0 + ... + n_k, ..) along dim
+PNTensor *pn_cat(PyObject *seq_in, int64_t dim_in) {
+    PyObject *seq = PySequence_Fast(seq_in, "cat(): expected a sequence of Tensors");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PNTensor *out = NULL, *ref = NULL, **ts = PyMem_Calloc((size_t)n + 1, sizeof(PNTensor *));
+    pn_dtype dt = PN_BOOL;
+    int dim;
+    int64_t shape[PN_MAX_DIMS];
+    if (!ts)
+        PyErr_NoMemory();
+    else if (n == 0)
+        PyErr_SetString(PyExc_ValueError, "cat(): expected a non-empty list of Tensors");
+    if (!ts || n == 0 || !(ref = cat_inputs(seq, n, ts, &dt)) ||
+        pn_wrap_dim(dim_in, ref->ndim, &dim, "cat") < 0 || cat_shape(ts, n, ref, dim, shape) < 0 ||
+        !(out = pn_empty(dt, ref->ndim, shape)))
+        goto done;
+    int64_t start = 0; /* each input is copied into its slice of out */
     for (Py_ssize_t k = 0; k < n; k++) {
-        int64_t len = PyLong_AsLongLong(PyTuple_GET_ITEM(sizes, k));
+        int64_t len = cat_skips(ts[k], ref) ? 0 : ts[k]->shape[dim];
         if (len == 0) continue;
         pn_slice_op op = {PN_SLICE_SLICE, dim, start, len, 1};
         PNTensor *v = pn_apply_slices_raw(out, &op, 1);
@@ -118,7 +121,6 @@ PNTensor *pn_cat(PyObject *seq_in, int64_t dim_in) {
     }
 done:
     PyMem_Free(ts);
-    Py_XDECREF(sizes);
     Py_DECREF(seq);
     return out;
 }

@@ -64,33 +64,34 @@ out:
 }
 
 /* a (..., M, K) @ b (..., K, N), both at least 2-d. */
-static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
-    int64_t M = a->shape[a->ndim - 2], K = a->shape[a->ndim - 1];
-    int64_t K2 = b->shape[b->ndim - 2], N = b->shape[b->ndim - 1];
+/* The inner sizes agree and the dtypes match and are multipliable. */
+static int check_matmul_args(PNTensor *a, PNTensor *b, const char *op) {
+    int64_t K = a->shape[a->ndim - 1], K2 = b->shape[b->ndim - 2];
     if (K != K2) {
         char sa[256], sb[256];
         pn_format_shape(sa, sizeof sa, a->ndim, a->shape);
         pn_format_shape(sb, sizeof sb, b->ndim, b->shape);
         PyErr_Format(PyExc_RuntimeError,
-                     "%s: cannot multiply %s by %s: inner sizes %lld and "
-                     "%lld differ",
-                     op, sa, sb, (long long)K, (long long)K2);
-        return NULL;
+                     "%s: cannot multiply %s by %s: inner sizes %lld and %lld differ", op, sa, sb,
+                     (long long)K, (long long)K2);
+        return -1;
     }
     if (a->dtype != b->dtype) {
         PyErr_Format(PyExc_RuntimeError,
-                     "%s: expected both operands to have the same dtype, but "
-                     "got %s and %s",
-                     op, pn_dtype_name(a->dtype), pn_dtype_name(b->dtype));
-        return NULL;
+                     "%s: expected both operands to have the same dtype, but got %s and %s", op,
+                     pn_dtype_name(a->dtype), pn_dtype_name(b->dtype));
+        return -1;
     }
     if (a->dtype == PN_BOOL) {
         PyErr_Format(PyExc_RuntimeError, "%s: \"addmm\" not implemented for 'bool'", op);
-        return NULL;
+        return -1;
     }
-    /* broadcast the batch dims */
+    return 0;
+}
+
+/* a (..., M, K), b (..., K, N): the broadcast batch shape (its ndim, or -1). */
+static int matmul_batch_shape(PNTensor *a, PNTensor *b, const char *op, int64_t *bshape) {
     int na = a->ndim - 2, nb = b->ndim - 2, nbd = na > nb ? na : nb;
-    int64_t bshape[PN_MAX_DIMS], oshape[PN_MAX_DIMS];
     for (int d = 0; d < nbd; d++) {
         int ia = d - (nbd - na), ib = d - (nbd - nb);
         int64_t x = ia >= 0 ? a->shape[ia] : 1, y = ib >= 0 ? b->shape[ib] : 1;
@@ -99,40 +100,27 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
             pn_format_shape(sa, sizeof sa, a->ndim, a->shape);
             pn_format_shape(sb, sizeof sb, b->ndim, b->shape);
             PyErr_Format(PyExc_RuntimeError,
-                         "%s: batch dimensions of %s and %s do not "
-                         "broadcast (%lld vs %lld at batch dim %d)",
+                         "%s: batch dimensions of %s and %s do not broadcast (%lld vs %lld at "
+                         "batch dim %d)",
                          op, sa, sb, (long long)x, (long long)y, d);
-            return NULL;
+            return -1;
         }
         bshape[d] = x == 1 ? y : x;
-        oshape[d] = bshape[d];
     }
-    oshape[nbd] = M;
-    oshape[nbd + 1] = N;
-    PNTensor *ac = NULL, *bc = NULL, *out = NULL;
-    int ta = 0, tb = 0;
-    int64_t lda = 1, ldb = 1;
-    /* matrices whose last two dims are not row- or column-major get copied */
-    if (!pn_gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda)) {
-        if (!(ac = pn_to_contiguous_nograd(a))) return NULL;
-        a = ac;
-        pn_gemm_layout(M, K, a->strides[a->ndim - 2], a->strides[a->ndim - 1], &ta, &lda);
-    }
-    if (!pn_gemm_layout(K, N, b->strides[b->ndim - 2], b->strides[b->ndim - 1], &tb, &ldb)) {
-        if (!(bc = pn_to_contiguous_nograd(b))) goto fail;
-        b = bc;
-        pn_gemm_layout(K, N, b->strides[b->ndim - 2], b->strides[b->ndim - 1], &tb, &ldb);
-    }
-    out = pn_empty(a->dtype, nbd + 2, oshape);
-    if (!out) goto fail;
-    int64_t nbatch = 1;
-    for (int d = 0; d < nbd; d++) nbatch *= bshape[d];
+    return nbd;
+}
+
+/* Element offsets of each batch's matrix in a ([0, nbatch)) and b ([nbatch, 2 nbatch)):
+ * batch index i unravelled over bshape, a size-1 (broadcast) batch dim adding nothing. */
+static int64_t *batch_offsets(PNTensor *a, PNTensor *b, int nbd, const int64_t *bshape,
+                              int64_t nbatch) {
+    int na = a->ndim - 2, nb = b->ndim - 2;
     int64_t *off = PyMem_Malloc(sizeof(int64_t) * 2 * (size_t)(nbatch ? nbatch : 1));
     if (!off) {
         PyErr_NoMemory();
-        goto fail;
+        return NULL;
     }
-    for (int64_t i = 0; i < nbatch; i++) { /* unravel batch index i */
+    for (int64_t i = 0; i < nbatch; i++) {
         int64_t rem = i, oa = 0, ob = 0;
         for (int d = nbd - 1; d >= 0; d--) {
             int64_t k = rem % bshape[d];
@@ -144,8 +132,40 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
         off[i] = oa;
         off[nbatch + i] = ob;
     }
-    mm_job job = {a->dtype,     M,       N,       K,        nbatch, ta, tb, lda, ldb, off,
-                  off + nbatch, a->data, b->data, out->data};
+    return off;
+}
+
+/* t's last two dims (rows, cols) as a GEMM operand: t itself, or a contiguous
+ * copy (*copy) when they are neither row- nor column-major. */
+static PNTensor *gemm_operand(PNTensor *t, int64_t rows, int64_t cols, int *trans, int64_t *ld,
+                              PNTensor **copy) {
+    *copy = NULL;
+    if (pn_gemm_layout(rows, cols, t->strides[t->ndim - 2], t->strides[t->ndim - 1], trans, ld))
+        return t;
+    if (!(t = *copy = pn_to_contiguous_nograd(t))) return NULL;
+    pn_gemm_layout(rows, cols, t->strides[t->ndim - 2], t->strides[t->ndim - 1], trans, ld);
+    return t;
+}
+
+// a (..., M, K), b (..., K, N) -> out (broadcast ..., M, N), without autograd
+static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
+    if (check_matmul_args(a, b, op) < 0) return NULL;
+    int64_t M = a->shape[a->ndim - 2], K = a->shape[a->ndim - 1], N = b->shape[b->ndim - 1];
+    int64_t oshape[PN_MAX_DIMS];
+    int nbd = matmul_batch_shape(a, b, op, oshape);
+    if (nbd < 0) return NULL;
+    oshape[nbd] = M, oshape[nbd + 1] = N;
+    int64_t nbatch = 1;
+    for (int d = 0; d < nbd; d++) nbatch *= oshape[d];
+    PNTensor *ac = NULL, *bc = NULL, *out = NULL;
+    int64_t *off = NULL;
+    mm_job job = {.dt = a->dtype, .M = M, .N = N, .K = K, .nbatch = nbatch};
+    if (!(a = gemm_operand(a, M, K, &job.ta, &job.lda, &ac)) ||
+        !(b = gemm_operand(b, K, N, &job.tb, &job.ldb, &bc)) ||
+        !(out = pn_empty(a->dtype, nbd + 2, oshape)) ||
+        !(off = batch_offsets(a, b, nbd, oshape, nbatch)))
+        goto fail;
+    job.aoff = off, job.boff = off + nbatch, job.A = a->data, job.B = b->data, job.C = out->data;
     int rc;
     if (M * N * K * nbatch > 32768) {
         Py_BEGIN_ALLOW_THREADS
@@ -154,18 +174,16 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op) {
     } else {
         rc = run_mm(&job);
     }
-    PyMem_Free(off);
     if (rc != 0) {
         PyErr_NoMemory();
         goto fail;
     }
-    Py_XDECREF(ac);
-    Py_XDECREF(bc);
+    PyMem_Free(off);
+    Py_XDECREF(ac), Py_XDECREF(bc);
     return out;
 fail:
-    Py_XDECREF(ac);
-    Py_XDECREF(bc);
-    Py_XDECREF(out);
+    PyMem_Free(off);
+    Py_XDECREF(ac), Py_XDECREF(bc), Py_XDECREF(out);
     return NULL;
 }
 
