@@ -63,6 +63,15 @@ struct PNNode {
 extern PyTypeObject PNNode_Type;
 extern _Thread_local int pn_grad_mode;
 
+/* Switch recording on or off (like `with torch.no_grad()`) and return the
+ * previous mode, to restore after:  int prev = pn_set_grad_mode(0); ...;
+ * pn_set_grad_mode(prev); */
+static inline int pn_set_grad_mode(int on) {
+    int prev = pn_grad_mode;
+    pn_grad_mode = on;
+    return prev;
+}
+
 /* 1 when an op on these inputs must record a graph node. */
 static inline int pn_any_requires_grad(PNTensor *a, PNTensor *b) {
     return pn_grad_mode && ((a && a->requires_grad) || (b && b->requires_grad));

@@ -563,11 +563,11 @@ PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, 
     backward_call c = {0};
     PyObject *result = NULL;
     if (backward_call_parse(&c, outputs, grads, inputs) == 0) {
-        int prev_mode = pn_grad_mode;
-        pn_grad_mode = create_graph; /* the backward graph is recorded only for create_graph */
+        int prev_mode = pn_set_grad_mode(
+            create_graph); /* the backward graph is recorded only for create_graph */
         int rc = engine_run((int)c.n, c.roots, c.root_grads, retain_graph || create_graph,
                             (int)c.ncap, c.capture, c.captured);
-        pn_grad_mode = prev_mode;
+        pn_set_grad_mode(prev_mode);
         if (rc == 0)
             result = c.ins ? captured_tuple(c.captured, c.ncap, allow_unused)
                            : (Py_INCREF(Py_None), Py_None);

@@ -50,10 +50,9 @@ PyObject *nn_dropout(PyObject *m, PyObject *args) {
         pn_dropout_mask_f64(g, F64(mask), mask->numel, p);
     PNTensor *out;
     { /* y = x * mask, recorded as one dropout node below */
-        int prev = pn_grad_mode;
-        pn_grad_mode = 0;
+        int prev = pn_set_grad_mode(0);
         out = pn_binary_t(PN_MUL, x, mask);
-        pn_grad_mode = prev;
+        pn_set_grad_mode(prev);
     }
     if (out) {
         PNNode *n = pn_record(out, "NativeDropoutBackward0", dropout_backward, 1, &x);

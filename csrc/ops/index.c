@@ -524,10 +524,9 @@ static int setitem_raw(PNTensor *self, PyObject *index, PNTensor *val) {
         if (off) {
             int64_t shape[PN_MAX_DIMS];
             int nd = result_shape(V, &a, shape);
-            int prev = pn_grad_mode;
-            pn_grad_mode = 0;
+            int prev = pn_set_grad_mode(0);
             PNTensor *e = pn_expand(val, nd, shape);
-            pn_grad_mode = prev;
+            pn_set_grad_mode(prev);
             if (e) {
                 transfer(V, e, &a, off, SCATTER);
                 Py_DECREF(e);
@@ -595,11 +594,10 @@ int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
                      pn_dtype_name(self->dtype));
         goto fail;
     }
-    int prev = pn_grad_mode;
-    pn_grad_mode = 0;
+    int prev = pn_set_grad_mode(0);
     PNTensor *tmp = pn_clone(self);
     int rc = tmp ? setitem_raw(tmp, index, val) : -1;
-    pn_grad_mode = prev;
+    pn_set_grad_mode(prev);
     if (rc < 0) {
         Py_XDECREF(tmp);
         goto fail;

@@ -245,10 +245,9 @@ PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
     double scale = count ? 1.0 / (double)count : NAN;
     PNTensor *out;
     { /* scale without recording: MeanBackward0 covers both steps */
-        int prev = pn_grad_mode;
-        pn_grad_mode = 0;
+        int prev = pn_set_grad_mode(0);
         out = pn_binary_s(PN_MUL, s, scale);
-        pn_grad_mode = prev;
+        pn_set_grad_mode(prev);
     }
     Py_DECREF(s);
     if (!out) return NULL;
@@ -274,15 +273,14 @@ static int prod_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *iszero = o ? pn_binary_s(PN_EQ, x, 0.0) : NULL;
     PNTensor *nz = iszero ? pn_where_t(iszero, NULL, 1.0, x) : NULL;
     PNTensor *pnz = NULL, *cnt = NULL, *one = NULL, *pz = NULL, *q = NULL, *sel = NULL;
-    int prev = pn_grad_mode;
     if (nz) {
         pnz = pn_prod_mask(nz, mask, 1);
         cnt = pnz ? reduce_raw(iszero, PN_RSUM, mask, 1, PN_INT64, "prod") : NULL;
     }
     if (cnt) {
-        pn_grad_mode = 0;
+        int prev = pn_set_grad_mode(0);
         one = pn_binary_s(PN_EQ, cnt, 1.0);
-        pn_grad_mode = prev;
+        pn_set_grad_mode(prev);
     }
     pz = one ? pn_where_t(one, pnz, 0.0, NULL) : NULL;
     q = pz ? pn_binary_t(PN_DIV, o, x) : NULL;
@@ -486,13 +484,12 @@ PNTensor *pn_logsumexp(PNTensor *a, uint32_t mask, int keepdim) {
         if (s) Py_SETREF(s, pn_unary(PN_LOG, s));
         return s;
     }
-    int prev = pn_grad_mode;
-    pn_grad_mode = 0;
+    int prev = pn_set_grad_mode(0);
     PNTensor *m = reduce_raw(src, PN_RMAX, mask, 1, src->dtype, "logsumexp");
     PNTensor *mabs = m ? pn_unary(PN_ABS, m) : NULL;
     PNTensor *inf = mabs ? pn_binary_s(PN_EQ, mabs, INFINITY) : NULL;
     PNTensor *mf = inf ? pn_where_t(inf, NULL, 0.0, m) : NULL;
-    pn_grad_mode = prev;
+    pn_set_grad_mode(prev);
     PNTensor *sh = mf ? pn_binary_t(PN_SUB, src, mf) : NULL;
     PNTensor *e = sh ? pn_unary(PN_EXP, sh) : NULL;
     PNTensor *s = e ? pn_sum(e, mask, keepdim, 0, src->dtype) : NULL;
@@ -555,17 +552,15 @@ PNTensor *pn_argmax(PNTensor *a, PyObject *dimobj, int keepdim, int is_max) {
 }
 
 int pn_max_dim_nograd(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **v, PNTensor **ix) {
-    int prev = pn_grad_mode;
-    pn_grad_mode = 0;
+    int prev = pn_set_grad_mode(0);
     int rc = pn_max_dim(a, dim, keepdim, is_max, v, ix);
-    pn_grad_mode = prev;
+    pn_set_grad_mode(prev);
     return rc;
 }
 
 PNTensor *pn_view_nograd(PNTensor *a, int ndim, const int64_t *shape) {
-    int prev = pn_grad_mode;
-    pn_grad_mode = 0;
+    int prev = pn_set_grad_mode(0);
     PNTensor *r = pn_view(a, ndim, shape, "view");
-    pn_grad_mode = prev;
+    pn_set_grad_mode(prev);
     return r;
 }

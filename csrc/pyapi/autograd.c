@@ -182,11 +182,9 @@ static PyObject *py_run_backward(PyObject *m, PyObject *args, PyObject *kw) {
 
 static PyObject *set_grad_enabled(PyObject *m, PyObject *arg) {
     (void)m;
-    int prev = pn_grad_mode;
     int v = PyObject_IsTrue(arg);
     if (v < 0) return NULL;
-    pn_grad_mode = v;
-    return PyBool_FromLong(prev);
+    return PyBool_FromLong(pn_set_grad_mode(v));
 }
 
 static PyObject *is_grad_enabled(PyObject *m, PyObject *u) {

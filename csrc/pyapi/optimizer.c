@@ -271,8 +271,7 @@ static PyObject *run_steps(const char *op, PyObject *params, PyObject *grads,
     if (list_open(&sl, steps ? steps : Py_None, n, "steps", op) < 0) return NULL;
     for (int k = 0; k < n_states; k++)
         if (list_open(&lists[k], state_lists[k], n, state_names[k], op) < 0) return NULL;
-    int saved_mode = pn_grad_mode;
-    pn_grad_mode = 0;
+    int saved_mode = pn_set_grad_mode(0);
     PyObject *result = Py_None;
     for (Py_ssize_t i = 0; i < n; i++) {
         slot s[2 + MAX_SLOTS] = {{0}};
@@ -310,7 +309,7 @@ static PyObject *run_steps(const char *op, PyObject *params, PyObject *grads,
             break;
         }
     }
-    pn_grad_mode = saved_mode;
+    pn_set_grad_mode(saved_mode);
     Py_XINCREF(result);
     return result;
 }
