@@ -166,6 +166,7 @@ fail:
 }
 
 /* Differentiable ops record their node on the result. */
+// a (*), b (*) (tensors or numbers) -> out (broadcast shape), result dtype
 static PNTensor *binary_op(pn_binary_op op, pn_operand *a, pn_operand *b) {
     PNTensor *out = binary_impl(op, a, b, NULL);
     if (!out) return NULL;
@@ -289,6 +290,7 @@ static int add_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+// y = a * b: da = g * b, db = g * a
 static int mul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     for (int k = 0; k < 2; k++) {
@@ -305,6 +307,7 @@ static int mul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 }
 
 /* d(a/b)/da = 1/b;  d(a/b)/db = -a/b^2 */
+// y = a / b: da = g / b, db = -g * a / b^2
 static int div_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     int sca, scb;
@@ -336,6 +339,7 @@ fail:
 }
 
 /* x^y: dx = g * y * x^(y-1) (0 where y == 0);  dy = g * x^y * log(x) */
+// y = a ** b: da = g * b * a^(b-1), db = g * y * log(a)
 static int pow_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     int scx, scy;
@@ -395,6 +399,7 @@ out:
 }
 
 /* maximum: the gradient goes to the larger input, split evenly on ties. */
+// y = maximum(a, b): da = g where a > b, db = g where b > a, g/2 each on ties
 static int maxmin_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     int is_max = PN_STATE(n, binary_state)->is_max;
@@ -429,6 +434,7 @@ out:
 }
 
 /* remainder(a, b) = a - floor(a/b) * b */
+// y = a % b = a - floor(a / b) * b: da = g, db = -g * floor(a / b)
 static int rem_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     if (n->next[0].fn) {
@@ -452,6 +458,7 @@ static int rem_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+// y = a // b (piecewise constant): da = db = 0
 static int zero_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     for (int k = 0; k < n->n_next; k++)
         if (n->next[k].fn &&
@@ -581,6 +588,7 @@ PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t) {
 
 /* ----------------------------------------------------------------- where ---- */
 
+// y = where(cond, a, b): da = where(cond, g, 0), db = where(cond, 0, g)
 static int where_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *c = pn_unpack(n, 0);
     if (!c) return -1;
@@ -593,6 +601,7 @@ fail:
     return -1;
 }
 
+// cond (*), a (*), b (*) -> out (broadcast shape)
 static PNTensor *where_impl(PNTensor *cond, pn_operand *a, pn_operand *b) {
     if (cond->dtype != PN_BOOL) {
         PyErr_Format(PyExc_RuntimeError,

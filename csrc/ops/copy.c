@@ -24,6 +24,7 @@ PNTensor *pn_cast(PNTensor *a, pn_dtype dt) {
     return out;
 }
 
+// x (*) -> x itself when already dt, else a cast copy
 PNTensor *pn_to_dtype(PNTensor *a, pn_dtype dt) {
     if (a->dtype == dt) {
         Py_INCREF(a);
@@ -41,6 +42,7 @@ PNTensor *pn_clone(PNTensor *a) {
     return out;
 }
 
+// x (*) -> x itself when contiguous, else a contiguous clone
 PNTensor *pn_contiguous(PNTensor *a) {
     if (pn_is_contiguous(a)) {
         Py_INCREF(a);
@@ -49,6 +51,7 @@ PNTensor *pn_contiguous(PNTensor *a) {
     return pn_clone(a);
 }
 
+// x (*) -> a view of the same memory with no history
 PNTensor *pn_detach(PNTensor *a) {
     PNTensor *t = pn_alias(a, a->ndim, a->shape, a->strides, 0);
     if (t) Py_CLEAR(t->base);
@@ -57,6 +60,7 @@ PNTensor *pn_detach(PNTensor *a) {
 
 /* ------------------------------------------------------------ fill_/zero_ ---- */
 
+// x.fill_(v): dx = 0 (the old values are gone)
 static int fill_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     (void)gout; /* the old values were overwritten by a constant: zero gradient */
     if (n->next[0].fn && !(gin[0] = pn_zeros(n->meta[0].dtype, n->meta[0].ndim, n->meta[0].shape)))

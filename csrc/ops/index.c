@@ -432,6 +432,7 @@ static int index_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+// V (*) -> V[adv]: broadcast index shape B in place of the indexed dims
 static PNTensor *gather(PNTensor *V, adv_index *a) {
     int64_t *off = adv_offsets(V, a);
     if (!off) return NULL;
@@ -457,6 +458,7 @@ static PNTensor *gather(PNTensor *V, adv_index *a) {
     return O;
 }
 
+// self (*) -> self[index]: view steps, then a gather for the advanced part
 PyObject *pn_getitem(PNTensor *self, PyObject *index) {
     pn_slice_op ops[3 * PN_MAX_DIMS + 8];
     int nops;
@@ -555,6 +557,7 @@ typedef struct {
 
 /* self[index] = value as an out-of-place op: grad_self is g with the written
  * positions zeroed; grad_value is g[index] (summed to value's shape). */
+// self[index] = value: dself = g with index zeroed, dvalue = g[index]
 static int index_put_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PyObject *index = PN_STATE(n, index_put_state)->index;
     PNTensor *g = gout[0];
@@ -573,6 +576,7 @@ static int index_put_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+// self[index] = value (value broadcast to self[index]'s shape), in place
 int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
     if (!value) {
         PyErr_SetString(PyExc_TypeError, "tensor items cannot be deleted");

@@ -125,6 +125,7 @@ done:
     return out;
 }
 
+// x_0 (*), .., x_k (*) -> out (.., k+1, ..): x_i.unsqueeze(dim) concatenated
 PNTensor *pn_stack(PyObject *seq_in, int64_t dim_in) {
     PyObject *seq = PySequence_Fast(seq_in, "stack(): expected a sequence of Tensors");
     if (!seq) return NULL;

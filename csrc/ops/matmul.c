@@ -36,6 +36,7 @@ static PNTensor *matmul_core(PNTensor *a, PNTensor *b, const char *op);
 
 static PNTensor *matmul_record(PNTensor *a, PNTensor *b, const char *op);
 
+// y = a @ b: da = g @ b^T, db = a^T @ g (summed over broadcast batch dims)
 static int matmul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     PNTensor *a = pn_unpack(n, 0), *b = a ? pn_unpack(n, 1) : NULL;
@@ -199,6 +200,7 @@ static PNTensor *matmul_record(PNTensor *a, PNTensor *b, const char *op) {
 }
 
 /* torch.matmul semantics: 1-d operands get a dim added (and removed after). */
+// a (.., M, K) @ b (.., K, N) -> (.., M, N); 1-d operands as in torch.matmul
 PNTensor *pn_matmul(PNTensor *a, PNTensor *b, const char *op) {
     if (a->ndim == 0 || b->ndim == 0) {
         PyErr_Format(PyExc_RuntimeError,

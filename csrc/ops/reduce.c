@@ -94,6 +94,7 @@ static int reduce_part_count(int64_t numel, int64_t nacc) {
 }
 
 /* Fold every element of a into its accumulator; no autograd. */
+// a (*) -> acc (a's shape with the masked dims reduced), no autograd
 static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int keepdim,
                             pn_dtype out_dt, const char *name) {
     if ((op == PN_RMAX || op == PN_RMIN) && !mask && a->numel == 0) {
@@ -211,6 +212,7 @@ static int sum_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return e ? 0 : -1;
 }
 
+// a (*) -> sum over the masked dims (kept as size 1 with keepdim)
 PNTensor *pn_sum(PNTensor *a, uint32_t mask, int keepdim, int has_dtype, pn_dtype dt) {
     if (!has_dtype) dt = pn_is_float(a->dtype) ? a->dtype : PN_INT64;
     PNTensor *src = pn_to_dtype(a, has_dtype && pn_is_float(dt) ? dt : a->dtype);
@@ -227,6 +229,7 @@ PNTensor *pn_sum(PNTensor *a, uint32_t mask, int keepdim, int has_dtype, pn_dtyp
     return out;
 }
 
+// a (*) -> mean over the masked dims = sum / count
 PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
     if (!pn_is_float(a->dtype)) {
         PyErr_Format(PyExc_RuntimeError,
@@ -260,6 +263,7 @@ PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
 /* prod: d/dx_i = product of the others. With no zero that is out / x_i; with
  * exactly one zero only that position gets the product of the rest; with two
  * or more every gradient is zero. */
+// y = prod(x): dx_i = g * prod_{j != i} x_j
 static int prod_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     uint32_t mask = PN_STATE(n, reduce_state)->mask;
     int keepdim = PN_STATE(n, reduce_state)->keepdim;
@@ -292,6 +296,7 @@ static int prod_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
+// a (*) -> product over the masked dims
 PNTensor *pn_prod_mask(PNTensor *a, uint32_t mask, int keepdim) {
     pn_dtype dt = pn_is_float(a->dtype) ? a->dtype : PN_INT64;
     mask = full_mask(a, mask);
@@ -309,6 +314,7 @@ PNTensor *pn_prod(PNTensor *a, int dim, int keepdim) {
 }
 
 /* amax/amin: the gradient is shared evenly by the elements equal to the result. */
+// y = amax(x): dx = g / count where x == y, else 0
 static int amax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     uint32_t mask = PN_STATE(n, reduce_state)->mask;
     int keepdim = PN_STATE(n, reduce_state)->keepdim;
@@ -328,6 +334,7 @@ static int amax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
+// a (*) -> max (or min) over the masked dims
 PNTensor *pn_amax(PNTensor *a, uint32_t mask, int keepdim, int is_max) {
     const char *name = is_max ? "amax" : "amin";
     PNTensor *out = reduce_raw(a, is_max ? PN_RMAX : PN_RMIN, mask, keepdim, a->dtype, name);
@@ -371,6 +378,7 @@ void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs)
 }
 
 /* values[..] = a[.., idx, ..]: the gradient goes to the index positions. */
+// values, indices = x.max(dim): dx = zeros with g scattered at indices
 static int max_dim_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const reduce_state *st = PN_STATE(n, reduce_state);
     int dim = st->dim, keepdim = st->keepdim;
@@ -396,6 +404,7 @@ static int max_dim_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
+// a (.., n, ..) -> values, indices (.., ..) along dim
 int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
                PNTensor **indices) {
     const char *name = is_max ? "max" : "min";
@@ -445,6 +454,7 @@ fail:
 
 /* ------------------------------------------------------------- var, std ---- */
 
+// a (*) -> var (or std) over the masked dims with Bessel correction `correction`
 PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int take_sqrt) {
     if (!pn_is_float(a->dtype)) {
         PyErr_Format(PyExc_RuntimeError, "%s(): input dtype should be floating point, got %s",
@@ -474,6 +484,7 @@ PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int
 
 /* log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max(x), so no exp
  * overflows; an infinite m is replaced by 0 to avoid inf - inf. */
+// a (*) -> log(sum(exp(a))) over the masked dims, as m + log(sum(exp(a - m)))
 PNTensor *pn_logsumexp(PNTensor *a, uint32_t mask, int keepdim) {
     PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
     if (!src) return NULL;
@@ -515,6 +526,7 @@ PNTensor *pn_squeeze_mask(PNTensor *a, uint32_t mask) {
 
 /* ------------------------------------------------------------ argmax ---- */
 
+// a (*) -> int64 index of the max (min) along dim, or of the flattened tensor
 PNTensor *pn_argmax(PNTensor *a, PyObject *dimobj, int keepdim, int is_max) {
     const char *name = is_max ? "argmax" : "argmin";
     if (!dimobj || dimobj == Py_None) {

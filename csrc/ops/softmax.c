@@ -36,6 +36,7 @@ static int softmax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
+// x (.., n, ..) -> y (.., n, ..) = softmax or log_softmax along dim
 PNTensor *pn_softmax(PNTensor *a, int dim, int log) {
     PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
     if (!src) return NULL;

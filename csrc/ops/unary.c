@@ -72,6 +72,7 @@ typedef struct {
     pn_unary_op op;
 } unary_state;
 
+// y = f(x), x (*) -> y (*): dx = g * f'(x), from x or from y (unary_saves_output)
 static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     pn_unary_op op = PN_STATE(n, unary_state)->op;
     PNTensor *g = gout[0], *r = NULL, *t = NULL, *u = NULL;
@@ -174,6 +175,7 @@ static PNTensor *unary_impl(pn_unary_op op, PNTensor *a, PNTensor *inplace) {
     return out;
 }
 
+// x (*) -> y (*) = f(x), f one of neg, exp, log, sqrt, sigmoid, tanh, relu, ...
 PNTensor *pn_unary(pn_unary_op op, PNTensor *a) {
     PNTensor *out = unary_impl(op, a, NULL);
     if (!out || !pn_grad_mode || !a->requires_grad || !pn_is_float(out->dtype) || op == PN_NOT)
@@ -208,6 +210,7 @@ typedef struct {
 } clamp_state;
 
 /* The gradient passes where lo <= x <= hi (saved input x). */
+// y = clamp(x, lo, hi): dx = g where lo <= x <= hi, else 0
 static int clamp_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const clamp_state *st = PN_STATE(n, clamp_state);
     PNTensor *x = pn_unpack(n, 0);
@@ -226,6 +229,7 @@ static int clamp_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
+// x (*) -> y (*) = min(max(x, lo), hi)
 PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi) {
     pn_clamp_args c = {0, 0, lo && lo != Py_None, hi && hi != Py_None};
     if (!c.has_lo && !c.has_hi) {

@@ -78,6 +78,7 @@ static int view_strides(const PNTensor *a, int ndim, const int64_t *shape, int64
     return view_d == -1;
 }
 
+// y = x.view(shape): dx = g.reshape(x.shape)
 static int reshape_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     gin[0] = pn_reshape(g, n->meta[0].ndim, n->meta[0].shape);
@@ -90,6 +91,7 @@ static PNTensor *record_view(PNTensor *out, PNTensor *a, const char *name, pn_ap
     return out;
 }
 
+// x (*) -> a view of the same memory with shape `shape` (one -1 inferred)
 PNTensor *pn_view(PNTensor *a, int ndim, const int64_t *req, const char *op) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     if (infer_shape(a, ndim, req, shape, op) < 0) return NULL;
@@ -105,6 +107,7 @@ PNTensor *pn_view(PNTensor *a, int ndim, const int64_t *req, const char *op) {
     return out ? record_view(out, a, "ViewBackward0", reshape_backward) : NULL;
 }
 
+// x (*) -> shape `shape`: a view when the strides allow, else a copy
 PNTensor *pn_reshape(PNTensor *a, int ndim, const int64_t *req) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     if (infer_shape(a, ndim, req, shape, "reshape") < 0) return NULL;
@@ -134,6 +137,7 @@ static int permute_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
+// x (d_0, .., d_n) -> view (d_perm[0], .., d_perm[n])
 PNTensor *pn_permute(PNTensor *a, const int *perm) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     int seen[PN_MAX_DIMS] = {0};
@@ -155,6 +159,7 @@ PNTensor *pn_permute(PNTensor *a, const int *perm) {
     return out;
 }
 
+// x (.., a, .., b, ..) -> view (.., b, .., a, ..)
 PNTensor *pn_transpose(PNTensor *a, int d0, int d1) {
     int perm[PN_MAX_DIMS] = {0};
     if (a->ndim == 0) return pn_permute(a, perm); /* transpose of a scalar is itself */
@@ -166,6 +171,7 @@ PNTensor *pn_transpose(PNTensor *a, int d0, int d1) {
 
 /* --------------------------------------------------------------- expand ---- */
 
+// y = x.expand(shape): dx = g summed over the expanded dims
 static int expand_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     (void)n; /* the engine sums the gradient back to the input's shape */
     Py_INCREF(gout[0]);
@@ -173,6 +179,7 @@ static int expand_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+// x (*) -> view of shape `shape`, stride 0 along the broadcast dims
 PNTensor *pn_expand(PNTensor *a, int ndim, const int64_t *req) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     if (ndim < a->ndim) {
@@ -213,6 +220,7 @@ PNTensor *pn_expand(PNTensor *a, int ndim, const int64_t *req) {
 
 /* ------------------------------------------------------ squeeze/unsqueeze ---- */
 
+// x (.., 1, ..) -> view without that size-1 dim (or without every one)
 PNTensor *pn_squeeze(PNTensor *a, int dim) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     int nd = 0;
@@ -225,6 +233,7 @@ PNTensor *pn_squeeze(PNTensor *a, int dim) {
     return out ? record_view(out, a, "SqueezeBackward0", reshape_backward) : NULL;
 }
 
+// x (*) -> view with a new size-1 dim at dim
 PNTensor *pn_unsqueeze(PNTensor *a, int dim) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     if (a->ndim + 1 > PN_MAX_DIMS) {
@@ -297,6 +306,7 @@ static int slice_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
+// y = x[slices] (a view): dx = zeros(x.shape) with g copied into the view
 static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     PNTensor *z = pn_zeros(g->dtype, n->meta[0].ndim, n->meta[0].shape);
@@ -321,6 +331,7 @@ static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+// x (*) -> x[basic index]: the view steps in ops, with autograd
 PNTensor *pn_apply_slices(PNTensor *a, const pn_slice_op *ops, int n) {
     PNTensor *out = pn_apply_slices_raw(a, ops, n);
     if (!out || !pn_grad_mode || !a->requires_grad) return out;
@@ -337,6 +348,7 @@ PNTensor *pn_apply_slices(PNTensor *a, const pn_slice_op *ops, int n) {
     return out;
 }
 
+// x (.., n, ..) -> view (.., length, ..) starting at start
 PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length) {
     int64_t size = a->shape[dim];
     if (start < 0) start += size;
@@ -350,6 +362,7 @@ PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length) {
     return pn_apply_slices(a, &op, 1);
 }
 
+// x (.., n, ..) -> view (.., ..) at index along dim
 PNTensor *pn_select(PNTensor *a, int dim, int64_t index) {
     int64_t size = a->shape[dim];
     if (index < -size || index >= size) {
@@ -366,6 +379,7 @@ PNTensor *pn_select(PNTensor *a, int dim, int64_t index) {
 
 /* Sum g over the dimensions that broadcasting added or stretched, so that it
  * has `shape` again. RuntimeError if g cannot have come from that shape. */
+// g (broadcast shape) -> shape: summed over the dims that were broadcast
 PNTensor *pn_sum_to(PNTensor *g, int ndim, const int64_t *shape) {
     int lead = g->ndim - ndim;
     uint32_t mask = 0;
