@@ -648,24 +648,49 @@ def test_softmax_implicit_dim_warns(ref):
     close(yp, expected, "float64")
 
 
+def _np_softmax(x, dim, log):
+    """softmax / log_softmax of a NumPy array along dim, in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0:
+        return np.zeros_like(x) if log else np.ones_like(x)
+    z = x - x.max(axis=dim, keepdims=True)
+    lse = np.log(np.exp(z).sum(axis=dim, keepdims=True))
+    return z - lse if log else np.exp(z - lse)
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 4), (2, 3, 2, 2)])
-def test_softmax_implicit_dim_and_dtype_match_torch(name, shape):
+def test_softmax_implicit_dim_and_dtype(name, shape):
     """The public pynet.nn.functional softmax / log_softmax (the one definition
     left): dim=None picks torch's legacy dim (0 for 0-, 1- and 3-d input, else 1)
     with torch's warning pointing at the caller, and dtype= casts first."""
     import pynet.nn.functional as PF
 
     x = rnd(*shape, seed=3)
+    legacy = 0 if len(shape) in (0, 1, 3) else 1
     with pytest.warns(UserWarning, match="Implicit dimension choice") as rec:
         yp = getattr(PF, name)(pynet.tensor(x, dtype=pynet.float32))
     assert rec[0].filename == __file__
+    close(yp, _np_softmax(x.astype(np.float32), legacy, name == "log_softmax"), "float32")
+    yp = getattr(PF, name)(pynet.tensor(x, dtype=pynet.float32), -1, dtype=pynet.float64)
+    assert yp.dtype == pynet.float64
+    close(yp, _np_softmax(x.astype(np.float32), -1, name == "log_softmax"), "float64")
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 4), (2, 3, 2, 2)])
+def test_softmax_implicit_dim_and_dtype_match_torch(need_torch, name, shape):
+    """The same calls give torch's numbers (and torch warns too)."""
+    import pynet.nn.functional as PF
+
+    x = rnd(*shape, seed=3)
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        yp = getattr(PF, name)(pynet.tensor(x, dtype=pynet.float32))
     with pytest.warns(UserWarning):
         yt = getattr(TF, name)(torch.tensor(x, dtype=torch.float32))
     close(yp, yt, "float32")
     yp = getattr(PF, name)(pynet.tensor(x, dtype=pynet.float32), -1, dtype=pynet.float64)
     yt = getattr(TF, name)(torch.tensor(x, dtype=torch.float32), -1, dtype=torch.float64)
-    assert yp.dtype == pynet.float64
     close(yp, yt, "float64")
 
 
