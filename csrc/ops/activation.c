@@ -139,21 +139,15 @@ static PNTensor *act_forward(PNTensor *x, const pn_act_args *p) {
 }
 
 /* _activation(input, kind, a, b, inplace) */
-PyObject *nn_activation(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *xo;
-    int kind, inplace = 0;
-    double a = 0, b = 0;
-    if (!PyArg_ParseTuple(args, "Oidd|p:_activation", &xo, &kind, &a, &b, &inplace)) return NULL;
-    if (kind < 0 || kind >= PN_NACT) {
-        PyErr_SetString(PyExc_ValueError, "_activation: unknown activation");
-        return NULL;
-    }
-    PNTensor *x = pn_tensor_arg(xo, act_names[kind], "input");
-    if (!x || pn_require_float(x, act_names[kind]) < 0) return NULL;
-    pn_act_args p = {(pn_act)kind, a, b};
+const char *pn_activation_name(pn_act act) {
+    return (unsigned)act < PN_NACT ? act_names[act] : "activation";
+}
+
+// x (*) -> y (*) = f(x) for the activation p, in place (returning x) or not
+PyObject *pn_activation(PNTensor *x, pn_act_args p, int inplace) {
+    if (pn_require_float(x, act_names[p.act]) < 0) return NULL;
     if (!inplace) return (PyObject *)act_forward(x, &p);
-    if (pn_check_inplace(x, act_names[kind]) < 0) return NULL;
+    if (pn_check_inplace(x, act_names[p.act]) < 0) return NULL;
     if (!(pn_grad_mode && x->requires_grad)) {
         PNTensor *r = act_forward(x, &p);
         if (!r) return NULL;
@@ -169,13 +163,6 @@ PyObject *nn_activation(PyObject *m, PyObject *args) {
     PNTensor *r = act_forward(old, &p);
     Py_DECREF(old);
     return pn_inplace_result(x, r);
-}
-
-/* relu_(input): Tensor.relu in place */
-PyObject *nn_relu_(PyObject *m, PyObject *xo) {
-    (void)m;
-    PNTensor *x = pn_tensor_arg(xo, "relu_", "input");
-    return x ? pn_unary_inplace(PN_RELU, x) : NULL;
 }
 
 /* ---------------------------------------------------------------- prelu ---- */
@@ -228,12 +215,8 @@ out:
     return rc;
 }
 
-PyObject *nn_prelu(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *xo, *wo;
-    if (!PyArg_ParseTuple(args, "OO:prelu", &xo, &wo)) return NULL;
-    PNTensor *x = pn_tensor_arg(xo, "prelu", "input"), *w;
-    if (!x || !(w = pn_tensor_arg(wo, "prelu", "weight"))) return NULL;
+// x (N, C, *) (or (n,) / ()), w (C) or (1) -> y (N, C, *) = where(x > 0, x, w x)
+PNTensor *pn_prelu(PNTensor *x, PNTensor *w) {
     if (pn_require_float(x, "prelu") < 0 || pn_same_dtype(x, w, "prelu") < 0) return NULL;
     int64_t outer, C, inner;
     prelu_dims(x, &outer, &C, &inner);
@@ -259,5 +242,5 @@ PyObject *nn_prelu(PyObject *m, PyObject *args) {
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     Py_XDECREF(xc), Py_XDECREF(wc);
-    return (PyObject *)out;
+    return out;
 }

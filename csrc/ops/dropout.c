@@ -20,14 +20,8 @@ static int dropout_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 
 /* _dropout(input, p, inplace): training mode with 0 < p <= 1 (the wrapper
  * handles the identity cases and checks p). */
-PyObject *nn_dropout(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *xo;
-    double p;
-    int inplace = 0;
-    if (!PyArg_ParseTuple(args, "Od|p:_dropout", &xo, &p, &inplace)) return NULL;
-    PNTensor *x = pn_tensor_arg(xo, "dropout", "input");
-    if (!x) return NULL;
+// x (*) -> y (*) = x * mask / (1 - p), mask ~ Bernoulli(1 - p); in place or not
+PyObject *pn_dropout(PNTensor *x, double p, int inplace) {
     if (!pn_is_float(x->dtype)) {
         PyErr_Format(PyExc_RuntimeError,
                      "dropout: result type float32 can't be cast to the "

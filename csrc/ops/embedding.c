@@ -97,13 +97,8 @@ static PNTensor *embedding_gather(PNTensor *idx, PNTensor *w, int64_t pad, int z
 }
 
 /* _embedding(input, weight, padding_idx): padding_idx already wrapped, -1 for none. */
-PyObject *nn_embedding(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *io, *wo;
-    long long pad = -1;
-    if (!PyArg_ParseTuple(args, "OO|L:_embedding", &io, &wo, &pad)) return NULL;
-    PNTensor *idx = pn_tensor_arg(io, "embedding", "input"), *w;
-    if (!idx || !(w = pn_tensor_arg(wo, "embedding", "weight"))) return NULL;
+// idx (*) int64, w (V, D) -> y (*, D) = w[idx]; row padding_idx (or -1) gets no gradient
+PNTensor *pn_embedding(PNTensor *idx, PNTensor *w, int64_t pad) {
     if (idx->dtype != PN_INT64) {
         PyErr_Format(PyExc_RuntimeError,
                      "Expected tensor for argument #1 'indices' to have one "
@@ -117,18 +112,13 @@ PyObject *nn_embedding(PyObject *m, PyObject *args) {
         return NULL;
     }
     if (pn_require_float(w, "embedding") < 0) return NULL;
-    return (PyObject *)embedding_gather(idx, w, pad, 0);
+    return embedding_gather(idx, w, pad, 0);
 }
 
 /* -------------------------------------------------------------- one_hot ---- */
 
-PyObject *nn_one_hot(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *to;
-    long long nc = -1;
-    if (!PyArg_ParseTuple(args, "O|L:one_hot", &to, &nc)) return NULL;
-    PNTensor *t = pn_tensor_arg(to, "one_hot", "input");
-    if (!t) return NULL;
+// t (*) int64 -> (*, nc) int64 with a 1 at each t's class (nc -1: max(t) + 1)
+PNTensor *pn_one_hot(PNTensor *t, int64_t nc) {
     if (t->dtype != PN_INT64) {
         PyErr_SetString(PyExc_RuntimeError,
                         "one_hot is only applicable to index tensor of type LongTensor.");
@@ -173,5 +163,5 @@ PyObject *nn_one_hot(PyObject *m, PyObject *args) {
     if (out)
         for (int64_t k = 0; k < t->numel; k++) ((int64_t *)out->data)[k * nc + v[k]] = 1;
     Py_DECREF(c);
-    return (PyObject *)out;
+    return out;
 }

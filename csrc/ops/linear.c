@@ -113,14 +113,8 @@ out:
     return rc;
 }
 
-PyObject *nn_linear(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *xo, *wo, *bo = Py_None;
-    if (!PyArg_ParseTuple(args, "OO|O:linear", &xo, &wo, &bo)) return NULL;
-    PNTensor *x = pn_tensor_arg(xo, "linear", "input"), *w, *b;
-    if (!x || !(w = pn_tensor_arg(wo, "linear", "weight")) ||
-        pn_opt_tensor_arg(bo, &b, "linear", "bias") < 0)
-        return NULL;
+// x (*, K), w (N, K), b (N) or NULL -> y (*, N) = x @ w^T + b
+PNTensor *pn_linear(PNTensor *x, PNTensor *w, PNTensor *b) {
     if (x->ndim == 0 || w->ndim != 2) {
         PyErr_Format(PyExc_RuntimeError,
                      "linear: expected input to be at least 1-D and weight "
@@ -167,5 +161,5 @@ PyObject *nn_linear(PyObject *m, PyObject *args) {
         if (pn_save(n, 0, x, 0) == 0) pn_save(n, 1, w, 0);
     }
     if (PyErr_Occurred()) Py_CLEAR(out);
-    return (PyObject *)out;
+    return out;
 }

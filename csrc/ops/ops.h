@@ -11,6 +11,7 @@
 #include "../core/autograd.h"
 #include "../core/copy.h"
 #include "../kernels/reduce.h"
+#include "../kernels/nn.h"
 
 /* Every op returns a new reference (a Tensor), or NULL with a Python exception set. */
 
@@ -80,18 +81,19 @@ PNTensor *pn_stack(PyObject *seq, int64_t dim);
 PyObject *pn_getitem(PNTensor *self, PyObject *index);
 int pn_setitem(PNTensor *self, PyObject *index, PyObject *value);
 
-/* Python entry points of the layer ops (ops/linear.c, activation.c, dropout.c, norm.c,
- * embedding.c, pad.c), listed in pyapi/functional.c: _C._linear(...) etc. */
-PyObject *nn_linear(PyObject *m, PyObject *args);
-PyObject *nn_activation(PyObject *m, PyObject *args);
-PyObject *nn_relu_(PyObject *m, PyObject *xo);
-PyObject *nn_prelu(PyObject *m, PyObject *args);
-PyObject *nn_dropout(PyObject *m, PyObject *args);
+/* layer ops of torch.nn.functional (linear.c, activation.c, dropout.c,
+ * embedding.c, pad.c); pyapi/functional.c parses their Python arguments */
+PNTensor *pn_linear(PNTensor *x, PNTensor *w, PNTensor *b); /* b may be NULL */
+PyObject *pn_activation(PNTensor *x, pn_act_args p, int inplace);
+const char *pn_activation_name(pn_act act); /* "gelu", for messages */
+PNTensor *pn_prelu(PNTensor *x, PNTensor *w);
+PyObject *pn_dropout(PNTensor *x, double p, int inplace); /* training mode */
+PNTensor *pn_embedding(PNTensor *idx, PNTensor *w, int64_t padding_idx);
+PNTensor *pn_one_hot(PNTensor *t, int64_t num_classes);
+PNTensor *pn_pad(PNTensor *x, int npad, const int64_t *pads, double value);
+/* (norm.c) these two still parse their own Python arguments */
 PyObject *nn_batch_norm(PyObject *m, PyObject *args);
 PyObject *nn_layer_norm(PyObject *m, PyObject *args);
-PyObject *nn_embedding(PyObject *m, PyObject *args);
-PyObject *nn_one_hot(PyObject *m, PyObject *args);
-PyObject *nn_pad(PyObject *m, PyObject *args);
 
 /* Shared by reduce.c and softmax.c: run a row kernel over each row of a along dim,
  * writing into outs (shaped like a with dim kept as size 1), rows split across threads. */

@@ -6,8 +6,6 @@
 
 /* ------------------------------------------------------------------ pad ---- */
 
-static PNTensor *pad_impl(PNTensor *x, int npad, const int64_t *pads, double value);
-
 typedef struct {
     int npad;                      /* number of pad amounts (two per padded dim) */
     int64_t pads[2 * PN_MAX_DIMS]; /* (left, right) of the last dim, then the one before... */
@@ -20,12 +18,14 @@ static int pad_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     int np = st->npad;
     int64_t neg[2 * PN_MAX_DIMS];
     for (int k = 0; k < np; k++) neg[k] = -st->pads[k];
-    gin[0] = pad_impl(gout[0], np, neg, 0.0);
+    gin[0] = pn_pad(gout[0], np, neg, 0.0);
     return gin[0] ? 0 : -1;
 }
 
 /* pads = (left_last, right_last, left_second_last, ...), negative values crop. */
-static PNTensor *pad_impl(PNTensor *x, int npad, const int64_t *pads, double value) {
+// x (.., d_k) -> (.., pads[0] + d_k + pads[1]), pads (left, right) from the last dim
+// backwards (negative: crop); new elements are `value`
+PNTensor *pn_pad(PNTensor *x, int npad, const int64_t *pads, double value) {
     int64_t oshape[PN_MAX_DIMS], istart[PN_MAX_DIMS], ostart[PN_MAX_DIMS], len[PN_MAX_DIMS];
     int empty = 0;
     for (int d = 0; d < x->ndim; d++) {
@@ -78,49 +78,3 @@ static PNTensor *pad_impl(PNTensor *x, int npad, const int64_t *pads, double val
 }
 
 /* _pad(input, pad, value) */
-PyObject *nn_pad(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *xo, *po;
-    double value = 0;
-    if (!PyArg_ParseTuple(args, "OO|d:_pad", &xo, &po, &value)) return NULL;
-    PNTensor *x = pn_tensor_arg(xo, "pad", "input");
-    if (!x) return NULL;
-    PyObject *seq = PySequence_Fast(po, "pad(): argument 'pad' must be tuple of ints");
-    if (!seq) return NULL;
-    Py_ssize_t np = PySequence_Fast_GET_SIZE(seq);
-    int64_t pads[2 * PN_MAX_DIMS];
-    if (np % 2) {
-        Py_DECREF(seq);
-        PyErr_Format(PyExc_RuntimeError, "Length of pad must be even but instead it equals %zd",
-                     np);
-        return NULL;
-    }
-    if (np > 2 * x->ndim) {
-        Py_DECREF(seq);
-        PyErr_Format(PyExc_RuntimeError,
-                     "Length of pad should be no more than twice the number "
-                     "of dimensions of the input. Pad length is %zd while the "
-                     "input has %d dimensions.",
-                     np, x->ndim);
-        return NULL;
-    }
-    for (Py_ssize_t k = 0; k < np; k++) {
-        PyObject *it = PySequence_Fast_GET_ITEM(seq, k);
-        if (!PyIndex_Check(it)) {
-            Py_DECREF(seq);
-            PyErr_Format(PyExc_TypeError,
-                         "pad(): argument 'pad' must be tuple of ints, but found "
-                         "element of type %s at pos %zd",
-                         Py_TYPE(it)->tp_name, k);
-            return NULL;
-        }
-        long long v = PyLong_AsLongLong(it);
-        if (v == -1 && PyErr_Occurred()) {
-            Py_DECREF(seq);
-            return NULL;
-        }
-        pads[k] = v;
-    }
-    Py_DECREF(seq);
-    return (PyObject *)pad_impl(x, (int)np, pads, value);
-}

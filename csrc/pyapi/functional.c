@@ -1,22 +1,147 @@
 /* pyapi/functional.c - the layer ops of torch.nn.functional as _C functions.
  *
  * pynet/nn/_functional_layers.py gives each PyTorch's signature and defaults
- * and calls these; the ops themselves are in ops/linear.c, activation.c,
- * dropout.c, norm.c, embedding.c and pad.c.
+ * and calls these; they turn the Python arguments into C values and call the
+ * ops in ops/linear.c, activation.c, dropout.c, embedding.c, pad.c and norm.c.
  */
 #include "pyapi.h"
 
+/* _linear(input, weight, bias=None) */
+static PyObject *py_linear(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo, *wo, *bo = Py_None;
+    if (!PyArg_ParseTuple(args, "OO|O:linear", &xo, &wo, &bo)) return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "linear", "input"), *w, *b;
+    if (!x || !(w = pn_tensor_arg(wo, "linear", "weight")) ||
+        pn_opt_tensor_arg(bo, &b, "linear", "bias") < 0)
+        return NULL;
+    return (PyObject *)pn_linear(x, w, b);
+}
+
+/* _activation(input, kind, a, b, inplace): kind a pn_act, a and b its parameters */
+static PyObject *py_activation(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo;
+    int kind, inplace = 0;
+    double a = 0, b = 0;
+    if (!PyArg_ParseTuple(args, "Oidd|p:_activation", &xo, &kind, &a, &b, &inplace)) return NULL;
+    if (kind < 0 || kind >= PN_NACT) {
+        PyErr_SetString(PyExc_ValueError, "_activation: unknown activation");
+        return NULL;
+    }
+    PNTensor *x = pn_tensor_arg(xo, pn_activation_name((pn_act)kind), "input");
+    pn_act_args p = {(pn_act)kind, a, b};
+    return x ? pn_activation(x, p, inplace) : NULL;
+}
+
+/* _relu_(input): relu in place */
+static PyObject *py_relu_(PyObject *m, PyObject *xo) {
+    (void)m;
+    PNTensor *x = pn_tensor_arg(xo, "relu_", "input");
+    return x ? pn_unary_inplace(PN_RELU, x) : NULL;
+}
+
+/* _prelu(input, weight) */
+static PyObject *py_prelu(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo, *wo;
+    if (!PyArg_ParseTuple(args, "OO:prelu", &xo, &wo)) return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "prelu", "input"), *w;
+    if (!x || !(w = pn_tensor_arg(wo, "prelu", "weight"))) return NULL;
+    return (PyObject *)pn_prelu(x, w);
+}
+
+/* _dropout(input, p, inplace=False), training mode */
+static PyObject *py_dropout(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo;
+    double p;
+    int inplace = 0;
+    if (!PyArg_ParseTuple(args, "Od|p:_dropout", &xo, &p, &inplace)) return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "dropout", "input");
+    return x ? pn_dropout(x, p, inplace) : NULL;
+}
+
+/* _embedding(input, weight, padding_idx=-1) */
+static PyObject *py_embedding(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *io, *wo;
+    long long pad = -1;
+    if (!PyArg_ParseTuple(args, "OO|L:_embedding", &io, &wo, &pad)) return NULL;
+    PNTensor *idx = pn_tensor_arg(io, "embedding", "input"), *w;
+    if (!idx || !(w = pn_tensor_arg(wo, "embedding", "weight"))) return NULL;
+    return (PyObject *)pn_embedding(idx, w, pad);
+}
+
+/* _one_hot(tensor, num_classes=-1) */
+static PyObject *py_one_hot(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *to;
+    long long nc = -1;
+    if (!PyArg_ParseTuple(args, "O|L:one_hot", &to, &nc)) return NULL;
+    PNTensor *t = pn_tensor_arg(to, "one_hot", "input");
+    return t ? (PyObject *)pn_one_hot(t, nc) : NULL;
+}
+
+/* _pad(input, pad, value=0): constant padding; pad is a sequence of ints */
+static PyObject *py_pad(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo, *po;
+    double value = 0;
+    if (!PyArg_ParseTuple(args, "OO|d:_pad", &xo, &po, &value)) return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "pad", "input");
+    if (!x) return NULL;
+    PyObject *seq = PySequence_Fast(po, "pad(): argument 'pad' must be tuple of ints");
+    if (!seq) return NULL;
+    Py_ssize_t np = PySequence_Fast_GET_SIZE(seq);
+    int64_t pads[2 * PN_MAX_DIMS];
+    if (np % 2) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_RuntimeError, "Length of pad must be even but instead it equals %zd",
+                     np);
+        return NULL;
+    }
+    if (np > 2 * x->ndim) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_RuntimeError,
+                     "Length of pad should be no more than twice the number "
+                     "of dimensions of the input. Pad length is %zd while the "
+                     "input has %d dimensions.",
+                     np, x->ndim);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < np; k++) {
+        PyObject *it = PySequence_Fast_GET_ITEM(seq, k);
+        if (!PyIndex_Check(it)) {
+            Py_DECREF(seq);
+            PyErr_Format(PyExc_TypeError,
+                         "pad(): argument 'pad' must be tuple of ints, but found "
+                         "element of type %s at pos %zd",
+                         Py_TYPE(it)->tp_name, k);
+            return NULL;
+        }
+        long long v = PyLong_AsLongLong(it);
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        pads[k] = v;
+    }
+    Py_DECREF(seq);
+    return (PyObject *)pn_pad(x, (int)np, pads, value);
+}
+
 PyMethodDef pn_module_methods_nn[] = {
-    {"_linear", nn_linear, METH_VARARGS, "linear(input, weight, bias=None)"},
-    {"_activation", nn_activation, METH_VARARGS, "_activation(input, kind, a, b, inplace)"},
-    {"_relu_", nn_relu_, METH_O, "relu in place"},
-    {"_prelu", nn_prelu, METH_VARARGS, "prelu(input, weight)"},
-    {"_dropout", nn_dropout, METH_VARARGS, "_dropout(input, p, inplace): training mode"},
+    {"_linear", py_linear, METH_VARARGS, "linear(input, weight, bias=None)"},
+    {"_activation", py_activation, METH_VARARGS, "_activation(input, kind, a, b, inplace)"},
+    {"_relu_", py_relu_, METH_O, "relu in place"},
+    {"_prelu", py_prelu, METH_VARARGS, "prelu(input, weight)"},
+    {"_dropout", py_dropout, METH_VARARGS, "_dropout(input, p, inplace): training mode"},
     {"_batch_norm", nn_batch_norm, METH_VARARGS,
      "_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)"},
     {"_layer_norm", nn_layer_norm, METH_VARARGS,
      "_layer_norm(input, normalized_shape, weight, bias, eps)"},
-    {"_embedding", nn_embedding, METH_VARARGS, "_embedding(input, weight, padding_idx=-1)"},
-    {"_one_hot", nn_one_hot, METH_VARARGS, "_one_hot(tensor, num_classes=-1)"},
-    {"_pad", nn_pad, METH_VARARGS, "_pad(input, pad, value=0): constant padding"},
+    {"_embedding", py_embedding, METH_VARARGS, "_embedding(input, weight, padding_idx=-1)"},
+    {"_one_hot", py_one_hot, METH_VARARGS, "_one_hot(tensor, num_classes=-1)"},
+    {"_pad", py_pad, METH_VARARGS, "_pad(input, pad, value=0): constant padding"},
     {NULL, NULL, 0, NULL}};
