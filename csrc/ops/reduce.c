@@ -59,40 +59,6 @@ static int reduced_shape(const PNTensor *a, uint32_t mask, int keepdim, int64_t 
     return nd;
 }
 
-/* Parallel reductions: part p folds the flat input positions
- * [p*numel/parts, (p+1)*numel/parts) into its own accumulators. */
-#define PN_REDUCE_GRAIN 32768
-
-#define PN_REDUCE_MAX_PARTS 16
-
-typedef struct {
-    pn_iter its[PN_REDUCE_MAX_PARTS];
-    int parts;
-    int64_t numel;
-    pn_loop_fn fn;
-} reduce_job;
-
-static void reduce_parts(void *ctx, int64_t begin, int64_t end) {
-    reduce_job *job = ctx;
-    for (int64_t p = begin; p < end; p++)
-        pn_iter_run_range(&job->its[p], job->fn, NULL, p * job->numel / job->parts,
-                          (p + 1) * job->numel / job->parts);
-}
-
-/* Big reductions into few accumulators are split into parts: each part folds
- * its share of the input into a private copy of the accumulators, and the
- * copies are folded together, in order, at the end. The threads share out the
- * parts. How many parts depends only on the sizes, never on the thread count,
- * so the additions are grouped the same way and the result is bit-identical at
- * any number of threads. The copies together stay under an eighth of the input. */
-static int reduce_part_count(int64_t numel, int64_t nacc) {
-    if (numel < 4 * PN_REDUCE_GRAIN) return 1;
-    int64_t parts = numel / PN_REDUCE_GRAIN;
-    if (parts > PN_REDUCE_MAX_PARTS) parts = PN_REDUCE_MAX_PARTS;
-    while (parts > 1 && nacc * parts * 8 > numel) parts--;
-    return (int)parts;
-}
-
 /* Fold every element of a into its accumulator; no autograd. */
 // a (*) -> acc (a's shape with the masked dims reduced), no autograd
 static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int keepdim,
@@ -117,46 +83,11 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
     reduced_shape(a, mask, 1, kshape);
     PNTensor *acc = pn_empty(acc_dt, a->ndim, kshape);
     if (!acc) return NULL;
-    int64_t nacc = acc->numel, item = (int64_t)pn_itemsize(acc_dt);
-    int parts = reduce_part_count(a->numel, nacc);
-    char *priv = NULL; /* accumulators of parts 1 .. parts-1, contiguous */
-    if (parts > 1 && !(priv = PyMem_Malloc((size_t)((parts - 1) * nacc * item)))) parts = 1;
-    char ident[8];
-    pn_reduce_identity(op, acc_dt, ident);
-    reduce_job job; /* not zero-filled: only its[0 .. parts) are set and read */
-    job.parts = parts;
-    job.numel = a->numel;
-    job.fn = pn_reduce_loop(op, a->dtype);
-    for (int p = 0; p < parts; p++) {
-        char *base = p == 0 ? acc->data : priv + (p - 1) * nacc * item;
-        pn_iter fill;
-        char *fdata[1] = {base};
-        int64_t fst[1][PN_MAX_DIMS], st[2][PN_MAX_DIMS];
-        for (int d = 0; d < a->ndim; d++) {
-            fst[0][d] = acc->strides[d] * item; /* acc and the copies are laid out alike */
-            st[0][d] = (mask & (1u << d)) ? 0 : acc->strides[d] * item;
-            st[1][d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
-        }
-        pn_iter_init(&fill, 1, fdata, a->ndim, kshape, (const int64_t (*)[PN_MAX_DIMS])fst);
-        pn_iter_run_range(&fill, pn_fill_loop(acc_dt), ident, 0, fill.numel);
-        char *data[2] = {base, a->data};
-        pn_iter_init(&job.its[p], 2, data, a->ndim, a->shape, (const int64_t (*)[PN_MAX_DIMS])st);
-    }
+    int64_t in_st[PN_MAX_DIMS];
+    for (int d = 0; d < a->ndim; d++) in_st[d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
     Py_BEGIN_ALLOW_THREADS
-    if (parts == 1)
-        pn_iter_run_range(&job.its[0], job.fn, NULL, 0, job.its[0].numel);
-    else
-        pn_parallel_for(parts, 1, reduce_parts, &job);
-    /* fold the private accumulators into acc: acc[i] = combine(acc[i], priv_p[i]) */
-    for (int p = 1; p < parts; p++) {
-        pn_iter it;
-        char *data[2] = {acc->data, priv + (p - 1) * nacc * item};
-        int64_t st[2][PN_MAX_DIMS] = {{item}, {item}};
-        pn_iter_init(&it, 2, data, 1, &nacc, (const int64_t (*)[PN_MAX_DIMS])st);
-        pn_iter_run_range(&it, pn_reduce_loop(op, acc_dt), NULL, 0, nacc);
-    }
+    pn_reduce_run(op, a->dtype, a->ndim, a->shape, mask, a->data, in_st, acc->data);
     Py_END_ALLOW_THREADS
-    PyMem_Free(priv);
     if (acc_dt != out_dt) {
         PNTensor *c = pn_empty(out_dt, acc->ndim, acc->shape);
         if (!c || pn_copy_into(c, acc) < 0) {

@@ -1,0 +1,98 @@
+/* reduce_parallel.c - running a reduction over a whole tensor; see reduce.h.
+ *
+ * Big reductions into few accumulators are split into parts: each part folds
+ * its share of the input (flat positions [p*numel/parts, (p+1)*numel/parts))
+ * into a private copy of the accumulators, and the copies are folded together,
+ * in order, at the end. The threads share out the parts. How many parts there
+ * are depends only on the sizes, never on the thread count, so the additions
+ * are grouped the same way and the result is bit-identical at any number of
+ * threads.
+ */
+#include "reduce.h"
+#include "threadpool.h"
+#include "elementwise.h"
+#include <stdlib.h>
+
+#define PN_REDUCE_GRAIN     32768 /* input elements per part, at least */
+#define PN_REDUCE_MAX_PARTS 16
+
+typedef struct {
+    pn_iter its[PN_REDUCE_MAX_PARTS];
+    int parts;
+    int64_t numel;
+    pn_loop_fn fn;
+} reduce_job;
+
+static void reduce_parts(void *ctx, int64_t begin, int64_t end) {
+    reduce_job *job = ctx;
+    for (int64_t p = begin; p < end; p++)
+        pn_iter_run_range(&job->its[p], job->fn, NULL, p * job->numel / job->parts,
+                          (p + 1) * job->numel / job->parts);
+}
+
+/* Up to 16 parts of at least PN_REDUCE_GRAIN elements, their accumulator
+ * copies together under an eighth of the input. */
+static int reduce_part_count(int64_t numel, int64_t nacc) {
+    if (numel < 4 * PN_REDUCE_GRAIN) return 1;
+    int64_t parts = numel / PN_REDUCE_GRAIN;
+    if (parts > PN_REDUCE_MAX_PARTS) parts = PN_REDUCE_MAX_PARTS;
+    while (parts > 1 && nacc * parts * 8 > numel) parts--;
+    return (int)parts;
+}
+
+/* Fill the contiguous accumulators at `base` (shape kshape) with op's identity and
+ * set up the iteration that folds `in` into them. */
+static void reduce_part_setup(pn_iter *it, pn_reduce_op op, pn_dtype in_dt, int ndim,
+                              const int64_t *shape, uint32_t mask, const int64_t *kshape,
+                              const char *in, const int64_t *in_st, char *base) {
+    pn_dtype acc_dt = pn_reduce_acc_dtype(op, in_dt);
+    int64_t item = (int64_t)pn_itemsize(acc_dt), kst[PN_MAX_DIMS], st[2][PN_MAX_DIMS], s = item;
+    for (int d = ndim - 1; d >= 0; d--) { /* contiguous strides of the accumulators */
+        kst[d] = s;
+        s *= kshape[d] > 1 ? kshape[d] : 1;
+    }
+    char ident[8];
+    pn_reduce_identity(op, acc_dt, ident);
+    pn_iter fill;
+    char *fdata[1] = {base};
+    pn_iter_init(&fill, 1, fdata, ndim, kshape, (const int64_t (*)[PN_MAX_DIMS]) & kst);
+    pn_iter_run_range(&fill, pn_fill_loop(acc_dt), ident, 0, fill.numel);
+    for (int d = 0; d < ndim; d++) {
+        st[0][d] = (mask & (1u << d)) ? 0 : kst[d]; /* every reduced position, one acc */
+        st[1][d] = in_st[d];
+    }
+    char *data[2] = {base, (char *)in};
+    pn_iter_init(it, 2, data, ndim, shape, (const int64_t (*)[PN_MAX_DIMS])st);
+}
+
+int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
+                  const char *in, const int64_t *in_st, char *acc) {
+    int64_t kshape[PN_MAX_DIMS], numel = 1, nacc = 1;
+    for (int d = 0; d < ndim; d++) {
+        kshape[d] = (mask & (1u << d)) ? 1 : shape[d];
+        numel *= shape[d], nacc *= kshape[d];
+    }
+    pn_dtype acc_dt = pn_reduce_acc_dtype(op, in_dt);
+    int64_t bytes = nacc * (int64_t)pn_itemsize(acc_dt);
+    int parts = reduce_part_count(numel, nacc);
+    char *priv = NULL; /* accumulators of parts 1 .. parts-1, one after the other */
+    if (parts > 1 && !(priv = malloc((size_t)((parts - 1) * bytes)))) parts = 1;
+    reduce_job job; /* not zero-filled: only its[0 .. parts) are set and read */
+    job.parts = parts, job.numel = numel, job.fn = pn_reduce_loop(op, in_dt);
+    for (int p = 0; p < parts; p++)
+        reduce_part_setup(&job.its[p], op, in_dt, ndim, shape, mask, kshape, in, in_st,
+                          p == 0 ? acc : priv + (p - 1) * bytes);
+    if (parts == 1)
+        pn_iter_run_range(&job.its[0], job.fn, NULL, 0, job.its[0].numel);
+    else
+        pn_parallel_for(parts, 1, reduce_parts, &job);
+    for (int p = 1; p < parts; p++) { /* acc[i] = combine(acc[i], priv_p[i]), in order */
+        pn_iter it;
+        char *data[2] = {acc, priv + (p - 1) * bytes};
+        int64_t item = (int64_t)pn_itemsize(acc_dt), st[2][PN_MAX_DIMS] = {{item}, {item}};
+        pn_iter_init(&it, 2, data, 1, &nacc, (const int64_t (*)[PN_MAX_DIMS])st);
+        pn_iter_run_range(&it, pn_reduce_loop(op, acc_dt), NULL, 0, nacc);
+    }
+    free(priv);
+    return PN_OK;
+}
