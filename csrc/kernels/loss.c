@@ -22,7 +22,7 @@ static inline double exp_f64(double x) {
 
 /* log(sum_c exp(x_c)) of one row of C values `st` apart, as m + log(sum exp(x - m)).
  * A NaN anywhere gives NaN. */
-#define ROW_LSE(NAME, T, EXP) \
+#define ROW_LOGSUMEXP(NAME, T, EXP) \
     static inline double NAME(const T *x, int64_t C, int64_t st) { \
         T mk[8], m = -INFINITY; /* 8 independent running maxima, so the loop vectorizes */ \
         int nan = 0; \
@@ -48,22 +48,22 @@ static inline double exp_f64(double x) {
         for (int k = 0; k < 8; k++) sum += part[k]; \
         return (double)m + log(sum); \
     }
-ROW_LSE(row_lse_f32, float, exp_f32)
-ROW_LSE(row_lse_f64, double, exp_f64)
+ROW_LOGSUMEXP(row_logsumexp_f32, float, exp_f32)
+ROW_LOGSUMEXP(row_logsumexp_f64, double, exp_f64)
 
-/* sum_c v_c (lse - x_c) for weights v (NULL: all 1). */
-#define ROW_WSUM(NAME, T) \
+/* The label-smoothing term of one row: sum_c v_c (lse - x_c) for weights v (NULL: all 1). */
+#define ROW_LABEL_SMOOTHING_SUM(NAME, T) \
     static inline double NAME(const T *x, const T *v, double lse, int64_t C, int64_t st) { \
         double s = 0; \
         for (int64_t c = 0; c < C; c++) s += (v ? (double)v[c] : 1.0) * (lse - (double)x[c * st]); \
         return s; \
     }
-ROW_WSUM(row_wsum_f32, float)
-ROW_WSUM(row_wsum_f64, double)
+ROW_LABEL_SMOOTHING_SUM(row_label_smoothing_sum_f32, float)
+ROW_LABEL_SMOOTHING_SUM(row_label_smoothing_sum_f64, double)
 
-#define CE_FORWARD(NAME, T, LSE_FN, WSUM_FN) \
-    PN_SIMD_CLONES static int NAME(const pn_ce_args *a, const T *X, T *loss, double *lse, \
-                                   double *wsum, int64_t *bad) { \
+#define CROSS_ENTROPY_FORWARD(NAME, T, LOGSUMEXP_FN, SMOOTHING_SUM_FN) \
+    PN_SIMD_CLONES static int NAME(const pn_cross_entropy_args *a, const T *X, T *loss, \
+                                   double *lse, double *wsum, int64_t *bad) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight, *Y = a->prob; \
         const double eps = a->smoothing; \
@@ -83,18 +83,18 @@ ROW_WSUM(row_wsum_f64, double)
                         *bad = t; \
                         return PN_EINVAL; \
                     } \
-                    double l = S == 1 ? LSE_FN(x, C, 1) : LSE_FN(x, C, S); \
+                    double l = S == 1 ? LOGSUMEXP_FN(x, C, 1) : LOGSUMEXP_FN(x, C, S); \
                     double wt = W ? (double)W[t] : 1.0; \
                     /* -(1 - eps) w_t log p_t, log p_t = x_t - lse */ \
                     double v = (1 - eps) * wt * (l - (double)x[t * S]); \
                     /* smoothing: -(eps / C) sum_c w_c log p_c */ \
-                    if (eps > 0) v += eps / (double)C * WSUM_FN(x, W, l, C, S); \
+                    if (eps > 0) v += eps / (double)C * SMOOTHING_SUM_FN(x, W, l, C, S); \
                     lse[i] = l; \
                     loss[i] = (T)v; \
                     total += wt; \
                 } else { \
                     const T *y = Y + n * C * S + s; \
-                    double l = S == 1 ? LSE_FN(x, C, 1) : LSE_FN(x, C, S); \
+                    double l = S == 1 ? LOGSUMEXP_FN(x, C, 1) : LOGSUMEXP_FN(x, C, S); \
                     double v = 0; \
                     for (int64_t c = 0; c < C; c++) { /* -sum_c q_c log p_c */ \
                         double q = (1 - eps) * (double)y[c * S] + eps / (double)C; \
@@ -109,11 +109,13 @@ ROW_WSUM(row_wsum_f64, double)
         *wsum = total; \
         return PN_OK; \
     }
-CE_FORWARD(ce_forward_f32, float, row_lse_f32, row_wsum_f32)
-CE_FORWARD(ce_forward_f64, double, row_lse_f64, row_wsum_f64)
+CROSS_ENTROPY_FORWARD(cross_entropy_forward_f32, float, row_logsumexp_f32,
+                      row_label_smoothing_sum_f32)
+CROSS_ENTROPY_FORWARD(cross_entropy_forward_f64, double, row_logsumexp_f64,
+                      row_label_smoothing_sum_f64)
 
-#define CE_BACKWARD(NAME, T, EXP) \
-    PN_SIMD_CLONES static void NAME(const pn_ce_args *a, const T *X, const double *lse, \
+#define CROSS_ENTROPY_BACKWARD(NAME, T, EXP) \
+    PN_SIMD_CLONES static void NAME(const pn_cross_entropy_args *a, const T *X, const double *lse, \
                                     const T *G, int64_t gst, double gscale, T *GX, T *GY, \
                                     double *GW) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
@@ -165,11 +167,11 @@ CE_FORWARD(ce_forward_f64, double, row_lse_f64, row_wsum_f64)
                 } \
             } \
     }
-CE_BACKWARD(ce_backward_f32, float, exp_f32)
-CE_BACKWARD(ce_backward_f64, double, exp_f64)
+CROSS_ENTROPY_BACKWARD(cross_entropy_backward_f32, float, exp_f32)
+CROSS_ENTROPY_BACKWARD(cross_entropy_backward_f64, double, exp_f64)
 
-#define CLASS_DIST(NAME, T) \
-    static void NAME(const pn_ce_args *a, T *Q) { \
+#define CROSS_ENTROPY_WEIGHTED_TARGET(NAME, T) \
+    static void NAME(const pn_cross_entropy_args *a, T *Q) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight; \
         const double eps = a->smoothing, e_c = eps / (double)C; \
@@ -183,11 +185,12 @@ CE_BACKWARD(ce_backward_f64, double, exp_f64)
                 if (!ign) q[t * S] += (T)((1 - eps) * (W ? (double)W[t] : 1.0)); \
             } \
     }
-CLASS_DIST(class_dist_f32, float)
-CLASS_DIST(class_dist_f64, double)
+CROSS_ENTROPY_WEIGHTED_TARGET(cross_entropy_weighted_target_f32, float)
+CROSS_ENTROPY_WEIGHTED_TARGET(cross_entropy_weighted_target_f64, double)
 
-#define NLL_FORWARD(NAME, T) \
-    static int NAME(const pn_ce_args *a, const T *X, T *loss, double *wsum, int64_t *bad) { \
+#define NLL_LOSS_FORWARD(NAME, T) \
+    static int NAME(const pn_cross_entropy_args *a, const T *X, T *loss, double *wsum, \
+                    int64_t *bad) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight; \
         double total = 0; \
@@ -210,11 +213,12 @@ CLASS_DIST(class_dist_f64, double)
         *wsum = total; \
         return PN_OK; \
     }
-NLL_FORWARD(nll_forward_f32, float)
-NLL_FORWARD(nll_forward_f64, double)
+NLL_LOSS_FORWARD(nll_loss_forward_f32, float)
+NLL_LOSS_FORWARD(nll_loss_forward_f64, double)
 
-#define NLL_BACKWARD(NAME, T) \
-    static void NAME(const pn_ce_args *a, const T *G, int64_t gst, double gscale, T *GX) { \
+#define NLL_LOSS_BACKWARD(NAME, T) \
+    static void NAME(const pn_cross_entropy_args *a, const T *G, int64_t gst, double gscale, \
+                     T *GX) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight; \
         for (int64_t k = 0; k < N * C * S; k++) GX[k] = 0; \
@@ -227,39 +231,41 @@ NLL_FORWARD(nll_forward_f64, double)
                 GX[(n * C + t) * S + s] = (T)(-wt * (double)G[i * gst] * gscale); \
             } \
     }
-NLL_BACKWARD(nll_backward_f32, float)
-NLL_BACKWARD(nll_backward_f64, double)
+NLL_LOSS_BACKWARD(nll_loss_backward_f32, float)
+NLL_LOSS_BACKWARD(nll_loss_backward_f64, double)
 
-int pn_cross_entropy_forward(pn_dtype dt, const pn_ce_args *a, const void *x, void *loss,
+int pn_cross_entropy_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void *x, void *loss,
                              double *lse, double *wsum, int64_t *bad_target) {
-    if (dt == PN_FLOAT32) return ce_forward_f32(a, x, loss, lse, wsum, bad_target);
-    if (dt == PN_FLOAT64) return ce_forward_f64(a, x, loss, lse, wsum, bad_target);
+    if (dt == PN_FLOAT32) return cross_entropy_forward_f32(a, x, loss, lse, wsum, bad_target);
+    if (dt == PN_FLOAT64) return cross_entropy_forward_f64(a, x, loss, lse, wsum, bad_target);
     return PN_EINVAL;
 }
 
-void pn_cross_entropy_backward(pn_dtype dt, const pn_ce_args *a, const void *x, const double *lse,
-                               const void *g, int64_t g_stride, double g_scale, void *gx,
-                               void *gprob, double *gweight) {
-    if (dt == PN_FLOAT32) ce_backward_f32(a, x, lse, g, g_stride, g_scale, gx, gprob, gweight);
-    if (dt == PN_FLOAT64) ce_backward_f64(a, x, lse, g, g_stride, g_scale, gx, gprob, gweight);
+void pn_cross_entropy_backward(pn_dtype dt, const pn_cross_entropy_args *a, const void *x,
+                               const double *lse, const void *g, int64_t g_stride, double g_scale,
+                               void *gx, void *gprob, double *gweight) {
+    if (dt == PN_FLOAT32)
+        cross_entropy_backward_f32(a, x, lse, g, g_stride, g_scale, gx, gprob, gweight);
+    if (dt == PN_FLOAT64)
+        cross_entropy_backward_f64(a, x, lse, g, g_stride, g_scale, gx, gprob, gweight);
 }
 
-void pn_class_target_dist(pn_dtype dt, const pn_ce_args *a, void *q) {
-    if (dt == PN_FLOAT32) class_dist_f32(a, q);
-    if (dt == PN_FLOAT64) class_dist_f64(a, q);
+void pn_cross_entropy_weighted_target(pn_dtype dt, const pn_cross_entropy_args *a, void *q) {
+    if (dt == PN_FLOAT32) cross_entropy_weighted_target_f32(a, q);
+    if (dt == PN_FLOAT64) cross_entropy_weighted_target_f64(a, q);
 }
 
-int pn_nll_forward(pn_dtype dt, const pn_ce_args *a, const void *logp, void *loss, double *wsum,
-                   int64_t *bad_target) {
-    if (dt == PN_FLOAT32) return nll_forward_f32(a, logp, loss, wsum, bad_target);
-    if (dt == PN_FLOAT64) return nll_forward_f64(a, logp, loss, wsum, bad_target);
+int pn_nll_loss_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void *logp, void *loss,
+                        double *wsum, int64_t *bad_target) {
+    if (dt == PN_FLOAT32) return nll_loss_forward_f32(a, logp, loss, wsum, bad_target);
+    if (dt == PN_FLOAT64) return nll_loss_forward_f64(a, logp, loss, wsum, bad_target);
     return PN_EINVAL;
 }
 
-void pn_nll_backward(pn_dtype dt, const pn_ce_args *a, const void *g, int64_t g_stride,
-                     double g_scale, void *gx) {
-    if (dt == PN_FLOAT32) nll_backward_f32(a, g, g_stride, g_scale, gx);
-    if (dt == PN_FLOAT64) nll_backward_f64(a, g, g_stride, g_scale, gx);
+void pn_nll_loss_backward(pn_dtype dt, const pn_cross_entropy_args *a, const void *g,
+                          int64_t g_stride, double g_scale, void *gx) {
+    if (dt == PN_FLOAT32) nll_loss_backward_f32(a, g, g_stride, g_scale, gx);
+    if (dt == PN_FLOAT64) nll_loss_backward_f64(a, g, g_stride, g_scale, gx);
 }
 
 /* ------------------------------------------------------ pointwise losses ---- */
@@ -273,8 +279,8 @@ static inline double sign_of(double d) {
 }
 
 /* The loss of one element; computed in double, stored in the element type. */
-static inline double loss_value(pn_pointwise_loss kind, double x, double y, double w, double pw,
-                                double param) {
+static inline double pointwise_loss_value(pn_pointwise_loss kind, double x, double y, double w,
+                                          double pw, double param) {
     double d = x - y, ad = fabs(d);
     switch (kind) {
     case PN_LOSS_MSE:
@@ -305,8 +311,8 @@ static inline double loss_value(pn_pointwise_loss kind, double x, double y, doub
 }
 
 /* dl/dx and dl/dy of one element. */
-static inline void loss_grad(pn_pointwise_loss kind, double x, double y, double w, double pw,
-                             double param, double *dx, double *dy) {
+static inline void pointwise_loss_grad(pn_pointwise_loss kind, double x, double y, double w,
+                                       double pw, double param, double *dx, double *dy) {
     double d = x - y;
     switch (kind) {
     case PN_LOSS_MSE:
@@ -358,7 +364,7 @@ static inline void loss_grad(pn_pointwise_loss kind, double x, double y, double 
     *dy = -*dx; /* the losses of d = x - y */
 }
 
-#define PW_FORWARD(NAME, T) \
+#define POINTWISE_LOSS_FORWARD(NAME, T) \
     static int NAME(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, const T *w, \
                     const T *pw, double param, T *out) { \
         if (kind == PN_LOSS_BCE) \
@@ -369,32 +375,33 @@ static inline void loss_grad(pn_pointwise_loss kind, double x, double y, double 
             return PN_OK; \
         } \
         for (int64_t i = 0; i < n; i++) \
-            out[i] = (T)loss_value(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param); \
+            out[i] = \
+                (T)pointwise_loss_value(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param); \
         return PN_OK; \
     }
-PW_FORWARD(pw_forward_f32, float)
-PW_FORWARD(pw_forward_f64, double)
+POINTWISE_LOSS_FORWARD(pointwise_loss_forward_f32, float)
+POINTWISE_LOSS_FORWARD(pointwise_loss_forward_f64, double)
 
-#define PW_BACKWARD(NAME, T) \
+#define POINTWISE_LOSS_BACKWARD(NAME, T) \
     static void NAME(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, const T *w, \
                      const T *pw, double param, const T *g, int64_t gst, double gscale, T *gx, \
                      T *gy) { \
         for (int64_t i = 0; i < n; i++) { \
             double dx, dy, gi = (double)g[i * gst] * gscale; \
-            loss_grad(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param, &dx, &dy); \
+            pointwise_loss_grad(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param, &dx, &dy); \
             if (gx) gx[i] = (T)(gi * dx); \
             if (gy) gy[i] = (T)(gi * dy); \
         } \
     }
-PW_BACKWARD(pw_backward_f32, float)
-PW_BACKWARD(pw_backward_f64, double)
+POINTWISE_LOSS_BACKWARD(pointwise_loss_backward_f32, float)
+POINTWISE_LOSS_BACKWARD(pointwise_loss_backward_f64, double)
 
 int pn_pointwise_loss_forward(pn_pointwise_loss kind, pn_dtype dt, int64_t n, const void *x,
                               const void *y, const void *w, const void *pw, double param,
                               void *out) {
     if ((unsigned)kind >= PN_NLOSS) return PN_EINVAL;
-    if (dt == PN_FLOAT32) return pw_forward_f32(kind, n, x, y, w, pw, param, out);
-    if (dt == PN_FLOAT64) return pw_forward_f64(kind, n, x, y, w, pw, param, out);
+    if (dt == PN_FLOAT32) return pointwise_loss_forward_f32(kind, n, x, y, w, pw, param, out);
+    if (dt == PN_FLOAT64) return pointwise_loss_forward_f64(kind, n, x, y, w, pw, param, out);
     return PN_EINVAL;
 }
 
@@ -403,9 +410,9 @@ void pn_pointwise_loss_backward(pn_pointwise_loss kind, pn_dtype dt, int64_t n, 
                                 const void *g, int64_t g_stride, double g_scale, void *gx,
                                 void *gy) {
     if (dt == PN_FLOAT32)
-        pw_backward_f32(kind, n, x, y, w, pw, param, g, g_stride, g_scale, gx, gy);
+        pointwise_loss_backward_f32(kind, n, x, y, w, pw, param, g, g_stride, g_scale, gx, gy);
     if (dt == PN_FLOAT64)
-        pw_backward_f64(kind, n, x, y, w, pw, param, g, g_stride, g_scale, gx, gy);
+        pointwise_loss_backward_f64(kind, n, x, y, w, pw, param, g, g_stride, g_scale, gx, gy);
 }
 
 double pn_loss_sum(pn_dtype dt, int64_t n, const void *p) {

@@ -142,17 +142,17 @@ DEFINE_PRELU_FORWARD(pn_prelu_forward_f64, double)
 
 /* --------------------------------------------------------------- linear ---- */
 
-#define DEFINE_FILL_ROWS(NAME, T) \
+#define DEFINE_LINEAR_FILL_BIAS(NAME, T) \
     void NAME(T *y, const T *bias, int64_t M, int64_t N) { \
         for (int64_t i = 0; i < M; i++) memcpy(y + i * N, bias, sizeof(T) * (size_t)N); \
     }
-DEFINE_FILL_ROWS(pn_fill_rows_f32, float)
-DEFINE_FILL_ROWS(pn_fill_rows_f64, double)
+DEFINE_LINEAR_FILL_BIAS(pn_linear_fill_bias_f32, float)
+DEFINE_LINEAR_FILL_BIAS(pn_linear_fill_bias_f64, double)
 
 /* ----------------------------------------------------------- batch norm ---- */
 
 /* Element (n, c, l) of a (N, C, L) buffer is at (n * C + c) * L + l. */
-#define DEFINE_BN_STATS(NAME, T) \
+#define DEFINE_BATCH_NORM_STATS(NAME, T) \
     void NAME(const T *x, int64_t N, int64_t C, int64_t L, double *mean, double *var) { \
         double M = (double)(N * L); \
         for (int64_t c = 0; c < C; c++) { \
@@ -170,10 +170,10 @@ DEFINE_FILL_ROWS(pn_fill_rows_f64, double)
             var[c] = q / M; \
         } \
     }
-DEFINE_BN_STATS(pn_bn_stats_f32, float)
-DEFINE_BN_STATS(pn_bn_stats_f64, double)
+DEFINE_BATCH_NORM_STATS(pn_batch_norm_stats_f32, float)
+DEFINE_BATCH_NORM_STATS(pn_batch_norm_stats_f64, double)
 
-#define DEFINE_BN_FORWARD(NAME, T) \
+#define DEFINE_BATCH_NORM_FORWARD(NAME, T) \
     void NAME(const T *x, const double *mean, const double *invstd, const T *w, const T *b, T *y, \
               int64_t N, int64_t C, int64_t L) { \
         for (int64_t n = 0; n < N; n++) \
@@ -186,10 +186,10 @@ DEFINE_BN_STATS(pn_bn_stats_f64, double)
                 for (int64_t l = 0; l < L; l++) yr[l] = (T)((double)xr[l] * scale + shift); \
             } \
     }
-DEFINE_BN_FORWARD(pn_bn_forward_f32, float)
-DEFINE_BN_FORWARD(pn_bn_forward_f64, double)
+DEFINE_BATCH_NORM_FORWARD(pn_batch_norm_forward_f32, float)
+DEFINE_BATCH_NORM_FORWARD(pn_batch_norm_forward_f64, double)
 
-#define DEFINE_BN_BACKWARD(NAME, T) \
+#define DEFINE_BATCH_NORM_BACKWARD(NAME, T) \
     void NAME(const T *g, const T *x, const double *mean, const double *invstd, const T *w, \
               int training, T *dx, double *dw, double *db, int64_t N, int64_t C, int64_t L) { \
         double M = (double)(N * L); \
@@ -218,12 +218,12 @@ DEFINE_BN_FORWARD(pn_bn_forward_f64, double)
             } \
         } \
     }
-DEFINE_BN_BACKWARD(pn_bn_backward_f32, float)
-DEFINE_BN_BACKWARD(pn_bn_backward_f64, double)
+DEFINE_BATCH_NORM_BACKWARD(pn_batch_norm_backward_f32, float)
+DEFINE_BATCH_NORM_BACKWARD(pn_batch_norm_backward_f64, double)
 
 /* ----------------------------------------------------------- layer norm ---- */
 
-#define DEFINE_LN_FORWARD(NAME, T) \
+#define DEFINE_LAYER_NORM_FORWARD(NAME, T) \
     void NAME(const T *x, const T *w, const T *b, double eps, T *y, double *mean, double *rstd, \
               int64_t M, int64_t D) { \
         for (int64_t i = 0; i < M; i++) { \
@@ -244,10 +244,10 @@ DEFINE_BN_BACKWARD(pn_bn_backward_f64, double)
             } \
         } \
     }
-DEFINE_LN_FORWARD(pn_ln_forward_f32, float)
-DEFINE_LN_FORWARD(pn_ln_forward_f64, double)
+DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, float)
+DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f64, double)
 
-#define DEFINE_LN_BACKWARD(NAME, T) \
+#define DEFINE_LAYER_NORM_BACKWARD(NAME, T) \
     void NAME(const T *g, const T *x, const double *mean, const double *rstd, const T *w, T *dx, \
               double *dw, double *db, int64_t M, int64_t D) { \
         for (int64_t i = 0; i < M; i++) { \
@@ -270,8 +270,8 @@ DEFINE_LN_FORWARD(pn_ln_forward_f64, double)
             } \
         } \
     }
-DEFINE_LN_BACKWARD(pn_ln_backward_f32, float)
-DEFINE_LN_BACKWARD(pn_ln_backward_f64, double)
+DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f32, float)
+DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f64, double)
 
 /* -------------------------------------------------------------- dropout ---- */
 

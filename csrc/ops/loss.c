@@ -266,15 +266,15 @@ static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
                      *tc = keep(&s, pn_to_contiguous_nograd(t));
             q = keep(&s, pn_empty(x->dtype, m->ndim, m->shape));
             if (q && tc && (!w || wc)) {
-                pn_ce_args a = {cs.N,
-                                cs.C,
-                                cs.S,
-                                (const int64_t *)tc->data,
-                                NULL,
-                                wc ? wc->data : NULL,
-                                st->ignore_index,
-                                eps};
-                pn_class_target_dist(x->dtype, &a, q->data);
+                pn_cross_entropy_args a = {cs.N,
+                                           cs.C,
+                                           cs.S,
+                                           (const int64_t *)tc->data,
+                                           NULL,
+                                           wc ? wc->data : NULL,
+                                           st->ignore_index,
+                                           eps};
+                pn_cross_entropy_weighted_target(x->dtype, &a, q->data);
             }
         }
         PNTensor *sq = keep(&s, q ? pn_sum(q, cmask, 1, 0, q->dtype) : NULL);
@@ -308,14 +308,14 @@ static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         PNTensor *gy = gx && n->next[1].fn ? pn_empty(x->dtype, m->ndim, m->shape) : NULL;
         PNTensor *gw = gx && n->next[2].fn ? pn_empty(PN_FLOAT64, 1, &cs.C) : NULL;
         if (gx && (!n->next[1].fn || gy) && (!n->next[2].fn || gw)) {
-            pn_ce_args a = {cs.N,
-                            cs.C,
-                            cs.S,
-                            is_prob ? NULL : (const int64_t *)tc->data,
-                            is_prob ? tc->data : NULL,
-                            wc ? wc->data : NULL,
-                            st->ignore_index,
-                            eps};
+            pn_cross_entropy_args a = {cs.N,
+                                       cs.C,
+                                       cs.S,
+                                       is_prob ? NULL : (const int64_t *)tc->data,
+                                       is_prob ? tc->data : NULL,
+                                       wc ? wc->data : NULL,
+                                       st->ignore_index,
+                                       eps};
             PNTensor *lse = st->lse;
             pn_cross_entropy_backward(x->dtype, &a, xc->data, (const double *)lse->data, gc->data,
                                       reduction == RED_NONE ? 1 : 0,
@@ -396,14 +396,14 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
     loss = tc && (!wd || wc) ? pn_empty(dt, pnd, pshape) : NULL;
     lse = loss ? pn_empty(PN_FLOAT64, 1, &npos) : NULL;
     if (!lse) goto done;
-    pn_ce_args a = {cs.N,
-                    cs.C,
-                    cs.S,
-                    is_prob ? NULL : (const int64_t *)tc->data,
-                    is_prob ? tc->data : NULL,
-                    wc ? wc->data : NULL,
-                    ignore_index,
-                    eps};
+    pn_cross_entropy_args a = {cs.N,
+                               cs.C,
+                               cs.S,
+                               is_prob ? NULL : (const int64_t *)tc->data,
+                               is_prob ? tc->data : NULL,
+                               wc ? wc->data : NULL,
+                               ignore_index,
+                               eps};
     double wsum = 0;
     int64_t bad = 0;
     if (pn_cross_entropy_forward(dt, &a, xc->data, loss->data, (double *)lse->data, &wsum, &bad)) {
@@ -430,7 +430,7 @@ done:
 }
 
 /* node: saved {-, target, weight}; state: class_loss_state (no lse, no smoothing). */
-static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+static int nll_loss_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const class_loss_state *st = PN_STATE(n, class_loss_state);
     const PNMeta *m = &n->meta[0];
     int reduction = st->reduction;
@@ -447,25 +447,25 @@ static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
              *wc = w ? keep(&s, pn_to_contiguous_nograd(w)) : NULL;
     PNTensor *r = NULL;
     if (tc && (!w || wc)) {
-        pn_ce_args a = {cs.N,
-                        cs.C,
-                        cs.S,
-                        (const int64_t *)tc->data,
-                        NULL,
-                        wc ? wc->data : NULL,
-                        st->ignore_index,
-                        0.0};
+        pn_cross_entropy_args a = {cs.N,
+                                   cs.C,
+                                   cs.S,
+                                   (const int64_t *)tc->data,
+                                   NULL,
+                                   wc ? wc->data : NULL,
+                                   st->ignore_index,
+                                   0.0};
         if (pn_grad_mode) { /* gx = -g * onehot(t) w_t: linear in g, so differentiable in g */
             PNTensor *q = keep(&s, pn_empty(m->dtype, m->ndim, m->shape));
-            if (q) pn_class_target_dist(m->dtype, &a, q->data);
+            if (q) pn_cross_entropy_weighted_target(m->dtype, &a, q->data);
             PNTensor *gE = grad_positions(&s, gout[0], reduction, scale, m->ndim);
             r = U(&s, PN_NEG, B(&s, PN_MUL, gE, q));
         } else {
             PNTensor *gc = keep(&s, pn_to_contiguous_nograd(gout[0]));
             r = gc ? keep(&s, pn_empty(m->dtype, m->ndim, m->shape)) : NULL;
             if (r)
-                pn_nll_backward(m->dtype, &a, gc->data, reduction == RED_NONE ? 1 : 0,
-                                reduction == RED_NONE ? 1.0 : scale, r->data);
+                pn_nll_loss_backward(m->dtype, &a, gc->data, reduction == RED_NONE ? 1 : 0,
+                                     reduction == RED_NONE ? 1.0 : scale, r->data);
         }
     }
     gin[0] = give(&s, r);
@@ -498,17 +498,17 @@ static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
              *tc = xc ? pn_to_contiguous_nograd(t) : NULL;
     PNTensor *loss = tc ? pn_empty(dt, pnd, pshape) : NULL, *out = NULL;
     if (loss) {
-        pn_ce_args a = {
+        pn_cross_entropy_args a = {
             cs.N,         cs.C, cs.S, (const int64_t *)tc->data, NULL, wd ? wd->data : NULL,
             ignore_index, 0.0};
         double wsum = 0;
         int64_t bad = 0;
-        if (pn_nll_forward(dt, &a, xc->data, loss->data, &wsum, &bad))
+        if (pn_nll_loss_forward(dt, &a, xc->data, loss->data, &wsum, &bad))
             target_error(bad, cs.C);
         else
             out = reduce_loss(loss, reduction, wsum);
         if (out) {
-            PNNode *n = pn_record(out, "NllLossBackward0", nll_backward, 1, &x);
+            PNNode *n = pn_record(out, "NllLossBackward0", nll_loss_backward, 1, &x);
             class_loss_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
             if (st) {
                 st->ignore_index = ignore_index, st->reduction = reduction;
@@ -811,7 +811,7 @@ static PyObject *py_kl_div(PyObject *self, PyObject *args) {
 }
 
 /* _C.binary_cross_entropy(input, target, weight, reduction) */
-static PyObject *py_bce(PyObject *self, PyObject *args) {
+static PyObject *py_binary_cross_entropy(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *y, *w;
     PyObject *wo;
@@ -824,7 +824,7 @@ static PyObject *py_bce(PyObject *self, PyObject *args) {
 }
 
 /* _C.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction) */
-static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
+static PyObject *py_binary_cross_entropy_with_logits(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *y, *w, *pw;
     PyObject *wo, *pwo;
@@ -847,8 +847,8 @@ PyMethodDef pn_module_methods_loss[] = {
      "smooth_l1_loss(input, target, reduction, beta)"},
     {"huber_loss", py_huber_loss, METH_VARARGS, "huber_loss(input, target, reduction, delta)"},
     {"kl_div", py_kl_div, METH_VARARGS, "kl_div(input, target, reduction, log_target)"},
-    {"binary_cross_entropy", py_bce, METH_VARARGS,
+    {"binary_cross_entropy", py_binary_cross_entropy, METH_VARARGS,
      "binary_cross_entropy(input, target, weight, reduction)"},
-    {"binary_cross_entropy_with_logits", py_bce_logits, METH_VARARGS,
+    {"binary_cross_entropy_with_logits", py_binary_cross_entropy_with_logits, METH_VARARGS,
      "binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)"},
     {NULL, NULL, 0, NULL}};

@@ -75,13 +75,13 @@ out:
 /* ----------------------------------------------------------- batch norm ---- */
 
 /* x (N, C, *) as (N, C, L). */
-static void bn_dims(PNTensor *x, int64_t *N, int64_t *C, int64_t *L) {
+static void batch_norm_dims(PNTensor *x, int64_t *N, int64_t *C, int64_t *L) {
     *N = x->shape[0], *C = x->shape[1], *L = 1;
     for (int d = 2; d < x->ndim; d++) *L *= x->shape[d];
 }
 
 /* A (C,) float64 stats row as a tensor of x's dtype shaped (1, C, 1, ...). */
-static PNTensor *bn_channel_tensor(const double *v, PNTensor *x) {
+static PNTensor *batch_norm_channel_tensor(const double *v, PNTensor *x) {
     int64_t shape[PN_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) shape[d] = d == 1 ? x->shape[1] : 1;
     return pn_from_doubles(v, x->shape[1], x->dtype, x->ndim, shape);
@@ -89,7 +89,7 @@ static PNTensor *bn_channel_tensor(const double *v, PNTensor *x) {
 
 /* Saved: x, weight, stats (2, C) float64 = mean; invstd. State: norm_state
  * (flag: batch stats used). Inputs: x, weight, bias. */
-static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+static int batch_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
     if (!x) return -1;
     if (n->saved[1] && !(w = pn_unpack(n, 1))) goto fail0;
@@ -97,7 +97,7 @@ static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const norm_state *ns = PN_STATE(n, norm_state);
     int training = ns->flag, rc = -1;
     int64_t N, C, L;
-    bn_dims(x, &N, &C, &L);
+    batch_norm_dims(x, &N, &C, &L);
     const double *mean = F64(st), *invstd = F64(st) + C;
     if (pn_grad_mode) {
         uint32_t all = (uint32_t)((1ull << x->ndim) - 1), mask = all & ~2u;
@@ -105,8 +105,8 @@ static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         int64_t shape[PN_MAX_DIMS];
         for (int d = 0; d < x->ndim; d++) shape[d] = d == 1 ? C : 1;
         if (w && !(wv = pn_reshape(w, x->ndim, shape))) goto out;
-        if (!training &&
-            (!(cm = bn_channel_tensor(mean, x)) || !(ci = bn_channel_tensor(invstd, x)))) {
+        if (!training && (!(cm = batch_norm_channel_tensor(mean, x)) ||
+                          !(ci = batch_norm_channel_tensor(invstd, x)))) {
             Py_XDECREF(wv), Py_XDECREF(cm);
             goto out;
         }
@@ -128,11 +128,11 @@ static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         }
         if (n->next[0].fn && !(gin[0] = pn_empty(dt, x->ndim, x->shape))) goto bout;
         if (dt == PN_FLOAT32)
-            pn_bn_backward_f32(F32(g), F32(xc), mean, invstd, wc ? F32(wc) : NULL, training,
-                               gin[0] ? F32(gin[0]) : NULL, dw, db, N, C, L);
+            pn_batch_norm_backward_f32(F32(g), F32(xc), mean, invstd, wc ? F32(wc) : NULL, training,
+                                       gin[0] ? F32(gin[0]) : NULL, dw, db, N, C, L);
         else
-            pn_bn_backward_f64(F64(g), F64(xc), mean, invstd, wc ? F64(wc) : NULL, training,
-                               gin[0] ? F64(gin[0]) : NULL, dw, db, N, C, L);
+            pn_batch_norm_backward_f64(F64(g), F64(xc), mean, invstd, wc ? F64(wc) : NULL, training,
+                                       gin[0] ? F64(gin[0]) : NULL, dw, db, N, C, L);
         if (n->next[1].fn &&
             !(gin[1] = pn_from_doubles(dw, C, dt, n->meta[1].ndim, n->meta[1].shape)))
             goto bout;
@@ -218,7 +218,7 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
         pn_same_dtype(x, b, "batch_norm") < 0)
         return NULL;
     int64_t N, C, L;
-    bn_dims(x, &N, &C, &L);
+    batch_norm_dims(x, &N, &C, &L);
     if (check_channel_arg(rm, x, C, "running_mean") < 0 ||
         check_channel_arg(rv, x, C, "running_var") < 0 ||
         check_channel_arg(w, x, C, "weight") < 0 || check_channel_arg(b, x, C, "bias") < 0)
@@ -256,9 +256,9 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
         goto out;
     if (use_batch) {
         if (x->dtype == PN_FLOAT32)
-            pn_bn_stats_f32(F32(xc), N, C, L, mean, var);
+            pn_batch_norm_stats_f32(F32(xc), N, C, L, mean, var);
         else
-            pn_bn_stats_f64(F64(xc), N, C, L, mean, var);
+            pn_batch_norm_stats_f64(F64(xc), N, C, L, mean, var);
         if (training && rm) { /* running = (1 - momentum) running + momentum batch (unbiased var) */
             double *buf = PyMem_Malloc(sizeof(double) * (size_t)(2 * C + 1));
             if (!buf) {
@@ -283,14 +283,14 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
     for (int64_t c = 0; c < C; c++) invstd[c] = 1.0 / sqrt(var[c] + eps);
     if (!(out = pn_empty(x->dtype, x->ndim, x->shape))) goto out;
     if (x->dtype == PN_FLOAT32)
-        pn_bn_forward_f32(F32(xc), mean, invstd, wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, F32(out),
-                          N, C, L);
+        pn_batch_norm_forward_f32(F32(xc), mean, invstd, wc ? F32(wc) : NULL, bc ? F32(bc) : NULL,
+                                  F32(out), N, C, L);
     else
-        pn_bn_forward_f64(F64(xc), mean, invstd, wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, F64(out),
-                          N, C, L);
+        pn_batch_norm_forward_f64(F64(xc), mean, invstd, wc ? F64(wc) : NULL, bc ? F64(bc) : NULL,
+                                  F64(out), N, C, L);
     {
         PNTensor *ins[3] = {x, w, b};
-        PNNode *n = pn_record(out, "NativeBatchNormBackward0", bn_backward, 3, ins);
+        PNNode *n = pn_record(out, "NativeBatchNormBackward0", batch_norm_backward, 3, ins);
         norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
         if (ns) {
             ns->flag = use_batch, ns->eps = eps;
@@ -308,7 +308,7 @@ out:
 
 /* Saved: x, weight, stats (2, M) float64 = mean; rstd. State: norm_state
  * (flag: number of normalised trailing dims). Inputs: x, weight, bias. */
-static int ln_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+static int layer_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
     if (!x) return -1;
     if (n->saved[1] && !(w = pn_unpack(n, 1))) goto fail0;
@@ -341,11 +341,11 @@ static int ln_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         const double *mean = F64(st), *rstd = F64(st) + M;
         double *pdw = n->next[1].fn ? dw : NULL, *pdb = n->next[2].fn ? db : NULL;
         if (dt == PN_FLOAT32)
-            pn_ln_backward_f32(F32(g), F32(xc), mean, rstd, wc ? F32(wc) : NULL,
-                               gin[0] ? F32(gin[0]) : NULL, pdw, pdb, M, D);
+            pn_layer_norm_backward_f32(F32(g), F32(xc), mean, rstd, wc ? F32(wc) : NULL,
+                                       gin[0] ? F32(gin[0]) : NULL, pdw, pdb, M, D);
         else
-            pn_ln_backward_f64(F64(g), F64(xc), mean, rstd, wc ? F64(wc) : NULL,
-                               gin[0] ? F64(gin[0]) : NULL, pdw, pdb, M, D);
+            pn_layer_norm_backward_f64(F64(g), F64(xc), mean, rstd, wc ? F64(wc) : NULL,
+                                       gin[0] ? F64(gin[0]) : NULL, pdw, pdb, M, D);
         if (pdw && !(gin[1] = pn_from_doubles(dw, D, dt, n->meta[1].ndim, n->meta[1].shape)))
             goto bout;
         if (pdb && !(gin[2] = pn_from_doubles(db, D, dt, n->meta[2].ndim, n->meta[2].shape)))
@@ -415,14 +415,14 @@ PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
         (b && !(bc = pn_to_contiguous_nograd(b))) || !(out = pn_empty(x->dtype, x->ndim, x->shape)))
         goto out;
     if (x->dtype == PN_FLOAT32)
-        pn_ln_forward_f32(F32(xc), wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, eps, F32(out), F64(st),
-                          F64(st) + M, M, D);
+        pn_layer_norm_forward_f32(F32(xc), wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, eps, F32(out),
+                                  F64(st), F64(st) + M, M, D);
     else
-        pn_ln_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out), F64(st),
-                          F64(st) + M, M, D);
+        pn_layer_norm_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out),
+                                  F64(st), F64(st) + M, M, D);
     {
         PNTensor *ins[3] = {x, w, b};
-        PNNode *n = pn_record(out, "NativeLayerNormBackward0", ln_backward, 3, ins);
+        PNNode *n = pn_record(out, "NativeLayerNormBackward0", layer_norm_backward, 3, ins);
         norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
         if (ns) {
             ns->flag = k, ns->eps = eps;
