@@ -192,7 +192,84 @@ static int write_doubles(PNTensor *t, const double *v) {
     return rc;
 }
 
-/* _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps) */
+/* Check batch_norm's arguments like PyTorch: x (N, C, *) float, running_mean,
+ * running_var, weight, bias (C) or None; sets x's (N, C, L). */
+static int check_batch_norm_args(PNTensor *x, PNTensor *rm, PNTensor *rv, PNTensor *w, PNTensor *b,
+                                 int training, int64_t *N, int64_t *C, int64_t *L) {
+    if (x->ndim < 2) {
+        PyErr_Format(PyExc_ValueError,
+                     "batch_norm: expected 2D or higher input (N, C, ...), got "
+                     "%dD input",
+                     x->ndim);
+        return -1;
+    }
+    if (pn_require_float(x, "batch_norm") < 0 || pn_same_dtype(x, w, "batch_norm") < 0 ||
+        pn_same_dtype(x, b, "batch_norm") < 0)
+        return -1;
+    batch_norm_dims(x, N, C, L);
+    if (check_channel_arg(rm, x, *C, "running_mean") < 0 ||
+        check_channel_arg(rv, x, *C, "running_var") < 0 ||
+        check_channel_arg(w, x, *C, "weight") < 0 || check_channel_arg(b, x, *C, "bias") < 0)
+        return -1;
+    if ((rm == NULL) != (rv == NULL)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "batch_norm: running_mean and running_var must be both given or both None");
+        return -1;
+    }
+    if (!training && !rm) {
+        PyErr_SetString(PyExc_RuntimeError, "running_mean must be defined in evaluation mode");
+        return -1;
+    }
+    if (training && *N * *L <= 1) {
+        char s[256];
+        pn_format_shape(s, sizeof s, x->ndim, x->shape);
+        PyErr_Format(PyExc_ValueError,
+                     "Expected more than 1 value per channel when training, "
+                     "got input size %s",
+                     s);
+        return -1;
+    }
+    return 0;
+}
+
+/* running_mean, running_var (C) updated in place from the batch's mean, var (C)
+ * over cnt values: running = (1 - momentum) running + momentum batch (unbiased var). */
+static int batch_norm_update_running(PNTensor *rm, PNTensor *rv, const double *mean,
+                                     const double *var, int64_t C, int64_t cnt, double momentum) {
+    double *buf = PyMem_Malloc(sizeof(double) * (size_t)(2 * C + 1));
+    if (!buf) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int rc = read_doubles(rm, buf) < 0 || read_doubles(rv, buf + C) < 0 ? -1 : 0;
+    if (rc == 0) {
+        double unbias = (double)cnt / (double)(cnt - 1);
+        for (int64_t c = 0; c < C; c++) {
+            buf[c] = momentum * mean[c] + (1.0 - momentum) * buf[c];
+            buf[C + c] = momentum * var[c] * unbias + (1.0 - momentum) * buf[C + c];
+        }
+        rc = write_doubles(rm, buf) < 0 || write_doubles(rv, buf + C) < 0 ? -1 : 0;
+    }
+    PyMem_Free(buf);
+    return rc;
+}
+
+/* xc (N, C, L) contiguous -> mean, var (C): the batch's statistics when
+ * training (and then the running ones updated), else the running ones. */
+static int batch_norm_statistics(PNTensor *xc, PNTensor *rm, PNTensor *rv, int training,
+                                 double momentum, int64_t N, int64_t C, int64_t L, double *mean,
+                                 double *var) {
+    if (!training) return read_doubles(rm, mean) < 0 || read_doubles(rv, var) < 0 ? -1 : 0;
+    if (xc->dtype == PN_FLOAT32)
+        pn_batch_norm_stats_f32(F32(xc), N, C, L, mean, var);
+    else
+        pn_batch_norm_stats_f64(F64(xc), N, C, L, mean, var);
+    if (rm) return batch_norm_update_running(rm, rv, mean, var, C, N * L, momentum);
+    return 0;
+}
+
+/* _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+ * x (N, C, *), running_mean, running_var, weight, bias (C) -> y (N, C, *) */
 PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
     (void)m;
     PyObject *xo, *rmo, *rvo, *wo, *bo;
@@ -207,42 +284,8 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
         pn_opt_tensor_arg(wo, &w, "batch_norm", "weight") < 0 ||
         pn_opt_tensor_arg(bo, &b, "batch_norm", "bias") < 0)
         return NULL;
-    if (x->ndim < 2) {
-        PyErr_Format(PyExc_ValueError,
-                     "batch_norm: expected 2D or higher input (N, C, ...), got "
-                     "%dD input",
-                     x->ndim);
-        return NULL;
-    }
-    if (pn_require_float(x, "batch_norm") < 0 || pn_same_dtype(x, w, "batch_norm") < 0 ||
-        pn_same_dtype(x, b, "batch_norm") < 0)
-        return NULL;
     int64_t N, C, L;
-    batch_norm_dims(x, &N, &C, &L);
-    if (check_channel_arg(rm, x, C, "running_mean") < 0 ||
-        check_channel_arg(rv, x, C, "running_var") < 0 ||
-        check_channel_arg(w, x, C, "weight") < 0 || check_channel_arg(b, x, C, "bias") < 0)
-        return NULL;
-    if ((rm == NULL) != (rv == NULL)) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "batch_norm: running_mean and running_var must be both given or both None");
-        return NULL;
-    }
-    if (!training && !rm) {
-        PyErr_SetString(PyExc_RuntimeError, "running_mean must be defined in evaluation mode");
-        return NULL;
-    }
-    int use_batch = training;
-    int64_t cnt = N * L;
-    if (training && cnt <= 1) {
-        char s[256];
-        pn_format_shape(s, sizeof s, x->ndim, x->shape);
-        PyErr_Format(PyExc_ValueError,
-                     "Expected more than 1 value per channel when training, "
-                     "got input size %s",
-                     s);
-        return NULL;
-    }
+    if (check_batch_norm_args(x, rm, rv, w, b, training, &N, &C, &L) < 0) return NULL;
     int64_t sshape[2] = {2, C};
     PNTensor *st = pn_empty(PN_FLOAT64, 2, sshape), *xc = NULL, *wc = NULL, *bc = NULL, *out = NULL;
     double *var = st ? PyMem_Malloc(sizeof(double) * (size_t)(C + 1)) : NULL;
@@ -254,32 +297,7 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
     if (!(xc = pn_to_contiguous_nograd(x)) || (w && !(wc = pn_to_contiguous_nograd(w))) ||
         (b && !(bc = pn_to_contiguous_nograd(b))))
         goto out;
-    if (use_batch) {
-        if (x->dtype == PN_FLOAT32)
-            pn_batch_norm_stats_f32(F32(xc), N, C, L, mean, var);
-        else
-            pn_batch_norm_stats_f64(F64(xc), N, C, L, mean, var);
-        if (training && rm) { /* running = (1 - momentum) running + momentum batch (unbiased var) */
-            double *buf = PyMem_Malloc(sizeof(double) * (size_t)(2 * C + 1));
-            if (!buf) {
-                PyErr_NoMemory();
-                goto out;
-            }
-            int rc = read_doubles(rm, buf) < 0 || read_doubles(rv, buf + C) < 0 ? -1 : 0;
-            if (rc == 0) {
-                double unbias = (double)cnt / (double)(cnt - 1);
-                for (int64_t c = 0; c < C; c++) {
-                    buf[c] = momentum * mean[c] + (1.0 - momentum) * buf[c];
-                    buf[C + c] = momentum * var[c] * unbias + (1.0 - momentum) * buf[C + c];
-                }
-                rc = write_doubles(rm, buf) < 0 || write_doubles(rv, buf + C) < 0 ? -1 : 0;
-            }
-            PyMem_Free(buf);
-            if (rc < 0) goto out;
-        }
-    } else {
-        if (read_doubles(rm, mean) < 0 || read_doubles(rv, var) < 0) goto out;
-    }
+    if (batch_norm_statistics(xc, rm, rv, training, momentum, N, C, L, mean, var) < 0) goto out;
     for (int64_t c = 0; c < C; c++) invstd[c] = 1.0 / sqrt(var[c] + eps);
     if (!(out = pn_empty(x->dtype, x->ndim, x->shape))) goto out;
     if (x->dtype == PN_FLOAT32)
@@ -293,7 +311,7 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
         PNNode *n = pn_record(out, "NativeBatchNormBackward0", batch_norm_backward, 3, ins);
         norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
         if (ns) {
-            ns->flag = use_batch, ns->eps = eps;
+            ns->flag = training, ns->eps = eps;
             if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
