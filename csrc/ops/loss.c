@@ -470,7 +470,9 @@ done:
     return (PyObject *)out;
 }
 
-/* node: saved {-, target, weight}; state: class_loss_state (no lse, no smoothing). */
+/* x (N, C, *), target (N, *), weight (C) -> dx (N, C, *) of
+ * loss = -w_t x[t] per position (0 where t == ignore_index): dx = -g w_t onehot(t).
+ * node: saved {-, target, weight}; state: class_loss_state (no lse, no smoothing). */
 static int nll_loss_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const class_loss_state *st = PN_STATE(n, class_loss_state);
     const PNMeta *m = &n->meta[0];
@@ -514,7 +516,8 @@ static int nll_loss_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
-/* _C.nll_loss(input, target, weight, ignore_index, reduction) */
+/* _C.nll_loss(input, target, weight, ignore_index, reduction)
+ * x (N, C, *) or (C), target (N, *) or (), weight (C) -> loss () or (N, *) */
 static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *t, *w;
@@ -694,6 +697,8 @@ typedef struct {
     double scale; /* 1 / numel for a mean, else 1 */
 } pointwise_loss_state;
 
+/* x, y, weight, pos_weight (broadcasting to *) -> dx, dy (*) of loss = l(x, y)
+ * elementwise, l one of the formulas in kernels/loss.h (e.g. mse: (x - y)^2). */
 static int pointwise_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const pointwise_loss_state *st = PN_STATE(n, pointwise_loss_state);
     pn_pointwise_loss kind = st->kind;
@@ -743,6 +748,8 @@ static int pointwise_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return rc;
 }
 
+/* The pointwise losses' forward: x, y, weight, pos_weight (broadcasting to *)
+ * -> loss () for 'mean' / 'sum', (*) for 'none'. */
 static PyObject *pointwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, PNTensor *w,
                                 PNTensor *pw, double param, int reduction) {
     const char *fname =
@@ -833,24 +840,29 @@ static PyObject *simple_loss(PyObject *args, pn_pointwise_loss kind, const char 
     return pointwise_loss(kind, x, y, NULL, NULL, param, reduction);
 }
 
+/* mse_loss: x, y (*) -> (x - y)^2, reduced */
 static PyObject *py_mse_loss(PyObject *self, PyObject *args) {
     (void)self;
     return simple_loss(args, PN_LOSS_MSE, "O!O!i:mse_loss");
 }
+/* l1_loss: x, y (*) -> |x - y|, reduced */
 static PyObject *py_l1_loss(PyObject *self, PyObject *args) {
     (void)self;
     return simple_loss(args, PN_LOSS_L1, "O!O!i:l1_loss");
 }
+/* smooth_l1_loss: x, y (*) -> |d| < beta ? 0.5 d^2 / beta : |d| - 0.5 beta, reduced */
 static PyObject *py_smooth_l1_loss(PyObject *self, PyObject *args) {
     (void)self;
     return simple_loss(args, PN_LOSS_SMOOTH_L1, "O!O!id:smooth_l1_loss");
 }
+/* huber_loss: x, y (*) -> |d| < delta ? 0.5 d^2 : delta (|d| - 0.5 delta), reduced */
 static PyObject *py_huber_loss(PyObject *self, PyObject *args) {
     (void)self;
     return simple_loss(args, PN_LOSS_HUBER, "O!O!id:huber_loss");
 }
 
-/* _C.kl_div(input, target, reduction, log_target) */
+/* _C.kl_div(input, target, reduction, log_target)
+ * x, y (*) -> y (log y - x) (exp(y) (y - x) with log_target), reduced */
 static PyObject *py_kl_div(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *y;
@@ -861,7 +873,8 @@ static PyObject *py_kl_div(PyObject *self, PyObject *args) {
     return pointwise_loss(log_target ? PN_LOSS_KL_LOG : PN_LOSS_KL, x, y, NULL, NULL, 0, reduction);
 }
 
-/* _C.binary_cross_entropy(input, target, weight, reduction) */
+/* _C.binary_cross_entropy(input, target, weight, reduction)
+ * x, y, weight (*) -> -w (y log x + (1 - y) log(1 - x)), reduced */
 static PyObject *py_binary_cross_entropy(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *y, *w;
@@ -874,7 +887,9 @@ static PyObject *py_binary_cross_entropy(PyObject *self, PyObject *args) {
     return pointwise_loss(PN_LOSS_BCE, x, y, w, NULL, 0, reduction);
 }
 
-/* _C.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction) */
+/* _C.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
+ * x, y, weight, pos_weight (*) -> -w (pw y log s + (1 - y) log(1 - s)), s = sigmoid(x),
+ * reduced */
 static PyObject *py_binary_cross_entropy_with_logits(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *y, *w, *pw;

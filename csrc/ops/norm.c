@@ -87,7 +87,9 @@ static PNTensor *batch_norm_channel_tensor(const double *v, PNTensor *x) {
     return pn_from_doubles(v, x->shape[1], x->dtype, x->ndim, shape);
 }
 
-/* Saved: x, weight, stats (2, C) float64 = mean; invstd. State: norm_state
+/* x (N, C, *), weight (C) -> dx (N, C, *), dweight, dbias (C) of
+ * y = (x - mean[c]) invstd[c] weight[c] + bias[c], the stats over (N, *) when training.
+ * Saved: x, weight, stats (2, C) float64 = mean; invstd. State: norm_state
  * (flag: batch stats used). Inputs: x, weight, bias. */
 static int batch_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
@@ -324,7 +326,9 @@ out:
 
 /* ----------------------------------------------------------- layer norm ---- */
 
-/* Saved: x, weight, stats (2, M) float64 = mean; rstd. State: norm_state
+/* x (*, D...), weight, bias (D...) -> dx (*, D...), dweight, dbias (D...) of
+ * y = (x - mean) rstd weight + bias, mean and rstd = 1 / sqrt(var + eps) over D...
+ * Saved: x, weight, stats (2, M) float64 = mean; rstd. State: norm_state
  * (flag: number of normalised trailing dims). Inputs: x, weight, bias. */
 static int layer_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
@@ -381,7 +385,8 @@ fail0:
     return -1;
 }
 
-/* _layer_norm(input, normalized_shape, weight, bias, eps) */
+/* _layer_norm(input, normalized_shape, weight, bias, eps)
+ * x (*, D...), weight, bias (D...) with D... = normalized_shape -> y (*, D...) */
 PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
     (void)m;
     PyObject *xo, *nso, *wo, *bo;
