@@ -1,10 +1,11 @@
 /* elementwise.c - the inner loops behind + - * / and friends.
  *
  * Each loop is written once as an expression on scalars x (and y) and expanded
- * per dtype by a macro. The macro has two fast paths that compilers vectorize
- * (all operands contiguous; second operand a broadcast scalar) and a general
- * strided path. Integer add/sub/mul wrap around like PyTorch's (done in
- * unsigned arithmetic, because signed overflow is undefined behaviour in C).
+ * per dtype by a macro, one line per function, which names it. The macro has
+ * two fast paths that compilers vectorize (all operands contiguous; second
+ * operand a broadcast scalar) and a general strided path. Integer add/sub/mul
+ * wrap around like PyTorch's (done in unsigned arithmetic, because signed
+ * overflow is undefined behaviour in C).
  */
 #include "elementwise.h"
 #include "fastmath.h"
@@ -102,28 +103,43 @@ static inline int64_t ipow(int64_t x, int64_t y) {
 #define UMUL(x, y) ((int64_t)((uint64_t)(x) * (uint64_t)(y)))
 
 /* float32 and float64 share every formula; only the libm names differ. */
-#define FLOAT_BINARY(SUF, T, FMODF, FLOORDIV, POWF) \
-    BINARY_LOOP(add_##SUF, T, T, x + y) \
-    BINARY_LOOP(sub_##SUF, T, T, x - y) \
-    BINARY_LOOP(mul_##SUF, T, T, x *y) \
-    BINARY_LOOP(div_##SUF, T, T, x / y) \
-    BINARY_LOOP(floordiv_##SUF, T, T, FLOORDIV(x, y)) \
-    BINARY_LOOP(rem_##SUF, T, T, FMODF(x, y)) \
-    BINARY_LOOP(pow_##SUF, T, T, POWF(x, y)) \
-    BINARY_LOOP(max_##SUF, T, T, FMAX(x, y)) \
-    BINARY_LOOP(min_##SUF, T, T, FMIN(x, y)) \
-    BINARY_LOOP(eq_##SUF, T, pn_bool, x == y) \
-    BINARY_LOOP(ne_##SUF, T, pn_bool, x != y) \
-    BINARY_LOOP(lt_##SUF, T, pn_bool, x < y) \
-    BINARY_LOOP(le_##SUF, T, pn_bool, x <= y) \
-    BINARY_LOOP(gt_##SUF, T, pn_bool, x > y) \
-    BINARY_LOOP(ge_##SUF, T, pn_bool, x >= y) \
-    BINARY_LOOP(relu_bw_##SUF, T, T, y > 0 ? x : (T)0) \
-    BINARY_LOOP(sigmoid_bw_##SUF, T, T, x * y * ((T)1 - y)) \
-    BINARY_LOOP(tanh_bw_##SUF, T, T, x *((T)1 - y * y))
+BINARY_LOOP(add_f32, float, float, x + y)
+BINARY_LOOP(sub_f32, float, float, x - y)
+BINARY_LOOP(mul_f32, float, float, x *y)
+BINARY_LOOP(div_f32, float, float, x / y)
+BINARY_LOOP(floordiv_f32, float, float, py_floordivf(x, y))
+BINARY_LOOP(rem_f32, float, float, py_fmodf(x, y))
+BINARY_LOOP(pow_f32, float, float, powf(x, y))
+BINARY_LOOP(max_f32, float, float, FMAX(x, y))
+BINARY_LOOP(min_f32, float, float, FMIN(x, y))
+BINARY_LOOP(eq_f32, float, pn_bool, x == y)
+BINARY_LOOP(ne_f32, float, pn_bool, x != y)
+BINARY_LOOP(lt_f32, float, pn_bool, x < y)
+BINARY_LOOP(le_f32, float, pn_bool, x <= y)
+BINARY_LOOP(gt_f32, float, pn_bool, x > y)
+BINARY_LOOP(ge_f32, float, pn_bool, x >= y)
+BINARY_LOOP(relu_backward_f32, float, float, y > 0 ? x : (float)0)
+BINARY_LOOP(sigmoid_backward_f32, float, float, x * y * ((float)1 - y))
+BINARY_LOOP(tanh_backward_f32, float, float, x *((float)1 - y * y))
 
-FLOAT_BINARY(f32, float, py_fmodf, py_floordivf, powf)
-FLOAT_BINARY(f64, double, py_fmod, py_floordiv, pow)
+BINARY_LOOP(add_f64, double, double, x + y)
+BINARY_LOOP(sub_f64, double, double, x - y)
+BINARY_LOOP(mul_f64, double, double, x *y)
+BINARY_LOOP(div_f64, double, double, x / y)
+BINARY_LOOP(floordiv_f64, double, double, py_floordiv(x, y))
+BINARY_LOOP(rem_f64, double, double, py_fmod(x, y))
+BINARY_LOOP(pow_f64, double, double, pow(x, y))
+BINARY_LOOP(max_f64, double, double, FMAX(x, y))
+BINARY_LOOP(min_f64, double, double, FMIN(x, y))
+BINARY_LOOP(eq_f64, double, pn_bool, x == y)
+BINARY_LOOP(ne_f64, double, pn_bool, x != y)
+BINARY_LOOP(lt_f64, double, pn_bool, x < y)
+BINARY_LOOP(le_f64, double, pn_bool, x <= y)
+BINARY_LOOP(gt_f64, double, pn_bool, x > y)
+BINARY_LOOP(ge_f64, double, pn_bool, x >= y)
+BINARY_LOOP(relu_backward_f64, double, double, y > 0 ? x : (double)0)
+BINARY_LOOP(sigmoid_backward_f64, double, double, x * y * ((double)1 - y))
+BINARY_LOOP(tanh_backward_f64, double, double, x *((double)1 - y * y))
 
 BINARY_LOOP(add_i64, int64_t, int64_t, UADD(x, y))
 BINARY_LOOP(sub_i64, int64_t, int64_t, USUB(x, y))
@@ -174,9 +190,9 @@ static const pn_loop_fn binary_table[PN_NBINARY][PN_NDTYPES] = {
     [PN_AND] = {and_b, and_i64, NULL, NULL},
     [PN_OR] = {or_b, or_i64, NULL, NULL},
     [PN_XOR] = {xor_b, xor_i64, NULL, NULL},
-    [PN_RELU_BACKWARD] = {NULL, NULL, relu_bw_f32, relu_bw_f64},
-    [PN_SIGMOID_BACKWARD] = {NULL, NULL, sigmoid_bw_f32, sigmoid_bw_f64},
-    [PN_TANH_BACKWARD] = {NULL, NULL, tanh_bw_f32, tanh_bw_f64},
+    [PN_RELU_BACKWARD] = {NULL, NULL, relu_backward_f32, relu_backward_f64},
+    [PN_SIGMOID_BACKWARD] = {NULL, NULL, sigmoid_backward_f32, sigmoid_backward_f64},
+    [PN_TANH_BACKWARD] = {NULL, NULL, tanh_backward_f32, tanh_backward_f64},
 };
 
 pn_loop_fn pn_binary_loop(pn_binary_op op, pn_dtype dt) {
@@ -222,32 +238,45 @@ static inline float sigmoid_f(float x) {
 }
 #define SIGN(x) (((x) > 0) - ((x) < 0))
 
-#define FLOAT_UNARY(SUF, T, EXP, LOG, SQRT, SIGM, TANH, FABS, SIN, COS, LOG1P, EXPM1, FLOOR, CEIL, \
-                    RINT, TRUNC) \
-    UNARY_LOOP(neg_##SUF, T, -x) \
-    UNARY_LOOP(abs_##SUF, T, FABS(x)) \
-    UNARY_LOOP(exp_##SUF, T, EXP(x)) \
-    UNARY_LOOP(log_##SUF, T, LOG(x)) \
-    UNARY_LOOP(sqrt_##SUF, T, SQRT(x)) \
-    UNARY_LOOP(sigmoid_##SUF, T, SIGM(x)) \
-    UNARY_LOOP(tanh_##SUF, T, TANH(x)) \
-    UNARY_LOOP(relu_##SUF, T, x > 0 ? x : (x != x ? x : (T)0)) \
-    UNARY_LOOP(sign_##SUF, T, SIGN(x)) /* sign(nan) = 0, as in torch */ \
-    UNARY_LOOP(recip_##SUF, T, (T)1 / x) \
-    UNARY_LOOP(square_##SUF, T, x *x) \
-    UNARY_LOOP(sin_##SUF, T, SIN(x)) \
-    UNARY_LOOP(cos_##SUF, T, COS(x)) \
-    UNARY_LOOP(log1p_##SUF, T, LOG1P(x)) \
-    UNARY_LOOP(expm1_##SUF, T, EXPM1(x)) \
-    UNARY_LOOP(floor_##SUF, T, FLOOR(x)) \
-    UNARY_LOOP(ceil_##SUF, T, CEIL(x)) \
-    UNARY_LOOP(round_##SUF, T, RINT(x)) \
-    UNARY_LOOP(trunc_##SUF, T, TRUNC(x))
+UNARY_LOOP(neg_f32, float, -x)
+UNARY_LOOP(abs_f32, float, fabsf(x))
+UNARY_LOOP(exp_f32, float, pn_expf(x))
+UNARY_LOOP(log_f32, float, logf(x))
+UNARY_LOOP(sqrt_f32, float, sqrtf(x))
+UNARY_LOOP(sigmoid_f32, float, sigmoid_f(x))
+UNARY_LOOP(tanh_f32, float, tanhf(x))
+UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
+UNARY_LOOP(sign_f32, float, SIGN(x)) /* sign(nan) = 0, as in torch */
+UNARY_LOOP(reciprocal_f32, float, (float)1 / x)
+UNARY_LOOP(square_f32, float, x *x)
+UNARY_LOOP(sin_f32, float, sinf(x))
+UNARY_LOOP(cos_f32, float, cosf(x))
+UNARY_LOOP(log1p_f32, float, log1pf(x))
+UNARY_LOOP(expm1_f32, float, expm1f(x))
+UNARY_LOOP(floor_f32, float, floorf(x))
+UNARY_LOOP(ceil_f32, float, ceilf(x))
+UNARY_LOOP(round_f32, float, rintf(x))
+UNARY_LOOP(trunc_f32, float, truncf(x))
 
-FLOAT_UNARY(f32, float, pn_expf, logf, sqrtf, sigmoid_f, tanhf, fabsf, sinf, cosf, log1pf, expm1f,
-            floorf, ceilf, rintf, truncf)
-FLOAT_UNARY(f64, double, exp, log, sqrt, sigmoid_d, tanh, fabs, sin, cos, log1p, expm1, floor, ceil,
-            rint, trunc)
+UNARY_LOOP(neg_f64, double, -x)
+UNARY_LOOP(abs_f64, double, fabs(x))
+UNARY_LOOP(exp_f64, double, exp(x))
+UNARY_LOOP(log_f64, double, log(x))
+UNARY_LOOP(sqrt_f64, double, sqrt(x))
+UNARY_LOOP(sigmoid_f64, double, sigmoid_d(x))
+UNARY_LOOP(tanh_f64, double, tanh(x))
+UNARY_LOOP(relu_f64, double, x > 0 ? x : (x != x ? x : (double)0))
+UNARY_LOOP(sign_f64, double, SIGN(x)) /* sign(nan) = 0, as in torch */
+UNARY_LOOP(reciprocal_f64, double, (double)1 / x)
+UNARY_LOOP(square_f64, double, x *x)
+UNARY_LOOP(sin_f64, double, sin(x))
+UNARY_LOOP(cos_f64, double, cos(x))
+UNARY_LOOP(log1p_f64, double, log1p(x))
+UNARY_LOOP(expm1_f64, double, expm1(x))
+UNARY_LOOP(floor_f64, double, floor(x))
+UNARY_LOOP(ceil_f64, double, ceil(x))
+UNARY_LOOP(round_f64, double, rint(x))
+UNARY_LOOP(trunc_f64, double, trunc(x))
 
 UNARY_LOOP(neg_i64, int64_t, (int64_t)(0u - (uint64_t)x))
 UNARY_LOOP(abs_i64, int64_t, x < 0 ? (int64_t)(0u - (uint64_t)x) : x)
@@ -271,7 +300,7 @@ static const pn_loop_fn unary_table[PN_NUNARY][PN_NDTYPES] = {
     [PN_RELU] = {NULL, relu_i64, relu_f32, relu_f64},
     [PN_SIGN] = {sign_b, sign_i64, sign_f32, sign_f64},
     [PN_NOT] = {not_b, not_i64, NULL, NULL},
-    [PN_RECIPROCAL] = {NULL, NULL, recip_f32, recip_f64},
+    [PN_RECIPROCAL] = {NULL, NULL, reciprocal_f32, reciprocal_f64},
     [PN_SQUARE] = {NULL, square_i64, square_f32, square_f64},
     [PN_SIN] = {NULL, NULL, sin_f32, sin_f64},
     [PN_COS] = {NULL, NULL, cos_f32, cos_f64},

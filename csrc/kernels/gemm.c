@@ -378,7 +378,6 @@ static void sgemm_worker(void *ctx, int64_t begin, int64_t end) {
 #ifndef PN_GEMM_PARALLEL_FLOPS
 #define PN_GEMM_PARALLEL_FLOPS 2.0e6
 #endif
-/* With M at most this, B is used in place instead of packed (if not transposed). */
 /* When to use B in place instead of packing it (only possible without transB).
  * Packing costs about one copy per element of B and saves strided, TLB- and
  * cache-set-unfriendly reads; each B element is used M times. Measured on a
@@ -401,95 +400,113 @@ static int bad_args(int transA, int transB, int64_t M, int64_t N, int64_t K, int
     return 0;
 }
 
-int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
-             int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
-    if (bad_args(transA, transB, M, N, K, lda, ldb, ldc)) return PN_EINVAL;
-    if (M == 0 || N == 0) return PN_OK;
-    if (K == 0) { /* empty sum: C = beta * C (beta == 0 overwrites) */
-        for (int64_t i = 0; i < M; i++) {
-            float *c = C + i * ldc;
-            if (beta == 0.0f)
-                for (int64_t j = 0; j < N; j++) c[j] = 0.0f;
-            else
-                for (int64_t j = 0; j < N; j++) c[j] *= beta;
-        }
-        return PN_OK;
+/* C (M, N) = beta * C: the whole product when K == 0 (beta == 0 overwrites). */
+static void sgemm_scale_c(int64_t M, int64_t N, float beta, float *C, int64_t ldc) {
+    for (int64_t i = 0; i < M; i++) {
+        float *c = C + i * ldc;
+        if (beta == 0.0f)
+            for (int64_t j = 0; j < N; j++) c[j] = 0.0f;
+        else
+            for (int64_t j = 0; j < N; j++) c[j] *= beta;
     }
+}
 
-    sgemm_job g;
-    g.kd = get_kernel();
-    g.transA = transA;
-    g.transB = transB;
-    g.M = M;
-    g.N = N;
-    g.K = K;
-    g.alpha = alpha;
-    g.beta = beta;
-    g.A = A;
-    g.B = B;
-    g.C = C;
-    g.lda = lda;
-    g.ldb = ldb;
-    g.ldc = ldc;
-    g.transC = 0;
-    if (N < g.kd->nr && M > N) {
+/* Fill the job for C (M, N) = alpha op(A) op(B) + beta C, op(A) (M, K), op(B) (K, N):
+ * the kernel, the operands (swapped when C^T is computed instead), whether B
+ * is packed, and the K block size. The grid is left to sgemm_plan_grid. */
+static void sgemm_job_init(sgemm_job *g, int transA, int transB, int64_t M, int64_t N, int64_t K,
+                           float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                           float beta, float *C, int64_t ldc) {
+    g->kd = get_kernel();
+    g->transA = transA;
+    g->transB = transB;
+    g->M = M;
+    g->N = N;
+    g->K = K;
+    g->alpha = alpha;
+    g->beta = beta;
+    g->A = A;
+    g->B = B;
+    g->C = C;
+    g->lda = lda;
+    g->ldb = ldb;
+    g->ldc = ldc;
+    g->transC = 0;
+    if (N < g->kd->nr && M > N) {
         /* Narrow C (e.g. N = 10 classes): the NR-wide vector tiles would be
          * mostly empty. Compute C^T = op(B)^T op(A)^T instead, where the long
          * side M becomes the vector direction, and store tiles transposed. */
-        g.transC = 1;
-        g.M = N;
-        g.N = M;
-        g.transA = !transB;
-        g.transB = !transA;
-        g.A = B;
-        g.lda = ldb;
-        g.B = A;
-        g.ldb = lda;
+        g->transC = 1;
+        g->M = N;
+        g->N = M;
+        g->transA = !transB;
+        g->transB = !transA;
+        g->A = B;
+        g->lda = ldb;
+        g->B = A;
+        g->ldb = lda;
     }
-    g.pack_b = !use_b_in_place(g.transB, g.M, g.N);
+    g->pack_b = !use_b_in_place(g->transB, g->M, g->N);
     /* Split K into near-equal blocks of at most kd->kc (784 -> 4 x 196, not
      * 3 x 256 + 16: a thin last block would pay the C load/store for little work). */
-    int64_t nkb = (K + g.kd->kc - 1) / g.kd->kc;
-    g.kc = (K + nkb - 1) / nkb;
-    atomic_init(&g.err, PN_OK);
+    int64_t nkb = (K + g->kd->kc - 1) / g->kd->kc;
+    g->kc = (K + nkb - 1) / nkb;
+    atomic_init(&g->err, PN_OK);
+}
 
-    /* Task grid gm x gn (C rectangles). Every task packs the A rows and B
-     * columns of its rectangle, so the grid shape decides how much packing is
-     * duplicated: per task (M/gm) * K of A, which is a transposing copy (weight 2), plus
-     * K * (N/gn) of B, a straight copy (weight 1), or, when B is used in place,
-     * only the cost of both threads streaming it (small weight). Measured with
-     * 2 threads, rows vs columns split (GFLOP/s): 256x256x64 (A^T) 272 vs 186,
-     * 64x256x256 271 vs 248, 784x256x64 (A^T) 306 vs 227, 64x784x256 (B^T)
-     * 231 vs 276, 1024^3 about equal. */
+/* Choose the task grid g->gm x g->gn (C rectangles) for a product of `flops`;
+ * returns the number of threads to run it on.
+ *
+ * Every task packs the A rows and B columns of its rectangle, so the grid
+ * shape decides how much packing is duplicated: per task (M/gm) * K of A, a
+ * transposing copy (weight 2), plus K * (N/gn) of B, a straight copy (weight
+ * 1), or, when B is used in place, only the cost of both threads streaming it
+ * (small weight). Measured with 2 threads, rows vs columns split (GFLOP/s):
+ * 256x256x64 (A^T) 272 vs 186, 64x256x256 271 vs 248, 784x256x64 (A^T) 306 vs
+ * 227, 64x784x256 (B^T)
+ * 231 vs 276, 1024^3 about equal. */
+static int sgemm_plan_grid(sgemm_job *g, double flops) {
     int nt = pn_get_num_threads();
-    double flops = 2.0 * (double)M * (double)N * (double)K;
     if (flops < PN_GEMM_PARALLEL_FLOPS) nt = 1;
-    M = g.M; /* from here on, the (possibly transposed) problem */
-    N = g.N;
+    const int64_t M = g->M, N = g->N; /* the (possibly transposed) problem */
     /* More tasks than threads (when each still has PN_GEMM_TASK_FLOPS of work)
      * balance the load when a core is shared with another process: the
      * threads take tasks from a counter, and the one that runs faster takes
      * more of them. */
     int over = nt > 1 ? PN_GEMM_TASKS_PER_THREAD : 1;
     while (over > 1 && flops / (nt * over) < PN_GEMM_TASK_FLOPS) over /= 2;
-    int64_t mtiles = (M + g.kd->mr - 1) / g.kd->mr, ntiles = (N + g.kd->nr - 1) / g.kd->nr;
+    int64_t mtiles = (M + g->kd->mr - 1) / g->kd->mr, ntiles = (N + g->kd->nr - 1) / g->kd->nr;
     int64_t want = (int64_t)nt * over;
     if ((double)mtiles * (double)ntiles < (double)want) want = mtiles * ntiles;
-    g.gm = 1;
-    g.gn = 1;
+    g->gm = 1;
+    g->gn = 1;
     double best = -1;
     for (int64_t t = want; t >= 1 && best < 0; t--)
         for (int gm = 1; gm <= t; gm++) {
             if (t % gm) continue;
             int64_t gn = t / gm;
             if (gm > mtiles || gn > ntiles) continue;
-            double cost = 2.0 * (double)M / gm + (g.pack_b ? 1.0 : 0.05) * (double)N / gn;
+            double cost = 2.0 * (double)M / gm + (g->pack_b ? 1.0 : 0.05) * (double)N / gn;
             if (best < 0 || cost < best) {
                 best = cost;
-                g.gm = gm;
-                g.gn = (int)gn;
+                g->gm = gm;
+                g->gn = (int)gn;
             }
         }
+    return nt;
+}
+
+int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+             int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    if (bad_args(transA, transB, M, N, K, lda, ldb, ldc)) return PN_EINVAL;
+    if (M == 0 || N == 0) return PN_OK;
+    if (K == 0) { /* empty sum: C = beta * C (beta == 0 overwrites) */
+        sgemm_scale_c(M, N, beta, C, ldc);
+        return PN_OK;
+    }
+    sgemm_job g;
+    sgemm_job_init(&g, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    int nt = sgemm_plan_grid(&g, 2.0 * (double)M * (double)N * (double)K);
     int64_t ntasks = (int64_t)g.gm * g.gn;
     atomic_init(&g.next_task, 0);
     if (ntasks == 1 || nt == 1)

@@ -163,30 +163,64 @@ typedef void (*tile_fn)(int64_t, const float *, const float *, int64_t, float *,
                         float, int);
 
 /* One function per (rows, vectors) pair: k512_<rows>_<vectors>. */
-#define K512(R, V) \
-    static T512 void k512_##R##_##V(int64_t kc, const float *a, const float *b, int64_t ldb, \
-                                    float *c, int64_t ldc, float alpha, float beta, int nr) { \
+#define K512(NAME, R, V) \
+    static T512 void NAME(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, \
+                          int64_t ldc, float alpha, float beta, int nr) { \
         k512_body(R, V, kc, a, b, ldb, c, ldc, alpha, beta, nr); \
     }
-#define K512_ROW(R) K512(R, 1) K512(R, 2) K512(R, 3)
-K512_ROW(1)
-K512_ROW(2)
-K512_ROW(3)
-K512_ROW(4)
-K512_ROW(5)
-K512_ROW(6)
-K512_ROW(7)
-K512_ROW(8)
-K512_ROW(9)
-K512_ROW(10)
-K512_ROW(11)
-K512_ROW(12)
+K512(k512_1_1, 1, 1)
+K512(k512_1_2, 1, 2)
+K512(k512_1_3, 1, 3)
+K512(k512_2_1, 2, 1)
+K512(k512_2_2, 2, 2)
+K512(k512_2_3, 2, 3)
+K512(k512_3_1, 3, 1)
+K512(k512_3_2, 3, 2)
+K512(k512_3_3, 3, 3)
+K512(k512_4_1, 4, 1)
+K512(k512_4_2, 4, 2)
+K512(k512_4_3, 4, 3)
+K512(k512_5_1, 5, 1)
+K512(k512_5_2, 5, 2)
+K512(k512_5_3, 5, 3)
+K512(k512_6_1, 6, 1)
+K512(k512_6_2, 6, 2)
+K512(k512_6_3, 6, 3)
+K512(k512_7_1, 7, 1)
+K512(k512_7_2, 7, 2)
+K512(k512_7_3, 7, 3)
+K512(k512_8_1, 8, 1)
+K512(k512_8_2, 8, 2)
+K512(k512_8_3, 8, 3)
+K512(k512_9_1, 9, 1)
+K512(k512_9_2, 9, 2)
+K512(k512_9_3, 9, 3)
+K512(k512_10_1, 10, 1)
+K512(k512_10_2, 10, 2)
+K512(k512_10_3, 10, 3)
+K512(k512_11_1, 11, 1)
+K512(k512_11_2, 11, 2)
+K512(k512_11_3, 11, 3)
+K512(k512_12_1, 12, 1)
+K512(k512_12_2, 12, 2)
+K512(k512_12_3, 12, 3)
 
-#define TAB_ROW(R) {k512_##R##_1, k512_##R##_2, k512_##R##_3},
-static const tile_fn k512_tab[13][3] = {{NULL, NULL, NULL},
-                                        TAB_ROW(1) TAB_ROW(2) TAB_ROW(3) TAB_ROW(4) TAB_ROW(5)
-                                            TAB_ROW(6) TAB_ROW(7) TAB_ROW(8) TAB_ROW(9) TAB_ROW(10)
-                                                TAB_ROW(11) TAB_ROW(12)};
+/* k512_tab[rows][vectors - 1] */
+static const tile_fn k512_tab[13][3] = {
+    {NULL, NULL, NULL},
+    {k512_1_1, k512_1_2, k512_1_3},
+    {k512_2_1, k512_2_2, k512_2_3},
+    {k512_3_1, k512_3_2, k512_3_3},
+    {k512_4_1, k512_4_2, k512_4_3},
+    {k512_5_1, k512_5_2, k512_5_3},
+    {k512_6_1, k512_6_2, k512_6_3},
+    {k512_7_1, k512_7_2, k512_7_3},
+    {k512_8_1, k512_8_2, k512_8_3},
+    {k512_9_1, k512_9_2, k512_9_3},
+    {k512_10_1, k512_10_2, k512_10_3},
+    {k512_11_1, k512_11_2, k512_11_3},
+    {k512_12_1, k512_12_2, k512_12_3},
+};
 
 static void sgemm_ukernel_avx512(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                  int64_t ldc, float alpha, float beta, int mr, int nr) {
@@ -351,17 +385,17 @@ static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float
     ROWS6(Y256_STORE)
 }
 
-#define K256(R) \
-    static T256 void k256_##R(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, \
-                              int64_t ldc, float alpha, float beta, int nr) { \
+#define K256(NAME, R) \
+    static T256 void NAME(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, \
+                          int64_t ldc, float alpha, float beta, int nr) { \
         k256_body(R, kc, a, b, ldb, c, ldc, alpha, beta, nr); \
     }
-K256(1)
-K256(2)
-K256(3)
-K256(4)
-K256(5)
-K256(6)
+K256(k256_1, 1)
+K256(k256_2, 2)
+K256(k256_3, 3)
+K256(k256_4, 4)
+K256(k256_5, 5)
+K256(k256_6, 6)
 
 static void sgemm_ukernel_avx2(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                int64_t ldc, float alpha, float beta, int mr, int nr) {

@@ -1,10 +1,10 @@
 /* loss.c - see loss.h.
  *
  * Each kernel is written once as a macro over the element type T and expanded
- * for float and double. Sums are accumulated in double. Row helpers take the
- * row stride as an argument and are called once with the literal 1 (the
- * common (N, C) case, whose rows are contiguous), so the compiler produces a
- * vectorizable version of that case.
+ * for float and double, one line per function, which names it. Sums are accumulated in double. Row
+ * helpers take the row stride as an argument and are called once with the literal 1 (the common (N,
+ * C) case, whose rows are contiguous), so the compiler produces a vectorizable version of that
+ * case.
  */
 #include "loss.h"
 #include "fastmath.h"
@@ -20,11 +20,10 @@ static inline double exp_f64(double x) {
 
 /* ---------------------------------------------------------- cross entropy ---- */
 
-/* CE_KERNELS(SUF, T): the cross entropy / nll kernels for element type T. */
-#define CE_KERNELS(SUF, T) \
-    /* log(sum_c exp(x_c)) of one row of C values `st` apart, as m + log(sum exp(x - m)). \
-     * A NaN anywhere gives NaN. */ \
-    static inline double row_lse_##SUF(const T *x, int64_t C, int64_t st) { \
+/* log(sum_c exp(x_c)) of one row of C values `st` apart, as m + log(sum exp(x - m)).
+ * A NaN anywhere gives NaN. */
+#define ROW_LOGSUMEXP(NAME, T, EXP) \
+    static inline double NAME(const T *x, int64_t C, int64_t st) { \
         T mk[8], m = -INFINITY; /* 8 independent running maxima, so the loop vectorizes */ \
         int nan = 0; \
         for (int k = 0; k < 8; k++) mk[k] = -INFINITY; \
@@ -44,22 +43,27 @@ static inline double exp_f64(double x) {
         if (nan) return NAN; \
         double part[8] = {0}, sum = 0; \
         for (c = 0; c + 8 <= C; c += 8) \
-            for (int k = 0; k < 8; k++) part[k] += exp_##SUF(x[(c + k) * st] - m); \
-        for (; c < C; c++) sum += exp_##SUF(x[c * st] - m); \
+            for (int k = 0; k < 8; k++) part[k] += EXP(x[(c + k) * st] - m); \
+        for (; c < C; c++) sum += EXP(x[c * st] - m); \
         for (int k = 0; k < 8; k++) sum += part[k]; \
         return (double)m + log(sum); \
-    } \
-\
-    /* sum_c v_c (lse - x_c) for weights v (NULL: all 1). */ \
-    static inline double row_wsum_##SUF(const T *x, const T *v, double lse, int64_t C, \
-                                        int64_t st) { \
+    }
+ROW_LOGSUMEXP(row_logsumexp_f32, float, exp_f32)
+ROW_LOGSUMEXP(row_logsumexp_f64, double, exp_f64)
+
+/* The label-smoothing term of one row: sum_c v_c (lse - x_c) for weights v (NULL: all 1). */
+#define ROW_LABEL_SMOOTHING_SUM(NAME, T) \
+    static inline double NAME(const T *x, const T *v, double lse, int64_t C, int64_t st) { \
         double s = 0; \
         for (int64_t c = 0; c < C; c++) s += (v ? (double)v[c] : 1.0) * (lse - (double)x[c * st]); \
         return s; \
-    } \
-\
-    PN_SIMD_CLONES static int ce_forward_##SUF(const pn_ce_args *a, const T *X, T *loss, \
-                                               double *lse, double *wsum, int64_t *bad) { \
+    }
+ROW_LABEL_SMOOTHING_SUM(row_label_smoothing_sum_f32, float)
+ROW_LABEL_SMOOTHING_SUM(row_label_smoothing_sum_f64, double)
+
+#define CROSS_ENTROPY_FORWARD(NAME, T, LOGSUMEXP_FN, SMOOTHING_SUM_FN) \
+    PN_SIMD_CLONES static int NAME(const pn_cross_entropy_args *a, const T *X, T *loss, \
+                                   double *lse, double *wsum, int64_t *bad) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight, *Y = a->prob; \
         const double eps = a->smoothing; \
@@ -79,18 +83,18 @@ static inline double exp_f64(double x) {
                         *bad = t; \
                         return PN_EINVAL; \
                     } \
-                    double l = S == 1 ? row_lse_##SUF(x, C, 1) : row_lse_##SUF(x, C, S); \
+                    double l = S == 1 ? LOGSUMEXP_FN(x, C, 1) : LOGSUMEXP_FN(x, C, S); \
                     double wt = W ? (double)W[t] : 1.0; \
                     /* -(1 - eps) w_t log p_t, log p_t = x_t - lse */ \
                     double v = (1 - eps) * wt * (l - (double)x[t * S]); \
                     /* smoothing: -(eps / C) sum_c w_c log p_c */ \
-                    if (eps > 0) v += eps / (double)C * row_wsum_##SUF(x, W, l, C, S); \
+                    if (eps > 0) v += eps / (double)C * SMOOTHING_SUM_FN(x, W, l, C, S); \
                     lse[i] = l; \
                     loss[i] = (T)v; \
                     total += wt; \
                 } else { \
                     const T *y = Y + n * C * S + s; \
-                    double l = S == 1 ? row_lse_##SUF(x, C, 1) : row_lse_##SUF(x, C, S); \
+                    double l = S == 1 ? LOGSUMEXP_FN(x, C, 1) : LOGSUMEXP_FN(x, C, S); \
                     double v = 0; \
                     for (int64_t c = 0; c < C; c++) { /* -sum_c q_c log p_c */ \
                         double q = (1 - eps) * (double)y[c * S] + eps / (double)C; \
@@ -104,11 +108,16 @@ static inline double exp_f64(double x) {
             } \
         *wsum = total; \
         return PN_OK; \
-    } \
-\
-    PN_SIMD_CLONES static void ce_backward_##SUF(const pn_ce_args *a, const T *X, \
-                                                 const double *lse, const T *G, int64_t gst, \
-                                                 double gscale, T *GX, T *GY, double *GW) { \
+    }
+CROSS_ENTROPY_FORWARD(cross_entropy_forward_f32, float, row_logsumexp_f32,
+                      row_label_smoothing_sum_f32)
+CROSS_ENTROPY_FORWARD(cross_entropy_forward_f64, double, row_logsumexp_f64,
+                      row_label_smoothing_sum_f64)
+
+#define CROSS_ENTROPY_BACKWARD(NAME, T, EXP) \
+    PN_SIMD_CLONES static void NAME(const pn_cross_entropy_args *a, const T *X, const double *lse, \
+                                    const T *G, int64_t gst, double gscale, T *GX, T *GY, \
+                                    double *GW) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight, *Y = a->prob; \
         const double eps = a->smoothing, e_c = eps / (double)C; \
@@ -133,13 +142,12 @@ static inline double exp_f64(double x) {
                     const T gs = (T)(g * ((1 - eps) * wt + e_c * wall)); \
                     const double l = lse[i]; /* x - lse in double: exact enough for huge x */ \
                     if (S == 1 && !W && eps == 0) { /* the common case, vectorizable */ \
-                        for (int64_t c = 0; c < C; c++) \
-                            gx[c] = gs * exp_##SUF((T)((double)x[c] - l)); \
+                        for (int64_t c = 0; c < C; c++) gx[c] = gs * EXP((T)((double)x[c] - l)); \
                     } else { \
                         const T ge = (T)(g * e_c); \
                         for (int64_t c = 0; c < C; c++) \
-                            gx[c * S] = gs * exp_##SUF((T)((double)x[c * S] - l)) - \
-                                        ge * (W ? W[c] : (T)1); \
+                            gx[c * S] = \
+                                gs * EXP((T)((double)x[c * S] - l)) - ge * (W ? W[c] : (T)1); \
                     } \
                     gx[t * S] -= (T)(g * (1 - eps) * wt); \
                 } else { \
@@ -158,9 +166,12 @@ static inline double exp_f64(double x) {
                     } \
                 } \
             } \
-    } \
-\
-    static void class_dist_##SUF(const pn_ce_args *a, T *Q) { \
+    }
+CROSS_ENTROPY_BACKWARD(cross_entropy_backward_f32, float, exp_f32)
+CROSS_ENTROPY_BACKWARD(cross_entropy_backward_f64, double, exp_f64)
+
+#define CROSS_ENTROPY_WEIGHTED_TARGET(NAME, T) \
+    static void NAME(const pn_cross_entropy_args *a, T *Q) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight; \
         const double eps = a->smoothing, e_c = eps / (double)C; \
@@ -173,10 +184,13 @@ static inline double exp_f64(double x) {
                     q[c * S] = ign ? 0 : (T)(e_c * (W ? (double)W[c] : 1.0)); \
                 if (!ign) q[t * S] += (T)((1 - eps) * (W ? (double)W[t] : 1.0)); \
             } \
-    } \
-\
-    static int nll_forward_##SUF(const pn_ce_args *a, const T *X, T *loss, double *wsum, \
-                                 int64_t *bad) { \
+    }
+CROSS_ENTROPY_WEIGHTED_TARGET(cross_entropy_weighted_target_f32, float)
+CROSS_ENTROPY_WEIGHTED_TARGET(cross_entropy_weighted_target_f64, double)
+
+#define NLL_LOSS_FORWARD(NAME, T) \
+    static int NAME(const pn_cross_entropy_args *a, const T *X, T *loss, double *wsum, \
+                    int64_t *bad) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight; \
         double total = 0; \
@@ -198,10 +212,13 @@ static inline double exp_f64(double x) {
             } \
         *wsum = total; \
         return PN_OK; \
-    } \
-\
-    static void nll_backward_##SUF(const pn_ce_args *a, const T *G, int64_t gst, double gscale, \
-                                   T *GX) { \
+    }
+NLL_LOSS_FORWARD(nll_loss_forward_f32, float)
+NLL_LOSS_FORWARD(nll_loss_forward_f64, double)
+
+#define NLL_LOSS_BACKWARD(NAME, T) \
+    static void NAME(const pn_cross_entropy_args *a, const T *G, int64_t gst, double gscale, \
+                     T *GX) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
         const T *W = a->weight; \
         for (int64_t k = 0; k < N * C * S; k++) GX[k] = 0; \
@@ -214,40 +231,41 @@ static inline double exp_f64(double x) {
                 GX[(n * C + t) * S + s] = (T)(-wt * (double)G[i * gst] * gscale); \
             } \
     }
+NLL_LOSS_BACKWARD(nll_loss_backward_f32, float)
+NLL_LOSS_BACKWARD(nll_loss_backward_f64, double)
 
-CE_KERNELS(f32, float)
-CE_KERNELS(f64, double)
-
-int pn_cross_entropy_forward(pn_dtype dt, const pn_ce_args *a, const void *x, void *loss,
+int pn_cross_entropy_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void *x, void *loss,
                              double *lse, double *wsum, int64_t *bad_target) {
-    if (dt == PN_FLOAT32) return ce_forward_f32(a, x, loss, lse, wsum, bad_target);
-    if (dt == PN_FLOAT64) return ce_forward_f64(a, x, loss, lse, wsum, bad_target);
+    if (dt == PN_FLOAT32) return cross_entropy_forward_f32(a, x, loss, lse, wsum, bad_target);
+    if (dt == PN_FLOAT64) return cross_entropy_forward_f64(a, x, loss, lse, wsum, bad_target);
     return PN_EINVAL;
 }
 
-void pn_cross_entropy_backward(pn_dtype dt, const pn_ce_args *a, const void *x, const double *lse,
-                               const void *g, int64_t g_stride, double g_scale, void *gx,
-                               void *gprob, double *gweight) {
-    if (dt == PN_FLOAT32) ce_backward_f32(a, x, lse, g, g_stride, g_scale, gx, gprob, gweight);
-    if (dt == PN_FLOAT64) ce_backward_f64(a, x, lse, g, g_stride, g_scale, gx, gprob, gweight);
+void pn_cross_entropy_backward(pn_dtype dt, const pn_cross_entropy_args *a, const void *x,
+                               const double *lse, const void *g, int64_t g_stride, double g_scale,
+                               void *gx, void *gprob, double *gweight) {
+    if (dt == PN_FLOAT32)
+        cross_entropy_backward_f32(a, x, lse, g, g_stride, g_scale, gx, gprob, gweight);
+    if (dt == PN_FLOAT64)
+        cross_entropy_backward_f64(a, x, lse, g, g_stride, g_scale, gx, gprob, gweight);
 }
 
-void pn_class_target_dist(pn_dtype dt, const pn_ce_args *a, void *q) {
-    if (dt == PN_FLOAT32) class_dist_f32(a, q);
-    if (dt == PN_FLOAT64) class_dist_f64(a, q);
+void pn_cross_entropy_weighted_target(pn_dtype dt, const pn_cross_entropy_args *a, void *q) {
+    if (dt == PN_FLOAT32) cross_entropy_weighted_target_f32(a, q);
+    if (dt == PN_FLOAT64) cross_entropy_weighted_target_f64(a, q);
 }
 
-int pn_nll_forward(pn_dtype dt, const pn_ce_args *a, const void *logp, void *loss, double *wsum,
-                   int64_t *bad_target) {
-    if (dt == PN_FLOAT32) return nll_forward_f32(a, logp, loss, wsum, bad_target);
-    if (dt == PN_FLOAT64) return nll_forward_f64(a, logp, loss, wsum, bad_target);
+int pn_nll_loss_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void *logp, void *loss,
+                        double *wsum, int64_t *bad_target) {
+    if (dt == PN_FLOAT32) return nll_loss_forward_f32(a, logp, loss, wsum, bad_target);
+    if (dt == PN_FLOAT64) return nll_loss_forward_f64(a, logp, loss, wsum, bad_target);
     return PN_EINVAL;
 }
 
-void pn_nll_backward(pn_dtype dt, const pn_ce_args *a, const void *g, int64_t g_stride,
-                     double g_scale, void *gx) {
-    if (dt == PN_FLOAT32) nll_backward_f32(a, g, g_stride, g_scale, gx);
-    if (dt == PN_FLOAT64) nll_backward_f64(a, g, g_stride, g_scale, gx);
+void pn_nll_loss_backward(pn_dtype dt, const pn_cross_entropy_args *a, const void *g,
+                          int64_t g_stride, double g_scale, void *gx) {
+    if (dt == PN_FLOAT32) nll_loss_backward_f32(a, g, g_stride, g_scale, gx);
+    if (dt == PN_FLOAT64) nll_loss_backward_f64(a, g, g_stride, g_scale, gx);
 }
 
 /* ------------------------------------------------------ pointwise losses ---- */
@@ -261,8 +279,8 @@ static inline double sign_of(double d) {
 }
 
 /* The loss of one element; computed in double, stored in the element type. */
-static inline double loss_value(pn_pointwise_loss kind, double x, double y, double w, double pw,
-                                double param) {
+static inline double pointwise_loss_value(pn_pointwise_loss kind, double x, double y, double w,
+                                          double pw, double param) {
     double d = x - y, ad = fabs(d);
     switch (kind) {
     case PN_LOSS_MSE:
@@ -293,8 +311,8 @@ static inline double loss_value(pn_pointwise_loss kind, double x, double y, doub
 }
 
 /* dl/dx and dl/dy of one element. */
-static inline void loss_grad(pn_pointwise_loss kind, double x, double y, double w, double pw,
-                             double param, double *dx, double *dy) {
+static inline void pointwise_loss_grad(pn_pointwise_loss kind, double x, double y, double w,
+                                       double pw, double param, double *dx, double *dy) {
     double d = x - y;
     switch (kind) {
     case PN_LOSS_MSE:
@@ -346,9 +364,9 @@ static inline void loss_grad(pn_pointwise_loss kind, double x, double y, double 
     *dy = -*dx; /* the losses of d = x - y */
 }
 
-#define POINTWISE_KERNELS(SUF, T) \
-    static int pw_forward_##SUF(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, \
-                                const T *w, const T *pw, double param, T *out) { \
+#define POINTWISE_LOSS_FORWARD(NAME, T) \
+    static int NAME(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, const T *w, \
+                    const T *pw, double param, T *out) { \
         if (kind == PN_LOSS_BCE) \
             for (int64_t i = 0; i < n; i++) \
                 if (!(x[i] >= 0 && x[i] <= 1)) return PN_EINVAL; \
@@ -357,29 +375,33 @@ static inline void loss_grad(pn_pointwise_loss kind, double x, double y, double 
             return PN_OK; \
         } \
         for (int64_t i = 0; i < n; i++) \
-            out[i] = (T)loss_value(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param); \
+            out[i] = \
+                (T)pointwise_loss_value(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param); \
         return PN_OK; \
-    } \
-    static void pw_backward_##SUF(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, \
-                                  const T *w, const T *pw, double param, const T *g, int64_t gst, \
-                                  double gscale, T *gx, T *gy) { \
+    }
+POINTWISE_LOSS_FORWARD(pointwise_loss_forward_f32, float)
+POINTWISE_LOSS_FORWARD(pointwise_loss_forward_f64, double)
+
+#define POINTWISE_LOSS_BACKWARD(NAME, T) \
+    static void NAME(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, const T *w, \
+                     const T *pw, double param, const T *g, int64_t gst, double gscale, T *gx, \
+                     T *gy) { \
         for (int64_t i = 0; i < n; i++) { \
             double dx, dy, gi = (double)g[i * gst] * gscale; \
-            loss_grad(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param, &dx, &dy); \
+            pointwise_loss_grad(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param, &dx, &dy); \
             if (gx) gx[i] = (T)(gi * dx); \
             if (gy) gy[i] = (T)(gi * dy); \
         } \
     }
-
-POINTWISE_KERNELS(f32, float)
-POINTWISE_KERNELS(f64, double)
+POINTWISE_LOSS_BACKWARD(pointwise_loss_backward_f32, float)
+POINTWISE_LOSS_BACKWARD(pointwise_loss_backward_f64, double)
 
 int pn_pointwise_loss_forward(pn_pointwise_loss kind, pn_dtype dt, int64_t n, const void *x,
                               const void *y, const void *w, const void *pw, double param,
                               void *out) {
     if ((unsigned)kind >= PN_NLOSS) return PN_EINVAL;
-    if (dt == PN_FLOAT32) return pw_forward_f32(kind, n, x, y, w, pw, param, out);
-    if (dt == PN_FLOAT64) return pw_forward_f64(kind, n, x, y, w, pw, param, out);
+    if (dt == PN_FLOAT32) return pointwise_loss_forward_f32(kind, n, x, y, w, pw, param, out);
+    if (dt == PN_FLOAT64) return pointwise_loss_forward_f64(kind, n, x, y, w, pw, param, out);
     return PN_EINVAL;
 }
 
@@ -388,9 +410,9 @@ void pn_pointwise_loss_backward(pn_pointwise_loss kind, pn_dtype dt, int64_t n, 
                                 const void *g, int64_t g_stride, double g_scale, void *gx,
                                 void *gy) {
     if (dt == PN_FLOAT32)
-        pw_backward_f32(kind, n, x, y, w, pw, param, g, g_stride, g_scale, gx, gy);
+        pointwise_loss_backward_f32(kind, n, x, y, w, pw, param, g, g_stride, g_scale, gx, gy);
     if (dt == PN_FLOAT64)
-        pw_backward_f64(kind, n, x, y, w, pw, param, g, g_stride, g_scale, gx, gy);
+        pointwise_loss_backward_f64(kind, n, x, y, w, pw, param, g, g_stride, g_scale, gx, gy);
 }
 
 double pn_loss_sum(pn_dtype dt, int64_t n, const void *p) {

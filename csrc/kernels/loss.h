@@ -24,7 +24,7 @@ typedef struct {
     const void *weight;    /* per-class weights, (C,) of the dtype, or NULL      */
     int64_t ignore_index;  /* class-index targets equal to this contribute 0     */
     double smoothing;      /* label smoothing epsilon in [0, 1]                  */
-} pn_ce_args;
+} pn_cross_entropy_args;
 
 /* Fused log-softmax + negative log likelihood, one pass per position.
  *
@@ -47,7 +47,7 @@ typedef struct {
  * Returns PN_OK, or PN_EINVAL when a class index is outside [0, C) and is not
  * ignore_index.
  */
-int pn_cross_entropy_forward(pn_dtype dt, const pn_ce_args *a, const void *x, void *loss,
+int pn_cross_entropy_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void *x, void *loss,
                              double *lse, double *wsum, int64_t *bad_target);
 
 /* Gradient of the cross entropy. Per position, d l / d x_c = p_c * sum_k q_k - q_c
@@ -61,14 +61,14 @@ int pn_cross_entropy_forward(pn_dtype dt, const pn_ce_args *a, const void *x, vo
  *   gprob: out or NULL: d/d y_c = (1 - eps) w_c (lse - x_c) (probability targets)
  *   gweight: out or NULL: C doubles, d/d w_c summed over positions (probability targets)
  */
-void pn_cross_entropy_backward(pn_dtype dt, const pn_ce_args *a, const void *x, const double *lse,
-                               const void *g, int64_t g_stride, double g_scale, void *gx,
-                               void *gprob, double *gweight);
+void pn_cross_entropy_backward(pn_dtype dt, const pn_cross_entropy_args *a, const void *x,
+                               const double *lse, const void *g, int64_t g_stride, double g_scale,
+                               void *gx, void *gprob, double *gweight);
 
 /* The weighted target q of class-index targets, (N, C, S) of dt: the matrix
  * the cross entropy gradient subtracts, and (with eps = 0) minus the gradient
  * of nll_loss. Targets must already be validated. */
-void pn_class_target_dist(pn_dtype dt, const pn_ce_args *a, void *q);
+void pn_cross_entropy_weighted_target(pn_dtype dt, const pn_cross_entropy_args *a, void *q);
 
 /* nll_loss: loss of a position = -w_t logp[t] (0 when t == ignore_index).
  *
@@ -76,12 +76,12 @@ void pn_class_target_dist(pn_dtype dt, const pn_ce_args *a, void *q);
  *   logp: (N, C, S) log-probabilities; a->target, a->weight, a->ignore_index used
  *   loss: out, (N, S);  wsum, bad_target: as for pn_cross_entropy_forward
  */
-int pn_nll_forward(pn_dtype dt, const pn_ce_args *a, const void *logp, void *loss, double *wsum,
-                   int64_t *bad_target);
+int pn_nll_loss_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void *logp, void *loss,
+                        double *wsum, int64_t *bad_target);
 
 /* d nll / d logp[n, c, s] = -w_t [c == t] * g.  gx is (N, C, S) and fully written. */
-void pn_nll_backward(pn_dtype dt, const pn_ce_args *a, const void *g, int64_t g_stride,
-                     double g_scale, void *gx);
+void pn_nll_loss_backward(pn_dtype dt, const pn_cross_entropy_args *a, const void *g,
+                          int64_t g_stride, double g_scale, void *gx);
 
 /* ------------------------------------------------------ pointwise losses ---- */
 

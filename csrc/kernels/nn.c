@@ -1,5 +1,6 @@
 /* nn.c - see nn.h. Each kernel is written once as a macro over the element
- * type T and instantiated for float and double; arithmetic is done in double. */
+ * type T and instantiated for float and double, one line per function, which
+ * names it; arithmetic is done in double. */
 #include "nn.h"
 #include <math.h>
 #include <string.h>
@@ -101,25 +102,33 @@ static inline double act_d2(const pn_act_args *p, double x) {
     }
 }
 
-#define DEFINE_ACT(SUF, T) \
-    void pn_act_forward_##SUF(const pn_act_args *p, const T *x, T *y, int64_t n) { \
+#define DEFINE_ACT_FORWARD(NAME, T) \
+    void NAME(const pn_act_args *p, const T *x, T *y, int64_t n) { \
         for (int64_t i = 0; i < n; i++) y[i] = (T)act_f(p, (double)x[i]); \
-    } \
-    void pn_act_backward_##SUF(const pn_act_args *p, const T *g, const T *x, T *dx, int64_t n) { \
+    }
+DEFINE_ACT_FORWARD(pn_act_forward_f32, float)
+DEFINE_ACT_FORWARD(pn_act_forward_f64, double)
+
+#define DEFINE_ACT_BACKWARD(NAME, T) \
+    void NAME(const pn_act_args *p, const T *g, const T *x, T *dx, int64_t n) { \
         for (int64_t i = 0; i < n; i++) dx[i] = (T)((double)g[i] * act_d1(p, (double)x[i])); \
-    } \
-    void pn_act_deriv_##SUF(const pn_act_args *p, int order, const T *x, T *d, int64_t n) { \
+    }
+DEFINE_ACT_BACKWARD(pn_act_backward_f32, float)
+DEFINE_ACT_BACKWARD(pn_act_backward_f64, double)
+
+#define DEFINE_ACT_DERIV(NAME, T) \
+    void NAME(const pn_act_args *p, int order, const T *x, T *d, int64_t n) { \
         for (int64_t i = 0; i < n; i++) \
             d[i] = (T)(order == 1 ? act_d1(p, (double)x[i]) : act_d2(p, (double)x[i])); \
     }
-DEFINE_ACT(f32, float)
-DEFINE_ACT(f64, double)
+DEFINE_ACT_DERIV(pn_act_deriv_f32, float)
+DEFINE_ACT_DERIV(pn_act_deriv_f64, double)
 
 /* x, y are (outer, C, inner); channel c's slope is w[c * wstride]. (Its backward
  * is written with differentiable ops in ops/activation.c.) */
-#define DEFINE_PRELU(SUF, T) \
-    void pn_prelu_forward_##SUF(const T *x, const T *w, int64_t wstride, T *y, int64_t outer, \
-                                int64_t C, int64_t inner) { \
+#define DEFINE_PRELU_FORWARD(NAME, T) \
+    void NAME(const T *x, const T *w, int64_t wstride, T *y, int64_t outer, int64_t C, \
+              int64_t inner) { \
         for (int64_t o = 0; o < outer; o++) \
             for (int64_t c = 0; c < C; c++) { \
                 T a = w[c * wstride]; \
@@ -128,24 +137,23 @@ DEFINE_ACT(f64, double)
                 for (int64_t k = 0; k < inner; k++) yr[k] = xr[k] > 0 ? xr[k] : a * xr[k]; \
             } \
     }
-DEFINE_PRELU(f32, float)
-DEFINE_PRELU(f64, double)
+DEFINE_PRELU_FORWARD(pn_prelu_forward_f32, float)
+DEFINE_PRELU_FORWARD(pn_prelu_forward_f64, double)
 
 /* --------------------------------------------------------------- linear ---- */
 
-#define DEFINE_ROWS(SUF, T) \
-    void pn_fill_rows_##SUF(T *y, const T *bias, int64_t M, int64_t N) { \
+#define DEFINE_LINEAR_FILL_BIAS(NAME, T) \
+    void NAME(T *y, const T *bias, int64_t M, int64_t N) { \
         for (int64_t i = 0; i < M; i++) memcpy(y + i * N, bias, sizeof(T) * (size_t)N); \
     }
-DEFINE_ROWS(f32, float)
-DEFINE_ROWS(f64, double)
+DEFINE_LINEAR_FILL_BIAS(pn_linear_fill_bias_f32, float)
+DEFINE_LINEAR_FILL_BIAS(pn_linear_fill_bias_f64, double)
 
 /* ----------------------------------------------------------- batch norm ---- */
 
 /* Element (n, c, l) of a (N, C, L) buffer is at (n * C + c) * L + l. */
-#define DEFINE_BN(SUF, T) \
-    void pn_bn_stats_##SUF(const T *x, int64_t N, int64_t C, int64_t L, double *mean, \
-                           double *var) { \
+#define DEFINE_BATCH_NORM_STATS(NAME, T) \
+    void NAME(const T *x, int64_t N, int64_t C, int64_t L, double *mean, double *var) { \
         double M = (double)(N * L); \
         for (int64_t c = 0; c < C; c++) { \
             double s = 0, q = 0; \
@@ -161,9 +169,13 @@ DEFINE_ROWS(f64, double)
             mean[c] = m; \
             var[c] = q / M; \
         } \
-    } \
-    void pn_bn_forward_##SUF(const T *x, const double *mean, const double *invstd, const T *w, \
-                             const T *b, T *y, int64_t N, int64_t C, int64_t L) { \
+    }
+DEFINE_BATCH_NORM_STATS(pn_batch_norm_stats_f32, float)
+DEFINE_BATCH_NORM_STATS(pn_batch_norm_stats_f64, double)
+
+#define DEFINE_BATCH_NORM_FORWARD(NAME, T) \
+    void NAME(const T *x, const double *mean, const double *invstd, const T *w, const T *b, T *y, \
+              int64_t N, int64_t C, int64_t L) { \
         for (int64_t n = 0; n < N; n++) \
             for (int64_t c = 0; c < C; c++) { \
                 /* fold into y = x * scale + shift */ \
@@ -173,10 +185,13 @@ DEFINE_ROWS(f64, double)
                 T *yr = y + (n * C + c) * L; \
                 for (int64_t l = 0; l < L; l++) yr[l] = (T)((double)xr[l] * scale + shift); \
             } \
-    } \
-    void pn_bn_backward_##SUF(const T *g, const T *x, const double *mean, const double *invstd, \
-                              const T *w, int training, T *dx, double *dw, double *db, int64_t N, \
-                              int64_t C, int64_t L) { \
+    }
+DEFINE_BATCH_NORM_FORWARD(pn_batch_norm_forward_f32, float)
+DEFINE_BATCH_NORM_FORWARD(pn_batch_norm_forward_f64, double)
+
+#define DEFINE_BATCH_NORM_BACKWARD(NAME, T) \
+    void NAME(const T *g, const T *x, const double *mean, const double *invstd, const T *w, \
+              int training, T *dx, double *dw, double *db, int64_t N, int64_t C, int64_t L) { \
         double M = (double)(N * L); \
         for (int64_t c = 0; c < C; c++) { \
             double sg = 0, sgx = 0, m = mean[c], is = invstd[c]; \
@@ -203,14 +218,14 @@ DEFINE_ROWS(f64, double)
             } \
         } \
     }
-DEFINE_BN(f32, float)
-DEFINE_BN(f64, double)
+DEFINE_BATCH_NORM_BACKWARD(pn_batch_norm_backward_f32, float)
+DEFINE_BATCH_NORM_BACKWARD(pn_batch_norm_backward_f64, double)
 
 /* ----------------------------------------------------------- layer norm ---- */
 
-#define DEFINE_LN(SUF, T) \
-    void pn_ln_forward_##SUF(const T *x, const T *w, const T *b, double eps, T *y, double *mean, \
-                             double *rstd, int64_t M, int64_t D) { \
+#define DEFINE_LAYER_NORM_FORWARD(NAME, T) \
+    void NAME(const T *x, const T *w, const T *b, double eps, T *y, double *mean, double *rstd, \
+              int64_t M, int64_t D) { \
         for (int64_t i = 0; i < M; i++) { \
             const T *xr = x + i * D; \
             T *yr = y + i * D; \
@@ -228,9 +243,13 @@ DEFINE_BN(f64, double)
                 yr[j] = (T)v; \
             } \
         } \
-    } \
-    void pn_ln_backward_##SUF(const T *g, const T *x, const double *mean, const double *rstd, \
-                              const T *w, T *dx, double *dw, double *db, int64_t M, int64_t D) { \
+    }
+DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, float)
+DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f64, double)
+
+#define DEFINE_LAYER_NORM_BACKWARD(NAME, T) \
+    void NAME(const T *g, const T *x, const double *mean, const double *rstd, const T *w, T *dx, \
+              double *dw, double *db, int64_t M, int64_t D) { \
         for (int64_t i = 0; i < M; i++) { \
             const T *gr = g + i * D, *xr = x + i * D; \
             double m = mean[i], r = rstd[i], sgw = 0, sgwx = 0; \
@@ -251,25 +270,25 @@ DEFINE_BN(f64, double)
             } \
         } \
     }
-DEFINE_LN(f32, float)
-DEFINE_LN(f64, double)
+DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f32, float)
+DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f64, double)
 
 /* -------------------------------------------------------------- dropout ---- */
 
-#define DEFINE_DROPOUT(SUF, T) \
-    void pn_dropout_mask_##SUF(pn_rng *g, T *mask, int64_t n, double p) { \
+#define DEFINE_DROPOUT_MASK(NAME, T) \
+    void NAME(pn_rng *g, T *mask, int64_t n, double p) { \
         /* the scale is computed in T, as PyTorch divides a T mask by (1 - p) */ \
         T scale = p >= 1.0 ? (T)0 : (T)1 / (T)(1.0 - p); \
         for (int64_t i = 0; i < n; i++) mask[i] = pn_rng_uniform(g) < 1.0 - p ? scale : (T)0; \
     }
-DEFINE_DROPOUT(f32, float)
-DEFINE_DROPOUT(f64, double)
+DEFINE_DROPOUT_MASK(pn_dropout_mask_f32, float)
+DEFINE_DROPOUT_MASK(pn_dropout_mask_f64, double)
 
 /* ------------------------------------------------------------ embedding ---- */
 
-#define DEFINE_EMBEDDING(SUF, T) \
-    int pn_embedding_##SUF(const int64_t *idx, int64_t n, const T *weight, int64_t V, int64_t D, \
-                           T *out, int zero_pad, int64_t pad, int64_t *bad) { \
+#define DEFINE_EMBEDDING(NAME, T) \
+    int NAME(const int64_t *idx, int64_t n, const T *weight, int64_t V, int64_t D, T *out, \
+             int zero_pad, int64_t pad, int64_t *bad) { \
         for (int64_t i = 0; i < n; i++) \
             if (idx[i] < 0 || idx[i] >= V) { \
                 *bad = idx[i]; \
@@ -282,9 +301,12 @@ DEFINE_DROPOUT(f64, double)
                 memcpy(out + i * D, weight + idx[i] * D, sizeof(T) * (size_t)D); \
         } \
         return PN_OK; \
-    } \
-    void pn_embedding_backward_##SUF(const int64_t *idx, int64_t n, const T *g, int64_t D, \
-                                     T *dweight, int64_t pad) { \
+    }
+DEFINE_EMBEDDING(pn_embedding_f32, float)
+DEFINE_EMBEDDING(pn_embedding_f64, double)
+
+#define DEFINE_EMBEDDING_BACKWARD(NAME, T) \
+    void NAME(const int64_t *idx, int64_t n, const T *g, int64_t D, T *dweight, int64_t pad) { \
         for (int64_t i = 0; i < n; i++) { \
             if (idx[i] == pad) continue; \
             T *row = dweight + idx[i] * D; \
@@ -292,5 +314,5 @@ DEFINE_DROPOUT(f64, double)
             for (int64_t j = 0; j < D; j++) row[j] += gr[j]; \
         } \
     }
-DEFINE_EMBEDDING(f32, float)
-DEFINE_EMBEDDING(f64, double)
+DEFINE_EMBEDDING_BACKWARD(pn_embedding_backward_f32, float)
+DEFINE_EMBEDDING_BACKWARD(pn_embedding_backward_f64, double)

@@ -61,8 +61,8 @@ void pn_prelu_forward_f64(const double *x, const double *w, int64_t wstride, dou
 /* --------------------------------------------------------------- linear ---- */
 
 /* Rows of y (M, N) all set to bias (N): the GEMM then adds x @ W^T with beta = 1. */
-void pn_fill_rows_f32(float *y, const float *bias, int64_t M, int64_t N);
-void pn_fill_rows_f64(double *y, const double *bias, int64_t M, int64_t N);
+void pn_linear_fill_bias_f32(float *y, const float *bias, int64_t M, int64_t N);
+void pn_linear_fill_bias_f64(double *y, const double *bias, int64_t M, int64_t N);
 
 /* ----------------------------------------------------------- batch norm ---- */
 
@@ -72,24 +72,28 @@ void pn_fill_rows_f64(double *y, const double *bias, int64_t M, int64_t N);
  * Batch statistics: mean[c] and biased var[c] = sum (x - mean)^2 / M, in
  * double (two passes: the mean first, then squared deviations, which is
  * stable where E[x^2] - E[x]^2 is not). */
-void pn_bn_stats_f32(const float *x, int64_t N, int64_t C, int64_t L, double *mean, double *var);
-void pn_bn_stats_f64(const double *x, int64_t N, int64_t C, int64_t L, double *mean, double *var);
+void pn_batch_norm_stats_f32(const float *x, int64_t N, int64_t C, int64_t L, double *mean,
+                             double *var);
+void pn_batch_norm_stats_f64(const double *x, int64_t N, int64_t C, int64_t L, double *mean,
+                             double *var);
 /* y = (x - mean[c]) * invstd[c] * w[c] + b[c]   (w, b may be NULL: 1 and 0) */
-void pn_bn_forward_f32(const float *x, const double *mean, const double *invstd, const float *w,
-                       const float *b, float *y, int64_t N, int64_t C, int64_t L);
-void pn_bn_forward_f64(const double *x, const double *mean, const double *invstd, const double *w,
-                       const double *b, double *y, int64_t N, int64_t C, int64_t L);
+void pn_batch_norm_forward_f32(const float *x, const double *mean, const double *invstd,
+                               const float *w, const float *b, float *y, int64_t N, int64_t C,
+                               int64_t L);
+void pn_batch_norm_forward_f64(const double *x, const double *mean, const double *invstd,
+                               const double *w, const double *b, double *y, int64_t N, int64_t C,
+                               int64_t L);
 /* Backward. With xhat = (x - mean) * invstd and sums over the channel's M values:
  *   db[c] = sum g,     dw[c] = sum g * xhat                   (double, may be NULL)
  *   training: dx = w invstd (g - db/M - xhat dw/M)   (mean and var depend on x)
  *   eval:     dx = w invstd g                         (running stats are constants)
  * dx may be NULL. */
-void pn_bn_backward_f32(const float *g, const float *x, const double *mean, const double *invstd,
-                        const float *w, int training, float *dx, double *dw, double *db, int64_t N,
-                        int64_t C, int64_t L);
-void pn_bn_backward_f64(const double *g, const double *x, const double *mean, const double *invstd,
-                        const double *w, int training, double *dx, double *dw, double *db,
-                        int64_t N, int64_t C, int64_t L);
+void pn_batch_norm_backward_f32(const float *g, const float *x, const double *mean,
+                                const double *invstd, const float *w, int training, float *dx,
+                                double *dw, double *db, int64_t N, int64_t C, int64_t L);
+void pn_batch_norm_backward_f64(const double *g, const double *x, const double *mean,
+                                const double *invstd, const double *w, int training, double *dx,
+                                double *dw, double *db, int64_t N, int64_t C, int64_t L);
 
 /* ----------------------------------------------------------- layer norm ---- */
 
@@ -97,18 +101,20 @@ void pn_bn_backward_f64(const double *g, const double *x, const double *mean, co
  *   y = (x - mean) * rstd * w + b,  rstd = 1 / sqrt(var + eps)   (biased var)
  * mean, rstd (length M, double) are written for the backward. w, b (length D)
  * may be NULL. */
-void pn_ln_forward_f32(const float *x, const float *w, const float *b, double eps, float *y,
-                       double *mean, double *rstd, int64_t M, int64_t D);
-void pn_ln_forward_f64(const double *x, const double *w, const double *b, double eps, double *y,
-                       double *mean, double *rstd, int64_t M, int64_t D);
+void pn_layer_norm_forward_f32(const float *x, const float *w, const float *b, double eps, float *y,
+                               double *mean, double *rstd, int64_t M, int64_t D);
+void pn_layer_norm_forward_f64(const double *x, const double *w, const double *b, double eps,
+                               double *y, double *mean, double *rstd, int64_t M, int64_t D);
 /* With xhat = (x - mean) rstd and gw = g * w, per row:
  *   dx = rstd (gw - mean(gw) - xhat mean(gw xhat))
  * and over all rows dw[j] += g xhat, db[j] += g (double, length D).
  * dx, dw, db may each be NULL. */
-void pn_ln_backward_f32(const float *g, const float *x, const double *mean, const double *rstd,
-                        const float *w, float *dx, double *dw, double *db, int64_t M, int64_t D);
-void pn_ln_backward_f64(const double *g, const double *x, const double *mean, const double *rstd,
-                        const double *w, double *dx, double *dw, double *db, int64_t M, int64_t D);
+void pn_layer_norm_backward_f32(const float *g, const float *x, const double *mean,
+                                const double *rstd, const float *w, float *dx, double *dw,
+                                double *db, int64_t M, int64_t D);
+void pn_layer_norm_backward_f64(const double *g, const double *x, const double *mean,
+                                const double *rstd, const double *w, double *dx, double *dw,
+                                double *db, int64_t M, int64_t D);
 
 /* -------------------------------------------------------------- dropout ---- */
 

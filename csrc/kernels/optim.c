@@ -35,15 +35,18 @@ enum { WD_NONE = 0, WD_L2 = 1, WD_DECOUPLED = 2 };
 
 /* ------------------------------------------------------------------ SGD ---- */
 
-#define DEFINE_SGD(SUF, T) \
+#define DEFINE_SGD_CTX(NAME, T) \
     typedef struct { \
         T *p, *buf; \
         const T *g; \
         T sign, wd, mom, damp1, neg_lr; \
-    } sgd_ctx_##SUF; \
-    /* one element; returns the step direction d (p -= lr d) */ \
-    ALWAYS_INLINE void sgd_elem_##SUF(const sgd_ctx_##SUF *c, int64_t i, int wd, int mom, \
-                                      int first, int nesterov) { \
+    } NAME;
+DEFINE_SGD_CTX(sgd_ctx_f32, float)
+DEFINE_SGD_CTX(sgd_ctx_f64, double)
+
+/* one element; returns the step direction d (p -= lr d) */
+#define DEFINE_SGD_ELEM(NAME, CTX, T) \
+    ALWAYS_INLINE void NAME(const CTX *c, int64_t i, int wd, int mom, int first, int nesterov) { \
         T g = c->sign * c->g[i]; \
         if (wd) g = g + c->wd * c->p[i]; \
         if (mom) { \
@@ -52,33 +55,35 @@ enum { WD_NONE = 0, WD_L2 = 1, WD_DECOUPLED = 2 };
             g = nesterov ? g + c->mom * b : b; \
         } \
         c->p[i] = c->p[i] + c->neg_lr * g; \
-    } \
-    /* mode bits: 1 weight decay, 2 momentum, 4 first step, 8 nesterov */ \
-    PN_SIMD_CLONES static void sgd_range_##SUF(const sgd_ctx_##SUF *cp, int mode, int64_t b, \
-                                               int64_t e) { \
+    }
+DEFINE_SGD_ELEM(sgd_elem_f32, sgd_ctx_f32, float)
+DEFINE_SGD_ELEM(sgd_elem_f64, sgd_ctx_f64, double)
+
+/* mode bits: 1 weight decay, 2 momentum, 4 first step, 8 nesterov */
+#define DEFINE_SGD_RANGE(NAME, CTX, ELEM) \
+    PN_SIMD_CLONES static void NAME(const CTX *cp, int mode, int64_t b, int64_t e) { \
         /* a local copy: stores through p cannot alias the scalars */ \
-        const sgd_ctx_##SUF cl = *cp, *c = &cl; \
+        const CTX cl = *cp, *c = &cl; \
         switch (mode) { \
         case 0: \
-            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 0, 0, 0, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 0, 0, 0, 0); \
             break; \
         case 1: \
-            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 1, 0, 0, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 1, 0, 0, 0); \
             break; \
         case 2: \
-            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 0, 1, 0, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 0, 1, 0, 0); \
             break; \
         case 3: \
-            for (int64_t i = b; i < e; i++) sgd_elem_##SUF(c, i, 1, 1, 0, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 1, 1, 0, 0); \
             break; \
         default: \
             for (int64_t i = b; i < e; i++) \
-                sgd_elem_##SUF(c, i, mode & 1, (mode >> 1) & 1, (mode >> 2) & 1, (mode >> 3) & 1); \
+                ELEM(c, i, mode & 1, (mode >> 1) & 1, (mode >> 2) & 1, (mode >> 3) & 1); \
         } \
     }
-
-DEFINE_SGD(f32, float)
-DEFINE_SGD(f64, double)
+DEFINE_SGD_RANGE(sgd_range_f32, sgd_ctx_f32, sgd_elem_f32)
+DEFINE_SGD_RANGE(sgd_range_f64, sgd_ctx_f64, sgd_elem_f64)
 
 typedef struct {
     pn_dtype dt;
@@ -122,14 +127,18 @@ int pn_sgd_step(pn_dtype dt, void *p, const void *g, void *buf, int64_t n, const
 
 /* ----------------------------------------------------------------- Adam ---- */
 
-#define DEFINE_ADAM(SUF, T, SQRT) \
+#define DEFINE_ADAM_CTX(NAME, T) \
     typedef struct { \
         T *p, *m, *v, *vmax; \
         const T *g; \
         T sign, wd, decay, w, w1, beta2, c2, bc2_sqrt, eps, neg_step; \
         int small; \
-    } adam_ctx_##SUF; \
-    ALWAYS_INLINE void adam_elem_##SUF(const adam_ctx_##SUF *c, int64_t i, int wd, int ams) { \
+    } NAME;
+DEFINE_ADAM_CTX(adam_ctx_f32, float)
+DEFINE_ADAM_CTX(adam_ctx_f64, double)
+
+#define DEFINE_ADAM_ELEM(NAME, CTX, T, SQRT) \
+    ALWAYS_INLINE void NAME(const CTX *c, int64_t i, int wd, int ams) { \
         T g = c->sign * c->g[i], p = c->p[i]; \
         if (wd == WD_DECOUPLED) p = p * c->decay; \
         if (wd == WD_L2) g = g + c->wd * p; \
@@ -145,34 +154,41 @@ int pn_sgd_step(pn_dtype dt, void *p, const void *g, void *buf, int64_t n, const
         } \
         T denom = SQRT(v) / c->bc2_sqrt + c->eps; \
         c->p[i] = p + c->neg_step * m / denom; \
-    } \
-    /* mode = weight-decay kind + 3 * amsgrad */ \
-    PN_SIMD_CLONES static void adam_range_##SUF(const adam_ctx_##SUF *cp, int mode, int64_t b, \
-                                                int64_t e) { \
+    }
+DEFINE_ADAM_ELEM(adam_elem_f32, adam_ctx_f32, float, sqrtf)
+DEFINE_ADAM_ELEM(adam_elem_f64, adam_ctx_f64, double, sqrt)
+
+/* mode = weight-decay kind + 3 * amsgrad */
+#define DEFINE_ADAM_RANGE(NAME, CTX, ELEM) \
+    PN_SIMD_CLONES static void NAME(const CTX *cp, int mode, int64_t b, int64_t e) { \
         /* a local copy: stores through p cannot alias the scalars */ \
-        const adam_ctx_##SUF cl = *cp, *c = &cl; \
+        const CTX cl = *cp, *c = &cl; \
         switch (mode) { \
         case 0: \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_NONE, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, WD_NONE, 0); \
             break; \
         case 1: \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_L2, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, WD_L2, 0); \
             break; \
         case 2: \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_DECOUPLED, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, WD_DECOUPLED, 0); \
             break; \
         case 3: \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_NONE, 1); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, WD_NONE, 1); \
             break; \
         case 4: \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_L2, 1); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, WD_L2, 1); \
             break; \
         default: \
-            for (int64_t i = b; i < e; i++) adam_elem_##SUF(c, i, WD_DECOUPLED, 1); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, WD_DECOUPLED, 1); \
             break; \
         } \
-    } \
-    static void adam_fill_##SUF(adam_ctx_##SUF *c, const pn_adam_args *a) { \
+    }
+DEFINE_ADAM_RANGE(adam_range_f32, adam_ctx_f32, adam_elem_f32)
+DEFINE_ADAM_RANGE(adam_range_f64, adam_ctx_f64, adam_elem_f64)
+
+#define DEFINE_ADAM_FILL(NAME, CTX, T) \
+    static void NAME(CTX *c, const pn_adam_args *a) { \
         /* scalars exactly as torch/optim/adam.py computes them, in double */ \
         double bc1 = 1 - pow(a->beta1, a->step), bc2 = 1 - pow(a->beta2, a->step); \
         c->sign = a->maximize ? -1 : 1; \
@@ -187,9 +203,8 @@ int pn_sgd_step(pn_dtype dt, void *p, const void *g, void *buf, int64_t n, const
         c->eps = (T)a->eps; \
         c->neg_step = (T)(-(a->lr / bc1)); \
     }
-
-DEFINE_ADAM(f32, float, sqrtf)
-DEFINE_ADAM(f64, double, sqrt)
+DEFINE_ADAM_FILL(adam_fill_f32, adam_ctx_f32, float)
+DEFINE_ADAM_FILL(adam_fill_f64, adam_ctx_f64, double)
 
 static void adam_task(void *ctx, int64_t b, int64_t e) {
     const task *t = ctx;
@@ -220,31 +235,37 @@ int pn_adam_step(pn_dtype dt, void *p, const void *g, void *m, void *v, void *vm
 
 /* -------------------------------------------------------------- Adagrad ---- */
 
-#define DEFINE_ADAGRAD(SUF, T, SQRT) \
+#define DEFINE_ADAGRAD_CTX(NAME, T) \
     typedef struct { \
         T *p, *s; \
         const T *g; \
         T sign, wd, eps, neg_clr; \
-    } adagrad_ctx_##SUF; \
-    ALWAYS_INLINE void adagrad_elem_##SUF(const adagrad_ctx_##SUF *c, int64_t i, int wd) { \
+    } NAME;
+DEFINE_ADAGRAD_CTX(adagrad_ctx_f32, float)
+DEFINE_ADAGRAD_CTX(adagrad_ctx_f64, double)
+
+#define DEFINE_ADAGRAD_ELEM(NAME, CTX, T, SQRT) \
+    ALWAYS_INLINE void NAME(const CTX *c, int64_t i, int wd) { \
         T g = c->sign * c->g[i]; \
         if (wd) g = g + c->wd * c->p[i]; \
         T s = c->s[i] + g * g; \
         c->s[i] = s; \
         c->p[i] = c->p[i] + c->neg_clr * g / (SQRT(s) + c->eps); \
-    } \
-    PN_SIMD_CLONES static void adagrad_range_##SUF(const adagrad_ctx_##SUF *cp, int mode, \
-                                                   int64_t b, int64_t e) { \
-        /* a local copy: stores through p cannot alias the scalars */ \
-        const adagrad_ctx_##SUF cl = *cp, *c = &cl; \
-        if (mode) \
-            for (int64_t i = b; i < e; i++) adagrad_elem_##SUF(c, i, 1); \
-        else \
-            for (int64_t i = b; i < e; i++) adagrad_elem_##SUF(c, i, 0); \
     }
+DEFINE_ADAGRAD_ELEM(adagrad_elem_f32, adagrad_ctx_f32, float, sqrtf)
+DEFINE_ADAGRAD_ELEM(adagrad_elem_f64, adagrad_ctx_f64, double, sqrt)
 
-DEFINE_ADAGRAD(f32, float, sqrtf)
-DEFINE_ADAGRAD(f64, double, sqrt)
+#define DEFINE_ADAGRAD_RANGE(NAME, CTX, ELEM) \
+    PN_SIMD_CLONES static void NAME(const CTX *cp, int mode, int64_t b, int64_t e) { \
+        /* a local copy: stores through p cannot alias the scalars */ \
+        const CTX cl = *cp, *c = &cl; \
+        if (mode) \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 1); \
+        else \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 0); \
+    }
+DEFINE_ADAGRAD_RANGE(adagrad_range_f32, adagrad_ctx_f32, adagrad_elem_f32)
+DEFINE_ADAGRAD_RANGE(adagrad_range_f64, adagrad_ctx_f64, adagrad_elem_f64)
 
 static void adagrad_task(void *ctx, int64_t b, int64_t e) {
     const task *t = ctx;
@@ -275,13 +296,17 @@ int pn_adagrad_step(pn_dtype dt, void *p, const void *g, void *sum, int64_t n,
 
 /* ------------------------------------------------------------- Adadelta ---- */
 
-#define DEFINE_ADADELTA(SUF, T, SQRT) \
+#define DEFINE_ADADELTA_CTX(NAME, T) \
     typedef struct { \
         T *p, *sq, *acc; \
         const T *g; \
         T sign, wd, rho, c, eps, neg_lr; \
-    } adadelta_ctx_##SUF; \
-    ALWAYS_INLINE void adadelta_elem_##SUF(const adadelta_ctx_##SUF *c, int64_t i, int wd) { \
+    } NAME;
+DEFINE_ADADELTA_CTX(adadelta_ctx_f32, float)
+DEFINE_ADADELTA_CTX(adadelta_ctx_f64, double)
+
+#define DEFINE_ADADELTA_ELEM(NAME, CTX, T, SQRT) \
+    ALWAYS_INLINE void NAME(const CTX *c, int64_t i, int wd) { \
         T g = c->sign * c->g[i]; \
         if (wd) g = g + c->wd * c->p[i]; \
         T sq = c->sq[i] * c->rho + c->c * g * g; \
@@ -290,19 +315,21 @@ int pn_adagrad_step(pn_dtype dt, void *p, const void *g, void *sum, int64_t n,
         T delta = SQRT(c->acc[i] + c->eps) / std * g; \
         c->acc[i] = c->acc[i] * c->rho + c->c * delta * delta; \
         c->p[i] = c->p[i] + c->neg_lr * delta; \
-    } \
-    PN_SIMD_CLONES static void adadelta_range_##SUF(const adadelta_ctx_##SUF *cp, int mode, \
-                                                    int64_t b, int64_t e) { \
-        /* a local copy: stores through p cannot alias the scalars */ \
-        const adadelta_ctx_##SUF cl = *cp, *c = &cl; \
-        if (mode) \
-            for (int64_t i = b; i < e; i++) adadelta_elem_##SUF(c, i, 1); \
-        else \
-            for (int64_t i = b; i < e; i++) adadelta_elem_##SUF(c, i, 0); \
     }
+DEFINE_ADADELTA_ELEM(adadelta_elem_f32, adadelta_ctx_f32, float, sqrtf)
+DEFINE_ADADELTA_ELEM(adadelta_elem_f64, adadelta_ctx_f64, double, sqrt)
 
-DEFINE_ADADELTA(f32, float, sqrtf)
-DEFINE_ADADELTA(f64, double, sqrt)
+#define DEFINE_ADADELTA_RANGE(NAME, CTX, ELEM) \
+    PN_SIMD_CLONES static void NAME(const CTX *cp, int mode, int64_t b, int64_t e) { \
+        /* a local copy: stores through p cannot alias the scalars */ \
+        const CTX cl = *cp, *c = &cl; \
+        if (mode) \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 1); \
+        else \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 0); \
+    }
+DEFINE_ADADELTA_RANGE(adadelta_range_f32, adadelta_ctx_f32, adadelta_elem_f32)
+DEFINE_ADADELTA_RANGE(adadelta_range_f64, adadelta_ctx_f64, adadelta_elem_f64)
 
 static void adadelta_task(void *ctx, int64_t b, int64_t e) {
     const task *t = ctx;
@@ -341,15 +368,18 @@ int pn_adadelta_step(pn_dtype dt, void *p, const void *g, void *square_avg, void
 
 /* -------------------------------------------------------------- RMSprop ---- */
 
-#define DEFINE_RMSPROP(SUF, T, SQRT) \
+#define DEFINE_RMSPROP_CTX(NAME, T) \
     typedef struct { \
         T *p, *sq, *ga, *buf; \
         const T *g; \
         T sign, wd, alpha, c, w, w1, eps, mom, neg_lr; \
         int small; \
-    } rmsprop_ctx_##SUF; \
-    ALWAYS_INLINE void rmsprop_elem_##SUF(const rmsprop_ctx_##SUF *c, int64_t i, int wd, \
-                                          int centered, int mom) { \
+    } NAME;
+DEFINE_RMSPROP_CTX(rmsprop_ctx_f32, float)
+DEFINE_RMSPROP_CTX(rmsprop_ctx_f64, double)
+
+#define DEFINE_RMSPROP_ELEM(NAME, CTX, T, SQRT) \
+    ALWAYS_INLINE void NAME(const CTX *c, int64_t i, int wd, int centered, int mom) { \
         T g = c->sign * c->g[i]; \
         if (wd) g = g + c->wd * c->p[i]; \
         T sq = c->sq[i] * c->alpha + c->c * g * g; \
@@ -369,27 +399,29 @@ int pn_adadelta_step(pn_dtype dt, void *p, const void *g, void *square_avg, void
         } else { \
             c->p[i] = c->p[i] + c->neg_lr * g / avg; \
         } \
-    } \
-    /* mode bits: 1 weight decay, 2 centered, 4 momentum */ \
-    PN_SIMD_CLONES static void rmsprop_range_##SUF(const rmsprop_ctx_##SUF *cp, int mode, \
-                                                   int64_t b, int64_t e) { \
+    }
+DEFINE_RMSPROP_ELEM(rmsprop_elem_f32, rmsprop_ctx_f32, float, sqrtf)
+DEFINE_RMSPROP_ELEM(rmsprop_elem_f64, rmsprop_ctx_f64, double, sqrt)
+
+/* mode bits: 1 weight decay, 2 centered, 4 momentum */
+#define DEFINE_RMSPROP_RANGE(NAME, CTX, ELEM) \
+    PN_SIMD_CLONES static void NAME(const CTX *cp, int mode, int64_t b, int64_t e) { \
         /* a local copy: stores through p cannot alias the scalars */ \
-        const rmsprop_ctx_##SUF cl = *cp, *c = &cl; \
+        const CTX cl = *cp, *c = &cl; \
         switch (mode) { \
         case 0: \
-            for (int64_t i = b; i < e; i++) rmsprop_elem_##SUF(c, i, 0, 0, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 0, 0, 0); \
             break; \
         case 1: \
-            for (int64_t i = b; i < e; i++) rmsprop_elem_##SUF(c, i, 1, 0, 0); \
+            for (int64_t i = b; i < e; i++) ELEM(c, i, 1, 0, 0); \
             break; \
         default: \
             for (int64_t i = b; i < e; i++) \
-                rmsprop_elem_##SUF(c, i, mode & 1, (mode >> 1) & 1, (mode >> 2) & 1); \
+                ELEM(c, i, mode & 1, (mode >> 1) & 1, (mode >> 2) & 1); \
         } \
     }
-
-DEFINE_RMSPROP(f32, float, sqrtf)
-DEFINE_RMSPROP(f64, double, sqrt)
+DEFINE_RMSPROP_RANGE(rmsprop_range_f32, rmsprop_ctx_f32, rmsprop_elem_f32)
+DEFINE_RMSPROP_RANGE(rmsprop_range_f64, rmsprop_ctx_f64, rmsprop_elem_f64)
 
 static void rmsprop_task(void *ctx, int64_t b, int64_t e) {
     const task *t = ctx;

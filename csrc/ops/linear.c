@@ -62,9 +62,9 @@ static PNTensor *linear_raw(PNTensor *x, PNTensor *w, PNTensor *b) {
     if (b && M > 0 && N > 0) {
         if (!(bc = pn_contiguous_as(b, b->dtype))) goto fail;
         if (x->dtype == PN_FLOAT32)
-            pn_fill_rows_f32(F32(out), F32(bc), M, N);
+            pn_linear_fill_bias_f32(F32(out), F32(bc), M, N);
         else
-            pn_fill_rows_f64(F64(out), F64(bc), M, N);
+            pn_linear_fill_bias_f64(F64(out), F64(bc), M, N);
         beta = 1.0;
     }
     if (gemm(x->dtype, ta, tb, M, N, K, X->data, lda, W->data, ldb, beta, out->data, N) < 0)

@@ -236,12 +236,115 @@ typedef struct {
     double scale;         /* 1 / denominator of the mean, else 1 */
 } class_loss_state;
 
-/* Inputs: {x, probability target or NULL, weight (prob targets) or NULL}. */
+/* The weighted target q (N, C, *) of class-index targets t (N, *), as a constant
+ * tensor of x's dtype made by the kernel; weight w (C) or NULL. */
+static PNTensor *cross_entropy_class_target(scope *s, const class_loss_state *st,
+                                            const class_shape *cs, const PNMeta *m, PNTensor *x,
+                                            PNTensor *t, PNTensor *w) {
+    PNTensor *wc = w ? keep(s, pn_to_contiguous_nograd(w)) : NULL,
+             *tc = keep(s, pn_to_contiguous_nograd(t));
+    PNTensor *q = keep(s, pn_empty(x->dtype, m->ndim, m->shape));
+    if (q && tc && (!w || wc)) {
+        pn_cross_entropy_args a = {cs->N,
+                                   cs->C,
+                                   cs->S,
+                                   (const int64_t *)tc->data,
+                                   NULL,
+                                   wc ? wc->data : NULL,
+                                   st->ignore_index,
+                                   st->smoothing};
+        pn_cross_entropy_weighted_target(x->dtype, &a, q->data);
+    }
+    return q;
+}
+
+/* cross_entropy's backward as differentiable ops (create_graph): x (N, C, *),
+ * t (N, *) class indices or (N, C, *) probabilities, w (C) or NULL, g the loss
+ * gradient -> gin[0] dx (N, C, *), gin[1] dt (probabilities), gin[2] dw (C).
+ * With q the weighted target, gx = g (softmax(x) sum(q) - q). */
+static int cross_entropy_backward_composed(PNNode *n, const class_loss_state *st,
+                                           const class_shape *cs, PNTensor *x, PNTensor *t,
+                                           PNTensor *w, PNTensor *g, PNTensor **gin) {
+    const PNMeta *m = &n->meta[0];
+    double eps = st->smoothing;
+    int rc = -1;
+    scope s = {.n = 0};
+    uint32_t cmask = 1u << cs->cdim;
+    PNTensor *gE = grad_positions(&s, g, st->reduction, st->scale, m->ndim);
+    PNTensor *wv = w ? keep(&s, class_view(w, m)) : NULL, *q, *yq = NULL;
+    if (t->dtype != PN_INT64) { /* q = w ((1 - eps) y + eps / C) */
+        yq = BS(&s, PN_ADD, BS(&s, PN_MUL, t, 1 - eps), eps / (double)cs->C);
+        q = w ? B(&s, PN_MUL, yq, wv) : yq;
+    } else { /* a constant, from the kernel */
+        q = cross_entropy_class_target(&s, st, cs, m, x, t, w);
+    }
+    PNTensor *sq = keep(&s, q ? pn_sum(q, cmask, 1, 0, q->dtype) : NULL);
+    PNTensor *p = keep(&s, pn_softmax(x, cs->cdim, 0));
+    PNTensor *gx = B(&s, PN_MUL, gE, B(&s, PN_SUB, B(&s, PN_MUL, p, sq), q));
+    PNTensor *nlogp =
+        n->next[1].fn || n->next[2].fn ? U(&s, PN_NEG, keep(&s, pn_softmax(x, cs->cdim, 1))) : NULL;
+    PNTensor *gy = NULL, *gw = NULL;
+    if (n->next[1].fn) { /* d/dy = (1 - eps) w (-log p) */
+        PNTensor *a = BS(&s, PN_MUL, B(&s, PN_MUL, gE, nlogp), 1 - eps);
+        gy = w ? B(&s, PN_MUL, a, wv) : a;
+    }
+    if (n->next[2].fn) { /* d/dw_c = sum over positions of ((1 - eps) y + eps/C)(-log p) */
+        PNTensor *a = B(&s, PN_MUL, B(&s, PN_MUL, gE, nlogp), yq);
+        uint32_t all = m->ndim ? (uint32_t)((1ull << m->ndim) - 1) & ~cmask : 0;
+        gw = a ? (all ? keep(&s, pn_sum(a, all, 0, 0, a->dtype)) : a) : NULL;
+    }
+    if (gx && (!n->next[1].fn || gy) && (!n->next[2].fn || gw)) {
+        Py_INCREF(gx), gin[0] = gx;
+        if (gy) Py_INCREF(gy), gin[1] = gy;
+        if (gw) Py_INCREF(gw), gin[2] = gw;
+        rc = 0;
+    }
+    scope_free(&s);
+    return rc;
+}
+
+/* cross_entropy's backward by the kernel: shapes as in the composed form; dw
+ * comes out as float64 (C) and the engine casts it to w's dtype. */
+static int cross_entropy_backward_kernel(PNNode *n, const class_loss_state *st,
+                                         const class_shape *cs, PNTensor *x, PNTensor *t,
+                                         PNTensor *w, PNTensor *g, PNTensor **gin) {
+    const PNMeta *m = &n->meta[0];
+    int is_prob = t->dtype != PN_INT64, reduction = st->reduction, rc = -1;
+    PNTensor *xc = pn_to_contiguous_nograd(x), *tc = xc ? pn_to_contiguous_nograd(t) : NULL;
+    PNTensor *wc = tc && w ? pn_to_contiguous_nograd(w) : NULL;
+    PNTensor *gc = (!tc || (w && !wc)) ? NULL : pn_to_contiguous_nograd(g);
+    PNTensor *gx = gc ? pn_empty(x->dtype, m->ndim, m->shape) : NULL;
+    PNTensor *gy = gx && n->next[1].fn ? pn_empty(x->dtype, m->ndim, m->shape) : NULL;
+    PNTensor *gw = gx && n->next[2].fn ? pn_empty(PN_FLOAT64, 1, &cs->C) : NULL;
+    if (gx && (!n->next[1].fn || gy) && (!n->next[2].fn || gw)) {
+        pn_cross_entropy_args a = {cs->N,
+                                   cs->C,
+                                   cs->S,
+                                   is_prob ? NULL : (const int64_t *)tc->data,
+                                   is_prob ? tc->data : NULL,
+                                   wc ? wc->data : NULL,
+                                   st->ignore_index,
+                                   st->smoothing};
+        PNTensor *lse = st->lse;
+        pn_cross_entropy_backward(x->dtype, &a, xc->data, (const double *)lse->data, gc->data,
+                                  reduction == RED_NONE ? 1 : 0,
+                                  reduction == RED_NONE ? 1.0 : st->scale, gx->data,
+                                  gy ? gy->data : NULL, gw ? (double *)gw->data : NULL);
+        gin[0] = gx, gin[1] = gy, gin[2] = gw;
+        gx = gy = gw = NULL;
+        rc = 0;
+    }
+    Py_XDECREF(xc), Py_XDECREF(tc), Py_XDECREF(wc), Py_XDECREF(gc);
+    Py_XDECREF(gx), Py_XDECREF(gy), Py_XDECREF(gw);
+    return rc;
+}
+
+/* x (N, C, *), target (N, *) or (N, C, *), weight (C) -> dx, dtarget, dweight
+ * of loss = -sum_c q_c log softmax(x)_c per position, q the weighted target.
+ * Inputs: {x, probability target or NULL, weight (prob targets) or NULL}. */
 static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const class_loss_state *st = PN_STATE(n, class_loss_state);
     const PNMeta *m = &n->meta[0];
-    int reduction = st->reduction;
-    double eps = st->smoothing, scale = st->scale;
     class_shape cs;
     get_class_shape(m->ndim, m->shape, &cs);
     PNTensor *x = pn_unpack(n, 0), *t = x ? pn_unpack(n, 1) : NULL;
@@ -250,89 +353,56 @@ static int cross_entropy_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         Py_XDECREF(x), Py_XDECREF(t);
         return -1;
     }
-    int is_prob = t->dtype != PN_INT64;
-    int rc = -1;
-    if (pn_grad_mode) {
-        /* differentiable form: q the weighted target, gx = g (softmax(x) sum(q) - q) */
-        scope s = {.n = 0};
-        uint32_t cmask = 1u << cs.cdim;
-        PNTensor *gE = grad_positions(&s, gout[0], reduction, scale, m->ndim);
-        PNTensor *wv = w ? keep(&s, class_view(w, m)) : NULL, *q, *yq = NULL;
-        if (is_prob) { /* q = w ((1 - eps) y + eps / C) */
-            yq = BS(&s, PN_ADD, BS(&s, PN_MUL, t, 1 - eps), eps / (double)cs.C);
-            q = w ? B(&s, PN_MUL, yq, wv) : yq;
-        } else { /* a constant, from the kernel */
-            PNTensor *wc = w ? keep(&s, pn_to_contiguous_nograd(w)) : NULL,
-                     *tc = keep(&s, pn_to_contiguous_nograd(t));
-            q = keep(&s, pn_empty(x->dtype, m->ndim, m->shape));
-            if (q && tc && (!w || wc)) {
-                pn_ce_args a = {cs.N,
-                                cs.C,
-                                cs.S,
-                                (const int64_t *)tc->data,
-                                NULL,
-                                wc ? wc->data : NULL,
-                                st->ignore_index,
-                                eps};
-                pn_class_target_dist(x->dtype, &a, q->data);
-            }
-        }
-        PNTensor *sq = keep(&s, q ? pn_sum(q, cmask, 1, 0, q->dtype) : NULL);
-        PNTensor *p = keep(&s, pn_softmax(x, cs.cdim, 0));
-        PNTensor *gx = B(&s, PN_MUL, gE, B(&s, PN_SUB, B(&s, PN_MUL, p, sq), q));
-        PNTensor *nlogp = n->next[1].fn || n->next[2].fn
-                              ? U(&s, PN_NEG, keep(&s, pn_softmax(x, cs.cdim, 1)))
-                              : NULL;
-        PNTensor *gy = NULL, *gw = NULL;
-        if (n->next[1].fn) { /* d/dy = (1 - eps) w (-log p) */
-            PNTensor *a = BS(&s, PN_MUL, B(&s, PN_MUL, gE, nlogp), 1 - eps);
-            gy = w ? B(&s, PN_MUL, a, wv) : a;
-        }
-        if (n->next[2].fn) { /* d/dw_c = sum over positions of ((1 - eps) y + eps/C)(-log p) */
-            PNTensor *a = B(&s, PN_MUL, B(&s, PN_MUL, gE, nlogp), yq);
-            uint32_t all = m->ndim ? (uint32_t)((1ull << m->ndim) - 1) & ~cmask : 0;
-            gw = a ? (all ? keep(&s, pn_sum(a, all, 0, 0, a->dtype)) : a) : NULL;
-        }
-        if (gx && (!n->next[1].fn || gy) && (!n->next[2].fn || gw)) {
-            Py_INCREF(gx), gin[0] = gx;
-            if (gy) Py_INCREF(gy), gin[1] = gy;
-            if (gw) Py_INCREF(gw), gin[2] = gw;
-            rc = 0;
-        }
-        scope_free(&s);
-    } else {
-        PNTensor *xc = pn_to_contiguous_nograd(x), *tc = xc ? pn_to_contiguous_nograd(t) : NULL;
-        PNTensor *wc = tc && w ? pn_to_contiguous_nograd(w) : NULL;
-        PNTensor *gc = (!tc || (w && !wc)) ? NULL : pn_to_contiguous_nograd(gout[0]);
-        PNTensor *gx = gc ? pn_empty(x->dtype, m->ndim, m->shape) : NULL;
-        PNTensor *gy = gx && n->next[1].fn ? pn_empty(x->dtype, m->ndim, m->shape) : NULL;
-        PNTensor *gw = gx && n->next[2].fn ? pn_empty(PN_FLOAT64, 1, &cs.C) : NULL;
-        if (gx && (!n->next[1].fn || gy) && (!n->next[2].fn || gw)) {
-            pn_ce_args a = {cs.N,
-                            cs.C,
-                            cs.S,
-                            is_prob ? NULL : (const int64_t *)tc->data,
-                            is_prob ? tc->data : NULL,
-                            wc ? wc->data : NULL,
-                            st->ignore_index,
-                            eps};
-            PNTensor *lse = st->lse;
-            pn_cross_entropy_backward(x->dtype, &a, xc->data, (const double *)lse->data, gc->data,
-                                      reduction == RED_NONE ? 1 : 0,
-                                      reduction == RED_NONE ? 1.0 : scale, gx->data,
-                                      gy ? gy->data : NULL, gw ? (double *)gw->data : NULL);
-            gin[0] = gx, gin[1] = gy, gin[2] = gw; /* the engine casts gw to w's dtype */
-            gx = gy = gw = NULL;
-            rc = 0;
-        }
-        Py_XDECREF(xc), Py_XDECREF(tc), Py_XDECREF(wc), Py_XDECREF(gc);
-        Py_XDECREF(gx), Py_XDECREF(gy), Py_XDECREF(gw);
-    }
+    int rc = pn_grad_mode ? cross_entropy_backward_composed(n, st, &cs, x, t, w, gout[0], gin)
+                          : cross_entropy_backward_kernel(n, st, &cs, x, t, w, gout[0], gin);
     Py_DECREF(x), Py_DECREF(t), Py_XDECREF(w);
     return rc;
 }
 
-/* _C.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing) */
+/* Check cross_entropy's arguments like PyTorch: x (N, C, *) or (C), target
+ * (N, *) class indices or x's shape probabilities, weight (C) or NULL, eps in
+ * [0, 1]. Sets *is_prob_out (probability targets) and x's class shape. */
+static int check_cross_entropy_args(PNTensor *x, PNTensor *t, PNTensor *w, double eps,
+                                    int *is_prob_out, class_shape *cs) {
+    if (!(eps >= 0.0 && eps <= 1.0)) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%g", eps); /* PyErr_Format has no %g */
+        PyErr_Format(PyExc_RuntimeError, "label_smoothing must be between 0.0 and 1.0. Got: %s",
+                     buf);
+        return -1;
+    }
+    int is_prob = x->ndim == t->ndim;
+    for (int d = 0; is_prob && d < x->ndim; d++) is_prob = x->shape[d] == t->shape[d];
+    *is_prob_out = is_prob;
+    if (is_prob && !pn_is_float(t->dtype)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Expected floating point type for target with class probabilities, got %s",
+                     t->dtype == PN_INT64 ? "Long" : "Bool");
+        return -1;
+    }
+    if (x->ndim < 1) {
+        PyErr_Format(PyExc_ValueError, "Expected 1 or more dimensions (got %d)", x->ndim);
+        return -1;
+    }
+    if (!pn_is_float(x->dtype)) {
+        PyErr_Format(PyExc_NotImplementedError,
+                     "cross_entropy: expected a floating point input, got %s",
+                     pn_dtype_name(x->dtype));
+        return -1;
+    }
+    if (!is_prob && check_index_target(x, t, "cross_entropy") < 0) return -1;
+    get_class_shape(x->ndim, x->shape, cs);
+    if (check_weight(w, cs->C) < 0) return -1;
+    if (w && !is_prob && w->requires_grad && pn_grad_mode) {
+        weight_not_differentiable("nll_loss_forward", "weight");
+        return -1;
+    }
+    if (!is_prob && check_weight_dtype(w, x) < 0) return -1;
+    return 0;
+}
+
+/* _C.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+ * x (N, C, *), target (N, *) or (N, C, *), weight (C) -> loss () or (N, *) */
 static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *t, *w;
@@ -344,38 +414,9 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
                           &wobj, &ignore_index, &reduction, &eps) ||
         opt_tensor(wobj, &w, "weight") < 0)
         return NULL;
-    if (!(eps >= 0.0 && eps <= 1.0)) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%g", eps); /* PyErr_Format has no %g */
-        PyErr_Format(PyExc_RuntimeError, "label_smoothing must be between 0.0 and 1.0. Got: %s",
-                     buf);
-        return NULL;
-    }
-    int is_prob = x->ndim == t->ndim;
-    for (int d = 0; is_prob && d < x->ndim; d++) is_prob = x->shape[d] == t->shape[d];
-    if (is_prob && !pn_is_float(t->dtype)) {
-        PyErr_Format(PyExc_RuntimeError,
-                     "Expected floating point type for target with class probabilities, got %s",
-                     t->dtype == PN_INT64 ? "Long" : "Bool");
-        return NULL;
-    }
-    if (x->ndim < 1) {
-        PyErr_Format(PyExc_ValueError, "Expected 1 or more dimensions (got %d)", x->ndim);
-        return NULL;
-    }
-    if (!pn_is_float(x->dtype)) {
-        PyErr_Format(PyExc_NotImplementedError,
-                     "cross_entropy: expected a floating point input, got %s",
-                     pn_dtype_name(x->dtype));
-        return NULL;
-    }
-    if (!is_prob && check_index_target(x, t, "cross_entropy") < 0) return NULL;
+    int is_prob;
     class_shape cs;
-    get_class_shape(x->ndim, x->shape, &cs);
-    if (check_weight(w, cs.C) < 0) return NULL;
-    if (w && !is_prob && w->requires_grad && pn_grad_mode)
-        return weight_not_differentiable("nll_loss_forward", "weight");
-    if (!is_prob && check_weight_dtype(w, x) < 0) return NULL;
+    if (check_cross_entropy_args(x, t, w, eps, &is_prob, &cs) < 0) return NULL;
 
     /* probability targets: the loss is -(log_softmax(x) * y * w).sum(1), so the
      * dtypes promote; class indices: the weight must have the input's dtype */
@@ -396,14 +437,14 @@ static PyObject *py_cross_entropy(PyObject *self, PyObject *args) {
     loss = tc && (!wd || wc) ? pn_empty(dt, pnd, pshape) : NULL;
     lse = loss ? pn_empty(PN_FLOAT64, 1, &npos) : NULL;
     if (!lse) goto done;
-    pn_ce_args a = {cs.N,
-                    cs.C,
-                    cs.S,
-                    is_prob ? NULL : (const int64_t *)tc->data,
-                    is_prob ? tc->data : NULL,
-                    wc ? wc->data : NULL,
-                    ignore_index,
-                    eps};
+    pn_cross_entropy_args a = {cs.N,
+                               cs.C,
+                               cs.S,
+                               is_prob ? NULL : (const int64_t *)tc->data,
+                               is_prob ? tc->data : NULL,
+                               wc ? wc->data : NULL,
+                               ignore_index,
+                               eps};
     double wsum = 0;
     int64_t bad = 0;
     if (pn_cross_entropy_forward(dt, &a, xc->data, loss->data, (double *)lse->data, &wsum, &bad)) {
@@ -429,8 +470,10 @@ done:
     return (PyObject *)out;
 }
 
-/* node: saved {-, target, weight}; state: class_loss_state (no lse, no smoothing). */
-static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+/* x (N, C, *), target (N, *), weight (C) -> dx (N, C, *) of
+ * loss = -w_t x[t] per position (0 where t == ignore_index): dx = -g w_t onehot(t).
+ * node: saved {-, target, weight}; state: class_loss_state (no lse, no smoothing). */
+static int nll_loss_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const class_loss_state *st = PN_STATE(n, class_loss_state);
     const PNMeta *m = &n->meta[0];
     int reduction = st->reduction;
@@ -447,25 +490,25 @@ static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
              *wc = w ? keep(&s, pn_to_contiguous_nograd(w)) : NULL;
     PNTensor *r = NULL;
     if (tc && (!w || wc)) {
-        pn_ce_args a = {cs.N,
-                        cs.C,
-                        cs.S,
-                        (const int64_t *)tc->data,
-                        NULL,
-                        wc ? wc->data : NULL,
-                        st->ignore_index,
-                        0.0};
+        pn_cross_entropy_args a = {cs.N,
+                                   cs.C,
+                                   cs.S,
+                                   (const int64_t *)tc->data,
+                                   NULL,
+                                   wc ? wc->data : NULL,
+                                   st->ignore_index,
+                                   0.0};
         if (pn_grad_mode) { /* gx = -g * onehot(t) w_t: linear in g, so differentiable in g */
             PNTensor *q = keep(&s, pn_empty(m->dtype, m->ndim, m->shape));
-            if (q) pn_class_target_dist(m->dtype, &a, q->data);
+            if (q) pn_cross_entropy_weighted_target(m->dtype, &a, q->data);
             PNTensor *gE = grad_positions(&s, gout[0], reduction, scale, m->ndim);
             r = U(&s, PN_NEG, B(&s, PN_MUL, gE, q));
         } else {
             PNTensor *gc = keep(&s, pn_to_contiguous_nograd(gout[0]));
             r = gc ? keep(&s, pn_empty(m->dtype, m->ndim, m->shape)) : NULL;
             if (r)
-                pn_nll_backward(m->dtype, &a, gc->data, reduction == RED_NONE ? 1 : 0,
-                                reduction == RED_NONE ? 1.0 : scale, r->data);
+                pn_nll_loss_backward(m->dtype, &a, gc->data, reduction == RED_NONE ? 1 : 0,
+                                     reduction == RED_NONE ? 1.0 : scale, r->data);
         }
     }
     gin[0] = give(&s, r);
@@ -473,7 +516,8 @@ static int nll_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
-/* _C.nll_loss(input, target, weight, ignore_index, reduction) */
+/* _C.nll_loss(input, target, weight, ignore_index, reduction)
+ * x (N, C, *) or (C), target (N, *) or (), weight (C) -> loss () or (N, *) */
 static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *t, *w;
@@ -498,17 +542,17 @@ static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
              *tc = xc ? pn_to_contiguous_nograd(t) : NULL;
     PNTensor *loss = tc ? pn_empty(dt, pnd, pshape) : NULL, *out = NULL;
     if (loss) {
-        pn_ce_args a = {
+        pn_cross_entropy_args a = {
             cs.N,         cs.C, cs.S, (const int64_t *)tc->data, NULL, wd ? wd->data : NULL,
             ignore_index, 0.0};
         double wsum = 0;
         int64_t bad = 0;
-        if (pn_nll_forward(dt, &a, xc->data, loss->data, &wsum, &bad))
+        if (pn_nll_loss_forward(dt, &a, xc->data, loss->data, &wsum, &bad))
             target_error(bad, cs.C);
         else
             out = reduce_loss(loss, reduction, wsum);
         if (out) {
-            PNNode *n = pn_record(out, "NllLossBackward0", nll_backward, 1, &x);
+            PNNode *n = pn_record(out, "NllLossBackward0", nll_loss_backward, 1, &x);
             class_loss_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
             if (st) {
                 st->ignore_index = ignore_index, st->reduction = reduction;
@@ -545,78 +589,88 @@ static int broadcast_all(PNTensor **ts, int n, int64_t *shape) {
     return nd;
 }
 
-/* The gradient formulas of loss.c, as differentiable ops (for create_graph).
- * x, y, w, pw may broadcast against each other; gE is g * scale or g. */
-static int pointwise_composed(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, PNTensor *w,
-                              PNTensor *pw, double param, PNTensor *gE, PNTensor **gx,
-                              PNTensor **gy) {
-    scope s = {.n = 0};
-    PNTensor *d = B(&s, PN_SUB, x, y), *dx = NULL, *dy = NULL, *sg;
+/* dl/dx and dl/dy (before the weight w) of the pointwise loss `kind` as
+ * differentiable ops on x, y, pos_weight pw, d = x - y (all broadcasting);
+ * *dy is left NULL for the losses of d, whose dy is -dx. Temporaries go to s. */
+static void pointwise_loss_derivatives(scope *s, pn_pointwise_loss kind, PNTensor *x, PNTensor *y,
+                                       PNTensor *pw, double param, PNTensor *d, PNTensor **dx,
+                                       PNTensor **dy) {
+    PNTensor *sg;
     switch (kind) {
     case PN_LOSS_MSE:
-        dx = BS(&s, PN_MUL, d, 2.0);
+        *dx = BS(s, PN_MUL, d, 2.0);
         break;
     case PN_LOSS_L1:
-        dx = U(&s, PN_SIGN, d);
+        *dx = U(s, PN_SIGN, d);
         break;
     case PN_LOSS_SMOOTH_L1:
-        sg = U(&s, PN_SIGN, d);
+        sg = U(s, PN_SIGN, d);
         if (param == 0) {
-            dx = sg;
+            *dx = sg;
         } else {
-            PNTensor *in = BS(&s, PN_LT, U(&s, PN_ABS, d), param);
-            PNTensor *lin = BS(&s, PN_MUL, d, 1.0 / param);
-            dx = in && lin && sg ? keep(&s, pn_where_t(in, lin, 0, sg)) : NULL;
+            PNTensor *in = BS(s, PN_LT, U(s, PN_ABS, d), param);
+            PNTensor *lin = BS(s, PN_MUL, d, 1.0 / param);
+            *dx = in && lin && sg ? keep(s, pn_where_t(in, lin, 0, sg)) : NULL;
         }
         break;
     case PN_LOSS_HUBER: {
-        PNTensor *out = BS(&s, PN_GT, U(&s, PN_ABS, d), param);
-        PNTensor *cl = BS(&s, PN_MUL, U(&s, PN_SIGN, d), param);
-        dx = out && cl ? keep(&s, pn_where_t(out, cl, 0, d)) : NULL;
+        PNTensor *out = BS(s, PN_GT, U(s, PN_ABS, d), param);
+        PNTensor *cl = BS(s, PN_MUL, U(s, PN_SIGN, d), param);
+        *dx = out && cl ? keep(s, pn_where_t(out, cl, 0, d)) : NULL;
         break;
     }
     case PN_LOSS_BCE: { /* dx = w d / max(x (1 - x), 1e-12),  dy = w (log1p(-x) - log x) */
-        PNTensor *den = B(&s, PN_MUL, x, SB(&s, PN_SUB, 1.0, x));
+        PNTensor *den = B(s, PN_MUL, x, SB(s, PN_SUB, 1.0, x));
         PyObject *lo = PyFloat_FromDouble(1e-12);
-        PNTensor *denc = lo && den ? keep(&s, pn_clamp(den, lo, NULL)) : NULL;
+        PNTensor *denc = lo && den ? keep(s, pn_clamp(den, lo, NULL)) : NULL;
         Py_XDECREF(lo);
-        dx = B(&s, PN_DIV, d, denc);
-        dy = B(&s, PN_SUB, U(&s, PN_LOG1P, U(&s, PN_NEG, x)), U(&s, PN_LOG, x));
+        *dx = B(s, PN_DIV, d, denc);
+        *dy = B(s, PN_SUB, U(s, PN_LOG1P, U(s, PN_NEG, x)), U(s, PN_LOG, x));
         break;
     }
     case PN_LOSS_BCE_LOGITS: {
-        PNTensor *sig = U(&s, PN_SIGMOID, x);
+        PNTensor *sig = U(s, PN_SIGMOID, x);
         if (!pw) { /* dx = sig - y, dy = -x */
-            dx = B(&s, PN_SUB, sig, y);
-            dy = U(&s, PN_NEG, x);
+            *dx = B(s, PN_SUB, sig, y);
+            *dy = U(s, PN_NEG, x);
         } else { /* dx = lw sig - pw y, dy = -x + (pw - 1) softplus(-x) */
-            PNTensor *pm1 = BS(&s, PN_SUB, pw, 1.0);
-            PNTensor *lw = BS(&s, PN_ADD, B(&s, PN_MUL, pm1, y), 1.0);
-            dx = B(&s, PN_SUB, B(&s, PN_MUL, lw, sig), B(&s, PN_MUL, pw, y));
-            PNTensor *sp = B(&s, PN_ADD, U(&s, PN_RELU, U(&s, PN_NEG, x)),
-                             U(&s, PN_LOG1P, U(&s, PN_EXP, U(&s, PN_NEG, U(&s, PN_ABS, x)))));
-            dy = B(&s, PN_SUB, B(&s, PN_MUL, pm1, sp), x);
+            PNTensor *pm1 = BS(s, PN_SUB, pw, 1.0);
+            PNTensor *lw = BS(s, PN_ADD, B(s, PN_MUL, pm1, y), 1.0);
+            *dx = B(s, PN_SUB, B(s, PN_MUL, lw, sig), B(s, PN_MUL, pw, y));
+            PNTensor *sp = B(s, PN_ADD, U(s, PN_RELU, U(s, PN_NEG, x)),
+                             U(s, PN_LOG1P, U(s, PN_EXP, U(s, PN_NEG, U(s, PN_ABS, x)))));
+            *dy = B(s, PN_SUB, B(s, PN_MUL, pm1, sp), x);
         }
         break;
     }
     case PN_LOSS_KL: {
-        dx = U(&s, PN_NEG, y);
-        PNTensor *nz = BS(&s, PN_NE, y, 0.0);
-        PNTensor *ly = U(&s, PN_LOG, y);
-        PNTensor *xl = nz && ly ? keep(&s, pn_where_t(nz, ly, 0, NULL)) : NULL;
-        dy = B(&s, PN_SUB, B(&s, PN_ADD, xl, B(&s, PN_DIV, y, y)), x);
+        *dx = U(s, PN_NEG, y);
+        PNTensor *nz = BS(s, PN_NE, y, 0.0);
+        PNTensor *ly = U(s, PN_LOG, y);
+        PNTensor *xl = nz && ly ? keep(s, pn_where_t(nz, ly, 0, NULL)) : NULL;
+        *dy = B(s, PN_SUB, B(s, PN_ADD, xl, B(s, PN_DIV, y, y)), x);
         break;
     }
     case PN_LOSS_KL_LOG: {
-        PNTensor *e = U(&s, PN_EXP, y);
-        dx = U(&s, PN_NEG, e);
-        dy = B(&s, PN_MUL, e, BS(&s, PN_ADD, B(&s, PN_SUB, y, x), 1.0));
+        PNTensor *e = U(s, PN_EXP, y);
+        *dx = U(s, PN_NEG, e);
+        *dy = B(s, PN_MUL, e, BS(s, PN_ADD, B(s, PN_SUB, y, x), 1.0));
         break;
     }
     default:
         PyErr_SetString(PyExc_RuntimeError, "unknown loss");
         break;
     }
+}
+
+/* The gradient formulas of loss.c, as differentiable ops (for create_graph).
+ * x, y, w, pw may broadcast against each other; gE is g * scale or g. */
+static int pointwise_composed(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, PNTensor *w,
+                              PNTensor *pw, double param, PNTensor *gE, PNTensor **gx,
+                              PNTensor **gy) {
+    scope s = {.n = 0};
+    PNTensor *d = B(&s, PN_SUB, x, y), *dx = NULL, *dy = NULL;
+    pointwise_loss_derivatives(&s, kind, x, y, pw, param, d, &dx, &dy);
     if (kind < PN_LOSS_BCE && dx) dy = U(&s, PN_NEG, dx);
     if (w && (kind == PN_LOSS_BCE || kind == PN_LOSS_BCE_LOGITS)) {
         dx = B(&s, PN_MUL, dx, w);
@@ -643,6 +697,8 @@ typedef struct {
     double scale; /* 1 / numel for a mean, else 1 */
 } pointwise_loss_state;
 
+/* x, y, weight, pos_weight (broadcasting to *) -> dx, dy (*) of loss = l(x, y)
+ * elementwise, l one of the formulas in kernels/loss.h (e.g. mse: (x - y)^2). */
 static int pointwise_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const pointwise_loss_state *st = PN_STATE(n, pointwise_loss_state);
     pn_pointwise_loss kind = st->kind;
@@ -692,6 +748,8 @@ static int pointwise_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return rc;
 }
 
+/* The pointwise losses' forward: x, y, weight, pos_weight (broadcasting to *)
+ * -> loss () for 'mean' / 'sum', (*) for 'none'. */
 static PyObject *pointwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, PNTensor *w,
                                 PNTensor *pw, double param, int reduction) {
     const char *fname =
@@ -782,24 +840,29 @@ static PyObject *simple_loss(PyObject *args, pn_pointwise_loss kind, const char 
     return pointwise_loss(kind, x, y, NULL, NULL, param, reduction);
 }
 
+/* mse_loss: x, y (*) -> (x - y)^2, reduced */
 static PyObject *py_mse_loss(PyObject *self, PyObject *args) {
     (void)self;
     return simple_loss(args, PN_LOSS_MSE, "O!O!i:mse_loss");
 }
+/* l1_loss: x, y (*) -> |x - y|, reduced */
 static PyObject *py_l1_loss(PyObject *self, PyObject *args) {
     (void)self;
     return simple_loss(args, PN_LOSS_L1, "O!O!i:l1_loss");
 }
+/* smooth_l1_loss: x, y (*) -> |d| < beta ? 0.5 d^2 / beta : |d| - 0.5 beta, reduced */
 static PyObject *py_smooth_l1_loss(PyObject *self, PyObject *args) {
     (void)self;
     return simple_loss(args, PN_LOSS_SMOOTH_L1, "O!O!id:smooth_l1_loss");
 }
+/* huber_loss: x, y (*) -> |d| < delta ? 0.5 d^2 : delta (|d| - 0.5 delta), reduced */
 static PyObject *py_huber_loss(PyObject *self, PyObject *args) {
     (void)self;
     return simple_loss(args, PN_LOSS_HUBER, "O!O!id:huber_loss");
 }
 
-/* _C.kl_div(input, target, reduction, log_target) */
+/* _C.kl_div(input, target, reduction, log_target)
+ * x, y (*) -> y (log y - x) (exp(y) (y - x) with log_target), reduced */
 static PyObject *py_kl_div(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *y;
@@ -810,8 +873,9 @@ static PyObject *py_kl_div(PyObject *self, PyObject *args) {
     return pointwise_loss(log_target ? PN_LOSS_KL_LOG : PN_LOSS_KL, x, y, NULL, NULL, 0, reduction);
 }
 
-/* _C.binary_cross_entropy(input, target, weight, reduction) */
-static PyObject *py_bce(PyObject *self, PyObject *args) {
+/* _C.binary_cross_entropy(input, target, weight, reduction)
+ * x, y, weight (*) -> -w (y log x + (1 - y) log(1 - x)), reduced */
+static PyObject *py_binary_cross_entropy(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *y, *w;
     PyObject *wo;
@@ -823,8 +887,10 @@ static PyObject *py_bce(PyObject *self, PyObject *args) {
     return pointwise_loss(PN_LOSS_BCE, x, y, w, NULL, 0, reduction);
 }
 
-/* _C.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction) */
-static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
+/* _C.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
+ * x, y, weight, pos_weight (*) -> -w (pw y log s + (1 - y) log(1 - s)), s = sigmoid(x),
+ * reduced */
+static PyObject *py_binary_cross_entropy_with_logits(PyObject *self, PyObject *args) {
     (void)self;
     PNTensor *x, *y, *w, *pw;
     PyObject *wo, *pwo;
@@ -847,8 +913,8 @@ PyMethodDef pn_module_methods_loss[] = {
      "smooth_l1_loss(input, target, reduction, beta)"},
     {"huber_loss", py_huber_loss, METH_VARARGS, "huber_loss(input, target, reduction, delta)"},
     {"kl_div", py_kl_div, METH_VARARGS, "kl_div(input, target, reduction, log_target)"},
-    {"binary_cross_entropy", py_bce, METH_VARARGS,
+    {"binary_cross_entropy", py_binary_cross_entropy, METH_VARARGS,
      "binary_cross_entropy(input, target, weight, reduction)"},
-    {"binary_cross_entropy_with_logits", py_bce_logits, METH_VARARGS,
+    {"binary_cross_entropy_with_logits", py_binary_cross_entropy_with_logits, METH_VARARGS,
      "binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)"},
     {NULL, NULL, 0, NULL}};

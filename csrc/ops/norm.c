@@ -75,21 +75,23 @@ out:
 /* ----------------------------------------------------------- batch norm ---- */
 
 /* x (N, C, *) as (N, C, L). */
-static void bn_dims(PNTensor *x, int64_t *N, int64_t *C, int64_t *L) {
+static void batch_norm_dims(PNTensor *x, int64_t *N, int64_t *C, int64_t *L) {
     *N = x->shape[0], *C = x->shape[1], *L = 1;
     for (int d = 2; d < x->ndim; d++) *L *= x->shape[d];
 }
 
 /* A (C,) float64 stats row as a tensor of x's dtype shaped (1, C, 1, ...). */
-static PNTensor *bn_channel_tensor(const double *v, PNTensor *x) {
+static PNTensor *batch_norm_channel_tensor(const double *v, PNTensor *x) {
     int64_t shape[PN_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) shape[d] = d == 1 ? x->shape[1] : 1;
     return pn_from_doubles(v, x->shape[1], x->dtype, x->ndim, shape);
 }
 
-/* Saved: x, weight, stats (2, C) float64 = mean; invstd. State: norm_state
+/* x (N, C, *), weight (C) -> dx (N, C, *), dweight, dbias (C) of
+ * y = (x - mean[c]) invstd[c] weight[c] + bias[c], the stats over (N, *) when training.
+ * Saved: x, weight, stats (2, C) float64 = mean; invstd. State: norm_state
  * (flag: batch stats used). Inputs: x, weight, bias. */
-static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+static int batch_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
     if (!x) return -1;
     if (n->saved[1] && !(w = pn_unpack(n, 1))) goto fail0;
@@ -97,7 +99,7 @@ static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const norm_state *ns = PN_STATE(n, norm_state);
     int training = ns->flag, rc = -1;
     int64_t N, C, L;
-    bn_dims(x, &N, &C, &L);
+    batch_norm_dims(x, &N, &C, &L);
     const double *mean = F64(st), *invstd = F64(st) + C;
     if (pn_grad_mode) {
         uint32_t all = (uint32_t)((1ull << x->ndim) - 1), mask = all & ~2u;
@@ -105,8 +107,8 @@ static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         int64_t shape[PN_MAX_DIMS];
         for (int d = 0; d < x->ndim; d++) shape[d] = d == 1 ? C : 1;
         if (w && !(wv = pn_reshape(w, x->ndim, shape))) goto out;
-        if (!training &&
-            (!(cm = bn_channel_tensor(mean, x)) || !(ci = bn_channel_tensor(invstd, x)))) {
+        if (!training && (!(cm = batch_norm_channel_tensor(mean, x)) ||
+                          !(ci = batch_norm_channel_tensor(invstd, x)))) {
             Py_XDECREF(wv), Py_XDECREF(cm);
             goto out;
         }
@@ -128,11 +130,11 @@ static int bn_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         }
         if (n->next[0].fn && !(gin[0] = pn_empty(dt, x->ndim, x->shape))) goto bout;
         if (dt == PN_FLOAT32)
-            pn_bn_backward_f32(F32(g), F32(xc), mean, invstd, wc ? F32(wc) : NULL, training,
-                               gin[0] ? F32(gin[0]) : NULL, dw, db, N, C, L);
+            pn_batch_norm_backward_f32(F32(g), F32(xc), mean, invstd, wc ? F32(wc) : NULL, training,
+                                       gin[0] ? F32(gin[0]) : NULL, dw, db, N, C, L);
         else
-            pn_bn_backward_f64(F64(g), F64(xc), mean, invstd, wc ? F64(wc) : NULL, training,
-                               gin[0] ? F64(gin[0]) : NULL, dw, db, N, C, L);
+            pn_batch_norm_backward_f64(F64(g), F64(xc), mean, invstd, wc ? F64(wc) : NULL, training,
+                                       gin[0] ? F64(gin[0]) : NULL, dw, db, N, C, L);
         if (n->next[1].fn &&
             !(gin[1] = pn_from_doubles(dw, C, dt, n->meta[1].ndim, n->meta[1].shape)))
             goto bout;
@@ -192,7 +194,84 @@ static int write_doubles(PNTensor *t, const double *v) {
     return rc;
 }
 
-/* _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps) */
+/* Check batch_norm's arguments like PyTorch: x (N, C, *) float, running_mean,
+ * running_var, weight, bias (C) or None; sets x's (N, C, L). */
+static int check_batch_norm_args(PNTensor *x, PNTensor *rm, PNTensor *rv, PNTensor *w, PNTensor *b,
+                                 int training, int64_t *N, int64_t *C, int64_t *L) {
+    if (x->ndim < 2) {
+        PyErr_Format(PyExc_ValueError,
+                     "batch_norm: expected 2D or higher input (N, C, ...), got "
+                     "%dD input",
+                     x->ndim);
+        return -1;
+    }
+    if (pn_require_float(x, "batch_norm") < 0 || pn_same_dtype(x, w, "batch_norm") < 0 ||
+        pn_same_dtype(x, b, "batch_norm") < 0)
+        return -1;
+    batch_norm_dims(x, N, C, L);
+    if (check_channel_arg(rm, x, *C, "running_mean") < 0 ||
+        check_channel_arg(rv, x, *C, "running_var") < 0 ||
+        check_channel_arg(w, x, *C, "weight") < 0 || check_channel_arg(b, x, *C, "bias") < 0)
+        return -1;
+    if ((rm == NULL) != (rv == NULL)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "batch_norm: running_mean and running_var must be both given or both None");
+        return -1;
+    }
+    if (!training && !rm) {
+        PyErr_SetString(PyExc_RuntimeError, "running_mean must be defined in evaluation mode");
+        return -1;
+    }
+    if (training && *N * *L <= 1) {
+        char s[256];
+        pn_format_shape(s, sizeof s, x->ndim, x->shape);
+        PyErr_Format(PyExc_ValueError,
+                     "Expected more than 1 value per channel when training, "
+                     "got input size %s",
+                     s);
+        return -1;
+    }
+    return 0;
+}
+
+/* running_mean, running_var (C) updated in place from the batch's mean, var (C)
+ * over cnt values: running = (1 - momentum) running + momentum batch (unbiased var). */
+static int batch_norm_update_running(PNTensor *rm, PNTensor *rv, const double *mean,
+                                     const double *var, int64_t C, int64_t cnt, double momentum) {
+    double *buf = PyMem_Malloc(sizeof(double) * (size_t)(2 * C + 1));
+    if (!buf) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int rc = read_doubles(rm, buf) < 0 || read_doubles(rv, buf + C) < 0 ? -1 : 0;
+    if (rc == 0) {
+        double unbias = (double)cnt / (double)(cnt - 1);
+        for (int64_t c = 0; c < C; c++) {
+            buf[c] = momentum * mean[c] + (1.0 - momentum) * buf[c];
+            buf[C + c] = momentum * var[c] * unbias + (1.0 - momentum) * buf[C + c];
+        }
+        rc = write_doubles(rm, buf) < 0 || write_doubles(rv, buf + C) < 0 ? -1 : 0;
+    }
+    PyMem_Free(buf);
+    return rc;
+}
+
+/* xc (N, C, L) contiguous -> mean, var (C): the batch's statistics when
+ * training (and then the running ones updated), else the running ones. */
+static int batch_norm_statistics(PNTensor *xc, PNTensor *rm, PNTensor *rv, int training,
+                                 double momentum, int64_t N, int64_t C, int64_t L, double *mean,
+                                 double *var) {
+    if (!training) return read_doubles(rm, mean) < 0 || read_doubles(rv, var) < 0 ? -1 : 0;
+    if (xc->dtype == PN_FLOAT32)
+        pn_batch_norm_stats_f32(F32(xc), N, C, L, mean, var);
+    else
+        pn_batch_norm_stats_f64(F64(xc), N, C, L, mean, var);
+    if (rm) return batch_norm_update_running(rm, rv, mean, var, C, N * L, momentum);
+    return 0;
+}
+
+/* _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+ * x (N, C, *), running_mean, running_var, weight, bias (C) -> y (N, C, *) */
 PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
     (void)m;
     PyObject *xo, *rmo, *rvo, *wo, *bo;
@@ -207,42 +286,8 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
         pn_opt_tensor_arg(wo, &w, "batch_norm", "weight") < 0 ||
         pn_opt_tensor_arg(bo, &b, "batch_norm", "bias") < 0)
         return NULL;
-    if (x->ndim < 2) {
-        PyErr_Format(PyExc_ValueError,
-                     "batch_norm: expected 2D or higher input (N, C, ...), got "
-                     "%dD input",
-                     x->ndim);
-        return NULL;
-    }
-    if (pn_require_float(x, "batch_norm") < 0 || pn_same_dtype(x, w, "batch_norm") < 0 ||
-        pn_same_dtype(x, b, "batch_norm") < 0)
-        return NULL;
     int64_t N, C, L;
-    bn_dims(x, &N, &C, &L);
-    if (check_channel_arg(rm, x, C, "running_mean") < 0 ||
-        check_channel_arg(rv, x, C, "running_var") < 0 ||
-        check_channel_arg(w, x, C, "weight") < 0 || check_channel_arg(b, x, C, "bias") < 0)
-        return NULL;
-    if ((rm == NULL) != (rv == NULL)) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "batch_norm: running_mean and running_var must be both given or both None");
-        return NULL;
-    }
-    if (!training && !rm) {
-        PyErr_SetString(PyExc_RuntimeError, "running_mean must be defined in evaluation mode");
-        return NULL;
-    }
-    int use_batch = training;
-    int64_t cnt = N * L;
-    if (training && cnt <= 1) {
-        char s[256];
-        pn_format_shape(s, sizeof s, x->ndim, x->shape);
-        PyErr_Format(PyExc_ValueError,
-                     "Expected more than 1 value per channel when training, "
-                     "got input size %s",
-                     s);
-        return NULL;
-    }
+    if (check_batch_norm_args(x, rm, rv, w, b, training, &N, &C, &L) < 0) return NULL;
     int64_t sshape[2] = {2, C};
     PNTensor *st = pn_empty(PN_FLOAT64, 2, sshape), *xc = NULL, *wc = NULL, *bc = NULL, *out = NULL;
     double *var = st ? PyMem_Malloc(sizeof(double) * (size_t)(C + 1)) : NULL;
@@ -254,46 +299,21 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
     if (!(xc = pn_to_contiguous_nograd(x)) || (w && !(wc = pn_to_contiguous_nograd(w))) ||
         (b && !(bc = pn_to_contiguous_nograd(b))))
         goto out;
-    if (use_batch) {
-        if (x->dtype == PN_FLOAT32)
-            pn_bn_stats_f32(F32(xc), N, C, L, mean, var);
-        else
-            pn_bn_stats_f64(F64(xc), N, C, L, mean, var);
-        if (training && rm) { /* running = (1 - momentum) running + momentum batch (unbiased var) */
-            double *buf = PyMem_Malloc(sizeof(double) * (size_t)(2 * C + 1));
-            if (!buf) {
-                PyErr_NoMemory();
-                goto out;
-            }
-            int rc = read_doubles(rm, buf) < 0 || read_doubles(rv, buf + C) < 0 ? -1 : 0;
-            if (rc == 0) {
-                double unbias = (double)cnt / (double)(cnt - 1);
-                for (int64_t c = 0; c < C; c++) {
-                    buf[c] = momentum * mean[c] + (1.0 - momentum) * buf[c];
-                    buf[C + c] = momentum * var[c] * unbias + (1.0 - momentum) * buf[C + c];
-                }
-                rc = write_doubles(rm, buf) < 0 || write_doubles(rv, buf + C) < 0 ? -1 : 0;
-            }
-            PyMem_Free(buf);
-            if (rc < 0) goto out;
-        }
-    } else {
-        if (read_doubles(rm, mean) < 0 || read_doubles(rv, var) < 0) goto out;
-    }
+    if (batch_norm_statistics(xc, rm, rv, training, momentum, N, C, L, mean, var) < 0) goto out;
     for (int64_t c = 0; c < C; c++) invstd[c] = 1.0 / sqrt(var[c] + eps);
     if (!(out = pn_empty(x->dtype, x->ndim, x->shape))) goto out;
     if (x->dtype == PN_FLOAT32)
-        pn_bn_forward_f32(F32(xc), mean, invstd, wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, F32(out),
-                          N, C, L);
+        pn_batch_norm_forward_f32(F32(xc), mean, invstd, wc ? F32(wc) : NULL, bc ? F32(bc) : NULL,
+                                  F32(out), N, C, L);
     else
-        pn_bn_forward_f64(F64(xc), mean, invstd, wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, F64(out),
-                          N, C, L);
+        pn_batch_norm_forward_f64(F64(xc), mean, invstd, wc ? F64(wc) : NULL, bc ? F64(bc) : NULL,
+                                  F64(out), N, C, L);
     {
         PNTensor *ins[3] = {x, w, b};
-        PNNode *n = pn_record(out, "NativeBatchNormBackward0", bn_backward, 3, ins);
+        PNNode *n = pn_record(out, "NativeBatchNormBackward0", batch_norm_backward, 3, ins);
         norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
         if (ns) {
-            ns->flag = use_batch, ns->eps = eps;
+            ns->flag = training, ns->eps = eps;
             if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
@@ -306,9 +326,11 @@ out:
 
 /* ----------------------------------------------------------- layer norm ---- */
 
-/* Saved: x, weight, stats (2, M) float64 = mean; rstd. State: norm_state
+/* x (*, D...), weight, bias (D...) -> dx (*, D...), dweight, dbias (D...) of
+ * y = (x - mean) rstd weight + bias, mean and rstd = 1 / sqrt(var + eps) over D...
+ * Saved: x, weight, stats (2, M) float64 = mean; rstd. State: norm_state
  * (flag: number of normalised trailing dims). Inputs: x, weight, bias. */
-static int ln_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+static int layer_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
     if (!x) return -1;
     if (n->saved[1] && !(w = pn_unpack(n, 1))) goto fail0;
@@ -341,11 +363,11 @@ static int ln_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         const double *mean = F64(st), *rstd = F64(st) + M;
         double *pdw = n->next[1].fn ? dw : NULL, *pdb = n->next[2].fn ? db : NULL;
         if (dt == PN_FLOAT32)
-            pn_ln_backward_f32(F32(g), F32(xc), mean, rstd, wc ? F32(wc) : NULL,
-                               gin[0] ? F32(gin[0]) : NULL, pdw, pdb, M, D);
+            pn_layer_norm_backward_f32(F32(g), F32(xc), mean, rstd, wc ? F32(wc) : NULL,
+                                       gin[0] ? F32(gin[0]) : NULL, pdw, pdb, M, D);
         else
-            pn_ln_backward_f64(F64(g), F64(xc), mean, rstd, wc ? F64(wc) : NULL,
-                               gin[0] ? F64(gin[0]) : NULL, pdw, pdb, M, D);
+            pn_layer_norm_backward_f64(F64(g), F64(xc), mean, rstd, wc ? F64(wc) : NULL,
+                                       gin[0] ? F64(gin[0]) : NULL, pdw, pdb, M, D);
         if (pdw && !(gin[1] = pn_from_doubles(dw, D, dt, n->meta[1].ndim, n->meta[1].shape)))
             goto bout;
         if (pdb && !(gin[2] = pn_from_doubles(db, D, dt, n->meta[2].ndim, n->meta[2].shape)))
@@ -363,7 +385,8 @@ fail0:
     return -1;
 }
 
-/* _layer_norm(input, normalized_shape, weight, bias, eps) */
+/* _layer_norm(input, normalized_shape, weight, bias, eps)
+ * x (*, D...), weight, bias (D...) with D... = normalized_shape -> y (*, D...) */
 PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
     (void)m;
     PyObject *xo, *nso, *wo, *bo;
@@ -415,14 +438,14 @@ PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
         (b && !(bc = pn_to_contiguous_nograd(b))) || !(out = pn_empty(x->dtype, x->ndim, x->shape)))
         goto out;
     if (x->dtype == PN_FLOAT32)
-        pn_ln_forward_f32(F32(xc), wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, eps, F32(out), F64(st),
-                          F64(st) + M, M, D);
+        pn_layer_norm_forward_f32(F32(xc), wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, eps, F32(out),
+                                  F64(st), F64(st) + M, M, D);
     else
-        pn_ln_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out), F64(st),
-                          F64(st) + M, M, D);
+        pn_layer_norm_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out),
+                                  F64(st), F64(st) + M, M, D);
     {
         PNTensor *ins[3] = {x, w, b};
-        PNNode *n = pn_record(out, "NativeLayerNormBackward0", ln_backward, 3, ins);
+        PNNode *n = pn_record(out, "NativeLayerNormBackward0", layer_norm_backward, 3, ins);
         norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
         if (ns) {
             ns->flag = k, ns->eps = eps;

@@ -53,21 +53,13 @@ typedef struct {
     int special; /* 0: plain, 1: NaN in C with beta 0, 2: NaN/inf in A and B */
 } gcase;
 
-/* Run one float32 case; returns 1 if correct. */
-static int run_scase(const gcase *c, uint64_t *seed, char *msg, size_t msglen) {
+/* Random A (Ar x lda), B (Br x ldb) and C (M x ldc) for case c, with the
+ * padding of C (columns >= N, one spare element) set to SENTINEL, and NaN /
+ * inf sprinkled in as c->special asks. */
+static void fill_case(const gcase *c, uint64_t *seed, float *A, size_t asz, float *B, size_t bsz,
+                      float *C, size_t csz) {
     int64_t Ar = c->ta ? c->K : c->M, Ac = c->ta ? c->M : c->K;
     int64_t Br = c->tb ? c->N : c->K, Bc = c->tb ? c->K : c->N;
-    size_t asz = (size_t)(Ar * c->lda + 1), bsz = (size_t)(Br * c->ldb + 1),
-           csz = (size_t)(c->M * c->ldc + 1);
-    float *A = malloc(asz * sizeof(float)), *B = malloc(bsz * sizeof(float)),
-          *C = malloc(csz * sizeof(float));
-    double *R = malloc(csz * sizeof(double));
-    int ok = 1;
-    if (!A || !B || !C || !R) {
-        snprintf(msg, msglen, "test malloc failed");
-        ok = 0;
-        goto out;
-    }
     for (size_t i = 0; i < asz; i++) A[i] = (float)rnd(seed);
     for (size_t i = 0; i < bsz; i++) B[i] = (float)rnd(seed);
     for (size_t i = 0; i < csz; i++) C[i] = SENTINEL; /* padding must survive */
@@ -84,8 +76,12 @@ static int run_scase(const gcase *c, uint64_t *seed, char *msg, size_t msglen) {
             B[rndint(seed, 0, Br - 1) * c->ldb + rndint(seed, 0, Bc - 1)] = INFINITY;
         }
     }
-    /* float64 reference, plain-loop semantics */
-    double maxerr = 0;
+}
+
+/* R (M x ldc) = alpha op(A) op(B) + beta C in float64, plain-loop semantics
+ * (beta == 0 ignores C, NaNs included). */
+static void reference_case(const gcase *c, const float *A, const float *B, const float *C,
+                           double *R) {
     for (int64_t i = 0; i < c->M; i++)
         for (int64_t j = 0; j < c->N; j++) {
             double acc = 0;
@@ -98,13 +94,15 @@ static int run_scase(const gcase *c, uint64_t *seed, char *msg, size_t msglen) {
             double r = c->alpha * acc + (c->beta == 0 ? 0.0 : c->beta * cold);
             R[i * c->ldc + j] = r;
         }
-    int rc = pn_sgemm(c->ta, c->tb, c->M, c->N, c->K, (float)c->alpha, A, c->lda, B, c->ldb,
-                      (float)c->beta, C, c->ldc);
-    if (rc != PN_OK) {
-        snprintf(msg, msglen, "rc=%d", rc);
-        ok = 0;
-        goto out;
-    }
+}
+
+/* Compare C (M x ldc) from pn_sgemm with the reference R, with a tolerance
+ * from the sum of |a b|; the padding of C must still be SENTINEL. Returns 1
+ * if correct, else 0 with msg set. */
+static int check_result(const gcase *c, const float *A, const float *B, const float *C,
+                        const double *R, char *msg, size_t msglen) {
+    double maxerr = 0;
+    int ok = 1;
     for (int64_t i = 0; i < c->M && ok; i++) {
         for (int64_t j = 0; j < c->ldc && ok; j++) {
             float got = C[i * c->ldc + j];
@@ -148,6 +146,33 @@ static int run_scase(const gcase *c, uint64_t *seed, char *msg, size_t msglen) {
         snprintf(msg, msglen, "wrote past C");
         ok = 0;
     }
+    return ok;
+}
+
+/* Run one float32 case; returns 1 if correct. */
+static int run_scase(const gcase *c, uint64_t *seed, char *msg, size_t msglen) {
+    int64_t Ar = c->ta ? c->K : c->M, Br = c->tb ? c->N : c->K;
+    size_t asz = (size_t)(Ar * c->lda + 1), bsz = (size_t)(Br * c->ldb + 1),
+           csz = (size_t)(c->M * c->ldc + 1);
+    float *A = malloc(asz * sizeof(float)), *B = malloc(bsz * sizeof(float)),
+          *C = malloc(csz * sizeof(float));
+    double *R = malloc(csz * sizeof(double));
+    int ok = 1;
+    if (!A || !B || !C || !R) {
+        snprintf(msg, msglen, "test malloc failed");
+        ok = 0;
+        goto out;
+    }
+    fill_case(c, seed, A, asz, B, bsz, C, csz);
+    reference_case(c, A, B, C, R);
+    int rc = pn_sgemm(c->ta, c->tb, c->M, c->N, c->K, (float)c->alpha, A, c->lda, B, c->ldb,
+                      (float)c->beta, C, c->ldc);
+    if (rc != PN_OK) {
+        snprintf(msg, msglen, "rc=%d", rc);
+        ok = 0;
+        goto out;
+    }
+    ok = check_result(c, A, B, C, R, msg, msglen);
 out:
     free(A);
     free(B);

@@ -26,7 +26,8 @@ static double ref_logp(const double *x, int64_t C, int64_t S, int64_t n, int64_t
 }
 
 /* Reference cross entropy of one position, from the definition. */
-static double ref_ce(const double *x, const pn_ce_args *a, int64_t n, int64_t s) {
+static double ref_cross_entropy(const double *x, const pn_cross_entropy_args *a, int64_t n,
+                                int64_t s) {
     const double *w = a->weight, *y = a->prob;
     double eps = a->smoothing, l = 0;
     int64_t C = a->C, S = a->S;
@@ -53,7 +54,8 @@ static void test_cross_entropy_forward_matches_reference(void) {
     for (int k = 0; k < C; k++) w[k] = 1 + k * 0.5;
     for (int variant = 0; variant < 4; variant++) {
         int prob = variant & 1, weighted = variant & 2;
-        pn_ce_args a = {N, C, S, prob ? NULL : t, prob ? y : NULL, weighted ? w : NULL, -100, 0.3};
+        pn_cross_entropy_args a = {
+            N, C, S, prob ? NULL : t, prob ? y : NULL, weighted ? w : NULL, -100, 0.3};
         double wsum = -1;
         int64_t bad = 0;
         int rc = pn_cross_entropy_forward(PN_FLOAT64, &a, x, loss, lse, &wsum, &bad);
@@ -61,7 +63,7 @@ static void test_cross_entropy_forward_matches_reference(void) {
         double want_wsum = 0;
         for (int64_t n = 0; n < N; n++)
             for (int64_t s = 0; s < S; s++) {
-                ok &= close_to(loss[n * S + s], ref_ce(x, &a, n, s), 1e-12);
+                ok &= close_to(loss[n * S + s], ref_cross_entropy(x, &a, n, s), 1e-12);
                 int64_t tt = t[n * S + s];
                 want_wsum += prob ? 1 : tt == -100 ? 0 : weighted ? w[tt] : 1;
             }
@@ -75,15 +77,15 @@ static void test_cross_entropy_rejects_bad_target(void) {
     double x[2 * 3] = {0};
     double loss[2], lse[2], wsum;
     int64_t t[2] = {1, 3}, bad = 0;
-    pn_ce_args a = {2, 3, 1, t, NULL, NULL, -100, 0};
+    pn_cross_entropy_args a = {2, 3, 1, t, NULL, NULL, -100, 0};
     int rc = pn_cross_entropy_forward(PN_FLOAT64, &a, x, loss, lse, &wsum, &bad);
     CHECK(rc == PN_EINVAL && bad == 3, "target 3 of 3 classes is out of range (rc %d bad %lld)", rc,
           (long long)bad);
     t[1] = -1;
-    rc = pn_nll_forward(PN_FLOAT64, &a, x, loss, &wsum, &bad);
+    rc = pn_nll_loss_forward(PN_FLOAT64, &a, x, loss, &wsum, &bad);
     CHECK(rc == PN_EINVAL && bad == -1, "nll: target -1 is out of range");
     t[1] = -100; /* the ignore index is not an error */
-    rc = pn_nll_forward(PN_FLOAT64, &a, x, loss, &wsum, &bad);
+    rc = pn_nll_loss_forward(PN_FLOAT64, &a, x, loss, &wsum, &bad);
     CHECK(rc == PN_OK && loss[1] == 0 && wsum == 1, "ignored target contributes 0");
 }
 
@@ -91,7 +93,7 @@ static void test_cross_entropy_huge_logits(void) {
     float x[4] = {1e4f, -1e4f, 2e4f, 0.0f}, loss[1], gx[4], g = 1;
     double lse[1], wsum;
     int64_t t[1] = {0}, bad;
-    pn_ce_args a = {1, 4, 1, t, NULL, NULL, -100, 0};
+    pn_cross_entropy_args a = {1, 4, 1, t, NULL, NULL, -100, 0};
     pn_cross_entropy_forward(PN_FLOAT32, &a, x, loss, lse, &wsum, &bad);
     CHECK(isfinite(loss[0]) && close_to(loss[0], 1e4, 1e-6), "loss %g (want 1e4)", loss[0]);
     pn_cross_entropy_backward(PN_FLOAT32, &a, x, lse, &g, 0, 1.0, gx, NULL, NULL);
@@ -110,7 +112,7 @@ static void test_cross_entropy_backward_finite_differences(void) {
     for (int k = 0; k < C; k++) w[k] = 1 + frand(&seed) / 2;
     for (int k = 0; k < N * S; k++) g[k] = frand(&seed);
     for (int prob = 0; prob < 2; prob++) {
-        pn_ce_args a = {N, C, S, prob ? NULL : t, prob ? y : NULL, w, -100, 0.2};
+        pn_cross_entropy_args a = {N, C, S, prob ? NULL : t, prob ? y : NULL, w, -100, 0.2};
         double wsum;
         int64_t bad;
         pn_cross_entropy_forward(PN_FLOAT64, &a, x, loss, lse, &wsum, &bad);
@@ -141,13 +143,13 @@ static void test_cross_entropy_backward_finite_differences(void) {
     }
 }
 
-static void test_nll_and_class_dist(void) {
+static void test_nll_loss_and_weighted_target(void) {
     double logp[N * C * S], loss[N * S], gx[N * C * S], q[N * C * S], w[C] = {1, 2, 3, 4, 5};
     double g = 2.0, wsum;
     int64_t t[N * S] = {1, 0, -100, 4, 2, 2}, bad;
     for (int k = 0; k < N * C * S; k++) logp[k] = -0.1 * (k + 1);
-    pn_ce_args a = {N, C, S, t, NULL, w, -100, 0};
-    pn_nll_forward(PN_FLOAT64, &a, logp, loss, &wsum, &bad);
+    pn_cross_entropy_args a = {N, C, S, t, NULL, w, -100, 0};
+    pn_nll_loss_forward(PN_FLOAT64, &a, logp, loss, &wsum, &bad);
     int ok = 1;
     for (int n = 0; n < N; n++)
         for (int s = 0; s < S; s++) {
@@ -157,8 +159,8 @@ static void test_nll_and_class_dist(void) {
         }
     CHECK(ok, "nll forward picks -w_t logp[t]");
     CHECK(wsum == 2 + 1 + 5 + 3 + 3, "nll weight sum %g", wsum);
-    pn_nll_backward(PN_FLOAT64, &a, &g, 0, 0.5, gx); /* every position gets 2 * 0.5 */
-    pn_class_target_dist(PN_FLOAT64, &a, q);
+    pn_nll_loss_backward(PN_FLOAT64, &a, &g, 0, 0.5, gx); /* every position gets 2 * 0.5 */
+    pn_cross_entropy_weighted_target(PN_FLOAT64, &a, q);
     ok = 1;
     for (int k = 0; k < N * C * S; k++) ok &= gx[k] == -q[k];
     CHECK(ok, "nll gradient is minus the weighted one-hot target");
@@ -264,7 +266,7 @@ int main(void) {
     test_cross_entropy_rejects_bad_target();
     test_cross_entropy_huge_logits();
     test_cross_entropy_backward_finite_differences();
-    test_nll_and_class_dist();
+    test_nll_loss_and_weighted_target();
     test_pointwise_losses();
     test_pointwise_edge_cases();
     return CHECK_SUMMARY();

@@ -64,22 +64,22 @@ static void test_prelu(void) {
 
 static void test_linear_rows(void) {
     float y[6], b[3] = {1, 2, 3};
-    pn_fill_rows_f32(y, b, 2, 3);
+    pn_linear_fill_bias_f32(y, b, 2, 3);
     CHECK(y[0] == 1 && y[2] == 3 && y[3] == 1 && y[5] == 3, "fill rows with the bias");
 }
 
 /* loss = sum(r * y): dx from the kernel vs central differences, for batch norm
  * (training and eval) and layer norm. x is (N=3, C=2, L=2). */
-static double bn_loss(const double *x, const double *w, const double *b, const double *r,
-                      int training, const double *rm, const double *rv) {
+static double batch_norm_loss(const double *x, const double *w, const double *b, const double *r,
+                              int training, const double *rm, const double *rv) {
     double mean[2], var[2], invstd[2], y[12], s = 0;
     if (training) {
-        pn_bn_stats_f64(x, 3, 2, 2, mean, var);
+        pn_batch_norm_stats_f64(x, 3, 2, 2, mean, var);
     } else {
         memcpy(mean, rm, sizeof mean), memcpy(var, rv, sizeof var);
     }
     for (int c = 0; c < 2; c++) invstd[c] = 1 / sqrt(var[c] + 1e-5);
-    pn_bn_forward_f64(x, mean, invstd, w, b, y, 3, 2, 2);
+    pn_batch_norm_forward_f64(x, mean, invstd, w, b, y, 3, 2, 2);
     for (int k = 0; k < 12; k++) s += r[k] * y[k];
     return s;
 }
@@ -89,7 +89,7 @@ static void test_batch_norm(void) {
                          rv[2] = {1.5, 0.6};
     for (int k = 0; k < 12; k++) x[k] = sin(1.7 * k) * 2 + 0.3, r[k] = cos(0.9 * k);
     double mean[2], var[2];
-    pn_bn_stats_f64(x, 3, 2, 2, mean, var);
+    pn_batch_norm_stats_f64(x, 3, 2, 2, mean, var);
     /* channel 0 is x[0,1,4,5,8,9] */
     double m0 = (x[0] + x[1] + x[4] + x[5] + x[8] + x[9]) / 6, v0 = 0;
     int i0[6] = {0, 1, 4, 5, 8, 9};
@@ -98,38 +98,38 @@ static void test_batch_norm(void) {
     for (int training = 0; training <= 1; training++) {
         double invstd[2], dx[12], dw[2], db[2];
         if (training)
-            pn_bn_stats_f64(x, 3, 2, 2, mean, var);
+            pn_batch_norm_stats_f64(x, 3, 2, 2, mean, var);
         else
             memcpy(mean, rm, sizeof mean), memcpy(var, rv, sizeof var);
         for (int c = 0; c < 2; c++) invstd[c] = 1 / sqrt(var[c] + 1e-5);
-        pn_bn_backward_f64(r, x, mean, invstd, w, training, dx, dw, db, 3, 2, 2);
+        pn_batch_norm_backward_f64(r, x, mean, invstd, w, training, dx, dw, db, 3, 2, 2);
         int ok = 1;
         for (int k = 0; k < 12; k++) {
             double xp[12], xm[12], h = 1e-6;
             memcpy(xp, x, sizeof x), memcpy(xm, x, sizeof x);
             xp[k] += h, xm[k] -= h;
-            double num =
-                (bn_loss(xp, w, b, r, training, rm, rv) - bn_loss(xm, w, b, r, training, rm, rv)) /
-                (2 * h);
+            double num = (batch_norm_loss(xp, w, b, r, training, rm, rv) -
+                          batch_norm_loss(xm, w, b, r, training, rm, rv)) /
+                         (2 * h);
             ok &= near(dx[k], num, 1e-7);
         }
         CHECK(ok, "batch norm dx matches finite differences (training=%d)", training);
         double wp[2] = {w[0] + 1e-6, w[1]}, wm[2] = {w[0] - 1e-6, w[1]};
-        double numw =
-            (bn_loss(x, wp, b, r, training, rm, rv) - bn_loss(x, wm, b, r, training, rm, rv)) /
-            2e-6;
+        double numw = (batch_norm_loss(x, wp, b, r, training, rm, rv) -
+                       batch_norm_loss(x, wm, b, r, training, rm, rv)) /
+                      2e-6;
         double bp[2] = {b[0], b[1] + 1e-6}, bm[2] = {b[0], b[1] - 1e-6};
-        double numb =
-            (bn_loss(x, w, bp, r, training, rm, rv) - bn_loss(x, w, bm, r, training, rm, rv)) /
-            2e-6;
+        double numb = (batch_norm_loss(x, w, bp, r, training, rm, rv) -
+                       batch_norm_loss(x, w, bm, r, training, rm, rv)) /
+                      2e-6;
         CHECK(near(dw[0], numw, 1e-7) && near(db[1], numb, 1e-7), "batch norm dw, db (training=%d)",
               training);
     }
 }
 
-static double ln_loss(const double *x, const double *w, const double *r) {
+static double layer_norm_loss(const double *x, const double *w, const double *r) {
     double y[12], mean[3], rstd[3], s = 0;
-    pn_ln_forward_f64(x, w, NULL, 1e-5, y, mean, rstd, 3, 4);
+    pn_layer_norm_forward_f64(x, w, NULL, 1e-5, y, mean, rstd, 3, 4);
     for (int k = 0; k < 12; k++) s += r[k] * y[k];
     return s;
 }
@@ -137,7 +137,7 @@ static double ln_loss(const double *x, const double *w, const double *r) {
 static void test_layer_norm(void) {
     double x[12], r[12], w[4] = {0.5, 1, 1.5, -0.7}, y[12], mean[3], rstd[3];
     for (int k = 0; k < 12; k++) x[k] = sin(2.3 * k) * 3 + k, r[k] = cos(1.1 * k);
-    pn_ln_forward_f64(x, NULL, NULL, 0.0, y, mean, rstd, 3, 4);
+    pn_layer_norm_forward_f64(x, NULL, NULL, 0.0, y, mean, rstd, 3, 4);
     int ok = 1;
     for (int i = 0; i < 3; i++) {
         double s = 0, q = 0;
@@ -146,20 +146,21 @@ static void test_layer_norm(void) {
     }
     CHECK(ok, "layer norm rows have mean 0 and variance 1");
     double dx[12], dw[4] = {0}, db[4] = {0};
-    pn_ln_forward_f64(x, w, NULL, 1e-5, y, mean, rstd, 3, 4);
-    pn_ln_backward_f64(r, x, mean, rstd, w, dx, dw, db, 3, 4);
+    pn_layer_norm_forward_f64(x, w, NULL, 1e-5, y, mean, rstd, 3, 4);
+    pn_layer_norm_backward_f64(r, x, mean, rstd, w, dx, dw, db, 3, 4);
     ok = 1;
     for (int k = 0; k < 12; k++) {
         double xp[12], xm[12], h = 1e-6;
         memcpy(xp, x, sizeof x), memcpy(xm, x, sizeof x);
         xp[k] += h, xm[k] -= h;
-        ok &= near(dx[k], (ln_loss(xp, w, r) - ln_loss(xm, w, r)) / (2 * h), 1e-7);
+        ok &= near(dx[k], (layer_norm_loss(xp, w, r) - layer_norm_loss(xm, w, r)) / (2 * h), 1e-7);
     }
     CHECK(ok, "layer norm dx matches finite differences");
     double wp[4], wm[4];
     memcpy(wp, w, sizeof w), memcpy(wm, w, sizeof w);
     wp[2] += 1e-6, wm[2] -= 1e-6;
-    CHECK(near(dw[2], (ln_loss(x, wp, r) - ln_loss(x, wm, r)) / 2e-6, 1e-7), "layer norm dw");
+    CHECK(near(dw[2], (layer_norm_loss(x, wp, r) - layer_norm_loss(x, wm, r)) / 2e-6, 1e-7),
+          "layer norm dw");
     CHECK(near(db[1], r[1] + r[5] + r[9], 1e-15), "layer norm db sums over rows");
 }
 
