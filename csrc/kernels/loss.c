@@ -216,24 +216,6 @@ CROSS_ENTROPY_WEIGHTED_TARGET(cross_entropy_weighted_target_f64, double)
 NLL_LOSS_FORWARD(nll_loss_forward_f32, float)
 NLL_LOSS_FORWARD(nll_loss_forward_f64, double)
 
-#define NLL_LOSS_BACKWARD(NAME, T) \
-    static void NAME(const pn_cross_entropy_args *a, const T *G, int64_t gst, double gscale, \
-                     T *GX) { \
-        const int64_t N = a->N, C = a->C, S = a->S; \
-        const T *W = a->weight; \
-        for (int64_t k = 0; k < N * C * S; k++) GX[k] = 0; \
-        for (int64_t n = 0; n < N; n++) \
-            for (int64_t s = 0; s < S; s++) { \
-                const int64_t i = n * S + s; \
-                int64_t t = a->target[i]; \
-                if (t == a->ignore_index) continue; \
-                double wt = W ? (double)W[t] : 1.0; \
-                GX[(n * C + t) * S + s] = (T)(-wt * (double)G[i * gst] * gscale); \
-            } \
-    }
-NLL_LOSS_BACKWARD(nll_loss_backward_f32, float)
-NLL_LOSS_BACKWARD(nll_loss_backward_f64, double)
-
 int pn_cross_entropy_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void *x, void *loss,
                              double *lse, double *wsum, int64_t *bad_target) {
     if (dt == PN_FLOAT32) return cross_entropy_forward_f32(a, x, loss, lse, wsum, bad_target);
@@ -260,12 +242,6 @@ int pn_nll_loss_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void 
     if (dt == PN_FLOAT32) return nll_loss_forward_f32(a, logp, loss, wsum, bad_target);
     if (dt == PN_FLOAT64) return nll_loss_forward_f64(a, logp, loss, wsum, bad_target);
     return PN_EINVAL;
-}
-
-void pn_nll_loss_backward(pn_dtype dt, const pn_cross_entropy_args *a, const void *g,
-                          int64_t g_stride, double g_scale, void *gx) {
-    if (dt == PN_FLOAT32) nll_loss_backward_f32(a, g, g_stride, g_scale, gx);
-    if (dt == PN_FLOAT64) nll_loss_backward_f64(a, g, g_stride, g_scale, gx);
 }
 
 /* ------------------------------------------------------ pointwise losses ---- */

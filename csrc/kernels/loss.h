@@ -79,10 +79,6 @@ void pn_cross_entropy_weighted_target(pn_dtype dt, const pn_cross_entropy_args *
 int pn_nll_loss_forward(pn_dtype dt, const pn_cross_entropy_args *a, const void *logp, void *loss,
                         double *wsum, int64_t *bad_target);
 
-/* d nll / d logp[n, c, s] = -w_t [c == t] * g.  gx is (N, C, S) and fully written. */
-void pn_nll_loss_backward(pn_dtype dt, const pn_cross_entropy_args *a, const void *g,
-                          int64_t g_stride, double g_scale, void *gx);
-
 /* ------------------------------------------------------ pointwise losses ---- */
 
 /* Losses of one prediction x and one target y each (d = x - y):

@@ -498,18 +498,12 @@ static int nll_loss_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
                                    wc ? wc->data : NULL,
                                    st->ignore_index,
                                    0.0};
-        if (pn_grad_mode) { /* gx = -g * onehot(t) w_t: linear in g, so differentiable in g */
-            PNTensor *q = keep(&s, pn_empty(m->dtype, m->ndim, m->shape));
-            if (q) pn_cross_entropy_weighted_target(m->dtype, &a, q->data);
-            PNTensor *gE = grad_positions(&s, gout[0], reduction, scale, m->ndim);
-            r = U(&s, PN_NEG, B(&s, PN_MUL, gE, q));
-        } else {
-            PNTensor *gc = keep(&s, pn_to_contiguous_nograd(gout[0]));
-            r = gc ? keep(&s, pn_empty(m->dtype, m->ndim, m->shape)) : NULL;
-            if (r)
-                pn_nll_loss_backward(m->dtype, &a, gc->data, reduction == RED_NONE ? 1 : 0,
-                                     reduction == RED_NONE ? 1.0 : scale, r->data);
-        }
+        /* dx = -g * w_t onehot(t): q = w_t onehot(t) does not depend on x, so the
+         * product is differentiable in g (create_graph) through the mul */
+        PNTensor *q = keep(&s, pn_empty(m->dtype, m->ndim, m->shape));
+        if (q) pn_cross_entropy_weighted_target(m->dtype, &a, q->data);
+        PNTensor *gE = q ? grad_positions(&s, gout[0], reduction, scale, m->ndim) : NULL;
+        r = U(&s, PN_NEG, B(&s, PN_MUL, gE, q));
     }
     gin[0] = give(&s, r);
     Py_DECREF(t), Py_XDECREF(w);
@@ -556,7 +550,8 @@ static PyObject *py_nll_loss(PyObject *self, PyObject *args) {
             class_loss_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
             if (st) {
                 st->ignore_index = ignore_index, st->reduction = reduction;
-                st->scale = reduction == RED_MEAN ? 1.0 / wsum : 1.0;
+                /* every target ignored (wsum 0): the loss is NaN, each gradient 0 */
+                st->scale = reduction != RED_MEAN ? 1.0 : wsum > 0 ? 1.0 / wsum : 0.0;
                 if (pn_save(n, 1, t, 0) == 0 && wd) pn_save(n, 2, wd, 0);
             }
             if (PyErr_Occurred()) Py_CLEAR(out);
