@@ -19,23 +19,27 @@
 
 /* ---------------------------------------------------------------- engine ---- */
 
+/* Call hook(*g): None keeps the gradient, a Tensor replaces it. */
+static int call_hook(PyObject *hook, PNTensor **g) {
+    PyObject *r = PyObject_CallOneArg(hook, (PyObject *)*g);
+    if (!r) return -1;
+    if (r == Py_None) {
+        Py_DECREF(r);
+        return 0;
+    }
+    if (!PNTensor_Check(r)) {
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_TypeError, "a tensor hook must return a Tensor or None");
+        return -1;
+    }
+    Py_SETREF(*g, (PNTensor *)r);
+    return 0;
+}
+
 /* Run the tensor's own hooks (register_hook) on a gradient; may replace it. */
 static int run_tensor_hooks(PyObject *hooks, PNTensor **g) {
-    if (!hooks) return 0;
-    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(hooks); k++) {
-        PyObject *r = PyObject_CallOneArg(PyList_GET_ITEM(hooks, k), (PyObject *)*g);
-        if (!r) return -1;
-        if (r == Py_None) {
-            Py_DECREF(r);
-            continue;
-        }
-        if (!PNTensor_Check(r)) {
-            Py_DECREF(r);
-            PyErr_SetString(PyExc_TypeError, "a tensor hook must return a Tensor or None");
-            return -1;
-        }
-        Py_SETREF(*g, (PNTensor *)r);
-    }
+    for (Py_ssize_t k = 0; hooks && k < PyList_GET_SIZE(hooks); k++)
+        if (call_hook(PyList_GET_ITEM(hooks, k), g) < 0) return -1;
     return 0;
 }
 
@@ -50,18 +54,7 @@ static int run_pre_hooks(PNNode *fn) {
         if (PyObject_IsTrue(PyTuple_GET_ITEM(item, 2)) != (h >= len)) continue;
         int k = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
         if (k < 0 || k >= fn->n_out || !fn->buf[k]) continue;
-        PyObject *r = PyObject_CallOneArg(PyTuple_GET_ITEM(item, 1), (PyObject *)fn->buf[k]);
-        if (!r) return -1;
-        if (r == Py_None) {
-            Py_DECREF(r);
-            continue;
-        }
-        if (!PNTensor_Check(r)) {
-            Py_DECREF(r);
-            PyErr_SetString(PyExc_TypeError, "a tensor hook must return a Tensor or None");
-            return -1;
-        }
-        Py_SETREF(fn->buf[k], (PNTensor *)r);
+        if (call_hook(PyTuple_GET_ITEM(item, 1), &fn->buf[k]) < 0) return -1;
     }
     return 0;
 }
