@@ -280,15 +280,10 @@ PNTensor *pn_to_contiguous_nograd(PNTensor *a) {
         Py_INCREF(a);
         return a;
     }
-    PNTensor *c = pn_empty(a->dtype, a->ndim, a->shape);
-    if (c && pn_copy_into(c, a) < 0) Py_CLEAR(c);
-    return c;
+    return pn_copy_as(a, a->dtype);
 }
 
 /* A contiguous tensor of dtype dt holding t's values (t itself when it already is). */
 PNTensor *pn_contiguous_as(PNTensor *t, pn_dtype dt) {
-    if (t->dtype == dt) return pn_to_contiguous_nograd(t);
-    PNTensor *c = pn_empty(dt, t->ndim, t->shape);
-    if (c && pn_copy_into(c, t) < 0) Py_CLEAR(c);
-    return c;
+    return t->dtype == dt ? pn_to_contiguous_nograd(t) : pn_copy_as(t, dt);
 }

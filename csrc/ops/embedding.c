@@ -18,6 +18,14 @@ typedef struct {
     int64_t num_weights; /* rows of the weight (V) */
 } embedding_state;
 
+/* Give node n (if any) its state and save the indices. */
+static void record_embedding(PNNode *n, int64_t padding_idx, int64_t num_weights, PNTensor *idx) {
+    embedding_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (!st) return;
+    st->padding_idx = padding_idx, st->num_weights = num_weights;
+    pn_save(n, 0, idx, 0);
+}
+
 static int embedding_dense_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *idx = pn_unpack(n, 0);
     if (!idx) return -1;
@@ -38,11 +46,7 @@ static PNTensor *embedding_dense_backward(PNTensor *g, PNTensor *idx, int64_t V,
             pn_embedding_backward_f64((int64_t *)ic->data, idx->numel, F64(gc), D, F64(out), pad);
         PNNode *n = pn_record(out, "EmbeddingDenseBackwardBackward0",
                               embedding_dense_backward_backward, 1, &g);
-        embedding_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
-        if (st) {
-            st->padding_idx = pad, st->num_weights = V;
-            pn_save(n, 0, idx, 0);
-        }
+        record_embedding(n, pad, V, idx);
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     Py_XDECREF(gc), Py_XDECREF(ic);
@@ -85,11 +89,7 @@ static PNTensor *embedding_gather(PNTensor *idx, PNTensor *w, int64_t pad, int z
     }
     if (out) {
         PNNode *n = pn_record(out, "EmbeddingBackward0", embedding_backward, 1, &w);
-        embedding_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
-        if (st) {
-            st->padding_idx = pad, st->num_weights = V;
-            pn_save(n, 0, ic, 0);
-        }
+        record_embedding(n, pad, V, ic);
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     Py_XDECREF(ic), Py_XDECREF(wc);

@@ -2,7 +2,6 @@
  * with their backward. Dimensions to reduce are a bitmask (bit d set: reduce
  * dimension d; 0 means every dimension). */
 #include "ops.h"
-#include "../kernels/threadpool.h"
 #include <string.h>
 #include <math.h>
 

@@ -2,7 +2,6 @@
  *   y = softmax(x):      dx = y * (g - sum(g * y))
  *   y = log_softmax(x):  dx = g - exp(y) * sum(g)  */
 #include "ops.h"
-#include "../kernels/threadpool.h"
 #include <string.h>
 #include <math.h>
 
