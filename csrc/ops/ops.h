@@ -12,6 +12,7 @@
 #include "../core/copy.h"
 #include "../kernels/reduce.h"
 #include "../kernels/nn.h"
+#include "../kernels/loss.h"
 
 /* Every op returns a new reference (a Tensor), or NULL with a Python exception set. */
 
@@ -91,6 +92,13 @@ PyObject *pn_dropout(PNTensor *x, double p, int inplace); /* training mode */
 PNTensor *pn_embedding(PNTensor *idx, PNTensor *w, int64_t padding_idx);
 PNTensor *pn_one_hot(PNTensor *t, int64_t num_classes);
 PNTensor *pn_pad(PNTensor *x, int npad, const int64_t *pads, double value);
+/* losses (loss.c); pyapi/losses.c parses their Python arguments */
+enum { PN_REDUCTION_NONE = 0, PN_REDUCTION_MEAN = 1, PN_REDUCTION_SUM = 2 };
+PNTensor *pn_nll_loss(PNTensor *x, PNTensor *t, PNTensor *w, int64_t ignore_index, int reduction);
+PNTensor *pn_cross_entropy(PNTensor *x, PNTensor *t, PNTensor *w, int64_t ignore_index,
+                           int reduction, double label_smoothing);
+PNTensor *pn_elementwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, PNTensor *w,
+                              PNTensor *pos_weight, double param, int reduction);
 /* (norm.c) these two still parse their own Python arguments */
 PyObject *nn_batch_norm(PyObject *m, PyObject *args);
 PyObject *nn_layer_norm(PyObject *m, PyObject *args);
