@@ -6,7 +6,7 @@
  * written once, with differentiable ops, so that create_graph=True can
  * differentiate it again. Reductions are PN_REDUCTION_NONE / _MEAN / _SUM.
  */
-#include "ops.h"
+#include "compose.h"
 #include "../kernels/loss.h"
 #include <math.h>
 #include <string.h>
@@ -23,42 +23,6 @@ static void weight_not_differentiable(const char *fn, const char *arg) {
                  "The function '%s' is not differentiable with respect to argument '%s'. This "
                  "input cannot have requires_grad True.",
                  fn, arg);
-}
-
-/* Temporaries of a composition of ops, released together. Every op helper
- * below passes NULL through (an exception is then already set). */
-typedef struct {
-    PNTensor *t[48];
-    int n;
-} scope;
-static PNTensor *keep(scope *s, PNTensor *t) {
-    if (t) s->t[s->n++] = t;
-    return t;
-}
-static void scope_free(scope *s) {
-    for (int k = 0; k < s->n; k++) Py_DECREF(s->t[k]);
-    s->n = 0;
-}
-static PNTensor *B(scope *s, pn_binary_op op, PNTensor *a, PNTensor *b) {
-    return keep(s, a && b ? pn_binary_t(op, a, b) : NULL);
-}
-static PNTensor *BS(scope *s, pn_binary_op op, PNTensor *a, double v) {
-    return keep(s, a ? pn_binary_s(op, a, v) : NULL);
-}
-static PNTensor *SB(scope *s, pn_binary_op op, double v, PNTensor *a) {
-    return keep(s, a ? pn_binary_s_rev(op, v, a) : NULL);
-}
-static PNTensor *U(scope *s, pn_unary_op op, PNTensor *a) {
-    return keep(s, a ? pn_unary(op, a) : NULL);
-}
-static PNTensor *SUM(scope *s, PNTensor *a, uint32_t dims) { /* dims 0: all */
-    return keep(s, a ? pn_sum(a, dims, 0, 0, a->dtype) : NULL);
-}
-/* Result of a scope: a new reference to t (or NULL), then free the temporaries. */
-static PNTensor *give(scope *s, PNTensor *t) {
-    Py_XINCREF(t);
-    scope_free(s);
-    return t;
 }
 
 /* ------------------------------------------------------------ nll_loss ---- */

@@ -2,8 +2,7 @@
  *
  * Floor 3 (kernels -> core -> ops -> pyapi). One file per op family; in it,
  * each op's forward, backward and recording sit side by side. Ops take and
- * return C values; a few families still parse their Python arguments
- * themselves (the entry points at the end of this header).
+ * return C values; pyapi/ parses the Python arguments.
  */
 #ifndef PN_OPS_H
 #define PN_OPS_H
@@ -99,9 +98,11 @@ PNTensor *pn_cross_entropy(PNTensor *x, PNTensor *t, PNTensor *w, int64_t ignore
                            int reduction, double label_smoothing);
 PNTensor *pn_elementwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, PNTensor *w,
                               PNTensor *pos_weight, double param, int reduction);
-/* (norm.c) these two still parse their own Python arguments */
-PyObject *nn_batch_norm(PyObject *m, PyObject *args);
-PyObject *nn_layer_norm(PyObject *m, PyObject *args);
+/* normalisation (norm.c); pyapi/functional.c parses their Python arguments */
+PNTensor *pn_batch_norm(PNTensor *x, PNTensor *running_mean, PNTensor *running_var, PNTensor *w,
+                        PNTensor *b, int training, double momentum, double eps);
+PNTensor *pn_layer_norm(PNTensor *x, int k, const int64_t *normalized_shape, PNTensor *w,
+                        PNTensor *b, double eps);
 
 /* Shared by reduce.c and softmax.c: run a row kernel over each row of a along dim,
  * writing into outs (shaped like a with dim kept as size 1), rows split across threads. */
