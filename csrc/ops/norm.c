@@ -172,17 +172,47 @@ static int record_norm_backward(PNNode *fwd, PNTensor *g, PNTensor *x, PNTensor 
     return PyErr_Occurred() ? -1 : 0;
 }
 
+/* What the fused backward kernels read and write: contiguous g, x, w (NULL)
+ * of x's dtype, the forward's statistics, and the outputs dx (NULL: not
+ * wanted) and dw, db (P doubles each, P the weight's size; NULL: not wanted). */
+typedef struct {
+    PNTensor *g, *x, *w, *stats;
+    void *dx;
+    double *dw, *db;
+} norm_grads;
+typedef void (*norm_kernel_fn)(const norm_state *ns, const norm_grads *a);
+
 /* Both ops' backward: unpack x, w and the statistics the forward saved, run
  * the op's fused kernel, and record it as an op (create_graph). */
-typedef int (*norm_kernel_fn)(PNNode *n, PNTensor *g, PNTensor *x, PNTensor *w, PNTensor *st,
-                              PNTensor **gin);
-static int norm_backward(PNNode *n, PNTensor *g, PNTensor **gin, norm_kernel_fn kernel) {
+static int norm_backward(PNNode *n, PNTensor *gout, PNTensor **gin, norm_kernel_fn kernel) {
+    const norm_state *ns = PN_STATE(n, norm_state);
     PNTensor *x = pn_unpack(n, 0), *w = x && n->saved[1] ? pn_unpack(n, 1) : NULL;
     PNTensor *st = x && (!n->saved[1] || w) ? pn_unpack(n, 2) : NULL;
-    int rc = st ? kernel(n, g, x, w, st, gin) : -1;
-    if (rc == 0) rc = record_norm_backward(n, g, x, w, st, gin);
+    norm_grads a = {.stats = st};
+    int64_t P = 1; /* the weight's size: C, or the normalized dims' product */
+    for (int d = st ? x->ndim - ns->flag : 0; st && ns->is_layer && d < x->ndim; d++)
+        P *= x->shape[d];
+    if (st && !ns->is_layer) P = x->shape[1];
+    double *dwb = st ? PyMem_Calloc((size_t)(2 * P + 1), sizeof(double)) : NULL;
+    int rc = -1;
+    if (st && !dwb) PyErr_NoMemory();
+    if (dwb && (a.g = pn_contiguous_as(gout, x->dtype)) && (a.x = pn_to_contiguous_nograd(x)) &&
+        (!w || (a.w = pn_to_contiguous_nograd(w))) &&
+        (!n->next[0].fn || (gin[0] = pn_empty(x->dtype, x->ndim, x->shape)))) {
+        a.dx = gin[0] ? gin[0]->data : NULL;
+        a.dw = n->next[1].fn ? dwb : NULL, a.db = n->next[2].fn ? dwb + P : NULL;
+        kernel(ns, &a);
+        rc = (a.dw &&
+              !(gin[1] = pn_from_doubles(a.dw, P, x->dtype, n->meta[1].ndim, n->meta[1].shape))) ||
+                     (a.db && !(gin[2] = pn_from_doubles(a.db, P, x->dtype, n->meta[2].ndim,
+                                                         n->meta[2].shape)))
+                 ? -1
+                 : record_norm_backward(n, gout, x, w, st, gin);
+    }
     if (rc < 0)
         for (int k = 0; k < 3; k++) Py_CLEAR(gin[k]);
+    PyMem_Free(dwb);
+    Py_XDECREF(a.g), Py_XDECREF(a.x), Py_XDECREF(a.w);
     Py_XDECREF(x), Py_XDECREF(w), Py_XDECREF(st);
     return rc;
 }
@@ -192,37 +222,17 @@ static int norm_backward(PNNode *n, PNTensor *g, PNTensor **gin, norm_kernel_fn 
 /* g, x (N, C, *), weight (C), stats (2, C) float64 = mean; invstd
  *   -> dx (N, C, *), dweight, dbias (C) of
  *   y = (x - mean[c]) invstd[c] weight[c] + bias[c], the stats over (N, *) when training:
- *   the fused kernel (kernels/nn.h) for the edges that are set. */
-static int batch_norm_backward_kernel(PNNode *n, PNTensor *gout, PNTensor *x, PNTensor *w,
-                                      PNTensor *st, PNTensor **gin) {
+ *   the fused kernel (kernels/nn.h). */
+static void batch_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
     int64_t N, C, L;
-    batch_norm_dims(x, &N, &C, &L);
-    const double *mean = F64(st), *invstd = F64(st) + C;
-    int training = PN_STATE(n, norm_state)->flag, rc = -1;
-    pn_dtype dt = x->dtype;
-    PNTensor *g = pn_contiguous_as(gout, dt), *xc = g ? pn_to_contiguous_nograd(x) : NULL;
-    PNTensor *wc = xc && w ? pn_to_contiguous_nograd(w) : NULL;
-    double *dw = PyMem_Calloc((size_t)(2 * C + 1), sizeof(double)), *db = dw + C;
-    if (!xc || (w && !wc) || !dw) {
-        if (!dw) PyErr_NoMemory();
-        goto out;
-    }
-    if (n->next[0].fn && !(gin[0] = pn_empty(dt, x->ndim, x->shape))) goto out;
-    if (dt == PN_FLOAT32)
-        pn_batch_norm_backward_f32(F32(g), F32(xc), mean, invstd, wc ? F32(wc) : NULL, training,
-                                   gin[0] ? F32(gin[0]) : NULL, dw, db, N, C, L);
+    batch_norm_dims(a->x, &N, &C, &L);
+    const double *mean = F64(a->stats), *invstd = F64(a->stats) + C;
+    if (a->x->dtype == PN_FLOAT32)
+        pn_batch_norm_backward_f32(F32(a->g), F32(a->x), mean, invstd, a->w ? F32(a->w) : NULL,
+                                   ns->flag, a->dx, a->dw, a->db, N, C, L);
     else
-        pn_batch_norm_backward_f64(F64(g), F64(xc), mean, invstd, wc ? F64(wc) : NULL, training,
-                                   gin[0] ? F64(gin[0]) : NULL, dw, db, N, C, L);
-    if (n->next[1].fn && !(gin[1] = pn_from_doubles(dw, C, dt, n->meta[1].ndim, n->meta[1].shape)))
-        goto out;
-    if (n->next[2].fn && !(gin[2] = pn_from_doubles(db, C, dt, n->meta[2].ndim, n->meta[2].shape)))
-        goto out;
-    rc = 0;
-out:
-    PyMem_Free(dw);
-    Py_XDECREF(g), Py_XDECREF(xc), Py_XDECREF(wc);
-    return rc;
+        pn_batch_norm_backward_f64(F64(a->g), F64(a->x), mean, invstd, a->w ? F64(a->w) : NULL,
+                                   ns->flag, a->dx, a->dw, a->db, N, C, L);
 }
 
 /* y = batch_norm(x, weight, bias): dx, dweight, dbias. Saved: x, weight, stats. */
@@ -395,36 +405,17 @@ out:
 /* g, x (*, D...), weight (D...), stats (2, M) float64 = mean; rstd
  *   -> dx (*, D...), dweight, dbias (D...) of
  *   y = (x - mean) rstd weight + bias, mean and rstd = 1 / sqrt(var + eps) over D...:
- *   the fused kernel (kernels/nn.h) for the edges that are set. */
-static int layer_norm_backward_kernel(PNNode *n, PNTensor *gout, PNTensor *x, PNTensor *w,
-                                      PNTensor *st, PNTensor **gin) {
-    int k = PN_STATE(n, norm_state)->flag, rc = -1;
-    int64_t D = 1, M = st->shape[1];
-    for (int d = x->ndim - k; d < x->ndim; d++) D *= x->shape[d];
-    pn_dtype dt = x->dtype;
-    PNTensor *g = pn_contiguous_as(gout, dt), *xc = g ? pn_to_contiguous_nograd(x) : NULL;
-    PNTensor *wc = xc && w ? pn_to_contiguous_nograd(w) : NULL;
-    double *dw = PyMem_Calloc((size_t)(2 * D + 1), sizeof(double)), *db = dw + D;
-    if (!xc || (w && !wc) || !dw) {
-        if (!dw) PyErr_NoMemory();
-        goto out;
-    }
-    if (n->next[0].fn && !(gin[0] = pn_empty(dt, x->ndim, x->shape))) goto out;
-    const double *mean = F64(st), *rstd = F64(st) + M;
-    double *pdw = n->next[1].fn ? dw : NULL, *pdb = n->next[2].fn ? db : NULL;
-    if (dt == PN_FLOAT32)
-        pn_layer_norm_backward_f32(F32(g), F32(xc), mean, rstd, wc ? F32(wc) : NULL,
-                                   gin[0] ? F32(gin[0]) : NULL, pdw, pdb, M, D);
+ *   the fused kernel (kernels/nn.h). */
+static void layer_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
+    int64_t D = 1, M = a->stats->shape[1];
+    for (int d = a->x->ndim - ns->flag; d < a->x->ndim; d++) D *= a->x->shape[d];
+    const double *mean = F64(a->stats), *rstd = F64(a->stats) + M;
+    if (a->x->dtype == PN_FLOAT32)
+        pn_layer_norm_backward_f32(F32(a->g), F32(a->x), mean, rstd, a->w ? F32(a->w) : NULL, a->dx,
+                                   a->dw, a->db, M, D);
     else
-        pn_layer_norm_backward_f64(F64(g), F64(xc), mean, rstd, wc ? F64(wc) : NULL,
-                                   gin[0] ? F64(gin[0]) : NULL, pdw, pdb, M, D);
-    if (pdw && !(gin[1] = pn_from_doubles(dw, D, dt, n->meta[1].ndim, n->meta[1].shape))) goto out;
-    if (pdb && !(gin[2] = pn_from_doubles(db, D, dt, n->meta[2].ndim, n->meta[2].shape))) goto out;
-    rc = 0;
-out:
-    PyMem_Free(dw);
-    Py_XDECREF(g), Py_XDECREF(xc), Py_XDECREF(wc);
-    return rc;
+        pn_layer_norm_backward_f64(F64(a->g), F64(a->x), mean, rstd, a->w ? F64(a->w) : NULL, a->dx,
+                                   a->dw, a->db, M, D);
 }
 
 /* y = layer_norm(x, normalized_shape, weight, bias): dx, dweight, dbias.
