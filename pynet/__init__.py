@@ -14,8 +14,9 @@ from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, i
                  zeros)
 from ._tensor import Size, Tensor, device_type as device
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
-                        normal, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
-                        tensor, zeros_like)
+                        multinomial, normal, ones_like, rand, rand_like, randint, randn,
+                        randn_like, randperm, tensor, zeros_like)
+from ._generator import Generator
 from . import autograd
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .serialization import load, save
@@ -31,6 +32,8 @@ from ._functions import (abs, add, all, amax, amin, any, argmax, argmin, bitwise
                          sum, t, tanh, transpose, true_divide, trunc, unbind, unsqueeze, var,
                          view_as)  # noqa: A004 (abs, sum, max... are torch's names)
 from . import nn, optim  # noqa: E402
+from . import utils  # noqa: E402
+from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)
 from .nn.summary import summary  # noqa: E402
 
 float = float32  # noqa: A001  (torch.float is float32)
