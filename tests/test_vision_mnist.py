@@ -1,0 +1,144 @@
+"""pynet.vision: IDX parsing, MNIST files (search order, checksums, errors), transforms, and
+a short run of the main job (pynet.examples.mnist)."""
+import gzip
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import pynet
+from pynet.vision import datasets, transforms as T
+from pynet.vision.datasets import MNIST, read_idx
+
+from conftest import torch
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHIPPED = os.path.join(REPO, "data", "mnist")
+
+
+def idx_bytes(arr, type_byte=0x08):
+    head = bytes([0, 0, type_byte, arr.ndim]) + b"".join(int(d).to_bytes(4, "big")
+                                                        for d in arr.shape)
+    return head + arr.tobytes()
+
+
+def test_read_idx_good_and_bad():
+    a = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    np.testing.assert_array_equal(read_idx(idx_bytes(a)), a)
+    with pytest.raises(ValueError, match="not an IDX file"):
+        read_idx(b"\x01\x02\x08\x03" + idx_bytes(a)[4:])
+    with pytest.raises(ValueError, match="truncated or damaged"):
+        read_idx(idx_bytes(a)[:-1])
+    with pytest.raises(ValueError, match="truncated IDX header"):
+        read_idx(idx_bytes(a)[:9])
+
+
+def test_shipped_mnist_is_the_original():
+    train, test = MNIST(REPO + "/data", True), MNIST(REPO + "/data", False)
+    assert len(train) == 60000 and len(test) == 10000
+    img, label = train[0]
+    assert img.shape == (28, 28) and img.dtype == np.uint8 and label == 5  # the famous 5
+    assert [test[i][1] for i in range(5)] == [7, 2, 1, 0, 4]
+    assert np.bincount(train._labels).tolist()[:3] == [5923, 6742, 5958]
+    x, y = test.as_tensors()
+    assert tuple(x.shape) == (10000, 1, 28, 28) and x.dtype == pynet.float32
+    assert y.dtype == pynet.int64 and abs(float(x.mean()) - 0.0) < 0.05  # ~standardised
+    assert float(train.data.max()) == 255.0 and tuple(train.targets.shape) == (60000,)
+
+
+def test_search_order_and_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./data/mnist here
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("PYNET_DATA", raising=False)
+    with pytest.raises(RuntimeError, match="not found") as e:
+        MNIST(str(tmp_path / "nowhere"), train=False)
+    assert "nowhere" in str(e.value) and "download=True" in str(e.value)
+    env = tmp_path / "env"
+    env.mkdir()
+    for f in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(os.path.join(SHIPPED, f), env / f)
+    monkeypatch.setenv("PYNET_DATA", str(env))
+    assert len(MNIST(None, train=False)) == 10000  # found through $PYNET_DATA
+    raw = tmp_path / "root" / "MNIST" / "raw"  # torchvision's layout under root
+    raw.mkdir(parents=True)
+    for f in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(os.path.join(SHIPPED, f), raw / f)
+    bad = raw / "t10k-labels-idx1-ubyte.gz"
+    data = bytearray(bad.read_bytes())
+    data[-1] ^= 0xFF  # one flipped byte
+    bad.write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match="checksum mismatch") as e:
+        MNIST(str(tmp_path / "root"), train=False)
+    assert str(bad) in str(e.value)
+
+
+def test_download_from_a_local_mirror(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("PYNET_DATA", raising=False)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for f in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(os.path.join(SHIPPED, f), mirror / f)
+
+    class Local(MNIST):
+        mirrors = ["file:///nonexistent/", mirror.as_uri() + "/"]
+    ds = Local(str(tmp_path / "empty"), train=False, download=True)
+    assert len(ds) == 10000
+    cached = tmp_path / "cache" / "pynet" / "mnist"
+    assert sorted(os.listdir(cached)) == ["t10k-images-idx3-ubyte.gz",
+                                          "t10k-labels-idx1-ubyte.gz"]  # no temp left
+    (mirror / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"junk"))
+    shutil.rmtree(cached)
+    with pytest.raises(RuntimeError, match="could not download"):
+        Local(str(tmp_path / "empty"), train=False, download=True)
+
+
+def test_to_tensor_and_normalize_match_torchvision_rules(need_torch):
+    img = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
+    t = T.ToTensor()(img)
+    assert tuple(t.shape) == (1, 3, 4) and t.dtype == pynet.float32
+    np.testing.assert_allclose(t.numpy()[0], img / np.float32(255), rtol=1e-6)
+    rgb = np.random.default_rng(0).integers(0, 256, (2, 3, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(T.ToTensor()(rgb).numpy(), rgb.transpose(2, 0, 1) / np.float32(255))
+    x = torch.rand(3, 4, 5)
+    mean, std = (0.1, 0.2, 0.3), (0.5, 0.25, 2.0)
+    want = (x - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]
+    got = T.Normalize(mean, std)(pynet.tensor(x.numpy()))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="division by zero"):
+        T.Normalize((0.0,), (0.0,))(pynet.zeros(1, 2, 2))
+    with pytest.raises(TypeError):
+        T.Normalize((0.0,), (1.0,))(pynet.zeros(1, 2, 2, dtype=pynet.int64))
+    c = T.Compose([T.ToTensor(), T.Lambda(lambda v: v * 2)])
+    np.testing.assert_allclose(c(img).numpy(), 2 * t.numpy())
+
+
+def test_random_horizontal_flip():
+    img = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(img), img[:, ::-1])
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(0.0)(img), img)
+    t = pynet.tensor(img.astype(np.float32))[None]
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(t).numpy()[0], img[:, ::-1])
+
+
+def test_main_job_short_run(tmp_path):
+    from pynet.examples import mnist
+    out = tmp_path / "run"
+    s = mnist.main(["--root", REPO + "/data", "--epochs", "2", "--limit", "2000",
+                    "--batch-size", "50", "--out", str(out), "--no-progress", "--threads", "1"])
+    h = s["history"]
+    assert h[1]["train_loss"] < h[0]["train_loss"] and s["test_accuracy"] > 0.8
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["test_accuracy"] == s["test_accuracy"] and summary["config"]["limit"] == 2000
+    state = pynet.load(str(out / "mnist_mlp.pt"))
+    model = mnist.mlp()
+    model.load_state_dict(state)
+    _, acc, _ = mnist.evaluate(model, *MNIST(REPO + "/data", False).as_tensors())
+    assert acc == s["test_accuracy"]
+    again = mnist.main(["--root", REPO + "/data", "--epochs", "2", "--limit", "2000",
+                        "--batch-size", "50", "--out", str(out), "--no-progress",
+                        "--threads", "2"])
+    assert again["history"][1]["train_loss"] == h[1]["train_loss"]  # any thread count
