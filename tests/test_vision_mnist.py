@@ -133,6 +133,8 @@ def test_main_job_short_run(tmp_path):
     assert h[1]["train_loss"] < h[0]["train_loss"] and s["test_accuracy"] > 0.8
     summary = json.loads((out / "summary.json").read_text())
     assert summary["test_accuracy"] == s["test_accuracy"] and summary["config"]["limit"] == 2000
+    grid = read_png((out / "misclassified.png").read_bytes())
+    assert grid.shape[2] == 3 and grid.shape[1] == 8 * 30 + 2  # 8 digits of 28 + 2 per row
     state = pynet.load(str(out / "mnist_mlp.pt"))
     model = mnist.mlp()
     model.load_state_dict(state)
@@ -142,3 +144,84 @@ def test_main_job_short_run(tmp_path):
                         "--batch-size", "50", "--out", str(out), "--no-progress",
                         "--threads", "2"])
     assert again["history"][1]["train_loss"] == h[1]["train_loss"]  # any thread count
+
+
+def cifar_batch(path, labels, rng):
+    """A fabricated batch file of the binary version: label byte + 3072 pixel bytes each."""
+    pix = rng.integers(0, 256, (len(labels), 3072), dtype=np.uint8)
+    recs = np.concatenate([np.asarray(labels, dtype=np.uint8)[:, None], pix], 1)
+    path.write_bytes(recs.tobytes())
+    return pix
+
+
+def test_cifar10_binary_parsing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("PYNET_DATA", raising=False)
+    folder = tmp_path / "root" / "cifar-10-batches-bin"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    pix = cifar_batch(folder / "test_batch.bin", [3, 9, 0], rng)
+    for k in range(1, 6):
+        cifar_batch(folder / f"data_batch_{k}.bin", [k, k], rng)
+    test = datasets.CIFAR10(str(tmp_path / "root"), train=False)
+    assert len(test) == 3 and test.targets == [3, 9, 0]
+    img, label = test[1]
+    assert img.shape == (32, 32, 3) and img.dtype == np.uint8 and label == 9
+    # the record holds the red plane, then green, then blue, each row-major 32x32
+    np.testing.assert_array_equal(img[..., 0].reshape(-1), pix[1, :1024])
+    np.testing.assert_array_equal(img[5, 7], pix[1, [5 * 32 + 7, 1024 + 5 * 32 + 7,
+                                                    2048 + 5 * 32 + 7]])
+    train = datasets.CIFAR10(str(tmp_path / "root"), train=True)
+    assert train.targets == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    x, y = train.as_tensors(normalize=False)
+    assert tuple(x.shape) == (10, 3, 32, 32) and float(x.max()) <= 1.0
+    t = T.ToTensor()(img)
+    np.testing.assert_allclose(t.numpy(), img.transpose(2, 0, 1) / np.float32(255))
+    (folder / "test_batch.bin").write_bytes(b"\x00" * 100)
+    with pytest.raises(RuntimeError, match="multiple of 3073"):
+        datasets.CIFAR10(str(tmp_path / "root"), train=False)
+    with pytest.raises(RuntimeError, match="not found"):
+        datasets.CIFAR10(str(tmp_path / "elsewhere"), train=False)
+
+
+def read_png(data):
+    """Decode the PNGs save_image writes (8-bit RGB, filter 0) back to an array."""
+    import struct
+    import zlib
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, w = 8, b"", None
+    while pos < len(data):
+        n = struct.unpack(">I", data[pos:pos + 4])[0]
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        assert struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + body)
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype == 2
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    rows = zlib.decompress(idat)
+    stride = 1 + 3 * w
+    assert all(rows[y * stride] == 0 for y in range(h))
+    return np.frombuffer(rows, dtype=np.uint8).reshape(h, stride)[:, 1:].reshape(h, w, 3)
+
+
+def test_make_grid_and_save_image(tmp_path):
+    from pynet.vision.utils import make_grid, save_image
+    imgs = pynet.tensor(np.arange(5 * 2 * 3, dtype=np.float32).reshape(5, 1, 2, 3) / 29)
+    g = make_grid(imgs, nrow=3, padding=1, pad_value=0.5)
+    assert tuple(g.shape) == (3, 2 * 3 + 1, 3 * 4 + 1)  # 2 rows of 3, 1-pixel gaps
+    a = g.numpy()
+    np.testing.assert_array_equal(a[0, 1:3, 5:8], imgs.numpy()[1, 0])  # image 1: row 0, col 1
+    np.testing.assert_array_equal(a[2, 4:6, 1:4], imgs.numpy()[3, 0])  # image 3: row 1, col 0
+    assert a[0, 0, 0] == 0.5 and a[1, 4, 9] == 0.5  # padding, and the empty sixth cell
+    n = make_grid(imgs * 4 - 1, normalize=True).numpy()
+    assert n.min() == 0.0 and n.max() == 1.0
+    assert tuple(make_grid(imgs[0]).shape) == (3, 2, 3)  # one image comes back alone
+    save_image(imgs, str(tmp_path / "g.png"), nrow=3, padding=1)
+    px = read_png((tmp_path / "g.png").read_bytes())
+    want = np.clip(make_grid(imgs, nrow=3, padding=1).numpy() * 255 + 0.5, 0, 255)
+    np.testing.assert_array_equal(px, want.astype(np.uint8).transpose(1, 2, 0))
+    with pytest.raises(NotImplementedError):
+        save_image(imgs, str(tmp_path / "g.jpg"))

@@ -1,4 +1,5 @@
-"""Datasets a course trains on: MNIST and Fashion-MNIST (the original IDX files).
+"""Datasets a course trains on: MNIST and Fashion-MNIST (the original IDX files), CIFAR-10
+(its binary version).
 
 Where the files are looked for, in order:
   1. ``root`` itself, ``root/<name>`` and ``root/<Name>/raw`` (torchvision's layout);
@@ -19,7 +20,7 @@ import numpy as np
 from .. import _C
 from ..utils.data import Dataset
 
-__all__ = ["MNIST", "FashionMNIST", "read_idx"]
+__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "read_idx"]
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -204,3 +205,128 @@ class FashionMNIST(MNIST):
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot"]
     mean_std = (0.2860, 0.3530)
+
+
+class CIFAR10(Dataset):
+    """CIFAR10(root='data', train=True, transform=None, target_transform=None, download=False)
+
+    60,000 32x32 colour images in 10 classes (50,000 train, 10,000 test), read from the
+    *binary* version of the dataset (``cifar-10-batches-bin/``: ``data_batch_1.bin`` ..
+    ``data_batch_5.bin``, ``test_batch.bin``; never the pickled Python version). Each
+    record is a label byte and 3,072 pixel bytes (the red, green and blue 32x32 planes).
+    ``ds[i]`` is ``(image, label)`` with the image a (32, 32, 3) uint8 NumPy array (HWC, as
+    a PIL image would be). The folder is searched as for MNIST (``cifar10`` for ``<name>``);
+    ``download=True`` fetches the archive, checks its MD5 and unpacks it into the cache.
+    """
+
+    name = "cifar10"
+    folder = "cifar-10-batches-bin"
+    url = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+    archive_md5 = "c32a1d4ab5d03f1284b67883e8d87530"
+    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+               "truck"]
+    mean_std = ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
+
+    def __init__(self, root="data", train=True, transform=None, target_transform=None,
+                 download=False):
+        self.root, self.train = root, train
+        self.transform, self.target_transform = transform, target_transform
+        files = [f"data_batch_{k}.bin" for k in range(1, 6)] if train else ["test_batch.bin"]
+        folder = self._find(files, download)
+        parts = [self._read(os.path.join(folder, f)) for f in files]
+        self._labels = np.concatenate([p[0] for p in parts]).astype(np.int64)
+        self._images = np.concatenate([p[1] for p in parts])
+
+    def _candidates(self):
+        dirs = []
+        if self.root is not None:
+            r = os.path.expanduser(str(self.root))
+            dirs += [r, os.path.join(r, self.folder), os.path.join(r, self.name),
+                     os.path.join(r, self.name, self.folder)]
+        if os.environ.get("PYNET_DATA"):
+            e = os.environ["PYNET_DATA"]
+            dirs += [e, os.path.join(e, self.folder), os.path.join(e, self.name, self.folder)]
+        dirs += [os.path.join("data", self.name, self.folder),
+                 os.path.join(_cache_dir(self.name), self.folder)]
+        return list(dict.fromkeys(dirs))
+
+    def _find(self, files, download):
+        places = self._candidates()
+        for d in places:
+            if all(os.path.isfile(os.path.join(d, f)) for f in files):
+                return d
+        if download:
+            return self._download()
+        raise RuntimeError(f"CIFAR10: {', '.join(files)} not found. Looked in:\n  " +
+                           "\n  ".join(places) + "\nPass download=True to fetch the binary "
+                           "version into the cache, or point root (or $PYNET_DATA) at the "
+                           f"folder holding {self.folder}/.")
+
+    def _download(self):
+        import tarfile
+        cache = _cache_dir(self.name)
+        archive = os.path.join(cache, os.path.basename(self.url))
+        if not (os.path.isfile(archive) and _digest(archive, "md5") == self.archive_md5):
+            _download([self.url], archive, "md5", self.archive_md5)
+        tmp = tempfile.mkdtemp(dir=cache, prefix=".unpack-")
+        with tarfile.open(archive, "r:gz") as tar:
+            for m in tar.getmembers():  # only plain files inside the expected folder
+                parts = m.name.split("/")
+                if m.isfile() and len(parts) == 2 and parts[0] == self.folder:
+                    extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                    tar.extract(m, tmp, **extra)
+        dest = os.path.join(cache, self.folder)
+        if os.path.isdir(dest):
+            import shutil
+            shutil.rmtree(dest)
+        os.replace(os.path.join(tmp, self.folder), dest)
+        os.rmdir(tmp)
+        return dest
+
+    @staticmethod
+    def _read(path):
+        """One batch file -> (labels (n,), images (n, 32, 32, 3) uint8)."""
+        raw = np.fromfile(path, dtype=np.uint8)
+        if raw.size == 0 or raw.size % 3073:
+            raise RuntimeError(f"CIFAR10: {path} is damaged or not a batch of the binary "
+                               f"version ({raw.size} bytes is not a multiple of 3073)")
+        rec = raw.reshape(-1, 3073)
+        if rec[:, 0].max() > 9:
+            raise RuntimeError(f"CIFAR10: {path} holds a label above 9: not a CIFAR-10 batch")
+        images = rec[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        return rec[:, 0], np.ascontiguousarray(images)
+
+    def __len__(self):
+        return len(self._labels)
+
+    def __getitem__(self, index):
+        img, target = self._images[index], int(self._labels[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    @property
+    def data(self):
+        """The images as a uint8 NumPy array (N, 32, 32, 3), as torchvision's ``data``."""
+        return self._images
+
+    @property
+    def targets(self):
+        """The labels as a list of ints, as torchvision's ``targets``."""
+        return self._labels.tolist()
+
+    def as_tensors(self, normalize=True):
+        """The whole split as (images (N, 3, 32, 32) float32 in [0, 1], standardised per
+        channel with normalize; labels (N,) int64)."""
+        x = self._images.transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255)
+        if normalize:
+            mean, std = (np.asarray(v, dtype=np.float32).reshape(1, 3, 1, 1)
+                         for v in self.mean_std)
+            x = (x - mean) / std
+        return _C.from_numpy(np.ascontiguousarray(x)), _C.from_numpy(self._labels.copy())
+
+    def __repr__(self):
+        return (f"Dataset CIFAR10\n    Number of datapoints: {len(self)}\n"
+                f"    Split: {'Train' if self.train else 'Test'}")
