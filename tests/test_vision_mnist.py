@@ -225,3 +225,22 @@ def test_make_grid_and_save_image(tmp_path):
     np.testing.assert_array_equal(px, want.astype(np.uint8).transpose(1, 2, 0))
     with pytest.raises(NotImplementedError):
         save_image(imgs, str(tmp_path / "g.jpg"))
+
+
+def test_random_crop_windows_and_padding():
+    img = np.arange(5 * 6, dtype=np.uint8).reshape(5, 6)
+    seen = set()
+    pynet.manual_seed(0)
+    for _ in range(200):
+        out = T.RandomCrop((3, 4))(img)
+        i, j = divmod(int(out[0, 0]), 6)
+        np.testing.assert_array_equal(out, img[i:i + 3, j:j + 4])  # a window of the image
+        seen.add((i, j))
+    assert seen == {(i, j) for i in range(3) for j in range(3)}  # every place is reachable
+    out = T.RandomCrop(7, padding=1)(img[:5, :5])  # padded 7x7: the only window is all of it
+    assert out.shape == (7, 7) and out[0].sum() == 0 and out[1:6, 1:6].tolist() == img[:5, :5].tolist()
+    t = pynet.tensor(np.stack([img, img]).astype(np.float32))  # a (C, H, W) tensor
+    tc = T.RandomCrop(5, pad_if_needed=True, padding_mode="edge")(t)
+    assert tuple(tc.shape) == (2, 5, 5)
+    with pytest.raises(ValueError, match="larger than input"):
+        T.RandomCrop(9)(img)

@@ -8,7 +8,17 @@ import numpy as np
 from .. import _C
 from .._tensor import Tensor
 
-__all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "RandomHorizontalFlip"]
+__all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "RandomHorizontalFlip", "RandomCrop"]
+
+
+def _uniform():
+    """One draw from U(0, 1) by pynet's generator."""
+    return float(_C._fill_uniform_(_C.empty((), dtype=_C.float64), 0.0, 1.0).item())
+
+
+def _randint(n):
+    """One integer in [0, n) by pynet's generator."""
+    return int(_C._randint(0, n, ()).item())
 
 
 class Compose:
@@ -104,7 +114,7 @@ class RandomHorizontalFlip:
         self.p = p
 
     def __call__(self, img):
-        if float(_C._fill_uniform_(_C.empty((), dtype=_C.float64), 0.0, 1.0).item()) >= self.p:
+        if _uniform() >= self.p:
             return img
         if isinstance(img, Tensor):
             return img.flip(-1)
@@ -112,3 +122,61 @@ class RandomHorizontalFlip:
 
     def __repr__(self):
         return f"{type(self).__name__}(p={self.p})"
+
+
+def _pair(size, what):
+    if isinstance(size, int):
+        return size, size
+    if len(size) == 1:
+        return int(size[0]), int(size[0])
+    if len(size) != 2:
+        raise ValueError(f"Please provide only two dimensions (h, w) for {what}.")
+    return int(size[0]), int(size[1])
+
+
+class RandomCrop:
+    """RandomCrop(size, padding=None, pad_if_needed=False, fill=0, padding_mode='constant'):
+    pad the image (padding: one int for all sides, (left/right, top/bottom) or (left, top,
+    right, bottom)), then cut a size (h, w) window at a random place."""
+
+    _modes = {"constant": "constant", "edge": "edge", "reflect": "reflect",
+              "symmetric": "symmetric"}
+
+    def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
+        self.size = _pair(size, "size")
+        if padding_mode not in self._modes:
+            raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
+        self.padding, self.pad_if_needed = padding, pad_if_needed
+        self.fill, self.padding_mode = fill, padding_mode
+
+    def _pad(self, a, left, top, right, bottom, is_chw):
+        spec = [(0, 0)] * a.ndim
+        hd, wd = (a.ndim - 2, a.ndim - 1) if is_chw else (0, 1)
+        spec[hd], spec[wd] = (top, bottom), (left, right)
+        if self.padding_mode == "constant":
+            return np.pad(a, spec, mode="constant", constant_values=self.fill)
+        return np.pad(a, spec, mode=self._modes[self.padding_mode])
+
+    def __call__(self, img):
+        is_tensor = isinstance(img, Tensor)
+        a = img.detach().numpy() if is_tensor else np.asarray(img)
+        if self.padding is not None:
+            p = self.padding
+            p = [p] * 4 if isinstance(p, int) else list(p) * 2 if len(p) == 2 else list(p)
+            a = self._pad(a, p[0], p[1], p[2], p[3], is_tensor)
+        h, w = (a.shape[-2], a.shape[-1]) if is_tensor else (a.shape[0], a.shape[1])
+        th, tw = self.size
+        if self.pad_if_needed and (h < th or w < tw):
+            a = self._pad(a, max(tw - w, 0), max(th - h, 0), max(tw - w, 0), max(th - h, 0),
+                          is_tensor)
+            h, w = (a.shape[-2], a.shape[-1]) if is_tensor else (a.shape[0], a.shape[1])
+        if h < th or w < tw:
+            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size "
+                             f"{(h, w)}")
+        i, j = _randint(h - th + 1), _randint(w - tw + 1)
+        out = a[..., i:i + th, j:j + tw] if is_tensor else a[i:i + th, j:j + tw]
+        out = np.ascontiguousarray(out)
+        return _C.from_numpy(out) if is_tensor else out
+
+    def __repr__(self):
+        return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
