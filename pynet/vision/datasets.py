@@ -82,7 +82,22 @@ def _download(urls, dest, algo, digest):
     raise RuntimeError(f"could not download {os.path.basename(dest)}:\n  " + "\n  ".join(errors))
 
 
-class MNIST(Dataset):
+class _ImageDataset(Dataset):
+    """Images held as a uint8 array (self._images) with int64 labels (self._labels)."""
+
+    def __len__(self):
+        return len(self._labels)
+
+    def __getitem__(self, index):
+        img, target = self._images[index], int(self._labels[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+
+class MNIST(_ImageDataset):
     """MNIST(root='data', train=True, transform=None, target_transform=None, download=False)
 
     The 70,000 handwritten digits (60,000 train, 10,000 test), 28x28 grey levels.
@@ -149,16 +164,6 @@ class MNIST(Dataset):
         with gzip.open(found, "rb") as f:
             return read_idx(f.read(), found)
 
-    def __len__(self):
-        return len(self._labels)
-
-    def __getitem__(self, index):
-        img, target = self._images[index], int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
 
     @property
     def data(self):
@@ -207,7 +212,7 @@ class FashionMNIST(MNIST):
     mean_std = (0.2860, 0.3530)
 
 
-class CIFAR10(Dataset):
+class CIFAR10(_ImageDataset):
     """CIFAR10(root='data', train=True, transform=None, target_transform=None, download=False)
 
     60,000 32x32 colour images in 10 classes (50,000 train, 10,000 test), read from the
@@ -296,16 +301,6 @@ class CIFAR10(Dataset):
         images = rec[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         return rec[:, 0], np.ascontiguousarray(images)
 
-    def __len__(self):
-        return len(self._labels)
-
-    def __getitem__(self, index):
-        img, target = self._images[index], int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
 
     @property
     def data(self):
