@@ -7,7 +7,17 @@
 """
 from collections import namedtuple as _namedtuple
 
-from . import _C
+try:
+    from . import _C
+except ImportError as _e:  # a source folder without the built extension shadows pynet
+    import os as _os
+    _here = _os.path.dirname(_os.path.abspath(__file__))
+    raise ImportError(
+        f"pynet's C extension (pynet._C) is not built in {_here}. This folder is pynet's "
+        f"source, and Python imports it instead of an installed pynet because it is on the "
+        f"path (the current directory). Either build it here with `pip install -e .` (run in "
+        f"{_os.path.dirname(_here)}), or run Python from another directory to use the "
+        f"installed pynet. (Original error: {_e})") from None
 from ._C import bool, float32, float64, int64, dtype  # noqa: A004 (the dtype objects)
 from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, initial_seed,
                  is_grad_enabled, manual_seed, ones, set_num_threads, set_rng_state, stack, where,
