@@ -262,3 +262,71 @@ def test_view_made_under_no_grad_then_modified_with_grad_is_refused():
 
 def test_view_made_under_no_grad_then_modified_with_grad_is_refused_like_torch(need_torch):
     _modify_no_grad_view(torch)
+
+
+# issue #9 High 1: a leaf that requires grad and is itself a view (reshape of a fresh
+# tensor, then requires_grad_()) and every slice of it are protected like any leaf.
+_LEAF_INPLACE = {
+    "isub": lambda L, w: w.__isub__(0.01 * L.ones(10, 10)),
+    "setitem": lambda L, w: w.__setitem__(0, 1.0),
+    "fill_": lambda L, w: w.fill_(1.0),
+    "mul_": lambda L, w: w.mul_(2),
+    "zero_": lambda L, w: w.zero_(),
+    "copy_": lambda L, w: w.copy_(L.ones(10, 10)),
+    "exp_": lambda L, w: w.exp_(),
+    "clamp_": lambda L, w: w.clamp_(0, 1),
+    "slice_fill_": lambda L, w: w[0].fill_(1.0),
+    "slice_mul_": lambda L, w: w[:, 1].mul_(2),
+    "slice_zero_": lambda L, w: w[1:3].zero_(),
+    "slice_copy_": lambda L, w: w[0].copy_(L.ones(10)),
+    "slice_isub": lambda L, w: w[0].__isub__(1),
+    "slice_setitem": lambda L, w: w[0].__setitem__(0, 1.0),
+}
+
+
+def _view_leaf(L):
+    return L.randn(100).reshape(10, 10).requires_grad_()
+
+
+def _inplace_on_view_leaf(L, name):
+    w = _view_leaf(L)
+    before = w.detach().clone()
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being "
+                                           "used in an in-place operation"):
+        _LEAF_INPLACE[name](L, w)
+    assert w.is_leaf and w.grad_fn is None
+    np.testing.assert_array_equal(w.detach().numpy(), before.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(_LEAF_INPLACE))
+def test_inplace_on_a_leaf_that_is_a_view_is_refused(name):
+    _inplace_on_view_leaf(pynet, name)
+
+
+@pytest.mark.parametrize("name", sorted(_LEAF_INPLACE))
+def test_inplace_on_a_leaf_that_is_a_view_is_refused_like_torch(name, need_torch):
+    _inplace_on_view_leaf(torch, name)
+
+
+def _manual_sgd_on_view_leaf(L, steps=3):
+    w = L.arange(100, dtype=L.float32).reshape(10, 10).requires_grad_()
+    for _ in range(steps):
+        (w * w).sum().backward()
+        with L.no_grad():
+            w -= 0.01 * w.grad
+            w[0, 0] = 1.0
+            w[1].mul_(1.0)
+        w.grad = None
+    assert w.is_leaf and w.grad_fn is None and w.requires_grad
+    return w.detach().numpy().copy()
+
+
+def test_manual_sgd_on_a_view_leaf_under_no_grad_stays_a_leaf():
+    got = _manual_sgd_on_view_leaf(pynet)
+    want = np.arange(100, dtype=np.float32).reshape(10, 10) * np.float32(0.98) ** 3
+    want[0, 0] = 1.0
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_manual_sgd_on_a_view_leaf_matches_torch(need_torch):
+    np.testing.assert_array_equal(_manual_sgd_on_view_leaf(pynet), _manual_sgd_on_view_leaf(torch))

@@ -239,8 +239,21 @@ void pn_bump_version(PNTensor *t) {
     t->storage->version++;
 }
 
+/* The in-place guard, as PyTorch's: in grad mode a tensor that requires grad
+ * may not be overwritten when it is a leaf (its .grad would describe a value
+ * that no longer exists) nor when it is a view whose base is a leaf: base is
+ * pynet's root of the view chain, so this covers a slice of a leaf, a leaf
+ * that is itself a view (randn(100).reshape(10, 10).requires_grad_()) and a
+ * slice of that. Under no_grad every write is allowed (manual SGD). */
 int pn_check_inplace(PNTensor *t, const char *op) {
     if (pn_grad_mode) {
+        if (t->base && t->requires_grad && !t->base->grad_fn) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: a view of a leaf Variable that requires grad is being used in an "
+                         "in-place operation.",
+                         op);
+            return -1;
+        }
         if (t->requires_grad && !t->grad_fn && !t->base) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s: a leaf Variable that requires grad is being used in an in-place "
@@ -256,13 +269,6 @@ int pn_check_inplace(PNTensor *t, const char *op) {
                          "the view and the inplace either both inside the no_grad block (if you "
                          "don't want the inplace to be tracked) or both outside (if you want the "
                          "inplace to be tracked).",
-                         op);
-            return -1;
-        }
-        if (t->base && t->base->requires_grad && !t->base->grad_fn) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "%s: a view of a leaf Variable that requires grad is being used in an "
-                         "in-place operation.",
                          op);
             return -1;
         }
