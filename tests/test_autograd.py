@@ -1781,3 +1781,62 @@ def test_activation_second_derivative_works_third_raises():
     np.testing.assert_allclose(arr(g2), np.where(xs > 0, 0.0, 1.3 * np.exp(xs)), rtol=1e-13)
     with pytest.raises(NotImplementedError, match="third derivatives"):
         pynet.autograd.grad(g2.sum(), x)
+
+
+# issue #9 High 2: tensor hooks (on a leaf and on a non-leaf) and Node post hooks run
+# from a snapshot: a hook registering a hook does not loop, one removing itself does not
+# skip its neighbour; the change applies from the next backward, as in PyTorch.
+def _grad_hooks_mutated(L, where, action):
+    a = L.ones(3, requires_grad=True)
+    t = a if where == "leaf" else a * 2
+    calls, handles = [], {}
+    if where == "node":
+        register = t.grad_fn.register_hook
+        def wrap(f): return lambda gi, go: f()  # noqa: E306,E704
+    else:
+        register = t.register_hook
+        def wrap(f): return lambda g: f()  # noqa: E306,E704
+
+    def x():
+        calls.append("x")
+        if action == "remove":
+            handles["x"].remove()
+        elif len(calls) < 100:  # bounded: a live walk of the hook list would never end
+            register(hx)
+
+    hx = wrap(x)
+    handles["x"] = register(hx)
+    register(wrap(lambda: calls.append("y")))
+    (t * 1).sum().backward(retain_graph=True)
+    first = list(calls)
+    (t * 1).sum().backward()
+    return first, calls[len(first):]
+
+
+_HOOK_MUTATIONS = {
+    "remove": (["x", "y"], ["y"]),
+    "register": (["x", "y"], ["x", "y", "x"]),
+}
+
+
+@pytest.mark.parametrize("where", ["leaf", "nonleaf", "node"])
+@pytest.mark.parametrize("action", sorted(_HOOK_MUTATIONS))
+def test_grad_hook_registering_or_removing_hooks_while_running(where, action):
+    assert _grad_hooks_mutated(pynet, where, action) == _HOOK_MUTATIONS[action]
+
+
+@pytest.mark.parametrize("where", ["leaf", "nonleaf", "node"])
+@pytest.mark.parametrize("action", sorted(_HOOK_MUTATIONS))
+def test_grad_hook_mutation_while_running_matches_torch(where, action, need_torch):
+    assert _grad_hooks_mutated(pynet, where, action) == _grad_hooks_mutated(need_torch, where, action)
+
+
+def test_node_register_hook_returns_a_removable_handle():
+    a = pynet.ones(2, requires_grad=True)
+    b = a * 3
+    seen = []
+    handle = b.grad_fn.register_hook(lambda gi, go: seen.append(1))
+    handle.remove()
+    b.sum().backward()
+    assert seen == []
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 3.0])

@@ -334,3 +334,55 @@ def test_losses_match_functional():
                                ((x - t) ** 2).sum().item(), rtol=1e-5)
     with pytest.raises(ValueError):
         nn.MSELoss(reduction="avg")
+
+
+# issue #9 High 2: forward hooks run from a snapshot taken when the call starts. A hook
+# that registers a hook must not hang (the new one runs from the next call), and a hook
+# that removes itself must not make its neighbour silently not run.
+def _hook_registers_hook(L, kind):
+    lin = L.nn.Linear(2, 2)
+    calls = []
+    register = lin.register_forward_hook if kind == "post" else lin.register_forward_pre_hook
+
+    def hk(*args):
+        calls.append(len(calls))
+        if len(calls) < 100:  # bounded: a live walk of the hook dict would never end
+            register(hk)
+
+    register(hk)
+    lin(L.ones(1, 2))
+    first = len(calls)
+    lin(L.ones(1, 2))
+    return first, len(calls)
+
+
+def _hook_removes_itself(L, kind):
+    lin = L.nn.Linear(2, 2)
+    calls, handles = [], {}
+    register = lin.register_forward_hook if kind == "post" else lin.register_forward_pre_hook
+
+    def a(*args):
+        calls.append("a")
+        handles["a"].remove()
+
+    handles["a"] = register(a)
+    register(lambda *args: calls.append("b"))
+    lin(L.ones(1, 2))
+    lin(L.ones(1, 2))
+    return calls
+
+
+@pytest.mark.parametrize("kind", ["pre", "post"])
+def test_forward_hook_registering_a_hook_runs_it_from_the_next_call(kind):
+    assert _hook_registers_hook(pynet, kind) == (1, 3)
+
+
+@pytest.mark.parametrize("kind", ["pre", "post"])
+def test_forward_hook_removing_itself_does_not_skip_the_next(kind):
+    assert _hook_removes_itself(pynet, kind) == ["a", "b", "b"]
+
+
+@pytest.mark.parametrize("kind", ["pre", "post"])
+def test_forward_hook_mutation_during_call_matches_torch(kind, need_torch):
+    assert _hook_registers_hook(pynet, kind) == _hook_registers_hook(need_torch, kind)
+    assert _hook_removes_itself(pynet, kind) == _hook_removes_itself(need_torch, kind)

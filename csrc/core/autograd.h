@@ -56,7 +56,7 @@ struct PNNode {
     PNTensor **buf;
     int deps;
     uint64_t owner;      /* id of the backward run using buf/deps, 0 when none */
-    PyObject *hooks;     /* post hooks: list of callables, or NULL */
+    PyObject *hooks;     /* post hooks: dict handle id -> callable, or NULL */
     PyObject *pre_hooks; /* list of (output_nr, callable), or NULL */
 };
 

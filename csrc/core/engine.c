@@ -36,27 +36,45 @@ static int call_hook(PyObject *hook, PNTensor **g) {
     return 0;
 }
 
+/* Hooks run from a snapshot of their list taken when the gradient arrives: a
+ * hook may register or remove hooks (itself included) without the loop
+ * running forever or skipping its neighbour; the change applies from the next
+ * backward, as in PyTorch. */
+static PyObject *hook_snapshot(PyObject *hooks) {
+    return PyList_GetSlice(hooks, 0, PY_SSIZE_T_MAX);
+}
+
 /* Run the tensor's own hooks (register_hook) on a gradient; may replace it. */
 static int run_tensor_hooks(PyObject *hooks, PNTensor **g) {
-    for (Py_ssize_t k = 0; hooks && k < PyList_GET_SIZE(hooks); k++)
-        if (call_hook(PyList_GET_ITEM(hooks, k), g) < 0) return -1;
-    return 0;
+    if (!hooks || !PyList_GET_SIZE(hooks)) return 0;
+    PyObject *snap = hook_snapshot(hooks);
+    if (!snap) return -1;
+    int rc = 0;
+    for (Py_ssize_t k = 0; rc == 0 && k < PyList_GET_SIZE(snap); k++)
+        rc = call_hook(PyList_GET_ITEM(snap, k), g);
+    Py_DECREF(snap);
+    return rc;
 }
 
 /* Hooks on a non-leaf tensor (register_hook, retain_grad) see the gradient of
- * output k of its grad_fn before the node runs, and may replace it. */
+ * output k of its grad_fn before the node runs, and may replace it. Two
+ * passes: user hooks first, then retain_grad's, which must see the final
+ * gradient. */
 static int run_pre_hooks(PNNode *fn) {
-    /* Two passes: user hooks first, then retain_grad's, which must see the final gradient. */
-    for (Py_ssize_t h = 0; h < 2 * PyList_GET_SIZE(fn->pre_hooks); h++) {
-        Py_ssize_t len = PyList_GET_SIZE(fn->pre_hooks);
-        if (h >= 2 * len) break;
-        PyObject *item = PyList_GET_ITEM(fn->pre_hooks, h % len);
-        if (PyObject_IsTrue(PyTuple_GET_ITEM(item, 2)) != (h >= len)) continue;
-        int k = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
-        if (k < 0 || k >= fn->n_out || !fn->buf[k]) continue;
-        if (call_hook(PyTuple_GET_ITEM(item, 1), &fn->buf[k]) < 0) return -1;
+    PyObject *snap = hook_snapshot(fn->pre_hooks);
+    if (!snap) return -1;
+    int rc = 0;
+    for (int pass = 0; rc == 0 && pass < 2; pass++) {
+        for (Py_ssize_t h = 0; rc == 0 && h < PyList_GET_SIZE(snap); h++) {
+            PyObject *item = PyList_GET_ITEM(snap, h);
+            if (PyObject_IsTrue(PyTuple_GET_ITEM(item, 2)) != pass) continue;
+            int k = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+            if (k < 0 || k >= fn->n_out || !fn->buf[k]) continue;
+            rc = call_hook(PyTuple_GET_ITEM(item, 1), &fn->buf[k]);
+        }
     }
-    return 0;
+    Py_DECREF(snap);
+    return rc;
 }
 
 /* leaf.grad += g (or leaf.grad = g the first time). */
@@ -265,7 +283,8 @@ static int capture_gradients(engine_state *r, PNNode *fn) {
     return 0;
 }
 
-/* Post hooks (Node.register_hook): fn(grad_inputs, grad_outputs) after the node ran. */
+/* Post hooks (Node.register_hook, a dict id -> fn): fn(grad_inputs, grad_outputs)
+ * after the node ran. */
 static int run_post_hooks(PNNode *fn, PNTensor **gin) {
     PyObject *gi = PyTuple_New(fn->n_next), *go = PyTuple_New(fn->n_out);
     int ok = gi && go;
@@ -279,11 +298,14 @@ static int run_post_hooks(PNNode *fn, PNTensor **gin) {
         Py_INCREF(v);
         PyTuple_SET_ITEM(go, k, v);
     }
-    for (Py_ssize_t h = 0; ok && h < PyList_GET_SIZE(fn->hooks); h++) {
-        PyObject *res = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(fn->hooks, h), gi, go, NULL);
+    PyObject *snap = ok ? PyDict_Values(fn->hooks) : NULL; /* see hook_snapshot */
+    ok = snap != NULL;
+    for (Py_ssize_t h = 0; ok && h < PyList_GET_SIZE(snap); h++) {
+        PyObject *res = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(snap, h), gi, go, NULL);
         ok = res != NULL;
         Py_XDECREF(res);
     }
+    Py_XDECREF(snap);
     Py_XDECREF(gi);
     Py_XDECREF(go);
     return ok ? 0 : -1;
