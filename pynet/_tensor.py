@@ -278,18 +278,20 @@ class Tensor(_C.TensorBase):
         return ~(self.isnan() | self.isinf())
 
     def uniform_(self, a=0.0, b=1.0):
-        return _fill_random(self, _C._fill_uniform_, a, b)
+        return _fill_random(self, _C._fill_uniform_, a, b, "uniform_")
 
     def normal_(self, mean=0.0, std=1.0):
-        return _fill_random(self, _C._fill_normal_, mean, std)
+        return _fill_random(self, _C._fill_normal_, mean, std, "normal_")
 
     def exponential_(self, lambd=1.0):
+        _C._check_no_overlap(self, "exponential_")
         with _no_grad():
             self.uniform_()
             self.copy_((1 - self).log() / (-lambd))
         return self
 
     def bernoulli_(self, p=0.5):
+        _C._check_no_overlap(self, "bernoulli_")
         with _no_grad():
             self.copy_(_C._bernoulli(self.shape, float(p)))
         return self
@@ -413,7 +415,8 @@ def _as_tensor(x):
     return tensor(x)
 
 
-def _fill_random(t, fn, a, b):
+def _fill_random(t, fn, a, b, op):
+    _C._check_no_overlap(t, op)  # an expanded t would get one value per memory location
     with _no_grad():
         if t.is_contiguous():
             fn(t, float(a), float(b))

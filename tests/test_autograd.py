@@ -1840,3 +1840,83 @@ def test_node_register_hook_returns_a_removable_handle():
     b.sum().backward()
     assert seen == []
     np.testing.assert_array_equal(a.grad.numpy(), [3.0, 3.0])
+
+
+# issue #9 High 3: a tensor hook may change its gradient in place. The engine hands hooks a
+# private copy, so the change reaches only that tensor's own branch: not other inputs fed
+# the same gradient tensor (add's backward sends one tensor to both), not the caller's seed
+# gradient, and an expanded gradient (sum's backward) is not multiplied per element.
+def test_inplace_hook_on_expanded_gradient_scales_once():
+    a = pynet.ones(3, requires_grad=True)
+    b = a * 2
+    b.register_hook(lambda g: g.mul_(10))
+    b.sum().backward()                      # b's gradient arrives as ones(1) expanded
+    assert a.grad.tolist() == [20.0, 20.0, 20.0]
+
+
+def _inplace_hook_plain_gradient(L):
+    a = L.ones(3, requires_grad=True)
+    b = a * 2
+    b.register_hook(lambda g: g.mul_(10))
+    (b * L.ones(3)).sum().backward()        # a gradient with memory of its own
+    return a.grad.tolist()
+
+
+def test_inplace_hook_on_plain_gradient():
+    assert _inplace_hook_plain_gradient(pynet) == [20.0, 20.0, 20.0]
+
+
+def test_inplace_hook_on_plain_gradient_matches_torch(need_torch):
+    assert _inplace_hook_plain_gradient(pynet) == _inplace_hook_plain_gradient(need_torch)
+
+
+@pytest.mark.parametrize("hooked", ["b", "c"])
+def test_inplace_hook_does_not_leak_into_a_branch_sharing_the_gradient(hooked):
+    a1 = pynet.ones(3, requires_grad=True)
+    a2 = pynet.ones(3, requires_grad=True)
+    b, c = a1 * 2, a2 * 3
+    (b if hooked == "b" else c).register_hook(lambda g: g.mul_(10))
+    ((b + c) * pynet.ones(3)).sum().backward()   # add's backward: one tensor for b and c
+    assert a1.grad.tolist() == [20.0 if hooked == "b" else 2.0] * 3
+    assert a2.grad.tolist() == [30.0 if hooked == "c" else 3.0] * 3
+
+
+def test_inplace_leaf_hook_does_not_leak_into_other_leaf_or_direct_path():
+    a1 = pynet.ones(3, requires_grad=True)
+    a2 = pynet.ones(3, requires_grad=True)
+    a1.register_hook(lambda g: g.mul_(10))
+    ((a1 + a2) * pynet.ones(3)).sum().backward()
+    assert (a1.grad.tolist(), a2.grad.tolist()) == ([10.0] * 3, [1.0] * 3)
+    a = pynet.ones(3, requires_grad=True)
+    b = a * 1
+    b.register_hook(lambda g: g.add_(100))
+    ((a + b) * pynet.ones(3)).sum().backward()  # direct path 1, through b 1 + 100
+    assert a.grad.tolist() == [102.0] * 3
+
+
+def test_inplace_hook_leaves_the_seed_gradient_alone():
+    a = pynet.ones(3, requires_grad=True)
+    b = a * 2
+    b.register_hook(lambda g: g.mul_(10))
+    seed = pynet.ones(3)
+    b.backward(seed)
+    assert a.grad.tolist() == [20.0] * 3 and seed.tolist() == [1.0] * 3
+    (ga,) = pynet.autograd.grad(a * 2, a, seed)
+    assert seed.tolist() == [1.0] * 3 and ga.tolist() == [2.0] * 3
+
+
+def _inplace_hook_create_graph(L):
+    a = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = a * a
+    b.register_hook(lambda g: g.mul_(10))
+    (ga,) = L.autograd.grad((b * L.ones(3)).sum(), a, create_graph=True)
+    ga.sum().backward()
+    return ga.tolist(), a.grad.tolist()
+
+
+def test_inplace_hook_under_create_graph_stays_differentiable():
+    assert _inplace_hook_create_graph(pynet) == ([20.0, 40.0, 60.0], [20.0, 20.0, 20.0])
+
+
+def test_inplace_hook_under_create_graph_matches_torch(need_torch):
+    assert _inplace_hook_create_graph(pynet) == _inplace_hook_create_graph(need_torch)

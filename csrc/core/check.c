@@ -35,3 +35,28 @@ int pn_same_dtype(PNTensor *a, PNTensor *b, const char *op) {
                  op, pn_dtype_name(a->dtype), pn_dtype_name(b->dtype));
     return -1;
 }
+
+/* Two elements of t share one memory location exactly when a dim of size > 1
+ * has stride 0 (expand, numpy's broadcast_to). An in-place op would then write
+ * that location once per element, each write seeing the previous one's
+ * result (ones(1).expand(5).exp_() gave e^e^e^e^e = inf). PyTorch refuses
+ * these writes with this message; other overlapping layouts (as_strided
+ * windows from NumPy) are, as in PyTorch, not detected. */
+int pn_has_internal_overlap(const PNTensor *t) {
+    for (int d = 0; d < t->ndim; d++)
+        if (t->shape[d] > 1 && t->strides[d] == 0) return 1;
+    return 0;
+}
+
+int pn_check_no_overlap(PNTensor *t, const char *op) {
+    if (!pn_has_internal_overlap(t)) return 0;
+    char shape[256], strides[256];
+    pn_format_shape(shape, sizeof shape, t->ndim, t->shape);
+    pn_format_shape(strides, sizeof strides, t->ndim, t->strides);
+    PyErr_Format(PyExc_RuntimeError,
+                 "%s on a tensor of shape %s with strides %s: unsupported operation: more than "
+                 "one element of the written-to tensor refers to a single memory location. "
+                 "Please clone() the tensor before performing the operation.",
+                 op, shape, strides);
+    return -1;
+}

@@ -44,12 +44,26 @@ static PyObject *hook_snapshot(PyObject *hooks) {
     return PyList_GetSlice(hooks, 0, PY_SSIZE_T_MAX);
 }
 
+/* A hook may change the gradient it is given in place (g.mul_(10)), so it is
+ * given a private contiguous copy: the tensor that arrived may be sent along
+ * other edges too (add's backward hands one tensor to both inputs), be the
+ * caller's own seed gradient, or be expanded (sum's backward), where an
+ * in-place write would reach other branches or be refused. Under
+ * create_graph the copy is recorded (CloneBackward0), so it stays
+ * differentiable. */
+static int privatise(PNTensor **g) {
+    PNTensor *c = pn_clone(*g);
+    if (!c) return -1;
+    Py_SETREF(*g, c);
+    return 0;
+}
+
 /* Run the tensor's own hooks (register_hook) on a gradient; may replace it. */
 static int run_tensor_hooks(PyObject *hooks, PNTensor **g) {
     if (!hooks || !PyList_GET_SIZE(hooks)) return 0;
     PyObject *snap = hook_snapshot(hooks);
     if (!snap) return -1;
-    int rc = 0;
+    int rc = privatise(g);
     for (Py_ssize_t k = 0; rc == 0 && k < PyList_GET_SIZE(snap); k++)
         rc = call_hook(PyList_GET_ITEM(snap, k), g);
     Py_DECREF(snap);
@@ -62,18 +76,23 @@ static int run_tensor_hooks(PyObject *hooks, PNTensor **g) {
  * gradient. */
 static int run_pre_hooks(PNNode *fn) {
     PyObject *snap = hook_snapshot(fn->pre_hooks);
-    if (!snap) return -1;
-    int rc = 0;
+    char *own = PyMem_Calloc(fn->n_out, 1); /* own[k]: buf[k] already privatised */
+    int rc = snap && own ? 0 : -1;
+    if (!own) PyErr_NoMemory();
     for (int pass = 0; rc == 0 && pass < 2; pass++) {
         for (Py_ssize_t h = 0; rc == 0 && h < PyList_GET_SIZE(snap); h++) {
             PyObject *item = PyList_GET_ITEM(snap, h);
             if (PyObject_IsTrue(PyTuple_GET_ITEM(item, 2)) != pass) continue;
             int k = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
             if (k < 0 || k >= fn->n_out || !fn->buf[k]) continue;
-            rc = call_hook(PyTuple_GET_ITEM(item, 1), &fn->buf[k]);
+            /* retain_grad's hook only copies the gradient: no private copy needed */
+            if (!pass && !own[k]) rc = privatise(&fn->buf[k]);
+            own[k] = 1;
+            if (rc == 0) rc = call_hook(PyTuple_GET_ITEM(item, 1), &fn->buf[k]);
         }
     }
-    Py_DECREF(snap);
+    PyMem_Free(own);
+    Py_XDECREF(snap);
     return rc;
 }
 

@@ -245,7 +245,7 @@ void pn_bump_version(PNTensor *t) {
  * pynet's root of the view chain, so this covers a slice of a leaf, a leaf
  * that is itself a view (randn(100).reshape(10, 10).requires_grad_()) and a
  * slice of that. Under no_grad every write is allowed (manual SGD). */
-int pn_check_inplace(PNTensor *t, const char *op) {
+static int check_autograd_inplace(PNTensor *t, const char *op) {
     if (pn_grad_mode) {
         if (t->base && t->requires_grad && !t->base->grad_fn) {
             PyErr_Format(PyExc_RuntimeError,
@@ -273,6 +273,19 @@ int pn_check_inplace(PNTensor *t, const char *op) {
             return -1;
         }
     }
+    return 0;
+}
+
+int pn_check_inplace(PNTensor *t, const char *op) {
+    if (check_autograd_inplace(t, op) < 0 || pn_check_no_overlap(t, op) < 0) return -1;
+    pn_bump_version(t);
+    return 0;
+}
+
+/* fill_/zero_ write the same value to every element, which is well defined
+ * even when elements share memory (PyTorch allows it on expanded tensors). */
+int pn_check_inplace_fill(PNTensor *t, const char *op) {
+    if (check_autograd_inplace(t, op) < 0) return -1;
     pn_bump_version(t);
     return 0;
 }

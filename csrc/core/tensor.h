@@ -100,6 +100,10 @@ int pn_opt_tensor_arg(PyObject *o, PNTensor **out, const char *op,
                       const char *name); /* None -> NULL */
 int pn_require_float(PNTensor *t, const char *op);
 int pn_same_dtype(PNTensor *a, PNTensor *b, const char *op); /* b NULL: ok */
+/* Refuse an in-place write to t when several of its elements share memory
+ * (a stride-0 dim of size > 1), with PyTorch's RuntimeError. */
+int pn_has_internal_overlap(const PNTensor *t);
+int pn_check_no_overlap(PNTensor *t, const char *op);
 
 /* errors */
 PyObject *pn_shape_error(PyObject *exc, const char *fmt, ...);

@@ -175,6 +175,16 @@ static PyObject *fill_normal(PyObject *m, PyObject *args) {
     (void)m;
     return fill_random(args, 1);
 }
+/* _check_no_overlap(t, op): the random in-place fills (written in Python)
+ * refuse an expanded tensor up front, naming themselves. */
+static PyObject *check_no_overlap(PyObject *m, PyObject *args) {
+    (void)m;
+    PNTensor *t;
+    const char *op;
+    if (!PyArg_ParseTuple(args, "O!s:_check_no_overlap", &PNTensor_Type, &t, &op)) return NULL;
+    if (pn_check_no_overlap(t, op) < 0) return NULL;
+    Py_RETURN_NONE;
+}
 
 /* _randint(low, high, shape) -> int64 tensor */
 static PyObject *randint(PyObject *m, PyObject *args) {
@@ -240,6 +250,7 @@ PyMethodDef pn_module_methods_creation[] = {
     {"set_rng_state", set_rng_state, METH_O, NULL},
     {"_fill_uniform_", fill_uniform, METH_VARARGS, NULL},
     {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
+    {"_check_no_overlap", check_no_overlap, METH_VARARGS, NULL},
     {"_randint", randint, METH_VARARGS, NULL},
     {"randperm_", randperm, METH_O, NULL},
     {"_bernoulli", bernoulli, METH_VARARGS, NULL},
