@@ -4,6 +4,7 @@ Expected values come from hand calculation / numpy / math, or from torch in the
 parity tests; never from pynet itself.
 """
 import gc
+import os
 import math
 import subprocess
 import sys
@@ -1920,3 +1921,66 @@ def test_inplace_hook_under_create_graph_stays_differentiable():
 
 def test_inplace_hook_under_create_graph_matches_torch(need_torch):
     assert _inplace_hook_create_graph(pynet) == _inplace_hook_create_graph(need_torch)
+
+
+# issue #9 Medium 6: a hook's replacement must keep the gradient's shape and dtype
+# (a (5,) result used to become the .grad of a (3,) leaf).
+_BAD_HOOK_RESULTS = {
+    "bigger": (lambda L: (lambda g: L.ones(5)), "size", "(was (3,) got (5,))"),
+    "broadcastable": (lambda L: (lambda g: L.ones(1)), "size", "(was (3,) got (1,))"),
+    "float64": (lambda L: (lambda g: g.double()), "type",
+                "(was pynet.FloatTensor got pynet.DoubleTensor)"),
+    "int64": (lambda L: (lambda g: L.ones(3, dtype=L.int64)), "type",
+              "(was pynet.FloatTensor got pynet.LongTensor)"),
+}
+
+
+def _bad_hook(L, case, leaf):
+    a = L.ones(3, requires_grad=True)
+    t = a if leaf else a * 2
+    t.register_hook(_BAD_HOOK_RESULTS[case][0](L))
+    with pytest.raises(RuntimeError, match=f"hook '<lambda>' has changed the "
+                                           f"{_BAD_HOOK_RESULTS[case][1]} of value") as info:
+        (t * L.ones(3)).sum().backward()
+    assert a.grad is None
+    return str(info.value)
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+@pytest.mark.parametrize("case", sorted(_BAD_HOOK_RESULTS))
+def test_hook_changing_gradient_shape_or_dtype_raises(case, leaf):
+    assert _BAD_HOOK_RESULTS[case][2] in _bad_hook(pynet, case, leaf)
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+@pytest.mark.parametrize("case", sorted(_BAD_HOOK_RESULTS))
+def test_hook_changing_gradient_shape_or_dtype_raises_like_torch(case, leaf, need_torch):
+    _bad_hook(need_torch, case, leaf)
+
+
+# issue #9 Medium 13: the invalid-gradient message read the gradient's shape after
+# releasing it; under PYTHONMALLOC=debug the freed memory said "got ()".
+def test_invalid_gradient_message_names_the_shape_returned():
+    code = textwrap.dedent("""
+        import pynet
+        class F(pynet.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+            @staticmethod
+            def backward(ctx, g):
+                return pynet.ones(5)
+        x = pynet.ones(3, requires_grad=True)
+        try:
+            F.apply(x).sum().backward()
+        except RuntimeError as e:
+            print(e)
+    """)
+    root = os.path.dirname(os.path.dirname(pynet.__file__))  # this pynet, not another one
+    env = dict(os.environ, PYTHONMALLOC="debug",
+               PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert ("FBackward returned an invalid gradient at index 0 - got (5,) but expected shape "
+            "compatible with (3,)") in out.stdout

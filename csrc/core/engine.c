@@ -19,7 +19,50 @@
 
 /* ---------------------------------------------------------------- engine ---- */
 
-/* Call hook(*g): None keeps the gradient, a Tensor replaces it. */
+/* PyTorch's legacy type name of a dtype, as its hook messages print it. */
+static const char *tensor_type_name(pn_dtype dt) {
+    switch (dt) {
+    case PN_FLOAT32:
+        return "pynet.FloatTensor";
+    case PN_FLOAT64:
+        return "pynet.DoubleTensor";
+    case PN_INT64:
+        return "pynet.LongTensor";
+    default:
+        return "pynet.BoolTensor";
+    }
+}
+
+/* A hook's replacement gradient must keep the shape and dtype of the one it
+ * replaced: the engine would otherwise send a (5,) gradient to a (3,) leaf or
+ * leave a float64 .grad on a float32 one. RuntimeError as in PyTorch, naming
+ * the hook and both shapes or types. */
+static int check_hook_result(PyObject *hook, PNTensor *was, PNTensor *got) {
+    int same = was->ndim == got->ndim;
+    for (int d = 0; same && d < was->ndim; d++) same = was->shape[d] == got->shape[d];
+    if (same && was->dtype == got->dtype) return 0;
+    PyObject *name = PyObject_GetAttrString(hook, "__name__");
+    if (!name) {
+        PyErr_Clear();
+        name = PyObject_Repr(hook);
+        if (!name) return -1;
+    }
+    if (!same) {
+        char a[256], b[256];
+        pn_format_shape(a, sizeof a, was->ndim, was->shape);
+        pn_format_shape(b, sizeof b, got->ndim, got->shape);
+        PyErr_Format(PyExc_RuntimeError, "hook '%S' has changed the size of value (was %s got %s)",
+                     name, a, b);
+    } else {
+        PyErr_Format(PyExc_RuntimeError, "hook '%S' has changed the type of value (was %s got %s)",
+                     name, tensor_type_name(was->dtype), tensor_type_name(got->dtype));
+    }
+    Py_DECREF(name);
+    return -1;
+}
+
+/* Call hook(*g): None keeps the gradient, a Tensor of the same shape and
+ * dtype replaces it. */
 static int call_hook(PyObject *hook, PNTensor **g) {
     PyObject *r = PyObject_CallOneArg(hook, (PyObject *)*g);
     if (!r) return -1;
@@ -30,6 +73,10 @@ static int call_hook(PyObject *hook, PNTensor **g) {
     if (!PNTensor_Check(r)) {
         Py_DECREF(r);
         PyErr_SetString(PyExc_TypeError, "a tensor hook must return a Tensor or None");
+        return -1;
+    }
+    if (check_hook_result(hook, *g, (PNTensor *)r) < 0) {
+        Py_DECREF(r);
         return -1;
     }
     Py_SETREF(*g, (PNTensor *)r);
@@ -143,8 +190,8 @@ static PNTensor *validate_grad(PNNode *n, int k, PNTensor *g) {
     for (int d = 0; same && d < m->ndim; d++) same = g->shape[d] == m->shape[d];
     if (!same) {
         PNTensor *r = pn_sum_to(g, m->ndim, m->shape);
-        Py_DECREF(g);
         if (!r) {
+            /* the message reads g's shape: g is released only afterwards */
             if (PyErr_ExceptionMatches(PyExc_RuntimeError)) {
                 char a[256], b[256];
                 pn_format_shape(a, sizeof a, g->ndim, g->shape);
@@ -154,9 +201,10 @@ static PNTensor *validate_grad(PNNode *n, int k, PNTensor *g) {
                              "expected shape compatible with %s",
                              n->name, k, a, b);
             }
+            Py_DECREF(g);
             return NULL;
         }
-        g = r;
+        Py_SETREF(g, r);
     }
     if (g->dtype != m->dtype && pn_is_float(m->dtype)) {
         PNTensor *r = pn_cast(g, m->dtype);
