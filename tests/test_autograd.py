@@ -1984,3 +1984,90 @@ def test_invalid_gradient_message_names_the_shape_returned():
     assert out.returncode == 0, out.stderr
     assert ("FBackward returned an invalid gradient at index 0 - got (5,) but expected shape "
             "compatible with (3,)") in out.stdout
+
+
+# issue #9 Medium 7: std's gradient at a constant input is 0 (PyTorch's convention), not
+# the nan of sqrt's infinite derivative times var's zero one.
+def _std_grad_constant(L, dtype, **kw):
+    x = L.tensor([[0.3, 0.3, 0.3], [1.0, 2.0, 4.0]], dtype=getattr(L, dtype), requires_grad=True)
+    y = x.std(**kw)
+    (y * L.ones(y.shape, dtype=y.dtype)).sum().backward()
+    return y.grad_fn.name(), x.grad.tolist()
+
+
+@pytest.mark.parametrize("kw", [{"dim": 1}, {"dim": 1, "keepdim": True},
+                                {"dim": 1, "unbiased": False}])
+def test_std_gradient_of_a_constant_row_is_zero(kw):
+    name, g = _std_grad_constant(pynet, "float32", **kw)
+    assert name == "StdBackward0"
+    assert g[0] == [0.0, 0.0, 0.0]
+    assert all(math.isfinite(v) for v in g[1]) and g[1][0] < 0 < g[1][2]
+
+
+# float32 only: in float64 pynet's mean of three 0.3s is off by one ulp (sum, then divide),
+# so that row's std is 7e-17 rather than PyTorch's exact 0 and its gradient tiny, not 0.
+@pytest.mark.parametrize("dtype", ["float32"])
+def test_std_gradient_of_a_constant_row_matches_torch(dtype, need_torch):
+    got = _std_grad_constant(pynet, dtype, dim=1)
+    want = _std_grad_constant(need_torch, dtype, dim=1)
+    assert got[0] == want[0] and got[1][0] == want[1][0]
+    np.testing.assert_allclose(got[1][1], want[1][1], rtol=1e-6)
+
+
+def test_std_of_all_equal_values_has_zero_gradient():
+    x = pynet.tensor([2.0, 2.0, 2.0, 2.0], requires_grad=True)
+    x.std().backward()
+    assert x.grad.tolist() == [0.0] * 4
+
+
+# issue #9 Medium 8: d(x ** y)/dy where x == 0 and y >= 0 is 0 (PyTorch's convention), not
+# -inf/nan from log(0); for y < 0 it stays -inf as in PyTorch.
+def _pow_exponent_grads(L):
+    x = L.tensor([0.0, 0.0, 0.0, 0.0, 2.0, -0.0], requires_grad=True)
+    y = L.tensor([2.0, 0.0, -1.0, 0.5, 3.0, 1.0], requires_grad=True)
+    (x ** y).sum().backward()
+    y0 = L.tensor([2.0, 0.0, -1.0, 0.5], requires_grad=True)
+    (0.0 ** y0).sum().backward()
+    return x.grad.tolist(), y.grad.tolist(), y0.grad.tolist()
+
+
+def test_pow_exponent_gradient_is_zero_where_the_base_is_zero():
+    gx, gy, gy0 = _pow_exponent_grads(pynet)
+    assert gy[:2] == [0.0, 0.0] and gy[3] == 0.0 and gy[5] == 0.0
+    assert gy[2] == -math.inf and gy[4] == pytest.approx(8 * math.log(2))
+    assert gy0 == [0.0, 0.0, -math.inf, 0.0]
+
+
+def test_pow_exponent_gradient_at_zero_base_matches_torch(need_torch):
+    assert _pow_exponent_grads(pynet) == _pow_exponent_grads(need_torch)
+
+
+def test_learnable_exponent_after_relu_trains():
+    p = pynet.tensor(2.0, requires_grad=True)
+    x = pynet.tensor([-1.0, 0.5, 2.0]).relu()
+    (x ** p).sum().backward()
+    assert math.isfinite(p.grad.item())
+    assert p.grad.item() == pytest.approx(0.25 * math.log(0.5) + 4 * math.log(2), rel=1e-6)
+
+
+# issue #9 Medium 14: a tensor that requires grad cannot be given integer data.
+def _set_int_data(L):
+    w = L.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="data set to a tensor that requires gradients must "
+                                           "be floating point"):
+        w.data = L.arange(3)
+    assert w.dtype == L.float32 and w.requires_grad
+    w.data = L.ones(3, dtype=L.float64)        # another float dtype is fine
+    v = L.ones(3)
+    v.data = L.arange(3)                        # and so is anything without requires_grad
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        w.data = [1, 2]
+    return w.dtype, v.dtype
+
+
+def test_setting_integer_data_on_a_tensor_requiring_grad_raises():
+    assert _set_int_data(pynet) == (pynet.float64, pynet.int64)
+
+
+def test_setting_integer_data_on_a_tensor_requiring_grad_raises_like_torch(need_torch):
+    _set_int_data(need_torch)

@@ -338,7 +338,34 @@ fail:
     return -1;
 }
 
-/* x^y: dx = g * y * x^(y-1) (0 where y == 0);  dy = g * x^y * log(x) */
+/* d(x^y)/dy = x^y * log(x), except where x == 0 and y >= 0: x^y is 0 or 1
+ * there and log(0) = -inf, which gave -inf or nan. PyTorch defines the
+ * derivative there as 0 (a learnable exponent after a ReLU must not poison
+ * training), and so does pynet. x is a tensor, or the number sx when scx. */
+static PNTensor *pow_exponent_factor(PNTensor *x, int scx, double sx, PNTensor *y) {
+    PNTensor *out = scx ? pn_binary_s_rev(PN_POW, sx, y) : pn_binary_t(PN_POW, x, y);
+    PNTensor *l = out && !scx ? pn_unary(PN_LOG, x) : NULL;
+    PNTensor *lg = !out || (!scx && !l) ? NULL
+                   : scx                ? pn_binary_s(PN_MUL, out, log(sx))
+                                        : pn_binary_t(PN_MUL, out, l);
+    Py_XDECREF(out);
+    Py_XDECREF(l);
+    if (!lg || (scx && sx != 0)) return lg;
+    int prev = pn_set_grad_mode(0); /* the mask is data, not part of the graph */
+    PNTensor *mask = pn_binary_s(PN_GE, y, 0.0);
+    if (mask && !scx) {
+        PNTensor *xz = pn_binary_s(PN_EQ, x, 0.0);
+        Py_SETREF(mask, xz ? pn_binary_t(PN_AND, mask, xz) : NULL);
+        Py_XDECREF(xz);
+    }
+    pn_set_grad_mode(prev);
+    PNTensor *r = mask ? pn_where_t(mask, NULL, 0.0, lg) : NULL;
+    Py_XDECREF(mask);
+    Py_DECREF(lg);
+    return r;
+}
+
+/* x^y: dx = g * y * x^(y-1) (0 where y == 0);  dy = g * x^y * log(x) (see above) */
 // y = a ** b: da = g * b * a^(b-1), db = g * y * log(a)
 static int pow_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
@@ -377,16 +404,7 @@ static int pow_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         }
     }
     if (n->next[1].fn) { /* y is a tensor here */
-        PNTensor *out = scx ? pn_binary_s_rev(PN_POW, sx, y) : pn_binary_t(PN_POW, x, y);
-        PNTensor *lg;
-        if (scx) {
-            lg = out ? pn_binary_s(PN_MUL, out, log(sx)) : NULL;
-        } else {
-            PNTensor *l = out ? pn_unary(PN_LOG, x) : NULL;
-            lg = l ? pn_binary_t(PN_MUL, out, l) : NULL;
-            Py_XDECREF(l);
-        }
-        Py_XDECREF(out);
+        PNTensor *lg = pow_exponent_factor(x, scx, sx, y);
         gin[1] = lg ? pn_binary_t(PN_MUL, g, lg) : NULL;
         Py_XDECREF(lg);
         if (!gin[1]) goto out;

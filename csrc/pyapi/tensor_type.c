@@ -222,7 +222,16 @@ static PyObject *get_data(PNTensor *self, void *c) {
 static int set_data(PNTensor *self, PyObject *v, void *c) {
     (void)c;
     if (!v || !PNTensor_Check(v)) {
-        PyErr_SetString(PyExc_TypeError, "data must be set to a Tensor");
+        PyErr_Format(PyExc_TypeError, "Variable data has to be a tensor, but got %s",
+                     v ? Py_TYPE(v)->tp_name : "nothing (it cannot be deleted)");
+        return -1;
+    }
+    /* a tensor requiring grad keeps a float dtype: an int64 leaf would get a float .grad */
+    if (self->requires_grad && !pn_is_float(((PNTensor *)v)->dtype)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "data set to a tensor that requires gradients must be floating point or "
+                     "complex dtype, got %s",
+                     pn_dtype_name(((PNTensor *)v)->dtype));
         return -1;
     }
     pn_share_layout(self, (PNTensor *)v);
