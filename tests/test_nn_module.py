@@ -386,3 +386,30 @@ def test_forward_hook_removing_itself_does_not_skip_the_next(kind):
 def test_forward_hook_mutation_during_call_matches_torch(kind, need_torch):
     assert _hook_registers_hook(pynet, kind) == _hook_registers_hook(need_torch, kind)
     assert _hook_removes_itself(pynet, kind) == _hook_removes_itself(need_torch, kind)
+
+
+# issue #9 Medium 15: Linear's node lists its inputs in PyTorch's order: AddmmBackward0
+# (bias, input, weight), MmBackward0 (input, weight) without bias.
+def test_linear_grad_fn_next_functions_in_torch_order():
+    lin = nn.Linear(3, 2)
+    x = pynet.ones(4, 3, requires_grad=True)
+    y = lin(x)
+    assert y.grad_fn.name() == "AddmmBackward0"
+    assert [f.variable for f, _ in y.grad_fn.next_functions] == [lin.bias, x, lin.weight]
+    y.sum().backward()                           # gradients still land where they belong
+    assert lin.bias.grad.tolist() == [4.0, 4.0] and x.grad.shape == (4, 3)
+    assert lin.weight.grad.tolist() == [[4.0] * 3] * 2
+    y = nn.Linear(3, 2, bias=False)(x)
+    assert y.grad_fn.name() == "MmBackward0" and len(y.grad_fn.next_functions) == 2
+    assert y.grad_fn.next_functions[0][0].variable is x
+    assert lin(pynet.ones(4, 3)).grad_fn.next_functions[1][0] is None  # input without grad
+
+
+def test_linear_grad_fn_next_functions_match_torch(need_torch):
+    def layout(L):
+        lin = L.nn.Linear(3, 2)
+        x = L.ones(4, 3, requires_grad=True)
+        nf = lin(x).grad_fn.next_functions
+        return lin(x).grad_fn.name(), nf[0][0].variable is lin.bias, nf[1][0].variable is x
+
+    assert layout(pynet) == layout(need_torch)

@@ -240,8 +240,11 @@ int pn_copy_into(PNTensor *dst, PNTensor *src) {
 
 int pn_fill(PNTensor *dst, double v) {
     char buf[8];
-    pn_operand o = {.kind = 2, .d = v, .i = (int64_t)v};
-    if (dst->dtype != PN_FLOAT32 && dst->dtype != PN_FLOAT64) {
+    pn_operand o = {.kind = 2, .d = v, .i = 0};
+    if (dst->dtype == PN_BOOL) { /* any nonzero value (nan, 0.5 too) is true, as in PyTorch */
+        o.kind = 1;
+        o.i = v != 0;
+    } else if (dst->dtype != PN_FLOAT32 && dst->dtype != PN_FLOAT64) {
         if (!isfinite(v) || v >= 9.2e18 || v <= -9.2e18) {
             PyErr_Format(PyExc_RuntimeError,
                          "value %g cannot be converted to type %s without "
@@ -250,6 +253,7 @@ int pn_fill(PNTensor *dst, double v) {
             return -1;
         }
         o.kind = 1;
+        o.i = (int64_t)v;
     }
     write_scalar(buf, dst->dtype, &o);
     PNTensor *ops[1] = {dst};
