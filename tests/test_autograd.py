@@ -2071,3 +2071,56 @@ def test_setting_integer_data_on_a_tensor_requiring_grad_raises():
 
 def test_setting_integer_data_on_a_tensor_requiring_grad_raises_like_torch(need_torch):
     _set_int_data(need_torch)
+
+
+# issue #9 Medium 11: a grad-mode decorator on a generator function applies to the body each
+# time it runs (and the caller's mode is back between items), as in PyTorch.
+def _grad_mode_generators(L):
+    x = L.ones(2, requires_grad=True)
+
+    @L.no_grad()
+    def gen():
+        for _ in range(2):
+            yield (x * 2).requires_grad, L.is_grad_enabled()
+        return "done"
+
+    g = gen()
+    out = [next(g), L.is_grad_enabled(), g.send(None), L.is_grad_enabled()]
+    with pytest.raises(StopIteration) as stop:
+        next(g)
+    out.append(stop.value.value)
+
+    @L.enable_grad()
+    def on():
+        yield (x * 2).requires_grad
+
+    @L.set_grad_enabled(False)
+    def off():
+        yield (x * 2).requires_grad
+
+    with L.no_grad():
+        out.append(list(on()))
+    out += [list(off()), list(L.no_grad(lambda: (yield (x * 2).requires_grad))()),
+            L.is_grad_enabled()]
+
+    @L.no_grad()
+    def catcher():
+        try:
+            yield 1
+        except ValueError:
+            yield "caught", L.is_grad_enabled()
+
+    c = catcher()
+    next(c)
+    out.append(c.throw(ValueError()))
+    return out
+
+
+def test_grad_mode_decorators_apply_inside_generators():
+    assert _grad_mode_generators(pynet) == [
+        (False, False), True, (False, False), True, "done", [True], [False], [False], True,
+        ("caught", False)]
+
+
+def test_grad_mode_decorators_on_generators_match_torch(need_torch):
+    assert _grad_mode_generators(pynet) == _grad_mode_generators(need_torch)
