@@ -564,3 +564,60 @@ def test_repr_noncontiguous(need_torch):
     a = np.arange(12.0).reshape(3, 4).astype(np.float32) / 4
     assert repr(P(a).t()) == repr(T(a).t())
     assert repr(P(a)[:, ::2]) == repr(T(a)[:, ::2])
+
+
+# issue #9 Medium 10: a bool tensor's bytes are 0 or 1. Bytes other than those (NumPy's
+# .view(bool) of other data, a crafted file, raw writes through the buffer protocol) are made
+# 1 where they enter, so sum() counts each true element once.
+def _dirty_bools():
+    return np.array([2, 0, 3, 1, 255], np.uint8).view(bool)
+
+
+@pytest.mark.parametrize("make", ["from_numpy", "tensor", "as_tensor"])
+def test_bool_bytes_other_than_0_and_1_are_normalised(make):
+    t = getattr(pynet, make)(_dirty_bools())
+    assert t.sum().item() == 4
+    assert t.long().tolist() == [1, 0, 1, 1, 1]
+    assert (t == pynet.tensor(True)).tolist() == [True, False, True, True, True]
+    assert (~t).tolist() == [False, True, False, False, False]
+
+
+def test_from_numpy_normalises_a_strided_bool_view_in_place():
+    a = np.array([[2, 9, 0], [0, 7, 4]], np.uint8)
+    t = pynet.from_numpy(a.view(bool)[:, ::2])
+    assert t.long().tolist() == [[1, 0], [0, 1]]
+    assert a.tolist() == [[1, 9, 0], [0, 7, 1]]  # only the viewed bytes, and to NumPy still true
+
+
+def test_from_numpy_refuses_a_read_only_bool_array_it_cannot_normalise():
+    a = _dirty_bools()
+    a.flags.writeable = False
+    with pytest.raises(ValueError, match="3 bytes that are neither 0 nor 1 and is read-only"):
+        pynet.from_numpy(a)
+    clean = np.array([True, False])
+    clean.flags.writeable = False
+    assert pynet.from_numpy(clean).tolist() == [True, False]
+
+
+def test_bool_bytes_written_through_the_buffer_protocol_are_normalised():
+    t = pynet.zeros(3, dtype=pynet.bool)
+    with memoryview(t) as m, m.cast("B") as raw:
+        raw[0] = 7
+    assert t.sum().item() == 1 and t.long().tolist() == [1, 0, 0]
+
+
+def test_load_normalises_bool_bytes_of_a_crafted_file(tmp_path):
+    import zipfile
+
+    path = tmp_path / "b.pt"
+    pynet.save({"m": pynet.tensor([True, False, True])}, str(path))
+    with zipfile.ZipFile(path) as z:
+        entries = {i.filename: (i, z.read(i.filename)) for i in z.infolist()}
+    info, data = entries["tensors/0.npy"]
+    assert data[-3:] == b"\x01\x00\x01"
+    crafted = tmp_path / "crafted.pt"
+    with zipfile.ZipFile(crafted, "w") as z:
+        for name, (i, d) in entries.items():
+            z.writestr(i, d[:-3] + b"\x05\x00\x02" if name == "tensors/0.npy" else d)
+    m = pynet.load(str(crafted))["m"]
+    assert m.sum().item() == 2 and m.long().tolist() == [1, 0, 1]

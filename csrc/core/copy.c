@@ -291,3 +291,28 @@ PNTensor *pn_to_contiguous_nograd(PNTensor *a) {
 PNTensor *pn_contiguous_as(PNTensor *t, pn_dtype dt) {
     return t->dtype == dt ? pn_to_contiguous_nograd(t) : pn_copy_as(t, dt);
 }
+
+/* Every kernel reads a bool byte as a number (a sum adds it, a cast copies
+ * it), so a byte 2 that came from outside (NumPy's .view(bool) of other data,
+ * a crafted file) made sum() count it twice. The entry points call this to
+ * make such bytes 1, which is what NumPy means by them too. Walks t's
+ * elements in order with an odometer over its strides. */
+int64_t pn_bool_normalize(PNTensor *t, int write) {
+    if (t->dtype != PN_BOOL || t->numel == 0) return 0;
+    int64_t idx[PN_MAX_DIMS] = {0}, off = 0, bad = 0;
+    uint8_t *p = (uint8_t *)t->data;
+    for (int64_t k = 0;;) {
+        if (p[off] > 1) {
+            bad++;
+            if (write) p[off] = 1;
+        }
+        if (++k == t->numel) break;
+        for (int d = t->ndim - 1; d >= 0; d--) {
+            off += t->strides[d];
+            if (++idx[d] < t->shape[d]) break;
+            off -= t->strides[d] * t->shape[d];
+            idx[d] = 0;
+        }
+    }
+    return bad;
+}

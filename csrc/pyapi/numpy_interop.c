@@ -11,6 +11,23 @@ static int npy_of(pn_dtype dt) {
     return t[dt];
 }
 
+/* A bool array's bytes other than 0 and 1 (from .view(bool) of other data, or
+ * a file) become 1 in place: NumPy reads them as true as well, so the array
+ * means the same to NumPy afterwards. A read-only array cannot be mended. */
+static int clean_bools(PNTensor *t, PyArrayObject *a) {
+    int64_t bad = pn_bool_normalize(t, 0);
+    if (!bad) return 0;
+    if (!PyArray_ISWRITEABLE(a)) {
+        PyErr_Format(PyExc_ValueError,
+                     "from_numpy: the bool array holds %lld bytes that are neither 0 nor 1 and "
+                     "is read-only, so they cannot be made 1; pass (arr != 0) instead",
+                     (long long)bad);
+        return -1;
+    }
+    pn_bool_normalize(t, 1);
+    return 0;
+}
+
 static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     (void)m;
     if (!PyArray_Check(arg)) {
@@ -88,6 +105,7 @@ static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     PNTensor *t = pn_alias(holder, nd, shape, strides, 0);
     Py_DECREF(holder);
     if (t) Py_CLEAR(t->base);
+    if (t && clean_bools(t, a) < 0) Py_CLEAR(t);
     return (PyObject *)t;
 }
 

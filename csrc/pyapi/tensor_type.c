@@ -368,7 +368,8 @@ static int tensor_getbuffer(PNTensor *self, Py_buffer *view, int flags) {
 }
 
 static void tensor_releasebuffer(PNTensor *self, Py_buffer *view) {
-    (void)self;
+    /* raw bytes may have been written through the buffer: keep bools 0 or 1 */
+    if (!view->readonly) pn_bool_normalize(self, 1);
     PyMem_Free(view->internal);
 }
 
