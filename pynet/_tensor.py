@@ -196,6 +196,9 @@ class Tensor(_C.TensorBase):
 
     def split(self, split_size, dim=0):
         """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
+        dim = _wrap_dim(dim, self.ndim, "split")
         size = self.shape[dim]
         if isinstance(split_size, int):
             if split_size <= 0 and size > 0:
@@ -218,14 +221,22 @@ class Tensor(_C.TensorBase):
         return tuple(out)
 
     def chunk(self, chunks, dim=0):
+        """At most `chunks` pieces of equal size along dim (the last may be smaller)."""
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         if chunks <= 0:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: %d" % chunks)
+        dim = _wrap_dim(dim, self.ndim, "chunk")
         size = self.shape[dim]
         if size == 0:  # torch gives `chunks` empty pieces
             return tuple(self.narrow(dim, 0, 0) for _ in range(chunks))
         return self.split(-(-size // chunks), dim)
 
     def unbind(self, dim=0):
+        """The slices along dim, each without that dim."""
+        if self.ndim == 0:
+            raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
+        dim = _wrap_dim(dim, self.ndim, "unbind")
         return tuple(self.select(dim, i) for i in range(self.shape[dim]))
 
     # --- math helpers -------------------------------------------------------
@@ -302,6 +313,9 @@ class Tensor(_C.TensorBase):
         return _fill_random(self, _C._fill_normal_, mean, std, "normal_")
 
     def exponential_(self, lambd=1.0):
+        """Fill with draws from the exponential distribution of rate lambd (> 0)."""
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
         _C._check_no_overlap(self, "exponential_")
         with _no_grad():
             self.uniform_()

@@ -246,10 +246,10 @@ int pn_fill(PNTensor *dst, double v) {
         o.i = v != 0;
     } else if (dst->dtype != PN_FLOAT32 && dst->dtype != PN_FLOAT64) {
         if (!isfinite(v) || v >= 9.2e18 || v <= -9.2e18) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "value %g cannot be converted to type %s without "
-                         "overflow",
-                         v, pn_dtype_name(dst->dtype));
+            pn_error_c(PyExc_RuntimeError,
+                       "value %g cannot be converted to type %s without "
+                       "overflow",
+                       v, pn_dtype_name(dst->dtype));
             return -1;
         }
         o.kind = 1;

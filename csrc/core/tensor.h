@@ -107,5 +107,7 @@ int pn_check_no_overlap(PNTensor *t, const char *op);
 
 /* errors */
 PyObject *pn_shape_error(PyObject *exc, const char *fmt, ...);
+/* Like PyErr_Format with C's printf conversions (%g, %lld, %s; no %S/%R). */
+PyObject *pn_error_c(PyObject *exc, const char *fmt, ...);
 
 #endif

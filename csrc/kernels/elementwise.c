@@ -325,9 +325,9 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt) {
         const T lo = (T)c->lo, hi = (T)c->hi; \
         for (int64_t i = 0; i < n; i++) { \
             T x = *(const T *)(p[1] + i * s[1]); \
-            if (x == x) { /* NaN passes through unchanged */ \
-                if (c->has_lo && x < lo) x = lo; \
-                if (c->has_hi && x > hi) x = hi; \
+            if (x == x) { /* NaN passes through; a NaN bound makes NaN (PyTorch) */ \
+                if (c->has_lo && !(x >= lo)) x = lo; \
+                if (c->has_hi && !(x <= hi)) x = hi; \
             } \
             *(T *)(p[0] + i * s[0]) = x; \
         } \

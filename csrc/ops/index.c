@@ -492,13 +492,12 @@ static PNTensor *value_tensor(PyObject *value, pn_dtype like) {
     if (r > 0) {
         PNTensor *t = pn_empty(like, 0, NULL);
         if (!t) return NULL;
-        if (like == PN_INT64 || like == PN_BOOL) {
-            int64_t v = o.kind == 2 ? (int64_t)o.d : o.i;
+        if (o.kind != 2 && (like == PN_INT64 || like == PN_BOOL)) { /* an int: exact */
             if (like == PN_INT64)
-                *(int64_t *)t->data = v;
+                *(int64_t *)t->data = o.i;
             else
-                *(uint8_t *)t->data = o.kind == 2 ? o.d != 0 : v != 0;
-        } else if (pn_fill(t, o.d) < 0) {
+                *(uint8_t *)t->data = o.i != 0;
+        } else if (pn_fill(t, o.d) < 0) { /* a float: nan/inf into int64 raise there */
             Py_DECREF(t);
             return NULL;
         }

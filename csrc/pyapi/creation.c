@@ -109,9 +109,18 @@ static PyObject *manual_seed(PyObject *m, PyObject *arg) {
     (void)m;
     PyObject *v = PyNumber_Index(arg);
     if (!v) return NULL;
-    uint64_t s = PyLong_AsUnsignedLongLongMask(v);
+    /* seeds are 64-bit: [-2**63, 2**64) (a negative one by its two's complement);
+     * anything wider would be cut silently, so two different seeds could agree */
+    int overflow = 0;
+    long long neg = PyLong_AsLongLongAndOverflow(v, &overflow);
+    uint64_t s = overflow > 0 ? PyLong_AsUnsignedLongLong(v) : (uint64_t)neg;
     Py_DECREF(v);
-    if (s == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    if ((overflow > 0 && PyErr_Occurred()) || overflow < 0 || (!overflow && PyErr_Occurred())) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError,
+                     "manual_seed: the seed must fit in 64 bits ([-2**63, 2**64)), got %R", arg);
+        return NULL;
+    }
     pn_manual_seed(s);
     Py_RETURN_NONE;
 }
@@ -147,14 +156,14 @@ static PyObject *fill_random(PyObject *args, int normal) {
         return NULL;
     }
     if (normal && b < 0) {
-        PyErr_Format(PyExc_RuntimeError, "normal expects std >= 0.0, but found std %g", b);
+        pn_error_c(PyExc_RuntimeError, "normal expects std >= 0.0, but found std %g", b);
         return NULL;
     }
     if (!normal && a > b) {
-        PyErr_Format(PyExc_RuntimeError,
-                     "uniform_ expects to return a [from, to) range, but "
-                     "found from=%g > to=%g",
-                     a, b);
+        pn_error_c(PyExc_RuntimeError,
+                   "uniform_ expects to return a [from, to) range, but "
+                   "found from=%g > to=%g",
+                   a, b);
         return NULL;
     }
     if (t->dtype == PN_FLOAT32)
@@ -228,7 +237,7 @@ static PyObject *bernoulli(PyObject *m, PyObject *args) {
     double p;
     if (!PyArg_ParseTuple(args, "Od", &size, &p)) return NULL;
     if (!(p >= 0 && p <= 1)) {
-        PyErr_Format(PyExc_RuntimeError, "bernoulli: p must be in [0, 1], got %g", p);
+        pn_error_c(PyExc_RuntimeError, "bernoulli_ expects p to be in [0, 1], but got p=%g", p);
         return NULL;
     }
     int64_t shape[PN_MAX_DIMS];

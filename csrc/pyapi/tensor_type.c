@@ -136,8 +136,12 @@ static int set_requires_grad(PNTensor *self, PyObject *v, void *c) {
         PyErr_SetString(PyExc_TypeError, "cannot delete requires_grad");
         return -1;
     }
-    int flag = PyObject_IsTrue(v);
-    if (flag < 0) return -1;
+    if (!PyBool_Check(v)) { /* 'yes' or 0.5 is more likely a mistake than a wish */
+        PyErr_Format(PyExc_RuntimeError, "requires_grad must be a bool, got %s",
+                     Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    int flag = v == Py_True;
     if (self->grad_fn) {
         if (!flag) {
             PyErr_SetString(PyExc_RuntimeError,
