@@ -413,3 +413,61 @@ def test_linear_grad_fn_next_functions_match_torch(need_torch):
         return lin(x).grad_fn.name(), nf[0][0].variable is lin.bias, nf[1][0].variable is x
 
     assert layout(pynet) == layout(need_torch)
+
+
+# issue #9 Medium 12: copy.deepcopy / copy.copy / pickle of Modules (EMA and teacher models,
+# "keep the best model" snapshots), keeping shared and tied parameters shared.
+class _Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(3, 3)
+        self.dec = nn.Linear(3, 3)
+        self.dec.weight = self.enc.weight        # tied
+        self.register_buffer("steps", pynet.zeros(1))
+        self.note = "kept"
+
+    def forward(self, x):
+        return self.dec(self.enc(x).relu())
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_module_deepcopy_and_pickle_are_independent_and_keep_ties(how):
+    import copy
+    import pickle
+
+    m = _Tied()
+    m.eval()
+    c = copy.deepcopy(m) if how == "deepcopy" else pickle.loads(pickle.dumps(m))
+    x = pynet.ones(2, 3)
+    assert type(c) is _Tied and not c.training and c.note == "kept"
+    assert [n for n, _ in c.named_parameters()] == [n for n, _ in m.named_parameters()]
+    assert c.dec.weight is c.enc.weight and c.enc.weight is not m.enc.weight
+    assert c(x).tolist() == m(x).tolist()
+    with pynet.no_grad():
+        c.enc.weight.add_(1.0)
+        c.steps += 1
+    assert m.enc.weight.tolist() != c.enc.weight.tolist() and m.steps.item() == 0.0
+    assert c.steps.item() == 1.0 and "steps" in dict(c.named_buffers())
+
+
+def test_module_shallow_copy_shares_parameters():
+    import copy
+
+    m = _Tied()
+    c = copy.copy(m)
+    assert c.enc is m.enc and c.enc.weight is m.enc.weight
+    c.extra = nn.Linear(1, 1)                    # registries are the copy's own
+    assert "extra" not in dict(m.named_children())
+
+
+def test_module_deepcopy_matches_torch_semantics(need_torch):
+    import copy
+
+    def run(L):
+        enc = L.nn.Linear(2, 2)
+        m = L.nn.Sequential(enc, L.nn.ReLU(), L.nn.Linear(2, 2))
+        m[2].weight = enc.weight
+        c = copy.deepcopy(m)
+        return c[2].weight is c[0].weight, c[0].weight is enc.weight, len(list(c.parameters()))
+
+    assert run(pynet) == run(need_torch)

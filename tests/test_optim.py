@@ -855,3 +855,22 @@ def test_optimizer_hook_mutating_hooks_while_running(which, action):
     first = list(calls)
     go()
     assert (first, calls[len(first):]) == (["x", "y"], ["y"] if action == "remove" else ["x", "y", "x"])
+
+
+# issue #9 Medium 12: deepcopy of a model and its optimizer together keeps the optimizer
+# pointing at the copied parameters, with its state copied too.
+def test_deepcopy_of_model_and_optimizer_together():
+    import copy
+
+    model = pynet.nn.Linear(2, 1)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    model(pynet.ones(3, 2)).sum().backward()
+    opt.step()
+    m2, o2 = copy.deepcopy((model, opt))
+    assert o2.param_groups[0]["params"][0] is m2.weight
+    assert o2.state[m2.weight]["exp_avg"].tolist() == opt.state[model.weight]["exp_avg"].tolist()
+    assert o2.state[m2.weight]["exp_avg"] is not opt.state[model.weight]["exp_avg"]
+    m2(pynet.ones(3, 2)).sum().backward()
+    before = model.weight.tolist()
+    o2.step()
+    assert model.weight.tolist() == before and m2.weight.tolist() != before
