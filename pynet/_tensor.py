@@ -316,14 +316,14 @@ class Tensor(_C.TensorBase):
         """Fill with draws from the exponential distribution of rate lambd (> 0)."""
         if not lambd > 0:
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-        _C._check_no_overlap(self, "exponential_")
+        _C._check_writable(self, "exponential_")
         with _no_grad():
             self.uniform_()
             self.copy_((1 - self).log() / (-lambd))
         return self
 
     def bernoulli_(self, p=0.5):
-        _C._check_no_overlap(self, "bernoulli_")
+        _C._check_writable(self, "bernoulli_")
         with _no_grad():
             self.copy_(_C._bernoulli(self.shape, float(p)))
         return self
@@ -477,7 +477,7 @@ def _as_tensor(x):
 
 
 def _fill_random(t, fn, a, b, op):
-    _C._check_no_overlap(t, op)  # an expanded t would get one value per memory location
+    _C._check_writable(t, op)  # expanded (one value per location) or read-only t
     with _no_grad():
         if t.is_contiguous():
             fn(t, float(a), float(b))

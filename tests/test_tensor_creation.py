@@ -621,3 +621,50 @@ def test_load_normalises_bool_bytes_of_a_crafted_file(tmp_path):
             z.writestr(i, d[:-3] + b"\x05\x00\x02" if name == "tensors/0.npy" else d)
     m = pynet.load(str(crafted))["m"]
     assert m.sum().item() == 2 and m.long().tolist() == [1, 0, 1]
+
+
+# issue #9 (Low): a tensor wrapping a read-only NumPy array (read-only memmap, np.frombuffer of
+# bytes) refuses every write instead of writing into read-only memory; reading, and writing a
+# clone, still work. (PyTorch only warns when wrapping such an array.)
+_READONLY_WRITES = {
+    "add_": lambda t: t.add_(1),
+    "mul_": lambda t: t.mul_(2),
+    "fill_": lambda t: t.fill_(0),
+    "zero_": lambda t: t.zero_(),
+    "setitem": lambda t: t.__setitem__(0, 5.0),
+    "copy_": lambda t: t.copy_(pynet.zeros(4, dtype=pynet.float64)),
+    "uniform_": lambda t: t.uniform_(),
+    "normal_": lambda t: t.normal_(),
+    "exp_": lambda t: t.exp_(),
+    "optimizer": lambda t: pynet.optim.SGD([_as_param(t)], lr=0.1).step(),
+}
+
+
+def _as_param(t):
+    p = pynet.nn.Parameter(pynet.zeros(4, dtype=pynet.float64))
+    p.data = t
+    p.grad = pynet.ones(4, dtype=pynet.float64)
+    return p
+
+
+@pytest.mark.parametrize("name", sorted(_READONLY_WRITES))
+def test_writes_into_a_read_only_numpy_array_are_refused(name):
+    a = np.arange(4.0)
+    a.flags.writeable = False
+    t = pynet.from_numpy(a)
+    with pytest.raises(RuntimeError, match="shares memory with a read-only NumPy array"):
+        _READONLY_WRITES[name](t)
+    assert a.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_read_only_numpy_memory_can_be_read_and_cloned():
+    raw = np.frombuffer(bytes(np.arange(3.0).tobytes()), dtype=np.float64)
+    t = pynet.from_numpy(raw)
+    assert (t + 1).tolist() == [1.0, 2.0, 3.0] and t[1:].sum().item() == 3.0
+    assert t.clone().mul_(2).tolist() == [0.0, 2.0, 4.0]
+    assert not t.numpy().flags.writeable and not np.asarray(t).flags.writeable
+    with pytest.raises(TypeError):
+        memoryview(t).cast("B")[0] = 1
+    w = np.arange(3.0)
+    pynet.from_numpy(w).add_(1)                  # a writable array is shared as before
+    assert w.tolist() == [1.0, 2.0, 3.0]

@@ -60,3 +60,17 @@ int pn_check_no_overlap(PNTensor *t, const char *op) {
                  op, shape, strides);
     return -1;
 }
+
+/* A read-only NumPy array (a read-only memmap, np.frombuffer of bytes,
+ * broadcast_to) may sit in memory that cannot be written at all: a write
+ * would crash or change bytes Python promised were constant. PyTorch only
+ * warns when such an array is wrapped; pynet refuses the write. */
+int pn_check_not_readonly(PNTensor *t, const char *op) {
+    if (!t->storage->readonly) return 0;
+    PyErr_Format(PyExc_RuntimeError,
+                 "%s: the tensor shares memory with a read-only NumPy array (from_numpy), "
+                 "which cannot be written; clone() the tensor, or make the array writable "
+                 "before from_numpy",
+                 op);
+    return -1;
+}

@@ -277,7 +277,9 @@ static int check_autograd_inplace(PNTensor *t, const char *op) {
 }
 
 int pn_check_inplace(PNTensor *t, const char *op) {
-    if (check_autograd_inplace(t, op) < 0 || pn_check_no_overlap(t, op) < 0) return -1;
+    if (check_autograd_inplace(t, op) < 0 || pn_check_no_overlap(t, op) < 0 ||
+        pn_check_not_readonly(t, op) < 0)
+        return -1;
     pn_bump_version(t);
     return 0;
 }
@@ -285,7 +287,7 @@ int pn_check_inplace(PNTensor *t, const char *op) {
 /* fill_/zero_ write the same value to every element, which is well defined
  * even when elements share memory (PyTorch allows it on expanded tensors). */
 int pn_check_inplace_fill(PNTensor *t, const char *op) {
-    if (check_autograd_inplace(t, op) < 0) return -1;
+    if (check_autograd_inplace(t, op) < 0 || pn_check_not_readonly(t, op) < 0) return -1;
     pn_bump_version(t);
     return 0;
 }

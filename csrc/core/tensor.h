@@ -20,6 +20,7 @@ typedef struct pn_storage {
     char *data;
     int64_t nbytes;
     PyObject *owner; /* NULL: we allocated data; else the object that owns it (a NumPy array) */
+    char readonly;   /* the owner's memory must not be written (a read-only NumPy array) */
 } pn_storage;
 
 pn_storage *pn_storage_new(int64_t nbytes); /* sets MemoryError on failure */
@@ -104,6 +105,9 @@ int pn_same_dtype(PNTensor *a, PNTensor *b, const char *op); /* b NULL: ok */
  * (a stride-0 dim of size > 1), with PyTorch's RuntimeError. */
 int pn_has_internal_overlap(const PNTensor *t);
 int pn_check_no_overlap(PNTensor *t, const char *op);
+/* Refuse an in-place write to memory borrowed read-only (from_numpy of a
+ * read-only array), with a RuntimeError naming op. */
+int pn_check_not_readonly(PNTensor *t, const char *op);
 
 /* errors */
 PyObject *pn_shape_error(PyObject *exc, const char *fmt, ...);

@@ -184,14 +184,14 @@ static PyObject *fill_normal(PyObject *m, PyObject *args) {
     (void)m;
     return fill_random(args, 1);
 }
-/* _check_no_overlap(t, op): the random in-place fills (written in Python)
- * refuse an expanded tensor up front, naming themselves. */
-static PyObject *check_no_overlap(PyObject *m, PyObject *args) {
+/* _check_writable(t, op): the random in-place fills (written in Python)
+ * refuse an expanded or read-only tensor up front, naming themselves. */
+static PyObject *check_writable(PyObject *m, PyObject *args) {
     (void)m;
     PNTensor *t;
     const char *op;
-    if (!PyArg_ParseTuple(args, "O!s:_check_no_overlap", &PNTensor_Type, &t, &op)) return NULL;
-    if (pn_check_no_overlap(t, op) < 0) return NULL;
+    if (!PyArg_ParseTuple(args, "O!s:_check_writable", &PNTensor_Type, &t, &op)) return NULL;
+    if (pn_check_no_overlap(t, op) < 0 || pn_check_not_readonly(t, op) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -259,7 +259,7 @@ PyMethodDef pn_module_methods_creation[] = {
     {"set_rng_state", set_rng_state, METH_O, NULL},
     {"_fill_uniform_", fill_uniform, METH_VARARGS, NULL},
     {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
-    {"_check_no_overlap", check_no_overlap, METH_VARARGS, NULL},
+    {"_check_writable", check_writable, METH_VARARGS, NULL},
     {"_randint", randint, METH_VARARGS, NULL},
     {"randperm_", randperm, METH_O, NULL},
     {"_bernoulli", bernoulli, METH_VARARGS, NULL},

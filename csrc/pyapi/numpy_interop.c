@@ -92,6 +92,7 @@ static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     }
     pn_storage *st = pn_storage_wrap(PyArray_BYTES(a), (int64_t)PyArray_NBYTES(a), arg);
     if (!st) return NULL;
+    st->readonly = !PyArray_ISWRITEABLE(a); /* in-place ops on it will refuse */
     /* Build a throwaway owner tensor, then alias it (pn_alias fills shape/strides). */
     int64_t one = 1;
     PNTensor *holder = pn_empty(dt, 0, &one);
@@ -129,7 +130,7 @@ static PyObject *to_numpy(PyObject *m, PyObject *args, PyObject *kw) {
     PyArray_Descr *descr = PyArray_DescrFromType(npy_of(t->dtype));
     if (!descr) return NULL;
     PyObject *arr = PyArray_NewFromDescr(&PyArray_Type, descr, t->ndim, dims, strides, t->data,
-                                         NPY_ARRAY_WRITEABLE, NULL);
+                                         t->storage->readonly ? 0 : NPY_ARRAY_WRITEABLE, NULL);
     if (!arr) return NULL;
     Py_INCREF(t);
     if (PyArray_SetBaseObject((PyArrayObject *)arr, (PyObject *)t) < 0) {

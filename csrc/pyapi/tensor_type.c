@@ -337,13 +337,18 @@ static PyGetSetDef tensor_getset[] = {
 
 /* The buffer protocol lets NumPy (and memoryview) read a tensor in place. */
 static int tensor_getbuffer(PNTensor *self, Py_buffer *view, int flags) {
+    if ((flags & PyBUF_WRITABLE) && self->storage->readonly) {
+        PyErr_SetString(PyExc_BufferError, "the tensor shares memory with a read-only NumPy "
+                                           "array: no writable buffer");
+        return -1;
+    }
     static char *formats[PN_NDTYPES] = {"?", "q", "f", "d"};
     Py_ssize_t item = (Py_ssize_t)pn_itemsize(self->dtype);
     view->buf = self->data;
     view->obj = (PyObject *)self;
     Py_INCREF(self);
     view->len = (Py_ssize_t)self->numel * item;
-    view->readonly = 0;
+    view->readonly = self->storage->readonly;
     view->itemsize = item;
     view->format = (flags & PyBUF_FORMAT) ? formats[self->dtype] : NULL;
     view->ndim = self->ndim;
