@@ -2124,3 +2124,27 @@ def test_grad_mode_decorators_apply_inside_generators():
 
 def test_grad_mode_decorators_on_generators_match_torch(need_torch):
     assert _grad_mode_generators(pynet) == _grad_mode_generators(need_torch)
+
+
+# Found by tests/test_differential.py: gradients at nan and at tiny values, as PyTorch.
+def _nan_and_tiny_grads(L):
+    x = L.tensor([float("nan"), -1.0, 2.0], requires_grad=True)
+    x.relu().sum().backward()                     # relu'(nan) passes the gradient
+    a = L.tensor([0.0, float("nan"), 3.0, 1.0], requires_grad=True)
+    b = L.tensor([float("nan"), 0.0, 1.0, 1.0], requires_grad=True)
+    (L.maximum(a, b) * L.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    p = L.tensor([0.0, 1.0], requires_grad=True)
+    q = L.tensor([1.1754944e-38, 2.0], requires_grad=True)
+    (p / q).sum().backward()                      # (a / b) / b: no 0 / 0 from b * b
+    return x.grad.tolist(), a.grad.tolist(), b.grad.tolist(), p.grad.tolist(), q.grad.tolist()
+
+
+def test_gradients_at_nan_and_tiny_values():
+    gx, ga, gb, gp, gq = _nan_and_tiny_grads(pynet)
+    assert gx == [1.0, 0.0, 1.0]
+    assert ga == [1.0, 2.0, 3.0, 2.0] and gb == [1.0, 2.0, 0.0, 2.0]  # nan: both; tie: half
+    assert gq[0] == 0.0 and gq[1] == -0.25 and math.isfinite(gp[0])
+
+
+def test_gradients_at_nan_and_tiny_values_match_torch(need_torch):
+    assert _nan_and_tiny_grads(pynet) == _nan_and_tiny_grads(need_torch)
