@@ -28,6 +28,33 @@ static int clean_bools(PNTensor *t, PyArrayObject *a) {
     return 0;
 }
 
+/* The pynet dtype of a NumPy array, or TypeError for the types pynet lacks. */
+static int array_dtype(PyArrayObject *a, pn_dtype *dt) {
+    switch (PyArray_TYPE(a)) {
+    case NPY_FLOAT32:
+        *dt = PN_FLOAT32;
+        return 0;
+    case NPY_FLOAT64:
+        *dt = PN_FLOAT64;
+        return 0;
+    case NPY_INT64:
+        *dt = PN_INT64;
+        return 0;
+    case NPY_BOOL:
+        *dt = PN_BOOL;
+        return 0;
+    default: {
+        PyObject *name = PyObject_Str((PyObject *)PyArray_DESCR(a));
+        PyErr_Format(PyExc_TypeError,
+                     "can't convert np.ndarray of type %S. The only supported types are: "
+                     "float64, float32, int64, and bool.",
+                     name ? name : Py_None);
+        Py_XDECREF(name);
+        return -1;
+    }
+    }
+}
+
 static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     (void)m;
     if (!PyArray_Check(arg)) {
@@ -36,29 +63,7 @@ static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     }
     PyArrayObject *a = (PyArrayObject *)arg;
     pn_dtype dt;
-    switch (PyArray_TYPE(a)) {
-    case NPY_FLOAT32:
-        dt = PN_FLOAT32;
-        break;
-    case NPY_FLOAT64:
-        dt = PN_FLOAT64;
-        break;
-    case NPY_INT64:
-        dt = PN_INT64;
-        break;
-    case NPY_BOOL:
-        dt = PN_BOOL;
-        break;
-    default: {
-        PyObject *name = PyObject_Str((PyObject *)PyArray_DESCR(a));
-        PyErr_Format(PyExc_TypeError,
-                     "can't convert np.ndarray of type %S. The only supported types are: "
-                     "float64, float32, int64, and bool.",
-                     name ? name : Py_None);
-        Py_XDECREF(name);
-        return NULL;
-    }
-    }
+    if (array_dtype(a, &dt) < 0) return NULL;
     if (!PyArray_ISNOTSWAPPED(a)) {
         PyErr_SetString(PyExc_ValueError, "from_numpy: arrays in non-native byte order are not "
                                           "supported");
