@@ -418,3 +418,37 @@ def test_manual_seed_accepts_the_whole_64_bit_range():
     a = pynet.rand(3).tolist()
     pynet.manual_seed(2**64 - 1)                # the same 64 bits
     assert pynet.rand(3).tolist() == a
+
+
+def test_every_invalid_call_raises_in_a_fresh_interpreter():
+    """Both tables run in a subprocess as well: a C-level crash on bad input (abort, segfault)
+    fails this test instead of killing the test session, and each call must raise."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(pynet.__file__))
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{root!r}, {here!r}]
+        import pynet, pynet.nn.functional
+        import test_errors as t
+        for case in t.CASES + t.ISSUE9_CASES:
+            try:
+                case[1](pynet)
+            except Exception as e:
+                print(case[0], ",".join(c.__name__ for c in type(e).__mro__))
+            else:
+                print(case[0], "-")
+    """)
+    env = dict(os.environ, PYNET_TEST_WITHOUT_TORCH="1")  # pynet only: fast
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=here)
+    assert proc.returncode == 0, f"exit code {proc.returncode}\n{proc.stderr[-2000:]}"
+    got = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+    for case in CASES + ISSUE9_CASES:
+        allowed = {e.__name__ for e in expected_exc(case[2])}
+        raised = set(got.get(case[0], "-").split(","))
+        assert raised & allowed, f"{case[0]}: raised {got.get(case[0])}"
