@@ -39,6 +39,9 @@ def _infer_numpy(data, op):
     if arr.dtype.kind in "USV":
         raise TypeError(f"{op}(): new(): invalid data type 'str'; expected numbers or nested "
                         f"sequences of numbers")
+    if arr.dtype.kind == "O" and arr.size and all(isinstance(v, int) for v in arr.ravel()):
+        big = max(arr.ravel(), key=abs)
+        raise ValueError(f"{op}(): Overflow: {big} does not fit in int64, pynet's integer dtype")
     if arr.dtype.kind in "OMm":
         bad = arr.ravel()[0] if arr.size else data
         raise RuntimeError(f"{op}(): Could not infer dtype of {type(bad).__name__}")
@@ -68,6 +71,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         dtype = data.dtype if isinstance(data, Tensor) else _default_dtype(arr, from_np)
     if dtype != _C.bool and arr.dtype.kind == "f" and not dtype.is_floating_point:
         arr = np.trunc(arr)
+    if dtype == _C.int64 and arr.dtype.kind == "u" and arr.size and arr.max() > 2**63 - 1:
+        raise ValueError(f"tensor(): Overflow: {arr.max()} does not fit in int64, pynet's "
+                         f"integer dtype (it would wrap around to a negative number)")
     out = _C.from_numpy(np.array(arr, dtype=_NP_OF[dtype], copy=True, order="C"))
     if requires_grad:
         out.requires_grad_(True)
@@ -235,10 +241,18 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, gen
 
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability input (elementwise), else 0."""
+    probs = input if p is None else p
     with _nograd():
+        if isinstance(probs, Tensor):
+            outside = ~((probs >= 0) & (probs <= 1))  # nan is outside too
+            if outside.any():
+                raise RuntimeError(f"bernoulli expects all probabilities to be in [0, 1], but "
+                                   f"got {probs[outside].flatten()[0].item()}")
+        elif not 0 <= probs <= 1:
+            raise RuntimeError(f"bernoulli expects p to be in [0, 1], but got p={probs}")
         u = rand(input.shape, dtype=input.dtype if input.dtype.is_floating_point else _C.float32,
                  generator=generator)
-        return (u < (input if p is None else p)).to(input.dtype)
+        return (u < probs).to(input.dtype)
 
 
 class _nograd:

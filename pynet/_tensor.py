@@ -2,6 +2,8 @@
 
 Every method here only arranges arguments; the work runs in pynet._C.
 """
+import math
+
 import numpy as np
 
 from . import _C
@@ -150,11 +152,18 @@ class Tensor(_C.TensorBase):
         return self.flip(0)
 
     def flip(self, *dims):
+        """A copy with the order of elements reversed along each of dims."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
+        wrapped = [_wrap_dim(d, self.ndim, "flip") for d in dims]  # IndexError naming the dim
+        for d in set(wrapped):
+            if wrapped.count(d) > 1:
+                raise RuntimeError(f"flip: dim {d} appears multiple times in the list of dims "
+                                   f"{list(dims)}")
+        if self.ndim == 0 or not wrapped:  # nothing to reverse: a copy, as flip always returns
+            return self.clone()
         out = self
-        for d in dims:
-            d = d % self.ndim if self.ndim else 0
+        for d in wrapped:
             out = out[(slice(None),) * d + (arange_index(self.shape[d]),)]
         return out
 
@@ -188,6 +197,9 @@ class Tensor(_C.TensorBase):
 
     def split(self, split_size, dim=0):
         """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
+        dim = _wrap_dim(dim, self.ndim, "split")
         size = self.shape[dim]
         if isinstance(split_size, int):
             if split_size <= 0 and size > 0:
@@ -210,14 +222,22 @@ class Tensor(_C.TensorBase):
         return tuple(out)
 
     def chunk(self, chunks, dim=0):
+        """At most `chunks` pieces of equal size along dim (the last may be smaller)."""
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         if chunks <= 0:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: %d" % chunks)
+        dim = _wrap_dim(dim, self.ndim, "chunk")
         size = self.shape[dim]
         if size == 0:  # torch gives `chunks` empty pieces
             return tuple(self.narrow(dim, 0, 0) for _ in range(chunks))
         return self.split(-(-size // chunks), dim)
 
     def unbind(self, dim=0):
+        """The slices along dim, each without that dim."""
+        if self.ndim == 0:
+            raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
+        dim = _wrap_dim(dim, self.ndim, "unbind")
         return tuple(self.select(dim, i) for i in range(self.shape[dim]))
 
     # --- math helpers -------------------------------------------------------
@@ -234,10 +254,19 @@ class Tensor(_C.TensorBase):
         return self.clamp_(min, max)
 
     def masked_fill(self, mask, value):
-        return _C.where(mask, value, self)
+        """A copy of self (broadcast with mask) holding value where mask is True.
+
+        value is a number or a 0-d tensor; the result keeps self's dtype, as in PyTorch."""
+        return _C.where(mask, _masked_fill_value(self, mask, value, "masked_fill"), self)
 
     def masked_fill_(self, mask, value):
-        self[mask] = value
+        """Write value (a number or 0-d tensor) where mask (broadcast to self) is True."""
+        value = _masked_fill_value(self, mask, value, "masked_fill_")
+        shape = tuple(np.broadcast_shapes(tuple(self.shape), tuple(mask.shape)))
+        if shape != tuple(self.shape):
+            raise RuntimeError(f"masked_fill_: output with shape {list(self.shape)} doesn't match "
+                               f"the broadcast shape {list(shape)}")
+        self[mask.expand(self.shape)] = value
         return self
 
     def logical_not(self):
@@ -280,19 +309,24 @@ class Tensor(_C.TensorBase):
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         with _drawing_from(generator):
-            return _fill_random(self, _C._fill_uniform_, a, b)
+            return _fill_random(self, _C._fill_uniform_, a, b, "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         with _drawing_from(generator):
-            return _fill_random(self, _C._fill_normal_, mean, std)
+            return _fill_random(self, _C._fill_normal_, mean, std, "normal_")
 
     def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill with draws from the exponential distribution of rate lambd (> 0)."""
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        _C._check_writable(self, "exponential_")
         with _no_grad():
             self.uniform_(generator=generator)
             self.copy_((1 - self).log() / (-lambd))
         return self
 
     def bernoulli_(self, p=0.5, *, generator=None):
+        _C._check_writable(self, "bernoulli_")
         with _no_grad(), _drawing_from(generator):
             self.copy_(_C._bernoulli(self.shape, float(p)))
         return self
@@ -396,6 +430,35 @@ class _RemovableHook:
             hooks.remove(self._hook)
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _masked_fill_value(t, mask, value, op):
+    """Check masked_fill's mask and value as PyTorch does; value as a 0-d tensor of t's dtype
+    (a number is converted like PyTorch: truncated for int64, refused if it cannot fit)."""
+    if not isinstance(mask, _C.TensorBase) or mask.dtype != _C.bool:
+        got = mask.dtype if isinstance(mask, _C.TensorBase) else type(mask).__name__
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {got}")
+    if isinstance(value, _C.TensorBase):
+        if value.ndim != 0:
+            raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
+                               f"with {value.ndim} dimension(s).")
+        return value if value.dtype == t.dtype else value.to(t.dtype)
+    if not isinstance(value, (bool, int, float)):
+        raise TypeError(f"{op}(): argument 'value' must be a Number or a 0-d Tensor, not "
+                        f"{type(value).__name__}")
+    overflow = False
+    if t.dtype == _C.int64 and not isinstance(value, bool):
+        overflow = not (math.isfinite(value) and -2**63 <= value < 2**63)
+    elif t.dtype == _C.float32:
+        overflow = math.isfinite(value) and abs(value) > _FLOAT32_MAX
+    if overflow:
+        kind = "int64_t" if t.dtype == _C.int64 else "float"
+        raise RuntimeError(f"{op}: value cannot be converted to type {kind} without overflow "
+                           f"(got {value})")
+    return _C.full((), value, dtype=t.dtype)
+
+
 def _wrap_dim(dim, ndim, op):
     n = max(ndim, 1)
     if not -n <= dim < n:
@@ -416,7 +479,8 @@ def _as_tensor(x):
     return tensor(x)
 
 
-def _fill_random(t, fn, a, b):
+def _fill_random(t, fn, a, b, op):
+    _C._check_writable(t, op)  # expanded (one value per location) or read-only t
     with _no_grad():
         if t.is_contiguous():
             fn(t, float(a), float(b))

@@ -33,7 +33,10 @@ import io
 import json
 import math
 import os
+import secrets
 import struct
+import tokenize
+import warnings
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -157,6 +160,20 @@ def _write_archive(fh, fmt, index, tensors):
                 _npformat.write_array(out, arr, allow_pickle=False)
 
 
+def _create_temp_beside(path):
+    """(fd, name) of a new file next to path, created exclusively under an unpredictable name:
+    a file or symlink planted there beforehand is never opened or followed."""
+    for _ in range(100):
+        suffix = ".%s.tmp" % secrets.token_hex(8)
+        tmp = path + (suffix.encode() if isinstance(path, bytes) else suffix)
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"pynet.save: could not create a temporary file beside {path!r}")
+
+
 def save(obj, f):
     """Save obj (tensors, possibly nested in dicts/lists/tuples with numbers, strings, bools and
     None: e.g. a module's or optimizer's state_dict) to f, a path or a writable binary file.
@@ -170,14 +187,15 @@ def save(obj, f):
                        separators=(",", ":"))
     if isinstance(f, (str, bytes, os.PathLike)):
         path = os.fspath(f)
-        tmp = path + (b".tmp%d" % os.getpid() if isinstance(path, bytes)
-                      else ".tmp%d" % os.getpid())
+        fd, tmp = _create_temp_beside(path)
         try:
-            with open(tmp, "wb") as fh:
+            with os.fdopen(fd, "wb") as fh:
                 _write_archive(fh, fmt, index, w.tensors)
+                fh.flush()
+                os.fsync(fh.fileno())  # the data is on disk before the name points at it
             os.replace(tmp, path)
         finally:
-            if os.path.exists(tmp):
+            if os.path.lexists(tmp):
                 os.unlink(tmp)
         return
     if not hasattr(f, "write"):
@@ -200,9 +218,13 @@ class _UserError(Exception):
     """An exception raised by the caller's map_location function (re-raised unchanged)."""
 
 
+# What reading a damaged file raises along the way (numpy's .npy header parser raises
+# SyntaxError and tokenize.TokenError; zipfile's decompressor OSError). load() turns these,
+# and anything else unexpected, into SerializationError.
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, struct.error, EOFError, ValueError, KeyError,
                 UnicodeDecodeError, RecursionError, NotImplementedError, OverflowError,
-                MemoryError, _Corrupt)
+                MemoryError, SyntaxError, tokenize.TokenError, OSError, TypeError, _Corrupt)
+_MAX_JSON_RATIO = 64            # a compressed JSON entry may expand at most this much (+1 MiB)
 
 
 def _read_json(zf, name):
@@ -212,6 +234,9 @@ def _read_json(zf, name):
         raise _Corrupt(f"the archive has no {name}") from None
     if info.file_size > _MAX_JSON_BYTES:
         raise _Corrupt(f"{name} is implausibly large ({info.file_size} bytes)")
+    if info.file_size > _MAX_JSON_RATIO * info.compress_size + (1 << 20):
+        raise _Corrupt(f"{name} would expand from {info.compress_size} to {info.file_size} "
+                       f"bytes, more than pynet ever writes")
 
     def bad_constant(c):
         raise _Corrupt(f"{name} contains the non-standard JSON constant {c}")
@@ -250,7 +275,7 @@ class _Reader:
             raise _Corrupt(f"index.json: bad tensor id {tid!r}")
         if r.get("file") != f"tensors/{tid}.npy":
             raise _Corrupt(f"index.json: tensor {tid} has unexpected file {r.get('file')!r}")
-        if r.get("dtype") not in _DTYPES:
+        if not isinstance(r.get("dtype"), str) or r.get("dtype") not in _DTYPES:
             raise _Corrupt(f"index.json: tensor {tid} has unsupported dtype {r.get('dtype')!r}")
         shape = r.get("shape")
         if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
@@ -302,7 +327,7 @@ class _Reader:
             return bytes.fromhex(h)
         if kind == "dtype":
             name = x.get("name")
-            if name not in _PYNET_DTYPES:
+            if not isinstance(name, str) or name not in _PYNET_DTYPES:
                 raise _Corrupt(f"index.json: unknown dtype {name!r}")
             return _PYNET_DTYPES[name]
         raise _Corrupt(f"index.json: unknown node type {kind!r}")
@@ -343,9 +368,9 @@ class _Reader:
             except Exception as e:
                 raise _UserError(e) from e
             if res is not None:
-                if not isinstance(res, Tensor):
-                    raise TypeError("pynet.load: map_location callable must return a tensor "
-                                    f"or None, got {type(res).__qualname__}")
+                if not isinstance(res, Tensor):  # the caller's mistake, not the file's
+                    raise _UserError(TypeError("pynet.load: map_location callable must return "
+                                               f"a tensor or None, got {type(res).__qualname__}"))
                 t = res
         return t
 
@@ -360,7 +385,18 @@ class _Reader:
         if not nbytes <= info.file_size <= nbytes + _MAX_NPY_HEADER:
             raise _Corrupt(f"{name} holds {info.file_size} bytes, which doesn't fit a "
                            f"{r['dtype']} tensor of shape {list(shape)}")
-        with self.zf.open(info) as fh:
+        # pynet stores tensors uncompressed, so an entry's bytes are all in the file: a small
+        # file cannot make load allocate a huge tensor (a compressed run of zeros could)
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise _Corrupt(f"{name} is compressed; pynet stores tensors uncompressed")
+        end = getattr(self.zf, "start_dir", None)
+        if info.compress_size != info.file_size or (
+                end is not None and info.header_offset + info.compress_size > end):
+            raise _Corrupt(f"{name} claims {info.file_size} bytes that the archive does not hold")
+        with self.zf.open(info) as fh, warnings.catch_warnings():
+            # a damaged header makes numpy's parser warn (SyntaxWarning, "created on Python 2")
+            # before it fails: the SerializationError says it all
+            warnings.simplefilter("ignore")
             version = _npformat.read_magic(fh)
             if version == (1, 0):
                 hshape, fortran, dtype = _npformat.read_array_header_1_0(

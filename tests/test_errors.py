@@ -323,3 +323,132 @@ def test_int_division_by_all_true_bool_is_not_zero_division(need_torch):
     for op in [lambda x, y: x // y, lambda x, y: x % y]:
         np.testing.assert_array_equal(op(pynet.tensor(a), pynet.tensor(b)).numpy(),
                                       op(torch.tensor(a), torch.tensor(b)).numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# issue #9 (Low): silent wrap-around and missing validation where PyTorch raises, and messages
+# that now name the values. (id, fn(lib), exception type torch raises, pynet message regex)
+# ---------------------------------------------------------------------------------------------
+def _set_requires_grad(L, v):
+    t = L.ones(2)
+    t.requires_grad = v
+
+
+def _gradcheck_without_grad(L):
+    return L.autograd.gradcheck(lambda a: a * 2, (L.ones(2, dtype=L.float64),))
+
+
+ISSUE9_CASES = [
+    ("split_bad_dim", lambda L: f32(L, (2, 3)).split(1, dim=2), IndexError,
+     r"split: Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"),
+    ("chunk_bad_dim", lambda L: f32(L, (2, 3)).chunk(2, dim=-3), IndexError, r"but got -3\)"),
+    ("unbind_bad_dim", lambda L: f32(L, (2, 3)).unbind(5), IndexError, r"but got 5\)"),
+    ("unbind_0d", lambda L: L.tensor(1.0).unbind(), IndexError,
+     "Dimension specified as 0 but tensor has no dimensions"),
+    ("split_0d", lambda L: L.tensor(1.0).split(1), RuntimeError,
+     "split expects at least a 1-dimensional tensor"),
+    ("chunk_0d", lambda L: L.tensor(1.0).chunk(1), RuntimeError,
+     "chunk expects at least a 1-dimensional tensor"),
+    ("uniform_reversed", lambda L: L.ones(3).uniform_(5, 1), RuntimeError,
+     r"found from=5 > to=1"),
+    ("normal__negative_std", lambda L: L.ones(3).normal_(0, -1), RuntimeError,
+     "normal expects std >= 0.0, but found std -1"),
+    ("bernoulli__p_above_1", lambda L: L.ones(3).bernoulli_(2.0), RuntimeError,
+     r"p to be in \[0, 1\], but got p=2"),
+    ("bernoulli__p_nan", lambda L: L.ones(3).bernoulli_(float("nan")), RuntimeError,
+     "but got p=nan"),
+    ("bernoulli_tensor_above_1", lambda L: L.bernoulli(L.tensor([0.5, 1.5])), RuntimeError,
+     r"bernoulli expects all probabilities to be in \[0, 1\], but got 1.5"),
+    ("exponential_negative", lambda L: L.ones(3).exponential_(-1), RuntimeError,
+     "exponential_ expects lambda > 0.0, but found lambda=-1"),
+    ("tensor_2_63", lambda L: L.tensor([2**63]), ValueError,
+     "9223372036854775808 does not fit in int64"),
+    ("tensor_2_70", lambda L: L.tensor([1, 2**70]), ValueError,
+     "1180591620717411303424 does not fit in int64"),
+    ("manual_seed_2_70", lambda L: L.manual_seed(2**70), ValueError,
+     "the seed must fit in 64 bits"),
+    ("setitem_nan_into_int", lambda L: L.tensor([1, 2]).__setitem__(0, float("nan")),
+     RuntimeError, "value nan cannot be converted to type int64 without overflow"),
+    ("fill_inf_into_int", lambda L: L.tensor([1, 2]).fill_(float("inf")), RuntimeError,
+     "value inf cannot be converted to type int64 without overflow"),
+    ("requires_grad_str", lambda L: _set_requires_grad(L, "yes"), RuntimeError,
+     "requires_grad must be a bool, got str"),
+    ("requires_grad_int", lambda L: _set_requires_grad(L, 1), RuntimeError,
+     "requires_grad must be a bool, got int"),
+    ("gradcheck_nothing_requires_grad", _gradcheck_without_grad, ValueError,
+     "gradcheck expects at least one input tensor to require gradient"),
+    ("dropout_p_above_1", lambda L: L.nn.functional.dropout(L.ones(3), 1.5), ValueError,
+     "dropout probability has to be between 0 and 1, but got 1.5"),
+]
+
+
+@pytest.mark.parametrize("fn,exc,msg", [c[1:] for c in ISSUE9_CASES],
+                         ids=[c[0] for c in ISSUE9_CASES])
+def test_issue9_invalid_call_raises_with_a_message_naming_the_value(fn, exc, msg):
+    with pytest.raises(expected_exc(exc), match=msg):
+        fn(pynet)
+
+
+@pytest.mark.parametrize("fn,exc", [c[1:3] for c in ISSUE9_CASES], ids=[c[0] for c in ISSUE9_CASES])
+def test_issue9_invalid_call_raises_like_torch(fn, exc):
+    if not HAS_TORCH:
+        pytest.skip("needs torch")
+    import torch.nn.functional  # noqa: F401  (L.nn.functional below)
+    with pytest.raises(exc):
+        fn(torch)
+
+
+def test_clamp_with_a_nan_bound_gives_nan_as_torch():
+    x = pynet.tensor([0.0, 1.0, float("nan")])
+    assert all(v != v for v in x.clamp(min=float("nan")).tolist())
+    assert all(v != v for v in x.clamp(max=float("nan")).tolist())
+    assert x.clamp(0.5, 0.7).tolist()[:2] == pytest.approx([0.5, 0.7])
+    if HAS_TORCH:
+        t = torch.tensor([0.0, 1.0, float("nan")])
+        assert all(v != v for v in t.clamp(min=float("nan")).tolist())
+
+
+def test_manual_seed_accepts_the_whole_64_bit_range():
+    for seed in (0, -1, 2**63, 2**64 - 1, -2**63):
+        pynet.manual_seed(seed)
+        a = pynet.rand(3).tolist()
+        pynet.manual_seed(seed)
+        assert pynet.rand(3).tolist() == a
+    pynet.manual_seed(-1)
+    a = pynet.rand(3).tolist()
+    pynet.manual_seed(2**64 - 1)                # the same 64 bits
+    assert pynet.rand(3).tolist() == a
+
+
+def test_every_invalid_call_raises_in_a_fresh_interpreter():
+    """Both tables run in a subprocess as well: a C-level crash on bad input (abort, segfault)
+    fails this test instead of killing the test session, and each call must raise."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(pynet.__file__))
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{root!r}, {here!r}]
+        import pynet, pynet.nn.functional
+        import test_errors as t
+        for case in t.CASES + t.ISSUE9_CASES:
+            try:
+                case[1](pynet)
+            except Exception as e:
+                print(case[0], ",".join(c.__name__ for c in type(e).__mro__))
+            else:
+                print(case[0], "-")
+    """)
+    env = dict(os.environ, PYNET_TEST_WITHOUT_TORCH="1")  # pynet only: fast
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=here)
+    assert proc.returncode == 0, f"exit code {proc.returncode}\n{proc.stderr[-2000:]}"
+    got = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+    for case in CASES + ISSUE9_CASES:
+        allowed = {e.__name__ for e in expected_exc(case[2])}
+        raised = set(got.get(case[0], "-").split(","))
+        assert raised & allowed, f"{case[0]}: raised {got.get(case[0])}"

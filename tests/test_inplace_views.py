@@ -262,3 +262,162 @@ def test_view_made_under_no_grad_then_modified_with_grad_is_refused():
 
 def test_view_made_under_no_grad_then_modified_with_grad_is_refused_like_torch(need_torch):
     _modify_no_grad_view(torch)
+
+
+# issue #9 High 1: a leaf that requires grad and is itself a view (reshape of a fresh
+# tensor, then requires_grad_()) and every slice of it are protected like any leaf.
+_LEAF_INPLACE = {
+    "isub": lambda L, w: w.__isub__(0.01 * L.ones(10, 10)),
+    "setitem": lambda L, w: w.__setitem__(0, 1.0),
+    "fill_": lambda L, w: w.fill_(1.0),
+    "mul_": lambda L, w: w.mul_(2),
+    "zero_": lambda L, w: w.zero_(),
+    "copy_": lambda L, w: w.copy_(L.ones(10, 10)),
+    "exp_": lambda L, w: w.exp_(),
+    "clamp_": lambda L, w: w.clamp_(0, 1),
+    "slice_fill_": lambda L, w: w[0].fill_(1.0),
+    "slice_mul_": lambda L, w: w[:, 1].mul_(2),
+    "slice_zero_": lambda L, w: w[1:3].zero_(),
+    "slice_copy_": lambda L, w: w[0].copy_(L.ones(10)),
+    "slice_isub": lambda L, w: w[0].__isub__(1),
+    "slice_setitem": lambda L, w: w[0].__setitem__(0, 1.0),
+}
+
+
+def _view_leaf(L):
+    return L.randn(100).reshape(10, 10).requires_grad_()
+
+
+def _inplace_on_view_leaf(L, name):
+    w = _view_leaf(L)
+    before = w.detach().clone()
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being "
+                                           "used in an in-place operation"):
+        _LEAF_INPLACE[name](L, w)
+    assert w.is_leaf and w.grad_fn is None
+    np.testing.assert_array_equal(w.detach().numpy(), before.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(_LEAF_INPLACE))
+def test_inplace_on_a_leaf_that_is_a_view_is_refused(name):
+    _inplace_on_view_leaf(pynet, name)
+
+
+@pytest.mark.parametrize("name", sorted(_LEAF_INPLACE))
+def test_inplace_on_a_leaf_that_is_a_view_is_refused_like_torch(name, need_torch):
+    _inplace_on_view_leaf(torch, name)
+
+
+def _manual_sgd_on_view_leaf(L, steps=3):
+    w = L.arange(100, dtype=L.float32).reshape(10, 10).requires_grad_()
+    for _ in range(steps):
+        (w * w).sum().backward()
+        with L.no_grad():
+            w -= 0.01 * w.grad
+            w[0, 0] = 1.0
+            w[1].mul_(1.0)
+        w.grad = None
+    assert w.is_leaf and w.grad_fn is None and w.requires_grad
+    return w.detach().numpy().copy()
+
+
+def test_manual_sgd_on_a_view_leaf_under_no_grad_stays_a_leaf():
+    got = _manual_sgd_on_view_leaf(pynet)
+    want = np.arange(100, dtype=np.float32).reshape(10, 10) * np.float32(0.98) ** 3
+    want[0, 0] = 1.0
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_manual_sgd_on_a_view_leaf_matches_torch(need_torch):
+    np.testing.assert_array_equal(_manual_sgd_on_view_leaf(pynet), _manual_sgd_on_view_leaf(torch))
+
+
+# issue #9 High 3 / Medium 5: an in-place write to a tensor whose elements share memory
+# (expand, numpy broadcast_to) would write each location once per element; PyTorch
+# refuses it, and so does pynet. Writing one value everywhere (fill_, zero_) is allowed.
+_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone")
+_OVERLAP_WRITES = {
+    "exp_": lambda L, x: x.exp_(),
+    "add_": lambda L, x: x.add_(1),
+    "add_tensor": lambda L, x: x.add_(L.arange(5.0)),
+    "iadd": lambda L, x: x.__iadd__(1),
+    "sub_": lambda L, x: x.sub_(2),
+    "mul_": lambda L, x: x.mul_(2),
+    "div_": lambda L, x: x.div_(2),
+    "pow_": lambda L, x: x.pow_(2),
+    "neg_": lambda L, x: x.neg_(),
+    "clamp_": lambda L, x: x.clamp_(0, 0.5),
+    "relu_": lambda L, x: x.relu_(),
+    "sigmoid_": lambda L, x: x.sigmoid_(),
+    "copy_": lambda L, x: x.copy_(L.arange(5.0)),
+    "uniform_": lambda L, x: x.uniform_(),
+    "normal_": lambda L, x: x.normal_(),
+    "setitem_slice": lambda L, x: x.__setitem__(slice(1, 3), 2.0),
+}
+_SAFE_WRITES = {
+    "fill_": (lambda L, x: x.fill_(2.0), [2.0] * 5),
+    "zero_": (lambda L, x: x.zero_(), [0.0] * 5),
+    "setitem_int": (lambda L, x: x.__setitem__(0, 2.0), [2.0] * 5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OVERLAP_WRITES))
+def test_inplace_write_to_expanded_tensor_is_refused(name):
+    base = pynet.ones(1)
+    with pytest.raises(RuntimeError, match=_OVERLAP_MSG) as info:
+        _OVERLAP_WRITES[name](pynet, base.expand(5))
+    region = "(2,)" if name == "setitem_slice" else "(5,)"  # the message names the written region
+    assert f"shape {region} with strides (0,)" in str(info.value)
+    assert base.tolist() == [1.0]  # nothing was written
+
+
+@pytest.mark.parametrize("name", sorted(_OVERLAP_WRITES))
+def test_inplace_write_to_expanded_tensor_is_refused_like_torch(name, need_torch):
+    with pytest.raises(RuntimeError, match=_OVERLAP_MSG):
+        _OVERLAP_WRITES[name](need_torch, need_torch.ones(1).expand(5))
+
+
+@pytest.mark.parametrize("name", sorted(_SAFE_WRITES))
+def test_writing_one_value_into_an_expanded_tensor_is_allowed(name):
+    fn, want = _SAFE_WRITES[name]
+    x = pynet.ones(1).expand(5)
+    fn(pynet, x)
+    assert x.tolist() == want
+
+
+@pytest.mark.parametrize("name", sorted(_SAFE_WRITES))
+def test_writing_one_value_into_an_expanded_tensor_is_allowed_like_torch(name, need_torch):
+    fn, want = _SAFE_WRITES[name]
+    x = need_torch.ones(1).expand(5)
+    fn(need_torch, x)
+    assert x.tolist() == want
+
+
+def test_overlap_check_looks_at_the_written_region():
+    x = pynet.ones(3, 1).expand(3, 4)       # rows share memory, columns do not
+    x[:, 0].add_(1)                          # a column: every element its own location
+    x[:, 1] = 5.0
+    assert x[:, 0].tolist() == [5.0, 5.0, 5.0]
+    with pytest.raises(RuntimeError, match=_OVERLAP_MSG):
+        x[0].add_(1)                         # a row: 4 elements, one location
+    with pytest.raises(RuntimeError, match=_OVERLAP_MSG):
+        x[1] = 0.0
+    assert pynet.ones(1).expand(1).add_(1).tolist() == [2.0]  # size-1 dims never overlap
+
+
+def test_inplace_write_to_numpy_broadcast_view_is_refused():
+    arr = np.broadcast_to(np.ones(1, np.float32), (5,))
+    with pytest.raises(RuntimeError, match=_OVERLAP_MSG):
+        pynet.from_numpy(arr).add_(1)
+    np.testing.assert_array_equal(arr, np.ones(5, np.float32))
+
+
+@pytest.mark.parametrize("opt", ["SGD", "Adam"])
+def test_optimizer_step_on_an_expanded_parameter_is_refused(opt):
+    p = pynet.nn.Parameter(pynet.ones(5))
+    p.data = pynet.ones(1).expand(5)
+    p.grad = pynet.arange(5.0)
+    with pytest.raises(RuntimeError, match=_OVERLAP_MSG):
+        getattr(pynet.optim, opt)([p], lr=0.1).step()
+    assert p.tolist() == [1.0] * 5

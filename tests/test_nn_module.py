@@ -334,3 +334,140 @@ def test_losses_match_functional():
                                ((x - t) ** 2).sum().item(), rtol=1e-5)
     with pytest.raises(ValueError):
         nn.MSELoss(reduction="avg")
+
+
+# issue #9 High 2: forward hooks run from a snapshot taken when the call starts. A hook
+# that registers a hook must not hang (the new one runs from the next call), and a hook
+# that removes itself must not make its neighbour silently not run.
+def _hook_registers_hook(L, kind):
+    lin = L.nn.Linear(2, 2)
+    calls = []
+    register = lin.register_forward_hook if kind == "post" else lin.register_forward_pre_hook
+
+    def hk(*args):
+        calls.append(len(calls))
+        if len(calls) < 100:  # bounded: a live walk of the hook dict would never end
+            register(hk)
+
+    register(hk)
+    lin(L.ones(1, 2))
+    first = len(calls)
+    lin(L.ones(1, 2))
+    return first, len(calls)
+
+
+def _hook_removes_itself(L, kind):
+    lin = L.nn.Linear(2, 2)
+    calls, handles = [], {}
+    register = lin.register_forward_hook if kind == "post" else lin.register_forward_pre_hook
+
+    def a(*args):
+        calls.append("a")
+        handles["a"].remove()
+
+    handles["a"] = register(a)
+    register(lambda *args: calls.append("b"))
+    lin(L.ones(1, 2))
+    lin(L.ones(1, 2))
+    return calls
+
+
+@pytest.mark.parametrize("kind", ["pre", "post"])
+def test_forward_hook_registering_a_hook_runs_it_from_the_next_call(kind):
+    assert _hook_registers_hook(pynet, kind) == (1, 3)
+
+
+@pytest.mark.parametrize("kind", ["pre", "post"])
+def test_forward_hook_removing_itself_does_not_skip_the_next(kind):
+    assert _hook_removes_itself(pynet, kind) == ["a", "b", "b"]
+
+
+@pytest.mark.parametrize("kind", ["pre", "post"])
+def test_forward_hook_mutation_during_call_matches_torch(kind, need_torch):
+    assert _hook_registers_hook(pynet, kind) == _hook_registers_hook(need_torch, kind)
+    assert _hook_removes_itself(pynet, kind) == _hook_removes_itself(need_torch, kind)
+
+
+# issue #9 Medium 15: Linear's node lists its inputs in PyTorch's order: AddmmBackward0
+# (bias, input, weight), MmBackward0 (input, weight) without bias.
+def test_linear_grad_fn_next_functions_in_torch_order():
+    lin = nn.Linear(3, 2)
+    x = pynet.ones(4, 3, requires_grad=True)
+    y = lin(x)
+    assert y.grad_fn.name() == "AddmmBackward0"
+    assert [f.variable for f, _ in y.grad_fn.next_functions] == [lin.bias, x, lin.weight]
+    y.sum().backward()                           # gradients still land where they belong
+    assert lin.bias.grad.tolist() == [4.0, 4.0] and x.grad.shape == (4, 3)
+    assert lin.weight.grad.tolist() == [[4.0] * 3] * 2
+    y = nn.Linear(3, 2, bias=False)(x)
+    assert y.grad_fn.name() == "MmBackward0" and len(y.grad_fn.next_functions) == 2
+    assert y.grad_fn.next_functions[0][0].variable is x
+    assert lin(pynet.ones(4, 3)).grad_fn.next_functions[1][0] is None  # input without grad
+
+
+def test_linear_grad_fn_next_functions_match_torch(need_torch):
+    def layout(L):
+        lin = L.nn.Linear(3, 2)
+        x = L.ones(4, 3, requires_grad=True)
+        nf = lin(x).grad_fn.next_functions
+        return lin(x).grad_fn.name(), nf[0][0].variable is lin.bias, nf[1][0].variable is x
+
+    assert layout(pynet) == layout(need_torch)
+
+
+# issue #9 Medium 12: copy.deepcopy / copy.copy / pickle of Modules (EMA and teacher models,
+# "keep the best model" snapshots), keeping shared and tied parameters shared.
+class _Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(3, 3)
+        self.dec = nn.Linear(3, 3)
+        self.dec.weight = self.enc.weight        # tied
+        self.register_buffer("steps", pynet.zeros(1))
+        self.note = "kept"
+
+    def forward(self, x):
+        return self.dec(self.enc(x).relu())
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_module_deepcopy_and_pickle_are_independent_and_keep_ties(how):
+    import copy
+    import pickle
+
+    m = _Tied()
+    m.eval()
+    c = copy.deepcopy(m) if how == "deepcopy" else pickle.loads(pickle.dumps(m))
+    x = pynet.ones(2, 3)
+    assert type(c) is _Tied and not c.training and c.note == "kept"
+    assert [n for n, _ in c.named_parameters()] == [n for n, _ in m.named_parameters()]
+    assert c.dec.weight is c.enc.weight and c.enc.weight is not m.enc.weight
+    assert c(x).tolist() == m(x).tolist()
+    with pynet.no_grad():
+        c.enc.weight.add_(1.0)
+        c.steps += 1
+    assert m.enc.weight.tolist() != c.enc.weight.tolist() and m.steps.item() == 0.0
+    assert c.steps.item() == 1.0 and "steps" in dict(c.named_buffers())
+
+
+def test_module_shallow_copy_shares_parameters():
+    import copy
+
+    m = _Tied()
+    c = copy.copy(m)
+    assert c.enc is m.enc and c.enc.weight is m.enc.weight
+    c.extra = nn.Linear(1, 1)                    # registries are the copy's own
+    assert "extra" not in dict(m.named_children())
+
+
+def test_module_deepcopy_matches_torch_semantics(need_torch):
+    import copy
+
+    def run(L):
+        enc = L.nn.Linear(2, 2)
+        m = L.nn.Sequential(enc, L.nn.ReLU(), L.nn.Linear(2, 2))
+        m[2].weight = enc.weight
+        c = copy.deepcopy(m)
+        return c[2].weight is c[0].weight, c[0].weight is enc.weight, len(list(c.parameters()))
+
+    assert run(pynet) == run(need_torch)

@@ -819,3 +819,58 @@ def test_clip_grad_value():
     v = a.grad._version
     clip_grad_value_(a, 0.25)
     assert a.grad.tolist() == [-0.25, -0.25, 0.25, 0.25] and a.grad._version > v
+
+
+# issue #9 High 2: every optimizer hook loop runs over a snapshot, so a hook may register
+# or remove hooks (itself included); the change applies from the next call. PyTorch
+# raises "OrderedDict mutated during iteration" here for all but nothing is silently
+# skipped either way (listed in the README's differences).
+@pytest.mark.parametrize("which", ["step_pre", "step_post", "state_dict_pre", "state_dict_post",
+                                   "load_state_dict_pre", "load_state_dict_post"])
+@pytest.mark.parametrize("action", ["remove", "register"])
+def test_optimizer_hook_mutating_hooks_while_running(which, action):
+    w = pynet.ones(2, requires_grad=True)
+    w.grad = pynet.ones(2)
+    opt = optim.SGD([w], lr=0.1)
+    register = getattr(opt, f"register_{which}_hook")
+    calls, handles = [], {}
+
+    def x(*args):
+        calls.append("x")
+        if action == "remove":
+            handles["x"].remove()
+        elif len(calls) < 100:
+            register(x)
+
+    handles["x"] = register(x)
+    register(lambda *args: calls.append("y"))
+    if which.startswith("step"):
+        go = opt.step
+    elif which.startswith("state"):
+        go = opt.state_dict
+    else:
+        sd = optim.SGD([pynet.ones(2, requires_grad=True)], lr=0.1).state_dict()
+        go = lambda: opt.load_state_dict(sd)  # noqa: E731
+    go()
+    first = list(calls)
+    go()
+    assert (first, calls[len(first):]) == (["x", "y"], ["y"] if action == "remove" else ["x", "y", "x"])
+
+
+# issue #9 Medium 12: deepcopy of a model and its optimizer together keeps the optimizer
+# pointing at the copied parameters, with its state copied too.
+def test_deepcopy_of_model_and_optimizer_together():
+    import copy
+
+    model = pynet.nn.Linear(2, 1)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    model(pynet.ones(3, 2)).sum().backward()
+    opt.step()
+    m2, o2 = copy.deepcopy((model, opt))
+    assert o2.param_groups[0]["params"][0] is m2.weight
+    assert o2.state[m2.weight]["exp_avg"].tolist() == opt.state[model.weight]["exp_avg"].tolist()
+    assert o2.state[m2.weight]["exp_avg"] is not opt.state[model.weight]["exp_avg"]
+    m2(pynet.ones(3, 2)).sum().backward()
+    before = model.weight.tolist()
+    o2.step()
+    assert model.weight.tolist() == before and m2.weight.tolist() != before

@@ -6,6 +6,7 @@ import math
 import os
 import pathlib
 import pickle
+import warnings
 import zipfile
 from collections import OrderedDict
 
@@ -703,3 +704,162 @@ def test_load_torch_state_dict_never_unpickles_arbitrary_objects(need_torch, tmp
     with pytest.raises(Exception):
         load_torch_state_dict(path)
     assert not marker.exists()
+
+
+# ---------------------------------------------------------------- issue #9 (Low): hardening
+# pynet.load raises only SerializationError for a damaged file, whatever the damage; it never
+# lets a small file make it allocate a huge tensor or index; pynet.save creates its temp file
+# exclusively under an unpredictable name and never follows a planted symlink.
+FUZZ_SECONDS = 60.0 if os.environ.get("PYNET_FUZZ") == "long" else 1.5
+_FUZZ_ALPHABET = b"{}()[]'\",:0123456789 \n\\TrueFalsNonex<f4|b1i8-.e"
+
+
+def _fuzz_source():
+    buf = io.BytesIO()
+    save({"w": pynet.randn(3, 4), "b": pynet.tensor([True, False]), "i": pynet.arange(3),
+          "n": [1, 2.5, "s", None, (3, 4), {"k": b"ab"}], "s": pynet.Size([2, 3]),
+          "d": pynet.float64}, buf)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
+        return buf.getvalue(), [(i, zf.read(i.filename)) for i in zf.infolist()]
+
+
+def _rezip(entries, replace):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info, data in entries:
+            z.writestr(info, replace.get(info.filename, data))
+    return out.getvalue()
+
+
+def _mutations(rng, raw, entries):
+    """Damaged files: truncated or bit-flipped bytes, and well-formed archives (valid CRCs)
+    whose entries are truncated or have bytes replaced (notably .npy headers and the JSON)."""
+    kind = rng.randrange(4)
+    if kind == 0:
+        return raw[:rng.randrange(len(raw))]
+    if kind == 1:
+        data = bytearray(raw)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        return bytes(data)
+    info, data = rng.choice(entries)
+    data = bytearray(data)
+    if kind == 2 or not data:
+        data = data[:rng.randrange(len(data) + 1)]
+    else:
+        limit = min(len(data), 140) if info.filename.endswith(".npy") else len(data)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(limit)] = rng.choice(_FUZZ_ALPHABET)
+    return _rezip(entries, {info.filename: bytes(data)})
+
+
+def test_load_fuzz_raises_only_serialization_error():
+    import random
+    import time
+
+    raw, entries = _fuzz_source()
+    rng = random.Random(9)
+    end, n = time.monotonic() + FUZZ_SECONDS, 0
+    while time.monotonic() < end or n < 200:
+        data = _mutations(rng, raw, entries)
+        n += 1
+        try:
+            load(io.BytesIO(data))
+        except SerializationError:
+            pass
+        except Exception as e:  # pragma: no cover - the failure report
+            raise AssertionError(f"mutation {n} escaped as {type(e).__name__}: {e}") from e
+
+
+@pytest.mark.parametrize("header", [
+    b"{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), ",       # unterminated dict
+    b"{'descr': '<f4, 'fortran_order': False, 'shape': (3, 4), }",       # unterminated string
+    b"{'descr': '<f4', 'fortran_order': False, 'shape': ,4), }",         # bad syntax
+])
+def test_load_damaged_npy_header_is_a_serialization_error(header):
+    raw, entries = _fuzz_source()
+    name = "tensors/0.npy"
+    data = dict((i.filename, d) for i, d in entries)[name]
+    hlen = int.from_bytes(data[8:10], "little")
+    bad = data[:10] + header.ljust(hlen - 1) + b"\n" + data[10 + hlen:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no warning leaks out of numpy's parser
+        with pytest.raises(SerializationError, match="tensors/0.npy|damaged"):
+            load(io.BytesIO(_rezip(entries, {name: bad})))
+
+
+@pytest.mark.parametrize("record", [{"dtype": ["float32"]}, {"dtype": {"a": 1}}])
+def test_load_odd_index_records_are_serialization_errors(record):
+    raw, entries = _fuzz_source()
+    index = json.loads(dict((i.filename, d) for i, d in entries)["index.json"])
+    index["tensors"][0].update(record)
+    with pytest.raises(SerializationError):
+        load(io.BytesIO(_rezip(entries, {"index.json": json.dumps(index).encode()})))
+    index = json.loads(dict((i.filename, d) for i, d in entries)["index.json"])
+    index["root"] = {"type": "dtype", "name": {"x": 1}}
+    with pytest.raises(SerializationError, match="unknown dtype"):
+        load(io.BytesIO(_rezip(entries, {"index.json": json.dumps(index).encode()})))
+
+
+def test_load_refuses_a_compressed_tensor_bomb():
+    raw, entries = _fuzz_source()
+    big = io.BytesIO()
+    np.lib.format.write_array(big, np.zeros(1 << 22, np.float32))      # 16 MiB of zeros
+    index = json.loads(dict((i.filename, d) for i, d in entries)["index.json"])
+    index["tensors"][0]["shape"] = [1 << 22]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info, data in entries:
+            if info.filename == "tensors/0.npy":
+                z.writestr(info.filename, big.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+            else:
+                z.writestr(info, json.dumps(index).encode() if info.filename == "index.json"
+                           else data)
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(SerializationError, match="compressed; pynet stores tensors uncompressed"):
+        load(io.BytesIO(out.getvalue()))
+
+
+def test_load_refuses_an_index_that_expands_too_much():
+    raw, entries = _fuzz_source()
+    index = dict((i.filename, d) for i, d in entries)["index.json"]
+    padded = index[:-1] + b" " * (8 << 20) + index[-1:]                 # 8 MiB of spaces
+    data = _rezip(entries, {"index.json": padded})
+    assert len(data) < 100_000
+    with pytest.raises(SerializationError, match="would expand from"):
+        load(io.BytesIO(data))
+
+
+def test_load_refuses_a_tensor_entry_larger_than_the_archive():
+    raw, entries = _fuzz_source()
+    index = json.loads(dict((i.filename, d) for i, d in entries)["index.json"])
+    index["tensors"][0]["shape"] = [1 << 26]                            # 256 MiB of float32
+    data = bytearray(_rezip(entries, {"index.json": json.dumps(index).encode()}))
+    # make the central directory claim that size for tensors/0.npy (stored: both sizes)
+    claimed = (1 << 28) + 128
+    pos = data.find(b"PK\x01\x02")
+    while pos >= 0:
+        nlen = int.from_bytes(data[pos + 28:pos + 30], "little")
+        if data[pos + 46:pos + 46 + nlen] == b"tensors/0.npy":
+            data[pos + 20:pos + 28] = claimed.to_bytes(4, "little") * 2
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    with pytest.raises(SerializationError, match="does not hold|truncated|damaged"):
+        load(io.BytesIO(bytes(data)))
+
+
+def test_save_does_not_follow_a_symlink_planted_at_a_temp_name(tmp_path, monkeypatch):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    target = tmp_path / "model.pt"
+    # the old predictable name, and every name save could pick if the attacker guessed it
+    os.symlink(victim, str(target) + ".tmp%d" % os.getpid())
+    import pynet.serialization as ser
+
+    names = iter(["aaaa", "aaaa", "bbbb"])
+    monkeypatch.setattr(ser.secrets, "token_hex", lambda n: next(names))
+    os.symlink(victim, str(target) + ".aaaa.tmp")
+    save({"w": pynet.ones(2)}, target)
+    assert victim.read_text() == "precious"
+    assert load(target)["w"].tolist() == [1.0, 1.0]
+    assert os.path.islink(str(target) + ".aaaa.tmp")                    # left alone
+    assert not os.path.exists(str(target) + ".bbbb.tmp")               # renamed into place

@@ -564,3 +564,107 @@ def test_repr_noncontiguous(need_torch):
     a = np.arange(12.0).reshape(3, 4).astype(np.float32) / 4
     assert repr(P(a).t()) == repr(T(a).t())
     assert repr(P(a)[:, ::2]) == repr(T(a)[:, ::2])
+
+
+# issue #9 Medium 10: a bool tensor's bytes are 0 or 1. Bytes other than those (NumPy's
+# .view(bool) of other data, a crafted file, raw writes through the buffer protocol) are made
+# 1 where they enter, so sum() counts each true element once.
+def _dirty_bools():
+    return np.array([2, 0, 3, 1, 255], np.uint8).view(bool)
+
+
+@pytest.mark.parametrize("make", ["from_numpy", "tensor", "as_tensor"])
+def test_bool_bytes_other_than_0_and_1_are_normalised(make):
+    t = getattr(pynet, make)(_dirty_bools())
+    assert t.sum().item() == 4
+    assert t.long().tolist() == [1, 0, 1, 1, 1]
+    assert (t == pynet.tensor(True)).tolist() == [True, False, True, True, True]
+    assert (~t).tolist() == [False, True, False, False, False]
+
+
+def test_from_numpy_normalises_a_strided_bool_view_in_place():
+    a = np.array([[2, 9, 0], [0, 7, 4]], np.uint8)
+    t = pynet.from_numpy(a.view(bool)[:, ::2])
+    assert t.long().tolist() == [[1, 0], [0, 1]]
+    assert a.tolist() == [[1, 9, 0], [0, 7, 1]]  # only the viewed bytes, and to NumPy still true
+
+
+def test_from_numpy_refuses_a_read_only_bool_array_it_cannot_normalise():
+    a = _dirty_bools()
+    a.flags.writeable = False
+    with pytest.raises(ValueError, match="3 bytes that are neither 0 nor 1 and is read-only"):
+        pynet.from_numpy(a)
+    clean = np.array([True, False])
+    clean.flags.writeable = False
+    assert pynet.from_numpy(clean).tolist() == [True, False]
+
+
+def test_bool_bytes_written_through_the_buffer_protocol_are_normalised():
+    t = pynet.zeros(3, dtype=pynet.bool)
+    with memoryview(t) as m, m.cast("B") as raw:
+        raw[0] = 7
+    assert t.sum().item() == 1 and t.long().tolist() == [1, 0, 0]
+
+
+def test_load_normalises_bool_bytes_of_a_crafted_file(tmp_path):
+    import zipfile
+
+    path = tmp_path / "b.pt"
+    pynet.save({"m": pynet.tensor([True, False, True])}, str(path))
+    with zipfile.ZipFile(path) as z:
+        entries = {i.filename: (i, z.read(i.filename)) for i in z.infolist()}
+    info, data = entries["tensors/0.npy"]
+    assert data[-3:] == b"\x01\x00\x01"
+    crafted = tmp_path / "crafted.pt"
+    with zipfile.ZipFile(crafted, "w") as z:
+        for name, (i, d) in entries.items():
+            z.writestr(i, d[:-3] + b"\x05\x00\x02" if name == "tensors/0.npy" else d)
+    m = pynet.load(str(crafted))["m"]
+    assert m.sum().item() == 2 and m.long().tolist() == [1, 0, 1]
+
+
+# issue #9 (Low): a tensor wrapping a read-only NumPy array (read-only memmap, np.frombuffer of
+# bytes) refuses every write instead of writing into read-only memory; reading, and writing a
+# clone, still work. (PyTorch only warns when wrapping such an array.)
+_READONLY_WRITES = {
+    "add_": lambda t: t.add_(1),
+    "mul_": lambda t: t.mul_(2),
+    "fill_": lambda t: t.fill_(0),
+    "zero_": lambda t: t.zero_(),
+    "setitem": lambda t: t.__setitem__(0, 5.0),
+    "copy_": lambda t: t.copy_(pynet.zeros(4, dtype=pynet.float64)),
+    "uniform_": lambda t: t.uniform_(),
+    "normal_": lambda t: t.normal_(),
+    "exp_": lambda t: t.exp_(),
+    "optimizer": lambda t: pynet.optim.SGD([_as_param(t)], lr=0.1).step(),
+}
+
+
+def _as_param(t):
+    p = pynet.nn.Parameter(pynet.zeros(4, dtype=pynet.float64))
+    p.data = t
+    p.grad = pynet.ones(4, dtype=pynet.float64)
+    return p
+
+
+@pytest.mark.parametrize("name", sorted(_READONLY_WRITES))
+def test_writes_into_a_read_only_numpy_array_are_refused(name):
+    a = np.arange(4.0)
+    a.flags.writeable = False
+    t = pynet.from_numpy(a)
+    with pytest.raises(RuntimeError, match="shares memory with a read-only NumPy array"):
+        _READONLY_WRITES[name](t)
+    assert a.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_read_only_numpy_memory_can_be_read_and_cloned():
+    raw = np.frombuffer(bytes(np.arange(3.0).tobytes()), dtype=np.float64)
+    t = pynet.from_numpy(raw)
+    assert (t + 1).tolist() == [1.0, 2.0, 3.0] and t[1:].sum().item() == 3.0
+    assert t.clone().mul_(2).tolist() == [0.0, 2.0, 4.0]
+    assert not t.numpy().flags.writeable and not np.asarray(t).flags.writeable
+    with pytest.raises(TypeError):
+        memoryview(t).cast("B")[0] = 1
+    w = np.arange(3.0)
+    pynet.from_numpy(w).add_(1)                  # a writable array is shared as before
+    assert w.tolist() == [1.0, 2.0, 3.0]

@@ -1214,3 +1214,138 @@ def test_nonzero(shape, need_torch):
     check(P(a).nonzero(), T(a).nonzero())
     for p, t in zip(P(a).nonzero(as_tuple=True), T(a).nonzero(as_tuple=True)):
         check(p, t)
+
+
+# issue #9 Medium 4: flip's dims are checked (IndexError naming the dim, duplicates refused)
+# instead of wrapping modulo ndim; a 0-d tensor flips to a copy of itself.
+_FLIP_BAD = {
+    "too_big": ((2,), IndexError, r"Dimension out of range \(expected to be in range of \[-2, 1\], "
+                                  r"but got 2\)"),
+    "too_small": ((-3,), IndexError, r"but got -3\)"),
+    "repeated": ((0, 0), RuntimeError, "dim 0 appears multiple times in the list of dims"),
+    "repeated_negative": ((0, -2), RuntimeError, "dim 0 appears multiple times"),
+}
+
+
+def _flip_bad(L, case):
+    dims, exc, msg = _FLIP_BAD[case]
+    x = L.arange(6.0).reshape(2, 3)
+    with pytest.raises(exc, match=msg):
+        x.flip(dims)
+    with pytest.raises(exc, match=msg):
+        L.flip(x, dims)
+
+
+@pytest.mark.parametrize("case", sorted(_FLIP_BAD))
+def test_flip_bad_dims_raise(case):
+    _flip_bad(pynet, case)
+
+
+@pytest.mark.parametrize("case", sorted(_FLIP_BAD))
+def test_flip_bad_dims_raise_like_torch(case):
+    if torch is None:
+        pytest.skip("needs torch")
+    _flip_bad(torch, case)
+
+
+def test_flip_of_0d_tensor_is_a_copy():
+    x = pynet.tensor(3.0)
+    for dims in (0, -1, ()):
+        y = x.flip(dims)
+        assert y.ndim == 0 and y.item() == 3.0
+        y.fill_(1.0)
+        assert x.item() == 3.0
+    with pytest.raises(IndexError, match="flip: Dimension out of range"):
+        x.flip(1)
+
+
+# issue #9 Medium 9: masked_fill keeps self's dtype (a float value into an int64 tensor is
+# truncated, into a bool one made true when nonzero), takes only a 0-d value tensor and a
+# bool mask, and refuses values that cannot fit.
+_MASK = [True, False, True]
+_MF_CASES = {
+    "int64_float": ([1, 2, 3], "int64", 2.5, [2, 2, 2]),
+    "int64_negative_float": ([1, 2, 3], "int64", -2.9, [-2, 2, -2]),
+    "int64_int": ([1, 2, 3], "int64", 7, [7, 2, 7]),
+    "bool_float": ([True, False, False], "bool", 0.5, [True, False, True]),
+    "bool_zero": ([True, False, False], "bool", 0, [False, False, False]),
+    "float32_int": ([1.0, 1.0, 1.0], "float32", 7, [7.0, 1.0, 7.0]),
+    "float32_inf": ([1.0, 1.0, 1.0], "float32", math.inf, [math.inf, 1.0, math.inf]),
+}
+
+
+def _masked_fill(L, case, inplace, value_tensor=False):
+    data, dt, value, _ = _MF_CASES[case]
+    x = L.tensor(data, dtype=getattr(L, dt))
+    if value_tensor:
+        value = L.tensor(value)
+    mask = L.tensor(_MASK)
+    y = x.masked_fill_(mask, value) if inplace else x.masked_fill(mask, value)
+    return dname(y.dtype), y.tolist()
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("case", sorted(_MF_CASES))
+def test_masked_fill_keeps_the_dtype(case, inplace):
+    data, dt, value, want = _MF_CASES[case]
+    assert _masked_fill(pynet, case, inplace) == (dt, want)
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("case", sorted(_MF_CASES))
+def test_masked_fill_keeps_the_dtype_like_torch(case, inplace):
+    if torch is None:
+        pytest.skip("needs torch")
+    for value_tensor in (False, True):
+        assert (_masked_fill(pynet, case, inplace, value_tensor)
+                == _masked_fill(torch, case, inplace, value_tensor))
+
+
+_MF_BAD = {
+    "value_1d": (lambda L: L.ones(3).masked_fill(L.tensor(_MASK), L.tensor([5.0])), RuntimeError,
+                 "only supports a 0-dimensional value tensor, but got tensor with 1 dimension"),
+    "value_1d_inplace": (lambda L: L.ones(3).masked_fill_(L.tensor(_MASK), L.tensor([5.0, 6, 7])),
+                         RuntimeError, "only supports a 0-dimensional value tensor"),
+    "float_mask": (lambda L: L.ones(3).masked_fill(L.ones(3), 1.0), RuntimeError,
+                   "only supports boolean masks, but got mask with dtype"),
+    "nan_into_int": (lambda L: L.tensor([1, 2, 3]).masked_fill(L.tensor(_MASK), math.nan),
+                     RuntimeError, "value cannot be converted to type int64_t without overflow"),
+    "too_big_for_int": (lambda L: L.tensor([1, 2, 3]).masked_fill(L.tensor(_MASK), 2**63),
+                        RuntimeError, "value cannot be converted to type int64_t"),
+    "too_big_for_float32": (lambda L: L.ones(3).masked_fill(L.tensor(_MASK), 1e300), RuntimeError,
+                            "value cannot be converted to type float without overflow"),
+    "mask_bigger_inplace": (lambda L: L.ones(3).masked_fill_(L.ones(2, 3, dtype=L.bool), 1.0),
+                            RuntimeError, r"output with shape \[3\] doesn't match the broadcast "
+                                          r"shape \[2, 3\]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_MF_BAD))
+def test_masked_fill_bad_arguments_raise(case):
+    fn, exc, msg = _MF_BAD[case]
+    with pytest.raises(exc, match=msg):
+        fn(pynet)
+
+
+@pytest.mark.parametrize("case", sorted(_MF_BAD))
+def test_masked_fill_bad_arguments_raise_like_torch(case):
+    if torch is None:
+        pytest.skip("needs torch")
+    fn, exc, msg = _MF_BAD[case]
+    with pytest.raises(exc, match=msg):
+        fn(torch)
+
+
+def test_masked_fill_broadcasts_out_of_place_and_sends_gradient_to_a_0d_value():
+    v = pynet.tensor(2.0, requires_grad=True)
+    x = pynet.ones(2, 3, requires_grad=True)
+    y = pynet.ones(3).masked_fill(pynet.tensor([[True, False, True]] * 2), v)
+    assert y.shape == (2, 3)
+    (x * 1).masked_fill_(pynet.tensor(_MASK), v).sum().backward()
+    assert v.grad.item() == 4.0 and x.grad.tolist() == [[0.0, 1.0, 0.0]] * 2
+
+
+def test_filling_a_bool_tensor_with_a_nonzero_fraction_gives_true():
+    assert pynet.zeros(2, dtype=pynet.bool).fill_(0.5).tolist() == [True, True]
+    assert pynet.full((2,), 0.25, dtype=pynet.bool).tolist() == [True, True]
+    assert pynet.zeros(1, dtype=pynet.bool).fill_(math.nan).tolist() == [True]

@@ -56,7 +56,7 @@ struct PNNode {
     PNTensor **buf;
     int deps;
     uint64_t owner;      /* id of the backward run using buf/deps, 0 when none */
-    PyObject *hooks;     /* post hooks: list of callables, or NULL */
+    PyObject *hooks;     /* post hooks: dict handle id -> callable, or NULL */
     PyObject *pre_hooks; /* list of (output_nr, callable), or NULL */
 };
 
@@ -98,8 +98,12 @@ PNTensor *pn_unpack(PNNode *n, int slot); /* new reference, or NULL + RuntimeErr
  * (borrowed: owned by out) or NULL on error. Does nothing (returns NULL, no error) if no input
  * requires grad. Check PyErr_Occurred() to tell the two apart. */
 PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNTensor **inputs);
-/* Check that t may be written in place (leaf/view rules) and bump its version. */
+/* Check that t may be written in place (leaf/view rules, no two elements
+ * sharing memory) and bump its version. */
 int pn_check_inplace(PNTensor *t, const char *op);
+/* The same for writes of one value to every element (fill_, zero_), which
+ * may target elements that share memory. */
+int pn_check_inplace_fill(PNTensor *t, const char *op);
 void pn_bump_version(PNTensor *t);
 PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, int create_graph,
                           PyObject *inputs, int allow_unused);

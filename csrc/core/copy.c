@@ -240,16 +240,20 @@ int pn_copy_into(PNTensor *dst, PNTensor *src) {
 
 int pn_fill(PNTensor *dst, double v) {
     char buf[8];
-    pn_operand o = {.kind = 2, .d = v, .i = (int64_t)v};
-    if (dst->dtype != PN_FLOAT32 && dst->dtype != PN_FLOAT64) {
+    pn_operand o = {.kind = 2, .d = v, .i = 0};
+    if (dst->dtype == PN_BOOL) { /* any nonzero value (nan, 0.5 too) is true, as in PyTorch */
+        o.kind = 1;
+        o.i = v != 0;
+    } else if (dst->dtype != PN_FLOAT32 && dst->dtype != PN_FLOAT64) {
         if (!isfinite(v) || v >= 9.2e18 || v <= -9.2e18) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "value %g cannot be converted to type %s without "
-                         "overflow",
-                         v, pn_dtype_name(dst->dtype));
+            pn_error_c(PyExc_RuntimeError,
+                       "value %g cannot be converted to type %s without "
+                       "overflow",
+                       v, pn_dtype_name(dst->dtype));
             return -1;
         }
         o.kind = 1;
+        o.i = (int64_t)v;
     }
     write_scalar(buf, dst->dtype, &o);
     PNTensor *ops[1] = {dst};
@@ -286,4 +290,29 @@ PNTensor *pn_to_contiguous_nograd(PNTensor *a) {
 /* A contiguous tensor of dtype dt holding t's values (t itself when it already is). */
 PNTensor *pn_contiguous_as(PNTensor *t, pn_dtype dt) {
     return t->dtype == dt ? pn_to_contiguous_nograd(t) : pn_copy_as(t, dt);
+}
+
+/* Every kernel reads a bool byte as a number (a sum adds it, a cast copies
+ * it), so a byte 2 that came from outside (NumPy's .view(bool) of other data,
+ * a crafted file) made sum() count it twice. The entry points call this to
+ * make such bytes 1, which is what NumPy means by them too. Walks t's
+ * elements in order with an odometer over its strides. */
+int64_t pn_bool_normalize(PNTensor *t, int write) {
+    if (t->dtype != PN_BOOL || t->numel == 0) return 0;
+    int64_t idx[PN_MAX_DIMS] = {0}, off = 0, bad = 0;
+    uint8_t *p = (uint8_t *)t->data;
+    for (int64_t k = 0;;) {
+        if (p[off] > 1) {
+            bad++;
+            if (write) p[off] = 1;
+        }
+        if (++k == t->numel) break;
+        for (int d = t->ndim - 1; d >= 0; d--) {
+            off += t->strides[d];
+            if (++idx[d] < t->shape[d]) break;
+            off -= t->strides[d] * t->shape[d];
+            idx[d] = 0;
+        }
+    }
+    return bad;
 }

@@ -40,6 +40,9 @@ int pn_overlaps(const PNTensor *dst, const PNTensor *src);
 /* Copies and conversions, none of which records autograd history. */
 int pn_copy_into(PNTensor *dst, PNTensor *src); /* broadcasting copy with cast */
 int pn_fill(PNTensor *dst, double v);
+/* Bool tensors must hold bytes 0 and 1 only. Counts the other bytes of bool
+ * tensor t and, when write, rewrites them to 1 (true). */
+int64_t pn_bool_normalize(PNTensor *t, int write);
 PNTensor *pn_copy_as(PNTensor *a, pn_dtype dt); /* always a new contiguous copy */
 /* A new contiguous (dt, shape) tensor holding a broadcast to shape. */
 PNTensor *pn_dense_copy(PNTensor *a, pn_dtype dt, int ndim, const int64_t *shape);

@@ -204,6 +204,18 @@ int pn_wrap_dim(int64_t dim, int ndim, int *out, const char *op) {
     return 0;
 }
 
+/* PyErr_Format knows no floating-point conversions (%g is printed as is, and
+ * so is everything after it): messages that show a number format in C. */
+PyObject *pn_error_c(PyObject *exc, const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    PyErr_SetString(exc, buf);
+    return NULL;
+}
+
 PyObject *pn_shape_error(PyObject *exc, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -19,7 +19,50 @@
 
 /* ---------------------------------------------------------------- engine ---- */
 
-/* Call hook(*g): None keeps the gradient, a Tensor replaces it. */
+/* PyTorch's legacy type name of a dtype, as its hook messages print it. */
+static const char *tensor_type_name(pn_dtype dt) {
+    switch (dt) {
+    case PN_FLOAT32:
+        return "pynet.FloatTensor";
+    case PN_FLOAT64:
+        return "pynet.DoubleTensor";
+    case PN_INT64:
+        return "pynet.LongTensor";
+    default:
+        return "pynet.BoolTensor";
+    }
+}
+
+/* A hook's replacement gradient must keep the shape and dtype of the one it
+ * replaced: the engine would otherwise send a (5,) gradient to a (3,) leaf or
+ * leave a float64 .grad on a float32 one. RuntimeError as in PyTorch, naming
+ * the hook and both shapes or types. */
+static int check_hook_result(PyObject *hook, PNTensor *was, PNTensor *got) {
+    int same = was->ndim == got->ndim;
+    for (int d = 0; same && d < was->ndim; d++) same = was->shape[d] == got->shape[d];
+    if (same && was->dtype == got->dtype) return 0;
+    PyObject *name = PyObject_GetAttrString(hook, "__name__");
+    if (!name) {
+        PyErr_Clear();
+        name = PyObject_Repr(hook);
+        if (!name) return -1;
+    }
+    if (!same) {
+        char a[256], b[256];
+        pn_format_shape(a, sizeof a, was->ndim, was->shape);
+        pn_format_shape(b, sizeof b, got->ndim, got->shape);
+        PyErr_Format(PyExc_RuntimeError, "hook '%S' has changed the size of value (was %s got %s)",
+                     name, a, b);
+    } else {
+        PyErr_Format(PyExc_RuntimeError, "hook '%S' has changed the type of value (was %s got %s)",
+                     name, tensor_type_name(was->dtype), tensor_type_name(got->dtype));
+    }
+    Py_DECREF(name);
+    return -1;
+}
+
+/* Call hook(*g): None keeps the gradient, a Tensor of the same shape and
+ * dtype replaces it. */
 static int call_hook(PyObject *hook, PNTensor **g) {
     PyObject *r = PyObject_CallOneArg(hook, (PyObject *)*g);
     if (!r) return -1;
@@ -32,31 +75,72 @@ static int call_hook(PyObject *hook, PNTensor **g) {
         PyErr_SetString(PyExc_TypeError, "a tensor hook must return a Tensor or None");
         return -1;
     }
+    if (check_hook_result(hook, *g, (PNTensor *)r) < 0) {
+        Py_DECREF(r);
+        return -1;
+    }
     Py_SETREF(*g, (PNTensor *)r);
+    return 0;
+}
+
+/* Hooks run from a snapshot of their list taken when the gradient arrives: a
+ * hook may register or remove hooks (itself included) without the loop
+ * running forever or skipping its neighbour; the change applies from the next
+ * backward, as in PyTorch. */
+static PyObject *hook_snapshot(PyObject *hooks) {
+    return PyList_GetSlice(hooks, 0, PY_SSIZE_T_MAX);
+}
+
+/* A hook may change the gradient it is given in place (g.mul_(10)), so it is
+ * given a private contiguous copy: the tensor that arrived may be sent along
+ * other edges too (add's backward hands one tensor to both inputs), be the
+ * caller's own seed gradient, or be expanded (sum's backward), where an
+ * in-place write would reach other branches or be refused. Under
+ * create_graph the copy is recorded (CloneBackward0), so it stays
+ * differentiable. */
+static int privatise(PNTensor **g) {
+    PNTensor *c = pn_clone(*g);
+    if (!c) return -1;
+    Py_SETREF(*g, c);
     return 0;
 }
 
 /* Run the tensor's own hooks (register_hook) on a gradient; may replace it. */
 static int run_tensor_hooks(PyObject *hooks, PNTensor **g) {
-    for (Py_ssize_t k = 0; hooks && k < PyList_GET_SIZE(hooks); k++)
-        if (call_hook(PyList_GET_ITEM(hooks, k), g) < 0) return -1;
-    return 0;
+    if (!hooks || !PyList_GET_SIZE(hooks)) return 0;
+    PyObject *snap = hook_snapshot(hooks);
+    if (!snap) return -1;
+    int rc = privatise(g);
+    for (Py_ssize_t k = 0; rc == 0 && k < PyList_GET_SIZE(snap); k++)
+        rc = call_hook(PyList_GET_ITEM(snap, k), g);
+    Py_DECREF(snap);
+    return rc;
 }
 
 /* Hooks on a non-leaf tensor (register_hook, retain_grad) see the gradient of
- * output k of its grad_fn before the node runs, and may replace it. */
+ * output k of its grad_fn before the node runs, and may replace it. Two
+ * passes: user hooks first, then retain_grad's, which must see the final
+ * gradient. */
 static int run_pre_hooks(PNNode *fn) {
-    /* Two passes: user hooks first, then retain_grad's, which must see the final gradient. */
-    for (Py_ssize_t h = 0; h < 2 * PyList_GET_SIZE(fn->pre_hooks); h++) {
-        Py_ssize_t len = PyList_GET_SIZE(fn->pre_hooks);
-        if (h >= 2 * len) break;
-        PyObject *item = PyList_GET_ITEM(fn->pre_hooks, h % len);
-        if (PyObject_IsTrue(PyTuple_GET_ITEM(item, 2)) != (h >= len)) continue;
-        int k = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
-        if (k < 0 || k >= fn->n_out || !fn->buf[k]) continue;
-        if (call_hook(PyTuple_GET_ITEM(item, 1), &fn->buf[k]) < 0) return -1;
+    PyObject *snap = hook_snapshot(fn->pre_hooks);
+    char *own = PyMem_Calloc(fn->n_out, 1); /* own[k]: buf[k] already privatised */
+    int rc = snap && own ? 0 : -1;
+    if (!own) PyErr_NoMemory();
+    for (int pass = 0; rc == 0 && pass < 2; pass++) {
+        for (Py_ssize_t h = 0; rc == 0 && h < PyList_GET_SIZE(snap); h++) {
+            PyObject *item = PyList_GET_ITEM(snap, h);
+            if (PyObject_IsTrue(PyTuple_GET_ITEM(item, 2)) != pass) continue;
+            int k = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+            if (k < 0 || k >= fn->n_out || !fn->buf[k]) continue;
+            /* retain_grad's hook only copies the gradient: no private copy needed */
+            if (!pass && !own[k]) rc = privatise(&fn->buf[k]);
+            own[k] = 1;
+            if (rc == 0) rc = call_hook(PyTuple_GET_ITEM(item, 1), &fn->buf[k]);
+        }
     }
-    return 0;
+    PyMem_Free(own);
+    Py_XDECREF(snap);
+    return rc;
 }
 
 /* leaf.grad += g (or leaf.grad = g the first time). */
@@ -106,8 +190,8 @@ static PNTensor *validate_grad(PNNode *n, int k, PNTensor *g) {
     for (int d = 0; same && d < m->ndim; d++) same = g->shape[d] == m->shape[d];
     if (!same) {
         PNTensor *r = pn_sum_to(g, m->ndim, m->shape);
-        Py_DECREF(g);
         if (!r) {
+            /* the message reads g's shape: g is released only afterwards */
             if (PyErr_ExceptionMatches(PyExc_RuntimeError)) {
                 char a[256], b[256];
                 pn_format_shape(a, sizeof a, g->ndim, g->shape);
@@ -117,9 +201,10 @@ static PNTensor *validate_grad(PNNode *n, int k, PNTensor *g) {
                              "expected shape compatible with %s",
                              n->name, k, a, b);
             }
+            Py_DECREF(g);
             return NULL;
         }
-        g = r;
+        Py_SETREF(g, r);
     }
     if (g->dtype != m->dtype && pn_is_float(m->dtype)) {
         PNTensor *r = pn_cast(g, m->dtype);
@@ -265,7 +350,8 @@ static int capture_gradients(engine_state *r, PNNode *fn) {
     return 0;
 }
 
-/* Post hooks (Node.register_hook): fn(grad_inputs, grad_outputs) after the node ran. */
+/* Post hooks (Node.register_hook, a dict id -> fn): fn(grad_inputs, grad_outputs)
+ * after the node ran. */
 static int run_post_hooks(PNNode *fn, PNTensor **gin) {
     PyObject *gi = PyTuple_New(fn->n_next), *go = PyTuple_New(fn->n_out);
     int ok = gi && go;
@@ -279,11 +365,14 @@ static int run_post_hooks(PNNode *fn, PNTensor **gin) {
         Py_INCREF(v);
         PyTuple_SET_ITEM(go, k, v);
     }
-    for (Py_ssize_t h = 0; ok && h < PyList_GET_SIZE(fn->hooks); h++) {
-        PyObject *res = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(fn->hooks, h), gi, go, NULL);
+    PyObject *snap = ok ? PyDict_Values(fn->hooks) : NULL; /* see hook_snapshot */
+    ok = snap != NULL;
+    for (Py_ssize_t h = 0; ok && h < PyList_GET_SIZE(snap); h++) {
+        PyObject *res = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(snap, h), gi, go, NULL);
         ok = res != NULL;
         Py_XDECREF(res);
     }
+    Py_XDECREF(snap);
     Py_XDECREF(gi);
     Py_XDECREF(go);
     return ok ? 0 : -1;

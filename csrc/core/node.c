@@ -239,8 +239,21 @@ void pn_bump_version(PNTensor *t) {
     t->storage->version++;
 }
 
-int pn_check_inplace(PNTensor *t, const char *op) {
+/* The in-place guard, as PyTorch's: in grad mode a tensor that requires grad
+ * may not be overwritten when it is a leaf (its .grad would describe a value
+ * that no longer exists) nor when it is a view whose base is a leaf: base is
+ * pynet's root of the view chain, so this covers a slice of a leaf, a leaf
+ * that is itself a view (randn(100).reshape(10, 10).requires_grad_()) and a
+ * slice of that. Under no_grad every write is allowed (manual SGD). */
+static int check_autograd_inplace(PNTensor *t, const char *op) {
     if (pn_grad_mode) {
+        if (t->base && t->requires_grad && !t->base->grad_fn) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: a view of a leaf Variable that requires grad is being used in an "
+                         "in-place operation.",
+                         op);
+            return -1;
+        }
         if (t->requires_grad && !t->grad_fn && !t->base) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s: a leaf Variable that requires grad is being used in an in-place "
@@ -259,14 +272,22 @@ int pn_check_inplace(PNTensor *t, const char *op) {
                          op);
             return -1;
         }
-        if (t->base && t->base->requires_grad && !t->base->grad_fn) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "%s: a view of a leaf Variable that requires grad is being used in an "
-                         "in-place operation.",
-                         op);
-            return -1;
-        }
     }
+    return 0;
+}
+
+int pn_check_inplace(PNTensor *t, const char *op) {
+    if (check_autograd_inplace(t, op) < 0 || pn_check_no_overlap(t, op) < 0 ||
+        pn_check_not_readonly(t, op) < 0)
+        return -1;
+    pn_bump_version(t);
+    return 0;
+}
+
+/* fill_/zero_ write the same value to every element, which is well defined
+ * even when elements share memory (PyTorch allows it on expanded tensors). */
+int pn_check_inplace_fill(PNTensor *t, const char *op) {
+    if (check_autograd_inplace(t, op) < 0 || pn_check_not_readonly(t, op) < 0) return -1;
     pn_bump_version(t);
     return 0;
 }

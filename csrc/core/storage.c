@@ -29,6 +29,7 @@ pn_storage *pn_storage_new(int64_t nbytes) {
     s->data = (char *)block + PN_HEADER_SIZE;
     s->nbytes = nbytes;
     s->owner = NULL;
+    s->readonly = 0;
     return s;
 }
 
@@ -44,6 +45,7 @@ pn_storage *pn_storage_wrap(char *data, int64_t nbytes, PyObject *owner) {
     s->nbytes = nbytes;
     Py_XINCREF(owner);
     s->owner = owner;
+    s->readonly = 0;
     return s;
 }
 

@@ -20,6 +20,7 @@ typedef struct pn_storage {
     char *data;
     int64_t nbytes;
     PyObject *owner; /* NULL: we allocated data; else the object that owns it (a NumPy array) */
+    char readonly;   /* the owner's memory must not be written (a read-only NumPy array) */
 } pn_storage;
 
 pn_storage *pn_storage_new(int64_t nbytes); /* sets MemoryError on failure */
@@ -100,8 +101,17 @@ int pn_opt_tensor_arg(PyObject *o, PNTensor **out, const char *op,
                       const char *name); /* None -> NULL */
 int pn_require_float(PNTensor *t, const char *op);
 int pn_same_dtype(PNTensor *a, PNTensor *b, const char *op); /* b NULL: ok */
+/* Refuse an in-place write to t when several of its elements share memory
+ * (a stride-0 dim of size > 1), with PyTorch's RuntimeError. */
+int pn_has_internal_overlap(const PNTensor *t);
+int pn_check_no_overlap(PNTensor *t, const char *op);
+/* Refuse an in-place write to memory borrowed read-only (from_numpy of a
+ * read-only array), with a RuntimeError naming op. */
+int pn_check_not_readonly(PNTensor *t, const char *op);
 
 /* errors */
 PyObject *pn_shape_error(PyObject *exc, const char *fmt, ...);
+/* Like PyErr_Format with C's printf conversions (%g, %lld, %s; no %S/%R). */
+PyObject *pn_error_c(PyObject *exc, const char *fmt, ...);
 
 #endif

@@ -118,7 +118,7 @@ BINARY_LOOP(lt_f32, float, pn_bool, x < y)
 BINARY_LOOP(le_f32, float, pn_bool, x <= y)
 BINARY_LOOP(gt_f32, float, pn_bool, x > y)
 BINARY_LOOP(ge_f32, float, pn_bool, x >= y)
-BINARY_LOOP(relu_backward_f32, float, float, y > 0 ? x : (float)0)
+BINARY_LOOP(relu_backward_f32, float, float, y <= 0 ? (float)0 : x)
 BINARY_LOOP(sigmoid_backward_f32, float, float, x * y * ((float)1 - y))
 BINARY_LOOP(tanh_backward_f32, float, float, x *((float)1 - y * y))
 
@@ -137,7 +137,7 @@ BINARY_LOOP(lt_f64, double, pn_bool, x < y)
 BINARY_LOOP(le_f64, double, pn_bool, x <= y)
 BINARY_LOOP(gt_f64, double, pn_bool, x > y)
 BINARY_LOOP(ge_f64, double, pn_bool, x >= y)
-BINARY_LOOP(relu_backward_f64, double, double, y > 0 ? x : (double)0)
+BINARY_LOOP(relu_backward_f64, double, double, y <= 0 ? (double)0 : x)
 BINARY_LOOP(sigmoid_backward_f64, double, double, x * y * ((double)1 - y))
 BINARY_LOOP(tanh_backward_f64, double, double, x *((double)1 - y * y))
 
@@ -325,9 +325,9 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt) {
         const T lo = (T)c->lo, hi = (T)c->hi; \
         for (int64_t i = 0; i < n; i++) { \
             T x = *(const T *)(p[1] + i * s[1]); \
-            if (x == x) { /* NaN passes through unchanged */ \
-                if (c->has_lo && x < lo) x = lo; \
-                if (c->has_hi && x > hi) x = hi; \
+            if (x == x) { /* NaN passes through; a NaN bound makes NaN (PyTorch) */ \
+                if (c->has_lo && !(x >= lo)) x = lo; \
+                if (c->has_hi && !(x <= hi)) x = hi; \
             } \
             *(T *)(p[0] + i * s[0]) = x; \
         } \

@@ -30,7 +30,7 @@ typedef enum {
     PN_OR,
     PN_XOR,
     /* fused backward helpers: (g, x) -> dx */
-    PN_RELU_BACKWARD,    /* x > 0 ? g : 0          (x is the relu input or output) */
+    PN_RELU_BACKWARD,    /* x <= 0 ? 0 : g (x the relu input or output; nan passes g, as PyTorch) */
     PN_SIGMOID_BACKWARD, /* g * y * (1 - y)         (y = sigmoid(x))               */
     PN_TANH_BACKWARD,    /* g * (1 - y * y)         (y = tanh(x))                  */
     PN_NBINARY

@@ -321,12 +321,13 @@ static int div_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (n->next[1].fn) {
         a = operand_or_scalar(n, 0, 0, &sca, &sa);
         if (!a && !sca) goto fail;
-        PNTensor *ga = sca ? pn_binary_s(PN_MUL, g, -sa) : pn_binary_t(PN_MUL, g, a);
-        if (ga && !sca) Py_SETREF(ga, pn_unary(PN_NEG, ga));
-        PNTensor *b2 = ga ? pn_binary_t(PN_MUL, b, b) : NULL;
-        gin[1] = b2 ? pn_binary_t(PN_DIV, ga, b2) : NULL;
-        Py_XDECREF(ga);
-        Py_XDECREF(b2);
+        /* db = -g * ((a / b) / b), in PyTorch's order: a / (b * b) would overflow or
+         * underflow b * b first (b = 1e-38 in float32 gave 0 / 0 = nan, not 0) */
+        PNTensor *q = sca ? pn_binary_s_rev(PN_DIV, sa, b) : pn_binary_t(PN_DIV, a, b);
+        PNTensor *q2 = q ? pn_binary_t(PN_DIV, q, b) : NULL;
+        PNTensor *gq = q2 ? pn_binary_t(PN_MUL, g, q2) : NULL;
+        gin[1] = gq ? pn_unary(PN_NEG, gq) : NULL;
+        Py_XDECREF(q), Py_XDECREF(q2), Py_XDECREF(gq);
         if (!gin[1]) goto fail;
     }
     Py_XDECREF(a);
@@ -338,7 +339,34 @@ fail:
     return -1;
 }
 
-/* x^y: dx = g * y * x^(y-1) (0 where y == 0);  dy = g * x^y * log(x) */
+/* d(x^y)/dy = x^y * log(x), except where x == 0 and y >= 0: x^y is 0 or 1
+ * there and log(0) = -inf, which gave -inf or nan. PyTorch defines the
+ * derivative there as 0 (a learnable exponent after a ReLU must not poison
+ * training), and so does pynet. x is a tensor, or the number sx when scx. */
+static PNTensor *pow_exponent_factor(PNTensor *x, int scx, double sx, PNTensor *y) {
+    PNTensor *out = scx ? pn_binary_s_rev(PN_POW, sx, y) : pn_binary_t(PN_POW, x, y);
+    PNTensor *l = out && !scx ? pn_unary(PN_LOG, x) : NULL;
+    PNTensor *lg = !out || (!scx && !l) ? NULL
+                   : scx                ? pn_binary_s(PN_MUL, out, log(sx))
+                                        : pn_binary_t(PN_MUL, out, l);
+    Py_XDECREF(out);
+    Py_XDECREF(l);
+    if (!lg || (scx && sx != 0)) return lg;
+    int prev = pn_set_grad_mode(0); /* the mask is data, not part of the graph */
+    PNTensor *mask = pn_binary_s(PN_GE, y, 0.0);
+    if (mask && !scx) {
+        PNTensor *xz = pn_binary_s(PN_EQ, x, 0.0);
+        Py_SETREF(mask, xz ? pn_binary_t(PN_AND, mask, xz) : NULL);
+        Py_XDECREF(xz);
+    }
+    pn_set_grad_mode(prev);
+    PNTensor *r = mask ? pn_where_t(mask, NULL, 0.0, lg) : NULL;
+    Py_XDECREF(mask);
+    Py_DECREF(lg);
+    return r;
+}
+
+/* x^y: dx = g * y * x^(y-1) (0 where y == 0);  dy = g * x^y * log(x) (see above) */
 // y = a ** b: da = g * b * a^(b-1), db = g * y * log(a)
 static int pow_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
@@ -377,16 +405,7 @@ static int pow_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         }
     }
     if (n->next[1].fn) { /* y is a tensor here */
-        PNTensor *out = scx ? pn_binary_s_rev(PN_POW, sx, y) : pn_binary_t(PN_POW, x, y);
-        PNTensor *lg;
-        if (scx) {
-            lg = out ? pn_binary_s(PN_MUL, out, log(sx)) : NULL;
-        } else {
-            PNTensor *l = out ? pn_unary(PN_LOG, x) : NULL;
-            lg = l ? pn_binary_t(PN_MUL, out, l) : NULL;
-            Py_XDECREF(l);
-        }
-        Py_XDECREF(out);
+        PNTensor *lg = pow_exponent_factor(x, scx, sx, y);
         gin[1] = lg ? pn_binary_t(PN_MUL, g, lg) : NULL;
         Py_XDECREF(lg);
         if (!gin[1]) goto out;
@@ -398,8 +417,10 @@ out:
     return rc;
 }
 
-/* maximum: the gradient goes to the larger input, split evenly on ties. */
-// y = maximum(a, b): da = g where a > b, db = g where b > a, g/2 each on ties
+/* maximum: the gradient goes to the larger input, split evenly on ties. An
+ * input gets nothing only where it lost: where a comparison with nan is false
+ * both get g, as in PyTorch (the nan result came from both). */
+// y = maximum(a, b): da = 0 where a < b, db = 0 where b < a, g/2 each on ties, else g
 static int maxmin_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
     int is_max = PN_STATE(n, binary_state)->is_max;
@@ -411,16 +432,16 @@ static int maxmin_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *half = pn_binary_s(PN_MUL, g, 0.5);
     for (int k = 0; k < 2 && half; k++) {
         if (!n->next[k].fn) continue;
-        /* x is this input, y the other; x wins where x > y (max) or x < y (min) */
+        /* x is this input, y the other; x loses where x < y (max) or x > y (min) */
         PNTensor *x = k == 0 ? a : b, *y = k == 0 ? b : a;
         int scy = k == 0 ? scb : sca;
         double sy = k == 0 ? sb : sa;
-        pn_binary_op win = is_max ? PN_GT : PN_LT;
-        PNTensor *wins = scy ? pn_binary_s(win, x, sy) : pn_binary_t(win, x, y);
+        pn_binary_op lose = is_max ? PN_LT : PN_GT;
+        PNTensor *loses = scy ? pn_binary_s(lose, x, sy) : pn_binary_t(lose, x, y);
         PNTensor *tie = scy ? pn_binary_s(PN_EQ, x, sy) : pn_binary_t(PN_EQ, x, y);
-        PNTensor *h = (wins && tie) ? pn_where_t(tie, half, 0.0, NULL) : NULL;
-        gin[k] = h ? pn_where_t(wins, g, 0.0, h) : NULL;
-        Py_XDECREF(wins);
+        PNTensor *h = (loses && tie) ? pn_where_t(tie, half, 0.0, g) : NULL;
+        gin[k] = h ? pn_where_t(loses, NULL, 0.0, h) : NULL;
+        Py_XDECREF(loses);
         Py_XDECREF(tie);
         Py_XDECREF(h);
         if (!gin[k]) goto out;

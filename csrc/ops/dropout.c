@@ -30,8 +30,8 @@ PyObject *pn_dropout(PNTensor *x, double p, int inplace) {
         return NULL;
     }
     if (!(p >= 0.0 && p <= 1.0)) {
-        PyErr_Format(PyExc_ValueError, "dropout probability has to be between 0 and 1, but got %g",
-                     p);
+        pn_error_c(PyExc_ValueError, "dropout probability has to be between 0 and 1, but got %g",
+                   p);
         return NULL;
     }
     if (inplace && pn_check_inplace(x, "dropout_") < 0) return NULL;

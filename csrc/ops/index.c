@@ -492,13 +492,12 @@ static PNTensor *value_tensor(PyObject *value, pn_dtype like) {
     if (r > 0) {
         PNTensor *t = pn_empty(like, 0, NULL);
         if (!t) return NULL;
-        if (like == PN_INT64 || like == PN_BOOL) {
-            int64_t v = o.kind == 2 ? (int64_t)o.d : o.i;
+        if (o.kind != 2 && (like == PN_INT64 || like == PN_BOOL)) { /* an int: exact */
             if (like == PN_INT64)
-                *(int64_t *)t->data = v;
+                *(int64_t *)t->data = o.i;
             else
-                *(uint8_t *)t->data = o.kind == 2 ? o.d != 0 : v != 0;
-        } else if (pn_fill(t, o.d) < 0) {
+                *(uint8_t *)t->data = o.i != 0;
+        } else if (pn_fill(t, o.d) < 0) { /* a float: nan/inf into int64 raise there */
             Py_DECREF(t);
             return NULL;
         }
@@ -576,6 +575,25 @@ static int index_put_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+/* self is expanded (elements sharing memory). As in PyTorch, a basic index
+ * (ints, slices) must select a region without shared elements, since the
+ * value is copied element by element; an advanced index writes its elements
+ * one by one and is allowed. With autograd the write goes through a clone of
+ * the whole of self, which could not be copied back faithfully: refused. */
+static int setitem_overlap_check(PNTensor *self, PyObject *index, int needs_grad) {
+    if (needs_grad) return pn_check_no_overlap(self, "index_put_");
+    pn_slice_op ops[3 * PN_MAX_DIMS + 8];
+    int nops;
+    adv_index a = {0};
+    if (parse_index(self, index, ops, &nops, &a) < 0) return -1;
+    PNTensor *V = pn_apply_slices_raw(self, ops, nops);
+    int rc = V ? 0 : -1;
+    if (V && !a.n) rc = pn_check_no_overlap(V, "index_put_");
+    Py_XDECREF(V);
+    adv_clear(&a);
+    return rc;
+}
+
 // self[index] = value (value broadcast to self[index]'s shape), in place
 int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
     if (!value) {
@@ -585,7 +603,9 @@ int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
     PNTensor *val = value_tensor(value, self->dtype);
     if (!val) return -1;
     int needs_grad = pn_grad_mode && (self->requires_grad || val->requires_grad);
-    if (pn_check_inplace(self, "index_put_") < 0) goto fail;
+    if (pn_check_inplace_fill(self, "index_put_") < 0) goto fail;
+    if (pn_has_internal_overlap(self) && setitem_overlap_check(self, index, needs_grad) < 0)
+        goto fail;
     if (!needs_grad) {
         int rc = setitem_raw(self, index, val);
         Py_DECREF(val);

@@ -85,7 +85,10 @@ typedef struct {
 //     dx = g @ w,  dw = g^T @ x,  db = g summed over rows
 // written with matmul/sum, which read transposed operands in place (no copy),
 // and which record their own nodes when create_graph=True.
-static int linear_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+// The node's inputs are PyTorch's: AddmmBackward0 (b, x, w), MmBackward0 (x, w).
+static int linear_backward(PNNode *n, PNTensor **gout, PNTensor **gin_all) {
+    PNTensor **gin = gin_all + (n->n_next == 3); /* gin[0] dx, gin[1] dw */
+    int has_bias = n->n_next == 3;
     PNTensor *x = pn_unpack(n, 0), *w = x ? pn_unpack(n, 1) : NULL;
     if (!w) {
         Py_XDECREF(x);
@@ -96,16 +99,16 @@ static int linear_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     int rc = -1;
     PNTensor *g = pn_reshape(gout[0], 2, gshape), *x2 = NULL, *gt = NULL, *d = NULL;
     if (!g) goto out;
-    if (n->next[0].fn) {
+    if (n->next[has_bias].fn) {
         d = pn_matmul(g, w, "linear backward");
         if (!d || !(gin[0] = pn_reshape(d, x->ndim, x->shape))) goto out;
     }
-    if (n->next[1].fn) {
+    if (n->next[has_bias + 1].fn) {
         x2 = pn_reshape(x, 2, xshape);
         gt = x2 ? pn_transpose(g, 0, 1) : NULL;
         if (!gt || !(gin[1] = pn_matmul(gt, x2, "linear backward"))) goto out;
     }
-    if (n->next[2].fn && !(gin[2] = pn_sum(g, 1u, 0, 0, g->dtype))) goto out;
+    if (has_bias && n->next[0].fn && !(gin_all[0] = pn_sum(g, 1u, 0, 0, g->dtype))) goto out;
     rc = 0;
 out:
     Py_XDECREF(g), Py_XDECREF(x2), Py_XDECREF(gt), Py_XDECREF(d);
@@ -153,8 +156,10 @@ PNTensor *pn_linear(PNTensor *x, PNTensor *w, PNTensor *b) {
     }
     PNTensor *out = linear_raw(x, w, b);
     if (!out) return NULL;
-    PNTensor *ins[3] = {x, w, b};
-    PNNode *n = pn_record(out, b ? "AddmmBackward0" : "MmBackward0", linear_backward, 3, ins);
+    /* inputs in PyTorch's order, so grad_fn.next_functions reads as it does there */
+    PNTensor *ins[3] = {b ? b : x, b ? x : w, w};
+    PNNode *n = b ? pn_record(out, "AddmmBackward0", linear_backward, 3, ins)
+                  : pn_record(out, "MmBackward0", linear_backward, 2, ins);
     linear_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
     if (st) {
         st->M = M, st->K = K;

@@ -384,6 +384,38 @@ fail:
 
 /* ------------------------------------------------------------- var, std ---- */
 
+/* std = sqrt(var). sqrt's derivative 1 / (2 std) is infinite where std == 0
+ * (a constant input), and infinity times var's zero derivative is nan.
+ * PyTorch defines the gradient there as 0, and so does this node: it takes
+ * the place of sqrt's, with the zero-std entries masked. Written with the
+ * differentiable ops, so create_graph records it. */
+static int std_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    if (!n->next[0].fn) return 0;
+    PNTensor *s = pn_unpack(n, 0); /* the output std */
+    if (!s) return -1;
+    int prev = pn_set_grad_mode(0);
+    PNTensor *zero = pn_binary_s(PN_EQ, s, 0.0);
+    pn_set_grad_mode(prev);
+    PNTensor *twice = zero ? pn_binary_s(PN_MUL, s, 2.0) : NULL;
+    PNTensor *q = twice ? pn_binary_t(PN_DIV, gout[0], twice) : NULL;
+    gin[0] = q ? pn_where_t(zero, NULL, 0.0, q) : NULL;
+    Py_DECREF(s);
+    Py_XDECREF(zero), Py_XDECREF(twice), Py_XDECREF(q);
+    return gin[0] ? 0 : -1;
+}
+
+// var (*) -> std = sqrt(var), recording StdBackward0 (see std_backward)
+static PNTensor *std_of_var(PNTensor *v) {
+    int prev = pn_set_grad_mode(0);
+    PNTensor *s = pn_unary(PN_SQRT, v);
+    pn_set_grad_mode(prev);
+    if (!s) return NULL;
+    PNNode *n = pn_record(s, "StdBackward0", std_backward, 1, &v);
+    if (n) pn_save(n, 0, s, 1);
+    if (PyErr_Occurred()) Py_CLEAR(s);
+    return s;
+}
+
 // a (*) -> var (or std) over the masked dims with Bessel correction `correction`
 PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int take_sqrt) {
     if (!pn_is_float(a->dtype)) {
@@ -406,7 +438,7 @@ PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int
                   : denom > 0 ? pn_binary_s(PN_MUL, s, 1.0 / denom)
                               : pn_binary_s(PN_DIV, s, 0.0);
     Py_XDECREF(m), Py_XDECREF(dev), Py_XDECREF(sq), Py_XDECREF(s);
-    if (v && take_sqrt) Py_SETREF(v, pn_unary(PN_SQRT, v));
+    if (v && take_sqrt) Py_SETREF(v, std_of_var(v));
     return v;
 }
 

@@ -66,9 +66,16 @@ static PyObject *node_register_hook(PNNode *n, PyObject *fn) {
         PyErr_SetString(PyExc_TypeError, "register_hook expects a callable");
         return NULL;
     }
-    if (!n->hooks && !(n->hooks = PyList_New(0))) return NULL;
-    if (PyList_Append(n->hooks, fn) < 0) return NULL;
-    Py_RETURN_NONE;
+    if (!n->hooks && !(n->hooks = PyDict_New())) return NULL;
+    /* the handle (pynet.utils.hooks.RemovableHandle) owns the key: remove() pops it */
+    PyObject *mod = PyImport_ImportModule("pynet.utils.hooks");
+    PyObject *handle = mod ? PyObject_CallMethod(mod, "RemovableHandle", "O", n->hooks) : NULL;
+    Py_XDECREF(mod);
+    PyObject *id = handle ? PyObject_GetAttrString(handle, "id") : NULL;
+    int rc = id ? PyDict_SetItem(n->hooks, id, fn) : -1;
+    Py_XDECREF(id);
+    if (rc < 0) Py_CLEAR(handle);
+    return handle;
 }
 
 /* _register_pre_hook(output_nr, fn): fn(grad) runs before this node, on the
@@ -99,7 +106,8 @@ static PyMethodDef node_methods[] = {
     {"_register_pre_hook", (PyCFunction)node_register_pre_hook, METH_VARARGS, NULL},
     {"name", (PyCFunction)node_name, METH_NOARGS, "the node's type name, e.g. MulBackward0"},
     {"register_hook", (PyCFunction)node_register_hook, METH_O,
-     "fn(grad_inputs, grad_outputs) runs after this node's backward"},
+     "fn(grad_inputs, grad_outputs) runs after this node's backward; returns a handle "
+     "whose remove() unregisters it"},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef node_getset[] = {

@@ -105,13 +105,30 @@ static PyObject *full(PyObject *m, PyObject *args, PyObject *kw) {
 
 /* ---------------------------------------------------------------- random ---- */
 
+/* A seed argument as the generator's uint64: seeds are 64-bit, [-2**63, 2**64) (a
+ * negative one by its two's complement); anything wider would be cut silently, so two
+ * different seeds could agree: ValueError. */
+static int parse_seed(PyObject *arg, const char *op, uint64_t *out) {
+    PyObject *v = PyNumber_Index(arg);
+    if (!v) return -1;
+    int overflow = 0;
+    long long neg = PyLong_AsLongLongAndOverflow(v, &overflow);
+    uint64_t s = overflow > 0 ? PyLong_AsUnsignedLongLong(v) : (uint64_t)neg;
+    Py_DECREF(v);
+    if ((overflow > 0 && PyErr_Occurred()) || overflow < 0 || (!overflow && PyErr_Occurred())) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "%s: the seed must fit in 64 bits ([-2**63, 2**64)), got %R",
+                     op, arg);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
 static PyObject *manual_seed(PyObject *m, PyObject *arg) {
     (void)m;
-    PyObject *v = PyNumber_Index(arg);
-    if (!v) return NULL;
-    uint64_t s = PyLong_AsUnsignedLongLongMask(v);
-    Py_DECREF(v);
-    if (s == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    uint64_t s;
+    if (parse_seed(arg, "manual_seed", &s) < 0) return NULL;
     pn_manual_seed(s);
     Py_RETURN_NONE;
 }
@@ -119,11 +136,8 @@ static PyObject *manual_seed(PyObject *m, PyObject *arg) {
  * (pynet.Generator.manual_seed), leaving the global generator alone. */
 static PyObject *rng_state_for_seed(PyObject *m, PyObject *arg) {
     (void)m;
-    PyObject *v = PyNumber_Index(arg);
-    if (!v) return NULL;
-    uint64_t s = PyLong_AsUnsignedLongLongMask(v);
-    Py_DECREF(v);
-    if (s == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    uint64_t s;
+    if (parse_seed(arg, "Generator.manual_seed", &s) < 0) return NULL;
     pn_rng g;
     memset(&g, 0, sizeof g); /* the padding too: equal seeds give equal bytes */
     pn_rng_seed(&g, s);
@@ -161,14 +175,14 @@ static PyObject *fill_random(PyObject *args, int normal) {
         return NULL;
     }
     if (normal && b < 0) {
-        PyErr_Format(PyExc_RuntimeError, "normal expects std >= 0.0, but found std %g", b);
+        pn_error_c(PyExc_RuntimeError, "normal expects std >= 0.0, but found std %g", b);
         return NULL;
     }
     if (!normal && a > b) {
-        PyErr_Format(PyExc_RuntimeError,
-                     "uniform_ expects to return a [from, to) range, but "
-                     "found from=%g > to=%g",
-                     a, b);
+        pn_error_c(PyExc_RuntimeError,
+                   "uniform_ expects to return a [from, to) range, but "
+                   "found from=%g > to=%g",
+                   a, b);
         return NULL;
     }
     if (t->dtype == PN_FLOAT32)
@@ -188,6 +202,16 @@ static PyObject *fill_uniform(PyObject *m, PyObject *args) {
 static PyObject *fill_normal(PyObject *m, PyObject *args) {
     (void)m;
     return fill_random(args, 1);
+}
+/* _check_writable(t, op): the random in-place fills (written in Python)
+ * refuse an expanded or read-only tensor up front, naming themselves. */
+static PyObject *check_writable(PyObject *m, PyObject *args) {
+    (void)m;
+    PNTensor *t;
+    const char *op;
+    if (!PyArg_ParseTuple(args, "O!s:_check_writable", &PNTensor_Type, &t, &op)) return NULL;
+    if (pn_check_no_overlap(t, op) < 0 || pn_check_not_readonly(t, op) < 0) return NULL;
+    Py_RETURN_NONE;
 }
 
 /* _randint(low, high, shape) -> int64 tensor */
@@ -232,7 +256,7 @@ static PyObject *bernoulli(PyObject *m, PyObject *args) {
     double p;
     if (!PyArg_ParseTuple(args, "Od", &size, &p)) return NULL;
     if (!(p >= 0 && p <= 1)) {
-        PyErr_Format(PyExc_RuntimeError, "bernoulli: p must be in [0, 1], got %g", p);
+        pn_error_c(PyExc_RuntimeError, "bernoulli_ expects p to be in [0, 1], but got p=%g", p);
         return NULL;
     }
     int64_t shape[PN_MAX_DIMS];
@@ -255,6 +279,7 @@ PyMethodDef pn_module_methods_creation[] = {
     {"set_rng_state", set_rng_state, METH_O, NULL},
     {"_fill_uniform_", fill_uniform, METH_VARARGS, NULL},
     {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
+    {"_check_writable", check_writable, METH_VARARGS, NULL},
     {"_randint", randint, METH_VARARGS, NULL},
     {"randperm_", randperm, METH_O, NULL},
     {"_bernoulli", bernoulli, METH_VARARGS, NULL},

@@ -178,50 +178,70 @@ static PyObject *module_getattro(PyObject *self, PyObject *name) {
     return PyObject_GenericGetAttr(self, name);
 }
 
-/* Hooks run in the order they were registered (dicts keep insertion order). */
+/* Hooks run in the order they were registered (dicts keep insertion order),
+ * from a snapshot of the dict taken when the call starts: a hook may register
+ * or remove hooks (itself included) without hanging the loop or skipping its
+ * neighbour; what it changes applies from the next call, as in PyTorch. */
+static PyObject *hook_snapshot(PyObject *hooks) {
+    return hooks && PyDict_GET_SIZE(hooks) ? PyDict_Values(hooks) : PyList_New(0);
+}
+
+/* Forward pre-hooks: fn(module, args); a non-None result replaces the inputs
+ * (a tuple as is, anything else as a 1-tuple). Updates *args in place. */
+static int run_forward_pre_hooks(PNModule *m, PyObject **args) {
+    PyObject *snap = hook_snapshot(m->pre_hooks);
+    if (!snap) return -1;
+    int rc = 0;
+    for (Py_ssize_t h = 0; rc == 0 && h < PyList_GET_SIZE(snap); h++) {
+        PyObject *r = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(snap, h), m, *args, NULL);
+        if (!r) {
+            rc = -1;
+        } else if (r != Py_None) {
+            PyObject *t = PyTuple_Check(r) ? (Py_INCREF(r), r) : PyTuple_Pack(1, r);
+            if (t)
+                Py_SETREF(*args, t);
+            else
+                rc = -1;
+        }
+        Py_XDECREF(r);
+    }
+    Py_DECREF(snap);
+    return rc;
+}
+
+/* Forward hooks: fn(module, args, output); a non-None result replaces the
+ * output. Steals out, returns the final output (NULL on error). */
+static PyObject *run_forward_hooks(PNModule *m, PyObject *args, PyObject *out) {
+    PyObject *snap = hook_snapshot(m->hooks);
+    if (!snap) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    for (Py_ssize_t h = 0; out && h < PyList_GET_SIZE(snap); h++) {
+        PyObject *r = PyObject_CallFunctionObjArgs(PyList_GET_ITEM(snap, h), m, args, out, NULL);
+        if (!r)
+            Py_CLEAR(out);
+        else if (r != Py_None)
+            Py_SETREF(out, r);
+        else
+            Py_DECREF(r);
+    }
+    Py_DECREF(snap);
+    return out;
+}
+
 static PyObject *module_call(PyObject *self, PyObject *args, PyObject *kw) {
     PNModule *m = (PNModule *)self;
     PyObject *call_args = args;
     Py_INCREF(call_args);
-    if (m->pre_hooks && PyDict_GET_SIZE(m->pre_hooks)) {
-        PyObject *key, *fn;
-        Py_ssize_t pos = 0;
-        while (PyDict_Next(m->pre_hooks, &pos, &key, &fn)) {
-            PyObject *r = PyObject_CallFunctionObjArgs(fn, self, call_args, NULL);
-            if (!r) {
-                Py_DECREF(call_args);
-                return NULL;
-            }
-            if (r != Py_None) { /* a hook may replace the inputs */
-                PyObject *t = PyTuple_Check(r) ? (Py_INCREF(r), r) : PyTuple_Pack(1, r);
-                Py_DECREF(r);
-                if (!t) {
-                    Py_DECREF(call_args);
-                    return NULL;
-                }
-                Py_SETREF(call_args, t);
-            } else {
-                Py_DECREF(r);
-            }
-        }
+    if (m->pre_hooks && PyDict_GET_SIZE(m->pre_hooks) && run_forward_pre_hooks(m, &call_args) < 0) {
+        Py_DECREF(call_args);
+        return NULL;
     }
     PyObject *forward = PyObject_GetAttrString(self, "forward");
     PyObject *out = forward ? PyObject_Call(forward, call_args, kw) : NULL;
     Py_XDECREF(forward);
-    if (out && m->hooks && PyDict_GET_SIZE(m->hooks)) {
-        PyObject *key, *fn;
-        Py_ssize_t pos = 0;
-        while (out && PyDict_Next(m->hooks, &pos, &key, &fn)) {
-            PyObject *r = PyObject_CallFunctionObjArgs(fn, self, call_args, out, NULL);
-            if (!r) {
-                Py_CLEAR(out);
-            } else if (r != Py_None) { /* a hook may replace the output */
-                Py_SETREF(out, r);
-            } else {
-                Py_DECREF(r);
-            }
-        }
-    }
+    if (out && m->hooks && PyDict_GET_SIZE(m->hooks)) out = run_forward_hooks(m, call_args, out);
     Py_DECREF(call_args);
     return out;
 }

@@ -11,6 +11,50 @@ static int npy_of(pn_dtype dt) {
     return t[dt];
 }
 
+/* A bool array's bytes other than 0 and 1 (from .view(bool) of other data, or
+ * a file) become 1 in place: NumPy reads them as true as well, so the array
+ * means the same to NumPy afterwards. A read-only array cannot be mended. */
+static int clean_bools(PNTensor *t, PyArrayObject *a) {
+    int64_t bad = pn_bool_normalize(t, 0);
+    if (!bad) return 0;
+    if (!PyArray_ISWRITEABLE(a)) {
+        PyErr_Format(PyExc_ValueError,
+                     "from_numpy: the bool array holds %lld bytes that are neither 0 nor 1 and "
+                     "is read-only, so they cannot be made 1; pass (arr != 0) instead",
+                     (long long)bad);
+        return -1;
+    }
+    pn_bool_normalize(t, 1);
+    return 0;
+}
+
+/* The pynet dtype of a NumPy array, or TypeError for the types pynet lacks. */
+static int array_dtype(PyArrayObject *a, pn_dtype *dt) {
+    switch (PyArray_TYPE(a)) {
+    case NPY_FLOAT32:
+        *dt = PN_FLOAT32;
+        return 0;
+    case NPY_FLOAT64:
+        *dt = PN_FLOAT64;
+        return 0;
+    case NPY_INT64:
+        *dt = PN_INT64;
+        return 0;
+    case NPY_BOOL:
+        *dt = PN_BOOL;
+        return 0;
+    default: {
+        PyObject *name = PyObject_Str((PyObject *)PyArray_DESCR(a));
+        PyErr_Format(PyExc_TypeError,
+                     "can't convert np.ndarray of type %S. The only supported types are: "
+                     "float64, float32, int64, and bool.",
+                     name ? name : Py_None);
+        Py_XDECREF(name);
+        return -1;
+    }
+    }
+}
+
 static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     (void)m;
     if (!PyArray_Check(arg)) {
@@ -19,29 +63,7 @@ static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     }
     PyArrayObject *a = (PyArrayObject *)arg;
     pn_dtype dt;
-    switch (PyArray_TYPE(a)) {
-    case NPY_FLOAT32:
-        dt = PN_FLOAT32;
-        break;
-    case NPY_FLOAT64:
-        dt = PN_FLOAT64;
-        break;
-    case NPY_INT64:
-        dt = PN_INT64;
-        break;
-    case NPY_BOOL:
-        dt = PN_BOOL;
-        break;
-    default: {
-        PyObject *name = PyObject_Str((PyObject *)PyArray_DESCR(a));
-        PyErr_Format(PyExc_TypeError,
-                     "can't convert np.ndarray of type %S. The only supported types are: "
-                     "float64, float32, int64, and bool.",
-                     name ? name : Py_None);
-        Py_XDECREF(name);
-        return NULL;
-    }
-    }
+    if (array_dtype(a, &dt) < 0) return NULL;
     if (!PyArray_ISNOTSWAPPED(a)) {
         PyErr_SetString(PyExc_ValueError, "from_numpy: arrays in non-native byte order are not "
                                           "supported");
@@ -75,6 +97,7 @@ static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     }
     pn_storage *st = pn_storage_wrap(PyArray_BYTES(a), (int64_t)PyArray_NBYTES(a), arg);
     if (!st) return NULL;
+    st->readonly = !PyArray_ISWRITEABLE(a); /* in-place ops on it will refuse */
     /* Build a throwaway owner tensor, then alias it (pn_alias fills shape/strides). */
     int64_t one = 1;
     PNTensor *holder = pn_empty(dt, 0, &one);
@@ -88,6 +111,7 @@ static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     PNTensor *t = pn_alias(holder, nd, shape, strides, 0);
     Py_DECREF(holder);
     if (t) Py_CLEAR(t->base);
+    if (t && clean_bools(t, a) < 0) Py_CLEAR(t);
     return (PyObject *)t;
 }
 
@@ -111,7 +135,7 @@ static PyObject *to_numpy(PyObject *m, PyObject *args, PyObject *kw) {
     PyArray_Descr *descr = PyArray_DescrFromType(npy_of(t->dtype));
     if (!descr) return NULL;
     PyObject *arr = PyArray_NewFromDescr(&PyArray_Type, descr, t->ndim, dims, strides, t->data,
-                                         NPY_ARRAY_WRITEABLE, NULL);
+                                         t->storage->readonly ? 0 : NPY_ARRAY_WRITEABLE, NULL);
     if (!arr) return NULL;
     Py_INCREF(t);
     if (PyArray_SetBaseObject((PyArrayObject *)arr, (PyObject *)t) < 0) {

@@ -174,6 +174,8 @@ static int slot_open(slot *s, PyObject *o, PNTensor *param, const char *what, co
                      op, pn_dtype_name(t->dtype));
         return -1;
     }
+    /* an expanded parameter or state would be written once per element */
+    if (write && (pn_check_no_overlap(t, op) < 0 || pn_check_not_readonly(t, op) < 0)) return -1;
     s->work = pn_contiguous(t); /* t itself (new reference) when already contiguous */
     if (!s->work) return -1;
     Py_INCREF(t);

@@ -136,8 +136,12 @@ static int set_requires_grad(PNTensor *self, PyObject *v, void *c) {
         PyErr_SetString(PyExc_TypeError, "cannot delete requires_grad");
         return -1;
     }
-    int flag = PyObject_IsTrue(v);
-    if (flag < 0) return -1;
+    if (!PyBool_Check(v)) { /* 'yes' or 0.5 is more likely a mistake than a wish */
+        PyErr_Format(PyExc_RuntimeError, "requires_grad must be a bool, got %s",
+                     Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    int flag = v == Py_True;
     if (self->grad_fn) {
         if (!flag) {
             PyErr_SetString(PyExc_RuntimeError,
@@ -222,7 +226,16 @@ static PyObject *get_data(PNTensor *self, void *c) {
 static int set_data(PNTensor *self, PyObject *v, void *c) {
     (void)c;
     if (!v || !PNTensor_Check(v)) {
-        PyErr_SetString(PyExc_TypeError, "data must be set to a Tensor");
+        PyErr_Format(PyExc_TypeError, "Variable data has to be a tensor, but got %s",
+                     v ? Py_TYPE(v)->tp_name : "nothing (it cannot be deleted)");
+        return -1;
+    }
+    /* a tensor requiring grad keeps a float dtype: an int64 leaf would get a float .grad */
+    if (self->requires_grad && !pn_is_float(((PNTensor *)v)->dtype)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "data set to a tensor that requires gradients must be floating point or "
+                     "complex dtype, got %s",
+                     pn_dtype_name(((PNTensor *)v)->dtype));
         return -1;
     }
     pn_share_layout(self, (PNTensor *)v);
@@ -324,13 +337,18 @@ static PyGetSetDef tensor_getset[] = {
 
 /* The buffer protocol lets NumPy (and memoryview) read a tensor in place. */
 static int tensor_getbuffer(PNTensor *self, Py_buffer *view, int flags) {
+    if ((flags & PyBUF_WRITABLE) && self->storage->readonly) {
+        PyErr_SetString(PyExc_BufferError, "the tensor shares memory with a read-only NumPy "
+                                           "array: no writable buffer");
+        return -1;
+    }
     static char *formats[PN_NDTYPES] = {"?", "q", "f", "d"};
     Py_ssize_t item = (Py_ssize_t)pn_itemsize(self->dtype);
     view->buf = self->data;
     view->obj = (PyObject *)self;
     Py_INCREF(self);
     view->len = (Py_ssize_t)self->numel * item;
-    view->readonly = 0;
+    view->readonly = self->storage->readonly;
     view->itemsize = item;
     view->format = (flags & PyBUF_FORMAT) ? formats[self->dtype] : NULL;
     view->ndim = self->ndim;
@@ -359,7 +377,8 @@ static int tensor_getbuffer(PNTensor *self, Py_buffer *view, int flags) {
 }
 
 static void tensor_releasebuffer(PNTensor *self, Py_buffer *view) {
-    (void)self;
+    /* raw bytes may have been written through the buffer: keep bools 0 or 1 */
+    if (!view->readonly) pn_bool_normalize(self, 1);
     PyMem_Free(view->internal);
 }
 

@@ -3,8 +3,58 @@
 Usable as context managers (``with pynet.no_grad():``) and as decorators.
 """
 import functools
+import inspect
 
 from .. import _C
+
+
+class _Mode:
+    """Grad mode `enabled` inside the block, the previous mode restored after it."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self._prev = _C._set_grad_enabled(self.enabled)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self._prev)
+        return False
+
+
+def _decorate(fn, enabled):
+    """fn run with grad mode `enabled`. A generator function's body runs in that mode each
+    time it is resumed (and the caller's mode is back while it is suspended), as PyTorch's
+    decorators do; wrapping only the call would cover just the creation of the generator."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with _Mode(enabled):
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with _Mode(enabled):
+                            gen.close()
+                        raise
+                    except BaseException as exc:  # thrown into us: pass it on
+                        with _Mode(enabled):
+                            response = gen.throw(exc)
+                    else:
+                        with _Mode(enabled):
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+        return generator
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _Mode(enabled):
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 class _GradMode:
@@ -19,11 +69,7 @@ class _GradMode:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-        return wrapper
+        return _decorate(fn, self.enabled)
 
 
 class no_grad(_GradMode):
@@ -63,14 +109,8 @@ class set_grad_enabled(_GradMode):
         return False
 
     def __call__(self, fn):
-        mode = self.enabled
-        _C._set_grad_enabled(self._prev)
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-        return wrapper
+        _C._set_grad_enabled(self._prev)  # as a decorator it switches nothing when made
+        return _decorate(fn, self.enabled)
 
 
 class inference_mode(no_grad):

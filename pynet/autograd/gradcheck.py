@@ -77,6 +77,9 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
               check_undefined_grad=True, nondet_tol=0.0, fast_mode=False):
     """True when analytic and numeric gradients agree for every input element."""
     inputs = _as_tuple(inputs)
+    if not any(isinstance(x, _C.TensorBase) and x.requires_grad for x in inputs):
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
+                         "none of them have requires_grad=True.")
     for i, x in enumerate(inputs):
         if isinstance(x, _C.TensorBase) and x.requires_grad and x.dtype != _C.float64:
             import warnings

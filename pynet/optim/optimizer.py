@@ -55,7 +55,10 @@ def _typename(obj):
 
 
 def _with_step_hooks(step):
-    """Wrap a subclass's step() so that registered pre/post hooks run around it."""
+    """Wrap a subclass's step() so that registered pre/post hooks run around it.
+
+    Every hook loop in the optimizer runs over a snapshot, so a hook may register or
+    remove hooks; the change applies from the next call (PyTorch raises instead)."""
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
@@ -291,7 +294,7 @@ class Optimizer(_C.OptimizerBase):
         them, so the dict can be loaded into an optimizer over other tensors
         (say, the same model in a new process). The state tensors are not copied.
         """
-        for hook in self._optimizer_state_dict_pre_hooks.values():
+        for hook in list(self._optimizer_state_dict_pre_hooks.values()):  # snapshot
             hook(self)
         param_mappings = {}
         start_index = 0
@@ -309,7 +312,7 @@ class Optimizer(_C.OptimizerBase):
         packed_state = {(param_mappings[id(k)] if isinstance(k, Tensor) else k): v
                         for k, v in self.state.items()}
         state_dict = {"state": packed_state, "param_groups": param_groups}
-        for hook in self._optimizer_state_dict_post_hooks.values():
+        for hook in list(self._optimizer_state_dict_post_hooks.values()):  # snapshot
             result = hook(self, state_dict)
             if result is not None:
                 state_dict = result
@@ -322,7 +325,7 @@ class Optimizer(_C.OptimizerBase):
         so the loaded optimizer never shares memory with the dict.
         """
         state_dict = state_dict.copy()
-        for hook in self._optimizer_load_state_dict_pre_hooks.values():
+        for hook in list(self._optimizer_load_state_dict_pre_hooks.values()):  # snapshot
             result = hook(self, state_dict)
             if result is not None:
                 state_dict = result
@@ -363,7 +366,7 @@ class Optimizer(_C.OptimizerBase):
 
         param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
         self.__setstate__({"state": state, "param_groups": param_groups})
-        for hook in self._optimizer_load_state_dict_post_hooks.values():
+        for hook in list(self._optimizer_load_state_dict_post_hooks.values()):  # snapshot
             hook(self)
 
 

@@ -331,12 +331,31 @@ class Module(_C.ModuleBase):
         keys += list(self._parameters) + list(self._buffers) + list(self._modules)
         return sorted(set(keys))
 
-    def __setstate__(self, state):
-        self.__dict__.update(state)
+    # --- copy / deepcopy / pickle ---------------------------------------------
+    # The registries and hooks live in C slots, not in __dict__: the state carries them too.
+    # copy.deepcopy copies each Parameter once (its memo), so shared and tied weights stay
+    # shared in the copy. pickle is for in-process copies and multiprocessing; files are
+    # written with pynet.save, which never pickles.
+    _SLOT_STATE = ("_parameters", "_buffers", "_modules", "_non_persistent_buffers_set",
+                   "_forward_pre_hooks", "_forward_hooks")
 
     def __getstate__(self):
-        raise TypeError("pickling modules is not supported; save model.state_dict() with "
-                        "pynet.save instead")
+        """The module's attributes, registries and hooks, for copy and pickle."""
+        state = dict(self.__dict__)
+        for name in self._SLOT_STATE:
+            state[name] = getattr(self, name)
+        state["training"] = self.training
+        return state
+
+    def __setstate__(self, state):
+        """Restore what __getstate__ gave, on a module made by __new__."""
+        state = dict(state)
+        for name in self._SLOT_STATE:
+            registry = getattr(self, name)
+            registry.clear()
+            registry.update(state.pop(name, ()))
+        self.training = state.pop("training", True)
+        self.__dict__.update(state)
 
     def summary(self, input_size, dtype=None):
         from ..summary import summary
