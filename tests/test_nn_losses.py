@@ -580,6 +580,17 @@ def test_binary_cross_entropy_log_clamped(ref):
         assert_close(po.numpy(), expected, RTOL[dt], "clamped bce")
 
 
+@pytest.mark.parametrize("target", [[1.5, 0.0], [float("nan"), 0.5], [0.5, -0.01]])
+def test_binary_cross_entropy_refuses_targets_outside_0_1(target):
+    x = pynet.tensor([0.5, 0.2])
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+        PF.binary_cross_entropy(x, pynet.tensor(target))
+    if torch is not None:  # PyTorch raises the same
+        with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+            torch.nn.functional.binary_cross_entropy(torch.tensor([0.5, 0.2]),
+                                                     torch.tensor(target))
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("pos_weight", [None, "full", "broadcast"])

@@ -109,8 +109,10 @@ static inline double pointwise_loss_value(pn_pointwise_loss kind, double x, doub
     static int NAME(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, const T *w, \
                     const T *pw, double param, T *out) { \
         if (kind == PN_LOSS_BCE) \
-            for (int64_t i = 0; i < n; i++) \
+            for (int64_t i = 0; i < n; i++) { \
                 if (!(x[i] >= 0 && x[i] <= 1)) return PN_EINVAL; \
+                if (!(y[i] >= 0 && y[i] <= 1)) return PN_EOVERFLOW; \
+            } \
         if (kind == PN_LOSS_MSE) { /* the hot one: a plain vectorizable loop */ \
             for (int64_t i = 0; i < n; i++) out[i] = (x[i] - y[i]) * (x[i] - y[i]); \
             return PN_OK; \

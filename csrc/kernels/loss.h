@@ -77,7 +77,8 @@ typedef enum {
  *   pw: per-element pos_weight or NULL (BCE_LOGITS)
  *   param: beta or delta
  *   out: the n losses
- * Returns PN_OK, or PN_EINVAL for BCE when some x is outside [0, 1] (or NaN).
+ * Returns PN_OK, or for BCE: PN_EINVAL when some x is outside [0, 1] (or NaN),
+ * PN_EOVERFLOW when some target y is.
  */
 int pn_pointwise_loss_forward(pn_pointwise_loss kind, pn_dtype dt, int64_t n, const void *x,
                               const void *y, const void *w, const void *pw, double param,

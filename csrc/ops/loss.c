@@ -575,10 +575,14 @@ PNTensor *pn_elementwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, 
     PNTensor *pe = ye && pw ? keep(&s, pn_dense_copy(pd, dt, nd, shape)) : NULL;
     PNTensor *loss = ye && (!w || we) && (!pw || pe) ? keep(&s, pn_empty(dt, nd, shape)) : NULL;
     PNTensor *out = NULL;
-    if (loss &&
-        pn_pointwise_loss_forward(kind, dt, loss->numel, xe->data, ye->data, we ? we->data : NULL,
-                                  pe ? pe->data : NULL, param, loss->data))
-        PyErr_SetString(PyExc_RuntimeError, "all elements of input should be between 0 and 1");
+    int rc = loss ? pn_pointwise_loss_forward(kind, dt, loss->numel, xe->data, ye->data,
+                                              we ? we->data : NULL, pe ? pe->data : NULL, param,
+                                              loss->data)
+                  : PN_OK;
+    if (rc != PN_OK) /* PyTorch's messages, which name no values either */
+        PyErr_SetString(PyExc_RuntimeError,
+                        rc == PN_EINVAL ? "all elements of input should be between 0 and 1"
+                                        : "all elements of target should be between 0 and 1");
     else if (loss)
         out = keep(&s, reduce_loss(loss, reduction, (double)loss->numel));
     PNTensor *inputs[2] = {xd, yd};
