@@ -91,6 +91,18 @@ PyObject *pn_dropout(PNTensor *x, double p, int inplace); /* training mode */
 PNTensor *pn_embedding(PNTensor *idx, PNTensor *w, int64_t padding_idx);
 PNTensor *pn_one_hot(PNTensor *t, int64_t num_classes);
 PNTensor *pn_pad(PNTensor *x, int npad, const int64_t *pads, double value);
+/* convolution and unfold/fold (conv.c) */
+typedef struct {
+    int nd; /* spatial dims: 1 (conv1d) or 2 (conv2d); the arrays below have nd entries */
+    int64_t stride[2], padding[2], dilation[2], groups;
+} pn_conv_args;
+typedef struct {
+    int64_t kernel[2], dilation[2], padding[2], stride[2]; /* (height, width) each */
+} pn_fold_args;
+/* x (N, C, [H,] W), w (O, C/groups, [kh,] kw), b (O) or NULL -> (N, O, [Ho,] Wo) */
+PNTensor *pn_convolution(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p);
+PNTensor *pn_im2col(PNTensor *x, const pn_fold_args *a);                            /* F.unfold */
+PNTensor *pn_col2im(PNTensor *col, const int64_t *out_size, const pn_fold_args *a); /* F.fold */
 /* (norm.c) these two still parse their own Python arguments */
 PyObject *nn_batch_norm(PyObject *m, PyObject *args);
 PyObject *nn_layer_norm(PyObject *m, PyObject *args);

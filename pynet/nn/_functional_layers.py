@@ -7,11 +7,13 @@ its own backward.
 import warnings
 
 from .. import _C
+from .._creation import tensor as _tensor
 from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
            "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-           "batch_norm", "layer_norm", "embedding", "one_hot", "pad"]
+           "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "conv1d", "conv2d",
+           "unfold", "fold"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
 _LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU = range(7)
@@ -191,8 +193,176 @@ def one_hot(tensor, num_classes=-1):
 
 # ------------------------------------------------------------------------- pad
 
+def _pad_source_index(i, n, mode):
+    """The input index that output index i (counted from the first original element, so
+    negative in the left padding) copies, for a dimension of size n (reflect, replicate)."""
+    if mode == "replicate":
+        return min(max(i, 0), n - 1)
+    return -i if i < 0 else (2 * (n - 1) - i if i >= n else i)  # reflect (edge not repeated)
+
+
+def _pad_by_index(input, pads, mode):
+    """Non-constant padding as an index gather along each padded dim (differentiable: the
+    backward of the gather adds each copy's gradient into the element it came from)."""
+    nd = input.dim()
+    for k in range(len(pads) // 2):
+        dim, (l, r) = nd - 1 - k, (pads[2 * k], pads[2 * k + 1])
+        n = input.shape[dim]
+        if mode == "reflect" and (l >= n or r >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({l}, {r}) at dimension "
+                               f"{dim} of input {list(input.shape)}")
+        if mode == "circular" and (l > n or r > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "replicate" and n == 0 and (l > 0 or r > 0):
+            raise RuntimeError(f"pad(): cannot replicate-pad an empty dimension {dim}")
+        if mode == "circular":  # PyTorch crops first, then wraps around what is left
+            lo, m = max(0, -l), n - max(0, -l) - max(0, -r)
+            idx = [lo + i % m for i in range(-max(l, 0), m + max(r, 0))]
+        else:
+            idx = [_pad_source_index(i, n, mode) for i in range(-l, n + r)]
+        input = input[(slice(None),) * dim + (_tensor(idx, dtype=_C.int64),)]
+    return input
+
+
 def pad(input, pad, mode="constant", value=None):
-    """Pad (or, with negative sizes, crop) the trailing dims: pad = (left, right, top, ...)."""
-    if mode != "constant":
-        raise NotImplementedError(f"pynet pad: only mode='constant' is supported, got '{mode}'")
-    return _C._pad(input, tuple(pad), 0.0 if value is None else float(value))
+    """Pad (or, with negative sizes, crop) the trailing dims: pad = (left, right, top, ...).
+
+    mode 'constant' fills with value (default 0); 'reflect' mirrors without repeating the
+    edge, 'replicate' repeats the edge, 'circular' wraps around (these pad the last 1, 2 or 3
+    dims of a batched or unbatched input, as in PyTorch).
+    """
+    if mode == "constant":
+        return _C._pad(input, tuple(pad), 0.0 if value is None else float(value))
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    _check_tensor(input, "pad")
+    pads, nd = tuple(pad), input.dim()
+    if len(pads) not in (2, 4, 6) or nd not in (len(pads) // 2 + 1, len(pads) // 2 + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pads)} is not supported for {nd}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    return _pad_by_index(input, pads, mode)
+
+
+# ---------------------------------------------------------------- convolution
+
+def _conv_tuple(value, n, name):
+    """An int, or a sequence of 1 or n ints, as a tuple of n ints (PyTorch's rule)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if isinstance(value, Tensor) or not hasattr(value, "__len__"):
+        raise TypeError(f"conv{n}d(): argument '{name}' must be tuple of ints, not "
+                        f"{type(value).__name__}")
+    t = tuple(value)
+    if len(t) == 1:
+        return t * n
+    if len(t) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values "
+                           f"to match the convolution dimensions, but got {name}={list(t)}")
+    return t
+
+
+def _same_padding(input, weight, dilation, nd):
+    """padding='same': the total d (k - 1) per dim, split evenly; an odd total's extra
+    element goes after the input (right/bottom), added by F.pad as PyTorch does.
+    Returns (input, padding)."""
+    if weight.dim() != nd + 2:
+        return input, (0,) * nd  # the op reports the weight's shape
+    total = [dilation[i] * (weight.shape[2 + i] - 1) for i in range(nd)]
+    extra = [t % 2 for t in total]
+    if any(extra):
+        pads = []
+        for i in reversed(range(nd)):  # F.pad lists the last dim first
+            pads += [0, extra[i]]
+        input = pad(input, pads)
+    return input, tuple(t // 2 for t in total)
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
+    """conv1d/conv2d: argument normalisation, 'same'/'valid', unbatched input."""
+    name = f"conv{nd}d"
+    _check_tensor(input, name)
+    _check_tensor(weight, name, "weight")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    stride = _conv_tuple(stride, nd, "stride")
+    dilation = _conv_tuple(dilation, nd, "dilation")
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            input, padding = _same_padding(input, weight, dilation, nd)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        padding = _conv_tuple(padding, nd, "padding")
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise TypeError(f"{name}(): argument 'groups' must be int, not {type(groups).__name__}")
+    out = _C._convolution(input, weight, bias, stride, padding, dilation, groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation) over input (N, C, L) or (C, L).
+
+    weight (out_channels, C / groups, kW), bias (out_channels,) or None -> (N, out_channels, Lo)
+    with Lo = floor((L + 2 padding - dilation (kW - 1) - 1) / stride) + 1. padding may be an
+    int, a 1-tuple, 'valid' (no padding) or 'same' (output length L; stride 1 only).
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) over input (N, C, H, W) or (C, H, W).
+
+    weight (out_channels, C / groups, kH, kW), bias (out_channels,) or None ->
+    (N, out_channels, Ho, Wo) with Ho = floor((H + 2 padding - dilation (kH - 1) - 1) / stride)
+    + 1 (Wo likewise). stride, padding, dilation: an int or a pair; padding may also be 'valid'
+    or 'same' (stride 1 only). groups splits the channels into independent convolutions
+    (groups = C: depthwise). Computed by im2col + GEMM.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def _fold_pair(value, name):
+    """An int or a pair of ints as a pair (unfold/fold's rule)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    t = tuple(value)
+    if len(t) != 2:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(t)}")
+    return t
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding blocks of input (N, C, H, W) as columns: (N, C * kH * kW, L) (im2col).
+
+    Column l holds the kH x kW block of every channel that the l-th position of the kernel
+    covers (row-major over the Ho x Wo positions, L = Ho * Wo). conv2d(x, w) equals
+    (w.view(O, -1) @ unfold(x, k)).view(N, O, Ho, Wo).
+    """
+    _check_tensor(input, "unfold")
+    return _C._im2col(input, _fold_pair(kernel_size, "kernel_size"),
+                      _fold_pair(dilation, "dilation"), _fold_pair(padding, "padding"),
+                      _fold_pair(stride, "stride"))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The adjoint of unfold: columns (N, C * kH * kW, L) summed back into images
+    (N, C, *output_size); values of overlapping blocks are added (col2im)."""
+    _check_tensor(input, "fold")
+    return _C._col2im(input, _fold_pair(output_size, "output_size"),
+                      _fold_pair(kernel_size, "kernel_size"), _fold_pair(dilation, "dilation"),
+                      _fold_pair(padding, "padding"), _fold_pair(stride, "stride"))
