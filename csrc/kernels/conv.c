@@ -127,6 +127,86 @@ static void col2im(pn_dtype dt, const pn_conv_geom *g, const void *col, void *x,
     else
         pn_col2im_f64(g, col, x, l0, l1);
 }
+/* --------------------------------------------------- channel-wise path ---- */
+
+/* When every group has one input channel (C/G == 1: depthwise convolutions,
+ * and any convolution of a one-channel image), each output plane reads a
+ * single input plane, and the GEMMs would be 1 x L x kh kw products: too thin
+ * to pay for packing. These loops walk the planes directly instead, one kernel
+ * tap (i, j) at a time over a whole output row (a vectorisable axpy).
+ *   y[o]  = b[o] + sum_ij w[o, i, j] * x[c] shifted by (i, j)      c = o / (O/G)
+ *   dx[c] = sum_{o of c} sum_ij w[o, i, j] * dy[o] shifted back
+ *   dw[o, i, j] = sum_n sum_pq dy[n, o, p, q] * x[n, c, ...], summed in double */
+#define DEFINE_PLANE_KERNELS(SUF, T) \
+    /* sum_{q in [a, b)} u[q] v[q s] in 8 partial sums (lane k takes q = a + k mod 8), \
+     * added in a fixed order: the compiler can vectorise it, and the result depends \
+     * only on the data. */ \
+    static double row_dot_##SUF(const T *u, const T *v, int64_t s, int64_t a, int64_t b) { \
+        T part[8] = {0}; \
+        int64_t q = a; \
+        if (s == 1) \
+            for (; q + 8 <= b; q += 8) \
+                for (int k = 0; k < 8; k++) part[k] += u[q + k] * v[q + k]; \
+        for (; q + 8 <= b; q += 8) \
+            for (int k = 0; k < 8; k++) part[k] += u[q + k] * v[(q + k) * s]; \
+        for (int k = 0; q < b; q++, k++) part[k] += u[q] * v[q * s]; \
+        double r = 0; \
+        for (int k = 0; k < 8; k++) r += part[k]; \
+        return r; \
+    } \
+    /* x (H, W), w (kh, kw) -> y (Ho, Wo) += (SCATTER: dx += w * dy shifted back) */ \
+    static void plane_fwd_##SUF(const pn_conv_geom *g, const T *x, const T *w, T *y) { \
+        for (int64_t p = 0; p < g->Ho; p++) \
+            for (int64_t i = 0; i < g->kh; i++) { \
+                int64_t ih = p * g->sh - g->ph + i * g->dh; \
+                if (ih < 0 || ih >= g->H) continue; \
+                for (int64_t j = 0; j < g->kw; j++) { \
+                    int64_t off = j * g->dw - g->pw, a, b; \
+                    valid_cols(off, g->sw, g->W, g->Wo, &a, &b); \
+                    const T wv = w[i * g->kw + j], *xr = x + ih * g->W + off; \
+                    T *yr = y + p * g->Wo; \
+                    if (g->sw == 1) \
+                        for (int64_t q = a; q < b; q++) yr[q] += wv * xr[q]; \
+                    else \
+                        for (int64_t q = a; q < b; q++) yr[q] += wv * xr[q * g->sw]; \
+                } \
+            } \
+    } \
+    static void plane_bwd_input_##SUF(const pn_conv_geom *g, const T *dy, const T *w, T *dx) { \
+        for (int64_t p = 0; p < g->Ho; p++) \
+            for (int64_t i = 0; i < g->kh; i++) { \
+                int64_t ih = p * g->sh - g->ph + i * g->dh; \
+                if (ih < 0 || ih >= g->H) continue; \
+                for (int64_t j = 0; j < g->kw; j++) { \
+                    int64_t off = j * g->dw - g->pw, a, b; \
+                    valid_cols(off, g->sw, g->W, g->Wo, &a, &b); \
+                    const T wv = w[i * g->kw + j], *dyr = dy + p * g->Wo; \
+                    T *dxr = dx + ih * g->W + off; \
+                    for (int64_t q = a; q < b; q++) dxr[q * g->sw] += wv * dyr[q]; \
+                } \
+            } \
+    } \
+    /* acc[i kw + j] += sum_pq dy[p, q] x[ih, q sw + off] */ \
+    static void plane_bwd_weight_##SUF(const pn_conv_geom *g, const T *x, const T *dy, \
+                                       double *acc) { \
+        for (int64_t i = 0; i < g->kh; i++) \
+            for (int64_t j = 0; j < g->kw; j++) { \
+                int64_t off = j * g->dw - g->pw, a, b; \
+                valid_cols(off, g->sw, g->W, g->Wo, &a, &b); \
+                double s = 0; \
+                for (int64_t p = 0; p < g->Ho; p++) { \
+                    int64_t ih = p * g->sh - g->ph + i * g->dh; \
+                    if (ih < 0 || ih >= g->H) continue; \
+                    const T *xr = x + ih * g->W + off, *dyr = dy + p * g->Wo; \
+                    s += row_dot_##SUF(dyr, xr, g->sw, a, b); \
+                } \
+                acc[i * g->kw + j] += s; \
+            } \
+    }
+
+DEFINE_PLANE_KERNELS(f32, float)
+DEFINE_PLANE_KERNELS(f64, double)
+
 /* ------------------------------------------------------------ workspace ---- */
 
 /* Each thread keeps its column-matrix workspace across calls (a fresh
@@ -246,6 +326,101 @@ static char *task_workspace(conv_job *j, const conv_dims *d, int *owned) {
     return ws;
 }
 
+/* ----------------------------------------- channel-wise batched drivers ---- */
+
+static int channelwise(const pn_conv_geom *g) {
+    return g->C > 0 && g->C == g->G;
+}
+
+/* Planes per pool chunk: enough work (~32k multiply-adds) to be worth a thread. */
+static int64_t plane_grain(const pn_conv_geom *g) {
+    int64_t work = g->Ho * g->Wo * g->kh * g->kw;
+    return work >= 32768 ? 1 : 32768 / (work > 0 ? work : 1);
+}
+
+// planes t = n O + o of y (N, O, Ho, Wo) = conv(x = a, w = b) + bias, for t in [t0, t1)
+static void cw_forward_task(void *ctx, int64_t t0, int64_t t1) {
+    conv_job *j = ctx;
+    const pn_conv_geom *g = j->g;
+    int64_t L = g->Ho * g->Wo, HW = g->H * g->W, kk = g->kh * g->kw, Og = g->O / g->G;
+    size_t es = pn_itemsize(j->dt);
+    for (int64_t t = t0; t < t1; t++) {
+        int64_t n = t / g->O, o = t % g->O, c = o / Og;
+        char *y = j->out + (size_t)(t * L) * es;
+        const char *x = j->a + (size_t)((n * g->C + c) * HW) * es,
+                   *w = j->b + (size_t)(o * kk) * es;
+        if (j->bias)
+            fill_bias(j->dt, j->bias + (size_t)o * es, y, 1, L);
+        else
+            memset(y, 0, (size_t)L * es);
+        if (j->dt == PN_FLOAT32)
+            plane_fwd_f32(g, (const float *)x, (const float *)w, (float *)y);
+        else
+            plane_fwd_f64(g, (const double *)x, (const double *)w, (double *)y);
+    }
+}
+
+// planes t = n C + c of dx (N, C, H, W) from dy = a, w = b: the sum over the O/G outputs of c
+static void cw_backward_input_task(void *ctx, int64_t t0, int64_t t1) {
+    conv_job *j = ctx;
+    const pn_conv_geom *g = j->g;
+    int64_t L = g->Ho * g->Wo, HW = g->H * g->W, kk = g->kh * g->kw, Og = g->O / g->G;
+    size_t es = pn_itemsize(j->dt);
+    for (int64_t t = t0; t < t1; t++) {
+        int64_t n = t / g->C, c = t % g->C;
+        char *dx = j->out + (size_t)(t * HW) * es;
+        memset(dx, 0, (size_t)HW * es);
+        for (int64_t o = c * Og; o < (c + 1) * Og; o++) {
+            const char *dy = j->a + (size_t)((n * g->O + o) * L) * es;
+            const char *w = j->b + (size_t)(o * kk) * es;
+            if (j->dt == PN_FLOAT32)
+                plane_bwd_input_f32(g, (const float *)dy, (const float *)w, (float *)dx);
+            else
+                plane_bwd_input_f64(g, (const double *)dy, (const double *)w, (double *)dx);
+        }
+    }
+}
+
+// dw[o] (kh, kw) for o in [o0, o1) from x = a, dy = b, summed over n = 0 .. N-1 in order
+static void cw_backward_weight_task(void *ctx, int64_t o0, int64_t o1) {
+    conv_job *j = ctx;
+    const pn_conv_geom *g = j->g;
+    int64_t L = g->Ho * g->Wo, HW = g->H * g->W, kk = g->kh * g->kw, Og = g->O / g->G;
+    size_t es = pn_itemsize(j->dt);
+    double *acc = malloc((size_t)kk * sizeof *acc);
+    if (!acc) {
+        fail(j, PN_ENOMEM);
+        return;
+    }
+    for (int64_t o = o0; o < o1; o++) {
+        memset(acc, 0, (size_t)kk * sizeof *acc);
+        for (int64_t n = 0; n < g->N; n++) {
+            const char *x = j->a + (size_t)((n * g->C + o / Og) * HW) * es;
+            const char *dy = j->b + (size_t)((n * g->O + o) * L) * es;
+            if (j->dt == PN_FLOAT32)
+                plane_bwd_weight_f32(g, (const float *)x, (const float *)dy, acc);
+            else
+                plane_bwd_weight_f64(g, (const double *)x, (const double *)dy, acc);
+        }
+        for (int64_t k = 0; k < kk; k++)
+            if (j->dt == PN_FLOAT32)
+                ((float *)j->out)[o * kk + k] = (float)acc[k];
+            else
+                ((double *)j->out)[o * kk + k] = acc[k];
+    }
+    free(acc);
+}
+
+/* Run a channel-wise task over n items (planes or output channels). */
+static int run_planes(conv_job *j, pn_range_fn fn, int64_t n, int64_t grain) {
+    atomic_init(&j->err, PN_OK);
+    if (n > 1 && pn_get_num_threads() > 1)
+        pn_parallel_for(n, grain, fn, j);
+    else
+        fn(j, 0, n);
+    return atomic_load(&j->err);
+}
+
 /* GEMM into C with a shared error slot; lda/ldb/ldc of at least 1 (empty K). */
 static void gemm(conv_job *j, int ta, int tb, int64_t M, int64_t N, int64_t K, const char *A,
                  int64_t lda, const char *B, int64_t ldb, double beta, char *C, int64_t ldc) {
@@ -284,6 +459,7 @@ int pn_conv2d_forward(pn_dtype dt, const pn_conv_geom *g, const void *x, const v
                       const void *b, void *y) {
     conv_job j = {.dt = dt, .g = g, .a = x, .b = w, .bias = b, .out = y};
     if (g->Ho * g->Wo == 0 || g->O == 0) return PN_OK; /* nothing to write */
+    if (channelwise(g)) return run_planes(&j, cw_forward_task, g->N * g->O, plane_grain(g));
     return run_items(&j, forward_task);
 }
 
@@ -316,6 +492,7 @@ static void backward_input_task(void *ctx, int64_t n0, int64_t n1) {
 int pn_conv2d_backward_input(pn_dtype dt, const pn_conv_geom *g, const void *dy, const void *w,
                              void *dx) {
     conv_job j = {.dt = dt, .g = g, .a = dy, .b = w, .out = dx};
+    if (channelwise(g)) return run_planes(&j, cw_backward_input_task, g->N * g->C, plane_grain(g));
     return run_items(&j, backward_input_task);
 }
 
@@ -347,6 +524,7 @@ static void backward_weight_items(conv_job *j) {
 int pn_conv2d_backward_weight(pn_dtype dt, const pn_conv_geom *g, const void *x, const void *dy,
                               void *dw) {
     conv_job j = {.dt = dt, .g = g, .a = x, .b = dy, .out = dw};
+    if (channelwise(g)) return run_planes(&j, cw_backward_weight_task, g->O, 1);
     atomic_init(&j.err, PN_OK);
     j.lb = col_block(g, pn_itemsize(dt));
     memset(dw, 0, (size_t)(g->O * (g->C / g->G) * g->kh * g->kw) * pn_itemsize(dt));
