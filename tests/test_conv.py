@@ -125,6 +125,7 @@ def test_conv1d_random_matches_torch(need_torch, seed, dtype):
     ((2, 3, 8, 7), (4, 3, 2, 3), dict(padding="same", dilation=(3, 2))),
     ((2, 3, 8, 7), (4, 3, 3, 3), dict(padding="valid", stride=(2, 1))),
     ((2, 3, 40, 40), (5, 3, 3, 3), dict(padding=1)),
+    ((3, 1, 9, 8), (4, 1, 3, 2), dict(stride=(2, 1), dilation=(1, 2))),  # one-channel image
 ])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_conv2d_special_cases_match_torch(need_torch, case, dtype):
@@ -551,3 +552,195 @@ def test_pad_modes_by_hand_and_errors():
     x.requires_grad_(True)
     F.pad(x, (2, 2), mode="reflect").sum().backward()
     assert x.grad.tolist() == [[2.0, 3.0, 2.0]]  # each copy sends its gradient home
+
+
+# ------------------------------------------------------------------ pooling
+
+def random_pool_case(seed, nd, kind):
+    r = np.random.default_rng(seed)
+    k = [int(r.integers(1, 4)) for _ in range(nd)]
+    d = [int(r.integers(1, 3)) if kind == "max" else 1 for _ in range(nd)]
+    # padding up to half the kernel (torch's no-grad max_pool2d allows no more than
+    # that, its autograd path up to half the dilated kernel, as pynet does)
+    p = [int(r.integers(0, k[i] // 2 + 1)) for i in range(nd)]
+    s = [int(r.integers(1, 4)) for _ in range(nd)]
+    size = [int(r.integers(d[i] * (k[i] - 1) + 1, 10)) for i in range(nd)]
+    kw = dict(kernel_size=tuple(k), stride=tuple(s) if r.random() < 0.7 else None,
+              padding=tuple(p), ceil_mode=bool(r.random() < 0.5))
+    if kind == "max":
+        kw["dilation"] = tuple(d)
+    else:
+        kw["count_include_pad"] = bool(r.random() < 0.5)
+        if nd == 2 and r.random() < 0.3:
+            kw["divisor_override"] = int(r.integers(1, 5))
+    if nd == 1:
+        kw = {n: (v[0] if isinstance(v, tuple) else v) for n, v in kw.items()}
+    return rnd(int(r.integers(1, 3)), int(r.integers(1, 4)), *size, seed=seed), kw
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("seed", range(6))
+def test_pooling_random_matches_torch(need_torch, seed, nd, kind, dtype):
+    x, kw = random_pool_case(seed + 10 * nd, nd, kind)
+    name = f"{kind}_pool{nd}d"
+    parity(lambda a: getattr(F, name)(a, **kw),
+           lambda a: getattr(torch.nn.functional, name)(a, **kw), [x], dtype, nc=seed % 2 == 0)
+    if kind == "max":  # the indices too
+        _, pi = getattr(F, name)(pynet.tensor(x), return_indices=True, **kw)
+        _, ti = getattr(torch.nn.functional, name)(torch.tensor(x), return_indices=True, **kw)
+        assert pi.dtype == pynet.int64 and pi.numpy().tolist() == ti.numpy().tolist()
+
+
+def test_pooling_unbatched_and_empty_batch_match_torch(need_torch):
+    TF = torch.nn.functional
+    for pf, tf in ((F.max_pool2d, TF.max_pool2d), (F.avg_pool2d, TF.avg_pool2d)):
+        parity(lambda a: pf(a, 3, 2, 1), lambda a: tf(a, 3, 2, 1), [rnd(3, 7, 6)], "float64")
+        parity(lambda a: pf(a, 2), lambda a: tf(a, 2), [rnd(0, 3, 4, 4)], "float32")
+    for pf, tf in ((F.max_pool1d, TF.max_pool1d), (F.avg_pool1d, TF.avg_pool1d)):
+        parity(lambda a: pf(a, 3, 2, 1), lambda a: tf(a, 3, 2, 1), [rnd(3, 7)], "float64")
+
+
+def test_pooling_course_example_and_by_hand():
+    x = pynet.tensor([[[[1.0, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]]],
+                     requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, stride=2, return_indices=True)
+    assert y.reshape(-1).tolist() == [6.0, 8.0, 3.0, 4.0]
+    assert idx.reshape(-1).tolist() == [5, 7, 8, 15]
+    y.sum().backward()  # the gradient goes to each window's maximum only
+    assert x.grad.reshape(-1).tolist() == [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1]
+    a = F.avg_pool2d(x.detach(), 2)
+    assert a.reshape(-1).tolist() == [3.25, 5.25, 2.0, 2.0]
+    # padding: count_include_pad divides by the padded window, or by the real values only
+    one = pynet.ones(1, 1, 2, 2)
+    assert F.avg_pool2d(one, 2, 1, 1).reshape(-1).tolist() == [0.25, 0.5, 0.25, 0.5, 1.0, 0.5,
+                                                                0.25, 0.5, 0.25]
+    assert F.avg_pool2d(one, 2, 1, 1, count_include_pad=False).sum().item() == 9.0
+    # a NaN in a window is its maximum, as in PyTorch
+    nan = pynet.tensor([[[[1.0, float("nan")], [3.0, 4.0]]]])
+    assert np.isnan(F.max_pool2d(nan, 2).item())
+
+
+@pytest.mark.parametrize("fn,kw", [
+    (F.max_pool2d, dict(kernel_size=(2, 3), stride=(1, 2), padding=1, dilation=(2, 1))),
+    (F.max_pool2d, dict(kernel_size=3, stride=2, ceil_mode=True)),
+    (F.avg_pool2d, dict(kernel_size=(3, 2), stride=2, padding=1, ceil_mode=True)),
+    (F.avg_pool2d, dict(kernel_size=3, stride=2, padding=1, count_include_pad=False)),
+    (F.avg_pool2d, dict(kernel_size=2, divisor_override=3)),
+    (F.max_pool1d, dict(kernel_size=3, stride=2, padding=1)),
+    (F.avg_pool1d, dict(kernel_size=3, stride=2, padding=1, count_include_pad=False)),
+])
+def test_pooling_gradcheck_and_double_backward(fn, kw):
+    shape = (2, 2, 7, 6) if fn in (F.max_pool2d, F.avg_pool2d) else (2, 2, 9)
+    # a permutation: distinct values, so every window has one maximum and no kinks nearby
+    vals = np.random.default_rng(0).permutation(int(np.prod(shape))).reshape(shape) * 0.1
+    x = pynet.tensor(vals, requires_grad=True)
+    assert gradcheck(lambda x: fn(x, **kw), (x,))
+    g = pynet.tensor(rnd(*fn(x, **kw).shape, seed=1), requires_grad=True)
+
+    def first(x, g):
+        with pynet.enable_grad():
+            return pynet.autograd.grad(fn(x * x, **kw), (x,), g, create_graph=True)
+    assert gradcheck(first, (x, g), atol=1e-7, rtol=1e-5)
+
+
+def test_pooling_grad_fn_names():
+    x = pynet.randn(1, 2, 4, 4, requires_grad=True)
+    up = pynet.randn(1, 2, 2, 2, requires_grad=True)  # an upstream gradient with history
+    y = F.max_pool2d(x, 2)
+    assert "MaxPool2DWithIndicesBackward0" in repr(y.grad_fn)
+    g, = pynet.autograd.grad(y, (x,), up, create_graph=True)
+    assert "MaxPool2DWithIndicesBackwardBackward0" in repr(g.grad_fn)
+    y = F.avg_pool2d(x, 2)
+    assert "AvgPool2DBackward0" in repr(y.grad_fn)
+    g, = pynet.autograd.grad(y, (x,), up, create_graph=True)
+    assert "AvgPool2DBackwardBackward0" in repr(g.grad_fn)
+
+
+POOL_BAD = [
+    ("max_pool2d", (2, 3, 5, 5), dict(kernel_size=3, padding=2)),
+    ("max_pool2d", (2, 3, 5, 5), dict(kernel_size=3, stride=0)),
+    ("max_pool2d", (2, 3, 5, 5), dict(kernel_size=0)),
+    ("max_pool2d", (2, 3, 5, 5), dict(kernel_size=3, dilation=0)),
+    ("max_pool2d", (2, 3, 5, 5), dict(kernel_size=3, padding=-1)),
+    ("max_pool2d", (2, 3, 2, 2), dict(kernel_size=3)),
+    ("max_pool2d", (5, 5), dict(kernel_size=2)),
+    ("max_pool2d", (2, 3, 5, 5), dict(kernel_size=(2, 2, 2))),
+    ("max_pool1d", (2, 3, 5, 5), dict(kernel_size=2)),
+    ("avg_pool2d", (2, 3, 5, 5), dict(kernel_size=3, padding=2)),
+    ("avg_pool2d", (2, 3, 2, 2), dict(kernel_size=3)),
+    ("avg_pool2d", (2, 3, 5, 5), dict(kernel_size=2, divisor_override=0)),
+    ("avg_pool1d", (2, 3, 5, 5), dict(kernel_size=2)),
+]
+
+
+@pytest.mark.parametrize("fn,xs,kw", POOL_BAD)
+def test_pooling_errors_match_torch(need_torch, fn, xs, kw):
+    with pytest.raises(Exception) as te:
+        getattr(torch.nn.functional, fn)(torch.randn(*xs), **kw)
+    with pytest.raises(Exception) as pe:
+        getattr(F, fn)(pynet.randn(*xs), **kw)
+    assert type(pe.value) is type(te.value)
+    assert str(pe.value) == str(te.value)
+
+
+def test_pooling_errors_without_torch():
+    with pytest.raises(RuntimeError, match="pad should be at most half"):
+        F.max_pool2d(pynet.randn(1, 1, 5, 5), 3, padding=2)
+    with pytest.raises(RuntimeError, match=r"Given input size: \(3x2x2\)\. Calculated output "
+                                           r"size: \(3x0x0\)"):
+        F.avg_pool2d(pynet.randn(1, 3, 2, 2), 3)
+    with pytest.raises(NotImplementedError):  # integer pooling is not implemented
+        F.max_pool2d(pynet.ones(1, 1, 4, 4).long(), 2)
+
+
+def test_pooling_modules_match_torch(need_torch):
+    x = rnd(2, 3, 9, 8)
+    pairs = [(pynet.nn.MaxPool2d(3, 2, 1, 2, ceil_mode=True), torch.nn.MaxPool2d(3, 2, 1, 2,
+                                                                               ceil_mode=True)),
+             (pynet.nn.AvgPool2d(3, 2, 1, True, False, None),
+              torch.nn.AvgPool2d(3, 2, 1, True, False, None)),
+             (pynet.nn.MaxPool1d(2), torch.nn.MaxPool1d(2)),
+             (pynet.nn.AvgPool1d(3, 2), torch.nn.AvgPool1d(3, 2))]
+    for pm, tm in pairs:
+        assert repr(pm) == repr(tm)
+        a = x if "2d" in repr(pm).lower() else x[:, :, 0]
+        parity(pm, tm, [a], "float64")
+    y, i = pynet.nn.MaxPool2d(2, return_indices=True)(pynet.tensor(x))
+    assert y.shape == i.shape == (2, 3, 4, 4)
+
+
+def test_pooling_one_and_two_threads_bit_identical():
+    prev = pynet.get_num_threads()
+    try:
+        out = []
+        for nt in (1, 2):
+            pynet.set_num_threads(nt)
+            x = pynet.tensor(rnd(8, 16, 20, 20).astype("float32"), requires_grad=True)
+            y = F.max_pool2d(x, 3, 2, 1) .sum() + F.avg_pool2d(x, 3, 2, 1).square().sum()
+            y.backward()
+            out.append((y.detach().numpy().tobytes(), x.grad.numpy().tobytes()))
+        assert out[0] == out[1]
+    finally:
+        pynet.set_num_threads(prev)
+
+
+def test_lenet_style_network_trains():
+    """conv -> relu -> pool -> conv -> relu -> pool -> linear: a few SGD steps on a fixed
+    batch lower the loss (every layer's gradient flows)."""
+    pynet.manual_seed(0)
+    nn = pynet.nn
+    net = nn.Sequential(nn.Conv2d(1, 4, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(4, 8, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
+                        nn.Linear(8 * 3 * 3, 10))
+    x, t = pynet.randn(16, 1, 16, 16), pynet.randint(0, 10, (16,))
+    opt = pynet.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for _ in range(30):
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), t)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0], losses

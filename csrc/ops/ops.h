@@ -103,6 +103,14 @@ typedef struct {
 PNTensor *pn_convolution(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p);
 PNTensor *pn_im2col(PNTensor *x, const pn_fold_args *a);                            /* F.unfold */
 PNTensor *pn_col2im(PNTensor *col, const int64_t *out_size, const pn_fold_args *a); /* F.fold */
+/* pooling (pool.c): 2-D over the last two dims; 1-D pooling is 2-D with a unit height */
+typedef struct {
+    int64_t kernel[2], stride[2], padding[2], dilation[2]; /* (height, width) each */
+    int ceil_mode, count_include_pad;                      /* (avg: count padding) */
+    int64_t divisor; /* avg divisor_override (nonzero), or 0 for none */
+} pn_pool_args;
+PNTensor *pn_max_pool2d(PNTensor *x, const pn_pool_args *a, PNTensor **indices); /* may be NULL */
+PNTensor *pn_avg_pool2d(PNTensor *x, const pn_pool_args *a);
 /* (norm.c) these two still parse their own Python arguments */
 PyObject *nn_batch_norm(PyObject *m, PyObject *args);
 PyObject *nn_layer_norm(PyObject *m, PyObject *args);

@@ -1,9 +1,9 @@
-/* pyapi/conv_api.c - convolution, unfold and fold as _C functions.
+/* pyapi/conv_api.c - convolution, unfold, fold and pooling as _C functions.
  *
  * pynet/nn/_functional_layers.py gives them PyTorch's signatures (conv1d,
  * conv2d, unfold, fold), turns int-or-tuple arguments into tuples and padding
  * strings into numbers; these parse the tuples into C values and call the ops
- * of ops/conv.c.
+ * of ops/conv.c and ops/pool.c.
  */
 #include "pyapi.h"
 
@@ -94,7 +94,59 @@ static PyObject *py_col2im(PyObject *m, PyObject *args) {
     return (PyObject *)pn_col2im(x, out_size, &a);
 }
 
+/* _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+ * the four sizes are 2-tuples */
+static PyObject *py_max_pool2d(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo, *k, *s, *p, *d;
+    int ceil_mode, ret_idx;
+    if (!PyArg_ParseTuple(args, "OOOOOpp:_max_pool2d", &xo, &k, &s, &p, &d, &ceil_mode, &ret_idx))
+        return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "max_pool2d", "input"), *idx = NULL;
+    pn_pool_args a = {.ceil_mode = ceil_mode};
+    if (!x || int_tuple(k, 2, a.kernel, "max_pool2d", "kernel_size") < 0 ||
+        int_tuple(s, 2, a.stride, "max_pool2d", "stride") < 0 ||
+        int_tuple(p, 2, a.padding, "max_pool2d", "padding") < 0 ||
+        int_tuple(d, 2, a.dilation, "max_pool2d", "dilation") < 0)
+        return NULL;
+    PNTensor *y = pn_max_pool2d(x, &a, ret_idx ? &idx : NULL);
+    if (!y || !ret_idx) return (PyObject *)y;
+    return Py_BuildValue("(NN)", y, idx);
+}
+
+/* _avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+ * divisor_override): sizes are 2-tuples, divisor_override None or an int */
+static PyObject *py_avg_pool2d(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo, *k, *s, *p, *dov;
+    int ceil_mode, count_pad;
+    if (!PyArg_ParseTuple(args, "OOOOppO:_avg_pool2d", &xo, &k, &s, &p, &ceil_mode, &count_pad,
+                          &dov))
+        return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "avg_pool2d", "input");
+    pn_pool_args a = {.dilation = {1, 1}, .ceil_mode = ceil_mode, .count_include_pad = count_pad};
+    if (!x || int_tuple(k, 2, a.kernel, "avg_pool2d", "kernel_size") < 0 ||
+        int_tuple(s, 2, a.stride, "avg_pool2d", "stride") < 0 ||
+        int_tuple(p, 2, a.padding, "avg_pool2d", "padding") < 0)
+        return NULL;
+    if (dov != Py_None) {
+        long long v = PyLong_AsLongLong(dov);
+        if (v == -1 && PyErr_Occurred()) return NULL;
+        if (v == 0) {
+            PyErr_SetString(PyExc_RuntimeError, "divisor must be not zero");
+            return NULL;
+        }
+        a.divisor = v;
+    }
+    return (PyObject *)pn_avg_pool2d(x, &a);
+}
+
 PyMethodDef pn_module_methods_conv[] = {
+    {"_max_pool2d", py_max_pool2d, METH_VARARGS,
+     "_max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)"},
+    {"_avg_pool2d", py_avg_pool2d, METH_VARARGS,
+     "_avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, "
+     "divisor_override)"},
     {"_convolution", py_convolution, METH_VARARGS,
      "_convolution(input, weight, bias, stride, padding, dilation, groups)"},
     {"_im2col", py_im2col, METH_VARARGS, "_im2col(input, kernel_size, dilation, padding, stride)"},

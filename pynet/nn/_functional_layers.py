@@ -13,7 +13,7 @@ from .._tensor import Tensor
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
            "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
            "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "conv1d", "conv2d",
-           "unfold", "fold"]
+           "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
 _LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU = range(7)
@@ -366,3 +366,95 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return _C._col2im(input, _fold_pair(output_size, "output_size"),
                       _fold_pair(kernel_size, "kernel_size"), _fold_pair(dilation, "dilation"),
                       _fold_pair(padding, "padding"), _fold_pair(stride, "stride"))
+
+
+# -------------------------------------------------------------------- pooling
+
+def _pool_pair(value, name, fn):
+    """An int, or a sequence of one or two ints, as a pair (pooling's rule)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    t = tuple(value)
+    if len(t) not in (1, 2):
+        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of two ints")
+    return t * 2 if len(t) == 1 else t
+
+
+def _pool_single(value, name, fn):
+    """An int or a one-element sequence as an int (1-D pooling's rule)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    t = tuple(value)
+    if len(t) != 1:
+        raise RuntimeError(f"{fn}: {name} must be a single int, got {name}={list(t)}")
+    return t[0]
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Maximum over kH x kW windows of input (N, C, H, W) or (C, H, W).
+
+    stride defaults to kernel_size; padding (at most half the window) is never the maximum;
+    output size floor((H + 2 padding - dilation (kH - 1) - 1) / stride) + 1, or rounded up
+    with ceil_mode. return_indices=True also returns each maximum's flat index in its H x W
+    plane (int64), as MaxUnpool expects.
+    """
+    _check_tensor(input, "max_pool2d")
+    k = _pool_pair(kernel_size, "kernel_size", "max_pool2d")
+    s = k if stride is None or (hasattr(stride, "__len__") and len(stride) == 0) else \
+        _pool_pair(stride, "stride", "max_pool2d")
+    return _C._max_pool2d(input, k, s, _pool_pair(padding, "padding", "max_pool2d"),
+                          _pool_pair(dilation, "dilation", "max_pool2d"), bool(ceil_mode),
+                          bool(return_indices))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Maximum over windows of kernel_size along the last dim of input (N, C, L) or (C, L);
+    as max_pool2d (which it calls with a unit height)."""
+    _check_tensor(input, "max_pool1d")
+    if input.dim() not in (2, 3):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{list(input.shape)}")
+    k = _pool_single(kernel_size, "kernel_size", "max_pool1d")
+    s = k if stride is None or (hasattr(stride, "__len__") and len(stride) == 0) else \
+        _pool_single(stride, "stride", "max_pool1d")
+    out = _C._max_pool2d(input.unsqueeze(-2), (1, k), (1, s),
+                         (0, _pool_single(padding, "padding", "max_pool1d")),
+                         (1, _pool_single(dilation, "dilation", "max_pool1d")), bool(ceil_mode),
+                         bool(return_indices))
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over kH x kW windows of input (N, C, H, W) or (C, H, W).
+
+    stride defaults to kernel_size. The divisor is the window size, counting the zero
+    padding (count_include_pad=True) or not, or divisor_override when given.
+    """
+    _check_tensor(input, "avg_pool2d")
+    k = _pool_pair(kernel_size, "kernel_size", "avg_pool2d")
+    s = k if stride is None or (hasattr(stride, "__len__") and len(stride) == 0) else \
+        _pool_pair(stride, "stride", "avg_pool2d")
+    return _C._avg_pool2d(input, k, s, _pool_pair(padding, "padding", "avg_pool2d"),
+                          bool(ceil_mode), bool(count_include_pad), divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """Mean over windows along the last dim of input (N, C, L) or (C, L); as avg_pool2d
+    (which it calls with a unit height)."""
+    _check_tensor(input, "avg_pool1d")
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "avg_pool1d)")
+    k = _pool_single(kernel_size, "kernel_size", "avg_pool1d")
+    s = k if stride is None or (hasattr(stride, "__len__") and len(stride) == 0) else \
+        _pool_single(stride, "stride", "avg_pool1d")
+    return _C._avg_pool2d(input.unsqueeze(-2), (1, k), (1, s),
+                          (0, _pool_single(padding, "padding", "avg_pool1d")), bool(ceil_mode),
+                          bool(count_include_pad), None).squeeze(-2)
