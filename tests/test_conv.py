@@ -744,3 +744,95 @@ def test_lenet_style_network_trains():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0], losses
+
+
+# ------------------------------------------------------ transposed convolution
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("nd,xs,ws,kw", [
+    (2, (2, 4, 5, 6), (4, 3, 3, 2), dict(stride=(2, 1), padding=(1, 0), output_padding=(1, 0),
+                                         groups=2, dilation=(1, 2))),
+    (2, (1, 3, 4, 4), (3, 2, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+    (2, (2, 3, 3, 5), (3, 4, 2, 2), dict()),
+    (2, (2, 2, 4, 4), (2, 3, 3, 3), dict(dilation=2, output_padding=1)),  # op < dilation
+    (2, (2, 6, 4, 4), (6, 1, 3, 3), dict(groups=6, stride=2)),  # depthwise
+    (2, (2, 8, 4, 4), (8, 4, 1, 1), dict()),  # 1x1
+    (1, (2, 4, 7), (4, 3, 3), dict(stride=3, padding=1, output_padding=2)),
+])
+def test_conv_transpose_matches_torch(need_torch, nd, xs, ws, kw, dtype):
+    TF = torch.nn.functional
+    pf, tf = (F.conv_transpose2d, TF.conv_transpose2d) if nd == 2 else \
+        (F.conv_transpose1d, TF.conv_transpose1d)
+    parity(lambda *a: pf(*a, **kw), lambda *a: tf(*a, **kw),
+           [rnd(*xs), rnd(*ws, seed=1), rnd(ws[1] * kw.get("groups", 1), seed=2)], dtype,
+           nc=dtype == "float64")
+    # unbatched
+    parity(lambda *a: pf(*a, **kw), lambda *a: tf(*a, **kw),
+           [rnd(*xs)[0], rnd(*ws, seed=1), None], dtype)
+
+
+def test_conv_transpose_is_the_input_gradient_of_conv():
+    x = pynet.tensor(rnd(2, 3, 9, 8), requires_grad=True)
+    w, g = pynet.tensor(rnd(4, 3, 3, 2, seed=1)), pynet.tensor(rnd(2, 4, 5, 3, seed=2))
+    y = F.conv2d(x, w, stride=2, padding=(1, 0), dilation=(1, 2))
+    assert y.shape == g.shape
+    y.backward(g)
+    # H: 9 = (5 - 1) 2 - 2 + 2 + 1 + 0;  W: 8 = (3 - 1) 2 - 0 + 2 + 1 + 1 (output_padding 1)
+    t = F.conv_transpose2d(g, w, stride=2, padding=(1, 0), dilation=(1, 2), output_padding=(0, 1))
+    close(t, x.grad.numpy(), "float64")
+
+
+def test_conv_transpose_gradcheck_and_double_backward():
+    x = pynet.tensor(rnd(2, 4, 3, 3), requires_grad=True)
+    w = pynet.tensor(rnd(4, 1, 3, 2, seed=1), requires_grad=True)
+    b = pynet.tensor(rnd(2, seed=2), requires_grad=True)
+    kw = dict(stride=2, padding=1, output_padding=1, groups=2)
+    assert gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, **kw), (x, w, b))
+    g = pynet.tensor(rnd(*F.conv_transpose2d(x, w, b, **kw).shape, seed=3), requires_grad=True)
+
+    def first(x, w, b, g):
+        with pynet.enable_grad():
+            return pynet.autograd.grad(F.conv_transpose2d(x, w, b, **kw), (x, w, b), g,
+                                       create_graph=True)
+    assert gradcheck(first, (x, w, b, g), atol=1e-7, rtol=1e-5)
+
+
+@pytest.mark.parametrize("fn,xs,ws,kw", [
+    ("conv_transpose2d", (1, 4, 3, 3), (4, 2, 3, 3), dict(output_padding=1)),
+    ("conv_transpose2d", (1, 4, 3, 3), (4, 2, 3, 3), dict(output_padding=-1)),
+    ("conv_transpose2d", (1, 4, 3, 3), (4, 2, 3, 3), dict(padding=3)),
+    ("conv_transpose2d", (1, 3, 3, 3), (4, 2, 3, 3), dict()),
+    ("conv_transpose2d", (1, 4, 3, 3), (4, 2, 3, 3), dict(groups=3)),
+    ("conv_transpose1d", (1, 4, 3), (4, 2, 3), dict(output_padding=1)),
+    ("conv_transpose1d", (4, 3), (4, 2, 3), dict(stride=0)),
+])
+def test_conv_transpose_errors_match_torch(need_torch, fn, xs, ws, kw):
+    with pytest.raises(Exception) as te:
+        getattr(torch.nn.functional, fn)(torch.randn(*xs), torch.randn(*ws), **kw)
+    with pytest.raises(Exception) as pe:
+        getattr(F, fn)(pynet.randn(*xs), pynet.randn(*ws), **kw)
+    assert type(pe.value) is type(te.value)
+    if "input[" not in str(te.value):  # torch prints the unsqueezed shape of unbatched input
+        assert str(pe.value) == str(te.value)
+
+
+def test_conv_transpose_modules_match_torch(need_torch):
+    for P, T, xs, kw in [
+            (pynet.nn.ConvTranspose2d, torch.nn.ConvTranspose2d, (2, 4, 5, 5),
+             dict(kernel_size=3, stride=2, padding=1, output_padding=1, groups=2, dilation=1)),
+            (pynet.nn.ConvTranspose1d, torch.nn.ConvTranspose1d, (2, 4, 6),
+             dict(kernel_size=4, stride=2, bias=False))]:
+        tm, pm = T(4, 6, dtype=torch.float64, **kw), P(4, 6, dtype=pynet.float64, **kw)
+        assert repr(pm) == repr(tm)
+        assert [n for n, _ in pm.named_parameters()] == [n for n, _ in tm.named_parameters()]
+        copy_params(pm, tm)
+        parity(pm, tm, [rnd(*xs)], "float64")
+    m = pynet.nn.ConvTranspose2d(4, 2, 3, stride=2)
+    assert m(pynet.randn(1, 4, 3, 3), output_size=(8, 8)).shape == (1, 2, 8, 8)
+    with pytest.raises(ValueError, match="valid sizes range from"):
+        m(pynet.randn(1, 4, 3, 3), output_size=(10, 10))
+    with pytest.raises(ValueError):
+        pynet.nn.ConvTranspose2d(4, 2, 3, padding_mode="reflect")
+    # init: uniform within 1/sqrt(fan_in), fan_in = weight.shape[1] * 3 * 3 = 18
+    w = pynet.nn.ConvTranspose2d(64, 2, 3).weight.detach().numpy()
+    assert w.shape == (64, 2, 3, 3) and np.abs(w).max() <= 1 / np.sqrt(18)

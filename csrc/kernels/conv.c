@@ -565,3 +565,11 @@ int pn_fold(pn_dtype dt, const pn_conv_geom *g, const void *col, void *x) {
     conv_job j = {.dt = dt, .g = g, .a = col, .out = x};
     return run_items(&j, fold_task);
 }
+
+void pn_conv_add_bias(pn_dtype dt, void *y, const void *b, int64_t N, int64_t C, int64_t L) {
+    for (int64_t t = 0; t < N * C; t++)
+        if (dt == PN_FLOAT32)
+            for (int64_t l = 0; l < L; l++) ((float *)y)[t * L + l] += ((const float *)b)[t % C];
+        else
+            for (int64_t l = 0; l < L; l++) ((double *)y)[t * L + l] += ((const double *)b)[t % C];
+}

@@ -89,4 +89,7 @@ int pn_conv2d_backward_input(pn_dtype dt, const pn_conv_geom *g, const void *dy,
 int pn_conv2d_backward_weight(pn_dtype dt, const pn_conv_geom *g, const void *x, const void *dy,
                               void *dw);
 
+/* y[n, c, :] += b[c] for y (N, C, L): the bias of a transposed convolution. */
+void pn_conv_add_bias(pn_dtype dt, void *y, const void *b, int64_t N, int64_t C, int64_t L);
+
 #endif

@@ -60,6 +60,8 @@ static int conv_kernel(conv_kind kind, const pn_conv_geom *g, PNTensor *a, PNTen
             ? pn_conv2d_forward(a->dtype, g, a->data, b->data, bias ? bias->data : NULL, out->data)
         : kind == CONV_DX ? pn_conv2d_backward_input(a->dtype, g, a->data, b->data, out->data)
                           : pn_conv2d_backward_weight(a->dtype, g, a->data, b->data, out->data);
+    if (rc == PN_OK && kind == CONV_DX && bias) /* a transposed convolution's bias */
+        pn_conv_add_bias(a->dtype, out->data, bias->data, g->N, g->C, g->H * g->W);
     PyEval_RestoreThread(ts);
     if (rc != PN_OK) kernel_error(rc, "convolution");
     return rc == PN_OK ? 0 : -1;
@@ -68,9 +70,10 @@ static int conv_kernel(conv_kind kind, const pn_conv_geom *g, PNTensor *a, PNTen
 // CONV_Y:  x (N, C, H, W) = a, w (O, C/G, kh, kw) = b, bias (O) -> y (N, O, Ho, Wo)
 // CONV_DX: dy (N, O, Ho, Wo) = a, w (O, C/G, kh, kw) = b       -> dx (N, C, H, W)
 // CONV_DW: x (N, C, H, W) = a, dy (N, O, Ho, Wo) = b           -> dw (O, C/G, kh, kw)
-// (operands already checked; any strides), recording its node
+// (operands already checked; any strides), recording its node: the user's op (top: a
+// convolution, or with CONV_DX a transposed one, plus bias) or a product inside a backward
 static PNTensor *conv_run(conv_kind kind, PNTensor *a, PNTensor *b, PNTensor *bias,
-                          const conv_state *st) {
+                          const conv_state *st, int top) {
     int64_t shape[4];
     int ndim = conv_shape(st, kind, shape);
     PNTensor *ac = pn_to_contiguous_nograd(a), *bc = ac ? pn_to_contiguous_nograd(b) : NULL;
@@ -82,9 +85,8 @@ static PNTensor *conv_run(conv_kind kind, PNTensor *a, PNTensor *b, PNTensor *bi
         goto done;
     }
     PNTensor *ins[3] = {a, b, bias};
-    PNNode *n =
-        pn_record(out, kind == CONV_Y ? "ConvolutionBackward0" : "ConvolutionBackwardBackward0",
-                  conv_backward, kind == CONV_Y ? 3 : 2, ins);
+    PNNode *n = pn_record(out, top ? "ConvolutionBackward0" : "ConvolutionBackwardBackward0",
+                          conv_backward, top ? 3 : 2, ins);
     conv_state *s = n ? pn_node_state(n, sizeof *s, 0) : NULL;
     if (s) {
         *s = *st, s->kind = kind;
@@ -98,6 +100,7 @@ done:
 
 // y = Y(x, w) + b       (x, w saved):   dx = DX(g, w),   dw = DW(x, g),   db = sum of g over
 //                                       every dim but the channel dim 1
+// (a transposed convolution y = DX(x, w) + b is the second line, with db as here)
 // dx = DX(dy, w)        (dy, w saved):  d dy = Y(g, w),  d w = DW(g, dy)
 // dw = DW(x, dy)        (x, dy saved):  d x = DX(dy, g), d dy = Y(x, g)
 static int conv_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
@@ -122,8 +125,9 @@ static int conv_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         kind[1] = CONV_Y, op[1][0] = a, op[1][1] = g;
     }
     for (int k = 0; k < 2; k++)
-        if (n->next[k].fn && !(gin[k] = conv_run(kind[k], op[k][0], op[k][1], NULL, st))) goto out;
-    if (st->kind == CONV_Y && n->n_next > 2 && n->next[2].fn) {
+        if (n->next[k].fn && !(gin[k] = conv_run(kind[k], op[k][0], op[k][1], NULL, st, 0)))
+            goto out;
+    if (n->n_next > 2 && n->next[2].fn) { /* the bias of a convolution or a transposed one */
         uint32_t mask = ((1u << g->ndim) - 1) & ~2u; /* every dim but 1 */
         if (!(gin[2] = pn_sum(g, mask, 0, 0, g->dtype))) goto out;
     }
@@ -207,19 +211,27 @@ static int check_conv_operands(PNTensor *x, PNTensor *w, PNTensor *b, const pn_c
                      (long long)G, (long long)G, ws);
         return -1;
     }
-    if (x->shape[1] != w->shape[1] * G) {
+    /* a transposed convolution reads O channels and writes C = (C/G) G */
+    int64_t cin = p->transposed ? O : w->shape[1] * G, cout = p->transposed ? w->shape[1] * G : O;
+    char head[64];
+    if (p->transposed)
+        snprintf(head, sizeof head, "Given transposed=1, weight");
+    else
+        snprintf(head, sizeof head, "Given groups=%lld, weight", (long long)G);
+    if (x->shape[1] != cin) {
         PyErr_Format(PyExc_RuntimeError,
-                     "Given groups=%lld, weight of size %s, expected input%s to have %lld "
-                     "channels, but got %lld channels instead",
-                     (long long)G, ws, xs, (long long)(w->shape[1] * G), (long long)x->shape[1]);
+                     "%s of size %s, expected input%s to have %lld channels, but got %lld "
+                     "channels instead",
+                     head, ws, xs, (long long)cin, (long long)x->shape[1]);
         return -1;
     }
-    if (b && (b->ndim != 1 || b->shape[0] != O)) {
+    if (b && (b->ndim != 1 || b->shape[0] != cout)) {
         pn_format_list(bs, sizeof bs, b->ndim, b->shape);
         PyErr_Format(PyExc_RuntimeError,
-                     "Given weight of size %s, expected bias to be 1-dimensional with %lld "
-                     "elements, but got bias of size %s instead",
-                     ws, (long long)O, bs);
+                     "%s of size %s, expected bias to be 1-dimensional with %lld elements, but "
+                     "got bias of size %s instead",
+                     p->transposed ? "Given transposed=1, weight" : "Given weight", ws,
+                     (long long)cout, bs);
         return -1;
     }
     return 0;
@@ -273,18 +285,90 @@ static int conv_geom(PNTensor *x, PNTensor *w, const pn_conv_args *p, pn_conv_ge
     return 0;
 }
 
+// x (N, Ci, Hi, Wi), w (Ci, Co/G, kh, kw), b (Co) or NULL -> y (N, Co, Ho, Wo) with
+// Ho = (Hi - 1) sh - 2 ph + dh (kh - 1) + oph + 1: the input gradient of the convolution of y
+// by w (whose output is x), so y = DX(x, w) + b in that convolution's geometry.
+static PNTensor *conv_transpose(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p,
+                                conv_state *st) {
+    int two = p->nd == 2, last = p->nd - 1;
+    int64_t hi = two ? x->shape[2] : 1, wi = x->shape[x->ndim - 1], out[2];
+    /* PyTorch's checks, with a 1-D convolution's height as (0, 1, 1) in the message */
+    int64_t oph = two ? p->output_padding[0] : 0, sh = two ? p->stride[0] : 1;
+    int64_t dh = two ? p->dilation[0] : 1;
+    for (int k = 0; k < p->nd; k++) {
+        int64_t op = p->output_padding[k], in = k == last ? wi : hi;
+        if (op < 0) {
+            PyErr_SetString(PyExc_RuntimeError, "negative output_padding is not supported");
+            return NULL;
+        }
+        if ((op >= p->stride[k] && op >= p->dilation[k]) || op > INT32_MAX) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "output padding must be smaller than either stride or dilation, but "
+                         "got output_padding_height: %lld output_padding_width: %lld "
+                         "stride_height: %lld stride_width: %lld dilation_height: %lld "
+                         "dilation_width: %lld",
+                         (long long)oph, (long long)p->output_padding[last], (long long)sh,
+                         (long long)p->stride[last], (long long)dh, (long long)p->dilation[last]);
+            return NULL;
+        }
+        int64_t a, b; /* out = (in - 1) s - 2 p + d (k - 1) + op + 1, checked */
+        if (__builtin_mul_overflow(in - 1, p->stride[k], &a) ||
+            __builtin_mul_overflow(w->shape[2 + k] - 1, p->dilation[k], &b) ||
+            __builtin_add_overflow(a, b, &a) ||
+            __builtin_add_overflow(a, op + 1 - 2 * p->padding[k], &out[k])) {
+            PyErr_SetString(PyExc_RuntimeError, "conv_transpose: sizes too large");
+            return NULL;
+        }
+    }
+    if (out[0] < 1 || out[last] < 1) {
+        char a[64], c[64];
+        fmt_spatial(a, sizeof a, p->nd, hi, wi);
+        fmt_spatial(c, sizeof c, p->nd, out[0], out[last]);
+        PyErr_Format(PyExc_RuntimeError,
+                     "Given input size per channel: %s. Calculated output size per channel: %s. "
+                     "Output size is too small",
+                     a, c);
+        return NULL;
+    }
+    /* the forward convolution: input y (N, Co, Ho, Wo), output x; its Ho may exceed Hi
+     * by output_padding / stride rows that the transposed convolution never reads */
+    st->g = (pn_conv_geom){x->shape[0],
+                           w->shape[1] * p->groups,
+                           two ? out[0] : 1,
+                           out[last],
+                           w->shape[0],
+                           p->groups,
+                           two ? w->shape[2] : 1,
+                           w->shape[w->ndim - 1],
+                           two ? p->stride[0] : 1,
+                           p->stride[last],
+                           two ? p->padding[0] : 0,
+                           p->padding[last],
+                           two ? p->dilation[0] : 1,
+                           p->dilation[last],
+                           0,
+                           0};
+    if (pn_conv_geom_init(&st->g) != PN_OK) {
+        PyErr_SetString(PyExc_RuntimeError, "conv_transpose: sizes too large");
+        return NULL;
+    }
+    st->g.Ho = hi, st->g.Wo = wi;
+    return conv_run(CONV_DX, x, w, b, st, 1);
+}
+
 // x (N, C, H, W), w (O, C/G, kh, kw), b (O) or NULL -> y (N, O, Ho, Wo)   (nd = 2)
 // x (N, C, W),    w (O, C/G, kw),     b (O) or NULL -> y (N, O, Wo)       (nd = 1)
+// p->transposed: the transposed convolution (conv_transpose above)
 PNTensor *pn_convolution(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p) {
     conv_state st = {.nd = p->nd, .kind = CONV_Y};
     if (p->nd < 1 || p->nd > 2) {
         PyErr_SetString(PyExc_NotImplementedError, "pynet: only 1-D and 2-D convolutions");
         return NULL;
     }
-    if (check_conv_args(p) < 0 || check_conv_operands(x, w, b, p) < 0 ||
-        conv_geom(x, w, p, &st.g) < 0)
-        return NULL;
-    return conv_run(CONV_Y, x, w, b, &st);
+    if (check_conv_args(p) < 0 || check_conv_operands(x, w, b, p) < 0) return NULL;
+    if (p->transposed) return conv_transpose(x, w, b, p, &st);
+    if (conv_geom(x, w, p, &st.g) < 0) return NULL;
+    return conv_run(CONV_Y, x, w, b, &st, 1);
 }
 
 /* ---------------------------------------------------------- unfold/fold ---- */

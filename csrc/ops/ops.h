@@ -93,8 +93,9 @@ PNTensor *pn_one_hot(PNTensor *t, int64_t num_classes);
 PNTensor *pn_pad(PNTensor *x, int npad, const int64_t *pads, double value);
 /* convolution and unfold/fold (conv.c) */
 typedef struct {
-    int nd; /* spatial dims: 1 (conv1d) or 2 (conv2d); the arrays below have nd entries */
-    int64_t stride[2], padding[2], dilation[2], groups;
+    int nd;         /* spatial dims: 1 (conv1d) or 2 (conv2d); the arrays below have nd entries */
+    int transposed; /* conv_transpose: weight (C_in, C_out/groups, k...), output_padding used */
+    int64_t stride[2], padding[2], dilation[2], output_padding[2], groups;
 } pn_conv_args;
 typedef struct {
     int64_t kernel[2], dilation[2], padding[2], stride[2]; /* (height, width) each */

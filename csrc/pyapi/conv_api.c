@@ -32,13 +32,15 @@ static int int_tuple(PyObject *o, int n, int64_t *out, const char *op, const cha
     return rc;
 }
 
-/* _convolution(input, weight, bias, stride, padding, dilation, groups): the
- * three tuples have one entry per spatial dim (1 or 2) */
+/* _convolution(input, weight, bias, stride, padding, dilation, groups, transposed=False,
+ * output_padding=None): the tuples have one entry per spatial dim (1 or 2) */
 static PyObject *py_convolution(PyObject *m, PyObject *args) {
     (void)m;
-    PyObject *xo, *wo, *bo, *so, *po, *dob;
+    PyObject *xo, *wo, *bo, *so, *po, *dob, *opo = Py_None;
     long long groups;
-    if (!PyArg_ParseTuple(args, "OOOOOOL:_convolution", &xo, &wo, &bo, &so, &po, &dob, &groups))
+    int transposed = 0;
+    if (!PyArg_ParseTuple(args, "OOOOOOL|pO:_convolution", &xo, &wo, &bo, &so, &po, &dob, &groups,
+                          &transposed, &opo))
         return NULL;
     PNTensor *x = pn_tensor_arg(xo, "conv", "input"), *w, *b;
     if (!x || !(w = pn_tensor_arg(wo, "conv", "weight")) ||
@@ -50,10 +52,11 @@ static PyObject *py_convolution(PyObject *m, PyObject *args) {
         PyErr_SetString(PyExc_NotImplementedError, "pynet: only 1-D and 2-D convolutions");
         return NULL;
     }
-    pn_conv_args p = {.nd = (int)nd, .groups = groups};
+    pn_conv_args p = {.nd = (int)nd, .transposed = transposed, .groups = groups};
     if (int_tuple(so, p.nd, p.stride, "conv", "stride") < 0 ||
         int_tuple(po, p.nd, p.padding, "conv", "padding") < 0 ||
-        int_tuple(dob, p.nd, p.dilation, "conv", "dilation") < 0)
+        int_tuple(dob, p.nd, p.dilation, "conv", "dilation") < 0 ||
+        (opo != Py_None && int_tuple(opo, p.nd, p.output_padding, "conv", "output_padding") < 0))
         return NULL;
     return (PyObject *)pn_convolution(x, w, b, &p);
 }
@@ -148,7 +151,8 @@ PyMethodDef pn_module_methods_conv[] = {
      "_avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, "
      "divisor_override)"},
     {"_convolution", py_convolution, METH_VARARGS,
-     "_convolution(input, weight, bias, stride, padding, dilation, groups)"},
+     "_convolution(input, weight, bias, stride, padding, dilation, groups, transposed=False, "
+     "output_padding=None)"},
     {"_im2col", py_im2col, METH_VARARGS, "_im2col(input, kernel_size, dilation, padding, stride)"},
     {"_col2im", py_col2im, METH_VARARGS,
      "_col2im(input, output_size, kernel_size, dilation, padding, stride)"},

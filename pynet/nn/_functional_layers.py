@@ -13,7 +13,7 @@ from .._tensor import Tensor
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
            "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
            "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "conv1d", "conv2d",
-           "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
+           "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
 _LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU = range(7)
@@ -334,6 +334,53 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     (groups = C: depthwise). Computed by im2col + GEMM.
     """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd):
+    """conv_transpose1d/2d: argument normalisation and unbatched input."""
+    name = f"conv_transpose{nd}d"
+    _check_tensor(input, name)
+    _check_tensor(weight, name, "weight")
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    args = [_conv_tuple(v, nd, n) for v, n in ((stride, "stride"), (padding, "padding"),
+                                               (dilation, "dilation"),
+                                               (output_padding, "output_padding"))]
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise TypeError(f"{name}(): argument 'groups' must be int, not {type(groups).__name__}")
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    out = _C._convolution(input, weight, bias, args[0], args[1], args[2], groups, True, args[3])
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution (the input gradient of conv1d) over input (N, C_in, L) or
+    (C_in, L).
+
+    weight (C_in, out_channels / groups, kW) -> (N, out_channels, Lo) with
+    Lo = (L - 1) stride - 2 padding + dilation (kW - 1) + output_padding + 1.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution (the input gradient of conv2d; "deconvolution") over input
+    (N, C_in, H, W) or (C_in, H, W).
+
+    weight (C_in, out_channels / groups, kH, kW) -> (N, out_channels, Ho, Wo) with
+    Ho = (H - 1) stride - 2 padding + dilation (kH - 1) + output_padding + 1 (Wo likewise);
+    output_padding (smaller than stride or dilation) adds rows/columns at the end.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2)
 
 
 def _fold_pair(value, name):

@@ -1,7 +1,9 @@
-"""Conv1d, Conv2d (convolution layers) and Unfold, Fold (their im2col/col2im building blocks)."""
+"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (convolution layers) and Unfold, Fold
+(their im2col/col2im building blocks)."""
 import math
 
 from ... import _C
+from ..._tensor import Size
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -22,7 +24,7 @@ class _ConvNd(Module):
     """What Conv1d and Conv2d share: the checks, parameters, initialisation and repr."""
 
     def __init__(self, nd, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                 groups, bias, padding_mode, device, dtype):
+                 groups, bias, padding_mode, device, dtype, transposed=False, output_padding=0):
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
@@ -48,11 +50,12 @@ class _ConvNd(Module):
         else:
             self.padding = _tuple(padding, nd)
         self.padding_mode = padding_mode
-        self.transposed, self.output_padding = False, (0,) * nd
+        self.transposed, self.output_padding = transposed, _tuple(output_padding, nd)
         self._reversed_padding_repeated_twice = self._padding_for_f_pad(nd)
         dtype = dtype or _C.float32
-        self.weight = Parameter(_C.empty((out_channels, in_channels // groups)
-                                         + self.kernel_size, dtype=dtype))
+        wshape = (in_channels, out_channels // groups) if transposed else \
+            (out_channels, in_channels // groups)
+        self.weight = Parameter(_C.empty(wshape + self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(_C.empty((out_channels,), dtype=dtype))
         else:
@@ -95,6 +98,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * nd:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * nd:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -137,6 +142,77 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         return self._conv_forward(F.conv2d, input, self.weight, self.bias)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share: zero padding only, output_size."""
+
+    def __init__(self, nd, in_channels, out_channels, kernel_size, stride, padding,
+                 output_padding, groups, bias, dilation, padding_mode, device, dtype):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        if isinstance(padding, str):
+            raise ValueError(f"padding='{padding}' is not supported for {type(self).__name__}")
+        super().__init__(nd, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype, True, output_padding)
+
+    def _output_padding(self, input, output_size):
+        """output_padding giving output_size (the last nd entries), as PyTorch checks it."""
+        if output_size is None:
+            return self.output_padding
+        nd = len(self.kernel_size)
+        output_size = tuple(output_size)[-nd:]
+        if len(output_size) != nd:
+            raise ValueError(f"ConvTranspose{nd}D: for {input.dim()}D input, output_size must "
+                             f"have {nd} or {nd + 2} elements (got {len(output_size)})")
+        spatial = tuple(input.shape[-nd:])
+        lo = [(spatial[d] - 1) * self.stride[d] - 2 * self.padding[d]
+              + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(nd)]
+        hi = [lo[d] + max(self.stride[d], self.dilation[d]) - 1 for d in range(nd)]
+        if any(not lo[d] <= output_size[d] <= hi[d] for d in range(nd)):
+            raise ValueError(f"requested an output size of {output_size}, but valid sizes range "
+                             f"from {lo} to {hi} (for an input of {Size(spatial)})")
+        return tuple(output_size[d] - lo[d] for d in range(nd))
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution layer: (N, C_in, L) -> (N, C_out, L_out), L_out =
+    (L - 1) stride - 2 padding + dilation (kernel_size - 1) + output_padding + 1.
+
+    weight (in_channels, out_channels / groups, kernel_size). forward(input, output_size=None):
+    output_size picks output_padding. See pynet.nn.functional.conv_transpose1d.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(1, in_channels, out_channels, kernel_size, stride, padding,
+                         output_padding, groups, bias, dilation, padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups,
+                                  self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution layer: (N, C_in, H, W) -> (N, C_out, H_out, W_out), H_out =
+    (H - 1) stride - 2 padding + dilation (kH - 1) + output_padding + 1 (W_out likewise).
+
+    weight (in_channels, out_channels / groups, kH, kW). forward(input, output_size=None):
+    output_size picks output_padding. See pynet.nn.functional.conv_transpose2d.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(2, in_channels, out_channels, kernel_size, stride, padding,
+                         output_padding, groups, bias, dilation, padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups,
+                                  self.dilation)
 
 
 class Unfold(Module):
