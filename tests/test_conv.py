@@ -56,9 +56,12 @@ def leaf_and_view(lib, a, dtype, nc):
 
 
 def run(lib, fn, arrays, dtype, g, nc=False):
-    """fn's output after backward(g), and the gradients of its tensor arguments."""
+    """fn's output after backward(g), and the gradients of its tensor arguments (g may be a
+    function of the output shape)."""
     ls = [None if a is None else leaf_and_view(lib, a, dtype, nc) for a in arrays]
     y = fn(*[None if l is None else l[1] for l in ls])
+    if callable(g):  # drawn once the output shape is known
+        g = g(tuple(y.shape))
     y.backward(lib.tensor(g.astype(dtype)))
     return y, [None if l is None else l[2](l[0].grad) for l in ls]
 
@@ -66,9 +69,10 @@ def run(lib, fn, arrays, dtype, g, nc=False):
 def parity(pfn, tfn, arrays, dtype, nc=False, seed=9):
     """Output and every gradient of pfn (pynet, non-contiguous inputs with nc) against
     tfn (torch)."""
-    ty = tfn(*[None if a is None else torch.tensor(a.astype(dtype)) for a in arrays])
-    g = rnd(*ty.shape, seed=seed)
-    ty, tgrads = run(torch, tfn, arrays, dtype, g)
+    drawn = []
+    ty, tgrads = run(torch, tfn, arrays, dtype, lambda shape: drawn.append(
+        rnd(*shape, seed=seed)) or drawn[0])
+    g = drawn[0]  # each function runs once (modules with running statistics)
     py, pgrads = run(pynet, pfn, arrays, dtype, g, nc)
     close(py, ty, dtype)
     for a, pg, tg in zip(arrays, pgrads, tgrads):
@@ -836,3 +840,29 @@ def test_conv_transpose_modules_match_torch(need_torch):
     # init: uniform within 1/sqrt(fan_in), fan_in = weight.shape[1] * 3 * 3 = 18
     w = pynet.nn.ConvTranspose2d(64, 2, 3).weight.detach().numpy()
     assert w.shape == (64, 2, 3, 3) and np.abs(w).max() <= 1 / np.sqrt(18)
+
+
+# --------------------------------------------------------------- BatchNorm2d
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("track", [True, False])
+def test_batchnorm2d_matches_torch(need_torch, momentum, track):
+    tm = torch.nn.BatchNorm2d(3, momentum=momentum, track_running_stats=track).double()
+    pm = pynet.nn.BatchNorm2d(3, momentum=momentum, track_running_stats=track,
+                              dtype=pynet.float64)
+    for step in range(3):  # training steps: outputs, gradients, running statistics
+        parity(pm, tm, [rnd(4, 3, 5, 6, seed=step) * 2 + 1], "float64", nc=step == 1)
+        if track:
+            close(pm.running_mean, tm.running_mean, "float64")
+            close(pm.running_var, tm.running_var, "float64")
+    tm.eval(), pm.eval()
+    parity(pm, tm, [rnd(2, 3, 4, 4, seed=7)], "float64")
+
+
+def test_batchnorm2d_checks_dims():
+    bn = pynet.nn.BatchNorm2d(3)
+    with pytest.raises(ValueError, match="expected 4D input"):
+        bn(pynet.randn(2, 3, 4))
+    y = bn(pynet.randn(4, 3, 5, 5) * 3 + 2)  # normalised per channel
+    m = y.mean((0, 2, 3)).detach().numpy()
+    assert np.abs(m).max() < 1e-5

@@ -161,6 +161,12 @@ static int check_conv_args(const pn_conv_args *p) {
         PyErr_SetString(PyExc_RuntimeError, msg);
         return -1;
     }
+    for (int k = 0; k < p->nd; k++) /* keeps every size computation below 2^63 */
+        if (p->stride[k] > INT32_MAX || p->padding[k] > INT32_MAX || p->dilation[k] > INT32_MAX) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "convolution: stride, padding and dilation must be below 2^31");
+            return -1;
+        }
     if (d < 1) {
         char buf[64];
         pn_format_list(buf, sizeof buf, p->nd, p->dilation);
@@ -170,11 +176,8 @@ static int check_conv_args(const pn_conv_args *p) {
     return 0;
 }
 
-/* dtypes and dims of x, w, b. */
-static int check_conv_operands(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p) {
-    char xs[256], ws[256], bs[256];
-    pn_format_list(xs, sizeof xs, x->ndim, x->shape);
-    pn_format_list(ws, sizeof ws, w->ndim, w->shape);
+/* dtypes of x, w, b: the same floating type. */
+static int check_conv_dtypes(PNTensor *x, PNTensor *w, PNTensor *b) {
     if (x->dtype != w->dtype) {
         PyErr_Format(PyExc_RuntimeError, "expected scalar type %s but found %s",
                      x->dtype == PN_FLOAT64 ? "Double" : "Float",
@@ -188,7 +191,14 @@ static int check_conv_operands(PNTensor *x, PNTensor *w, PNTensor *b, const pn_c
                      pn_dtype_name(x->dtype), pn_dtype_name(b->dtype));
         return -1;
     }
-    if (pn_require_float(x, "convolution")) return -1;
+    return pn_require_float(x, "convolution");
+}
+
+/* dims, channel counts (groups) and bias size of x, w, b. */
+static int check_conv_operands(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p) {
+    char xs[256], ws[256], bs[256];
+    pn_format_list(xs, sizeof xs, x->ndim, x->shape);
+    pn_format_list(ws, sizeof ws, w->ndim, w->shape);
     if (w->ndim != p->nd + 2 || x->ndim != p->nd + 2) {
         PyErr_Format(PyExc_RuntimeError,
                      "Expected %d-dimensional input for %d-dimensional weight %s, but got "
@@ -285,23 +295,19 @@ static int conv_geom(PNTensor *x, PNTensor *w, const pn_conv_args *p, pn_conv_ge
     return 0;
 }
 
-// x (N, Ci, Hi, Wi), w (Ci, Co/G, kh, kw), b (Co) or NULL -> y (N, Co, Ho, Wo) with
-// Ho = (Hi - 1) sh - 2 ph + dh (kh - 1) + oph + 1: the input gradient of the convolution of y
-// by w (whose output is x), so y = DX(x, w) + b in that convolution's geometry.
-static PNTensor *conv_transpose(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p,
-                                conv_state *st) {
+/* PyTorch's checks of output_padding (a 1-D convolution's height as (0, 1, 1) in the
+ * message): each below its stride or its dilation. */
+static int check_output_padding(const pn_conv_args *p) {
     int two = p->nd == 2, last = p->nd - 1;
-    int64_t hi = two ? x->shape[2] : 1, wi = x->shape[x->ndim - 1], out[2];
-    /* PyTorch's checks, with a 1-D convolution's height as (0, 1, 1) in the message */
     int64_t oph = two ? p->output_padding[0] : 0, sh = two ? p->stride[0] : 1;
     int64_t dh = two ? p->dilation[0] : 1;
     for (int k = 0; k < p->nd; k++) {
-        int64_t op = p->output_padding[k], in = k == last ? wi : hi;
+        int64_t op = p->output_padding[k];
         if (op < 0) {
             PyErr_SetString(PyExc_RuntimeError, "negative output_padding is not supported");
-            return NULL;
+            return -1;
         }
-        if ((op >= p->stride[k] && op >= p->dilation[k]) || op > INT32_MAX) {
+        if (op >= p->stride[k] && op >= p->dilation[k]) {
             PyErr_Format(PyExc_RuntimeError,
                          "output padding must be smaller than either stride or dilation, but "
                          "got output_padding_height: %lld output_padding_width: %lld "
@@ -309,8 +315,22 @@ static PNTensor *conv_transpose(PNTensor *x, PNTensor *w, PNTensor *b, const pn_
                          "dilation_width: %lld",
                          (long long)oph, (long long)p->output_padding[last], (long long)sh,
                          (long long)p->stride[last], (long long)dh, (long long)p->dilation[last]);
-            return NULL;
+            return -1;
         }
+    }
+    return 0;
+}
+
+// x (N, Ci, Hi, Wi), w (Ci, Co/G, kh, kw), b (Co) or NULL -> y (N, Co, Ho, Wo) with
+// Ho = (Hi - 1) sh - 2 ph + dh (kh - 1) + oph + 1: the input gradient of the convolution of y
+// by w (whose output is x), so y = DX(x, w) + b in that convolution's geometry.
+static PNTensor *conv_transpose(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p,
+                                conv_state *st) {
+    int two = p->nd == 2, last = p->nd - 1;
+    int64_t hi = two ? x->shape[2] : 1, wi = x->shape[x->ndim - 1], out[2];
+    if (check_output_padding(p) < 0) return NULL;
+    for (int k = 0; k < p->nd; k++) {
+        int64_t op = p->output_padding[k], in = k == last ? wi : hi;
         int64_t a, b; /* out = (in - 1) s - 2 p + d (k - 1) + op + 1, checked */
         if (__builtin_mul_overflow(in - 1, p->stride[k], &a) ||
             __builtin_mul_overflow(w->shape[2 + k] - 1, p->dilation[k], &b) ||
@@ -365,7 +385,9 @@ PNTensor *pn_convolution(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_ar
         PyErr_SetString(PyExc_NotImplementedError, "pynet: only 1-D and 2-D convolutions");
         return NULL;
     }
-    if (check_conv_args(p) < 0 || check_conv_operands(x, w, b, p) < 0) return NULL;
+    if (check_conv_args(p) < 0 || check_conv_dtypes(x, w, b) < 0 ||
+        check_conv_operands(x, w, b, p) < 0)
+        return NULL;
     if (p->transposed) return conv_transpose(x, w, b, p, &st);
     if (conv_geom(x, w, p, &st.g) < 0) return NULL;
     return conv_run(CONV_Y, x, w, b, &st, 1);
