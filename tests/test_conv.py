@@ -866,3 +866,61 @@ def test_batchnorm2d_checks_dims():
     y = bn(pynet.randn(4, 3, 5, 5) * 3 + 2)  # normalised per channel
     m = y.mean((0, 2, 3)).detach().numpy()
     assert np.abs(m).max() < 1e-5
+
+
+# ---------------------------------------------------------- adaptive pooling
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kind", ["avg", "max"])
+@pytest.mark.parametrize("shape,size", [((2, 3, 7, 5), (3, 4)), ((2, 3, 4, 5), (8, 2)),
+                                        ((2, 3, 6, 6), 1), ((3, 7, 5), (None, 3)),
+                                        ((2, 3, 9), 4), ((3, 5), 7)])
+def test_adaptive_pooling_matches_torch(need_torch, kind, shape, size, dtype):
+    nd = 2 if isinstance(size, tuple) or len(shape) == 4 else 1
+    name = f"adaptive_{kind}_pool{nd}d"
+    parity(lambda a: getattr(F, name)(a, size),
+           lambda a: getattr(torch.nn.functional, name)(a, size), [rnd(*shape)], dtype,
+           nc=dtype == "float64")
+    if kind == "max":
+        _, pi = getattr(F, name)(pynet.tensor(rnd(*shape)), size, return_indices=True)
+        _, ti = getattr(torch.nn.functional, name)(torch.tensor(rnd(*shape)), size,
+                                                   return_indices=True)
+        assert pi.numpy().tolist() == ti.numpy().tolist()
+
+
+def test_adaptive_pooling_by_hand_gradcheck_and_modules():
+    x = pynet.arange(16.0).reshape(1, 1, 4, 4)
+    assert F.adaptive_avg_pool2d(x, 1).item() == 7.5  # global average
+    assert F.adaptive_max_pool2d(x, 2).reshape(-1).tolist() == [5.0, 7.0, 13.0, 15.0]
+    assert F.adaptive_avg_pool2d(x, (2, 2)).reshape(-1).tolist() == \
+        F.avg_pool2d(x, 2).reshape(-1).tolist()  # divisible sizes: ordinary pooling
+    vals = np.random.default_rng(0).permutation(2 * 2 * 7 * 5).reshape(2, 2, 7, 5) * 0.1
+    xg = pynet.tensor(vals, requires_grad=True)
+    for fn in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d):
+        assert gradcheck(lambda a: fn(a, (3, 4)), (xg,))
+        g = pynet.tensor(rnd(2, 2, 3, 4, seed=1), requires_grad=True)
+
+        def first(a, g):
+            with pynet.enable_grad():
+                return pynet.autograd.grad(fn(a * a, (3, 4)), (a,), g, create_graph=True)
+        assert gradcheck(first, (xg, g), atol=1e-7, rtol=1e-5)
+    assert repr(pynet.nn.AdaptiveAvgPool2d((5, 7))) == "AdaptiveAvgPool2d(output_size=(5, 7))"
+    y, i = pynet.nn.AdaptiveMaxPool2d(2, return_indices=True)(x)
+    assert i.reshape(-1).tolist() == [5, 7, 13, 15]
+    assert pynet.nn.AdaptiveAvgPool1d(2)(pynet.ones(2, 3, 5)).shape == (2, 3, 2)
+    with pytest.raises(RuntimeError, match="Expected 3D or 4D tensor"):
+        F.adaptive_avg_pool2d(pynet.ones(4, 4), 2)
+    with pytest.raises(RuntimeError, match="non-zero size for non-batch dimensions"):
+        F.adaptive_max_pool2d(pynet.ones(1, 0, 4, 4), 2)
+
+
+@pytest.mark.parametrize("fn,xs,size", [("adaptive_avg_pool2d", (4, 4), 2),
+                                        ("adaptive_max_pool2d", (1, 0, 4, 4), 2),
+                                        ("adaptive_avg_pool2d", (1, 2, 4, 4), (-1, 2)),
+                                        ("adaptive_max_pool1d", (2, 3, 4, 4), 2)])
+def test_adaptive_pooling_errors_match_torch(need_torch, fn, xs, size):
+    with pytest.raises(Exception) as te:
+        getattr(torch.nn.functional, fn)(torch.ones(*xs), size)
+    with pytest.raises(Exception) as pe:
+        getattr(F, fn)(pynet.ones(*xs), size)
+    assert type(pe.value) is type(te.value) and str(pe.value) == str(te.value)

@@ -15,17 +15,31 @@ static void taps(int64_t s0, int64_t dil, int64_t k, int64_t n, int64_t *a, int6
     *a = lo, *b = hi;
 }
 
-/* The average's divisor for a window starting at (h0, w0) (before clipping). */
-static double avg_divisor(const pn_pool_geom *g, int64_t h0, int64_t w0) {
-    if (g->divisor != 0) return (double)g->divisor;
-    int64_t h1 = h0 + g->kh, w1 = w0 + g->kw;
-    if (g->count_pad) { /* clipped to the padded image */
-        h1 = h1 < g->H + g->ph ? h1 : g->H + g->ph;
-        w1 = w1 < g->W + g->pw ? w1 : g->W + g->pw;
-        return (double)((h1 - h0) * (w1 - w0));
+/* The window of output (p, q): its first input position (h0, w0), possibly in the padding,
+ * and its in-image taps t[0] <= i < t[1], t[2] <= j < t[3] (input (h0 + i dh, w0 + j dw)).
+ * Adaptive: rows floor(p H / Ho) to ceil((p + 1) H / Ho), columns likewise. */
+static void window(const pn_pool_geom *g, int64_t p, int64_t q, int64_t *h0, int64_t *w0,
+                   int64_t *t) {
+    if (g->adaptive) {
+        *h0 = p * g->H / g->Ho, *w0 = q * g->W / g->Wo;
+        t[0] = t[2] = 0;
+        t[1] = ((p + 1) * g->H + g->Ho - 1) / g->Ho - *h0;
+        t[3] = ((q + 1) * g->W + g->Wo - 1) / g->Wo - *w0;
+        return;
     }
-    h0 = h0 > 0 ? h0 : 0, w0 = w0 > 0 ? w0 : 0;
-    h1 = h1 < g->H ? h1 : g->H, w1 = w1 < g->W ? w1 : g->W;
+    *h0 = p * g->sh - g->ph, *w0 = q * g->sw - g->pw;
+    taps(*h0, g->dh, g->kh, g->H, &t[0], &t[1]);
+    taps(*w0, g->dw, g->kw, g->W, &t[2], &t[3]);
+}
+
+/* The average's divisor for the window at (h0, w0) with taps t (see window). */
+static double avg_divisor(const pn_pool_geom *g, int64_t h0, int64_t w0, const int64_t *t) {
+    if (g->divisor != 0) return (double)g->divisor;
+    if (g->adaptive || !g->count_pad) return (double)((t[1] - t[0]) * (t[3] - t[2]));
+    /* counting the padding: the window clipped to the padded image */
+    int64_t h1 = h0 + g->kh, w1 = w0 + g->kw;
+    h1 = h1 < g->H + g->ph ? h1 : g->H + g->ph;
+    w1 = w1 < g->W + g->pw ? w1 : g->W + g->pw;
     return (double)((h1 - h0) * (w1 - w0));
 }
 
@@ -43,9 +57,9 @@ typedef struct {
     static void max_plane_##SUF(const pn_pool_geom *g, const T *x, T *y, int64_t *idx) { \
         for (int64_t p = 0; p < g->Ho; p++) \
             for (int64_t q = 0; q < g->Wo; q++) { \
-                int64_t h0 = p * g->sh - g->ph, w0 = q * g->sw - g->pw, ia, ib, ja, jb; \
-                taps(h0, g->dh, g->kh, g->H, &ia, &ib); \
-                taps(w0, g->dw, g->kw, g->W, &ja, &jb); \
+                int64_t h0, w0, t[4]; \
+                window(g, p, q, &h0, &w0, t); \
+                int64_t ia = t[0], ib = t[1], ja = t[2], jb = t[3]; \
                 T m = -INFINITY; \
                 int64_t at = (h0 + ia * g->dh) * g->W + w0 + ja * g->dw; \
                 for (int64_t i = ia; i < ib; i++) \
@@ -63,25 +77,23 @@ typedef struct {
     static void avg_plane_##SUF(const pn_pool_geom *g, const T *x, T *y) { \
         for (int64_t p = 0; p < g->Ho; p++) \
             for (int64_t q = 0; q < g->Wo; q++) { \
-                int64_t h0 = p * g->sh - g->ph, w0 = q * g->sw - g->pw, ia, ib, ja, jb; \
-                taps(h0, 1, g->kh, g->H, &ia, &ib); \
-                taps(w0, 1, g->kw, g->W, &ja, &jb); \
+                int64_t h0, w0, t[4]; \
+                window(g, p, q, &h0, &w0, t); \
                 double s = 0; /* summed in double, as PyTorch does on the CPU */ \
-                for (int64_t i = ia; i < ib; i++) \
-                    for (int64_t j = ja; j < jb; j++) s += x[(h0 + i) * g->W + w0 + j]; \
-                y[p * g->Wo + q] = (T)(s / avg_divisor(g, h0, w0)); \
+                for (int64_t i = t[0]; i < t[1]; i++) \
+                    for (int64_t j = t[2]; j < t[3]; j++) s += x[(h0 + i) * g->W + w0 + j]; \
+                y[p * g->Wo + q] = (T)(s / avg_divisor(g, h0, w0, t)); \
             } \
     } \
     /* dy (Ho, Wo) -> dx (H, W) += dy / divisor over each window */ \
     static void avg_back_plane_##SUF(const pn_pool_geom *g, const T *dy, T *dx) { \
         for (int64_t p = 0; p < g->Ho; p++) \
             for (int64_t q = 0; q < g->Wo; q++) { \
-                int64_t h0 = p * g->sh - g->ph, w0 = q * g->sw - g->pw, ia, ib, ja, jb; \
-                taps(h0, 1, g->kh, g->H, &ia, &ib); \
-                taps(w0, 1, g->kw, g->W, &ja, &jb); \
-                T v = (T)(dy[p * g->Wo + q] / avg_divisor(g, h0, w0)); \
-                for (int64_t i = ia; i < ib; i++) \
-                    for (int64_t j = ja; j < jb; j++) dx[(h0 + i) * g->W + w0 + j] += v; \
+                int64_t h0, w0, t[4]; \
+                window(g, p, q, &h0, &w0, t); \
+                T v = (T)(dy[p * g->Wo + q] / avg_divisor(g, h0, w0, t)); \
+                for (int64_t i = t[0]; i < t[1]; i++) \
+                    for (int64_t j = t[2]; j < t[3]; j++) dx[(h0 + i) * g->W + w0 + j] += v; \
             } \
     } \
     static void max_task_##SUF(pool_job *j, int64_t p) { \

@@ -8,6 +8,8 @@
  *   max:  y[p, q] = max of the window, idx[p, q] = ih W + iw of the first
  *         maximum (a NaN wins, as in PyTorch), or of the first in-image tap
  *         when every value is -inf
+ *   adaptive (both): the window of output p spans rows floor(p H / Ho) to
+ *         ceil((p + 1) H / Ho) (exclusive), columns likewise; no padding
  *   avg:  y[p, q] = (sum of the window's in-image values) / divisor, with
  *         divisor = divisor_override if nonzero, else the window's size clipped to
  *         [-ph, H + ph) x [-pw, W + pw) (count_include_pad) or to the image
@@ -33,7 +35,8 @@ typedef struct {
     int64_t dh, dw;  /* dilation (> 0; 1 for average pooling) */
     int64_t Ho, Wo;  /* output size */
     int count_pad;   /* avg: count padding positions in the divisor */
-    int64_t divisor; /* avg: divisor_override, or 0 */
+    int64_t divisor; /* avg: divisor_override (any nonzero value), or 0 for none */
+    int adaptive;    /* windows by the adaptive rule (kernel, stride, padding unused; dilation 1) */
 } pn_pool_geom;
 
 /* Args: dt float32/float64; x (P, H, W); y (P, Ho, Wo); idx (P, Ho, Wo). Return 0 or PN_E*. */

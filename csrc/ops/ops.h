@@ -112,6 +112,8 @@ typedef struct {
 } pn_pool_args;
 PNTensor *pn_max_pool2d(PNTensor *x, const pn_pool_args *a, PNTensor **indices); /* may be NULL */
 PNTensor *pn_avg_pool2d(PNTensor *x, const pn_pool_args *a);
+/* adaptive: windows chosen to give out_size (Ho, Wo); max != 0 for max, else mean */
+PNTensor *pn_adaptive_pool2d(PNTensor *x, const int64_t *out_size, int max, PNTensor **indices);
 /* (norm.c) these two still parse their own Python arguments */
 PyObject *nn_batch_norm(PyObject *m, PyObject *args);
 PyObject *nn_layer_norm(PyObject *m, PyObject *args);

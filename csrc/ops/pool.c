@@ -27,10 +27,13 @@ static int pool_backward(PNNode *n, PNTensor **gout, PNTensor **gin);
 
 /* Record the node of a pooling-direction op on out (from in). */
 static void pool_record(PNTensor *out, PNTensor *in, const pool_state *st, int to_image) {
-    static const char *names[2][2] = {
-        {"MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0"},
-        {"AvgPool2DBackward0", "AvgPool2DBackwardBackward0"}};
-    PNNode *n = pn_record(out, names[st->kind][to_image], pool_backward, 1, &in);
+    static const char *names[2][2][2] = {
+        {{"MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0"},
+         {"AvgPool2DBackward0", "AvgPool2DBackwardBackward0"}},
+        {{"AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool2DBackwardBackward0"},
+         {"AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool2DBackwardBackward0"}}};
+    const char *name = names[st->g.adaptive != 0][st->kind][to_image];
+    PNNode *n = pn_record(out, name, pool_backward, 1, &in);
     pool_state *s = n ? pn_node_state(n, sizeof *s, 1) : NULL;
     if (s) {
         *s = *st, s->to_image = to_image;
@@ -142,7 +145,8 @@ static int pool_setup(PNTensor *x, const pn_pool_args *a, int kind, pool_state *
                       0,
                       0,
                       a->count_include_pad,
-                      a->divisor};
+                      a->divisor,
+                      0};
     g.Ho = pool_out(H, g.kh, g.sh, g.ph, g.dh, a->ceil_mode);
     g.Wo = pool_out(W, g.kw, g.sw, g.pw, g.dw, a->ceil_mode);
     if (g.Ho < 1 || g.Wo < 1)
@@ -158,27 +162,82 @@ static int pool_setup(PNTensor *x, const pn_pool_args *a, int kind, pool_state *
     return 0;
 }
 
-// x (N, C, H, W) or (C, H, W) -> y (N, C, Ho, Wo) or (C, Ho, Wo); *indices (int64, like y)
-// the flat position ih W + iw of each window's maximum (a new reference) when indices != NULL
-PNTensor *pn_max_pool2d(PNTensor *x, const pn_pool_args *a, PNTensor **indices) {
-    pool_state st;
-    if (pool_setup(x, a, POOL_MAX, &st) < 0) return NULL;
+/* The state of an adaptive pooling of x (*, H, W) to out_size (Ho, Wo). */
+static int adaptive_setup(PNTensor *x, const int64_t *out_size, int kind, pool_state *st) {
+    const char *op = kind == POOL_MAX ? "adaptive_max_pool2d" : "adaptive_avg_pool2d";
+    char xs[256];
+    pn_format_list(xs, sizeof xs, x->ndim, x->shape);
+    int nd = x->ndim;
+    if (nd != 3 && nd != 4) {
+        PyErr_Format(PyExc_RuntimeError, "%s(): Expected 3D or 4D tensor, but got %s", op, xs);
+        return -1;
+    }
+    for (int d = nd - 3; d < nd; d++)
+        if (x->shape[d] == 0) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s(): Expected input to have non-zero size for non-batch dimensions, "
+                         "but input has sizes %s with dimension %d being empty",
+                         op, xs, d);
+            return -1;
+        }
+    if (out_size[0] < 0 || out_size[1] < 0) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s: elements of output_size must be greater than or equal to 0 but "
+                     "received {%lld, %lld}",
+                     op, (long long)out_size[0], (long long)out_size[1]);
+        return -1;
+    }
+    if (pn_require_float(x, op) < 0) return -1;
+    int64_t H = x->shape[nd - 2], W = x->shape[nd - 1];
+    pn_pool_geom g = {.P = x->numel / (H * W),
+                      .H = H,
+                      .W = W,
+                      .dh = 1,
+                      .dw = 1,
+                      .Ho = out_size[0],
+                      .Wo = out_size[1],
+                      .adaptive = 1};
+    *st = (pool_state){.g = g, .kind = kind, .ndim = nd};
+    for (int d = 0; d < nd; d++) st->img[d] = st->out[d] = x->shape[d];
+    st->out[nd - 2] = g.Ho, st->out[nd - 1] = g.Wo;
+    return 0;
+}
+
+/* Max pooling with the state set up: y and the argmax indices (*indices when asked). */
+static PNTensor *max_pool_run(PNTensor *x, pool_state *st, PNTensor **indices) {
     PNTensor *xc = pn_to_contiguous_nograd(x), *y = NULL;
-    st.idx = xc ? pn_empty(PN_INT64, st.ndim, st.out) : NULL;
-    if (st.idx && (y = pn_empty(x->dtype, st.ndim, st.out))) {
+    st->idx = xc ? pn_empty(PN_INT64, st->ndim, st->out) : NULL;
+    if (st->idx && (y = pn_empty(x->dtype, st->ndim, st->out))) {
         PyThreadState *ts = PyEval_SaveThread();
-        int rc = pn_max_pool(x->dtype, &st.g, xc->data, y->data, (int64_t *)st.idx->data);
+        int rc = pn_max_pool(x->dtype, &st->g, xc->data, y->data, (int64_t *)st->idx->data);
         PyEval_RestoreThread(ts);
         if (rc != PN_OK) {
             PyErr_SetString(PyExc_RuntimeError, "max_pool2d: invalid arguments");
             Py_CLEAR(y);
         }
     }
-    if (y) pool_record(y, x, &st, 0);
+    if (y) pool_record(y, x, st, 0);
     if (y && PyErr_Occurred()) Py_CLEAR(y);
-    if (y && indices) *indices = (PNTensor *)Py_NewRef(st.idx);
-    Py_XDECREF(xc), Py_XDECREF(st.idx);
+    if (y && indices) *indices = (PNTensor *)Py_NewRef(st->idx);
+    Py_XDECREF(xc);
+    Py_CLEAR(st->idx);
     return y;
+}
+
+// x (N, C, H, W) or (C, H, W) -> y (N, C, Ho, Wo) or (C, Ho, Wo); *indices (int64, like y)
+// the flat position ih W + iw of each window's maximum (a new reference) when indices != NULL
+PNTensor *pn_max_pool2d(PNTensor *x, const pn_pool_args *a, PNTensor **indices) {
+    pool_state st;
+    if (pool_setup(x, a, POOL_MAX, &st) < 0) return NULL;
+    return max_pool_run(x, &st, indices);
+}
+
+// x (N, C, H, W) or (C, H, W) -> y (N, C, Ho, Wo) or (C, Ho, Wo), (Ho, Wo) = out_size:
+// the max (max != 0, with *indices as in pn_max_pool2d) or mean of adaptive windows
+PNTensor *pn_adaptive_pool2d(PNTensor *x, const int64_t *out_size, int max, PNTensor **indices) {
+    pool_state st;
+    if (adaptive_setup(x, out_size, max ? POOL_MAX : POOL_AVG, &st) < 0) return NULL;
+    return max ? max_pool_run(x, &st, indices) : pool_apply(x, &st, 0);
 }
 
 // x (N, C, H, W) or (C, H, W) -> y (N, C, Ho, Wo) or (C, Ho, Wo): window averages

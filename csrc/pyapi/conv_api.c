@@ -144,7 +144,24 @@ static PyObject *py_avg_pool2d(PyObject *m, PyObject *args) {
     return (PyObject *)pn_avg_pool2d(x, &a);
 }
 
+/* _adaptive_pool2d(input, output_size, max, return_indices): output_size a 2-tuple */
+static PyObject *py_adaptive_pool2d(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo, *o;
+    int max, ret_idx;
+    if (!PyArg_ParseTuple(args, "OOpp:_adaptive_pool2d", &xo, &o, &max, &ret_idx)) return NULL;
+    const char *op = max ? "adaptive_max_pool2d" : "adaptive_avg_pool2d";
+    PNTensor *x = pn_tensor_arg(xo, op, "input"), *idx = NULL;
+    int64_t out_size[2];
+    if (!x || int_tuple(o, 2, out_size, op, "output_size") < 0) return NULL;
+    PNTensor *y = pn_adaptive_pool2d(x, out_size, max, max && ret_idx ? &idx : NULL);
+    if (!y || !(max && ret_idx)) return (PyObject *)y;
+    return Py_BuildValue("(NN)", y, idx);
+}
+
 PyMethodDef pn_module_methods_conv[] = {
+    {"_adaptive_pool2d", py_adaptive_pool2d, METH_VARARGS,
+     "_adaptive_pool2d(input, output_size, max, return_indices)"},
     {"_max_pool2d", py_max_pool2d, METH_VARARGS,
      "_max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)"},
     {"_avg_pool2d", py_avg_pool2d, METH_VARARGS,

@@ -1,6 +1,6 @@
 /* test_pool.c - unit tests of the pooling kernels (pool.c) without Python: max
  * pooling against a brute-force window scan, gather/scatter and average pooling
- * against their adjoints (<P x, c> = <x, P^T c>), the divisor rules. */
+ * against their adjoints (<P x, c> = <x, P^T c>), the divisor rules, adaptive windows. */
 #include "../kernels/pool.h"
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +22,12 @@ static double dot(const double *a, const double *b, int64_t n) {
 /* The maximum of window (p, q) of plane x by scanning every tap. */
 static double brute_max(const pn_pool_geom *g, const double *x, int64_t p, int64_t q) {
     double m = -INFINITY;
+    if (g->adaptive) { /* rows floor(p H / Ho) .. ceil((p + 1) H / Ho), columns likewise */
+        for (int64_t ih = p * g->H / g->Ho; ih * g->Ho < (p + 1) * g->H; ih++)
+            for (int64_t iw = q * g->W / g->Wo; iw * g->Wo < (q + 1) * g->W; iw++)
+                if (x[ih * g->W + iw] > m) m = x[ih * g->W + iw];
+        return m;
+    }
     for (int64_t i = 0; i < g->kh; i++)
         for (int64_t j = 0; j < g->kw; j++) {
             int64_t ih = p * g->sh - g->ph + i * g->dh, iw = q * g->sw - g->pw + j * g->dw;
@@ -62,10 +68,13 @@ static void check_geom(pn_pool_geom g, unsigned seed) {
 
 int main(void) {
     /*                P  H  W kh kw sh sw ph pw dh dw Ho Wo */
-    check_geom((pn_pool_geom){3, 7, 6, 3, 2, 2, 1, 1, 1, 1, 2, 4, 5, 0, 0}, 1);
-    check_geom((pn_pool_geom){2, 5, 5, 2, 2, 2, 2, 0, 0, 1, 1, 3, 3, 0, 0}, 2); /* ceil */
+    check_geom((pn_pool_geom){3, 7, 6, 3, 2, 2, 1, 1, 1, 1, 2, 4, 5, 0, 0, 0}, 1);
+    check_geom((pn_pool_geom){2, 5, 5, 2, 2, 2, 2, 0, 0, 1, 1, 3, 3, 0, 0, 0}, 2); /* ceil */
+    /* adaptive: 7 x 5 -> 3 x 4 (overlapping windows) and 4 x 5 -> 8 x 2 (upsampling rows) */
+    check_geom((pn_pool_geom){2, 7, 5, 0, 0, 1, 1, 0, 0, 1, 1, 3, 4, 0, 0, 1}, 3);
+    check_geom((pn_pool_geom){2, 4, 5, 0, 0, 1, 1, 0, 0, 1, 1, 8, 2, 0, 0, 1}, 4);
     /* average divisors: ones(2, 2), window 2, stride 1, padding 1 */
-    pn_pool_geom g = {1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3, 1, 0};
+    pn_pool_geom g = {1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3, 1, 0, 0};
     double one[4] = {1, 1, 1, 1}, y[9];
     pn_avg_pool(PN_FLOAT64, &g, one, y);
     CHECK(y[0] == 0.25 && y[4] == 1.0, "count_include_pad: corner 1/4, centre 1");

@@ -13,7 +13,9 @@ from .._tensor import Tensor
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
            "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
            "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "conv1d", "conv2d",
-           "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
+           "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
 _LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU = range(7)
@@ -505,3 +507,53 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     return _C._avg_pool2d(input.unsqueeze(-2), (1, k), (1, s),
                           (0, _pool_single(padding, "padding", "avg_pool1d")), bool(ceil_mode),
                           bool(count_include_pad), None).squeeze(-2)
+
+
+def _adaptive_size(input, output_size, name):
+    """output_size (an int, or a pair whose None entries keep the input's size) as a pair."""
+    if isinstance(output_size, int) and not isinstance(output_size, bool):
+        return (output_size, output_size)
+    t = tuple(output_size)
+    if len(t) != 2:
+        raise RuntimeError(f"{name}: output_size must be 2")
+    return tuple(input.shape[-2 + i] if v is None else v for i, v in enumerate(t))
+
+
+def _adaptive_1d(input, output_size, name, max, return_indices):
+    """The 1-D adaptive poolings: the 2-D op on a unit height."""
+    _check_tensor(input, name)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           f"tensor for argument #1 'self' (while checking arguments for {name})")
+    size = _pool_single(output_size, "output_size", name)
+    out = _C._adaptive_pool2d(input.unsqueeze(-2), (1, size), max, return_indices)
+    if max and return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean pooling of input (N, C, H, W) or (C, H, W) to output_size (Ho, Wo): window i spans
+    rows floor(i H / Ho) to ceil((i + 1) H / Ho), columns likewise. None keeps a size."""
+    _check_tensor(input, "adaptive_avg_pool2d")
+    return _C._adaptive_pool2d(input, _adaptive_size(input, output_size,
+                                                     "adaptive_avg_pool2d"), False, False)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling of input (N, C, H, W) or (C, H, W) to output_size (Ho, Wo), windows as in
+    adaptive_avg_pool2d; return_indices=True also returns each maximum's flat index."""
+    _check_tensor(input, "adaptive_max_pool2d")
+    return _C._adaptive_pool2d(input, _adaptive_size(input, output_size,
+                                                     "adaptive_max_pool2d"), True,
+                               bool(return_indices))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean pooling of input (N, C, L) or (C, L) to output_size windows along the last dim."""
+    return _adaptive_1d(input, output_size, "adaptive_avg_pool1d", False, False)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of input (N, C, L) or (C, L) to output_size windows along the last dim."""
+    return _adaptive_1d(input, output_size, "adaptive_max_pool1d", True, bool(return_indices))

@@ -6,7 +6,9 @@ softmax) and _functional_loss.py (losses). Each function is defined exactly
 once, in one of those two modules, and imported here by name
 (tests/test_nn_functional.py checks it).
 """
-from ._functional_layers import (avg_pool1d, avg_pool2d, batch_norm, conv1d, conv2d,
+from ._functional_layers import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                                 adaptive_max_pool2d, avg_pool1d, avg_pool2d, batch_norm, conv1d,
+                                 conv2d,
                                  conv_transpose1d, conv_transpose2d, dropout, elu, embedding, fold,
                                  gelu, hardtanh, layer_norm, leaky_relu, linear, log_softmax,
                                  max_pool1d, max_pool2d, one_hot, pad, prelu, relu, relu_,
@@ -21,7 +23,8 @@ __all__ = [
     "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "batch_norm", "layer_norm",
     "embedding", "one_hot", "pad", "conv1d", "conv2d", "conv_transpose1d",
     "conv_transpose2d", "unfold", "fold",
-    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     # losses (_functional_loss.py)
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",

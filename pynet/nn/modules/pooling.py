@@ -1,4 +1,4 @@
-"""MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d."""
+"""MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d and their adaptive forms."""
 from .. import functional as F
 from .module import Module
 
@@ -73,3 +73,49 @@ class AvgPool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Mean pooling to a fixed length: (N, C, L) -> (N, C, output_size). See
+    F.adaptive_avg_pool1d."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
+    """Mean pooling to a fixed size: (N, C, H, W) -> (N, C, *output_size) (an int is square;
+    None keeps that size). See F.adaptive_avg_pool2d."""
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveMaxPool1d(Module):
+    """Max pooling to a fixed length: (N, C, L) -> (N, C, output_size). See
+    F.adaptive_max_pool1d."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
+    """Max pooling to a fixed size: (N, C, H, W) -> (N, C, *output_size). See
+    F.adaptive_max_pool2d."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
