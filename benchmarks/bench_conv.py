@@ -1,4 +1,4 @@
-"""Single convolution layers, pynet beside PyTorch (same run): forward + backward.
+"""Convolutions, pynet beside PyTorch (same run): single layers and whole training steps.
 
 Batch 8, float32: 3x3 convolution 64 -> 64 on 56x56 (padding 1), 1x1 convolution
 256 -> 64 on 56x56, depthwise 3x3 on 64 channels (padding 1). The timed step is
@@ -7,6 +7,11 @@ gradient, giving the gradients of input, weight and bias. Median of
 repetitions, at 1 thread and at all threads; GFLOP/s counts the three GEMM-sized
 products (forward, input gradient, weight gradient): 3 * 2 * N * O * Ho * Wo *
 C/groups * kh * kw.
+
+Training steps (forward, cross-entropy, backward, SGD with momentum) at batch 64 on
+28x28 inputs: LeNet-5 (conv 6@5x5 pad 2, max pool, conv 16@5x5, max pool, 120, 84,
+10) and the PyTorch MNIST example net (conv 32@3x3, conv 64@3x3, max pool, dropout,
+fc 9216->128, dropout, fc 128->10).
 """
 import statistics
 import time
@@ -61,6 +66,36 @@ def time_step(step, reps=7, inner=3):
     return statistics.median(times) * 1e3
 
 
+def lenet5(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def mnist_example_net(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128),
+                         nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+
+
+def train_step_fn(lib, make, seed=0):
+    rng = np.random.default_rng(seed)
+    lib.manual_seed(seed)
+    model = make(lib)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = lib.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, 64))
+
+    def step():
+        opt.zero_grad()
+        lib.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
 def main():
     ncores = pynet.get_num_threads()
     print(f"conv2d forward + backward (input, weight, bias grads), batch {BATCH}, float32, "
@@ -77,6 +112,19 @@ def main():
             if torch is not None:
                 tt = time_step(step_fn(torch, shape, c))
                 line += f"   torch {tt:8.2f} ms ({gf / tt:6.1f})   pynet/torch {tp / tt:.2f}x"
+            print(line, flush=True)
+    print("training step (forward + backward + SGD momentum), batch 64, 28x28, median ms")
+    for threads in sorted({1, ncores}):
+        pynet.set_num_threads(threads)
+        if torch is not None:
+            torch.set_num_threads(threads)
+        print(f" {threads} thread(s):")
+        for name, make in (("LeNet-5", lenet5), ("PyTorch MNIST example net", mnist_example_net)):
+            tp = time_step(train_step_fn(pynet, make), inner=5)
+            line = f"  {name:30s} pynet {tp:8.2f} ms"
+            if torch is not None:
+                tt = time_step(train_step_fn(torch, make), inner=5)
+                line += f"   torch {tt:8.2f} ms   pynet/torch {tp / tt:.2f}x"
             print(line, flush=True)
     pynet.set_num_threads(ncores)
 

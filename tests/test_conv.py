@@ -924,3 +924,30 @@ def test_adaptive_pooling_errors_match_torch(need_torch, fn, xs, size):
     with pytest.raises(Exception) as pe:
         getattr(F, fn)(pynet.ones(*xs), size)
     assert type(pe.value) is type(te.value) and str(pe.value) == str(te.value)
+
+
+# ----------------------------------------------------------------- Dropout2d
+
+def test_dropout2d_drops_whole_channels():
+    pynet.manual_seed(0)
+    x = pynet.tensor(rnd(100, 40, 3, 3) + 5.0, requires_grad=True)
+    y = F.dropout2d(x, 0.3)
+    ratio = (y / x).detach().numpy()  # per element: 0 or 1 / 0.7
+    per_channel = ratio.reshape(100, 40, 9)
+    assert np.allclose(per_channel, per_channel[:, :, :1])  # constant over each channel
+    kept = per_channel[:, :, 0]
+    assert set(np.round(np.unique(kept), 5)) <= {0.0, round(1 / 0.7, 5)}
+    assert abs((kept > 0).mean() - 0.7) < 0.03  # 4000 channels: 3 sigma ~ 0.022
+    y.sum().backward()  # the gradient is the same mask
+    np.testing.assert_allclose(x.grad.numpy(), ratio, rtol=1e-6)
+    xe = pynet.randn(2, 3, 4, 4)
+    assert F.dropout2d(xe, 0.5, training=False) is xe
+    assert F.dropout2d(xe, 1.0).abs().sum().item() == 0.0
+    m = pynet.nn.Dropout2d(0.5)
+    m.eval()
+    assert m(xe) is xe
+    assert repr(pynet.nn.Dropout2d(0.3)) == "Dropout2d(p=0.3, inplace=False)"
+    with pytest.warns(UserWarning, match="3D input to dropout2d"):
+        F.dropout2d(pynet.ones(2, 3, 4), 0.5)
+    with pytest.raises(ValueError):
+        F.dropout2d(xe, 1.5)

@@ -12,7 +12,7 @@ from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
            "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-           "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "conv1d", "conv2d",
+           "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
            "adaptive_max_pool2d"]
@@ -136,6 +136,31 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0 or input.numel() == 0:
         return input
     return _C._dropout(input, float(p), bool(inplace))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout: zero each whole channel (N, C) of input (N, C, H, W) with probability
+    p and scale the rest by 1/(1-p). A 3-D input is read as (N, C, L), with PyTorch's
+    warning."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_tensor(input, "dropout2d")
+    if input.dim() not in (3, 4):
+        raise NotImplementedError(f"pynet dropout2d: expected a 3-D or 4-D input, got "
+                                  f"{input.dim()}-D")
+    if input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape (C, H, "
+                      "W). To maintain the 1D channel-wise dropout behavior, please switch to "
+                      "using dropout1d instead.", stacklevel=2)
+    if not training or p == 0:
+        return input
+    keep = input.new_empty(tuple(input.shape[:2]) + (1,) * (input.dim() - 2))
+    # one draw per channel; the kept ones scaled so that the expectation is unchanged
+    mask = keep.bernoulli_(1.0 - p) if p == 1 else keep.bernoulli_(1.0 - p).div_(1.0 - p)
+    return input.mul_(mask) if inplace else input * mask
 
 
 # --------------------------------------------------------------- normalisation
