@@ -136,53 +136,78 @@ static void col2im(pn_dtype dt, const pn_conv_geom *g, const void *col, void *x,
  * tap (i, j) at a time over a whole output row (a vectorisable axpy).
  *   y[o]  = b[o] + sum_ij w[o, i, j] * x[c] shifted by (i, j)      c = o / (O/G)
  *   dx[c] = sum_{o of c} sum_ij w[o, i, j] * dy[o] shifted back
- *   dw[o, i, j] = sum_n sum_pq dy[n, o, p, q] * x[n, c, ...], summed in double */
+ *   dw[o, i, j] = sum_n sum_pq dy[n, o, p, q] * x[n, c, ...]: per plane in 8 partial
+ *   sums of type T, the planes' sums added in double in order n = 0, 1, ... */
+/* valid_cols of every kernel column j, computed once per plane instead of once
+ * per output row (two divisions each); kernels wider than PN_CONV_MAXKW fall back
+ * to computing them where used. */
+#define PN_CONV_MAXKW 64
+typedef struct {
+    int64_t a[PN_CONV_MAXKW], b[PN_CONV_MAXKW];
+    int cached;
+} col_ranges;
+
+static void col_ranges_init(const pn_conv_geom *g, col_ranges *r) {
+    r->cached = g->kw <= PN_CONV_MAXKW;
+    for (int64_t j = 0; r->cached && j < g->kw; j++)
+        valid_cols(j * g->dw - g->pw, g->sw, g->W, g->Wo, &r->a[j], &r->b[j]);
+}
+
+static void col_range(const pn_conv_geom *g, const col_ranges *r, int64_t j, int64_t *a,
+                      int64_t *b) {
+    if (r->cached)
+        *a = r->a[j], *b = r->b[j];
+    else
+        valid_cols(j * g->dw - g->pw, g->sw, g->W, g->Wo, a, b);
+}
+
 #define DEFINE_PLANE_KERNELS(SUF, T) \
-    /* sum_{q in [a, b)} u[q] v[q s] in 8 partial sums (lane k takes q = a + k mod 8), \
-     * added in a fixed order: the compiler can vectorise it, and the result depends \
-     * only on the data. */ \
-    static double row_dot_##SUF(const T *u, const T *v, int64_t s, int64_t a, int64_t b) { \
-        T part[8] = {0}; \
+    /* part[k] += u[q] v[q s + off] for q in [a, b), lane k taking q = a + k mod 8: \
+     * the compiler can vectorise it, and the order depends only on the sizes. */ \
+    static void row_dot_##SUF(T *part, const T *u, const T *v, int64_t s, int64_t off, int64_t a, \
+                              int64_t b) { \
         int64_t q = a; \
         if (s == 1) \
             for (; q + 8 <= b; q += 8) \
-                for (int k = 0; k < 8; k++) part[k] += u[q + k] * v[q + k]; \
+                for (int k = 0; k < 8; k++) part[k] += u[q + k] * v[q + k + off]; \
         for (; q + 8 <= b; q += 8) \
-            for (int k = 0; k < 8; k++) part[k] += u[q + k] * v[(q + k) * s]; \
-        for (int k = 0; q < b; q++, k++) part[k] += u[q] * v[q * s]; \
-        double r = 0; \
-        for (int k = 0; k < 8; k++) r += part[k]; \
-        return r; \
+            for (int k = 0; k < 8; k++) part[k] += u[q + k] * v[(q + k) * s + off]; \
+        for (int k = 0; q < b; q++, k++) part[k] += u[q] * v[q * s + off]; \
     } \
-    /* x (H, W), w (kh, kw) -> y (Ho, Wo) += (SCATTER: dx += w * dy shifted back) */ \
+    /* x (H, W), w (kh, kw) -> y (Ho, Wo) += sum over taps of w[i, j] * x shifted */ \
     static void plane_fwd_##SUF(const pn_conv_geom *g, const T *x, const T *w, T *y) { \
+        col_ranges cr; \
+        col_ranges_init(g, &cr); \
         for (int64_t p = 0; p < g->Ho; p++) \
             for (int64_t i = 0; i < g->kh; i++) { \
                 int64_t ih = p * g->sh - g->ph + i * g->dh; \
                 if (ih < 0 || ih >= g->H) continue; \
                 for (int64_t j = 0; j < g->kw; j++) { \
                     int64_t off = j * g->dw - g->pw, a, b; \
-                    valid_cols(off, g->sw, g->W, g->Wo, &a, &b); \
-                    const T wv = w[i * g->kw + j], *xr = x + ih * g->W + off; \
+                    col_range(g, &cr, j, &a, &b); \
+                    const T wv = w[i * g->kw + j], *xr = x + ih * g->W; \
                     T *yr = y + p * g->Wo; \
                     if (g->sw == 1) \
-                        for (int64_t q = a; q < b; q++) yr[q] += wv * xr[q]; \
+                        for (int64_t q = a; q < b; q++) yr[q] += wv * xr[q + off]; \
                     else \
-                        for (int64_t q = a; q < b; q++) yr[q] += wv * xr[q * g->sw]; \
+                        for (int64_t q = a; q < b; q++) yr[q] += wv * xr[q * g->sw + off]; \
                 } \
             } \
     } \
+    /* dy (Ho, Wo), w (kh, kw) -> dx (H, W) += each tap's w[i, j] * dy shifted back */ \
     static void plane_bwd_input_##SUF(const pn_conv_geom *g, const T *dy, const T *w, T *dx) { \
+        col_ranges cr; \
+        col_ranges_init(g, &cr); \
         for (int64_t p = 0; p < g->Ho; p++) \
             for (int64_t i = 0; i < g->kh; i++) { \
                 int64_t ih = p * g->sh - g->ph + i * g->dh; \
                 if (ih < 0 || ih >= g->H) continue; \
                 for (int64_t j = 0; j < g->kw; j++) { \
                     int64_t off = j * g->dw - g->pw, a, b; \
-                    valid_cols(off, g->sw, g->W, g->Wo, &a, &b); \
+                    col_range(g, &cr, j, &a, &b); \
                     const T wv = w[i * g->kw + j], *dyr = dy + p * g->Wo; \
-                    T *dxr = dx + ih * g->W + off; \
-                    for (int64_t q = a; q < b; q++) dxr[q * g->sw] += wv * dyr[q]; \
+                    T *dxr = dx + ih * g->W; \
+                    for (int64_t q = a; q < b; q++) dxr[q * g->sw + off] += wv * dyr[q]; \
                 } \
             } \
     } \
@@ -193,13 +218,14 @@ static void col2im(pn_dtype dt, const pn_conv_geom *g, const void *col, void *x,
             for (int64_t j = 0; j < g->kw; j++) { \
                 int64_t off = j * g->dw - g->pw, a, b; \
                 valid_cols(off, g->sw, g->W, g->Wo, &a, &b); \
-                double s = 0; \
+                T part[8] = {0}; /* 8 lanes over the plane, then summed in double */ \
                 for (int64_t p = 0; p < g->Ho; p++) { \
                     int64_t ih = p * g->sh - g->ph + i * g->dh; \
                     if (ih < 0 || ih >= g->H) continue; \
-                    const T *xr = x + ih * g->W + off, *dyr = dy + p * g->Wo; \
-                    s += row_dot_##SUF(dyr, xr, g->sw, a, b); \
+                    row_dot_##SUF(part, dy + p * g->Wo, x + ih * g->W, g->sw, off, a, b); \
                 } \
+                double s = 0; \
+                for (int k = 0; k < 8; k++) s += part[k]; \
                 acc[i * g->kw + j] += s; \
             } \
     }
