@@ -197,6 +197,7 @@ def test_course_numbers():
     assert F.conv2d(x, w).shape == (1, 1, 5, 5)
     assert F.conv2d(x, w, stride=2).shape == (1, 1, 3, 3)
     assert F.conv2d(x, w, stride=3).shape == (1, 1, 2, 2)
+    assert F.conv2d(x, w, stride=np.int64(2)).shape == (1, 1, 3, 3)  # any integer type
     # 32x32x3 input, ten 5x5 filters, stride 1, pad 2 -> 32x32x10 and 760 parameters
     conv = pynet.nn.Conv2d(3, 10, 5, stride=1, padding=2)
     assert conv(pynet.randn(1, 3, 32, 32)).shape == (1, 10, 32, 32)

@@ -4,6 +4,7 @@ Each function checks and normalises its arguments the way PyTorch does, then
 calls a C op of pynet._C (csrc/python/ops_nn.c) that runs forward and records
 its own backward.
 """
+import operator
 import warnings
 
 from .. import _C
@@ -281,8 +282,8 @@ def pad(input, pad, mode="constant", value=None):
 
 def _conv_tuple(value, n, name):
     """An int, or a sequence of 1 or n ints, as a tuple of n ints (PyTorch's rule)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * n
+    if hasattr(value, "__index__") and not isinstance(value, (bool, Tensor)):
+        return (operator.index(value),) * n
     if isinstance(value, Tensor) or not hasattr(value, "__len__"):
         raise TypeError(f"conv{n}d(): argument '{name}' must be tuple of ints, not "
                         f"{type(value).__name__}")
