@@ -106,10 +106,11 @@ int main(void) {
     check_geom((pn_conv_geom){1, 4, 9, 8, 6, 2, 3, 3, 2, 1, 2, 1, 2, 3, 0, 0}, 3);
     check_geom((pn_conv_geom){3, 4, 5, 5, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, 4); /* depthwise */
     check_geom((pn_conv_geom){2, 6, 4, 5, 4, 2, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0}, 5); /* 1x1 */
-    /* the channel-wise path (one input channel per group): one-channel image, depthwise
-     * with a channel multiplier, strided and dilated */
+    /* a one-channel image into 3 channels (im2col + GEMM, K = kh kw), and the channel-wise
+     * path (depthwise, one and two outputs per input channel), strided and dilated */
     check_geom((pn_conv_geom){2, 1, 6, 7, 3, 1, 3, 2, 1, 2, 1, 0, 1, 2, 0, 0}, 7);
-    check_geom((pn_conv_geom){3, 2, 7, 6, 6, 2, 3, 3, 2, 1, 2, 1, 2, 1, 0, 0}, 8);
+    check_geom((pn_conv_geom){3, 2, 7, 6, 4, 2, 3, 3, 2, 1, 2, 1, 2, 1, 0, 0}, 8);
+    check_geom((pn_conv_geom){2, 3, 6, 6, 3, 3, 2, 3, 1, 2, 1, 1, 2, 1, 0, 0}, 9);
     check_geom((pn_conv_geom){2, 2, 1, 9, 3, 1, 1, 4, 1, 2, 0, 3, 1, 2, 0, 0}, 6); /* 1-D */
     pn_conv_geom bad = {1, 3, 2, 2, 3, 1, 3, 3, 1, 1, 0, 0, 1, 1, 0, 0};
     CHECK(pn_conv_geom_init(&bad) == PN_EINVAL, "kernel larger than the input is rejected");
