@@ -17,20 +17,39 @@ build:
 test: build test-c   ## C unit tests, then the Python suite
 	$(PY) -m pytest tests -q
 
-# Each csrc/tests/test_*.c is its own program, linked against every kernel file.
-test-c:
+# The kernel library is compiled once into a static library (plain and sanitized);
+# each csrc/tests/test_*.c is its own program linked against it.
+KHEADERS := $(wildcard csrc/kernels/*.h)
+KOBJS    := $(patsubst csrc/kernels/%.c,build/kobj/%.o,$(KERNELS))
+KOBJS_SAN := $(patsubst csrc/kernels/%.c,build/kobj-asan/%.o,$(KERNELS))
+
+build/kobj/%.o: csrc/kernels/%.c $(KHEADERS)
+	@mkdir -p build/kobj
+	$(CC) $(CFLAGS_C) -c -o $@ $<
+
+build/kobj-asan/%.o: csrc/kernels/%.c $(KHEADERS)
+	@mkdir -p build/kobj-asan
+	$(CC) $(CFLAGS_C) $(SANITIZE) -c -o $@ $<
+
+build/libpnkernels.a: $(KOBJS)
+	ar rcs $@ $^
+
+build/libpnkernels-asan.a: $(KOBJS_SAN)
+	ar rcs $@ $^
+
+test-c: build/libpnkernels.a
 	@mkdir -p build/ctests
 	@set -e; for t in $(CTESTS); do \
 		exe=build/ctests/$$(basename $$t .c); \
-		$(CC) $(CFLAGS_C) -o $$exe $$t $(KERNELS) -lm; \
+		$(CC) $(CFLAGS_C) -o $$exe $$t build/libpnkernels.a -lm; \
 		echo "== $$exe"; ./$$exe; \
 	done
 
-asan-c:
+asan-c: build/libpnkernels-asan.a
 	@mkdir -p build/ctests-asan
 	@set -e; for t in $(CTESTS); do \
 		exe=build/ctests-asan/$$(basename $$t .c); \
-		$(CC) $(CFLAGS_C) $(SANITIZE) -o $$exe $$t $(KERNELS) -lm; \
+		$(CC) $(CFLAGS_C) $(SANITIZE) -o $$exe $$t build/libpnkernels-asan.a -lm; \
 		echo "== $$exe"; ./$$exe; \
 	done
 

@@ -7,15 +7,26 @@
 """
 from collections import namedtuple as _namedtuple
 
-from . import _C
+try:
+    from . import _C
+except ImportError as _e:  # a source folder without the built extension shadows pynet
+    import os as _os
+    _here = _os.path.dirname(_os.path.abspath(__file__))
+    raise ImportError(
+        f"pynet's C extension (pynet._C) is not built in {_here}. This folder is pynet's "
+        f"source, and Python imports it instead of an installed pynet because it is on the "
+        f"path (the current directory). Either build it here with `pip install -e .` (run in "
+        f"{_os.path.dirname(_here)}), or run Python from another directory to use the "
+        f"installed pynet. (Original error: {_e})") from None
 from ._C import bool, float32, float64, int64, dtype  # noqa: A004 (the dtype objects)
 from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, initial_seed,
                  is_grad_enabled, manual_seed, ones, set_num_threads, set_rng_state, stack, where,
                  zeros)
 from ._tensor import Size, Tensor, device_type as device
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
-                        normal, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
-                        tensor, zeros_like)
+                        multinomial, normal, ones_like, rand, rand_like, randint, randn,
+                        randn_like, randperm, tensor, zeros_like)
+from ._generator import Generator
 from . import autograd
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .serialization import load, save
@@ -31,6 +42,8 @@ from ._functions import (abs, add, all, amax, amin, any, argmax, argmin, bitwise
                          sum, t, tanh, transpose, true_divide, trunc, unbind, unsqueeze, var,
                          view_as)  # noqa: A004 (abs, sum, max... are torch's names)
 from . import nn, optim  # noqa: E402
+from . import utils  # noqa: E402
+from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)
 from .nn.summary import summary  # noqa: E402
 
 float = float32  # noqa: A001  (torch.float is float32)

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from . import _C
+from ._generator import _drawing_from
 from ._tensor import Tensor, _check_device
 
 _NP_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_}
@@ -171,18 +172,19 @@ def _random(fill, a, b, size, dtype, requires_grad, op, generator=None):
     if not dtype.is_floating_point:
         raise RuntimeError(f"{op}(): expected a floating point dtype, got {dtype}")
     t = _C.empty(_size(size, op), dtype=dtype)
-    fill(t, float(a), float(b))
+    with _drawing_from(generator):
+        fill(t, float(a), float(b))
     return _finish(t, requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform samples from [0, 1)."""
-    return _random(_C._fill_uniform_, 0.0, 1.0, size, dtype, requires_grad, "rand")
+    return _random(_C._fill_uniform_, 0.0, 1.0, size, dtype, requires_grad, "rand", generator)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Samples from the standard normal distribution."""
-    return _random(_C._fill_normal_, 0.0, 1.0, size, dtype, requires_grad, "randn")
+    return _random(_C._fill_normal_, 0.0, 1.0, size, dtype, requires_grad, "randn", generator)
 
 
 def rand_like(input, *, dtype=None, requires_grad=False):
@@ -202,14 +204,16 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
-    t = _C._randint(int(low), int(high), _size(tuple(size), "randint"))
+    with _drawing_from(generator):
+        t = _C._randint(int(low), int(high), _size(tuple(size), "randint"))
     dtype = _dtype_of(dtype, "randint")
     return t if dtype is None or dtype == _C.int64 else t.to(dtype)
 
 
 def randperm(n, *, dtype=None, device=None, requires_grad=False, generator=None):
     """A random permutation of 0 .. n-1."""
-    t = _C.randperm_(int(n))
+    with _drawing_from(generator):
+        t = _C.randperm_(int(n))
     dtype = _dtype_of(dtype, "randperm")
     return t if dtype is None or dtype == _C.int64 else t.to(dtype)
 
@@ -218,19 +222,22 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, gen
     """normal(mean, std, size) with numbers, or elementwise with tensors mean/std."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         shape = (mean if isinstance(mean, Tensor) else std).shape
-        z = randn(shape, dtype=(mean if isinstance(mean, Tensor) else std).dtype)
+        z = randn(shape, dtype=(mean if isinstance(mean, Tensor) else std).dtype,
+                  generator=generator)
         return z * std + mean
     if size is None:
         raise TypeError("normal(): with float mean and std, the size argument is required")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _random(_C._fill_normal_, mean, std, tuple(size), dtype, requires_grad, "normal")
+    return _random(_C._fill_normal_, mean, std, tuple(size), dtype, requires_grad, "normal",
+                   generator)
 
 
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability input (elementwise), else 0."""
     with _nograd():
-        u = rand(input.shape, dtype=input.dtype if input.dtype.is_floating_point else _C.float32)
+        u = rand(input.shape, dtype=input.dtype if input.dtype.is_floating_point else _C.float32,
+                 generator=generator)
         return (u < (input if p is None else p)).to(input.dtype)
 
 
@@ -240,3 +247,56 @@ class _nograd:
 
     def __exit__(self, *a):
         _C._set_grad_enabled(self.prev)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Draw num_samples category indices from the (unnormalised) weights of each row of
+    input, (C,) or (N, C), with or without replacement -> int64 (num_samples,) or
+    (N, num_samples). Uses pynet's generator (or `generator`): the same seed gives the
+    same draws; the stream differs from PyTorch's."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): input must be a Tensor, not {type(input).__name__}")
+    if input.dim() not in (1, 2):
+        raise RuntimeError(f"multinomial(): prob_dist must be 1 or 2 dim, got {input.dim()}")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial(): only floating point inputs are supported, "
+                           f"got {input.dtype}")
+    num_samples = int(num_samples)
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial(): cannot sample n_sample <= 0 samples, "
+                           f"got {num_samples}")
+    w = np.array(input.detach().numpy(), dtype=np.float64, copy=True).reshape(-1, input.shape[-1])
+    if w.shape[1] == 0:
+        raise RuntimeError("multinomial(): number of categories cannot be zero")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise RuntimeError("multinomial(): probability tensor contains either `inf`, `nan` "
+                           "or element < 0")
+    if np.any(w.sum(1) <= 0):
+        raise RuntimeError("multinomial(): invalid multinomial distribution (sum of "
+                           "probabilities <= 0)")
+    if not replacement and num_samples > w.shape[1]:
+        raise RuntimeError("multinomial(): cannot sample n_sample > prob_dist.size(-1) "
+                           "samples without replacement")
+    u = rand(w.shape[0], num_samples, dtype=_C.float64, generator=generator).numpy()
+    if replacement:  # inverse CDF: the first category whose cumulative weight exceeds u
+        cdf = np.cumsum(w, 1)
+        out = np.stack([np.searchsorted(c, uu * c[-1], side="right") for c, uu in zip(cdf, u)])
+        last = w.shape[1] - 1 - np.argmax(w[:, ::-1] > 0, axis=1)  # the last live category
+        out = np.minimum(out, last[:, None])  # u * total rounded up to the total
+    else:  # successive draws without replacement, each renormalised over what is left;
+        # once every positive weight is drawn, the zero-weight categories follow in index
+        # order (as PyTorch's result shows)
+        out = np.empty((w.shape[0], num_samples), dtype=np.int64)
+        for r in range(w.shape[0]):
+            left, taken = w[r].copy(), np.zeros(w.shape[1], dtype=bool)
+            for k in range(num_samples):
+                c = np.cumsum(left)
+                if c[-1] <= 0:
+                    j = int(np.argmin(taken))
+                else:
+                    j = min(int(np.searchsorted(c, u[r, k] * c[-1], side="right")), len(c) - 1)
+                    while left[j] == 0:  # rounding at an edge: step back to a live category
+                        j -= 1
+                out[r, k], left[j], taken[j] = j, 0, True
+    out = out.astype(np.int64).reshape(tuple(input.shape[:-1]) + (num_samples,))
+    return _C.from_numpy(np.ascontiguousarray(out))

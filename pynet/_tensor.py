@@ -5,6 +5,7 @@ Every method here only arranges arguments; the work runs in pynet._C.
 import numpy as np
 
 from . import _C
+from ._generator import _drawing_from
 
 
 class Size(tuple):
@@ -277,20 +278,22 @@ class Tensor(_C.TensorBase):
     def isfinite(self):
         return ~(self.isnan() | self.isinf())
 
-    def uniform_(self, a=0.0, b=1.0):
-        return _fill_random(self, _C._fill_uniform_, a, b)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        with _drawing_from(generator):
+            return _fill_random(self, _C._fill_uniform_, a, b)
 
-    def normal_(self, mean=0.0, std=1.0):
-        return _fill_random(self, _C._fill_normal_, mean, std)
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        with _drawing_from(generator):
+            return _fill_random(self, _C._fill_normal_, mean, std)
 
-    def exponential_(self, lambd=1.0):
+    def exponential_(self, lambd=1.0, *, generator=None):
         with _no_grad():
-            self.uniform_()
+            self.uniform_(generator=generator)
             self.copy_((1 - self).log() / (-lambd))
         return self
 
-    def bernoulli_(self, p=0.5):
-        with _no_grad():
+    def bernoulli_(self, p=0.5, *, generator=None):
+        with _no_grad(), _drawing_from(generator):
             self.copy_(_C._bernoulli(self.shape, float(p)))
         return self
 

@@ -934,6 +934,36 @@ def test_batch_norm_double_backward(need_torch, training):
     double_parity(*_bn_fns(training), BN_GRAD_ARRAYS)
 
 
+def _first_grads_flat(fn):
+    """x, w, b -> the first derivatives of sum(fn(x, w, b)^3) in x and w, taken with
+    create_graph=True and flattened into one tensor: its gradgradcheck checks the
+    second *and third* derivatives of fn (the double backward must be differentiable)."""
+    def f(x, w, b):
+        with pynet.enable_grad():
+            gx, gw = pynet.autograd.grad((fn(x, w, b) ** 3).sum(), [x, w], create_graph=True)
+        return pynet.cat([gx.reshape(-1), gw.reshape(-1)])
+    return f
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_third_derivative(training):
+    pf, _ = _bn_fns(training)
+    check_gradgradcheck(_first_grads_flat(pf), BN_GRAD_ARRAYS)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_double_backward_without_weight(training):
+    """No weight: the double backward's d/dg and d/dx paths without w, against finite
+    differences, on a 4-D input (statistics over N, H, W)."""
+    rm, rv = np.linspace(-0.2, 0.3, 2), np.linspace(0.5, 1.5, 2)
+
+    def pf(x, b):
+        return F.batch_norm(x, pynet.tensor(rm), pynet.tensor(rv), None, b, training=training)
+    arrays = [rnd(3, 2, 2, 2, seed=7), np.array([0.1, -0.2])]
+    check_gradcheck(pf, arrays)
+    check_gradgradcheck(pf, arrays)
+
+
 def test_batch_norm_one_value_per_channel_errors(need_torch):
     e = same_error(lambda: F.batch_norm(pynet.ones(1, 3), None, None, training=True),
                    lambda: TF.batch_norm(torch.ones(1, 3), None, None, training=True))
@@ -981,6 +1011,16 @@ def test_layer_norm_gradcheck_and_gradgradcheck():
     fp = lambda x, w, b: F.layer_norm(x, (3, 4), w, b)  # noqa: E731
     check_gradcheck(fp, LN_GRAD_ARRAYS)
     check_gradgradcheck(fp, LN_GRAD_ARRAYS)
+
+
+def test_layer_norm_third_derivative():
+    fp = lambda x, w, b: F.layer_norm(x, (3, 4), w, b)  # noqa: E731
+    check_gradgradcheck(_first_grads_flat(fp), LN_GRAD_ARRAYS)
+
+
+def test_layer_norm_double_backward_without_affine():
+    fp = lambda x: F.layer_norm(x, (4,))  # noqa: E731
+    check_gradgradcheck(fp, [rnd(3, 4, seed=3)])
 
 
 def test_layer_norm_double_backward(need_torch):

@@ -20,4 +20,7 @@ def test_notebook_runs(path):
 
 
 def test_there_are_notebooks():
+    folder = pathlib.Path(__file__).parent.parent / "notebooks"
+    if not folder.is_dir():  # tests run from an installed wheel carry no notebooks/
+        pytest.skip(f"no notebooks folder at {folder} (tests run outside a source checkout)")
     assert NOTEBOOKS

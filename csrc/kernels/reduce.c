@@ -208,9 +208,31 @@ pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt) {
  * the compiler vectorizes them (the generic macro above, with run-time
  * strides, does not vectorize). Partial sums are of the row's own type; the
  * L lanes are then added in double. */
+/* A contiguous row shorter than the lanes below, straight through. */
+#define SOFTMAX_SHORT(NAME, T, EXP) \
+    static inline void NAME##_short(const T *restrict x, T *restrict y, int64_t n, int log_out) { \
+        T m = -INFINITY; \
+        for (int64_t j = 0; j < n; j++) m = (x[j] > m || x[j] != x[j]) ? x[j] : m; \
+        T sum = 0; \
+        for (int64_t j = 0; j < n; j++) sum += (y[j] = EXP(x[j] - m)); \
+        if (log_out) { \
+            T shift = m + (T)log((double)sum); \
+            for (int64_t j = 0; j < n; j++) y[j] = x[j] - shift; \
+        } else { \
+            T inv = (T)(1.0 / (double)sum); \
+            for (int64_t j = 0; j < n; j++) y[j] *= inv; \
+        } \
+    }
+SOFTMAX_SHORT(softmax_row_f32, float, pn_expf)
+SOFTMAX_SHORT(softmax_row_f64, double, exp)
+
 #define SOFTMAX_CONTIG(NAME, T, EXP) \
     PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int log_out) { \
         enum { L = 16 }; \
+        if (n < L) { /* a short row (10 classes): no lanes to set up and fold */ \
+            NAME##_short(x, y, n, log_out); \
+            return; \
+        } \
         T mk[L], part[L]; \
         for (int k = 0; k < L; k++) mk[k] = -INFINITY, part[k] = 0; \
         int64_t j = 0, nv = n - n % L; \

@@ -92,22 +92,9 @@ static int check_matmul_args(PNTensor *a, PNTensor *b, const char *op) {
 
 /* a (..., M, K), b (..., K, N): the broadcast batch shape (its ndim, or -1). */
 static int matmul_batch_shape(PNTensor *a, PNTensor *b, const char *op, int64_t *bshape) {
-    int na = a->ndim - 2, nb = b->ndim - 2, nbd = na > nb ? na : nb;
-    for (int d = 0; d < nbd; d++) {
-        int ia = d - (nbd - na), ib = d - (nbd - nb);
-        int64_t x = ia >= 0 ? a->shape[ia] : 1, y = ib >= 0 ? b->shape[ib] : 1;
-        if (x != y && x != 1 && y != 1) {
-            char sa[256], sb[256];
-            pn_format_shape(sa, sizeof sa, a->ndim, a->shape);
-            pn_format_shape(sb, sizeof sb, b->ndim, b->shape);
-            PyErr_Format(PyExc_RuntimeError,
-                         "%s: batch dimensions of %s and %s do not broadcast (%lld vs %lld at "
-                         "batch dim %d)",
-                         op, sa, sb, (long long)x, (long long)y, d);
-            return -1;
-        }
-        bshape[d] = x == 1 ? y : x;
-    }
+    int nbd;
+    if (pn_broadcast_shapes(a->ndim - 2, a->shape, b->ndim - 2, b->shape, &nbd, bshape, op) < 0)
+        return -1;
     return nbd;
 }
 

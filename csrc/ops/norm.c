@@ -1,78 +1,39 @@
-/* ops/norm.c - batch_norm (with running statistics) and layer_norm, forward
- * and backward on the kernels of ../kernels/nn.c. */
-#include "ops.h"
-#include "../kernels/nn.h"
+/* ops/norm.c - batch_norm (with running statistics) and layer_norm.
+ *
+ * Both normalise x over some dims ("statistics dims") and scale by a weight
+ * shared along the others:
+ *   xhat = (x - mean) r,  r = 1 / sqrt(var + eps),  y = xhat w + b
+ * batch_norm: statistics over (N, *) per channel, weight (C); layer_norm:
+ * statistics over the trailing normalized dims, weight of their shape.
+ *
+ * Forward and backward run fused kernels (../kernels/nn.c). The fused backward
+ * is itself an op: with create_graph=True it records a
+ * Native{Batch,Layer}NormBackwardBackward0 node whose backward is the second
+ * derivative, written with differentiable ops. So each formula is written once.
+ */
+#include "compose.h"
 #include <string.h>
 #include <math.h>
 
-/* ------------------------------------------------- normalisation helpers ---- */
-
-/* State of NativeBatchNormBackward0 and NativeLayerNormBackward0 (x, weight
- * and the per-group statistics are saved tensors, slots 0-2). */
+/* State of the nodes of both ops (forward and double backward). */
 typedef struct {
-    int flag; /* batch_norm: 1 if batch statistics were used; layer_norm: normalized dims */
+    PNTensor *stats; /* owned, double backward of an eval batch_norm: (2, C) mean; invstd */
+    int is_layer;    /* 0 batch_norm, 1 layer_norm */
+    int flag;        /* batch_norm: batch statistics used (training); layer_norm: normalized dims */
     double eps;
 } norm_state;
 
-/* Differentiable backward shared by batch_norm and layer_norm (create_graph).
- *   stat_mask:  the dims each mean/var is taken over
- *   param_mask: the dims the weight/bias gradients are summed over
- *   wv: weight viewed to broadcast against x, or NULL
- *   mean/invstd: when not NULL, constant statistics (batch norm in eval);
- *                otherwise recomputed from x so that they depend on x.
- * Sets gin[0..2] for the edges that are set. */
-static int norm_backward_graph(PNNode *n, PNTensor *x, PNTensor *g, PNTensor *wv, PNTensor *wshape,
-                               uint32_t stat_mask, uint32_t param_mask, double eps, PNTensor *cmean,
-                               PNTensor *cinvstd, PNTensor **gin) {
-    PNTensor *mean = NULL, *xc = NULL, *sq = NULL, *var = NULL, *ve = NULL, *invstd = NULL;
-    PNTensor *xhat = NULL, *gw = NULL, *m1 = NULL, *gx = NULL, *m2 = NULL, *t1 = NULL, *t2 = NULL,
-             *t3 = NULL, *gxh = NULL, *r = NULL;
-    int rc = -1;
-    if (cmean) {
-        Py_INCREF(cmean), Py_INCREF(cinvstd);
-        mean = cmean, invstd = cinvstd;
-        if (!(xc = pn_binary_t(PN_SUB, x, mean))) goto out;
+/* The dims of x (as bitmasks) the statistics are taken over, and the dims the
+ * weight is shared along (summed over for its gradient). */
+static void norm_dims(const norm_state *ns, int ndim, uint32_t *stat, uint32_t *param) {
+    uint32_t all = (uint32_t)((1ull << ndim) - 1);
+    if (ns->is_layer) {
+        *stat = all & ~(uint32_t)((1ull << (ndim - ns->flag)) - 1);
+        *param = all & ~*stat;
     } else {
-        if (!(mean = pn_mean(x, stat_mask, 1)) || !(xc = pn_binary_t(PN_SUB, x, mean)) ||
-            !(sq = pn_binary_t(PN_MUL, xc, xc)) || !(var = pn_mean(sq, stat_mask, 1)) ||
-            !(ve = pn_binary_s(PN_ADD, var, eps)) || !(invstd = pn_binary_s(PN_POW, ve, -0.5)))
-            goto out;
+        *stat = *param = all & ~2u; /* every dim but the channels */
     }
-    if (!(xhat = pn_binary_t(PN_MUL, xc, invstd))) goto out;
-    if (n->next[0].fn) {
-        gw = wv ? pn_binary_t(PN_MUL, g, wv) : (Py_INCREF(g), g);
-        if (!gw) goto out;
-        if (cmean) { /* dx = g w invstd */
-            gin[0] = pn_binary_t(PN_MUL, gw, invstd);
-        } else { /* dx = invstd (gw - mean(gw) - xhat mean(gw xhat)) */
-            if (!(m1 = pn_mean(gw, stat_mask, 1)) || !(gx = pn_binary_t(PN_MUL, gw, xhat)) ||
-                !(m2 = pn_mean(gx, stat_mask, 1)) || !(t1 = pn_binary_t(PN_SUB, gw, m1)) ||
-                !(t2 = pn_binary_t(PN_MUL, xhat, m2)) || !(t3 = pn_binary_t(PN_SUB, t1, t2)))
-                goto out;
-            gin[0] = pn_binary_t(PN_MUL, invstd, t3);
-        }
-        if (!gin[0]) goto out;
-    }
-    if (n->next[1].fn) {
-        if (!(gxh = pn_binary_t(PN_MUL, g, xhat))) goto out;
-        r = param_mask ? pn_sum(gxh, param_mask, 0, 0, PN_FLOAT32) : (Py_INCREF(gxh), gxh);
-        if (!r || !(gin[1] = pn_reshape(r, wshape->ndim, wshape->shape))) goto out;
-        Py_CLEAR(r);
-    }
-    if (n->next[2].fn) {
-        r = param_mask ? pn_sum(g, param_mask, 0, 0, PN_FLOAT32) : (Py_INCREF(g), g);
-        if (!r || !(gin[2] = pn_reshape(r, wshape->ndim, wshape->shape))) goto out;
-    }
-    rc = 0;
-out:
-    Py_XDECREF(mean), Py_XDECREF(xc), Py_XDECREF(sq), Py_XDECREF(var), Py_XDECREF(ve);
-    Py_XDECREF(invstd), Py_XDECREF(xhat), Py_XDECREF(gw), Py_XDECREF(m1), Py_XDECREF(gx);
-    Py_XDECREF(m2), Py_XDECREF(t1), Py_XDECREF(t2), Py_XDECREF(t3), Py_XDECREF(gxh);
-    Py_XDECREF(r);
-    return rc;
 }
-
-/* ----------------------------------------------------------- batch norm ---- */
 
 /* x (N, C, *) as (N, C, L). */
 static void batch_norm_dims(PNTensor *x, int64_t *N, int64_t *C, int64_t *L) {
@@ -87,71 +48,196 @@ static PNTensor *batch_norm_channel_tensor(const double *v, PNTensor *x) {
     return pn_from_doubles(v, x->shape[1], x->dtype, x->ndim, shape);
 }
 
-/* x (N, C, *), weight (C) -> dx (N, C, *), dweight, dbias (C) of
- * y = (x - mean[c]) invstd[c] weight[c] + bias[c], the stats over (N, *) when training.
- * Saved: x, weight, stats (2, C) float64 = mean; invstd. State: norm_state
- * (flag: batch stats used). Inputs: x, weight, bias. */
-static int batch_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
-    if (!x) return -1;
-    if (n->saved[1] && !(w = pn_unpack(n, 1))) goto fail0;
-    if (!(st = pn_unpack(n, 2))) goto fail0;
+/* A weight-shaped tensor (C) or (D...) viewed to broadcast against x. */
+static PNTensor *param_view(scope *s, const norm_state *ns, PNTensor *t, PNTensor *x) {
+    if (!t || ns->is_layer) return t;
+    int64_t shape[PN_MAX_DIMS];
+    for (int d = 0; d < x->ndim; d++) shape[d] = d == 1 ? x->shape[1] : 1;
+    return keep(s, pn_reshape(t, x->ndim, shape));
+}
+
+/* ------------------------------------------------ the fused backward op ---- */
+
+/* P(v) = v - mean(v) - xhat mean(v xhat), means over the statistics dims: the
+ * projection that every gradient through normalised statistics goes through
+ * (it removes the parts of v along 1 and along xhat). P is symmetric. */
+static PNTensor *project(scope *s, PNTensor *v, PNTensor *xhat, uint32_t stat) {
+    PNTensor *along = B(s, PN_MUL, xhat, MEAN(s, B(s, PN_MUL, v, xhat), stat));
+    return B(s, PN_SUB, B(s, PN_SUB, v, MEAN(s, v, stat)), along);
+}
+
+/* xhat = (x - mean) r and r of the forward as ops on x: recomputed from x when
+ * the statistics are x's own (so they are differentiated too), else the
+ * eval batch_norm's constant running statistics. */
+static PNTensor *normalise(scope *s, const norm_state *ns, PNTensor *x, uint32_t stat,
+                           PNTensor **r) {
+    PNTensor *mean, *xc;
+    if (ns->stats) {
+        const double *st = F64(ns->stats);
+        mean = keep(s, batch_norm_channel_tensor(st, x));
+        *r = keep(s, batch_norm_channel_tensor(st + x->shape[1], x));
+        xc = B(s, PN_SUB, x, mean);
+    } else {
+        xc = B(s, PN_SUB, x, MEAN(s, x, stat));
+        *r = BS(s, PN_POW, BS(s, PN_ADD, MEAN(s, B(s, PN_MUL, xc, xc), stat), ns->eps), -0.5);
+    }
+    return B(s, PN_MUL, xc, *r);
+}
+
+/* The second derivative. Inputs g, x, w of the fused backward, which computed
+ *   dx = r P(u) with u = g w   (dx = r u when the statistics are constants)
+ *   dw = sum_param(g xhat),  db = sum_param(g)
+ * Given ggx, ggw, ggb (the gradients of dx, dw, db; NULL = zero), with
+ * means over the statistics dims and P symmetric:
+ *   d/dg = w r P(ggx) + ggw xhat + ggb
+ *   d/dw = sum_param(g r P(ggx))
+ *   d/dx = -r^2 (a xhat + mean(ggx xhat) P(u) + mean(u xhat) P(ggx)) + r P(ggw g),
+ *          a = mean(ggx u) - mean(u) mean(ggx) - mean(u xhat) mean(ggx xhat)
+ *   (from differentiating r and xhat in dx and dw; r^2 term absent, P = 1 for
+ *   constant statistics). */
+static int norm_double_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const norm_state *ns = PN_STATE(n, norm_state);
-    int training = ns->flag, rc = -1;
-    int64_t N, C, L;
-    batch_norm_dims(x, &N, &C, &L);
-    const double *mean = F64(st), *invstd = F64(st) + C;
-    if (pn_grad_mode) {
-        uint32_t all = (uint32_t)((1ull << x->ndim) - 1), mask = all & ~2u;
-        PNTensor *wv = NULL, *cm = NULL, *ci = NULL;
-        int64_t shape[PN_MAX_DIMS];
-        for (int d = 0; d < x->ndim; d++) shape[d] = d == 1 ? C : 1;
-        if (w && !(wv = pn_reshape(w, x->ndim, shape))) goto out;
-        if (!training && (!(cm = batch_norm_channel_tensor(mean, x)) ||
-                          !(ci = batch_norm_channel_tensor(invstd, x)))) {
-            Py_XDECREF(wv), Py_XDECREF(cm);
-            goto out;
-        }
-        PNMeta *pm = &n->meta[n->next[1].fn ? 1 : 2];
-        PNTensor *wshape = pn_empty(x->dtype, pm->ndim, pm->shape); /* just carries the shape */
-        if (wshape)
-            rc = norm_backward_graph(n, x, gout[0], wv, wshape, mask, mask, ns->eps, cm, ci, gin);
-        Py_XDECREF(wv), Py_XDECREF(cm), Py_XDECREF(ci), Py_XDECREF(wshape);
-        goto out;
+    PNTensor *g = pn_unpack(n, 0), *x = g ? pn_unpack(n, 1) : NULL;
+    PNTensor *w = x && n->saved[2] ? pn_unpack(n, 2) : NULL;
+    if (!x || (n->saved[2] && !w)) {
+        Py_XDECREF(g), Py_XDECREF(x);
+        return -1;
     }
-    {
-        pn_dtype dt = x->dtype;
-        PNTensor *g = pn_contiguous_as(gout[0], dt), *xc = g ? pn_to_contiguous_nograd(x) : NULL;
-        PNTensor *wc = xc && w ? pn_to_contiguous_nograd(w) : NULL;
-        double *dw = PyMem_Calloc((size_t)(2 * C + 1), sizeof(double)), *db = dw + C;
-        if (!xc || (w && !wc) || !dw) {
-            if (!dw) PyErr_NoMemory();
-            goto bout;
+    uint32_t stat, param;
+    norm_dims(ns, x->ndim, &stat, &param);
+    int live = ns->stats == NULL; /* the statistics depend on x */
+    scope s = {.n = 0};
+    PNTensor *r, *xhat = normalise(&s, ns, x, stat, &r), *wv = param_view(&s, ns, w, x);
+    PNTensor *u = wv ? B(&s, PN_MUL, g, wv) : g, *ggx = gout[0];
+    PNTensor *ggw = param_view(&s, ns, gout[1], x), *ggb = param_view(&s, ns, gout[2], x);
+    PNTensor *dg = NULL, *dx = NULL, *dw = NULL;
+    if (ggx) {
+        PNTensor *pg = live ? project(&s, ggx, xhat, stat) : ggx, *rpg = B(&s, PN_MUL, r, pg);
+        dg = wv ? B(&s, PN_MUL, rpg, wv) : rpg;
+        if (w && n->next[2].fn) dw = SUM(&s, B(&s, PN_MUL, g, rpg), param);
+        if (live && n->next[1].fn) {
+            PNTensor *mu = MEAN(&s, u, stat), *mg = MEAN(&s, ggx, stat);
+            PNTensor *mux = MEAN(&s, B(&s, PN_MUL, u, xhat), stat);
+            PNTensor *mgx = MEAN(&s, B(&s, PN_MUL, ggx, xhat), stat);
+            PNTensor *a = B(&s, PN_SUB, MEAN(&s, B(&s, PN_MUL, ggx, u), stat),
+                            B(&s, PN_ADD, B(&s, PN_MUL, mu, mg), B(&s, PN_MUL, mux, mgx)));
+            PNTensor *sum3 = B(&s, PN_ADD, B(&s, PN_MUL, a, xhat),
+                               B(&s, PN_ADD, B(&s, PN_MUL, mgx, project(&s, u, xhat, stat)),
+                                 B(&s, PN_MUL, mux, pg)));
+            dx = U(&s, PN_NEG, B(&s, PN_MUL, B(&s, PN_MUL, r, r), sum3));
         }
-        if (n->next[0].fn && !(gin[0] = pn_empty(dt, x->ndim, x->shape))) goto bout;
-        if (dt == PN_FLOAT32)
-            pn_batch_norm_backward_f32(F32(g), F32(xc), mean, invstd, wc ? F32(wc) : NULL, training,
-                                       gin[0] ? F32(gin[0]) : NULL, dw, db, N, C, L);
-        else
-            pn_batch_norm_backward_f64(F64(g), F64(xc), mean, invstd, wc ? F64(wc) : NULL, training,
-                                       gin[0] ? F64(gin[0]) : NULL, dw, db, N, C, L);
-        if (n->next[1].fn &&
-            !(gin[1] = pn_from_doubles(dw, C, dt, n->meta[1].ndim, n->meta[1].shape)))
-            goto bout;
-        if (n->next[2].fn &&
-            !(gin[2] = pn_from_doubles(db, C, dt, n->meta[2].ndim, n->meta[2].shape)))
-            goto bout;
-        rc = 0;
-    bout:
-        PyMem_Free(dw);
-        Py_XDECREF(g), Py_XDECREF(xc), Py_XDECREF(wc);
     }
-out:
-    Py_XDECREF(w), Py_XDECREF(st), Py_DECREF(x);
+    if (ggw) {
+        dg = ACC(&s, dg, B(&s, PN_MUL, ggw, xhat));
+        PNTensor *v = B(&s, PN_MUL, ggw, g);
+        if (n->next[1].fn)
+            dx = ACC(&s, dx, B(&s, PN_MUL, r, live ? project(&s, v, xhat, stat) : v));
+    }
+    if (ggb) dg = ACC(&s, dg, ggb);
+    if (dg && !PyErr_Occurred()) dg = keep(&s, pn_expand(dg, g->ndim, g->shape));
+    if (dw && !PyErr_Occurred()) dw = keep(&s, pn_reshape(dw, w->ndim, w->shape));
+    int ok = !PyErr_Occurred();
+    if (ok) {
+        gin[0] = n->next[0].fn ? (Py_XINCREF(dg), dg) : NULL;
+        gin[1] = dx ? (Py_INCREF(dx), dx) : NULL;
+        gin[2] = dw ? (Py_INCREF(dw), dw) : NULL;
+    }
+    scope_free(&s);
+    Py_DECREF(g), Py_DECREF(x), Py_XDECREF(w);
+    return ok ? 0 : -1;
+}
+
+/* The fused backward as an op: with create_graph, dx, dw, db become outputs 0-2
+ * of a node over (g, x, w) whose backward is norm_double_backward. */
+static int record_norm_backward(PNNode *fwd, PNTensor *g, PNTensor *x, PNTensor *w, PNTensor *stats,
+                                PNTensor **gin) {
+    const norm_state *ns = PN_STATE(fwd, norm_state);
+    PNTensor *ins[3] = {g, x, w};
+    if (!pn_grad_mode || !(g->requires_grad || x->requires_grad || (w && w->requires_grad)))
+        return 0;
+    PNNode *n = pn_node_new(ns->is_layer ? "NativeLayerNormBackwardBackward0"
+                                         : "NativeBatchNormBackwardBackward0",
+                            norm_double_backward, 3, ins);
+    norm_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
+    if (st) {
+        *st = *ns;
+        st->stats = NULL;
+        if (!ns->is_layer && !ns->flag) Py_INCREF(stats), st->stats = stats; /* eval: constants */
+        n->n_out = 3;
+        for (int k = 0; k < 3; k++)
+            if (gin[k]) pn_set_history(gin[k], n, k);
+        if (pn_save(n, 0, g, 0) == 0 && pn_save(n, 1, x, 0) == 0 && w) pn_save(n, 2, w, 0);
+    }
+    Py_XDECREF(n);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* What the fused backward kernels read and write: contiguous g, x, w (NULL)
+ * of x's dtype, the forward's statistics, and the outputs dx (NULL: not
+ * wanted) and dw, db (P doubles each, P the weight's size; NULL: not wanted). */
+typedef struct {
+    PNTensor *g, *x, *w, *stats;
+    void *dx;
+    double *dw, *db;
+} norm_grads;
+typedef void (*norm_kernel_fn)(const norm_state *ns, const norm_grads *a);
+
+/* Both ops' backward: unpack x, w and the statistics the forward saved, run
+ * the op's fused kernel, and record it as an op (create_graph). */
+static int norm_backward(PNNode *n, PNTensor *gout, PNTensor **gin, norm_kernel_fn kernel) {
+    const norm_state *ns = PN_STATE(n, norm_state);
+    PNTensor *x = pn_unpack(n, 0), *w = x && n->saved[1] ? pn_unpack(n, 1) : NULL;
+    PNTensor *st = x && (!n->saved[1] || w) ? pn_unpack(n, 2) : NULL;
+    norm_grads a = {.stats = st};
+    int64_t P = 1; /* the weight's size: C, or the normalized dims' product */
+    for (int d = st ? x->ndim - ns->flag : 0; st && ns->is_layer && d < x->ndim; d++)
+        P *= x->shape[d];
+    if (st && !ns->is_layer) P = x->shape[1];
+    double *dwb = st ? PyMem_Calloc((size_t)(2 * P + 1), sizeof(double)) : NULL;
+    int rc = -1;
+    if (st && !dwb) PyErr_NoMemory();
+    if (dwb && (a.g = pn_contiguous_as(gout, x->dtype)) && (a.x = pn_to_contiguous_nograd(x)) &&
+        (!w || (a.w = pn_to_contiguous_nograd(w))) &&
+        (!n->next[0].fn || (gin[0] = pn_empty(x->dtype, x->ndim, x->shape)))) {
+        a.dx = gin[0] ? gin[0]->data : NULL;
+        a.dw = n->next[1].fn ? dwb : NULL, a.db = n->next[2].fn ? dwb + P : NULL;
+        kernel(ns, &a);
+        rc = (a.dw &&
+              !(gin[1] = pn_from_doubles(a.dw, P, x->dtype, n->meta[1].ndim, n->meta[1].shape))) ||
+                     (a.db && !(gin[2] = pn_from_doubles(a.db, P, x->dtype, n->meta[2].ndim,
+                                                         n->meta[2].shape)))
+                 ? -1
+                 : record_norm_backward(n, gout, x, w, st, gin);
+    }
+    if (rc < 0)
+        for (int k = 0; k < 3; k++) Py_CLEAR(gin[k]);
+    PyMem_Free(dwb);
+    Py_XDECREF(a.g), Py_XDECREF(a.x), Py_XDECREF(a.w);
+    Py_XDECREF(x), Py_XDECREF(w), Py_XDECREF(st);
     return rc;
-fail0:
-    Py_XDECREF(w), Py_DECREF(x);
-    return -1;
+}
+
+/* ----------------------------------------------------------- batch norm ---- */
+
+/* g, x (N, C, *), weight (C), stats (2, C) float64 = mean; invstd
+ *   -> dx (N, C, *), dweight, dbias (C) of
+ *   y = (x - mean[c]) invstd[c] weight[c] + bias[c], the stats over (N, *) when training:
+ *   the fused kernel (kernels/nn.h). */
+static void batch_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
+    int64_t N, C, L;
+    batch_norm_dims(a->x, &N, &C, &L);
+    const double *mean = F64(a->stats), *invstd = F64(a->stats) + C;
+    if (a->x->dtype == PN_FLOAT32)
+        pn_batch_norm_backward_f32(F32(a->g), F32(a->x), mean, invstd, a->w ? F32(a->w) : NULL,
+                                   ns->flag, a->dx, a->dw, a->db, N, C, L);
+    else
+        pn_batch_norm_backward_f64(F64(a->g), F64(a->x), mean, invstd, a->w ? F64(a->w) : NULL,
+                                   ns->flag, a->dx, a->dw, a->db, N, C, L);
+}
+
+/* y = batch_norm(x, weight, bias): dx, dweight, dbias. Saved: x, weight, stats. */
+static int batch_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    return norm_backward(n, gout[0], gin, batch_norm_backward_kernel);
 }
 
 /* Check a per-channel tensor (running stat, weight, bias). */
@@ -270,22 +356,12 @@ static int batch_norm_statistics(PNTensor *xc, PNTensor *rm, PNTensor *rv, int t
     return 0;
 }
 
-/* _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
- * x (N, C, *), running_mean, running_var, weight, bias (C) -> y (N, C, *) */
-PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *xo, *rmo, *rvo, *wo, *bo;
-    int training;
-    double momentum, eps;
-    if (!PyArg_ParseTuple(args, "OOOOOpdd:_batch_norm", &xo, &rmo, &rvo, &wo, &bo, &training,
-                          &momentum, &eps))
-        return NULL;
-    PNTensor *x = pn_tensor_arg(xo, "batch_norm", "input"), *rm, *rv, *w, *b;
-    if (!x || pn_opt_tensor_arg(rmo, &rm, "batch_norm", "running_mean") < 0 ||
-        pn_opt_tensor_arg(rvo, &rv, "batch_norm", "running_var") < 0 ||
-        pn_opt_tensor_arg(wo, &w, "batch_norm", "weight") < 0 ||
-        pn_opt_tensor_arg(bo, &b, "batch_norm", "bias") < 0)
-        return NULL;
+/* x (N, C, *), running_mean, running_var, weight, bias (C) or NULL -> y (N, C, *):
+ *   y = (x - mean[c]) invstd[c] weight[c] + bias[c], invstd = 1 / sqrt(var + eps),
+ *   mean and var the batch's over (N, *) when training (then the running
+ *   statistics, if given, move towards them by momentum), else the running ones. */
+PNTensor *pn_batch_norm(PNTensor *x, PNTensor *rm, PNTensor *rv, PNTensor *w, PNTensor *b,
+                        int training, double momentum, double eps) {
     int64_t N, C, L;
     if (check_batch_norm_args(x, rm, rv, w, b, training, &N, &C, &L) < 0) return NULL;
     int64_t sshape[2] = {2, C};
@@ -311,9 +387,9 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
     {
         PNTensor *ins[3] = {x, w, b};
         PNNode *n = pn_record(out, "NativeBatchNormBackward0", batch_norm_backward, 3, ins);
-        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
+        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
         if (ns) {
-            ns->flag = training, ns->eps = eps;
+            ns->is_layer = 0, ns->flag = training, ns->eps = eps;
             if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
@@ -321,84 +397,38 @@ PyObject *nn_batch_norm(PyObject *m, PyObject *args) {
 out:
     PyMem_Free(var);
     Py_XDECREF(st), Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
-    return (PyObject *)out;
+    return out;
 }
 
 /* ----------------------------------------------------------- layer norm ---- */
 
-/* x (*, D...), weight, bias (D...) -> dx (*, D...), dweight, dbias (D...) of
- * y = (x - mean) rstd weight + bias, mean and rstd = 1 / sqrt(var + eps) over D...
- * Saved: x, weight, stats (2, M) float64 = mean; rstd. State: norm_state
- * (flag: number of normalised trailing dims). Inputs: x, weight, bias. */
-static int layer_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    PNTensor *x = pn_unpack(n, 0), *w = NULL, *st = NULL;
-    if (!x) return -1;
-    if (n->saved[1] && !(w = pn_unpack(n, 1))) goto fail0;
-    if (!(st = pn_unpack(n, 2))) goto fail0;
-    const norm_state *ns = PN_STATE(n, norm_state);
-    int k = ns->flag, rc = -1;
-    int64_t D = 1;
-    for (int d = x->ndim - k; d < x->ndim; d++) D *= x->shape[d];
-    int64_t M = st->shape[1];
-    if (pn_grad_mode) {
-        uint32_t all = (uint32_t)((1ull << x->ndim) - 1);
-        uint32_t stat = all & ~(uint32_t)((1ull << (x->ndim - k)) - 1), par = all & ~stat;
-        PNMeta *pm = &n->meta[n->next[1].fn ? 1 : 2];
-        PNTensor *wshape = pn_empty(x->dtype, pm->ndim, pm->shape);
-        if (wshape)
-            rc = norm_backward_graph(n, x, gout[0], w, wshape, stat, par, ns->eps, NULL, NULL, gin);
-        Py_XDECREF(wshape);
-        goto out;
-    }
-    {
-        pn_dtype dt = x->dtype;
-        PNTensor *g = pn_contiguous_as(gout[0], dt), *xc = g ? pn_to_contiguous_nograd(x) : NULL;
-        PNTensor *wc = xc && w ? pn_to_contiguous_nograd(w) : NULL;
-        double *dw = PyMem_Calloc((size_t)(2 * D + 1), sizeof(double)), *db = dw + D;
-        if (!xc || (w && !wc) || !dw) {
-            if (!dw) PyErr_NoMemory();
-            goto bout;
-        }
-        if (n->next[0].fn && !(gin[0] = pn_empty(dt, x->ndim, x->shape))) goto bout;
-        const double *mean = F64(st), *rstd = F64(st) + M;
-        double *pdw = n->next[1].fn ? dw : NULL, *pdb = n->next[2].fn ? db : NULL;
-        if (dt == PN_FLOAT32)
-            pn_layer_norm_backward_f32(F32(g), F32(xc), mean, rstd, wc ? F32(wc) : NULL,
-                                       gin[0] ? F32(gin[0]) : NULL, pdw, pdb, M, D);
-        else
-            pn_layer_norm_backward_f64(F64(g), F64(xc), mean, rstd, wc ? F64(wc) : NULL,
-                                       gin[0] ? F64(gin[0]) : NULL, pdw, pdb, M, D);
-        if (pdw && !(gin[1] = pn_from_doubles(dw, D, dt, n->meta[1].ndim, n->meta[1].shape)))
-            goto bout;
-        if (pdb && !(gin[2] = pn_from_doubles(db, D, dt, n->meta[2].ndim, n->meta[2].shape)))
-            goto bout;
-        rc = 0;
-    bout:
-        PyMem_Free(dw);
-        Py_XDECREF(g), Py_XDECREF(xc), Py_XDECREF(wc);
-    }
-out:
-    Py_XDECREF(w), Py_XDECREF(st), Py_DECREF(x);
-    return rc;
-fail0:
-    Py_XDECREF(w), Py_DECREF(x);
-    return -1;
+/* g, x (*, D...), weight (D...), stats (2, M) float64 = mean; rstd
+ *   -> dx (*, D...), dweight, dbias (D...) of
+ *   y = (x - mean) rstd weight + bias, mean and rstd = 1 / sqrt(var + eps) over D...:
+ *   the fused kernel (kernels/nn.h). */
+static void layer_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
+    int64_t D = 1, M = a->stats->shape[1];
+    for (int d = a->x->ndim - ns->flag; d < a->x->ndim; d++) D *= a->x->shape[d];
+    const double *mean = F64(a->stats), *rstd = F64(a->stats) + M;
+    if (a->x->dtype == PN_FLOAT32)
+        pn_layer_norm_backward_f32(F32(a->g), F32(a->x), mean, rstd, a->w ? F32(a->w) : NULL, a->dx,
+                                   a->dw, a->db, M, D);
+    else
+        pn_layer_norm_backward_f64(F64(a->g), F64(a->x), mean, rstd, a->w ? F64(a->w) : NULL, a->dx,
+                                   a->dw, a->db, M, D);
 }
 
-/* _layer_norm(input, normalized_shape, weight, bias, eps)
- * x (*, D...), weight, bias (D...) with D... = normalized_shape -> y (*, D...) */
-PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *xo, *nso, *wo, *bo;
-    double eps;
-    if (!PyArg_ParseTuple(args, "OOOOd:_layer_norm", &xo, &nso, &wo, &bo, &eps)) return NULL;
-    PNTensor *x = pn_tensor_arg(xo, "layer_norm", "input"), *w, *b;
-    if (!x || pn_opt_tensor_arg(wo, &w, "layer_norm", "weight") < 0 ||
-        pn_opt_tensor_arg(bo, &b, "layer_norm", "bias") < 0)
-        return NULL;
-    int64_t ns[PN_MAX_DIMS];
-    int k = pn_parse_shape_obj(nso, ns, "layer_norm");
-    if (k < 0) return NULL;
+/* y = layer_norm(x, normalized_shape, weight, bias): dx, dweight, dbias.
+ * Saved: x, weight, stats. */
+static int layer_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    return norm_backward(n, gout[0], gin, layer_norm_backward_kernel);
+}
+
+/* x (*, D...), weight, bias (D...) or NULL, with D... = normalized shape ns (k dims)
+ *   -> y (*, D...) = (x - mean) rstd weight + bias, rstd = 1 / sqrt(var + eps),
+ *   mean and (biased) var over the D... values of each row */
+PNTensor *pn_layer_norm(PNTensor *x, int k, const int64_t *ns, PNTensor *w, PNTensor *b,
+                        double eps) {
     if (pn_require_float(x, "layer_norm") < 0 || pn_same_dtype(x, w, "layer_norm") < 0 ||
         pn_same_dtype(x, b, "layer_norm") < 0)
         return NULL;
@@ -446,14 +476,14 @@ PyObject *nn_layer_norm(PyObject *m, PyObject *args) {
     {
         PNTensor *ins[3] = {x, w, b};
         PNNode *n = pn_record(out, "NativeLayerNormBackward0", layer_norm_backward, 3, ins);
-        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 0) : NULL;
+        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
         if (ns) {
-            ns->flag = k, ns->eps = eps;
+            ns->is_layer = 1, ns->flag = k, ns->eps = eps;
             if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
 out:
     Py_XDECREF(st), Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
-    return (PyObject *)out;
+    return out;
 }

@@ -2,8 +2,7 @@
  *
  * Floor 3 (kernels -> core -> ops -> pyapi). One file per op family; in it,
  * each op's forward, backward and recording sit side by side. Ops take and
- * return C values; a few families still parse their Python arguments
- * themselves (the entry points at the end of this header).
+ * return C values; pyapi/ parses the Python arguments.
  */
 #ifndef PN_OPS_H
 #define PN_OPS_H
@@ -12,6 +11,7 @@
 #include "../core/copy.h"
 #include "../kernels/reduce.h"
 #include "../kernels/nn.h"
+#include "../kernels/loss.h"
 
 /* Every op returns a new reference (a Tensor), or NULL with a Python exception set. */
 
@@ -114,9 +114,18 @@ PNTensor *pn_max_pool2d(PNTensor *x, const pn_pool_args *a, PNTensor **indices);
 PNTensor *pn_avg_pool2d(PNTensor *x, const pn_pool_args *a);
 /* adaptive: windows chosen to give out_size (Ho, Wo); max != 0 for max, else mean */
 PNTensor *pn_adaptive_pool2d(PNTensor *x, const int64_t *out_size, int max, PNTensor **indices);
-/* (norm.c) these two still parse their own Python arguments */
-PyObject *nn_batch_norm(PyObject *m, PyObject *args);
-PyObject *nn_layer_norm(PyObject *m, PyObject *args);
+/* losses (loss.c); pyapi/losses.c parses their Python arguments */
+enum { PN_REDUCTION_NONE = 0, PN_REDUCTION_MEAN = 1, PN_REDUCTION_SUM = 2 };
+PNTensor *pn_nll_loss(PNTensor *x, PNTensor *t, PNTensor *w, int64_t ignore_index, int reduction);
+PNTensor *pn_cross_entropy(PNTensor *x, PNTensor *t, PNTensor *w, int64_t ignore_index,
+                           int reduction, double label_smoothing);
+PNTensor *pn_elementwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, PNTensor *w,
+                              PNTensor *pos_weight, double param, int reduction);
+/* normalisation (norm.c); pyapi/functional.c parses their Python arguments */
+PNTensor *pn_batch_norm(PNTensor *x, PNTensor *running_mean, PNTensor *running_var, PNTensor *w,
+                        PNTensor *b, int training, double momentum, double eps);
+PNTensor *pn_layer_norm(PNTensor *x, int k, const int64_t *normalized_shape, PNTensor *w,
+                        PNTensor *b, double eps);
 
 /* Shared by reduce.c and softmax.c: run a row kernel over each row of a along dim,
  * writing into outs (shaped like a with dim kept as size 1), rows split across threads. */

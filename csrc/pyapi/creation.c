@@ -115,6 +115,20 @@ static PyObject *manual_seed(PyObject *m, PyObject *arg) {
     pn_manual_seed(s);
     Py_RETURN_NONE;
 }
+/* _rng_state_for_seed(seed) -> the state bytes of a generator seeded with seed
+ * (pynet.Generator.manual_seed), leaving the global generator alone. */
+static PyObject *rng_state_for_seed(PyObject *m, PyObject *arg) {
+    (void)m;
+    PyObject *v = PyNumber_Index(arg);
+    if (!v) return NULL;
+    uint64_t s = PyLong_AsUnsignedLongLongMask(v);
+    Py_DECREF(v);
+    if (s == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    pn_rng g;
+    memset(&g, 0, sizeof g); /* the padding too: equal seeds give equal bytes */
+    pn_rng_seed(&g, s);
+    return PyBytes_FromStringAndSize((const char *)&g, sizeof g);
+}
 static PyObject *initial_seed(PyObject *m, PyObject *u) {
     (void)m, (void)u;
     return PyLong_FromUnsignedLongLong(pn_initial_seed());
@@ -236,6 +250,7 @@ PyMethodDef pn_module_methods_creation[] = {
     {"full", (PyCFunction)(void (*)(void))full, METH_VARARGS | METH_KEYWORDS, NULL},
     {"manual_seed", manual_seed, METH_O, "seed the random number generator"},
     {"initial_seed", initial_seed, METH_NOARGS, NULL},
+    {"_rng_state_for_seed", rng_state_for_seed, METH_O, NULL},
     {"get_rng_state", get_rng_state, METH_NOARGS, NULL},
     {"set_rng_state", set_rng_state, METH_O, NULL},
     {"_fill_uniform_", fill_uniform, METH_VARARGS, NULL},

@@ -131,15 +131,51 @@ static PyObject *py_pad(PyObject *m, PyObject *args) {
     return (PyObject *)pn_pad(x, (int)np, pads, value);
 }
 
+/* _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+ * x (N, C, *), running_mean, running_var, weight, bias (C) -> y (N, C, *) */
+static PyObject *py_batch_norm(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *xo, *rmo, *rvo, *wo, *bo;
+    int training;
+    double momentum, eps;
+    if (!PyArg_ParseTuple(args, "OOOOOpdd:_batch_norm", &xo, &rmo, &rvo, &wo, &bo, &training,
+                          &momentum, &eps))
+        return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "batch_norm", "input"), *rm, *rv, *w, *b;
+    if (!x || pn_opt_tensor_arg(rmo, &rm, "batch_norm", "running_mean") < 0 ||
+        pn_opt_tensor_arg(rvo, &rv, "batch_norm", "running_var") < 0 ||
+        pn_opt_tensor_arg(wo, &w, "batch_norm", "weight") < 0 ||
+        pn_opt_tensor_arg(bo, &b, "batch_norm", "bias") < 0)
+        return NULL;
+    return (PyObject *)pn_batch_norm(x, rm, rv, w, b, training, momentum, eps);
+}
+
+/* _layer_norm(input, normalized_shape, weight, bias, eps)
+ * x (*, D...), weight, bias (D...) with D... = normalized_shape -> y (*, D...) */
+static PyObject *py_layer_norm(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *xo, *nso, *wo, *bo;
+    double eps;
+    if (!PyArg_ParseTuple(args, "OOOOd:_layer_norm", &xo, &nso, &wo, &bo, &eps)) return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "layer_norm", "input"), *w, *b;
+    if (!x || pn_opt_tensor_arg(wo, &w, "layer_norm", "weight") < 0 ||
+        pn_opt_tensor_arg(bo, &b, "layer_norm", "bias") < 0)
+        return NULL;
+    int64_t ns[PN_MAX_DIMS];
+    int k = pn_parse_shape_obj(nso, ns, "layer_norm");
+    if (k < 0) return NULL;
+    return (PyObject *)pn_layer_norm(x, k, ns, w, b, eps);
+}
+
 PyMethodDef pn_module_methods_nn[] = {
     {"_linear", py_linear, METH_VARARGS, "linear(input, weight, bias=None)"},
     {"_activation", py_activation, METH_VARARGS, "_activation(input, kind, a, b, inplace)"},
     {"_relu_", py_relu_, METH_O, "relu in place"},
     {"_prelu", py_prelu, METH_VARARGS, "prelu(input, weight)"},
     {"_dropout", py_dropout, METH_VARARGS, "_dropout(input, p, inplace): training mode"},
-    {"_batch_norm", nn_batch_norm, METH_VARARGS,
+    {"_batch_norm", py_batch_norm, METH_VARARGS,
      "_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)"},
-    {"_layer_norm", nn_layer_norm, METH_VARARGS,
+    {"_layer_norm", py_layer_norm, METH_VARARGS,
      "_layer_norm(input, normalized_shape, weight, bias, eps)"},
     {"_embedding", py_embedding, METH_VARARGS, "_embedding(input, weight, padding_idx=-1)"},
     {"_one_hot", py_one_hot, METH_VARARGS, "_one_hot(tensor, num_classes=-1)"},

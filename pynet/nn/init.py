@@ -4,12 +4,15 @@ Every function writes into ``tensor`` under ``no_grad`` (so parameters that requ
 be initialised and keep ``requires_grad``), draws from pynet's global generator (reproducible
 under ``pynet.manual_seed``) and returns ``tensor``.
 """
+import functools
+import inspect
 import math
 import warnings
 
 import numpy as np
 
 from .. import _C
+from .._generator import _drawing_from
 from .._tensor import _no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -19,10 +22,15 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
            "orthogonal", "sparse"]
 
 
-def _check_generator(generator, op):
-    if generator is not None:
-        raise NotImplementedError(f"nn.init.{op}: pynet has no Generator objects; random "
-                                  f"numbers come from the global generator (pynet.manual_seed)")
+def _draws(fn):
+    """Run fn's draws from its `generator` argument (a pynet.Generator) when one is given."""
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _drawing_from(sig.bind(*args, **kwargs).arguments.get("generator")):
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -69,16 +77,16 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+@_draws
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with values drawn from U(a, b)."""
-    _check_generator(generator, "uniform_")
     with _no_grad():
         return tensor.uniform_(a, b)
 
 
+@_draws
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with values drawn from N(mean, std^2)."""
-    _check_generator(generator, "normal_")
     with _no_grad():
         return tensor.normal_(mean, std)
 
@@ -87,11 +95,11 @@ def _np_of(t):
     return np.array(t.detach().numpy(force=True), copy=True)
 
 
+@_draws
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fill with N(mean, std^2) truncated to [a, b] (PyTorch's two sampling strategies:
     redraw out-of-range normals when most of the mass is inside, otherwise rejection
     sampling from U(a, b))."""
-    _check_generator(generator, "trunc_normal_")
     if tensor.numel() == 0:
         return tensor
 
@@ -184,26 +192,26 @@ def dirac_(tensor, groups=1):
     return tensor
 
 
+@_draws
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
-    _check_generator(generator, "xavier_uniform_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
     return uniform_(tensor, -a, a)
 
 
+@_draws
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    _check_generator(generator, "xavier_normal_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std)
 
 
+@_draws
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan_mode)."""
-    _check_generator(generator, "kaiming_uniform_")
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
@@ -214,9 +222,9 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     return uniform_(tensor, -bound, bound)
 
 
+@_draws
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He normal: N(0, std^2) with std = gain / sqrt(fan_mode)."""
-    _check_generator(generator, "kaiming_normal_")
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
@@ -226,11 +234,11 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     return normal_(tensor, 0.0, std)
 
 
+@_draws
 def orthogonal_(tensor, gain=1, generator=None):
     """Fill with a (semi-)orthogonal matrix (trailing dims flattened), scaled by gain: the
     Q of the QR decomposition of a standard normal matrix, with Q's columns multiplied by
     the signs of R's diagonal so that Q is uniformly (Haar) distributed."""
-    _check_generator(generator, "orthogonal_")
     if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
@@ -251,10 +259,10 @@ def orthogonal_(tensor, gain=1, generator=None):
     return tensor
 
 
+@_draws
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """Fill a 2-D tensor from N(0, std^2), then zero ceil(sparsity * rows) random entries of
     every column."""
-    _check_generator(generator, "sparse_")
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape

@@ -1,1 +1,1 @@
-"""pynet.utils: helpers shared across pynet (hooks; data loading will live here)."""
+"""pynet.utils: helpers shared across pynet (hooks) and data loading (pynet.utils.data)."""

@@ -1,0 +1,1 @@
+"""Example programs; pynet.examples.mnist is the main job (pynet-mnist)."""
