@@ -91,6 +91,29 @@ PyObject *pn_dropout(PNTensor *x, double p, int inplace); /* training mode */
 PNTensor *pn_embedding(PNTensor *idx, PNTensor *w, int64_t padding_idx);
 PNTensor *pn_one_hot(PNTensor *t, int64_t num_classes);
 PNTensor *pn_pad(PNTensor *x, int npad, const int64_t *pads, double value);
+/* convolution and unfold/fold (conv.c) */
+typedef struct {
+    int nd;         /* spatial dims: 1 (conv1d) or 2 (conv2d); the arrays below have nd entries */
+    int transposed; /* conv_transpose: weight (C_in, C_out/groups, k...), output_padding used */
+    int64_t stride[2], padding[2], dilation[2], output_padding[2], groups;
+} pn_conv_args;
+typedef struct {
+    int64_t kernel[2], dilation[2], padding[2], stride[2]; /* (height, width) each */
+} pn_fold_args;
+/* x (N, C, [H,] W), w (O, C/groups, [kh,] kw), b (O) or NULL -> (N, O, [Ho,] Wo) */
+PNTensor *pn_convolution(PNTensor *x, PNTensor *w, PNTensor *b, const pn_conv_args *p);
+PNTensor *pn_im2col(PNTensor *x, const pn_fold_args *a);                            /* F.unfold */
+PNTensor *pn_col2im(PNTensor *col, const int64_t *out_size, const pn_fold_args *a); /* F.fold */
+/* pooling (pool.c): 2-D over the last two dims; 1-D pooling is 2-D with a unit height */
+typedef struct {
+    int64_t kernel[2], stride[2], padding[2], dilation[2]; /* (height, width) each */
+    int ceil_mode, count_include_pad;                      /* (avg: count padding) */
+    int64_t divisor; /* avg divisor_override (nonzero), or 0 for none */
+} pn_pool_args;
+PNTensor *pn_max_pool2d(PNTensor *x, const pn_pool_args *a, PNTensor **indices); /* may be NULL */
+PNTensor *pn_avg_pool2d(PNTensor *x, const pn_pool_args *a);
+/* adaptive: windows chosen to give out_size (Ho, Wo); max != 0 for max, else mean */
+PNTensor *pn_adaptive_pool2d(PNTensor *x, const int64_t *out_size, int max, PNTensor **indices);
 /* losses (loss.c); pyapi/losses.c parses their Python arguments */
 enum { PN_REDUCTION_NONE = 0, PN_REDUCTION_MEAN = 1, PN_REDUCTION_SUM = 2 };
 PNTensor *pn_nll_loss(PNTensor *x, PNTensor *t, PNTensor *w, int64_t ignore_index, int reduction);

@@ -142,6 +142,7 @@ PyMODINIT_FUNC PyInit__C(void) {
         PyModule_AddFunctions(m, pn_module_methods_numpy) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_loss) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_nn) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_conv) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_optim) < 0 || pn_dtype_init(m) < 0 ||
         pn_optim_init(m) < 0 || pn_nn_module_init(m) < 0)
         goto fail;

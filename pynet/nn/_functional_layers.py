@@ -4,14 +4,19 @@ Each function checks and normalises its arguments the way PyTorch does, then
 calls a C op of pynet._C (csrc/python/ops_nn.c) that runs forward and records
 its own backward.
 """
+import operator
 import warnings
 
 from .. import _C
+from .._creation import tensor as _tensor
 from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
            "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-           "batch_norm", "layer_norm", "embedding", "one_hot", "pad"]
+           "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d",
+           "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
 _LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU = range(7)
@@ -134,6 +139,31 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _C._dropout(input, float(p), bool(inplace))
 
 
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout: zero each whole channel (N, C) of input (N, C, H, W) with probability
+    p and scale the rest by 1/(1-p). A 3-D input is read as (N, C, L), with PyTorch's
+    warning."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_tensor(input, "dropout2d")
+    if input.dim() not in (3, 4):
+        raise NotImplementedError(f"pynet dropout2d: expected a 3-D or 4-D input, got "
+                                  f"{input.dim()}-D")
+    if input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape (C, H, "
+                      "W). To maintain the 1D channel-wise dropout behavior, please switch to "
+                      "using dropout1d instead.", stacklevel=2)
+    if not training or p == 0:
+        return input
+    keep = input.new_empty(tuple(input.shape[:2]) + (1,) * (input.dim() - 2))
+    # one draw per channel; the kept ones scaled so that the expectation is unchanged
+    mask = keep.bernoulli_(1.0 - p) if p == 1 else keep.bernoulli_(1.0 - p).div_(1.0 - p)
+    return input.mul_(mask) if inplace else input * mask
+
+
 # --------------------------------------------------------------- normalisation
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -191,8 +221,365 @@ def one_hot(tensor, num_classes=-1):
 
 # ------------------------------------------------------------------------- pad
 
+def _pad_source_index(i, n, mode):
+    """The input index that output index i (counted from the first original element, so
+    negative in the left padding) copies, for a dimension of size n (reflect, replicate)."""
+    if mode == "replicate":
+        return min(max(i, 0), n - 1)
+    return -i if i < 0 else (2 * (n - 1) - i if i >= n else i)  # reflect (edge not repeated)
+
+
+def _pad_by_index(input, pads, mode):
+    """Non-constant padding as an index gather along each padded dim (differentiable: the
+    backward of the gather adds each copy's gradient into the element it came from)."""
+    nd = input.dim()
+    for k in range(len(pads) // 2):
+        dim, (l, r) = nd - 1 - k, (pads[2 * k], pads[2 * k + 1])
+        n = input.shape[dim]
+        if mode == "reflect" and (l >= n or r >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({l}, {r}) at dimension "
+                               f"{dim} of input {list(input.shape)}")
+        if mode == "circular" and (l > n or r > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "replicate" and n == 0 and (l > 0 or r > 0):
+            raise RuntimeError(f"pad(): cannot replicate-pad an empty dimension {dim}")
+        if mode == "circular":  # PyTorch crops first, then wraps around what is left
+            lo, m = max(0, -l), n - max(0, -l) - max(0, -r)
+            idx = [lo + i % m for i in range(-max(l, 0), m + max(r, 0))]
+        else:
+            idx = [_pad_source_index(i, n, mode) for i in range(-l, n + r)]
+        input = input[(slice(None),) * dim + (_tensor(idx, dtype=_C.int64),)]
+    return input
+
+
 def pad(input, pad, mode="constant", value=None):
-    """Pad (or, with negative sizes, crop) the trailing dims: pad = (left, right, top, ...)."""
-    if mode != "constant":
-        raise NotImplementedError(f"pynet pad: only mode='constant' is supported, got '{mode}'")
-    return _C._pad(input, tuple(pad), 0.0 if value is None else float(value))
+    """Pad (or, with negative sizes, crop) the trailing dims: pad = (left, right, top, ...).
+
+    mode 'constant' fills with value (default 0); 'reflect' mirrors without repeating the
+    edge, 'replicate' repeats the edge, 'circular' wraps around (these pad the last 1, 2 or 3
+    dims of a batched or unbatched input, as in PyTorch).
+    """
+    if mode == "constant":
+        return _C._pad(input, tuple(pad), 0.0 if value is None else float(value))
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    _check_tensor(input, "pad")
+    pads, nd = tuple(pad), input.dim()
+    if len(pads) not in (2, 4, 6) or nd not in (len(pads) // 2 + 1, len(pads) // 2 + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pads)} is not supported for {nd}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    return _pad_by_index(input, pads, mode)
+
+
+# ---------------------------------------------------------------- convolution
+
+def _conv_tuple(value, n, name):
+    """An int, or a sequence of 1 or n ints, as a tuple of n ints (PyTorch's rule)."""
+    if hasattr(value, "__index__") and not isinstance(value, (bool, Tensor)):
+        return (operator.index(value),) * n
+    if isinstance(value, Tensor) or not hasattr(value, "__len__"):
+        raise TypeError(f"conv{n}d(): argument '{name}' must be tuple of ints, not "
+                        f"{type(value).__name__}")
+    t = tuple(value)
+    if len(t) == 1:
+        return t * n
+    if len(t) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values "
+                           f"to match the convolution dimensions, but got {name}={list(t)}")
+    return t
+
+
+def _same_padding(input, weight, dilation, nd):
+    """padding='same': the total d (k - 1) per dim, split evenly; an odd total's extra
+    element goes after the input (right/bottom), added by F.pad as PyTorch does.
+    Returns (input, padding)."""
+    if weight.dim() != nd + 2:
+        return input, (0,) * nd  # the op reports the weight's shape
+    total = [dilation[i] * (weight.shape[2 + i] - 1) for i in range(nd)]
+    extra = [t % 2 for t in total]
+    if any(extra):
+        pads = []
+        for i in reversed(range(nd)):  # F.pad lists the last dim first
+            pads += [0, extra[i]]
+        input = pad(input, pads)
+    return input, tuple(t // 2 for t in total)
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
+    """conv1d/conv2d: argument normalisation, 'same'/'valid', unbatched input."""
+    name = f"conv{nd}d"
+    _check_tensor(input, name)
+    _check_tensor(weight, name, "weight")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    stride = _conv_tuple(stride, nd, "stride")
+    dilation = _conv_tuple(dilation, nd, "dilation")
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            input, padding = _same_padding(input, weight, dilation, nd)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        padding = _conv_tuple(padding, nd, "padding")
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise TypeError(f"{name}(): argument 'groups' must be int, not {type(groups).__name__}")
+    out = _C._convolution(input, weight, bias, stride, padding, dilation, groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation) over input (N, C, L) or (C, L).
+
+    weight (out_channels, C / groups, kW), bias (out_channels,) or None -> (N, out_channels, Lo)
+    with Lo = floor((L + 2 padding - dilation (kW - 1) - 1) / stride) + 1. padding may be an
+    int, a 1-tuple, 'valid' (no padding) or 'same' (output length L; stride 1 only).
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) over input (N, C, H, W) or (C, H, W).
+
+    weight (out_channels, C / groups, kH, kW), bias (out_channels,) or None ->
+    (N, out_channels, Ho, Wo) with Ho = floor((H + 2 padding - dilation (kH - 1) - 1) / stride)
+    + 1 (Wo likewise). stride, padding, dilation: an int or a pair; padding may also be 'valid'
+    or 'same' (stride 1 only). groups splits the channels into independent convolutions
+    (groups = C: depthwise). Computed by im2col + GEMM.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd):
+    """conv_transpose1d/2d: argument normalisation and unbatched input."""
+    name = f"conv_transpose{nd}d"
+    _check_tensor(input, name)
+    _check_tensor(weight, name, "weight")
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    args = [_conv_tuple(v, nd, n) for v, n in ((stride, "stride"), (padding, "padding"),
+                                               (dilation, "dilation"),
+                                               (output_padding, "output_padding"))]
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise TypeError(f"{name}(): argument 'groups' must be int, not {type(groups).__name__}")
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    out = _C._convolution(input, weight, bias, args[0], args[1], args[2], groups, True, args[3])
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution (the input gradient of conv1d) over input (N, C_in, L) or
+    (C_in, L).
+
+    weight (C_in, out_channels / groups, kW) -> (N, out_channels, Lo) with
+    Lo = (L - 1) stride - 2 padding + dilation (kW - 1) + output_padding + 1.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution (the input gradient of conv2d; "deconvolution") over input
+    (N, C_in, H, W) or (C_in, H, W).
+
+    weight (C_in, out_channels / groups, kH, kW) -> (N, out_channels, Ho, Wo) with
+    Ho = (H - 1) stride - 2 padding + dilation (kH - 1) + output_padding + 1 (Wo likewise);
+    output_padding (smaller than stride or dilation) adds rows/columns at the end.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2)
+
+
+def _fold_pair(value, name):
+    """An int or a pair of ints as a pair (unfold/fold's rule)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    t = tuple(value)
+    if len(t) != 2:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(t)}")
+    return t
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding blocks of input (N, C, H, W) as columns: (N, C * kH * kW, L) (im2col).
+
+    Column l holds the kH x kW block of every channel that the l-th position of the kernel
+    covers (row-major over the Ho x Wo positions, L = Ho * Wo). conv2d(x, w) equals
+    (w.view(O, -1) @ unfold(x, k)).view(N, O, Ho, Wo).
+    """
+    _check_tensor(input, "unfold")
+    return _C._im2col(input, _fold_pair(kernel_size, "kernel_size"),
+                      _fold_pair(dilation, "dilation"), _fold_pair(padding, "padding"),
+                      _fold_pair(stride, "stride"))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The adjoint of unfold: columns (N, C * kH * kW, L) summed back into images
+    (N, C, *output_size); values of overlapping blocks are added (col2im)."""
+    _check_tensor(input, "fold")
+    return _C._col2im(input, _fold_pair(output_size, "output_size"),
+                      _fold_pair(kernel_size, "kernel_size"), _fold_pair(dilation, "dilation"),
+                      _fold_pair(padding, "padding"), _fold_pair(stride, "stride"))
+
+
+# -------------------------------------------------------------------- pooling
+
+def _pool_pair(value, name, fn):
+    """An int, or a sequence of one or two ints, as a pair (pooling's rule)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    t = tuple(value)
+    if len(t) not in (1, 2):
+        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of two ints")
+    return t * 2 if len(t) == 1 else t
+
+
+def _pool_single(value, name, fn):
+    """An int or a one-element sequence as an int (1-D pooling's rule)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    t = tuple(value)
+    if len(t) != 1:
+        raise RuntimeError(f"{fn}: {name} must be a single int, got {name}={list(t)}")
+    return t[0]
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Maximum over kH x kW windows of input (N, C, H, W) or (C, H, W).
+
+    stride defaults to kernel_size; padding (at most half the window) is never the maximum;
+    output size floor((H + 2 padding - dilation (kH - 1) - 1) / stride) + 1, or rounded up
+    with ceil_mode. return_indices=True also returns each maximum's flat index in its H x W
+    plane (int64), as MaxUnpool expects.
+    """
+    _check_tensor(input, "max_pool2d")
+    k = _pool_pair(kernel_size, "kernel_size", "max_pool2d")
+    s = k if stride is None or (hasattr(stride, "__len__") and len(stride) == 0) else \
+        _pool_pair(stride, "stride", "max_pool2d")
+    return _C._max_pool2d(input, k, s, _pool_pair(padding, "padding", "max_pool2d"),
+                          _pool_pair(dilation, "dilation", "max_pool2d"), bool(ceil_mode),
+                          bool(return_indices))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Maximum over windows of kernel_size along the last dim of input (N, C, L) or (C, L);
+    as max_pool2d (which it calls with a unit height)."""
+    _check_tensor(input, "max_pool1d")
+    if input.dim() not in (2, 3):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{list(input.shape)}")
+    k = _pool_single(kernel_size, "kernel_size", "max_pool1d")
+    s = k if stride is None or (hasattr(stride, "__len__") and len(stride) == 0) else \
+        _pool_single(stride, "stride", "max_pool1d")
+    out = _C._max_pool2d(input.unsqueeze(-2), (1, k), (1, s),
+                         (0, _pool_single(padding, "padding", "max_pool1d")),
+                         (1, _pool_single(dilation, "dilation", "max_pool1d")), bool(ceil_mode),
+                         bool(return_indices))
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over kH x kW windows of input (N, C, H, W) or (C, H, W).
+
+    stride defaults to kernel_size. The divisor is the window size, counting the zero
+    padding (count_include_pad=True) or not, or divisor_override when given.
+    """
+    _check_tensor(input, "avg_pool2d")
+    k = _pool_pair(kernel_size, "kernel_size", "avg_pool2d")
+    s = k if stride is None or (hasattr(stride, "__len__") and len(stride) == 0) else \
+        _pool_pair(stride, "stride", "avg_pool2d")
+    return _C._avg_pool2d(input, k, s, _pool_pair(padding, "padding", "avg_pool2d"),
+                          bool(ceil_mode), bool(count_include_pad), divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """Mean over windows along the last dim of input (N, C, L) or (C, L); as avg_pool2d
+    (which it calls with a unit height)."""
+    _check_tensor(input, "avg_pool1d")
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "avg_pool1d)")
+    k = _pool_single(kernel_size, "kernel_size", "avg_pool1d")
+    s = k if stride is None or (hasattr(stride, "__len__") and len(stride) == 0) else \
+        _pool_single(stride, "stride", "avg_pool1d")
+    return _C._avg_pool2d(input.unsqueeze(-2), (1, k), (1, s),
+                          (0, _pool_single(padding, "padding", "avg_pool1d")), bool(ceil_mode),
+                          bool(count_include_pad), None).squeeze(-2)
+
+
+def _adaptive_size(input, output_size, name):
+    """output_size (an int, or a pair whose None entries keep the input's size) as a pair."""
+    if isinstance(output_size, int) and not isinstance(output_size, bool):
+        return (output_size, output_size)
+    t = tuple(output_size)
+    if len(t) != 2:
+        raise RuntimeError(f"{name}: output_size must be 2")
+    return tuple(input.shape[-2 + i] if v is None else v for i, v in enumerate(t))
+
+
+def _adaptive_1d(input, output_size, name, max, return_indices):
+    """The 1-D adaptive poolings: the 2-D op on a unit height."""
+    _check_tensor(input, name)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           f"tensor for argument #1 'self' (while checking arguments for {name})")
+    size = _pool_single(output_size, "output_size", name)
+    out = _C._adaptive_pool2d(input.unsqueeze(-2), (1, size), max, return_indices)
+    if max and return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean pooling of input (N, C, H, W) or (C, H, W) to output_size (Ho, Wo): window i spans
+    rows floor(i H / Ho) to ceil((i + 1) H / Ho), columns likewise. None keeps a size."""
+    _check_tensor(input, "adaptive_avg_pool2d")
+    return _C._adaptive_pool2d(input, _adaptive_size(input, output_size,
+                                                     "adaptive_avg_pool2d"), False, False)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling of input (N, C, H, W) or (C, H, W) to output_size (Ho, Wo), windows as in
+    adaptive_avg_pool2d; return_indices=True also returns each maximum's flat index."""
+    _check_tensor(input, "adaptive_max_pool2d")
+    return _C._adaptive_pool2d(input, _adaptive_size(input, output_size,
+                                                     "adaptive_max_pool2d"), True,
+                               bool(return_indices))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean pooling of input (N, C, L) or (C, L) to output_size windows along the last dim."""
+    return _adaptive_1d(input, output_size, "adaptive_avg_pool1d", False, False)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of input (N, C, L) or (C, L) to output_size windows along the last dim."""
+    return _adaptive_1d(input, output_size, "adaptive_max_pool1d", True, bool(return_indices))

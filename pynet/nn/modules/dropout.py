@@ -1,4 +1,4 @@
-"""Dropout: inverted dropout in training, the identity in eval mode."""
+"""Dropout, Dropout2d: inverted dropout in training, the identity in eval mode."""
 from .. import functional as F
 from .module import Module
 
@@ -17,3 +17,11 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of (N, C, H, W) with probability p and scale the rest by 1/(1-p)
+    (training only). See F.dropout2d."""
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)

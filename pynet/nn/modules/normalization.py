@@ -1,4 +1,4 @@
-"""BatchNorm1d and LayerNorm."""
+"""BatchNorm1d, BatchNorm2d and LayerNorm."""
 from ... import _C
 from .. import functional as F
 from ..parameter import Parameter
@@ -45,9 +45,12 @@ class BatchNorm1d(Module):
             self.weight.data.fill_(1)
             self.bias.data.zero_()
 
-    def forward(self, input):
+    def _check_input_dim(self, input):
         if input.ndim not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+
+    def forward(self, input):
+        self._check_input_dim(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
@@ -64,6 +67,18 @@ class BatchNorm1d(Module):
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Normalise each channel of images (N, C, H, W) over the batch and both spatial dims.
+
+    Training uses the batch statistics and updates running_mean/running_var
+    (unbiased) with `momentum` (None: cumulative average); eval uses them.
+    """
+
+    def _check_input_dim(self, input):
+        if input.ndim != 4:
+            raise ValueError(f"expected 4D input (got {input.ndim}D input)")
 
 
 class LayerNorm(Module):

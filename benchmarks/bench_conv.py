@@ -1,0 +1,133 @@
+"""Convolutions, pynet beside PyTorch (same run): single layers and whole training steps.
+
+Batch 8, float32: 3x3 convolution 64 -> 64 on 56x56 (padding 1), 1x1 convolution
+256 -> 64 on 56x56, depthwise 3x3 on 64 channels (padding 1). The timed step is
+the forward, then backward of the sum of the output times a fixed upstream
+gradient, giving the gradients of input, weight and bias. Median of
+repetitions, at 1 thread and at all threads; GFLOP/s counts the three GEMM-sized
+products (forward, input gradient, weight gradient): 3 * 2 * N * O * Ho * Wo *
+C/groups * kh * kw.
+
+Training steps (forward, cross-entropy, backward, SGD with momentum) at batch 64 on
+28x28 inputs: LeNet-5 (conv 6@5x5 pad 2, max pool, conv 16@5x5, max pool, 120, 84,
+10) and the PyTorch MNIST example net (conv 32@3x3, conv 64@3x3, max pool, dropout,
+fc 9216->128, dropout, fc 128->10).
+"""
+import statistics
+import time
+
+import numpy as np
+
+import pynet
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+CASES = [  # name, (C, H, W), conv kwargs
+    ("3x3 conv 64->64, 56x56", (64, 56, 56), dict(out=64, k=3, padding=1, groups=1)),
+    ("1x1 conv 256->64, 56x56", (256, 56, 56), dict(out=64, k=1, padding=0, groups=1)),
+    ("depthwise 3x3, 64 ch, 56x56", (64, 56, 56), dict(out=64, k=3, padding=1, groups=64)),
+]
+BATCH = 8
+
+
+def flops(shape, c):
+    C, H, W = shape
+    return 3 * 2 * BATCH * c["out"] * H * W * (C // c["groups"]) * c["k"] * c["k"]
+
+
+def step_fn(lib, shape, c, seed=0):
+    rng = np.random.default_rng(seed)
+    x = lib.tensor(rng.standard_normal((BATCH,) + shape).astype(np.float32), requires_grad=True)
+    w = lib.tensor(rng.standard_normal((c["out"], shape[0] // c["groups"], c["k"], c["k"]))
+                   .astype(np.float32) * 0.05, requires_grad=True)
+    b = lib.tensor(np.zeros(c["out"], np.float32), requires_grad=True)
+    g = lib.tensor(rng.standard_normal((BATCH, c["out"]) + shape[1:]).astype(np.float32))
+    conv = lib.nn.functional.conv2d
+
+    def step():
+        x.grad = w.grad = b.grad = None
+        y = conv(x, w, b, padding=c["padding"], groups=c["groups"])
+        y.backward(g)
+    return step
+
+
+def time_step(step, reps=7, inner=3):
+    for _ in range(2):
+        step()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            step()
+        times.append((time.perf_counter() - t0) / inner)
+    return statistics.median(times) * 1e3
+
+
+def lenet5(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def mnist_example_net(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128),
+                         nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+
+
+def train_step_fn(lib, make, seed=0):
+    rng = np.random.default_rng(seed)
+    lib.manual_seed(seed)
+    model = make(lib)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = lib.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, 64))
+
+    def step():
+        opt.zero_grad()
+        lib.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def main():
+    ncores = pynet.get_num_threads()
+    print(f"conv2d forward + backward (input, weight, bias grads), batch {BATCH}, float32, "
+          "median ms (GFLOP/s)")
+    for threads in sorted({1, ncores}):
+        pynet.set_num_threads(threads)
+        if torch is not None:
+            torch.set_num_threads(threads)
+        print(f" {threads} thread(s):")
+        for name, shape, c in CASES:
+            tp = time_step(step_fn(pynet, shape, c))
+            gf = flops(shape, c) / 1e6
+            line = f"  {name:30s} pynet {tp:8.2f} ms ({gf / tp:6.1f})"
+            if torch is not None:
+                tt = time_step(step_fn(torch, shape, c))
+                line += f"   torch {tt:8.2f} ms ({gf / tt:6.1f})   pynet/torch {tp / tt:.2f}x"
+            print(line, flush=True)
+    print("training step (forward + backward + SGD momentum), batch 64, 28x28, median ms")
+    for threads in sorted({1, ncores}):
+        pynet.set_num_threads(threads)
+        if torch is not None:
+            torch.set_num_threads(threads)
+        print(f" {threads} thread(s):")
+        for name, make in (("LeNet-5", lenet5), ("PyTorch MNIST example net", mnist_example_net)):
+            tp = time_step(train_step_fn(pynet, make), inner=5)
+            line = f"  {name:30s} pynet {tp:8.2f} ms"
+            if torch is not None:
+                tt = time_step(train_step_fn(torch, make), inner=5)
+                line += f"   torch {tt:8.2f} ms   pynet/torch {tp / tt:.2f}x"
+            print(line, flush=True)
+    pynet.set_num_threads(ncores)
+
+
+if __name__ == "__main__":
+    main()

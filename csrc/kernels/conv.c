@@ -1,0 +1,605 @@
+/* conv.c - convolution by im2col + GEMM (the math and shapes are in conv.h).
+ *
+ * The im2col/col2im loops walk one column-matrix row (c, i, j) at a time: in
+ * output row p the kernel tap (i, j) reads input row ih = p sh - ph + i dh and
+ * the input columns q sw - pw + j dw for q = 0 .. Wo-1. Which q fall inside
+ * [0, W) depends only on j, so it is computed once per row (valid_cols) and the
+ * inner loop is a plain strided copy (a memcpy at stride 1) between two runs
+ * of zeros.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "conv.h"
+#include "gemm.h"
+#include "threadpool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- geometry ---- */
+
+/* One dimension: out = floor((in + 2 pad - dil (k - 1) - 1) / stride) + 1. */
+static int out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, int64_t *out) {
+    int64_t span, padded;
+    if (in < 0 || k < 1 || s < 1 || p < 0 || d < 1) return PN_EINVAL;
+    if (pn_mul_overflow(d, k - 1, &span) || __builtin_add_overflow(in, 2 * p, &padded) ||
+        p > INT64_MAX / 4)
+        return PN_EOVERFLOW;
+    if (padded < span + 1) return PN_EINVAL; /* the dilated kernel does not fit */
+    *out = (padded - span - 1) / s + 1;
+    return PN_OK;
+}
+
+/* Overflow-checked product of four sizes. */
+static int prod4(int64_t a, int64_t b, int64_t c, int64_t d, int64_t *out) {
+    int64_t t;
+    if (pn_mul_overflow(a, b, &t) || pn_mul_overflow(t, c, &t) || pn_mul_overflow(t, d, &t))
+        return 1;
+    *out = t;
+    return 0;
+}
+
+int pn_conv_geom_init(pn_conv_geom *g) {
+    if (g->N < 0 || g->C < 0 || g->O < 0 || g->G < 1 || g->C % g->G || g->O % g->G)
+        return PN_EINVAL;
+    int rc = out_size(g->H, g->kh, g->sh, g->ph, g->dh, &g->Ho);
+    if (rc == PN_OK) rc = out_size(g->W, g->kw, g->sw, g->pw, g->dw, &g->Wo);
+    if (rc != PN_OK) return rc;
+    int64_t t; /* every buffer's element count, times 8 bytes, must fit */
+    if (prod4(g->N, g->C, g->H, g->W, &t) || prod4(g->N, g->O, g->Ho, g->Wo, &t) ||
+        prod4(g->O, g->C, g->kh, g->kw, &t) || prod4(g->C * g->kh, g->kw, g->Ho, g->Wo, &t) ||
+        prod4(t, g->N > 1 ? g->N : 1, 8, 1, &t))
+        return PN_EOVERFLOW;
+    return PN_OK;
+}
+
+/* The output columns q whose input column q s + off lies in [0, W): [*lo, *hi). */
+static void valid_cols(int64_t off, int64_t s, int64_t W, int64_t Wo, int64_t *lo, int64_t *hi) {
+    int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;           /* first q with q s + off >= 0 */
+    int64_t b = W - 1 - off < 0 ? 0 : (W - 1 - off) / s + 1; /* first q past W - 1 */
+    if (b > Wo) b = Wo;
+    if (a > b) a = b;
+    *lo = a, *hi = b;
+}
+
+/* ------------------------------------------------------ im2col / col2im ---- */
+
+/* For row r = (c, i, j) of the column matrix, visit output positions l in
+ * [l0, l1) output row by output row: ih is the input row read, [q0, q1) the
+ * output columns of this row inside [l0, l1), [a, b) those of them that read
+ * inside the image (empty when row ih is in the padding). The entry of output
+ * column q is col[cb + q], its input x[xb + q sw]. */
+#define DEFINE_IM2COL(NAME, T, ROW) \
+    void NAME(const pn_conv_geom *g, const T *src, T *dst, int64_t l0, int64_t l1) { \
+        const int64_t H = g->H, W = g->W, Wo = g->Wo, ld = l1 - l0, sw = g->sw; \
+        for (int64_t c = 0; c < g->C; c++) \
+            for (int64_t i = 0; i < g->kh; i++) \
+                for (int64_t j = 0; j < g->kw; j++) { \
+                    int64_t r = (c * g->kh + i) * g->kw + j, off = j * g->dw - g->pw, qlo, qhi; \
+                    valid_cols(off, sw, W, Wo, &qlo, &qhi); \
+                    for (int64_t l = l0; l < l1;) { \
+                        int64_t p = l / Wo, q0 = l % Wo, q1 = Wo - q0 < l1 - l ? Wo : q0 + l1 - l; \
+                        int64_t ih = p * g->sh - g->ph + i * g->dh; \
+                        int64_t a = qlo > q0 ? qlo : q0, b = qhi < q1 ? qhi : q1; \
+                        if (ih < 0 || ih >= H || a > b) a = b = q1; \
+                        int64_t cb = r * ld + (l - l0) - q0, \
+                                xb = (c * H + (a < b ? ih : 0)) * W + off; \
+                        ROW(T) \
+                        l += q1 - q0; \
+                    } \
+                } \
+    }
+
+/* im2col (src x, dst col): the entry reads x inside the image, 0 in the padding. */
+#define GATHER_ROW(T) \
+    { \
+        for (int64_t q = q0; q < a; q++) dst[cb + q] = 0; \
+        if (sw == 1 && b > a) \
+            memcpy(dst + cb + a, src + xb + a, (size_t)(b - a) * sizeof(T)); \
+        else \
+            for (int64_t q = a; q < b; q++) dst[cb + q] = src[xb + q * sw]; \
+        for (int64_t q = b; q < q1; q++) dst[cb + q] = 0; \
+    }
+/* col2im (src col, dst x): the entry is added back where im2col read it. */
+#define SCATTER_ROW(T) \
+    { \
+        for (int64_t q = a; q < b; q++) dst[xb + q * sw] += src[cb + q]; \
+    }
+
+DEFINE_IM2COL(pn_im2col_f32, float, GATHER_ROW)
+DEFINE_IM2COL(pn_im2col_f64, double, GATHER_ROW)
+DEFINE_IM2COL(pn_col2im_f32, float, SCATTER_ROW)
+DEFINE_IM2COL(pn_col2im_f64, double, SCATTER_ROW)
+
+static void im2col(pn_dtype dt, const pn_conv_geom *g, const void *x, void *col, int64_t l0,
+                   int64_t l1) {
+    if (dt == PN_FLOAT32)
+        pn_im2col_f32(g, x, col, l0, l1);
+    else
+        pn_im2col_f64(g, x, col, l0, l1);
+}
+
+static void col2im(pn_dtype dt, const pn_conv_geom *g, const void *col, void *x, int64_t l0,
+                   int64_t l1) {
+    if (dt == PN_FLOAT32)
+        pn_col2im_f32(g, col, x, l0, l1);
+    else
+        pn_col2im_f64(g, col, x, l0, l1);
+}
+/* --------------------------------------------------- channel-wise path ---- */
+
+/* When every group has one input channel and one or two output channels
+ * (depthwise convolutions), each output plane reads a single input plane, and
+ * the GEMMs would be 1 x L x kh kw products: too thin to pay for packing.
+ * These loops walk the planes directly instead, one kernel
+ * tap (i, j) at a time over a whole output row (a vectorisable axpy).
+ *   y[o]  = b[o] + sum_ij w[o, i, j] * x[c] shifted by (i, j)      c = o / (O/G)
+ *   dx[c] = sum_{o of c} sum_ij w[o, i, j] * dy[o] shifted back
+ *   dw[o, i, j] = sum_n sum_pq dy[n, o, p, q] * x[n, c, ...]: per plane in 8 partial
+ *   sums of type T, the planes' sums added in double in order n = 0, 1, ... */
+/* valid_cols of every kernel column j, computed once per plane instead of once
+ * per output row (two divisions each); kernels wider than PN_CONV_MAXKW fall back
+ * to computing them where used. */
+#define PN_CONV_MAXKW 64
+typedef struct {
+    int64_t a[PN_CONV_MAXKW], b[PN_CONV_MAXKW];
+    int cached;
+} col_ranges;
+
+static void col_ranges_init(const pn_conv_geom *g, col_ranges *r) {
+    r->cached = g->kw <= PN_CONV_MAXKW;
+    for (int64_t j = 0; r->cached && j < g->kw; j++)
+        valid_cols(j * g->dw - g->pw, g->sw, g->W, g->Wo, &r->a[j], &r->b[j]);
+}
+
+static void col_range(const pn_conv_geom *g, const col_ranges *r, int64_t j, int64_t *a,
+                      int64_t *b) {
+    if (r->cached)
+        *a = r->a[j], *b = r->b[j];
+    else
+        valid_cols(j * g->dw - g->pw, g->sw, g->W, g->Wo, a, b);
+}
+
+#define DEFINE_PLANE_KERNELS(SUF, T) \
+    /* part[k] += u[q] v[q s + off] for q in [a, b), lane k taking q = a + k mod 8: \
+     * the compiler can vectorise it, and the order depends only on the sizes. */ \
+    static void row_dot_##SUF(T *part, const T *u, const T *v, int64_t s, int64_t off, int64_t a, \
+                              int64_t b) { \
+        int64_t q = a; \
+        if (s == 1) \
+            for (; q + 8 <= b; q += 8) \
+                for (int k = 0; k < 8; k++) part[k] += u[q + k] * v[q + k + off]; \
+        for (; q + 8 <= b; q += 8) \
+            for (int k = 0; k < 8; k++) part[k] += u[q + k] * v[(q + k) * s + off]; \
+        for (int k = 0; q < b; q++, k++) part[k] += u[q] * v[q * s + off]; \
+    } \
+    /* x (H, W), w (kh, kw) -> y (Ho, Wo) += sum over taps of w[i, j] * x shifted */ \
+    static void plane_fwd_##SUF(const pn_conv_geom *g, const T *x, const T *w, T *y) { \
+        col_ranges cr; \
+        col_ranges_init(g, &cr); \
+        for (int64_t p = 0; p < g->Ho; p++) \
+            for (int64_t i = 0; i < g->kh; i++) { \
+                int64_t ih = p * g->sh - g->ph + i * g->dh; \
+                if (ih < 0 || ih >= g->H) continue; \
+                for (int64_t j = 0; j < g->kw; j++) { \
+                    int64_t off = j * g->dw - g->pw, a, b; \
+                    col_range(g, &cr, j, &a, &b); \
+                    const T wv = w[i * g->kw + j], *xr = x + ih * g->W; \
+                    T *yr = y + p * g->Wo; \
+                    if (g->sw == 1) \
+                        for (int64_t q = a; q < b; q++) yr[q] += wv * xr[q + off]; \
+                    else \
+                        for (int64_t q = a; q < b; q++) yr[q] += wv * xr[q * g->sw + off]; \
+                } \
+            } \
+    } \
+    /* dy (Ho, Wo), w (kh, kw) -> dx (H, W) += each tap's w[i, j] * dy shifted back */ \
+    static void plane_bwd_input_##SUF(const pn_conv_geom *g, const T *dy, const T *w, T *dx) { \
+        col_ranges cr; \
+        col_ranges_init(g, &cr); \
+        for (int64_t p = 0; p < g->Ho; p++) \
+            for (int64_t i = 0; i < g->kh; i++) { \
+                int64_t ih = p * g->sh - g->ph + i * g->dh; \
+                if (ih < 0 || ih >= g->H) continue; \
+                for (int64_t j = 0; j < g->kw; j++) { \
+                    int64_t off = j * g->dw - g->pw, a, b; \
+                    col_range(g, &cr, j, &a, &b); \
+                    const T wv = w[i * g->kw + j], *dyr = dy + p * g->Wo; \
+                    T *dxr = dx + ih * g->W; \
+                    for (int64_t q = a; q < b; q++) dxr[q * g->sw + off] += wv * dyr[q]; \
+                } \
+            } \
+    } \
+    /* acc[i kw + j] += sum_pq dy[p, q] x[ih, q sw + off] */ \
+    static void plane_bwd_weight_##SUF(const pn_conv_geom *g, const T *x, const T *dy, \
+                                       double *acc) { \
+        for (int64_t i = 0; i < g->kh; i++) \
+            for (int64_t j = 0; j < g->kw; j++) { \
+                int64_t off = j * g->dw - g->pw, a, b; \
+                valid_cols(off, g->sw, g->W, g->Wo, &a, &b); \
+                T part[8] = {0}; /* 8 lanes over the plane, then summed in double */ \
+                for (int64_t p = 0; p < g->Ho; p++) { \
+                    int64_t ih = p * g->sh - g->ph + i * g->dh; \
+                    if (ih < 0 || ih >= g->H) continue; \
+                    row_dot_##SUF(part, dy + p * g->Wo, x + ih * g->W, g->sw, off, a, b); \
+                } \
+                double s = 0; \
+                for (int k = 0; k < 8; k++) s += part[k]; \
+                acc[i * g->kw + j] += s; \
+            } \
+    }
+
+DEFINE_PLANE_KERNELS(f32, float)
+DEFINE_PLANE_KERNELS(f64, double)
+
+/* ------------------------------------------------------------ workspace ---- */
+
+/* Each thread keeps its column-matrix workspace across calls (a fresh
+ * multi-megabyte malloc per call would page-fault it in every time); a pthread
+ * key frees it when the thread exits. */
+typedef struct {
+    void *p;
+    size_t n;
+} conv_buf;
+
+static pthread_key_t ws_key;
+static pthread_once_t ws_once = PTHREAD_ONCE_INIT;
+static int ws_key_ok;
+
+static void ws_destroy(void *v) {
+    conv_buf *b = v;
+    free(b->p);
+    free(b);
+}
+static void ws_key_init(void) {
+    ws_key_ok = pthread_key_create(&ws_key, ws_destroy) == 0;
+}
+
+/* A buffer of at least n bytes for this thread, or NULL. *owned: the caller frees it. */
+static void *workspace(size_t n, int *owned) {
+    *owned = 0;
+    pthread_once(&ws_once, ws_key_init);
+    conv_buf *b = ws_key_ok ? pthread_getspecific(ws_key) : NULL;
+    if (!b && ws_key_ok && (b = calloc(1, sizeof *b)) && pthread_setspecific(ws_key, b) != 0) {
+        free(b);
+        b = NULL;
+    }
+    if (!b) {
+        *owned = 1;
+        return malloc(n ? n : 1);
+    }
+    if (b->n < n) {
+        free(b->p);
+        b->p = malloc(n);
+        b->n = b->p ? n : 0;
+    }
+    return b->p;
+}
+
+/* ---------------------------------------------------- batched drivers ---- */
+
+/* What a batch task needs; each task handles items [begin, end). */
+typedef struct {
+    pn_dtype dt;
+    const pn_conv_geom *g;
+    const char *a, *b, *bias; /* the two operands (per driver), bias or NULL */
+    char *out;
+    int64_t lb; /* column-block width (output positions per im2col) */
+    atomic_int err;
+} conv_job;
+
+/* A 1x1 kernel at stride 1 without padding: the column matrix is x itself. */
+static int pointwise(const pn_conv_geom *g) {
+    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+}
+
+/* Column-block width: as many output positions as fit the workspace bound. */
+static int64_t col_block(const pn_conv_geom *g, size_t es) {
+    int64_t rows = g->C * g->kh * g->kw, L = g->Ho * g->Wo;
+    int64_t lb = rows > 0 ? PN_CONV_WORKSPACE_BYTES / (rows * (int64_t)es) : L;
+    if (lb < 1) lb = 1;
+    return lb < L ? lb : L;
+}
+
+/* Items [0, N) through fn: spread over the pool when there are several. Each
+ * item is computed by the same code on whichever thread runs it. */
+static int run_items(conv_job *j, pn_range_fn fn) {
+    atomic_init(&j->err, PN_OK);
+    j->lb = col_block(j->g, pn_itemsize(j->dt));
+    if (j->g->N > 1 && pn_get_num_threads() > 1)
+        pn_parallel_for(j->g->N, 1, fn, j);
+    else
+        fn(j, 0, j->g->N);
+    return atomic_load(&j->err);
+}
+
+static void fail(conv_job *j, int rc) {
+    int ok = PN_OK;
+    atomic_compare_exchange_strong(&j->err, &ok, rc);
+}
+
+/* Rows of y_n (O, L) set to bias[o]: the GEMM then adds into them (beta 1). */
+static void fill_bias(pn_dtype dt, const void *bias, void *y, int64_t O, int64_t L) {
+    for (int64_t o = 0; o < O; o++)
+        if (dt == PN_FLOAT32)
+            for (int64_t l = 0; l < L; l++) ((float *)y)[o * L + l] = ((const float *)bias)[o];
+        else
+            for (int64_t l = 0; l < L; l++) ((double *)y)[o * L + l] = ((const double *)bias)[o];
+}
+
+/* Shared sizes of a driver: per-group channel counts and the GEMM's K. */
+typedef struct {
+    int64_t L, HW, Cg, Og, K; /* K = C/G kh kw, the rows of one group's column block */
+    size_t es;
+    int direct; /* pointwise: read/write x directly */
+} conv_dims;
+
+static conv_dims dims_of(const conv_job *j) {
+    const pn_conv_geom *g = j->g;
+    conv_dims d = {g->Ho * g->Wo,      g->H * g->W, g->C / g->G, g->O / g->G, 0,
+                   pn_itemsize(j->dt), pointwise(g)};
+    d.K = d.Cg * g->kh * g->kw;
+    return d;
+}
+
+/* The workspace of one task (NULL and no error when the kernel is pointwise). */
+static char *task_workspace(conv_job *j, const conv_dims *d, int *owned) {
+    *owned = 0;
+    if (d->direct) return NULL;
+    char *ws = workspace((size_t)(j->g->C * j->g->kh * j->g->kw * j->lb) * d->es, owned);
+    if (!ws) fail(j, PN_ENOMEM);
+    return ws;
+}
+
+/* ----------------------------------------- channel-wise batched drivers ---- */
+
+/* The direct loops win for depthwise convolutions (one input and one or two output
+ * channels per group: measured 2-4x faster than im2col + GEMM); with more outputs per
+ * input channel (a one-channel image into 6 or 32 channels) the GEMM is faster again
+ * (3x on LeNet's first layer), its M = O/G rows sharing each column. */
+static int channelwise(const pn_conv_geom *g) {
+    return g->C > 0 && g->C == g->G && g->O / g->G <= 2;
+}
+
+/* Planes per pool chunk: enough work (~32k multiply-adds) to be worth a thread. */
+static int64_t plane_grain(const pn_conv_geom *g) {
+    int64_t work = g->Ho * g->Wo * g->kh * g->kw;
+    return work >= 32768 ? 1 : 32768 / (work > 0 ? work : 1);
+}
+
+// planes t = n O + o of y (N, O, Ho, Wo) = conv(x = a, w = b) + bias, for t in [t0, t1)
+static void cw_forward_task(void *ctx, int64_t t0, int64_t t1) {
+    conv_job *j = ctx;
+    const pn_conv_geom *g = j->g;
+    int64_t L = g->Ho * g->Wo, HW = g->H * g->W, kk = g->kh * g->kw, Og = g->O / g->G;
+    size_t es = pn_itemsize(j->dt);
+    for (int64_t t = t0; t < t1; t++) {
+        int64_t n = t / g->O, o = t % g->O, c = o / Og;
+        char *y = j->out + (size_t)(t * L) * es;
+        const char *x = j->a + (size_t)((n * g->C + c) * HW) * es,
+                   *w = j->b + (size_t)(o * kk) * es;
+        if (j->bias)
+            fill_bias(j->dt, j->bias + (size_t)o * es, y, 1, L);
+        else
+            memset(y, 0, (size_t)L * es);
+        if (j->dt == PN_FLOAT32)
+            plane_fwd_f32(g, (const float *)x, (const float *)w, (float *)y);
+        else
+            plane_fwd_f64(g, (const double *)x, (const double *)w, (double *)y);
+    }
+}
+
+// planes t = n C + c of dx (N, C, H, W) from dy = a, w = b: the sum over the O/G outputs of c
+static void cw_backward_input_task(void *ctx, int64_t t0, int64_t t1) {
+    conv_job *j = ctx;
+    const pn_conv_geom *g = j->g;
+    int64_t L = g->Ho * g->Wo, HW = g->H * g->W, kk = g->kh * g->kw, Og = g->O / g->G;
+    size_t es = pn_itemsize(j->dt);
+    for (int64_t t = t0; t < t1; t++) {
+        int64_t n = t / g->C, c = t % g->C;
+        char *dx = j->out + (size_t)(t * HW) * es;
+        memset(dx, 0, (size_t)HW * es);
+        for (int64_t o = c * Og; o < (c + 1) * Og; o++) {
+            const char *dy = j->a + (size_t)((n * g->O + o) * L) * es;
+            const char *w = j->b + (size_t)(o * kk) * es;
+            if (j->dt == PN_FLOAT32)
+                plane_bwd_input_f32(g, (const float *)dy, (const float *)w, (float *)dx);
+            else
+                plane_bwd_input_f64(g, (const double *)dy, (const double *)w, (double *)dx);
+        }
+    }
+}
+
+// dw[o] (kh, kw) for o in [o0, o1) from x = a, dy = b, summed over n = 0 .. N-1 in order
+static void cw_backward_weight_task(void *ctx, int64_t o0, int64_t o1) {
+    conv_job *j = ctx;
+    const pn_conv_geom *g = j->g;
+    int64_t L = g->Ho * g->Wo, HW = g->H * g->W, kk = g->kh * g->kw, Og = g->O / g->G;
+    size_t es = pn_itemsize(j->dt);
+    double *acc = malloc((size_t)kk * sizeof *acc);
+    if (!acc) {
+        fail(j, PN_ENOMEM);
+        return;
+    }
+    for (int64_t o = o0; o < o1; o++) {
+        memset(acc, 0, (size_t)kk * sizeof *acc);
+        for (int64_t n = 0; n < g->N; n++) {
+            const char *x = j->a + (size_t)((n * g->C + o / Og) * HW) * es;
+            const char *dy = j->b + (size_t)((n * g->O + o) * L) * es;
+            if (j->dt == PN_FLOAT32)
+                plane_bwd_weight_f32(g, (const float *)x, (const float *)dy, acc);
+            else
+                plane_bwd_weight_f64(g, (const double *)x, (const double *)dy, acc);
+        }
+        for (int64_t k = 0; k < kk; k++)
+            if (j->dt == PN_FLOAT32)
+                ((float *)j->out)[o * kk + k] = (float)acc[k];
+            else
+                ((double *)j->out)[o * kk + k] = acc[k];
+    }
+    free(acc);
+}
+
+/* Run a channel-wise task over n items (planes or output channels). */
+static int run_planes(conv_job *j, pn_range_fn fn, int64_t n, int64_t grain) {
+    atomic_init(&j->err, PN_OK);
+    if (n > 1 && pn_get_num_threads() > 1)
+        pn_parallel_for(n, grain, fn, j);
+    else
+        fn(j, 0, n);
+    return atomic_load(&j->err);
+}
+
+/* GEMM into C with a shared error slot; lda/ldb/ldc of at least 1 (empty K). */
+static void gemm(conv_job *j, int ta, int tb, int64_t M, int64_t N, int64_t K, const char *A,
+                 int64_t lda, const char *B, int64_t ldb, double beta, char *C, int64_t ldc) {
+    int rc = pn_gemm(j->dt, ta, tb, M, N, K, A, lda > 0 ? lda : 1, B, ldb > 0 ? ldb : 1, beta, C,
+                     ldc > 0 ? ldc : 1);
+    if (rc != PN_OK) fail(j, rc);
+}
+
+// x (N, C, H, W) = a, w (O, C/G, kh, kw) = b -> y (N, O, Ho, Wo) = out, items [n0, n1)
+static void forward_task(void *ctx, int64_t n0, int64_t n1) {
+    conv_job *j = ctx;
+    const pn_conv_geom *g = j->g;
+    conv_dims d = dims_of(j);
+    int owned;
+    char *ws = task_workspace(j, &d, &owned);
+    if (!d.direct && !ws) return;
+    for (int64_t n = n0; n < n1; n++) {
+        const char *xn = j->a + (size_t)(n * g->C * d.HW) * d.es;
+        char *yn = j->out + (size_t)(n * g->O * d.L) * d.es;
+        if (j->bias) fill_bias(j->dt, j->bias, yn, g->O, d.L);
+        for (int64_t l0 = 0; l0 < d.L; l0 += j->lb) {
+            int64_t nl = d.L - l0 < j->lb ? d.L - l0 : j->lb, ldb = d.direct ? d.L : nl;
+            const char *col = d.direct ? xn + (size_t)l0 * d.es : ws;
+            if (!d.direct) im2col(j->dt, g, xn, ws, l0, l0 + nl);
+            /* y_n[grp] (Og, nl) = w[grp] (Og, K) @ col[grp] (K, nl) */
+            for (int64_t grp = 0; grp < g->G; grp++)
+                gemm(j, 0, 0, d.Og, nl, d.K, j->b + (size_t)(grp * d.Og * d.K) * d.es, d.K,
+                     col + (size_t)(grp * d.K * ldb) * d.es, ldb, j->bias ? 1.0 : 0.0,
+                     yn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L);
+        }
+    }
+    if (owned) free(ws);
+}
+
+int pn_conv2d_forward(pn_dtype dt, const pn_conv_geom *g, const void *x, const void *w,
+                      const void *b, void *y) {
+    conv_job j = {.dt = dt, .g = g, .a = x, .b = w, .bias = b, .out = y};
+    if (g->Ho * g->Wo == 0 || g->O == 0) return PN_OK; /* nothing to write */
+    if (channelwise(g)) return run_planes(&j, cw_forward_task, g->N * g->O, plane_grain(g));
+    return run_items(&j, forward_task);
+}
+
+// dy (N, O, Ho, Wo) = a, w (O, C/G, kh, kw) = b -> dx (N, C, H, W) = out, items [n0, n1)
+static void backward_input_task(void *ctx, int64_t n0, int64_t n1) {
+    conv_job *j = ctx;
+    const pn_conv_geom *g = j->g;
+    conv_dims d = dims_of(j);
+    int owned;
+    char *ws = task_workspace(j, &d, &owned);
+    if (!d.direct && !ws) return;
+    for (int64_t n = n0; n < n1; n++) {
+        const char *dyn = j->a + (size_t)(n * g->O * d.L) * d.es;
+        char *dxn = j->out + (size_t)(n * g->C * d.HW) * d.es;
+        if (!d.direct || d.L == 0) memset(dxn, 0, (size_t)(g->C * d.HW) * d.es);
+        for (int64_t l0 = 0; l0 < d.L; l0 += j->lb) {
+            int64_t nl = d.L - l0 < j->lb ? d.L - l0 : j->lb, ldc = d.direct ? d.L : nl;
+            char *dcol = d.direct ? dxn + (size_t)l0 * d.es : ws;
+            /* dcol[grp] (K, nl) = w[grp]^T (K, Og) @ dy_n[grp] (Og, nl) */
+            for (int64_t grp = 0; grp < g->G; grp++)
+                gemm(j, 1, 0, d.K, nl, d.Og, j->b + (size_t)(grp * d.Og * d.K) * d.es, d.K,
+                     dyn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L, 0.0,
+                     dcol + (size_t)(grp * d.K * ldc) * d.es, ldc);
+            if (!d.direct) col2im(j->dt, g, ws, dxn, l0, l0 + nl);
+        }
+    }
+    if (owned) free(ws);
+}
+
+int pn_conv2d_backward_input(pn_dtype dt, const pn_conv_geom *g, const void *dy, const void *w,
+                             void *dx) {
+    conv_job j = {.dt = dt, .g = g, .a = dy, .b = w, .out = dx};
+    if (channelwise(g)) return run_planes(&j, cw_backward_input_task, g->N * g->C, plane_grain(g));
+    return run_items(&j, backward_input_task);
+}
+
+// x (N, C, H, W) = a, dy (N, O, Ho, Wo) = b -> dw (O, C/G, kh, kw) = out, summed over items
+// n = 0 .. N-1 in order (a fixed order: the sum does not depend on the thread count)
+static void backward_weight_items(conv_job *j) {
+    const pn_conv_geom *g = j->g;
+    conv_dims d = dims_of(j);
+    int owned;
+    char *ws = task_workspace(j, &d, &owned);
+    if (!d.direct && !ws) return;
+    for (int64_t n = 0; n < g->N; n++) {
+        const char *xn = j->a + (size_t)(n * g->C * d.HW) * d.es;
+        const char *dyn = j->b + (size_t)(n * g->O * d.L) * d.es;
+        for (int64_t l0 = 0; l0 < d.L; l0 += j->lb) {
+            int64_t nl = d.L - l0 < j->lb ? d.L - l0 : j->lb, ldb = d.direct ? d.L : nl;
+            const char *col = d.direct ? xn + (size_t)l0 * d.es : ws;
+            if (!d.direct) im2col(j->dt, g, xn, ws, l0, l0 + nl);
+            /* dw[grp] (Og, K) += dy_n[grp] (Og, nl) @ col[grp]^T (nl, K) */
+            for (int64_t grp = 0; grp < g->G; grp++)
+                gemm(j, 0, 1, d.Og, d.K, nl, dyn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L,
+                     col + (size_t)(grp * d.K * ldb) * d.es, ldb, 1.0,
+                     j->out + (size_t)(grp * d.Og * d.K) * d.es, d.K);
+        }
+    }
+    if (owned) free(ws);
+}
+
+int pn_conv2d_backward_weight(pn_dtype dt, const pn_conv_geom *g, const void *x, const void *dy,
+                              void *dw) {
+    conv_job j = {.dt = dt, .g = g, .a = x, .b = dy, .out = dw};
+    if (channelwise(g)) return run_planes(&j, cw_backward_weight_task, g->O, 1);
+    atomic_init(&j.err, PN_OK);
+    j.lb = col_block(g, pn_itemsize(dt));
+    memset(dw, 0, (size_t)(g->O * (g->C / g->G) * g->kh * g->kw) * pn_itemsize(dt));
+    backward_weight_items(&j);
+    return atomic_load(&j.err);
+}
+
+/* ------------------------------------------------------- unfold / fold ---- */
+
+// x (N, C, H, W) = a -> col (N, C kh kw, L) = out (unfold), items [n0, n1)
+static void unfold_task(void *ctx, int64_t n0, int64_t n1) {
+    conv_job *j = ctx;
+    conv_dims d = dims_of(j);
+    int64_t rows = j->g->C * j->g->kh * j->g->kw;
+    for (int64_t n = n0; n < n1; n++)
+        im2col(j->dt, j->g, j->a + (size_t)(n * j->g->C * d.HW) * d.es,
+               j->out + (size_t)(n * rows * d.L) * d.es, 0, d.L);
+}
+
+// col (N, C kh kw, L) = a -> x (N, C, H, W) = out (fold: the sum), items [n0, n1)
+static void fold_task(void *ctx, int64_t n0, int64_t n1) {
+    conv_job *j = ctx;
+    conv_dims d = dims_of(j);
+    int64_t rows = j->g->C * j->g->kh * j->g->kw;
+    for (int64_t n = n0; n < n1; n++) {
+        char *xn = j->out + (size_t)(n * j->g->C * d.HW) * d.es;
+        memset(xn, 0, (size_t)(j->g->C * d.HW) * d.es);
+        col2im(j->dt, j->g, j->a + (size_t)(n * rows * d.L) * d.es, xn, 0, d.L);
+    }
+}
+
+int pn_unfold(pn_dtype dt, const pn_conv_geom *g, const void *x, void *col) {
+    conv_job j = {.dt = dt, .g = g, .a = x, .out = col};
+    return run_items(&j, unfold_task);
+}
+
+int pn_fold(pn_dtype dt, const pn_conv_geom *g, const void *col, void *x) {
+    conv_job j = {.dt = dt, .g = g, .a = col, .out = x};
+    return run_items(&j, fold_task);
+}
+
+void pn_conv_add_bias(pn_dtype dt, void *y, const void *b, int64_t N, int64_t C, int64_t L) {
+    for (int64_t t = 0; t < N * C; t++)
+        if (dt == PN_FLOAT32)
+            for (int64_t l = 0; l < L; l++) ((float *)y)[t * L + l] += ((const float *)b)[t % C];
+        else
+            for (int64_t l = 0; l < L; l++) ((double *)y)[t * L + l] += ((const double *)b)[t % C];
+}

@@ -1,0 +1,133 @@
+/* test_conv.c - unit tests of the convolution kernels (conv.c) without Python:
+ * the im2col + GEMM forward against the direct six-loop sum, col2im as the
+ * adjoint of im2col (<im2col x, c> = <x, col2im c>), and both backward drivers
+ * against the gradients of the direct sum, over strides, paddings, dilations,
+ * groups and the pointwise (1x1) path. */
+#include "../kernels/conv.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+static double frand(unsigned *s) {
+    *s = *s * 1103515245u + 12345u;
+    return ((*s >> 8) & 0xffff) / 32768.0 - 1.0;
+}
+
+/* x at (n, c, ih, iw), or 0 in the padding. */
+static double at(const pn_conv_geom *g, const double *x, int64_t n, int64_t c, int64_t ih,
+                 int64_t iw) {
+    if (ih < 0 || ih >= g->H || iw < 0 || iw >= g->W) return 0;
+    return x[((n * g->C + c) * g->H + ih) * g->W + iw];
+}
+
+/* The definition: y[n, o, p, q] = b[o] + sum w[o, c', i, j] x[n, c, p sh - ph + i dh, ...]. */
+static void direct_conv(const pn_conv_geom *g, const double *x, const double *w, const double *b,
+                        double *y) {
+    int64_t Cg = g->C / g->G, Og = g->O / g->G;
+    for (int64_t n = 0; n < g->N; n++)
+        for (int64_t o = 0; o < g->O; o++)
+            for (int64_t p = 0; p < g->Ho; p++)
+                for (int64_t q = 0; q < g->Wo; q++) {
+                    double s = b ? b[o] : 0;
+                    for (int64_t c = 0; c < Cg; c++)
+                        for (int64_t i = 0; i < g->kh; i++)
+                            for (int64_t j = 0; j < g->kw; j++)
+                                s += w[((o * Cg + c) * g->kh + i) * g->kw + j] *
+                                     at(g, x, n, o / Og * Cg + c, p * g->sh - g->ph + i * g->dh,
+                                        q * g->sw - g->pw + j * g->dw);
+                    y[((n * g->O + o) * g->Ho + p) * g->Wo + q] = s;
+                }
+}
+
+static double *rand_buf(int64_t n, unsigned *s) {
+    double *p = malloc((size_t)(n > 0 ? n : 1) * sizeof *p);
+    for (int64_t k = 0; k < n; k++) p[k] = frand(s);
+    return p;
+}
+
+static double dot(const double *a, const double *b, int64_t n) {
+    double s = 0;
+    for (int64_t k = 0; k < n; k++) s += a[k] * b[k];
+    return s;
+}
+
+static int near(double a, double b) {
+    return fabs(a - b) <= 1e-10 * (1 + fabs(b));
+}
+
+/* One geometry: forward vs direct; adjoint identities for col2im and both backwards
+ * (<dy, conv(x, w)> is bilinear, so its gradients are checked by inner products). */
+static void check_geom(pn_conv_geom g, unsigned seed) {
+    CHECK(pn_conv_geom_init(&g) == PN_OK, "geometry init");
+    int64_t nx = g.N * g.C * g.H * g.W, nw = g.O * (g.C / g.G) * g.kh * g.kw;
+    int64_t ny = g.N * g.O * g.Ho * g.Wo, ncol = g.C * g.kh * g.kw * g.Ho * g.Wo;
+    double *x = rand_buf(nx, &seed), *w = rand_buf(nw, &seed), *b = rand_buf(g.O, &seed);
+    double *dy = rand_buf(ny, &seed), *y = rand_buf(ny, &seed), *yr = rand_buf(ny, &seed);
+    double *dx = rand_buf(nx, &seed), *dw = rand_buf(nw, &seed);
+    double *col = rand_buf(ncol * g.N, &seed), *c2 = rand_buf(ncol * g.N, &seed);
+    double *x2 = rand_buf(nx, &seed);
+    direct_conv(&g, x, w, b, yr);
+    CHECK(pn_conv2d_forward(PN_FLOAT64, &g, x, w, b, y) == PN_OK, "forward runs");
+    int ok = 1;
+    for (int64_t k = 0; k < ny; k++) ok &= near(y[k], yr[k]);
+    CHECK(ok, "forward = direct sum (k %lldx%lld s %lld p %lld d %lld G %lld)", (long long)g.kh,
+          (long long)g.kw, (long long)g.sh, (long long)g.ph, (long long)g.dh, (long long)g.G);
+    /* im2col/col2im adjoint: <unfold(x), c2> == <x, fold(c2)> */
+    CHECK(pn_unfold(PN_FLOAT64, &g, x, col) == PN_OK && pn_fold(PN_FLOAT64, &g, c2, x2) == PN_OK,
+          "unfold/fold run");
+    CHECK(near(dot(col, c2, ncol * g.N), dot(x, x2, nx)), "col2im is the adjoint of im2col");
+    /* <dy, conv(x, w)> without bias: d/dx = backward_input(dy, w), d/dw = backward_weight */
+    direct_conv(&g, x, w, NULL, yr);
+    double f = dot(dy, yr, ny);
+    CHECK(pn_conv2d_backward_input(PN_FLOAT64, &g, dy, w, dx) == PN_OK &&
+              pn_conv2d_backward_weight(PN_FLOAT64, &g, x, dy, dw) == PN_OK,
+          "backward runs");
+    CHECK(near(dot(dx, x, nx), f), "<dx, x> = <dy, y> (conv is linear in x)");
+    CHECK(near(dot(dw, w, nw), f), "<dw, w> = <dy, y> (conv is linear in w)");
+    /* and the gradient entries one by one: perturb x[k] by 1 (exact for a linear map) */
+    ok = 1;
+    for (int64_t k = 0; k < nx; k += 7) {
+        x[k] += 1;
+        direct_conv(&g, x, w, NULL, y);
+        ok &= near(dot(dy, y, ny) - f, dx[k]);
+        x[k] -= 1;
+    }
+    CHECK(ok, "dx entries = change of <dy, y>");
+    free(x), free(w), free(b), free(dy), free(y), free(yr), free(dx), free(dw), free(col);
+    free(c2), free(x2);
+}
+
+int main(void) {
+    /*                 N  C  H  W  O  G kh kw sh sw ph pw dh dw */
+    check_geom((pn_conv_geom){2, 3, 7, 7, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 0, 0}, 1);
+    check_geom((pn_conv_geom){2, 3, 7, 6, 4, 1, 3, 2, 2, 3, 1, 2, 1, 1, 0, 0}, 2);
+    check_geom((pn_conv_geom){1, 4, 9, 8, 6, 2, 3, 3, 2, 1, 2, 1, 2, 3, 0, 0}, 3);
+    check_geom((pn_conv_geom){3, 4, 5, 5, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, 4); /* depthwise */
+    check_geom((pn_conv_geom){2, 6, 4, 5, 4, 2, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0}, 5); /* 1x1 */
+    /* a one-channel image into 3 channels (im2col + GEMM, K = kh kw), and the channel-wise
+     * path (depthwise, one and two outputs per input channel), strided and dilated */
+    check_geom((pn_conv_geom){2, 1, 6, 7, 3, 1, 3, 2, 1, 2, 1, 0, 1, 2, 0, 0}, 7);
+    check_geom((pn_conv_geom){3, 2, 7, 6, 4, 2, 3, 3, 2, 1, 2, 1, 2, 1, 0, 0}, 8);
+    check_geom((pn_conv_geom){2, 3, 6, 6, 3, 3, 2, 3, 1, 2, 1, 1, 2, 1, 0, 0}, 9);
+    check_geom((pn_conv_geom){2, 2, 1, 9, 3, 1, 1, 4, 1, 2, 0, 3, 1, 2, 0, 0}, 6); /* 1-D */
+    pn_conv_geom bad = {1, 3, 2, 2, 3, 1, 3, 3, 1, 1, 0, 0, 1, 1, 0, 0};
+    CHECK(pn_conv_geom_init(&bad) == PN_EINVAL, "kernel larger than the input is rejected");
+    bad.ph = bad.pw = 1;
+    CHECK(pn_conv_geom_init(&bad) == PN_OK && bad.Ho == 2, "padding makes it fit: 2x2 output");
+    bad.G = 2;
+    CHECK(pn_conv_geom_init(&bad) == PN_EINVAL, "groups must divide the channels");
+    bad.G = 1, bad.sh = 0;
+    CHECK(pn_conv_geom_init(&bad) == PN_EINVAL, "stride 0 is rejected");
+    bad.sh = 1, bad.H = INT64_MAX / 2;
+    CHECK(pn_conv_geom_init(&bad) == PN_EOVERFLOW, "huge sizes overflow");
+    /* the course's numbers: 7x7, 3x3 filter -> 5x5 (stride 1), 3x3 (stride 2), 2x2 (stride 3) */
+    for (int s = 1; s <= 3; s++) {
+        pn_conv_geom c = {1, 1, 7, 7, 1, 1, 3, 3, s, s, 0, 0, 1, 1, 0, 0};
+        static const int64_t want[4] = {0, 5, 3, 2};
+        CHECK(pn_conv_geom_init(&c) == PN_OK && c.Ho == want[s] && c.Wo == want[s],
+              "7x7 by 3x3 at stride %d", s);
+    }
+    return CHECK_SUMMARY();
+}
