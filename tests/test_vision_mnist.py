@@ -244,3 +244,13 @@ def test_random_crop_windows_and_padding():
     assert tuple(tc.shape) == (2, 5, 5)
     with pytest.raises(ValueError, match="larger than input"):
         T.RandomCrop(9)(img)
+
+
+def test_main_job_cnn_short_run(tmp_path):
+    from pynet.examples import mnist
+    s = mnist.main(["--model", "cnn", "--root", REPO + "/data", "--epochs", "2", "--limit",
+                    "2000", "--batch-size", "32", "--lr", "0.05", "--out", str(tmp_path),
+                    "--no-progress"])
+    h = s["history"]
+    assert h[1]["train_loss"] < h[0]["train_loss"] and s["test_accuracy"] > 0.8
+    assert (tmp_path / "mnist_cnn.pt").is_file()
