@@ -254,3 +254,32 @@ def test_main_job_cnn_short_run(tmp_path):
     h = s["history"]
     assert h[1]["train_loss"] < h[0]["train_loss"] and s["test_accuracy"] > 0.8
     assert (tmp_path / "mnist_cnn.pt").is_file()
+
+
+@pytest.mark.parametrize("shape,size,mode", [((2, 5, 7), (9, 11), "bilinear"),
+                                             ((3, 6, 6), (4, 3), "bilinear"),
+                                             ((1, 5, 7), (12, 3), "nearest"),
+                                             ((2, 8, 5), 10, "bilinear")])
+def test_resize_matches_torch_interpolate(need_torch, shape, size, mode):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    got = T.Resize(size, mode, antialias=False)(pynet.tensor(x)).numpy()
+    extra = {"align_corners": False} if mode == "bilinear" else {}
+    want = torch.nn.functional.interpolate(torch.tensor(x)[None], size=got.shape[-2:],
+                                           mode=mode, **extra)[0].numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_resize_sizes_and_arrays():
+    img = np.arange(4 * 6, dtype=np.uint8).reshape(4, 6) * 10
+    out = T.Resize(8)(img)  # upsampling: the shorter edge becomes 8, aspect kept
+    assert out.shape == (8, 12) and out.dtype == np.uint8
+    np.testing.assert_array_equal(T.Resize((4, 6), "nearest")(img), img)  # same size: same
+    rgb = np.stack([img, img, img], -1)
+    assert T.Resize((2, 3), "nearest")(rgb).shape == (2, 3, 3)
+    np.testing.assert_array_equal(T.Resize((2, 3), "nearest")(rgb)[..., 0],
+                                  img[::2, ::2])  # floor(dst * 2) picks every other pixel
+    assert T.Resize(8, max_size=10)(img).shape == (6, 10)
+    with pytest.raises(NotImplementedError, match="antialias"):
+        T.Resize(2)(img)  # bilinear downsampling with antialias=True (the default)
+    with pytest.raises(NotImplementedError):
+        T.Resize(2, "bicubic")

@@ -8,7 +8,8 @@ import numpy as np
 from .. import _C
 from .._tensor import Tensor
 
-__all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "RandomHorizontalFlip", "RandomCrop"]
+__all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "RandomHorizontalFlip", "RandomCrop",
+           "Resize", "InterpolationMode"]
 
 
 def _uniform():
@@ -180,3 +181,81 @@ class RandomCrop:
 
     def __repr__(self):
         return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
+
+
+class InterpolationMode:
+    """The interpolation modes Resize knows (torchvision's names)."""
+    NEAREST = "nearest"
+    BILINEAR = "bilinear"
+
+
+def _resized_size(h, w, size, max_size):
+    """torchvision's rule: an int matches the shorter edge (keeping the aspect ratio, the
+    longer edge capped by max_size); a pair is (h, w)."""
+    if isinstance(size, (tuple, list)) and len(size) == 2:
+        return int(size[0]), int(size[1])
+    s = int(size[0] if isinstance(size, (tuple, list)) else size)
+    short, long = (h, w) if h <= w else (w, h)
+    new_short, new_long = s, int(s * long / short)
+    if max_size is not None:
+        if max_size <= s:
+            raise ValueError(f"max_size = {max_size} must be strictly greater than the requested "
+                             f"size for the smaller edge size = {size}")
+        if new_long > max_size:
+            new_short, new_long = int(max_size * new_short / new_long), max_size
+    return (new_short, new_long) if h <= w else (new_long, new_short)
+
+
+def _source_index(out, n_in, mode):
+    """For each output position along one axis: the input positions and weights
+    (PyTorch's interpolate, align_corners=False)."""
+    scale = n_in / out
+    dst = np.arange(out, dtype=np.float64)
+    if mode == "nearest":
+        i0 = np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1)
+        return i0, i0, np.zeros(out)
+    src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    return i0, np.minimum(i0 + 1, n_in - 1), src - i0
+
+
+class Resize:
+    """Resize(size, interpolation='bilinear', max_size=None, antialias=True): resize an image
+    (H, W[, C]) array or a (..., H, W) tensor, as torch's interpolate with
+    align_corners=False. Antialiasing is not implemented: bilinear downsampling with
+    antialias=True raises NotImplementedError (pass antialias=False); upsampling is the
+    same either way."""
+
+    def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
+        if interpolation not in ("nearest", "bilinear"):
+            raise NotImplementedError(f"Resize: interpolation {interpolation!r} is not "
+                                      f"implemented (nearest, bilinear)")
+        self.size, self.interpolation = size, interpolation
+        self.max_size, self.antialias = max_size, antialias
+
+    def __call__(self, img):
+        is_tensor = isinstance(img, Tensor)
+        a = img.detach().numpy() if is_tensor else np.asarray(img)
+        hd = a.ndim - 2 if is_tensor else 0
+        h, w = a.shape[hd], a.shape[hd + 1]
+        oh, ow = _resized_size(h, w, self.size, self.max_size)
+        if self.interpolation == "bilinear" and self.antialias and (oh < h or ow < w):
+            raise NotImplementedError("Resize: antialiased bilinear downsampling is not "
+                                      "implemented; pass antialias=False")
+        y0, y1, fy = _source_index(oh, h, self.interpolation)
+        x0, x1, fx = _source_index(ow, w, self.interpolation)
+        f = a.astype(np.float64)
+        take = (lambda r, c: f[..., r[:, None], c[None, :]]) if is_tensor else \
+            (lambda r, c: f[r[:, None], c[None, :]])
+        shp = (-1, 1) if is_tensor else ((-1, 1) + (1,) * (a.ndim - 2))
+        fy, fx = fy.reshape(shp), fx.reshape((1, -1) + (() if is_tensor else (1,) * (a.ndim - 2)))
+        top = take(y0, x0) * (1 - fx) + take(y0, x1) * fx
+        bottom = take(y1, x0) * (1 - fx) + take(y1, x1) * fx
+        out = top * (1 - fy) + bottom * fy
+        if a.dtype.kind in "ui":
+            out = np.clip(np.round(out), np.iinfo(a.dtype).min, np.iinfo(a.dtype).max)
+        out = np.ascontiguousarray(out.astype(a.dtype))
+        return _C.from_numpy(out) if is_tensor else out
+
+    def __repr__(self):
+        return f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation})"
