@@ -13,7 +13,7 @@ from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
            "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-           "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d",
+           "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
            "adaptive_max_pool2d"]
@@ -192,6 +192,44 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     return _C._layer_norm(input, tuple(normalized_shape), weight, bias, float(eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalisation of x (N, C, *): each sample's C channels in num_groups groups,
+    each group standardised over its channels and positions (biased variance), then
+    scaled by weight and shifted by bias per channel (C,). Composed of layer_norm (over
+    the flattened group) and a per-channel affine, so it is differentiable to any order."""
+    _check_tensor(input, "group_norm")
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    n, c = input.shape[0], input.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        if t.dim() != 1 or t.numel() != c:
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape {list(t.shape)} and "
+                               f"input of shape {list(input.shape)}")
+        if t.dtype != input.dtype:
+            raise RuntimeError(f"group_norm: expected {name} of dtype {input.dtype} (the "
+                               f"input's), got {t.dtype}")
+    per_group = input.numel() // (n * num_groups) if input.numel() else 0
+    if per_group:
+        x = input.reshape(n, num_groups, per_group)
+        y = layer_norm(x, (per_group,), None, None, eps).reshape(input.shape)
+    else:  # nothing to normalise
+        y = input * 1.0
+    shape = (1, c) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
 
 
 # ---------------------------------------------------------- embedding, one-hot

@@ -11,7 +11,7 @@ from ._functional_layers import (adaptive_avg_pool1d, adaptive_avg_pool2d, adapt
                                  conv2d,
                                  conv_transpose1d, conv_transpose2d, dropout, dropout2d, elu,
                                  embedding, fold,
-                                 gelu, hardtanh, layer_norm, leaky_relu, linear, log_softmax,
+                                 gelu, group_norm, hardtanh, layer_norm, leaky_relu, linear, log_softmax,
                                  max_pool1d, max_pool2d, one_hot, pad, prelu, relu, relu_,
                                  sigmoid, silu, softmax, softplus, tanh, unfold)
 from ._functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
@@ -22,6 +22,7 @@ __all__ = [
     # layers (_functional_layers.py)
     "linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu", "hardtanh",
     "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "batch_norm", "layer_norm",
+    "group_norm",
     "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d", "conv_transpose1d",
     "conv_transpose2d", "unfold", "fold",
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
