@@ -83,6 +83,7 @@ class Progress:
                 pass
 
     def update(self, loss, samples):
+        """One batch done: show its loss and the samples per second so far."""
         self.n += 1
         if not self.enabled:
             return
@@ -97,6 +98,7 @@ class Progress:
             sys.stderr.flush()
 
     def close(self):
+        """Remove the bar (the epoch's summary line follows)."""
         if self.bar is not None:
             self.bar.close()
         elif self.enabled:

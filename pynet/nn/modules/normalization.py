@@ -81,6 +81,15 @@ class BatchNorm2d(BatchNorm1d):
             raise ValueError(f"expected 4D input (got {input.ndim}D input)")
 
 
+def _affine_parameters(module, shape, affine, bias, dtype):
+    """A normalisation's learnable weight (ones) and bias (zeros) of the given shape, or
+    None for each that is switched off."""
+    dtype = dtype or _C.float32
+    module.register_parameter("weight", Parameter(_C.ones(shape, dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(_C.zeros(shape, dtype=dtype))
+                              if affine and bias else None)
+
+
 class LayerNorm(Module):
     """Normalise over the trailing dims given by normalized_shape."""
 
@@ -91,16 +100,7 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = dtype or _C.float32
-        if elementwise_affine:
-            self.weight = Parameter(_C.ones(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_C.zeros(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -123,16 +123,7 @@ class GroupNorm(Module):
                              f"({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
                                                                       eps, affine)
-        dtype = dtype or _C.float32
-        if affine:
-            self.weight = Parameter(_C.ones((num_channels,), dtype=dtype))
-            if bias:
-                self.bias = Parameter(_C.zeros((num_channels,), dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_channels,), affine, bias, dtype)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

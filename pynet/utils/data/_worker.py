@@ -83,6 +83,7 @@ class WorkerError:
                         f"{worker_id}.\nOriginal {traceback.format_exc()}")
 
     def reraise(self):
+        """Raise the worker's exception type with its message and traceback text."""
         try:
             err = self.exc_type(self.message)
         except Exception:  # an exception type that needs other arguments
