@@ -231,11 +231,6 @@ static inline double sigmoid_d(double x) {
     double e = exp(x);
     return e / (1.0 + e);
 }
-static inline float sigmoid_f(float x) {
-    float e = pn_expf(x >= 0 ? -x : x); /* exp(-|x|) <= 1: never overflows */
-    float s = 1.0f / (1.0f + e);
-    return x >= 0 ? s : e * s;
-}
 #define SIGN(x) (((x) > 0) - ((x) < 0))
 
 UNARY_LOOP(neg_f32, float, -x)
@@ -243,7 +238,7 @@ UNARY_LOOP(abs_f32, float, fabsf(x))
 UNARY_LOOP(exp_f32, float, pn_expf(x))
 UNARY_LOOP(log_f32, float, logf(x))
 UNARY_LOOP(sqrt_f32, float, sqrtf(x))
-UNARY_LOOP(sigmoid_f32, float, sigmoid_f(x))
+UNARY_LOOP(sigmoid_f32, float, pn_sigmoidf(x))
 UNARY_LOOP(tanh_f32, float, tanhf(x))
 UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
 UNARY_LOOP(sign_f32, float, SIGN(x)) /* sign(nan) = 0, as in torch */

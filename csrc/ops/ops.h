@@ -131,4 +131,10 @@ PNTensor *pn_layer_norm(PNTensor *x, int k, const int64_t *normalized_shape, PNT
  * writing into outs (shaped like a with dim kept as size 1), rows split across threads. */
 void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs);
 
+/* recurrent layers (rnn.c): one layer, one direction; mode a pn_rnn_mode
+ * (kernels/rnn.h); out[0..2] = y, h_n, c_n (c_n NULL unless LSTM). 0 or -1. */
+int pn_rnn_layer(int mode, PNTensor *xg, PNTensor *w_hh, PNTensor *b_hh, PNTensor *h0,
+                 PNTensor *c0, PNTensor *w_hr, PNTensor *batch_sizes, int reverse,
+                 PNTensor **out);
+
 #endif

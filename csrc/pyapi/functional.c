@@ -2,7 +2,7 @@
  *
  * pynet/nn/_functional_layers.py gives each PyTorch's signature and defaults
  * and calls these; they turn the Python arguments into C values and call the
- * ops in ops/linear.c, activation.c, dropout.c, embedding.c, pad.c and norm.c.
+ * ops in ops/linear.c, activation.c, dropout.c, embedding.c, pad.c, norm.c and rnn.c.
  */
 #include "pyapi.h"
 
@@ -167,7 +167,32 @@ static PyObject *py_layer_norm(PyObject *self, PyObject *args) {
     return (PyObject *)pn_layer_norm(x, k, ns, w, b, eps);
 }
 
+/* _rnn_layer(mode, xg, w_hh, b_hh, h0, c0, w_hr, batch_sizes, reverse) -> (y, h_n, c_n)
+ * one recurrent layer in one direction (ops/rnn.c); mode 0 tanh, 1 relu, 2 LSTM,
+ * 3 GRU; b_hh, c0, w_hr and batch_sizes may be None; c_n is None except for LSTM. */
+static PyObject *py_rnn_layer(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o[8];
+    int mode, reverse;
+    if (!PyArg_ParseTuple(args, "iOOOOOOOp:_rnn_layer", &mode, &o[0], &o[1], &o[2], &o[3], &o[4],
+                          &o[5], &o[6], &reverse))
+        return NULL;
+    static const char *const names[7] = {"xg", "w_hh", "b_hh", "h0", "c0", "w_hr", "batch_sizes"};
+    PNTensor *t[7];
+    for (int k = 0; k < 7; k++) {
+        int optional = k == 2 || k == 4 || k == 5 || k == 6;
+        if (optional ? pn_opt_tensor_arg(o[k], &t[k], "_rnn_layer", names[k]) < 0
+                     : !(t[k] = pn_tensor_arg(o[k], "_rnn_layer", names[k])))
+            return NULL;
+    }
+    PNTensor *out[3];
+    if (pn_rnn_layer(mode, t[0], t[1], t[2], t[3], t[4], t[5], t[6], reverse, out) < 0) return NULL;
+    return Py_BuildValue("(NNN)", out[0], out[1], out[2] ? (PyObject *)out[2] : Py_NewRef(Py_None));
+}
+
 PyMethodDef pn_module_methods_nn[] = {
+    {"_rnn_layer", py_rnn_layer, METH_VARARGS,
+     "_rnn_layer(mode, xg, w_hh, b_hh, h0, c0, w_hr, batch_sizes, reverse) -> (y, h_n, c_n)"},
     {"_linear", py_linear, METH_VARARGS, "linear(input, weight, bias=None)"},
     {"_activation", py_activation, METH_VARARGS, "_activation(input, kind, a, b, inplace)"},
     {"_relu_", py_relu_, METH_O, "relu in place"},

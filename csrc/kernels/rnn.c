@@ -1,0 +1,320 @@
+/* rnn.c - one RNN/LSTM/GRU layer's recurrence, forward and backward (see rnn.h).
+ *
+ * Per step: copy the running state into the record (hprev, cprev), one GEMM
+ * adds h W_hh^T to the step's gates, one fused pass applies the gate
+ * nonlinearities and the state update. The backward walks the steps in the
+ * opposite order with the same pieces transposed; the weight gradients, sums
+ * over every step, are then one GEMM each over all N rows of the record.
+ *
+ * Gate derivatives are written with the activations, which the record keeps:
+ * sigmoid' = s (1 - s), tanh' = 1 - t^2.
+ */
+#include "rnn.h"
+#include "fastmath.h"
+#include "gemm.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline double sigmoid_d(double x) {
+    if (x >= 0) return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
+/* ------------------------------------------------------- the step kernels ---- */
+
+// RNN, one step of n = b * H values: pre = xg + h W_hh^T + b_hh -> h' = act(pre)
+// (kept in pre for the backward, and written to y)
+#define DEFINE_RNN_CELL(NAME, T, TANH) \
+    static void NAME(int relu, int64_t n, T *pre, T *y) { \
+        for (int64_t k = 0; k < n; k++) { \
+            T v = pre[k]; \
+            v = relu ? (v > 0 || v != v ? v : (T)0) : TANH(v); \
+            pre[k] = v, y[k] = v; \
+        } \
+    }
+DEFINE_RNN_CELL(rnn_cell_f32, float, pn_tanhf)
+DEFINE_RNN_CELL(rnn_cell_f64, double, tanh)
+
+// d(pre) = dh * act'(pre), with dh = dh1 + dh2 (dh2 NULL: 0) and act' from h' = act(pre)
+#define DEFINE_RNN_CELL_BACKWARD(NAME, T) \
+    static void NAME(int relu, int64_t n, const T *h, const T *dh1, const T *dh2, T *dpre) { \
+        for (int64_t k = 0; k < n; k++) { \
+            T dh = dh1[k] + (dh2 ? dh2[k] : (T)0); \
+            dpre[k] = relu ? (h[k] > 0 ? dh : (T)0) : dh * ((T)1 - h[k] * h[k]); \
+        } \
+    }
+DEFINE_RNN_CELL_BACKWARD(rnn_cell_backward_f32, float)
+DEFINE_RNN_CELL_BACKWARD(rnn_cell_backward_f64, double)
+
+// LSTM, one step, rows b, width H: gates (b, 4H) = [i f g o] pre-activations,
+// turned into activations in place; cprev (b, H) -> c (b, H), tc = tanh(c), h = o tc
+#define DEFINE_LSTM_CELL(NAME, T, SIG, TANH) \
+    static void NAME(int64_t b, int64_t H, T *gates, const T *cprev, T *c, T *tc, T *h) { \
+        for (int64_t r = 0; r < b; r++) { \
+            T *gi = gates + r * 4 * H, *gf = gi + H, *gg = gf + H, *go = gg + H; \
+            for (int64_t j = 0; j < H; j++) { \
+                T i = SIG(gi[j]), f = SIG(gf[j]), g = TANH(gg[j]), o = SIG(go[j]); \
+                T cn = f * cprev[r * H + j] + i * g, t = TANH(cn); \
+                gi[j] = i, gf[j] = f, gg[j] = g, go[j] = o; \
+                c[r * H + j] = cn, tc[r * H + j] = t, h[r * H + j] = o * t; \
+            } \
+        } \
+    }
+DEFINE_LSTM_CELL(lstm_cell_f32, float, pn_sigmoidf, pn_tanhf)
+DEFINE_LSTM_CELL(lstm_cell_f64, double, sigmoid_d, tanh)
+
+// Backward of   c' = f c + i g,   h = o tanh(c'):
+//   dh = dh1 + dh2;  dc' = dc + dh o (1 - tanh(c')^2)
+//   di = dc' g,  df = dc' c,  dg = dc' i,  do = dh tanh(c'),  dc (out) = dc' f
+// each then times its activation's derivative, into dgates (b, 4H).
+#define DEFINE_LSTM_CELL_BACKWARD(NAME, T) \
+    static void NAME(int64_t b, int64_t H, const T *gates, const T *cprev, const T *tc, \
+                     const T *dh1, const T *dh2, T *dc, T *dgates) { \
+        for (int64_t r = 0; r < b; r++) { \
+            const T *gi = gates + r * 4 * H, *gf = gi + H, *gg = gf + H, *go = gg + H; \
+            T *di = dgates + r * 4 * H, *df = di + H, *dg = df + H, *dO = dg + H; \
+            for (int64_t j = 0; j < H; j++) { \
+                int64_t k = r * H + j; \
+                T i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[k]; \
+                T dh = dh1[k] + (dh2 ? dh2[k] : (T)0); \
+                T dcn = dc[k] + dh * o * ((T)1 - t * t); \
+                di[j] = dcn * g * i * ((T)1 - i); \
+                df[j] = dcn * cprev[k] * f * ((T)1 - f); \
+                dg[j] = dcn * i * ((T)1 - g * g); \
+                dO[j] = dh * t * o * ((T)1 - o); \
+                dc[k] = dcn * f; \
+            } \
+        } \
+    }
+DEFINE_LSTM_CELL_BACKWARD(lstm_cell_backward_f32, float)
+DEFINE_LSTM_CELL_BACKWARD(lstm_cell_backward_f64, double)
+
+// GRU, one step: xg (b, 3H) = x W_ih^T + b_ih, hg (b, 3H) = hprev W_hh^T + b_hh
+//   r = sigmoid(xg_r + hg_r), z = sigmoid(xg_z + hg_z), n = tanh(xg_n + r hg_n)
+//   h = (1 - z) n + z hprev;   gates (b, 3H) = [r z n], hn (b, H) = hg_n kept
+#define DEFINE_GRU_CELL(NAME, T, SIG, TANH) \
+    static void NAME(int64_t b, int64_t H, const T *xg, const T *hg, const T *hprev, T *gates, \
+                     T *hn, T *h) { \
+        for (int64_t r = 0; r < b; r++) { \
+            const T *x = xg + r * 3 * H, *hh = hg + r * 3 * H; \
+            T *gr = gates + r * 3 * H, *gz = gr + H, *gn = gz + H; \
+            for (int64_t j = 0; j < H; j++) { \
+                int64_t k = r * H + j; \
+                T rr = SIG(x[j] + hh[j]), z = SIG(x[H + j] + hh[H + j]); \
+                T n = TANH(x[2 * H + j] + rr * hh[2 * H + j]); \
+                gr[j] = rr, gz[j] = z, gn[j] = n, hn[k] = hh[2 * H + j]; \
+                h[k] = ((T)1 - z) * n + z * hprev[k]; \
+            } \
+        } \
+    }
+DEFINE_GRU_CELL(gru_cell_f32, float, pn_sigmoidf, pn_tanhf)
+DEFINE_GRU_CELL(gru_cell_f64, double, sigmoid_d, tanh)
+
+// Backward of   h = (1 - z) n + z hprev,  n = tanh(an),  an = xg_n + r hn:
+//   dn = dh (1 - z),  dz = dh (hprev - n),  dan = dn (1 - n^2),  dr = dan hn
+//   dxg = [dr r(1-r), dz z(1-z), dan],  dhg = [same, same, dan r]
+//   dh1 (in: dh's carried part, out: dh z, the direct path to hprev)
+#define DEFINE_GRU_CELL_BACKWARD(NAME, T) \
+    static void NAME(int64_t b, int64_t H, const T *gates, const T *hn, const T *hprev, T *dh1, \
+                     const T *dh2, T *dxg, T *dhg) { \
+        for (int64_t r = 0; r < b; r++) { \
+            const T *gr = gates + r * 3 * H, *gz = gr + H, *gn = gz + H; \
+            T *dx = dxg + r * 3 * H, *dhh = dhg + r * 3 * H; \
+            for (int64_t j = 0; j < H; j++) { \
+                int64_t k = r * H + j; \
+                T rr = gr[j], z = gz[j], n = gn[j]; \
+                T dh = dh1[k] + (dh2 ? dh2[k] : (T)0); \
+                T dan = dh * ((T)1 - z) * ((T)1 - n * n); \
+                T dar = dan * hn[k] * rr * ((T)1 - rr); \
+                T daz = dh * (hprev[k] - n) * z * ((T)1 - z); \
+                dx[j] = dhh[j] = dar, dx[H + j] = dhh[H + j] = daz; \
+                dx[2 * H + j] = dan, dhh[2 * H + j] = dan * rr; \
+                dh1[k] = dh * z; \
+            } \
+        } \
+    }
+DEFINE_GRU_CELL_BACKWARD(gru_cell_backward_f32, float)
+DEFINE_GRU_CELL_BACKWARD(gru_cell_backward_f64, double)
+
+/* ------------------------------------------------------------- the layer ---- */
+
+/* Row `row` of a contiguous matrix `p` of `width` elements per row, itemsize sz. */
+#define ROW(p, row, width) ((char *)(p) + (size_t)((row) * (width)) * sz)
+
+static inline int64_t rows_at(const pn_rnn_args *a, int64_t t) {
+    return a->batch_sizes ? a->batch_sizes[t] : a->B;
+}
+
+/* dst (m, n) = src (m, n) + bias (n), either one may be NULL (read as zeros). */
+static void rows_plus_bias(pn_dtype dt, int64_t m, int64_t n, const void *src, const void *bias,
+                           void *dst) {
+    for (int64_t r = 0; r < m; r++)
+        for (int64_t j = 0; j < n; j++)
+            if (dt == PN_FLOAT32)
+                ((float *)dst)[r * n + j] = (src ? ((const float *)src)[r * n + j] : 0.0f) +
+                                            (bias ? ((const float *)bias)[j] : 0.0f);
+            else
+                ((double *)dst)[r * n + j] = (src ? ((const double *)src)[r * n + j] : 0.0) +
+                                             (bias ? ((const double *)bias)[j] : 0.0);
+}
+
+// Step t of the forward, b rows from record row o:
+//   hprev[o:o+b] = h[0:b]   (LSTM: cprev[o:o+b] = c[0:b] too)
+//   pre (b, G) = xg[o:o+b] + b_hh + hprev W_hh^T   (GRU: hg = b_hh + hprev W_hh^T, apart)
+//   the cell -> gates[o:o+b], y[o:o+b] = h'  (LSTM projection: y = htil W_hr^T)
+//   h[0:b] = y[o:o+b]
+static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, void *hg) {
+    size_t sz = pn_itemsize(a->dt);
+    int64_t H = a->H, P = a->P, G = pn_rnn_gates(a->mode) * H;
+    int f32 = a->dt == PN_FLOAT32, gru = a->mode == PN_RNN_GRU;
+    char *hp = ROW(a->hprev, o, P), *g = ROW(a->gates, o, G), *y = ROW(a->y, o, P);
+    const char *xg = ROW(a->xg, o, G);
+    void *pre = gru ? hg : g;
+    memcpy(hp, a->h, (size_t)(b * P) * sz);
+    rows_plus_bias(a->dt, b, G, gru ? NULL : xg, a->b_hh, pre);
+    if (pn_gemm(a->dt, 0, 1, b, G, P, hp, P, a->w_hh, P, 1.0, pre, G)) return PN_ENOMEM;
+    if (a->mode == PN_RNN_TANH || a->mode == PN_RNN_RELU) {
+        int relu = a->mode == PN_RNN_RELU;
+        f32 ? rnn_cell_f32(relu, b * H, (float *)g, (float *)y)
+            : rnn_cell_f64(relu, b * H, (double *)g, (double *)y);
+    } else if (a->mode == PN_RNN_LSTM) {
+        char *cp = ROW(a->cprev, o, H), *tc = ROW(a->aux, o, H);
+        char *ht = a->w_hr ? ROW(a->htil, o, H) : y;
+        memcpy(cp, a->c, (size_t)(b * H) * sz);
+        f32 ? lstm_cell_f32(b, H, (float *)g, (float *)cp, a->c, (float *)tc, (float *)ht)
+            : lstm_cell_f64(b, H, (double *)g, (double *)cp, a->c, (double *)tc, (double *)ht);
+        if (a->w_hr && pn_gemm(a->dt, 0, 1, b, P, H, ht, H, a->w_hr, H, 0.0, y, P))
+            return PN_ENOMEM;
+    } else {
+        char *hn = ROW(a->aux, o, H);
+        f32 ? gru_cell_f32(b, H, (const float *)xg, hg, (float *)hp, (float *)g, (float *)hn,
+                           (float *)y)
+            : gru_cell_f64(b, H, (const double *)xg, hg, (double *)hp, (double *)g, (double *)hn,
+                           (double *)y);
+    }
+    memcpy(a->h, y, (size_t)(b * P) * sz);
+    return 0;
+}
+
+int pn_rnn_forward(const pn_rnn_args *a) {
+    int64_t G = pn_rnn_gates(a->mode) * a->H, o = 0, N = 0;
+    for (int64_t t = 0; t < a->T; t++) N += rows_at(a, t);
+    void *hg = NULL; /* GRU: the hidden side of the gates, one step's rows */
+    if (a->mode == PN_RNN_GRU && !(hg = malloc((size_t)(a->B * G) * pn_itemsize(a->dt) + 1)))
+        return PN_ENOMEM;
+    if (a->reverse) o = N;
+    for (int64_t s = 0; s < a->T; s++) {
+        int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t);
+        if (a->reverse) o -= b;
+        if (forward_step(a, o, b, hg)) {
+            free(hg);
+            return PN_ENOMEM;
+        }
+        if (!a->reverse) o += b;
+    }
+    free(hg);
+    return 0;
+}
+
+/* Scratch of the backward: dhg (N, G) is the hidden side's gate gradient (the
+ * same as dxg but for GRU's n gate); dhs (N, P) every step's total dL/dh'
+ * (projection only: dW_hr sums over it); dht (B, H) one step's dL/dhtil. */
+typedef struct {
+    void *dhg, *dhs, *dht;
+} rnn_scratch;
+
+// Step t of the backward, b rows from record row o. The gradient reaching
+// h' = y[o:o+b] is dh[0:b] (carried from step t+1) + dy[o:o+b]:
+//   the cell's backward -> dxg[o:o+b], dhg[o:o+b]  (and dc[0:b] = dL/dcprev)
+//   dh[0:b] = dhg[o:o+b] W_hh     (+ dh z for GRU, whose h' has hprev directly)
+static int backward_step(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_scratch *w,
+                         int64_t o, int64_t b) {
+    size_t sz = pn_itemsize(a->dt);
+    int64_t H = a->H, P = a->P, G = pn_rnn_gates(a->mode) * H;
+    int f32 = a->dt == PN_FLOAT32;
+    const char *g = ROW(a->gates, o, G), *dy = d->dy ? ROW(d->dy, o, P) : NULL;
+    char *dx = ROW(d->dxg, o, G), *dhg = a->mode == PN_RNN_GRU ? ROW(w->dhg, o, G) : dx;
+    if (a->mode == PN_RNN_TANH || a->mode == PN_RNN_RELU) {
+        int relu = a->mode == PN_RNN_RELU;
+        f32 ? rnn_cell_backward_f32(relu, b * H, (const float *)g, d->dh, (const float *)dy,
+                                    (float *)dx)
+            : rnn_cell_backward_f64(relu, b * H, (const double *)g, d->dh, (const double *)dy,
+                                    (double *)dx);
+    } else if (a->mode == PN_RNN_LSTM) {
+        const char *cp = ROW(a->cprev, o, H), *tc = ROW(a->aux, o, H);
+        const void *dh1 = d->dh, *dh2 = dy;
+        if (a->w_hr) { /* y = htil W_hr^T: dhtil = (dh + dy) W_hr */
+            char *dhs = ROW(w->dhs, o, P);
+            rows_plus_bias(a->dt, 1, b * P, d->dh, dy, dhs); /* dh + dy, as one row */
+            if (pn_gemm(a->dt, 0, 0, b, H, P, dhs, P, a->w_hr, H, 0.0, w->dht, H)) return PN_ENOMEM;
+            dh1 = w->dht, dh2 = NULL;
+        }
+        f32 ? lstm_cell_backward_f32(b, H, (const float *)g, (const float *)cp, (const float *)tc,
+                                     dh1, dh2, d->dc, (float *)dx)
+            : lstm_cell_backward_f64(b, H, (const double *)g, (const double *)cp,
+                                     (const double *)tc, dh1, dh2, d->dc, (double *)dx);
+    } else {
+        const char *hn = ROW(a->aux, o, H), *hp = ROW(a->hprev, o, P);
+        f32 ? gru_cell_backward_f32(b, H, (const float *)g, (const float *)hn, (const float *)hp,
+                                    d->dh, (const float *)dy, (float *)dx, (float *)dhg)
+            : gru_cell_backward_f64(b, H, (const double *)g, (const double *)hn, (const double *)hp,
+                                    d->dh, (const double *)dy, (double *)dx, (double *)dhg);
+    }
+    double beta = a->mode == PN_RNN_GRU ? 1.0 : 0.0;
+    return pn_gemm(a->dt, 0, 0, b, P, G, dhg, G, a->w_hh, P, beta, d->dh, P) ? PN_ENOMEM : 0;
+}
+
+/* out (n) = the column sums of x (m, n), accumulated in double row by row
+ * (a fixed order: the same bits at any thread count). */
+static int column_sums(pn_dtype dt, int64_t m, int64_t n, const void *x, void *out) {
+    double *acc = calloc((size_t)n + 1, sizeof *acc);
+    if (!acc) return PN_ENOMEM;
+    for (int64_t r = 0; r < m; r++)
+        for (int64_t j = 0; j < n; j++)
+            acc[j] +=
+                dt == PN_FLOAT32 ? ((const float *)x)[r * n + j] : ((const double *)x)[r * n + j];
+    for (int64_t j = 0; j < n; j++)
+        dt == PN_FLOAT32 ? (void)(((float *)out)[j] = (float)acc[j])
+                         : (void)(((double *)out)[j] = acc[j]);
+    free(acc);
+    return 0;
+}
+
+// The weights are used at every step, so their gradients sum over all N rows:
+//   dW_hh (G, P) = dhg^T hprev,   db_hh = dhg summed over rows,   dW_hr (P, H) = dhs^T htil
+static int weight_grads(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_scratch *w,
+                        int64_t N) {
+    int64_t H = a->H, P = a->P, G = pn_rnn_gates(a->mode) * H;
+    const void *dhg = a->mode == PN_RNN_GRU ? w->dhg : d->dxg;
+    if (d->dw_hh && pn_gemm(a->dt, 1, 0, G, P, N, dhg, G, a->hprev, P, 0.0, d->dw_hh, P))
+        return PN_ENOMEM;
+    if (d->db_hh && column_sums(a->dt, N, G, dhg, d->db_hh)) return PN_ENOMEM;
+    if (d->dw_hr && pn_gemm(a->dt, 1, 0, P, H, N, w->dhs, P, a->htil, H, 0.0, d->dw_hr, H))
+        return PN_ENOMEM;
+    return 0;
+}
+
+int pn_rnn_backward(const pn_rnn_args *a, const pn_rnn_grads *d) {
+    size_t sz = pn_itemsize(a->dt);
+    int64_t G = pn_rnn_gates(a->mode) * a->H, N = 0, o;
+    for (int64_t t = 0; t < a->T; t++) N += rows_at(a, t);
+    rnn_scratch w = {NULL, NULL, NULL};
+    int proj = a->mode == PN_RNN_LSTM && a->w_hr, rc = PN_ENOMEM;
+    if (a->mode == PN_RNN_GRU && !(w.dhg = malloc((size_t)(N * G) * sz + 1))) goto out;
+    if (proj && !(w.dhs = malloc((size_t)(N * a->P) * sz + 1))) goto out;
+    if (proj && !(w.dht = malloc((size_t)(a->B * a->H) * sz + 1))) goto out;
+    /* the steps in the opposite order to the forward's */
+    o = a->reverse ? 0 : N;
+    for (int64_t s = a->T - 1; s >= 0; s--) {
+        int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t);
+        if (!a->reverse) o -= b;
+        if (backward_step(a, d, &w, o, b)) goto out;
+        if (a->reverse) o += b;
+    }
+    rc = weight_grads(a, d, &w, N);
+out:
+    free(w.dhg), free(w.dhs), free(w.dht);
+    return rc;
+}
