@@ -27,7 +27,7 @@ static inline double sigmoid_d(double x) {
 // RNN, one step of n = b * H values: pre = xg + h W_hh^T + b_hh -> h' = act(pre)
 // (kept in pre for the backward, and written to y)
 #define DEFINE_RNN_CELL(NAME, T, TANH) \
-    static void NAME(int relu, int64_t n, T *pre, T *y) { \
+    PN_SIMD_CLONES static void NAME(int relu, int64_t n, T *restrict pre, T *restrict y) { \
         for (int64_t k = 0; k < n; k++) { \
             T v = pre[k]; \
             v = relu ? (v > 0 || v != v ? v : (T)0) : TANH(v); \
@@ -39,7 +39,9 @@ DEFINE_RNN_CELL(rnn_cell_f64, double, tanh)
 
 // d(pre) = dh * act'(pre), with dh = dh1 + dh2 (dh2 NULL: 0) and act' from h' = act(pre)
 #define DEFINE_RNN_CELL_BACKWARD(NAME, T) \
-    static void NAME(int relu, int64_t n, const T *h, const T *dh1, const T *dh2, T *dpre) { \
+    PN_SIMD_CLONES static void NAME(int relu, int64_t n, const T *restrict h, \
+                                    const T *restrict dh1, const T *restrict dh2, \
+                                    T *restrict dpre) { \
         for (int64_t k = 0; k < n; k++) { \
             T dh = dh1[k] + (dh2 ? dh2[k] : (T)0); \
             dpre[k] = relu ? (h[k] > 0 ? dh : (T)0) : dh * ((T)1 - h[k] * h[k]); \
@@ -51,7 +53,9 @@ DEFINE_RNN_CELL_BACKWARD(rnn_cell_backward_f64, double)
 // LSTM, one step, rows b, width H: gates (b, 4H) = [i f g o] pre-activations,
 // turned into activations in place; cprev (b, H) -> c (b, H), tc = tanh(c), h = o tc
 #define DEFINE_LSTM_CELL(NAME, T, SIG, TANH) \
-    static void NAME(int64_t b, int64_t H, T *gates, const T *cprev, T *c, T *tc, T *h) { \
+    PN_SIMD_CLONES static void NAME(int64_t b, int64_t H, T *restrict gates, \
+                                    const T *restrict cprev, T *restrict c, T *restrict tc, \
+                                    T *restrict h) { \
         for (int64_t r = 0; r < b; r++) { \
             T *gi = gates + r * 4 * H, *gf = gi + H, *gg = gf + H, *go = gg + H; \
             for (int64_t j = 0; j < H; j++) { \
@@ -70,8 +74,10 @@ DEFINE_LSTM_CELL(lstm_cell_f64, double, sigmoid_d, tanh)
 //   di = dc' g,  df = dc' c,  dg = dc' i,  do = dh tanh(c'),  dc (out) = dc' f
 // each then times its activation's derivative, into dgates (b, 4H).
 #define DEFINE_LSTM_CELL_BACKWARD(NAME, T) \
-    static void NAME(int64_t b, int64_t H, const T *gates, const T *cprev, const T *tc, \
-                     const T *dh1, const T *dh2, T *dc, T *dgates) { \
+    PN_SIMD_CLONES static void NAME(int64_t b, int64_t H, const T *restrict gates, \
+                                    const T *restrict cprev, const T *restrict tc, \
+                                    const T *restrict dh1, const T *restrict dh2, T *restrict dc, \
+                                    T *restrict dgates) { \
         for (int64_t r = 0; r < b; r++) { \
             const T *gi = gates + r * 4 * H, *gf = gi + H, *gg = gf + H, *go = gg + H; \
             T *di = dgates + r * 4 * H, *df = di + H, *dg = df + H, *dO = dg + H; \
@@ -95,8 +101,9 @@ DEFINE_LSTM_CELL_BACKWARD(lstm_cell_backward_f64, double)
 //   r = sigmoid(xg_r + hg_r), z = sigmoid(xg_z + hg_z), n = tanh(xg_n + r hg_n)
 //   h = (1 - z) n + z hprev;   gates (b, 3H) = [r z n], hn (b, H) = hg_n kept
 #define DEFINE_GRU_CELL(NAME, T, SIG, TANH) \
-    static void NAME(int64_t b, int64_t H, const T *xg, const T *hg, const T *hprev, T *gates, \
-                     T *hn, T *h) { \
+    PN_SIMD_CLONES static void NAME(int64_t b, int64_t H, const T *restrict xg, \
+                                    const T *restrict hg, const T *restrict hprev, \
+                                    T *restrict gates, T *restrict hn, T *restrict h) { \
         for (int64_t r = 0; r < b; r++) { \
             const T *x = xg + r * 3 * H, *hh = hg + r * 3 * H; \
             T *gr = gates + r * 3 * H, *gz = gr + H, *gn = gz + H; \
@@ -117,8 +124,10 @@ DEFINE_GRU_CELL(gru_cell_f64, double, sigmoid_d, tanh)
 //   dxg = [dr r(1-r), dz z(1-z), dan],  dhg = [same, same, dan r]
 //   dh1 (in: dh's carried part, out: dh z, the direct path to hprev)
 #define DEFINE_GRU_CELL_BACKWARD(NAME, T) \
-    static void NAME(int64_t b, int64_t H, const T *gates, const T *hn, const T *hprev, T *dh1, \
-                     const T *dh2, T *dxg, T *dhg) { \
+    PN_SIMD_CLONES static void NAME(int64_t b, int64_t H, const T *restrict gates, \
+                                    const T *restrict hn, const T *restrict hprev, \
+                                    T *restrict dh1, const T *restrict dh2, T *restrict dxg, \
+                                    T *restrict dhg) { \
         for (int64_t r = 0; r < b; r++) { \
             const T *gr = gates + r * 3 * H, *gz = gr + H, *gn = gz + H; \
             T *dx = dxg + r * 3 * H, *dhh = dhg + r * 3 * H; \
@@ -148,33 +157,51 @@ static inline int64_t rows_at(const pn_rnn_args *a, int64_t t) {
 }
 
 /* dst (m, n) = src (m, n) + bias (n), either one may be NULL (read as zeros). */
+#define DEFINE_ROWS_PLUS_BIAS(NAME, T) \
+    static void NAME(int64_t m, int64_t n, const T *src, const T *bias, T *dst) { \
+        for (int64_t r = 0; r < m; r++) { \
+            T *d = dst + r * n; \
+            const T *s = src ? src + r * n : NULL; \
+            if (s && bias) \
+                for (int64_t j = 0; j < n; j++) d[j] = s[j] + bias[j]; \
+            else if (s || bias) \
+                memcpy(d, s ? s : bias, (size_t)n * sizeof(T)); \
+            else \
+                memset(d, 0, (size_t)n * sizeof(T)); \
+        } \
+    }
+DEFINE_ROWS_PLUS_BIAS(rows_plus_bias_f32, float)
+DEFINE_ROWS_PLUS_BIAS(rows_plus_bias_f64, double)
+
 static void rows_plus_bias(pn_dtype dt, int64_t m, int64_t n, const void *src, const void *bias,
                            void *dst) {
-    for (int64_t r = 0; r < m; r++)
-        for (int64_t j = 0; j < n; j++)
-            if (dt == PN_FLOAT32)
-                ((float *)dst)[r * n + j] = (src ? ((const float *)src)[r * n + j] : 0.0f) +
-                                            (bias ? ((const float *)bias)[j] : 0.0f);
-            else
-                ((double *)dst)[r * n + j] = (src ? ((const double *)src)[r * n + j] : 0.0) +
-                                             (bias ? ((const double *)bias)[j] : 0.0);
+    dt == PN_FLOAT32 ? rows_plus_bias_f32(m, n, src, bias, dst)
+                     : rows_plus_bias_f64(m, n, src, bias, dst);
 }
+
+/* Scratch of the forward: hg (B, G) GRU's hidden-side gates for one step, and
+ * the weights transposed once per call, w_hh^T (P, G) and w_hr^T (H, P): the
+ * GEMM reads a row-major right operand in place when the batch is small,
+ * instead of packing (copying) W_hh again at every step. */
+typedef struct {
+    void *hg, *wt_hh, *wt_hr;
+} rnn_fscratch;
 
 // Step t of the forward, b rows from record row o:
 //   hprev[o:o+b] = h[0:b]   (LSTM: cprev[o:o+b] = c[0:b] too)
 //   pre (b, G) = xg[o:o+b] + b_hh + hprev W_hh^T   (GRU: hg = b_hh + hprev W_hh^T, apart)
 //   the cell -> gates[o:o+b], y[o:o+b] = h'  (LSTM projection: y = htil W_hr^T)
 //   h[0:b] = y[o:o+b]
-static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, void *hg) {
+static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fscratch *w) {
     size_t sz = pn_itemsize(a->dt);
     int64_t H = a->H, P = a->P, G = pn_rnn_gates(a->mode) * H;
     int f32 = a->dt == PN_FLOAT32, gru = a->mode == PN_RNN_GRU;
     char *hp = ROW(a->hprev, o, P), *g = ROW(a->gates, o, G), *y = ROW(a->y, o, P);
     const char *xg = ROW(a->xg, o, G);
-    void *pre = gru ? hg : g;
+    void *pre = gru ? w->hg : g;
     memcpy(hp, a->h, (size_t)(b * P) * sz);
     rows_plus_bias(a->dt, b, G, gru ? NULL : xg, a->b_hh, pre);
-    if (pn_gemm(a->dt, 0, 1, b, G, P, hp, P, a->w_hh, P, 1.0, pre, G)) return PN_ENOMEM;
+    if (pn_gemm(a->dt, 0, 0, b, G, P, hp, P, w->wt_hh, G, 1.0, pre, G)) return PN_ENOMEM;
     if (a->mode == PN_RNN_TANH || a->mode == PN_RNN_RELU) {
         int relu = a->mode == PN_RNN_RELU;
         f32 ? rnn_cell_f32(relu, b * H, (float *)g, (float *)y)
@@ -185,37 +212,51 @@ static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, void *hg) {
         memcpy(cp, a->c, (size_t)(b * H) * sz);
         f32 ? lstm_cell_f32(b, H, (float *)g, (float *)cp, a->c, (float *)tc, (float *)ht)
             : lstm_cell_f64(b, H, (double *)g, (double *)cp, a->c, (double *)tc, (double *)ht);
-        if (a->w_hr && pn_gemm(a->dt, 0, 1, b, P, H, ht, H, a->w_hr, H, 0.0, y, P))
+        if (a->w_hr && pn_gemm(a->dt, 0, 0, b, P, H, ht, H, w->wt_hr, P, 0.0, y, P))
             return PN_ENOMEM;
     } else {
         char *hn = ROW(a->aux, o, H);
-        f32 ? gru_cell_f32(b, H, (const float *)xg, hg, (float *)hp, (float *)g, (float *)hn,
+        f32 ? gru_cell_f32(b, H, (const float *)xg, w->hg, (float *)hp, (float *)g, (float *)hn,
                            (float *)y)
-            : gru_cell_f64(b, H, (const double *)xg, hg, (double *)hp, (double *)g, (double *)hn,
+            : gru_cell_f64(b, H, (const double *)xg, w->hg, (double *)hp, (double *)g, (double *)hn,
                            (double *)y);
     }
     memcpy(a->h, y, (size_t)(b * P) * sz);
     return 0;
 }
 
+/* dst (cols, rows) = src (rows, cols) transposed. */
+static void transpose(pn_dtype dt, int64_t rows, int64_t cols, const void *src, void *dst) {
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < cols; j++)
+            if (dt == PN_FLOAT32)
+                ((float *)dst)[j * rows + i] = ((const float *)src)[i * cols + j];
+            else
+                ((double *)dst)[j * rows + i] = ((const double *)src)[i * cols + j];
+}
+
 int pn_rnn_forward(const pn_rnn_args *a) {
+    size_t sz = pn_itemsize(a->dt);
     int64_t G = pn_rnn_gates(a->mode) * a->H, o = 0, N = 0;
     for (int64_t t = 0; t < a->T; t++) N += rows_at(a, t);
-    void *hg = NULL; /* GRU: the hidden side of the gates, one step's rows */
-    if (a->mode == PN_RNN_GRU && !(hg = malloc((size_t)(a->B * G) * pn_itemsize(a->dt) + 1)))
-        return PN_ENOMEM;
+    rnn_fscratch w = {NULL, malloc((size_t)(G * a->P) * sz + 1), NULL};
+    int rc = PN_ENOMEM;
+    if (!w.wt_hh || (a->mode == PN_RNN_GRU && !(w.hg = malloc((size_t)(a->B * G) * sz + 1))) ||
+        (a->w_hr && !(w.wt_hr = malloc((size_t)(a->H * a->P) * sz + 1))))
+        goto out;
+    transpose(a->dt, G, a->P, a->w_hh, w.wt_hh);
+    if (a->w_hr) transpose(a->dt, a->P, a->H, a->w_hr, w.wt_hr);
     if (a->reverse) o = N;
     for (int64_t s = 0; s < a->T; s++) {
         int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t);
         if (a->reverse) o -= b;
-        if (forward_step(a, o, b, hg)) {
-            free(hg);
-            return PN_ENOMEM;
-        }
+        if (forward_step(a, o, b, &w)) goto out;
         if (!a->reverse) o += b;
     }
-    free(hg);
-    return 0;
+    rc = 0;
+out:
+    free(w.hg), free(w.wt_hh), free(w.wt_hr);
+    return rc;
 }
 
 /* Scratch of the backward: dhg (N, G) is the hidden side's gate gradient (the
