@@ -98,6 +98,14 @@ PNTensor *pn_unpack(PNNode *n, int slot); /* new reference, or NULL + RuntimeErr
  * (borrowed: owned by out) or NULL on error. Does nothing (returns NULL, no error) if no input
  * requires grad. Check PyErr_Occurred() to tell the two apart. */
 PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNTensor **inputs);
+/* For a backward computed by a fused kernel with no formula written in ops:
+ * under create_graph, make its results outs[0..nout) (NULL: skipped) outputs
+ * of a node over the nin tensors they depend on (the incoming gradients and the
+ * weights), whose own backward raises NotImplementedError naming `op` (a
+ * static string). Does nothing unless grad mode is on and an input requires
+ * grad. Returns 0, or -1 with an exception set. */
+int pn_record_once_differentiable(const char *name, const char *op, int nin, PNTensor **ins,
+                                  int nout, PNTensor **outs);
 /* Check that t may be written in place (leaf/view rules, no two elements
  * sharing memory) and bump its version. */
 int pn_check_inplace(PNTensor *t, const char *op);

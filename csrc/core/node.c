@@ -158,6 +158,33 @@ PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNT
     return node;
 }
 
+/* The backward of a node recorded by pn_record_once_differentiable. */
+static int once_differentiable_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    (void)gout, (void)gin;
+    PyErr_Format(PyExc_NotImplementedError,
+                 "%s: this gradient was computed by a fused kernel of %s, which cannot be "
+                 "differentiated again (double backward through it is not supported)",
+                 n->name, *PN_STATE(n, const char *));
+    return -1;
+}
+
+int pn_record_once_differentiable(const char *name, const char *op, int nin, PNTensor **ins,
+                                  int nout, PNTensor **outs) {
+    int any = 0;
+    for (int k = 0; k < nin; k++) any |= ins[k] && ins[k]->requires_grad;
+    if (!pn_grad_mode || !any) return 0;
+    PNNode *n = pn_node_new(name, once_differentiable_apply, nin, ins);
+    const char **st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) {
+        *st = op;
+        n->n_out = nout;
+        for (int k = 0; k < nout; k++)
+            if (outs[k]) pn_set_history(outs[k], n, k);
+    }
+    Py_XDECREF(n);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 void *pn_node_state(PNNode *n, size_t size, int nrefs) {
     if (n->state) { /* an op asks once; a second call would leak the first state's refs */
         PyErr_Format(PyExc_SystemError, "%s: node state set twice", n->name);

@@ -133,8 +133,12 @@ void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs)
 
 /* recurrent layers (rnn.c): one layer, one direction; mode a pn_rnn_mode
  * (kernels/rnn.h); out[0..2] = y, h_n, c_n (c_n NULL unless LSTM). 0 or -1. */
-int pn_rnn_layer(int mode, PNTensor *xg, PNTensor *w_hh, PNTensor *b_hh, PNTensor *h0,
-                 PNTensor *c0, PNTensor *w_hr, PNTensor *batch_sizes, int reverse,
-                 PNTensor **out);
+int pn_rnn_layer(int mode, PNTensor *xg, PNTensor *w_hh, PNTensor *b_hh, PNTensor *h0, PNTensor *c0,
+                 PNTensor *w_hr, PNTensor *batch_sizes, int reverse, PNTensor **out);
+
+/* attention (attention.c): q (*, L, E), k (*, S, E), v (*, S, Ev), mask (bool or
+ * q's dtype, broadcastable to (*, L, S)) or NULL; scale NAN means 1/sqrt(E). */
+PNTensor *pn_scaled_dot_product_attention(PNTensor *q, PNTensor *k, PNTensor *v, PNTensor *mask,
+                                          double dropout_p, int causal, double scale);
 
 #endif

@@ -8,7 +8,8 @@
  *
  * That backward is a kernel, not a formula written with ops, so a graph
  * through it cannot be differentiated again: with create_graph=True its
- * results record a node whose backward raises NotImplementedError.
+ * results record a node whose backward raises NotImplementedError
+ * (pn_record_once_differentiable).
  */
 #include "ops.h"
 #include "../kernels/rnn.h"
@@ -26,40 +27,19 @@ typedef struct {
 
 /* The kernel's view of a layer: sizes from the state, pointers from tensors. */
 static pn_rnn_args rnn_args(const rnn_state *st, pn_dtype dt, PNTensor *w_hh, PNTensor *w_hr) {
-    pn_rnn_args a = {.mode = st->mode, .reverse = st->reverse, .dt = dt, .T = st->T,
-                     .B = st->B, .H = st->H, .P = st->P};
+    pn_rnn_args a = {.mode = st->mode,
+                     .reverse = st->reverse,
+                     .dt = dt,
+                     .T = st->T,
+                     .B = st->B,
+                     .H = st->H,
+                     .P = st->P};
     a.batch_sizes = st->batch_sizes ? (const int64_t *)st->batch_sizes->data : NULL;
     a.w_hh = w_hh->data, a.w_hr = w_hr ? w_hr->data : NULL;
     a.gates = st->gates->data, a.hprev = st->hprev->data;
     a.cprev = st->cprev ? st->cprev->data : NULL, a.aux = st->aux ? st->aux->data : NULL;
     a.htil = st->htil ? st->htil->data : NULL;
     return a;
-}
-
-static int rnn_double_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
-    (void)n, (void)gout, (void)gin;
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "the backward of RNN/LSTM/GRU layers is a fused kernel and cannot be "
-                    "differentiated again (double backward through nn.RNN, nn.LSTM or "
-                    "nn.GRU is not supported)");
-    return -1;
-}
-
-/* With create_graph, the layer's gradients become outputs of a node over the
- * incoming gradients and the weights whose backward raises (see the top). */
-static int record_rnn_double_backward(PNTensor **gout, PNTensor *w_hh, PNTensor *w_hr,
-                                      PNTensor **gin) {
-    PNTensor *ins[5] = {gout[0], gout[1], gout[2], w_hh, w_hr};
-    int any = 0;
-    for (int k = 0; k < 5; k++) any |= ins[k] && ins[k]->requires_grad;
-    if (!pn_grad_mode || !any) return 0;
-    PNNode *n = pn_node_new("RnnLayerBackwardBackward0", rnn_double_backward, 5, ins);
-    if (!n) return -1;
-    n->n_out = 6;
-    for (int k = 0; k < 6; k++)
-        if (gin[k]) pn_set_history(gin[k], n, k);
-    Py_DECREF(n);
-    return 0;
 }
 
 /* A private contiguous copy of t in dtype dt (no autograd), or zeros of the
@@ -108,7 +88,11 @@ static int rnn_layer_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
             gin[1] = dw, gin[2] = db, gin[5] = dwr, dw = db = dwr = NULL;
             gin[3] = n->next[3].fn ? (Py_INCREF(dh), dh) : NULL;
             gin[4] = n->next[4].fn && dc ? (Py_INCREF(dc), dc) : NULL;
-            rc = PyErr_Occurred() ? -1 : record_rnn_double_backward(gout, w_hh, w_hr, gin);
+            PNTensor *ins[5] = {gout[0], gout[1], gout[2], w_hh, w_hr};
+            rc = PyErr_Occurred()
+                     ? -1
+                     : pn_record_once_differentiable("RnnLayerBackwardBackward0", "nn.RNN/LSTM/GRU",
+                                                     5, ins, 6, gin);
         }
     }
     Py_XDECREF(dy), Py_XDECREF(dh), Py_XDECREF(dc), Py_XDECREF(dxg);

@@ -2,7 +2,8 @@
  *
  * pynet/nn/_functional_layers.py gives each PyTorch's signature and defaults
  * and calls these; they turn the Python arguments into C values and call the
- * ops in ops/linear.c, activation.c, dropout.c, embedding.c, pad.c, norm.c and rnn.c.
+ * ops in ops/linear.c, activation.c, dropout.c, embedding.c, pad.c, norm.c, rnn.c and
+ * attention.c.
  */
 #include "pyapi.h"
 
@@ -190,7 +191,29 @@ static PyObject *py_rnn_layer(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NNN)", out[0], out[1], out[2] ? (PyObject *)out[2] : Py_NewRef(Py_None));
 }
 
+/* _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale) -> output
+ * (ops/attention.c); attn_mask and scale may be None. */
+static PyObject *py_sdpa(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *qo, *ko, *vo, *mo, *so;
+    double p;
+    int causal;
+    if (!PyArg_ParseTuple(args, "OOOOdpO:scaled_dot_product_attention", &qo, &ko, &vo, &mo, &p,
+                          &causal, &so))
+        return NULL;
+    const char *op = "scaled_dot_product_attention";
+    PNTensor *q = pn_tensor_arg(qo, op, "query"), *k, *v, *m;
+    if (!q || !(k = pn_tensor_arg(ko, op, "key")) || !(v = pn_tensor_arg(vo, op, "value")) ||
+        pn_opt_tensor_arg(mo, &m, op, "attn_mask") < 0)
+        return NULL;
+    double scale = so == Py_None ? NAN : PyFloat_AsDouble(so);
+    if (scale == -1.0 && PyErr_Occurred()) return NULL;
+    return (PyObject *)pn_scaled_dot_product_attention(q, k, v, m, p, causal, scale);
+}
+
 PyMethodDef pn_module_methods_nn[] = {
+    {"_sdpa", py_sdpa, METH_VARARGS,
+     "_sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale) -> output"},
     {"_rnn_layer", py_rnn_layer, METH_VARARGS,
      "_rnn_layer(mode, xg, w_hh, b_hh, h0, c0, w_hr, batch_sizes, reverse) -> (y, h_n, c_n)"},
     {"_linear", py_linear, METH_VARARGS, "linear(input, weight, bias=None)"},

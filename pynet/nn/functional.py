@@ -13,7 +13,7 @@ from ._functional_layers import (adaptive_avg_pool1d, adaptive_avg_pool2d, adapt
                                  embedding, fold,
                                  gelu, group_norm, hardtanh, layer_norm, leaky_relu, linear, log_softmax,
                                  max_pool1d, max_pool2d, one_hot, pad, prelu, relu, relu_,
-                                 sigmoid, silu, softmax, softplus, tanh, unfold)
+                                 scaled_dot_product_attention, sigmoid, silu, softmax, softplus, tanh, unfold)
 from ._functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                                cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                                smooth_l1_loss)
@@ -27,6 +27,7 @@ __all__ = [
     "conv_transpose2d", "unfold", "fold",
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "scaled_dot_product_attention",
     # losses (_functional_loss.py)
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",

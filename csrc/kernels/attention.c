@@ -1,0 +1,206 @@
+/* attention.c - fused scaled dot-product attention (see attention.h).
+ *
+ * Per head, the query rows go in blocks of R: one GEMM makes the block's
+ * scores (R x S), a pass over each row turns them into probabilities, one
+ * GEMM applies them to V. Nothing of size L x S is ever allocated.
+ */
+#include "attention.h"
+#include "fastmath.h"
+#include "gemm.h"
+#include "threadpool.h"
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Query rows per block: R x S scores of at most ~16K values, 1 <= R <= 64. */
+static int64_t block_rows(const pn_attn_args *a) {
+    int64_t r = 16384 / (a->S > 0 ? a->S : 1);
+    return r < 1 ? 1 : r > 64 ? 64 : r;
+}
+
+/* Dropout's factor Z for score (bh, i, j): 0 (dropped, with probability p) or
+ * 1 / (1 - p). The uniform number is splitmix64 of the seed and the score's
+ * index: the same for the forward and the backward, without storing a mask. */
+static inline double keep_scale(const pn_attn_args *a, int64_t bh, int64_t i, int64_t j) {
+    uint64_t idx = ((uint64_t)bh * (uint64_t)a->L + (uint64_t)i) * (uint64_t)a->S + (uint64_t)j;
+    uint64_t x = a->seed + (idx + 1) * 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    double u = (double)(x >> 11) * 0x1.0p-53;
+    return u < a->dropout_p ? 0.0 : 1.0 / (1.0 - a->dropout_p);
+}
+
+/* What the mask does to score (i, j) of head bh: adds 0, -inf (masked out) or its value. */
+static inline double mask_value(const pn_attn_args *a, int64_t bh, int64_t i, int64_t j) {
+    if (a->causal && j > i) return -INFINITY;
+    if (!a->mask) return 0.0;
+    int64_t k = a->moff[bh] + i * a->mstride_i + j * a->mstride_j;
+    if (a->mask_is_bool) return ((const unsigned char *)a->mask)[k] ? 0.0 : -INFINITY;
+    return a->dt == PN_FLOAT32 ? ((const float *)a->mask)[k] : ((const double *)a->mask)[k];
+}
+
+// Row i of head bh: s (S) raw scores q_i . k_j -> probabilities p_ij * Z_ij in place;
+// returns the row's log-sum-exp of scale * s + mask (-inf when fully masked: p = 0)
+#define DEFINE_SOFTMAX_ROW(NAME, T, EXP) \
+    static double NAME(const pn_attn_args *a, int64_t bh, int64_t i, T *s) { \
+        int plain = !a->mask && !a->causal; \
+        T m = (T) - INFINITY; \
+        for (int64_t j = 0; j < a->S; j++) { \
+            s[j] = (T)(s[j] * a->scale + (plain ? 0.0 : mask_value(a, bh, i, j))); \
+            m = s[j] > m ? s[j] : m; \
+        } \
+        if (m == (T) - INFINITY) { \
+            memset(s, 0, (size_t)a->S * sizeof(T)); \
+            return -INFINITY; \
+        } \
+        double sum = 0; \
+        for (int64_t j = 0; j < a->S; j++) sum += (double)(s[j] = EXP(s[j] - m)); \
+        T inv = (T)(1.0 / sum); \
+        for (int64_t j = 0; j < a->S; j++) \
+            s[j] *= a->dropout_p > 0 ? inv * (T)keep_scale(a, bh, i, j) : inv; \
+        return (double)m + log(sum); \
+    }
+DEFINE_SOFTMAX_ROW(softmax_row_f32, float, pn_expf)
+DEFINE_SOFTMAX_ROW(softmax_row_f64, double, exp)
+
+// Backward of row i: p (S) raw scores in, P = exp(scale s + mask - lse) out;
+// dp (S) = (dO V^T)_i in, dS = scale * P * (dp * Z - D) out; pt (S, or NULL
+// without dropout) = P * Z, the probabilities the forward applied to V
+#define DEFINE_DSCORE_ROW(NAME, T, EXP) \
+    static void NAME(const pn_attn_args *a, int64_t bh, int64_t i, double lse, double D, T *p, \
+                     T *dp, T *pt) { \
+        int plain = !a->mask && !a->causal; \
+        for (int64_t j = 0; j < a->S; j++) { \
+            double v = p[j] * a->scale + (plain ? 0.0 : mask_value(a, bh, i, j)); \
+            T P = lse == -INFINITY ? (T)0 : EXP((T)(v - lse)); \
+            T z = pt ? (T)keep_scale(a, bh, i, j) : (T)1; \
+            if (pt) pt[j] = P * z; \
+            dp[j] = (T)a->scale * P * (dp[j] * z - (T)D); \
+            p[j] = P; \
+        } \
+    }
+DEFINE_DSCORE_ROW(dscore_row_f32, float, pn_expf)
+DEFINE_DSCORE_ROW(dscore_row_f64, double, exp)
+
+#define AT(p, off) ((char *)(p) + (size_t)(off) * sz)
+
+// Head bh: O (L, Ev) = softmax(scale Q K^T + mask) V, block by block; lse (L)
+static int forward_head(const pn_attn_args *a, int64_t bh, void *blk) {
+    size_t sz = pn_itemsize(a->dt);
+    int64_t L = a->L, S = a->S, E = a->E, Ev = a->Ev, R = block_rows(a);
+    const char *q = AT(a->q, bh * L * E), *k = AT(a->k, bh * S * E), *v = AT(a->v, bh * S * Ev);
+    char *o = AT(a->o, bh * L * Ev);
+    for (int64_t i0 = 0; i0 < L; i0 += R) {
+        int64_t r = L - i0 < R ? L - i0 : R;
+        if (pn_gemm(a->dt, 0, 1, r, S, E, AT(q, i0 * E), E, k, E, 0.0, blk, S)) return PN_ENOMEM;
+        for (int64_t ii = 0; ii < r; ii++)
+            a->lse[bh * L + i0 + ii] =
+                a->dt == PN_FLOAT32 ? softmax_row_f32(a, bh, i0 + ii, (float *)AT(blk, ii * S))
+                                    : softmax_row_f64(a, bh, i0 + ii, (double *)AT(blk, ii * S));
+        if (pn_gemm(a->dt, 0, 0, r, Ev, S, blk, S, v, Ev, 0.0, AT(o, i0 * Ev), Ev))
+            return PN_ENOMEM;
+    }
+    return 0;
+}
+
+typedef struct {
+    const pn_attn_args *a;
+    const pn_attn_grads *g;
+    atomic_int err;
+} attn_job;
+
+static void forward_heads(void *ctx, int64_t b, int64_t e) {
+    attn_job *j = ctx;
+    size_t sz = pn_itemsize(j->a->dt);
+    void *blk = malloc((size_t)(block_rows(j->a) * j->a->S) * sz + 1);
+    if (!blk) atomic_store(&j->err, PN_ENOMEM);
+    for (int64_t bh = b; blk && bh < e; bh++)
+        if (forward_head(j->a, bh, blk)) atomic_store(&j->err, PN_ENOMEM);
+    free(blk);
+}
+
+int pn_attn_forward(const pn_attn_args *a) {
+    attn_job j = {a, NULL, 0};
+    pn_parallel_for(a->BH, 1, forward_heads, &j);
+    return atomic_load(&j.err);
+}
+
+/* D (L) = the row sums of dO * O, in double (the softmax backward's D_i). */
+static void row_dots(pn_dtype dt, int64_t L, int64_t Ev, const void *dO, const void *O, double *D) {
+    for (int64_t i = 0; i < L; i++) {
+        double s = 0;
+        for (int64_t e = 0; e < Ev; e++)
+            s += dt == PN_FLOAT32
+                     ? (double)((const float *)dO)[i * Ev + e] * ((const float *)O)[i * Ev + e]
+                     : ((const double *)dO)[i * Ev + e] * ((const double *)O)[i * Ev + e];
+        D[i] = s;
+    }
+}
+
+/* Scratch of one thread's backward: three R x S blocks (P, dP, and P * Z with
+ * dropout) and D (L). */
+typedef struct {
+    char *p, *dp, *pt;
+    double *D;
+} attn_scratch;
+
+// Head bh backward. Per block of query rows: P again from lse, dP = dO V^T, dS
+// (scaled); then dV += (P Z)^T dO,  dQ = dS K,  dK += dS^T Q
+static int backward_head(const pn_attn_args *a, const pn_attn_grads *g, int64_t bh,
+                         const attn_scratch *w) {
+    size_t sz = pn_itemsize(a->dt);
+    int64_t L = a->L, S = a->S, E = a->E, Ev = a->Ev, R = block_rows(a);
+    const char *q = AT(a->q, bh * L * E), *k = AT(a->k, bh * S * E), *v = AT(a->v, bh * S * Ev);
+    const char *dO = AT(g->dout, bh * L * Ev);
+    char *dq = g->dq ? AT(g->dq, bh * L * E) : NULL, *dk = g->dk ? AT(g->dk, bh * S * E) : NULL;
+    char *dv = g->dv ? AT(g->dv, bh * S * Ev) : NULL;
+    row_dots(a->dt, L, Ev, dO, AT(a->o, bh * L * Ev), w->D);
+    if (L == 0 && dk) memset(dk, 0, (size_t)(S * E) * sz);
+    if (L == 0 && dv) memset(dv, 0, (size_t)(S * Ev) * sz);
+    for (int64_t i0 = 0; i0 < L; i0 += R) {
+        int64_t r = L - i0 < R ? L - i0 : R;
+        double beta = i0 ? 1.0 : 0.0;
+        if (pn_gemm(a->dt, 0, 1, r, S, E, AT(q, i0 * E), E, k, E, 0.0, w->p, S) ||
+            pn_gemm(a->dt, 0, 1, r, S, Ev, AT(dO, i0 * Ev), Ev, v, Ev, 0.0, w->dp, S))
+            return PN_ENOMEM;
+        for (int64_t ii = 0; ii < r; ii++) {
+            double lse = a->lse[bh * L + i0 + ii], D = w->D[i0 + ii];
+            if (a->dt == PN_FLOAT32)
+                dscore_row_f32(a, bh, i0 + ii, lse, D, (float *)AT(w->p, ii * S),
+                               (float *)AT(w->dp, ii * S),
+                               w->pt ? (float *)AT(w->pt, ii * S) : NULL);
+            else
+                dscore_row_f64(a, bh, i0 + ii, lse, D, (double *)AT(w->p, ii * S),
+                               (double *)AT(w->dp, ii * S),
+                               w->pt ? (double *)AT(w->pt, ii * S) : NULL);
+        }
+        if ((dv && pn_gemm(a->dt, 1, 0, S, Ev, r, w->pt ? w->pt : w->p, S, AT(dO, i0 * Ev), Ev,
+                           beta, dv, Ev)) ||
+            (dq && pn_gemm(a->dt, 0, 0, r, E, S, w->dp, S, k, E, 0.0, AT(dq, i0 * E), E)) ||
+            (dk && pn_gemm(a->dt, 1, 0, S, E, r, w->dp, S, AT(q, i0 * E), E, beta, dk, E)))
+            return PN_ENOMEM;
+    }
+    return 0;
+}
+
+static void backward_heads(void *ctx, int64_t b, int64_t e) {
+    attn_job *j = ctx;
+    const pn_attn_args *a = j->a;
+    size_t blk = (size_t)(block_rows(a) * a->S) * pn_itemsize(a->dt) + 64;
+    attn_scratch w = {malloc(blk), malloc(blk), a->dropout_p > 0 ? malloc(blk) : NULL,
+                      malloc((size_t)a->L * sizeof(double) + 8)};
+    if (!w.p || !w.dp || !w.D || (a->dropout_p > 0 && !w.pt))
+        atomic_store(&j->err, PN_ENOMEM);
+    else
+        for (int64_t bh = b; bh < e; bh++)
+            if (backward_head(a, j->g, bh, &w)) atomic_store(&j->err, PN_ENOMEM);
+    free(w.p), free(w.dp), free(w.pt), free(w.D);
+}
+
+int pn_attn_backward(const pn_attn_args *a, const pn_attn_grads *g) {
+    attn_job j = {a, g, 0};
+    pn_parallel_for(a->BH, 1, backward_heads, &j);
+    return atomic_load(&j.err);
+}
