@@ -25,13 +25,17 @@ typedef struct {
 } up_plan;
 
 /* Nearest and nearest-exact: the source index of output o along spatial dim k, in
- * float32 as PyTorch computes it (nearest_idx, nearest_exact_idx). */
+ * float32 as PyTorch's forward computes it. (Its backward special-cases out == in and
+ * out == 2 in in every dim, its 1-D and 3-D forwards do not: with a scale_factor that
+ * gives those sizes its gradient is not the forward's; ours is.) */
 static int64_t nearest_index(const pn_upsample_geom *g, int k, int64_t o) {
     int64_t in = g->in[k], out = g->out[k];
     float s = g->scale[k] > 0 ? (float)(1.0 / g->scale[k]) : (float)in / (float)out;
     int64_t i;
-    if (g->mode == PN_UPSAMPLE_NEAREST)
-        i = out == in ? o : out == 2 * in ? o >> 1 : (int64_t)floorf((float)o * s);
+    if (g->mode == PN_UPSAMPLE_NEAREST && g->nd == 2 && (out == in || out == 2 * in))
+        i = out == in ? o : o >> 1; /* PyTorch's 2-D kernel keeps these exact cases */
+    else if (g->mode == PN_UPSAMPLE_NEAREST)
+        i = (int64_t)floorf((float)o * s);
     else
         i = (int64_t)floorf((float)(((double)o + 0.5) * s));
     return i < in - 1 ? i : in - 1;

@@ -6,8 +6,8 @@
  *
  *   scale   s = 1 / scale_factor when the caller gives one (> 0), else in / out;
  *           linear with align_corners: (in - 1) / (out - 1), or 0 when out == 1
- *   nearest        i = min(floor(o s), in - 1) in float32, with the exact cases
- *                  out == in (i = o) and out == 2 in (i = o / 2)
+ *   nearest        i = min(floor(o s), in - 1) in float32; with 2 spatial dims (PyTorch's
+ *                  2-D kernel) out == in gives i = o and out == 2 in gives i = o / 2 exactly
  *   nearest-exact  i = min(floor((o + 0.5) s), in - 1) in float32
  *   linear         r = o s (align_corners) or max((o + 0.5) s - 0.5, 0); i0 = min(floor(r),
  *                  in - 1), i1 = i0 + 1 unless i0 is the last, l1 = clamp(r - i0, 0, 1),
