@@ -206,25 +206,41 @@ def _resized_size(h, w, size, max_size):
     return (new_short, new_long) if h <= w else (new_long, new_short)
 
 
-def _source_index(out, n_in, mode):
-    """For each output position along one axis: the input positions and weights
-    (PyTorch's interpolate, align_corners=False)."""
-    scale = n_in / out
-    dst = np.arange(out, dtype=np.float64)
-    if mode == "nearest":
-        i0 = np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1)
-        return i0, i0, np.zeros(out)
-    src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
-    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-    return i0, np.minimum(i0 + 1, n_in - 1), src - i0
+def _resize_planes(t, oh, ow, mode):
+    """A float tensor (..., H, W) resized to (..., oh, ow) by F.interpolate (align_corners
+    False for bilinear, as torchvision)."""
+    from ..nn.functional import interpolate
+    lead, (h, w) = tuple(t.shape[:-2]), tuple(t.shape[-2:])
+    extra = {"align_corners": False} if mode == "bilinear" else {}
+    out = interpolate(t.reshape(1, -1, h, w), size=(oh, ow), mode=mode, **extra)
+    return out.reshape(lead + (oh, ow))
+
+
+def _resize(a, oh, ow, mode, is_tensor):
+    """A tensor (..., H, W) or array (H, W[, C]) resized; integers are resampled in float64,
+    then rounded and clipped to their type's range."""
+    if is_tensor and a.dtype in (_C.float32, _C.float64):
+        return _resize_planes(a, oh, ow, mode)
+    f = a.detach().numpy() if is_tensor else np.asarray(a)
+    dt = f.dtype
+    work = f if dt in (np.float32, np.float64) else f.astype(np.float64)
+    if not is_tensor:  # (H, W[, C]) -> (C..., H, W)
+        work = np.moveaxis(work.reshape(work.shape[:2] + (-1,)), -1, 0)
+    out = _resize_planes(_C.from_numpy(np.ascontiguousarray(work)), oh, ow, mode).numpy()
+    if not is_tensor:
+        out = np.moveaxis(out, 0, -1).reshape((oh, ow) + f.shape[2:])
+    if dt.kind in "ui":
+        out = np.clip(np.round(out), np.iinfo(dt).min, np.iinfo(dt).max)
+    out = np.ascontiguousarray(out.astype(dt))
+    return _C.from_numpy(out) if is_tensor else out
 
 
 class Resize:
     """Resize(size, interpolation='bilinear', max_size=None, antialias=True): resize an image
-    (H, W[, C]) array or a (..., H, W) tensor, as torch's interpolate with
-    align_corners=False. Antialiasing is not implemented: bilinear downsampling with
-    antialias=True raises NotImplementedError (pass antialias=False); upsampling is the
-    same either way."""
+    (H, W[, C]) array or a (..., H, W) tensor with F.interpolate (align_corners=False;
+    differentiable for float tensors). Antialiasing is not implemented: bilinear
+    downsampling with antialias=True raises NotImplementedError (pass antialias=False);
+    upsampling is the same either way."""
 
     def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
         if interpolation not in ("nearest", "bilinear"):
@@ -235,27 +251,14 @@ class Resize:
 
     def __call__(self, img):
         is_tensor = isinstance(img, Tensor)
-        a = img.detach().numpy() if is_tensor else np.asarray(img)
-        hd = a.ndim - 2 if is_tensor else 0
+        a = img if is_tensor else np.asarray(img)
+        hd = a.dim() - 2 if is_tensor else 0
         h, w = a.shape[hd], a.shape[hd + 1]
         oh, ow = _resized_size(h, w, self.size, self.max_size)
         if self.interpolation == "bilinear" and self.antialias and (oh < h or ow < w):
             raise NotImplementedError("Resize: antialiased bilinear downsampling is not "
                                       "implemented; pass antialias=False")
-        y0, y1, fy = _source_index(oh, h, self.interpolation)
-        x0, x1, fx = _source_index(ow, w, self.interpolation)
-        f = a.astype(np.float64)
-        take = (lambda r, c: f[..., r[:, None], c[None, :]]) if is_tensor else \
-            (lambda r, c: f[r[:, None], c[None, :]])
-        shp = (-1, 1) if is_tensor else ((-1, 1) + (1,) * (a.ndim - 2))
-        fy, fx = fy.reshape(shp), fx.reshape((1, -1) + (() if is_tensor else (1,) * (a.ndim - 2)))
-        top = take(y0, x0) * (1 - fx) + take(y0, x1) * fx
-        bottom = take(y1, x0) * (1 - fx) + take(y1, x1) * fx
-        out = top * (1 - fy) + bottom * fy
-        if a.dtype.kind in "ui":
-            out = np.clip(np.round(out), np.iinfo(a.dtype).min, np.iinfo(a.dtype).max)
-        out = np.ascontiguousarray(out.astype(a.dtype))
-        return _C.from_numpy(out) if is_tensor else out
+        return _resize(img if is_tensor else a, oh, ow, self.interpolation, is_tensor)
 
     def __repr__(self):
         return f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation})"
