@@ -157,6 +157,12 @@ static int plan_build(pn_dtype dt, const pn_upsample_geom *g, up_plan *p, void *
         if (d->out > (int64_t)(SIZE_MAX / 4 / per)) return PN_EOVERFLOW;
         total += (size_t)d->out * per;
     }
+    int64_t ni, no; /* a plane's sizes must be representable */
+    if (pn_mul_overflow(p->d[0].in, p->d[1].in, &ni) || pn_mul_overflow(ni, p->d[2].in, &ni) ||
+        pn_mul_overflow(p->d[0].out, p->d[1].out, &no) || pn_mul_overflow(no, p->d[2].out, &no) ||
+        pn_mul_overflow(no, 8, &no) || pn_mul_overflow(ni, g->P, &ni) ||
+        pn_mul_overflow(no, g->P, &no))
+        return PN_EOVERFLOW;
     char *buf = *mem = malloc(total);
     if (!buf) return PN_ENOMEM;
     for (int k = 0; k < 3; k++) {

@@ -102,5 +102,7 @@ int main(void) {
     CHECK(pn_upsample(PN_FLOAT64, &bad, z, z) == PN_EINVAL, "4 spatial dims refused");
     bad.nd = 2;
     CHECK(pn_upsample(PN_INT64, &bad, z, z) == PN_EINVAL, "integer dtype refused");
+    pn_upsample_geom huge = {1, 3, {1, 1, 1}, {1LL << 40, 1LL << 40, 1LL << 40}, {0}, 0, 0};
+    CHECK(pn_upsample(PN_FLOAT64, &huge, z, z) == PN_EOVERFLOW, "overflowing sizes refused");
     return CHECK_SUMMARY();
 }
