@@ -661,7 +661,7 @@ def _interp_sizes(input, size, scale_factor, dim):
     return None, list(scale_factor)
 
 
-def _interp_unsupported(input, mode, output_size, antialias, align_corners):
+def _interp_unsupported(input, mode, antialias, align_corners):
     """The modes pynet has no kernel for, and PyTorch's errors for a mode that does not fit
     the input's dims: always raises."""
     nd = input.dim()
@@ -727,4 +727,4 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if antialias:
             raise NotImplementedError("interpolate: antialias=True is not implemented in pynet")
         return _C._interpolate(input, "linear", sizes, scales, bool(align_corners))
-    _interp_unsupported(input, mode, output_size, antialias, align_corners)
+    _interp_unsupported(input, mode, antialias, align_corners)
