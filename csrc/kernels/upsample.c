@@ -81,6 +81,20 @@ static int64_t nearest_index(const pn_upsample_geom *g, int k, int64_t o) {
                     for (int64_t ow = 0; ow < W->out; ow++) y[ow] = rows[0][0][W->i0[ow]]; \
                     continue; \
                 } \
+                if (D->nt == 1) { /* 1-D and 2-D: the general loop below, unrolled */ \
+                    const T *r0 = rows[0][0], *r1 = rows[0][1]; \
+                    const int64_t *i0 = W->i0, *i1 = W->i1; \
+                    if (H->nt == 2) \
+                        for (int64_t ow = 0; ow < W->out; ow++) { \
+                            T t0 = r0[i0[ow]] * ww0[ow] + r0[i1[ow]] * ww1[ow]; \
+                            T t1 = r1[i0[ow]] * ww0[ow] + r1[i1[ow]] * ww1[ow]; \
+                            y[ow] = (t0 * wh[0] + t1 * wh[1]) * wd[0]; \
+                        } \
+                    else \
+                        for (int64_t ow = 0; ow < W->out; ow++) \
+                            y[ow] = (r0[i0[ow]] * ww0[ow] + r0[i1[ow]] * ww1[ow]) * wh[0] * wd[0]; \
+                    continue; \
+                } \
                 for (int64_t ow = 0; ow < W->out; ow++) { \
                     T acc = 0; \
                     for (int a = 0; a < D->nt; a++) { \
