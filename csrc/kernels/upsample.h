@@ -40,7 +40,7 @@ typedef struct {
 } pn_upsample_geom;
 
 /* y = the resampling of x. Args: dt float32/float64; x (P, *in), y (P, *out), contiguous.
- * Return 0, PN_EINVAL (bad geometry or dtype) or PN_ENOMEM. */
+ * Return 0, PN_EINVAL (bad geometry or dtype), PN_EOVERFLOW (sizes) or PN_ENOMEM. */
 int pn_upsample(pn_dtype dt, const pn_upsample_geom *g, const void *x, void *y);
 /* dx = its adjoint applied to dy: dy (P, *out) -> dx (P, *in), overwritten. */
 int pn_upsample_backward(pn_dtype dt, const pn_upsample_geom *g, const void *dy, void *dx);
