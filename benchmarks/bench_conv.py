@@ -12,18 +12,31 @@ Training steps (forward, cross-entropy, backward, SGD with momentum) at batch 64
 28x28 inputs: LeNet-5 (conv 6@5x5 pad 2, max pool, conv 16@5x5, max pool, 120, 84,
 10) and the PyTorch MNIST example net (conv 32@3x3, conv 64@3x3, max pool, dropout,
 fc 9216->128, dropout, fc 128->10).
+
+Beside each single-layer figure: the fraction of the GEMM peak, pynet's 1024^3 float32
+matmul measured in the same run at the same thread count (best of several). And the
+peak memory of a LeNet-5 training step for pynet and for PyTorch, each in a fresh
+subprocess: ru_maxrss after a few steps minus ru_maxrss right after the imports.
+
+    python benchmarks/bench_conv.py
 """
+import os
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
 
 import pynet
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = None
+if sys.argv[1:3] != ["--rss-child", "pynet"]:  # the pynet memory child never loads torch
+    try:
+        import torch
+    except ImportError:
+        pass
 
 CASES = [  # name, (C, H, W), conv kwargs
     ("3x3 conv 64->64, 56x56", (64, 56, 56), dict(out=64, k=3, padding=1, groups=1)),
@@ -96,23 +109,72 @@ def train_step_fn(lib, make, seed=0):
     return step
 
 
-def main():
-    ncores = pynet.get_num_threads()
+def gemm_peak(n=1024, reps=5):
+    """GFLOP/s of pynet's n^3 float32 matmul at the current thread count (best of reps)."""
+    rng = np.random.default_rng(0)
+    a, b = (pynet.tensor(rng.standard_normal((n, n)).astype(np.float32)) for _ in range(2))
+    pynet.matmul(a, b)
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        pynet.matmul(a, b)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n ** 3 / best / 1e9
+
+
+RSS_STEPS = 5
+
+
+def rss_child(libname):
+    """In a fresh process: KiB of peak RSS that RSS_STEPS LeNet-5 training steps add to the
+    peak reached by the imports (printed for the parent)."""
+    lib = pynet if libname == "pynet" else torch
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    step = train_step_fn(lib, lenet5)
+    for _ in range(RSS_STEPS):
+        step()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+
+
+def peak_rss_mib(libname):
+    """rss_child(libname) run in a subprocess that imports this pynet, in MiB.
+
+    Linux keeps ru_maxrss across exec, and a child forked from this (large) process starts
+    with this process's resident size as its high-water mark; so the child is started by a
+    small shell that forks it, and its ru_maxrss is its own."""
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(pynet.__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = ["sh", "-c", '"$@"; exit $?', "sh", sys.executable, os.path.abspath(__file__),
+           "--rss-child", libname]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def single_layers(ncores):
+    """The single-layer table: ms, GFLOP/s and the fraction of the GEMM peak."""
     print(f"conv2d forward + backward (input, weight, bias grads), batch {BATCH}, float32, "
-          "median ms (GFLOP/s)")
+          "median ms (GFLOP/s, % of pynet's 1024^3 sgemm peak at that thread count)")
     for threads in sorted({1, ncores}):
         pynet.set_num_threads(threads)
         if torch is not None:
             torch.set_num_threads(threads)
-        print(f" {threads} thread(s):")
+        peak = gemm_peak()
+        print(f" {threads} thread(s): GEMM peak {peak:.1f} GFLOP/s")
         for name, shape, c in CASES:
             tp = time_step(step_fn(pynet, shape, c))
             gf = flops(shape, c) / 1e6
-            line = f"  {name:30s} pynet {tp:8.2f} ms ({gf / tp:6.1f})"
+            line = f"  {name:30s} pynet {tp:8.2f} ms ({gf / tp:6.1f}, {100 * gf / tp / peak:3.0f}%)"
             if torch is not None:
                 tt = time_step(step_fn(torch, shape, c))
-                line += f"   torch {tt:8.2f} ms ({gf / tt:6.1f})   pynet/torch {tp / tt:.2f}x"
+                line += (f"   torch {tt:8.2f} ms ({gf / tt:6.1f}, {100 * gf / tt / peak:3.0f}%)"
+                         f"   pynet/torch {tp / tt:.2f}x")
             print(line, flush=True)
+
+
+def main():
+    ncores = pynet.get_num_threads()
+    single_layers(ncores)
     print("training step (forward + backward + SGD momentum), batch 64, 28x28, median ms")
     for threads in sorted({1, ncores}):
         pynet.set_num_threads(threads)
@@ -127,7 +189,15 @@ def main():
                 line += f"   torch {tt:8.2f} ms   pynet/torch {tp / tt:.2f}x"
             print(line, flush=True)
     pynet.set_num_threads(ncores)
+    line = f"peak RSS of {RSS_STEPS} LeNet-5 training steps above the imports (fresh process, " \
+        f"{ncores} threads): pynet {peak_rss_mib('pynet'):.1f} MiB"
+    if torch is not None:
+        line += f", torch {peak_rss_mib('torch'):.1f} MiB"
+    print(line, flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--rss-child"]:
+        rss_child(sys.argv[2])
+    else:
+        main()

@@ -283,3 +283,20 @@ def test_resize_sizes_and_arrays():
         T.Resize(2)(img)  # bilinear downsampling with antialias=True (the default)
     with pytest.raises(NotImplementedError):
         T.Resize(2, "bicubic")
+
+
+def test_resize_goes_through_interpolate():
+    """Float tensors keep their dtype and gradient; integer arrays are the float64 result
+    rounded (here: a (H, W, C) uint8 image, each channel resized alike)."""
+    x = pynet.tensor(np.random.default_rng(1).standard_normal((2, 3, 4)), requires_grad=True)
+    y = T.Resize((6, 8))(x)
+    assert y.dtype == pynet.float64 and tuple(y.shape) == (2, 6, 8)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy().sum(), 2 * 6 * 8)  # the weights sum to one
+    img = np.random.default_rng(2).integers(0, 256, (5, 7, 3)).astype(np.uint8)
+    out = T.Resize((9, 4), antialias=False)(img)
+    want = pynet.nn.functional.interpolate(
+        pynet.tensor(img.transpose(2, 0, 1)[None].astype(np.float64)), size=(9, 4),
+        mode="bilinear", align_corners=False).numpy()[0].transpose(1, 2, 0)
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out, np.clip(np.round(want), 0, 255).astype(np.uint8))

@@ -12,6 +12,7 @@
 #include "../kernels/reduce.h"
 #include "../kernels/nn.h"
 #include "../kernels/loss.h"
+#include "../kernels/upsample.h"
 
 /* Every op returns a new reference (a Tensor), or NULL with a Python exception set. */
 
@@ -114,6 +115,11 @@ PNTensor *pn_max_pool2d(PNTensor *x, const pn_pool_args *a, PNTensor **indices);
 PNTensor *pn_avg_pool2d(PNTensor *x, const pn_pool_args *a);
 /* adaptive: windows chosen to give out_size (Ho, Wo); max != 0 for max, else mean */
 PNTensor *pn_adaptive_pool2d(PNTensor *x, const int64_t *out_size, int max, PNTensor **indices);
+/* interpolate (upsample.c): x (N, C, *in) with 1 to 3 spatial dims -> (N, C, *out); mode a
+ * PN_UPSAMPLE_* of kernels/upsample.h; out = size if given, else floor(in * scales), and the
+ * scales (or NULL) set the source indices as in PyTorch */
+PNTensor *pn_interpolate(PNTensor *x, int mode, const int64_t *size, const double *scales,
+                         int align_corners);
 /* losses (loss.c); pyapi/losses.c parses their Python arguments */
 enum { PN_REDUCTION_NONE = 0, PN_REDUCTION_MEAN = 1, PN_REDUCTION_SUM = 2 };
 PNTensor *pn_nll_loss(PNTensor *x, PNTensor *t, PNTensor *w, int64_t ignore_index, int reduction);

@@ -3,7 +3,7 @@
  * pynet/nn/_functional_layers.py gives them PyTorch's signatures (conv1d,
  * conv2d, unfold, fold), turns int-or-tuple arguments into tuples and padding
  * strings into numbers; these parse the tuples into C values and call the ops
- * of ops/conv.c and ops/pool.c.
+ * of ops/conv.c, ops/pool.c and ops/upsample.c (interpolate).
  */
 #include "pyapi.h"
 
@@ -159,7 +159,60 @@ static PyObject *py_adaptive_pool2d(PyObject *m, PyObject *args) {
     return Py_BuildValue("(NN)", y, idx);
 }
 
+/* A tuple/list of exactly n floats into out (interpolate's scale factors). */
+static int float_tuple(PyObject *o, int n, double *out, const char *name) {
+    PyObject *seq = PySequence_Fast(o, "expected a tuple of floats");
+    if (!seq) return -1;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    int rc = 0;
+    if (len != n) {
+        PyErr_Format(PyExc_ValueError, "interpolate: expected %d values for %s, got %zd", n, name,
+                     len);
+        rc = -1;
+    }
+    for (Py_ssize_t k = 0; rc == 0 && k < len; k++) {
+        out[k] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(seq, k));
+        if (out[k] == -1.0 && PyErr_Occurred()) rc = -1;
+    }
+    Py_DECREF(seq);
+    return rc;
+}
+
+/* _interpolate(input, mode, output_size, scale_factors, align_corners): mode "nearest",
+ * "nearest-exact" or "linear" (1 to 3 spatial dims); output_size a tuple of ints or None,
+ * scale_factors a tuple of floats or None (one per spatial dim; at least one given) */
+static PyObject *py_interpolate(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *xo, *so, *fo;
+    const char *mode;
+    int align_corners;
+    if (!PyArg_ParseTuple(args, "OsOOp:_interpolate", &xo, &mode, &so, &fo, &align_corners))
+        return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "interpolate", "input");
+    if (!x) return NULL;
+    int md = !strcmp(mode, "nearest")         ? PN_UPSAMPLE_NEAREST
+             : !strcmp(mode, "nearest-exact") ? PN_UPSAMPLE_NEAREST_EXACT
+             : !strcmp(mode, "linear")        ? PN_UPSAMPLE_LINEAR
+                                              : -1;
+    int nd = x->ndim - 2;
+    if (md < 0 || nd < 1 || nd > 3 || (so == Py_None && fo == Py_None)) {
+        PyErr_Format(PyExc_ValueError,
+                     "_interpolate: mode %s, a 3-D to 5-D input and a size or scale expected",
+                     mode);
+        return NULL;
+    }
+    int64_t size[3];
+    double scales[3];
+    if ((so != Py_None && int_tuple(so, nd, size, "interpolate", "output_size") < 0) ||
+        (fo != Py_None && float_tuple(fo, nd, scales, "scale_factors") < 0))
+        return NULL;
+    return (PyObject *)pn_interpolate(x, md, so != Py_None ? size : NULL,
+                                      fo != Py_None ? scales : NULL, align_corners);
+}
+
 PyMethodDef pn_module_methods_conv[] = {
+    {"_interpolate", py_interpolate, METH_VARARGS,
+     "_interpolate(input, mode, output_size, scale_factors, align_corners)"},
     {"_adaptive_pool2d", py_adaptive_pool2d, METH_VARARGS,
      "_adaptive_pool2d(input, output_size, max, return_indices)"},
     {"_max_pool2d", py_max_pool2d, METH_VARARGS,

@@ -16,7 +16,7 @@ __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "
            "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d"]
+           "adaptive_max_pool2d", "interpolate"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
 _LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU = range(7)
@@ -623,6 +623,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return _adaptive_1d(input, output_size, "adaptive_max_pool1d", True, bool(return_indices))
 
 
+<<<<<<< HEAD
 # ----------------------------------------------------------------- attention
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
@@ -642,3 +643,110 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         _check_tensor(t, "scaled_dot_product_attention", name)
     return _C._sdpa(query, key, value, attn_mask, float(dropout_p), bool(is_causal),
                     None if scale is None else float(scale))
+=======
+# -------------------------------------------------------------------- interpolate
+
+_LINEAR_MODE_DIMS = {"linear": 3, "bilinear": 4, "trilinear": 5}
+
+
+def _interp_sizes(input, size, scale_factor, dim):
+    """(output_size, scale_factors) from interpolate's size and scale_factor: exactly one is a
+    list of dim values, the other None (PyTorch's checks and messages)."""
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if not isinstance(size, (list, tuple)):
+            return [size] * dim, None
+        if len(size) != dim:
+            raise ValueError(
+                "Input and output must have the same number of spatial dimensions, but got "
+                f"input with spatial dimensions of {list(input.shape[2:])} and output size of "
+                f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                "output size in (o1, o2, ...,oK) format.")
+        if not all(isinstance(v, int) or (isinstance(v, Tensor) and v.dim() == 0 and
+                                          not v.dtype.is_floating_point) for v in size):
+            raise TypeError("expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                            f"Tuple[int, int, int], but got size with types "
+                            f"{[type(v) for v in size]}")
+        return list(size), None
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if not isinstance(scale_factor, (list, tuple)):
+        return None, [scale_factor] * dim
+    if len(scale_factor) != dim:
+        raise ValueError(
+            "Input and scale_factor must have the same number of spatial dimensions, but got "
+            f"input with spatial dimensions of {list(input.shape[2:])} and scale_factor of "
+            f"shape {scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+            "format and scale_factor in (s1, s2, ...,sK) format.")
+    return None, list(scale_factor)
+
+
+def _interp_unsupported(input, mode, antialias, align_corners):
+    """The modes pynet has no kernel for, and PyTorch's errors for a mode that does not fit
+    the input's dims: always raises."""
+    nd = input.dim()
+    if mode == "bicubic" and nd == 4:
+        raise NotImplementedError("interpolate: mode 'bicubic' is not implemented in pynet")
+    if mode == "area" and nd == 5:
+        raise NotImplementedError("interpolate: mode 'area' is not implemented in pynet for "
+                                  "5-D input")
+    if mode == "lanczos" and nd == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+        raise NotImplementedError("interpolate: mode 'lanczos' is not implemented in pynet")
+    for m, need in _LINEAR_MODE_DIMS.items():
+        if mode == m and nd in (3, 4, 5):
+            raise NotImplementedError(f"Got {nd}D input, but {m} mode needs {need}D input")
+    raise NotImplementedError(
+        f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for the modes: "
+        "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact "
+        f"(got {mode})")
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resample input (N, C, *spatial) to size, or by scale_factor, as torch's interpolate.
+
+    Modes: 'nearest' and 'nearest-exact' (3-D, 4-D, 5-D input), 'linear' (3-D), 'bilinear'
+    (4-D), 'trilinear' (5-D), with align_corners (default False: pixel centres, source index
+    (o + 0.5) / scale - 0.5; True: corners, o (in - 1) / (out - 1)), and 'area' (3-D, 4-D:
+    adaptive average pooling). With scale_factor the output size is floor(in * scale) and
+    the source index uses 1 / scale_factor, unless recompute_scale_factor=True, which uses
+    in / out as when a size is given. 'bicubic', 'lanczos' and antialias=True raise
+    NotImplementedError.
+    """
+    _check_tensor(input, "interpolate")
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating "
+                             "modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    dim = input.dim() - 2
+    output_size, scale_factors = _interp_sizes(input, size, scale_factor, dim)
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor:
+        output_size = [int(input.shape[i + 2] * scale_factors[i]) for i in range(dim)]
+        scale_factors = None
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                         "modes and requires a 4-D tensor as input")
+    sizes = None if output_size is None else tuple(output_size)
+    scales = None if scale_factors is None else tuple(scale_factors)
+    if mode in ("nearest", "nearest-exact") and input.dim() in (3, 4, 5):
+        return _C._interpolate(input, mode, sizes, scales, False)
+    if mode == "area" and input.dim() in (3, 4):
+        pool = adaptive_avg_pool1d if input.dim() == 3 else adaptive_avg_pool2d
+        return pool(input, sizes if input.dim() == 4 else sizes[0])
+    if _LINEAR_MODE_DIMS.get(mode) == input.dim():
+        if antialias:
+            raise NotImplementedError("interpolate: antialias=True is not implemented in pynet")
+        return _C._interpolate(input, "linear", sizes, scales, bool(align_corners))
+    _interp_unsupported(input, mode, antialias, align_corners)
+>>>>>>> interp

@@ -11,9 +11,11 @@ from ._functional_layers import (adaptive_avg_pool1d, adaptive_avg_pool2d, adapt
                                  conv2d,
                                  conv_transpose1d, conv_transpose2d, dropout, dropout2d, elu,
                                  embedding, fold,
-                                 gelu, group_norm, hardtanh, layer_norm, leaky_relu, linear, log_softmax,
+                                 gelu, group_norm, hardtanh, interpolate, layer_norm,
+                                 leaky_relu, linear, log_softmax,
                                  max_pool1d, max_pool2d, one_hot, pad, prelu, relu, relu_,
-                                 scaled_dot_product_attention, sigmoid, silu, softmax, softplus, tanh, unfold)
+                                 scaled_dot_product_attention, sigmoid, silu, softmax, softplus,
+                                 tanh, unfold)
 from ._functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                                cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                                smooth_l1_loss)
@@ -26,7 +28,7 @@ __all__ = [
     "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d", "conv_transpose1d",
     "conv_transpose2d", "unfold", "fold",
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
     "scaled_dot_product_attention",
     # losses (_functional_loss.py)
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",

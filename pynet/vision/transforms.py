@@ -3,13 +3,16 @@
 Images are NumPy arrays (H, W) or (H, W, C) — what pynet's datasets return where
 torchvision returns PIL images — or tensors (C, H, W) after ``ToTensor``.
 """
+import math
+import numbers
+
 import numpy as np
 
 from .. import _C
 from .._tensor import Tensor
 
 __all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "RandomHorizontalFlip", "RandomCrop",
-           "Resize", "InterpolationMode"]
+           "Resize", "RandomRotation", "InterpolationMode"]
 
 
 def _uniform():
@@ -206,25 +209,41 @@ def _resized_size(h, w, size, max_size):
     return (new_short, new_long) if h <= w else (new_long, new_short)
 
 
-def _source_index(out, n_in, mode):
-    """For each output position along one axis: the input positions and weights
-    (PyTorch's interpolate, align_corners=False)."""
-    scale = n_in / out
-    dst = np.arange(out, dtype=np.float64)
-    if mode == "nearest":
-        i0 = np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1)
-        return i0, i0, np.zeros(out)
-    src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
-    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-    return i0, np.minimum(i0 + 1, n_in - 1), src - i0
+def _resize_planes(t, oh, ow, mode):
+    """A float tensor (..., H, W) resized to (..., oh, ow) by F.interpolate (align_corners
+    False for bilinear, as torchvision)."""
+    from ..nn.functional import interpolate
+    lead, (h, w) = tuple(t.shape[:-2]), tuple(t.shape[-2:])
+    extra = {"align_corners": False} if mode == "bilinear" else {}
+    out = interpolate(t.reshape(1, -1, h, w), size=(oh, ow), mode=mode, **extra)
+    return out.reshape(lead + (oh, ow))
+
+
+def _resize(a, oh, ow, mode, is_tensor):
+    """A tensor (..., H, W) or array (H, W[, C]) resized; integers are resampled in float64,
+    then rounded and clipped to their type's range."""
+    if is_tensor and a.dtype in (_C.float32, _C.float64):
+        return _resize_planes(a, oh, ow, mode)
+    f = a.detach().numpy() if is_tensor else np.asarray(a)
+    dt = f.dtype
+    work = f if dt in (np.float32, np.float64) else f.astype(np.float64)
+    if not is_tensor:  # (H, W[, C]) -> (C..., H, W)
+        work = np.moveaxis(work.reshape(work.shape[:2] + (-1,)), -1, 0)
+    out = _resize_planes(_C.from_numpy(np.ascontiguousarray(work)), oh, ow, mode).numpy()
+    if not is_tensor:
+        out = np.moveaxis(out, 0, -1).reshape((oh, ow) + f.shape[2:])
+    if dt.kind in "ui":
+        out = np.clip(np.round(out), np.iinfo(dt).min, np.iinfo(dt).max)
+    out = np.ascontiguousarray(out.astype(dt))
+    return _C.from_numpy(out) if is_tensor else out
 
 
 class Resize:
     """Resize(size, interpolation='bilinear', max_size=None, antialias=True): resize an image
-    (H, W[, C]) array or a (..., H, W) tensor, as torch's interpolate with
-    align_corners=False. Antialiasing is not implemented: bilinear downsampling with
-    antialias=True raises NotImplementedError (pass antialias=False); upsampling is the
-    same either way."""
+    (H, W[, C]) array or a (..., H, W) tensor with F.interpolate (align_corners=False;
+    differentiable for float tensors). Antialiasing is not implemented: bilinear
+    downsampling with antialias=True raises NotImplementedError (pass antialias=False);
+    upsampling is the same either way."""
 
     def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
         if interpolation not in ("nearest", "bilinear"):
@@ -235,27 +254,154 @@ class Resize:
 
     def __call__(self, img):
         is_tensor = isinstance(img, Tensor)
-        a = img.detach().numpy() if is_tensor else np.asarray(img)
-        hd = a.ndim - 2 if is_tensor else 0
+        a = img if is_tensor else np.asarray(img)
+        hd = a.dim() - 2 if is_tensor else 0
         h, w = a.shape[hd], a.shape[hd + 1]
         oh, ow = _resized_size(h, w, self.size, self.max_size)
         if self.interpolation == "bilinear" and self.antialias and (oh < h or ow < w):
             raise NotImplementedError("Resize: antialiased bilinear downsampling is not "
                                       "implemented; pass antialias=False")
-        y0, y1, fy = _source_index(oh, h, self.interpolation)
-        x0, x1, fx = _source_index(ow, w, self.interpolation)
-        f = a.astype(np.float64)
-        take = (lambda r, c: f[..., r[:, None], c[None, :]]) if is_tensor else \
-            (lambda r, c: f[r[:, None], c[None, :]])
-        shp = (-1, 1) if is_tensor else ((-1, 1) + (1,) * (a.ndim - 2))
-        fy, fx = fy.reshape(shp), fx.reshape((1, -1) + (() if is_tensor else (1,) * (a.ndim - 2)))
-        top = take(y0, x0) * (1 - fx) + take(y0, x1) * fx
-        bottom = take(y1, x0) * (1 - fx) + take(y1, x1) * fx
-        out = top * (1 - fy) + bottom * fy
+        return _resize(img if is_tensor else a, oh, ow, self.interpolation, is_tensor)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation})"
+
+
+# ----------------------------------------------------------------- rotation
+
+def _rotation_matrix(angle, center, w, h):
+    """torchvision's inverse affine matrix (_get_inverse_affine_matrix, no shear, scale or
+    translation) for a counter-clockwise rotation by angle degrees about center (pixel
+    coordinates; None: the image centre): [m0, m1, m2, m3, m4, m5] maps an output point
+    (x, y, 1), taken relative to the image centre, to its source point."""
+    cx, cy = (0.0, 0.0) if center is None else (center[0] - w * 0.5, center[1] - h * 0.5)
+    rot = math.radians(-angle)  # torchvision's rotate passes -angle to the inverse matrix
+    m = [math.cos(rot), math.sin(rot), 0.0, -math.sin(rot), math.cos(rot), 0.0]
+    m[2] += m[0] * -cx + m[1] * -cy + cx
+    m[5] += m[3] * -cx + m[4] * -cy + cy
+    return m
+
+
+def _expanded_size(m, w, h):
+    """torchvision's output size for expand=True (_compute_affine_output_size): the corners
+    mapped by m, in float32, the bounds truncated to 1e-4 before rounding outwards."""
+    hw, hh = 0.5 * w, 0.5 * h
+    pts = np.array([[-hw, -hh, 1], [-hw, hh, 1], [hw, hh, 1], [hw, -hh, 1]], np.float32)
+    new = pts @ np.array(m, np.float32).reshape(2, 3).T
+    lo, hi = new.min(0) + np.float32([hw, hh]), new.max(0) + np.float32([hw, hh])
+    tol = np.float32(1e-4)
+    size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
+    return int(size[0]), int(size[1])
+
+
+def _sample(a, px, py, mode, fill):
+    """a (C, H, W) float64 read at the source positions px, py (oh, ow) as torchvision's
+    grid_sample with zero padding and its fill mask: nearest rounds half to even, a
+    position outside the image takes fill; bilinear blends the in-image corners and mixes
+    in fill by the weight that fell outside (out = v m + (1 - m) fill, torchvision's rule)."""
+    _, h, w = a.shape
+    fill = np.asarray(fill, np.float64).reshape(-1, 1, 1)
+    if mode == "nearest":
+        ix, iy = np.rint(px).astype(np.int64), np.rint(py).astype(np.int64)
+        inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+        v = a[:, np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
+        return np.where(inside, v, fill)
+    x0, y0 = np.floor(px), np.floor(py)
+    v = np.zeros((a.shape[0],) + px.shape)
+    mask = np.zeros(px.shape)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            xi, yi = x0 + dx, y0 + dy
+            wgt = (1 - np.abs(px - xi)) * (1 - np.abs(py - yi))
+            inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+            wgt = np.where(inside, wgt, 0.0)
+            xi = np.clip(xi, 0, w - 1).astype(np.int64)
+            yi = np.clip(yi, 0, h - 1).astype(np.int64)
+            v += a[:, yi, xi] * wgt
+            mask += wgt
+    return v * mask + (1 - mask) * fill
+
+
+def _rotate(a, angle, mode, expand, center, fill):
+    """a (C, H, W) float64 rotated by angle degrees counter-clockwise (torchvision's
+    rotate on tensors: output pixel centres at +0.5, mapped by the inverse matrix)."""
+    c, h, w = a.shape
+    m = _rotation_matrix(angle, center, w, h)
+    ow, oh = _expanded_size(m, w, h) if expand else (w, h)
+    x = np.arange(ow) - ow * 0.5 + 0.5
+    y = (np.arange(oh) - oh * 0.5 + 0.5)[:, None]
+    px = m[0] * x + m[1] * y + m[2] + w * 0.5 - 0.5
+    py = m[3] * x + m[4] * y + m[5] + h * 0.5 - 0.5
+    fill = [float(fill)] if isinstance(fill, numbers.Number) else [float(f) for f in fill]
+    if len(fill) not in (1, c):
+        raise ValueError("The number of elements in 'fill' does not match the number of "
+                         f"channels of the image ({len(fill)} != {c})")
+    return _sample(a, px, py, mode, fill)
+
+
+class RandomRotation:
+    """RandomRotation(degrees, interpolation='nearest', expand=False, center=None, fill=0):
+    rotate by an angle drawn uniformly from degrees ((-d, d) for a number d, or a (min, max)
+    pair) with pynet's generator, counter-clockwise about center ((x, y) in pixels; the image
+    centre by default), as torchvision's rotate does tensors: each output pixel centre maps
+    back to a source position read with 'nearest' or 'bilinear'; what falls outside the
+    image takes fill (a number or one value per channel). expand=True enlarges the output
+    to hold the whole rotated image. Takes a (..., H, W) tensor or an (H, W[, C]) array;
+    integer images are rounded back to their dtype."""
+
+    def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
+        if isinstance(degrees, numbers.Number):
+            if degrees < 0:
+                raise ValueError("If degrees is a single number, it must be positive.")
+            degrees = [-degrees, degrees]
+        elif not isinstance(degrees, (list, tuple)):
+            raise TypeError("degrees should be a sequence of length 2.")
+        elif len(degrees) != 2:
+            raise ValueError("degrees should be a sequence of length 2.")
+        self.degrees = [float(d) for d in degrees]
+        if interpolation not in ("nearest", "bilinear"):
+            raise NotImplementedError(f"RandomRotation: interpolation {interpolation!r} is not "
+                                      "implemented (nearest, bilinear)")
+        if center is not None and len(center) != 2:
+            raise ValueError("center should be a sequence of length 2.")
+        if fill is None:
+            fill = 0
+        if not isinstance(fill, (numbers.Number, list, tuple)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.interpolation, self.expand = interpolation, expand
+        self.center, self.fill = center, fill
+
+    @staticmethod
+    def get_params(degrees):
+        """An angle drawn uniformly from [degrees[0], degrees[1]) by pynet's generator."""
+        t = _C._fill_uniform_(_C.empty((1,)), float(degrees[0]), float(degrees[1]))
+        return float(t.item())
+
+    def __call__(self, img):
+        angle = self.get_params(self.degrees)
+        is_tensor = isinstance(img, Tensor)
+        a = img.detach().numpy() if is_tensor else np.asarray(img)
+        if a.ndim < 2 or (not is_tensor and a.ndim > 3):
+            raise ValueError(f"RandomRotation: expected a (..., H, W) tensor or an (H, W[, C]) "
+                             f"array, got shape {a.shape}")
+        if is_tensor:
+            lead, planes = a.shape[:-2], a.reshape((-1,) + a.shape[-2:])
+        else:
+            planes = np.moveaxis(a.reshape(a.shape[:2] + (-1,)), -1, 0)
+        out = _rotate(planes.astype(np.float64), angle, self.interpolation, self.expand,
+                      self.center, self.fill)
+        out = out.reshape(lead + out.shape[1:]) if is_tensor else \
+            np.moveaxis(out, 0, -1).reshape(out.shape[1:] + a.shape[2:])
         if a.dtype.kind in "ui":
             out = np.clip(np.round(out), np.iinfo(a.dtype).min, np.iinfo(a.dtype).max)
         out = np.ascontiguousarray(out.astype(a.dtype))
         return _C.from_numpy(out) if is_tensor else out
 
     def __repr__(self):
-        return f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation})"
+        s = (f"{type(self).__name__}(degrees={self.degrees}, interpolation={self.interpolation}"
+             f", expand={self.expand}")
+        if self.center is not None:
+            s += f", center={self.center}"
+        if self.fill is not None:
+            s += f", fill={self.fill}"
+        return s + ")"
