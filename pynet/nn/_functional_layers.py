@@ -623,27 +623,6 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return _adaptive_1d(input, output_size, "adaptive_max_pool1d", True, bool(return_indices))
 
 
-<<<<<<< HEAD
-# ----------------------------------------------------------------- attention
-
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
-    """softmax(query @ key^T * scale + mask) @ value, fused in C (no L x S matrix is
-    stored; ``is_causal`` masks key j > query i without building a mask).
-
-    query (*, L, E), key (*, S, E), value (*, S, Ev) -> (*, L, Ev); ``attn_mask`` bool
-    (True: take part) or float (added), broadcastable to (*, L, S); ``scale``
-    defaults to 1/sqrt(E). A query row whose keys are all masked gives zeros, as
-    PyTorch's CPU kernel does. Dropout draws from pynet's global generator.
-    """
-    if enable_gqa:
-        raise NotImplementedError("scaled_dot_product_attention: enable_gqa=True is not "
-                                  "supported by pynet (repeat key and value over the heads)")
-    for name, t in (("query", query), ("key", key), ("value", value)):
-        _check_tensor(t, "scaled_dot_product_attention", name)
-    return _C._sdpa(query, key, value, attn_mask, float(dropout_p), bool(is_causal),
-                    None if scale is None else float(scale))
-=======
 # -------------------------------------------------------------------- interpolate
 
 _LINEAR_MODE_DIMS = {"linear": 3, "bilinear": 4, "trilinear": 5}
@@ -749,4 +728,24 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise NotImplementedError("interpolate: antialias=True is not implemented in pynet")
         return _C._interpolate(input, "linear", sizes, scales, bool(align_corners))
     _interp_unsupported(input, mode, antialias, align_corners)
->>>>>>> interp
+
+
+# ----------------------------------------------------------------- attention
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(query @ key^T * scale + mask) @ value, fused in C (no L x S matrix is
+    stored; ``is_causal`` masks key j > query i without building a mask).
+
+    query (*, L, E), key (*, S, E), value (*, S, Ev) -> (*, L, Ev); ``attn_mask`` bool
+    (True: take part) or float (added), broadcastable to (*, L, S); ``scale``
+    defaults to 1/sqrt(E). A query row whose keys are all masked gives zeros, as
+    PyTorch's CPU kernel does. Dropout draws from pynet's global generator.
+    """
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa=True is not "
+                                  "supported by pynet (repeat key and value over the heads)")
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        _check_tensor(t, "scaled_dot_product_attention", name)
+    return _C._sdpa(query, key, value, attn_mask, float(dropout_p), bool(is_causal),
+                    None if scale is None else float(scale))
