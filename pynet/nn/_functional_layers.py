@@ -16,7 +16,7 @@ __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "
            "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "interpolate"]
+           "adaptive_max_pool2d", "interpolate", "scaled_dot_product_attention"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
 _LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU = range(7)
