@@ -130,6 +130,8 @@ static PyObject *scatter_method(PyObject *self, PyObject *args, PyObject *kw, in
         return NULL;
     PNTensor *idx;
     if (index_arg(io, &idx, op) < 0 || dim_arg(SELF, dim, &d, op) < 0) return NULL;
+    if (src == Py_None) src = NULL;
+    if (value == Py_None) value = NULL;
     if (src && !PNTensor_Check(src) && !value && !add) value = src, src = NULL;
     if (!src == !value)
         return PyErr_Format(PyExc_TypeError,
