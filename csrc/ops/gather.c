@@ -94,7 +94,9 @@ static int transfer(PNTensor *t, int dim, PNTensor *idx, PNTensor *o, int mode, 
     pn_iter_run_range(&it, fn, &aux, 0, it.numel);
     Py_END_ALLOW_THREADS
     if (!failed) return 0;
-    return pn_error_c(PyExc_RuntimeError,
+    /* PyTorch's index_select raises IndexError for a negative index */
+    return pn_error_c(bad < 0 && !strcmp(op, "index_select") ? PyExc_IndexError
+                                                             : PyExc_RuntimeError,
                       "%s(): index %lld is out of bounds for dimension %d with size %lld", op,
                       (long long)bad, dim, (long long)aux.size),
            -1;

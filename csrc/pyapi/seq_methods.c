@@ -78,6 +78,9 @@ static PyObject *m_gather(PyObject *self, PyObject *args, PyObject *kw) {
     if (!PyArg_ParseTupleAndKeywords(args, kw, "LO|$p:gather", kwlist, &dim, &io, &sparse) ||
         index_arg(io, &idx, "gather") < 0 || dim_arg(SELF, dim, &d, "gather") < 0)
         return NULL;
+    if (sparse)
+        return PyErr_Format(PyExc_NotImplementedError,
+                            "gather(): sparse_grad=True needs sparse tensors, which pynet has not");
     return (PyObject *)pn_gather(SELF, d, idx);
 }
 
