@@ -299,23 +299,27 @@ class Tensor(_C.TensorBase):
     def index_add_(self, dim, index, source, *, alpha=1):
         """Add alpha * source's slices into self at the positions in the 1-D index along dim."""
         d = _wrap_dim(dim, self.ndim, "index_add_")
-        if not isinstance(index, Tensor) or index.ndim > 1 or index.dtype != _C.int64:
-            raise IndexError("index_add_(): Index is supposed to be a vector of dtype int64")
-        n = index.numel()
-        want = list(self.shape) if self.ndim else []
-        if want:
-            want[d] = n
-        if list(source.shape) != want and not (self.ndim == 0 and source.numel() == n == 1):
-            raise RuntimeError(f"index_add_(): source {list(source.shape)} must have the shape "
-                               f"of self {list(self.shape)} with dim {d} of size {n} (the index "
-                               f"length)")
+        if not isinstance(index, Tensor) or index.ndim > 1:
+            got = f"dim: {index.ndim}" if isinstance(index, Tensor) else type(index).__name__
+            raise IndexError(f"index_add_(): Index is supposed to be a vector, but got {got}")
+        if index.dtype != _C.int64:
+            raise RuntimeError(f"index_add_(): Expected dtype int64 for index but got: "
+                               f"{index.dtype}")
+        n, size = index.numel(), self.shape[d] if self.ndim else 1
+        if source.ndim and source.shape[d if self.ndim else 0] != n:
+            raise RuntimeError(f"index_add_(): Number of indices ({n}) should be equal to "
+                               f"source.size(dim): ({source.shape[d]}), for dim: {d}")
+        bad = index[(index < 0) | (index >= size)] if n else index
+        if bad.numel():
+            raise RuntimeError(f"index_add_(): index {bad[0].item()} is out of bounds for "
+                               f"dimension {d} with size {size}")
+        if alpha != 1:
+            source = source * alpha
         if self.ndim == 0:
-            return self.scatter_add_(0, index.reshape(()), source.reshape(()) * alpha
-                                     if alpha != 1 else source.reshape(()))
+            return self.scatter_add_(0, index.reshape(()), source.reshape(()))
         view = [1] * self.ndim
         view[d] = n
-        idx = index.reshape(view).expand(want)
-        return self.scatter_add_(d, idx, source * alpha if alpha != 1 else source)
+        return self.scatter_add_(d, index.reshape(view).expand(source.shape), source)
 
     # --- math helpers -------------------------------------------------------
     def any(self, dim=None, keepdim=False):

@@ -30,7 +30,7 @@ static int check_index(PNTensor *t, int dim, PNTensor *idx, PNTensor *src, const
     if (idx->ndim != t->ndim && !(idx->ndim <= 1 && t->ndim <= 1))
         return pn_error_c(PyExc_RuntimeError,
                           "Index tensor must have the same number of dimensions as %s tensor",
-                          src ? "self" : "input"),
+                          strncmp(op, "scatter", 7) ? "input" : "self"),
                -1;
     if (src && src->ndim && src->ndim != idx->ndim && !(idx->ndim <= 1 && src->ndim <= 1))
         return pn_error_c(PyExc_RuntimeError,
