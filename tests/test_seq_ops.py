@@ -735,3 +735,78 @@ def test_keyword_arguments():
     assert x.roll(shifts=1, dims=1).tolist() == [[2, 3, 1]]
     with pytest.raises(TypeError):
         x.sort(1, False, True)  # stable is keyword-only, as in PyTorch
+
+
+# --------------------------------------------- hypothesis: drawn cases vs torch ----
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+    SPECIALS = [0.0, -0.0, 1.0, -1.0, 2.0, 0.5, float("nan"), float("inf"), float("-inf")]
+
+    @st.composite
+    def seq_case(draw, dtypes=tuple(DTYPES), finite=False):
+        """(array, layout, dim): small shapes (0-d and 0-size too), values with many ties
+        (and nan, +-inf, -0.0 unless finite), any layout, any valid dim (negative too)."""
+        ndim = draw(st.integers(0, 3))
+        shape = tuple(draw(st.lists(st.integers(0, 4), min_size=ndim, max_size=ndim)))
+        dtype = draw(st.sampled_from(dtypes))
+        n = int(np.prod(shape))
+        if dtype.startswith("float"):
+            pool = SPECIALS[:6] if finite else SPECIALS
+            vals = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+        else:
+            vals = draw(st.lists(st.integers(-2, 2), min_size=n, max_size=n))
+        a = np.array(vals, dtype=np.float64 if not n else None).astype(dtype).reshape(shape)
+        layout = draw(st.sampled_from(LAYOUTS + ["expanded"]))
+        dim = draw(st.integers(-max(ndim, 1), max(ndim, 1) - 1))
+        return a, layout, dim
+
+    def drawn(a, layout):
+        """(pynet tensor in the layout, numpy values it holds)."""
+        if layout == "expanded" and a.ndim and a.shape[0]:
+            a = np.broadcast_to(a[:1], a.shape).copy()
+            return pynet.tensor(np.ascontiguousarray(a[:1])).expand(*a.shape), a
+        return laid_out(a, layout), a
+
+    @FUZZ
+    @given(case=seq_case(), desc=st.booleans())
+    def test_fuzz_sort_cumsum_vs_torch(case, desc):
+        if torch is None:
+            pytest.skip("needs torch")
+        x, a = drawn(case[0], case[1])
+        dim, t = case[2], torch.from_numpy(a)
+        v, i = x.sort(dim, desc)
+        tv, ti = t.sort(dim=dim, descending=desc, stable=True)
+        check(v, tv), check(i, ti)
+        if a.dtype != np.bool_:
+            k = a.shape[dim] // 2 if a.ndim else 1
+            check(x.topk(k, dim, largest=desc)[0], t.topk(k, dim, largest=desc)[0])
+        check(x.cumsum(dim), t.cumsum(dim), rtol=1e-5)
+        check(x.cumprod(dim), t.cumprod(dim), rtol=1e-5)
+
+    @FUZZ
+    @given(case=seq_case(dtypes=("float64",), finite=True), data=st.data())
+    def test_fuzz_gradients_vs_torch(case, data):
+        if torch is None:
+            pytest.skip("needs torch")
+        a, _, dim = case
+        n = a.shape[dim] if a.ndim else 1
+        ishape = tuple(data.draw(st.integers(0, s if d != dim % max(a.ndim, 1) else 4))
+                       for d, s in enumerate(a.shape))
+        if n == 0:
+            ishape = tuple(0 if d == dim % a.ndim else s for d, s in enumerate(ishape))
+        idx = np.asarray(np.random.default_rng(len(ishape)).integers(0, max(n, 1), ishape))
+        pi, ti = pynet.tensor(idx), torch.from_numpy(idx)
+        for fn in (lambda x, I: x.sort(dim, True)[0], lambda x, I: x.cumsum(dim),
+                   lambda x, I: x.cumprod(dim), lambda x, I: x.gather(dim, I)):
+            grads_match(lambda x: fn(x, pi), lambda x: fn(x, ti), a, rtol=1e-10)
+else:  # pragma: no cover
+    def test_fuzz_needs_hypothesis():
+        pytest.skip("hypothesis is not installed")
