@@ -192,6 +192,21 @@ def test_topk_matches_torch(need_torch, dtype, shape, dim):
                     check(i, ti)
 
 
+@pytest.mark.parametrize("k", [0, 3, 32, 33, 120])
+def test_topk_long_rows_both_kernels_match_numpy(k):
+    # k <= 32 keeps a buffer of the best k, larger k sorts the row: both are the sort cut at k
+    for data in (with_ties((3, 120), "float64", seed=k, nan=True),
+                 np.tile(np.arange(120.0), (2, 1))):  # sorted rows: the buffer's worst case
+        x = laid_out(data, "transposed")
+        for largest in (True, False):
+            order = np_sort_order(data, 1, largest)[:, :k]
+            v, i = x.topk(k, 1, largest)
+            check(i, order)
+            check(v, np.take_along_axis(data, order, 1))
+            if torch is not None:
+                check(v, torch.from_numpy(data).topk(k, 1, largest)[0])
+
+
 def test_topk_ties_keep_index_order():
     x = pynet.tensor([[1, 3, 3, 2, 3], [0, 0, 0, 0, 0]])
     v, i = x.topk(3)

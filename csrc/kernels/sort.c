@@ -84,6 +84,72 @@ int pn_sort_rows(pn_dtype dt, int64_t rows, int64_t n, const void *x, void *vals
     return rc;
 }
 
+/* The best k of a row in a buffer sorted like the full sort: an element enters only when
+ * strictly before the buffer's last (or while the buffer fills), after the equal ones
+ * already in (the row is walked in index order), so ties keep the stable order. */
+#define DEFINE_TOPK(SUF, T) \
+    static void topk_rows_##SUF(int64_t rows, int64_t n, int64_t k, const T *x, T *vals, \
+                                int64_t *idx, int desc) { \
+        for (int64_t r = 0; r < rows; r++, x += n, vals += k, idx += k) { \
+            int64_t m = 0; /* filled */ \
+            for (int64_t i = 0; i < n; i++) { \
+                if (m == k && !before_##SUF(x, i, idx[k - 1], desc)) continue; \
+                int64_t p = m < k ? m : k - 1; \
+                while (p > 0 && before_##SUF(x, i, idx[p - 1], desc)) { \
+                    idx[p] = idx[p - 1]; \
+                    p--; \
+                } \
+                idx[p] = i; \
+                if (m < k) m++; \
+            } \
+            for (int64_t j = 0; j < k; j++) vals[j] = x[idx[j]]; \
+        } \
+    }
+DEFINE_TOPK(f32, float)
+DEFINE_TOPK(f64, double)
+DEFINE_TOPK(i64, int64_t)
+DEFINE_TOPK(b8, uint8_t)
+
+/* Large k: the full sort of each row, cut at k. */
+static int topk_by_sort(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const char *x, char *vals,
+                        int64_t *idx, int desc) {
+    size_t sz = pn_itemsize(dt);
+    char *v = malloc((size_t)n * sz);
+    int64_t *ix = malloc((size_t)n * sizeof *ix);
+    int rc = v && ix ? PN_OK : PN_ENOMEM;
+    for (int64_t r = 0; r < rows && rc == PN_OK; r++) {
+        rc = pn_sort_rows(dt, 1, n, x + r * n * sz, v, ix, desc);
+        memcpy(vals + r * k * sz, v, (size_t)k * sz);
+        memcpy(idx + r * k, ix, (size_t)k * sizeof *ix);
+    }
+    free(v);
+    free(ix);
+    return rc;
+}
+
+int pn_topk_rows(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const void *x, void *vals,
+                 int64_t *idx, int descending) {
+    if (rows <= 0 || k <= 0) return PN_OK;
+    if (k > 32) return topk_by_sort(dt, rows, n, k, x, vals, idx, descending);
+    switch (dt) {
+    case PN_FLOAT32:
+        topk_rows_f32(rows, n, k, x, vals, idx, descending);
+        break;
+    case PN_FLOAT64:
+        topk_rows_f64(rows, n, k, x, vals, idx, descending);
+        break;
+    case PN_INT64:
+        topk_rows_i64(rows, n, k, x, vals, idx, descending);
+        break;
+    case PN_BOOL:
+        topk_rows_b8(rows, n, k, x, vals, idx, descending);
+        break;
+    default:
+        return PN_EINVAL;
+    }
+    return PN_OK;
+}
+
 /* One (outer, n, inner) scan; ACC is the accumulator type, STEP(acc, v) folds v in. */
 #define DEFINE_SCAN(SUF, T, ACC, INIT, STEP) \
     static void scan_##SUF(int reverse, int64_t outer, int64_t n, int64_t inner, T *x) { \

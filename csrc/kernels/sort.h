@@ -25,6 +25,12 @@
 int pn_sort_rows(pn_dtype dt, int64_t rows, int64_t n, const void *x, void *vals, int64_t *idx,
                  int descending);
 
+/* The first k (0 <= k <= n) of each sorted row, exactly as pn_sort_rows would give them
+ * (stable, NaN largest), into vals and idx (rows * k each). k <= 32 keeps a sorted buffer
+ * of the best k seen so far (O(n k) at worst, O(n) for most data); larger k sort the row. */
+int pn_topk_rows(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const void *x, void *vals,
+                 int64_t *idx, int descending);
+
 enum { PN_SCAN_SUM = 0, PN_SCAN_PROD = 1 };
 /* In place; dt float32, float64 or int64 (PN_EINVAL otherwise). */
 int pn_scan(pn_dtype dt, int op, int reverse, int64_t outer, int64_t n, int64_t inner, void *x);

@@ -9,6 +9,7 @@
  */
 #include "ops.h"
 #include "../kernels/sort.h"
+#include <string.h>
 
 /* a view of t with dims a and b swapped (no history, no base) */
 static PNTensor *swapped(PNTensor *t, int a, int b) {
@@ -84,15 +85,33 @@ PNTensor *pn_argsort(PNTensor *x, int dim, int descending) {
     return ix;
 }
 
-/* the first k along dim of t, as a new contiguous tensor without history */
-static PNTensor *first_k(PNTensor *t, int dim, int64_t k) {
-    if (t->ndim == 0) return (Py_INCREF(t), t);
-    int64_t shape[PN_MAX_DIMS];
-    for (int d = 0; d < t->ndim; d++) shape[d] = d == dim ? k : t->shape[d];
-    PNTensor *v = pn_alias(t, t->ndim, shape, t->strides, 0);
-    PNTensor *c = v ? pn_copy_as(v, v->dtype) : NULL;
-    Py_XDECREF(v);
-    return c;
+// x (.., n, ..) -> values, indices (.., k, ..): the first k of the sorted rows, no autograd
+static int topk_raw(PNTensor *x, int64_t k, int dim, int largest, PNTensor **values,
+                    PNTensor **indices) {
+    if (x->ndim == 0) return sort_raw(x, dim, largest, values, indices);
+    PNTensor *xt = swapped_copy(x, dim), *vt = NULL, *it = NULL;
+    int64_t shape[PN_MAX_DIMS], n = x->shape[dim], rows = n ? x->numel / n : 0;
+    int rc = -1, err;
+    if (!xt) return -1;
+    memcpy(shape, xt->shape, sizeof shape);
+    shape[xt->ndim - 1] = k;
+    vt = pn_empty(x->dtype, xt->ndim, shape);
+    it = vt ? pn_empty(PN_INT64, xt->ndim, shape) : NULL;
+    if (!it) goto out;
+    Py_BEGIN_ALLOW_THREADS
+    err = pn_topk_rows(x->dtype, rows, n, k, xt->data, vt->data, (int64_t *)it->data, largest);
+    Py_END_ALLOW_THREADS
+    if (err) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    *values = swapped_copy(vt, dim);
+    *indices = *values ? swapped_copy(it, dim) : NULL;
+    if (!*indices) Py_CLEAR(*values);
+    rc = *values ? 0 : -1;
+out:
+    Py_XDECREF(xt), Py_XDECREF(vt), Py_XDECREF(it);
+    return rc;
 }
 
 // x (.., n, ..) -> values, indices (.., k, ..): the k largest (smallest) along dim
@@ -106,17 +125,11 @@ int pn_topk(PNTensor *x, int64_t k, int dim, int largest, PNTensor **values, PNT
                           "is %lld)",
                           (long long)k, dim, (long long)n),
                -1;
-    PNTensor *v, *ix;
-    if (sort_raw(x, dim, largest, &v, &ix) < 0) return -1;
-    *values = first_k(v, dim, k);
-    *indices = *values ? first_k(ix, dim, k) : NULL;
-    Py_DECREF(v);
-    Py_DECREF(ix);
-    if (*indices && pn_is_float(x->dtype) &&
-        pn_record_gather(*values, "TopkBackward0", x, dim, *indices) == 0)
-        return 0;
-    if (*indices && !pn_is_float(x->dtype)) return 0;
-    Py_CLEAR(*values);
-    Py_CLEAR(*indices);
-    return -1;
+    if (topk_raw(x, k, dim, largest, values, indices) < 0) return -1;
+    if (pn_is_float(x->dtype) && pn_record_gather(*values, "TopkBackward0", x, dim, *indices) < 0) {
+        Py_CLEAR(*values);
+        Py_CLEAR(*indices);
+        return -1;
+    }
+    return 0;
 }

@@ -70,6 +70,31 @@ static void test_sort_other_dtypes(void) {
     CHECK(!memcmp(iff, want_f, sizeof iff), "float32 sorts each row on its own");
 }
 
+/* topk = the sorted row cut at k, in both regimes (buffer for k <= 32, full sort above). */
+static void test_topk(void) {
+    for (int trial = 0; trial < 120; trial++) {
+        int n = 1 + rnd(120), k = rnd(n + 1), desc = trial & 1, rows = 1 + rnd(3);
+        double x[3 * 128], v[3 * 128], sv[3 * 128];
+        int64_t ix[3 * 128], si[3 * 128];
+        for (int i = 0; i < rows * n; i++) x[i] = rnd(12) == 0 ? NAN : (double)(rnd(9) - 4);
+        if (trial % 7 == 0)
+            for (int i = 0; i < rows * n; i++) x[i] = i % n; /* sorted: worst case of the buffer */
+        CHECK(pn_topk_rows(PN_FLOAT64, rows, n, k, x, v, ix, desc) == PN_OK, "topk runs");
+        pn_sort_rows(PN_FLOAT64, rows, n, x, sv, si, desc);
+        int same = 1;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < k; j++) {
+                same &= ix[r * k + j] == si[r * n + j];
+                same &=
+                    v[r * k + j] == sv[r * n + j] || (isnan(v[r * k + j]) && isnan(sv[r * n + j]));
+            }
+        CHECK(same, "topk is the sort cut at k: n=%d k=%d desc=%d", n, k, desc);
+    }
+    int64_t xi[4] = {5, 9, 9, 1}, vi[2], ii[2];
+    pn_topk_rows(PN_INT64, 1, 4, 2, xi, vi, ii, 1);
+    CHECK(ii[0] == 1 && ii[1] == 2 && vi[0] == 9, "int64 topk keeps tie order");
+}
+
 static void test_scan(void) {
     /* (outer 2, n 3, inner 2) */
     double x[12], ref[12];
@@ -144,6 +169,7 @@ static void test_gather_scatter(void) {
 int main(void) {
     test_sort_f64();
     test_sort_other_dtypes();
+    test_topk();
     test_scan();
     test_tri();
     test_gather_scatter();
