@@ -454,6 +454,10 @@ def test_scatter_inplace_autograd_and_reduce(need_torch):
                                                                                             0]]
     with pytest.raises(NotImplementedError):
         a.scatter(1, pynet.tensor([[0]]), 2.0, reduce="multiply")
+    with pytest.raises(NotImplementedError):
+        a.gather(1, pynet.tensor([[0]]), sparse_grad=True)
+    with pytest.raises(RuntimeError, match="add or multiply"):
+        a.scatter(1, pynet.tensor([[0]]), 2.0, reduce="max")
     leaf = pynet.zeros(3, requires_grad=True)
     with pytest.raises(RuntimeError):
         leaf.scatter_(0, pynet.tensor([0]), 1.0)
@@ -606,6 +610,8 @@ ERRORS = [
     ("scatter index out of range", lambda L, t: t(3, 4).scatter(1, L.tensor([[7]]), t(4, 4))),
     ("scatter src too small", lambda L, t: t(3, 4).scatter(1, L.zeros(3, 2, dtype=L.int64),
                                                            t(2, 2))),
+    ("scatter 0-d src, 2-d index", lambda L, t: t(3, 4).scatter(1, L.tensor([[0]]), t())),
+    ("scatter 0-d src, two indices", lambda L, t: t(4).scatter(0, L.tensor([0, 1]), t())),
     ("scatter_add out of range", lambda L, t: t(3, 4).scatter_add(0, L.tensor([[3]]), t(1, 1))),
     ("scatter_ out of range", lambda L, t: t(3, 4).scatter_(0, L.tensor([[-4]]), 1.0)),
     ("scatter bad dim", lambda L, t: t(3, 4).scatter(-3, L.tensor([[0]]), 1.0)),

@@ -29,31 +29,34 @@ static int check_index(PNTensor *t, int dim, PNTensor *idx, PNTensor *src, const
         return pn_error_c(PyExc_RuntimeError, "%s(): Expected dtype int64 for index", op), -1;
     if (idx->ndim != t->ndim && !(idx->ndim <= 1 && t->ndim <= 1))
         return pn_error_c(PyExc_RuntimeError,
-                          "Index tensor must have the same number of dimensions as %s tensor",
-                          strncmp(op, "scatter", 7) ? "input" : "self"),
+                          "%s(): Index tensor must have the same number of dimensions as %s "
+                          "tensor",
+                          op, strncmp(op, "scatter", 7) ? "input" : "self"),
                -1;
-    if (src && src->ndim && src->ndim != idx->ndim && !(idx->ndim <= 1 && src->ndim <= 1))
+    if (src && src->ndim != idx->ndim && !(idx->ndim <= 1 && src->ndim <= 1))
         return pn_error_c(PyExc_RuntimeError,
-                          "Index tensor must have the same number of dimensions as src tensor"),
+                          "%s(): Index tensor must have the same number of dimensions as src "
+                          "tensor",
+                          op),
                -1;
     if (idx->numel == 0) return 0;
     for (int d = 0; d < idx->ndim; d++) {
         int bad_t = d != dim && idx->shape[d] > (t->ndim ? t->shape[d] : 1);
-        int bad_s = src && src->ndim && idx->shape[d] > src->shape[d];
+        int bad_s = src && idx->shape[d] > (src->ndim ? src->shape[d] : 1);
         if (!bad_t && !bad_s) continue;
         pn_format_list(a, sizeof a, idx->ndim, idx->shape);
         pn_format_list(b, sizeof b, t->ndim, t->shape);
         if (!src)
             return pn_error_c(PyExc_RuntimeError,
-                              "Size does not match at dimension %d expected index %s to be no "
-                              "larger than self %s apart from dimension %d",
-                              d, a, b, dim),
+                              "%s(): Size does not match at dimension %d expected index %s to "
+                              "be no larger than self %s apart from dimension %d",
+                              op, d, a, b, dim),
                    -1;
         pn_format_list(c, sizeof c, src->ndim, src->shape);
         return pn_error_c(PyExc_RuntimeError,
-                          "Expected index %s to be no larger than self %s apart from dimension "
-                          "%d and to be no larger size than src %s",
-                          a, b, dim, c),
+                          "%s(): Expected index %s to be no larger than self %s apart from "
+                          "dimension %d and to be no larger size than src %s",
+                          op, a, b, dim, c),
                -1;
     }
     return 0;
