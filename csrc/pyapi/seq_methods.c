@@ -54,13 +54,13 @@ static PyObject *scan_method(PyObject *self, PyObject *args, PyObject *kw, int p
     const char *op = prod ? "cumprod" : "cumsum";
     long long dim;
     int d;
-    pn_dtype dt = (pn_dtype)-1;
+    int dt = -1; /* pn_dtype_converter writes an int: -1 for None */
     if (!PyArg_ParseTupleAndKeywords(args, kw, prod ? "L|$O&:cumprod" : "L|$O&:cumsum", kwlist,
                                      &dim, pn_dtype_converter, &dt) ||
         dim_arg(SELF, dim, &d, op) < 0)
         return NULL;
-    int has = (int)dt >= 0;
-    return (PyObject *)(prod ? pn_cumprod(SELF, d, has, dt) : pn_cumsum(SELF, d, has, dt));
+    pn_dtype t = dt >= 0 ? (pn_dtype)dt : PN_INT64;
+    return (PyObject *)(prod ? pn_cumprod(SELF, d, dt >= 0, t) : pn_cumsum(SELF, d, dt >= 0, t));
 }
 static PyObject *m_cumsum(PyObject *s, PyObject *a, PyObject *k) {
     return scan_method(s, a, k, 0);
