@@ -25,21 +25,24 @@ from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, i
 from ._tensor import Size, Tensor, device_type as device
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
                         multinomial, normal, ones_like, rand, rand_like, randint, randn,
-                        randn_like, randperm, tensor, zeros_like)
+                        randn_like, randperm, tensor, tril_indices, triu_indices,
+                        zeros_like)
 from ._generator import Generator
 from . import autograd
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .serialization import load, save
-from ._functions import (abs, add, all, amax, amin, any, argmax, argmin, bitwise_and, bitwise_not,
-                         bitwise_or, bitwise_xor, bmm, ceil, chunk, clamp, clip, clone, concat,
-                         concatenate, cos, detach, div, divide, dot, eq, exp, expm1, flatten,
-                         flip, floor, floor_divide, ge, gt, isfinite, isinf, isnan, le, log,
-                         log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor,
+from ._functions import (abs, add, all, amax, amin, any, argmax, argmin, argsort, bitwise_and,
+                         bitwise_not, bitwise_or, bitwise_xor, bmm, ceil, chunk, clamp, clip,
+                         clone, concat, concatenate, cos, cumprod, cumsum, detach, div, divide,
+                         dot, eq, exp, expm1, flatten, flip, floor, floor_divide, gather, ge, gt,
+                         index_add, index_select, isfinite, isinf, isnan, le, log, log1p,
+                         log_softmax, logical_and, logical_not, logical_or, logical_xor,
                          logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm,
                          mul, multiply, narrow, ne, neg, negative, nonzero, numel, permute, pow,
-                         prod, reciprocal, relu, remainder, reshape, round, select, sigmoid, sign,
-                         sin, softmax, split, sqrt, sqrt_, square, squeeze, std, sub, subtract,
-                         sum, t, tanh, transpose, true_divide, trunc, unbind, unsqueeze, var,
+                         prod, reciprocal, relu, remainder, reshape, roll, round, scatter,
+                         scatter_add, select, sigmoid, sign, sin, softmax, sort, split, sqrt,
+                         sqrt_, square, squeeze, std, sub, subtract, sum, t, tanh, topk,
+                         transpose, tril, triu, true_divide, trunc, unbind, unsqueeze, var,
                          view_as)  # noqa: A004 (abs, sum, max... are torch's names)
 from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402

@@ -1,5 +1,6 @@
 """Functions that make tensors: tensor(), arange, linspace, eye, rand ..."""
 import math
+import operator
 
 import numpy as np
 
@@ -144,6 +145,34 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     dtype = _dtype_of(dtype, "eye") or _C.float32
     return _finish(_C.from_numpy(np.eye(n, m, dtype=_NP_OF[dtype])), requires_grad)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) int64 coordinates of the lower triangle (j - i <= offset) of a row x col
+    matrix, in row-major order."""
+    return _tri_indices(row, col, offset, dtype, device, np.tril_indices, "tril_indices")
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) int64 coordinates of the upper triangle (j - i >= offset) of a row x col
+    matrix, in row-major order."""
+    return _tri_indices(row, col, offset, dtype, device, np.triu_indices, "triu_indices")
+
+
+def _tri_indices(row, col, offset, dtype, device, fn, op):
+    if device is not None:
+        _check_device(device, op)
+    row, col, offset = operator.index(row), operator.index(col), operator.index(offset)
+    if row < 0:
+        raise RuntimeError(f"{op}: row must be non-negative, got {row}")
+    if col < 0:
+        raise RuntimeError(f"{op}: col must be non-negative, got {col}")
+    dtype = _dtype_of(dtype, op) or _C.int64
+    if dtype != _C.int64:
+        name = {_C.float32: "Float", _C.float64: "Double", _C.bool: "Bool"}[dtype]
+        raise NotImplementedError(f'"{op}" not implemented for \'{name}\'')
+    i, j = fn(row, offset, col)
+    return _C.from_numpy(np.ascontiguousarray(np.stack([i, j]), dtype=np.int64))
 
 
 def _like(fn):

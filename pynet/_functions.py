@@ -33,6 +33,9 @@ __all__ = [
     "select", "t", "split", "chunk", "unbind", "flip", "concat", "concatenate",
     # linear algebra
     "matmul", "mm", "bmm", "dot",
+    # sorting, scans, indexing along a dim (sequence ops)
+    "sort", "argsort", "topk", "cumsum", "cumprod", "gather", "scatter", "scatter_add",
+    "index_select", "index_add", "tril", "triu", "roll",
     # the rest
     "clone", "detach", "nonzero", "masked_fill", "numel",
 ]
@@ -523,6 +526,73 @@ def detach(input):
 def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-d tensor per dim."""
     return _t(input).nonzero(as_tuple=as_tuple)
+
+
+def sort(input, dim=-1, descending=False, *, stable=False):
+    """(values, indices) of input sorted along dim (stable; NaN sorts as the largest value)."""
+    return _t(input).sort(dim, descending, stable=stable)
+
+
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    """The indices that sort input along dim (stable; NaN sorts as the largest value)."""
+    return _t(input).argsort(dim, descending, stable=stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the k largest (largest=False: smallest) elements along dim."""
+    return _t(input).topk(k, dim, largest, sorted)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Cumulative sums of input along dim (bool and int64 inputs give int64)."""
+    return _t(input).cumsum(dim, dtype=dtype)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Cumulative products of input along dim (bool and int64 inputs give int64)."""
+    return _t(input).cumprod(dim, dtype=dtype)
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """The elements of input picked along dim by index (shaped like index)."""
+    return _t(input).gather(dim, index, sparse_grad=sparse_grad)
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """A copy of input with src's elements (or the number value) written at index along dim."""
+    if value is None:
+        return _t(input).scatter(dim, index, src, reduce=reduce)
+    return _t(input).scatter(dim, index, src, value, reduce=reduce)
+
+
+def scatter_add(input, dim, index, src):
+    """A copy of input with src's elements added at index along dim (repeats add up)."""
+    return _t(input).scatter_add(dim, index, src)
+
+
+def index_select(input, dim, index):
+    """The slices of input at the positions in the 1-D int64 index along dim."""
+    return _t(input).index_select(dim, index)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """A copy of input with alpha * source's slices added at index along dim."""
+    return _t(input).index_add(dim, index, source, alpha=alpha)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle (j - i <= diagonal) of input's last two dims, the rest zero."""
+    return _t(input).tril(diagonal)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle (j - i >= diagonal) of input's last two dims, the rest zero."""
+    return _t(input).triu(diagonal)
+
+
+def roll(input, shifts, dims=None):
+    """A copy of input shifted by shifts along dims (wrapping); without dims, flattened."""
+    return _t(input).roll(shifts, dims)
 
 
 def masked_fill(input, mask, value):

@@ -3,6 +3,7 @@
 Every method here only arranges arguments; the work runs in pynet._C.
 """
 import math
+import operator
 
 import numpy as np
 
@@ -239,6 +240,86 @@ class Tensor(_C.TensorBase):
             raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
         dim = _wrap_dim(dim, self.ndim, "unbind")
         return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+    def repeat(self, *repeats):
+        """repeat(*repeats): a copy tiled repeats[i] times along each dim i (leading repeats
+        beyond self.ndim add new dims in front). Forms: repeat(2, 3), repeat((2, 3))."""
+        if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)):
+            repeats = tuple(repeats[0])
+        if not repeats and self.ndim:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+        repeats = tuple(operator.index(r) for r in repeats)
+        if len(repeats) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        shape = (1,) * (len(repeats) - self.ndim) + tuple(self.shape)
+        target = [r * n for r, n in zip(repeats, shape)]
+        for r in repeats:
+            if r < 0:
+                bad = next(t for t in target if t < 0) if any(t < 0 for t in target) else r
+                raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: "
+                                   f"{target}")
+        # (.., 1, n, ..) expanded to (.., r, n, ..): the copies of each dim sit outside it
+        paired = [d for n in shape for d in (1, n)]
+        wide = [d for r, n in zip(repeats, shape) for d in (r, n)]
+        out = self.reshape(paired).expand(wide).reshape(target)
+        if out.numel() and out.data_ptr() == self.data_ptr():  # no copy happened: make one
+            out = out.clone()
+        return out
+
+    def roll(self, shifts, dims=None):
+        """A copy with the elements shifted by shifts along dims, wrapping around; without
+        dims, along the flattened tensor (shape kept)."""
+        shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        if dims is None:
+            if len(shifts) != 1:
+                raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                                   f"dims:0")
+            return self.flatten().roll(shifts, 0).view(self.shape)
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        if not shifts:
+            raise RuntimeError("`shifts` required")
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               f"dims:{len(dims)}")
+        out = self
+        for shift, d in zip(shifts, dims):
+            d = _wrap_dim(d, self.ndim, "roll")
+            n = self.shape[d] if self.ndim else 1
+            k = operator.index(shift) % n if n else 0
+            if k:  # the last k elements move to the front
+                out = _C.cat([out.narrow(d, n - k, k), out.narrow(d, 0, n - k)], d)
+        return self.clone() if out is self else out
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """A copy of self with alpha * source's slices added at the positions in the 1-D index
+        along dim (repeated positions add up)."""
+        return self.clone().index_add_(dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """Add alpha * source's slices into self at the positions in the 1-D index along dim."""
+        d = _wrap_dim(dim, self.ndim, "index_add_")
+        if not isinstance(index, Tensor) or index.ndim > 1:
+            got = f"dim: {index.ndim}" if isinstance(index, Tensor) else type(index).__name__
+            raise IndexError(f"index_add_(): Index is supposed to be a vector, but got {got}")
+        if index.dtype != _C.int64:
+            raise RuntimeError(f"index_add_(): Expected dtype int64 for index but got: "
+                               f"{index.dtype}")
+        n, size = index.numel(), self.shape[d] if self.ndim else 1
+        if source.ndim and source.shape[d if self.ndim else 0] != n:
+            raise RuntimeError(f"index_add_(): Number of indices ({n}) should be equal to "
+                               f"source.size(dim): ({source.shape[d]}), for dim: {d}")
+        bad = index[(index < 0) | (index >= size)] if n else index
+        if bad.numel():
+            raise RuntimeError(f"index_add_(): index {bad[0].item()} is out of bounds for "
+                               f"dimension {d} with size {size}")
+        if alpha != 1:
+            source = source * alpha
+        if self.ndim == 0:
+            return self.scatter_add_(0, index.reshape(()), source.reshape(()))
+        view = [1] * self.ndim
+        view[d] = n
+        return self.scatter_add_(d, index.reshape(view).expand(source.shape), source)
 
     # --- math helpers -------------------------------------------------------
     def any(self, dim=None, keepdim=False):

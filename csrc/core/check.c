@@ -43,6 +43,7 @@ int pn_same_dtype(PNTensor *a, PNTensor *b, const char *op) {
  * these writes with this message; other overlapping layouts (as_strided
  * windows from NumPy) are, as in PyTorch, not detected. */
 int pn_has_internal_overlap(const PNTensor *t) {
+    if (t->numel == 0) return 0; /* nothing to write */
     for (int d = 0; d < t->ndim; d++)
         if (t->shape[d] > 1 && t->strides[d] == 0) return 1;
     return 0;

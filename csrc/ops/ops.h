@@ -82,6 +82,25 @@ PNTensor *pn_stack(PyObject *seq, int64_t dim);
 PyObject *pn_getitem(PNTensor *self, PyObject *index);
 int pn_setitem(PNTensor *self, PyObject *index, PyObject *value);
 
+/* sequence ops: gather.c, sort.c, scan.c, tri.c. dim is already wrapped. */
+PNTensor *pn_gather(PNTensor *x, int dim, PNTensor *idx);
+/* src: a tensor of self's dtype, or (value != 0) a 0-d tensor holding the value;
+ * accumulate: scatter_add (and scatter(reduce='add')) */
+PNTensor *pn_scatter(PNTensor *self, int dim, PNTensor *idx, PNTensor *src, int value,
+                     int accumulate);
+PyObject *pn_scatter_inplace(PNTensor *self, int dim, PNTensor *idx, PNTensor *src, int value,
+                             int accumulate);
+PNTensor *pn_index_select(PNTensor *x, int dim, PNTensor *idx);
+/* Record out = x's elements picked at idx along dim (its backward scatter-adds g at idx). */
+int pn_record_gather(PNTensor *out, const char *name, PNTensor *x, int dim, PNTensor *idx);
+int pn_sort(PNTensor *x, int dim, int descending, PNTensor **values, PNTensor **indices);
+PNTensor *pn_argsort(PNTensor *x, int dim, int descending);
+int pn_topk(PNTensor *x, int64_t k, int dim, int largest, PNTensor **values, PNTensor **indices);
+PNTensor *pn_cumsum(PNTensor *x, int dim, int has_dtype, pn_dtype dt);
+PNTensor *pn_cumprod(PNTensor *x, int dim, int has_dtype, pn_dtype dt);
+PNTensor *pn_tri(PNTensor *x, int64_t k, int lower); /* tril (lower) or triu */
+PyObject *pn_tri_inplace(PNTensor *x, int64_t k, int lower);
+
 /* layer ops of torch.nn.functional (linear.c, activation.c, dropout.c,
  * embedding.c, pad.c); pyapi/functional.c parses their Python arguments */
 PNTensor *pn_linear(PNTensor *x, PNTensor *w, PNTensor *b); /* b may be NULL */

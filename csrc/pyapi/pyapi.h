@@ -26,6 +26,7 @@ int pn_nn_module_init(PyObject *module);   /* nn_module.c: Module, Sequential */
 
 /* The Tensor type's Python side (tensor_methods.c, tensor_slots.c, tensor_type.c). */
 extern PyMethodDef pn_tensor_methods[];
+int pn_tensor_seq_methods_init(PyTypeObject *type); /* seq_methods.c: sort, gather, cumsum.. */
 extern PyNumberMethods pn_tensor_as_number;
 extern PyMappingMethods pn_tensor_as_mapping;
 PyObject *pn_tensor_richcompare(PyObject *a, PyObject *b, int op);

@@ -396,7 +396,8 @@ int pn_tensor_type_init(PyObject *module) {
     PNTensor_Type.tp_as_buffer = &tensor_as_buffer;
     PNTensor_Type.tp_richcompare = pn_tensor_richcompare;
     PNTensor_Type.tp_hash = PyBaseObject_Type.tp_hash; /* hash by identity, like torch */
-    if (PyType_Ready(&PNTensor_Type) < 0) return -1;
+    if (PyType_Ready(&PNTensor_Type) < 0 || pn_tensor_seq_methods_init(&PNTensor_Type) < 0)
+        return -1;
     Py_INCREF(&PNTensor_Type);
     return PyModule_AddObject(module, "TensorBase", (PyObject *)&PNTensor_Type);
 }

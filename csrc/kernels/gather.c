@@ -1,0 +1,74 @@
+/* gather.c - gather/scatter inner loops along one dimension (see gather.h). */
+#include "gather.h"
+#include <string.h>
+
+/* The index at p, or -1 (after recording it) when it is out of range. */
+static int64_t checked(const char *p, const pn_gather_args *a) {
+    int64_t i;
+    memcpy(&i, p, sizeof i);
+    if (i >= 0 && i < a->size) return i;
+    if (!*a->failed) {
+        *a->failed = 1;
+        *a->bad_index = i;
+    }
+    return -1;
+}
+
+#define DEFINE_GATHER(SUF, T) \
+    static void gather_##SUF(char **p, const int64_t *st, int64_t n, const void *aux) { \
+        const pn_gather_args *a = aux; \
+        for (int64_t k = 0; k < n; k++) { \
+            int64_t i = checked(p[1] + k * st[1], a); \
+            if (i >= 0) memcpy(p[0] + k * st[0], p[2] + k * st[2] + i * a->stride, sizeof(T)); \
+        } \
+    }
+#define SET(d, s)  (d) = (s)
+#define ADD(d, s)  (d) += (s)
+#define OR(d, s)   (d) = (uint8_t)((d) || (s))
+#define UADD(d, s) (d) = (int64_t)((uint64_t)(d) + (uint64_t)(s)) /* wraps, no UB */
+#define DEFINE_SCATTER(SUF, T, OP) \
+    static void scatter_##SUF(char **p, const int64_t *st, int64_t n, const void *aux) { \
+        const pn_gather_args *a = aux; \
+        for (int64_t k = 0; k < n; k++) { \
+            int64_t i = checked(p[1] + k * st[1], a); \
+            if (i < 0) continue; \
+            T d, s; \
+            char *dp = p[0] + k * st[0] + i * a->stride; \
+            memcpy(&d, dp, sizeof d); \
+            memcpy(&s, p[2] + k * st[2], sizeof s); \
+            OP(d, s); \
+            memcpy(dp, &d, sizeof d); \
+        } \
+    }
+DEFINE_GATHER(b1, uint8_t)
+DEFINE_GATHER(b4, float)
+DEFINE_GATHER(b8, double)
+DEFINE_SCATTER(set1, uint8_t, SET)
+DEFINE_SCATTER(set4, uint32_t, SET)
+DEFINE_SCATTER(set8, uint64_t, SET)
+DEFINE_SCATTER(add_b, uint8_t, OR)
+DEFINE_SCATTER(add_f32, float, ADD)
+DEFINE_SCATTER(add_f64, double, ADD)
+DEFINE_SCATTER(add_i64, int64_t, UADD)
+
+pn_loop_fn pn_gather_loop(pn_dtype dt) {
+    size_t sz = pn_itemsize(dt);
+    return sz == 1 ? gather_b1 : sz == 4 ? gather_b4 : gather_b8;
+}
+
+pn_loop_fn pn_scatter_loop(pn_dtype dt, int accumulate) {
+    if (!accumulate) {
+        size_t sz = pn_itemsize(dt);
+        return sz == 1 ? scatter_set1 : sz == 4 ? scatter_set4 : scatter_set8;
+    }
+    switch (dt) {
+    case PN_BOOL:
+        return scatter_add_b;
+    case PN_FLOAT32:
+        return scatter_add_f32;
+    case PN_FLOAT64:
+        return scatter_add_f64;
+    default:
+        return scatter_add_i64;
+    }
+}
