@@ -9,6 +9,9 @@ from pynet.autograd import gradcheck
 
 from conftest import to_np, torch
 
+# torch.nn.Transformer warns that its nested-tensor fast path is off (batch_first=False)
+pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor")
+
 
 def pair(cls, *args, **kw):
     tm = getattr(torch.nn, cls)(*args, **kw).double()
@@ -131,7 +134,6 @@ def test_encoder_and_decoder_layers_match_torch(need_torch, kw):
             close(pp.grad, tp.grad)
 
 
-@pytest.mark.filterwarnings("ignore:enable_nested_tensor")
 def test_transformer_matches_torch(need_torch):
     torch.manual_seed(7)
     tm, pm = pair("Transformer", 8, 2, 2, 2, 16, dropout=0.0)

@@ -10,7 +10,6 @@ numbers at any thread count.
 import argparse
 import json
 import os
-import sys
 import time
 
 import pynet
@@ -19,6 +18,8 @@ import pynet.nn.functional as F
 from pynet.utils.data import DataLoader, TensorDataset
 from pynet.vision.datasets import MNIST
 from pynet.vision.utils import save_image
+
+from ._common import Progress
 
 
 def mlp():
@@ -65,44 +66,6 @@ def parse_args(argv=None):
     if args.lr is None:
         args.lr = 0.001 if args.optimizer == "adam" else 0.05 if args.model == "mlp" else 0.02
     return args
-
-
-class Progress:
-    """A progress bar with running loss and samples/s: tqdm when installed, else plain text."""
-
-    def __init__(self, total, desc, enabled=True):
-        self.total, self.desc, self.enabled, self.n = total, desc, enabled, 0
-        self.t0 = time.perf_counter()
-        self.bar = None
-        self.enabled = enabled and sys.stderr.isatty()  # no bar in logs and pipes
-        if self.enabled:
-            try:
-                from tqdm import tqdm
-                self.bar = tqdm(total=total, desc=desc, unit="batch", leave=False)
-            except ImportError:
-                pass
-
-    def update(self, loss, samples):
-        """One batch done: show its loss and the samples per second so far."""
-        self.n += 1
-        if not self.enabled:
-            return
-        rate = samples / max(time.perf_counter() - self.t0, 1e-9)
-        if self.bar is not None:
-            self.bar.set_postfix(loss=f"{loss:.4f}", samples_s=f"{rate:.0f}")
-            self.bar.update(1)
-        elif self.n % 20 == 0 or self.n == self.total:
-            done = int(30 * self.n / self.total)
-            sys.stderr.write(f"\r{self.desc} [{'#' * done}{'.' * (30 - done)}] {self.n}/"
-                             f"{self.total} loss {loss:.4f} {rate:.0f} samples/s")
-            sys.stderr.flush()
-
-    def close(self):
-        """Remove the bar (the epoch's summary line follows)."""
-        if self.bar is not None:
-            self.bar.close()
-        elif self.enabled:
-            sys.stderr.write("\r" + " " * 90 + "\r")
 
 
 def evaluate(model, x, y, batch=1000):
