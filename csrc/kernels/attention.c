@@ -41,45 +41,88 @@ static inline double mask_value(const pn_attn_args *a, int64_t bh, int64_t i, in
     return a->dt == PN_FLOAT32 ? ((const float *)a->mask)[k] : ((const double *)a->mask)[k];
 }
 
-// Row i of head bh: s (S) raw scores q_i . k_j -> probabilities p_ij * Z_ij in place;
-// returns the row's log-sum-exp of scale * s + mask (-inf when fully masked: p = 0)
-#define DEFINE_SOFTMAX_ROW(NAME, T, EXP) \
-    static double NAME(const pn_attn_args *a, int64_t bh, int64_t i, T *s) { \
-        int plain = !a->mask && !a->causal; \
-        T m = (T) - INFINITY; \
-        for (int64_t j = 0; j < a->S; j++) { \
-            s[j] = (T)(s[j] * a->scale + (plain ? 0.0 : mask_value(a, bh, i, j))); \
-            m = s[j] > m ? s[j] : m; \
-        } \
+// The max and the sum of x[0..n), kept in 16 independent lanes: a single running
+// max or sum is a chain the compiler may not reorder, lanes vectorize. The lanes
+// are combined in a fixed order, so the result does not depend on the threads.
+#define DEFINE_LANES(MAX, SUM, T) \
+    static inline T MAX(const T *x, int64_t n) { \
+        enum { L = 16 }; \
+        T mk[L], m = (T) - INFINITY; \
+        int64_t j = 0, nv = n - n % L; \
+        for (int k = 0; k < L; k++) mk[k] = (T) - INFINITY; \
+        for (; j < nv; j += L) \
+            for (int k = 0; k < L; k++) mk[k] = x[j + k] > mk[k] ? x[j + k] : mk[k]; \
+        for (int k = 0; k < L; k++) m = mk[k] > m ? mk[k] : m; \
+        for (; j < n; j++) m = x[j] > m ? x[j] : m; \
+        return m; \
+    } \
+    static inline double SUM(const T *x, int64_t n) { \
+        enum { L = 16 }; \
+        T part[L] = {0}; \
+        double sum = 0; \
+        int64_t j = 0, nv = n - n % L; \
+        for (; j < nv; j += L) \
+            for (int k = 0; k < L; k++) part[k] += x[j + k]; \
+        for (int k = 0; k < L; k++) sum += part[k]; \
+        for (; j < n; j++) sum += x[j]; \
+        return sum; \
+    }
+DEFINE_LANES(lane_max_f32, lane_sum_f32, float)
+DEFINE_LANES(lane_max_f64, lane_sum_f64, double)
+
+// Row i of head bh: s (n) raw scores q_i . k_j of the first n keys (n < S only with
+// is_causal, when keys n.. are masked anyway) -> probabilities p_ij * Z_ij in place;
+// returns the log-sum-exp of scale * s + mask (-inf when fully masked: then p = 0).
+// Without a mask the loops are plain (vectorised); causal rows stop at key i.
+#define DEFINE_SOFTMAX_ROW(NAME, T, EXP, LANE_MAX, LANE_SUM) \
+    PN_SIMD_CLONES static double NAME(const pn_attn_args *a, int64_t bh, int64_t i, T *s, \
+                                      int64_t n) { \
+        int64_t lim = a->causal && i + 1 < n ? i + 1 : n; /* keys j < lim take part */ \
+        T m = (T) - INFINITY, sc = (T)a->scale; \
+        if (a->mask) \
+            for (int64_t j = 0; j < n; j++) s[j] = (T)(s[j] * a->scale + mask_value(a, bh, i, j)); \
+        else \
+            for (int64_t j = 0; j < lim; j++) s[j] *= sc; \
+        m = LANE_MAX(s, lim); \
         if (m == (T) - INFINITY) { \
-            memset(s, 0, (size_t)a->S * sizeof(T)); \
+            memset(s, 0, (size_t)n * sizeof(T)); \
             return -INFINITY; \
         } \
-        double sum = 0; \
-        for (int64_t j = 0; j < a->S; j++) sum += (double)(s[j] = EXP(s[j] - m)); \
+        for (int64_t j = 0; j < lim; j++) s[j] = EXP(s[j] - m); \
+        double sum = LANE_SUM(s, lim); \
         T inv = (T)(1.0 / sum); \
-        for (int64_t j = 0; j < a->S; j++) \
-            s[j] *= a->dropout_p > 0 ? inv * (T)keep_scale(a, bh, i, j) : inv; \
+        if (a->dropout_p > 0) \
+            for (int64_t j = 0; j < lim; j++) s[j] *= inv * (T)keep_scale(a, bh, i, j); \
+        else \
+            for (int64_t j = 0; j < lim; j++) s[j] *= inv; \
+        for (int64_t j = lim; j < n; j++) s[j] = 0; \
         return (double)m + log(sum); \
     }
-DEFINE_SOFTMAX_ROW(softmax_row_f32, float, pn_expf)
-DEFINE_SOFTMAX_ROW(softmax_row_f64, double, exp)
+DEFINE_SOFTMAX_ROW(softmax_row_f32, float, pn_expf, lane_max_f32, lane_sum_f32)
+DEFINE_SOFTMAX_ROW(softmax_row_f64, double, exp, lane_max_f64, lane_sum_f64)
 
-// Backward of row i: p (S) raw scores in, P = exp(scale s + mask - lse) out;
-// dp (S) = (dO V^T)_i in, dS = scale * P * (dp * Z - D) out; pt (S, or NULL
-// without dropout) = P * Z, the probabilities the forward applied to V
+// Backward of row i (first n keys): p raw scores in, P = exp(scale s + mask - lse) out;
+// dp = (dO V^T)_i in, dS = scale * P * (dp * Z - D) out; pt (or NULL without dropout)
+// = P * Z, the probabilities the forward applied to V
 #define DEFINE_DSCORE_ROW(NAME, T, EXP) \
-    static void NAME(const pn_attn_args *a, int64_t bh, int64_t i, double lse, double D, T *p, \
-                     T *dp, T *pt) { \
-        int plain = !a->mask && !a->causal; \
-        for (int64_t j = 0; j < a->S; j++) { \
-            double v = p[j] * a->scale + (plain ? 0.0 : mask_value(a, bh, i, j)); \
-            T P = lse == -INFINITY ? (T)0 : EXP((T)(v - lse)); \
-            T z = pt ? (T)keep_scale(a, bh, i, j) : (T)1; \
-            if (pt) pt[j] = P * z; \
-            dp[j] = (T)a->scale * P * (dp[j] * z - (T)D); \
-            p[j] = P; \
-        } \
+    PN_SIMD_CLONES static void NAME(const pn_attn_args *a, int64_t bh, int64_t i, double lse, \
+                                    double D, T *p, T *dp, T *pt, int64_t n) { \
+        int64_t lim = lse == -INFINITY ? 0 : a->causal && i + 1 < n ? i + 1 : n; \
+        T sc = (T)a->scale, l = (T)lse, d = (T)D; \
+        if (a->mask) \
+            for (int64_t j = 0; j < lim; j++) \
+                p[j] = (T)(p[j] * a->scale + mask_value(a, bh, i, j) - lse); \
+        else \
+            for (int64_t j = 0; j < lim; j++) p[j] = p[j] * sc - l; \
+        for (int64_t j = 0; j < lim; j++) p[j] = EXP(p[j]); \
+        if (pt) \
+            for (int64_t j = 0; j < lim; j++) { \
+                T z = (T)keep_scale(a, bh, i, j); \
+                pt[j] = p[j] * z, dp[j] = sc * p[j] * (dp[j] * z - d); \
+            } \
+        else \
+            for (int64_t j = 0; j < lim; j++) dp[j] = sc * p[j] * (dp[j] - d); \
+        for (int64_t j = lim; j < n; j++) p[j] = dp[j] = 0, pt ? (void)(pt[j] = 0) : (void)0; \
     }
 DEFINE_DSCORE_ROW(dscore_row_f32, float, pn_expf)
 DEFINE_DSCORE_ROW(dscore_row_f64, double, exp)
@@ -94,12 +137,13 @@ static int forward_head(const pn_attn_args *a, int64_t bh, void *blk) {
     char *o = AT(a->o, bh * L * Ev);
     for (int64_t i0 = 0; i0 < L; i0 += R) {
         int64_t r = L - i0 < R ? L - i0 : R;
-        if (pn_gemm(a->dt, 0, 1, r, S, E, AT(q, i0 * E), E, k, E, 0.0, blk, S)) return PN_ENOMEM;
+        int64_t n = a->causal && i0 + r < S ? i0 + r : S; /* keys any row of the block sees */
+        if (pn_gemm(a->dt, 0, 1, r, n, E, AT(q, i0 * E), E, k, E, 0.0, blk, n)) return PN_ENOMEM;
         for (int64_t ii = 0; ii < r; ii++)
             a->lse[bh * L + i0 + ii] =
-                a->dt == PN_FLOAT32 ? softmax_row_f32(a, bh, i0 + ii, (float *)AT(blk, ii * S))
-                                    : softmax_row_f64(a, bh, i0 + ii, (double *)AT(blk, ii * S));
-        if (pn_gemm(a->dt, 0, 0, r, Ev, S, blk, S, v, Ev, 0.0, AT(o, i0 * Ev), Ev))
+                a->dt == PN_FLOAT32 ? softmax_row_f32(a, bh, i0 + ii, (float *)AT(blk, ii * n), n)
+                                    : softmax_row_f64(a, bh, i0 + ii, (double *)AT(blk, ii * n), n);
+        if (pn_gemm(a->dt, 0, 0, r, Ev, n, blk, n, v, Ev, 0.0, AT(o, i0 * Ev), Ev))
             return PN_ENOMEM;
     }
     return 0;
@@ -157,29 +201,29 @@ static int backward_head(const pn_attn_args *a, const pn_attn_grads *g, int64_t 
     char *dq = g->dq ? AT(g->dq, bh * L * E) : NULL, *dk = g->dk ? AT(g->dk, bh * S * E) : NULL;
     char *dv = g->dv ? AT(g->dv, bh * S * Ev) : NULL;
     row_dots(a->dt, L, Ev, dO, AT(a->o, bh * L * Ev), w->D);
-    if (L == 0 && dk) memset(dk, 0, (size_t)(S * E) * sz);
-    if (L == 0 && dv) memset(dv, 0, (size_t)(S * Ev) * sz);
+    if (dk) memset(dk, 0, (size_t)(S * E) * sz); /* sums over the query blocks */
+    if (dv) memset(dv, 0, (size_t)(S * Ev) * sz);
     for (int64_t i0 = 0; i0 < L; i0 += R) {
         int64_t r = L - i0 < R ? L - i0 : R;
-        double beta = i0 ? 1.0 : 0.0;
-        if (pn_gemm(a->dt, 0, 1, r, S, E, AT(q, i0 * E), E, k, E, 0.0, w->p, S) ||
-            pn_gemm(a->dt, 0, 1, r, S, Ev, AT(dO, i0 * Ev), Ev, v, Ev, 0.0, w->dp, S))
+        int64_t n = a->causal && i0 + r < S ? i0 + r : S; /* keys any row of the block sees */
+        if (pn_gemm(a->dt, 0, 1, r, n, E, AT(q, i0 * E), E, k, E, 0.0, w->p, n) ||
+            pn_gemm(a->dt, 0, 1, r, n, Ev, AT(dO, i0 * Ev), Ev, v, Ev, 0.0, w->dp, n))
             return PN_ENOMEM;
         for (int64_t ii = 0; ii < r; ii++) {
             double lse = a->lse[bh * L + i0 + ii], D = w->D[i0 + ii];
             if (a->dt == PN_FLOAT32)
-                dscore_row_f32(a, bh, i0 + ii, lse, D, (float *)AT(w->p, ii * S),
-                               (float *)AT(w->dp, ii * S),
-                               w->pt ? (float *)AT(w->pt, ii * S) : NULL);
+                dscore_row_f32(a, bh, i0 + ii, lse, D, (float *)AT(w->p, ii * n),
+                               (float *)AT(w->dp, ii * n),
+                               w->pt ? (float *)AT(w->pt, ii * n) : NULL, n);
             else
-                dscore_row_f64(a, bh, i0 + ii, lse, D, (double *)AT(w->p, ii * S),
-                               (double *)AT(w->dp, ii * S),
-                               w->pt ? (double *)AT(w->pt, ii * S) : NULL);
+                dscore_row_f64(a, bh, i0 + ii, lse, D, (double *)AT(w->p, ii * n),
+                               (double *)AT(w->dp, ii * n),
+                               w->pt ? (double *)AT(w->pt, ii * n) : NULL, n);
         }
-        if ((dv && pn_gemm(a->dt, 1, 0, S, Ev, r, w->pt ? w->pt : w->p, S, AT(dO, i0 * Ev), Ev,
-                           beta, dv, Ev)) ||
-            (dq && pn_gemm(a->dt, 0, 0, r, E, S, w->dp, S, k, E, 0.0, AT(dq, i0 * E), E)) ||
-            (dk && pn_gemm(a->dt, 1, 0, S, E, r, w->dp, S, AT(q, i0 * E), E, beta, dk, E)))
+        if ((dv && pn_gemm(a->dt, 1, 0, n, Ev, r, w->pt ? w->pt : w->p, n, AT(dO, i0 * Ev), Ev, 1.0,
+                           dv, Ev)) ||
+            (dq && pn_gemm(a->dt, 0, 0, r, E, n, w->dp, n, k, E, 0.0, AT(dq, i0 * E), E)) ||
+            (dk && pn_gemm(a->dt, 1, 0, n, E, r, w->dp, n, AT(q, i0 * E), E, 1.0, dk, E)))
             return PN_ENOMEM;
     }
     return 0;
