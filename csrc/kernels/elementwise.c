@@ -102,6 +102,44 @@ static inline int64_t ipow(int64_t x, int64_t y) {
 #define USUB(x, y) ((int64_t)((uint64_t)(x) - (uint64_t)(y)))
 #define UMUL(x, y) ((int64_t)((uint64_t)(x) * (uint64_t)(y)))
 
+/* x ** y. With one exponent for the whole tensor (a Python number), the common
+ * ones take PyTorch's shortcuts, which vectorise and give PyTorch's results:
+ *   2 -> x*x,  3 -> x*x*x,  0.5 -> sqrt(x),  -0.5 -> 1/sqrt(x),  -1 -> 1/x,
+ *   -2 -> 1/(x*x),  1 -> x,  0 -> 1
+ * (so (-0.) ** 0.5 is -0. and (-inf) ** 0.5 is NaN, as in PyTorch and NumPy).
+ * Other exponents, and exponent tensors, go through libm's pow. */
+#define DEFINE_POW(NAME, T, POW, SQRT) \
+    BINARY_LOOP(NAME##_any, T, T, POW(x, y)) \
+    PN_SIMD_CLONES static int NAME##_const(T *o, const T *a, int64_t n, T y) { \
+        if (y == 2) \
+            for (int64_t i = 0; i < n; i++) o[i] = a[i] * a[i]; \
+        else if (y == 3) \
+            for (int64_t i = 0; i < n; i++) o[i] = a[i] * a[i] * a[i]; \
+        else if (y == (T)0.5) \
+            for (int64_t i = 0; i < n; i++) o[i] = SQRT(a[i]); \
+        else if (y == (T) - 0.5) \
+            for (int64_t i = 0; i < n; i++) o[i] = (T)1 / SQRT(a[i]); \
+        else if (y == -1) \
+            for (int64_t i = 0; i < n; i++) o[i] = (T)1 / a[i]; \
+        else if (y == -2) \
+            for (int64_t i = 0; i < n; i++) o[i] = (T)1 / (a[i] * a[i]); \
+        else if (y == 1) \
+            for (int64_t i = 0; i < n; i++) o[i] = a[i]; \
+        else if (y == 0) \
+            for (int64_t i = 0; i < n; i++) o[i] = (T)1; \
+        else \
+            return 0; \
+        return 1; \
+    } \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 0 && \
+            NAME##_const((T *)p[0], (const T *)p[1], n, *(const T *)p[2])) \
+            return; \
+        NAME##_any(p, s, n, aux); \
+    }
+DEFINE_POW(pow_f32, float, powf, sqrtf)
+DEFINE_POW(pow_f64, double, pow, sqrt)
+
 /* float32 and float64 share every formula; only the libm names differ. */
 BINARY_LOOP(add_f32, float, float, x + y)
 BINARY_LOOP(sub_f32, float, float, x - y)
@@ -109,7 +147,6 @@ BINARY_LOOP(mul_f32, float, float, x *y)
 BINARY_LOOP(div_f32, float, float, x / y)
 BINARY_LOOP(floordiv_f32, float, float, py_floordivf(x, y))
 BINARY_LOOP(rem_f32, float, float, py_fmodf(x, y))
-BINARY_LOOP(pow_f32, float, float, powf(x, y))
 BINARY_LOOP(max_f32, float, float, FMAX(x, y))
 BINARY_LOOP(min_f32, float, float, FMIN(x, y))
 BINARY_LOOP(eq_f32, float, pn_bool, x == y)
@@ -128,7 +165,6 @@ BINARY_LOOP(mul_f64, double, double, x *y)
 BINARY_LOOP(div_f64, double, double, x / y)
 BINARY_LOOP(floordiv_f64, double, double, py_floordiv(x, y))
 BINARY_LOOP(rem_f64, double, double, py_fmod(x, y))
-BINARY_LOOP(pow_f64, double, double, pow(x, y))
 BINARY_LOOP(max_f64, double, double, FMAX(x, y))
 BINARY_LOOP(min_f64, double, double, FMIN(x, y))
 BINARY_LOOP(eq_f64, double, pn_bool, x == y)
