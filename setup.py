@@ -15,7 +15,7 @@ CFLAGS = ["-O3", "-std=c11", "-Wall", "-Wextra", "-fno-trapping-math", "-fno-mat
 # Link-time optimisation lets the compiler inline the small core helpers (operand
 # preparation, broadcasting) into the ops of other files: per-op overhead is
 # what a small model spends most of its time in.
-LDFLAGS = ["-pthread", "-lm", "-flto=auto", "-O3"]
+LDFLAGS = ["-pthread", "-lm", "-flto=auto", "-O3", "-fno-trapping-math", "-fno-math-errno"]
 # Release builds carry no debug info (Python's own CFLAGS add -g; -g0 after it wins):
 # the extension is a sixth of the size. PYNET_DEBUG=1 keeps it.
 if not os.environ.get("PYNET_DEBUG"):
