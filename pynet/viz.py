@@ -528,15 +528,17 @@ def plot_decision_boundary(model, x, y, resolution=200, margin=0.5, ax=None, tit
     return fig
 
 
-def plot_loss_surface(fn, xlim, ylim, paths=None, resolution=200, levels=30, logscale=True,
+def plot_loss_surface(fn, xlim, ylim, paths=None, resolution=200, levels=20, logscale=True,
                       ax=None, title=None):
     """Contours of a function of two variables with optimizer paths drawn on them.
 
     fn(X, Y) is called once with two pynet float64 tensors (the grid coordinates) under
     `no_grad()` and must return the values elementwise (e.g. a Rosenbrock function written
     with tensor ops). paths: {name: sequence of (x, y) points} drawn as lines with markers.
-    logscale=True spaces the contour levels geometrically (for functions with a minimum of
-    about 0 and steep walls). Returns the Figure."""
+    logscale=True spaces the contour levels geometrically above the grid's minimum (for
+    valleys with steep walls, e.g. Rosenbrock); logscale=False spaces them evenly (bowls).
+    Paths of more than 60 points are drawn as plain lines, shorter ones with a dot per step.
+    Returns the Figure."""
     plt = _plt("plot_loss_surface")
     gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
     prev = _C._set_grad_enabled(False)
@@ -550,13 +552,16 @@ def plot_loss_surface(fn, xlim, ylim, paths=None, resolution=200, levels=30, log
         fig = ax.figure
     if logscale:
         zmin = z.min()
-        lv = zmin + np.geomspace(1e-3, max(z.max() - zmin, 1e-2), levels)
-        ax.contour(gx, gy, z, levels=lv, cmap="viridis", linewidths=0.7)
+        span = max(z.max() - zmin, 1e-12)
+        lv = zmin + np.geomspace(span * 1e-5, span, levels)
     else:
-        ax.contour(gx, gy, z, levels=levels, cmap="viridis", linewidths=0.7)
+        lv = levels
+    # filled bands: they read well and keep notebook PNGs small (thin contour lines do not)
+    ax.contourf(gx, gy, z, levels=lv, cmap="viridis", alpha=0.35, extend="both")
     for name, pts in (paths or {}).items():
         p = np.asarray([[float(a), float(b)] for a, b in pts])
-        ax.plot(p[:, 0], p[:, 1], ".-", markersize=2.5, linewidth=1.2, label=name)
+        ax.plot(p[:, 0], p[:, 1], ".-" if len(p) <= 60 else "-", markersize=3, linewidth=1.3,
+                label=name)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     if paths:
