@@ -360,7 +360,7 @@ class Recorder:
         steps = max((len(v) for v in self.history.values()), default=0)
         return f"Recorder({len(self.layers)} layers, {steps} steps recorded)"
 
-    def plot(self, stats=("mean", "std", "saturated", "grad_norm"), logy_grad=True):
+    def plot(self, stats=("mean", "std", "saturated", "zero", "grad_norm"), logy_grad=True):
         """One panel per statistic, one line per layer, over the recorded steps; returns the
         matplotlib Figure. Statistics no layer has are left out."""
         plt = _plt("Recorder.plot")
@@ -438,7 +438,8 @@ def plot_confusion_matrix(cm, class_names=None, normalize=False, ax=None):
 
 def plot_history(history, keys=None, ax=None, logy=False, xlabel="step", title=None):
     """Plot curves from a dict of lists (e.g. {"train loss": [...], "test loss": [...]} or a
-    Recorder's history): one line per key in `keys` (default: all). Returns the Figure."""
+    Recorder's history): one line per key in `keys` (default: all), on `ax` if given.
+    x counts from 0 (steps), or from 1 when xlabel="epoch". Returns the Figure."""
     plt = _plt("plot_history")
     if isinstance(keys, str):
         keys = [keys]
