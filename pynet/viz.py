@@ -361,24 +361,24 @@ class Recorder:
         return f"Recorder({len(self.layers)} layers, {steps} steps recorded)"
 
     def plot(self, stats=("mean", "std", "saturated", "zero", "grad_norm"), logy_grad=True):
-        """One panel per statistic, one line per layer, over the recorded steps; returns the
-        matplotlib Figure. Statistics no layer has are left out."""
+        """One panel per statistic, one line per layer (the same colour in every panel), over
+        the recorded steps; returns the matplotlib Figure. Statistics no layer has are left out."""
         plt = _plt("Recorder.plot")
         stats = [s for s in stats if any(k.endswith("/" + s) and self.history[k]
                                          for k in self.history)]
         fig, axes = plt.subplots(1, max(len(stats), 1), figsize=(3.6 * max(len(stats), 1), 3),
                                  squeeze=False)
         for ax, s in zip(axes[0], stats):
-            for layer in self.layers:
+            for k, layer in enumerate(self.layers):  # one colour per layer in every panel
                 v = self.history.get(f"{layer}/{s}")
                 if v:
-                    ax.plot(v, label=layer)
+                    ax.plot(v, label=layer, color=f"C{k % 10}")
             ax.set_title(s)
             ax.set_xlabel("step")
             if s == "grad_norm" and logy_grad:
                 ax.set_yscale("log")
-        if stats:
-            axes[0][-1].legend(fontsize=7)
+        if stats:  # the legend where the most layers are drawn
+            max(axes[0], key=lambda ax: len(ax.get_lines())).legend(fontsize=7)
         fig.tight_layout()
         return fig
 

@@ -25,6 +25,8 @@ def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")   # never open a window, even with a display
     monkeypatch.setenv("PYNET_FAST", "1")     # notebooks may shrink their work under it
     namespace = {"__name__": "__notebook__"}
+    rc = sys.modules.get("matplotlib")
+    rc_saved = dict(rc.rcParams) if rc is not None else None
     try:
         for i, source in code_cells(path):
             exec(compile(source, f"{path.name}[cell {i}]", "exec"), namespace)
@@ -32,6 +34,12 @@ def test_notebook_runs(path, monkeypatch):
         plt = sys.modules.get("matplotlib.pyplot")
         if plt is not None:
             plt.close("all")
+        mpl = sys.modules.get("matplotlib")
+        if mpl is not None:  # the notebook's style settings do not leak into later tests
+            if rc_saved is None:
+                mpl.rcdefaults()
+            else:
+                mpl.rcParams.update(rc_saved)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

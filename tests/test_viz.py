@@ -214,6 +214,8 @@ def test_plot_history_and_recorder_plot():
     assert [ax.get_title() for ax in fig2.axes] == ["mean", "std", "saturated", "zero", "grad_norm"]
     assert len(fig2.axes[0].get_lines()) == 6 and len(fig2.axes[4].get_lines()) == 3
     np.testing.assert_allclose(fig2.axes[4].get_lines()[1].get_ydata(), rec.history["2:Linear/grad_norm"])
+    colour = {ln.get_label(): ln.get_color() for ln in fig2.axes[0].get_lines()}
+    assert all(ln.get_color() == colour[ln.get_label()] for ax in fig2.axes for ln in ax.get_lines())
     plt.close("all")
 
 
