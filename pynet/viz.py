@@ -232,7 +232,18 @@ def draw_graph(tensor, path=None, names=None, max_elements=6):
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
     if n == 0:
-        out.append('<text x="10" y="24">no graph: the tensor has no grad_fn</text>')
+        if getattr(tensor, "requires_grad", False):  # a leaf: no node made it
+            parts = [f"a leaf tensor, shape {list(tensor.shape)}"]
+            v = _fmt_values(tensor, max_elements)
+            g = _grad_of(tensor)
+            gv = _fmt_values(g, max_elements) if g is not None else None
+            parts += [f"value {v}"] * (v is not None) + [f"grad {gv}"] * (gv is not None)
+            msg = ", ".join(parts) + " (no grad_fn)"
+        else:
+            msg = "no graph: the tensor has no grad_fn"
+        out[0] = out[0].replace('width="200"', f'width="{len(msg) * 7.2 + 20:.0f}"').replace(
+            'viewBox="0 0 200 40"', f'viewBox="0 0 {len(msg) * 7.2 + 20:.0f} 40"')
+        out.append(f'<text x="10" y="24">{escape(msg)}</text>')
     for c, p in edges:  # arrows in the direction of the forward pass: input -> consumer
         (cx, cy), (px, py) = xy[c], xy[p]
         x1, y1 = cx + widths[c] / 2, cy + heights[c]

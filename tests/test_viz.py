@@ -83,6 +83,10 @@ def test_draw_graph_big_tensors_show_no_values_and_no_graph_is_said():
     assert "leaf [3, 3]" in lines
     assert not any(line.startswith("value [") for line in lines)
     assert "no grad_fn" in viz.draw_graph(pynet.ones(2))
+    leaf = pynet.tensor([1.0, 2.0], requires_grad=True)
+    (leaf * 3).sum().backward()
+    text = ET.fromstring(viz.draw_graph(leaf)).find(SVG_NS + "text").text
+    assert text == "a leaf tensor, shape [2], value [1, 2], grad [3, 3] (no grad_fn)"
 
 
 def test_draw_graph_escapes_names():
@@ -296,3 +300,30 @@ def test_summary_counts_modules_owning_parameters():
             if "-" in line.split()[0] if line.split() and not line.startswith("-")}
     assert rows["MultiheadAttention"] == f"{own:,}" and rows["Linear"] == "72"
     assert "[4, 1, 8], None" in text and "Total params: 288" in text
+
+
+def test_draw_graph_shared_input_is_one_node_with_an_edge_per_use():
+    a = pynet.tensor([0.5, 1.0], requires_grad=True)
+    out = (a * a + a.exp()).sum()
+    svg = viz.draw_graph(out)
+    names = collections.Counter(lines[0] for lines in node_texts(svg))
+    assert names == {"SumBackward0": 1, "AddBackward0": 1, "MulBackward0": 1, "ExpBackward0": 1,
+                     "AccumulateGrad": 1}
+    root = ET.fromstring(svg)
+    # Sum<-Add, Add<-Mul, Add<-Exp, Mul<-a twice (a * a), Exp<-a
+    assert len([e for e in root.iter(SVG_NS + "line") if e.get("class") == "edge"]) == 6
+    ys = {next(g.iter(SVG_NS + "text")).text: float(g.find(SVG_NS + "rect").get("y"))
+          for g in root.iter(SVG_NS + "g")}
+    assert ys["AccumulateGrad"] < min(ys["MulBackward0"], ys["ExpBackward0"])
+
+
+def test_draw_graph_of_a_deep_model_stays_layered():
+    layers = []
+    for _ in range(20):
+        layers += [nn.Linear(3, 3), nn.Tanh()]
+    svg = viz.draw_graph(nn.Sequential(*layers)(pynet.randn(2, 3)).sum())
+    names = collections.Counter(lines[0] for lines in node_texts(svg))
+    assert names["AddmmBackward0"] == 20 and names["TanhBackward0"] == 20
+    assert names["AccumulateGrad"] == 40
+    root = ET.fromstring(svg)
+    assert all(float(e.get("y2")) > float(e.get("y1")) for e in root.iter(SVG_NS + "line"))
