@@ -48,6 +48,7 @@ from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)
 from .nn.summary import summary  # noqa: E402
+from . import viz  # noqa: E402  (teaching instruments; matplotlib only when a plot is drawn)
 
 float = float32  # noqa: A001  (torch.float is float32)
 double = float64
