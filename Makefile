@@ -1,16 +1,22 @@
 # pynet developer targets. `pip install -e .` builds the extension; these are the extras.
-PY      ?= python
+PY      ?= python3
 CC      ?= cc
 KERNELS := $(wildcard csrc/kernels/*.c)
 CTESTS  := $(wildcard csrc/tests/test_*.c)
 CFLAGS_C := -O2 -std=c11 -Wall -Wextra -fno-trapping-math -fno-math-errno -pthread
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: build test test-c asan asan-c bench bench-gemm-c format
+.PHONY: build build-deps test test-c asan asan-c bench bench-gemm-c format
 
 # Build in build/lib, then move the library into pynet/ with one rename, so a
 # process that has the old one loaded never sees a half-written file.
-build:
+# setup.py needs setuptools 77 or newer (it reads the SPDX licence field of
+# pyproject.toml): Python 3.12+ venvs have no setuptools and 3.11's is older.
+build-deps:
+	@$(PY) -c 'import setuptools, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 77)' \
+		2>/dev/null || $(PY) -m pip install -q "setuptools>=77"
+
+build: build-deps
 	$(PY) setup.py -q build_ext --build-lib build/lib
 	cp build/lib/pynet/_C*.so pynet/.tmp_C.so && mv pynet/.tmp_C.so $$(ls build/lib/pynet/_C*.so | sed 's|build/lib/||')
 
@@ -58,7 +64,7 @@ asan-c: build/libpnkernels-asan.a
 # build/asan so that `import pynet` finds that copy (the first line checks it). The interpreter is
 # not instrumented, so the sanitizer runtimes are preloaded; leak checking is off
 # because CPython keeps memory alive on purpose at exit.
-asan: asan-c
+asan: asan-c build-deps
 	rm -rf build/asan && mkdir -p build/asan/pynet
 	PYNET_SANITIZE=1 $(PY) setup.py -q build_ext --force --build-lib build/asan --build-temp build/asan-tmp
 	cd pynet && find . -name '*.py' -exec cp --parents {} ../build/asan/pynet/ \;
