@@ -180,11 +180,16 @@ static void rows_plus_bias(pn_dtype dt, int64_t m, int64_t n, const void *src, c
 }
 
 /* Scratch of the forward: hg (B, G) GRU's hidden-side gates for one step, and
- * the weights transposed once per call, w_hh^T (P, G) and w_hr^T (H, P): the
- * GEMM reads a row-major right operand in place when the batch is small,
- * instead of packing (copying) W_hh again at every step. */
+ * for sequences of 4 steps or more the weights transposed once per call,
+ * w_hh^T (P, G) and w_hr^T (H, P): the GEMM reads a row-major right operand in
+ * place when the batch is small, instead of packing (copying) W_hh again at
+ * every step. A cell (one step) uses W_hh as it is (tb = 1): one packing
+ * costs less than a transposition. */
 typedef struct {
-    void *hg, *wt_hh, *wt_hr;
+    void *hg;
+    const void *w_hh, *w_hr; /* W^T when tb == 0, else W itself */
+    int tb;
+    int64_t ld_hh, ld_hr;
 } rnn_fscratch;
 
 // Step t of the forward, b rows from record row o:
@@ -201,7 +206,7 @@ static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fs
     void *pre = gru ? w->hg : g;
     memcpy(hp, a->h, (size_t)(b * P) * sz);
     rows_plus_bias(a->dt, b, G, gru ? NULL : xg, a->b_hh, pre);
-    if (pn_gemm(a->dt, 0, 0, b, G, P, hp, P, w->wt_hh, G, 1.0, pre, G)) return PN_ENOMEM;
+    if (pn_gemm(a->dt, 0, w->tb, b, G, P, hp, P, w->w_hh, w->ld_hh, 1.0, pre, G)) return PN_ENOMEM;
     if (a->mode == PN_RNN_TANH || a->mode == PN_RNN_RELU) {
         int relu = a->mode == PN_RNN_RELU;
         f32 ? rnn_cell_f32(relu, b * H, (float *)g, (float *)y)
@@ -212,7 +217,7 @@ static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fs
         memcpy(cp, a->c, (size_t)(b * H) * sz);
         f32 ? lstm_cell_f32(b, H, (float *)g, (float *)cp, a->c, (float *)tc, (float *)ht)
             : lstm_cell_f64(b, H, (double *)g, (double *)cp, a->c, (double *)tc, (double *)ht);
-        if (a->w_hr && pn_gemm(a->dt, 0, 0, b, P, H, ht, H, w->wt_hr, P, 0.0, y, P))
+        if (a->w_hr && pn_gemm(a->dt, 0, w->tb, b, P, H, ht, H, w->w_hr, w->ld_hr, 0.0, y, P))
             return PN_ENOMEM;
     } else {
         char *hn = ROW(a->aux, o, H);
@@ -239,13 +244,18 @@ int pn_rnn_forward(const pn_rnn_args *a) {
     size_t sz = pn_itemsize(a->dt);
     int64_t G = pn_rnn_gates(a->mode) * a->H, o = 0, N = 0;
     for (int64_t t = 0; t < a->T; t++) N += rows_at(a, t);
-    rnn_fscratch w = {NULL, malloc((size_t)(G * a->P) * sz + 1), NULL};
+    rnn_fscratch w = {NULL, a->w_hh, a->w_hr, 1, a->P, a->H};
+    void *wt_hh = NULL, *wt_hr = NULL;
     int rc = PN_ENOMEM;
-    if (!w.wt_hh || (a->mode == PN_RNN_GRU && !(w.hg = malloc((size_t)(a->B * G) * sz + 1))) ||
-        (a->w_hr && !(w.wt_hr = malloc((size_t)(a->H * a->P) * sz + 1))))
-        goto out;
-    transpose(a->dt, G, a->P, a->w_hh, w.wt_hh);
-    if (a->w_hr) transpose(a->dt, a->P, a->H, a->w_hr, w.wt_hr);
+    if (a->mode == PN_RNN_GRU && !(w.hg = malloc((size_t)(a->B * G) * sz + 1))) goto out;
+    if (a->T >= 4) {
+        if (!(wt_hh = malloc((size_t)(G * a->P) * sz + 1)) ||
+            (a->w_hr && !(wt_hr = malloc((size_t)(a->H * a->P) * sz + 1))))
+            goto out;
+        transpose(a->dt, G, a->P, a->w_hh, wt_hh);
+        if (a->w_hr) transpose(a->dt, a->P, a->H, a->w_hr, wt_hr);
+        w = (rnn_fscratch){w.hg, wt_hh, wt_hr, 0, G, a->P};
+    }
     if (a->reverse) o = N;
     for (int64_t s = 0; s < a->T; s++) {
         int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t);
@@ -255,7 +265,7 @@ int pn_rnn_forward(const pn_rnn_args *a) {
     }
     rc = 0;
 out:
-    free(w.hg), free(w.wt_hh), free(w.wt_hr);
+    free(w.hg), free(wt_hh), free(wt_hr);
     return rc;
 }
 
