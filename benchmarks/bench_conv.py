@@ -22,7 +22,6 @@ subprocess: ru_maxrss after a few steps minus ru_maxrss right after the imports.
 """
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ import time
 import numpy as np
 
 import pynet
+from _timing import time_step  # noqa: E402
 
 torch = None
 if sys.argv[1:3] != ["--rss-child", "pynet"]:  # the pynet memory child never loads torch
@@ -67,16 +67,6 @@ def step_fn(lib, shape, c, seed=0):
     return step
 
 
-def time_step(step, reps=7, inner=3):
-    for _ in range(2):
-        step()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            step()
-        times.append((time.perf_counter() - t0) / inner)
-    return statistics.median(times) * 1e3
 
 
 def lenet5(lib):

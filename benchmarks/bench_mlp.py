@@ -3,12 +3,11 @@
 784-256-256-10 with ReLU, cross-entropy, SGD with momentum, batch 64: forward,
 backward and the update. Median of repetitions, at 1 thread and at all threads.
 """
-import statistics
-import time
 
 import numpy as np
 
 import pynet
+from _timing import time_step as _time_step  # noqa: E402
 
 try:
     import torch
@@ -36,16 +35,11 @@ def step_fn(lib, model, opt, x, y):
     return step
 
 
-def time_step(step, reps=7, inner=50):
-    for _ in range(10):
-        step()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            step()
-        times.append((time.perf_counter() - t0) / inner)
-    return statistics.median(times) * 1e3
+
+
+def time_step(step):
+    """Median ms of one training step (10 warm-up steps, 7 timings of 50)."""
+    return _time_step(step, inner=50, warmup=10)
 
 
 def main():

@@ -9,12 +9,11 @@ Attention alone: F.scaled_dot_product_attention forward + backward, causal,
 (32, 4, 64, 32). Median of repetitions at 1 thread and at all threads; the last
 column is pynet's time over PyTorch's (below 1: pynet faster).
 """
-import statistics
-import time
 
 import numpy as np
 
 import pynet
+from _timing import time_step  # noqa: E402
 
 try:
     import torch
@@ -122,16 +121,6 @@ def sdpa_step_fn(lib, seed=0):
     return step
 
 
-def time_step(step, reps=7, inner=2):
-    for _ in range(2):
-        step()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            step()
-        times.append((time.perf_counter() - t0) / inner)
-    return statistics.median(times) * 1e3
 
 
 def main():
