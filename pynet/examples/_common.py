@@ -69,6 +69,19 @@ def find_text(name, fname, sha256, path=None):
                             "$PYNET_DATA, or pass its path.")
 
 
+def start(args, name, fname, sha256):
+    """An example's first steps: threads and seed from its arguments, then its text
+    (``args.data`` if given, as it is; else the shipped file, checksum verified)."""
+    import pynet
+    if args.threads:
+        pynet.set_num_threads(args.threads)
+    pynet.manual_seed(args.seed)
+    if args.data is None:
+        return find_text(name, fname, sha256)
+    with open(args.data, encoding="utf-8") as f:
+        return f.read()
+
+
 def plot_curves(path, xs, series, xlabel, ylabel):
     """Line plot of each (label, ys) in series against xs, saved as a PNG at path.
     Returns [path], or [] (with a note) when matplotlib is not installed."""

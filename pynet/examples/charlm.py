@@ -22,7 +22,7 @@ import pynet
 import pynet.nn as nn
 import pynet.nn.functional as F
 
-from ._common import Progress, find_text, plot_curves
+from ._common import Progress, plot_curves, start
 
 SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 
@@ -167,14 +167,7 @@ def parse_args(argv=None):
 def main(argv=None):
     """Train, sampling as it goes; returns the summary dict it also writes as JSON."""
     args = parse_args(argv)
-    if args.threads:
-        pynet.set_num_threads(args.threads)
-    pynet.manual_seed(args.seed)
-    if args.data is None:
-        text = find_text("tinyshakespeare", "input.txt", SHA256)
-    else:
-        with open(args.data, encoding="utf-8") as f:
-            text = f.read()
+    text = start(args, "tinyshakespeare", "input.txt", SHA256)
     chars = sorted(set(text))
     stoi = {c: i for i, c in enumerate(chars)}
     data = np.array([stoi[c] for c in text], dtype=np.int64)

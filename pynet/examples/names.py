@@ -18,7 +18,7 @@ import pynet
 import pynet.nn as nn
 import pynet.nn.functional as F
 
-from ._common import Progress, find_text, plot_curves
+from ._common import Progress, plot_curves, start
 
 SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
 PAD = -100  # targets past a name's end: ignored by cross_entropy
@@ -101,14 +101,7 @@ def parse_args(argv=None):
 def main(argv=None):
     """Train and sample; returns the summary it also writes as JSON."""
     args = parse_args(argv)
-    if args.threads:
-        pynet.set_num_threads(args.threads)
-    pynet.manual_seed(args.seed)
-    if args.data is None:
-        text = find_text("names", "names.txt", SHA256)
-    else:
-        with open(args.data, encoding="utf-8") as f:
-            text = f.read()
+    text = start(args, "names", "names.txt", SHA256)
     names = [w.strip().lower() for w in text.split() if w.strip()]
     itos = ["."] + sorted(set("".join(names)) - {"."})
     stoi = {c: i for i, c in enumerate(itos)}
