@@ -31,7 +31,8 @@ from ._generator import Generator
 from . import autograd
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .serialization import load, save
-from ._functions import (abs, add, all, amax, amin, any, argmax, argmin, argsort, bitwise_and,
+from ._functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort,
+                         bitwise_and, equal, isclose, masked_select, norm,
                          bitwise_not, bitwise_or, bitwise_xor, bmm, ceil, chunk, clamp, clip,
                          clone, concat, concatenate, cos, cumprod, cumsum, detach, div, divide,
                          dot, eq, exp, expm1, flatten, flip, floor, floor_divide, gather, ge, gt,

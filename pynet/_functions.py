@@ -37,7 +37,8 @@ __all__ = [
     "sort", "argsort", "topk", "cumsum", "cumprod", "gather", "scatter", "scatter_add",
     "index_select", "index_add", "tril", "triu", "roll",
     # the rest
-    "clone", "detach", "nonzero", "masked_fill", "numel",
+    "clone", "detach", "nonzero", "masked_fill", "masked_select", "numel", "isclose", "allclose",
+    "equal", "norm",
 ]
 
 
@@ -603,3 +604,28 @@ def masked_fill(input, mask, value):
 def numel(input):
     """The number of elements of input."""
     return _t(input).numel()
+
+
+def masked_select(input, mask):
+    """The elements of input where the bool tensor mask is True, as a 1-D tensor."""
+    return _t(input).masked_select(mask)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise |input - other| <= atol + rtol |other| (bool), as torch.isclose."""
+    return _t(input).isclose(other, rtol, atol, equal_nan)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when every element of input is close to other's: a Python bool."""
+    return _t(input).allclose(other, rtol, atol, equal_nan)
+
+
+def equal(input, other):
+    """True when input and other have the same shape and elements."""
+    return _t(input).equal(other)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm of input over all elements or over dim (p 'fro', 2, 1, inf, 0, ...)."""
+    return _t(input).norm(p, dim, keepdim, dtype)

@@ -340,6 +340,32 @@ class Tensor(_C.TensorBase):
         value is a number or a 0-d tensor; the result keeps self's dtype, as in PyTorch."""
         return _C.where(mask, _masked_fill_value(self, mask, value, "masked_fill"), self)
 
+    def masked_select(self, mask):
+        """The elements of self where the bool tensor mask (broadcast with self) is True,
+        as a 1-D tensor."""
+        from ._compare import masked_select
+        return masked_select(self, mask)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Elementwise |self - other| <= atol + rtol |other| (bool), as torch.isclose."""
+        from ._compare import isclose
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """True when every element is close to other's (isclose): a Python bool."""
+        from ._compare import allclose
+        return allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other):
+        """True when self and other have the same shape and elements."""
+        from ._compare import equal
+        return equal(self, other)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The vector p-norm over all elements or over dim (see pynet.norm)."""
+        from ._compare import norm
+        return norm(self, p, dim, keepdim, dtype)
+
     def masked_fill_(self, mask, value):
         """Write value (a number or 0-d tensor) where mask (broadcast to self) is True."""
         value = _masked_fill_value(self, mask, value, "masked_fill_")

@@ -1,0 +1,104 @@
+"""Closeness tests, masked_select and vector norms: Tensor methods written with ops.
+
+isclose/allclose/equal follow torch.isclose's rule: |a - b| <= atol + rtol |b|,
+infinities close only to themselves, NaN close to NaN only with equal_nan.
+norm follows torch.norm for vectors (p = 'fro', 2, 1, inf, -inf, 0 or any other
+positive number) over all elements or over dims; the gradient of the 2-norm is
+0 at the zero vector, as PyTorch's, not 0/0.
+"""
+import math
+
+from . import _C
+from .autograd.function import Function
+
+
+def _dims(t, dim):
+    if dim is None:
+        return tuple(range(t.dim()))
+    return (dim,) if isinstance(dim, int) else tuple(dim)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise |a - b| <= atol + rtol * |b| (bool), broadcast; see the module."""
+    from ._creation import tensor
+    b = b if isinstance(b, _C.TensorBase) else tensor(b, dtype=a.dtype)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"isclose: expected both inputs to have the same dtype, but got "
+                           f"{a.dtype} and {b.dtype}")
+    if rtol < 0 or atol < 0:
+        raise RuntimeError(f"isclose: rtol and atol must be non-negative, got rtol={rtol} and "
+                           f"atol={atol}")
+    if a.dtype == _C.bool:
+        return a == b
+    a, b = a.detach(), b.detach()
+    af, bf = (a, b) if a.dtype in (_C.float32, _C.float64) else (a.double(), b.double())
+    close = (a == b) | ((af - bf).abs() <= atol + rtol * bf.abs()) & af.isfinite() & bf.isfinite()
+    if equal_nan:
+        close = close | (af.isnan() & bf.isnan())
+    return close
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when every element of a is close to b's (isclose); a Python bool."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).all())
+
+
+def equal(a, b):
+    """True when a and b have the same shape and the same elements (a Python bool)."""
+    if tuple(a.shape) != tuple(b.shape):
+        return False
+    return bool((a.detach() == b.detach()).all())
+
+
+def masked_select(t, mask):
+    """The elements of t where the bool tensor mask (broadcast with t) is True, as 1-D."""
+    if not isinstance(mask, _C.TensorBase) or mask.dtype != _C.bool:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    import numpy as np
+    shape = tuple(np.broadcast_shapes(tuple(t.shape), tuple(mask.shape)))
+    return t.expand(shape)[mask.expand(shape)]
+
+
+class _Norm2(Function):
+    """sqrt(sum(x^2)) over dims; backward x / norm, 0 where the norm is 0."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        n = (x * x).sum(dims, True).sqrt()
+        ctx.save_for_backward(x, n)
+        return n if keepdim else n.squeeze(dims) if dims else n
+
+    @staticmethod
+    def backward(ctx, g):
+        x, n = ctx.saved_tensors
+        g = g.reshape(tuple(n.shape))  # the kept dims back (size 1)
+        zero = n == 0
+        return g * x / n.masked_fill(zero, 1.0) * (~zero), None, None
+
+
+def norm(t, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm of t over all elements (dim None) or over dim (an int or a
+    tuple): p 'fro' or 2 (Euclidean), 1, inf, -inf, 0 (count of non-zeros) or any
+    other positive number. 'nuc' (a matrix norm) raises NotImplementedError."""
+    if dtype is not None:
+        t = t.to(dtype)
+    if t.dtype not in (_C.float32, _C.float64):
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {t.dtype} instead.")
+    if p == "nuc" or (isinstance(p, str) and p != "fro"):
+        raise NotImplementedError(f"pynet norm: p={p!r} (a matrix norm) is not supported; "
+                                  "use p='fro', 2, 1, inf, -inf, 0 or another number")
+    dims = _dims(t, dim)
+    dims = tuple(d % t.dim() for d in dims) if t.dim() else ()
+    if p in ("fro", 2):
+        return _Norm2.apply(t, dims, keepdim) if dims else t.abs()
+    a = t.abs()
+    if p == 1:
+        return a.sum(dims, keepdim) if dims else a
+    if p == math.inf:
+        return a.amax(dims, keepdim) if dims else a
+    if p == -math.inf:
+        return a.amin(dims, keepdim) if dims else a
+    if p == 0:
+        return (t != 0).to(t.dtype).sum(dims, keepdim) if dims else (t != 0).to(t.dtype)
+    return (a ** p).sum(dims, keepdim) ** (1.0 / p) if dims else a
