@@ -397,6 +397,19 @@ def test_dataloader_workers_give_the_same_batches_in_the_same_order():
     assert [b[1].tolist() for b in generic] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10]]
 
 
+@pytest.mark.parametrize("context", ["spawn", "forkserver"])
+def test_dataloader_workers_started_by_spawn_or_forkserver(context):
+    """Workers that start a fresh interpreter (the default on macOS and Windows) get the
+    dataset by pickling and give the same batches as without workers."""
+    one = batches(DataLoader(xy(), batch_size=5, shuffle=True, generator=seeded(2)))
+    many = batches(DataLoader(xy(), batch_size=5, shuffle=True, generator=seeded(2),
+                              num_workers=2, multiprocessing_context=context))
+    assert len(many) == len(one)
+    for a, b in zip(one, many):
+        for u, v in zip(a, b):
+            np.testing.assert_array_equal(u, v)
+
+
 def _record_worker(worker_id):
     info = get_worker_info()
     assert info is not None and info.id == worker_id
