@@ -50,7 +50,8 @@ def test_charlm_finds_the_shipped_text_and_checks_it(tmp_path, monkeypatch):
 def test_names_short_run(tmp_path):
     from pynet.examples import names
     s = names.main(["--iters", "60", "--eval-every", "30", "--batch-size", "32", "--out",
-                    str(tmp_path), "--no-progress", "--threads", "1"])
+                    str(tmp_path), "--no-progress", "--threads", "1", "--data",
+                    os.path.join(REPO, "data", "names", "names.txt")])
     h = s["history"]
     assert h[1]["val_loss"] < h[0]["val_loss"] < math.log(27)
     assert all(isinstance(n, str) for n in s["samples"][-1]["names"])
