@@ -650,6 +650,43 @@ def test_pooling_gradcheck_and_double_backward(fn, kw):
     assert gradcheck(first, (x, g), atol=1e-7, rtol=1e-5)
 
 
+
+@pytest.mark.parametrize("fn,shape,kw", [
+    (F.max_pool1d, (1, 1, 1), dict(kernel_size=2, stride=1, padding=1, dilation=2)),
+    (F.max_pool2d, (2, 1, 3, 1), dict(kernel_size=(1, 2), stride=1, padding=(0, 1),
+                                      dilation=2)),
+    (F.max_pool2d, (2, 3, 1, 1), dict(kernel_size=2, padding=1, dilation=2)),
+])
+def test_max_pool_window_all_in_the_padding(fn, shape, kw):
+    """A dilated window whose taps all fall in the padding: -inf, gradient to no input (its
+    index used to point outside the plane, and the backward wrote there: heap corruption
+    found by test_differential_nn)."""
+    vals = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    x = pynet.tensor(vals, requires_grad=True)
+    y, idx = fn(x, **kw, return_indices=True)
+    empty = np.isneginf(y.detach().numpy())
+    assert empty.all()  # (windows of one output are either all empty or none, it seems)
+    assert (idx.numpy()[empty] == -1).all() and (idx.numpy()[~empty] >= 0).all()
+    g = pynet.tensor(np.ones(tuple(y.shape)), requires_grad=True)
+    (gx,) = pynet.autograd.grad(y, (x,), g, create_graph=True)
+    want = np.zeros(shape)  # each in-image maximum gets the gradient of its windows
+    flat = want.reshape(shape[0] * shape[1], -1)
+    for p, row in enumerate(idx.numpy().reshape(flat.shape[0], -1)):
+        for i in row[row >= 0]:
+            flat[p, i] += 1.0
+    np.testing.assert_array_equal(gx.detach().numpy(), want)
+    # double backward: gx is linear in g (a scatter); its adjoint gathers at the indices and
+    # gives 0 where no input is
+    (gg,) = pynet.autograd.grad((gx * x).sum(), (g,))
+    np.testing.assert_array_equal(gg.numpy()[~empty], y.detach().numpy()[~empty])
+    assert (gg.numpy()[empty] == 0).all()
+    if torch is not None:
+        t = torch.tensor(vals, requires_grad=True)
+        ty = getattr(torch.nn.functional, fn.__name__)(t, **kw)
+        # (values only: PyTorch's index of such a window points past the window, at another
+        # element or plane, which its backward then credits; README, "Differences")
+        np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+
 def test_pooling_grad_fn_names():
     x = pynet.randn(1, 2, 4, 4, requires_grad=True)
     up = pynet.randn(1, 2, 2, 2, requires_grad=True)  # an upstream gradient with history
