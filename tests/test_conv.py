@@ -824,6 +824,36 @@ def test_conv_transpose_is_the_input_gradient_of_conv():
     close(t, x.grad.numpy(), "float64")
 
 
+
+@pytest.mark.parametrize("nd,stride,dilation,output_padding", [
+    (1, 1, 2, 1), (2, 1, 3, 2), (2, (1, 2), (2, 1), (1, 1)), (1, 2, 1, 1)])
+def test_conv_transpose_1x1_with_output_padding(nd, stride, dilation, output_padding):
+    """A 1x1 transposed convolution with output_padding: the extra rows/columns get only the
+    bias; each input position maps to one output position. (Its backward wrt the input used
+    to take the pointwise GEMM path on planes larger than it assumed, reading the gradient
+    of other positions: found by test_differential_nn.)"""
+    sp = (3,) if nd == 1 else (2, 3)
+    x = rnd(2, 3, *sp)
+    w = rnd(3, 4, *(1,) * nd, seed=1)
+    b = rnd(4, seed=2)
+    fn = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+    xt, wt, bt = (pynet.tensor(a, requires_grad=True) for a in (x, w, b))
+    y = fn(xt, wt, bt, stride=stride, output_padding=output_padding, dilation=dilation)
+    s = (stride,) * nd if isinstance(stride, int) else stride
+    op = (output_padding,) * nd if isinstance(output_padding, int) else output_padding
+    out_sp = tuple((i - 1) * si + o + 1 for i, si, o in zip(sp, s, op))
+    want = np.broadcast_to(b.reshape((1, 4) + (1,) * nd), (2, 4) + out_sp).copy()
+    sel = (slice(None), slice(None)) + tuple(slice(0, (i - 1) * si + 1, si) for i, si in zip(sp, s))
+    want[sel] += np.einsum("nc...,co->no...", x, w.reshape(3, 4))
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-5, atol=1e-6)
+    g = rnd(*want.shape, seed=3)
+    y.backward(pynet.tensor(g))
+    np.testing.assert_allclose(xt.grad.numpy(), np.einsum("no...,co->nc...", g[sel],
+                                                          w.reshape(3, 4)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(wt.grad.numpy().reshape(3, 4),
+                               np.einsum("ncl,nol->co", x.reshape(2, 3, -1),
+                                         g[sel].reshape(2, 4, -1)), rtol=1e-5, atol=1e-5)
+
 def test_conv_transpose_gradcheck_and_double_backward():
     x = pynet.tensor(rnd(2, 4, 3, 3), requires_grad=True)
     w = pynet.tensor(rnd(4, 1, 3, 2, seed=1), requires_grad=True)
