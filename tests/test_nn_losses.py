@@ -864,3 +864,17 @@ def test_legacy_size_average_reduce(need_torch):
         a = PF.cross_entropy(pynet.tensor(x), pynet.tensor(t), size_average=False).item()
         b = TF.cross_entropy(torch.tensor(x), torch.tensor(t), size_average=False).item()
     assert abs(a - b) < 1e-12
+
+
+@pytest.mark.parametrize("beta", [0.5, 2.0])
+def test_smooth_l1_gradient_is_nan_where_the_difference_is_nan(beta):
+    """d = x - y NaN (or inf - inf): the gradient is NaN, as PyTorch's d / beta branch gives;
+    it used to fall into the sign(d) branch, sign(NaN) = 0, silently zero (found by
+    test_differential_nn)."""
+    nan, inf = float("nan"), float("inf")
+    x = pynet.tensor([0.0, nan, inf, 1.0, 0.2, -3.0], requires_grad=True)
+    y = pynet.tensor([nan, 1.0, inf, 0.0, 0.0, 0.0], requires_grad=True)
+    pynet.nn.functional.smooth_l1_loss(x, y, reduction="sum", beta=beta).backward()
+    want = np.array([nan, nan, nan, min(1.0 / beta, 1.0), 0.2 / beta, -1.0])
+    np.testing.assert_allclose(x.grad.numpy(), want.astype(np.float32), rtol=1e-6)
+    np.testing.assert_allclose(y.grad.numpy(), -want.astype(np.float32), rtol=1e-6)

@@ -418,9 +418,10 @@ static void pointwise_loss_derivatives(scope *s, pn_pointwise_loss kind, PNTenso
         if (param == 0) {
             *dx = sg;
         } else {
-            PNTensor *in = BS(s, PN_LT, U(s, PN_ABS, d), param);
+            /* d / beta unless |d| >= beta: a NaN d gives NaN, as in PyTorch (sign(NaN) is 0) */
+            PNTensor *out = BS(s, PN_GE, U(s, PN_ABS, d), param);
             PNTensor *lin = BS(s, PN_MUL, d, 1.0 / param);
-            *dx = in && lin && sg ? keep(s, pn_where_t(in, lin, 0, sg)) : NULL;
+            *dx = out && lin && sg ? keep(s, pn_where_t(out, sg, 0, lin)) : NULL;
         }
         break;
     case PN_LOSS_HUBER: {
