@@ -625,6 +625,16 @@ def test_pooling_course_example_and_by_hand():
     # a NaN in a window is its maximum, as in PyTorch
     nan = pynet.tensor([[[[1.0, float("nan")], [3.0, 4.0]]]])
     assert np.isnan(F.max_pool2d(nan, 2).item())
+    # several NaNs: the last one (in row-major order) is the maximum and gets the gradient,
+    # as in PyTorch (found by test_differential_nn: pynet used to stop at the first)
+    n = float("nan")
+    for fn, args in [(F.max_pool2d, (2,)), (F.adaptive_max_pool2d, (1,)), (F.max_pool1d, (4,))]:
+        x = pynet.tensor([[[[n, 1.0], [n, 2.0]]]], requires_grad=True)
+        xin = x.reshape(1, 1, 4) if fn is F.max_pool1d else x
+        y, idx = fn(xin, *args, return_indices=True)
+        assert idx.reshape(-1).tolist() == [2]
+        y.sum().backward()
+        assert x.grad.reshape(-1).tolist() == [0.0, 0.0, 1.0, 0.0]
 
 
 @pytest.mark.parametrize("fn,kw", [

@@ -65,10 +65,8 @@ typedef struct {
                 for (int64_t i = ia; i < ib; i++) \
                     for (int64_t j = ja; j < jb; j++) { \
                         int64_t k = (h0 + i * g->dh) * g->W + w0 + j * g->dw; \
-                        if (x[k] > m || isnan(x[k])) { \
-                            m = x[k], at = k; \
-                            if (isnan(m)) i = ib, j = jb; /* a NaN is final */ \
-                        } \
+                        /* a NaN wins; the last one, as in PyTorch */ \
+                        if (x[k] > m || isnan(x[k])) m = x[k], at = k; \
                     } \
                 y[p * g->Wo + q] = m, idx[p * g->Wo + q] = at; \
             } \

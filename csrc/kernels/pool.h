@@ -6,7 +6,7 @@
  * average, counted in the divisor only when count_include_pad is set.
  *
  *   max:  y[p, q] = max of the window, idx[p, q] = ih W + iw of the first
- *         maximum (a NaN wins, as in PyTorch), or of the first in-image tap
+ *         maximum (the last NaN wins, as in PyTorch), or of the first in-image tap
  *         when every value is -inf; a dilated window whose taps all fall in
  *         the padding gives -inf and idx -1 (no input: gather gives 0,
  *         scatter skips it; PyTorch stores an index outside the plane)
