@@ -329,6 +329,10 @@ NN_CASES = [
     ("group_norm_weight_size",
      lambda L: F(L).group_norm(f32(L, (2, 4, 3)), 2, L.ones(3)), RuntimeError),
     ("GroupNorm_module_groups", lambda L: L.nn.GroupNorm(3, 4), ValueError),
+    # PyTorch's batch-size check (found by test_differential_nn: pynet normalised silently)
+    ("group_norm_one_value_per_group", lambda L: F(L).group_norm(f32(L, (1, 1)), 1), ValueError),
+    ("GroupNorm_one_sample_a_group_per_channel",
+     lambda L: L.nn.GroupNorm(3, 3)(f32(L, (1, 3, 1, 1))), ValueError),
     # --- losses -------------------------------------------------------------------------------
     ("cross_entropy_target_too_big",
      lambda L: F(L).cross_entropy(f32(L, (3, 5)), L.tensor([0, 5, 1])), IndexError),
