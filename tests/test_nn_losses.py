@@ -878,3 +878,14 @@ def test_smooth_l1_gradient_is_nan_where_the_difference_is_nan(beta):
     want = np.array([nan, nan, nan, min(1.0 / beta, 1.0), 0.2 / beta, -1.0])
     np.testing.assert_allclose(x.grad.numpy(), want.astype(np.float32), rtol=1e-6)
     np.testing.assert_allclose(y.grad.numpy(), -want.astype(np.float32), rtol=1e-6)
+
+
+def test_binary_cross_entropy_gradient_clamp_is_torchs_float_epsilon():
+    """Where x (1 - x) < 1e-12 the gradient divides by PyTorch's EPSILON, 1e-12 rounded to
+    float, also in float64 (pynet used the double 1e-12: 4e-9 apart, found by
+    test_differential_nn)."""
+    x = pynet.tensor([0.0, 1.0, 0.5], dtype=pynet.float64, requires_grad=True)
+    y = pynet.tensor([1.0, 0.0, 1.0], dtype=pynet.float64)
+    pynet.nn.functional.binary_cross_entropy(x, y, reduction="sum").backward()
+    eps = float(np.float32(1e-12))
+    assert x.grad.tolist() == [-1.0 / eps, 1.0 / eps, -0.5 / 0.25]

@@ -432,7 +432,9 @@ static void pointwise_loss_derivatives(scope *s, pn_pointwise_loss kind, PNTenso
     }
     case PN_LOSS_BCE: { /* dx = w d / max(x (1 - x), 1e-12),  dy = w (log1p(-x) - log x) */
         PNTensor *den = B(s, PN_MUL, x, SB(s, PN_SUB, 1.0, x));
-        PyObject *lo = PyFloat_FromDouble(1e-12);
+        /* PyTorch's EPSILON 1e-12 rounded to float (as its kernel has it): the float64
+         * gradients where the clamp acts agree with PyTorch's to the last bit */
+        PyObject *lo = PyFloat_FromDouble((double)1e-12f);
         PNTensor *denc = lo && den ? keep(s, pn_clamp(den, lo, NULL)) : NULL;
         Py_XDECREF(lo);
         *dx = B(s, PN_DIV, d, denc);
