@@ -11,6 +11,7 @@ float32 sum: |got - want| <= c * eps * sum|terms|, the sum of the absolute terms
 the same op run in float64 on the absolute values; everything else uses test_differential's
 tolerances. The default run is short; PYNET_FUZZ=long draws many more examples.
 """
+import contextlib
 import warnings
 
 import numpy as np
@@ -24,7 +25,7 @@ from hypothesis import assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from conftest import torch  # noqa: E402  (None without PyTorch: these tests skip)
-from test_differential import SETTINGS, _close, _make, operand  # noqa: E402
+from test_differential import LAYOUTS, SETTINGS, _close, _make, operand  # noqa: E402
 
 if torch is not None:
     import torch.nn.functional  # noqa: F401
@@ -74,14 +75,28 @@ def _close_bound(got, want, mag, dtype):
                                     f"{tol[bad].min()}\n got {got[bad][:5]}\nwant {want[bad][:5]}")
 
 
+@contextlib.contextmanager
+def _torch_one_thread():
+    """PyTorch's intra-op threads on these tiny tensors cost 50x the work on a busy machine
+    (35 ms instead of 0.7 ms for a small conv and its backward)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
 def _compare(fn, operands, consts=(), grads=True, bilinear=False):
     """pynet against torch: values, and the gradients of every operand's leaf."""
     got, ggot = _run(pynet, fn, operands, consts)
-    want, gwant = _run(torch, fn, operands, consts)
+    with _torch_one_thread():
+        want, gwant = _run(torch, fn, operands, consts)
     dtype = _dtype(operands)
     if bilinear:
         absops = [(np.abs(a).astype(np.float64), lay) for a, lay in operands]
-        mag, gmag = _run(torch, fn, absops, consts, abs_weights=True)
+        with _torch_one_thread():
+            mag, gmag = _run(torch, fn, absops, consts, abs_weights=True)
         _close_bound(got, want, mag, dtype)
     else:
         _close(got, want, dtype)
@@ -96,10 +111,27 @@ def _compare(fn, operands, consts=(), grads=True, bilinear=False):
                 _close(g, h, dtype)
 
 
-def _finite(shape, dtype=None, layouts=True):
+def _finite(shape):
     """An operand of a fixed shape with finite values (incl. +-0), of any layout."""
-    return operand(shape=shape, specials=False) if layouts else \
-        operand(shape=shape, specials=False).map(lambda o: (o[0], "contiguous"))
+    return operand(shape=shape, specials=False)
+
+
+@st.composite
+def _dense(draw, shape):
+    """Like _finite, for the large operands of the sums of products: the values come from a
+    drawn seed (uniform in [-4, 4], a fifth of them +-0 or +-1) instead of one draw each,
+    which would spend most of the run generating them."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    vals = rng.uniform(-4, 4, size=shape)
+    pick = rng.random(size=shape) < 0.2
+    vals[pick] = rng.choice([0.0, -0.0, 1.0, -1.0], size=int(pick.sum()))
+    return np.asarray(vals, dtype=dtype), draw(st.sampled_from(LAYOUTS))
+
+
+def _weights(data, shape, dtype):
+    """Non-negative finite weights of a shape (a NumPy array even when 0-d)."""
+    return np.array(np.abs(data.draw(_finite(shape))[0]), dtype=dtype).reshape(shape)
 
 
 def _same_dtype(op, like):
@@ -275,8 +307,8 @@ def matmul_shapes(draw):
 @given(shapes=matmul_shapes(), data=st.data())
 def test_matmul_matches_torch(shapes, data):
     _need_torch()
-    a = data.draw(_finite(shapes[0]))
-    b = _same_dtype(data.draw(_finite(shapes[1])), a)
+    a = data.draw(_dense(shapes[0]))
+    b = _same_dtype(data.draw(_dense(shapes[1])), a)
     _compare(lambda L, x, y: x @ y, [a, b], bilinear=True)
 
 
@@ -286,10 +318,10 @@ def test_linear_matches_torch(data):
     _need_torch()
     lead = tuple(data.draw(st.lists(st.integers(0, 3), min_size=0, max_size=2)))
     fin, fout = data.draw(st.integers(0, 4)), data.draw(st.integers(0, 4))
-    x = data.draw(_finite(lead + (fin,)))
-    w = _same_dtype(data.draw(_finite((fout, fin))), x)
+    x = data.draw(_dense(lead + (fin,)))
+    w = _same_dtype(data.draw(_dense((fout, fin))), x)
     if data.draw(st.booleans()):
-        b = _same_dtype(data.draw(_finite((fout,))), x)
+        b = _same_dtype(data.draw(_dense((fout,))), x)
         _compare(lambda L, x, w, b: F(L).linear(x, w, b), [x, w, b], bilinear=True)
     else:
         _compare(lambda L, x, w: F(L).linear(x, w), [x, w], bilinear=True)
@@ -337,13 +369,13 @@ def conv_case(draw, nd, transposed=False):
 def _conv_test(data, nd, transposed=False):
     _need_torch()
     xs, ws, bias, kw = data.draw(conv_case(nd, transposed))
-    x = data.draw(_finite(xs))
-    w = _same_dtype(data.draw(_finite(ws)), x)
+    x = data.draw(_dense(xs))
+    w = _same_dtype(data.draw(_dense(ws)), x)
     name = f"conv_transpose{nd}d" if transposed else f"conv{nd}d"
     if bias is None:
         _compare(lambda L, x, w: getattr(F(L), name)(x, w, **kw), [x, w], bilinear=True)
     else:
-        b = _same_dtype(data.draw(_finite((bias,))), x)
+        b = _same_dtype(data.draw(_dense((bias,))), x)
         _compare(lambda L, x, w, b: getattr(F(L), name)(x, w, b, **kw), [x, w, b],
                  bilinear=True)
 
@@ -383,6 +415,8 @@ def pool_case(draw, nd, kind):
     extent = [d * (kk - 1) + 1 for d, kk in zip(dil, k)]
     size = tuple(draw(st.integers(max(1, e - 2 * p), max(1, e - 2 * p) + 4))
                  for e, p in zip(extent, pad))
+    if kind == "max":  # PyTorch's gradient is wrong there (README, "Differences")
+        assume(not any(_window_all_padding(*a, ceil) for a in zip(size, k, stride, pad, dil)))
     lead = (draw(st.integers(0, 2)), draw(st.integers(1, 2)))
     if draw(st.booleans()):
         lead = lead[1:]  # unbatched
@@ -392,6 +426,15 @@ def pool_case(draw, nd, kind):
     else:
         kw["count_include_pad"] = draw(st.booleans())
     return lead + size, kw
+
+
+def _window_all_padding(n, k, s, p, d, ceil):
+    """Whether some window of a max pooling along one dim has all its taps in the padding."""
+    span = n + 2 * p - d * (k - 1) - 1 + ((s - 1) if ceil else 0)
+    out = span // s + 1
+    if ceil and (out - 1) * s >= n + p:
+        out -= 1
+    return any(all(not 0 <= o * s - p + i * d < n for i in range(k)) for o in range(out))
 
 
 def _pool_test(data, nd, kind):
@@ -502,6 +545,8 @@ def test_group_norm_matches_torch(data):
     c = groups * data.draw(st.integers(1, 2))
     shape = (data.draw(st.integers(1, 2)), c) + tuple(data.draw(
         st.lists(st.integers(1, 3), min_size=0, max_size=2)))
+    # PyTorch's ValueError (test_errors) where batch * channels per group * positions is 1
+    assume(shape[0] * c // groups * int(np.prod(shape[2:])) > 1)
     x = _norm_values(data, shape)
     if data.draw(st.booleans()):
         w, b = [_same_dtype(data.draw(_finite((c,))), x) for _ in range(2)]
@@ -554,7 +599,7 @@ def test_binary_cross_entropy_matches_torch(data, reduction):
     y = data.draw(probabilities(shape, dtype))
     consts = [y]
     if data.draw(st.booleans()):
-        consts.append(np.abs(data.draw(_finite(shape[len(shape) - 1:]))[0]).astype(dtype))
+        consts.append(_weights(data, shape[len(shape) - 1:], dtype))
         _compare(lambda L, p, y, w: F(L).binary_cross_entropy(p, y, w, reduction=reduction),
                  [p], consts)
     else:
@@ -573,9 +618,9 @@ def test_binary_cross_entropy_with_logits_matches_torch(pair, data, reduction):
     last = shape[len(shape) - 1:]
     kw_arrays = {}
     if data.draw(st.booleans()):
-        kw_arrays["weight"] = np.abs(data.draw(_finite(last))[0]).astype(dtype)
+        kw_arrays["weight"] = _weights(data, last, dtype)
     if data.draw(st.booleans()):
-        kw_arrays["pos_weight"] = np.abs(data.draw(_finite(last))[0]).astype(dtype)
+        kw_arrays["pos_weight"] = _weights(data, last, dtype)
     names = sorted(kw_arrays)
 
     def fn(L, x, y, *ws):
@@ -610,6 +655,15 @@ def _class_targets(draw, tshape, c, ignore_index):
     return np.array(draw(st.lists(choices, min_size=n, max_size=n)), dtype=np.int64).reshape(tshape)
 
 
+def _zero_weight_mean(reduction, target, weight, ignore):
+    """'mean' over targets that are not all ignored but whose weights sum to 0: the loss is
+    0 / 0 = NaN in both libraries; pynet's gradient is 0 there, as for all-ignored targets
+    (README, "Differences"), PyTorch's NaN."""
+    kept = target[target != ignore] if ignore is not None else target.ravel()
+    return (reduction == "mean" and weight is not None and kept.size > 0
+            and float(np.sum(weight[kept])) == 0.0)
+
+
 @SETTINGS
 @given(data=st.data(), reduction=REDUCTIONS)
 def test_nll_loss_matches_torch(data, reduction):
@@ -620,9 +674,9 @@ def test_nll_loss_matches_torch(data, reduction):
     target = _class_targets(data.draw, tshape, c, ignore)
     kw = {} if ignore is None else {"ignore_index": ignore}
     if data.draw(st.booleans()):
-        wt = np.abs(data.draw(_finite((c,)))[0]).astype(x[0].dtype)
+        wt = _weights(data, (c,), x[0].dtype)
         _compare(lambda L, x, t, w: F(L).nll_loss(x, t, w, reduction=reduction, **kw), [x],
-                 [target, wt])
+                 [target, wt], grads=not _zero_weight_mean(reduction, target, wt, ignore))
     else:
         _compare(lambda L, x, t: F(L).nll_loss(x, t, reduction=reduction, **kw), [x], [target])
 
@@ -636,8 +690,7 @@ def test_cross_entropy_matches_torch(data, reduction):
     shape, c, tshape = data.draw(classification_case())
     x = data.draw(operand(shape=shape, specials=data.draw(st.booleans())))
     smoothing = data.draw(st.sampled_from([0.0, 0.0, 0.1, 0.5, 1.0]))
-    weight = np.abs(data.draw(_finite((c,)))[0]).astype(x[0].dtype) \
-        if data.draw(st.booleans()) else None
+    weight = _weights(data, (c,), x[0].dtype) if data.draw(st.booleans()) else None
     wc = [] if weight is None else [weight]
     if data.draw(st.booleans()):
         ignore = data.draw(st.sampled_from([None, -100, 0, c - 1]))
@@ -645,7 +698,8 @@ def test_cross_entropy_matches_torch(data, reduction):
         kw = dict(reduction=reduction, label_smoothing=smoothing)
         if ignore is not None:
             kw["ignore_index"] = ignore
-        _compare(lambda L, x, t, *w: F(L).cross_entropy(x, t, *w, **kw), [x], [target] + wc)
+        _compare(lambda L, x, t, *w: F(L).cross_entropy(x, t, *w, **kw), [x], [target] + wc,
+                 grads=not _zero_weight_mean(reduction, target, weight, ignore))
     else:
         probs = (data.draw(probabilities(shape, x[0].dtype)),
                  data.draw(st.sampled_from(LAYOUTS_NO_EXPAND)))
