@@ -889,3 +889,18 @@ def test_binary_cross_entropy_gradient_clamp_is_torchs_float_epsilon():
     pynet.nn.functional.binary_cross_entropy(x, y, reduction="sum").backward()
     eps = float(np.float32(1e-12))
     assert x.grad.tolist() == [-1.0 / eps, 1.0 / eps, -0.5 / 0.25]
+
+
+def test_bce_with_logits_target_gradient_at_infinite_logits_with_pos_weight():
+    """d loss / d y = pw softplus(-x) - softplus(x): +inf at x = -inf for any pw > 0 (pynet
+    computed -x + (pw - 1) softplus(-x), NaN = inf + 0 * inf at pw = 1), -inf at x = +inf, as
+    in PyTorch (found by test_differential_nn)."""
+    x = pynet.tensor([-np.inf, -np.inf, np.inf, -3.0, 0.5], requires_grad=True)
+    y = pynet.tensor([0.0, 1.0, 0.0, 1.0, 0.3], requires_grad=True)
+    pw = pynet.tensor([1.0, 2.0, 1.0, 1.0, 0.5])
+    F = pynet.nn.functional
+    F.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction="sum").backward()
+    sp = np.logaddexp(0, [3.0, -0.5])  # softplus(-x) for the finite logits
+    want = [np.inf, np.inf, -np.inf, 1.0 * sp[0] - np.logaddexp(0, -3.0),
+            0.5 * sp[1] - np.logaddexp(0, 0.5)]
+    np.testing.assert_allclose(y.grad.numpy(), np.array(want, np.float32), rtol=1e-6)

@@ -446,14 +446,16 @@ static void pointwise_loss_derivatives(scope *s, pn_pointwise_loss kind, PNTenso
         if (!pw) { /* dx = sig - y, dy = -x */
             *dx = B(s, PN_SUB, sig, y);
             if (dy) *dy = U(s, PN_NEG, x);
-        } else { /* dx = lw sig - pw y, dy = -x + (pw - 1) softplus(-x) */
+        } else { /* dx = lw sig - pw y, dy = pw softplus(-x) - softplus(x) (= -x + (pw - 1)
+                  * softplus(-x), PyTorch's form, finite or inf at x = -inf, pw = 1) */
             PNTensor *pm1 = BS(s, PN_SUB, pw, 1.0);
             PNTensor *lw = BS(s, PN_ADD, B(s, PN_MUL, pm1, y), 1.0);
             *dx = B(s, PN_SUB, B(s, PN_MUL, lw, sig), B(s, PN_MUL, pw, y));
             if (!dy) break;
-            PNTensor *sp = B(s, PN_ADD, U(s, PN_RELU, U(s, PN_NEG, x)),
-                             U(s, PN_LOG1P, U(s, PN_EXP, U(s, PN_NEG, U(s, PN_ABS, x)))));
-            *dy = B(s, PN_SUB, B(s, PN_MUL, pm1, sp), x);
+            PNTensor *l = U(s, PN_LOG1P, U(s, PN_EXP, U(s, PN_NEG, U(s, PN_ABS, x))));
+            PNTensor *spn = B(s, PN_ADD, U(s, PN_RELU, U(s, PN_NEG, x)), l); /* softplus(-x) */
+            PNTensor *spp = B(s, PN_ADD, U(s, PN_RELU, x), l);               /* softplus(x) */
+            *dy = B(s, PN_SUB, B(s, PN_MUL, pw, spn), spp);
         }
         break;
     }
