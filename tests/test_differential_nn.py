@@ -95,12 +95,14 @@ def _torch_one_thread():
         torch.set_num_threads(n)
 
 
-def _compare(fn, operands, consts=(), grads=True, bilinear=False, value_mag=None):
+def _compare(fn, operands, consts=(), grads=True, bilinear=False, value_mag=None,
+             grad_mag=None):
     """pynet against torch: values, and the gradients of every operand's leaf. The leaf of
     an expanded operand sums the gradients of its copies: each copy's share is held to
     _close's relative tolerance, so the sum to that times the sum of their magnitudes.
     value_mag: a magnitude of the terms that make each value, where they cancel (norms of
-    constant groups), bounding the values' rounding (8 eps value_mag) instead of _close."""
+    constant groups), bounding the values' rounding (8 eps value_mag) instead of _close;
+    grad_mag likewise for the gradients (a norm's backward cancels terms of that size)."""
     got, ggot = _run(pynet, fn, operands, consts)
     with _torch_one_thread():
         want, gwant = _run(torch, fn, operands, consts)
@@ -130,6 +132,9 @@ def _compare(fn, operands, consts=(), grads=True, bilinear=False, value_mag=None
             elif operands[i][1] == "expanded" and vgrads[i] is not None and g.ndim >= 1:
                 mag = np.abs(vgrads[i]).sum(axis=0, keepdims=True)
                 _close_bound(g, h, mag, dtype, coef=2e-5 if dtype == "float32" else 1e-10)
+            elif grad_mag is not None:
+                _close_bound(g, h, np.full(h.shape, float(grad_mag)), dtype,
+                             coef=8 * np.finfo(dtype).eps)
             else:
                 _close(g, h, dtype)
 
@@ -551,10 +556,23 @@ def _view_values(x):
     return _make(pynet, *x)[1].numpy()
 
 
-def _norm_value_mag(x, wb, eps):
+def _norm_grad_mag(groups, wb, eps, var=None):
+    """The size of the terms a norm's backward cancels: n max(1, |w|) (1 / sqrt(var + eps) + 1)
+    for groups of n values ((groups, n) array; or the running variances var in eval mode)."""
+    g = groups.astype(np.float64)
+    if var is None:
+        var = g.var(axis=1) if g.size else np.ones(1)
+    big = max([1.0] + [float(np.abs(a).max(initial=0)) for a, _ in wb[:1]])
+    return 4 * max(g.shape[1], 1) * big * (1 / np.sqrt(np.min(var) + eps) + 1)
+
+
+def _norm_value_mag(x, wb, eps, groups, var=None):
     """The terms' size in a normalised value (x - mean) / sqrt(var + eps) w + b."""
-    big = [np.abs(a).max(initial=0) for a, _ in wb]
-    return (np.abs(x[0]).max(initial=0) / np.sqrt(eps) * max([1.0] + big[:1])
+    big = [float(np.abs(a).max(initial=0)) for a, _ in wb]
+    g = groups.astype(np.float64)
+    if var is None:
+        var = g.var(axis=1) if g.size else np.ones(1)
+    return (np.abs(x[0]).max(initial=0) / np.sqrt(np.min(var) + eps) * max([1.0] + big[:1])
             + (big[1] if len(big) > 1 else 0))
 
 
@@ -591,10 +609,11 @@ def test_batch_norm_matches_torch(data):
     ops = [x]
     if affine:
         ops += [_same_dtype(data.draw(_finite((c,))), x) for _ in range(2)]
-    v = _view_values(x)
-    grads = _groups_vary(x, np.moveaxis(v, 1, 0).reshape(c, -1)) if training else True
-    _compare(fn, ops, grads=grads, value_mag=None if grads else _norm_value_mag(x, ops[1:],
-                                                                                  1e-3))
+    groups = np.moveaxis(_view_values(x), 1, 0).reshape(c, -1)
+    grads = _groups_vary(x, groups) if training else True
+    var = None if training else rv
+    _compare(fn, ops, grads=grads, value_mag=_norm_value_mag(x, ops[1:], 1e-3, groups, var),
+             grad_mag=_norm_grad_mag(groups, ops[1:], 1e-3, var))
     for a, b in zip(stats["pynet"], stats["torch"]):
         _close(a, b, str(x[0].dtype))
 
@@ -607,14 +626,17 @@ def test_layer_norm_matches_torch(data):
     k = data.draw(st.integers(1, len(shape)))
     norm_shape = shape[len(shape) - k:]
     x = _norm_values(data, shape)
-    grads = _groups_vary(x, _view_values(x).reshape(-1, int(np.prod(norm_shape))))
+    groups = _view_values(x).reshape(-1, int(np.prod(norm_shape)))
+    grads = _groups_vary(x, groups)
     if data.draw(st.booleans()):
         w, b = [_same_dtype(data.draw(_finite(norm_shape)), x) for _ in range(2)]
         _compare(lambda L, x, w, b: F(L).layer_norm(x, norm_shape, w, b, eps=1e-3), [x, w, b],
-                 grads=grads, value_mag=None if grads else _norm_value_mag(x, [w, b], 1e-3))
+                 grads=grads, value_mag=_norm_value_mag(x, [w, b], 1e-3, groups),
+                 grad_mag=_norm_grad_mag(groups, [w, b], 1e-3))
     else:
         _compare(lambda L, x: F(L).layer_norm(x, norm_shape, eps=1e-3), [x], grads=grads,
-                 value_mag=None if grads else _norm_value_mag(x, [], 1e-3))
+                 value_mag=_norm_value_mag(x, [], 1e-3, groups),
+                 grad_mag=_norm_grad_mag(groups, [], 1e-3))
 
 
 @SETTINGS
@@ -628,14 +650,17 @@ def test_group_norm_matches_torch(data):
     # PyTorch's ValueError (test_errors) where batch * channels per group * positions is 1
     assume(shape[0] * c // groups * int(np.prod(shape[2:])) > 1)
     x = _norm_values(data, shape)
-    grads = _groups_vary(x, _view_values(x).reshape(shape[0] * groups, -1))
+    members = _view_values(x).reshape(shape[0] * groups, -1)
+    grads = _groups_vary(x, members)
     if data.draw(st.booleans()):
         w, b = [_same_dtype(data.draw(_finite((c,))), x) for _ in range(2)]
         _compare(lambda L, x, w, b: F(L).group_norm(x, groups, w, b, eps=1e-3), [x, w, b],
-                 grads=grads, value_mag=None if grads else _norm_value_mag(x, [w, b], 1e-3))
+                 grads=grads, value_mag=_norm_value_mag(x, [w, b], 1e-3, members),
+                 grad_mag=_norm_grad_mag(members, [w, b], 1e-3))
     else:
         _compare(lambda L, x: F(L).group_norm(x, groups, eps=1e-3), [x], grads=grads,
-                 value_mag=None if grads else _norm_value_mag(x, [], 1e-3))
+                 value_mag=_norm_value_mag(x, [], 1e-3, members),
+                 grad_mag=_norm_grad_mag(members, [], 1e-3))
 
 
 # ----------------------------------------------------------------------------------- losses
