@@ -246,7 +246,10 @@ def _build_index(L, idx):
 def _np_index(arr, idx):
     """arr[idx] as PyTorch (and pynet) read it, in NumPy: integers select first, then the
     rest is NumPy's indexing (NumPy counts integers among the advanced indices, which moves
-    the broadcast dims to the front when an integer and an array are apart)."""
+    the broadcast dims to the front when an integer and an array are apart). A 0-d integer
+    tensor is an integer to PyTorch."""
+    idx = [("plain", int(v)) if k == "tensor" and np.ndim(v) == 0 and
+           np.asarray(v).dtype != bool else (k, v) for k, v in idx]
     first = []
     for k, v in idx:
         if k == "plain" and (isinstance(v, int) or v is Ellipsis):
