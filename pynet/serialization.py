@@ -187,6 +187,10 @@ def save(obj, f):
                        separators=(",", ":"))
     if isinstance(f, (str, bytes, os.PathLike)):
         path = os.fspath(f)
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):  # PyTorch's error (not one naming the temporary file)
+            shown = os.fsdecode(os.path.dirname(path) or parent)
+            raise RuntimeError(f"Parent directory {shown} does not exist.")
         fd, tmp = _create_temp_beside(path)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -625,6 +625,16 @@ def test_pooling_course_example_and_by_hand():
     # a NaN in a window is its maximum, as in PyTorch
     nan = pynet.tensor([[[[1.0, float("nan")], [3.0, 4.0]]]])
     assert np.isnan(F.max_pool2d(nan, 2).item())
+    # several NaNs: the last one (in row-major order) is the maximum and gets the gradient,
+    # as in PyTorch (found by test_differential_nn: pynet used to stop at the first)
+    n = float("nan")
+    for fn, args in [(F.max_pool2d, (2,)), (F.adaptive_max_pool2d, (1,)), (F.max_pool1d, (4,))]:
+        x = pynet.tensor([[[[n, 1.0], [n, 2.0]]]], requires_grad=True)
+        xin = x.reshape(1, 1, 4) if fn is F.max_pool1d else x
+        y, idx = fn(xin, *args, return_indices=True)
+        assert idx.reshape(-1).tolist() == [2]
+        y.sum().backward()
+        assert x.grad.reshape(-1).tolist() == [0.0, 0.0, 1.0, 0.0]
 
 
 @pytest.mark.parametrize("fn,kw", [
@@ -649,6 +659,43 @@ def test_pooling_gradcheck_and_double_backward(fn, kw):
             return pynet.autograd.grad(fn(x * x, **kw), (x,), g, create_graph=True)
     assert gradcheck(first, (x, g), atol=1e-7, rtol=1e-5)
 
+
+
+@pytest.mark.parametrize("fn,shape,kw", [
+    (F.max_pool1d, (1, 1, 1), dict(kernel_size=2, stride=1, padding=1, dilation=2)),
+    (F.max_pool2d, (2, 1, 3, 1), dict(kernel_size=(1, 2), stride=1, padding=(0, 1),
+                                      dilation=2)),
+    (F.max_pool2d, (2, 3, 1, 1), dict(kernel_size=2, padding=1, dilation=2)),
+])
+def test_max_pool_window_all_in_the_padding(fn, shape, kw):
+    """A dilated window whose taps all fall in the padding: -inf, gradient to no input (its
+    index used to point outside the plane, and the backward wrote there: heap corruption
+    found by test_differential_nn)."""
+    vals = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    x = pynet.tensor(vals, requires_grad=True)
+    y, idx = fn(x, **kw, return_indices=True)
+    empty = np.isneginf(y.detach().numpy())
+    assert empty.all()  # (windows of one output are either all empty or none, it seems)
+    assert (idx.numpy()[empty] == -1).all() and (idx.numpy()[~empty] >= 0).all()
+    g = pynet.tensor(np.ones(tuple(y.shape)), requires_grad=True)
+    (gx,) = pynet.autograd.grad(y, (x,), g, create_graph=True)
+    want = np.zeros(shape)  # each in-image maximum gets the gradient of its windows
+    flat = want.reshape(shape[0] * shape[1], -1)
+    for p, row in enumerate(idx.numpy().reshape(flat.shape[0], -1)):
+        for i in row[row >= 0]:
+            flat[p, i] += 1.0
+    np.testing.assert_array_equal(gx.detach().numpy(), want)
+    # double backward: gx is linear in g (a scatter); its adjoint gathers at the indices and
+    # gives 0 where no input is
+    (gg,) = pynet.autograd.grad((gx * x).sum(), (g,))
+    np.testing.assert_array_equal(gg.numpy()[~empty], y.detach().numpy()[~empty])
+    assert (gg.numpy()[empty] == 0).all()
+    if torch is not None:
+        t = torch.tensor(vals, requires_grad=True)
+        ty = getattr(torch.nn.functional, fn.__name__)(t, **kw)
+        # (values only: PyTorch's index of such a window points past the window, at another
+        # element or plane, which its backward then credits; README, "Differences")
+        np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
 
 def test_pooling_grad_fn_names():
     x = pynet.randn(1, 2, 4, 4, requires_grad=True)
@@ -786,6 +833,36 @@ def test_conv_transpose_is_the_input_gradient_of_conv():
     t = F.conv_transpose2d(g, w, stride=2, padding=(1, 0), dilation=(1, 2), output_padding=(0, 1))
     close(t, x.grad.numpy(), "float64")
 
+
+
+@pytest.mark.parametrize("nd,stride,dilation,output_padding", [
+    (1, 1, 2, 1), (2, 1, 3, 2), (2, (1, 2), (2, 1), (1, 1)), (1, 2, 1, 1)])
+def test_conv_transpose_1x1_with_output_padding(nd, stride, dilation, output_padding):
+    """A 1x1 transposed convolution with output_padding: the extra rows/columns get only the
+    bias; each input position maps to one output position. (Its backward wrt the input used
+    to take the pointwise GEMM path on planes larger than it assumed, reading the gradient
+    of other positions: found by test_differential_nn.)"""
+    sp = (3,) if nd == 1 else (2, 3)
+    x = rnd(2, 3, *sp)
+    w = rnd(3, 4, *(1,) * nd, seed=1)
+    b = rnd(4, seed=2)
+    fn = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+    xt, wt, bt = (pynet.tensor(a, requires_grad=True) for a in (x, w, b))
+    y = fn(xt, wt, bt, stride=stride, output_padding=output_padding, dilation=dilation)
+    s = (stride,) * nd if isinstance(stride, int) else stride
+    op = (output_padding,) * nd if isinstance(output_padding, int) else output_padding
+    out_sp = tuple((i - 1) * si + o + 1 for i, si, o in zip(sp, s, op))
+    want = np.broadcast_to(b.reshape((1, 4) + (1,) * nd), (2, 4) + out_sp).copy()
+    sel = (slice(None), slice(None)) + tuple(slice(0, (i - 1) * si + 1, si) for i, si in zip(sp, s))
+    want[sel] += np.einsum("nc...,co->no...", x, w.reshape(3, 4))
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-5, atol=1e-6)
+    g = rnd(*want.shape, seed=3)
+    y.backward(pynet.tensor(g))
+    np.testing.assert_allclose(xt.grad.numpy(), np.einsum("no...,co->nc...", g[sel],
+                                                          w.reshape(3, 4)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(wt.grad.numpy().reshape(3, 4),
+                               np.einsum("ncl,nol->co", x.reshape(2, 3, -1),
+                                         g[sel].reshape(2, 4, -1)), rtol=1e-5, atol=1e-5)
 
 def test_conv_transpose_gradcheck_and_double_backward():
     x = pynet.tensor(rnd(2, 4, 3, 3), requires_grad=True)

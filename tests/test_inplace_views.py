@@ -308,6 +308,23 @@ def test_inplace_on_a_leaf_that_is_a_view_is_refused_like_torch(name, need_torch
     _inplace_on_view_leaf(torch, name)
 
 
+@pytest.mark.parametrize("name,method", [("isub", "sub_"), ("setitem", "index_put_"),
+                                         ("slice_fill_", "fill_"), ("exp_", "exp_"),
+                                         ("slice_mul_", "mul_")])
+def test_inplace_on_a_view_leaf_message_names_the_method_and_the_remedy(name, method):
+    """PyTorch says only "a view of a leaf Variable that requires grad is being used in an
+    in-place operation."; pynet's message starts with the in-place method (sub_ for -=, not
+    the out-of-place sub) and says what to do instead."""
+    w = _view_leaf(pynet)
+    with pytest.raises(RuntimeError) as e:
+        _LEAF_INPLACE[name](pynet, w)
+    msg = str(e.value)
+    assert msg.startswith(method + ": a view of a leaf Variable that requires grad"), msg
+    assert "with pynet.no_grad():" in msg and ".data" in msg, msg
+    with pytest.raises(RuntimeError, match=r"^add_: a leaf Variable .*pynet\.no_grad"):
+        pynet.ones(2, requires_grad=True).add_(1)
+
+
 def _manual_sgd_on_view_leaf(L, steps=3):
     w = L.arange(100, dtype=L.float32).reshape(10, 10).requires_grad_()
     for _ in range(steps):

@@ -864,3 +864,43 @@ def test_legacy_size_average_reduce(need_torch):
         a = PF.cross_entropy(pynet.tensor(x), pynet.tensor(t), size_average=False).item()
         b = TF.cross_entropy(torch.tensor(x), torch.tensor(t), size_average=False).item()
     assert abs(a - b) < 1e-12
+
+
+@pytest.mark.parametrize("beta", [0.5, 2.0])
+def test_smooth_l1_gradient_is_nan_where_the_difference_is_nan(beta):
+    """d = x - y NaN (or inf - inf): the gradient is NaN, as PyTorch's d / beta branch gives;
+    it used to fall into the sign(d) branch, sign(NaN) = 0, silently zero (found by
+    test_differential_nn)."""
+    nan, inf = float("nan"), float("inf")
+    x = pynet.tensor([0.0, nan, inf, 1.0, 0.2, -3.0], requires_grad=True)
+    y = pynet.tensor([nan, 1.0, inf, 0.0, 0.0, 0.0], requires_grad=True)
+    pynet.nn.functional.smooth_l1_loss(x, y, reduction="sum", beta=beta).backward()
+    want = np.array([nan, nan, nan, min(1.0 / beta, 1.0), 0.2 / beta, -1.0])
+    np.testing.assert_allclose(x.grad.numpy(), want.astype(np.float32), rtol=1e-6)
+    np.testing.assert_allclose(y.grad.numpy(), -want.astype(np.float32), rtol=1e-6)
+
+
+def test_binary_cross_entropy_gradient_clamp_is_torchs_float_epsilon():
+    """Where x (1 - x) < 1e-12 the gradient divides by PyTorch's EPSILON, 1e-12 rounded to
+    float, also in float64 (pynet used the double 1e-12: 4e-9 apart, found by
+    test_differential_nn)."""
+    x = pynet.tensor([0.0, 1.0, 0.5], dtype=pynet.float64, requires_grad=True)
+    y = pynet.tensor([1.0, 0.0, 1.0], dtype=pynet.float64)
+    pynet.nn.functional.binary_cross_entropy(x, y, reduction="sum").backward()
+    eps = float(np.float32(1e-12))
+    assert x.grad.tolist() == [-1.0 / eps, 1.0 / eps, -0.5 / 0.25]
+
+
+def test_bce_with_logits_target_gradient_at_infinite_logits_with_pos_weight():
+    """d loss / d y = pw softplus(-x) - softplus(x): +inf at x = -inf for any pw > 0 (pynet
+    computed -x + (pw - 1) softplus(-x), NaN = inf + 0 * inf at pw = 1), -inf at x = +inf, as
+    in PyTorch (found by test_differential_nn)."""
+    x = pynet.tensor([-np.inf, -np.inf, np.inf, -3.0, 0.5], requires_grad=True)
+    y = pynet.tensor([0.0, 1.0, 0.0, 1.0, 0.3], requires_grad=True)
+    pw = pynet.tensor([1.0, 2.0, 1.0, 1.0, 0.5])
+    F = pynet.nn.functional
+    F.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction="sum").backward()
+    sp = np.logaddexp(0, [3.0, -0.5])  # softplus(-x) for the finite logits
+    want = [np.inf, np.inf, -np.inf, 1.0 * sp[0] - np.logaddexp(0, -3.0),
+            0.5 * sp[1] - np.logaddexp(0, 0.5)]
+    np.testing.assert_allclose(y.grad.numpy(), np.array(want, np.float32), rtol=1e-6)

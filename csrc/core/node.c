@@ -271,21 +271,28 @@ void pn_bump_version(PNTensor *t) {
  * that no longer exists) nor when it is a view whose base is a leaf: base is
  * pynet's root of the view chain, so this covers a slice of a leaf, a leaf
  * that is itself a view (randn(100).reshape(10, 10).requires_grad_()) and a
- * slice of that. Under no_grad every write is allowed (manual SGD). */
+ * slice of that. Under no_grad every write is allowed (manual SGD). The
+ * message names the in-place method (sub_ for -=) and says what to do. */
+#define PN_LEAF_INPLACE_HINT \
+    " To update it (e.g. a manual SGD step), do it under 'with pynet.no_grad():' or write " \
+    "to its .data; to make the change part of the graph, clone() it first."
+
 static int check_autograd_inplace(PNTensor *t, const char *op) {
     if (pn_grad_mode) {
+        size_t n = strlen(op);
+        const char *us = n && op[n - 1] == '_' ? "" : "_";
         if (t->base && t->requires_grad && !t->base->grad_fn) {
             PyErr_Format(PyExc_RuntimeError,
-                         "%s: a view of a leaf Variable that requires grad is being used in an "
-                         "in-place operation.",
-                         op);
+                         "%s%s: a view of a leaf Variable that requires grad is being used in an "
+                         "in-place operation." PN_LEAF_INPLACE_HINT,
+                         op, us);
             return -1;
         }
         if (t->requires_grad && !t->grad_fn && !t->base) {
             PyErr_Format(PyExc_RuntimeError,
-                         "%s: a leaf Variable that requires grad is being used in an in-place "
-                         "operation.",
-                         op);
+                         "%s%s: a leaf Variable that requires grad is being used in an in-place "
+                         "operation." PN_LEAF_INPLACE_HINT,
+                         op, us);
             return -1;
         }
         if (t->base && t->base->requires_grad && !t->requires_grad) {

@@ -289,9 +289,13 @@ typedef struct {
     atomic_int err;
 } conv_job;
 
-/* A 1x1 kernel at stride 1 without padding: the column matrix is x itself. */
+/* A 1x1 kernel at stride 1 without padding: the column matrix is x itself. Only when the
+ * output covers the whole input: a transposed convolution with output_padding runs the
+ * forward geometry with Ho, Wo cut to its input's size (ops/conv.c), where x's planes are
+ * larger than the column matrix's rows. */
 static int pointwise(const pn_conv_geom *g) {
-    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 &&
+           g->Ho == g->H && g->Wo == g->W;
 }
 
 /* Column-block width: as many output positions as fit the workspace bound. */

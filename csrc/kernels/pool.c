@@ -60,15 +60,13 @@ typedef struct {
                 int64_t h0, w0, t[4]; \
                 window(g, p, q, &h0, &w0, t); \
                 int64_t ia = t[0], ib = t[1], ja = t[2], jb = t[3]; \
-                T m = -INFINITY; \
-                int64_t at = (h0 + ia * g->dh) * g->W + w0 + ja * g->dw; \
+                T m = -INFINITY; /* a window all in the padding: -inf, index -1 */ \
+                int64_t at = ia < ib && ja < jb ? (h0 + ia * g->dh) * g->W + w0 + ja * g->dw : -1; \
                 for (int64_t i = ia; i < ib; i++) \
                     for (int64_t j = ja; j < jb; j++) { \
                         int64_t k = (h0 + i * g->dh) * g->W + w0 + j * g->dw; \
-                        if (x[k] > m || isnan(x[k])) { \
-                            m = x[k], at = k; \
-                            if (isnan(m)) i = ib, j = jb; /* a NaN is final */ \
-                        } \
+                        /* a NaN wins; the last one, as in PyTorch */ \
+                        if (x[k] > m || isnan(x[k])) m = x[k], at = k; \
                     } \
                 y[p * g->Wo + q] = m, idx[p * g->Wo + q] = at; \
             } \
@@ -106,7 +104,7 @@ typedef struct {
         const T *x = (const T *)j->in + p * g->H * g->W; \
         const int64_t *ix = j->idx_in + p * g->Ho * g->Wo; \
         T *y = (T *)j->out + p * g->Ho * g->Wo; \
-        for (int64_t l = 0; l < g->Ho * g->Wo; l++) y[l] = x[ix[l]]; \
+        for (int64_t l = 0; l < g->Ho * g->Wo; l++) y[l] = ix[l] >= 0 ? x[ix[l]] : 0; \
     } \
     static void scatter_task_##SUF(pool_job *j, int64_t p) { \
         const pn_pool_geom *g = j->g; \
@@ -114,7 +112,8 @@ typedef struct {
         const int64_t *ix = j->idx_in + p * g->Ho * g->Wo; \
         T *dx = (T *)j->out + p * g->H * g->W; \
         memset(dx, 0, (size_t)(g->H * g->W) * sizeof(T)); \
-        for (int64_t l = 0; l < g->Ho * g->Wo; l++) dx[ix[l]] += dy[l]; \
+        for (int64_t l = 0; l < g->Ho * g->Wo; l++) \
+            if (ix[l] >= 0) dx[ix[l]] += dy[l]; \
     } \
     static void avg_task_##SUF(pool_job *j, int64_t p) { \
         const pn_pool_geom *g = j->g; \

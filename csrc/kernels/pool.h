@@ -6,8 +6,10 @@
  * average, counted in the divisor only when count_include_pad is set.
  *
  *   max:  y[p, q] = max of the window, idx[p, q] = ih W + iw of the first
- *         maximum (a NaN wins, as in PyTorch), or of the first in-image tap
- *         when every value is -inf
+ *         maximum (the last NaN wins, as in PyTorch), or of the first in-image tap
+ *         when every value is -inf; a dilated window whose taps all fall in
+ *         the padding gives -inf and idx -1 (no input: gather gives 0,
+ *         scatter skips it; PyTorch stores an index outside the plane)
  *   adaptive (both): the window of output p spans rows floor(p H / Ho) to
  *         ceil((p + 1) H / Ho) (exclusive), columns likewise; no padding
  *   avg:  y[p, q] = (sum of the window's in-image values) / divisor, with
@@ -41,9 +43,9 @@ typedef struct {
 
 /* Args: dt float32/float64; x (P, H, W); y (P, Ho, Wo); idx (P, Ho, Wo). Return 0 or PN_E*. */
 int pn_max_pool(pn_dtype dt, const pn_pool_geom *g, const void *x, void *y, int64_t *idx);
-/* y[p, l] = x[p, idx[p, l]]: x (P, H W), idx and y (P, Ho Wo). */
+/* y[p, l] = x[p, idx[p, l]] (0 where idx is -1): x (P, H W), idx and y (P, Ho Wo). */
 int pn_pool_gather(pn_dtype dt, const pn_pool_geom *g, const void *x, const int64_t *idx, void *y);
-/* dx = 0, then dx[p, idx[p, l]] += dy[p, l]: dy (P, Ho Wo), dx (P, H W). */
+/* dx = 0, then dx[p, idx[p, l]] += dy[p, l] where idx >= 0: dy (P, Ho Wo), dx (P, H W). */
 int pn_pool_scatter(pn_dtype dt, const pn_pool_geom *g, const void *dy, const int64_t *idx,
                     void *dx);
 /* y = average pooling of x. */

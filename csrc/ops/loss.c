@@ -418,9 +418,10 @@ static void pointwise_loss_derivatives(scope *s, pn_pointwise_loss kind, PNTenso
         if (param == 0) {
             *dx = sg;
         } else {
-            PNTensor *in = BS(s, PN_LT, U(s, PN_ABS, d), param);
+            /* d / beta unless |d| >= beta: a NaN d gives NaN, as in PyTorch (sign(NaN) is 0) */
+            PNTensor *out = BS(s, PN_GE, U(s, PN_ABS, d), param);
             PNTensor *lin = BS(s, PN_MUL, d, 1.0 / param);
-            *dx = in && lin && sg ? keep(s, pn_where_t(in, lin, 0, sg)) : NULL;
+            *dx = out && lin && sg ? keep(s, pn_where_t(out, sg, 0, lin)) : NULL;
         }
         break;
     case PN_LOSS_HUBER: {
@@ -431,7 +432,9 @@ static void pointwise_loss_derivatives(scope *s, pn_pointwise_loss kind, PNTenso
     }
     case PN_LOSS_BCE: { /* dx = w d / max(x (1 - x), 1e-12),  dy = w (log1p(-x) - log x) */
         PNTensor *den = B(s, PN_MUL, x, SB(s, PN_SUB, 1.0, x));
-        PyObject *lo = PyFloat_FromDouble(1e-12);
+        /* PyTorch's EPSILON 1e-12 rounded to float (as its kernel has it): the float64
+         * gradients where the clamp acts agree with PyTorch's to the last bit */
+        PyObject *lo = PyFloat_FromDouble((double)1e-12f);
         PNTensor *denc = lo && den ? keep(s, pn_clamp(den, lo, NULL)) : NULL;
         Py_XDECREF(lo);
         *dx = B(s, PN_DIV, d, denc);
@@ -443,14 +446,16 @@ static void pointwise_loss_derivatives(scope *s, pn_pointwise_loss kind, PNTenso
         if (!pw) { /* dx = sig - y, dy = -x */
             *dx = B(s, PN_SUB, sig, y);
             if (dy) *dy = U(s, PN_NEG, x);
-        } else { /* dx = lw sig - pw y, dy = -x + (pw - 1) softplus(-x) */
+        } else { /* dx = lw sig - pw y, dy = pw softplus(-x) - softplus(x) (= -x + (pw - 1)
+                  * softplus(-x), PyTorch's form, finite or inf at x = -inf, pw = 1) */
             PNTensor *pm1 = BS(s, PN_SUB, pw, 1.0);
             PNTensor *lw = BS(s, PN_ADD, B(s, PN_MUL, pm1, y), 1.0);
             *dx = B(s, PN_SUB, B(s, PN_MUL, lw, sig), B(s, PN_MUL, pw, y));
             if (!dy) break;
-            PNTensor *sp = B(s, PN_ADD, U(s, PN_RELU, U(s, PN_NEG, x)),
-                             U(s, PN_LOG1P, U(s, PN_EXP, U(s, PN_NEG, U(s, PN_ABS, x)))));
-            *dy = B(s, PN_SUB, B(s, PN_MUL, pm1, sp), x);
+            PNTensor *l = U(s, PN_LOG1P, U(s, PN_EXP, U(s, PN_NEG, U(s, PN_ABS, x))));
+            PNTensor *spn = B(s, PN_ADD, U(s, PN_RELU, U(s, PN_NEG, x)), l); /* softplus(-x) */
+            PNTensor *spp = B(s, PN_ADD, U(s, PN_RELU, x), l);               /* softplus(x) */
+            *dy = B(s, PN_SUB, B(s, PN_MUL, pw, spn), spp);
         }
         break;
     }

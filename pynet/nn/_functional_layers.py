@@ -4,6 +4,7 @@ Each function checks and normalises its arguments the way PyTorch does, then
 calls a C op of pynet._C (csrc/python/ops_nn.c) that runs forward and records
 its own backward.
 """
+import math
 import operator
 import warnings
 
@@ -204,6 +205,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")
     n, c = input.shape[0], input.shape[1]
+    if num_groups > 0:  # PyTorch's check (and message), though each group may hold many values
+        size = [n * c // num_groups, num_groups] + list(input.shape[2:])
+        if size[0] * math.prod(size[2:]) == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {size}")
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(input.shape)} and "
