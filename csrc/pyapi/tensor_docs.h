@@ -373,18 +373,18 @@
     "empty(*size, dtype=None, device=None, requires_grad=False)\n--\n\nAn uninitialized tensor " \
     "of shape size (empty(2, 3), empty((2, 3)) or empty(size=(2, 3))); dtype defaults to float32."
 #define DOC_fn_full \
-    "full(size, fill_value, *, dtype=None, device=None, requires_grad=False)\n--\n\nA tensor of " \
-    "shape size filled with fill_value; dtype follows the value (bool, int64 or float32) unless " \
-    "given."
+    "full(size, fill_value, /, *, dtype=None, device=None, requires_grad=False)\n--\n\nA tensor " \
+    "of shape size filled with fill_value; dtype follows the value (bool, int64 or float32) " \
+    "unless given."
 #define DOC_fn_manual_seed \
-    "manual_seed(seed)\n--\n\nSeeds the global random number generator (a seed in [-2**63, " \
+    "manual_seed(seed, /)\n--\n\nSeeds the global random number generator (a seed in [-2**63, " \
     "2**64))."
 #define DOC_fn_initial_seed \
     "initial_seed()\n--\n\nThe seed the global random number generator was last seeded with."
 #define DOC_fn_get_rng_state \
     "get_rng_state()\n--\n\nThe global random number generator's state, as bytes."
 #define DOC_fn_set_rng_state \
-    "set_rng_state(new_state)\n--\n\nRestores the global random number generator's state from " \
+    "set_rng_state(new_state, /)\n--\n\nRestores the global random number generator's state from " \
     "get_rng_state()'s bytes."
 #define DOC_fn_cat "cat(tensors, dim=0)\n--\n\nThe tensors joined along the existing dimension dim."
 #define DOC_fn_stack \
