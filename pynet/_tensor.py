@@ -39,6 +39,7 @@ class Tensor(_C.TensorBase):
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def tolist(self):
+        """The elements as (nested) Python lists of numbers; a 0-d tensor gives a number."""
         return _C._to_numpy(self, True).tolist()
 
     def to(self, *args, **kwargs):
@@ -67,33 +68,42 @@ class Tensor(_C.TensorBase):
         return self._to_dtype(dtype)
 
     def type(self, dtype=None):
+        """type(): the type name, e.g. 'pynet.FloatTensor'; type(dtype): self.to(dtype)."""
         if dtype is None:
             return _TYPE_NAMES[self.dtype]
         return self.to(dtype)
 
     def float(self):
+        """self as float32 (self if it already is)."""
         return self.to(_C.float32)
 
     def double(self):
+        """self as float64 (self if it already is)."""
         return self.to(_C.float64)
 
     def long(self):
+        """self as int64 (self if it already is)."""
         return self.to(_C.int64)
 
     def int(self):
+        """self as int64, pynet's only integer dtype (self if it already is)."""
         return self.to(_C.int64)
 
     def bool(self):
+        """self as bool (self if it already is)."""
         return self.to(_C.bool)
 
     def cpu(self):
+        """self: pynet tensors are always on the CPU."""
         return self
 
     @property
     def device(self):
+        """The device the tensor lives on: always pynet.device('cpu')."""
         return device_type("cpu")
 
     def is_floating_point(self):
+        """True if the dtype is float32 or float64."""
         return self.dtype.is_floating_point
 
     # --- autograd -----------------------------------------------------------
@@ -169,6 +179,7 @@ class Tensor(_C.TensorBase):
         return out
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """self with dimensions start_dim..end_dim merged into one (a view when possible)."""
         s, e = _wrap_dim(start_dim, self.ndim, "flatten"), _wrap_dim(end_dim, self.ndim, "flatten")
         if self.ndim == 0:
             return self.reshape(1)
@@ -181,19 +192,24 @@ class Tensor(_C.TensorBase):
         return self.reshape(*shape[:s], n, *shape[e + 1:])
 
     def unflatten(self, dim, sizes):
+        """self with dimension dim split into the given sizes."""
         dim = _wrap_dim(dim, self.ndim, "unflatten")
         return self.reshape(*self.shape[:dim], *sizes, *self.shape[dim + 1:])
 
     def view_as(self, other):
+        """self.view(other.shape)."""
         return self.view(other.shape)
 
     def reshape_as(self, other):
+        """self.reshape(other.shape)."""
         return self.reshape(other.shape)
 
     def expand_as(self, other):
+        """self.expand(other.shape)."""
         return self.expand(other.shape)
 
     def type_as(self, other):
+        """self cast to other's dtype."""
         return self.to(other.dtype)
 
     def split(self, split_size, dim=0):
@@ -323,15 +339,19 @@ class Tensor(_C.TensorBase):
 
     # --- math helpers -------------------------------------------------------
     def any(self, dim=None, keepdim=False):
+        """True (a bool tensor) where any element is non-zero, over all elements or along dim."""
         return (self != 0).sum(dim, keepdim) > 0 if dim is not None else (self != 0).sum() > 0
 
     def all(self, dim=None, keepdim=False):
+        """True (a bool tensor) where every element is non-zero, over all elements or along dim."""
         return (self == 0).sum(dim, keepdim) == 0 if dim is not None else (self == 0).sum() == 0
 
     def clip(self, min=None, max=None):
+        """Alias of clamp: each element limited to [min, max]."""
         return self.clamp(min, max)
 
     def clip_(self, min=None, max=None):
+        """Alias of clamp_: in place, limits each element to [min, max]; returns self."""
         return self.clamp_(min, max)
 
     def masked_fill(self, mask, value):
@@ -377,23 +397,30 @@ class Tensor(_C.TensorBase):
         return self
 
     def logical_not(self):
+        """Elementwise logical NOT (self == 0), as bool."""
         return self == 0
 
     def logical_and(self, other):
+        """Elementwise logical AND of self and other (non-zero is True), as bool."""
         return (self != 0) & (_as_tensor(other) != 0)
 
     def logical_or(self, other):
+        """Elementwise logical OR of self and other (non-zero is True), as bool."""
         return (self != 0) | (_as_tensor(other) != 0)
 
     def logical_xor(self, other):
+        """Elementwise logical XOR of self and other (non-zero is True), as bool."""
         return (self != 0) ^ (_as_tensor(other) != 0)
 
     def dot(self, other):
+        """The dot product of two 1-D tensors (a 0-d tensor)."""
         if self.ndim != 1 or other.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
         return self.matmul(other)
 
     def nonzero(self, as_tuple=False):
+        """The indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple of
+        1-D index tensors, one per dimension, if as_tuple."""
         if self.ndim == 0:  # a 0-d tensor: one (empty) index row if it is non-zero
             n = int(bool(self.item()))
             if as_tuple:
@@ -406,19 +433,24 @@ class Tensor(_C.TensorBase):
             if len(idx) else _C.from_numpy(np.zeros((int(bool(self.item())), 0), np.int64))
 
     def isnan(self):
+        """Elementwise: True where the element is NaN."""
         return self != self
 
     def isinf(self):
+        """Elementwise: True where the element is +inf or -inf."""
         return self.abs() == float("inf")
 
     def isfinite(self):
+        """Elementwise: True where the element is neither NaN nor infinite."""
         return ~(self.isnan() | self.isinf())
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """In place: fills self with draws from the uniform distribution on [a, b); returns self."""
         with _drawing_from(generator):
             return _fill_random(self, _C._fill_uniform_, a, b, "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """In place: fills self with draws from N(mean, std**2); returns self."""
         with _drawing_from(generator):
             return _fill_random(self, _C._fill_normal_, mean, std, "normal_")
 
@@ -433,24 +465,30 @@ class Tensor(_C.TensorBase):
         return self
 
     def bernoulli_(self, p=0.5, *, generator=None):
+        """In place: fills self with 1 with probability p, else 0; returns self."""
         _C._check_writable(self, "bernoulli_")
         with _no_grad(), _drawing_from(generator):
             self.copy_(_C._bernoulli(self.shape, float(p)))
         return self
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """A tensor of zeros of shape size, with self's dtype unless dtype is given."""
         return _C.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
+        """A tensor of ones of shape size, with self's dtype unless dtype is given."""
         return _C.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        """A tensor of shape size filled with fill_value (dtype defaults to self's)."""
         return _C.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, requires_grad=False):
+        """An uninitialized tensor of shape size, with self's dtype unless dtype is given."""
         return _C.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
+        """A new tensor (a copy) of data, with self's dtype unless dtype is given."""
         from ._creation import tensor
 
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)

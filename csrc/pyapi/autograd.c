@@ -1,6 +1,7 @@
 /* pyapi/autograd.c - the Python side of autograd: Node's attributes and hooks,
  * _run_backward, _record_function (autograd.Function) and grad mode. */
 #include "pyapi.h"
+#include "tensor_docs.h"
 #include <string.h>
 #include <math.h>
 
@@ -204,8 +205,8 @@ PyMethodDef pn_module_methods_autograd[] = {
     {"_run_backward", (PyCFunction)(void (*)(void))py_run_backward, METH_VARARGS | METH_KEYWORDS,
      NULL},
     {"_record_function", record_function, METH_VARARGS, NULL},
-    {"_set_grad_enabled", set_grad_enabled, METH_O, "set grad mode, return the previous one"},
-    {"is_grad_enabled", is_grad_enabled, METH_NOARGS, "True when ops record autograd graphs"},
+    {"_set_grad_enabled", set_grad_enabled, METH_O, DOC_fn__set_grad_enabled},
+    {"is_grad_enabled", is_grad_enabled, METH_NOARGS, DOC_fn_is_grad_enabled},
     {NULL, NULL, 0, NULL}};
 
 int pn_node_type_init(PyObject *module) {

@@ -1,6 +1,7 @@
 /* pyapi/creation.c - zeros/ones/full/empty and the random tensors, backed by the
  * generator of ../core/generator.c (seeded by manual_seed). */
 #include "pyapi.h"
+#include "tensor_docs.h"
 #include "../kernels/random.h"
 #include "../core/generator.h"
 #include <string.h>
@@ -268,15 +269,15 @@ static PyObject *bernoulli(PyObject *m, PyObject *args) {
 }
 
 PyMethodDef pn_module_methods_creation[] = {
-    {"zeros", (PyCFunction)(void (*)(void))zeros, METH_VARARGS | METH_KEYWORDS, NULL},
-    {"ones", (PyCFunction)(void (*)(void))ones, METH_VARARGS | METH_KEYWORDS, NULL},
-    {"empty", (PyCFunction)(void (*)(void))empty, METH_VARARGS | METH_KEYWORDS, NULL},
-    {"full", (PyCFunction)(void (*)(void))full, METH_VARARGS | METH_KEYWORDS, NULL},
-    {"manual_seed", manual_seed, METH_O, "seed the random number generator"},
-    {"initial_seed", initial_seed, METH_NOARGS, NULL},
+    {"zeros", (PyCFunction)(void (*)(void))zeros, METH_VARARGS | METH_KEYWORDS, DOC_fn_zeros},
+    {"ones", (PyCFunction)(void (*)(void))ones, METH_VARARGS | METH_KEYWORDS, DOC_fn_ones},
+    {"empty", (PyCFunction)(void (*)(void))empty, METH_VARARGS | METH_KEYWORDS, DOC_fn_empty},
+    {"full", (PyCFunction)(void (*)(void))full, METH_VARARGS | METH_KEYWORDS, DOC_fn_full},
+    {"manual_seed", manual_seed, METH_O, DOC_fn_manual_seed},
+    {"initial_seed", initial_seed, METH_NOARGS, DOC_fn_initial_seed},
     {"_rng_state_for_seed", rng_state_for_seed, METH_O, NULL},
-    {"get_rng_state", get_rng_state, METH_NOARGS, NULL},
-    {"set_rng_state", set_rng_state, METH_O, NULL},
+    {"get_rng_state", get_rng_state, METH_NOARGS, DOC_fn_get_rng_state},
+    {"set_rng_state", set_rng_state, METH_O, DOC_fn_set_rng_state},
     {"_fill_uniform_", fill_uniform, METH_VARARGS, NULL},
     {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
     {"_check_writable", check_writable, METH_VARARGS, NULL},

@@ -3,6 +3,7 @@
 #define PY_ARRAY_UNIQUE_SYMBOL pynet_ARRAY_API
 #define NPY_NO_DEPRECATED_API  NPY_1_7_API_VERSION
 #include "pyapi.h"
+#include "tensor_docs.h"
 #include "../kernels/threadpool.h"
 #include "../kernels/cpuinfo.h"
 #include "../kernels/gemm.h"
@@ -114,14 +115,12 @@ static PyMethodDef module_methods[] = {
     {"_cpu_info", cpu_info, METH_NOARGS, NULL},
     {"_gemm_set_kernel", gemm_set_kernel, METH_O, "force a GEMM micro-kernel (tests, benchmarks)"},
     {"_set_classes", set_classes, METH_VARARGS, NULL},
-    {"cat", (PyCFunction)(void (*)(void))py_cat, METH_VARARGS | METH_KEYWORDS,
-     "cat(tensors, dim=0): join tensors along an existing dimension"},
-    {"stack", (PyCFunction)(void (*)(void))py_stack, METH_VARARGS | METH_KEYWORDS,
-     "stack(tensors, dim=0): join tensors along a new dimension"},
-    {"where", py_where, METH_VARARGS, "where(condition, input, other)"},
+    {"cat", (PyCFunction)(void (*)(void))py_cat, METH_VARARGS | METH_KEYWORDS, DOC_fn_cat},
+    {"stack", (PyCFunction)(void (*)(void))py_stack, METH_VARARGS | METH_KEYWORDS, DOC_fn_stack},
+    {"where", py_where, METH_VARARGS, DOC_fn_where},
     {"_binary", py_binary, METH_VARARGS, NULL},
-    {"set_num_threads", set_num_threads, METH_O, "number of threads kernels may use"},
-    {"get_num_threads", get_num_threads, METH_NOARGS, NULL},
+    {"set_num_threads", set_num_threads, METH_O, DOC_fn_set_num_threads},
+    {"get_num_threads", get_num_threads, METH_NOARGS, DOC_fn_get_num_threads},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef moduledef = {

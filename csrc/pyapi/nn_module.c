@@ -9,6 +9,7 @@
  * forward is a loop in C over its sub-modules.
  */
 #include "pyapi.h"
+#include "tensor_docs.h"
 #include <stddef.h>
 
 typedef struct {
@@ -290,8 +291,7 @@ static PyGetSetDef module_getset[] = {
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyMethodDef module_methods[] = {
-    {"forward", module_forward, METH_VARARGS, "the computation; subclasses define it"},
-    {NULL, NULL, 0, NULL}};
+    {"forward", module_forward, METH_VARARGS, DOC_module_forward}, {NULL, NULL, 0, NULL}};
 
 static PyTypeObject PNModule_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pynet._C.ModuleBase",
@@ -329,7 +329,7 @@ static PyObject *sequential_forward(PyObject *self, PyObject *input) {
 }
 
 static PyMethodDef sequential_methods[] = {
-    {"forward", sequential_forward, METH_O, "apply each module in order"}, {NULL, NULL, 0, NULL}};
+    {"forward", sequential_forward, METH_O, DOC_sequential_forward}, {NULL, NULL, 0, NULL}};
 
 static PyTypeObject PNSequential_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pynet._C.SequentialBase",

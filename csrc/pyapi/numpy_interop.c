@@ -4,6 +4,7 @@
 #define PY_ARRAY_UNIQUE_SYMBOL pynet_ARRAY_API
 #define NPY_NO_DEPRECATED_API  NPY_1_7_API_VERSION
 #include "pyapi.h"
+#include "tensor_docs.h"
 #include <numpy/arrayobject.h>
 
 static int npy_of(pn_dtype dt) {
@@ -146,6 +147,6 @@ static PyObject *to_numpy(PyObject *m, PyObject *args, PyObject *kw) {
 }
 
 PyMethodDef pn_module_methods_numpy[] = {
-    {"from_numpy", from_numpy, METH_O, "from_numpy(ndarray) -> Tensor sharing the array's memory"},
+    {"from_numpy", from_numpy, METH_O, DOC_fn_from_numpy},
     {"_to_numpy", (PyCFunction)(void (*)(void))to_numpy, METH_VARARGS | METH_KEYWORDS, NULL},
     {NULL, NULL, 0, NULL}};

@@ -13,6 +13,7 @@
  * no autograd recording, bumping each written tensor's version counter.
  */
 #include "pyapi.h"
+#include "tensor_docs.h"
 #include "../kernels/optim.h"
 #include <structmember.h>
 
@@ -104,10 +105,9 @@ fail:
     return NULL;
 }
 
-static PyMethodDef opt_methods[] = {
-    {"zero_grad", (PyCFunction)(void (*)(void))opt_zero_grad, METH_VARARGS | METH_KEYWORDS,
-     "zero_grad(set_to_none=True): reset the gradients of all optimized tensors"},
-    {NULL, NULL, 0, NULL}};
+static PyMethodDef opt_methods[] = {{"zero_grad", (PyCFunction)(void (*)(void))opt_zero_grad,
+                                     METH_VARARGS | METH_KEYWORDS, DOC_optimizer_zero_grad},
+                                    {NULL, NULL, 0, NULL}};
 
 static PyMemberDef opt_members[] = {
     {"defaults", T_OBJECT, offsetof(PNOptimizer, defaults), 0, "default options of the groups"},

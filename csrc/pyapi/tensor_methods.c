@@ -1,6 +1,7 @@
 /* pyapi/tensor_methods.c - the methods of TensorBase written in C (the hot and the
  * simple ones). pynet/_tensor.py adds the rest in Python on top of these. */
 #include "pyapi.h"
+#include "tensor_docs.h"
 #include <string.h>
 
 #define SELF ((PNTensor *)self)
@@ -630,12 +631,14 @@ static PyObject *m__to_dtype(PyObject *self, PyObject *arg) {
     return (PyObject *)pn_to_dtype(SELF, dt);
 }
 
-#define M0(name) {#name, (PyCFunction)m_##name, METH_NOARGS, NULL}
-#define M1(name) {#name, (PyCFunction)m_##name, METH_O, NULL}
-#define MV(name) {#name, (PyCFunction)m_##name, METH_VARARGS, NULL}
-#define MK(name) {#name, (PyCFunction)(void (*)(void))m_##name, METH_VARARGS | METH_KEYWORDS, NULL}
-#define U(name)  M0(name), M0(name##_)
-#define B(name)  M1(name), M1(name##_)
+/* each entry's docstring is DOC_<name> from tensor_docs.h (U/B: the in-place one too) */
+#define M0(name) {#name, (PyCFunction)m_##name, METH_NOARGS, DOC_##name}
+#define M1(name) {#name, (PyCFunction)m_##name, METH_O, DOC_##name}
+#define MV(name) {#name, (PyCFunction)m_##name, METH_VARARGS, DOC_##name}
+#define MK(name) \
+    {#name, (PyCFunction)(void (*)(void))m_##name, METH_VARARGS | METH_KEYWORDS, DOC_##name}
+#define U(name) M0(name), M0(name##_)
+#define B(name) M1(name), M1(name##_)
 
 PyMethodDef pn_tensor_methods[] = {U(neg),
                                    U(abs),

@@ -1,6 +1,7 @@
 /* pyapi/tensor_type.c - TensorBase's Python side: constructor, attributes
  * (shape, grad, requires_grad, data ...) and the buffer protocol. */
 #include "pyapi.h"
+#include "tensor_docs.h"
 #include <string.h>
 #include <math.h>
 
@@ -312,24 +313,26 @@ static PyObject *get_false(PNTensor *self, void *c) {
 }
 
 static PyGetSetDef tensor_getset[] = {
-    {"shape", (getter)get_shape, NULL, "the size of each dimension", NULL},
-    {"dtype", (getter)get_dtype, NULL, "element type", NULL},
-    {"ndim", (getter)get_ndim, NULL, "number of dimensions", NULL},
-    {"requires_grad", (getter)get_requires_grad, (setter)set_requires_grad, NULL, NULL},
-    {"grad", (getter)get_grad, (setter)set_grad, NULL, NULL},
-    {"grad_fn", (getter)get_grad_fn, NULL, NULL, NULL},
-    {"is_leaf", (getter)get_is_leaf, NULL, NULL, NULL},
-    {"data", (getter)get_data, (setter)set_data, NULL, NULL},
-    {"T", (getter)get_T, NULL, "all dimensions reversed", NULL},
-    {"mT", (getter)get_mT, NULL, "last two dimensions swapped", NULL},
-    {"_base", (getter)get_base, NULL, NULL, NULL},
-    {"_version", (getter)get_version, NULL, NULL, NULL},
-    {"output_nr", (getter)get_output_nr, NULL, NULL, NULL},
-    {"itemsize", (getter)get_itemsize, NULL, NULL, NULL},
-    {"retains_grad", (getter)get_retains_grad, (setter)set_retains_grad, NULL, NULL},
-    {"_backward_hooks_list", (getter)get_hooks, NULL, NULL, NULL},
-    {"is_cuda", (getter)get_false, NULL, NULL, NULL},
-    {"is_sparse", (getter)get_false, NULL, NULL, NULL},
+    {"shape", (getter)get_shape, NULL, DOC_prop_shape, NULL},
+    {"dtype", (getter)get_dtype, NULL, DOC_prop_dtype, NULL},
+    {"ndim", (getter)get_ndim, NULL, DOC_prop_ndim, NULL},
+    {"requires_grad", (getter)get_requires_grad, (setter)set_requires_grad, DOC_prop_requires_grad,
+     NULL},
+    {"grad", (getter)get_grad, (setter)set_grad, DOC_prop_grad, NULL},
+    {"grad_fn", (getter)get_grad_fn, NULL, DOC_prop_grad_fn, NULL},
+    {"is_leaf", (getter)get_is_leaf, NULL, DOC_prop_is_leaf, NULL},
+    {"data", (getter)get_data, (setter)set_data, DOC_prop_data, NULL},
+    {"T", (getter)get_T, NULL, DOC_prop_T, NULL},
+    {"mT", (getter)get_mT, NULL, DOC_prop_mT, NULL},
+    {"_base", (getter)get_base, NULL, DOC_prop__base, NULL},
+    {"_version", (getter)get_version, NULL, DOC_prop__version, NULL},
+    {"output_nr", (getter)get_output_nr, NULL, DOC_prop_output_nr, NULL},
+    {"itemsize", (getter)get_itemsize, NULL, DOC_prop_itemsize, NULL},
+    {"retains_grad", (getter)get_retains_grad, (setter)set_retains_grad, DOC_prop_retains_grad,
+     NULL},
+    {"_backward_hooks_list", (getter)get_hooks, NULL, DOC_prop__backward_hooks_list, NULL},
+    {"is_cuda", (getter)get_false, NULL, DOC_prop_is_cuda, NULL},
+    {"is_sparse", (getter)get_false, NULL, DOC_prop_is_sparse, NULL},
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 

@@ -264,15 +264,19 @@ class Optimizer(_C.OptimizerBase):
         return handle
 
     def register_state_dict_pre_hook(self, hook, prepend=False):
+        """Registers hook(optimizer), called before state_dict(); returns a handle."""
         return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
 
     def register_state_dict_post_hook(self, hook, prepend=False):
+        """Registers hook(optimizer, state_dict), called after state_dict(); returns a handle."""
         return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """Registers hook(optimizer, state_dict), run before load_state_dict(); returns a handle."""
         return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
 
     def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """Registers hook(optimizer), called after load_state_dict(); returns a handle."""
         return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     @staticmethod

@@ -58,15 +58,18 @@ class Sequential(Module, _C.SequentialBase):
         return Sequential(*self, *other)
 
     def append(self, module):
+        """Appends module at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules):
+        """Appends each module of modules at the end; returns self."""
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index, module):
+        """Inserts module before position index."""
         mods = list(self._modules.values())
         n = len(mods)
         if not -n <= index <= n:
@@ -117,15 +120,18 @@ class ModuleList(Module):
         return self.extend(modules)
 
     def append(self, module):
+        """Appends module at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules):
+        """Appends each module of modules at the end; returns self."""
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index, module):
+        """Inserts module before position index."""
         mods = list(self._modules.values())
         mods.insert(index, module)
         self._modules.clear()

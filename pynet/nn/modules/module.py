@@ -28,6 +28,7 @@ class Module(_C.ModuleBase):
 
     # --- registration --------------------------------------------------------
     def register_parameter(self, name, param):
+        """Registers param (a Parameter, or None) under name."""
         _check_name(self, name, "parameter")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
@@ -37,6 +38,7 @@ class Module(_C.ModuleBase):
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
+        """Registers tensor (or None) as a buffer under name; persistent ones go in state_dict."""
         _check_name(self, name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
@@ -50,6 +52,7 @@ class Module(_C.ModuleBase):
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
+        """Registers module (or None) as a sub-module under name (also register_module)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         _check_name(self, name, "module")
@@ -60,6 +63,7 @@ class Module(_C.ModuleBase):
     register_module = add_module
 
     def get_submodule(self, target):
+        """The sub-module at the dotted path target ('' is self)."""
         mod = self
         for item in target.split(".") if target else []:
             if item not in mod._modules:
@@ -68,6 +72,7 @@ class Module(_C.ModuleBase):
         return mod
 
     def get_parameter(self, target):
+        """The parameter at the dotted path target, e.g. 'layer1.weight'."""
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
         if name not in mod._parameters:
@@ -88,22 +93,27 @@ class Module(_C.ModuleBase):
                 yield (mod_prefix + ("." if mod_prefix else "") + name, value)
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yields (dotted name, parameter) of self and (if recurse) its sub-modules."""
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                    remove_duplicate)
 
     def parameters(self, recurse=True):
+        """Yields the parameters of self and (if recurse) its sub-modules."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yields (dotted name, buffer) of self and (if recurse) its sub-modules."""
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
                                    remove_duplicate)
 
     def buffers(self, recurse=True):
+        """Yields the buffers of self and (if recurse) its sub-modules."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def named_children(self):
+        """Yields (name, module) of the direct sub-modules."""
         seen = set()
         for name, m in self._modules.items():
             if m is not None and id(m) not in seen:
@@ -111,10 +121,12 @@ class Module(_C.ModuleBase):
                 yield name, m
 
     def children(self):
+        """Yields the direct sub-modules."""
         for _, m in self.named_children():
             yield m
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """Yields (dotted name, module) of self and all its sub-modules, self first."""
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -129,11 +141,13 @@ class Module(_C.ModuleBase):
             yield from m.named_modules(memo, sub, remove_duplicate)
 
     def modules(self):
+        """Yields self and all its sub-modules, self first."""
         for _, m in self.named_modules():
             yield m
 
     # --- modes and gradients -------------------------------------------------
     def train(self, mode=True):
+        """Sets training (mode=True) or evaluation mode, recursively; returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -142,14 +156,17 @@ class Module(_C.ModuleBase):
         return self
 
     def eval(self):
+        """Sets evaluation mode (train(False)); returns self."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        """Sets requires_grad on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none=True):
+        """Resets the parameters' gradients: to None (set_to_none=True) or to zeros."""
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -163,6 +180,7 @@ class Module(_C.ModuleBase):
                 g.zero_()
 
     def apply(self, fn):
+        """Calls fn on every sub-module (children first) and then on self; returns self."""
         for m in self.children():
             m.apply(fn)
         fn(self)
@@ -209,16 +227,20 @@ class Module(_C.ModuleBase):
         return self._apply(lambda t: t.to(dtype) if t.dtype.is_floating_point else t)
 
     def cpu(self):
+        """self: pynet modules are always on the CPU."""
         return self
 
     def float(self):
+        """Casts floating-point parameters and buffers to float32; returns self."""
         return self.to(_C.float32)
 
     def double(self):
+        """Casts floating-point parameters and buffers to float64; returns self."""
         return self.to(_C.float64)
 
     # --- state dict --------------------------------------------------------------
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """OrderedDict: dotted name -> parameter or persistent buffer (detached unless keep_vars)"""
         if args:  # the old positional form state_dict(destination, prefix, keep_vars)
             destination = args[0]
             if len(args) > 1:
@@ -292,17 +314,20 @@ class Module(_C.ModuleBase):
 
     # --- hooks ---------------------------------------------------------------------
     def register_forward_pre_hook(self, hook):
+        """Registers hook(module, args), called before forward; returns a handle."""
         handle = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
         return handle
 
     def register_forward_hook(self, hook):
+        """Registers hook(module, args, output), called after forward; returns a handle."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
         return handle
 
     # --- printing ------------------------------------------------------------------
     def extra_repr(self):
+        """The extra text shown inside the module's repr (override it; empty here)."""
         return ""
 
     def _get_name(self):
@@ -358,6 +383,7 @@ class Module(_C.ModuleBase):
         self.__dict__.update(state)
 
     def summary(self, input_size, dtype=None):
+        """A summary of the model's layers, output shapes and parameter counts (see nn.summary)."""
         from ..summary import summary
 
         return summary(self, input_size, dtype=dtype)
