@@ -27,8 +27,8 @@ pn_loop_fn pn_reduce_loop(pn_reduce_op op, pn_dtype dt);
  * first. Big reductions run in parts on the thread pool, the number of parts
  * set by the sizes alone, so the result is the same at any thread count
  * (reduce_parallel.c). Returns PN_OK. */
-int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape,
-                  uint32_t mask, const char *in, const int64_t *in_st, char *acc);
+int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
+                  const char *in, const int64_t *in_st, char *acc);
 
 /* Row kernels. The iteration runs over the output positions; for each one the
  * kernel walks a row of n elements of the input along one dimension. */
