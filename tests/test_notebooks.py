@@ -24,6 +24,9 @@ def code_cells(path):
 def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")   # never open a window, even with a display
     monkeypatch.setenv("PYNET_FAST", "1")     # notebooks may shrink their work under it
+    # the checkout's data/, also when the pynet under test is a copy elsewhere (the ASan
+    # build, an installed wheel): notebooks read $PYNET_DATA first
+    monkeypatch.setenv("PYNET_DATA", str(FOLDER.parent / "data"))
     namespace = {"__name__": "__notebook__"}
     rc = sys.modules.get("matplotlib")
     rc_saved = dict(rc.rcParams) if rc is not None else None
