@@ -64,6 +64,10 @@ asan-c: build/libpnkernels-asan.a
 # build/asan so that `import pynet` finds that copy (the first line checks it). The interpreter is
 # not instrumented, so the sanitizer runtimes are preloaded; leak checking is off
 # because CPython keeps memory alive on purpose at exit.
+# With pytest-xdist installed the suite is spread over both cores (-n 2): under the
+# sanitizers it is the slowest part of CI.
+PYTEST_JOBS ?= $(shell $(PY) -c 'import xdist' 2>/dev/null && echo "-n 2")
+
 asan: asan-c build-deps
 	rm -rf build/asan && mkdir -p build/asan/pynet
 	PYNET_SANITIZE=1 $(PY) setup.py -q build_ext --force --build-lib build/asan --build-temp build/asan-tmp
@@ -72,7 +76,7 @@ asan: asan-c build-deps
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 && \
 	$(PY) -c 'import pynet; assert "build/asan" in pynet._C.__file__, pynet._C.__file__' && \
-	$(PY) -m pytest $(CURDIR)/tests -q -x -p no:cacheprovider --rootdir=$(CURDIR)
+	$(PY) -m pytest $(CURDIR)/tests -q -x $(PYTEST_JOBS) -p no:cacheprovider --rootdir=$(CURDIR)
 
 bench: build
 	$(PY) benchmarks/bench_overhead.py
