@@ -176,6 +176,11 @@ BIT_CASES = [
           lambda: _binary((512, 700), (700, 300), 10, lambda a, b: a @ b)),
     _case("matmul_odd_333x1031x517",
           lambda: _binary((333, 1031), (1031, 517), 11, pynet.matmul)),
+    # few rows: B packed sliver by sliver (one thread's half of 150 rows too)
+    _case("matmul_small_m_32x300x1024",
+          lambda: _binary((32, 300), (300, 1024), 31, pynet.matmul)),
+    _case("matmul_small_m_150x1031x517",
+          lambda: _binary((150, 1031), (1031, 517), 32, pynet.matmul)),
     _case("mm_transposed",
           lambda: _binary((700, 512), (300, 700), 12, lambda a, b: a.t().mm(b.t()))),
     _case("matvec_2000x1500",

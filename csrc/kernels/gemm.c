@@ -49,11 +49,12 @@
  *     (swapping the operands' roles) and each tile is stored transposed;
  *   - B is read in place, without packing, when that is faster (below).
  *
- * Packing B is skipped when B is row-major (no transB) and M is small: then
- * each B element is used only a few times (M / MR slivers), copying it would
- * cost nearly as much as using it, and the kernel reads B in place instead
- * (ldb as its row stride, masked loads at the right edge). See
- * use_b_in_place() for the measured break-even.
+ * Few rows (M at most MC, per thread): the loops over A and B slivers swap,
+ * and B is packed one KC x NR sliver at a time, just before every A sliver
+ * runs over it from L1 (sgemm_rect_small). With one or two A slivers (M up to
+ * 2 MR) and B row-major, B is not packed at all: the kernel reads it in place
+ * (ldb as its row stride, masked loads at the right edge), since each element
+ * is used too few times to pay for its copy. See use_b_in_place().
  *
  * Threads: C is cut into a grid of rectangles, one per thread, and each thread
  * runs the loops above on its rectangle with its own packing buffers (no
@@ -269,24 +270,43 @@ static void store_transposed(const float *t, int64_t ldt, int mr, int nr, float 
     }
 }
 
+/* One MR x NR tile: C[i0 : i0+mr, j0 : j0+nr] (of the possibly transposed
+ * problem) from packed A sliver `ap` and B sliver `bp` (row stride bstride). */
+static void sgemm_tile(const sgemm_job *g, int64_t kc, const float *ap, const float *bp,
+                       int64_t bstride, int64_t i0, int64_t j0, int mr, int nr, float beta) {
+    const pn_sgemm_kernel_desc *kd = g->kd;
+    if (!g->transC) {
+        kd->kernel(kc, ap, bp, bstride, g->C + i0 * g->ldc + j0, g->ldc, g->alpha, beta, mr, nr);
+    } else {
+        /* C'(i0+i, j0+j) is C(j0+j, i0+i): compute into a scratch tile, store transposed */
+        float tile[PN_GEMM_MAX_MR * PN_GEMM_MAX_NR] __attribute__((aligned(64)));
+        kd->kernel(kc, ap, bp, bstride, tile, kd->nr, 1.0f, 0.0f, mr, nr);
+        store_transposed(tile, kd->nr, mr, nr, g->C + j0 * g->ldc + i0, g->ldc, g->alpha, beta);
+    }
+}
+
+/* The per-thread packing buffer: `afl` floats for A, then `bfl` for B, B's part
+ * starting on a 64-byte boundary. NULL when out of memory. */
+static float *rect_buffer(int64_t arows, int64_t kc, int64_t bfl, int *owned) {
+    int64_t asz, tot;
+    if (pn_mul_overflow(arows, round_up(kc, 16), &asz) || __builtin_add_overflow(asz, bfl, &tot))
+        return NULL;
+    return get_buffer(tot, owned);
+}
+
+/* The blocked loops (see the top of the file) on C[m0:m1, n0:n1]. */
 static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     const pn_sgemm_kernel_desc *kd = g->kd;
     const int MR = kd->mr, NR = kd->nr;
     const int64_t MC = round_up(kd->mc, MR), NC = round_up(kd->nc, NR), KC = g->kc;
     const int64_t mcap = round_up(m1 - m0 < MC ? m1 - m0 : MC, MR);
     const int64_t ncap = round_up(n1 - n0 < NC ? n1 - n0 : NC, NR);
-    int64_t asz, bsz = 0, tot;
-    /* One per-thread buffer: A's block, then B's (when B is packed), each
-     * starting on a 64-byte boundary (asz rounded up to 16 floats). */
-    if (pn_mul_overflow(mcap, round_up(KC, 16), &asz) ||
-        (g->pack_b && pn_mul_overflow(ncap, KC, &bsz)) || __builtin_add_overflow(asz, bsz, &tot))
-        return PN_ENOMEM;
+    int64_t bsz = 0;
+    if (g->pack_b && pn_mul_overflow(ncap, KC, &bsz)) return PN_ENOMEM;
     int owned;
-    float *abuf = get_buffer(tot, &owned);
+    float *abuf = rect_buffer(mcap, KC, bsz, &owned);
     if (!abuf) return PN_ENOMEM;
-    float *bbuf = abuf + asz;
-    /* Scratch tile for the transposed store (when computing C^T). */
-    float tile[PN_GEMM_MAX_MR * PN_GEMM_MAX_NR] __attribute__((aligned(64)));
+    float *bbuf = abuf + mcap * round_up(KC, 16);
 
     for (int64_t jc = n0; jc < n1; jc += NC) {
         int64_t nc = n1 - jc < NC ? n1 - jc : NC;
@@ -294,38 +314,79 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
             int64_t kc = g->K - pc < KC ? g->K - pc : KC;
             /* Later K blocks accumulate onto what the first one stored. */
             float beta = pc == 0 ? g->beta : 1.0f;
-            const float *bsrc;
-            int64_t bstride;
+            const float *bsrc = g->B + pc * g->ldb + jc;
+            int64_t bstride = g->ldb;
             if (g->pack_b) {
                 (kd->pack_b ? kd->pack_b : pack_b)(g->transB, g->B, g->ldb, pc, jc, nc, kc, NR,
                                                    bbuf);
                 bsrc = bbuf;
                 bstride = NR;
-            } else {
-                bsrc = g->B + pc * g->ldb + jc;
-                bstride = g->ldb;
             }
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 int64_t mc = m1 - ic < MC ? m1 - ic : MC;
                 (kd->pack_a ? kd->pack_a : pack_a)(g->transA, g->A, g->lda, ic, pc, mc, kc, MR,
                                                    abuf);
-                for (int64_t ir = 0; ir < mc; ir += MR) {
-                    int mr = (int)(mc - ir < MR ? mc - ir : MR);
-                    const float *ap = abuf + ir * kc;
+                for (int64_t ir = 0; ir < mc; ir += MR)
                     for (int64_t jr = 0; jr < nc; jr += NR) {
-                        int nr = (int)(nc - jr < NR ? nc - jr : NR);
                         const float *bp = g->pack_b ? bsrc + jr * kc : bsrc + jr;
-                        if (!g->transC) {
-                            float *c = g->C + (ic + ir) * g->ldc + jc + jr;
-                            kd->kernel(kc, ap, bp, bstride, c, g->ldc, g->alpha, beta, mr, nr);
-                        } else {
-                            /* C'(ic+ir+i, jc+jr+j) is C(jc+jr+j, ic+ir+i) */
-                            float *c = g->C + (jc + jr) * g->ldc + ic + ir;
-                            kd->kernel(kc, ap, bp, bstride, tile, NR, 1.0f, 0.0f, mr, nr);
-                            store_transposed(tile, NR, mr, nr, c, g->ldc, g->alpha, beta);
-                        }
+                        sgemm_tile(g, kc, abuf + ir * kc, bp, bstride, ic + ir, jc + jr,
+                                   (int)(mc - ir < MR ? mc - ir : MR),
+                                   (int)(nc - jr < NR ? nc - jr : NR), beta);
                     }
-                }
+            }
+        }
+    }
+    if (owned) free(abuf);
+    return PN_OK;
+}
+
+/* B is packed SMALL_CHUNK slivers at a time (KC x 64 floats, 64 KB, in L2 with
+ * AVX2): reading 256 consecutive bytes of each B row instead of 64 lets the
+ * hardware prefetcher follow (32x256x4096: 40 -> 72 GFLOP/s on an AMD EPYC). */
+#ifndef SMALL_CHUNK
+#define SMALL_CHUNK 4
+#endif
+
+/* Rows of sliver s when mc rows are cut into ns slivers of near-equal height
+ * (32 rows, MR = 6: 6 6 5 5 5 5, not 6 6 6 6 6 2; a sliver of one or two rows
+ * keeps too few accumulators in flight to hide the FMA latency). */
+static int sliver_rows(int64_t mc, int64_t ns, int64_t s) {
+    return (int)(mc / ns + (s < mc % ns));
+}
+
+/* sgemm_rect for a rectangle of at most MC rows (small batches, one step of a
+ * recurrence): the loops over A slivers and B slivers swap places. All of A's
+ * rows are packed once per K block (M x KC floats, in L1/L2); B is packed a
+ * few slivers at a time, just before every A sliver runs over them, so each B
+ * element is read from memory once and then from L1/L2. The usual order would
+ * stream the whole B block (KC x NC, 1 MB) past every A sliver, from L3 when
+ * it does not fit in L2; and reading B in place at a power-of-two row stride
+ * maps all rows of a sliver onto one cache set. */
+static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    const pn_sgemm_kernel_desc *kd = g->kd;
+    const int MR = kd->mr, NR = kd->nr;
+    const int64_t KC = g->kc, mc = m1 - m0, ns = (mc + MR - 1) / MR, CW = SMALL_CHUNK * NR;
+    int owned;
+    float *abuf = rect_buffer(ns * MR, KC, CW * KC, &owned);
+    if (!abuf) return PN_ENOMEM;
+    float *bbuf = abuf + ns * MR * round_up(KC, 16);
+    pn_pack_a_fn pa = kd->pack_a ? kd->pack_a : pack_a;
+    pn_pack_b_fn pb = kd->pack_b ? kd->pack_b : pack_b;
+
+    for (int64_t pc = 0; pc < g->K; pc += KC) {
+        int64_t kc = g->K - pc < KC ? g->K - pc : KC;
+        float beta = pc == 0 ? g->beta : 1.0f; /* later K blocks accumulate */
+        for (int64_t s = 0, r = 0; s < ns; r += sliver_rows(mc, ns, s++))
+            pa(g->transA, g->A, g->lda, m0 + r, pc, sliver_rows(mc, ns, s), kc, MR,
+               abuf + s * MR * kc);
+        for (int64_t jb = n0; jb < n1; jb += CW) {
+            int64_t nb = n1 - jb < CW ? n1 - jb : CW;
+            pb(g->transB, g->B, g->ldb, pc, jb, nb, kc, NR, bbuf);
+            for (int64_t jr = 0; jr < nb; jr += NR) {
+                int nr = (int)(nb - jr < NR ? nb - jr : NR);
+                for (int64_t s = 0, r = 0; s < ns; r += sliver_rows(mc, ns, s++))
+                    sgemm_tile(g, kc, abuf + s * MR * kc, bbuf + jr * kc, NR, m0 + r, jb + jr,
+                               sliver_rows(mc, ns, s), nr, beta);
             }
         }
     }
@@ -349,7 +410,9 @@ static void sgemm_task(sgemm_job *g, int64_t t) {
     split(g->M, g->kd->mr, g->gm, pm, &m0, &m1);
     split(g->N, g->kd->nr, g->gn, pn, &n0, &n1);
     if (m0 >= m1 || n0 >= n1) return;
-    int rc = sgemm_rect(g, m0, m1, n0, n1);
+    /* A rectangle of at most MC rows packs B sliver by sliver (see sgemm_rect_small). */
+    int small = g->pack_b && m1 - m0 <= g->kd->mc;
+    int rc = small ? sgemm_rect_small(g, m0, m1, n0, n1) : sgemm_rect(g, m0, m1, n0, n1);
     if (rc) atomic_store(&g->err, rc);
 }
 
@@ -379,14 +442,16 @@ static void sgemm_worker(void *ctx, int64_t begin, int64_t end) {
 #define PN_GEMM_PARALLEL_FLOPS 2.0e6
 #endif
 /* When to use B in place instead of packing it (only possible without transB).
- * Packing costs about one copy per element of B and saves strided, TLB- and
- * cache-set-unfriendly reads; each B element is used M times. Measured on a
- * Sapphire Rapids core (1 thread, GFLOP/s packed vs in place):
- *   64x784x256  147 vs 158     192x512x512  159 vs 174     64x1024x1024  106 vs 125
- *   128x1000x512 153 vs 142    96x2048x512  129 vs 118     512x1000x512  166 vs 155
- * so: in place for M <= 64, or M <= 192 with N <= 800. */
-static int use_b_in_place(int transB, int64_t M, int64_t N) {
-    return !transB && (M <= 64 || (M <= 192 && N <= 800));
+ * Packing costs one copy per element of B; each B element is then used by
+ * M / MR A slivers. Only for one or two slivers is the copy not worth it.
+ * Measured on an AMD EPYC (AVX2, 1 thread, GFLOP/s in place vs packed sliver
+ * by sliver, see sgemm_rect_small):
+ *   6x1000x1000 57 vs 38    10x1000x1000 68 vs 52    16x1000x1000 54 vs 59
+ *   32x256x1024 39 vs 64    64x1024x1024 56 vs 83    96x512x512   71 vs 87
+ * (a row stride of 1024 floats is the worst case for in place: all rows of a
+ * B sliver fall into the same cache set). */
+static int use_b_in_place(int transB, int64_t M, int MR) {
+    return !transB && M <= 2 * MR;
 }
 
 /* BLAS-style argument check: sizes >= 0 and each leading dimension at least
@@ -446,7 +511,7 @@ static void sgemm_job_init(sgemm_job *g, int transA, int transB, int64_t M, int6
         g->B = A;
         g->ldb = lda;
     }
-    g->pack_b = !use_b_in_place(g->transB, g->M, g->N);
+    g->pack_b = !use_b_in_place(g->transB, g->M, g->kd->mr);
     /* Split K into near-equal blocks of at most kd->kc (784 -> 4 x 196, not
      * 3 x 256 + 16: a thin last block would pay the C load/store for little work). */
     int64_t nkb = (K + g->kd->kc - 1) / g->kd->kc;

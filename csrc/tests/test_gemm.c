@@ -230,10 +230,12 @@ static void sweep(const char *ctx, uint64_t seed) {
                                     small_sizes[rndint(&s, 0, ns - 1)], r & 1);
                 check_case(&c, &s, ctx);
             }
-            /* medium: several micro tiles, both B strategies (M <= 96 uses B in place) */
+            /* medium: several micro tiles, every B strategy (in place for M <= 2 MR,
+             * sliver by sliver for M <= MC, whole blocks beyond), K past KC */
             static const int64_t med[][3] = {{64, 256, 96},   {61, 100, 130}, {97, 70, 50},
-                                             {100, 100, 100}, {130, 45, 257}, {200, 33, 64}};
-            for (int r = 0; r < 6; r++) {
+                                             {100, 100, 100}, {130, 45, 257}, {200, 33, 64},
+                                             {32, 1030, 300}, {13, 70, 520},  {50, 200, 700}};
+            for (int r = 0; r < 9; r++) {
                 gcase c = make_case(&s, ta, tb, med[r][0], med[r][1], med[r][2], r & 1);
                 check_case(&c, &s, ctx);
             }
