@@ -126,8 +126,8 @@ int pn_gemm_set_kernel(const char *name) {
 /* Copy op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row slivers. Sliver s holds rows
  * s*MR .. s*MR+MR-1, k-major: dst[s*MR*kc + k*MR + i]. Missing rows of the last
  * sliver are zero. */
-static void pack_a(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
-                   int64_t kc, int MR, float *dst) {
+void pn_sgemm_pack_a(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
+                     int64_t kc, int MR, float *dst) {
     for (int64_t ir = 0; ir < mc; ir += MR) {
         int mr = (int)(mc - ir < MR ? mc - ir : MR);
         float *d = dst + ir * kc;
@@ -324,8 +324,8 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
             }
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 int64_t mc = m1 - ic < MC ? m1 - ic : MC;
-                (kd->pack_a ? kd->pack_a : pack_a)(g->transA, g->A, g->lda, ic, pc, mc, kc, MR,
-                                                   abuf);
+                (kd->pack_a ? kd->pack_a : pn_sgemm_pack_a)(g->transA, g->A, g->lda, ic, pc, mc, kc,
+                                                            MR, abuf);
                 for (int64_t ir = 0; ir < mc; ir += MR)
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         const float *bp = g->pack_b ? bsrc + jr * kc : bsrc + jr;
@@ -370,7 +370,7 @@ static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t 
     float *abuf = rect_buffer(ns * MR, KC, CW * KC, &owned);
     if (!abuf) return PN_ENOMEM;
     float *bbuf = abuf + ns * MR * round_up(KC, 16);
-    pn_pack_a_fn pa = kd->pack_a ? kd->pack_a : pack_a;
+    pn_pack_a_fn pa = kd->pack_a ? kd->pack_a : pn_sgemm_pack_a;
     pn_pack_b_fn pb = kd->pack_b ? kd->pack_b : pack_b;
 
     for (int64_t pc = 0; pc < g->K; pc += KC) {

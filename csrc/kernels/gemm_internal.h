@@ -36,6 +36,10 @@ typedef void (*pn_pack_a_fn)(int transA, const float *A, int64_t lda, int64_t i0
 typedef void (*pn_pack_b_fn)(int transB, const float *B, int64_t ldb, int64_t p0, int64_t j0,
                              int64_t nc, int64_t kc, int NR, float *dst);
 
+/* The portable pack_a (gemm.c), for kernels that specialise only some cases. */
+void pn_sgemm_pack_a(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
+                     int64_t kc, int MR, float *dst);
+
 typedef struct {
     const char *name;
     int mr, nr;     /* register tile */

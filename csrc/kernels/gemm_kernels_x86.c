@@ -31,6 +31,7 @@
 
 #include <cpuid.h>
 #include <immintrin.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------------ */
 /* CPU and OS feature checks                                                 */
@@ -403,8 +404,64 @@ static void sgemm_ukernel_avx2(int64_t kc, const float *a, const float *b, int64
     tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
 }
 
+/* Transpose the 8 x 8 block in r[0..7] in place (row i of the result is
+ * column i of the input): pairs of rows interleaved, then pairs of pairs,
+ * then the 128-bit halves swapped across. */
+static ALWAYS_INLINE T256 void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);     /* a0 b0 a1 b1 | a4 b4 a5 b5 */
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]); /* a2 b2 a3 b3 | a6 b6 a7 b7 */
+    }
+    for (int i = 0; i < 8; i += 4)
+        for (int h = 0; h < 2; h++) {
+            u[i + h] = _mm256_shuffle_ps(t[i + h], t[i + h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+            u[i + h + 2] = _mm256_shuffle_ps(t[i + h], t[i + h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        }
+    /* u[0] = col 0|4 of rows 0-3, u[2] = col 1|5, u[1] = col 2|6, u[3] = col 3|7 */
+    static const int col[4] = {0, 2, 1, 3};
+    for (int c = 0; c < 4; c++) {
+        r[c] = _mm256_permute2f128_ps(u[col[c]], u[col[c] + 4], 0x20);
+        r[c + 4] = _mm256_permute2f128_ps(u[col[c]], u[col[c] + 4], 0x31);
+    }
+}
+
+/* Same layout as the portable pack_a in gemm.c (MR <= 8). Without transA the
+ * portable version scatters each row with a stride of MR floats, one float at
+ * a time; here 8 k's of the sliver's rows are loaded, transposed, and each k's
+ * MR values stored at once (overlapping 8-float stores, in increasing order, so
+ * each one's 8 - MR extra floats are overwritten by the next; the last k goes
+ * through a scratch row). */
+static T256 void pack_a_avx2(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0,
+                             int64_t mc, int64_t kc, int MR, float *dst) {
+    if (transA || MR > 8) {
+        pn_sgemm_pack_a(transA, A, lda, i0, p0, mc, kc, MR, dst);
+        return;
+    }
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+        int mr = (int)(mc - ir < MR ? mc - ir : MR);
+        const float *src = A + (i0 + ir) * lda + p0;
+        float *d = dst + ir * kc;
+        for (int64_t k = 0; k < kc; k += 8) {
+            int kk = (int)(kc - k < 8 ? kc - k : 8);
+            __m256i km = _mm256_cmpgt_epi32(_mm256_set1_epi32(kk), lane);
+            __m256 r[8];
+            for (int i = 0; i < 8; i++)
+                r[i] = i >= mr   ? _mm256_setzero_ps()
+                       : kk == 8 ? _mm256_loadu_ps(src + i * lda + k)
+                                 : _mm256_maskload_ps(src + i * lda + k, km);
+            transpose8(r);
+            for (int q = 0; q < kk - 1; q++) _mm256_storeu_ps(d + (k + q) * MR, r[q]);
+            float last[8];
+            _mm256_storeu_ps(last, r[kk - 1]);
+            memcpy(d + (k + kk - 1) * MR, last, (size_t)MR * sizeof(float));
+        }
+    }
+}
+
 const pn_sgemm_kernel_desc pn_sgemm_avx2_desc = {
-    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, NULL, NULL,
+    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, pack_a_avx2, NULL,
 };
 
 #else
