@@ -303,18 +303,20 @@ x.view(2, 3).transpose(0)  # call-arg
 
 @pytest.fixture(scope="module")
 def mypy_output(tmp_path_factory):
+    """One mypy run over the two scripts and pynet itself (found on the path as an
+    installed package would be, through py.typed): (its folder, its output)."""
     pytest.importorskip("mypy")
     d = tmp_path_factory.mktemp("typing")
     (d / "good.py").write_text(textwrap.dedent(GOOD))
     (d / "bad.py").write_text(textwrap.dedent(BAD))
-    env = dict(os.environ)
-    # the pynet under test, found as an installed package would be (through py.typed);
-    # mypy never imports it, so it needs no AddressSanitizer runtime either
-    env["PYTHONPATH"] = os.path.dirname(PKG)
-    env.pop("LD_PRELOAD", None)
-    proc = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(d / "cache"),
-                           "--no-color-output", "--no-error-summary", "--show-error-codes",
-                           "good.py", "bad.py"],
+    # tqdm is optional (examples' progress bars) and has no type information of its own
+    (d / "mypy.ini").write_text("[mypy]\n[mypy-tqdm.*]\nignore_missing_imports = True\n")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(PKG), MYPYPATH=str(d))
+    env.pop("LD_PRELOAD", None)  # mypy never imports pynet: no AddressSanitizer runtime
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--config-file", "mypy.ini",
+                           "--cache-dir", str(d / "cache"), "--no-color-output",
+                           "--no-error-summary", "--show-error-codes",
+                           "-m", "good", "-m", "bad", "-p", "pynet"],
                           cwd=d, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     return d, proc.stdout
@@ -347,6 +349,15 @@ def test_mypy_reports_wrong_calls(mypy_output):
     got = {(line, msg.rsplit("[", 1)[1].rstrip("]")) for line, msg in _lines(out, "bad.py",
                                                                             "error")}
     assert got == expected, out
+
+
+def test_mypy_checks_pynet_itself_clean(mypy_output):
+    # pynet's own modules against the stub: the annotated ones (creation functions, the
+    # Python methods of Tensor) and the module-level code of the others
+    _, out = mypy_output
+    errors = [line for line in out.splitlines() if ": error:" in line
+              and not line.startswith(("good.py:", "bad.py:"))]
+    assert not errors, out
 
 
 def test_the_checked_script_runs(mypy_output):
