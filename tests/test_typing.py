@@ -340,7 +340,8 @@ def test_mypy_sees_tensors_through_the_stub(mypy_output):
     assert revealed[:3] == [tensor] * 3, out
     assert "pynet._C._ValuesIndices" in revealed[3], out
     assert revealed[4] == 'Revealed type is "pynet._tensor.Size"', out
-    assert revealed[5] == 'Revealed type is "int | float"', out
+    # item(): "int | float", or "Union[builtins.int, builtins.float]" for Python 3.9
+    assert "int" in revealed[5] and "float" in revealed[5] and "Tensor" not in revealed[5], out
 
 
 def test_mypy_reports_wrong_calls(mypy_output):
@@ -390,6 +391,7 @@ def test_stubtest_agrees_with_the_extension(tmp_path):
     allowlist.write_text(STUBTEST_ALLOWLIST)
     env = dict(os.environ, PYTHONPATH=os.path.dirname(PKG))
     proc = subprocess.run([sys.executable, "-m", "mypy.stubtest", "pynet._C",
-                           "--allowlist", str(allowlist), "--mypy-config-file", os.devnull],
+                           "--allowlist", str(allowlist), "--ignore-unused-allowlist",
+                           "--mypy-config-file", os.devnull],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
