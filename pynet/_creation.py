@@ -118,25 +118,29 @@ def arange(start: float | Tensor, end: float | Tensor | None = None, step: float
         _check_device(device, "arange")
     if end is None:
         start, end = 0, start
-    vals: list[Any] = [float(v) if isinstance(v, Tensor) and v.dtype.is_floating_point else
-            (v.item() if isinstance(v, Tensor) else v) for v in (start, end, step)]
-    start, end, step = vals
-    if step == 0:
+    # plain numbers from here on (a tensor argument gives its value)
+    lo: Any
+    hi: Any
+    st: Any
+    lo, hi, st = [float(v) if isinstance(v, Tensor) and v.dtype.is_floating_point else
+                  (v.item() if isinstance(v, Tensor) else v) for v in (start, end, step)]
+    if st == 0:
         raise RuntimeError("arange: step must be nonzero")
-    if not all(math.isfinite(v) for v in (start, end, step)):
-        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (step {step})")
-    if (end - start) / step < 0:
+    if not all(math.isfinite(v) for v in (lo, hi, st)):
+        raise RuntimeError(f"arange: unsupported range: {lo} -> {hi} (step {st})")
+    if (hi - lo) / st < 0:
         raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
-                           f"(start={start}, end={end}, step={step})")
+                           f"(start={lo}, end={hi}, step={st})")
     dtype = _dtype_of(dtype, "arange")
     if dtype is None:
-        dtype = _C.int64 if all(isinstance(v, int) for v in (start, end, step)) else _C.float32
-    n = math.ceil((end - start) / step)
+        dtype = _C.int64 if all(isinstance(v, int) for v in (lo, hi, st)) else _C.float32
+    n = math.ceil((hi - lo) / st)
     if n > 2 ** 40:
-        raise RuntimeError(f"arange: the range {start} to {end} with step {step} has too many "
+        raise RuntimeError(f"arange: the range {lo} to {hi} with step {st} has too many "
                            f"elements ({n})")
-    base = np.arange(n, dtype=np.float64) if dtype.is_floating_point else np.arange(n, dtype=np.int64)
-    arr = start + base * step
+    base = (np.arange(n, dtype=np.float64) if dtype.is_floating_point
+            else np.arange(n, dtype=np.int64))
+    arr = lo + base * st
     return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
 
 
@@ -291,9 +295,10 @@ def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0, size: Sequence
                    generator)
 
 
-def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+def bernoulli(input: Tensor, p: float | None = None, *,
+              generator: Generator | None = None) -> Tensor:
     """1 with probability input (elementwise), else 0."""
-    probs = input if p is None else p
+    probs: Tensor | float = input if p is None else p
     with _nograd():
         if isinstance(probs, Tensor):
             outside = ~((probs >= 0) & (probs <= 1))  # nan is outside too
