@@ -71,7 +71,7 @@ PYTEST_JOBS ?= $(shell $(PY) -c 'import xdist' 2>/dev/null && echo "-n 2")
 asan: asan-c build-deps
 	rm -rf build/asan && mkdir -p build/asan/pynet
 	PYNET_SANITIZE=1 $(PY) setup.py -q build_ext --force --build-lib build/asan --build-temp build/asan-tmp
-	cd pynet && find . -name '*.py' -exec cp --parents {} ../build/asan/pynet/ \;
+	cd pynet && find . \( -name '*.py' -o -name '*.pyi' -o -name py.typed \) -exec cp --parents {} ../build/asan/pynet/ \;
 	cd build/asan && export PYNET_ASAN=1 \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 && \

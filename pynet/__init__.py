@@ -57,7 +57,7 @@ long = int64
 int = int64  # noqa: A001  (pynet has one integer type)
 __version__ = "0.1.0"
 
-_return_types = _namedtuple("return_types", ["values", "indices"])
+_return_types = _namedtuple("return_types", ["values", "indices"])  # type: ignore[name-match]
 _C._set_classes(Tensor, Size, _return_types)
 
 FloatTensor = DoubleTensor = LongTensor = BoolTensor = Tensor

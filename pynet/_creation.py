@@ -1,17 +1,27 @@
 """Functions that make tensors: tensor(), arange, linspace, eye, rand ..."""
+from __future__ import annotations
+
 import math
 import operator
 
 import numpy as np
 
 from . import _C
-from ._generator import _drawing_from
-from ._tensor import Tensor, _check_device
+from typing import Any, Callable, Sequence, Union, cast
+
+from ._generator import Generator, _drawing_from
+from ._tensor import Tensor, _check_device, device_type
+
+# The public functions are annotated for type checkers (pynet ships py.typed). A dtype
+# is a pynet dtype, or Python's float, int or bool (taken as float64, int64, bool).
+_DType = Union[_C.dtype, type[float], type[int], type[bool], None]
+_Device = Union[str, device_type, None]
+_Shape = Union[int, Sequence[int]]
 
 _NP_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_}
 
 
-def _dtype_of(dtype, op):
+def _dtype_of(dtype: _DType, op: str) -> _C.dtype | None:
     if dtype is None or isinstance(dtype, _C.dtype):
         return dtype
     if dtype is float:
@@ -62,7 +72,8 @@ def _default_dtype(arr, from_numpy):
     return _C.float32
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data: Any, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of data (a number, nested lists, an array or a tensor)."""
     if device is not None:
         _check_device(device, "tensor")
@@ -81,7 +92,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     return out
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: Any, dtype: _DType = None, device: _Device = None) -> Tensor:
     dtype = _dtype_of(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
@@ -101,33 +112,40 @@ def _finish(t, requires_grad):
     return t
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def arange(start: float | Tensor, end: float | Tensor | None = None, step: float | Tensor = 1, *,
+           dtype: _DType = None, device: _Device = None, requires_grad: bool = False) -> Tensor:
     if device is not None:
         _check_device(device, "arange")
     if end is None:
         start, end = 0, start
-    vals = [float(v) if isinstance(v, Tensor) and v.dtype.is_floating_point else
-            (v.item() if isinstance(v, Tensor) else v) for v in (start, end, step)]
-    start, end, step = vals
-    if step == 0:
+    # plain numbers from here on (a tensor argument gives its value)
+    lo: Any
+    hi: Any
+    st: Any
+    lo, hi, st = [float(v) if isinstance(v, Tensor) and v.dtype.is_floating_point else
+                  (v.item() if isinstance(v, Tensor) else v) for v in (start, end, step)]
+    if st == 0:
         raise RuntimeError("arange: step must be nonzero")
-    if not all(math.isfinite(v) for v in (start, end, step)):
-        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (step {step})")
-    if (end - start) / step < 0:
+    if not all(math.isfinite(v) for v in (lo, hi, st)):
+        raise RuntimeError(f"arange: unsupported range: {lo} -> {hi} (step {st})")
+    if (hi - lo) / st < 0:
         raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
-                           f"(start={start}, end={end}, step={step})")
+                           f"(start={lo}, end={hi}, step={st})")
     dtype = _dtype_of(dtype, "arange")
     if dtype is None:
-        dtype = _C.int64 if all(isinstance(v, int) for v in (start, end, step)) else _C.float32
-    n = math.ceil((end - start) / step)
+        dtype = _C.int64 if all(isinstance(v, int) for v in (lo, hi, st)) else _C.float32
+    n = math.ceil((hi - lo) / st)
     if n > 2 ** 40:
-        raise RuntimeError(f"arange: the range {start} to {end} with step {step} has too many "
+        raise RuntimeError(f"arange: the range {lo} to {hi} with step {st} has too many "
                            f"elements ({n})")
-    arr = start + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64) * step
+    base = (np.arange(n, dtype=np.float64) if dtype.is_floating_point
+            else np.arange(n, dtype=np.int64))
+    arr = lo + base * st
     return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def linspace(start: float, end: float, steps: int, *, dtype: _DType = None,
+             device: _Device = None, requires_grad: bool = False) -> Tensor:
     if device is not None:
         _check_device(device, "linspace")
     if not isinstance(steps, int) or steps < 0:
@@ -137,7 +155,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+def eye(n: int, m: int | None = None, *, dtype: _DType = None, device: _Device = None,
+        requires_grad: bool = False) -> Tensor:
     if device is not None:
         _check_device(device, "eye")
     m = n if m is None else m
@@ -147,13 +166,15 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _finish(_C.from_numpy(np.eye(n, m, dtype=_NP_OF[dtype])), requires_grad)
 
 
-def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: _DType = None,
+                 device: _Device = None, layout: Any = None) -> Tensor:
     """The (2, N) int64 coordinates of the lower triangle (j - i <= offset) of a row x col
     matrix, in row-major order."""
     return _tri_indices(row, col, offset, dtype, device, np.tril_indices, "tril_indices")
 
 
-def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: _DType = None,
+                 device: _Device = None, layout: Any = None) -> Tensor:
     """The (2, N) int64 coordinates of the upper triangle (j - i >= offset) of a row x col
     matrix, in row-major order."""
     return _tri_indices(row, col, offset, dtype, device, np.triu_indices, "triu_indices")
@@ -175,7 +196,7 @@ def _tri_indices(row, col, offset, dtype, device, fn, op):
     return _C.from_numpy(np.ascontiguousarray(np.stack([i, j]), dtype=np.int64))
 
 
-def _like(fn):
+def _like(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def like(input, *, dtype=None, requires_grad=False, device=None):
         return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
@@ -187,7 +208,8 @@ ones_like = _like(_C.ones)
 empty_like = _like(_C.empty)
 
 
-def full_like(input, fill_value, *, dtype=None, requires_grad=False):
+def full_like(input: Tensor, fill_value: float, *, dtype: _DType = None,
+              requires_grad: bool = False) -> Tensor:
     return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
@@ -212,40 +234,44 @@ def _random(fill, a, b, size, dtype, requires_grad, op, generator=None):
     return _finish(t, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def rand(*size: _Shape, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
+         generator: Generator | None = None) -> Tensor:
     """Uniform samples from [0, 1)."""
     return _random(_C._fill_uniform_, 0.0, 1.0, size, dtype, requires_grad, "rand", generator)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def randn(*size: _Shape, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
+          generator: Generator | None = None) -> Tensor:
     """Samples from the standard normal distribution."""
     return _random(_C._fill_normal_, 0.0, 1.0, size, dtype, requires_grad, "randn", generator)
 
 
-def rand_like(input, *, dtype=None, requires_grad=False):
+def rand_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False) -> Tensor:
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randn_like(input, *, dtype=None, requires_grad=False):
+def randn_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False) -> Tensor:
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad=False,
-            generator=None):
+def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[int] | None = None,
+            *, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
+            generator: Generator | None = None) -> Tensor:
     """Integers drawn uniformly from [low, high)."""
     if size is None and isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high
+        size, high, low = high, low, 0
     if high is None:
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
     with _drawing_from(generator):
-        t = _C._randint(int(low), int(high), _size(tuple(size), "randint"))
+        t = _C._randint(int(low), int(cast(int, high)), _size(tuple(size), "randint"))
     dtype = _dtype_of(dtype, "randint")
     return t if dtype is None or dtype == _C.int64 else t.to(dtype)
 
 
-def randperm(n, *, dtype=None, device=None, requires_grad=False, generator=None):
+def randperm(n: int, *, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
+             generator: Generator | None = None) -> Tensor:
     """A random permutation of 0 .. n-1."""
     with _drawing_from(generator):
         t = _C.randperm_(int(n))
@@ -253,12 +279,13 @@ def randperm(n, *, dtype=None, device=None, requires_grad=False, generator=None)
     return t if dtype is None or dtype == _C.int64 else t.to(dtype)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, generator=None):
+def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0, size: Sequence[int] | None = None,
+           *, dtype: _DType = None, requires_grad: bool = False,
+           generator: Generator | None = None) -> Tensor:
     """normal(mean, std, size) with numbers, or elementwise with tensors mean/std."""
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        shape = (mean if isinstance(mean, Tensor) else std).shape
-        z = randn(shape, dtype=(mean if isinstance(mean, Tensor) else std).dtype,
-                  generator=generator)
+    ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    if ref is not None:
+        z = randn(ref.shape, dtype=ref.dtype, generator=generator)
         return z * std + mean
     if size is None:
         raise TypeError("normal(): with float mean and std, the size argument is required")
@@ -268,9 +295,10 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, gen
                    generator)
 
 
-def bernoulli(input, p=None, *, generator=None):
+def bernoulli(input: Tensor, p: float | None = None, *,
+              generator: Generator | None = None) -> Tensor:
     """1 with probability input (elementwise), else 0."""
-    probs = input if p is None else p
+    probs: Tensor | float = input if p is None else p
     with _nograd():
         if isinstance(probs, Tensor):
             outside = ~((probs >= 0) & (probs <= 1))  # nan is outside too
@@ -292,7 +320,8 @@ class _nograd:
         _C._set_grad_enabled(self.prev)
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None):
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
     """Draw num_samples category indices from the (unnormalised) weights of each row of
     input, (C,) or (N, C), with or without replacement -> int64 (num_samples,) or
     (N, num_samples). Uses pynet's generator (or `generator`): the same seed gives the

@@ -2,10 +2,15 @@
 
 Every method here only arranges arguments; the work runs in pynet._C.
 """
+from __future__ import annotations
+
+import builtins
 import math
 import operator
+from typing import Any, Iterator
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _C
 from ._generator import _drawing_from
@@ -27,10 +32,14 @@ class Size(tuple):
 class Tensor(_C.TensorBase):
     """A strided n-dimensional array that can record operations for autograd."""
 
+    # The methods written here carry return annotations for type checkers; those written in
+    # C are typed in _C.pyi. Tensor has methods named float, int and bool, so the builtins
+    # are spelled builtins.float ... in annotations inside the class.
+
     __module__ = "pynet"
 
     # --- conversion -------------------------------------------------------
-    def numpy(self, *, force=False):
+    def numpy(self, *, force=False) -> npt.NDArray[Any]:
         """A NumPy array sharing this tensor's memory."""
         return _C._to_numpy(self, force)
 
@@ -38,11 +47,11 @@ class Tensor(_C.TensorBase):
         a = _C._to_numpy(self, True)
         return a if dtype is None else a.astype(dtype, copy=False)
 
-    def tolist(self):
+    def tolist(self) -> Any:
         """The elements as (nested) Python lists of numbers; a 0-d tensor gives a number."""
         return _C._to_numpy(self, True).tolist()
 
-    def to(self, *args, **kwargs):
+    def to(self, *args, **kwargs) -> Tensor:
         """to(dtype) / to(device) / to(other): a tensor of the requested dtype (self if it has it)."""
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
@@ -73,47 +82,47 @@ class Tensor(_C.TensorBase):
             return _TYPE_NAMES[self.dtype]
         return self.to(dtype)
 
-    def float(self):
+    def float(self) -> Tensor:
         """self as float32 (self if it already is)."""
         return self.to(_C.float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         """self as float64 (self if it already is)."""
         return self.to(_C.float64)
 
-    def long(self):
+    def long(self) -> Tensor:
         """self as int64 (self if it already is)."""
         return self.to(_C.int64)
 
-    def int(self):
+    def int(self) -> Tensor:
         """self as int64, pynet's only integer dtype (self if it already is)."""
         return self.to(_C.int64)
 
-    def bool(self):
+    def bool(self) -> Tensor:
         """self as bool (self if it already is)."""
         return self.to(_C.bool)
 
-    def cpu(self):
+    def cpu(self) -> Tensor:
         """self: pynet tensors are always on the CPU."""
         return self
 
     @property
-    def device(self):
+    def device(self) -> device_type:
         """The device the tensor lives on: always pynet.device('cpu')."""
         return device_type("cpu")
 
-    def is_floating_point(self):
+    def is_floating_point(self) -> builtins.bool:
         """True if the dtype is float32 or float64."""
         return self.dtype.is_floating_point
 
     # --- autograd -----------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's .grad."""
         from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs)
 
-    def register_hook(self, hook):
+    def register_hook(self, hook) -> _RemovableHook:
         """hook(grad) runs when this tensor's gradient is computed; it may return a new one."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -123,7 +132,7 @@ class Tensor(_C.TensorBase):
             self.grad_fn._register_pre_hook(self.output_nr, hook)
         return _RemovableHook(self, hook, self.grad_fn)
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep .grad for this non-leaf tensor after backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -146,23 +155,23 @@ class Tensor(_C.TensorBase):
         self.retains_grad = True
 
     # --- shape helpers ------------------------------------------------------
-    def __len__(self):
+    def __len__(self) -> builtins.int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
-    def __contains__(self, item):
+    def __contains__(self, item) -> builtins.bool:
         return bool((self == item).any())
 
-    def __reversed__(self):
+    def __reversed__(self) -> Tensor:
         return self.flip(0)
 
-    def flip(self, *dims):
+    def flip(self, *dims) -> Tensor:
         """A copy with the order of elements reversed along each of dims."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
@@ -178,7 +187,7 @@ class Tensor(_C.TensorBase):
             out = out[(slice(None),) * d + (arange_index(self.shape[d]),)]
         return out
 
-    def flatten(self, start_dim=0, end_dim=-1):
+    def flatten(self, start_dim=0, end_dim=-1) -> Tensor:
         """self with dimensions start_dim..end_dim merged into one (a view when possible)."""
         s, e = _wrap_dim(start_dim, self.ndim, "flatten"), _wrap_dim(end_dim, self.ndim, "flatten")
         if self.ndim == 0:
@@ -191,28 +200,28 @@ class Tensor(_C.TensorBase):
             n *= x
         return self.reshape(*shape[:s], n, *shape[e + 1:])
 
-    def unflatten(self, dim, sizes):
+    def unflatten(self, dim, sizes) -> Tensor:
         """self with dimension dim split into the given sizes."""
         dim = _wrap_dim(dim, self.ndim, "unflatten")
         return self.reshape(*self.shape[:dim], *sizes, *self.shape[dim + 1:])
 
-    def view_as(self, other):
+    def view_as(self, other) -> Tensor:
         """self.view(other.shape)."""
         return self.view(other.shape)
 
-    def reshape_as(self, other):
+    def reshape_as(self, other) -> Tensor:
         """self.reshape(other.shape)."""
         return self.reshape(other.shape)
 
-    def expand_as(self, other):
+    def expand_as(self, other) -> Tensor:
         """self.expand(other.shape)."""
         return self.expand(other.shape)
 
-    def type_as(self, other):
+    def type_as(self, other) -> Tensor:
         """self cast to other's dtype."""
         return self.to(other.dtype)
 
-    def split(self, split_size, dim=0):
+    def split(self, split_size, dim=0) -> tuple[Tensor, ...]:
         """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
         if self.ndim == 0:
             raise RuntimeError("split expects at least a 1-dimensional tensor")
@@ -238,7 +247,7 @@ class Tensor(_C.TensorBase):
             start += s
         return tuple(out)
 
-    def chunk(self, chunks, dim=0):
+    def chunk(self, chunks, dim=0) -> tuple[Tensor, ...]:
         """At most `chunks` pieces of equal size along dim (the last may be smaller)."""
         if self.ndim == 0:
             raise RuntimeError("chunk expects at least a 1-dimensional tensor")
@@ -250,14 +259,14 @@ class Tensor(_C.TensorBase):
             return tuple(self.narrow(dim, 0, 0) for _ in range(chunks))
         return self.split(-(-size // chunks), dim)
 
-    def unbind(self, dim=0):
+    def unbind(self, dim=0) -> tuple[Tensor, ...]:
         """The slices along dim, each without that dim."""
         if self.ndim == 0:
             raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
         dim = _wrap_dim(dim, self.ndim, "unbind")
         return tuple(self.select(dim, i) for i in range(self.shape[dim]))
 
-    def repeat(self, *repeats):
+    def repeat(self, *repeats) -> Tensor:
         """repeat(*repeats): a copy tiled repeats[i] times along each dim i (leading repeats
         beyond self.ndim add new dims in front). Forms: repeat(2, 3), repeat((2, 3))."""
         if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)):
@@ -283,7 +292,7 @@ class Tensor(_C.TensorBase):
             out = out.clone()
         return out
 
-    def roll(self, shifts, dims=None):
+    def roll(self, shifts, dims=None) -> Tensor:
         """A copy with the elements shifted by shifts along dims, wrapping around; without
         dims, along the flattened tensor (shape kept)."""
         shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
@@ -307,12 +316,12 @@ class Tensor(_C.TensorBase):
                 out = _C.cat([out.narrow(d, n - k, k), out.narrow(d, 0, n - k)], d)
         return self.clone() if out is self else out
 
-    def index_add(self, dim, index, source, *, alpha=1):
+    def index_add(self, dim, index, source, *, alpha=1) -> Tensor:
         """A copy of self with alpha * source's slices added at the positions in the 1-D index
         along dim (repeated positions add up)."""
         return self.clone().index_add_(dim, index, source, alpha=alpha)
 
-    def index_add_(self, dim, index, source, *, alpha=1):
+    def index_add_(self, dim, index, source, *, alpha=1) -> Tensor:
         """Add alpha * source's slices into self at the positions in the 1-D index along dim."""
         d = _wrap_dim(dim, self.ndim, "index_add_")
         if not isinstance(index, Tensor) or index.ndim > 1:
@@ -338,55 +347,55 @@ class Tensor(_C.TensorBase):
         return self.scatter_add_(d, index.reshape(view).expand(source.shape), source)
 
     # --- math helpers -------------------------------------------------------
-    def any(self, dim=None, keepdim=False):
+    def any(self, dim=None, keepdim=False) -> Tensor:
         """True (a bool tensor) where any element is non-zero, over all elements or along dim."""
         return (self != 0).sum(dim, keepdim) > 0 if dim is not None else (self != 0).sum() > 0
 
-    def all(self, dim=None, keepdim=False):
+    def all(self, dim=None, keepdim=False) -> Tensor:
         """True (a bool tensor) where every element is non-zero, over all elements or along dim."""
         return (self == 0).sum(dim, keepdim) == 0 if dim is not None else (self == 0).sum() == 0
 
-    def clip(self, min=None, max=None):
+    def clip(self, min=None, max=None) -> Tensor:
         """Alias of clamp: each element limited to [min, max]."""
         return self.clamp(min, max)
 
-    def clip_(self, min=None, max=None):
+    def clip_(self, min=None, max=None) -> Tensor:
         """Alias of clamp_: in place, limits each element to [min, max]; returns self."""
         return self.clamp_(min, max)
 
-    def masked_fill(self, mask, value):
+    def masked_fill(self, mask, value) -> Tensor:
         """A copy of self (broadcast with mask) holding value where mask is True.
 
         value is a number or a 0-d tensor; the result keeps self's dtype, as in PyTorch."""
         return _C.where(mask, _masked_fill_value(self, mask, value, "masked_fill"), self)
 
-    def masked_select(self, mask):
+    def masked_select(self, mask) -> Tensor:
         """The elements of self where the bool tensor mask (broadcast with self) is True,
         as a 1-D tensor."""
         from ._compare import masked_select
         return masked_select(self, mask)
 
-    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
         """Elementwise |self - other| <= atol + rtol |other| (bool), as torch.isclose."""
         from ._compare import isclose
         return isclose(self, other, rtol, atol, equal_nan)
 
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> builtins.bool:
         """True when every element is close to other's (isclose): a Python bool."""
         from ._compare import allclose
         return allclose(self, other, rtol, atol, equal_nan)
 
-    def equal(self, other):
+    def equal(self, other) -> builtins.bool:
         """True when self and other have the same shape and elements."""
         from ._compare import equal
         return equal(self, other)
 
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
         """The vector p-norm over all elements or over dim (see pynet.norm)."""
         from ._compare import norm
         return norm(self, p, dim, keepdim, dtype)
 
-    def masked_fill_(self, mask, value):
+    def masked_fill_(self, mask, value) -> Tensor:
         """Write value (a number or 0-d tensor) where mask (broadcast to self) is True."""
         value = _masked_fill_value(self, mask, value, "masked_fill_")
         shape = tuple(np.broadcast_shapes(tuple(self.shape), tuple(mask.shape)))
@@ -396,29 +405,29 @@ class Tensor(_C.TensorBase):
         self[mask.expand(self.shape)] = value
         return self
 
-    def logical_not(self):
+    def logical_not(self) -> Tensor:
         """Elementwise logical NOT (self == 0), as bool."""
         return self == 0
 
-    def logical_and(self, other):
+    def logical_and(self, other) -> Tensor:
         """Elementwise logical AND of self and other (non-zero is True), as bool."""
         return (self != 0) & (_as_tensor(other) != 0)
 
-    def logical_or(self, other):
+    def logical_or(self, other) -> Tensor:
         """Elementwise logical OR of self and other (non-zero is True), as bool."""
         return (self != 0) | (_as_tensor(other) != 0)
 
-    def logical_xor(self, other):
+    def logical_xor(self, other) -> Tensor:
         """Elementwise logical XOR of self and other (non-zero is True), as bool."""
         return (self != 0) ^ (_as_tensor(other) != 0)
 
-    def dot(self, other):
+    def dot(self, other) -> Tensor:
         """The dot product of two 1-D tensors (a 0-d tensor)."""
         if self.ndim != 1 or other.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
         return self.matmul(other)
 
-    def nonzero(self, as_tuple=False):
+    def nonzero(self, as_tuple=False) -> Tensor | tuple[Tensor, ...]:
         """The indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple of
         1-D index tensors, one per dimension, if as_tuple."""
         if self.ndim == 0:  # a 0-d tensor: one (empty) index row if it is non-zero
@@ -432,29 +441,29 @@ class Tensor(_C.TensorBase):
         return _C.from_numpy(np.ascontiguousarray(np.stack(idx, axis=1), dtype=np.int64)) \
             if len(idx) else _C.from_numpy(np.zeros((int(bool(self.item())), 0), np.int64))
 
-    def isnan(self):
+    def isnan(self) -> Tensor:
         """Elementwise: True where the element is NaN."""
         return self != self
 
-    def isinf(self):
+    def isinf(self) -> Tensor:
         """Elementwise: True where the element is +inf or -inf."""
         return self.abs() == float("inf")
 
-    def isfinite(self):
+    def isfinite(self) -> Tensor:
         """Elementwise: True where the element is neither NaN nor infinite."""
         return ~(self.isnan() | self.isinf())
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
         """In place: fills self with draws from the uniform distribution on [a, b); returns self."""
         with _drawing_from(generator):
             return _fill_random(self, _C._fill_uniform_, a, b, "uniform_")
 
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
         """In place: fills self with draws from N(mean, std**2); returns self."""
         with _drawing_from(generator):
             return _fill_random(self, _C._fill_normal_, mean, std, "normal_")
 
-    def exponential_(self, lambd=1.0, *, generator=None):
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
         """Fill with draws from the exponential distribution of rate lambd (> 0)."""
         if not lambd > 0:
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
@@ -464,30 +473,30 @@ class Tensor(_C.TensorBase):
             self.copy_((1 - self).log() / (-lambd))
         return self
 
-    def bernoulli_(self, p=0.5, *, generator=None):
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
         """In place: fills self with 1 with probability p, else 0; returns self."""
         _C._check_writable(self, "bernoulli_")
         with _no_grad(), _drawing_from(generator):
             self.copy_(_C._bernoulli(self.shape, float(p)))
         return self
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
+    def new_zeros(self, *size, dtype=None, requires_grad=False) -> Tensor:
         """A tensor of zeros of shape size, with self's dtype unless dtype is given."""
         return _C.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False):
+    def new_ones(self, *size, dtype=None, requires_grad=False) -> Tensor:
         """A tensor of ones of shape size, with self's dtype unless dtype is given."""
         return _C.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False) -> Tensor:
         """A tensor of shape size filled with fill_value (dtype defaults to self's)."""
         return _C.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, requires_grad=False):
+    def new_empty(self, *size, dtype=None, requires_grad=False) -> Tensor:
         """An uninitialized tensor of shape size, with self's dtype unless dtype is given."""
         return _C.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_tensor(self, data, dtype=None, requires_grad=False):
+    def new_tensor(self, data, dtype=None, requires_grad=False) -> Tensor:
         """A new tensor (a copy) of data, with self's dtype unless dtype is given."""
         from ._creation import tensor
 

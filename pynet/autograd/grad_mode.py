@@ -58,7 +58,7 @@ def _decorate(fn, enabled):
 
 
 class _GradMode:
-    enabled = None
+    enabled: "bool | None" = None
 
     def __enter__(self):
         self._prev = _C._set_grad_enabled(self.enabled)

@@ -28,6 +28,7 @@ import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
+from typing import Any, Callable
 
 from .. import _C
 from .._tensor import Tensor
@@ -82,8 +83,8 @@ def _with_step_hooks(step):
     return wrapper
 
 
-_global_step_pre_hooks = OrderedDict()
-_global_step_post_hooks = OrderedDict()
+_global_step_pre_hooks: "OrderedDict[int, Callable[..., Any]]" = OrderedDict()
+_global_step_post_hooks: "OrderedDict[int, Callable[..., Any]]" = OrderedDict()
 
 
 def register_optimizer_step_pre_hook(hook):

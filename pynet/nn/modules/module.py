@@ -11,7 +11,8 @@ from ..._tensor import Tensor
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_IncompatibleKeys = namedtuple("IncompatibleKeys",  # type: ignore[name-match]
+                               ["missing_keys", "unexpected_keys"])
 
 
 
