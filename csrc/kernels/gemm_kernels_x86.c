@@ -426,42 +426,102 @@ static ALWAYS_INLINE T256 void transpose8(__m256 r[8]) {
     }
 }
 
+/* Lanes 0 .. n-1 set (n clamped to 0 .. 8): a maskload/maskstore mask. */
+static ALWAYS_INLINE T256 __m256i lanes8(int64_t n) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n < 0 ? 0 : n > 8 ? 8 : n)), lane);
+}
+
+/* r[0..7] = rows 0..7 of an 8 x 8 block at src (row stride ld): rows >= rows
+ * are zero, only the first cols columns are read. */
+static ALWAYS_INLINE T256 void load8x8(const float *src, int64_t ld, int rows, int cols,
+                                       __m256 r[8]) {
+    __m256i m = lanes8(cols);
+    for (int i = 0; i < 8; i++)
+        r[i] = i >= rows   ? _mm256_setzero_ps()
+               : cols == 8 ? _mm256_loadu_ps(src + i * ld)
+                           : _mm256_maskload_ps(src + i * ld, m);
+}
+
+/* Store the first w (<= 8) floats of each of v[0..n-1] at d, d + w, d + 2w, ...:
+ * 8-float stores in increasing order, each one's extra floats overwritten by
+ * the next; the last goes through a scratch row so nothing past d + n w is written. */
+static ALWAYS_INLINE T256 void store_rows(float *d, int w, const __m256 *v, int n) {
+    for (int q = 0; q < n - 1; q++) _mm256_storeu_ps(d + q * w, v[q]);
+    float last[8];
+    _mm256_storeu_ps(last, v[n - 1]);
+    memcpy(d + (n - 1) * w, last, (size_t)w * sizeof(float));
+}
+
 /* Same layout as the portable pack_a in gemm.c (MR <= 8). Without transA the
  * portable version scatters each row with a stride of MR floats, one float at
  * a time; here 8 k's of the sliver's rows are loaded, transposed, and each k's
- * MR values stored at once (overlapping 8-float stores, in increasing order, so
- * each one's 8 - MR extra floats are overwritten by the next; the last k goes
- * through a scratch row). */
+ * MR values stored at once. With transA the MR values of one k are contiguous:
+ * one masked load and one store per k. */
 static T256 void pack_a_avx2(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0,
                              int64_t mc, int64_t kc, int MR, float *dst) {
-    if (transA || MR > 8) {
+    if (MR > 8) {
         pn_sgemm_pack_a(transA, A, lda, i0, p0, mc, kc, MR, dst);
         return;
     }
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int64_t ir = 0; ir < mc; ir += MR) {
         int mr = (int)(mc - ir < MR ? mc - ir : MR);
-        const float *src = A + (i0 + ir) * lda + p0;
         float *d = dst + ir * kc;
+        if (transA) {
+            const float *src = A + p0 * lda + i0 + ir;
+            __m256i m = lanes8(mr);
+            for (int64_t k = 0; k < kc; k += 8) {
+                int kk = (int)(kc - k < 8 ? kc - k : 8);
+                __m256 v[8];
+                for (int q = 0; q < kk; q++) v[q] = _mm256_maskload_ps(src + (k + q) * lda, m);
+                store_rows(d + k * MR, MR, v, kk);
+            }
+            continue;
+        }
+        const float *src = A + (i0 + ir) * lda + p0;
         for (int64_t k = 0; k < kc; k += 8) {
             int kk = (int)(kc - k < 8 ? kc - k : 8);
-            __m256i km = _mm256_cmpgt_epi32(_mm256_set1_epi32(kk), lane);
             __m256 r[8];
-            for (int i = 0; i < 8; i++)
-                r[i] = i >= mr   ? _mm256_setzero_ps()
-                       : kk == 8 ? _mm256_loadu_ps(src + i * lda + k)
-                                 : _mm256_maskload_ps(src + i * lda + k, km);
+            load8x8(src + k, lda, mr, kk, r);
             transpose8(r);
-            for (int q = 0; q < kk - 1; q++) _mm256_storeu_ps(d + (k + q) * MR, r[q]);
-            float last[8];
-            _mm256_storeu_ps(last, r[kk - 1]);
-            memcpy(d + (k + kk - 1) * MR, last, (size_t)MR * sizeof(float));
+            store_rows(d + k * MR, MR, r, kk);
+        }
+    }
+}
+
+/* Same layout as the portable pack_b in gemm.c (NR a multiple of 8): the
+ * portable one copies B's rows with a memcpy call per 64 bytes, or (transB)
+ * gathers one float at a time. */
+static T256 void pack_b_avx2(int transB, const float *B, int64_t ldb, int64_t p0, int64_t j0,
+                             int64_t nc, int64_t kc, int NR, float *dst) {
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+        int nr = (int)(nc - jr < NR ? nc - jr : NR);
+        float *d = dst + jr * kc;
+        for (int h = 0; h < NR; h += 8) { /* 8-column part of the sliver */
+            int nh = nr - h;              /* valid columns in it (may be <= 0) */
+            if (!transB) {
+                const float *s = B + p0 * ldb + j0 + jr + h;
+                __m256i m = lanes8(nh);
+                for (int64_t k = 0; k < kc; k++)
+                    _mm256_storeu_ps(d + k * NR + h, nh >= 8 ? _mm256_loadu_ps(s + k * ldb)
+                                                             : _mm256_maskload_ps(s + k * ldb, m));
+                continue;
+            }
+            /* B stored N x K: rows of B are columns of op(B); transpose 8 x 8 blocks */
+            const float *s = B + (j0 + jr + h) * ldb + p0;
+            for (int64_t k = 0; k < kc; k += 8) {
+                int kk = (int)(kc - k < 8 ? kc - k : 8);
+                __m256 r[8];
+                load8x8(s + k, ldb, nh < 0 ? 0 : nh > 8 ? 8 : nh, kk, r);
+                transpose8(r);
+                for (int q = 0; q < kk; q++) _mm256_storeu_ps(d + (k + q) * NR + h, r[q]);
+            }
         }
     }
 }
 
 const pn_sgemm_kernel_desc pn_sgemm_avx2_desc = {
-    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, pack_a_avx2, NULL,
+    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, pack_a_avx2, pack_b_avx2,
 };
 
 #else
