@@ -189,7 +189,9 @@ typedef struct {
     const float *A, *B;
     float *C;
     int64_t lda, ldb, ldc;
-    int64_t kc; /* K block actually used (K split into near-equal blocks) */
+    int64_t kc;            /* K block actually used (K split into near-equal blocks) */
+    const float *packed_b; /* op(B) packed by pn_sgemm_pack (K blocks of Np columns), or NULL */
+    int64_t np;            /* its columns rounded up to NR */
     /* thread grid: rows split into gm parts, columns into gn parts */
     int gm, gn;
     atomic_int err;
@@ -302,7 +304,7 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
     const int64_t mcap = round_up(m1 - m0 < MC ? m1 - m0 : MC, MR);
     const int64_t ncap = round_up(n1 - n0 < NC ? n1 - n0 : NC, NR);
     int64_t bsz = 0;
-    if (g->pack_b && pn_mul_overflow(ncap, KC, &bsz)) return PN_ENOMEM;
+    if (g->pack_b && !g->packed_b && pn_mul_overflow(ncap, KC, &bsz)) return PN_ENOMEM;
     int owned;
     float *abuf = rect_buffer(mcap, KC, bsz, &owned);
     if (!abuf) return PN_ENOMEM;
@@ -316,7 +318,10 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
             float beta = pc == 0 ? g->beta : 1.0f;
             const float *bsrc = g->B + pc * g->ldb + jc;
             int64_t bstride = g->ldb;
-            if (g->pack_b) {
+            if (g->packed_b) {
+                bsrc = g->packed_b + pc * g->np + jc * kc;
+                bstride = NR;
+            } else if (g->pack_b) {
                 (kd->pack_b ? kd->pack_b : pack_b)(g->transB, g->B, g->ldb, pc, jc, nc, kc, NR,
                                                    bbuf);
                 bsrc = bbuf;
@@ -367,7 +372,7 @@ static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t 
     const int MR = kd->mr, NR = kd->nr;
     const int64_t KC = g->kc, mc = m1 - m0, ns = (mc + MR - 1) / MR, CW = SMALL_CHUNK * NR;
     int owned;
-    float *abuf = rect_buffer(ns * MR, KC, CW * KC, &owned);
+    float *abuf = rect_buffer(ns * MR, KC, g->packed_b ? 0 : CW * KC, &owned);
     if (!abuf) return PN_ENOMEM;
     float *bbuf = abuf + ns * MR * round_up(KC, 16);
     pn_pack_a_fn pa = kd->pack_a ? kd->pack_a : pn_sgemm_pack_a;
@@ -381,11 +386,12 @@ static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t 
                abuf + s * MR * kc);
         for (int64_t jb = n0; jb < n1; jb += CW) {
             int64_t nb = n1 - jb < CW ? n1 - jb : CW;
-            pb(g->transB, g->B, g->ldb, pc, jb, nb, kc, NR, bbuf);
+            const float *bp = g->packed_b ? g->packed_b + pc * g->np + jb * kc : bbuf;
+            if (!g->packed_b) pb(g->transB, g->B, g->ldb, pc, jb, nb, kc, NR, bbuf);
             for (int64_t jr = 0; jr < nb; jr += NR) {
                 int nr = (int)(nb - jr < NR ? nb - jr : NR);
                 for (int64_t s = 0, r = 0; s < ns; r += sliver_rows(mc, ns, s++))
-                    sgemm_tile(g, kc, abuf + s * MR * kc, bbuf + jr * kc, NR, m0 + r, jb + jr,
+                    sgemm_tile(g, kc, abuf + s * MR * kc, bp + jr * kc, NR, m0 + r, jb + jr,
                                sliver_rows(mc, ns, s), nr, beta);
             }
         }
@@ -476,6 +482,12 @@ static void sgemm_scale_c(int64_t M, int64_t N, float beta, float *C, int64_t ld
     }
 }
 
+/* The K block for kernel kd: K split into near-equal blocks of at most kd->kc. */
+static int64_t sgemm_block_k(const pn_sgemm_kernel_desc *kd, int64_t K) {
+    int64_t nkb = (K + kd->kc - 1) / kd->kc;
+    return (K + nkb - 1) / nkb;
+}
+
 /* Fill the job for C (M, N) = alpha op(A) op(B) + beta C, op(A) (M, K), op(B) (K, N):
  * the kernel, the operands (swapped when C^T is computed instead), whether B
  * is packed, and the K block size. The grid is left to sgemm_plan_grid. */
@@ -497,6 +509,8 @@ static void sgemm_job_init(sgemm_job *g, int transA, int transB, int64_t M, int6
     g->ldb = ldb;
     g->ldc = ldc;
     g->transC = 0;
+    g->packed_b = NULL;
+    g->np = 0;
     if (N < g->kd->nr && M > N) {
         /* Narrow C (e.g. N = 10 classes): the NR-wide vector tiles would be
          * mostly empty. Compute C^T = op(B)^T op(A)^T instead, where the long
@@ -514,8 +528,7 @@ static void sgemm_job_init(sgemm_job *g, int transA, int transB, int64_t M, int6
     g->pack_b = !use_b_in_place(g->transB, g->M, g->kd->mr);
     /* Split K into near-equal blocks of at most kd->kc (784 -> 4 x 196, not
      * 3 x 256 + 16: a thin last block would pay the C load/store for little work). */
-    int64_t nkb = (K + g->kd->kc - 1) / g->kd->kc;
-    g->kc = (K + nkb - 1) / nkb;
+    g->kc = sgemm_block_k(g->kd, K);
     atomic_init(&g->err, PN_OK);
 }
 
@@ -561,6 +574,8 @@ static int sgemm_plan_grid(sgemm_job *g, double flops) {
     return nt;
 }
 
+static int sgemm_run(sgemm_job *g);
+
 int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
              int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
     if (bad_args(transA, transB, M, N, K, lda, ldb, ldc)) return PN_EINVAL;
@@ -571,14 +586,70 @@ int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alph
     }
     sgemm_job g;
     sgemm_job_init(&g, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    int nt = sgemm_plan_grid(&g, 2.0 * (double)M * (double)N * (double)K);
-    int64_t ntasks = (int64_t)g.gm * g.gn;
-    atomic_init(&g.next_task, 0);
+    return sgemm_run(&g);
+}
+
+/* Plan the thread grid of a filled job and run it. */
+static int sgemm_run(sgemm_job *g) {
+    int nt = sgemm_plan_grid(g, 2.0 * (double)g->M * (double)g->N * (double)g->K);
+    int64_t ntasks = (int64_t)g->gm * g->gn;
+    atomic_init(&g->next_task, 0);
     if (ntasks == 1 || nt == 1)
-        sgemm_worker(&g, 0, 1);
+        sgemm_worker(g, 0, 1);
     else
-        pn_parallel_for(nt < ntasks ? nt : ntasks, 1, sgemm_worker, &g);
-    return atomic_load(&g.err);
+        pn_parallel_for(nt < ntasks ? nt : ntasks, 1, sgemm_worker, g);
+    return atomic_load(&g->err);
+}
+
+struct pn_sgemm_packed {
+    const pn_sgemm_kernel_desc *kd; /* the kernel whose layout it is in */
+    int64_t K, N, kc, np;           /* K blocks of kc rows (the last may be shorter) */
+    float *data;                    /* block at row pc starts at data + pc * np */
+};
+
+pn_sgemm_packed *pn_sgemm_pack(int transB, int64_t K, int64_t N, const float *B, int64_t ldb) {
+    if (K <= 0 || N <= 0 || ldb < (transB ? K : N)) return NULL;
+    pn_sgemm_packed *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->kd = get_kernel();
+    p->K = K;
+    p->N = N;
+    p->kc = sgemm_block_k(p->kd, K);
+    p->np = round_up(N, p->kd->nr);
+    int64_t n;
+    if (pn_mul_overflow(p->np, K, &n) || !(p->data = alloc_floats(n))) {
+        free(p);
+        return NULL;
+    }
+    pn_pack_b_fn pb = p->kd->pack_b ? p->kd->pack_b : pack_b;
+    for (int64_t pc = 0; pc < K; pc += p->kc)
+        pb(transB, B, ldb, pc, 0, N, K - pc < p->kc ? K - pc : p->kc, p->kd->nr,
+           p->data + pc * p->np);
+    return p;
+}
+
+void pn_sgemm_packed_free(pn_sgemm_packed *p) {
+    if (p) free(p->data);
+    free(p);
+}
+
+int pn_sgemm_with_packed(int transA, int64_t M, float alpha, const float *A, int64_t lda,
+                         const pn_sgemm_packed *Bp, float beta, float *C, int64_t ldc) {
+    const int64_t K = Bp->K, N = Bp->N;
+    if (M < 0 || (M > 0 && lda < (transA ? M : K)) || (M > 0 && ldc < N)) return PN_EINVAL;
+    if (M == 0) return PN_OK;
+    sgemm_job g;
+    /* B's pointer is a placeholder: the packed block stands in for it */
+    sgemm_job_init(&g, transA, 0, M, N, K, alpha, A, lda, Bp->data, N, beta, C, ldc);
+    g.kd = Bp->kd;
+    g.transC = 0; /* the packed layout is for B as the right operand: no swapping */
+    g.M = M, g.N = N, g.transA = transA, g.transB = 0, g.A = A, g.lda = lda;
+    g.B = Bp->data, g.ldb = N;
+    g.pack_b = 1;
+    g.kc = Bp->kc;
+    g.packed_b = Bp->data;
+    g.np = Bp->np;
+    return sgemm_run(&g);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -29,6 +29,24 @@ int pn_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alp
 int pn_gemm(pn_dtype dt, int transA, int transB, int64_t M, int64_t N, int64_t K, const void *A,
             int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc);
 
+/* A right operand op(B) (K x N) packed once in the micro-kernel's layout, for
+ * many products with it: one step of a recurrence multiplies by the same W_hh
+ * at every step, and packing it once saves copying it at each. */
+typedef struct pn_sgemm_packed pn_sgemm_packed;
+
+/* Pack op(B) (K x N; B and transB as in pn_sgemm). NULL when out of memory or
+ * K or N is not positive. Free with pn_sgemm_packed_free (NULL is fine). */
+pn_sgemm_packed *pn_sgemm_pack(int transB, int64_t K, int64_t N, const float *B, int64_t ldb);
+void pn_sgemm_packed_free(pn_sgemm_packed *p);
+
+/* C (M x N) = alpha * op(A) @ op(B) + beta * C for the packed op(B), with the
+ * kernel that was in use when it was packed. The same bits as pn_sgemm with the
+ * unpacked B, except for an N narrower than the kernel's tile with alpha != 1
+ * or beta other than 0 and 1 (pn_sgemm computes that C transposed and rounds
+ * alpha * AB and beta * C apart). Returns as pn_sgemm. */
+int pn_sgemm_with_packed(int transA, int64_t M, float alpha, const float *A, int64_t lda,
+                         const pn_sgemm_packed *Bp, float beta, float *C, int64_t ldc);
+
 /* How to hand a rows x cols matrix whose element strides are (srow, scol) to
  * the GEMM without copying: as itself (*trans = 0, row stride *ld) or as the
  * transpose of a stored cols x rows matrix (*trans = 1). Returns 0 when it is

@@ -180,17 +180,27 @@ static void rows_plus_bias(pn_dtype dt, int64_t m, int64_t n, const void *src, c
 }
 
 /* Scratch of the forward: hg (B, G) GRU's hidden-side gates for one step, and
- * for sequences of 4 steps or more the weights transposed once per call,
- * w_hh^T (P, G) and w_hr^T (H, P): the GEMM reads a row-major right operand in
- * place when the batch is small, instead of packing (copying) W_hh again at
- * every step. A cell (one step) uses W_hh as it is (tb = 1): one packing
- * costs less than a transposition. */
+ * the weights as the per-step GEMM's right operand, prepared once per call so
+ * no step copies them again: float32 packs W_hh^T (P, G) and W_hr^T (H, P) in
+ * the GEMM kernel's layout (pn_sgemm_pack); float64, for sequences of 4 steps or
+ * more, transposes them (w_hh^T, w_hr^T row-major: its GEMM reads them in place);
+ * otherwise W itself is used (tb = 1). */
 typedef struct {
     void *hg;
     const void *w_hh, *w_hr; /* W^T when tb == 0, else W itself */
     int tb;
     int64_t ld_hh, ld_hr;
+    pn_sgemm_packed *p_hh, *p_hr; /* float32: packed W^T (p_hr NULL without projection) */
 } rnn_fscratch;
+
+/* y (b, N) = x (b, K) @ op(W) + beta y: the packed float32 weight when there is
+ * one, else W (row stride ldw, transposed when tb). */
+static int step_gemm(pn_dtype dt, int64_t b, int64_t N, int64_t K, const void *x,
+                     const pn_sgemm_packed *p, const void *w, int tb, int64_t ldw, double beta,
+                     void *y) {
+    if (p) return pn_sgemm_with_packed(0, b, 1.0f, x, K, p, (float)beta, y, N);
+    return pn_gemm(dt, 0, tb, b, N, K, x, K, w, ldw, beta, y, N);
+}
 
 // Step t of the forward, b rows from record row o:
 //   hprev[o:o+b] = h[0:b]   (LSTM: cprev[o:o+b] = c[0:b] too)
@@ -206,7 +216,8 @@ static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fs
     void *pre = gru ? w->hg : g;
     memcpy(hp, a->h, (size_t)(b * P) * sz);
     rows_plus_bias(a->dt, b, G, gru ? NULL : xg, a->b_hh, pre);
-    if (pn_gemm(a->dt, 0, w->tb, b, G, P, hp, P, w->w_hh, w->ld_hh, 1.0, pre, G)) return PN_ENOMEM;
+    if (step_gemm(a->dt, b, G, P, hp, w->p_hh, w->w_hh, w->tb, w->ld_hh, 1.0, pre))
+        return PN_ENOMEM;
     if (a->mode == PN_RNN_TANH || a->mode == PN_RNN_RELU) {
         int relu = a->mode == PN_RNN_RELU;
         f32 ? rnn_cell_f32(relu, b * H, (float *)g, (float *)y)
@@ -217,7 +228,7 @@ static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fs
         memcpy(cp, a->c, (size_t)(b * H) * sz);
         f32 ? lstm_cell_f32(b, H, (float *)g, (float *)cp, a->c, (float *)tc, (float *)ht)
             : lstm_cell_f64(b, H, (double *)g, (double *)cp, a->c, (double *)tc, (double *)ht);
-        if (a->w_hr && pn_gemm(a->dt, 0, w->tb, b, P, H, ht, H, w->w_hr, w->ld_hr, 0.0, y, P))
+        if (a->w_hr && step_gemm(a->dt, b, P, H, ht, w->p_hr, w->w_hr, w->tb, w->ld_hr, 0.0, y))
             return PN_ENOMEM;
     } else {
         char *hn = ROW(a->aux, o, H);
@@ -244,17 +255,21 @@ int pn_rnn_forward(const pn_rnn_args *a) {
     size_t sz = pn_itemsize(a->dt);
     int64_t G = pn_rnn_gates(a->mode) * a->H, o = 0, N = 0;
     for (int64_t t = 0; t < a->T; t++) N += rows_at(a, t);
-    rnn_fscratch w = {NULL, a->w_hh, a->w_hr, 1, a->P, a->H};
+    rnn_fscratch w = {NULL, a->w_hh, a->w_hr, 1, a->P, a->H, NULL, NULL};
     void *wt_hh = NULL, *wt_hr = NULL;
     int rc = PN_ENOMEM;
     if (a->mode == PN_RNN_GRU && !(w.hg = malloc((size_t)(a->B * G) * sz + 1))) goto out;
-    if (a->T >= 4) {
+    if (a->dt == PN_FLOAT32) {
+        if (!(w.p_hh = pn_sgemm_pack(1, a->P, G, a->w_hh, a->P)) ||
+            (a->w_hr && !(w.p_hr = pn_sgemm_pack(1, a->H, a->P, a->w_hr, a->H))))
+            goto out;
+    } else if (a->T >= 4) {
         if (!(wt_hh = malloc((size_t)(G * a->P) * sz + 1)) ||
             (a->w_hr && !(wt_hr = malloc((size_t)(a->H * a->P) * sz + 1))))
             goto out;
         transpose(a->dt, G, a->P, a->w_hh, wt_hh);
         if (a->w_hr) transpose(a->dt, a->P, a->H, a->w_hr, wt_hr);
-        w = (rnn_fscratch){w.hg, wt_hh, wt_hr, 0, G, a->P};
+        w = (rnn_fscratch){w.hg, wt_hh, wt_hr, 0, G, a->P, NULL, NULL};
     }
     if (a->reverse) o = N;
     for (int64_t s = 0; s < a->T; s++) {
@@ -266,6 +281,7 @@ int pn_rnn_forward(const pn_rnn_args *a) {
     rc = 0;
 out:
     free(w.hg), free(wt_hh), free(wt_hr);
+    pn_sgemm_packed_free(w.p_hh), pn_sgemm_packed_free(w.p_hr);
     return rc;
 }
 
@@ -274,6 +290,7 @@ out:
  * (projection only: dW_hr sums over it); dht (B, H) one step's dL/dhtil. */
 typedef struct {
     void *dhg, *dhs, *dht;
+    pn_sgemm_packed *p_hh, *p_hr; /* float32: W_hh (G, P) and W_hr (P, H) packed once */
 } rnn_scratch;
 
 // Step t of the backward, b rows from record row o. The gradient reaching
@@ -299,7 +316,8 @@ static int backward_step(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_
         if (a->w_hr) { /* y = htil W_hr^T: dhtil = (dh + dy) W_hr */
             char *dhs = ROW(w->dhs, o, P);
             rows_plus_bias(a->dt, 1, b * P, d->dh, dy, dhs); /* dh + dy, as one row */
-            if (pn_gemm(a->dt, 0, 0, b, H, P, dhs, P, a->w_hr, H, 0.0, w->dht, H)) return PN_ENOMEM;
+            if (step_gemm(a->dt, b, H, P, dhs, w->p_hr, a->w_hr, 0, H, 0.0, w->dht))
+                return PN_ENOMEM;
             dh1 = w->dht, dh2 = NULL;
         }
         f32 ? lstm_cell_backward_f32(b, H, (const float *)g, (const float *)cp, (const float *)tc,
@@ -314,7 +332,7 @@ static int backward_step(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_
                                     d->dh, (const double *)dy, (double *)dx, (double *)dhg);
     }
     double beta = a->mode == PN_RNN_GRU ? 1.0 : 0.0;
-    return pn_gemm(a->dt, 0, 0, b, P, G, dhg, G, a->w_hh, P, beta, d->dh, P) ? PN_ENOMEM : 0;
+    return step_gemm(a->dt, b, P, G, dhg, w->p_hh, a->w_hh, 0, P, beta, d->dh) ? PN_ENOMEM : 0;
 }
 
 /* out (n) = the column sums of x (m, n), accumulated in double row by row
@@ -351,8 +369,11 @@ int pn_rnn_backward(const pn_rnn_args *a, const pn_rnn_grads *d) {
     size_t sz = pn_itemsize(a->dt);
     int64_t G = pn_rnn_gates(a->mode) * a->H, N = 0, o;
     for (int64_t t = 0; t < a->T; t++) N += rows_at(a, t);
-    rnn_scratch w = {NULL, NULL, NULL};
+    rnn_scratch w = {NULL, NULL, NULL, NULL, NULL};
     int proj = a->mode == PN_RNN_LSTM && a->w_hr, rc = PN_ENOMEM;
+    if (a->dt == PN_FLOAT32 && (!(w.p_hh = pn_sgemm_pack(0, G, a->P, a->w_hh, a->P)) ||
+                                (proj && !(w.p_hr = pn_sgemm_pack(0, a->P, a->H, a->w_hr, a->H)))))
+        goto out;
     if (a->mode == PN_RNN_GRU && !(w.dhg = malloc((size_t)(N * G) * sz + 1))) goto out;
     if (proj && !(w.dhs = malloc((size_t)(N * a->P) * sz + 1))) goto out;
     if (proj && !(w.dht = malloc((size_t)(a->B * a->H) * sz + 1))) goto out;
@@ -367,5 +388,6 @@ int pn_rnn_backward(const pn_rnn_args *a, const pn_rnn_grads *d) {
     rc = weight_grads(a, d, &w, N);
 out:
     free(w.dhg), free(w.dhs), free(w.dht);
+    pn_sgemm_packed_free(w.p_hh), pn_sgemm_packed_free(w.p_hr);
     return rc;
 }

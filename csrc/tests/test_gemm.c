@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "../kernels/common.h"
 #include "../kernels/gemm.h"
+#include "../kernels/gemm_internal.h"
 #include "../kernels/threadpool.h"
 
 #include <float.h>
@@ -336,6 +337,46 @@ static void concurrency_tests(void) {
     for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
 }
 
+/* pn_sgemm_with_packed gives the same bits as pn_sgemm with B unpacked: every
+ * transpose pair, alpha/beta, shapes past MC/NC/KC and narrow ones (N < NR). */
+static void packed_b_tests(const char *ctx, uint64_t seed) {
+    static const int64_t shapes[][3] = {{32, 1024, 256}, {5, 300, 70},  {150, 40, 600},
+                                        {1, 17, 1},      {97, 1100, 9}, {64, 3, 513}};
+    uint64_t s = seed;
+    for (int r = 0; r < 6; r++)
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++) {
+                int64_t M = shapes[r][0], N = shapes[r][1], K = shapes[r][2];
+                int64_t lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
+                float *A = malloc(sizeof(float) * (size_t)((ta ? K : M) * lda));
+                float *B = malloc(sizeof(float) * (size_t)((tb ? N : K) * ldb));
+                float *C1 = malloc(sizeof(float) * (size_t)(M * ldc));
+                float *C2 = malloc(sizeof(float) * (size_t)(M * ldc));
+                for (int64_t i = 0; i < (ta ? K : M) * lda; i++) A[i] = (float)rnd(&s);
+                for (int64_t i = 0; i < (tb ? N : K) * ldb; i++) B[i] = (float)rnd(&s);
+                for (int64_t i = 0; i < M * ldc; i++) C1[i] = C2[i] = (float)rnd(&s);
+                /* any alpha, beta when N is wider than every kernel's NR; else 1 and 0 or 1
+                 * (a narrow pn_sgemm computes C^T and rounds alpha and beta separately) */
+                int wide = N >= PN_GEMM_MAX_NR;
+                float alpha = wide && (r & 1) ? -0.5f : 1.0f;
+                float beta = r & 2 ? 0.0f : wide ? 0.75f : 1.0f;
+                pn_sgemm_packed *p = pn_sgemm_pack(tb, K, N, B, ldb);
+                int ok = p &&
+                         pn_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C1, ldc) == 0 &&
+                         pn_sgemm_with_packed(ta, M, alpha, A, lda, p, beta, C2, ldc) == 0 &&
+                         memcmp(C1, C2, sizeof(float) * (size_t)(M * ldc)) == 0;
+                char what[160];
+                snprintf(what, sizeof what, "%s packed B == unpacked, %lldx%lldx%lld ta=%d tb=%d",
+                         ctx, (long long)M, (long long)N, (long long)K, ta, tb);
+                record(ok, what);
+                pn_sgemm_packed_free(p);
+                free(A), free(B), free(C1), free(C2);
+            }
+    float b[4] = {0};
+    record(pn_sgemm_pack(0, 0, 2, b, 2) == NULL && pn_sgemm_pack(0, 2, 2, b, 1) == NULL,
+           "pn_sgemm_pack rejects an empty or too narrow B");
+}
+
 int main(void) {
     const char *names[] = {"generic", "avx2", "avx512"};
     /* PYNET_GEMM_KERNEL is read when the kernel is first chosen (this call). */
@@ -366,6 +407,7 @@ int main(void) {
             snprintf(ctx, sizeof ctx, "[%s, %d threads]", names[k], nt);
             sweep(ctx, 1234 + (uint64_t)nt);
             if (nt != 3) big_cases(ctx, 77 + (uint64_t)nt);
+            packed_b_tests(ctx, 99 + (uint64_t)nt);
         }
         pn_set_num_threads(2);
         concurrency_tests();
