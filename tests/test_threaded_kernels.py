@@ -165,6 +165,19 @@ def _gelu(t):
     return F.gelu(t)
 
 
+def _activations_fwd_bwd(shape, seed):
+    import pynet.nn.functional as F
+
+    a, g = _x(shape, seed), _x(shape, seed + 1)
+
+    def run():
+        x = pynet.tensor(a, requires_grad=True)
+        ys = [F.gelu(x), F.silu(x), F.softplus(x), F.elu(x), F.gelu(x, approximate="tanh")]
+        sum(ys).backward(pynet.tensor(g))
+        return (*ys, x.grad)
+    return run
+
+
 def _case(name, make, marks=()):
     return pytest.param(name, make, id=name, marks=marks)
 
@@ -236,6 +249,8 @@ BIT_CASES = [
     _case("noncontig_log1p", lambda: _unary((1021, 1031), 63, lambda t: t.t().abs().log1p())),
     _case("f64_exp_gelu",
           lambda: _unary((1_000_003,), 64, lambda t: (t.exp(), _gelu(t)), F64)),
+    # activations (csrc/ops/activation.c) are split across the pool: forward and backward
+    _case("activations_fwd_bwd", lambda: _activations_fwd_bwd((1_000_003,), 65)),
 ]
 
 
