@@ -4,7 +4,9 @@
 TensorDataset with shuffling: what `pynet-mnist` does per epoch. Batch 16, 64 and 256,
 at 1 thread and at all threads; medians of repetitions over the first `--images` training
 images (default 20,000 so a run stays short), ratios printed. Peak memory (RSS) of each
-library is measured in its own subprocess.
+library is measured in its own subprocess: the peak while training, above what the process
+holds once the library is imported and the images are loaded (the same NumPy arrays for
+both), so that it is the library's own memory; the whole process's peak is printed too.
 
     python benchmarks/bench_train.py [--images N] [--reps R]
 """
@@ -64,12 +66,27 @@ def epoch_time(lib, x, y, batch, reps, threads):
     return statistics.median(times)
 
 
+def status_kib(field):
+    """A memory figure of this process from /proc/self/status (VmRSS, VmHWM), in KiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
 def child(name, images, reps, threads, batches):
-    """Run in a subprocess: times for each batch size and the peak RSS."""
+    """Run in a subprocess: times for each batch size, the peak RSS of the whole process and
+    the peak added by training (writing 5 to /proc/self/clear_refs resets the peak, VmHWM,
+    to the current RSS: Linux 4.0 and later)."""
     lib = load_lib(name)
     x, y = data(images)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    base = status_kib("VmRSS")
     out = {str(b): epoch_time(lib, x, y, b, reps, threads) for b in batches}
     out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["train_rss_mb"] = (status_kib("VmHWM") - base) / 1024
     print(json.dumps(out))
 
 
@@ -111,8 +128,10 @@ def main():
             if "torch" in res:
                 line += f"  torch {res['torch'][str(b)]:7.3f}  pynet/torch {pn / res['torch'][str(b)]:.2f}"
             print(line)
-        rss = "  ".join(f"{lib} {res[lib]['rss_mb']:.0f} MB" for lib in libs)
-        print(f"  peak RSS ({threads} thread(s)): {rss}")
+        rss = "  ".join(f"{lib} {res[lib]['train_rss_mb']:.1f} MB" for lib in libs)
+        whole = "  ".join(f"{lib} {res[lib]['rss_mb']:.0f} MB" for lib in libs)
+        print(f"  peak RSS ({threads} thread(s)) added by training: {rss}"
+              f"   (whole process, data included: {whole})")
     if cores > 1:
         for b in batches:
             print(f"  batch {b}: pynet {cores} threads vs 1 thread: "
