@@ -336,21 +336,24 @@ class Recorder:
                 out = out[0]
             a = _np(out).astype(np.float64)
             h = self.history
-            h[f"{layer}/mean"].append(float(a.mean()))
-            h[f"{layer}/std"].append(float(a.std()))
-            if kind in _SIGMOID_LIKE:
-                lo, hi = _SIGMOID_LIKE[kind]
-                h[f"{layer}/saturated"].append(
-                    float(np.mean((a < lo + self.eps) | (a > hi - self.eps))))
-            elif kind == "ReLU":
-                h[f"{layer}/zero"].append(float(np.mean(a == 0)))
+            # a diverging network's activations overflow: record inf/nan as they are, quietly
+            with np.errstate(over="ignore", invalid="ignore"):
+                h[f"{layer}/mean"].append(float(a.mean()))
+                h[f"{layer}/std"].append(float(a.std()))
+                if kind in _SIGMOID_LIKE:
+                    lo, hi = _SIGMOID_LIKE[kind]
+                    h[f"{layer}/saturated"].append(
+                        float(np.mean((a < lo + self.eps) | (a > hi - self.eps))))
+                elif kind == "ReLU":
+                    h[f"{layer}/zero"].append(float(np.mean(a == 0)))
         return hook
 
     def _grad_hook(self, layer):
         def hook(grad):
             if self.enabled:
                 g = _np(grad).astype(np.float64)
-                self.history[f"{layer}/grad_norm"].append(float(np.sqrt((g * g).sum())))
+                with np.errstate(over="ignore", invalid="ignore"):
+                    self.history[f"{layer}/grad_norm"].append(float(np.sqrt((g * g).sum())))
             return None
         return hook
 
@@ -379,17 +382,23 @@ class Recorder:
                                          for k in self.history)]
         fig, axes = plt.subplots(1, max(len(stats), 1), figsize=(3.6 * max(len(stats), 1), 3),
                                  squeeze=False)
+        n = len(self.layers)
+        # one colour per layer in every panel: the 10 default colours, or, for more layers,
+        # a sequential colormap (first layer dark, last light) so that no two look alike
+        colors = [f"C{k}" for k in range(n)] if n <= 10 else \
+            [plt.get_cmap("viridis")(k / (n - 1)) for k in range(n)]
         for ax, s in zip(axes[0], stats):
-            for k, layer in enumerate(self.layers):  # one colour per layer in every panel
+            for k, layer in enumerate(self.layers):
                 v = self.history.get(f"{layer}/{s}")
                 if v:
-                    ax.plot(v, label=layer, color=f"C{k % 10}")
+                    ax.plot(v, label=layer, color=colors[k])
             ax.set_title(s)
             ax.set_xlabel("step")
             if s == "grad_norm" and logy_grad:
                 ax.set_yscale("log")
         if stats:  # the legend where the most layers are drawn
-            max(axes[0], key=lambda ax: len(ax.get_lines())).legend(fontsize=7)
+            max(axes[0], key=lambda ax: len(ax.get_lines())).legend(
+                fontsize=7 if n <= 10 else 5, ncol=1 if n <= 12 else 2)
         fig.tight_layout()
         return fig
 

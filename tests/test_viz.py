@@ -160,6 +160,23 @@ def test_recorder_on_a_recurrent_layer_uses_the_output_sequence():
     np.testing.assert_allclose(rec.history["LSTM/mean"], [out.detach().numpy().astype(np.float64).mean()])
 
 
+def test_recorder_records_a_diverging_network_quietly():
+    """Activations that overflow to inf (a diverging network) are recorded as inf/nan,
+    without NumPy's overflow/invalid-value warnings."""
+    import warnings
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    with pynet.no_grad():
+        model[0].weight.fill_(1e38)
+    rec = viz.Recorder(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model(pynet.full((3, 2), 1e38, dtype=pynet.float64)
+              .float().requires_grad_()).sum().backward()
+    mean, std = rec.history["1:ReLU/mean"][0], rec.history["1:ReLU/std"][0]
+    assert mean == float("inf") and np.isnan(std)
+
+
 def test_confusion_matrix_against_numpy():
     rng = np.random.default_rng(0)
     t = rng.integers(0, 4, 200)
@@ -207,6 +224,7 @@ def _agg():
 
 def test_plot_history_and_recorder_plot():
     plt = _agg()
+    import matplotlib.colors as mpl_colors
     fig = viz.plot_history({"train": [3, 2, 1], "test": [4, 3, 2.5]}, keys=["test"], logy=True)
     (line,) = fig.axes[0].get_lines()
     assert list(line.get_ydata()) == [4, 3, 2.5]
@@ -220,6 +238,13 @@ def test_plot_history_and_recorder_plot():
     np.testing.assert_allclose(fig2.axes[4].get_lines()[1].get_ydata(), rec.history["2:Linear/grad_norm"])
     colour = {ln.get_label(): ln.get_color() for ln in fig2.axes[0].get_lines()}
     assert all(ln.get_color() == colour[ln.get_label()] for ax in fig2.axes for ln in ax.get_lines())
+    # more layers than the 10 default colours: still one distinct colour per layer
+    deep = nn.Sequential(*[nn.Linear(3, 3) for _ in range(14)])
+    rec3 = viz.Recorder(deep)
+    deep(pynet.randn(2, 3)).sum().backward()
+    colours = [tuple(np.round(mpl_colors.to_rgba(ln.get_color()), 6))
+               for ln in rec3.plot(stats=("mean",)).axes[0].get_lines()]
+    assert len(colours) == 14 and len(set(colours)) == 14
     plt.close("all")
 
 
