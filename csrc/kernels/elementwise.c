@@ -275,7 +275,7 @@ UNARY_LOOP(exp_f32, float, pn_expf(x))
 UNARY_LOOP(log_f32, float, logf(x))
 UNARY_LOOP(sqrt_f32, float, sqrtf(x))
 UNARY_LOOP(sigmoid_f32, float, pn_sigmoidf(x))
-UNARY_LOOP(tanh_f32, float, tanhf(x))
+UNARY_LOOP(tanh_f32, float, pn_tanhf_exact(x))
 UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
 UNARY_LOOP(sign_f32, float, SIGN(x)) /* sign(nan) = 0, as in torch */
 UNARY_LOOP(reciprocal_f32, float, (float)1 / x)

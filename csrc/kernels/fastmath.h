@@ -103,6 +103,59 @@ static inline float pn_tanhf(float x) {
     return a < 0.55f ? (x == 0 ? x : p) : t; /* x == 0: keep the sign of zero */
 }
 
+/* exp(y) in double for finite y in [0, 40] (and NaN -> NaN), vectorizable: the
+ * same reduction as pn_expf, y = n ln2 + r with |r| <= ln2 / 2, exp(r) by its
+ * Taylor polynomial to r^9 (relative error below r^10 / 10! < 1e-11, far under
+ * a float's 6e-8), 2^n from exponent bits. For pn_tanhf_exact. */
+static inline double pn_exp_d(double y) {
+    const double log2e = 1.4426950408889634, ln2_hi = 0.6931471803691238,
+                 ln2_lo = 1.9082149292705877e-10;
+    const double magic = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
+    double t = y * log2e + magic;
+    int64_t n;
+    memcpy(&n, &t, sizeof n);
+    n -= 0x4338000000000000LL; /* the bits of magic: round(y / ln2) as an int */
+    double nf = t - magic;
+    double r = (y - nf * ln2_hi) - nf * ln2_lo;
+    double p = 1.0 / 362880;
+    p = p * r + 1.0 / 40320;
+    p = p * r + 1.0 / 5040;
+    p = p * r + 1.0 / 720;
+    p = p * r + 1.0 / 120;
+    p = p * r + 1.0 / 24;
+    p = p * r + 1.0 / 6;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    /* unsigned shift: for a NaN y, n is garbage and must not make it undefined */
+    uint64_t bits = (uint64_t)(n + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/* float tanh, vectorizable, correctly rounded but for rare near-halfway cases
+ * (within 0.6 ulp, measured over [-10, 10] by csrc/tests/test_kernels.c; libm's
+ * tanhf and PyTorch's are within 1 ulp). Computed in double and rounded once:
+ *   |x| < 1/16: the odd series x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835,
+ *               whose first omitted term is below 1e-14 relative;
+ *   otherwise:  sign(x) (1 - 2 / (exp(2|x|) + 1)), the cancellation costing at
+ *               most 2^-50 relative for |x| >= 1/16; |x| is capped at 20, where
+ *               tanh is 1 in double already.
+ * NaN propagates, tanh(+-0) = +-0, tanh(+-inf) = +-1. */
+static inline float pn_tanhf_exact(float xf) {
+    double x = xf, z = x * x, a = x < 0 ? -x : x;
+    double p = 62.0 / 2835;
+    p = p * z - 17.0 / 315;
+    p = p * z + 2.0 / 15;
+    p = p * z - 1.0 / 3;
+    p = p * z * x + x;
+    double e = pn_exp_d(2.0 * (a > 20.0 ? 20.0 : a));
+    double t = 1.0 - 2.0 / (e + 1.0);
+    t = x < 0 ? -t : t;
+    return (float)(a < 0.0625 ? (x == 0 ? x : p) : t); /* x == 0: keep the sign of zero */
+}
+
 /* The standard normal distribution function Phi(x) = (1 + erf(x / sqrt 2)) / 2,
  * vectorizable, with *gauss = exp(-x^2 / 2) (GELU's derivative needs both).
  * With z = |x| / sqrt 2, three fits (least squares in double on Chebyshev

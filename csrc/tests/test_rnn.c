@@ -1,10 +1,12 @@
 /* test_rnn.c - unit tests of the recurrent layer kernels (rnn.c) without Python:
- * the float tanh/sigmoid against libm, and for every mode (tanh, relu, LSTM,
- * LSTM with projection, GRU), both directions, padded and packed batches,
- * the backward against central finite differences of the forward in double. */
+ * the float tanh/sigmoid against libm (and the tanh op's exact one), and for every mode (tanh,
+ * relu, LSTM, LSTM with projection, GRU), both directions, padded and packed batches, the backward
+ * against central finite differences of the forward in double. */
 #include "../kernels/fastmath.h"
 #include "../kernels/rnn.h"
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,30 @@ static void test_fast_functions(void) {
     CHECK(pn_tanhf(INFINITY) == 1.0f && pn_tanhf(-INFINITY) == -1.0f && pn_tanhf(60.0f) == 1.0f,
           "tanh saturates at +-1");
     CHECK(isnan(pn_tanhf(NAN)) && isnan(pn_sigmoidf(NAN)), "NaN propagates");
+}
+
+/* pn_tanhf_exact (the tanh op's float32 kernel) over every 37th float of
+ * [-10, 10] (about 60 million values, subnormals included) against libm's
+ * double tanh: within 0.6 ulp, i.e. correctly rounded but for near-halfway
+ * cases; special values as libm. */
+static void test_tanh_exact(void) {
+    double worst = 0;
+    uint32_t hi = 0x41200000u; /* the bits of 10.0f */
+    for (uint32_t b = 0; b <= hi; b += 37)
+        for (int sgn = 0; sgn < 2; sgn++) {
+            uint32_t bits = b | (sgn ? 0x80000000u : 0);
+            float x;
+            memcpy(&x, &bits, sizeof x);
+            worst = fmax(worst, ulps(pn_tanhf_exact(x), tanh((double)x)));
+        }
+    CHECK(worst <= 0.6, "pn_tanhf_exact is %.3f ulp from tanh", worst);
+    CHECK(pn_tanhf_exact(-0.0f) == 0.0f && signbit(pn_tanhf_exact(-0.0f)) &&
+              !signbit(pn_tanhf_exact(0.0f)) && pn_tanhf_exact(1e-40f) == 1e-40f,
+          "tanh keeps subnormals and the sign of zero");
+    CHECK(pn_tanhf_exact(INFINITY) == 1.0f && pn_tanhf_exact(-INFINITY) == -1.0f &&
+              pn_tanhf_exact(9.5f) == tanhf(9.5f) && pn_tanhf_exact(-FLT_MAX) == -1.0f,
+          "tanh saturates at +-1");
+    CHECK(isnan(pn_tanhf_exact(NAN)), "NaN propagates");
 }
 
 /* One layer's inputs and record, all double. */
@@ -127,6 +153,7 @@ static void test_packed_final_state(void) {
 
 int main(void) {
     test_fast_functions();
+    test_tanh_exact();
     int modes[] = {PN_RNN_TANH, PN_RNN_RELU, PN_RNN_LSTM, PN_RNN_GRU};
     for (int m = 0; m < 4; m++)
         for (int proj = 0; proj <= (modes[m] == PN_RNN_LSTM); proj++)
