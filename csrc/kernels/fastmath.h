@@ -103,14 +103,17 @@ static inline float pn_tanhf(float x) {
     return a < 0.55f ? (x == 0 ? x : p) : t; /* x == 0: keep the sign of zero */
 }
 
-/* exp(y) in double for finite y in [0, 40] (and NaN -> NaN), vectorizable: the
- * same reduction as pn_expf, y = n ln2 + r with |r| <= ln2 / 2, exp(r) by its
- * Taylor polynomial to r^9 (relative error below r^10 / 10! < 1e-11, far under
- * a float's 6e-8), 2^n from exponent bits. For pn_tanhf_exact. */
+/* exp(y) in double, vectorizable, for the float kernels that compute in double
+ * (NaN -> NaN, overflow -> inf, underflow -> 0): the same reduction as pn_expf,
+ * y = n ln2 + r with |r| <= ln2 / 2, exp(r) by its Taylor polynomial to r^9
+ * (relative error below r^10 / 10! < 1e-11, far under a float's 6e-8), and 2^n
+ * from exponent bits in two halves so that neither leaves the normal range. */
 static inline double pn_exp_d(double y) {
     const double log2e = 1.4426950408889634, ln2_hi = 0.6931471803691238,
                  ln2_lo = 1.9082149292705877e-10;
     const double magic = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
+    y = y > 710.0 ? 710.0 : y;               /* comparisons keep NaN as it is */
+    y = y < -746.0 ? -746.0 : y;
     double t = y * log2e + magic;
     int64_t n;
     memcpy(&n, &t, sizeof n);
@@ -127,11 +130,13 @@ static inline double pn_exp_d(double y) {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    /* unsigned shift: for a NaN y, n is garbage and must not make it undefined */
-    uint64_t bits = (uint64_t)(n + 1023) << 52;
-    double scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    /* unsigned shifts: for a NaN y, n is garbage and must not make them undefined */
+    int64_t n1 = n / 2, n2 = n - n1;
+    uint64_t b1 = (uint64_t)(n1 + 1023) << 52, b2 = (uint64_t)(n2 + 1023) << 52;
+    double s1, s2;
+    memcpy(&s1, &b1, sizeof s1);
+    memcpy(&s2, &b2, sizeof s2);
+    return p * s1 * s2;
 }
 
 /* float tanh, vectorizable, correctly rounded but for rare near-halfway cases
