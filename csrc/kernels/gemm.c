@@ -287,8 +287,9 @@ static void sgemm_tile(const sgemm_job *g, int64_t kc, const float *ap, const fl
     }
 }
 
-/* The per-thread packing buffer: `afl` floats for A, then `bfl` for B, B's part
- * starting on a 64-byte boundary. NULL when out of memory. */
+/* The per-thread packing buffer: arows x kc floats for A (kc rounded up to 16,
+ * so that B's part starts on a 64-byte boundary), then bfl floats for B. NULL
+ * when out of memory. */
 static float *rect_buffer(int64_t arows, int64_t kc, int64_t bfl, int *owned) {
     int64_t asz, tot;
     if (pn_mul_overflow(arows, round_up(kc, 16), &asz) || __builtin_add_overflow(asz, bfl, &tot))
