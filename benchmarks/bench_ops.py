@@ -27,8 +27,12 @@ How to read it
   One table per thread count (pynet.set_num_threads(n) and
   torch.set_num_threads(n)). Each cell: pynet us, torch us, pynet/torch
   (below 1 = pynet faster). An op pynet (or torch) lacks prints "n/a".
-  With 2 threads on a machine shared with other work, expect outliers (a
-  thread descheduled mid-op); rerun a suspicious row with --filter.
+  Each table's header gives the load average. On a busy machine (load above
+  the core count) the 2-thread numbers are unreliable, torch's most: its
+  OpenMP workers spin-wait (libgomp's default), and with the cores taken a
+  call can cost a scheduler tick (~12-16 ms) even at 1k; OMP_WAIT_POLICY=PASSIVE
+  avoids that but is not torch's default, so the benchmark leaves it alone.
+  Rerun a suspicious row with --filter when the machine is quiet.
   The last line per table counts the cells meeting the issue's targets,
   pynet/torch <= 0.5 at 1k and <= 1.0 at larger sizes, and lists the misses.
 
@@ -37,6 +41,7 @@ Usage
                                  [--filter SUBSTRING] [--quick]
 """
 import argparse
+import os
 import sys
 import time
 
@@ -282,6 +287,15 @@ def wrap_items(items, width=100, indent="    "):
     return "\n".join(lines + [line]) if items else ""
 
 
+def load_note():
+    """The machine's load; a warning when other work competes for the cores."""
+    load, cores = os.getloadavg()[0], os.cpu_count()
+    note = f"load average {load:.1f} on {cores} cores"
+    if load > cores:
+        note += " -- busy: timings are noisy, with 2+ threads (torch's most) unreliable"
+    return note
+
+
 def run_table(threads, cases, libs, sizes, inputs, quick):
     """Time every case at every size with `threads` threads; print the table as it goes."""
     for lib in libs:
@@ -290,6 +304,7 @@ def run_table(threads, cases, libs, sizes, inputs, quick):
     with_torch = len(libs) > 1
     print(f"\n== threads = {threads}: microseconds per call (median)"
           + (", pynet/torch ratio" if with_torch else " (torch not installed)"))
+    print(load_note())
     print(header(sizes, shapes, with_torch))
     results, t0 = [], time.perf_counter()
     group = None
