@@ -31,7 +31,8 @@ from ._generator import Generator
 from . import autograd
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .serialization import load, save
-from ._functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort,
+from ._functions import (abs, add, all, arctan, arctan2, atan, atan2, erf, erfc, log2, log10,
+                         rsqrt, tan, allclose, amax, amin, any, argmax, argmin, argsort,
                          bitwise_and, equal, isclose, masked_select, norm,
                          bitwise_not, bitwise_or, bitwise_xor, bmm, ceil, chunk, clamp, clip,
                          clone, concat, concatenate, cos, cumprod, cumsum, detach, div, divide,

@@ -17,6 +17,7 @@ __all__ = [
     # unary math
     "abs", "neg", "negative", "exp", "log", "sqrt", "sqrt_", "sigmoid", "tanh", "relu", "sign",
     "reciprocal", "square", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
+    "log2", "log10", "erf", "erfc", "tan", "atan", "arctan", "rsqrt", "atan2", "arctan2",
     "clamp", "clip",
     # binary math
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -132,6 +133,57 @@ def log1p(input):
 def expm1(input):
     """Elementwise exp(input) - 1, accurate for small input."""
     return _t(input).expm1()
+
+def log2(input):
+    """Elementwise base-2 logarithm."""
+    return _t(input).log2()
+
+
+def log10(input):
+    """Elementwise base-10 logarithm."""
+    return _t(input).log10()
+
+
+def erf(input):
+    """Elementwise error function erf(x) = 2/sqrt(pi) * integral of exp(-t^2) dt from 0 to x."""
+    return _t(input).erf()
+
+
+def erfc(input):
+    """Elementwise complementary error function 1 - erf(input), accurate where erf is near 1."""
+    return _t(input).erfc()
+
+
+def tan(input):
+    """Elementwise tangent."""
+    return _t(input).tan()
+
+
+def atan(input):
+    """Elementwise arctangent, in (-pi/2, pi/2)."""
+    return _t(input).atan()
+
+
+def arctan(input):
+    """Alias of atan: elementwise arctangent."""
+    return _t(input).atan()
+
+
+def rsqrt(input):
+    """Elementwise reciprocal square root 1 / sqrt(input)."""
+    return _t(input).rsqrt()
+
+
+def atan2(input, other):
+    """Elementwise angle in radians, in [-pi, pi], of the point (other, input): atan(input /
+    other) with the quadrant taken from both signs. Broadcasts; other must be a Tensor."""
+    return _t(input).atan2(other)
+
+
+def arctan2(input, other):
+    """Alias of atan2."""
+    return _t(input).atan2(other)
+
 
 
 def floor(input):

@@ -882,6 +882,13 @@ SECOND_DERIVATIVES = {
                  lambda v: v ** v * (np.log(v) + 1) ** 2 + v ** (v - 1)),
     "log1p": (lambda x: x.log1p(), lambda v: 1 / (1 + v), lambda v: -1 / (1 + v) ** 2),
     "expm1": (lambda x: x.expm1(), np.exp, np.exp),
+    "log2": (lambda x: x.log2(), lambda v: 1 / (v * np.log(2)), lambda v: -1 / (v ** 2 * np.log(2))),
+    "erf": (lambda x: x.erf(), lambda v: 2 / np.sqrt(np.pi) * np.exp(-v ** 2),
+            lambda v: -4 * v / np.sqrt(np.pi) * np.exp(-v ** 2)),
+    "tan": (lambda x: x.tan(), lambda v: 1 / np.cos(v) ** 2,
+            lambda v: 2 * np.tan(v) / np.cos(v) ** 2),
+    "atan": (lambda x: x.atan(), lambda v: 1 / (1 + v ** 2), lambda v: -2 * v / (1 + v ** 2) ** 2),
+    "rsqrt": (lambda x: x.rsqrt(), lambda v: -0.5 * v ** -1.5, lambda v: 0.75 * v ** -2.5),
     "square": (lambda x: x.square(), lambda v: 2 * v, lambda v: 2 * np.ones_like(v)),
     "relu_sq": (lambda x: x.relu() * x, lambda v: 2 * v, lambda v: 2 * np.ones_like(v)),
 }

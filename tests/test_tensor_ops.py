@@ -467,6 +467,13 @@ UNARY = {
     "ceil": (np.ceil, (-5, 5)),
     "round": (np.round, (-5, 5)),
     "trunc": (np.trunc, (-5, 5)),
+    "log2": (np.log2, (0.01, 10)),
+    "log10": (np.log10, (0.01, 10)),
+    "erf": (np.vectorize(math.erf, otypes=[np.float64]), (-4, 4)),
+    "erfc": (np.vectorize(math.erfc, otypes=[np.float64]), (-3, 9)),
+    "tan": (np.tan, (-1.5, 1.5)),
+    "atan": (np.arctan, (-10, 10)),
+    "rsqrt": (lambda x: 1 / np.sqrt(x), (0.01, 10)),
 }
 
 
@@ -549,7 +556,8 @@ def test_unary_int_bool_dtype(name, dtype, need_torch):
 
 @pytest.mark.parametrize("name", ["neg", "abs", "exp", "log", "sqrt", "sigmoid", "tanh", "relu",
                                   "sign", "reciprocal", "square", "sin", "cos", "log1p",
-                                  "expm1", "floor", "ceil", "round", "trunc"])
+                                  "expm1", "floor", "ceil", "round", "trunc", "log2", "log10",
+                                  "erf", "erfc", "tan", "atan", "rsqrt"])
 def test_unary_inplace(name, need_torch):
     a = rand_np((3, 4), "float32", 0, 0.1, 3)
     meth = name + "_"

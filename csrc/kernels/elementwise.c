@@ -149,6 +149,7 @@ BINARY_LOOP(floordiv_f32, float, float, py_floordivf(x, y))
 BINARY_LOOP(rem_f32, float, float, py_fmodf(x, y))
 BINARY_LOOP(max_f32, float, float, FMAX(x, y))
 BINARY_LOOP(min_f32, float, float, FMIN(x, y))
+BINARY_LOOP(atan2_f32, float, float, atan2f(x, y))
 BINARY_LOOP(eq_f32, float, pn_bool, x == y)
 BINARY_LOOP(ne_f32, float, pn_bool, x != y)
 BINARY_LOOP(lt_f32, float, pn_bool, x < y)
@@ -167,6 +168,7 @@ BINARY_LOOP(floordiv_f64, double, double, py_floordiv(x, y))
 BINARY_LOOP(rem_f64, double, double, py_fmod(x, y))
 BINARY_LOOP(max_f64, double, double, FMAX(x, y))
 BINARY_LOOP(min_f64, double, double, FMIN(x, y))
+BINARY_LOOP(atan2_f64, double, double, atan2(x, y))
 BINARY_LOOP(eq_f64, double, pn_bool, x == y)
 BINARY_LOOP(ne_f64, double, pn_bool, x != y)
 BINARY_LOOP(lt_f64, double, pn_bool, x < y)
@@ -217,6 +219,7 @@ static const pn_loop_fn binary_table[PN_NBINARY][PN_NDTYPES] = {
     [PN_POW] = {NULL, pow_i64, pow_f32, pow_f64},
     [PN_MAXIMUM] = {or_b, max_i64, max_f32, max_f64},
     [PN_MINIMUM] = {and_b, min_i64, min_f32, min_f64},
+    [PN_ATAN2] = {NULL, NULL, atan2_f32, atan2_f64},
     [PN_EQ] = {eq_b, eq_i64, eq_f32, eq_f64},
     [PN_NE] = {ne_b, ne_i64, ne_f32, ne_f64},
     [PN_LT] = {lt_b, lt_i64, lt_f32, lt_f64},
@@ -271,10 +274,10 @@ static inline double sigmoid_d(double x) {
 
 UNARY_LOOP(neg_f32, float, -x)
 UNARY_LOOP(abs_f32, float, fabsf(x))
-UNARY_LOOP(exp_f32, float, pn_expf(x))
+UNARY_LOOP(exp_f32, float, pn_exp_d((double)x)) /* in double, rounded once */
 UNARY_LOOP(log_f32, float, logf(x))
 UNARY_LOOP(sqrt_f32, float, sqrtf(x))
-UNARY_LOOP(sigmoid_f32, float, pn_sigmoidf(x))
+UNARY_LOOP(sigmoid_f32, float, (float)(1.0 / (1.0 + pn_exp_d(-(double)x))))
 UNARY_LOOP(tanh_f32, float, pn_tanhf_exact(x))
 UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
 UNARY_LOOP(sign_f32, float, SIGN(x)) /* sign(nan) = 0, as in torch */
@@ -288,6 +291,13 @@ UNARY_LOOP(floor_f32, float, floorf(x))
 UNARY_LOOP(ceil_f32, float, ceilf(x))
 UNARY_LOOP(round_f32, float, rintf(x))
 UNARY_LOOP(trunc_f32, float, truncf(x))
+UNARY_LOOP(log2_f32, float, log2((double)x))
+UNARY_LOOP(log10_f32, float, log10((double)x))
+UNARY_LOOP(erf_f32, float, erf((double)x))
+UNARY_LOOP(erfc_f32, float, erfc((double)x))
+UNARY_LOOP(tan_f32, float, tan((double)x))
+UNARY_LOOP(atan_f32, float, atan((double)x))
+UNARY_LOOP(rsqrt_f32, float, 1.0 / sqrt((double)x)) /* in double: within 0.5 ulp */
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))
@@ -308,6 +318,13 @@ UNARY_LOOP(floor_f64, double, floor(x))
 UNARY_LOOP(ceil_f64, double, ceil(x))
 UNARY_LOOP(round_f64, double, rint(x))
 UNARY_LOOP(trunc_f64, double, trunc(x))
+UNARY_LOOP(log2_f64, double, log2(x))
+UNARY_LOOP(log10_f64, double, log10(x))
+UNARY_LOOP(erf_f64, double, erf(x))
+UNARY_LOOP(erfc_f64, double, erfc(x))
+UNARY_LOOP(tan_f64, double, tan(x))
+UNARY_LOOP(atan_f64, double, atan(x))
+UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
 UNARY_LOOP(neg_i64, int64_t, (int64_t)(0u - (uint64_t)x))
 UNARY_LOOP(abs_i64, int64_t, x < 0 ? (int64_t)(0u - (uint64_t)x) : x)
@@ -341,6 +358,13 @@ static const pn_loop_fn unary_table[PN_NUNARY][PN_NDTYPES] = {
     [PN_CEIL] = {copy_b, copy_i64, ceil_f32, ceil_f64},
     [PN_ROUND] = {copy_b, copy_i64, round_f32, round_f64},
     [PN_TRUNC] = {copy_b, copy_i64, trunc_f32, trunc_f64},
+    [PN_LOG2] = {NULL, NULL, log2_f32, log2_f64},
+    [PN_LOG10] = {NULL, NULL, log10_f32, log10_f64},
+    [PN_ERF] = {NULL, NULL, erf_f32, erf_f64},
+    [PN_ERFC] = {NULL, NULL, erfc_f32, erfc_f64},
+    [PN_TAN] = {NULL, NULL, tan_f32, tan_f64},
+    [PN_ATAN] = {NULL, NULL, atan_f32, atan_f64},
+    [PN_RSQRT] = {NULL, NULL, rsqrt_f32, rsqrt_f64},
 };
 
 pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt) {

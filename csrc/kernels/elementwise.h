@@ -18,6 +18,7 @@ typedef enum {
     PN_POW,
     PN_MAXIMUM,
     PN_MINIMUM,
+    PN_ATAN2, /* atan2(a, b): the angle of the point (b, a), float only */
     /* comparisons: output is bool */
     PN_EQ,
     PN_NE,
@@ -57,6 +58,13 @@ typedef enum {
     PN_CEIL,
     PN_ROUND,
     PN_TRUNC,
+    PN_LOG2,
+    PN_LOG10,
+    PN_ERF,
+    PN_ERFC,
+    PN_TAN,
+    PN_ATAN,
+    PN_RSQRT,
     PN_NUNARY
 } pn_unary_op;
 

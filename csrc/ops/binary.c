@@ -22,6 +22,7 @@ static const char *binary_names[PN_NBINARY] = {
     [PN_POW] = "pow",
     [PN_MAXIMUM] = "maximum",
     [PN_MINIMUM] = "minimum",
+    [PN_ATAN2] = "atan2",
     [PN_EQ] = "eq",
     [PN_NE] = "ne",
     [PN_LT] = "lt",
@@ -44,7 +45,8 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
     pn_operand ops[2] = {*a, *b};
     pn_dtype dt = pn_result_type(ops, 2);
     const char *name = binary_names[op];
-    if (op == PN_DIV && !pn_is_float(dt)) dt = PN_FLOAT32; /* true division */
+    if ((op == PN_DIV || op == PN_ATAN2) && !pn_is_float(dt))
+        dt = PN_FLOAT32; /* true division; atan2 of integers */
     pn_dtype rdt = pn_binary_is_comparison(op) ? PN_BOOL : dt;
     /* bool has no // % ** kernels: compute in int64 (bool ** bool stays bool, as in torch) */
     if (dt == PN_BOOL && (op == PN_FLOORDIV || op == PN_REM || op == PN_POW)) {
@@ -304,6 +306,39 @@ static int mul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         if (!gin[k]) return -1;
     }
     return 0;
+}
+
+/* d atan2(a, b) = (b da - a db) / (a^2 + b^2), in PyTorch's order of operations:
+ * r = 1 / (a a + b b), then g b r and g (-a) r. Both operands are tensors (the
+ * Python surface refuses numbers, as torch does). */
+// y = atan2(a, b): da = g * b / (a^2 + b^2), db = -g * a / (a^2 + b^2)
+static int atan2_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *a, *b, *g = gout[0];
+    int sca, scb;
+    double sa, sb;
+    if (unpack_operands(n, &a, &sca, &sa, &b, &scb, &sb) < 0) return -1;
+    if (sca || scb) {
+        Py_XDECREF(a), Py_XDECREF(b);
+        PyErr_SetString(PyExc_RuntimeError, "internal: atan2 recorded with a number operand");
+        return -1;
+    }
+    PNTensor *aa = pn_binary_t(PN_MUL, a, a), *bb = pn_binary_t(PN_MUL, b, b);
+    PNTensor *d = aa && bb ? pn_binary_t(PN_ADD, aa, bb) : NULL;
+    PNTensor *r = d ? pn_unary(PN_RECIPROCAL, d) : NULL, *t = NULL, *na = NULL;
+    int ok = r != NULL;
+    if (ok && n->next[0].fn) {
+        t = pn_binary_t(PN_MUL, g, b);
+        ok = t && (gin[0] = pn_binary_t(PN_MUL, t, r)) != NULL;
+        Py_CLEAR(t);
+    }
+    if (ok && n->next[1].fn) {
+        na = pn_unary(PN_NEG, a);
+        t = na ? pn_binary_t(PN_MUL, g, na) : NULL;
+        ok = t && (gin[1] = pn_binary_t(PN_MUL, t, r)) != NULL;
+    }
+    Py_XDECREF(a), Py_XDECREF(b), Py_XDECREF(aa), Py_XDECREF(bb), Py_XDECREF(d);
+    Py_XDECREF(r), Py_XDECREF(t), Py_XDECREF(na);
+    return ok ? 0 : -1;
 }
 
 /* d(a/b)/da = 1/b;  d(a/b)/db = -a/b^2 */
@@ -571,6 +606,9 @@ static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn
         break;
     case PN_MINIMUM:
         name = "MinimumBackward0", fn = maxmin_backward, save_a = save_b = 1;
+        break;
+    case PN_ATAN2:
+        name = "Atan2Backward0", fn = atan2_backward, save_a = save_b = 1;
         break;
     case PN_REM:
         name = "RemainderBackward0", fn = rem_backward, save_a = save_b = 1;

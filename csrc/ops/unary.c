@@ -28,6 +28,13 @@ static const char *unary_names[PN_NUNARY] = {
     [PN_CEIL] = "ceil",
     [PN_ROUND] = "round",
     [PN_TRUNC] = "trunc",
+    [PN_LOG2] = "log2",
+    [PN_LOG10] = "log10",
+    [PN_ERF] = "erf",
+    [PN_ERFC] = "erfc",
+    [PN_TAN] = "tan",
+    [PN_ATAN] = "atan",
+    [PN_RSQRT] = "rsqrt",
 };
 
 static const char *unary_nodes[PN_NUNARY] = {
@@ -40,7 +47,10 @@ static const char *unary_nodes[PN_NUNARY] = {
     [PN_COS] = "CosBackward0",     [PN_LOG1P] = "Log1PBackward0",
     [PN_EXPM1] = "Expm1Backward0", [PN_FLOOR] = "FloorBackward0",
     [PN_CEIL] = "CeilBackward0",   [PN_ROUND] = "RoundBackward0",
-    [PN_TRUNC] = "TruncBackward0",
+    [PN_TRUNC] = "TruncBackward0", [PN_LOG2] = "Log2Backward0",
+    [PN_LOG10] = "Log10Backward0", [PN_ERF] = "ErfBackward0",
+    [PN_ERFC] = "ErfcBackward0",   [PN_TAN] = "TanBackward0",
+    [PN_ATAN] = "AtanBackward0",   [PN_RSQRT] = "RsqrtBackward0",
 };
 
 /* Which ops always produce floats (an int64 input is promoted to float32). */
@@ -56,6 +66,13 @@ static int unary_float_only(pn_unary_op op) {
     case PN_COS:
     case PN_LOG1P:
     case PN_EXPM1:
+    case PN_LOG2:
+    case PN_LOG10:
+    case PN_ERF:
+    case PN_ERFC:
+    case PN_TAN:
+    case PN_ATAN:
+    case PN_RSQRT:
         return 1;
     default:
         return 0;
@@ -65,12 +82,25 @@ static int unary_float_only(pn_unary_op op) {
 /* Whether backward needs the output (1) or the input (0). */
 static int unary_saves_output(pn_unary_op op) {
     return op == PN_EXP || op == PN_SQRT || op == PN_SIGMOID || op == PN_TANH || op == PN_RELU ||
-           op == PN_RECIPROCAL || op == PN_EXPM1;
+           op == PN_RECIPROCAL || op == PN_EXPM1 || op == PN_TAN || op == PN_RSQRT;
 }
 
 typedef struct {
     pn_unary_op op;
 } unary_state;
+
+/* erf'(x) = 2/sqrt(pi) exp(-x^2) = -erfc'(x), times g, written with differentiable ops. */
+static PNTensor *erf_backward(pn_unary_op op, PNTensor *g, PNTensor *x) {
+    const double two_over_sqrt_pi = 1.12837916709551257390;
+    PNTensor *x2 = pn_binary_t(PN_MUL, x, x);
+    PNTensor *e = x2 ? pn_binary_s(PN_MUL, x2, -1.0) : NULL;
+    PNTensor *d = e ? pn_unary(PN_EXP, e) : NULL;
+    PNTensor *k =
+        d ? pn_binary_s(PN_MUL, d, op == PN_ERF ? two_over_sqrt_pi : -two_over_sqrt_pi) : NULL;
+    PNTensor *r = k ? pn_binary_t(PN_MUL, g, k) : NULL;
+    Py_XDECREF(x2), Py_XDECREF(e), Py_XDECREF(d), Py_XDECREF(k);
+    return r;
+}
 
 // y = f(x), x (*) -> y (*): dx = g * f'(x), from x or from y (unary_saves_output)
 static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
@@ -129,6 +159,27 @@ static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         break;
     case PN_EXPM1:
         t = pn_binary_s(PN_ADD, s, 1.0), r = t ? pn_binary_t(PN_MUL, g, t) : NULL;
+        break;
+    case PN_LOG2:  /* g / (x ln 2) */
+    case PN_LOG10: /* g / (x ln 10) */
+        t = pn_binary_s(PN_MUL, s, op == PN_LOG2 ? 0.69314718055994530942 : 2.30258509299404568402);
+        r = t ? pn_binary_t(PN_DIV, g, t) : NULL;
+        break;
+    case PN_ERF: /* g * 2/sqrt(pi) exp(-x^2); erfc: its negative */
+    case PN_ERFC:
+        r = erf_backward(op, g, s);
+        break;
+    case PN_TAN: /* g * (1 + y^2) */
+        t = pn_binary_t(PN_MUL, s, s), u = t ? pn_binary_s(PN_ADD, t, 1.0) : NULL;
+        r = u ? pn_binary_t(PN_MUL, g, u) : NULL;
+        break;
+    case PN_ATAN: /* g / (1 + x^2) */
+        t = pn_binary_t(PN_MUL, s, s), u = t ? pn_binary_s(PN_ADD, t, 1.0) : NULL;
+        r = u ? pn_binary_t(PN_DIV, g, u) : NULL;
+        break;
+    case PN_RSQRT: /* y = x^(-1/2): g * (-1/2) y^3 */
+        t = pn_binary_s(PN_POW, s, 3.0), u = t ? pn_binary_s(PN_MUL, t, -0.5) : NULL;
+        r = u ? pn_binary_t(PN_MUL, g, u) : NULL;
         break;
     default:
         PyErr_SetString(PyExc_RuntimeError, "internal: unary op without a backward");

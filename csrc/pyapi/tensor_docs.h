@@ -53,6 +53,45 @@
 #define DOC_cos "cos($self, /)\n--\n\nA new tensor of the cosine, elementwise."
 #define DOC_cos_ \
     "cos_($self, /)\n--\n\nIn place: replaces each element x by the cosine; returns self."
+#define DOC_log2 "log2($self, /)\n--\n\nA new tensor of the base-2 logarithm, elementwise."
+#define DOC_log2_ \
+    "log2_($self, /)\n--\n\nIn place: replaces each element x by the base-2 logarithm; returns " \
+    "self."
+#define DOC_log10 "log10($self, /)\n--\n\nA new tensor of the base-10 logarithm, elementwise."
+#define DOC_log10_ \
+    "log10_($self, /)\n--\n\nIn place: replaces each element x by the base-10 logarithm; returns " \
+    "self."
+#define DOC_erf \
+    "erf($self, /)\n--\n\nA new tensor of the error function erf(x) = 2/sqrt(pi) * integral of " \
+    "exp(-t^2) from 0 to x, elementwise."
+#define DOC_erf_ \
+    "erf_($self, /)\n--\n\nIn place: replaces each element x by the error function erf(x) = " \
+    "2/sqrt(pi) * integral of exp(-t^2) from 0 to x; returns self."
+#define DOC_erfc \
+    "erfc($self, /)\n--\n\nA new tensor of the complementary error function 1 - erf(x), accurate " \
+    "where erf(x) is near 1, elementwise."
+#define DOC_erfc_ \
+    "erfc_($self, /)\n--\n\nIn place: replaces each element x by the complementary error " \
+    "function 1 - erf(x), accurate where erf(x) is near 1; returns self."
+#define DOC_tan "tan($self, /)\n--\n\nA new tensor of the tangent, elementwise."
+#define DOC_tan_ \
+    "tan_($self, /)\n--\n\nIn place: replaces each element x by the tangent; returns self."
+#define DOC_atan \
+    "atan($self, /)\n--\n\nA new tensor of the arctangent, in (-pi/2, pi/2), elementwise."
+#define DOC_atan_ \
+    "atan_($self, /)\n--\n\nIn place: replaces each element x by the arctangent, in (-pi/2, " \
+    "pi/2); returns self."
+#define DOC_rsqrt \
+    "rsqrt($self, /)\n--\n\nA new tensor of the reciprocal square root 1 / sqrt(x), elementwise."
+#define DOC_rsqrt_ \
+    "rsqrt_($self, /)\n--\n\nIn place: replaces each element x by the reciprocal square root 1 / " \
+    "sqrt(x); returns self."
+#define DOC_atan2 \
+    "atan2($self, other, /)\n--\n\nA new tensor of the angle of the point (other, self) in " \
+    "radians, in [-pi, pi], elementwise with broadcasting (atan(self / other) with the quadrant " \
+    "from both signs)."
+#define DOC_atan2_ \
+    "atan2_($self, other, /)\n--\n\nIn place: replaces self by atan2(self, other); returns self."
 #define DOC_log1p \
     "log1p($self, /)\n--\n\nA new tensor of ln(1 + x), accurate for small x, elementwise."
 #define DOC_log1p_ \

@@ -36,6 +36,13 @@ UNARY_METHODS(ceil, PN_CEIL)
 UNARY_METHODS(round, PN_ROUND)
 UNARY_METHODS(trunc, PN_TRUNC)
 UNARY_METHODS(bitwise_not, PN_NOT)
+UNARY_METHODS(log2, PN_LOG2)
+UNARY_METHODS(log10, PN_LOG10)
+UNARY_METHODS(erf, PN_ERF)
+UNARY_METHODS(erfc, PN_ERFC)
+UNARY_METHODS(tan, PN_TAN)
+UNARY_METHODS(atan, PN_ATAN)
+UNARY_METHODS(rsqrt, PN_RSQRT)
 
 /* ---- binary math: t.mul(o), t.mul_(o) ... */
 #define BINARY_METHODS(NAME, OP) \
@@ -61,6 +68,20 @@ BINARY_METHODS(ge, PN_GE)
 BINARY_METHODS(bitwise_and, PN_AND)
 BINARY_METHODS(bitwise_or, PN_OR)
 BINARY_METHODS(bitwise_xor, PN_XOR)
+
+/* atan2 takes a tensor only (torch.atan2(x, 2.0) is a TypeError too) */
+static PyObject *m_atan2(PyObject *self, PyObject *o) {
+    if (!PNTensor_Check(o))
+        return PyErr_Format(PyExc_TypeError, "atan2(): argument 'other' must be Tensor, not %s",
+                            Py_TYPE(o)->tp_name);
+    return (PyObject *)pn_binary(PN_ATAN2, self, o);
+}
+static PyObject *m_atan2_(PyObject *self, PyObject *o) {
+    if (!PNTensor_Check(o))
+        return PyErr_Format(PyExc_TypeError, "atan2_(): argument 'other' must be Tensor, not %s",
+                            Py_TYPE(o)->tp_name);
+    return pn_binary_inplace(PN_ATAN2, SELF, o);
+}
 
 /* add/sub take alpha: a + alpha * b */
 static PyObject *add_impl(PyObject *self, PyObject *args, PyObject *kw, pn_binary_op op,
@@ -660,6 +681,14 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    U(round),
                                    U(trunc),
                                    U(bitwise_not),
+                                   U(log2),
+                                   U(log10),
+                                   U(erf),
+                                   U(erfc),
+                                   U(tan),
+                                   U(atan),
+                                   U(rsqrt),
+                                   B(atan2),
                                    B(mul),
                                    B(true_divide),
                                    B(floor_divide),

@@ -1,0 +1,237 @@
+"""Elementwise math functions: accuracy in ulps against float64 references, special values,
+the same bits at 1 and 2 threads, and atan2's quadrant table.
+
+The kernels compute float32 in double and round once (or call libm), so the float32 results
+are measured in units in the last place (ulp) of the float32 result against NumPy / math in
+float64 over random inputs spread over many orders of magnitude. Where PyTorch is installed,
+pynet's worst error must not exceed PyTorch's on the same inputs (nor 1 ulp, whichever is
+larger).
+"""
+import math
+
+import numpy as np
+import pytest
+
+import pynet
+from conftest import P, T, check, to_np
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+
+def _sigmoid64(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+# name: (float64 reference, sampler(rng, n) -> float64 inputs)
+def _mag(lo, hi, signed=True):
+    """Magnitudes log-uniform in [10^lo, 10^hi], random signs when signed."""
+    def draw(rng, n):
+        m = 10.0 ** rng.uniform(lo, hi, n)
+        return m * rng.choice([-1.0, 1.0], n) if signed else m
+    return draw
+
+
+def _uni(lo, hi):
+    return lambda rng, n: rng.uniform(lo, hi, n)
+
+
+FUNCS = {
+    "exp": (np.exp, _uni(-103, 88)),
+    "expm1": (np.expm1, _mag(-8, 1.9)),
+    "log": (np.log, _mag(-38, 38, signed=False)),
+    "log2": (np.log2, _mag(-38, 38, signed=False)),
+    "log10": (np.log10, _mag(-38, 38, signed=False)),
+    "log1p": (np.log1p, lambda rng, n: np.concatenate([
+        -(10.0 ** rng.uniform(-8, -1e-7, n // 2)), 10.0 ** rng.uniform(-8, 38, n - n // 2)])),
+    "sqrt": (np.sqrt, _mag(-38, 38, signed=False)),
+    "rsqrt": (lambda x: 1 / np.sqrt(x), _mag(-37, 37, signed=False)),
+    "reciprocal": (lambda x: 1 / x, _mag(-37, 37)),
+    "tanh": (np.tanh, _mag(-6, 1.2)),
+    "sigmoid": (_sigmoid64, _uni(-90, 30)),
+    "sin": (np.sin, _mag(-6, 3)),
+    "cos": (np.cos, _mag(-6, 3)),
+    "tan": (np.tan, _mag(-6, 3)),
+    "atan": (np.arctan, _mag(-8, 8)),
+    "erf": (_erf, _mag(-8, 0.7)),
+    "erfc": (_erfc, _uni(-4, 10)),
+}
+
+
+def ulp_error(out32, ref64):
+    """|out - ref| in float32 ulps at the reference (ref rounded to float32 picks the ulp
+    size; results that should be 0 or inf compare exactly)."""
+    out = out32.astype(np.float64)
+    r32 = ref64.astype(np.float32)
+    with np.errstate(all="ignore"):
+        spacing = np.spacing(np.abs(r32)).astype(np.float64)
+        err = np.abs(out - ref64) / spacing
+    same = (out == ref64) | (np.isnan(out) & np.isnan(ref64)) | (out == r32)
+    return np.where(same, 0.0, err)
+
+
+def _inputs(name, n=20000, seed=0):
+    ref, draw = FUNCS[name]
+    x32 = draw(np.random.default_rng(seed), n).astype(np.float32)
+    with np.errstate(all="ignore"):
+        return x32, ref(x32.astype(np.float64))
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_float32_within_one_ulp(name):
+    x, ref = _inputs(name)
+    out = to_np(getattr(P(x), name)())
+    err = ulp_error(out, ref)
+    worst = int(np.argmax(err))
+    assert err[worst] <= 1.0, f"{name}({x[worst]!r}) = {out[worst]!r}, exact {ref[worst]!r}: " \
+                              f"{err[worst]:.2f} ulp"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_float32_not_worse_than_torch(name, need_torch):
+    x, ref = _inputs(name, seed=1)
+    ours = ulp_error(to_np(getattr(P(x), name)()), ref).max()
+    theirs = ulp_error(getattr(T(x), name)().numpy(), ref).max()
+    assert ours <= max(theirs, 1.0) + 1e-9, f"{name}: pynet {ours:.3f} ulp, torch {theirs:.3f}"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_float64_matches_numpy(name):
+    x, ref = _inputs(name, n=5000, seed=2)
+    x64 = x.astype(np.float64) * (1 + 1e-9)  # not just float32 values
+    with np.errstate(all="ignore"):
+        ref = FUNCS[name][0](x64)
+    out = to_np(getattr(P(x64), name)())
+    ok = np.isclose(out, ref, rtol=4e-15, atol=0) | (out == ref)
+    assert ok.all(), f"{name}({x64[~ok][0]!r}) = {out[~ok][0]!r}, numpy {ref[~ok][0]!r}"
+
+
+SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1.1754942e-38,
+                     -1.1754942e-38, 3.4028235e38, -3.4028235e38, 1.0, -1.0, 88.72284,
+                     89.0, -103.97208, -104.0, 0.5, -0.5, 1e-30, -1e-30], dtype=np.float32)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_special_values(name, dtype):
+    """Zeros (with their sign), infinities, NaN, subnormals and the overflow/underflow edges
+    against the float64 reference: exact where the result is 0, inf or NaN, else 1 ulp.
+    (PyTorch's vectorised float32 kernels flush some subnormal results to zero, e.g. its
+    log1p(1e-45) is 0; pynet gives libm's correctly rounded result there.)"""
+    x = SPECIALS.astype(dtype)
+    with np.errstate(all="ignore"):
+        ref = FUNCS[name][0](x.astype(np.float64))
+    ours = to_np(getattr(P(x), name)())
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    with np.errstate(over="ignore"):
+        rd = ref.astype(dtype)
+    exact = ~np.isnan(ref) & ((rd == 0) | np.isinf(rd))
+    np.testing.assert_array_equal(ours[exact], rd[exact], err_msg=f"{name}{x[exact]}")
+    np.testing.assert_array_equal(np.signbit(ours[exact]), np.signbit(rd[exact]))
+    rest = ~np.isnan(ref) & ~exact
+    if dtype == "float32":
+        err = ulp_error(ours[rest], ref[rest])
+        assert (err <= 1).all(), (name, x[rest][err > 1], ours[rest][err > 1])
+    else:
+        np.testing.assert_allclose(ours[rest], ref[rest], rtol=4e-15)
+    if torch is not None:  # NaN exactly where torch has NaN
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(getattr(T(x), name)().numpy()))
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_same_bits_at_one_and_two_threads(name):
+    x, _ = _inputs(name, n=300001, seed=3)
+    old = pynet.get_num_threads()
+    try:
+        pynet.set_num_threads(1)
+        one = to_np(getattr(P(x), name)())
+        pynet.set_num_threads(2)
+        two = to_np(getattr(P(x), name)())
+    finally:
+        pynet.set_num_threads(old)
+    np.testing.assert_array_equal(one.view(np.int32), two.view(np.int32))
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_strided_input_same_as_contiguous(name):
+    x, _ = _inputs(name, n=4000, seed=4)
+    t = P(x.reshape(40, 100)).t()[::3]  # transposed and stepped
+    out = to_np(getattr(t, name)())
+    ref = to_np(getattr(t.contiguous(), name)())
+    np.testing.assert_array_equal(out.view(np.int32), ref.view(np.int32))
+
+
+# ------------------------------------------------------------------------------- atan2 ----
+
+_Z = [0.0, -0.0, 1.0, -1.0, 2.5, -3.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_atan2_quadrants_and_special_values(dtype):
+    y, x = np.meshgrid(np.array(_Z, dtype), np.array(_Z, dtype), indexing="ij")
+    ref = np.arctan2(y.astype(np.float64), x.astype(np.float64)).astype(dtype)
+    out = to_np(pynet.atan2(P(y), P(x)))
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+    fin = ~np.isnan(ref)
+    np.testing.assert_allclose(out[fin], ref[fin], rtol=1e-7 if dtype == "float32" else 1e-15)
+    np.testing.assert_array_equal(np.signbit(out[fin]), np.signbit(ref[fin]))
+
+
+def test_atan2_random_matches_numpy_and_torch():
+    rng = np.random.default_rng(5)
+    y = (rng.standard_normal((4, 1, 6)) * 10.0 ** rng.uniform(-5, 5, (4, 1, 6))).astype(np.float32)
+    x = (rng.standard_normal((3, 1)) * 10.0 ** rng.uniform(-5, 5, (3, 1))).astype(np.float32)
+    out = to_np(P(y).atan2(P(x)))
+    assert out.shape == (4, 3, 6) and out.dtype == np.float32
+    err = ulp_error(out, np.arctan2(y.astype(np.float64), x.astype(np.float64)))
+    assert err.max() <= 1.0
+    if torch is not None:
+        check(P(y).atan2(P(x)), torch.atan2(T(y), T(x)), rtol=2e-7)
+
+
+def test_atan2_promotes_integers_and_refuses_numbers():
+    a, b = pynet.tensor([1, -2, 0]), pynet.tensor([3, 4, -5])
+    out = pynet.atan2(a, b)
+    assert out.dtype == pynet.float32
+    np.testing.assert_allclose(to_np(out), np.arctan2([1, -2, 0], [3, 4, -5]), rtol=1e-7)
+    assert pynet.arctan2(a, b).tolist() == out.tolist()
+    with pytest.raises(TypeError, match="atan2"):
+        pynet.atan2(a, 2.0)
+    with pytest.raises(TypeError, match="atan2_"):
+        pynet.tensor([1.0]).atan2_(2.0)
+    with pytest.raises(RuntimeError, match="Float can't be cast|can't be cast"):
+        a.atan2_(b)  # an int64 tensor cannot hold the float result, as in torch
+
+
+def test_atan2_in_place_through_a_view():
+    base = np.arange(12, dtype=np.float32).reshape(3, 4) - 5
+    x = P(base)
+    v = x[:, 1::2]
+    assert v.atan2_(P(np.full((3, 1), -2.0, np.float32))) is v
+    ref = base.copy()
+    ref[:, 1::2] = np.arctan2(ref[:, 1::2], -2.0)
+    np.testing.assert_allclose(to_np(x), ref, rtol=1e-7)
+
+
+def test_atan2_gradient_matches_formula():
+    y = pynet.tensor([0.5, -2.0, 3.0], dtype=pynet.float64, requires_grad=True)
+    x = pynet.tensor([1.5, 0.25, -4.0], dtype=pynet.float64, requires_grad=True)
+    pynet.atan2(y, x).sum().backward()
+    yn, xn = np.array([0.5, -2.0, 3.0]), np.array([1.5, 0.25, -4.0])
+    np.testing.assert_allclose(to_np(y.grad), xn / (xn ** 2 + yn ** 2), rtol=1e-15)
+    np.testing.assert_allclose(to_np(x.grad), -yn / (xn ** 2 + yn ** 2), rtol=1e-15)
+
+
+def test_new_functions_exist_with_torch_names():
+    x = pynet.tensor([0.25, 0.5])
+    for name in ["log2", "log10", "erf", "erfc", "tan", "atan", "arctan", "rsqrt"]:
+        fn = getattr(pynet, name)
+        assert fn.__doc__ and to_np(fn(x)).dtype == np.float32
+    assert to_np(pynet.arctan(x)).tolist() == to_np(x.atan()).tolist()
+    assert pynet.erf(pynet.tensor([0, 1])).dtype == pynet.float32  # integers promote
