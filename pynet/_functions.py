@@ -175,8 +175,7 @@ def rsqrt(input):
 
 
 def atan2(input, other):
-    """Elementwise angle in radians, in [-pi, pi], of the point (other, input): atan(input /
-    other) with the quadrant taken from both signs. Broadcasts; other must be a Tensor."""
+    """Elementwise angle in [-pi, pi] of the point (other, input); other must be a Tensor."""
     return _t(input).atan2(other)
 
 
