@@ -10,11 +10,25 @@
 #define INV_SQRT_2PI   0.39894228040143267794 /* 1 / sqrt(2 pi)   */
 #define SQRT_2_OVER_PI 0.79788456080286535588 /* sqrt(2 / pi)     */
 #define GELU_C         0.044715
+#define SELU_ALPHA     1.6732632423543772848170429916717
+#define SELU_SCALE     1.0507009873554804934193349852946
 
 /* ---------------------------------------------------------- activations ---- */
 
 static inline double sigmoid(double x) {
     return 1.0 / (1.0 + exp(-x));
+}
+
+/* log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)) */
+static inline double softplus1(double x) {
+    return (x > 0 ? x : 0.0) + log1p(exp(-fabs(x)));
+}
+
+/* Mish: t = tanh(softplus(x)) and s = sigmoid(x) = softplus'(x), from which
+ * f = x t, f' = t + x (1 - t^2) s, and (with t' = (1 - t^2) s, s' = s (1 - s))
+ * f'' = (1 - t^2) s (2 + x ((1 - s) - 2 t s)). */
+static inline double mish_t(double x) {
+    return tanh(softplus1(x));
 }
 
 /* f(x) */
@@ -36,6 +50,24 @@ static inline double act_f(const pn_act_args *p, double x) {
         return x < p->a ? p->a : x > p->b ? p->b : x; /* NaN passes through */
     case PN_ACT_SILU:
         return x * sigmoid(x);
+    case PN_ACT_LOGSIGMOID:
+        return (x < 0 ? x : 0.0) - log1p(exp(-fabs(x)));
+    case PN_ACT_MISH:
+        return x * mish_t(x);
+    case PN_ACT_SELU:
+        return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * expm1(x));
+    case PN_ACT_CELU:
+        return x > 0 ? x : p->a * expm1(x / p->a);
+    case PN_ACT_HARDSIGMOID: /* NaN propagates: both comparisons are false */
+        return (x + 3.0 < 0 ? 0.0 : x + 3.0 > 6.0 ? 6.0 : x + 3.0) / 6.0;
+    case PN_ACT_HARDSWISH:
+        return x * (x + 3.0 < 0 ? 0.0 : x + 3.0 > 6.0 ? 6.0 : x + 3.0) / 6.0;
+    case PN_ACT_THRESHOLD: /* a NaN is not <= the threshold: it passes, as in PyTorch */
+        return x <= p->a ? p->b : x;
+    case PN_ACT_HARDSHRINK:
+        return x >= -p->a && x <= p->a ? 0.0 : x;
+    case PN_ACT_SOFTSHRINK: /* as PyTorch: +0 inside the band, a NaN passes */
+        return x >= -p->a && x <= p->a ? 0.0 : x > 0 ? x - p->a : x + p->a;
     default:
         return NAN;
     }
@@ -66,6 +98,25 @@ static inline double act_d1(const pn_act_args *p, double x) {
         double s = sigmoid(x);
         return s * (1.0 + x * (1.0 - s));
     }
+    case PN_ACT_LOGSIGMOID: /* sigmoid(-x) */
+        return 1.0 / (1.0 + exp(x));
+    case PN_ACT_MISH: {
+        double t = mish_t(x), s = sigmoid(x);
+        return t + x * (1.0 - t * t) * s;
+    }
+    case PN_ACT_SELU:
+        return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * exp(x);
+    case PN_ACT_CELU:
+        return x > 0 ? 1.0 : exp(x / p->a);
+    case PN_ACT_HARDSIGMOID: /* PyTorch: 1/6 strictly inside (-3, 3) */
+        return x > -3.0 && x < 3.0 ? 1.0 / 6.0 : 0.0;
+    case PN_ACT_HARDSWISH: /* PyTorch: 0 up to -3, 1 from 3, x/3 + 1/2 between (and for NaN) */
+        return x <= -3.0 ? 0.0 : x >= 3.0 ? 1.0 : x / 3.0 + 0.5;
+    case PN_ACT_THRESHOLD:
+        return x <= p->a ? 0.0 : 1.0;
+    case PN_ACT_HARDSHRINK: /* PyTorch: 1 strictly outside the band; a NaN gets 0 */
+    case PN_ACT_SOFTSHRINK:
+        return x < -p->a || x > p->a ? 1.0 : 0.0;
     default:
         return NAN;
     }
@@ -98,6 +149,25 @@ static inline double act_d2(const pn_act_args *p, double x) {
         double s = sigmoid(x);
         return s * (1.0 - s) * (2.0 + x * (1.0 - 2.0 * s));
     }
+    case PN_ACT_LOGSIGMOID: { /* -s (1 - s) */
+        double s = sigmoid(x);
+        return -s * (1.0 - s);
+    }
+    case PN_ACT_MISH: {
+        double t = mish_t(x), s = sigmoid(x);
+        return (1.0 - t * t) * s * (2.0 + x * ((1.0 - s) - 2.0 * t * s));
+    }
+    case PN_ACT_SELU:
+        return x > 0 ? 0.0 : SELU_SCALE * SELU_ALPHA * exp(x);
+    case PN_ACT_CELU:
+        return x > 0 ? 0.0 : exp(x / p->a) / p->a;
+    case PN_ACT_HARDSWISH:
+        return x > -3.0 && x < 3.0 ? 1.0 / 3.0 : 0.0;
+    case PN_ACT_HARDSIGMOID:
+    case PN_ACT_THRESHOLD:
+    case PN_ACT_HARDSHRINK:
+    case PN_ACT_SOFTSHRINK:
+        return 0.0;
     default:
         return NAN;
     }

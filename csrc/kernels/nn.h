@@ -21,6 +21,15 @@
  *   SOFTPLUS    a*x > b ? x : log(1 + exp(a*x)) / a           (a = beta, b = threshold)
  *   HARDTANH    min(max(x, a), b)                             (a = min_val, b = max_val)
  *   SILU        x * sigmoid(x)
+ *   LOGSIGMOID  log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|))
+ *   MISH        x * tanh(log(1 + exp(x)))
+ *   SELU        s * (x > 0 ? x : l*(exp(x) - 1)), s = 1.0507..., l = 1.6732... (fixed)
+ *   CELU        x > 0 ? x : a*(exp(x/a) - 1)                  (a = alpha)
+ *   HARDSIGMOID min(max(x + 3, 0), 6) / 6
+ *   HARDSWISH   x * min(max(x + 3, 0), 6) / 6
+ *   THRESHOLD   x <= a ? b : x                                (a = threshold, b = value)
+ *   HARDSHRINK  -a <= x <= a ? 0 : x                          (a = lambd)
+ *   SOFTSHRINK  x > a ? x - a : x < -a ? x + a : 0            (a = lambd)
  */
 typedef enum {
     PN_ACT_LEAKY_RELU,
@@ -30,6 +39,15 @@ typedef enum {
     PN_ACT_SOFTPLUS,
     PN_ACT_HARDTANH,
     PN_ACT_SILU,
+    PN_ACT_LOGSIGMOID,
+    PN_ACT_MISH,
+    PN_ACT_SELU,
+    PN_ACT_CELU,
+    PN_ACT_HARDSIGMOID,
+    PN_ACT_HARDSWISH,
+    PN_ACT_THRESHOLD,
+    PN_ACT_HARDSHRINK,
+    PN_ACT_SOFTSHRINK,
     PN_NACT
 } pn_act;
 

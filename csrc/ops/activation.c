@@ -18,6 +18,15 @@ static const char *act_names[PN_NACT] = {
     [PN_ACT_SOFTPLUS] = "softplus",
     [PN_ACT_HARDTANH] = "hardtanh",
     [PN_ACT_SILU] = "silu",
+    [PN_ACT_LOGSIGMOID] = "logsigmoid",
+    [PN_ACT_MISH] = "mish",
+    [PN_ACT_SELU] = "selu",
+    [PN_ACT_CELU] = "celu",
+    [PN_ACT_HARDSIGMOID] = "hardsigmoid",
+    [PN_ACT_HARDSWISH] = "hardswish",
+    [PN_ACT_THRESHOLD] = "threshold",
+    [PN_ACT_HARDSHRINK] = "hardshrink",
+    [PN_ACT_SOFTSHRINK] = "softshrink",
 };
 
 static const char *act_nodes[PN_NACT] = {
@@ -28,6 +37,15 @@ static const char *act_nodes[PN_NACT] = {
     [PN_ACT_SOFTPLUS] = "SoftplusBackward0",
     [PN_ACT_HARDTANH] = "HardtanhBackward0",
     [PN_ACT_SILU] = "SiluBackward0",
+    [PN_ACT_LOGSIGMOID] = "LogSigmoidBackward0",
+    [PN_ACT_MISH] = "MishBackward0",
+    [PN_ACT_SELU] = "EluBackward0",
+    [PN_ACT_CELU] = "CeluBackward0",
+    [PN_ACT_HARDSIGMOID] = "HardsigmoidBackward0",
+    [PN_ACT_HARDSWISH] = "HardswishBackward0",
+    [PN_ACT_THRESHOLD] = "ThresholdBackward0",
+    [PN_ACT_HARDSHRINK] = "HardshrinkBackward0",
+    [PN_ACT_SOFTSHRINK] = "SoftshrinkBackward0",
 };
 static const char *act_backward_nodes[PN_NACT] = {
     [PN_ACT_LEAKY_RELU] = "LeakyReluBackwardBackward0",
@@ -37,6 +55,15 @@ static const char *act_backward_nodes[PN_NACT] = {
     [PN_ACT_SOFTPLUS] = "SoftplusBackwardBackward0",
     [PN_ACT_HARDTANH] = "HardtanhBackwardBackward0",
     [PN_ACT_SILU] = "SiluBackwardBackward0",
+    [PN_ACT_LOGSIGMOID] = "LogSigmoidBackwardBackward0",
+    [PN_ACT_MISH] = "MishBackwardBackward0",
+    [PN_ACT_SELU] = "EluBackwardBackward0",
+    [PN_ACT_CELU] = "EluBackwardBackward0",
+    [PN_ACT_HARDSIGMOID] = "HardsigmoidBackwardBackward0",
+    [PN_ACT_HARDSWISH] = "HardswishBackwardBackward0",
+    [PN_ACT_THRESHOLD] = "ThresholdBackwardBackward0",
+    [PN_ACT_HARDSHRINK] = "HardshrinkBackwardBackward0",
+    [PN_ACT_SOFTSHRINK] = "SoftshrinkBackwardBackward0",
 };
 
 /* State of an activation's node, and of the nodes of its derivatives. */

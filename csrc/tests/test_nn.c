@@ -14,13 +14,19 @@ static int near(double a, double b, double tol) {
 
 /* f' and f'' of every activation against central differences of f and f'. */
 static void test_activation_derivatives(void) {
-    static const char *names[PN_NACT] = {"leaky_relu", "elu",      "gelu", "gelu_tanh",
-                                         "softplus",   "hardtanh", "silu"};
-    pn_act_args args[PN_NACT] = {{PN_ACT_LEAKY_RELU, 0.1, 0}, {PN_ACT_ELU, 0.7, 0},
-                                 {PN_ACT_GELU, 0, 0},         {PN_ACT_GELU_TANH, 0, 0},
-                                 {PN_ACT_SOFTPLUS, 2.0, 3},   {PN_ACT_HARDTANH, -0.5, 1.5},
-                                 {PN_ACT_SILU, 0, 0}};
-    /* points away from the kinks (0, hardtanh bounds, softplus threshold x = 1.5) */
+    static const char *names[PN_NACT] = {"leaky_relu", "elu",       "gelu",       "gelu_tanh",
+                                         "softplus",   "hardtanh",  "silu",       "logsigmoid",
+                                         "mish",       "selu",      "celu",       "hardsigmoid",
+                                         "hardswish",  "threshold", "hardshrink", "softshrink"};
+    pn_act_args args[PN_NACT] = {
+        {PN_ACT_LEAKY_RELU, 0.1, 0}, {PN_ACT_ELU, 0.7, 0},        {PN_ACT_GELU, 0, 0},
+        {PN_ACT_GELU_TANH, 0, 0},    {PN_ACT_SOFTPLUS, 2.0, 3},   {PN_ACT_HARDTANH, -0.5, 1.5},
+        {PN_ACT_SILU, 0, 0},         {PN_ACT_LOGSIGMOID, 0, 0},   {PN_ACT_MISH, 0, 0},
+        {PN_ACT_SELU, 0, 0},         {PN_ACT_CELU, 0.6, 0},       {PN_ACT_HARDSIGMOID, 0, 0},
+        {PN_ACT_HARDSWISH, 0, 0},    {PN_ACT_THRESHOLD, 0.5, -2}, {PN_ACT_HARDSHRINK, 0.5, 0},
+        {PN_ACT_SOFTSHRINK, 0.8, 0}};
+    /* points away from the kinks (0, +-3, hardtanh bounds, softplus threshold x = 1.5,
+     * the threshold 0.5, the shrink bounds +-0.5 and +-0.8) */
     double xs[8] = {-3.1, -1.3, -0.7, -0.2, 0.3, 0.9, 1.2, 2.6};
     const double h = 1e-5;
     for (int a = 0; a < PN_NACT; a++) {

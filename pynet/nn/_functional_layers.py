@@ -13,6 +13,9 @@ from .._creation import tensor as _tensor
 from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
+           "logsigmoid", "mish", "selu", "celu", "relu6", "hardsigmoid", "hardswish",
+           "threshold", "hardshrink", "softshrink", "softsign", "tanhshrink", "softmin", "glu",
+           "rrelu",
            "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
            "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
@@ -20,7 +23,8 @@ __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "
            "adaptive_max_pool2d", "interpolate", "scaled_dot_product_attention"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
-_LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU = range(7)
+(_LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU, _LOGSIGMOID, _MISH, _SELU,
+ _CELU, _HARDSIGMOID, _HARDSWISH, _THRESHOLD, _HARDSHRINK, _SOFTSHRINK) = range(16)
 
 
 def _check_tensor(x, fn, name="input"):
@@ -91,6 +95,123 @@ def silu(input, inplace=False):
     """input * sigmoid(input) (also called swish)."""
     _check_tensor(input, "silu")
     return _C._activation(input, _SILU, 0.0, 0.0, bool(inplace))
+
+
+def logsigmoid(input):
+    """log(sigmoid(input)) = -softplus(-input), computed without overflow."""
+    _check_tensor(input, "log_sigmoid")
+    return _C._activation(input, _LOGSIGMOID, 0.0, 0.0, False)
+
+
+def mish(input, inplace=False):
+    """input * tanh(softplus(input)) (Misra, 2019)."""
+    _check_tensor(input, "mish")
+    return _C._activation(input, _MISH, 0.0, 0.0, bool(inplace))
+
+
+def selu(input, inplace=False):
+    """scale * elu(input, alpha) with the self-normalising constants alpha = 1.6732632...,
+    scale = 1.0507009... (Klambauer et al., 2017)."""
+    _check_tensor(input, "selu")
+    return _C._activation(input, _SELU, 0.0, 0.0, bool(inplace))
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """input where input > 0, alpha * (exp(input / alpha) - 1) elsewhere."""
+    _check_tensor(input, "celu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _C._activation(input, _CELU, float(alpha), 0.0, bool(inplace))
+
+
+def relu6(input, inplace=False):
+    """min(max(input, 0), 6): hardtanh(input, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    """min(max(input + 3, 0), 6) / 6, a piecewise-linear sigmoid."""
+    _check_tensor(input, "hardsigmoid")
+    return _C._activation(input, _HARDSIGMOID, 0.0, 0.0, bool(inplace))
+
+
+def hardswish(input, inplace=False):
+    """input * hardsigmoid(input) (Howard et al., 2019)."""
+    _check_tensor(input, "hardswish")
+    return _C._activation(input, _HARDSWISH, 0.0, 0.0, bool(inplace))
+
+
+def threshold(input, threshold, value, inplace=False):
+    """value where input <= threshold, input elsewhere (NaN passes)."""
+    _check_tensor(input, "threshold")
+    if not input.is_floating_point():
+        out = input.masked_fill(input <= threshold, value)
+        return input.copy_(out) if inplace else out
+    return _C._activation(input, _THRESHOLD, float(threshold), float(value), bool(inplace))
+
+
+def hardshrink(input, lambd=0.5):
+    """0 where -lambd <= input <= lambd, input elsewhere."""
+    _check_tensor(input, "hardshrink")
+    return _C._activation(input, _HARDSHRINK, float(lambd), 0.0, False)
+
+
+def softshrink(input, lambd=0.5):
+    """input - lambd above lambd, input + lambd below -lambd, 0 between (lambd >= 0)."""
+    _check_tensor(input, "softshrink")
+    if not lambd >= 0:
+        raise RuntimeError(f"softshrink: lambda must be in range [0, inf), but found {lambd}")
+    return _C._activation(input, _SOFTSHRINK, float(lambd), 0.0, False)
+
+
+def softsign(input):
+    """input / (1 + |input|)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    """input - tanh(input)."""
+    return input - input.tanh()
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input, dim): weights that favour the smallest entries."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel)
+    return (-input).softmax(dim, dtype=dtype)
+
+
+def glu(input, dim=-1):
+    """Gated linear unit: a * sigmoid(b), where a and b are the two halves of input along dim."""
+    _check_tensor(input, "glu")
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + input.dim() if dim < 0 else dim
+    if not 0 <= d < input.dim():
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-input.dim()}, {input.dim() - 1}], but got {dim})")
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size "
+                           f"{input.shape[d]}")
+    a, b = input.chunk(2, d)
+    return a * b.sigmoid()
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomised leaky ReLU: in training, each negative element is scaled by a slope drawn
+    uniformly from [lower, upper] (pynet's generator, so not torch's draws); in evaluation,
+    by the fixed slope (lower + upper) / 2."""
+    _check_tensor(input, "rrelu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"rrelu_with_noise_cpu\" not implemented for "
+                                  f"'{str(input.dtype).split('.')[-1]}'")
+    slope = _C.empty(tuple(input.shape), dtype=input.dtype).uniform_(lower, upper)
+    out = input * _C.where(input >= 0, _C.ones((), dtype=input.dtype), slope)
+    return input.copy_(out) if inplace else out
 
 
 def prelu(input, weight):

@@ -15,7 +15,9 @@ from ._functional_layers import (adaptive_avg_pool1d, adaptive_avg_pool2d, adapt
                                  leaky_relu, linear, log_softmax,
                                  max_pool1d, max_pool2d, one_hot, pad, prelu, relu, relu_,
                                  scaled_dot_product_attention, sigmoid, silu, softmax, softplus,
-                                 tanh, unfold)
+                                 tanh, unfold, logsigmoid, mish, selu, celu, relu6, hardsigmoid,
+                                 hardswish, threshold, hardshrink, softshrink, softsign,
+                                 tanhshrink, softmin, glu, rrelu)
 from ._functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                                cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                                smooth_l1_loss)
@@ -29,7 +31,9 @@ __all__ = [
     "conv_transpose2d", "unfold", "fold",
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
-    "scaled_dot_product_attention",
+    "scaled_dot_product_attention", "logsigmoid", "mish", "selu", "celu", "relu6",
+    "hardsigmoid", "hardswish", "threshold", "hardshrink", "softshrink", "softsign", "tanhshrink",
+    "softmin", "glu", "rrelu",
     # losses (_functional_loss.py)
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
