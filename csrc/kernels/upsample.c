@@ -219,7 +219,7 @@ typedef struct {
     void *dst;
 } aa_plan;
 
-/* The window half-width of scale s: max(s, 1), and the window size K = 2 ceil(support) + 1. */
+/* The triangle's half-width for scale s, in input pixels: max(s, 1) (1: plain linear). */
 static double aa_support(double s) {
     return s >= 1 ? s : 1;
 }
