@@ -123,6 +123,10 @@ static void test_antialias_by_hand(void) {
     free(tx), free(ty[0]), free(ty[1]);
     pn_upsample_geom bad = {1, 3, {2, 2, 2}, {1, 1, 1}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
     CHECK(pn_upsample(PN_FLOAT64, &bad, x, y) == PN_EINVAL, "antialiased needs 2 dims");
+    pn_upsample_geom wide = {1, 2, {1LL << 41, 1}, {1, 1}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
+    CHECK(pn_upsample(PN_FLOAT64, &wide, x, y) == PN_EOVERFLOW, "a window too wide refused");
+    pn_upsample_geom big = {1, 2, {1, 1}, {1LL << 40, 1LL << 40}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
+    CHECK(pn_upsample(PN_FLOAT64, &big, x, y) == PN_EOVERFLOW, "antialiased: overflowing sizes");
 }
 
 int main(void) {
