@@ -707,6 +707,7 @@ def _interpolate(
     output_size: Sequence[_int] | None,
     scale_factors: Sequence[_float] | None,
     align_corners: _bool,
+    antialias: _bool = False,
     /,
 ) -> Tensor: ...
 # optimizer updates, in place over lists of parameters, gradients and state tensors

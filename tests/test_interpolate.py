@@ -1,6 +1,7 @@
 """F.interpolate and the Upsample layers: values and gradients against PyTorch over random
 sizes, scale factors, modes and dtypes; gradcheck to second order; PyTorch's errors; and
-NumPy references (np.repeat, np.interp) that run without torch."""
+NumPy references (np.repeat, np.interp, the antialiasing filter's matrices) that run
+without torch."""
 import numpy as np
 import pytest
 
@@ -226,6 +227,11 @@ def test_grad_fn_names():
         assert name.replace("Backward0", "BackwardBackward0") in repr(gx.grad_fn)
     y = F.interpolate(x[0], size=5, mode="linear")
     assert "UpsampleLinear1DBackward0" in repr(y.grad_fn)
+    y = F.interpolate(x, size=2, mode="bilinear", antialias=True)
+    assert "UpsampleBilinear2DAaBackward0" in repr(y.grad_fn)
+    gx, = pynet.autograd.grad(y, (x,), pynet.ones(y.shape, requires_grad=True),
+                              create_graph=True)
+    assert "UpsampleBilinear2DAaBackwardBackward0" in repr(gx.grad_fn)
 
 
 def test_backward_bit_identical_at_one_and_two_threads():
@@ -270,6 +276,13 @@ BAD_CALLS = [
     ((1, 2, 2, 2), dict(scale_factor=2, mode="trilinear")),
     ((1, 2, 2, 2, 2), dict(scale_factor=2, mode="area", align_corners=False)),
     ((1, 2, 2, 2), dict(scale_factor=2, mode="lanczos", antialias=True, align_corners=True)),
+    ((1, 2, 4), dict(size=3, mode="bilinear", antialias=True)),
+    ((1, 2, 4), dict(size=3, mode="linear", antialias=True)),
+    ((1, 2, 4, 4), dict(size=3, mode="nearest-exact", antialias=True)),
+    ((1, 1, 2, 4, 4), dict(size=3, mode="trilinear", antialias=True)),
+    ((1, 1, 2, 4, 4), dict(size=3, mode="bilinear", antialias=True)),
+    ((1, 0, 4, 4), dict(size=3, mode="bilinear", antialias=True)),
+    ((1, 1, 4, 4), dict(scale_factor=0.2, mode="bilinear", antialias=True)),
 ]
 
 
@@ -286,7 +299,7 @@ def test_errors_match_torch(need_torch, shape, kw):
 @pytest.mark.parametrize("mode,shape,kw", [
     ("bicubic", (1, 1, 3, 3), {}), ("area", (1, 1, 2, 2, 2), {}),
     ("lanczos", (1, 1, 3, 3), dict(antialias=True)),
-    ("bilinear", (1, 1, 3, 3), dict(antialias=True)),
+    ("bicubic", (1, 1, 3, 3), dict(antialias=True)),
 ])
 def test_unimplemented_modes_raise_not_implemented(mode, shape, kw):
     with pytest.raises(NotImplementedError, match="bicubic|area|lanczos|antialias"):
@@ -338,3 +351,263 @@ def test_modules_match_torch(need_torch):
         assert repr(pm) == repr(tm)
         np.testing.assert_allclose(pm(pynet.tensor(x)).numpy(), tm(torch.tensor(x)).numpy(),
                                    rtol=1e-6, atol=1e-6)
+
+
+# ---------------------------------------------------------------- antialias (bilinear, 4-D)
+
+AA = dict(mode="bilinear", antialias=True)
+AA_SCALES = [0.2, 0.3, 0.45, 0.5, 0.6, 0.75, 1.0, 1.3, 1.5, 2.0, 2.5]
+
+
+def aa_matrix(n_in, n_out, align_corners=False, scale_factor=None):
+    """The (n_out, n_in) matrix of antialiased linear resampling along one dim, in float64:
+    a triangle of half-width max(s, 1) centred on s (o + 0.5) (with align_corners too),
+    its window truncated to the input and its weights normalised to sum 1; the identity
+    when the size does not change (PyTorch copies that dim)."""
+    if n_out == n_in:
+        return np.eye(n_in)
+    if align_corners:
+        s = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        s = 1 / scale_factor if scale_factor else n_in / n_out
+    support = max(s, 1.0)
+    m = np.zeros((n_out, n_in))
+    for o in range(n_out):
+        c = s * (o + 0.5)
+        lo, hi = max(int(c - support + 0.5), 0), min(int(c + support + 0.5), n_in)
+        w = np.maximum(1 - np.abs((np.arange(lo, hi) - c + 0.5) / support), 0)
+        m[o, lo:hi] = w / w.sum()
+    return m
+
+
+def aa_sizes(shape, kw):
+    """(output sizes, scale factors used for the weights) of interpolate's keywords kw."""
+    if "size" in kw:
+        size = kw["size"] if isinstance(kw["size"], (list, tuple)) else [kw["size"]] * 2
+        return list(size), [None, None]
+    sf = kw["scale_factor"]
+    sf = list(sf) if isinstance(sf, (list, tuple)) else [sf, sf]
+    size = [int(n * f) for n, f in zip(shape[2:], sf)]
+    return size, [None, None] if kw.get("recompute_scale_factor") else sf
+
+
+def aa_reference(x, kw):
+    """M_H x M_W^T with aa_matrix's matrices, for interpolate's keywords kw."""
+    size, sf = aa_sizes(x.shape, kw)
+    ac = kw.get("align_corners") or False
+    mh = aa_matrix(x.shape[2], size[0], ac, sf[0])
+    mw = aa_matrix(x.shape[3], size[1], ac, sf[1])
+    return mh @ x.astype(np.float64) @ mw.T
+
+
+def random_aa_case(rng):
+    """(input shape, keywords) of one random antialiased call: down by non-integer factors,
+    up, mixed, width or height 1, a size or scale factors (maybe recomputed)."""
+    shape = [int(rng.integers(1, 3)), int(rng.integers(1, 4)),
+             int(rng.integers(1, 14)), int(rng.integers(1, 14))]
+    kw = dict(AA, align_corners=bool(rng.random() < 0.5))
+    if rng.random() < 0.5:
+        kw["size"] = [int(rng.integers(1, 16)) for _ in range(2)]
+    else:
+        kw["scale_factor"] = [float(rng.choice(AA_SCALES)) for _ in range(2)]
+        if rng.random() < 0.3:
+            kw["recompute_scale_factor"] = True
+    return shape, kw
+
+
+def torch_aa_forward_is_right(shape, out):
+    """False where PyTorch 2.13's CPU forward is wrong: an output width of 1 with a height
+    that changes (to more than one row) gives every output row the first row's value (its
+    vertical pass reads the first row's window for all of them). pynet computes each row;
+    its result there is checked against the NumPy reference instead, and its gradient
+    (PyTorch's is right) against PyTorch's."""
+    return not (out[1] == 1 and out[0] != shape[2] and out[0] > 1 and shape[2] > 1)
+
+
+def torch_aa_grad_is_its_forwards_adjoint(shape, kw):
+    """False where PyTorch's backward does not differentiate its forward: a scale_factor
+    (not recomputed, align_corners False) that leaves a dim's size unchanged. Its forward
+    copies that dim, its backward weighs it with the filter of scale 1 / scale_factor;
+    pynet's gradient is its forward's (gradcheck below)."""
+    size, sf = aa_sizes(shape, kw)
+    if kw.get("align_corners"):
+        return True
+    return not any(f is not None and f != 1 and o == n for o, n, f in zip(size, shape[2:], sf))
+
+
+def check_aa_against_torch(shape, kw, dtype, nc, seed):
+    """pynet's output and input gradient (through a non-contiguous view if nc) against
+    PyTorch's, where PyTorch is right (see above; NumPy's reference otherwise)."""
+    x = rnd(*shape, seed=seed).astype(dtype)
+    try:
+        ty = torch.nn.functional.interpolate(torch.tensor(x), **kw)
+    except RuntimeError as e:  # an output size 0: the same error
+        assert "sizes should be greater than 0" in str(e)
+        with pytest.raises(RuntimeError, match="sizes should be greater than 0"):
+            F.interpolate(pynet.tensor(x), **kw)
+        return
+    g = rnd(*ty.shape, seed=seed + 1).astype(dtype)
+    ty, tg = run(torch, x, kw, g, False)
+    py, pg = run(pynet, x, kw, g, nc)
+    msg = str((shape, kw))
+    assert py.shape == ty.shape and py.dtype == ty.dtype, msg
+    if torch_aa_forward_is_right(shape, ty.shape[2:]):
+        np.testing.assert_allclose(py, ty, **TOL[dtype], err_msg=msg)
+    else:
+        assert not np.allclose(ty, aa_reference(x, kw))  # still PyTorch's bug?
+        np.testing.assert_allclose(py, aa_reference(x, kw), **TOL[dtype], err_msg=msg)
+    if torch_aa_grad_is_its_forwards_adjoint(shape, kw):
+        np.testing.assert_allclose(pg, tg, **TOL[dtype], err_msg=msg)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_antialias_random_calls_match_torch(need_torch, seed, dtype):
+    rng = np.random.default_rng(100 + seed)
+    for case in range(40):
+        shape, kw = random_aa_case(rng)
+        check_aa_against_torch(shape, kw, dtype, nc=case % 3 == 0, seed=case)
+
+
+AA_CASES = [
+    ((2, 3, 17, 13), dict(size=(5, 4))),  # down by non-integer factors
+    ((1, 2, 28, 28), dict(size=14)),  # MNIST's Resize(14)
+    ((1, 2, 5, 6), dict(size=(11, 13))),  # up
+    ((1, 2, 12, 5), dict(size=(5, 9))),  # down in H, up in W
+    ((1, 2, 4, 12), dict(size=(9, 5))),  # up in H, down in W
+    ((2, 1, 9, 7), dict(size=(1, 1))),
+    ((1, 1, 9, 7), dict(size=(4, 1))),  # PyTorch's forward is wrong here
+    ((1, 1, 1, 7), dict(size=(3, 2))),
+    ((1, 2, 6, 7), dict(size=(6, 7))),  # the same size: a copy
+    ((1, 2, 6, 7), dict(size=(6, 3))),
+    ((1, 1, 10, 10), dict(scale_factor=0.35)),
+    ((1, 2, 10, 9), dict(scale_factor=(0.6, 1.05))),  # W keeps its size: PyTorch's grad differs
+    ((1, 1, 11, 8), dict(scale_factor=(0.45, 2.5), recompute_scale_factor=True)),
+    ((1, 1, 11, 8), dict(scale_factor=(0.45, 2.5))),
+]
+
+
+@pytest.mark.parametrize("shape,kw", AA_CASES)
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_antialias_cases_match_torch(need_torch, shape, kw, align_corners, dtype):
+    check_aa_against_torch(shape, dict(kw, align_corners=align_corners, **AA), dtype,
+                           nc=True, seed=3)
+
+
+def test_antialias_by_hand_4x4_to_2x2():
+    """Scale 2, half-width 2: output 0 (centre 1) reads pixels 0, 1, 2 with triangle
+    weights 3/4, 3/4, 1/4 -> 3/7, 3/7, 1/7; output 1 (centre 3) reads 1, 2, 3 with 1/7, 3/7,
+    3/7. For x = 4 h + w each pass gives 5/7 and 16/7 of its step."""
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    y = F.interpolate(pynet.tensor(x), size=(2, 2), **AA).numpy()[0, 0]
+    want = np.array([[4 * 5 + 5, 4 * 5 + 16], [4 * 16 + 5, 4 * 16 + 16]]) / 7
+    np.testing.assert_allclose(y, want, rtol=1e-14)
+    m = np.array([[3, 3, 1, 0], [0, 1, 3, 3]]) / 7
+    np.testing.assert_allclose(aa_matrix(4, 2), m, rtol=1e-14)
+    x = rnd(1, 1, 4, 4)
+    y = F.interpolate(pynet.tensor(x), scale_factor=0.5, **AA).numpy()[0, 0]
+    np.testing.assert_allclose(y, m @ x[0, 0] @ m.T, rtol=1e-13, atol=1e-14)
+    # plain bilinear reads only pixels 0 and 1 (source index 2 o + 0.5, halfway between)
+    plain = F.interpolate(pynet.tensor(x), scale_factor=0.5, mode="bilinear").numpy()[0, 0]
+    np.testing.assert_allclose(plain[0, 0], x[0, 0, :2, :2].mean(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype,tol", [("float32", 1e-6), ("float64", 1e-14)])
+def test_antialias_keeps_a_constant(dtype, tol):
+    c = np.full((2, 3, 13, 9), 0.625, dtype=dtype)
+    for size in [(4, 3), (1, 1), (20, 2), (5, 17), (13, 4), (1, 9)]:
+        for ac in (False, True):
+            y = F.interpolate(pynet.tensor(c), size=size, align_corners=ac, **AA).numpy()
+            assert y.shape == (2, 3) + size and y.dtype == dtype
+            np.testing.assert_allclose(y, 0.625, rtol=0, atol=tol)
+
+
+def test_antialias_matches_numpy_reference():
+    rng = np.random.default_rng(7)
+    for case in range(60):
+        shape, kw = random_aa_case(rng)
+        if min(aa_sizes(shape, kw)[0]) < 1:
+            continue
+        x = rnd(*shape, seed=case)
+        y = F.interpolate(pynet.tensor(x), **kw).numpy()
+        np.testing.assert_allclose(y, aa_reference(x, kw), rtol=1e-12, atol=1e-12,
+                                   err_msg=str((shape, kw)))
+
+
+def test_antialias_upsampling_is_bilinear():
+    """Upsampling (half-width 1): the triangle is plain linear interpolation's, so the two
+    agree up to rounding, borders included; not with align_corners, where PyTorch's
+    antialiased centres stay s (o + 0.5) with s = (in - 1) / (out - 1)."""
+    x = rnd(2, 2, 4, 5)
+    for size in [(9, 11), (4, 12), (7, 5)]:
+        a = F.interpolate(pynet.tensor(x), size=size, **AA).numpy()
+        b = F.interpolate(pynet.tensor(x), size=size, mode="bilinear").numpy()
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-14)
+    a = F.interpolate(pynet.tensor(x), size=(9, 11), align_corners=True, **AA).numpy()
+    b = F.interpolate(pynet.tensor(x), size=(9, 11), mode="bilinear", align_corners=True)
+    assert not np.allclose(a, b.numpy())
+
+
+AA_GRAD_CASES = [
+    ((1, 2, 5, 6), dict(size=(3, 4))),
+    ((1, 1, 4, 7), dict(size=(6, 3), align_corners=True)),
+    ((2, 1, 6, 5), dict(scale_factor=(0.45, 1.7))),
+    ((1, 1, 7, 6), dict(scale_factor=(1.05, 0.5))),  # H keeps its size
+    ((1, 1, 5, 4), dict(size=(3, 1))),
+    ((1, 1, 3, 4), dict(size=(3, 4))),
+]
+
+
+@pytest.mark.parametrize("shape,kw", AA_GRAD_CASES)
+def test_antialias_gradcheck(shape, kw):
+    x = pynet.tensor(rnd(*shape), requires_grad=True)
+    assert gradcheck(lambda x: F.interpolate(x, **AA, **kw), (x,))
+
+
+@pytest.mark.parametrize("shape,kw", AA_GRAD_CASES[:3])
+def test_antialias_double_backward_gradcheck(shape, kw):
+    x = pynet.tensor(rnd(*shape), requires_grad=True)
+    g = pynet.tensor(rnd(*F.interpolate(x, **AA, **kw).shape, seed=1), requires_grad=True)
+
+    def first(x, g):
+        with pynet.enable_grad():
+            return pynet.autograd.grad(F.interpolate(x * x, **AA, **kw), (x,), g,
+                                       create_graph=True)
+    assert gradcheck(first, (x, g))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_antialias_bit_identical_at_one_and_two_threads(dtype):
+    prev = pynet.get_num_threads()
+    x = rnd(3, 5, 37, 29).astype(dtype)
+    g = rnd(3, 5, 13, 11, seed=1).astype(dtype)
+    outs = []
+    try:
+        for n in (1, 2):
+            pynet.set_num_threads(n)
+            t = pynet.tensor(x, requires_grad=True)
+            y = F.interpolate(t, size=(13, 11), **AA)
+            y.backward(pynet.tensor(g))
+            outs.append((y.detach().numpy().tobytes(), t.grad.numpy().tobytes()))
+    finally:
+        pynet.set_num_threads(prev)
+    assert outs[0] == outs[1]
+
+
+def test_antialias_non_contiguous_input_is_its_copy():
+    """A transposed and a sliced view give the result (and gradient) of their contiguous
+    copies, bit for bit."""
+    base = rnd(2, 6, 11, 14)
+    for view in (lambda t: t.transpose(2, 3), lambda t: t[:, ::2, 1:, ::3],
+                 lambda t: t.permute(1, 0, 3, 2)):
+        leaf = pynet.tensor(base, requires_grad=True)
+        v = view(leaf)
+        y = F.interpolate(v, size=(3, 5), **AA)
+        copy = pynet.tensor(view(pynet.tensor(base)).numpy().copy(), requires_grad=True)
+        yc = F.interpolate(copy, size=(3, 5), **AA)
+        assert y.detach().numpy().tobytes() == yc.detach().numpy().tobytes()
+        g = pynet.tensor(rnd(*y.shape, seed=2))
+        y.backward(g)
+        yc.backward(g)
+        np.testing.assert_array_equal(view(leaf.grad).numpy(), copy.grad.numpy())

@@ -26,6 +26,9 @@ static inline int pn_is_float(pn_dtype dt) {
 static inline int pn_mul_overflow(int64_t a, int64_t b, int64_t *out) {
     return __builtin_mul_overflow(a, b, out);
 }
+static inline int pn_add_overflow(int64_t a, int64_t b, int64_t *out) {
+    return __builtin_add_overflow(a, b, out);
+}
 
 /* The most dimensions a tensor may have. */
 #define PN_MAX_DIMS 16

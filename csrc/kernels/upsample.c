@@ -1,4 +1,4 @@
-/* upsample.c - nearest and linear resampling (the math is in upsample.h). */
+/* upsample.c - nearest, linear and antialiased linear resampling (the math is in upsample.h). */
 #include "upsample.h"
 #include "threadpool.h"
 
@@ -201,8 +201,196 @@ static int plan_build(pn_dtype dt, const pn_upsample_geom *g, up_plan *p, void *
     return PN_OK;
 }
 
+/* ------------------------------------------------------------------ antialiased linear
+ * One dim's windows: output o reads count[o] inputs from first[o] with the weights
+ * w[o K ..] (of the data's type T). The math is in upsample.h. */
+typedef struct {
+    int64_t in, out, K;
+    int64_t *first, *count;
+    void *w;
+} aa_dim;
+
+/* H (d[0]) and W (d[1]), the per-plane buffer between the passes, and the job. */
+typedef struct {
+    aa_dim d[2];
+    int64_t tmp_per_plane; /* H * OW when both dims change, else 0 */
+    void *tmp;
+    const void *src;
+    void *dst;
+} aa_plan;
+
+/* The triangle's half-width for scale s, in input pixels: max(s, 1) (1: plain linear). */
+static double aa_support(double s) {
+    return s >= 1 ? s : 1;
+}
+
+#define DEFINE_AA(SUF, T) \
+    /* The windows of spatial dim k (0: H, 1: W): scale s as the plain linear mode's, \
+     * centre c = s (o + 0.5) rounded to T, window [c - support + 0.5, c + support + 0.5) \
+     * truncated and clamped to the input, triangle weights normalised to sum 1. Mixed \
+     * float/double steps are kept as PyTorch's kernel has them, so the taps agree. */ \
+    static void aa_taps_##SUF(const pn_upsample_geom *g, int k, aa_dim *d) { \
+        int64_t in = g->in[k], out = g->out[k]; \
+        T s = g->align_corners  ? (out > 1 ? (T)(in - 1) / (T)(out - 1) : (T)0) \
+              : g->scale[k] > 0 ? (T)(1.0 / g->scale[k]) \
+                                : (T)in / (T)out; \
+        T support = (T)aa_support((double)s), inv = s >= 1 ? (T)(1.0 / (double)s) : (T)1; \
+        int64_t kmax = 2 * (int64_t)ceil((double)support) + 1; \
+        kmax = kmax < d->K ? kmax : d->K; \
+        for (int64_t o = 0; o < out; o++) { \
+            T c = (T)((double)s * ((double)o + 0.5)), total = 0, *w = (T *)d->w + o * d->K; \
+            int64_t lo = (int64_t)((double)(c - support) + 0.5); \
+            int64_t hi = (int64_t)((double)(c + support) + 0.5), n; \
+            lo = lo > 0 ? lo : 0, n = (hi < in ? hi : in) - lo; \
+            n = n < 0 ? 0 : n > kmax ? kmax : n; /* PyTorch's cap on rounding */ \
+            for (int64_t j = 0; j < n; j++) { \
+                /* distance of input pixel lo + j's centre from c, in window units */ \
+                T t = (T)(((double)((T)(lo + j) - c) + 0.5) * (double)inv); \
+                t = t < 0 ? -t : t; \
+                w[j] = t < 1 ? (T)(1.0 - (double)t) : (T)0; \
+                total += w[j]; \
+            } \
+            for (int64_t j = 0; j < n && total != 0; j++) w[j] /= total; \
+            d->first[o] = lo, d->count[o] = n; \
+        } \
+    } \
+    /* x (outer, in, inner) -> y (outer, out, inner) along the middle dim: \
+     * y[a, o, :] = sum_j w[o][j] x[a, first[o] + j, :], summed in tap order */ \
+    static void aa_pass_##SUF(const aa_dim *d, const T *x, T *y, int64_t outer, int64_t inner) { \
+        for (int64_t a = 0; a < outer; a++, x += d->in * inner) \
+            for (int64_t o = 0; o < d->out; o++, y += inner) { \
+                const T *w = (const T *)d->w + o * d->K, *src = x + d->first[o] * inner; \
+                int64_t n = d->count[o]; \
+                if (inner == 1) { /* the W pass: one dot product per output */ \
+                    T acc = n ? src[0] * w[0] : (T)0; \
+                    for (int64_t j = 1; j < n; j++) acc += src[j] * w[j]; \
+                    y[0] = acc; \
+                    continue; \
+                } \
+                for (int64_t c = 0; c < inner; c++) y[c] = n ? src[c] * w[0] : (T)0; \
+                for (int64_t j = 1; j < n; j++) \
+                    for (int64_t c = 0; c < inner; c++) y[c] += src[j * inner + c] * w[j]; \
+            } \
+    } \
+    /* The adjoint: dy (outer, out, inner) -> dx (outer, in, inner) = 0, then \
+     * dx[a, first[o] + j, :] += w[o][j] dy[a, o, :] in the order of o, then j */ \
+    static void aa_pass_back_##SUF(const aa_dim *d, const T *dy, T *dx, int64_t outer, \
+                                   int64_t inner) { \
+        memset(dx, 0, (size_t)(outer * d->in * inner) * sizeof(T)); \
+        for (int64_t a = 0; a < outer; a++, dx += d->in * inner) \
+            for (int64_t o = 0; o < d->out; o++, dy += inner) { \
+                const T *w = (const T *)d->w + o * d->K; \
+                T *dst = dx + d->first[o] * inner; \
+                for (int64_t j = 0; j < d->count[o]; j++) \
+                    for (int64_t c = 0; c < inner; c++) dst[j * inner + c] += w[j] * dy[c]; \
+            } \
+    } \
+    /* x (H, W) -> y (OH, OW): the W pass (into tmp (H, OW) when H changes too), then the \
+     * H pass; dims whose size is unchanged are skipped (copied) */ \
+    static void aa_fwd_plane_##SUF(const aa_plan *p, const T *x, T *tmp, T *y) { \
+        const aa_dim *H = &p->d[0], *W = &p->d[1]; \
+        int rh = H->in != H->out, rw = W->in != W->out; \
+        if (!rh && !rw) memcpy(y, x, (size_t)(H->in * W->in) * sizeof(T)); \
+        if (rw) aa_pass_##SUF(W, x, rh ? tmp : y, H->in, 1); \
+        if (rh) aa_pass_##SUF(H, rw ? tmp : x, y, 1, W->out); \
+    } \
+    /* dy (OH, OW) -> dx (H, W): the H adjoint (into tmp (H, OW)), then the W adjoint */ \
+    static void aa_back_plane_##SUF(const aa_plan *p, const T *dy, T *tmp, T *dx) { \
+        const aa_dim *H = &p->d[0], *W = &p->d[1]; \
+        int rh = H->in != H->out, rw = W->in != W->out; \
+        if (!rh && !rw) memcpy(dx, dy, (size_t)(H->in * W->in) * sizeof(T)); \
+        if (rh) aa_pass_back_##SUF(H, dy, rw ? tmp : dx, 1, W->out); \
+        if (rw) aa_pass_back_##SUF(W, rh ? tmp : dy, dx, H->in, 1); \
+    } \
+    static void aa_fwd_range_##SUF(void *ctx, int64_t p0, int64_t p1) { \
+        const aa_plan *p = ctx; \
+        int64_t ni = p->d[0].in * p->d[1].in, no = p->d[0].out * p->d[1].out; \
+        for (int64_t q = p0; q < p1; q++) \
+            aa_fwd_plane_##SUF(p, (const T *)p->src + q * ni, (T *)p->tmp + q * p->tmp_per_plane, \
+                               (T *)p->dst + q * no); \
+    } \
+    static void aa_back_range_##SUF(void *ctx, int64_t p0, int64_t p1) { \
+        const aa_plan *p = ctx; \
+        int64_t ni = p->d[0].in * p->d[1].in, no = p->d[0].out * p->d[1].out; \
+        for (int64_t q = p0; q < p1; q++) \
+            aa_back_plane_##SUF(p, (const T *)p->src + q * no, (T *)p->tmp + q * p->tmp_per_plane, \
+                                (T *)p->dst + q * ni); \
+    }
+
+DEFINE_AA(f32, float)
+DEFINE_AA(f64, double)
+
+/* The largest scale dim k's taps can have (in double; T rounds it at most up to an integer). */
+static double aa_scale_bound(const pn_upsample_geom *g, int k) {
+    double in = (double)g->in[k], out = (double)g->out[k];
+    if (g->align_corners) return out > 1 ? (in - 1) / (out - 1) : 0;
+    return g->scale[k] > 0 ? 1.0 / g->scale[k] : in / out;
+}
+
+/* Check g (2 spatial dims), size the two dims' tables (row stride K >= PyTorch's window
+ * cap, even so that the next table stays 8-byte aligned) and the buffer between the
+ * passes (P planes of H x OW, as PyTorch's temporary), allocate one block (*mem) and fill
+ * the tables. Return 0 or PN_E*. */
+static int aa_plan_build(pn_dtype dt, const pn_upsample_geom *g, aa_plan *p, void **mem) {
+    if (!pn_is_float(dt) || g->nd != 2 || g->P < 0) return PN_EINVAL;
+    int64_t isz = (int64_t)pn_itemsize(dt), total = 0, n, ni, no;
+    memset(p, 0, sizeof *p);
+    for (int k = 0; k < 2; k++) {
+        aa_dim *d = &p->d[k];
+        d->in = g->in[k], d->out = g->out[k];
+        if (d->in < 1 || d->out < 1 || !(g->scale[k] >= 0)) return PN_EINVAL;
+        double support = aa_support(aa_scale_bound(g, k));
+        if (!(support < 1e12)) return PN_EOVERFLOW;
+        d->K = 2 * (int64_t)ceil(support) + 2;
+        if (pn_mul_overflow(d->K, isz, &n) || pn_mul_overflow(n + 16, d->out, &n) ||
+            pn_add_overflow(total, n, &total))
+            return PN_EOVERFLOW;
+    }
+    int both = p->d[0].in != p->d[0].out && p->d[1].in != p->d[1].out;
+    if (pn_mul_overflow(p->d[0].in, p->d[1].in, &ni) || pn_mul_overflow(ni, g->P, &ni) ||
+        pn_mul_overflow(p->d[0].out, p->d[1].out, &no) || pn_mul_overflow(no, g->P, &no) ||
+        pn_mul_overflow(p->d[0].in, both ? p->d[1].out : 0, &p->tmp_per_plane) ||
+        pn_mul_overflow(p->tmp_per_plane, g->P, &n) || pn_mul_overflow(n, isz, &n) ||
+        pn_add_overflow(total, n, &total) || (uint64_t)total >= SIZE_MAX)
+        return PN_EOVERFLOW;
+    char *buf = *mem = malloc((size_t)total + 1);
+    if (!buf) return PN_ENOMEM;
+    for (int k = 0; k < 2; k++) {
+        aa_dim *d = &p->d[k];
+        d->first = (int64_t *)buf, d->count = d->first + d->out, d->w = d->count + d->out;
+        buf += d->out * (16 + d->K * isz);
+        if (dt == PN_FLOAT32)
+            aa_taps_f32(g, k, d);
+        else
+            aa_taps_f64(g, k, d);
+    }
+    p->tmp = buf;
+    return PN_OK;
+}
+
+/* Build the plan and run the planes on the thread pool; grain ~16k multiply-adds a chunk.
+ * Each plane is one thread's, in a fixed order: the result does not depend on the split. */
+static int aa_run(pn_dtype dt, const pn_upsample_geom *g, const void *src, void *dst, int back) {
+    aa_plan p;
+    void *mem = NULL;
+    int rc = aa_plan_build(dt, g, &p, &mem);
+    if (rc == PN_OK && g->P > 0) {
+        p.src = src, p.dst = dst;
+        int64_t work =
+            1 + p.d[0].in * p.d[1].out * (p.d[1].K - 2) + p.d[0].out * p.d[1].out * (p.d[0].K - 2);
+        int64_t grain = work >= 16384 ? 1 : 16384 / work;
+        int f32 = dt == PN_FLOAT32;
+        pn_range_fn fn = back ? (f32 ? aa_back_range_f32 : aa_back_range_f64)
+                              : (f32 ? aa_fwd_range_f32 : aa_fwd_range_f64);
+        pn_parallel_for(g->P, grain, fn, &p);
+    }
+    free(mem);
+    return rc;
+}
+
 /* Build the plan and run fn over the planes; grain ~16k taps of work a chunk. */
 static int run(pn_dtype dt, const pn_upsample_geom *g, const void *src, void *dst, int back) {
+    if (g->mode == PN_UPSAMPLE_LINEAR_AA) return aa_run(dt, g, src, dst, back);
     up_plan p;
     void *mem = NULL;
     int rc = plan_build(dt, g, &p, &mem);

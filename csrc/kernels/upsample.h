@@ -16,6 +16,22 @@
  * y is the sum over the taps of the product of the dims' weights times x,
  * innermost dim first: (x[.., i0] l0 + x[.., i1] l1) per row, then the rows.
  *
+ * Antialiased linear (PN_UPSAMPLE_LINEAR_AA, nd == 2 only: PyTorch's _upsample_bilinear2d_aa)
+ * is separable too, but each output reads a variable window: along a dim with scale s as
+ * above (align_corners or not; with align_corners the centre still uses o + 0.5),
+ *
+ *   support  = max(s, 1)         (the triangle's half-width, in input pixels)
+ *   centre c = s (o + 0.5)       in the input's float type
+ *   window   = [max(trunc(c - support + 0.5), 0), min(trunc(c + support + 0.5), in)),
+ *              at most K = 2 ceil(support) + 1 taps
+ *   weight j = tri((j - c + 0.5) / max(s, 1)), tri(t) = max(1 - |t|, 0), then divided by
+ *              the window's sum (so a constant stays constant, borders included)
+ *
+ * Upsampling (s < 1) gives the plain linear weights (up to rounding); downsampling
+ * averages over a window s pixels wide instead of reading 2. The W pass runs first
+ * (into a buffer (H, OW) per plane), then the H pass; a dim whose size does not change
+ * is copied as it is, whatever the scale factor (as PyTorch does).
+ *
  * Gradients: the map is linear, so pn_upsample_backward (dx = the adjoint
  * applied to dy, a scatter-add of each dy times its taps' weights) is its
  * backward, and pn_upsample is the backward of that. The forward runs planes
@@ -28,7 +44,12 @@
 #include <stdint.h>
 #include "common.h"
 
-enum { PN_UPSAMPLE_NEAREST = 0, PN_UPSAMPLE_NEAREST_EXACT = 1, PN_UPSAMPLE_LINEAR = 2 };
+enum {
+    PN_UPSAMPLE_NEAREST = 0,
+    PN_UPSAMPLE_NEAREST_EXACT = 1,
+    PN_UPSAMPLE_LINEAR = 2,
+    PN_UPSAMPLE_LINEAR_AA = 3 /* antialiased, 2 spatial dims */
+};
 
 typedef struct {
     int64_t P;             /* planes (N*C; may be 0) */
@@ -36,7 +57,7 @@ typedef struct {
     int64_t in[3], out[3]; /* the nd spatial sizes (each >= 1), first nd entries */
     double scale[3];       /* the caller's scale factor of each dim, or 0 for none */
     int mode;              /* PN_UPSAMPLE_* */
-    int align_corners;     /* linear only */
+    int align_corners;     /* linear modes only */
 } pn_upsample_geom;
 
 /* y = the resampling of x. Args: dt float32/float64; x (P, *in), y (P, *out), contiguous.

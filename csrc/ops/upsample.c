@@ -1,5 +1,5 @@
-/* ops/upsample.c - F.interpolate's nearest, nearest-exact and (bi/tri)linear modes,
- * over kernels/upsample.h.
+/* ops/upsample.c - F.interpolate's nearest, nearest-exact, (bi/tri)linear and antialiased
+ * bilinear modes, over kernels/upsample.h.
  *
  * With the sizes fixed, resampling is a linear map U:
  *   y = U x,   backward dx = U^T dy,   and the backward of that is U again.
@@ -23,7 +23,7 @@ static int upsample_backward(PNNode *n, PNTensor **gout, PNTensor **gin);
 
 /* PyTorch's node names by mode, spatial dims and direction. */
 static const char *node_name(const upsample_state *st, int to_image) {
-    static const char *names[3][3][2] = {
+    static const char *names[4][3][2] = {
         {{"UpsampleNearest1DBackward0", "UpsampleNearest1DBackwardBackward0"},
          {"UpsampleNearest2DBackward0", "UpsampleNearest2DBackwardBackward0"},
          {"UpsampleNearest3DBackward0", "UpsampleNearest3DBackwardBackward0"}},
@@ -32,7 +32,10 @@ static const char *node_name(const upsample_state *st, int to_image) {
          {"UpsampleNearestExact3DBackward0", "UpsampleNearestExact3DBackwardBackward0"}},
         {{"UpsampleLinear1DBackward0", "UpsampleLinear1DBackwardBackward0"},
          {"UpsampleBilinear2DBackward0", "UpsampleBilinear2DBackwardBackward0"},
-         {"UpsampleTrilinear3DBackward0", "UpsampleTrilinear3DBackwardBackward0"}}};
+         {"UpsampleTrilinear3DBackward0", "UpsampleTrilinear3DBackwardBackward0"}},
+        {{NULL, NULL}, /* antialiased: 2-D only */
+         {"UpsampleBilinear2DAaBackward0", "UpsampleBilinear2DAaBackwardBackward0"},
+         {NULL, NULL}}};
     return names[st->g.mode][st->g.nd - 1][to_image];
 }
 
@@ -103,8 +106,10 @@ static int output_sizes(PNTensor *x, int nd, const int64_t *size, const double *
 static int upsample_setup(PNTensor *x, int mode, const int64_t *size, const double *scales,
                           int align_corners, upsample_state *st) {
     int nd = x->ndim - 2;
-    if (nd < 1 || nd > 3 || mode < PN_UPSAMPLE_NEAREST || mode > PN_UPSAMPLE_LINEAR) {
-        PyErr_SetString(PyExc_RuntimeError, "interpolate: expected a 3-D, 4-D or 5-D input");
+    if (nd < 1 || nd > 3 || mode < PN_UPSAMPLE_NEAREST || mode > PN_UPSAMPLE_LINEAR_AA ||
+        (mode == PN_UPSAMPLE_LINEAR_AA && nd != 2)) {
+        PyErr_SetString(PyExc_RuntimeError, "interpolate: expected a 3-D, 4-D or 5-D input "
+                                            "(4-D with antialias)");
         return -1;
     }
     *st = (upsample_state){.g = {.nd = nd, .mode = mode, .align_corners = align_corners},
@@ -135,11 +140,14 @@ static int upsample_setup(PNTensor *x, int mode, const int64_t *size, const doub
     }
     static const char *ops[3] = {"upsample_nearest", "_upsample_nearest_exact", "upsample_linear"};
     char op[48];
-    snprintf(op, sizeof op, "%s%dd",
-             mode == PN_UPSAMPLE_LINEAR && nd > 1
-                 ? (nd == 2 ? "upsample_bilinear" : "upsample_trilinear")
-                 : ops[mode],
-             nd);
+    if (mode == PN_UPSAMPLE_LINEAR_AA)
+        snprintf(op, sizeof op, "_upsample_bilinear2d_aa");
+    else
+        snprintf(op, sizeof op, "%s%dd",
+                 mode == PN_UPSAMPLE_LINEAR && nd > 1
+                     ? (nd == 2 ? "upsample_bilinear" : "upsample_trilinear")
+                     : ops[mode],
+                 nd);
     if (pn_require_float(x, op) < 0) return -1;
     st->g.P = x->shape[0] * x->shape[1];
     for (int d = 0; d < x->ndim; d++) st->img[d] = st->out[d] = x->shape[d];
@@ -154,8 +162,9 @@ static int upsample_setup(PNTensor *x, int mode, const int64_t *size, const doub
     return 0;
 }
 
-// x (N, C, *in) -> y (N, C, *out), 1 to 3 spatial dims; out = size, or else
-// floor(in * scales) with the scales used for the source indices (see kernels/upsample.h)
+// x (N, C, *in) -> y (N, C, *out), 1 to 3 spatial dims (2 for PN_UPSAMPLE_LINEAR_AA); out =
+// size, or else floor(in * scales) with the scales used for the source indices (see
+// kernels/upsample.h)
 PNTensor *pn_interpolate(PNTensor *x, int mode, const int64_t *size, const double *scales,
                          int align_corners) {
     upsample_state st;

@@ -178,15 +178,17 @@ static int float_tuple(PyObject *o, int n, double *out, const char *name) {
     return rc;
 }
 
-/* _interpolate(input, mode, output_size, scale_factors, align_corners): mode "nearest",
- * "nearest-exact" or "linear" (1 to 3 spatial dims); output_size a tuple of ints or None,
- * scale_factors a tuple of floats or None (one per spatial dim; at least one given) */
+/* _interpolate(input, mode, output_size, scale_factors, align_corners, antialias=False):
+ * mode "nearest", "nearest-exact" or "linear" (1 to 3 spatial dims; antialias: "linear"
+ * with 2); output_size a tuple of ints or None, scale_factors a tuple of floats or None
+ * (one per spatial dim; at least one given) */
 static PyObject *py_interpolate(PyObject *m, PyObject *args) {
     (void)m;
     PyObject *xo, *so, *fo;
     const char *mode;
-    int align_corners;
-    if (!PyArg_ParseTuple(args, "OsOOp:_interpolate", &xo, &mode, &so, &fo, &align_corners))
+    int align_corners, antialias = 0;
+    if (!PyArg_ParseTuple(args, "OsOOp|p:_interpolate", &xo, &mode, &so, &fo, &align_corners,
+                          &antialias))
         return NULL;
     PNTensor *x = pn_tensor_arg(xo, "interpolate", "input");
     if (!x) return NULL;
@@ -195,9 +197,12 @@ static PyObject *py_interpolate(PyObject *m, PyObject *args) {
              : !strcmp(mode, "linear")        ? PN_UPSAMPLE_LINEAR
                                               : -1;
     int nd = x->ndim - 2;
-    if (md < 0 || nd < 1 || nd > 3 || (so == Py_None && fo == Py_None)) {
+    if (antialias && md == PN_UPSAMPLE_LINEAR) md = PN_UPSAMPLE_LINEAR_AA;
+    if (md < 0 || nd < 1 || nd > 3 || (so == Py_None && fo == Py_None) ||
+        (antialias && (md != PN_UPSAMPLE_LINEAR_AA || nd != 2))) {
         PyErr_Format(PyExc_ValueError,
-                     "_interpolate: mode %s, a 3-D to 5-D input and a size or scale expected",
+                     "_interpolate: mode %s, a 3-D to 5-D input (4-D with antialias, mode "
+                     "linear) and a size or scale expected",
                      mode);
         return NULL;
     }
@@ -212,7 +217,7 @@ static PyObject *py_interpolate(PyObject *m, PyObject *args) {
 
 PyMethodDef pn_module_methods_conv[] = {
     {"_interpolate", py_interpolate, METH_VARARGS,
-     "_interpolate(input, mode, output_size, scale_factors, align_corners)"},
+     "_interpolate(input, mode, output_size, scale_factors, align_corners, antialias=False)"},
     {"_adaptive_pool2d", py_adaptive_pool2d, METH_VARARGS,
      "_adaptive_pool2d(input, output_size, max, return_indices)"},
     {"_max_pool2d", py_max_pool2d, METH_VARARGS,

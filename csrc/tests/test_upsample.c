@@ -2,7 +2,9 @@
  * nearest with an integer factor repeats each value, linear reproduces a ramp with
  * align_corners and keeps constants, out == in is the identity, the backward is the
  * adjoint of the forward (<U x, c> = <x, U^T c>) in every mode and dimension, the
- * result does not depend on the thread count, bad geometry is refused. */
+ * result does not depend on the thread count, bad geometry is refused. Antialiased
+ * bilinear: a 4 x 4 ramp to 2 x 2 by hand (windows of 3 with weights 3/7, 3/7, 1/7),
+ * constants stay constant, the forward at 1 and 2 threads bit for bit. */
 #include "../kernels/upsample.h"
 #include "../kernels/threadpool.h"
 #include <math.h>
@@ -86,9 +88,57 @@ static void test_linear_ramp(void) {
     CHECK(memcmp(c, out, sizeof c) == 0, "same size is the identity");
 }
 
+/* 4 x 4 -> 2 x 2 antialiased: scale 2, support 2; output 0 has centre 1 and window
+ * [trunc(-0.5), trunc(3.5)) = [0, 3) with triangle weights 1 - |j + 0.5 - 1| / 2 = 3/4, 3/4,
+ * 1/4, i.e. 3/7, 3/7, 1/7; output 1 (centre 3) reads [1, 4) with 1/7, 3/7, 3/7. For
+ * x[h][w] = 4 h + w each pass gives 5/7 and 16/7 of the step: y = 4 (5/7, 16/7) + (5/7, 16/7). */
+static void test_antialias_by_hand(void) {
+    pn_upsample_geom g = {1, 2, {4, 4}, {2, 2}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
+    double x[16], y[4], want[4] = {25 / 7.0, 36 / 7.0, 69 / 7.0, 80 / 7.0};
+    for (int k = 0; k < 16; k++) x[k] = k;
+    CHECK(pn_upsample(PN_FLOAT64, &g, x, y) == PN_OK, "antialiased runs");
+    int ok = 1;
+    for (int k = 0; k < 4; k++) ok &= fabs(y[k] - want[k]) < 1e-13;
+    CHECK(ok, "antialiased 4x4 -> 2x2: %g %g %g %g", y[0], y[1], y[2], y[3]);
+    /* a constant stays constant at any sizes (weights sum to 1, borders included) */
+    pn_upsample_geom c = {3, 2, {13, 9}, {4, 11}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
+    float cx[3 * 13 * 9], cy[3 * 4 * 11];
+    for (int k = 0; k < 3 * 13 * 9; k++) cx[k] = 0.75f;
+    pn_upsample(PN_FLOAT32, &c, cx, cy);
+    ok = 1;
+    for (int k = 0; k < 3 * 4 * 11; k++) ok &= fabsf(cy[k] - 0.75f) < 1e-6f;
+    CHECK(ok, "antialiased keeps a constant");
+    /* the forward at 1 and 2 threads, bit for bit */
+    pn_upsample_geom t = {6, 2, {31, 17}, {7, 40}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
+    unsigned seed = 9;
+    double *tx = malloc(sizeof(double) * 6 * 31 * 17), *ty[2];
+    for (int k = 0; k < 6 * 31 * 17; k++) tx[k] = frand(&seed);
+    for (int n = 0; n < 2; n++) {
+        ty[n] = malloc(sizeof(double) * 6 * 7 * 40);
+        pn_set_num_threads(n + 1);
+        pn_upsample(PN_FLOAT64, &t, tx, ty[n]);
+    }
+    CHECK(memcmp(ty[0], ty[1], sizeof(double) * 6 * 7 * 40) == 0,
+          "antialiased forward independent of thread count");
+    free(tx), free(ty[0]), free(ty[1]);
+    pn_upsample_geom bad = {1, 3, {2, 2, 2}, {1, 1, 1}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
+    CHECK(pn_upsample(PN_FLOAT64, &bad, x, y) == PN_EINVAL, "antialiased needs 2 dims");
+    pn_upsample_geom wide = {1, 2, {1LL << 41, 1}, {1, 1}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
+    CHECK(pn_upsample(PN_FLOAT64, &wide, x, y) == PN_EOVERFLOW, "a window too wide refused");
+    pn_upsample_geom big = {1, 2, {1, 1}, {1LL << 40, 1LL << 40}, {0}, PN_UPSAMPLE_LINEAR_AA, 0};
+    CHECK(pn_upsample(PN_FLOAT64, &big, x, y) == PN_EOVERFLOW, "antialiased: overflowing sizes");
+}
+
 int main(void) {
     test_nearest_repeat();
     test_linear_ramp();
+    test_antialias_by_hand();
+    check_adjoint((pn_upsample_geom){2, 2, {9, 6}, {4, 13}, {0}, PN_UPSAMPLE_LINEAR_AA, 0}, 5);
+    check_adjoint((pn_upsample_geom){3, 2, {7, 8}, {7, 3}, {0.45, 0.4}, PN_UPSAMPLE_LINEAR_AA, 1},
+                  6);
+    check_adjoint((pn_upsample_geom){2, 2, {5, 11}, {5, 11}, {1.1, 1.0}, PN_UPSAMPLE_LINEAR_AA, 0},
+                  7);
+    check_adjoint((pn_upsample_geom){1, 2, {12, 1}, {1, 5}, {0}, PN_UPSAMPLE_LINEAR_AA, 0}, 8);
     for (int mode = 0; mode < 3; mode++) {
         check_adjoint((pn_upsample_geom){3, 1, {7}, {12}, {0}, mode, 0}, 1);
         check_adjoint((pn_upsample_geom){2, 2, {5, 6}, {3, 13}, {0}, mode, 0}, 2);

@@ -821,7 +821,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     (o + 0.5) / scale - 0.5; True: corners, o (in - 1) / (out - 1)), and 'area' (3-D, 4-D:
     adaptive average pooling). With scale_factor the output size is floor(in * scale) and
     the source index uses 1 / scale_factor, unless recompute_scale_factor=True, which uses
-    in / out as when a size is given. 'bicubic', 'lanczos' and antialias=True raise
+    in / out as when a size is given.
+
+    antialias=True (mode 'bilinear', 4-D input; PyTorch's _upsample_bilinear2d_aa): each
+    output pixel averages the input under a triangle filter of half-width max(scale, 1)
+    input pixels centred on scale (o + 0.5), weights normalised to sum 1, W first, then H;
+    so downsampling averages over every input pixel instead of sampling two, and
+    upsampling equals plain bilinear up to rounding. A dim whose size does not change is
+    left as it is. Differentiable (twice and more). 'bicubic' and 'lanczos' raise
     NotImplementedError.
     """
     _check_tensor(input, "interpolate")
@@ -851,9 +858,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         pool = adaptive_avg_pool1d if input.dim() == 3 else adaptive_avg_pool2d
         return pool(input, sizes if input.dim() == 4 else sizes[0])
     if _LINEAR_MODE_DIMS.get(mode) == input.dim():
-        if antialias:
-            raise NotImplementedError("interpolate: antialias=True is not implemented in pynet")
-        return _C._interpolate(input, "linear", sizes, scales, bool(align_corners))
+        return _C._interpolate(input, "linear", sizes, scales, bool(align_corners),
+                               bool(antialias))
     _interp_unsupported(input, mode, antialias, align_corners)
 
 

@@ -209,27 +209,35 @@ def _resized_size(h, w, size, max_size):
     return (new_short, new_long) if h <= w else (new_long, new_short)
 
 
-def _resize_planes(t, oh, ow, mode):
-    """A float tensor (..., H, W) resized to (..., oh, ow) by F.interpolate (align_corners
-    False for bilinear, as torchvision)."""
+def _resize_planes(t, oh, ow, mode, antialias):
+    """A float tensor (..., H, W) resized to (..., oh, ow) by F.interpolate on its planes
+    (1, -1, H, W), as torchvision: bilinear with align_corners=False and antialias as given
+    (upsampling included: the antialiased kernel, which equals plain bilinear there up to
+    rounding); nearest ignores antialias."""
     from ..nn.functional import interpolate
     lead, (h, w) = tuple(t.shape[:-2]), tuple(t.shape[-2:])
-    extra = {"align_corners": False} if mode == "bilinear" else {}
+    extra = {"align_corners": False, "antialias": bool(antialias)} if mode == "bilinear" else {}
     out = interpolate(t.reshape(1, -1, h, w), size=(oh, ow), mode=mode, **extra)
     return out.reshape(lead + (oh, ow))
 
 
-def _resize(a, oh, ow, mode, is_tensor):
-    """A tensor (..., H, W) or array (H, W[, C]) resized; integers are resampled in float64,
-    then rounded and clipped to their type's range."""
+def _resize(a, oh, ow, mode, is_tensor, antialias):
+    """A tensor (..., H, W) or array (H, W[, C]) resized. Integers are resampled in float32
+    when they fit in 16 bits (uint8 images: torchvision's tensor path, which casts to
+    float32) and in float64 otherwise (int32/int64: exact where float32 is not), then
+    rounded half to even (torch.round) and clipped to their type's range."""
     if is_tensor and a.dtype in (_C.float32, _C.float64):
-        return _resize_planes(a, oh, ow, mode)
+        return _resize_planes(a, oh, ow, mode, antialias)
     f = a.detach().numpy() if is_tensor else np.asarray(a)
     dt = f.dtype
-    work = f if dt in (np.float32, np.float64) else f.astype(np.float64)
+    if dt in (np.float32, np.float64):
+        work = f
+    else:
+        work = f.astype(np.float32 if dt.itemsize <= 2 else np.float64)
     if not is_tensor:  # (H, W[, C]) -> (C..., H, W)
         work = np.moveaxis(work.reshape(work.shape[:2] + (-1,)), -1, 0)
-    out = _resize_planes(_C.from_numpy(np.ascontiguousarray(work)), oh, ow, mode).numpy()
+    out = _resize_planes(_C.from_numpy(np.ascontiguousarray(work)), oh, ow, mode,
+                         antialias).numpy()
     if not is_tensor:
         out = np.moveaxis(out, 0, -1).reshape((oh, ow) + f.shape[2:])
     if dt.kind in "ui":
@@ -240,10 +248,15 @@ def _resize(a, oh, ow, mode, is_tensor):
 
 class Resize:
     """Resize(size, interpolation='bilinear', max_size=None, antialias=True): resize an image
-    (H, W[, C]) array or a (..., H, W) tensor with F.interpolate (align_corners=False;
-    differentiable for float tensors). Antialiasing is not implemented: bilinear
-    downsampling with antialias=True raises NotImplementedError (pass antialias=False);
-    upsampling is the same either way."""
+    (H, W[, C]) array or a (..., H, W) tensor with F.interpolate, as torchvision's tensor
+    path does: an int size matches the shorter edge (aspect kept, the longer edge capped by
+    max_size), a pair is (h, w); bilinear uses align_corners=False and, with antialias=True
+    (the default), the antialiased kernel (PyTorch's _upsample_bilinear2d_aa: downsampling
+    averages every input pixel under a triangle as wide as the scale, as PIL does; upsampling
+    is plain bilinear up to rounding). Float tensors keep their dtype and gradient; integer
+    images (uint8) are resampled in float32, rounded half to even and clipped, as torchvision
+    does for uint8 tensors (its uint8 kernel on AVX2 CPUs, in fixed point, can differ by 1).
+    Nearest ignores antialias."""
 
     def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
         if interpolation not in ("nearest", "bilinear"):
@@ -258,13 +271,12 @@ class Resize:
         hd = a.dim() - 2 if is_tensor else 0
         h, w = a.shape[hd], a.shape[hd + 1]
         oh, ow = _resized_size(h, w, self.size, self.max_size)
-        if self.interpolation == "bilinear" and self.antialias and (oh < h or ow < w):
-            raise NotImplementedError("Resize: antialiased bilinear downsampling is not "
-                                      "implemented; pass antialias=False")
-        return _resize(img if is_tensor else a, oh, ow, self.interpolation, is_tensor)
+        return _resize(img if is_tensor else a, oh, ow, self.interpolation, is_tensor,
+                       self.antialias)
 
     def __repr__(self):
-        return f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation})"
+        return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation}, "
+                f"max_size={self.max_size}, antialias={self.antialias})")
 
 
 # ----------------------------------------------------------------- rotation
