@@ -14,7 +14,7 @@
  * Like fastmath.h, the code is written so GCC vectorizes a loop over it inside
  * a PN_SIMD_CLONES function: no libm calls, no data-dependent branches (both
  * sides are computed and one is selected with c ? a : b), no table lookups,
- * bit manipulation through memcpy, no int64 -> double conversion (AVX2 has
+ * bit manipulation through memcpy, no int64 -> double conversion (x86 has
  * none before AVX-512), no signed 64-bit compares or shifts (baseline x86-64
  * has none): integers become doubles through the "magic number" 1.5 * 2^52
  * or 2^52 trick. With GCC 12 at -O3 (the extension's flags) every loop over
@@ -272,19 +272,20 @@ static inline float pn_expm1f_v(float x) {
  * pi/2 = C1 + C2 + C3 (Cody-Waite): C1 and C2 have 21 significant bits, so
  * n C1 and n C2 (at most 32 + 21 bits) are exact, and so is x - n C1
  * (Sterbenz: x is within pi/4 of n pi/2). C3 is a full double, and
- * pi/2 - C1 - C2 - C3 < 2^-103, which n turns into < 2^-71. n C3 < 2^-11.8,
- * so its rounding and those of the last two subtractions leave r off by less
- * than 2^-63.8 + 2^-52 |r|. No float up to 2^32 is closer than 2^-26.3 to a
- * multiple of pi/2 (exhaustive search over [2^10, 2^32]: x = 42781604;
- * below 2^10, n C3 and the errors are 2^22 times smaller), so r's relative
- * error is below 2^-37 (1e-4 float ulp). Beyond 2^32, n C1 is no longer exact.
+ * pi/2 - C1 - C2 - C3 < 2^-103. That remainder, the rounding of n C3
+ * (< 2^-12.4) and those of the last two subtractions leave r off by less than
+ * n 2^-95 + 2^-52 |r|. An exhaustive search over the floats in [1, 2^32)
+ * finds none closer than 2^-27.8 to a multiple of pi/2 (x = 252.898209), and
+ * binade by binade, n 2^-95 / min |r| is largest in [2^31, 2^32): 2^-39.9,
+ * 1.6e-5 float ulp. (Below 1, n <= 1 and r is x itself or >= 0.57.) Beyond
+ * 2^32, n C1 is no longer exact and the error grows quickly.
  *   sin r = r (1 - r^2/3! + ... - r^14/15!),  left out: r^17/17! < 6e-17 |r|
  *   cos r = 1 - r^2/2! + ... + r^16/16!,       left out: r^18/18! < 2e-18
  * (alternating series: the error is below the first term left out). Then
  * sin x, cos x = +-sin r or +-cos r by the quadrant q = n mod 4.
  * NaN and +-inf give NaN (r = inf - inf), as libm does.
- * Measured (exhaustively over [2^10, 2^32], by a sweep below): sin, cos and
- * tan within 0.500000 ulp. */
+ * Measured: sin, cos and tan within 0.500000 ulp (6 decimals) on every float
+ * in [2^10, 2^32] and on every 7th float pattern below 2^10. */
 static inline void pn_sincos_reduced(float xf, double *s, double *c, double *q) {
     const double c1 = 0x1.921fbp+0, c2 = 0x1.5110bp-22, c3 = 0x1.18469898cc517p-44;
     const double magic = 0x1.8p52;

@@ -6,9 +6,9 @@
  * |result - exact| in ulps of the float result, and must stay within the bound
  * the function's comment states. An infinite result must be libm's rounded
  * one, a zero must carry libm's sign and NaN must come out exactly where
- * libm gives NaN. Then the special values of C's libm are
- * checked exactly, and atan2 on a 2-D grid that includes zeros, infinities
- * and NaN. Runs in a few seconds at -O2.
+ * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
+ * grid that includes zeros, infinities and NaN; the double building blocks.
+ * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
 #include "../kernels/vecmath.h"
 #include "check.h"
@@ -183,9 +183,10 @@ static void test_specials(void) {
     SPECIAL(pn_atan2f_v(tiny, 1.0f), tiny);
 }
 
-/* atan2 on the grid G x G, G = every 2^23 / 20th bit pattern of each sign
- * plus the zeros, infinities and NaN: every quadrant, every ratio of
- * magnitudes, the axes and the diagonals (G includes equal y and x). */
+/* atan2 on the grid G x G, G = 400 bit patterns of each sign spread evenly
+ * from 0 (a subnormal among them) to FLT_MAX, plus the zeros, infinities,
+ * NaN, +-1 and the extremes: every quadrant, every ratio of magnitudes, the
+ * axes and the diagonals (G includes equal y and x). */
 static void test_atan2_grid(void) {
     clock_t t0 = clock();
     static float g[1000];
@@ -215,8 +216,9 @@ static void test_atan2_grid(void) {
     CHECK(worst <= 0.5001, "pn_atan2f_v is %.4f ulp from libm at (%.9g, %.9g)", worst, wy, wx);
 }
 
-/* The double building blocks against libm over every 2^20 + 7th double bit
- * pattern (x > 0 for the logs, both signs otherwise), as relative errors. */
+/* The double building blocks against libm, as relative errors, over every
+ * (2^42 + 7)th double bit pattern of each sign (2 million, subnormals
+ * included; x > 0 for pn_log_d, |x| < 700 for pn_exp_v_d). */
 static double rel(double got, double ref) {
     if (isnan(ref) || isinf(ref) || ref == 0)
         return got == ref || (isnan(got) && isnan(ref)) ? 0 : INFINITY;
@@ -240,7 +242,7 @@ static void test_doubles(void) {
     printf("doubles: relative errors log %.2g log1p %.2g expm1 %.2g exp %.2g atan %.2g over %ld "
            "points\n",
            w_log, w_log1p, w_expm1, w_exp, w_atan, points);
-    CHECK(w_log < 1e-15 && w_log1p < 1.5e-15 && w_expm1 < 1e-15 && w_exp < 1e-15 && w_atan < 5e-15,
+    CHECK(w_log < 1e-15 && w_log1p < 1.5e-15 && w_expm1 < 1e-15 && w_exp < 1e-15 && w_atan < 1e-15,
           "the double functions are within their stated relative errors");
     CHECK(pn_log_d(4.9e-324) == log(4.9e-324) && pn_log_d(0x1p-1074) == -1074 * log(2.0),
           "pn_log_d of the smallest subnormal");
