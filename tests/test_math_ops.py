@@ -83,13 +83,18 @@ def _inputs(name, n=20000, seed=0):
         return x32, ref(x32.astype(np.float64))
 
 
+# The float32 kernels compute in double and round once, so they are correctly rounded but
+# for rare near-halfway cases: 0.501 ulp; tanh's double core (pn_tanhf_exact) is 0.6.
+BOUND = {"tanh": 0.6}
+
+
 @pytest.mark.parametrize("name", sorted(FUNCS))
-def test_float32_within_one_ulp(name):
+def test_float32_error_bound(name):
     x, ref = _inputs(name)
     out = to_np(getattr(P(x), name)())
     err = ulp_error(out, ref)
     worst = int(np.argmax(err))
-    assert err[worst] <= 1.0, f"{name}({x[worst]!r}) = {out[worst]!r}, exact {ref[worst]!r}: " \
+    assert err[worst] <= BOUND.get(name, 0.501), f"{name}({x[worst]!r}) = {out[worst]!r}, exact {ref[worst]!r}: " \
                               f"{err[worst]:.2f} ulp"
 
 
@@ -235,3 +240,37 @@ def test_new_functions_exist_with_torch_names():
         assert fn.__doc__ and to_np(fn(x)).dtype == np.float32
     assert to_np(pynet.arctan(x)).tolist() == to_np(x.atan()).tolist()
     assert pynet.erf(pynet.tensor([0, 1])).dtype == pynet.float32  # integers promote
+
+
+# -------------------------------------------------------------- max / min over a run ----
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 63, 1000, 100003])
+def test_max_min_of_contiguous_runs_against_numpy(dtype, n):
+    rng = np.random.default_rng(n)
+    a = (rng.standard_normal(n) * 1e3).astype(dtype)
+    for fn, npf in [("max", np.max), ("min", np.min), ("amax", np.max), ("amin", np.min)]:
+        assert getattr(P(a), fn)().item() == npf(a)
+        rows = a[: n - n % 4].reshape(4, -1) if n >= 4 else a.reshape(1, -1)
+        np.testing.assert_array_equal(to_np(P(rows).amax(1)), rows.max(1))
+    if n > 1:  # every position of the NaN, incl. the vector tail, makes the result NaN
+        for pos in sorted({0, n // 2, n - 1, (n // 8) * 8 - 1 if n >= 8 else 0}):
+            b = a.copy()
+            b[pos] = np.nan
+            assert np.isnan(P(b).max().item()) and np.isnan(P(b).amin().item())
+    inf = np.full(n, -np.inf, dtype)
+    assert P(inf).max().item() == -np.inf and P(-inf).min().item() == np.inf
+
+
+def test_max_of_a_run_is_the_same_at_one_and_two_threads():
+    a = np.random.default_rng(1).standard_normal(1 << 20).astype(np.float32)
+    old = pynet.get_num_threads()
+    try:
+        pynet.set_num_threads(1)
+        one = [P(a).max().item(), P(a).amin().item(), to_np(P(a.reshape(64, -1)).amax(1))]
+        pynet.set_num_threads(2)
+        two = [P(a).max().item(), P(a).amin().item(), to_np(P(a.reshape(64, -1)).amax(1))]
+    finally:
+        pynet.set_num_threads(old)
+    assert one[:2] == two[:2] and one[0] == a.max() and one[1] == a.min()
+    np.testing.assert_array_equal(one[2], two[2])

@@ -9,6 +9,7 @@
  */
 #include "elementwise.h"
 #include "fastmath.h"
+#include "vecmath.h"
 #include <math.h>
 #include <string.h>
 
@@ -149,7 +150,7 @@ BINARY_LOOP(floordiv_f32, float, float, py_floordivf(x, y))
 BINARY_LOOP(rem_f32, float, float, py_fmodf(x, y))
 BINARY_LOOP(max_f32, float, float, FMAX(x, y))
 BINARY_LOOP(min_f32, float, float, FMIN(x, y))
-BINARY_LOOP(atan2_f32, float, float, atan2f(x, y))
+BINARY_LOOP(atan2_f32, float, float, pn_atan2f_v(x, y))
 BINARY_LOOP(eq_f32, float, pn_bool, x == y)
 BINARY_LOOP(ne_f32, float, pn_bool, x != y)
 BINARY_LOOP(lt_f32, float, pn_bool, x < y)
@@ -264,6 +265,35 @@ int pn_binary_is_comparison(pn_binary_op op) {
         } \
     }
 
+/* float32 sin, cos, tan: vecmath.h's kernels are correctly rounded for |x| <= 2^32 (its
+ * argument reduction is exact there); beyond, and for inf/NaN, libm's. The input is read
+ * in blocks: a block without such an element runs the vector loop, a block with one runs
+ * the per-element choice (reading each x before writing its result, so in place is safe). */
+#define TRIG_BLOCK 256
+#define TRIG_LOOP(NAME, VEC, LIBM) \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        (void)aux; \
+        int contiguous = s[0] == sizeof(float) && s[1] == sizeof(float); \
+        for (int64_t b = 0; b < n; b += TRIG_BLOCK) { \
+            int64_t m = n - b < TRIG_BLOCK ? n - b : TRIG_BLOCK; \
+            const char *a = p[1] + b * s[1]; \
+            char *o = p[0] + b * s[0]; \
+            int far = 0; \
+            for (int64_t i = 0; i < m; i++) \
+                far |= !(fabsf(*(const float *)(a + i * s[1])) <= PN_TRIG_V_MAX); \
+            if (!far && contiguous) { \
+                const float *A = (const float *)a; \
+                float *O = (float *)o; \
+                for (int64_t i = 0; i < m; i++) O[i] = VEC(A[i]); \
+                continue; \
+            } \
+            for (int64_t i = 0; i < m; i++) { \
+                float x = *(const float *)(a + i * s[1]); \
+                *(float *)(o + i * s[0]) = fabsf(x) <= PN_TRIG_V_MAX ? VEC(x) : LIBM(x); \
+            } \
+        } \
+    }
+
 /* Numerically stable logistic function: never exponentiates a large positive number. */
 static inline double sigmoid_d(double x) {
     if (x >= 0) return 1.0 / (1.0 + exp(-x));
@@ -275,7 +305,7 @@ static inline double sigmoid_d(double x) {
 UNARY_LOOP(neg_f32, float, -x)
 UNARY_LOOP(abs_f32, float, fabsf(x))
 UNARY_LOOP(exp_f32, float, pn_exp_d((double)x)) /* in double, rounded once */
-UNARY_LOOP(log_f32, float, logf(x))
+UNARY_LOOP(log_f32, float, pn_logf_v(x))
 UNARY_LOOP(sqrt_f32, float, sqrtf(x))
 UNARY_LOOP(sigmoid_f32, float, (float)(1.0 / (1.0 + pn_exp_d(-(double)x))))
 UNARY_LOOP(tanh_f32, float, pn_tanhf_exact(x))
@@ -283,20 +313,20 @@ UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
 UNARY_LOOP(sign_f32, float, SIGN(x)) /* sign(nan) = 0, as in torch */
 UNARY_LOOP(reciprocal_f32, float, (float)1 / x)
 UNARY_LOOP(square_f32, float, x *x)
-UNARY_LOOP(sin_f32, float, sinf(x))
-UNARY_LOOP(cos_f32, float, cosf(x))
-UNARY_LOOP(log1p_f32, float, log1pf(x))
-UNARY_LOOP(expm1_f32, float, expm1f(x))
+TRIG_LOOP(sin_f32, pn_sinf_v, sinf)
+TRIG_LOOP(cos_f32, pn_cosf_v, cosf)
+UNARY_LOOP(log1p_f32, float, pn_log1pf_v(x))
+UNARY_LOOP(expm1_f32, float, pn_expm1f_v(x))
 UNARY_LOOP(floor_f32, float, floorf(x))
 UNARY_LOOP(ceil_f32, float, ceilf(x))
 UNARY_LOOP(round_f32, float, rintf(x))
 UNARY_LOOP(trunc_f32, float, truncf(x))
-UNARY_LOOP(log2_f32, float, log2((double)x))
-UNARY_LOOP(log10_f32, float, log10((double)x))
-UNARY_LOOP(erf_f32, float, erf((double)x))
-UNARY_LOOP(erfc_f32, float, erfc((double)x))
-UNARY_LOOP(tan_f32, float, tan((double)x))
-UNARY_LOOP(atan_f32, float, atan((double)x))
+UNARY_LOOP(log2_f32, float, pn_log2f_v(x))
+UNARY_LOOP(log10_f32, float, pn_log10f_v(x))
+UNARY_LOOP(erf_f32, float, pn_erff_v(x))
+UNARY_LOOP(erfc_f32, float, pn_erfcf_v(x))
+TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
+UNARY_LOOP(atan_f32, float, pn_atanf_v(x))
 UNARY_LOOP(rsqrt_f32, float, 1.0 / sqrt((double)x)) /* in double: within 0.5 ulp */
 
 UNARY_LOOP(neg_f64, double, -x)

@@ -2,6 +2,7 @@
 #include "reduce.h"
 #include "fastmath.h"
 #include <math.h>
+#include <string.h>
 
 typedef uint8_t pn_bool;
 
@@ -94,12 +95,65 @@ REDUCE_LOOP(prod_f32, double, float, MUL, 0)
 REDUCE_LOOP(prod_f64, double, double, MUL, 0)
 REDUCE_LOOP(prod_i64, int64_t, int64_t, IMUL, 0)
 REDUCE_LOOP(prod_b, int64_t, pn_bool, IMUL, 0)
-REDUCE_LOOP(max_f32, float, float, FMAXC, 0)
-REDUCE_LOOP(max_f64, double, double, FMAXC, 0)
+/* max/min of a contiguous float run into one accumulator, vectorized with GCC/clang
+ * vector types (plain C selects of floats are not: the compiler must keep their NaN
+ * and signed-zero semantics): 32-byte lanes of running maxima, updated by a compare
+ * mask (which ignores NaN: x > m is false for it), and lanes of NaN flags. A NaN seen
+ * makes the result the run's first NaN, as the one-at-a-time FMAXC loop gives. Ties
+ * between -0 and +0 may resolve to either zero. */
+typedef float pn_v8f __attribute__((vector_size(32)));
+typedef int32_t pn_v8i __attribute__((vector_size(32)));
+typedef double pn_v4d __attribute__((vector_size(32)));
+typedef int64_t pn_v4i __attribute__((vector_size(32)));
+#define EXTREMUM_RUN(NAME, T, VT, VI, L, GT) \
+    PN_SIMD_CLONES static T NAME(T acc, const T *A, int64_t n) { \
+        VT m; \
+        VI nan = {0}; \
+        for (int k = 0; k < L; k++) m[k] = acc; \
+        int64_t i = 0; \
+        for (; i + L <= n; i += L) { \
+            VT x; \
+            memcpy(&x, A + i, sizeof x); \
+            VI take = GT(x, m); \
+            m = (VT)(((VI)x & take) | ((VI)m & ~take)); \
+            nan |= x != x; \
+        } \
+        int any = 0; \
+        for (int k = 0; k < L; k++) acc = GT(m[k], acc) ? m[k] : acc, any |= nan[k] != 0; \
+        for (; i < n; i++) acc = GT(A[i], acc) ? A[i] : acc, any |= A[i] != A[i]; \
+        for (int64_t j = 0; any && j < n; j++) \
+            if (A[j] != A[j]) return A[j]; \
+        return acc; \
+    }
+#define GT_(x, m) ((x) > (m))
+#define LT_(x, m) ((x) < (m))
+EXTREMUM_RUN(max_run_f32, float, pn_v8f, pn_v8i, 8, GT_)
+EXTREMUM_RUN(max_run_f64, double, pn_v4d, pn_v4i, 4, GT_)
+EXTREMUM_RUN(min_run_f32, float, pn_v8f, pn_v8i, 8, LT_)
+EXTREMUM_RUN(min_run_f64, double, pn_v4d, pn_v4i, 4, LT_)
+
+/* The max/min loops: a contiguous run into a fixed (not NaN) accumulator by the
+ * vectorized EXTREMUM_RUN, everything else by REDUCE_LOOP's loops. */
+#define EXTREMUM_LOOP(NAME, T, RUN) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        T *acc = (T *)p[0]; \
+        if (s[0] == 0 && s[1] == sizeof(T) && *acc == *acc) { \
+            *acc = RUN(*acc, (const T *)p[1], n); \
+            return; \
+        } \
+        NAME##_any(p, s, n, aux); \
+    }
+
+REDUCE_LOOP(max_f32_any, float, float, FMAXC, 0)
+REDUCE_LOOP(max_f64_any, double, double, FMAXC, 0)
+EXTREMUM_LOOP(max_f32, float, max_run_f32)
+EXTREMUM_LOOP(max_f64, double, max_run_f64)
 REDUCE_LOOP(max_i64, int64_t, int64_t, IMAXC, 0)
 REDUCE_LOOP(max_b, pn_bool, pn_bool, IMAXC, 0)
-REDUCE_LOOP(min_f32, float, float, FMINC, 0)
-REDUCE_LOOP(min_f64, double, double, FMINC, 0)
+REDUCE_LOOP(min_f32_any, float, float, FMINC, 0)
+REDUCE_LOOP(min_f64_any, double, double, FMINC, 0)
+EXTREMUM_LOOP(min_f32, float, min_run_f32)
+EXTREMUM_LOOP(min_f64, double, min_run_f64)
 REDUCE_LOOP(min_i64, int64_t, int64_t, IMINC, 0)
 REDUCE_LOOP(min_b, pn_bool, pn_bool, IMINC, 0)
 
