@@ -274,3 +274,36 @@ def test_max_of_a_run_is_the_same_at_one_and_two_threads():
         pynet.set_num_threads(old)
     assert one[:2] == two[:2] and one[0] == a.max() and one[1] == a.min()
     np.testing.assert_array_equal(one[2], two[2])
+
+
+# ------------------------------------------------------- float32 activations in ulps ----
+
+ACTIVATIONS = {
+    "softplus": lambda F, x: F.softplus(x), "softplus_beta": lambda F, x: F.softplus(x, 2.0, 5.0),
+    "logsigmoid": lambda F, x: F.logsigmoid(x), "mish": lambda F, x: F.mish(x),
+    "elu": lambda F, x: F.elu(x, 0.7), "selu": lambda F, x: F.selu(x),
+    "celu": lambda F, x: F.celu(x, 0.6), "silu": lambda F, x: F.silu(x),
+    "gelu_tanh": lambda F, x: F.gelu(x, approximate="tanh"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_float32_activations_correctly_rounded(name):
+    """The float32 activation kernels compute in double and round once: against the
+    float64 kernels (themselves checked against NumPy and torch in test_nn_functional.py)
+    on the same inputs, within 0.501 ulp, forward and backward."""
+    import pynet.nn.functional as F
+    fn = ACTIVATIONS[name]
+    rng = np.random.default_rng(7)
+    x32 = (rng.standard_normal(50000) * 10.0 ** rng.uniform(-3, 1.5, 50000)).astype(np.float32)
+    g32 = rng.standard_normal(50000).astype(np.float32)
+    for dt, x in [("float32", x32), ("float64", x32.astype(np.float64))]:
+        t = pynet.tensor(x, requires_grad=True)
+        y = fn(F, t)
+        y.backward(pynet.tensor(g32.astype(dt)))
+        if dt == "float32":
+            y32, d32 = to_np(y.detach()), to_np(t.grad)
+        else:
+            y64, d64 = to_np(y.detach()), to_np(t.grad)
+    assert ulp_error(y32, y64).max() <= 0.501
+    assert ulp_error(d32, d64).max() <= 0.501

@@ -3,6 +3,7 @@
  * names it; arithmetic is done in double. */
 #include "nn.h"
 #include "fastmath.h"
+#include "vecmath.h"
 #include <math.h>
 #include <string.h>
 
@@ -15,49 +16,83 @@
 
 /* ---------------------------------------------------------- activations ---- */
 
-static inline double sigmoid(double x) {
-    return 1.0 / (1.0 + exp(-x));
+/* The activations compute in double with vecmath.h's exp, expm1 and log1p, which
+ * are written without calls or branches, so a loop over one activation vectorizes
+ * (libm's are calls, one element at a time); their relative error is below 1e-15,
+ * far under a float's 6e-8, so a float result is the correctly rounded one but for
+ * rare near-halfway cases. */
+
+/* exp for every double: pn_exp_v_d covers [-707, 709.78]; below -700 the result is
+ * taken as exp(y + 64 ln2) 2^-64 (an exact scaling) down to where it is 0, and above
+ * log(DBL_MAX) it is inf. NaN passes through the comparisons. */
+PN_VINLINE double act_exp(double y) {
+    const double ln2_64 = 44.361419555836499, max = 709.782712893384;
+    double z = y < -700.0 ? y + ln2_64 : y;
+    z = z < -707.0 ? -707.0 : z > max ? max : z;
+    double e = pn_exp_v_d(z);
+    return y > max ? INFINITY : y < -700.0 ? e * 0x1p-64 : e;
+}
+
+/* tanh(u) = expm1(2u) / (expm1(2u) + 2), exact in relative terms for small |u| too;
+ * |u| > 20 is +-1 in double already, and capping it keeps expm1 finite. */
+PN_VINLINE double act_tanh(double u) {
+    double e = pn_expm1_d(2.0 * (u > 20.0 ? 20.0 : u < -20.0 ? -20.0 : u));
+    return e / (e + 2.0);
+}
+
+PN_VINLINE double sigmoid(double x) {
+    return 1.0 / (1.0 + act_exp(-x));
+}
+
+/* log(1 + exp(z)) for z <= 0 (NaN passes): e = exp(z) in (0, 1], u = 1 + e rounded,
+ * its rounding error d = e - (u - 1) recovered exactly, and log(1 + e) = log u + d/u.
+ * (Written out rather than as pn_log1p_d(exp): GCC 12 does not vectorize that
+ * combination after the clamp.) */
+PN_VINLINE double log1p_exp(double z) {
+    z = z < -707.0 ? -707.0 : z;
+    double e = pn_exp_v_d(z), u = 1.0 + e, d = e - (u - 1.0);
+    return pn_log_d(u) + d / u;
 }
 
 /* log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)) */
-static inline double softplus1(double x) {
-    return (x > 0 ? x : 0.0) + log1p(exp(-fabs(x)));
+PN_VINLINE double softplus1(double x) {
+    return (x > 0 ? x : 0.0) + log1p_exp(-fabs(x));
 }
 
 /* Mish: t = tanh(softplus(x)) and s = sigmoid(x) = softplus'(x), from which
  * f = x t, f' = t + x (1 - t^2) s, and (with t' = (1 - t^2) s, s' = s (1 - s))
  * f'' = (1 - t^2) s (2 + x ((1 - s) - 2 t s)). */
-static inline double mish_t(double x) {
-    return tanh(softplus1(x));
+PN_VINLINE double mish_t(double x) {
+    return act_tanh(softplus1(x));
 }
 
 /* f(x) */
-static inline double act_f(const pn_act_args *p, double x) {
+PN_VINLINE double act_f(const pn_act_args *p, double x) {
     switch (p->act) {
     case PN_ACT_LEAKY_RELU:
         return x > 0 ? x : x * p->a;
     case PN_ACT_ELU:
-        return x > 0 ? x : p->a * expm1(x);
+        return x > 0 ? x : p->a * pn_expm1_d(x);
     case PN_ACT_GELU:
         return 0.5 * x * (1.0 + erf(x * SQRT1_2));
     case PN_ACT_GELU_TANH: {
         double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x);
-        return 0.5 * x * (1.0 + tanh(u));
+        return 0.5 * x * (1.0 + act_tanh(u));
     }
     case PN_ACT_SOFTPLUS:
-        return x * p->a > p->b ? x : log1p(exp(x * p->a)) / p->a;
+        return x * p->a > p->b ? x : softplus1(x * p->a) / p->a;
     case PN_ACT_HARDTANH:
         return x < p->a ? p->a : x > p->b ? p->b : x; /* NaN passes through */
     case PN_ACT_SILU:
         return x * sigmoid(x);
     case PN_ACT_LOGSIGMOID:
-        return (x < 0 ? x : 0.0) - log1p(exp(-fabs(x)));
+        return (x < 0 ? x : 0.0) - log1p_exp(-fabs(x));
     case PN_ACT_MISH:
         return x * mish_t(x);
     case PN_ACT_SELU:
-        return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * expm1(x));
+        return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * pn_expm1_d(x));
     case PN_ACT_CELU:
-        return x > 0 ? x : p->a * expm1(x / p->a);
+        return x > 0 ? x : p->a * pn_expm1_d(x / p->a);
     case PN_ACT_HARDSIGMOID: /* NaN propagates: both comparisons are false */
         return (x + 3.0 < 0 ? 0.0 : x + 3.0 > 6.0 ? 6.0 : x + 3.0) / 6.0;
     case PN_ACT_HARDSWISH:
@@ -75,18 +110,18 @@ static inline double act_f(const pn_act_args *p, double x) {
 
 /* f'(x). At the kinks (leaky_relu and elu at 0, hardtanh at its bounds) the
  * value PyTorch uses is taken: the left branch for x <= 0, zero at a bound. */
-static inline double act_d1(const pn_act_args *p, double x) {
+PN_VINLINE double act_d1(const pn_act_args *p, double x) {
     switch (p->act) {
     case PN_ACT_LEAKY_RELU:
         return x > 0 ? 1.0 : p->a;
     case PN_ACT_ELU:
-        return x > 0 ? 1.0 : p->a * exp(x);
+        return x > 0 ? 1.0 : p->a * act_exp(x);
     case PN_ACT_GELU: /* Phi(x) + x phi(x) */
-        return 0.5 * (1.0 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * exp(-0.5 * x * x);
+        return 0.5 * (1.0 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * act_exp(-0.5 * x * x);
     case PN_ACT_GELU_TANH: {
         /* y = 0.5 x (1 + t), t = tanh(u), u = k (x + c x^3):
          * y' = 0.5 (1 + t) + 0.5 x (1 - t^2) u',  u' = k (1 + 3 c x^2) */
-        double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x), t = tanh(u);
+        double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x), t = act_tanh(u);
         double du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x * x);
         return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du;
     }
@@ -99,15 +134,15 @@ static inline double act_d1(const pn_act_args *p, double x) {
         return s * (1.0 + x * (1.0 - s));
     }
     case PN_ACT_LOGSIGMOID: /* sigmoid(-x) */
-        return 1.0 / (1.0 + exp(x));
+        return 1.0 / (1.0 + act_exp(x));
     case PN_ACT_MISH: {
         double t = mish_t(x), s = sigmoid(x);
         return t + x * (1.0 - t * t) * s;
     }
     case PN_ACT_SELU:
-        return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * exp(x);
+        return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * act_exp(x);
     case PN_ACT_CELU:
-        return x > 0 ? 1.0 : exp(x / p->a);
+        return x > 0 ? 1.0 : act_exp(x / p->a);
     case PN_ACT_HARDSIGMOID: /* PyTorch: 1/6 strictly inside (-3, 3) */
         return x > -3.0 && x < 3.0 ? 1.0 / 6.0 : 0.0;
     case PN_ACT_HARDSWISH: /* PyTorch: 0 up to -3, 1 from 3, x/3 + 1/2 between (and for NaN) */
@@ -123,17 +158,17 @@ static inline double act_d1(const pn_act_args *p, double x) {
 }
 
 /* f''(x) */
-static inline double act_d2(const pn_act_args *p, double x) {
+PN_VINLINE double act_d2(const pn_act_args *p, double x) {
     switch (p->act) {
     case PN_ACT_LEAKY_RELU:
         return 0.0;
     case PN_ACT_ELU:
-        return x > 0 ? 0.0 : p->a * exp(x);
+        return x > 0 ? 0.0 : p->a * act_exp(x);
     case PN_ACT_GELU: /* (Phi + x phi)' = phi + phi - x^2 phi = phi (2 - x^2) */
-        return INV_SQRT_2PI * exp(-0.5 * x * x) * (2.0 - x * x);
+        return INV_SQRT_2PI * act_exp(-0.5 * x * x) * (2.0 - x * x);
     case PN_ACT_GELU_TANH: {
         /* y'' = (1 - t^2) (u' + 0.5 x (u'' - 2 t u'^2)),  u'' = 6 k c x */
-        double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x), t = tanh(u);
+        double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x), t = act_tanh(u);
         double du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x * x);
         double ddu = SQRT_2_OVER_PI * 6.0 * GELU_C * x;
         return (1.0 - t * t) * (du + 0.5 * x * (ddu - 2.0 * t * du * du));
@@ -158,9 +193,9 @@ static inline double act_d2(const pn_act_args *p, double x) {
         return (1.0 - t * t) * s * (2.0 + x * ((1.0 - s) - 2.0 * t * s));
     }
     case PN_ACT_SELU:
-        return x > 0 ? 0.0 : SELU_SCALE * SELU_ALPHA * exp(x);
+        return x > 0 ? 0.0 : SELU_SCALE * SELU_ALPHA * act_exp(x);
     case PN_ACT_CELU:
-        return x > 0 ? 0.0 : exp(x / p->a) / p->a;
+        return x > 0 ? 0.0 : act_exp(x / p->a) / p->a;
     case PN_ACT_HARDSWISH:
         return x > -3.0 && x < 3.0 ? 1.0 / 3.0 : 0.0;
     case PN_ACT_HARDSIGMOID:
@@ -175,7 +210,7 @@ static inline double act_d2(const pn_act_args *p, double x) {
 
 /* float32 GELU, vectorised (pn_phif): y = x Phi(x), and g * (Phi(x) + x phi(x))
  * with phi(x) = exp(-x^2 / 2) / sqrt(2 pi). The other activations, and float64,
- * are computed in double by act_f / act_d1, one element at a time. */
+ * are computed in double by act_f / act_d1 in the loops below. */
 PN_SIMD_CLONES static void gelu_forward_f32(const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         float e, v = x[i];
@@ -189,8 +224,8 @@ PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, flo
     }
 }
 
-/* float32 SiLU, vectorised: computed in double as act_f / act_d1 do, with pn_exp_d
- * for libm's exp (both are far more accurate than the float result). */
+/* float32 SiLU, vectorised: computed in double as act_f / act_d1 do, with fastmath.h's
+ * pn_exp_d (relative error 1e-11, far below a float's 6e-8, and cheaper than act_exp). */
 PN_SIMD_CLONES static void silu_forward_f32(const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         double v = x[i];
@@ -204,45 +239,84 @@ PN_SIMD_CLONES static void silu_backward_f32(const float *g, const float *x, flo
     }
 }
 
+/* Each activation gets a loop of its own in which the activation is a constant,
+ * so act_f's switch folds away and the loop vectorizes (GELU's erf is libm's, so
+ * its float64 loops stay scalar). LOOP uses q, the activation's arguments. */
+#define ACT_CASE(A, LOOP) \
+    case A: { \
+        pn_act_args q = *p; \
+        q.act = A; \
+        LOOP; \
+        break; \
+    }
+#define ACT_SWITCH(LOOP) \
+    switch (p->act) { \
+        ACT_CASE(PN_ACT_LEAKY_RELU, LOOP) \
+        ACT_CASE(PN_ACT_ELU, LOOP) \
+        ACT_CASE(PN_ACT_GELU, LOOP) \
+        ACT_CASE(PN_ACT_GELU_TANH, LOOP) \
+        ACT_CASE(PN_ACT_SOFTPLUS, LOOP) \
+        ACT_CASE(PN_ACT_HARDTANH, LOOP) \
+        ACT_CASE(PN_ACT_SILU, LOOP) \
+        ACT_CASE(PN_ACT_LOGSIGMOID, LOOP) \
+        ACT_CASE(PN_ACT_MISH, LOOP) \
+        ACT_CASE(PN_ACT_SELU, LOOP) \
+        ACT_CASE(PN_ACT_CELU, LOOP) \
+        ACT_CASE(PN_ACT_HARDSIGMOID, LOOP) \
+        ACT_CASE(PN_ACT_HARDSWISH, LOOP) \
+        ACT_CASE(PN_ACT_THRESHOLD, LOOP) \
+        ACT_CASE(PN_ACT_HARDSHRINK, LOOP) \
+        ACT_CASE(PN_ACT_SOFTSHRINK, LOOP) \
+    default: \
+        break; \
+    }
+
+/* y = f(x), dx = g f'(x), d = f'(x) or f''(x), for T float or double. */
+#define DEFINE_ACT_LOOPS(SUFFIX, T) \
+    PN_SIMD_CLONES static void act_forward_##SUFFIX(const pn_act_args *p, const T *x, T *y, \
+                                                    int64_t n) { \
+        ACT_SWITCH(for (int64_t i = 0; i < n; i++) y[i] = (T)act_f(&q, (double)x[i])) \
+    } \
+    PN_SIMD_CLONES static void act_backward_##SUFFIX(const pn_act_args *p, const T *g, const T *x, \
+                                                     T *dx, int64_t n) { \
+        ACT_SWITCH(for (int64_t i = 0; i < n; i++) dx[i] = \
+                       (T)((double)g[i] * act_d1(&q, (double)x[i]))) \
+    } \
+    PN_SIMD_CLONES void pn_act_deriv_##SUFFIX(const pn_act_args *p, int order, const T *x, T *d, \
+                                              int64_t n) { \
+        if (order == 1) \
+            ACT_SWITCH(for (int64_t i = 0; i < n; i++) d[i] = (T)act_d1(&q, (double)x[i])) \
+        else \
+            ACT_SWITCH(for (int64_t i = 0; i < n; i++) d[i] = (T)act_d2(&q, (double)x[i])) \
+    }
+DEFINE_ACT_LOOPS(f32, float)
+DEFINE_ACT_LOOPS(f64, double)
+
 void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
-    if (p->act == PN_ACT_GELU) {
+    if (p->act == PN_ACT_GELU)
         gelu_forward_f32(x, y, n);
-        return;
-    }
-    if (p->act == PN_ACT_SILU) {
+    else if (p->act == PN_ACT_SILU)
         silu_forward_f32(x, y, n);
-        return;
-    }
-    for (int64_t i = 0; i < n; i++) y[i] = (float)act_f(p, (double)x[i]);
+    else
+        act_forward_f32(p, x, y, n);
 }
 void pn_act_forward_f64(const pn_act_args *p, const double *x, double *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = act_f(p, x[i]);
+    act_forward_f64(p, x, y, n);
 }
 
 void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
                          int64_t n) {
-    if (p->act == PN_ACT_GELU) {
+    if (p->act == PN_ACT_GELU)
         gelu_backward_f32(g, x, dx, n);
-        return;
-    }
-    if (p->act == PN_ACT_SILU) {
+    else if (p->act == PN_ACT_SILU)
         silu_backward_f32(g, x, dx, n);
-        return;
-    }
-    for (int64_t i = 0; i < n; i++) dx[i] = (float)((double)g[i] * act_d1(p, (double)x[i]));
+    else
+        act_backward_f32(p, g, x, dx, n);
 }
 void pn_act_backward_f64(const pn_act_args *p, const double *g, const double *x, double *dx,
                          int64_t n) {
-    for (int64_t i = 0; i < n; i++) dx[i] = g[i] * act_d1(p, x[i]);
+    act_backward_f64(p, g, x, dx, n);
 }
-
-#define DEFINE_ACT_DERIV(NAME, T) \
-    void NAME(const pn_act_args *p, int order, const T *x, T *d, int64_t n) { \
-        for (int64_t i = 0; i < n; i++) \
-            d[i] = (T)(order == 1 ? act_d1(p, (double)x[i]) : act_d2(p, (double)x[i])); \
-    }
-DEFINE_ACT_DERIV(pn_act_deriv_f32, float)
-DEFINE_ACT_DERIV(pn_act_deriv_f64, double)
 
 /* x, y are (outer, C, inner); channel c's slope is w[c * wstride]. (Its backward
  * is written with differentiable ops in ops/activation.c.) */

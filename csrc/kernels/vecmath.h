@@ -36,22 +36,30 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Always inlined: a call inside a loop stops it from vectorizing, and GCC's size
+ * limits would otherwise leave the larger ones (log, erfc) out of big callers. */
+#if defined(__GNUC__)
+#define PN_VINLINE static inline __attribute__((always_inline))
+#else
+#define PN_VINLINE static inline
+#endif
+
 /* sin, cos, tan reduce their argument accurately for |x| <= 2^32 only. */
 #define PN_TRIG_V_MAX 4294967296.0f
 
-static inline uint64_t pn_double_to_bits(double d) {
+PN_VINLINE uint64_t pn_double_to_bits(double d) {
     uint64_t u;
     memcpy(&u, &d, sizeof u);
     return u;
 }
-static inline double pn_bits_to_double(uint64_t u) {
+PN_VINLINE double pn_bits_to_double(uint64_t u) {
     double d;
     memcpy(&d, &u, sizeof d);
     return d;
 }
 
 /* |x| with the sign of s (copysign, as bit operations). */
-static inline double pn_with_sign_d(double x, double s) {
+PN_VINLINE double pn_with_sign_d(double x, double s) {
     const uint64_t sign = 0x8000000000000000ULL;
     return pn_bits_to_double((pn_double_to_bits(x) & ~sign) | (pn_double_to_bits(s) & sign));
 }
@@ -70,7 +78,7 @@ static inline double pn_with_sign_d(double x, double s) {
  * Accuracy: relative error below 1e-15 (a few double ulps: m - 1 is exact, s
  * has 2 roundings; measured 3.3e-16 by the test over 2 million doubles).
  * log(+-0) = -inf, log(x < 0) = NaN, log(inf) = inf, NaN -> NaN. */
-static inline double pn_log_d(double x) {
+PN_VINLINE double pn_log_d(double x) {
     const double ln2_hi = 0.6931471803691238, ln2_lo = 1.9082149292705877e-10;
     int tiny = x < 0x1p-1022;
     double xs = tiny ? x * 0x1p54 : x;
@@ -105,7 +113,7 @@ static inline double pn_log_d(double x) {
  *   log(1 + y) = log(u + d) = log u + log(1 + d/u) = log u + d/u,
  * as (d/u)^2 < 2^-106. For tiny y, u = 1 and the result is d = y itself.
  * log1p(+-0) = +-0, log1p(-1) = -inf, log1p(y < -1) = NaN, log1p(inf) = inf. */
-static inline double pn_log1p_d(double y) {
+PN_VINLINE double pn_log1p_d(double y) {
     double u = 1.0 + y;
     double d = y - (u - 1.0);
     d = (u == 0 || u == INFINITY) ? 0.0 : d / u; /* there d / u would be 0/0 or inf/inf */
@@ -122,7 +130,7 @@ static inline double pn_log1p_d(double y) {
  * Then exp(y) = 2 *half (1 + expm1(r)). 2^(n-1) rather than 2^n, so that
  * n = 1024 (y near 709.78) does not overflow the scale factor; it is made by
  * adding 1022 and shifting into the exponent field (unsigned: no UB for NaN). */
-static inline double pn_exp_reduce_d(double y, double *half) {
+PN_VINLINE double pn_exp_reduce_d(double y, double *half) {
     const double log2e = 1.4426950408889634, ln2_hi = 0.6931471803691238,
                  ln2_lo = 1.9082149292705877e-10;
     const double magic = 0x1.8p52; /* adding 1.5 * 2^52 rounds to an integer */
@@ -154,7 +162,7 @@ static inline double pn_exp_reduce_d(double y, double *half) {
  *              >= 1.41 or <= 0.71, so the subtraction loses under 2 bits.
  * y is clamped to [-40, 710] (NaN kept): expm1 is -1 in double below -38 and
  * overflows to inf above 709.79. */
-static inline double pn_expm1_d(double y) {
+PN_VINLINE double pn_expm1_d(double y) {
     y = y > 710.0 ? 710.0 : y;
     y = y < -40.0 ? -40.0 : y;
     double half, em = pn_exp_reduce_d(y, &half);
@@ -165,7 +173,7 @@ static inline double pn_expm1_d(double y) {
  * relative error below 1e-15 (measured 2.2e-16): 2^n (1 + expm1(r)). More
  * accurate than fastmath.h's pn_exp_d (1e-11), and vectorizable on baseline
  * x86-64 too (pn_exp_d's signed 64-bit n / 2 needs SSE4.2). */
-static inline double pn_exp_v_d(double y) {
+PN_VINLINE double pn_exp_v_d(double y) {
     double half, em = pn_exp_reduce_d(y, &half);
     return (1.0 + em) * half * 2.0;
 }
@@ -179,7 +187,7 @@ static inline double pn_exp_v_d(double y) {
  * error of the result 2.8e-16; v^2 = z is rounded but only enters the
  * correction term, 1/3 of the result at most). pi/4 + atan(v) >= pi/8 does
  * not cancel. */
-static inline double pn_atan_unit_d(double u) {
+PN_VINLINE double pn_atan_unit_d(double u) {
     int big = u > 0.41421356237309503;
     double v = big ? (u - 1.0) / (u + 1.0) : u, z = v * v;
     double q = 0.022491307091102305;
@@ -199,7 +207,7 @@ static inline double pn_atan_unit_d(double u) {
 /* atan in double, for every double x, relative error below 1e-15: for |x| > 1,
  * atan |x| = pi/2 - atan(1/|x|) (>= pi/4, no cancellation); the sign is x's,
  * so atan(+-0) = +-0, atan(+-inf) = +-pi/2, NaN -> NaN. */
-static inline double pn_atan_d(double x) {
+PN_VINLINE double pn_atan_d(double x) {
     double a = x < 0 ? -x : x;
     double r = pn_atan_unit_d(a > 1 ? 1.0 / a : a);
     r = a > 1 ? 1.5707963267948966 - r : r;
@@ -216,7 +224,7 @@ static inline double pn_atan_d(double x) {
  * 3.7e-46, which is not erfc(x) in double but rounds to 0 in float, as
  * erfc(x) does. For float x, x^2 is exact in double, and exp(-x^2) >= 2.3e-45
  * stays a normal double. */
-static inline double pn_erfc_pos_d(double x) {
+PN_VINLINE double pn_erfc_pos_d(double x) {
     x = x > 10.1 ? 10.1 : x;
     double t = (x - 4.0) / (x + 4.0);
     double p = -1.6819383980013416e-07;
@@ -242,28 +250,28 @@ static inline double pn_erfc_pos_d(double x) {
 /* ---- the float functions ---- */
 
 /* log x for every float, see pn_log_d. Within 0.5001 ulp (as are all below). */
-static inline float pn_logf_v(float x) {
+PN_VINLINE float pn_logf_v(float x) {
     return (float)pn_log_d(x);
 }
 
 /* log2 x = log x / ln 2: log2 of a power of two comes out exact (the double
  * is within 2 double ulps of the integer k). */
-static inline float pn_log2f_v(float x) {
+PN_VINLINE float pn_log2f_v(float x) {
     return (float)(pn_log_d(x) * 1.4426950408889634);
 }
 
 /* log10 x = log x / ln 10 (log10 of 10^k, k <= 10, comes out exact). */
-static inline float pn_log10f_v(float x) {
+PN_VINLINE float pn_log10f_v(float x) {
     return (float)(pn_log_d(x) * 0.43429448190325183);
 }
 
 /* log(1 + x), see pn_log1p_d. log1p(-0) = -0, log1p(-1) = -inf. */
-static inline float pn_log1pf_v(float x) {
+PN_VINLINE float pn_log1pf_v(float x) {
     return (float)pn_log1p_d(x);
 }
 
 /* exp(x) - 1, see pn_expm1_d: overflows to inf above 88.72, expm1(-inf) = -1. */
-static inline float pn_expm1f_v(float x) {
+PN_VINLINE float pn_expm1f_v(float x) {
     return (float)pn_expm1_d(x);
 }
 
@@ -288,7 +296,7 @@ static inline float pn_expm1f_v(float x) {
  * NaN and +-inf give NaN (r = inf - inf), as libm does.
  * Measured: sin, cos and tan within 0.500000 ulp (6 decimals) on every float
  * in [2^10, 2^32] and on every 7th float pattern below 2^10. */
-static inline void pn_sincos_reduced(float xf, double *s, double *c, double *q) {
+PN_VINLINE void pn_sincos_reduced(float xf, double *s, double *c, double *q) {
     const double c1 = 0x1.921fbp+0, c2 = 0x1.5110bp-22, c3 = 0x1.18469898cc517p-44;
     const double magic = 0x1.8p52;
     double x = xf;
@@ -318,7 +326,7 @@ static inline void pn_sincos_reduced(float xf, double *s, double *c, double *q) 
 }
 
 /* sin x for |x| <= PN_TRIG_V_MAX (see pn_sincos_reduced). sin(+-0) = +-0. */
-static inline float pn_sinf_v(float x) {
+PN_VINLINE float pn_sinf_v(float x) {
     double s, c, q;
     pn_sincos_reduced(x, &s, &c, &q);
     double v = (q == 1 || q == 3) ? c : s;
@@ -326,7 +334,7 @@ static inline float pn_sinf_v(float x) {
 }
 
 /* cos x for |x| <= PN_TRIG_V_MAX (see pn_sincos_reduced). */
-static inline float pn_cosf_v(float x) {
+PN_VINLINE float pn_cosf_v(float x) {
     double s, c, q;
     pn_sincos_reduced(x, &s, &c, &q);
     double v = (q == 1 || q == 3) ? s : c;
@@ -335,14 +343,14 @@ static inline float pn_cosf_v(float x) {
 
 /* tan x for |x| <= PN_TRIG_V_MAX: sin r / cos r for even n, -cos r / sin r for
  * odd n (both relative errors add: still below 1e-15). tan(+-0) = +-0. */
-static inline float pn_tanf_v(float x) {
+PN_VINLINE float pn_tanf_v(float x) {
     double s, c, q;
     pn_sincos_reduced(x, &s, &c, &q);
     return (float)((q == 1 || q == 3) ? -c / s : s / c);
 }
 
 /* atan x, see pn_atan_d: atan(+-inf) = +-pi/2 rounded to float. */
-static inline float pn_atanf_v(float x) {
+PN_VINLINE float pn_atanf_v(float x) {
     return (float)pn_atan_d(x);
 }
 
@@ -358,7 +366,7 @@ static inline float pn_atanf_v(float x) {
  * The results pi/2 - r (>= pi/4) and pi - r (>= pi/2) do not cancel, so the
  * relative error stays near pn_atan_unit_d's 1e-15: within 0.5001 ulp
  * (measured 0.500000 on a 2-D grid of 1.7 million points). */
-static inline float pn_atan2f_v(float yf, float xf) {
+PN_VINLINE float pn_atan2f_v(float yf, float xf) {
     double y = yf, x = xf, a = y < 0 ? -y : y, b = x < 0 ? -x : x;
     double lo = a < b ? a : b, hi = a < b ? b : a;
     double u = lo / hi;
@@ -378,7 +386,7 @@ static inline float pn_atan2f_v(float yf, float xf) {
  * keeps erf(+-0) = +-0 and the subnormals. Otherwise
  * erf x = sign(x) (1 - erfc|x|), with erf|x| >= 0.52 > erfc|x|: the error of
  * erfc (1e-13) at most doubles. erf(+-inf) = +-1, NaN -> NaN. */
-static inline float pn_erff_v(float xf) {
+PN_VINLINE float pn_erff_v(float xf) {
     double x = xf, z = x * x, a = x < 0 ? -x : x;
     double p = -1.0 / 76204800;
     p = p * z + 1.0 / 6894720;
@@ -399,7 +407,7 @@ static inline float pn_erff_v(float xf) {
  * cancellation). Underflows to 0 (through the subnormals, correctly rounded:
  * erfc(10) = 2.09e-45 gives 1.4e-45, where glibc's erfcf gives 2.8e-45) near
  * x = 10.05; erfc(-inf) = 2, erfc(inf) = 0, NaN -> NaN. */
-static inline float pn_erfcf_v(float xf) {
+PN_VINLINE float pn_erfcf_v(float xf) {
     double x = xf, e = pn_erfc_pos_d(x < 0 ? -x : x);
     return (float)(x < 0 ? 2.0 - e : e);
 }
