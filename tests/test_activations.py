@@ -166,3 +166,22 @@ def test_selu_keeps_unit_variance():
     x = np.random.default_rng(9).standard_normal(200000)
     y = F.selu(pynet.tensor(x)).numpy()
     assert abs(y.mean()) < 0.01 and abs(y.var() - 1) < 0.01
+
+
+@pytest.mark.parametrize("call", ["F.leaky_relu(X, 0.01)", "F.leaky_relu(X, 0.3)",
+                                  "F.hardtanh(X, -1.3, 2.2)", "F.relu6(X)", "F.hardsigmoid(X)",
+                                  "F.hardswish(X)", "F.threshold(X, 0.7, -3.3)",
+                                  "F.hardshrink(X, 0.6)", "F.softshrink(X, 0.45)"])
+def test_piecewise_linear_float32_bits_as_torch(call, need_torch):
+    """The piecewise-linear activations compute in float32 as PyTorch does: same bits,
+    forward and backward."""
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal(10007) * 3).astype(np.float32)
+    x[:6] = [-3.0, 3.0, 0.0, -0.0, 0.6, -0.45]
+    g = rng.standard_normal(10007).astype(np.float32)
+    px, tx = pynet.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    py, ty = eval(call, {"F": F, "X": px}), eval(call, {"F": TF, "X": tx})
+    py.backward(pynet.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(py.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(px.grad.numpy(), tx.grad.numpy())

@@ -66,11 +66,57 @@ PN_VINLINE double mish_t(double x) {
     return act_tanh(softplus1(x));
 }
 
+/* The piecewise-linear activations, written once over the element type T and
+ * computed in it, as PyTorch computes them: float32 results are PyTorch's bits, in
+ * 8-lane float vectors. f(x) and f'(x); at the kinks (leaky_relu at 0, hardtanh at
+ * its bounds, +-3, the shrink bounds) the value PyTorch uses is taken, and NaN goes
+ * where PyTorch's does (see each line). */
+#define DEFINE_PIECEWISE(T) \
+    PN_VINLINE T pw_f_##T(pn_act act, T a, T b, T x) { \
+        switch (act) { \
+        case PN_ACT_LEAKY_RELU: \
+            return x > 0 ? x : x * a; \
+        case PN_ACT_HARDTANH: /* NaN passes through */ \
+            return x < a ? a : x > b ? b : x; \
+        case PN_ACT_HARDSIGMOID: /* NaN propagates: both comparisons are false */ \
+            return (x + 3 < 0 ? 0 : x + 3 > 6 ? 6 : x + 3) / 6; \
+        case PN_ACT_HARDSWISH: \
+            return x * (x + 3 < 0 ? 0 : x + 3 > 6 ? 6 : x + 3) / 6; \
+        case PN_ACT_THRESHOLD: /* a NaN is not <= the threshold: it passes */ \
+            return x <= a ? b : x; \
+        case PN_ACT_HARDSHRINK: \
+            return x >= -a && x <= a ? 0 : x; \
+        case PN_ACT_SOFTSHRINK: /* +0 inside the band, a NaN passes */ \
+            return x >= -a && x <= a ? 0 : x > 0 ? x - a : x + a; \
+        default: \
+            return NAN; \
+        } \
+    } \
+    PN_VINLINE T pw_d1_##T(pn_act act, T a, T b, T x) { \
+        switch (act) { \
+        case PN_ACT_LEAKY_RELU: \
+            return x > 0 ? 1 : a; \
+        case PN_ACT_HARDTANH: \
+            return x > a && x < b ? 1 : 0; \
+        case PN_ACT_HARDSIGMOID: /* 1/6 strictly inside (-3, 3) */ \
+            return x > -3 && x < 3 ? (T)1 / 6 : 0; \
+        case PN_ACT_HARDSWISH: /* 0 up to -3, 1 from 3, x/3 + 1/2 between (and NaN) */ \
+            return x <= -3 ? 0 : x >= 3 ? 1 : x / 3 + (T)0.5; \
+        case PN_ACT_THRESHOLD: \
+            return x <= a ? 0 : 1; \
+        case PN_ACT_HARDSHRINK: /* 1 strictly outside the band; a NaN gets 0 */ \
+        case PN_ACT_SOFTSHRINK: \
+            return x < -a || x > a ? 1 : 0; \
+        default: \
+            return NAN; \
+        } \
+    }
+DEFINE_PIECEWISE(float)
+DEFINE_PIECEWISE(double)
+
 /* f(x) */
 PN_VINLINE double act_f(const pn_act_args *p, double x) {
     switch (p->act) {
-    case PN_ACT_LEAKY_RELU:
-        return x > 0 ? x : x * p->a;
     case PN_ACT_ELU:
         return x > 0 ? x : p->a * pn_expm1_d(x);
     case PN_ACT_GELU:
@@ -81,8 +127,6 @@ PN_VINLINE double act_f(const pn_act_args *p, double x) {
     }
     case PN_ACT_SOFTPLUS:
         return x * p->a > p->b ? x : softplus1(x * p->a) / p->a;
-    case PN_ACT_HARDTANH:
-        return x < p->a ? p->a : x > p->b ? p->b : x; /* NaN passes through */
     case PN_ACT_SILU:
         return x * sigmoid(x);
     case PN_ACT_LOGSIGMOID:
@@ -93,16 +137,14 @@ PN_VINLINE double act_f(const pn_act_args *p, double x) {
         return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * pn_expm1_d(x));
     case PN_ACT_CELU:
         return x > 0 ? x : p->a * pn_expm1_d(x / p->a);
-    case PN_ACT_HARDSIGMOID: /* NaN propagates: both comparisons are false */
-        return (x + 3.0 < 0 ? 0.0 : x + 3.0 > 6.0 ? 6.0 : x + 3.0) / 6.0;
+    case PN_ACT_LEAKY_RELU:
+    case PN_ACT_HARDTANH:
+    case PN_ACT_HARDSIGMOID:
     case PN_ACT_HARDSWISH:
-        return x * (x + 3.0 < 0 ? 0.0 : x + 3.0 > 6.0 ? 6.0 : x + 3.0) / 6.0;
-    case PN_ACT_THRESHOLD: /* a NaN is not <= the threshold: it passes, as in PyTorch */
-        return x <= p->a ? p->b : x;
+    case PN_ACT_THRESHOLD:
     case PN_ACT_HARDSHRINK:
-        return x >= -p->a && x <= p->a ? 0.0 : x;
-    case PN_ACT_SOFTSHRINK: /* as PyTorch: +0 inside the band, a NaN passes */
-        return x >= -p->a && x <= p->a ? 0.0 : x > 0 ? x - p->a : x + p->a;
+    case PN_ACT_SOFTSHRINK:
+        return pw_f_double(p->act, p->a, p->b, x);
     default:
         return NAN;
     }
@@ -112,8 +154,6 @@ PN_VINLINE double act_f(const pn_act_args *p, double x) {
  * value PyTorch uses is taken: the left branch for x <= 0, zero at a bound. */
 PN_VINLINE double act_d1(const pn_act_args *p, double x) {
     switch (p->act) {
-    case PN_ACT_LEAKY_RELU:
-        return x > 0 ? 1.0 : p->a;
     case PN_ACT_ELU:
         return x > 0 ? 1.0 : p->a * act_exp(x);
     case PN_ACT_GELU: /* Phi(x) + x phi(x) */
@@ -127,8 +167,6 @@ PN_VINLINE double act_d1(const pn_act_args *p, double x) {
     }
     case PN_ACT_SOFTPLUS:
         return x * p->a > p->b ? 1.0 : sigmoid(x * p->a);
-    case PN_ACT_HARDTANH:
-        return x > p->a && x < p->b ? 1.0 : 0.0;
     case PN_ACT_SILU: { /* s + x s (1 - s) */
         double s = sigmoid(x);
         return s * (1.0 + x * (1.0 - s));
@@ -143,15 +181,14 @@ PN_VINLINE double act_d1(const pn_act_args *p, double x) {
         return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * act_exp(x);
     case PN_ACT_CELU:
         return x > 0 ? 1.0 : act_exp(x / p->a);
-    case PN_ACT_HARDSIGMOID: /* PyTorch: 1/6 strictly inside (-3, 3) */
-        return x > -3.0 && x < 3.0 ? 1.0 / 6.0 : 0.0;
-    case PN_ACT_HARDSWISH: /* PyTorch: 0 up to -3, 1 from 3, x/3 + 1/2 between (and for NaN) */
-        return x <= -3.0 ? 0.0 : x >= 3.0 ? 1.0 : x / 3.0 + 0.5;
+    case PN_ACT_LEAKY_RELU:
+    case PN_ACT_HARDTANH:
+    case PN_ACT_HARDSIGMOID:
+    case PN_ACT_HARDSWISH:
     case PN_ACT_THRESHOLD:
-        return x <= p->a ? 0.0 : 1.0;
-    case PN_ACT_HARDSHRINK: /* PyTorch: 1 strictly outside the band; a NaN gets 0 */
+    case PN_ACT_HARDSHRINK:
     case PN_ACT_SOFTSHRINK:
-        return x < -p->a || x > p->a ? 1.0 : 0.0;
+        return pw_d1_double(p->act, p->a, p->b, x);
     default:
         return NAN;
     }
@@ -241,7 +278,8 @@ PN_SIMD_CLONES static void silu_backward_f32(const float *g, const float *x, flo
 
 /* Each activation gets a loop of its own in which the activation is a constant,
  * so act_f's switch folds away and the loop vectorizes (GELU's erf is libm's, so
- * its float64 loops stay scalar). LOOP uses q, the activation's arguments. */
+ * its float64 loops stay scalar). LOOP, the loop in double, uses q, the
+ * activation's arguments; PWLOOP is the loop of the piecewise-linear ones. */
 #define ACT_CASE(A, LOOP) \
     case A: { \
         pn_act_args q = *p; \
@@ -249,24 +287,24 @@ PN_SIMD_CLONES static void silu_backward_f32(const float *g, const float *x, flo
         LOOP; \
         break; \
     }
-#define ACT_SWITCH(LOOP) \
+#define ACT_SWITCH(LOOP, PWLOOP) \
     switch (p->act) { \
-        ACT_CASE(PN_ACT_LEAKY_RELU, LOOP) \
+        ACT_CASE(PN_ACT_LEAKY_RELU, PWLOOP) \
         ACT_CASE(PN_ACT_ELU, LOOP) \
         ACT_CASE(PN_ACT_GELU, LOOP) \
         ACT_CASE(PN_ACT_GELU_TANH, LOOP) \
         ACT_CASE(PN_ACT_SOFTPLUS, LOOP) \
-        ACT_CASE(PN_ACT_HARDTANH, LOOP) \
+        ACT_CASE(PN_ACT_HARDTANH, PWLOOP) \
         ACT_CASE(PN_ACT_SILU, LOOP) \
         ACT_CASE(PN_ACT_LOGSIGMOID, LOOP) \
         ACT_CASE(PN_ACT_MISH, LOOP) \
         ACT_CASE(PN_ACT_SELU, LOOP) \
         ACT_CASE(PN_ACT_CELU, LOOP) \
-        ACT_CASE(PN_ACT_HARDSIGMOID, LOOP) \
-        ACT_CASE(PN_ACT_HARDSWISH, LOOP) \
-        ACT_CASE(PN_ACT_THRESHOLD, LOOP) \
-        ACT_CASE(PN_ACT_HARDSHRINK, LOOP) \
-        ACT_CASE(PN_ACT_SOFTSHRINK, LOOP) \
+        ACT_CASE(PN_ACT_HARDSIGMOID, PWLOOP) \
+        ACT_CASE(PN_ACT_HARDSWISH, PWLOOP) \
+        ACT_CASE(PN_ACT_THRESHOLD, PWLOOP) \
+        ACT_CASE(PN_ACT_HARDSHRINK, PWLOOP) \
+        ACT_CASE(PN_ACT_SOFTSHRINK, PWLOOP) \
     default: \
         break; \
     }
@@ -275,19 +313,25 @@ PN_SIMD_CLONES static void silu_backward_f32(const float *g, const float *x, flo
 #define DEFINE_ACT_LOOPS(SUFFIX, T) \
     PN_SIMD_CLONES static void act_forward_##SUFFIX(const pn_act_args *p, const T *x, T *y, \
                                                     int64_t n) { \
-        ACT_SWITCH(for (int64_t i = 0; i < n; i++) y[i] = (T)act_f(&q, (double)x[i])) \
+        const T a = (T)p->a, b = (T)p->b; \
+        ACT_SWITCH(for (int64_t i = 0; i < n; i++) y[i] = (T)act_f(&q, (double)x[i]), \
+                   for (int64_t i = 0; i < n; i++) y[i] = pw_f_##T(q.act, a, b, x[i])) \
     } \
     PN_SIMD_CLONES static void act_backward_##SUFFIX(const pn_act_args *p, const T *g, const T *x, \
                                                      T *dx, int64_t n) { \
+        const T a = (T)p->a, b = (T)p->b; \
         ACT_SWITCH(for (int64_t i = 0; i < n; i++) dx[i] = \
-                       (T)((double)g[i] * act_d1(&q, (double)x[i]))) \
+                       (T)((double)g[i] * act_d1(&q, (double)x[i])), \
+                   for (int64_t i = 0; i < n; i++) dx[i] = g[i] * pw_d1_##T(q.act, a, b, x[i])) \
     } \
     PN_SIMD_CLONES void pn_act_deriv_##SUFFIX(const pn_act_args *p, int order, const T *x, T *d, \
                                               int64_t n) { \
         if (order == 1) \
-            ACT_SWITCH(for (int64_t i = 0; i < n; i++) d[i] = (T)act_d1(&q, (double)x[i])) \
+            ACT_SWITCH(for (int64_t i = 0; i < n; i++) d[i] = (T)act_d1(&q, (double)x[i]), \
+                       for (int64_t i = 0; i < n; i++) d[i] = (T)act_d1(&q, (double)x[i])) \
         else \
-            ACT_SWITCH(for (int64_t i = 0; i < n; i++) d[i] = (T)act_d2(&q, (double)x[i])) \
+            ACT_SWITCH(for (int64_t i = 0; i < n; i++) d[i] = (T)act_d2(&q, (double)x[i]), \
+                       for (int64_t i = 0; i < n; i++) d[i] = (T)act_d2(&q, (double)x[i])) \
     }
 DEFINE_ACT_LOOPS(f32, float)
 DEFINE_ACT_LOOPS(f64, double)
