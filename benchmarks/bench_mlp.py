@@ -1,7 +1,10 @@
 """One training step of the course's MNIST network, pynet beside PyTorch (same run).
 
-784-256-256-10 with ReLU, cross-entropy, SGD with momentum, batch 64: forward,
-backward and the update. Median of repetitions, at 1 thread and at all threads.
+784-256-256-10 with ReLU, cross-entropy, SGD with momentum, at batch 16, 64 and 256:
+forward, backward and the update. Median of repetitions, at 1 thread and at all
+threads; for each library its own speed-up from 1 thread to all. Issue #13's targets:
+pynet/torch <= 0.36 at batch 16 and <= 0.6 at batch 64 (1 thread); pynet's batch-256
+step at least 1.5x faster at 2 threads than at 1.
 """
 
 import numpy as np
@@ -42,24 +45,37 @@ def time_step(step):
     return _time_step(step, inner=50, warmup=10)
 
 
+def measure(lib, threads, xs, ys):
+    """Median ms of a training step of lib at that many threads."""
+    lib.set_num_threads(threads)
+    model, opt = make(lib)
+    return time_step(step_fn(lib, model, opt, lib.tensor(xs), lib.tensor(ys)))
+
+
 def main():
     rng = np.random.default_rng(0)
-    xs = rng.standard_normal((64, 784)).astype(np.float32)
-    ys = rng.integers(0, 10, 64)
     ncores = pynet.get_num_threads()
-    print("MNIST MLP 784-256-256-10, batch 64: forward + backward + SGD(momentum) step, ms")
-    for threads in sorted({1, ncores}):
-        pynet.set_num_threads(threads)
-        model, opt = make(pynet)
-        tp = time_step(step_fn(pynet, model, opt, pynet.tensor(xs), pynet.tensor(ys)))
-        line = f"  {threads} thread(s): pynet {tp:7.3f} ms"
-        if torch is not None:
-            torch.set_num_threads(threads)
-            tmodel, topt = make(torch)
-            tt = time_step(step_fn(torch, tmodel, topt, torch.tensor(xs), torch.tensor(ys)))
-            line += f"   torch {tt:7.3f} ms   pynet/torch {tp / tt:.2f}x"
-        print(line)
-    pynet.set_num_threads(ncores)
+    libs = [pynet] + ([torch] if torch is not None else [])
+    print("MNIST MLP 784-256-256-10: forward + backward + SGD(momentum) step, ms (median)")
+    for batch in (16, 64, 256):
+        xs = rng.standard_normal((batch, 784)).astype(np.float32)
+        ys = rng.integers(0, 10, batch)
+        t = {(lib.__name__, n): measure(lib, n, xs, ys) for lib in libs
+             for n in sorted({1, ncores})}
+        for n in sorted({1, ncores}):
+            line = f"  batch {batch:3d}, {n} thread(s): pynet {t['pynet', n]:7.3f} ms"
+            if torch is not None:
+                line += (f"   torch {t['torch', n]:7.3f} ms"
+                         f"   pynet/torch {t['pynet', n] / t['torch', n]:.2f}x")
+            print(line)
+        if ncores > 1:
+            line = f"  batch {batch:3d}, speed-up 1 -> {ncores} threads: pynet " \
+                   f"{t['pynet', 1] / t['pynet', ncores]:.2f}x"
+            if torch is not None:
+                line += f", torch {t['torch', 1] / t['torch', ncores]:.2f}x"
+            print(line)
+    for lib in libs:
+        lib.set_num_threads(ncores)
 
 
 if __name__ == "__main__":
