@@ -114,13 +114,20 @@ PN_VINLINE double mish_t(double x) {
 DEFINE_PIECEWISE(float)
 DEFINE_PIECEWISE(double)
 
+/* The standard normal distribution function Phi(x) = erfc(-x / sqrt 2) / 2, from
+ * libm's erfc so that the negative tail keeps its relative accuracy (1 + erf(x / sqrt 2)
+ * cancels to 0 there: GELU(-8.4) would be 0 instead of -2.2e-16). */
+static inline double phi_cdf(double x) {
+    return 0.5 * erfc(-x * SQRT1_2);
+}
+
 /* f(x) */
 PN_VINLINE double act_f(const pn_act_args *p, double x) {
     switch (p->act) {
     case PN_ACT_ELU:
         return x > 0 ? x : p->a * pn_expm1_d(x);
     case PN_ACT_GELU:
-        return 0.5 * x * (1.0 + erf(x * SQRT1_2));
+        return x * phi_cdf(x);
     case PN_ACT_GELU_TANH: {
         double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x);
         return 0.5 * x * (1.0 + act_tanh(u));
@@ -157,7 +164,7 @@ PN_VINLINE double act_d1(const pn_act_args *p, double x) {
     case PN_ACT_ELU:
         return x > 0 ? 1.0 : p->a * act_exp(x);
     case PN_ACT_GELU: /* Phi(x) + x phi(x) */
-        return 0.5 * (1.0 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * act_exp(-0.5 * x * x);
+        return phi_cdf(x) + x * INV_SQRT_2PI * act_exp(-0.5 * x * x);
     case PN_ACT_GELU_TANH: {
         /* y = 0.5 x (1 + t), t = tanh(u), u = k (x + c x^3):
          * y' = 0.5 (1 + t) + 0.5 x (1 - t^2) u',  u' = k (1 + 3 c x^2) */
@@ -248,11 +255,16 @@ PN_VINLINE double act_d2(const pn_act_args *p, double x) {
 /* float32 GELU, vectorised, in double: y = x Phi(x), dx = g (Phi(x) + x phi(x)),
  * phi(x) = exp(-x^2 / 2) / sqrt(2 pi), with Phi from erfc so neither side cancels:
  *   Phi(x) = 1 - erfc(x / sqrt 2) / 2 for x >= 0,  erfc(|x| / sqrt 2) / 2 for x < 0
- * (vecmath.h's erfc, relative error 1e-13). Below x = -14.28 Phi is 0: far under a
- * float's smallest, and GELU(-inf) = -inf * 0 = NaN as in PyTorch. */
+ * (vecmath.h's erfc, relative error 1e-13, for |x| / sqrt 2 <= 10.1). Further out
+ * on the negative side (x < -14.28, where GELU is a float subnormal) the asymptotic
+ * series Phi(x) = phi(x) / |x| (1 - 1/x^2 + 3/x^4 - 15/x^6), relative error below
+ * 105 / x^8 < 1e-7; GELU(-inf) = -inf * 0 = NaN as in PyTorch. */
 PN_VINLINE double gelu_phi(double x) {
     double a = (x < 0 ? -x : x) * SQRT1_2, e = pn_erfc_pos_d(a);
-    return x >= 0 ? 1.0 - 0.5 * e : a < 10.1 ? 0.5 * e : 0.0;
+    double r = 1.0 / (x * x), h = -0.5 * x * x;
+    double tail = INV_SQRT_2PI * pn_exp_v_d(h < -707.0 ? -707.0 : h) / (x < 0 ? -x : x) *
+                  (1.0 - r * (1.0 - r * (3.0 - 15.0 * r)));
+    return x >= 0 ? 1.0 - 0.5 * e : a < 10.1 ? 0.5 * e : x == -INFINITY ? 0.0 : tail;
 }
 PN_SIMD_CLONES static void gelu_forward_f32(const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
