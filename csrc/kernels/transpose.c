@@ -92,22 +92,25 @@ static int have_avx2(void) {
 
 /* Rows [0, na) x columns [b0, nb) of the plane, 16 columns at a time so the 16
  * source lines of a strip stay in L1 while the na destination rows are
- * written. memcpy of a constant E bytes is a plain load and store. */
+ * written. E is a constant (memcpy of 1, 4 or 8 bytes is a load and a store)
+ * or, for tiles of whole rows, the runtime element size esz. */
 #define SCALAR_TILE(NAME, E) \
     static void NAME(char *d, int64_t dsa, const char *s, int64_t ssb, int64_t na, int64_t b0, \
-                     int64_t nb) { \
+                     int64_t nb, int64_t esz) { \
+        (void)esz; \
         for (int64_t bs = b0; bs < nb; bs += 16) { \
             int64_t be = bs + 16 < nb ? bs + 16 : nb; \
             for (int64_t a = 0; a < na; a++) { \
                 char *o = d + a * dsa; \
-                const char *i = s + a * E; \
-                for (int64_t b = bs; b < be; b++) memcpy(o + b * E, i + b * ssb, E); \
+                const char *i = s + a * (E); \
+                for (int64_t b = bs; b < be; b++) memcpy(o + b * (E), i + b * ssb, (size_t)(E)); \
             } \
         } \
     }
 SCALAR_TILE(tile_e1, 1)
 SCALAR_TILE(tile_e4, 4)
 SCALAR_TILE(tile_e8, 8)
+SCALAR_TILE(tile_any, esz)
 
 /* One unit of TR_TILES: the na <= ba rows at d / s, across all of b. */
 static void tile_block(const tr_plan *p, char *d, const char *s, int64_t na) {
@@ -128,12 +131,20 @@ static void tile_block(const tr_plan *p, char *d, const char *s, int64_t na) {
     }
 #endif
     if (b == nb) return;
-    if (E == 4)
-        tile_e4(d, dsa, s, ssb, na, b, nb);
-    else if (E == 8)
-        tile_e8(d, dsa, s, ssb, na, b, nb);
-    else
-        tile_e1(d, dsa, s, ssb, na, b, nb);
+    switch (E) {
+    case 1:
+        tile_e1(d, dsa, s, ssb, na, b, nb, E);
+        break;
+    case 4:
+        tile_e4(d, dsa, s, ssb, na, b, nb, E);
+        break;
+    case 8:
+        tile_e8(d, dsa, s, ssb, na, b, nb, E);
+        break;
+    default:
+        tile_any(d, dsa, s, ssb, na, b, nb, E);
+        break; /* whole rows */
+    }
 }
 
 /* ------------------------------------------------------------------ walk ---- */
@@ -179,7 +190,39 @@ static void plan_push(tr_plan *p, const pn_iter *it, int k) {
     p->n++;
 }
 
-/* Fill p for it's layout; 0 when neither fast path applies. */
+/* TR_TILES over the plane (a, b) of iter dims a and b (b contiguous in the
+ * destination, a in the source, elements of E bytes), the other dims below
+ * `last` outer. Units are blocks of ba rows of a; the odometer's last dim
+ * counts them. */
+static void plan_tiles(tr_plan *p, const pn_iter *it, int a, int b, int last, int64_t E,
+                       int64_t ba) {
+    p->kind = TR_TILES;
+    p->esize = E;
+    p->na = it->shape[a];
+    p->nb = it->shape[b];
+    p->dsa = it->strides[0][a];
+    p->ssb = it->strides[1][b];
+    p->ba = ba;
+    for (int k = 0; k < last; k++)
+        if (k != a && k != b) plan_push(p, it, k);
+    p->shape[p->n] = (p->na + ba - 1) / ba;
+    p->ds[p->n] = ba * p->dsa;
+    p->ss[p->n] = ba * E;
+    p->n++;
+}
+
+/* The dimension k < last with source stride E (the last such), or -1. */
+static int src_contiguous_dim(const pn_iter *it, int last, int64_t E) {
+    for (int k = last - 1; k >= 0; k--)
+        if (it->strides[1][k] == E) return k;
+    return -1;
+}
+
+/* Fill p for it's layout; 0 when neither fast path applies. Whole rows are
+ * elements too: in (B, T, H, D) -> (B, H, T, D) the rows of D are contiguous
+ * along T in the destination and along H in the source, so they are copied
+ * as a transpose of (H, T) with D-row elements: blocks of H rows read
+ * sequentially instead of one row every H * D elements. */
 static int plan_init(tr_plan *p, const pn_iter *it, int64_t E) {
     const int nd = it->ndim, last = nd - 1;
     const int64_t *sd = it->strides[0], *ss = it->strides[1];
@@ -188,29 +231,21 @@ static int plan_init(tr_plan *p, const pn_iter *it, int64_t E) {
     p->src = it->data[1];
     p->esize = E;
     if (it->nop != 2 || nd < 2 || it->numel == 0 || sd[last] != E) return 0;
-    if (ss[last] == E) { /* rows: everything but the last dim counts rows */
-        p->kind = TR_ROWS;
-        p->row_bytes = it->shape[last] * E;
+    if (ss[last] == E) {
+        int64_t R = it->shape[last] * E; /* row bytes */
+        int a = nd >= 3 && sd[last - 1] == R ? src_contiguous_dim(it, last - 1, R) : -1;
+        if (a >= 0) { /* rows as elements: blocks of about 2 KB of source rows */
+            plan_tiles(p, it, a, last - 1, last, R, R < 2048 ? 2048 / R : 1);
+            return 1;
+        }
+        p->kind = TR_ROWS; /* everything but the last dim counts rows */
+        p->row_bytes = R;
         for (int k = 0; k < last; k++) plan_push(p, it, k);
         return 1;
     }
-    int a = -1; /* the dimension contiguous in the source */
-    for (int k = last - 1; k >= 0 && a < 0; k--)
-        if (ss[k] == E) a = k;
+    int a = src_contiguous_dim(it, last, E);
     if (a < 0 || it->shape[a] < 4 || it->shape[last] < 4) return 0;
-    p->kind = TR_TILES;
-    p->na = it->shape[a];
-    p->nb = it->shape[last];
-    p->dsa = sd[a];
-    p->ssb = ss[last];
-    p->ba = 64 / E;
-    for (int k = 0; k < last; k++)
-        if (k != a) plan_push(p, it, k);
-    /* the last odometer dim counts blocks of ba rows of a */
-    p->shape[p->n] = (p->na + p->ba - 1) / p->ba;
-    p->ds[p->n] = p->ba * p->dsa;
-    p->ss[p->n] = p->ba * E;
-    p->n++;
+    plan_tiles(p, it, a, last, last, E, 64 / E);
 #ifdef PN_TR_X86
     if (have_avx2()) p->micro = E == 4 ? 8 : E == 8 ? 4 : 0;
 #endif
@@ -226,8 +261,9 @@ int pn_copy_fast(const pn_iter *it, size_t elsize, int parallel) {
         return 0;
     int64_t units = 1;
     for (int k = 0; k < p.n; k++) units *= p.shape[k];
-    int64_t per_unit = p.kind == TR_ROWS ? p.row_bytes / p.esize : p.ba * p.nb;
-    int64_t grain = TR_GRAIN / per_unit > 0 ? TR_GRAIN / per_unit : 1;
+    int64_t unit_bytes = p.kind == TR_ROWS ? p.row_bytes : p.ba * p.nb * p.esize;
+    int64_t grain = TR_GRAIN * (int64_t)elsize / unit_bytes;
+    if (grain < 1) grain = 1;
     if (parallel && units >= 2 * grain)
         pn_parallel_for(units, grain, plan_range, &p);
     else
