@@ -369,6 +369,20 @@ def test_large_strided_copy_same_at_any_thread_count(case, dtype):
         pynet.set_num_threads(prev)
 
 
+@pytest.mark.parametrize("shape", [(2048, 2048), (2, 2080, 1041)], ids=str)
+def test_large_float32_transpose_streamed(shape):
+    """Outputs of 16 MB and more are written with non-temporal stores: same bits."""
+    a = _copy_src(np.random.default_rng(11), shape, "float32")
+    ref = np.ascontiguousarray(np.swapaxes(a, -1, -2))
+    prev = pynet.get_num_threads()
+    try:
+        for n in (1, 2):
+            pynet.set_num_threads(n)
+            _same_bits(P(a).transpose(-1, -2).contiguous(), ref)
+    finally:
+        pynet.set_num_threads(prev)
+
+
 def test_copy_into_transposed_destination():
     a = _copy_src(np.random.default_rng(3), (90, 70), "float32")
     out = pynet.zeros(70, 90)
