@@ -369,16 +369,18 @@ def test_large_strided_copy_same_at_any_thread_count(case, dtype):
         pynet.set_num_threads(prev)
 
 
-@pytest.mark.parametrize("shape", [(2048, 2048), (2, 2080, 1041)], ids=str)
-def test_large_float32_transpose_streamed(shape):
+@pytest.mark.parametrize("shape,perm", [((2048, 2048), (1, 0)), ((2, 2080, 1041), (0, 2, 1)),
+                                        ((32, 256, 16, 32), (0, 2, 1, 3)),
+                                        ((7, 16, 601, 64), (0, 2, 1, 3))], ids=str)
+def test_large_copy_streamed(shape, perm):
     """Outputs of 16 MB and more are written with non-temporal stores: same bits."""
     a = _copy_src(np.random.default_rng(11), shape, "float32")
-    ref = np.ascontiguousarray(np.swapaxes(a, -1, -2))
+    ref = np.ascontiguousarray(a.transpose(perm))
     prev = pynet.get_num_threads()
     try:
         for n in (1, 2):
             pynet.set_num_threads(n)
-            _same_bits(P(a).transpose(-1, -2).contiguous(), ref)
+            _same_bits(P(a).permute(*perm).contiguous(), ref)
     finally:
         pynet.set_num_threads(prev)
 
