@@ -161,6 +161,19 @@ SCALAR_TILE(tile_e4, 4)
 SCALAR_TILE(tile_e8, 8)
 SCALAR_TILE(tile_any, esz)
 
+/* Whole-row elements of at most 256 bytes, a multiple of 16: inline 16-byte
+ * moves instead of a memcpy call per row; for each b the na source rows are
+ * read in sequence. */
+static void rows_short(char *d, int64_t dsa, const char *s, int64_t ssb, int64_t na, int64_t b0,
+                       int64_t nb, int64_t E) {
+    for (int64_t b = b0; b < nb; b++)
+        for (int64_t a = 0; a < na; a++) {
+            char *o = d + a * dsa + b * E;
+            const char *i = s + a * E + b * ssb;
+            for (int64_t k = 0; k < E; k += 16) memcpy(o + k, i + k, 16);
+        }
+}
+
 /* One unit of TR_TILES: the na <= ba rows at d / s, across all of b. */
 static void tile_block(const tr_plan *p, char *d, const char *s, int64_t na) {
     const int64_t E = p->esize, dsa = p->dsa, ssb = p->ssb, nb = p->nb;
@@ -201,7 +214,10 @@ static void tile_block(const tr_plan *p, char *d, const char *s, int64_t na) {
             break;
         }
 #endif
-        tile_any(d, dsa, s, ssb, na, b, nb, E);
+        if (E % 16 == 0 && E <= 256)
+            rows_short(d, dsa, s, ssb, na, b, nb, E);
+        else
+            tile_any(d, dsa, s, ssb, na, b, nb, E);
         break; /* whole rows */
     }
 }
