@@ -13,6 +13,11 @@
  *          Inside a block, full M x M squares go through registers (M = 8 for
  *          4-byte elements, 4 for 8-byte ones, with AVX2), the rest through
  *          a scalar loop over 16-column strips (16 source lines stay in L1).
+ *          An element may also be a whole row of R bytes (the permuted
+ *          attention heads, see plan_init), with BA rows making ~2 KB.
+ * Outputs of 16 MB and more (line-aligned) are written with non-temporal
+ * stores: they would not stay in the caches anyway, and streaming saves the
+ * read for ownership of every destination line.
  * Units are independent, so large copies are split across the thread pool by
  * unit; the result does not depend on the split. */
 #include "transpose.h"
@@ -35,9 +40,9 @@ typedef struct {
     int64_t row_bytes;        /* TR_ROWS: bytes per row */
     int64_t na, nb, dsa, ssb; /* TR_TILES: the plane (see above) */
     int64_t ba;               /* TR_TILES: a-rows per unit */
-    int64_t esize;            /* element bytes: 1, 4 or 8 */
+    int64_t esize;            /* element bytes: 1, 4, 8, or a whole row's */
     int micro;                /* register square size M, 0 for none */
-    int nt; /* float32 squares stored non-temporally (large, line-aligned output) */
+    int nt; /* non-temporal stores (float32 squares, rows): large line-aligned output */
 } tr_plan;
 
 /* ------------------------------------------------------- register squares ---- */
