@@ -322,11 +322,11 @@ static int nt_ok(const tr_plan *p, const pn_iter *it, int64_t elsize) {
 static int plan_init(tr_plan *p, const pn_iter *it, int64_t E) {
     const int nd = it->ndim, last = nd - 1;
     const int64_t *sd = it->strides[0], *ss = it->strides[1];
+    if (it->nop != 2 || nd < 2 || it->numel == 0 || sd[last] != E) return 0;
     memset(p, 0, sizeof *p);
     p->dst = it->data[0];
     p->src = it->data[1];
     p->esize = E;
-    if (it->nop != 2 || nd < 2 || it->numel == 0 || sd[last] != E) return 0;
     if (ss[last] == E) {
         int64_t R = it->shape[last] * E; /* row bytes */
         int a = nd >= 3 && sd[last - 1] == R ? src_contiguous_dim(it, last - 1, R) : -1;
