@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import pynet
-from conftest import P, T, check, rand_np, to_np, torch
+from conftest import P, T, check, pdt, rand_np, to_np, torch
 
 HAS_TORCH = torch is not None
 
@@ -270,6 +270,143 @@ def test_contiguous_and_strides():
     # size-1 dims do not break contiguity
     assert P(base((3, 1))).t().is_contiguous() == np.ascontiguousarray(base((3, 1)).T).flags[
         "C_CONTIGUOUS"]
+
+
+# Copies of permuted / transposed / sliced views go through row copies and blocked transposes
+# (csrc/kernels/transpose.c); every element must land where NumPy puts it, bit for bit.
+def _copy_src(rng, shape, dtype):
+    if dtype == "bool":
+        return rng.random(shape) < 0.5
+    if dtype == "int64":
+        return rng.integers(-(2 ** 62), 2 ** 62, shape)
+    a = rng.standard_normal(shape).astype(dtype)
+    flat = a.reshape(-1)
+    specials = np.array([np.nan, -0.0, np.inf, -np.inf], dtype=dtype)
+    flat[: min(4, flat.size)] = specials[: min(4, flat.size)]  # NaN and -0.0 must survive as bits
+    return a
+
+
+def _same_bits(t, ref):
+    out = to_np(t)
+    assert out.dtype == ref.dtype and out.shape == ref.shape
+    assert t.is_contiguous()
+    assert out.tobytes() == np.ascontiguousarray(ref).tobytes()
+
+
+def _random_view(rng, ndim, dtype, max_numel=40000):
+    """A random (base array, slices, permutation) with 0-size, 1-size and odd dims."""
+    sizes = [0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 33, 40, 64, 67]
+    while True:
+        shape = [int(rng.choice(sizes)) for _ in range(ndim)]
+        if rng.random() < 0.9:
+            shape = [s if s else 3 for s in shape]  # mostly non-empty
+        if np.prod(shape) <= max_numel:
+            break
+    slices = tuple(slice(int(rng.integers(0, 2)), None, int(rng.choice([1, 1, 2, 3])))
+                   for _ in range(ndim))
+    return _copy_src(rng, shape, dtype), slices, tuple(int(p) for p in rng.permutation(ndim))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("ndim", [2, 3, 4, 5])
+def test_contiguous_of_random_permuted_views(dtype, ndim):
+    rng = np.random.default_rng(1000 * ndim + len(dtype))
+    for _ in range(25):
+        a, sl, perm = _random_view(rng, ndim, dtype)
+        ref = a[sl].transpose(perm)
+        x = P(a)
+        _same_bits(x[sl].permute(*perm).contiguous(), np.ascontiguousarray(ref))
+        if rng.random() < 0.5:  # the copy is the same on a view that starts at an offset
+            _same_bits(x[sl].permute(*perm).clone(), ref)
+
+
+def view_of(t, view):
+    """Apply a NumPy-style view function (transpose(*perm), slicing) to a pynet tensor."""
+
+    class _Adapter:
+        def __init__(self, t):
+            self.t = t
+
+        def transpose(self, *perm):
+            return self.t.permute(*perm)
+
+        def __getitem__(self, idx):
+            return _Adapter(self.t[idx])
+
+    r = view(_Adapter(t))
+    return r.t if isinstance(r, _Adapter) else r
+
+
+LARGE_COPIES = {
+    # name: (shape, view) - large enough for the threaded path (> 65536 elements)
+    "t": ((300, 301), lambda v: v.transpose(1, 0)),
+    "t odd": ((257, 263), lambda v: v.transpose(1, 0)),
+    "heads": ((4, 130, 4, 33), lambda v: v.transpose(0, 2, 1, 3)),
+    "heads inverse": ((4, 4, 130, 32), lambda v: v.transpose(0, 2, 1, 3)),
+    "BTHD->BDHT": ((3, 70, 5, 72), lambda v: v.transpose(0, 3, 2, 1)),
+    "5d": ((3, 17, 9, 40, 13), lambda v: v.transpose(4, 2, 0, 3, 1)),
+    "stepped": ((301, 2, 520), lambda v: v[1::1, 1, ::2].transpose(1, 0)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("case", list(LARGE_COPIES))
+def test_large_strided_copy_same_at_any_thread_count(case, dtype):
+    shape, view = LARGE_COPIES[case]
+    a = _copy_src(np.random.default_rng(7), shape, dtype)
+    ref = np.ascontiguousarray(view(a))
+    prev = pynet.get_num_threads()
+    try:
+        for n in (1, 2):
+            pynet.set_num_threads(n)
+            v = view_of(P(a), view)
+            _same_bits(v.contiguous(), ref)
+            _same_bits(v.reshape(-1), ref.reshape(-1))
+            out = pynet.zeros(*ref.shape, dtype=pdt(dtype))
+            out.copy_(v)
+            _same_bits(out, ref)
+    finally:
+        pynet.set_num_threads(prev)
+
+
+@pytest.mark.parametrize("shape,perm", [((2048, 2048), (1, 0)), ((2, 2080, 1041), (0, 2, 1)),
+                                        ((32, 256, 16, 32), (0, 2, 1, 3)),
+                                        ((7, 16, 601, 64), (0, 2, 1, 3))], ids=str)
+def test_large_copy_streamed(shape, perm):
+    """Outputs of 16 MB and more are written with non-temporal stores: same bits."""
+    a = _copy_src(np.random.default_rng(11), shape, "float32")
+    ref = np.ascontiguousarray(a.transpose(perm))
+    prev = pynet.get_num_threads()
+    try:
+        for n in (1, 2):
+            pynet.set_num_threads(n)
+            _same_bits(P(a).permute(*perm).contiguous(), ref)
+    finally:
+        pynet.set_num_threads(prev)
+
+
+def test_copy_into_transposed_destination():
+    a = _copy_src(np.random.default_rng(3), (90, 70), "float32")
+    out = pynet.zeros(70, 90)
+    out.t().copy_(P(a))
+    _same_bits(out, a.T)
+    x = P(a.copy())
+    x.copy_(x.t().contiguous().t())  # overlapping source: copied through a temporary
+    _same_bits(x, a)
+
+
+def test_autograd_through_permute_contiguous():
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((2, 9, 3, 8)).astype("float32")
+    g = rng.standard_normal((2, 3, 9, 8)).astype("float32")
+    x = pynet.tensor(a, requires_grad=True)
+    y = x.permute(0, 2, 1, 3).contiguous()
+    y.backward(P(g))
+    check(y, np.ascontiguousarray(a.transpose(0, 2, 1, 3)))
+    assert to_np(x.grad).tobytes() == np.ascontiguousarray(g.transpose(0, 2, 1, 3)).tobytes()
+    x2 = pynet.tensor(a.reshape(18, 24), requires_grad=True)
+    (x2.t().contiguous() * P(np.arange(18 * 24, dtype="float32").reshape(24, 18))).sum().backward()
+    assert to_np(x2.grad).tobytes() == np.arange(18 * 24, dtype="float32").reshape(24, 18).T.tobytes()
 
 
 VIEWS = {

@@ -2,6 +2,7 @@
  * without autograd: the primitives every op file shares (see copy.h). */
 #include "autograd.h"
 #include "copy.h"
+#include "../kernels/transpose.h"
 #include <string.h>
 #include <math.h>
 
@@ -194,6 +195,26 @@ int pn_overlaps(const PNTensor *dst, const PNTensor *src) {
     return 0; /* the very same elements, read then written one by one: safe */
 }
 
+/* dst = src for tensors of one dtype and shape: the row-copy and blocked-transpose
+ * paths of transpose.h when the layout has one, else the elementwise copy loop. */
+static void copy_same_dtype(PNTensor *dst, PNTensor *src) {
+    pn_iter it;
+    char *data[2] = {dst->data, src->data};
+    int64_t strides[2][PN_MAX_DIMS];
+    pn_broadcast_strides(dst, dst->ndim, strides[0]);
+    pn_broadcast_strides(src, dst->ndim, strides[1]);
+    pn_iter_init(&it, 2, data, dst->ndim, dst->shape, (const int64_t (*)[PN_MAX_DIMS])strides);
+    pn_loop_fn fn = pn_cast_loop(dst->dtype, dst->dtype);
+    size_t item = pn_itemsize(dst->dtype);
+    if (it.numel > 65536) {
+        Py_BEGIN_ALLOW_THREADS
+        if (!pn_copy_fast(&it, item, 1)) pn_iter_run(&it, fn, NULL);
+        Py_END_ALLOW_THREADS
+    } else if (!pn_copy_fast(&it, item, 0)) {
+        pn_iter_run(&it, fn, NULL);
+    }
+}
+
 int pn_copy_into(PNTensor *dst, PNTensor *src) {
     int nd;
     int64_t shape[PN_MAX_DIMS];
@@ -228,12 +249,14 @@ int pn_copy_into(PNTensor *dst, PNTensor *src) {
     if (pn_overlaps(dst, src)) {
         tmp = pn_empty(src->dtype, src->ndim, src->shape);
         if (!tmp) return -1;
-        PNTensor *cops[2] = {tmp, src};
-        pn_run_loop(pn_cast_loop(src->dtype, src->dtype), NULL, 2, cops, NULL, src->ndim,
-                    src->shape);
+        copy_same_dtype(tmp, src);
         ops[1] = tmp;
     }
-    pn_run_loop(pn_cast_loop(dst->dtype, src->dtype), NULL, 2, ops, NULL, dst->ndim, dst->shape);
+    if (dst->dtype == src->dtype)
+        copy_same_dtype(dst, ops[1]);
+    else
+        pn_run_loop(pn_cast_loop(dst->dtype, src->dtype), NULL, 2, ops, NULL, dst->ndim,
+                    dst->shape);
     Py_XDECREF(tmp);
     return 0;
 }
