@@ -574,11 +574,17 @@ def copy_params(pm, tm):
     (2, dict(kernel_size=(2, 3), padding="same", groups=2)),
     (1, dict(kernel_size=3, padding=2, stride=2)),
     (1, dict(kernel_size=4, padding="same", dilation=1)),
+    # depthwise: padding modes other than zeros pre-pad, then the direct loops run unpadded
+    (2, dict(kernel_size=3, padding=1, groups=4, out_channels=8)),
+    (2, dict(kernel_size=5, padding=2, stride=2, dilation=(1, 2), groups=4, out_channels=4)),
+    (1, dict(kernel_size=3, padding="same", groups=4, out_channels=4)),
 ])
 def test_conv_modules_match_torch(need_torch, nd, kw, mode):
     P, T = (pynet.nn.Conv2d, torch.nn.Conv2d) if nd == 2 else (pynet.nn.Conv1d, torch.nn.Conv1d)
-    tm = T(4, 6, padding_mode=mode, dtype=torch.float64, **kw)
-    pm = P(4, 6, padding_mode=mode, dtype=pynet.float64, **kw)
+    kw = dict(kw)
+    out = kw.pop("out_channels", 6)
+    tm = T(4, out, padding_mode=mode, dtype=torch.float64, **kw)
+    pm = P(4, out, padding_mode=mode, dtype=pynet.float64, **kw)
     assert repr(pm) == repr(tm)
     copy_params(pm, tm)
     x = rnd(2, 4, 7, 6) if nd == 2 else rnd(2, 4, 9)
