@@ -19,6 +19,7 @@ peak memory of a LeNet-5 training step for pynet and for PyTorch, each in a fres
 subprocess: ru_maxrss after a few steps minus ru_maxrss right after the imports.
 
     python benchmarks/bench_conv.py
+    python benchmarks/bench_conv.py --only depthwise   # single layers whose name contains it
 """
 import os
 import resource
@@ -141,8 +142,9 @@ def peak_rss_mib(libname):
     return int(out.stdout.split()[-1]) / 1024
 
 
-def single_layers(ncores):
-    """The single-layer table: ms, GFLOP/s and the fraction of the GEMM peak."""
+def single_layers(ncores, only=None):
+    """The single-layer table: ms, GFLOP/s and the fraction of the GEMM peak (only the cases
+    whose name contains `only`, when given)."""
     print(f"conv2d forward + backward (input, weight, bias grads), batch {BATCH}, float32, "
           "median ms (GFLOP/s, % of pynet's 1024^3 sgemm peak at that thread count)")
     for threads in sorted({1, ncores}):
@@ -152,6 +154,8 @@ def single_layers(ncores):
         peak = gemm_peak()
         print(f" {threads} thread(s): GEMM peak {peak:.1f} GFLOP/s")
         for name, shape, c in CASES:
+            if only is not None and only not in name:
+                continue
             tp = time_step(step_fn(pynet, shape, c))
             gf = flops(shape, c) / 1e6
             line = f"  {name:30s} pynet {tp:8.2f} ms ({gf / tp:6.1f}, {100 * gf / tp / peak:3.0f}%)"
@@ -164,6 +168,9 @@ def single_layers(ncores):
 
 def main():
     ncores = pynet.get_num_threads()
+    if sys.argv[1:2] == ["--only"]:  # just those single layers: no training steps, no RSS
+        single_layers(ncores, sys.argv[2])
+        return
     single_layers(ncores)
     print("training step (forward + backward + SGD momentum), batch 64, 28x28, median ms")
     for threads in sorted({1, ncores}):

@@ -138,6 +138,83 @@ def test_conv2d_special_cases_match_torch(need_torch, case, dtype):
            [rnd(*xs), rnd(*ws, seed=1), rnd(ws[0], seed=2)], dtype)
 
 
+def depthwise_cases():
+    """Depthwise convolutions (groups == in channels: kernels/conv.c's direct plane loops
+    for channel multipliers 1 and 2, im2col + GEMM for 3): every kernel size 1/3/5 x
+    multiplier x stride 1/2 x dilation 1/2 x padding 0/1/'same' (stride 1 only), odd
+    spatial sizes, batch 1 or 3 and contiguous or not in turn, bias or none."""
+    cases = []
+    for k in (1, 3, 5):
+        for mult in (1, 2, 3):
+            for s in (1, 2):
+                for d in (1, 2):
+                    for pad in (0, 1, "same"):
+                        if pad == "same" and s > 1 or mult == 3 and (d, pad) != (1, 1):
+                            continue
+                        t = len(cases)
+                        span = d * (k - 1) + 1  # the input must fit the dilated kernel
+                        h, w = max(7 + 2 * (t % 3), span) | 1, max(9 - 2 * (t % 2), span) | 1
+                        cases.append(((1 + 2 * (t % 2), 4, h, w), (4 * mult, 1, k, k),
+                                      dict(stride=s, dilation=d, padding=pad, groups=4),
+                                      t % 4 == 1, t % 5 != 2))
+    return cases
+
+
+@pytest.mark.parametrize("xs,ws,kw,nc,bias", depthwise_cases())
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_depthwise_conv2d_matches_torch(need_torch, xs, ws, kw, nc, bias, dtype):
+    """Output and the gradients of input, weight and bias against torch."""
+    parity(lambda *a: F.conv2d(*a, **kw), lambda *a: torch.nn.functional.conv2d(*a, **kw),
+           [rnd(*xs), rnd(*ws, seed=1), rnd(ws[0], seed=2) if bias else None], dtype, nc=nc)
+
+
+@pytest.mark.parametrize("xs,ws,kw", [
+    ((3, 5, 11), (5, 1, 3), dict(padding=1, groups=5)),
+    ((1, 3, 12), (6, 1, 5), dict(stride=2, dilation=2, padding=3, groups=3)),
+    ((2, 4, 9), (8, 1, 4), dict(padding="same", dilation=2, groups=4)),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_depthwise_conv1d_matches_torch(need_torch, xs, ws, kw, dtype):
+    parity(lambda *a: F.conv1d(*a, **kw), lambda *a: torch.nn.functional.conv1d(*a, **kw),
+           [rnd(*xs), rnd(*ws, seed=1), rnd(ws[0], seed=2)], dtype, nc=True)
+
+
+@pytest.mark.parametrize("mult,kw", [(1, dict(padding=1)), (2, dict(stride=2, dilation=2,
+                                                                      padding=2))])
+def test_depthwise_float32_error_no_worse_than_im2col(mult, kw):
+    """float32 depthwise (direct loops) against a float64 reference, beside the same
+    convolution run through im2col + GEMM: a dense weight (groups=1) that is zero outside
+    the depthwise blocks gives the same sums (the zero terms add exactly) and its weight
+    gradient's diagonal blocks are the depthwise one."""
+    C, N, H, W = 8, 4, 33, 31
+    x64 = rnd(N, C, H, W).astype(np.float32).astype(np.float64)
+    w64 = rnd(C * mult, 1, 3, 3, seed=1).astype(np.float32).astype(np.float64)
+    dense = np.zeros((C * mult, C, 3, 3))
+    for o in range(C * mult):
+        dense[o, o // mult] = w64[o, 0]
+
+    def grads(w, dtype, **extra):
+        xt = pynet.tensor(x64.astype(dtype), requires_grad=True)
+        wt = pynet.tensor(w.astype(dtype), requires_grad=True)
+        y = F.conv2d(xt, wt, **kw, **extra)
+        y.backward(pynet.tensor(rnd(*y.shape, seed=3).astype(np.float32).astype(dtype)))
+        dw = wt.grad.numpy().astype(np.float64)
+        if w.shape[1] > 1:  # the dense weight: its depthwise blocks
+            dw = np.stack([dw[o, o // mult] for o in range(C * mult)])[:, None]
+        return [t.numpy().astype(np.float64) for t in (y.detach(), xt.grad)] + [dw]
+
+    ref = grads(w64, "float64", groups=C)
+    direct, gemm = grads(w64, "float32", groups=C), grads(dense, "float32")
+    for name, r, a, b in zip(("y", "dx", "dw"), ref, direct, gemm):
+        np.testing.assert_allclose(a, r, rtol=1e-4, atol=1e-5 * np.abs(r).max())
+        # both sum y and dx in float in some order (measured RMS ratio direct/GEMM 0.9 to
+        # 1.3: the same accuracy up to the order); dw: 8 float lanes per plane, planes added
+        # in double (0.4 to 0.6 of the GEMM's error)
+        rms_direct, rms_gemm = np.sqrt(np.mean((a - r) ** 2)), np.sqrt(np.mean((b - r) ** 2))
+        assert rms_direct <= (1.5 if name != "dw" else 1.0) * rms_gemm, (name, rms_direct,
+                                                                        rms_gemm)
+
+
 def test_conv1d_same_padding_matches_torch(need_torch):
     for k, d in [(4, 1), (3, 2), (2, 3)]:
         kw = dict(padding="same", dilation=d)
@@ -223,6 +300,7 @@ GRAD_CASES = [
     (2, (2, 3, 4, 4), (3, 1, 3, 3), dict(padding="same", groups=3)),
     (2, (2, 4, 3, 3), (2, 4, 1, 1), dict()),
     (1, (2, 2, 7), (3, 2, 3), dict(stride=2, padding=1, dilation=2)),
+    (2, (2, 2, 5, 6), (4, 1, 3, 2), dict(stride=(2, 1), dilation=(1, 2), padding=1, groups=2)),
 ]
 
 
@@ -300,6 +378,8 @@ def test_one_and_two_threads_bit_identical():
     prev = pynet.get_num_threads()
     cases = [((8, 16, 12, 12), (16, 16, 3, 3), dict(padding=1)),
              ((8, 16, 12, 12), (16, 1, 3, 3), dict(padding=1, groups=16)),
+             ((3, 16, 13, 11), (32, 1, 5, 5), dict(stride=2, dilation=2, padding=3, groups=16)),
+             ((1, 64, 9, 9), (64, 1, 3, 3), dict(padding="same", groups=64)),
              ((8, 32, 10, 10), (8, 32, 1, 1), dict()),
              ((1, 8, 30, 30), (8, 8, 3, 3), dict(stride=2))]
     try:
@@ -494,11 +574,17 @@ def copy_params(pm, tm):
     (2, dict(kernel_size=(2, 3), padding="same", groups=2)),
     (1, dict(kernel_size=3, padding=2, stride=2)),
     (1, dict(kernel_size=4, padding="same", dilation=1)),
+    # depthwise: padding modes other than zeros pre-pad, then the direct loops run unpadded
+    (2, dict(kernel_size=3, padding=1, groups=4, out_channels=8)),
+    (2, dict(kernel_size=5, padding=2, stride=2, dilation=(1, 2), groups=4, out_channels=4)),
+    (1, dict(kernel_size=3, padding="same", groups=4, out_channels=4)),
 ])
 def test_conv_modules_match_torch(need_torch, nd, kw, mode):
     P, T = (pynet.nn.Conv2d, torch.nn.Conv2d) if nd == 2 else (pynet.nn.Conv1d, torch.nn.Conv1d)
-    tm = T(4, 6, padding_mode=mode, dtype=torch.float64, **kw)
-    pm = P(4, 6, padding_mode=mode, dtype=pynet.float64, **kw)
+    kw = dict(kw)
+    out = kw.pop("out_channels", 6)
+    tm = T(4, out, padding_mode=mode, dtype=torch.float64, **kw)
+    pm = P(4, out, padding_mode=mode, dtype=pynet.float64, **kw)
     assert repr(pm) == repr(tm)
     copy_params(pm, tm)
     x = rnd(2, 4, 7, 6) if nd == 2 else rnd(2, 4, 9)

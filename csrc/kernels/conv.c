@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "conv.h"
+#include "fastmath.h"
 #include "gemm.h"
 #include "threadpool.h"
 
@@ -164,8 +165,8 @@ static void col_range(const pn_conv_geom *g, const col_ranges *r, int64_t j, int
 #define DEFINE_PLANE_KERNELS(SUF, T) \
     /* part[k] += u[q] v[q s + off] for q in [a, b), lane k taking q = a + k mod 8: \
      * the compiler can vectorise it, and the order depends only on the sizes. */ \
-    static void row_dot_##SUF(T *part, const T *u, const T *v, int64_t s, int64_t off, int64_t a, \
-                              int64_t b) { \
+    static inline void row_dot_##SUF(T *part, const T *u, const T *v, int64_t s, int64_t off, \
+                                     int64_t a, int64_t b) { \
         int64_t q = a; \
         if (s == 1) \
             for (; q + 8 <= b; q += 8) \
@@ -175,7 +176,8 @@ static void col_range(const pn_conv_geom *g, const col_ranges *r, int64_t j, int
         for (int k = 0; q < b; q++, k++) part[k] += u[q] * v[q * s + off]; \
     } \
     /* x (H, W), w (kh, kw) -> y (Ho, Wo) += sum over taps of w[i, j] * x shifted */ \
-    static void plane_fwd_##SUF(const pn_conv_geom *g, const T *x, const T *w, T *y) { \
+    PN_SIMD_CLONES static void plane_fwd_##SUF(const pn_conv_geom *g, const T *x, const T *w, \
+                                               T *y) { \
         col_ranges cr; \
         col_ranges_init(g, &cr); \
         for (int64_t p = 0; p < g->Ho; p++) \
@@ -195,7 +197,8 @@ static void col_range(const pn_conv_geom *g, const col_ranges *r, int64_t j, int
             } \
     } \
     /* dy (Ho, Wo), w (kh, kw) -> dx (H, W) += each tap's w[i, j] * dy shifted back */ \
-    static void plane_bwd_input_##SUF(const pn_conv_geom *g, const T *dy, const T *w, T *dx) { \
+    PN_SIMD_CLONES static void plane_bwd_input_##SUF(const pn_conv_geom *g, const T *dy, \
+                                                     const T *w, T *dx) { \
         col_ranges cr; \
         col_ranges_init(g, &cr); \
         for (int64_t p = 0; p < g->Ho; p++) \
@@ -212,8 +215,8 @@ static void col_range(const pn_conv_geom *g, const col_ranges *r, int64_t j, int
             } \
     } \
     /* acc[i kw + j] += sum_pq dy[p, q] x[ih, q sw + off] */ \
-    static void plane_bwd_weight_##SUF(const pn_conv_geom *g, const T *x, const T *dy, \
-                                       double *acc) { \
+    PN_SIMD_CLONES static void plane_bwd_weight_##SUF(const pn_conv_geom *g, const T *x, \
+                                                      const T *dy, double *acc) { \
         for (int64_t i = 0; i < g->kh; i++) \
             for (int64_t j = 0; j < g->kw; j++) { \
                 int64_t off = j * g->dw - g->pw, a, b; \

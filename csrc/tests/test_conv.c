@@ -2,11 +2,14 @@
  * the im2col + GEMM forward against the direct six-loop sum, col2im as the
  * adjoint of im2col (<im2col x, c> = <x, col2im c>), and both backward drivers
  * against the gradients of the direct sum, over strides, paddings, dilations,
- * groups and the pointwise (1x1) path. */
+ * groups, the pointwise (1x1) path and the depthwise loops; the float32 kernels
+ * against the float64 ones, at 1 and 2 threads (bit-identical). */
 #include "../kernels/conv.h"
+#include "../kernels/threadpool.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -95,8 +98,76 @@ static void check_geom(pn_conv_geom g, unsigned seed) {
         x[k] -= 1;
     }
     CHECK(ok, "dx entries = change of <dy, y>");
+    ok = 1; /* dw entry by entry the same way */
+    for (int64_t k = 0; k < nw; k += 3) {
+        w[k] += 1;
+        direct_conv(&g, x, w, NULL, y);
+        ok &= near(dot(dy, y, ny) - f, dw[k]);
+        w[k] -= 1;
+    }
+    CHECK(ok, "dw entries = change of <dy, y>");
     free(x), free(w), free(b), free(dy), free(y), free(yr), free(dx), free(dw), free(col);
     free(c2), free(x2);
+}
+
+static float *to_f32(const double *a, int64_t n) {
+    float *p = malloc((size_t)(n > 0 ? n : 1) * sizeof *p);
+    for (int64_t k = 0; k < n; k++) p[k] = (float)a[k];
+    return p;
+}
+
+/* max |a - b| over max(1, max |b|), a in float32 and b in float64. */
+static double rel_err(const float *a, const double *b, int64_t n) {
+    double e = 0, m = 1;
+    for (int64_t k = 0; k < n; k++) {
+        e = fabs(a[k] - b[k]) > e ? fabs(a[k] - b[k]) : e;
+        m = fabs(b[k]) > m ? fabs(b[k]) : m;
+    }
+    return e / m;
+}
+
+/* The three float32 kernels of a geometry (the loops or GEMM its shape selects) at
+ * `threads` threads into y (N O Ho Wo), dx (N C H W), dw (O C/G kh kw), concatenated. */
+static void run_f32(const pn_conv_geom *g, const float *x, const float *w, const float *b,
+                    const float *dy, float *out, int threads) {
+    int64_t ny = g->N * g->O * g->Ho * g->Wo, nx = g->N * g->C * g->H * g->W;
+    pn_set_num_threads(threads);
+    CHECK(pn_conv2d_forward(PN_FLOAT32, g, x, w, b, out) == PN_OK &&
+              pn_conv2d_backward_input(PN_FLOAT32, g, dy, w, out + ny) == PN_OK &&
+              pn_conv2d_backward_weight(PN_FLOAT32, g, x, dy, out + ny + nx) == PN_OK,
+          "float32 kernels run");
+}
+
+/* float32 against the float64 kernels (already checked against the definition) on the
+ * same float32-representable inputs; 1 and 2 threads bit-identical. */
+static void check_f32(pn_conv_geom g, unsigned seed) {
+    CHECK(pn_conv_geom_init(&g) == PN_OK, "geometry init");
+    int64_t nx = g.N * g.C * g.H * g.W, nw = g.O * (g.C / g.G) * g.kh * g.kw;
+    int64_t ny = g.N * g.O * g.Ho * g.Wo, nall = ny + nx + nw;
+    double *x = rand_buf(nx, &seed), *w = rand_buf(nw, &seed), *b = rand_buf(g.O, &seed);
+    double *dy = rand_buf(ny, &seed), *ref = rand_buf(nall, &seed);
+    float *xf = to_f32(x, nx), *wf = to_f32(w, nw), *bf = to_f32(b, g.O), *dyf = to_f32(dy, ny);
+    float *o1 = to_f32(ref, nall), *o2 = to_f32(ref, nall);
+    for (int64_t k = 0; k < nx; k++) x[k] = xf[k]; /* the float32 inputs exactly */
+    for (int64_t k = 0; k < nw; k++) w[k] = wf[k];
+    for (int64_t k = 0; k < g.O; k++) b[k] = bf[k];
+    for (int64_t k = 0; k < ny; k++) dy[k] = dyf[k];
+    CHECK(pn_conv2d_forward(PN_FLOAT64, &g, x, w, b, ref) == PN_OK &&
+              pn_conv2d_backward_input(PN_FLOAT64, &g, dy, w, ref + ny) == PN_OK &&
+              pn_conv2d_backward_weight(PN_FLOAT64, &g, x, dy, ref + ny + nx) == PN_OK,
+          "float64 kernels run");
+    int prev = pn_get_num_threads();
+    run_f32(&g, xf, wf, bf, dyf, o1, 1);
+    run_f32(&g, xf, wf, bf, dyf, o2, 2);
+    pn_set_num_threads(prev);
+    CHECK(rel_err(o1, ref, ny) < 1e-6 && rel_err(o1 + ny, ref + ny, nx) < 1e-6 &&
+              rel_err(o1 + ny + nx, ref + ny + nx, nw) < 1e-5,
+          "float32 = float64 to rounding (k %lldx%lld s %lld d %lld G %lld O %lld)",
+          (long long)g.kh, (long long)g.kw, (long long)g.sh, (long long)g.dh, (long long)g.G,
+          (long long)g.O);
+    CHECK(memcmp(o1, o2, (size_t)nall * sizeof *o1) == 0, "float32: 1 and 2 threads bit-identical");
+    free(x), free(w), free(b), free(dy), free(ref), free(xf), free(wf), free(bf), free(dyf);
+    free(o1), free(o2);
 }
 
 int main(void) {
@@ -112,6 +183,15 @@ int main(void) {
     check_geom((pn_conv_geom){3, 2, 7, 6, 4, 2, 3, 3, 2, 1, 2, 1, 2, 1, 0, 0}, 8);
     check_geom((pn_conv_geom){2, 3, 6, 6, 3, 3, 2, 3, 1, 2, 1, 1, 2, 1, 0, 0}, 9);
     check_geom((pn_conv_geom){2, 2, 1, 9, 3, 1, 1, 4, 1, 2, 0, 3, 1, 2, 0, 0}, 6); /* 1-D */
+    /* depthwise (the direct loops): 5x5 with stride and dilation, multiplier 2, odd sizes,
+     * 1x1, a 1-D one; in float64 above and float32 (and 1 vs 2 threads) here */
+    check_geom((pn_conv_geom){3, 3, 13, 11, 6, 3, 5, 5, 2, 1, 3, 2, 2, 1, 0, 0}, 10);
+    check_geom((pn_conv_geom){1, 4, 7, 9, 4, 4, 1, 1, 2, 2, 1, 0, 1, 1, 0, 0}, 11);
+    check_geom((pn_conv_geom){2, 3, 1, 17, 6, 3, 1, 3, 1, 2, 0, 2, 1, 2, 0, 0}, 12); /* 1-D */
+    check_f32((pn_conv_geom){4, 6, 19, 23, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, 13);
+    check_f32((pn_conv_geom){3, 4, 21, 17, 8, 4, 5, 3, 2, 1, 4, 1, 2, 1, 0, 0}, 14);
+    check_f32((pn_conv_geom){2, 8, 1, 41, 8, 8, 1, 5, 1, 1, 0, 2, 1, 1, 0, 0}, 15);
+    check_f32((pn_conv_geom){2, 4, 9, 9, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, 16); /* GEMM */
     pn_conv_geom bad = {1, 3, 2, 2, 3, 1, 3, 3, 1, 1, 0, 0, 1, 1, 0, 0};
     CHECK(pn_conv_geom_init(&bad) == PN_EINVAL, "kernel larger than the input is rejected");
     bad.ph = bad.pw = 1;
