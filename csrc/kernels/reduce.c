@@ -266,15 +266,29 @@ static inline float pn_exp_shift_f(float x, float m) {
 #define UNSCALE_f32    0x1p-64
 #define UNSCALE_f64    1.0
 
-/* The log modes need log(s) accurate even where s = 1 + (tiny terms): log-softmax
- * at the max is -log(s), logsumexp of [0, -30] is log(1 + e^-30) = 9e-14, and
- * rounding 1 + rest in the sum would lose rest's low bits (1000s of ulps of the
- * result). So the terms equal to 1 (x = m, at least one per row) are counted
- * apart, in `ones`, the others summed in `rest`, and
- *   log(s) = log1p((ones - 1) + rest),
- * with ones - 1 exact. A NaN term is not 1 and goes into rest. */
-#define LOG_SUM(SFX, ones, rest) log1p(((ones) - 1.0) + (rest) * UNSCALE_##SFX)
-#define IS_ONE(SFX, e)           ((e) == 1.0 / UNSCALE_##SFX)
+/* The log modes need log(s) accurate even where s = 1 + rest with a tiny rest
+ * (log-softmax at the max is -log(s); logsumexp of [0, -30] is log(1 + e^-30) =
+ * 9e-14): the sum's roundings cost up to n 2^-53 absolute, so log1p(s - 1) is
+ * within 2^-31 relative only while rest >= n 2^-22. Rows below that (a max
+ * that dominates) get a second exp pass, SM_SPLIT_SUM, which counts the terms
+ * equal to 1 (x = m) apart and sums the others; then
+ *   log(s) = log1p((ones - 1) + rest),  ones - 1 exact.
+ * The fast pass stays a plain sum, which vectorizes best. */
+#define SM_NEEDS_SPLIT(n, s1) ((s1) - 1.0 < (double)(n) * 0x1p-22) /* s1: the sum, unscaled */
+#define SM_SPLIT_SUM(NAME, T, SFX) \
+    static double NAME(const char *x, int64_t n, int64_t is, T m) { \
+        double rest = 0, ones = 0; \
+        for (int64_t j = 0; j < n; j++) { \
+            double e = EXPS_##SFX(*(const T *)(x + j * is), m); \
+            if (e == 1.0 / UNSCALE_##SFX) \
+                ones += 1; \
+            else \
+                rest += e; \
+        } \
+        return log1p((ones - 1.0) + rest * UNSCALE_##SFX); \
+    }
+SM_SPLIT_SUM(sm_split_log_f32, float, f32)
+SM_SPLIT_SUM(sm_split_log_f64, double, f64)
 
 /* An infinite max is logsumexp's result: +inf in the row, or all of it -inf. */
 #define PN_IS_INF(m) ((m) == INFINITY || (m) == -INFINITY)
@@ -286,36 +300,31 @@ static inline float pn_exp_shift_f(float x, float m) {
     PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int mode) { \
         enum { L = 8 }; \
         T m = RUN(-INFINITY, x, n); \
-        double part[L] = {0}, ones[L] = {0}, sum = 0, one = 0; \
+        double part[L] = {0}, sum = 0; \
         if (mode == PN_SM_LSE && PN_IS_INF(m)) { \
             y[0] = m; \
             return; \
         } \
         int64_t j = 0, nv = n - n % L; \
-        if (mode != PN_SM_SOFTMAX) { /* the sum as ones + rest (LOG_SUM) */ \
+        if (mode != PN_SM_SOFTMAX) { \
             for (; j < nv; j += L) \
-                for (int k = 0; k < L; k++) { \
-                    double e = EXPS_##SFX(x[j + k], m); \
-                    part[k] += IS_ONE(SFX, e) ? 0.0 : e; \
-                    ones[k] += IS_ONE(SFX, e) ? 1.0 : 0.0; \
-                } \
-            for (; j < n; j++) { \
-                double e = EXPS_##SFX(x[j], m); \
-                sum += IS_ONE(SFX, e) ? 0.0 : e; \
-                one += IS_ONE(SFX, e) ? 1.0 : 0.0; \
-            } \
+                for (int k = 0; k < L; k++) part[k] += EXPS_##SFX(x[j + k], m); \
+            for (; j < n; j++) sum += EXPS_##SFX(x[j], m); \
         } else { /* exp(x - m) kept in y, scaled below */ \
             for (; j < nv; j += L) \
                 for (int k = 0; k < L; k++) part[k] += (y[j + k] = (T)EXPS_##SFX(x[j + k], m)); \
             for (; j < n; j++) sum += (y[j] = (T)EXPS_##SFX(x[j], m)); \
         } \
-        for (int k = 0; k < L; k++) sum += part[k], one += ones[k]; \
+        for (int k = 0; k < L; k++) sum += part[k]; \
         if (mode == PN_SM_SOFTMAX) { \
             double inv = 1.0 / sum; \
             for (j = 0; j < n; j++) y[j] = (T)((double)y[j] * inv); \
             return; \
         } \
-        double ls = LOG_SUM(SFX, one, sum); /* (x - m) - ls: no m + ls rounding */ \
+        sum *= UNSCALE_##SFX; \
+        double ls = SM_NEEDS_SPLIT(n, sum) ? sm_split_log_##SFX((const char *)x, n, sizeof(T), m) \
+                                           : log1p(sum - 1.0); \
+        /* y = (x - m) - ls: no rounding of m + ls */ \
         if (mode == PN_SM_LSE) \
             y[0] = (T)(m + ls); \
         else \
@@ -338,8 +347,8 @@ SOFTMAX_CONTIG(softmax_row_f64, double, f64, max_run_f64)
                                     int64_t os, int mode) { \
         T mx[L], m[L]; \
         IT nan[L]; \
-        double sum[L], ones[L]; \
-        for (int k = 0; k < L; k++) mx[k] = -INFINITY, nan[k] = 0, sum[k] = 0, ones[k] = 0; \
+        double sum[L]; \
+        for (int k = 0; k < L; k++) mx[k] = -INFINITY, nan[k] = 0, sum[k] = 0; \
         for (int64_t r = 0; r < len; r++) { \
             const T *x = (const T *)(in + r * is); \
             for (int k = 0; k < L; k++) { \
@@ -354,15 +363,18 @@ SOFTMAX_CONTIG(softmax_row_f64, double, f64, max_run_f64)
             T *y = (T *)(out + r * os); \
             if (mode == PN_SM_SOFTMAX) \
                 for (int k = 0; k < L; k++) sum[k] += (y[k] = (T)EXPS_##SFX(x[k], m[k])); \
-            else /* the sum as ones + rest (LOG_SUM) */ \
-                for (int k = 0; k < L; k++) { \
-                    double e = EXPS_##SFX(x[k], m[k]); \
-                    sum[k] += IS_ONE(SFX, e) ? 0.0 : e; \
-                    ones[k] += IS_ONE(SFX, e) ? 1.0 : 0.0; \
-                } \
+            else \
+                for (int k = 0; k < L; k++) sum[k] += EXPS_##SFX(x[k], m[k]); \
         } \
-        for (int k = 0; k < L; k++) /* log(sum), or 1 / sum for softmax */ \
-            sum[k] = mode == PN_SM_SOFTMAX ? 1.0 / sum[k] : LOG_SUM(SFX, ones[k], sum[k]); \
+        for (int k = 0; k < L; k++) { /* log(sum), or 1 / sum for softmax */ \
+            double s1 = sum[k] * UNSCALE_##SFX; \
+            if (mode == PN_SM_SOFTMAX) \
+                sum[k] = 1.0 / sum[k]; \
+            else if (SM_NEEDS_SPLIT(len, s1)) \
+                sum[k] = sm_split_log_##SFX(in + k * sizeof(T), len, is, m[k]); \
+            else \
+                sum[k] = log1p(s1 - 1.0); \
+        } \
         if (mode == PN_SM_LSE) { \
             for (int k = 0; k < L; k++) \
                 ((T *)out)[k] = !nan[k] && PN_IS_INF(mx[k]) ? mx[k] : (T)(m[k] + sum[k]); \
