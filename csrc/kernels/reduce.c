@@ -339,33 +339,73 @@ SOFTMAX_CONTIG(softmax_row_f64, double, f64, max_run_f64)
  * cache line per element. With L = 1 it is also the kernel for any strided
  * row. Each column's arithmetic is the same whatever L, so the 16-lane and
  * 1-lane versions agree to the bit and threads may split the positions
- * anywhere. The max keeps NaN apart, in flags, so that its select vectorizes;
+ * anywhere. The 16-lane max is SM_COLS16_MAX's, vectorized;
  * logsumexp's infinite maxima are replaced by 0 for the exp pass (its result
  * is the max there), so that no lane computes inf - inf. */
-#define SOFTMAX_COLS(NAME, T, SFX, IT, L) \
+/* The max of each of 16 side-by-side columns over len rows (NaN for a column
+ * with a NaN: nanv[k] is then NaN, else 0), in 32-byte vector types like
+ * EXTREMUM_RUN: plain C selects of floats with NaN flags do not vectorize. */
+#define SM_COLS16_MAX(NAME, T, VT, VI) \
+    static inline void NAME(const char *in, int64_t len, int64_t is, T *mx, T *nanv) { \
+        enum { VL = sizeof(VT) / sizeof(T), NV = 16 / VL }; \
+        VT m[NV]; \
+        VI nan[NV]; \
+        for (int v = 0; v < NV; v++) \
+            for (int k = 0; k < VL; k++) m[v][k] = -INFINITY, nan[v][k] = 0; \
+        for (int64_t r = 0; r < len; r++) \
+            for (int v = 0; v < NV; v++) { \
+                VT x; \
+                memcpy(&x, in + r * is + v * sizeof(VT), sizeof x); \
+                VI take = x > m[v]; \
+                m[v] = (VT)(((VI)x & take) | ((VI)m[v] & ~take)); \
+                nan[v] |= x != x; \
+            } \
+        for (int v = 0; v < NV; v++) \
+            for (int k = 0; k < VL; k++) \
+                mx[v * VL + k] = m[v][k], nanv[v * VL + k] = nan[v][k] ? (T)NAN : 0; \
+    }
+SM_COLS16_MAX(sm_cols16_max_f32, float, pn_v8f, pn_v8i)
+SM_COLS16_MAX(sm_cols16_max_f64, double, pn_v4d, pn_v4i)
+
+#define SOFTMAX_COLS(NAME, T, SFX, L) \
+    /* One row of the L lanes, out of line so that restrict tells the compiler \
+     * that x and y do not overlap (or the lanes are not vectorized). */ \
+    static inline void NAME##_exp(const T *restrict x, T *restrict y, const T *m, double *sum, \
+                                  int store) { \
+        if (store) \
+            for (int k = 0; k < L; k++) sum[k] += (y[k] = (T)EXPS_##SFX(x[k], m[k])); \
+        else \
+            for (int k = 0; k < L; k++) sum[k] += EXPS_##SFX(x[k], m[k]); \
+    } \
+    static inline void NAME##_out(const T *restrict x, T *restrict y, const T *m, \
+                                  const double *sh, int log_out) { \
+        if (log_out) \
+            for (int k = 0; k < L; k++) y[k] = (T)(((double)x[k] - m[k]) - sh[k]); \
+        else \
+            for (int k = 0; k < L; k++) y[k] = (T)((double)y[k] * sh[k]); \
+    } \
     PN_SIMD_CLONES static void NAME(const char *in, char *out, int64_t len, int64_t is, \
                                     int64_t os, int mode) { \
-        T mx[L], m[L]; \
-        IT nan[L]; \
+        T mx[L], nanv[L], m[L]; \
         double sum[L]; \
-        for (int k = 0; k < L; k++) mx[k] = -INFINITY, nan[k] = 0, sum[k] = 0; \
-        for (int64_t r = 0; r < len; r++) { \
-            const T *x = (const T *)(in + r * is); \
-            for (int k = 0; k < L; k++) { \
-                mx[k] = x[k] > mx[k] ? x[k] : mx[k]; \
-                nan[k] |= x[k] != x[k]; \
+        for (int k = 0; k < L; k++) mx[k] = -INFINITY, nanv[k] = 0, sum[k] = 0; \
+        if (L == 16) \
+            sm_cols16_max_##SFX(in, len, is, mx, nanv); \
+        else \
+            for (int64_t r = 0; r < len; r++) { \
+                const T *x = (const T *)(in + r * is); \
+                for (int k = 0; k < L; k++) { \
+                    mx[k] = x[k] > mx[k] ? x[k] : mx[k]; \
+                    nanv[k] = x[k] != x[k] ? x[k] : nanv[k]; \
+                } \
             } \
-        } \
         for (int k = 0; k < L; k++) \
-            m[k] = nan[k] ? NAN : mode == PN_SM_LSE && PN_IS_INF(mx[k]) ? 0 : mx[k]; \
-        for (int64_t r = 0; r < len; r++) { \
-            const T *x = (const T *)(in + r * is); \
-            T *y = (T *)(out + r * os); \
-            if (mode == PN_SM_SOFTMAX) \
-                for (int k = 0; k < L; k++) sum[k] += (y[k] = (T)EXPS_##SFX(x[k], m[k])); \
-            else \
-                for (int k = 0; k < L; k++) sum[k] += EXPS_##SFX(x[k], m[k]); \
-        } \
+            m[k] = nanv[k] != nanv[k]                      ? nanv[k] \
+                   : mode == PN_SM_LSE && PN_IS_INF(mx[k]) ? 0 \
+                                                           : mx[k]; \
+        for (int64_t r = 0; r < len; r++) \
+            NAME##_exp((const T *)(in + r * is), (T *)(out + r * os), m, sum, \
+                       mode == PN_SM_SOFTMAX); \
         for (int k = 0; k < L; k++) { /* log(sum), or 1 / sum for softmax */ \
             double s1 = sum[k] * UNSCALE_##SFX; \
             if (mode == PN_SM_SOFTMAX) \
@@ -377,22 +417,16 @@ SOFTMAX_CONTIG(softmax_row_f64, double, f64, max_run_f64)
         } \
         if (mode == PN_SM_LSE) { \
             for (int k = 0; k < L; k++) \
-                ((T *)out)[k] = !nan[k] && PN_IS_INF(mx[k]) ? mx[k] : (T)(m[k] + sum[k]); \
+                ((T *)out)[k] = nanv[k] == 0 && PN_IS_INF(mx[k]) ? mx[k] : (T)(m[k] + sum[k]); \
             return; \
         } \
-        for (int64_t r = 0; r < len; r++) { \
-            const T *x = (const T *)(in + r * is); \
-            T *y = (T *)(out + r * os); \
-            if (mode == PN_SM_LOG) \
-                for (int k = 0; k < L; k++) y[k] = (T)(((double)x[k] - m[k]) - sum[k]); \
-            else \
-                for (int k = 0; k < L; k++) y[k] = (T)((double)y[k] * sum[k]); \
-        } \
+        for (int64_t r = 0; r < len; r++) \
+            NAME##_out((const T *)(in + r * is), (T *)(out + r * os), m, sum, mode == PN_SM_LOG); \
     }
-SOFTMAX_COLS(softmax_cols_f32, float, f32, int32_t, 16)
-SOFTMAX_COLS(softmax_cols_f64, double, f64, int64_t, 16)
-SOFTMAX_COLS(softmax_col1_f32, float, f32, int32_t, 1)
-SOFTMAX_COLS(softmax_col1_f64, double, f64, int64_t, 1)
+SOFTMAX_COLS(softmax_cols_f32, float, f32, 16)
+SOFTMAX_COLS(softmax_cols_f64, double, f64, 16)
+SOFTMAX_COLS(softmax_col1_f32, float, f32, 1)
+SOFTMAX_COLS(softmax_col1_f64, double, f64, 1)
 
 /* ptrs = {out, in}: positions side by side in memory with rows down the
  * columns go 16 at a time to the column kernel, contiguous rows to the row
