@@ -560,3 +560,36 @@ pn_loop_fn pn_softmax_backward_loop(int log, pn_dtype dt) {
     if (dt == PN_FLOAT64) return log ? logsoftmax_bwd_f64 : softmax_bwd_f64;
     return NULL;
 }
+
+/* ------------------------------------------------------ logsumexp backward ---- */
+
+/* ptrs = {dx, g, y, x}: per position, g and y (= logsumexp of the row) are
+ * one value each; dx = g exp(x - y) along the row (x - y exact, EXPS). Used
+ * for contiguous rows (in_stride = out_stride = sizeof(T)); any strides work. */
+#define LSE_BWD_LOOP(NAME, T, SFX) \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        const pn_row_args *r = aux; \
+        for (int64_t i = 0; i < n; i++) { \
+            double g = *(const T *)(p[1] + i * s[1]) * UNSCALE_##SFX; \
+            T y = *(const T *)(p[2] + i * s[2]); \
+            char *dx = p[0] + i * s[0]; \
+            const char *x = p[3] + i * s[3]; \
+            if (r->in_stride == sizeof(T) && r->out_stride == sizeof(T)) { \
+                const T *restrict xr = (const T *)x; \
+                T *restrict dr = (T *)dx; \
+                for (int64_t j = 0; j < r->n; j++) dr[j] = (T)(g * EXPS_##SFX(xr[j], y)); \
+            } else { \
+                for (int64_t j = 0; j < r->n; j++) \
+                    *(T *)(dx + j * r->out_stride) = \
+                        (T)(g * EXPS_##SFX(*(const T *)(x + j * r->in_stride), y)); \
+            } \
+        } \
+    }
+LSE_BWD_LOOP(logsumexp_bwd_f32, float, f32)
+LSE_BWD_LOOP(logsumexp_bwd_f64, double, f64)
+
+pn_loop_fn pn_logsumexp_backward_loop(pn_dtype dt) {
+    if (dt == PN_FLOAT32) return logsumexp_bwd_f32;
+    if (dt == PN_FLOAT64) return logsumexp_bwd_f64;
+    return NULL;
+}

@@ -53,5 +53,8 @@ pn_loop_fn pn_logsumexp_loop(pn_dtype dt);
  * the gradient of softmax (dx = y (g - sum(g y))) or of log-softmax
  * (dx = g - exp(y) sum(g)) from its output y, per row. */
 pn_loop_fn pn_softmax_backward_loop(int log, pn_dtype dt);
+/* ptrs = {dx, g, y, x} (dt): logsumexp's gradient dx = g exp(x - y) along each
+ * row of x (in_stride) into dx (out_stride); g and y hold one value per row. */
+pn_loop_fn pn_logsumexp_backward_loop(pn_dtype dt);
 
 #endif

@@ -295,7 +295,7 @@ void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs)
         for (int d = 0; d < a->ndim; d++)
             st[k][d] = outs[k]->strides[d] * (int64_t)pn_itemsize(outs[k]->dtype);
     }
-    if (nout == 1 && a->ndim)
+    if (a->ndim) /* outs[0]'s row step (kernels with a one-value output ignore it) */
         r.out_stride = outs[0]->strides[dim] * (int64_t)pn_itemsize(outs[0]->dtype);
     data[nout] = a->data;
     for (int d = 0; d < a->ndim; d++) st[nout][d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
@@ -464,6 +464,17 @@ static int logsumexp_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (!st->keepdim && n->meta[0].ndim) {
         Py_SETREF(g, pn_unsqueeze(g, st->dim));
         Py_SETREF(y, pn_unsqueeze(y, st->dim));
+    }
+    /* no graph to record and contiguous rows: one fused pass (pn_logsumexp_backward_loop) */
+    if (g && y && !pn_grad_mode && g->dtype == x->dtype && y->dtype == x->dtype &&
+        x->strides[st->dim] == 1) {
+        gin[0] = pn_empty(x->dtype, x->ndim, x->shape);
+        if (gin[0]) {
+            PNTensor *ops[3] = {gin[0], g, y};
+            pn_run_rows(pn_logsumexp_backward_loop(x->dtype), x, st->dim, 3, ops);
+        }
+        Py_DECREF(x), Py_DECREF(y), Py_DECREF(g);
+        return gin[0] ? 0 : -1;
     }
     PNTensor *d = g && y ? pn_binary_t(PN_SUB, x, y) : NULL;
     PNTensor *e = d ? pn_unary(PN_EXP, d) : NULL;
