@@ -1,6 +1,7 @@
 /* reduce.c - see reduce.h. */
 #include "reduce.h"
 #include "fastmath.h"
+#include "vecmath.h"
 #include <math.h>
 #include <string.h>
 
@@ -208,189 +209,387 @@ pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt) {
 
 /* ---------------------------------------------------------------- softmax ---- */
 
-/* Per row x[0..n): m = max x;  s = sum exp(x - m);
+/* Per row x[0..n): m = max x (NaN if the row has one), s = sum exp(x - m),
  *   softmax:     y = exp(x - m) / s
- *   log-softmax: y = x - m - log(s)
- * The max and the sum use 8 independent partial results so the loops
- * vectorize; the sum is accumulated in double. A row of all -inf, or one with
- * a NaN, gives NaN, as in PyTorch. */
-/* One row: in and out advance by `is` and `os` bytes. The macro is expanded
- * twice, once with the strides fixed to sizeof(T) (contiguous rows, which
- * vectorize) and once general. */
-#define SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, is, os) \
-    do { \
-        T mk[8], m = -INFINITY; \
-        int nan = 0; \
-        for (int k = 0; k < 8; k++) mk[k] = -INFINITY; \
-        int64_t j = 0; \
-        for (; j + 8 <= len; j += 8) \
-            for (int k = 0; k < 8; k++) { \
-                T x = *(const T *)(in + (j + k) * is); \
-                nan |= x != x; \
-                mk[k] = x > mk[k] ? x : mk[k]; \
-            } \
-        for (; j < len; j++) { \
-            T x = *(const T *)(in + j * is); \
-            nan |= x != x; \
-            m = x > m ? x : m; \
-        } \
-        for (int k = 0; k < 8; k++) m = mk[k] > m ? mk[k] : m; \
-        if (nan) m = NAN; \
-        double part[8] = {0}, sum = 0; \
-        for (j = 0; j + 8 <= len; j += 8) \
-            for (int k = 0; k < 8; k++) { \
-                T e = EXP(*(const T *)(in + (j + k) * is) - m); \
-                part[k] += e; \
-                if (!IS_LOG) *(T *)(out + (j + k) * os) = e; \
-            } \
-        for (; j < len; j++) { \
-            T e = EXP(*(const T *)(in + j * is) - m); \
-            sum += e; \
-            if (!IS_LOG) *(T *)(out + j * os) = e; \
-        } \
-        for (int k = 0; k < 8; k++) sum += part[k]; \
-        if (IS_LOG) { \
-            T shift = m + (T)log(sum); \
-            for (j = 0; j < len; j++) *(T *)(out + j * os) = *(const T *)(in + j * is) - shift; \
-        } else { \
-            T inv = (T)(1.0 / sum); \
-            for (j = 0; j < len; j++) *(T *)(out + j * os) *= inv; \
-        } \
-    } while (0)
+ *   log-softmax: y = x - (m + log s)
+ *   logsumexp:   one value per row, m + log s; an infinite m is the result
+ *                (all -inf gives -inf, a +inf gives inf, as in PyTorch)
+ * A row of all -inf, or one with a NaN or +inf, gives NaN for the first two,
+ * as in PyTorch (x - m is NaN there). The max is the vectorized EXTREMUM_RUN;
+ * the sum and what follows it are in double, each output rounded once from
+ * double (softmax: exp(x - m) is kept as a float between the passes). */
+typedef enum { PN_SM_SOFTMAX, PN_SM_LOG, PN_SM_LSE } pn_sm_mode;
 
-/* A contiguous row, written as plain loops over L independent lanes so that
- * the compiler vectorizes them (the generic macro above, with run-time
- * strides, does not vectorize). Partial sums are of the row's own type; the
- * L lanes are then added in double. */
-/* A contiguous row shorter than the lanes below, straight through. */
-#define SOFTMAX_SHORT(NAME, T, EXP) \
-    static inline void NAME##_short(const T *restrict x, T *restrict y, int64_t n, int log_out) { \
-        T m = -INFINITY; \
-        for (int64_t j = 0; j < n; j++) m = (x[j] > m || x[j] != x[j]) ? x[j] : m; \
-        T sum = 0; \
-        for (int64_t j = 0; j < n; j++) sum += (y[j] = EXP(x[j] - m)); \
-        if (log_out) { \
-            T shift = m + (T)log((double)sum); \
-            for (int64_t j = 0; j < n; j++) y[j] = x[j] - shift; \
-        } else { \
-            T inv = (T)(1.0 / (double)sum); \
-            for (int64_t j = 0; j < n; j++) y[j] *= inv; \
+/* exp(x - m) * 2^64 for floats x <= m (or NaN), vectorizable, within about
+ * 1 ulp (measured by tests/test_softmax_kernels.py through the ops):
+ *   y = x - m exactly, as yh + yl (TwoSum): rounding y to a float would cost
+ *       |y| * 2^-24 relative, 10 ulp at y = -20;
+ *   y = n ln2 + r, n = round(y / ln2), r = (yh - n ln2_hi) + (yl - n ln2_lo),
+ *       the first bracket exact (Cody-Waite: ln2_hi has 16 bits, |n| <= 150),
+ *       so r is rounded once;
+ *   exp(r) by its Taylor polynomial to r^7 (|r| <= 0.347: the terms left out
+ *       are below r^8/8! = 5e-9 relative, 0.08 ulp), Horner in fused
+ *       multiply-adds (one rounding per step);
+ *   2^(n + 64) from exponent bits: below y = -104 the result is 0 (exp(-104)
+ *       = 7e-46 is 0 in float, and log(1 + 7e-46) too), so n >= -150 and
+ *       2^(n + 64) is a normal float; the 2^64 cancels in the ratio exp / sum
+ *       and is taken off the sum (exactly) for its log.
+ * fmaf is exact, so every clone (and a libm call where the target has no FMA)
+ * gives the same bits. */
+static inline float pn_exp_shift_f(float x, float m) {
+    const float log2e = 1.44269504088896341f, ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
+    const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    float yh = x - m, bb = yh - x, yl = (x - (yh - bb)) + (-m - bb); /* TwoSum */
+    int under = yh < -104.0f; /* also x = -inf, whose yl is NaN; comparisons keep NaN */
+    yh = under ? -104.0f : yh;
+    yl = under ? 0.0f : yl;
+    float t = __builtin_fmaf(yh, log2e, magic), nf = t - magic;
+    int32_t n = pn_float_to_bits(t) - pn_float_to_bits(magic); /* round(y / ln2) */
+    float r = __builtin_fmaf(-nf, ln2_hi, yh) + __builtin_fmaf(-nf, ln2_lo, yl);
+    float p = 1.0f / 5040;
+    p = __builtin_fmaf(p, r, 1.0f / 720);
+    p = __builtin_fmaf(p, r, 1.0f / 120);
+    p = __builtin_fmaf(p, r, 1.0f / 24);
+    p = __builtin_fmaf(p, r, 1.0f / 6);
+    p = __builtin_fmaf(p, r, 0.5f);
+    p = __builtin_fmaf(p, r, 1.0f);
+    p = __builtin_fmaf(p, r, 1.0f);
+    /* shifted as unsigned: for a NaN x, n is garbage (the result is NaN anyway) */
+    float scale = pn_bits_to_float((int32_t)((uint32_t)(n + 127 + 64) << 23));
+    return p * (under ? 0.0f : scale); /* exp(-inf) = 0: log1p(rest) sees every term */
+}
+
+/* Per dtype: EXPS(x, m) = exp(x - m) / UNSCALE in double, ONE = 1 / UNSCALE
+ * (what EXPS gives for x = m). float64 rows keep libm's exp, unscaled. */
+#define EXPS_f32(x, m) ((double)pn_exp_shift_f(x, m))
+#define EXPS_f64(x, m) exp((x) - (m))
+#define UNSCALE_f32    0x1p-64
+#define UNSCALE_f64    1.0
+
+/* The log modes need log(s) accurate even where s = 1 + rest with a tiny rest
+ * (log-softmax at the max is -log(s); logsumexp of [0, -30] is log(1 + e^-30) =
+ * 9e-14): the sum's roundings cost up to n 2^-53 absolute, so log1p(s - 1) is
+ * within 2^-31 relative only while rest >= n 2^-22. Rows below that (a max
+ * that dominates) get a second exp pass, SM_SPLIT_SUM, which counts the terms
+ * equal to 1 (x = m) apart and sums the others; then
+ *   log(s) = log1p((ones - 1) + rest),  ones - 1 exact.
+ * The fast pass stays a plain sum, which vectorizes best. */
+#define SM_NEEDS_SPLIT(n, s1) ((s1) - 1.0 < (double)(n) * 0x1p-22) /* s1: the sum, unscaled */
+#define SM_SPLIT_SUM(NAME, T, SFX) \
+    static double NAME(const char *x, int64_t n, int64_t is, T m) { \
+        double rest = 0, ones = 0; \
+        for (int64_t j = 0; j < n; j++) { \
+            double e = EXPS_##SFX(*(const T *)(x + j * is), m); \
+            if (e == 1.0 / UNSCALE_##SFX) \
+                ones += 1; \
+            else \
+                rest += e; \
         } \
+        return log1p((ones - 1.0) + rest * UNSCALE_##SFX); \
     }
-SOFTMAX_SHORT(softmax_row_f32, float, pn_expf)
-SOFTMAX_SHORT(softmax_row_f64, double, exp)
+SM_SPLIT_SUM(sm_split_log_f32, float, f32)
+SM_SPLIT_SUM(sm_split_log_f64, double, f64)
 
-#define SOFTMAX_CONTIG(NAME, T, EXP) \
-    PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int log_out) { \
-        enum { L = 16 }; \
-        if (n < L) { /* a short row (10 classes): no lanes to set up and fold */ \
-            NAME##_short(x, y, n, log_out); \
+/* An infinite max is logsumexp's result: +inf in the row, or all of it -inf. */
+#define PN_IS_INF(m) ((m) == INFINITY || (m) == -INFINITY)
+
+/* A contiguous row x[0..n) -> y (n values, or 1 for logsumexp). The exp pass
+ * over L independent double partial sums so that it vectorizes; the lanes are
+ * folded in a fixed order, so the result depends on n only, never on threads. */
+#define SOFTMAX_CONTIG(NAME, T, SFX, RUN) \
+    PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int mode) { \
+        enum { L = 8 }; \
+        T m = RUN(-INFINITY, x, n); \
+        double part[L] = {0}, sum = 0; \
+        if (mode == PN_SM_LSE && PN_IS_INF(m)) { \
+            y[0] = m; \
             return; \
         } \
-        T mk[L], part[L]; \
-        for (int k = 0; k < L; k++) mk[k] = -INFINITY, part[k] = 0; \
         int64_t j = 0, nv = n - n % L; \
-        /* max, NaN-sticky with float-only selects (which vectorize) */ \
-        for (; j < nv; j += L) \
-            for (int k = 0; k < L; k++) { \
-                T v = x[j + k]; \
-                mk[k] = (v > mk[k] || v != v) ? v : mk[k]; \
-            } \
-        T m = -INFINITY; \
-        for (int k = 0; k < L; k++) m = (mk[k] > m || mk[k] != mk[k]) ? mk[k] : m; \
-        for (; j < n; j++) m = (x[j] > m || x[j] != x[j]) ? x[j] : m; \
-        for (j = 0; j < nv; j += L) \
-            for (int k = 0; k < L; k++) { \
-                T e = EXP(x[j + k] - m); \
-                part[k] += e; \
-                y[j + k] = e; \
-            } \
-        double sum = 0; \
-        for (; j < n; j++) { \
-            T e = EXP(x[j] - m); \
-            sum += e; \
-            y[j] = e; \
+        if (mode != PN_SM_SOFTMAX) { \
+            for (; j < nv; j += L) \
+                for (int k = 0; k < L; k++) part[k] += EXPS_##SFX(x[j + k], m); \
+            for (; j < n; j++) sum += EXPS_##SFX(x[j], m); \
+        } else { /* exp(x - m) kept in y, scaled below */ \
+            for (; j < nv; j += L) \
+                for (int k = 0; k < L; k++) part[k] += (y[j + k] = (T)EXPS_##SFX(x[j + k], m)); \
+            for (; j < n; j++) sum += (y[j] = (T)EXPS_##SFX(x[j], m)); \
         } \
         for (int k = 0; k < L; k++) sum += part[k]; \
-        if (log_out) { \
-            T shift = m + (T)log(sum); \
-            for (j = 0; j < n; j++) y[j] = x[j] - shift; \
-        } else { \
-            T inv = (T)(1.0 / sum); \
-            for (j = 0; j < n; j++) y[j] *= inv; \
+        if (mode == PN_SM_SOFTMAX) { \
+            double inv = 1.0 / sum; \
+            for (j = 0; j < n; j++) y[j] = (T)((double)y[j] * inv); \
+            return; \
         } \
+        sum *= UNSCALE_##SFX; \
+        double ls = SM_NEEDS_SPLIT(n, sum) ? sm_split_log_##SFX((const char *)x, n, sizeof(T), m) \
+                                           : log1p(sum - 1.0); \
+        /* y = (x - m) - ls: no rounding of m + ls */ \
+        if (mode == PN_SM_LSE) \
+            y[0] = (T)(m + ls); \
+        else \
+            for (j = 0; j < n; j++) y[j] = (T)(((double)x[j] - m) - ls); \
     }
-SOFTMAX_CONTIG(softmax_row_f32, float, pn_expf)
-SOFTMAX_CONTIG(softmax_row_f64, double, exp)
+SOFTMAX_CONTIG(softmax_row_f32, float, f32, max_run_f32)
+SOFTMAX_CONTIG(softmax_row_f64, double, f64, max_run_f64)
 
 /* L side-by-side positions whose rows run down columns (softmax over dim 0 of
  * a row-major matrix): the columns are the lanes, so every pass reads L
  * contiguous values per row instead of walking one column at a time with a
- * cache line per element. Same semantics as SOFTMAX_ROW (NaN-sticky max,
- * sums in double); each column's arithmetic is the same whatever L, so the
- * 16-lane and 1-lane versions agree to the bit (threads may split the
- * positions anywhere). */
-#define SOFTMAX_COLS(NAME, T, EXP, L) \
-    PN_SIMD_CLONES static void NAME(const char *in, char *out, int64_t len, int64_t is, \
-                                    int64_t os, int log_out) { \
-        T m[L], shift[L]; \
-        double sum[L]; \
-        for (int k = 0; k < L; k++) m[k] = -INFINITY, sum[k] = 0; \
-        for (int64_t r = 0; r < len; r++) { \
-            const T *x = (const T *)(in + r * is); \
-            for (int k = 0; k < L; k++) m[k] = (x[k] > m[k] || x[k] != x[k]) ? x[k] : m[k]; \
-        } \
-        for (int64_t r = 0; r < len; r++) { \
-            const T *x = (const T *)(in + r * is); \
-            T *y = (T *)(out + r * os); \
-            for (int k = 0; k < L; k++) { \
-                T e = EXP(x[k] - m[k]); \
-                sum[k] += e; \
-                if (!log_out) y[k] = e; \
+ * cache line per element. With L = 1 it is also the kernel for any strided
+ * row. Each column's arithmetic is the same whatever L, so the 16-lane and
+ * 1-lane versions agree to the bit and threads may split the positions
+ * anywhere. The 16-lane max is SM_COLS16_MAX's, vectorized;
+ * logsumexp's infinite maxima are replaced by 0 for the exp pass (its result
+ * is the max there), so that no lane computes inf - inf. */
+/* The max of each of 16 side-by-side columns over len rows (NaN for a column
+ * with a NaN: nanv[k] is then NaN, else 0), in 32-byte vector types like
+ * EXTREMUM_RUN: plain C selects of floats with NaN flags do not vectorize. */
+#define SM_COLS16_MAX(NAME, T, VT, VI) \
+    static inline void NAME(const char *in, int64_t len, int64_t is, T *mx, T *nanv) { \
+        enum { VL = sizeof(VT) / sizeof(T), NV = 16 / VL }; \
+        VT m[NV]; \
+        VI nan[NV]; \
+        for (int v = 0; v < NV; v++) \
+            for (int k = 0; k < VL; k++) m[v][k] = -INFINITY, nan[v][k] = 0; \
+        for (int64_t r = 0; r < len; r++) \
+            for (int v = 0; v < NV; v++) { \
+                VT x; \
+                memcpy(&x, in + r * is + v * sizeof(VT), sizeof x); \
+                VI take = x > m[v]; \
+                m[v] = (VT)(((VI)x & take) | ((VI)m[v] & ~take)); \
+                nan[v] |= x != x; \
             } \
-        } \
-        for (int k = 0; k < L; k++) \
-            shift[k] = log_out ? m[k] + (T)log(sum[k]) : (T)(1.0 / sum[k]); \
-        for (int64_t r = 0; r < len; r++) { \
-            const T *x = (const T *)(in + r * is); \
-            T *y = (T *)(out + r * os); \
-            if (log_out) \
-                for (int k = 0; k < L; k++) y[k] = x[k] - shift[k]; \
-            else \
-                for (int k = 0; k < L; k++) y[k] *= shift[k]; \
-        } \
+        for (int v = 0; v < NV; v++) \
+            for (int k = 0; k < VL; k++) \
+                mx[v * VL + k] = m[v][k], nanv[v * VL + k] = nan[v][k] ? (T)NAN : 0; \
     }
-SOFTMAX_COLS(softmax_cols_f32, float, pn_expf, 16)
-SOFTMAX_COLS(softmax_cols_f64, double, exp, 16)
-SOFTMAX_COLS(softmax_col1_f32, float, pn_expf, 1)
-SOFTMAX_COLS(softmax_col1_f64, double, exp, 1)
+SM_COLS16_MAX(sm_cols16_max_f32, float, pn_v8f, pn_v8i)
+SM_COLS16_MAX(sm_cols16_max_f64, double, pn_v4d, pn_v4i)
 
-#define SOFTMAX_LOOP(NAME, T, EXP, IS_LOG, ROW, COLS, COL1) \
+#define SOFTMAX_COLS(NAME, T, SFX, L) \
+    /* One row of the L lanes, out of line so that restrict tells the compiler \
+     * that x and y do not overlap (or the lanes are not vectorized). */ \
+    static inline void NAME##_exp(const T *restrict x, T *restrict y, const T *m, double *sum, \
+                                  int store) { \
+        if (store) \
+            for (int k = 0; k < L; k++) sum[k] += (y[k] = (T)EXPS_##SFX(x[k], m[k])); \
+        else \
+            for (int k = 0; k < L; k++) sum[k] += EXPS_##SFX(x[k], m[k]); \
+    } \
+    static inline void NAME##_out(const T *restrict x, T *restrict y, const T *m, \
+                                  const double *sh, int log_out) { \
+        if (log_out) \
+            for (int k = 0; k < L; k++) y[k] = (T)(((double)x[k] - m[k]) - sh[k]); \
+        else \
+            for (int k = 0; k < L; k++) y[k] = (T)((double)y[k] * sh[k]); \
+    } \
+    PN_SIMD_CLONES static void NAME(const char *in, char *out, int64_t len, int64_t is, \
+                                    int64_t os, int mode) { \
+        T mx[L], nanv[L], m[L]; \
+        double sum[L]; \
+        for (int k = 0; k < L; k++) mx[k] = -INFINITY, nanv[k] = 0, sum[k] = 0; \
+        if (L == 16) \
+            sm_cols16_max_##SFX(in, len, is, mx, nanv); \
+        else \
+            for (int64_t r = 0; r < len; r++) { \
+                const T *x = (const T *)(in + r * is); \
+                for (int k = 0; k < L; k++) { \
+                    mx[k] = x[k] > mx[k] ? x[k] : mx[k]; \
+                    nanv[k] = x[k] != x[k] ? x[k] : nanv[k]; \
+                } \
+            } \
+        for (int k = 0; k < L; k++) \
+            m[k] = nanv[k] != nanv[k]                      ? nanv[k] \
+                   : mode == PN_SM_LSE && PN_IS_INF(mx[k]) ? 0 \
+                                                           : mx[k]; \
+        for (int64_t r = 0; r < len; r++) \
+            NAME##_exp((const T *)(in + r * is), (T *)(out + r * os), m, sum, \
+                       mode == PN_SM_SOFTMAX); \
+        for (int k = 0; k < L; k++) { /* log(sum), or 1 / sum for softmax */ \
+            double s1 = sum[k] * UNSCALE_##SFX; \
+            if (mode == PN_SM_SOFTMAX) \
+                sum[k] = 1.0 / sum[k]; \
+            else if (SM_NEEDS_SPLIT(len, s1)) \
+                sum[k] = sm_split_log_##SFX(in + k * sizeof(T), len, is, m[k]); \
+            else \
+                sum[k] = log1p(s1 - 1.0); \
+        } \
+        if (mode == PN_SM_LSE) { \
+            for (int k = 0; k < L; k++) \
+                ((T *)out)[k] = nanv[k] == 0 && PN_IS_INF(mx[k]) ? mx[k] : (T)(m[k] + sum[k]); \
+            return; \
+        } \
+        for (int64_t r = 0; r < len; r++) \
+            NAME##_out((const T *)(in + r * is), (T *)(out + r * os), m, sum, mode == PN_SM_LOG); \
+    }
+SOFTMAX_COLS(softmax_cols_f32, float, f32, 16)
+SOFTMAX_COLS(softmax_cols_f64, double, f64, 16)
+SOFTMAX_COLS(softmax_col1_f32, float, f32, 1)
+SOFTMAX_COLS(softmax_col1_f64, double, f64, 1)
+
+/* ptrs = {out, in}: positions side by side in memory with rows down the
+ * columns go 16 at a time to the column kernel, contiguous rows to the row
+ * kernel, anything else one strided row at a time. */
+#define SOFTMAX_LOOP(NAME, T, MODE, ROW, COLS, COL1) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         const pn_row_args *r = aux; \
         const int64_t len = r->n, is = r->in_stride, os = r->out_stride; \
         int64_t i = 0; \
-        if (is != sizeof(T) && s[0] == sizeof(T) && s[1] == sizeof(T)) { \
+        if (is != sizeof(T) && s[0] == sizeof(T) && s[1] == sizeof(T)) \
             for (; i + 16 <= n; i += 16) \
-                COLS(p[1] + i * s[1], p[0] + i * s[0], len, is, os, IS_LOG); \
-            for (; i < n; i++) COL1(p[1] + i * s[1], p[0] + i * s[0], len, is, os, IS_LOG); \
-        } \
+                COLS(p[1] + i * s[1], p[0] + i * s[0], len, is, os, MODE); \
         for (; i < n; i++) { \
             const char *in = p[1] + i * s[1]; \
             char *out = p[0] + i * s[0]; \
-            if (is == sizeof(T) && os == sizeof(T)) \
-                ROW((const T *)in, (T *)out, len, IS_LOG); \
+            if (is == sizeof(T) && (os == sizeof(T) || MODE == PN_SM_LSE)) \
+                ROW((const T *)in, (T *)out, len, MODE); \
             else \
-                SOFTMAX_ROW(T, EXP, IS_LOG, in, out, len, is, os); \
+                COL1(in, out, len, is, os, MODE); \
         } \
     }
-SOFTMAX_LOOP(softmax_f32, float, pn_expf, 0, softmax_row_f32, softmax_cols_f32, softmax_col1_f32)
-SOFTMAX_LOOP(softmax_f64, double, exp, 0, softmax_row_f64, softmax_cols_f64, softmax_col1_f64)
-SOFTMAX_LOOP(logsoftmax_f32, float, pn_expf, 1, softmax_row_f32, softmax_cols_f32, softmax_col1_f32)
-SOFTMAX_LOOP(logsoftmax_f64, double, exp, 1, softmax_row_f64, softmax_cols_f64, softmax_col1_f64)
+#define SOFTMAX_LOOPS(SFX, T) \
+    SOFTMAX_LOOP(softmax_##SFX, T, PN_SM_SOFTMAX, softmax_row_##SFX, softmax_cols_##SFX, \
+                 softmax_col1_##SFX) \
+    SOFTMAX_LOOP(logsoftmax_##SFX, T, PN_SM_LOG, softmax_row_##SFX, softmax_cols_##SFX, \
+                 softmax_col1_##SFX) \
+    SOFTMAX_LOOP(logsumexp_##SFX, T, PN_SM_LSE, softmax_row_##SFX, softmax_cols_##SFX, \
+                 softmax_col1_##SFX)
+SOFTMAX_LOOPS(f32, float)
+SOFTMAX_LOOPS(f64, double)
 
 pn_loop_fn pn_softmax_loop(int log, pn_dtype dt) {
     if (dt == PN_FLOAT32) return log ? logsoftmax_f32 : softmax_f32;
     if (dt == PN_FLOAT64) return log ? logsoftmax_f64 : softmax_f64;
+    return NULL;
+}
+
+pn_loop_fn pn_logsumexp_loop(pn_dtype dt) {
+    if (dt == PN_FLOAT32) return logsumexp_f32;
+    if (dt == PN_FLOAT64) return logsumexp_f64;
+    return NULL;
+}
+
+/* ------------------------------------------------------- softmax backward ---- */
+
+/* Per row, with the forward's output y and the incoming gradient g:
+ *   softmax:     dx = y (g - sum(g y))
+ *   log-softmax: dx = g - exp(y) sum(g)
+ * in two passes (the sum, then dx), in double like the forward. */
+#define SMB_TERM(IS_LOG, g, y) ((IS_LOG) ? (double)(g) : (double)(g) * (double)(y))
+#define SMB_OUT(IS_LOG, SFX, g, y, s) \
+    ((IS_LOG) ? (double)(g) - EXPS_##SFX(y, 0) * (s) : (double)(y) * ((double)(g) - (s)))
+
+/* A contiguous row: L independent partial sums, folded in a fixed order. */
+#define SOFTMAX_BWD_CONTIG(NAME, T, SFX) \
+    PN_SIMD_CLONES static void NAME(T *restrict dx, const T *restrict g, const T *restrict y, \
+                                    int64_t n, int is_log) { \
+        enum { L = 8 }; \
+        double part[L] = {0}, s = 0; \
+        int64_t j = 0, nv = n - n % L; \
+        if (is_log) \
+            for (; j < nv; j += L) \
+                for (int k = 0; k < L; k++) part[k] += g[j + k]; \
+        else \
+            for (; j < nv; j += L) \
+                for (int k = 0; k < L; k++) part[k] += (double)g[j + k] * y[j + k]; \
+        for (; j < n; j++) s += SMB_TERM(is_log, g[j], y[j]); \
+        for (int k = 0; k < L; k++) s += part[k]; \
+        s *= is_log ? UNSCALE_##SFX : 1.0; /* exact: EXPS below carries the 2^64 */ \
+        if (is_log) \
+            for (j = 0; j < n; j++) dx[j] = (T)SMB_OUT(1, SFX, g[j], y[j], s); \
+        else \
+            for (j = 0; j < n; j++) dx[j] = (T)SMB_OUT(0, SFX, g[j], y[j], s); \
+    }
+SOFTMAX_BWD_CONTIG(softmax_bwd_row_f32, float, f32)
+SOFTMAX_BWD_CONTIG(softmax_bwd_row_f64, double, f64)
+
+/* L positions side by side, rows down the columns (st: the row step in bytes of
+ * all three operands); L = 1 serves any strided row. Per column the same
+ * arithmetic whatever L, so threads may split the positions anywhere. */
+#define SOFTMAX_BWD_COLS(NAME, T, SFX, L) \
+    PN_SIMD_CLONES static void NAME(char *dx, const char *g, const char *y, int64_t len, \
+                                    int64_t st, int is_log) { \
+        double s[L]; \
+        for (int k = 0; k < L; k++) s[k] = 0; \
+        for (int64_t r = 0; r < len; r++) { \
+            const T *gr = (const T *)(g + r * st), *yr = (const T *)(y + r * st); \
+            for (int k = 0; k < L; k++) s[k] += SMB_TERM(is_log, gr[k], yr[k]); \
+        } \
+        for (int k = 0; k < L; k++) s[k] *= is_log ? UNSCALE_##SFX : 1.0; \
+        for (int64_t r = 0; r < len; r++) { \
+            const T *gr = (const T *)(g + r * st), *yr = (const T *)(y + r * st); \
+            T *d = (T *)(dx + r * st); \
+            if (is_log) \
+                for (int k = 0; k < L; k++) d[k] = (T)SMB_OUT(1, SFX, gr[k], yr[k], s[k]); \
+            else \
+                for (int k = 0; k < L; k++) d[k] = (T)SMB_OUT(0, SFX, gr[k], yr[k], s[k]); \
+        } \
+    }
+SOFTMAX_BWD_COLS(softmax_bwd_cols_f32, float, f32, 16)
+SOFTMAX_BWD_COLS(softmax_bwd_cols_f64, double, f64, 16)
+SOFTMAX_BWD_COLS(softmax_bwd_col1_f32, float, f32, 1)
+SOFTMAX_BWD_COLS(softmax_bwd_col1_f64, double, f64, 1)
+
+/* ptrs = {dx, g, y}, the three laid out alike (aux->in_stride: their row step). */
+#define SOFTMAX_BWD_LOOP(NAME, T, IS_LOG, SFX) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        const pn_row_args *r = aux; \
+        const int64_t len = r->n, st = r->in_stride; \
+        int64_t i = 0; \
+        if (st != sizeof(T) && s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T)) \
+            for (; i + 16 <= n; i += 16) \
+                softmax_bwd_cols_##SFX(p[0] + i * s[0], p[1] + i * s[1], p[2] + i * s[2], len, st, \
+                                       IS_LOG); \
+        for (; i < n; i++) { \
+            char *dx = p[0] + i * s[0]; \
+            const char *g = p[1] + i * s[1], *y = p[2] + i * s[2]; \
+            if (st == sizeof(T)) \
+                softmax_bwd_row_##SFX((T *)dx, (const T *)g, (const T *)y, len, IS_LOG); \
+            else \
+                softmax_bwd_col1_##SFX(dx, g, y, len, st, IS_LOG); \
+        } \
+    }
+SOFTMAX_BWD_LOOP(softmax_bwd_f32, float, 0, f32)
+SOFTMAX_BWD_LOOP(softmax_bwd_f64, double, 0, f64)
+SOFTMAX_BWD_LOOP(logsoftmax_bwd_f32, float, 1, f32)
+SOFTMAX_BWD_LOOP(logsoftmax_bwd_f64, double, 1, f64)
+
+pn_loop_fn pn_softmax_backward_loop(int log, pn_dtype dt) {
+    if (dt == PN_FLOAT32) return log ? logsoftmax_bwd_f32 : softmax_bwd_f32;
+    if (dt == PN_FLOAT64) return log ? logsoftmax_bwd_f64 : softmax_bwd_f64;
+    return NULL;
+}
+
+/* ------------------------------------------------------ logsumexp backward ---- */
+
+/* ptrs = {dx, g, y, x}: per position, g and y (= logsumexp of the row) are
+ * one value each; dx = g exp(x - y) along the row (x - y exact, EXPS). Used
+ * for contiguous rows (in_stride = out_stride = sizeof(T)); any strides work. */
+#define LSE_BWD_LOOP(NAME, T, SFX) \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        const pn_row_args *r = aux; \
+        for (int64_t i = 0; i < n; i++) { \
+            double g = *(const T *)(p[1] + i * s[1]) * UNSCALE_##SFX; \
+            T y = *(const T *)(p[2] + i * s[2]); \
+            char *dx = p[0] + i * s[0]; \
+            const char *x = p[3] + i * s[3]; \
+            if (r->in_stride == sizeof(T) && r->out_stride == sizeof(T)) { \
+                const T *restrict xr = (const T *)x; \
+                T *restrict dr = (T *)dx; \
+                for (int64_t j = 0; j < r->n; j++) dr[j] = (T)(g * EXPS_##SFX(xr[j], y)); \
+            } else { \
+                for (int64_t j = 0; j < r->n; j++) \
+                    *(T *)(dx + j * r->out_stride) = \
+                        (T)(g * EXPS_##SFX(*(const T *)(x + j * r->in_stride), y)); \
+            } \
+        } \
+    }
+LSE_BWD_LOOP(logsumexp_bwd_f32, float, f32)
+LSE_BWD_LOOP(logsumexp_bwd_f64, double, f64)
+
+pn_loop_fn pn_logsumexp_backward_loop(pn_dtype dt) {
+    if (dt == PN_FLOAT32) return logsumexp_bwd_f32;
+    if (dt == PN_FLOAT64) return logsumexp_bwd_f64;
     return NULL;
 }

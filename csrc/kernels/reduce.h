@@ -45,5 +45,16 @@ pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt);
 /* ptrs = {out (dt), in (dt)}: softmax (or log-softmax) of each row, computed
  * as exp(x - max) / sum(exp(x - max)) so that no exp overflows. */
 pn_loop_fn pn_softmax_loop(int log, pn_dtype dt);
+/* ptrs = {out (dt), in (dt)}: log(sum(exp(row))) per row into out's first
+ * element along the row (out has length 1 there), as max + log(sum(exp(x -
+ * max))) with an infinite max taken as 0: all -inf gives -inf, +inf gives inf. */
+pn_loop_fn pn_logsumexp_loop(pn_dtype dt);
+/* ptrs = {dx, g, y} (dt), laid out alike, in_stride their common row step:
+ * the gradient of softmax (dx = y (g - sum(g y))) or of log-softmax
+ * (dx = g - exp(y) sum(g)) from its output y, per row. */
+pn_loop_fn pn_softmax_backward_loop(int log, pn_dtype dt);
+/* ptrs = {dx, g, y, x} (dt): logsumexp's gradient dx = g exp(x - y) along each
+ * row of x (in_stride) into dx (out_stride); g and y hold one value per row. */
+pn_loop_fn pn_logsumexp_backward_loop(pn_dtype dt);
 
 #endif

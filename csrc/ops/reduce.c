@@ -295,7 +295,7 @@ void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs)
         for (int d = 0; d < a->ndim; d++)
             st[k][d] = outs[k]->strides[d] * (int64_t)pn_itemsize(outs[k]->dtype);
     }
-    if (nout == 1 && a->ndim)
+    if (a->ndim) /* outs[0]'s row step (kernels with a one-value output ignore it) */
         r.out_stride = outs[0]->strides[dim] * (int64_t)pn_itemsize(outs[0]->dtype);
     data[nout] = a->data;
     for (int d = 0; d < a->ndim; d++) st[nout][d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
@@ -444,13 +444,82 @@ PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int
 
 /* ------------------------------------------------------------ logsumexp ---- */
 
+typedef struct {
+    int dim, keepdim;
+} lse_state;
+
+/* y = logsumexp(x) along dim:  dx = g * exp(x - y)  (= g * softmax(x)), as
+ * PyTorch; with g and y unsqueezed at dim unless keepdim. Written with the
+ * differentiable ops and y saved as the op's output, so that create_graph
+ * records a graph that differentiates again. */
+static int logsumexp_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const lse_state *st = PN_STATE(n, lse_state);
+    PNTensor *x = pn_unpack(n, 0), *y = x ? pn_unpack(n, 1) : NULL;
+    if (!y) {
+        Py_XDECREF(x);
+        return -1;
+    }
+    PNTensor *g = gout[0];
+    Py_INCREF(g);
+    if (!st->keepdim && n->meta[0].ndim) {
+        Py_SETREF(g, pn_unsqueeze(g, st->dim));
+        Py_SETREF(y, pn_unsqueeze(y, st->dim));
+    }
+    /* no graph to record and contiguous rows: one fused pass (pn_logsumexp_backward_loop) */
+    if (g && y && !pn_grad_mode && g->dtype == x->dtype && y->dtype == x->dtype &&
+        x->strides[st->dim] == 1) {
+        gin[0] = pn_empty(x->dtype, x->ndim, x->shape);
+        if (gin[0]) {
+            PNTensor *ops[3] = {gin[0], g, y};
+            pn_run_rows(pn_logsumexp_backward_loop(x->dtype), x, st->dim, 3, ops);
+        }
+        Py_DECREF(x), Py_DECREF(y), Py_DECREF(g);
+        return gin[0] ? 0 : -1;
+    }
+    PNTensor *d = g && y ? pn_binary_t(PN_SUB, x, y) : NULL;
+    PNTensor *e = d ? pn_unary(PN_EXP, d) : NULL;
+    gin[0] = e ? pn_binary_t(PN_MUL, g, e) : NULL;
+    Py_DECREF(x), Py_XDECREF(y), Py_XDECREF(g), Py_XDECREF(d), Py_XDECREF(e);
+    return gin[0] ? 0 : -1;
+}
+
+/* x (.., n, ..) -> (.., [1,] ..): one fused row kernel (max, then the sum of
+ * exp(x - max) in double, pn_logsumexp_loop) instead of six ops. */
+static PNTensor *logsumexp_dim(PNTensor *src, int dim, int keepdim) {
+    int64_t kshape[PN_MAX_DIMS];
+    for (int d = 0; d < src->ndim; d++) kshape[d] = d == dim ? 1 : src->shape[d];
+    PNTensor *out = pn_empty(src->dtype, src->ndim, kshape);
+    if (!out) return NULL;
+    pn_run_rows(pn_logsumexp_loop(src->dtype), src, dim, 1, &out);
+    if (!keepdim) {
+        Py_SETREF(out, pn_squeeze(out, dim));
+        if (!out) return NULL;
+        Py_CLEAR(out->base); /* a fresh tensor: the view needs no base */
+    }
+    PNNode *n = pn_record(out, "LogsumexpBackward0", logsumexp_backward, 1, &src);
+    lse_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) {
+        st->dim = dim, st->keepdim = keepdim;
+        pn_save(n, 0, src, 0);
+        pn_save(n, 1, out, 1);
+    }
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
 /* log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max(x), so no exp
- * overflows; an infinite m is replaced by 0 to avoid inf - inf. */
+ * overflows; an infinite m is replaced by 0 to avoid inf - inf. One dim goes
+ * to logsumexp_dim; several dims are composed of max, sub, exp, sum, log. */
 // a (*) -> log(sum(exp(a))) over the masked dims, as m + log(sum(exp(a - m)))
 PNTensor *pn_logsumexp(PNTensor *a, uint32_t mask, int keepdim) {
     PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
     if (!src) return NULL;
     mask = full_mask(src, mask);
+    if (src->numel && src->ndim && !(mask & (mask - 1))) {
+        PNTensor *out = logsumexp_dim(src, __builtin_ctz(mask), keepdim);
+        Py_DECREF(src);
+        return out;
+    }
     if (src->numel == 0) {
         PNTensor *s = pn_sum(src, mask, keepdim, 0, src->dtype);
         Py_DECREF(src);

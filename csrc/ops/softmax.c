@@ -12,6 +12,22 @@ typedef struct {
     int log; /* log_softmax (1) or softmax (0) */
 } softmax_state;
 
+/* Without create_graph: one fused row kernel (two passes over g and y, in
+ * double) instead of four ops and their temporaries. g is made contiguous
+ * like y (the forward's output), so that the three share one layout.
+ * Returns 1 when it does not apply (the composed ops run instead). */
+static int softmax_backward_fused(PNTensor *g, PNTensor *y, int dim, int log, PNTensor **dx) {
+    if (pn_grad_mode || g->dtype != y->dtype || !pn_is_contiguous(y) || !y->numel) return 1;
+    PNTensor *gc = pn_to_contiguous_nograd(g);
+    *dx = gc ? pn_empty(y->dtype, y->ndim, y->shape) : NULL;
+    if (*dx) {
+        PNTensor *ops[2] = {*dx, gc};
+        pn_run_rows(pn_softmax_backward_loop(log, y->dtype), y, dim, 2, ops);
+    }
+    Py_XDECREF(gc);
+    return *dx ? 0 : -1;
+}
+
 /* softmax:     dx = y * (g - sum(g * y))
  * log_softmax: dx = g - exp(y) * sum(g)      (sums along dim, kept) */
 static int softmax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
@@ -19,6 +35,11 @@ static int softmax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     uint32_t mask = n->meta[0].ndim ? 1u << dim : 0;
     PNTensor *g = gout[0], *y = pn_unpack(n, 0);
     if (!y) return -1;
+    int rc = softmax_backward_fused(g, y, dim, log, &gin[0]);
+    if (rc <= 0) {
+        Py_DECREF(y);
+        return rc;
+    }
     PNTensor *t = NULL, *s = NULL, *u = NULL;
     if (log) {
         s = pn_sum(g, mask, 1, 0, g->dtype);

@@ -1,0 +1,150 @@
+"""softmax, log_softmax and logsumexp row kernels (csrc/kernels/reduce.c) and their
+fused backward (csrc/ops/softmax.c, csrc/ops/reduce.c):
+
+* float32 outputs within 2 ulp of a float64 NumPy reference (the bound the
+  kernels are built for; measured max printed by -s), on contiguous rows, columns,
+  a middle dimension and non-contiguous inputs, with values far from the max;
+* special values as PyTorch: NaN rows, -inf entries, all -inf rows, +inf, empty;
+* results bit-identical at 1 and 2 threads, and run to run;
+* gradients (fused backward without create_graph) as PyTorch's.
+"""
+import numpy as np
+import pytest
+
+import pynet
+import pynet.nn.functional as F
+
+torch = pytest.importorskip("torch")
+
+OPS = ("softmax", "log_softmax", "logsumexp")
+
+
+def _ref(op, x64, dim):
+    m = x64.max(axis=dim, keepdims=True)
+    e = np.exp(x64 - m)
+    if op == "softmax":
+        return e / e.sum(axis=dim, keepdims=True)
+    # log(sum) as log1p(sum - 1) with the 1 (the max's term) left out of the sum:
+    # log(1 + tiny) in double would lose the tiny part's low bits
+    ones = (x64 == m).sum(axis=dim, keepdims=True)
+    ls = np.log1p((ones - 1) + np.where(x64 == m, 0.0, e).sum(axis=dim, keepdims=True))
+    if op == "log_softmax":
+        return (x64 - m) - ls
+    return np.squeeze(m + ls, axis=dim)
+
+
+def _pn(op, t, dim):
+    if op == "softmax":
+        return F.softmax(t, dim=dim)
+    if op == "log_softmax":
+        return F.log_softmax(t, dim=dim)
+    return pynet.logsumexp(t, dim=dim)
+
+
+def _ulps(out, ref):
+    """|out - ref| in units of the float32 spacing at ref (subnormal spacing below)."""
+    ref32 = ref.astype(np.float32)
+    sp = np.spacing(np.abs(ref32)).astype(np.float64)
+    return np.abs(out.astype(np.float64) - ref) / sp
+
+
+CASES = [((256, 512), -1, False), ((256, 512), 0, False), ((7, 33, 5), 1, False),
+         ((33, 20), 0, True), ((20, 33), -1, True), ((3, 1000), -1, False), ((5, 7), 1, False),
+         ((1, 17), 0, False)]
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("shape,dim,transposed", CASES)
+@pytest.mark.parametrize("scale", [3.0, 40.0])
+def test_ulp_accuracy(op, shape, dim, transposed, scale):
+    rng = np.random.default_rng(hash((op, shape, dim, scale)) % 2**32)
+    x = rng.uniform(-scale, scale, shape).astype(np.float32)
+    t = pynet.from_numpy(x)
+    if transposed:  # a non-contiguous view: the strided kernels
+        x = np.ascontiguousarray(x.T)
+        t = t.t()
+    out = _pn(op, t, dim).numpy()
+    ulps = _ulps(out, _ref(op, x.astype(np.float64), dim))
+    assert ulps.max() <= 2.0, (op, shape, dim, ulps.max())
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_special_values_as_torch(op, dim):
+    inf, nan = np.inf, np.nan
+    rows = [[0.0, 1.0, 2.0, 3.0], [nan, 1.0, 2.0, 3.0], [-inf, 1.0, -inf, 0.5],
+            [-inf, -inf, -inf, -inf], [inf, 1.0, 2.0, 3.0], [inf, -inf, 0.0, 1.0],
+            [1e30, -1e30, 0.0, 1e-30], [-200.0, 0.0, -100.0, -87.5], [0.0, -inf, -inf, -inf]]
+    x = np.array(rows, dtype=np.float32)
+    x = np.tile(x, (1, 5))  # rows of 20: the vector loops and their tails
+    if dim == 0:
+        x = np.ascontiguousarray(x.T)
+    tx = torch.from_numpy(x)
+    want = {"softmax": lambda: torch.softmax(tx, dim), "log_softmax": lambda: torch.log_softmax(tx, dim),
+            "logsumexp": lambda: torch.logsumexp(tx, dim)}[op]().numpy()
+    got = _pn(op, pynet.from_numpy(x), dim).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    np.testing.assert_allclose(got[ok], want[ok], rtol=3e-6, atol=0)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_empty(op):
+    for shape, dim in (((0, 4), -1), ((0, 4), 0), ((3, 0), 0)):
+        x = np.zeros(shape, np.float32)
+        tx = torch.from_numpy(x)
+        want = {"softmax": torch.softmax, "log_softmax": torch.log_softmax,
+                "logsumexp": torch.logsumexp}[op](tx, dim).numpy()
+        got = _pn(op, pynet.from_numpy(x), dim).numpy()
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+def _run(op, x, dim, threads, bwd):
+    prev = pynet.get_num_threads()
+    pynet.set_num_threads(threads)
+    try:
+        t = pynet.from_numpy(x).requires_grad_(bwd)
+        y = _pn(op, t, dim)
+        if not bwd:
+            return y.numpy().tobytes()
+        g = pynet.from_numpy(np.random.default_rng(1).standard_normal(tuple(y.shape)).astype(np.float32))
+        y.backward(g)
+        return y.detach().numpy().tobytes() + t.grad.numpy().tobytes()
+    finally:
+        pynet.set_num_threads(prev)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("shape,dim", [((512, 1024), -1), ((1024, 515), 0), ((30, 301, 20), 1)])
+@pytest.mark.parametrize("bwd", [False, True])
+def test_bit_identical_threads(op, shape, dim, bwd):
+    x = np.random.default_rng(2).uniform(-10, 10, shape).astype(np.float32)
+    one = _run(op, x, dim, 1, bwd)
+    assert one == _run(op, x, dim, 2, bwd)
+    assert one == _run(op, x, dim, 2, bwd)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("shape,dim,transposed", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_as_torch(op, shape, dim, transposed, dtype):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-5, 5, shape).astype(dtype)
+    t, tt = pynet.from_numpy(x), torch.from_numpy(x)
+    if transposed:
+        t, tt = t.t(), tt.t()
+    t.requires_grad_(True)
+    tt.requires_grad_(True)
+    fn = {"softmax": torch.softmax, "log_softmax": torch.log_softmax, "logsumexp": torch.logsumexp}[op]
+    yt = fn(tt, dim)
+    g = rng.standard_normal(tuple(yt.shape)).astype(dtype)
+    yt.backward(torch.from_numpy(g))
+    y = _pn(op, t, dim)
+    gp = pynet.from_numpy(g)
+    if op != "logsumexp":  # a non-contiguous upstream gradient
+        gp = pynet.from_numpy(np.ascontiguousarray(g.T)).t() if g.ndim == 2 else gp
+    y.backward(gp)
+    tol = 2e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=tol * 2, atol=tol)
+    np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=tol * 5, atol=tol)
