@@ -283,7 +283,7 @@ ACTIVATIONS = {
     "logsigmoid": lambda F, x: F.logsigmoid(x), "mish": lambda F, x: F.mish(x),
     "elu": lambda F, x: F.elu(x, 0.7), "selu": lambda F, x: F.selu(x),
     "celu": lambda F, x: F.celu(x, 0.6), "silu": lambda F, x: F.silu(x),
-    "gelu_tanh": lambda F, x: F.gelu(x, approximate="tanh"), "gelu": lambda F, x: F.gelu(x),
+    "gelu_tanh": lambda F, x: F.gelu(x, approximate="tanh"),
 }
 
 

@@ -252,31 +252,19 @@ PN_VINLINE double act_d2(const pn_act_args *p, double x) {
     }
 }
 
-/* float32 GELU, vectorised, in double: y = x Phi(x), dx = g (Phi(x) + x phi(x)),
- * phi(x) = exp(-x^2 / 2) / sqrt(2 pi), with Phi from erfc so neither side cancels:
- *   Phi(x) = 1 - erfc(x / sqrt 2) / 2 for x >= 0,  erfc(|x| / sqrt 2) / 2 for x < 0
- * (vecmath.h's erfc, relative error 1e-13, for |x| / sqrt 2 <= 10.1). Further out
- * on the negative side (x < -14.28, where GELU is a float subnormal) the asymptotic
- * series Phi(x) = phi(x) / |x| (1 - 1/x^2 + 3/x^4 - 15/x^6), relative error below
- * 105 / x^8 < 1e-7; GELU(-inf) = -inf * 0 = NaN as in PyTorch. */
-PN_VINLINE double gelu_phi(double x) {
-    double a = (x < 0 ? -x : x) * SQRT1_2, e = pn_erfc_pos_d(a);
-    double r = 1.0 / (x * x), h = -0.5 * x * x;
-    double tail = INV_SQRT_2PI * pn_exp_v_d(h < -707.0 ? -707.0 : h) / (x < 0 ? -x : x) *
-                  (1.0 - r * (1.0 - r * (3.0 - 15.0 * r)));
-    return x >= 0 ? 1.0 - 0.5 * e : a < 10.1 ? 0.5 * e : x == -INFINITY ? 0.0 : tail;
-}
+/* float32 GELU, vectorised (pn_phif): y = x Phi(x), and g * (Phi(x) + x phi(x))
+ * with phi(x) = exp(-x^2 / 2) / sqrt(2 pi). The other activations, and float64,
+ * are computed in double by act_f / act_d1 in the loops below. */
 PN_SIMD_CLONES static void gelu_forward_f32(const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        y[i] = (float)(v * gelu_phi(v));
+        float e, v = x[i];
+        y[i] = v * pn_phif(v, &e);
     }
 }
 PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
-        double v = x[i], h = -0.5 * v * v;
-        double phi = INV_SQRT_2PI * pn_exp_v_d(h < -707.0 ? -707.0 : h);
-        dx[i] = (float)((double)g[i] * (gelu_phi(v) + v * phi));
+        float e, v = x[i], P = pn_phif(v, &e);
+        dx[i] = g[i] * (P + v * (float)INV_SQRT_2PI * e);
     }
 }
 

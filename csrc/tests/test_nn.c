@@ -74,13 +74,13 @@ static double ulp_err(float got, double ref) {
     return fabs((double)got - ref) / (ulp > 0 ? ulp : 1e-45);
 }
 
-/* The vectorised float32 GELU (computed in double, rounded once) against double
- * over a dense grid of [-12, 12]: the forward within 0.51 ulp of x Phi(x), i.e.
- * correctly rounded but for near-halfway cases (PyTorch's float GELU, which takes
- * 1 + erf for negative x too, is off by up to 2^24 ulp in the negative tail, e.g.
- * at x = -7.5); the backward Phi + x phi, whose terms cancel near x = -0.75, within
- * 1.01 ulp of the larger term (its result can be twice that term: 0.5 ulp of the
- * result). Results below 1e-30 are skipped; special values exactly. */
+/* The vectorised float32 GELU (pn_phif) against double over a dense grid of
+ * [-12, 12]: the forward within 6 ulp of x Phi(x) (PyTorch's float GELU, which
+ * takes 1 + erf for negative x too, is off by up to 2^24 ulp in the negative
+ * tail, e.g. at x = -7.5); the backward Phi + x phi, a
+ * difference of two terms that cancel near x = -0.75, within 4 ulp of the larger
+ * term (as any float evaluation of that formula, PyTorch's included). Results
+ * below 1e-30 are skipped; special values exactly. */
 static void test_gelu_float(void) {
     pn_act_args p = {PN_ACT_GELU, 0, 0};
     double worst_f = 0, worst_b = 0;
@@ -94,8 +94,8 @@ static void test_gelu_float(void) {
         if (fabs(ry) > 1e-30) worst_f = fmax(worst_f, ulp_err(y, ry));
         if (fabs(rd) > 1e-30) worst_b = fmax(worst_b, fabs(dx - rd) / ulp_of(scale));
     }
-    CHECK(worst_f <= 0.51, "float gelu is %.2f ulp from x Phi(x)", worst_f);
-    CHECK(worst_b <= 1.01, "float gelu' is %.2f ulp from Phi + x phi", worst_b);
+    CHECK(worst_f <= 6.0, "float gelu is %.2f ulp from x Phi(x)", worst_f);
+    CHECK(worst_b <= 4.0, "float gelu' is %.2f ulp from Phi + x phi", worst_b);
     float sp[5] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN}, y[5];
     pn_act_forward_f32(&p, sp, y, 5);
     CHECK(y[0] == 0 && y[1] == 0 && signbit(y[1]) && y[2] == INFINITY && isnan(y[4]),
