@@ -114,6 +114,13 @@ PN_VINLINE double mish_t(double x) {
 DEFINE_PIECEWISE(float)
 DEFINE_PIECEWISE(double)
 
+/* Whether act is one of DEFINE_PIECEWISE's (f and f' come from there). */
+PN_VINLINE int act_is_piecewise(pn_act act) {
+    return act == PN_ACT_LEAKY_RELU || act == PN_ACT_HARDTANH || act == PN_ACT_HARDSIGMOID ||
+           act == PN_ACT_HARDSWISH || act == PN_ACT_THRESHOLD || act == PN_ACT_HARDSHRINK ||
+           act == PN_ACT_SOFTSHRINK;
+}
+
 /* The standard normal distribution function Phi(x) = erfc(-x / sqrt 2) / 2, from
  * libm's erfc so that the negative tail keeps its relative accuracy (1 + erf(x / sqrt 2)
  * cancels to 0 there: GELU(-8.4) would be 0 instead of -2.2e-16). */
@@ -123,6 +130,7 @@ static inline double phi_cdf(double x) {
 
 /* f(x) */
 PN_VINLINE double act_f(const pn_act_args *p, double x) {
+    if (act_is_piecewise(p->act)) return pw_f_double(p->act, p->a, p->b, x);
     switch (p->act) {
     case PN_ACT_ELU:
         return x > 0 ? x : p->a * pn_expm1_d(x);
@@ -144,14 +152,6 @@ PN_VINLINE double act_f(const pn_act_args *p, double x) {
         return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * pn_expm1_d(x));
     case PN_ACT_CELU:
         return x > 0 ? x : p->a * pn_expm1_d(x / p->a);
-    case PN_ACT_LEAKY_RELU:
-    case PN_ACT_HARDTANH:
-    case PN_ACT_HARDSIGMOID:
-    case PN_ACT_HARDSWISH:
-    case PN_ACT_THRESHOLD:
-    case PN_ACT_HARDSHRINK:
-    case PN_ACT_SOFTSHRINK:
-        return pw_f_double(p->act, p->a, p->b, x);
     default:
         return NAN;
     }
@@ -160,6 +160,7 @@ PN_VINLINE double act_f(const pn_act_args *p, double x) {
 /* f'(x). At the kinks (leaky_relu and elu at 0, hardtanh at its bounds) the
  * value PyTorch uses is taken: the left branch for x <= 0, zero at a bound. */
 PN_VINLINE double act_d1(const pn_act_args *p, double x) {
+    if (act_is_piecewise(p->act)) return pw_d1_double(p->act, p->a, p->b, x);
     switch (p->act) {
     case PN_ACT_ELU:
         return x > 0 ? 1.0 : p->a * act_exp(x);
@@ -188,14 +189,6 @@ PN_VINLINE double act_d1(const pn_act_args *p, double x) {
         return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * act_exp(x);
     case PN_ACT_CELU:
         return x > 0 ? 1.0 : act_exp(x / p->a);
-    case PN_ACT_LEAKY_RELU:
-    case PN_ACT_HARDTANH:
-    case PN_ACT_HARDSIGMOID:
-    case PN_ACT_HARDSWISH:
-    case PN_ACT_THRESHOLD:
-    case PN_ACT_HARDSHRINK:
-    case PN_ACT_SOFTSHRINK:
-        return pw_d1_double(p->act, p->a, p->b, x);
     default:
         return NAN;
     }
