@@ -684,6 +684,52 @@ def test_pooling_random_matches_torch(need_torch, seed, nd, kind, dtype):
         assert pi.dtype == pynet.int64 and pi.numpy().tolist() == ti.numpy().tolist()
 
 
+def max_pool2d_reference(x, k, s, p, d):
+    """Max pooling of x (P, H, W) window by window in NumPy: the first maximum in
+    row-major tap order, the last NaN; a window all in the padding gives -inf, -1."""
+    P, H, W = x.shape
+    Ho = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    Wo = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    y = np.full((P, Ho, Wo), -np.inf, x.dtype)
+    idx = np.full((P, Ho, Wo), -1, np.int64)
+    for a in range(Ho):
+        for b in range(Wo):
+            taps = [(a * s[0] - p[0] + i * d[0], b * s[1] - p[1] + j * d[1])
+                    for i in range(k[0]) for j in range(k[1])]
+            taps = [(h, w) for h, w in taps if 0 <= h < H and 0 <= w < W]
+            for c in range(P):
+                for t, (h, w) in enumerate(taps):
+                    v = x[c, h, w]
+                    if t == 0 or v > y[c, a, b] or np.isnan(v):
+                        y[c, a, b], idx[c, a, b] = v, h * W + w
+    return y, idx
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("seed", range(8))
+def test_max_pool_wide_rows_ties_nan_inf(seed, dtype):
+    # Rows wide enough for the vectorised row loop (8 or more outputs, plus a tail),
+    # values drawn from a few integers (many ties: the first maximum must win), some
+    # NaN (the last wins) and -inf (a window of only -inf points at its first tap).
+    r = np.random.default_rng(seed)
+    k = (int(r.integers(1, 4)), int(r.integers(1, 4)))
+    d = (int(r.integers(1, 3)), int(r.integers(1, 3)))
+    p = (int(r.integers(0, k[0] // 2 + 1)), int(r.integers(0, k[1] // 2 + 1)))
+    s = (int(r.integers(1, 4)), int(r.integers(1, 4)))
+    H, W = int(r.integers(d[0] * (k[0] - 1) + 1, 9)), int(r.integers(40, 80))
+    x = r.integers(-3, 3, (2, H, W)).astype(dtype)
+    x[r.random(x.shape) < 0.05] = np.nan
+    x[r.random(x.shape) < 0.2] = -np.inf
+    want_y, want_i = max_pool2d_reference(x, k, s, p, d)
+    y, i = F.max_pool2d(pynet.tensor(x), k, s, p, d, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), want_y)
+    np.testing.assert_array_equal(i.numpy(), want_i)
+    if torch is not None:
+        ty, ti = torch.nn.functional.max_pool2d(torch.tensor(x), k, s, p, d, return_indices=True)
+        np.testing.assert_array_equal(y.numpy(), ty.numpy())
+        np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
 def test_pooling_unbatched_and_empty_batch_match_torch(need_torch):
     TF = torch.nn.functional
     for pf, tf in ((F.max_pool2d, TF.max_pool2d), (F.avg_pool2d, TF.avg_pool2d)):
