@@ -170,6 +170,43 @@ static void check_f32(pn_conv_geom g, unsigned seed) {
     free(o1), free(o2);
 }
 
+/* im2col over column blocks [l0, l1) that start and end inside output rows (the
+ * general walk) and over whole rows (the short walk), against the definition
+ * col[(c kh + i) kw + j, l] = x at the tap; and col2im of each block against its
+ * adjoint, summed over the blocks. float64 and float32. */
+static void check_im2col_blocks(pn_conv_geom g, int64_t step, unsigned seed0) {
+    unsigned seed = seed0;
+    CHECK(pn_conv_geom_init(&g) == PN_OK, "im2col geometry %u", seed0);
+    int64_t R = g.C * g.kh * g.kw, L = g.Ho * g.Wo, X = g.C * g.H * g.W;
+    double *x = rand_buf(X, &seed), *col = malloc((size_t)(R * L) * sizeof *col);
+    double *back = calloc((size_t)X, sizeof *back), *want = calloc((size_t)X, sizeof *want);
+    float *xf = to_f32(x, X), *colf = malloc((size_t)(R * L) * sizeof *colf);
+    float *backf = calloc((size_t)X, sizeof *backf);
+    int bad = 0, badf = 0, badb = 0;
+    for (int64_t l0 = 0; l0 < L; l0 += step) {
+        int64_t l1 = l0 + step < L ? l0 + step : L, ld = l1 - l0;
+        pn_im2col_f64(&g, x, col, l0, l1);
+        pn_im2col_f32(&g, xf, colf, l0, l1);
+        for (int64_t r = 0; r < R; r++)
+            for (int64_t l = l0; l < l1; l++) {
+                int64_t c = r / (g.kh * g.kw), i = r / g.kw % g.kh, j = r % g.kw;
+                int64_t ih = l / g.Wo * g.sh - g.ph + i * g.dh,
+                        iw = l % g.Wo * g.sw - g.pw + j * g.dw;
+                double v = at(&g, x, 0, c, ih, iw), u = col[r * ld + l - l0];
+                bad += v != u, badf += (float)v != colf[r * ld + l - l0];
+                if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
+                    want[(c * g.H + ih) * g.W + iw] += u;
+            }
+        pn_col2im_f64(&g, col, back, l0, l1); /* the block's column matrix added back */
+        pn_col2im_f32(&g, colf, backf, l0, l1);
+    }
+    for (int64_t k = 0; k < X; k++) badb += !near(back[k], want[k]) || !near(backf[k], want[k]);
+    CHECK(bad == 0 && badf == 0, "im2col in blocks of %lld (seed %u): %d/%d wrong entries",
+          (long long)step, seed0, bad, badf);
+    CHECK(badb == 0, "col2im in blocks of %lld (seed %u): %d wrong", (long long)step, seed0, badb);
+    free(x), free(col), free(back), free(want), free(xf), free(colf), free(backf);
+}
+
 int main(void) {
     /*                 N  C  H  W  O  G kh kw sh sw ph pw dh dw */
     check_geom((pn_conv_geom){2, 3, 7, 7, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 0, 0}, 1);
@@ -192,6 +229,16 @@ int main(void) {
     check_f32((pn_conv_geom){3, 4, 21, 17, 8, 4, 5, 3, 2, 1, 4, 1, 2, 1, 0, 0}, 14);
     check_f32((pn_conv_geom){2, 8, 1, 41, 8, 8, 1, 5, 1, 1, 0, 2, 1, 1, 0, 0}, 15);
     check_f32((pn_conv_geom){2, 4, 9, 9, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, 16); /* GEMM */
+    /* im2col / col2im by blocks: inside rows (7, 11), whole rows (Wo, 2 Wo), everything */
+    for (int64_t step = 1; step <= 64; step = step * 3 + 1) { /* 1, 4, 13, 40 */
+        check_im2col_blocks((pn_conv_geom){1, 2, 7, 9, 1, 1, 3, 2, 1, 2, 1, 1, 1, 2, 0, 0}, step,
+                            20);
+        check_im2col_blocks((pn_conv_geom){1, 3, 8, 8, 1, 1, 3, 3, 2, 1, 2, 0, 2, 1, 0, 0}, step,
+                            21);
+    }
+    check_im2col_blocks((pn_conv_geom){1, 2, 10, 12, 1, 1, 5, 5, 1, 1, 0, 0, 1, 1, 0, 0}, 8, 22);
+    check_im2col_blocks((pn_conv_geom){1, 2, 10, 12, 1, 1, 5, 5, 1, 1, 0, 0, 1, 1, 0, 0}, 16, 23);
+    check_im2col_blocks((pn_conv_geom){1, 2, 12, 9, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, 27, 24);
     pn_conv_geom bad = {1, 3, 2, 2, 3, 1, 3, 3, 1, 1, 0, 0, 1, 1, 0, 0};
     CHECK(pn_conv_geom_init(&bad) == PN_EINVAL, "kernel larger than the input is rejected");
     bad.ph = bad.pw = 1;
