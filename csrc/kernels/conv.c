@@ -635,15 +635,30 @@ int pn_conv2d_backward_input(pn_dtype dt, const pn_conv_geom *g, const void *dy,
     return run_items(&j, backward_input_task);
 }
 
-// x (N, C, H, W) = a, dy (N, O, Ho, Wo) = b -> dw (O, C/G, kh, kw) = out, summed over items
-// n = 0 .. N-1 in order (a fixed order: the sum does not depend on the thread count)
-static void backward_weight_items(conv_job *j) {
+/* The weight gradient is a sum over the batch, and a sum's rounding depends on
+ * its order. For the same bits at any thread count, the batch is cut into
+ * slices fixed by N and the weight's size alone (never by the thread count):
+ * each slice sums its items in order into its own buffer, the slices run on
+ * the pool, and their sums are added in slice order. At most PN_CONV_DW_SLICES
+ * slices, fewer when the extra buffers would pass PN_CONV_DW_SLICE_BYTES. */
+#define PN_CONV_DW_SLICES      8
+#define PN_CONV_DW_SLICE_BYTES ((int64_t)16 << 20)
+
+typedef struct {
+    conv_job *j;
+    char *part;     /* slices 1 .. S-1: their sums, one dw-sized buffer each */
+    int64_t S, nel; /* slices; dw's element count */
+} dw_slices;
+
+// x (N, C, H, W) = a, dy (N, O, Ho, Wo) = b -> dw (O, C/G, kh, kw) += the sum over
+// items [n0, n1) in order (dw = out for slice 0, its part buffer for the others)
+static void backward_weight_items(conv_job *j, int64_t n0, int64_t n1, char *dw) {
     const pn_conv_geom *g = j->g;
     conv_dims d = dims_of(j);
     int owned;
     char *ws = task_workspace(j, &d, &owned);
     if (!d.direct && !ws) return;
-    for (int64_t n = 0; n < g->N; n++) {
+    for (int64_t n = n0; n < n1; n++) {
         const char *xn = j->a + (size_t)(n * g->C * d.HW) * d.es;
         const char *dyn = j->b + (size_t)(n * g->O * d.L) * d.es;
         for (int64_t l0 = 0; l0 < d.L; l0 += j->lb) {
@@ -654,10 +669,35 @@ static void backward_weight_items(conv_job *j) {
             for (int64_t grp = 0; grp < g->G; grp++)
                 gemm(j, 0, 1, d.Og, d.K, nl, dyn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L,
                      col + (size_t)(grp * d.K * ldb) * d.es, ldb, 1.0,
-                     j->out + (size_t)(grp * d.Og * d.K) * d.es, d.K);
+                     dw + (size_t)(grp * d.Og * d.K) * d.es, d.K);
         }
     }
     if (owned) free(ws);
+}
+
+// slices [s0, s1): slice s sums items [s N / S, (s + 1) N / S)
+static void dw_slice_task(void *ctx, int64_t s0, int64_t s1) {
+    dw_slices *ds = ctx;
+    int64_t N = ds->j->g->N;
+    size_t bytes = (size_t)ds->nel * pn_itemsize(ds->j->dt);
+    for (int64_t s = s0; s < s1; s++)
+        backward_weight_items(ds->j, s * N / ds->S, (s + 1) * N / ds->S,
+                              s == 0 ? ds->j->out : ds->part + (size_t)(s - 1) * bytes);
+}
+
+// dw[k] = (((dw[k] + part_1[k]) + part_2[k]) + ...) for k in [k0, k1)
+static void dw_reduce_task(void *ctx, int64_t k0, int64_t k1) {
+    dw_slices *ds = ctx;
+    for (int64_t s = 1; s < ds->S; s++)
+        if (ds->j->dt == PN_FLOAT32) {
+            float *dw = (float *)ds->j->out;
+            const float *p = (const float *)ds->part + (s - 1) * ds->nel;
+            for (int64_t k = k0; k < k1; k++) dw[k] += p[k];
+        } else {
+            double *dw = (double *)ds->j->out;
+            const double *p = (const double *)ds->part + (s - 1) * ds->nel;
+            for (int64_t k = k0; k < k1; k++) dw[k] += p[k];
+        }
 }
 
 int pn_conv2d_backward_weight(pn_dtype dt, const pn_conv_geom *g, const void *x, const void *dy,
@@ -666,8 +706,22 @@ int pn_conv2d_backward_weight(pn_dtype dt, const pn_conv_geom *g, const void *x,
     if (channelwise(g)) return run_planes(&j, cw_backward_weight_task, g->O, 1);
     atomic_init(&j.err, PN_OK);
     j.lb = col_block(g, pn_itemsize(dt));
-    memset(dw, 0, (size_t)(g->O * (g->C / g->G) * g->kh * g->kw) * pn_itemsize(dt));
-    backward_weight_items(&j);
+    dw_slices ds = {&j, NULL,
+                    g->N < 1                   ? 1
+                    : g->N < PN_CONV_DW_SLICES ? g->N
+                                               : PN_CONV_DW_SLICES,
+                    g->O * (g->C / g->G) * g->kh * g->kw};
+    int64_t bytes = ds.nel * (int64_t)pn_itemsize(dt);
+    while (ds.S > 1 && (ds.S - 1) * bytes > PN_CONV_DW_SLICE_BYTES) ds.S--;
+    if (ds.S > 1 && !(ds.part = calloc((size_t)(ds.S - 1), (size_t)bytes))) return PN_ENOMEM;
+    memset(dw, 0, (size_t)bytes);
+    if (ds.S > 1) {
+        pn_parallel_for(ds.S, 1, dw_slice_task, &ds);
+        if (atomic_load(&j.err) == PN_OK) pn_parallel_for(ds.nel, 16384, dw_reduce_task, &ds);
+    } else {
+        dw_slice_task(&ds, 0, 1); /* one slice: its GEMMs use the pool */
+    }
+    free(ds.part);
     return atomic_load(&j.err);
 }
 

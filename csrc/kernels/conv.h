@@ -30,7 +30,9 @@
  * for large images. The forward and input-backward spread the batch items over
  * the thread pool (each item is computed the same way on any thread, so the
  * result does not depend on the thread count); the weight gradient sums over
- * the batch in a fixed order, its GEMMs using the pool.
+ * the batch in slices fixed by the batch size and the weight's size (at most 8,
+ * each summed in item order, the slices' sums added in slice order), the
+ * slices spread over the pool.
  */
 #ifndef PN_CONV_H
 #define PN_CONV_H

@@ -147,7 +147,7 @@ static void check_f32(pn_conv_geom g, unsigned seed) {
     double *x = rand_buf(nx, &seed), *w = rand_buf(nw, &seed), *b = rand_buf(g.O, &seed);
     double *dy = rand_buf(ny, &seed), *ref = rand_buf(nall, &seed);
     float *xf = to_f32(x, nx), *wf = to_f32(w, nw), *bf = to_f32(b, g.O), *dyf = to_f32(dy, ny);
-    float *o1 = to_f32(ref, nall), *o2 = to_f32(ref, nall);
+    float *o1 = to_f32(ref, nall), *o2 = to_f32(ref, nall), *o3 = to_f32(ref, nall);
     for (int64_t k = 0; k < nx; k++) x[k] = xf[k]; /* the float32 inputs exactly */
     for (int64_t k = 0; k < nw; k++) w[k] = wf[k];
     for (int64_t k = 0; k < g.O; k++) b[k] = bf[k];
@@ -159,15 +159,18 @@ static void check_f32(pn_conv_geom g, unsigned seed) {
     int prev = pn_get_num_threads();
     run_f32(&g, xf, wf, bf, dyf, o1, 1);
     run_f32(&g, xf, wf, bf, dyf, o2, 2);
+    run_f32(&g, xf, wf, bf, dyf, o3, 3);
     pn_set_num_threads(prev);
     CHECK(rel_err(o1, ref, ny) < 1e-6 && rel_err(o1 + ny, ref + ny, nx) < 1e-6 &&
               rel_err(o1 + ny + nx, ref + ny + nx, nw) < 1e-5,
           "float32 = float64 to rounding (k %lldx%lld s %lld d %lld G %lld O %lld)",
           (long long)g.kh, (long long)g.kw, (long long)g.sh, (long long)g.dh, (long long)g.G,
           (long long)g.O);
-    CHECK(memcmp(o1, o2, (size_t)nall * sizeof *o1) == 0, "float32: 1 and 2 threads bit-identical");
+    CHECK(memcmp(o1, o2, (size_t)nall * sizeof *o1) == 0 &&
+              memcmp(o1, o3, (size_t)nall * sizeof *o1) == 0,
+          "float32: 1, 2 and 3 threads bit-identical (N %lld)", (long long)g.N);
     free(x), free(w), free(b), free(dy), free(ref), free(xf), free(wf), free(bf), free(dyf);
-    free(o1), free(o2);
+    free(o1), free(o2), free(o3);
 }
 
 /* im2col over column blocks [l0, l1) that start and end inside output rows (the
@@ -239,6 +242,10 @@ int main(void) {
     check_im2col_blocks((pn_conv_geom){1, 2, 10, 12, 1, 1, 5, 5, 1, 1, 0, 0, 1, 1, 0, 0}, 8, 22);
     check_im2col_blocks((pn_conv_geom){1, 2, 10, 12, 1, 1, 5, 5, 1, 1, 0, 0, 1, 1, 0, 0}, 16, 23);
     check_im2col_blocks((pn_conv_geom){1, 2, 12, 9, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, 27, 24);
+    /* batches cut into weight-gradient slices: 8 uneven ones (11 items), as many as items (5) */
+    check_geom((pn_conv_geom){11, 2, 5, 6, 3, 1, 3, 3, 1, 1, 1, 0, 1, 1, 0, 0}, 17);
+    check_f32((pn_conv_geom){11, 3, 9, 8, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, 18);
+    check_f32((pn_conv_geom){5, 4, 6, 7, 4, 2, 2, 3, 1, 2, 0, 1, 1, 1, 0, 0}, 19);
     pn_conv_geom bad = {1, 3, 2, 2, 3, 1, 3, 3, 1, 1, 0, 0, 1, 1, 0, 0};
     CHECK(pn_conv_geom_init(&bad) == PN_EINVAL, "kernel larger than the input is rejected");
     bad.ph = bad.pw = 1;
