@@ -21,7 +21,7 @@
  * the sum. The backward passes are the two other products of the same three
  * matrices:
  *   dcol[g] = w[g]^T @ dy_n[g],  dx_n = col2im(dcol)                  (input)
- *   dw[g]  += dy_n[g] @ col[g]^T, summed over the batch in order n = 0, 1, ...  (weight)
+ *   dw[g]  += dy_n[g] @ col[g]^T, summed over the batch (in slices, below)   (weight)
  * A 1x1 convolution with stride 1 and no padding has col == x_n: the GEMMs read
  * x_n (and write dx_n) directly.
  *
