@@ -187,30 +187,19 @@ DEFINE_IM2COL_ROWS(col2im_rows_f64, double, double, const double, SCATTER_IN_ROW
 static int whole_rows(const pn_conv_geom *g, int64_t l0, int64_t l1) {
     return g->Wo > 0 && l0 % g->Wo == 0 && l1 % g->Wo == 0;
 }
-void pn_im2col_f32(const pn_conv_geom *g, const float *x, float *col, int64_t l0, int64_t l1) {
-    if (whole_rows(g, l0, l1))
-        im2col_rows_f32(g, x, col, l0 / g->Wo, l1 / g->Wo);
-    else
-        im2col_any_f32(g, x, col, l0, l1);
-}
-void pn_im2col_f64(const pn_conv_geom *g, const double *x, double *col, int64_t l0, int64_t l1) {
-    if (whole_rows(g, l0, l1))
-        im2col_rows_f64(g, x, col, l0 / g->Wo, l1 / g->Wo);
-    else
-        im2col_any_f64(g, x, col, l0, l1);
-}
-void pn_col2im_f32(const pn_conv_geom *g, const float *col, float *x, int64_t l0, int64_t l1) {
-    if (whole_rows(g, l0, l1))
-        col2im_rows_f32(g, x, col, l0 / g->Wo, l1 / g->Wo);
-    else
-        col2im_any_f32(g, col, x, l0, l1);
-}
-void pn_col2im_f64(const pn_conv_geom *g, const double *col, double *x, int64_t l0, int64_t l1) {
-    if (whole_rows(g, l0, l1))
-        col2im_rows_f64(g, x, col, l0 / g->Wo, l1 / g->Wo);
-    else
-        col2im_any_f64(g, col, x, l0, l1);
-}
+/* NAME(g, src, dst, l0, l1) through ROWS(g, x, col, ...) or ANY(g, src, dst, ...):
+ * X and COL name which of src and dst is the image and which the column matrix. */
+#define DEFINE_IM2COL_ENTRY(NAME, T, ROWS, ANY, X, COL) \
+    void NAME(const pn_conv_geom *g, const T *src, T *dst, int64_t l0, int64_t l1) { \
+        if (whole_rows(g, l0, l1)) \
+            ROWS(g, X, COL, l0 / g->Wo, l1 / g->Wo); \
+        else \
+            ANY(g, src, dst, l0, l1); \
+    }
+DEFINE_IM2COL_ENTRY(pn_im2col_f32, float, im2col_rows_f32, im2col_any_f32, src, dst)
+DEFINE_IM2COL_ENTRY(pn_im2col_f64, double, im2col_rows_f64, im2col_any_f64, src, dst)
+DEFINE_IM2COL_ENTRY(pn_col2im_f32, float, col2im_rows_f32, col2im_any_f32, dst, src)
+DEFINE_IM2COL_ENTRY(pn_col2im_f64, double, col2im_rows_f64, col2im_any_f64, dst, src)
 
 static void im2col(pn_dtype dt, const pn_conv_geom *g, const void *x, void *col, int64_t l0,
                    int64_t l1) {
@@ -289,7 +278,7 @@ typedef double conv_v8d __attribute__((vector_size(64)));
      * depends only on the sizes. */ \
     static inline void row_dot_##SUF(lanes_##SUF *acc, const T *u, const T *v, int64_t s, \
                                      int64_t off, int64_t a, int64_t b) { \
-        V even = acc->even, odd = acc->odd, uu, vv; \
+        V even = acc->even, odd = acc->odd, uu, vv = {0}; \
         int64_t q = a; \
         for (; q + 16 <= b; q += 16) { \
             memcpy(&uu, u + q, sizeof uu), load8_##SUF(&vv, v, q, s, off); \
