@@ -381,11 +381,13 @@ def test_one_and_two_threads_bit_identical():
              ((3, 16, 13, 11), (32, 1, 5, 5), dict(stride=2, dilation=2, padding=3, groups=16)),
              ((1, 64, 9, 9), (64, 1, 3, 3), dict(padding="same", groups=64)),
              ((8, 32, 10, 10), (8, 32, 1, 1), dict()),
-             ((1, 8, 30, 30), (8, 8, 3, 3), dict(stride=2))]
+             ((1, 8, 30, 30), (8, 8, 3, 3), dict(stride=2)),
+             # 11 items: the weight gradient's 8 batch slices are uneven and outnumber threads
+             ((11, 4, 9, 9), (6, 4, 3, 3), dict(padding=1))]
     try:
         for xs, ws, kw in cases:
             out = []
-            for nt in (1, 2, 1):
+            for nt in (1, 2, 3, 1):
                 pynet.set_num_threads(nt)
                 x = pynet.tensor(rnd(*xs).astype("float32"), requires_grad=True)
                 w = pynet.tensor(rnd(*ws, seed=1).astype("float32"), requires_grad=True)
@@ -394,7 +396,7 @@ def test_one_and_two_threads_bit_identical():
                 y.backward(pynet.tensor(rnd(*y.shape, seed=3).astype("float32")))
                 u = F.unfold(x.detach(), 3, padding=1)
                 out.append([t.numpy().tobytes() for t in (y.detach(), x.grad, w.grad, b.grad, u)])
-            assert out[0] == out[1] == out[2], (xs, ws, kw)
+            assert out[0] == out[1] == out[2] == out[3], (xs, ws, kw)
     finally:
         pynet.set_num_threads(prev)
 
