@@ -245,7 +245,7 @@ def test_new_functions_exist_with_torch_names():
 # -------------------------------------------------------------- max / min over a run ----
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("n", [1, 7, 8, 9, 63, 1000, 100003])
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 1000, 100003])
 def test_max_min_of_contiguous_runs_against_numpy(dtype, n):
     rng = np.random.default_rng(n)
     a = (rng.standard_normal(n) * 1e3).astype(dtype)
@@ -260,6 +260,21 @@ def test_max_min_of_contiguous_runs_against_numpy(dtype, n):
             assert np.isnan(P(b).max().item()) and np.isnan(P(b).amin().item())
     inf = np.full(n, -np.inf, dtype)
     assert P(inf).max().item() == -np.inf and P(-inf).min().item() == np.inf
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_min_nan_in_every_lane_of_every_chain(dtype):
+    """The run loop keeps four vectors of maxima (one step reads 4 vectors, then single
+    vectors, then a scalar tail): a NaN at any position of a 77-element run wins, and
+    the maximum itself at any position is found."""
+    n = 77
+    base = np.random.default_rng(5).uniform(-1, 1, n).astype(dtype)
+    for pos in range(n):
+        b = base.copy()
+        b[pos] = np.nan
+        assert np.isnan(P(b).max().item()) and np.isnan(P(b).min().item()), pos
+        b[pos] = 7.0
+        assert P(b).max().item() == 7.0 and P(-b).min().item() == -7.0, pos
 
 
 def test_max_of_a_run_is_the_same_at_one_and_two_threads():

@@ -1052,6 +1052,32 @@ def test_large_float32_sum_accuracy():
     np.testing.assert_allclose(to_np(P(b).sum(0)), b.astype(np.float64).sum(0), rtol=1e-6)
 
 
+@pytest.mark.parametrize("n", [1, 31, 32, 33, 64, 100, 4097, 300001])
+def test_float32_sum_of_a_run_within_one_rounding_of_sum_abs(n):
+    """A contiguous float32 run is summed in pairs, then in double: the error before the
+    result is rounded to float32 stays below 2^-24 sum|x|, however much the terms cancel
+    (a float32 accumulator is off by up to ~n 2^-24 sum|x|)."""
+    rng = np.random.default_rng(n)
+    a = (rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 3, n)).astype(np.float32)
+    a[1::2] = -a[0::2][: n // 2] * np.float32(1 + 2 ** -20)  # heavy cancellation
+    exact = a.astype(np.float64).sum()
+    out = P(a).sum(dtype=pynet.float64).item()
+    assert abs(out - exact) <= 2.0 ** -24 * np.abs(a.astype(np.float64)).sum() * 1.0001
+    got32 = P(a).sum().item()
+    assert abs(got32 - exact) <= 2.0 ** -24 * np.abs(a.astype(np.float64)).sum() * 1.0001 + \
+        np.spacing(np.float32(abs(exact)))
+
+
+@pytest.mark.parametrize("n", [40, 1000, 65537])
+def test_float32_sum_big_terms_do_not_swallow_small_ones(n):
+    """+-2^27 early in the run and ones after them: a float32 partial sum holding 2^27
+    would drop every later 1 (its ulp is 16); pairs then double partial sums lose at
+    most the 1 paired with each big term."""
+    a = np.ones(n, np.float32)
+    a[0], a[5] = 2.0 ** 27, -(2.0 ** 27)
+    assert abs(P(a).sum().item() - (n - 2)) <= 2
+
+
 def test_large_float32_sum_of_ones_exact():
     n = 2 ** 24 + 100  # a naive float32 accumulator gets stuck at 2**24
     x = pynet.ones(n)

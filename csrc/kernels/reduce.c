@@ -41,10 +41,72 @@ void pn_reduce_identity(pn_reduce_op op, pn_dtype acc_dt, void *out) {
     }
 }
 
+/* Software prefetch for loops that stream a long contiguous run: ask for the
+ * cache line PN_PREFETCH_AHEAD bytes ahead of the one being read. On the AMD
+ * EPYC (KVM) machines we measure, the hardware prefetcher alone streams a 16 MB
+ * sum at ~12 GB/s; with this hint, ~22 GB/s (a C loop over 4M floats: 1.3 ->
+ * 0.7 ms). A prefetch is only a hint and never faults, and the address is
+ * formed as an integer, so pointing past the end of the run is harmless. */
+#define PN_PREFETCH_AHEAD 4096
+/* GCC/clang vector types, for loops that plain C does not vectorise well. */
+typedef float pn_v8f __attribute__((vector_size(32)));
+typedef int32_t pn_v8i __attribute__((vector_size(32)));
+typedef double pn_v4d __attribute__((vector_size(32)));
+typedef int64_t pn_v4i __attribute__((vector_size(32)));
+static inline void prefetch_ahead(const void *p) {
+    __builtin_prefetch((const void *)((uintptr_t)p + PN_PREFETCH_AHEAD));
+}
+
+/* The sum of a contiguous float32 run, in double. Adding the floats in pairs
+ * first (one rounding, at most 2^-24 of the pair's magnitude, so the whole sum
+ * stays within 2^-24 sum|x| of the exact one) halves the float -> double
+ * conversions, which bound this loop; 16 double partial sums (four vector
+ * chains) keep the additions from waiting on each other. Each step reads two
+ * cache lines and prefetches the two 4 KB ahead.
+ *   p0[k] += A[i + k] + A[i + 8 + k],  p1[k] += A[i + 16 + k] + A[i + 24 + k]
+ * (written as 8-wide arrays, this vectorises as whole vectors; 16-wide ones
+ * came out half scalar). */
+PN_SIMD_CLONES static double sum_run_f32(const float *restrict A, int64_t n) {
+    double p0[8] = {0}, p1[8] = {0};
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        prefetch_ahead(A + i);
+        prefetch_ahead(A + i + 16);
+        for (int k = 0; k < 8; k++) {
+            p0[k] += (double)(A[i + k] + A[i + 8 + k]);
+            p1[k] += (double)(A[i + 16 + k] + A[i + 24 + k]);
+        }
+    }
+    double acc = 0;
+    for (int k = 0; k < 8; k++) acc += p0[k] + p1[k];
+    for (; i < n; i++) acc += A[i];
+    return acc;
+}
+
+/* The same for float64, without the pairs: 16 partial sums in four vectors. */
+PN_SIMD_CLONES static double sum_run_f64(const double *restrict A, int64_t n) {
+    pn_v4d part[4] = {{0}};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        prefetch_ahead(A + i);
+        prefetch_ahead(A + i + 8);
+        for (int k = 0; k < 4; k++) {
+            pn_v4d x;
+            memcpy(&x, A + i + 4 * k, sizeof x);
+            part[k] += x;
+        }
+    }
+    pn_v4d v = (part[0] + part[1]) + (part[2] + part[3]);
+    double acc = (v[0] + v[1]) + (v[2] + v[3]);
+    for (; i < n; i++) acc += A[i];
+    return acc;
+}
+
 /* acc op= x. When acc does not move (s[0] == 0, the common "reduce the inner
- * dimension" case) the running value is kept in registers: for sums of a
- * contiguous run, in 8 independent partial sums, so the additions overlap in
- * the pipeline (one chain would wait ~4 cycles per element) and vectorize.
+ * dimension" case) the running value is kept in registers: for float sums of a
+ * contiguous run, by sum_run_f32/f64 above; for integer sums, in 8 independent
+ * partial sums, so the additions overlap in the pipeline (one chain would wait
+ * for the previous addition) and vectorize.
  * When acc moves with the input (reducing an outer dimension), both are
  * contiguous in the common case and the loop is a plain vector update. */
 #define REDUCE_LOOP(NAME, TA, T, COMBINE, IS_SUM) \
@@ -88,8 +150,20 @@ void pn_reduce_identity(pn_reduce_op op, pn_dtype acc_dt, void *out) {
 #define IMAXC(a, x) ((x) > (a) ? (x) : (a))
 #define IMINC(a, x) ((x) < (a) ? (x) : (a))
 
-REDUCE_LOOP(sum_f32, double, float, ADD, 1)
-REDUCE_LOOP(sum_f64, double, double, ADD, 1)
+REDUCE_LOOP(sum_f32_any, double, float, ADD, 1)
+REDUCE_LOOP(sum_f64_any, double, double, ADD, 1)
+/* The float sums: a contiguous run into one accumulator by sum_run_f32/f64,
+ * everything else by REDUCE_LOOP's loops. */
+#define SUM_LOOP(NAME, T, RUN) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        if (s[0] == 0 && s[1] == sizeof(T)) { \
+            *(double *)p[0] += RUN((const T *)p[1], n); \
+            return; \
+        } \
+        NAME##_any(p, s, n, aux); \
+    }
+SUM_LOOP(sum_f32, float, sum_run_f32)
+SUM_LOOP(sum_f64, double, sum_run_f64)
 REDUCE_LOOP(sum_i64, int64_t, int64_t, IADD, 1)
 REDUCE_LOOP(sum_b, int64_t, pn_bool, IADD, 1)
 REDUCE_LOOP(prod_f32, double, float, MUL, 0)
@@ -101,26 +175,39 @@ REDUCE_LOOP(prod_b, int64_t, pn_bool, IMUL, 0)
  * and signed-zero semantics): 32-byte lanes of running maxima, updated by a compare
  * mask (which ignores NaN: x > m is false for it), and lanes of NaN flags. A NaN seen
  * makes the result the run's first NaN, as the one-at-a-time FMAXC loop gives. Ties
- * between -0 and +0 may resolve to either zero. */
-typedef float pn_v8f __attribute__((vector_size(32)));
-typedef int32_t pn_v8i __attribute__((vector_size(32)));
-typedef double pn_v4d __attribute__((vector_size(32)));
-typedef int64_t pn_v4i __attribute__((vector_size(32)));
+ * between -0 and +0 may resolve to either zero. Four independent vectors of maxima
+ * (folded at the end: the max does not depend on the grouping) let the compares of
+ * one step not wait on the previous step's. */
+#define EXTREMUM_STEP(m, x, VT, VI, GT) \
+    do { \
+        VI take_ = GT((x), (m)); \
+        (m) = (VT)(((VI)(x) & take_) | ((VI)(m) & ~take_)); \
+        nan |= (x) != (x); \
+    } while (0)
 #define EXTREMUM_RUN(NAME, T, VT, VI, L, GT) \
     PN_SIMD_CLONES static T NAME(T acc, const T *A, int64_t n) { \
-        VT m; \
+        VT m[4]; \
         VI nan = {0}; \
-        for (int k = 0; k < L; k++) m[k] = acc; \
+        for (int k = 0; k < L; k++) m[0][k] = acc; \
+        m[1] = m[2] = m[3] = m[0]; \
         int64_t i = 0; \
+        for (; i + 4 * L <= n; i += 4 * L) { /* four chains, two cache lines */ \
+            prefetch_ahead(A + i); \
+            prefetch_ahead(A + i + 2 * L); \
+            for (int c = 0; c < 4; c++) { \
+                VT x; \
+                memcpy(&x, A + i + c * L, sizeof x); \
+                EXTREMUM_STEP(m[c], x, VT, VI, GT); \
+            } \
+        } \
         for (; i + L <= n; i += L) { \
             VT x; \
             memcpy(&x, A + i, sizeof x); \
-            VI take = GT(x, m); \
-            m = (VT)(((VI)x & take) | ((VI)m & ~take)); \
-            nan |= x != x; \
+            EXTREMUM_STEP(m[0], x, VT, VI, GT); \
         } \
+        for (int c = 1; c < 4; c++) EXTREMUM_STEP(m[0], m[c], VT, VI, GT); \
         int any = 0; \
-        for (int k = 0; k < L; k++) acc = GT(m[k], acc) ? m[k] : acc, any |= nan[k] != 0; \
+        for (int k = 0; k < L; k++) acc = GT(m[0][k], acc) ? m[0][k] : acc, any |= nan[k] != 0; \
         for (; i < n; i++) acc = GT(A[i], acc) ? A[i] : acc, any |= A[i] != A[i]; \
         for (int64_t j = 0; any && j < n; j++) \
             if (A[j] != A[j]) return A[j]; \
