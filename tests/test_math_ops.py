@@ -1,8 +1,8 @@
 """Elementwise math functions: accuracy in ulps against float64 references, special values,
 the same bits at 1 and 2 threads, and atan2's quadrant table.
 
-The kernels compute float32 in double and round once (or call libm), so the float32 results
-are measured in units in the last place (ulp) of the float32 result against NumPy / math in
+The kernels compute float32 in double and round once (or call libm; exp works in float), so
+the float32 results are measured in units in the last place (ulp) of the float32 result against NumPy / math in
 float64 over random inputs spread over many orders of magnitude. Where PyTorch is installed,
 pynet's worst error must not exceed PyTorch's on the same inputs (nor 1 ulp, whichever is
 larger).
@@ -84,8 +84,11 @@ def _inputs(name, n=20000, seed=0):
 
 
 # The float32 kernels compute in double and round once, so they are correctly rounded but
-# for rare near-halfway cases: 0.501 ulp; tanh's double core (pn_tanhf_exact) is 0.6.
-BOUND = {"tanh": 0.6}
+# for rare near-halfway cases: 0.501 ulp; tanh's double core (pn_tanhf_exact) is 0.6. exp
+# is computed in float arithmetic (fastmath.h's pn_expf, twice the lanes per vector, to
+# run at PyTorch's speed): 0.57 ulp for normal results, 0.76 for subnormal ones (the C
+# test sweeps every float; PyTorch measures 0.55 on normal results, flushes subnormals).
+BOUND = {"tanh": 0.6, "exp": 0.76}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))
@@ -96,6 +99,13 @@ def test_float32_error_bound(name):
     worst = int(np.argmax(err))
     assert err[worst] <= BOUND.get(name, 0.501), f"{name}({x[worst]!r}) = {out[worst]!r}, exact {ref[worst]!r}: " \
                               f"{err[worst]:.2f} ulp"
+
+
+def test_float32_exp_normal_results_within_057_ulp():
+    """pn_expf's stated bound where the result is a normal float (x >= -87.33)."""
+    x = np.random.default_rng(3).uniform(-87.33, 88.7, 200000).astype(np.float32)
+    err = ulp_error(to_np(P(x).exp()), np.exp(x.astype(np.float64)))
+    assert err.max() <= 0.57, f"exp({x[np.argmax(err)]!r}): {err.max():.3f} ulp"
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))
