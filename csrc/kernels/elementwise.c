@@ -327,7 +327,7 @@ UNARY_LOOP(erf_f32, float, pn_erff_v(x))
 UNARY_LOOP(erfc_f32, float, pn_erfcf_v(x))
 TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
 UNARY_LOOP(atan_f32, float, pn_atanf_v(x))
-UNARY_LOOP(rsqrt_f32, float, 1.0 / sqrt((double)x)) /* in double: within 0.5 ulp */
+UNARY_LOOP(rsqrt_f32, float, pn_rsqrtf(x)) /* within 0.5 ulp (fastmath.h) */
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))
