@@ -1078,6 +1078,45 @@ def test_float32_sum_big_terms_do_not_swallow_small_ones(n):
     assert abs(P(a).sum().item() - (n - 2)) <= 2
 
 
+@pytest.mark.parametrize("shape,dims", [
+    ((7, 3), 0), ((2, 5), 0), ((1, 9), 0), ((333, 77), 0), ((4, 6, 5), (0, 1)),
+    ((129, 2, 40), 0), ((3000, 50), 0), ((40000, 8), 0), ((6, 1, 7), (0, 1)),
+])
+def test_float32_sum_over_leading_dims(shape, dims):
+    """Sums over the leading dims of a contiguous float32 tensor take the column-sum
+    kernel (rows added in pairs, then in double): within 2^-24 sum|x| of the exact sums
+    before the final rounding, big terms not swallowing later small ones, the same bits
+    at 1 and 2 threads and as the same sum over a non-contiguous copy's general path
+    (up to that bound), keepdim and mean alike."""
+    rng = np.random.default_rng(sum(shape))
+    a = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)).astype(np.float32)
+    a.reshape(-1)[: a.size // 3] = 1.0
+    a[0] = 2.0 ** 27  # big first and last rows, ones in between
+    if a.shape[0] > 1:
+        a[-1] = -(2.0 ** 27)
+    ax = dims if isinstance(dims, tuple) else (dims,)
+    exact = a.astype(np.float64).sum(axis=ax)
+    bound = 2.0 ** -24 * np.abs(a.astype(np.float64)).sum(axis=ax) * 1.0001
+    t = P(a)
+    got = to_np(t.sum(dims, dtype=pynet.float64))
+    assert np.all(np.abs(got - exact) <= bound)
+    prev = pynet.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2):
+            pynet.set_num_threads(n)
+            outs.append(to_np(t.sum(dims)))
+    finally:
+        pynet.set_num_threads(prev)
+    assert outs[0].tobytes() == outs[1].tobytes()
+    assert np.all(np.abs(outs[0] - exact) <= bound + np.spacing(np.abs(exact).astype(np.float32)))
+    strided = P(np.asfortranarray(a)).sum(dims)  # not C-contiguous: the general loop
+    assert np.all(np.abs(to_np(strided) - exact) <= bound + np.spacing(np.abs(exact).astype(np.float32)))
+    assert to_np(t.sum(dims, keepdim=True)).shape == np.sum(a, axis=ax, keepdims=True).shape
+    np.testing.assert_allclose(to_np(t.mean(dims)), exact / np.prod([shape[d] for d in ax]),
+                               rtol=1e-6, atol=1e-6 * np.abs(a).max())
+
+
 def test_large_float32_sum_of_ones_exact():
     n = 2 ** 24 + 100  # a naive float32 accumulator gets stuck at 2**24
     x = pynet.ones(n)

@@ -12,6 +12,7 @@
 #include "threadpool.h"
 #include "elementwise.h"
 #include <stdlib.h>
+#include <string.h>
 
 #define PN_REDUCE_GRAIN     32768 /* input elements per part, at least */
 #define PN_REDUCE_MAX_PARTS 16
@@ -65,6 +66,46 @@ static void reduce_part_setup(pn_iter *it, pn_reduce_op op, pn_dtype in_dt, int 
     pn_iter_init(it, 2, data, ndim, shape, (const int64_t (*)[PN_MAX_DIMS])st);
 }
 
+/* The float32 sum over the leading dims of a contiguous input, as a matrix
+ * (R, C) whose column sums are wanted: part p takes rows [p R / parts,
+ * (p + 1) R / parts) into its own accumulators (zeroed here). */
+typedef struct {
+    const float *in;
+    int64_t R, C;
+    int parts;
+    double *acc[PN_REDUCE_MAX_PARTS];
+} colsum_job;
+
+static void colsum_parts(void *ctx, int64_t begin, int64_t end) {
+    colsum_job *job = ctx;
+    for (int64_t p = begin; p < end; p++) {
+        int64_t r0 = p * job->R / job->parts, r1 = (p + 1) * job->R / job->parts;
+        memset(job->acc[p], 0, (size_t)job->C * sizeof(double));
+        pn_colsum_f32(job->in + r0 * job->C, r1 - r0, job->C, job->C, job->acc[p]);
+    }
+}
+
+/* R, C when the reduction is a float32 sum over dims 0 .. k-1 (k >= 1) of a
+ * C-contiguous input, keeping C >= 2 elements per row; else 0. */
+static int colsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape,
+                        uint32_t mask, const int64_t *in_st, int64_t *R, int64_t *C) {
+    if (op != PN_RSUM || in_dt != PN_FLOAT32) return 0;
+    int k = 0;
+    while (k < ndim && (mask & (1u << k))) k++;
+    if (k == 0 || (mask >> k) != 0) return 0;
+    int64_t s = (int64_t)sizeof(float), r = 1, c = 1;
+    for (int d = ndim - 1; d >= 0; d--) {
+        if (shape[d] != 1 && in_st[d] != s) return 0;
+        s *= shape[d];
+        if (d < k)
+            r *= shape[d];
+        else
+            c *= shape[d];
+    }
+    *R = r, *C = c;
+    return c >= 2;
+}
+
 int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
                   const char *in, const int64_t *in_st, char *acc) {
     int64_t kshape[PN_MAX_DIMS], numel = 1, nacc = 1;
@@ -77,15 +118,26 @@ int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shap
     int parts = reduce_part_count(numel, nacc);
     char *priv = NULL; /* accumulators of parts 1 .. parts-1, one after the other */
     if (parts > 1 && !(priv = malloc((size_t)((parts - 1) * bytes)))) parts = 1;
-    reduce_job job; /* not zero-filled: only its[0 .. parts) are set and read */
-    job.parts = parts, job.numel = numel, job.fn = pn_reduce_loop(op, in_dt);
-    for (int p = 0; p < parts; p++)
-        reduce_part_setup(&job.its[p], op, in_dt, ndim, shape, mask, kshape, in, in_st,
-                          p == 0 ? acc : priv + (p - 1) * bytes);
-    if (parts == 1)
-        pn_iter_run_range(&job.its[0], job.fn, NULL, 0, job.its[0].numel);
-    else
-        pn_parallel_for(parts, 1, reduce_parts, &job);
+    int64_t R, C;
+    if (colsum_shape(op, in_dt, ndim, shape, mask, in_st, &R, &C)) {
+        colsum_job cj = {.in = (const float *)in, .R = R, .C = C, .parts = parts};
+        for (int p = 0; p < parts; p++)
+            cj.acc[p] = (double *)(p == 0 ? acc : priv + (p - 1) * bytes);
+        if (parts == 1)
+            colsum_parts(&cj, 0, 1);
+        else
+            pn_parallel_for(parts, 1, colsum_parts, &cj);
+    } else {
+        reduce_job job; /* not zero-filled: only its[0 .. parts) are set and read */
+        job.parts = parts, job.numel = numel, job.fn = pn_reduce_loop(op, in_dt);
+        for (int p = 0; p < parts; p++)
+            reduce_part_setup(&job.its[p], op, in_dt, ndim, shape, mask, kshape, in, in_st,
+                              p == 0 ? acc : priv + (p - 1) * bytes);
+        if (parts == 1)
+            pn_iter_run_range(&job.its[0], job.fn, NULL, 0, job.its[0].numel);
+        else
+            pn_parallel_for(parts, 1, reduce_parts, &job);
+    }
     for (int p = 1; p < parts; p++) { /* acc[i] = combine(acc[i], priv_p[i]), in order */
         pn_iter it;
         char *data[2] = {acc, priv + (p - 1) * bytes};
