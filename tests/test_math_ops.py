@@ -1,8 +1,8 @@
 """Elementwise math functions: accuracy in ulps against float64 references, special values,
 the same bits at 1 and 2 threads, and atan2's quadrant table.
 
-The kernels compute float32 in double and round once (or call libm; exp works in float), so
-the float32 results are measured in units in the last place (ulp) of the float32 result against NumPy / math in
+The kernels compute float32 in double and round once (or call libm; exp and tanh work in
+float), so the float32 results are measured in units in the last place (ulp) of the float32 result against NumPy / math in
 float64 over random inputs spread over many orders of magnitude. Where PyTorch is installed,
 pynet's worst error must not exceed PyTorch's on the same inputs (nor 1 ulp, whichever is
 larger).
@@ -84,11 +84,12 @@ def _inputs(name, n=20000, seed=0):
 
 
 # The float32 kernels compute in double and round once, so they are correctly rounded but
-# for rare near-halfway cases: 0.501 ulp; tanh's double core (pn_tanhf_exact) is 0.6. exp
-# is computed in float arithmetic (fastmath.h's pn_expf, twice the lanes per vector, to
-# run at PyTorch's speed): 0.57 ulp for normal results, 0.76 for subnormal ones (the C
-# test sweeps every float; PyTorch measures 0.55 on normal results, flushes subnormals).
-BOUND = {"tanh": 0.6, "exp": 0.76}
+# for rare near-halfway cases: 0.501 ulp. exp and tanh are computed in float arithmetic
+# with their roundings compensated (fastmath.h's pn_expf, pn_tanhf_exact: twice the lanes
+# per vector, to run at PyTorch's speed): exp 0.57 ulp for normal results, 0.76 for
+# subnormal ones, tanh 0.57 (the C tests sweep the floats; PyTorch measures 0.55 and 0.51
+# and flushes subnormal exp results to 0).
+BOUND = {"tanh": 0.57, "exp": 0.76}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))

@@ -42,10 +42,10 @@ static void test_fast_functions(void) {
     CHECK(isnan(pn_tanhf(NAN)) && isnan(pn_sigmoidf(NAN)), "NaN propagates");
 }
 
-/* pn_tanhf_exact (the tanh op's float32 kernel) over every 37th float of
- * [-10, 10] (about 60 million values, subnormals included) against libm's
- * double tanh: within 0.6 ulp, i.e. correctly rounded but for near-halfway
- * cases; special values as libm. */
+/* pn_tanhf_exact (the tanh op's float32 kernel, float arithmetic with the
+ * roundings compensated) over every 37th float of [-10, 10] (about 60 million
+ * values, subnormals included) against libm's double tanh: within 0.57 ulp
+ * (every float: 0.565); special values as libm. */
 static void test_tanh_exact(void) {
     double worst = 0;
     uint32_t hi = 0x41200000u; /* the bits of 10.0f */
@@ -56,12 +56,13 @@ static void test_tanh_exact(void) {
             memcpy(&x, &bits, sizeof x);
             worst = fmax(worst, ulps(pn_tanhf_exact(x), tanh((double)x)));
         }
-    CHECK(worst <= 0.6, "pn_tanhf_exact is %.3f ulp from tanh", worst);
+    CHECK(worst <= 0.57, "pn_tanhf_exact is %.3f ulp from tanh", worst);
     CHECK(pn_tanhf_exact(-0.0f) == 0.0f && signbit(pn_tanhf_exact(-0.0f)) &&
               !signbit(pn_tanhf_exact(0.0f)) && pn_tanhf_exact(1e-40f) == 1e-40f,
           "tanh keeps subnormals and the sign of zero");
     CHECK(pn_tanhf_exact(INFINITY) == 1.0f && pn_tanhf_exact(-INFINITY) == -1.0f &&
-              pn_tanhf_exact(9.5f) == tanhf(9.5f) && pn_tanhf_exact(-FLT_MAX) == -1.0f,
+              pn_tanhf_exact(9.5f) == tanhf(9.5f) && pn_tanhf_exact(-FLT_MAX) == -1.0f &&
+              pn_tanhf_exact(10.5f) == 1.0f && pn_tanhf_exact(-0.25f) == tanhf(-0.25f),
           "tanh saturates at +-1");
     CHECK(isnan(pn_tanhf_exact(NAN)), "NaN propagates");
 }
