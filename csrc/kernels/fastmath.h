@@ -189,6 +189,34 @@ static inline double pn_exp_d(double y) {
     return p * s1 * s2;
 }
 
+/* The logistic function in float arithmetic with compensated roundings, for
+ * the sigmoid op (pn_sigmoidf above is the RNN gates' cheaper one):
+ *   e = exp(-|x|) = (ep + elo) 2^n unrounded (pn_exp_reduced, 2^-28 relative;
+ *       -|x| capped at -104, where the result is 0 in float),
+ *   1 + e = uh + ul exactly (Fast2Sum, 1 >= e), 1 / (1 + e) = q (1 + rem) with
+ *       rem from the exact remainder of q = 1 / uh (fma),
+ *   x >= 0: q + q rem,   x < 0: e / (1 + e) = (ep q + ep q rem + elo q) 2^n,
+ * each rounded once (the scaling rounds again where the result is subnormal,
+ * x < -87.3). Measured over every float (csrc/tests/test_vecmath.c): 0.57 ulp,
+ * 0.76 for subnormal results. NaN propagates; +-inf give 1 and 0. */
+static inline float pn_sigmoidf_exact(float x) {
+    float y = x < 0 ? x : -x; /* -|x|; NaN stays NaN */
+    y = y < -104.0f ? -104.0f : y;
+    float elo;
+    int32_t n;
+    float ep = pn_exp_reduced(y, &elo, &n); /* n in [-150, 0]: 2^n in two normal halves */
+    uint32_t n1 = (((uint32_t)n + 256u) >> 1) - 128u, n2 = (uint32_t)n - n1;
+    float s1 = pn_bits_to_float((int32_t)((n1 + 127u) << 23));
+    float s2 = pn_bits_to_float((int32_t)((n2 + 127u) << 23));
+    float eh = ep * s1 * s2, el = elo * s1 * s2;
+    float uh = 1.0f + eh, ul = ((1.0f - uh) + eh) + el; /* 1 + e */
+    float q = 1.0f / uh;
+    float rem = __builtin_fmaf(-q, ul, __builtin_fmaf(-q, uh, 1.0f)); /* 1 - q (uh + ul) */
+    float pos = __builtin_fmaf(q, rem, q);
+    float neg = __builtin_fmaf(ep, q, __builtin_fmaf(ep, q * rem, elo * q)) * s1 * s2;
+    return x >= 0 ? pos : neg;
+}
+
 /* float tanh in float arithmetic, vectorizable, within 0.57 ulp (every float
  * swept by csrc/tests/test_rnn.c; libm's tanhf and PyTorch's are within 1 ulp):
  *   |x| < 1/4:  the odd series x + x z Q(z), z = x^2, Q to the x^13 term (the

@@ -71,6 +71,9 @@ static void sweep(const unary *u) {
 static double rsqrt_ref(double x) {
     return 1.0 / sqrt(x);
 }
+static double sigmoid_ref(double x) {
+    return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
+}
 
 /* x == want exactly, and for zeros with want's sign; NaN matches NaN. */
 static int same(float x, float want) {
@@ -84,6 +87,17 @@ static int same(float x, float want) {
 static void test_specials(void) {
     const float inf = INFINITY, nan = NAN, tiny = 1e-40f; /* a subnormal */
     const float pi = 3.14159265358979f, pi_2 = 1.57079632679490f;
+    SPECIAL(pn_sigmoidf_exact(0.0f), 0.5f);
+    SPECIAL(pn_sigmoidf_exact(-0.0f), 0.5f);
+    SPECIAL(pn_sigmoidf_exact(inf), 1.0f);
+    SPECIAL(pn_sigmoidf_exact(-inf), 0.0f);
+    SPECIAL(pn_sigmoidf_exact(nan), nan);
+    SPECIAL(pn_sigmoidf_exact(FLT_MAX), 1.0f);
+    SPECIAL(pn_sigmoidf_exact(-FLT_MAX), 0.0f);
+    SPECIAL(pn_sigmoidf_exact(17.0f), 0.99999994f);
+    SPECIAL(pn_sigmoidf_exact(20.0f), 1.0f);
+    SPECIAL(pn_sigmoidf_exact(-104.0f), 0.0f);
+    SPECIAL(pn_sigmoidf_exact(-103.9f), expf(-103.9f));
     SPECIAL(pn_rsqrtf(0.0f), inf);
     SPECIAL(pn_rsqrtf(-0.0f), -inf);
     SPECIAL(pn_rsqrtf(inf), 0.0f);
@@ -283,13 +297,22 @@ int main(void) {
     const uint32_t all = 0x7f7fffffu, trig = 0x4f800000u; /* FLT_MAX, PN_TRIG_V_MAX */
     const uint32_t exp_normal = 0x42aeac4fu;              /* 87.336: exp(-x) >= FLT_MIN below it */
     const unary fs[] = {
-        {"exp", pn_expf, exp, 0.57, exp_normal},      {"exp (all)", pn_expf, exp, 0.76, all},
-        {"rsqrt", pn_rsqrtf, rsqrt_ref, 0.5001, all}, {"log", pn_logf_v, log, 0.5001, all},
-        {"log2", pn_log2f_v, log2, 0.5001, all},      {"log10", pn_log10f_v, log10, 0.5001, all},
-        {"log1p", pn_log1pf_v, log1p, 0.5001, all},   {"expm1", pn_expm1f_v, expm1, 0.5001, all},
-        {"sin", pn_sinf_v, sin, 0.5001, trig},        {"cos", pn_cosf_v, cos, 0.5001, trig},
-        {"tan", pn_tanf_v, tan, 0.5001, trig},        {"atan", pn_atanf_v, atan, 0.5001, all},
-        {"erf", pn_erff_v, erf, 0.5001, all},         {"erfc", pn_erfcf_v, erfc, 0.5001, all},
+        {"exp", pn_expf, exp, 0.57, exp_normal},
+        {"exp (all)", pn_expf, exp, 0.76, all},
+        {"rsqrt", pn_rsqrtf, rsqrt_ref, 0.5001, all},
+        {"sigmoid", pn_sigmoidf_exact, sigmoid_ref, 0.57, exp_normal},
+        {"sigmoid (all)", pn_sigmoidf_exact, sigmoid_ref, 0.76, all},
+        {"log", pn_logf_v, log, 0.5001, all},
+        {"log2", pn_log2f_v, log2, 0.5001, all},
+        {"log10", pn_log10f_v, log10, 0.5001, all},
+        {"log1p", pn_log1pf_v, log1p, 0.5001, all},
+        {"expm1", pn_expm1f_v, expm1, 0.5001, all},
+        {"sin", pn_sinf_v, sin, 0.5001, trig},
+        {"cos", pn_cosf_v, cos, 0.5001, trig},
+        {"tan", pn_tanf_v, tan, 0.5001, trig},
+        {"atan", pn_atanf_v, atan, 0.5001, all},
+        {"erf", pn_erff_v, erf, 0.5001, all},
+        {"erfc", pn_erfcf_v, erfc, 0.5001, all},
     };
     CHECK(flt(trig) == PN_TRIG_V_MAX, "the trig sweep ends at PN_TRIG_V_MAX");
     for (size_t k = 0; k < sizeof fs / sizeof fs[0]; k++) sweep(&fs[k]);
