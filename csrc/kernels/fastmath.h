@@ -86,20 +86,26 @@ static inline float pn_exp_reduced(float x, float *lo, int32_t *n) {
     return p;
 }
 
+/* 2^n = s1 * s2 for n in [-256, 254], each half a normal float, so that a
+ * scaled result may be subnormal or up to FLT_MAX: s1 = 2^floor(n / 2), the
+ * floor taken as (n + 256) / 2 - 128 in unsigned arithmetic, and the shifts
+ * unsigned: for a NaN input n is garbage (the result is NaN anyway) and must
+ * not make anything undefined behaviour. */
+static inline void pn_exp2_halves(int32_t n, float *s1, float *s2) {
+    uint32_t n1 = (((uint32_t)n + 256u) >> 1) - 128u, n2 = (uint32_t)n - n1;
+    *s1 = pn_bits_to_float((int32_t)((n1 + 127u) << 23));
+    *s2 = pn_bits_to_float((int32_t)((n2 + 127u) << 23));
+}
+
 static inline float pn_expf(float x) {
     x = x > 89.0f ? 89.0f : x; /* comparisons keep NaN as it is */
     x = x < -104.0f ? -104.0f : x;
     float lo;
     int32_t n;
     float p = pn_exp_reduced(x, &lo, &n);
-    p = p + lo;
-    /* 2^n = 2^n1 * 2^n2, each a normal float: n1 = floor(n / 2), taken as
-     * (n + 256) / 2 - 128 in unsigned arithmetic (n >= -151), and shifted as
-     * unsigned: for a NaN x, n is garbage (the result is NaN anyway, from p)
-     * and must not make anything undefined behaviour */
-    uint32_t n1 = (((uint32_t)n + 256u) >> 1) - 128u, n2 = (uint32_t)n - n1;
-    return p * pn_bits_to_float((int32_t)((n1 + 127u) << 23)) *
-           pn_bits_to_float((int32_t)((n2 + 127u) << 23));
+    float s1, s2;
+    pn_exp2_halves(n, &s1, &s2);
+    return (p + lo) * s1 * s2;
 }
 
 /* 1 / sqrt(x) in float arithmetic: y = 1 / sqrtf(x) (two roundings, up to 1.5
@@ -204,10 +210,8 @@ static inline float pn_sigmoidf_exact(float x) {
     y = y < -104.0f ? -104.0f : y;
     float elo;
     int32_t n;
-    float ep = pn_exp_reduced(y, &elo, &n); /* n in [-150, 0]: 2^n in two normal halves */
-    uint32_t n1 = (((uint32_t)n + 256u) >> 1) - 128u, n2 = (uint32_t)n - n1;
-    float s1 = pn_bits_to_float((int32_t)((n1 + 127u) << 23));
-    float s2 = pn_bits_to_float((int32_t)((n2 + 127u) << 23));
+    float ep = pn_exp_reduced(y, &elo, &n), s1, s2; /* n in [-150, 0] */
+    pn_exp2_halves(n, &s1, &s2);
     float eh = ep * s1 * s2, el = elo * s1 * s2;
     float uh = 1.0f + eh, ul = ((1.0f - uh) + eh) + el; /* 1 + e */
     float q = 1.0f / uh;

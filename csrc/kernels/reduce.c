@@ -111,8 +111,8 @@ PN_SIMD_CLONES void pn_colsum_f32(const float *A, int64_t R, int64_t C, int64_t 
     int64_t r = 0;
     for (; r + 2 <= R; r += 2) {
         const float *restrict a = A + r * lda, *restrict b = a + lda;
-        for (int64_t j = 0; j < C; j += 16) {
-            prefetch_ahead(a + j);
+        for (int64_t j = 0; j < C; j += 16) { /* apart: in the sum loop they stop */
+            prefetch_ahead(a + j);            /* it from vectorising */
             prefetch_ahead(b + j);
         }
         for (int64_t j = 0; j < C; j++) acc[j] += (double)(a[j] + b[j]);
