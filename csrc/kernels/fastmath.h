@@ -57,26 +57,40 @@ static inline int32_t pn_float_to_bits(float f) {
     return i;
 }
 
-/* The core of pn_expf, for x in [-104, 89] (or NaN): exp(x) = (p + *lo) 2^*n,
- * returned as p in [0.7, 1.42], *lo below ulp(p) / 2 (the part of the sum
- * 1 + r1 + v that p does not hold) and n. The pair is good to about 2^-28
- * relative (the rounding of v); pn_tanhf_exact uses it unrounded. */
-static inline float pn_exp_reduced(float x, float *lo, int32_t *n) {
+/* The argument reduction of pn_expf, for x in [-104, 89] (or NaN):
+ * x = n ln2 + r1 + c with n = round(x / ln2), r1 = x - n ln2_hi exact (one fma;
+ * ln2_hi = float(ln 2)) and c = -n ln2_lo, |c| < 2^-20 |r1| unless both are 0.
+ * Returns r1; c and n through the pointers (n = 0 gives r1 = x, c = +0). */
+static inline float pn_exp_arg(float x, float *c, int32_t *n) {
     const float log2e = 1.44269504088896341f;
     const float ln2_hi = 0.693147182464599609375f, ln2_lo = -1.904654323148236e-09f;
     const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
     float t = __builtin_fmaf(x, log2e, magic);
     *n = pn_float_to_bits(t) - pn_float_to_bits(magic); /* round(x / ln2) as an int */
     float nf = t - magic;
-    float r1 = __builtin_fmaf(-nf, ln2_hi, x), c = -nf * ln2_lo;
-    float r = r1 + c, er = (r1 - r) + c; /* r + er = r1 + c */
+    *c = -nf * ln2_lo;
+    return __builtin_fmaf(-nf, ln2_hi, x);
+}
+
+/* (exp(r) - 1 - r - r^2/2) / r^3 = 1/3! + r/4! + ... + r^5/8!, Taylor, for
+ * |r| <= ln2 / 2: the terms left out are below r^6 / 9! < 2e-9 relative. */
+static inline float pn_exp_poly3(float r) {
     float q = 1.0f / 40320;
     q = __builtin_fmaf(q, r, 1.0f / 5040);
     q = __builtin_fmaf(q, r, 1.0f / 720);
     q = __builtin_fmaf(q, r, 1.0f / 120);
     q = __builtin_fmaf(q, r, 1.0f / 24);
-    q = __builtin_fmaf(q, r, 1.0f / 6);
-    q = __builtin_fmaf(q, r, 0.5f);
+    return __builtin_fmaf(q, r, 1.0f / 6);
+}
+
+/* The core of pn_expf, for x in [-104, 89] (or NaN): exp(x) = (p + *lo) 2^*n,
+ * returned as p in [0.7, 1.42], *lo below ulp(p) / 2 (the part of the sum
+ * 1 + r1 + v that p does not hold) and n. The pair is good to about 2^-28
+ * relative (the rounding of v); pn_tanhf_exact uses it unrounded. */
+static inline float pn_exp_reduced(float x, float *lo, int32_t *n) {
+    float c, r1 = pn_exp_arg(x, &c, n);
+    float r = r1 + c, er = (r1 - r) + c; /* r + er = r1 + c */
+    float q = __builtin_fmaf(pn_exp_poly3(r), r, 0.5f);
     float rr = r * r, corr = __builtin_fmaf(r, r, -rr); /* rr + corr = r^2 exactly */
     corr = __builtin_fmaf(r + r, er, corr);             /* (r + er)^2, to first order */
     float v = __builtin_fmaf(rr, q, __builtin_fmaf(q, corr, c));
@@ -202,23 +216,35 @@ static inline double pn_exp_d(double y) {
  *   1 + e = uh + ul exactly (Fast2Sum, 1 >= e), 1 / (1 + e) = q (1 + rem) with
  *       rem from the exact remainder of q = 1 / uh (fma),
  *   x >= 0: q + q rem,   x < 0: e / (1 + e) = (ep q + ep q rem + elo q) 2^n,
- * each rounded once (the scaling rounds again where the result is subnormal,
- * x < -87.3). Measured over every float (csrc/tests/test_vecmath.c): 0.57 ulp,
- * 0.76 for subnormal results. NaN propagates; +-inf give 1 and 0. */
-static inline float pn_sigmoidf_exact(float x) {
+ * returned unrounded as (hi + *lo) *s1 *s2 (s1 = s2 = 1 for x >= 0): the pair
+ * is rounded before the scaling, which is exact unless the result is
+ * subnormal. (The gradients of softplus and logsigmoid multiply the pair by g
+ * with one rounding.) */
+static inline float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
     float y = x < 0 ? x : -x; /* -|x|; NaN stays NaN */
     y = y < -104.0f ? -104.0f : y;
     float elo;
     int32_t n;
-    float ep = pn_exp_reduced(y, &elo, &n), s1, s2; /* n in [-150, 0] */
-    pn_exp2_halves(n, &s1, &s2);
-    float eh = ep * s1 * s2, el = elo * s1 * s2;
+    float ep = pn_exp_reduced(y, &elo, &n); /* n in [-150, 0] */
+    pn_exp2_halves(n, s1, s2);
+    float eh = ep * *s1 * *s2, el = elo * *s1 * *s2;
     float uh = 1.0f + eh, ul = ((1.0f - uh) + eh) + el; /* 1 + e */
     float q = 1.0f / uh;
     float rem = __builtin_fmaf(-q, ul, __builtin_fmaf(-q, uh, 1.0f)); /* 1 - q (uh + ul) */
-    float pos = __builtin_fmaf(q, rem, q);
-    float neg = __builtin_fmaf(ep, q, __builtin_fmaf(ep, q * rem, elo * q)) * s1 * s2;
-    return x >= 0 ? pos : neg;
+    float nh = ep * q, nl = __builtin_fmaf(ep, q, -nh) + __builtin_fmaf(ep, q * rem, elo * q);
+    *s1 = x >= 0 ? 1.0f : *s1;
+    *s2 = x >= 0 ? 1.0f : *s2;
+    *lo = x >= 0 ? q * rem : nl;
+    return x >= 0 ? q : nh;
+}
+
+/* sigmoid(x) from pn_sigmoid_pair, rounded once (the scaling by 2^n rounds
+ * again where the result is subnormal, x < -87.3). Measured over every float
+ * (csrc/tests/test_vecmath.c): 0.57 ulp, 0.76 for subnormal results.
+ * NaN propagates; +-inf give 1 and 0. */
+static inline float pn_sigmoidf_exact(float x) {
+    float lo, s1, s2, hi = pn_sigmoid_pair(x, &lo, &s1, &s2);
+    return (hi + lo) * s1 * s2;
 }
 
 /* float tanh in float arithmetic, vectorizable, within 0.57 ulp (every float
@@ -296,6 +322,164 @@ static inline float pn_phif(float x, float *gauss) {
     float pos = z < 1.0f ? 0.5f + 0.5f * a : 1.0f - 0.5f * erfc;
     float neg = z < 0.5f ? 0.5f - 0.5f * a : 0.5f * erfc;
     return x >= 0 ? pos : neg;
+}
+
+/* ---- the logarithms, expm1 and softplus, in float arithmetic with compensated roundings ---- */
+
+/* log(u + ul) for a finite u > 0 and a small correction ul (|ul| <= ulp(u) / 2;
+ * 0 for a plain log), as k ln2 + (hi + *lo) unrounded. With the exponent bits,
+ *   u = 2^k m,  m in [sqrt(1/2), sqrt(2)),  f = m - 1 exact (Sterbenz),
+ *   log(m + g) = 2 atanh(s),  s = (f + g) / (2 + f + g),  g = ul 2^-k,
+ *   2 atanh(s) = 2s + 2s^3 (1/3 + s^2/5 + s^4/7 + s^6/9 + s^8/11),
+ * |s| <= 0.1716: the terms left out are below s^10 / 11 < 2e-9 relative, and
+ * the s^3 tail is at most 1% of the result, so its roundings cost < 0.03 ulp.
+ * What must not round is s: s = (f + g) q with q = 1 / (2 + f), and its error
+ * comes back exactly enough from the remainder f + g - s (2 + f + g), one fma
+ * (2 + f itself is an exact Fast2Sum pair). Returns hi = 2s, *lo = 2 s_lo +
+ * tail (|lo| <= 1% |hi|) and *k as a float. Subnormal u are scaled by 2^23
+ * first. Other u (0, inf, NaN, negative) give garbage: callers select. */
+static inline float pn_log_reduced(float u, float ul, float *lo, float *k) {
+    int tiny = u < 0x1p-126f;
+    float us = tiny ? u * 0x1p23f : u;
+    uint32_t b = (uint32_t)pn_float_to_bits(us);
+    uint32_t e = (b + (0x3f800000u - 0x3f3504f3u)) >> 23; /* k + 127: m >= sqrt 2 carries */
+    float m = pn_bits_to_float((int32_t)(b - ((e - 127u) << 23)));
+    uint32_t ke = e > 253u ? 253u : e; /* 2^-k for g, a normal float (k <= 126 only matters) */
+    float g = ul * pn_bits_to_float((int32_t)((254u - ke) << 23));
+    *k = (float)((int32_t)e - 127) - (tiny ? 23.0f : 0.0f);
+    float f = m - 1.0f;
+    float d = 2.0f + f, dl = ((2.0f - d) + f) + g; /* d + dl = 2 + f + g */
+    float q = 1.0f / d;
+    float s = (f + g) * q;
+    float rem = __builtin_fmaf(-s, dl, __builtin_fmaf(-s, d, f) + g); /* f + g - s (d + dl) */
+    float sl = rem * q, z = s * s;
+    float t = 2.0f / 11;
+    t = __builtin_fmaf(t, z, 2.0f / 9);
+    t = __builtin_fmaf(t, z, 2.0f / 7);
+    t = __builtin_fmaf(t, z, 2.0f / 5);
+    t = __builtin_fmaf(t, z, 2.0f / 3);
+    *lo = __builtin_fmaf(s * z, t, sl + sl);
+    return s + s;
+}
+
+/* k c_hi + (hi + lo) as one rounded float: c_hi k is exact (c_hi has 14
+ * significant bits, |k| <= 151), |hi| <= |c_hi k| / 2 for k != 0, so hi
+ * joins it in an exact Fast2Sum and only the last addition rounds. */
+static inline float pn_log_join(float k, float c_hi, float c_lo, float hi, float lo) {
+    float a = k * c_hi, sum = a + hi, err = (a - sum) + hi;
+    return sum + (err + __builtin_fmaf(k, c_lo, lo));
+}
+
+/* Special values of the logarithms: log(+-0) = -inf, log(inf) = inf,
+ * log(x < 0) = NaN, NaN -> NaN. */
+static inline float pn_log_special(float x, float r) {
+    r = x == INFINITY ? x : r;
+    r = x == 0 ? -INFINITY : r;
+    r = x < 0 ? NAN : r;
+    return x != x ? x : r;
+}
+
+/* log x, within 0.55 ulp (every float swept by csrc/tests/test_vecmath.c;
+ * libm's logf and PyTorch's are within 1 ulp). log 1 = +0. */
+static inline float pn_logf(float x) {
+    float lo, k, hi = pn_log_reduced(x, 0.0f, &lo, &k);
+    return pn_log_special(x, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
+}
+
+/* log(x) / c as one rounded float, for c = ln 2 or ln 10, given
+ * ln2 / c = kc_hi + kc_lo (kc_hi with 14 significant bits) and
+ * 1 / c = ic_hi + ic_lo: log m = hi + lo is multiplied by 1/c keeping its
+ * product's rounding error (fma), then joined to k ln2 / c by pn_log_join. */
+static inline float pn_log_scaled(float x, float kc_hi, float kc_lo, float ic_hi, float ic_lo) {
+    float lo, k, hi = pn_log_reduced(x, 0.0f, &lo, &k);
+    float p = hi * ic_hi, pl = __builtin_fmaf(hi, ic_hi, -p);
+    pl = __builtin_fmaf(hi, ic_lo, __builtin_fmaf(lo, ic_hi, pl));
+    return pn_log_special(x, pn_log_join(k, kc_hi, kc_lo, p, pl));
+}
+
+/* log2 x: k + log(m) / ln2, exact for powers of two. Within 0.57 ulp. */
+static inline float pn_log2f(float x) {
+    return pn_log_scaled(x, 1.0f, 0.0f, 0x1.715476p+0f, 0x1.4ae0cp-26f);
+}
+
+/* log10 x: k log10(2) + log(m) / ln10 (exact for 10^k, k <= 10). Within 0.56 ulp. */
+static inline float pn_log10f(float x) {
+    return pn_log_scaled(x, 0x1.3442p-2f, -0x1.95ec1p-19f, 0x1.bcb7b2p-2f, -0x1.5b235ep-27f);
+}
+
+/* log(1 + x): u = 1 + x rounded, its rounding error ul recovered exactly
+ * (2Sum), and log(u + ul) as in pn_logf, so that tiny x give x - x^2/2
+ * (|x| < 2^-25 gives x itself: 2s would round a subnormal x twice).
+ * log1p(+-0) = +-0, log1p(-1) = -inf, log1p(x < -1) = NaN. Within 0.57 ulp. */
+static inline float pn_log1pf(float x) {
+    float u = 1.0f + x, t = u - 1.0f, ul = (1.0f - (u - t)) + (x - t);
+    float lo, k, hi = pn_log_reduced(u, ul, &lo, &k);
+    float r = pn_log_special(u, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
+    float ax = x < 0 ? -x : x;
+    return ax < 0x1p-25f ? x : r; /* x - x^2/2 rounds to x; keeps the sign of zero */
+}
+
+/* exp(x) - 1 without cancellation. With pn_exp_arg's x = n ln2 + r1 + c
+ * (r = r1 + c = r + er as an exact pair):
+ *   expm1(r) = r1 + r^2/2 + (c + r^3 P(r)) = S + Sl,
+ * where r^2 = rr + corr exactly (fma, corrected for er), r1 + rr/2 is an
+ * exact Fast2Sum pair and the rest is under 6% of the result, so its roundings
+ * cost < 0.1 ulp. For n = 0 (|x| < ln2/2; r1 = x, c = 0) the result is
+ * S + Sl. Otherwise expm1(x) = 2^n (p + lo) - 1 with p + lo = 1 + S + Sl
+ * (Fast2Sum, |S| < 1) and 2^n p - 1 an exact Fast2Sum too (|2^n p| >= 1.4 for
+ * n > 0, < 0.71 for n < 0); the scaling is pn_exp2_halves'. Within 0.57 ulp
+ * (every float swept by test_vecmath.c). expm1(+-0) = +-0, expm1(-inf) = -1,
+ * inf above 88.72, NaN -> NaN. */
+static inline float pn_expm1f(float x) {
+    float y = x > 89.0f ? 89.0f : x < -104.0f ? -104.0f : x, c;
+    int32_t n;
+    float r1 = pn_exp_arg(y, &c, &n);
+    float r = r1 + c, er = (r1 - r) + c;
+    float rr = r * r, corr = __builtin_fmaf(r + r, er, __builtin_fmaf(r, r, -rr));
+    float h = 0.5f * rr, w = __builtin_fmaf(rr * r, pn_exp_poly3(r), __builtin_fmaf(0.5f, corr, c));
+    float S = r1 + h, Sl = ((r1 - S) + h) + w;
+    float p = 1.0f + S, lo = ((1.0f - p) + S) + Sl, s1, s2;
+    pn_exp2_halves(n, &s1, &s2);
+    float a = p * s1 * s2, one = -1.0f;
+    float big = n > 0 ? a : one, other = n > 0 ? one : a;
+    float sum = big + other, err = (big - sum) + other;
+    float res = sum + (err + lo * s1 * s2);
+    res = sum == INFINITY ? sum : res; /* err is NaN there */
+    res = n == 0 ? S + Sl : res;
+    return x == 0 ? x : res; /* keeps the sign of zero */
+}
+
+/* softplus(x) = log(1 + exp(x)) = max(x, 0) + log(1 + e),  e = exp(-|x|) <= 1,
+ * never exponentiating a large number. e = (ep + elo) 2^n stays unrounded
+ * (pn_exp_reduced), 1 + e is an exact pair u + ul, log(u + ul) = k ln2 + hi + lo
+ * (pn_log_reduced; k is 0 or 1), and max(x, 0) + k ln2_hi + hi is summed with
+ * exact error terms (Fast2Sum, 2Sum), so only the last addition rounds in full.
+ * Where e < 2^-10 (x < -6.9), the rounding of ul would cost up to 1/4 ulp,
+ * and the result is the series e - e^2/2 + e^3/3 (to 2^-32) on the pair
+ * instead; where e < 2^-100 (x < -69) it is e itself, rounded once from the
+ * pair (log(1 + e) = e (1 - e/2) is e to 2^-101). Measured over every float by
+ * csrc/tests/test_vecmath.c: 0.57 ulp, 0.76 where the result is subnormal.
+ * softplus(-inf) = 0, softplus(inf) = inf, NaN -> NaN. (PyTorch returns x
+ * itself above its threshold, 20 by default; callers select that.) */
+static inline float pn_softplusf(float x) {
+    const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
+    float y = x < 0 ? x : -x; /* -|x|; NaN stays NaN */
+    y = y < -104.0f ? -104.0f : y;
+    float elo, s1, s2;
+    int32_t n;
+    float ep = pn_exp_reduced(y, &elo, &n);
+    pn_exp2_halves(n, &s1, &s2);
+    float eh = ep * s1 * s2, el = elo * s1 * s2;
+    float u = 1.0f + eh, ul = ((1.0f - u) + eh) + el; /* 1 + e, Fast2Sum */
+    float lo, k, hi = pn_log_reduced(u, ul, &lo, &k);
+    float a = k * ln2_hi, l = a + hi, el2 = (a - l) + hi; /* Fast2Sum: |hi| <= a / 2 or a = 0 */
+    float z = x > 0 ? x : 0.0f, t = z + l, bb = t - z;
+    float et = (z - (t - bb)) + (l - bb); /* 2Sum: t + et = z + l */
+    float r = t + (et + (el2 + __builtin_fmaf(k, ln2_lo, lo)));
+    float ee = eh * eh, series = eh + __builtin_fmaf(ee, __builtin_fmaf(eh, 1.0f / 3, -0.5f), el);
+    r = eh < 0x1p-10f && x <= 0 ? series : r;
+    r = eh < 0x1p-100f && x <= 0 ? (ep + elo) * s1 * s2 : r;
+    return x == INFINITY ? x : r;
 }
 
 #endif

@@ -276,6 +276,41 @@ PN_SIMD_CLONES static void silu_backward_f32(const float *g, const float *x, flo
     }
 }
 
+/* float32 softplus with beta = 1 (F.softplus's default) and logsigmoid, in float
+ * arithmetic with compensated roundings (fastmath.h's pn_softplusf: within 0.57
+ * ulp, 0.76 for subnormal results; twice the lanes of double). PyTorch's rule
+ * x * beta > threshold is x >= xt, xt the least float above the threshold
+ * (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its zero made +0 as
+ * min(x, 0) - log1p(exp(-|x|)) gives. The gradients g sigmoid(x) and
+ * g sigmoid(-x) multiply g by the unrounded pair of pn_sigmoid_pair: one rounding
+ * (the scaling by 2^n rounds again only for subnormal results). */
+static float softplus_threshold_f32(double threshold) {
+    if (!(threshold < INFINITY)) return NAN; /* nothing is above inf or NaN */
+    float f = (float)threshold;
+    return (double)f > threshold ? f : nextafterf(f, INFINITY);
+}
+PN_VINLINE float g_times_sigmoid(float g, float x) {
+    float lo, s1, s2, hi = pn_sigmoid_pair(x, &lo, &s1, &s2);
+    return __builtin_fmaf(g, hi, g * lo) * s1 * s2;
+}
+PN_SIMD_CLONES static void softplus_forward_f32(float xt, const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] >= xt ? x[i] : pn_softplusf(x[i]);
+}
+PN_SIMD_CLONES static void softplus_backward_f32(float xt, const float *g, const float *x,
+                                                 float *dx, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dx[i] = x[i] >= xt ? g[i] : g_times_sigmoid(g[i], x[i]);
+}
+PN_SIMD_CLONES static void logsigmoid_forward_f32(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float r = -pn_softplusf(-x[i]);
+        y[i] = r == 0 ? 0.0f : r;
+    }
+}
+PN_SIMD_CLONES static void logsigmoid_backward_f32(const float *g, const float *x, float *dx,
+                                                   int64_t n) {
+    for (int64_t i = 0; i < n; i++) dx[i] = g_times_sigmoid(g[i], -x[i]);
+}
+
 /* Each activation gets a loop of its own in which the activation is a constant,
  * so act_f's switch folds away and the loop vectorizes (GELU's erf is libm's, so
  * its float64 loops stay scalar). LOOP, the loop in double, uses q, the
@@ -341,6 +376,10 @@ void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t 
         gelu_forward_f32(x, y, n);
     else if (p->act == PN_ACT_SILU)
         silu_forward_f32(x, y, n);
+    else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)
+        softplus_forward_f32(softplus_threshold_f32(p->b), x, y, n);
+    else if (p->act == PN_ACT_LOGSIGMOID)
+        logsigmoid_forward_f32(x, y, n);
     else
         act_forward_f32(p, x, y, n);
 }
@@ -354,6 +393,10 @@ void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, f
         gelu_backward_f32(g, x, dx, n);
     else if (p->act == PN_ACT_SILU)
         silu_backward_f32(g, x, dx, n);
+    else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)
+        softplus_backward_f32(softplus_threshold_f32(p->b), g, x, dx, n);
+    else if (p->act == PN_ACT_LOGSIGMOID)
+        logsigmoid_backward_f32(g, x, dx, n);
     else
         act_backward_f32(p, g, x, dx, n);
 }

@@ -1,4 +1,6 @@
-/* vecmath.h - vectorizable float32 log, exp, trig, atan and erf functions.
+/* vecmath.h - vectorizable float32 trig, atan and erf functions, and the double
+ * log, log1p, expm1 and exp building blocks (the float32 logarithms and expm1 work
+ * in float arithmetic: fastmath.h).
  *
  * Every float function here converts its argument to double, evaluates the
  * function in double with a relative error far below a float's half ulp
@@ -248,32 +250,6 @@ PN_VINLINE double pn_erfc_pos_d(double x) {
 }
 
 /* ---- the float functions ---- */
-
-/* log x for every float, see pn_log_d. Within 0.5001 ulp (as are all below). */
-PN_VINLINE float pn_logf_v(float x) {
-    return (float)pn_log_d(x);
-}
-
-/* log2 x = log x / ln 2: log2 of a power of two comes out exact (the double
- * is within 2 double ulps of the integer k). */
-PN_VINLINE float pn_log2f_v(float x) {
-    return (float)(pn_log_d(x) * 1.4426950408889634);
-}
-
-/* log10 x = log x / ln 10 (log10 of 10^k, k <= 10, comes out exact). */
-PN_VINLINE float pn_log10f_v(float x) {
-    return (float)(pn_log_d(x) * 0.43429448190325183);
-}
-
-/* log(1 + x), see pn_log1p_d. log1p(-0) = -0, log1p(-1) = -inf. */
-PN_VINLINE float pn_log1pf_v(float x) {
-    return (float)pn_log1p_d(x);
-}
-
-/* exp(x) - 1, see pn_expm1_d: overflows to inf above 88.72, expm1(-inf) = -1. */
-PN_VINLINE float pn_expm1f_v(float x) {
-    return (float)pn_expm1_d(x);
-}
 
 /* sin, cos and tan share the reduction (for |x| <= PN_TRIG_V_MAX = 2^32):
  *

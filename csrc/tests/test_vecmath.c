@@ -71,6 +71,9 @@ static void sweep(const unary *u) {
 static double rsqrt_ref(double x) {
     return 1.0 / sqrt(x);
 }
+static double softplus_ref(double x) {
+    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+}
 static double sigmoid_ref(double x) {
     return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
 }
@@ -123,42 +126,57 @@ static void test_specials(void) {
     SPECIAL(pn_expf(-103.972076f), expf(-103.972076f));
     SPECIAL(pn_expf(-103.972084f), expf(-103.972084f));
     SPECIAL(pn_expf(-104.0f), 0.0f);
-    SPECIAL(pn_logf_v(0.0f), -inf);
-    SPECIAL(pn_logf_v(-0.0f), -inf);
-    SPECIAL(pn_logf_v(1.0f), 0.0f);
-    SPECIAL(pn_logf_v(inf), inf);
-    SPECIAL(pn_logf_v(-1.0f), nan);
-    SPECIAL(pn_logf_v(-inf), nan);
-    SPECIAL(pn_logf_v(nan), nan);
-    SPECIAL(pn_logf_v(tiny), logf(tiny));
-    SPECIAL(pn_logf_v(FLT_TRUE_MIN), logf(FLT_TRUE_MIN));
-    SPECIAL(pn_log2f_v(0.0f), -inf);
-    SPECIAL(pn_log2f_v(-2.0f), nan);
-    SPECIAL(pn_log2f_v(inf), inf);
-    SPECIAL(pn_log2f_v(FLT_TRUE_MIN), -149.0f);
-    SPECIAL(pn_log2f_v(0x1p127f), 127.0f);
-    SPECIAL(pn_log10f_v(-0.0f), -inf);
-    SPECIAL(pn_log10f_v(1e10f), 10.0f);
-    SPECIAL(pn_log10f_v(nan), nan);
-    SPECIAL(pn_log10f_v(1.0f), 0.0f);
-    SPECIAL(pn_log1pf_v(0.0f), 0.0f);
-    SPECIAL(pn_log1pf_v(-0.0f), -0.0f);
-    SPECIAL(pn_log1pf_v(-1.0f), -inf);
-    SPECIAL(pn_log1pf_v(-2.0f), nan);
-    SPECIAL(pn_log1pf_v(inf), inf);
-    SPECIAL(pn_log1pf_v(-inf), nan);
-    SPECIAL(pn_log1pf_v(nan), nan);
-    SPECIAL(pn_log1pf_v(-tiny), -tiny);
-    SPECIAL(pn_expm1f_v(0.0f), 0.0f);
-    SPECIAL(pn_expm1f_v(-0.0f), -0.0f);
-    SPECIAL(pn_expm1f_v(inf), inf);
-    SPECIAL(pn_expm1f_v(-inf), -1.0f);
-    SPECIAL(pn_expm1f_v(89.0f), inf);
-    SPECIAL(pn_expm1f_v(FLT_MAX), inf);
-    SPECIAL(pn_expm1f_v(-FLT_MAX), -1.0f);
-    SPECIAL(pn_expm1f_v(nan), nan);
-    SPECIAL(pn_expm1f_v(tiny), tiny);
-    SPECIAL(pn_expm1f_v(-tiny), -tiny);
+    SPECIAL(pn_logf(0.0f), -inf);
+    SPECIAL(pn_logf(-0.0f), -inf);
+    SPECIAL(pn_logf(1.0f), 0.0f);
+    SPECIAL(pn_logf(inf), inf);
+    SPECIAL(pn_logf(-1.0f), nan);
+    SPECIAL(pn_logf(-inf), nan);
+    SPECIAL(pn_logf(nan), nan);
+    SPECIAL(pn_logf(tiny), logf(tiny));
+    SPECIAL(pn_logf(FLT_TRUE_MIN), logf(FLT_TRUE_MIN));
+    SPECIAL(pn_log2f(0.0f), -inf);
+    SPECIAL(pn_log2f(-2.0f), nan);
+    SPECIAL(pn_log2f(inf), inf);
+    SPECIAL(pn_log2f(FLT_TRUE_MIN), -149.0f);
+    SPECIAL(pn_log2f(0x1p127f), 127.0f);
+    SPECIAL(pn_log10f(-0.0f), -inf);
+    SPECIAL(pn_log10f(1e10f), 10.0f);
+    SPECIAL(pn_log10f(nan), nan);
+    SPECIAL(pn_log10f(1.0f), 0.0f);
+    SPECIAL(pn_log1pf(0.0f), 0.0f);
+    SPECIAL(pn_log1pf(-0.0f), -0.0f);
+    SPECIAL(pn_log1pf(-1.0f), -inf);
+    SPECIAL(pn_log1pf(-2.0f), nan);
+    SPECIAL(pn_log1pf(inf), inf);
+    SPECIAL(pn_log1pf(-inf), nan);
+    SPECIAL(pn_log1pf(nan), nan);
+    SPECIAL(pn_log1pf(-tiny), -tiny);
+    SPECIAL(pn_expm1f(0.0f), 0.0f);
+    SPECIAL(pn_expm1f(-0.0f), -0.0f);
+    SPECIAL(pn_expm1f(inf), inf);
+    SPECIAL(pn_expm1f(-inf), -1.0f);
+    SPECIAL(pn_expm1f(89.0f), inf);
+    SPECIAL(pn_expm1f(FLT_MAX), inf);
+    SPECIAL(pn_expm1f(-FLT_MAX), -1.0f);
+    SPECIAL(pn_expm1f(nan), nan);
+    SPECIAL(pn_expm1f(tiny), tiny);
+    SPECIAL(pn_expm1f(88.7228394f), expm1f(88.7228394f)); /* the last finite result */
+    SPECIAL(pn_expm1f(88.7228469f), inf);
+    SPECIAL(pn_expm1f(-0x1p-30f), -0x1p-30f);
+    SPECIAL(pn_log1pf(-0.99999994f), log1pf(-0.99999994f)); /* 1 + x = 2^-24 exactly */
+    SPECIAL(pn_log1pf(FLT_MAX), logf(FLT_MAX));
+    SPECIAL(pn_log1pf(0x1p-25f), 0x1p-25f);
+    SPECIAL(pn_log1pf(0x1.000002p-25f), log1pf(0x1.000002p-25f));
+    SPECIAL(pn_logf(FLT_MAX), logf(FLT_MAX));
+    SPECIAL(pn_softplusf(-inf), 0.0f);
+    SPECIAL(pn_softplusf(inf), inf);
+    SPECIAL(pn_softplusf(nan), nan);
+    SPECIAL(pn_softplusf(FLT_MAX), FLT_MAX);
+    SPECIAL(pn_softplusf(0.0f), 0.693147182f);
+    SPECIAL(pn_softplusf(-200.0f), 0.0f);
+    SPECIAL(pn_log10f(1e-10f), log10f(1e-10f));
+    SPECIAL(pn_expm1f(-tiny), -tiny);
     SPECIAL(pn_sinf_v(0.0f), 0.0f);
     SPECIAL(pn_sinf_v(-0.0f), -0.0f);
     SPECIAL(pn_sinf_v(-tiny), -tiny);
@@ -302,11 +320,13 @@ int main(void) {
         {"rsqrt", pn_rsqrtf, rsqrt_ref, 0.5001, all},
         {"sigmoid", pn_sigmoidf_exact, sigmoid_ref, 0.57, exp_normal},
         {"sigmoid (all)", pn_sigmoidf_exact, sigmoid_ref, 0.76, all},
-        {"log", pn_logf_v, log, 0.5001, all},
-        {"log2", pn_log2f_v, log2, 0.5001, all},
-        {"log10", pn_log10f_v, log10, 0.5001, all},
-        {"log1p", pn_log1pf_v, log1p, 0.5001, all},
-        {"expm1", pn_expm1f_v, expm1, 0.5001, all},
+        {"softplus", pn_softplusf, softplus_ref, 0.57, 0x42aeac4fu}, /* to -87.3 */
+        {"softplus (all)", pn_softplusf, softplus_ref, 0.76, all},
+        {"log", pn_logf, log, 0.55, all},
+        {"log2", pn_log2f, log2, 0.57, all},
+        {"log10", pn_log10f, log10, 0.56, all},
+        {"log1p", pn_log1pf, log1p, 0.57, all},
+        {"expm1", pn_expm1f, expm1, 0.57, all},
         {"sin", pn_sinf_v, sin, 0.5001, trig},
         {"cos", pn_cosf_v, cos, 0.5001, trig},
         {"tan", pn_tanf_v, tan, 0.5001, trig},
