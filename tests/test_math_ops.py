@@ -320,9 +320,9 @@ ACTIVATIONS = {
 def test_float32_activations_correctly_rounded(name):
     """The float32 activation kernels compute in double and round once: against the
     float64 kernels (themselves checked against NumPy and torch in test_nn_functional.py)
-    on the same inputs, within 0.501 ulp, forward and backward. softplus (beta 1) and
-    logsigmoid compute in float with compensated roundings (fastmath.h's pn_softplusf and
-    pn_sigmoid_pair): 0.57 ulp, 0.76 where the result is subnormal."""
+    on the same inputs, within 0.501 ulp, forward and backward. softplus (beta 1),
+    logsigmoid and silu's forward compute in float with compensated roundings (fastmath.h's
+    pn_softplusf and pn_sigmoid_pair): 0.57 ulp, 0.76 where the result is subnormal."""
     import pynet.nn.functional as F
     fn = ACTIVATIONS[name]
     rng = np.random.default_rng(7)
@@ -336,9 +336,10 @@ def test_float32_activations_correctly_rounded(name):
             y32, d32 = to_np(y.detach()), to_np(t.grad)
         else:
             y64, d64 = to_np(y.detach()), to_np(t.grad)
-    for out, ref in [(y32, y64), (d32, d64)]:
+    for out, ref, in_float in [(y32, y64, name in ("softplus", "logsigmoid", "silu")),
+                               (d32, d64, name in ("softplus", "logsigmoid"))]:
         bound = 0.501
-        if name in ("softplus", "logsigmoid"):
+        if in_float:
             bound = np.where(np.abs(ref) < np.finfo(np.float32).tiny, 0.76, 0.57)
         err = ulp_error(out, ref)
         assert (err <= bound).all(), f"{name}: {err.max():.3f} ulp at x = {x32[np.argmax(err)]!r}"
@@ -364,3 +365,29 @@ def test_float32_softplus_threshold_as_in_double(threshold):
     np.testing.assert_array_equal(y32[passed], x[passed])
     np.testing.assert_array_equal(d32[passed], 1)
     assert ulp_error(y32, y64).max() <= 0.57 and ulp_error(d32, d64).max() <= 0.57
+
+
+@pytest.mark.parametrize("name", ["softplus", "logsigmoid", "silu"])
+def test_float32_sigmoid_products_at_the_extremes(name):
+    """g sigmoid(x) in the float32 fast paths (softplus' and logsigmoid's gradients, silu
+    itself) where sigmoid(x) is far below the float range but g sigmoid(x) is not
+    (x = -130, g = 1e38), where g hi would overflow, and at inf and NaN: the float64
+    kernel's result rounded (elements outside the fast path are recomputed in double)."""
+    import pynet.nn.functional as F
+    fn = ACTIVATIONS[name]
+    xs = np.array([-80, -90, -103.9, -104.5, -130, -150, -190, -250, -np.inf, np.inf, np.nan,
+                   88, 100, 0.5, -0.5], dtype=np.float32)
+    for gv in [1.0, 1e38, -3e38, 3e-30]:
+        x = np.concatenate([xs, -xs])
+        g = np.full(x.shape, gv, dtype=np.float32)
+        outs = []
+        for dt in ("float32", "float64"):
+            t = pynet.tensor(x.astype(dt), requires_grad=True)
+            y = fn(F, t)
+            y.backward(pynet.tensor(g.astype(dt)))
+            outs.append((to_np(y.detach()), to_np(t.grad)))
+        (y32, d32), (y64, d64) = outs
+        for out, ref in [(y32, y64), (d32, d64)]:
+            err = ulp_error(out, ref)
+            assert err.max() <= 0.76, f"{name}, g = {gv}: {err.max()} ulp at x = {x[np.argmax(err)]}"
+            np.testing.assert_array_equal(np.isnan(out), np.isnan(ref.astype(np.float32)))

@@ -46,12 +46,21 @@
 #define PN_SIMD_CLONES
 #endif
 
-static inline float pn_bits_to_float(int32_t i) {
+/* Always inlined: a call inside a loop stops it from vectorizing, and GCC's size
+ * limits (or a select it takes for a cold branch) would otherwise leave the larger
+ * functions (softplus, the logs) out of their loops. */
+#if defined(__GNUC__)
+#define PN_FINLINE static inline __attribute__((always_inline))
+#else
+#define PN_FINLINE static inline
+#endif
+
+PN_FINLINE float pn_bits_to_float(int32_t i) {
     float f;
     memcpy(&f, &i, sizeof f);
     return f;
 }
-static inline int32_t pn_float_to_bits(float f) {
+PN_FINLINE int32_t pn_float_to_bits(float f) {
     int32_t i;
     memcpy(&i, &f, sizeof i);
     return i;
@@ -61,7 +70,7 @@ static inline int32_t pn_float_to_bits(float f) {
  * x = n ln2 + r1 + c with n = round(x / ln2), r1 = x - n ln2_hi exact (one fma;
  * ln2_hi = float(ln 2)) and c = -n ln2_lo, |c| < 2^-20 |r1| unless both are 0.
  * Returns r1; c and n through the pointers (n = 0 gives r1 = x, c = +0). */
-static inline float pn_exp_arg(float x, float *c, int32_t *n) {
+PN_FINLINE float pn_exp_arg(float x, float *c, int32_t *n) {
     const float log2e = 1.44269504088896341f;
     const float ln2_hi = 0.693147182464599609375f, ln2_lo = -1.904654323148236e-09f;
     const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
@@ -74,7 +83,7 @@ static inline float pn_exp_arg(float x, float *c, int32_t *n) {
 
 /* (exp(r) - 1 - r - r^2/2) / r^3 = 1/3! + r/4! + ... + r^5/8!, Taylor, for
  * |r| <= ln2 / 2: the terms left out are below r^6 / 9! < 2e-9 relative. */
-static inline float pn_exp_poly3(float r) {
+PN_FINLINE float pn_exp_poly3(float r) {
     float q = 1.0f / 40320;
     q = __builtin_fmaf(q, r, 1.0f / 5040);
     q = __builtin_fmaf(q, r, 1.0f / 720);
@@ -87,7 +96,7 @@ static inline float pn_exp_poly3(float r) {
  * returned as p in [0.7, 1.42], *lo below ulp(p) / 2 (the part of the sum
  * 1 + r1 + v that p does not hold) and n. The pair is good to about 2^-28
  * relative (the rounding of v); pn_tanhf_exact uses it unrounded. */
-static inline float pn_exp_reduced(float x, float *lo, int32_t *n) {
+PN_FINLINE float pn_exp_reduced(float x, float *lo, int32_t *n) {
     float c, r1 = pn_exp_arg(x, &c, n);
     float r = r1 + c, er = (r1 - r) + c; /* r + er = r1 + c */
     float q = __builtin_fmaf(pn_exp_poly3(r), r, 0.5f);
@@ -105,13 +114,13 @@ static inline float pn_exp_reduced(float x, float *lo, int32_t *n) {
  * floor taken as (n + 256) / 2 - 128 in unsigned arithmetic, and the shifts
  * unsigned: for a NaN input n is garbage (the result is NaN anyway) and must
  * not make anything undefined behaviour. */
-static inline void pn_exp2_halves(int32_t n, float *s1, float *s2) {
+PN_FINLINE void pn_exp2_halves(int32_t n, float *s1, float *s2) {
     uint32_t n1 = (((uint32_t)n + 256u) >> 1) - 128u, n2 = (uint32_t)n - n1;
     *s1 = pn_bits_to_float((int32_t)((n1 + 127u) << 23));
     *s2 = pn_bits_to_float((int32_t)((n2 + 127u) << 23));
 }
 
-static inline float pn_expf(float x) {
+PN_FINLINE float pn_expf(float x) {
     x = x > 89.0f ? 89.0f : x; /* comparisons keep NaN as it is */
     x = x < -104.0f ? -104.0f : x;
     float lo;
@@ -126,7 +135,7 @@ static inline float pn_expf(float x) {
  * other roundings are larger: 1 + r + r^2 q(r) summed as it comes, within
  * 1.5 ulp where the result is normal (test_nn.c measures GELU as a whole).
  * The same reduction and scaling as pn_expf: -inf -> 0, NaN -> NaN. */
-static inline float pn_expf_plain(float x) {
+PN_FINLINE float pn_expf_plain(float x) {
     x = x < -104.0f ? -104.0f : x;
     float c, s1, s2;
     int32_t n;
@@ -146,7 +155,7 @@ static inline float pn_expf_plain(float x) {
  * intermediate normal from the smallest subnormal x to FLT_MAX. Where y is 0,
  * infinite or NaN (x = inf, +-0, negative, NaN) y itself is the answer
  * (0, +-inf, NaN). Twice the lanes of the double version, at half its time. */
-static inline float pn_rsqrtf(float x) {
+PN_FINLINE float pn_rsqrtf(float x) {
     float y = 1.0f / sqrtf(x);
     float t = x * y, et = __builtin_fmaf(x, y, -t); /* t + et = x y */
     float r = __builtin_fmaf(-et, y, __builtin_fmaf(-t, y, 1.0f));
@@ -156,7 +165,7 @@ static inline float pn_rsqrtf(float x) {
 
 /* The logistic function 1 / (1 + exp(-x)), never exponentiating a large
  * positive number: for x < 0 it is e / (1 + e) with e = exp(x) <= 1. */
-static inline float pn_sigmoidf(float x) {
+PN_FINLINE float pn_sigmoidf(float x) {
     float e = pn_expf(x >= 0 ? -x : x);
     float s = 1.0f / (1.0f + e);
     return x >= 0 ? s : e * s;
@@ -172,7 +181,7 @@ static inline float pn_sigmoidf(float x) {
  *                (|x| > 44) gives exactly +-1, as tanh does in float.
  * NaN propagates. Accuracy: within 4 ulp of libm's tanhf (measured over a dense
  * grid of [-10, 10] by csrc/tests/test_rnn.c), for nets whose gates are tanh. */
-static inline float pn_tanhf(float x) {
+PN_FINLINE float pn_tanhf(float x) {
     float a = x < 0 ? -x : x, z = x * x;
     float p = 6404582.0f / 10854718875.0f;
     p = p * z - 929569.0f / 638512875.0f;
@@ -193,7 +202,7 @@ static inline float pn_tanhf(float x) {
  * y = n ln2 + r with |r| <= ln2 / 2, exp(r) by its Taylor polynomial to r^9
  * (relative error below r^10 / 10! < 1e-11, far under a float's 6e-8), and 2^n
  * from exponent bits in two halves so that neither leaves the normal range. */
-static inline double pn_exp_d(double y) {
+PN_FINLINE double pn_exp_d(double y) {
     const double log2e = 1.4426950408889634, ln2_hi = 0.6931471803691238,
                  ln2_lo = 1.9082149292705877e-10;
     const double magic = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
@@ -235,7 +244,7 @@ static inline double pn_exp_d(double y) {
  * is rounded before the scaling, which is exact unless the result is
  * subnormal. (The gradients of softplus and logsigmoid multiply the pair by g
  * with one rounding.) */
-static inline float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
+PN_FINLINE float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
     float y = x < 0 ? x : -x; /* -|x|; NaN stays NaN */
     y = y < -104.0f ? -104.0f : y;
     float elo;
@@ -257,7 +266,7 @@ static inline float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
  * again where the result is subnormal, x < -87.3). Measured over every float
  * (csrc/tests/test_vecmath.c): 0.57 ulp, 0.76 for subnormal results.
  * NaN propagates; +-inf give 1 and 0. */
-static inline float pn_sigmoidf_exact(float x) {
+PN_FINLINE float pn_sigmoidf_exact(float x) {
     float lo, s1, s2, hi = pn_sigmoid_pair(x, &lo, &s1, &s2);
     return (hi + lo) * s1 * s2;
 }
@@ -275,7 +284,7 @@ static inline float pn_sigmoidf_exact(float x) {
  *               float already, so e stays finite.
  * NaN propagates, tanh(+-0) = +-0, tanh(+-inf) = +-1. Twice the lanes of the
  * double version it replaced (0.6 ulp) and 2.4x faster. */
-static inline float pn_tanhf_exact(float x) {
+PN_FINLINE float pn_tanhf_exact(float x) {
     float a = x < 0 ? -x : x, z = x * x;
     float Q = 21844.0f / 6081075.0f;
     Q = __builtin_fmaf(Q, z, -1382.0f / 155925.0f);
@@ -318,7 +327,7 @@ static inline float pn_tanhf_exact(float x) {
  *     erfcx'(z) = 2 z erfcx(z) - 2 / sqrt(pi),  1 / t = d.
  * Measured against double by csrc/tests/test_nn.c: GELU within 4.4 ulp
  * (the previous three-fit version: 6.2). */
-static inline float pn_phif(float x, float *gauss) {
+PN_FINLINE float pn_phif(float x, float *gauss) {
     const float c = 0.21213204f, p = 0.3f;
     float a = x < 0 ? -x : x;
     a = a > 15.0f ? 15.0f : a; /* exp(-z^2) is 0 in float beyond: keeps inf out */
@@ -361,7 +370,7 @@ static inline float pn_phif(float x, float *gauss) {
  * (2 + f itself is an exact Fast2Sum pair). Returns hi = 2s, *lo = 2 s_lo +
  * tail (|lo| <= 1% |hi|) and *k as a float. Subnormal u are scaled by 2^23
  * first. Other u (0, inf, NaN, negative) give garbage: callers select. */
-static inline float pn_log_reduced(float u, float ul, float *lo, float *k) {
+PN_FINLINE float pn_log_reduced(float u, float ul, float *lo, float *k) {
     int tiny = u < 0x1p-126f;
     float us = tiny ? u * 0x1p23f : u;
     uint32_t b = (uint32_t)pn_float_to_bits(us);
@@ -388,14 +397,14 @@ static inline float pn_log_reduced(float u, float ul, float *lo, float *k) {
 /* k c_hi + (hi + lo) as one rounded float: c_hi k is exact (c_hi has 14
  * significant bits, |k| <= 151), |hi| <= |c_hi k| / 2 for k != 0, so hi
  * joins it in an exact Fast2Sum and only the last addition rounds. */
-static inline float pn_log_join(float k, float c_hi, float c_lo, float hi, float lo) {
+PN_FINLINE float pn_log_join(float k, float c_hi, float c_lo, float hi, float lo) {
     float a = k * c_hi, sum = a + hi, err = (a - sum) + hi;
     return sum + (err + __builtin_fmaf(k, c_lo, lo));
 }
 
 /* Special values of the logarithms: log(+-0) = -inf, log(inf) = inf,
  * log(x < 0) = NaN, NaN -> NaN. */
-static inline float pn_log_special(float x, float r) {
+PN_FINLINE float pn_log_special(float x, float r) {
     r = x == INFINITY ? x : r;
     r = x == 0 ? -INFINITY : r;
     r = x < 0 ? NAN : r;
@@ -404,7 +413,7 @@ static inline float pn_log_special(float x, float r) {
 
 /* log x, within 0.55 ulp (every float swept by csrc/tests/test_vecmath.c;
  * libm's logf and PyTorch's are within 1 ulp). log 1 = +0. */
-static inline float pn_logf(float x) {
+PN_FINLINE float pn_logf(float x) {
     float lo, k, hi = pn_log_reduced(x, 0.0f, &lo, &k);
     return pn_log_special(x, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
 }
@@ -413,7 +422,7 @@ static inline float pn_logf(float x) {
  * ln2 / c = kc_hi + kc_lo (kc_hi with 14 significant bits) and
  * 1 / c = ic_hi + ic_lo: log m = hi + lo is multiplied by 1/c keeping its
  * product's rounding error (fma), then joined to k ln2 / c by pn_log_join. */
-static inline float pn_log_scaled(float x, float kc_hi, float kc_lo, float ic_hi, float ic_lo) {
+PN_FINLINE float pn_log_scaled(float x, float kc_hi, float kc_lo, float ic_hi, float ic_lo) {
     float lo, k, hi = pn_log_reduced(x, 0.0f, &lo, &k);
     float p = hi * ic_hi, pl = __builtin_fmaf(hi, ic_hi, -p);
     pl = __builtin_fmaf(hi, ic_lo, __builtin_fmaf(lo, ic_hi, pl));
@@ -421,12 +430,12 @@ static inline float pn_log_scaled(float x, float kc_hi, float kc_lo, float ic_hi
 }
 
 /* log2 x: k + log(m) / ln2, exact for powers of two. Within 0.57 ulp. */
-static inline float pn_log2f(float x) {
+PN_FINLINE float pn_log2f(float x) {
     return pn_log_scaled(x, 1.0f, 0.0f, 0x1.715476p+0f, 0x1.4ae0cp-26f);
 }
 
 /* log10 x: k log10(2) + log(m) / ln10 (exact for 10^k, k <= 10). Within 0.56 ulp. */
-static inline float pn_log10f(float x) {
+PN_FINLINE float pn_log10f(float x) {
     return pn_log_scaled(x, 0x1.3442p-2f, -0x1.95ec1p-19f, 0x1.bcb7b2p-2f, -0x1.5b235ep-27f);
 }
 
@@ -434,7 +443,7 @@ static inline float pn_log10f(float x) {
  * (2Sum), and log(u + ul) as in pn_logf, so that tiny x give x - x^2/2
  * (|x| < 2^-25 gives x itself: 2s would round a subnormal x twice).
  * log1p(+-0) = +-0, log1p(-1) = -inf, log1p(x < -1) = NaN. Within 0.57 ulp. */
-static inline float pn_log1pf(float x) {
+PN_FINLINE float pn_log1pf(float x) {
     float u = 1.0f + x, t = u - 1.0f, ul = (1.0f - (u - t)) + (x - t);
     float lo, k, hi = pn_log_reduced(u, ul, &lo, &k);
     float r = pn_log_special(u, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
@@ -453,7 +462,7 @@ static inline float pn_log1pf(float x) {
  * n > 0, < 0.71 for n < 0); the scaling is pn_exp2_halves'. Within 0.57 ulp
  * (every float swept by test_vecmath.c). expm1(+-0) = +-0, expm1(-inf) = -1,
  * inf above 88.72, NaN -> NaN. */
-static inline float pn_expm1f(float x) {
+PN_FINLINE float pn_expm1f(float x) {
     float y = x > 89.0f ? 89.0f : x < -104.0f ? -104.0f : x, c;
     int32_t n;
     float r1 = pn_exp_arg(y, &c, &n);
@@ -484,7 +493,7 @@ static inline float pn_expm1f(float x) {
  * csrc/tests/test_vecmath.c: 0.57 ulp, 0.76 where the result is subnormal.
  * softplus(-inf) = 0, softplus(inf) = inf, NaN -> NaN. (PyTorch returns x
  * itself above its threshold, 20 by default; callers select that.) */
-static inline float pn_softplusf(float x) {
+PN_FINLINE float pn_softplusf(float x) {
     const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
     float y = x < 0 ? x : -x; /* -|x|; NaN stays NaN */
     y = y < -104.0f ? -104.0f : y;

@@ -261,14 +261,10 @@ PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, flo
     }
 }
 
-/* float32 SiLU, vectorised: computed in double as act_f / act_d1 do, with fastmath.h's
- * pn_exp_d (relative error 1e-11, far below a float's 6e-8, and cheaper than act_exp). */
-PN_SIMD_CLONES static void silu_forward_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        y[i] = (float)(v * (1.0 / (1.0 + pn_exp_d(-v))));
-    }
-}
+/* float32 SiLU's gradient, vectorised: computed in double as act_d1 does, with
+ * fastmath.h's pn_exp_d (relative error 1e-11, far below a float's 6e-8, and cheaper
+ * than act_exp). (In float, s (1 + x (1 - s)) would lose its relative accuracy near
+ * its zero at x = -1.278.) */
 PN_SIMD_CLONES static void silu_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         double v = x[i], s = 1.0 / (1.0 + pn_exp_d(-v));
@@ -276,14 +272,18 @@ PN_SIMD_CLONES static void silu_backward_f32(const float *g, const float *x, flo
     }
 }
 
-/* float32 softplus with beta = 1 (F.softplus's default) and logsigmoid, in float
- * arithmetic with compensated roundings (fastmath.h's pn_softplusf: within 0.57
- * ulp, 0.76 for subnormal results; twice the lanes of double). PyTorch's rule
- * x * beta > threshold is x >= xt, xt the least float above the threshold
- * (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its zero made +0 as
- * min(x, 0) - log1p(exp(-|x|)) gives. The gradients g sigmoid(x) and
- * g sigmoid(-x) multiply g by the unrounded pair of pn_sigmoid_pair: one rounding
- * (the scaling by 2^n rounds again only for subnormal results). */
+/* float32 softplus with beta = 1 (F.softplus's default), logsigmoid and SiLU's
+ * forward, in float arithmetic with compensated roundings (fastmath.h's
+ * pn_softplusf: within 0.57 ulp, 0.76 for subnormal results; twice the lanes of
+ * double). PyTorch's rule x * beta > threshold is x >= xt, xt the least float above
+ * the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its zero
+ * made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients, and
+ * silu(x) = x sigmoid(x)) multiplies g by the unrounded pair of pn_sigmoid_pair: one
+ * rounding (the scaling by 2^n rounds again only for subnormal results). That holds
+ * where x >= -104 (pn_sigmoid_pair caps its argument there, while g sigmoid(x) is
+ * a float down to x = -193) and |g| <= 2^126 (g hi must not overflow): the loops
+ * return 0 when an element is outside, and the caller recomputes those elements in
+ * double (sigmoid_fixup_f32). */
 static float softplus_threshold_f32(double threshold) {
     if (!(threshold < INFINITY)) return NAN; /* nothing is above inf or NaN */
     float f = (float)threshold;
@@ -293,12 +293,23 @@ PN_VINLINE float g_times_sigmoid(float g, float x) {
     float lo, s1, s2, hi = pn_sigmoid_pair(x, &lo, &s1, &s2);
     return __builtin_fmaf(g, hi, g * lo) * s1 * s2;
 }
-PN_SIMD_CLONES static void softplus_forward_f32(float xt, const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = x[i] >= xt ? x[i] : pn_softplusf(x[i]);
+PN_VINLINE int sigmoid_pair_holds(float g, float x) { /* false for NaN too */
+    return x >= -104.0f && g >= -0x1p126f && g <= 0x1p126f;
 }
-PN_SIMD_CLONES static void softplus_backward_f32(float xt, const float *g, const float *x,
-                                                 float *dx, int64_t n) {
-    for (int64_t i = 0; i < n; i++) dx[i] = x[i] >= xt ? g[i] : g_times_sigmoid(g[i], x[i]);
+PN_SIMD_CLONES static void softplus_forward_f32(float xt, const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float s = pn_softplusf(x[i]); /* computed for every element: no branch */
+        y[i] = x[i] >= xt ? x[i] : s;
+    }
+}
+PN_SIMD_CLONES static int softplus_backward_f32(float xt, const float *g, const float *x, float *dx,
+                                                int64_t n) {
+    int ok = 1;
+    for (int64_t i = 0; i < n; i++) {
+        dx[i] = x[i] >= xt ? g[i] : g_times_sigmoid(g[i], x[i]);
+        ok &= x[i] >= xt || sigmoid_pair_holds(g[i], x[i]);
+    }
+    return ok;
 }
 PN_SIMD_CLONES static void logsigmoid_forward_f32(const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
@@ -306,9 +317,22 @@ PN_SIMD_CLONES static void logsigmoid_forward_f32(const float *x, float *y, int6
         y[i] = r == 0 ? 0.0f : r;
     }
 }
-PN_SIMD_CLONES static void logsigmoid_backward_f32(const float *g, const float *x, float *dx,
-                                                   int64_t n) {
-    for (int64_t i = 0; i < n; i++) dx[i] = g_times_sigmoid(g[i], -x[i]);
+PN_SIMD_CLONES static int logsigmoid_backward_f32(const float *g, const float *x, float *dx,
+                                                  int64_t n) {
+    int ok = 1;
+    for (int64_t i = 0; i < n; i++) {
+        dx[i] = g_times_sigmoid(g[i], -x[i]);
+        ok &= sigmoid_pair_holds(g[i], -x[i]);
+    }
+    return ok;
+}
+PN_SIMD_CLONES static int silu_forward_f32(const float *x, float *y, int64_t n) {
+    int ok = 1;
+    for (int64_t i = 0; i < n; i++) {
+        y[i] = g_times_sigmoid(x[i], x[i]);
+        ok &= sigmoid_pair_holds(x[i], x[i]);
+    }
+    return ok;
 }
 
 /* Each activation gets a loop of its own in which the activation is a constant,
@@ -371,12 +395,26 @@ PN_SIMD_CLONES static void logsigmoid_backward_f32(const float *g, const float *
 DEFINE_ACT_LOOPS(f32, float)
 DEFINE_ACT_LOOPS(f64, double)
 
+/* The elements of the float fast paths above outside pn_sigmoid_pair's range
+ * (g the gradient, or x itself for silu's forward), recomputed in double. */
+static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float *x, float *out,
+                              int64_t n, float xt, int negate) {
+    for (int64_t i = 0; i < n; i++) {
+        float gi = g ? g[i] : x[i], xi = negate ? -x[i] : x[i];
+        if (x[i] >= xt || sigmoid_pair_holds(gi, xi)) continue;
+        if (g)
+            act_backward_f32(p, g + i, x + i, out + i, 1);
+        else
+            act_forward_f32(p, x + i, out + i, 1);
+    }
+}
+
 void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
     if (p->act == PN_ACT_GELU)
         gelu_forward_f32(x, y, n);
-    else if (p->act == PN_ACT_SILU)
-        silu_forward_f32(x, y, n);
-    else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)
+    else if (p->act == PN_ACT_SILU) {
+        if (!silu_forward_f32(x, y, n)) sigmoid_fixup_f32(p, NULL, x, y, n, NAN, 0);
+    } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)
         softplus_forward_f32(softplus_threshold_f32(p->b), x, y, n);
     else if (p->act == PN_ACT_LOGSIGMOID)
         logsigmoid_forward_f32(x, y, n);
@@ -393,11 +431,12 @@ void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, f
         gelu_backward_f32(g, x, dx, n);
     else if (p->act == PN_ACT_SILU)
         silu_backward_f32(g, x, dx, n);
-    else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)
-        softplus_backward_f32(softplus_threshold_f32(p->b), g, x, dx, n);
-    else if (p->act == PN_ACT_LOGSIGMOID)
-        logsigmoid_backward_f32(g, x, dx, n);
-    else
+    else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0) {
+        float xt = softplus_threshold_f32(p->b);
+        if (!softplus_backward_f32(xt, g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, xt, 0);
+    } else if (p->act == PN_ACT_LOGSIGMOID) {
+        if (!logsigmoid_backward_f32(g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 1);
+    } else
         act_backward_f32(p, g, x, dx, n);
 }
 void pn_act_backward_f64(const pn_act_args *p, const double *g, const double *x, double *dx,

@@ -2,6 +2,7 @@
  * derivatives against finite differences, normalisation invariants, the
  * dropout mask, embedding gather/scatter. */
 #include "../kernels/nn.h"
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,22 +106,25 @@ static void test_gelu_float(void) {
            worst_b);
 }
 
-/* The vectorised float32 SiLU (pn_exp_d in double) against libm in double over a
- * dense grid of [-100, 100] (tails down to 1e-40): forward and backward within
- * 0.6 ulp, i.e. correctly rounded but for near-halfway cases; special values as
- * x * sigmoid(x) in double. */
+/* The vectorised float32 SiLU against libm in double over a dense grid of
+ * [-100, 100] (tails down to 1e-40): the forward (float arithmetic, x times
+ * pn_sigmoid_pair) within 0.57 ulp, 0.76 where the result is subnormal; the
+ * backward (pn_exp_d in double) within 0.6 ulp, i.e. correctly rounded but for
+ * near-halfway cases; special values as x * sigmoid(x) in double. */
 static void test_silu_float(void) {
     pn_act_args p = {PN_ACT_SILU, 0, 0};
-    double worst_f = 0, worst_b = 0;
+    double worst_f = 0, worst_sub = 0, worst_b = 0;
     for (float x = -100.0f; x <= 100.0f; x += 1.0f / 512.0f) {
         float y, one = 1.0f, dx;
         pn_act_forward_f32(&p, &x, &y, 1);
         pn_act_backward_f32(&p, &one, &x, &dx, 1);
         double X = x, s = 1.0 / (1.0 + exp(-X)), ry = X * s, rd = s * (1.0 + X * (1.0 - s));
-        if (fabs(ry) > 1e-40) worst_f = fmax(worst_f, ulp_err(y, ry));
+        if (fabs(ry) >= FLT_MIN) worst_f = fmax(worst_f, ulp_err(y, ry));
+        if (fabs(ry) > 1e-40) worst_sub = fmax(worst_sub, ulp_err(y, ry));
         if (fabs(rd) > 1e-40) worst_b = fmax(worst_b, ulp_err(dx, rd));
     }
-    CHECK(worst_f <= 0.6, "float silu is %.3f ulp from x sigmoid(x)", worst_f);
+    CHECK(worst_f <= 0.57, "float silu is %.3f ulp from x sigmoid(x)", worst_f);
+    CHECK(worst_sub <= 0.76, "float silu is %.3f ulp from x sigmoid(x) (subnormal)", worst_sub);
     CHECK(worst_b <= 0.6, "float silu' is %.3f ulp from s (1 + x (1 - s))", worst_b);
     float sp[5] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN}, y[5];
     pn_act_forward_f32(&p, sp, y, 5);
