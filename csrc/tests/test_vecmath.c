@@ -1,5 +1,5 @@
-/* test_vecmath.c - the vectorizable float functions of vecmath.h (and fastmath.h's
- * pn_expf) against libm.
+/* test_vecmath.c - the vectorizable float functions of vecmath.h and fastmath.h
+ * (exp, expm1, the logarithms, rsqrt, sigmoid, softplus) against libm.
  *
  * Each function is swept over every STRIDE-th float bit pattern, positive and
  * negative, from 0 through the subnormals up to FLT_MAX (for sin/cos/tan up to
@@ -320,7 +320,7 @@ int main(void) {
         {"rsqrt", pn_rsqrtf, rsqrt_ref, 0.5001, all},
         {"sigmoid", pn_sigmoidf_exact, sigmoid_ref, 0.57, exp_normal},
         {"sigmoid (all)", pn_sigmoidf_exact, sigmoid_ref, 0.76, all},
-        {"softplus", pn_softplusf, softplus_ref, 0.57, 0x42aeac4fu}, /* to -87.3 */
+        {"softplus", pn_softplusf, softplus_ref, 0.57, exp_normal},
         {"softplus (all)", pn_softplusf, softplus_ref, 0.76, all},
         {"log", pn_logf, log, 0.55, all},
         {"log2", pn_log2f, log2, 0.57, all},
