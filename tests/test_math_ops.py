@@ -391,3 +391,18 @@ def test_float32_sigmoid_products_at_the_extremes(name):
             err = ulp_error(out, ref)
             assert err.max() <= 0.76, f"{name}, g = {gv}: {err.max()} ulp at x = {x[np.argmax(err)]}"
             np.testing.assert_array_equal(np.isnan(out), np.isnan(ref.astype(np.float32)))
+
+
+def test_float64_mish_from_one_exponential_far_out():
+    """Mish and its gradient come from one exp (t = w / (w + 2), w = e (e + 2)) with e
+    taken at min(x, 20): far above (x = 1e10, 700) the gradient must still be 1, not x
+    times 4 exp(-40); far below, the tiny values keep their relative accuracy."""
+    import pynet.nn.functional as F
+    x = np.array([1e10, 700, 100, 30, 20.5, 19.5, 5, 1, 0.3, -0.5, -5, -30, -100, -700])
+    t = pynet.tensor(x, requires_grad=True)
+    y = F.mish(t)
+    y.sum().backward()
+    th = np.tanh(np.logaddexp(0, x))
+    sig = np.exp(-np.logaddexp(0, -x))
+    np.testing.assert_allclose(to_np(y.detach()), x * th, rtol=1e-13)
+    np.testing.assert_allclose(to_np(t.grad), th + x * (1 - th * th) * sig, rtol=1e-13)

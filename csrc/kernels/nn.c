@@ -61,9 +61,22 @@ PN_VINLINE double softplus1(double x) {
 
 /* Mish: t = tanh(softplus(x)) and s = sigmoid(x) = softplus'(x), from which
  * f = x t, f' = t + x (1 - t^2) s, and (with t' = (1 - t^2) s, s' = s (1 - s))
- * f'' = (1 - t^2) s (2 + x ((1 - s) - 2 t s)). */
-PN_VINLINE double mish_t(double x) {
-    return act_tanh(softplus1(x));
+ * f'' = (1 - t^2) s (2 + x ((1 - s) - 2 t s)).
+ * All from one exponential: with e = exp(x), exp(softplus(x)) = 1 + e, so
+ *   t = ((1 + e)^2 - 1) / ((1 + e)^2 + 1) = w / (w + 2),  w = e (e + 2),
+ *   1 - t^2 = 4 (w + 1) / (w + 2)^2,  s = e / (1 + e),  1 - s = 1 / (1 + e),
+ * each a few roundings in double (t to ~4e-16 relative, no cancellation for any
+ * x). e is taken at min(x, 20): above, t is 1 in double (1 - t < 1e-17), and
+ * 1 - t^2 = 4 exp(-2x) is taken as 0 (x (1 - t^2) s < 4e-16 relative to t; the
+ * capped e would give x times 4 exp(-40), wrong for large x). NaN passes. */
+typedef struct {
+    double t, omt2, s, oms; /* t, 1 - t^2, s, 1 - s */
+} mish_parts;
+PN_VINLINE mish_parts mish_of(double x) {
+    double e = act_exp(x > 20.0 ? 20.0 : x), w = e * (e + 2.0), inv = 1.0 / (w + 2.0);
+    double u = 1.0 / (1.0 + e);
+    mish_parts m = {w * inv, x > 20.0 ? 0.0 : 4.0 * (w + 1.0) * inv * inv, e * u, u};
+    return m;
 }
 
 /* The piecewise-linear activations, written once over the element type T and
@@ -147,7 +160,7 @@ PN_VINLINE double act_f(const pn_act_args *p, double x) {
     case PN_ACT_LOGSIGMOID:
         return (x < 0 ? x : 0.0) - log1p_exp(-fabs(x));
     case PN_ACT_MISH:
-        return x * mish_t(x);
+        return x * mish_of(x).t;
     case PN_ACT_SELU:
         return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * pn_expm1_d(x));
     case PN_ACT_CELU:
@@ -182,8 +195,8 @@ PN_VINLINE double act_d1(const pn_act_args *p, double x) {
     case PN_ACT_LOGSIGMOID: /* sigmoid(-x) */
         return 1.0 / (1.0 + act_exp(x));
     case PN_ACT_MISH: {
-        double t = mish_t(x), s = sigmoid(x);
-        return t + x * (1.0 - t * t) * s;
+        mish_parts m = mish_of(x);
+        return m.t + x * m.omt2 * m.s;
     }
     case PN_ACT_SELU:
         return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * act_exp(x);
@@ -226,8 +239,8 @@ PN_VINLINE double act_d2(const pn_act_args *p, double x) {
         return -s * (1.0 - s);
     }
     case PN_ACT_MISH: {
-        double t = mish_t(x), s = sigmoid(x);
-        return (1.0 - t * t) * s * (2.0 + x * ((1.0 - s) - 2.0 * t * s));
+        mish_parts m = mish_of(x);
+        return m.omt2 * m.s * (2.0 + x * (m.oms - 2.0 * m.t * m.s));
     }
     case PN_ACT_SELU:
         return x > 0 ? 0.0 : SELU_SCALE * SELU_ALPHA * act_exp(x);
