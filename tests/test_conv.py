@@ -259,6 +259,47 @@ def test_conv_is_unfold_then_matmul():
     assert abs(y[1, 2, 1, 3].item() - v) < 1e-12
 
 
+def conv2d_numpy(x, w, b, stride, padding, dilation, groups):
+    """Direct float64 convolution, tap by tap over strided views of the padded input."""
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    O, Cg, kh, kw = w.shape
+    Ho = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    Wo = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    Og = O // groups
+    y = np.zeros((x.shape[0], O, Ho, Wo))
+    for i in range(kh):
+        for j in range(kw):
+            tap = xp[:, :, i * dh:i * dh + sh * (Ho - 1) + 1:sh, j * dw:j * dw + sw * (Wo - 1) + 1:sw]
+            for g in range(groups):
+                y[:, g * Og:(g + 1) * Og] += np.einsum(
+                    "oc,nchw->nohw", w[g * Og:(g + 1) * Og, :, i, j], tap[:, g * Cg:(g + 1) * Cg])
+    return y if b is None else y + b.reshape(1, O, 1, 1)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_float32_forward_matches_a_direct_sum(seed):
+    # the float32 forward builds im2col's columns straight into the GEMM's packed panels
+    # (16 or 32 lanes); images up to 70 wide put output rows across panel and block
+    # boundaries, with padded borders, strides, dilations and groups
+    r = np.random.default_rng(100 + seed)
+    groups = int(r.choice([1, 2]))
+    cin, cout = groups * int(r.integers(1, 5)), groups * int(r.integers(1, 9))
+    k, s, d, p = ([int(v) for v in r.integers(lo, hi, 2)] for lo, hi in
+                  [(1, 6), (1, 3), (1, 3), (0, 3)])
+    size = [int(r.integers(max(1, d[i] * (k[i] - 1) + 1 - 2 * p[i]), 71)) for i in range(2)]
+    x, w = rnd(2, cin, *size, seed=seed), rnd(cout, cin // groups, *k, seed=seed + 1)
+    b = rnd(cout, seed=seed + 2)
+    kw = dict(stride=tuple(s), padding=tuple(p), dilation=tuple(d), groups=groups)
+    got = F.conv2d(*(pynet.tensor(a.astype(np.float32)) for a in (x, w, b)), **kw).numpy()
+    ref = conv2d_numpy(x.astype(np.float32).astype(np.float64),
+                       w.astype(np.float32).astype(np.float64), b.astype(np.float32), **kw)
+    mag = conv2d_numpy(np.abs(x), np.abs(w), np.abs(b), **kw)
+    assert got.shape == ref.shape
+    # float32 sums of at most 4 * 25 products: far inside 1e-5 of the sum of magnitudes
+    assert np.all(np.abs(got - ref) <= 1e-5 * mag), np.abs(got - ref).max()
+
+
 def test_fold_is_adjoint_of_unfold():
     x, c = rnd(2, 3, 6, 5), rnd(2, 3 * 2 * 2, 18, seed=1)
     kw = dict(kernel_size=2, dilation=(2, 1), padding=1, stride=(2, 1))

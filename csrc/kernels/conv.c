@@ -250,6 +250,137 @@ static void col_range(const pn_conv_geom *g, const col_ranges *r, int64_t j, int
         valid_cols(j * g->dw - g->pw, g->sw, g->W, g->Wo, a, b);
 }
 
+/* ------------------------------------------- im2col into the GEMM's panels ---- */
+
+/* The float32 forward never writes the column matrix out:
+ * the GEMM asks for it block by block, already in its packed layout
+ * (pn_sgemm_packing_b), and the functions below build each block from the
+ * image. A 32-channel 26 x 26 image has a 0.66 MB column matrix, more than L2:
+ * written out by im2col and read back by the GEMM's packing, it crossed memory
+ * twice; built in place, each block is written once into a buffer in L1/L2. */
+typedef struct {
+    const pn_conv_geom *g;
+    const float *x; /* the item's image (C, H, W) */
+    int64_t r0;     /* the column-matrix row where this GEMM's group starts */
+    col_ranges cr;
+} col_panel;
+
+/* Row r = (c, i, j) of the column matrix on output row p, columns [q0, q1):
+ * sets [*a, *b), the columns that read inside the image, and returns the input
+ * row they read (column q at xr[q sw]), or NULL when there are none. */
+static inline const float *col_segment(const col_panel *cp, int64_t c, int64_t i, int64_t j,
+                                       int64_t p, int64_t q0, int64_t q1, int64_t *a, int64_t *b) {
+    const pn_conv_geom *g = cp->g;
+    int64_t ih = p * g->sh - g->ph + i * g->dh, lo, hi;
+    col_range(g, &cp->cr, j, &lo, &hi);
+    *a = lo > q0 ? lo : q0;
+    *b = hi < q1 ? hi : q1;
+    if (ih < 0 || ih >= g->H || *a >= *b) {
+        *a = *b = q1;
+        return NULL;
+    }
+    return cp->x + (c * g->H + ih) * g->W + j * g->dw - g->pw;
+}
+
+/* The next row of the column matrix: (c, i, j) -> (c, i, j + 1), carrying. */
+static void next_tap(const pn_conv_geom *g, int64_t *c, int64_t *i, int64_t *j) {
+    if (++*j < g->kw) return;
+    *j = 0;
+    if (++*i < g->kh) return;
+    *i = 0;
+    ++*c;
+}
+
+/* Lanes [t, t + n) of one panel row (lane t at d + (t - t % NR) kc + t % NR) set
+ * to src[u s], u < n, or to zeros when src is NULL. */
+static void put_lanes(float *d, int64_t kc, int NR, int64_t t, int64_t n, const float *src,
+                      int64_t s) {
+    while (n > 0) {
+        int64_t lane = t % NR, m = NR - lane < n ? NR - lane : n;
+        float *o = d + (t - lane) * kc + lane;
+        if (!src)
+            memset(o, 0, (size_t)m * sizeof *o);
+        else if (s == 1)
+            copy_run_float(o, src, m);
+        else
+            for (int64_t u = 0; u < m; u++) o[u] = src[u * s];
+        if (src) src += m * s;
+        t += m, n -= m;
+    }
+}
+
+/* Lanes nc .. (the next multiple of NR) of every row of the last sliver: zero. */
+static void zero_tail_lanes(float *dst, int64_t nc, int64_t kc, int NR) {
+    int64_t lane = nc % NR;
+    if (lane == 0) return;
+    float *d = dst + (nc - lane) * kc;
+    for (int64_t k = 0; k < kc; k++) memset(d + k * NR + lane, 0, (size_t)(NR - lane) * sizeof *d);
+}
+
+/* Output row p, columns [q0, q1), reads inside the image for every kernel tap. */
+static int interior(const pn_conv_geom *g, int64_t p, int64_t q0, int64_t q1) {
+    int64_t ih = p * g->sh - g->ph, iw0 = q0 * g->sw - g->pw, iw1 = (q1 - 1) * g->sw - g->pw;
+    return ih >= 0 && ih + (g->kh - 1) * g->dh < g->H && iw0 >= 0 &&
+           iw1 + (g->kw - 1) * g->dw < g->W;
+}
+
+/* Column-matrix rows per tap-offset table of pack_col_rows. */
+#define PN_CONV_TAPS 256
+
+// panel rows k in [0, kn), lanes [t, t + q1 - q0): output row p, columns [q0, q1) of
+// col, read inside the image (interior()) at x0 + toff[k] + (q - q0) sw
+static void pack_interior(const col_panel *cp, const int64_t *toff, int64_t kn, int64_t kc, int NR,
+                          float *dst, int64_t t, int64_t p, int64_t q0, int64_t q1) {
+    const pn_conv_geom *g = cp->g;
+    const float *x0 = cp->x + (p * g->sh - g->ph) * g->W + q0 * g->sw - g->pw;
+    for (int64_t u = t, e = t + q1 - q0; u < e;) { /* one piece of lanes per sliver */
+        int64_t lane = u % NR, m = NR - lane < e - u ? NR - lane : e - u;
+        float *o = dst + (u - lane) * kc + lane;
+        const float *xs = x0 + (u - t) * g->sw;
+        for (int64_t k = 0; k < kn; k++)
+            if (g->sw == 1)
+                copy_run_float(o + k * NR, xs + toff[k], m);
+            else
+                for (int64_t v = 0; v < m; v++) o[k * NR + v] = xs[toff[k] + v * g->sw];
+        u += m;
+    }
+}
+
+// op(B)[k][q] = col[r0 + p0 + k][j0 + q] (K rows of col, L columns) -> panels
+// (a pn_sgemm_b_packer) for the forward's y_n (O, L) = w (O, K) @ col (K, L)
+static void pack_col_rows(void *ctx, int64_t p0, int64_t j0, int64_t nc, int64_t kc, int NR,
+                          float *dst) {
+    const col_panel *cp = ctx;
+    const pn_conv_geom *g = cp->g;
+    const int64_t Wo = g->Wo, kk = g->kh * g->kw;
+    int64_t toff[PN_CONV_TAPS]; /* image offset of each row's tap, for interior rows */
+    for (int64_t k0 = 0; k0 < kc; k0 += PN_CONV_TAPS) {
+        int64_t kn = kc - k0 < PN_CONV_TAPS ? kc - k0 : PN_CONV_TAPS, r = cp->r0 + p0 + k0;
+        int64_t c = r / kk, i = r % kk / g->kw, j = r % g->kw;
+        for (int64_t k = 0; k < kn; k++, next_tap(g, &c, &i, &j))
+            toff[k] = (c * g->H + i * g->dh) * g->W + j * g->dw;
+        float *dk = dst + k0 * NR;
+        /* the block's columns, output row by output row */
+        for (int64_t t = 0, p = j0 / Wo, q0 = j0 % Wo; t < nc; p++, q0 = 0) {
+            int64_t q1 = Wo - q0 < nc - t ? Wo : q0 + nc - t;
+            if (interior(g, p, q0, q1)) {
+                pack_interior(cp, toff, kn, kc, NR, dk, t, p, q0, q1);
+            } else {
+                c = r / kk, i = r % kk / g->kw, j = r % g->kw;
+                for (int64_t k = 0, a, b; k < kn; k++, next_tap(g, &c, &i, &j)) {
+                    const float *xr = col_segment(cp, c, i, j, p, q0, q1, &a, &b);
+                    put_lanes(dk + k * NR, kc, NR, t, a - q0, NULL, 0);
+                    if (xr)
+                        put_lanes(dk + k * NR, kc, NR, t + a - q0, b - a, xr + a * g->sw, g->sw);
+                    put_lanes(dk + k * NR, kc, NR, t + b - q0, q1 - b, NULL, 0);
+                }
+            }
+            t += q1 - q0;
+        }
+    }
+    zero_tail_lanes(dst, nc, kc, NR);
+}
+
 /* The weight gradient's partial sums: two vectors of eight lanes, kept in
  * registers across a whole plane and taking alternate blocks of eight columns
  * (two independent add chains), plus eight scalar lanes for the row tails. A
@@ -465,13 +596,21 @@ typedef struct {
     int64_t L, HW, Cg, Og, K; /* K = C/G kh kw, the rows of one group's column block */
     size_t es;
     int direct; /* pointwise: read/write x directly */
+    int panels; /* float32 im2col: the forward builds col in the GEMM's panels */
 } conv_dims;
 
 static conv_dims dims_of(const conv_job *j) {
     const pn_conv_geom *g = j->g;
-    conv_dims d = {g->Ho * g->Wo,      g->H * g->W, g->C / g->G, g->O / g->G, 0,
-                   pn_itemsize(j->dt), pointwise(g)};
+    conv_dims d = {g->Ho * g->Wo,
+                   g->H * g->W,
+                   g->C / g->G,
+                   g->O / g->G,
+                   0,
+                   pn_itemsize(j->dt),
+                   pointwise(g),
+                   0};
     d.K = d.Cg * g->kh * g->kw;
+    d.panels = j->dt == PN_FLOAT32 && !d.direct;
     return d;
 }
 
@@ -591,18 +730,39 @@ static void gemm(conv_job *j, int ta, int tb, int64_t M, int64_t N, int64_t K, c
     if (rc != PN_OK) fail(j, rc);
 }
 
+// x_n (C, H, W) = cp->x, w (O, C/G, kh, kw) = j->b -> y_n (O, Ho, Wo) (+= when biased),
+// float32 with col built in the GEMM's panels
+static void forward_panels(conv_job *j, const conv_dims *d, col_panel *cp, float *yn) {
+    const float *w = (const float *)j->b;
+    for (int64_t grp = 0; grp < j->g->G; grp++) {
+        cp->r0 = grp * d->K;
+        /* y_n[grp] (Og, L) = w[grp] (Og, K) @ col[grp] (K, L) */
+        int rc =
+            pn_sgemm_packing_b(0, d->Og, d->L, d->K, w + grp * d->Og * d->K, d->K, pack_col_rows,
+                               cp, j->bias ? 1.0f : 0.0f, yn + grp * d->Og * d->L, d->L);
+        if (rc != PN_OK) fail(j, rc);
+    }
+}
+
 // x (N, C, H, W) = a, w (O, C/G, kh, kw) = b -> y (N, O, Ho, Wo) = out, items [n0, n1)
 static void forward_task(void *ctx, int64_t n0, int64_t n1) {
     conv_job *j = ctx;
     const pn_conv_geom *g = j->g;
     conv_dims d = dims_of(j);
-    int owned;
-    char *ws = task_workspace(j, &d, &owned);
-    if (!d.direct && !ws) return;
+    int owned = 0;
+    char *ws = d.panels ? NULL : task_workspace(j, &d, &owned);
+    if (!d.direct && !d.panels && !ws) return;
+    col_panel cp = {.g = g};
+    col_ranges_init(g, &cp.cr);
     for (int64_t n = n0; n < n1; n++) {
         const char *xn = j->a + (size_t)(n * g->C * d.HW) * d.es;
         char *yn = j->out + (size_t)(n * g->O * d.L) * d.es;
         if (j->bias) fill_bias(j->dt, j->bias, yn, g->O, d.L);
+        if (d.panels) {
+            cp.x = (const float *)xn;
+            forward_panels(j, &d, &cp, (float *)yn);
+            continue;
+        }
         for (int64_t l0 = 0; l0 < d.L; l0 += j->lb) {
             int64_t nl = d.L - l0 < j->lb ? d.L - l0 : j->lb, ldb = d.direct ? d.L : nl;
             const char *col = d.direct ? xn + (size_t)l0 * d.es : ws;

@@ -27,8 +27,10 @@
  *
  * Work and memory: the column matrix of one image is built L-block by L-block,
  * at most PN_CONV_WORKSPACE_BYTES at a time, so the workspace stays bounded
- * for large images. The forward and input-backward spread the batch items over
- * the thread pool (each item is computed the same way on any thread, so the
+ * for large images. The float32 forward stores none of it: the GEMM asks for
+ * each block of col in its own packed layout (pn_sgemm_packing_b), built
+ * straight from the image into a buffer that stays in cache. The forward and input-backward spread
+ * the batch items over the thread pool (each item is computed the same way on any thread, so the
  * result does not depend on the thread count); the weight gradient sums over
  * the batch in slices fixed by the batch size and the weight's size (at most 8,
  * each summed in item order, the slices' sums added in slice order), the

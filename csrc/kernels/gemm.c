@@ -189,14 +189,27 @@ typedef struct {
     const float *A, *B;
     float *C;
     int64_t lda, ldb, ldc;
-    int64_t kc;            /* K block actually used (K split into near-equal blocks) */
-    const float *packed_b; /* op(B) packed by pn_sgemm_pack (K blocks of Np columns), or NULL */
-    int64_t np;            /* its columns rounded up to NR */
+    int64_t kc;               /* K block actually used (K split into near-equal blocks) */
+    const float *packed_b;    /* op(B) packed by pn_sgemm_pack (K blocks of Np columns), or NULL */
+    pn_sgemm_b_packer packer; /* op(B) written by the caller's function, or NULL */
+    void *packer_ctx;
+    int64_t np; /* its columns rounded up to NR */
     /* thread grid: rows split into gm parts, columns into gn parts */
     int gm, gn;
     atomic_int err;
     atomic_llong next_task; /* next grid rectangle to compute */
 } sgemm_job;
+
+/* op(B)[pc : pc+kc, jc : jc+nc] into NR-column slivers at dst: by the caller's
+ * packer when it gave one, else by the kernel's (or the portable) pack_b. */
+static void pack_b_block(const sgemm_job *g, int64_t pc, int64_t jc, int64_t nc, int64_t kc,
+                         float *dst) {
+    const pn_sgemm_kernel_desc *kd = g->kd;
+    if (g->packer)
+        g->packer(g->packer_ctx, pc, jc, nc, kc, kd->nr, dst);
+    else
+        (kd->pack_b ? kd->pack_b : pack_b)(g->transB, g->B, g->ldb, pc, jc, nc, kc, kd->nr, dst);
+}
 
 static int64_t round_up(int64_t x, int64_t m) {
     return (x + m - 1) / m * m;
@@ -323,8 +336,7 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
                 bsrc = g->packed_b + pc * g->np + jc * kc;
                 bstride = NR;
             } else if (g->pack_b) {
-                (kd->pack_b ? kd->pack_b : pack_b)(g->transB, g->B, g->ldb, pc, jc, nc, kc, NR,
-                                                   bbuf);
+                pack_b_block(g, pc, jc, nc, kc, bbuf);
                 bsrc = bbuf;
                 bstride = NR;
             }
@@ -377,7 +389,6 @@ static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t 
     if (!abuf) return PN_ENOMEM;
     float *bbuf = abuf + ns * MR * round_up(KC, 16);
     pn_pack_a_fn pa = kd->pack_a ? kd->pack_a : pn_sgemm_pack_a;
-    pn_pack_b_fn pb = kd->pack_b ? kd->pack_b : pack_b;
 
     for (int64_t pc = 0; pc < g->K; pc += KC) {
         int64_t kc = g->K - pc < KC ? g->K - pc : KC;
@@ -388,7 +399,7 @@ static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t 
         for (int64_t jb = n0; jb < n1; jb += CW) {
             int64_t nb = n1 - jb < CW ? n1 - jb : CW;
             const float *bp = g->packed_b ? g->packed_b + pc * g->np + jb * kc : bbuf;
-            if (!g->packed_b) pb(g->transB, g->B, g->ldb, pc, jb, nb, kc, NR, bbuf);
+            if (!g->packed_b) pack_b_block(g, pc, jb, nb, kc, bbuf);
             for (int64_t jr = 0; jr < nb; jr += NR) {
                 int nr = (int)(nb - jr < NR ? nb - jr : NR);
                 for (int64_t s = 0, r = 0; s < ns; r += sliver_rows(mc, ns, s++))
@@ -511,6 +522,8 @@ static void sgemm_job_init(sgemm_job *g, int transA, int transB, int64_t M, int6
     g->ldc = ldc;
     g->transC = 0;
     g->packed_b = NULL;
+    g->packer = NULL;
+    g->packer_ctx = NULL;
     g->np = 0;
     if (N < g->kd->nr && M > N) {
         /* Narrow C (e.g. N = 10 classes): the NR-wide vector tiles would be
@@ -650,6 +663,27 @@ int pn_sgemm_with_packed(int transA, int64_t M, float alpha, const float *A, int
     g.kc = Bp->kc;
     g.packed_b = Bp->data;
     g.np = Bp->np;
+    return sgemm_run(&g);
+}
+
+int pn_sgemm_packing_b(int transA, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                       pn_sgemm_b_packer pack, void *ctx, float beta, float *C, int64_t ldc) {
+    if (M < 0 || N < 0 || K < 0 || !pack) return PN_EINVAL;
+    if ((M > 0 && K > 0 && lda < (transA ? M : K)) || (M > 0 && N > 0 && ldc < N)) return PN_EINVAL;
+    if (M == 0 || N == 0) return PN_OK;
+    if (K == 0) {
+        sgemm_scale_c(M, N, beta, C, ldc);
+        return PN_OK;
+    }
+    sgemm_job g;
+    /* B's pointer and stride are placeholders: the packer stands in for them */
+    sgemm_job_init(&g, transA, 0, M, N, K, 1.0f, A, lda, NULL, N, beta, C, ldc);
+    g.transC = 0; /* the packer writes B's layout: no swapping of the operands */
+    g.M = M, g.N = N, g.transA = transA, g.transB = 0, g.A = A, g.lda = lda;
+    g.B = NULL, g.ldb = N;
+    g.pack_b = 1;
+    g.packer = pack;
+    g.packer_ctx = ctx;
     return sgemm_run(&g);
 }
 

@@ -47,6 +47,30 @@ void pn_sgemm_packed_free(pn_sgemm_packed *p);
 int pn_sgemm_with_packed(int transA, int64_t M, float alpha, const float *A, int64_t lda,
                          const pn_sgemm_packed *Bp, float beta, float *C, int64_t ldc);
 
+/* A right operand op(B) (K x N) that is never stored whole: the caller's function
+ * writes any block of it straight into the micro-kernel's layout. The
+ * convolution builds its im2col columns this way, block by block into a buffer
+ * that stays in L1/L2, instead of writing the whole column matrix out and
+ * reading it back to pack it.
+ *
+ * Args:
+ *   ctx: the caller's data.
+ *   p0, j0: the block's first row (of K) and first column (of N).
+ *   nc, kc: its width and height.
+ *   NR: the sliver width. Column q of the block goes to sliver q / NR, row k of
+ *       a sliver holds NR floats: dst[(q / NR) * NR * kc + k * NR + q % NR] =
+ *       op(B)[p0 + k][j0 + q]; columns from nc up to the next multiple of NR
+ *       are zero.
+ * It may be called from several pool threads at once (on different blocks). */
+typedef void (*pn_sgemm_b_packer)(void *ctx, int64_t p0, int64_t j0, int64_t nc, int64_t kc, int NR,
+                                  float *dst);
+
+/* C (M x N) = op(A) @ op(B) + beta * C with op(B) (K x N) written by `pack`. The
+ * same bits as pn_sgemm with op(B) stored (when pn_sgemm packs B and does not
+ * compute C^T). Returns as pn_sgemm. */
+int pn_sgemm_packing_b(int transA, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                       pn_sgemm_b_packer pack, void *ctx, float beta, float *C, int64_t ldc);
+
 /* How to hand a rows x cols matrix whose element strides are (srow, scol) to
  * the GEMM without copying: as itself (*trans = 0, row stride *ld) or as the
  * transpose of a stored cols x rows matrix (*trans = 1). Returns 0 when it is

@@ -377,6 +377,66 @@ static void packed_b_tests(const char *ctx, uint64_t seed) {
            "pn_sgemm_pack rejects an empty or too narrow B");
 }
 
+/* A stored op(B) handed out through pn_sgemm_packing_b's packer contract. */
+typedef struct {
+    const float *B;
+    int64_t ldb;
+    int tb;
+} stored_b;
+
+static void pack_stored(void *ctx, int64_t p0, int64_t j0, int64_t nc, int64_t kc, int NR,
+                        float *dst) {
+    const stored_b *sb = ctx;
+    int64_t np = (nc + NR - 1) / NR * NR;
+    for (int64_t q = 0; q < np; q++)
+        for (int64_t k = 0; k < kc; k++) {
+            int64_t r = p0 + k, c = j0 + q;
+            float v = q >= nc ? 0.0f : sb->tb ? sb->B[c * sb->ldb + r] : sb->B[r * sb->ldb + c];
+            dst[(q / NR) * NR * kc + k * NR + q % NR] = v;
+        }
+}
+
+/* pn_sgemm_packing_b with a packer that copies a stored op(B) gives pn_sgemm's
+ * bits (shapes past MC/NC/KC, beta 0, 1 and 0.75), and checks its arguments. */
+static void packing_b_tests(const char *ctx, uint64_t seed) {
+    static const int64_t shapes[][3] = {{32, 1024, 256}, {5, 300, 70},  {150, 40, 600},
+                                        {64, 576, 288},  {97, 1100, 9}, {300, 64, 513}};
+    uint64_t s = seed;
+    for (int r = 0; r < 6; r++)
+        for (int ta = 0; ta < 2; ta++) {
+            int64_t M = shapes[r][0], N = shapes[r][1], K = shapes[r][2], tb = r & 1;
+            int64_t lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
+            float *A = malloc(sizeof(float) * (size_t)((ta ? K : M) * lda));
+            float *B = malloc(sizeof(float) * (size_t)((tb ? N : K) * ldb));
+            float *C1 = malloc(sizeof(float) * (size_t)(M * ldc));
+            float *C2 = malloc(sizeof(float) * (size_t)(M * ldc));
+            for (int64_t i = 0; i < (ta ? K : M) * lda; i++) A[i] = (float)rnd(&s);
+            for (int64_t i = 0; i < (tb ? N : K) * ldb; i++) B[i] = (float)rnd(&s);
+            for (int64_t i = 0; i < M * ldc; i++) C1[i] = C2[i] = (float)rnd(&s);
+            float beta = r % 3 == 0 ? 0.0f : r % 3 == 1 ? 1.0f : 0.75f;
+            stored_b sb = {B, ldb, (int)tb};
+            int ok =
+                pn_sgemm(ta, (int)tb, M, N, K, 1.0f, A, lda, B, ldb, beta, C1, ldc) == 0 &&
+                pn_sgemm_packing_b(ta, M, N, K, A, lda, pack_stored, &sb, beta, C2, ldc) == 0 &&
+                memcmp(C1, C2, sizeof(float) * (size_t)(M * ldc)) == 0;
+            char what[160];
+            snprintf(what, sizeof what, "%s packing_b == stored B, %lldx%lldx%lld ta=%d tb=%d", ctx,
+                     (long long)M, (long long)N, (long long)K, ta, (int)tb);
+            record(ok, what);
+            free(A), free(B), free(C1), free(C2);
+        }
+    float a[4] = {1, 2, 3, 4}, c[4] = {5, 6, 7, 8};
+    stored_b sb = {a, 2, 0};
+    record(pn_sgemm_packing_b(0, -1, 2, 2, a, 2, pack_stored, &sb, 0, c, 2) == PN_EINVAL &&
+               pn_sgemm_packing_b(0, 2, 2, 2, a, 1, pack_stored, &sb, 0, c, 2) == PN_EINVAL &&
+               pn_sgemm_packing_b(0, 2, 2, 2, a, 2, NULL, &sb, 0, c, 2) == PN_EINVAL &&
+               pn_sgemm_packing_b(0, 2, 2, 2, a, 2, pack_stored, &sb, 0, c, 1) == PN_EINVAL,
+           "pn_sgemm_packing_b rejects a negative size, short lda/ldc, no packer");
+    record(pn_sgemm_packing_b(0, 2, 2, 0, a, 1, pack_stored, &sb, 0.5f, c, 2) == PN_OK &&
+               c[0] == 2.5f && c[3] == 4.0f,
+           "pn_sgemm_packing_b with K = 0 scales C by beta");
+}
+
 int main(void) {
     const char *names[] = {"generic", "avx2", "avx512"};
     /* PYNET_GEMM_KERNEL is read when the kernel is first chosen (this call). */
@@ -408,6 +468,7 @@ int main(void) {
             sweep(ctx, 1234 + (uint64_t)nt);
             if (nt != 3) big_cases(ctx, 77 + (uint64_t)nt);
             packed_b_tests(ctx, 99 + (uint64_t)nt);
+            packing_b_tests(ctx, 199 + (uint64_t)nt);
         }
         pn_set_num_threads(2);
         concurrency_tests();
