@@ -277,20 +277,29 @@ def conv2d_numpy(x, w, b, stride, padding, dilation, groups):
     return y if b is None else y + b.reshape(1, O, 1, 1)
 
 
+def panel_case(r):
+    """A random float32 convolution whose forward builds its columns in the GEMM's panels:
+    more than 12 output channels per group (fewer, and the GEMM reads the columns in
+    place) and an item's column matrix over 32 KB (csrc/kernels/conv.c: panels_pay)."""
+    while True:
+        groups = int(r.choice([1, 2]))
+        cin, cout = groups * int(r.integers(1, 5)), groups * int(r.integers(13, 20))
+        k, s, d, p = ([int(v) for v in r.integers(lo, hi, 2)] for lo, hi in
+                      [(1, 6), (1, 3), (1, 3), (0, 3)])
+        size = [int(r.integers(max(1, d[i] * (k[i] - 1) + 1 - 2 * p[i]), 71)) for i in range(2)]
+        out = [(size[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(2)]
+        if cin // groups * k[0] * k[1] * out[0] * out[1] * 4 > 32 * 1024:
+            return (cin, cout, size, k), dict(stride=tuple(s), padding=tuple(p),
+                                             dilation=tuple(d), groups=groups)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_float32_forward_matches_a_direct_sum(seed):
-    # the float32 forward builds im2col's columns straight into the GEMM's packed panels
-    # (16 or 32 lanes); images up to 70 wide put output rows across panel and block
-    # boundaries, with padded borders, strides, dilations and groups
-    r = np.random.default_rng(100 + seed)
-    groups = int(r.choice([1, 2]))
-    cin, cout = groups * int(r.integers(1, 5)), groups * int(r.integers(1, 9))
-    k, s, d, p = ([int(v) for v in r.integers(lo, hi, 2)] for lo, hi in
-                  [(1, 6), (1, 3), (1, 3), (0, 3)])
-    size = [int(r.integers(max(1, d[i] * (k[i] - 1) + 1 - 2 * p[i]), 71)) for i in range(2)]
-    x, w = rnd(2, cin, *size, seed=seed), rnd(cout, cin // groups, *k, seed=seed + 1)
+    # output rows up to 70 wide run across the panels' 8, 16 or 32 lanes and the GEMM's
+    # column blocks, with padded borders, strides, dilations and groups
+    (cin, cout, size, k), kw = panel_case(np.random.default_rng(100 + seed))
+    x, w = rnd(2, cin, *size, seed=seed), rnd(cout, cin // kw["groups"], *k, seed=seed + 1)
     b = rnd(cout, seed=seed + 2)
-    kw = dict(stride=tuple(s), padding=tuple(p), dilation=tuple(d), groups=groups)
     got = F.conv2d(*(pynet.tensor(a.astype(np.float32)) for a in (x, w, b)), **kw).numpy()
     ref = conv2d_numpy(x.astype(np.float32).astype(np.float64),
                        w.astype(np.float32).astype(np.float64), b.astype(np.float32), **kw)

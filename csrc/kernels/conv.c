@@ -265,23 +265,6 @@ typedef struct {
     col_ranges cr;
 } col_panel;
 
-/* Row r = (c, i, j) of the column matrix on output row p, columns [q0, q1):
- * sets [*a, *b), the columns that read inside the image, and returns the input
- * row they read (column q at xr[q sw]), or NULL when there are none. */
-static inline const float *col_segment(const col_panel *cp, int64_t c, int64_t i, int64_t j,
-                                       int64_t p, int64_t q0, int64_t q1, int64_t *a, int64_t *b) {
-    const pn_conv_geom *g = cp->g;
-    int64_t ih = p * g->sh - g->ph + i * g->dh, lo, hi;
-    col_range(g, &cp->cr, j, &lo, &hi);
-    *a = lo > q0 ? lo : q0;
-    *b = hi < q1 ? hi : q1;
-    if (ih < 0 || ih >= g->H || *a >= *b) {
-        *a = *b = q1;
-        return NULL;
-    }
-    return cp->x + (c * g->H + ih) * g->W + j * g->dw - g->pw;
-}
-
 /* The next row of the column matrix: (c, i, j) -> (c, i, j + 1), carrying. */
 static void next_tap(const pn_conv_geom *g, int64_t *c, int64_t *i, int64_t *j) {
     if (++*j < g->kw) return;
@@ -289,24 +272,6 @@ static void next_tap(const pn_conv_geom *g, int64_t *c, int64_t *i, int64_t *j) 
     if (++*i < g->kh) return;
     *i = 0;
     ++*c;
-}
-
-/* Lanes [t, t + n) of one panel row (lane t at d + (t - t % NR) kc + t % NR) set
- * to src[u s], u < n, or to zeros when src is NULL. */
-static void put_lanes(float *d, int64_t kc, int NR, int64_t t, int64_t n, const float *src,
-                      int64_t s) {
-    while (n > 0) {
-        int64_t lane = t % NR, m = NR - lane < n ? NR - lane : n;
-        float *o = d + (t - lane) * kc + lane;
-        if (!src)
-            memset(o, 0, (size_t)m * sizeof *o);
-        else if (s == 1)
-            copy_run_float(o, src, m);
-        else
-            for (int64_t u = 0; u < m; u++) o[u] = src[u * s];
-        if (src) src += m * s;
-        t += m, n -= m;
-    }
 }
 
 /* Lanes nc .. (the next multiple of NR) of every row of the last sliver: zero. */
@@ -317,32 +282,55 @@ static void zero_tail_lanes(float *dst, int64_t nc, int64_t kc, int NR) {
     for (int64_t k = 0; k < kc; k++) memset(d + k * NR + lane, 0, (size_t)(NR - lane) * sizeof *d);
 }
 
-/* Output row p, columns [q0, q1), reads inside the image for every kernel tap. */
-static int interior(const pn_conv_geom *g, int64_t p, int64_t q0, int64_t q1) {
-    int64_t ih = p * g->sh - g->ph, iw0 = q0 * g->sw - g->pw, iw1 = (q1 - 1) * g->sw - g->pw;
-    return ih >= 0 && ih + (g->kh - 1) * g->dh < g->H && iw0 >= 0 &&
-           iw1 + (g->kw - 1) * g->dw < g->W;
-}
-
-/* Column-matrix rows per tap-offset table of pack_col_rows. */
+/* Column-matrix rows per tap table of pack_col_rows. */
 #define PN_CONV_TAPS 256
 
-// panel rows k in [0, kn), lanes [t, t + q1 - q0): output row p, columns [q0, q1) of
-// col, read inside the image (interior()) at x0 + toff[k] + (q - q0) sw
-static void pack_interior(const col_panel *cp, const int64_t *toff, int64_t kn, int64_t kc, int NR,
-                          float *dst, int64_t t, int64_t p, int64_t q0, int64_t q1) {
+/* Rows k0 .. k0 + kn of the column matrix: each row's tap, for pack_piece. */
+typedef struct {
+    int64_t off[PN_CONV_TAPS]; /* (c H + i dh) W + j dw: where the tap reads, from x0 */
+    int64_t ih[PN_CONV_TAPS];  /* i dh: its input row, from the window's top */
+    int64_t j[PN_CONV_TAPS];   /* its kernel column */
+} tap_table;
+
+static void tap_table_fill(const pn_conv_geom *g, int64_t r, int64_t kn, tap_table *tt) {
+    const int64_t kk = g->kh * g->kw;
+    int64_t c = r / kk, i = r % kk / g->kw, j = r % g->kw;
+    for (int64_t k = 0; k < kn; k++, next_tap(g, &c, &i, &j)) {
+        tt->off[k] = (c * g->H + i * g->dh) * g->W + j * g->dw;
+        tt->ih[k] = i * g->dh;
+        tt->j[k] = j;
+    }
+}
+
+/* The lanes of one sliver, m <= NR of them from lane o, for panel rows k < kn:
+ * output row p, columns [q0, q0 + m) of col. Column q of tap k reads
+ * x0 + off[k] + q sw, where x0 is the window's top-left corner for column 0
+ * (zero when that lies in the padding). Windows wholly inside the image (every
+ * window of an unpadded convolution) copy a run per row without checks. */
+static void pack_piece(const col_panel *cp, const tap_table *tt, int64_t kn, int NR, float *o,
+                       int64_t p, int64_t q0, int64_t m) {
     const pn_conv_geom *g = cp->g;
-    const float *x0 = cp->x + (p * g->sh - g->ph) * g->W + q0 * g->sw - g->pw;
-    for (int64_t u = t, e = t + q1 - q0; u < e;) { /* one piece of lanes per sliver */
-        int64_t lane = u % NR, m = NR - lane < e - u ? NR - lane : e - u;
-        float *o = dst + (u - lane) * kc + lane;
-        const float *xs = x0 + (u - t) * g->sw;
-        for (int64_t k = 0; k < kn; k++)
-            if (g->sw == 1)
-                copy_run_float(o + k * NR, xs + toff[k], m);
-            else
-                for (int64_t v = 0; v < m; v++) o[k * NR + v] = xs[toff[k] + v * g->sw];
-        u += m;
+    const int64_t sw = g->sw, ih0 = p * g->sh - g->ph;
+    const float *x0 = cp->x + ih0 * g->W - g->pw;
+    int inside = ih0 >= 0 && ih0 + (g->kh - 1) * g->dh < g->H && q0 * sw - g->pw >= 0 &&
+                 (q0 + m - 1) * sw - g->pw + (g->kw - 1) * g->dw < g->W;
+    x0 += q0 * sw;
+    if (inside && sw == 1) {
+        for (int64_t k = 0; k < kn; k++) copy_run_float(o + k * NR, x0 + tt->off[k], m);
+        return;
+    }
+    for (int64_t k = 0; k < kn; k++, o += NR) {
+        const float *xs = x0 + tt->off[k];
+        int64_t a = 0, b = m, ih = ih0 + tt->ih[k];
+        if (!inside) {
+            col_range(g, &cp->cr, tt->j[k], &a, &b);
+            a = a < q0 ? 0 : a - q0 < m ? a - q0 : m; /* [a, b) from q0, inside [0, m) */
+            b = b < q0 ? 0 : b - q0 < m ? b - q0 : m;
+            if (ih < 0 || ih >= g->H || a > b) a = b = m;
+        }
+        for (int64_t v = 0; v < a; v++) o[v] = 0;
+        for (int64_t v = a; v < b; v++) o[v] = xs[v * sw];
+        for (int64_t v = b; v < m; v++) o[v] = 0;
     }
 }
 
@@ -351,29 +339,18 @@ static void pack_interior(const col_panel *cp, const int64_t *toff, int64_t kn, 
 static void pack_col_rows(void *ctx, int64_t p0, int64_t j0, int64_t nc, int64_t kc, int NR,
                           float *dst) {
     const col_panel *cp = ctx;
-    const pn_conv_geom *g = cp->g;
-    const int64_t Wo = g->Wo, kk = g->kh * g->kw;
-    int64_t toff[PN_CONV_TAPS]; /* image offset of each row's tap, for interior rows */
+    const int64_t Wo = cp->g->Wo;
+    tap_table tt;
     for (int64_t k0 = 0; k0 < kc; k0 += PN_CONV_TAPS) {
-        int64_t kn = kc - k0 < PN_CONV_TAPS ? kc - k0 : PN_CONV_TAPS, r = cp->r0 + p0 + k0;
-        int64_t c = r / kk, i = r % kk / g->kw, j = r % g->kw;
-        for (int64_t k = 0; k < kn; k++, next_tap(g, &c, &i, &j))
-            toff[k] = (c * g->H + i * g->dh) * g->W + j * g->dw;
-        float *dk = dst + k0 * NR;
-        /* the block's columns, output row by output row */
+        int64_t kn = kc - k0 < PN_CONV_TAPS ? kc - k0 : PN_CONV_TAPS;
+        tap_table_fill(cp->g, cp->r0 + p0 + k0, kn, &tt);
+        /* the block's columns: output row by output row, cut at the slivers' edges */
         for (int64_t t = 0, p = j0 / Wo, q0 = j0 % Wo; t < nc; p++, q0 = 0) {
             int64_t q1 = Wo - q0 < nc - t ? Wo : q0 + nc - t;
-            if (interior(g, p, q0, q1)) {
-                pack_interior(cp, toff, kn, kc, NR, dk, t, p, q0, q1);
-            } else {
-                c = r / kk, i = r % kk / g->kw, j = r % g->kw;
-                for (int64_t k = 0, a, b; k < kn; k++, next_tap(g, &c, &i, &j)) {
-                    const float *xr = col_segment(cp, c, i, j, p, q0, q1, &a, &b);
-                    put_lanes(dk + k * NR, kc, NR, t, a - q0, NULL, 0);
-                    if (xr)
-                        put_lanes(dk + k * NR, kc, NR, t + a - q0, b - a, xr + a * g->sw, g->sw);
-                    put_lanes(dk + k * NR, kc, NR, t + b - q0, q1 - b, NULL, 0);
-                }
+            for (int64_t q = q0; q < q1;) {
+                int64_t u = t + q - q0, lane = u % NR, m = NR - lane < q1 - q ? NR - lane : q1 - q;
+                pack_piece(cp, &tt, kn, NR, dst + (u - lane) * kc + k0 * NR + lane, p, q, m);
+                q += m;
             }
             t += q1 - q0;
         }
@@ -599,6 +576,17 @@ typedef struct {
     int panels; /* float32 im2col: the forward builds col in the GEMM's panels */
 } conv_dims;
 
+/* Whether building col in the GEMM's panels beats im2col + the GEMM's packing
+ * (float32 forward, 1 thread, batch 64, panels / im2col time): 3x3 32 -> 64 on
+ * 26 x 26 0.84-0.94, 5x5 6 -> 16 on 14 x 14 0.88, 3x3 64 -> 64 padded on 56 x 56
+ * 0.78-0.91. Not when the GEMM reads col in place without packing it (few output
+ * channels: LeNet's 5x5 1 -> 6 took 1.56x as long), nor when one item's col fits
+ * in L1, where im2col's rows are still there for the packing (3x3 1 -> 32 on 28
+ * x 28, 24 KB: 1.02-1.04). */
+static int panels_pay(const conv_dims *d) {
+    return pn_sgemm_packs_b(d->Og) && d->K * d->L * (int64_t)sizeof(float) > 32 * 1024;
+}
+
 static conv_dims dims_of(const conv_job *j) {
     const pn_conv_geom *g = j->g;
     conv_dims d = {g->Ho * g->Wo,
@@ -610,7 +598,7 @@ static conv_dims dims_of(const conv_job *j) {
                    pointwise(g),
                    0};
     d.K = d.Cg * g->kh * g->kw;
-    d.panels = j->dt == PN_FLOAT32 && !d.direct;
+    d.panels = j->dt == PN_FLOAT32 && !d.direct && panels_pay(&d);
     return d;
 }
 

@@ -666,6 +666,10 @@ int pn_sgemm_with_packed(int transA, int64_t M, float alpha, const float *A, int
     return sgemm_run(&g);
 }
 
+int pn_sgemm_packs_b(int64_t M) {
+    return !use_b_in_place(0, M, get_kernel()->mr);
+}
+
 int pn_sgemm_packing_b(int transA, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
                        pn_sgemm_b_packer pack, void *ctx, float beta, float *C, int64_t ldc) {
     if (M < 0 || N < 0 || K < 0 || !pack) return PN_EINVAL;

@@ -71,6 +71,11 @@ typedef void (*pn_sgemm_b_packer)(void *ctx, int64_t p0, int64_t j0, int64_t nc,
 int pn_sgemm_packing_b(int transA, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
                        pn_sgemm_b_packer pack, void *ctx, float beta, float *C, int64_t ldc);
 
+/* Whether pn_sgemm packs an untransposed op(B) for a product with M rows (M > 0):
+ * with at most two of the kernel's row slivers it reads B in place, and a caller
+ * able to build B in packed form (pn_sgemm_packing_b) would gain nothing. */
+int pn_sgemm_packs_b(int64_t M);
+
 /* How to hand a rows x cols matrix whose element strides are (srow, scol) to
  * the GEMM without copying: as itself (*trans = 0, row stride *ld) or as the
  * transpose of a stored cols x rows matrix (*trans = 1). Returns 0 when it is
