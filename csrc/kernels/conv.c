@@ -542,15 +542,13 @@ static int64_t col_block(const pn_conv_geom *g, size_t es) {
     return lb < 1 ? 1 : lb;
 }
 
-/* Items [0, N) through fn: spread over the pool when there are several. Each
- * item is computed by the same code on whichever thread runs it. */
+/* Items [0, N) through fn, spread over the pool one item at a time (see
+ * pn_parallel_for_dynamic). Each item is computed by the same code on
+ * whichever thread takes it. */
 static int run_items(conv_job *j, pn_range_fn fn) {
     atomic_init(&j->err, PN_OK);
     j->lb = col_block(j->g, pn_itemsize(j->dt));
-    if (j->g->N > 1 && pn_get_num_threads() > 1)
-        pn_parallel_for(j->g->N, 1, fn, j);
-    else
-        fn(j, 0, j->g->N);
+    pn_parallel_for_dynamic(j->g->N, 1, fn, j);
     return atomic_load(&j->err);
 }
 
@@ -703,10 +701,7 @@ static void cw_backward_weight_task(void *ctx, int64_t o0, int64_t o1) {
 /* Run a channel-wise task over n items (planes or output channels). */
 static int run_planes(conv_job *j, pn_range_fn fn, int64_t n, int64_t grain) {
     atomic_init(&j->err, PN_OK);
-    if (n > 1 && pn_get_num_threads() > 1)
-        pn_parallel_for(n, grain, fn, j);
-    else
-        fn(j, 0, n);
+    pn_parallel_for_dynamic(n, grain, fn, j);
     return atomic_load(&j->err);
 }
 
@@ -887,7 +882,7 @@ int pn_conv2d_backward_weight(pn_dtype dt, const pn_conv_geom *g, const void *x,
     if (ds.S > 1 && !(ds.part = calloc((size_t)(ds.S - 1), (size_t)bytes))) return PN_ENOMEM;
     memset(dw, 0, (size_t)bytes);
     if (ds.S > 1) {
-        pn_parallel_for(ds.S, 1, dw_slice_task, &ds);
+        pn_parallel_for_dynamic(ds.S, 1, dw_slice_task, &ds);
         if (atomic_load(&j.err) == PN_OK) pn_parallel_for(ds.nel, 16384, dw_reduce_task, &ds);
     } else {
         dw_slice_task(&ds, 0, 1); /* one slice: its GEMMs use the pool */

@@ -292,3 +292,35 @@ void pn_parallel_for(int64_t n, int64_t grain, pn_range_fn fn, void *ctx) {
     }
     pthread_mutex_unlock(&call_mu);
 }
+
+typedef struct {
+    pn_range_fn fn;
+    void *ctx;
+    int64_t n, chunk;
+    atomic_llong next; /* first item of the next unclaimed chunk */
+} dynamic_loop;
+
+/* One pool thread's part of pn_parallel_for_dynamic: claim chunks until none are left. */
+static void claim_chunks(void *v, int64_t begin, int64_t end) {
+    dynamic_loop *d = v;
+    (void)begin, (void)end;
+    for (;;) {
+        int64_t b = atomic_fetch_add_explicit(&d->next, d->chunk, memory_order_relaxed);
+        if (b >= d->n) return;
+        d->fn(d->ctx, b, d->n - b < d->chunk ? d->n : b + d->chunk);
+    }
+}
+
+void pn_parallel_for_dynamic(int64_t n, int64_t chunk, pn_range_fn fn, void *ctx) {
+    if (n <= 0) return;
+    if (chunk < 1) chunk = 1;
+    int64_t nchunks = (n + chunk - 1) / chunk;
+    int nt = pn_get_num_threads();
+    if (nchunks <= 1 || nt <= 1 || in_task) {
+        fn(ctx, 0, n); /* one chunk: fn's own loops may still use the pool */
+        return;
+    }
+    dynamic_loop d = {fn, ctx, n, chunk, 0};
+    atomic_init(&d.next, 0);
+    pn_parallel_for(nchunks < nt ? nchunks : nt, 1, claim_chunks, &d);
+}

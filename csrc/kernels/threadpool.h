@@ -31,5 +31,13 @@ int pn_get_num_threads(void);
 void pn_set_num_threads(int n);
 
 void pn_parallel_for(int64_t n, int64_t grain, pn_range_fn fn, void *ctx);
+/* [0, n) cut into chunks of `chunk` items (the last may be shorter) that the
+ * pool's threads claim one at a time from a shared counter until none are
+ * left, calling fn(ctx, begin, end) for each. A thread whose core is slowed by
+ * another process simply claims fewer chunks, where pn_parallel_for's fixed
+ * shares would make the loop wait for it. Use it when a chunk's result does not
+ * depend on which thread computes it. With a single chunk (or one thread) fn
+ * is called plainly on the caller, so its own loops may still use the pool. */
+void pn_parallel_for_dynamic(int64_t n, int64_t chunk, pn_range_fn fn, void *ctx);
 
 #endif

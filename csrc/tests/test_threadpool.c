@@ -75,6 +75,45 @@ static void coverage_tests(void) {
     record(pn_get_num_threads() == 1, "set_num_threads(0) clamps to 1");
 }
 
+/* pn_parallel_for_dynamic: every item once, in chunks of exactly `chunk` items
+ * (the last may be shorter) starting at multiples of it, or one call [0, n)
+ * when there is a single chunk or thread. */
+typedef struct {
+    atomic_int *hits;
+    int64_t chunk, n;
+    atomic_int bad;
+} dyn_ctx;
+
+static void dyn_fn(void *p, int64_t b, int64_t e) {
+    dyn_ctx *c = p;
+    int whole = b == 0 && e == c->n;
+    if (!whole && (b % c->chunk != 0 || (e - b != c->chunk && e != c->n)))
+        atomic_fetch_add(&c->bad, 1);
+    for (int64_t i = b; i < e; i++) atomic_fetch_add(&c->hits[i], 1);
+}
+
+static void dynamic_tests(void) {
+    static const int64_t ns[] = {0, 1, 2, 7, 64, 1001};
+    static const int64_t chunks[] = {0, 1, 3, 64, 5000};
+    for (int t = 1; t <= 3; t++) {
+        pn_set_num_threads(t);
+        for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+            for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+                dyn_ctx c = {calloc((size_t)(ns[i] > 0 ? ns[i] : 1), sizeof(atomic_int)),
+                             chunks[k] < 1 ? 1 : chunks[k], ns[i], 0};
+                atomic_init(&c.bad, 0);
+                pn_parallel_for_dynamic(ns[i], chunks[k], dyn_fn, &c);
+                int ok = atomic_load(&c.bad) == 0;
+                for (int64_t j = 0; j < ns[i]; j++) ok &= atomic_load(&c.hits[j]) == 1;
+                char what[100];
+                snprintf(what, sizeof what, "dynamic n=%lld chunk=%lld threads=%d",
+                         (long long)ns[i], (long long)chunks[k], t);
+                record(ok, what);
+                free(c.hits);
+            }
+    }
+}
+
 /* Nested: each outer chunk runs an inner parallel_for, which must run inline. */
 typedef struct {
     atomic_long sum;
@@ -153,6 +192,7 @@ int main(void) {
     record(def >= 1 && def <= (online > 0 ? online : def), "default thread count");
     printf("default threads: %d\n", def);
     coverage_tests();
+    dynamic_tests();
     nesting_tests();
     concurrency_tests();
     handoff_tests();
