@@ -264,6 +264,24 @@ static void test_dropout(void) {
     ok = 1;
     for (int k = 0; k < 1000; k++) ok &= m2[k] == 0;
     CHECK(ok, "p = 1 drops everything (no inf scale)");
+    /* element k kept exactly when its uniform draw u_k < 1 - p (the rule the
+     * mask's integer threshold implements), for p whose (1 - p) 2^53 is and is
+     * not an integer, the generator left where the reference leaves it */
+    static const double ps[] = {0.25, 0.1, 0.5, 1e-9, 0.999999, 0.0};
+    for (int t = 0; t < 6; t++) {
+        pn_rng a, b;
+        pn_rng_seed(&a, 7 + (uint64_t)t);
+        b = a;
+        double dm[2000];
+        pn_dropout_mask_f64(&a, dm, 2000, ps[t]);
+        ok = 1;
+        for (int k = 0; k < 2000; k++) {
+            double keep = pn_rng_uniform(&b) < 1.0 - ps[t] ? 1.0 / (1.0 - ps[t]) : 0.0;
+            ok &= dm[k] == keep;
+        }
+        ok &= pn_rng_next(&a) == pn_rng_next(&b);
+        CHECK(ok, "dropout mask == (uniform < 1 - p) / (1 - p), p = %g", ps[t]);
+    }
 }
 
 static void test_embedding(void) {
