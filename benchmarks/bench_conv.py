@@ -4,7 +4,8 @@ Batch 8, float32: 3x3 convolution 64 -> 64 on 56x56 (padding 1), 1x1 convolution
 256 -> 64 on 56x56, depthwise 3x3 on 64 channels (padding 1). The timed step is
 the forward, then backward of the sum of the output times a fixed upstream
 gradient, giving the gradients of input, weight and bias. Median of
-repetitions, at 1 thread and at all threads; GFLOP/s counts the three GEMM-sized
+repetitions, pynet's and PyTorch's timed in alternation (_timing.time_pair), at 1
+thread and at all threads; GFLOP/s counts the three GEMM-sized
 products (forward, input gradient, weight gradient): 3 * 2 * N * O * Ho * Wo *
 C/groups * kh * kw.
 
@@ -30,7 +31,7 @@ import time
 import numpy as np
 
 import pynet
-from _timing import time_step  # noqa: E402
+from _timing import time_pair, time_step  # noqa: E402
 
 torch = None
 if sys.argv[1:3] != ["--rss-child", "pynet"]:  # the pynet memory child never loads torch
@@ -156,11 +157,13 @@ def single_layers(ncores, only=None):
         for name, shape, c in CASES:
             if only is not None and only not in name:
                 continue
-            tp = time_step(step_fn(pynet, shape, c))
+            if torch is not None:  # timed in alternation (_timing.time_pair)
+                tp, tt = time_pair(step_fn(pynet, shape, c), step_fn(torch, shape, c))
+            else:
+                tp = time_step(step_fn(pynet, shape, c))
             gf = flops(shape, c) / 1e6
             line = f"  {name:30s} pynet {tp:8.2f} ms ({gf / tp:6.1f}, {100 * gf / tp / peak:3.0f}%)"
             if torch is not None:
-                tt = time_step(step_fn(torch, shape, c))
                 line += (f"   torch {tt:8.2f} ms ({gf / tt:6.1f}, {100 * gf / tt / peak:3.0f}%)"
                          f"   pynet/torch {tp / tt:.2f}x")
             print(line, flush=True)
@@ -179,10 +182,13 @@ def main():
             torch.set_num_threads(threads)
         print(f" {threads} thread(s):")
         for name, make in (("LeNet-5", lenet5), ("PyTorch MNIST example net", mnist_example_net)):
-            tp = time_step(train_step_fn(pynet, make), inner=5)
+            if torch is not None:
+                tp, tt = time_pair(train_step_fn(pynet, make), train_step_fn(torch, make),
+                                   inner=5)
+            else:
+                tp = time_step(train_step_fn(pynet, make), inner=5)
             line = f"  {name:30s} pynet {tp:8.2f} ms"
             if torch is not None:
-                tt = time_step(train_step_fn(torch, make), inner=5)
                 line += f"   torch {tt:8.2f} ms   pynet/torch {tp / tt:.2f}x"
             print(line, flush=True)
     pynet.set_num_threads(ncores)
