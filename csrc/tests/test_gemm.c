@@ -337,6 +337,25 @@ static void concurrency_tests(void) {
     for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
 }
 
+/* Random op(A) (M x K), op(B) (K x N) stored with transposes ta, tb and padded
+ * leading dimensions, and two equal random C (M x N) for two routes to compare. */
+typedef struct {
+    float *A, *B, *C1, *C2;
+    int64_t lda, ldb, ldc;
+} operands;
+
+static operands operands_new(int64_t M, int64_t N, int64_t K, int ta, int tb, uint64_t *s) {
+    operands o = {NULL, NULL, NULL, NULL, (ta ? M : K) + 3, (tb ? K : N) + 1, N + 2};
+    o.A = malloc(sizeof(float) * (size_t)((ta ? K : M) * o.lda));
+    o.B = malloc(sizeof(float) * (size_t)((tb ? N : K) * o.ldb));
+    o.C1 = malloc(sizeof(float) * (size_t)(M * o.ldc));
+    o.C2 = malloc(sizeof(float) * (size_t)(M * o.ldc));
+    for (int64_t i = 0; i < (ta ? K : M) * o.lda; i++) o.A[i] = (float)rnd(s);
+    for (int64_t i = 0; i < (tb ? N : K) * o.ldb; i++) o.B[i] = (float)rnd(s);
+    for (int64_t i = 0; i < M * o.ldc; i++) o.C1[i] = o.C2[i] = (float)rnd(s);
+    return o;
+}
+
 /* pn_sgemm_with_packed gives the same bits as pn_sgemm with B unpacked: every
  * transpose pair, alpha/beta, shapes past MC/NC/KC and narrow ones (N < NR). */
 static void packed_b_tests(const char *ctx, uint64_t seed) {
@@ -347,14 +366,9 @@ static void packed_b_tests(const char *ctx, uint64_t seed) {
         for (int ta = 0; ta < 2; ta++)
             for (int tb = 0; tb < 2; tb++) {
                 int64_t M = shapes[r][0], N = shapes[r][1], K = shapes[r][2];
-                int64_t lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
-                float *A = malloc(sizeof(float) * (size_t)((ta ? K : M) * lda));
-                float *B = malloc(sizeof(float) * (size_t)((tb ? N : K) * ldb));
-                float *C1 = malloc(sizeof(float) * (size_t)(M * ldc));
-                float *C2 = malloc(sizeof(float) * (size_t)(M * ldc));
-                for (int64_t i = 0; i < (ta ? K : M) * lda; i++) A[i] = (float)rnd(&s);
-                for (int64_t i = 0; i < (tb ? N : K) * ldb; i++) B[i] = (float)rnd(&s);
-                for (int64_t i = 0; i < M * ldc; i++) C1[i] = C2[i] = (float)rnd(&s);
+                operands o = operands_new(M, N, K, ta, tb, &s);
+                float *A = o.A, *B = o.B, *C1 = o.C1, *C2 = o.C2;
+                int64_t lda = o.lda, ldb = o.ldb, ldc = o.ldc;
                 /* any alpha, beta when N is wider than every kernel's NR; else 1 and 0 or 1
                  * (a narrow pn_sgemm computes C^T and rounds alpha and beta separately) */
                 int wide = N >= PN_GEMM_MAX_NR;
@@ -405,14 +419,9 @@ static void packing_b_tests(const char *ctx, uint64_t seed) {
     for (int r = 0; r < 6; r++)
         for (int ta = 0; ta < 2; ta++) {
             int64_t M = shapes[r][0], N = shapes[r][1], K = shapes[r][2], tb = r & 1;
-            int64_t lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
-            float *A = malloc(sizeof(float) * (size_t)((ta ? K : M) * lda));
-            float *B = malloc(sizeof(float) * (size_t)((tb ? N : K) * ldb));
-            float *C1 = malloc(sizeof(float) * (size_t)(M * ldc));
-            float *C2 = malloc(sizeof(float) * (size_t)(M * ldc));
-            for (int64_t i = 0; i < (ta ? K : M) * lda; i++) A[i] = (float)rnd(&s);
-            for (int64_t i = 0; i < (tb ? N : K) * ldb; i++) B[i] = (float)rnd(&s);
-            for (int64_t i = 0; i < M * ldc; i++) C1[i] = C2[i] = (float)rnd(&s);
+            operands o = operands_new(M, N, K, ta, (int)tb, &s);
+            float *A = o.A, *B = o.B, *C1 = o.C1, *C2 = o.C2;
+            int64_t lda = o.lda, ldb = o.ldb, ldc = o.ldc;
             float beta = r % 3 == 0 ? 0.0f : r % 3 == 1 ? 1.0f : 0.75f;
             stored_b sb = {B, ldb, (int)tb};
             int ok =
