@@ -252,7 +252,7 @@ static void col_range(const pn_conv_geom *g, const col_ranges *r, int64_t j, int
 
 /* ------------------------------------------- im2col into the GEMM's panels ---- */
 
-/* The float32 forward never writes the column matrix out:
+/* The float32 forward (where panels_pay) never writes the column matrix out:
  * the GEMM asks for it block by block, already in its packed layout
  * (pn_sgemm_packing_b), and the functions below build each block from the
  * image. A 32-channel 26 x 26 image has a 0.66 MB column matrix, more than L2:
@@ -287,7 +287,7 @@ static void zero_tail_lanes(float *dst, int64_t nc, int64_t kc, int NR) {
 
 /* Rows k0 .. k0 + kn of the column matrix: each row's tap, for pack_piece. */
 typedef struct {
-    int64_t off[PN_CONV_TAPS]; /* (c H + i dh) W + j dw: where the tap reads, from x0 */
+    int64_t off[PN_CONV_TAPS]; /* (c H + i dh) W + j dw: where it reads, from tap (0, 0) */
     int64_t ih[PN_CONV_TAPS];  /* i dh: its input row, from the window's top */
     int64_t j[PN_CONV_TAPS];   /* its kernel column */
 } tap_table;
@@ -303,24 +303,22 @@ static void tap_table_fill(const pn_conv_geom *g, int64_t r, int64_t kn, tap_tab
 }
 
 /* The lanes of one sliver, m <= NR of them from lane o, for panel rows k < kn:
- * output row p, columns [q0, q0 + m) of col. Column q of tap k reads
- * x0 + off[k] + q sw, where x0 is the window's top-left corner for column 0
- * (zero when that lies in the padding). Windows wholly inside the image (every
- * window of an unpadded convolution) copy a run per row without checks. */
+ * output row p, columns [q0, q0 + m) of col. Column q0 + v of tap k reads the
+ * image at xb + off[k] + v sw, xb being where tap (0, 0) of column q0's window
+ * falls (outside the image when the window starts in the padding: positions
+ * are then checked before they are read). Windows wholly inside the image
+ * (every window of an unpadded convolution) copy a run per row unchecked. */
 static void pack_piece(const col_panel *cp, const tap_table *tt, int64_t kn, int NR, float *o,
                        int64_t p, int64_t q0, int64_t m) {
     const pn_conv_geom *g = cp->g;
-    const int64_t sw = g->sw, ih0 = p * g->sh - g->ph;
-    const float *x0 = cp->x + ih0 * g->W - g->pw;
+    const int64_t sw = g->sw, ih0 = p * g->sh - g->ph, xb = ih0 * g->W + q0 * sw - g->pw;
     int inside = ih0 >= 0 && ih0 + (g->kh - 1) * g->dh < g->H && q0 * sw - g->pw >= 0 &&
                  (q0 + m - 1) * sw - g->pw + (g->kw - 1) * g->dw < g->W;
-    x0 += q0 * sw;
     if (inside && sw == 1) {
-        for (int64_t k = 0; k < kn; k++) copy_run_float(o + k * NR, x0 + tt->off[k], m);
+        for (int64_t k = 0; k < kn; k++) copy_run_float(o + k * NR, cp->x + xb + tt->off[k], m);
         return;
     }
     for (int64_t k = 0; k < kn; k++, o += NR) {
-        const float *xs = x0 + tt->off[k];
         int64_t a = 0, b = m, ih = ih0 + tt->ih[k];
         if (!inside) {
             col_range(g, &cp->cr, tt->j[k], &a, &b);
@@ -329,7 +327,7 @@ static void pack_piece(const col_panel *cp, const tap_table *tt, int64_t kn, int
             if (ih < 0 || ih >= g->H || a > b) a = b = m;
         }
         for (int64_t v = 0; v < a; v++) o[v] = 0;
-        for (int64_t v = a; v < b; v++) o[v] = xs[v * sw];
+        for (int64_t v = a; v < b; v++) o[v] = cp->x[xb + tt->off[k] + v * sw];
         for (int64_t v = b; v < m; v++) o[v] = 0;
     }
 }
