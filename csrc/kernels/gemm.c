@@ -191,9 +191,9 @@ typedef struct {
     int64_t lda, ldb, ldc;
     int64_t kc;               /* K block actually used (K split into near-equal blocks) */
     const float *packed_b;    /* op(B) packed by pn_sgemm_pack (K blocks of Np columns), or NULL */
+    int64_t np;               /* its columns rounded up to NR */
     pn_sgemm_b_packer packer; /* op(B) written by the caller's function, or NULL */
     void *packer_ctx;
-    int64_t np; /* its columns rounded up to NR */
     /* thread grid: rows split into gm parts, columns into gn parts */
     int gm, gn;
     atomic_int err;
