@@ -2,24 +2,25 @@
 
 784-256-256-10 ReLU, cross-entropy, SGD(momentum), the data through a DataLoader over a
 TensorDataset with shuffling: what `pynet-mnist` does per epoch. Batch 16, 64 and 256,
-at 1 thread and at all threads; medians of repetitions over the first `--images` training
-images (default 20,000 so a run stays short), ratios printed. Peak memory (RSS) of each
-library is measured in its own subprocess: the peak while training, above what the process
-holds once the library is imported and the images are loaded (the same NumPy arrays for
-both), so that it is the library's own memory; the whole process's peak is printed too.
+at 1 thread and at all threads, over the first `--images` training images (default
+20,000 so a run stays short). For each batch size the four epochs (pynet and PyTorch, at
+1 thread and at all threads) are timed in rotation in one process (_timing.time_rotation),
+so that the machine's drift over the run reaches all of them alike; medians of `--reps`
+rotations, ratios printed. Peak memory (RSS) of each library is measured in its own
+subprocess: the peak while training, above what the process holds once the library is
+imported and the images are loaded (the same NumPy arrays for both), so that it is the
+library's own memory; the whole process's peak is printed too.
 
     python benchmarks/bench_train.py [--images N] [--reps R]
 """
 import argparse
 import json
 import os
-import resource
-import statistics
 import subprocess
 import sys
-import time
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import time_rotation  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -39,9 +40,9 @@ def data(images):
     return x.numpy()[:images].copy(), y.numpy()[:images].copy()
 
 
-def epoch_time(lib, x, y, batch, reps, threads):
-    """Median seconds of one epoch (after a warm-up epoch)."""
-    lib.set_num_threads(threads)
+def make_epoch(lib, x, y, batch, threads):
+    """A function running one epoch of the recipe at `threads` threads (set on each call,
+    since the epochs of several configurations run in turn)."""
     lib.manual_seed(0)
     nn = lib.nn
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256),
@@ -52,18 +53,13 @@ def epoch_time(lib, x, y, batch, reps, threads):
     loss_fn = lib.nn.functional.cross_entropy
 
     def epoch():
+        lib.set_num_threads(threads)
         for xb, yb in loader:
             loss = loss_fn(model(xb), yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
-    epoch()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        epoch()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return epoch
 
 
 def status_kib(field):
@@ -75,24 +71,26 @@ def status_kib(field):
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def child(name, images, reps, threads, batches):
-    """Run in a subprocess: times for each batch size, the peak RSS of the whole process and
-    the peak added by training (writing 5 to /proc/self/clear_refs resets the peak, VmHWM,
-    to the current RSS: Linux 4.0 and later)."""
+def child(name, images, threads, batches):
+    """Run in a subprocess: the peak RSS of the whole process and the peak added by
+    training one epoch of each batch size (writing 5 to /proc/self/clear_refs resets the
+    peak, VmHWM, to the current RSS: Linux 4.0 and later)."""
     lib = load_lib(name)
     x, y = data(images)
+    loading = status_kib("VmHWM")  # (not ru_maxrss: Linux carries the parent's over exec)
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     base = status_kib("VmRSS")
-    out = {str(b): epoch_time(lib, x, y, b, reps, threads) for b in batches}
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["train_rss_mb"] = (status_kib("VmHWM") - base) / 1024
+    for b in batches:
+        make_epoch(lib, x, y, b, threads)()
+    training = status_kib("VmHWM")
+    out = {"rss_mb": max(loading, training) / 1024, "train_rss_mb": (training - base) / 1024}
     print(json.dumps(out))
 
 
-def run(name, images, reps, threads, batches):
-    cmd = [sys.executable, __file__, "--child", name, "--images", str(images), "--reps",
-           str(reps), "--threads", str(threads), "--batches", ",".join(map(str, batches))]
+def peak_memory(name, images, threads, batches):
+    cmd = [sys.executable, __file__, "--child", name, "--images", str(images), "--threads",
+           str(threads), "--batches", ",".join(map(str, batches))]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         raise RuntimeError(r.stderr)
@@ -102,40 +100,49 @@ def run(name, images, reps, threads, batches):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--images", type=int, default=20000)
-    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--reps", type=int, default=5)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--batches", default="16,64,256")
     p.add_argument("--child", default=None)
     a = p.parse_args()
     batches = [int(b) for b in a.batches.split(",")]
     if a.child:
-        return child(a.child, a.images, a.reps, a.threads, batches)
+        return child(a.child, a.images, a.threads, batches)
     try:
         import torch  # noqa: F401
         libs = ["pynet", "torch"]
     except ImportError:
         libs = ["pynet"]
     cores = os.cpu_count() or 1
+    counts = sorted({1, cores})
+    x, y = data(a.images)
+    mods = {name: load_lib(name) for name in libs}
     print(f"MNIST MLP epoch over {a.images} images (DataLoader + TensorDataset, shuffled), "
-          f"median of {a.reps}, seconds")
-    own = {}
-    for threads in sorted({1, cores}):
-        res = {lib: run(lib, a.images, a.reps, threads, batches) for lib in libs}
+          f"median of {a.reps} rotations, seconds")
+    sec = {}
+    for b in batches:
+        configs = [(name, t) for t in counts for name in libs]
+        steps = [make_epoch(mods[name], x, y, b, t) for name, t in configs]
+        ms = time_rotation(steps, reps=a.reps, inner=1, warmup=1)
+        sec.update({(name, t, b): m / 1e3 for (name, t), m in zip(configs, ms)})
+    for t in counts:
         for b in batches:
-            pn = res["pynet"][str(b)]
-            own[(threads, b)] = pn
-            line = f"  {threads} thread(s) batch {b:4d}: pynet {pn:7.3f}"
-            if "torch" in res:
-                line += f"  torch {res['torch'][str(b)]:7.3f}  pynet/torch {pn / res['torch'][str(b)]:.2f}"
+            pn = sec[("pynet", t, b)]
+            line = f"  {t} thread(s) batch {b:4d}: pynet {pn:7.3f}"
+            if "torch" in libs:
+                th = sec[("torch", t, b)]
+                line += f"  torch {th:7.3f}  pynet/torch {pn / th:.2f}"
             print(line)
-        rss = "  ".join(f"{lib} {res[lib]['train_rss_mb']:.1f} MB" for lib in libs)
-        whole = "  ".join(f"{lib} {res[lib]['rss_mb']:.0f} MB" for lib in libs)
-        print(f"  peak RSS ({threads} thread(s)) added by training: {rss}"
-              f"   (whole process, data included: {whole})")
     if cores > 1:
         for b in batches:
             print(f"  batch {b}: pynet {cores} threads vs 1 thread: "
-                  f"{own[(1, b)] / own[(cores, b)]:.2f}x faster")
+                  f"{sec[('pynet', 1, b)] / sec[('pynet', cores, b)]:.2f}x faster")
+    for t in counts:
+        res = {name: peak_memory(name, a.images, t, batches) for name in libs}
+        rss = "  ".join(f"{name} {res[name]['train_rss_mb']:.1f} MB" for name in libs)
+        whole = "  ".join(f"{name} {res[name]['rss_mb']:.0f} MB" for name in libs)
+        print(f"  peak RSS ({t} thread(s)) added by training: {rss}"
+              f"   (whole process, data included: {whole})")
 
 
 if __name__ == "__main__":

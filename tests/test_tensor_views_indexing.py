@@ -686,6 +686,42 @@ def test_getitem_noncontiguous_base():
     check(x[a > 30], a[a > 30])
 
 
+# Whole rows gathered (a DataLoader batch): one copy per row, split over the pool when the
+# result passes 256 KB. Every dtype, repeated and negative indices, a 2-D index, an offset
+# view, and a size-1 dim inside the rows; the bytes must be NumPy's at 1 and 2 threads.
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("rows,shape", [(7, (5, 3)), (300, (1, 28, 28)), (2000, (40,)),
+                                        (50, (3, 1, 700))])
+def test_getitem_whole_rows(dtype, rows, shape):
+    rng = np.random.default_rng(rows)
+    a = (rng.standard_normal((rows + 3, *shape)) * 50).astype(dtype)
+    idx = rng.integers(-rows, rows, size=rows + 5)
+    idx[:3] = idx[3]  # repeats
+    prev = pynet.get_num_threads()
+    try:
+        for n in (1, 2):
+            pynet.set_num_threads(n)
+            x = P(a)[3:]  # an offset view
+            check(x[P(idx)], a[3:][idx])
+            check(x[P(idx.reshape(-1, 1))], a[3:][idx.reshape(-1, 1)])
+            check(x[idx.tolist()], a[3:][idx])
+    finally:
+        pynet.set_num_threads(prev)
+
+
+def test_getitem_whole_rows_gradient():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((400, 300))
+    idx = rng.integers(0, 400, size=500)
+    x = pynet.tensor(a, requires_grad=True)
+    y = x[pynet.tensor(idx)]
+    g = rng.standard_normal(y.shape)
+    y.backward(pynet.tensor(g))
+    ref = np.zeros_like(a)
+    np.add.at(ref, idx, g)
+    check(x.grad, ref, rtol=1e-12)
+
+
 def test_getitem_1d_and_0d():
     v = np.arange(5).astype(np.int64)
     x = P(v)

@@ -1,5 +1,6 @@
 /* gather.c - gather/scatter inner loops along one dimension (see gather.h). */
 #include "gather.h"
+#include "threadpool.h"
 #include <string.h>
 
 /* The index at p, or -1 (after recording it) when it is out of range. */
@@ -71,4 +72,41 @@ pn_loop_fn pn_scatter_loop(pn_dtype dt, int accumulate) {
     default:
         return scatter_add_i64;
     }
+}
+
+typedef struct {
+    char *dst;
+    const char *src;
+    const int64_t *off;
+    int64_t elem, bytes;
+} rows_job;
+
+/* How many rows ahead to prefetch, and from what size a gather is split. */
+#define ROWS_AHEAD        4
+#define ROWS_PARALLEL_MIN ((int64_t)256 << 10)
+
+static void prefetch_row(const char *p, int64_t bytes) {
+#if defined(__GNUC__)
+    for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b, 0, 0);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
+static void gather_rows_range(void *ctx, int64_t i0, int64_t i1) {
+    const rows_job *j = ctx;
+    for (int64_t i = i0; i < i0 + ROWS_AHEAD && i < i1; i++)
+        prefetch_row(j->src + j->off[i] * j->elem, j->bytes);
+    for (int64_t i = i0; i < i1; i++) {
+        if (i + ROWS_AHEAD < i1) prefetch_row(j->src + j->off[i + ROWS_AHEAD] * j->elem, j->bytes);
+        memcpy(j->dst + i * j->bytes, j->src + j->off[i] * j->elem, (size_t)j->bytes);
+    }
+}
+
+void pn_gather_rows(char *dst, const char *src, const int64_t *off, int64_t elem, int64_t n,
+                    int64_t bytes) {
+    rows_job j = {dst, src, off, elem, bytes};
+    if (n <= 0 || bytes <= 0) return;
+    int64_t grain = ROWS_PARALLEL_MIN / 2 / bytes + 1; /* >= 128 KB per thread */
+    pn_parallel_for(n, grain, gather_rows_range, &j);
 }

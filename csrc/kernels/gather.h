@@ -25,6 +25,17 @@ typedef struct {
 } pn_gather_args;
 
 pn_loop_fn pn_gather_loop(pn_dtype dt);
+
+/* Whole rows: dst row i (rows of `bytes` bytes, packed) = the `bytes` bytes at
+ * src + off[i] * elem, for i in [0, n). Indexing a tensor by a list of rows
+ * (a DataLoader batch of a TensorDataset, an embedding lookup) is this copy.
+ * The offsets must already be checked. Rows of a large source are scattered
+ * in memory, so each copy starts with a miss the hardware prefetcher cannot
+ * predict: the rows a few places ahead are prefetched while one is copied,
+ * and a large gather is split over the thread pool (each thread's misses
+ * overlap the other's). The bytes are the same whoever copies them. */
+void pn_gather_rows(char *dst, const char *src, const int64_t *off, int64_t elem, int64_t n,
+                    int64_t bytes);
 pn_loop_fn pn_scatter_loop(pn_dtype dt, int accumulate);
 
 #endif

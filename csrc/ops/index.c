@@ -10,6 +10,7 @@
  * Backward of a gather is a scatter-add into zeros (repeated indices add up).
  */
 #include "ops.h"
+#include "../kernels/gather.h"
 #include <string.h>
 
 /* The advanced part of an index; also the state of IndexBackward0 (its index
@@ -357,6 +358,22 @@ static int result_shape(PNTensor *V, const adv_index *a, int64_t *shape) {
 
 enum { GATHER, SCATTER, SCATTER_ADD };
 
+/* Bytes of each block if gathering V's blocks is copying whole rows: B in
+ * front of O (so O's blocks follow each other) and V's blocks contiguous, with
+ * one dtype; else 0. */
+static int64_t row_bytes(PNTensor *V, PNTensor *O, const adv_index *a) {
+    if (a->bstart != 0 || V->dtype != O->dtype) return 0;
+    int64_t expect = 1;
+    for (int d = V->ndim - 1; d >= 0; d--) {
+        int indexed = 0;
+        for (int k = 0; k < a->n; k++) indexed |= a->dims[k] == d;
+        if (indexed || V->shape[d] == 1) continue;
+        if (V->strides[d] != expect) return 0;
+        expect *= V->shape[d];
+    }
+    return expect * (int64_t)pn_itemsize(V->dtype);
+}
+
 /* Move elements between the view V and the result-shaped O, block by block. */
 static void transfer(PNTensor *V, PNTensor *O, const adv_index *a, const int64_t *off, int mode) {
     int64_t vst[PN_MAX_DIMS], ost[PN_MAX_DIMS], rshape[PN_MAX_DIMS];
@@ -444,7 +461,15 @@ static PNTensor *gather(PNTensor *V, adv_index *a) {
         PyMem_Free(off);
         return NULL;
     }
-    transfer(V, O, a, off, GATHER);
+    int64_t rows = 1, bytes = row_bytes(V, O, a);
+    for (int d = 0; d < a->nb; d++) rows *= a->bshape[d];
+    if (bytes) { /* whole rows (a batch of samples): one copy each, on the pool */
+        Py_BEGIN_ALLOW_THREADS
+        pn_gather_rows(O->data, V->data, off, (int64_t)pn_itemsize(V->dtype), rows, bytes);
+        Py_END_ALLOW_THREADS
+    } else {
+        transfer(V, O, a, off, GATHER);
+    }
     PyMem_Free(off);
     if (pn_is_float(V->dtype)) {
         PNNode *node = pn_record(O, "IndexBackward0", index_backward, 1, &V);

@@ -5,6 +5,8 @@ sampler's indices into lists. The random samplers draw from their ``generator``
 (a pynet.Generator), or, without one, from a generator seeded afresh from the
 global one at each pass, as PyTorch's do.
 """
+import itertools
+
 from ... import _C
 from ..._tensor import Tensor
 from ..._creation import multinomial, randint, randperm, tensor
@@ -146,13 +148,11 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self):
-        batch = []
-        for idx in self.sampler:
-            batch.append(idx)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        it = iter(self.sampler)
+        while True:  # islice takes a batch's indices in C, not one Python step each
+            batch = list(itertools.islice(it, self.batch_size))
+            if not batch or (self.drop_last and len(batch) < self.batch_size):
+                return
             yield batch
 
     def __len__(self):
