@@ -72,19 +72,19 @@ def status_kib(field):
 
 
 def child(name, images, threads, batches):
-    """Run in a subprocess: the peak RSS of the whole process and the peak added by
-    training one epoch of each batch size (writing 5 to /proc/self/clear_refs resets the
-    peak, VmHWM, to the current RSS: Linux 4.0 and later)."""
+    """Run in a subprocess: the peak RSS of the whole process while training one epoch of
+    each batch size, and the part of it added by training (writing 5 to
+    /proc/self/clear_refs resets the peak, VmHWM, to the current RSS: Linux 4.0 and
+    later; so loading the images, the same for both libraries, is left out)."""
     lib = load_lib(name)
     x, y = data(images)
-    loading = status_kib("VmHWM")  # (not ru_maxrss: Linux carries the parent's over exec)
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     base = status_kib("VmRSS")
     for b in batches:
         make_epoch(lib, x, y, b, threads)()
-    training = status_kib("VmHWM")
-    out = {"rss_mb": max(loading, training) / 1024, "train_rss_mb": (training - base) / 1024}
+    training = status_kib("VmHWM")  # (not ru_maxrss: Linux carries the parent's over exec)
+    out = {"rss_mb": training / 1024, "train_rss_mb": (training - base) / 1024}
     print(json.dumps(out))
 
 
@@ -142,7 +142,7 @@ def main():
         rss = "  ".join(f"{name} {res[name]['train_rss_mb']:.1f} MB" for name in libs)
         whole = "  ".join(f"{name} {res[name]['rss_mb']:.0f} MB" for name in libs)
         print(f"  peak RSS ({t} thread(s)) added by training: {rss}"
-              f"   (whole process, data included: {whole})")
+              f"   (whole process while training, data included: {whole})")
 
 
 if __name__ == "__main__":
