@@ -1,8 +1,10 @@
 """One training step of the course's MNIST network, pynet beside PyTorch (same run).
 
 784-256-256-10 with ReLU, cross-entropy, SGD with momentum, at batch 16, 64 and 256:
-forward, backward and the update. Median of repetitions, at 1 thread and at all
-threads; for each library its own speed-up from 1 thread to all. Issue #13's targets:
+forward, backward and the update, at 1 thread and at all threads, the four
+configurations of a batch size timed in rotation (_timing.time_rotation) so that the
+machine's drift reaches them alike; medians of repetitions, and for each library its
+own speed-up from 1 thread to all. Issue #13's targets:
 pynet/torch <= 0.36 at batch 16 and <= 0.6 at batch 64 (1 thread); pynet's batch-256
 step at least 1.5x faster at 2 threads than at 1.
 """
@@ -10,7 +12,7 @@ step at least 1.5x faster at 2 threads than at 1.
 import numpy as np
 
 import pynet
-from _timing import time_step as _time_step  # noqa: E402
+from _timing import time_rotation  # noqa: E402
 
 try:
     import torch
@@ -27,10 +29,13 @@ def make(lib, seed=0):
     return model, opt
 
 
-def step_fn(lib, model, opt, x, y):
+def step_fn(lib, model, opt, x, y, threads):
+    """One training step at `threads` threads (set on each call: the steps of several
+    configurations run in turn)."""
     loss_fn = lib.nn.functional.cross_entropy
 
     def step():
+        lib.set_num_threads(threads)
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
@@ -38,18 +43,10 @@ def step_fn(lib, model, opt, x, y):
     return step
 
 
-
-
-def time_step(step):
-    """Median ms of one training step (10 warm-up steps, 7 timings of 50)."""
-    return _time_step(step, inner=50, warmup=10)
-
-
-def measure(lib, threads, xs, ys):
-    """Median ms of a training step of lib at that many threads."""
-    lib.set_num_threads(threads)
+def make_step(lib, threads, xs, ys):
+    """A training step of lib at that many threads, on its own model."""
     model, opt = make(lib)
-    return time_step(step_fn(lib, model, opt, lib.tensor(xs), lib.tensor(ys)))
+    return step_fn(lib, model, opt, lib.tensor(xs), lib.tensor(ys), threads)
 
 
 def main():
@@ -60,8 +57,11 @@ def main():
     for batch in (16, 64, 256):
         xs = rng.standard_normal((batch, 784)).astype(np.float32)
         ys = rng.integers(0, 10, batch)
-        t = {(lib.__name__, n): measure(lib, n, xs, ys) for lib in libs
-             for n in sorted({1, ncores})}
+        configs = [(lib, n) for n in sorted({1, ncores}) for lib in libs]
+        # every configuration's steps in rotation (10 warm-up steps, 7 timings of 50 each)
+        ms = time_rotation([make_step(lib, n, xs, ys) for lib, n in configs], reps=7,
+                           inner=50, warmup=10)
+        t = {(lib.__name__, n): m for (lib, n), m in zip(configs, ms)}
         for n in sorted({1, ncores}):
             line = f"  batch {batch:3d}, {n} thread(s): pynet {t['pynet', n]:7.3f} ms"
             if torch is not None:
