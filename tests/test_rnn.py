@@ -434,15 +434,27 @@ def test_dropout_between_layers_only_in_training():
     assert not np.allclose(to_np(d), to_np(a))
 
 
-def test_results_are_bit_identical_at_one_and_two_threads():
+# A step's cell is split by rows over the pool from 2048 elements of the hidden size per
+# part: batch 16 x hidden 64 stays in one part, batch 40 x hidden 128 is cut in two (a
+# wrong row offset in the second part would differ from the one-thread run).
+@pytest.mark.parametrize("make,batch", [
+    (lambda: nn.LSTM(32, 64, num_layers=2), 16),
+    (lambda: nn.LSTM(32, 128, num_layers=2), 40),
+    (lambda: nn.LSTM(32, 128, proj_size=48), 40),
+    (lambda: nn.GRU(32, 128, bidirectional=True), 40),
+    (lambda: nn.RNN(32, 128), 40),
+    (lambda: nn.RNN(32, 128, nonlinearity="relu"), 40),
+], ids=["lstm-small", "lstm", "lstm-proj", "gru-bidir", "rnn-tanh", "rnn-relu"])
+def test_results_are_bit_identical_at_one_and_two_threads(make, batch):
     pynet.manual_seed(5)
-    m = nn.LSTM(32, 64, num_layers=2)
-    x = pynet.randn(12, 16, 32, requires_grad=True)
+    m = make()
+    x = pynet.randn(12, batch, 32, requires_grad=True)
     runs = []
     for n in (1, 2):
         pynet.set_num_threads(n)
         try:
-            out, (h, c) = m(x)
+            out, h = m(x)
+            h = h[0] if isinstance(h, tuple) else h
             (out.sum() + h.sum()).backward()
             runs.append([to_np(out), to_np(x.grad)] + [to_np(p.grad) for p in m.parameters()])
         finally:

@@ -12,6 +12,7 @@
 #include "rnn.h"
 #include "fastmath.h"
 #include "gemm.h"
+#include "threadpool.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,68 @@ DEFINE_GRU_CELL(gru_cell_f64, double, sigmoid_d, tanh)
 DEFINE_GRU_CELL_BACKWARD(gru_cell_backward_f32, float)
 DEFINE_GRU_CELL_BACKWARD(gru_cell_backward_f64, double)
 
+/* ----------------------------------------------- a step's cell, on the pool ---- */
+
+/* A cell's rows are independent, so one step's cell is split by rows over the
+ * thread pool (at two threads it was an eighth of the step that only the
+ * calling thread ran, beside the GEMMs that use both). Each array is given with
+ * its row width in elements; a row range just advances every pointer, so the
+ * values are the same at any thread count. */
+enum { CELL_RNN, CELL_RNN_BWD, CELL_LSTM, CELL_LSTM_BWD, CELL_GRU, CELL_GRU_BWD };
+#define CELL_ARRAYS 7
+typedef struct {
+    int kind, f32, relu;
+    int64_t H;
+    size_t sz;
+    void *p[CELL_ARRAYS];   /* the cell's arrays in its argument order; NULL stays NULL */
+    int64_t w[CELL_ARRAYS]; /* elements per row of each */
+} cell_call;
+
+/* Least elements of H per part: below this, waking a thread costs more than it saves. */
+#define CELL_PART_MIN 2048
+
+static void cell_rows(void *ctx, int64_t r0, int64_t r1) {
+    const cell_call *c = ctx;
+    void *p[CELL_ARRAYS];
+    for (int k = 0; k < CELL_ARRAYS; k++)
+        p[k] = c->p[k] ? (char *)c->p[k] + (size_t)(r0 * c->w[k]) * c->sz : NULL;
+    int64_t n = r1 - r0, H = c->H;
+    int f = c->f32;
+    switch (c->kind) {
+    case CELL_RNN:
+        f ? rnn_cell_f32(c->relu, n * H, p[0], p[1]) : rnn_cell_f64(c->relu, n * H, p[0], p[1]);
+        break;
+    case CELL_RNN_BWD:
+        f ? rnn_cell_backward_f32(c->relu, n * H, p[0], p[1], p[2], p[3])
+          : rnn_cell_backward_f64(c->relu, n * H, p[0], p[1], p[2], p[3]);
+        break;
+    case CELL_LSTM:
+        f ? lstm_cell_f32(n, H, p[0], p[1], p[2], p[3], p[4])
+          : lstm_cell_f64(n, H, p[0], p[1], p[2], p[3], p[4]);
+        break;
+    case CELL_LSTM_BWD:
+        f ? lstm_cell_backward_f32(n, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+          : lstm_cell_backward_f64(n, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+        break;
+    case CELL_GRU:
+        f ? gru_cell_f32(n, H, p[0], p[1], p[2], p[3], p[4], p[5])
+          : gru_cell_f64(n, H, p[0], p[1], p[2], p[3], p[4], p[5]);
+        break;
+    default: /* CELL_GRU_BWD */
+        f ? gru_cell_backward_f32(n, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+          : gru_cell_backward_f64(n, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+    }
+}
+
+/* Run cell `kind` over b rows of width H: arrays p[0..n) with row widths given
+ * in units of H (gw = the gate count for gate arrays, 1 for the others). */
+static void run_cell(int kind, pn_dtype dt, int relu, int64_t b, int64_t H, int n, void *const *p,
+                     const int *gw) {
+    cell_call c = {kind, dt == PN_FLOAT32, relu, H, pn_itemsize(dt), {NULL}, {0}};
+    for (int k = 0; k < n; k++) c.p[k] = p[k], c.w[k] = gw[k] * H;
+    pn_parallel_for(b, CELL_PART_MIN / (H > 0 ? H : 1) + 1, cell_rows, &c);
+}
+
 /* ------------------------------------------------------------- the layer ---- */
 
 /* Row `row` of a contiguous matrix `p` of `width` elements per row, itemsize sz. */
@@ -210,7 +273,7 @@ static int step_gemm(pn_dtype dt, int64_t b, int64_t N, int64_t K, const void *x
 static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fscratch *w) {
     size_t sz = pn_itemsize(a->dt);
     int64_t H = a->H, P = a->P, G = pn_rnn_gates(a->mode) * H;
-    int f32 = a->dt == PN_FLOAT32, gru = a->mode == PN_RNN_GRU;
+    int gru = a->mode == PN_RNN_GRU;
     char *hp = ROW(a->hprev, o, P), *g = ROW(a->gates, o, G), *y = ROW(a->y, o, P);
     const char *xg = ROW(a->xg, o, G);
     void *pre = gru ? w->hg : g;
@@ -219,23 +282,19 @@ static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fs
     if (step_gemm(a->dt, b, G, P, hp, w->p_hh, w->w_hh, w->tb, w->ld_hh, 1.0, pre))
         return PN_ENOMEM;
     if (a->mode == PN_RNN_TANH || a->mode == PN_RNN_RELU) {
-        int relu = a->mode == PN_RNN_RELU;
-        f32 ? rnn_cell_f32(relu, b * H, (float *)g, (float *)y)
-            : rnn_cell_f64(relu, b * H, (double *)g, (double *)y);
+        void *p[] = {g, y};
+        run_cell(CELL_RNN, a->dt, a->mode == PN_RNN_RELU, b, H, 2, p, (int[]){1, 1});
     } else if (a->mode == PN_RNN_LSTM) {
         char *cp = ROW(a->cprev, o, H), *tc = ROW(a->aux, o, H);
         char *ht = a->w_hr ? ROW(a->htil, o, H) : y;
         memcpy(cp, a->c, (size_t)(b * H) * sz);
-        f32 ? lstm_cell_f32(b, H, (float *)g, (float *)cp, a->c, (float *)tc, (float *)ht)
-            : lstm_cell_f64(b, H, (double *)g, (double *)cp, a->c, (double *)tc, (double *)ht);
+        void *p[] = {g, cp, a->c, tc, ht};
+        run_cell(CELL_LSTM, a->dt, 0, b, H, 5, p, (int[]){4, 1, 1, 1, 1});
         if (a->w_hr && step_gemm(a->dt, b, P, H, ht, w->p_hr, w->w_hr, w->tb, w->ld_hr, 0.0, y))
             return PN_ENOMEM;
     } else {
-        char *hn = ROW(a->aux, o, H);
-        f32 ? gru_cell_f32(b, H, (const float *)xg, w->hg, (float *)hp, (float *)g, (float *)hn,
-                           (float *)y)
-            : gru_cell_f64(b, H, (const double *)xg, w->hg, (double *)hp, (double *)g, (double *)hn,
-                           (double *)y);
+        void *p[] = {(void *)xg, w->hg, hp, g, ROW(a->aux, o, H), y};
+        run_cell(CELL_GRU, a->dt, 0, b, H, 6, p, (int[]){3, 3, 1, 3, 1, 1});
     }
     memcpy(a->h, y, (size_t)(b * P) * sz);
     return 0;
@@ -301,15 +360,11 @@ static int backward_step(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_
                          int64_t o, int64_t b) {
     size_t sz = pn_itemsize(a->dt);
     int64_t H = a->H, P = a->P, G = pn_rnn_gates(a->mode) * H;
-    int f32 = a->dt == PN_FLOAT32;
     const char *g = ROW(a->gates, o, G), *dy = d->dy ? ROW(d->dy, o, P) : NULL;
     char *dx = ROW(d->dxg, o, G), *dhg = a->mode == PN_RNN_GRU ? ROW(w->dhg, o, G) : dx;
     if (a->mode == PN_RNN_TANH || a->mode == PN_RNN_RELU) {
-        int relu = a->mode == PN_RNN_RELU;
-        f32 ? rnn_cell_backward_f32(relu, b * H, (const float *)g, d->dh, (const float *)dy,
-                                    (float *)dx)
-            : rnn_cell_backward_f64(relu, b * H, (const double *)g, d->dh, (const double *)dy,
-                                    (double *)dx);
+        void *p[] = {(void *)g, d->dh, (void *)dy, dx};
+        run_cell(CELL_RNN_BWD, a->dt, a->mode == PN_RNN_RELU, b, H, 4, p, (int[]){1, 1, 1, 1});
     } else if (a->mode == PN_RNN_LSTM) {
         const char *cp = ROW(a->cprev, o, H), *tc = ROW(a->aux, o, H);
         const void *dh1 = d->dh, *dh2 = dy;
@@ -320,16 +375,11 @@ static int backward_step(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_
                 return PN_ENOMEM;
             dh1 = w->dht, dh2 = NULL;
         }
-        f32 ? lstm_cell_backward_f32(b, H, (const float *)g, (const float *)cp, (const float *)tc,
-                                     dh1, dh2, d->dc, (float *)dx)
-            : lstm_cell_backward_f64(b, H, (const double *)g, (const double *)cp,
-                                     (const double *)tc, dh1, dh2, d->dc, (double *)dx);
+        void *p[] = {(void *)g, (void *)cp, (void *)tc, (void *)dh1, (void *)dh2, d->dc, dx};
+        run_cell(CELL_LSTM_BWD, a->dt, 0, b, H, 7, p, (int[]){4, 1, 1, 1, 1, 1, 4});
     } else {
-        const char *hn = ROW(a->aux, o, H), *hp = ROW(a->hprev, o, P);
-        f32 ? gru_cell_backward_f32(b, H, (const float *)g, (const float *)hn, (const float *)hp,
-                                    d->dh, (const float *)dy, (float *)dx, (float *)dhg)
-            : gru_cell_backward_f64(b, H, (const double *)g, (const double *)hn, (const double *)hp,
-                                    d->dh, (const double *)dy, (double *)dx, (double *)dhg);
+        void *p[] = {(void *)g, ROW(a->aux, o, H), ROW(a->hprev, o, P), d->dh, (void *)dy, dx, dhg};
+        run_cell(CELL_GRU_BWD, a->dt, 0, b, H, 7, p, (int[]){3, 1, 1, 1, 1, 3, 3});
     }
     double beta = a->mode == PN_RNN_GRU ? 1.0 : 0.0;
     return step_gemm(a->dt, b, P, G, dhg, w->p_hh, a->w_hh, 0, P, beta, d->dh) ? PN_ENOMEM : 0;
