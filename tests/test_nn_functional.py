@@ -1064,6 +1064,47 @@ def test_layer_norm_weight_only_and_int_shape(ref):
              lambda x, w: layer_norm_np(x, 4, w), [x, w], "float64")
 
 
+# Layer norm is split by rows over the pool; its backward sums dweight and dbias in at
+# most 8 parts of rows fixed by the sizes. These shapes split (8, 2 and 5 parts): the
+# gradients must match float64 NumPy, and be the same bits at 1 and 2 threads.
+@pytest.mark.parametrize("dtype,shape,affine", [
+    ("float32", (2048, 128), "wb"), ("float64", (300, 70), "w"), ("float64", (5, 40000), "wb"),
+    ("float32", (600, 64), "")])
+def test_layer_norm_split_rows(dtype, shape, affine):
+    rng = np.random.default_rng(shape[0])
+    x = (rng.standard_normal(shape) * 2 + 1).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal(shape[1]).astype(dtype) if "w" in affine else None
+    b = rng.standard_normal(shape[1]).astype(dtype) if "b" in affine else None
+    m = x.astype(np.float64).mean(1, keepdims=True)
+    r = 1 / np.sqrt(((x - m) ** 2).mean(1, keepdims=True) + 1e-5)
+    xhat = (x - m) * r
+    gw = g * (w if w is not None else 1.0)
+    dx = r * (gw - gw.mean(1, keepdims=True) - xhat * (gw * xhat).mean(1, keepdims=True))
+    want = {"y": xhat * (w if w is not None else 1) + (b if b is not None else 0), "dx": dx,
+            "dw": (g * xhat).sum(0), "db": g.astype(np.float64).sum(0)}
+    tol = 2e-4 if dtype == "float32" else 1e-10
+    prev, runs = pynet.get_num_threads(), []
+    try:
+        for n in (1, 2):
+            pynet.set_num_threads(n)
+            px = pynet.tensor(x, requires_grad=True)
+            pw = pynet.tensor(w, requires_grad=True) if w is not None else None
+            pb = pynet.tensor(b, requires_grad=True) if b is not None else None
+            y = F.layer_norm(px, (shape[1],), pw, pb)
+            y.backward(pynet.tensor(g))
+            got = {"y": y, "dx": px.grad, "dw": pw.grad if pw is not None else None,
+                   "db": pb.grad if pb is not None else None}
+            got = {k: v.detach().numpy() for k, v in got.items() if v is not None}
+            for k, v in got.items():
+                np.testing.assert_allclose(v, want[k], rtol=tol, atol=tol * np.abs(want[k]).max())
+            runs.append(got)
+    finally:
+        pynet.set_num_threads(prev)
+    for k in runs[0]:
+        np.testing.assert_array_equal(runs[0][k], runs[1][k])
+
+
 LN_GRAD_ARRAYS = [rnd(2, 3, 4), rnd(3, 4, seed=1), rnd(3, 4, seed=2)]
 
 

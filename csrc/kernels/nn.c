@@ -3,8 +3,10 @@
  * names it; arithmetic is done in double. */
 #include "nn.h"
 #include "fastmath.h"
+#include "threadpool.h"
 #include "vecmath.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SQRT1_2        0.70710678118654752440 /* 1 / sqrt(2)      */
@@ -556,19 +558,42 @@ DEFINE_BATCH_NORM_BACKWARD(pn_batch_norm_backward_f64, double)
 
 /* ----------------------------------------------------------- layer norm ---- */
 
-#define DEFINE_LAYER_NORM_FORWARD(NAME, T) \
-    void NAME(const T *x, const T *w, const T *b, double eps, T *y, double *mean, double *rstd, \
-              int64_t M, int64_t D) { \
-        for (int64_t i = 0; i < M; i++) { \
-            const T *xr = x + i * D; \
-            T *yr = y + i * D; \
+/* Layer norm is split by rows over the thread pool. The forward's rows are
+ * independent. The backward's dx rows are too, but dweight and dbias sum over
+ * all rows: the rows are cut into at most LN_PARTS parts whose size depends on
+ * M and D only, each part sums its rows in order into its own accumulators, and
+ * the parts are added in part order, so the bits are the same at any thread
+ * count. (Serial, layer norm was a tenth of a small Transformer's step that
+ * only the calling thread ran at two threads.) */
+#define LN_PART_MIN 16384 /* elements per part at least: less is not worth a thread */
+#define LN_PARTS    8
+
+typedef struct {
+    const void *x, *w, *b, *g;
+    double eps;
+    void *y;
+    const double *mean_in, *rstd_in; /* backward */
+    double *mean, *rstd;             /* forward */
+    double *dw, *db, *acc;           /* acc: parts 1.. accumulators, 2 D each */
+    int64_t M, D, rows;              /* rows per part (backward) */
+} ln_job;
+
+// x (M, D) -> y (M, D), mean, rstd (M): rows [i0, i1)
+#define DEFINE_LAYER_NORM_ROWS(NAME, T) \
+    static void NAME(void *ctx, int64_t i0, int64_t i1) { \
+        const ln_job *jb = ctx; \
+        const T *w = jb->w, *b = jb->b; \
+        int64_t D = jb->D; \
+        for (int64_t i = i0; i < i1; i++) { \
+            const T *xr = (const T *)jb->x + i * D; \
+            T *yr = (T *)jb->y + i * D; \
             double s = 0, q = 0; \
             for (int64_t j = 0; j < D; j++) s += (double)xr[j]; \
             double m = s / (double)D; \
             for (int64_t j = 0; j < D; j++) q += ((double)xr[j] - m) * ((double)xr[j] - m); \
-            double r = 1.0 / sqrt(q / (double)D + eps); \
-            mean[i] = m; \
-            rstd[i] = r; \
+            double r = 1.0 / sqrt(q / (double)D + jb->eps); \
+            jb->mean[i] = m; \
+            jb->rstd[i] = r; \
             for (int64_t j = 0; j < D; j++) { \
                 double v = ((double)xr[j] - m) * r; \
                 if (w) v *= (double)w[j]; \
@@ -577,34 +602,104 @@ DEFINE_BATCH_NORM_BACKWARD(pn_batch_norm_backward_f64, double)
             } \
         } \
     }
-DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, float)
-DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f64, double)
+DEFINE_LAYER_NORM_ROWS(layer_norm_rows_f32, float)
+DEFINE_LAYER_NORM_ROWS(layer_norm_rows_f64, double)
 
-#define DEFINE_LAYER_NORM_BACKWARD(NAME, T) \
-    void NAME(const T *g, const T *x, const double *mean, const double *rstd, const T *w, T *dx, \
-              double *dw, double *db, int64_t M, int64_t D) { \
-        for (int64_t i = 0; i < M; i++) { \
-            const T *gr = g + i * D, *xr = x + i * D; \
-            double m = mean[i], r = rstd[i], sgw = 0, sgwx = 0; \
-            for (int64_t j = 0; j < D; j++) { \
-                double xhat = ((double)xr[j] - m) * r; \
-                double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
-                sgw += gw; \
-                sgwx += gw * xhat; \
-                if (dw) dw[j] += (double)gr[j] * xhat; \
-                if (db) db[j] += (double)gr[j]; \
+#define DEFINE_LAYER_NORM_FORWARD(NAME, ROWS, T) \
+    void NAME(const T *x, const T *w, const T *b, double eps, T *y, double *mean, double *rstd, \
+              int64_t M, int64_t D) { \
+        ln_job jb = {.x = x, \
+                     .w = w, \
+                     .b = b, \
+                     .eps = eps, \
+                     .y = y, \
+                     .mean = mean, \
+                     .rstd = rstd, \
+                     .M = M, \
+                     .D = D}; \
+        pn_parallel_for(M, LN_PART_MIN / (D > 0 ? D : 1) + 1, ROWS, &jb); \
+    }
+DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, layer_norm_rows_f32, float)
+DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f64, layer_norm_rows_f64, double)
+
+// Backward of y = xhat w + b, xhat = (x - mean) rstd, for the parts [p0, p1):
+//   dw += g xhat,  db += g  (summed over the part's rows, into the part's accumulators)
+//   dx = rstd (g w - mean_j(g w) - xhat mean_j(g w xhat))
+#define DEFINE_LAYER_NORM_BACKWARD_PARTS(NAME, T) \
+    static void NAME(void *ctx, int64_t p0, int64_t p1) { \
+        const ln_job *jb = ctx; \
+        const T *w = jb->w; \
+        int64_t D = jb->D; \
+        for (int64_t p = p0; p < p1; p++) { \
+            double *dw = jb->dw, *db = jb->db; \
+            if (p > 0) { /* (dw or db NULL: the part's accumulator is not read) */ \
+                dw = dw ? jb->acc + (p - 1) * 2 * D : NULL; \
+                db = db ? jb->acc + (p - 1) * 2 * D + D : NULL; \
             } \
-            if (!dx) continue; \
-            double a = sgw / (double)D, bq = sgwx / (double)D; \
-            for (int64_t j = 0; j < D; j++) { \
-                double xhat = ((double)xr[j] - m) * r; \
-                double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
-                dx[i * D + j] = (T)(r * (gw - a - xhat * bq)); \
+            int64_t i1 = (p + 1) * jb->rows < jb->M ? (p + 1) * jb->rows : jb->M; \
+            for (int64_t i = p * jb->rows; i < i1; i++) { \
+                const T *gr = (const T *)jb->g + i * D, *xr = (const T *)jb->x + i * D; \
+                double m = jb->mean_in[i], r = jb->rstd_in[i], sgw = 0, sgwx = 0; \
+                for (int64_t j = 0; j < D; j++) { \
+                    double xhat = ((double)xr[j] - m) * r; \
+                    double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
+                    sgw += gw; \
+                    sgwx += gw * xhat; \
+                    if (dw) dw[j] += (double)gr[j] * xhat; \
+                    if (db) db[j] += (double)gr[j]; \
+                } \
+                if (!jb->y) continue; \
+                double a = sgw / (double)D, bq = sgwx / (double)D; \
+                T *dx = (T *)jb->y + i * D; \
+                for (int64_t j = 0; j < D; j++) { \
+                    double xhat = ((double)xr[j] - m) * r; \
+                    double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
+                    dx[j] = (T)(r * (gw - a - xhat * bq)); \
+                } \
             } \
         } \
     }
-DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f32, float)
-DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f64, double)
+DEFINE_LAYER_NORM_BACKWARD_PARTS(layer_norm_backward_parts_f32, float)
+DEFINE_LAYER_NORM_BACKWARD_PARTS(layer_norm_backward_parts_f64, double)
+
+/* The backward over all rows (dx into jb->y): the parts, then their sums in order.
+ * Without memory for the parts' accumulators it runs as one part. */
+static void layer_norm_backward_run(ln_job *jb, pn_range_fn parts) {
+    int64_t M = jb->M, D = jb->D, min_rows = LN_PART_MIN / (D > 0 ? D : 1) + 1;
+    int64_t rows = (M + LN_PARTS - 1) / LN_PARTS;
+    rows = rows < min_rows ? min_rows : rows;
+    int64_t np = M > 0 ? (M + rows - 1) / rows : 1;
+    jb->acc = NULL;
+    if (np > 1 && (jb->dw || jb->db) &&
+        !(jb->acc = calloc((size_t)((np - 1) * 2 * D), sizeof(double))))
+        rows = M, np = 1;
+    jb->rows = rows > 0 ? rows : 1;
+    pn_parallel_for_dynamic(np, 1, parts, jb);
+    for (int64_t p = 1; p < np && jb->acc; p++)
+        for (int64_t j = 0; j < D; j++) {
+            if (jb->dw) jb->dw[j] += jb->acc[(p - 1) * 2 * D + j];
+            if (jb->db) jb->db[j] += jb->acc[(p - 1) * 2 * D + D + j];
+        }
+    free(jb->acc);
+}
+
+#define DEFINE_LAYER_NORM_BACKWARD(NAME, PARTS, T) \
+    void NAME(const T *g, const T *x, const double *mean, const double *rstd, const T *w, T *dx, \
+              double *dw, double *db, int64_t M, int64_t D) { \
+        ln_job jb = {.x = x, \
+                     .w = w, \
+                     .g = g, \
+                     .y = dx, \
+                     .mean_in = mean, \
+                     .rstd_in = rstd, \
+                     .dw = dw, \
+                     .db = db, \
+                     .M = M, \
+                     .D = D}; \
+        layer_norm_backward_run(&jb, PARTS); \
+    }
+DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f32, layer_norm_backward_parts_f32, float)
+DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f64, layer_norm_backward_parts_f64, double)
 
 /* -------------------------------------------------------------- dropout ---- */
 
