@@ -6,14 +6,16 @@ error, backward, and SGD with momentum. Cells: one LSTMCell step at the same
 sizes. GPT: the decoder-only Transformer of examples/charlm.py (4 layers, 4
 heads, width 128, context 64, batch 32, vocabulary 65), a step with AdamW.
 Attention alone: F.scaled_dot_product_attention forward + backward, causal,
-(32, 4, 64, 32). Median of repetitions at 1 thread and at all threads; the last
-column is pynet's time over PyTorch's (below 1: pynet faster).
+(32, 4, 64, 32). Median of repetitions at 1 thread and at all threads, pynet's
+and PyTorch's steps timed in alternation (_timing.time_pair) so that the
+machine's drift reaches both alike; the last column is pynet's time over
+PyTorch's (below 1: pynet faster).
 """
 
 import numpy as np
 
 import pynet
-from _timing import time_step  # noqa: E402
+from _timing import time_pair, time_step  # noqa: E402
 
 try:
     import torch
@@ -138,11 +140,13 @@ def main():
             torch.set_num_threads(threads)
         print(f" {threads} thread(s):")
         for name, make, inner in cases:
-            tp = time_step(make(pynet), inner=inner)
-            line = f"  {name:28s} pynet {tp:8.3f} ms"
-            if torch is not None:
-                tt = time_step(make(torch), inner=inner)
-                line += f"   torch {tt:8.3f} ms   pynet/torch {tp / tt:.2f}x"
+            if torch is None:
+                tp = time_step(make(pynet), inner=inner)
+                print(f"  {name:28s} pynet {tp:8.3f} ms", flush=True)
+                continue
+            tp, tt = time_pair(make(pynet), make(torch), inner=inner)
+            line = f"  {name:28s} pynet {tp:8.3f} ms   torch {tt:8.3f} ms   " \
+                   f"pynet/torch {tp / tt:.2f}x"
             print(line, flush=True)
     pynet.set_num_threads(ncores)
 
