@@ -608,15 +608,8 @@ DEFINE_LAYER_NORM_ROWS(layer_norm_rows_f64, double)
 #define DEFINE_LAYER_NORM_FORWARD(NAME, ROWS, T) \
     void NAME(const T *x, const T *w, const T *b, double eps, T *y, double *mean, double *rstd, \
               int64_t M, int64_t D) { \
-        ln_job jb = {.x = x, \
-                     .w = w, \
-                     .b = b, \
-                     .eps = eps, \
-                     .y = y, \
-                     .mean = mean, \
-                     .rstd = rstd, \
-                     .M = M, \
-                     .D = D}; \
+        ln_job jb = {.M = M, .D = D}; \
+        jb.x = x, jb.w = w, jb.b = b, jb.eps = eps, jb.y = y, jb.mean = mean, jb.rstd = rstd; \
         pn_parallel_for(M, LN_PART_MIN / (D > 0 ? D : 1) + 1, ROWS, &jb); \
     }
 DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, layer_norm_rows_f32, float)
@@ -686,16 +679,8 @@ static void layer_norm_backward_run(ln_job *jb, pn_range_fn parts) {
 #define DEFINE_LAYER_NORM_BACKWARD(NAME, PARTS, T) \
     void NAME(const T *g, const T *x, const double *mean, const double *rstd, const T *w, T *dx, \
               double *dw, double *db, int64_t M, int64_t D) { \
-        ln_job jb = {.x = x, \
-                     .w = w, \
-                     .g = g, \
-                     .y = dx, \
-                     .mean_in = mean, \
-                     .rstd_in = rstd, \
-                     .dw = dw, \
-                     .db = db, \
-                     .M = M, \
-                     .D = D}; \
+        ln_job jb = {.dw = dw, .db = db, .M = M, .D = D}; \
+        jb.x = x, jb.w = w, jb.g = g, jb.y = dx, jb.mean_in = mean, jb.rstd_in = rstd; \
         layer_norm_backward_run(&jb, PARTS); \
     }
 DEFINE_LAYER_NORM_BACKWARD(pn_layer_norm_backward_f32, layer_norm_backward_parts_f32, float)
