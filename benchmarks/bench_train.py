@@ -76,8 +76,8 @@ def child(name, images, threads, batches):
     each batch size, and the part of it added by training (writing 5 to
     /proc/self/clear_refs resets the peak, VmHWM, to the current RSS: Linux 4.0 and
     later; so loading the images, the same for both libraries, is left out)."""
+    x, y = data(images)  # (puts the repository on sys.path first)
     lib = load_lib(name)
-    x, y = data(images)
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     base = status_kib("VmRSS")
