@@ -81,12 +81,16 @@ typedef struct {
     int64_t elem, bytes;
 } rows_job;
 
-/* How many rows ahead to prefetch, and from what size a gather is split. */
-#define ROWS_AHEAD        4
-#define ROWS_PARALLEL_MIN ((int64_t)256 << 10)
+/* How many rows ahead to prefetch, how much of each (past the first few KB of a
+ * row the hardware's stream prefetcher has caught on), and from what size a
+ * gather is split. */
+#define ROWS_AHEAD          4
+#define ROWS_PREFETCH_BYTES 4096
+#define ROWS_PARALLEL_MIN   ((int64_t)256 << 10)
 
 static void prefetch_row(const char *p, int64_t bytes) {
 #if defined(__GNUC__)
+    bytes = bytes < ROWS_PREFETCH_BYTES ? bytes : ROWS_PREFETCH_BYTES;
     for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b, 0, 0);
 #else
     (void)p, (void)bytes;
