@@ -278,14 +278,15 @@ int pn_binary_is_comparison(pn_binary_op op) {
             int64_t m = n - b < TRIG_BLOCK ? n - b : TRIG_BLOCK; \
             const char *a = p[1] + b * s[1]; \
             char *o = p[0] + b * s[0]; \
-            int far = 0; \
-            for (int64_t i = 0; i < m; i++) \
-                far |= !(fabsf(*(const float *)(a + i * s[1])) <= PN_TRIG_V_MAX); \
-            if (!far && contiguous) { \
+            if (contiguous) { /* the check as a contiguous loop too: so it vectorizes */ \
                 const float *A = (const float *)a; \
                 float *O = (float *)o; \
-                for (int64_t i = 0; i < m; i++) O[i] = VEC(A[i]); \
-                continue; \
+                int far = 0; \
+                for (int64_t i = 0; i < m; i++) far |= !(fabsf(A[i]) <= PN_TRIG_V_MAX); \
+                if (!far) { \
+                    for (int64_t i = 0; i < m; i++) O[i] = VEC(A[i]); \
+                    continue; \
+                } \
             } \
             for (int64_t i = 0; i < m; i++) { \
                 float x = *(const float *)(a + i * s[1]); \
