@@ -95,14 +95,14 @@ PN_VINLINE double pn_log_d(double x) {
     double k = (pn_bits_to_double(0x4330000000000000ULL | e) - (0x1p52 + 1023)) - (tiny ? 54 : 0);
     double f = m - 1.0, s = f / (2.0 + f), z = s * s;
     double p = 1.0 / 19;
-    p = p * z + 1.0 / 17;
-    p = p * z + 1.0 / 15;
-    p = p * z + 1.0 / 13;
-    p = p * z + 1.0 / 11;
-    p = p * z + 1.0 / 9;
-    p = p * z + 1.0 / 7;
-    p = p * z + 1.0 / 5;
-    p = p * z + 1.0 / 3;
+    p = __builtin_fma(p, z, 1.0 / 17);
+    p = __builtin_fma(p, z, 1.0 / 15);
+    p = __builtin_fma(p, z, 1.0 / 13);
+    p = __builtin_fma(p, z, 1.0 / 11);
+    p = __builtin_fma(p, z, 1.0 / 9);
+    p = __builtin_fma(p, z, 1.0 / 7);
+    p = __builtin_fma(p, z, 1.0 / 5);
+    p = __builtin_fma(p, z, 1.0 / 3);
     double s2 = 2.0 * s;
     double r = k * ln2_hi + (s2 * z * p + s2 + k * ln2_lo);
     r = x == INFINITY ? x : r;
@@ -144,19 +144,19 @@ PN_VINLINE double pn_exp_reduce_d(double y, double *half) {
     uint64_t n = pn_double_to_bits(t) - pn_double_to_bits(magic); /* n, two's complement */
     double r = (y - nf * ln2_hi) - nf * ln2_lo;
     double p = 1.0 / 6227020800; /* 1/13! */
-    p = p * r + 1.0 / 479001600;
-    p = p * r + 1.0 / 39916800;
-    p = p * r + 1.0 / 3628800;
-    p = p * r + 1.0 / 362880;
-    p = p * r + 1.0 / 40320;
-    p = p * r + 1.0 / 5040;
-    p = p * r + 1.0 / 720;
-    p = p * r + 1.0 / 120;
-    p = p * r + 1.0 / 24;
-    p = p * r + 1.0 / 6;
-    p = p * r + 0.5;
+    p = __builtin_fma(p, r, 1.0 / 479001600);
+    p = __builtin_fma(p, r, 1.0 / 39916800);
+    p = __builtin_fma(p, r, 1.0 / 3628800);
+    p = __builtin_fma(p, r, 1.0 / 362880);
+    p = __builtin_fma(p, r, 1.0 / 40320);
+    p = __builtin_fma(p, r, 1.0 / 5040);
+    p = __builtin_fma(p, r, 1.0 / 720);
+    p = __builtin_fma(p, r, 1.0 / 120);
+    p = __builtin_fma(p, r, 1.0 / 24);
+    p = __builtin_fma(p, r, 1.0 / 6);
+    p = __builtin_fma(p, r, 0.5);
     *half = pn_bits_to_double((n + 1022) << 52);
-    return (p * r + 1.0) * r; /* r = -0 gives -0 */
+    return __builtin_fma(p, r, 1.0) * r; /* r = -0 gives -0 */
 }
 
 /* exp(y) - 1 in double, for every double y, relative error below 1e-15
@@ -184,30 +184,42 @@ PN_VINLINE double pn_exp_v_d(double y) {
     return (1.0 + em) * half * 2.0;
 }
 
-/* atan(u) for u in [0, 1] (NaN -> NaN), relative error below 1e-15.
+/* atan(lo / hi) for 0 <= lo <= hi (NaN -> NaN), relative error below 1e-15,
+ * with one division.
  *
- * For u > tan(pi/8), atan(u) = pi/4 + atan(v) with v = (u - 1) / (u + 1),
- * otherwise v = u; either way |v| <= tan(pi/8) = 0.4142, and
+ * For lo / hi > tan(pi/8), atan(lo / hi) = pi/4 + atan(v) with
+ * v = (lo - hi) / (lo + hi), otherwise v = lo / hi; either way
+ * |v| <= tan(pi/8) = 0.4142, and
  *   atan(v) = v + v z Q(z),  z = v^2 <= 0.1716,
  * with Q of degree 9 fitted to (atan(v)/v - 1)/z on [0, 0.175] (relative
  * error of the result 2.8e-16; v^2 = z is rounded but only enters the
  * correction term, 1/3 of the result at most). pi/4 + atan(v) >= pi/8 does
- * not cancel. */
-PN_VINLINE double pn_atan_unit_d(double u) {
-    int big = u > 0.41421356237309503;
-    double v = big ? (u - 1.0) / (u + 1.0) : u, z = v * v;
+ * not cancel. For floats lo and hi (in double), lo - hi and lo + hi are exact
+ * (their exponents differ by at most 2), so v is rounded once. 0 / 0 is taken
+ * as atan 0 and inf / inf as atan 1 (C's atan2 table). */
+PN_VINLINE double pn_atan_ratio_d(double lo, double hi) {
+    int big = (lo > 0.41421356237309503 * hi) | (lo == INFINITY); /* | not ||: no branch */
+    double num = big ? lo - hi : lo, den = big ? lo + hi : hi;
+    num = ((hi == 0) | (lo == INFINITY)) ? 0.0 : num;
+    den = hi == 0 ? 1.0 : den;
+    double v = num / den, z = v * v;
     double q = 0.022491307091102305;
-    q = q * z - 0.04464398051551571;
-    q = q * z + 0.0573059406141595;
-    q = q * z - 0.06648680932558583;
-    q = q * z + 0.0769096732777844;
-    q = q * z - 0.09090847734505705;
-    q = q * z + 0.11111109489117564;
-    q = q * z - 0.1428571426386552;
-    q = q * z + 0.19999999999885631;
-    q = q * z - 0.3333333333333322;
-    double a = v * z * q + v;
+    q = __builtin_fma(q, z, -0.04464398051551571);
+    q = __builtin_fma(q, z, 0.0573059406141595);
+    q = __builtin_fma(q, z, -0.06648680932558583);
+    q = __builtin_fma(q, z, 0.0769096732777844);
+    q = __builtin_fma(q, z, -0.09090847734505705);
+    q = __builtin_fma(q, z, 0.11111109489117564);
+    q = __builtin_fma(q, z, -0.1428571426386552);
+    q = __builtin_fma(q, z, 0.19999999999885631);
+    q = __builtin_fma(q, z, -0.3333333333333322);
+    double a = __builtin_fma(v * z, q, v);
     return big ? 0.78539816339744831 + a : a;
+}
+
+/* atan(u) for u in [0, 1] (NaN -> NaN): pn_atan_ratio_d(u, 1). */
+PN_VINLINE double pn_atan_unit_d(double u) {
+    return pn_atan_ratio_d(u, 1.0);
 }
 
 /* atan in double, for every double x, relative error below 1e-15: for |x| > 1,
@@ -234,22 +246,22 @@ PN_VINLINE double pn_erfc_pos_d(double x) {
     x = x > 10.1 ? 10.1 : x;
     double t = (x - 4.0) / (x + 4.0);
     double p = -1.6819383980013416e-07;
-    p = p * t + 1.9289639656984993e-07;
-    p = p * t + 3.5878488686779465e-06;
-    p = p * t - 1.8420338678331357e-06;
-    p = p * t - 2.2881920513319496e-05;
-    p = p * t + 7.881441375805471e-05;
-    p = p * t - 2.1717184348047866e-05;
-    p = p * t - 0.0007990768850504616;
-    p = p * t + 0.00406026498718363;
-    p = p * t - 0.012843952364600794;
-    p = p * t + 0.03129905577589549;
-    p = p * t - 0.06310781525162909;
-    p = p * t + 0.10896317745147403;
-    p = p * t - 0.16425781670798306;
-    p = p * t + 0.21871967891715174;
-    p = p * t - 0.25906804876007994;
-    p = p * t + 0.13699945762506496;
+    p = __builtin_fma(p, t, 1.9289639656984993e-07);
+    p = __builtin_fma(p, t, 3.5878488686779465e-06);
+    p = __builtin_fma(p, t, -1.8420338678331357e-06);
+    p = __builtin_fma(p, t, -2.2881920513319496e-05);
+    p = __builtin_fma(p, t, 7.881441375805471e-05);
+    p = __builtin_fma(p, t, -2.1717184348047866e-05);
+    p = __builtin_fma(p, t, -0.0007990768850504616);
+    p = __builtin_fma(p, t, 0.00406026498718363);
+    p = __builtin_fma(p, t, -0.012843952364600794);
+    p = __builtin_fma(p, t, 0.03129905577589549);
+    p = __builtin_fma(p, t, -0.06310781525162909);
+    p = __builtin_fma(p, t, 0.10896317745147403);
+    p = __builtin_fma(p, t, -0.16425781670798306);
+    p = __builtin_fma(p, t, 0.21871967891715174);
+    p = __builtin_fma(p, t, -0.25906804876007994);
+    p = __builtin_fma(p, t, 0.13699945762506496);
     return p * pn_exp_v_d(-(x * x));
 }
 
@@ -376,20 +388,16 @@ PN_VINLINE float pn_atanf_v(float x) {
  *   r -> pi/2 - r if a > b (the angle from the y axis),
  *   r -> pi - r   if x has its sign bit set (left half-plane, x = -0 included),
  *   the sign of y (so atan2(+-0, x) = +-0 or +-pi).
- * min/max in double neither underflows nor loses accuracy for float inputs,
- * except 0/0 and inf/inf: both zero -> ratio 0, both infinite -> ratio 1,
- * which gives C's table: atan2(+-0, -0) = +-pi, atan2(+-inf, -inf) = +-3pi/4,
- * atan2(+-inf, +inf) = +-pi/4, atan2(y, +-0) = +-pi/2. NaN -> NaN.
- * The results pi/2 - r (>= pi/4) and pi - r (>= pi/2) do not cancel, so the
- * relative error stays near pn_atan_unit_d's 1e-15: within 0.5001 ulp
- * (measured 0.500000 on a 2-D grid of 1.7 million points). */
+ * atan(min/max) is pn_atan_ratio_d's (one division, which neither underflows
+ * nor loses accuracy for float inputs in double), with 0/0 taken as ratio 0
+ * and inf/inf as ratio 1, which gives C's table: atan2(+-0, -0) = +-pi, atan2(+-inf, -inf) =
+ * +-3pi/4, atan2(+-inf, +inf) = +-pi/4, atan2(y, +-0) = +-pi/2. NaN -> NaN. The results pi/2 - r
+ * (>= pi/4) and pi - r (>= pi/2) do not cancel, so the relative error stays near pn_atan_ratio_d's
+ * 1e-15: within 0.5001 ulp (measured 0.500000 on a 2-D grid of 1.7 million points). */
 PN_VINLINE float pn_atan2f_v(float yf, float xf) {
     double y = yf, x = xf, a = y < 0 ? -y : y, b = x < 0 ? -x : x;
     double lo = a < b ? a : b, hi = a < b ? b : a;
-    double u = lo / hi;
-    u = hi == 0 ? 0.0 : u;
-    u = lo == INFINITY ? 1.0 : u;
-    double r = pn_atan_unit_d(u);
+    double r = pn_atan_ratio_d(lo, hi);
     r = a > b ? 1.5707963267948966 - r : r;
     r = pn_with_sign_d(1.0, x) < 0 ? 3.1415926535897931 - r : r; /* x = -0 too */
     r = pn_with_sign_d(r, y);
@@ -406,15 +414,15 @@ PN_VINLINE float pn_atan2f_v(float yf, float xf) {
 PN_VINLINE float pn_erff_v(float xf) {
     double x = xf, z = x * x, a = x < 0 ? -x : x;
     double p = -1.0 / 76204800;
-    p = p * z + 1.0 / 6894720;
-    p = p * z - 1.0 / 685440;
-    p = p * z + 1.0 / 75600;
-    p = p * z - 1.0 / 9360;
-    p = p * z + 1.0 / 1320;
-    p = p * z - 1.0 / 216;
-    p = p * z + 1.0 / 42;
-    p = p * z - 1.0 / 10;
-    p = p * z + 1.0 / 3;
+    p = __builtin_fma(p, z, 1.0 / 6894720);
+    p = __builtin_fma(p, z, -1.0 / 685440);
+    p = __builtin_fma(p, z, 1.0 / 75600);
+    p = __builtin_fma(p, z, -1.0 / 9360);
+    p = __builtin_fma(p, z, 1.0 / 1320);
+    p = __builtin_fma(p, z, -1.0 / 216);
+    p = __builtin_fma(p, z, 1.0 / 42);
+    p = __builtin_fma(p, z, -1.0 / 10);
+    p = __builtin_fma(p, z, 1.0 / 3);
     double small = 1.1283791670955126 * (x * (1.0 - z * p)); /* erf(-0) = -0 */
     double e = 1.0 - pn_erfc_pos_d(a);
     return (float)(a < 0.5 ? small : x < 0 ? -e : e);
