@@ -111,7 +111,7 @@ def test_c_functions_have_docstring_and_signature():
     (pynet.Tensor.max, "(self, /, dim=None, keepdim=False)"),
     (pynet.Tensor.var, "(self, /, dim=None, unbiased=True, keepdim=False, *, correction=None)"),
     (pynet.Tensor.logsumexp, "(self, /, dim, keepdim=False)"),
-    (pynet.Tensor.softmax, "(self, /, dim=None, *, dtype=None)"),
+    (pynet.Tensor.softmax, "(self, /, dim=None, dtype=None)"),
     (pynet.Tensor.view, "(self, /, *shape)"),
     (pynet.Tensor.permute, "(self, /, *dims)"),
     (pynet.Tensor.transpose, "(self, dim0, dim1, /)"),

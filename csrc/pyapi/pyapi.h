@@ -39,4 +39,32 @@ PyObject *pn_item(PNTensor *t);
 /* (values, indices) as pynet.return_types (module.c); steals both */
 PyObject *pn_make_values_indices(PNTensor *v, PNTensor *ix, const char *op);
 
+/* Arguments of METH_FASTCALL | METH_KEYWORDS methods (args.c). A method keeps one
+ * static spec, e.g. for sum(dim=None, keepdim=False, *, dtype=None):
+ *   static const char *const names[] = {"dim", "keepdim", "dtype"};
+ *   static pn_argspec spec = PN_ARGSPEC("sum", names, 3, 2, 0);
+ * (name, parameter names, their count, how many may come by position, how many
+ * are required); the interned keys are filled in on the first call. */
+#define PN_MAX_PARAMS 8
+typedef struct {
+    const char *fname;
+    const char *const *names;
+    int nparams, npos, nrequired;
+    int interned;
+    PyObject *keys[PN_MAX_PARAMS];
+} pn_argspec;
+#define PN_ARGSPEC(fname, names, nparams, npos, nrequired) \
+    { \
+        fname, names, nparams, npos, nrequired, 0, { \
+            NULL \
+        } \
+    }
+/* out[i] = the object passed for parameter i (borrowed), or NULL if it was not
+ * passed. Returns 0, or -1 with Python's TypeError for too many positional
+ * arguments, an unknown keyword, a parameter given twice or a missing one. */
+int pn_parse_args(pn_argspec *spec, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                  PyObject **out);
+/* *out = dflt if o is NULL, else the truth of o (as PyArg's "p"). 0 or -1. */
+int pn_arg_bool(PyObject *o, int dflt, int *out);
+
 #endif

@@ -292,10 +292,10 @@
     "logsumexp($self, /, dim, keepdim=False)\n--\n\nlog(sum(exp(self))) over dim (an int or a " \
     "tuple), computed stably."
 #define DOC_softmax \
-    "softmax($self, /, dim=None, *, dtype=None)\n--\n\nexp(x) / exp(x).sum(dim) along dim; dtype " \
+    "softmax($self, /, dim=None, dtype=None)\n--\n\nexp(x) / exp(x).sum(dim) along dim; dtype " \
     "casts self first."
 #define DOC_log_softmax \
-    "log_softmax($self, /, dim=None, *, dtype=None)\n--\n\nlog(softmax(x, dim)), computed " \
+    "log_softmax($self, /, dim=None, dtype=None)\n--\n\nlog(softmax(x, dim)), computed " \
     "stably; dtype casts self first."
 #define DOC_view \
     "view($self, /, *shape)\n--\n\nA view with the given shape (view(2, 3) or view((2, 3)); one " \

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #define SELF ((PNTensor *)self)
+/* the parameters of a METH_FASTCALL | METH_KEYWORDS method after self */
+#define FASTARGS PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
 
 /* ---- unary math: t.exp(), t.exp_() ... */
 #define UNARY_METHODS(NAME, OP) \
@@ -84,11 +86,12 @@ static PyObject *m_atan2_(PyObject *self, PyObject *o) {
 }
 
 /* add/sub take alpha: a + alpha * b */
-static PyObject *add_impl(PyObject *self, PyObject *args, PyObject *kw, pn_binary_op op,
+static const char *const OTHER_ALPHA[] = {"other", "alpha"};
+static PyObject *add_impl(PyObject *self, FASTARGS, pn_argspec *spec, pn_binary_op op,
                           int inplace) {
-    static char *kwlist[] = {"other", "alpha", NULL};
-    PyObject *other, *alpha = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O", kwlist, &other, &alpha)) return NULL;
+    PyObject *a[2];
+    if (pn_parse_args(spec, args, nargs, kwnames, a) < 0) return NULL;
+    PyObject *other = a[0], *alpha = a[1];
     PyObject *scaled = other;
     Py_INCREF(scaled);
     if (alpha && !(PyLong_Check(alpha) && PyLong_AsLong(alpha) == 1)) {
@@ -100,25 +103,39 @@ static PyObject *add_impl(PyObject *self, PyObject *args, PyObject *kw, pn_binar
     Py_DECREF(scaled);
     return r;
 }
-static PyObject *m_add(PyObject *s, PyObject *a, PyObject *k) {
-    return add_impl(s, a, k, PN_ADD, 0);
+static PyObject *m_add(PyObject *s, FASTARGS) {
+    static pn_argspec spec = PN_ARGSPEC("add", OTHER_ALPHA, 2, 1, 1);
+    return add_impl(s, args, nargs, kwnames, &spec, PN_ADD, 0);
 }
-static PyObject *m_add_(PyObject *s, PyObject *a, PyObject *k) {
-    return add_impl(s, a, k, PN_ADD, 1);
+static PyObject *m_add_(PyObject *s, FASTARGS) {
+    static pn_argspec spec = PN_ARGSPEC("add_", OTHER_ALPHA, 2, 1, 1);
+    return add_impl(s, args, nargs, kwnames, &spec, PN_ADD, 1);
 }
-static PyObject *m_sub(PyObject *s, PyObject *a, PyObject *k) {
-    return add_impl(s, a, k, PN_SUB, 0);
+static PyObject *m_sub(PyObject *s, FASTARGS) {
+    static pn_argspec spec = PN_ARGSPEC("sub", OTHER_ALPHA, 2, 1, 1);
+    return add_impl(s, args, nargs, kwnames, &spec, PN_SUB, 0);
 }
-static PyObject *m_sub_(PyObject *s, PyObject *a, PyObject *k) {
-    return add_impl(s, a, k, PN_SUB, 1);
+static PyObject *m_sub_(PyObject *s, FASTARGS) {
+    static pn_argspec spec = PN_ARGSPEC("sub_", OTHER_ALPHA, 2, 1, 1);
+    return add_impl(s, args, nargs, kwnames, &spec, PN_SUB, 1);
 }
 
 /* div(other, rounding_mode=None|'floor'|'trunc') */
-static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inplace) {
-    static char *kwlist[] = {"other", "rounding_mode", NULL};
-    PyObject *other;
+static PyObject *div_impl(PyObject *self, FASTARGS, int inplace) {
+    static const char *const names[] = {"other", "rounding_mode"};
+    static pn_argspec spec[2] = {PN_ARGSPEC("div", names, 2, 1, 1),
+                                 PN_ARGSPEC("div_", names, 2, 1, 1)};
+    PyObject *a[2];
+    if (pn_parse_args(&spec[inplace], args, nargs, kwnames, a) < 0) return NULL;
+    PyObject *other = a[0];
     const char *mode = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$z", kwlist, &other, &mode)) return NULL;
+    if (a[1] && a[1] != Py_None) {
+        if (!PyUnicode_Check(a[1]))
+            return PyErr_Format(PyExc_TypeError,
+                                "%s(): argument 'rounding_mode' must be str or None, not %s",
+                                inplace ? "div_" : "div", Py_TYPE(a[1])->tp_name);
+        if (!(mode = PyUnicode_AsUTF8(a[1]))) return NULL;
+    }
     if (!mode)
         return inplace ? pn_binary_inplace(PN_DIV, SELF, other)
                        : (PyObject *)pn_binary(PN_DIV, self, other);
@@ -167,17 +184,19 @@ static PyObject *div_impl(PyObject *self, PyObject *args, PyObject *kw, int inpl
                  mode);
     return NULL;
 }
-static PyObject *m_div(PyObject *s, PyObject *a, PyObject *k) {
-    return div_impl(s, a, k, 0);
+static PyObject *m_div(PyObject *s, FASTARGS) {
+    return div_impl(s, args, nargs, kwnames, 0);
 }
-static PyObject *m_div_(PyObject *s, PyObject *a, PyObject *k) {
-    return div_impl(s, a, k, 1);
+static PyObject *m_div_(PyObject *s, FASTARGS) {
+    return div_impl(s, args, nargs, kwnames, 1);
 }
 
-static PyObject *m_clamp(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"min", "max", NULL};
-    PyObject *lo = Py_None, *hi = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO", kwlist, &lo, &hi)) return NULL;
+static PyObject *m_clamp(PyObject *self, FASTARGS) {
+    static const char *const names[] = {"min", "max"};
+    static pn_argspec spec = PN_ARGSPEC("clamp", names, 2, 2, 0);
+    PyObject *a[2];
+    if (pn_parse_args(&spec, args, nargs, kwnames, a) < 0) return NULL;
+    PyObject *lo = a[0] ? a[0] : Py_None, *hi = a[1] ? a[1] : Py_None;
     if (PNTensor_Check(lo) || PNTensor_Check(hi)) { /* tensor bounds: max(min(x, hi), lo) */
         PNTensor *r = SELF;
         Py_INCREF(r);
@@ -187,11 +206,11 @@ static PyObject *m_clamp(PyObject *self, PyObject *args, PyObject *kw) {
     }
     return (PyObject *)pn_clamp(SELF, lo, hi);
 }
-static PyObject *m_clamp_(PyObject *self, PyObject *args, PyObject *kw) {
+static PyObject *m_clamp_(PyObject *self, FASTARGS) {
     /* with autograd, clamp a clone of the old value (which backward needs) */
     PNTensor *src = pn_grad_mode && SELF->requires_grad ? pn_clone(SELF) : (Py_INCREF(self), SELF);
     if (!src) return NULL;
-    PNTensor *r = (PNTensor *)m_clamp((PyObject *)src, args, kw);
+    PNTensor *r = (PNTensor *)m_clamp((PyObject *)src, args, nargs, kwnames);
     Py_DECREF(src);
     if (!r) return NULL;
     if (pn_check_inplace(SELF, "clamp_") < 0) {
@@ -202,27 +221,30 @@ static PyObject *m_clamp_(PyObject *self, PyObject *args, PyObject *kw) {
 }
 
 /* ---- reductions */
-static int dims_keepdim(PyObject *args, PyObject *kw, PNTensor *t, uint32_t *mask, int *keepdim,
-                        const char *op, int *dtype) {
-    static char *kwlist[] = {"dim", "keepdim", "dtype", NULL};
-    PyObject *dim = Py_None;
-    *keepdim = 0;
+/* (dim=None, keepdim=False, *, dtype=None) */
+static const char *const DIM_KEEPDIM_DTYPE[] = {"dim", "keepdim", "dtype"};
+static int dims_keepdim(FASTARGS, pn_argspec *spec, PNTensor *t, uint32_t *mask, int *keepdim,
+                        int *dtype) {
+    PyObject *a[3];
     *dtype = -1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op$O&", kwlist, &dim, keepdim, pn_dtype_converter,
-                                     dtype))
+    if (pn_parse_args(spec, args, nargs, kwnames, a) < 0 || pn_arg_bool(a[1], 0, keepdim) < 0 ||
+        (a[2] && !pn_dtype_converter(a[2], dtype)))
         return -1;
-    return pn_parse_dims(dim, t->ndim, mask, op);
+    return pn_parse_dims(a[0] ? a[0] : Py_None, t->ndim, mask, spec->fname);
 }
-static PyObject *m_sum(PyObject *self, PyObject *args, PyObject *kw) {
+#define DIMS_SPEC(name) PN_ARGSPEC(name, DIM_KEEPDIM_DTYPE, 3, 2, 0)
+static PyObject *m_sum(PyObject *self, FASTARGS) {
+    static pn_argspec spec = DIMS_SPEC("sum");
     uint32_t mask;
     int keepdim, dt;
-    if (dims_keepdim(args, kw, SELF, &mask, &keepdim, "sum", &dt) < 0) return NULL;
+    if (dims_keepdim(args, nargs, kwnames, &spec, SELF, &mask, &keepdim, &dt) < 0) return NULL;
     return (PyObject *)pn_sum(SELF, mask, keepdim, dt >= 0, dt >= 0 ? (pn_dtype)dt : PN_FLOAT32);
 }
-static PyObject *m_mean(PyObject *self, PyObject *args, PyObject *kw) {
+static PyObject *m_mean(PyObject *self, FASTARGS) {
+    static pn_argspec spec = DIMS_SPEC("mean");
     uint32_t mask;
     int keepdim, dt;
-    if (dims_keepdim(args, kw, SELF, &mask, &keepdim, "mean", &dt) < 0) return NULL;
+    if (dims_keepdim(args, nargs, kwnames, &spec, SELF, &mask, &keepdim, &dt) < 0) return NULL;
     if (dt >= 0) {
         PNTensor *c = pn_to_dtype(SELF, (pn_dtype)dt);
         PNTensor *r = c ? pn_mean(c, mask, keepdim) : NULL;
@@ -231,26 +253,32 @@ static PyObject *m_mean(PyObject *self, PyObject *args, PyObject *kw) {
     }
     return (PyObject *)pn_mean(SELF, mask, keepdim);
 }
-static PyObject *m_amax_impl(PyObject *self, PyObject *args, PyObject *kw, int is_max) {
+static PyObject *m_amax_impl(PyObject *self, FASTARGS, int is_max) {
+    static pn_argspec spec[2] = {DIMS_SPEC("amin"), DIMS_SPEC("amax")};
     uint32_t mask;
     int keepdim, dt;
-    if (dims_keepdim(args, kw, SELF, &mask, &keepdim, is_max ? "amax" : "amin", &dt) < 0)
+    if (dims_keepdim(args, nargs, kwnames, &spec[is_max], SELF, &mask, &keepdim, &dt) < 0)
         return NULL;
     return (PyObject *)pn_amax(SELF, mask, keepdim, is_max);
 }
-static PyObject *m_amax(PyObject *s, PyObject *a, PyObject *k) {
-    return m_amax_impl(s, a, k, 1);
+static PyObject *m_amax(PyObject *s, FASTARGS) {
+    return m_amax_impl(s, args, nargs, kwnames, 1);
 }
-static PyObject *m_amin(PyObject *s, PyObject *a, PyObject *k) {
-    return m_amax_impl(s, a, k, 0);
+static PyObject *m_amin(PyObject *s, FASTARGS) {
+    return m_amax_impl(s, args, nargs, kwnames, 0);
 }
 
 /* max() / max(dim, keepdim=False) -> (values, indices) / max(other) */
-static PyObject *maxmin_impl(PyObject *self, PyObject *args, PyObject *kw, int is_max) {
-    static char *kwlist[] = {"dim", "keepdim", NULL};
-    PyObject *dim = NULL;
-    int keepdim = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op", kwlist, &dim, &keepdim)) return NULL;
+static const char *const DIM_KEEPDIM[] = {"dim", "keepdim"};
+static PyObject *maxmin_impl(PyObject *self, FASTARGS, int is_max) {
+    static pn_argspec spec[2] = {PN_ARGSPEC("min", DIM_KEEPDIM, 2, 2, 0),
+                                 PN_ARGSPEC("max", DIM_KEEPDIM, 2, 2, 0)};
+    PyObject *a[2];
+    int keepdim;
+    if (pn_parse_args(&spec[is_max], args, nargs, kwnames, a) < 0 ||
+        pn_arg_bool(a[1], 0, &keepdim) < 0)
+        return NULL;
+    PyObject *dim = a[0];
     if (!dim || dim == Py_None) {
         if (SELF->numel == 0) {
             PyErr_Format(PyExc_RuntimeError,
@@ -273,34 +301,42 @@ static PyObject *maxmin_impl(PyObject *self, PyObject *args, PyObject *kw, int i
     if (pn_max_dim(SELF, w, keepdim, is_max, &v, &ix) < 0) return NULL;
     return pn_make_values_indices(v, ix, is_max ? "max" : "min");
 }
-static PyObject *m_max(PyObject *s, PyObject *a, PyObject *k) {
-    return maxmin_impl(s, a, k, 1);
+static PyObject *m_max(PyObject *s, FASTARGS) {
+    return maxmin_impl(s, args, nargs, kwnames, 1);
 }
-static PyObject *m_min(PyObject *s, PyObject *a, PyObject *k) {
-    return maxmin_impl(s, a, k, 0);
+static PyObject *m_min(PyObject *s, FASTARGS) {
+    return maxmin_impl(s, args, nargs, kwnames, 0);
 }
 
-static PyObject *argmax_impl(PyObject *self, PyObject *args, PyObject *kw, int is_max) {
-    static char *kwlist[] = {"dim", "keepdim", NULL};
-    PyObject *dim = Py_None;
-    int keepdim = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op", kwlist, &dim, &keepdim)) return NULL;
-    return (PyObject *)pn_argmax(SELF, dim, keepdim, is_max);
+static PyObject *argmax_impl(PyObject *self, FASTARGS, int is_max) {
+    static pn_argspec spec[2] = {PN_ARGSPEC("argmin", DIM_KEEPDIM, 2, 2, 0),
+                                 PN_ARGSPEC("argmax", DIM_KEEPDIM, 2, 2, 0)};
+    PyObject *a[2];
+    int keepdim;
+    if (pn_parse_args(&spec[is_max], args, nargs, kwnames, a) < 0 ||
+        pn_arg_bool(a[1], 0, &keepdim) < 0)
+        return NULL;
+    return (PyObject *)pn_argmax(SELF, a[0] ? a[0] : Py_None, keepdim, is_max);
 }
-static PyObject *m_argmax(PyObject *s, PyObject *a, PyObject *k) {
-    return argmax_impl(s, a, k, 1);
+static PyObject *m_argmax(PyObject *s, FASTARGS) {
+    return argmax_impl(s, args, nargs, kwnames, 1);
 }
-static PyObject *m_argmin(PyObject *s, PyObject *a, PyObject *k) {
-    return argmax_impl(s, a, k, 0);
+static PyObject *m_argmin(PyObject *s, FASTARGS) {
+    return argmax_impl(s, args, nargs, kwnames, 0);
 }
 
 /* var/std(dim=None, unbiased=True, keepdim=False, *, correction=None) */
-static PyObject *var_impl(PyObject *self, PyObject *args, PyObject *kw, int take_sqrt) {
-    static char *kwlist[] = {"dim", "unbiased", "keepdim", "correction", NULL};
-    PyObject *dim = Py_None, *unbiased = Py_None, *corr = Py_None;
-    int keepdim = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOp$O", kwlist, &dim, &unbiased, &keepdim, &corr))
+static PyObject *var_impl(PyObject *self, FASTARGS, int take_sqrt) {
+    static const char *const names[] = {"dim", "unbiased", "keepdim", "correction"};
+    static pn_argspec spec[2] = {PN_ARGSPEC("var", names, 4, 3, 0),
+                                 PN_ARGSPEC("std", names, 4, 3, 0)};
+    PyObject *a[4];
+    int keepdim;
+    if (pn_parse_args(&spec[take_sqrt], args, nargs, kwnames, a) < 0 ||
+        pn_arg_bool(a[2], 0, &keepdim) < 0)
         return NULL;
+    PyObject *dim = a[0] ? a[0] : Py_None, *unbiased = a[1] ? a[1] : Py_None,
+             *corr = a[3] ? a[3] : Py_None;
     if (PyBool_Check(dim)) { /* var(False): the old unbiased-first signature */
         unbiased = dim;
         dim = Py_None;
@@ -318,20 +354,21 @@ static PyObject *var_impl(PyObject *self, PyObject *args, PyObject *kw, int take
     if (pn_parse_dims(dim, SELF->ndim, &mask, take_sqrt ? "std" : "var") < 0) return NULL;
     return (PyObject *)pn_var(SELF, mask, keepdim, c, take_sqrt);
 }
-static PyObject *m_var(PyObject *s, PyObject *a, PyObject *k) {
-    return var_impl(s, a, k, 0);
+static PyObject *m_var(PyObject *s, FASTARGS) {
+    return var_impl(s, args, nargs, kwnames, 0);
 }
-static PyObject *m_std(PyObject *s, PyObject *a, PyObject *k) {
-    return var_impl(s, a, k, 1);
+static PyObject *m_std(PyObject *s, FASTARGS) {
+    return var_impl(s, args, nargs, kwnames, 1);
 }
 
-static PyObject *m_prod(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"dim", "keepdim", "dtype", NULL};
-    PyObject *dim = Py_None;
-    int keepdim = 0, dt = -1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op$O&", kwlist, &dim, &keepdim, pn_dtype_converter,
-                                     &dt))
+static PyObject *m_prod(PyObject *self, FASTARGS) {
+    static pn_argspec spec = DIMS_SPEC("prod");
+    PyObject *a[3];
+    int keepdim, dt = -1;
+    if (pn_parse_args(&spec, args, nargs, kwnames, a) < 0 || pn_arg_bool(a[1], 0, &keepdim) < 0 ||
+        (a[2] && !pn_dtype_converter(a[2], &dt)))
         return NULL;
+    PyObject *dim = a[0] ? a[0] : Py_None;
     PNTensor *src = dt >= 0 ? pn_to_dtype(SELF, (pn_dtype)dt) : (Py_INCREF(self), SELF);
     if (!src) return NULL;
     int d = -1;
@@ -347,22 +384,27 @@ static PyObject *m_prod(PyObject *self, PyObject *args, PyObject *kw) {
     return (PyObject *)r;
 }
 
-static PyObject *m_logsumexp(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"dim", "keepdim", NULL};
-    PyObject *dim;
-    int keepdim = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|p", kwlist, &dim, &keepdim)) return NULL;
+static PyObject *m_logsumexp(PyObject *self, FASTARGS) {
+    static pn_argspec spec = PN_ARGSPEC("logsumexp", DIM_KEEPDIM, 2, 2, 1);
+    PyObject *a[2];
+    int keepdim;
     uint32_t mask;
-    if (pn_parse_dims(dim, SELF->ndim, &mask, "logsumexp") < 0) return NULL;
+    if (pn_parse_args(&spec, args, nargs, kwnames, a) < 0 || pn_arg_bool(a[1], 0, &keepdim) < 0 ||
+        pn_parse_dims(a[0], SELF->ndim, &mask, "logsumexp") < 0)
+        return NULL;
     return (PyObject *)pn_logsumexp(SELF, mask, keepdim);
 }
 
-static PyObject *softmax_impl(PyObject *self, PyObject *args, PyObject *kw, int log) {
-    static char *kwlist[] = {"dim", "dtype", NULL};
-    PyObject *dim = Py_None;
+static PyObject *softmax_impl(PyObject *self, FASTARGS, int log) {
+    static const char *const names[] = {"dim", "dtype"};
+    static pn_argspec spec[2] = {PN_ARGSPEC("softmax", names, 2, 2, 0),
+                                 PN_ARGSPEC("log_softmax", names, 2, 2, 0)};
+    PyObject *a[2];
     int dt = -1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$O&", kwlist, &dim, pn_dtype_converter, &dt))
+    if (pn_parse_args(&spec[log], args, nargs, kwnames, a) < 0 ||
+        (a[1] && !pn_dtype_converter(a[1], &dt)))
         return NULL;
+    PyObject *dim = a[0] ? a[0] : Py_None;
     if (dim == Py_None) {
         PyErr_Format(PyExc_TypeError, "%s() missing required argument 'dim'",
                      log ? "log_softmax" : "softmax");
@@ -379,11 +421,11 @@ static PyObject *softmax_impl(PyObject *self, PyObject *args, PyObject *kw, int 
     Py_DECREF(src);
     return (PyObject *)r;
 }
-static PyObject *m_softmax(PyObject *s, PyObject *a, PyObject *k) {
-    return softmax_impl(s, a, k, 0);
+static PyObject *m_softmax(PyObject *s, FASTARGS) {
+    return softmax_impl(s, args, nargs, kwnames, 0);
 }
-static PyObject *m_log_softmax(PyObject *s, PyObject *a, PyObject *k) {
-    return softmax_impl(s, a, k, 1);
+static PyObject *m_log_softmax(PyObject *s, FASTARGS) {
+    return softmax_impl(s, args, nargs, kwnames, 1);
 }
 
 /* ---- shape and views */
@@ -658,6 +700,9 @@ static PyObject *m__to_dtype(PyObject *self, PyObject *arg) {
 #define MV(name) {#name, (PyCFunction)m_##name, METH_VARARGS, DOC_##name}
 #define MK(name) \
     {#name, (PyCFunction)(void (*)(void))m_##name, METH_VARARGS | METH_KEYWORDS, DOC_##name}
+/* FASTCALL methods (pn_parse_args) */
+#define MF(name) \
+    {#name, (PyCFunction)(void (*)(void))m_##name, METH_FASTCALL | METH_KEYWORDS, DOC_##name}
 #define U(name) M0(name), M0(name##_)
 #define B(name) M1(name), M1(name##_)
 
@@ -705,28 +750,28 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    B(bitwise_and),
                                    B(bitwise_or),
                                    B(bitwise_xor),
-                                   MK(add),
-                                   MK(add_),
-                                   MK(sub),
-                                   MK(sub_),
-                                   MK(div),
-                                   MK(div_),
-                                   MK(clamp),
-                                   MK(clamp_),
-                                   MK(sum),
-                                   MK(mean),
-                                   MK(amax),
-                                   MK(amin),
-                                   MK(max),
-                                   MK(min),
-                                   MK(argmax),
-                                   MK(argmin),
-                                   MK(var),
-                                   MK(std),
-                                   MK(prod),
-                                   MK(logsumexp),
-                                   MK(softmax),
-                                   MK(log_softmax),
+                                   MF(add),
+                                   MF(add_),
+                                   MF(sub),
+                                   MF(sub_),
+                                   MF(div),
+                                   MF(div_),
+                                   MF(clamp),
+                                   MF(clamp_),
+                                   MF(sum),
+                                   MF(mean),
+                                   MF(amax),
+                                   MF(amin),
+                                   MF(max),
+                                   MF(min),
+                                   MF(argmax),
+                                   MF(argmin),
+                                   MF(var),
+                                   MF(std),
+                                   MF(prod),
+                                   MF(logsumexp),
+                                   MF(softmax),
+                                   MF(log_softmax),
                                    MV(view),
                                    MV(reshape),
                                    MV(expand),
