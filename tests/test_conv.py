@@ -309,6 +309,58 @@ def test_float32_forward_matches_a_direct_sum(seed):
     assert np.all(np.abs(got - ref) <= 1e-5 * mag), np.abs(got - ref).max()
 
 
+def conv2d_input_grad_numpy(g, w, x_shape, stride, padding, dilation, groups):
+    """The adjoint of conv2d_numpy in x: each tap's gradient scattered back, tap by tap."""
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    N, C, H, W = x_shape
+    O, Cg, kh, kw = w.shape
+    Og, (Ho, Wo) = O // groups, g.shape[2:]
+    dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (Ho - 1) + 1, sh)
+            cols = slice(j * dw, j * dw + sw * (Wo - 1) + 1, sw)
+            for k in range(groups):
+                dxp[:, k * Cg:(k + 1) * Cg, rows, cols] += np.einsum(
+                    "oc,nohw->nchw", w[k * Og:(k + 1) * Og, :, i, j], g[:, k * Og:(k + 1) * Og])
+    return dxp[:, :, ph:ph + H, pw:pw + W]
+
+
+# Depthwise geometries for the plane kernels' row path (stride 1 along rows, kernels up to
+# 16 a side): rows wide enough for blocks of 16 and 8 outputs and every tail length 1..7,
+# rows narrower than 8, padding wider than the kernel reaches, dilation, multiplier 2
+# (the input gradient summed over two output channels), the 3x3 kernel (compiled with
+# constant sizes) beside others, a row stride of 2 (the forward takes the row path, the
+# input gradient the tap loops), and a kernel over 16 wide (the tap loops throughout).
+# (N, C, H, W), multiplier, (kh, kw), stride, padding, dilation
+ROW_PATH_CASES = [
+    ((2, 3, 6, 57), 1, (3, 3), (1, 1), (1, 1), (1, 1)),
+    ((1, 2, 5, 40), 1, (3, 3), (1, 1), (0, 0), (1, 1)),
+    ((1, 2, 4, 26), 2, (3, 3), (1, 1), (2, 3), (1, 2)),
+    ((2, 2, 7, 5), 1, (3, 3), (1, 1), (1, 1), (1, 1)),
+    ((1, 3, 6, 33), 1, (5, 5), (1, 1), (2, 2), (1, 1)),
+    ((1, 2, 6, 23), 2, (2, 4), (1, 1), (1, 5), (2, 1)),
+    ((1, 2, 5, 19), 1, (1, 7), (1, 1), (0, 9), (1, 3)),
+    ((1, 2, 9, 30), 1, (3, 3), (2, 1), (1, 1), (1, 1)),
+    ((1, 2, 3, 41), 1, (1, 17), (1, 1), (0, 8), (1, 1)),
+] + [((1, 2, 4, w), 1, (3, 3), (1, 1), (1, 1), (1, 1)) for w in range(8, 26)]
+
+
+@pytest.mark.parametrize("xs,mult,k,stride,padding,dilation", ROW_PATH_CASES)
+def test_depthwise_row_path_matches_a_direct_sum(xs, mult, k, stride, padding, dilation):
+    C = xs[1]
+    x, w = rnd(*xs), rnd(C * mult, 1, *k, seed=1)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=C)
+    xt, wt = pynet.tensor(x, requires_grad=True), pynet.tensor(w)
+    y = F.conv2d(xt, wt, **kw)
+    np.testing.assert_allclose(y.detach().numpy(), conv2d_numpy(x, w, None, **kw), rtol=1e-12,
+                               atol=1e-12)
+    g = rnd(*y.shape, seed=2)
+    y.backward(pynet.tensor(g))
+    np.testing.assert_allclose(xt.grad.numpy(), conv2d_input_grad_numpy(g, w, xs, **kw),
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_fold_is_adjoint_of_unfold():
     x, c = rnd(2, 3, 6, 5), rnd(2, 3 * 2 * 2, 18, seed=1)
     kw = dict(kernel_size=2, dilation=(2, 1), padding=1, stride=(2, 1))

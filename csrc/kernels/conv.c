@@ -365,6 +365,10 @@ static void pack_col_rows(void *ctx, int64_t p0, int64_t j0, int64_t nc, int64_t
 typedef float conv_v8f __attribute__((vector_size(32)));
 typedef double conv_v8d __attribute__((vector_size(64)));
 
+/* Kernels up to this size per side take the plane kernels' row-gather path
+ * (stride 1): one output row at a time, summed over all taps in registers. */
+#define PN_PLANE_ROWS_K 16
+
 #define DEFINE_PLANE_KERNELS(SUF, T, V) \
     typedef struct { \
         V even, odd; \
@@ -400,9 +404,97 @@ typedef double conv_v8d __attribute__((vector_size(64)));
         acc->even = even, acc->odd = odd; \
         for (int k = 0; q < b; q++, k++) acc->tail[k] += u[q] * v[q * s + off]; \
     } \
+    /* row_gather's sum for c in [c0, c1), one output at a time, each term checked */ \
+    static inline void row_gather_edge_##SUF(T *restrict out, int64_t c0, int64_t c1, \
+                                             const T *const *in, int64_t win, const T *w, \
+                                             const int64_t *off, int kh, int kw) { \
+        for (int64_t c = c0; c < c1; c++) { \
+            T acc = out[c]; \
+            for (int i = 0; i < kh; i++) \
+                if (in[i]) \
+                    for (int j = 0; j < kw; j++) \
+                        if (c + off[j] >= 0 && c + off[j] < win) \
+                            acc += w[i * kw + j] * in[i][c + off[j]]; \
+            out[c] = acc; \
+        } \
+    } \
+    /* out[c] += sum over i < kh, j < kw of w[i kw + j] in[i][c + off[j]], c < n, a term \
+     * counted where in[i] is not NULL and 0 <= c + off[j] < win. Where every tap of a \
+     * row is inside (c in [lo, hi)), 16 and then 8 outputs at a time are summed in \
+     * registers over all taps and stored once (a row of taps per output, not a pass over \
+     * the row per tap); the last r < 8 of them as the 8 ending at hi, of which r are \
+     * added; the edges one output at a time with the checks. The order of the terms \
+     * depends on the sizes only. */ \
+    static inline __attribute__((always_inline)) void row_gather_##SUF( \
+        T *restrict out, int64_t n, const T *const *in, int64_t win, const T *w, \
+        const int64_t *off, int kh, int kw) { \
+        int64_t lo = 0, hi = n; \
+        for (int j = 0; j < kw; j++) { \
+            lo = -off[j] > lo ? -off[j] : lo; \
+            hi = win - off[j] < hi ? win - off[j] : hi; \
+        } \
+        hi = hi < lo ? lo : hi; \
+        int64_t c = lo; \
+        for (; c + 16 <= hi; c += 16) { \
+            V a0, a1, v; \
+            memcpy(&a0, out + c, sizeof a0), memcpy(&a1, out + c + 8, sizeof a1); \
+            for (int i = 0; i < kh; i++) \
+                if (in[i]) \
+                    for (int j = 0; j < kw; j++) { \
+                        const T wv = w[i * kw + j], *r = in[i] + c + off[j]; \
+                        memcpy(&v, r, sizeof v), a0 += wv * v; \
+                        memcpy(&v, r + 8, sizeof v), a1 += wv * v; \
+                    } \
+            memcpy(out + c, &a0, sizeof a0), memcpy(out + c + 8, &a1, sizeof a1); \
+        } \
+        for (; c + 8 <= hi; c += 8) { \
+            V a0, v; \
+            memcpy(&a0, out + c, sizeof a0); \
+            for (int i = 0; i < kh; i++) \
+                if (in[i]) \
+                    for (int j = 0; j < kw; j++) \
+                        memcpy(&v, in[i] + c + off[j], sizeof v), a0 += w[i * kw + j] * v; \
+            memcpy(out + c, &a0, sizeof a0); \
+        } \
+        if (c < hi && hi - lo >= 8) { /* the last r < 8: the 8 ending at hi, r of them kept */ \
+            V s = {0}, v; \
+            for (int i = 0; i < kh; i++) \
+                if (in[i]) \
+                    for (int j = 0; j < kw; j++) \
+                        memcpy(&v, in[i] + hi - 8 + off[j], sizeof v), s += w[i * kw + j] * v; \
+            for (int k = 8 - (int)(hi - c); k < 8; k++) out[hi - 8 + k] += s[k]; \
+            c = hi; \
+        } \
+        row_gather_edge_##SUF(out, 0, lo, in, win, w, off, kh, kw); \
+        row_gather_edge_##SUF(out, c, n, in, win, w, off, kh, kw); \
+    } \
+    /* row_gather with the sizes as constants for 3 x 3 (unrolled, the weights held in \
+     * registers across the row) */ \
+    static inline __attribute__((always_inline)) void row_gather_any_##SUF( \
+        T *restrict out, int64_t n, const T *const *in, int64_t win, const T *w, \
+        const int64_t *off, int64_t kh, int64_t kw) { \
+        if (kh == 3 && kw == 3) \
+            row_gather_##SUF(out, n, in, win, w, off, 3, 3); \
+        else \
+            row_gather_##SUF(out, n, in, win, w, off, (int)kh, (int)kw); \
+    } \
     /* x (H, W), w (kh, kw) -> y (Ho, Wo) += sum over taps of w[i, j] * x shifted */ \
     PN_SIMD_CLONES static void plane_fwd_##SUF(const pn_conv_geom *g, const T *restrict x, \
                                                const T *restrict w, T *restrict y) { \
+        if (g->sw == 1 && g->kh <= PN_PLANE_ROWS_K && g->kw <= PN_PLANE_ROWS_K) { \
+            /* output row p from input rows p sh - ph + i dh, columns q + j dw - pw */ \
+            const T *rows[PN_PLANE_ROWS_K]; \
+            int64_t off[PN_PLANE_ROWS_K]; \
+            for (int64_t j = 0; j < g->kw; j++) off[j] = j * g->dw - g->pw; \
+            for (int64_t p = 0; p < g->Ho; p++) { \
+                for (int64_t i = 0; i < g->kh; i++) { \
+                    int64_t ih = p * g->sh - g->ph + i * g->dh; \
+                    rows[i] = ih >= 0 && ih < g->H ? x + ih * g->W : NULL; \
+                } \
+                row_gather_any_##SUF(y + p * g->Wo, g->Wo, rows, g->W, w, off, g->kh, g->kw); \
+            } \
+            return; \
+        } \
         col_ranges cr; \
         col_ranges_init(g, &cr); \
         for (int64_t p = 0; p < g->Ho; p++) \
@@ -424,6 +516,21 @@ typedef double conv_v8d __attribute__((vector_size(64)));
     /* dy (Ho, Wo), w (kh, kw) -> dx (H, W) += each tap's w[i, j] * dy shifted back */ \
     PN_SIMD_CLONES static void plane_bwd_input_##SUF(const pn_conv_geom *g, const T *restrict dy, \
                                                      const T *restrict w, T *restrict dx) { \
+        if (g->sh == 1 && g->sw == 1 && g->kh <= PN_PLANE_ROWS_K && g->kw <= PN_PLANE_ROWS_K) { \
+            /* the forward's y[p, q] += w[i, j] x[p - ph + i dh, q - pw + j dw] read the \
+             * other way: dx row ih gathers dy rows ih + ph - i dh, columns c + pw - j dw */ \
+            const T *rows[PN_PLANE_ROWS_K]; \
+            int64_t off[PN_PLANE_ROWS_K]; \
+            for (int64_t j = 0; j < g->kw; j++) off[j] = g->pw - j * g->dw; \
+            for (int64_t ih = 0; ih < g->H; ih++) { \
+                for (int64_t i = 0; i < g->kh; i++) { \
+                    int64_t p = ih + g->ph - i * g->dh; \
+                    rows[i] = p >= 0 && p < g->Ho ? dy + p * g->Wo : NULL; \
+                } \
+                row_gather_any_##SUF(dx + ih * g->W, g->W, rows, g->Wo, w, off, g->kh, g->kw); \
+            } \
+            return; \
+        } \
         col_ranges cr; \
         col_ranges_init(g, &cr); \
         for (int64_t p = 0; p < g->Ho; p++) \
