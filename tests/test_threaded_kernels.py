@@ -40,6 +40,38 @@ def test_max_argmax_rows(threads, shape, dim):
     np.testing.assert_array_equal(i.numpy(), x.argmax(axis=dim))
 
 
+# max/min/argmax/argmin along a dim that is not the last, on a contiguous input: the
+# columns-as-lanes kernel (pn_argreduce_cols): outer blocks, column blocks of 1024 and a
+# partial one, a single row, NaN (the first one wins, and a later bigger value must not
+# replace it) and ties (the first one wins), every dtype.
+COL_CASES = [((300, 2500), 0), ((3, 70, 1100), 1), ((5, 1, 40), 1), ((7, 30, 2, 3), 1),
+             ((2, 3, 4, 5), 0), ((64, 9), 0)]
+
+
+@pytest.mark.parametrize("shape,dim", COL_CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_max_argmax_columns(threads, shape, dim, dtype):
+    rng = np.random.default_rng(sum(shape))
+    if dtype == "bool":
+        x = rng.integers(0, 2, shape).astype(bool)
+    elif dtype == "int64":
+        x = rng.integers(-5, 5, shape)  # many ties
+    else:
+        x = np.round(rng.standard_normal(shape), 1).astype(dtype)  # ties too
+        flat = x.reshape(-1)
+        flat[rng.choice(flat.size, max(1, flat.size // 50), replace=False)] = np.nan
+        x.reshape(-1)[-1] = np.inf  # a bigger value after the NaNs
+    t = pynet.from_numpy(x)
+    for is_max in (True, False):
+        v, i = t.max(dim) if is_max else t.min(dim)
+        ref_v = (np.max if is_max else np.min)(x, axis=dim)
+        ref_i = (np.argmax if is_max else np.argmin)(x, axis=dim)
+        np.testing.assert_array_equal(v.numpy(), ref_v)
+        np.testing.assert_array_equal(i.numpy(), ref_i)
+        arg = t.argmax(dim, keepdim=True) if is_max else t.argmin(dim, keepdim=True)
+        np.testing.assert_array_equal(arg.numpy(), np.expand_dims(ref_i, dim))
+
+
 def test_elementwise_and_sum_large(threads):
     a, b = _x((1000, 700), 2), _x((700,), 3)
     out = (pynet.from_numpy(a) * pynet.from_numpy(b) + 1.5).exp()

@@ -2,6 +2,7 @@
 #include "reduce.h"
 #include "fastmath.h"
 #include "vecmath.h"
+#include "threadpool.h"
 #include <math.h>
 #include <string.h>
 
@@ -305,6 +306,88 @@ ARG_LOOP(argmin_f32, float, LT_OR_NAN)
 ARG_LOOP(argmin_f64, double, LT_OR_NAN)
 ARG_LOOP(argmin_i64, int64_t, LT_OR_NAN)
 ARG_LOOP(argmin_b, pn_bool, LT_OR_NAN)
+
+/* The same along a dimension that is not the last, columns as vector lanes:
+ * x (outer, n, inner) contiguous; for each outer block, best/idx (inner) start
+ * as row 0 and are updated with each next row in memory order,
+ *   take = best is not NaN and (x better than best, or x is NaN),
+ * the first NaN or the first of equal extremes kept, as the row loop does. The
+ * row loop would walk each column inner elements apart, a cache miss per
+ * element; here every row is read once, contiguously. Columns go in blocks of
+ * ARGCOL_BLOCK, so best and idx stay in L1 across the rows. */
+#define ARGCOL_BLOCK 1024
+#define ARGCOL_LOOP(NAME, T, BETTER) \
+    PN_SIMD_CLONES static void NAME(const T *restrict x, int64_t n, int64_t inner, int64_t j0, \
+                                    int64_t j1, T *restrict best, int64_t *restrict idx) { \
+        for (int64_t j = j0; j < j1; j++) best[j] = x[j], idx[j] = 0; \
+        for (int64_t r = 1; r < n; r++) { \
+            const T *row = x + r * inner; \
+            for (int64_t j = j0; j < j1; j++) { \
+                T v = row[j], b = best[j]; \
+                int take = (b == b) & (BETTER(v, b) | (v != v)); \
+                best[j] = take ? v : b; \
+                idx[j] = take ? r : idx[j]; \
+            } \
+        } \
+    }
+#define GT(x, b) ((x) > (b))
+#define LT(x, b) ((x) < (b))
+ARGCOL_LOOP(argmax_cols_f32, float, GT)
+ARGCOL_LOOP(argmax_cols_f64, double, GT)
+ARGCOL_LOOP(argmax_cols_i64, int64_t, GT)
+ARGCOL_LOOP(argmax_cols_b, pn_bool, GT)
+ARGCOL_LOOP(argmin_cols_f32, float, LT)
+ARGCOL_LOOP(argmin_cols_f64, double, LT)
+ARGCOL_LOOP(argmin_cols_i64, int64_t, LT)
+ARGCOL_LOOP(argmin_cols_b, pn_bool, LT)
+
+typedef struct {
+    int is_max;
+    pn_dtype dt;
+    const char *x;
+    int64_t n, inner, blocks; /* blocks: column blocks per outer index */
+    char *best;
+    int64_t *idx;
+} argcols_job;
+
+/* Units [u0, u1): unit u is column block u % blocks of outer index u / blocks. */
+static void argcols_range(void *ctx, int64_t u0, int64_t u1) {
+    const argcols_job *jb = ctx;
+    const int64_t E = (int64_t)pn_itemsize(jb->dt);
+    for (int64_t u = u0; u < u1; u++) {
+        int64_t o = u / jb->blocks, j0 = u % jb->blocks * ARGCOL_BLOCK;
+        int64_t j1 = j0 + ARGCOL_BLOCK < jb->inner ? j0 + ARGCOL_BLOCK : jb->inner;
+        const char *x = jb->x + o * jb->n * jb->inner * E;
+        char *best = jb->best + o * jb->inner * E;
+        int64_t *idx = jb->idx + o * jb->inner;
+#define ARGCOLS(T, MAX, MIN) \
+    (jb->is_max ? MAX : MIN)((const T *)x, jb->n, jb->inner, j0, j1, (T *)best, idx)
+        switch (jb->dt) {
+        case PN_FLOAT32:
+            ARGCOLS(float, argmax_cols_f32, argmin_cols_f32);
+            break;
+        case PN_FLOAT64:
+            ARGCOLS(double, argmax_cols_f64, argmin_cols_f64);
+            break;
+        case PN_INT64:
+            ARGCOLS(int64_t, argmax_cols_i64, argmin_cols_i64);
+            break;
+        default:
+            ARGCOLS(pn_bool, argmax_cols_b, argmin_cols_b);
+            break;
+        }
+#undef ARGCOLS
+    }
+}
+
+void pn_argreduce_cols(int is_max, pn_dtype dt, const void *x, int64_t outer, int64_t n,
+                       int64_t inner, void *best, int64_t *idx) {
+    argcols_job jb = {is_max, dt, x, n, inner, (inner + ARGCOL_BLOCK - 1) / ARGCOL_BLOCK,
+                      best,   idx};
+    int64_t units = outer * jb.blocks, per_unit = n * (inner < ARGCOL_BLOCK ? inner : ARGCOL_BLOCK);
+    int64_t grain = per_unit >= 32768 ? 1 : 32768 / (per_unit ? per_unit : 1);
+    pn_parallel_for(units, grain, argcols_range, &jb);
+}
 
 pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt) {
     static const pn_loop_fn t[2][PN_NDTYPES] = {{argmin_b, argmin_i64, argmin_f32, argmin_f64},

@@ -50,6 +50,14 @@ typedef struct {
  * max (is_max) or min. NaN counts as the extreme; ties keep the first. */
 pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt);
 
+/* The same along a dimension that is not the last, for a contiguous x seen as
+ * (outer, n, inner): best (outer, inner) of dt and idx (outer, inner) get each
+ * column's max (is_max) or min over n and its index, with the row loop's NaN
+ * and tie rules. Units of columns over the thread pool; every column is
+ * computed whole by one thread, so the result does not depend on the count. */
+void pn_argreduce_cols(int is_max, pn_dtype dt, const void *x, int64_t outer, int64_t n,
+                       int64_t inner, void *best, int64_t *idx);
+
 /* ptrs = {out (dt), in (dt)}: softmax (or log-softmax) of each row, computed
  * as exp(x - max) / sum(exp(x - max)) so that no exp overflows. */
 pn_loop_fn pn_softmax_loop(int log, pn_dtype dt);

@@ -351,8 +351,17 @@ int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
         Py_XDECREF(v);
         return -1;
     }
-    PNTensor *outs[2] = {ix, v};
-    pn_run_rows(pn_argreduce_loop(is_max, a->dtype), a, dim, 2, outs);
+    int64_t inner = 1;
+    for (int d = dim + 1; d < a->ndim; d++) inner *= a->shape[d];
+    if (inner > 1 && pn_is_contiguous(a)) { /* columns as vector lanes, rows read in order */
+        int64_t n = a->shape[dim], outer = n ? a->numel / (n * inner) : 0;
+        Py_BEGIN_ALLOW_THREADS
+        pn_argreduce_cols(is_max, a->dtype, a->data, outer, n, inner, v->data, (int64_t *)ix->data);
+        Py_END_ALLOW_THREADS
+    } else {
+        PNTensor *outs[2] = {ix, v};
+        pn_run_rows(pn_argreduce_loop(is_max, a->dtype), a, dim, 2, outs);
+    }
     if (!keepdim && a->ndim) {
         Py_SETREF(v, pn_squeeze(v, dim));
         if (v) Py_SETREF(ix, pn_squeeze(ix, dim));
