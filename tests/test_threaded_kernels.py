@@ -40,17 +40,20 @@ def test_max_argmax_rows(threads, shape, dim):
     np.testing.assert_array_equal(i.numpy(), x.argmax(axis=dim))
 
 
-# max/min/argmax/argmin along a dim that is not the last, on a contiguous input: the
-# columns-as-lanes kernel (pn_argreduce_cols): outer blocks, column blocks of 1024 and a
-# partial one, a single row, NaN (the first one wins, and a later bigger value must not
-# replace it) and ties (the first one wins), every dtype.
-COL_CASES = [((300, 2500), 0), ((3, 70, 1100), 1), ((5, 1, 40), 1), ((7, 30, 2, 3), 1),
-             ((2, 3, 4, 5), 0), ((64, 9), 0)]
+# max/min/argmax/argmin with NaN (the first one wins, and a later bigger value must not
+# replace it) and ties (the first one wins), every dtype. Along a dim that is not the last
+# of a contiguous input: the columns-as-lanes kernel (pn_argreduce_cols): outer blocks,
+# column blocks of 1024 and a partial one, a single row. Along the last: rows of 32 or
+# more in 16 lanes (ARG_LANES_RUN) and the scalar tail, shorter rows scalar.
+ARG_CASES = [((300, 2500), 0), ((3, 70, 1100), 1), ((5, 1, 40), 1), ((7, 30, 2, 3), 1),
+             ((2, 3, 4, 5), 0), ((64, 9), 0),
+             ((300, 2500), 1), ((5, 33), 1), ((4, 47), 1), ((2, 100003), 1), ((6, 31), 1),
+             ((3, 4, 64), 2)]
 
 
-@pytest.mark.parametrize("shape,dim", COL_CASES)
+@pytest.mark.parametrize("shape,dim", ARG_CASES)
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
-def test_max_argmax_columns(threads, shape, dim, dtype):
+def test_max_argmax_nan_and_ties(threads, shape, dim, dtype):
     rng = np.random.default_rng(sum(shape))
     if dtype == "bool":
         x = rng.integers(0, 2, shape).astype(bool)

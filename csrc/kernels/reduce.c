@@ -278,14 +278,48 @@ pn_loop_fn pn_reduce_loop(pn_reduce_op op, pn_dtype dt) {
 
 /* ------------------------------------------------------------- argmax/min ---- */
 
+/* A contiguous row in ARG_LANES lanes: lane k takes the elements k, k + L,
+ * k + 2L, ... with the rule below (the lane's first NaN, else its first largest),
+ * then the lanes are merged: the NaN of smallest index, else the largest value
+ * at its smallest index. That is the scalar loop's answer, in vectors. The tail
+ * past the last whole group of L is left to the caller, which continues the
+ * scalar loop from *at (the lanes' indices are all smaller). */
+#define ARG_LANES 16
+#define ARG_LANES_RUN(NAME, T, BETTER) \
+    static inline __attribute__((always_inline)) void NAME(const T *restrict x, int64_t n, \
+                                                           T *best, int64_t *arg, int64_t *at) { \
+        T b[ARG_LANES]; \
+        int64_t id[ARG_LANES]; \
+        for (int k = 0; k < ARG_LANES; k++) b[k] = x[k], id[k] = k; \
+        int64_t r = ARG_LANES; \
+        for (; r + ARG_LANES <= n; r += ARG_LANES) \
+            for (int k = 0; k < ARG_LANES; k++) { \
+                T v = x[r + k]; \
+                int take = (b[k] == b[k]) & (BETTER(v, b[k]) | (v != v)); \
+                b[k] = take ? v : b[k]; \
+                id[k] = take ? r + k : id[k]; \
+            } \
+        T m = b[0]; \
+        int64_t a = id[0]; \
+        for (int k = 1; k < ARG_LANES; k++) { \
+            int m_nan = m != m, k_nan = b[k] != b[k]; \
+            int win = k_nan ? (!m_nan || id[k] < a) \
+                            : (!m_nan && (BETTER(b[k], m) || (b[k] == m && id[k] < a))); \
+            if (win) m = b[k], a = id[k]; \
+        } \
+        *best = m, *arg = a, *at = r; \
+    }
 #define ARG_LOOP(NAME, T, BETTER) \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+    ARG_LANES_RUN(NAME##_lanes, T, BETTER) \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         const pn_row_args *r = aux; \
         for (int64_t i = 0; i < n; i++) { \
             const char *row = p[2] + i * s[2]; \
             T best = *(const T *)row; \
-            int64_t arg = 0; \
-            for (int64_t j = 1; j < r->n && best == best; j++) { \
+            int64_t arg = 0, j = 1; \
+            if (r->in_stride == sizeof(T) && r->n >= 2 * ARG_LANES) \
+                NAME##_lanes((const T *)row, r->n, &best, &arg, &j); \
+            for (; j < r->n && best == best; j++) { \
                 T x = *(const T *)(row + j * r->in_stride); \
                 if (BETTER(x, best)) { \
                     best = x; \
