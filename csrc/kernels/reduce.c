@@ -285,6 +285,14 @@ pn_loop_fn pn_reduce_loop(pn_reduce_op op, pn_dtype dt) {
  * past the last whole group of L is left to the caller, which continues the
  * scalar loop from *at (the lanes' indices are all smaller). */
 #define ARG_LANES 16
+/* The lanes' rule, one step: lane (b, i) takes value v at index at if it holds no
+ * NaN yet and v is better, or NaN (a select, not a branch: it vectorizes). */
+#define ARG_TAKE(BETTER, v, b, i, at) \
+    do { \
+        int take_ = ((b) == (b)) & (BETTER(v, b) | ((v) != (v))); \
+        (b) = take_ ? (v) : (b); \
+        (i) = take_ ? (at) : (i); \
+    } while (0)
 #define ARG_LANES_RUN(NAME, T, BETTER) \
     static inline __attribute__((always_inline)) void NAME(const T *restrict x, int64_t n, \
                                                            T *best, int64_t *arg, int64_t *at) { \
@@ -295,9 +303,7 @@ pn_loop_fn pn_reduce_loop(pn_reduce_op op, pn_dtype dt) {
         for (; r + ARG_LANES <= n; r += ARG_LANES) \
             for (int k = 0; k < ARG_LANES; k++) { \
                 T v = x[r + k]; \
-                int take = (b[k] == b[k]) & (BETTER(v, b[k]) | (v != v)); \
-                b[k] = take ? v : b[k]; \
-                id[k] = take ? r + k : id[k]; \
+                ARG_TAKE(BETTER, v, b[k], id[k], r + k); \
             } \
         T m = b[0]; \
         int64_t a = id[0]; \
@@ -330,16 +336,6 @@ pn_loop_fn pn_reduce_loop(pn_reduce_op op, pn_dtype dt) {
             *(T *)(p[1] + i * s[1]) = best; \
         } \
     }
-#define GT_OR_NAN(x, b) ((x) > (b) || (x) != (x))
-#define LT_OR_NAN(x, b) ((x) < (b) || (x) != (x))
-ARG_LOOP(argmax_f32, float, GT_OR_NAN)
-ARG_LOOP(argmax_f64, double, GT_OR_NAN)
-ARG_LOOP(argmax_i64, int64_t, GT_OR_NAN)
-ARG_LOOP(argmax_b, pn_bool, GT_OR_NAN)
-ARG_LOOP(argmin_f32, float, LT_OR_NAN)
-ARG_LOOP(argmin_f64, double, LT_OR_NAN)
-ARG_LOOP(argmin_i64, int64_t, LT_OR_NAN)
-ARG_LOOP(argmin_b, pn_bool, LT_OR_NAN)
 
 /* The same along a dimension that is not the last, columns as vector lanes:
  * x (outer, n, inner) contiguous; for each outer block, best/idx (inner) start
@@ -356,24 +352,31 @@ ARG_LOOP(argmin_b, pn_bool, LT_OR_NAN)
         for (int64_t j = j0; j < j1; j++) best[j] = x[j], idx[j] = 0; \
         for (int64_t r = 1; r < n; r++) { \
             const T *row = x + r * inner; \
-            for (int64_t j = j0; j < j1; j++) { \
-                T v = row[j], b = best[j]; \
-                int take = (b == b) & (BETTER(v, b) | (v != v)); \
-                best[j] = take ? v : b; \
-                idx[j] = take ? r : idx[j]; \
-            } \
+            for (int64_t j = j0; j < j1; j++) ARG_TAKE(BETTER, row[j], best[j], idx[j], r); \
         } \
     }
-#define GT(x, b) ((x) > (b))
-#define LT(x, b) ((x) < (b))
-ARGCOL_LOOP(argmax_cols_f32, float, GT)
-ARGCOL_LOOP(argmax_cols_f64, double, GT)
-ARGCOL_LOOP(argmax_cols_i64, int64_t, GT)
-ARGCOL_LOOP(argmax_cols_b, pn_bool, GT)
-ARGCOL_LOOP(argmin_cols_f32, float, LT)
-ARGCOL_LOOP(argmin_cols_f64, double, LT)
-ARGCOL_LOOP(argmin_cols_i64, int64_t, LT)
-ARGCOL_LOOP(argmin_cols_b, pn_bool, LT)
+#define GT(x, b)        ((x) > (b))
+#define LT(x, b)        ((x) < (b))
+#define GT_OR_NAN(x, b) ((x) > (b) || (x) != (x))
+#define LT_OR_NAN(x, b) ((x) < (b) || (x) != (x))
+/* both kernels of both directions for one dtype (the row loop's rule counts NaN in
+ * itself: with plain GT, GCC 12 no longer vectorizes its lanes) */
+#define ARG_KERNELS(SUF, T) \
+    ARG_LOOP(argmax_##SUF, T, GT_OR_NAN) \
+    ARG_LOOP(argmin_##SUF, T, LT_OR_NAN) \
+    ARGCOL_LOOP(argmax_cols_##SUF, T, GT) \
+    ARGCOL_LOOP(argmin_cols_##SUF, T, LT)
+ARG_KERNELS(f32, float)
+ARG_KERNELS(f64, double)
+ARG_KERNELS(i64, int64_t)
+ARG_KERNELS(b, pn_bool)
+
+pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt) {
+    static const pn_loop_fn t[2][PN_NDTYPES] = {{argmin_b, argmin_i64, argmin_f32, argmin_f64},
+                                                {argmax_b, argmax_i64, argmax_f32, argmax_f64}};
+    if ((unsigned)dt >= PN_NDTYPES) return NULL;
+    return t[is_max != 0][dt];
+}
 
 typedef struct {
     int is_max;
@@ -421,13 +424,6 @@ void pn_argreduce_cols(int is_max, pn_dtype dt, const void *x, int64_t outer, in
     int64_t units = outer * jb.blocks, per_unit = n * (inner < ARGCOL_BLOCK ? inner : ARGCOL_BLOCK);
     int64_t grain = per_unit >= 32768 ? 1 : 32768 / (per_unit ? per_unit : 1);
     pn_parallel_for(units, grain, argcols_range, &jb);
-}
-
-pn_loop_fn pn_argreduce_loop(int is_max, pn_dtype dt) {
-    static const pn_loop_fn t[2][PN_NDTYPES] = {{argmin_b, argmin_i64, argmin_f32, argmin_f64},
-                                                {argmax_b, argmax_i64, argmax_f32, argmax_f64}};
-    if ((unsigned)dt >= PN_NDTYPES) return NULL;
-    return t[is_max != 0][dt];
 }
 
 /* ---------------------------------------------------------------- softmax ---- */

@@ -103,22 +103,16 @@ static PyObject *add_impl(PyObject *self, FASTARGS, pn_argspec *spec, pn_binary_
     Py_DECREF(scaled);
     return r;
 }
-static PyObject *m_add(PyObject *s, FASTARGS) {
-    static pn_argspec spec = PN_ARGSPEC("add", OTHER_ALPHA, 2, 1, 1);
-    return add_impl(s, args, nargs, kwnames, &spec, PN_ADD, 0);
-}
-static PyObject *m_add_(PyObject *s, FASTARGS) {
-    static pn_argspec spec = PN_ARGSPEC("add_", OTHER_ALPHA, 2, 1, 1);
-    return add_impl(s, args, nargs, kwnames, &spec, PN_ADD, 1);
-}
-static PyObject *m_sub(PyObject *s, FASTARGS) {
-    static pn_argspec spec = PN_ARGSPEC("sub", OTHER_ALPHA, 2, 1, 1);
-    return add_impl(s, args, nargs, kwnames, &spec, PN_SUB, 0);
-}
-static PyObject *m_sub_(PyObject *s, FASTARGS) {
-    static pn_argspec spec = PN_ARGSPEC("sub_", OTHER_ALPHA, 2, 1, 1);
-    return add_impl(s, args, nargs, kwnames, &spec, PN_SUB, 1);
-}
+/* t.add(other, *, alpha=1), t.add_(..), t.sub(..), t.sub_(..) */
+#define ADD_METHOD(NAME, OP, INPLACE) \
+    static PyObject *m_##NAME(PyObject *s, FASTARGS) { \
+        static pn_argspec spec = PN_ARGSPEC(#NAME, OTHER_ALPHA, 2, 1, 1); \
+        return add_impl(s, args, nargs, kwnames, &spec, OP, INPLACE); \
+    }
+ADD_METHOD(add, PN_ADD, 0)
+ADD_METHOD(add_, PN_ADD, 1)
+ADD_METHOD(sub, PN_SUB, 0)
+ADD_METHOD(sub_, PN_SUB, 1)
 
 /* div(other, rounding_mode=None|'floor'|'trunc') */
 static PyObject *div_impl(PyObject *self, FASTARGS, int inplace) {
@@ -268,17 +262,23 @@ static PyObject *m_amin(PyObject *s, FASTARGS) {
     return m_amax_impl(s, args, nargs, kwnames, 0);
 }
 
-/* max() / max(dim, keepdim=False) -> (values, indices) / max(other) */
+/* (dim, keepdim=False): *dim is NULL when not given. 0 or -1. */
 static const char *const DIM_KEEPDIM[] = {"dim", "keepdim"};
+static int dim_keepdim(pn_argspec *spec, FASTARGS, PyObject **dim, int *keepdim) {
+    PyObject *a[2];
+    if (pn_parse_args(spec, args, nargs, kwnames, a) < 0 || pn_arg_bool(a[1], 0, keepdim) < 0)
+        return -1;
+    *dim = a[0];
+    return 0;
+}
+
+/* max() / max(dim, keepdim=False) -> (values, indices) / max(other) */
 static PyObject *maxmin_impl(PyObject *self, FASTARGS, int is_max) {
     static pn_argspec spec[2] = {PN_ARGSPEC("min", DIM_KEEPDIM, 2, 2, 0),
                                  PN_ARGSPEC("max", DIM_KEEPDIM, 2, 2, 0)};
-    PyObject *a[2];
+    PyObject *dim;
     int keepdim;
-    if (pn_parse_args(&spec[is_max], args, nargs, kwnames, a) < 0 ||
-        pn_arg_bool(a[1], 0, &keepdim) < 0)
-        return NULL;
-    PyObject *dim = a[0];
+    if (dim_keepdim(&spec[is_max], args, nargs, kwnames, &dim, &keepdim) < 0) return NULL;
     if (!dim || dim == Py_None) {
         if (SELF->numel == 0) {
             PyErr_Format(PyExc_RuntimeError,
@@ -311,12 +311,10 @@ static PyObject *m_min(PyObject *s, FASTARGS) {
 static PyObject *argmax_impl(PyObject *self, FASTARGS, int is_max) {
     static pn_argspec spec[2] = {PN_ARGSPEC("argmin", DIM_KEEPDIM, 2, 2, 0),
                                  PN_ARGSPEC("argmax", DIM_KEEPDIM, 2, 2, 0)};
-    PyObject *a[2];
+    PyObject *dim;
     int keepdim;
-    if (pn_parse_args(&spec[is_max], args, nargs, kwnames, a) < 0 ||
-        pn_arg_bool(a[1], 0, &keepdim) < 0)
-        return NULL;
-    return (PyObject *)pn_argmax(SELF, a[0] ? a[0] : Py_None, keepdim, is_max);
+    if (dim_keepdim(&spec[is_max], args, nargs, kwnames, &dim, &keepdim) < 0) return NULL;
+    return (PyObject *)pn_argmax(SELF, dim ? dim : Py_None, keepdim, is_max);
 }
 static PyObject *m_argmax(PyObject *s, FASTARGS) {
     return argmax_impl(s, args, nargs, kwnames, 1);
@@ -386,11 +384,11 @@ static PyObject *m_prod(PyObject *self, FASTARGS) {
 
 static PyObject *m_logsumexp(PyObject *self, FASTARGS) {
     static pn_argspec spec = PN_ARGSPEC("logsumexp", DIM_KEEPDIM, 2, 2, 1);
-    PyObject *a[2];
+    PyObject *dim;
     int keepdim;
     uint32_t mask;
-    if (pn_parse_args(&spec, args, nargs, kwnames, a) < 0 || pn_arg_bool(a[1], 0, &keepdim) < 0 ||
-        pn_parse_dims(a[0], SELF->ndim, &mask, "logsumexp") < 0)
+    if (dim_keepdim(&spec, args, nargs, kwnames, &dim, &keepdim) < 0 ||
+        pn_parse_dims(dim, SELF->ndim, &mask, "logsumexp") < 0)
         return NULL;
     return (PyObject *)pn_logsumexp(SELF, mask, keepdim);
 }
