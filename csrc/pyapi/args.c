@@ -66,10 +66,15 @@ int pn_parse_args(pn_argspec *spec, PyObject *const *args, Py_ssize_t nargs, PyO
                          spec->fname, key);
             return -1;
         }
-        if (out[i]) {
+        if (out[i] && i < nargs) {
             PyErr_Format(PyExc_TypeError,
                          "argument for %s() given by name ('%s') and position (%d)", spec->fname,
                          spec->names[i], i + 1);
+            return -1;
+        }
+        if (out[i]) { /* twice by name: dim= and its alias axis= */
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", spec->fname,
+                         spec->names[i]);
             return -1;
         }
         out[i] = args[nargs + k];
@@ -90,6 +95,17 @@ int pn_arg_bool(PyObject *o, int dflt, int *out) {
     }
     int v = PyObject_IsTrue(o);
     if (v < 0) return -1;
+    *out = v;
+    return 0;
+}
+
+int pn_arg_ll(PyObject *o, long long dflt, long long *out) {
+    if (!o) {
+        *out = dflt;
+        return 0;
+    }
+    long long v = PyLong_AsLongLong(o);
+    if (v == -1 && PyErr_Occurred()) return -1;
     *out = v;
     return 0;
 }

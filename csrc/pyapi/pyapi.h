@@ -66,5 +66,8 @@ int pn_parse_args(pn_argspec *spec, PyObject *const *args, Py_ssize_t nargs, PyO
                   PyObject **out);
 /* *out = dflt if o is NULL, else the truth of o (as PyArg's "p"). 0 or -1. */
 int pn_arg_bool(PyObject *o, int dflt, int *out);
+/* *out = dflt if o is NULL, else o as an integer (as PyArg's "L": ints and
+ * objects with __index__; a float is a TypeError). 0 or -1. */
+int pn_arg_ll(PyObject *o, long long dflt, long long *out);
 
 #endif

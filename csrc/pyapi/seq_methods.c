@@ -5,6 +5,9 @@
 #include <string.h>
 
 #define SELF ((PNTensor *)self)
+/* the parameters of a METH_FASTCALL | METH_KEYWORDS method after self (args.c) */
+#define FASTARGS       PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#define PARSE(spec, a) (pn_parse_args(spec, args, nargs, kwnames, a) < 0)
 
 static int dim_arg(PNTensor *t, long long dim, int *out, const char *op) {
     return pn_wrap_dim(dim, t->ndim, out, op);
@@ -15,33 +18,39 @@ static int index_arg(PyObject *o, PNTensor **out, const char *op) {
     return *out ? 0 : -1;
 }
 
-static PyObject *m_sort(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"dim", "descending", "stable", NULL};
-    long long dim = -1;
-    int desc = 0, d;
-    PyObject *stable = Py_None; /* any value: the sort is always stable */
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Lp$O:sort", kwlist, &dim, &desc, &stable))
+static const char *const DIM_DESC_STABLE[] = {"dim", "descending", "stable"};
+static PyObject *m_sort(PyObject *self, FASTARGS) {
+    static pn_argspec spec = PN_ARGSPEC("sort", DIM_DESC_STABLE, 3, 2, 0);
+    PyObject *a[3]; /* a[2], stable: any value, the sort is always stable */
+    long long dim;
+    int desc, d;
+    if (PARSE(&spec, a) || pn_arg_ll(a[0], -1, &dim) < 0 || pn_arg_bool(a[1], 0, &desc) < 0)
         return NULL;
     PNTensor *v, *ix;
     if (dim_arg(SELF, dim, &d, "sort") < 0 || pn_sort(SELF, d, desc, &v, &ix) < 0) return NULL;
     return pn_make_values_indices(v, ix, "sort");
 }
 
-static PyObject *m_argsort(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"dim", "descending", "stable", NULL};
-    long long dim = -1;
-    int desc = 0, stable = 0, d;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Lp$p:argsort", kwlist, &dim, &desc, &stable))
+static PyObject *m_argsort(PyObject *self, FASTARGS) {
+    static pn_argspec spec = PN_ARGSPEC("argsort", DIM_DESC_STABLE, 3, 2, 0);
+    PyObject *a[3];
+    long long dim;
+    int desc, stable, d;
+    if (PARSE(&spec, a) || pn_arg_ll(a[0], -1, &dim) < 0 || pn_arg_bool(a[1], 0, &desc) < 0 ||
+        pn_arg_bool(a[2], 0, &stable) < 0)
         return NULL;
     if (dim_arg(SELF, dim, &d, "argsort") < 0) return NULL;
     return (PyObject *)pn_argsort(SELF, d, desc);
 }
 
-static PyObject *m_topk(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"k", "dim", "largest", "sorted", NULL};
-    long long k, dim = -1;
-    int largest = 1, sorted = 1, d;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "L|Lpp:topk", kwlist, &k, &dim, &largest, &sorted))
+static PyObject *m_topk(PyObject *self, FASTARGS) {
+    static const char *const names[] = {"k", "dim", "largest", "sorted"};
+    static pn_argspec spec = PN_ARGSPEC("topk", names, 4, 4, 1);
+    PyObject *a[4];
+    long long k, dim;
+    int largest, sorted, d;
+    if (PARSE(&spec, a) || pn_arg_ll(a[0], 0, &k) < 0 || pn_arg_ll(a[1], -1, &dim) < 0 ||
+        pn_arg_bool(a[2], 1, &largest) < 0 || pn_arg_bool(a[3], 1, &sorted) < 0)
         return NULL;
     PNTensor *v, *ix;
     if (dim_arg(SELF, dim, &d, "topk") < 0 || pn_topk(SELF, k, d, largest, &v, &ix) < 0)
@@ -49,34 +58,37 @@ static PyObject *m_topk(PyObject *self, PyObject *args, PyObject *kw) {
     return pn_make_values_indices(v, ix, "topk");
 }
 
-static PyObject *scan_method(PyObject *self, PyObject *args, PyObject *kw, int prod) {
-    static char *kwlist[] = {"dim", "dtype", NULL};
+static PyObject *scan_method(PyObject *self, FASTARGS, int prod) {
+    static const char *const names[] = {"dim", "dtype"};
+    static pn_argspec spec[2] = {PN_ARGSPEC("cumsum", names, 2, 1, 1),
+                                 PN_ARGSPEC("cumprod", names, 2, 1, 1)};
     const char *op = prod ? "cumprod" : "cumsum";
+    PyObject *a[2];
     long long dim;
     int d;
     int dt = -1; /* pn_dtype_converter writes an int: -1 for None */
-    if (!PyArg_ParseTupleAndKeywords(args, kw, prod ? "L|$O&:cumprod" : "L|$O&:cumsum", kwlist,
-                                     &dim, pn_dtype_converter, &dt) ||
-        dim_arg(SELF, dim, &d, op) < 0)
+    if (PARSE(&spec[prod], a) || pn_arg_ll(a[0], 0, &dim) < 0 ||
+        (a[1] && !pn_dtype_converter(a[1], &dt)) || dim_arg(SELF, dim, &d, op) < 0)
         return NULL;
     pn_dtype t = dt >= 0 ? (pn_dtype)dt : PN_INT64;
     return (PyObject *)(prod ? pn_cumprod(SELF, d, dt >= 0, t) : pn_cumsum(SELF, d, dt >= 0, t));
 }
-static PyObject *m_cumsum(PyObject *s, PyObject *a, PyObject *k) {
-    return scan_method(s, a, k, 0);
+static PyObject *m_cumsum(PyObject *s, FASTARGS) {
+    return scan_method(s, args, nargs, kwnames, 0);
 }
-static PyObject *m_cumprod(PyObject *s, PyObject *a, PyObject *k) {
-    return scan_method(s, a, k, 1);
+static PyObject *m_cumprod(PyObject *s, FASTARGS) {
+    return scan_method(s, args, nargs, kwnames, 1);
 }
 
-static PyObject *m_gather(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"dim", "index", "sparse_grad", NULL};
+static PyObject *m_gather(PyObject *self, FASTARGS) {
+    static const char *const names[] = {"dim", "index", "sparse_grad"};
+    static pn_argspec spec = PN_ARGSPEC("gather", names, 3, 2, 2);
+    PyObject *a[3];
     long long dim;
-    int d, sparse = 0;
-    PyObject *io;
+    int d, sparse;
     PNTensor *idx;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "LO|$p:gather", kwlist, &dim, &io, &sparse) ||
-        index_arg(io, &idx, "gather") < 0 || dim_arg(SELF, dim, &d, "gather") < 0)
+    if (PARSE(&spec, a) || pn_arg_ll(a[0], 0, &dim) < 0 || pn_arg_bool(a[2], 0, &sparse) < 0 ||
+        index_arg(a[1], &idx, "gather") < 0 || dim_arg(SELF, dim, &d, "gather") < 0)
         return NULL;
     if (sparse)
         return PyErr_Format(PyExc_NotImplementedError,
@@ -84,14 +96,15 @@ static PyObject *m_gather(PyObject *self, PyObject *args, PyObject *kw) {
     return (PyObject *)pn_gather(SELF, d, idx);
 }
 
-static PyObject *m_index_select(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"dim", "index", NULL};
+static PyObject *m_index_select(PyObject *self, FASTARGS) {
+    static const char *const names[] = {"dim", "index"};
+    static pn_argspec spec = PN_ARGSPEC("index_select", names, 2, 2, 2);
+    PyObject *a[2];
     long long dim;
     int d;
-    PyObject *io;
     PNTensor *idx;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "LO:index_select", kwlist, &dim, &io) ||
-        index_arg(io, &idx, "index_select") < 0 || dim_arg(SELF, dim, &d, "index_select") < 0)
+    if (PARSE(&spec, a) || pn_arg_ll(a[0], 0, &dim) < 0 ||
+        index_arg(a[1], &idx, "index_select") < 0 || dim_arg(SELF, dim, &d, "index_select") < 0)
         return NULL;
     return (PyObject *)pn_index_select(SELF, d, idx);
 }
@@ -116,23 +129,28 @@ static PNTensor *value_tensor(PyObject *v, pn_dtype dt, const char *op) {
 
 /* scatter(dim, index, src | value, *, reduce=None) and scatter_add(dim, index, src),
  * out of place or in place */
-static PyObject *scatter_method(PyObject *self, PyObject *args, PyObject *kw, int add,
-                                int inplace) {
-    static char *kwlist[] = {"dim", "index", "src", "value", "reduce", NULL};
-    static char *kwlist_add[] = {"dim", "index", "src", NULL};
-    const char *op =
-        add ? (inplace ? "scatter_add_" : "scatter_add") : (inplace ? "scatter_" : "scatter");
+static PyObject *scatter_method(PyObject *self, FASTARGS, int add, int inplace) {
+    static const char *const names[] = {"dim", "index", "src", "value", "reduce"};
+    static pn_argspec spec[4] = {
+        PN_ARGSPEC("scatter", names, 5, 4, 2), PN_ARGSPEC("scatter_", names, 5, 4, 2),
+        PN_ARGSPEC("scatter_add", names, 3, 3, 3), PN_ARGSPEC("scatter_add_", names, 3, 3, 3)};
+    pn_argspec *sp = &spec[2 * add + inplace];
+    const char *op = sp->fname;
+    PyObject *a[5];
     long long dim;
     int d;
-    PyObject *io, *src = NULL, *value = NULL;
+    if (PARSE(sp, a) || pn_arg_ll(a[0], 0, &dim) < 0) return NULL;
+    PyObject *src = a[2], *value = add ? NULL : a[3];
     const char *reduce = NULL;
-    char fmt[40];
-    snprintf(fmt, sizeof fmt, "%s:%s", add ? "LOO" : "LO|OO$z", op);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, fmt, add ? kwlist_add : kwlist, &dim, &io, &src,
-                                     &value, &reduce))
-        return NULL;
+    if (!add && a[4] && a[4] != Py_None) {
+        if (!PyUnicode_Check(a[4]))
+            return PyErr_Format(PyExc_TypeError,
+                                "%s(): argument 'reduce' must be str or None, not %s", op,
+                                Py_TYPE(a[4])->tp_name);
+        if (!(reduce = PyUnicode_AsUTF8(a[4]))) return NULL;
+    }
     PNTensor *idx;
-    if (index_arg(io, &idx, op) < 0 || dim_arg(SELF, dim, &d, op) < 0) return NULL;
+    if (index_arg(a[1], &idx, op) < 0 || dim_arg(SELF, dim, &d, op) < 0) return NULL;
     if (src == Py_None) src = NULL;
     if (value == Py_None) value = NULL;
     if (src && !PNTensor_Check(src) && !value && !add) value = src, src = NULL;
@@ -160,40 +178,44 @@ static PyObject *scatter_method(PyObject *self, PyObject *args, PyObject *kw, in
     Py_DECREF(s);
     return r;
 }
-static PyObject *m_scatter(PyObject *s, PyObject *a, PyObject *k) {
-    return scatter_method(s, a, k, 0, 0);
+static PyObject *m_scatter(PyObject *s, FASTARGS) {
+    return scatter_method(s, args, nargs, kwnames, 0, 0);
 }
-static PyObject *m_scatter_(PyObject *s, PyObject *a, PyObject *k) {
-    return scatter_method(s, a, k, 0, 1);
+static PyObject *m_scatter_(PyObject *s, FASTARGS) {
+    return scatter_method(s, args, nargs, kwnames, 0, 1);
 }
-static PyObject *m_scatter_add(PyObject *s, PyObject *a, PyObject *k) {
-    return scatter_method(s, a, k, 1, 0);
+static PyObject *m_scatter_add(PyObject *s, FASTARGS) {
+    return scatter_method(s, args, nargs, kwnames, 1, 0);
 }
-static PyObject *m_scatter_add_(PyObject *s, PyObject *a, PyObject *k) {
-    return scatter_method(s, a, k, 1, 1);
+static PyObject *m_scatter_add_(PyObject *s, FASTARGS) {
+    return scatter_method(s, args, nargs, kwnames, 1, 1);
 }
 
-static PyObject *tri_method(PyObject *self, PyObject *args, PyObject *kw, int lower, int inplace) {
-    static char *kwlist[] = {"diagonal", NULL};
-    long long k = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|L", kwlist, &k)) return NULL;
+static PyObject *tri_method(PyObject *self, FASTARGS, int lower, int inplace) {
+    static const char *const names[] = {"diagonal"};
+    static pn_argspec spec[4] = {
+        PN_ARGSPEC("triu", names, 1, 1, 0), PN_ARGSPEC("triu_", names, 1, 1, 0),
+        PN_ARGSPEC("tril", names, 1, 1, 0), PN_ARGSPEC("tril_", names, 1, 1, 0)};
+    PyObject *a[1];
+    long long k;
+    if (PARSE(&spec[2 * lower + inplace], a) || pn_arg_ll(a[0], 0, &k) < 0) return NULL;
     return inplace ? pn_tri_inplace(SELF, k, lower) : (PyObject *)pn_tri(SELF, k, lower);
 }
-static PyObject *m_tril(PyObject *s, PyObject *a, PyObject *k) {
-    return tri_method(s, a, k, 1, 0);
+static PyObject *m_tril(PyObject *s, FASTARGS) {
+    return tri_method(s, args, nargs, kwnames, 1, 0);
 }
-static PyObject *m_tril_(PyObject *s, PyObject *a, PyObject *k) {
-    return tri_method(s, a, k, 1, 1);
+static PyObject *m_tril_(PyObject *s, FASTARGS) {
+    return tri_method(s, args, nargs, kwnames, 1, 1);
 }
-static PyObject *m_triu(PyObject *s, PyObject *a, PyObject *k) {
-    return tri_method(s, a, k, 0, 0);
+static PyObject *m_triu(PyObject *s, FASTARGS) {
+    return tri_method(s, args, nargs, kwnames, 0, 0);
 }
-static PyObject *m_triu_(PyObject *s, PyObject *a, PyObject *k) {
-    return tri_method(s, a, k, 0, 1);
+static PyObject *m_triu_(PyObject *s, FASTARGS) {
+    return tri_method(s, args, nargs, kwnames, 0, 1);
 }
 
 #define MK(name, doc) \
-    {#name, (PyCFunction)(void (*)(void))m_##name, METH_VARARGS | METH_KEYWORDS, doc}
+    {#name, (PyCFunction)(void (*)(void))m_##name, METH_FASTCALL | METH_KEYWORDS, doc}
 
 static PyMethodDef seq_methods[] = {
     MK(sort, "sort($self, /, dim=-1, descending=False, *, stable=False)\n--\n\n"
