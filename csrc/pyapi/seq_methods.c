@@ -178,18 +178,15 @@ static PyObject *scatter_method(PyObject *self, FASTARGS, int add, int inplace) 
     Py_DECREF(s);
     return r;
 }
-static PyObject *m_scatter(PyObject *s, FASTARGS) {
-    return scatter_method(s, args, nargs, kwnames, 0, 0);
-}
-static PyObject *m_scatter_(PyObject *s, FASTARGS) {
-    return scatter_method(s, args, nargs, kwnames, 0, 1);
-}
-static PyObject *m_scatter_add(PyObject *s, FASTARGS) {
-    return scatter_method(s, args, nargs, kwnames, 1, 0);
-}
-static PyObject *m_scatter_add_(PyObject *s, FASTARGS) {
-    return scatter_method(s, args, nargs, kwnames, 1, 1);
-}
+/* m_NAME: IMPL with two flags (scatter: add, in place; tril/triu: lower, in place) */
+#define FLAGGED_METHOD(NAME, IMPL, F1, F2) \
+    static PyObject *m_##NAME(PyObject *s, FASTARGS) { \
+        return IMPL(s, args, nargs, kwnames, F1, F2); \
+    }
+FLAGGED_METHOD(scatter, scatter_method, 0, 0)
+FLAGGED_METHOD(scatter_, scatter_method, 0, 1)
+FLAGGED_METHOD(scatter_add, scatter_method, 1, 0)
+FLAGGED_METHOD(scatter_add_, scatter_method, 1, 1)
 
 static PyObject *tri_method(PyObject *self, FASTARGS, int lower, int inplace) {
     static const char *const names[] = {"diagonal"};
@@ -201,18 +198,10 @@ static PyObject *tri_method(PyObject *self, FASTARGS, int lower, int inplace) {
     if (PARSE(&spec[2 * lower + inplace], a) || pn_arg_ll(a[0], 0, &k) < 0) return NULL;
     return inplace ? pn_tri_inplace(SELF, k, lower) : (PyObject *)pn_tri(SELF, k, lower);
 }
-static PyObject *m_tril(PyObject *s, FASTARGS) {
-    return tri_method(s, args, nargs, kwnames, 1, 0);
-}
-static PyObject *m_tril_(PyObject *s, FASTARGS) {
-    return tri_method(s, args, nargs, kwnames, 1, 1);
-}
-static PyObject *m_triu(PyObject *s, FASTARGS) {
-    return tri_method(s, args, nargs, kwnames, 0, 0);
-}
-static PyObject *m_triu_(PyObject *s, FASTARGS) {
-    return tri_method(s, args, nargs, kwnames, 0, 1);
-}
+FLAGGED_METHOD(tril, tri_method, 1, 0)
+FLAGGED_METHOD(tril_, tri_method, 1, 1)
+FLAGGED_METHOD(triu, tri_method, 0, 0)
+FLAGGED_METHOD(triu_, tri_method, 0, 1)
 
 #define MK(name, doc) \
     {#name, (PyCFunction)(void (*)(void))m_##name, METH_FASTCALL | METH_KEYWORDS, doc}
