@@ -163,6 +163,8 @@ BAD_CALLS = [
     ("max", (1,), {"keepdim": True, "out": None}, ["max()", "'out'"]),
     ("argmax", (0, False, 1), {}, ["argmax()", "at most 2"]),
     ("var", (), {"ddof": 1}, ["var()", "'ddof'"]),
+    ("amax", (0,), {"dtype": pynet.float64}, ["amax()", "'dtype'"]),  # amax has no dtype
+    ("amin", (0, False, None), {}, ["amin()", "at most 2"]),
     ("logsumexp", (), {}, ["logsumexp()", "'dim'"]),
     ("logsumexp", (), {"keepdim": True}, ["logsumexp()", "missing", "'dim'"]),
     ("softmax", (0, None, 1), {}, ["softmax()", "at most 2"]),

@@ -14,6 +14,10 @@
 
 /* The interned names of spec's parameters, made on first use (under the GIL). */
 static int intern_names(pn_argspec *spec) {
+    if (spec->nparams > PN_MAX_PARAMS || spec->npos > spec->nparams) {
+        PyErr_Format(PyExc_SystemError, "%s(): bad argument spec", spec->fname);
+        return -1;
+    }
     for (int i = 0; i < spec->nparams; i++) {
         spec->keys[i] = PyUnicode_InternFromString(spec->names[i]);
         if (!spec->keys[i]) return -1;

@@ -219,7 +219,7 @@ static PyObject *m_clamp_(PyObject *self, FASTARGS) {
 static const char *const DIM_KEEPDIM_DTYPE[] = {"dim", "keepdim", "dtype"};
 static int dims_keepdim(FASTARGS, pn_argspec *spec, PNTensor *t, uint32_t *mask, int *keepdim,
                         int *dtype) {
-    PyObject *a[3];
+    PyObject *a[3] = {NULL, NULL, NULL}; /* a spec of 2 parameters has no dtype */
     *dtype = -1;
     if (pn_parse_args(spec, args, nargs, kwnames, a) < 0 || pn_arg_bool(a[1], 0, keepdim) < 0 ||
         (a[2] && !pn_dtype_converter(a[2], dtype)))
@@ -248,7 +248,9 @@ static PyObject *m_mean(PyObject *self, FASTARGS) {
     return (PyObject *)pn_mean(SELF, mask, keepdim);
 }
 static PyObject *m_amax_impl(PyObject *self, FASTARGS, int is_max) {
-    static pn_argspec spec[2] = {DIMS_SPEC("amin"), DIMS_SPEC("amax")};
+    /* amax(dim=None, keepdim=False): no dtype, as in PyTorch */
+    static pn_argspec spec[2] = {PN_ARGSPEC("amin", DIM_KEEPDIM_DTYPE, 2, 2, 0),
+                                 PN_ARGSPEC("amax", DIM_KEEPDIM_DTYPE, 2, 2, 0)};
     uint32_t mask;
     int keepdim, dt;
     if (dims_keepdim(args, nargs, kwnames, &spec[is_max], SELF, &mask, &keepdim, &dt) < 0)
