@@ -31,14 +31,17 @@
 
 /* Compile a loop three times, for baseline x86-64, AVX2 and AVX-512, and pick one when the
  * library loads (GCC/clang function multi-versioning). Other CPUs: one version.
- * The AVX2 version targets x86-64-v3 (AVX2 + FMA + ...), not "avx2" alone: without
- * FMA in the target, every fmaf() in the loop (pn_phif's exact products, for one)
- * becomes a call to libm and the loop stays scalar, 20x slower (GELU on an AMD EPYC).
+ * The AVX2 version targets x86-64-v3 (AVX2 + FMA + ...), not "avx2" alone, and the
+ * AVX-512 one x86-64-v4, not "avx512f" alone: without FMA in the target, every
+ * fmaf() in the loop (pn_phif's exact products, for one) becomes a call to libm and
+ * the loop stays scalar, 20x slower (GELU on an AMD EPYC; softmax 7x slower than
+ * PyTorch on a Zen 4, whose loader picked the AVX-512 clone).
  * The results do not change: fmaf is exact either way and -std=c11 never fuses
  * a * b + c by itself. GCC learned x86-64-v3 as a clone target in version 12. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
 #if !defined(__clang__) && __GNUC__ >= 12
-#define PN_SIMD_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "avx512f")))
+#define PN_SIMD_CLONES                                                                             \
+    __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
 #else
 #define PN_SIMD_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
 #endif
