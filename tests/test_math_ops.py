@@ -406,3 +406,93 @@ def test_float64_mish_from_one_exponential_far_out():
     sig = np.exp(-np.logaddexp(0, -x))
     np.testing.assert_allclose(to_np(y.detach()), x * th, rtol=1e-13)
     np.testing.assert_allclose(to_np(t.grad), th + x * (1 - th * th) * sig, rtol=1e-13)
+
+
+# --------------------------------------------------------------------------------- pow ----
+
+def _pow_inputs(n, seed):
+    """Positive float32 bases over the whole range and exponents that keep y log x in about
+    [-120, 100]: normal, subnormal, overflowing and underflowing results."""
+    rng = np.random.default_rng(seed)
+    x = (10.0 ** rng.uniform(-38, 38, n)).astype(np.float32)
+    lx = np.log(x.astype(np.float64))
+    y = (rng.uniform(-120, 100, n) / np.where(np.abs(lx) < 1e-3, 1e-3, lx)).astype(np.float32)
+    return x, y
+
+
+def _pow64(x, y):
+    with np.errstate(all="ignore"):
+        return np.power(x.astype(np.float64), y.astype(np.float64))
+
+
+def test_float32_pow_correctly_rounded():
+    """exp(y log x) in double, rounded once: within 0.501 ulp, tensor and scalar exponents,
+    inf and 0 exactly where the float64 result rounds to them."""
+    x, y = _pow_inputs(50000, 5)
+    ref = _pow64(x, y)
+    err = ulp_error(to_np(P(x) ** P(y)), ref)
+    assert err.max() <= 0.501, f"pow({x[np.argmax(err)]!r}, {y[np.argmax(err)]!r}): {err.max():.3f}"
+    for e in [2.5, -1.5, 0.3, 7.25, -40.0, 1e-3]:
+        err = ulp_error(to_np(P(x[:4000]) ** e), _pow64(x[:4000], np.float32(e)))
+        assert err.max() <= 0.501, (e, err.max())
+
+
+_POW_ODD = np.array([0.0, -0.0, -1.0, -2.0, -0.5, 1.0, np.inf, -np.inf, np.nan, 1e-45, 2.0, 3e38],
+                    dtype=np.float32)
+
+
+def test_float32_pow_special_values_among_plain_ones():
+    """Zeros, negative bases, infinities and NaN (libm's powf, as PyTorch) scattered through
+    runs of ordinary pairs, so that blocks take both paths: the special results are NumPy's
+    float32 ones bit for bit (signs of zero included), the others correctly rounded."""
+    ex, ey = np.meshgrid(_POW_ODD, _POW_ODD)
+    ex, ey = ex.ravel(), ey.ravel()
+    x, y = _pow_inputs(3000, 6)
+    at = np.random.default_rng(7).choice(3000, ex.size, replace=False)
+    x[at], y[at] = ex, ey
+    out = to_np(P(x) ** P(y))
+    with np.errstate(all="ignore"):
+        want = np.power(x, y)
+    odd = ~((x > 0) & np.isfinite(x) & np.isfinite(y))  # the pairs libm takes
+    assert odd.sum() > 50
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(want))
+    keep = odd & ~np.isnan(want)
+    np.testing.assert_array_equal(out[keep].view(np.int32), want[keep].view(np.int32))
+    assert ulp_error(out[~odd], _pow64(x[~odd], y[~odd])).max() <= 0.501
+    base = np.tile(_POW_ODD, 30)
+    # one exponent for the whole tensor (not 0, +-0.5, +-1, +-2, 3: PyTorch's shortcuts)
+    for e in np.array([np.inf, -np.inf, np.nan, 1e-45, 3e38, 2.5, -1.5, -3.0, 4.0, 1e-3],
+                      dtype=np.float32):
+        with np.errstate(all="ignore"):
+            want = np.power(base, e)
+        got = to_np(P(base) ** float(e))
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        odd = ~((base > 0) & np.isfinite(base) & np.isfinite(e)) & ~np.isnan(want)
+        np.testing.assert_array_equal(got[odd].view(np.int32), want[odd].view(np.int32), str(e))
+        plain = (base > 0) & np.isfinite(base) & np.isfinite(e)
+        if plain.any():
+            assert ulp_error(got[plain], _pow64(base[plain], np.float32(e))).max() <= 0.501, e
+
+
+def test_float32_pow_not_worse_than_torch(need_torch):
+    x, y = _pow_inputs(20000, 8)
+    ref = _pow64(x, y)
+    ours = ulp_error(to_np(P(x) ** P(y)), ref).max()
+    theirs = ulp_error((T(x) ** T(y)).numpy(), ref).max()
+    assert ours <= max(theirs, 0.501), (ours, theirs)
+
+
+def test_float32_pow_same_bits_threads_and_layouts():
+    x, y = _pow_inputs(300001, 9)
+    old = pynet.get_num_threads()
+    try:
+        pynet.set_num_threads(1)
+        one = to_np(P(x) ** P(y))
+        pynet.set_num_threads(2)
+        two = to_np(P(x) ** P(y))
+    finally:
+        pynet.set_num_threads(old)
+    np.testing.assert_array_equal(one.view(np.int32), two.view(np.int32))
+    a, b = P(x[:4000].reshape(40, 100)).t()[::3], P(y[:4000].reshape(40, 100)).t()[::3]
+    np.testing.assert_array_equal(to_np(a ** b).view(np.int32),
+                                  to_np(a.contiguous() ** b.contiguous()).view(np.int32))

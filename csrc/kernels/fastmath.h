@@ -40,8 +40,7 @@
  * a * b + c by itself. GCC learned x86-64-v3 as a clone target in version 12. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
 #if !defined(__clang__) && __GNUC__ >= 12
-#define PN_SIMD_CLONES                                                                             \
-    __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#define PN_SIMD_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
 #else
 #define PN_SIMD_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
 #endif
