@@ -13,9 +13,10 @@ extern PyMethodDef pn_module_methods_creation[]; /* creation.c: zeros, randn's f
 extern PyMethodDef pn_module_methods_autograd[]; /* autograd.c: backward, Function, grad mode */
 extern PyMethodDef pn_module_methods_numpy[];    /* numpy_interop.c: from_numpy, _to_numpy */
 extern PyMethodDef pn_module_methods_nn[];       /* functional.c: layer ops */
-extern PyMethodDef pn_module_methods_conv[];  /* conv_api.c: convolution, unfold, fold, pooling */
-extern PyMethodDef pn_module_methods_loss[];  /* losses.c: loss functions */
-extern PyMethodDef pn_module_methods_optim[]; /* optimizer.c: fused optimizer updates */
+extern PyMethodDef pn_module_methods_conv[];    /* conv_api.c: convolution, unfold, fold, pooling */
+extern PyMethodDef pn_module_methods_loss[];    /* losses.c: loss functions */
+extern PyMethodDef pn_module_methods_optim[];   /* optimizer.c: fused optimizer updates */
+extern PyMethodDef pn_module_methods_forward[]; /* forward.c: top-level functions as methods */
 
 /* Types: each init readies its type(s) and adds them to the module. */
 int pn_tensor_type_init(PyObject *module); /* tensor_type.c: TensorBase */
