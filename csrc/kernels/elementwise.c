@@ -112,12 +112,12 @@ static inline int64_t ipow(int64_t x, int64_t y) {
  * (POWF_ANY, below; contiguous runs by RUN_ANY/RUN_CONST, which vectorize),
  * float64 by libm's pow. */
 #define DEFINE_POW(NAME, T, POW, SQRT, RUN_ANY, RUN_CONST) \
-    BINARY_LOOP(NAME##_libm, T, T, POW(x, y)) \
+    BINARY_LOOP(NAME##_strided, T, T, POW(x, y)) /* any layout, one at a time */ \
     static void NAME##_any(char **p, const int64_t *s, int64_t n, const void *aux) { \
         if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T) && \
             RUN_ANY((T *)p[0], (const T *)p[1], (const T *)p[2], n)) \
             return; \
-        NAME##_libm(p, s, n, aux); \
+        NAME##_strided(p, s, n, aux); \
     } \
     PN_SIMD_CLONES static int NAME##_const(T *o, const T *a, int64_t n, T y) { \
         if (y == 2) \
