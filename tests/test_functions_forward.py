@@ -3,6 +3,7 @@ run as builtins calling the method's C code when the input is a pynet.Tensor
 (csrc/pyapi/forward.c); everything else goes to the Python function in _functions.py.
 Both ways must agree: same signature and docstring, same results, same exceptions."""
 import inspect
+import pydoc
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ def test_every_forwarded_name_is_a_builtin_with_the_python_signature_and_doc():
         assert inspect.isbuiltin(fn) and fn.__name__ == name and fn.__module__ == "pynet"
         assert inspect.signature(fn) == inspect.signature(py), name
         assert py.__doc__ in fn.__doc__
-        assert "method of" not in __import__("pydoc").render_doc(fn)
+        assert "method of" not in pydoc.render_doc(fn)
 
 
 def _params(f):
@@ -49,6 +50,7 @@ def _x(shape=(3, 4), seed=0):
 
 x, y = _x(), _x(seed=1)
 idx = pynet.tensor([[0, 1, 2, 0], [2, 2, 1, 0], [1, 0, 0, 2]])
+ints = pynet.tensor([[5, 3], [6, 0]])
 # name: calls as (args after input, kwargs)
 CALLS = {
     "clamp": [((0.7, 1.5), {}), ((), {"min": 0.8}), ((), {"max": 1.0})],
@@ -80,9 +82,12 @@ CALLS = {
     "select": [((0, 2), {})],
     "matmul": [((y.t(),), {})],
     "mm": [((y.t(),), {})],
-    "bmm": [],
-    "bitwise_not": [], "bitwise_and": [], "bitwise_or": [], "bitwise_xor": [],
+    "bmm": [((y.t().reshape(1, 4, 3),), {})],
+    **{f"bitwise_{op}": [((ints,), {}), ((), {"other": ints})] for op in ("and", "or", "xor")},
 }
+# the input of each call when it is not x
+INPUTS = {"bmm": x.reshape(1, 3, 4), "bitwise_not": ints, "bitwise_and": ints,
+          "bitwise_or": ints, "bitwise_xor": ints}
 BINARY = {"atan2", "mul", "true_divide", "floor_divide", "remainder", "maximum", "minimum",
           "eq", "ne", "lt", "le", "gt", "ge"}
 
@@ -106,7 +111,9 @@ def _same(a, b, message=True):
     if isinstance(a, Exception) or isinstance(b, Exception):
         assert type(a) is type(b) and (not message or str(a) == str(b)), (a, b)
     elif isinstance(a, tuple):
-        assert len(a) == len(b) and all(_same(u, v) is None for u, v in zip(a, b))
+        assert len(a) == len(b)
+        for u, v in zip(a, b):
+            _same(u, v)
     elif isinstance(a, pynet.Tensor):
         assert a.dtype == b.dtype and a.shape == b.shape
         assert a.requires_grad == b.requires_grad
@@ -118,23 +125,14 @@ def _same(a, b, message=True):
 @pytest.mark.parametrize("name", NAMES)
 def test_builtin_and_python_function_agree(name):
     fn, py = getattr(pynet, name), _functions._PYTHON[name]
-    ints = pynet.tensor([[5, 3], [6, 0]])
-    inputs = [ints] if name.startswith("bitwise") else [x]
-    if name == "bmm":
-        inputs = [x.reshape(1, 3, 4)]
-    for inp in inputs:
-        calls = _calls(name)
-        if name.startswith("bitwise_") and name != "bitwise_not":
-            calls = [((ints,), {}), ((), {"other": ints})]
-        if name == "bmm":
-            calls = [((y.t().reshape(1, 4, 3),), {})]
-        for args, kw in calls:
-            _same(_run(fn, inp, *args, **kw), _run(py, inp, *args, **kw))
-            _same(_run(fn, input=inp, *args, **kw) if not args else _run(fn, inp, *args, **kw),
-                  _run(py, inp, *args, **kw))
-        # wrong calls raise the same type (the method words the count its own way)
-        _same(_run(fn, inp, bogus=1), _run(py, inp, bogus=1), message=False)
-        _same(_run(fn, inp, 0, 0, 0, 0, 0, 0), _run(py, inp, 0, 0, 0, 0, 0, 0), message=False)
+    inp = INPUTS.get(name, x)
+    for args, kw in _calls(name):
+        _same(_run(fn, inp, *args, **kw), _run(py, inp, *args, **kw))
+        if not args:  # the input by keyword (the Python function's path)
+            _same(_run(fn, input=inp, **kw), _run(py, input=inp, **kw))
+    # wrong calls raise the same type (the method words the count its own way)
+    _same(_run(fn, inp, bogus=1), _run(py, inp, bogus=1), message=False)
+    _same(_run(fn, inp, 0, 0, 0, 0, 0, 0), _run(py, inp, 0, 0, 0, 0, 0, 0), message=False)
 
 
 def test_other_inputs_take_the_python_function():

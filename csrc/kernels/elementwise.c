@@ -189,14 +189,10 @@ static int pow_run_const_f32(float *o, const float *a, const float *y, int64_t n
         pow_run_f32(o + i0, a + i0, yb, n - i0 < POW_BLOCK ? n - i0 : POW_BLOCK);
     return 1;
 }
-/* float64 keeps libm's pow for every exponent but the shortcuts */
-static int pow_run_f64(double *o, const double *a, const double *b, int64_t n) {
-    (void)o, (void)a, (void)b, (void)n;
-    return 0;
-}
-#define pow_run_const_f64 pow_run_f64
+/* float64 keeps libm's pow for every exponent but the shortcuts: no fast run */
+#define POW_NO_RUN(o, a, b, n) 0
 DEFINE_POW(pow_f32, float, POWF_ANY, sqrtf, pow_run_f32, pow_run_const_f32)
-DEFINE_POW(pow_f64, double, pow, sqrt, pow_run_f64, pow_run_const_f64)
+DEFINE_POW(pow_f64, double, pow, sqrt, POW_NO_RUN, POW_NO_RUN)
 
 /* float32 and float64 share every formula; only the libm names differ. */
 BINARY_LOOP(add_f32, float, float, x + y)

@@ -52,8 +52,7 @@ static PyObject *call_method(const PyMethodDef *m, PyObject *t, PyObject *const 
     }
 }
 
-static PyObject *forward_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
-                              PyObject *kwnames) {
+static PyObject *forward_call(PyObject *self, FASTARGS) {
     PyObject *cap = PyDict_GetItemWithError(PyModule_GetDict(self), state_key);
     pn_forward *f = cap ? PyCapsule_GetPointer(cap, FORWARD_CAPSULE) : NULL;
     if (!f) {

@@ -63,6 +63,8 @@ typedef struct {
 /* out[i] = the object passed for parameter i (borrowed), or NULL if it was not
  * passed. Returns 0, or -1 with Python's TypeError for too many positional
  * arguments, an unknown keyword, a parameter given twice or a missing one. */
+/* The parameters of a METH_FASTCALL | METH_KEYWORDS method after self. */
+#define FASTARGS PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
 int pn_parse_args(pn_argspec *spec, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                   PyObject **out);
 /* *out = dflt if o is NULL, else the truth of o (as PyArg's "p"). 0 or -1. */

@@ -4,9 +4,7 @@
 #include "pyapi.h"
 #include <string.h>
 
-#define SELF ((PNTensor *)self)
-/* the parameters of a METH_FASTCALL | METH_KEYWORDS method after self (args.c) */
-#define FASTARGS       PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#define SELF           ((PNTensor *)self)
 #define PARSE(spec, a) (pn_parse_args(spec, args, nargs, kwnames, a) < 0)
 
 static int dim_arg(PNTensor *t, long long dim, int *out, const char *op) {

@@ -5,8 +5,6 @@
 #include <string.h>
 
 #define SELF ((PNTensor *)self)
-/* the parameters of a METH_FASTCALL | METH_KEYWORDS method after self */
-#define FASTARGS PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
 
 /* ---- unary math: t.exp(), t.exp_() ... */
 #define UNARY_METHODS(NAME, OP) \
