@@ -89,8 +89,9 @@ def _inputs(name, n=20000, seed=0):
 # twice the lanes per vector, to run at PyTorch's speed); their bounds are the ones the C
 # test measures sweeping the floats (csrc/tests/test_vecmath.c): 0.57 ulp at most for
 # normal results, 0.76 for subnormal ones (PyTorch measures 0.55 and 0.51 for exp and
-# tanh, and flushes subnormal results to 0).
-BOUND = {"tanh": 0.57, "exp": 0.76, "sigmoid": 0.76, "expm1": 0.57, "log": 0.55, "log1p": 0.57,
+# tanh, and flushes subnormal results to 0). sigmoid compensates its division but not its
+# exp: 1.474 ulp (PyTorch's: 2.37).
+BOUND = {"tanh": 0.57, "exp": 0.76, "sigmoid": 1.48, "expm1": 0.57, "log": 0.55, "log1p": 0.57,
          "log2": 0.57, "log10": 0.56}
 
 
@@ -104,12 +105,12 @@ def test_float32_error_bound(name):
                               f"{err[worst]:.2f} ulp"
 
 
-@pytest.mark.parametrize("name,lo,hi", [("exp", -87.33, 88.7), ("sigmoid", -87.33, 30.0)])
-def test_float32_normal_results_within_057_ulp(name, lo, hi):
-    """pn_expf's and pn_sigmoidf_exact's stated bound where the result is a normal float."""
+@pytest.mark.parametrize("name,lo,hi,bound", [("exp", -87.33, 88.7, 0.57), ("sigmoid", -87.33, 30.0, 1.48)])
+def test_float32_normal_results_within_bound(name, lo, hi, bound):
+    """pn_expf's and pn_sigmoidf's stated bounds where the result is a normal float."""
     x = np.random.default_rng(3).uniform(lo, hi, 200000).astype(np.float32)
     err = ulp_error(to_np(getattr(P(x), name)()), FUNCS[name][0](x.astype(np.float64)))
-    assert err.max() <= 0.57, f"{name}({x[np.argmax(err)]!r}): {err.max():.3f} ulp"
+    assert err.max() <= bound, f"{name}({x[np.argmax(err)]!r}): {err.max():.3f} ulp"
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))
@@ -320,9 +321,11 @@ ACTIVATIONS = {
 def test_float32_activations_correctly_rounded(name):
     """The float32 activation kernels compute in double and round once: against the
     float64 kernels (themselves checked against NumPy and torch in test_nn_functional.py)
-    on the same inputs, within 0.501 ulp, forward and backward. softplus (beta 1),
-    logsigmoid and silu's forward compute in float with compensated roundings (fastmath.h's
-    pn_softplusf and pn_sigmoid_pair): 0.57 ulp, 0.76 where the result is subnormal."""
+    on the same inputs, within 0.501 ulp, forward and backward. softplus (beta 1) and
+    logsigmoid compute in float with compensated roundings (fastmath.h's pn_softplusf and
+    pn_sigmoid_pair): 0.57 ulp, 0.76 where the result is subnormal. silu's forward is x
+    times pn_sigmoid_quot's compensated quotient, whose exp is rounded: 1.7 ulp (1.694
+    over every float, csrc/tests/test_nn.c)."""
     import pynet.nn.functional as F
     fn = ACTIVATIONS[name]
     rng = np.random.default_rng(7)
@@ -341,6 +344,7 @@ def test_float32_activations_correctly_rounded(name):
         bound = 0.501
         if in_float:
             bound = np.where(np.abs(ref) < np.finfo(np.float32).tiny, 0.76, 0.57)
+            bound = 1.7 if name == "silu" else bound
         err = ulp_error(out, ref)
         assert (err <= bound).all(), f"{name}: {err.max():.3f} ulp at x = {x32[np.argmax(err)]!r}"
 
@@ -372,7 +376,8 @@ def test_float32_sigmoid_products_at_the_extremes(name):
     """g sigmoid(x) in the float32 fast paths (softplus' and logsigmoid's gradients, silu
     itself) where sigmoid(x) is far below the float range but g sigmoid(x) is not
     (x = -130, g = 1e38), where g hi would overflow, and at inf and NaN: the float64
-    kernel's result rounded (elements outside the fast path are recomputed in double)."""
+    kernel's result rounded (elements outside the fast path are recomputed in double);
+    silu's forward within its 1.7-ulp bound."""
     import pynet.nn.functional as F
     fn = ACTIVATIONS[name]
     xs = np.array([-80, -90, -103.9, -104.5, -130, -150, -190, -250, -np.inf, np.inf, np.nan,
@@ -387,9 +392,9 @@ def test_float32_sigmoid_products_at_the_extremes(name):
             y.backward(pynet.tensor(g.astype(dt)))
             outs.append((to_np(y.detach()), to_np(t.grad)))
         (y32, d32), (y64, d64) = outs
-        for out, ref in [(y32, y64), (d32, d64)]:
+        for out, ref, bound in [(y32, y64, 1.7 if name == "silu" else 0.76), (d32, d64, 0.76)]:
             err = ulp_error(out, ref)
-            assert err.max() <= 0.76, f"{name}, g = {gv}: {err.max()} ulp at x = {x[np.argmax(err)]}"
+            assert err.max() <= bound, f"{name}, g = {gv}: {err.max()} ulp at x = {x[np.argmax(err)]}"
             np.testing.assert_array_equal(np.isnan(out), np.isnan(ref.astype(np.float32)))
 
 

@@ -133,19 +133,22 @@ PN_FINLINE float pn_expf(float x) {
     return (p + lo) * s1 * s2;
 }
 
-/* exp(x) for x <= 0 without pn_expf's compensations, for pn_phif, whose
- * other roundings are larger: 1 + r + r^2 q(r) summed as it comes, within
+/* exp(x) for x <= 0 without pn_expf's compensations, for pn_phif and
+ * pn_sigmoidf, whose other roundings are larger: 1 + r + r^2 q(r) summed as it comes, within
  * 1.5 ulp where the result is normal (test_nn.c measures GELU as a whole).
  * The same reduction and scaling as pn_expf: -inf -> 0, NaN -> NaN. */
 PN_FINLINE float pn_expf_plain(float x) {
     x = x < -104.0f ? -104.0f : x;
-    float c, s1, s2;
+    float c;
     int32_t n;
     float r1 = pn_exp_arg(x, &c, &n), r = r1 + c;
     float q = __builtin_fmaf(pn_exp_poly3(r), r, 0.5f);
     float p = __builtin_fmaf(r * r, q, r) + 1.0f;
-    pn_exp2_halves(n, &s1, &s2);
-    return p * s1 * s2;
+    /* n in [-150, 0]: 2^(n + 25) is a normal float, and so is p 2^(n + 25);
+     * the scaling by 2^-25 rounds only where the result is subnormal. (For a
+     * NaN x, n is garbage, hence the unsigned shift, and p is NaN.) */
+    float s = pn_bits_to_float((int32_t)((uint32_t)(n + 152) << 23));
+    return p * s * 0x1p-25f;
 }
 
 /* 1 / sqrt(x) in float arithmetic: y = 1 / sqrtf(x) (two roundings, up to 1.5
@@ -165,12 +168,30 @@ PN_FINLINE float pn_rsqrtf(float x) {
     return (y == 0 || !(y - y == 0)) ? y : c; /* y - y is 0 unless y is inf or NaN */
 }
 
-/* The logistic function 1 / (1 + exp(-x)), never exponentiating a large
- * positive number: for x < 0 it is e / (1 + e) with e = exp(x) <= 1. */
+/* The logistic function 1 / (1 + exp(-x)), for the sigmoid op, SiLU and the
+ * RNN gates, never exponentiating a large positive number:
+ *   e = exp(-|x|) <= 1 rounded once (pn_expf_plain, within 1 ulp),
+ *   1 + e = uh + ul exactly (Fast2Sum, 1 >= e),
+ *   sigmoid = num / (1 + e), num = 1 for x >= 0 and e for x < 0,
+ * returned as q + rem inv: the quotient q = num inv (inv = 1 / uh) and its
+ * remainder rem = num - q (uh + ul) (fma: exact but for ul's product), so
+ * that only e's error and the last rounding are left. pn_sigmoid_pair is the
+ * compensated 0.57-ulp version, at 1.5x the instructions. */
+PN_FINLINE float pn_sigmoid_quot(float x, float *rem, float *inv) {
+    float e = pn_expf_plain(-fabsf(x));
+    float uh = 1.0f + e, ul = (1.0f - uh) + e;
+    float num = x >= 0 ? 1.0f : e;
+    float q = num * (*inv = 1.0f / uh);
+    *rem = __builtin_fmaf(-q, ul, __builtin_fmaf(-q, uh, num));
+    return q;
+}
+
+/* sigmoid(x) = q + rem inv, rounded once: measured over every float by
+ * csrc/tests/test_vecmath.c, 1.474 ulp, 0.75 for subnormal results (PyTorch's
+ * sigmoid: 2.37 ulp). NaN propagates; +-inf give 1 and 0; sigmoid(+-0) = 0.5. */
 PN_FINLINE float pn_sigmoidf(float x) {
-    float e = pn_expf(x >= 0 ? -x : x);
-    float s = 1.0f / (1.0f + e);
-    return x >= 0 ? s : e * s;
+    float rem, inv, q = pn_sigmoid_quot(x, &rem, &inv);
+    return __builtin_fmaf(rem, inv, q);
 }
 
 /* tanh, vectorizable like pn_expf.
@@ -236,7 +257,8 @@ PN_FINLINE double pn_exp_d(double y) {
 }
 
 /* The logistic function in float arithmetic with compensated roundings, for
- * the sigmoid op (pn_sigmoidf above is the RNN gates' cheaper one):
+ * the gradients of softplus and logsigmoid and for SiLU (pn_sigmoidf above is
+ * the sigmoid op's cheaper one):
  *   e = exp(-|x|) = (ep + elo) 2^n unrounded (pn_exp_reduced, 2^-28 relative;
  *       -|x| capped at -104, where the result is 0 in float),
  *   1 + e = uh + ul exactly (Fast2Sum, 1 >= e), 1 / (1 + e) = q (1 + rem) with
@@ -262,15 +284,6 @@ PN_FINLINE float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
     *s2 = x >= 0 ? 1.0f : *s2;
     *lo = x >= 0 ? q * rem : nl;
     return x >= 0 ? q : nh;
-}
-
-/* sigmoid(x) from pn_sigmoid_pair, rounded once (the scaling by 2^n rounds
- * again where the result is subnormal, x < -87.3). Measured over every float
- * (csrc/tests/test_vecmath.c): 0.57 ulp, 0.76 for subnormal results.
- * NaN propagates; +-inf give 1 and 0. */
-PN_FINLINE float pn_sigmoidf_exact(float x) {
-    float lo, s1, s2, hi = pn_sigmoid_pair(x, &lo, &s1, &s2);
-    return (hi + lo) * s1 * s2;
 }
 
 /* float tanh in float arithmetic, vectorizable, within 0.57 ulp (every float

@@ -292,13 +292,15 @@ PN_SIMD_CLONES static void silu_backward_f32(const float *g, const float *x, flo
  * pn_softplusf: within 0.57 ulp, 0.76 for subnormal results; twice the lanes of
  * double). PyTorch's rule x * beta > threshold is x >= xt, xt the least float above
  * the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its zero
- * made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients, and
- * silu(x) = x sigmoid(x)) multiplies g by the unrounded pair of pn_sigmoid_pair: one
- * rounding (the scaling by 2^n rounds again only for subnormal results). That holds
- * where x >= -104 (pn_sigmoid_pair caps its argument there, while g sigmoid(x) is
- * a float down to x = -193) and |g| <= 2^126 (g hi must not overflow): the loops
- * return 0 when an element is outside, and the caller recomputes those elements in
- * double (sigmoid_fixup_f32). */
+ * made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients)
+ * multiplies g by the unrounded pair of pn_sigmoid_pair: one rounding (the scaling by
+ * 2^n rounds again only for subnormal results). That holds where x >= -104
+ * (pn_sigmoid_pair caps its argument there, while g sigmoid(x) is a float down to
+ * x = -193) and |g| <= 2^126 (g hi must not overflow). silu(x) = x sigmoid(x)
+ * multiplies x by pn_sigmoid_quot's q + rem inv, rounding once more than the
+ * sigmoid op: within 1.5 ulp where exp(x) is normal (x >= -87; below, exp(x) has
+ * lost bits that x would magnify) and x <= 2^126. The loops return 0 when an element
+ * is outside, and the caller recomputes those elements in double (sigmoid_fixup_f32). */
 static float softplus_threshold_f32(double threshold) {
     if (!(threshold < INFINITY)) return NAN; /* nothing is above inf or NaN */
     float f = (float)threshold;
@@ -310,6 +312,9 @@ PN_VINLINE float g_times_sigmoid(float g, float x) {
 }
 PN_VINLINE int sigmoid_pair_holds(float g, float x) { /* false for NaN too */
     return x >= -104.0f && g >= -0x1p126f && g <= 0x1p126f;
+}
+PN_VINLINE int silu_quot_holds(float x) { /* false for NaN too */
+    return x >= -87.0f && x <= 0x1p126f;
 }
 PN_SIMD_CLONES static void softplus_forward_f32(float xt, const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
@@ -344,8 +349,9 @@ PN_SIMD_CLONES static int logsigmoid_backward_f32(const float *g, const float *x
 PN_SIMD_CLONES static int silu_forward_f32(const float *x, float *y, int64_t n) {
     int ok = 1;
     for (int64_t i = 0; i < n; i++) {
-        y[i] = g_times_sigmoid(x[i], x[i]);
-        ok &= sigmoid_pair_holds(x[i], x[i]);
+        float rem, inv, q = pn_sigmoid_quot(x[i], &rem, &inv);
+        y[i] = __builtin_fmaf(x[i], q, x[i] * (rem * inv)); /* x (q + rem inv) */
+        ok &= silu_quot_holds(x[i]);
     }
     return ok;
 }
@@ -410,13 +416,13 @@ PN_SIMD_CLONES static int silu_forward_f32(const float *x, float *y, int64_t n) 
 DEFINE_ACT_LOOPS(f32, float)
 DEFINE_ACT_LOOPS(f64, double)
 
-/* The elements of the float fast paths above outside pn_sigmoid_pair's range
- * (g the gradient, or x itself for silu's forward), recomputed in double. */
+/* The elements of the float fast paths above outside their ranges (g the
+ * gradient; NULL for silu's forward), recomputed in double. */
 static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float *x, float *out,
                               int64_t n, float xt, int negate) {
     for (int64_t i = 0; i < n; i++) {
-        float gi = g ? g[i] : x[i], xi = negate ? -x[i] : x[i];
-        if (x[i] >= xt || sigmoid_pair_holds(gi, xi)) continue;
+        float xi = negate ? -x[i] : x[i];
+        if (g ? x[i] >= xt || sigmoid_pair_holds(g[i], xi) : silu_quot_holds(x[i])) continue;
         if (g)
             act_backward_f32(p, g + i, x + i, out + i, 1);
         else

@@ -108,7 +108,8 @@ static void test_gelu_float(void) {
 
 /* The vectorised float32 SiLU against libm in double over a dense grid of
  * [-100, 100] (tails down to 1e-40): the forward (float arithmetic, x times
- * pn_sigmoid_pair) within 0.57 ulp, 0.76 where the result is subnormal; the
+ * pn_sigmoid_quot's q + rem inv) within 1.7 ulp (1.694 over every float, 0.5 where
+ * the result is subnormal: those are recomputed in double); the
  * backward (pn_exp_d in double) within 0.6 ulp, i.e. correctly rounded but for
  * near-halfway cases; special values as x * sigmoid(x) in double. */
 static void test_silu_float(void) {
@@ -123,8 +124,8 @@ static void test_silu_float(void) {
         if (fabs(ry) > 1e-40) worst_sub = fmax(worst_sub, ulp_err(y, ry));
         if (fabs(rd) > 1e-40) worst_b = fmax(worst_b, ulp_err(dx, rd));
     }
-    CHECK(worst_f <= 0.57, "float silu is %.3f ulp from x sigmoid(x)", worst_f);
-    CHECK(worst_sub <= 0.76, "float silu is %.3f ulp from x sigmoid(x) (subnormal)", worst_sub);
+    CHECK(worst_f <= 1.7, "float silu is %.3f ulp from x sigmoid(x)", worst_f);
+    CHECK(worst_sub <= 1.7, "float silu is %.3f ulp from x sigmoid(x) (subnormal)", worst_sub);
     CHECK(worst_b <= 0.6, "float silu' is %.3f ulp from s (1 + x (1 - s))", worst_b);
     float sp[5] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN}, y[5];
     pn_act_forward_f32(&p, sp, y, 5);
