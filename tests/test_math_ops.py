@@ -90,8 +90,9 @@ def _inputs(name, n=20000, seed=0):
 # test measures sweeping the floats (csrc/tests/test_vecmath.c): 0.57 ulp at most for
 # normal results, 0.76 for subnormal ones (PyTorch measures 0.55 and 0.51 for exp and
 # tanh, and flushes subnormal results to 0). sigmoid compensates its division but not its
-# exp: 1.474 ulp (PyTorch's: 2.37).
-BOUND = {"tanh": 0.57, "exp": 0.76, "sigmoid": 1.48, "expm1": 0.57, "log": 0.55, "log1p": 0.57,
+# exp: 1.474 ulp (PyTorch's: 2.37). erf is in double below 1.5 and in float above, where
+# 1 - erfc damps erfc's error: 0.64 ulp (PyTorch's: 0.73).
+BOUND = {"erf": 0.64, "tanh": 0.57, "exp": 0.76, "sigmoid": 1.48, "expm1": 0.57, "log": 0.55, "log1p": 0.57,
          "log2": 0.57, "log10": 0.56}
 
 

@@ -1,4 +1,4 @@
-/* vecmath.h - vectorizable float32 trig, atan and erf functions, and the double
+/* vecmath.h - vectorizable float32 trig, atan and erfc functions, and the double
  * log, log1p, expm1 and exp building blocks (the float32 logarithms and expm1 work
  * in float arithmetic: fastmath.h).
  *
@@ -402,30 +402,6 @@ PN_VINLINE float pn_atan2f_v(float yf, float xf) {
     r = pn_with_sign_d(1.0, x) < 0 ? 3.1415926535897931 - r : r; /* x = -0 too */
     r = pn_with_sign_d(r, y);
     return (float)((x != x || y != y) ? x + y : r);
-}
-
-/* erf x. |x| < 0.5: the Taylor series
- *   erf x = 2/sqrt(pi) sum_k (-1)^k x^(2k+1) / (k! (2k+1)),  k <= 10,
- * alternating and decreasing, so the error is below the first term left out,
- * 2/sqrt(pi) x^23 / (11! 23) < 3e-16 erf(x); written x (1 - z P(z)), it
- * keeps erf(+-0) = +-0 and the subnormals. Otherwise
- * erf x = sign(x) (1 - erfc|x|), with erf|x| >= 0.52 > erfc|x|: the error of
- * erfc (1e-13) at most doubles. erf(+-inf) = +-1, NaN -> NaN. */
-PN_VINLINE float pn_erff_v(float xf) {
-    double x = xf, z = x * x, a = x < 0 ? -x : x;
-    double p = -1.0 / 76204800;
-    p = __builtin_fma(p, z, 1.0 / 6894720);
-    p = __builtin_fma(p, z, -1.0 / 685440);
-    p = __builtin_fma(p, z, 1.0 / 75600);
-    p = __builtin_fma(p, z, -1.0 / 9360);
-    p = __builtin_fma(p, z, 1.0 / 1320);
-    p = __builtin_fma(p, z, -1.0 / 216);
-    p = __builtin_fma(p, z, 1.0 / 42);
-    p = __builtin_fma(p, z, -1.0 / 10);
-    p = __builtin_fma(p, z, 1.0 / 3);
-    double small = 1.1283791670955126 * (x * (1.0 - z * p)); /* erf(-0) = -0 */
-    double e = 1.0 - pn_erfc_pos_d(a);
-    return (float)(a < 0.5 ? small : x < 0 ? -e : e);
 }
 
 /* erfc x, see pn_erfc_pos_d; for x < 0, erfc x = 2 - erfc|x| (>= 1, no
