@@ -2,8 +2,9 @@
 
 Square n = 64 ... 2048 and the course's MLP shapes (784-256-256-10, batch 64)
 with the transposed products their backward needs, at 1 thread and at all
-threads, plus the machine's theoretical single-core float32 peak (SIMD lanes x
-2 FMA units x 2 flops x clock, clock measured) and the fraction pynet reaches.
+threads, plus the machine's single-core float32 peak (SIMD lanes x 2 flops x
+vector FMAs per second, measured: Zen 4 retires one 512-bit FMA per cycle, Intel's
+server cores two) and the fraction pynet reaches.
 Each figure is the median of several repetitions (the machine is shared).
 
     python benchmarks/bench_gemm.py [--quick]
@@ -103,8 +104,9 @@ def main():
     ncores = pynet.get_num_threads()
     if info:
         print(f"GEMM kernel: {info['kernel']}; clock {info['ghz']:.2f} GHz (measured); "
-              f"1-core float32 peak = {info['lanes']} lanes x 2 FMA x 2 x clock = "
-              f"{info['peak_gflops']:.0f} GFLOP/s")
+              f"1-core float32 peak = {info['lanes']} lanes x 2 x vector FMAs per second "
+              f"({'measured' if info['fma_per_second'] > 0 else 'assumed 2 per cycle'}: "
+              f"{info['fma_per_cycle']:.2f} per cycle) = {info['peak_gflops']:.0f} GFLOP/s")
     results = {}
     for threads in sorted({1, ncores}):
         for line in run(threads, quick).splitlines():

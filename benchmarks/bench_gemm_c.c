@@ -6,6 +6,7 @@
  *   python3 benchmarks/gemm_numpy_ref.py   for NumPy/OpenBLAS on the same shapes
  */
 #define _POSIX_C_SOURCE 200809L
+#include "../csrc/kernels/cpuinfo.h"
 #include "../csrc/kernels/gemm.h"
 #include "../csrc/kernels/threadpool.h"
 
@@ -14,9 +15,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 static double now(void) {
     struct timespec ts;
@@ -51,51 +49,6 @@ static double own_cpu_seconds(void) {
     return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
            (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
-
-/* ---- machine peak ---- */
-
-/* Clock estimate: a chain of dependent integer adds retires one per cycle. */
-static double measure_clock_ghz(void) {
-    double best = 0;
-    for (int r = 0; r < 5; r++) {
-        uint64_t x = 0;
-        const uint64_t iters = 200000000;
-        double t0 = now();
-        for (uint64_t i = 0; i < iters; i++) __asm__ volatile("add $1, %0" : "+r"(x));
-        double t = now() - t0;
-        double ghz = (double)iters / t * 1e-9;
-        if (ghz > best) best = ghz;
-    }
-    return best;
-}
-
-#if defined(__x86_64__)
-/* Directly timed FMA throughput: 12 independent zmm FMA chains (more than
- * latency 4 x 2 ports), held in named variables so they stay in registers. */
-#define FMA_CHAINS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-__attribute__((target("avx512f"))) static double measure_fma512_gflops(void) {
-#define DECL(i) __m512 c##i = _mm512_set1_ps((float)i);
-#define STEP(i) c##i = _mm512_fmadd_ps(c##i, m, a);
-#define SUM(i)  sum = _mm512_add_ps(sum, c##i);
-    FMA_CHAINS(DECL)
-    __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
-    const long iters = 20000000;
-    double best = 0;
-    for (int r = 0; r < 3; r++) {
-        double t0 = now();
-        for (long it = 0; it < iters; it++) {
-            FMA_CHAINS(STEP)
-        }
-        double t = now() - t0;
-        double g = (double)iters * 12 * 16 * 2 / t * 1e-9;
-        if (g > best) best = g;
-    }
-    __m512 sum = _mm512_setzero_ps();
-    FMA_CHAINS(SUM)
-    if (_mm512_reduce_add_ps(sum) == 12345.f) printf(" ");
-    return best;
-}
-#endif
 
 /* ---- GEMM timing ---- */
 
@@ -155,17 +108,15 @@ int main(int argc, char **argv) {
     const char *kname = pn_gemm_kernel_name();
 
     double busy0 = machine_busy_seconds(), own0 = own_cpu_seconds(), wall0 = now();
-    double ghz = measure_clock_ghz();
     int lanes = strcmp(kname, "avx512") == 0 ? 16 : strcmp(kname, "avx2") == 0 ? 8 : 4;
-    double peak = lanes * 2 /* FMA units */ * 2 /* flops per FMA */ * ghz;
+    double rate = pn_measure_fma_rate(lanes), ghz = pn_measure_clock_ghz();
+    /* the peak from the timed FMAs; where they cannot be timed, 2 FMA units x clock */
+    double peak = rate > 0 ? lanes * 2 * rate * 1e-9 : lanes * 2 * 2 * ghz;
     printf("kernel %s, %d threads available\n", kname, nthreads);
-    printf("clock (dependent-add loop): %.2f GHz -> 1-core peak %d lanes x 2 FMA x 2 x clock = "
-           "%.1f GFLOP/s\n",
-           ghz, lanes, peak);
-#if defined(__x86_64__)
-    if (strcmp(kname, "avx512") == 0)
-        printf("timed AVX-512 FMA loop: %.1f GFLOP/s\n", measure_fma512_gflops());
-#endif
+    printf("clock (dependent-add loop): %.2f GHz; 1-core peak %d lanes x 2 x %.2f G vector "
+           "FMAs/s (%s, %.2f per cycle) = %.1f GFLOP/s\n",
+           ghz, lanes, rate > 0 ? rate * 1e-9 : 2 * ghz, rate > 0 ? "timed" : "assumed",
+           rate > 0 && ghz > 0 ? rate * 1e-9 / ghz : 2.0, peak);
 
     static const shape shapes[] = {
         {"square 64", 0, 0, 64, 64, 64},

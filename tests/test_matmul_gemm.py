@@ -127,3 +127,19 @@ def test_matmul_from_several_python_threads():
 def test_unknown_kernel_rejected():
     with pytest.raises(ValueError):
         pynet._C._gemm_set_kernel("sse9")
+
+
+def test_cpu_info_peak_from_the_timed_fmas():
+    """_cpu_info's peak (for the benchmarks) is lanes x 2 flops x the vector FMAs per
+    second it timed at the kernel's width, which the SIMD kernels can always time; the
+    generic kernel's is the 2-FMA-unit assumption at the measured clock."""
+    info = pynet._C._cpu_info()
+    assert info["lanes"] == {"avx512": 16, "avx2": 8}.get(info["kernel"], 4)
+    assert info["ghz"] > 0
+    if info["kernel"] in ("avx512", "avx2"):
+        assert info["fma_per_second"] > 0
+        assert info["peak_gflops"] == pytest.approx(info["lanes"] * 2 * info["fma_per_second"] * 1e-9)
+        assert info["fma_per_cycle"] == pytest.approx(info["fma_per_second"] / (info["ghz"] * 1e9))
+    else:
+        assert info["fma_per_second"] == 0
+        assert info["peak_gflops"] == pytest.approx(info["lanes"] * 4 * info["ghz"])

@@ -85,18 +85,23 @@ static PyObject *get_num_threads(PyObject *m, PyObject *u) {
     return PyLong_FromLong(pn_get_num_threads());
 }
 
-/* _cpu_info(): the GEMM kernel in use, the measured clock, float32 SIMD lanes and
- * the single-core peak = lanes x 2 FMA units x 2 flops x clock (for benchmarks). */
+/* _cpu_info(): the GEMM kernel in use, the measured clock, float32 SIMD lanes, the
+ * measured vector FMAs per second at that width (0 where not measurable) and per
+ * cycle, and the single-core peak = lanes x 2 flops x FMAs per second (where not
+ * measurable: x 2 FMA units x clock), for benchmarks. */
 static PyObject *cpu_info(PyObject *m, PyObject *u) {
     (void)m, (void)u;
     const char *kernel = pn_gemm_kernel_name();
     int lanes = !strcmp(kernel, "avx512") ? 16 : !strcmp(kernel, "avx2") ? 8 : 4;
-    double ghz;
+    double ghz, rate;
     Py_BEGIN_ALLOW_THREADS
+    rate = pn_measure_fma_rate(lanes); /* first: it also wakes the core up to speed */
     ghz = pn_measure_clock_ghz();
     Py_END_ALLOW_THREADS
-    return Py_BuildValue("{s:s,s:d,s:i,s:d}", "kernel", kernel, "ghz", ghz, "lanes", lanes,
-                         "peak_gflops", lanes * 2.0 * 2.0 * ghz);
+    double fpc = rate > 0 && ghz > 0 ? rate / (ghz * 1e9) : 2.0;
+    double peak = rate > 0 ? lanes * 2.0 * rate * 1e-9 : lanes * 2.0 * 2.0 * ghz;
+    return Py_BuildValue("{s:s,s:d,s:i,s:d,s:d,s:d}", "kernel", kernel, "ghz", ghz, "lanes", lanes,
+                         "fma_per_second", rate, "fma_per_cycle", fpc, "peak_gflops", peak);
 }
 
 static PyObject *gemm_set_kernel(PyObject *m, PyObject *name) {
