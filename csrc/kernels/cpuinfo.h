@@ -1,4 +1,4 @@
-/* cpuinfo.h - facts about the machine for benchmarks: clock and SIMD width. */
+/* cpuinfo.h - facts about the machine for benchmarks: clock and vector FMA rate. */
 #ifndef PN_CPUINFO_H
 #define PN_CPUINFO_H
 

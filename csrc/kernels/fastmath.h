@@ -1,4 +1,5 @@
-/* fastmath.h - vectorizable float32 exp, rsqrt, logistic and tanh; the SIMD-clone attribute.
+/* fastmath.h - vectorizable float32 exp, rsqrt, logistic, tanh, Phi, erf, the logarithms,
+ * expm1 and softplus; the SIMD-clone attribute.
  *
  * libm's expf is a function call per element, which stops the compiler from
  * vectorizing loops over it. pn_expf is written so that it can be, in float
