@@ -83,6 +83,32 @@ def test_elementwise_and_sum_large(threads):
     np.testing.assert_allclose(s, a.astype(np.float64).sum(0), rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("shape,dims", [
+    ((4096, 32), 1), ((40_000, 3), -1), ((3, 5, 7), (1, 2)), ((64, 1), 1), ((1, 5000), 1),
+    ((8, 300_000), 1), ((20, 70_000), -1), ((17, 2, 100_000), (1, 2)), ((6, 4, 9), (-1, -2)),
+    ((2, 3, 0), 2), ((0, 4), 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_sums(threads, shape, dims, dtype):
+    """Sums over the trailing dims of a contiguous tensor (whole rows per thread, or
+    parts that cut long rows when there are few of them) against float64 NumPy."""
+    a = _x(shape, 7, dtype) + dtype(0.5)
+    t = pynet.from_numpy(a)
+    a64 = a.astype(np.float64)
+    ref, mag = a64.sum(axis=dims), np.abs(a64).sum(axis=dims)
+    # float32: the pairs' roundings (2^-24 of each pair, so of sum|x|) and the final
+    # one; float64: 16 partial sums, far inside 2^-44 sum|x| for these lengths
+    tol = 2.0**-24 * (mag + np.abs(ref)) if dtype == np.float32 else 2.0**-44 * mag
+    n = a.size // ref.size if ref.size else 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cases = ((t.sum(dims), ref, tol), (t.mean(dims), ref / n, tol / n))
+    for got, want, bound in cases:
+        assert got.dtype == t.dtype and got.shape == want.shape
+        g = got.numpy().astype(np.float64)
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(want))
+        ok = np.isnan(want) | (np.abs(g - want) <= bound)
+        assert ok.all(), f"{shape} {dims}: worst {np.max(np.abs(g - want) - bound)} over the bound"
+
+
 @pytest.mark.parametrize("dims", [None, 0, 1, (0, 1)])
 def test_parallel_reductions_all_kinds(threads, dims):
     a = _x((900, 800), 4)
@@ -249,6 +275,8 @@ BIT_CASES = [
     _case("std_dim0", lambda: _reduce(BIG, 24, lambda t: t.std(0))),
     _case("sum_dim0", lambda: _reduce(BIG, 25, lambda t: t.sum(0))),
     _case("sum_dim1", lambda: _reduce(BIG, 26, lambda t: t.sum(1))),
+    _case("sum_short_rows", lambda: _reduce((40_000, 32), 34, lambda t: (t.sum(1), t.mean(-1)))),
+    _case("sum_dims12", lambda: _reduce((300, 60, 70), 35, lambda t: t.sum((1, 2)))),
     _case("sum_dims02_keepdim", lambda: _reduce((64, 128, 160), 27, lambda t: t.sum((0, 2), True))),
     _case("mean_dim0", lambda: _reduce(BIG, 28, lambda t: t.mean(0))),
     _case("logsumexp_all", lambda: _reduce(BIG, 29, lambda t: t.logsumexp((0, 1)))),

@@ -103,6 +103,19 @@ PN_SIMD_CLONES static double sum_run_f64(const double *restrict A, int64_t n) {
     return acc;
 }
 
+/* acc[r] = the sum of row r (C elements, rows lda apart) for r in [0, R), in
+ * double, each row by the contiguous run sum above: the same value as the
+ * general loop gives for a row taken whole, without a call through the
+ * iterator, a fill of the accumulator and a fold into it per row (for rows of
+ * 32 floats those cost twice the sum itself). */
+PN_SIMD_CLONES void pn_rowsum(pn_dtype dt, const void *A, int64_t R, int64_t C, int64_t lda,
+                              double *acc) {
+    if (dt == PN_FLOAT32)
+        for (int64_t r = 0; r < R; r++) acc[r] = sum_run_f32((const float *)A + r * lda, C);
+    else
+        for (int64_t r = 0; r < R; r++) acc[r] = sum_run_f64((const double *)A + r * lda, C);
+}
+
 /* Two rows at a time, in the order of memory: acc[j] += A[r][j] + A[r + 1][j]
  * (the pair in float, then in double), then a last odd row. Each pass streams
  * two rows and the accumulators (C doubles, in L1 or L2 for rows up to tens of

@@ -38,6 +38,12 @@ int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shap
  * depends on R and C only. */
 void pn_colsum_f32(const float *A, int64_t R, int64_t C, int64_t lda, double *acc);
 
+/* acc (R) = the row sums of the float32 or float64 matrix A (R, C), rows lda
+ * elements apart: the reduction over the trailing dims of a contiguous
+ * tensor. Each row is summed whole, in double, as pn_reduce_loop sums a
+ * contiguous run, so a row's sum does not depend on R or on any thread split. */
+void pn_rowsum(pn_dtype dt, const void *A, int64_t R, int64_t C, int64_t lda, double *acc);
+
 /* Row kernels. The iteration runs over the output positions; for each one the
  * kernel walks a row of n elements of the input along one dimension. */
 typedef struct {

@@ -106,6 +106,45 @@ static int colsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t
     return c >= 2;
 }
 
+/* The float sum over the trailing dims k .. ndim-1 (k >= 1) of a C-contiguous
+ * input, as a matrix (R, C) whose row sums are wanted: rows over the pool,
+ * each summed whole (pn_rowsum). */
+typedef struct {
+    pn_dtype dt;
+    const char *in;
+    int64_t C;
+    double *acc;
+} rowsum_job;
+
+static void rowsum_rows(void *ctx, int64_t r0, int64_t r1) {
+    rowsum_job *job = ctx;
+    int64_t es = (int64_t)pn_itemsize(job->dt);
+    pn_rowsum(job->dt, job->in + r0 * job->C * es, r1 - r0, job->C, job->C, job->acc + r0);
+}
+
+/* R, C when the reduction is a float sum over dims k .. ndim-1 (k >= 1) of a
+ * C-contiguous input and either fits one part or has at least as many rows as
+ * the parts could be (so the split by rows is as wide; a few long rows are
+ * left to the parts, which cut inside rows); else 0. */
+static int rowsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape,
+                        uint32_t mask, const int64_t *in_st, int parts, int64_t *R, int64_t *C) {
+    if (op != PN_RSUM || (in_dt != PN_FLOAT32 && in_dt != PN_FLOAT64) || ndim < 2) return 0;
+    int k = ndim;
+    while (k > 0 && (mask & (1u << (k - 1)))) k--;
+    if (k == 0 || k == ndim || (mask & ((1u << k) - 1)) != 0) return 0;
+    int64_t s = (int64_t)pn_itemsize(in_dt), r = 1, c = 1;
+    for (int d = ndim - 1; d >= 0; d--) {
+        if (shape[d] != 1 && in_st[d] != s) return 0;
+        s *= shape[d];
+        if (d < k)
+            r *= shape[d];
+        else
+            c *= shape[d];
+    }
+    *R = r, *C = c;
+    return c >= 1 && (parts == 1 || r >= PN_REDUCE_MAX_PARTS);
+}
+
 int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
                   const char *in, const int64_t *in_st, char *acc) {
     int64_t kshape[PN_MAX_DIMS], numel = 1, nacc = 1;
@@ -116,9 +155,14 @@ int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shap
     pn_dtype acc_dt = pn_reduce_acc_dtype(op, in_dt);
     int64_t bytes = nacc * (int64_t)pn_itemsize(acc_dt);
     int parts = reduce_part_count(numel, nacc);
+    int64_t R, C;
+    if (rowsum_shape(op, in_dt, ndim, shape, mask, in_st, parts, &R, &C)) {
+        rowsum_job rj = {.dt = in_dt, .in = in, .C = C, .acc = (double *)acc};
+        pn_parallel_for(R, C >= PN_REDUCE_GRAIN ? 1 : PN_REDUCE_GRAIN / C, rowsum_rows, &rj);
+        return PN_OK;
+    }
     char *priv = NULL; /* accumulators of parts 1 .. parts-1, one after the other */
     if (parts > 1 && !(priv = malloc((size_t)((parts - 1) * bytes)))) parts = 1;
-    int64_t R, C;
     if (colsum_shape(op, in_dt, ndim, shape, mask, in_st, &R, &C)) {
         colsum_job cj = {.in = (const float *)in, .R = R, .C = C, .parts = parts};
         for (int p = 0; p < parts; p++)
