@@ -267,6 +267,7 @@ BIT_CASES = [
           lambda: _binary((256, 300), (300, 200), 16, lambda a, b: a @ b, F64)),
     _case("linear_fwd_bwd_512x700x300", lambda: _linear_fwd_bwd(512, 700, 300, 17)),
     _case("linear_fwd_bwd_2048x256x384", lambda: _linear_fwd_bwd(2048, 256, 384, 18)),
+    _case("linear_fwd_bwd_16x784x256", lambda: _linear_fwd_bwd(16, 784, 256, 19)),
     # reductions over >= 1M elements (float32)
     _case("sum", lambda: _reduce(BIG, 20, lambda t: t.sum())),
     _case("sum_flat_3M", lambda: _reduce((3_000_001,), 21, lambda t: t.sum())),

@@ -29,6 +29,14 @@ int pn_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alp
 int pn_gemm(pn_dtype dt, int transA, int transB, int64_t M, int64_t N, int64_t K, const void *A,
             int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc);
 
+/* Whether pn_sgemm computes C = op(A) op(B) of these sizes as dot products
+ * along K, reading A and B in place: few rows of A (M <= 24, K >= 32 and >= 16 M)
+ * and a transposed B, as in a Linear layer's forward x W^T at a small batch, with the current
+ * kernel (AVX2 or AVX-512). Those sums are grouped differently from the packed
+ * paths', so their last bits can differ from pn_sgemm_with_packed's and
+ * pn_sgemm_packing_b's for the same operands. */
+int pn_sgemm_uses_dot(int transA, int transB, int64_t M, int64_t K);
+
 /* A right operand op(B) (K x N) packed once in the micro-kernel's layout, for
  * many products with it: one step of a recurrence multiplies by the same W_hh
  * at every step, and packing it once saves copying it at each. */
@@ -43,7 +51,8 @@ void pn_sgemm_packed_free(pn_sgemm_packed *p);
  * kernel that was in use when it was packed. The same bits as pn_sgemm with the
  * unpacked B, except for an N narrower than the kernel's tile with alpha != 1
  * or beta other than 0 and 1 (pn_sgemm computes that C transposed and rounds
- * alpha * AB and beta * C apart). Returns as pn_sgemm. */
+ * alpha * AB and beta * C apart), and for the products pn_sgemm_uses_dot names.
+ * Returns as pn_sgemm. */
 int pn_sgemm_with_packed(int transA, int64_t M, float alpha, const float *A, int64_t lda,
                          const pn_sgemm_packed *Bp, float beta, float *C, int64_t ldc);
 

@@ -40,13 +40,22 @@ typedef void (*pn_pack_b_fn)(int transB, const float *B, int64_t ldb, int64_t p0
 void pn_sgemm_pack_a(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
                      int64_t kc, int MR, float *dst);
 
+/* C[i][j] = alpha * (row i of A) . (row j of B) + beta * C[i][j] for i < M and
+ * j in [n0, n1): C = A B^T with A (M, K) and B (N, K) both row-major, computed
+ * as dot products along K without packing either operand (see gemm.c:
+ * sgemm_dot). Every C element's arithmetic is the same whatever n0, n1. */
+typedef void (*pn_sgemm_dot_fn)(int64_t M, int64_t n0, int64_t n1, int64_t K, float alpha,
+                                const float *A, int64_t lda, const float *B, int64_t ldb,
+                                float beta, float *C, int64_t ldc);
+
 typedef struct {
     const char *name;
     int mr, nr;     /* register tile */
     int kc, mc, nc; /* cache blocking for this kernel's target */
     pn_sgemm_ukernel_fn kernel;
-    pn_pack_a_fn pack_a; /* NULL: portable */
-    pn_pack_b_fn pack_b; /* NULL: portable */
+    pn_pack_a_fn pack_a;    /* NULL: portable */
+    pn_pack_b_fn pack_b;    /* NULL: portable */
+    pn_sgemm_dot_fn dot_nt; /* NULL: A B^T of few rows goes through packing as any */
 } pn_sgemm_kernel_desc;
 
 /* Portable C kernel; always available. */

@@ -332,8 +332,75 @@ static T512 void pack_b_avx512(int transB, const float *B, int64_t ldb, int64_t 
     }
 }
 
+/* C = A B^T for few rows of A (see pn_sgemm_dot_fn): a tile of 4 rows of A by 6
+ * rows of B, 24 accumulators of 16 lanes, lane l summing the products at
+ * k = l mod 16; per 16 k, 10 loads for 24 FMAs. A tile past the last row
+ * of A or B rereads that row and stores nothing from it. */
+#define DOT_MT 4
+#define DOT_NT 6
+#define D512_DECL(i) \
+    __m512 d##i##0 = z, d##i##1 = z, d##i##2 = z, d##i##3 = z, d##i##4 = z, d##i##5 = z;
+#define D512_ROW(i, LOAD) \
+    { \
+        __m512 a = LOAD(ar[i] + k); \
+        d##i##0 = _mm512_fmadd_ps(a, b0, d##i##0), d##i##1 = _mm512_fmadd_ps(a, b1, d##i##1); \
+        d##i##2 = _mm512_fmadd_ps(a, b2, d##i##2), d##i##3 = _mm512_fmadd_ps(a, b3, d##i##3); \
+        d##i##4 = _mm512_fmadd_ps(a, b4, d##i##4), d##i##5 = _mm512_fmadd_ps(a, b5, d##i##5); \
+    }
+#define D512_STEP(LOAD) \
+    { \
+        __m512 b0 = LOAD(br[0] + k), b1 = LOAD(br[1] + k), b2 = LOAD(br[2] + k); \
+        __m512 b3 = LOAD(br[3] + k), b4 = LOAD(br[4] + k), b5 = LOAD(br[5] + k); \
+        D512_ROW(0, LOAD) D512_ROW(1, LOAD) D512_ROW(2, LOAD) D512_ROW(3, LOAD) \
+    }
+#define D512_FULL(p)   _mm512_loadu_ps(p)
+#define D512_MASKED(p) _mm512_maskz_loadu_ps(km, p)
+#define D512_OUT(i) \
+    { \
+        __m512 acc[DOT_NT] = {d##i##0, d##i##1, d##i##2, d##i##3, d##i##4, d##i##5}; \
+        dot_store(acc, mt > i ? c + i * ldc : NULL, nt, alpha, beta); \
+    }
+
+/* C row c[0 .. nt) = alpha * (the lanes of acc[j] summed) + beta * c. */
+static T512 void dot_store(const __m512 *acc, float *c, int nt, float alpha, float beta) {
+    for (int j = 0; c && j < nt; j++) {
+        float r = alpha * _mm512_reduce_add_ps(acc[j]);
+        c[j] = beta != 0.0f ? __builtin_fmaf(beta, c[j], r) : r;
+    }
+}
+
+// A rows ar[0..4), B rows br[0..6), each K floats -> C tile (mt, nt) at c
+static T512 void dot_tile_avx512(const float *const *ar, const float *const *br, int64_t K, int mt,
+                                 int nt, float alpha, float beta, float *c, int64_t ldc) {
+    const __m512 z = _mm512_setzero_ps();
+    D512_DECL(0) D512_DECL(1) D512_DECL(2) D512_DECL(3) int64_t k = 0;
+    for (; k + 16 <= K; k += 16) D512_STEP(D512_FULL)
+    if (k < K) {
+        const __mmask16 km = lanes_mask(K - k);
+        D512_STEP(D512_MASKED)
+    }
+    D512_OUT(0) D512_OUT(1) D512_OUT(2) D512_OUT(3)
+}
+
+static T512 void dot_nt_avx512(int64_t M, int64_t n0, int64_t n1, int64_t K, float alpha,
+                               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                               float *C, int64_t ldc) {
+    for (int64_t j = n0; j < n1; j += DOT_NT) {
+        int nt = (int)(n1 - j < DOT_NT ? n1 - j : DOT_NT);
+        const float *br[DOT_NT];
+        for (int q = 0; q < DOT_NT; q++) br[q] = B + (j + (q < nt ? q : nt - 1)) * ldb;
+        for (int64_t i = 0; i < M; i += DOT_MT) {
+            int mt = (int)(M - i < DOT_MT ? M - i : DOT_MT);
+            const float *ar[DOT_MT];
+            for (int q = 0; q < DOT_MT; q++) ar[q] = A + (i + (q < mt ? q : mt - 1)) * lda;
+            dot_tile_avx512(ar, br, K, mt, nt, alpha, beta, C + i * ldc + j, ldc);
+        }
+    }
+}
+
 const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
-    "avx512", MR512, NR512, KC512, MC512, NC512, sgemm_ukernel_avx512, pack_a_avx512, pack_b_avx512,
+    "avx512",      MR512,         NR512,         KC512, MC512, NC512, sgemm_ukernel_avx512,
+    pack_a_avx512, pack_b_avx512, dot_nt_avx512,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -540,8 +607,72 @@ static T256 void pack_b_avx2(int transB, const float *B, int64_t ldb, int64_t p0
     }
 }
 
+/* C = A B^T for few rows of A, as dot_nt_avx512 with 8-lane vectors: a tile of 4
+ * rows of A by 3 rows of B, 12 accumulators (16 registers with the operands). */
+#define DOT2_MT 4
+#define DOT2_NT 3
+#define D256_ROW(i, LOAD) \
+    { \
+        __m256 a = LOAD(ar[i] + k); \
+        d##i##0 = _mm256_fmadd_ps(a, b0, d##i##0), d##i##1 = _mm256_fmadd_ps(a, b1, d##i##1); \
+        d##i##2 = _mm256_fmadd_ps(a, b2, d##i##2); \
+    }
+#define D256_STEP(LOAD) \
+    { \
+        __m256 b0 = LOAD(br[0] + k), b1 = LOAD(br[1] + k), b2 = LOAD(br[2] + k); \
+        D256_ROW(0, LOAD) D256_ROW(1, LOAD) D256_ROW(2, LOAD) D256_ROW(3, LOAD) \
+    }
+#define D256_FULL(p)   _mm256_loadu_ps(p)
+#define D256_MASKED(p) _mm256_maskload_ps(p, km)
+#define D256_OUT(i) \
+    { \
+        __m256 acc[DOT2_NT] = {d##i##0, d##i##1, d##i##2}; \
+        dot_store8(acc, mt > i ? c + i * ldc : NULL, nt, alpha, beta); \
+    }
+
+/* C row c[0 .. nt) = alpha * (the lanes of acc[j] summed) + beta * c. */
+static T256 void dot_store8(const __m256 *acc, float *c, int nt, float alpha, float beta) {
+    for (int j = 0; c && j < nt; j++) {
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[j]), _mm256_extractf128_ps(acc[j], 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        float r = alpha * _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
+        c[j] = beta != 0.0f ? __builtin_fmaf(beta, c[j], r) : r;
+    }
+}
+
+// A rows ar[0..4), B rows br[0..3), each K floats -> C tile (mt, nt) at c
+static T256 void dot_tile_avx2(const float *const *ar, const float *const *br, int64_t K, int mt,
+                               int nt, float alpha, float beta, float *c, int64_t ldc) {
+    const __m256 z = _mm256_setzero_ps();
+    __m256 d00 = z, d01 = z, d02 = z, d10 = z, d11 = z, d12 = z;
+    __m256 d20 = z, d21 = z, d22 = z, d30 = z, d31 = z, d32 = z;
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8) D256_STEP(D256_FULL)
+    if (k < K) {
+        const __m256i km = lanes8(K - k);
+        D256_STEP(D256_MASKED)
+    }
+    D256_OUT(0) D256_OUT(1) D256_OUT(2) D256_OUT(3)
+}
+
+static T256 void dot_nt_avx2(int64_t M, int64_t n0, int64_t n1, int64_t K, float alpha,
+                             const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                             float *C, int64_t ldc) {
+    for (int64_t j = n0; j < n1; j += DOT2_NT) {
+        int nt = (int)(n1 - j < DOT2_NT ? n1 - j : DOT2_NT);
+        const float *br[DOT2_NT];
+        for (int q = 0; q < DOT2_NT; q++) br[q] = B + (j + (q < nt ? q : nt - 1)) * ldb;
+        for (int64_t i = 0; i < M; i += DOT2_MT) {
+            int mt = (int)(M - i < DOT2_MT ? M - i : DOT2_MT);
+            const float *ar[DOT2_MT];
+            for (int q = 0; q < DOT2_MT; q++) ar[q] = A + (i + (q < mt ? q : mt - 1)) * lda;
+            dot_tile_avx2(ar, br, K, mt, nt, alpha, beta, C + i * ldc + j, ldc);
+        }
+    }
+}
+
 const pn_sgemm_kernel_desc pn_sgemm_avx2_desc = {
-    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, pack_a_avx2, pack_b_avx2,
+    "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, pack_a_avx2, pack_b_avx2, dot_nt_avx2,
 };
 
 #else
