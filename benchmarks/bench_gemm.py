@@ -34,6 +34,11 @@ COURSE = [
     ("dX  64x256 @ 256x784 (B^T)", 64, 256, 784, False, True),
     ("dW  256x64 @ 64x256 (A^T)", 256, 64, 256, True, False),
     ("dX  64x10 @ 10x256 (B^T)", 64, 10, 256, False, True),
+    # batch 16, as nn.Linear runs it: x W^T (few rows, B^T: the dot-product path) and
+    # the weight gradient g^T x (K = 16: the C tile is stored after only 16 steps)
+    ("b16 x W^T 16x784 @ 784x256 (B^T)", 16, 784, 256, False, True),
+    ("b16 x W^T 16x256 @ 256x256 (B^T)", 16, 256, 256, False, True),
+    ("b16 dW 256x16 @ 16x784 (A^T)", 256, 16, 784, True, False),
 ]
 
 
