@@ -339,7 +339,7 @@ static T512 void pack_b_avx512(int transB, const float *B, int64_t ldb, int64_t 
 #define DOT_MT 4
 #define DOT_NT 6
 #define D512_DECL(i) \
-    __m512 d##i##0 = z, d##i##1 = z, d##i##2 = z, d##i##3 = z, d##i##4 = z, d##i##5 = z;
+    __m512 d##i##0 = z, d##i##1 = z, d##i##2 = z, d##i##3 = z, d##i##4 = z, d##i##5 = z
 #define D512_ROW(i, LOAD) \
     { \
         __m512 a = LOAD(ar[i] + k); \
@@ -355,17 +355,32 @@ static T512 void pack_b_avx512(int transB, const float *B, int64_t ldb, int64_t 
     }
 #define D512_FULL(p)   _mm512_loadu_ps(p)
 #define D512_MASKED(p) _mm512_maskz_loadu_ps(km, p)
-#define D512_OUT(i) \
-    { \
-        __m512 acc[DOT_NT] = {d##i##0, d##i##1, d##i##2, d##i##3, d##i##4, d##i##5}; \
-        dot_store(acc, mt > i ? c + i * ldc : NULL, nt, alpha, beta); \
-    }
+#define D512_OUT(j) \
+    dot_put(c + j, ldc, nt > j ? mt : 0, hsum4_512(d0##j, d1##j, d2##j, d3##j), alpha, beta);
 
-/* C row c[0 .. nt) = alpha * (the lanes of acc[j] summed) + beta * c. */
-static T512 void dot_store(const __m512 *acc, float *c, int nt, float alpha, float beta) {
-    for (int j = 0; c && j < nt; j++) {
-        float r = alpha * _mm512_reduce_add_ps(acc[j]);
-        c[j] = beta != 0.0f ? __builtin_fmaf(beta, c[j], r) : r;
+/* The lane sums of v0 .. v3, as the four floats of one vector. Each is summed by
+ * the same tree, ((l0 + l2) + (l1 + l3)) within each 128-bit quarter, then the
+ * quarters as (Q0 + Q2) + (Q1 + Q3): an element's bits do not depend on where in
+ * the tile it sits (the threads split the columns anywhere). 11 instructions for
+ * four sums, where one _mm512_reduce_add_ps each took about 9. */
+static ALWAYS_INLINE T512 __m128 hsum4_512(__m512 v0, __m512 v1, __m512 v2, __m512 v3) {
+    __m512 t0 = _mm512_add_ps(_mm512_unpacklo_ps(v0, v1), _mm512_unpackhi_ps(v0, v1));
+    __m512 t1 = _mm512_add_ps(_mm512_unpacklo_ps(v2, v3), _mm512_unpackhi_ps(v2, v3));
+    __m512 u = _mm512_add_ps(_mm512_shuffle_ps(t0, t1, _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 2, 3, 2)));
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(u), 1));
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(u), hi);
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+/* Column c[0], c[ldc], ... (mt rows) = alpha * s + beta * c. */
+static ALWAYS_INLINE void dot_put(float *c, int64_t ldc, int mt, __m128 s, float alpha,
+                                  float beta) {
+    float v[4];
+    memcpy(v, &s, sizeof v);
+    for (int i = 0; i < mt; i++) {
+        float r = alpha * v[i];
+        c[i * ldc] = beta != 0.0f ? __builtin_fmaf(beta, c[i * ldc], r) : r;
     }
 }
 
@@ -373,13 +388,17 @@ static T512 void dot_store(const __m512 *acc, float *c, int nt, float alpha, flo
 static T512 void dot_tile_avx512(const float *const *ar, const float *const *br, int64_t K, int mt,
                                  int nt, float alpha, float beta, float *c, int64_t ldc) {
     const __m512 z = _mm512_setzero_ps();
-    D512_DECL(0) D512_DECL(1) D512_DECL(2) D512_DECL(3) int64_t k = 0;
+    D512_DECL(0);
+    D512_DECL(1);
+    D512_DECL(2);
+    D512_DECL(3);
+    int64_t k = 0; /* k in steps of 16, then one masked step for the rest */
     for (; k + 16 <= K; k += 16) D512_STEP(D512_FULL)
     if (k < K) {
         const __mmask16 km = lanes_mask(K - k);
         D512_STEP(D512_MASKED)
     }
-    D512_OUT(0) D512_OUT(1) D512_OUT(2) D512_OUT(3)
+    D512_OUT(0) D512_OUT(1) D512_OUT(2) D512_OUT(3) D512_OUT(4) D512_OUT(5)
 }
 
 static T512 void dot_nt_avx512(int64_t M, int64_t n0, int64_t n1, int64_t K, float alpha,
@@ -624,20 +643,17 @@ static T256 void pack_b_avx2(int transB, const float *B, int64_t ldb, int64_t p0
     }
 #define D256_FULL(p)   _mm256_loadu_ps(p)
 #define D256_MASKED(p) _mm256_maskload_ps(p, km)
-#define D256_OUT(i) \
-    { \
-        __m256 acc[DOT2_NT] = {d##i##0, d##i##1, d##i##2}; \
-        dot_store8(acc, mt > i ? c + i * ldc : NULL, nt, alpha, beta); \
-    }
+#define D256_OUT(j) \
+    dot_put(c + j, ldc, nt > j ? mt : 0, hsum4_256(d0##j, d1##j, d2##j, d3##j), alpha, beta);
 
-/* C row c[0 .. nt) = alpha * (the lanes of acc[j] summed) + beta * c. */
-static T256 void dot_store8(const __m256 *acc, float *c, int nt, float alpha, float beta) {
-    for (int j = 0; c && j < nt; j++) {
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[j]), _mm256_extractf128_ps(acc[j], 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        float r = alpha * _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
-        c[j] = beta != 0.0f ? __builtin_fmaf(beta, c[j], r) : r;
-    }
+/* The lane sums of v0 .. v3 as one vector, each by the same tree (see hsum4_512):
+ * ((l0 + l2) + (l1 + l3)) within each half, then the halves added. */
+static ALWAYS_INLINE T256 __m128 hsum4_256(__m256 v0, __m256 v1, __m256 v2, __m256 v3) {
+    __m256 t0 = _mm256_add_ps(_mm256_unpacklo_ps(v0, v1), _mm256_unpackhi_ps(v0, v1));
+    __m256 t1 = _mm256_add_ps(_mm256_unpacklo_ps(v2, v3), _mm256_unpackhi_ps(v2, v3));
+    __m256 u = _mm256_add_ps(_mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 2, 3, 2)));
+    return _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
 }
 
 // A rows ar[0..4), B rows br[0..3), each K floats -> C tile (mt, nt) at c
@@ -652,7 +668,7 @@ static T256 void dot_tile_avx2(const float *const *ar, const float *const *br, i
         const __m256i km = lanes8(K - k);
         D256_STEP(D256_MASKED)
     }
-    D256_OUT(0) D256_OUT(1) D256_OUT(2) D256_OUT(3)
+    D256_OUT(0) D256_OUT(1) D256_OUT(2)
 }
 
 static T256 void dot_nt_avx2(int64_t M, int64_t n0, int64_t n1, int64_t K, float alpha,
