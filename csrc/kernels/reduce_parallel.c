@@ -85,15 +85,12 @@ static void colsum_parts(void *ctx, int64_t begin, int64_t end) {
     }
 }
 
-/* R, C when the reduction is a float32 sum over dims 0 .. k-1 (k >= 1) of a
- * C-contiguous input, keeping C >= 2 elements per row; else 0. */
-static int colsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape,
-                        uint32_t mask, const int64_t *in_st, int64_t *R, int64_t *C) {
-    if (op != PN_RSUM || in_dt != PN_FLOAT32) return 0;
-    int k = 0;
-    while (k < ndim && (mask & (1u << k))) k++;
-    if (k == 0 || (mask >> k) != 0) return 0;
-    int64_t s = (int64_t)sizeof(float), r = 1, c = 1;
+/* A C-contiguous input (byte strides in_st, elements of es bytes) as a matrix
+ * (R, C): dims 0 .. k-1 are its rows, dims k .. ndim-1 its columns. 0 if the
+ * input is not C-contiguous. */
+static int as_matrix(int ndim, const int64_t *shape, const int64_t *in_st, int64_t es, int k,
+                     int64_t *R, int64_t *C) {
+    int64_t s = es, r = 1, c = 1;
     for (int d = ndim - 1; d >= 0; d--) {
         if (shape[d] != 1 && in_st[d] != s) return 0;
         s *= shape[d];
@@ -103,7 +100,18 @@ static int colsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t
             c *= shape[d];
     }
     *R = r, *C = c;
-    return c >= 2;
+    return 1;
+}
+
+/* R, C when the reduction is a float32 sum over dims 0 .. k-1 (k >= 1) of a
+ * C-contiguous input, keeping C >= 2 elements per row; else 0. */
+static int colsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape,
+                        uint32_t mask, const int64_t *in_st, int64_t *R, int64_t *C) {
+    if (op != PN_RSUM || in_dt != PN_FLOAT32) return 0;
+    int k = 0;
+    while (k < ndim && (mask & (1u << k))) k++;
+    if (k == 0 || (mask >> k) != 0) return 0;
+    return as_matrix(ndim, shape, in_st, (int64_t)sizeof(float), k, R, C) && *C >= 2;
 }
 
 /* The float sum over the trailing dims k .. ndim-1 (k >= 1) of a C-contiguous
@@ -132,17 +140,8 @@ static int rowsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t
     int k = ndim;
     while (k > 0 && (mask & (1u << (k - 1)))) k--;
     if (k == 0 || k == ndim || (mask & ((1u << k) - 1)) != 0) return 0;
-    int64_t s = (int64_t)pn_itemsize(in_dt), r = 1, c = 1;
-    for (int d = ndim - 1; d >= 0; d--) {
-        if (shape[d] != 1 && in_st[d] != s) return 0;
-        s *= shape[d];
-        if (d < k)
-            r *= shape[d];
-        else
-            c *= shape[d];
-    }
-    *R = r, *C = c;
-    return c >= 1 && (parts == 1 || r >= PN_REDUCE_MAX_PARTS);
+    return as_matrix(ndim, shape, in_st, (int64_t)pn_itemsize(in_dt), k, R, C) && *C >= 1 &&
+           (parts == 1 || *R >= PN_REDUCE_MAX_PARTS);
 }
 
 int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
