@@ -595,11 +595,12 @@ static int sgemm_run(sgemm_job *g);
  * to pay for transposing B into the micro-kernel's panels (the packing took a
  * quarter of a batch-16 784 -> 256 forward). The kernel's dot_nt reads both
  * in place instead. Threads split the columns; every element's sum is the same
- * at any split. */
-/* Each C element ends with a horizontal sum of its 16 lanes (~10 instructions),
- * so the dot path needs K long enough per row: K >= 16 M. Measured, 1 thread, us,
- * packed vs dot: 16x256x784 78 vs 62, 16x256x256 27 vs 24, 1x1024x1024 270 vs 76,
- * but 24x256x256 34 vs 36, 24x256x128 20 vs 22-25, 24x1024x64 37 vs 60. */
+ * at any split.
+ * Each C element ends with a horizontal sum of its lanes, so the dot path needs
+ * K long enough per row: K >= 16 M. Measured, 1 thread, us, packed vs dot:
+ * 16x256x784 70-78 vs 62-67, 16x256x256 27-29 vs 22-24, 1x1024x1024 270 vs 76-90,
+ * but 24x256x256 34 vs 36, 24x256x128 20 vs 22-25, 24x1024x64 37 vs 60; with
+ * K >= 8 M instead, 24x256x192 and 24x1024x256 were no faster. */
 #define PN_GEMM_DOT_MAX_M 24
 #define PN_GEMM_DOT_MIN_K 32
 typedef struct {

@@ -30,11 +30,11 @@ int pn_gemm(pn_dtype dt, int transA, int transB, int64_t M, int64_t N, int64_t K
             int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc);
 
 /* Whether pn_sgemm computes C = op(A) op(B) of these sizes as dot products
- * along K, reading A and B in place: few rows of A (M <= 24, K >= 32 and >= 16 M)
- * and a transposed B, as in a Linear layer's forward x W^T at a small batch, with the current
- * kernel (AVX2 or AVX-512). Those sums are grouped differently from the packed
- * paths', so their last bits can differ from pn_sgemm_with_packed's and
- * pn_sgemm_packing_b's for the same operands. */
+ * along K, reading A and B in place: few rows of A (M <= 24, K >= 32 and
+ * K >= 16 M) and a transposed B, as in a Linear layer's forward x W^T at a
+ * small batch, with the current kernel (AVX2 or AVX-512). Those sums are
+ * grouped differently from the packed paths', so their last bits can differ
+ * from pn_sgemm_with_packed's and pn_sgemm_packing_b's for the same operands. */
 int pn_sgemm_uses_dot(int transA, int transB, int64_t M, int64_t K);
 
 /* A right operand op(B) (K x N) packed once in the micro-kernel's layout, for
