@@ -47,7 +47,9 @@
  *   - a narrow C (N < NR, e.g. the 10 logits of a classifier) would leave
  *     most vector lanes empty, so C^T = op(B)^T op(A)^T is computed instead
  *     (swapping the operands' roles) and each tile is stored transposed;
- *   - B is read in place, without packing, when that is faster (below).
+ *   - B is read in place, without packing, when that is faster (below);
+ *   - C = A B^T with few rows of A (x W^T at a small batch) skips packing
+ *     altogether: dot products along K, both operands in place (sgemm_dot).
  *
  * Few rows (M at most MC, per thread): the loops over A and B slivers swap,
  * and B is packed one KC x NR sliver at a time, just before every A sliver
