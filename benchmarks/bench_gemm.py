@@ -1,7 +1,9 @@
 """GEMM speed: pynet beside NumPy's BLAS and PyTorch, GFLOP/s, one run.
 
 Square n = 64 ... 2048 and the course's MLP shapes (784-256-256-10, batch 64)
-with the transposed products their backward needs, at 1 thread and at all
+with the transposed products their backward needs, plus three batch-16 products as
+nn.Linear runs them (x W^T, which takes the GEMM's dot-product path, and the K = 16
+weight gradient), at 1 thread and at all
 threads, plus the machine's single-core float32 peak (SIMD lanes x 2 flops x
 vector FMAs per second, measured: Zen 4 retires one 512-bit FMA per cycle, Intel's
 server cores two) and the fraction pynet reaches.
