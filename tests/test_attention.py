@@ -138,6 +138,76 @@ def test_dropout_keeps_the_expectation():
     assert float(F.scaled_dot_product_attention(q, q, v, dropout_p=1.0).abs().max()) == 0.0
 
 
+def _heads(x, n):
+    """(B, T, 3E) -> q, k, v of (B, n, T, E / n): views of x, as a GPT's attention cuts them."""
+    B, T, E3 = x.shape
+    return [t.reshape(B, T, n, E3 // 3 // n).transpose(1, 2) for t in x.chunk(3, -1)]
+
+
+LAYOUTS = {  # q, k, v from one (B, T, 3E) tensor x, in layouts the kernel reads in place or not
+    "heads of one projection": lambda x: _heads(x, 4),
+    "last dim strided (copied)": lambda x: [t[..., ::2] for t in _heads(x, 2)],
+    "rows transposed (copied)": lambda x: [t.transpose(-1, -2)[..., :5, :] for t in _heads(x, 4)],
+    "batch dim expanded": lambda x: [t[:1].expand(3, -1, -1, -1) for t in _heads(x, 4)],
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("causal", [False, True])
+def test_strided_values_and_gradients_are_the_contiguous_ones(layout, causal):
+    # The kernel reads q, k, v and the output's gradient where they lie (rows apart by
+    # their stride, each head at its own offset) and writes the output and the
+    # gradients in the inputs' layout: the same bits as for contiguous copies.
+    x0 = np.random.default_rng(4).standard_normal((3, 10, 72))
+    g = np.random.default_rng(5).standard_normal((3, 4, 10, 10))
+    runs = []
+    for contiguous in (False, True):
+        x = pynet.tensor(x0, requires_grad=True)
+        q, k, v = LAYOUTS[layout](x)
+        if contiguous:
+            q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        gout = pynet.tensor(g[tuple(slice(0, n) for n in out.shape)].copy())
+        out.backward(gout.transpose(1, 2).contiguous().transpose(1, 2))  # a strided gradient
+        runs.append((to_np(out), to_np(x.grad)))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert np.abs(runs[0][1]).sum() > 0
+    q, k, v = (t.detach().numpy() for t in LAYOUTS[layout](pynet.tensor(x0)))
+    np.testing.assert_allclose(runs[0][0], reference(q, k, v, causal=causal), rtol=1e-12,
+                               atol=1e-13)
+
+
+def test_output_is_laid_out_as_the_query():
+    x = pynet.randn(2, 5, 48)
+    q, k, v = _heads(x, 4)
+    out = F.scaled_dot_product_attention(q, k, v)
+    assert out.transpose(1, 2).is_contiguous()  # (B, T, H, D) memory: merging heads is a view
+    assert F.scaled_dot_product_attention(q.contiguous(), k, v).is_contiguous()
+    # a value width other than the query's keeps the query's order of dims
+    v3 = pynet.randn(2, 5, 4, 3).transpose(1, 2)
+    out = F.scaled_dot_product_attention(q, k, v3)
+    assert out.shape == (2, 4, 5, 3) and out.stride() == (60, 3, 12, 1)
+
+
+def test_output_layout_matches_torch(need_torch):
+    x = np.random.default_rng(5).standard_normal((2, 5, 48)).astype(np.float32)
+    p = F.scaled_dot_product_attention(*_heads(pynet.tensor(x), 4), is_causal=True)
+    t = torch.nn.functional.scaled_dot_product_attention(*_heads(torch.tensor(x), 4),
+                                                         is_causal=True)
+    assert p.stride() == t.stride()
+    np.testing.assert_allclose(to_np(p), t.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_output_changed_in_place_makes_the_backward_raise():
+    # The backward reads the saved output (as PyTorch's does): writing into it is refused.
+    q = pynet.randn(2, 3, 4, 5, requires_grad=True)
+    out = F.scaled_dot_product_attention(q, q, q)
+    out.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
 def test_bit_identical_at_one_and_two_threads():
     pynet.manual_seed(1)
     q = pynet.randn(4, 4, 100, 16, requires_grad=True)

@@ -28,7 +28,7 @@ typedef struct {
  * whose edge is set. Returns 0, or -1 with a Python exception set. */
 typedef int (*pn_apply_fn)(PNNode *node, PNTensor **gout, PNTensor **gin);
 
-#define PN_NODE_SAVED        3
+#define PN_NODE_SAVED        4
 #define PN_NODE_INLINE       2
 #define PN_NODE_STATE_INLINE 192 /* bytes of op state kept inside the node */
 

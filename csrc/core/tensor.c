@@ -69,6 +69,26 @@ PNTensor *pn_empty(pn_dtype dt, int ndim, const int64_t *shape) {
     return t;
 }
 
+PNTensor *pn_empty_like_layout(PNTensor *t, const int64_t *shape_in, pn_dtype dt) {
+    int nd = t->ndim, perm[PN_MAX_DIMS];
+    const int64_t *want = shape_in ? shape_in : t->shape;
+    for (int d = 0; d < nd; d++) { /* insertion sort by decreasing stride, stable */
+        int j = d;
+        for (; j > 0 && t->strides[perm[j - 1]] < t->strides[d]; j--) perm[j] = perm[j - 1];
+        perm[j] = d;
+    }
+    int ok = nd > 0 && perm[nd - 1] == nd - 1;
+    for (int d = 0; d < nd; d++) ok &= t->strides[d] > 0 || t->shape[d] <= 1;
+    if (!ok) return pn_empty(dt, nd, want);
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    for (int d = 0; d < nd; d++) shape[d] = want[perm[d]];
+    PNTensor *r = pn_empty(dt, nd, shape);
+    if (!r) return NULL;
+    pn_contiguous_strides(nd, shape, strides);
+    for (int d = 0; d < nd; d++) r->shape[perm[d]] = shape[d], r->strides[perm[d]] = strides[d];
+    return r;
+}
+
 PNTensor *pn_zeros(pn_dtype dt, int ndim, const int64_t *shape) {
     PNTensor *t = pn_empty(dt, ndim, shape);
     if (t) memset(t->data, 0, (size_t)t->numel * pn_itemsize(dt));

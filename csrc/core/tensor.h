@@ -60,6 +60,11 @@ extern PyTypeObject *pn_tensor_class; /* pynet.Tensor (a Python subclass), used 
 PNTensor *pn_empty(pn_dtype dt, int ndim, const int64_t *shape);
 PNTensor *pn_zeros(pn_dtype dt, int ndim, const int64_t *shape);
 PNTensor *pn_full(pn_dtype dt, int ndim, const int64_t *shape, double value);
+/* New uninitialised tensor of `shape` (t's ndim; NULL: t's shape) whose memory is
+ * ordered as t's is: dims by decreasing stride of t, packed densely
+ * (torch.empty_like keeps a layout so), so that a transposed t gives a transposed
+ * result. Contiguous when t's last dim is not its innermost or t has a stride 0. */
+PNTensor *pn_empty_like_layout(PNTensor *t, const int64_t *shape, pn_dtype dt);
 /* A view sharing t's storage (no autograd). strides in elements, offset in elements from t->data.
  */
 PNTensor *pn_alias(PNTensor *t, int ndim, const int64_t *shape, const int64_t *strides,

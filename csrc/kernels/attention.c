@@ -127,23 +127,25 @@ DEFINE_SOFTMAX_ROW(softmax_row_f64, double, exp, lane_max_f64, lane_sum_f64)
 DEFINE_DSCORE_ROW(dscore_row_f32, float, pn_expf)
 DEFINE_DSCORE_ROW(dscore_row_f64, double, exp)
 
-#define AT(p, off) ((char *)(p) + (size_t)(off) * sz)
+#define AT(p, off)  ((char *)(p) + (size_t)(off) * sz)
+#define HEAD(m, bh) ((m).data ? AT((m).data, (m).off[bh]) : NULL) /* head bh's row 0 */
 
 // Head bh: O (L, Ev) = softmax(scale Q K^T + mask) V, block by block; lse (L)
 static int forward_head(const pn_attn_args *a, int64_t bh, void *blk) {
     size_t sz = pn_itemsize(a->dt);
     int64_t L = a->L, S = a->S, E = a->E, Ev = a->Ev, R = block_rows(a);
-    const char *q = AT(a->q, bh * L * E), *k = AT(a->k, bh * S * E), *v = AT(a->v, bh * S * Ev);
-    char *o = AT(a->o, bh * L * Ev);
+    int64_t lq = a->q.ld, lk = a->k.ld, lv = a->v.ld, lo = a->o.ld;
+    const char *q = HEAD(a->q, bh), *k = HEAD(a->k, bh), *v = HEAD(a->v, bh);
+    char *o = HEAD(a->o, bh);
     for (int64_t i0 = 0; i0 < L; i0 += R) {
         int64_t r = L - i0 < R ? L - i0 : R;
         int64_t n = a->causal && i0 + r < S ? i0 + r : S; /* keys any row of the block sees */
-        if (pn_gemm(a->dt, 0, 1, r, n, E, AT(q, i0 * E), E, k, E, 0.0, blk, n)) return PN_ENOMEM;
+        if (pn_gemm(a->dt, 0, 1, r, n, E, AT(q, i0 * lq), lq, k, lk, 0.0, blk, n)) return PN_ENOMEM;
         for (int64_t ii = 0; ii < r; ii++)
             a->lse[bh * L + i0 + ii] =
                 a->dt == PN_FLOAT32 ? softmax_row_f32(a, bh, i0 + ii, (float *)AT(blk, ii * n), n)
                                     : softmax_row_f64(a, bh, i0 + ii, (double *)AT(blk, ii * n), n);
-        if (pn_gemm(a->dt, 0, 0, r, Ev, n, blk, n, v, Ev, 0.0, AT(o, i0 * Ev), Ev))
+        if (pn_gemm(a->dt, 0, 0, r, Ev, n, blk, n, v, lv, 0.0, AT(o, i0 * lo), lo))
             return PN_ENOMEM;
     }
     return 0;
@@ -171,16 +173,23 @@ int pn_attn_forward(const pn_attn_args *a) {
     return atomic_load(&j.err);
 }
 
-/* D (L) = the row sums of dO * O, in double (the softmax backward's D_i). */
-static void row_dots(pn_dtype dt, int64_t L, int64_t Ev, const void *dO, const void *O, double *D) {
+/* D (L) = the row sums of dO * O (rows ldd and ldo apart), in double (the softmax
+ * backward's D_i). */
+static void row_dots(pn_dtype dt, int64_t L, int64_t Ev, const void *dO, int64_t ldd, const void *O,
+                     int64_t ldo, double *D) {
     for (int64_t i = 0; i < L; i++) {
         double s = 0;
         for (int64_t e = 0; e < Ev; e++)
             s += dt == PN_FLOAT32
-                     ? (double)((const float *)dO)[i * Ev + e] * ((const float *)O)[i * Ev + e]
-                     : ((const double *)dO)[i * Ev + e] * ((const double *)O)[i * Ev + e];
+                     ? (double)((const float *)dO)[i * ldd + e] * ((const float *)O)[i * ldo + e]
+                     : ((const double *)dO)[i * ldd + e] * ((const double *)O)[i * ldo + e];
         D[i] = s;
     }
+}
+
+/* Zero rows [0, rows) of a (rows, cols) matrix whose rows are ld apart. */
+static void zero_rows(char *x, int64_t rows, int64_t cols, int64_t ld, size_t sz) {
+    for (int64_t i = 0; i < rows; i++) memset(AT(x, i * ld), 0, (size_t)cols * sz);
 }
 
 /* Scratch of one thread's backward: three R x S blocks (P, dP, and P * Z with
@@ -196,18 +205,18 @@ static int backward_head(const pn_attn_args *a, const pn_attn_grads *g, int64_t 
                          const attn_scratch *w) {
     size_t sz = pn_itemsize(a->dt);
     int64_t L = a->L, S = a->S, E = a->E, Ev = a->Ev, R = block_rows(a);
-    const char *q = AT(a->q, bh * L * E), *k = AT(a->k, bh * S * E), *v = AT(a->v, bh * S * Ev);
-    const char *dO = AT(g->dout, bh * L * Ev);
-    char *dq = g->dq ? AT(g->dq, bh * L * E) : NULL, *dk = g->dk ? AT(g->dk, bh * S * E) : NULL;
-    char *dv = g->dv ? AT(g->dv, bh * S * Ev) : NULL;
-    row_dots(a->dt, L, Ev, dO, AT(a->o, bh * L * Ev), w->D);
-    if (dk) memset(dk, 0, (size_t)(S * E) * sz); /* sums over the query blocks */
-    if (dv) memset(dv, 0, (size_t)(S * Ev) * sz);
+    int64_t lq = a->q.ld, lk = a->k.ld, lv = a->v.ld, ld = g->dout.ld;
+    const char *q = HEAD(a->q, bh), *k = HEAD(a->k, bh), *v = HEAD(a->v, bh);
+    const char *dO = HEAD(g->dout, bh);
+    char *dq = HEAD(g->dq, bh), *dk = HEAD(g->dk, bh), *dv = HEAD(g->dv, bh);
+    row_dots(a->dt, L, Ev, dO, ld, HEAD(a->o, bh), a->o.ld, w->D);
+    if (dk) zero_rows(dk, S, E, g->dk.ld, sz); /* sums over the query blocks */
+    if (dv) zero_rows(dv, S, Ev, g->dv.ld, sz);
     for (int64_t i0 = 0; i0 < L; i0 += R) {
         int64_t r = L - i0 < R ? L - i0 : R;
         int64_t n = a->causal && i0 + r < S ? i0 + r : S; /* keys any row of the block sees */
-        if (pn_gemm(a->dt, 0, 1, r, n, E, AT(q, i0 * E), E, k, E, 0.0, w->p, n) ||
-            pn_gemm(a->dt, 0, 1, r, n, Ev, AT(dO, i0 * Ev), Ev, v, Ev, 0.0, w->dp, n))
+        if (pn_gemm(a->dt, 0, 1, r, n, E, AT(q, i0 * lq), lq, k, lk, 0.0, w->p, n) ||
+            pn_gemm(a->dt, 0, 1, r, n, Ev, AT(dO, i0 * ld), ld, v, lv, 0.0, w->dp, n))
             return PN_ENOMEM;
         for (int64_t ii = 0; ii < r; ii++) {
             double lse = a->lse[bh * L + i0 + ii], D = w->D[i0 + ii];
@@ -220,10 +229,11 @@ static int backward_head(const pn_attn_args *a, const pn_attn_grads *g, int64_t 
                                (double *)AT(w->dp, ii * n),
                                w->pt ? (double *)AT(w->pt, ii * n) : NULL, n);
         }
-        if ((dv && pn_gemm(a->dt, 1, 0, n, Ev, r, w->pt ? w->pt : w->p, n, AT(dO, i0 * Ev), Ev, 1.0,
-                           dv, Ev)) ||
-            (dq && pn_gemm(a->dt, 0, 0, r, E, n, w->dp, n, k, E, 0.0, AT(dq, i0 * E), E)) ||
-            (dk && pn_gemm(a->dt, 1, 0, n, E, r, w->dp, n, AT(q, i0 * E), E, 1.0, dk, E)))
+        if ((dv && pn_gemm(a->dt, 1, 0, n, Ev, r, w->pt ? w->pt : w->p, n, AT(dO, i0 * ld), ld, 1.0,
+                           dv, g->dv.ld)) ||
+            (dq && pn_gemm(a->dt, 0, 0, r, E, n, w->dp, n, k, lk, 0.0, AT(dq, i0 * g->dq.ld),
+                           g->dq.ld)) ||
+            (dk && pn_gemm(a->dt, 1, 0, n, E, r, w->dp, n, AT(q, i0 * lq), lq, 1.0, dk, g->dk.ld)))
             return PN_ENOMEM;
     }
     return 0;

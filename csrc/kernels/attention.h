@@ -23,8 +23,20 @@
 #include <stdint.h>
 #include "common.h"
 
-/* Q (BH, L, E), K (BH, S, E), V (BH, S, Ev), O (BH, L, Ev) contiguous, of dtype dt
- * (float32 or float64); lse (BH, L) doubles, written by the forward.
+/* One operand of the attention, (BH, rows, cols): head bh's row i starts at
+ * element off[bh] + i * ld of data, and its cols elements are contiguous. The
+ * operands can so be read (and the outputs written) in place in any layout whose
+ * last dim is contiguous: a Transformer's heads are (B, T, H, D) memory viewed as
+ * (B, H, T, D), each head's rows H * D apart (or 3 H * D, cut from one qkv
+ * projection), and copying them into (B, H, T, D) order cost a GPT step 5%. */
+typedef struct {
+    void *data;
+    const int64_t *off; /* BH offsets, in elements */
+    int64_t ld;         /* row stride, in elements */
+} pn_attn_mat;
+
+/* Q (BH, L, E), K (BH, S, E), V (BH, S, Ev), O (BH, L, Ev) of dtype dt (float32 or
+ * float64); lse (BH, L) doubles, written by the forward.
  * mask: NULL, or element (bh, i, j) at mask[moff[bh] + i * mstride_i + j * mstride_j],
  * bool (0: masked out) or of dtype dt (added to the scores). */
 typedef struct {
@@ -33,21 +45,21 @@ typedef struct {
     double scale, dropout_p;
     int causal, mask_is_bool;
     uint64_t seed;
-    const void *q, *k, *v, *mask;
+    pn_attn_mat q, k, v, o;
+    const void *mask;
     const int64_t *moff;
     int64_t mstride_i, mstride_j;
-    void *o;
     double *lse;
 } pn_attn_args;
 
 /* Returns 0 or PN_ENOMEM. */
 int pn_attn_forward(const pn_attn_args *a);
 
-/* From dO (BH, L, Ev) and the forward's O and lse: dQ, dK, dV (any may be NULL
- * when not wanted; shapes as Q, K, V). Returns 0 or PN_ENOMEM. */
+/* From dO (BH, L, Ev) and the forward's O and lse: dQ, dK, dV (data NULL when
+ * not wanted; shapes as Q, K, V; no two of them may share memory). Returns 0 or
+ * PN_ENOMEM. */
 typedef struct {
-    const void *dout;
-    void *dq, *dk, *dv;
+    pn_attn_mat dout, dq, dk, dv;
 } pn_attn_grads;
 int pn_attn_backward(const pn_attn_args *a, const pn_attn_grads *g);
 

@@ -14,14 +14,57 @@
 
 /* ---------------------------------------------- scaled_dot_product_attention ---- */
 
-/* What the backward needs beside q, k, v (saved tensors 0-2). */
+/* What the backward needs beside q, k, v and the output (saved tensors 0-3). */
 typedef struct {
-    PNTensor *o, *lse, *mask, *moff; /* owned: output copy, log-sum-exps, mask view, offsets */
+    PNTensor *lse, *mask, *moff; /* owned: log-sum-exps, mask view, its offsets */
     double scale, dropout_p;
     int causal, mask_is_bool;
     uint64_t seed;
     int64_t BH, mstride_i, mstride_j;
 } attn_state;
+
+/* Head bh's offset into t (in elements) for each of the BH heads that t's batch
+ * dims (all but the last two) flatten to: a new int64 tensor (BH). */
+static PNTensor *head_offsets(PNTensor *t, int64_t BH) {
+    int nd = t->ndim;
+    PNTensor *offs = pn_empty(PN_INT64, 1, &BH);
+    if (!offs) return NULL;
+    int64_t *off = (int64_t *)offs->data;
+    for (int64_t bh = 0; bh < BH; bh++) { /* bh's batch index, digit by digit */
+        int64_t rest = bh, o = 0;
+        for (int d = nd - 3; d >= 0; d--)
+            o += (rest % t->shape[d]) * t->strides[d], rest /= t->shape[d];
+        off[bh] = o;
+    }
+    return offs;
+}
+
+/* An operand (*, rows, cols) as the kernel takes it, and the tensors that must
+ * live through the call (owned). */
+typedef struct {
+    pn_attn_mat m;
+    PNTensor *copy, *off;
+} attn_operand;
+
+/* t read (or, for an output, written) in place when its rows are contiguous and
+ * do not overlap, else through a contiguous copy of dtype dt (inputs only). */
+static int attn_operand_of(PNTensor *t, pn_dtype dt, int64_t BH, attn_operand *op) {
+    int nd = t->ndim;
+    int64_t rows = t->shape[nd - 2], cols = t->shape[nd - 1], one = cols > 1 ? cols : 1;
+    int inplace = t->dtype == dt && (cols <= 1 || t->strides[nd - 1] == 1) &&
+                  (rows <= 1 || t->strides[nd - 2] >= one);
+    PNTensor *u = t;
+    if (!inplace && !(u = op->copy = pn_contiguous_as(t, dt))) return -1;
+    if (!(op->off = head_offsets(u, BH))) return -1;
+    op->m.data = u->data, op->m.off = (const int64_t *)op->off->data;
+    op->m.ld = rows > 1 && u->strides[nd - 2] >= one ? u->strides[nd - 2] : one;
+    return 0;
+}
+
+static void attn_operand_clear(attn_operand *op) {
+    Py_CLEAR(op->copy);
+    Py_CLEAR(op->off);
+}
 
 /* The kernel's description of a call: sizes from q (BH.., L, E), k, v. */
 static pn_attn_args attn_args(const attn_state *st, PNTensor *q, PNTensor *k, PNTensor *v) {
@@ -37,31 +80,37 @@ static pn_attn_args attn_args(const attn_state *st, PNTensor *q, PNTensor *k, PN
                       .causal = st->causal,
                       .mask_is_bool = st->mask_is_bool,
                       .seed = st->seed};
-    a.q = q->data, a.k = k->data, a.v = v->data;
     a.mask = st->mask ? st->mask->data : NULL;
     a.moff = st->moff ? (const int64_t *)st->moff->data : NULL;
     a.mstride_i = st->mstride_i, a.mstride_j = st->mstride_j;
-    a.o = st->o ? st->o->data : NULL, a.lse = (double *)st->lse->data;
+    a.lse = (double *)st->lse->data;
     return a;
 }
 
-// Backward of  o = sdpa(q, k, v):  (dq, dk, dv) from do, by pn_attn_backward
+/* The backward's operands: q, k, v, o (ins[0..3]), dout, and dq, dk, dv (outs). */
+enum { OP_Q, OP_K, OP_V, OP_O, OP_DOUT, OP_DQ, OP_DK, OP_DV, OP_N };
+
+// Backward of  o = sdpa(q, k, v):  (dq, dk, dv) from do, by pn_attn_backward;
+// each gradient is laid out as its input is (pn_empty_like_layout)
 static int sdpa_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const attn_state *st = PN_STATE(n, attn_state);
-    PNTensor *raw[3] = {pn_unpack(n, 0), NULL, NULL}, *c[3] = {NULL}, *d[3] = {NULL}, *dout;
-    raw[1] = raw[0] ? pn_unpack(n, 1) : NULL;
-    raw[2] = raw[1] ? pn_unpack(n, 2) : NULL;
+    PNTensor *raw[4] = {NULL}, *d[3] = {NULL};
+    attn_operand op[OP_N];
+    memset(op, 0, sizeof op);
     int rc = -1;
-    if (!raw[2]) goto out;
+    for (int k = 0; k < 4; k++)
+        if (!(raw[k] = pn_unpack(n, k))) goto out;
     pn_dtype dt = raw[0]->dtype;
+    for (int k = 0; k < 4; k++)
+        if (attn_operand_of(raw[k], dt, st->BH, &op[k]) < 0) goto out;
+    if (attn_operand_of(gout[0], dt, st->BH, &op[OP_DOUT]) < 0) goto out;
     for (int k = 0; k < 3; k++)
-        if (!(c[k] = pn_contiguous_as(raw[k], dt)) ||
-            (n->next[k].fn && !(d[k] = pn_empty(dt, c[k]->ndim, c[k]->shape))))
+        if (n->next[k].fn && (!(d[k] = pn_empty_like_layout(raw[k], NULL, dt)) ||
+                              attn_operand_of(d[k], dt, st->BH, &op[OP_DQ + k]) < 0))
             goto out;
-    if (!(dout = pn_contiguous_as(gout[0], dt))) goto out;
-    pn_attn_args a = attn_args(st, c[0], c[1], c[2]);
-    pn_attn_grads g = {dout->data, d[0] ? d[0]->data : NULL, d[1] ? d[1]->data : NULL,
-                       d[2] ? d[2]->data : NULL};
+    pn_attn_args a = attn_args(st, raw[0], raw[1], raw[2]);
+    a.q = op[OP_Q].m, a.k = op[OP_K].m, a.v = op[OP_V].m, a.o = op[OP_O].m;
+    pn_attn_grads g = {op[OP_DOUT].m, op[OP_DQ].m, op[OP_DK].m, op[OP_DV].m};
     PyThreadState *ts = PyEval_SaveThread();
     int err = pn_attn_backward(&a, &g);
     PyEval_RestoreThread(ts);
@@ -73,9 +122,10 @@ static int sdpa_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         rc = pn_record_once_differentiable("ScaledDotProductAttentionBackwardBackward0",
                                            "scaled_dot_product_attention", 4, ins, 3, gin);
     }
-    Py_DECREF(dout);
 out:
-    for (int k = 0; k < 3; k++) Py_XDECREF(raw[k]), Py_XDECREF(c[k]), Py_XDECREF(d[k]);
+    for (int k = 0; k < OP_N; k++) attn_operand_clear(&op[k]);
+    for (int k = 0; k < 4; k++) Py_XDECREF(raw[k]);
+    for (int k = 0; k < 3; k++) Py_XDECREF(d[k]);
     return rc;
 }
 
@@ -145,15 +195,8 @@ static int sdpa_mask(attn_state *st, PNTensor *q, PNTensor *k, PNTensor *mask) {
                      mask->ndim, nd);
         return -1;
     }
-    if (!(st->mask = pn_expand(mask, nd, shape))) return -1;
-    if (!(st->moff = pn_empty(PN_INT64, 1, &st->BH))) return -1;
-    int64_t *off = (int64_t *)st->moff->data;
-    for (int64_t bh = 0; bh < st->BH; bh++) { /* bh's batch index, digit by digit */
-        int64_t rest = bh, o = 0;
-        for (int d = nd - 3; d >= 0; d--)
-            o += (rest % shape[d]) * st->mask->strides[d], rest /= shape[d];
-        off[bh] = o;
-    }
+    if (!(st->mask = pn_expand(mask, nd, shape)) || !(st->moff = head_offsets(st->mask, st->BH)))
+        return -1;
     st->mstride_i = st->mask->strides[nd - 2], st->mstride_j = st->mask->strides[nd - 1];
     return 0;
 }
@@ -173,39 +216,42 @@ PNTensor *pn_scaled_dot_product_attention(PNTensor *q, PNTensor *k, PNTensor *v,
     memcpy(oshape, q->shape, sizeof(int64_t) * (size_t)nd);
     oshape[nd - 1] = v->shape[nd - 1];
     int64_t nlse = st.BH * L;
-    PNTensor *c[3] = {NULL}, *out = NULL, *ins[3] = {q, k, v};
+    PNTensor *out = NULL, *ins[3] = {q, k, v};
+    attn_operand op[4]; /* q, k, v, out */
+    memset(op, 0, sizeof op);
     st.mask_is_bool = mask && mask->dtype == PN_BOOL;
     if (dropout_p > 0) st.seed = pn_rng_next(pn_global_rng());
     if ((mask && sdpa_mask(&st, q, k, mask) < 0) || !(st.lse = pn_empty(PN_FLOAT64, 1, &nlse)))
         goto fail;
     for (int j = 0; j < 3; j++)
-        if (!(c[j] = pn_contiguous_as(ins[j], q->dtype))) goto fail;
-    if (!(out = pn_empty(q->dtype, nd, oshape))) goto fail;
-    st.o = out;
-    pn_attn_args a = attn_args(&st, c[0], c[1], c[2]);
+        if (attn_operand_of(ins[j], q->dtype, st.BH, &op[j]) < 0) goto fail;
+    /* laid out as q is, as PyTorch's is: heads cut from (B, T, H, D) memory give an
+     * output whose transpose(1, 2) is contiguous */
+    if (!(out = pn_empty_like_layout(op[0].copy ? op[0].copy : q, oshape, q->dtype)) ||
+        attn_operand_of(out, q->dtype, st.BH, &op[3]) < 0)
+        goto fail;
+    pn_attn_args a = attn_args(&st, q, k, v);
+    a.q = op[0].m, a.k = op[1].m, a.v = op[2].m, a.o = op[3].m;
     PyThreadState *ts = PyEval_SaveThread();
     int err = pn_attn_forward(&a);
     PyEval_RestoreThread(ts);
-    st.o = NULL;
     if (err) {
         PyErr_NoMemory();
         goto fail;
     }
     PNNode *n = pn_record(out, "ScaledDotProductAttentionBackward0", sdpa_backward, 3, ins);
-    attn_state *ns = n ? pn_node_state(n, sizeof *ns, 4) : NULL;
+    attn_state *ns = n ? pn_node_state(n, sizeof *ns, 3) : NULL;
     if (ns) {
         *ns = st, st.lse = st.mask = st.moff = NULL; /* the node owns them now */
-        /* a private copy (no autograd): the caller may change out in place */
-        if ((ns->o = pn_empty(out->dtype, out->ndim, out->shape)))
-            memcpy(ns->o->data, out->data, (size_t)out->numel * pn_itemsize(out->dtype));
-        for (int j = 0; j < 3 && ns->o; j++) pn_save(n, j, ins[j], 0);
+        for (int j = 0; j < 3; j++) pn_save(n, j, ins[j], 0);
+        pn_save(n, 3, out, 1); /* changed in place, it makes the backward raise */
     }
     if (PyErr_Occurred()) goto fail;
-    for (int j = 0; j < 3; j++) Py_XDECREF(c[j]);
+    for (int j = 0; j < 4; j++) attn_operand_clear(&op[j]);
     Py_XDECREF(st.lse), Py_XDECREF(st.mask), Py_XDECREF(st.moff);
     return out;
 fail:
-    for (int j = 0; j < 3; j++) Py_XDECREF(c[j]);
+    for (int j = 0; j < 4; j++) attn_operand_clear(&op[j]);
     Py_XDECREF(st.lse), Py_XDECREF(st.mask), Py_XDECREF(st.moff), Py_XDECREF(out);
     return NULL;
 }
