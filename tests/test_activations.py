@@ -185,3 +185,26 @@ def test_piecewise_linear_float32_bits_as_torch(call, need_torch):
     ty.backward(torch.tensor(g))
     np.testing.assert_array_equal(py.detach().numpy(), ty.detach().numpy())
     np.testing.assert_array_equal(px.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("fn", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_backward_of_an_expanded_gradient(fn, dtype):
+    # x.f().sum().backward() hands f's backward one value expanded over x (a scalar
+    # first operand of the fused backward kernel, a loop of its own): same values
+    # as with the gradient materialised, NaN and +-0 included.
+    a = _x(70, 33, seed=3).astype(dtype)
+    a[0, :4] = [np.nan, 0.0, -0.0, np.inf]
+    grads = []
+    for g in (pynet.tensor(np.array(1.5, dtype)).expand(70, 33), pynet.full((70, 33), 1.5,
+                                                                           dtype=getattr(pynet, dtype))):
+        x = pynet.tensor(a, requires_grad=True)
+        getattr(pynet, fn)(x).backward(g)
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    # the kernels' formulas, in the dtype, on pynet's own forward output
+    y = getattr(pynet, fn)(pynet.tensor(a)).numpy()
+    g = np.asarray(1.5, dtype)
+    ref = {"relu": lambda: np.where(y <= 0, np.zeros((), dtype), g),
+           "tanh": lambda: g * (1 - y * y), "sigmoid": lambda: g * y * (1 - y)}[fn]()
+    np.testing.assert_array_equal(grads[0], ref)

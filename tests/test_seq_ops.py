@@ -466,7 +466,9 @@ def test_scatter_inplace_autograd_and_reduce(need_torch):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("shape,dim", [((5,), 0), ((4, 6), 1), ((4, 6), -2), ((2, 3, 4), 2),
-                                       ((0, 3), 0), ((3, 0), 0)])
+                                       ((0, 3), 0), ((3, 0), 0),
+                                       # rows of >= 64 bytes: copied whole when contiguous
+                                       ((30, 16), 0), ((2, 5, 17), 1), ((6, 100), -2)])
 def test_index_select_index_add_match_numpy(dtype, layout, shape, dim):
     a = rand_np(shape, dtype, seed=2)
     n = shape[dim]
@@ -495,6 +497,22 @@ def test_index_select_0d_and_gradient(need_torch):
                     lambda x: x.index_select(-1, torch.tensor(idx, dtype=torch.int64) % 3), a)
     assert pynet.ones(2, requires_grad=True).index_select(0, pynet.tensor([1])).grad_fn.name() \
         == "IndexSelectBackward0"
+    a = np.random.default_rng(1).standard_normal((3, 6, 20))  # whole rows of 20 values
+    grads_match(lambda x: x.index_select(1, pynet.tensor([5, 0, 5, 2])),
+                lambda x: x.index_select(1, torch.tensor([5, 0, 5, 2])), a)
+    assert pynet.ones(4, 20, requires_grad=True).index_select(0, pynet.tensor([1])) \
+        .grad_fn.name() == "IndexSelectBackward0"
+
+
+@pytest.mark.parametrize("bad", [6, -1])
+@pytest.mark.parametrize("shape,dim", [((6, 32), 0), ((2, 6, 32), 1), ((6, 3), 0), ((3, 6), 1),
+                                       ((6,), 0), ((2, 3, 6, 20), 2), ((2, 3, 6), 2)])
+def test_index_select_refuses_bad_indices_like_torch(need_torch, bad, shape, dim):
+    # PyTorch: RuntimeError along dim 1, else IndexError (two kernels)
+    with pytest.raises(Exception) as te:
+        torch.zeros(shape).index_select(dim, torch.tensor([0, bad]))
+    with pytest.raises(te.type, match=f"index_select.*index {bad} is out of bounds"):
+        pynet.zeros(shape).index_select(dim, pynet.tensor([0, bad]))
 
 
 # ------------------------------------------------------------ tril, triu ----
@@ -663,8 +681,10 @@ def test_error_messages_name_the_op_and_values():
         pynet.ones(2, 4).gather(1, pynet.tensor([[9]]))
     with pytest.raises(RuntimeError, match=r"scatter_add\(\): index -2 .* dimension 0 with size 2"):
         pynet.ones(2, 4).scatter_add(0, pynet.tensor([[-2]]), pynet.ones(1, 1))
+    with pytest.raises(IndexError, match=r"index_select\(\): index 3 .* size 3"):
+        pynet.ones(3).index_select(0, pynet.tensor([0, 3]))  # (PyTorch: IndexError along dim 0)
     with pytest.raises(RuntimeError, match=r"index_select\(\): index 3 .* size 3"):
-        pynet.ones(3).index_select(0, pynet.tensor([0, 3]))
+        pynet.ones(2, 3).index_select(1, pynet.tensor([0, 3]))
     with pytest.raises(RuntimeError, match=r"topk.*k = 4.*is 3"):
         pynet.ones(3).topk(4)
     with pytest.raises(IndexError, match=r"sort.*\[-2, 1\], but got 5"):

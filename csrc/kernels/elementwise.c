@@ -17,6 +17,10 @@ typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
 
 /* ---------------------------------------------------------------- binary ---- */
 
+/* o = EXPR(x, y) over n elements, s the byte strides of o, a, b. Three cases get
+ * loops that vectorize: all contiguous, a scalar b, and a scalar a (the gradient
+ * of a sum() reaches an activation's backward expanded from one value; strided,
+ * relu's backward branched on every element: 6 ns each, 11x PyTorch's time). */
 #define BINARY_LOOP(NAME, T, TO, EXPR) \
     PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         (void)aux; \
@@ -34,6 +38,14 @@ typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
             const T y = *(const T *)b; \
             for (int64_t i = 0; i < n; i++) { \
                 T x = A[i]; \
+                O[i] = (TO)(EXPR); \
+            } \
+        } else if (s[0] == sizeof(TO) && s[1] == 0 && s[2] == sizeof(T)) { \
+            TO *O = (TO *)o; \
+            const T x = *(const T *)a; \
+            const T *B = (const T *)b; \
+            for (int64_t i = 0; i < n; i++) { \
+                T y = B[i]; \
                 O[i] = (TO)(EXPR); \
             } \
         } else { \

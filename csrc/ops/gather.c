@@ -97,9 +97,10 @@ static int transfer(PNTensor *t, int dim, PNTensor *idx, PNTensor *o, int mode, 
     pn_iter_run_range(&it, fn, &aux, 0, it.numel);
     Py_END_ALLOW_THREADS
     if (!failed) return 0;
-    /* PyTorch's index_select raises IndexError for a negative index */
-    return pn_error_c(bad < 0 && !strcmp(op, "index_select") ? PyExc_IndexError
-                                                             : PyExc_RuntimeError,
+    /* PyTorch's index_select raises IndexError for a bad index along any dim but
+     * dim 1, where its kernel (a different one) raises RuntimeError */
+    return pn_error_c(dim != 1 && !strcmp(op, "index_select") ? PyExc_IndexError
+                                                              : PyExc_RuntimeError,
                       "%s(): index %lld is out of bounds for dimension %d with size %lld", op,
                       (long long)bad, dim, (long long)aux.size),
            -1;
@@ -149,6 +150,45 @@ PNTensor *pn_gather(PNTensor *x, int dim, PNTensor *idx) {
     return gather_as(x, dim, idx, "GatherBackward0", "gather");
 }
 
+/* index_select of whole rows: x contiguous, seen as (outer, n, inner) with rows
+ * of inner elements of at least ROWS_MIN_BYTES, and every index in [0, n): one
+ * copy per row (pn_gather_rows) instead of one step of the element-wise gather
+ * per element (13x PyTorch's time for 4096 rows of 128 floats). Returns NULL
+ * without an error when it does not apply (the element-wise gather then also
+ * raises the errors). view: idx seen in the output's shape, for the backward. */
+#define ROWS_MIN_BYTES 64
+static PNTensor *select_rows(PNTensor *x, int dim, PNTensor *idx, PNTensor *view) {
+    int64_t outer = 1, inner = 1, n = x->ndim ? x->shape[dim] : 1, k = idx->numel;
+    for (int d = 0; d < x->ndim; d++)
+        if (d < dim)
+            outer *= x->shape[d];
+        else if (d > dim)
+            inner *= x->shape[d];
+    size_t item = pn_itemsize(x->dtype);
+    if (x->ndim == 0 || !pn_is_contiguous(x) || inner * (int64_t)item < ROWS_MIN_BYTES) return NULL;
+    const int64_t *iv = (const int64_t *)idx->data;
+    int64_t is = idx->ndim ? idx->strides[0] : 0, cnt;
+    for (int64_t j = 0; j < k; j++)
+        if (iv[j * is] < 0 || iv[j * is] >= n) return NULL;
+    if (pn_mul_overflow(outer, k, &cnt)) return NULL;
+    int64_t *off = PyMem_Malloc(sizeof(int64_t) * (size_t)(cnt > 0 ? cnt : 1));
+    if (!off) return (PNTensor *)PyErr_NoMemory();
+    PNTensor *out = pn_empty(x->dtype, view->ndim, view->shape);
+    if (!out) {
+        PyMem_Free(off);
+        return NULL;
+    }
+    for (int64_t o = 0; o < outer; o++) /* offsets in rows of x */
+        for (int64_t j = 0; j < k; j++) off[o * k + j] = o * n + iv[j * is];
+    Py_BEGIN_ALLOW_THREADS
+    pn_gather_rows(out->data, x->data, off, inner * (int64_t)item, cnt, inner * (int64_t)item);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(off);
+    if (pn_is_float(x->dtype) && pn_record_gather(out, "IndexSelectBackward0", x, dim, view) < 0)
+        Py_CLEAR(out);
+    return out;
+}
+
 /* x (.., n, ..), idx (k) -> (.., k, ..): a gather by idx seen in the output's shape */
 PNTensor *pn_index_select(PNTensor *x, int dim, PNTensor *idx) {
     if (idx->ndim > 1)
@@ -169,8 +209,11 @@ PNTensor *pn_index_select(PNTensor *x, int dim, PNTensor *idx) {
         strides[d] = d == dim && idx->ndim ? idx->strides[0] : 0;
     }
     PNTensor *view = pn_alias(idx, x->ndim, shape, strides, 0);
-    PNTensor *out = view ? gather_as(x, dim, view, "IndexSelectBackward0", "index_select") : NULL;
-    Py_XDECREF(view);
+    if (!view) return NULL;
+    PNTensor *out = select_rows(x, dim, idx, view);
+    if (!out && !PyErr_Occurred())
+        out = gather_as(x, dim, view, "IndexSelectBackward0", "index_select");
+    Py_DECREF(view);
     return out;
 }
 
