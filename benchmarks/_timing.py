@@ -2,6 +2,24 @@
 import statistics
 import time
 
+# After a parallel region, PyTorch's OpenMP workers (libgomp) keep spinning on their
+# cores for about 10 ms before they sleep (measured: 11 ms of CPU time, then none);
+# pynet's pool threads block at once. On a machine with 2 cores, pynet timed within
+# those 10 ms of a PyTorch call runs on one core: LayerNorm over 2048 x 512 at 2 threads
+# took 600 us timed in alternation with PyTorch's and 305 us with PyTorch idle, and
+# exp of 131k floats 79 us against 45-50 us. So every timed block of a library starts
+# SETTLE_S after the other library's last call, with one untimed call of its own
+# (which wakes its own threads): each is timed warm, the other's threads parked.
+SETTLE_S = 0.03
+
+
+def settle(step=None):
+    """Sleep SETTLE_S (the other library's worker threads stop spinning), then call
+    step() once untimed if given."""
+    time.sleep(SETTLE_S)
+    if step is not None:
+        step()
+
 
 def time_step(step, reps=7, inner=3, warmup=2):
     """Median milliseconds of one call of step(): `warmup` calls first, then `reps`
@@ -22,7 +40,7 @@ def time_rotation(steps, reps=7, inner=3, warmup=2):
     rotation: a b c, c b a, a b c, ... (`reps` timings of `inner` calls of each, after
     `warmup` calls of each). On a shared machine whose speed drifts over seconds, timing
     all of a and then all of b puts the drift into their ratio; rotating exposes every
-    step to it alike."""
+    step to it alike. Each timing starts with settle(): see SETTLE_S."""
     for _ in range(warmup):
         for step in steps:
             step()
@@ -30,6 +48,7 @@ def time_rotation(steps, reps=7, inner=3, warmup=2):
     for r in range(reps):
         order = range(len(steps)) if r % 2 == 0 else reversed(range(len(steps)))
         for k in order:
+            settle(steps[k])
             t0 = time.perf_counter()
             for _ in range(inner):
                 steps[k]()

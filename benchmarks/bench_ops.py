@@ -49,7 +49,7 @@ import numpy as np
 
 import pynet
 
-from _timing import time_step
+from _timing import settle, time_step
 
 try:
     import torch
@@ -229,6 +229,7 @@ def measure(case, mode, libs, arrays, counts):
     out = {}
     for lib in libs:
         step = make_step(case, lib, arrays, mode)
+        settle()  # the other library's threads parked (_timing.SETTLE_S); median_us warms up
         out[lib.name] = None if step is None else median_us(step, *counts)
     return out
 

@@ -656,32 +656,55 @@ DEFINE_LAYER_NORM_ROWS(layer_norm_rows_f64, double, f64)
 DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, layer_norm_rows_f32, float)
 DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f64, layer_norm_rows_f64, double)
 
+/* Eight doubles from eight floats or doubles (GCC/clang vector types: written as
+ * arrays, the loop below kept its lanes in memory and waited on its own stores).
+ * Through a pointer, as returning a 64-byte vector is ABI-specific. */
+typedef double ln_v8d __attribute__((vector_size(64)));
+typedef float ln_v8f __attribute__((vector_size(32)));
+PN_VINLINE void ln_load8_f32(ln_v8d *out, const float *p) {
+    ln_v8f v;
+    memcpy(&v, p, sizeof v);
+    *out = __builtin_convertvector(v, ln_v8d);
+}
+PN_VINLINE void ln_load8_f64(ln_v8d *out, const double *p) {
+    memcpy(out, p, sizeof *out);
+}
+
 // g, x (D), one row -> sgw = sum_j g w, sgwx = sum_j g w xhat, in lanes as above
-#define DEFINE_LN_ROW_GRAD_SUMS(NAME, T) \
+// (lanes 0-7 in a[0] and b[0], 8-15 in a[1] and b[1])
+#define DEFINE_LN_ROW_GRAD_SUMS(NAME, T, SFX) \
     PN_VINLINE void NAME(const T *gr, const T *xr, const T *w, int64_t D, double m, double r, \
                          double *sgw, double *sgwx) { \
-        double pa[LN_L] = {0}, pb[LN_L] = {0}, a = 0, bq = 0; \
+        ln_v8d a[2] = {{0}}, b[2] = {{0}}; \
+        double pa[LN_L], pb[LN_L], ta = 0, tb = 0; \
         int64_t j, nv = D - D % LN_L; \
         for (j = 0; j < nv; j += LN_L) \
-            for (int k = 0; k < LN_L; k++) { \
-                double xhat = ((double)xr[j + k] - m) * r; \
-                double gw = (double)gr[j + k] * (w ? (double)w[j + k] : 1.0); \
-                pa[k] += gw; \
-                pb[k] += gw * xhat; \
+            for (int h = 0; h < 2; h++) { \
+                ln_v8d gw, wv, xv; \
+                ln_load8_##SFX(&gw, gr + j + 8 * h); \
+                ln_load8_##SFX(&xv, xr + j + 8 * h); \
+                if (w) { \
+                    ln_load8_##SFX(&wv, w + j + 8 * h); \
+                    gw *= wv; \
+                } \
+                a[h] += gw; \
+                b[h] += gw * ((xv - m) * r); \
             } \
-        a = ln_fold(pa); \
-        bq = ln_fold(pb); \
+        memcpy(pa, a, sizeof pa); \
+        memcpy(pb, b, sizeof pb); \
+        ta = ln_fold(pa); \
+        tb = ln_fold(pb); \
         for (; j < D; j++) { \
             double xhat = ((double)xr[j] - m) * r; \
             double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
-            a += gw; \
-            bq += gw * xhat; \
+            ta += gw; \
+            tb += gw * xhat; \
         } \
-        *sgw = a; \
-        *sgwx = bq; \
+        *sgw = ta; \
+        *sgwx = tb; \
     }
-DEFINE_LN_ROW_GRAD_SUMS(ln_row_grad_sums_f32, float)
-DEFINE_LN_ROW_GRAD_SUMS(ln_row_grad_sums_f64, double)
+DEFINE_LN_ROW_GRAD_SUMS(ln_row_grad_sums_f32, float, f32)
+DEFINE_LN_ROW_GRAD_SUMS(ln_row_grad_sums_f64, double, f64)
 
 // Backward of y = xhat w + b, xhat = (x - mean) rstd, for the parts [p0, p1):
 //   dw += g xhat,  db += g  (summed over the part's rows, into the part's accumulators)
