@@ -60,3 +60,25 @@ def time_pair(step_a, step_b, reps=7, inner=3, warmup=2):
     """Median milliseconds of one call of step_a() and of step_b(), timed in alternation
     (time_rotation over the two)."""
     return tuple(time_rotation([step_a, step_b], reps, inner, warmup))
+
+
+def print_beside_torch(pynet, torch, cases, width=28, digits=3, reps=7):
+    """At 1 thread and at all of pynet's threads, time each case of cases, (name, make,
+    inner) with make(lib) -> a step function, for pynet and (when installed) PyTorch in
+    alternation (time_pair), and print a line per case: both medians in ms and pynet's
+    time over PyTorch's."""
+    ncores = pynet.get_num_threads()
+    for threads in sorted({1, ncores}):
+        pynet.set_num_threads(threads)
+        if torch is not None:
+            torch.set_num_threads(threads)
+        print(f" {threads} thread(s):")
+        for name, make, inner in cases:
+            if torch is None:
+                tp = time_step(make(pynet), reps=reps, inner=inner)
+                print(f"  {name:{width}s} pynet {tp:8.{digits}f} ms", flush=True)
+                continue
+            tp, tt = time_pair(make(pynet), make(torch), reps=reps, inner=inner)
+            print(f"  {name:{width}s} pynet {tp:8.{digits}f} ms   torch {tt:8.{digits}f} ms   "
+                  f"pynet/torch {tp / tt:.2f}x", flush=True)
+    pynet.set_num_threads(ncores)

@@ -27,11 +27,12 @@ import resource
 import subprocess
 import sys
 import time
+from functools import partial
 
 import numpy as np
 
 import pynet
-from _timing import time_pair, time_step  # noqa: E402
+from _timing import print_beside_torch, time_pair, time_step  # noqa: E402
 
 torch = None
 if sys.argv[1:3] != ["--rss-child", "pynet"]:  # the pynet memory child never loads torch
@@ -176,22 +177,9 @@ def main():
         return
     single_layers(ncores)
     print("training step (forward + backward + SGD momentum), batch 64, 28x28, median ms")
-    for threads in sorted({1, ncores}):
-        pynet.set_num_threads(threads)
-        if torch is not None:
-            torch.set_num_threads(threads)
-        print(f" {threads} thread(s):")
-        for name, make in (("LeNet-5", lenet5), ("PyTorch MNIST example net", mnist_example_net)):
-            if torch is not None:
-                tp, tt = time_pair(train_step_fn(pynet, make), train_step_fn(torch, make),
-                                   inner=5)
-            else:
-                tp = time_step(train_step_fn(pynet, make), inner=5)
-            line = f"  {name:30s} pynet {tp:8.2f} ms"
-            if torch is not None:
-                line += f"   torch {tt:8.2f} ms   pynet/torch {tp / tt:.2f}x"
-            print(line, flush=True)
-    pynet.set_num_threads(ncores)
+    nets = (("LeNet-5", lenet5), ("PyTorch MNIST example net", mnist_example_net))
+    print_beside_torch(pynet, torch, [(name, partial(train_step_fn, make=make), 5)
+                                      for name, make in nets], width=30, digits=2)
     line = f"peak RSS of {RSS_STEPS} LeNet-5 training steps above the imports (fresh process, " \
         f"{ncores} threads): pynet {peak_rss_mib('pynet'):.1f} MiB"
     if torch is not None:

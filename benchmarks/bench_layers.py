@@ -19,7 +19,7 @@ here: the column is there to be read.
 import numpy as np
 
 import pynet
-from _timing import time_pair, time_step  # noqa: E402
+from _timing import print_beside_torch  # noqa: E402
 
 try:
     import torch
@@ -125,21 +125,9 @@ CASES = [
 
 
 def main():
-    ncores = pynet.get_num_threads()
     print("layers, losses and indexing, float32, median ms (fb: forward + backward)")
-    for threads in sorted({1, ncores}):
-        pynet.set_num_threads(threads)
-        if torch is not None:
-            torch.set_num_threads(threads)
-        print(f" {threads} thread(s):")
-        for name, make in CASES:
-            if torch is None:
-                print(f"  {name:45s} pynet {time_step(make(pynet), inner=5):8.3f} ms", flush=True)
-                continue
-            tp, tt = time_pair(make(pynet), make(torch), reps=9, inner=5)
-            print(f"  {name:45s} pynet {tp:8.3f} ms   torch {tt:8.3f} ms   "
-                  f"pynet/torch {tp / tt:.2f}x", flush=True)
-    pynet.set_num_threads(ncores)
+    print_beside_torch(pynet, torch, [(name, make, 5) for name, make in CASES], width=45,
+                       reps=9)
 
 
 if __name__ == "__main__":

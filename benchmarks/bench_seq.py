@@ -15,7 +15,7 @@ PyTorch's (below 1: pynet faster).
 import numpy as np
 
 import pynet
-from _timing import time_pair, time_step  # noqa: E402
+from _timing import print_beside_torch  # noqa: E402
 
 try:
     import torch
@@ -126,7 +126,6 @@ def sdpa_step_fn(lib, seed=0):
 
 
 def main():
-    ncores = pynet.get_num_threads()
     print(f"training step (forward, MSE read-out, backward, SGD momentum), input {I}, "
           f"hidden {H}, {LAYERS} layers, sequence {T}, batch {B}, float32, median ms")
     cases = [("LSTM", lambda lib: rnn_step_fn(lib, "LSTM"), 2),
@@ -134,21 +133,7 @@ def main():
              ("LSTMCell, one step fwd+bwd", cell_step_fn, 50),
              ("GPT 4x128, context 64", gpt_step_fn, 2),
              ("attention fwd+bwd alone", sdpa_step_fn, 10)]
-    for threads in sorted({1, ncores}):
-        pynet.set_num_threads(threads)
-        if torch is not None:
-            torch.set_num_threads(threads)
-        print(f" {threads} thread(s):")
-        for name, make, inner in cases:
-            if torch is None:
-                tp = time_step(make(pynet), inner=inner)
-                print(f"  {name:28s} pynet {tp:8.3f} ms", flush=True)
-                continue
-            tp, tt = time_pair(make(pynet), make(torch), inner=inner)
-            line = f"  {name:28s} pynet {tp:8.3f} ms   torch {tt:8.3f} ms   " \
-                   f"pynet/torch {tp / tt:.2f}x"
-            print(line, flush=True)
-    pynet.set_num_threads(ncores)
+    print_beside_torch(pynet, torch, cases)
 
 
 if __name__ == "__main__":
