@@ -111,6 +111,29 @@ def test_multinomial_with_replacement_frequencies():
     np.testing.assert_allclose(freq, [0.125, 0, 0.375, 0.5], atol=0.01)
 
 
+@pytest.mark.parametrize("shape,n", [((64, 65), 1), ((3, 7), 50), ((2, 2000), 1100)])
+def test_multinomial_is_the_inverse_cdf_of_the_generator_draws(shape, n):
+    # Each draw is the first category whose cumulative weight exceeds u * total, u the
+    # generator's next float64 uniforms (row-major), never a zero-weight category: the
+    # rows at once, and (2 x 2000 x 1100 comparisons) row by row. A single draw without
+    # replacement is the same draw.
+    rng = np.random.default_rng(3)
+    w = rng.random(shape) * (rng.random(shape) > 0.3)
+    w[:, -1] = 0.0  # a zero-weight last category: u * total must not land on it
+    w[:, 0] += 0.01
+    w[:, -2] += 0.01  # the last live category, where u * total rounded up lands
+    u = pynet.rand(shape[0], n, dtype=pynet.float64, generator=seeded(7)).numpy()
+    cdf = np.cumsum(w, 1)
+    want = np.stack([np.searchsorted(c, uu * c[-1], side="right") for c, uu in zip(cdf, u)])
+    want = np.minimum(want, shape[1] - 2)
+    got = pynet.multinomial(pynet.tensor(w), n, replacement=True, generator=seeded(7)).numpy()
+    np.testing.assert_array_equal(got, want)
+    assert (w[np.arange(shape[0])[:, None], got] > 0).all()
+    if n == 1:
+        got1 = pynet.multinomial(pynet.tensor(w), 1, generator=seeded(7)).numpy()
+        np.testing.assert_array_equal(got1, want)
+
+
 def test_multinomial_without_replacement_is_distinct_and_skips_zero_weights():
     w = pynet.tensor([[1.0, 0.0, 2.0, 5.0, 1.0], [0.0, 1.0, 1.0, 1.0, 0.0]])
     out = pynet.multinomial(w, 3, generator=seeded(1)).numpy()
