@@ -279,11 +279,12 @@ def conv2d_numpy(x, w, b, stride, padding, dilation, groups):
 
 def panel_case(r):
     """A random float32 convolution whose forward builds its columns in the GEMM's panels:
-    more than 12 output channels per group (fewer, and the GEMM reads the columns in
-    place) and an item's column matrix over 32 KB (csrc/kernels/conv.c: panels_pay)."""
+    more than two micro-kernel rows of output channels per group (24 with the AVX-512
+    kernel, 12 with AVX2; fewer, and the GEMM reads the columns in place) and an item's
+    column matrix over 32 KB (csrc/kernels/conv.c: panels_pay)."""
     while True:
         groups = int(r.choice([1, 2]))
-        cin, cout = groups * int(r.integers(1, 5)), groups * int(r.integers(13, 20))
+        cin, cout = groups * int(r.integers(1, 5)), groups * int(r.integers(25, 33))
         k, s, d, p = ([int(v) for v in r.integers(lo, hi, 2)] for lo, hi in
                       [(1, 6), (1, 3), (1, 3), (0, 3)])
         size = [int(r.integers(max(1, d[i] * (k[i] - 1) + 1 - 2 * p[i]), 71)) for i in range(2)]
@@ -359,6 +360,34 @@ def test_depthwise_row_path_matches_a_direct_sum(xs, mult, k, stride, padding, d
     y.backward(pynet.tensor(g))
     np.testing.assert_allclose(xt.grad.numpy(), conv2d_input_grad_numpy(g, w, xs, **kw),
                                rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_float32_input_gradient_at_stride_1_matches_the_adjoint(seed):
+    # At stride 1 the float32 input gradient is computed as a forward convolution of dy
+    # with the flipped kernel (csrc/kernels/conv.c: flipped_forward_pays) when that
+    # convolution builds its columns in the GEMM's panels: more than 24 input channels
+    # per group (panel_case). Paddings up to and past (k - 1) dilation (past it: the col2im route),
+    # dilations, groups, rectangular kernels and images, against the scattered sum.
+    r = np.random.default_rng(300 + seed)
+    groups = int(r.choice([1, 2]))
+    cin, cout = groups * int(r.integers(25, 33)), groups * int(r.integers(1, 20))
+    k, d = [int(v) for v in r.integers(1, 6, 2)], [int(v) for v in r.integers(1, 3, 2)]
+    p = [int(r.integers(0, (k[i] - 1) * d[i] + 2)) for i in range(2)]
+    size = [int(r.integers(max(1, d[i] * (k[i] - 1) + 1 - 2 * p[i]), 40)) for i in range(2)]
+    kw = dict(stride=(1, 1), padding=tuple(p), dilation=tuple(d), groups=groups)
+    x = rnd(2, cin, *size, seed=seed).astype(np.float32)
+    w = rnd(cout, cin // groups, *k, seed=seed + 1).astype(np.float32)
+    xt = pynet.tensor(x, requires_grad=True)
+    y = F.conv2d(xt, pynet.tensor(w), **kw)
+    g = rnd(*y.shape, seed=seed + 2).astype(np.float32)
+    y.backward(pynet.tensor(g))
+    w64, g64 = w.astype(np.float64), g.astype(np.float64)
+    ref = conv2d_input_grad_numpy(g64, w64, x.shape, **kw)
+    mag = conv2d_input_grad_numpy(np.abs(g64), np.abs(w64), x.shape, **kw)
+    assert xt.grad.shape == x.shape
+    # float32 sums of at most 19 * 25 products (per group): far inside 1e-5 of the sum of magnitudes
+    assert np.all(np.abs(xt.grad.numpy() - ref) <= 1e-5 * mag), np.abs(xt.grad.numpy() - ref).max()
 
 
 def test_fold_is_adjoint_of_unfold():

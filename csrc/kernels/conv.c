@@ -327,7 +327,10 @@ static void pack_piece(const col_panel *cp, const tap_table *tt, int64_t kn, int
             if (ih < 0 || ih >= g->H || a > b) a = b = m;
         }
         for (int64_t v = 0; v < a; v++) o[v] = 0;
-        for (int64_t v = a; v < b; v++) o[v] = cp->x[xb + tt->off[k] + v * sw];
+        if (sw == 1) /* the run between the padding: a block copy, not one float at a time */
+            copy_run_float(o + a, cp->x + xb + tt->off[k] + a, b - a);
+        else
+            for (int64_t v = a; v < b; v++) o[v] = cp->x[xb + tt->off[k] + v * sw];
         for (int64_t v = b; v < m; v++) o[v] = 0;
     }
 }
@@ -899,10 +902,55 @@ static void backward_input_task(void *ctx, int64_t n0, int64_t n1) {
     if (owned) free(ws);
 }
 
+/* At stride 1 the input gradient is itself a convolution: with i' = kh-1-i,
+ *   dx[c, h, w] = sum_{o,i,j} w[o, c, i, j] dy[o, h + ph - i dh, w + pw - j dw]
+ *               = sum_{o,i',j'} w'[c, o, i', j'] dy[o, h - ph' + i' dh, w - pw' + j' dw]
+ * with w' = w flipped in both kernel axes and its channel axes swapped (per group)
+ * and the padding ph' = (kh-1) dh - ph (its output size is then H exactly). The
+ * forward builds its columns straight into the GEMM's panels; the product above
+ * would write the whole column matrix dcol out and add it back by col2im (about
+ * 1.04x the time for a 3x3 64 -> 64 convolution of 56 x 56, batch 8, 1 and 2
+ * threads). Only where the forward takes its panel path and the flipped padding
+ * is not negative. */
+static int flipped_forward_pays(pn_dtype dt, const pn_conv_geom *g, pn_conv_geom *f) {
+    if (dt != PN_FLOAT32 || g->sh != 1 || g->sw != 1 || channelwise(g)) return 0;
+    *f = *g;
+    f->C = g->O, f->H = g->Ho, f->W = g->Wo, f->O = g->C;
+    f->ph = (g->kh - 1) * g->dh - g->ph, f->pw = (g->kw - 1) * g->dw - g->pw;
+    if (f->ph < 0 || f->pw < 0 || pn_conv_geom_init(f) != PN_OK || f->Ho != g->H || f->Wo != g->W)
+        return 0;
+    conv_job j = {.dt = dt, .g = f};
+    conv_dims d = dims_of(&j);
+    return d.panels;
+}
+
+// w (O, C/G, kh, kw) -> w' (C, O/G, kh, kw): w'[g Cg + c, o, i, j] = w[g Og + o, c, kh-1-i, kw-1-j]
+static float *flip_weight(const pn_conv_geom *g, const float *w) {
+    const int64_t Cg = g->C / g->G, Og = g->O / g->G, kk = g->kh * g->kw;
+    float *f = malloc((size_t)(g->O * Cg * kk) * sizeof *f);
+    if (!f) return NULL;
+    for (int64_t grp = 0; grp < g->G; grp++)
+        for (int64_t o = 0; o < Og; o++)
+            for (int64_t c = 0; c < Cg; c++) {
+                const float *src = w + ((grp * Og + o) * Cg + c) * kk;
+                float *dst = f + ((grp * Cg + c) * Og + o) * kk;
+                for (int64_t t = 0; t < kk; t++) dst[t] = src[kk - 1 - t]; /* both axes */
+            }
+    return f;
+}
+
 int pn_conv2d_backward_input(pn_dtype dt, const pn_conv_geom *g, const void *dy, const void *w,
                              void *dx) {
     conv_job j = {.dt = dt, .g = g, .a = dy, .b = w, .out = dx};
     if (channelwise(g)) return run_planes(&j, cw_backward_input_task, g->N * g->C, plane_grain(g));
+    pn_conv_geom f;
+    if (g->N > 0 && flipped_forward_pays(dt, g, &f)) {
+        float *wf = flip_weight(g, w);
+        if (!wf) return PN_ENOMEM;
+        int rc = pn_conv2d_forward(dt, &f, dy, wf, NULL, dx);
+        free(wf);
+        return rc;
+    }
     return run_items(&j, backward_input_task);
 }
 
