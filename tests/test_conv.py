@@ -310,6 +310,26 @@ def test_float32_forward_matches_a_direct_sum(seed):
     assert np.all(np.abs(got - ref) <= 1e-5 * mag), np.abs(got - ref).max()
 
 
+def test_float32_panels_of_an_image_too_large_for_the_padded_copy():
+    # A padded image is copied with its zero border when the copy fits the 4 MB
+    # workspace (csrc/kernels/conv.c: pad_pays); 4 channels of 514 x 514 do not, and
+    # the panels are then built from the image itself, checking the border per tap.
+    # (The input gradient, with fewer input than output channels, is w^T dy + col2im.)
+    kw = dict(stride=(1, 1), padding=(1, 2), dilation=(1, 1), groups=1)
+    x, w = rnd(1, 4, 512, 510, seed=3), rnd(25, 4, 3, 5, seed=4)
+    xt = pynet.tensor(x.astype(np.float32), requires_grad=True)
+    y = F.conv2d(xt, pynet.tensor(w.astype(np.float32)), **kw)
+    x64, w64 = x.astype(np.float32).astype(np.float64), w.astype(np.float32).astype(np.float64)
+    ref, mag = conv2d_numpy(x64, w64, None, **kw), conv2d_numpy(np.abs(x64), np.abs(w64), None, **kw)
+    assert y.shape == ref.shape
+    assert np.all(np.abs(y.detach().numpy() - ref) <= 1e-5 * mag)
+    g = rnd(*y.shape, seed=5).astype(np.float32)
+    y.backward(pynet.tensor(g))
+    ref = conv2d_input_grad_numpy(g.astype(np.float64), w64, x.shape, **kw)
+    mag = conv2d_input_grad_numpy(np.abs(g.astype(np.float64)), np.abs(w64), x.shape, **kw)
+    assert np.all(np.abs(xt.grad.numpy() - ref) <= 1e-5 * mag)
+
+
 def conv2d_input_grad_numpy(g, w, x_shape, stride, padding, dilation, groups):
     """The adjoint of conv2d_numpy in x: each tap's gradient scattered back, tap by tap."""
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
