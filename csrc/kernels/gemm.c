@@ -560,7 +560,7 @@ static void sgemm_job_init(sgemm_job *g, int transA, int transB, int64_t M, int6
  * 227, 64x784x256 (B^T)
  * 231 vs 276, 1024^3 about equal. */
 static int sgemm_plan_grid(sgemm_job *g, double flops) {
-    int nt = pn_get_num_threads();
+    int nt = pn_parallel_threads(); /* 1 inside a pool task: one rectangle, packed once */
     if (flops < PN_GEMM_PARALLEL_FLOPS) nt = 1;
     const int64_t M = g->M, N = g->N; /* the (possibly transposed) problem */
     /* More tasks than threads (when each still has PN_GEMM_TASK_FLOPS of work)

@@ -224,6 +224,10 @@ static int ensure_workers(int want) {
     return pool.nworkers;
 }
 
+int pn_parallel_threads(void) {
+    return in_task ? 1 : pn_get_num_threads();
+}
+
 static void run_inline(int64_t n, pn_range_fn fn, void *ctx) {
     int saved = in_task;
     in_task = 1;

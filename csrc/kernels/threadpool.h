@@ -29,6 +29,12 @@ typedef void (*pn_range_fn)(void *ctx, int64_t begin, int64_t end);
 int pn_get_num_threads(void);
 /* Set the thread count; values < 1 are treated as 1. */
 void pn_set_num_threads(int n);
+/* The threads a loop started here would run on: 1 inside a pool task (nested
+ * loops run inline), else pn_get_num_threads(). For planning work by thread
+ * count (the GEMM's task grid): a nested GEMM planned for the whole pool would
+ * cut its product into rectangles that all run on this one thread, each
+ * re-packing its operands. */
+int pn_parallel_threads(void);
 
 void pn_parallel_for(int64_t n, int64_t grain, pn_range_fn fn, void *ctx);
 /* [0, n) cut into chunks of `chunk` items (the last may be shorter) that the

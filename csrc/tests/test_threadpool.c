@@ -1,6 +1,7 @@
 /* test_threadpool.c - pn_parallel_for: coverage of [0, n) for many n/grain/
- * thread counts, chunk sizes >= grain, nesting (inner loops run inline),
- * concurrent callers from several OS threads, thread count changes, fork().
+ * thread counts, chunk sizes >= grain, nesting (inner loops run inline, and
+ * pn_parallel_threads says so), concurrent callers from several OS threads,
+ * thread count changes, fork().
  * Prints "N passed, M failed" last; exit status is nonzero on failure.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -127,12 +128,25 @@ static void outer_fn(void *p, int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i++) pn_parallel_for(100, 1, inner_fn, p);
 }
 
+/* pn_parallel_threads inside a task: 1 (its loops run inline), on every thread. */
+static void threads_fn(void *p, int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++)
+        if (pn_parallel_threads() != 1) atomic_fetch_add((atomic_int *)p, 1);
+}
+
 static void nesting_tests(void) {
     pn_set_num_threads(2);
     nest_ctx c;
     atomic_init(&c.sum, 0);
     pn_parallel_for(10, 1, outer_fn, &c);
     record(atomic_load(&c.sum) == 10L * 4950, "nested parallel_for");
+    record(pn_parallel_threads() == 2, "pn_parallel_threads outside a loop: the thread count");
+    atomic_int wrong;
+    atomic_init(&wrong, 0);
+    pn_parallel_for(10, 1, threads_fn, &wrong);
+    pn_parallel_for_dynamic(10, 1, threads_fn, &wrong);
+    record(atomic_load(&wrong) == 0, "pn_parallel_threads inside a pool task: 1");
+    record(pn_parallel_threads() == 2, "pn_parallel_threads after a loop: the thread count again");
 }
 
 /* Several OS threads calling parallel_for at once. */
