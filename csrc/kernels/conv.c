@@ -337,8 +337,9 @@ static void pack_piece(const col_panel *cp, const tap_table *tt, int64_t kn, int
 
 // op(B)[k][q] = col[r0 + p0 + k][j0 + q] (K rows of col, L columns) -> panels
 // (a pn_sgemm_b_packer) for the forward's y_n (O, L) = w (O, K) @ col (K, L)
-static void pack_col_rows(void *ctx, int64_t p0, int64_t j0, int64_t nc, int64_t kc, int NR,
-                          float *dst) {
+// (cloned for AVX2/AVX-512: from a padded image it is mostly copy_run_float's moves)
+PN_SIMD_CLONES static void pack_col_rows(void *ctx, int64_t p0, int64_t j0, int64_t nc, int64_t kc,
+                                         int NR, float *dst) {
     const col_panel *cp = ctx;
     const int64_t Wo = cp->g->Wo;
     tap_table tt;
