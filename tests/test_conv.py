@@ -237,13 +237,36 @@ def test_unbatched_and_empty_batch_match_torch(need_torch):
 
 def test_large_image_uses_several_column_blocks_and_matches_torch(need_torch):
     # C kh kw = 288 rows: a 4 MB float32 workspace holds 3640 columns, so 64 x 64 = 4096
-    # output positions need two blocks
+    # output positions need two blocks (the weight gradient's 512 KB blocks: ten, of 7
+    # output rows)
     kw = dict(padding=1)
     parity(lambda *a: F.conv2d(*a, **kw), lambda *a: torch.nn.functional.conv2d(*a, **kw),
            [rnd(2, 32, 64, 64), rnd(4, 32, 3, 3, seed=1), rnd(4, seed=2)], "float32")
 
 
 # --------------------------------------------------- no torch: math identities
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_weight_gradient_in_column_blocks_narrower_than_a_row(dtype):
+    # The weight gradient builds the column matrix in blocks of at most 512 KB: with
+    # C kh kw = 1440 rows that is 91 float32 (45 float64) output positions, less than
+    # one output row of 100, so blocks start and end inside rows (and padding).
+    x, w = rnd(2, 160, 5, 100, seed=11), rnd(3, 160, 3, 3, seed=12)
+    xt, wt = pynet.tensor(x.astype(dtype)), pynet.tensor(w.astype(dtype), requires_grad=True)
+    y = F.conv2d(xt, wt, padding=1)
+    g = rnd(*y.shape, seed=13)
+    y.backward(pynet.tensor(g.astype(dtype)))
+    xp = np.pad(x.astype(dtype).astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    g64 = g.astype(dtype).astype(np.float64)
+    ref = np.stack([np.stack([np.einsum("nopq,ncpq->oc", g64, xp[:, :, i:i + 5, j:j + 100])
+                              for j in range(3)], -1) for i in range(3)], -2)
+    mag = np.stack([np.stack([np.einsum("nopq,ncpq->oc", np.abs(g64),
+                                        np.abs(xp[:, :, i:i + 5, j:j + 100]))
+                              for j in range(3)], -1) for i in range(3)], -2)
+    assert wt.grad.shape == ref.shape
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    assert np.all(np.abs(wt.grad.numpy() - ref) <= tol * mag), np.abs(wt.grad.numpy() - ref).max()
+
 
 def test_conv_is_unfold_then_matmul():
     x, w, b = rnd(2, 3, 7, 6), rnd(4, 3, 3, 2, seed=1), rnd(4, seed=2)
