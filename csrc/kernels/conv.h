@@ -23,7 +23,9 @@
  *   dcol[g] = w[g]^T @ dy_n[g],  dx_n = col2im(dcol)                  (input)
  *   dw[g]  += dy_n[g] @ col[g]^T, summed over the batch (in slices, below)   (weight)
  * A 1x1 convolution with stride 1 and no padding has col == x_n: the GEMMs read
- * x_n (and write dx_n) directly.
+ * x_n (and write dx_n) directly. At stride 1 a float32 input gradient with C >= O
+ * is instead the forward convolution of dy with the kernel flipped (conv.c:
+ * flipped_forward_pays), which never writes dcol out.
  *
  * Work and memory: the column matrix of one image is built L-block by L-block,
  * at most PN_CONV_WORKSPACE_BYTES at a time, so the workspace stays bounded
