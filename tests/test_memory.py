@@ -6,6 +6,7 @@ and again at the end; a leak of even one small tensor or graph node per step
 Also checked: graphs are freed by reference counting alone (no reference
 cycles that wait for the garbage collector), as in PyTorch.
 """
+import ctypes
 import gc
 import os
 import weakref
@@ -21,7 +22,18 @@ MB = 1024 * 1024
 ALLOWED = 3 * MB
 
 
+def _malloc_trim():
+    """Give free heap memory back to the OS (glibc), so that RSS counts memory in use:
+    how much freed memory malloc keeps depends on its thresholds, which grow with the
+    largest blocks freed so far (earlier tests in the same process), not on leaks."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def rss():
+    _malloc_trim()  # no gc.collect() here: one test measures with the collector off
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * PAGE
 
