@@ -1,5 +1,7 @@
 """Timing shared by the benchmarks: the median over repetitions, after a warm-up."""
+import atexit
 import statistics
+import sys
 import time
 
 # After a parallel region, PyTorch's OpenMP workers (libgomp) keep spinning on their
@@ -11,6 +13,34 @@ import time
 # SETTLE_S after the other library's last call, with one untimed call of its own
 # (which wakes its own threads): each is timed warm, the other's threads parked.
 SETTLE_S = 0.03
+
+
+def _cpu_ticks():
+    """(steal, total) clock ticks of all CPUs so far, from Linux's /proc/stat; None
+    elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+def _report_steal(start):
+    """Print the share of CPU time the hypervisor gave to other guests (steal) since
+    start. On a shared VM a burst of steal halves a thread's speed or parks the pool's
+    worker for milliseconds (seen as a 2-thread step taking twice its usual time), so a
+    run with more than a few percent of steal gives unreliable ratios. Written to stderr:
+    the benchmarks that rerun themselves as a child read the child's stdout."""
+    end = _cpu_ticks()
+    if start is None or end is None or end[1] <= start[1]:
+        return
+    share = (end[0] - start[0]) / (end[1] - start[1])
+    print(f"host steal during this run: {100 * share:.1f}% of CPU time"
+          + (" (ratios unreliable)" if share > 0.05 else ""), file=sys.stderr)
+
+
+atexit.register(_report_steal, _cpu_ticks())
 
 
 def settle(step=None):

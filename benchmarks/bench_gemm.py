@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 import pynet
+import _timing  # noqa: F401,E402  (prints the host's steal share at exit)
 
 try:
     import torch

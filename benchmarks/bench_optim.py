@@ -14,6 +14,7 @@ import numpy as np
 
 import pynet
 import pynet.optim
+import _timing  # noqa: F401,E402  (prints the host's steal share at exit)
 
 
 def bench(step, reps, warmup=3):
