@@ -21,7 +21,10 @@ pynet._C._gemm_set_kernel(DEFAULT)
 SHAPES = [(0, 3, 4), (3, 0, 4), (3, 4, 0), (1, 1, 1), (1, 7, 1), (7, 1, 5), (13, 17, 19),
           (31, 64, 33), (64, 784, 256), (97, 101, 103), (128, 1, 128), (2, 300, 3),
           # few rows with B transposed: the dot-product path (M <= 24, K >= 32, 16 M)
-          (16, 784, 256), (5, 97, 13), (24, 400, 300), (25, 1000, 30), (1, 32, 1)]
+          (16, 784, 256), (5, 97, 13), (24, 400, 300), (25, 1000, 30), (1, 32, 1),
+          # more rows than one A block (192): A packed many slivers per call, the
+          # block's last sliver short (205 = 192 + 13 rows at 1 thread, 410 at 2)
+          (205, 131, 70), (410, 67, 45)]
 
 
 @pytest.fixture(params=KERNELS)
