@@ -678,7 +678,8 @@ static void fail(conv_job *j, int rc) {
     atomic_compare_exchange_strong(&j->err, &ok, rc);
 }
 
-/* Rows of y_n (O, L) set to bias[o]: the GEMM then adds into them (beta 1). */
+/* Rows of y_n (O, L) set to bias[o]: the depthwise loops then add into them (the
+ * GEMM paths add the bias tile by tile instead, pn_gemm_bias). */
 static void fill_bias(pn_dtype dt, const void *bias, void *y, int64_t O, int64_t L) {
     for (int64_t o = 0; o < O; o++)
         if (dt == PN_FLOAT32)
@@ -834,16 +835,28 @@ static void gemm(conv_job *j, int ta, int tb, int64_t M, int64_t N, int64_t K, c
     if (rc != PN_OK) fail(j, rc);
 }
 
-// x_n (C, H, W) = cp->x, w (O, C/G, kh, kw) = j->b -> y_n (O, Ho, Wo) (+= when biased),
+/* C (M, N) = A (M, K) @ B (K, N) + bias[i] on row i (none when bias is NULL), as gemm. */
+static void gemm_bias(conv_job *j, int64_t M, int64_t N, int64_t K, const char *A, int64_t lda,
+                      const char *B, int64_t ldb, const char *bias, char *C, int64_t ldc) {
+    if (!bias) {
+        gemm(j, 0, 0, M, N, K, A, lda, B, ldb, 0.0, C, ldc);
+        return;
+    }
+    int rc = pn_gemm_bias(j->dt, 0, 0, M, N, K, A, lda > 0 ? lda : 1, B, ldb > 0 ? ldb : 1, bias, 0,
+                          C, ldc > 0 ? ldc : 1);
+    if (rc != PN_OK) fail(j, rc);
+}
+
+// x_n (C, H, W) = cp->x, w (O, C/G, kh, kw) = j->b, bias (O) -> y_n (O, Ho, Wo),
 // float32 with col built in the GEMM's panels
 static void forward_panels(conv_job *j, const conv_dims *d, col_panel *cp, float *yn) {
-    const float *w = (const float *)j->b;
+    const float *w = (const float *)j->b, *bias = (const float *)j->bias;
     for (int64_t grp = 0; grp < j->g->G; grp++) {
         cp->r0 = grp * d->K;
-        /* y_n[grp] (Og, L) = w[grp] (Og, K) @ col[grp] (K, L) */
-        int rc =
-            pn_sgemm_packing_b(0, d->Og, d->L, d->K, w + grp * d->Og * d->K, d->K, pack_col_rows,
-                               cp, j->bias ? 1.0f : 0.0f, yn + grp * d->Og * d->L, d->L);
+        /* y_n[grp] (Og, L) = w[grp] (Og, K) @ col[grp] (K, L) + bias[grp] (Og, 1) */
+        int rc = pn_sgemm_packing_b(0, d->Og, d->L, d->K, w + grp * d->Og * d->K, d->K,
+                                    pack_col_rows, cp, 0.0f, bias ? bias + grp * d->Og : NULL,
+                                    yn + grp * d->Og * d->L, d->L);
         if (rc != PN_OK) fail(j, rc);
     }
 }
@@ -897,7 +910,6 @@ static void forward_task(void *ctx, int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; n++) {
         const char *xn = j->a + (size_t)(n * g->C * d.HW) * d.es;
         char *yn = j->out + (size_t)(n * g->O * d.L) * d.es;
-        if (j->bias) fill_bias(j->dt, j->bias, yn, g->O, d.L);
         if (d.panels) {
             cp.x = (const float *)xn;
             if (padded) pad_image(g, &gp, cp.x, (float *)ws), cp.x = (const float *)ws;
@@ -908,11 +920,12 @@ static void forward_task(void *ctx, int64_t n0, int64_t n1) {
             int64_t nl = d.L - l0 < j->lb ? d.L - l0 : j->lb, ldb = d.direct ? d.L : nl;
             const char *col = d.direct ? xn + (size_t)l0 * d.es : ws;
             if (!d.direct) im2col(j->dt, g, xn, ws, l0, l0 + nl);
-            /* y_n[grp] (Og, nl) = w[grp] (Og, K) @ col[grp] (K, nl) */
+            /* y_n[grp] (Og, nl) = w[grp] (Og, K) @ col[grp] (K, nl) + bias[grp] (Og, 1) */
             for (int64_t grp = 0; grp < g->G; grp++)
-                gemm(j, 0, 0, d.Og, nl, d.K, j->b + (size_t)(grp * d.Og * d.K) * d.es, d.K,
-                     col + (size_t)(grp * d.K * ldb) * d.es, ldb, j->bias ? 1.0 : 0.0,
-                     yn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L);
+                gemm_bias(j, d.Og, nl, d.K, j->b + (size_t)(grp * d.Og * d.K) * d.es, d.K,
+                          col + (size_t)(grp * d.K * ldb) * d.es, ldb,
+                          j->bias ? j->bias + (size_t)(grp * d.Og) * d.es : NULL,
+                          yn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L);
         }
     }
     if (owned) free(ws);

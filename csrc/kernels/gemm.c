@@ -66,6 +66,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "gemm.h"
+#include "fastmath.h"
 #include "common.h"
 #include "gemm_internal.h"
 #include "threadpool.h"
@@ -191,7 +192,9 @@ typedef struct {
     const float *A, *B;
     float *C;
     int64_t lda, ldb, ldc;
-    int64_t kc;               /* K block actually used (K split into near-equal blocks) */
+    const float *bias; /* C = op(A) op(B) + bias (beta 0), or NULL */
+    int bias_dim;      /* the dim of the caller's C that bias runs along: 1 bias[j], 0 bias[i] */
+    int64_t kc;        /* K block actually used (K split into near-equal blocks) */
     const float *packed_b;    /* op(B) packed by pn_sgemm_pack (K blocks of Np columns), or NULL */
     int64_t np;               /* its columns rounded up to NR */
     pn_sgemm_b_packer packer; /* op(B) written by the caller's function, or NULL */
@@ -287,11 +290,39 @@ static void store_transposed(const float *t, int64_t ldt, int mr, int nr, float 
     }
 }
 
+/* The caller's C under the tile C'[i0 : i0+mr, j0 : j0+nr] of the computed
+ * problem set to its bias, before the first K block adds the product to it (with
+ * beta 1: bias + AB rounded once, the bits of filling C first and running with
+ * beta 1, but written while the tile is in L1 and on the threads that run it).
+ * With transC the tile is C^T's: C'(i, j) is C(j, i). */
+PN_SIMD_CLONES static void bias_tile(const sgemm_job *g, int64_t i0, int64_t j0, int mr, int nr) {
+    const float *b = g->bias;
+    /* by rows of the caller's C: bias[j] along a row (bias_dim 1), or one value per row */
+    int64_t rows = g->transC ? nr : mr, cols = g->transC ? mr : nr;
+    int64_t r0 = g->transC ? j0 : i0, c0 = g->transC ? i0 : j0;
+    for (int64_t r = 0; r < rows; r++) {
+        float *restrict c = g->C + (r0 + r) * g->ldc + c0;
+        if (g->bias_dim == 1) {
+            const float *restrict br = b + c0;
+            for (int64_t q = 0; q < cols; q++) c[q] = br[q];
+        } else {
+            float v = b[r0 + r];
+            for (int64_t q = 0; q < cols; q++) c[q] = v;
+        }
+    }
+}
+
 /* One MR x NR tile: C[i0 : i0+mr, j0 : j0+nr] (of the possibly transposed
- * problem) from packed A sliver `ap` and B sliver `bp` (row stride bstride). */
+ * problem) from packed A sliver `ap` and B sliver `bp` (row stride bstride);
+ * `first`: the first K block, which stores over C (or over the bias). */
 static void sgemm_tile(const sgemm_job *g, int64_t kc, const float *ap, const float *bp,
-                       int64_t bstride, int64_t i0, int64_t j0, int mr, int nr, float beta) {
+                       int64_t bstride, int64_t i0, int64_t j0, int mr, int nr, float beta,
+                       int first) {
     const pn_sgemm_kernel_desc *kd = g->kd;
+    if (first && g->bias) {
+        bias_tile(g, i0, j0, mr, nr);
+        beta = 1.0f;
+    }
     if (!g->transC) {
         kd->kernel(kc, ap, bp, bstride, g->C + i0 * g->ldc + j0, g->ldc, g->alpha, beta, mr, nr);
     } else {
@@ -351,7 +382,7 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
                         const float *bp = g->pack_b ? bsrc + jr * kc : bsrc + jr;
                         sgemm_tile(g, kc, abuf + ir * kc, bp, bstride, ic + ir, jc + jr,
                                    (int)(mc - ir < MR ? mc - ir : MR),
-                                   (int)(nc - jr < NR ? nc - jr : NR), beta);
+                                   (int)(nc - jr < NR ? nc - jr : NR), beta, pc == 0);
                     }
             }
         }
@@ -406,7 +437,7 @@ static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t 
                 int nr = (int)(nb - jr < NR ? nb - jr : NR);
                 for (int64_t s = 0, r = 0; s < ns; r += sliver_rows(mc, ns, s++))
                     sgemm_tile(g, kc, abuf + s * MR * kc, bp + jr * kc, NR, m0 + r, jb + jr,
-                               sliver_rows(mc, ns, s), nr, beta);
+                               sliver_rows(mc, ns, s), nr, beta, pc == 0);
             }
         }
     }
@@ -523,6 +554,8 @@ static void sgemm_job_init(sgemm_job *g, int transA, int transB, int64_t M, int6
     g->ldb = ldb;
     g->ldc = ldc;
     g->transC = 0;
+    g->bias = NULL;
+    g->bias_dim = 1;
     g->packed_b = NULL;
     g->packer = NULL;
     g->packer_ctx = NULL;
@@ -638,20 +671,55 @@ static int sgemm_dot(const pn_sgemm_kernel_desc *kd, int64_t M, int64_t N, int64
     return PN_OK;
 }
 
-int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
-             int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+/* C (M, N) = bias broadcast along bias_dim (1: bias[j] in every row, 0: bias[i]
+ * in every column): an empty sum's product, and the start of the dot path. */
+static void sgemm_fill_bias(int64_t M, int64_t N, const float *bias, int bias_dim, float *C,
+                            int64_t ldc) {
+    for (int64_t i = 0; i < M; i++) {
+        float *c = C + i * ldc;
+        if (bias_dim == 1)
+            memcpy(c, bias, (size_t)N * sizeof *c);
+        else
+            for (int64_t j = 0; j < N; j++) c[j] = bias[i];
+    }
+}
+
+/* pn_sgemm, plus a bias (NULL for none; beta is then 0) that the packed paths add
+ * tile by tile (bias_tile). */
+static int sgemm_call(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                      const float *bias, int bias_dim, float *C, int64_t ldc) {
     if (bad_args(transA, transB, M, N, K, lda, ldb, ldc)) return PN_EINVAL;
     if (M == 0 || N == 0) return PN_OK;
-    if (K == 0) { /* empty sum: C = beta * C (beta == 0 overwrites) */
-        sgemm_scale_c(M, N, beta, C, ldc);
+    if (K == 0) { /* empty sum: C = beta * C (beta == 0 overwrites), or the bias */
+        if (bias)
+            sgemm_fill_bias(M, N, bias, bias_dim, C, ldc);
+        else
+            sgemm_scale_c(M, N, beta, C, ldc);
         return PN_OK;
     }
     const pn_sgemm_kernel_desc *kd = get_kernel();
-    if (use_dot(kd, transA, transB, M, K))
+    if (use_dot(kd, transA, transB, M, K)) {
+        if (bias) sgemm_fill_bias(M, N, bias, bias_dim, C, ldc), beta = 1.0f;
         return sgemm_dot(kd, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
     sgemm_job g;
     sgemm_job_init(&g, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    g.bias = bias;
+    g.bias_dim = bias_dim;
     return sgemm_run(&g);
+}
+
+int pn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+             int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    return sgemm_call(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, NULL, 1, C, ldc);
+}
+
+int pn_sgemm_bias(int transA, int transB, int64_t M, int64_t N, int64_t K, const float *A,
+                  int64_t lda, const float *B, int64_t ldb, const float *bias, int bias_dim,
+                  float *C, int64_t ldc) {
+    if (!bias || (bias_dim != 0 && bias_dim != 1)) return PN_EINVAL;
+    return sgemm_call(transA, transB, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, bias, bias_dim, C, ldc);
 }
 
 /* Plan the thread grid of a filled job and run it. */
@@ -722,12 +790,16 @@ int pn_sgemm_packs_b(int64_t M) {
 }
 
 int pn_sgemm_packing_b(int transA, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
-                       pn_sgemm_b_packer pack, void *ctx, float beta, float *C, int64_t ldc) {
-    if (M < 0 || N < 0 || K < 0 || !pack) return PN_EINVAL;
+                       pn_sgemm_b_packer pack, void *ctx, float beta, const float *bias, float *C,
+                       int64_t ldc) {
+    if (M < 0 || N < 0 || K < 0 || !pack || (bias && beta != 0.0f)) return PN_EINVAL;
     if ((M > 0 && K > 0 && lda < (transA ? M : K)) || (M > 0 && N > 0 && ldc < N)) return PN_EINVAL;
     if (M == 0 || N == 0) return PN_OK;
     if (K == 0) {
-        sgemm_scale_c(M, N, beta, C, ldc);
+        if (bias)
+            sgemm_fill_bias(M, N, bias, 0, C, ldc);
+        else
+            sgemm_scale_c(M, N, beta, C, ldc);
         return PN_OK;
     }
     sgemm_job g;
@@ -739,6 +811,8 @@ int pn_sgemm_packing_b(int transA, int64_t M, int64_t N, int64_t K, const float 
     g.pack_b = 1;
     g.packer = pack;
     g.packer_ctx = ctx;
+    g.bias = bias;
+    g.bias_dim = 0;
     return sgemm_run(&g);
 }
 
@@ -829,6 +903,19 @@ static void igemm(int ta, int tb, int64_t M, int64_t N, int64_t K, const int64_t
                        (uint64_t)(tb ? B[j * ldb + p] : B[p * ldb + j]);
             C[i * ldc + j] = (int64_t)acc;
         }
+}
+
+int pn_gemm_bias(pn_dtype dt, int ta, int tb, int64_t M, int64_t N, int64_t K, const void *A,
+                 int64_t lda, const void *B, int64_t ldb, const void *bias, int bias_dim, void *C,
+                 int64_t ldc) {
+    if (dt == PN_FLOAT32)
+        return pn_sgemm_bias(ta, tb, M, N, K, A, lda, B, ldb, bias, bias_dim, C, ldc);
+    if (dt != PN_FLOAT64 || !bias || (bias_dim != 0 && bias_dim != 1)) return PN_EINVAL;
+    if (bad_args(ta, tb, M, N, K, lda, ldb, ldc)) return PN_EINVAL;
+    const double *b = bias;
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) ((double *)C)[i * ldc + j] = bias_dim == 1 ? b[j] : b[i];
+    return pn_dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 1.0, C, ldc);
 }
 
 int pn_gemm(pn_dtype dt, int ta, int tb, int64_t M, int64_t N, int64_t K, const void *A,

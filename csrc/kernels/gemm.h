@@ -29,6 +29,20 @@ int pn_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alp
 int pn_gemm(pn_dtype dt, int transA, int transB, int64_t M, int64_t N, int64_t K, const void *A,
             int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc);
 
+/* C = op(A) @ op(B) + bias, with the bias broadcast along C's dim bias_dim: 1 for
+ * bias[j] added to every row (N values: a Linear layer's), 0 for bias[i] added to
+ * every column (M values: a convolution's, one per output channel). The float32
+ * GEMM writes each tile's bias just before the tile's first K block adds the
+ * product to it (the same bits as filling C with the bias and running with beta
+ * 1, without a pass over C of its own); float64 fills C first. dt is float32 or
+ * float64. Returns as pn_gemm (PN_EINVAL also for a NULL bias or another dim). */
+int pn_sgemm_bias(int transA, int transB, int64_t M, int64_t N, int64_t K, const float *A,
+                  int64_t lda, const float *B, int64_t ldb, const float *bias, int bias_dim,
+                  float *C, int64_t ldc);
+int pn_gemm_bias(pn_dtype dt, int transA, int transB, int64_t M, int64_t N, int64_t K,
+                 const void *A, int64_t lda, const void *B, int64_t ldb, const void *bias,
+                 int bias_dim, void *C, int64_t ldc);
+
 /* Whether pn_sgemm computes C = op(A) op(B) of these sizes as dot products
  * along K, reading A and B in place: few rows of A (M <= 24, K >= 32 and
  * K >= 16 M) and a transposed B, as in a Linear layer's forward x W^T at a
@@ -74,11 +88,13 @@ int pn_sgemm_with_packed(int transA, int64_t M, float alpha, const float *A, int
 typedef void (*pn_sgemm_b_packer)(void *ctx, int64_t p0, int64_t j0, int64_t nc, int64_t kc, int NR,
                                   float *dst);
 
-/* C (M x N) = op(A) @ op(B) + beta * C with op(B) (K x N) written by `pack`. The
- * same bits as pn_sgemm with op(B) stored (when pn_sgemm packs B and does not
+/* C (M x N) = op(A) @ op(B) + beta * C with op(B) (K x N) written by `pack`, plus
+ * bias[i] on row i when bias is not NULL (beta must then be 0; see pn_sgemm_bias).
+ * The same bits as pn_sgemm with op(B) stored (when pn_sgemm packs B and does not
  * compute C^T). Returns as pn_sgemm. */
 int pn_sgemm_packing_b(int transA, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
-                       pn_sgemm_b_packer pack, void *ctx, float beta, float *C, int64_t ldc);
+                       pn_sgemm_b_packer pack, void *ctx, float beta, const float *bias, float *C,
+                       int64_t ldc);
 
 /* Whether pn_sgemm packs an untransposed op(B) for a product with M rows (M > 0):
  * with at most two of the kernel's row slivers it reads B in place, and a caller

@@ -482,15 +482,6 @@ void pn_act_backward_f64(const pn_act_args *p, const double *g, const double *x,
 DEFINE_PRELU_FORWARD(pn_prelu_forward_f32, float)
 DEFINE_PRELU_FORWARD(pn_prelu_forward_f64, double)
 
-/* --------------------------------------------------------------- linear ---- */
-
-#define DEFINE_LINEAR_FILL_BIAS(NAME, T) \
-    void NAME(T *y, const T *bias, int64_t M, int64_t N) { \
-        for (int64_t i = 0; i < M; i++) memcpy(y + i * N, bias, sizeof(T) * (size_t)N); \
-    }
-DEFINE_LINEAR_FILL_BIAS(pn_linear_fill_bias_f32, float)
-DEFINE_LINEAR_FILL_BIAS(pn_linear_fill_bias_f64, double)
-
 /* ----------------------------------------------------------- batch norm ---- */
 
 /* Element (n, c, l) of a (N, C, L) buffer is at (n * C + c) * L + l. */

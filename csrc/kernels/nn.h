@@ -76,11 +76,6 @@ void pn_prelu_forward_f32(const float *x, const float *w, int64_t wstride, float
                           int64_t C, int64_t inner);
 void pn_prelu_forward_f64(const double *x, const double *w, int64_t wstride, double *y,
                           int64_t outer, int64_t C, int64_t inner);
-/* --------------------------------------------------------------- linear ---- */
-
-/* Rows of y (M, N) all set to bias (N): the GEMM then adds x @ W^T with beta = 1. */
-void pn_linear_fill_bias_f32(float *y, const float *bias, int64_t M, int64_t N);
-void pn_linear_fill_bias_f64(double *y, const double *bias, int64_t M, int64_t N);
 
 /* ----------------------------------------------------------- batch norm ---- */
 

@@ -1,9 +1,8 @@
-/* ops/linear.c - F.linear: y = x W^T + b in one GEMM (b preloaded into y),
+/* ops/linear.c - F.linear: y = x W^T + b in one GEMM (b added tile by tile),
  * and its backward, written once with matmul and sum:
  *   dx = g W,  dW = g^T x,  db = sum over rows of g. */
 #include "ops.h"
 #include "../kernels/gemm.h"
-#include "../kernels/nn.h"
 #include <string.h>
 #include <math.h>
 
@@ -23,11 +22,13 @@ static int x_layout(PNTensor *x, int64_t M, int64_t K, PNTensor **copy, int *tra
     return 0;
 }
 
-/* pn_gemm with the GIL released when the product is big enough to be worth it. */
+/* C = op(A) op(B) (+ bias[j] on every row when bias is not NULL) by pn_gemm or
+ * pn_gemm_bias, with the GIL released when the product is big enough to be worth it. */
 static int gemm(pn_dtype dt, int ta, int tb, int64_t M, int64_t N, int64_t K, const char *A,
-                int64_t lda, const char *B, int64_t ldb, double beta, char *C, int64_t ldc) {
+                int64_t lda, const char *B, int64_t ldb, const char *bias, char *C, int64_t ldc) {
     PyThreadState *ts = M * N * K > 32768 ? PyEval_SaveThread() : NULL;
-    int rc = pn_gemm(dt, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    int rc = bias ? pn_gemm_bias(dt, ta, tb, M, N, K, A, lda, B, ldb, bias, 1, C, ldc)
+                  : pn_gemm(dt, ta, tb, M, N, K, A, lda, B, ldb, 0.0, C, ldc);
     if (ts) PyEval_RestoreThread(ts);
     if (rc != 0) {
         PyErr_NoMemory();
@@ -58,16 +59,9 @@ static PNTensor *linear_raw(PNTensor *x, PNTensor *w, PNTensor *b) {
     PNTensor *W = wc ? wc : w, *X = xc ? xc : x;
     out = pn_empty(x->dtype, x->ndim, oshape);
     if (!out) goto fail;
-    double beta = 0.0;
-    if (b && M > 0 && N > 0) {
-        if (!(bc = pn_contiguous_as(b, b->dtype))) goto fail;
-        if (x->dtype == PN_FLOAT32)
-            pn_linear_fill_bias_f32(F32(out), F32(bc), M, N);
-        else
-            pn_linear_fill_bias_f64(F64(out), F64(bc), M, N);
-        beta = 1.0;
-    }
-    if (gemm(x->dtype, ta, tb, M, N, K, X->data, lda, W->data, ldb, beta, out->data, N) < 0)
+    if (b && M > 0 && N > 0 && !(bc = pn_contiguous_as(b, b->dtype))) goto fail;
+    if (gemm(x->dtype, ta, tb, M, N, K, X->data, lda, W->data, ldb, bc ? bc->data : NULL, out->data,
+             N) < 0)
         goto fail;
     Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
     return out;

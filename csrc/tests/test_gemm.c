@@ -475,7 +475,8 @@ static void packing_b_tests(const char *ctx, uint64_t seed) {
             float *C0 = copy_floats(C1, M * ldc);
             int ok =
                 C0 && pn_sgemm(ta, (int)tb, M, N, K, 1.0f, A, lda, B, ldb, beta, C1, ldc) == 0 &&
-                pn_sgemm_packing_b(ta, M, N, K, A, lda, pack_stored, &sb, beta, C2, ldc) == 0 &&
+                pn_sgemm_packing_b(ta, M, N, K, A, lda, pack_stored, &sb, beta, NULL, C2, ldc) ==
+                    0 &&
                 routes_agree(&o, C0, M, N, K, ta, (int)tb, 1.0f, beta);
             free(C0);
             char what[160];
@@ -486,14 +487,67 @@ static void packing_b_tests(const char *ctx, uint64_t seed) {
         }
     float a[4] = {1, 2, 3, 4}, c[4] = {5, 6, 7, 8};
     stored_b sb = {a, 2, 0};
-    record(pn_sgemm_packing_b(0, -1, 2, 2, a, 2, pack_stored, &sb, 0, c, 2) == PN_EINVAL &&
-               pn_sgemm_packing_b(0, 2, 2, 2, a, 1, pack_stored, &sb, 0, c, 2) == PN_EINVAL &&
-               pn_sgemm_packing_b(0, 2, 2, 2, a, 2, NULL, &sb, 0, c, 2) == PN_EINVAL &&
-               pn_sgemm_packing_b(0, 2, 2, 2, a, 2, pack_stored, &sb, 0, c, 1) == PN_EINVAL,
+    record(pn_sgemm_packing_b(0, -1, 2, 2, a, 2, pack_stored, &sb, 0, NULL, c, 2) == PN_EINVAL &&
+               pn_sgemm_packing_b(0, 2, 2, 2, a, 1, pack_stored, &sb, 0, NULL, c, 2) == PN_EINVAL &&
+               pn_sgemm_packing_b(0, 2, 2, 2, a, 2, NULL, &sb, 0, NULL, c, 2) == PN_EINVAL &&
+               pn_sgemm_packing_b(0, 2, 2, 2, a, 2, pack_stored, &sb, 0, NULL, c, 1) == PN_EINVAL,
            "pn_sgemm_packing_b rejects a negative size, short lda/ldc, no packer");
-    record(pn_sgemm_packing_b(0, 2, 2, 0, a, 1, pack_stored, &sb, 0.5f, c, 2) == PN_OK &&
+    record(pn_sgemm_packing_b(0, 2, 2, 0, a, 1, pack_stored, &sb, 0.5f, NULL, c, 2) == PN_OK &&
                c[0] == 2.5f && c[3] == 4.0f,
            "pn_sgemm_packing_b with K = 0 scales C by beta");
+}
+
+/* C set to the bias broadcast along bias_dim (1: bias[j], 0: bias[i]). */
+static void fill_c_bias(float *C, int64_t M, int64_t N, int64_t ldc, const float *bias,
+                        int bias_dim) {
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) C[i * ldc + j] = bias_dim ? bias[j] : bias[i];
+}
+
+/* pn_sgemm_bias (the bias written tile by tile) gives the bits of filling C with
+ * the bias and running pn_sgemm with beta 1, on every path: packed, C computed
+ * transposed (N narrower than NR), dot products (few rows, B transposed), an
+ * empty K, shapes past MC/NC/KC; and pn_sgemm_packing_b's row bias likewise. */
+static void bias_tests(const char *ctx, uint64_t seed) {
+    static const int64_t shapes[][3] = {{64, 576, 300}, {300, 10, 256}, {16, 256, 784},
+                                        {7, 5, 0},      {205, 1100, 9}, {33, 40, 600}};
+    uint64_t s = seed;
+    for (int r = 0; r < 6; r++)
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++)
+                for (int dim = 0; dim < 2; dim++) {
+                    int64_t M = shapes[r][0], N = shapes[r][1], K = shapes[r][2];
+                    operands o = operands_new(M, N, K, ta, tb, &s);
+                    int64_t nb = dim ? N : M;
+                    float *bias = malloc(sizeof(float) * (size_t)nb);
+                    for (int64_t i = 0; i < nb; i++) bias[i] = (float)rnd(&s);
+                    fill_c_bias(o.C1, M, N, o.ldc, bias, dim);
+                    int ok = pn_sgemm(ta, tb, M, N, K, 1.0f, o.A, o.lda, o.B, o.ldb, 1.0f, o.C1,
+                                      o.ldc) == 0 &&
+                             pn_sgemm_bias(ta, tb, M, N, K, o.A, o.lda, o.B, o.ldb, bias, dim, o.C2,
+                                           o.ldc) == 0 &&
+                             memcmp(o.C1, o.C2, sizeof(float) * (size_t)(M * o.ldc)) == 0;
+                    if (ok && dim == 0 && N >= PN_GEMM_MAX_NR && !pn_sgemm_uses_dot(ta, tb, M, K)) {
+                        /* the packer route (its sums are the packed path's) */
+                        stored_b sb = {o.B, o.ldb, tb};
+                        ok = pn_sgemm_packing_b(ta, M, N, K, o.A, o.lda, pack_stored, &sb, 0.0f,
+                                                bias, o.C2, o.ldc) == 0 &&
+                             memcmp(o.C1, o.C2, sizeof(float) * (size_t)(M * o.ldc)) == 0;
+                    }
+                    char what[160];
+                    snprintf(what, sizeof what,
+                             "%s bias fused == filled, %lldx%lldx%lld ta=%d "
+                             "tb=%d dim=%d",
+                             ctx, (long long)M, (long long)N, (long long)K, ta, tb, dim);
+                    record(ok, what);
+                    free(bias), free(o.A), free(o.B), free(o.C1), free(o.C2);
+                }
+    float a[4] = {1, 2, 3, 4}, c[4] = {0};
+    stored_b sb = {a, 2, 0};
+    record(pn_sgemm_bias(0, 0, 2, 2, 2, a, 2, a, 2, NULL, 1, c, 2) == PN_EINVAL &&
+               pn_sgemm_bias(0, 0, 2, 2, 2, a, 2, a, 2, a, 2, c, 2) == PN_EINVAL &&
+               pn_sgemm_packing_b(0, 2, 2, 2, a, 2, pack_stored, &sb, 1.0f, a, c, 2) == PN_EINVAL,
+           "bias: NULL, a bad dim, or with beta != 0 rejected");
 }
 
 int main(void) {
@@ -529,6 +583,7 @@ int main(void) {
             if (nt != 3) big_cases(ctx, 77 + (uint64_t)nt);
             packed_b_tests(ctx, 99 + (uint64_t)nt);
             packing_b_tests(ctx, 199 + (uint64_t)nt);
+            bias_tests(ctx, 299 + (uint64_t)nt);
         }
         pn_set_num_threads(2);
         concurrency_tests();

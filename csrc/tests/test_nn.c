@@ -142,12 +142,6 @@ static void test_prelu(void) {
     CHECK(memcmp(y, want, sizeof y) == 0, "prelu forward per channel");
 }
 
-static void test_linear_rows(void) {
-    float y[6], b[3] = {1, 2, 3};
-    pn_linear_fill_bias_f32(y, b, 2, 3);
-    CHECK(y[0] == 1 && y[2] == 3 && y[3] == 1 && y[5] == 3, "fill rows with the bias");
-}
-
 /* loss = sum(r * y): dx from the kernel vs central differences, for batch norm
  * (training and eval) and layer norm. x is (N=3, C=2, L=2). */
 static double batch_norm_loss(const double *x, const double *w, const double *b, const double *r,
@@ -314,7 +308,6 @@ int main(void) {
     test_gelu_float();
     test_silu_float();
     test_prelu();
-    test_linear_rows();
     test_batch_norm();
     test_layer_norm();
     test_dropout();
