@@ -546,22 +546,34 @@ SM_SPLIT_SUM(sm_split_log_f64, double, f64)
     PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int mode) { \
         enum { L = 16 }; \
         T m = RUN(-INFINITY, x, n); \
-        double part[L] = {0}, sum = 0; \
+        double part[L] = {0}, sum; \
         if (mode == PN_SM_LSE && PN_IS_INF(m)) { \
             y[0] = m; \
             return; \
         } \
         int64_t j = 0, nv = n - n % L; \
+        /* the last n % L values as one more step of the lanes, padded with -inf \
+         * (whose exp is 0): a row of 10 classes is one vector step, not 10 scalar exps */ \
+        T tail[L]; \
+        for (int k = 0; k < L; k++) tail[k] = nv + k < n ? x[nv + k] : (T) - INFINITY; \
         if (mode != PN_SM_SOFTMAX) { \
             for (; j < nv; j += L) \
                 for (int k = 0; k < L; k++) part[k] += EXPS_##SFX(x[j + k], m); \
-            for (; j < n; j++) sum += EXPS_##SFX(x[j], m); \
+            if (nv < n) \
+                for (int k = 0; k < L; k++) part[k] += EXPS_##SFX(tail[k], m); \
         } else { /* exp(x - m) kept in y, scaled below */ \
             for (; j < nv; j += L) \
                 for (int k = 0; k < L; k++) part[k] += (y[j + k] = (T)EXPS_##SFX(x[j + k], m)); \
-            for (; j < n; j++) sum += (y[j] = (T)EXPS_##SFX(x[j], m)); \
+            if (nv < n) { \
+                for (int k = 0; k < L; k++) part[k] += (tail[k] = (T)EXPS_##SFX(tail[k], m)); \
+                for (j = nv; j < n; j++) y[j] = tail[j - nv]; \
+            } \
         } \
-        for (int k = 0; k < L; k++) sum += part[k]; \
+        /* lanes folded in halves (16 -> 8 -> 4 -> 2 -> 1): four dependent vector \
+         * additions instead of sixteen scalar ones, which a short row waits on */ \
+        for (int w = L / 2; w > 0; w /= 2) \
+            for (int k = 0; k < w; k++) part[k] += part[k + w]; \
+        sum = part[0]; \
         if (mode == PN_SM_SOFTMAX) { \
             double inv = 1.0 / sum; \
             for (j = 0; j < n; j++) y[j] = (T)((double)y[j] * inv); \
