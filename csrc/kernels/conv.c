@@ -678,14 +678,13 @@ static void fail(conv_job *j, int rc) {
     atomic_compare_exchange_strong(&j->err, &ok, rc);
 }
 
-/* Rows of y_n (O, L) set to bias[o]: the depthwise loops then add into them (the
+/* A plane y (L) set to the bias value *b: the depthwise loops then add into it (the
  * GEMM paths add the bias tile by tile instead, pn_gemm_bias). */
-static void fill_bias(pn_dtype dt, const void *bias, void *y, int64_t O, int64_t L) {
-    for (int64_t o = 0; o < O; o++)
-        if (dt == PN_FLOAT32)
-            for (int64_t l = 0; l < L; l++) ((float *)y)[o * L + l] = ((const float *)bias)[o];
-        else
-            for (int64_t l = 0; l < L; l++) ((double *)y)[o * L + l] = ((const double *)bias)[o];
+static void fill_bias(pn_dtype dt, const void *b, void *y, int64_t L) {
+    if (dt == PN_FLOAT32)
+        for (int64_t l = 0; l < L; l++) ((float *)y)[l] = *(const float *)b;
+    else
+        for (int64_t l = 0; l < L; l++) ((double *)y)[l] = *(const double *)b;
 }
 
 /* Shared sizes of a driver: per-group channel counts and the GEMM's K. */
@@ -759,7 +758,7 @@ static void cw_forward_task(void *ctx, int64_t t0, int64_t t1) {
         const char *x = j->a + (size_t)((n * g->C + c) * HW) * es,
                    *w = j->b + (size_t)(o * kk) * es;
         if (j->bias)
-            fill_bias(j->dt, j->bias + (size_t)o * es, y, 1, L);
+            fill_bias(j->dt, j->bias + (size_t)o * es, y, L);
         else
             memset(y, 0, (size_t)L * es);
         if (j->dt == PN_FLOAT32)
@@ -827,23 +826,14 @@ static int run_planes(conv_job *j, pn_range_fn fn, int64_t n, int64_t grain) {
     return atomic_load(&j->err);
 }
 
-/* GEMM into C with a shared error slot; lda/ldb/ldc of at least 1 (empty K). */
+/* GEMM into C with a shared error slot; lda/ldb/ldc of at least 1 (empty K). With a
+ * bias (beta 0), C = op(A) op(B) + bias[i] on row i (pn_gemm_bias). */
 static void gemm(conv_job *j, int ta, int tb, int64_t M, int64_t N, int64_t K, const char *A,
-                 int64_t lda, const char *B, int64_t ldb, double beta, char *C, int64_t ldc) {
-    int rc = pn_gemm(j->dt, ta, tb, M, N, K, A, lda > 0 ? lda : 1, B, ldb > 0 ? ldb : 1, beta, C,
-                     ldc > 0 ? ldc : 1);
-    if (rc != PN_OK) fail(j, rc);
-}
-
-/* C (M, N) = A (M, K) @ B (K, N) + bias[i] on row i (none when bias is NULL), as gemm. */
-static void gemm_bias(conv_job *j, int64_t M, int64_t N, int64_t K, const char *A, int64_t lda,
-                      const char *B, int64_t ldb, const char *bias, char *C, int64_t ldc) {
-    if (!bias) {
-        gemm(j, 0, 0, M, N, K, A, lda, B, ldb, 0.0, C, ldc);
-        return;
-    }
-    int rc = pn_gemm_bias(j->dt, 0, 0, M, N, K, A, lda > 0 ? lda : 1, B, ldb > 0 ? ldb : 1, bias, 0,
-                          C, ldc > 0 ? ldc : 1);
+                 int64_t lda, const char *B, int64_t ldb, double beta, const char *bias, char *C,
+                 int64_t ldc) {
+    lda = lda > 0 ? lda : 1, ldb = ldb > 0 ? ldb : 1, ldc = ldc > 0 ? ldc : 1;
+    int rc = bias ? pn_gemm_bias(j->dt, ta, tb, M, N, K, A, lda, B, ldb, bias, 0, C, ldc)
+                  : pn_gemm(j->dt, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
     if (rc != PN_OK) fail(j, rc);
 }
 
@@ -922,10 +912,10 @@ static void forward_task(void *ctx, int64_t n0, int64_t n1) {
             if (!d.direct) im2col(j->dt, g, xn, ws, l0, l0 + nl);
             /* y_n[grp] (Og, nl) = w[grp] (Og, K) @ col[grp] (K, nl) + bias[grp] (Og, 1) */
             for (int64_t grp = 0; grp < g->G; grp++)
-                gemm_bias(j, d.Og, nl, d.K, j->b + (size_t)(grp * d.Og * d.K) * d.es, d.K,
-                          col + (size_t)(grp * d.K * ldb) * d.es, ldb,
-                          j->bias ? j->bias + (size_t)(grp * d.Og) * d.es : NULL,
-                          yn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L);
+                gemm(j, 0, 0, d.Og, nl, d.K, j->b + (size_t)(grp * d.Og * d.K) * d.es, d.K,
+                     col + (size_t)(grp * d.K * ldb) * d.es, ldb, 0.0,
+                     j->bias ? j->bias + (size_t)(grp * d.Og) * d.es : NULL,
+                     yn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L);
         }
     }
     if (owned) free(ws);
@@ -957,7 +947,7 @@ static void backward_input_task(void *ctx, int64_t n0, int64_t n1) {
             /* dcol[grp] (K, nl) = w[grp]^T (K, Og) @ dy_n[grp] (Og, nl) */
             for (int64_t grp = 0; grp < g->G; grp++)
                 gemm(j, 1, 0, d.K, nl, d.Og, j->b + (size_t)(grp * d.Og * d.K) * d.es, d.K,
-                     dyn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L, 0.0,
+                     dyn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L, 0.0, NULL,
                      dcol + (size_t)(grp * d.K * ldc) * d.es, ldc);
             if (!d.direct) col2im(j->dt, g, ws, dxn, l0, l0 + nl);
         }
@@ -1053,7 +1043,7 @@ static void backward_weight_items(conv_job *j, int64_t n0, int64_t n1, char *dw)
             /* dw[grp] (Og, K) += dy_n[grp] (Og, nl) @ col[grp]^T (nl, K) */
             for (int64_t grp = 0; grp < g->G; grp++)
                 gemm(j, 0, 1, d.Og, d.K, nl, dyn + (size_t)(grp * d.Og * d.L + l0) * d.es, d.L,
-                     col + (size_t)(grp * d.K * ldb) * d.es, ldb, 1.0,
+                     col + (size_t)(grp * d.K * ldb) * d.es, ldb, 1.0, NULL,
                      dw + (size_t)(grp * d.Og * d.K) * d.es, d.K);
         }
     }

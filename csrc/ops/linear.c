@@ -3,8 +3,6 @@
  *   dx = g W,  dW = g^T x,  db = sum over rows of g. */
 #include "ops.h"
 #include "../kernels/gemm.h"
-#include <string.h>
-#include <math.h>
 
 /* --------------------------------------------------------------- linear ---- */
 
