@@ -241,11 +241,7 @@ class Tensor(_C.TensorBase):
                 raise RuntimeError(
                     f"split_with_sizes expects split_sizes to sum exactly to {size} "
                     f"(input tensor's size at dimension {dim}), but got split_sizes={sizes}")
-        out, start = [], 0
-        for s in sizes:
-            out.append(self.narrow(dim, start, s))
-            start += s
-        return tuple(out)
+        return self._split_views(dim, sizes, 0 if isinstance(split_size, int) else 1)
 
     def chunk(self, chunks, dim=0) -> tuple[Tensor, ...]:
         """At most `chunks` pieces of equal size along dim (the last may be smaller)."""
@@ -256,7 +252,7 @@ class Tensor(_C.TensorBase):
         dim = _wrap_dim(dim, self.ndim, "chunk")
         size = self.shape[dim]
         if size == 0:  # torch gives `chunks` empty pieces
-            return tuple(self.narrow(dim, 0, 0) for _ in range(chunks))
+            return self._split_views(dim, [0] * chunks, 1)
         return self.split(-(-size // chunks), dim)
 
     def unbind(self, dim=0) -> tuple[Tensor, ...]:
@@ -264,7 +260,7 @@ class Tensor(_C.TensorBase):
         if self.ndim == 0:
             raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
         dim = _wrap_dim(dim, self.ndim, "unbind")
-        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+        return self._split_views(dim, [1] * self.shape[dim], 2)
 
     def repeat(self, *repeats) -> Tensor:
         """repeat(*repeats): a copy tiled repeats[i] times along each dim i (leading repeats

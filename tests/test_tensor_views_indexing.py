@@ -524,6 +524,87 @@ def test_unbind(dim):
         check(o, np.take(a, i, axis=dim))
 
 
+SPLITS = {  # name: (fn on a (5, 3, 4) tensor, the autograd node torch records)
+    "split_int": (lambda t: t.split(2, 0), "SplitBackward0"),
+    "split_sizes": (lambda t: t.split([1, 0, 3], 2), "SplitWithSizesBackward0"),
+    "chunk": (lambda t: t.chunk(2, -2), "SplitBackward0"),
+    "chunk_empty": (lambda t: t[:0].chunk(3, 0), "SplitWithSizesBackward0"),
+    "unbind": (lambda t: t.unbind(1), "UnbindBackward0"),
+    "unbind_last": (lambda t: t.unbind(-1), "UnbindBackward0"),
+}
+
+
+@pytest.mark.parametrize("name", list(SPLITS))
+@pytest.mark.parametrize("skip", [None, 0, 1])
+def test_split_gradient_one_node(name, skip):
+    """split/chunk/unbind record one node with an output per piece (as torch's SplitBackward0);
+    its gradient puts each piece's gradient in place and zeros where a piece is unused."""
+    fn, node = SPLITS[name]
+    a = rand_np((5, 3, 4), "float64", 3)
+    x = pynet.tensor(a, requires_grad=True)
+    outs = fn(x)
+    assert all(o.grad_fn is outs[0].grad_fn for o in outs)
+    assert outs[0].grad_fn.name() == node
+    assert [o.output_nr for o in outs] == list(range(len(outs)))
+    used = [k for k in range(len(outs)) if k != skip]
+    if not any(outs[k].numel() for k in used):
+        return
+    ws = [rand_np(tuple(o.shape), "float64", 10 + k) for k, o in enumerate(outs)]
+    sum((outs[k] * pynet.tensor(ws[k])).sum() for k in used).backward()
+    # reference: the same pieces of a NumPy array of gradients, written through views
+    ref = np.zeros_like(a)
+    ref_outs = fn(pynet.tensor(np.arange(a.size, dtype=np.float64).reshape(a.shape)))
+    for k in used:
+        idx = np.asarray(ref_outs[k]).astype(np.int64)
+        np.put(ref, idx, ws[k])
+    np.testing.assert_array_equal(to_np(x.grad), ref)
+
+
+@pytest.mark.parametrize("name", list(SPLITS))
+def test_split_node_name_and_inplace_error_match_torch(name, need_torch):
+    fn, node = SPLITS[name]
+    a = rand_np((5, 3, 4), "float32", 4)
+    touts = fn(torch.tensor(a, requires_grad=True) * 1)
+    outs = fn(pynet.tensor(a, requires_grad=True) * 1)
+    assert [o.grad_fn.name() for o in outs] == [o.grad_fn.name() for o in touts]
+    for lib_outs, lib in ((outs, "pynet"), (touts, "torch")):
+        if len(lib_outs) < 2:
+            continue
+        with pytest.raises(RuntimeError, match="Output 1 of .* is a view and is being modified "
+                                               "inplace"):
+            lib_outs[1].add_(1)
+        with pytest.raises(RuntimeError, match="is a view and is being modified inplace"):
+            lib_outs[1][..., :1].mul_(2)  # a view of a piece is refused too
+
+
+def test_split_inplace_allowed_without_grad():
+    """Pieces made in no_grad mode, of a tensor that needs no grad, or copied, may be written."""
+    x = pynet.ones(4, 3, requires_grad=True)
+    with pynet.no_grad():
+        y = x * 1
+        y.split(2)[1].add_(1)
+    np.testing.assert_array_equal(to_np(y), [[1] * 3] * 2 + [[2] * 3] * 2)
+    z = pynet.ones(4, 3)
+    z.unbind(0)[3].mul_(5)
+    assert z[3].tolist() == [5.0] * 3
+    piece = (x * 1).chunk(2)[0].clone()
+    piece.add_(1)
+    assert piece.tolist() == [[2.0] * 3] * 2
+
+
+@pytest.mark.parametrize("name", ["split_int", "split_sizes", "unbind"])
+def test_split_gradcheck_and_double_backward(name):
+    fn, _ = SPLITS[name]
+    x = pynet.tensor(rand_np((5, 3, 4), "float64", 5), requires_grad=True)
+    assert pynet.autograd.gradcheck(lambda t: fn(t)[-1] ** 2 + 1, (x,))
+    # second derivative of sum(piece_0 ** 3): 6 * x inside piece 0, zero elsewhere
+    g, = pynet.autograd.grad((fn(x)[0] ** 3).sum(), x, create_graph=True)
+    h, = pynet.autograd.grad(g.sum(), x)
+    mask = to_np(g) != 0
+    np.testing.assert_allclose(to_np(h)[mask], 6 * to_np(x)[mask])
+    assert (to_np(h)[~mask] == 0).all()
+
+
 @pytest.mark.parametrize("dim", [0, 1, 2, -1, -3])
 def test_cat(dim):
     a = base((2, 3, 4))

@@ -281,6 +281,19 @@ static int check_autograd_inplace(PNTensor *t, const char *op) {
     if (pn_grad_mode) {
         size_t n = strlen(op);
         const char *us = n && op[n - 1] == '_' ? "" : "_";
+        if (t->multi_view && t->requires_grad && t->grad_fn) {
+            char fn[64]; /* "SplitBackward0" -> "Split", as torch names it */
+            snprintf(fn, sizeof fn, "%s", t->grad_fn->name);
+            char *cut = strstr(fn, "Backward");
+            if (cut) *cut = 0;
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s%s: Output %d of %s is a view and is being modified inplace. This "
+                         "view is the output of a function that returns multiple views. Such "
+                         "functions do not allow the output views to be modified inplace. You "
+                         "should replace the inplace operation by an out-of-place one.",
+                         op, us, t->output_nr, fn);
+            return -1;
+        }
         if (t->base && t->requires_grad && !t->base->grad_fn) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s%s: a view of a leaf Variable that requires grad is being used in an "

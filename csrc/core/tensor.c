@@ -117,6 +117,7 @@ PNTensor *pn_alias(PNTensor *src, int ndim, const int64_t *shape, const int64_t 
         t->strides[d] = strides[d];
         t->numel *= shape[d];
     }
+    t->multi_view = src->multi_view;
     PNTensor *base = src->base ? src->base : src;
     Py_INCREF(base);
     t->base = base;

@@ -42,6 +42,7 @@ typedef struct PNTensor {
     int64_t strides[PN_MAX_DIMS]; /* in elements, like Tensor.stride() */
     char requires_grad;
     char retains_grad;
+    char multi_view;       /* a view from split/unbind (or a view of one): no in-place with grad */
     int output_nr;         /* which output of grad_fn this tensor is */
     PyObject *grad;        /* a Tensor, or NULL */
     PNNode *grad_fn;       /* NULL for leaves */

@@ -44,6 +44,9 @@ PNTensor *pn_squeeze(PNTensor *a, int dim); /* dim < 0 after wrapping: all size-
 PNTensor *pn_unsqueeze(PNTensor *a, int dim);
 PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length);
 PNTensor *pn_select(PNTensor *a, int dim, int64_t index);
+/* n views of a along dim (sizes[k] each; unbind: selects), one autograd node named name */
+int pn_split(PNTensor *a, int dim, int n, const int64_t *sizes, int unbind, const char *name,
+             PNTensor **outs);
 /* Basic indexing as a list of view steps (see ops/view.c). */
 enum { PN_SLICE_SLICE = 0, PN_SLICE_SELECT = 1, PN_SLICE_NEWAXIS = 2 };
 typedef struct {

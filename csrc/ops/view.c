@@ -375,6 +375,82 @@ PNTensor *pn_select(PNTensor *a, int dim, int64_t index) {
     return pn_apply_slices(a, &op, 1);
 }
 
+/* ----------------------------------------------------------------- split ---- */
+
+/* split/chunk/unbind: n views of x along dim, recorded as ONE node with n
+ * outputs (as PyTorch's SplitBackward0). Its backward joins the pieces'
+ * gradients with one cat, where n slice nodes would each fill a zero tensor
+ * of x's full shape and the engine would then add the n of them. */
+typedef struct {
+    int dim, unbind; /* unbind: the pieces lost dim (each is x.select(dim, k)) */
+    int n;
+    int64_t sizes[]; /* n of them: piece k spans sizes[k] along dim */
+} split_state;
+
+// y_0, .., y_n-1 = split(x, sizes, dim): dx = cat(g_0, .., g_n-1; dim) (stack for unbind),
+// with zeros for a piece whose gradient is missing. cat records its own node under
+// create_graph, so this backward is differentiable as written.
+static int split_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const split_state *st = PN_STATE(n, split_state);
+    const PNMeta *m = &n->meta[0];
+    PyObject *parts = PyList_New(st->n);
+    if (!parts) return -1;
+    for (int k = 0; k < st->n; k++) {
+        PNTensor *g = gout[k];
+        if (g) {
+            Py_INCREF(g);
+        } else { /* piece k's shape: x's, with sizes[k] (or nothing) at dim */
+            int64_t shape[PN_MAX_DIMS];
+            int nd = 0;
+            for (int d = 0; d < m->ndim; d++)
+                if (d != st->dim)
+                    shape[nd++] = m->shape[d];
+                else if (!st->unbind)
+                    shape[nd++] = st->sizes[k];
+            g = pn_zeros(m->dtype, nd, shape);
+            if (!g) {
+                Py_DECREF(parts);
+                return -1;
+            }
+        }
+        PyList_SET_ITEM(parts, k, (PyObject *)g);
+    }
+    gin[0] = st->unbind ? pn_stack(parts, st->dim) : pn_cat(parts, st->dim);
+    Py_DECREF(parts);
+    return gin[0] ? 0 : -1;
+}
+
+// x (.., sum sizes, ..) -> outs[k] (.., sizes[k], ..), views along dim; unbind: sizes all 1
+// and outs[k] = x.select(dim, k). name: the node ("SplitBackward0", ...). Fills outs[0..n)
+// with new references and returns 0, or returns -1 with an exception set (outs cleared).
+int pn_split(PNTensor *a, int dim, int n, const int64_t *sizes, int unbind, const char *name,
+             PNTensor **outs) {
+    int64_t start = 0;
+    int made = 0;
+    for (; made < n; made++) {
+        pn_slice_op op = {unbind ? PN_SLICE_SELECT : PN_SLICE_SLICE, dim, start, sizes[made], 1};
+        if (!(outs[made] = pn_apply_slices_raw(a, &op, 1))) goto fail;
+        start += sizes[made];
+    }
+    if (!pn_grad_mode || !a->requires_grad || n == 0) return 0;
+    PNNode *node = pn_node_new(name, split_backward, 1, &a);
+    split_state *st = node ? pn_node_state(node, sizeof *st + sizeof(int64_t) * n, 0) : NULL;
+    if (st) {
+        st->dim = dim, st->unbind = unbind, st->n = n;
+        memcpy(st->sizes, sizes, sizeof(int64_t) * n);
+        node->n_out = n;
+        for (int k = 0; k < n; k++) {
+            pn_set_history(outs[k], node, k);
+            outs[k]->multi_view = 1; /* in-place writes would bypass this node: refused */
+        }
+    }
+    Py_XDECREF(node);
+    if (st) return 0;
+fail:
+    for (int k = 0; k < made; k++) Py_CLEAR(outs[k]);
+    return -1;
+}
+
 /* ---------------------------------------------------------------- sum_to ---- */
 
 /* Sum g over the dimensions that broadcasting added or stretched, so that it

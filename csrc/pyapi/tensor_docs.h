@@ -321,6 +321,9 @@
     "unsqueeze($self, dim, /)\n--\n\nA view with a size-1 dimension inserted at dim."
 #define DOC_narrow \
     "narrow($self, dim, start, length, /)\n--\n\nA view of length elements from start along dim."
+#define DOC__split_views \
+    "_split_views($self, dim, sizes, kind, /)\n--\n\nThe views behind split (kind 0), split " \
+    "with listed sizes (1) and unbind (2): one per size along dim, one autograd node."
 #define DOC_select \
     "select($self, dim, index, /)\n--\n\nA view of the slice at index along dim (that dimension " \
     "removed)."

@@ -2,6 +2,7 @@
  * simple ones). pynet/_tensor.py adds the rest in Python on top of these. */
 #include "pyapi.h"
 #include "tensor_docs.h"
+#include <limits.h>
 #include <string.h>
 
 #define SELF ((PNTensor *)self)
@@ -522,6 +523,52 @@ static PyObject *m_select(PyObject *self, PyObject *args) {
     if (pn_wrap_dim(dim, SELF->ndim, &d, "select") < 0) return NULL;
     return (PyObject *)pn_select(SELF, d, index);
 }
+/* _split_views(dim, sizes, kind): the views behind split (kind 0), split with a list of
+ * sizes (1) and unbind (2), as one autograd node; Tensor.split/chunk/unbind check the
+ * arguments and compute sizes. */
+static PyObject *m__split_views(PyObject *self, PyObject *args) {
+    static const char *names[3] = {"SplitBackward0", "SplitWithSizesBackward0", "UnbindBackward0"};
+    long long dim;
+    int kind, d;
+    PyObject *seq;
+    if (!PyArg_ParseTuple(args, "LOi:_split_views", &dim, &seq, &kind)) return NULL;
+    if (kind < 0 || kind > 2 || SELF->ndim == 0) {
+        PyErr_SetString(PyExc_ValueError, "_split_views: kind is 0, 1 or 2, on a tensor with dims");
+        return NULL;
+    }
+    if (pn_wrap_dim(dim, SELF->ndim, &d, "split") < 0) return NULL;
+    PyObject *fast = PySequence_Fast(seq, "_split_views: sizes must be a sequence of ints");
+    if (!fast) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    int64_t *sizes = PyMem_Calloc((size_t)n + 1, sizeof(int64_t));
+    PNTensor **outs = PyMem_Calloc((size_t)n + 1, sizeof(PNTensor *));
+    PyObject *res = NULL;
+    int64_t total = 0;
+    if (!sizes || !outs || n > INT_MAX) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        sizes[k] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, k));
+        if (sizes[k] == -1 && PyErr_Occurred()) goto done;
+        if (sizes[k] < 0 || (kind == 2 && sizes[k] != 1) || sizes[k] > SELF->shape[d] - total) {
+            PyErr_Format(PyExc_RuntimeError, "split: sizes do not tile dimension %d of size %lld",
+                         d, (long long)SELF->shape[d]);
+            goto done;
+        }
+        total += sizes[k];
+    }
+    if (pn_split(SELF, d, (int)n, sizes, kind == 2, names[kind], outs) < 0) goto done;
+    if (!(res = PyTuple_New(n)))
+        for (Py_ssize_t k = 0; k < n; k++) Py_DECREF(outs[k]);
+    else
+        for (Py_ssize_t k = 0; k < n; k++) PyTuple_SET_ITEM(res, k, (PyObject *)outs[k]);
+done:
+    PyMem_Free(sizes);
+    PyMem_Free(outs);
+    Py_DECREF(fast);
+    return res;
+}
 static PyObject *m_contiguous(PyObject *self, PyObject *u) {
     (void)u;
     return (PyObject *)pn_contiguous(SELF);
@@ -779,6 +826,7 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    MV(squeeze),
                                    M1(unsqueeze),
                                    MV(narrow),
+                                   MV(_split_views),
                                    MV(select),
                                    M0(contiguous),
                                    MK(clone),
