@@ -544,7 +544,7 @@ SM_SPLIT_SUM(sm_split_log_f64, double, f64)
  * softmax took 1.33x as long on a Zen 4). */
 #define SOFTMAX_CONTIG(NAME, T, SFX, RUN) \
     PN_SIMD_CLONES static void NAME(const T *restrict x, T *restrict y, int64_t n, int mode) { \
-        enum { L = 16 }; \
+        enum { L = 16 }; /* the fold below is written out for 16 */ \
         T m = RUN(-INFINITY, x, n); \
         double part[L] = {0}, sum; \
         if (mode == PN_SM_LSE && PN_IS_INF(m)) { \
@@ -570,10 +570,13 @@ SM_SPLIT_SUM(sm_split_log_f64, double, f64)
             } \
         } \
         /* lanes folded in halves (16 -> 8 -> 4 -> 2 -> 1): four dependent vector \
-         * additions instead of sixteen scalar ones, which a short row waits on */ \
-        for (int w = L / 2; w > 0; w /= 2) \
-            for (int k = 0; k < w; k++) part[k] += part[k + w]; \
-        sum = part[0]; \
+         * additions instead of sixteen scalar ones, which a short row waits on. \
+         * Written out: as a loop over the width they went through the stack, a \
+         * third of the time of a 32-float row. */ \
+        for (int k = 0; k < 8; k++) part[k] += part[k + 8]; \
+        for (int k = 0; k < 4; k++) part[k] += part[k + 4]; \
+        for (int k = 0; k < 2; k++) part[k] += part[k + 2]; \
+        sum = part[0] + part[1]; \
         if (mode == PN_SM_SOFTMAX) { \
             double inv = 1.0 / sum; \
             for (j = 0; j < n; j++) y[j] = (T)((double)y[j] * inv); \
@@ -738,12 +741,13 @@ pn_loop_fn pn_logsumexp_loop(pn_dtype dt) {
 #define SMB_OUT(IS_LOG, SFX, g, y, s) \
     ((IS_LOG) ? (double)(g) - EXPS_##SFX(y, 0) * (s) : (double)(y) * ((double)(g) - (s)))
 
-/* A contiguous row: L independent partial sums, folded in a fixed order. */
+/* A contiguous row: L independent partial sums (the last n % L terms as one
+ * more step of the lanes, padded with zeros), folded in halves as the forward's. */
 #define SOFTMAX_BWD_CONTIG(NAME, T, SFX) \
     PN_SIMD_CLONES static void NAME(T *restrict dx, const T *restrict g, const T *restrict y, \
                                     int64_t n, int is_log) { \
-        enum { L = 16 }; \
-        double part[L] = {0}, s = 0; \
+        enum { L = 16 }; /* the fold below is written out for 16 */ \
+        double part[L] = {0}, tail[L], s; \
         int64_t j = 0, nv = n - n % L; \
         if (is_log) \
             for (; j < nv; j += L) \
@@ -751,8 +755,13 @@ pn_loop_fn pn_logsumexp_loop(pn_dtype dt) {
         else \
             for (; j < nv; j += L) \
                 for (int k = 0; k < L; k++) part[k] += (double)g[j + k] * y[j + k]; \
-        for (; j < n; j++) s += SMB_TERM(is_log, g[j], y[j]); \
-        for (int k = 0; k < L; k++) s += part[k]; \
+        for (int k = 0; k < L; k++) \
+            tail[k] = nv + k < n ? SMB_TERM(is_log, g[nv + k], y[nv + k]) : 0; \
+        for (int k = 0; k < L; k++) part[k] += tail[k]; \
+        for (int k = 0; k < 8; k++) part[k] += part[k + 8]; \
+        for (int k = 0; k < 4; k++) part[k] += part[k + 4]; \
+        for (int k = 0; k < 2; k++) part[k] += part[k + 2]; \
+        s = part[0] + part[1]; \
         s *= is_log ? UNSCALE_##SFX : 1.0; /* exact: EXPS below carries the 2^64 */ \
         if (is_log) \
             for (j = 0; j < n; j++) dx[j] = (T)SMB_OUT(1, SFX, g[j], y[j], s); \
