@@ -258,19 +258,20 @@ PN_FINLINE double pn_exp_d(double y) {
     return p * s1 * s2;
 }
 
-/* The logistic function in float arithmetic with compensated roundings, for
- * the gradients of softplus and logsigmoid and for SiLU (pn_sigmoidf above is
- * the sigmoid op's cheaper one):
+/* The logistic split 1 = 1 / (1 + e) + e / (1 + e), e = exp(-|x|), in float
+ * arithmetic with compensated roundings: both parts as unrounded pairs, for
+ * sigmoid (one part or the other, pn_sigmoid_pair) and for SiLU's gradient
+ * (which needs sigmoid(x) and sigmoid(-x), the other part, without forming
+ * 1 - sigmoid(x)):
  *   e = exp(-|x|) = (ep + elo) 2^n unrounded (pn_exp_reduced, 2^-28 relative;
- *       -|x| capped at -104, where the result is 0 in float),
+ *       -|x| capped at -104, where e / (1 + e) is 0 in float),
  *   1 + e = uh + ul exactly (Fast2Sum, 1 >= e), 1 / (1 + e) = q (1 + rem) with
  *       rem from the exact remainder of q = 1 / uh (fma),
- *   x >= 0: q + q rem,   x < 0: e / (1 + e) = (ep q + ep q rem + elo q) 2^n,
- * returned unrounded as (hi + *lo) *s1 *s2 (s1 = s2 = 1 for x >= 0): the pair
- * is rounded before the scaling, which is exact unless the result is
- * subnormal. (The gradients of softplus and logsigmoid multiply the pair by g
- * with one rounding.) */
-PN_FINLINE float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
+ *   big = 1 / (1 + e) = q + q rem (returned, and *blo),
+ *   small = e / (1 + e) = (ep q + ep q rem + elo q) 2^n = (*sh + *sl) *s1 *s2.
+ * The pairs' errors come from e's: 2^-28 of each part, relative. */
+PN_FINLINE float pn_logistic_pairs(float x, float *blo, float *sh, float *sl, float *s1,
+                                   float *s2) {
     float y = x < 0 ? x : -x; /* -|x|; NaN stays NaN */
     y = y < -104.0f ? -104.0f : y;
     float elo;
@@ -281,11 +282,25 @@ PN_FINLINE float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
     float uh = 1.0f + eh, ul = ((1.0f - uh) + eh) + el; /* 1 + e */
     float q = 1.0f / uh;
     float rem = __builtin_fmaf(-q, ul, __builtin_fmaf(-q, uh, 1.0f)); /* 1 - q (uh + ul) */
-    float nh = ep * q, nl = __builtin_fmaf(ep, q, -nh) + __builtin_fmaf(ep, q * rem, elo * q);
+    *sh = ep * q;
+    *sl = __builtin_fmaf(ep, q, -*sh) + __builtin_fmaf(ep, q * rem, elo * q);
+    *blo = q * rem;
+    return q;
+}
+
+/* The logistic function in float arithmetic with compensated roundings, for
+ * the gradients of softplus and logsigmoid and for SiLU (pn_sigmoidf above is
+ * the sigmoid op's cheaper one): pn_logistic_pairs' big part for x >= 0, its
+ * small part for x < 0, returned unrounded as (hi + *lo) *s1 *s2 (s1 = s2 = 1
+ * for x >= 0): the pair is rounded before the scaling, which is exact unless
+ * the result is subnormal. (The gradients of softplus and logsigmoid multiply
+ * the pair by g with one rounding.) */
+PN_FINLINE float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
+    float blo, sh, sl, q = pn_logistic_pairs(x, &blo, &sh, &sl, s1, s2);
     *s1 = x >= 0 ? 1.0f : *s1;
     *s2 = x >= 0 ? 1.0f : *s2;
-    *lo = x >= 0 ? q * rem : nl;
-    return x >= 0 ? q : nh;
+    *lo = x >= 0 ? blo : sl;
+    return x >= 0 ? q : sh;
 }
 
 /* float tanh in float arithmetic, vectorizable, within 0.57 ulp (every float
