@@ -18,6 +18,11 @@ CASES = {
     "column_relu_": lambda L, x, w: _f7(L, x, w),
     "copy_into_view": lambda L, x, w: _f8(L, x, w),
     "view_then_base_used_twice": lambda L, x, w: _f9(L, x, w),
+    # a view made before its base (or another view of the base) was rewritten in place:
+    # its history is rebuilt through the base's new one (PyTorch regenerates its grad_fn)
+    "base_scaled_after_view": lambda L, x, w: _f10(L, x, w),
+    "other_view_written": lambda L, x, w: _f11(L, x, w),
+    "chained_view_after_base_add_": lambda L, x, w: _f12(L, x, w),
 }
 
 
@@ -76,6 +81,27 @@ def _f9(L, x, w):
     v = y[:2]
     v.mul_(w[:2])
     return y.sum() + (v * v).sum()
+
+
+def _f10(L, x, w):
+    y = x * 1.0
+    a = y[:2]
+    y.mul_(w)
+    return (a * a).sum() + y.sum()
+
+
+def _f11(L, x, w):
+    y = x * 1.0
+    a, b = y[:2], y[1:3]
+    a.mul_(w[:2])
+    return (b * b).sum()
+
+
+def _f12(L, x, w):
+    y = x * 1.0
+    a = y[:2].t()
+    y.add_(w)
+    return (a * a).sum()
 
 
 # Hand-derived NumPy references: (value, d out/dx, d out/dw) of each case.
@@ -161,9 +187,37 @@ def _r9(x, w):  # y = x, v = y[:2] *= w[:2]; out = sum(y) + sum(v^2)
     return y.sum() + (v * v).sum(), dx, dw
 
 
+def _r10(x, w):  # y = x w, a = y[:2]; out = sum(a^2) + sum(y)
+    y = x * w
+    dy = np.ones_like(y)
+    dy[:2] += 2 * y[:2]
+    return (y[:2] ** 2).sum() + y.sum(), dy * w, dy * x
+
+
+def _r11(x, w):  # y = x with rows :2 scaled by w; b = y[1:3]; out = sum(b^2)
+    y = x.copy()
+    y[:2] *= w[:2]
+    dy = np.zeros_like(y)
+    dy[1:3] = 2 * y[1:3]
+    dx = dy.copy()
+    dx[:2] *= w[:2]
+    dw = np.zeros_like(w)
+    dw[:2] = dy[:2] * x[:2]
+    return (y[1:3] ** 2).sum(), dx, dw
+
+
+def _r12(x, w):  # y = x + w, a = y[:2]^T; out = sum(a^2)
+    y = x + w
+    dy = np.zeros_like(y)
+    dy[:2] = 2 * y[:2]
+    return (y[:2] ** 2).sum(), dy, dy.copy()
+
+
 REFS = {"view_mul_": _r1, "slice_add_value": _r2, "zeros_buffer_filled": _r3,
         "zero_nonleaf": _r4, "fill_view": _r5, "setitem_view_of_nonleaf": _r6,
-        "column_relu_": _r7, "copy_into_view": _r8, "view_then_base_used_twice": _r9}
+        "column_relu_": _r7, "copy_into_view": _r8, "view_then_base_used_twice": _r9,
+        "base_scaled_after_view": _r10, "other_view_written": _r11,
+        "chained_view_after_base_add_": _r12}
 
 
 def _run(L, name):
@@ -438,3 +492,41 @@ def test_optimizer_step_on_an_expanded_parameter_is_refused(opt):
     with pytest.raises(RuntimeError, match=_OVERLAP_MSG):
         getattr(pynet.optim, opt)([p], lr=0.1).step()
     assert p.tolist() == [1.0] * 5
+
+
+def _stale_split_piece(L):
+    x = L.ones(4, 3, requires_grad=True)
+    y = x * 1.0
+    piece = y.split(2)[1]
+    y.mul_(2.0)
+    return piece
+
+
+def test_piece_of_split_whose_base_was_rewritten_is_refused():
+    """A piece of split/chunk/unbind cannot be rebuilt as one of n outputs: using it (or
+    asking for its grad_fn) after its base changed in place raises, as in PyTorch."""
+    piece = _stale_split_piece(pynet)
+    with pytest.raises(RuntimeError, match="Output 1 of Split is a view and its base or "
+                                           "another view of its base has been modified inplace"):
+        (piece * 2).sum()
+    with pytest.raises(RuntimeError, match="has been modified inplace"):
+        piece.grad_fn
+
+
+def test_piece_of_split_whose_base_was_rewritten_is_refused_like_torch(need_torch):
+    for L in (pynet, torch):
+        with pytest.raises(RuntimeError, match="Output 1 of Split is a view and its base"):
+            (_stale_split_piece(L) * 2).sum()
+
+
+def test_stale_view_grad_fn_is_rebuilt_like_torch(need_torch):
+    """The rebuilt history's node is PyTorch's (AsStridedBackward0), and a view made after
+    the in-place op keeps its own node."""
+    names = []
+    for L in (pynet, torch):
+        y = L.ones(4, 3, requires_grad=True) * 1.0
+        a = y[:2]
+        y.mul_(2.0)
+        b = y[2:]
+        names.append((a.grad_fn.name(), b.grad_fn.name()))
+    assert names[0] == names[1] == ("AsStridedBackward0", "SliceBackward0")

@@ -130,5 +130,12 @@ typedef struct {
 int pn_inplace_finish(PNTensor *dst, PNTensor *src);
 /* pn_inplace_finish(dst, res), stealing res (NULL: error passed on); returns dst (new ref) */
 PyObject *pn_inplace_result(PNTensor *dst, PNTensor *res);
+/* If t is a view whose base was rewritten in place since t's history was made, give t
+ * a history through base's current one (AsStridedBackward0), as PyTorch regenerates a
+ * stale view's grad_fn; for a piece of split/unbind, RuntimeError as PyTorch. Returns
+ * 0, or -1 with an exception set. (pn_edge_for calls it before any use of t's history.) */
+int pn_refresh_view(PNTensor *t);
+/* The op's name as torch's view errors give it: node "SplitBackward0" -> "Split". */
+void pn_node_op_name(const PNNode *n, char *buf, size_t size);
 
 #endif

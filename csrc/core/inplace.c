@@ -10,6 +10,10 @@
  *    gradient of base in two: the viewed region goes to res, the rest to
  *    base's previous history. The view then becomes a fresh view of the new
  *    base (AsStridedBackward0), as in PyTorch.
+ *  - any other view made of base before the write still has a history through
+ *    base's old one, which no longer describes its values: pn_refresh_view
+ *    rebuilds it through base's new history when the view is next used (as
+ *    PyTorch regenerates a stale view's grad_fn).
  *
  * The region is described by the view's shape, strides and offset in elements
  * from base's first element (base is contiguous: every tensor pynet allocates
@@ -124,6 +128,43 @@ static int copy_slices(PNTensor *view, PNTensor *res) {
         return -1;
     }
     pn_set_history(view, as, 0);
+    view->view_of_history = base->history_id; /* the CopySlices just set */
+    Py_DECREF(as);
+    return 0;
+}
+
+int pn_refresh_view(PNTensor *t) {
+    PNTensor *base = t->base;
+    if (!base || !t->grad_fn || base->history_id == t->view_of_history) return 0;
+    if (t->multi_view) { /* torch refuses: its grad_fn would have to be one of n outputs */
+        char fn[64];
+        pn_node_op_name(t->grad_fn, fn, sizeof fn);
+        PyErr_Format(PyExc_RuntimeError,
+                     "Output %d of %s is a view and its base or another view of its base has "
+                     "been modified inplace. This view is the output of a function that returns "
+                     "multiple views. Such functions do not allow the output views to be "
+                     "modified inplace. You should replace the inplace operation by an "
+                     "out-of-place one.",
+                     t->output_nr, fn);
+        return -1;
+    }
+    if (!pn_is_contiguous(base)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "a view whose base was modified in place is used with autograd: pynet "
+                        "needs the base to be contiguous; take .contiguous() before viewing it");
+        return -1;
+    }
+    /* the view's values are base's region now: its gradient goes there, through base's
+     * current history */
+    PNNode *as = pn_node_new("AsStridedBackward0", as_strided_backward, 1, &base);
+    region_state *r = as ? pn_node_state(as, sizeof *r, 0) : NULL;
+    if (!r) {
+        Py_XDECREF(as);
+        return -1;
+    }
+    region_of(t, base, r);
+    pn_set_history(t, as, 0);
+    t->view_of_history = base->history_id;
     Py_DECREF(as);
     return 0;
 }

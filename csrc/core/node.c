@@ -110,6 +110,7 @@ static PNNode *grad_accumulator(PNTensor *leaf) {
 
 /* The edge along which gradient for tensor t must travel. */
 int pn_edge_for(PNTensor *t, PNEdge *e) {
+    if (pn_refresh_view(t) < 0) return -1;
     if (t->grad_fn) {
         Py_INCREF(t->grad_fn);
         e->fn = t->grad_fn;
@@ -139,6 +140,8 @@ PNNode *pn_node_new(const char *name, pn_apply_fn apply, int n, PNTensor **input
 }
 
 void pn_set_history(PNTensor *out, PNNode *node, int output_nr) {
+    static uint64_t last_history_id; /* under the GIL, like every graph change */
+    out->history_id = ++last_history_id;
     Py_INCREF(node);
     Py_XSETREF(out->grad_fn, node);
     out->output_nr = output_nr;
@@ -277,15 +280,19 @@ void pn_bump_version(PNTensor *t) {
     " To update it (e.g. a manual SGD step), do it under 'with pynet.no_grad():' or write " \
     "to its .data; to make the change part of the graph, clone() it first."
 
+void pn_node_op_name(const PNNode *n, char *buf, size_t size) {
+    snprintf(buf, size, "%s", n->name);
+    char *cut = strstr(buf, "Backward");
+    if (cut) *cut = 0;
+}
+
 static int check_autograd_inplace(PNTensor *t, const char *op) {
     if (pn_grad_mode) {
         size_t n = strlen(op);
         const char *us = n && op[n - 1] == '_' ? "" : "_";
         if (t->multi_view && t->requires_grad && t->grad_fn) {
-            char fn[64]; /* "SplitBackward0" -> "Split", as torch names it */
-            snprintf(fn, sizeof fn, "%s", t->grad_fn->name);
-            char *cut = strstr(fn, "Backward");
-            if (cut) *cut = 0;
+            char fn[64];
+            pn_node_op_name(t->grad_fn, fn, sizeof fn);
             PyErr_Format(PyExc_RuntimeError,
                          "%s%s: Output %d of %s is a view and is being modified inplace. This "
                          "view is the output of a function that returns multiple views. Such "

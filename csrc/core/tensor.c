@@ -121,6 +121,7 @@ PNTensor *pn_alias(PNTensor *src, int ndim, const int64_t *shape, const int64_t 
     PNTensor *base = src->base ? src->base : src;
     Py_INCREF(base);
     t->base = base;
+    t->view_of_history = base->history_id;
     return t;
 }
 

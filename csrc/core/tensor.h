@@ -48,6 +48,12 @@ typedef struct PNTensor {
     PNNode *grad_fn;       /* NULL for leaves */
     PNNode *grad_acc;      /* borrowed: the leaf's AccumulateGrad node while it lives */
     struct PNTensor *base; /* the tensor this one is a view of, or NULL */
+    /* history_id: a number new each time grad_fn is set (pn_set_history). A view keeps
+     * its base's in view_of_history when its own history is made; when base's differs,
+     * an in-place op rewrote base since, and the view's history is rebuilt before use
+     * (pn_refresh_view). Numbers, not node pointers: a freed node's address may be
+     * reused, and a reference to the node would make cycles through saved outputs. */
+    uint64_t history_id, view_of_history;
     PyObject *dict;
     PyObject *weakrefs;
     PyObject *hooks; /* list of callables run on this tensor's gradient, or NULL */

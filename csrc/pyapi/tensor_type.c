@@ -206,6 +206,7 @@ static int set_grad(PNTensor *self, PyObject *v, void *c) {
 
 static PyObject *get_grad_fn(PNTensor *self, void *c) {
     (void)c;
+    if (pn_refresh_view(self) < 0) return NULL;
     if (!self->grad_fn) Py_RETURN_NONE;
     Py_INCREF(self->grad_fn);
     return (PyObject *)self->grad_fn;
