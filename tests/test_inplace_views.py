@@ -23,6 +23,10 @@ CASES = {
     "base_scaled_after_view": lambda L, x, w: _f10(L, x, w),
     "other_view_written": lambda L, x, w: _f11(L, x, w),
     "chained_view_after_base_add_": lambda L, x, w: _f12(L, x, w),
+    # ... also when the base needed no grad until then: the view now requires grad
+    "plain_base_given_history": lambda L, x, w: _f13(L, x, w),
+    "plain_base_view_written": lambda L, x, w: _f14(L, x, w),
+    "stale_plain_view_written": lambda L, x, w: _f15(L, x, w),
 }
 
 
@@ -102,6 +106,33 @@ def _f12(L, x, w):
     a = y[:2].t()
     y.add_(w)
     return (a * a).sum()
+
+
+def _f13(L, x, w):
+    y = L.zeros(3, 4, dtype=x.dtype)
+    a = y[:2]
+    y.add_(x * w)
+    return (a * x[:2]).sum()
+
+
+def _f14(L, x, w):
+    y = L.zeros(3, 4, dtype=x.dtype)
+    a = y[1:].t()
+    y[:2] += w[:2] * 2.0
+    return (a * x[1:].t()).sum() + x.sum()
+
+
+def _f15(L, x, w):
+    y = L.zeros(3, 4, dtype=x.dtype)
+    a = y[:2]
+    y.add_(w)
+    if L is not pynet:
+        # PyTorch takes this history-less view for a leaf and refuses the write ("a leaf
+        # Variable that requires grad ...") unless its grad_fn was rebuilt, by reading it,
+        # first; pynet rebuilds it either way.
+        a.grad_fn
+    a.mul_(x[:2])
+    return y.sum()
 
 
 # Hand-derived NumPy references: (value, d out/dx, d out/dw) of each case.
@@ -213,11 +244,31 @@ def _r12(x, w):  # y = x + w, a = y[:2]^T; out = sum(a^2)
     return (y[:2] ** 2).sum(), dy, dy.copy()
 
 
+def _r13(x, w):  # y = x w, a = y[:2]; out = sum(a x[:2]) = sum(x[:2]^2 w[:2])
+    dx, dw = np.zeros_like(x), np.zeros_like(w)
+    dx[:2], dw[:2] = 2 * x[:2] * w[:2], x[:2] ** 2
+    return (x[:2] ** 2 * w[:2]).sum(), dx, dw
+
+
+def _r14(x, w):  # y[:2] = 2 w[:2], a = y[1:]^T; out = sum(2 w[1] x[1]) + sum(x)
+    dx, dw = np.ones_like(x), np.zeros_like(w)
+    dx[1] += 2 * w[1]
+    dw[1] = 2 * x[1]
+    return (2 * w[1] * x[1]).sum() + x.sum(), dx, dw
+
+
+def _r15(x, w):  # y = w with rows :2 scaled by x[:2]; out = sum(y)
+    dx, dw = np.zeros_like(x), np.ones_like(w)
+    dx[:2], dw[:2] = w[:2], x[:2]
+    return (w[:2] * x[:2]).sum() + w[2].sum(), dx, dw
+
+
 REFS = {"view_mul_": _r1, "slice_add_value": _r2, "zeros_buffer_filled": _r3,
         "zero_nonleaf": _r4, "fill_view": _r5, "setitem_view_of_nonleaf": _r6,
         "column_relu_": _r7, "copy_into_view": _r8, "view_then_base_used_twice": _r9,
         "base_scaled_after_view": _r10, "other_view_written": _r11,
-        "chained_view_after_base_add_": _r12}
+        "chained_view_after_base_add_": _r12, "plain_base_given_history": _r13,
+        "plain_base_view_written": _r14, "stale_plain_view_written": _r15}
 
 
 def _run(L, name):
@@ -530,3 +581,102 @@ def test_stale_view_grad_fn_is_rebuilt_like_torch(need_torch):
         b = y[2:]
         names.append((a.grad_fn.name(), b.grad_fn.name()))
     assert names[0] == names[1] == ("AsStridedBackward0", "SliceBackward0")
+
+
+def _plain_base_given_history(L, no_grad_view=False, kind="slice"):
+    """A view of y (no grad), then an in-place op with grad gives y a history."""
+    y = L.zeros(4, 3)
+    if no_grad_view:
+        with L.no_grad():
+            a = y[:2]
+    else:
+        a = y[:2] if kind == "slice" else y.unbind(0)[0]
+    y[1:] += L.ones(3, 3, requires_grad=True) * 2.0
+    return a
+
+
+def test_view_of_a_tensor_that_gains_a_history_requires_grad():
+    """PyTorch: such a view shows its base's new values, so it requires grad and its
+    grad_fn is rebuilt (AsStridedBackward0) when asked for or used."""
+    a = _plain_base_given_history(pynet)
+    assert a.requires_grad
+    assert not a.is_leaf
+    assert a.grad_fn.name() == "AsStridedBackward0"
+    assert (a * 2).requires_grad
+
+
+def test_view_of_a_tensor_that_gains_a_history_like_torch(need_torch):
+    got = []
+    for L in (pynet, torch):
+        a = _plain_base_given_history(L)
+        got.append((a.requires_grad, a.is_leaf, a.grad_fn.name()))
+    assert got[0] == got[1]
+
+
+def test_base_written_under_no_grad_gives_its_views_no_history():
+    y = pynet.zeros(4, 3)
+    a = y[:2]
+    with pynet.no_grad():
+        y.add_(pynet.ones(4, 3, requires_grad=True))
+    assert not a.requires_grad and a.grad_fn is None and a.is_leaf
+
+
+_NO_GRAD_STALE = ("A view was created in no_grad mode and its base or another view of its "
+                  "base has been modified inplace with grad mode enabled")
+
+
+@pytest.mark.parametrize("kind", ["no_grad_view", "unbind_piece"])
+def test_history_less_view_whose_base_gained_a_history_is_refused(kind):
+    """A view made in no_grad mode, or a piece of unbind of a tensor needing no grad, cannot
+    be given a history afterwards: PyTorch raises when it is used; so does pynet."""
+    for L in (pynet, torch) if torch is not None else (pynet,):
+        a = _plain_base_given_history(L, no_grad_view=kind == "no_grad_view",
+                                      kind="unbind")
+        assert a.requires_grad
+        with pytest.raises(RuntimeError, match=_NO_GRAD_STALE):
+            a * 2
+        with pytest.raises(RuntimeError, match=_NO_GRAD_STALE):
+            a.grad_fn
+
+
+_WRITE_MSG = {
+    "multi": "A view was created in no_grad mode and is being modified inplace with grad mode "
+             "enabled. This view is the output of a function that returns multiple views.",
+    "no_grad": "A view was created in no_grad mode and is being modified inplace with grad "
+               "mode enabled. Given that this use case is ambiguous",
+}
+_GRAD_WRITES = {
+    "unbind_piece": ("multi", lambda L, y: y.unbind(0)[1]),
+    "view_of_chunk": ("multi", lambda L, y: y.chunk(2)[0][1]),
+    "view_of_no_grad_view": ("no_grad", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GRAD_WRITES))
+def test_write_with_grad_into_view_of_plain_tensor_is_refused(name):
+    """Writing a value that requires grad into a piece of split/unbind, or into a view made
+    in no_grad mode (or a view of one), of a tensor needing no grad: PyTorch raises, and the
+    tensor is left as it was."""
+    which, make = _GRAD_WRITES[name]
+    for L in (pynet, torch) if torch is not None else (pynet,):
+        y = L.zeros(4, 3)
+        if make is None:
+            with L.no_grad():
+                v = y[1:]
+            piece = v[0]
+        else:
+            piece = make(L, y)
+        with pytest.raises(RuntimeError, match=_WRITE_MSG[which]):
+            piece.add_(L.ones(3, requires_grad=True))
+        if L is pynet:
+            assert not y.numpy().any() and not y.requires_grad
+        piece.add_(1.0)  # a write without grad is allowed
+        assert y.sum().item() == 3.0
+
+
+def test_detach_in_place_of_a_view_is_refused():
+    for L in (pynet, torch) if torch is not None else (pynet,):
+        y = L.zeros(4, 3)
+        with pytest.raises(RuntimeError, match="(?i)can't detach views in-place"):
+            y[:2].detach_()
+        y.detach_()  # not a view: allowed

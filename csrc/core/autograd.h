@@ -72,9 +72,19 @@ static inline int pn_set_grad_mode(int on) {
     return prev;
 }
 
+/* Whether t requires grad. Besides t's own flag: a view made before an in-place op
+ * gave its base a history (y = zeros(4); a = y[:2]; y.add_(w)) now shows base's new
+ * values, so it requires grad too, as in PyTorch; its history is made when first used
+ * (pn_edge_for -> pn_refresh_view). Every "does this input need a gradient" test on an
+ * op's input reads this, not the flag. */
+static inline int pn_requires_grad(const PNTensor *t) {
+    return t->requires_grad || (t->base && !t->grad_fn && t->base->grad_fn &&
+                                t->base->history_id != t->view_of_history);
+}
+
 /* 1 when an op on these inputs must record a graph node. */
 static inline int pn_any_requires_grad(PNTensor *a, PNTensor *b) {
-    return pn_grad_mode && ((a && a->requires_grad) || (b && b->requires_grad));
+    return pn_grad_mode && ((a && pn_requires_grad(a)) || (b && pn_requires_grad(b)));
 }
 /* Node for an op with n inputs (NULL inputs allowed: no edge). */
 PNNode *pn_node_new(const char *name, pn_apply_fn apply, int n, PNTensor **inputs);
@@ -130,10 +140,22 @@ typedef struct {
 int pn_inplace_finish(PNTensor *dst, PNTensor *src);
 /* pn_inplace_finish(dst, res), stealing res (NULL: error passed on); returns dst (new ref) */
 PyObject *pn_inplace_result(PNTensor *dst, PNTensor *res);
-/* If t is a view whose base was rewritten in place since t's history was made, give t
- * a history through base's current one (AsStridedBackward0), as PyTorch regenerates a
- * stale view's grad_fn; for a piece of split/unbind, RuntimeError as PyTorch. Returns
- * 0, or -1 with an exception set. (pn_edge_for calls it before any use of t's history.) */
+/* PyTorch's reasons, quoted by the errors about writing to (or through) such views. */
+#define PN_NO_GRAD_VIEW_REASON \
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify " \
+    "your code by moving both the view and the inplace either both inside the no_grad block " \
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace to " \
+    "be tracked)."
+#define PN_MULTI_VIEW_REASON \
+    "This view is the output of a function that returns multiple views. Such functions do not " \
+    "allow the output views to be modified inplace. You should replace the inplace operation " \
+    "by an out-of-place one."
+/* If t is a view whose base was rewritten in place since t's history was made (or, for
+ * a view with no history, since t was made, base now requiring grad), give t a history
+ * through base's current one (AsStridedBackward0), as PyTorch regenerates a stale view's
+ * grad_fn. A piece of split/unbind, or a view made in no_grad mode: RuntimeError as
+ * PyTorch. Returns 0, or -1 with an exception set. (pn_edge_for calls it before any use
+ * of t's history.) */
 int pn_refresh_view(PNTensor *t);
 /* The op's name as torch's view errors give it: node "SplitBackward0" -> "Split". */
 void pn_node_op_name(const PNNode *n, char *buf, size_t size);

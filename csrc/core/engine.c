@@ -539,7 +539,7 @@ static int parse_roots(PyObject *outs, PyObject *gs, Py_ssize_t n, PNTensor **ro
             return -1;
         }
         roots[k] = (PNTensor *)o;
-        if (!roots[k]->requires_grad) {
+        if (!pn_requires_grad(roots[k])) {
             PyErr_Format(PyExc_RuntimeError,
                          "element %zd of tensors does not require grad and does not have a "
                          "grad_fn",
@@ -556,7 +556,7 @@ static int parse_roots(PyObject *outs, PyObject *gs, Py_ssize_t n, PNTensor **ro
 static int parse_inputs(PyObject *ins, Py_ssize_t ncap, PNEdge *capture) {
     for (Py_ssize_t k = 0; k < ncap; k++) {
         PyObject *o = PySequence_Fast_GET_ITEM(ins, k);
-        if (!PNTensor_Check(o) || !((PNTensor *)o)->requires_grad) {
+        if (!PNTensor_Check(o) || !pn_requires_grad((PNTensor *)o)) {
             PyErr_Format(PyExc_RuntimeError,
                          "One of the differentiated Tensors does not require grad");
             return -1;

@@ -13,7 +13,12 @@
  *  - any other view made of base before the write still has a history through
  *    base's old one, which no longer describes its values: pn_refresh_view
  *    rebuilds it through base's new history when the view is next used (as
- *    PyTorch regenerates a stale view's grad_fn).
+ *    PyTorch regenerates a stale view's grad_fn). That includes a view with no
+ *    history at all, made before the write gave base its first: it requires grad
+ *    from then on (pn_requires_grad).
+ *  - a view that cannot take part: made in no_grad mode, or a piece of
+ *    split/unbind. Writing into it with grad, or using it after its base got a
+ *    new history, raises PyTorch's RuntimeError.
  *
  * The region is described by the view's shape, strides and offset in elements
  * from base's first element (base is contiguous: every tensor pynet allocates
@@ -46,7 +51,7 @@ static PNTensor *region_view(PNTensor *t, const region_state *r) {
 }
 
 static int no_double_backward(PNTensor *g, const char *name) {
-    if (pn_grad_mode && g->requires_grad) {
+    if (pn_grad_mode && pn_requires_grad(g)) {
         PyErr_Format(PyExc_RuntimeError,
                      "%s: double backward through an in-place update of a view is not supported "
                      "by pynet",
@@ -102,6 +107,17 @@ static int as_strided_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+/* A write with grad into a view made in no_grad mode, or into a history-less piece of
+ * split/unbind (base needing no grad when it was split): PyTorch refuses both. */
+static int check_view_writable(PNTensor *view) {
+    if (!view->view_in_no_grad && !view->multi_view) return 0;
+    PyErr_Format(PyExc_RuntimeError,
+                 "A view was created in no_grad mode and is being modified inplace with grad "
+                 "mode enabled. %s",
+                 view->view_in_no_grad ? PN_NO_GRAD_VIEW_REASON : PN_MULTI_VIEW_REASON);
+    return -1;
+}
+
 static int copy_slices(PNTensor *view, PNTensor *res) {
     PNTensor *base = view->base;
     if (!pn_is_contiguous(base)) {
@@ -135,16 +151,22 @@ static int copy_slices(PNTensor *view, PNTensor *res) {
 
 int pn_refresh_view(PNTensor *t) {
     PNTensor *base = t->base;
-    if (!base || !t->grad_fn || base->history_id == t->view_of_history) return 0;
+    if (!base || base->history_id == t->view_of_history) return 0;
+    if (!t->grad_fn && !base->grad_fn) return 0; /* no history on either side */
+    if (!t->grad_fn && (t->view_in_no_grad || t->multi_view)) {
+        /* torch names no_grad mode for a history-less piece of split/unbind too */
+        PyErr_SetString(
+            PyExc_RuntimeError,
+            "A view was created in no_grad mode and its base or another view of its "
+            "base has been modified inplace with grad mode enabled. " PN_NO_GRAD_VIEW_REASON);
+        return -1;
+    }
     if (t->multi_view) { /* torch refuses: its grad_fn would have to be one of n outputs */
         char fn[64];
         pn_node_op_name(t->grad_fn, fn, sizeof fn);
         PyErr_Format(PyExc_RuntimeError,
                      "Output %d of %s is a view and its base or another view of its base has "
-                     "been modified inplace. This view is the output of a function that returns "
-                     "multiple views. Such functions do not allow the output views to be "
-                     "modified inplace. You should replace the inplace operation by an "
-                     "out-of-place one.",
+                     "been modified inplace. " PN_MULTI_VIEW_REASON,
                      t->output_nr, fn);
         return -1;
     }
@@ -170,6 +192,7 @@ int pn_refresh_view(PNTensor *t) {
 }
 
 int pn_inplace_finish(PNTensor *dst, PNTensor *src) {
+    if (src->grad_fn && dst->base && check_view_writable(dst) < 0) return -1; /* before writing */
     if (pn_copy_into(dst, src) < 0) return -1;
     if (!src->grad_fn) return 0; /* nothing requires grad: a plain write */
     if (!dst->base) {

@@ -131,7 +131,7 @@ PNNode *pn_node_new(const char *name, pn_apply_fn apply, int n, PNTensor **input
         node->meta[k].ndim = t->ndim;
         node->meta[k].dtype = t->dtype;
         memcpy(node->meta[k].shape, t->shape, sizeof(int64_t) * t->ndim);
-        if (t->requires_grad && pn_edge_for(t, &node->next[k]) < 0) {
+        if (pn_requires_grad(t) && pn_edge_for(t, &node->next[k]) < 0) {
             Py_DECREF(node);
             return NULL;
         }
@@ -152,7 +152,7 @@ PNNode *pn_record(PNTensor *out, const char *name, pn_apply_fn apply, int n, PNT
     int any = 0;
     if (!pn_grad_mode) return NULL;
     for (int k = 0; k < n; k++)
-        if (inputs[k] && inputs[k]->requires_grad) any = 1;
+        if (inputs[k] && pn_requires_grad(inputs[k])) any = 1;
     if (!any) return NULL;
     PNNode *node = pn_node_new(name, apply, n, inputs);
     if (!node) return NULL;
@@ -174,7 +174,7 @@ static int once_differentiable_apply(PNNode *n, PNTensor **gout, PNTensor **gin)
 int pn_record_once_differentiable(const char *name, const char *op, int nin, PNTensor **ins,
                                   int nout, PNTensor **outs) {
     int any = 0;
-    for (int k = 0; k < nin; k++) any |= ins[k] && ins[k]->requires_grad;
+    for (int k = 0; k < nin; k++) any |= ins[k] && pn_requires_grad(ins[k]);
     if (!pn_grad_mode || !any) return 0;
     PNNode *n = pn_node_new(name, once_differentiable_apply, nin, ins);
     const char **st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
@@ -288,41 +288,36 @@ void pn_node_op_name(const PNNode *n, char *buf, size_t size) {
 
 static int check_autograd_inplace(PNTensor *t, const char *op) {
     if (pn_grad_mode) {
+        if (pn_refresh_view(t) < 0) return -1; /* a stale view is written as it is now */
         size_t n = strlen(op);
         const char *us = n && op[n - 1] == '_' ? "" : "_";
-        if (t->multi_view && t->requires_grad && t->grad_fn) {
+        if (t->multi_view && pn_requires_grad(t) && t->grad_fn) {
             char fn[64];
             pn_node_op_name(t->grad_fn, fn, sizeof fn);
             PyErr_Format(PyExc_RuntimeError,
-                         "%s%s: Output %d of %s is a view and is being modified inplace. This "
-                         "view is the output of a function that returns multiple views. Such "
-                         "functions do not allow the output views to be modified inplace. You "
-                         "should replace the inplace operation by an out-of-place one.",
+                         "%s%s: Output %d of %s is a view and is being modified "
+                         "inplace. " PN_MULTI_VIEW_REASON,
                          op, us, t->output_nr, fn);
             return -1;
         }
-        if (t->base && t->requires_grad && !t->base->grad_fn) {
+        if (t->base && pn_requires_grad(t) && !t->base->grad_fn) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s%s: a view of a leaf Variable that requires grad is being used in an "
                          "in-place operation." PN_LEAF_INPLACE_HINT,
                          op, us);
             return -1;
         }
-        if (t->requires_grad && !t->grad_fn && !t->base) {
+        if (pn_requires_grad(t) && !t->grad_fn && !t->base) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s%s: a leaf Variable that requires grad is being used in an in-place "
                          "operation." PN_LEAF_INPLACE_HINT,
                          op, us);
             return -1;
         }
-        if (t->base && t->base->requires_grad && !t->requires_grad) {
+        if (t->base && t->base->requires_grad && !pn_requires_grad(t)) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s: a view was created in no_grad mode and is being modified inplace "
-                         "with grad mode enabled. Given that this use case is ambiguous and "
-                         "error-prone, it is forbidden. You can clarify your code by moving both "
-                         "the view and the inplace either both inside the no_grad block (if you "
-                         "don't want the inplace to be tracked) or both outside (if you want the "
-                         "inplace to be tracked).",
+                         "with grad mode enabled. " PN_NO_GRAD_VIEW_REASON,
                          op);
             return -1;
         }

@@ -122,6 +122,7 @@ PNTensor *pn_alias(PNTensor *src, int ndim, const int64_t *shape, const int64_t 
     Py_INCREF(base);
     t->base = base;
     t->view_of_history = base->history_id;
+    t->view_in_no_grad = !pn_grad_mode || (src->base && src->view_in_no_grad);
     return t;
 }
 

@@ -43,6 +43,7 @@ typedef struct PNTensor {
     char requires_grad;
     char retains_grad;
     char multi_view;       /* a view from split/unbind (or a view of one): no in-place with grad */
+    char view_in_no_grad;  /* a view made (or its first view made) while grad mode was off */
     int output_nr;         /* which output of grad_fn this tensor is */
     PyObject *grad;        /* a Tensor, or NULL */
     PNNode *grad_fn;       /* NULL for leaves */

@@ -200,7 +200,7 @@ PyObject *pn_activation(PNTensor *x, pn_act_args p, int inplace) {
     if (pn_require_float(x, act_names[p.act]) < 0) return NULL;
     if (!inplace) return (PyObject *)act_forward(x, &p);
     if (pn_check_inplace(x, act_names[p.act]) < 0) return NULL;
-    if (!(pn_grad_mode && x->requires_grad)) {
+    if (!(pn_grad_mode && pn_requires_grad(x))) {
         PNTensor *r = act_forward(x, &p);
         if (!r) return NULL;
         int rc = pn_copy_into(x, r);

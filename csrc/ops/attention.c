@@ -168,7 +168,7 @@ static int sdpa_check(PNTensor *q, PNTensor *k, PNTensor *v, PNTensor *mask, dou
                      pn_dtype_name(mask->dtype), pn_dtype_name(q->dtype));
         return -1;
     }
-    if (mask && mask->requires_grad && pn_grad_mode) {
+    if (mask && pn_requires_grad(mask) && pn_grad_mode) {
         PyErr_SetString(PyExc_NotImplementedError,
                         "scaled_dot_product_attention: a float attn_mask that requires grad is "
                         "not supported (its gradient is not computed)");

@@ -173,7 +173,7 @@ static PNTensor *binary_op(pn_binary_op op, pn_operand *a, pn_operand *b) {
     PNTensor *out = binary_impl(op, a, b, NULL);
     if (!out) return NULL;
     if (pn_grad_mode && pn_is_float(out->dtype) &&
-        ((a->t && a->t->requires_grad) || (b->t && b->t->requires_grad))) {
+        ((a->t && pn_requires_grad(a->t)) || (b->t && pn_requires_grad(b->t)))) {
         attach_binary_grad(op, out, a, b);
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
@@ -218,7 +218,7 @@ PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
         return NULL;
     }
     if (pn_check_inplace(a, binary_names[op]) < 0) return NULL;
-    int needs_grad = pn_grad_mode && (a->requires_grad || (ob.t && ob.t->requires_grad));
+    int needs_grad = pn_grad_mode && (pn_requires_grad(a) || (ob.t && pn_requires_grad(ob.t)));
     if (!needs_grad) {
         PNTensor *out = binary_impl(op, &oa, &ob, a);
         return (PyObject *)out;

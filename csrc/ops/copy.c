@@ -70,7 +70,7 @@ static int fill_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 
 int pn_fill_inplace(PNTensor *t, double value, const char *op) {
     if (pn_check_inplace_fill(t, op) < 0) return -1;
-    if (!(pn_grad_mode && t->requires_grad)) return pn_fill(t, value);
+    if (!(pn_grad_mode && pn_requires_grad(t))) return pn_fill(t, value);
     PNTensor *res = pn_full(t->dtype, t->ndim, t->shape, value);
     if (!res) return -1;
     pn_record(res, "FillBackward0", fill_backward, 1, &t);

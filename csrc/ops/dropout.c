@@ -55,7 +55,7 @@ PyObject *pn_dropout(PNTensor *x, double p, int inplace) {
     }
     Py_DECREF(mask);
     if (!out || !inplace) return (PyObject *)out;
-    if (!(pn_grad_mode && x->requires_grad)) {
+    if (!(pn_grad_mode && pn_requires_grad(x))) {
         int rc = pn_copy_into(x, out);
         Py_DECREF(out);
         if (rc < 0) return NULL;

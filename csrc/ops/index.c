@@ -437,7 +437,7 @@ static int index_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     }
     transfer(z, g, a, off, SCATTER_ADD);
     PyMem_Free(off);
-    if (pn_grad_mode && g->requires_grad) {
+    if (pn_grad_mode && pn_requires_grad(g)) {
         PNNode *bb = pn_record(z, "IndexBackwardBackward0", index_backward_backward, 1, &g);
         if (bb) pn_node_copy_state(bb, n);
         if (PyErr_Occurred()) {
@@ -627,7 +627,7 @@ int pn_setitem(PNTensor *self, PyObject *index, PyObject *value) {
     }
     PNTensor *val = value_tensor(value, self->dtype);
     if (!val) return -1;
-    int needs_grad = pn_grad_mode && (self->requires_grad || val->requires_grad);
+    int needs_grad = pn_grad_mode && (pn_requires_grad(self) || pn_requires_grad(val));
     if (pn_check_inplace_fill(self, "index_put_") < 0) goto fail;
     if (pn_has_internal_overlap(self) && setitem_overlap_check(self, index, needs_grad) < 0)
         goto fail;

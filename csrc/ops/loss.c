@@ -216,7 +216,7 @@ PNTensor *pn_nll_loss(PNTensor *x, PNTensor *t, PNTensor *w, int64_t ignore_inde
     class_shape cs;
     get_class_shape(x->ndim, x->shape, &cs);
     if (check_weight(w, cs.C) < 0) return NULL;
-    if (w && w->requires_grad && pn_grad_mode) {
+    if (w && pn_requires_grad(w) && pn_grad_mode) {
         weight_not_differentiable("nll_loss_forward", "weight");
         return NULL;
     }
@@ -285,7 +285,7 @@ static int check_cross_entropy_args(PNTensor *x, PNTensor *t, PNTensor *w, doubl
     if (!is_prob && check_index_target(x, t, "cross_entropy") < 0) return -1;
     get_class_shape(x->ndim, x->shape, cs);
     if (check_weight(w, cs->C) < 0) return -1;
-    if (w && !is_prob && w->requires_grad && pn_grad_mode) {
+    if (w && !is_prob && pn_requires_grad(w) && pn_grad_mode) {
         weight_not_differentiable("nll_loss_forward", "weight");
         return -1;
     }
@@ -541,11 +541,11 @@ static int check_pointwise_args(pn_pointwise_loss kind, PNTensor *x, PNTensor *y
                          torch_type_name(y->dtype), torch_type_name(x->dtype));
             return -1;
         }
-        if (pn_grad_mode && w && w->requires_grad) {
+        if (pn_grad_mode && w && pn_requires_grad(w)) {
             weight_not_differentiable(fname, "weight");
             return -1;
         }
-        if (pn_grad_mode && pw && pw->requires_grad) {
+        if (pn_grad_mode && pw && pn_requires_grad(pw)) {
             weight_not_differentiable(fname, "pos_weight");
             return -1;
         }

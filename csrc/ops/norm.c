@@ -153,7 +153,8 @@ static int record_norm_backward(PNNode *fwd, PNTensor *g, PNTensor *x, PNTensor 
                                 PNTensor **gin) {
     const norm_state *ns = PN_STATE(fwd, norm_state);
     PNTensor *ins[3] = {g, x, w};
-    if (!pn_grad_mode || !(g->requires_grad || x->requires_grad || (w && w->requires_grad)))
+    if (!pn_grad_mode ||
+        !(pn_requires_grad(g) || pn_requires_grad(x) || (w && pn_requires_grad(w))))
         return 0;
     PNNode *n = pn_node_new(ns->is_layer ? "NativeLayerNormBackwardBackward0"
                                          : "NativeBatchNormBackwardBackward0",

@@ -180,7 +180,7 @@ static int check_layer(int mode, PNTensor *xg, PNTensor *w_hh, PNTensor *b_hh, P
  * (y, h_n, c_n); the state keeps the record, the weights are saved. */
 static int record_rnn_layer(PNTensor **ins, PNTensor **out, rnn_state *rec) {
     int any = 0;
-    for (int k = 0; k < 6; k++) any |= ins[k] && ins[k]->requires_grad;
+    for (int k = 0; k < 6; k++) any |= ins[k] && pn_requires_grad(ins[k]);
     if (!pn_grad_mode || !any) return 0;
     PNNode *n = pn_node_new("RnnLayerBackward0", rnn_layer_backward, 6, ins);
     rnn_state *st = n ? pn_node_state(n, sizeof *st, 6) : NULL;

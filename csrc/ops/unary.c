@@ -229,7 +229,7 @@ static PNTensor *unary_impl(pn_unary_op op, PNTensor *a, PNTensor *inplace) {
 // x (*) -> y (*) = f(x), f one of neg, exp, log, sqrt, sigmoid, tanh, relu, ...
 PNTensor *pn_unary(pn_unary_op op, PNTensor *a) {
     PNTensor *out = unary_impl(op, a, NULL);
-    if (!out || !pn_grad_mode || !a->requires_grad || !pn_is_float(out->dtype) || op == PN_NOT)
+    if (!out || !pn_grad_mode || !pn_requires_grad(a) || !pn_is_float(out->dtype) || op == PN_NOT)
         return out;
     PNNode *n = pn_record(out, unary_nodes[op], unary_backward, 1, &a);
     unary_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
@@ -245,7 +245,7 @@ PNTensor *pn_unary(pn_unary_op op, PNTensor *a) {
 
 PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a) {
     if (pn_check_inplace(a, unary_names[op]) < 0) return NULL;
-    if (!(pn_grad_mode && a->requires_grad)) return (PyObject *)unary_impl(op, a, a);
+    if (!(pn_grad_mode && pn_requires_grad(a))) return (PyObject *)unary_impl(op, a, a);
     PNTensor *old = pn_clone(a);
     if (!old) return NULL;
     PNTensor *res = pn_unary(op, old);

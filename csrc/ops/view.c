@@ -319,7 +319,7 @@ static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         Py_DECREF(z);
         return -1;
     }
-    if (pn_grad_mode && g->requires_grad) { /* create_graph: backward of this backward */
+    if (pn_grad_mode && pn_requires_grad(g)) { /* create_graph: backward of this backward */
         PNNode *bb = pn_record(z, "SliceBackwardBackward0", slice_backward_backward, 1, &g);
         if (bb) pn_node_copy_state(bb, n);
         if (PyErr_Occurred()) {
@@ -334,7 +334,7 @@ static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 // x (*) -> x[basic index]: the view steps in ops, with autograd
 PNTensor *pn_apply_slices(PNTensor *a, const pn_slice_op *ops, int n) {
     PNTensor *out = pn_apply_slices_raw(a, ops, n);
-    if (!out || !pn_grad_mode || !a->requires_grad) return out;
+    if (!out || !pn_grad_mode || !pn_requires_grad(a)) return out;
     const char *name = n == 1 && ops[0].kind == PN_SLICE_SELECT  ? "SelectBackward0"
                        : n == 1 && ops[0].kind == PN_SLICE_SLICE ? "SliceBackward0"
                                                                  : "IndexBackward0";
@@ -432,17 +432,17 @@ int pn_split(PNTensor *a, int dim, int n, const int64_t *sizes, int unbind, cons
         if (!(outs[made] = pn_apply_slices_raw(a, &op, 1))) goto fail;
         start += sizes[made];
     }
-    if (!pn_grad_mode || !a->requires_grad || n == 0) return 0;
+    if (!pn_grad_mode || n == 0) return 0;
+    for (int k = 0; k < n; k++) /* in-place writes with grad would bypass the node: refused */
+        outs[k]->multi_view = 1;
+    if (!pn_requires_grad(a)) return 0;
     PNNode *node = pn_node_new(name, split_backward, 1, &a);
     split_state *st = node ? pn_node_state(node, sizeof *st + sizeof(int64_t) * n, 0) : NULL;
     if (st) {
         st->dim = dim, st->unbind = unbind, st->n = n;
         memcpy(st->sizes, sizes, sizeof(int64_t) * n);
         node->n_out = n;
-        for (int k = 0; k < n; k++) {
-            pn_set_history(outs[k], node, k);
-            outs[k]->multi_view = 1; /* in-place writes would bypass this node: refused */
-        }
+        for (int k = 0; k < n; k++) pn_set_history(outs[k], node, k);
     }
     Py_XDECREF(node);
     if (st) return 0;

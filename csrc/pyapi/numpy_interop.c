@@ -123,7 +123,7 @@ static PyObject *to_numpy(PyObject *m, PyObject *args, PyObject *kw) {
     int force = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O!|p:numpy", kwlist, &PNTensor_Type, &t, &force))
         return NULL;
-    if (t->requires_grad && !force) {
+    if (pn_requires_grad(t) && !force) {
         PyErr_SetString(PyExc_RuntimeError, "Can't call numpy() on Tensor that requires grad. Use "
                                             "tensor.detach().numpy() instead.");
         return NULL;

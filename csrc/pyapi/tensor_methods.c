@@ -201,7 +201,8 @@ static PyObject *m_clamp(PyObject *self, FASTARGS) {
 }
 static PyObject *m_clamp_(PyObject *self, FASTARGS) {
     /* with autograd, clamp a clone of the old value (which backward needs) */
-    PNTensor *src = pn_grad_mode && SELF->requires_grad ? pn_clone(SELF) : (Py_INCREF(self), SELF);
+    PNTensor *src =
+        pn_grad_mode && pn_requires_grad(SELF) ? pn_clone(SELF) : (Py_INCREF(self), SELF);
     if (!src) return NULL;
     PNTensor *r = (PNTensor *)m_clamp((PyObject *)src, args, nargs, kwnames);
     Py_DECREF(src);
@@ -583,6 +584,11 @@ static PyObject *m_detach(PyObject *self, PyObject *u) {
 }
 static PyObject *m_detach_(PyObject *self, PyObject *u) {
     (void)u;
+    if (SELF->base) { /* its history would stay tied to its base's: torch refuses too */
+        PyErr_SetString(PyExc_RuntimeError,
+                        "detach_: can't detach views in-place. Use detach() instead.");
+        return NULL;
+    }
     Py_CLEAR(SELF->grad_fn);
     SELF->requires_grad = 0;
     Py_INCREF(self);
@@ -714,7 +720,7 @@ static PyObject *m_copy_(PyObject *self, PyObject *args) {
     }
     if (pn_check_inplace(SELF, "copy_") < 0) return NULL;
     PNTensor *s = (PNTensor *)src;
-    if (pn_grad_mode && s->requires_grad && pn_is_float(SELF->dtype)) {
+    if (pn_grad_mode && pn_requires_grad(s) && pn_is_float(SELF->dtype)) {
         PNTensor *e = pn_expand(s, SELF->ndim, SELF->shape);
         PNTensor *c = e ? pn_cast(e, SELF->dtype) : NULL;
         Py_XDECREF(e);

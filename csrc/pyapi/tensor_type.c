@@ -128,7 +128,7 @@ static PyObject *get_ndim(PNTensor *self, void *c) {
 
 static PyObject *get_requires_grad(PNTensor *self, void *c) {
     (void)c;
-    return PyBool_FromLong(self->requires_grad);
+    return PyBool_FromLong(pn_requires_grad(self));
 }
 
 static int set_requires_grad(PNTensor *self, PyObject *v, void *c) {
@@ -214,6 +214,7 @@ static PyObject *get_grad_fn(PNTensor *self, void *c) {
 
 static PyObject *get_is_leaf(PNTensor *self, void *c) {
     (void)c;
+    if (pn_refresh_view(self) < 0) return NULL; /* a stale view gets its history here */
     return PyBool_FromLong(self->grad_fn == NULL);
 }
 
@@ -233,7 +234,7 @@ static int set_data(PNTensor *self, PyObject *v, void *c) {
         return -1;
     }
     /* a tensor requiring grad keeps a float dtype: an int64 leaf would get a float .grad */
-    if (self->requires_grad && !pn_is_float(((PNTensor *)v)->dtype)) {
+    if (pn_requires_grad(self) && !pn_is_float(((PNTensor *)v)->dtype)) {
         PyErr_Format(PyExc_RuntimeError,
                      "data set to a tensor that requires gradients must be floating point or "
                      "complex dtype, got %s",
