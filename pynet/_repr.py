@@ -104,9 +104,14 @@ def tensor_repr(t):
         body = _format(arr, len(prefix), summarize, fmt)
         if t.dtype not in (_C.float32, _C.int64, _C.bool):
             suffixes.append(f"dtype={t.dtype!r}")
-    if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t.requires_grad:
+    try:
+        fn = t.grad_fn
+    except RuntimeError:  # a view whose history cannot be rebuilt (PyTorch prints the same)
+        suffixes.append("grad_fn=<Invalid>")
+        fn = False
+    if fn:
+        suffixes.append(f"grad_fn=<{fn.name()}>")
+    elif fn is None and t.requires_grad:
         suffixes.append("requires_grad=True")
     out = prefix + body
     for s in suffixes:

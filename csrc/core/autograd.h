@@ -78,8 +78,9 @@ static inline int pn_set_grad_mode(int on) {
  * (pn_edge_for -> pn_refresh_view). Every "does this input need a gradient" test on an
  * op's input reads this, not the flag. */
 static inline int pn_requires_grad(const PNTensor *t) {
-    return t->requires_grad || (t->base && !t->grad_fn && t->base->grad_fn &&
-                                t->base->history_id != t->view_of_history);
+    return t->requires_grad ||
+           (t->base && !t->grad_fn && t->base->grad_fn &&
+            t->base->history_id != t->view_of_history && t->storage == t->base->storage);
 }
 
 /* 1 when an op on these inputs must record a graph node. */

@@ -161,6 +161,12 @@ int pn_accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
             if (!c) return -1;
             g = c;
         }
+        if (pn_grad_mode && g->base) { /* create_graph: a differentiable copy, not a view */
+            PNTensor *c = pn_clone(g);
+            Py_DECREF(g);
+            if (!c) return -1;
+            g = c;
+        }
         if (!pn_grad_mode && g->grad_fn) {
             Py_CLEAR(g->grad_fn);
             g->requires_grad = 0;

@@ -46,7 +46,7 @@ static void region_of(PNTensor *view, PNTensor *base, region_state *r) {
 /* The region as a view of t (t contiguous, shaped like the base). */
 static PNTensor *region_view(PNTensor *t, const region_state *r) {
     PNTensor *v = pn_alias(t, r->ndim, r->shape, r->strides, r->offset);
-    if (v) Py_CLEAR(v->base);
+    if (v) pn_forget_base(v);
     return v;
 }
 
@@ -110,6 +110,16 @@ static int as_strided_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 /* A write with grad into a view made in no_grad mode, or into a history-less piece of
  * split/unbind (base needing no grad when it was split): PyTorch refuses both. */
 static int check_view_writable(PNTensor *view) {
+    if (Py_REFCNT(view->base) == 1) { /* a private base (a composite op's temporary) */
+        pn_forget_base(view);
+        return 0;
+    }
+    if (view->storage != view->base->storage) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "in-place update of a view with autograd: the view's base was given other "
+                        "memory (.data = ...) since the view was made");
+        return -1;
+    }
     if (!view->view_in_no_grad && !view->multi_view) return 0;
     PyErr_Format(PyExc_RuntimeError,
                  "A view was created in no_grad mode and is being modified inplace with grad "
@@ -151,7 +161,8 @@ static int copy_slices(PNTensor *view, PNTensor *res) {
 
 int pn_refresh_view(PNTensor *t) {
     PNTensor *base = t->base;
-    if (!base || base->history_id == t->view_of_history) return 0;
+    /* base->storage differs after `base.data = other`: t no longer shows base's values */
+    if (!base || base->history_id == t->view_of_history || t->storage != base->storage) return 0;
     if (!t->grad_fn && !base->grad_fn) return 0; /* no history on either side */
     if (!t->grad_fn && (t->view_in_no_grad || t->multi_view)) {
         /* torch names no_grad mode for a history-less piece of split/unbind too */
@@ -174,6 +185,13 @@ int pn_refresh_view(PNTensor *t) {
         PyErr_SetString(PyExc_RuntimeError,
                         "a view whose base was modified in place is used with autograd: pynet "
                         "needs the base to be contiguous; take .contiguous() before viewing it");
+        return -1;
+    }
+    if (pn_has_internal_overlap(t)) { /* its gradient would need a sum, not a copy, per element */
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "a view that reads elements of its base more than once (expand) is used "
+                        "with autograd after its base was modified in place: not supported by "
+                        "pynet; expand after the in-place op, or clone() the view before it");
         return -1;
     }
     /* the view's values are base's region now: its gradient goes there, through base's

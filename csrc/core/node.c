@@ -219,7 +219,7 @@ int pn_save(PNNode *n, int slot, PNTensor *t, int is_output) {
     if (is_output) {
         s = pn_alias(t, t->ndim, t->shape, t->strides, 0);
         if (!s) return -1;
-        Py_CLEAR(s->base);
+        pn_forget_base(s);
     } else {
         Py_INCREF(s);
     }
@@ -257,7 +257,7 @@ PNTensor *pn_unpack(PNNode *n, int slot) {
          * gradients of the backward computation flow through it. */
         PNTensor *r = pn_alias(s, s->ndim, s->shape, s->strides, 0);
         if (!r) return NULL;
-        Py_CLEAR(r->base);
+        pn_forget_base(r);
         pn_set_history(r, n, 0);
         return r;
     }

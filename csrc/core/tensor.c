@@ -151,7 +151,7 @@ static int tensor_traverse(PNTensor *self, visitproc visit, void *arg) {
 static int tensor_clear(PNTensor *self) {
     Py_CLEAR(self->grad);
     Py_CLEAR(self->grad_fn);
-    Py_CLEAR(self->base);
+    pn_forget_base(self);
     Py_CLEAR(self->dict);
     Py_CLEAR(self->hooks);
     return 0;

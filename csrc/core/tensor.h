@@ -73,6 +73,13 @@ PNTensor *pn_full(pn_dtype dt, int ndim, const int64_t *shape, double value);
  * (torch.empty_like keeps a layout so), so that a transposed t gives a transposed
  * result. Contiguous when t's last dim is not its innermost or t has a stride 0. */
 PNTensor *pn_empty_like_layout(PNTensor *t, const int64_t *shape, pn_dtype dt);
+/* t stops being a view (of its base, for autograd): base released, and with it
+ * the view's flags (split piece, made in no_grad mode). Memory stays shared. */
+static inline void pn_forget_base(PNTensor *t) {
+    Py_CLEAR(t->base);
+    t->multi_view = 0;
+    t->view_in_no_grad = 0;
+}
 /* A view sharing t's storage (no autograd). strides in elements, offset in elements from t->data.
  */
 PNTensor *pn_alias(PNTensor *t, int ndim, const int64_t *shape, const int64_t *strides,

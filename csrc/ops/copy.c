@@ -54,7 +54,7 @@ PNTensor *pn_contiguous(PNTensor *a) {
 // x (*) -> a view of the same memory with no history
 PNTensor *pn_detach(PNTensor *a) {
     PNTensor *t = pn_alias(a, a->ndim, a->shape, a->strides, 0);
-    if (t) Py_CLEAR(t->base);
+    if (t) pn_forget_base(t);
     return t;
 }
 

@@ -102,7 +102,7 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
     pn_contiguous_strides(nd, shape, strides);
     PNTensor *out = pn_alias(acc, nd, shape, strides, 0);
     Py_DECREF(acc);
-    if (out) Py_CLEAR(out->base);
+    if (out) pn_forget_base(out);
     return out;
 }
 
@@ -370,8 +370,8 @@ int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
             Py_XDECREF(ix);
             return -1;
         }
-        Py_CLEAR(v->base);
-        Py_CLEAR(ix->base);
+        pn_forget_base(v);
+        pn_forget_base(ix);
     }
     if (pn_is_float(a->dtype)) {
         PNNode *n = pn_record(v, is_max ? "MaxBackward0" : "MinBackward0", max_dim_backward, 1, &a);
@@ -503,7 +503,7 @@ static PNTensor *logsumexp_dim(PNTensor *src, int dim, int keepdim) {
     if (!keepdim) {
         Py_SETREF(out, pn_squeeze(out, dim));
         if (!out) return NULL;
-        Py_CLEAR(out->base); /* a fresh tensor: the view needs no base */
+        pn_forget_base(out); /* a fresh tensor: the view needs no base */
     }
     PNNode *n = pn_record(out, "LogsumexpBackward0", logsumexp_backward, 1, &src);
     lse_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;

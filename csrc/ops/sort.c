@@ -20,7 +20,7 @@ static PNTensor *swapped(PNTensor *t, int a, int b) {
         strides[d] = t->strides[s];
     }
     PNTensor *v = pn_alias(t, t->ndim, shape, strides, 0);
-    if (v) Py_CLEAR(v->base);
+    if (v) pn_forget_base(v);
     return v;
 }
 

@@ -111,7 +111,7 @@ static PyObject *from_numpy(PyObject *m, PyObject *arg) {
     holder->data = st->data;
     PNTensor *t = pn_alias(holder, nd, shape, strides, 0);
     Py_DECREF(holder);
-    if (t) Py_CLEAR(t->base);
+    if (t) pn_forget_base(t);
     if (t && clean_bools(t, a) < 0) Py_CLEAR(t);
     return (PyObject *)t;
 }

@@ -337,8 +337,7 @@
     "(requires_grad=False)."
 #define DOC_detach_ \
     "detach_($self, /)\n--\n\nIn place: takes self out of the autograd graph (no grad_fn, " \
-    "requires_grad=False); returns self. A view cannot be detached in place (RuntimeError, as " \
-    "in PyTorch): use detach()."
+    "requires_grad=False); returns self."
 #define DOC_requires_grad_ \
     "requires_grad_($self, /, requires_grad=True)\n--\n\nIn place: sets requires_grad (whether " \
     "autograd records ops on self); returns self."

@@ -584,11 +584,7 @@ static PyObject *m_detach(PyObject *self, PyObject *u) {
 }
 static PyObject *m_detach_(PyObject *self, PyObject *u) {
     (void)u;
-    if (SELF->base) { /* its history would stay tied to its base's: torch refuses too */
-        PyErr_SetString(PyExc_RuntimeError,
-                        "detach_: can't detach views in-place. Use detach() instead.");
-        return NULL;
-    }
+    pn_forget_base(SELF); /* no longer follows its base's history (PyTorch refuses views) */
     Py_CLEAR(SELF->grad_fn);
     SELF->requires_grad = 0;
     Py_INCREF(self);

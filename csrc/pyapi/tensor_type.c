@@ -221,7 +221,7 @@ static PyObject *get_is_leaf(PNTensor *self, void *c) {
 static PyObject *get_data(PNTensor *self, void *c) {
     (void)c;
     PNTensor *t = pn_alias(self, self->ndim, self->shape, self->strides, 0);
-    if (t) Py_CLEAR(t->base);
+    if (t) pn_forget_base(t);
     return (PyObject *)t;
 }
 
