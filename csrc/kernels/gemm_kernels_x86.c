@@ -605,34 +605,61 @@ static ALWAYS_INLINE T256 void store_rows(float *d, int w, const __m256 *v, int 
     memcpy(d + (n - 1) * w, last, (size_t)w * sizeof(float));
 }
 
+/* pack_a_avx2 with transA (MR >= 4): the MR values sliver s needs at step k are
+ * contiguous, in A's row p0 + k at column i0 + s MR. The block is filled one k at
+ * a time, all its slivers together, so A's rows are read in order, each once, and
+ * the row PF_AHEAD steps on is asked for meanwhile. Each k's MR values go out as
+ * one 8-float store whose extra lanes the next k overwrites; the last k stores only
+ * MR lanes. Reads stay inside the block's mc columns (masked loads, which also
+ * make the last sliver's rows past mc zero). */
+#define PF_AHEAD 8
+static T256 void pack_a_trans_avx2(const float *A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
+                                   int64_t kc, int MR, float *dst) {
+    const int64_t ns = (mc + MR - 1) / MR;
+    const __m256i mr_lanes = lanes8(MR);
+    for (int64_t k = 0; k < kc; k++) {
+        const float *src = A + (p0 + k) * lda + i0;
+        if (k + PF_AHEAD < kc) {
+            const char *pf = (const char *)(src + PF_AHEAD * lda);
+            for (int64_t b = 0; b < mc * 4 + 63; b += 64) _mm_prefetch(pf + b, _MM_HINT_T0);
+        }
+        float *d = dst + k * MR;
+        for (int64_t s = 0; s < ns; s++, src += MR, d += MR * kc) {
+            int64_t left = mc - s * MR; /* columns of the block from this sliver on */
+            __m256 v = left >= 8 ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, lanes8(left));
+            if (k + 1 < kc)
+                _mm256_storeu_ps(d, v);
+            else
+                _mm256_maskstore_ps(d, mr_lanes, v);
+        }
+    }
+}
+
 /* Same layout as the portable pack_a in gemm.c (MR <= 8). Without transA the
  * portable version scatters each row with a stride of MR floats, one float at
  * a time; here 8 k's of the sliver's rows are loaded, transposed, and each k's
- * MR values stored at once. With transA the MR values of one k are contiguous:
- * one masked load and one store per k. */
+ * MR values stored at once. With transA: pack_a_trans_avx2. */
 static T256 void pack_a_avx2(int transA, const float *A, int64_t lda, int64_t i0, int64_t p0,
                              int64_t mc, int64_t kc, int MR, float *dst) {
-    if (MR > 8) {
+    if (MR > 8 || (transA && MR < 4)) {
         pn_sgemm_pack_a(transA, A, lda, i0, p0, mc, kc, MR, dst);
+        return;
+    }
+    if (transA) {
+        pack_a_trans_avx2(A, lda, i0, p0, mc, kc, MR, dst);
         return;
     }
     for (int64_t ir = 0; ir < mc; ir += MR) {
         int mr = (int)(mc - ir < MR ? mc - ir : MR);
         float *d = dst + ir * kc;
-        if (transA) {
-            const float *src = A + p0 * lda + i0 + ir;
-            __m256i m = lanes8(mr);
-            for (int64_t k = 0; k < kc; k += 8) {
-                int kk = (int)(kc - k < 8 ? kc - k : 8);
-                __m256 v[8];
-                for (int q = 0; q < kk; q++) v[q] = _mm256_maskload_ps(src + (k + q) * lda, m);
-                store_rows(d + k * MR, MR, v, kk);
-            }
-            continue;
-        }
         const float *src = A + (i0 + ir) * lda + p0;
+        /* the next sliver's rows, a line of each per 16 k's: asked for one sliver ahead */
+        int nmr = (int)(mc - ir - MR < MR ? mc - ir - MR : MR);
         for (int64_t k = 0; k < kc; k += 8) {
             int kk = (int)(kc - k < 8 ? kc - k : 8);
+            if ((k & 15) == 0)
+                for (int q = 0; q < nmr; q++)
+                    _mm_prefetch((const char *)(src + (MR + q) * lda + k), _MM_HINT_T0);
             __m256 r[8];
             load8x8(src + k, lda, mr, kk, r);
             transpose8(r);
