@@ -58,11 +58,13 @@
  * (ldb as its row stride, masked loads at the right edge), since each element
  * is used too few times to pay for its copy. See use_b_in_place().
  *
- * Threads: C is cut into a grid of rectangles, one per thread, and each thread
- * runs the loops above on its rectangle with its own packing buffers (no
- * sharing, no synchronisation). The grid shape is chosen to minimise the
- * packing work duplicated between threads (every thread packs the A rows and
- * B columns of its rectangle).
+ * Threads: C is cut into a grid of rectangles (a few per thread, taken from a
+ * shared counter), and each task runs the loops above on its rectangle with
+ * its thread's own packing buffers. The grid shape is chosen to minimise the
+ * packing work duplicated between tasks (every task packs the A rows and B
+ * columns of its rectangle). When the grid splits the rows of a large
+ * product, B is first packed once, by all threads together, and the tasks
+ * read that copy (sgemm_share_b), so that only A's packing is split.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "gemm.h"
@@ -233,8 +235,8 @@ static void *alloc_floats(int64_t n) {
  * (and page-faulting) a fresh megabyte for every small product costs as much
  * as the product. A pthread key frees the buffer when its thread exits. */
 typedef struct {
-    float *p;
-    int64_t n;
+    float *p[2];
+    int64_t n[2];
 } thread_buf;
 
 static pthread_key_t buf_key;
@@ -243,16 +245,18 @@ static int buf_key_ok;
 
 static void buf_destroy(void *v) {
     thread_buf *b = v;
-    free(b->p);
+    free(b->p[0]);
+    free(b->p[1]);
     free(b);
 }
 static void buf_key_init(void) {
     buf_key_ok = pthread_key_create(&buf_key, buf_destroy) == 0;
 }
 
-/* A buffer of at least n floats for this thread, or NULL. *owned is set when
- * the caller must free it (no thread-local storage available). */
-static float *get_buffer(int64_t n, int *owned) {
+/* A buffer of at least n floats for this thread, or NULL: slot 0 for a task's
+ * own packing, slot 1 for a B packed once for all threads (sgemm_share_b).
+ * *owned is set when the caller must free it (no thread-local storage). */
+static float *get_buffer(int slot, int64_t n, int *owned) {
     *owned = 0;
     pthread_once(&buf_once, buf_key_init);
     if (!buf_key_ok) {
@@ -269,12 +273,12 @@ static float *get_buffer(int64_t n, int *owned) {
             return alloc_floats(n);
         }
     }
-    if (b->n < n) {
-        free(b->p);
-        b->p = alloc_floats(n);
-        b->n = b->p ? n : 0;
+    if (b->n[slot] < n) {
+        free(b->p[slot]);
+        b->p[slot] = alloc_floats(n);
+        b->n[slot] = b->p[slot] ? n : 0;
     }
-    return b->p;
+    return b->p[slot];
 }
 
 /* Store an mr x nr tile computed into `t` (row stride ldt) transposed into C:
@@ -340,7 +344,7 @@ static float *rect_buffer(int64_t arows, int64_t kc, int64_t bfl, int *owned) {
     int64_t asz, tot;
     if (pn_mul_overflow(arows, round_up(kc, 16), &asz) || __builtin_add_overflow(asz, bfl, &tot))
         return NULL;
-    return get_buffer(tot, owned);
+    return get_buffer(0, tot, owned);
 }
 
 /* The blocked loops (see the top of the file) on C[m0:m1, n0:n1]. */
@@ -482,13 +486,19 @@ static void sgemm_worker(void *ctx, int64_t begin, int64_t end) {
     }
 }
 
-/* Below this many flops a single thread is faster than waking others. */
+/* Tasks per thread (see sgemm_plan_grid). Each task packs its own A rows, so
+ * every extra task that splits the columns packs those rows again: with 4 a
+ * thread, training steps at 2 threads on an Intel Xeon ran 10-25% slower than
+ * with 1 (LSTM 79-89 vs 72-76 ms, GPT 107-116 vs 93-98, same run); 2 with B
+ * shared (sgemm_share_b) measured as 1 (LSTM 62-64, GPT 83-85 vs 62-68 and
+ * 78-88 in a later run) and keeps some of the balancing. */
 #ifndef PN_GEMM_TASKS_PER_THREAD
-#define PN_GEMM_TASKS_PER_THREAD 4
+#define PN_GEMM_TASKS_PER_THREAD 2
 #endif
 #ifndef PN_GEMM_TASK_FLOPS
 #define PN_GEMM_TASK_FLOPS 4.0e6
 #endif
+/* Below this many flops a single thread is faster than waking others. */
 #ifndef PN_GEMM_PARALLEL_FLOPS
 #define PN_GEMM_PARALLEL_FLOPS 2.0e6
 #endif
@@ -603,6 +613,7 @@ static int sgemm_plan_grid(sgemm_job *g, double flops) {
     int over = nt > 1 ? PN_GEMM_TASKS_PER_THREAD : 1;
     while (over > 1 && flops / (nt * over) < PN_GEMM_TASK_FLOPS) over /= 2;
     int64_t mtiles = (M + g->kd->mr - 1) / g->kd->mr, ntiles = (N + g->kd->nr - 1) / g->kd->nr;
+    int packs_b = g->pack_b && !g->packed_b; /* a task packs its columns of B */
     int64_t want = (int64_t)nt * over;
     if ((double)mtiles * (double)ntiles < (double)want) want = mtiles * ntiles;
     g->gm = 1;
@@ -613,7 +624,7 @@ static int sgemm_plan_grid(sgemm_job *g, double flops) {
             if (t % gm) continue;
             int64_t gn = t / gm;
             if (gm > mtiles || gn > ntiles) continue;
-            double cost = 2.0 * (double)M / gm + (g->pack_b ? 1.0 : 0.05) * (double)N / gn;
+            double cost = 2.0 * (double)M / gm + (packs_b ? 1.0 : 0.05) * (double)N / gn;
             if (best < 0 || cost < best) {
                 best = cost;
                 g->gm = gm;
@@ -722,15 +733,74 @@ int pn_sgemm_bias(int transA, int transB, int64_t M, int64_t N, int64_t K, const
     return sgemm_call(transA, transB, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, bias, bias_dim, C, ldc);
 }
 
+/* Packing B once for all threads (sgemm_share_b): for products of at least
+ * PN_GEMM_SHARE_B_FLOPS whose packed B takes at most PN_GEMM_SHARE_B_MAX floats
+ * (kept per calling thread for the next call, like the tasks' buffers). */
+#ifndef PN_GEMM_SHARE_B_FLOPS
+#define PN_GEMM_SHARE_B_FLOPS 1.6e7
+#endif
+#define PN_GEMM_SHARE_B_MAX  ((int64_t)4 << 20)
+#define PN_GEMM_SHARE_B_COLS 256 /* columns per packing piece (rounded to NR) */
+
+typedef struct {
+    const sgemm_job *g;
+    float *dst;
+    int64_t npieces_j, jw; /* pieces per K block, and their width */
+} share_b_job;
+
+/* Pieces [p0, p1) of B: piece p is K block p / npieces_j, columns jw wide. */
+static void share_b_pieces(void *ctx, int64_t p0, int64_t p1) {
+    const share_b_job *s = ctx;
+    const sgemm_job *g = s->g;
+    for (int64_t p = p0; p < p1; p++) {
+        int64_t pc = p / s->npieces_j * g->kc, jc = p % s->npieces_j * s->jw;
+        int64_t kc = g->K - pc < g->kc ? g->K - pc : g->kc,
+                nc = g->N - jc < s->jw ? g->N - jc : s->jw;
+        pack_b_block(g, pc, jc, nc, kc, s->dst + pc * g->np + jc * kc);
+    }
+}
+
+/* With several threads, every task packs the B columns of its rectangle, so a
+ * grid that splits the rows of C packs all of B once per row of the grid (and
+ * with PN_GEMM_TASKS_PER_THREAD tasks a thread, four times per thread): for the
+ * weight gradient dY^T X (1024 x 2048 x 256) at 2 threads that was 8 packings of
+ * X. Instead B is packed here once, its pieces split among the threads, into
+ * pn_sgemm_pack's layout; the tasks then read it as a pre-packed B, and the grid
+ * splits the rows freely. Returns whether it did; *to_free is the buffer to
+ * free after the product (NULL when the thread keeps it). */
+static int sgemm_share_b(sgemm_job *g, double flops, float **to_free) {
+    *to_free = NULL;
+    if (!g->pack_b || g->packed_b || flops < PN_GEMM_SHARE_B_FLOPS) return 0;
+    const int64_t NR = g->kd->nr, np = round_up(g->N, NR);
+    int64_t n;
+    if (pn_mul_overflow(np, g->K, &n) || n > PN_GEMM_SHARE_B_MAX) return 0;
+    int owned;
+    float *buf = get_buffer(1, n, &owned);
+    if (!buf) return 0; /* out of memory: the tasks pack B themselves */
+    g->np = np;
+    share_b_job s = {g, buf, (g->N + PN_GEMM_SHARE_B_COLS - 1) / PN_GEMM_SHARE_B_COLS,
+                     round_up(PN_GEMM_SHARE_B_COLS, NR)};
+    s.npieces_j = (g->N + s.jw - 1) / s.jw;
+    pn_parallel_for((g->K + g->kc - 1) / g->kc * s.npieces_j, 1, share_b_pieces, &s);
+    g->packed_b = buf;
+    if (owned) *to_free = buf;
+    return 1;
+}
+
 /* Plan the thread grid of a filled job and run it. */
 static int sgemm_run(sgemm_job *g) {
-    int nt = sgemm_plan_grid(g, 2.0 * (double)g->M * (double)g->N * (double)g->K);
+    double flops = 2.0 * (double)g->M * (double)g->N * (double)g->K;
+    float *to_free = NULL;
+    int nt = sgemm_plan_grid(g, flops);
+    /* a grid that splits the rows would pack B once per row of rectangles */
+    if (nt > 1 && g->gm > 1 && sgemm_share_b(g, flops, &to_free)) nt = sgemm_plan_grid(g, flops);
     int64_t ntasks = (int64_t)g->gm * g->gn;
     atomic_init(&g->next_task, 0);
     if (ntasks == 1 || nt == 1)
         sgemm_worker(g, 0, 1);
     else
         pn_parallel_for(nt < ntasks ? nt : ntasks, 1, sgemm_worker, g);
+    free(to_free);
     return atomic_load(&g->err);
 }
 

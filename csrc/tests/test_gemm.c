@@ -497,6 +497,41 @@ static void packing_b_tests(const char *ctx, uint64_t seed) {
            "pn_sgemm_packing_b with K = 0 scales C by beta");
 }
 
+/* B packed once and shared by the threads (gemm.c: sgemm_share_b, taken when a
+ * product of many rows is split by rows among threads) gives the bits of one
+ * thread, which packs B itself: every transpose pair, ragged N and K past KC,
+ * a narrow C computed as C^T, and B from a caller's packer. */
+static void shared_b_tests(const char *ctx, int nt, uint64_t seed) {
+    static const int64_t shapes[][3] = {
+        {1024, 256, 300}, {600, 130, 520}, {401, 1000, 70}, {2000, 33, 700}, {900, 7, 800}};
+    uint64_t s = seed;
+    for (int r = 0; r < 5; r++)
+        for (int t = 0; t < 5; t++) {
+            int ta = t & 1, tb = (t >> 1) & 1, packer = t == 4;
+            int64_t M = shapes[r][0], N = shapes[r][1], K = shapes[r][2];
+            operands o = operands_new(M, N, K, ta, tb, &s);
+            stored_b sb = {o.B, o.ldb, tb};
+            float beta = r & 1 ? 0.0f : 0.75f;
+            int ok = 1;
+            for (int q = 0; q < 2 && ok; q++) { /* C1 with one thread, C2 with nt */
+                pn_set_num_threads(q ? nt : 1);
+                float *C = q ? o.C2 : o.C1;
+                ok = packer ? pn_sgemm_packing_b(ta, M, N, K, o.A, o.lda, pack_stored, &sb, beta,
+                                                 NULL, C, o.ldc) == 0
+                            : pn_sgemm(ta, tb, M, N, K, 1.0f, o.A, o.lda, o.B, o.ldb, beta, C,
+                                       o.ldc) == 0;
+            }
+            pn_set_num_threads(nt);
+            ok = ok && memcmp(o.C1, o.C2, sizeof(float) * (size_t)(M * o.ldc)) == 0;
+            char what[160];
+            snprintf(what, sizeof what, "%s shared B == 1 thread, %lldx%lldx%lld ta=%d tb=%d%s",
+                     ctx, (long long)M, (long long)N, (long long)K, ta, tb,
+                     packer ? " (packer)" : "");
+            record(ok, what);
+            free(o.A), free(o.B), free(o.C1), free(o.C2);
+        }
+}
+
 /* C set to the bias broadcast along bias_dim (1: bias[j], 0: bias[i]). */
 static void fill_c_bias(float *C, int64_t M, int64_t N, int64_t ldc, const float *bias,
                         int bias_dim) {
@@ -583,6 +618,7 @@ int main(void) {
             if (nt != 3) big_cases(ctx, 77 + (uint64_t)nt);
             packed_b_tests(ctx, 99 + (uint64_t)nt);
             packing_b_tests(ctx, 199 + (uint64_t)nt);
+            if (nt > 1) shared_b_tests(ctx, nt, 399 + (uint64_t)nt);
             bias_tests(ctx, 299 + (uint64_t)nt);
         }
         pn_set_num_threads(2);
