@@ -498,12 +498,12 @@ static void packing_b_tests(const char *ctx, uint64_t seed) {
 }
 
 /* B packed once and shared by the threads (gemm.c: sgemm_share_b, taken when a
- * product of many rows is split by rows among threads) gives the bits of one
+ * product of at least 1.5e8 flops is split by rows among threads) gives the bits of one
  * thread, which packs B itself: every transpose pair, ragged N and K past KC,
  * a narrow C computed as C^T, and B from a caller's packer. */
 static void shared_b_tests(const char *ctx, int nt, uint64_t seed) {
     static const int64_t shapes[][3] = {
-        {1024, 256, 300}, {600, 130, 520}, {401, 1000, 70}, {2000, 33, 700}, {900, 7, 800}};
+        {1024, 256, 300}, {700, 300, 400}, {600, 1000, 130}, {2400, 33, 1000}, {1000, 7, 11000}};
     uint64_t s = seed;
     for (int r = 0; r < 5; r++)
         for (int t = 0; t < 5; t++) {
