@@ -686,24 +686,37 @@ static T256 void pack_a_avx2(int transA, const float *A, int64_t lda, int64_t i0
     }
 }
 
+/* pack_b_avx2 without transB, as pack_b_rows_avx512: the block one k row at a
+ * time, all slivers together, so B's rows are read in order, left to right. */
+static T256 void pack_b_rows_avx2(const float *B, int64_t ldb, int64_t p0, int64_t j0, int64_t nc,
+                                  int64_t kc, int NR, float *dst) {
+    const int64_t ns = (nc + NR - 1) / NR;
+    for (int64_t k = 0; k < kc; k++) {
+        const float *src = B + (p0 + k) * ldb + j0;
+        float *d = dst + k * NR;
+        for (int64_t s = 0; s < ns; s++, src += NR, d += NR * kc)
+            for (int h = 0; h < NR; h += 8) {
+                int64_t left = nc - s * NR - h; /* columns of the block from here on */
+                _mm256_storeu_ps(d + h, left >= 8 ? _mm256_loadu_ps(src + h)
+                                                  : _mm256_maskload_ps(src + h, lanes8(left)));
+            }
+    }
+}
+
 /* Same layout as the portable pack_b in gemm.c (NR a multiple of 8): the
  * portable one copies B's rows with a memcpy call per 64 bytes, or (transB)
- * gathers one float at a time. */
+ * gathers one float at a time. Without transB, pack_b_rows_avx2. */
 static T256 void pack_b_avx2(int transB, const float *B, int64_t ldb, int64_t p0, int64_t j0,
                              int64_t nc, int64_t kc, int NR, float *dst) {
+    if (!transB) {
+        pack_b_rows_avx2(B, ldb, p0, j0, nc, kc, NR, dst);
+        return;
+    }
     for (int64_t jr = 0; jr < nc; jr += NR) {
         int nr = (int)(nc - jr < NR ? nc - jr : NR);
         float *d = dst + jr * kc;
         for (int h = 0; h < NR; h += 8) { /* 8-column part of the sliver */
             int nh = nr - h;              /* valid columns in it (may be <= 0) */
-            if (!transB) {
-                const float *s = B + p0 * ldb + j0 + jr + h;
-                __m256i m = lanes8(nh);
-                for (int64_t k = 0; k < kc; k++)
-                    _mm256_storeu_ps(d + k * NR + h, nh >= 8 ? _mm256_loadu_ps(s + k * ldb)
-                                                             : _mm256_maskload_ps(s + k * ldb, m));
-                continue;
-            }
             /* B stored N x K: rows of B are columns of op(B); transpose 8 x 8 blocks */
             const float *s = B + (j0 + jr + h) * ldb + p0;
             for (int64_t k = 0; k < kc; k += 8) {
