@@ -70,6 +70,23 @@ static inline double mask_value(const pn_attn_args *a, int64_t bh, int64_t i, in
 DEFINE_LANES(lane_max_f32, lane_sum_f32, float)
 DEFINE_LANES(lane_max_f64, lane_sum_f64, double)
 
+// x[j] = EXP(x[j] - c) for j < n in whole blocks of 16 lanes, the last one through a
+// copy: a causal row's length varies (1 .. S), and a plain loop would run its
+// remainder (up to 15 elements) one at a time through the scalar copy of the exp
+// polynomial, which took a third of the time of the rows of a context-64 model.
+#define EXP_SHIFTED(T, EXP, x, n, c) \
+    do { \
+        int64_t nv_ = (n) - (n) % 16; \
+        for (int64_t b_ = 0; b_ < nv_; b_ += 16) \
+            for (int k_ = 0; k_ < 16; k_++) (x)[b_ + k_] = EXP((x)[b_ + k_] - (c)); \
+        if (nv_ < (n)) { \
+            T t_[16]; \
+            for (int k_ = 0; k_ < 16; k_++) t_[k_] = nv_ + k_ < (n) ? (x)[nv_ + k_] - (c) : (T)0; \
+            for (int k_ = 0; k_ < 16; k_++) t_[k_] = EXP(t_[k_]); \
+            for (int64_t k_ = 0; nv_ + k_ < (n); k_++) (x)[nv_ + k_] = t_[k_]; \
+        } \
+    } while (0)
+
 // Row i of head bh: s (n) raw scores q_i . k_j of the first n keys (n < S only with
 // is_causal, when keys n.. are masked anyway) -> probabilities p_ij * Z_ij in place;
 // returns the log-sum-exp of scale * s + mask (-inf when fully masked: then p = 0).
@@ -88,7 +105,7 @@ DEFINE_LANES(lane_max_f64, lane_sum_f64, double)
             memset(s, 0, (size_t)n * sizeof(T)); \
             return -INFINITY; \
         } \
-        for (int64_t j = 0; j < lim; j++) s[j] = EXP(s[j] - m); \
+        EXP_SHIFTED(T, EXP, s, lim, m); \
         double sum = LANE_SUM(s, lim); \
         T inv = (T)(1.0 / sum); \
         if (a->dropout_p > 0) \
@@ -114,7 +131,7 @@ DEFINE_SOFTMAX_ROW(softmax_row_f64, double, exp, lane_max_f64, lane_sum_f64)
                 p[j] = (T)(p[j] * a->scale + mask_value(a, bh, i, j) - lse); \
         else \
             for (int64_t j = 0; j < lim; j++) p[j] = p[j] * sc - l; \
-        for (int64_t j = 0; j < lim; j++) p[j] = EXP(p[j]); \
+        EXP_SHIFTED(T, EXP, p, lim, (T)0); \
         if (pt) \
             for (int64_t j = 0; j < lim; j++) { \
                 T z = (T)keep_scale(a, bh, i, j); \
