@@ -26,18 +26,21 @@
  */
 #include "autograd.h"
 #include "copy.h"
+#include "../kernels/gather.h"
 #include <string.h>
 #include <math.h>
 
 /* State of CopySlices and AsStridedBackward0: where the view sits in its base. */
 typedef struct {
     int ndim;
+    int overlap;    /* the view reads some element of base more than once (expand) */
     int64_t offset; /* in elements from base's first element */
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
 } region_state;
 
 static void region_of(PNTensor *view, PNTensor *base, region_state *r) {
     r->ndim = view->ndim;
+    r->overlap = pn_has_internal_overlap(view);
     r->offset = (view->data - base->data) / (int64_t)pn_itemsize(view->dtype);
     memcpy(r->shape, view->shape, sizeof(int64_t) * view->ndim);
     memcpy(r->strides, view->strides, sizeof(int64_t) * view->ndim);
@@ -92,12 +95,33 @@ out:
     return rc;
 }
 
-/* the view read from the new base: its gradient lands in the region of zeros */
+/* r += g, position by position on this thread: where the region r reads an element
+ * of its base more than once (an expanded view), that element's gradient is the
+ * sum of those positions' gradients, added in row-major order. */
+static int accumulate_region(PNTensor *r, PNTensor *g) {
+    pn_loop_fn fn = pn_accumulate_loop(r->dtype);
+    if (!fn || g->dtype != r->dtype) {
+        PyErr_SetString(PyExc_RuntimeError, "AsStridedBackward0: gradient of an unexpected dtype");
+        return -1;
+    }
+    pn_iter it;
+    char *data[2] = {r->data, g->data};
+    int64_t strides[2][PN_MAX_DIMS];
+    pn_broadcast_strides(r, r->ndim, strides[0]);
+    pn_broadcast_strides(g, r->ndim, strides[1]);
+    pn_iter_init(&it, 2, data, r->ndim, r->shape, (const int64_t (*)[PN_MAX_DIMS])strides);
+    pn_iter_run_range(&it, fn, NULL, 0, it.numel);
+    return 0;
+}
+
+/* the view read from the new base: its gradient lands in the region of zeros
+ * (summed where the region reads an element more than once) */
 static int as_strided_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (no_double_backward(gout[0], n->name) < 0) return -1;
+    const region_state *st = PN_STATE(n, region_state);
     PNTensor *z = pn_zeros(gout[0]->dtype, n->meta[0].ndim, n->meta[0].shape);
-    PNTensor *r = z ? region_view(z, PN_STATE(n, region_state)) : NULL;
-    int rc = r ? pn_copy_into(r, gout[0]) : -1;
+    PNTensor *r = z ? region_view(z, st) : NULL;
+    int rc = !r ? -1 : st->overlap ? accumulate_region(r, gout[0]) : pn_copy_into(r, gout[0]);
     Py_XDECREF(r);
     if (rc < 0) {
         Py_XDECREF(z);
@@ -185,13 +209,6 @@ int pn_refresh_view(PNTensor *t) {
         PyErr_SetString(PyExc_RuntimeError,
                         "a view whose base was modified in place is used with autograd: pynet "
                         "needs the base to be contiguous; take .contiguous() before viewing it");
-        return -1;
-    }
-    if (pn_has_internal_overlap(t)) { /* its gradient would need a sum, not a copy, per element */
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "a view that reads elements of its base more than once (expand) is used "
-                        "with autograd after its base was modified in place: not supported by "
-                        "pynet; expand after the in-place op, or clone() the view before it");
         return -1;
     }
     /* the view's values are base's region now: its gradient goes there, through base's

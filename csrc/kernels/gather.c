@@ -57,6 +57,25 @@ pn_loop_fn pn_gather_loop(pn_dtype dt) {
     return sz == 1 ? gather_b1 : sz == 4 ? gather_b4 : gather_b8;
 }
 
+/* pn_accumulate_loop's: a stride-0 output is one running sum, in order */
+#define ACCUMULATE_LOOP(NAME, T) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        (void)aux; \
+        if (s[0] == 0) { \
+            T acc = *(T *)p[0]; \
+            for (int64_t i = 0; i < n; i++) acc += *(const T *)(p[1] + i * s[1]); \
+            *(T *)p[0] = acc; \
+            return; \
+        } \
+        for (int64_t i = 0; i < n; i++) *(T *)(p[0] + i * s[0]) += *(const T *)(p[1] + i * s[1]); \
+    }
+ACCUMULATE_LOOP(accumulate_f32, float)
+ACCUMULATE_LOOP(accumulate_f64, double)
+
+pn_loop_fn pn_accumulate_loop(pn_dtype dt) {
+    return dt == PN_FLOAT32 ? accumulate_f32 : dt == PN_FLOAT64 ? accumulate_f64 : NULL;
+}
+
 pn_loop_fn pn_scatter_loop(pn_dtype dt, int accumulate) {
     if (!accumulate) {
         size_t sz = pn_itemsize(dt);

@@ -38,4 +38,10 @@ void pn_gather_rows(char *dst, const char *src, const int64_t *off, int64_t elem
                     int64_t bytes);
 pn_loop_fn pn_scatter_loop(pn_dtype dt, int accumulate);
 
+/* Inner loop out[i] += in[i] (float32, float64; NULL for other dtypes), one element
+ * after the other: an output whose positions share elements (a stride 0, an
+ * expanded view's region of its base) receives every one of them. Run it on one
+ * thread (pn_iter_run_range), as two threads could add into one element. */
+pn_loop_fn pn_accumulate_loop(pn_dtype dt);
+
 #endif
