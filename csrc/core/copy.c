@@ -128,10 +128,9 @@ void pn_broadcast_strides(const PNTensor *t, int ndim, int64_t *strides) {
     }
 }
 
-/* Run a 2-, 3- or 4-operand loop. ops[0] is the output; all shaped like out. */
-void pn_run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, char **scalars, int ndim,
-                 const int64_t *shape) {
-    pn_iter it;
+/* The iterator of a 2-, 3- or 4-operand loop (see pn_run_loop). */
+static void loop_iter(pn_iter *it, int nop, PNTensor **ops, char **scalars, int ndim,
+                      const int64_t *shape) {
     char *data[PN_ITER_MAXOP];
     int64_t strides[PN_ITER_MAXOP][PN_MAX_DIMS];
     for (int k = 0; k < nop; k++) {
@@ -143,7 +142,14 @@ void pn_run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, char *
             memset(strides[k], 0, sizeof strides[k]);
         }
     }
-    pn_iter_init(&it, nop, data, ndim, shape, (const int64_t (*)[PN_MAX_DIMS])strides);
+    pn_iter_init(it, nop, data, ndim, shape, (const int64_t (*)[PN_MAX_DIMS])strides);
+}
+
+/* Run a 2-, 3- or 4-operand loop. ops[0] is the output; all shaped like out. */
+void pn_run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, char **scalars, int ndim,
+                 const int64_t *shape) {
+    pn_iter it;
+    loop_iter(&it, nop, ops, scalars, ndim, shape);
     if (it.numel > 65536) {
         Py_BEGIN_ALLOW_THREADS
         pn_iter_run(&it, fn, aux);
@@ -151,6 +157,13 @@ void pn_run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, char *
     } else {
         pn_iter_run(&it, fn, aux);
     }
+}
+
+void pn_run_loop_serial(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, int ndim,
+                        const int64_t *shape) {
+    pn_iter it;
+    loop_iter(&it, nop, ops, NULL, ndim, shape);
+    pn_iter_run_range(&it, fn, aux, 0, it.numel);
 }
 
 static void write_scalar(char *buf, pn_dtype dt, const pn_operand *o) {

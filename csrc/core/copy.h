@@ -34,6 +34,11 @@ void pn_broadcast_strides(const PNTensor *t, int ndim, int64_t *strides);
  * a NULL ops[k] reads the one value at scalars[k]. Releases the GIL on large loops. */
 void pn_run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, char **scalars, int ndim,
                  const int64_t *shape);
+/* pn_run_loop in flat order on the calling thread, operands all tensors: for a
+ * loop whose output positions may share elements (an accumulation into an
+ * expanded view), which two threads must not write at once. */
+void pn_run_loop_serial(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, int ndim,
+                        const int64_t *shape);
 /* Does writing dst elementwise clobber elements of src that are still to be read? */
 int pn_overlaps(const PNTensor *dst, const PNTensor *src);
 

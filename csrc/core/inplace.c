@@ -99,18 +99,13 @@ out:
  * of its base more than once (an expanded view), that element's gradient is the
  * sum of those positions' gradients, added in row-major order. */
 static int accumulate_region(PNTensor *r, PNTensor *g) {
-    pn_loop_fn fn = pn_accumulate_loop(r->dtype);
-    if (!fn || g->dtype != r->dtype) {
+    pn_loop_fn fn = pn_accumulate_loop(r->dtype); /* g has r's dtype: z was made with it */
+    if (!fn) {
         PyErr_SetString(PyExc_RuntimeError, "AsStridedBackward0: gradient of an unexpected dtype");
         return -1;
     }
-    pn_iter it;
-    char *data[2] = {r->data, g->data};
-    int64_t strides[2][PN_MAX_DIMS];
-    pn_broadcast_strides(r, r->ndim, strides[0]);
-    pn_broadcast_strides(g, r->ndim, strides[1]);
-    pn_iter_init(&it, 2, data, r->ndim, r->shape, (const int64_t (*)[PN_MAX_DIMS])strides);
-    pn_iter_run_range(&it, fn, NULL, 0, it.numel);
+    PNTensor *ops[2] = {r, g};
+    pn_run_loop_serial(fn, NULL, 2, ops, r->ndim, r->shape);
     return 0;
 }
 
