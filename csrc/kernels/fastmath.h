@@ -431,40 +431,65 @@ PN_FINLINE float pn_erff(float x) {
 
 /* ---- the logarithms, expm1 and softplus, in float arithmetic with compensated roundings ---- */
 
-/* log(u + ul) for a finite u > 0 and a small correction ul (|ul| <= ulp(u) / 2;
- * 0 for a plain log), as k ln2 + (hi + *lo) unrounded. With the exponent bits,
- *   u = 2^k m,  m in [sqrt(1/2), sqrt(2)),  f = m - 1 exact (Sterbenz),
- *   log(m + g) = 2 atanh(s),  s = (f + g) / (2 + f + g),  g = ul 2^-k,
- *   2 atanh(s) = 2s + 2s^3 (1/3 + s^2/5 + s^4/7 + s^6/9 + s^8/11),
- * |s| <= 0.1716: the first term left out, 2 s^13 / 13, is below 5e-11 relative, and
- * the s^3 tail is at most 1% of the result, so its roundings cost < 0.03 ulp.
- * What must not round is s: s = (f + g) q with q = 1 / (2 + f), and its error
- * comes back exactly enough from the remainder f + g - s (2 + f + g), one fma
- * (2 + f itself is an exact Fast2Sum pair). Returns hi = 2s, *lo = 2 s_lo +
- * tail (|lo| <= 1% |hi|) and *k as a float. Subnormal u are scaled by 2^23
- * first. Other u (0, inf, NaN, negative) give garbage: callers select. */
-PN_FINLINE float pn_log_reduced(float u, float ul, float *lo, float *k) {
+/* The exponent split of the logarithms, for a finite u > 0:
+ *   u = 2^k m,  m in [sqrt(1/2), sqrt(2)),  returns f = m - 1 (exact, Sterbenz),
+ * *k as a float and, in *ke, k + 127 (the field the bits of 2^-k need).
+ * Subnormal u are scaled by 2^23 first. Other u (0, inf, NaN, negative) give
+ * garbage: callers select. */
+PN_FINLINE float pn_log_split(float u, float *k, uint32_t *ke) {
     int tiny = u < 0x1p-126f;
     float us = tiny ? u * 0x1p23f : u;
     uint32_t b = (uint32_t)pn_float_to_bits(us);
     uint32_t e = (b + (0x3f800000u - 0x3f3504f3u)) >> 23; /* k + 127: m >= sqrt 2 carries */
     float m = pn_bits_to_float((int32_t)(b - ((e - 127u) << 23)));
-    uint32_t ke = e > 253u ? 253u : e; /* 2^-k for g, a normal float (k <= 126 only matters) */
-    float g = ul * pn_bits_to_float((int32_t)((254u - ke) << 23));
     *k = (float)((int32_t)e - 127) - (tiny ? 23.0f : 0.0f);
-    float f = m - 1.0f;
-    float d = 2.0f + f, dl = ((2.0f - d) + f) + g; /* d + dl = 2 + f + g */
-    float q = 1.0f / d;
-    float s = (f + g) * q;
-    float rem = __builtin_fmaf(-s, dl, __builtin_fmaf(-s, d, f) + g); /* f + g - s (d + dl) */
-    float sl = rem * q, z = s * s;
-    float t = 2.0f / 11;
+    *ke = e;
+    return m - 1.0f;
+}
+
+/* log(m + g) = 2 atanh(s),  s = (f + g) / (2 + f + g) = s + sl (an unrounded pair),
+ *   2 atanh(s) = 2s + 2s^3 (1/3 + s^2/5 + s^4/7 + s^6/9 + s^8/11),
+ * |s| <= 0.1716: the first term left out, 2 s^13 / 13, is below 5e-11 relative, and
+ * the s^3 tail is at most 1% of the result, so its roundings cost < 0.03 ulp.
+ * Returns hi = 2s, *lo = 2 sl + tail (|lo| <= 1% |hi|). */
+PN_FINLINE float pn_log_atanh(float s, float sl, float *lo) {
+    float z = s * s, t = 2.0f / 11;
     t = __builtin_fmaf(t, z, 2.0f / 9);
     t = __builtin_fmaf(t, z, 2.0f / 7);
     t = __builtin_fmaf(t, z, 2.0f / 5);
     t = __builtin_fmaf(t, z, 2.0f / 3);
     *lo = __builtin_fmaf(s * z, t, sl + sl);
     return s + s;
+}
+
+/* log u for a finite u > 0, as k ln2 + (hi + *lo) unrounded:
+ *   log m = 2 atanh(s),  s = f / (2 + f)   (pn_log_split, pn_log_atanh).
+ * What must not round is s: s = f q with q = 1 / (2 + f), and its error comes
+ * back exactly enough from the remainder f - s (2 + f), one fma (2 + f itself
+ * is an exact Fast2Sum pair d + dl). Returns hi and *k as a float. */
+PN_FINLINE float pn_log_reduced(float u, float *lo, float *k) {
+    uint32_t ke;
+    float f = pn_log_split(u, k, &ke);
+    float d = 2.0f + f, dl = (2.0f - d) + f; /* d + dl = 2 + f */
+    float q = 1.0f / d, s = f * q;
+    float rem = __builtin_fmaf(-s, dl, __builtin_fmaf(-s, d, f)); /* f - s (d + dl) */
+    return pn_log_atanh(s, rem * q, lo);
+}
+
+/* log(u + ul), as pn_log_reduced, for a small correction ul (|ul| <= ulp(u) / 2)
+ * carried in g = ul 2^-k: s = (f + g) / (2 + f + g), its remainder
+ * f + g - s (2 + f + g). (A separate function: with ul = 0 the g terms cost
+ * pn_logf 20% of its time, and the compiler cannot drop them, -0 + 0 being +0.) */
+PN_FINLINE float pn_log_reduced_pair(float u, float ul, float *lo, float *k) {
+    uint32_t ke;
+    float f = pn_log_split(u, k, &ke);
+    ke = ke > 253u ? 253u : ke; /* 2^-k for g, a normal float (k <= 126 only matters) */
+    float g = ul * pn_bits_to_float((int32_t)((254u - ke) << 23));
+    float d = 2.0f + f, dl = ((2.0f - d) + f) + g; /* d + dl = 2 + f + g */
+    float q = 1.0f / d;
+    float s = (f + g) * q;
+    float rem = __builtin_fmaf(-s, dl, __builtin_fmaf(-s, d, f) + g); /* f + g - s (d + dl) */
+    return pn_log_atanh(s, rem * q, lo);
 }
 
 /* k c_hi + (hi + lo) as one rounded float: c_hi k is exact (c_hi has 14
@@ -487,7 +512,7 @@ PN_FINLINE float pn_log_special(float x, float r) {
 /* log x, within 0.55 ulp (every float swept by csrc/tests/test_vecmath.c;
  * libm's logf and PyTorch's are within 1 ulp). log 1 = +0. */
 PN_FINLINE float pn_logf(float x) {
-    float lo, k, hi = pn_log_reduced(x, 0.0f, &lo, &k);
+    float lo, k, hi = pn_log_reduced(x, &lo, &k);
     return pn_log_special(x, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
 }
 
@@ -496,7 +521,7 @@ PN_FINLINE float pn_logf(float x) {
  * 1 / c = ic_hi + ic_lo: log m = hi + lo is multiplied by 1/c keeping its
  * product's rounding error (fma), then joined to k ln2 / c by pn_log_join. */
 PN_FINLINE float pn_log_scaled(float x, float kc_hi, float kc_lo, float ic_hi, float ic_lo) {
-    float lo, k, hi = pn_log_reduced(x, 0.0f, &lo, &k);
+    float lo, k, hi = pn_log_reduced(x, &lo, &k);
     float p = hi * ic_hi, pl = __builtin_fmaf(hi, ic_hi, -p);
     pl = __builtin_fmaf(hi, ic_lo, __builtin_fmaf(lo, ic_hi, pl));
     return pn_log_special(x, pn_log_join(k, kc_hi, kc_lo, p, pl));
@@ -518,7 +543,7 @@ PN_FINLINE float pn_log10f(float x) {
  * log1p(+-0) = +-0, log1p(-1) = -inf, log1p(x < -1) = NaN. Within 0.57 ulp. */
 PN_FINLINE float pn_log1pf(float x) {
     float u = 1.0f + x, t = u - 1.0f, ul = (1.0f - (u - t)) + (x - t);
-    float lo, k, hi = pn_log_reduced(u, ul, &lo, &k);
+    float lo, k, hi = pn_log_reduced_pair(u, ul, &lo, &k);
     float r = pn_log_special(u, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
     float ax = x < 0 ? -x : x;
     return ax < 0x1p-25f ? x : r; /* x - x^2/2 rounds to x; keeps the sign of zero */
@@ -557,7 +582,7 @@ PN_FINLINE float pn_expm1f(float x) {
 /* softplus(x) = log(1 + exp(x)) = max(x, 0) + log(1 + e),  e = exp(-|x|) <= 1,
  * never exponentiating a large number. e = (ep + elo) 2^n stays unrounded
  * (pn_exp_reduced), 1 + e is an exact pair u + ul, log(u + ul) = k ln2 + hi + lo
- * (pn_log_reduced; k is 0 or 1), and max(x, 0) + k ln2_hi + hi is summed with
+ * (pn_log_reduced_pair; k is 0 or 1), and max(x, 0) + k ln2_hi + hi is summed with
  * exact error terms (Fast2Sum, 2Sum), so only the last addition rounds in full.
  * Where e < 2^-10 (x < -6.9), the rounding of ul would cost up to 1/4 ulp,
  * and the result is the series e - e^2/2 + e^3/3 (to 2^-32) on the pair
@@ -576,7 +601,7 @@ PN_FINLINE float pn_softplusf(float x) {
     pn_exp2_halves(n, &s1, &s2);
     float eh = ep * s1 * s2, el = elo * s1 * s2;
     float u = 1.0f + eh, ul = ((1.0f - u) + eh) + el; /* 1 + e, Fast2Sum */
-    float lo, k, hi = pn_log_reduced(u, ul, &lo, &k);
+    float lo, k, hi = pn_log_reduced_pair(u, ul, &lo, &k);
     float a = k * ln2_hi, l = a + hi, el2 = (a - l) + hi; /* Fast2Sum: |hi| <= a / 2 or a = 0 */
     float z = x > 0 ? x : 0.0f, t = z + l, bb = t - z;
     float et = (z - (t - bb)) + (l - bb); /* 2Sum: t + et = z + l */
