@@ -329,3 +329,34 @@ def test_bit_identical_one_and_two_threads(name, make):
     r2_again = _at_threads(2, lambda: _raw(run()))
     _assert_bit_identical(r2, r2_again, f"{name}: two runs at 2 threads")
     _assert_bit_identical(r1, r2, f"{name}: 1 thread vs 2 threads")
+
+
+# Arrays of 2^18 elements or more run through the unary and activation kernels in
+# blocks of 1024, each after prefetching the next (kernels/common.h): the results must
+# be those of short pieces, which run as one block, to the bit; with a ragged end.
+LONG_N = (1 << 19) + 1000 + 7
+F = pynet.nn.functional
+PREFETCHED = [("exp", pynet.exp), ("tanh", pynet.tanh), ("erfc", pynet.erfc),
+              ("log1p", lambda t: pynet.log1p(t.abs())), ("sigmoid", pynet.sigmoid),
+              ("gelu", F.gelu), ("gelu_tanh", lambda t: F.gelu(t, approximate="tanh")),
+              ("silu", F.silu), ("softplus", F.softplus), ("logsigmoid", F.logsigmoid),
+              ("mish", F.mish)]
+
+
+@pytest.mark.parametrize("name,f", PREFETCHED)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_long_arrays_in_prefetched_blocks(threads, name, f, dtype):
+    x = _x(LONG_N, 7, dtype) * 4
+    g = _x(LONG_N, 8, dtype)
+    xt = pynet.from_numpy(x).requires_grad_()
+    y = f(xt)
+    y.backward(pynet.from_numpy(g))
+    pieces, grads = [], []
+    for s in range(0, LONG_N, 4096):
+        xs = pynet.from_numpy(x[s:s + 4096].copy()).requires_grad_()
+        ys = f(xs)
+        ys.backward(pynet.from_numpy(g[s:s + 4096].copy()))
+        pieces.append(ys.detach().numpy())
+        grads.append(xs.grad.numpy())
+    np.testing.assert_array_equal(y.detach().numpy(), np.concatenate(pieces))
+    np.testing.assert_array_equal(xt.grad.numpy(), np.concatenate(grads))

@@ -30,6 +30,31 @@ static inline int pn_add_overflow(int64_t a, int64_t b, int64_t *out) {
     return __builtin_add_overflow(a, b, out);
 }
 
+/* Software prefetch for long elementwise loops. On the Xeon the kernels were last
+ * tuned on, the hardware prefetcher falls behind on the input of a compute-heavy
+ * loop once its arrays no longer fit in the caches: over 4M floats, tanh ran at
+ * 1.4-1.6 ns per element against 0.9 within L2, erfc at 4.0 against 1.7 (a cheap
+ * loop such as exp, 0.6 ns, was not affected). Such loops run over long arrays in
+ * blocks of PN_PREFETCH_BLOCK elements, each block starting with one prefetch per
+ * 64-byte line of the input block after it: tanh 1.05, erfc 2.15. Arrays shorter
+ * than PN_PREFETCH_MIN elements (1 MB of floats) are usually in cache, where the
+ * prefetches would only cost instructions: they run as one block. */
+#define PN_PREFETCH_BLOCK 1024
+#define PN_PREFETCH_MIN   ((int64_t)1 << 18)
+
+/* The block size of a loop over n elements: n itself below PN_PREFETCH_MIN. */
+static inline int64_t pn_prefetch_blocksize(int64_t n) {
+    return n < PN_PREFETCH_MIN ? n : PN_PREFETCH_BLOCK;
+}
+
+/* Prefetch the block of an array of n `size`-byte elements that follows the one
+ * ending at element e: elements [e, min(e + PN_PREFETCH_BLOCK, n)). */
+static inline void pn_prefetch_block(const void *base, int64_t e, int64_t n, size_t size) {
+    int64_t stop = n - e < PN_PREFETCH_BLOCK ? n : e + PN_PREFETCH_BLOCK;
+    for (int64_t i = e * (int64_t)size; i < stop * (int64_t)size; i += 64)
+        __builtin_prefetch((const char *)base + i);
+}
+
 /* The most dimensions a tensor may have. */
 #define PN_MAX_DIMS 16
 

@@ -318,9 +318,15 @@ int pn_binary_is_comparison(pn_binary_op op) {
         if (s[0] == sizeof(T) && s[1] == sizeof(T)) { \
             T *O = (T *)o; \
             const T *A = (const T *)a; \
-            for (int64_t i = 0; i < n; i++) { \
-                T x = A[i]; \
-                O[i] = (T)(EXPR); \
+            /* long arrays: in blocks, each after prefetching the next (common.h) */ \
+            int64_t blk = pn_prefetch_blocksize(n); \
+            for (int64_t b = 0; b < n; b += blk) { \
+                int64_t e = n - b < blk ? n : b + blk; \
+                if (blk < n) pn_prefetch_block(A, e, n, sizeof(T)); \
+                for (int64_t i = b; i < e; i++) { \
+                    T x = A[i]; \
+                    O[i] = (T)(EXPR); \
+                } \
             } \
         } else { \
             for (int64_t i = 0; i < n; i++) { \

@@ -450,7 +450,7 @@ static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float 
     }
 }
 
-void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
+static void act_forward_run_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
     if (p->act == PN_ACT_GELU)
         gelu_forward_f32(x, y, n);
     else if (p->act == PN_ACT_SILU) {
@@ -462,12 +462,21 @@ void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t 
     else
         act_forward_f32(p, x, y, n);
 }
+/* Long arrays in blocks, each after prefetching the next block of x (common.h). */
+void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t m = n - b < blk ? n - b : blk;
+        if (blk < n) pn_prefetch_block(x, b + m, n, sizeof *x);
+        act_forward_run_f32(p, x + b, y + b, m);
+    }
+}
 void pn_act_forward_f64(const pn_act_args *p, const double *x, double *y, int64_t n) {
     act_forward_f64(p, x, y, n);
 }
 
-void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
-                         int64_t n) {
+static void act_backward_run_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
+                                 int64_t n) {
     if (p->act == PN_ACT_GELU)
         gelu_backward_f32(g, x, dx, n);
     else if (p->act == PN_ACT_SILU) {
@@ -479,6 +488,19 @@ void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, f
         if (!logsigmoid_backward_f32(g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 1);
     } else
         act_backward_f32(p, g, x, dx, n);
+}
+/* Long arrays in blocks, each after prefetching the next blocks of g and x. */
+void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
+                         int64_t n) {
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t m = n - b < blk ? n - b : blk;
+        if (blk < n) {
+            pn_prefetch_block(g, b + m, n, sizeof *g);
+            pn_prefetch_block(x, b + m, n, sizeof *x);
+        }
+        act_backward_run_f32(p, g + b, x + b, dx + b, m);
+    }
 }
 void pn_act_backward_f64(const pn_act_args *p, const double *g, const double *x, double *dx,
                          int64_t n) {
