@@ -331,16 +331,18 @@ def test_bit_identical_one_and_two_threads(name, make):
     _assert_bit_identical(r1, r2, f"{name}: 1 thread vs 2 threads")
 
 
-# Arrays of 2^18 elements or more run through the unary and activation kernels in
-# blocks of 1024, each after prefetching the next (kernels/common.h): the results must
-# be those of short pieces, which run as one block, to the bit; with a ragged end.
+# Arrays of 2^18 elements or more run through the transcendental kernels (unary, atan2,
+# activations) in blocks of 1024, each after prefetching the next (kernels/common.h):
+# the results must be those of short pieces, which run as one block, to the bit; with
+# a ragged end.
 LONG_N = (1 << 19) + 1000 + 7
 F = pynet.nn.functional
 PREFETCHED = [("exp", pynet.exp), ("tanh", pynet.tanh), ("erfc", pynet.erfc),
               ("log1p", lambda t: pynet.log1p(t.abs())), ("sigmoid", pynet.sigmoid),
               ("gelu", F.gelu), ("gelu_tanh", lambda t: F.gelu(t, approximate="tanh")),
               ("silu", F.silu), ("softplus", F.softplus), ("logsigmoid", F.logsigmoid),
-              ("mish", F.mish)]
+              ("mish", F.mish), ("atan", pynet.atan),
+              ("atan2", lambda t: pynet.atan2(t, t * 0.5 + 1.0))]
 
 
 @pytest.mark.parametrize("name,f", PREFETCHED)

@@ -21,16 +21,29 @@ typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
  * loops that vectorize: all contiguous, a scalar b, and a scalar a (the gradient
  * of a sum() reaches an activation's backward expanded from one value; strided,
  * relu's backward branched on every element: 6 ns each, 11x PyTorch's time). */
-#define BINARY_LOOP(NAME, T, TO, EXPR) \
+#define BINARY_LOOP(NAME, T, TO, EXPR) BINARY_LOOP_PF(NAME, T, TO, EXPR, 0)
+/* The same, for an expensive EXPR: the contiguous loop over long arrays runs in
+ * blocks, each after prefetching the next blocks of a and b (common.h; for a cheap
+ * EXPR the hardware keeps up, and the prefetches cost 2-5% of a + b). */
+#define BINARY_LOOP_PREFETCHED(NAME, T, TO, EXPR) BINARY_LOOP_PF(NAME, T, TO, EXPR, 1)
+#define BINARY_LOOP_PF(NAME, T, TO, EXPR, PF) \
     PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         (void)aux; \
         char *o = p[0], *a = p[1], *b = p[2]; \
         if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == sizeof(T)) { \
             TO *O = (TO *)o; \
             const T *A = (const T *)a, *B = (const T *)b; \
-            for (int64_t i = 0; i < n; i++) { \
-                T x = A[i], y = B[i]; \
-                O[i] = (TO)(EXPR); \
+            int64_t blk = PF ? pn_prefetch_blocksize(n) : n; \
+            for (int64_t k = 0; k < n; k += blk) { \
+                int64_t e = n - k < blk ? n : k + blk; \
+                if (blk < n) { \
+                    pn_prefetch_block(A, e, n, sizeof(T)); \
+                    pn_prefetch_block(B, e, n, sizeof(T)); \
+                } \
+                for (int64_t i = k; i < e; i++) { \
+                    T x = A[i], y = B[i]; \
+                    O[i] = (TO)(EXPR); \
+                } \
             } \
         } else if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == 0) { \
             TO *O = (TO *)o; \
@@ -215,7 +228,7 @@ BINARY_LOOP(floordiv_f32, float, float, py_floordivf(x, y))
 BINARY_LOOP(rem_f32, float, float, py_fmodf(x, y))
 BINARY_LOOP(max_f32, float, float, FMAX(x, y))
 BINARY_LOOP(min_f32, float, float, FMIN(x, y))
-BINARY_LOOP(atan2_f32, float, float, pn_atan2f_v(x, y))
+BINARY_LOOP_PREFETCHED(atan2_f32, float, float, pn_atan2f_v(x, y))
 BINARY_LOOP(eq_f32, float, pn_bool, x == y)
 BINARY_LOOP(ne_f32, float, pn_bool, x != y)
 BINARY_LOOP(lt_f32, float, pn_bool, x < y)
@@ -234,7 +247,7 @@ BINARY_LOOP(floordiv_f64, double, double, py_floordiv(x, y))
 BINARY_LOOP(rem_f64, double, double, py_fmod(x, y))
 BINARY_LOOP(max_f64, double, double, FMAX(x, y))
 BINARY_LOOP(min_f64, double, double, FMIN(x, y))
-BINARY_LOOP(atan2_f64, double, double, atan2(x, y))
+BINARY_LOOP_PREFETCHED(atan2_f64, double, double, atan2(x, y))
 BINARY_LOOP(eq_f64, double, pn_bool, x == y)
 BINARY_LOOP(ne_f64, double, pn_bool, x != y)
 BINARY_LOOP(lt_f64, double, pn_bool, x < y)
@@ -311,15 +324,19 @@ int pn_binary_is_comparison(pn_binary_op op) {
 
 /* ----------------------------------------------------------------- unary ---- */
 
-#define UNARY_LOOP(NAME, T, EXPR) \
+/* o = EXPR(x) over n elements. UNARY_LOOP_PREFETCHED is for an expensive EXPR (the
+ * transcendental functions): its contiguous loop over long arrays runs in blocks,
+ * each after prefetching the next block of the input (common.h). */
+#define UNARY_LOOP(NAME, T, EXPR)            UNARY_LOOP_PF(NAME, T, EXPR, 0)
+#define UNARY_LOOP_PREFETCHED(NAME, T, EXPR) UNARY_LOOP_PF(NAME, T, EXPR, 1)
+#define UNARY_LOOP_PF(NAME, T, EXPR, PF) \
     PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         (void)aux; \
         char *o = p[0], *a = p[1]; \
         if (s[0] == sizeof(T) && s[1] == sizeof(T)) { \
             T *O = (T *)o; \
             const T *A = (const T *)a; \
-            /* long arrays: in blocks, each after prefetching the next (common.h) */ \
-            int64_t blk = pn_prefetch_blocksize(n); \
+            int64_t blk = PF ? pn_prefetch_blocksize(n) : n; \
             for (int64_t b = 0; b < n; b += blk) { \
                 int64_t e = n - b < blk ? n : b + blk; \
                 if (blk < n) pn_prefetch_block(A, e, n, sizeof(T)); \
@@ -376,56 +393,57 @@ static inline double sigmoid_d(double x) {
 
 UNARY_LOOP(neg_f32, float, -x)
 UNARY_LOOP(abs_f32, float, fabsf(x))
-UNARY_LOOP(exp_f32, float, pn_expf(x)) /* float arithmetic, within 0.57 ulp (fastmath.h) */
-UNARY_LOOP(log_f32, float, pn_logf(x))
+/* exp in float arithmetic, within 0.57 ulp (fastmath.h) */
+UNARY_LOOP_PREFETCHED(exp_f32, float, pn_expf(x))
+UNARY_LOOP_PREFETCHED(log_f32, float, pn_logf(x))
 UNARY_LOOP(sqrt_f32, float, sqrtf(x))
-UNARY_LOOP(sigmoid_f32, float, pn_sigmoidf(x)) /* within 1.48 ulp (fastmath.h) */
-UNARY_LOOP(tanh_f32, float, pn_tanhf_exact(x))
+UNARY_LOOP_PREFETCHED(sigmoid_f32, float, pn_sigmoidf(x)) /* within 1.48 ulp (fastmath.h) */
+UNARY_LOOP_PREFETCHED(tanh_f32, float, pn_tanhf_exact(x))
 UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
 UNARY_LOOP(sign_f32, float, SIGN(x)) /* sign(nan) = 0, as in torch */
 UNARY_LOOP(reciprocal_f32, float, (float)1 / x)
 UNARY_LOOP(square_f32, float, x *x)
 TRIG_LOOP(sin_f32, pn_sinf_v, sinf)
 TRIG_LOOP(cos_f32, pn_cosf_v, cosf)
-UNARY_LOOP(log1p_f32, float, pn_log1pf(x))
-UNARY_LOOP(expm1_f32, float, pn_expm1f(x))
+UNARY_LOOP_PREFETCHED(log1p_f32, float, pn_log1pf(x))
+UNARY_LOOP_PREFETCHED(expm1_f32, float, pn_expm1f(x))
 UNARY_LOOP(floor_f32, float, floorf(x))
 UNARY_LOOP(ceil_f32, float, ceilf(x))
 UNARY_LOOP(round_f32, float, rintf(x))
 UNARY_LOOP(trunc_f32, float, truncf(x))
-UNARY_LOOP(log2_f32, float, pn_log2f(x))
-UNARY_LOOP(log10_f32, float, pn_log10f(x))
-UNARY_LOOP(erf_f32, float, pn_erff(x)) /* within 0.64 ulp (fastmath.h) */
-UNARY_LOOP(erfc_f32, float, pn_erfcf_v(x))
+UNARY_LOOP_PREFETCHED(log2_f32, float, pn_log2f(x))
+UNARY_LOOP_PREFETCHED(log10_f32, float, pn_log10f(x))
+UNARY_LOOP_PREFETCHED(erf_f32, float, pn_erff(x)) /* within 0.64 ulp (fastmath.h) */
+UNARY_LOOP_PREFETCHED(erfc_f32, float, pn_erfcf_v(x))
 TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
-UNARY_LOOP(atan_f32, float, pn_atanf_v(x))
+UNARY_LOOP_PREFETCHED(atan_f32, float, pn_atanf_v(x))
 UNARY_LOOP(rsqrt_f32, float, pn_rsqrtf(x)) /* within 0.5 ulp (fastmath.h) */
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))
-UNARY_LOOP(exp_f64, double, exp(x))
-UNARY_LOOP(log_f64, double, log(x))
+UNARY_LOOP_PREFETCHED(exp_f64, double, exp(x))
+UNARY_LOOP_PREFETCHED(log_f64, double, log(x))
 UNARY_LOOP(sqrt_f64, double, sqrt(x))
-UNARY_LOOP(sigmoid_f64, double, sigmoid_d(x))
-UNARY_LOOP(tanh_f64, double, tanh(x))
+UNARY_LOOP_PREFETCHED(sigmoid_f64, double, sigmoid_d(x))
+UNARY_LOOP_PREFETCHED(tanh_f64, double, tanh(x))
 UNARY_LOOP(relu_f64, double, x > 0 ? x : (x != x ? x : (double)0))
 UNARY_LOOP(sign_f64, double, SIGN(x)) /* sign(nan) = 0, as in torch */
 UNARY_LOOP(reciprocal_f64, double, (double)1 / x)
 UNARY_LOOP(square_f64, double, x *x)
-UNARY_LOOP(sin_f64, double, sin(x))
-UNARY_LOOP(cos_f64, double, cos(x))
-UNARY_LOOP(log1p_f64, double, log1p(x))
-UNARY_LOOP(expm1_f64, double, expm1(x))
+UNARY_LOOP_PREFETCHED(sin_f64, double, sin(x))
+UNARY_LOOP_PREFETCHED(cos_f64, double, cos(x))
+UNARY_LOOP_PREFETCHED(log1p_f64, double, log1p(x))
+UNARY_LOOP_PREFETCHED(expm1_f64, double, expm1(x))
 UNARY_LOOP(floor_f64, double, floor(x))
 UNARY_LOOP(ceil_f64, double, ceil(x))
 UNARY_LOOP(round_f64, double, rint(x))
 UNARY_LOOP(trunc_f64, double, trunc(x))
-UNARY_LOOP(log2_f64, double, log2(x))
-UNARY_LOOP(log10_f64, double, log10(x))
-UNARY_LOOP(erf_f64, double, erf(x))
-UNARY_LOOP(erfc_f64, double, erfc(x))
-UNARY_LOOP(tan_f64, double, tan(x))
-UNARY_LOOP(atan_f64, double, atan(x))
+UNARY_LOOP_PREFETCHED(log2_f64, double, log2(x))
+UNARY_LOOP_PREFETCHED(log10_f64, double, log10(x))
+UNARY_LOOP_PREFETCHED(erf_f64, double, erf(x))
+UNARY_LOOP_PREFETCHED(erfc_f64, double, erfc(x))
+UNARY_LOOP_PREFETCHED(tan_f64, double, tan(x))
+UNARY_LOOP_PREFETCHED(atan_f64, double, atan(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
 UNARY_LOOP(neg_i64, int64_t, (int64_t)(0u - (uint64_t)x))
