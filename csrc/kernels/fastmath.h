@@ -123,9 +123,15 @@ PN_FINLINE void pn_exp2_halves(int32_t n, float *s1, float *s2) {
     *s2 = pn_bits_to_float((int32_t)((n2 + 127u) << 23));
 }
 
+/* pn_expf's argument range: beyond [-104, 89], exp is 0 or inf in float either
+ * way (and the scaling by 2^n produces them). Comparisons keep NaN as it is. */
+PN_FINLINE float pn_exp_clamp(float x) {
+    x = x > 89.0f ? 89.0f : x;
+    return x < -104.0f ? -104.0f : x;
+}
+
 PN_FINLINE float pn_expf(float x) {
-    x = x > 89.0f ? 89.0f : x; /* comparisons keep NaN as it is */
-    x = x < -104.0f ? -104.0f : x;
+    x = pn_exp_clamp(x);
     float lo;
     int32_t n;
     float p = pn_exp_reduced(x, &lo, &n);
