@@ -33,8 +33,8 @@ static inline int pn_add_overflow(int64_t a, int64_t b, int64_t *out) {
 /* Software prefetch for long elementwise loops. On the Xeon the kernels were last
  * tuned on, the hardware prefetcher falls behind on the input of a compute-heavy
  * loop once its arrays no longer fit in the caches: over 4M floats, tanh ran at
- * 1.4-1.6 ns per element against 0.9 within L2, erfc at 4.0 against 1.7 (a cheap
- * loop such as exp, 0.6 ns, was not affected). Such loops run over long arrays in
+ * 1.4-1.6 ns per element against 0.9 within L2, erfc at 4.0 against 1.7 (cheap
+ * loops such as add or abs keep up without it). Such loops run over long arrays in
  * blocks of PN_PREFETCH_BLOCK elements, each block starting with one prefetch per
  * 64-byte line of the input block after it: tanh 1.05, erfc 2.15. Arrays shorter
  * than PN_PREFETCH_MIN elements (1 MB of floats) are usually in cache, where the
