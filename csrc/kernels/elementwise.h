@@ -75,6 +75,17 @@ int pn_binary_is_comparison(pn_binary_op op);
 /* Operands: ptrs = {out, a}; both of dtype dt. */
 pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
 
+/* The float32 exp op's kernels over n contiguous floats, by name: "avx512",
+ * "avx2" (NULL where the CPU lacks the instructions) and "portable" (the C
+ * loop). All give the same bits; pn_unary_loop(PN_EXP, ...) picks the fastest.
+ * For the C tests, which run each one the CPU has. */
+typedef void (*pn_exp_f32_fn)(const float *x, float *y, int64_t n);
+pn_exp_f32_fn pn_exp_f32_kernel(const char *name);
+
+/* y = exp(x) over n contiguous floats (y may be x) by the fastest of those
+ * kernels: for other kernels' rows (attention's softmax). */
+void pn_exp_f32_contig(const float *x, float *y, int64_t n);
+
 /* clamp(x, lo, hi): aux points to a pn_clamp_args. Operands {out, a}, dtype dt. */
 typedef struct {
     double lo, hi;

@@ -9,7 +9,7 @@
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
- * float32 exp op's loop against pn_expf, to the bit.
+ * float32 exp op's kernels against pn_expf_tab, to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
 #include "../kernels/elementwise.h"
@@ -129,6 +129,20 @@ static void test_specials(void) {
     SPECIAL(pn_expf(-103.972076f), expf(-103.972076f));
     SPECIAL(pn_expf(-103.972084f), expf(-103.972084f));
     SPECIAL(pn_expf(-104.0f), 0.0f);
+    SPECIAL(pn_expf_tab(0.0f), 1.0f);
+    SPECIAL(pn_expf_tab(-0.0f), 1.0f);
+    SPECIAL(pn_expf_tab(tiny), 1.0f);
+    SPECIAL(pn_expf_tab(inf), inf);
+    SPECIAL(pn_expf_tab(-inf), 0.0f);
+    SPECIAL(pn_expf_tab(nan), nan);
+    SPECIAL(pn_expf_tab(FLT_MAX), inf);
+    SPECIAL(pn_expf_tab(-FLT_MAX), 0.0f);
+    SPECIAL(pn_expf_tab(88.7228394f), expf(88.7228394f));
+    SPECIAL(pn_expf_tab(88.7228470f), inf);
+    SPECIAL(pn_expf_tab(-87.3365479f), expf(-87.3365479f));
+    SPECIAL(pn_expf_tab(-103.972076f), expf(-103.972076f));
+    SPECIAL(pn_expf_tab(-103.972084f), expf(-103.972084f));
+    SPECIAL(pn_expf_tab(-104.0f), 0.0f);
     SPECIAL(pn_logf(0.0f), -inf);
     SPECIAL(pn_logf(-0.0f), -inf);
     SPECIAL(pn_logf(1.0f), 0.0f);
@@ -314,47 +328,71 @@ static void test_doubles(void) {
           "pn_log_d of the smallest subnormal");
 }
 
-/* The float32 exp op's loop (on AVX-512 CPUs, contiguous operands take a kernel of
- * their own, exp_f32_avx512) gives pn_expf's results to the bit: every 97th float
- * bit pattern in runs of 4099 (ragged blocks), runs of every length up to 40, and
- * one long enough to be prefetched (2^18 + 5). NaN must stay NaN. */
-static long exp_loop_mismatches(pn_loop_fn f, float *x, float *y, int64_t n) {
-    int64_t st[2] = {sizeof(float), sizeof(float)};
-    char *p[2] = {(char *)y, (char *)x};
-    f(p, st, n, NULL);
+/* The float32 exp op's kernels (the AVX-512 and AVX2 ones where the CPU has them,
+ * the portable loop, and the loop pn_unary_loop picks) give pn_expf_tab's results
+ * to the bit: every 97th float bit pattern in runs of 4099 (ragged blocks), runs
+ * of every length up to 40, and one long enough to be prefetched (2^18 + 5). NaN
+ * must stay NaN. */
+static void exp_loop(void *f, int unary_loop, const float *x, float *y, int64_t n) {
+    if (unary_loop) {
+        int64_t st[2] = {sizeof(float), sizeof(float)};
+        char *p[2] = {(char *)y, (char *)x};
+        ((pn_loop_fn)f)(p, st, n, NULL);
+    } else {
+        ((pn_exp_f32_fn)f)(x, y, n);
+    }
+}
+
+static long exp_loop_mismatches(void *f, int unary_loop, float *x, float *y, int64_t n) {
+    exp_loop(f, unary_loop, x, y, n);
     long bad = 0;
     for (int64_t k = 0; k < n; k++) {
-        float w = pn_expf(x[k]);
+        float w = pn_expf_tab(x[k]);
         bad += memcmp(&w, &y[k], sizeof w) != 0 && !(isnan(w) && isnan(y[k]));
     }
     return bad;
 }
 
-static void test_exp_loop(void) {
+static void test_exp_kernel(const char *name, void *f, int unary_loop) {
     enum { RUN = 4099, LONG = (1 << 18) + 5 };
     static float x[LONG], y[LONG];
-    pn_loop_fn f = pn_unary_loop(PN_EXP, PN_FLOAT32);
     long bad = 0, points = 0;
     for (uint64_t b0 = 0; b0 < (1ull << 32); b0 += (uint64_t)RUN * 97, points += RUN) {
         for (int k = 0; k < RUN; k++) x[k] = flt((uint32_t)(b0 + (uint64_t)k * 97));
-        bad += exp_loop_mismatches(f, x, y, RUN);
+        bad += exp_loop_mismatches(f, unary_loop, x, y, RUN);
     }
     for (int len = 1; len <= 40; len++, points += len) {
         for (int k = 0; k < len; k++) x[k] = -110.0f + 5.0f * (float)k + 0.37f * (float)len;
-        bad += exp_loop_mismatches(f, x, y, len);
+        bad += exp_loop_mismatches(f, unary_loop, x, y, len);
     }
     for (int k = 0; k < LONG; k++) x[k] = flt(0x3f800000u + (uint32_t)k * 4099u);
-    bad += exp_loop_mismatches(f, x, y, LONG);
+    bad += exp_loop_mismatches(f, unary_loop, x, y, LONG);
     /* a tail ending where the heap block ends (AddressSanitizer: no read beyond it) */
     float *hx = malloc(17 * sizeof(float)), *hy = malloc(17 * sizeof(float));
     CHECK(hx && hy, "allocation");
     if (hx && hy) {
         for (int k = 0; k < 17; k++) hx[k] = 0.25f * (float)k - 2.0f;
-        bad += exp_loop_mismatches(f, hx, hy, 17);
+        bad += exp_loop_mismatches(f, unary_loop, hx, hy, 17);
     }
     free(hx);
     free(hy);
-    CHECK(bad == 0, "the exp loop differs from pn_expf at %ld of %ld points", bad, points + LONG);
+    printf("exp kernel %-8s %ld of %ld points differ from pn_expf_tab\n", name, bad,
+           points + LONG + 17);
+    CHECK(bad == 0, "the %s exp kernel differs from pn_expf_tab at %ld of %ld points", name, bad,
+          points + LONG + 17);
+}
+
+static void test_exp_kernels(void) {
+    const char *names[] = {"avx512", "avx2", "portable"};
+    for (int k = 0; k < 3; k++) {
+        pn_exp_f32_fn f = pn_exp_f32_kernel(names[k]);
+        if (f)
+            test_exp_kernel(names[k], (void *)f, 0);
+        else
+            printf("exp kernel %-8s not run (this CPU lacks it)\n", names[k]);
+    }
+    CHECK(pn_exp_f32_kernel("portable") && !pn_exp_f32_kernel("sse9"), "pn_exp_f32_kernel's names");
+    test_exp_kernel("op", (void *)pn_unary_loop(PN_EXP, PN_FLOAT32), 1);
 }
 
 int main(void) {
@@ -363,6 +401,8 @@ int main(void) {
     const unary fs[] = {
         {"exp", pn_expf, exp, 0.57, exp_normal},
         {"exp (all)", pn_expf, exp, 0.76, all},
+        {"exp_tab", pn_expf_tab, exp, 0.5253, exp_normal},
+        {"exp_tab (all)", pn_expf_tab, exp, 0.76, all},
         {"rsqrt", pn_rsqrtf, rsqrt_ref, 0.5001, all},
         {"sigmoid", pn_sigmoidf, sigmoid_ref, 1.48, exp_normal},
         {"sigmoid (all)", pn_sigmoidf, sigmoid_ref, 1.48, all},
@@ -385,6 +425,6 @@ int main(void) {
     test_atan2_grid();
     test_specials();
     test_doubles();
-    test_exp_loop();
+    test_exp_kernels();
     return CHECK_SUMMARY();
 }
