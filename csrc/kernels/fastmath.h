@@ -156,11 +156,12 @@ extern const float pn_exp2_32[2][32];
  * hi p + lo is at most 2.2% of the sum, so its roundings (and r's) cost under
  * 0.03 ulp, and the sum is rounded once. Measured over every float: 0.5252 ulp
  * for normal results (pn_expf: 0.57, PyTorch: 0.55), 0.754 for subnormal ones
- * (the sum is rounded, then scaled by 2^n); test_vecmath.c sweeps a subset. x is clamped to
- * [-104, 89] as in pn_expf; NaN propagates, +inf -> inf, -inf -> 0. With the
- * table in vector registers this is a third of pn_expf's instructions; a loop
- * the compiler vectorizes turns the lookups into gathers, which is why the other
- * kernels keep pn_expf. Returns the sum; 2^n in two halves through *s1, *s2. */
+ * (the sum is rounded, then scaled by 2^n); test_vecmath.c sweeps a subset.
+ * x is clamped to [-104, 89] as in pn_expf; NaN propagates, +inf -> inf,
+ * -inf -> 0. With the table in vector registers this is a third of pn_expf's
+ * instructions; a loop the compiler vectorizes turns the lookups into gathers,
+ * which is why the other kernels keep pn_expf. Returns the sum; 2^n in two
+ * halves through *s1, *s2. */
 PN_FINLINE float pn_exp_tab_sum(float x, float *s1, float *s2) {
     const float inv = 46.16624069f;                                /* 32 / ln2 */
     const float c_hi = 2.166084945e-02f, c_lo = -5.952044413e-11f; /* ln2 / 32 */
