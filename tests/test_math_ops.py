@@ -8,6 +8,7 @@ pynet's worst error must not exceed PyTorch's on the same inputs (nor 1 ulp, whi
 larger).
 """
 import math
+import platform
 
 import numpy as np
 import pytest
@@ -106,7 +107,13 @@ def test_float32_error_bound(name):
                               f"{err[worst]:.2f} ulp"
 
 
-@pytest.mark.parametrize("name,lo,hi,bound", [("exp", -87.33, 88.7, 0.5253), ("sigmoid", -87.33, 30.0, 1.48)])
+# exp by the table of 2^(j/32) on x86; elsewhere pn_expf (fastmath.h), whose loop vectorizes
+# without gathers
+_EXP_BOUND = 0.5253 if platform.machine().lower() in ("x86_64", "amd64") else 0.57
+
+
+@pytest.mark.parametrize("name,lo,hi,bound", [("exp", -87.33, 88.7, _EXP_BOUND),
+                                              ("sigmoid", -87.33, 30.0, 1.48)])
 def test_float32_normal_results_within_bound(name, lo, hi, bound):
     """pn_expf_tab's and pn_sigmoidf's stated bounds where the result is a normal float."""
     x = np.random.default_rng(3).uniform(lo, hi, 200000).astype(np.float32)

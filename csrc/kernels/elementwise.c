@@ -12,7 +12,7 @@
 #include "vecmath.h"
 #include <math.h>
 #include <string.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+#if PN_EXP_F32_TABLE
 #include <immintrin.h>
 #define EXP_X86 1 /* exp_f32_avx512 and exp_f32_avx2 below */
 #else
@@ -446,14 +446,16 @@ const float pn_exp2_32[2][32] = {
     },
 };
 
-/* The float32 exp op: pn_expf_tab (fastmath.h), whose two table lookups are
- * gathers or loads in a compiled loop. Over a contiguous array on CPUs with
+/* The float32 exp op on x86: pn_expf_tab (fastmath.h), whose two table lookups
+ * are gathers or loads in a compiled loop. Over a contiguous array on CPUs with
  * AVX-512 or AVX2 the kernels below hold the table in registers and look up by
  * permutes; the same operations in the same order, so the same bits (the C test
- * compares all three). Over 131k floats, 1 thread, Intel Xeon with AVX-512 (C
- * loops, ns per element): pn_expf 0.44, the AVX-512 kernel 0.16, the AVX2 one
- * 0.66 (pn_expf compiled for AVX2: 0.78). Long arrays prefetch a block ahead. */
-UNARY_LOOP_PREFETCHED(exp_f32_loop, float, pn_expf_tab(x))
+ * compares all three), strided or not. Over 131k floats, 1 thread, Intel Xeon
+ * with AVX-512 (C loops, ns per element): pn_expf 0.44, the AVX-512 kernel 0.16,
+ * the AVX2 one 0.66 (pn_expf compiled for AVX2: 0.78). Long arrays prefetch a
+ * block ahead. Elsewhere (ARM's NEON has no gather: the lookups would keep the
+ * loop scalar) the loop is pn_expf's, which vectorizes: within 0.57 ulp there. */
+UNARY_LOOP_PREFETCHED(exp_f32_loop, float, PN_EXP_F32_TABLE ? pn_expf_tab(x) : pn_expf(x))
 
 #if EXP_X86
 #define T512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))

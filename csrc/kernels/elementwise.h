@@ -79,6 +79,11 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
  * "avx2" (NULL where the CPU lacks the instructions) and "portable" (the C
  * loop). All give the same bits; pn_unary_loop(PN_EXP, ...) picks the fastest.
  * For the C tests, which run each one the CPU has. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PN_EXP_F32_TABLE 1 /* the float32 exp op computes pn_expf_tab (fastmath.h) */
+#else
+#define PN_EXP_F32_TABLE 0 /* pn_expf: a loop over it vectorizes without gathers */
+#endif
 typedef void (*pn_exp_f32_fn)(const float *x, float *y, int64_t n);
 pn_exp_f32_fn pn_exp_f32_kernel(const char *name);
 

@@ -145,8 +145,8 @@ PN_FINLINE float pn_expf(float x) {
  * relative). Computed with mpmath; defined in elementwise.c. */
 extern const float pn_exp2_32[2][32];
 
-/* exp(x) by a table, for the float32 exp op (elementwise.c; its AVX-512 and AVX2
- * kernels compute the same with vector permutes for the lookups, to the bit):
+/* exp(x) by a table, for the float32 exp op on x86 (elementwise.c; its AVX-512
+ * and AVX2 kernels compute the same with vector permutes, to the bit):
  *   x = k ln2/32 + r, k = round(32 x / ln2), |r| <= ln2/64: x - k C_hi is exact
  *       (one fma, C_hi = float(ln2 / 32), as in pn_exp_arg), - k C_lo rounds once;
  *   exp(x) = 2^n 2^(j/32) e^r with k = 32 n + j, 0 <= j < 32;
