@@ -71,23 +71,11 @@ static inline double mask_value(const pn_attn_args *a, int64_t bh, int64_t i, in
 DEFINE_LANES(lane_max_f32, lane_sum_f32, float)
 DEFINE_LANES(lane_max_f64, lane_sum_f64, double)
 
-// x[j] = EXP(x[j] - c) for j < n in whole blocks of 16 lanes, the last one through a
-// copy: a causal row's length varies (1 .. S), and a plain loop would run its
-// remainder (up to 15 elements) one at a time through the scalar copy of the exp
-// polynomial, which took a third of the time of the rows of a context-64 model.
-#define EXP_SHIFTED(T, EXP, x, n, c) \
-    do { \
-        int64_t nv_ = (n) - (n) % 16; \
-        for (int64_t b_ = 0; b_ < nv_; b_ += 16) \
-            for (int k_ = 0; k_ < 16; k_++) (x)[b_ + k_] = EXP((x)[b_ + k_] - (c)); \
-        if (nv_ < (n)) { \
-            T t_[16]; \
-            for (int k_ = 0; k_ < 16; k_++) t_[k_] = nv_ + k_ < (n) ? (x)[nv_ + k_] - (c) : (T)0; \
-            for (int k_ = 0; k_ < 16; k_++) t_[k_] = EXP(t_[k_]); \
-            for (int64_t k_ = 0; nv_ + k_ < (n); k_++) (x)[nv_ + k_] = t_[k_]; \
-        } \
-    } while (0)
-#define EXP_ROW_F64(x, n, c) EXP_SHIFTED(double, exp, x, n, c)
+// x[j] = exp(x[j] - c) for j < n. float64 rows: libm's exp, one call per element.
+static inline void exp_row_f64(double *x, int64_t n, double c) {
+    for (int64_t j = 0; j < n; j++) x[j] = exp(x[j] - c);
+}
+#define EXP_ROW_F64(x, n, c) exp_row_f64(x, n, c)
 
 // float32 rows: the exp op's kernel (its table of 2^(j/32) in vector registers on
 // AVX-512 and AVX2 CPUs; 0.5252 ulp), after the subtraction; c = 0 skips it.

@@ -460,11 +460,12 @@ UNARY_LOOP_PREFETCHED(exp_f32_loop, float, PN_EXP_F32_TABLE ? pn_expf_tab(x) : p
 #if EXP_X86
 #define T512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 #define T256 __attribute__((target("avx2,fma")))
-/* pn_exp_tab_sum's constants, one vector each (in the order of its lines) */
+/* pn_exp_tab_sum's constants (fastmath.h), one vector each; c_hi and c_lo negated
+ * (fma(k, -c, x) is fma(-k, c, x) exactly) */
 #define EXP_TAB_CONSTANTS(SET) \
-    const V mx = SET(89.0f), mn = SET(-104.0f), inv = SET(46.16624069f), magic = SET(12582912.0f); \
-    const V c_hi = SET(-2.166084945e-02f), c_lo = SET(5.952044413e-11f); \
-    const V c2 = SET(5.000040531e-01f), c3 = SET(1.666675657e-01f)
+    const V mx = SET(PN_EXP_ARG_MAX), mn = SET(PN_EXP_ARG_MIN), inv = SET(PN_EXP_TAB_INV); \
+    const V magic = SET(PN_EXP_TAB_MAGIC), c_hi = SET(-PN_EXP_TAB_C_HI); \
+    const V c_lo = SET(-PN_EXP_TAB_C_LO), c2 = SET(PN_EXP_TAB_C2), c3 = SET(PN_EXP_TAB_C3)
 
 /* pn_exp_tab_sum over 16 lanes: the sum, and k (as a float) through *kf. min and
  * max take x second, so that NaN passes as in pn_exp_clamp; vpermt2ps uses the low
@@ -587,8 +588,9 @@ pn_exp_f32_fn pn_exp_f32_kernel(const char *name) {
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {
 #if EXP_X86
-    if (exp_cpu_level() > 0) {
-        (exp_cpu_level() == 2 ? exp_f32_avx512 : exp_f32_avx2)(x, y, n);
+    int level = exp_cpu_level();
+    if (level > 0) {
+        (level == 2 ? exp_f32_avx512 : exp_f32_avx2)(x, y, n);
         return;
     }
 #endif

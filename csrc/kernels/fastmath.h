@@ -125,9 +125,11 @@ PN_FINLINE void pn_exp2_halves(int32_t n, float *s1, float *s2) {
 
 /* pn_expf's argument range: beyond [-104, 89], exp is 0 or inf in float either
  * way (and the scaling by 2^n produces them). Comparisons keep NaN as it is. */
+#define PN_EXP_ARG_MAX 89.0f
+#define PN_EXP_ARG_MIN (-104.0f)
 PN_FINLINE float pn_exp_clamp(float x) {
-    x = x > 89.0f ? 89.0f : x;
-    return x < -104.0f ? -104.0f : x;
+    x = x > PN_EXP_ARG_MAX ? PN_EXP_ARG_MAX : x;
+    return x < PN_EXP_ARG_MIN ? PN_EXP_ARG_MIN : x;
 }
 
 PN_FINLINE float pn_expf(float x) {
@@ -162,10 +164,15 @@ extern const float pn_exp2_32[2][32];
  * instructions; a loop the compiler vectorizes turns the lookups into gathers,
  * which is why the other kernels keep pn_expf. Returns the sum; 2^n in two
  * halves through *s1, *s2. */
+#define PN_EXP_TAB_INV   46.16624069f     /* 32 / ln2 */
+#define PN_EXP_TAB_C_HI  2.166084945e-02f /* ln2 / 32 = C_HI + C_LO */
+#define PN_EXP_TAB_C_LO  (-5.952044413e-11f)
+#define PN_EXP_TAB_C2    5.000040531e-01f /* e^r - 1 = r + r^2 (C2 + C3 r) */
+#define PN_EXP_TAB_C3    1.666675657e-01f
+#define PN_EXP_TAB_MAGIC 12582912.0f /* 1.5 * 2^23: adding it rounds to an integer */
 PN_FINLINE float pn_exp_tab_sum(float x, float *s1, float *s2) {
-    const float inv = 46.16624069f;                                /* 32 / ln2 */
-    const float c_hi = 2.166084945e-02f, c_lo = -5.952044413e-11f; /* ln2 / 32 */
-    const float c2 = 5.000040531e-01f, c3 = 1.666675657e-01f, magic = 12582912.0f;
+    const float inv = PN_EXP_TAB_INV, c_hi = PN_EXP_TAB_C_HI, c_lo = PN_EXP_TAB_C_LO;
+    const float c2 = PN_EXP_TAB_C2, c3 = PN_EXP_TAB_C3, magic = PN_EXP_TAB_MAGIC;
     x = pn_exp_clamp(x);
     float t = __builtin_fmaf(x, inv, magic);
     uint32_t k = (uint32_t)(pn_float_to_bits(t) - pn_float_to_bits(magic)); /* round(32 x / ln2) */
@@ -178,6 +185,8 @@ PN_FINLINE float pn_exp_tab_sum(float x, float *s1, float *s2) {
     return hi + __builtin_fmaf(hi, p, lo);
 }
 
+/* exp(x) by the table: pn_exp_tab_sum scaled by 2^n (one rounding, as a single
+ * multiplication by 2^n would). */
 PN_FINLINE float pn_expf_tab(float x) {
     float s1, s2, s = pn_exp_tab_sum(x, &s1, &s2);
     return s * s1 * s2;
