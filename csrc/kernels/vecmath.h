@@ -184,25 +184,21 @@ PN_VINLINE double pn_exp_v_d(double y) {
     return (1.0 + em) * half * 2.0;
 }
 
-/* atan(lo / hi) for 0 <= lo <= hi (NaN -> NaN), relative error below 1e-15,
- * with one division.
- *
- * For lo / hi > tan(pi/8), atan(lo / hi) = pi/4 + atan(v) with
- * v = (lo - hi) / (lo + hi), otherwise v = lo / hi; either way
- * |v| <= tan(pi/8) = 0.4142, and
+/* c ? x : y as bit operations. Where x and y are quotients, a ternary lets GCC
+ * move the division into both arms (two masked vector divisions for one
+ * result); selecting the numerator and denominator with this keeps one, and
+ * the divider is what bounds atan's and tan's loops. */
+PN_VINLINE double pn_select_d(int c, double x, double y) {
+    uint64_t m = (uint64_t)0 - (uint64_t)(c != 0);
+    return pn_bits_to_double((pn_double_to_bits(x) & m) | (pn_double_to_bits(y) & ~m));
+}
+
+/* atan(v) for |v| <= tan(pi/8) = 0.4142 (NaN -> NaN), relative error 2.8e-16:
  *   atan(v) = v + v z Q(z),  z = v^2 <= 0.1716,
- * with Q of degree 9 fitted to (atan(v)/v - 1)/z on [0, 0.175] (relative
- * error of the result 2.8e-16; v^2 = z is rounded but only enters the
- * correction term, 1/3 of the result at most). pi/4 + atan(v) >= pi/8 does
- * not cancel. For floats lo and hi (in double), lo - hi and lo + hi are exact
- * (their exponents differ by at most 2), so v is rounded once. 0 / 0 is taken
- * as atan 0 and inf / inf as atan 1 (C's atan2 table). */
-PN_VINLINE double pn_atan_ratio_d(double lo, double hi) {
-    int big = (lo > 0.41421356237309503 * hi) | (lo == INFINITY); /* | not ||: no branch */
-    double num = big ? lo - hi : lo, den = big ? lo + hi : hi;
-    num = ((hi == 0) | (lo == INFINITY)) ? 0.0 : num;
-    den = hi == 0 ? 1.0 : den;
-    double v = num / den, z = v * v;
+ * with Q of degree 9 fitted to (atan(v)/v - 1)/z on [0, 0.175]. v^2 = z is
+ * rounded but only enters the correction term, 1/3 of the result at most. */
+PN_VINLINE double pn_atan_poly_d(double v) {
+    double z = v * v;
     double q = 0.022491307091102305;
     q = __builtin_fma(q, z, -0.04464398051551571);
     q = __builtin_fma(q, z, 0.0573059406141595);
@@ -213,22 +209,40 @@ PN_VINLINE double pn_atan_ratio_d(double lo, double hi) {
     q = __builtin_fma(q, z, -0.1428571426386552);
     q = __builtin_fma(q, z, 0.19999999999885631);
     q = __builtin_fma(q, z, -0.3333333333333322);
-    double a = __builtin_fma(v * z, q, v);
+    return __builtin_fma(v * z, q, v);
+}
+
+/* atan(lo / hi) for 0 <= lo <= hi (NaN -> NaN), relative error below 1e-15,
+ * with one division: for lo / hi > tan(pi/8), atan(lo / hi) = pi/4 + atan(v)
+ * with v = (lo - hi) / (lo + hi), otherwise v = lo / hi; either way
+ * |v| <= tan(pi/8) (pn_atan_poly_d), and pi/4 + atan(v) >= pi/8 does not
+ * cancel. For floats lo and hi (in double), lo - hi and lo + hi are exact
+ * (their exponents differ by at most 2), so v is rounded once. 0 / 0 is taken
+ * as atan 0 and inf / inf as atan 1 (C's atan2 table). */
+PN_VINLINE double pn_atan_ratio_d(double lo, double hi) {
+    int big = (lo > 0.41421356237309503 * hi) | (lo == INFINITY); /* | not ||: no branch */
+    double num = pn_select_d(big, lo - hi, lo), den = pn_select_d(big, lo + hi, hi);
+    num = pn_select_d((hi == 0) | (lo == INFINITY), 0.0, num);
+    den = pn_select_d(hi == 0, 1.0, den);
+    double a = pn_atan_poly_d(num / den);
     return big ? 0.78539816339744831 + a : a;
 }
 
-/* atan(u) for u in [0, 1] (NaN -> NaN): pn_atan_ratio_d(u, 1). */
-PN_VINLINE double pn_atan_unit_d(double u) {
-    return pn_atan_ratio_d(u, 1.0);
-}
-
-/* atan in double, for every double x, relative error below 1e-15: for |x| > 1,
- * atan |x| = pi/2 - atan(1/|x|) (>= pi/4, no cancellation); the sign is x's,
- * so atan(+-0) = +-0, atan(+-inf) = +-pi/2, NaN -> NaN. */
+/* atan in double, for every double x, relative error below 1e-15, with one
+ * division: with a = |x|,
+ *   a <= tan(pi/8):             atan a = atan(v),         v = a,
+ *   a <= tan(3pi/8) = 2.4142:   atan a = pi/4 + atan(v),  v = (a - 1) / (a + 1),
+ *   otherwise:                  atan a = pi/2 + atan(v),  v = -1 / a,
+ * so |v| <= tan(pi/8) (pn_atan_poly_d), and the sums (>= pi/8) do not cancel.
+ * For float x, a - 1 and a + 1 are exact in double, so v is rounded once.
+ * The sign is x's: atan(+-0) = +-0, atan(+-inf) = +-pi/2 (v = -0), NaN -> NaN. */
 PN_VINLINE double pn_atan_d(double x) {
     double a = x < 0 ? -x : x;
-    double r = pn_atan_unit_d(a > 1 ? 1.0 / a : a);
-    r = a > 1 ? 1.5707963267948966 - r : r;
+    int mid = a > 0.41421356237309503, big = a > 2.4142135623730951;
+    double num = pn_select_d(big, -1.0, pn_select_d(mid, a - 1.0, a));
+    double den = pn_select_d(big, a, pn_select_d(mid, a + 1.0, 1.0));
+    double off = big ? 1.5707963267948966 : (mid ? 0.78539816339744831 : 0.0);
+    double r = off + pn_atan_poly_d(num / den);
     return x != x ? x : pn_with_sign_d(r, x);
 }
 
@@ -375,7 +389,8 @@ PN_VINLINE float pn_cosf_v(float x) {
 PN_VINLINE float pn_tanf_v(float x) {
     double s, c, q;
     pn_sincos_reduced(x, &s, &c, &q);
-    return (float)((q == 1 || q == 3) ? -c / s : s / c);
+    int odd = (q == 1) | (q == 3);
+    return (float)(pn_select_d(odd, -c, s) / pn_select_d(odd, s, c)); /* one division */
 }
 
 /* atan x, see pn_atan_d: atan(+-inf) = +-pi/2 rounded to float. */
