@@ -14,9 +14,9 @@
 #include <string.h>
 #if PN_EXP_F32_TABLE
 #include <immintrin.h>
-#define EXP_X86 1 /* exp_f32_avx512 and exp_f32_avx2 below */
+#define X86_KERNELS 1 /* exp_f32_avx512, exp_f32_avx2 and sqrt_f32_avx512 below */
 #else
-#define EXP_X86 0
+#define X86_KERNELS 0
 #endif
 
 typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
@@ -400,7 +400,7 @@ static inline double sigmoid_d(double x) {
 UNARY_LOOP(neg_f32, float, -x)
 UNARY_LOOP(abs_f32, float, fabsf(x))
 UNARY_LOOP_PREFETCHED(log_f32, float, pn_logf(x))
-UNARY_LOOP(sqrt_f32, float, sqrtf(x))
+UNARY_LOOP(sqrt_f32_loop, float, sqrtf(x))
 UNARY_LOOP_PREFETCHED(sigmoid_f32, float, pn_sigmoidf(x)) /* within 1.48 ulp (fastmath.h) */
 UNARY_LOOP_PREFETCHED(tanh_f32, float, pn_tanhf_exact(x))
 UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
@@ -457,7 +457,7 @@ const float pn_exp2_32[2][32] = {
  * loop scalar) the loop is pn_expf's, which vectorizes: within 0.57 ulp there. */
 UNARY_LOOP_PREFETCHED(exp_f32_loop, float, PN_EXP_F32_TABLE ? pn_expf_tab(x) : pn_expf(x))
 
-#if EXP_X86
+#if X86_KERNELS
 #define T512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 #define T256 __attribute__((target("avx2,fma")))
 /* pn_exp_tab_sum's constants (fastmath.h), one vector each; c_hi and c_lo negated
@@ -550,13 +550,64 @@ static T256 void exp_f32_avx2(const float *x, float *y, int64_t n) {
         }
     }
 }
+/* sqrt over n contiguous floats, 16 at a time, without the divider (vsqrtps
+ * issues one 16-lane square root per 12 cycles on Ice Lake-class cores; this
+ * runs on the FMA ports: 131k floats in 16 us against 26, one core here).
+ * Correctly rounded, the same bits as sqrtf:
+ *   y = rsqrt14(x), 1/sqrt(x) to 2^-14 relative;
+ *   s = x y, h = y / 2, and one Goldschmidt step: e = 1/2 - s h, s += s e,
+ *   h += h e (s near sqrt(x) and h near 1 / (2 sqrt(x)), to about 2^-27);
+ *   d = x - s^2, exact (fma), and s + d h is sqrt(x) rounded once.
+ * That last step is exact rounding only where d is: below 2^-100, x is scaled
+ * by 2^48 first and the root by 2^-24 (both exact), so that s^2 does not
+ * underflow. Checked against vsqrtps on every positive float; the C test
+ * sweeps a subset. rsqrt14 gives inf at +-0 and 0 at +inf, so those lanes
+ * return x itself; negative x and NaN come out NaN, as from sqrtf. Vectors
+ * with none of those lanes (sqrt_special16) skip the fix-ups. */
+static T512 __m512 sqrt_core16(__m512 v) {
+    const __m512 half = _mm512_set1_ps(0.5f);
+    __m512 r = _mm512_rsqrt14_ps(v), s = _mm512_mul_ps(v, r), h = _mm512_mul_ps(half, r);
+    __m512 e = _mm512_fnmadd_ps(s, h, half);
+    s = _mm512_fmadd_ps(s, e, s);
+    h = _mm512_fmadd_ps(h, e, h);
+    return _mm512_fmadd_ps(_mm512_fnmadd_ps(s, s, v), h, s);
+}
+
+/* The lanes sqrt_core16 cannot take as they are: below 2^-100 (with +-0 and the
+ * negative numbers) or +inf. NaN is not among them: it comes out NaN anyway. */
+static T512 __mmask16 sqrt_special16(__m512 x) {
+    return _mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ) |
+           _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+}
+
+/* sqrt_core16 for any lanes: tiny ones scaled, +-0 and +inf passed through. */
+static T512 __m512 sqrt_any16(__m512 x) {
+    __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
+    __mmask16 same = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ) |
+                     _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+    __m512 s = sqrt_core16(_mm512_mask_mul_ps(x, tiny, x, _mm512_set1_ps(0x1p48f)));
+    s = _mm512_mask_mul_ps(s, tiny, s, _mm512_set1_ps(0x1p-24f));
+    return _mm512_mask_mov_ps(s, same, x);
+}
+
+static T512 void sqrt_f32_avx512(const float *x, float *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        _mm512_storeu_ps(y + i, sqrt_special16(v) ? sqrt_any16(v) : sqrt_core16(v));
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, sqrt_any16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
 #undef T512
 #undef T256
 
 /* The kernels this CPU runs (their instruction sets, and the OS saving the
  * registers: libgcc checks XCR0): 2 AVX-512, 1 AVX2, 0 neither. Benign to
  * compute twice. */
-static int exp_cpu_level(void) {
+static int x86_cpu_level(void) {
     static int level = -1;
     int v = __atomic_load_n(&level, __ATOMIC_RELAXED);
     if (v < 0) {
@@ -579,22 +630,47 @@ static void exp_f32_portable(const float *x, float *y, int64_t n) {
 }
 
 pn_exp_f32_fn pn_exp_f32_kernel(const char *name) {
-#if EXP_X86
-    if (!strcmp(name, "avx512")) return exp_cpu_level() >= 2 ? exp_f32_avx512 : NULL;
-    if (!strcmp(name, "avx2")) return exp_cpu_level() >= 1 ? exp_f32_avx2 : NULL;
+#if X86_KERNELS
+    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? exp_f32_avx512 : NULL;
+    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? exp_f32_avx2 : NULL;
 #endif
     return strcmp(name, "portable") ? NULL : exp_f32_portable;
 }
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {
-#if EXP_X86
-    int level = exp_cpu_level();
+#if X86_KERNELS
+    int level = x86_cpu_level();
     if (level > 0) {
         (level == 2 ? exp_f32_avx512 : exp_f32_avx2)(x, y, n);
         return;
     }
 #endif
     exp_f32_portable(x, y, n);
+}
+
+static void sqrt_f32_portable(const float *x, float *y, int64_t n) {
+    int64_t st[2] = {sizeof(float), sizeof(float)};
+    char *p[2] = {(char *)y, (char *)x};
+    sqrt_f32_loop(p, st, n, NULL);
+}
+
+pn_exp_f32_fn pn_sqrt_f32_kernel(const char *name) {
+#if X86_KERNELS
+    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? sqrt_f32_avx512 : NULL;
+#endif
+    return strcmp(name, "portable") ? NULL : sqrt_f32_portable;
+}
+
+/* float32 sqrt: the AVX-512 kernel for contiguous operands where the CPU has it,
+ * else the loop (sqrtf, one vsqrtps per vector). Both correctly rounded. */
+static void sqrt_f32(char **p, const int64_t *s, int64_t n, const void *aux) {
+#if X86_KERNELS
+    if (s[0] == sizeof(float) && s[1] == sizeof(float) && x86_cpu_level() == 2) {
+        sqrt_f32_avx512((const float *)p[1], (float *)p[0], n);
+        return;
+    }
+#endif
+    sqrt_f32_loop(p, s, n, aux);
 }
 
 /* float32 exp: pn_exp_f32_contig for contiguous operands, else the loop of the

@@ -87,6 +87,11 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
 typedef void (*pn_exp_f32_fn)(const float *x, float *y, int64_t n);
 pn_exp_f32_fn pn_exp_f32_kernel(const char *name);
 
+/* The float32 sqrt op's kernels the same way: "avx512" (rsqrt14 and Newton
+ * steps, no divider) and "portable" (sqrtf); both correctly rounded, so the
+ * same bits. pn_sqrt_f32_kernel returns pn_exp_f32_fn's type. */
+pn_exp_f32_fn pn_sqrt_f32_kernel(const char *name);
+
 /* y = exp(x) over n contiguous floats (y may be x) by the fastest of those
  * kernels: for other kernels' rows (attention's softmax). */
 void pn_exp_f32_contig(const float *x, float *y, int64_t n);

@@ -9,7 +9,7 @@
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
- * float32 exp op's kernels against pn_expf_tab, to the bit.
+ * float32 exp and sqrt ops' kernels against pn_expf_tab and sqrtf, to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
 #include "../kernels/elementwise.h"
@@ -327,10 +327,10 @@ static void test_doubles(void) {
 
 /* The float32 exp op's kernels (the AVX-512 and AVX2 ones where the CPU has them,
  * the portable loop, and the loop pn_unary_loop picks) give pn_expf_tab's results
- * (on x86; elsewhere pn_expf's) to the bit: every 97th float bit pattern in runs
- * of 4099 (ragged blocks), runs of every length up to 40, and one long enough to
- * be prefetched (2^18 + 5). NaN must stay NaN. */
-static void exp_loop(void *f, int unary_loop, const float *x, float *y, int64_t n) {
+ * (on x86; elsewhere pn_expf's) to the bit, and the sqrt op's give sqrtf's: every
+ * 97th float bit pattern in runs of 4099 (ragged blocks), runs of every length up
+ * to 40, and one long enough to be prefetched (2^18 + 5). NaN must stay NaN. */
+static void kernel_loop(void *f, int unary_loop, const float *x, float *y, int64_t n) {
     if (unary_loop) {
         int64_t st[2] = {sizeof(float), sizeof(float)};
         char *p[2] = {(char *)y, (char *)x};
@@ -340,43 +340,49 @@ static void exp_loop(void *f, int unary_loop, const float *x, float *y, int64_t 
     }
 }
 
-static long exp_loop_mismatches(void *f, int unary_loop, float *x, float *y, int64_t n) {
-    exp_loop(f, unary_loop, x, y, n);
+static float exp_scalar(float x) {
+    return PN_EXP_F32_TABLE ? pn_expf_tab(x) : pn_expf(x);
+}
+
+static long kernel_mismatches(float (*ref)(float), void *f, int unary_loop, float *x, float *y,
+                              int64_t n) {
+    kernel_loop(f, unary_loop, x, y, n);
     long bad = 0;
     for (int64_t k = 0; k < n; k++) {
-        float w = PN_EXP_F32_TABLE ? pn_expf_tab(x[k]) : pn_expf(x[k]);
+        float w = ref(x[k]);
         bad += memcmp(&w, &y[k], sizeof w) != 0 && !(isnan(w) && isnan(y[k]));
     }
     return bad;
 }
 
-static void test_exp_kernel(const char *name, void *f, int unary_loop) {
+static void test_kernel(const char *op, float (*ref)(float), const char *name, void *f,
+                        int unary_loop) {
     enum { RUN = 4099, LONG = (1 << 18) + 5 };
     static float x[LONG], y[LONG];
     long bad = 0, points = 0;
     for (uint64_t b0 = 0; b0 < (1ull << 32); b0 += (uint64_t)RUN * 97, points += RUN) {
         for (int k = 0; k < RUN; k++) x[k] = flt((uint32_t)(b0 + (uint64_t)k * 97));
-        bad += exp_loop_mismatches(f, unary_loop, x, y, RUN);
+        bad += kernel_mismatches(ref, f, unary_loop, x, y, RUN);
     }
     for (int len = 1; len <= 40; len++, points += len) {
         for (int k = 0; k < len; k++) x[k] = -110.0f + 5.0f * (float)k + 0.37f * (float)len;
-        bad += exp_loop_mismatches(f, unary_loop, x, y, len);
+        bad += kernel_mismatches(ref, f, unary_loop, x, y, len);
     }
     for (int k = 0; k < LONG; k++) x[k] = flt(0x3f800000u + (uint32_t)k * 4099u);
-    bad += exp_loop_mismatches(f, unary_loop, x, y, LONG);
+    bad += kernel_mismatches(ref, f, unary_loop, x, y, LONG);
     /* a tail ending where the heap block ends (AddressSanitizer: no read beyond it) */
     float *hx = malloc(17 * sizeof(float)), *hy = malloc(17 * sizeof(float));
     CHECK(hx && hy, "allocation");
     if (hx && hy) {
         for (int k = 0; k < 17; k++) hx[k] = 0.25f * (float)k - 2.0f;
-        bad += exp_loop_mismatches(f, unary_loop, hx, hy, 17);
+        bad += kernel_mismatches(ref, f, unary_loop, hx, hy, 17);
     }
     free(hx);
     free(hy);
-    printf("exp kernel %-8s %ld of %ld points differ from the scalar exp\n", name, bad,
-           points + LONG + 17);
-    CHECK(bad == 0, "the %s exp kernel differs from the scalar exp at %ld of %ld points", name, bad,
-          points + LONG + 17);
+    printf("%s kernel %-8s %ld of %ld points differ from the scalar %s\n", op, name, bad,
+           points + LONG + 17, op);
+    CHECK(bad == 0, "the %s %s kernel differs from the scalar %s at %ld of %ld points", name, op,
+          op, bad, points + LONG + 17);
 }
 
 static void test_exp_kernels(void) {
@@ -384,12 +390,41 @@ static void test_exp_kernels(void) {
     for (int k = 0; k < 3; k++) {
         pn_exp_f32_fn f = pn_exp_f32_kernel(names[k]);
         if (f)
-            test_exp_kernel(names[k], (void *)f, 0);
+            test_kernel("exp", exp_scalar, names[k], (void *)f, 0);
         else
             printf("exp kernel %-8s not run (not built for, or not run by, this CPU)\n", names[k]);
     }
     CHECK(pn_exp_f32_kernel("portable") && !pn_exp_f32_kernel("sse9"), "pn_exp_f32_kernel's names");
-    test_exp_kernel("op", (void *)pn_unary_loop(PN_EXP, PN_FLOAT32), 1);
+    test_kernel("exp", exp_scalar, "op", (void *)pn_unary_loop(PN_EXP, PN_FLOAT32), 1);
+}
+
+static float sqrt_scalar(float x) {
+    return sqrtf(x);
+}
+
+/* The sqrt op's kernels against sqrtf (test_kernel's points, then the edges of
+ * the AVX-512 kernel: +-0, +-inf, the subnormals and the scaling threshold). */
+static void test_sqrt_kernels(void) {
+    const char *names[] = {"avx512", "portable"};
+    static const uint32_t edges[] = {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u,
+                                     0x00000001u, 0x00000002u, 0x007fffffu, 0x00800000u,
+                                     0x0d7fffffu, 0x0d800000u, 0x0d800001u, 0x7f7fffffu,
+                                     0x80000001u, 0xbf800000u, 0x7fc00000u, 0x3f800000u};
+    float x[16], y[16];
+    for (int k = 0; k < 2; k++) {
+        pn_exp_f32_fn f = pn_sqrt_f32_kernel(names[k]);
+        if (!f) {
+            printf("sqrt kernel %-8s not run (not built for, or not run by, this CPU)\n", names[k]);
+            continue;
+        }
+        test_kernel("sqrt", sqrt_scalar, names[k], (void *)f, 0);
+        for (int j = 0; j < 16; j++) x[j] = flt(edges[j]);
+        CHECK(kernel_mismatches(sqrt_scalar, (void *)f, 0, x, y, 16) == 0 && signbit(y[1]),
+              "the %s sqrt kernel at +-0, +-inf, subnormals, 2^-100 and FLT_MAX", names[k]);
+    }
+    CHECK(pn_sqrt_f32_kernel("portable") && !pn_sqrt_f32_kernel("avx2"),
+          "pn_sqrt_f32_kernel's names");
+    test_kernel("sqrt", sqrt_scalar, "op", (void *)pn_unary_loop(PN_SQRT, PN_FLOAT32), 1);
 }
 
 int main(void) {
@@ -423,5 +458,6 @@ int main(void) {
     test_specials();
     test_doubles();
     test_exp_kernels();
+    test_sqrt_kernels();
     return CHECK_SUMMARY();
 }
