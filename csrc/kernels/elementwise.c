@@ -623,10 +623,15 @@ static int x86_cpu_level(void) {
 }
 #endif
 
-static void exp_f32_portable(const float *x, float *y, int64_t n) {
+/* A unary float loop over n contiguous floats, as a kernel taking (x, y, n). */
+static void contiguous_f32(pn_loop_fn loop, const float *x, float *y, int64_t n) {
     int64_t st[2] = {sizeof(float), sizeof(float)};
     char *p[2] = {(char *)y, (char *)x};
-    exp_f32_loop(p, st, n, NULL);
+    loop(p, st, n, NULL);
+}
+
+static void exp_f32_portable(const float *x, float *y, int64_t n) {
+    contiguous_f32(exp_f32_loop, x, y, n);
 }
 
 pn_exp_f32_fn pn_exp_f32_kernel(const char *name) {
@@ -649,9 +654,7 @@ void pn_exp_f32_contig(const float *x, float *y, int64_t n) {
 }
 
 static void sqrt_f32_portable(const float *x, float *y, int64_t n) {
-    int64_t st[2] = {sizeof(float), sizeof(float)};
-    char *p[2] = {(char *)y, (char *)x};
-    sqrt_f32_loop(p, st, n, NULL);
+    contiguous_f32(sqrt_f32_loop, x, y, n);
 }
 
 pn_exp_f32_fn pn_sqrt_f32_kernel(const char *name) {
