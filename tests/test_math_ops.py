@@ -530,3 +530,69 @@ def test_float32_pow_same_bits_threads_and_layouts():
     a, b = P(x[:4000].reshape(40, 100)).t()[::3], P(y[:4000].reshape(40, 100)).t()[::3]
     np.testing.assert_array_equal(to_np(a ** b).view(np.int32),
                                   to_np(a.contiguous() ** b.contiguous()).view(np.int32))
+
+
+def _sqrt_bits_equal(got, x):
+    """got is np.sqrt(x) in float32, bit for bit (any NaN for a NaN)."""
+    with np.errstate(invalid="ignore"):
+        want = np.sqrt(x)
+    nan = np.isnan(want)
+    assert np.array_equal(np.isnan(got), nan)
+    np.testing.assert_array_equal(got[~nan].view(np.int32), want[~nan].view(np.int32))
+
+
+@pytest.mark.parametrize("op", ["sqrt", "pow"])
+def test_float32_sqrt_correctly_rounded_on_every_kind_of_float(op):
+    """sqrt and x ** 0.5 are correctly rounded (the AVX-512 kernel included): NumPy's bits for
+    random bit patterns (subnormals, negatives, +-0, +-inf, NaN), every length up to 40 (the
+    kernel's last, masked step), an offset start, a strided view and 1 and 2 threads."""
+    f = (lambda t: pynet.sqrt(t)) if op == "sqrt" else (lambda t: t ** 0.5)
+    rng = np.random.default_rng(11)
+    bits = rng.integers(0, 2 ** 32, 200003, dtype=np.uint64).astype(np.uint32)
+    x = bits.view(np.float32).copy()
+    x[:12] = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 2 ** -100, 2 ** -101, 3.4e38, -1.0,
+              1.0, 2.0]
+    x[1000:3000] = x[1000:3000] * np.float32(2.0 ** -120)  # many tiny (scaled) inputs
+    old = pynet.get_num_threads()
+    try:
+        for threads in (1, 2):
+            pynet.set_num_threads(threads)
+            _sqrt_bits_equal(to_np(f(P(x))), x)
+    finally:
+        pynet.set_num_threads(old)
+    for n in range(41):
+        _sqrt_bits_equal(to_np(f(P(x[3:3 + n]))), x[3:3 + n])
+    _sqrt_bits_equal(to_np(f(P(x)[5::3])), x[5::3])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_number_takes_shortcuts_in_every_layout_tensor_exponent_does_not(dtype):
+    """tensor ** number is sqrt(x) for 0.5 whatever the layout (one element, strided, 0-d):
+    (-inf) ** 0.5 is NaN and (-0.) ** 0.5 is -0.; an exponent tensor, even 0-d or
+    broadcast, is pow for every element: inf and +0 (PyTorch's rules; C's pow values, as
+    math.pow gives them: NumPy's array power takes the sqrt shortcut too)."""
+    dt = getattr(pynet, dtype)
+    x = np.array([-np.inf, -0.0, 4.0, -0.0, -np.inf, 9.0], dtype=dtype)
+    t = pynet.tensor(x, dtype=dt)
+    with np.errstate(invalid="ignore"):
+        short = np.sqrt(x)
+    full = np.array([math.pow(v, 0.5) for v in x.tolist()], dtype=dtype)
+    views = [(t, slice(None)), (t[::2], slice(None, None, 2)), (t[:1], slice(0, 1)),
+             (t.unsqueeze(1).expand(6, 2)[:, 1], slice(None))]
+    for v, sl in views:
+        got = to_np(v ** 0.5)
+        np.testing.assert_array_equal(got, short[sl])
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(short[sl]))
+        for e in (pynet.tensor(0.5, dtype=dt), pynet.tensor([0.5], dtype=dt)):
+            got = to_np(v ** e)
+            np.testing.assert_array_equal(got, full[sl])
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(full[sl]))
+    assert math.isnan((pynet.tensor(-math.inf, dtype=dt) ** 0.5).item())
+    assert (pynet.tensor(-math.inf, dtype=dt) ** pynet.tensor(0.5, dtype=dt)).item() == math.inf
+    if torch is not None:
+        tt = torch.tensor(x)
+        for e in (0.5, -0.5, 2, 3, -1, -2, 0, 1):
+            for sl in (slice(None), slice(None, None, 2), slice(0, 1)):
+                np.testing.assert_array_equal(to_np(t[sl] ** e), (tt[sl] ** e).numpy())
+                np.testing.assert_array_equal(to_np(t[sl] ** pynet.tensor(float(e), dtype=dt)),
+                                              (tt[sl] ** torch.tensor(float(e), dtype=tt.dtype)).numpy())

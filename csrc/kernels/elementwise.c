@@ -134,16 +134,29 @@ static inline int64_t ipow(int64_t x, int64_t y) {
 #define USUB(x, y) ((int64_t)((uint64_t)(x) - (uint64_t)(y)))
 #define UMUL(x, y) ((int64_t)((uint64_t)(x) * (uint64_t)(y)))
 
-/* x ** y. With one exponent for the whole tensor (a Python number), the common
- * ones take PyTorch's shortcuts, which vectorise and give PyTorch's results:
+/* x ** y. With a Python number for the exponent (aux non-NULL, see
+ * pn_binary_loop), the common ones take PyTorch's shortcuts in every layout,
+ * which vectorise and give PyTorch's results:
  *   2 -> x*x,  3 -> x*x*x,  0.5 -> sqrt(x),  -0.5 -> 1/sqrt(x),  -1 -> 1/x,
  *   -2 -> 1/(x*x),  1 -> x,  0 -> 1
- * (so (-0.) ** 0.5 is -0. and (-inf) ** 0.5 is NaN, as in PyTorch and NumPy).
- * Other exponents, and exponent tensors: float32 as exp(y log x) in double
+ * (so (-0.) ** 0.5 is -0. and (-inf) ** 0.5 is NaN, as in PyTorch). An exponent
+ * tensor, even of one element broadcast, is pow for every element, as in
+ * PyTorch ((-inf) ** tensor(0.5) is inf): float32 as exp(y log x) in double
  * (POWF_ANY, below; contiguous runs by RUN_ANY/RUN_CONST, which vectorize),
  * float64 by libm's pow. */
-#define DEFINE_POW(NAME, T, POW, SQRT, RUN_ANY, RUN_CONST) \
+#define POW_SHORTCUT(x, y, SQRT, POW) \
+    ((y) == 2      ? (x) * (x) \
+     : (y) == 3    ? (x) * (x) * (x) \
+     : (y) == 0.5  ? SQRT(x) \
+     : (y) == -0.5 ? 1 / SQRT(x) \
+     : (y) == -1   ? 1 / (x) \
+     : (y) == -2   ? 1 / ((x) * (x)) \
+     : (y) == 1    ? (x) \
+     : (y) == 0    ? 1 \
+                   : POW(x, y))
+#define DEFINE_POW(NAME, T, POW, SQRT, SQRT_RUN, RUN_ANY, RUN_CONST) \
     BINARY_LOOP(NAME##_strided, T, T, POW(x, y)) /* any layout, one at a time */ \
+    BINARY_LOOP(NAME##_number, T, T, (T)POW_SHORTCUT(x, y, SQRT, POW)) /* y a number */ \
     static void NAME##_any(char **p, const int64_t *s, int64_t n, const void *aux) { \
         if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T) && \
             RUN_ANY((T *)p[0], (const T *)p[1], (const T *)p[2], n)) \
@@ -156,7 +169,7 @@ static inline int64_t ipow(int64_t x, int64_t y) {
         else if (y == 3) \
             for (int64_t i = 0; i < n; i++) o[i] = a[i] * a[i] * a[i]; \
         else if (y == (T)0.5) \
-            for (int64_t i = 0; i < n; i++) o[i] = SQRT(a[i]); \
+            SQRT_RUN(a, o, n); \
         else if (y == (T) - 0.5) \
             for (int64_t i = 0; i < n; i++) o[i] = (T)1 / SQRT(a[i]); \
         else if (y == -1) \
@@ -172,10 +185,14 @@ static inline int64_t ipow(int64_t x, int64_t y) {
         return 1; \
     } \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
-        if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 0 && \
-            NAME##_const((T *)p[0], (const T *)p[1], n, *(const T *)p[2])) \
-            return; \
-        NAME##_any(p, s, n, aux); \
+        int flat = s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 0; \
+        T y = s[2] == 0 ? *(const T *)p[2] : 0; \
+        if (aux && s[2] == 0) { /* a Python number: the shortcuts */ \
+            if (!(flat && NAME##_const((T *)p[0], (const T *)p[1], n, y))) \
+                NAME##_number(p, s, n, aux); \
+        } else if (!(flat && RUN_CONST((T *)p[0], (const T *)p[1], &y, n))) { \
+            NAME##_any(p, s, n, aux); \
+        } \
     }
 /* float32 x ** y as exp(y log x) in double, for x in (0, inf) and finite y
  * (pn_pow_plain); everything else (zeros, negative bases, infinities, NaN) is
@@ -222,8 +239,14 @@ static int pow_run_const_f32(float *o, const float *a, const float *y, int64_t n
 }
 /* float64 keeps libm's pow for every exponent but the shortcuts: no fast run */
 #define POW_NO_RUN(o, a, b, n) 0
-DEFINE_POW(pow_f32, float, POWF_ANY, sqrtf, pow_run_f32, pow_run_const_f32)
-DEFINE_POW(pow_f64, double, pow, sqrt, POW_NO_RUN, POW_NO_RUN)
+/* x ** 0.5 over contiguous runs: float32 as the sqrt op (its AVX-512 kernel where
+ * the CPU has one; correctly rounded either way, so sqrtf's bits) */
+static void sqrt_f32_contig(const float *x, float *y, int64_t n);
+PN_SIMD_CLONES static void sqrt_f64_contig(const double *x, double *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = sqrt(x[i]);
+}
+DEFINE_POW(pow_f32, float, POWF_ANY, sqrtf, sqrt_f32_contig, pow_run_f32, pow_run_const_f32)
+DEFINE_POW(pow_f64, double, pow, sqrt, sqrt_f64_contig, POW_NO_RUN, POW_NO_RUN)
 
 /* float32 and float64 share every formula; only the libm names differ. */
 BINARY_LOOP(add_f32, float, float, x + y)
@@ -664,16 +687,24 @@ pn_exp_f32_fn pn_sqrt_f32_kernel(const char *name) {
     return strcmp(name, "portable") ? NULL : sqrt_f32_portable;
 }
 
-/* float32 sqrt: the AVX-512 kernel for contiguous operands where the CPU has it,
- * else the loop (sqrtf, one vsqrtps per vector). Both correctly rounded. */
-static void sqrt_f32(char **p, const int64_t *s, int64_t n, const void *aux) {
+/* sqrt over n contiguous floats: the AVX-512 kernel where the CPU has it, else
+ * the loop (sqrtf, one vsqrtps per vector). Both correctly rounded. */
+static void sqrt_f32_contig(const float *x, float *y, int64_t n) {
 #if X86_KERNELS
-    if (s[0] == sizeof(float) && s[1] == sizeof(float) && x86_cpu_level() == 2) {
-        sqrt_f32_avx512((const float *)p[1], (float *)p[0], n);
+    if (x86_cpu_level() == 2) {
+        sqrt_f32_avx512(x, y, n);
         return;
     }
 #endif
-    sqrt_f32_loop(p, s, n, aux);
+    sqrt_f32_portable(x, y, n);
+}
+
+/* float32 sqrt: sqrt_f32_contig for contiguous operands, else the loop. */
+static void sqrt_f32(char **p, const int64_t *s, int64_t n, const void *aux) {
+    if (s[0] == sizeof(float) && s[1] == sizeof(float))
+        sqrt_f32_contig((const float *)p[1], (float *)p[0], n);
+    else
+        sqrt_f32_loop(p, s, n, aux);
 }
 
 /* float32 exp: pn_exp_f32_contig for contiguous operands, else the loop of the

@@ -68,7 +68,10 @@ typedef enum {
     PN_NUNARY
 } pn_unary_op;
 
-/* Operands: ptrs = {out, a, b}. Output dtype is dt, or bool for comparisons. */
+/* Operands: ptrs = {out, a, b}. Output dtype is dt, or bool for comparisons.
+ * aux is NULL but for PN_POW with b a Python number (any non-NULL pointer):
+ * then exponents 2, 3, 0.5, -0.5, -1, -2, 1, 0 take PyTorch's shortcuts
+ * (x * x, sqrt(x), ...), which an exponent tensor does not. */
 pn_loop_fn pn_binary_loop(pn_binary_op op, pn_dtype dt);
 int pn_binary_is_comparison(pn_binary_op op);
 

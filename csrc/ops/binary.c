@@ -147,7 +147,9 @@ static PNTensor *binary_impl(pn_binary_op op, pn_operand *a, pn_operand *b, PNTe
     if (!out) goto fail;
     PNTensor *ops[3] = {out, ta, tb};
     char *scal[3] = {NULL, sa, sb};
-    pn_run_loop(pn_binary_loop(op, cdt), NULL, 3, ops, scal, nd, shape);
+    /* tensor ** number takes PyTorch's shortcuts (x ** 0.5 is sqrt(x)); see pn_binary_loop */
+    const void *aux = op == PN_POW && !b->t ? (const void *)b : NULL;
+    pn_run_loop(pn_binary_loop(op, cdt), aux, 3, ops, scal, nd, shape);
     Py_XDECREF(ta);
     Py_XDECREF(tb);
     if (!direct) {
