@@ -12,9 +12,9 @@
 #include "vecmath.h"
 #include <math.h>
 #include <string.h>
-#if PN_EXP_F32_TABLE
+#if PN_F32_TABLES
 #include <immintrin.h>
-#define X86_KERNELS 1 /* exp_f32_avx512, exp_f32_avx2 and sqrt_f32_avx512 below */
+#define X86_KERNELS 1 /* the AVX-512 and AVX2 kernels of exp, log, log2, log10, sqrt below */
 #else
 #define X86_KERNELS 0
 #endif
@@ -422,7 +422,6 @@ static inline double sigmoid_d(double x) {
 
 UNARY_LOOP(neg_f32, float, -x)
 UNARY_LOOP(abs_f32, float, fabsf(x))
-UNARY_LOOP_PREFETCHED(log_f32, float, pn_logf(x))
 UNARY_LOOP(sqrt_f32_loop, float, sqrtf(x))
 UNARY_LOOP_PREFETCHED(sigmoid_f32, float, pn_sigmoidf(x)) /* within 1.48 ulp (fastmath.h) */
 UNARY_LOOP_PREFETCHED(tanh_f32, float, pn_tanhf_exact(x))
@@ -438,8 +437,6 @@ UNARY_LOOP(floor_f32, float, floorf(x))
 UNARY_LOOP(ceil_f32, float, ceilf(x))
 UNARY_LOOP(round_f32, float, rintf(x))
 UNARY_LOOP(trunc_f32, float, truncf(x))
-UNARY_LOOP_PREFETCHED(log2_f32, float, pn_log2f(x))
-UNARY_LOOP_PREFETCHED(log10_f32, float, pn_log10f(x))
 UNARY_LOOP_PREFETCHED(erf_f32, float, pn_erff(x)) /* within 0.64 ulp (fastmath.h) */
 UNARY_LOOP_PREFETCHED(erfc_f32, float, pn_erfcf_v(x))
 TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
@@ -478,11 +475,32 @@ const float pn_exp2_32[2][32] = {
  * the AVX2 one 0.66 (pn_expf compiled for AVX2: 0.78). Long arrays prefetch a
  * block ahead. Elsewhere (ARM's NEON has no gather: the lookups would keep the
  * loop scalar) the loop is pn_expf's, which vectorizes: within 0.57 ulp there. */
-UNARY_LOOP_PREFETCHED(exp_f32_loop, float, PN_EXP_F32_TABLE ? pn_expf_tab(x) : pn_expf(x))
+UNARY_LOOP_PREFETCHED(exp_f32_loop, float, PN_F32_TABLES ? pn_expf_tab(x) : pn_expf(x))
+
+/* 1 / c_j, and -log(1 / c_j) as hi + lo, for pn_log_tab_reduced (fastmath.h): c_j
+ * the middle of interval j of [0.71875, 1.4375) (1/c_j = 1 for the one of 1),
+ * from mpmath at 200 bits */
+const float pn_log_tab[3][8] = {
+    {1.333333373e+00f, 1.230769277e+00f, 1.142857194e+00f, 1.066666722e+00f, 1.000000000e+00f,
+     8.888888955e-01f, 8.000000119e-01f, 7.272727489e-01f},
+    {-2.876821160e-01f, -2.076393962e-01f, -1.335314363e-01f, -6.453857571e-02f, 0.000000000e+00f,
+     1.177830249e-01f, 2.231435329e-01f, 3.184536994e-01f},
+    {1.377754355e-08f, -5.840503636e-09f, -1.003885641e-09f, 2.417232192e-09f, 0.000000000e+00f,
+     3.298690654e-09f, 3.540848725e-09f, 1.965855700e-09f},
+};
+
+/* The float32 log, log2 and log10 ops on x86: pn_logf_tab and its kin, whose
+ * lookups are gathers or loads in a compiled loop; over a contiguous array the
+ * kernels below look up by permutes (the same bits). Elsewhere the atanh series,
+ * which vectorizes plainly. */
+UNARY_LOOP_PREFETCHED(log_f32_loop, float, PN_F32_TABLES ? pn_logf_tab(x) : pn_logf(x))
+UNARY_LOOP_PREFETCHED(log2_f32_loop, float, PN_F32_TABLES ? pn_log2f_tab(x) : pn_log2f(x))
+UNARY_LOOP_PREFETCHED(log10_f32_loop, float, PN_F32_TABLES ? pn_log10f_tab(x) : pn_log10f(x))
 
 #if X86_KERNELS
-#define T512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
-#define T256 __attribute__((target("avx2,fma")))
+#define T512          __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define T256          __attribute__((target("avx2,fma")))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 /* pn_exp_tab_sum's constants (fastmath.h), one vector each; c_hi and c_lo negated
  * (fma(k, -c, x) is fma(-k, c, x) exactly) */
 #define EXP_TAB_CONSTANTS(SET) \
@@ -624,6 +642,161 @@ static T512 void sqrt_f32_avx512(const float *x, float *y, int64_t n) {
         _mm512_mask_storeu_ps(y + i, m, sqrt_any16(_mm512_maskz_loadu_ps(m, x + i)));
     }
 }
+/* pn_logf_tab_base over 16 or 8 lanes: the end (pn_log_finish, then
+ * pn_log_special's values where x is not in (0, inf), unless the vector is
+ * plain), for kernels whose lanes hold x, k and log z = hi + lo. The constants
+ * are pn_log_finish's; inlined into each op's kernel, `ic_hi != 1` and `plain`
+ * are decided when compiling. */
+#define LOG_FINISH(V, P, OK, SPECIAL) \
+    if (ic_hi != 1.0f) { \
+        V p_ = P##_mul_ps(hi, P##_set1_ps(ic_hi)), pl_ = P##_fmsub_ps(hi, P##_set1_ps(ic_hi), p_); \
+        lo = P##_fmadd_ps(hi, P##_set1_ps(ic_lo), P##_fmadd_ps(lo, P##_set1_ps(ic_hi), pl_)); \
+        hi = p_; \
+    } \
+    V a_ = P##_mul_ps(k, P##_set1_ps(kc_hi)), sum_ = P##_add_ps(a_, hi); \
+    V err_ = P##_add_ps(P##_sub_ps(a_, sum_), hi); \
+    V r_ = P##_add_ps(sum_, P##_add_ps(err_, P##_fmadd_ps(k, P##_set1_ps(kc_lo), lo))); \
+    return plain ? r_ : OK(x, r_, SPECIAL(x))
+
+/* pn_log_tab_reduced's arithmetic after the lookups, in the same order: lo
+ * through *lo, hi returned (V, P: the vector type and intrinsic prefix). */
+#define LOG_TAB_CORE(V, P) \
+    V ph = P##_mul_ps(z, invc), pl = P##_fmsub_ps(z, invc, ph); \
+    V rh = P##_sub_ps(ph, P##_set1_ps(1.0f)); \
+    V sq = P##_mul_ps(rh, rh), sql = P##_fmsub_ps(rh, rh, sq); \
+    V t = P##_mul_ps(P##_set1_ps(-0.5f), sq), s1 = P##_add_ps(rh, t); \
+    V e1 = P##_add_ps(P##_sub_ps(rh, s1), t); \
+    V q = P##_fmadd_ps(P##_set1_ps(-1.0f / 8), rh, P##_set1_ps(1.0f / 7)); \
+    q = P##_fmadd_ps(q, rh, P##_set1_ps(-1.0f / 6)); \
+    q = P##_fmadd_ps(q, rh, P##_set1_ps(1.0f / 5)); \
+    q = P##_fmadd_ps(q, rh, P##_set1_ps(-1.0f / 4)); \
+    q = P##_fmadd_ps(q, rh, P##_set1_ps(1.0f / 3)); \
+    V tail = P##_add_ps(P##_fmadd_ps(pl, P##_fmsub_ps(rh, rh, rh), pl), \
+                        P##_fmadd_ps(P##_set1_ps(-0.5f), sql, P##_mul_ps(P##_mul_ps(sq, rh), q))); \
+    V hi = P##_add_ps(ch, s1), es = P##_add_ps(P##_sub_ps(ch, hi), s1); \
+    V lo = P##_add_ps(es, P##_add_ps(cl, P##_add_ps(e1, tail)))
+
+/* log(+-0) = -inf, log(x < 0) = NaN, and x itself for +inf and NaN; ok: x in (0, inf). */
+static T512 __m512 log_special16(__m512 x) {
+    __m512 zero = _mm512_setzero_ps();
+    __m512 sp =
+        _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ), x, _mm512_set1_ps(NAN));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero, _CMP_EQ_OQ), sp,
+                                _mm512_set1_ps(-INFINITY));
+}
+static T512 __m512 log_ok16(__m512 x, __m512 r, __m512 special) {
+    __mmask16 ok = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ) &
+                   _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    return _mm512_mask_blend_ps(ok, special, r);
+}
+
+/* pn_logf_tab_base over 16 lanes; tab: the three tables, each twice in a register
+ * (vpermps reads the low 4 bits of (b - off) >> 20, whose bit 3 is the exponent's).
+ * plain: every lane is a normal positive float, so that the subnormals' scaling
+ * and the special values can be left out (the same results for those lanes). */
+static ALWAYS_INLINE T512 __m512 log_tab16(__m512 x, const __m512 *tab, int plain, float kc_hi,
+                                           float kc_lo, float ic_hi, float ic_lo) {
+    __mmask16 tiny = plain ? 0 : _mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ);
+    __m512i b =
+        _mm512_castps_si512(plain ? x : _mm512_mask_mul_ps(x, tiny, x, _mm512_set1_ps(0x1p23f)));
+    __m512i j = _mm512_srli_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32(PN_LOG_TAB_OFF)), 20);
+    __m512i ki = _mm512_sub_epi32(
+        _mm512_srli_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23),
+        _mm512_set1_epi32(127));
+    __m512 z = _mm512_castsi512_ps(_mm512_sub_epi32(b, _mm512_slli_epi32(ki, 23)));
+    __m512 k = _mm512_cvtepi32_ps(ki);
+    k = plain ? k : _mm512_mask_sub_ps(k, tiny, k, _mm512_set1_ps(23.0f));
+    __m512 invc = _mm512_permutexvar_ps(j, tab[0]), ch = _mm512_permutexvar_ps(j, tab[1]);
+    __m512 cl = _mm512_permutexvar_ps(j, tab[2]);
+    LOG_TAB_CORE(__m512, _mm512);
+    LOG_FINISH(__m512, _mm512, log_ok16, log_special16);
+}
+
+/* The log ops over n contiguous floats, 16 at a time (a masked last step). */
+#define LOG_KERNEL16(NAME, CONSTS) \
+    static T512 void NAME(const float *x, float *y, int64_t n) { \
+        const __m512 tab[3] = {_mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[0])), \
+                               _mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[1])), \
+                               _mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[2]))}; \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (int64_t i = b; i < e; i += 16) { \
+                __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1); \
+                __m512 v = _mm512_maskz_loadu_ps(m, x + i); \
+                __mmask16 plain = _mm512_cmp_ps_mask(v, _mm512_set1_ps(0x1p-126f), _CMP_GE_OQ) & \
+                                  _mm512_cmp_ps_mask(v, _mm512_set1_ps(INFINITY), _CMP_LT_OQ); \
+                _mm512_mask_storeu_ps(y + i, m, \
+                                      plain == 0xffff ? log_tab16(v, tab, 1, CONSTS) \
+                                                      : log_tab16(v, tab, 0, CONSTS)); \
+            } \
+        } \
+    }
+LOG_KERNEL16(log_f32_avx512, PN_LOG_E)
+LOG_KERNEL16(log2_f32_avx512, PN_LOG_2)
+LOG_KERNEL16(log10_f32_avx512, PN_LOG_10)
+
+static T256 __m256 log_special8(__m256 x) {
+    __m256 zero = _mm256_setzero_ps();
+    __m256 sp = _mm256_blendv_ps(x, _mm256_set1_ps(NAN), _mm256_cmp_ps(x, zero, _CMP_LT_OQ));
+    return _mm256_blendv_ps(sp, _mm256_set1_ps(-INFINITY), _mm256_cmp_ps(x, zero, _CMP_EQ_OQ));
+}
+static T256 __m256 log_ok8(__m256 x, __m256 r, __m256 special) {
+    __m256 ok = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ),
+                              _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_LT_OQ));
+    return _mm256_blendv_ps(special, r, ok);
+}
+
+/* pn_logf_tab_base over 8 lanes: each table in one register, vpermps on the low
+ * 3 bits of (b - off) >> 20. plain as in log_tab16. */
+static ALWAYS_INLINE T256 __m256 log_tab8(__m256 x, int plain, float kc_hi, float kc_lo,
+                                          float ic_hi, float ic_lo) {
+    __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(0x1p-126f), _CMP_LT_OQ);
+    __m256 us = plain ? x : _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(0x1p23f)), tiny);
+    __m256i b = _mm256_castps_si256(us);
+    __m256i j = _mm256_srli_epi32(_mm256_sub_epi32(b, _mm256_set1_epi32(PN_LOG_TAB_OFF)), 20);
+    __m256i ki = _mm256_sub_epi32(
+        _mm256_srli_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23),
+        _mm256_set1_epi32(127));
+    __m256 z = _mm256_castsi256_ps(_mm256_sub_epi32(b, _mm256_slli_epi32(ki, 23)));
+    __m256 k = _mm256_cvtepi32_ps(ki);
+    k = plain ? k : _mm256_blendv_ps(k, _mm256_sub_ps(k, _mm256_set1_ps(23.0f)), tiny);
+    __m256 invc = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[0]), j);
+    __m256 ch = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[1]), j);
+    __m256 cl = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[2]), j);
+    LOG_TAB_CORE(__m256, _mm256);
+    LOG_FINISH(__m256, _mm256, log_ok8, log_special8);
+}
+
+/* The log ops over n contiguous floats, 8 at a time (a masked last step). */
+#define LOG_KERNEL8(NAME, CONSTS) \
+    static T256 void NAME(const float *x, float *y, int64_t n) { \
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk, i = b; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (; i + 8 <= e; i += 8) { \
+                __m256 v = _mm256_loadu_ps(x + i); \
+                __m256 plain = \
+                    _mm256_and_ps(_mm256_cmp_ps(v, _mm256_set1_ps(0x1p-126f), _CMP_GE_OQ), \
+                                  _mm256_cmp_ps(v, _mm256_set1_ps(INFINITY), _CMP_LT_OQ)); \
+                _mm256_storeu_ps(y + i, _mm256_movemask_ps(plain) == 0xff \
+                                            ? log_tab8(v, 1, CONSTS) \
+                                            : log_tab8(v, 0, CONSTS)); \
+            } \
+            if (i < e) { \
+                __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i)), lane); \
+                _mm256_maskstore_ps(y + i, m, log_tab8(_mm256_maskload_ps(x + i, m), 0, CONSTS)); \
+            } \
+        } \
+    }
+LOG_KERNEL8(log_f32_avx2, PN_LOG_E)
+LOG_KERNEL8(log2_f32_avx2, PN_LOG_2)
+LOG_KERNEL8(log10_f32_avx2, PN_LOG_10)
+#undef LOG_TAB_CORE
+#undef LOG_FINISH
 #undef T512
 #undef T256
 
@@ -646,75 +819,94 @@ static int x86_cpu_level(void) {
 }
 #endif
 
-/* A unary float loop over n contiguous floats, as a kernel taking (x, y, n). */
-static void contiguous_f32(pn_loop_fn loop, const float *x, float *y, int64_t n) {
-    int64_t st[2] = {sizeof(float), sizeof(float)};
-    char *p[2] = {(char *)y, (char *)x};
-    loop(p, st, n, NULL);
-}
-
-static void exp_f32_portable(const float *x, float *y, int64_t n) {
-    contiguous_f32(exp_f32_loop, x, y, n);
-}
-
-pn_exp_f32_fn pn_exp_f32_kernel(const char *name) {
+/* The ops with kernels of their own: the AVX-512 and AVX2 ones (NULL where there
+ * are none, or off x86) and the portable loop, all as (x, y, n) over contiguous
+ * floats; see pn_unary_f32_kernel. */
+typedef struct {
+    pn_f32_kernel_fn avx512, avx2, portable;
+} f32_kernels;
+#define PORTABLE_F32(NAME, LOOP) \
+    static void NAME(const float *x, float *y, int64_t n) { \
+        int64_t st[2] = {sizeof(float), sizeof(float)}; \
+        char *p[2] = {(char *)y, (char *)x}; \
+        LOOP(p, st, n, NULL); \
+    }
+PORTABLE_F32(exp_f32_portable, exp_f32_loop)
+PORTABLE_F32(log_f32_portable, log_f32_loop)
+PORTABLE_F32(log2_f32_portable, log2_f32_loop)
+PORTABLE_F32(log10_f32_portable, log10_f32_loop)
+PORTABLE_F32(sqrt_f32_portable, sqrt_f32_loop)
 #if X86_KERNELS
-    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? exp_f32_avx512 : NULL;
-    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? exp_f32_avx2 : NULL;
+#define F32_KERNELS(A512, A2, P) {A512, A2, P}
+#else
+#define F32_KERNELS(A512, A2, P) {NULL, NULL, P}
 #endif
-    return strcmp(name, "portable") ? NULL : exp_f32_portable;
+static const f32_kernels EXP_K = F32_KERNELS(exp_f32_avx512, exp_f32_avx2, exp_f32_portable);
+static const f32_kernels LOG_K = F32_KERNELS(log_f32_avx512, log_f32_avx2, log_f32_portable);
+static const f32_kernels LOG2_K = F32_KERNELS(log2_f32_avx512, log2_f32_avx2, log2_f32_portable);
+static const f32_kernels LOG10_K =
+    F32_KERNELS(log10_f32_avx512, log10_f32_avx2, log10_f32_portable);
+static const f32_kernels SQRT_K = F32_KERNELS(sqrt_f32_avx512, NULL, sqrt_f32_portable);
+
+static const f32_kernels *f32_kernels_of(pn_unary_op op) {
+    switch (op) {
+    case PN_EXP:
+        return &EXP_K;
+    case PN_LOG:
+        return &LOG_K;
+    case PN_LOG2:
+        return &LOG2_K;
+    case PN_LOG10:
+        return &LOG10_K;
+    case PN_SQRT:
+        return &SQRT_K;
+    default:
+        return NULL;
+    }
+}
+
+pn_f32_kernel_fn pn_unary_f32_kernel(pn_unary_op op, const char *name) {
+    const f32_kernels *k = f32_kernels_of(op);
+    if (!k) return NULL;
+#if X86_KERNELS
+    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? k->avx512 : NULL;
+    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? k->avx2 : NULL;
+#endif
+    return strcmp(name, "portable") ? NULL : k->portable;
+}
+
+/* The fastest of an op's kernels on this CPU (sqrt has no AVX2 one: its loop). */
+static pn_f32_kernel_fn f32_fastest(const f32_kernels *k) {
+#if X86_KERNELS
+    int level = x86_cpu_level();
+    if (level == 2) return k->avx512;
+    if (level == 1 && k->avx2) return k->avx2;
+#endif
+    return k->portable;
 }
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {
-#if X86_KERNELS
-    int level = x86_cpu_level();
-    if (level > 0) {
-        (level == 2 ? exp_f32_avx512 : exp_f32_avx2)(x, y, n);
-        return;
-    }
-#endif
-    exp_f32_portable(x, y, n);
+    f32_fastest (&EXP_K)(x, y, n);
 }
 
-static void sqrt_f32_portable(const float *x, float *y, int64_t n) {
-    contiguous_f32(sqrt_f32_loop, x, y, n);
-}
-
-pn_exp_f32_fn pn_sqrt_f32_kernel(const char *name) {
-#if X86_KERNELS
-    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? sqrt_f32_avx512 : NULL;
-#endif
-    return strcmp(name, "portable") ? NULL : sqrt_f32_portable;
-}
-
-/* sqrt over n contiguous floats: the AVX-512 kernel where the CPU has it, else
- * the loop (sqrtf, one vsqrtps per vector). Both correctly rounded. */
 static void sqrt_f32_contig(const float *x, float *y, int64_t n) {
-#if X86_KERNELS
-    if (x86_cpu_level() == 2) {
-        sqrt_f32_avx512(x, y, n);
-        return;
+    f32_fastest (&SQRT_K)(x, y, n);
+}
+
+/* The float32 exp, log, log2, log10 and sqrt ops: the fastest kernel for
+ * contiguous operands, else the op's loop (the same results). */
+#define F32_OP(NAME, K, LOOP) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        if (s[0] == sizeof(float) && s[1] == sizeof(float)) \
+            f32_fastest (&K)((const float *)p[1], (float *)p[0], n); \
+        else \
+            LOOP(p, s, n, aux); \
     }
-#endif
-    sqrt_f32_portable(x, y, n);
-}
-
-/* float32 sqrt: sqrt_f32_contig for contiguous operands, else the loop. */
-static void sqrt_f32(char **p, const int64_t *s, int64_t n, const void *aux) {
-    if (s[0] == sizeof(float) && s[1] == sizeof(float))
-        sqrt_f32_contig((const float *)p[1], (float *)p[0], n);
-    else
-        sqrt_f32_loop(p, s, n, aux);
-}
-
-/* float32 exp: pn_exp_f32_contig for contiguous operands, else the loop of the
- * other unary ops (the same results). */
-static void exp_f32(char **p, const int64_t *s, int64_t n, const void *aux) {
-    if (s[0] == sizeof(float) && s[1] == sizeof(float))
-        pn_exp_f32_contig((const float *)p[1], (float *)p[0], n);
-    else
-        exp_f32_loop(p, s, n, aux);
-}
+F32_OP(exp_f32, EXP_K, exp_f32_loop)
+F32_OP(log_f32, LOG_K, log_f32_loop)
+F32_OP(log2_f32, LOG2_K, log2_f32_loop)
+F32_OP(log10_f32, LOG10_K, log10_f32_loop)
+F32_OP(sqrt_f32, SQRT_K, sqrt_f32_loop)
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))

@@ -78,22 +78,25 @@ int pn_binary_is_comparison(pn_binary_op op);
 /* Operands: ptrs = {out, a}; both of dtype dt. */
 pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
 
-/* The float32 exp op's kernels over n contiguous floats, by name: "avx512",
- * "avx2" (NULL where the CPU lacks the instructions) and "portable" (the C
- * loop). All give the same bits; pn_unary_loop(PN_EXP, ...) picks the fastest.
- * For the C tests, which run each one the CPU has. */
+/* The float32 ops with kernels of their own over n contiguous floats, by name:
+ * "avx512", "avx2" (NULL where the CPU lacks the instructions or the op has no
+ * such kernel) and "portable" (the C loop); NULL for other ops. An op's kernels
+ * give the same bits; pn_unary_loop picks the fastest for contiguous operands.
+ * For the C tests, which run each one the CPU has.
+ *   PN_EXP:   pn_expf_tab (fastmath.h) on x86, pn_expf elsewhere;
+ *   PN_LOG, PN_LOG2, PN_LOG10: pn_logf_tab, pn_log2f_tab, pn_log10f_tab on x86,
+ *             pn_logf, pn_log2f, pn_log10f elsewhere;
+ *   PN_SQRT:  sqrtf (the AVX-512 kernel without the divider, no AVX2 one).
+ * The tables are looked up with permutes in the x86 kernels; a loop the compiler
+ * vectorizes turns them into gathers, and ARM's NEON has none, so there the
+ * functions that vectorize plainly stay (PN_F32_TABLES). */
 #if defined(__x86_64__) && defined(__GNUC__)
-#define PN_EXP_F32_TABLE 1 /* the float32 exp op computes pn_expf_tab (fastmath.h) */
+#define PN_F32_TABLES 1
 #else
-#define PN_EXP_F32_TABLE 0 /* pn_expf: a loop over it vectorizes without gathers */
+#define PN_F32_TABLES 0
 #endif
-typedef void (*pn_exp_f32_fn)(const float *x, float *y, int64_t n);
-pn_exp_f32_fn pn_exp_f32_kernel(const char *name);
-
-/* The float32 sqrt op's kernels the same way: "avx512" (rsqrt14 and Newton
- * steps, no divider) and "portable" (sqrtf); both correctly rounded, so the
- * same bits. pn_sqrt_f32_kernel returns pn_exp_f32_fn's type. */
-pn_exp_f32_fn pn_sqrt_f32_kernel(const char *name);
+typedef void (*pn_f32_kernel_fn)(const float *x, float *y, int64_t n);
+pn_f32_kernel_fn pn_unary_f32_kernel(pn_unary_op op, const char *name);
 
 /* y = exp(x) over n contiguous floats (y may be x) by the fastest of those
  * kernels: for other kernels' rows (attention's softmax). */

@@ -550,9 +550,55 @@ PN_FINLINE float pn_log_reduced_pair(float u, float ul, float *lo, float *k) {
     return pn_log_atanh(s, rem * q, lo);
 }
 
+/* The table of pn_log_tab_reduced: 1 / c_j, and -log(1 / c_j) as hi + lo, for
+ * the 8 intervals j of [0.71875, 1.4375); from mpmath, defined in elementwise.c. */
+extern const float pn_log_tab[3][8];
+#define PN_LOG_TAB_OFF 0x3f380000u /* 0.71875, the bits where interval 0 starts */
+
+/* log u for a finite u > 0 by a table, for the float32 log, log2 and log10 ops
+ * on x86 (elementwise.c; its AVX-512 and AVX2 kernels compute the same with
+ * permutes, to the bit), as k ln2 + (hi + *lo) unrounded:
+ *   u = 2^k z, z in [0.71875, 1.4375): the bits of u less PN_LOG_TAB_OFF have
+ *       k in the exponent field and j, the interval of z, in the top 3 mantissa
+ *       bits (2^-4 wide below 1, 2^-3 above; the one of 1 is [0.96875, 1.0625));
+ *   log z = log c_j + log1p(r),  r = z / c_j - 1 = z (1/c_j) - 1 exactly as
+ *       rh + pl: the product rounded and its error (fma), and ph - 1 exact
+ *       (c_j the middle of interval j, c = 1 for the interval of 1: |r| <= 1/16);
+ *   log1p(rh + pl) = rh - rh^2/2 + rh^3 P(rh) + pl (1 - rh + rh^2): P the
+ *       Taylor polynomial to the r^8 term (the first term left out, r^9/9, is
+ *       below 3e-11 |r|), rh^2
+ *       as an exact pair, rh - rh^2/2 an exact Fast2Sum; the pl (1 - rh) of a
+ *       first-order correction would leave pl rh^2, up to 0.05 ulp near 1;
+ *   log c_j + (rh - rh^2/2) an exact Fast2Sum (|log c_j| >= 0.0645 > |r|, or 0).
+ * Subnormal u are scaled by 2^23 first; other u give garbage (pn_log_special). */
+PN_FINLINE float pn_log_tab_reduced(float u, float *lo, float *k) {
+    const uint32_t off = PN_LOG_TAB_OFF;
+    int tiny = u < 0x1p-126f;
+    float us = tiny ? u * 0x1p23f : u;
+    uint32_t b = (uint32_t)pn_float_to_bits(us), j = ((b - off) >> 20) & 7u;
+    uint32_t e = (b + (0x3f800000u - off)) >> 23; /* k + 127 */
+    float z = pn_bits_to_float((int32_t)(b - ((e - 127u) << 23)));
+    *k = (float)((int32_t)e - 127) - (tiny ? 23.0f : 0.0f);
+    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
+    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph), rh = ph - 1.0f;
+    float sq = rh * rh, sql = __builtin_fmaf(rh, rh, -sq);
+    float t = -0.5f * sq, s1 = rh + t, e1 = (rh - s1) + t; /* Fast2Sum */
+    float P = __builtin_fmaf(-1.0f / 8, rh, 1.0f / 7);
+    P = __builtin_fmaf(P, rh, -1.0f / 6);
+    P = __builtin_fmaf(P, rh, 1.0f / 5);
+    P = __builtin_fmaf(P, rh, -1.0f / 4);
+    P = __builtin_fmaf(P, rh, 1.0f / 3);
+    float tail = __builtin_fmaf(pl, __builtin_fmaf(rh, rh, -rh), pl) +
+                 __builtin_fmaf(-0.5f, sql, sq * rh * P);
+    float hi = ch + s1, es = (ch - hi) + s1; /* Fast2Sum */
+    *lo = es + (cl + (e1 + tail));
+    return hi;
+}
+
 /* k c_hi + (hi + lo) as one rounded float: c_hi k is exact (c_hi has 14
- * significant bits, |k| <= 151), |hi| <= |c_hi k| / 2 for k != 0, so hi
- * joins it in an exact Fast2Sum and only the last addition rounds. */
+ * significant bits, |k| <= 151), |hi| <= |c_hi k| for k != 0 (|log z| <= 0.363
+ * for the table's z, 0.347 for pn_log_split's m), so hi joins it in an exact
+ * Fast2Sum and only the last addition rounds. */
 PN_FINLINE float pn_log_join(float k, float c_hi, float c_lo, float hi, float lo) {
     float a = k * c_hi, sum = a + hi, err = (a - sum) + hi;
     return sum + (err + __builtin_fmaf(k, c_lo, lo));
@@ -567,32 +613,59 @@ PN_FINLINE float pn_log_special(float x, float r) {
     return x != x ? x : r;
 }
 
-/* log x, within 0.55 ulp (every float swept by csrc/tests/test_vecmath.c;
- * libm's logf and PyTorch's are within 1 ulp). log 1 = +0. */
+/* log(x) / c as one rounded float from x = 2^k z and log z = hi + lo, for c =
+ * ln 2 or ln 10, given ln2 / c = kc_hi + kc_lo (kc_hi with 14 significant bits)
+ * and 1 / c = ic_hi + ic_lo: hi + lo is multiplied by 1/c keeping its
+ * product's rounding error (fma), then joined to k ln2 / c by pn_log_join.
+ * c = e is kc = ln 2 and ic = 1: the join alone. */
+#define PN_LOG_E  0x1.62e4p-1f, 0x1.7f7d1cp-20f, 1.0f, 0.0f
+#define PN_LOG_2  1.0f, 0.0f, 0x1.715476p+0f, 0x1.4ae0cp-26f
+#define PN_LOG_10 0x1.3442p-2f, -0x1.95ec1p-19f, 0x1.bcb7b2p-2f, -0x1.5b235ep-27f
+PN_FINLINE float pn_log_finish(float x, float k, float hi, float lo, float kc_hi, float kc_lo,
+                               float ic_hi, float ic_lo) {
+    if (ic_hi != 1.0f) { /* a constant once inlined */
+        float p = hi * ic_hi, pl = __builtin_fmaf(hi, ic_hi, -p);
+        lo = __builtin_fmaf(hi, ic_lo, __builtin_fmaf(lo, ic_hi, pl));
+        hi = p;
+    }
+    return pn_log_special(x, pn_log_join(k, kc_hi, kc_lo, hi, lo));
+}
+
+/* log x by pn_log_reduced (the atanh series), within 0.55 ulp (every float swept
+ * by csrc/tests/test_vecmath.c). log 1 = +0. log2 x: k + log(m) / ln2, exact for
+ * powers of two, within 0.57 ulp. log10 x: k log10(2) + log(m) / ln10 (exact for
+ * 10^k, k <= 10), within 0.56 ulp. Vectorizable without gathers: the float32 ops
+ * on CPUs other than x86 (see PN_F32_TABLES in elementwise.h). */
+PN_FINLINE float pn_logf_base(float x, float kc_hi, float kc_lo, float ic_hi, float ic_lo) {
+    float lo, k, hi = pn_log_reduced(x, &lo, &k);
+    return pn_log_finish(x, k, hi, lo, kc_hi, kc_lo, ic_hi, ic_lo);
+}
 PN_FINLINE float pn_logf(float x) {
-    float lo, k, hi = pn_log_reduced(x, &lo, &k);
-    return pn_log_special(x, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
+    return pn_logf_base(x, PN_LOG_E);
 }
-
-/* log(x) / c as one rounded float, for c = ln 2 or ln 10, given
- * ln2 / c = kc_hi + kc_lo (kc_hi with 14 significant bits) and
- * 1 / c = ic_hi + ic_lo: log m = hi + lo is multiplied by 1/c keeping its
- * product's rounding error (fma), then joined to k ln2 / c by pn_log_join. */
-PN_FINLINE float pn_log_scaled(float x, float kc_hi, float kc_lo, float ic_hi, float ic_lo) {
-    float lo, k, hi = pn_log_reduced(x, &lo, &k);
-    float p = hi * ic_hi, pl = __builtin_fmaf(hi, ic_hi, -p);
-    pl = __builtin_fmaf(hi, ic_lo, __builtin_fmaf(lo, ic_hi, pl));
-    return pn_log_special(x, pn_log_join(k, kc_hi, kc_lo, p, pl));
-}
-
-/* log2 x: k + log(m) / ln2, exact for powers of two. Within 0.57 ulp. */
 PN_FINLINE float pn_log2f(float x) {
-    return pn_log_scaled(x, 1.0f, 0.0f, 0x1.715476p+0f, 0x1.4ae0cp-26f);
+    return pn_logf_base(x, PN_LOG_2);
+}
+PN_FINLINE float pn_log10f(float x) {
+    return pn_logf_base(x, PN_LOG_10);
 }
 
-/* log10 x: k log10(2) + log(m) / ln10 (exact for 10^k, k <= 10). Within 0.56 ulp. */
-PN_FINLINE float pn_log10f(float x) {
-    return pn_log_scaled(x, 0x1.3442p-2f, -0x1.95ec1p-19f, 0x1.bcb7b2p-2f, -0x1.5b235ep-27f);
+/* The same by the table (pn_log_tab_reduced), for the float32 log ops on x86:
+ * over every float, log within 0.5024 ulp, log2 0.5027, log10 0.5029 (PyTorch's:
+ * 0.53, 0.52, 0.52); the atanh series' 0.55, 0.57, 0.56 came from the roundings of
+ * its s^3 tail (1% of the result), here the tail is r^3/3, at most 2% of r^2. */
+PN_FINLINE float pn_logf_tab_base(float x, float kc_hi, float kc_lo, float ic_hi, float ic_lo) {
+    float lo, k, hi = pn_log_tab_reduced(x, &lo, &k);
+    return pn_log_finish(x, k, hi, lo, kc_hi, kc_lo, ic_hi, ic_lo);
+}
+PN_FINLINE float pn_logf_tab(float x) {
+    return pn_logf_tab_base(x, PN_LOG_E);
+}
+PN_FINLINE float pn_log2f_tab(float x) {
+    return pn_logf_tab_base(x, PN_LOG_2);
+}
+PN_FINLINE float pn_log10f_tab(float x) {
+    return pn_logf_tab_base(x, PN_LOG_10);
 }
 
 /* log(1 + x): u = 1 + x rounded, its rounding error ul recovered exactly

@@ -9,7 +9,8 @@
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
- * float32 exp and sqrt ops' kernels against pn_expf_tab and sqrtf, to the bit.
+ * kernels of the float32 exp, log, log2, log10 and sqrt ops against their scalar
+ * functions, to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
 #include "../kernels/elementwise.h"
@@ -115,6 +116,38 @@ static void exp_specials(const char *name, float (*f)(float)) {
               c[k].want);
 }
 
+/* The logarithms' special values (log, log2, log10 of one family), and exact
+ * results: powers of two for log2, 10^10 for log10, log 1 = +0. */
+static void log_specials(const char *name, float (*ln)(float), float (*lg2)(float),
+                         float (*lg10)(float)) {
+    const float inf = INFINITY, nan = NAN;
+    const struct {
+        float (*f)(float);
+        float x, want;
+    } c[] = {{ln, 0.0f, -inf},
+             {ln, -0.0f, -inf},
+             {ln, 1.0f, 0.0f},
+             {ln, inf, inf},
+             {ln, -1.0f, nan},
+             {ln, -inf, nan},
+             {ln, nan, nan},
+             {ln, 1e-40f, logf(1e-40f)},
+             {ln, FLT_TRUE_MIN, logf(FLT_TRUE_MIN)},
+             {lg2, 0.0f, -inf},
+             {lg2, -2.0f, nan},
+             {lg2, inf, inf},
+             {lg2, FLT_TRUE_MIN, -149.0f},
+             {lg2, 0x1p127f, 127.0f},
+             {lg2, 0x1p-126f, -126.0f},
+             {lg10, -0.0f, -inf},
+             {lg10, 1e10f, 10.0f},
+             {lg10, nan, nan},
+             {lg10, 1.0f, 0.0f}};
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
+        CHECK(same(c[k].f(c[k].x), c[k].want), "%s family: f(%.9g) = %.9g, not %.9g (case %zu)",
+              name, c[k].x, c[k].f(c[k].x), c[k].want, k);
+}
+
 static void test_specials(void) {
     const float inf = INFINITY, nan = NAN, tiny = 1e-40f; /* a subnormal */
     const float pi = 3.14159265358979f, pi_2 = 1.57079632679490f;
@@ -140,24 +173,8 @@ static void test_specials(void) {
     SPECIAL(pn_rsqrtf(FLT_MAX), (float)(1.0 / sqrt(FLT_MAX)));
     exp_specials("pn_expf", pn_expf);
     exp_specials("pn_expf_tab", pn_expf_tab);
-    SPECIAL(pn_logf(0.0f), -inf);
-    SPECIAL(pn_logf(-0.0f), -inf);
-    SPECIAL(pn_logf(1.0f), 0.0f);
-    SPECIAL(pn_logf(inf), inf);
-    SPECIAL(pn_logf(-1.0f), nan);
-    SPECIAL(pn_logf(-inf), nan);
-    SPECIAL(pn_logf(nan), nan);
-    SPECIAL(pn_logf(tiny), logf(tiny));
-    SPECIAL(pn_logf(FLT_TRUE_MIN), logf(FLT_TRUE_MIN));
-    SPECIAL(pn_log2f(0.0f), -inf);
-    SPECIAL(pn_log2f(-2.0f), nan);
-    SPECIAL(pn_log2f(inf), inf);
-    SPECIAL(pn_log2f(FLT_TRUE_MIN), -149.0f);
-    SPECIAL(pn_log2f(0x1p127f), 127.0f);
-    SPECIAL(pn_log10f(-0.0f), -inf);
-    SPECIAL(pn_log10f(1e10f), 10.0f);
-    SPECIAL(pn_log10f(nan), nan);
-    SPECIAL(pn_log10f(1.0f), 0.0f);
+    log_specials("pn_logf", pn_logf, pn_log2f, pn_log10f);
+    log_specials("pn_logf_tab", pn_logf_tab, pn_log2f_tab, pn_log10f_tab);
     SPECIAL(pn_log1pf(0.0f), 0.0f);
     SPECIAL(pn_log1pf(-0.0f), -0.0f);
     SPECIAL(pn_log1pf(-1.0f), -inf);
@@ -325,23 +342,37 @@ static void test_doubles(void) {
           "pn_log_d of the smallest subnormal");
 }
 
-/* The float32 exp op's kernels (the AVX-512 and AVX2 ones where the CPU has them,
- * the portable loop, and the loop pn_unary_loop picks) give pn_expf_tab's results
- * (on x86; elsewhere pn_expf's) to the bit, and the sqrt op's give sqrtf's: every
- * 97th float bit pattern in runs of 4099 (ragged blocks), runs of every length up
- * to 40, and one long enough to be prefetched (2^18 + 5). NaN must stay NaN. */
+/* The kernels of the float32 ops that have their own (pn_unary_f32_kernel: the
+ * AVX-512 and AVX2 ones where the CPU has them, the portable loop, and the loop
+ * pn_unary_loop picks) give their scalar function's results to the bit: exp
+ * pn_expf_tab's and log, log2, log10 pn_logf_tab's and its kin (on x86; elsewhere
+ * pn_expf's and pn_logf's), sqrt sqrtf's. Every 97th float bit pattern in runs of
+ * 4099 (ragged blocks), runs of every length up to 40, and one long enough to be
+ * prefetched (2^18 + 5). NaN must stay NaN. */
 static void kernel_loop(void *f, int unary_loop, const float *x, float *y, int64_t n) {
     if (unary_loop) {
         int64_t st[2] = {sizeof(float), sizeof(float)};
         char *p[2] = {(char *)y, (char *)x};
         ((pn_loop_fn)f)(p, st, n, NULL);
     } else {
-        ((pn_exp_f32_fn)f)(x, y, n);
+        ((pn_f32_kernel_fn)f)(x, y, n);
     }
 }
 
 static float exp_scalar(float x) {
-    return PN_EXP_F32_TABLE ? pn_expf_tab(x) : pn_expf(x);
+    return PN_F32_TABLES ? pn_expf_tab(x) : pn_expf(x);
+}
+static float log_scalar(float x) {
+    return PN_F32_TABLES ? pn_logf_tab(x) : pn_logf(x);
+}
+static float log2_scalar(float x) {
+    return PN_F32_TABLES ? pn_log2f_tab(x) : pn_log2f(x);
+}
+static float log10_scalar(float x) {
+    return PN_F32_TABLES ? pn_log10f_tab(x) : pn_log10f(x);
+}
+static float sqrt_scalar(float x) {
+    return sqrtf(x);
 }
 
 static long kernel_mismatches(float (*ref)(float), void *f, int unary_loop, float *x, float *y,
@@ -385,46 +416,58 @@ static void test_kernel(const char *op, float (*ref)(float), const char *name, v
           op, bad, points + LONG + 17);
 }
 
-static void test_exp_kernels(void) {
+/* Each kernel of op that this CPU runs, then the op's loop, against ref. */
+static void test_op_kernels(pn_unary_op op, const char *name, float (*ref)(float)) {
     const char *names[] = {"avx512", "avx2", "portable"};
     for (int k = 0; k < 3; k++) {
-        pn_exp_f32_fn f = pn_exp_f32_kernel(names[k]);
+        pn_f32_kernel_fn f = pn_unary_f32_kernel(op, names[k]);
         if (f)
-            test_kernel("exp", exp_scalar, names[k], (void *)f, 0);
+            test_kernel(name, ref, names[k], (void *)f, 0);
         else
-            printf("exp kernel %-8s not run (not built for, or not run by, this CPU)\n", names[k]);
+            printf("%s kernel %-8s not run (none, or not run by this CPU)\n", name, names[k]);
     }
-    CHECK(pn_exp_f32_kernel("portable") && !pn_exp_f32_kernel("sse9"), "pn_exp_f32_kernel's names");
-    test_kernel("exp", exp_scalar, "op", (void *)pn_unary_loop(PN_EXP, PN_FLOAT32), 1);
+    test_kernel(name, ref, "op", (void *)pn_unary_loop(op, PN_FLOAT32), 1);
 }
 
-static float sqrt_scalar(float x) {
-    return sqrtf(x);
+/* The edges of the kernels: +-0, +-inf, NaN, the subnormals, sqrt's 2^-100
+ * scaling threshold, FLT_MAX, 1 and the log tables' interval ends. */
+static void test_kernel_edges(pn_unary_op op, const char *name, float (*ref)(float)) {
+    static const uint32_t edges[] = {
+        0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x00000001u, 0x00000002u,
+        0x007fffffu, 0x00800000u, 0x0d7fffffu, 0x0d800000u, 0x0d800001u, 0x7f7fffffu,
+        0x80000001u, 0xbf800000u, 0x7fc00000u, 0x3f800000u, 0x3f37ffffu, 0x3f380000u,
+        0x3f77ffffu, 0x3f780000u, 0x3f87ffffu, 0x3f880000u, 0x3fb7ffffu, 0x3fb80000u};
+    enum { NE = sizeof edges / sizeof edges[0] };
+    const char *names[] = {"avx512", "avx2", "portable"};
+    float x[NE], y[NE];
+    for (int k = 0; k < 3; k++) {
+        pn_f32_kernel_fn f = pn_unary_f32_kernel(op, names[k]);
+        if (!f) continue;
+        for (int j = 0; j < NE; j++) x[j] = flt(edges[j]);
+        CHECK(kernel_mismatches(ref, (void *)f, 0, x, y, NE) == 0,
+              "the %s %s kernel at +-0, +-inf, NaN, subnormals, 2^-100, FLT_MAX and the tables' "
+              "interval ends",
+              names[k], name);
+    }
 }
 
-/* The sqrt op's kernels against sqrtf (test_kernel's points, then the edges of
- * the AVX-512 kernel: +-0, +-inf, the subnormals and the scaling threshold). */
-static void test_sqrt_kernels(void) {
-    const char *names[] = {"avx512", "portable"};
-    static const uint32_t edges[] = {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u,
-                                     0x00000001u, 0x00000002u, 0x007fffffu, 0x00800000u,
-                                     0x0d7fffffu, 0x0d800000u, 0x0d800001u, 0x7f7fffffu,
-                                     0x80000001u, 0xbf800000u, 0x7fc00000u, 0x3f800000u};
-    float x[16], y[16];
-    for (int k = 0; k < 2; k++) {
-        pn_exp_f32_fn f = pn_sqrt_f32_kernel(names[k]);
-        if (!f) {
-            printf("sqrt kernel %-8s not run (not built for, or not run by, this CPU)\n", names[k]);
-            continue;
-        }
-        test_kernel("sqrt", sqrt_scalar, names[k], (void *)f, 0);
-        for (int j = 0; j < 16; j++) x[j] = flt(edges[j]);
-        CHECK(kernel_mismatches(sqrt_scalar, (void *)f, 0, x, y, 16) == 0 && signbit(y[1]),
-              "the %s sqrt kernel at +-0, +-inf, subnormals, 2^-100 and FLT_MAX", names[k]);
+static void test_f32_kernels(void) {
+    const struct {
+        pn_unary_op op;
+        const char *name;
+        float (*ref)(float);
+    } ops[] = {{PN_EXP, "exp", exp_scalar},
+               {PN_LOG, "log", log_scalar},
+               {PN_LOG2, "log2", log2_scalar},
+               {PN_LOG10, "log10", log10_scalar},
+               {PN_SQRT, "sqrt", sqrt_scalar}};
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        test_op_kernels(ops[k].op, ops[k].name, ops[k].ref);
+        test_kernel_edges(ops[k].op, ops[k].name, ops[k].ref);
     }
-    CHECK(pn_sqrt_f32_kernel("portable") && !pn_sqrt_f32_kernel("avx2"),
-          "pn_sqrt_f32_kernel's names");
-    test_kernel("sqrt", sqrt_scalar, "op", (void *)pn_unary_loop(PN_SQRT, PN_FLOAT32), 1);
+    CHECK(pn_unary_f32_kernel(PN_EXP, "portable") && !pn_unary_f32_kernel(PN_EXP, "sse9") &&
+              !pn_unary_f32_kernel(PN_SQRT, "avx2") && !pn_unary_f32_kernel(PN_TANH, "portable"),
+          "pn_unary_f32_kernel's names");
 }
 
 int main(void) {
@@ -443,6 +486,9 @@ int main(void) {
         {"log", pn_logf, log, 0.55, all},
         {"log2", pn_log2f, log2, 0.57, all},
         {"log10", pn_log10f, log10, 0.56, all},
+        {"log_tab", pn_logf_tab, log, 0.5024, all},
+        {"log2_tab", pn_log2f_tab, log2, 0.5027, all},
+        {"log10_tab", pn_log10f_tab, log10, 0.5029, all},
         {"log1p", pn_log1pf, log1p, 0.57, all},
         {"expm1", pn_expm1f, expm1, 0.57, all},
         {"sin", pn_sinf_v, sin, 0.5001, trig},
@@ -457,7 +503,6 @@ int main(void) {
     test_atan2_grid();
     test_specials();
     test_doubles();
-    test_exp_kernels();
-    test_sqrt_kernels();
+    test_f32_kernels();
     return CHECK_SUMMARY();
 }
