@@ -93,14 +93,13 @@ def _inputs(name, n=20000, seed=0):
 # measures 0.55 and 0.51 for exp and tanh, and flushes subnormal results to 0). sigmoid compensates its division but not its
 # exp: 1.474 ulp (PyTorch's: 2.37). erf is in double below 1.5 and in float above, where
 # 1 - erfc damps erfc's error: 0.64 ulp (PyTorch's: 0.73).
-# log, log2 and log10 by a table of 8 intervals on x86 (pn_logf_tab): 0.5024, 0.5027 and
-# 0.5029 ulp over every float (PyTorch's: 0.53, 0.52, 0.52); elsewhere the atanh series,
-# whose loop vectorizes without gathers: 0.55, 0.57, 0.56.
+# log, log2, log10 and log1p by a table of 8 intervals on x86 (pn_logf_tab): 0.5024, 0.5027,
+# 0.5029 and 0.5061 ulp over every float (PyTorch's log family: 0.53, 0.52, 0.52); elsewhere
+# the atanh series, whose loop vectorizes without gathers: 0.55, 0.57, 0.56, 0.57.
 _X86 = platform.machine().lower() in ("x86_64", "amd64")
-_LOG_BOUND = {"log": 0.5024, "log2": 0.5027, "log10": 0.5029} if _X86 else \
-    {"log": 0.55, "log2": 0.57, "log10": 0.56}
-BOUND = {"erf": 0.64, "tanh": 0.57, "exp": 0.76, "sigmoid": 1.48, "expm1": 0.57, "log1p": 0.57,
-         **_LOG_BOUND}
+_LOG_BOUND = {"log": 0.5024, "log2": 0.5027, "log10": 0.5029, "log1p": 0.5061} if _X86 else \
+    {"log": 0.55, "log2": 0.57, "log10": 0.56, "log1p": 0.57}
+BOUND = {"erf": 0.64, "tanh": 0.57, "exp": 0.76, "sigmoid": 1.48, "expm1": 0.57, **_LOG_BOUND}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))

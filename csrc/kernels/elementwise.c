@@ -14,7 +14,7 @@
 #include <string.h>
 #if PN_F32_TABLES
 #include <immintrin.h>
-#define X86_KERNELS 1 /* the AVX-512 and AVX2 kernels of exp, log, log2, log10, sqrt below */
+#define X86_KERNELS 1 /* the AVX-512 and AVX2 kernels of exp, the logs and sqrt below */
 #else
 #define X86_KERNELS 0
 #endif
@@ -431,7 +431,6 @@ UNARY_LOOP(reciprocal_f32, float, (float)1 / x)
 UNARY_LOOP(square_f32, float, x *x)
 TRIG_LOOP(sin_f32, pn_sinf_v, sinf)
 TRIG_LOOP(cos_f32, pn_cosf_v, cosf)
-UNARY_LOOP_PREFETCHED(log1p_f32, float, pn_log1pf(x))
 UNARY_LOOP_PREFETCHED(expm1_f32, float, pn_expm1f(x))
 UNARY_LOOP(floor_f32, float, floorf(x))
 UNARY_LOOP(ceil_f32, float, ceilf(x))
@@ -496,6 +495,7 @@ const float pn_log_tab[3][8] = {
 UNARY_LOOP_PREFETCHED(log_f32_loop, float, PN_F32_TABLES ? pn_logf_tab(x) : pn_logf(x))
 UNARY_LOOP_PREFETCHED(log2_f32_loop, float, PN_F32_TABLES ? pn_log2f_tab(x) : pn_log2f(x))
 UNARY_LOOP_PREFETCHED(log10_f32_loop, float, PN_F32_TABLES ? pn_log10f_tab(x) : pn_log10f(x))
+UNARY_LOOP_PREFETCHED(log1p_f32_loop, float, PN_F32_TABLES ? pn_log1pf_tab(x) : pn_log1pf(x))
 
 #if X86_KERNELS
 #define T512          __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
@@ -658,11 +658,9 @@ static T512 void sqrt_f32_avx512(const float *x, float *y, int64_t n) {
     V r_ = P##_add_ps(sum_, P##_add_ps(err_, P##_fmadd_ps(k, P##_set1_ps(kc_lo), lo))); \
     return plain ? r_ : OK(x, r_, SPECIAL(x))
 
-/* pn_log_tab_reduced's arithmetic after the lookups, in the same order: lo
- * through *lo, hi returned (V, P: the vector type and intrinsic prefix). */
+/* pn_log_tab_core over the lanes, in the same order: from rh, pl, ch, cl to hi
+ * and lo (V, P: the vector type and intrinsic prefix). */
 #define LOG_TAB_CORE(V, P) \
-    V ph = P##_mul_ps(z, invc), pl = P##_fmsub_ps(z, invc, ph); \
-    V rh = P##_sub_ps(ph, P##_set1_ps(1.0f)); \
     V sq = P##_mul_ps(rh, rh), sql = P##_fmsub_ps(rh, rh, sq); \
     V t = P##_mul_ps(P##_set1_ps(-0.5f), sq), s1 = P##_add_ps(rh, t); \
     V e1 = P##_add_ps(P##_sub_ps(rh, s1), t); \
@@ -708,12 +706,53 @@ static ALWAYS_INLINE T512 __m512 log_tab16(__m512 x, const __m512 *tab, int plai
     k = plain ? k : _mm512_mask_sub_ps(k, tiny, k, _mm512_set1_ps(23.0f));
     __m512 invc = _mm512_permutexvar_ps(j, tab[0]), ch = _mm512_permutexvar_ps(j, tab[1]);
     __m512 cl = _mm512_permutexvar_ps(j, tab[2]);
+    __m512 ph = _mm512_mul_ps(z, invc), pl = _mm512_fmsub_ps(z, invc, ph);
+    __m512 rh = _mm512_sub_ps(ph, _mm512_set1_ps(1.0f));
     LOG_TAB_CORE(__m512, _mm512);
     LOG_FINISH(__m512, _mm512, log_ok16, log_special16);
 }
 
-/* The log ops over n contiguous floats, 16 at a time (a masked last step). */
-#define LOG_KERNEL16(NAME, CONSTS) \
+/* log1p's lanes (pn_log1pf_tab), 16 or 8 at a time: u = 1 + x and its error ul,
+ * the split of u (u is never subnormal: u >= 2^-24 where positive), pl + g / c,
+ * the series on x itself below 1/32, the join, pn_log_special's values for u,
+ * and x itself for |x| < 2^-25. */
+static ALWAYS_INLINE T512 __m512 log1p_tab16(__m512 x, const __m512 *tab, int plain, float kc_hi,
+                                             float kc_lo, float ic_hi, float ic_lo) {
+    (void)ic_hi, (void)ic_lo;
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    __m512 u = _mm512_add_ps(one, x), ut = _mm512_sub_ps(u, one);
+    __m512 ul = _mm512_add_ps(_mm512_sub_ps(one, _mm512_sub_ps(u, ut)), _mm512_sub_ps(x, ut));
+    __m512 ax = _mm512_abs_ps(x);
+    __m512i b = _mm512_castps_si512(u);
+    __m512i j = _mm512_srli_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32(PN_LOG_TAB_OFF)), 20);
+    __m512i e =
+        _mm512_srli_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23);
+    __m512i ki = _mm512_sub_epi32(e, _mm512_set1_epi32(127));
+    __m512 z = _mm512_castsi512_ps(_mm512_sub_epi32(b, _mm512_slli_epi32(ki, 23)));
+    __m512 k = _mm512_cvtepi32_ps(ki);
+    e = _mm512_min_epu32(e, _mm512_set1_epi32(253));
+    __m512 g = _mm512_mul_ps(ul, _mm512_castsi512_ps(_mm512_slli_epi32(
+                                     _mm512_sub_epi32(_mm512_set1_epi32(254), e), 23)));
+    __m512 invc = _mm512_permutexvar_ps(j, tab[0]), ch = _mm512_permutexvar_ps(j, tab[1]);
+    __m512 cl = _mm512_permutexvar_ps(j, tab[2]);
+    __m512 ph = _mm512_mul_ps(z, invc);
+    __m512 pl = _mm512_add_ps(_mm512_fmsub_ps(z, invc, ph), _mm512_mul_ps(g, invc));
+    __m512 rh = _mm512_sub_ps(ph, one);
+    __mmask16 small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-5f), _CMP_LT_OQ);
+    rh = _mm512_mask_mov_ps(rh, small, x), pl = _mm512_mask_mov_ps(pl, small, zero);
+    ch = _mm512_mask_mov_ps(ch, small, zero), cl = _mm512_mask_mov_ps(cl, small, zero);
+    LOG_TAB_CORE(__m512, _mm512);
+    __m512 a = _mm512_mul_ps(k, _mm512_set1_ps(kc_hi)), sum = _mm512_add_ps(a, hi);
+    __m512 err = _mm512_add_ps(_mm512_sub_ps(a, sum), hi);
+    __m512 r =
+        _mm512_add_ps(sum, _mm512_add_ps(err, _mm512_fmadd_ps(k, _mm512_set1_ps(kc_lo), lo)));
+    r = plain ? r : log_ok16(u, r, log_special16(u));
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-25f), _CMP_LT_OQ), x);
+}
+
+/* The log ops over n contiguous floats, 16 at a time (a masked last step); a
+ * vector is plain when every lane is at least LO (LOCMP) and below inf. */
+#define LOG_KERNEL16(NAME, LANES, LO, LOCMP, CONSTS) \
     static T512 void NAME(const float *x, float *y, int64_t n) { \
         const __m512 tab[3] = {_mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[0])), \
                                _mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[1])), \
@@ -725,17 +764,18 @@ static ALWAYS_INLINE T512 __m512 log_tab16(__m512 x, const __m512 *tab, int plai
             for (int64_t i = b; i < e; i += 16) { \
                 __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1); \
                 __m512 v = _mm512_maskz_loadu_ps(m, x + i); \
-                __mmask16 plain = _mm512_cmp_ps_mask(v, _mm512_set1_ps(0x1p-126f), _CMP_GE_OQ) & \
+                __mmask16 plain = _mm512_cmp_ps_mask(v, _mm512_set1_ps(LO), LOCMP) & \
                                   _mm512_cmp_ps_mask(v, _mm512_set1_ps(INFINITY), _CMP_LT_OQ); \
                 _mm512_mask_storeu_ps(y + i, m, \
-                                      plain == 0xffff ? log_tab16(v, tab, 1, CONSTS) \
-                                                      : log_tab16(v, tab, 0, CONSTS)); \
+                                      plain == 0xffff ? LANES(v, tab, 1, CONSTS) \
+                                                      : LANES(v, tab, 0, CONSTS)); \
             } \
         } \
     }
-LOG_KERNEL16(log_f32_avx512, PN_LOG_E)
-LOG_KERNEL16(log2_f32_avx512, PN_LOG_2)
-LOG_KERNEL16(log10_f32_avx512, PN_LOG_10)
+LOG_KERNEL16(log_f32_avx512, log_tab16, 0x1p-126f, _CMP_GE_OQ, PN_LOG_E)
+LOG_KERNEL16(log2_f32_avx512, log_tab16, 0x1p-126f, _CMP_GE_OQ, PN_LOG_2)
+LOG_KERNEL16(log10_f32_avx512, log_tab16, 0x1p-126f, _CMP_GE_OQ, PN_LOG_10)
+LOG_KERNEL16(log1p_f32_avx512, log1p_tab16, -1.0f, _CMP_GT_OQ, PN_LOG_E)
 
 static T256 __m256 log_special8(__m256 x) {
     __m256 zero = _mm256_setzero_ps();
@@ -765,12 +805,49 @@ static ALWAYS_INLINE T256 __m256 log_tab8(__m256 x, int plain, float kc_hi, floa
     __m256 invc = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[0]), j);
     __m256 ch = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[1]), j);
     __m256 cl = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[2]), j);
+    __m256 ph = _mm256_mul_ps(z, invc), pl = _mm256_fmsub_ps(z, invc, ph);
+    __m256 rh = _mm256_sub_ps(ph, _mm256_set1_ps(1.0f));
     LOG_TAB_CORE(__m256, _mm256);
     LOG_FINISH(__m256, _mm256, log_ok8, log_special8);
 }
 
+static ALWAYS_INLINE T256 __m256 log1p_tab8(__m256 x, int plain, float kc_hi, float kc_lo,
+                                            float ic_hi, float ic_lo) {
+    (void)ic_hi, (void)ic_lo;
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    __m256 u = _mm256_add_ps(one, x), ut = _mm256_sub_ps(u, one);
+    __m256 ul = _mm256_add_ps(_mm256_sub_ps(one, _mm256_sub_ps(u, ut)), _mm256_sub_ps(x, ut));
+    __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256i b = _mm256_castps_si256(u);
+    __m256i j = _mm256_srli_epi32(_mm256_sub_epi32(b, _mm256_set1_epi32(PN_LOG_TAB_OFF)), 20);
+    __m256i e =
+        _mm256_srli_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23);
+    __m256i ki = _mm256_sub_epi32(e, _mm256_set1_epi32(127));
+    __m256 z = _mm256_castsi256_ps(_mm256_sub_epi32(b, _mm256_slli_epi32(ki, 23)));
+    __m256 k = _mm256_cvtepi32_ps(ki);
+    e = _mm256_min_epu32(e, _mm256_set1_epi32(253));
+    __m256 g = _mm256_mul_ps(ul, _mm256_castsi256_ps(_mm256_slli_epi32(
+                                     _mm256_sub_epi32(_mm256_set1_epi32(254), e), 23)));
+    __m256 invc = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[0]), j);
+    __m256 ch = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[1]), j);
+    __m256 cl = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[2]), j);
+    __m256 ph = _mm256_mul_ps(z, invc);
+    __m256 pl = _mm256_add_ps(_mm256_fmsub_ps(z, invc, ph), _mm256_mul_ps(g, invc));
+    __m256 rh = _mm256_sub_ps(ph, one);
+    __m256 small = _mm256_cmp_ps(ax, _mm256_set1_ps(0x1p-5f), _CMP_LT_OQ);
+    rh = _mm256_blendv_ps(rh, x, small), pl = _mm256_blendv_ps(pl, zero, small);
+    ch = _mm256_blendv_ps(ch, zero, small), cl = _mm256_blendv_ps(cl, zero, small);
+    LOG_TAB_CORE(__m256, _mm256);
+    __m256 a = _mm256_mul_ps(k, _mm256_set1_ps(kc_hi)), sum = _mm256_add_ps(a, hi);
+    __m256 err = _mm256_add_ps(_mm256_sub_ps(a, sum), hi);
+    __m256 r =
+        _mm256_add_ps(sum, _mm256_add_ps(err, _mm256_fmadd_ps(k, _mm256_set1_ps(kc_lo), lo)));
+    r = plain ? r : log_ok8(u, r, log_special8(u));
+    return _mm256_blendv_ps(r, x, _mm256_cmp_ps(ax, _mm256_set1_ps(0x1p-25f), _CMP_LT_OQ));
+}
+
 /* The log ops over n contiguous floats, 8 at a time (a masked last step). */
-#define LOG_KERNEL8(NAME, CONSTS) \
+#define LOG_KERNEL8(NAME, LANES, LO, LOCMP, CONSTS) \
     static T256 void NAME(const float *x, float *y, int64_t n) { \
         const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); \
         int64_t blk = pn_prefetch_blocksize(n); \
@@ -780,21 +857,21 @@ static ALWAYS_INLINE T256 __m256 log_tab8(__m256 x, int plain, float kc_hi, floa
             for (; i + 8 <= e; i += 8) { \
                 __m256 v = _mm256_loadu_ps(x + i); \
                 __m256 plain = \
-                    _mm256_and_ps(_mm256_cmp_ps(v, _mm256_set1_ps(0x1p-126f), _CMP_GE_OQ), \
+                    _mm256_and_ps(_mm256_cmp_ps(v, _mm256_set1_ps(LO), LOCMP), \
                                   _mm256_cmp_ps(v, _mm256_set1_ps(INFINITY), _CMP_LT_OQ)); \
-                _mm256_storeu_ps(y + i, _mm256_movemask_ps(plain) == 0xff \
-                                            ? log_tab8(v, 1, CONSTS) \
-                                            : log_tab8(v, 0, CONSTS)); \
+                _mm256_storeu_ps(y + i, _mm256_movemask_ps(plain) == 0xff ? LANES(v, 1, CONSTS) \
+                                                                          : LANES(v, 0, CONSTS)); \
             } \
             if (i < e) { \
                 __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i)), lane); \
-                _mm256_maskstore_ps(y + i, m, log_tab8(_mm256_maskload_ps(x + i, m), 0, CONSTS)); \
+                _mm256_maskstore_ps(y + i, m, LANES(_mm256_maskload_ps(x + i, m), 0, CONSTS)); \
             } \
         } \
     }
-LOG_KERNEL8(log_f32_avx2, PN_LOG_E)
-LOG_KERNEL8(log2_f32_avx2, PN_LOG_2)
-LOG_KERNEL8(log10_f32_avx2, PN_LOG_10)
+LOG_KERNEL8(log_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_E)
+LOG_KERNEL8(log2_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_2)
+LOG_KERNEL8(log10_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_10)
+LOG_KERNEL8(log1p_f32_avx2, log1p_tab8, -1.0f, _CMP_GT_OQ, PN_LOG_E)
 #undef LOG_TAB_CORE
 #undef LOG_FINISH
 #undef T512
@@ -836,6 +913,7 @@ PORTABLE_F32(log_f32_portable, log_f32_loop)
 PORTABLE_F32(log2_f32_portable, log2_f32_loop)
 PORTABLE_F32(log10_f32_portable, log10_f32_loop)
 PORTABLE_F32(sqrt_f32_portable, sqrt_f32_loop)
+PORTABLE_F32(log1p_f32_portable, log1p_f32_loop)
 #if X86_KERNELS
 #define F32_KERNELS(A512, A2, P) {A512, A2, P}
 #else
@@ -847,6 +925,8 @@ static const f32_kernels LOG2_K = F32_KERNELS(log2_f32_avx512, log2_f32_avx2, lo
 static const f32_kernels LOG10_K =
     F32_KERNELS(log10_f32_avx512, log10_f32_avx2, log10_f32_portable);
 static const f32_kernels SQRT_K = F32_KERNELS(sqrt_f32_avx512, NULL, sqrt_f32_portable);
+static const f32_kernels LOG1P_K =
+    F32_KERNELS(log1p_f32_avx512, log1p_f32_avx2, log1p_f32_portable);
 
 static const f32_kernels *f32_kernels_of(pn_unary_op op) {
     switch (op) {
@@ -860,6 +940,8 @@ static const f32_kernels *f32_kernels_of(pn_unary_op op) {
         return &LOG10_K;
     case PN_SQRT:
         return &SQRT_K;
+    case PN_LOG1P:
+        return &LOG1P_K;
     default:
         return NULL;
     }
@@ -893,7 +975,7 @@ static void sqrt_f32_contig(const float *x, float *y, int64_t n) {
     f32_fastest (&SQRT_K)(x, y, n);
 }
 
-/* The float32 exp, log, log2, log10 and sqrt ops: the fastest kernel for
+/* The float32 exp, log, log2, log10, log1p and sqrt ops: the fastest kernel for
  * contiguous operands, else the op's loop (the same results). */
 #define F32_OP(NAME, K, LOOP) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
@@ -907,6 +989,7 @@ F32_OP(log_f32, LOG_K, log_f32_loop)
 F32_OP(log2_f32, LOG2_K, log2_f32_loop)
 F32_OP(log10_f32, LOG10_K, log10_f32_loop)
 F32_OP(sqrt_f32, SQRT_K, sqrt_f32_loop)
+F32_OP(log1p_f32, LOG1P_K, log1p_f32_loop)
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))

@@ -571,16 +571,22 @@ extern const float pn_log_tab[3][8];
  *       first-order correction would leave pl rh^2, up to 0.05 ulp near 1;
  *   log c_j + (rh - rh^2/2) an exact Fast2Sum (|log c_j| >= 0.0645 > |r|, or 0).
  * Subnormal u are scaled by 2^23 first; other u give garbage (pn_log_special). */
-PN_FINLINE float pn_log_tab_reduced(float u, float *lo, float *k) {
+/* The split of pn_log_tab_reduced: z and k (a float) through the pointers, the
+ * interval j returned, and *e = k + 127 for a normal u. */
+PN_FINLINE uint32_t pn_log_tab_split(float u, float *z, float *k, uint32_t *e) {
     const uint32_t off = PN_LOG_TAB_OFF;
     int tiny = u < 0x1p-126f;
     float us = tiny ? u * 0x1p23f : u;
-    uint32_t b = (uint32_t)pn_float_to_bits(us), j = ((b - off) >> 20) & 7u;
-    uint32_t e = (b + (0x3f800000u - off)) >> 23; /* k + 127 */
-    float z = pn_bits_to_float((int32_t)(b - ((e - 127u) << 23)));
-    *k = (float)((int32_t)e - 127) - (tiny ? 23.0f : 0.0f);
-    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
-    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph), rh = ph - 1.0f;
+    uint32_t b = (uint32_t)pn_float_to_bits(us);
+    *e = (b + (0x3f800000u - off)) >> 23;
+    *z = pn_bits_to_float((int32_t)(b - ((*e - 127u) << 23)));
+    *k = (float)((int32_t)*e - 127) - (tiny ? 23.0f : 0.0f);
+    return ((b - off) >> 20) & 7u;
+}
+
+/* log c + log1p(rh + pl) = hi + *lo for |rh| <= 1/16, |pl| <= 2^-23 |rh| or
+ * 2^-24 (see pn_log_tab_reduced), log c = ch + cl. */
+PN_FINLINE float pn_log_tab_core(float rh, float pl, float ch, float cl, float *lo) {
     float sq = rh * rh, sql = __builtin_fmaf(rh, rh, -sq);
     float t = -0.5f * sq, s1 = rh + t, e1 = (rh - s1) + t; /* Fast2Sum */
     float P = __builtin_fmaf(-1.0f / 8, rh, 1.0f / 7);
@@ -593,6 +599,14 @@ PN_FINLINE float pn_log_tab_reduced(float u, float *lo, float *k) {
     float hi = ch + s1, es = (ch - hi) + s1; /* Fast2Sum */
     *lo = es + (cl + (e1 + tail));
     return hi;
+}
+
+PN_FINLINE float pn_log_tab_reduced(float u, float *lo, float *k) {
+    float z;
+    uint32_t e, j = pn_log_tab_split(u, &z, k, &e);
+    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
+    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph), rh = ph - 1.0f;
+    return pn_log_tab_core(rh, pl, ch, cl, lo);
 }
 
 /* k c_hi + (hi + lo) as one rounded float: c_hi k is exact (c_hi has 14
@@ -678,6 +692,34 @@ PN_FINLINE float pn_log1pf(float x) {
     float r = pn_log_special(u, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
     float ax = x < 0 ? -x : x;
     return ax < 0x1p-25f ? x : r; /* x - x^2/2 rounds to x; keeps the sign of zero */
+}
+
+/* log(1 + x) by the table, for the float32 log1p op on x86 (elementwise.c's kernels
+ * compute the same, to the bit):
+ *   |x| < 1/32:  log1p(x) = pn_log_tab_core(x, 0, 0, 0), the series on x itself;
+ *   otherwise:   u = 1 + x rounded, its error ul (2Sum), and log(u + ul) as
+ *                pn_log_tab_reduced's with z + ul 2^-k in place of z: r = (z + g)
+ *                / c - 1 = rh + (pl + g / c), g = ul 2^-k. The added term is at most
+ *                2^-24 of r, and of log1p(x) >= 0.031 at most 2^-19, so one rounding
+ *                of pl + g / c costs nothing; 2^-k is clamped to 2^-126 (log u >= 87
+ *                beyond, where g / u is far below an ulp).
+ * |x| < 2^-25 gives x (x - x^2/2 rounds to it; the sign of zero kept). log1p(-1) =
+ * -inf, log1p(x < -1) = NaN, log1p(inf) = inf, NaN -> NaN. Over every float:
+ * within 0.5061 ulp (the atanh version: 0.57; the most, near x = 0.06, from
+ * pl (1 - rh + rh^2) leaving pl rh^3 where pl holds ul). */
+PN_FINLINE float pn_log1pf_tab(float x) {
+    float u = 1.0f + x, t = u - 1.0f, ul = (1.0f - (u - t)) + (x - t);
+    float ax = x < 0 ? -x : x, z, k;
+    uint32_t e, j = pn_log_tab_split(u, &z, &k, &e);
+    e = e > 253u ? 253u : e;
+    float g = ul * pn_bits_to_float((int32_t)((254u - e) << 23)); /* ul 2^-k */
+    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
+    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph) + g * invc, rh = ph - 1.0f;
+    int small = ax < 0x1p-5f;
+    float lo, hi = pn_log_tab_core(small ? x : rh, small ? 0.0f : pl, small ? 0.0f : ch,
+                                   small ? 0.0f : cl, &lo);
+    float r = pn_log_special(u, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
+    return ax < 0x1p-25f ? x : r;
 }
 
 /* exp(x) - 1 without cancellation. With pn_exp_arg's x = n ln2 + r1 + c
