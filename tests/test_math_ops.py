@@ -99,7 +99,10 @@ def _inputs(name, n=20000, seed=0):
 _X86 = platform.machine().lower() in ("x86_64", "amd64")
 _LOG_BOUND = {"log": 0.5024, "log2": 0.5027, "log10": 0.5029, "log1p": 0.5061} if _X86 else \
     {"log": 0.55, "log2": 0.57, "log10": 0.56, "log1p": 0.57}
-BOUND = {"erf": 0.64, "tanh": 0.57, "exp": 0.76, "sigmoid": 1.48, "expm1": 0.57, **_LOG_BOUND}
+# tanh with exp(2|x|) from the table on x86 (pn_tanhf_tab): 0.5395 ulp over every float;
+# elsewhere pn_tanhf_exact: 0.565.
+BOUND = {"erf": 0.64, "tanh": 0.5395 if _X86 else 0.57, "exp": 0.76, "sigmoid": 1.48,
+         "expm1": 0.57, **_LOG_BOUND}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))

@@ -14,7 +14,7 @@
 #include <string.h>
 #if PN_F32_TABLES
 #include <immintrin.h>
-#define X86_KERNELS 1 /* the AVX-512 and AVX2 kernels of exp, the logs and sqrt below */
+#define X86_KERNELS 1 /* the AVX-512 and AVX2 kernels of exp, the logs, sqrt, tanh below */
 #else
 #define X86_KERNELS 0
 #endif
@@ -424,7 +424,6 @@ UNARY_LOOP(neg_f32, float, -x)
 UNARY_LOOP(abs_f32, float, fabsf(x))
 UNARY_LOOP(sqrt_f32_loop, float, sqrtf(x))
 UNARY_LOOP_PREFETCHED(sigmoid_f32, float, pn_sigmoidf(x)) /* within 1.48 ulp (fastmath.h) */
-UNARY_LOOP_PREFETCHED(tanh_f32, float, pn_tanhf_exact(x))
 UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
 UNARY_LOOP(sign_f32, float, SIGN(x)) /* sign(nan) = 0, as in torch */
 UNARY_LOOP(reciprocal_f32, float, (float)1 / x)
@@ -497,6 +496,10 @@ UNARY_LOOP_PREFETCHED(log2_f32_loop, float, PN_F32_TABLES ? pn_log2f_tab(x) : pn
 UNARY_LOOP_PREFETCHED(log10_f32_loop, float, PN_F32_TABLES ? pn_log10f_tab(x) : pn_log10f(x))
 UNARY_LOOP_PREFETCHED(log1p_f32_loop, float, PN_F32_TABLES ? pn_log1pf_tab(x) : pn_log1pf(x))
 
+/* The float32 tanh op on x86: pn_tanhf_tab (e from the exp table), the kernels below
+ * by permutes; elsewhere pn_tanhf_exact. */
+UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_tab(x) : pn_tanhf_exact(x))
+
 #if X86_KERNELS
 #define T512          __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 #define T256          __attribute__((target("avx2,fma")))
@@ -512,7 +515,8 @@ UNARY_LOOP_PREFETCHED(log1p_f32_loop, float, PN_F32_TABLES ? pn_log1pf_tab(x) : 
  * max take x second, so that NaN passes as in pn_exp_clamp; vpermt2ps uses the low
  * 5 bits of each lane of t, which are k's (magic's low bits are 0). */
 #define V __m512
-static T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2, __m512 *kf) {
+static T512 __m512 exp_tab_pair16(__m512 x, const __m512 *hi2, const __m512 *lo2, __m512 *lo,
+                                  __m512 *kf) {
     EXP_TAB_CONSTANTS(_mm512_set1_ps);
     x = _mm512_max_ps(mn, _mm512_min_ps(mx, x));
     __m512 t = _mm512_fmadd_ps(x, inv, magic);
@@ -521,8 +525,12 @@ static T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2,
     __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), _mm512_fmadd_ps(r, c3, c2), r);
     __m512i j = _mm512_castps_si512(t);
     __m512 hi = _mm512_permutex2var_ps(hi2[0], j, hi2[1]);
-    __m512 lo = _mm512_permutex2var_ps(lo2[0], j, lo2[1]);
-    return _mm512_add_ps(hi, _mm512_fmadd_ps(hi, p, lo));
+    *lo = _mm512_fmadd_ps(hi, p, _mm512_permutex2var_ps(lo2[0], j, lo2[1]));
+    return hi;
+}
+static T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2, __m512 *kf) {
+    __m512 lo, hi = exp_tab_pair16(x, hi2, lo2, &lo, kf);
+    return _mm512_add_ps(hi, lo);
 }
 #undef V
 
@@ -557,18 +565,26 @@ static T256 __m256 exp_lookup8(const float *table, __m256i j) {
     return _mm256_blendv_ps(_mm256_blendv_ps(q0, q1, b3), _mm256_blendv_ps(q2, q3, b3), b4);
 }
 
-/* pn_expf_tab over 8 lanes, 2^n in pn_exp2_halves' two halves (n1 = floor(n / 2)). */
+/* pn_exp_tab_pair over 8 lanes: hi returned, *lo, and n = floor(k / 32). */
 #define V __m256
-static T256 __m256 exp_tab8(__m256 x) {
+static T256 __m256 exp_tab_pair8(__m256 x, __m256 *lo, __m256i *n) {
     EXP_TAB_CONSTANTS(_mm256_set1_ps);
     x = _mm256_max_ps(mn, _mm256_min_ps(mx, x));
     __m256 t = _mm256_fmadd_ps(x, inv, magic), kf = _mm256_sub_ps(t, magic);
     __m256 r = _mm256_fmadd_ps(kf, c_lo, _mm256_fmadd_ps(kf, c_hi, x));
     __m256 p = _mm256_fmadd_ps(_mm256_mul_ps(r, r), _mm256_fmadd_ps(r, c3, c2), r);
     __m256i j = _mm256_castps_si256(t);
-    __m256 hi = exp_lookup8(pn_exp2_32[0], j), lo = exp_lookup8(pn_exp2_32[1], j);
-    __m256 s = _mm256_add_ps(hi, _mm256_fmadd_ps(hi, p, lo));
-    __m256i nn = _mm256_srai_epi32(_mm256_sub_epi32(j, _mm256_castps_si256(magic)), 5);
+    __m256 hi = exp_lookup8(pn_exp2_32[0], j);
+    *lo = _mm256_fmadd_ps(hi, p, exp_lookup8(pn_exp2_32[1], j));
+    *n = _mm256_srai_epi32(_mm256_sub_epi32(j, _mm256_castps_si256(magic)), 5);
+    return hi;
+}
+
+/* pn_expf_tab over 8 lanes, 2^n in pn_exp2_halves' two halves (n1 = floor(n / 2)). */
+static T256 __m256 exp_tab8(__m256 x) {
+    __m256 lo;
+    __m256i nn;
+    __m256 hi = exp_tab_pair8(x, &lo, &nn), s = _mm256_add_ps(hi, lo);
     __m256i n1 = _mm256_srai_epi32(nn, 1), n2 = _mm256_sub_epi32(nn, n1),
             bias = _mm256_set1_epi32(127);
     __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
@@ -591,6 +607,91 @@ static T256 void exp_f32_avx2(const float *x, float *y, int64_t n) {
         }
     }
 }
+/* pn_tanh_series over the lanes (V, P: vector type, intrinsic prefix). */
+#define TANH_SERIES(V, P, x) \
+    V z_ = P##_mul_ps(x, x); \
+    V Q_ = \
+        P##_fmadd_ps(P##_set1_ps(21844.0f / 6081075.0f), z_, P##_set1_ps(-1382.0f / 155925.0f)); \
+    Q_ = P##_fmadd_ps(Q_, z_, P##_set1_ps(62.0f / 2835.0f)); \
+    Q_ = P##_fmadd_ps(Q_, z_, P##_set1_ps(-17.0f / 315.0f)); \
+    Q_ = P##_fmadd_ps(Q_, z_, P##_set1_ps(2.0f / 15.0f)); \
+    Q_ = P##_fmadd_ps(Q_, z_, P##_set1_ps(-1.0f / 3.0f)); \
+    V small = P##_fmadd_ps(P##_mul_ps(x, z_), Q_, x)
+
+/* pn_tanh_join over the lanes up to the sign: t from ehi + elo. */
+#define TANH_JOIN(V, P) \
+    const V one_ = P##_set1_ps(1.0f), two_ = P##_set1_ps(2.0f); \
+    V uh = P##_add_ps(ehi, one_), ul = P##_add_ps(P##_add_ps(P##_sub_ps(ehi, uh), one_), elo); \
+    V q = P##_div_ps(two_, uh); \
+    V rem = P##_fnmadd_ps(q, ul, P##_fnmadd_ps(q, uh, two_)); \
+    V dlo = P##_mul_ps(P##_mul_ps(rem, q), P##_set1_ps(0.5f)); \
+    V th = P##_sub_ps(one_, q), te = P##_sub_ps(P##_sub_ps(one_, th), q); \
+    V t = P##_add_ps(th, P##_sub_ps(te, dlo))
+
+/* pn_tanhf_tab over 16 lanes: the sign of x put on t (t > 0; for x = -0 and NaN
+ * the selects below decide), the series below |x| = 1/4 and x itself at +-0. */
+static T512 __m512 tanh_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2) {
+    TANH_SERIES(__m512, _mm512, x);
+    __m512 a = _mm512_abs_ps(x), b = _mm512_min_ps(_mm512_set1_ps(10.0f), a); /* NaN stays */
+    __m512 elo, kf, hi = exp_tab_pair16(_mm512_add_ps(b, b), hi2, lo2, &elo, &kf);
+    __m512 ehi = _mm512_add_ps(hi, elo);
+    elo = _mm512_add_ps(_mm512_sub_ps(hi, ehi), elo); /* Fast2Sum */
+    __m512 nn = _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32));
+    ehi = _mm512_scalef_ps(ehi, nn), elo = _mm512_scalef_ps(elo, nn);
+    TANH_JOIN(__m512, _mm512);
+    t = _mm512_or_ps(t, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));
+    t = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(0.25f), _CMP_LT_OQ), t, small);
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), t, x);
+}
+
+static T512 void tanh_f32_avx512(const float *x, float *y, int64_t n) {
+    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
+    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk;
+        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
+        for (int64_t i = b; i < e; i += 16) {
+            __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
+            _mm512_mask_storeu_ps(y + i, m, tanh_tab16(_mm512_maskz_loadu_ps(m, x + i), hi2, lo2));
+        }
+    }
+}
+
+/* pn_tanhf_tab over 8 lanes: 2^n (n <= 29) as one factor, exact like the halves. */
+static T256 __m256 tanh_tab8(__m256 x) {
+    TANH_SERIES(__m256, _mm256, x);
+    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 b = _mm256_min_ps(_mm256_set1_ps(10.0f), a), elo;
+    __m256i nn;
+    __m256 hi = exp_tab_pair8(_mm256_add_ps(b, b), &elo, &nn);
+    __m256 ehi = _mm256_add_ps(hi, elo);
+    elo = _mm256_add_ps(_mm256_sub_ps(hi, ehi), elo); /* Fast2Sum */
+    __m256 sc =
+        _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(nn, _mm256_set1_epi32(127)), 23));
+    ehi = _mm256_mul_ps(ehi, sc), elo = _mm256_mul_ps(elo, sc);
+    TANH_JOIN(__m256, _mm256);
+    t = _mm256_or_ps(t, _mm256_and_ps(x, _mm256_set1_ps(-0.0f)));
+    t = _mm256_blendv_ps(t, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.25f), _CMP_LT_OQ));
+    return _mm256_blendv_ps(t, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+}
+#undef TANH_SERIES
+#undef TANH_JOIN
+
+static T256 void tanh_f32_avx2(const float *x, float *y, int64_t n) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk, i = b;
+        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
+        for (; i + 8 <= e; i += 8) _mm256_storeu_ps(y + i, tanh_tab8(_mm256_loadu_ps(x + i)));
+        if (i < e) {
+            __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i)), lane);
+            _mm256_maskstore_ps(y + i, m, tanh_tab8(_mm256_maskload_ps(x + i, m)));
+        }
+    }
+}
+
 /* sqrt over n contiguous floats, 16 at a time, without the divider (vsqrtps
  * issues one 16-lane square root per 12 cycles on Ice Lake-class cores; this
  * runs on the FMA ports: 131k floats in 16 us against 26, one core here).
@@ -914,6 +1015,7 @@ PORTABLE_F32(log2_f32_portable, log2_f32_loop)
 PORTABLE_F32(log10_f32_portable, log10_f32_loop)
 PORTABLE_F32(sqrt_f32_portable, sqrt_f32_loop)
 PORTABLE_F32(log1p_f32_portable, log1p_f32_loop)
+PORTABLE_F32(tanh_f32_portable, tanh_f32_loop)
 #if X86_KERNELS
 #define F32_KERNELS(A512, A2, P) {A512, A2, P}
 #else
@@ -927,6 +1029,7 @@ static const f32_kernels LOG10_K =
 static const f32_kernels SQRT_K = F32_KERNELS(sqrt_f32_avx512, NULL, sqrt_f32_portable);
 static const f32_kernels LOG1P_K =
     F32_KERNELS(log1p_f32_avx512, log1p_f32_avx2, log1p_f32_portable);
+static const f32_kernels TANH_K = F32_KERNELS(tanh_f32_avx512, tanh_f32_avx2, tanh_f32_portable);
 
 static const f32_kernels *f32_kernels_of(pn_unary_op op) {
     switch (op) {
@@ -942,6 +1045,8 @@ static const f32_kernels *f32_kernels_of(pn_unary_op op) {
         return &SQRT_K;
     case PN_LOG1P:
         return &LOG1P_K;
+    case PN_TANH:
+        return &TANH_K;
     default:
         return NULL;
     }
@@ -975,7 +1080,7 @@ static void sqrt_f32_contig(const float *x, float *y, int64_t n) {
     f32_fastest (&SQRT_K)(x, y, n);
 }
 
-/* The float32 exp, log, log2, log10, log1p and sqrt ops: the fastest kernel for
+/* The float32 exp, log, log2, log10, log1p, sqrt and tanh ops: the fastest kernel for
  * contiguous operands, else the op's loop (the same results). */
 #define F32_OP(NAME, K, LOOP) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
@@ -990,6 +1095,7 @@ F32_OP(log2_f32, LOG2_K, log2_f32_loop)
 F32_OP(log10_f32, LOG10_K, log10_f32_loop)
 F32_OP(sqrt_f32, SQRT_K, sqrt_f32_loop)
 F32_OP(log1p_f32, LOG1P_K, log1p_f32_loop)
+F32_OP(tanh_f32, TANH_K, tanh_f32_loop)
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))

@@ -86,6 +86,7 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
  *   PN_EXP:   pn_expf_tab (fastmath.h) on x86, pn_expf elsewhere;
  *   PN_LOG, PN_LOG2, PN_LOG10, PN_LOG1P: pn_logf_tab, pn_log2f_tab, pn_log10f_tab,
  *             pn_log1pf_tab on x86; pn_logf, pn_log2f, pn_log10f, pn_log1pf elsewhere;
+ *   PN_TANH:  pn_tanhf_tab on x86, pn_tanhf_exact elsewhere;
  *   PN_SQRT:  sqrtf (the AVX-512 kernel without the divider, no AVX2 one).
  * The tables are looked up with permutes in the x86 kernels; a loop the compiler
  * vectorizes turns them into gathers, and ARM's NEON has none, so there the

@@ -162,15 +162,16 @@ extern const float pn_exp2_32[2][32];
  * x is clamped to [-104, 89] as in pn_expf; NaN propagates, +inf -> inf,
  * -inf -> 0. With the table in vector registers this is a third of pn_expf's
  * instructions; a loop the compiler vectorizes turns the lookups into gathers,
- * which is why the other kernels keep pn_expf. Returns the sum; 2^n in two
- * halves through *s1, *s2. */
+ * which is why the other kernels keep pn_expf. pn_exp_tab_sum returns the sum,
+ * pn_exp_tab_pair its parts hi (the table's 2^(j/32), rounded) and *lo; 2^n in
+ * two halves through *s1, *s2. */
 #define PN_EXP_TAB_INV   46.16624069f     /* 32 / ln2 */
 #define PN_EXP_TAB_C_HI  2.166084945e-02f /* ln2 / 32 = C_HI + C_LO */
 #define PN_EXP_TAB_C_LO  (-5.952044413e-11f)
 #define PN_EXP_TAB_C2    5.000040531e-01f /* e^r - 1 = r + r^2 (C2 + C3 r) */
 #define PN_EXP_TAB_C3    1.666675657e-01f
 #define PN_EXP_TAB_MAGIC 12582912.0f /* 1.5 * 2^23: adding it rounds to an integer */
-PN_FINLINE float pn_exp_tab_sum(float x, float *s1, float *s2) {
+PN_FINLINE float pn_exp_tab_pair(float x, float *lo, float *s1, float *s2) {
     const float inv = PN_EXP_TAB_INV, c_hi = PN_EXP_TAB_C_HI, c_lo = PN_EXP_TAB_C_LO;
     const float c2 = PN_EXP_TAB_C2, c3 = PN_EXP_TAB_C3, magic = PN_EXP_TAB_MAGIC;
     x = pn_exp_clamp(x);
@@ -179,10 +180,15 @@ PN_FINLINE float pn_exp_tab_sum(float x, float *s1, float *s2) {
     float kf = t - magic;
     float r = __builtin_fmaf(-kf, c_lo, __builtin_fmaf(-kf, c_hi, x));
     float p = __builtin_fmaf(r * r, __builtin_fmaf(r, c3, c2), r);
-    float hi = pn_exp2_32[0][k & 31u], lo = pn_exp2_32[1][k & 31u];
+    float hi = pn_exp2_32[0][k & 31u];
+    *lo = __builtin_fmaf(hi, p, pn_exp2_32[1][k & 31u]);
     /* n = floor(k / 32) in [-151, 128] (k >= -4802), taken in unsigned arithmetic */
     pn_exp2_halves((int32_t)((k + 8192u) >> 5) - 256, s1, s2);
-    return hi + __builtin_fmaf(hi, p, lo);
+    return hi;
+}
+PN_FINLINE float pn_exp_tab_sum(float x, float *s1, float *s2) {
+    float lo, hi = pn_exp_tab_pair(x, &lo, s1, s2);
+    return hi + lo;
 }
 
 /* exp(x) by the table: pn_exp_tab_sum scaled by 2^n (one rounding, as a single
@@ -361,6 +367,32 @@ PN_FINLINE float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
     return x >= 0 ? q : sh;
 }
 
+/* tanh's odd series for |x| < 1/4 (see pn_tanhf_exact). */
+PN_FINLINE float pn_tanh_series(float x) {
+    float z = x * x, Q = 21844.0f / 6081075.0f;
+    Q = __builtin_fmaf(Q, z, -1382.0f / 155925.0f);
+    Q = __builtin_fmaf(Q, z, 62.0f / 2835.0f);
+    Q = __builtin_fmaf(Q, z, -17.0f / 315.0f);
+    Q = __builtin_fmaf(Q, z, 2.0f / 15.0f);
+    Q = __builtin_fmaf(Q, z, -1.0f / 3.0f);
+    return __builtin_fmaf(x * z, Q, x);
+}
+
+/* tanh x from e = exp(2 min(|x|, 10)) = ehi + elo (unrounded, ehi >= 1) and the
+ * series' value: the exact 1 + e, the compensated 2 / (1 + e), 1 - q (see
+ * pn_tanhf_exact), the sign of x, and the series below |x| = 1/4. */
+PN_FINLINE float pn_tanh_join(float x, float small, float ehi, float elo) {
+    float a = x < 0 ? -x : x;
+    float uh = ehi + 1.0f, ul = ((ehi - uh) + 1.0f) + elo; /* 1 + e, Fast2Sum (e >= 1) */
+    float q = 2.0f / uh;
+    float rem = __builtin_fmaf(-q, ul, __builtin_fmaf(-q, uh, 2.0f)); /* 2 - q (uh + ul) */
+    float dlo = rem * q * 0.5f;                                       /* rem / (1 + e) */
+    float th = 1.0f - q, te = (1.0f - th) - q;                        /* Fast2Sum */
+    float t = th + (te - dlo);
+    t = x < 0 ? -t : t;
+    return a < 0.25f ? (x == 0 ? x : small) : t; /* x == 0: keep the sign of zero */
+}
+
 /* float tanh in float arithmetic, vectorizable, within 0.57 ulp (every float
  * swept by csrc/tests/test_rnn.c; libm's tanhf and PyTorch's are within 1 ulp):
  *   |x| < 1/4:  the odd series x + x z Q(z), z = x^2, Q to the x^13 term (the
@@ -375,27 +407,28 @@ PN_FINLINE float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
  * NaN propagates, tanh(+-0) = +-0, tanh(+-inf) = +-1. Twice the lanes of the
  * double version it replaced (0.6 ulp) and 2.4x faster. */
 PN_FINLINE float pn_tanhf_exact(float x) {
-    float a = x < 0 ? -x : x, z = x * x;
-    float Q = 21844.0f / 6081075.0f;
-    Q = __builtin_fmaf(Q, z, -1382.0f / 155925.0f);
-    Q = __builtin_fmaf(Q, z, 62.0f / 2835.0f);
-    Q = __builtin_fmaf(Q, z, -17.0f / 315.0f);
-    Q = __builtin_fmaf(Q, z, 2.0f / 15.0f);
-    Q = __builtin_fmaf(Q, z, -1.0f / 3.0f);
-    float small = __builtin_fmaf(x * z, Q, x);
+    float a = x < 0 ? -x : x, small = pn_tanh_series(x);
     float b = a > 10.0f ? 10.0f : a, elo;
     int32_t n;
     float ehi = pn_exp_reduced(b + b, &elo, &n);
     float scale = pn_bits_to_float((int32_t)((uint32_t)(n + 127) << 23)); /* n in [0, 29] */
-    ehi *= scale, elo *= scale;
-    float uh = ehi + 1.0f, ul = ((ehi - uh) + 1.0f) + elo; /* 1 + e, Fast2Sum (e >= 1) */
-    float q = 2.0f / uh;
-    float rem = __builtin_fmaf(-q, ul, __builtin_fmaf(-q, uh, 2.0f)); /* 2 - q (uh + ul) */
-    float dlo = rem * q * 0.5f;                                       /* rem / (1 + e) */
-    float th = 1.0f - q, te = (1.0f - th) - q;                        /* Fast2Sum */
-    float t = th + (te - dlo);
-    t = x < 0 ? -t : t;
-    return a < 0.25f ? (x == 0 ? x : small) : t; /* x == 0: keep the sign of zero */
+    return pn_tanh_join(x, small, ehi * scale, elo * scale);
+}
+
+/* tanh as pn_tanhf_exact with e = exp(2|x|) from the table, for the float32 tanh
+ * op on x86 (elementwise.c's kernels compute the same, to the bit): the pair
+ * hi + lo of pn_exp_tab_pair (good to 2^-30, against pn_exp_reduced's 2^-28)
+ * renormalised by a Fast2Sum (|lo| <= 2.2% of hi) and scaled by 2^n exactly
+ * (n <= 29), then pn_tanhf_exact's exact 1 + e, compensated 2 / (1 + e) and
+ * 1 - q. Over every float: within 0.5395 ulp (pn_tanhf_exact: 0.565; PyTorch:
+ * 0.57). tanh(+-0) = +-0, tanh(+-inf) = +-1, NaN -> NaN. */
+PN_FINLINE float pn_tanhf_tab(float x) {
+    float a = x < 0 ? -x : x, small = pn_tanh_series(x);
+    float b = a > 10.0f ? 10.0f : a, elo, s1, s2;
+    float hi = pn_exp_tab_pair(b + b, &elo, &s1, &s2);
+    float ehi = hi + elo;
+    elo = (hi - ehi) + elo; /* Fast2Sum */
+    return pn_tanh_join(x, small, ehi * s1 * s2, elo * s1 * s2);
 }
 
 /* erfc(z) for z >= 0 in float arithmetic, vectorizable, for pn_phif (GELU)

@@ -9,7 +9,7 @@
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
- * kernels of the float32 exp, log, log2, log10, log1p and sqrt ops against their scalar
+ * kernels of the float32 exp, log, log2, log10, log1p, sqrt and tanh ops against their scalar
  * functions, to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
@@ -208,6 +208,13 @@ static void test_specials(void) {
     log_specials("pn_logf_tab", pn_logf_tab, pn_log2f_tab, pn_log10f_tab);
     log1p_specials("pn_log1pf", pn_log1pf);
     log1p_specials("pn_log1pf_tab", pn_log1pf_tab);
+    for (int k = 0; k < 2; k++) {
+        float (*th)(float) = k ? pn_tanhf_tab : pn_tanhf_exact;
+        CHECK(same(th(0.0f), 0.0f) && same(th(-0.0f), -0.0f) && same(th(inf), 1.0f) &&
+                  same(th(-inf), -1.0f) && same(th(nan), nan) && same(th(tiny), tiny) &&
+                  same(th(-tiny), -tiny) && same(th(FLT_MAX), 1.0f) && same(th(-10.0f), -1.0f),
+              "%s: tanh's special values", k ? "pn_tanhf_tab" : "pn_tanhf_exact");
+    }
     SPECIAL(pn_expm1f(0.0f), 0.0f);
     SPECIAL(pn_expm1f(-0.0f), -0.0f);
     SPECIAL(pn_expm1f(inf), inf);
@@ -395,6 +402,9 @@ static float log10_scalar(float x) {
 static float log1p_scalar(float x) {
     return PN_F32_TABLES ? pn_log1pf_tab(x) : pn_log1pf(x);
 }
+static float tanh_scalar(float x) {
+    return PN_F32_TABLES ? pn_tanhf_tab(x) : pn_tanhf_exact(x);
+}
 static float sqrt_scalar(float x) {
     return sqrtf(x);
 }
@@ -485,13 +495,14 @@ static void test_f32_kernels(void) {
         float (*ref)(float);
     } ops[] = {{PN_EXP, "exp", exp_scalar},       {PN_LOG, "log", log_scalar},
                {PN_LOG2, "log2", log2_scalar},    {PN_LOG10, "log10", log10_scalar},
-               {PN_LOG1P, "log1p", log1p_scalar}, {PN_SQRT, "sqrt", sqrt_scalar}};
+               {PN_LOG1P, "log1p", log1p_scalar}, {PN_TANH, "tanh", tanh_scalar},
+               {PN_SQRT, "sqrt", sqrt_scalar}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         test_op_kernels(ops[k].op, ops[k].name, ops[k].ref);
         test_kernel_edges(ops[k].op, ops[k].name, ops[k].ref);
     }
     CHECK(pn_unary_f32_kernel(PN_EXP, "portable") && !pn_unary_f32_kernel(PN_EXP, "sse9") &&
-              !pn_unary_f32_kernel(PN_SQRT, "avx2") && !pn_unary_f32_kernel(PN_TANH, "portable"),
+              !pn_unary_f32_kernel(PN_SQRT, "avx2") && !pn_unary_f32_kernel(PN_SIGMOID, "portable"),
           "pn_unary_f32_kernel's names");
 }
 
@@ -516,6 +527,7 @@ int main(void) {
         {"log10_tab", pn_log10f_tab, log10, 0.5029, all},
         {"log1p", pn_log1pf, log1p, 0.57, all},
         {"log1p_tab", pn_log1pf_tab, log1p, 0.5061, all},
+        {"tanh_tab", pn_tanhf_tab, tanh, 0.5395, all},
         {"expm1", pn_expm1f, expm1, 0.57, all},
         {"sin", pn_sinf_v, sin, 0.5001, trig},
         {"cos", pn_cosf_v, cos, 0.5001, trig},
