@@ -534,24 +534,32 @@ static T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2,
 }
 #undef V
 
-/* exp over n contiguous floats, 16 at a time (a masked last step). 2^n by one
- * vscalefps, which multiplies by 2^floor(k / 32) with one rounding, as the two
- * halves do. */
-static T512 void exp_f32_avx512(const float *x, float *y, int64_t n) {
-    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
-    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
-    const __m512 k_to_n = _mm512_set1_ps(1.0f / 32);
-    int64_t blk = pn_prefetch_blocksize(n);
-    for (int64_t b = 0; b < n; b += blk) {
-        int64_t e = n - b < blk ? n : b + blk;
-        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
-        for (int64_t i = b; i < e; i += 16) {
-            __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
-            __m512 kf, s = exp_tab_sum16(_mm512_maskz_loadu_ps(m, x + i), hi2, lo2, &kf);
-            _mm512_mask_storeu_ps(y + i, m, _mm512_scalef_ps(s, _mm512_mul_ps(kf, k_to_n)));
-        }
-    }
+/* pn_expf_tab over 16 lanes: 2^n by one vscalefps, which multiplies by
+ * 2^floor(k / 32) with one rounding, as the two halves do. */
+static T512 __m512 exp_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2) {
+    __m512 kf, s = exp_tab_sum16(x, hi2, lo2, &kf);
+    return _mm512_scalef_ps(s, _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32)));
 }
+
+/* An op over n contiguous floats by its lanes function, 16 at a time (a masked
+ * last step), the exp table in four registers; long arrays prefetch a block ahead. */
+#define EXP_TAB_KERNEL16(NAME, LANES) \
+    static T512 void NAME(const float *x, float *y, int64_t n) { \
+        const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), \
+                               _mm512_loadu_ps(pn_exp2_32[0] + 16)}; \
+        const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), \
+                               _mm512_loadu_ps(pn_exp2_32[1] + 16)}; \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (int64_t i = b; i < e; i += 16) { \
+                __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1); \
+                _mm512_mask_storeu_ps(y + i, m, LANES(_mm512_maskz_loadu_ps(m, x + i), hi2, lo2)); \
+            } \
+        } \
+    }
+EXP_TAB_KERNEL16(exp_f32_avx512, exp_tab16)
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
@@ -593,20 +601,23 @@ static T256 __m256 exp_tab8(__m256 x) {
 }
 #undef V
 
-/* exp over n contiguous floats, 8 at a time (a masked last step). */
-static T256 void exp_f32_avx2(const float *x, float *y, int64_t n) {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    int64_t blk = pn_prefetch_blocksize(n);
-    for (int64_t b = 0; b < n; b += blk) {
-        int64_t e = n - b < blk ? n : b + blk, i = b;
-        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
-        for (; i + 8 <= e; i += 8) _mm256_storeu_ps(y + i, exp_tab8(_mm256_loadu_ps(x + i)));
-        if (i < e) {
-            __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i)), lane);
-            _mm256_maskstore_ps(y + i, m, exp_tab8(_mm256_maskload_ps(x + i, m)));
-        }
+/* An op over n contiguous floats by its lanes function, 8 at a time (a masked
+ * last step); long arrays prefetch a block ahead. */
+#define LANES_KERNEL8(NAME, LANES) \
+    static T256 void NAME(const float *x, float *y, int64_t n) { \
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk, i = b; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (; i + 8 <= e; i += 8) _mm256_storeu_ps(y + i, LANES(_mm256_loadu_ps(x + i))); \
+            if (i < e) { \
+                __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i)), lane); \
+                _mm256_maskstore_ps(y + i, m, LANES(_mm256_maskload_ps(x + i, m))); \
+            } \
+        } \
     }
-}
+LANES_KERNEL8(exp_f32_avx2, exp_tab8)
 /* pn_tanh_series over the lanes (V, P: vector type, intrinsic prefix). */
 #define TANH_SERIES(V, P, x) \
     V z_ = P##_mul_ps(x, x); \
@@ -644,19 +655,7 @@ static T512 __m512 tanh_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), t, x);
 }
 
-static T512 void tanh_f32_avx512(const float *x, float *y, int64_t n) {
-    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
-    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
-    int64_t blk = pn_prefetch_blocksize(n);
-    for (int64_t b = 0; b < n; b += blk) {
-        int64_t e = n - b < blk ? n : b + blk;
-        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
-        for (int64_t i = b; i < e; i += 16) {
-            __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
-            _mm512_mask_storeu_ps(y + i, m, tanh_tab16(_mm512_maskz_loadu_ps(m, x + i), hi2, lo2));
-        }
-    }
-}
+EXP_TAB_KERNEL16(tanh_f32_avx512, tanh_tab16)
 
 /* pn_tanhf_tab over 8 lanes: 2^n (n <= 29) as one factor, exact like the halves. */
 static T256 __m256 tanh_tab8(__m256 x) {
@@ -678,19 +677,7 @@ static T256 __m256 tanh_tab8(__m256 x) {
 #undef TANH_SERIES
 #undef TANH_JOIN
 
-static T256 void tanh_f32_avx2(const float *x, float *y, int64_t n) {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    int64_t blk = pn_prefetch_blocksize(n);
-    for (int64_t b = 0; b < n; b += blk) {
-        int64_t e = n - b < blk ? n : b + blk, i = b;
-        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
-        for (; i + 8 <= e; i += 8) _mm256_storeu_ps(y + i, tanh_tab8(_mm256_loadu_ps(x + i)));
-        if (i < e) {
-            __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i)), lane);
-            _mm256_maskstore_ps(y + i, m, tanh_tab8(_mm256_maskload_ps(x + i, m)));
-        }
-    }
-}
+LANES_KERNEL8(tanh_f32_avx2, tanh_tab8)
 
 /* sqrt over n contiguous floats, 16 at a time, without the divider (vsqrtps
  * issues one 16-lane square root per 12 cycles on Ice Lake-class cores; this
@@ -754,10 +741,14 @@ static T512 void sqrt_f32_avx512(const float *x, float *y, int64_t n) {
         lo = P##_fmadd_ps(hi, P##_set1_ps(ic_lo), P##_fmadd_ps(lo, P##_set1_ps(ic_hi), pl_)); \
         hi = p_; \
     } \
+    LOG_JOIN(V, P); \
+    return plain ? r_ : OK(x, r_, SPECIAL(x))
+
+/* pn_log_join over the lanes: r_ = k kc + (hi + lo). */
+#define LOG_JOIN(V, P) \
     V a_ = P##_mul_ps(k, P##_set1_ps(kc_hi)), sum_ = P##_add_ps(a_, hi); \
     V err_ = P##_add_ps(P##_sub_ps(a_, sum_), hi); \
-    V r_ = P##_add_ps(sum_, P##_add_ps(err_, P##_fmadd_ps(k, P##_set1_ps(kc_lo), lo))); \
-    return plain ? r_ : OK(x, r_, SPECIAL(x))
+    V r_ = P##_add_ps(sum_, P##_add_ps(err_, P##_fmadd_ps(k, P##_set1_ps(kc_lo), lo)))
 
 /* pn_log_tab_core over the lanes, in the same order: from rh, pl, ch, cl to hi
  * and lo (V, P: the vector type and intrinsic prefix). */
@@ -843,11 +834,8 @@ static ALWAYS_INLINE T512 __m512 log1p_tab16(__m512 x, const __m512 *tab, int pl
     rh = _mm512_mask_mov_ps(rh, small, x), pl = _mm512_mask_mov_ps(pl, small, zero);
     ch = _mm512_mask_mov_ps(ch, small, zero), cl = _mm512_mask_mov_ps(cl, small, zero);
     LOG_TAB_CORE(__m512, _mm512);
-    __m512 a = _mm512_mul_ps(k, _mm512_set1_ps(kc_hi)), sum = _mm512_add_ps(a, hi);
-    __m512 err = _mm512_add_ps(_mm512_sub_ps(a, sum), hi);
-    __m512 r =
-        _mm512_add_ps(sum, _mm512_add_ps(err, _mm512_fmadd_ps(k, _mm512_set1_ps(kc_lo), lo)));
-    r = plain ? r : log_ok16(u, r, log_special16(u));
+    LOG_JOIN(__m512, _mm512);
+    __m512 r = plain ? r_ : log_ok16(u, r_, log_special16(u));
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-25f), _CMP_LT_OQ), x);
 }
 
@@ -939,11 +927,8 @@ static ALWAYS_INLINE T256 __m256 log1p_tab8(__m256 x, int plain, float kc_hi, fl
     rh = _mm256_blendv_ps(rh, x, small), pl = _mm256_blendv_ps(pl, zero, small);
     ch = _mm256_blendv_ps(ch, zero, small), cl = _mm256_blendv_ps(cl, zero, small);
     LOG_TAB_CORE(__m256, _mm256);
-    __m256 a = _mm256_mul_ps(k, _mm256_set1_ps(kc_hi)), sum = _mm256_add_ps(a, hi);
-    __m256 err = _mm256_add_ps(_mm256_sub_ps(a, sum), hi);
-    __m256 r =
-        _mm256_add_ps(sum, _mm256_add_ps(err, _mm256_fmadd_ps(k, _mm256_set1_ps(kc_lo), lo)));
-    r = plain ? r : log_ok8(u, r, log_special8(u));
+    LOG_JOIN(__m256, _mm256);
+    __m256 r = plain ? r_ : log_ok8(u, r_, log_special8(u));
     return _mm256_blendv_ps(r, x, _mm256_cmp_ps(ax, _mm256_set1_ps(0x1p-25f), _CMP_LT_OQ));
 }
 
@@ -975,6 +960,9 @@ LOG_KERNEL8(log10_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_10)
 LOG_KERNEL8(log1p_f32_avx2, log1p_tab8, -1.0f, _CMP_GT_OQ, PN_LOG_E)
 #undef LOG_TAB_CORE
 #undef LOG_FINISH
+#undef LOG_JOIN
+#undef EXP_TAB_KERNEL16
+#undef LANES_KERNEL8
 #undef T512
 #undef T256
 
