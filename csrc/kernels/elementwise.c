@@ -780,6 +780,19 @@ static T512 __m512 log_ok16(__m512 x, __m512 r, __m512 special) {
     return _mm512_mask_blend_ps(ok, special, r);
 }
 
+/* pn_log_tab_split and the lookups over 16 lanes, from the bits b of a normal
+ * positive float: z, k, e = k + 127 and the table's 1/c, log c = ch + cl. */
+static ALWAYS_INLINE T512 __m512 log_split16(__m512i b, const __m512 *tab, __m512 *k, __m512i *e,
+                                             __m512 *ch, __m512 *cl, __m512 *invc) {
+    __m512i j = _mm512_srli_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32(PN_LOG_TAB_OFF)), 20);
+    *e = _mm512_srli_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23);
+    __m512i ki = _mm512_sub_epi32(*e, _mm512_set1_epi32(127));
+    *k = _mm512_cvtepi32_ps(ki);
+    *invc = _mm512_permutexvar_ps(j, tab[0]), *ch = _mm512_permutexvar_ps(j, tab[1]);
+    *cl = _mm512_permutexvar_ps(j, tab[2]);
+    return _mm512_castsi512_ps(_mm512_sub_epi32(b, _mm512_slli_epi32(ki, 23)));
+}
+
 /* pn_logf_tab_base over 16 lanes; tab: the three tables, each twice in a register
  * (vpermps reads the low 4 bits of (b - off) >> 20, whose bit 3 is the exponent's).
  * plain: every lane is a normal positive float, so that the subnormals' scaling
@@ -789,15 +802,9 @@ static ALWAYS_INLINE T512 __m512 log_tab16(__m512 x, const __m512 *tab, int plai
     __mmask16 tiny = plain ? 0 : _mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ);
     __m512i b =
         _mm512_castps_si512(plain ? x : _mm512_mask_mul_ps(x, tiny, x, _mm512_set1_ps(0x1p23f)));
-    __m512i j = _mm512_srli_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32(PN_LOG_TAB_OFF)), 20);
-    __m512i ki = _mm512_sub_epi32(
-        _mm512_srli_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23),
-        _mm512_set1_epi32(127));
-    __m512 z = _mm512_castsi512_ps(_mm512_sub_epi32(b, _mm512_slli_epi32(ki, 23)));
-    __m512 k = _mm512_cvtepi32_ps(ki);
+    __m512i e;
+    __m512 k, ch, cl, invc, z = log_split16(b, tab, &k, &e, &ch, &cl, &invc);
     k = plain ? k : _mm512_mask_sub_ps(k, tiny, k, _mm512_set1_ps(23.0f));
-    __m512 invc = _mm512_permutexvar_ps(j, tab[0]), ch = _mm512_permutexvar_ps(j, tab[1]);
-    __m512 cl = _mm512_permutexvar_ps(j, tab[2]);
     __m512 ph = _mm512_mul_ps(z, invc), pl = _mm512_fmsub_ps(z, invc, ph);
     __m512 rh = _mm512_sub_ps(ph, _mm512_set1_ps(1.0f));
     LOG_TAB_CORE(__m512, _mm512);
@@ -815,18 +822,11 @@ static ALWAYS_INLINE T512 __m512 log1p_tab16(__m512 x, const __m512 *tab, int pl
     __m512 u = _mm512_add_ps(one, x), ut = _mm512_sub_ps(u, one);
     __m512 ul = _mm512_add_ps(_mm512_sub_ps(one, _mm512_sub_ps(u, ut)), _mm512_sub_ps(x, ut));
     __m512 ax = _mm512_abs_ps(x);
-    __m512i b = _mm512_castps_si512(u);
-    __m512i j = _mm512_srli_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32(PN_LOG_TAB_OFF)), 20);
-    __m512i e =
-        _mm512_srli_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23);
-    __m512i ki = _mm512_sub_epi32(e, _mm512_set1_epi32(127));
-    __m512 z = _mm512_castsi512_ps(_mm512_sub_epi32(b, _mm512_slli_epi32(ki, 23)));
-    __m512 k = _mm512_cvtepi32_ps(ki);
+    __m512i e;
+    __m512 k, ch, cl, invc, z = log_split16(_mm512_castps_si512(u), tab, &k, &e, &ch, &cl, &invc);
     e = _mm512_min_epu32(e, _mm512_set1_epi32(253));
     __m512 g = _mm512_mul_ps(ul, _mm512_castsi512_ps(_mm512_slli_epi32(
                                      _mm512_sub_epi32(_mm512_set1_epi32(254), e), 23)));
-    __m512 invc = _mm512_permutexvar_ps(j, tab[0]), ch = _mm512_permutexvar_ps(j, tab[1]);
-    __m512 cl = _mm512_permutexvar_ps(j, tab[2]);
     __m512 ph = _mm512_mul_ps(z, invc);
     __m512 pl = _mm512_add_ps(_mm512_fmsub_ps(z, invc, ph), _mm512_mul_ps(g, invc));
     __m512 rh = _mm512_sub_ps(ph, one);
@@ -877,23 +877,28 @@ static T256 __m256 log_ok8(__m256 x, __m256 r, __m256 special) {
     return _mm256_blendv_ps(special, r, ok);
 }
 
-/* pn_logf_tab_base over 8 lanes: each table in one register, vpermps on the low
- * 3 bits of (b - off) >> 20. plain as in log_tab16. */
+/* log_split16 over 8 lanes: each table in one register, vpermps on the low 3
+ * bits of (b - off) >> 20. */
+static ALWAYS_INLINE T256 __m256 log_split8(__m256i b, __m256 *k, __m256i *e, __m256 *ch,
+                                            __m256 *cl, __m256 *invc) {
+    __m256i j = _mm256_srli_epi32(_mm256_sub_epi32(b, _mm256_set1_epi32(PN_LOG_TAB_OFF)), 20);
+    *e = _mm256_srli_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23);
+    __m256i ki = _mm256_sub_epi32(*e, _mm256_set1_epi32(127));
+    *k = _mm256_cvtepi32_ps(ki);
+    *invc = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[0]), j);
+    *ch = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[1]), j);
+    *cl = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[2]), j);
+    return _mm256_castsi256_ps(_mm256_sub_epi32(b, _mm256_slli_epi32(ki, 23)));
+}
+
+/* pn_logf_tab_base over 8 lanes (plain as in log_tab16). */
 static ALWAYS_INLINE T256 __m256 log_tab8(__m256 x, int plain, float kc_hi, float kc_lo,
                                           float ic_hi, float ic_lo) {
     __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(0x1p-126f), _CMP_LT_OQ);
     __m256 us = plain ? x : _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(0x1p23f)), tiny);
-    __m256i b = _mm256_castps_si256(us);
-    __m256i j = _mm256_srli_epi32(_mm256_sub_epi32(b, _mm256_set1_epi32(PN_LOG_TAB_OFF)), 20);
-    __m256i ki = _mm256_sub_epi32(
-        _mm256_srli_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23),
-        _mm256_set1_epi32(127));
-    __m256 z = _mm256_castsi256_ps(_mm256_sub_epi32(b, _mm256_slli_epi32(ki, 23)));
-    __m256 k = _mm256_cvtepi32_ps(ki);
+    __m256i e;
+    __m256 k, ch, cl, invc, z = log_split8(_mm256_castps_si256(us), &k, &e, &ch, &cl, &invc);
     k = plain ? k : _mm256_blendv_ps(k, _mm256_sub_ps(k, _mm256_set1_ps(23.0f)), tiny);
-    __m256 invc = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[0]), j);
-    __m256 ch = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[1]), j);
-    __m256 cl = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[2]), j);
     __m256 ph = _mm256_mul_ps(z, invc), pl = _mm256_fmsub_ps(z, invc, ph);
     __m256 rh = _mm256_sub_ps(ph, _mm256_set1_ps(1.0f));
     LOG_TAB_CORE(__m256, _mm256);
@@ -907,19 +912,11 @@ static ALWAYS_INLINE T256 __m256 log1p_tab8(__m256 x, int plain, float kc_hi, fl
     __m256 u = _mm256_add_ps(one, x), ut = _mm256_sub_ps(u, one);
     __m256 ul = _mm256_add_ps(_mm256_sub_ps(one, _mm256_sub_ps(u, ut)), _mm256_sub_ps(x, ut));
     __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-    __m256i b = _mm256_castps_si256(u);
-    __m256i j = _mm256_srli_epi32(_mm256_sub_epi32(b, _mm256_set1_epi32(PN_LOG_TAB_OFF)), 20);
-    __m256i e =
-        _mm256_srli_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x3f800000 - PN_LOG_TAB_OFF)), 23);
-    __m256i ki = _mm256_sub_epi32(e, _mm256_set1_epi32(127));
-    __m256 z = _mm256_castsi256_ps(_mm256_sub_epi32(b, _mm256_slli_epi32(ki, 23)));
-    __m256 k = _mm256_cvtepi32_ps(ki);
+    __m256i e;
+    __m256 k, ch, cl, invc, z = log_split8(_mm256_castps_si256(u), &k, &e, &ch, &cl, &invc);
     e = _mm256_min_epu32(e, _mm256_set1_epi32(253));
     __m256 g = _mm256_mul_ps(ul, _mm256_castsi256_ps(_mm256_slli_epi32(
                                      _mm256_sub_epi32(_mm256_set1_epi32(254), e), 23)));
-    __m256 invc = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[0]), j);
-    __m256 ch = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[1]), j);
-    __m256 cl = _mm256_permutevar8x32_ps(_mm256_loadu_ps(pn_log_tab[2]), j);
     __m256 ph = _mm256_mul_ps(z, invc);
     __m256 pl = _mm256_add_ps(_mm256_fmsub_ps(z, invc, ph), _mm256_mul_ps(g, invc));
     __m256 rh = _mm256_sub_ps(ph, one);
