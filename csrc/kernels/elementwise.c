@@ -955,6 +955,131 @@ LOG_KERNEL8(log_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_E)
 LOG_KERNEL8(log2_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_2)
 LOG_KERNEL8(log10_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_10)
 LOG_KERNEL8(log1p_f32_avx2, log1p_tab8, -1.0f, _CMP_GT_OQ, PN_LOG_E)
+/* softplus and logsigmoid (see pn_softplus_f32_kernel): the threshold, then for
+ * logsigmoid the sign and +0 for 0; v is x, negated for logsigmoid. */
+#define SOFTPLUS_SELECT(P, CMP, BLEND) \
+    s = BLEND(CMP(v, P##_set1_ps(xt), _CMP_GE_OQ), s, v); \
+    if (neg) { \
+        s = P##_xor_ps(s, P##_set1_ps(-0.0f)); \
+        s = BLEND(CMP(s, P##_setzero_ps(), _CMP_EQ_OQ), s, P##_setzero_ps()); \
+    }
+
+/* pn_softplusf_tab over 16 lanes (the exp table in hi2, lo2; the log table in tab). */
+static ALWAYS_INLINE T512 __m512 softplus_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2,
+                                                const __m512 *tab) {
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    __m512 elo, kf,
+        eh0 = exp_tab_pair16(_mm512_or_ps(x, _mm512_set1_ps(-0.0f)), hi2, lo2, &elo, &kf);
+    __m512 ehi = _mm512_add_ps(eh0, elo);
+    elo = _mm512_add_ps(_mm512_sub_ps(eh0, ehi), elo); /* Fast2Sum */
+    __m512 nn = _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32));
+    __m512 eh = _mm512_scalef_ps(ehi, nn), el = _mm512_scalef_ps(elo, nn);
+    __m512 u = _mm512_add_ps(one, eh),
+           ul = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, u), eh), el);
+    __m512i e;
+    __m512 k, ch, cl, invc, z = log_split16(_mm512_castps_si512(u), tab, &k, &e, &ch, &cl, &invc);
+    __m512 g = _mm512_mul_ps(ul, _mm512_castsi512_ps(_mm512_slli_epi32(
+                                     _mm512_sub_epi32(_mm512_set1_epi32(254), e), 23)));
+    __m512 ph = _mm512_mul_ps(z, invc);
+    __m512 pl = _mm512_add_ps(_mm512_fmsub_ps(z, invc, ph), _mm512_mul_ps(g, invc));
+    __m512 rh = _mm512_sub_ps(ph, one);
+    __mmask16 small = _mm512_cmp_ps_mask(eh, _mm512_set1_ps(0x1p-5f), _CMP_LT_OQ);
+    rh = _mm512_mask_mov_ps(rh, small, eh), pl = _mm512_mask_mov_ps(pl, small, el);
+    ch = _mm512_mask_mov_ps(ch, small, zero), cl = _mm512_mask_mov_ps(cl, small, zero);
+    LOG_TAB_CORE(__m512, _mm512);
+    __m512 a = _mm512_mul_ps(k, _mm512_set1_ps(0x1.62e4p-1f)), l = _mm512_add_ps(a, hi);
+    __m512 el2 = _mm512_add_ps(_mm512_sub_ps(a, l), hi); /* Fast2Sum */
+    __m512 m = _mm512_max_ps(x, zero), t2 = _mm512_add_ps(m, l), bb = _mm512_sub_ps(t2, m);
+    __m512 et = _mm512_add_ps(_mm512_sub_ps(m, _mm512_sub_ps(t2, bb)), _mm512_sub_ps(l, bb));
+    __m512 r = _mm512_add_ps(
+        t2, _mm512_add_ps(
+                et, _mm512_add_ps(el2, _mm512_fmadd_ps(k, _mm512_set1_ps(0x1.7f7d1cp-20f), lo))));
+    __mmask16 tiny = _mm512_cmp_ps_mask(eh, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ) &
+                     _mm512_cmp_ps_mask(x, zero, _CMP_LE_OQ);
+    r = _mm512_mask_mov_ps(r, tiny, _mm512_scalef_ps(ehi, nn));
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), x);
+}
+
+static T512 void softplus_f32_avx512(const float *x, float *y, int64_t n, float xt, int neg) {
+    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
+    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
+    const __m512 tab[3] = {_mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[0])),
+                           _mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[1])),
+                           _mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[2]))};
+    const __m512 sign = _mm512_set1_ps(neg ? -0.0f : 0.0f);
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk;
+        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
+        for (int64_t i = b; i < e; i += 16) {
+            __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
+            __m512 v = _mm512_xor_ps(_mm512_maskz_loadu_ps(m, x + i), sign);
+            __m512 s = softplus_tab16(v, hi2, lo2, tab);
+            SOFTPLUS_SELECT(_mm512, _mm512_cmp_ps_mask, _mm512_mask_blend_ps);
+            _mm512_mask_storeu_ps(y + i, m, s);
+        }
+    }
+}
+
+/* pn_softplusf_tab over 8 lanes, 2^n in pn_exp2_halves' two halves. */
+static ALWAYS_INLINE T256 __m256 softplus_tab8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    __m256 elo;
+    __m256i nn;
+    __m256 eh0 = exp_tab_pair8(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)), &elo, &nn);
+    __m256 ehi = _mm256_add_ps(eh0, elo);
+    elo = _mm256_add_ps(_mm256_sub_ps(eh0, ehi), elo); /* Fast2Sum */
+    __m256i n1 = _mm256_srai_epi32(nn, 1), n2 = _mm256_sub_epi32(nn, n1),
+            bias = _mm256_set1_epi32(127);
+    __m256 sc1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    __m256 sc2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    __m256 eh = _mm256_mul_ps(_mm256_mul_ps(ehi, sc1), sc2);
+    __m256 el = _mm256_mul_ps(_mm256_mul_ps(elo, sc1), sc2);
+    __m256 u = _mm256_add_ps(one, eh),
+           ul = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, u), eh), el);
+    __m256i e;
+    __m256 k, ch, cl, invc, z = log_split8(_mm256_castps_si256(u), &k, &e, &ch, &cl, &invc);
+    __m256 g = _mm256_mul_ps(ul, _mm256_castsi256_ps(_mm256_slli_epi32(
+                                     _mm256_sub_epi32(_mm256_set1_epi32(254), e), 23)));
+    __m256 ph = _mm256_mul_ps(z, invc);
+    __m256 pl = _mm256_add_ps(_mm256_fmsub_ps(z, invc, ph), _mm256_mul_ps(g, invc));
+    __m256 rh = _mm256_sub_ps(ph, one);
+    __m256 small = _mm256_cmp_ps(eh, _mm256_set1_ps(0x1p-5f), _CMP_LT_OQ);
+    rh = _mm256_blendv_ps(rh, eh, small), pl = _mm256_blendv_ps(pl, el, small);
+    ch = _mm256_blendv_ps(ch, zero, small), cl = _mm256_blendv_ps(cl, zero, small);
+    LOG_TAB_CORE(__m256, _mm256);
+    __m256 a = _mm256_mul_ps(k, _mm256_set1_ps(0x1.62e4p-1f)), l = _mm256_add_ps(a, hi);
+    __m256 el2 = _mm256_add_ps(_mm256_sub_ps(a, l), hi); /* Fast2Sum */
+    __m256 m = _mm256_max_ps(x, zero), t2 = _mm256_add_ps(m, l), bb = _mm256_sub_ps(t2, m);
+    __m256 et = _mm256_add_ps(_mm256_sub_ps(m, _mm256_sub_ps(t2, bb)), _mm256_sub_ps(l, bb));
+    __m256 r = _mm256_add_ps(
+        t2, _mm256_add_ps(
+                et, _mm256_add_ps(el2, _mm256_fmadd_ps(k, _mm256_set1_ps(0x1.7f7d1cp-20f), lo))));
+    __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(eh, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
+                                _mm256_cmp_ps(x, zero, _CMP_LE_OQ));
+    r = _mm256_blendv_ps(r, _mm256_mul_ps(_mm256_mul_ps(ehi, sc1), sc2), tiny);
+    return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ));
+}
+
+#define BLEND8(m, a, b) _mm256_blendv_ps(a, b, m)
+static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt, int neg) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 sign = _mm256_set1_ps(neg ? -0.0f : 0.0f);
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk;
+        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
+        for (int64_t i = b; i < e; i += 8) {
+            __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i < 8 ? e - i : 8)), lane);
+            __m256 v = _mm256_xor_ps(_mm256_maskload_ps(x + i, m), sign);
+            __m256 s = softplus_tab8(v);
+            SOFTPLUS_SELECT(_mm256, _mm256_cmp_ps, BLEND8);
+            _mm256_maskstore_ps(y + i, m, s);
+        }
+    }
+}
+#undef BLEND8
+#undef SOFTPLUS_SELECT
 #undef LOG_TAB_CORE
 #undef LOG_FINISH
 #undef LOG_JOIN
@@ -1055,6 +1180,34 @@ static pn_f32_kernel_fn f32_fastest(const f32_kernels *k) {
     if (level == 1 && k->avx2) return k->avx2;
 #endif
     return k->portable;
+}
+
+/* softplus over contiguous floats in C: the kernels' portable one. */
+PN_SIMD_CLONES static void softplus_f32_portable(const float *x, float *y, int64_t n, float xt,
+                                                 int neg) {
+    for (int64_t i = 0; i < n; i++) {
+        float v = neg ? -x[i] : x[i];
+        float s = PN_F32_TABLES ? pn_softplusf_tab(v) : pn_softplusf(v); /* no branch */
+        s = v >= xt ? v : s;
+        y[i] = neg ? (s == 0 ? 0.0f : -s) : s;
+    }
+}
+
+pn_softplus_f32_fn pn_softplus_f32_kernel(const char *name) {
+#if X86_KERNELS
+    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? softplus_f32_avx512 : NULL;
+    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? softplus_f32_avx2 : NULL;
+#endif
+    return strcmp(name, "portable") ? NULL : softplus_f32_portable;
+}
+
+void pn_softplus_f32(const float *x, float *y, int64_t n, float xt, int neg) {
+#if X86_KERNELS
+    int level = x86_cpu_level();
+    if (level == 2) return softplus_f32_avx512(x, y, n, xt, neg);
+    if (level == 1) return softplus_f32_avx2(x, y, n, xt, neg);
+#endif
+    softplus_f32_portable(x, y, n, xt, neg);
 }
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {

@@ -103,6 +103,17 @@ pn_f32_kernel_fn pn_unary_f32_kernel(pn_unary_op op, const char *name);
  * kernels: for other kernels' rows (attention's softmax). */
 void pn_exp_f32_contig(const float *x, float *y, int64_t n);
 
+/* softplus with beta 1 over n contiguous floats: y = x where x >= xt (PyTorch's
+ * threshold, xt the least float above it; NaN for none), else log(1 + exp(x)) by
+ * pn_softplusf_tab (fastmath.h) on x86, pn_softplusf elsewhere; with neg,
+ * logsigmoid: y = -softplus(-x) (and no threshold: xt NaN), +0 for a zero.
+ * pn_softplus_f32 runs the fastest kernel; pn_softplus_f32_kernel gives each by
+ * name ("avx512", "avx2": NULL where the CPU lacks them; "portable") for the C
+ * tests, which check that they give the same bits. */
+typedef void (*pn_softplus_f32_fn)(const float *x, float *y, int64_t n, float xt, int neg);
+pn_softplus_f32_fn pn_softplus_f32_kernel(const char *name);
+void pn_softplus_f32(const float *x, float *y, int64_t n, float xt, int neg);
+
 /* clamp(x, lo, hi): aux points to a pn_clamp_args. Operands {out, a}, dtype dt. */
 typedef struct {
     double lo, hi;

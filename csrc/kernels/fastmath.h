@@ -755,6 +755,43 @@ PN_FINLINE float pn_log1pf_tab(float x) {
     return ax < 0x1p-25f ? x : r;
 }
 
+/* softplus(x) = max(x, 0) + log(1 + e), e = exp(-|x|), by the tables, for the
+ * float32 softplus and logsigmoid on x86 (nn.c's kernels compute the same, to
+ * the bit). As pn_softplusf with its parts replaced:
+ *   e = eh + el unrounded from pn_exp_tab_pair (2^-30), renormalised and scaled;
+ *   1 + e = u + ul exactly (Fast2Sum), and log(u + ul) = k ln2 + hi + lo as
+ *       pn_log1pf_tab takes log(u + ul) (u in [1, 2], k = 0 or 1);
+ *   e < 1/32 (x > 3.47 or x < -3.47): log1p(eh + el) by pn_log_tab_core's series
+ *       on the pair itself, where u's rounding would be a large part of e;
+ *   the sum max(x, 0) + k ln2 + hi + lo with exact error terms, one rounding;
+ *   e < 2^-100 and x <= 0: e itself (pn_expf_tab's value: log(1 + e) = e to 2^-101).
+ * Over every float: within 0.5251 ulp where the result is normal (pn_softplusf:
+ * 0.57; the most where log(1 + e) = e, from the table's exp), 0.7532 where it is
+ * subnormal. softplus(-inf) = 0, softplus(inf) = inf,
+ * NaN -> NaN. */
+PN_FINLINE float pn_softplusf_tab(float x) {
+    const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
+    float elo, s1, s2, hi = pn_exp_tab_pair(x < 0 ? x : -x, &elo, &s1, &s2); /* NaN stays */
+    float ehi = hi + elo;
+    elo = (hi - ehi) + elo; /* Fast2Sum */
+    float eh = ehi * s1 * s2, el = elo * s1 * s2;
+    float u = 1.0f + eh, ul = ((1.0f - u) + eh) + el; /* 1 + e, Fast2Sum */
+    float z, k;
+    uint32_t ex, j = pn_log_tab_split(u, &z, &k, &ex);
+    float g = ul * pn_bits_to_float((int32_t)((254u - ex) << 23)); /* ul 2^-k */
+    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
+    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph) + g * invc, rh = ph - 1.0f;
+    int small = eh < 0x1p-5f;
+    float lo, lh = pn_log_tab_core(small ? eh : rh, small ? el : pl, small ? 0.0f : ch,
+                                   small ? 0.0f : cl, &lo);
+    float a = k * ln2_hi, l = a + lh, el2 = (a - l) + lh; /* Fast2Sum: |lh| <= a / 2 or a = 0 */
+    float m = x > 0 ? x : 0.0f, t = m + l, bb = t - m;
+    float et = (m - (t - bb)) + (l - bb); /* 2Sum: t + et = m + l */
+    float r = t + (et + (el2 + __builtin_fmaf(k, ln2_lo, lo)));
+    r = eh < 0x1p-100f && x <= 0 ? ehi * s1 * s2 : r;
+    return x == INFINITY ? x : r;
+}
+
 /* exp(x) - 1 without cancellation. With pn_exp_arg's x = n ln2 + r1 + c
  * (r = r1 + c = r + er as an exact pair):
  *   expm1(r) = r1 + r^2/2 + (c + r^3 P(r)) = S + Sl,

@@ -2,6 +2,7 @@
  * type T and instantiated for float and double, one line per function, which
  * names it; arithmetic is done in double. */
 #include "nn.h"
+#include "elementwise.h"
 #include "fastmath.h"
 #include "threadpool.h"
 #include "vecmath.h"
@@ -305,20 +306,19 @@ PN_SIMD_CLONES static int silu_backward_f32(const float *g, const float *x, floa
 }
 
 /* float32 softplus with beta = 1 (F.softplus's default), logsigmoid and SiLU's
- * forward, in float arithmetic with compensated roundings (fastmath.h's
- * pn_softplusf: within 0.57 ulp, 0.76 for subnormal results; twice the lanes of
- * double). PyTorch's rule x * beta > threshold is x >= xt, xt the least float above
- * the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its zero
- * made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients)
- * multiplies g by the unrounded pair of pn_sigmoid_pair: one rounding (the scaling by
- * 2^n rounds again only for subnormal results). That holds where x >= -104
- * (pn_sigmoid_pair caps its argument there, while g sigmoid(x) is a float down to
- * x = -193) and |g| <= 2^126 (g hi must not overflow). silu(x) = x sigmoid(x)
- * multiplies x by pn_sigmoid_quot's q + rem inv, rounding once more than the
- * sigmoid op: within 1.7 ulp (1.694 over every float) where exp(x) is normal (x >= -87;
- * below, exp(x) has lost bits that x would magnify) and x <= 2^126. The loops return 0
- * when an element is outside, and the caller recomputes those elements in double
- * (sigmoid_fixup_f32). */
+ * forward, in float arithmetic with compensated roundings. softplus and logsigmoid
+ * are elementwise.c's pn_softplus_f32 (fastmath.h's pn_softplusf_tab on x86:
+ * within 0.5251 ulp, 0.7532 for subnormal results; pn_softplusf elsewhere: 0.57,
+ * 0.76; twice the lanes of double). PyTorch's rule x * beta > threshold is x >= xt, xt the least
+ * float above the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its zero made
+ * +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients) multiplies g by the
+ * unrounded pair of pn_sigmoid_pair: one rounding (the scaling by 2^n rounds again only for
+ * subnormal results). That holds where x >= -104 (pn_sigmoid_pair caps its argument there, while g
+ * sigmoid(x) is a float down to x = -193) and |g| <= 2^126 (g hi must not overflow). silu(x) = x
+ * sigmoid(x) multiplies x by pn_sigmoid_quot's q + rem inv, rounding once more than the sigmoid op:
+ * within 1.7 ulp (1.694 over every float) where exp(x) is normal (x >= -87; below, exp(x) has lost
+ * bits that x would magnify) and x <= 2^126. The loops return 0 when an element is outside, and the
+ * caller recomputes those elements in double (sigmoid_fixup_f32). */
 static float softplus_threshold_f32(double threshold) {
     if (!(threshold < INFINITY)) return NAN; /* nothing is above inf or NaN */
     float f = (float)threshold;
@@ -334,12 +334,6 @@ PN_VINLINE int sigmoid_pair_holds(float g, float x) { /* false for NaN too */
 PN_VINLINE int silu_quot_holds(float x) { /* false for NaN too */
     return x >= -87.0f && x <= 0x1p126f;
 }
-PN_SIMD_CLONES static void softplus_forward_f32(float xt, const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        float s = pn_softplusf(x[i]); /* computed for every element: no branch */
-        y[i] = x[i] >= xt ? x[i] : s;
-    }
-}
 PN_SIMD_CLONES static int softplus_backward_f32(float xt, const float *g, const float *x, float *dx,
                                                 int64_t n) {
     int ok = 1;
@@ -348,12 +342,6 @@ PN_SIMD_CLONES static int softplus_backward_f32(float xt, const float *g, const 
         ok &= x[i] >= xt || sigmoid_pair_holds(g[i], x[i]);
     }
     return ok;
-}
-PN_SIMD_CLONES static void logsigmoid_forward_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        float r = -pn_softplusf(-x[i]);
-        y[i] = r == 0 ? 0.0f : r;
-    }
 }
 PN_SIMD_CLONES static int logsigmoid_backward_f32(const float *g, const float *x, float *dx,
                                                   int64_t n) {
@@ -456,9 +444,9 @@ static void act_forward_run_f32(const pn_act_args *p, const float *x, float *y, 
     else if (p->act == PN_ACT_SILU) {
         if (!silu_forward_f32(x, y, n)) sigmoid_fixup_f32(p, NULL, x, y, n, NAN, 0);
     } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)
-        softplus_forward_f32(softplus_threshold_f32(p->b), x, y, n);
+        pn_softplus_f32(x, y, n, softplus_threshold_f32(p->b), 0);
     else if (p->act == PN_ACT_LOGSIGMOID)
-        logsigmoid_forward_f32(x, y, n);
+        pn_softplus_f32(x, y, n, NAN, 1);
     else
         act_forward_f32(p, x, y, n);
 }

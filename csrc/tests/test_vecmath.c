@@ -9,8 +9,8 @@
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
- * kernels of the float32 exp, log, log2, log10, log1p, sqrt and tanh ops against their scalar
- * functions, to the bit.
+ * kernels of the float32 exp, log, log2, log10, log1p, sqrt and tanh ops, and of
+ * softplus and logsigmoid, against their scalar functions, to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
 #include "../kernels/elementwise.h"
@@ -488,6 +488,43 @@ static void test_kernel_edges(pn_unary_op op, const char *name, float (*ref)(flo
     }
 }
 
+/* The softplus kernels (pn_softplus_f32_kernel) as unary functions: softplus with
+ * PyTorch's default threshold 20 (xt its least float above), or logsigmoid. */
+static pn_softplus_f32_fn sp_kernel;
+static int sp_neg;
+#define SP_XT 20.000002f
+static void sp_run(const float *x, float *y, int64_t n) {
+    sp_kernel(x, y, n, sp_neg ? NAN : SP_XT, sp_neg);
+}
+static float sp_scalar(float x) {
+    float v = sp_neg ? -x : x, s = PN_F32_TABLES ? pn_softplusf_tab(v) : pn_softplusf(v);
+    s = v >= (sp_neg ? NAN : SP_XT) ? v : s;
+    return sp_neg ? (s == 0 ? 0.0f : -s) : s;
+}
+
+/* Each softplus kernel this CPU runs against the scalar function, over the
+ * sweep and at the edges (the threshold, the series' and e's bounds included). */
+static void test_softplus_kernels(void) {
+    static const float edges[] = {0.0f,      -0.0f,      INFINITY,   -INFINITY,   NAN,
+                                  0x1p-149f, -0x1p-149f, FLT_MAX,    -FLT_MAX,    SP_XT,
+                                  20.0f,     -20.0f,     3.4657359f, -3.4657359f, 69.3f,
+                                  -69.3f,    87.33f,     -87.33f,    -103.9f,     -104.1f};
+    enum { NE = sizeof edges / sizeof edges[0] };
+    const char *names[] = {"avx512", "avx2", "portable"};
+    for (sp_neg = 0; sp_neg < 2; sp_neg++)
+        for (int k = 0; k < 3; k++) {
+            sp_kernel = pn_softplus_f32_kernel(names[k]);
+            if (!sp_kernel) continue;
+            test_kernel(sp_neg ? "logsigmoid" : "softplus", sp_scalar, names[k], (void *)sp_run, 0);
+            float x[NE], y[NE];
+            memcpy(x, edges, sizeof x);
+            CHECK(kernel_mismatches(sp_scalar, (void *)sp_run, 0, x, y, NE) == 0,
+                  "the %s %s kernel at its edges", names[k], sp_neg ? "logsigmoid" : "softplus");
+        }
+    CHECK(pn_softplus_f32_kernel("portable") && !pn_softplus_f32_kernel("sse9"),
+          "pn_softplus_f32_kernel's names");
+}
+
 static void test_f32_kernels(void) {
     const struct {
         pn_unary_op op;
@@ -519,6 +556,8 @@ int main(void) {
         {"sigmoid (all)", pn_sigmoidf, sigmoid_ref, 1.48, all},
         {"softplus", pn_softplusf, softplus_ref, 0.57, exp_normal},
         {"softplus (all)", pn_softplusf, softplus_ref, 0.76, all},
+        {"softplus_tab", pn_softplusf_tab, softplus_ref, 0.5252, exp_normal},
+        {"softplus_tab (all)", pn_softplusf_tab, softplus_ref, 0.7533, all},
         {"log", pn_logf, log, 0.55, all},
         {"log2", pn_log2f, log2, 0.57, all},
         {"log10", pn_log10f, log10, 0.56, all},
@@ -542,5 +581,6 @@ int main(void) {
     test_specials();
     test_doubles();
     test_f32_kernels();
+    test_softplus_kernels();
     return CHECK_SUMMARY();
 }
