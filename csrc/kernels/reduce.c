@@ -127,13 +127,28 @@ PN_SIMD_CLONES void pn_rowsum(pn_dtype dt, const void *A, int64_t R, int64_t C, 
         for (int64_t r = 0; r < R; r++) acc[r] = sum_run_f64((const double *)A + r * lda, C);
 }
 
-/* Two rows at a time, in the order of memory: acc[j] += A[r][j] + A[r + 1][j]
- * (the pair in float, then in double), then a last odd row. Each pass streams
- * two rows and the accumulators (C doubles, in L1 or L2 for rows up to tens of
- * thousands of columns), with the rows 4 KB ahead prefetched. */
+/* Four rows at a time, in the order of memory: acc[j] += (A[r][j] + A[r + 1][j]) +
+ * (A[r + 2][j] + A[r + 3][j]) (the sum of four in float: three roundings, each at
+ * most 2^-24 of its result, so within 2^-23 of the four terms' magnitude; then in
+ * double: one conversion and one double addition per four elements, which bound
+ * the loop: sum over dim 0 of 256 x 512 floats 9.7-10.5 -> 8.0-8.8 us), then a
+ * pair and a last odd row. Each pass streams its rows and the accumulators (C doubles, in L1 or L2
+ * for rows up to tens of thousands of columns), with the rows 4 KB ahead
+ * prefetched. */
 PN_SIMD_CLONES void pn_colsum_f32(const float *A, int64_t R, int64_t C, int64_t lda,
                                   double *restrict acc) {
     int64_t r = 0;
+    for (; r + 4 <= R; r += 4) {
+        const float *restrict a = A + r * lda, *restrict b = a + lda;
+        const float *restrict c = b + lda, *restrict d = c + lda;
+        for (int64_t j = 0; j < C; j += 16) {
+            prefetch_ahead(a + j);
+            prefetch_ahead(b + j);
+            prefetch_ahead(c + j);
+            prefetch_ahead(d + j);
+        }
+        for (int64_t j = 0; j < C; j++) acc[j] += (double)((a[j] + b[j]) + (c[j] + d[j]));
+    }
     for (; r + 2 <= R; r += 2) {
         const float *restrict a = A + r * lda, *restrict b = a + lda;
         for (int64_t j = 0; j < C; j += 16) { /* apart: in the sum loop they stop */

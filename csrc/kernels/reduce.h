@@ -32,9 +32,9 @@ int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shap
 
 /* acc (C) += the column sums of the float32 matrix A (R, C), rows lda floats
  * apart: the reduction over the leading dims of a contiguous tensor. Columns
- * are vector lanes: rows are added two at a time in float first (error at
- * most 2^-24 of each pair's magnitude, as the contiguous run sum), then into
- * the double accumulators, streaming the rows in memory order. The grouping
+ * are vector lanes: rows are added four at a time in float first, (a + b) +
+ * (c + d) (error at most 2^-23 of the four terms' magnitude), then into the
+ * double accumulators, streaming the rows in memory order. The grouping
  * depends on R and C only. */
 void pn_colsum_f32(const float *A, int64_t R, int64_t C, int64_t lda, double *acc);
 
