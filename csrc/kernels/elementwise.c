@@ -964,6 +964,27 @@ LOG_KERNEL8(log1p_f32_avx2, log1p_tab8, -1.0f, _CMP_GT_OQ, PN_LOG_E)
         s = BLEND(CMP(s, P##_setzero_ps(), _CMP_EQ_OQ), s, P##_setzero_ps()); \
     }
 
+/* pn_softplusf_tab from the split of u = 1 + e on: log(u + ul) by the table (the
+ * series on the pair eh + el below e = 1/32), joined to max(x, 0) into r (V, P: the
+ * vector type and intrinsic prefix, SI its integer cast's width; CMP and MOV: compare
+ * to a mask and move lanes where it is set). */
+#define SOFTPLUS_LOG(V, P, SI, CMP, MOV) \
+    V g = P##_mul_ps( \
+        ul, P##_castsi##SI##_ps(P##_slli_epi32(P##_sub_epi32(P##_set1_epi32(254), e), 23))); \
+    V ph = P##_mul_ps(z, invc), pl = P##_add_ps(P##_fmsub_ps(z, invc, ph), P##_mul_ps(g, invc)); \
+    V rh = P##_sub_ps(ph, one); \
+    __auto_type small = CMP(eh, P##_set1_ps(0x1p-5f), _CMP_LT_OQ); \
+    rh = MOV(rh, small, eh), pl = MOV(pl, small, el); \
+    ch = MOV(ch, small, zero), cl = MOV(cl, small, zero); \
+    LOG_TAB_CORE(V, P); \
+    V a = P##_mul_ps(k, P##_set1_ps(0x1.62e4p-1f)), l = P##_add_ps(a, hi); \
+    V el2 = P##_add_ps(P##_sub_ps(a, l), hi); /* Fast2Sum */ \
+    V m = P##_max_ps(x, zero), t2 = P##_add_ps(m, l), bb = P##_sub_ps(t2, m); \
+    V et = P##_add_ps(P##_sub_ps(m, P##_sub_ps(t2, bb)), P##_sub_ps(l, bb)); /* 2Sum */ \
+    V r = P##_add_ps( \
+        t2, P##_add_ps(et, P##_add_ps(el2, P##_fmadd_ps(k, P##_set1_ps(0x1.7f7d1cp-20f), lo))))
+#define MOV8(a, m, b) _mm256_blendv_ps(a, b, m)
+
 /* pn_softplusf_tab over 16 lanes (the exp table in hi2, lo2; the log table in tab). */
 static ALWAYS_INLINE T512 __m512 softplus_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2,
                                                 const __m512 *tab) {
@@ -978,22 +999,7 @@ static ALWAYS_INLINE T512 __m512 softplus_tab16(__m512 x, const __m512 *hi2, con
            ul = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, u), eh), el);
     __m512i e;
     __m512 k, ch, cl, invc, z = log_split16(_mm512_castps_si512(u), tab, &k, &e, &ch, &cl, &invc);
-    __m512 g = _mm512_mul_ps(ul, _mm512_castsi512_ps(_mm512_slli_epi32(
-                                     _mm512_sub_epi32(_mm512_set1_epi32(254), e), 23)));
-    __m512 ph = _mm512_mul_ps(z, invc);
-    __m512 pl = _mm512_add_ps(_mm512_fmsub_ps(z, invc, ph), _mm512_mul_ps(g, invc));
-    __m512 rh = _mm512_sub_ps(ph, one);
-    __mmask16 small = _mm512_cmp_ps_mask(eh, _mm512_set1_ps(0x1p-5f), _CMP_LT_OQ);
-    rh = _mm512_mask_mov_ps(rh, small, eh), pl = _mm512_mask_mov_ps(pl, small, el);
-    ch = _mm512_mask_mov_ps(ch, small, zero), cl = _mm512_mask_mov_ps(cl, small, zero);
-    LOG_TAB_CORE(__m512, _mm512);
-    __m512 a = _mm512_mul_ps(k, _mm512_set1_ps(0x1.62e4p-1f)), l = _mm512_add_ps(a, hi);
-    __m512 el2 = _mm512_add_ps(_mm512_sub_ps(a, l), hi); /* Fast2Sum */
-    __m512 m = _mm512_max_ps(x, zero), t2 = _mm512_add_ps(m, l), bb = _mm512_sub_ps(t2, m);
-    __m512 et = _mm512_add_ps(_mm512_sub_ps(m, _mm512_sub_ps(t2, bb)), _mm512_sub_ps(l, bb));
-    __m512 r = _mm512_add_ps(
-        t2, _mm512_add_ps(
-                et, _mm512_add_ps(el2, _mm512_fmadd_ps(k, _mm512_set1_ps(0x1.7f7d1cp-20f), lo))));
+    SOFTPLUS_LOG(__m512, _mm512, 512, _mm512_cmp_ps_mask, _mm512_mask_mov_ps);
     __mmask16 tiny = _mm512_cmp_ps_mask(eh, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ) &
                      _mm512_cmp_ps_mask(x, zero, _CMP_LE_OQ);
     r = _mm512_mask_mov_ps(r, tiny, _mm512_scalef_ps(ehi, nn));
@@ -1039,22 +1045,7 @@ static ALWAYS_INLINE T256 __m256 softplus_tab8(__m256 x) {
            ul = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, u), eh), el);
     __m256i e;
     __m256 k, ch, cl, invc, z = log_split8(_mm256_castps_si256(u), &k, &e, &ch, &cl, &invc);
-    __m256 g = _mm256_mul_ps(ul, _mm256_castsi256_ps(_mm256_slli_epi32(
-                                     _mm256_sub_epi32(_mm256_set1_epi32(254), e), 23)));
-    __m256 ph = _mm256_mul_ps(z, invc);
-    __m256 pl = _mm256_add_ps(_mm256_fmsub_ps(z, invc, ph), _mm256_mul_ps(g, invc));
-    __m256 rh = _mm256_sub_ps(ph, one);
-    __m256 small = _mm256_cmp_ps(eh, _mm256_set1_ps(0x1p-5f), _CMP_LT_OQ);
-    rh = _mm256_blendv_ps(rh, eh, small), pl = _mm256_blendv_ps(pl, el, small);
-    ch = _mm256_blendv_ps(ch, zero, small), cl = _mm256_blendv_ps(cl, zero, small);
-    LOG_TAB_CORE(__m256, _mm256);
-    __m256 a = _mm256_mul_ps(k, _mm256_set1_ps(0x1.62e4p-1f)), l = _mm256_add_ps(a, hi);
-    __m256 el2 = _mm256_add_ps(_mm256_sub_ps(a, l), hi); /* Fast2Sum */
-    __m256 m = _mm256_max_ps(x, zero), t2 = _mm256_add_ps(m, l), bb = _mm256_sub_ps(t2, m);
-    __m256 et = _mm256_add_ps(_mm256_sub_ps(m, _mm256_sub_ps(t2, bb)), _mm256_sub_ps(l, bb));
-    __m256 r = _mm256_add_ps(
-        t2, _mm256_add_ps(
-                et, _mm256_add_ps(el2, _mm256_fmadd_ps(k, _mm256_set1_ps(0x1.7f7d1cp-20f), lo))));
+    SOFTPLUS_LOG(__m256, _mm256, 256, _mm256_cmp_ps, MOV8);
     __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(eh, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
                                 _mm256_cmp_ps(x, zero, _CMP_LE_OQ));
     r = _mm256_blendv_ps(r, _mm256_mul_ps(_mm256_mul_ps(ehi, sc1), sc2), tiny);
@@ -1080,6 +1071,8 @@ static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt
 }
 #undef BLEND8
 #undef SOFTPLUS_SELECT
+#undef SOFTPLUS_LOG
+#undef MOV8
 #undef LOG_TAB_CORE
 #undef LOG_FINISH
 #undef LOG_JOIN
