@@ -306,19 +306,20 @@ PN_SIMD_CLONES static int silu_backward_f32(const float *g, const float *x, floa
 }
 
 /* float32 softplus with beta = 1 (F.softplus's default), logsigmoid and SiLU's
- * forward, in float arithmetic with compensated roundings. softplus and logsigmoid
- * are elementwise.c's pn_softplus_f32 (fastmath.h's pn_softplusf_tab on x86:
- * within 0.5251 ulp, 0.7532 for subnormal results; pn_softplusf elsewhere: 0.57,
- * 0.76; twice the lanes of double). PyTorch's rule x * beta > threshold is x >= xt, xt the least
- * float above the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its zero made
- * +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients) multiplies g by the
- * unrounded pair of pn_sigmoid_pair: one rounding (the scaling by 2^n rounds again only for
- * subnormal results). That holds where x >= -104 (pn_sigmoid_pair caps its argument there, while g
- * sigmoid(x) is a float down to x = -193) and |g| <= 2^126 (g hi must not overflow). silu(x) = x
- * sigmoid(x) multiplies x by pn_sigmoid_quot's q + rem inv, rounding once more than the sigmoid op:
- * within 1.7 ulp (1.694 over every float) where exp(x) is normal (x >= -87; below, exp(x) has lost
- * bits that x would magnify) and x <= 2^126. The loops return 0 when an element is outside, and the
- * caller recomputes those elements in double (sigmoid_fixup_f32). */
+ * forward, in float arithmetic with compensated roundings. softplus and logsigmoid are
+ * elementwise.c's pn_softplus_f32 (fastmath.h's pn_softplusf_tab on x86: within 0.5251
+ * ulp, 0.7532 for subnormal results; pn_softplusf elsewhere: 0.57, 0.76; twice the
+ * lanes of double). PyTorch's rule x * beta > threshold is x >= xt, xt the least float
+ * above the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its
+ * zero made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients)
+ * multiplies g by the unrounded pair of pn_sigmoid_pair: one rounding (the scaling by
+ * 2^n rounds again only for subnormal results). That holds where x >= -104
+ * (pn_sigmoid_pair caps its argument there, while g sigmoid(x) is a float down to x =
+ * -193) and |g| <= 2^126 (g hi must not overflow). silu(x) = x sigmoid(x) multiplies x
+ * by pn_sigmoid_quot's q + rem inv, rounding once more than the sigmoid op: within 1.7
+ * ulp (1.694 over every float) where exp(x) is normal (x >= -87; below, exp(x) has
+ * lost bits that x would magnify) and x <= 2^126. The loops return 0 when an element
+ * is outside, and the caller recomputes those elements in double (sigmoid_fixup_f32). */
 static float softplus_threshold_f32(double threshold) {
     if (!(threshold < INFINITY)) return NAN; /* nothing is above inf or NaN */
     float f = (float)threshold;
