@@ -811,6 +811,21 @@ static ALWAYS_INLINE T512 __m512 log_tab16(__m512 x, const __m512 *tab, int plai
     LOG_FINISH(__m512, _mm512, log_ok16, log_special16);
 }
 
+/* pn_log_tab_pair over the lanes, from log_split's z, e, invc, ch, cl and ul (V, P:
+ * vector type and intrinsic prefix, SI its integer cast's width; MOV moves the lanes
+ * where a mask is set): hi and lo, with the series on SH + SL where SMALL. */
+#define LOG_TAB_PAIR(V, P, SI, MOV, SMALL, SH, SL) \
+    e = P##_min_epu32(e, P##_set1_epi32(253)); \
+    V g = P##_mul_ps( \
+        ul, P##_castsi##SI##_ps(P##_slli_epi32(P##_sub_epi32(P##_set1_epi32(254), e), 23))); \
+    V ph = P##_mul_ps(z, invc), pl = P##_add_ps(P##_fmsub_ps(z, invc, ph), P##_mul_ps(g, invc)); \
+    V rh = P##_sub_ps(ph, P##_set1_ps(1.0f)); \
+    __auto_type small = SMALL; \
+    rh = MOV(rh, small, SH), pl = MOV(pl, small, SL); \
+    ch = MOV(ch, small, P##_setzero_ps()), cl = MOV(cl, small, P##_setzero_ps()); \
+    LOG_TAB_CORE(V, P)
+#define MOV8(a, m, b) _mm256_blendv_ps(a, b, m)
+
 /* log1p's lanes (pn_log1pf_tab), 16 or 8 at a time: u = 1 + x and its error ul,
  * the split of u (u is never subnormal: u >= 2^-24 where positive), pl + g / c,
  * the series on x itself below 1/32, the join, pn_log_special's values for u,
@@ -824,16 +839,8 @@ static ALWAYS_INLINE T512 __m512 log1p_tab16(__m512 x, const __m512 *tab, int pl
     __m512 ax = _mm512_abs_ps(x);
     __m512i e;
     __m512 k, ch, cl, invc, z = log_split16(_mm512_castps_si512(u), tab, &k, &e, &ch, &cl, &invc);
-    e = _mm512_min_epu32(e, _mm512_set1_epi32(253));
-    __m512 g = _mm512_mul_ps(ul, _mm512_castsi512_ps(_mm512_slli_epi32(
-                                     _mm512_sub_epi32(_mm512_set1_epi32(254), e), 23)));
-    __m512 ph = _mm512_mul_ps(z, invc);
-    __m512 pl = _mm512_add_ps(_mm512_fmsub_ps(z, invc, ph), _mm512_mul_ps(g, invc));
-    __m512 rh = _mm512_sub_ps(ph, one);
-    __mmask16 small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-5f), _CMP_LT_OQ);
-    rh = _mm512_mask_mov_ps(rh, small, x), pl = _mm512_mask_mov_ps(pl, small, zero);
-    ch = _mm512_mask_mov_ps(ch, small, zero), cl = _mm512_mask_mov_ps(cl, small, zero);
-    LOG_TAB_CORE(__m512, _mm512);
+    LOG_TAB_PAIR(__m512, _mm512, 512, _mm512_mask_mov_ps,
+                 _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-5f), _CMP_LT_OQ), x, zero);
     LOG_JOIN(__m512, _mm512);
     __m512 r = plain ? r_ : log_ok16(u, r_, log_special16(u));
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-25f), _CMP_LT_OQ), x);
@@ -914,16 +921,8 @@ static ALWAYS_INLINE T256 __m256 log1p_tab8(__m256 x, int plain, float kc_hi, fl
     __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
     __m256i e;
     __m256 k, ch, cl, invc, z = log_split8(_mm256_castps_si256(u), &k, &e, &ch, &cl, &invc);
-    e = _mm256_min_epu32(e, _mm256_set1_epi32(253));
-    __m256 g = _mm256_mul_ps(ul, _mm256_castsi256_ps(_mm256_slli_epi32(
-                                     _mm256_sub_epi32(_mm256_set1_epi32(254), e), 23)));
-    __m256 ph = _mm256_mul_ps(z, invc);
-    __m256 pl = _mm256_add_ps(_mm256_fmsub_ps(z, invc, ph), _mm256_mul_ps(g, invc));
-    __m256 rh = _mm256_sub_ps(ph, one);
-    __m256 small = _mm256_cmp_ps(ax, _mm256_set1_ps(0x1p-5f), _CMP_LT_OQ);
-    rh = _mm256_blendv_ps(rh, x, small), pl = _mm256_blendv_ps(pl, zero, small);
-    ch = _mm256_blendv_ps(ch, zero, small), cl = _mm256_blendv_ps(cl, zero, small);
-    LOG_TAB_CORE(__m256, _mm256);
+    LOG_TAB_PAIR(__m256, _mm256, 256, MOV8, _mm256_cmp_ps(ax, _mm256_set1_ps(0x1p-5f), _CMP_LT_OQ),
+                 x, zero);
     LOG_JOIN(__m256, _mm256);
     __m256 r = plain ? r_ : log_ok8(u, r_, log_special8(u));
     return _mm256_blendv_ps(r, x, _mm256_cmp_ps(ax, _mm256_set1_ps(0x1p-25f), _CMP_LT_OQ));
@@ -957,34 +956,24 @@ LOG_KERNEL8(log10_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_10)
 LOG_KERNEL8(log1p_f32_avx2, log1p_tab8, -1.0f, _CMP_GT_OQ, PN_LOG_E)
 /* softplus and logsigmoid (see pn_softplus_f32_kernel): the threshold, then for
  * logsigmoid the sign and +0 for 0; v is x, negated for logsigmoid. */
-#define SOFTPLUS_SELECT(P, CMP, BLEND) \
-    s = BLEND(CMP(v, P##_set1_ps(xt), _CMP_GE_OQ), s, v); \
+#define SOFTPLUS_SELECT(P, CMP, MOV) \
+    s = MOV(s, CMP(v, P##_set1_ps(xt), _CMP_GE_OQ), v); \
     if (neg) { \
         s = P##_xor_ps(s, P##_set1_ps(-0.0f)); \
-        s = BLEND(CMP(s, P##_setzero_ps(), _CMP_EQ_OQ), s, P##_setzero_ps()); \
+        s = MOV(s, CMP(s, P##_setzero_ps(), _CMP_EQ_OQ), P##_setzero_ps()); \
     }
 
-/* pn_softplusf_tab from the split of u = 1 + e on: log(u + ul) by the table (the
- * series on the pair eh + el below e = 1/32), joined to max(x, 0) into r (V, P: the
- * vector type and intrinsic prefix, SI its integer cast's width; CMP and MOV: compare
- * to a mask and move lanes where it is set). */
+/* pn_softplusf_tab from the split of u = 1 + e on: log(u + ul) by LOG_TAB_PAIR (the
+ * series on the pair eh + el below e = 1/32), joined to max(x, 0) into r (CMP: a
+ * compare to a mask). */
 #define SOFTPLUS_LOG(V, P, SI, CMP, MOV) \
-    V g = P##_mul_ps( \
-        ul, P##_castsi##SI##_ps(P##_slli_epi32(P##_sub_epi32(P##_set1_epi32(254), e), 23))); \
-    V ph = P##_mul_ps(z, invc), pl = P##_add_ps(P##_fmsub_ps(z, invc, ph), P##_mul_ps(g, invc)); \
-    V rh = P##_sub_ps(ph, one); \
-    __auto_type small = CMP(eh, P##_set1_ps(0x1p-5f), _CMP_LT_OQ); \
-    rh = MOV(rh, small, eh), pl = MOV(pl, small, el); \
-    ch = MOV(ch, small, zero), cl = MOV(cl, small, zero); \
-    LOG_TAB_CORE(V, P); \
+    LOG_TAB_PAIR(V, P, SI, MOV, CMP(eh, P##_set1_ps(0x1p-5f), _CMP_LT_OQ), eh, el); \
     V a = P##_mul_ps(k, P##_set1_ps(0x1.62e4p-1f)), l = P##_add_ps(a, hi); \
     V el2 = P##_add_ps(P##_sub_ps(a, l), hi); /* Fast2Sum */ \
     V m = P##_max_ps(x, zero), t2 = P##_add_ps(m, l), bb = P##_sub_ps(t2, m); \
     V et = P##_add_ps(P##_sub_ps(m, P##_sub_ps(t2, bb)), P##_sub_ps(l, bb)); /* 2Sum */ \
     V r = P##_add_ps( \
         t2, P##_add_ps(et, P##_add_ps(el2, P##_fmadd_ps(k, P##_set1_ps(0x1.7f7d1cp-20f), lo))))
-#define MOV8(a, m, b) _mm256_blendv_ps(a, b, m)
-
 /* pn_softplusf_tab over 16 lanes (the exp table in hi2, lo2; the log table in tab). */
 static ALWAYS_INLINE T512 __m512 softplus_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2,
                                                 const __m512 *tab) {
@@ -1021,7 +1010,7 @@ static T512 void softplus_f32_avx512(const float *x, float *y, int64_t n, float 
             __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
             __m512 v = _mm512_xor_ps(_mm512_maskz_loadu_ps(m, x + i), sign);
             __m512 s = softplus_tab16(v, hi2, lo2, tab);
-            SOFTPLUS_SELECT(_mm512, _mm512_cmp_ps_mask, _mm512_mask_blend_ps);
+            SOFTPLUS_SELECT(_mm512, _mm512_cmp_ps_mask, _mm512_mask_mov_ps);
             _mm512_mask_storeu_ps(y + i, m, s);
         }
     }
@@ -1052,7 +1041,6 @@ static ALWAYS_INLINE T256 __m256 softplus_tab8(__m256 x) {
     return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ));
 }
 
-#define BLEND8(m, a, b) _mm256_blendv_ps(a, b, m)
 static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt, int neg) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256 sign = _mm256_set1_ps(neg ? -0.0f : 0.0f);
@@ -1064,14 +1052,14 @@ static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt
             __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i < 8 ? e - i : 8)), lane);
             __m256 v = _mm256_xor_ps(_mm256_maskload_ps(x + i, m), sign);
             __m256 s = softplus_tab8(v);
-            SOFTPLUS_SELECT(_mm256, _mm256_cmp_ps, BLEND8);
+            SOFTPLUS_SELECT(_mm256, _mm256_cmp_ps, MOV8);
             _mm256_maskstore_ps(y + i, m, s);
         }
     }
 }
-#undef BLEND8
 #undef SOFTPLUS_SELECT
 #undef SOFTPLUS_LOG
+#undef LOG_TAB_PAIR
 #undef MOV8
 #undef LOG_TAB_CORE
 #undef LOG_FINISH

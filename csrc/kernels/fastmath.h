@@ -727,6 +727,23 @@ PN_FINLINE float pn_log1pf(float x) {
     return ax < 0x1p-25f ? x : r; /* x - x^2/2 rounds to x; keeps the sign of zero */
 }
 
+/* log(u + ul) = k ln2 + hi + *lo for a normal u > 0 and its low part ul: as
+ * pn_log_tab_reduced takes log u, with z + ul 2^-k in place of z, r = (z + g) / c - 1
+ * = rh + (pl + g / c), g = ul 2^-k (2^-k clamped to 2^-126); where small, the
+ * series on the pair sh + sl itself instead (log1p of a small number: u's rounding
+ * would be a large part of it). For pn_log1pf_tab and pn_softplusf_tab. */
+PN_FINLINE float pn_log_tab_pair(float u, float ul, int small, float sh, float sl, float *lo,
+                                 float *k) {
+    float z;
+    uint32_t e, j = pn_log_tab_split(u, &z, k, &e);
+    e = e > 253u ? 253u : e;
+    float g = ul * pn_bits_to_float((int32_t)((254u - e) << 23)); /* ul 2^-k */
+    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
+    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph) + g * invc, rh = ph - 1.0f;
+    return pn_log_tab_core(small ? sh : rh, small ? sl : pl, small ? 0.0f : ch, small ? 0.0f : cl,
+                           lo);
+}
+
 /* log(1 + x) by the table, for the float32 log1p op on x86 (elementwise.c's kernels
  * compute the same, to the bit):
  *   |x| < 1/32:  log1p(x) = pn_log_tab_core(x, 0, 0, 0), the series on x itself;
@@ -742,33 +759,23 @@ PN_FINLINE float pn_log1pf(float x) {
  * pl (1 - rh + rh^2) leaving pl rh^3 where pl holds ul). */
 PN_FINLINE float pn_log1pf_tab(float x) {
     float u = 1.0f + x, t = u - 1.0f, ul = (1.0f - (u - t)) + (x - t);
-    float ax = x < 0 ? -x : x, z, k;
-    uint32_t e, j = pn_log_tab_split(u, &z, &k, &e);
-    e = e > 253u ? 253u : e;
-    float g = ul * pn_bits_to_float((int32_t)((254u - e) << 23)); /* ul 2^-k */
-    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
-    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph) + g * invc, rh = ph - 1.0f;
-    int small = ax < 0x1p-5f;
-    float lo, hi = pn_log_tab_core(small ? x : rh, small ? 0.0f : pl, small ? 0.0f : ch,
-                                   small ? 0.0f : cl, &lo);
+    float ax = x < 0 ? -x : x, k, lo, hi = pn_log_tab_pair(u, ul, ax < 0x1p-5f, x, 0.0f, &lo, &k);
     float r = pn_log_special(u, pn_log_join(k, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, hi, lo));
     return ax < 0x1p-25f ? x : r;
 }
 
 /* softplus(x) = max(x, 0) + log(1 + e), e = exp(-|x|), by the tables, for the
- * float32 softplus and logsigmoid on x86 (nn.c's kernels compute the same, to
- * the bit). As pn_softplusf with its parts replaced:
+ * float32 softplus and logsigmoid on x86 (elementwise.c's pn_softplus_f32 kernels
+ * compute the same, to the bit). As pn_softplusf with its parts replaced:
  *   e = eh + el unrounded from pn_exp_tab_pair (2^-30), renormalised and scaled;
- *   1 + e = u + ul exactly (Fast2Sum), and log(u + ul) = k ln2 + hi + lo as
- *       pn_log1pf_tab takes log(u + ul) (u in [1, 2], k = 0 or 1);
- *   e < 1/32 (x > 3.47 or x < -3.47): log1p(eh + el) by pn_log_tab_core's series
- *       on the pair itself, where u's rounding would be a large part of e;
+ *   1 + e = u + ul exactly (Fast2Sum), and log(u + ul) = k ln2 + hi + lo by
+ *       pn_log_tab_pair (u in [1, 2], k = 0 or 1), with the series on eh + el
+ *       itself where e < 1/32 (|x| > 3.47);
  *   the sum max(x, 0) + k ln2 + hi + lo with exact error terms, one rounding;
  *   e < 2^-100 and x <= 0: e itself (pn_expf_tab's value: log(1 + e) = e to 2^-101).
  * Over every float: within 0.5251 ulp where the result is normal (pn_softplusf:
  * 0.57; the most where log(1 + e) = e, from the table's exp), 0.7532 where it is
- * subnormal. softplus(-inf) = 0, softplus(inf) = inf,
- * NaN -> NaN. */
+ * subnormal. softplus(-inf) = 0, softplus(inf) = inf, NaN -> NaN. */
 PN_FINLINE float pn_softplusf_tab(float x) {
     const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
     float elo, s1, s2, hi = pn_exp_tab_pair(x < 0 ? x : -x, &elo, &s1, &s2); /* NaN stays */
@@ -776,14 +783,7 @@ PN_FINLINE float pn_softplusf_tab(float x) {
     elo = (hi - ehi) + elo; /* Fast2Sum */
     float eh = ehi * s1 * s2, el = elo * s1 * s2;
     float u = 1.0f + eh, ul = ((1.0f - u) + eh) + el; /* 1 + e, Fast2Sum */
-    float z, k;
-    uint32_t ex, j = pn_log_tab_split(u, &z, &k, &ex);
-    float g = ul * pn_bits_to_float((int32_t)((254u - ex) << 23)); /* ul 2^-k */
-    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
-    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph) + g * invc, rh = ph - 1.0f;
-    int small = eh < 0x1p-5f;
-    float lo, lh = pn_log_tab_core(small ? eh : rh, small ? el : pl, small ? 0.0f : ch,
-                                   small ? 0.0f : cl, &lo);
+    float k, lo, lh = pn_log_tab_pair(u, ul, eh < 0x1p-5f, eh, el, &lo, &k);
     float a = k * ln2_hi, l = a + lh, el2 = (a - l) + lh; /* Fast2Sum: |lh| <= a / 2 or a = 0 */
     float m = x > 0 ? x : 0.0f, t = m + l, bb = t - m;
     float et = (m - (t - bb)) + (l - bb); /* 2Sum: t + et = m + l */

@@ -128,13 +128,12 @@ PN_SIMD_CLONES void pn_rowsum(pn_dtype dt, const void *A, int64_t R, int64_t C, 
 }
 
 /* Four rows at a time, in the order of memory: acc[j] += (A[r][j] + A[r + 1][j]) +
- * (A[r + 2][j] + A[r + 3][j]) (the sum of four in float: three roundings, each at
- * most 2^-24 of its result, so within 2^-23 of the four terms' magnitude; then in
- * double: one conversion and one double addition per four elements, which bound
- * the loop: sum over dim 0 of 256 x 512 floats 9.7-10.5 -> 8.0-8.8 us), then a
- * pair and a last odd row. Each pass streams its rows and the accumulators (C doubles, in L1 or L2
- * for rows up to tens of thousands of columns), with the rows 4 KB ahead
- * prefetched. */
+ * (A[r + 2][j] + A[r + 3][j]) (the sum of four in float: three roundings, each at most
+ * 2^-24 of its result, so within 2^-23 of the four terms' magnitude; then in double:
+ * one conversion and one double addition per four elements, which bound the loop: sum
+ * over dim 0 of 256 x 512 floats 9.7-10.5 -> 8.0-8.8 us), then a pair and a last odd
+ * row. Each pass streams its rows and the accumulators (C doubles, in L1 or L2 for
+ * rows up to tens of thousands of columns), with the rows 4 KB ahead prefetched. */
 PN_SIMD_CLONES void pn_colsum_f32(const float *A, int64_t R, int64_t C, int64_t lda,
                                   double *restrict acc) {
     int64_t r = 0;
