@@ -680,55 +680,80 @@ DEFINE_LAYER_NORM_ROWS(layer_norm_rows_f64, double, f64)
 DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, layer_norm_rows_f32, float)
 DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f64, layer_norm_rows_f64, double)
 
-/* Eight doubles from eight floats or doubles (GCC/clang vector types: written as
- * arrays, the loop below kept its lanes in memory and waited on its own stores).
- * Through a pointer, as returning a 64-byte vector is ABI-specific. */
-typedef double ln_v8d __attribute__((vector_size(64)));
-typedef float ln_v8f __attribute__((vector_size(32)));
-PN_VINLINE void ln_load8_f32(ln_v8d *out, const float *p) {
-    ln_v8f v;
+/* Four doubles from four floats or doubles (GCC/clang vector types, one ymm
+ * register under AVX2: eight-double vectors, two registers each, made GCC 12's
+ * AVX2 clone keep the lanes on the stack and the (2048, 128) backward took
+ * 2.7 ns per element). Through a pointer: returning a 32-byte vector is
+ * ABI-specific (the baseline clone has no ymm registers). */
+typedef double ln_v4d __attribute__((vector_size(32)));
+typedef float ln_v4f __attribute__((vector_size(16)));
+PN_VINLINE void ln_load4_f32(ln_v4d *out, const float *p) {
+    ln_v4f v;
     memcpy(&v, p, sizeof v);
-    *out = __builtin_convertvector(v, ln_v8d);
+    *out = __builtin_convertvector(v, ln_v4d);
 }
-PN_VINLINE void ln_load8_f64(ln_v8d *out, const double *p) {
+PN_VINLINE void ln_load4_f64(ln_v4d *out, const double *p) {
     memcpy(out, p, sizeof *out);
 }
+/* *p += v for four doubles at p (the dw, db accumulators) */
+PN_VINLINE void ln_add4(double *p, ln_v4d v) {
+    ln_v4d a;
+    memcpy(&a, p, sizeof a);
+    a += v;
+    memcpy(p, &a, sizeof a);
+}
 
-// g, x (D), one row -> sgw = sum_j g w, sgwx = sum_j g w xhat, in lanes as above
-// (lanes 0-7 in a[0] and b[0], 8-15 in a[1] and b[1])
-#define DEFINE_LN_ROW_GRAD_SUMS(NAME, T, SFX) \
+/* Four lanes of a row's backward sums at column j (see ln_row_grad below): A, B
+ * hold lanes o .. o + 3 of the LN_L lanes. */
+#define LN_GRAD4(SFX, o, A, B) \
+    { \
+        ln_v4d g, xv, wv, xhat; \
+        ln_load4_##SFX(&g, gr + j + o); \
+        ln_load4_##SFX(&xv, xr + j + o); \
+        xhat = (xv - m) * r; \
+        if (dw) ln_add4(dw + j + o, g * xhat); \
+        if (db) ln_add4(db + j + o, g); \
+        if (w) { \
+            ln_load4_##SFX(&wv, w + j + o); \
+            g *= wv; \
+        } \
+        A += g; \
+        B += g * xhat; \
+    }
+
+// g, x (D), one row -> dw += g xhat, db += g (when not NULL), and the sums
+// sgw = sum_j g w, sgwx = sum_j g w xhat in LN_L lanes (four vectors of four),
+// folded by ln_fold, then the tail: one pass over the row for all four.
+#define DEFINE_LN_ROW_GRAD(NAME, T, SFX) \
     PN_VINLINE void NAME(const T *gr, const T *xr, const T *w, int64_t D, double m, double r, \
-                         double *sgw, double *sgwx) { \
-        ln_v8d a[2] = {{0}}, b[2] = {{0}}; \
-        double pa[LN_L], pb[LN_L], ta = 0, tb = 0; \
+                         double *dw, double *db, double *sgw, double *sgwx) { \
+        ln_v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}; \
+        double pa[LN_L], pb[LN_L]; \
         int64_t j, nv = D - D % LN_L; \
-        for (j = 0; j < nv; j += LN_L) \
-            for (int h = 0; h < 2; h++) { \
-                ln_v8d gw, wv, xv; \
-                ln_load8_##SFX(&gw, gr + j + 8 * h); \
-                ln_load8_##SFX(&xv, xr + j + 8 * h); \
-                if (w) { \
-                    ln_load8_##SFX(&wv, w + j + 8 * h); \
-                    gw *= wv; \
-                } \
-                a[h] += gw; \
-                b[h] += gw * ((xv - m) * r); \
-            } \
-        memcpy(pa, a, sizeof pa); \
-        memcpy(pb, b, sizeof pb); \
-        ta = ln_fold(pa); \
-        tb = ln_fold(pb); \
+        for (j = 0; j < nv; j += LN_L) { \
+            LN_GRAD4(SFX, 0, a0, b0) \
+            LN_GRAD4(SFX, 4, a1, b1) \
+            LN_GRAD4(SFX, 8, a2, b2) \
+            LN_GRAD4(SFX, 12, a3, b3) \
+        } \
+        memcpy(pa, &a0, sizeof a0), memcpy(pa + 4, &a1, sizeof a1); \
+        memcpy(pa + 8, &a2, sizeof a2), memcpy(pa + 12, &a3, sizeof a3); \
+        memcpy(pb, &b0, sizeof b0), memcpy(pb + 4, &b1, sizeof b1); \
+        memcpy(pb + 8, &b2, sizeof b2), memcpy(pb + 12, &b3, sizeof b3); \
+        double ta = ln_fold(pa), tb = ln_fold(pb); \
         for (; j < D; j++) { \
-            double xhat = ((double)xr[j] - m) * r; \
-            double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
+            double g = (double)gr[j], xhat = ((double)xr[j] - m) * r; \
+            if (dw) dw[j] += g * xhat; \
+            if (db) db[j] += g; \
+            double gw = g * (w ? (double)w[j] : 1.0); \
             ta += gw; \
             tb += gw * xhat; \
         } \
         *sgw = ta; \
         *sgwx = tb; \
     }
-DEFINE_LN_ROW_GRAD_SUMS(ln_row_grad_sums_f32, float, f32)
-DEFINE_LN_ROW_GRAD_SUMS(ln_row_grad_sums_f64, double, f64)
+DEFINE_LN_ROW_GRAD(ln_row_grad_f32, float, f32)
+DEFINE_LN_ROW_GRAD(ln_row_grad_f64, double, f64)
 
 // Backward of y = xhat w + b, xhat = (x - mean) rstd, for the parts [p0, p1):
 //   dw += g xhat,  db += g  (summed over the part's rows, into the part's accumulators)
@@ -748,13 +773,8 @@ DEFINE_LN_ROW_GRAD_SUMS(ln_row_grad_sums_f64, double, f64)
             for (int64_t i = p * jb->rows; i < i1; i++) { \
                 const T *gr = (const T *)jb->g + i * D, *xr = (const T *)jb->x + i * D; \
                 double m = jb->mean_in[i], r = jb->rstd_in[i], sgw, sgwx; \
-                if (dw) \
-                    for (int64_t j = 0; j < D; j++) \
-                        dw[j] += (double)gr[j] * (((double)xr[j] - m) * r); \
-                if (db) \
-                    for (int64_t j = 0; j < D; j++) db[j] += (double)gr[j]; \
+                ln_row_grad_##SFX(gr, xr, w, D, m, r, dw, db, &sgw, &sgwx); \
                 if (!jb->y) continue; \
-                ln_row_grad_sums_##SFX(gr, xr, w, D, m, r, &sgw, &sgwx); \
                 double a = sgw / (double)D, bq = sgwx / (double)D; \
                 T *dx = (T *)jb->y + i * D; \
                 for (int64_t j = 0; j < D; j++) { \
