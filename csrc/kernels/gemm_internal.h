@@ -25,6 +25,12 @@
 typedef void (*pn_sgemm_ukernel_fn)(int64_t kc, const float *a, const float *b, int64_t ldb,
                                     float *c, int64_t ldc, float alpha, float beta, int mr, int nr);
 
+/* The same tile with A read in place instead of from a packed sliver: op(A)[i][k]
+ * = a[i * lda + k] (A row-major, not transposed), rows i < mr only. */
+typedef void (*pn_sgemm_ukernel_a_fn)(int64_t kc, const float *a, int64_t lda, const float *b,
+                                      int64_t ldb, float *c, int64_t ldc, float alpha, float beta,
+                                      int mr, int nr);
+
 /* Largest register tile of any kernel (the driver's scratch tile size). */
 #define PN_GEMM_MAX_MR 16
 #define PN_GEMM_MAX_NR 64
@@ -53,9 +59,10 @@ typedef struct {
     int mr, nr;     /* register tile */
     int kc, mc, nc; /* cache blocking for this kernel's target */
     pn_sgemm_ukernel_fn kernel;
-    pn_pack_a_fn pack_a;    /* NULL: portable */
-    pn_pack_b_fn pack_b;    /* NULL: portable */
-    pn_sgemm_dot_fn dot_nt; /* NULL: A B^T of few rows goes through packing as any */
+    pn_pack_a_fn pack_a;            /* NULL: portable */
+    pn_pack_b_fn pack_b;            /* NULL: portable */
+    pn_sgemm_dot_fn dot_nt;         /* NULL: A B^T of few rows goes through packing as any */
+    pn_sgemm_ukernel_a_fn kernel_a; /* NULL: A is always packed */
 } pn_sgemm_kernel_desc;
 
 /* Portable C kernel; always available. */

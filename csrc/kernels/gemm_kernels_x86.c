@@ -483,7 +483,7 @@ static T512 void dot_nt_avx512(int64_t M, int64_t n0, int64_t n1, int64_t K, flo
 
 const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
     "avx512",      MR512,         NR512,         KC512, MC512, NC512, sgemm_ukernel_avx512,
-    pack_a_avx512, pack_b_avx512, dot_nt_avx512,
+    pack_a_avx512, pack_b_avx512, dot_nt_avx512, NULL, /* A in place: untried on AVX-512 */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -496,7 +496,7 @@ const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
 #define Y256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
 #define Y256_FMA(i) \
     if (ROWS > i) { \
-        __m256 ai = _mm256_broadcast_ss(a + i); \
+        __m256 ai = _mm256_broadcast_ss(a + i * ars); \
         c##i##a = _mm256_fmadd_ps(ai, b0, c##i##a); \
         c##i##b = _mm256_fmadd_ps(ai, b1, c##i##b); \
     }
@@ -521,13 +521,15 @@ const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
     { \
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8); \
         ROWS6(Y256_FMA) \
-        a += MR256; \
+        a += aks; \
         b += ldb; \
     }
 
-static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float *a, const float *b,
-                                         int64_t ldb, float *c, int64_t ldc, float alpha,
-                                         float beta, int nr) {
+/* A's element (i, k) is a[i * ars + k * aks]: a packed sliver (ars 1, aks MR256)
+ * or A itself, row-major (ars lda, aks 1; see pn_sgemm_ukernel_a_fn). */
+static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float *a, int64_t ars,
+                                         int64_t aks, const float *b, int64_t ldb, float *c,
+                                         int64_t ldc, float alpha, float beta, int nr) {
     ROWS6(Y256_DECL)
     /* Lane j of the mask is all-ones when column j < nr (maskload reads only those). */
     const __m256i lane0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -545,7 +547,7 @@ static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float
         for (int64_t k = 0; k < kc; k++) {
             __m256 b0 = _mm256_maskload_ps(b, m0), b1 = _mm256_maskload_ps(b + 8, m1);
             ROWS6(Y256_FMA)
-            a += MR256;
+            a += aks;
             b += ldb;
         }
     }
@@ -554,10 +556,15 @@ static ALWAYS_INLINE T256 void k256_body(const int ROWS, int64_t kc, const float
     ROWS6(Y256_STORE)
 }
 
+/* k256_<rows> reads a packed A sliver, k256a_<rows> A in place. */
 #define K256(NAME, R) \
     static T256 void NAME(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, \
                           int64_t ldc, float alpha, float beta, int nr) { \
-        k256_body(R, kc, a, b, ldb, c, ldc, alpha, beta, nr); \
+        k256_body(R, kc, a, 1, MR256, b, ldb, c, ldc, alpha, beta, nr); \
+    } \
+    static T256 void NAME##a(int64_t kc, const float *a, int64_t lda, const float *b, int64_t ldb, \
+                             float *c, int64_t ldc, float alpha, float beta, int nr) { \
+        k256_body(R, kc, a, lda, 1, b, ldb, c, ldc, alpha, beta, nr); \
     }
 K256(k256_1, 1)
 K256(k256_2, 2)
@@ -570,6 +577,16 @@ static void sgemm_ukernel_avx2(int64_t kc, const float *a, const float *b, int64
                                int64_t ldc, float alpha, float beta, int mr, int nr) {
     static const tile_fn tab[MR256 + 1] = {NULL, k256_1, k256_2, k256_3, k256_4, k256_5, k256_6};
     tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
+}
+
+typedef void (*tile_a_fn)(int64_t, const float *, int64_t, const float *, int64_t, float *, int64_t,
+                          float, float, int);
+static void sgemm_ukernel_a_avx2(int64_t kc, const float *a, int64_t lda, const float *b,
+                                 int64_t ldb, float *c, int64_t ldc, float alpha, float beta,
+                                 int mr, int nr) {
+    static const tile_a_fn tab[MR256 + 1] = {NULL,    k256_1a, k256_2a, k256_3a,
+                                             k256_4a, k256_5a, k256_6a};
+    tab[mr](kc, a, lda, b, ldb, c, ldc, alpha, beta, nr);
 }
 
 /* Transpose the 8 x 8 block in r[0..7] in place (row i of the result is
@@ -789,9 +806,13 @@ static T256 void dot_nt_avx2(int64_t M, int64_t n0, int64_t n1, int64_t K, float
     }
 }
 
+/* (clang-format would put each field on a line of its own) */
+// clang-format off
 const pn_sgemm_kernel_desc pn_sgemm_avx2_desc = {
     "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, pack_a_avx2, pack_b_avx2, dot_nt_avx2,
+    sgemm_ukernel_a_avx2, /* A in place */
 };
+// clang-format on
 
 #else
 /* ISO C forbids an empty translation unit. */
