@@ -323,8 +323,9 @@ PN_SIMD_CLONES static void bias_tile(const sgemm_job *g, int64_t i0, int64_t j0,
 }
 
 /* One MR x NR tile: C[i0 : i0+mr, j0 : j0+nr] (of the possibly transposed
- * problem) from packed A sliver `ap` and B sliver `bp` (row stride bstride);
- * `first`: the first K block, which stores over C (or over the bias). */
+ * problem) from A sliver `ap` (packed when alda is 0, else A's rows in place,
+ * alda apart: kd->kernel_a) and B sliver `bp` (row stride bstride); `first`:
+ * the first K block, which stores over C (or over the bias). */
 static void sgemm_tile(const sgemm_job *g, int64_t kc, const float *ap, int64_t alda,
                        const float *bp, int64_t bstride, int64_t i0, int64_t j0, int mr, int nr,
                        float beta, int first) {
