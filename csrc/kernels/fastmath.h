@@ -524,7 +524,8 @@ PN_FINLINE float pn_erff(float x) {
     r = __builtin_fma(r, z, -0.37612633823267883);
     r = __builtin_fma(r, z, 0.12837916640610234);
     float small = (float)__builtin_fma(xd, r, xd);
-    float a = x < 0 ? -x : x, b = pn_abs_capped(x, 4.0f), hi = b * b, lo = __builtin_fmaf(b, b, -hi);
+    float a = x < 0 ? -x : x, b = pn_abs_capped(x, 4.0f), hi = b * b,
+          lo = __builtin_fmaf(b, b, -hi);
     /* d + dl = 1 + 0.3 b: the float 0.3f is 0.3 + 1.19e-8, taken off dl */
     float d = __builtin_fmaf(0.3f, b, 1.0f), g;
     float dl = __builtin_fmaf(-1.1920929e-8f, b, __builtin_fmaf(0.3f, b, 1.0f - d));
