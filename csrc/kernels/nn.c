@@ -695,11 +695,12 @@ PN_VINLINE void ln_load4_f32(ln_v4d *out, const float *p) {
 PN_VINLINE void ln_load4_f64(ln_v4d *out, const double *p) {
     memcpy(out, p, sizeof *out);
 }
-/* *p += v for four doubles at p (the dw, db accumulators) */
-PN_VINLINE void ln_add4(double *p, ln_v4d v) {
+/* *p += *v for four doubles at p (the dw, db accumulators; v by pointer for
+ * the same ABI reason) */
+PN_VINLINE void ln_add4(double *p, const ln_v4d *v) {
     ln_v4d a;
     memcpy(&a, p, sizeof a);
-    a += v;
+    a += *v;
     memcpy(p, &a, sizeof a);
 }
 
@@ -711,8 +712,11 @@ PN_VINLINE void ln_add4(double *p, ln_v4d v) {
         ln_load4_##SFX(&g, gr + j + o); \
         ln_load4_##SFX(&xv, xr + j + o); \
         xhat = (xv - m) * r; \
-        if (dw) ln_add4(dw + j + o, g * xhat); \
-        if (db) ln_add4(db + j + o, g); \
+        if (dw) { \
+            ln_v4d gx = g * xhat; \
+            ln_add4(dw + j + o, &gx); \
+        } \
+        if (db) ln_add4(db + j + o, &g); \
         if (w) { \
             ln_load4_##SFX(&wv, w + j + o); \
             g *= wv; \
