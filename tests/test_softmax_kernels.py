@@ -53,7 +53,9 @@ def _ulps(out, ref):
 
 CASES = [((256, 512), -1, False), ((256, 512), 0, False), ((7, 33, 5), 1, False),
          ((33, 20), 0, True), ((20, 33), -1, True), ((3, 1000), -1, False), ((5, 7), 1, False),
-         ((1, 17), 0, False)]
+         ((1, 17), 0, False),
+         # short rows (up to 48) go 16 at a time through the column kernel, the rest alone
+         ((40, 10), -1, False), ((37, 48), -1, False), ((19, 1), -1, False), ((3, 17, 5), -1, False)]
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -119,7 +121,49 @@ def _run(op, x, dim, threads, bwd):
 
 
 @pytest.mark.parametrize("op", OPS)
-@pytest.mark.parametrize("shape,dim", [((512, 1024), -1), ((1024, 515), 0), ((30, 301, 20), 1)])
+@pytest.mark.parametrize("length", [1, 10, 33, 48, 49])
+def test_short_rows_same_bits_in_a_block_or_alone(op, length):
+    # 16 short rows side by side in the column kernel and a row left over, alone, give
+    # the same bits; so do rows whose starts are strided (every other row)
+    x = np.random.default_rng(length).uniform(-20, 20, (2 * 37, length)).astype(np.float32)
+    x[3, :] = -np.inf
+    x[5, 0] = np.nan
+    x[7, -1] = np.inf
+    g = np.random.default_rng(1).standard_normal(x.shape[:1] if op == "logsumexp" else x.shape)
+    g = g.astype(np.float32)
+
+    def run(rows):  # the output and the gradient of rows of x (a view of it)
+        t = pynet.from_numpy(x).requires_grad_()
+        y = _pn(op, t[rows], -1)
+        y.backward(pynet.from_numpy(np.ascontiguousarray(g[rows])))
+        return y.detach().numpy(), t.grad.numpy()[rows]
+
+    whole, dwhole = run(slice(None))
+    stepped, dstepped = run(slice(None, None, 2))
+    for i in range(0, 2 * 37, 5):
+        alone, dalone = run(slice(i, i + 1))
+        np.testing.assert_array_equal(whole[i:i + 1], alone)
+        np.testing.assert_array_equal(dwhole[i:i + 1], dalone)
+        if i % 2 == 0:
+            np.testing.assert_array_equal(stepped[i // 2:i // 2 + 1], alone)
+            np.testing.assert_array_equal(dstepped[i // 2:i // 2 + 1], dalone)
+    # and the gradient is right: float64 reference on the rows without specials
+    ok = np.isfinite(x).all(axis=1)
+    x64, g64 = x[ok].astype(np.float64), g[ok].astype(np.float64)
+    p = np.exp(x64 - x64.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    if op == "softmax":
+        want = p * (g64 - (g64 * p).sum(axis=1, keepdims=True))
+    elif op == "log_softmax":
+        want = g64 - p * g64.sum(axis=1, keepdims=True)
+    else:
+        want = g64[:, None] * p
+    np.testing.assert_allclose(dwhole[ok], want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("shape,dim", [((512, 1024), -1), ((1024, 515), 0), ((30, 301, 20), 1),
+                                       ((4099, 10), -1), ((1001, 33), -1)])
 @pytest.mark.parametrize("bwd", [False, True])
 def test_bit_identical_threads(op, shape, dim, bwd):
     x = np.random.default_rng(2).uniform(-10, 10, shape).astype(np.float32)
