@@ -88,7 +88,10 @@ def test_elementwise_and_sum_large(threads):
     ((8, 300_000), 1), ((20, 70_000), -1), ((17, 2, 100_000), (1, 2)), ((6, 4, 9), (-1, -2)),
     ((2, 3, 0), 2), ((0, 4), 1),
     # tails taken in vector steps of 16 and 8 (plus 0-7 one by one)
-    ((4096, 24), 1), ((500, 48), 1), ((64, 8, 28, 28), (2, 3)), ((100, 57), 1), ((9, 63), 1)])
+    ((4096, 24), 1), ((500, 48), 1), ((64, 8, 28, 28), (2, 3)), ((100, 57), 1), ((9, 63), 1),
+    # runs shorter than the main step (sum_short_f32): a classifier's 10, each tail shape
+    ((2048, 10), 1), ((100, 7), 1), ((50, 8), 1), ((50, 15), 1), ((50, 16), 1), ((50, 17), 1),
+    ((40, 31), 1), ((30, 2), -1)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_row_sums(threads, shape, dims, dtype):
     """Sums over the trailing dims of a contiguous tensor (whole rows per thread, or

@@ -58,6 +58,25 @@ static inline void prefetch_ahead(const void *p) {
     __builtin_prefetch((const void *)((uintptr_t)p + PN_PREFETCH_AHEAD));
 }
 
+/* sum_run_f32 below for a run shorter than its main step (a row of 10
+ * classes): the steps it would take, the pairs of a 16-element step (if any),
+ * then an 8-element step (if any), folded lane by lane, then the rest one by
+ * one, to the same bits, with no partial-sum arrays. Those, zeroed and then
+ * read back as vectors from the stack, stalled every such row on store
+ * forwarding: 23 ns a row of 10 against 7.5 for a row of 32. (A zero lane may
+ * differ in sign from the arrays' +0, which the fold from acc = +0 absorbs.) */
+PN_FINLINE double sum_short_f32(const float *restrict A, int64_t n) {
+    int64_t o = n >= 16 ? 16 : 0, i = n - o >= 8 ? o + 8 : o;
+    double acc = 0;
+    for (int k = 0; k < 8; k++) {
+        double a = n >= 16 ? (double)(A[k] + A[8 + k]) : 0.0;
+        double b = i > o ? (double)A[o + k] : 0.0;
+        acc += a + b;
+    }
+    for (; i < n; i++) acc += A[i];
+    return acc;
+}
+
 /* The sum of a contiguous float32 run, in double. Adding the floats in pairs
  * first (one rounding, at most 2^-24 of the pair's magnitude, so the whole sum
  * stays within 2^-24 sum|x| of the exact one) halves the float -> double
@@ -68,6 +87,7 @@ static inline void prefetch_ahead(const void *p) {
  * (written as 8-wide arrays, this vectorises as whole vectors; 16-wide ones
  * came out half scalar). */
 PN_SIMD_CLONES static double sum_run_f32(const float *restrict A, int64_t n) {
+    if (n < 32) return sum_short_f32(A, n);
     double p0[8] = {0}, p1[8] = {0};
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {

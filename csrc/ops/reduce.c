@@ -58,10 +58,12 @@ static int reduced_shape(const PNTensor *a, uint32_t mask, int keepdim, int64_t 
     return nd;
 }
 
-/* Fold every element of a into its accumulator; no autograd. */
-// a (*) -> acc (a's shape with the masked dims reduced), no autograd
-static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int keepdim,
-                            pn_dtype out_dt, const char *name) {
+/* Fold every element of a into its accumulator, times scale (mean's 1 / count:
+ * applied to the float64 accumulator of a float32 sum, so that the mean is
+ * rounded to float32 once, not as sum, 1 / count and their product); no autograd. */
+// a (*) -> scale * acc (a's shape with the masked dims reduced), no autograd
+static PNTensor *reduce_scaled(PNTensor *a, pn_reduce_op op, uint32_t mask, int keepdim,
+                               pn_dtype out_dt, const char *name, double scale) {
     if ((op == PN_RMAX || op == PN_RMIN) && !mask && a->numel == 0) {
         PyErr_Format(PyExc_RuntimeError,
                      "%s(): Expected reduction dim to be specified for input.numel() == 0. "
@@ -78,6 +80,10 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
                 return NULL;
             }
     pn_dtype acc_dt = pn_reduce_acc_dtype(op, a->dtype);
+    if (scale != 1.0 && acc_dt != PN_FLOAT64) { /* mean takes float32 and float64 only */
+        PyErr_Format(PyExc_RuntimeError, "%s(): no float64 accumulator to scale", name);
+        return NULL;
+    }
     int64_t kshape[PN_MAX_DIMS];
     reduced_shape(a, mask, 1, kshape);
     PNTensor *acc = pn_empty(acc_dt, a->ndim, kshape);
@@ -86,6 +92,8 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
     for (int d = 0; d < a->ndim; d++) in_st[d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
     Py_BEGIN_ALLOW_THREADS
     pn_reduce_run(op, a->dtype, a->ndim, a->shape, mask, a->data, in_st, acc->data);
+    if (scale != 1.0 && acc_dt == PN_FLOAT64)
+        for (int64_t i = 0; i < acc->numel; i++) ((double *)acc->data)[i] *= scale;
     Py_END_ALLOW_THREADS
     if (acc_dt != out_dt) {
         PNTensor *c = pn_empty(out_dt, acc->ndim, acc->shape);
@@ -104,6 +112,11 @@ static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int kee
     Py_DECREF(acc);
     if (out) pn_forget_base(out);
     return out;
+}
+
+static PNTensor *reduce_raw(PNTensor *a, pn_reduce_op op, uint32_t mask, int keepdim,
+                            pn_dtype out_dt, const char *name) {
+    return reduce_scaled(a, op, mask, keepdim, out_dt, name, 1.0);
 }
 
 /* g has the reduced shape; put back the reduced dims (size 1) and expand. */
@@ -173,16 +186,8 @@ PNTensor *pn_mean(PNTensor *a, uint32_t mask, int keepdim) {
     int64_t count = 1;
     for (int d = 0; d < a->ndim; d++)
         if (mask & (1u << d)) count *= a->shape[d];
-    PNTensor *s = reduce_raw(a, PN_RSUM, mask, keepdim, a->dtype, "mean");
-    if (!s) return NULL;
     double scale = count ? 1.0 / (double)count : NAN;
-    PNTensor *out;
-    { /* scale without recording: MeanBackward0 covers both steps */
-        int prev = pn_set_grad_mode(0);
-        out = pn_binary_s(PN_MUL, s, scale);
-        pn_set_grad_mode(prev);
-    }
-    Py_DECREF(s);
+    PNTensor *out = reduce_scaled(a, PN_RSUM, mask, keepdim, a->dtype, "mean", scale);
     if (!out) return NULL;
     PNNode *n = pn_record(out, name, sum_backward, 1, &a);
     record_reduce(n, mask, keepdim, scale);
