@@ -4,7 +4,8 @@ What is measured
   * elementwise ops (exp ... relu, the activations in nn.functional, pow with
     scalar and tensor exponents), on a (rows, cols) matrix;
   * softmax, log_softmax and logsumexp over dim=-1 (contiguous rows) and dim=0
-    (strided columns);
+    (strided columns), and softmax, log_softmax and sum over short rows (the
+    matrix viewed as rows of 16, a classifier's logits);
   * reductions sum/mean/var/max/argmax along dim 0, dim 1 and over all elements;
   * the cases of the former 1000x1000 table: a + b, t().contiguous(), x[idx]
     (half the rows, random), cat([x, x], 0) (relu, sum and softmax are above).
@@ -137,10 +138,17 @@ def row_cases():
                      ("logsumexp", "logsumexp")):
         for d in (-1, 0):
             cases.append(Case(f"{op} dim={d}", "softmax", fn(path, dim=d)))
+    # short rows (a classifier's logits): the same elements viewed as rows of 16
+    cases += [Case("softmax rows of 16", "softmax",
+                   expr(lambda L, x: L.nn.functional.softmax(x.reshape(-1, 16), -1))),
+              Case("log_softmax rows of 16", "softmax",
+                   expr(lambda L, x: L.nn.functional.log_softmax(x.reshape(-1, 16), -1)))]
     for op in ("sum", "mean", "var", "max", "argmax"):
         cases.append(Case(f"{op} dim=0", "reduce", fn(op, dim=0), modes=("fwd",)))
         cases.append(Case(f"{op} dim=1", "reduce", fn(op, dim=1), modes=("fwd",)))
         cases.append(Case(f"{op} all", "reduce", fn(op), modes=("fwd",)))
+    cases.append(Case("sum rows of 16", "reduce", expr(lambda L, x: x.reshape(-1, 16).sum(1)),
+                      modes=("fwd",)))
     return cases
 
 
