@@ -567,6 +567,24 @@ static inline float pn_exp_shift_f(float x, float m) {
 SM_SPLIT_SUM(sm_split_log_f32, float, f32)
 SM_SPLIT_SUM(sm_split_log_f64, double, f64)
 
+/* logsumexp's m + log(s) cancels where the max m is negative and about -log(s)
+ * (a short row of negative values): the float exps' 1-ulp errors, up to
+ * 2^-23 (s - 1) / s absolute in log(s), are then many ulps of the result (60
+ * for [-2.41, -1.41, -2.50, -1.63, -0.94], logsumexp 0.0019). Where |m + log s|
+ * < 2 (s - 1) / s, the float32 row is summed again with double exps
+ * (pn_exp_v_d, relative error 2e-16; 0 below e^-707, which no sum >= 1 notices):
+ * rare for long rows or a positive max, and within 2 ulp everywhere. float64's
+ * exps are libm's already. */
+PN_FINLINE double sm_exp_d(double y) {
+    return y < -707.0 ? 0.0 : pn_exp_v_d(y);
+}
+#define EXPS_f32x(x, m) sm_exp_d((double)(x) - (double)(m))
+#define UNSCALE_f32x    1.0
+SM_SPLIT_SUM(sm_exact_log_f32, float, f32x)
+#define SM_LSE_CANCELS_f32(r, s1) (fabs(r) < 2.0 * (1.0 - 1.0 / (s1)))
+#define SM_LSE_CANCELS_f64(r, s1) 0
+#define sm_exact_log_f64          sm_split_log_f64 /* not called: float64 sums are exact enough */
+
 /* An infinite max is logsumexp's result: +inf in the row, or all of it -inf. */
 #define PN_IS_INF(m) ((m) == INFINITY || (m) == -INFINITY)
 
@@ -624,9 +642,12 @@ PN_FINLINE double fold16(double *part) {
         double ls = SM_NEEDS_SPLIT(n, sum) ? sm_split_log_##SFX((const char *)x, n, sizeof(T), m) \
                                            : log1p(sum - 1.0); \
         /* y = (x - m) - ls: no rounding of m + ls */ \
-        if (mode == PN_SM_LSE) \
-            y[0] = (T)(m + ls); \
-        else \
+        if (mode == PN_SM_LSE) { \
+            double r = m + ls; \
+            if (SM_LSE_CANCELS_##SFX(r, sum)) \
+                r = m + sm_exact_log_##SFX((const char *)x, n, sizeof(T), m); \
+            y[0] = (T)r; \
+        } else \
             for (j = 0; j < n; j++) y[j] = (T)(((double)x[j] - m) - ls); \
     }
 SOFTMAX_CONTIG(softmax_row_f32, float, f32, max_run_f32)
@@ -713,6 +734,8 @@ SM_COLS16_MAX(sm_cols16_max_f64, double, pn_v4d, pn_v4i)
                 sum[k] = sm_split_log_##SFX(in + k * sizeof(T), len, is, m[k]); \
             else \
                 sum[k] = log1p(s1 - 1.0); \
+            if (mode == PN_SM_LSE && !PN_IS_INF(mx[k]) && SM_LSE_CANCELS_##SFX(m[k] + sum[k], s1)) \
+                sum[k] = sm_exact_log_##SFX(in + k * sizeof(T), len, is, m[k]); \
         } \
         if (mode == PN_SM_LSE) { \
             for (int k = 0; k < L; k++) \
