@@ -93,6 +93,27 @@ def test_logsumexp_where_max_and_log_sum_cancel(shape, dim, lo, hi):
     assert ulps.max() <= 2.0, ulps.max()
 
 
+@pytest.mark.parametrize("shape,dims", [((50, 5, 1), (1, 2)), ((4, 30, 6), (0, 2)),
+                                        ((6, 5, 4), (2, 0)), ((3, 4), (0, 1))])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_logsumexp_several_dims(shape, dims, keepdim):
+    # several dims go through the one-dim kernel (moved last and flattened): its accuracy
+    # where max and log(sum) cancel, and the gradient softmax(x) * g through the reshape
+    x = np.random.default_rng(5).uniform(-3, 0, shape).astype(np.float32)
+    t = pynet.from_numpy(x).requires_grad_()
+    y = pynet.logsumexp(t, dim=dims, keepdim=keepdim)
+    x64 = x.astype(np.float64)
+    m = x64.max(axis=dims, keepdims=True)
+    ref_k = m + np.log(np.exp(x64 - m).sum(axis=dims, keepdims=True))
+    ref = ref_k if keepdim else np.squeeze(ref_k, axis=dims)
+    assert tuple(y.shape) == ref.shape
+    assert _ulps(y.detach().numpy(), ref).max() <= 2.0
+    g = np.random.default_rng(6).standard_normal(ref.shape).astype(np.float32)
+    y.backward(pynet.from_numpy(g))
+    gk = g.reshape(ref_k.shape).astype(np.float64)
+    np.testing.assert_allclose(t.grad.numpy(), gk * np.exp(x64 - ref_k), rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("dim", [-1, 0])
 def test_special_values_as_torch(op, dim, need_torch):
