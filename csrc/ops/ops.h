@@ -68,7 +68,6 @@ PNTensor *pn_var(PNTensor *a, uint32_t dims, int keepdim, double correction, int
 PNTensor *pn_logsumexp(PNTensor *a, uint32_t dims, int keepdim);
 PNTensor *pn_softmax(PNTensor *a, int dim, int log);
 PNTensor *pn_prod_mask(PNTensor *a, uint32_t mask, int keepdim);
-PNTensor *pn_squeeze_mask(PNTensor *a, uint32_t mask);
 PNTensor *pn_argmax(PNTensor *a, PyObject *dim, int keepdim, int is_max);
 int pn_max_dim_nograd(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **v, PNTensor **ix);
 PNTensor *pn_view_nograd(PNTensor *a, int ndim, const int64_t *shape);

@@ -564,15 +564,6 @@ PNTensor *pn_logsumexp(PNTensor *a, uint32_t mask, int keepdim) {
     return out;
 }
 
-/* Drop the size-1 dims named by mask (a reshape). */
-PNTensor *pn_squeeze_mask(PNTensor *a, uint32_t mask) {
-    int64_t shape[PN_MAX_DIMS];
-    int nd = 0;
-    for (int d = 0; d < a->ndim; d++)
-        if (!(mask & (1u << d))) shape[nd++] = a->shape[d];
-    return pn_reshape(a, nd, shape);
-}
-
 /* ------------------------------------------------------------ argmax ---- */
 
 // a (*) -> int64 index of the max (min) along dim, or of the flattened tensor
