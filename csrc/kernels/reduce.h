@@ -22,13 +22,15 @@ void pn_reduce_identity(pn_reduce_op op, pn_dtype acc_dt, void *out);
 pn_loop_fn pn_reduce_loop(pn_reduce_op op, pn_dtype dt);
 
 /* acc = op folded over `in` (ndim, shape, byte strides in_st) along the dims
- * set in mask. acc is contiguous, of dtype pn_reduce_acc_dtype(op, in_dt) and
- * shape `shape` with the reduced dims set to 1; it is filled with the identity
- * first. Big reductions run in parts on the thread pool, the number of parts
- * set by the sizes alone, so the result is the same at any thread count
- * (reduce_parallel.c). Returns PN_OK. */
+ * set in mask, times scale where acc is float64 (a mean's 1 / count, applied
+ * before the caller rounds acc to float32 once; 1 for everything else). acc is
+ * contiguous, of dtype pn_reduce_acc_dtype(op, in_dt) and shape `shape` with the
+ * reduced dims set to 1; it is filled with the identity first. Big reductions
+ * run in parts on the thread pool, the number of parts set by the sizes alone,
+ * so the result is the same at any thread count (reduce_parallel.c). Returns
+ * PN_OK. */
 int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
-                  const char *in, const int64_t *in_st, char *acc);
+                  const char *in, const int64_t *in_st, char *acc, double scale);
 
 /* acc (C) += the column sums of the float32 matrix A (R, C), rows lda floats
  * apart: the reduction over the leading dims of a contiguous tensor. Columns

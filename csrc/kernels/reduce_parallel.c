@@ -144,8 +144,8 @@ static int rowsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t
            (parts == 1 || *R >= PN_REDUCE_MAX_PARTS);
 }
 
-int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
-                  const char *in, const int64_t *in_st, char *acc) {
+static int reduce_run_acc(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape,
+                          uint32_t mask, const char *in, const int64_t *in_st, char *acc) {
     int64_t kshape[PN_MAX_DIMS], numel = 1, nacc = 1;
     for (int d = 0; d < ndim; d++) {
         kshape[d] = (mask & (1u << d)) ? 1 : shape[d];
@@ -190,4 +190,15 @@ int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shap
     }
     free(priv);
     return PN_OK;
+}
+
+int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
+                  const char *in, const int64_t *in_st, char *acc, double scale) {
+    int rc = reduce_run_acc(op, in_dt, ndim, shape, mask, in, in_st, acc);
+    if (rc == PN_OK && scale != 1.0 && pn_reduce_acc_dtype(op, in_dt) == PN_FLOAT64) {
+        int64_t nacc = 1;
+        for (int d = 0; d < ndim; d++) nacc *= (mask & (1u << d)) ? 1 : shape[d];
+        for (int64_t i = 0; i < nacc; i++) ((double *)acc)[i] *= scale;
+    }
+    return rc;
 }

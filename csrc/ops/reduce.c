@@ -91,9 +91,7 @@ static PNTensor *reduce_scaled(PNTensor *a, pn_reduce_op op, uint32_t mask, int 
     int64_t in_st[PN_MAX_DIMS];
     for (int d = 0; d < a->ndim; d++) in_st[d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
     Py_BEGIN_ALLOW_THREADS
-    pn_reduce_run(op, a->dtype, a->ndim, a->shape, mask, a->data, in_st, acc->data);
-    if (scale != 1.0 && acc_dt == PN_FLOAT64)
-        for (int64_t i = 0; i < acc->numel; i++) ((double *)acc->data)[i] *= scale;
+    pn_reduce_run(op, a->dtype, a->ndim, a->shape, mask, a->data, in_st, acc->data, scale);
     Py_END_ALLOW_THREADS
     if (acc_dt != out_dt) {
         PNTensor *c = pn_empty(out_dt, acc->ndim, acc->shape);
