@@ -202,6 +202,29 @@ def test_short_rows_same_bits_in_a_block_or_alone(op, length):
     np.testing.assert_allclose(dwhole[ok], want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("length", [1, 7, 10, 16])
+def test_short_row_backward_ignores_what_lies_past_each_row(op, length):
+    # the backward reads 16 values from a short row's start and masks the rest: rows that
+    # are slices of wider rows, with NaN and inf past each, give the bits of dense rows
+    wide = np.full((40, 20), np.nan, np.float32)
+    wide[:, length + 1:] = np.inf
+    wide[:, :length] = np.random.default_rng(length).uniform(-5, 5, (40, length))
+    gwide = np.full((40, 20), np.nan, np.float32)
+    gwide[:, :length] = np.random.default_rng(7).standard_normal((40, length))
+
+    def grad(x, g):
+        t = x.requires_grad_()
+        _pn(op, t, -1).backward(g)
+        return t.grad.numpy()
+
+    sliced = grad(pynet.from_numpy(wide)[:, :length], pynet.from_numpy(gwide)[:, :length])
+    dense = grad(pynet.from_numpy(np.ascontiguousarray(wide[:, :length])),
+                 pynet.from_numpy(np.ascontiguousarray(gwide[:, :length])))
+    assert np.isfinite(dense).all()
+    np.testing.assert_array_equal(sliced, dense)
+
+
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("shape,dim", [((512, 1024), -1), ((1024, 515), 0), ((30, 301, 20), 1),
                                        ((4099, 10), -1), ((1001, 33), -1)])

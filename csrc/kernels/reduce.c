@@ -756,8 +756,9 @@ SOFTMAX_COLS(softmax_col1_f64, double, f64, 1)
  * are copied side by side into a scratch block (row k in lane k) and go
  * through the column kernel together, the rows left over through its one-lane
  * version: both do the same arithmetic per row, so a row's bits do not depend
- * on which path or thread took it. The backward (SOFTMAX_BWD_SHORT16) does the
- * same. Measured on a Zen 3 core, us, before -> after (PyTorch): log_softmax
+ * on which path or thread took it. (The backward has no such chain: its short
+ * rows go through its row kernel, sm_bwd_short_sum_f32.) Measured on a Zen 3
+ * core, us, before -> after (PyTorch): log_softmax
  * (2048, 10) 177 -> 57 (61), (2048, 32) 205 -> 139 (88), softmax (2048, 10)
  * 119 -> 39 (82); cross_entropy forward + backward (2048, 10) 273 -> 133 (186),
  * (256, 10) 39 -> 21 (80). Beyond 48 the copies cost more than they save
@@ -854,23 +855,81 @@ pn_loop_fn pn_logsumexp_loop(pn_dtype dt) {
 #define SMB_OUT(IS_LOG, SFX, g, y, s) \
     ((IS_LOG) ? (double)(g) - EXPS_##SFX(y, 0) * (s) : (double)(y) * ((double)(g) - (s)))
 
+/* The sum of a short float32 row (n <= 16) as SOFTMAX_BWD_CONTIG's lanes and
+ * fold16 take it, to the same bits, in vector registers: the lanes k >= n are
+ * +0, each lane is 0 + its term, and the fold adds lanes k and k + 8, then k
+ * and k + 4, then k and k + 2, then the two left. With the partial sums in a
+ * stack array a row of 10 waited on store forwarding; in registers, rows
+ * overlap one another, and no block of rows needs to be transposed (as the
+ * forward's SOFTMAX_SHORT16 did for the backward too). Softmax's backward, 1
+ * thread, Zen 3, us, before -> after (PyTorch): (2048, 10) 40 -> 32 (61),
+ * (8192, 16) 240 -> 125 (90), rows of 32 (which went 16 at a time through the
+ * column kernel as well) (8192, 32) 480 -> 250 (120); log_softmax's (8192, 16)
+ * 282 -> 198 (186).
+ * over: 16 floats may be read from g and y (the row's own and what follows it,
+ * inside the operand's memory); the lanes past n are then masked to +0. */
+typedef float pn_v4f __attribute__((vector_size(16)));
+/* Lanes 8h .. 8h + 7 of the row (those >= n as +0) to *v; the results and
+ * operands of these helpers go by pointer, as GCC keeps them in registers
+ * then (an array of two vectors went through the stack, 16 bytes at a time). */
+PN_FINLINE void sm_load8_f32(const float *x, int64_t n, int h, int over, pn_v8f *v) {
+    if (over) {
+        const pn_v8i iota = {0, 1, 2, 3, 4, 5, 6, 7};
+        memcpy(v, x + 8 * h, sizeof *v);
+        *v = (pn_v8f)((pn_v8i)*v & (iota + 8 * h < (int)n));
+    } else
+        for (int k = 0; k < 8; k++) (*v)[k] = 8 * h + k < n ? x[8 * h + k] : 0.0f;
+}
+PN_FINLINE void sm_widen_f32(const pn_v8f *v, pn_v4d *lo, pn_v4d *hi) {
+    *lo = __builtin_convertvector(__builtin_shufflevector(*v, *v, 0, 1, 2, 3), pn_v4d);
+    *hi = __builtin_convertvector(__builtin_shufflevector(*v, *v, 4, 5, 6, 7), pn_v4d);
+}
+PN_FINLINE double sm_bwd_short_sum_f32(const float *g, const float *y, int64_t n, int is_log,
+                                       int over) {
+    pn_v4d a[4];
+    for (int h = 0; h < 2; h++) {
+        pn_v8f gv, yv;
+        pn_v4d glo, ghi, ylo, yhi;
+        sm_load8_f32(g, n, h, over, &gv);
+        sm_widen_f32(&gv, &glo, &ghi);
+        if (!is_log) {
+            sm_load8_f32(y, n, h, over, &yv);
+            sm_widen_f32(&yv, &ylo, &yhi);
+            glo *= ylo, ghi *= yhi;
+        }
+        a[2 * h] = (pn_v4d){0, 0, 0, 0} + glo;
+        a[2 * h + 1] = (pn_v4d){0, 0, 0, 0} + ghi;
+    }
+    pn_v4d d = (a[0] + a[2]) + (a[1] + a[3]);
+    return (d[0] + d[2]) + (d[1] + d[3]);
+}
+#define SM_SHORT_SUM_f32(g, y, n, is_log, over) sm_bwd_short_sum_f32(g, y, n, is_log, over)
+#define SM_SHORT_SUM_f64(g, y, n, is_log, over) ((void)(over), NAN) /* not called */
+#define SM_HAS_SHORT_SUM_f32                    1
+#define SM_HAS_SHORT_SUM_f64                    0
+
 /* A contiguous row: L independent partial sums (the last n % L terms as one
- * more step of the lanes, padded with zeros), folded in halves as the forward's. */
+ * more step of the lanes, padded with zeros), folded in halves as the forward's;
+ * a short float32 row's in registers (over: see sm_bwd_short_sum_f32). */
 #define SOFTMAX_BWD_CONTIG(NAME, T, SFX) \
     PN_SIMD_CLONES static void NAME(T *restrict dx, const T *restrict g, const T *restrict y, \
-                                    int64_t n, int is_log) { \
+                                    int64_t n, int is_log, int over) { \
         enum { L = 16 }; /* fold16's width */ \
         double part[L] = {0}, s; \
         int64_t j = 0, nv = n - n % L; \
-        if (is_log) \
-            for (; j < nv; j += L) \
-                for (int k = 0; k < L; k++) part[k] += g[j + k]; \
-        else \
-            for (; j < nv; j += L) \
-                for (int k = 0; k < L; k++) part[k] += (double)g[j + k] * y[j + k]; \
-        for (int k = 0; k < L; k++) \
-            part[k] += nv + k < n ? SMB_TERM(is_log, g[nv + k], y[nv + k]) : 0; \
-        s = fold16(part); \
+        if (SM_HAS_SHORT_SUM_##SFX && n <= L) \
+            s = SM_SHORT_SUM_##SFX(g, y, n, is_log, over); \
+        else { \
+            if (is_log) \
+                for (; j < nv; j += L) \
+                    for (int k = 0; k < L; k++) part[k] += g[j + k]; \
+            else \
+                for (; j < nv; j += L) \
+                    for (int k = 0; k < L; k++) part[k] += (double)g[j + k] * y[j + k]; \
+            for (int k = 0; k < L; k++) \
+                part[k] += nv + k < n ? SMB_TERM(is_log, g[nv + k], y[nv + k]) : 0; \
+            s = fold16(part); \
+        } \
         s *= is_log ? UNSCALE_##SFX : 1.0; /* exact: EXPS below carries the 2^64 */ \
         if (is_log) \
             for (j = 0; j < n; j++) dx[j] = (T)SMB_OUT(1, SFX, g[j], y[j], s); \
@@ -907,41 +966,37 @@ SOFTMAX_BWD_COLS(softmax_bwd_cols_f64, double, f64, 16)
 SOFTMAX_BWD_COLS(softmax_bwd_col1_f32, float, f32, 1)
 SOFTMAX_BWD_COLS(softmax_bwd_col1_f64, double, f64, 1)
 
-/* Short contiguous rows 16 at a time, as the forward's (SOFTMAX_SHORT16):
- * rows i .. i + 15 of ptrs = {dx, g, y} through the column kernel. */
-#define SOFTMAX_BWD_SHORT16(NAME, T, SFX) \
-    static void NAME(char **p, const int64_t *s, int64_t i, int64_t len, int is_log) { \
-        T gin[16 * SM_SHORT_ROW], yin[16 * SM_SHORT_ROW], dout[16 * SM_SHORT_ROW]; \
-        sm_gather16_##SFX(p[1] + i * s[1], s[1], len, gin); \
-        sm_gather16_##SFX(p[2] + i * s[2], s[2], len, yin); \
-        softmax_bwd_cols_##SFX((char *)dout, (const char *)gin, (const char *)yin, len, \
-                               16 * sizeof(T), is_log); \
-        sm_scatter16_##SFX(dout, len, p[0] + i * s[0], s[0], sizeof(T)); \
+/* Rows i < the result of a loop's operands 1 and 2 (g and y) may be read 16
+ * elements of size es from their start: that many bytes lie between the row's
+ * start and the end of the last row (len elements) in ascending memory. */
+static int64_t sm_rows_readable16(const int64_t *s, int64_t n, int64_t len, int64_t es) {
+    int64_t need = (16 - len) * es, end = n;
+    if (need <= 0) return n;
+    for (int j = 1; j <= 2; j++) {
+        if (s[j] <= 0) return 0;
+        int64_t k = (need + s[j] - 1) / s[j]; /* rows after i that the read reaches into */
+        end = n - k < end ? n - k : end;
     }
-SOFTMAX_BWD_SHORT16(softmax_bwd_short16_f32, float, f32)
-SOFTMAX_BWD_SHORT16(softmax_bwd_short16_f64, double, f64)
-
-/* ptrs = {dx, g, y}, the three laid out alike (aux->in_stride: their row step). */
+    return end;
+}
+/* ptrs = {dx, g, y}, the three laid out alike (aux->in_stride: their row step).
+ * Contiguous rows, short ones too, go through the row kernel: a short row's
+ * sum is one in registers (sm_bwd_short_sum_f32) and rows overlap. */
 #define SOFTMAX_BWD_LOOP(NAME, T, IS_LOG, SFX) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         const pn_row_args *r = aux; \
         const int64_t len = r->n, st = r->in_stride; \
-        int64_t i = 0; \
+        int64_t i = 0, over_end = sm_rows_readable16(s, n, len, sizeof(T)); \
         if (st != sizeof(T) && s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T)) \
             for (; i + 16 <= n; i += 16) \
                 softmax_bwd_cols_##SFX(p[0] + i * s[0], p[1] + i * s[1], p[2] + i * s[2], len, st, \
                                        IS_LOG); \
-        if (st == sizeof(T) && len <= SM_SHORT_ROW) { \
-            for (; i + 16 <= n; i += 16) softmax_bwd_short16_##SFX(p, s, i, len, IS_LOG); \
-            for (; i < n; i++) \
-                softmax_bwd_col1_##SFX(p[0] + i * s[0], p[1] + i * s[1], p[2] + i * s[2], len, st, \
-                                       IS_LOG); \
-        } \
         for (; i < n; i++) { \
             char *dx = p[0] + i * s[0]; \
             const char *g = p[1] + i * s[1], *y = p[2] + i * s[2]; \
             if (st == sizeof(T)) \
-                softmax_bwd_row_##SFX((T *)dx, (const T *)g, (const T *)y, len, IS_LOG); \
+                softmax_bwd_row_##SFX((T *)dx, (const T *)g, (const T *)y, len, IS_LOG, \
+                                      i < over_end); \
             else \
                 softmax_bwd_col1_##SFX(dx, g, y, len, st, IS_LOG); \
         } \
