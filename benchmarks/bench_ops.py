@@ -6,7 +6,8 @@ What is measured
   * softmax, log_softmax and logsumexp over dim=-1 (contiguous rows) and dim=0
     (strided columns), and softmax, log_softmax and sum over short rows (the
     matrix viewed as rows of 16, a classifier's logits);
-  * reductions sum/mean/var/max/argmax along dim 0, dim 1 and over all elements;
+  * reductions sum/mean/var/max/argmax along dim 0, dim 1 and over all elements,
+    and cumsum along dim 0 and dim 1 (forward and fwd+bwd);
   * the cases of the former 1000x1000 table: a + b, t().contiguous(), x[idx]
     (half the rows, random), cat([x, x], 0) (relu, sum and softmax are above).
   Sizes are element counts rounded to a power of two, as matrices:
@@ -16,7 +17,7 @@ What is measured
   one step of: clear the leaves' .grad, run the op on leaves with
   requires_grad=True, y.backward(g) with a fixed upstream gradient g. Both
   rows are printed; the backward's own cost is roughly their difference.
-  Reductions and the former table's cases are forward only.
+  Reductions (the scans aside) and the former table's cases are forward only.
 
   Both libraries get identical inputs (NumPy, seeded): positive values
   (uniform 0.1..4) for log*, sqrt, rsqrt, reciprocal and fractional powers,
@@ -149,6 +150,8 @@ def row_cases():
         cases.append(Case(f"{op} all", "reduce", fn(op), modes=("fwd",)))
     cases.append(Case("sum rows of 16", "reduce", expr(lambda L, x: x.reshape(-1, 16).sum(1)),
                       modes=("fwd",)))
+    # scans (issue #12's ops): one sequential chain per position, forward and backward
+    cases += [Case(f"cumsum dim={d}", "reduce", fn("cumsum", dim=d)) for d in (0, 1)]
     return cases
 
 

@@ -250,6 +250,33 @@ def test_cumsum_cumprod_match_torch(need_torch, dtype, shape, dim):
               rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape,dim", [((37, 1000), 0), ((37, 1000), 1), ((3, 50, 600), 1),
+                                       ((13, 7), -1), ((2, 1100, 3), 1)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_cumsum_is_the_sequential_double_sum_at_any_size(shape, dim, threads):
+    # chains go 8 rows side by side, or in blocks of 512 neighbours, over the pool: each
+    # is still one sequential double sum (NumPy's float64 cumsum is sequential), rounded
+    # once; the backward's reversed scan too
+    a = np.random.default_rng(5).uniform(-3, 3, shape).astype(np.float32)
+    g = np.random.default_rng(6).uniform(-3, 3, shape).astype(np.float32)
+    prev = pynet.get_num_threads()
+    pynet.set_num_threads(threads)
+    try:
+        x = pynet.from_numpy(a).requires_grad_()
+        y = x.cumsum(dim)
+        y.backward(pynet.from_numpy(g))
+        p = pynet.from_numpy(a[::-1].copy()).cumprod(dim)  # a non-trivial read, reversed rows
+    finally:
+        pynet.set_num_threads(prev)
+    ax = dim % len(shape)
+    np.testing.assert_array_equal(y.detach().numpy(),
+                                  np.cumsum(a.astype(np.float64), axis=ax).astype(np.float32))
+    rev = np.flip(np.cumsum(np.flip(g.astype(np.float64), ax), axis=ax), ax)
+    np.testing.assert_array_equal(x.grad.numpy(), rev.astype(np.float32))
+    np.testing.assert_array_equal(
+        p.numpy(), np.cumprod(a[::-1].astype(np.float64), axis=ax).astype(np.float32))
+
+
 def test_cumsum_float32_accumulates_like_torch(need_torch):
     a = np.array([1e8, 1.0, -1e8, 3.0, 1e-3] * 40, np.float32)
     check(pynet.tensor(a).cumsum(0), torch.from_numpy(a).cumsum(0), rtol=0)

@@ -1,5 +1,7 @@
 /* sort.c - stable row sort, cumulative sum/product and the triangle mask (see sort.h). */
 #include "sort.h"
+#include "threadpool.h"
+#include "fastmath.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,20 +152,79 @@ int pn_topk_rows(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const void *x,
     return PN_OK;
 }
 
-/* One (outer, n, inner) scan; ACC is the accumulator type, STEP(acc, v) folds v in. */
+/* The scans. Each chain (one (o, j) of the (outer, n, inner) view) is folded
+ * in order, from 0 up (or n - 1 down), into one accumulator, as a single loop
+ * would: the bits never depend on how the chains are grouped or on threads.
+ * One chain alone waits ~4 cycles per element on its own addition, so chains
+ * go side by side: SCAN_ROWS rows at a time when inner == 1 (independent
+ * additions that overlap), SCAN_COLS positions of a row of the view when
+ * inner > 1 (contiguous, vectorized, walking the view row by row instead of
+ * down one column, a cache line per element). Groups and blocks are shared
+ * out over the pool, and the scan reads its input where it lies (src) instead
+ * of a copy made first. Zen 3, 1 thread, float32 cumsum, us, before -> after
+ * (PyTorch): (256, 512) along dim 1 162 -> 73 (148), along dim 0 805 -> 38
+ * (405); (2048, 2048) along dim 1 6636 -> 2666 (4769), along dim 0 48276 ->
+ * 4350 (32690). */
+#define SCAN_ROWS 8
+#define SCAN_COLS 512
+
+/* ACC: the accumulator type; STEP(acc, v) folds v in. */
 #define DEFINE_SCAN(SUF, T, ACC, INIT, STEP) \
-    static void scan_##SUF(int reverse, int64_t outer, int64_t n, int64_t inner, T *x) { \
-        for (int64_t o = 0; o < outer; o++) \
-            for (int64_t j = 0; j < inner; j++) { \
-                T *p = x + o * n * inner + j; \
-                ACC acc = INIT; \
-                for (int64_t c = 0; c < n; c++) { \
-                    int64_t i = reverse ? n - 1 - c : c; \
-                    acc = STEP(acc, p[i * inner]); \
-                    p[i * inner] = (T)acc; \
-                } \
+    /* cnt <= SCAN_ROWS rows of n (inner == 1) of src into x, side by side */ \
+    static inline __attribute__((always_inline)) void scan_rows_##SUF( \
+        int reverse, int64_t n, const T *src, T *x, int cnt) { \
+        ACC acc[SCAN_ROWS]; \
+        for (int r = 0; r < cnt; r++) acc[r] = INIT; \
+        for (int64_t c = 0; c < n; c++) { \
+            int64_t i = reverse ? n - 1 - c : c; \
+            for (int r = 0; r < cnt; r++) { \
+                acc[r] = STEP(acc[r], src[r * n + i]); \
+                x[r * n + i] = (T)acc[r]; \
             } \
+        } \
+    } \
+    /* cnt <= SCAN_COLS neighbouring chains of one outer slice of src into p's (rows inner \
+     * apart) */ \
+    static void scan_cols_##SUF(int reverse, int64_t n, int64_t inner, const T *src, T *p, \
+                                int64_t cnt) { \
+        ACC acc[SCAN_COLS]; \
+        for (int64_t j = 0; j < cnt; j++) acc[j] = INIT; \
+        for (int64_t c = 0; c < n; c++) { \
+            int64_t at = (reverse ? n - 1 - c : c) * inner; \
+            const T *in = src + at; \
+            T *row = p + at; \
+            for (int64_t j = 0; j < cnt; j++) { \
+                acc[j] = STEP(acc[j], in[j]); \
+                row[j] = (T)acc[j]; \
+            } \
+        } \
+    } \
+    /* tasks [t0, t1) of a scan_job: groups of rows, or (o, block) pairs */ \
+    PN_SIMD_CLONES static void scan_tasks_##SUF(void *ctx, int64_t t0, int64_t t1) { \
+        const scan_job *q = ctx; \
+        T *x = q->x; \
+        const T *src = q->src; \
+        for (int64_t t = t0; t < t1; t++) { \
+            if (q->inner == 1) { \
+                int64_t r0 = t * SCAN_ROWS, cnt = q->outer - r0; \
+                if (cnt >= SCAN_ROWS) \
+                    scan_rows_##SUF(q->reverse, q->n, src + r0 * q->n, x + r0 * q->n, SCAN_ROWS); \
+                else \
+                    scan_rows_##SUF(q->reverse, q->n, src + r0 * q->n, x + r0 * q->n, (int)cnt); \
+            } else { \
+                int64_t o = t / q->blocks, j0 = t % q->blocks * SCAN_COLS; \
+                int64_t cnt = q->inner - j0 < SCAN_COLS ? q->inner - j0 : SCAN_COLS; \
+                int64_t at = o * q->n * q->inner + j0; \
+                scan_cols_##SUF(q->reverse, q->n, q->inner, src + at, x + at, cnt); \
+            } \
+        } \
     }
+typedef struct {
+    int reverse;
+    int64_t outer, n, inner, blocks; /* blocks: of SCAN_COLS per outer slice */
+    const void *src;                 /* read from (x itself for a scan in place) */
+    void *x;
+} scan_job;
 #define ADD(a, v) ((a) + (v))
 #define MUL(a, v) ((a) * (v))
 /* int64 in unsigned arithmetic: wraps on overflow instead of undefined behaviour */
@@ -176,24 +237,20 @@ DEFINE_SCAN(prod_f64, double, double, 1.0, MUL)
 DEFINE_SCAN(sum_i64, int64_t, uint64_t, 0u, UADD)
 DEFINE_SCAN(prod_i64, int64_t, uint64_t, 1u, UMUL)
 
-int pn_scan(pn_dtype dt, int op, int reverse, int64_t outer, int64_t n, int64_t inner, void *x) {
-    int prod = op == PN_SCAN_PROD;
-    switch (dt) {
-    case PN_FLOAT32:
-        prod ? scan_prod_f32(reverse, outer, n, inner, x)
-             : scan_sum_f32(reverse, outer, n, inner, x);
-        return PN_OK;
-    case PN_FLOAT64:
-        prod ? scan_prod_f64(reverse, outer, n, inner, x)
-             : scan_sum_f64(reverse, outer, n, inner, x);
-        return PN_OK;
-    case PN_INT64:
-        prod ? scan_prod_i64(reverse, outer, n, inner, x)
-             : scan_sum_i64(reverse, outer, n, inner, x);
-        return PN_OK;
-    default:
-        return PN_EINVAL;
-    }
+int pn_scan(pn_dtype dt, int op, int reverse, int64_t outer, int64_t n, int64_t inner,
+            const void *src, void *x) {
+    static const pn_range_fn fns[3][2] = {{scan_tasks_sum_f32, scan_tasks_prod_f32},
+                                          {scan_tasks_sum_f64, scan_tasks_prod_f64},
+                                          {scan_tasks_sum_i64, scan_tasks_prod_i64}};
+    int k = dt == PN_FLOAT32 ? 0 : dt == PN_FLOAT64 ? 1 : dt == PN_INT64 ? 2 : -1;
+    if (k < 0) return PN_EINVAL;
+    if (outer <= 0 || n <= 0 || inner <= 0) return PN_OK;
+    scan_job q = {.reverse = reverse, .outer = outer, .n = n, .inner = inner, .src = src, .x = x};
+    q.blocks = (inner + SCAN_COLS - 1) / SCAN_COLS;
+    int64_t tasks = inner == 1 ? (outer + SCAN_ROWS - 1) / SCAN_ROWS : outer * q.blocks;
+    int64_t per_task = n * (inner == 1 ? SCAN_ROWS : (inner < SCAN_COLS ? inner : SCAN_COLS));
+    pn_parallel_for(tasks, 32768 / per_task + 1, fns[k][op == PN_SCAN_PROD], &q);
+    return PN_OK;
 }
 
 void pn_tri_zero(size_t itemsize, int64_t batch, int64_t rows, int64_t cols, int64_t k, int lower,

@@ -32,8 +32,11 @@ int pn_topk_rows(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const void *x,
                  int64_t *idx, int descending);
 
 enum { PN_SCAN_SUM = 0, PN_SCAN_PROD = 1 };
-/* In place; dt float32, float64 or int64 (PN_EINVAL otherwise). */
-int pn_scan(pn_dtype dt, int op, int reverse, int64_t outer, int64_t n, int64_t inner, void *x);
+/* src (contiguous, (outer, n, inner)) scanned into x, the same layout; src may be x
+ * (in place), not otherwise overlap it. dt float32, float64 or int64 (PN_EINVAL
+ * otherwise). Threads share the chains; the bits do not depend on them. */
+int pn_scan(pn_dtype dt, int op, int reverse, int64_t outer, int64_t n, int64_t inner,
+            const void *src, void *x);
 
 /* In place over a contiguous (batch, rows, cols) array of itemsize-byte elements. */
 void pn_tri_zero(size_t itemsize, int64_t batch, int64_t rows, int64_t cols, int64_t k, int lower,

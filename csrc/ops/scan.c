@@ -25,15 +25,18 @@ static void split_at(const PNTensor *x, int dim, int64_t *outer, int64_t *n, int
     }
 }
 
-// x (*) -> scanned along dim, same shape and dtype (int64, float32 or float64), no autograd
+// x (*) -> scanned along dim, same shape and dtype (int64, float32 or float64), no autograd.
+// A contiguous x is read by the scan itself; another is copied contiguous first.
 static PNTensor *scan_raw(PNTensor *x, int dim, int op, int reverse) {
-    PNTensor *out = pn_copy_as(x, x->dtype);
+    int direct = pn_is_contiguous(x);
+    PNTensor *out = direct ? pn_empty(x->dtype, x->ndim, x->shape) : pn_copy_as(x, x->dtype);
     if (!out) return NULL;
     int64_t outer, n, inner;
     split_at(x, dim, &outer, &n, &inner);
+    const char *src = direct ? x->data : out->data;
     if (out->numel) {
         Py_BEGIN_ALLOW_THREADS
-        pn_scan(out->dtype, op, reverse, outer, n, inner, out->data);
+        pn_scan(out->dtype, op, reverse, outer, n, inner, src, out->data);
         Py_END_ALLOW_THREADS
     }
     return out;

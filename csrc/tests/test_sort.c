@@ -99,7 +99,7 @@ static void test_scan(void) {
     /* (outer 2, n 3, inner 2) */
     double x[12], ref[12];
     for (int k = 0; k < 12; k++) x[k] = ref[k] = rnd(9) - 4;
-    pn_scan(PN_FLOAT64, PN_SCAN_SUM, 0, 2, 3, 2, x);
+    pn_scan(PN_FLOAT64, PN_SCAN_SUM, 0, 2, 3, 2, x, x);
     int ok = 1;
     for (int o = 0; o < 2; o++)
         for (int j = 0; j < 2; j++) {
@@ -111,15 +111,15 @@ static void test_scan(void) {
         }
     CHECK(ok, "cumsum along the middle dim");
     double p[4] = {2, 3, 0, 5};
-    pn_scan(PN_FLOAT64, PN_SCAN_PROD, 1, 1, 4, 1, p);
+    pn_scan(PN_FLOAT64, PN_SCAN_PROD, 1, 1, 4, 1, p, p);
     CHECK(p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 5, "reverse cumprod");
     int64_t w[2] = {INT64_MAX, 1};
-    pn_scan(PN_INT64, PN_SCAN_SUM, 0, 1, 2, 1, w);
+    pn_scan(PN_INT64, PN_SCAN_SUM, 0, 1, 2, 1, w, w);
     CHECK(w[1] == INT64_MIN, "int64 cumsum wraps around");
     float f[3] = {1e8f, 1, -1e8f};
-    pn_scan(PN_FLOAT32, PN_SCAN_SUM, 0, 1, 3, 1, f);
+    pn_scan(PN_FLOAT32, PN_SCAN_SUM, 0, 1, 3, 1, f, f);
     CHECK(f[2] == 1.0f, "float32 accumulates in double");
-    CHECK(pn_scan(PN_BOOL, PN_SCAN_SUM, 0, 1, 1, 1, f) == PN_EINVAL, "bool is refused");
+    CHECK(pn_scan(PN_BOOL, PN_SCAN_SUM, 0, 1, 1, 1, f, f) == PN_EINVAL, "bool is refused");
 }
 
 static void test_tri(void) {
