@@ -182,10 +182,7 @@ class Tensor(_C.TensorBase):
                                    f"{list(dims)}")
         if self.ndim == 0 or not wrapped:  # nothing to reverse: a copy, as flip always returns
             return self.clone()
-        out = self
-        for d in wrapped:
-            out = out[(slice(None),) * d + (arange_index(self.shape[d]),)]
-        return out
+        return self._flip(sum(1 << d for d in wrapped))
 
     def flatten(self, start_dim=0, end_dim=-1) -> Tensor:
         """self with dimensions start_dim..end_dim merged into one (a view when possible)."""
@@ -615,10 +612,6 @@ def _wrap_dim(dim, ndim, op):
         raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
     return dim % n
-
-
-def arange_index(n):
-    return _C.from_numpy(np.arange(n - 1, -1, -1, dtype=np.int64))
 
 
 def _as_tensor(x):

@@ -630,6 +630,46 @@ def test_repeat_roll_gradients(need_torch):
     second_order(lambda t: t.roll(1, 1) ** 3, x)
 
 
+# ------------------------------------------------------------------- flip ----
+
+FLIP_CASES = [((7,), (0,)), ((4, 6), (-1,)), ((4, 6), (0,)), ((4, 6), (0, 1)),
+              ((3, 5, 4), (1,)), ((3, 5, 4), (2, 0)), ((2, 3, 4), (-3, -1, 1)), ((0, 4), (1,)),
+              ((3, 0), (0, 1)), ((1, 9), (0,)), ((33, 65), (1,))]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS + ["expanded"])
+@pytest.mark.parametrize("shape,dims", FLIP_CASES)
+def test_flip_matches_numpy(dtype, layout, shape, dims):
+    # one copy through a view with negative strides: every dtype and layout, a new
+    # contiguous tensor that shares no memory with the input
+    a = with_ties(shape, dtype, seed=11) if dtype != "float32" else rand_np(shape, "float32")
+    if layout == "expanded":
+        x = pynet.tensor(a[:1]).expand(*shape) if shape[0] else pynet.tensor(a)
+        a = np.broadcast_to(a[:1], shape) if shape[0] else a
+    else:
+        x = laid_out(a, layout)
+    y = x.flip(dims)
+    np.testing.assert_array_equal(y.numpy(), np.flip(a, [d % len(shape) for d in dims]))
+    assert y.is_contiguous() and y.dtype == x.dtype
+    if y.numel():
+        assert y.data_ptr() != x.data_ptr()
+
+
+@pytest.mark.parametrize("shape,dims", FLIP_CASES[:8])
+def test_flip_gradients(shape, dims):
+    # dx = flip(g): against NumPy, and the backward is itself differentiable
+    a = np.random.default_rng(2).standard_normal(shape)
+    g = np.random.default_rng(3).standard_normal(shape)
+    x = pynet.tensor(a, requires_grad=True)
+    y = x.flip(dims)
+    assert y.grad_fn.name() == "FlipBackward0"
+    y.backward(pynet.tensor(g))
+    np.testing.assert_array_equal(x.grad.numpy(), np.flip(g, [d % len(shape) for d in dims]))
+    if x.numel():
+        second_order(lambda t: t.flip(dims) ** 2, pynet.tensor(a, requires_grad=True))
+
+
 # ------------------------------------------------------------------ errors ----
 
 ERRORS = [

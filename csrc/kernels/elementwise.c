@@ -1361,6 +1361,13 @@ static inline int64_t f2i(double x) {
                 FROM x = A[i]; \
                 O[i] = (TO)(EXPR); \
             } \
+        } else if (s[0] == sizeof(TO) && s[1] == -(int64_t)sizeof(FROM)) { /* flip's rows */ \
+            TO *O = (TO *)p[0]; \
+            const FROM *A = (const FROM *)p[1]; \
+            for (int64_t i = 0; i < n; i++) { \
+                FROM x = A[-i]; \
+                O[i] = (TO)(EXPR); \
+            } \
         } else { \
             for (int64_t i = 0; i < n; i++) { \
                 FROM x = *(const FROM *)(p[1] + i * s[1]); \

@@ -1,5 +1,5 @@
 /* ops/copy.c - the differentiable copies: cast (to another dtype), clone,
- * contiguous, detach, and fill_/zero_ with autograd. */
+ * contiguous, detach, flip, and fill_/zero_ with autograd. */
 #include "ops.h"
 #include <string.h>
 #include <math.h>
@@ -56,6 +56,40 @@ PNTensor *pn_detach(PNTensor *a) {
     PNTensor *t = pn_alias(a, a->ndim, a->shape, a->strides, 0);
     if (t) pn_forget_base(t);
     return t;
+}
+
+/* ----------------------------------------------------------------- flip ---- */
+
+typedef struct {
+    uint32_t mask; /* bit d: dim d reversed */
+} flip_state;
+
+// y = flip(x, dims): dx = flip(g, dims) (a reversal is its own inverse)
+static int flip_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    gin[0] = pn_flip(gout[0], PN_STATE(n, flip_state)->mask);
+    return gin[0] ? 0 : -1;
+}
+
+// x (*) -> y (*), a contiguous copy with the order of elements reversed along each dim d
+// whose bit is set in mask: the copy of a view that starts at x's last element along those
+// dims and steps backwards (negative strides, never seen outside this function)
+PNTensor *pn_flip(PNTensor *a, uint32_t mask) {
+    int64_t strides[PN_MAX_DIMS], offset = 0;
+    for (int d = 0; d < a->ndim; d++) {
+        int rev = (mask >> d) & 1 && a->shape[d] > 1;
+        strides[d] = rev ? -a->strides[d] : a->strides[d];
+        offset += rev ? (a->shape[d] - 1) * a->strides[d] : 0;
+    }
+    PNTensor *v = a->numel ? pn_alias(a, a->ndim, a->shape, strides, offset) : NULL;
+    if (a->numel && !v) return NULL;
+    PNTensor *out = pn_copy_as(v ? v : a, a->dtype);
+    Py_XDECREF(v);
+    if (!out) return NULL;
+    PNNode *n = pn_record(out, "FlipBackward0", flip_backward, 1, &a);
+    flip_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) st->mask = mask;
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
 }
 
 /* ------------------------------------------------------------ fill_/zero_ ---- */

@@ -32,6 +32,7 @@ PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t);
 /* s op t */ /* broadcasting copy with cast, no autograd */
 PNTensor *pn_contiguous(PNTensor *a);
 PNTensor *pn_clone(PNTensor *a);
+PNTensor *pn_flip(PNTensor *a, uint32_t mask); /* copy reversed along the dims in mask */
 PNTensor *pn_detach(PNTensor *a);
 
 /* views */

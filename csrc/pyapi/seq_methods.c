@@ -201,10 +201,23 @@ FLAGGED_METHOD(tril_, tri_method, 1, 1)
 FLAGGED_METHOD(triu, tri_method, 0, 0)
 FLAGGED_METHOD(triu_, tri_method, 0, 1)
 
+/* _flip(mask): Tensor.flip's kernel once it has checked the dims (bit d: reverse dim d) */
+static PyObject *m__flip(PyObject *self, PyObject *arg) {
+    unsigned long mask = PyLong_AsUnsignedLong(arg);
+    if (mask == (unsigned long)-1 && PyErr_Occurred()) return NULL;
+    if (mask >> SELF->ndim)
+        return PyErr_Format(PyExc_IndexError, "flip: dims mask %lu out of range for %d dims", mask,
+                            SELF->ndim);
+    return (PyObject *)pn_flip(SELF, (uint32_t)mask);
+}
+
 #define MK(name, doc) \
     {#name, (PyCFunction)(void (*)(void))m_##name, METH_FASTCALL | METH_KEYWORDS, doc}
 
 static PyMethodDef seq_methods[] = {
+    {"_flip", m__flip, METH_O,
+     "_flip($self, mask, /)\n--\n\nflip's kernel: a copy reversed along the dims whose bit is "
+     "set in mask."},
     MK(sort, "sort($self, /, dim=-1, descending=False, *, stable=False)\n--\n\n"
              "(values, indices): the elements sorted along dim (stable; NaN is largest)."),
     MK(argsort, "argsort($self, /, dim=-1, descending=False, *, stable=False)\n--\n\n"
