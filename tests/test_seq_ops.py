@@ -746,6 +746,13 @@ def test_error_messages_name_the_op_and_values():
     with pytest.raises(RuntimeError, match=r"gather\(\): index 9 is out of bounds for dimension "
                                            r"1 with size 4"):
         pynet.ones(2, 4).gather(1, pynet.tensor([[9]]))
+    # a bad index among good ones (each row's indices are checked in one pass first): the
+    # first bad one is named
+    with pytest.raises(RuntimeError, match=r"gather\(\): index -1 is out of bounds"):
+        pynet.ones(2, 4).gather(1, pynet.tensor([[0, 1, 3, 2, 0], [1, 2, -1, 7, 0]]))
+    x = pynet.zeros(2, 4)
+    with pytest.raises(RuntimeError, match=r"scatter_add_\(\): index 5 is out of bounds"):
+        x.scatter_add_(1, pynet.tensor([[0, 1, 2], [3, 5, 4]]), pynet.ones(2, 3))
     with pytest.raises(RuntimeError, match=r"scatter_add\(\): index -2 .* dimension 0 with size 2"):
         pynet.ones(2, 4).scatter_add(0, pynet.tensor([[-2]]), pynet.ones(1, 1))
     with pytest.raises(IndexError, match=r"index_select\(\): index 3 .* size 3"):

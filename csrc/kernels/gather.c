@@ -1,6 +1,7 @@
 /* gather.c - gather/scatter inner loops along one dimension (see gather.h). */
 #include "gather.h"
 #include "threadpool.h"
+#include "fastmath.h"
 #include <string.h>
 
 /* The index at p, or -1 (after recording it) when it is out of range. */
@@ -15,9 +16,40 @@ static int64_t checked(const char *p, const pn_gather_args *a) {
     return -1;
 }
 
+/* 1 when the n indices at p (st bytes apart) are all in [0, size): checked in
+ * one pass first, the loops below then run without a test per element. */
+PN_SIMD_CLONES static int all_in_range(const char *p, int64_t st, int64_t n, int64_t size) {
+    int ok = 1;
+    if (st == sizeof(int64_t)) { /* vectorized */
+        const int64_t *ix = (const int64_t *)p;
+        for (int64_t k = 0; k < n; k++) ok &= (uint64_t)ix[k] < (uint64_t)size;
+        return ok;
+    }
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i;
+        memcpy(&i, p + k * st, sizeof i);
+        ok &= (uint64_t)i < (uint64_t)size;
+    }
+    return ok;
+}
+static inline int64_t index_at(const char *p) {
+    int64_t i;
+    memcpy(&i, p, sizeof i);
+    return i;
+}
+
 #define DEFINE_GATHER(SUF, T) \
     static void gather_##SUF(char **p, const int64_t *st, int64_t n, const void *aux) { \
         const pn_gather_args *a = aux; \
+        if (all_in_range(p[1], st[1], n, a->size)) { /* pointers in locals: the stores \
+                                                      * could alias p and st otherwise */ \
+            char *o = p[0]; \
+            const char *ix = p[1], *src = p[2]; \
+            const int64_t so = st[0], si = st[1], ss = st[2], stride = a->stride; \
+            for (int64_t k = 0; k < n; k++) \
+                memcpy(o + k * so, src + k * ss + index_at(ix + k * si) * stride, sizeof(T)); \
+            return; \
+        } \
         for (int64_t k = 0; k < n; k++) { \
             int64_t i = checked(p[1] + k * st[1], a); \
             if (i >= 0) memcpy(p[0] + k * st[0], p[2] + k * st[2] + i * a->stride, sizeof(T)); \
@@ -30,13 +62,17 @@ static int64_t checked(const char *p, const pn_gather_args *a) {
 #define DEFINE_SCATTER(SUF, T, OP) \
     static void scatter_##SUF(char **p, const int64_t *st, int64_t n, const void *aux) { \
         const pn_gather_args *a = aux; \
+        char *dst = p[0]; \
+        const char *ix = p[1], *src = p[2]; \
+        const int64_t sd = st[0], si = st[1], ss = st[2], stride = a->stride; \
+        int ok = all_in_range(ix, si, n, a->size); \
         for (int64_t k = 0; k < n; k++) { \
-            int64_t i = checked(p[1] + k * st[1], a); \
+            int64_t i = ok ? index_at(ix + k * si) : checked(ix + k * si, a); \
             if (i < 0) continue; \
             T d, s; \
-            char *dp = p[0] + k * st[0] + i * a->stride; \
+            char *dp = dst + k * sd + i * stride; \
             memcpy(&d, dp, sizeof d); \
-            memcpy(&s, p[2] + k * st[2], sizeof s); \
+            memcpy(&s, src + k * ss, sizeof s); \
             OP(d, s); \
             memcpy(dp, &d, sizeof d); \
         } \
