@@ -366,25 +366,14 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if not replacement and num_samples > w.shape[1]:
         raise RuntimeError("multinomial(): cannot sample n_sample > prob_dist.size(-1) "
                            "samples without replacement")
-    u = rand(w.shape[0], num_samples, dtype=_C.float64, generator=generator).numpy()
+    u = rand(w.shape[0], num_samples, dtype=_C.float64, generator=generator)
     if replacement or num_samples == 1:
         # inverse CDF: the first category whose cumulative weight exceeds u * total (a
         # single draw without replacement is the same draw)
-        out = _inverse_cdf(w, u)
+        out = _inverse_cdf(w, u.numpy())
     else:  # successive draws without replacement, each renormalised over what is left;
         # once every positive weight is drawn, the zero-weight categories follow in index
-        # order (as PyTorch's result shows)
-        out = np.empty((w.shape[0], num_samples), dtype=np.int64)
-        for r in range(w.shape[0]):
-            left, taken = w[r].copy(), np.zeros(w.shape[1], dtype=bool)
-            for k in range(num_samples):
-                c = np.cumsum(left)
-                if c[-1] <= 0:
-                    j = int(np.argmin(taken))
-                else:
-                    j = min(int(np.searchsorted(c, u[r, k] * c[-1], side="right")), len(c) - 1)
-                    while left[j] == 0:  # rounding at an edge: step back to a live category
-                        j -= 1
-                out[r, k], left[j], taken[j] = j, 0, True
+        # order (as PyTorch's result shows): pn_multinomial_draws in csrc/kernels/random.c
+        out = _C._multinomial_draws(_C.from_numpy(w), u).numpy()
     out = out.astype(np.int64).reshape(tuple(input.shape[:-1]) + (num_samples,))
     return _C.from_numpy(np.ascontiguousarray(out))

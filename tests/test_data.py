@@ -142,6 +142,31 @@ def test_multinomial_without_replacement_is_distinct_and_skips_zero_weights():
         assert len(set(row)) == 3 and all(ws[i] > 0 for i in row)
 
 
+@pytest.mark.parametrize("shape,n", [((3, 7), 7), ((64, 65), 5), ((2, 300), 40)])
+def test_multinomial_without_replacement_is_successive_renormalised_draws(shape, n):
+    # draw s of a row: the first live category whose running sum of the weights not yet
+    # drawn exceeds u * their total (u: the generator's next float64 uniforms), back to a
+    # live one when rounding lands past it; zero weights last, in index order
+    rng = np.random.default_rng(4)
+    w = np.round(rng.random(shape) * 3) * (rng.random(shape) > 0.5)
+    w[:, 1] += 0.5
+    u = pynet.rand(shape[0], n, dtype=pynet.float64, generator=seeded(9)).numpy()
+    want = np.empty((shape[0], n), np.int64)
+    for r in range(shape[0]):
+        left, taken = w[r].copy(), np.zeros(shape[1], bool)
+        for s in range(n):
+            c = np.cumsum(left)
+            if c[-1] <= 0:
+                j = int(np.argmin(taken))
+            else:
+                j = min(int(np.searchsorted(c, u[r, s] * c[-1], side="right")), shape[1] - 1)
+                while left[j] == 0:
+                    j -= 1
+            want[r, s], left[j], taken[j] = j, 0, True
+    got = pynet.multinomial(pynet.tensor(w), n, generator=seeded(9)).numpy()
+    np.testing.assert_array_equal(got, want)
+
+
 def test_multinomial_draws_zero_weights_last_like_torch(need_torch):
     w = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
     want = torch.multinomial(torch.tensor(w), 3).numpy()

@@ -1,6 +1,8 @@
 /* random.c - see random.h. */
 #include "random.h"
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -96,4 +98,51 @@ void pn_rng_permutation(pn_rng *g, int64_t *out, int64_t n) {
 }
 void pn_rng_fill_bernoulli(pn_rng *g, uint8_t *out, int64_t n, double p) {
     for (int64_t i = 0; i < n; i++) out[i] = pn_rng_uniform(g) < p;
+}
+
+/* One draw from the live weights left[0..n) by u: c holds their running sums. */
+static int64_t draw_one(const double *left, const uint8_t *taken, double *c, int64_t n, double u) {
+    double acc = 0;
+    for (int64_t i = 0; i < n; i++) c[i] = acc += left[i];
+    if (!(c[n - 1] > 0)) { /* nothing positive left: the first category not drawn */
+        int64_t j = 0;
+        while (taken[j]) j++;
+        return j;
+    }
+    double v = u * c[n - 1];
+    int64_t lo = 0, hi = n; /* the first i with c[i] > v: the running sums never decrease */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (c[mid] > v)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    int64_t j = lo < n ? lo : n - 1;
+    while (left[j] == 0) j--; /* rounding at an edge: back to a live category */
+    return j;
+}
+
+int pn_multinomial_draws(const double *w, int64_t rows, int64_t n, const double *u, int64_t k,
+                         int64_t *out) {
+    double *left = malloc((size_t)n * 2 * sizeof *left);
+    uint8_t *taken = malloc((size_t)n);
+    if (!left || !taken) {
+        free(left);
+        free(taken);
+        return PN_ENOMEM;
+    }
+    for (int64_t r = 0; r < rows; r++) {
+        memcpy(left, w + r * n, (size_t)n * sizeof *left);
+        memset(taken, 0, (size_t)n);
+        for (int64_t s = 0; s < k; s++) {
+            int64_t j = draw_one(left, taken, left + n, n, u[r * k + s]);
+            out[r * k + s] = j;
+            left[j] = 0;
+            taken[j] = 1;
+        }
+    }
+    free(left);
+    free(taken);
+    return PN_OK;
 }

@@ -30,4 +30,13 @@ void pn_rng_permutation(pn_rng *g, int64_t *out, int64_t n);
 /* out[i] = 1 with probability p, else 0 (bytes). */
 void pn_rng_fill_bernoulli(pn_rng *g, uint8_t *out, int64_t n, double p);
 
+/* multinomial without replacement: for each of `rows` rows of n weights w (>= 0, a
+ * positive sum), k <= n successive draws, each by the uniform u[r k + s] in [0, 1) over
+ * the weights not yet drawn: the first category whose running sum (in order) exceeds u
+ * times their total (back to a live one if rounding lands past it); once every positive
+ * weight is drawn, the zero-weight categories in index order. out: rows * k indices.
+ * Returns PN_OK or PN_ENOMEM. */
+int pn_multinomial_draws(const double *w, int64_t rows, int64_t n, const double *u, int64_t k,
+                         int64_t *out);
+
 #endif

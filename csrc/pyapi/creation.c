@@ -268,6 +268,35 @@ static PyObject *bernoulli(PyObject *m, PyObject *args) {
     return (PyObject *)t;
 }
 
+/* _multinomial_draws(w, u): multinomial's draws without replacement (pynet/_creation.py
+ * checks the weights): w float64 (rows, n), u float64 (rows, k), both contiguous ->
+ * int64 (rows, k) category indices (pn_multinomial_draws). */
+static PyObject *multinomial_draws(PyObject *m, PyObject *args) {
+    (void)m;
+    PNTensor *w, *u;
+    if (!PyArg_ParseTuple(args, "O!O!:_multinomial_draws", &PNTensor_Type, &w, &PNTensor_Type, &u))
+        return NULL;
+    if (w->dtype != PN_FLOAT64 || u->dtype != PN_FLOAT64 || w->ndim != 2 || u->ndim != 2 ||
+        !pn_is_contiguous(w) || !pn_is_contiguous(u) || u->shape[0] != w->shape[0] ||
+        u->shape[1] > w->shape[1])
+        return PyErr_Format(PyExc_RuntimeError,
+                            "multinomial: expected contiguous float64 weights (rows, n) and "
+                            "uniforms (rows, k <= n)");
+    int64_t shape[2] = {u->shape[0], u->shape[1]};
+    PNTensor *out = pn_empty(PN_INT64, 2, shape);
+    if (!out) return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = pn_multinomial_draws((const double *)w->data, w->shape[0], w->shape[1],
+                              (const double *)u->data, u->shape[1], (int64_t *)out->data);
+    Py_END_ALLOW_THREADS
+    if (rc != PN_OK) {
+        Py_DECREF(out);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)out;
+}
+
 PyMethodDef pn_module_methods_creation[] = {
     {"zeros", (PyCFunction)(void (*)(void))zeros, METH_VARARGS | METH_KEYWORDS, DOC_fn_zeros},
     {"ones", (PyCFunction)(void (*)(void))ones, METH_VARARGS | METH_KEYWORDS, DOC_fn_ones},
@@ -284,4 +313,5 @@ PyMethodDef pn_module_methods_creation[] = {
     {"_randint", randint, METH_VARARGS, NULL},
     {"randperm_", randperm, METH_O, NULL},
     {"_bernoulli", bernoulli, METH_VARARGS, NULL},
+    {"_multinomial_draws", multinomial_draws, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL}};
