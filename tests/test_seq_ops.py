@@ -253,7 +253,8 @@ def test_cumsum_cumprod_match_torch(need_torch, dtype, shape, dim):
 
 
 @pytest.mark.parametrize("shape,dim", [((37, 1000), 0), ((37, 1000), 1), ((3, 50, 600), 1),
-                                       ((13, 7), -1), ((2, 1100, 3), 1)])
+                                       ((13, 7), -1), ((2, 1100, 3), 1), ((300, 2000), 0),
+                                       ((300, 2000), 1)])  # the last two: split over threads
 @pytest.mark.parametrize("threads", [1, 2])
 def test_cumsum_is_the_sequential_double_sum_at_any_size(shape, dim, threads):
     # chains go 8 rows side by side, or in blocks of 512 neighbours, over the pool: each
