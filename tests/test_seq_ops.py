@@ -776,6 +776,26 @@ def test_error_messages_name_the_op_and_values():
 # ------------------------------------------------------- masked_fill, misc ----
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_where_and_masked_fill_select_every_element(dtype):
+    # a random condition over contiguous operands and broadcast values (the kernel's
+    # branch-free loops): each element is exactly the chosen side's, bits and all
+    rng = np.random.default_rng(8)
+    c = rng.random((257, 33)) < 0.4
+    a, b = with_ties((257, 33), dtype, seed=1), with_ties((257, 33), dtype, seed=2)
+    if dtype.startswith("float"):
+        a[0, :3], b[1, :3] = [np.nan, -0.0, np.inf], [-np.inf, np.nan, -0.0]
+    va, vb = a.flat[5], b.flat[7]
+    C, A, B = pynet.tensor(c), pynet.tensor(a), pynet.tensor(b)
+    S, T = pynet.tensor(va), pynet.tensor(vb)  # 0-d: broadcast with stride 0
+    for got, want in [(pynet.where(C, A, B), np.where(c, a, b)),
+                      (pynet.where(C, A, T), np.where(c, a, vb)),
+                      (pynet.where(C, S, B), np.where(c, va, b)),
+                      (pynet.where(C, S, T), np.where(c, va, vb)),
+                      (A.masked_fill(C, T), np.where(c, vb, a))]:
+        assert got.numpy().tobytes() == want.astype(a.dtype).tobytes()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_masked_fill_every_dtype(dtype):
     a = rand_np((3, 4), dtype, seed=0)
     m = np.random.default_rng(1).random((4,)) < 0.5

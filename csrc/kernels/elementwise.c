@@ -1323,13 +1323,38 @@ pn_loop_fn pn_clamp_loop(pn_dtype dt) {
 
 /* ----------------------------------------------------------------- where ---- */
 
+/* out = c ? a : b, ptrs {out, c, a, b}. A random condition made the plain loop's branch
+ * a coin toss (~3 ns an element): contiguous operands, or a value broadcast from one
+ * element (masked_fill's), take loops that select without branching and vectorize. */
+#define WHERE_SELECT(T, O, C, A, SA, B, SB, n) \
+    do { \
+        for (int64_t i = 0; i < n; i++) { /* both loaded: a select, not a branch */ \
+            T ai = A[i * SA], bi = B[i * SB]; \
+            O[i] = C[i] ? ai : bi; \
+        } \
+    } while (0)
 #define WHERE_LOOP(NAME, T) \
-    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+    PN_SIMD_CLONES static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         (void)aux; \
+        T *o = (T *)p[0]; \
+        const pn_bool *c = (const pn_bool *)p[1]; \
+        const T *a = (const T *)p[2], *b = (const T *)p[3]; \
+        const int64_t e = sizeof(T); \
+        if (s[0] == e && s[1] == 1 && (s[2] == e || s[2] == 0) && (s[3] == e || s[3] == 0)) { \
+            if (s[2] && s[3]) \
+                WHERE_SELECT(T, o, c, a, 1, b, 1, n); \
+            else if (s[2]) \
+                WHERE_SELECT(T, o, c, a, 1, b, 0, n); \
+            else if (s[3]) \
+                WHERE_SELECT(T, o, c, a, 0, b, 1, n); \
+            else \
+                WHERE_SELECT(T, o, c, a, 0, b, 0, n); \
+            return; \
+        } \
         for (int64_t i = 0; i < n; i++) { \
-            pn_bool c = *(const pn_bool *)(p[1] + i * s[1]); \
+            pn_bool ci = *(const pn_bool *)(p[1] + i * s[1]); \
             *(T *)(p[0] + i * s[0]) = \
-                c ? *(const T *)(p[2] + i * s[2]) : *(const T *)(p[3] + i * s[3]); \
+                ci ? *(const T *)(p[2] + i * s[2]) : *(const T *)(p[3] + i * s[3]); \
         } \
     }
 WHERE_LOOP(where_b, pn_bool)
