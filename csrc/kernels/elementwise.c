@@ -9,6 +9,7 @@
  */
 #include "elementwise.h"
 #include "fastmath.h"
+#include "special.h"
 #include "vecmath.h"
 #include <math.h>
 #include <string.h>
@@ -116,6 +117,11 @@ static inline int64_t py_imod(int64_t x, int64_t y) {
     int64_t r = x % y;
     if (r != 0 && ((r < 0) != (y < 0))) r += y;
     return r;
+}
+/* C's truncated remainder (fmod's, for integers); the caller rejects y = 0, and
+ * INT64_MIN % -1 would trap. */
+static inline int64_t c_imod(int64_t x, int64_t y) {
+    return y == -1 ? 0 : x % y;
 }
 /* Integer power by squaring; the caller rejects negative exponents. */
 static inline int64_t ipow(int64_t x, int64_t y) {
@@ -258,6 +264,8 @@ BINARY_LOOP(rem_f32, float, float, py_fmodf(x, y))
 BINARY_LOOP(max_f32, float, float, FMAX(x, y))
 BINARY_LOOP(min_f32, float, float, FMIN(x, y))
 BINARY_LOOP_PREFETCHED(atan2_f32, float, float, pn_atan2f_v(x, y))
+BINARY_LOOP(fmod_f32, float, float, fmodf(x, y)) /* exact */
+BINARY_LOOP(hypot_f32, float, float, (float)hypot((double)x, (double)y))
 BINARY_LOOP(eq_f32, float, pn_bool, x == y)
 BINARY_LOOP(ne_f32, float, pn_bool, x != y)
 BINARY_LOOP(lt_f32, float, pn_bool, x < y)
@@ -277,6 +285,8 @@ BINARY_LOOP(rem_f64, double, double, py_fmod(x, y))
 BINARY_LOOP(max_f64, double, double, FMAX(x, y))
 BINARY_LOOP(min_f64, double, double, FMIN(x, y))
 BINARY_LOOP_PREFETCHED(atan2_f64, double, double, atan2(x, y))
+BINARY_LOOP(fmod_f64, double, double, fmod(x, y))
+BINARY_LOOP(hypot_f64, double, double, hypot(x, y))
 BINARY_LOOP(eq_f64, double, pn_bool, x == y)
 BINARY_LOOP(ne_f64, double, pn_bool, x != y)
 BINARY_LOOP(lt_f64, double, pn_bool, x < y)
@@ -292,6 +302,7 @@ BINARY_LOOP(sub_i64, int64_t, int64_t, USUB(x, y))
 BINARY_LOOP(mul_i64, int64_t, int64_t, UMUL(x, y))
 BINARY_LOOP(floordiv_i64, int64_t, int64_t, py_idiv(x, y))
 BINARY_LOOP(rem_i64, int64_t, int64_t, py_imod(x, y))
+BINARY_LOOP(fmod_i64, int64_t, int64_t, c_imod(x, y))
 BINARY_LOOP(pow_i64, int64_t, int64_t, ipow(x, y))
 BINARY_LOOP(max_i64, int64_t, int64_t, x > y ? x : y)
 BINARY_LOOP(min_i64, int64_t, int64_t, x < y ? x : y)
@@ -328,6 +339,8 @@ static const pn_loop_fn binary_table[PN_NBINARY][PN_NDTYPES] = {
     [PN_MAXIMUM] = {or_b, max_i64, max_f32, max_f64},
     [PN_MINIMUM] = {and_b, min_i64, min_f32, min_f64},
     [PN_ATAN2] = {NULL, NULL, atan2_f32, atan2_f64},
+    [PN_FMOD] = {NULL, fmod_i64, fmod_f32, fmod_f64},
+    [PN_HYPOT] = {NULL, NULL, hypot_f32, hypot_f64},
     [PN_EQ] = {eq_b, eq_i64, eq_f32, eq_f64},
     [PN_NE] = {ne_b, ne_i64, ne_f32, ne_f64},
     [PN_LT] = {lt_b, lt_i64, lt_f32, lt_f64},
@@ -1243,6 +1256,26 @@ UNARY_LOOP_PREFETCHED(tan_f64, double, tan(x))
 UNARY_LOOP_PREFETCHED(atan_f64, double, atan(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
+/* The inverse trigonometric and hyperbolic functions, exp2 and the gamma family:
+ * libm's double functions (special.h's for digamma and erfinv), so float32 results
+ * are the double result rounded once (correctly rounded but for double-rounding
+ * cases). Scalar loops: these are not on a model's hot path. */
+#define DOUBLE_LOOPS(NAME, F) \
+    UNARY_LOOP(NAME##_f32, float, (float)F((double)x)) \
+    UNARY_LOOP(NAME##_f64, double, F(x))
+DOUBLE_LOOPS(asin, asin)
+DOUBLE_LOOPS(acos, acos)
+DOUBLE_LOOPS(sinh, sinh)
+DOUBLE_LOOPS(cosh, cosh)
+DOUBLE_LOOPS(asinh, asinh)
+DOUBLE_LOOPS(acosh, acosh)
+DOUBLE_LOOPS(atanh, atanh)
+DOUBLE_LOOPS(exp2, exp2)
+DOUBLE_LOOPS(lgamma, pn_lgamma)
+DOUBLE_LOOPS(digamma, pn_digamma)
+DOUBLE_LOOPS(erfinv, pn_erfinv)
+#undef DOUBLE_LOOPS
+
 UNARY_LOOP(neg_i64, int64_t, (int64_t)(0u - (uint64_t)x))
 UNARY_LOOP(abs_i64, int64_t, x < 0 ? (int64_t)(0u - (uint64_t)x) : x)
 UNARY_LOOP(relu_i64, int64_t, x > 0 ? x : 0)
@@ -1282,6 +1315,17 @@ static const pn_loop_fn unary_table[PN_NUNARY][PN_NDTYPES] = {
     [PN_TAN] = {NULL, NULL, tan_f32, tan_f64},
     [PN_ATAN] = {NULL, NULL, atan_f32, atan_f64},
     [PN_RSQRT] = {NULL, NULL, rsqrt_f32, rsqrt_f64},
+    [PN_ASIN] = {NULL, NULL, asin_f32, asin_f64},
+    [PN_ACOS] = {NULL, NULL, acos_f32, acos_f64},
+    [PN_SINH] = {NULL, NULL, sinh_f32, sinh_f64},
+    [PN_COSH] = {NULL, NULL, cosh_f32, cosh_f64},
+    [PN_ASINH] = {NULL, NULL, asinh_f32, asinh_f64},
+    [PN_ACOSH] = {NULL, NULL, acosh_f32, acosh_f64},
+    [PN_ATANH] = {NULL, NULL, atanh_f32, atanh_f64},
+    [PN_EXP2] = {NULL, NULL, exp2_f32, exp2_f64},
+    [PN_LGAMMA] = {NULL, NULL, lgamma_f32, lgamma_f64},
+    [PN_DIGAMMA] = {NULL, NULL, digamma_f32, digamma_f64},
+    [PN_ERFINV] = {NULL, NULL, erfinv_f32, erfinv_f64},
 };
 
 pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt) {

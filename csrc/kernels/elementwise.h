@@ -19,6 +19,8 @@ typedef enum {
     PN_MAXIMUM,
     PN_MINIMUM,
     PN_ATAN2, /* atan2(a, b): the angle of the point (b, a), float only */
+    PN_FMOD,  /* a - trunc(a / b) b, exactly (C's fmod; % for integers) */
+    PN_HYPOT, /* sqrt(a^2 + b^2) without overflow or underflow, float only */
     /* comparisons: output is bool */
     PN_EQ,
     PN_NE,
@@ -65,6 +67,18 @@ typedef enum {
     PN_TAN,
     PN_ATAN,
     PN_RSQRT,
+    /* computed in double by libm (or special.h) and rounded once for float32 */
+    PN_ASIN,
+    PN_ACOS,
+    PN_SINH,
+    PN_COSH,
+    PN_ASINH,
+    PN_ACOSH,
+    PN_ATANH,
+    PN_EXP2,
+    PN_LGAMMA,
+    PN_DIGAMMA,
+    PN_ERFINV,
     PN_NUNARY
 } pn_unary_op;
 

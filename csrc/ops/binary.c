@@ -23,6 +23,8 @@ static const char *binary_names[PN_NBINARY] = {
     [PN_MAXIMUM] = "maximum",
     [PN_MINIMUM] = "minimum",
     [PN_ATAN2] = "atan2",
+    [PN_FMOD] = "fmod",
+    [PN_HYPOT] = "hypot",
     [PN_EQ] = "eq",
     [PN_NE] = "ne",
     [PN_LT] = "lt",
@@ -46,7 +48,7 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
     pn_dtype dt = pn_result_type(ops, 2);
     const char *name = binary_names[op];
     if ((op == PN_DIV || op == PN_ATAN2) && !pn_is_float(dt))
-        dt = PN_FLOAT32; /* true division; atan2 of integers */
+        dt = PN_FLOAT32; /* true division; atan2 of integers (hypot of integers is an error) */
     pn_dtype rdt = pn_binary_is_comparison(op) ? PN_BOOL : dt;
     /* bool has no // % ** kernels: compute in int64 (bool ** bool stays bool, as in torch) */
     if (dt == PN_BOOL && (op == PN_FLOORDIV || op == PN_REM || op == PN_POW)) {
@@ -72,9 +74,10 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
     return 0;
 }
 
-/* Integer // and % by zero, and integers to negative powers, are errors. */
+/* Integer //, % and fmod by zero, and integers to negative powers, are errors. */
 static int check_integer_args(pn_binary_op op, pn_dtype dt, PNTensor *bt, const pn_operand *b) {
-    if (dt != PN_INT64 || (op != PN_FLOORDIV && op != PN_REM && op != PN_POW)) return 0;
+    if (dt != PN_INT64 || (op != PN_FLOORDIV && op != PN_REM && op != PN_FMOD && op != PN_POW))
+        return 0;
     int bad = 0;
     if (!bt) {
         bad = op == PN_POW ? b->i < 0 : b->i == 0;
@@ -493,7 +496,7 @@ out:
 
 /* remainder(a, b) = a - floor(a/b) * b */
 // y = a % b = a - floor(a / b) * b: da = g, db = -g * floor(a / b)
-static int rem_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+static int quotient_backward(PNNode *n, PNTensor **gout, PNTensor **gin, int trunc) {
     PNTensor *g = gout[0];
     if (n->next[0].fn) {
         Py_INCREF(g);
@@ -502,9 +505,12 @@ static int rem_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (n->next[1].fn) {
         int sca, scb;
         double sa = 0, sb = 0;
-        PNTensor *a, *b;
+        PNTensor *a, *b, *q;
         if (unpack_operands(n, &a, &sca, &sa, &b, &scb, &sb) < 0) return -1;
-        PNTensor *q = sca ? pn_binary_s_rev(PN_FLOORDIV, sa, b) : pn_binary_t(PN_FLOORDIV, a, b);
+        if (!trunc)
+            q = sca ? pn_binary_s_rev(PN_FLOORDIV, sa, b) : pn_binary_t(PN_FLOORDIV, a, b);
+        else if ((q = sca ? pn_binary_s_rev(PN_DIV, sa, b) : pn_binary_t(PN_DIV, a, b)))
+            Py_SETREF(q, pn_unary(PN_TRUNC, q));
         PNTensor *gq = q ? pn_binary_t(PN_MUL, g, q) : NULL;
         gin[1] = gq ? pn_unary(PN_NEG, gq) : NULL;
         Py_XDECREF(q);
@@ -514,6 +520,34 @@ static int rem_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         if (!gin[1]) return -1;
     }
     return 0;
+}
+// y = a % b = a - floor(a / b) b: da = g, db = -g floor(a / b)
+static int rem_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    return quotient_backward(n, gout, gin, 0);
+}
+// y = fmod(a, b) = a - trunc(a / b) b: da = g, db = -g trunc(a / b)
+static int fmod_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    return quotient_backward(n, gout, gin, 1);
+}
+
+// y = hypot(a, b) = sqrt(a^2 + b^2): da = g a / y, db = g b / y
+static int hypot_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    PNTensor *a, *b;
+    int sca, scb;
+    double sa, sb;
+    if (unpack_operands(n, &a, &sca, &sa, &b, &scb, &sb) < 0) return -1;
+    if (sca || scb) {
+        Py_XDECREF(a), Py_XDECREF(b);
+        PyErr_SetString(PyExc_RuntimeError, "internal: hypot recorded with a number operand");
+        return -1;
+    }
+    PNTensor *y = pn_binary_t(PN_HYPOT, a, b);
+    PNTensor *gy = y ? pn_binary_t(PN_DIV, gout[0], y) : NULL;
+    int ok = gy != NULL;
+    if (ok && n->next[0].fn) ok = (gin[0] = pn_binary_t(PN_MUL, gy, a)) != NULL;
+    if (ok && n->next[1].fn) ok = (gin[1] = pn_binary_t(PN_MUL, gy, b)) != NULL;
+    Py_XDECREF(a), Py_XDECREF(b), Py_XDECREF(y), Py_XDECREF(gy);
+    return ok ? 0 : -1;
 }
 
 // y = a // b (piecewise constant): da = db = 0
@@ -614,6 +648,12 @@ static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn
         break;
     case PN_REM:
         name = "RemainderBackward0", fn = rem_backward, save_a = save_b = 1;
+        break;
+    case PN_FMOD: /* torch numbers them: fmod(tensor, number), fmod(tensor, tensor) */
+        name = b->t ? "FmodBackward1" : "FmodBackward0", fn = fmod_backward, save_a = save_b = 1;
+        break;
+    case PN_HYPOT:
+        name = "HypotBackward0", fn = hypot_backward, save_a = save_b = 1;
         break;
     case PN_FLOORDIV:
         name = "FloorDivideBackward0", fn = zero_backward;

@@ -22,6 +22,8 @@ PNTensor *pn_binary_s(pn_binary_op op, PNTensor *a, double s); /* tensor op pyth
 PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b);
 PNTensor *pn_unary(pn_unary_op op, PNTensor *a);
 PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a);
+PNTensor *pn_polygamma(int64_t n, PNTensor *a); /* n-th derivative of digamma, n >= 0 */
+PyObject *pn_polygamma_inplace(int64_t n, PNTensor *a);
 PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi);
 PNTensor *pn_where(PNTensor *cond, PyObject *a, PyObject *b);
 PNTensor *pn_cast(PNTensor *a, pn_dtype dt);     /* always a new tensor (differentiable) */
@@ -45,6 +47,7 @@ PNTensor *pn_squeeze(PNTensor *a, int dim); /* dim < 0 after wrapping: all size-
 PNTensor *pn_unsqueeze(PNTensor *a, int dim);
 PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length);
 PNTensor *pn_select(PNTensor *a, int dim, int64_t index);
+PNTensor *pn_diagonal(PNTensor *a, int64_t offset, int dim1, int dim2); /* dims wrapped */
 /* n views of a along dim (sizes[k] each; unbind: selects), one autograd node named name */
 int pn_split(PNTensor *a, int dim, int n, const int64_t *sizes, int unbind, const char *name,
              PNTensor **outs);

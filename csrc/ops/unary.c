@@ -2,6 +2,7 @@
  * sigmoid, tanh, relu, ...) and clamp, in-place forms and their backward.
  * The loops are the kernels of ../kernels/elementwise.c. */
 #include "ops.h"
+#include "../kernels/special.h"
 #include <string.h>
 #include <math.h>
 
@@ -35,22 +36,39 @@ static const char *unary_names[PN_NUNARY] = {
     [PN_TAN] = "tan",
     [PN_ATAN] = "atan",
     [PN_RSQRT] = "rsqrt",
+    [PN_ASIN] = "asin",
+    [PN_ACOS] = "acos",
+    [PN_SINH] = "sinh",
+    [PN_COSH] = "cosh",
+    [PN_ASINH] = "asinh",
+    [PN_ACOSH] = "acosh",
+    [PN_ATANH] = "atanh",
+    [PN_EXP2] = "exp2",
+    [PN_LGAMMA] = "lgamma",
+    [PN_DIGAMMA] = "digamma",
+    [PN_ERFINV] = "erfinv",
 };
 
 static const char *unary_nodes[PN_NUNARY] = {
-    [PN_NEG] = "NegBackward0",     [PN_ABS] = "AbsBackward0",
-    [PN_EXP] = "ExpBackward0",     [PN_LOG] = "LogBackward0",
-    [PN_SQRT] = "SqrtBackward0",   [PN_SIGMOID] = "SigmoidBackward0",
-    [PN_TANH] = "TanhBackward0",   [PN_RELU] = "ReluBackward0",
-    [PN_SIGN] = "SignBackward0",   [PN_RECIPROCAL] = "ReciprocalBackward0",
-    [PN_SQUARE] = "PowBackward0",  [PN_SIN] = "SinBackward0",
-    [PN_COS] = "CosBackward0",     [PN_LOG1P] = "Log1PBackward0",
-    [PN_EXPM1] = "Expm1Backward0", [PN_FLOOR] = "FloorBackward0",
-    [PN_CEIL] = "CeilBackward0",   [PN_ROUND] = "RoundBackward0",
-    [PN_TRUNC] = "TruncBackward0", [PN_LOG2] = "Log2Backward0",
-    [PN_LOG10] = "Log10Backward0", [PN_ERF] = "ErfBackward0",
-    [PN_ERFC] = "ErfcBackward0",   [PN_TAN] = "TanBackward0",
-    [PN_ATAN] = "AtanBackward0",   [PN_RSQRT] = "RsqrtBackward0",
+    [PN_NEG] = "NegBackward0",       [PN_ABS] = "AbsBackward0",
+    [PN_EXP] = "ExpBackward0",       [PN_LOG] = "LogBackward0",
+    [PN_SQRT] = "SqrtBackward0",     [PN_SIGMOID] = "SigmoidBackward0",
+    [PN_TANH] = "TanhBackward0",     [PN_RELU] = "ReluBackward0",
+    [PN_SIGN] = "SignBackward0",     [PN_RECIPROCAL] = "ReciprocalBackward0",
+    [PN_SQUARE] = "PowBackward0",    [PN_SIN] = "SinBackward0",
+    [PN_COS] = "CosBackward0",       [PN_LOG1P] = "Log1PBackward0",
+    [PN_EXPM1] = "Expm1Backward0",   [PN_FLOOR] = "FloorBackward0",
+    [PN_CEIL] = "CeilBackward0",     [PN_ROUND] = "RoundBackward0",
+    [PN_TRUNC] = "TruncBackward0",   [PN_LOG2] = "Log2Backward0",
+    [PN_LOG10] = "Log10Backward0",   [PN_ERF] = "ErfBackward0",
+    [PN_ERFC] = "ErfcBackward0",     [PN_TAN] = "TanBackward0",
+    [PN_ATAN] = "AtanBackward0",     [PN_RSQRT] = "RsqrtBackward0",
+    [PN_ASIN] = "AsinBackward0",     [PN_ACOS] = "AcosBackward0",
+    [PN_SINH] = "SinhBackward0",     [PN_COSH] = "CoshBackward0",
+    [PN_ASINH] = "AsinhBackward0",   [PN_ACOSH] = "AcoshBackward0",
+    [PN_ATANH] = "AtanhBackward0",   [PN_EXP2] = "Exp2Backward0",
+    [PN_LGAMMA] = "LgammaBackward0", [PN_DIGAMMA] = "DigammaBackward0",
+    [PN_ERFINV] = "ErfinvBackward0",
 };
 
 /* Which ops always produce floats (an int64 input is promoted to float32). */
@@ -75,14 +93,15 @@ static int unary_float_only(pn_unary_op op) {
     case PN_RSQRT:
         return 1;
     default:
-        return 0;
+        return op >= PN_ASIN; /* the inverse trigonometric ... erfinv: every one */
     }
 }
 
 /* Whether backward needs the output (1) or the input (0). */
 static int unary_saves_output(pn_unary_op op) {
     return op == PN_EXP || op == PN_SQRT || op == PN_SIGMOID || op == PN_TANH || op == PN_RELU ||
-           op == PN_RECIPROCAL || op == PN_EXPM1 || op == PN_TAN || op == PN_RSQRT;
+           op == PN_RECIPROCAL || op == PN_EXPM1 || op == PN_TAN || op == PN_RSQRT ||
+           op == PN_EXP2 || op == PN_ERFINV;
 }
 
 typedef struct {
@@ -99,6 +118,66 @@ static PNTensor *erf_backward(pn_unary_op op, PNTensor *g, PNTensor *x) {
         d ? pn_binary_s(PN_MUL, d, op == PN_ERF ? two_over_sqrt_pi : -two_over_sqrt_pi) : NULL;
     PNTensor *r = k ? pn_binary_t(PN_MUL, g, k) : NULL;
     Py_XDECREF(x2), Py_XDECREF(e), Py_XDECREF(d), Py_XDECREF(k);
+    return r;
+}
+
+/* x^2 + c, or with flip c - x^2: the radicands of the inverse functions' derivatives */
+static PNTensor *square_plus(PNTensor *x, double c, int flip) {
+    PNTensor *t = pn_binary_t(PN_MUL, x, x);
+    PNTensor *r = !t ? NULL : flip ? pn_binary_s_rev(PN_SUB, c, t) : pn_binary_s(PN_ADD, t, c);
+    Py_XDECREF(t);
+    return r;
+}
+
+/* The ops computed in double (PN_ASIN ... PN_ERFINV): dx = g * d, d written with
+ * differentiable ops (s is x, or the output y for exp2 and erfinv):
+ *   asin: d = 1 / sqrt(1 - x^2)        acos: d = -1 / sqrt(1 - x^2)
+ *   sinh: d = cosh(x)                  cosh: d = sinh(x)
+ *   asinh: d = 1 / sqrt(x^2 + 1)       acosh: d = 1 / sqrt(x^2 - 1)
+ *   atanh: dx = g / (1 - x^2)          exp2: d = y ln 2
+ *   lgamma: d = digamma(x)             digamma: d = polygamma(1, x)
+ *   erfinv: d = sqrt(pi) / 2 exp(y^2) */
+static PNTensor *double_op_backward(pn_unary_op op, PNTensor *g, PNTensor *s) {
+    PNTensor *t = NULL, *d = NULL, *r = NULL;
+    switch (op) {
+    case PN_ASIN:
+    case PN_ACOS:
+    case PN_ASINH:
+    case PN_ACOSH:
+        t = square_plus(s, op == PN_ACOSH ? -1.0 : 1.0, op == PN_ASIN || op == PN_ACOS);
+        d = t ? pn_unary(PN_RSQRT, t) : NULL;
+        break;
+    case PN_ATANH:
+        t = square_plus(s, 1.0, 1);
+        r = t ? pn_binary_t(PN_DIV, g, t) : NULL;
+        Py_XDECREF(t);
+        return r;
+    case PN_SINH:
+    case PN_COSH:
+        d = pn_unary(op == PN_SINH ? PN_COSH : PN_SINH, s);
+        break;
+    case PN_EXP2:
+        d = pn_binary_s(PN_MUL, s, 0.69314718055994530942);
+        break;
+    case PN_LGAMMA:
+        d = pn_unary(PN_DIGAMMA, s);
+        break;
+    case PN_DIGAMMA:
+        d = pn_polygamma(1, s);
+        break;
+    case PN_ERFINV:
+        t = pn_binary_t(PN_MUL, s, s);
+        r = t ? pn_unary(PN_EXP, t) : NULL;
+        d = r ? pn_binary_s(PN_MUL, r, 0.88622692545275801365) : NULL; /* sqrt(pi) / 2 */
+        Py_XDECREF(r);
+        break;
+    default:
+        PyErr_SetString(PyExc_RuntimeError, "internal: unary op without a backward");
+        return NULL;
+    }
+    r = d ? pn_binary_t(PN_MUL, g, d) : NULL;
+    Py_XDECREF(t), Py_XDECREF(d);
+    if (r && op == PN_ACOS) Py_SETREF(r, pn_unary(PN_NEG, r));
     return r;
 }
 
@@ -182,7 +261,7 @@ static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         r = u ? pn_binary_t(PN_MUL, g, u) : NULL;
         break;
     default:
-        PyErr_SetString(PyExc_RuntimeError, "internal: unary op without a backward");
+        r = double_op_backward(op, g, s);
     }
     Py_XDECREF(t);
     Py_XDECREF(u);
@@ -250,6 +329,61 @@ PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a) {
     if (!old) return NULL;
     PNTensor *res = pn_unary(op, old);
     Py_DECREF(old);
+    return pn_inplace_result(a, res);
+}
+
+/* ------------------------------------------------------------- polygamma ---- */
+
+typedef struct {
+    int64_t n;
+} polygamma_state;
+
+// y = polygamma(n, x): dx = g * polygamma(n + 1, x)
+static int polygamma_backward(PNNode *node, PNTensor **gout, PNTensor **gin) {
+    PNTensor *x = pn_unpack(node, 0);
+    if (!x) return -1;
+    PNTensor *d = pn_polygamma(PN_STATE(node, polygamma_state)->n + 1, x);
+    gin[0] = d ? pn_binary_t(PN_MUL, gout[0], d) : NULL;
+    Py_XDECREF(d);
+    Py_DECREF(x);
+    return gin[0] ? 0 : -1;
+}
+
+// x (*) -> y (*) = polygamma(n, x), the n-th derivative of digamma (n >= 0)
+PNTensor *pn_polygamma(int64_t n, PNTensor *a) {
+    if (n < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "polygamma(n, x) does not support negative n.");
+        return NULL;
+    }
+    pn_dtype dt = pn_is_float(a->dtype) ? a->dtype : PN_FLOAT32;
+    PNTensor *src = pn_to_dtype_nograd(a, dt);
+    PNTensor *out = src ? pn_empty(dt, a->ndim, a->shape) : NULL;
+    if (out) {
+        PNTensor *ops[2] = {out, src};
+        pn_run_loop(pn_polygamma_loop(dt), &n, 2, ops, NULL, a->ndim, a->shape);
+    }
+    Py_XDECREF(src);
+    if (!out || !pn_grad_mode || !pn_requires_grad(a)) return out;
+    PNNode *node = pn_record(out, "PolygammaBackward0", polygamma_backward, 1, &a);
+    polygamma_state *st = node ? pn_node_state(node, sizeof *st, 0) : NULL;
+    if (st) st->n = n, pn_save(node, 0, a, 0);
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
+PyObject *pn_polygamma_inplace(int64_t n, PNTensor *a) {
+    if (pn_check_inplace(a, "polygamma_") < 0) return NULL;
+    if (!pn_is_float(a->dtype)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "polygamma_: result type Float can't be cast to the desired output type %s",
+                     pn_dtype_name(a->dtype));
+        return NULL;
+    }
+    /* the node saves its input: with a history to record, compute from a copy */
+    int record = pn_grad_mode && pn_requires_grad(a);
+    PNTensor *in = record ? pn_clone(a) : (Py_INCREF(a), a);
+    PNTensor *res = in ? pn_polygamma(n, in) : NULL;
+    Py_XDECREF(in);
     return pn_inplace_result(a, res);
 }
 

@@ -375,6 +375,76 @@ PNTensor *pn_select(PNTensor *a, int dim, int64_t index) {
     return pn_apply_slices(a, &op, 1);
 }
 
+/* -------------------------------------------------------------- diagonal ---- */
+
+typedef struct {
+    int64_t offset;
+    int dim1, dim2;
+} diagonal_state;
+
+/* The diagonal view without autograd: dims dim1 < or > dim2 removed, the diagonal
+ * appended last; element k is x[.., k + max(0, -offset), .., k + max(0, offset), ..]
+ * (dim1's index first), so its stride is the sum of the two. */
+static PNTensor *diagonal_raw(PNTensor *a, int64_t offset, int dim1, int dim2) {
+    int64_t n1 = a->shape[dim1], n2 = a->shape[dim2], len, start = 0;
+    len =
+        offset >= 0 ? (n2 - offset < n1 ? n2 - offset : n1) : (n1 + offset < n2 ? n1 + offset : n2);
+    if (len <= 0)
+        len = 0;
+    else
+        start = offset >= 0 ? offset * a->strides[dim2] : -offset * a->strides[dim1];
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    int nd = 0;
+    for (int d = 0; d < a->ndim; d++)
+        if (d != dim1 && d != dim2) shape[nd] = a->shape[d], strides[nd++] = a->strides[d];
+    shape[nd] = len, strides[nd++] = a->strides[dim1] + a->strides[dim2];
+    return pn_alias(a, nd, shape, strides, start);
+}
+
+// create_graph: the backward below is linear in g; its own backward takes the diagonal again
+static int diagonal_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const diagonal_state *st = PN_STATE(n, diagonal_state);
+    gin[0] = pn_diagonal(gout[0], st->offset, st->dim1, st->dim2);
+    return gin[0] ? 0 : -1;
+}
+
+// y = x.diagonal(offset, dim1, dim2) (a view): dx = zeros(x.shape) with g on that diagonal
+static int diagonal_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const diagonal_state *st = PN_STATE(n, diagonal_state);
+    PNTensor *g = gout[0], *z = pn_zeros(g->dtype, n->meta[0].ndim, n->meta[0].shape);
+    PNTensor *v = z ? diagonal_raw(z, st->offset, st->dim1, st->dim2) : NULL;
+    int rc = v ? pn_copy_into(v, g) : -1;
+    Py_XDECREF(v);
+    if (rc == 0 && pn_grad_mode && pn_requires_grad(g)) {
+        PNNode *bb = pn_record(z, "DiagonalBackwardBackward0", diagonal_backward_backward, 1, &g);
+        if (bb) pn_node_copy_state(bb, n);
+        rc = PyErr_Occurred() ? -1 : 0;
+    }
+    if (rc < 0) {
+        Py_XDECREF(z);
+        return -1;
+    }
+    gin[0] = z;
+    return 0;
+}
+
+// x (.., n1, .., n2, ..) -> view (.., ..) + (diagonal length,): the elements
+// x[.., i, .., i + offset, ..] of dims dim1 and dim2 (offset > 0: above the main diagonal)
+PNTensor *pn_diagonal(PNTensor *a, int64_t offset, int dim1, int dim2) {
+    if (dim1 == dim2) {
+        PyErr_Format(PyExc_RuntimeError, "diagonal dimensions cannot be identical %d, %d", dim1,
+                     dim2);
+        return NULL;
+    }
+    PNTensor *out = diagonal_raw(a, offset, dim1, dim2);
+    if (!out || !pn_grad_mode || !pn_requires_grad(a)) return out;
+    PNNode *node = pn_record(out, "DiagonalBackward0", diagonal_backward, 1, &a);
+    diagonal_state *st = node ? pn_node_state(node, sizeof *st, 0) : NULL;
+    if (st) st->offset = offset, st->dim1 = dim1, st->dim2 = dim2;
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
 /* ----------------------------------------------------------------- split ---- */
 
 /* split/chunk/unbind: n views of x along dim, recorded as ONE node with n

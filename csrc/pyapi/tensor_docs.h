@@ -86,6 +86,84 @@
 #define DOC_rsqrt_ \
     "rsqrt_($self, /)\n--\n\nIn place: replaces each element x by the reciprocal square root 1 / " \
     "sqrt(x); returns self."
+#define DOC_asin \
+    "asin($self, /)\n--\n\nA new tensor of the arcsine, in [-pi/2, pi/2] (NaN outside [-1, 1]), " \
+    "elementwise."
+#define DOC_asin_ \
+    "asin_($self, /)\n--\n\nIn place: replaces each element x by the arcsine, in [-pi/2, pi/2] " \
+    "(NaN outside [-1, 1]); returns self."
+#define DOC_acos \
+    "acos($self, /)\n--\n\nA new tensor of the arccosine, in [0, pi] (NaN outside [-1, 1]), " \
+    "elementwise."
+#define DOC_acos_ \
+    "acos_($self, /)\n--\n\nIn place: replaces each element x by the arccosine, in [0, pi] (NaN " \
+    "outside [-1, 1]); returns self."
+#define DOC_sinh "sinh($self, /)\n--\n\nA new tensor of the hyperbolic sine, elementwise."
+#define DOC_sinh_ \
+    "sinh_($self, /)\n--\n\nIn place: replaces each element x by the hyperbolic sine; returns " \
+    "self."
+#define DOC_cosh "cosh($self, /)\n--\n\nA new tensor of the hyperbolic cosine, elementwise."
+#define DOC_cosh_ \
+    "cosh_($self, /)\n--\n\nIn place: replaces each element x by the hyperbolic cosine; returns " \
+    "self."
+#define DOC_asinh "asinh($self, /)\n--\n\nA new tensor of the inverse hyperbolic sine, elementwise."
+#define DOC_asinh_ \
+    "asinh_($self, /)\n--\n\nIn place: replaces each element x by the inverse hyperbolic sine; " \
+    "returns self."
+#define DOC_acosh \
+    "acosh($self, /)\n--\n\nA new tensor of the inverse hyperbolic cosine (NaN below 1), " \
+    "elementwise."
+#define DOC_acosh_ \
+    "acosh_($self, /)\n--\n\nIn place: replaces each element x by the inverse hyperbolic cosine " \
+    "(NaN below 1); returns self."
+#define DOC_atanh \
+    "atanh($self, /)\n--\n\nA new tensor of the inverse hyperbolic tangent (+-inf at +-1, NaN " \
+    "outside [-1, 1]), elementwise."
+#define DOC_atanh_ \
+    "atanh_($self, /)\n--\n\nIn place: replaces each element x by the inverse hyperbolic tangent " \
+    "(+-inf at +-1, NaN outside [-1, 1]); returns self."
+#define DOC_exp2 "exp2($self, /)\n--\n\nA new tensor of 2 ** x, elementwise."
+#define DOC_exp2_ \
+    "exp2_($self, /)\n--\n\nIn place: replaces each element x by 2 ** x; returns self."
+#define DOC_lgamma \
+    "lgamma($self, /)\n--\n\nA new tensor of ln |Gamma(x)|, the log of the gamma function's " \
+    "absolute value, elementwise."
+#define DOC_lgamma_ \
+    "lgamma_($self, /)\n--\n\nIn place: replaces each element x by ln |Gamma(x)|, the log of the " \
+    "gamma function's absolute value; returns self."
+#define DOC_digamma \
+    "digamma($self, /)\n--\n\nA new tensor of the digamma function d/dx ln Gamma(x) (-inf at +0, " \
+    "NaN at -1, -2, ...), elementwise."
+#define DOC_digamma_ \
+    "digamma_($self, /)\n--\n\nIn place: replaces each element x by the digamma function d/dx ln " \
+    "Gamma(x) (-inf at +0, NaN at -1, -2, ...); returns self."
+#define DOC_erfinv \
+    "erfinv($self, /)\n--\n\nA new tensor of the inverse error function: the y with erf(y) = x " \
+    "(+-inf at +-1, NaN outside [-1, 1]), elementwise."
+#define DOC_erfinv_ \
+    "erfinv_($self, /)\n--\n\nIn place: replaces each element x by the inverse error function: " \
+    "the y with erf(y) = x (+-inf at +-1, NaN outside [-1, 1]); returns self."
+#define DOC_diagonal \
+    "diagonal($self, /, offset=0, dim1=0, dim2=1)\n--\n\nA view of the diagonal of dims dim1 " \
+    "and dim2 (offset > 0: above the main diagonal, < 0: below), as the last dim, those two " \
+    "dims removed."
+#define DOC_fmod \
+    "fmod($self, other, /)\n--\n\nElementwise C remainder self - trunc(self / other) * other " \
+    "(the sign of self), broadcasting other (a tensor or a number); a new tensor."
+#define DOC_fmod_ \
+    "fmod_($self, other, /)\n--\n\nIn place: self = fmod(self, other), broadcasting other to " \
+    "self's shape; returns self."
+#define DOC_hypot \
+    "hypot($self, other, /)\n--\n\nElementwise sqrt(self ** 2 + other ** 2) without overflow or " \
+    "underflow in the squares, broadcasting other (a tensor); a new tensor."
+#define DOC_hypot_ \
+    "hypot_($self, other, /)\n--\n\nIn place: self = hypot(self, other); returns self."
+#define DOC_polygamma \
+    "polygamma($self, n, /)\n--\n\nA new tensor of the n-th derivative of the digamma function " \
+    "(n >= 0; n = 0 is digamma), elementwise."
+#define DOC_polygamma_ \
+    "polygamma_($self, n, /)\n--\n\nIn place: replaces each element x by polygamma(n, x); " \
+    "returns self."
 #define DOC_atan2 \
     "atan2($self, other, /)\n--\n\nA new tensor of the angle of the point (other, self) in " \
     "radians, in [-pi, pi], elementwise with broadcasting (atan(self / other) with the quadrant " \

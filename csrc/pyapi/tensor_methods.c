@@ -44,6 +44,33 @@ UNARY_METHODS(erfc, PN_ERFC)
 UNARY_METHODS(tan, PN_TAN)
 UNARY_METHODS(atan, PN_ATAN)
 UNARY_METHODS(rsqrt, PN_RSQRT)
+UNARY_METHODS(asin, PN_ASIN)
+UNARY_METHODS(acos, PN_ACOS)
+UNARY_METHODS(sinh, PN_SINH)
+UNARY_METHODS(cosh, PN_COSH)
+UNARY_METHODS(asinh, PN_ASINH)
+UNARY_METHODS(acosh, PN_ACOSH)
+UNARY_METHODS(atanh, PN_ATANH)
+UNARY_METHODS(exp2, PN_EXP2)
+UNARY_METHODS(lgamma, PN_LGAMMA)
+UNARY_METHODS(digamma, PN_DIGAMMA)
+UNARY_METHODS(erfinv, PN_ERFINV)
+
+/* polygamma(n), polygamma_(n): n an int */
+static PyObject *polygamma_method(PyObject *self, PyObject *arg, int inplace) {
+    if (!PyLong_Check(arg))
+        return PyErr_Format(PyExc_TypeError, "%s(): argument 'n' must be int, not %s",
+                            inplace ? "polygamma_" : "polygamma", Py_TYPE(arg)->tp_name);
+    long long n = PyLong_AsLongLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    return inplace ? pn_polygamma_inplace(n, SELF) : (PyObject *)pn_polygamma(n, SELF);
+}
+static PyObject *m_polygamma(PyObject *self, PyObject *arg) {
+    return polygamma_method(self, arg, 0);
+}
+static PyObject *m_polygamma_(PyObject *self, PyObject *arg) {
+    return polygamma_method(self, arg, 1);
+}
 
 /* ---- binary math: t.mul(o), t.mul_(o) ... */
 #define BINARY_METHODS(NAME, OP) \
@@ -57,6 +84,7 @@ BINARY_METHODS(mul, PN_MUL)
 BINARY_METHODS(true_divide, PN_DIV)
 BINARY_METHODS(floor_divide, PN_FLOORDIV)
 BINARY_METHODS(remainder, PN_REM)
+BINARY_METHODS(fmod, PN_FMOD)
 BINARY_METHODS(pow, PN_POW)
 BINARY_METHODS(maximum, PN_MAXIMUM)
 BINARY_METHODS(minimum, PN_MINIMUM)
@@ -70,19 +98,24 @@ BINARY_METHODS(bitwise_and, PN_AND)
 BINARY_METHODS(bitwise_or, PN_OR)
 BINARY_METHODS(bitwise_xor, PN_XOR)
 
-/* atan2 takes a tensor only (torch.atan2(x, 2.0) is a TypeError too) */
-static PyObject *m_atan2(PyObject *self, PyObject *o) {
-    if (!PNTensor_Check(o))
-        return PyErr_Format(PyExc_TypeError, "atan2(): argument 'other' must be Tensor, not %s",
-                            Py_TYPE(o)->tp_name);
-    return (PyObject *)pn_binary(PN_ATAN2, self, o);
-}
-static PyObject *m_atan2_(PyObject *self, PyObject *o) {
-    if (!PNTensor_Check(o))
-        return PyErr_Format(PyExc_TypeError, "atan2_(): argument 'other' must be Tensor, not %s",
-                            Py_TYPE(o)->tp_name);
-    return pn_binary_inplace(PN_ATAN2, SELF, o);
-}
+/* atan2 and hypot take a tensor only (torch.atan2(x, 2.0) is a TypeError too) */
+#define TENSOR_ONLY_METHODS(NAME, OP) \
+    static PyObject *m_##NAME(PyObject *self, PyObject *o) { \
+        if (!PNTensor_Check(o)) \
+            return PyErr_Format(PyExc_TypeError, \
+                                #NAME "(): argument 'other' must be Tensor, not %s", \
+                                Py_TYPE(o)->tp_name); \
+        return (PyObject *)pn_binary(OP, self, o); \
+    } \
+    static PyObject *m_##NAME##_(PyObject *self, PyObject *o) { \
+        if (!PNTensor_Check(o)) \
+            return PyErr_Format(PyExc_TypeError, \
+                                #NAME "_(): argument 'other' must be Tensor, not %s", \
+                                Py_TYPE(o)->tp_name); \
+        return pn_binary_inplace(OP, SELF, o); \
+    }
+TENSOR_ONLY_METHODS(atan2, PN_ATAN2)
+TENSOR_ONLY_METHODS(hypot, PN_HYPOT)
 
 /* add/sub take alpha: a + alpha * b */
 static const char *const OTHER_ALPHA[] = {"other", "alpha"};
@@ -524,6 +557,20 @@ static PyObject *m_select(PyObject *self, PyObject *args) {
     if (pn_wrap_dim(dim, SELF->ndim, &d, "select") < 0) return NULL;
     return (PyObject *)pn_select(SELF, d, index);
 }
+/* diagonal(offset=0, dim1=0, dim2=1): a view */
+static PyObject *m_diagonal(PyObject *self, FASTARGS) {
+    static const char *const names[] = {"offset", "dim1", "dim2"};
+    static pn_argspec spec = PN_ARGSPEC("diagonal", names, 3, 3, 0);
+    PyObject *a[3];
+    long long offset, dim1, dim2;
+    int d1, d2;
+    if (pn_parse_args(&spec, args, nargs, kwnames, a) < 0 || pn_arg_ll(a[0], 0, &offset) < 0 ||
+        pn_arg_ll(a[1], 0, &dim1) < 0 || pn_arg_ll(a[2], 1, &dim2) < 0 ||
+        pn_wrap_dim(dim1, SELF->ndim, &d1, "diagonal") < 0 ||
+        pn_wrap_dim(dim2, SELF->ndim, &d2, "diagonal") < 0)
+        return NULL;
+    return (PyObject *)pn_diagonal(SELF, offset, d1, d2);
+}
 /* _split_views(dim, sizes, kind): the views behind split (kind 0), split with a list of
  * sizes (1) and unbind (2), as one autograd node; Tensor.split/chunk/unbind check the
  * arguments and compute sizes. */
@@ -780,7 +827,21 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    U(tan),
                                    U(atan),
                                    U(rsqrt),
+                                   U(asin),
+                                   U(acos),
+                                   U(sinh),
+                                   U(cosh),
+                                   U(asinh),
+                                   U(acosh),
+                                   U(atanh),
+                                   U(exp2),
+                                   U(lgamma),
+                                   U(digamma),
+                                   U(erfinv),
+                                   B(polygamma),
                                    B(atan2),
+                                   B(hypot),
+                                   B(fmod),
                                    B(mul),
                                    B(true_divide),
                                    B(floor_divide),
@@ -830,6 +891,7 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    MV(narrow),
                                    MV(_split_views),
                                    MV(select),
+                                   MF(diagonal),
                                    M0(contiguous),
                                    MK(clone),
                                    M0(detach),
