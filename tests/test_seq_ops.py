@@ -327,6 +327,111 @@ def test_cumprod_double_backward_matches_torch(need_torch):
     check(outs[0][0], outs[1][0], rtol=1e-10), check(outs[0][1], outs[1][1], rtol=1e-10)
 
 
+# --------------------------------------------- cummax, cummin, logcumsumexp ----
+
+def np_cum_extreme(a, axis, is_max):
+    """PyTorch's cummax/cummin rule, written out: along axis, take x where it is NaN, or
+    where the running value is a number and x is at least as extreme (the last of ties)."""
+    a = np.moveaxis(a, axis, -1)
+    v, ix = a.copy(), np.zeros(a.shape, np.int64)
+    for i in range(1, a.shape[-1]):
+        x, c = a[..., i], v[..., i - 1]
+        better = (x >= c) if is_max else (x <= c)
+        take = (x != x) | ((c == c) & better)
+        v[..., i] = np.where(take, x, c)
+        ix[..., i] = np.where(take, i, ix[..., i - 1])
+    return np.moveaxis(v, -1, axis), np.moveaxis(ix, -1, axis)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("shape,dim", SHAPES_DIMS)
+def test_cummax_cummin_match_numpy(dtype, layout, shape, dim):
+    a = with_ties(shape, dtype, seed=5, nan=True)
+    x = laid_out(a, layout)
+    for name, is_max in (("cummax", True), ("cummin", False)):
+        v, i = getattr(x, name)(dim)
+        if not shape:
+            check(v, a), check(i, np.array(0))
+            continue
+        want_v, want_i = np_cum_extreme(a, dim % len(shape), is_max)
+        check(v, want_v)
+        check(i, want_i)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,dim", SHAPES_DIMS)
+def test_cummax_cummin_match_torch(need_torch, dtype, shape, dim):
+    a = with_ties(shape, dtype, seed=6, nan=True)
+    for name in ("cummax", "cummin"):
+        v, i = getattr(pynet.tensor(a), name)(dim)
+        tv, ti = getattr(torch.tensor(a), name)(dim)
+        check(v, tv)
+        check(i, ti)
+
+
+def test_cummax_cummin_gradients():
+    a = pynet.tensor(distinct((3, 5), seed=8), requires_grad=True)
+    second_order(lambda x: x.cummax(1)[0] ** 2, a)
+    second_order(lambda x: x.cummin(0)[0] ** 2, a)
+    x = pynet.tensor([1.0, 3.0, 3.0, 2.0, 0.5], requires_grad=True)
+    v, _ = x.cummax(0)
+    assert v.grad_fn.name() == "CummaxBackward0"
+    v.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 3.0, 0.0, 0.0]  # each running max's gradient lands on it
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("shape,dim", SHAPES_DIMS)
+def test_logcumsumexp_matches_numpy(layout, shape, dim):
+    a = rand_np(shape, "float64", seed=9, low=-40, high=40)
+    x = laid_out(a, layout)
+    want = a if not shape else np.logaddexp.accumulate(a, axis=dim % len(shape))
+    check(x.logcumsumexp(dim), want, rtol=1e-14)
+    x32 = laid_out(a.astype(np.float32), layout).logcumsumexp(dim)
+    ref32 = a.astype(np.float32).astype(np.float64)
+    want32 = ref32 if not shape else np.logaddexp.accumulate(ref32, axis=dim % len(shape))
+    check(x32, want32.astype(np.float32), rtol=1.2e-7, atol=1e-30)  # carried in double
+
+
+def test_logcumsumexp_special_values_and_errors():
+    got = pynet.tensor([0.0, -math.inf, 1000.0, math.inf, 1.0, math.nan, 2.0]).logcumsumexp(0)
+    assert got.tolist()[:5] == [0.0, 0.0, 1000.0, math.inf, math.inf]
+    assert all(math.isnan(v) for v in got.tolist()[5:])
+    assert pynet.tensor([-math.inf, -math.inf]).logcumsumexp(0).tolist() == [-math.inf] * 2
+    with pytest.raises(NotImplementedError, match="not implemented for"):
+        pynet.tensor([1, 2]).logcumsumexp(0)
+    with pytest.raises(IndexError):
+        pynet.tensor([1.0, 2.0]).logcumsumexp(1)
+    with pytest.raises(TypeError):
+        pynet.tensor([1.0, 2.0]).cummax()
+
+
+def test_logcumsumexp_gradients():
+    a = pynet.tensor(rand_np((3, 4), "float64", seed=10), requires_grad=True)
+    second_order(lambda x: x.logcumsumexp(1), a)
+    second_order(lambda x: x.logcumsumexp(0) * 2, a)
+    # large values: the gradient's exponentials stay in range (log space); the formula's
+    # error grows like |x| eps (exp of x + a log-sum that cancels it)
+    big = pynet.tensor([800.0, 801.0, 799.0], dtype=F64, requires_grad=True)
+    big.logcumsumexp(0).sum().backward()
+    e = np.exp(np.array([800.0, 801.0, 799.0]) - 801.0)
+    want = [sum(e[i] / e[:j + 1].sum() for j in range(i, 3)) for i in range(3)]
+    np.testing.assert_allclose(big.grad.numpy(), want, rtol=1e-12)
+
+
+def test_logcumsumexp_gradients_match_torch(need_torch):
+    a = rand_np((4, 6), "float64", seed=11, low=-5, high=5)
+    g = rand_np((4, 6), "float64", seed=12)
+    for dim in (0, 1):
+        x, xt = pynet.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        y, yt = x.logcumsumexp(dim), xt.logcumsumexp(dim)
+        check(y, yt, rtol=1e-14)
+        y.backward(pynet.tensor(g))
+        yt.backward(torch.tensor(g))
+        check(x.grad, xt.grad, rtol=1e-12)
+
+
 # ------------------------------------------------- gather, scatter, select ----
 
 def rand_index(self_shape, dim, idx_shape, seed, unique=False):

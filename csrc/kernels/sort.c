@@ -2,6 +2,7 @@
 #include "sort.h"
 #include "threadpool.h"
 #include "fastmath.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,6 +296,98 @@ int pn_scan(pn_dtype dt, int op, int reverse, int64_t outer, int64_t n, int64_t 
     int64_t tasks = inner == 1 ? (outer + SCAN_ROWS - 1) / SCAN_ROWS : outer * q.blocks;
     int64_t per_task = n * (inner == 1 ? SCAN_ROWS : (inner < SCAN_COLS ? inner : SCAN_COLS));
     pn_parallel_for(tasks, 32768 / per_task + 1, fns[k][op == PN_SCAN_PROD], &q);
+    return PN_OK;
+}
+
+/* Row i of each (n, inner) block against the running row i - 1: take x where it is
+ * NaN, or where the running value is a number and x is at least (most) as extreme. */
+#define CUM_EXTREME(NAME, T, AT_LEAST) \
+    static void NAME(int64_t outer, int64_t n, int64_t inner, const T *x, T *v, int64_t *ix) { \
+        for (int64_t o = 0; o < outer; o++, x += n * inner, v += n * inner, ix += n * inner) { \
+            for (int64_t j = 0; j < inner; j++) v[j] = x[j], ix[j] = 0; \
+            for (int64_t i = 1; i < n; i++) { \
+                const T *xr = x + i * inner, *vp = v + (i - 1) * inner; \
+                T *vr = v + i * inner; \
+                int64_t *ir = ix + i * inner, *ip = ix + (i - 1) * inner; \
+                for (int64_t j = 0; j < inner; j++) { \
+                    T a = xr[j], c = vp[j]; \
+                    int take = a != a || (c == c && AT_LEAST(a, c)); \
+                    vr[j] = take ? a : c; \
+                    ir[j] = take ? i : ip[j]; \
+                } \
+            } \
+        } \
+    }
+#define GE(a, c) ((a) >= (c))
+#define LE(a, c) ((a) <= (c))
+CUM_EXTREME(cummax_b, uint8_t, GE) /* bool: one byte, 0 or 1 */
+CUM_EXTREME(cummin_b, uint8_t, LE)
+CUM_EXTREME(cummax_i64, int64_t, GE)
+CUM_EXTREME(cummin_i64, int64_t, LE)
+CUM_EXTREME(cummax_f32, float, GE)
+CUM_EXTREME(cummin_f32, float, LE)
+CUM_EXTREME(cummax_f64, double, GE)
+CUM_EXTREME(cummin_f64, double, LE)
+#undef GE
+#undef LE
+
+int pn_cum_extreme(pn_dtype dt, int is_max, int64_t outer, int64_t n, int64_t inner,
+                   const void *src, void *vals, int64_t *idx) {
+    if (outer <= 0 || n <= 0 || inner <= 0) return dt < PN_NDTYPES ? PN_OK : PN_EINVAL;
+    switch (dt) {
+    case PN_BOOL:
+        (is_max ? cummax_b : cummin_b)(outer, n, inner, src, vals, idx);
+        return PN_OK;
+    case PN_INT64:
+        (is_max ? cummax_i64 : cummin_i64)(outer, n, inner, src, vals, idx);
+        return PN_OK;
+    case PN_FLOAT32:
+        (is_max ? cummax_f32 : cummin_f32)(outer, n, inner, src, vals, idx);
+        return PN_OK;
+    case PN_FLOAT64:
+        (is_max ? cummax_f64 : cummin_f64)(outer, n, inner, src, vals, idx);
+        return PN_OK;
+    default:
+        return PN_EINVAL;
+    }
+}
+
+/* log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)); equal infinities give themselves
+ * (their difference is NaN) and NaN stays NaN. */
+static double log_add_exp(double a, double b) {
+    if (a != a || b != b) return NAN;
+    double m = a > b ? a : b;
+    if (a == b && (m == INFINITY || m == -INFINITY)) return m;
+    return m + log1p(exp(-fabs(a - b)));
+}
+
+/* One (n, inner) block; acc: inner doubles, the running values. */
+#define LOGCUMSUMEXP(NAME, T) \
+    static void NAME(int64_t n, int64_t inner, const T *x, T *y, double *acc) { \
+        for (int64_t j = 0; j < inner; j++) y[j] = (T)(acc[j] = x[j]); \
+        for (int64_t i = 1; i < n; i++) \
+            for (int64_t j = 0; j < inner; j++) \
+                y[i * inner + j] = (T)(acc[j] = log_add_exp(acc[j], x[i * inner + j])); \
+    }
+LOGCUMSUMEXP(logcumsumexp_f32, float)
+LOGCUMSUMEXP(logcumsumexp_f64, double)
+
+int pn_logcumsumexp_scan(pn_dtype dt, int64_t outer, int64_t n, int64_t inner, const void *src,
+                         void *x) {
+    if (dt != PN_FLOAT32 && dt != PN_FLOAT64) return PN_EINVAL;
+    if (outer <= 0 || n <= 0 || inner <= 0) return PN_OK;
+    double *acc = malloc((size_t)inner * sizeof *acc);
+    if (!acc) return PN_ENOMEM;
+    size_t block = (size_t)(n * inner) * (dt == PN_FLOAT32 ? sizeof(float) : sizeof(double));
+    for (int64_t o = 0; o < outer; o++) {
+        const char *s = (const char *)src + (size_t)o * block;
+        char *d = (char *)x + (size_t)o * block;
+        if (dt == PN_FLOAT32)
+            logcumsumexp_f32(n, inner, (const float *)s, (float *)d, acc);
+        else
+            logcumsumexp_f64(n, inner, (const double *)s, (double *)d, acc);
+    }
+    free(acc);
     return PN_OK;
 }
 

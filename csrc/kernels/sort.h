@@ -1,5 +1,6 @@
 /* sort.h - kernels of the sequence ops: stable sort of rows, cumulative sum and
- * product along a dimension, and the triangle mask of tril/triu.
+ * product along a dimension (and running extremes and log-sum-exp), and the triangle
+ * mask of tril/triu.
  *
  * All three work on contiguous memory; the op floor makes the contiguous copy
  * (with the sorted or scanned dimension placed where the kernel wants it).
@@ -38,6 +39,20 @@ enum { PN_SCAN_SUM = 0, PN_SCAN_PROD = 1 };
  * otherwise). Threads share the chains; the bits do not depend on them. */
 int pn_scan(pn_dtype dt, int op, int reverse, int64_t outer, int64_t n, int64_t inner,
             const void *src, void *x);
+
+/* Running maximum (is_max) or minimum along the middle of a contiguous (outer, n, inner)
+ * src, with its position: vals[o, i, j] = the extreme of src[o, 0..i, j] and idx its
+ * index, the last one among equal values (PyTorch's cummax/cummin); a NaN is the extreme
+ * from where it appears (the last NaN's index). dt any of the four. PN_OK or PN_EINVAL. */
+int pn_cum_extreme(pn_dtype dt, int is_max, int64_t outer, int64_t n, int64_t inner,
+                   const void *src, void *vals, int64_t *idx);
+
+/* x[o, i, j] = log(sum of exp(src[o, 0..i, j])) along the middle of (outer, n, inner),
+ * one log-add-exp per step (max + log1p(exp(-|a - b|))), float32 carried in double;
+ * -inf for all -inf so far, +inf once one is +inf, NaN from a NaN on. PN_OK, PN_ENOMEM
+ * or PN_EINVAL (not a float dtype). */
+int pn_logcumsumexp_scan(pn_dtype dt, int64_t outer, int64_t n, int64_t inner, const void *src,
+                         void *x);
 
 /* In place over a contiguous (batch, rows, cols) array of itemsize-byte elements. */
 void pn_tri_zero(size_t itemsize, int64_t batch, int64_t rows, int64_t cols, int64_t k, int lower,

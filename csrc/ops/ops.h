@@ -104,6 +104,8 @@ PNTensor *pn_argsort(PNTensor *x, int dim, int descending);
 int pn_topk(PNTensor *x, int64_t k, int dim, int largest, PNTensor **values, PNTensor **indices);
 PNTensor *pn_cumsum(PNTensor *x, int dim, int has_dtype, pn_dtype dt);
 PNTensor *pn_cumprod(PNTensor *x, int dim, int has_dtype, pn_dtype dt);
+int pn_cum_extreme_op(PNTensor *x, int dim, int is_max, PNTensor **values, PNTensor **indices);
+PNTensor *pn_logcumsumexp(PNTensor *x, int dim);
 PNTensor *pn_tri(PNTensor *x, int64_t k, int lower); /* tril (lower) or triu */
 PyObject *pn_tri_inplace(PNTensor *x, int64_t k, int lower);
 

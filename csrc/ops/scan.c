@@ -1,4 +1,5 @@
-/* ops/scan.c - cumsum and cumprod along one dimension, with their backward:
+/* ops/scan.c - cumsum, cumprod, cummax / cummin and logcumsumexp along one dimension,
+ * with their backward:
  *
  *   y = cumsum(x):   dx = reversed cumsum of g (a cumsum from the end; its own
  *                    backward is the forward cumsum)
@@ -162,5 +163,98 @@ PNTensor *pn_cumprod(PNTensor *x, int dim, int has_dt, pn_dtype dt) {
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     Py_XDECREF(xc);
+    return out;
+}
+
+/* ------------------------------------------------- cummax, cummin ---- */
+
+// x (*) -> values (*), indices (*): the running max (min) along dim and where it was
+// (the last among ties); dx = g scatter-added at the indices (pn_record_gather)
+int pn_cum_extreme_op(PNTensor *x, int dim, int is_max, PNTensor **values, PNTensor **indices) {
+    PNTensor *c = pn_contiguous(x);
+    if (!c) return -1;
+    *values = pn_empty(x->dtype, x->ndim, x->shape);
+    *indices = *values ? pn_empty(PN_INT64, x->ndim, x->shape) : NULL;
+    if (*indices) {
+        int64_t outer, n, inner;
+        split_at(x, dim, &outer, &n, &inner);
+        Py_BEGIN_ALLOW_THREADS
+        pn_cum_extreme(x->dtype, is_max, outer, n, inner, c->data, (*values)->data,
+                       (int64_t *)(*indices)->data);
+        Py_END_ALLOW_THREADS
+        if (pn_is_float(x->dtype))
+            pn_record_gather(*values, is_max ? "CummaxBackward0" : "CumminBackward0", x, dim,
+                             *indices);
+    }
+    Py_DECREF(c);
+    if (!*indices || PyErr_Occurred()) {
+        Py_CLEAR(*values);
+        Py_CLEAR(*indices);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------ logcumsumexp ---- */
+
+// y = logcumsumexp(x) without autograd
+static PNTensor *logcumsumexp_raw(PNTensor *x, int dim) {
+    PNTensor *c = pn_contiguous(x), *out = c ? pn_empty(x->dtype, x->ndim, x->shape) : NULL;
+    if (out) {
+        int64_t outer, n, inner;
+        int rc;
+        split_at(x, dim, &outer, &n, &inner);
+        Py_BEGIN_ALLOW_THREADS
+        rc = pn_logcumsumexp_scan(x->dtype, outer, n, inner, c->data, out->data);
+        Py_END_ALLOW_THREADS
+        if (rc != PN_OK) {
+            PyErr_NoMemory();
+            Py_CLEAR(out);
+        }
+    }
+    Py_XDECREF(c);
+    return out;
+}
+
+/* t reversed along dim, scanned, reversed back: logcumsumexp from the end */
+static PNTensor *reverse_lcse(scope *s, PNTensor *t, int dim) {
+    PNTensor *f = keep(s, t ? pn_flip(t, 1u << dim) : NULL);
+    PNTensor *l = keep(s, f ? pn_logcumsumexp(f, dim) : NULL);
+    return keep(s, l ? pn_flip(l, 1u << dim) : NULL);
+}
+
+// y = logcumsumexp(x): dx_i = sum_{j >= i} g_j exp(x_i - y_j), summed in log space with the
+// positive and the negative g apart (no exp of a large y):
+//   dx = exp(x + rlcse(log g+ - y)) - exp(x + rlcse(log g- - y)),  rlcse from the end,
+// log g+- = log |g| where g > 0 (< 0), the dtype's lowest number elsewhere
+static int logcumsumexp_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    int dim = PN_STATE(n, scan_state)->dim;
+    scope s = {.n = 0};
+    PNTensor *x = keep(&s, pn_unpack(n, 0)), *y = x ? keep(&s, pn_unpack(n, 1)) : NULL;
+    PNTensor *g = gout[0];
+    double lowest = g->dtype == PN_FLOAT32 ? -3.4028234663852886e38 : -1.7976931348623157e308;
+    PNTensor *lg = U(&s, PN_LOG, U(&s, PN_ABS, g)), *part[2];
+    for (int k = 0; k < 2; k++) {
+        PNTensor *mask = BS(&s, k ? PN_LT : PN_GT, g, 0.0);
+        PNTensor *l = keep(&s, mask && lg ? pn_where_t(mask, lg, lowest, NULL) : NULL);
+        part[k] = U(&s, PN_EXP, B(&s, PN_ADD, reverse_lcse(&s, B(&s, PN_SUB, l, y), dim), x));
+    }
+    gin[0] = give(&s, B(&s, PN_SUB, part[0], part[1]));
+    return gin[0] ? 0 : -1;
+}
+
+// x (*) -> y (*) = log(cumsum(exp(x))) along dim, floats only
+PNTensor *pn_logcumsumexp(PNTensor *x, int dim) {
+    if (!pn_is_float(x->dtype))
+        return pn_error_c(PyExc_NotImplementedError,
+                          "\"logcumsumexp_out_cpu\" not implemented for '%s'",
+                          pn_dtype_name(x->dtype)),
+               NULL;
+    PNTensor *out = logcumsumexp_raw(x, dim);
+    if (!out || !pn_grad_mode || !pn_requires_grad(x)) return out;
+    PNNode *n = pn_record(out, "LogcumsumexpBackward0", logcumsumexp_backward, 1, &x);
+    scan_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st && pn_save(n, 0, x, 0) == 0 && pn_save(n, 1, out, 1) == 0) st->dim = dim;
+    if (PyErr_Occurred()) Py_CLEAR(out);
     return out;
 }

@@ -186,6 +186,33 @@ FLAGGED_METHOD(scatter_, scatter_method, 0, 1)
 FLAGGED_METHOD(scatter_add, scatter_method, 1, 0)
 FLAGGED_METHOD(scatter_add_, scatter_method, 1, 1)
 
+/* cummax(dim), cummin(dim): (values, indices); logcumsumexp(dim) */
+static PyObject *dim_only_method(PyObject *self, FASTARGS, int kind) {
+    static const char *const names[] = {"dim"};
+    static pn_argspec spec[3] = {PN_ARGSPEC("cummax", names, 1, 1, 1),
+                                 PN_ARGSPEC("cummin", names, 1, 1, 1),
+                                 PN_ARGSPEC("logcumsumexp", names, 1, 1, 1)};
+    PyObject *a[1];
+    long long dim;
+    int d;
+    if (PARSE(&spec[kind], a) || pn_arg_ll(a[0], 0, &dim) < 0 ||
+        dim_arg(SELF, dim, &d, spec[kind].fname) < 0)
+        return NULL;
+    if (kind == 2) return (PyObject *)pn_logcumsumexp(SELF, d);
+    PNTensor *v, *ix;
+    if (pn_cum_extreme_op(SELF, d, kind == 0, &v, &ix) < 0) return NULL;
+    return pn_make_values_indices(v, ix, spec[kind].fname);
+}
+static PyObject *m_cummax(PyObject *s, FASTARGS) {
+    return dim_only_method(s, args, nargs, kwnames, 0);
+}
+static PyObject *m_cummin(PyObject *s, FASTARGS) {
+    return dim_only_method(s, args, nargs, kwnames, 1);
+}
+static PyObject *m_logcumsumexp(PyObject *s, FASTARGS) {
+    return dim_only_method(s, args, nargs, kwnames, 2);
+}
+
 static PyObject *tri_method(PyObject *self, FASTARGS, int lower, int inplace) {
     static const char *const names[] = {"diagonal"};
     static pn_argspec spec[4] = {
@@ -229,6 +256,14 @@ static PyMethodDef seq_methods[] = {
                "Cumulative sums along dim (bool and int64 inputs sum in int64)."),
     MK(cumprod, "cumprod($self, /, dim, *, dtype=None)\n--\n\n"
                 "Cumulative products along dim (bool and int64 inputs multiply in int64)."),
+    MK(cummax, "cummax($self, /, dim)\n--\n\n"
+               "(values, indices): the running maximum along dim and its position (the last "
+               "among equal values; NaN from where it appears)."),
+    MK(cummin, "cummin($self, /, dim)\n--\n\n"
+               "(values, indices): the running minimum along dim and its position (the last "
+               "among equal values; NaN from where it appears)."),
+    MK(logcumsumexp, "logcumsumexp($self, /, dim)\n--\n\n"
+                     "log(cumsum(exp(self))) along dim, computed without overflow."),
     MK(gather, "gather($self, /, dim, index, *, sparse_grad=False)\n--\n\n"
                "out[i][j] = self[index[i][j]][j] (dim 0), shaped like index."),
     MK(scatter, "scatter($self, /, dim, index, src=None, value=None, *, reduce=None)\n--\n\n"
