@@ -46,6 +46,18 @@ from ._functions import (abs, add, all, arctan, arctan2, atan, atan2, erf, erfc,
                          sqrt_, square, squeeze, std, sub, subtract, sum, t, tanh, topk,
                          transpose, tril, triu, true_divide, trunc, unbind, unsqueeze, var,
                          view_as)  # noqa: A004 (abs, sum, max... are torch's names)
+from ._functions import (absolute, acos, acosh, addbmm, addmm, addmv, addr, arccos, arccosh,
+                         arcsin, arcsinh, arctanh, asin, asinh, atanh, atleast_1d, atleast_2d,
+                         atleast_3d, baddbmm, block_diag, broadcast_to, cartesian_prod,
+                         chain_matmul, clamp_max, clamp_min, column_stack, cosh, deg2rad, diag,
+                         diag_embed, diagflat, diagonal, digamma, dsplit, dstack, einsum, erfinv,
+                         exp2, fliplr, flipud, float_power, fmax, fmin, fmod, frac, ger, greater,
+                         greater_equal, heaviside, hsplit, hstack, hypot, inner, kron, lerp, less,
+                         less_equal, lgamma, logaddexp, logaddexp2, logit, meshgrid, moveaxis,
+                         movedim, mv, nan_to_num, not_equal, outer, polygamma, positive, rad2deg,
+                         ravel, rot90, row_stack, sgn, sinc, sinh, swapaxes, swapdims, take,
+                         take_along_dim, tensor_split, tensordot, tile, trace, vdot, vsplit,
+                         vstack, xlogy)
 from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)

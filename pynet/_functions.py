@@ -14,7 +14,9 @@ import inspect as _inspect
 from . import _C
 from ._C import cat
 from ._creation import tensor as _new_tensor
-from ._tensor import Tensor
+from ._tensor import (Tensor, _atleast, _block_diag, _cartesian_prod, _chain_matmul,
+                      _column_stack, _dstack, _einsum, _float_power, _hstack, _meshgrid,
+                      _tensordot, _varargs, _vstack, _xlogy)
 
 __all__ = [
     # unary math
@@ -43,6 +45,22 @@ __all__ = [
     # the rest
     "clone", "detach", "nonzero", "masked_fill", "masked_select", "numel", "isclose", "allclose",
     "equal", "norm",
+    # more math: the C functions of the other unary/binary families and their NumPy names
+    "asin", "arcsin", "acos", "arccos", "sinh", "cosh", "asinh", "arcsinh", "acosh", "arccosh",
+    "atanh", "arctanh", "exp2", "lgamma", "digamma", "polygamma", "erfinv", "hypot", "fmod",
+    # more math: compositions of the ops above
+    "logit", "xlogy", "logaddexp", "logaddexp2", "lerp", "fmax", "fmin", "float_power", "frac",
+    "sgn", "nan_to_num", "deg2rad", "rad2deg", "heaviside", "sinc", "positive", "absolute",
+    "greater", "greater_equal", "less", "less_equal", "not_equal", "clamp_min", "clamp_max",
+    # more shapes, joins and splits
+    "hstack", "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
+    "atleast_3d", "broadcast_to", "movedim", "moveaxis", "swapaxes", "swapdims", "tile", "ravel",
+    "tensor_split", "hsplit", "vsplit", "dsplit", "take_along_dim", "take", "fliplr", "flipud",
+    "rot90", "meshgrid", "cartesian_prod", "block_diag", "diagonal", "diag", "diag_embed",
+    "diagflat", "trace",
+    # more linear algebra
+    "outer", "ger", "inner", "kron", "tensordot", "einsum", "addmm", "addmv", "addr", "addbmm",
+    "baddbmm", "mv", "vdot", "chain_matmul",
 ]
 
 
@@ -683,6 +701,467 @@ def equal(input, other):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The vector p-norm of input over all elements or over dim (p 'fro', 2, 1, inf, 0, ...)."""
     return _t(input).norm(p, dim, keepdim, dtype)
+
+
+# --------------------------------------------- more math (compositions, and C aliases)
+
+def asin(input):
+    """Elementwise arcsine, in [-pi/2, pi/2] (NaN outside [-1, 1])."""
+    return _t(input).asin()
+
+
+def arcsin(input):
+    """Alias of asin: elementwise arcsine."""
+    return _t(input).asin()
+
+
+def acos(input):
+    """Elementwise arccosine, in [0, pi] (NaN outside [-1, 1])."""
+    return _t(input).acos()
+
+
+def arccos(input):
+    """Alias of acos: elementwise arccosine."""
+    return _t(input).acos()
+
+
+def sinh(input):
+    """Elementwise hyperbolic sine."""
+    return _t(input).sinh()
+
+
+def cosh(input):
+    """Elementwise hyperbolic cosine."""
+    return _t(input).cosh()
+
+
+def asinh(input):
+    """Elementwise inverse hyperbolic sine."""
+    return _t(input).asinh()
+
+
+def arcsinh(input):
+    """Alias of asinh: elementwise inverse hyperbolic sine."""
+    return _t(input).asinh()
+
+
+def acosh(input):
+    """Elementwise inverse hyperbolic cosine (NaN below 1)."""
+    return _t(input).acosh()
+
+
+def arccosh(input):
+    """Alias of acosh: elementwise inverse hyperbolic cosine."""
+    return _t(input).acosh()
+
+
+def atanh(input):
+    """Elementwise inverse hyperbolic tangent (NaN outside [-1, 1])."""
+    return _t(input).atanh()
+
+
+def arctanh(input):
+    """Alias of atanh: elementwise inverse hyperbolic tangent."""
+    return _t(input).atanh()
+
+
+def exp2(input):
+    """Elementwise 2 ** input."""
+    return _t(input).exp2()
+
+
+def lgamma(input):
+    """Elementwise log |Gamma(input)|."""
+    return _t(input).lgamma()
+
+
+def digamma(input):
+    """Elementwise digamma function, the derivative of lgamma."""
+    return _t(input).digamma()
+
+
+def polygamma(input, *args, **kwargs):
+    """Forms: polygamma(n, input), polygamma(n=n, input=x): the n-th derivative of digamma."""
+    if args:
+        if len(args) != 1 or kwargs:
+            raise TypeError("polygamma() takes 2 arguments: (n, input)")
+        n, x = input, args[0]
+    else:
+        if set(kwargs) != {"n"}:
+            raise TypeError("polygamma() takes 2 arguments: (n, input)")
+        n, x = kwargs["n"], input
+    return _t(x).polygamma(n)
+
+
+def erfinv(input):
+    """Elementwise inverse of the error function (defined on [-1, 1])."""
+    return _t(input).erfinv()
+
+
+def hypot(input, other):
+    """Elementwise sqrt(input ** 2 + other ** 2), without overflow."""
+    return _t(input).hypot(other)
+
+
+def fmod(input, other):
+    """Elementwise remainder of input / other with the sign of input (C's fmod)."""
+    return _t(input).fmod(other)
+
+
+def logit(input, eps=None):
+    """Elementwise log(p / (1 - p)), p clamped into [eps, 1 - eps] when eps is given."""
+    return _t(input).logit(eps)
+
+
+def xlogy(input, other):
+    """Elementwise input * log(other), 0 where input == 0; either may be a number."""
+    if isinstance(other, Tensor) and not isinstance(input, Tensor):
+        return _xlogy(input, other)  # a number as input keeps its precision (a wrapped number)
+    return _t(input).xlogy(other)
+
+
+def logaddexp(input, other):
+    """Elementwise log(exp(input) + exp(other)), without overflow."""
+    return _t(input).logaddexp(other)
+
+
+def logaddexp2(input, other):
+    """Elementwise log2(2 ** input + 2 ** other), without overflow."""
+    return _t(input).logaddexp2(other)
+
+
+def lerp(input, end, weight):
+    """Elementwise input + weight * (end - input); weight is a number or a tensor."""
+    return _t(input).lerp(end, weight)
+
+
+def fmax(input, other):
+    """Elementwise maximum ignoring NaN (NaN only where both are NaN)."""
+    return _t(input).fmax(other)
+
+
+def fmin(input, other):
+    """Elementwise minimum ignoring NaN (NaN only where both are NaN)."""
+    return _t(input).fmin(other)
+
+
+def float_power(input, exponent):
+    """input ** exponent computed in float64; either may be a number."""
+    return _float_power(input, exponent)
+
+
+def frac(input):
+    """Elementwise fractional part input - trunc(input)."""
+    return _t(input).frac()
+
+
+def sgn(input):
+    """Elementwise sign (sign, for real tensors)."""
+    return _t(input).sgn()
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """A copy with NaN, +inf, -inf replaced (by default: 0 and the dtype's extreme values)."""
+    return _t(input).nan_to_num(nan, posinf, neginf)
+
+
+def deg2rad(input):
+    """Elementwise degrees to radians (float32 for integer and bool input)."""
+    return _t(input).deg2rad()
+
+
+def rad2deg(input):
+    """Elementwise radians to degrees (float32 for integer and bool input)."""
+    return _t(input).rad2deg()
+
+
+def heaviside(input, values):
+    """Elementwise step: 0 for input < 0, values where input == 0, 1 for input > 0."""
+    return _t(input).heaviside(values)
+
+
+def sinc(input):
+    """Elementwise normalized sinc sin(pi x) / (pi x), 1 at 0."""
+    return _t(input).sinc()
+
+
+def positive(input):
+    """input itself (+input); not defined for bool tensors."""
+    return _t(input).positive()
+
+
+def absolute(input):
+    """Alias of abs: elementwise |input| (not defined for bool tensors)."""
+    return _t(input).absolute()
+
+
+def greater(input, other):
+    """Alias of gt: elementwise input > other, as a bool tensor."""
+    return _t(input).gt(other)
+
+
+def greater_equal(input, other):
+    """Alias of ge: elementwise input >= other, as a bool tensor."""
+    return _t(input).ge(other)
+
+
+def less(input, other):
+    """Alias of lt: elementwise input < other, as a bool tensor."""
+    return _t(input).lt(other)
+
+
+def less_equal(input, other):
+    """Alias of le: elementwise input <= other, as a bool tensor."""
+    return _t(input).le(other)
+
+
+def not_equal(input, other):
+    """Alias of ne: elementwise input != other, as a bool tensor."""
+    return _t(input).ne(other)
+
+
+def clamp_min(input, min):
+    """clamp(input, min=min): each element at least min."""
+    return _t(input).clamp_min(min)
+
+
+def clamp_max(input, max):
+    """clamp(input, max=max): each element at most max."""
+    return _t(input).clamp_max(max)
+
+
+# ------------------------------------------------- more shapes, joins and splits
+
+def hstack(tensors):
+    """Join tensors column-wise: along dim 1, or dim 0 when they are 1-D (0-d count as 1-D)."""
+    return _hstack(tensors)
+
+
+def vstack(tensors):
+    """Join tensors row-wise along dim 0, each seen as at least 2-D."""
+    return _vstack(tensors)
+
+
+def row_stack(tensors):
+    """Alias of vstack: join tensors along dim 0, each seen as at least 2-D."""
+    return _vstack(tensors, "row_stack")
+
+
+def dstack(tensors):
+    """Join tensors depth-wise along dim 2, each seen as at least 3-D."""
+    return _dstack(tensors)
+
+
+def column_stack(tensors):
+    """Join tensors as columns along dim 1 (0-d and 1-d ones become (n, 1) columns)."""
+    return _column_stack(tensors)
+
+
+def atleast_1d(tensors=(), *more):
+    """Forms: atleast_1d(t) -> t with >= 1 dim; atleast_1d(t0, t1, ...), ([t0, ...]) -> a tuple."""
+    return _atleast(tensors, more, 1, "atleast_1d")
+
+
+def atleast_2d(tensors=(), *more):
+    """Forms: atleast_2d(t) -> t with >= 2 dims ((n) as (1, n)); several tensors -> a tuple."""
+    return _atleast(tensors, more, 2, "atleast_2d")
+
+
+def atleast_3d(tensors=(), *more):
+    """Forms: atleast_3d(t) -> t with >= 3 dims ((m, n) as (m, n, 1)); several -> a tuple."""
+    return _atleast(tensors, more, 3, "atleast_3d")
+
+
+def broadcast_to(input, size):
+    """A view of input expanded to size (a shape) by the broadcasting rules."""
+    return _t(input).broadcast_to(size)
+
+
+def movedim(input, source, destination):
+    """A view of input with the dims source moved to the positions destination."""
+    return _t(input).movedim(source, destination)
+
+
+def moveaxis(input, source, destination):
+    """Alias of movedim (NumPy's name)."""
+    return _t(input).movedim(source, destination)
+
+
+def swapaxes(input, axis0, axis1):
+    """Alias of transpose (NumPy's name): a view with axis0 and axis1 swapped."""
+    return _t(input).transpose(axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """Alias of transpose: a view with dim0 and dim1 swapped."""
+    return _t(input).transpose(dim0, dim1)
+
+
+def tile(input, dims):
+    """A copy of input repeated dims[i] times along each dim (dims padded with leading 1s)."""
+    return _t(input).tile(dims)
+
+
+def ravel(input):
+    """input flattened to 1-D (a view when possible)."""
+    return _t(input).ravel()
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Views of input along dim: n nearly equal pieces (an int n) or split at the listed indices."""
+    return _t(input).tensor_split(indices_or_sections, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """tensor_split along dim 1 (dim 0 for 1-D input); an int must divide the size."""
+    return _t(input).hsplit(indices_or_sections)
+
+
+def vsplit(input, indices_or_sections):
+    """tensor_split along dim 0 of input with >= 2 dims; an int must divide the size."""
+    return _t(input).vsplit(indices_or_sections)
+
+
+def dsplit(input, indices_or_sections):
+    """tensor_split along dim 2 of input with >= 3 dims; an int must divide the size."""
+    return _t(input).dsplit(indices_or_sections)
+
+
+def take_along_dim(input, indices, dim=None):
+    """The elements of input at indices along dim (broadcast), or of the flattened input."""
+    return _t(input).take_along_dim(indices, dim)
+
+
+def take(input, index):
+    """The elements of the flattened input at index, shaped like index."""
+    return _t(input).take(index)
+
+
+def fliplr(input):
+    """A copy of input with dim 1 reversed (input needs >= 2 dims)."""
+    return _t(input).fliplr()
+
+
+def flipud(input):
+    """A copy of input with dim 0 reversed (input needs >= 1 dim)."""
+    return _t(input).flipud()
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """A copy of input rotated by 90 degrees k times in the plane of dims."""
+    return _t(input).rot90(k, dims)
+
+
+def meshgrid(tensors=(), *more, indexing=None):
+    """Forms: meshgrid(t0, t1, ..., indexing='ij'), meshgrid([t0, ...]): coordinate grids."""
+    return _meshgrid(_varargs(tensors, more, "meshgrid"), indexing)
+
+
+def cartesian_prod(tensors=(), *more):
+    """Forms: cartesian_prod(t0, t1, ...), ([t0, ...]): all combinations, as (N, k) rows."""
+    return _cartesian_prod(_varargs(tensors, more, "cartesian_prod"))
+
+
+def block_diag(tensors=(), *more):
+    """Forms: block_diag(t0, t1, ...), block_diag([t0, ...]): the block-diagonal matrix."""
+    return _block_diag(_varargs(tensors, more, "block_diag"))
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """A view of the offset-th diagonal of input in the plane of dim1 and dim2, as the last dim."""
+    return _t(input).diagonal(offset, dim1, dim2)
+
+
+def diag(input, diagonal=0):
+    """1-D input: the matrix with input on a diagonal; 2-D input: a copy of that diagonal."""
+    return _t(input).diag(diagonal)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """A tensor whose (dim1, dim2) planes hold input's last dim on a diagonal, zeros elsewhere."""
+    return _t(input).diag_embed(offset, dim1, dim2)
+
+
+def diagflat(input, offset=0):
+    """The square matrix with the flattened input on its offset-th diagonal."""
+    return _t(input).diagflat(offset)
+
+
+def trace(input):
+    """The sum of the main diagonal of a 2-D tensor."""
+    return _t(input).trace()
+
+
+# ------------------------------------------------------- more linear algebra
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: out[i, j] = input[i] * vec2[j]."""
+    return _t(input).outer(vec2)
+
+
+def ger(input, vec2):
+    """Alias of outer (the older name)."""
+    return _t(input).ger(vec2)
+
+
+def inner(input, other):
+    """Sums of products over the last dims of input and other (a 0-d operand multiplies)."""
+    return _t(input).inner(other)
+
+
+def kron(input, other):
+    """The Kronecker product of input and other."""
+    return _t(input).kron(other)
+
+
+def tensordot(input, other, dims=2):
+    """Sums of products over input's last dims and other's first (an int), or listed dims."""
+    return _tensordot(_t(input), _t(other), dims)
+
+
+def einsum(input, *args):
+    """Einstein sum. Forms: einsum('ij,jk->ik', a, b), (eq, [a, b]), (a, [0, 1], b, [1, 2])."""
+    return _einsum((input,) + args)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2) (input not read when beta == 0)."""
+    return _t(input).addmm(mat1, mat2, beta=beta, alpha=alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec) (input not read when beta == 0)."""
+    return _t(input).addmv(mat, vec, beta=beta, alpha=alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2) (input not read when beta == 0)."""
+    return _t(input).addr(vec1, vec2, beta=beta, alpha=alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * sum over b of batch1[b] @ batch2[b]."""
+    return _t(input).addbmm(batch1, batch2, beta=beta, alpha=alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * bmm(batch1, batch2)."""
+    return _t(input).baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+
+
+def mv(input, vec):
+    """The product of the matrix input and the 1-D tensor vec."""
+    return _t(input).mv(vec)
+
+
+def vdot(input, other):
+    """The dot product of two 1-D tensors of one dtype."""
+    return _t(input).vdot(other)
+
+
+def chain_matmul(tensors=(), *more):
+    """Forms: chain_matmul(m0, m1, ...): the matrix product, cheapest order first (deprecated)."""
+    return _chain_matmul(_varargs(tensors, more, "chain_matmul"))
 
 
 # ------------------------------------------------------- the fast path for Tensors

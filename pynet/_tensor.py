@@ -1,12 +1,20 @@
 """pynet.Tensor: the C TensorBase plus the methods that read better in Python.
 
-Every method here only arranges arguments; the work runs in pynet._C.
+Every method here arranges arguments, or composes pynet._C's differentiable ops (the
+composite ops from broadcast_to on: hstack ... einsum, addmm ..., logit ..., as PyTorch's
+CompositeImplicitAutograd ops are built); the work runs in pynet._C. A few whose gradient
+PyTorch defines at special points (logit, xlogy, logaddexp, lerp) are autograd Functions
+with PyTorch's backward formulas, themselves made of differentiable ops.
 """
 from __future__ import annotations
 
 import builtins
+import collections
 import math
+import numbers
 import operator
+import string
+import warnings
 from typing import Any, Iterator
 
 import numpy as np
@@ -14,6 +22,7 @@ import numpy.typing as npt
 
 from . import _C
 from ._generator import _drawing_from
+from .autograd.function import Function
 
 
 class Size(tuple):
@@ -495,6 +504,625 @@ class Tensor(_C.TensorBase):
 
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
+    # --- shapes, joins and splits ---------------------------------------------------------
+    # (hstack, vstack, meshgrid ... have no Tensor method in torch: they are the module-level
+    # _hstack ... below, which pynet/_functions.py exports)
+    def broadcast_to(self, size) -> Tensor:
+        """A view of self expanded to size by the broadcasting rules (-1 keeps a size)."""
+        return self.expand((size,) if isinstance(size, int) else tuple(size))
+
+    def movedim(self, source, destination) -> Tensor:
+        """A view with the dims in source (an int or a sequence) moved to the positions in
+        destination; the other dims keep their order."""
+        return _movedim(self, source, destination, "movedim")
+
+    def moveaxis(self, source, destination) -> Tensor:
+        """Alias of movedim (NumPy's name)."""
+        return _movedim(self, source, destination, "moveaxis")
+
+    def swapaxes(self, axis0, axis1) -> Tensor:
+        """Alias of transpose (NumPy's name): a view with axis0 and axis1 swapped."""
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0, dim1) -> Tensor:
+        """Alias of transpose: a view with dim0 and dim1 swapped."""
+        return self.transpose(dim0, dim1)
+
+    def tile(self, *dims) -> Tensor:
+        """A copy of self repeated dims[i] times along dim i; a dims shorter than self.ndim is
+        padded with 1s in front (repeat is the same with len(dims) >= ndim).
+        Forms: tile((2, 3)), tile(2, 3)."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        reps = tuple(operator.index(d) for d in dims)
+        if len(reps) < self.ndim:
+            reps = (1,) * (self.ndim - len(reps)) + reps
+        return self.repeat(reps)
+
+    def ravel(self) -> Tensor:
+        """self flattened to 1-D (a view when the layout allows, else a copy)."""
+        return self.reshape(-1)
+
+    def tensor_split(self, indices_or_sections, dim=0) -> tuple[Tensor, ...]:
+        """Views of self along dim: n pieces for an int n (the first size % n one longer), or
+        the slices between the listed indices (a 0-d int64 tensor counts as an int, a 1-d
+        one as the list)."""
+        if self.ndim == 0:
+            raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got "
+                               "a tensor with 0 dims")
+        ios = indices_or_sections
+        if isinstance(ios, Tensor):
+            if ios.dtype != _C.int64:
+                raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have "
+                                   f"dtype of int64, but got {_dname(ios.dtype)}")
+            if ios.ndim > 1:
+                raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a "
+                                   f"zero-dimensional or one-dimensional tensor, but got a "
+                                   f"tensor with {ios.ndim} dims")
+            ios = ios.item() if ios.ndim == 0 else ios.tolist()
+        d = _wrap_dim(dim, self.ndim, "tensor_split")
+        size = self.shape[d]
+        pieces = []
+        if isinstance(ios, (tuple, list)):
+            cuts = [operator.index(i) for i in ios]
+            for lo, hi in zip([0] + cuts, cuts + [size]):
+                start, stop, _ = slice(lo, hi).indices(size)  # Python's slice rules
+                pieces.append(self.narrow(d, start, builtins.max(stop - start, 0)))
+            return tuple(pieces)
+        n = operator.index(ios)
+        if n <= 0:
+            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {n}")
+        q, r = divmod(size, n)
+        start = 0
+        for i in range(n):
+            length = q + (1 if i < r else 0)
+            pieces.append(self.narrow(d, start, length))
+            start += length
+        return tuple(pieces)
+
+    def hsplit(self, indices_or_sections) -> tuple[Tensor, ...]:
+        """tensor_split along dim 1 (dim 0 for a 1-D tensor); an int must divide the size."""
+        return _split_along(self, indices_or_sections, 1 if self.ndim >= 2 else 0, 1, "hsplit")
+
+    def vsplit(self, indices_or_sections) -> tuple[Tensor, ...]:
+        """tensor_split along dim 0 of a tensor with >= 2 dims; an int must divide the size."""
+        return _split_along(self, indices_or_sections, 0, 2, "vsplit")
+
+    def dsplit(self, indices_or_sections) -> tuple[Tensor, ...]:
+        """tensor_split along dim 2 of a tensor with >= 3 dims; an int must divide the size."""
+        return _split_along(self, indices_or_sections, 2, 3, "dsplit")
+
+    def take_along_dim(self, indices, dim=None) -> Tensor:
+        """The elements of self at the int64 indices along dim (self and indices broadcast
+        against each other in the other dims; negative indices count from the end); with dim
+        None, indices into the flattened self."""
+        _need_tensor(indices, "take_along_dim", "indices")
+        if dim is None:
+            return self.reshape(-1).gather(0, indices.reshape(-1))
+        if self.ndim != indices.ndim:
+            raise RuntimeError(f"take_along_dim(): input and indices should have the same number "
+                               f"of dimensions, but got {self.ndim} dimensions for input, and "
+                               f"{indices.ndim} dimensions for indices")
+        if indices.dtype != _C.int64:
+            raise RuntimeError(f"take_along_dim(): dtype of indices should be int64 but got "
+                               f"{_dname(indices.dtype)}")
+        if self.ndim == 0:
+            _wrap_dim(dim, 0, "take_along_dim")
+            return self.reshape(1).take_along_dim(indices.reshape(1), 0).reshape(())
+        d = _wrap_dim(dim, self.ndim, "take_along_dim")
+        n = self.shape[d]
+        wanted = list(self.shape)
+        wanted[d] = indices.shape[d]
+        shape = _broadcast_pair(wanted, indices.shape)
+        idx = indices.expand(shape)
+        shape[d] = n
+        idx = _C.where(idx < 0, idx + n, idx)
+        return self.expand(shape).gather(d, idx)
+
+    def take(self, index) -> Tensor:
+        """The elements of the flattened self at the int64 index (any shape; negative values
+        count from the end), shaped like index."""
+        _need_tensor(index, "take", "index")
+        if index.dtype != _C.int64:
+            raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                               f"{_dname(index.dtype)}")
+        n = self.numel()
+        flat = index.reshape(-1)
+        if flat.numel():
+            if n == 0:
+                raise IndexError("take(): tried to take from an empty tensor")
+            bad = flat[(flat >= n) | (flat < -n)]
+            if bad.numel():
+                raise IndexError(f"take(): index {bad[0].item()} is out of range for a tensor "
+                                 f"of {n} elements")
+        flat = _C.where(flat < 0, flat + n, flat)
+        return self.reshape(-1).gather(0, flat).reshape(index.shape)
+
+    def fliplr(self) -> Tensor:
+        """A copy with the order of dim 1 (the columns) reversed; self needs >= 2 dims."""
+        if self.ndim < 2:
+            raise RuntimeError(f"fliplr: input must be >= 2-d, but got a {self.ndim}-d tensor")
+        return self.flip(1)
+
+    def flipud(self) -> Tensor:
+        """A copy with the order of dim 0 (the rows) reversed; self needs >= 1 dim."""
+        if self.ndim < 1:
+            raise RuntimeError("flipud: input must be >= 1-d, but got a 0-d tensor")
+        return self.flip(0)
+
+    def rot90(self, k=1, dims=(0, 1)) -> Tensor:
+        """A copy rotated by 90 degrees k times in the plane of dims, from the first towards
+        the second (k may be negative)."""
+        dims = list(dims)
+        if len(dims) != 2:
+            raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = "
+                               f"{len(dims)}")
+        if self.ndim < 2:
+            raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = "
+                               f"{self.ndim}")
+        a, b = (_wrap_dim(d, self.ndim, "rot90") for d in dims)
+        if a == b:
+            raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = "
+                               f"{dims[0]} and dim1 = {dims[1]}")
+        turns = operator.index(k) % 4
+        if turns == 1:
+            return self.flip(b).transpose(a, b)
+        if turns == 2:
+            return self.flip(a, b)
+        if turns == 3:
+            return self.flip(a).transpose(a, b)
+        return self.clone()
+
+    # --- products -----------------------------------------------------------------------
+    def outer(self, vec2) -> Tensor:
+        """The outer product of two 1-D tensors: out[i, j] = self[i] * vec2[j]."""
+        return _outer(self, vec2, "outer")
+
+    def ger(self, vec2) -> Tensor:
+        """Alias of outer (the older name)."""
+        return _outer(self, vec2, "ger")
+
+    def inner(self, other) -> Tensor:
+        """Sums of products over the last dims of self and other (shape self.shape[:-1] +
+        other.shape[:-1]); a 0-d operand multiplies instead."""
+        _need_tensor(other, "inner", "other")
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        if self.shape[-1] != other.shape[-1]:
+            raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
+                               f"got shapes {list(self.shape)} and {list(other.shape)}")
+        return _contract(self, other, [self.ndim - 1], [other.ndim - 1], "inner")
+
+    def kron(self, other) -> Tensor:
+        """The Kronecker product: blocks self[i...] * other, the fewer dims padded with
+        leading 1s (shape: the products of the sizes)."""
+        _need_tensor(other, "kron", "other")
+        nd = builtins.max(self.ndim, other.ndim)
+        sa = (1,) * (nd - self.ndim) + tuple(self.shape)
+        sb = (1,) * (nd - other.ndim) + tuple(other.shape)
+        a = self.reshape([s for n in sa for s in (n, 1)])
+        b = other.reshape([s for n in sb for s in (1, n)])
+        return (a * b).reshape([x * y for x, y in zip(sa, sb)])
+
+    def mv(self, vec) -> Tensor:
+        """The product of the matrix self and the 1-D tensor vec."""
+        _need_tensor(vec, "mv", "vec")
+        if self.ndim != 2 or vec.ndim != 1:
+            raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {self.ndim}, "
+                               f"{vec.ndim}")
+        if self.shape[1] != vec.shape[0]:
+            raise RuntimeError(f"mv: size mismatch, got input ({self.shape[0]}), mat "
+                               f"({self.shape[0]}x{self.shape[1]}), vec ({vec.shape[0]})")
+        _same_dtypes("mv", self=self, vec=vec)
+        return self.matmul(vec)
+
+    def vdot(self, other) -> Tensor:
+        """The dot product of two 1-D tensors of one dtype (for real tensors, dot)."""
+        _need_tensor(other, "vdot", "other")
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"vdot: 1D tensors expected, but got {self.ndim}D and "
+                               f"{other.ndim}D tensors")
+        if self.dtype != other.dtype:
+            raise RuntimeError(f"vdot: expected both vectors to have same dtype, but found "
+                               f"{_dname(self.dtype)} and {_dname(other.dtype)}")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(f"vdot: inconsistent tensor size, expected tensor "
+                               f"[{self.shape[0]}] and src [{other.shape[0]}] to have the same "
+                               f"number of elements, but got {self.shape[0]} and "
+                               f"{other.shape[0]} elements respectively")
+        _no_bool("vdot", self.dtype)
+        return self.matmul(other)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
+        """beta * self + alpha * (mat1 @ mat2), self broadcast to the (n, p) result; with
+        beta = 0 self is not read (its NaN do not propagate)."""
+        _need_tensor(mat1, "addmm", "mat1")
+        _need_tensor(mat2, "addmm", "mat2")
+        for name, m in (("mat1", mat1), ("mat2", mat2)):
+            if m.ndim != 2:
+                raise RuntimeError(f"addmm: {name} must be a matrix, got {m.ndim}-D tensor")
+        if mat1.shape[1] != mat2.shape[0]:
+            raise RuntimeError(f"addmm: mat1 and mat2 shapes cannot be multiplied "
+                               f"({mat1.shape[0]}x{mat1.shape[1]} and "
+                               f"{mat2.shape[0]}x{mat2.shape[1]})")
+        _same_dtypes("addmm", self=self, mat1=mat1, mat2=mat2)
+        _no_bool("addmm", self.dtype)
+        return _scaled_sum(self, mat1.mm(mat2), beta, alpha)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
+        """In place: self = beta * self + alpha * (mat1 @ mat2); returns self."""
+        return _inplace(self, "addmm_", lambda s: s.addmm(mat1, mat2, beta=beta, alpha=alpha),
+                        mat1, mat2)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1) -> Tensor:
+        """beta * self + alpha * (mat @ vec), self broadcast to the (n,) result; with beta = 0
+        self is not read."""
+        _need_tensor(mat, "addmv", "mat")
+        _need_tensor(vec, "addmv", "vec")
+        if self.ndim > 1 or mat.ndim != 2 or vec.ndim != 1:
+            raise RuntimeError(f"addmv: vector + matrix @ vector expected, got {self.ndim}, "
+                               f"{mat.ndim}, {vec.ndim}")
+        if mat.shape[1] != vec.shape[0] or (self.ndim == 1
+                                            and self.shape[0] not in (1, mat.shape[0])):
+            got = f"({self.shape[0]})" if self.ndim else "()"
+            raise RuntimeError(f"addmv: size mismatch, got input {got}, mat "
+                               f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
+        _same_dtypes("addmv", self=self, mat=mat, vec=vec)
+        _no_bool("addmv", self.dtype)
+        return _scaled_sum(self, mat.matmul(vec), beta, alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1) -> Tensor:
+        """In place: self = beta * self + alpha * (mat @ vec); returns self."""
+        return _inplace(self, "addmv_", lambda s: s.addmv(mat, vec, beta=beta, alpha=alpha),
+                        mat, vec)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+        """beta * self + alpha * outer(vec1, vec2) (dtypes promoted); with beta = 0 self is
+        not read. For bool tensors: (beta and self) or (alpha and outer)."""
+        _need_tensor(vec1, "addr", "vec1")
+        _need_tensor(vec2, "addr", "vec2")
+        for name, v in (("vec1", vec1), ("vec2", vec2)):
+            if v.ndim != 1:
+                raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+        # (self counts as the full (n, m) tensor it is broadcast to, as in torch)
+        dtype = _promote_types(_promote_types(self.dtype, vec1.dtype), vec2.dtype)
+        for name, s in (("beta", beta), ("alpha", alpha)):
+            if not dtype.is_floating_point and isinstance(s, float):
+                raise RuntimeError(f"addr: For integral input tensors, argument {name} must not "
+                                   f"be a floating point number.")
+            if dtype != _C.bool and isinstance(s, bool):
+                raise RuntimeError(f"addr: Boolean {name} only supported for Boolean results.")
+        outer = vec1.unsqueeze(1) * vec2
+        if dtype == _C.bool:
+            shape = tuple(outer.shape)
+            out = outer if alpha else _C.zeros(shape, dtype=_C.bool)
+            return out | self.expand(shape) if beta else out
+        return _scaled_sum(self.to(dtype), outer.to(dtype), beta, alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+        """In place: self = beta * self + alpha * outer(vec1, vec2); returns self."""
+        return _inplace(self, "addr_", lambda s: s.addr(vec1, vec2, beta=beta, alpha=alpha),
+                        vec1, vec2)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        """beta * self + alpha * (the sum over b of batch1[b] @ batch2[b]), self broadcast to
+        the (n, p) result; with beta = 0 self is not read."""
+        b, n, _, p = _check_batches("addbmm", batch1, batch2)
+        _same_dtypes("addbmm", self=self, batch1=batch1, batch2=batch2)
+        _no_bool("addbmm", self.dtype)
+        k = batch1.shape[2]
+        # (n, b*k) @ (b*k, p): one product summing over the batch and the inner dim
+        prod = batch1.permute(1, 0, 2).reshape(n, b * k).mm(batch2.reshape(b * k, p))
+        return _scaled_sum(self, prod, beta, alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        """In place: self = beta * self + alpha * sum_b batch1[b] @ batch2[b]; returns self."""
+        return _inplace(self, "addbmm_",
+                        lambda s: s.addbmm(batch1, batch2, beta=beta, alpha=alpha),
+                        batch1, batch2)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        """beta * self + alpha * bmm(batch1, batch2), self broadcast to the (b, n, p) result;
+        with beta = 0 self is not read."""
+        _check_batches("baddbmm", batch1, batch2)
+        _same_dtypes("baddbmm", self=self, batch1=batch1, batch2=batch2)
+        _no_bool("baddbmm", self.dtype)
+        return _scaled_sum(self, batch1.bmm(batch2), beta, alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        """In place: self = beta * self + alpha * bmm(batch1, batch2); returns self."""
+        return _inplace(self, "baddbmm_",
+                        lambda s: s.baddbmm(batch1, batch2, beta=beta, alpha=alpha),
+                        batch1, batch2)
+
+    # --- elementwise compositions ---------------------------------------------------------
+    def logit(self, eps=None) -> Tensor:
+        """log(p / (1 - p)) elementwise; with eps, p is first clamped into [eps, 1 - eps] (an
+        eps < 0 is no eps). Integer and bool tensors give float32."""
+        x = self if self.is_floating_point() else self.to(_C.float32)
+        return _Logit.apply(x, None if eps is None or eps < 0 else float(eps))
+
+    def logit_(self, eps=None) -> Tensor:
+        """In place: self = logit(self, eps); returns self."""
+        return _inplace(self, "logit_", lambda s: s.logit(eps))
+
+    def xlogy(self, other) -> Tensor:
+        """self * log(other) elementwise, 0 where self == 0 (NaN where other is NaN); other is
+        a tensor or a number. Integer and bool operands give float32."""
+        return _xlogy(self, other)
+
+    def xlogy_(self, other) -> Tensor:
+        """In place: self = xlogy(self, other); returns self."""
+        return _inplace(self, "xlogy_", lambda s: _xlogy(s, other), other)
+
+    def logaddexp(self, other) -> Tensor:
+        """log(exp(self) + exp(other)) elementwise, computed without overflow."""
+        return _logaddexp(self, other, False, "logaddexp")
+
+    def logaddexp2(self, other) -> Tensor:
+        """log2(2 ** self + 2 ** other) elementwise, computed without overflow."""
+        return _logaddexp(self, other, True, "logaddexp2")
+
+    def lerp(self, end, weight) -> Tensor:
+        """self + weight * (end - self) elementwise (for |weight| >= 0.5 computed as
+        end - (end - self) * (1 - weight), as PyTorch does); weight is a number or a tensor."""
+        return _lerp(self, end, weight, "lerp")
+
+    def lerp_(self, end, weight) -> Tensor:
+        """In place: self = lerp(self, end, weight); returns self."""
+        return _inplace(self, "lerp_", lambda s: _lerp(s, end, weight, "lerp_"), end, weight)
+
+    def fmax(self, other) -> Tensor:
+        """Elementwise maximum that ignores NaN: NaN only where both are NaN."""
+        _need_tensor(other, "fmax", "other")
+        a, b = _promoted(self, other)
+        return _C.where((a >= b) | (b != b), a, b)
+
+    def fmin(self, other) -> Tensor:
+        """Elementwise minimum that ignores NaN: NaN only where both are NaN."""
+        _need_tensor(other, "fmin", "other")
+        a, b = _promoted(self, other)
+        return _C.where((a <= b) | (b != b), a, b)
+
+    def float_power(self, exponent) -> Tensor:
+        """self ** exponent computed in float64 (the result is float64 for every dtype)."""
+        e = exponent.to(_C.float64) if isinstance(exponent, Tensor) else exponent
+        return self.to(_C.float64).pow(e)
+
+    def float_power_(self, exponent) -> Tensor:
+        """In place: self = self ** exponent in float64 (self must be float64); returns self."""
+        if self.dtype != _C.float64:
+            raise RuntimeError(f"float_power_: the base has dtype {_dname(self.dtype)} but the "
+                               f"operation's result requires dtype float64")
+        e = exponent.to(_C.float64) if isinstance(exponent, Tensor) else exponent
+        return self.pow_(e)
+
+    def frac(self) -> Tensor:
+        """The fractional part self - trunc(self), with self's sign (floating point only)."""
+        _float_only("frac", self.dtype)
+        return self - self.trunc()
+
+    def frac_(self) -> Tensor:
+        """In place: self = frac(self); returns self."""
+        return _inplace(self, "frac_", lambda s: s.frac())
+
+    def sgn(self) -> Tensor:
+        """The sign of each element (sign, for real tensors)."""
+        return self.sign()
+
+    def sgn_(self) -> Tensor:
+        """In place: self = sgn(self); returns self."""
+        return self.sign_()
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
+        """A copy with NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and
+        the dtype's largest and lowest finite values); integer and bool tensors are copied."""
+        if not self.is_floating_point():
+            return self.clone()
+        info = np.finfo(np.float32 if self.dtype == _C.float32 else np.float64)
+        pos = float(info.max) if posinf is None else posinf
+        neg = float(info.min) if neginf is None else neginf
+        inf = math.inf
+        return _C.where(self != self, _C.full((), nan, dtype=self.dtype),
+                        _C.where(self == inf, _C.full((), pos, dtype=self.dtype),
+                                 _C.where(self == -inf, _C.full((), neg, dtype=self.dtype),
+                                          self)))
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
+        """In place: self = nan_to_num(self, nan, posinf, neginf); returns self."""
+        return _inplace(self, "nan_to_num_", lambda s: s.nan_to_num(nan, posinf, neginf))
+
+    def deg2rad(self) -> Tensor:
+        """Angles in degrees converted to radians (integer and bool tensors give float32)."""
+        return (self if self.is_floating_point() else self.to(_C.float32)) * _PI_180
+
+    def deg2rad_(self) -> Tensor:
+        """In place: self = deg2rad(self); returns self."""
+        return _inplace(self, "deg2rad_", lambda s: s.deg2rad())
+
+    def rad2deg(self) -> Tensor:
+        """Angles in radians converted to degrees (integer and bool tensors give float32)."""
+        return (self if self.is_floating_point() else self.to(_C.float32)) * _180_PI
+
+    def rad2deg_(self) -> Tensor:
+        """In place: self = rad2deg(self); returns self."""
+        return _inplace(self, "rad2deg_", lambda s: s.rad2deg())
+
+    def heaviside(self, values) -> Tensor:
+        """The Heaviside step: 0 where self < 0 (and where NaN), 1 where self > 0, values where
+        self == 0 (a tensor of self's dtype). Not differentiable, as in PyTorch."""
+        _need_tensor(values, "heaviside", "values")
+        if values.dtype != self.dtype:
+            raise RuntimeError(f"heaviside is not yet implemented for tensors with different "
+                               f"dtypes ({_dname(self.dtype)} and {_dname(values.dtype)})")
+        return _Heaviside.apply(self, values)
+
+    def heaviside_(self, values) -> Tensor:
+        """In place: self = heaviside(self, values); returns self."""
+        return _inplace(self, "heaviside_", lambda s: s.heaviside(values), values)
+
+    def sinc(self) -> Tensor:
+        """The normalized sinc sin(pi x) / (pi x), 1 at x = 0 (integer and bool give float32)."""
+        x = self if self.is_floating_point() else self.to(_C.float32)
+        zero = x == 0
+        px = _C.where(zero, 1.0, x) * math.pi  # 1 stands in for 0: no 0/0 in the gradient
+        return _C.where(zero, 1.0, px.sin() / px)
+
+    def sinc_(self) -> Tensor:
+        """In place: self = sinc(self); returns self."""
+        return _inplace(self, "sinc_", lambda s: s.sinc())
+
+    def positive(self) -> Tensor:
+        """self itself (+self); not defined for bool tensors."""
+        if self.dtype == _C.bool:
+            raise RuntimeError("positive: the `+` operator, on a bool tensor is not supported.")
+        return self
+
+    def absolute(self) -> Tensor:
+        """Alias of abs: elementwise |self| (not defined for bool tensors)."""
+        _no_bool("absolute", self.dtype)
+        return self.abs()
+
+    def absolute_(self) -> Tensor:
+        """Alias of abs_: in place, self = |self|; returns self."""
+        _no_bool("absolute_", self.dtype)
+        return self.abs_()
+
+    def greater(self, other) -> Tensor:
+        """Alias of gt: elementwise self > other, as bool."""
+        return self.gt(other)
+
+    def greater_(self, other) -> Tensor:
+        """Alias of gt_: in place, self = (self > other) in self's dtype; returns self."""
+        return self.gt_(other)
+
+    def greater_equal(self, other) -> Tensor:
+        """Alias of ge: elementwise self >= other, as bool."""
+        return self.ge(other)
+
+    def greater_equal_(self, other) -> Tensor:
+        """Alias of ge_: in place, self = (self >= other) in self's dtype; returns self."""
+        return self.ge_(other)
+
+    def less(self, other) -> Tensor:
+        """Alias of lt: elementwise self < other, as bool."""
+        return self.lt(other)
+
+    def less_(self, other) -> Tensor:
+        """Alias of lt_: in place, self = (self < other) in self's dtype; returns self."""
+        return self.lt_(other)
+
+    def less_equal(self, other) -> Tensor:
+        """Alias of le: elementwise self <= other, as bool."""
+        return self.le(other)
+
+    def less_equal_(self, other) -> Tensor:
+        """Alias of le_: in place, self = (self <= other) in self's dtype; returns self."""
+        return self.le_(other)
+
+    def not_equal(self, other) -> Tensor:
+        """Alias of ne: elementwise self != other, as bool."""
+        return self.ne(other)
+
+    def not_equal_(self, other) -> Tensor:
+        """Alias of ne_: in place, self = (self != other) in self's dtype; returns self."""
+        return self.ne_(other)
+
+    def clamp_min(self, min) -> Tensor:
+        """clamp(self, min=min): each element at least min (a number or a tensor; NaN in
+        either gives NaN). A tie sends the gradient to self, as in PyTorch."""
+        if isinstance(min, Tensor):
+            return _clamp_bound(self, min, True)
+        return self.clamp(min=min)
+
+    def clamp_min_(self, min) -> Tensor:
+        """In place: self = clamp_min(self, min); returns self."""
+        if isinstance(min, Tensor):
+            return _inplace(self, "clamp_min_", lambda s: _clamp_bound(s, min, True), min)
+        _check_cast("clamp_min_", _result_type(self, min), self.dtype)
+        return self.clamp_(min=min)
+
+    def clamp_max(self, max) -> Tensor:
+        """clamp(self, max=max): each element at most max (a number or a tensor; NaN in
+        either gives NaN). A tie sends the gradient to self, as in PyTorch."""
+        if isinstance(max, Tensor):
+            return _clamp_bound(self, max, False)
+        return self.clamp(max=max)
+
+    def clamp_max_(self, max) -> Tensor:
+        """In place: self = clamp_max(self, max); returns self."""
+        if isinstance(max, Tensor):
+            return _inplace(self, "clamp_max_", lambda s: _clamp_bound(s, max, False), max)
+        _check_cast("clamp_max_", _result_type(self, max), self.dtype)
+        return self.clamp_(max=max)
+
+    # --- NumPy-style names of the inverse trigonometric and hyperbolic functions --------------
+    def arcsin(self) -> Tensor:
+        """Alias of asin: elementwise arcsine."""
+        return self.asin()
+
+    def arcsin_(self) -> Tensor:
+        """Alias of asin_: in place, self = asin(self); returns self."""
+        return self.asin_()
+
+    def arccos(self) -> Tensor:
+        """Alias of acos: elementwise arccosine."""
+        return self.acos()
+
+    def arccos_(self) -> Tensor:
+        """Alias of acos_: in place, self = acos(self); returns self."""
+        return self.acos_()
+
+    def arcsinh(self) -> Tensor:
+        """Alias of asinh: elementwise inverse hyperbolic sine."""
+        return self.asinh()
+
+    def arcsinh_(self) -> Tensor:
+        """Alias of asinh_: in place, self = asinh(self); returns self."""
+        return self.asinh_()
+
+    def arccosh(self) -> Tensor:
+        """Alias of acosh: elementwise inverse hyperbolic cosine."""
+        return self.acosh()
+
+    def arccosh_(self) -> Tensor:
+        """Alias of acosh_: in place, self = acosh(self); returns self."""
+        return self.acosh_()
+
+    def arctanh(self) -> Tensor:
+        """Alias of atanh: elementwise inverse hyperbolic tangent."""
+        return self.atanh()
+
+    def arctanh_(self) -> Tensor:
+        """Alias of atanh_: in place, self = atanh(self); returns self."""
+        return self.atanh_()
+
+    # --- diagonals ----------------------------------------------------------------------
+    def diag(self, diagonal=0) -> Tensor:
+        """For 1-D self, the square matrix with self on its diagonal-th diagonal (> 0 above the
+        main one), zeros elsewhere; for 2-D self, a copy of that diagonal."""
+        if self.ndim == 1:
+            return _diag_embed(self, diagonal, 0, 1, "diag")
+        if self.ndim == 2:
+            return self.diagonal(diagonal).clone()
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1) -> Tensor:
+        """A tensor with one more dim whose (dim1, dim2) planes hold self's last dim on their
+        offset-th diagonal, zeros elsewhere."""
+        return _diag_embed(self, offset, dim1, dim2, "diag_embed")
+
+    def diagflat(self, offset=0) -> Tensor:
+        """The square matrix with the flattened self on its offset-th diagonal."""
+        return _diag_embed(self.reshape(-1), offset, 0, 1, "diagflat")
+
+    def trace(self) -> Tensor:
+        """The sum of the main diagonal of a 2-D tensor (integer for integer input)."""
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        _no_bool("trace", self.dtype)
+        return self.diagonal().sum()
+
     def __rmatmul__(self, other):
         return NotImplemented
 
@@ -644,3 +1272,875 @@ class _no_grad:
 
 _TYPE_NAMES = {_C.float32: "pynet.FloatTensor", _C.float64: "pynet.DoubleTensor",
                _C.int64: "pynet.LongTensor", _C.bool: "pynet.BoolTensor"}
+
+
+# ------------------------------------------------- helpers of the composite ops above ----
+# (pynet.hstack, pynet.einsum ... without a Tensor method are the functions _hstack,
+# _einsum ... here; pynet/_functions.py exports them)
+
+_PI_180 = math.pi / 180  # the doubles of PyTorch's M_PI_180 and M_180_PI
+_180_PI = 180 / math.pi
+_KIND = {_C.bool: 0, _C.int64: 1, _C.float32: 2, _C.float64: 2}
+_KIND_DTYPE = {0: _C.bool, 1: _C.int64, 2: _C.float32}  # a Python number's default dtype
+
+
+def _dname(dtype):
+    return str(dtype).rsplit(".", 1)[-1]
+
+
+def _promote_types(a, b):
+    """The dtype two tensor dtypes promote to (PyTorch's promote_types)."""
+    if a == b:
+        return a
+    ka, kb = _KIND[a], _KIND[b]
+    if ka != kb:
+        return a if ka > kb else b
+    return _C.float64  # float32 with float64
+
+
+def _result_type(*operands):
+    """The dtype PyTorch computes an elementwise op of these operands in: tensors with dims
+    decide, a 0-d tensor counts only when it is of a higher kind (bool < integer < float),
+    and a Python number only when of a higher kind again (then its default dtype)."""
+    dims = zero = None
+    number = -1
+    for x in operands:
+        if isinstance(x, _C.TensorBase):
+            if x.ndim:
+                dims = x.dtype if dims is None else _promote_types(dims, x.dtype)
+            else:
+                zero = x.dtype if zero is None else _promote_types(zero, x.dtype)
+        elif isinstance(x, (bool, np.bool_)):
+            number = builtins.max(number, 0)
+        elif isinstance(x, numbers.Integral):
+            number = builtins.max(number, 1)
+        elif isinstance(x, numbers.Real):
+            number = builtins.max(number, 2)
+        else:
+            raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
+    out = dims
+    if zero is not None and (out is None or _KIND[zero] > _KIND[out]):
+        out = zero
+    if number >= 0 and (out is None or number > _KIND[out]):
+        out = _KIND_DTYPE[number]
+    assert out is not None
+    return out
+
+
+def _promoted(a, b):
+    """a and b (tensors) cast to their result type."""
+    dtype = _result_type(a, b)
+    return a.to(dtype), b.to(dtype)
+
+
+def _as_operand(x, dtype):
+    """A tensor operand cast to dtype; a number as a 0-d tensor of dtype."""
+    if isinstance(x, _C.TensorBase):
+        return x.to(dtype)
+    return _C.full((), x, dtype=dtype)
+
+
+def _check_cast(op, result, dtype):
+    if _KIND[result] > _KIND[dtype]:
+        raise RuntimeError(f"{op}: result type {_dname(result)} can't be cast to the desired "
+                           f"output type {_dname(dtype)}")
+
+
+def _need_tensor(x, op, name):
+    if not isinstance(x, _C.TensorBase):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+
+
+def _no_bool(op, dtype):
+    if dtype == _C.bool:
+        raise NotImplementedError(f"{op}: not implemented for 'bool' tensors")
+
+
+def _float_only(op, dtype):
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f"{op}: not implemented for '{_dname(dtype)}' tensors (it "
+                                  f"needs a floating-point tensor)")
+
+
+def _same_dtypes(op, **tensors):
+    names = list(tensors)
+    first = tensors[names[0]].dtype
+    if any(t.dtype != first for t in tensors.values()):
+        got = ", ".join(f"{n} {_dname(t.dtype)}" for n, t in tensors.items())
+        raise RuntimeError(f"{op}: expected {', '.join(names)} to have the same dtype, but got "
+                           f"{got}")
+
+
+def _broadcast_pair(a, b):
+    """The broadcast shape of shapes a and b (a list), with PyTorch's message if none."""
+    a, b = list(a), list(b)
+    n = builtins.max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+        out.append(y if x == 1 else x)
+    return out
+
+
+def _sum_to(g, shape):
+    """g (broadcast from shape) summed back to shape: the gradient of the broadcast."""
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[lead + i] != 1)
+    if dims:
+        g = g.sum(dims, True)
+    return g.reshape(shape)
+
+
+def _inplace(self, op, fn, *others):
+    """self.copy_(fn(src)) under the in-place rules: the result must keep self's shape and be
+    castable to its dtype. src is self, or a clone of it when autograd records, so that the
+    graph of fn never saves the tensor copy_ then overwrites."""
+    records = _C.is_grad_enabled() and (self.requires_grad or builtins.any(
+        isinstance(o, _C.TensorBase) and o.requires_grad for o in others))
+    _C._check_writable(self, op)
+    out = fn(self.clone() if records else self)
+    if tuple(out.shape) != tuple(self.shape):
+        raise RuntimeError(f"{op}: output with shape {list(self.shape)} doesn't match the "
+                           f"broadcast shape {list(out.shape)}")
+    _check_cast(op, out.dtype, self.dtype)
+    return self.copy_(out)
+
+
+# --- shapes, joins and splits
+
+
+def _movedim(t, source, destination, op):
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"{op}: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} "
+                           f"dims)")
+    n = t.ndim
+    s = [_wrap_dim(operator.index(d), n, op) for d in src]
+    d = [_wrap_dim(operator.index(x), n, op) for x in dst]
+    if len(set(s)) != len(s):
+        raise RuntimeError(f"{op}: repeated dim in `source` ({src})")
+    if len(set(d)) != len(d):
+        raise RuntimeError(f"{op}: repeated dim in `destination` ({dst})")
+    if n == 0:
+        return t.view(())
+    order = [-1] * n
+    for a, b in zip(s, d):
+        order[b] = a
+    rest = iter(x for x in range(n) if x not in s)
+    return t.permute([o if o >= 0 else next(rest) for o in order])
+
+
+def _split_along(t, ios, dim, need, op):
+    if t.ndim < need:
+        raise RuntimeError(f"{op} requires a tensor with at least {need} dimension(s), but got a "
+                           f"tensor with {t.ndim} dimensions!")
+    if isinstance(ios, _C.TensorBase) and ios.numel() == 1 and not ios.is_floating_point():
+        ios = operator.index(ios)  # a one-element integer tensor is an int, as in torch
+    if not isinstance(ios, (int, tuple, list)):
+        raise TypeError(f"{op}(): argument 'indices_or_sections' must be an int or a sequence "
+                        f"of ints, not {type(ios).__name__}")
+    if isinstance(ios, int):
+        size = t.shape[dim]
+        if ios == 0 or size % ios:
+            raise RuntimeError(f"{op} attempted to split along dimension {dim}, but the size of "
+                               f"the dimension {size} is not divisible by the split_size "
+                               f"{ios}!")
+    return t.tensor_split(ios, dim)
+
+
+def _tensor_list(tensors, op):
+    """The tensors of a sequence argument (TypeError for anything else)."""
+    if isinstance(tensors, _C.TensorBase) or not isinstance(tensors, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'tensors' must be a tuple or list of Tensors, not "
+                        f"{type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, _C.TensorBase):
+            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 'tensors', but "
+                            f"got {type(t).__name__}")
+    return list(tensors)
+
+
+def _varargs(first, more, op):
+    """The tensors of f(t0, t1, ...) or of f([t0, t1, ...])."""
+    if not more and isinstance(first, (tuple, list)):
+        return _tensor_list(first, op)
+    return _tensor_list((first,) + tuple(more), op)
+
+
+def _at_least(t, n):
+    if t.ndim >= n:
+        return t
+    if n == 1 or t.ndim == 0:
+        return t.reshape((1,) * n)
+    if n == 2 or t.ndim == 2:  # (k,) -> (1, k); (m, k) -> (m, k, 1)
+        return t.unsqueeze(0) if n == 2 else t.unsqueeze(-1)
+    return t.unsqueeze(0).unsqueeze(-1)  # (k,) -> (1, k, 1)
+
+
+def _atleast(first, more, n, op):
+    if not more and isinstance(first, _C.TensorBase):
+        return _at_least(first, n)
+    return tuple(_at_least(t, n) for t in _varargs(first, more, op))
+
+
+def _stack_along(tensors, n, dim, op):
+    ts = [_at_least(t, n) for t in _tensor_list(tensors, op)]
+    if not ts:
+        raise RuntimeError(f"{op} expects a non-empty TensorList")
+    return _C.cat(ts, dim(ts) if callable(dim) else dim)
+
+
+def _hstack(tensors):
+    return _stack_along(tensors, 1, lambda ts: 0 if ts[0].ndim == 1 else 1, "hstack")
+
+
+def _vstack(tensors, op="vstack"):
+    return _stack_along(tensors, 2, 0, op)
+
+
+def _dstack(tensors):
+    return _stack_along(tensors, 3, 2, "dstack")
+
+
+def _column_stack(tensors):
+    ts = _tensor_list(tensors, "column_stack")
+    if not ts:
+        raise RuntimeError("column_stack expects a non-empty TensorList")
+    return _C.cat([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in ts], 1)
+
+
+def _meshgrid(tensors, indexing, warn_stacklevel=3):
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if indexing is None:
+        warnings.warn("pynet.meshgrid: in an upcoming release of PyTorch, it will be required to "
+                      "pass the indexing argument; without it, indexing='ij' is used.",
+                      UserWarning, stacklevel=warn_stacklevel)
+        indexing = "ij"
+    elif indexing not in ("ij", "xy"):
+        raise RuntimeError(f'meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           f'{indexing}')
+    for i, t in enumerate(tensors):
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: Expected 0D or 1D tensor in the tensor list but got "
+                               f"a tensor of shape {list(t.shape)} (tensor {i})")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    shape = [t.numel() for t in tensors]
+    where = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:  # the first two axes swap places
+        shape[0], shape[1] = shape[1], shape[0]
+        where[0], where[1] = 1, 0
+    out = []
+    for t, w in zip(tensors, where):
+        view = [1] * len(tensors)
+        view[w] = t.numel()
+        out.append(t.reshape(view).expand(shape))
+    return tuple(out)
+
+
+def _cartesian_prod(tensors):
+    for t in tensors:
+        if t.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: expected 1D tensors, but got a tensor of shape "
+                               f"{list(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return _C.stack([g.reshape(-1) for g in _meshgrid(tensors, "ij")], 1)
+
+
+def _block_diag(tensors):
+    blocks = []
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t.ndim} dimensions")
+        blocks.append(t.reshape(1, t.numel()) if t.ndim < 2 else t)
+    if not blocks:
+        return _C.zeros((1, 0), dtype=_C.float32)
+    dtype = blocks[0].dtype
+    for b in blocks[1:]:
+        dtype = _promote_types(dtype, b.dtype)
+    cols = builtins.sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        n, m = b.shape
+        parts = [_C.zeros((n, left), dtype=dtype), b.to(dtype),
+                 _C.zeros((n, cols - left - m), dtype=dtype)]
+        rows.append(_C.cat(parts, 1))
+        left += m
+    return _C.cat(rows, 0)
+
+
+# --- products
+
+
+def _outer(a, b, op):
+    _need_tensor(b, op, "vec2")
+    for name, v in (("self", a), ("vec2", b)):
+        if v.ndim != 1:
+            raise RuntimeError(f"{op}: Expected 1-D argument {name}, but got {v.ndim}-D")
+    return a.unsqueeze(1) * b
+
+
+def _contract(a, b, dims_a, dims_b, op):
+    """Sum of products of a and b over the paired dims dims_a[i] of a and dims_b[i] of b (a
+    size 1 against a larger size sums the other side first); one matrix product. Result: a's
+    other dims, then b's."""
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{op}: both inputs should have the same dtype, but got "
+                           f"{_dname(a.dtype)} and {_dname(b.dtype)}")
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError(f"{op}: both dimension lists should have same length")
+    da = [_wrap_dim(operator.index(d), a.ndim, op) for d in dims_a]
+    db = [_wrap_dim(operator.index(d), b.ndim, op) for d in dims_b]
+    for ds in (da, db):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"{op}: a dim appears more than once in the contracted dims "
+                               f"{list(dims_a)}, {list(dims_b)}")
+    for i, (x, y) in enumerate(zip(da, db)):
+        sa, sb = a.shape[x], b.shape[y]
+        if sa == sb:
+            continue
+        if sa == 1:
+            b = b.sum(y, True)
+        elif sb == 1:
+            a = a.sum(x, True)
+        else:
+            raise RuntimeError(f"{op}: contracted dimensions need to match, but first has size "
+                               f"{sa} in dim {dims_a[i]} and second has size {sb} in dim "
+                               f"{dims_b[i]}")
+    free_a = [d for d in range(a.ndim) if d not in da]
+    free_b = [d for d in range(b.ndim) if d not in db]
+    ka = math.prod(a.shape[d] for d in da)
+    left = a.permute(free_a + da).reshape(math.prod(a.shape[d] for d in free_a), ka)
+    right = b.permute(db + free_b).reshape(ka, math.prod(b.shape[d] for d in free_b))
+    return left.mm(right).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+
+
+def _tensordot(a, b, dims):
+    _need_tensor(a, "tensordot", "a")
+    _need_tensor(b, "tensordot", "b")
+    if isinstance(dims, _C.TensorBase):
+        dims = dims.tolist() if dims.numel() > 1 else int(dims.item())
+    if isinstance(dims, (tuple, list)):
+        if len(dims) != 2 or not all(isinstance(d, (tuple, list)) for d in dims):
+            raise TypeError(f"tensordot: dims must be an int or a pair of lists of ints, but got "
+                            f"dims={dims!r}")
+        return _contract(a, b, list(dims[0]), list(dims[1]), "tensordot")
+    if not isinstance(dims, int):
+        raise RuntimeError(f"tensordot expects dims to be int or tuple[list[int], list[int]] or "
+                           f"list[list[int]] containing two lists, but got dims={dims!r}")
+    if dims < 0:
+        raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+    if dims > builtins.min(a.ndim, b.ndim):
+        raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+    return _contract(a, b, list(range(a.ndim - dims, a.ndim)), list(range(dims)), "tensordot")
+
+
+def _check_batches(op, batch1, batch2):
+    _need_tensor(batch1, op, "batch1")
+    _need_tensor(batch2, op, "batch2")
+    for name, m in (("batch1", batch1), ("batch2", batch2)):
+        if m.ndim != 3:  # (fewer dims: an IndexError in torch, from its size(2))
+            raise (IndexError if m.ndim < 3 else RuntimeError)(
+                f"{op}: {name} must be a 3D tensor, got {m.ndim}-D")
+    (b, n, k), (b2, k2, p) = batch1.shape, batch2.shape
+    if b != b2:
+        raise RuntimeError(f"{op}: batch1 and batch2 must have same number of batches, got {b} "
+                           f"and {b2}")
+    if k != k2:
+        raise RuntimeError(f"{op}: Incompatible matrix sizes for bmm ({n}x{k} and {k2}x{p})")
+    return b, n, k, p
+
+
+def _scaled_sum(inp, prod, beta, alpha):
+    """beta * inp + alpha * prod, inp broadcast to prod's shape; beta == 0 does not read inp
+    (NaN in it stay out) but still gives it a zero gradient, as PyTorch. Integer results take
+    beta and alpha truncated to integers, as PyTorch does."""
+    inp = inp.expand(prod.shape)
+    if not prod.dtype.is_floating_point:
+        beta, alpha = int(beta), int(alpha)
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:
+        return _C.where(_C.ones((), dtype=_C.bool), prod, inp)
+    return prod + (inp if beta == 1 else inp * beta)
+
+
+def _chain_matmul(matrices):
+    warnings.warn("pynet.chain_matmul is deprecated, as torch.chain_matmul is (PyTorch "
+                  "replaces it with torch.linalg.multi_dot)", UserWarning, stacklevel=3)
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for i, m in enumerate(matrices):
+        if m.ndim != 2:
+            raise RuntimeError(f"chain_matmul(): Tensor dimension is {m.ndim}, expected 2 "
+                               f"instead (tensor {i})")
+        if m.dtype != matrices[0].dtype:
+            raise RuntimeError(f"chain_matmul(): all tensors must have the same dtype, but "
+                               f"tensor 0 is {_dname(matrices[0].dtype)} and tensor {i} is "
+                               f"{_dname(m.dtype)}")
+        if i and m.shape[0] != matrices[i - 1].shape[1]:
+            raise RuntimeError(f"chain_matmul(): tensors {i - 1} and {i} with shapes "
+                               f"{list(matrices[i - 1].shape)} and {list(m.shape)} cannot be "
+                               f"multiplied")
+    n = len(matrices)
+    if n == 1:
+        return matrices[0].clone()
+    if n == 2:
+        return matrices[0].mm(matrices[1])
+    p = [matrices[0].shape[0]] + [m.shape[1] for m in matrices]
+    if n == 3:  # PyTorch compares the two orders directly (ties: (AB)C)
+        a, b, c, d = p
+        if a * c * (b + d) > b * d * (a + c):
+            return matrices[0].mm(matrices[1].mm(matrices[2]))
+        return matrices[0].mm(matrices[1]).mm(matrices[2])
+    # the cheapest order of the products (the textbook dynamic programme, first best split)
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            best = -1
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if best < 0 or q < best:
+                    best, split[i][j] = q, k
+            cost[i][j] = best
+
+    def product(i, j):
+        if i == j:
+            return matrices[i]
+        k = split[i][j]
+        return product(i, k).mm(product(k + 1, j))
+
+    return product(0, n - 1)
+
+
+# --- elementwise
+
+
+class _Logit(Function):
+    """log(z / (1 - z)), z = x clamped into [eps, 1 - eps] (eps None: z = x). Backward:
+    g / (x (1 - x)), 0 outside [eps, 1 - eps] (without eps: NaN outside [0, 1]), as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        z = x
+        if eps is not None:  # bounds in x's dtype, 1 - eps computed there too (as PyTorch)
+            lo = _C.full((), eps, dtype=x.dtype)
+            hi = 1 - lo
+            z = _C.where(x < lo, lo, _C.where(x > hi, hi, x))
+        return (z / (1 - z)).log()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        d = g / (x * (1 - x))
+        if ctx.eps is None:
+            return _C.where((x >= 0) & (x <= 1), d, math.nan), None
+        lo = _C.full((), ctx.eps, dtype=x.dtype)
+        return _C.where((x >= lo) & (x <= 1 - lo), d, 0.0), None
+
+
+def _xlogy(x, y):
+    if not isinstance(x, _C.TensorBase):
+        _need_tensor(y, "xlogy", "other")
+        if not isinstance(x, numbers.Real):
+            x = _as_tensor(x)
+    dtype = _result_type(x, y)
+    if not dtype.is_floating_point:
+        dtype = _C.float32
+    return _Xlogy.apply(_as_operand(x, dtype), _as_operand(y, dtype))
+
+
+class _Xlogy(Function):
+    """x * log(y), 0 where x == 0, NaN where y is NaN. Backward as PyTorch: xlogy(g, y) for
+    x, but 0 where x == 0 and y <= 0; g * x / y for y (NaN at x = y = 0)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        out = _C.where(x == 0, 0.0, x * y.log())
+        return _C.where(y != y, math.nan, out)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            glogy = _C.where(y != y, math.nan, _C.where(g == 0, 0.0, g * y.log()))
+            gx = _sum_to(_C.where((x == 0) & (y <= 0), 0.0, glogy), x.shape)
+        if ctx.needs_input_grad[1]:
+            gy = _sum_to(g * x / y, y.shape)
+        return gx, gy
+
+
+def _logaddexp(a, b, base2, op):
+    _need_tensor(b, op, "other")
+    dtype = _result_type(a, b)
+    _float_only(op, dtype)
+    return _LogAddExp.apply(a.to(dtype), b.to(dtype), base2)
+
+
+class _LogAddExp(Function):
+    """max(a, b) + log1p(exp(-|a - b|)) (base 2: log1p(2 ** -|a - b|) / log(2)); a where both
+    are the same infinity. Backward as PyTorch: g / (1 + exp(b - a)) for a (2 ** for base 2)."""
+
+    @staticmethod
+    def forward(ctx, a, b, base2):
+        ctx.save_for_backward(a, b)
+        ctx.base2 = base2
+        d = -(a - b).abs()
+        if base2:
+            out = a.maximum(b) + (2.0 ** d).log1p() * (1 / math.log(2))
+        else:
+            out = a.maximum(b) + d.exp().log1p()
+        return _C.where(a.isinf() & (a == b), a, out)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+
+        def grow(t):
+            return 2.0 ** t if ctx.base2 else t.exp()
+
+        ga = _sum_to(g / (1 + grow(b - a)), a.shape) if ctx.needs_input_grad[0] else None
+        gb = _sum_to(g / (1 + grow(a - b)), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb, None
+
+
+def _lerp(start, end, weight, op):
+    _need_tensor(end, op, "end")
+    if end.dtype != start.dtype:
+        raise RuntimeError(f"{op}: expected dtype {_dname(start.dtype)} for `end` but got dtype "
+                           f"{_dname(end.dtype)}")
+    if isinstance(weight, _C.TensorBase):
+        if weight.ndim and weight.dtype != start.dtype:
+            raise RuntimeError(f"{op}: expected dtype {_dname(start.dtype)} for `weight` but got "
+                               f"dtype {_dname(weight.dtype)}")
+        _float_only(op, start.dtype)
+        return _Lerp.apply(start, end, weight.to(start.dtype))
+    if not isinstance(weight, numbers.Real):
+        raise TypeError(f"{op}(): argument 'weight' must be a Tensor or a number, not "
+                        f"{type(weight).__name__}")
+    _float_only(op, start.dtype)
+    return _Lerp.apply(start, end, float(weight))
+
+
+class _Lerp(Function):
+    """start + w (end - start) for |w| < 0.5, else end - (end - start) (1 - w), as PyTorch
+    (with a number w rounded to the tensors' dtype first). Backward: g (1 - w), g w and
+    g (end - start)."""
+
+    @staticmethod
+    def forward(ctx, start, end, w):
+        ctx.save_for_backward(start, end, w if isinstance(w, _C.TensorBase) else None)
+        ctx.w = w
+        diff = end - start
+        if isinstance(w, _C.TensorBase):
+            return _C.where(w.abs() < 0.5, start + w * diff, end - diff * (1 - w))
+        if start.dtype == _C.float32:  # w and 1 - w as float32 arithmetic gives them
+            w32 = np.float32(w)
+            small, w, one_minus = abs(w32) < 0.5, float(w32), float(np.float32(1) - w32)
+        else:
+            small, one_minus = abs(w) < 0.5, 1 - w
+        return start + diff * w if small else end - diff * one_minus
+
+    @staticmethod
+    def backward(ctx, g):
+        start, end, wt = ctx.saved_tensors
+        w = ctx.w if wt is None else wt
+        need = ctx.needs_input_grad
+        gs = _sum_to(g * (1 - w), start.shape) if need[0] else None
+        ge = _sum_to(g * w, end.shape) if need[1] else None
+        gw = _sum_to(g * (end - start), wt.shape) if need[2] and wt is not None else None
+        return gs, ge, gw
+
+
+class _Heaviside(Function):
+    """where(x == 0, values, x > 0); no derivative (backward raises, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, values):
+        return _C.where(x == 0, values, (x > 0).to(x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("the derivative for 'heaviside' is not implemented")
+
+
+def _clamp_bound(x, bound, lower):
+    """max(x, bound) (lower) or min(x, bound) elementwise for a tensor bound, NaN if either is
+    NaN. The gradient as PyTorch's clamp_min/clamp_max: to x where x >= bound (x <= bound),
+    to bound where x < bound (x > bound), to neither where NaN is involved."""
+    x, bound = _promoted(x, bound)
+    keep, take = (x >= bound, x < bound) if lower else (x <= bound, x > bound)
+    return _C.where(keep, x, _C.where(take, bound, (x + bound).detach()))
+
+
+def _float_power(base, exponent):
+    if isinstance(base, numbers.Real) and not isinstance(base, _C.TensorBase):
+        base = _C.full((), float(base), dtype=_C.float64)
+    return _as_tensor(base).float_power(exponent)
+
+
+for _op in (_Logit, _Xlogy, _LogAddExp, _Lerp, _Heaviside):  # grad_fn names like PyTorch's
+    setattr(_op, "_backward_name", _op.__name__[1:] + "Backward0")
+
+
+def _diag_embed(t, offset, dim1, dim2, op):
+    """Zeros with t's last dim written into their offset-th diagonal in the (dim1, dim2)
+    planes (through the diagonal view: the gradient is the diagonal of the gradient)."""
+    nd = t.ndim + 1
+    d1, d2 = _wrap_dim(dim1, nd, op), _wrap_dim(dim2, nd, op)
+    if d1 == d2:
+        raise RuntimeError(f"{op}: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    k = operator.index(offset)
+    m = t.shape[-1] + abs(k)
+    rest = iter(t.shape[:-1])
+    shape = [m if d in (d1, d2) else next(rest) for d in range(nd)]
+    out = _C.zeros(shape, dtype=t.dtype)
+    out.diagonal(k, d1, d2).copy_(t)
+    return out
+
+
+# --- einsum
+
+_LETTERS = string.ascii_uppercase + string.ascii_lowercase  # sublist ints 0..51, as PyTorch
+
+
+def _einsum(args):
+    """pynet.einsum: parse, then contract the operands left to right (see _einsum_contract)."""
+    if args and isinstance(args[0], str):
+        equation, operands = args[0], list(args[1:])
+        if len(operands) == 1 and isinstance(operands[0], (tuple, list)):
+            operands = list(operands[0])
+    else:
+        equation, operands = _einsum_sublists(args)
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
+    operands = _tensor_list(operands, "einsum")
+    terms, output = _einsum_parse(equation)
+    if len(terms) != len(operands):
+        raise RuntimeError(f"einsum(): {'fewer' if len(operands) < len(terms) else 'more'} "
+                           f"operands were provided than specified in the equation")
+    for k, t in enumerate(operands):
+        if t.dtype != operands[0].dtype:
+            raise RuntimeError(f"einsum(): expected all operands to have the same dtype, but "
+                               f"operand 0 is {_dname(operands[0].dtype)} and operand {k} is "
+                               f"{_dname(t.dtype)}")
+    # each operand's labels: letters as their index in _LETTERS, the dims an ellipsis stands
+    # for as 52 + j (j counted over the widest ellipsis, so that ellipses align on the right)
+    ell = []
+    for k, (term, t) in enumerate(zip(terms, operands)):
+        named = len(term) - term.count(None)
+        if None in term:
+            if named > t.ndim:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) "
+                                   f"is more than the number of dimensions ({t.ndim}) for "
+                                   f"operand {k}")
+            ell.append(t.ndim - named)
+        else:
+            if named != t.ndim:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) "
+                                   f"does not match the number of dimensions ({t.ndim}) for "
+                                   f"operand {k} and no ellipsis was given")
+            ell.append(0)
+    width = builtins.max(ell)
+    labels = []
+    for term, e in zip(terms, ell):
+        out = []
+        for c in term:
+            if c is None:
+                out += [52 + width - e + j for j in range(e)]
+            else:
+                out.append(_LETTERS.index(c))
+        labels.append(out)
+    if output is None:  # implicit: the ellipsis dims, then the letters seen exactly once
+        counts = collections.Counter(x for ls in labels for x in ls if x < 52)
+        out_labels = list(range(52, 52 + width)) + sorted(x for x, c in counts.items() if c == 1)
+    else:
+        seen = {x for ls in labels for x in ls}
+        out_labels = []
+        for c in output:
+            if c is None:
+                out_labels += list(range(52, 52 + width))
+                continue
+            x = _LETTERS.index(c)
+            if x not in seen:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the "
+                                   f"equation for any input operand")
+            if x in out_labels:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in "
+                                   f"the output")
+            out_labels.append(x)
+    return _einsum_contract(operands, labels, out_labels)
+
+
+def _einsum_sublists(args):
+    """einsum(op0, sublist0, op1, sublist1, ..., [sublist_out]) as an equation."""
+    n = len(args) // 2
+    operands, subs = list(args[0:2 * n:2]), list(args[1:2 * n:2])
+    out = args[2 * n] if len(args) % 2 else None
+
+    def term(sub):
+        parts = []
+        for s in sub:
+            if s is Ellipsis:
+                parts.append("...")
+            elif isinstance(s, int) and 0 <= s < 52:
+                parts.append(_LETTERS[s])
+            else:
+                raise ValueError("einsum(): subscript in subscript list is not within the valid "
+                                 "range [0, 52)")
+        return "".join(parts)
+
+    equation = ",".join(term(s) for s in subs)
+    if out is not None:
+        equation += "->" + term(out)
+    return equation, operands
+
+
+def _einsum_parse(equation):
+    """The input terms and the output term (None if implicit) of an equation; a term is a
+    list of letters with None for the ellipsis."""
+    terms = [[]]
+    output = None
+    i = 0
+    while i < len(equation):
+        c = equation[i]
+        cur = terms[-1] if output is None else output
+        where = f"operand {len(terms) - 1}" if output is None else "output"
+        if c == " ":
+            pass
+        elif c == ",":
+            if output is not None:
+                raise RuntimeError("einsum(): found ',' in the output subscripts")
+            terms.append([])
+        elif c == "-" and equation[i + 1:i + 2] == ">":
+            if output is not None:
+                raise RuntimeError("einsum(): found '->' more than once in the equation")
+            output = []
+            i += 1
+        elif c == ".":
+            if None in cur:
+                raise RuntimeError(f"einsum(): found '.' for {where} for which an ellipsis was "
+                                   f"already found")
+            if equation[i:i + 3] != "...":
+                raise RuntimeError(f"einsum(): found '.' for {where} that is not part of any "
+                                   f"ellipsis")
+            cur.append(None)
+            i += 2
+        elif c in _LETTERS:
+            cur.append(c)
+        else:
+            raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation "
+                               f"string, subscripts must be in [a-zA-Z]")
+        i += 1
+    return terms, output
+
+
+def _einsum_contract(operands, labels, out_labels):
+    """Each operand to the common label order (diagonals taken for repeated labels, missing
+    labels as size-1 dims), then multiplied into the result left to right: a label summed
+    once no later operand has it (a matrix product over the labels both sides have, a plain
+    sum when only one side has it), and the result reshaped to the output labels."""
+    n_ops = len(operands)
+    order = list(out_labels)
+    for ls in labels:
+        for x in ls:
+            if x not in order:
+                order.append(x)
+    pos = {x: i for i, x in enumerate(order)}
+    last = {x: n_ops for x in out_labels}  # the last operand that has a label
+    for k, ls in enumerate(labels):
+        for x in ls:
+            if x not in out_labels:
+                last[x] = k
+    sizes = {}
+    aligned = []
+    for k, (t, ls) in enumerate(zip(operands, labels)):
+        ls = list(ls)
+        for i, x in enumerate(ls):  # sizes: equal within an operand, broadcast across
+            if x in ls[:i] and t.shape[i] != t.shape[ls.index(x)]:
+                raise RuntimeError(f"einsum(): subscript {_einsum_name(x)} is repeated for "
+                                   f"operand {k} but the sizes don't match, "
+                                   f"{t.shape[ls.index(x)]} != {t.shape[i]}")
+            s = sizes.get(x, 1)
+            if t.shape[i] != s and s != 1 and t.shape[i] != 1:
+                raise RuntimeError(f"einsum(): subscript {_einsum_name(x)} has size {t.shape[i]} "
+                                   f"for operand {k} which does not broadcast with previously "
+                                   f"seen size {s}")
+            if s == 1:
+                sizes[x] = t.shape[i]
+        while len(set(ls)) < len(ls):  # a repeated label: its diagonal, moved to the end
+            x = next(y for y in ls if ls.count(y) > 1)
+            i = ls.index(x)
+            j = ls.index(x, i + 1)
+            t = t.diagonal(0, i, j)
+            ls = [y for m, y in enumerate(ls) if m not in (i, j)] + [x]
+        t = t.permute(sorted(range(len(ls)), key=lambda m: pos[ls[m]]))
+        for p, x in enumerate(order):  # a size-1 dim for each label t does not have
+            if x not in ls:
+                t = t.unsqueeze(p)
+        aligned.append(t)
+    result = aligned[0]
+    only = [pos[x] for x in labels[0] if last[x] == 0 and result.shape[pos[x]] != 1]
+    if only:  # labels of the first operand alone
+        result = result.sum(sorted(set(only)), True)
+    for k in range(1, n_ops):
+        t = aligned[k]
+        contract = []
+        for x, p in pos.items():
+            if last[x] != k:
+                continue
+            if result.shape[p] == 1:
+                if t.shape[p] != 1:
+                    t = t.sum(p, True)
+            elif t.shape[p] == 1:
+                result = result.sum(p, True)
+            else:
+                contract.append(p)
+        result = _einsum_pair(result, t, sorted(contract))
+    return result.reshape([result.shape[pos[x]] for x in out_labels])
+
+
+def _einsum_pair(a, b, contract):
+    """sum over the dims `contract` of a * b (same ndim, broadcasting): one batched matrix
+    product, or a plain product when nothing is summed (bool tensors too)."""
+    if not contract:
+        return a * b
+    nd = a.ndim
+    batch = [d for d in range(nd) if d not in contract and a.shape[d] != 1 and b.shape[d] != 1]
+    left = [d for d in range(nd) if d not in contract and a.shape[d] != 1 and b.shape[d] == 1]
+    right = [d for d in range(nd) if d not in contract and a.shape[d] == 1 and b.shape[d] != 1]
+    rest = [d for d in range(nd) if d not in contract + batch + left + right]
+    nb = math.prod(a.shape[d] for d in batch)
+    nk = math.prod(a.shape[d] for d in contract)
+    nl = math.prod(a.shape[d] for d in left)
+    nr = math.prod(b.shape[d] for d in right)
+    x = a.permute(batch + left + contract + right + rest).reshape(nb, nl, nk)
+    y = b.permute(batch + contract + right + left + rest).reshape(nb, nk, nr)
+    kept = batch + left + right
+    out = x.bmm(y).reshape([a.shape[d] for d in batch + left] + [b.shape[d] for d in right]
+                           + [1] * (nd - len(kept)))
+    now = kept + [d for d in range(nd) if d not in kept]  # dim i of out is dim now[i]
+    return out.permute(sorted(range(nd), key=lambda i: now[i]))
+
+
+def _einsum_name(x):
+    return _LETTERS[x] if x < 52 else "..."
