@@ -118,13 +118,20 @@ static inline int64_t py_imod(int64_t x, int64_t y) {
     if (r != 0 && ((r < 0) != (y < 0))) r += y;
     return r;
 }
+/* C's truncated quotient; the caller rejects y = 0, and INT64_MIN / -1 would trap
+ * (it wraps around to INT64_MIN, as PyTorch's). */
+static inline int64_t c_idiv(int64_t x, int64_t y) {
+    return y == -1 ? (int64_t)(0u - (uint64_t)x) : x / y;
+}
 /* C's truncated remainder (fmod's, for integers); the caller rejects y = 0, and
  * INT64_MIN % -1 would trap. */
 static inline int64_t c_imod(int64_t x, int64_t y) {
     return y == -1 ? 0 : x % y;
 }
-/* Integer power by squaring; the caller rejects negative exponents. */
+/* Integer power by squaring. */
 static inline int64_t ipow(int64_t x, int64_t y) {
+    if (y < 0) /* a tensor exponent (a number one is refused): 1 / x^|y| truncated, as torch */
+        return x == 1 ? 1 : x == -1 ? ((y & 1) ? -1 : 1) : 0;
     uint64_t r = 1, b = (uint64_t)x;
     while (y > 0) {
         if (y & 1) r *= b;
@@ -265,6 +272,7 @@ BINARY_LOOP(max_f32, float, float, FMAX(x, y))
 BINARY_LOOP(min_f32, float, float, FMIN(x, y))
 BINARY_LOOP_PREFETCHED(atan2_f32, float, float, pn_atan2f_v(x, y))
 BINARY_LOOP(fmod_f32, float, float, fmodf(x, y)) /* exact */
+BINARY_LOOP(truncdiv_f32, float, float, truncf(x / y))
 BINARY_LOOP(hypot_f32, float, float, (float)hypot((double)x, (double)y))
 BINARY_LOOP(eq_f32, float, pn_bool, x == y)
 BINARY_LOOP(ne_f32, float, pn_bool, x != y)
@@ -286,6 +294,7 @@ BINARY_LOOP(max_f64, double, double, FMAX(x, y))
 BINARY_LOOP(min_f64, double, double, FMIN(x, y))
 BINARY_LOOP_PREFETCHED(atan2_f64, double, double, atan2(x, y))
 BINARY_LOOP(fmod_f64, double, double, fmod(x, y))
+BINARY_LOOP(truncdiv_f64, double, double, trunc(x / y))
 BINARY_LOOP(hypot_f64, double, double, hypot(x, y))
 BINARY_LOOP(eq_f64, double, pn_bool, x == y)
 BINARY_LOOP(ne_f64, double, pn_bool, x != y)
@@ -303,6 +312,7 @@ BINARY_LOOP(mul_i64, int64_t, int64_t, UMUL(x, y))
 BINARY_LOOP(floordiv_i64, int64_t, int64_t, py_idiv(x, y))
 BINARY_LOOP(rem_i64, int64_t, int64_t, py_imod(x, y))
 BINARY_LOOP(fmod_i64, int64_t, int64_t, c_imod(x, y))
+BINARY_LOOP(truncdiv_i64, int64_t, int64_t, c_idiv(x, y))
 BINARY_LOOP(pow_i64, int64_t, int64_t, ipow(x, y))
 BINARY_LOOP(max_i64, int64_t, int64_t, x > y ? x : y)
 BINARY_LOOP(min_i64, int64_t, int64_t, x < y ? x : y)
@@ -341,6 +351,7 @@ static const pn_loop_fn binary_table[PN_NBINARY][PN_NDTYPES] = {
     [PN_ATAN2] = {NULL, NULL, atan2_f32, atan2_f64},
     [PN_FMOD] = {NULL, fmod_i64, fmod_f32, fmod_f64},
     [PN_HYPOT] = {NULL, NULL, hypot_f32, hypot_f64},
+    [PN_TRUNCDIV] = {NULL, truncdiv_i64, truncdiv_f32, truncdiv_f64},
     [PN_EQ] = {eq_b, eq_i64, eq_f32, eq_f64},
     [PN_NE] = {ne_b, ne_i64, ne_f32, ne_f64},
     [PN_LT] = {lt_b, lt_i64, lt_f32, lt_f64},
@@ -1343,7 +1354,7 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt) {
             T x = *(const T *)(p[1] + i * s[1]); \
             if (x == x) { /* NaN passes through; a NaN bound makes NaN (PyTorch) */ \
                 if (c->has_lo && !(x >= lo)) x = lo; \
-                if (c->has_hi && !(x <= hi)) x = hi; \
+                if (c->has_hi && !(x <= hi) && x == x) x = hi; /* x NaN: lo was */ \
             } \
             *(T *)(p[0] + i * s[0]) = x; \
         } \

@@ -18,9 +18,10 @@ typedef enum {
     PN_POW,
     PN_MAXIMUM,
     PN_MINIMUM,
-    PN_ATAN2, /* atan2(a, b): the angle of the point (b, a), float only */
-    PN_FMOD,  /* a - trunc(a / b) b, exactly (C's fmod; % for integers) */
-    PN_HYPOT, /* sqrt(a^2 + b^2) without overflow or underflow, float only */
+    PN_ATAN2,    /* atan2(a, b): the angle of the point (b, a), float only */
+    PN_FMOD,     /* a - trunc(a / b) b, exactly (C's fmod; % for integers) */
+    PN_HYPOT,    /* sqrt(a^2 + b^2) without overflow or underflow, float only */
+    PN_TRUNCDIV, /* a / b rounded toward zero (div(rounding_mode='trunc')) */
     /* comparisons: output is bool */
     PN_EQ,
     PN_NE,

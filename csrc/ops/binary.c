@@ -25,6 +25,7 @@ static const char *binary_names[PN_NBINARY] = {
     [PN_ATAN2] = "atan2",
     [PN_FMOD] = "fmod",
     [PN_HYPOT] = "hypot",
+    [PN_TRUNCDIV] = "div",
     [PN_EQ] = "eq",
     [PN_NE] = "ne",
     [PN_LT] = "lt",
@@ -65,7 +66,7 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
         return -1;
     }
     if (!pn_binary_loop(op, dt)) {
-        PyErr_Format(PyExc_RuntimeError, "\"%s\" not implemented for '%s'", name,
+        PyErr_Format(PyExc_NotImplementedError, "\"%s\" not implemented for '%s'", name,
                      pn_dtype_name(dt));
         return -1;
     }
@@ -74,9 +75,11 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
     return 0;
 }
 
-/* Integer //, % and fmod by zero, and integers to negative powers, are errors. */
+/* Integer //, % and fmod by zero, and integers to a negative number power, are errors
+ * (a tensor of negative exponents is not: torch truncates 1 / x^|y|). */
 static int check_integer_args(pn_binary_op op, pn_dtype dt, PNTensor *bt, const pn_operand *b) {
-    if (dt != PN_INT64 || (op != PN_FLOORDIV && op != PN_REM && op != PN_FMOD && op != PN_POW))
+    if (dt != PN_INT64 ||
+        (op != PN_FLOORDIV && op != PN_TRUNCDIV && op != PN_REM && op != PN_FMOD && op != PN_POW))
         return 0;
     int bad = 0;
     if (!bt) {
@@ -85,7 +88,7 @@ static int check_integer_args(pn_binary_op op, pn_dtype dt, PNTensor *bt, const 
         PNTensor *c = pn_contiguous(bt);
         if (!c) return -1;
         const int64_t *v = (const int64_t *)c->data;
-        for (int64_t k = 0; k < c->numel && !bad; k++) bad = op == PN_POW ? v[k] < 0 : v[k] == 0;
+        for (int64_t k = 0; k < c->numel && !bad && op != PN_POW; k++) bad = v[k] == 0;
         Py_DECREF(c);
     }
     if (!bad) return 0;
@@ -240,6 +243,15 @@ PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
     pn_operand oold = {.t = old};
     PNTensor *res = binary_op(op, &oold, &ob);
     Py_DECREF(old);
+    if (res && pn_binary_is_comparison(op)) { /* 0 and 1: the old values get no gradient */
+        static const char *const names[2][6] = {{"EqBackward0", "NeBackward0", "LtBackward0",
+                                                 "LeBackward0", "GtBackward0", "GeBackward0"},
+                                                {"EqBackward1", "NeBackward1", "LtBackward1",
+                                                 "LeBackward1", "GtBackward1", "GeBackward1"}};
+        int rc = pn_overwrite(a, res, names[ob.t != NULL][op - PN_EQ]);
+        Py_DECREF(res);
+        return rc < 0 ? NULL : (Py_INCREF(a), (PyObject *)a);
+    }
     return pn_inplace_result(a, res);
 }
 
@@ -657,6 +669,9 @@ static void attach_binary_grad(pn_binary_op op, PNTensor *out, pn_operand *a, pn
         break;
     case PN_FLOORDIV:
         name = "FloorDivideBackward0", fn = zero_backward;
+        break;
+    case PN_TRUNCDIV: /* torch's DivBackward with rounding_mode: zero */
+        name = "DivBackward2", fn = zero_backward;
         break;
     case PN_SIGMOID_BACKWARD:
         name = "SigmoidBackwardBackward0", fn = sigmoid_backward_backward, save_a = save_b = 1;

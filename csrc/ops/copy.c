@@ -102,13 +102,55 @@ static int fill_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+int pn_overwrite(PNTensor *t, PNTensor *res, const char *name) {
+    pn_record(res, name, fill_backward, 1, &t);
+    return PyErr_Occurred() ? -1 : pn_inplace_finish(t, res);
+}
+
 int pn_fill_inplace(PNTensor *t, double value, const char *op) {
     if (pn_check_inplace_fill(t, op) < 0) return -1;
     if (!(pn_grad_mode && pn_requires_grad(t))) return pn_fill(t, value);
     PNTensor *res = pn_full(t->dtype, t->ndim, t->shape, value);
-    if (!res) return -1;
-    pn_record(res, "FillBackward0", fill_backward, 1, &t);
-    int rc = PyErr_Occurred() ? -1 : pn_inplace_finish(t, res);
+    int rc = res ? pn_overwrite(t, res, "FillBackward0") : -1;
+    Py_XDECREF(res);
+    return rc;
+}
+
+int pn_cut_history(PNTensor *t, const char *name) {
+    if (!(pn_grad_mode && pn_requires_grad(t))) return 0;
+    PNTensor *res = pn_empty(t->dtype, t->ndim, t->shape);
+    int rc = res && pn_copy_into(res, t) == 0 ? pn_overwrite(t, res, name) : -1;
+    Py_XDECREF(res);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ copy_ ---- */
+
+// x.copy_(s), s broadcast to x and cast to its dtype: dx_old = 0 (overwritten),
+// ds = g summed over the broadcast dims, in s's dtype
+static int copy_inplace_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    if (n->next[0].fn && !(gin[0] = pn_zeros(n->meta[0].dtype, n->meta[0].ndim, n->meta[0].shape)))
+        return -1;
+    if (n->next[1].fn) {
+        PNTensor *r = pn_sum_to(gout[0], n->meta[1].ndim, n->meta[1].shape);
+        gin[1] = r ? pn_to_dtype(r, n->meta[1].dtype) : NULL;
+        Py_XDECREF(r);
+        if (!gin[1]) return -1;
+    }
+    return 0;
+}
+
+int pn_copy_inplace(PNTensor *dst, PNTensor *src) {
+    int grad_src = pn_requires_grad(src) && pn_is_float(dst->dtype);
+    if (!(pn_grad_mode && (pn_requires_grad(dst) || grad_src))) return pn_copy_into(dst, src);
+    PNTensor *res = pn_empty(dst->dtype, dst->ndim, dst->shape);
+    if (!res || pn_copy_into(res, src) < 0) {
+        Py_XDECREF(res);
+        return -1;
+    }
+    PNTensor *ins[2] = {dst, src};
+    pn_record(res, "CopyBackwards", copy_inplace_backward, 2, ins);
+    int rc = PyErr_Occurred() ? -1 : pn_inplace_finish(dst, res);
     Py_DECREF(res);
     return rc;
 }

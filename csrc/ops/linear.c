@@ -135,7 +135,7 @@ PNTensor *pn_linear(PNTensor *x, PNTensor *w, PNTensor *b) {
         return NULL;
     }
     if (!pn_is_float(x->dtype)) {
-        PyErr_Format(PyExc_RuntimeError, "\"addmm_impl_cpu_\" not implemented for '%s'",
+        PyErr_Format(PyExc_NotImplementedError, "\"addmm_impl_cpu_\" not implemented for '%s'",
                      pn_dtype_name(x->dtype));
         return NULL;
     }

@@ -84,7 +84,7 @@ static int check_matmul_args(PNTensor *a, PNTensor *b, const char *op) {
         return -1;
     }
     if (a->dtype == PN_BOOL) {
-        PyErr_Format(PyExc_RuntimeError, "%s: \"addmm\" not implemented for 'bool'", op);
+        PyErr_Format(PyExc_NotImplementedError, "%s: \"addmm\" not implemented for 'bool'", op);
         return -1;
     }
     return 0;

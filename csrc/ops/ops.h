@@ -25,10 +25,19 @@ PyObject *pn_unary_inplace(pn_unary_op op, PNTensor *a);
 PNTensor *pn_polygamma(int64_t n, PNTensor *a); /* n-th derivative of digamma, n >= 0 */
 PyObject *pn_polygamma_inplace(int64_t n, PNTensor *a);
 PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi);
+PNTensor *pn_clamp_t(PNTensor *x, PyObject *lo, PyObject *hi); /* tensor (or None) bounds */
 PNTensor *pn_where(PNTensor *cond, PyObject *a, PyObject *b);
 PNTensor *pn_cast(PNTensor *a, pn_dtype dt);     /* always a new tensor (differentiable) */
 PNTensor *pn_to_dtype(PNTensor *a, pn_dtype dt); /* a itself (new ref) when dtype matches */
 int pn_fill_inplace(PNTensor *t, double value, const char *op); /* fill_/zero_ with autograd */
+/* res (a new tensor of t's shape) replaces all of t's values, which it does not depend on:
+ * recorded as a node `name` giving t's old values a zero gradient, then written into t */
+int pn_overwrite(PNTensor *t, PNTensor *res, const char *name);
+/* t's values were just replaced by ones that do not depend on the old (a random fill):
+ * with grad mode on and t requiring grad, give t a history `name` cut from the old one */
+int pn_cut_history(PNTensor *t, const char *name);
+/* dst.copy_(src): src broadcast and cast; CopyBackwards when either requires grad */
+int pn_copy_inplace(PNTensor *dst, PNTensor *src);
 PNTensor *pn_where_t(PNTensor *cond, PNTensor *a, double s, PNTensor *b); /* NULL = number s */
 PNTensor *pn_binary_s_rev(pn_binary_op op, double s, PNTensor *t);
 /* s op t */ /* broadcasting copy with cast, no autograd */

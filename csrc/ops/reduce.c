@@ -156,7 +156,8 @@ static int sum_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 // a (*) -> sum over the masked dims (kept as size 1 with keepdim)
 PNTensor *pn_sum(PNTensor *a, uint32_t mask, int keepdim, int has_dtype, pn_dtype dt) {
     if (!has_dtype) dt = pn_is_float(a->dtype) ? a->dtype : PN_INT64;
-    PNTensor *src = pn_to_dtype(a, has_dtype && pn_is_float(dt) ? dt : a->dtype);
+    /* dtype= casts each element first, as PyTorch (float -> int64 truncates before adding) */
+    PNTensor *src = pn_to_dtype(a, has_dtype && dt != PN_BOOL ? dt : a->dtype);
     if (!src) return NULL;
     const char *name = mask ? "SumBackward1" : "SumBackward0"; /* sum(dim) / sum() */
     mask = full_mask(src, mask);

@@ -1,7 +1,7 @@
 /* ops/unary.c - elementwise functions of one tensor (neg, exp, log, sqrt,
  * sigmoid, tanh, relu, ...) and clamp, in-place forms and their backward.
  * The loops are the kernels of ../kernels/elementwise.c. */
-#include "ops.h"
+#include "compose.h"
 #include "../kernels/special.h"
 #include <string.h>
 #include <math.h>
@@ -283,7 +283,7 @@ static PNTensor *unary_impl(pn_unary_op op, PNTensor *a, PNTensor *inplace) {
     }
     pn_loop_fn fn = pn_unary_loop(op, dt);
     if (!fn) {
-        PyErr_Format(PyExc_RuntimeError, "\"%s\" not implemented for '%s'", unary_names[op],
+        PyErr_Format(PyExc_NotImplementedError, "\"%s\" not implemented for '%s'", unary_names[op],
                      pn_dtype_name(dt));
         return NULL;
     }
@@ -446,4 +446,65 @@ PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi) {
     }
     Py_DECREF(src);
     return out;
+}
+
+/* clamp with tensor bounds: saved x, lo, hi (slots 0-2, a bound that is None unsaved) */
+typedef struct {
+    int has_lo, has_hi;
+} clamp_t_state;
+
+/* where(p, g, 0) summed to the shape and dtype of input k of the node */
+static PNTensor *masked_grad(scope *s, PNNode *n, int k, PNTensor *p, PNTensor *g) {
+    PNTensor *w = keep(s, p ? pn_where_t(p, g, 0.0, NULL) : NULL);
+    PNTensor *r = keep(s, w ? pn_sum_to(w, n->meta[k].ndim, n->meta[k].shape) : NULL);
+    return r ? pn_to_dtype(r, n->meta[k].dtype) : NULL;
+}
+
+// y = clamp(x, lo, hi), tensor bounds (PyTorch's rule at ties: the gradient goes to x):
+//   dx = g where lo <= x <= hi,  dlo = g where x < lo < hi,  dhi = g where x > hi or hi < lo
+static int clamp_t_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const clamp_t_state *st = PN_STATE(n, clamp_t_state);
+    scope s = {.n = 0};
+    PNTensor *g = gout[0], *x = keep(&s, pn_unpack(n, 0));
+    PNTensor *lo = st->has_lo ? keep(&s, pn_unpack(n, 1)) : NULL;
+    PNTensor *hi = st->has_hi ? keep(&s, pn_unpack(n, 2)) : NULL;
+    if (!x || (st->has_lo && !lo) || (st->has_hi && !hi)) return scope_free(&s), -1;
+    int prev = pn_set_grad_mode(0), ok = 1;
+    PNTensor *ge = lo ? B(&s, PN_GE, x, lo) : NULL, *le = hi ? B(&s, PN_LE, x, hi) : NULL;
+    PNTensor *in = lo && hi ? B(&s, PN_AND, ge, le) : lo ? ge : le;
+    PNTensor *below = lo ? B(&s, PN_LT, x, lo) : NULL, *above = hi ? B(&s, PN_GT, x, hi) : NULL;
+    if (lo && hi) {
+        below = B(&s, PN_AND, below, B(&s, PN_LT, lo, hi));
+        above = B(&s, PN_OR, above, B(&s, PN_LT, hi, lo));
+    }
+    pn_set_grad_mode(prev);
+    if (n->next[0].fn) ok = ok && (gin[0] = masked_grad(&s, n, 0, in, g)) != NULL;
+    if (lo && n->next[1].fn) ok = ok && (gin[1] = masked_grad(&s, n, 1, below, g)) != NULL;
+    if (hi && n->next[2].fn) ok = ok && (gin[2] = masked_grad(&s, n, 2, above, g)) != NULL;
+    scope_free(&s);
+    return ok ? 0 : -1;
+}
+
+// x (*), lo, hi (tensors or None, broadcast) -> y = min(max(x, lo), hi)
+PNTensor *pn_clamp_t(PNTensor *x, PyObject *lo, PyObject *hi) {
+    int prev = pn_set_grad_mode(0);
+    PNTensor *r = x;
+    Py_INCREF(r);
+    if (lo != Py_None) Py_SETREF(r, pn_binary(PN_MAXIMUM, (PyObject *)r, lo));
+    if (r && hi != Py_None) Py_SETREF(r, pn_binary(PN_MINIMUM, (PyObject *)r, hi));
+    pn_set_grad_mode(prev);
+    int grad = pn_requires_grad(x) || (PNTensor_Check(lo) && pn_requires_grad((PNTensor *)lo)) ||
+               (PNTensor_Check(hi) && pn_requires_grad((PNTensor *)hi));
+    if (!r || !pn_grad_mode || !grad || !pn_is_float(r->dtype)) return r;
+    PNTensor *ins[3] = {x, lo != Py_None ? (PNTensor *)lo : NULL,
+                        hi != Py_None ? (PNTensor *)hi : NULL};
+    PNNode *n = pn_record(r, "ClampBackward0", clamp_t_backward, 3, ins);
+    clamp_t_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+    if (st) {
+        st->has_lo = ins[1] != NULL, st->has_hi = ins[2] != NULL;
+        for (int k = 0; k < 3; k++)
+            if (ins[k]) pn_save(n, k, ins[k], 0);
+    }
+    if (PyErr_Occurred()) Py_CLEAR(r);
+    return r;
 }

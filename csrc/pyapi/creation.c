@@ -196,6 +196,18 @@ static PyObject *fill_random(PyObject *args, int normal) {
     Py_INCREF(t);
     return (PyObject *)t;
 }
+/* _cut_history(t, name): t was just filled with values that do not depend on the old
+ * ones (Tensor.uniform_ ... under no_grad): with grad mode on and t requiring grad, its
+ * history becomes a node `name` that gives the old values a zero gradient */
+static PyObject *cut_history(PyObject *m, PyObject *args) {
+    (void)m;
+    PNTensor *t;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "O!s", &PNTensor_Type, &t, &name)) return NULL;
+    if (pn_cut_history(t, name) < 0) return NULL;
+    Py_INCREF(t);
+    return (PyObject *)t;
+}
 static PyObject *fill_uniform(PyObject *m, PyObject *args) {
     (void)m;
     return fill_random(args, 0);
@@ -308,6 +320,7 @@ PyMethodDef pn_module_methods_creation[] = {
     {"get_rng_state", get_rng_state, METH_NOARGS, DOC_fn_get_rng_state},
     {"set_rng_state", set_rng_state, METH_O, DOC_fn_set_rng_state},
     {"_fill_uniform_", fill_uniform, METH_VARARGS, NULL},
+    {"_cut_history", cut_history, METH_VARARGS, NULL},
     {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
     {"_check_writable", check_writable, METH_VARARGS, NULL},
     {"_randint", randint, METH_VARARGS, NULL},

@@ -168,43 +168,10 @@ static PyObject *div_impl(PyObject *self, FASTARGS, int inplace) {
     if (!strcmp(mode, "floor"))
         return inplace ? pn_binary_inplace(PN_FLOORDIV, SELF, other)
                        : (PyObject *)pn_binary(PN_FLOORDIV, self, other);
-    if (!strcmp(mode, "trunc")) {
-        if (!pn_is_float(SELF->dtype) &&
-            !(PNTensor_Check(other) && pn_is_float(((PNTensor *)other)->dtype)) &&
-            !PyFloat_Check(other)) {
-            /* integer truncating division: sign(a*b) * (|a| // |b|) */
-            PNTensor *q = pn_binary(PN_DIV, self, other);
-            PNTensor *t = q ? pn_unary(PN_TRUNC, q) : NULL;
-            Py_XDECREF(q);
-            PNTensor *r = t ? pn_cast(t, SELF->dtype == PN_BOOL ? PN_INT64 : SELF->dtype) : NULL;
-            Py_XDECREF(t);
-            if (r && inplace) {
-                int rc = pn_check_inplace(SELF, "div_") < 0 ? -1 : pn_copy_into(SELF, r);
-                Py_DECREF(r);
-                if (rc < 0) return NULL;
-                Py_INCREF(self);
-                return self;
-            }
-            return (PyObject *)r;
-        }
-        PNTensor *q = pn_binary(PN_DIV, self, other);
-        if (!q) return NULL;
-        if (inplace) {
-            PyObject *r = pn_unary_inplace(PN_TRUNC, q);
-            Py_XDECREF(r);
-            if (!r || pn_check_inplace(SELF, "div_") < 0 || pn_inplace_finish(SELF, q) < 0) {
-                Py_DECREF(q);
-                return NULL;
-            }
-            Py_DECREF(q);
-            Py_INCREF(self);
-            return self;
-        }
-        PNTensor *r = pn_unary(PN_TRUNC, q);
-        Py_DECREF(q);
-        return (PyObject *)r;
-    }
-    PyErr_Format(PyExc_ValueError,
+    if (!strcmp(mode, "trunc"))
+        return inplace ? pn_binary_inplace(PN_TRUNCDIV, SELF, other)
+                       : (PyObject *)pn_binary(PN_TRUNCDIV, self, other);
+    PyErr_Format(PyExc_RuntimeError,
                  "div expected rounding_mode to be one of None, 'trunc', or "
                  "'floor' but found '%s'",
                  mode);
@@ -223,12 +190,13 @@ static PyObject *m_clamp(PyObject *self, FASTARGS) {
     PyObject *a[2];
     if (pn_parse_args(&spec, args, nargs, kwnames, a) < 0) return NULL;
     PyObject *lo = a[0] ? a[0] : Py_None, *hi = a[1] ? a[1] : Py_None;
-    if (PNTensor_Check(lo) || PNTensor_Check(hi)) { /* tensor bounds: max(min(x, hi), lo) */
-        PNTensor *r = SELF;
-        Py_INCREF(r);
-        if (lo != Py_None) Py_SETREF(r, pn_binary(PN_MAXIMUM, (PyObject *)r, lo));
-        if (r && hi != Py_None) Py_SETREF(r, pn_binary(PN_MINIMUM, (PyObject *)r, hi));
-        return (PyObject *)r;
+    if (PNTensor_Check(lo) || PNTensor_Check(hi)) { /* both tensors (or None), as torch */
+        if ((lo != Py_None && !PNTensor_Check(lo)) || (hi != Py_None && !PNTensor_Check(hi)))
+            return PyErr_Format(PyExc_TypeError,
+                                "clamp() received an invalid combination of arguments: min and "
+                                "max must both be tensors (or None) or both numbers, got %s and %s",
+                                Py_TYPE(lo)->tp_name, Py_TYPE(hi)->tp_name);
+        return (PyObject *)pn_clamp_t(SELF, lo, hi);
     }
     return (PyObject *)pn_clamp(SELF, lo, hi);
 }
@@ -761,18 +729,8 @@ static PyObject *m_copy_(PyObject *self, PyObject *args) {
                      Py_TYPE(src)->tp_name);
         return NULL;
     }
-    if (pn_check_inplace(SELF, "copy_") < 0) return NULL;
-    PNTensor *s = (PNTensor *)src;
-    if (pn_grad_mode && pn_requires_grad(s) && pn_is_float(SELF->dtype)) {
-        PNTensor *e = pn_expand(s, SELF->ndim, SELF->shape);
-        PNTensor *c = e ? pn_cast(e, SELF->dtype) : NULL;
-        Py_XDECREF(e);
-        int rc = c ? pn_inplace_finish(SELF, c) : -1;
-        Py_XDECREF(c);
-        if (rc < 0) return NULL;
-    } else if (pn_copy_into(SELF, s) < 0) {
+    if (pn_check_inplace(SELF, "copy_") < 0 || pn_copy_inplace(SELF, (PNTensor *)src) < 0)
         return NULL;
-    }
     Py_INCREF(self);
     return self;
 }
