@@ -73,7 +73,7 @@ __version__ = "0.1.0"
 _return_types = _namedtuple("return_types", ["values", "indices"])  # type: ignore[name-match]
 _C._set_classes(Tensor, Size, _return_types)
 
-FloatTensor = DoubleTensor = LongTensor = BoolTensor = Tensor
+from ._legacy import BoolTensor, DoubleTensor, FloatTensor, LongTensor  # noqa: E402
 
 
 def is_tensor(obj):
@@ -81,9 +81,14 @@ def is_tensor(obj):
 
 
 def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to (RuntimeError if none)."""
     import numpy as _np
 
-    return Size(_np.broadcast_shapes(*shapes))
+    try:
+        return Size(_np.broadcast_shapes(*shapes))
+    except ValueError as e:  # torch raises RuntimeError for shapes that do not broadcast
+        raise RuntimeError(f"broadcast_shapes: shapes {list(shapes)} cannot be broadcast "
+                           f"together ({e})") from None
 
 
 def broadcast_tensors(*tensors):

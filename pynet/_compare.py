@@ -3,8 +3,8 @@
 isclose/allclose/equal follow torch.isclose's rule: |a - b| <= atol + rtol |b|,
 infinities close only to themselves, NaN close to NaN only with equal_nan.
 norm follows torch.norm for vectors (p = 'fro', 2, 1, inf, -inf, 0 or any other
-positive number) over all elements or over dims; the gradient of the 2-norm is
-0 at the zero vector, as PyTorch's, not 0/0.
+positive number) over all elements or over dims (an empty tuple: all); the gradients
+are PyTorch's, 0 at the zero vector, not 0/0.
 """
 import math
 
@@ -88,6 +88,8 @@ def norm(t, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "nuc" or (isinstance(p, str) and p != "fro"):
         raise NotImplementedError(f"pynet norm: p={p!r} (a matrix norm) is not supported; "
                                   "use p='fro', 2, 1, inf, -inf, 0 or another number")
+    if dim is not None and not isinstance(dim, int) and len(tuple(dim)) == 0:
+        dim = None  # torch: an empty tuple of dims means every dim, for norms
     dims = _dims(t, dim)
     dims = tuple(d % t.dim() for d in dims) if t.dim() else ()
     if p in ("fro", 2):
@@ -101,4 +103,31 @@ def norm(t, p="fro", dim=None, keepdim=False, dtype=None):
         return a.amin(dims, keepdim) if dims else a
     if p == 0:
         return (t != 0).to(t.dtype).sum(dims, keepdim) if dims else (t != 0).to(t.dtype)
-    return (a ** p).sum(dims, keepdim) ** (1.0 / p) if dims else a
+    return _NormP.apply(t, float(p), dims, keepdim) if dims else a
+
+
+class _NormP(Function):
+    """(sum |x|^p)^(1/p) over dims for any other p; backward PyTorch's, with its zeros:
+      p < 1:      sgn(x) |x|^(p-1) (0 where x = 0) g n^(1-p)
+      1 <= p < 2: sgn(x) |x|^(p-1) g / n^(p-1), 0 where n = 0
+      p >= 2:     x |x|^(p-2) g / n^(p-1), 0 where n = 0
+    ((|x|^p summed)^(1/p) differentiated as written gives NaN at the zero vector.)"""
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        n = (x.abs() ** p).sum(dims, True) ** (1.0 / p)
+        ctx.save_for_backward(x, n)
+        ctx.p = p
+        return n if keepdim else n.squeeze(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, n = ctx.saved_tensors
+        p = ctx.p
+        g = g.reshape(tuple(n.shape))  # the kept dims back (size 1)
+        if p < 1.0:
+            scaled = x.sgn() * (x.abs() ** (p - 1)).masked_fill(x == 0, 0.0)
+            return scaled * g * n ** (1 - p), None, None, None
+        scaled = x.sgn() * x.abs() ** (p - 1) if p < 2.0 else x * x.abs() ** (p - 2)
+        scale = (g / n ** (p - 1)).masked_fill(n == 0, 0.0)
+        return scaled * scale, None, None, None

@@ -86,10 +86,17 @@ class Tensor(_C.TensorBase):
         return self._to_dtype(dtype)
 
     def type(self, dtype=None):
-        """type(): the type name, e.g. 'pynet.FloatTensor'; type(dtype): self.to(dtype)."""
+        """type(): the type name, e.g. 'pynet.FloatTensor'; type(dtype): self.to(dtype), dtype
+        a pynet dtype, a legacy class (pynet.LongTensor) or its name ('torch.LongTensor')."""
         if dtype is None:
             return _TYPE_NAMES[self.dtype]
-        return self.to(dtype)
+        if isinstance(dtype, str):
+            kind = dtype.rsplit(".", 1)[-1]
+            for dt, name in _TYPE_NAMES.items():
+                if dtype.split(".")[0] in ("pynet", "torch") and name.endswith("." + kind):
+                    return self.to(dt)
+            raise ValueError(f"invalid type: '{dtype}'")
+        return self.to(getattr(dtype, "dtype", dtype))
 
     def float(self) -> Tensor:
         """self as float32 (self if it already is)."""
@@ -458,12 +465,14 @@ class Tensor(_C.TensorBase):
     def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
         """In place: fills self with draws from the uniform distribution on [a, b); returns self."""
         with _drawing_from(generator):
-            return _fill_random(self, _C._fill_uniform_, a, b, "uniform_")
+            _fill_random(self, _C._fill_uniform_, a, b, "uniform_")
+        return _C._cut_history(self, "uniform_", "UniformBackward0")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
         """In place: fills self with draws from N(mean, std**2); returns self."""
         with _drawing_from(generator):
-            return _fill_random(self, _C._fill_normal_, mean, std, "normal_")
+            _fill_random(self, _C._fill_normal_, mean, std, "normal_")
+        return _C._cut_history(self, "normal_", "NormalBackward0")
 
     def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
         """Fill with draws from the exponential distribution of rate lambd (> 0)."""
@@ -473,14 +482,14 @@ class Tensor(_C.TensorBase):
         with _no_grad():
             self.uniform_(generator=generator)
             self.copy_((1 - self).log() / (-lambd))
-        return self
+        return _C._cut_history(self, "exponential_", "ExponentialBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
         """In place: fills self with 1 with probability p, else 0; returns self."""
         _C._check_writable(self, "bernoulli_")
         with _no_grad(), _drawing_from(generator):
             self.copy_(_C._bernoulli(self.shape, float(p)))
-        return self
+        return _C._cut_history(self, "bernoulli_", "BernoulliBackward2")
 
     def new_zeros(self, *size, dtype=None, requires_grad=False) -> Tensor:
         """A tensor of zeros of shape size, with self's dtype unless dtype is given."""
@@ -1218,10 +1227,19 @@ def _masked_fill_value(t, mask, value, op):
         if value.ndim != 0:
             raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value.ndim} dimension(s).")
-        return value if value.dtype == t.dtype else value.to(t.dtype)
+        if value.dtype != t.dtype:
+            _check_fill_fits(t, value.item(), op)
+            value = value.to(t.dtype)
+        return value
     if not isinstance(value, (bool, int, float)):
         raise TypeError(f"{op}(): argument 'value' must be a Number or a 0-d Tensor, not "
                         f"{type(value).__name__}")
+    _check_fill_fits(t, value, op)
+    return _C.full((), value, dtype=t.dtype)
+
+
+def _check_fill_fits(t, value, op):
+    """RuntimeError where the number value cannot be converted to t's dtype (PyTorch's)."""
     overflow = False
     if t.dtype == _C.int64 and not isinstance(value, bool):
         overflow = not (math.isfinite(value) and -2**63 <= value < 2**63)
@@ -1231,7 +1249,6 @@ def _masked_fill_value(t, mask, value, op):
         kind = "int64_t" if t.dtype == _C.int64 else "float"
         raise RuntimeError(f"{op}: value cannot be converted to type {kind} without overflow "
                            f"(got {value})")
-    return _C.full((), value, dtype=t.dtype)
 
 
 def _wrap_dim(dim, ndim, op):

@@ -4,6 +4,7 @@ them against torch when it is installed).
 """
 import math
 
+import numpy as np
 import pytest
 
 import pynet
@@ -144,3 +145,116 @@ CASES = [
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_cases_match_torch(case, need_torch):
     check(CASES[case](pynet), CASES[case](torch))
+
+
+# ------------------------------------------------------ the second batch ----
+
+def test_legacy_typed_constructors():
+    assert pynet.LongTensor([1.7, 2]).tolist() == [1, 2]
+    assert pynet.DoubleTensor([1, 2]).dtype == F64
+    assert pynet.BoolTensor([1, 0]).dtype == pynet.bool
+    assert pynet.FloatTensor(2, 3).shape == (2, 3) and pynet.FloatTensor().shape == (0,)
+    assert pynet.LongTensor(pynet.Size([4])).dtype == pynet.int64
+    assert isinstance(pynet.tensor([1]), pynet.LongTensor)
+    assert not isinstance(pynet.tensor([1]), pynet.FloatTensor)
+    assert pynet.tensor([1.5]).type(pynet.LongTensor).tolist() == [1]
+    assert pynet.tensor([1.5]).type("torch.DoubleTensor").dtype == F64
+    with pytest.raises(TypeError):
+        pynet.FloatTensor(pynet.tensor([1]))
+
+
+@pytest.mark.parametrize("fill,name", [("uniform_", "UniformBackward0"),
+                                       ("normal_", "NormalBackward0"),
+                                       ("exponential_", "ExponentialBackward0"),
+                                       ("bernoulli_", "BernoulliBackward2")])
+def test_random_fills_cut_the_gradient(fill, name):
+    x = pynet.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    getattr(y, fill)()
+    assert y.grad_fn.name() == name
+    (y * y).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError, match="leaf"):
+        getattr(x, fill)()
+    with pynet.no_grad():
+        getattr(x, fill)()  # how nn.init fills parameters
+
+
+def test_norm_of_no_dims_and_its_gradient_at_zero():
+    x = pynet.tensor([[3.0, 4.0], [0.0, 0.0]])
+    assert x.norm(2, dim=()).item() == 5.0 and x.norm("fro", dim=()).item() == 5.0
+    for p in (3, 0.5, 1.5):
+        z = pynet.zeros(2, requires_grad=True)
+        z.norm(p).backward()
+        assert z.grad.tolist() == [0.0, 0.0]
+        v = pynet.tensor([0.0, 1.5, -2.0], dtype=F64, requires_grad=True)
+        n = v.norm(p)
+        n.backward()
+        a = np.array([0.0, 1.5, -2.0])
+        with np.errstate(divide="ignore"):  # d|x|/dx at x = 0 taken as 0, as PyTorch
+            want = np.where(a == 0, 0.0, np.sign(a) * np.abs(a) ** (p - 1)) / n.item() ** (p - 1)
+        np.testing.assert_allclose(v.grad.numpy(), want, rtol=1e-14)
+    w = pynet.tensor([0.3, -1.2, 2.0], dtype=F64, requires_grad=True)
+    assert pynet.autograd.gradcheck(lambda t: t.norm(3), (w,))
+
+
+def test_fill_values_that_do_not_fit_and_fill_with_a_grad_value():
+    with pytest.raises(RuntimeError, match="overflow"):
+        pynet.zeros(2, dtype=pynet.int64).masked_fill(pynet.tensor([True, False]),
+                                                      pynet.tensor(float("nan")))
+    w = pynet.tensor(1.0, requires_grad=True)
+    y = pynet.zeros(3, requires_grad=True) * 1
+    y.fill_(w * 2)
+    y.sum().backward()
+    assert w.grad.item() == 6.0 and y.tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(RuntimeError, match="0-dimension"):
+        pynet.zeros(3).fill_(pynet.tensor([1.0]))
+
+
+def test_atan2_gradient_at_the_origin_is_zero():
+    a = pynet.tensor([0.0, 1.0], requires_grad=True)
+    b = pynet.tensor([0.0, 2.0], requires_grad=True)
+    pynet.atan2(a, b).sum().backward()
+    assert a.grad.tolist() == [0.0, pytest.approx(0.4)]
+    assert b.grad.tolist() == [0.0, pytest.approx(-0.2)]
+
+
+def test_hardtanh_and_relu6_keep_integers():
+    got = F.relu6(pynet.tensor([-2, 3, 8]))
+    assert got.dtype == pynet.int64 and got.tolist() == [0, 3, 6]
+    assert F.hardtanh(pynet.tensor([-2, 0, 3]), -0.5, 1.5).tolist() == [0, 0, 1]
+
+
+def test_tensors_from_int_scalars_and_long_long_arrays():
+    assert pynet.tensor([pynet.tensor(1), pynet.tensor(2)]).tolist() == [1, 2]
+    assert pynet.tensor(list(pynet.tensor([3, 4]))).dtype == pynet.int64
+    a = np.array([1, 2], dtype=np.longlong)
+    assert pynet.from_numpy(a).dtype == pynet.int64 and pynet.tensor(a).tolist() == [1, 2]
+
+
+def test_kl_div_with_a_broadcast_target():
+    x = pynet.tensor([-0.5, -1.0], requires_grad=True)
+    for red, scale in (("sum", 1.0), ("batchmean", 0.5), ("none", 1.0)):
+        F.kl_div(x, pynet.tensor(0.3), reduction=red).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), [-0.3 * scale] * 2, rtol=1e-6)
+        x.grad = None
+
+
+def test_batchnorm_loads_checkpoints_without_num_batches_tracked():
+    bn = pynet.nn.BatchNorm1d(3)
+    bn.num_batches_tracked.fill_(7)
+    sd = {k: v for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
+    res = bn.load_state_dict(sd)
+    assert res.missing_keys == [] and bn.num_batches_tracked.item() == 7
+    with pytest.raises(RuntimeError, match="Missing key"):
+        bn.load_state_dict({k: v for k, v in sd.items() if k != "running_mean"})
+
+
+def test_exception_types_of_empty_argmax_and_broadcast_shapes():
+    with pytest.raises(IndexError):
+        pynet.zeros(0, 1).argmax()
+    with pytest.raises(RuntimeError):
+        pynet.zeros(0, 1).max()
+    with pytest.raises(RuntimeError):
+        pynet.broadcast_shapes((2, 1), (3, 2))
+    assert pynet.broadcast_shapes((2, 1), (1, 3)) == (2, 3)

@@ -341,7 +341,10 @@ static int atan2_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     }
     PNTensor *aa = pn_binary_t(PN_MUL, a, a), *bb = pn_binary_t(PN_MUL, b, b);
     PNTensor *d = aa && bb ? pn_binary_t(PN_ADD, aa, bb) : NULL;
-    PNTensor *r = d ? pn_unary(PN_RECIPROCAL, d) : NULL, *t = NULL, *na = NULL;
+    PNTensor *rd = d ? pn_unary(PN_RECIPROCAL, d) : NULL;
+    PNTensor *at0 = rd ? pn_binary_s(PN_EQ, d, 0.0) : NULL; /* (0, 0): gradient 0, as torch */
+    PNTensor *r = at0 ? pn_where_t(at0, NULL, 0.0, rd) : NULL, *t = NULL, *na = NULL;
+    Py_XDECREF(rd), Py_XDECREF(at0);
     int ok = r != NULL;
     if (ok && n->next[0].fn) {
         t = pn_binary_t(PN_MUL, g, b);

@@ -116,8 +116,9 @@ int pn_fill_inplace(PNTensor *t, double value, const char *op) {
     return rc;
 }
 
-int pn_cut_history(PNTensor *t, const char *name) {
+int pn_cut_history(PNTensor *t, const char *op, const char *name) {
     if (!(pn_grad_mode && pn_requires_grad(t))) return 0;
+    if (pn_check_inplace(t, op) < 0) return -1;
     PNTensor *res = pn_empty(t->dtype, t->ndim, t->shape);
     int rc = res && pn_copy_into(res, t) == 0 ? pn_overwrite(t, res, name) : -1;
     Py_XDECREF(res);

@@ -490,6 +490,18 @@ typedef struct {
     double scale; /* 1 / numel for a mean, else 1 */
 } pointwise_loss_state;
 
+/* g broadcast up to (at least) input m's shape: a derivative that does not depend on x
+ * (kl_div's -y) lacks the dims that only x has; the engine sums the extra ones away */
+static PNTensor *widen_to(scope *s, PNTensor *g, const PNMeta *m) {
+    int nd;
+    int64_t shape[PN_MAX_DIMS];
+    if (!g || pn_broadcast_shapes(g->ndim, g->shape, m->ndim, m->shape, &nd, shape, "loss") < 0)
+        return NULL;
+    return nd == g->ndim && !memcmp(shape, g->shape, sizeof(int64_t) * nd)
+               ? g
+               : keep(s, pn_expand(g, nd, shape));
+}
+
 /* x, y, weight, pos_weight (broadcasting to *) -> dx, dy (*) of loss = l(x, y)
  * elementwise, l one of the formulas in kernels/loss.h (e.g. mse: (x - y)^2):
  *   dx = g w dl/dx,  dy = g w dl/dy   (w only for the binary cross entropies) */
@@ -510,8 +522,8 @@ static int pointwise_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
                                need_y ? &dy : NULL);
     if (st->kind < PN_LOSS_BCE && need_y) dy = U(&s, PN_NEG, dx);
     if (w) dx = B(&s, PN_MUL, dx, w), dy = need_y ? B(&s, PN_MUL, dy, w) : NULL;
-    PNTensor *gx = need_x ? B(&s, PN_MUL, gE, dx) : NULL,
-             *gy = need_y ? B(&s, PN_MUL, gE, dy) : NULL;
+    PNTensor *gx = need_x ? widen_to(&s, B(&s, PN_MUL, gE, dx), &n->meta[0]) : NULL,
+             *gy = need_y ? widen_to(&s, B(&s, PN_MUL, gE, dy), &n->meta[1]) : NULL;
     int ok = (!need_x || gx) && (!need_y || gy);
     if (ok) Py_XINCREF(gx), Py_XINCREF(gy), gin[0] = gx, gin[1] = gy;
     scope_free(&s);

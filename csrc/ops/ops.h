@@ -34,8 +34,9 @@ int pn_fill_inplace(PNTensor *t, double value, const char *op); /* fill_/zero_ w
  * recorded as a node `name` giving t's old values a zero gradient, then written into t */
 int pn_overwrite(PNTensor *t, PNTensor *res, const char *name);
 /* t's values were just replaced by ones that do not depend on the old (a random fill):
- * with grad mode on and t requiring grad, give t a history `name` cut from the old one */
-int pn_cut_history(PNTensor *t, const char *name);
+ * with grad mode on and t requiring grad, give t a history `name` cut from the old one
+ * (op: the in-place op, for the error on a leaf) */
+int pn_cut_history(PNTensor *t, const char *op, const char *name);
 /* dst.copy_(src): src broadcast and cast; CopyBackwards when either requires grad */
 int pn_copy_inplace(PNTensor *dst, PNTensor *src);
 PNTensor *pn_where_t(PNTensor *cond, PNTensor *a, double s, PNTensor *b); /* NULL = number s */

@@ -570,7 +570,7 @@ PNTensor *pn_argmax(PNTensor *a, PyObject *dimobj, int keepdim, int is_max) {
     const char *name = is_max ? "argmax" : "argmin";
     if (!dimobj || dimobj == Py_None) {
         if (a->numel == 0) {
-            PyErr_Format(PyExc_RuntimeError,
+            PyErr_Format(PyExc_IndexError,
                          "%s(): Expected reduction dim to be specified for "
                          "input.numel() == 0.",
                          name);

@@ -196,15 +196,15 @@ static PyObject *fill_random(PyObject *args, int normal) {
     Py_INCREF(t);
     return (PyObject *)t;
 }
-/* _cut_history(t, name): t was just filled with values that do not depend on the old
+/* _cut_history(t, op, name): t was just filled with values that do not depend on the old
  * ones (Tensor.uniform_ ... under no_grad): with grad mode on and t requiring grad, its
  * history becomes a node `name` that gives the old values a zero gradient */
 static PyObject *cut_history(PyObject *m, PyObject *args) {
     (void)m;
     PNTensor *t;
-    const char *name;
-    if (!PyArg_ParseTuple(args, "O!s", &PNTensor_Type, &t, &name)) return NULL;
-    if (pn_cut_history(t, name) < 0) return NULL;
+    const char *op, *name;
+    if (!PyArg_ParseTuple(args, "O!ss", &PNTensor_Type, &t, &op, &name)) return NULL;
+    if (pn_cut_history(t, op, name) < 0) return NULL;
     Py_INCREF(t);
     return (PyObject *)t;
 }

@@ -45,6 +45,12 @@ static int array_dtype(PyArrayObject *a, pn_dtype *dt) {
         *dt = PN_BOOL;
         return 0;
     default: {
+        /* long long (np.longlong, what NumPy makes of a list of 0-d int64 tensors) is a
+         * separate type number from int64 though the same 8 bytes on LP64 systems */
+        if (PyArray_ISSIGNED(a) && PyArray_ITEMSIZE(a) == 8 && PyArray_ISNOTSWAPPED(a)) {
+            *dt = PN_INT64;
+            return 0;
+        }
         PyObject *name = PyObject_Str((PyObject *)PyArray_DESCR(a));
         PyErr_Format(PyExc_TypeError,
                      "can't convert np.ndarray of type %S. The only supported types are: "

@@ -701,6 +701,18 @@ static PyObject *m_bmm(PyObject *self, PyObject *o) {
 }
 static PyObject *m_fill_(PyObject *self, PyObject *v) {
     double d;
+    if (PNTensor_Check(v) && ((PNTensor *)v)->ndim != 0)
+        return PyErr_Format(PyExc_RuntimeError,
+                            "fill_ only supports 0-dimension value tensor but got tensor with %d "
+                            "dimensions.",
+                            ((PNTensor *)v)->ndim);
+    if (PNTensor_Check(v) && pn_grad_mode && pn_requires_grad((PNTensor *)v) &&
+        pn_is_float(SELF->dtype)) { /* the value's gradient: the sum of g (a broadcast copy) */
+        if (pn_check_inplace_fill(SELF, "fill_") < 0 || pn_copy_inplace(SELF, (PNTensor *)v) < 0)
+            return NULL;
+        Py_INCREF(self);
+        return self;
+    }
     if (PNTensor_Check(v)) {
         PyObject *it = pn_item((PNTensor *)v);
         if (!it) return NULL;

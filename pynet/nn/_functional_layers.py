@@ -86,8 +86,9 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     _check_tensor(input, "hardtanh")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    if not input.is_floating_point():
-        return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
+    if not input.is_floating_point():  # the bounds become the input's integers, as torch
+        lo, hi = int(min_val), int(max_val)
+        return input.clamp_(lo, hi) if inplace else input.clamp(lo, hi)
     return _C._activation(input, _HARDTANH, float(min_val), float(max_val), bool(inplace))
 
 

@@ -3,6 +3,7 @@ import math
 
 from ... import _C
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -37,9 +38,9 @@ class Linear(Module):
 
     def reset_parameters(self):
         bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-        self.weight.uniform_(-bound, bound)
+        init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
-            self.bias.uniform_(-bound, bound)
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)

@@ -279,7 +279,9 @@ class Module(_C.ModuleBase):
                     key = p + name
                     expected.add(key)
                     if key not in state_dict:
-                        missing.append(key)
+                        # buffers older checkpoints lack keep their value (PyTorch's rule)
+                        if name not in getattr(mod, "_optional_buffers", ()):
+                            missing.append(key)
                         continue
                     value = state_dict[key]
                     if not isinstance(value, Tensor):

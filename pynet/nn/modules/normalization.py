@@ -12,6 +12,10 @@ class BatchNorm1d(Module):
     (unbiased) with `momentum` (None: cumulative average); eval uses them.
     """
 
+    # checkpoints from before PyTorch 0.4.1 have no num_batches_tracked: load_state_dict
+    # keeps the current count rather than reporting the key missing, as PyTorch does
+    _optional_buffers = ("num_batches_tracked",)
+
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None):
         super().__init__()

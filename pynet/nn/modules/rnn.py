@@ -14,6 +14,7 @@ import warnings
 
 from ... import _C
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .module import Module
@@ -93,7 +94,7 @@ class RNNBase(Module):
         """Every weight and bias uniform in [-1/sqrt(hidden_size), 1/sqrt(hidden_size)]."""
         stdv = 1.0 / math.sqrt(self.hidden_size)
         for weight in self.parameters():
-            weight.uniform_(-stdv, stdv)
+            init.uniform_(weight, -stdv, stdv)
 
     @property
     def _flat_weights(self):
@@ -316,7 +317,7 @@ class RNNCellBase(Module):
         """Every weight and bias uniform in [-1/sqrt(hidden_size), 1/sqrt(hidden_size)]."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
-            weight.uniform_(-stdv, stdv)
+            init.uniform_(weight, -stdv, stdv)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"

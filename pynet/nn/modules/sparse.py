@@ -1,6 +1,7 @@
 """Embedding: a lookup table of vectors, indexed by integer ids."""
 from ... import _C
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -30,7 +31,7 @@ class Embedding(Module):
             self.weight = Parameter(_weight, not _freeze)
 
     def reset_parameters(self):
-        self.weight.normal_()
+        init.normal_(self.weight)
         if self.padding_idx is not None:
             prev = _C._set_grad_enabled(False)
             try:
