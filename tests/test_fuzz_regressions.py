@@ -258,3 +258,23 @@ def test_exception_types_of_empty_argmax_and_broadcast_shapes():
     with pytest.raises(RuntimeError):
         pynet.broadcast_shapes((2, 1), (3, 2))
     assert pynet.broadcast_shapes((2, 1), (1, 3)) == (2, 3)
+
+
+def test_calls_torch_refuses_are_refused():
+    b = pynet.tensor([True, False])
+    for fn in (lambda: b.abs(), lambda: b.floor(), lambda: b.ceil(), lambda: b.round(),
+               lambda: b.trunc(), lambda: b ** b, lambda: True ** b, lambda: b // b,
+               lambda: b % b, lambda: pynet.tensor([1, 2]).softmax(0),
+               lambda: pynet.tensor([1, 2]).log_softmax(0)):
+        with pytest.raises(NotImplementedError):
+            fn()
+    assert (b ** True).tolist() == [True, False] and (b ** 2).tolist() == [1, 0]
+    assert pynet.tensor([1, 2]).softmax(0, dtype=F64).dtype == F64
+    with pytest.raises(RuntimeError, match="Bool"):
+        b.argmax()
+    v, i = pynet.tensor([[True, False], [True, True]]).max(0)  # max(dim) of bool is fine
+    assert v.tolist() == [True, True] and i.tolist() == [0, 1]
+    for fn in (lambda: pynet.maximum(pynet.tensor([1, 2]), 1),
+               lambda: pynet.tensor([1.0]).minimum(0.5)):
+        with pytest.raises(TypeError):
+            fn()

@@ -1295,12 +1295,11 @@ UNARY_LOOP(not_i64, int64_t, ~x)
 UNARY_LOOP(square_i64, int64_t, UMUL(x, x))
 UNARY_LOOP(copy_i64, int64_t, x)
 UNARY_LOOP(not_b, pn_bool, !x)
-UNARY_LOOP(copy_b, pn_bool, x)
 UNARY_LOOP(sign_b, pn_bool, x)
 
 static const pn_loop_fn unary_table[PN_NUNARY][PN_NDTYPES] = {
     [PN_NEG] = {NULL, neg_i64, neg_f32, neg_f64},
-    [PN_ABS] = {copy_b, abs_i64, abs_f32, abs_f64},
+    [PN_ABS] = {NULL, abs_i64, abs_f32, abs_f64},
     [PN_EXP] = {NULL, NULL, exp_f32, exp_f64},
     [PN_LOG] = {NULL, NULL, log_f32, log_f64},
     [PN_SQRT] = {NULL, NULL, sqrt_f32, sqrt_f64},
@@ -1315,10 +1314,10 @@ static const pn_loop_fn unary_table[PN_NUNARY][PN_NDTYPES] = {
     [PN_COS] = {NULL, NULL, cos_f32, cos_f64},
     [PN_LOG1P] = {NULL, NULL, log1p_f32, log1p_f64},
     [PN_EXPM1] = {NULL, NULL, expm1_f32, expm1_f64},
-    [PN_FLOOR] = {copy_b, copy_i64, floor_f32, floor_f64},
-    [PN_CEIL] = {copy_b, copy_i64, ceil_f32, ceil_f64},
-    [PN_ROUND] = {copy_b, copy_i64, round_f32, round_f64},
-    [PN_TRUNC] = {copy_b, copy_i64, trunc_f32, trunc_f64},
+    [PN_FLOOR] = {NULL, copy_i64, floor_f32, floor_f64},
+    [PN_CEIL] = {NULL, copy_i64, ceil_f32, ceil_f64},
+    [PN_ROUND] = {NULL, copy_i64, round_f32, round_f64},
+    [PN_TRUNC] = {NULL, copy_i64, trunc_f32, trunc_f64},
     [PN_LOG2] = {NULL, NULL, log2_f32, log2_f64},
     [PN_LOG10] = {NULL, NULL, log10_f32, log10_f64},
     [PN_ERF] = {NULL, NULL, erf_f32, erf_f64},

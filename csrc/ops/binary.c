@@ -51,10 +51,11 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
     if ((op == PN_DIV || op == PN_ATAN2) && !pn_is_float(dt))
         dt = PN_FLOAT32; /* true division; atan2 of integers (hypot of integers is an error) */
     pn_dtype rdt = pn_binary_is_comparison(op) ? PN_BOOL : dt;
-    /* bool has no // % ** kernels: compute in int64 (bool ** bool stays bool, as in torch) */
-    if (dt == PN_BOOL && (op == PN_FLOORDIV || op == PN_REM || op == PN_POW)) {
+    /* bool // % ** bool: not implemented, as in torch (bool ** 2 promotes to int64 first),
+     * but for a bool tensor ** a bool number, computed in int64 and kept bool */
+    if (dt == PN_BOOL && op == PN_POW && a->t && !b->t) {
         dt = PN_INT64;
-        rdt = op == PN_POW ? PN_BOOL : PN_INT64;
+        rdt = PN_BOOL;
     }
     int a_bool = a->t ? a->t->dtype == PN_BOOL : a->kind == 0;
     int b_bool = b->t ? b->t->dtype == PN_BOOL : b->kind == 0;

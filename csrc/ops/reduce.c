@@ -568,6 +568,10 @@ PNTensor *pn_logsumexp(PNTensor *a, uint32_t mask, int keepdim) {
 // a (*) -> int64 index of the max (min) along dim, or of the flattened tensor
 PNTensor *pn_argmax(PNTensor *a, PyObject *dimobj, int keepdim, int is_max) {
     const char *name = is_max ? "argmax" : "argmin";
+    if (a->dtype == PN_BOOL) {
+        PyErr_Format(PyExc_RuntimeError, "\"%s_cpu\" not implemented for 'Bool'", name);
+        return NULL;
+    }
     if (!dimobj || dimobj == Py_None) {
         if (a->numel == 0) {
             PyErr_Format(PyExc_IndexError,

@@ -86,8 +86,6 @@ BINARY_METHODS(floor_divide, PN_FLOORDIV)
 BINARY_METHODS(remainder, PN_REM)
 BINARY_METHODS(fmod, PN_FMOD)
 BINARY_METHODS(pow, PN_POW)
-BINARY_METHODS(maximum, PN_MAXIMUM)
-BINARY_METHODS(minimum, PN_MINIMUM)
 BINARY_METHODS(eq, PN_EQ)
 BINARY_METHODS(ne, PN_NE)
 BINARY_METHODS(lt, PN_LT)
@@ -98,7 +96,7 @@ BINARY_METHODS(bitwise_and, PN_AND)
 BINARY_METHODS(bitwise_or, PN_OR)
 BINARY_METHODS(bitwise_xor, PN_XOR)
 
-/* atan2 and hypot take a tensor only (torch.atan2(x, 2.0) is a TypeError too) */
+/* atan2, hypot, maximum, minimum take a tensor only (torch.atan2(x, 2.0) is a TypeError too) */
 #define TENSOR_ONLY_METHODS(NAME, OP) \
     static PyObject *m_##NAME(PyObject *self, PyObject *o) { \
         if (!PNTensor_Check(o)) \
@@ -116,6 +114,8 @@ BINARY_METHODS(bitwise_xor, PN_XOR)
     }
 TENSOR_ONLY_METHODS(atan2, PN_ATAN2)
 TENSOR_ONLY_METHODS(hypot, PN_HYPOT)
+TENSOR_ONLY_METHODS(maximum, PN_MAXIMUM)
+TENSOR_ONLY_METHODS(minimum, PN_MINIMUM)
 
 /* add/sub take alpha: a + alpha * b */
 static const char *const OTHER_ALPHA[] = {"other", "alpha"};
@@ -418,6 +418,12 @@ static PyObject *softmax_impl(PyObject *self, FASTARGS, int log) {
         return NULL;
     PNTensor *src = dt >= 0 ? pn_to_dtype(SELF, (pn_dtype)dt) : (Py_INCREF(self), SELF);
     if (!src) return NULL;
+    if (!pn_is_float(src->dtype)) { /* torch: integers need dtype= */
+        PyErr_Format(PyExc_NotImplementedError, "\"%s\" not implemented for '%s'",
+                     log ? "log_softmax" : "softmax", pn_dtype_name(src->dtype));
+        Py_DECREF(src);
+        return NULL;
+    }
     PNTensor *r = pn_softmax(src, d, log);
     Py_DECREF(src);
     return (PyObject *)r;
