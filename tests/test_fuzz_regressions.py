@@ -278,3 +278,14 @@ def test_calls_torch_refuses_are_refused():
                lambda: pynet.tensor([1.0]).minimum(0.5)):
         with pytest.raises(TypeError):
             fn()
+
+
+def test_empty_and_integer_edge_cases():
+    assert (pynet.zeros(0, dtype=pynet.int64) // 0).shape == (0,)  # nothing is divided
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        pynet.tensor([3]) // 0
+    with pytest.raises(RuntimeError, match="should be positive"):
+        pynet.zeros(0, 3).index_select(0, pynet.tensor([0]))
+    assert pynet.zeros(0, 3).index_select(0, pynet.tensor([], dtype=pynet.int64)).shape == (0, 3)
+    with pytest.raises(NotImplementedError):
+        F.mse_loss(pynet.tensor([1, 2]), pynet.tensor([1, 3]))

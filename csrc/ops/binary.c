@@ -135,7 +135,9 @@ static PNTensor *binary_impl(pn_binary_op op, pn_operand *a, pn_operand *b, PNTe
     char sa[8], sb[8];
     if (pn_prepare_operand(a, cdt, &ta, sa) < 0) return NULL;
     if (pn_prepare_operand(b, cdt, &tb, sb) < 0) goto fail;
-    if (check_integer_args(op, cdt, tb, b) < 0) goto fail; /* on b as the kernel will see it */
+    int64_t count = 1; /* an empty result divides nothing by zero (torch: no error) */
+    for (int d = 0; d < nd; d++) count *= shape[d];
+    if (count && check_integer_args(op, cdt, tb, b) < 0) goto fail; /* b as the kernel sees it */
     /* x += x.t(): an input that pn_overlaps the output differently is read from a copy */
     if (inplace && tb && pn_overlaps(inplace, tb)) {
         PNTensor *c = pn_empty(tb->dtype, tb->ndim, tb->shape);

@@ -203,6 +203,12 @@ PNTensor *pn_index_select(PNTensor *x, int dim, PNTensor *idx) {
                           "value(s)",
                           (long long)idx->numel),
                NULL;
+    if (x->ndim && x->shape[dim] == 0 && idx->numel)
+        return pn_error_c(PyExc_RuntimeError,
+                          "index_select(): self indexing axis dim should be positive (dim %d "
+                          "has size 0, indexed at %lld positions)",
+                          dim, (long long)idx->numel),
+               NULL;
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) {
         shape[d] = d == dim ? idx->numel : x->shape[d];

@@ -563,7 +563,8 @@ static int check_pointwise_args(pn_pointwise_loss kind, PNTensor *x, PNTensor *y
         }
     }
     if (!pn_is_float(*dt)) {
-        PyErr_Format(PyExc_RuntimeError, "loss functions need a floating point input, got %s",
+        PyErr_Format(PyExc_NotImplementedError,
+                     "loss functions need a floating point input, not implemented for %s",
                      pn_dtype_name(*dt));
         return -1;
     }
