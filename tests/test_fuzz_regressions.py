@@ -289,3 +289,15 @@ def test_empty_and_integer_edge_cases():
     assert pynet.zeros(0, 3).index_select(0, pynet.tensor([], dtype=pynet.int64)).shape == (0, 3)
     with pytest.raises(NotImplementedError):
         F.mse_loss(pynet.tensor([1, 2]), pynet.tensor([1, 3]))
+
+
+def test_float32_std_of_huge_values_does_not_overflow():
+    x = pynet.tensor([1e30, 0.0], requires_grad=True)
+    s = x.std(unbiased=False)
+    assert s.grad_fn.name() == "StdBackward0"
+    assert s.item() == pytest.approx(5e29, rel=1e-6)
+    s.backward()
+    assert x.grad.tolist() == [0.5, -0.5]
+    y = pynet.tensor([[1e25, -1e25, 3e25], [1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(y.std(1).numpy(), [2e25, 1.0], rtol=1e-6)
+    assert y.var(1).tolist()[0] == math.inf  # the variance itself is beyond float32

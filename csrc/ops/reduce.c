@@ -429,6 +429,26 @@ static PNTensor *std_of_var(PNTensor *v) {
     return s;
 }
 
+/* float32 var/std whose squares overflowed (|x - mean| above 1.8e19) though the result
+ * may be a float: its values again in double, rounded once (as torch's accumulation),
+ * written into v's memory (v is a new contiguous tensor; the graph recorded on it, whose
+ * gradient formulas are fine in float, is kept) */
+static int var_values_in_double(PNTensor *v, PNTensor *a, uint32_t mask, int keepdim,
+                                double correction, int take_sqrt) {
+    const float *p = (const float *)v->data;
+    int64_t k = 0;
+    while (k < v->numel && isfinite(p[k])) k++;
+    if (k == v->numel) return 0;
+    int prev = pn_set_grad_mode(0);
+    PNTensor *a64 = pn_to_dtype(a, PN_FLOAT64);
+    PNTensor *v64 = a64 ? pn_var(a64, mask, keepdim, correction, take_sqrt) : NULL;
+    PNTensor *v32 = v64 ? pn_to_dtype(v64, PN_FLOAT32) : NULL;
+    pn_set_grad_mode(prev);
+    if (v32) memcpy(v->data, v32->data, (size_t)v->numel * sizeof(float));
+    Py_XDECREF(a64), Py_XDECREF(v64), Py_XDECREF(v32);
+    return v32 ? 0 : -1;
+}
+
 // a (*) -> var (or std) over the masked dims with Bessel correction `correction`
 PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int take_sqrt) {
     if (!pn_is_float(a->dtype)) {
@@ -452,6 +472,9 @@ PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int
                               : pn_binary_s(PN_DIV, s, 0.0);
     Py_XDECREF(m), Py_XDECREF(dev), Py_XDECREF(sq), Py_XDECREF(s);
     if (v && take_sqrt) Py_SETREF(v, std_of_var(v));
+    if (v && a->dtype == PN_FLOAT32 &&
+        var_values_in_double(v, a, mask, keepdim, correction, take_sqrt) < 0)
+        Py_CLEAR(v);
     return v;
 }
 
