@@ -58,6 +58,11 @@ from ._functions import (absolute, acos, acosh, addbmm, addmm, addmv, addr, arcc
                          ravel, rot90, row_stack, sgn, sinc, sinh, swapaxes, swapdims, take,
                          take_along_dim, tensor_split, tensordot, tile, trace, vdot, vsplit,
                          vstack, xlogy)
+from ._functions import (aminmax, bincount, bucketize, cdist, corrcoef, count_nonzero, cov, cross,
+                         cummax, cummin, diff, dist, histc, isin, kthvalue, logcumsumexp, median,
+                         mode, msort, nanmean, nanmedian, nanquantile, nansum, quantile,
+                         repeat_interleave, searchsorted, std_mean, unique, unique_consecutive,
+                         var_mean)
 from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)

@@ -14,9 +14,10 @@ import inspect as _inspect
 from . import _C
 from ._C import cat
 from ._creation import tensor as _new_tensor
-from ._tensor import (Tensor, _atleast, _block_diag, _cartesian_prod, _chain_matmul,
-                      _column_stack, _dstack, _einsum, _float_power, _hstack, _meshgrid,
-                      _tensordot, _varargs, _vstack, _xlogy)
+from ._tensor import (Tensor, _atleast, _block_diag, _bucketize, _cartesian_prod, _cdist,
+                      _chain_matmul, _column_stack, _dstack, _einsum, _float_power, _hstack,
+                      _isin, _meshgrid, _repeat_counts, _searchsorted, _tensordot, _var_mean,
+                      _varargs, _vstack, _xlogy)
 
 __all__ = [
     # unary math
@@ -61,6 +62,17 @@ __all__ = [
     # more linear algebra
     "outer", "ger", "inner", "kron", "tensordot", "einsum", "addmm", "addmv", "addr", "addbmm",
     "baddbmm", "mv", "vdot", "chain_matmul",
+    # scans with indices
+    "cummax", "cummin", "logcumsumexp",
+    # order statistics
+    "median", "nanmedian", "kthvalue", "mode", "quantile", "nanquantile", "msort",
+    # NaN-aware and small reductions
+    "nansum", "nanmean", "count_nonzero", "aminmax", "std_mean", "var_mean",
+    # counting and searching
+    "unique", "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize", "isin",
+    "repeat_interleave", "diff",
+    # statistics and distances
+    "cov", "corrcoef", "cdist", "cross", "dist",
 ]
 
 
@@ -1162,6 +1174,168 @@ def vdot(input, other):
 def chain_matmul(tensors=(), *more):
     """Forms: chain_matmul(m0, m1, ...): the matrix product, cheapest order first (deprecated)."""
     return _chain_matmul(_varargs(tensors, more, "chain_matmul"))
+
+
+# ------------------------------------------------------------ scans with indices
+
+def cummax(input, dim):
+    """(values, indices): the running maximum along dim and where it was found."""
+    return _t(input).cummax(dim)
+
+
+def cummin(input, dim):
+    """(values, indices): the running minimum along dim and where it was found."""
+    return _t(input).cummin(dim)
+
+
+def logcumsumexp(input, dim):
+    """log(cumsum(exp(input), dim)), computed stably."""
+    return _t(input).logcumsumexp(dim)
+
+
+# ------------------------------------------------------------ order statistics
+
+def median(input, dim=None, keepdim=False):
+    """The lower median of all elements (a 0-d tensor), or (values, indices) along dim."""
+    return _t(input).median(dim, keepdim)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """median ignoring NaN: of all elements (0-d), or (values, indices) along dim."""
+    return _t(input).nanmedian(dim, keepdim)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """(values, indices) of the k-th smallest element (k from 1) along dim."""
+    return _t(input).kthvalue(k, dim, keepdim)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """(values, indices): the most frequent value along dim (the smallest if tied)."""
+    return _t(input).mode(dim, keepdim)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The q-th quantiles (q a number or 1-D tensor in [0, 1]) over dim, or all elements."""
+    return _t(input).quantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """quantile ignoring NaN (NaN only where a whole slice is NaN)."""
+    return _t(input).nanquantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def msort(input):
+    """input's values sorted along dim 0."""
+    return _t(input).msort()
+
+
+# ---------------------------------------------- NaN-aware and small reductions
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum over dim (or all elements) treating NaN as zero."""
+    return _t(input).nansum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """mean over dim (or all elements) of the elements that are not NaN."""
+    return _t(input).nanmean(dim, keepdim, dtype=dtype)
+
+
+def count_nonzero(input, dim=None):
+    """The number of non-zero elements over dim (an int or tuple), or of all elements."""
+    return _t(input).count_nonzero(dim)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) named tuple: amin and amax over dim, or over all elements."""
+    return _t(input).aminmax(dim=dim, keepdim=keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim, std with its correction (default 1); or std_mean(input, unbiased)."""
+    return _var_mean(_t(input), dim, unbiased, keepdim, correction, "std_mean")
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim, var with its correction (default 1); or var_mean(input, unbiased)."""
+    return _var_mean(_t(input), dim, unbiased, keepdim, correction, "var_mean")
+
+
+# ---------------------------------------------------------- counting and searching
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The sorted distinct elements (or slices along dim), with inverse indices and counts."""
+    return _t(input).unique(sorted, return_inverse, return_counts, dim)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """input with runs of equal consecutive elements (or slices along dim) kept once."""
+    return _t(input).unique_consecutive(return_inverse, return_counts, dim)
+
+
+def bincount(input, weights=None, minlength=0):
+    """Counts (or sums of weights) of each value of a 1-D non-negative int64 tensor."""
+    return _t(input).bincount(weights, minlength)
+
+
+def histc(input, bins=100, min=0, max=0):
+    """A histogram of bins equal bins over [min, max] (min == max: the data's range)."""
+    return _t(input).histc(bins, min, max)
+
+
+def searchsorted(input, values, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where values go in the sorted last dim of input (torch's sorted_sequence): int64 indices."""
+    return _searchsorted(input, values, out_int32, right, side, sorter)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The index of the bucket of 1-D sorted boundaries that holds each element of input."""
+    return _bucketize(input, boundaries, out_int32, right)
+
+
+def isin(input, test_elements, *, assume_unique=False, invert=False):
+    """Elementwise: True where input (torch's elements) is in test_elements (bool)."""
+    return _isin(input, test_elements, assume_unique, invert)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (slice along dim) repeated repeats times; repeat_interleave(counts) too."""
+    if repeats is None:  # repeat_interleave(counts): each index i repeated counts[i] times
+        return _repeat_counts(_t(input), output_size)
+    return _t(input).repeat_interleave(repeats, dim, output_size=output_size)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along dim, after prepend and append are joined on."""
+    return _t(input).diff(n, dim, prepend, append)
+
+
+# ----------------------------------------------------------- statistics and distances
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the rows (variables) of input over its columns (observations)."""
+    return _t(input).cov(correction=correction, fweights=fweights, aweights=aweights)
+
+
+def corrcoef(input):
+    """The Pearson correlation coefficients of the rows of input."""
+    return _t(input).corrcoef()
+
+
+def cdist(input, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The p-norm distances between the rows of input (torch's x1) and x2, batched."""
+    return _cdist(input, x2, p, compute_mode)
+
+
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along dim (None: the first dim of size 3, deprecated)."""
+    return _t(input).cross(other, dim)
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast), a 0-d tensor."""
+    return _t(input).dist(other, p)
 
 
 # ------------------------------------------------------- the fast path for Tensors

@@ -1132,6 +1132,148 @@ class Tensor(_C.TensorBase):
         _no_bool("trace", self.dtype)
         return self.diagonal().sum()
 
+    # --- order statistics ---------------------------------------------------------------
+    def median(self, dim=None, keepdim=False) -> Any:
+        """median(): the lower of the two middle elements of all elements (NaN if any is NaN;
+        the gradient spread evenly over the elements equal to it); median(dim, keepdim=False):
+        (values, indices) along dim, the gradient to the returned index."""
+        if dim is None:
+            return _median_all(self, False, "median")
+        return _median_dim(self, dim, keepdim, False, "median")
+
+    def nanmedian(self, dim=None, keepdim=False) -> Any:
+        """median ignoring NaN: NaN only where every element is NaN."""
+        if dim is None:
+            return _median_all(self, True, "nanmedian")
+        return _median_dim(self, dim, keepdim, True, "nanmedian")
+
+    def kthvalue(self, k, dim=-1, keepdim=False) -> Any:
+        """(values, indices) of the k-th smallest element (k from 1) along dim (NaN counts as
+        the largest); the gradient to the returned index."""
+        return _kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False) -> Any:
+        """(values, indices): the most frequent value along dim (the smallest of equally
+        frequent ones) and the index of its last occurrence; the gradient to that index."""
+        return _mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear") -> Tensor:
+        """The q-th quantiles (q a number or a 1-D tensor in [0, 1]) over dim (None: all
+        elements), interpolating between neighbours as `interpolation` says ('linear',
+        'lower', 'higher', 'midpoint', 'nearest'); NaN where a reduced slice has NaN. A 1-D q
+        adds a leading dim of its size."""
+        return _quantile(self, q, dim, keepdim, interpolation, False, "quantile")
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear") -> Tensor:
+        """quantile ignoring NaN: NaN only where every element of the slice is NaN."""
+        return _quantile(self, q, dim, keepdim, interpolation, True, "nanquantile")
+
+    def msort(self) -> Tensor:
+        """The values of self sorted along dim 0 (ascending, NaN last)."""
+        return self.sort(0, stable=True)[0]
+
+    # --- NaN-aware and small reductions -----------------------------------------------------
+    def nansum(self, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+        """sum treating NaN as zero (no gradient reaches the NaN)."""
+        x = _ZeroNan.apply(self) if self.is_floating_point() else self
+        return x.sum(dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+        """mean of the elements that are not NaN (floating-point self only)."""
+        if not self.is_floating_point():
+            raise RuntimeError(f"nanmean(): expected input to have floating point dtype but "
+                               f"got {_dname(self.dtype)}")
+        count = (~self.isnan()).sum(dim, keepdim)
+        return self.nansum(dim, keepdim, dtype=dtype) / count
+
+    def count_nonzero(self, dim=None) -> Tensor:
+        """The number of non-zero elements (int64), over all elements or over dim (an int or
+        a tuple of ints; an empty tuple means every dim)."""
+        nz = self != 0
+        if dim is None:
+            return nz.sum()
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        wrapped = [_wrap_dim(operator.index(d), self.ndim, "count_nonzero") for d in dims]
+        for d in wrapped:
+            if wrapped.count(d) > 1:
+                raise RuntimeError(f"count_nonzero: dim {d} appears multiple times in the list "
+                                   f"of dims")
+        return nz.sum(tuple(wrapped)) if wrapped and self.ndim else nz.sum()
+
+    def aminmax(self, *, dim=None, keepdim=False) -> Any:
+        """(min, max) named tuple: amin and amax over all elements or along dim."""
+        return _aminmax(self, dim, keepdim)
+
+    # --- counting and searching -------------------------------------------------------------
+    def unique(self, sorted=True, return_inverse=False, return_counts=False,
+               dim=None) -> Any:
+        """The distinct elements in ascending order (NaN are each distinct, last), or the
+        distinct slices along dim in lexicographic order; with return_inverse, where each
+        element (slice) went, and with return_counts, how often each occurs. Not
+        differentiable. (CPU torch sorts whatever `sorted` says, and so does pynet.)"""
+        return _unique(self, return_inverse, return_counts, dim, False)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False,
+                           dim=None) -> Any:
+        """self with each run of equal consecutive elements (slices along dim) kept once;
+        inverse and counts as unique. Not differentiable."""
+        return _unique(self, return_inverse, return_counts, dim, True)
+
+    def bincount(self, weights=None, minlength=0) -> Tensor:
+        """Counts of each value of a 1-D non-negative int64 tensor (length max + 1, at least
+        minlength); with weights, sums of the weights instead (float32 weights give float32,
+        others float64). Not differentiable."""
+        return _bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0) -> Tensor:
+        """A histogram of bins equal-width bins over [min, max] (min == max: the data's range);
+        elements outside are ignored. Floating-point self only; not differentiable."""
+        return _histc(self, bins, min, max)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None) -> Tensor:
+        """Each element (slice along dim) repeated: repeats an int, or an int64 tensor with one
+        count per slice (or one for all); dim None flattens first."""
+        return _repeat_interleave(self, repeats, dim, output_size)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None) -> Tensor:
+        """The n-th forward difference along dim (logical XOR for bool), after prepending and
+        appending the given tensors along dim."""
+        return _diff(self, n, dim, prepend, append)
+
+    # --- statistics and distances ---------------------------------------------------------------
+    def cov(self, *, correction=1, fweights=None, aweights=None) -> Tensor:
+        """The covariance matrix of the variables in the rows of self (a 1-D self: one
+        variable), observations in the columns; fweights (int) and aweights (float) weight
+        the observations, correction is subtracted from their count (1: Bessel's)."""
+        return _cov(self, correction, fweights, aweights)
+
+    def corrcoef(self) -> Tensor:
+        """The Pearson correlation coefficients of the rows of self, clipped to [-1, 1]."""
+        if self.ndim > 2:
+            raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but "
+                               f"got an input with {self.ndim} dimensions")
+        c = self.cov()
+        if c.ndim == 0:
+            return c / c
+        sd = c.diagonal().sqrt()
+        c = c / sd.reshape(-1, 1)
+        c = c / sd.reshape(1, -1)
+        return c.clamp(-1, 1)
+
+    def cross(self, other, dim=None) -> Tensor:
+        """The cross product of 3-vectors along dim (None: the first dim of size 3, deprecated
+        as in PyTorch, which warns once); self and other broadcast in the other dims."""
+        return _cross(self, other, dim)
+
+    def dist(self, other, p=2) -> Tensor:
+        """The p-norm of self - other (broadcast): a 0-d tensor."""
+        _need_tensor(other, "dist", "other")
+        from ._compare import norm
+        a, b = _promoted(self, other)
+        if isinstance(p, _C.TensorBase):
+            p = p.item()
+        return norm(a - b, p)
+
     def __rmatmul__(self, other):
         return NotImplemented
 
@@ -2161,3 +2303,788 @@ def _einsum_pair(a, b, contract):
 
 def _einsum_name(x):
     return _LETTERS[x] if x < 52 else "..."
+
+
+# --- order statistics, counting and searching, statistics and distances
+# (median ... cdist: the sort-based ones build on the stable C sort, and take their values
+# with gather so that the gradient reaches the returned index, as PyTorch's does)
+
+
+def _values_indices(values, indices):
+    from . import _return_types  # pynet.return_types(values, indices), as max(dim) returns
+
+    return _return_types(values, indices)
+
+
+_MinMax = collections.namedtuple("aminmax", ["min", "max"])  # type: ignore[name-match]
+_MinMax.__module__ = "pynet.return_types"
+
+
+def _reduced_dim(t, dim, op):
+    """(t as at least 1-D, the wrapped dim) for a reduction along dim that refuses an empty
+    dim, as PyTorch's median, kthvalue and mode do."""
+    d = _wrap_dim(operator.index(dim), t.ndim, op)
+    x = t.reshape(1) if t.ndim == 0 else t
+    if x.shape[d] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+    return x, d
+
+
+def _select_along(t, x, d, idx, keepdim):
+    """(values, indices): x gathered at idx (size 1 along d), squeezed unless keepdim, and
+    reshaped to 0-d for a 0-d t."""
+    values = x.gather(d, idx)
+    if t.ndim == 0:
+        return _values_indices(values.reshape(()), idx.reshape(()))
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return _values_indices(values, idx)
+
+
+def _median_index(x, d, nan_aware):
+    """The index along d of the (nan)median of x (>= 1-D, non-empty along d), size 1 along d:
+    the lower middle of the stably sorted slice; a slice with NaN gives its first NaN for
+    median, and nanmedian takes the middle of the non-NaN elements (the first NaN if all are)."""
+    n = x.shape[d]
+    _, order = x.sort(d, stable=True)
+    shape = list(x.shape)
+    shape[d] = 1
+    k = _C.full(shape, (n - 1) // 2, dtype=_C.int64)
+    if x.is_floating_point():
+        nans = x.isnan().sum(d, True)
+        if nan_aware:
+            k = ((n - nans - 1) // 2).clamp(min=0)
+        else:
+            k = _C.where(nans > 0, n - nans, k)
+    return order.gather(d, k)
+
+
+def _median_dim(t, dim, keepdim, nan_aware, op):
+    if t.dtype == _C.bool:
+        raise NotImplementedError(f"{op}: not implemented for 'bool' tensors")
+    x, d = _reduced_dim(t, dim, op)
+    with _no_grad():
+        idx = _median_index(x, d, nan_aware)
+    return _select_along(t, x, d, idx, keepdim)
+
+
+class _EvenlyDistribute(Function):
+    """value (a 0-d tensor) as the result of a reduction of x whose gradient PyTorch spreads
+    evenly over the elements of x equal to it (over the NaN ones for a NaN value)."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        ctx.save_for_backward(x, value)
+        return value.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, value = ctx.saved_tensors
+        mask = x.isnan() if bool(value.isnan().item()) else x == value
+        return _C.where(mask, g / mask.sum(), 0.0), None
+
+
+class _Median(_EvenlyDistribute):
+    """median() of all elements (see _EvenlyDistribute)."""
+
+
+class _Nanmedian(_EvenlyDistribute):
+    """nanmedian() of all elements (see _EvenlyDistribute)."""
+
+
+def _median_all(t, nan_aware, op):
+    if t.dtype == _C.bool:
+        raise NotImplementedError(f"{op}: not implemented for 'bool' tensors")
+    flat = t.reshape(-1)
+    if flat.numel() == 0:
+        if not t.is_floating_point():
+            raise RuntimeError(f"{op}(): cannot compute the median of an empty integer tensor")
+        return _C.full((), math.nan, dtype=t.dtype)
+    with _no_grad():
+        value = flat.gather(0, _median_index(flat, 0, nan_aware)).reshape(())
+    return (_Median if op == "median" else _Nanmedian).apply(t, value)
+
+
+def _kthvalue(t, k, dim, keepdim):
+    if t.dtype == _C.bool:
+        raise NotImplementedError("kthvalue: not implemented for 'bool' tensors")
+    k = operator.index(k)
+    d = _wrap_dim(operator.index(dim), t.ndim, "kthvalue")
+    x = t.reshape(1) if t.ndim == 0 else t
+    if not 1 <= k <= x.shape[d]:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} (k = "
+                           f"{k}, size {x.shape[d]})")
+    with _no_grad():
+        idx = x.sort(d, stable=True)[1].narrow(d, k - 1, 1)
+    return _select_along(t, x, d, idx, keepdim)
+
+
+def _mode(t, dim, keepdim):
+    from ._creation import arange
+
+    x, d = _reduced_dim(t, dim, "mode")
+    with _no_grad():
+        xm = x.movedim(d, -1)
+        n = xm.shape[-1]
+        values, order = xm.sort(-1, stable=True)
+        edge = _C.ones(tuple(xm.shape[:-1]) + (1,), dtype=_C.bool)
+        change = values.narrow(-1, 1, n - 1) != values.narrow(-1, 0, n - 1)
+        starts = _C.cat([edge, change], -1)
+        ends = _C.cat([change, edge], -1)
+        pos = arange(n).expand(xm.shape)
+        first = _C.where(starts, pos, 0).cummax(-1)[0]  # where each element's run starts
+        run = _C.where(ends, pos - first + 1, 0)  # run lengths, at the runs' last elements
+        best = run.argmax(-1, keepdim=True)  # the first longest run: the smallest value
+        idx = order.gather(-1, best).movedim(-1, d)
+    return _select_along(t, x, d, idx, keepdim)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(t, q, dim, keepdim, interpolation, nan_aware, op):
+    one_q = not isinstance(q, _C.TensorBase)
+    if one_q:
+        q = builtins.float(q)
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{op}() q must be in the range [0, 1] but got {q}")
+    if t.dtype not in (_C.float32, _C.float64):
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
+    if one_q:
+        qs = _C.full((1,), q, dtype=t.dtype)
+    else:
+        if q.ndim > 1:
+            raise RuntimeError(f"{op}() q must be a scalar or 1D tensor")
+        if q.dtype != t.dtype:
+            raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor")
+        one_q = q.ndim == 0
+        qs = q.reshape(-1)  # (differentiable: the linear weights depend on q, as in PyTorch)
+        if not bool(((qs.detach() >= 0) & (qs.detach() <= 1)).all().item()):
+            raise RuntimeError(f"{op}() q values must be in the range [0, 1]")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{op}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if dim is None:
+        x, d = t.reshape(-1), 0
+    else:
+        d = _wrap_dim(operator.index(dim), t.ndim, op)
+        x = t.reshape(1) if t.ndim == 0 else t
+    if t.numel() == 0:
+        raise RuntimeError(f"{op}() input tensor must be non-empty")
+    ordered = x.movedim(d, -1).sort(-1, stable=True)[0]  # (..., n): NaN last
+    n = ordered.shape[-1]
+    nq = qs.numel()
+    qv = qs.reshape((nq,) + (1,) * ordered.ndim)
+    with _no_grad():
+        nans = ordered.isnan()
+    if nan_aware:  # ranks among the non-NaN elements (0 where all are NaN: NaN results)
+        ranks = qv * ((~nans).sum(-1, True) - 1)
+        ranks = _C.where(ranks < 0, 0.0, ranks)
+    else:  # a slice with NaN takes its last element, a NaN
+        ranks = _C.where(nans.any(-1, True), builtins.float(n - 1), qv * (n - 1))
+    exact = ranks
+    with _no_grad():
+        if interpolation == "lower":
+            ranks = ranks.floor()
+        elif interpolation == "higher":
+            ranks = ranks.ceil()
+        elif interpolation == "nearest":
+            ranks = ranks.round()  # half to even, as PyTorch
+        below = ranks.to(_C.int64)
+    wide = ordered.unsqueeze(0).expand((nq,) + tuple(ordered.shape))
+    out = wide.gather(-1, below)
+    if interpolation in ("linear", "midpoint"):
+        with _no_grad():
+            above = ranks.ceil().to(_C.int64)
+        weights = exact - below if interpolation == "linear" else \
+            _C.full(tuple(ranks.shape), 0.5, dtype=ranks.dtype)
+        out = out.lerp(wide.gather(-1, above), weights)
+    out = out.squeeze(-1)  # (nq, the other dims of x)
+    if keepdim:
+        if dim is None:
+            out = out.reshape((nq,) + (1,) * t.ndim)
+        elif t.ndim:
+            out = out.unsqueeze(d + 1)
+    return out.squeeze(0) if one_q else out
+
+
+def _aminmax(t, dim, keepdim):
+    if dim is None:
+        if t.numel() == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                               "the operation has no identity.")
+        return _MinMax(t.amin(None, keepdim), t.amax(None, keepdim))
+    x, d = t, _wrap_dim(operator.index(dim), t.ndim, "aminmax")
+    if t.ndim and t.shape[d] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+    if t.ndim == 0:
+        return _MinMax(t.clone(), t.clone())
+    return _MinMax(x.amin(d, keepdim), x.amax(d, keepdim))
+
+
+def _var_mean(t, dim, unbiased, keepdim, correction, op):
+    if not t.is_floating_point():
+        raise RuntimeError(f"{op} only support floating point and complex dtypes")
+    spread = t.std if op == "std_mean" else t.var
+    s = spread(dim, unbiased, keepdim, correction=correction)
+    if isinstance(dim, bool):  # std_mean(input, unbiased): over all elements
+        return s, t.mean()
+    return s, t.mean(dim, keepdim)
+
+
+class _ZeroNan(Function):
+    """x with NaN replaced by 0; backward g * (x is not NaN), as PyTorch's nansum (so an
+    infinite g still gives NaN at the NaN elements)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _C.where(x.isnan(), 0.0, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * (~x.isnan()).to(g.dtype)
+
+
+class _NoDerivative(Function):
+    """fn(x) for an op PyTorch gives no derivative: the result requires grad when x does,
+    and backward raises PyTorch's error."""
+
+    @staticmethod
+    def forward(ctx, x, fn, exc, message):
+        ctx.exc, ctx.message = exc, message
+        return fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise ctx.exc(ctx.message)
+
+
+def _no_derivative(x, fn, name, exc=NotImplementedError):
+    if _C.is_grad_enabled() and x.requires_grad:
+        message = (f"the derivative for '{name}' is not implemented." if exc is
+                   NotImplementedError else f"derivative for aten::{name} is not implemented")
+        return _NoDerivative.apply(x, fn, exc, message)
+    with _no_grad():
+        return fn(x)
+
+
+def _lexsort_rows(rows):
+    """The stable order that sorts the rows of the 2-D rows lexicographically (a stable sort
+    by each column, from the last to the first)."""
+    from ._creation import arange
+
+    order = arange(rows.shape[0])
+    for c in range(rows.shape[1] - 1, -1, -1):
+        order = order.gather(0, rows.select(1, c).gather(0, order).sort(0, stable=True)[1])
+    return order
+
+
+def _unique(t, return_inverse, return_counts, dim, consecutive):
+    from ._creation import arange
+
+    name = "unique_consecutive" if consecutive else "_unique2"
+    with _no_grad():
+        if dim is None:
+            x = t.reshape(-1)
+            n = x.numel()
+            rows = x.reshape(n, 1)
+        else:
+            if t.ndim == 0:
+                raise IndexError("unique: Dimension specified as 0 but tensor has no dimensions")
+            d = _wrap_dim(operator.index(dim), t.ndim, "unique")
+            name = "unique_dim_consecutive" if consecutive else "unique_dim"
+            x = t.movedim(d, 0)
+            n = x.shape[0]
+            if x.numel() == 0 and n:
+                raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                                   "unique cannot be applied")
+            rows = x.reshape(n, math.prod(x.shape[1:]))
+        order = arange(n) if consecutive or n == 0 else _lexsort_rows(rows)
+        if n:
+            srt = rows.index_select(0, order)
+            change = (srt.narrow(0, 1, n - 1) != srt.narrow(0, 0, n - 1)).any(1)
+            starts = _C.cat([_C.ones((1,), dtype=_C.bool), change])
+        else:
+            starts = _C.zeros((0,), dtype=_C.bool)
+        run = starts.to(_C.int64).cumsum(0) - 1  # each sorted row's group
+        first = order[starts]  # where each group's first row is in x
+        groups = first.numel()
+    extra = []
+    if return_inverse:
+        with _no_grad():
+            inverse = _C.zeros((n,), dtype=_C.int64).scatter(0, order, run)
+        extra.append(inverse.reshape(t.shape) if dim is None else inverse)
+    if return_counts:
+        with _no_grad():
+            extra.append(_C.zeros((groups,), dtype=_C.int64).scatter_add(
+                0, run, _C.ones((n,), dtype=_C.int64)))
+
+    def values(src):
+        if dim is None:
+            return src.reshape(-1).index_select(0, first)
+        return src.movedim(d, 0).index_select(0, first).movedim(0, d)
+
+    out = _no_derivative(t, values, name)
+    return (out, *extra) if extra else out
+
+
+def _bincount(t, weights, minlength):
+    if t.dtype != _C.int64:
+        raise NotImplementedError(f"bincount: not implemented for '{_dname(t.dtype)}' tensors "
+                                  f"(it needs an int64 tensor)")
+    minlength = operator.index(minlength)
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0 (got {minlength})")
+    if t.ndim != 1 or (t.numel() and bool((t < 0).any().item())):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None:
+        _need_tensor(weights, "bincount", "weights")
+        if weights.ndim != 1 or weights.shape[0] != t.shape[0]:
+            raise RuntimeError(f"bincount: weights should be 1-d and have the same length as "
+                               f"input (got weights of shape {list(weights.shape)} for input of "
+                               f"shape {list(t.shape)})")
+    if t.numel() == 0:  # PyTorch: int64 zeros, weights or not
+        return _C.zeros((minlength,), dtype=_C.int64)
+    size = builtins.max(minlength, builtins.int(t.max().item()) + 1)
+    if weights is None:
+        return _C.zeros((size,), dtype=_C.int64).scatter_add(0, t, _C.ones(t.shape,
+                                                                             dtype=_C.int64))
+    dtype = _C.float32 if weights.dtype == _C.float32 else _C.float64
+    return _no_derivative(weights, lambda w: _C.zeros((size,), dtype=dtype).scatter_add(
+        0, t, w.to(dtype)), "bincount", RuntimeError)
+
+
+def _histc(t, bins, lo, hi):
+    if not t.is_floating_point():
+        raise NotImplementedError(f"histc: not implemented for '{_dname(t.dtype)}' tensors (it "
+                                  f"needs a floating-point tensor)")
+    bins = operator.index(bins)
+    if bins <= 0:
+        raise RuntimeError(f"histc: bins must be > 0, but got {bins}")
+    lo, hi = builtins.float(lo), builtins.float(hi)
+    with _no_grad():
+        if lo == hi and t.numel():
+            lo, hi = builtins.float(t.min().item()), builtins.float(t.max().item())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
+        if not lo < hi:
+            raise RuntimeError(f"torch.histc: max must be larger than min (got min={lo:g}, "
+                               f"max={hi:g})")
+        if t.dtype == _C.float32:  # the edges, and their distance, in float32 as PyTorch
+            lo32, hi32 = np.float32(lo), np.float32(hi)
+            lo, hi, width = builtins.float(lo32), builtins.float(hi32), \
+                builtins.float(hi32 - lo32)
+        else:
+            width = hi - lo
+        x = t.reshape(-1)
+        x = x[(x >= lo) & (x <= hi)]
+        pos = ((x - lo) * bins / width).to(_C.int64).clamp(max=bins - 1)
+        return _C.zeros((bins,), dtype=t.dtype).scatter_add(0, pos, _C.ones(pos.shape,
+                                                                              dtype=t.dtype))
+
+
+def _scalar_tensor(v):
+    """A Python number as the 0-d tensor PyTorch makes of it (a float as float64)."""
+    if isinstance(v, (bool, np.bool_)):
+        return _C.full((), builtins.bool(v), dtype=_C.bool)
+    if isinstance(v, numbers.Integral):
+        return _C.full((), builtins.int(v), dtype=_C.int64)
+    if isinstance(v, numbers.Real):
+        return _C.full((), builtins.float(v), dtype=_C.float64)
+    raise TypeError(f"expected a Tensor or a number, got {type(v).__name__}")
+
+
+def _bound(seq, values, right):
+    """For each row of values (B, M), the insertion point in the row of seq (B, N): the
+    lower (right: upper) bound, by PyTorch's binary search (a comparison with NaN is false,
+    so a NaN value goes to the end)."""
+    n = seq.shape[1]
+    start = _C.zeros(tuple(values.shape), dtype=_C.int64)
+    end = _C.full(tuple(values.shape), n, dtype=_C.int64)
+    while True:
+        active = start < end
+        if not bool(active.any().item()):
+            return start
+        mid = (start + end) // 2
+        at = seq.gather(1, mid.clamp(max=builtins.max(n - 1, 0)))
+        right_of = ~(at > values) if right else ~(at >= values)
+        start = _C.where(active & right_of, mid + 1, start)
+        end = _C.where(active & ~right_of, mid, end)
+
+
+def _searchsorted(seq, values, out_int32, right, side, sorter, op="searchsorted"):
+    _need_tensor(seq, op, "sorted_sequence")
+    if out_int32:
+        raise NotImplementedError(f"{op}: out_int32=True needs the int32 dtype, which pynet "
+                                  f"does not have")
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"{op}(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError(f"{op}(): side and right can't be set to opposites, got side of "
+                               f"left while right was True")
+        right = side == "right"
+    if seq.ndim == 0:
+        raise RuntimeError(f"{op}(): boundaries tensor should have positive dimension, but got "
+                           f"0 dimension")
+    if not isinstance(values, _C.TensorBase):
+        values = _scalar_tensor(values)
+        if seq.ndim != 1:
+            raise RuntimeError(f"{op}(): input value can be a scalar only when boundaries tensor "
+                               f"dimension is 1, but we got boundaries tensor dim({seq.ndim}) "
+                               f"and input value's dim(0) numel(1)")
+    if seq.ndim != 1 and (seq.ndim != values.ndim
+                          or tuple(seq.shape[:-1]) != tuple(values.shape[:-1])):
+        raise RuntimeError(f"{op}(): boundaries tensor should be 1 dimension or the first N-1 "
+                           f"dimensions of boundaries tensor and input value tensor must "
+                           f"match, but we got boundaries tensor {list(seq.shape)} and input "
+                           f"value tensor {list(values.shape)}")
+    if sorter is not None:
+        _need_tensor(sorter, op, "sorter")
+        if sorter.dtype != _C.int64:
+            raise RuntimeError(f"{op}(): sorter must be a tensor of long dtype but got dtype "
+                               f"{_dname(sorter.dtype)}")
+        if tuple(sorter.shape) != tuple(seq.shape):
+            raise RuntimeError(f"{op}(): boundary and sorter must have the same size, but got "
+                               f"boundary tensor {list(seq.shape)} and got sorter tensor "
+                               f"{list(sorter.shape)}")
+        if sorter.numel() and bool(((sorter < 0) | (sorter >= seq.shape[-1])).any().item()):
+            raise RuntimeError(f"{op}(): sorter index out of range")
+    for x in (seq, values):
+        if x.dtype == _C.bool:
+            raise NotImplementedError(f"{op}: not implemented for 'bool' tensors")
+    dtype = _promote_types(seq.dtype, values.dtype)
+    with _no_grad():
+        s = seq.detach().to(dtype)
+        if sorter is not None:
+            s = s.gather(-1, sorter)
+        rows = math.prod(s.shape[:-1])
+        s = s.reshape(rows, s.shape[-1])
+        v = values.detach().to(dtype)
+        v = v.reshape(rows, v.shape[-1] if v.ndim else 1) if seq.ndim > 1 else \
+            v.reshape(1, v.numel())
+        return _bound(s, v, right).reshape(values.shape)
+
+
+def _bucketize(input, boundaries, out_int32, right):
+    _need_tensor(boundaries, "bucketize", "boundaries")
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got "
+                           f"dim({boundaries.ndim})")
+    return _searchsorted(boundaries, input, out_int32, right, None, None, "bucketize")
+
+
+def _isin(elements, test_elements, assume_unique, invert):
+    e_tensor = isinstance(elements, _C.TensorBase)
+    t_tensor = isinstance(test_elements, _C.TensorBase)
+    if not (e_tensor or t_tensor):
+        raise TypeError(f"isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__}): one of "
+                        f"elements and test_elements must be a Tensor")
+    for x in (elements, test_elements):
+        if isinstance(x, _C.TensorBase) and x.dtype == _C.bool:
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    with _no_grad():
+        if not t_tensor:  # isin(tensor, number): elements == number
+            out = elements == test_elements
+        elif not e_tensor:  # isin(number, tensor): any(test_elements == number)
+            out = (test_elements == elements).any()
+        else:
+            dtype = _promote_types(elements.dtype, test_elements.dtype)
+            e = elements.detach().to(dtype).reshape(1, -1)
+            pool = test_elements.detach().to(dtype).reshape(-1)
+            pool = pool[~pool.isnan()].sort(0)[0]  # NaN match nothing
+            if pool.numel() == 0:
+                out = _C.zeros(tuple(elements.shape), dtype=_C.bool)
+            else:
+                at = _bound(pool.reshape(1, -1), e, False).clamp(max=pool.numel() - 1)
+                out = (pool.reshape(1, -1).gather(1, at) == e).reshape(elements.shape)
+        return ~out if invert else out
+
+
+def _repeat_counts(repeats, output_size):
+    """repeat_interleave(repeats): each index i repeated repeats[i] times."""
+    from ._creation import arange
+
+    if repeats.ndim != 1:
+        raise RuntimeError(f"repeat_interleave only accept 1D vector as repeat (got a "
+                           f"{repeats.ndim}-D tensor)")
+    if repeats.dtype != _C.int64:
+        raise NotImplementedError(f"repeat_interleave: not implemented for "
+                                  f"'{_dname(repeats.dtype)}' repeats (they must be int64)")
+    if repeats.numel() and bool((repeats < 0).any().item()):
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    with _no_grad():
+        ends = repeats.cumsum(0)
+        total = builtins.int(ends[-1].item()) if repeats.numel() else 0
+        if output_size is not None and output_size != total:
+            raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but "
+                               f"got {output_size}")
+        if total == 0:
+            return _C.zeros((0,), dtype=_C.int64)
+        return _bound(ends.reshape(1, -1), arange(total).reshape(1, -1), True).reshape(-1)
+
+
+def _repeat_interleave(t, repeats, dim, output_size):
+    from ._creation import arange
+
+    if dim is None:
+        x, d = t.reshape(-1), 0
+    else:
+        if t.ndim == 0:
+            raise IndexError(f"repeat_interleave: Dimension out of range (a 0-d tensor has no "
+                             f"dim {dim})")
+        x, d = t, _wrap_dim(operator.index(dim), t.ndim, "repeat_interleave")
+    n = x.shape[d]
+    if isinstance(repeats, _C.TensorBase):
+        if repeats.ndim > 1:
+            raise RuntimeError("repeat_interleave: repeats must be 0-dim or 1-dim tensor")
+        if repeats.numel() == 1:
+            repeats = repeats.reshape(1).expand(n)
+        elif repeats.shape[0] != n:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {repeats.shape[0]} and input.size({d}) = {n}")
+        index = _repeat_counts(repeats, output_size)
+    else:
+        r = operator.index(repeats)
+        if r < 0:
+            raise RuntimeError(f"repeat_interleave: Repeats must be non-negative (got {r})")
+        if output_size is not None and output_size != n * r:
+            raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {n * r} but "
+                               f"got {output_size}")
+        index = arange(n).unsqueeze(1).expand(n, r).reshape(-1)
+    return x.index_select(d, index)
+
+
+def _diff(t, n, dim, prepend, append):
+    if t.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    n = operator.index(n)
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _wrap_dim(operator.index(dim), t.ndim, "diff")
+    parts = []
+    for name, o in (("prepend", prepend), (None, t), ("append", append)):
+        if o is None:
+            continue
+        if name is not None:
+            _need_tensor(o, "diff", name)
+            if o.ndim != t.ndim:
+                raise RuntimeError(f"diff expects prepend or append to be the same dimension as "
+                                   f"input (got {o.ndim} and {t.ndim})")
+            for i in range(t.ndim):
+                if i != d and o.shape[i] != t.shape[i]:
+                    raise RuntimeError(f"diff expects the shape of tensor to prepend or append to "
+                                       f"match that of input except along the differencing "
+                                       f"dimension; input.size({i}) = {t.shape[i]}, but got "
+                                       f"tensor.size({i}) = {o.shape[i]}")
+        parts.append(o)
+    x = _C.cat(parts, d) if len(parts) > 1 else t
+    if n == 0:
+        return x.clone() if x is t else x
+    for _ in range(n):
+        m = x.shape[d]
+        if m == 0:
+            break
+        hi, lo = x.narrow(d, 1, m - 1), x.narrow(d, 0, m - 1)
+        x = hi ^ lo if x.dtype == _C.bool else hi - lo
+    return x
+
+
+def _cov(t, correction, fweights, aweights):
+    if isinstance(correction, bool) or not isinstance(correction, numbers.Integral):
+        raise TypeError(f"cov(): argument 'correction' must be int, not "
+                        f"{type(correction).__name__}")
+    if t.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {t.ndim} dimensions")
+    if t.dtype == _C.bool:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    x = t if t.ndim == 2 else t.reshape(1, -1)
+    nobs = x.shape[1]
+    w = None
+    for name, wt in (("fweights", fweights), ("aweights", aweights)):
+        if wt is None:
+            continue
+        _need_tensor(wt, "cov", name)
+        if wt.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                               f"{name} with {wt.ndim} dimensions")
+        if name == "fweights" and wt.dtype != _C.int64:
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got "
+                               f"fweights with {_dname(wt.dtype)} dtype")
+        if name == "aweights" and not wt.is_floating_point():
+            raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got "
+                               f"aweights with {_dname(wt.dtype)} dtype")
+        if wt.numel() != nobs:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                               f"observations in the input but got {wt.numel()} != {nobs}")
+        if nobs and bool((wt < 0).any().item()):
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        w = wt if w is None else w * wt
+    if w is None:
+        w_sum = _C.full((), nobs, dtype=_C.int64)
+    else:
+        w_sum = w.sum()
+        if not bool((w_sum != 0).item()):
+            raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    avg = (x if w is None else x * w).sum(1) / w_sum
+    if w is not None and correction != 0 and aweights is not None:
+        norm = w_sum - correction * (w * aweights).sum() / w_sum
+    else:
+        norm = w_sum - correction
+    if bool((norm <= 0).item()):
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.", UserWarning, stacklevel=4)
+        norm = _C.zeros((), dtype=norm.dtype)
+    xc = x - avg.unsqueeze(1)
+    c = xc.mm((xc if w is None else xc * w).t())
+    return c.true_divide(norm).squeeze()
+
+
+_cross_warned = [False]
+
+
+def _cross(a, b, dim):
+    _need_tensor(b, "cross", "other")
+    if dim is None:
+        if not _cross_warned[0]:  # once per process, as PyTorch's TORCH_WARN_ONCE
+            _cross_warned[0] = True
+            warnings.warn("Using pynet.cross without specifying the dim arg is deprecated, as "
+                          "torch.cross is. Please either pass the dim explicitly or simply use "
+                          "linalg.cross.\nThe default value of dim will change to agree with "
+                          "that of linalg.cross in a future release.", UserWarning, stacklevel=4)
+        d = next((i for i, s in enumerate(a.shape) if s == 3), None)
+        if d is None:
+            raise RuntimeError(f"cross: no dimension of size 3 in input (shape "
+                               f"{list(a.shape)})")
+    else:
+        d = _wrap_dim(operator.index(dim), a.ndim, "cross")
+    if a.ndim != b.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions "
+                           f"(got {a.ndim} and {b.ndim}).")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"cross: expected scalar type {_dname(a.dtype)} but found "
+                           f"{_dname(b.dtype)}")
+    _no_bool("cross", a.dtype)
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {d} must have length 3. Got "
+                           f"{a.shape[d]} and {b.shape[d]}")
+    _broadcast_pair(a.shape, b.shape)
+    a0, a1, a2 = (a.narrow(d, i, 1) for i in range(3))
+    b0, b1, b2 = (b.narrow(d, i, 1) for i in range(3))
+    return _C.cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+
+
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")
+
+
+def _cdist(x1, x2, p, compute_mode):
+    _need_tensor(x1, "cdist", "x1")
+    _need_tensor(x2, "cdist", "x2")
+    if compute_mode is None:
+        compute_mode = _CDIST_MODES[0]
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if not x.is_floating_point():
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{_dname(x.dtype)}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"cdist: expected scalar type {_dname(x1.dtype)} but found "
+                           f"{_dname(x2.dtype)}")
+    p = builtins.float(p)
+    if not p >= 0:
+        raise RuntimeError(f"cdist only supports non-negative p values (got {p})")
+    batch = _broadcast_pair(x1.shape[:-2], x2.shape[:-2])
+    a = x1.expand(batch + list(x1.shape[-2:]))
+    b = x2.expand(batch + list(x2.shape[-2:]))
+    r1, r2 = a.shape[-2], b.shape[-2]
+    if p == 2 and (compute_mode == _CDIST_MODES[1]
+                   or (compute_mode == _CDIST_MODES[0] and (r1 > 25 or r2 > 25))):
+        return _EuclidDist.apply(a, b)
+    return _Cdist.apply(a, b, p)
+
+
+class _EuclidDist(Function):
+    """The Euclidean distances of the rows of a and b through one matrix product, as
+    PyTorch's _euclidean_dist: sqrt(clamp(|a|^2 - 2 a.b + |b|^2, 0)); backward its formula,
+    with 0 where the distance is 0."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        an = (a * a).sum(-1, True)
+        bn = (b * b).sum(-1, True)
+        left = _C.cat([a * -2, an, _C.ones(tuple(an.shape), dtype=a.dtype)], -1)
+        right = _C.cat([b, _C.ones(tuple(bn.shape), dtype=b.dtype), bn], -1)
+        d = left.matmul(right.transpose(-2, -1)).clamp(min=0).sqrt()
+        ctx.save_for_backward(a, b, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, d = ctx.saved_tensors
+        ratio = _C.where(d == 0, 0.0, g / d)
+        ga = a * ratio.sum(-1, True) - ratio.matmul(b)
+        gb = b * ratio.sum(-2).unsqueeze(-1) - ratio.transpose(-2, -1).matmul(a)
+        return ga, gb
+
+
+class _Cdist(Function):
+    """The p-norm distances of the rows of a (..., r1, m) and b (..., r2, m) from their
+    differences; backward PyTorch's _cdist_backward formulas (0 where the distance is 0)."""
+
+    @staticmethod
+    def forward(ctx, a, b, p):
+        diff = a.unsqueeze(-2) - b.unsqueeze(-3)  # (..., r1, r2, m)
+        if p == 0:
+            d = (diff != 0).sum(-1).to(a.dtype)
+        elif p == 1:
+            d = diff.abs().sum(-1)
+        elif p == 2:
+            d = (diff * diff).sum(-1).sqrt()
+        elif math.isinf(p):
+            d = diff.abs().amax(-1) if diff.shape[-1] else diff.sum(-1)
+        else:
+            d = (diff.abs() ** p).sum(-1) ** (1.0 / p)
+        ctx.save_for_backward(a, b, d)
+        ctx.p = p
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, d = ctx.saved_tensors
+        p = ctx.p
+        diff = a.unsqueeze(-2) - b.unsqueeze(-3)
+        gg, dd = g.unsqueeze(-1), d.unsqueeze(-1)
+        if p == 0:
+            term = diff * 0.0
+        elif p == 1:
+            term = gg * diff.sign()
+        elif p < 2:
+            term = diff.sign() * diff.abs() ** (p - 1) * gg / dd ** (p - 1)
+            term = _C.where(dd == 0, 0.0, term)
+            if p < 1:
+                term = _C.where(diff == 0, 0.0, term)
+        elif p == 2:
+            term = _C.where(dd == 0, 0.0, gg * diff / dd)
+        elif math.isinf(p):
+            hit = 1 - ((diff.abs() - dd).abs().ceil()).clamp(max=1)
+            term = gg * diff.sign() * hit
+        else:
+            term = _C.where(dd == 0, 0.0, diff * diff.abs() ** (p - 2) * gg / dd ** (p - 1))
+        return term.sum(-2), -term.sum(-3), None
+
+
+for _stat_op in (_Median, _Nanmedian, _ZeroNan, _NoDerivative, _EuclidDist, _Cdist):
+    setattr(_stat_op, "_backward_name", _stat_op.__name__[1:] + "Backward0")
