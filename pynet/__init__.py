@@ -63,6 +63,14 @@ from ._functions import (aminmax, bincount, bucketize, cdist, corrcoef, count_no
                          mode, msort, nanmean, nanmedian, nanquantile, nansum, quantile,
                          repeat_interleave, searchsorted, std_mean, unique, unique_consecutive,
                          var_mean)
+from ._functions import (  # noqa: E402 (the in-place forms)
+                        asin_, acos_, sinh_, cosh_, asinh_, acosh_, atanh_, arcsin_,
+                        arccos_, arcsinh_, arccosh_, arctanh_, arctan_, exp2_, frac_,
+                        deg2rad_, rad2deg_, sinc_, exp_, log_, sigmoid_, tanh_, relu_,
+                        erf_, erfc_, sin_, cos_, tan_, atan_, abs_, neg_, negative_,
+                        floor_, ceil_, round_, trunc_, rsqrt_, reciprocal_, square_,
+                        log1p_, expm1_, log2_, log10_, zero_, clamp_, clip_, clamp_min_,
+                        clamp_max_, fill_, logit_, xlogy_, nan_to_num_, addmv_)
 from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)

@@ -73,6 +73,8 @@ __all__ = [
     "repeat_interleave", "diff",
     # statistics and distances
     "cov", "corrcoef", "cdist", "cross", "dist",
+    # in-place forms
+    "asin_", "acos_", "sinh_", "cosh_", "asinh_", "acosh_", "atanh_", "arcsin_", "arccos_", "arcsinh_", "arccosh_", "arctanh_", "arctan_", "exp2_", "frac_", "deg2rad_", "rad2deg_", "sinc_", "exp_", "log_", "sigmoid_", "tanh_", "relu_", "erf_", "erfc_", "sin_", "cos_", "tan_", "atan_", "abs_", "neg_", "negative_", "floor_", "ceil_", "round_", "trunc_", "rsqrt_", "reciprocal_", "square_", "log1p_", "expm1_", "log2_", "log10_", "zero_", "clamp_", "clip_", "clamp_min_", "clamp_max_", "fill_", "logit_", "xlogy_", "nan_to_num_", "addmv_",
 ]
 
 
@@ -1336,6 +1338,273 @@ def cross(input, other, dim=None):
 def dist(input, other, p=2):
     """The p-norm of input - other (broadcast), a 0-d tensor."""
     return _t(input).dist(other, p)
+
+
+# ------------------------------------------------------ in-place forms (torch.exp_ ...)
+
+def asin_(input):
+    """In place: input.asin_() (asin of each element); returns input."""
+    return input.asin_()
+
+
+def acos_(input):
+    """In place: input.acos_() (acos of each element); returns input."""
+    return input.acos_()
+
+
+def sinh_(input):
+    """In place: input.sinh_() (sinh of each element); returns input."""
+    return input.sinh_()
+
+
+def cosh_(input):
+    """In place: input.cosh_() (cosh of each element); returns input."""
+    return input.cosh_()
+
+
+def asinh_(input):
+    """In place: input.asinh_() (asinh of each element); returns input."""
+    return input.asinh_()
+
+
+def acosh_(input):
+    """In place: input.acosh_() (acosh of each element); returns input."""
+    return input.acosh_()
+
+
+def atanh_(input):
+    """In place: input.atanh_() (atanh of each element); returns input."""
+    return input.atanh_()
+
+
+def arcsin_(input):
+    """In place: input.asin_() (asin of each element); returns input."""
+    return input.asin_()
+
+
+def arccos_(input):
+    """In place: input.acos_() (acos of each element); returns input."""
+    return input.acos_()
+
+
+def arcsinh_(input):
+    """In place: input.asinh_() (asinh of each element); returns input."""
+    return input.asinh_()
+
+
+def arccosh_(input):
+    """In place: input.acosh_() (acosh of each element); returns input."""
+    return input.acosh_()
+
+
+def arctanh_(input):
+    """In place: input.atanh_() (atanh of each element); returns input."""
+    return input.atanh_()
+
+
+def arctan_(input):
+    """In place: input.atan_() (atan of each element); returns input."""
+    return input.atan_()
+
+
+def exp2_(input):
+    """In place: input.exp2_() (exp2 of each element); returns input."""
+    return input.exp2_()
+
+
+def frac_(input):
+    """In place: input.frac_() (frac of each element); returns input."""
+    return input.frac_()
+
+
+def deg2rad_(input):
+    """In place: input.deg2rad_() (deg2rad of each element); returns input."""
+    return input.deg2rad_()
+
+
+def rad2deg_(input):
+    """In place: input.rad2deg_() (rad2deg of each element); returns input."""
+    return input.rad2deg_()
+
+
+def sinc_(input):
+    """In place: input.sinc_() (sinc of each element); returns input."""
+    return input.sinc_()
+
+
+def exp_(input):
+    """In place: input.exp_() (exp of each element); returns input."""
+    return input.exp_()
+
+
+def log_(input):
+    """In place: input.log_() (log of each element); returns input."""
+    return input.log_()
+
+
+def sigmoid_(input):
+    """In place: input.sigmoid_() (sigmoid of each element); returns input."""
+    return input.sigmoid_()
+
+
+def tanh_(input):
+    """In place: input.tanh_() (tanh of each element); returns input."""
+    return input.tanh_()
+
+
+def relu_(input):
+    """In place: input.relu_() (relu of each element); returns input."""
+    return input.relu_()
+
+
+def erf_(input):
+    """In place: input.erf_() (erf of each element); returns input."""
+    return input.erf_()
+
+
+def erfc_(input):
+    """In place: input.erfc_() (erfc of each element); returns input."""
+    return input.erfc_()
+
+
+def sin_(input):
+    """In place: input.sin_() (sin of each element); returns input."""
+    return input.sin_()
+
+
+def cos_(input):
+    """In place: input.cos_() (cos of each element); returns input."""
+    return input.cos_()
+
+
+def tan_(input):
+    """In place: input.tan_() (tan of each element); returns input."""
+    return input.tan_()
+
+
+def atan_(input):
+    """In place: input.atan_() (atan of each element); returns input."""
+    return input.atan_()
+
+
+def abs_(input):
+    """In place: input.abs_() (abs of each element); returns input."""
+    return input.abs_()
+
+
+def neg_(input):
+    """In place: input.neg_() (neg of each element); returns input."""
+    return input.neg_()
+
+
+def negative_(input):
+    """In place: input.neg_() (neg of each element); returns input."""
+    return input.neg_()
+
+
+def floor_(input):
+    """In place: input.floor_() (floor of each element); returns input."""
+    return input.floor_()
+
+
+def ceil_(input):
+    """In place: input.ceil_() (ceil of each element); returns input."""
+    return input.ceil_()
+
+
+def round_(input):
+    """In place: input.round_() (round of each element); returns input."""
+    return input.round_()
+
+
+def trunc_(input):
+    """In place: input.trunc_() (trunc of each element); returns input."""
+    return input.trunc_()
+
+
+def rsqrt_(input):
+    """In place: input.rsqrt_() (rsqrt of each element); returns input."""
+    return input.rsqrt_()
+
+
+def reciprocal_(input):
+    """In place: input.reciprocal_() (reciprocal of each element); returns input."""
+    return input.reciprocal_()
+
+
+def square_(input):
+    """In place: input.square_() (square of each element); returns input."""
+    return input.square_()
+
+
+def log1p_(input):
+    """In place: input.log1p_() (log1p of each element); returns input."""
+    return input.log1p_()
+
+
+def expm1_(input):
+    """In place: input.expm1_() (expm1 of each element); returns input."""
+    return input.expm1_()
+
+
+def log2_(input):
+    """In place: input.log2_() (log2 of each element); returns input."""
+    return input.log2_()
+
+
+def log10_(input):
+    """In place: input.log10_() (log10 of each element); returns input."""
+    return input.log10_()
+
+
+def zero_(input):
+    """In place: input.zero_() (zero of each element); returns input."""
+    return input.zero_()
+
+
+def clamp_(input, min=None, max=None):
+    """In place: input.clamp_(min, max); returns input."""
+    return input.clamp_(min, max)
+
+
+def clip_(input, min=None, max=None):
+    """In place: input.clip_(min, max), clamp_'s alias; returns input."""
+    return input.clip_(min, max)
+
+
+def clamp_min_(input, min):
+    """In place: input.clamp_min_(min); returns input."""
+    return input.clamp_min_(min)
+
+
+def clamp_max_(input, max):
+    """In place: input.clamp_max_(max); returns input."""
+    return input.clamp_max_(max)
+
+
+def fill_(input, value):
+    """In place: every element of input set to value; returns input."""
+    return input.fill_(value)
+
+
+def logit_(input, eps=None):
+    """In place: input.logit_(eps); returns input."""
+    return input.logit_(eps)
+
+
+def xlogy_(input, other):
+    """In place: input.xlogy_(other); returns input."""
+    return input.xlogy_(other)
+
+
+def nan_to_num_(input, nan=0.0, posinf=None, neginf=None):
+    """In place: input.nan_to_num_(nan, posinf, neginf); returns input."""
+    return input.nan_to_num_(nan, posinf, neginf)
+
+
+def addmv_(input, mat, vec, *, beta=1, alpha=1):
+    """In place: input = beta * input + alpha * (mat @ vec); returns input."""
+    return input.addmv_(mat, vec, beta=beta, alpha=alpha)
 
 
 # ------------------------------------------------------- the fast path for Tensors

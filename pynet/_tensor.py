@@ -347,6 +347,8 @@ class Tensor(_C.TensorBase):
         if bad.numel():
             raise RuntimeError(f"index_add_(): index {bad[0].item()} is out of bounds for "
                                f"dimension {d} with size {size}")
+        if not self.is_floating_point() and isinstance(alpha, float):
+            alpha = int(alpha)  # torch truncates a float alpha for integer tensors
         if alpha != 1:
             source = source * alpha
         if self.ndim == 0:
@@ -549,8 +551,8 @@ class Tensor(_C.TensorBase):
         return self.repeat(reps)
 
     def ravel(self) -> Tensor:
-        """self flattened to 1-D (a view when the layout allows, else a copy)."""
-        return self.reshape(-1)
+        """self flattened to 1-D: a view of a contiguous self, else a contiguous copy."""
+        return (self if self.is_contiguous() else self.contiguous()).reshape(-1)
 
     def tensor_split(self, indices_or_sections, dim=0) -> tuple[Tensor, ...]:
         """Views of self along dim: n pieces for an int n (the first size % n one longer), or
@@ -1726,9 +1728,7 @@ def _block_diag(tensors):
         blocks.append(t.reshape(1, t.numel()) if t.ndim < 2 else t)
     if not blocks:
         return _C.zeros((1, 0), dtype=_C.float32)
-    dtype = blocks[0].dtype
-    for b in blocks[1:]:
-        dtype = _promote_types(dtype, b.dtype)
+    dtype = _result_type(*tensors)  # a 0-d input ranks below the others, as in torch
     cols = builtins.sum(b.shape[1] for b in blocks)
     rows, left = [], 0
     for b in blocks:
@@ -1809,10 +1809,11 @@ def _tensordot(a, b, dims):
 def _check_batches(op, batch1, batch2):
     _need_tensor(batch1, op, "batch1")
     _need_tensor(batch2, op, "batch2")
+    if batch2.ndim < 3:  # torch reads batch2.size(2) first: an IndexError
+        raise IndexError(f"{op}: batch2 must be a 3D tensor, got {batch2.ndim}-D")
     for name, m in (("batch1", batch1), ("batch2", batch2)):
-        if m.ndim != 3:  # (fewer dims: an IndexError in torch, from its size(2))
-            raise (IndexError if m.ndim < 3 else RuntimeError)(
-                f"{op}: {name} must be a 3D tensor, got {m.ndim}-D")
+        if m.ndim != 3:
+            raise RuntimeError(f"{op}: {name} must be a 3D tensor, got {m.ndim}-D")
     (b, n, k), (b2, k2, p) = batch1.shape, batch2.shape
     if b != b2:
         raise RuntimeError(f"{op}: batch1 and batch2 must have same number of batches, got {b} "
@@ -2867,6 +2868,8 @@ def _diff(t, n, dim, prepend, append):
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     d = _wrap_dim(operator.index(dim), t.ndim, "diff")
+    if n == 0:  # torch returns the input itself, prepend and append unused
+        return t
     parts = []
     for name, o in (("prepend", prepend), (None, t), ("append", append)):
         if o is None:
@@ -2967,10 +2970,10 @@ def _cross(a, b, dim):
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions "
                            f"(got {a.ndim} and {b.ndim}).")
+    _no_bool("cross", a.dtype)  # before the dtype check, as torch
     if a.dtype != b.dtype:
         raise RuntimeError(f"cross: expected scalar type {_dname(a.dtype)} but found "
                            f"{_dname(b.dtype)}")
-    _no_bool("cross", a.dtype)
     if a.shape[d] != 3 or b.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {d} must have length 3. Got "
                            f"{a.shape[d]} and {b.shape[d]}")

@@ -125,7 +125,7 @@ def test_c_functions_have_docstring_and_signature():
     (pynet.full, "(size, fill_value, /, *, dtype=None, device=None, requires_grad=False)"),
     (pynet.cat, "(tensors, dim=0)"),
     (pynet.stack, "(tensors, dim=0)"),
-    (pynet.where, "(condition, input, other, /)"),
+    (pynet.where, "(condition, input=None, other=None, /)"),
     (pynet.manual_seed, "(seed, /)"),
     (pynet.get_rng_state, "()"),
     (pynet.set_num_threads, "(int, /)"),

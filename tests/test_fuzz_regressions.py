@@ -301,3 +301,60 @@ def test_float32_std_of_huge_values_does_not_overflow():
     y = pynet.tensor([[1e25, -1e25, 3e25], [1.0, 2.0, 3.0]])
     np.testing.assert_allclose(y.std(1).numpy(), [2e25, 1.0], rtol=1e-6)
     assert y.var(1).tolist()[0] == math.inf  # the variance itself is beyond float32
+
+
+# ---------------------------------------- found by fuzzing the new functions ----
+
+def test_digamma_just_below_zero_and_the_negative_integers():
+    x = np.array([-1e-20, -1e-10, -3.000000001, -0.5, -2.5])
+    got = pynet.tensor(x).digamma().numpy()
+    # psi(x) = psi(x + 4) - 1/x - 1/(x+1) - 1/(x+2) - 1/(x+3), psi(x + 4) at a positive point
+    up = pynet.tensor(x + 4).digamma().numpy()
+    want = up - 1 / x - 1 / (x + 1) - 1 / (x + 2) - 1 / (x + 3)
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert pynet.tensor([-1e-30]).digamma().item() == pytest.approx(1e30, rel=1e-6)
+
+
+def test_new_functions_edge_cases():
+    x = pynet.tensor([1.0, 2.0, 3.0, 4.0])
+    assert pynet.diff(x, n=0, prepend=pynet.tensor([0.0])).tolist() == [1, 2, 3, 4]
+    s = pynet.arange(6.0)[::2]
+    r = s.ravel()
+    r.fill_(9)
+    assert s.tolist() == [0.0, 2.0, 4.0] and r.is_contiguous()  # a copy, as torch
+    assert pynet.block_diag(pynet.ones(1, 1), pynet.tensor(2.0, dtype=F64)).dtype == pynet.float32
+    with pytest.raises(RuntimeError):
+        pynet.addbmm(pynet.zeros(2, 2), pynet.zeros(2, 2), pynet.zeros(2, 2, 2))
+    with pytest.raises(IndexError):
+        pynet.addbmm(pynet.zeros(2, 2), pynet.zeros(2, 2, 2), pynet.zeros(2, 2))
+    with pytest.raises(NotImplementedError):
+        pynet.cross(pynet.ones(3, dtype=pynet.bool), pynet.ones(3), dim=0)
+    rows, cols = pynet.where(pynet.tensor([[1.0, 0.0], [0.0, 2.0]]))
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
+    t = pynet.zeros(3, dtype=pynet.int64).index_add(0, pynet.tensor([0]), pynet.tensor([3]),
+                                                    alpha=2.7)
+    assert t.tolist() == [6, 0, 0]  # alpha truncated for integers, as torch
+
+
+@pytest.mark.parametrize("name,want", [
+    ("max", [[0, 1, 0], [0, 0, 0]]),  # max() sends the gradient to the NaN
+    ("amax", [[math.nan] * 3] * 2),   # amax's (g / count) * mask: NaN everywhere
+])
+def test_max_and_amax_gradients_through_nan(name, want):
+    x = pynet.tensor([[1.0, math.nan, 2.0], [3.0, 1.0, 3.0]], requires_grad=True)
+    getattr(x, name)().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.array(want, dtype=np.float32))
+    y = pynet.tensor([[1.0, math.nan, 2.0], [3.0, 1.0, 3.0]], requires_grad=True)
+    y.amax(0).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[0, math.nan, 0], [1, math.nan, 1]])
+
+
+def test_top_level_in_place_forms():
+    x = pynet.tensor([0.5, -0.25], dtype=F64)
+    assert pynet.asin_(x) is x
+    np.testing.assert_allclose(x.numpy(), np.arcsin([0.5, -0.25]), rtol=1e-15)
+    y = pynet.tensor([3.0, -3.0])
+    assert pynet.clamp_(y, -1, 1).tolist() == [1.0, -1.0]
+    assert pynet.exp_(pynet.tensor([0.0])).tolist() == [1.0]
+    assert pynet.zero_(pynet.ones(2)).tolist() == [0.0, 0.0]
+    assert pynet.nan_to_num_(pynet.tensor([math.nan])).tolist() == [0.0]

@@ -42,6 +42,7 @@ SIGNATURE_DIFFERS = {
     "TensorBase.__pow__": "pow()'s third argument (always None) is left out, so that **= "
                           "type-checks against __ipow__",
     "TensorBase.__rpow__": "as __pow__",
+    "where": "where(condition) / where(condition, input, other): two overloads of one function",
 }
 
 

@@ -16,11 +16,12 @@ double pn_lgamma(double x) {
 }
 
 /* pi / tan(pi x) for a non-integer x, with the argument reduced first: tan has
- * period pi, so tan(pi x) = tan(pi f) with f = x - floor(x) in (0, 1), exact in
- * double (multiplying a large x by pi first would lose f's digits). */
+ * period pi, so tan(pi x) = tan(pi r) with r = x - round(x) in [-1/2, 1/2], exact in
+ * double (multiplying a large x by pi first would lose r's digits; x - floor(x) would
+ * round to 1 for a tiny negative x). */
 static double pi_cot_pi(double x) {
-    double f = x - floor(x);
-    return PN_PI / tan(PN_PI * f);
+    double r = x - round(x);
+    return PN_PI / tan(PN_PI * r);
 }
 
 /* digamma:

@@ -76,6 +76,7 @@ PNTensor *pn_sum(PNTensor *a, uint32_t dims, int keepdim, int has_dtype, pn_dtyp
 PNTensor *pn_mean(PNTensor *a, uint32_t dims, int keepdim);
 PNTensor *pn_prod(PNTensor *a, int dim, int keepdim); /* dim < 0: all */
 PNTensor *pn_amax(PNTensor *a, uint32_t dims, int keepdim, int is_max);
+PNTensor *pn_max_all(PNTensor *a, int is_max); /* max() / min(): MaxBackward1 */
 int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
                PNTensor **indices);
 PNTensor *pn_var(PNTensor *a, uint32_t dims, int keepdim, double correction, int take_sqrt);

@@ -1,7 +1,7 @@
 /* ops/reduce.c - sum, mean, prod, max/min, argmax/argmin, var/std, logsumexp,
  * with their backward. Dimensions to reduce are a bitmask (bit d set: reduce
  * dimension d; 0 means every dimension). */
-#include "ops.h"
+#include "compose.h"
 #include <string.h>
 #include <math.h>
 
@@ -247,39 +247,56 @@ PNTensor *pn_prod(PNTensor *a, int dim, int keepdim) {
     return pn_prod_mask(a, dim < 0 ? 0 : 1u << dim, keepdim);
 }
 
-/* amax/amin: the gradient is shared evenly by the elements equal to the result. */
+/* amax/amin: the gradient is shared evenly by the elements equal to the result, as
+ * PyTorch's (g / count) * mask, so a NaN result (no element equals it) gives NaN. max()
+ * and min() over everything (nan_picks) take the NaN elements as the ones equal to a NaN
+ * result, as PyTorch's MaxBackward1. */
 // y = amax(x): dx = g / count where x == y, else 0
-static int amax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+static int extreme_backward(PNNode *n, PNTensor **gout, PNTensor **gin, int nan_picks) {
     uint32_t mask = PN_STATE(n, reduce_state)->mask;
     int keepdim = PN_STATE(n, reduce_state)->keepdim;
-    PNTensor *x = pn_unpack(n, 0), *out = x ? pn_unpack(n, 1) : NULL;
-    if (!out) {
-        Py_XDECREF(x);
-        return -1;
-    }
-    PNTensor *o = expand_back(out, &n->meta[0], mask, keepdim);
-    PNTensor *eq = o ? pn_binary_t(PN_EQ, x, o) : NULL;
-    PNTensor *cnt = eq ? reduce_raw(eq, PN_RSUM, mask, 1, gout[0]->dtype, "amax") : NULL;
-    PNTensor *g = cnt ? expand_back(gout[0], &n->meta[0], mask, keepdim) : NULL;
-    PNTensor *share = g ? pn_binary_t(PN_DIV, g, cnt) : NULL;
-    gin[0] = share ? pn_where_t(eq, share, 0.0, NULL) : NULL;
-    Py_XDECREF(x), Py_XDECREF(out), Py_XDECREF(o), Py_XDECREF(eq), Py_XDECREF(cnt);
-    Py_XDECREF(g), Py_XDECREF(share);
+    scope s = {.n = 0};
+    PNTensor *x = keep(&s, pn_unpack(n, 0)), *out = x ? keep(&s, pn_unpack(n, 1)) : NULL;
+    PNTensor *o = out ? keep(&s, expand_back(out, &n->meta[0], mask, keepdim)) : NULL;
+    int prev = pn_set_grad_mode(0);
+    PNTensor *eq = B(&s, PN_EQ, x, o);
+    double v = !out || out->numel != 1    ? 0
+               : out->dtype == PN_FLOAT32 ? *(const float *)out->data
+                                          : *(const double *)out->data;
+    if (eq && nan_picks && isnan(v)) eq = B(&s, PN_NE, x, x); /* the NaN elements */
+    PNTensor *cnt = keep(&s, eq ? reduce_raw(eq, PN_RSUM, mask, 1, gout[0]->dtype, "amax") : NULL);
+    PNTensor *m = keep(&s, eq ? pn_to_dtype(eq, gout[0]->dtype) : NULL);
+    pn_set_grad_mode(prev);
+    PNTensor *g = cnt ? keep(&s, expand_back(gout[0], &n->meta[0], mask, keepdim)) : NULL;
+    gin[0] = give(&s, B(&s, PN_MUL, B(&s, PN_DIV, g, cnt), m));
     return gin[0] ? 0 : -1;
 }
+static int amax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    return extreme_backward(n, gout, gin, 0);
+}
+static int max_all_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    return extreme_backward(n, gout, gin, 1);
+}
 
-// a (*) -> max (or min) over the masked dims
-PNTensor *pn_amax(PNTensor *a, uint32_t mask, int keepdim, int is_max) {
+// a (*) -> max (or min) over the masked dims; all_dims: max() / min() (MaxBackward1)
+static PNTensor *extreme(PNTensor *a, uint32_t mask, int keepdim, int is_max, int all_dims) {
     const char *name = is_max ? "amax" : "amin";
     PNTensor *out = reduce_raw(a, is_max ? PN_RMAX : PN_RMIN, mask, keepdim, a->dtype, name);
     if (out && pn_is_float(a->dtype)) {
-        PNNode *n =
-            pn_record(out, is_max ? "AmaxBackward0" : "AminBackward0", amax_backward, 1, &a);
+        const char *node = all_dims ? (is_max ? "MaxBackward1" : "MinBackward1")
+                                    : (is_max ? "AmaxBackward0" : "AminBackward0");
+        PNNode *n = pn_record(out, node, all_dims ? max_all_backward : amax_backward, 1, &a);
         if (record_reduce(n, full_mask(a, mask), keepdim, 1.0) && pn_save(n, 0, a, 0) == 0)
             pn_save(n, 1, out, 1);
         if (PyErr_Occurred()) Py_CLEAR(out);
     }
     return out;
+}
+PNTensor *pn_amax(PNTensor *a, uint32_t mask, int keepdim, int is_max) {
+    return extreme(a, mask, keepdim, is_max, 0);
+}
+PNTensor *pn_max_all(PNTensor *a, int is_max) {
+    return extreme(a, 0, 0, is_max, 1);
 }
 
 /* ------------------------------------------------------------ max(dim) ---- */

@@ -52,10 +52,26 @@ static PyObject *py_stack(PyObject *m, PyObject *args, PyObject *kw) {
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|L:stack", kwlist, &seq, &dim)) return NULL;
     return (PyObject *)pn_stack(seq, dim);
 }
+/* where(cond, a, b); where(cond) is cond.nonzero(as_tuple=True), as in torch */
 static PyObject *py_where(PyObject *m, PyObject *args) {
     (void)m;
-    PyObject *cond, *a, *b;
-    if (!PyArg_ParseTuple(args, "O!OO:where", &PNTensor_Type, &cond, &a, &b)) return NULL;
+    PyObject *cond, *a = NULL, *b = NULL;
+    if (!PyArg_ParseTuple(args, "O!|OO:where", &PNTensor_Type, &cond, &a, &b)) return NULL;
+    if (a == Py_None) a = NULL;
+    if (b == Py_None) b = NULL;
+    if (!a && !b) {
+        PyObject *kw = Py_BuildValue("{s:O}", "as_tuple", Py_True), *nz = NULL;
+        PyObject *meth = kw ? PyObject_GetAttrString(cond, "nonzero") : NULL;
+        PyObject *empty = meth ? PyTuple_New(0) : NULL;
+        if (empty) nz = PyObject_Call(meth, empty, kw);
+        Py_XDECREF(kw), Py_XDECREF(meth), Py_XDECREF(empty);
+        return nz;
+    }
+    if (!a || !b)
+        return PyErr_Format(PyExc_TypeError,
+                            "where(): expected where(condition) or where(condition, input, "
+                            "other), got input %s and other %s",
+                            a ? "given" : "missing", b ? "given" : "missing");
     return (PyObject *)pn_where((PNTensor *)cond, a, b);
 }
 static PyObject *py_binary(PyObject *m, PyObject *args) {

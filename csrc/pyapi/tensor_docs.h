@@ -511,8 +511,9 @@
     "stack(tensors, dim=0)\n--\n\nThe tensors (all the same shape) joined along a new dimension " \
     "dim."
 #define DOC_fn_where \
-    "where(condition, input, other, /)\n--\n\nElements of input where condition is true, else of " \
-    "other (broadcasting)."
+    "where(condition, input=None, other=None, /)\n--\n\nElements of input where condition is " \
+    "true, else of other (broadcasting); where(condition) alone is " \
+    "condition.nonzero(as_tuple=True)."
 #define DOC_fn_set_num_threads \
     "set_num_threads(int, /)\n--\n\nSets the number of threads the kernels may use."
 #define DOC_fn_get_num_threads "get_num_threads()\n--\n\nThe number of threads the kernels may use."

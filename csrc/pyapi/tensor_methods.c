@@ -290,9 +290,7 @@ static PyObject *maxmin_impl(PyObject *self, FASTARGS, int is_max) {
                          is_max ? "max" : "min");
             return NULL;
         }
-        PNTensor *r = pn_amax(SELF, 0, 0, is_max);
-        if (r && r->grad_fn) r->grad_fn->name = is_max ? "MaxBackward1" : "MinBackward1";
-        return (PyObject *)r;
+        return (PyObject *)pn_max_all(SELF, is_max);
     }
     if (PNTensor_Check(dim))
         return (PyObject *)pn_binary(is_max ? PN_MAXIMUM : PN_MINIMUM, self, dim);
