@@ -41,25 +41,15 @@ def _construct(cls, *args, device=None):
     return _tensor(first, dtype=cls.dtype)
 
 
-class FloatTensor(metaclass=_LegacyType):
-    """pynet.FloatTensor(data) / (*sizes): a float32 tensor (PyTorch's legacy constructor)."""
-    dtype = _C.float32
-    __new__ = _construct
+def _legacy(name, dtype, kind):
+    """The legacy constructor class `name` for dtype."""
+    doc = (f"pynet.{name}(data) / (*sizes): a tensor of dtype {kind} (PyTorch's legacy "
+           f"constructor); isinstance(t, pynet.{name}) is True for a {kind} tensor only.")
+    return _LegacyType(name, (), {"dtype": dtype, "__new__": _construct, "__doc__": doc,
+                                  "__module__": "pynet"})
 
 
-class DoubleTensor(metaclass=_LegacyType):
-    """pynet.DoubleTensor(data) / (*sizes): a float64 tensor (PyTorch's legacy constructor)."""
-    dtype = _C.float64
-    __new__ = _construct
-
-
-class LongTensor(metaclass=_LegacyType):
-    """pynet.LongTensor(data) / (*sizes): an int64 tensor (PyTorch's legacy constructor)."""
-    dtype = _C.int64
-    __new__ = _construct
-
-
-class BoolTensor(metaclass=_LegacyType):
-    """pynet.BoolTensor(data) / (*sizes): a bool tensor (PyTorch's legacy constructor)."""
-    dtype = _C.bool
-    __new__ = _construct
+FloatTensor = _legacy("FloatTensor", _C.float32, "float32")
+DoubleTensor = _legacy("DoubleTensor", _C.float64, "float64")
+LongTensor = _legacy("LongTensor", _C.int64, "int64")
+BoolTensor = _legacy("BoolTensor", _C.bool, "bool")

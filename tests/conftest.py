@@ -93,6 +93,29 @@ def rand_np(shape, dtype, seed=0, low=-3, high=3, nonzero=False):
     return a
 
 
+LAYOUTS = ["contiguous", "transposed", "stepped", "offset"]
+
+
+def laid_out(a, layout):
+    """A pynet tensor holding NumPy array a in the given memory layout: a view for all but
+    'contiguous' ('transposed': the first and last dims swapped in memory; 'stepped': every
+    other element of a wider last dim; 'offset': not at the start of its storage;
+    'expanded': a first dim of size 1 broadcast, else the offset view)."""
+    if a.ndim == 0 or layout == "contiguous":
+        return pynet.tensor(a)
+    if layout == "transposed":
+        return pynet.tensor(np.ascontiguousarray(np.swapaxes(a, 0, -1))).transpose(0, -1)
+    if layout == "stepped":
+        big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
+        big[..., ::2] = a
+        return pynet.tensor(big)[..., ::2]
+    if layout == "expanded" and a.shape[0] == 1:
+        return pynet.tensor(a[0]).expand(a.shape)
+    big = np.zeros((a.shape[0] + 1,) + a.shape[1:], a.dtype)  # offset
+    big[1:] = a
+    return pynet.tensor(big)[1:]
+
+
 def expected_exc(torch_exc_type):
     """Exception types pynet may raise where torch raised torch_exc_type. torch's
     NotImplementedError ("... not implemented for 'Long'") is a RuntimeError subclass, and a

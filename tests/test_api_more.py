@@ -19,7 +19,7 @@ import pytest
 import pynet
 from pynet.autograd import gradcheck
 
-from conftest import DTYPES, check, expected_exc, pdt, rand_np, torch
+from conftest import DTYPES, check, expected_exc, laid_out, pdt, rand_np, torch
 
 F64 = pynet.float64
 LAYOUTS = ["contiguous", "transposed", "stepped", "offset", "expanded"]
@@ -27,25 +27,6 @@ NAN, INF = math.nan, math.inf
 
 
 # ---------------------------------------------------------------- helpers ----
-
-def laid_out(a, layout):
-    """A pynet tensor holding NumPy array a in the given memory layout (a view for all but
-    'contiguous'; 'expanded' broadcasts a first dim of size 1 when a has one, else is an
-    offset view)."""
-    if a.ndim == 0 or layout == "contiguous":
-        return pynet.tensor(a)
-    if layout == "transposed":
-        return pynet.tensor(np.ascontiguousarray(np.swapaxes(a, 0, -1))).transpose(0, -1)
-    if layout == "stepped":
-        big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
-        big[..., ::2] = a
-        return pynet.tensor(big)[..., ::2]
-    if layout == "expanded" and a.shape[0] == 1:
-        return pynet.tensor(a[0]).expand(a.shape)
-    big = np.zeros((a.shape[0] + 1,) + a.shape[1:], a.dtype)  # offset
-    big[1:] = a
-    return pynet.tensor(big)[1:]
-
 
 def T(a, requires_grad=False):
     """A torch tensor holding a copy of NumPy array a."""

@@ -17,26 +17,9 @@ import pytest
 import pynet
 from pynet.autograd import gradcheck
 
-from conftest import check, expected_exc, rand_np, torch
+from conftest import LAYOUTS, check, expected_exc, laid_out, rand_np, torch
 
 NAN, INF = math.nan, math.inf
-LAYOUTS = ["contiguous", "transposed", "stepped", "offset"]
-
-
-def laid_out(a, layout):
-    """A pynet tensor holding NumPy array a in the given memory layout (a view but for
-    'contiguous')."""
-    if a.ndim == 0 or layout == "contiguous":
-        return pynet.tensor(a)
-    if layout == "transposed":
-        return pynet.tensor(np.ascontiguousarray(np.swapaxes(a, 0, -1))).transpose(0, -1)
-    if layout == "stepped":
-        big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
-        big[..., ::2] = a
-        return pynet.tensor(big)[..., ::2]
-    big = np.zeros((a.shape[0] + 1,) + a.shape[1:], a.dtype)
-    big[1:] = a
-    return pynet.tensor(big)[1:]
 
 
 def P(a, requires_grad=False):

@@ -21,29 +21,12 @@ import pytest
 import pynet
 from pynet.autograd import gradcheck
 
-from conftest import DTYPES, check, expected_exc, pdt, rand_np, torch
+from conftest import DTYPES, LAYOUTS, check, expected_exc, laid_out, pdt, rand_np, torch
 
 F64 = pynet.float64
-LAYOUTS = ["contiguous", "transposed", "stepped", "offset"]
 
 
 # ---------------------------------------------------------------- helpers ----
-
-def laid_out(a, layout):
-    """A pynet tensor holding NumPy array a, in the given memory layout (a view for all but
-    'contiguous')."""
-    if a.ndim == 0 or layout == "contiguous":
-        return pynet.tensor(a)
-    if layout == "transposed":
-        return pynet.tensor(np.ascontiguousarray(np.swapaxes(a, 0, -1))).transpose(0, -1)
-    if layout == "stepped":
-        big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
-        big[..., ::2] = a
-        return pynet.tensor(big)[..., ::2]
-    big = np.zeros((a.shape[0] + 1,) + a.shape[1:], a.dtype)  # offset
-    big[1:] = a
-    return pynet.tensor(big)[1:]
-
 
 def with_ties(shape, dtype, seed=0, nan=False):
     """Test data with many ties (small integers), and some NaN when asked (floats)."""

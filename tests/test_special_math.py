@@ -16,11 +16,10 @@ import pytest
 import pynet
 from pynet.autograd import gradcheck
 
-from conftest import check, expected_exc, torch
+from conftest import LAYOUTS, check, expected_exc, laid_out, torch
 
 F64 = pynet.float64
 EULER = 0.57721566490153286061
-LAYOUTS = ["contiguous", "transposed", "stepped", "offset"]
 
 # name -> (NumPy's function or None, a float64 sample of the domain)
 RNG = np.random.default_rng(0)
@@ -47,21 +46,6 @@ GRAD_INPUTS = {
     "atanh": UNIT[:2, :3] * 0.9, "exp2": WIDE[:2, :3] / 5, "lgamma": np.abs(GAMMA[:2, :3]) + 0.5,
     "digamma": np.abs(GAMMA[:2, :3]) + 0.5, "erfinv": UNIT[:2, :3] * 0.9,
 }
-
-
-def laid_out(a, layout):
-    """A pynet tensor holding a (2-D), in the given memory layout (a view but contiguous)."""
-    if layout == "contiguous":
-        return pynet.tensor(a)
-    if layout == "transposed":
-        return pynet.tensor(np.ascontiguousarray(a.T)).t()
-    if layout == "stepped":
-        big = np.zeros((a.shape[0], 2 * a.shape[1]), a.dtype)
-        big[:, ::2] = a
-        return pynet.tensor(big)[:, ::2]
-    big = np.zeros((a.shape[0] + 1, a.shape[1]), a.dtype)
-    big[1:] = a
-    return pynet.tensor(big)[1:]
 
 
 def ulps32(got, want64):

@@ -302,7 +302,10 @@ int pn_scan(pn_dtype dt, int op, int reverse, int64_t outer, int64_t n, int64_t 
 /* Row i of each (n, inner) block against the running row i - 1: take x where it is
  * NaN, or where the running value is a number and x is at least (most) as extreme. */
 #define CUM_EXTREME(NAME, T, AT_LEAST) \
-    static void NAME(int64_t outer, int64_t n, int64_t inner, const T *x, T *v, int64_t *ix) { \
+    static void NAME(int64_t outer, int64_t n, int64_t inner, const void *xv, void *vv, \
+                     int64_t *ix) { \
+        const T *x = xv; \
+        T *v = vv; \
         for (int64_t o = 0; o < outer; o++, x += n * inner, v += n * inner, ix += n * inner) { \
             for (int64_t j = 0; j < inner; j++) v[j] = x[j], ix[j] = 0; \
             for (int64_t i = 1; i < n; i++) { \
@@ -333,23 +336,14 @@ CUM_EXTREME(cummin_f64, double, LE)
 
 int pn_cum_extreme(pn_dtype dt, int is_max, int64_t outer, int64_t n, int64_t inner,
                    const void *src, void *vals, int64_t *idx) {
-    if (outer <= 0 || n <= 0 || inner <= 0) return dt < PN_NDTYPES ? PN_OK : PN_EINVAL;
-    switch (dt) {
-    case PN_BOOL:
-        (is_max ? cummax_b : cummin_b)(outer, n, inner, src, vals, idx);
-        return PN_OK;
-    case PN_INT64:
-        (is_max ? cummax_i64 : cummin_i64)(outer, n, inner, src, vals, idx);
-        return PN_OK;
-    case PN_FLOAT32:
-        (is_max ? cummax_f32 : cummin_f32)(outer, n, inner, src, vals, idx);
-        return PN_OK;
-    case PN_FLOAT64:
-        (is_max ? cummax_f64 : cummin_f64)(outer, n, inner, src, vals, idx);
-        return PN_OK;
-    default:
-        return PN_EINVAL;
-    }
+    typedef void (*cum_fn)(int64_t, int64_t, int64_t, const void *, void *, int64_t *);
+    static const cum_fn fns[PN_NDTYPES][2] = {{cummin_b, cummax_b},
+                                              {cummin_i64, cummax_i64},
+                                              {cummin_f32, cummax_f32},
+                                              {cummin_f64, cummax_f64}};
+    if ((unsigned)dt >= PN_NDTYPES) return PN_EINVAL;
+    if (outer > 0 && n > 0 && inner > 0) fns[dt][is_max != 0](outer, n, inner, src, vals, idx);
+    return PN_OK;
 }
 
 /* log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)); equal infinities give themselves
