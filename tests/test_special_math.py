@@ -375,3 +375,41 @@ def test_diagonal_gradients():
     for i in range(3):
         want[i, i + 1] = 1
     check(x.grad, want, rtol=0)
+
+
+# ------------------------------------------------------------------ unfold ----
+
+@pytest.mark.parametrize("dim,size,step", [(0, 2, 1), (1, 3, 2), (-1, 1, 3), (1, 7, 1),
+                                           (0, 0, 1), (1, 2, 5)])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_unfold_matches_sliding_windows(dim, size, step, layout):
+    a = np.arange(4 * 7 * 3, dtype=np.float64).reshape(4, 7, 3)
+    x = laid_out(a, layout)
+    got = x.unfold(dim, size, step)
+    ax = dim % 3
+    want = np.lib.stride_tricks.sliding_window_view(a, size, axis=ax)
+    want = want[(slice(None),) * ax + (slice(None, None, step),)]
+    check(got, np.ascontiguousarray(want), rtol=0)
+    if got.numel():  # a view: writes go through
+        got.fill_(-1.0)
+        assert (x.numpy() == -1).sum() > 0
+
+
+def test_unfold_gradients_errors_and_0d():
+    x = pynet.tensor(RNG.standard_normal((3, 6)), requires_grad=True)
+    for args in ((1, 3, 1), (1, 2, 2), (0, 2, 1), (1, 4, 3)):
+        fn = lambda t: t.unfold(*args) ** 2  # noqa: E731
+        assert gradcheck(fn, (x,))
+        assert gradcheck(grad_of(fn), (x,))
+    y = pynet.arange(6.0, requires_grad=True)
+    z = y.unfold(0, 3, 1)
+    assert z.grad_fn.name() == "UnfoldBackward0"
+    z.sum().backward()
+    assert y.grad.tolist() == [1, 2, 3, 3, 2, 1]  # each element counted once per window
+    assert pynet.tensor(3.0).unfold(0, 1, 1).tolist() == [3.0]
+    with pytest.raises(RuntimeError, match="maximum size"):
+        pynet.arange(5.0).unfold(0, 6, 1)
+    with pytest.raises(RuntimeError, match="step"):
+        pynet.arange(5.0).unfold(0, 2, 0)
+    with pytest.raises(IndexError):
+        pynet.arange(5.0).unfold(1, 1, 1)

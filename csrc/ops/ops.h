@@ -57,7 +57,8 @@ PNTensor *pn_squeeze(PNTensor *a, int dim); /* dim < 0 after wrapping: all size-
 PNTensor *pn_unsqueeze(PNTensor *a, int dim);
 PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length);
 PNTensor *pn_select(PNTensor *a, int dim, int64_t index);
-PNTensor *pn_diagonal(PNTensor *a, int64_t offset, int dim1, int dim2); /* dims wrapped */
+PNTensor *pn_diagonal(PNTensor *a, int64_t offset, int dim1, int dim2);        /* dims wrapped */
+PNTensor *pn_unfold_windows(PNTensor *a, int dim, int64_t size, int64_t step); /* Tensor.unfold */
 /* n views of a along dim (sizes[k] each; unbind: selects), one autograd node named name */
 int pn_split(PNTensor *a, int dim, int n, const int64_t *sizes, int unbind, const char *name,
              PNTensor **outs);

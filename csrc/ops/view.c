@@ -445,6 +445,92 @@ PNTensor *pn_diagonal(PNTensor *a, int64_t offset, int dim1, int dim2) {
     return out;
 }
 
+/* ---------------------------------------------------------------- unfold ---- */
+
+typedef struct {
+    int dim;
+    int64_t size, step;
+} unfold_state;
+
+/* The windows view without autograd: dim becomes the window count (n - size) / step + 1,
+ * with stride step * s, and a last dim of length size with dim's stride s. A 0-d x is
+ * seen as one element (torch: x.unfold(0, 1, 1) is [x]). */
+static PNTensor *unfold_raw(PNTensor *a, int dim, int64_t size, int64_t step) {
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
+    int nd = a->ndim;
+    memcpy(shape, a->shape, sizeof(int64_t) * nd);
+    memcpy(strides, a->strides, sizeof(int64_t) * nd);
+    int64_t n = nd ? shape[dim] : 1, s = nd ? strides[dim] : 1;
+    if (nd) shape[dim] = (n - size) / step + 1, strides[dim] = s * step;
+    shape[nd] = size, strides[nd] = s;
+    return pn_alias(a, nd + 1, shape, strides, 0);
+}
+
+// create_graph: the backward below is linear in g; its own backward unfolds again
+static int unfold_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const unfold_state *st = PN_STATE(n, unfold_state);
+    gin[0] = pn_unfold_windows(gout[0], st->dim, st->size, st->step);
+    return gin[0] ? 0 : -1;
+}
+
+// y[.., w, .., k] = x[.., w step + k, ..]: dx = zeros, then for each k of the window the
+// slice g[.., :, .., k] added at positions k, k + step, ... (windows overlap when
+// step < size, so the adds accumulate)
+static int unfold_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const unfold_state *st = PN_STATE(n, unfold_state);
+    PNTensor *g = gout[0], *z = pn_zeros(g->dtype, n->meta[0].ndim, n->meta[0].shape);
+    int nd = n->meta[0].ndim, rc = z ? 0 : -1, prev = pn_set_grad_mode(0);
+    int64_t windows = nd ? g->shape[st->dim] : 1;
+    for (int64_t k = 0; rc == 0 && k < st->size && windows; k++) {
+        pn_slice_op at = {PN_SLICE_SLICE, st->dim, k, windows, st->step};
+        PNTensor *dst = nd ? pn_apply_slices_raw(z, &at, 1) : (Py_INCREF(z), z);
+        pn_slice_op pick = {PN_SLICE_SELECT, nd, k, 0, 0};
+        PNTensor *src = dst ? pn_apply_slices_raw(g, &pick, 1) : NULL;
+        PyObject *r = src ? pn_binary_inplace(PN_ADD, dst, (PyObject *)src) : NULL;
+        rc = r ? 0 : -1;
+        Py_XDECREF(r), Py_XDECREF(src), Py_XDECREF(dst);
+    }
+    pn_set_grad_mode(prev);
+    if (rc == 0 && pn_grad_mode && pn_requires_grad(g)) {
+        PNNode *bb = pn_record(z, "UnfoldBackwardBackward0", unfold_backward_backward, 1, &g);
+        if (bb) pn_node_copy_state(bb, n);
+        rc = PyErr_Occurred() ? -1 : 0;
+    }
+    if (rc < 0) {
+        Py_XDECREF(z);
+        return -1;
+    }
+    gin[0] = z;
+    return 0;
+}
+
+// x (.., n, ..) -> windows (.., (n - size) / step + 1, .., size): a view
+PNTensor *pn_unfold_windows(PNTensor *a, int dim, int64_t size, int64_t step) {
+    int64_t n = a->ndim ? a->shape[dim] : 1;
+    if (size > n)
+        return pn_error_c(PyExc_RuntimeError,
+                          "maximum size for tensor at dimension %d is %lld but size is %lld", dim,
+                          (long long)n, (long long)size),
+               NULL;
+    if (step <= 0)
+        return pn_error_c(PyExc_RuntimeError, "step is %lld but must be > 0", (long long)step),
+               NULL;
+    if (size < 0)
+        return pn_error_c(PyExc_RuntimeError, "size is %lld but must be >= 0", (long long)size),
+               NULL;
+    if (a->ndim + 1 > PN_MAX_DIMS)
+        return pn_error_c(PyExc_RuntimeError, "unfold: too many dimensions (at most %d)",
+                          PN_MAX_DIMS),
+               NULL;
+    PNTensor *out = unfold_raw(a, dim, size, step);
+    if (!out || !pn_grad_mode || !pn_requires_grad(a)) return out;
+    PNNode *node = pn_record(out, "UnfoldBackward0", unfold_backward, 1, &a);
+    unfold_state *st = node ? pn_node_state(node, sizeof *st, 0) : NULL;
+    if (st) st->dim = dim, st->size = size, st->step = step;
+    if (PyErr_Occurred()) Py_CLEAR(out);
+    return out;
+}
+
 /* ----------------------------------------------------------------- split ---- */
 
 /* split/chunk/unbind: n views of x along dim, recorded as ONE node with n

@@ -147,6 +147,10 @@
     "diagonal($self, /, offset=0, dim1=0, dim2=1)\n--\n\nA view of the diagonal of dims dim1 " \
     "and dim2 (offset > 0: above the main diagonal, < 0: below), as the last dim, those two " \
     "dims removed."
+#define DOC_unfold \
+    "unfold($self, /, dimension, size, step)\n--\n\nA view of the windows of `size` elements " \
+    "along dimension, every `step` elements: that dim becomes the window count and a last dim " \
+    "of length size is added."
 #define DOC_fmod \
     "fmod($self, other, /)\n--\n\nElementwise C remainder self - trunc(self / other) * other " \
     "(the sign of self), broadcasting other (a tensor or a number); a new tensor."

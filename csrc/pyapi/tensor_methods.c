@@ -543,6 +543,19 @@ static PyObject *m_diagonal(PyObject *self, FASTARGS) {
         return NULL;
     return (PyObject *)pn_diagonal(SELF, offset, d1, d2);
 }
+/* unfold(dimension, size, step): a view of the sliding windows */
+static PyObject *m_unfold(PyObject *self, FASTARGS) {
+    static const char *const names[] = {"dimension", "size", "step"};
+    static pn_argspec spec = PN_ARGSPEC("unfold", names, 3, 3, 3);
+    PyObject *a[3];
+    long long dim, size, step;
+    int d = 0;
+    if (pn_parse_args(&spec, args, nargs, kwnames, a) < 0 || pn_arg_ll(a[0], 0, &dim) < 0 ||
+        pn_arg_ll(a[1], 0, &size) < 0 || pn_arg_ll(a[2], 0, &step) < 0 ||
+        pn_wrap_dim(dim, SELF->ndim ? SELF->ndim : 1, &d, "unfold") < 0)
+        return NULL;
+    return (PyObject *)pn_unfold_windows(SELF, d, size, step);
+}
 /* _split_views(dim, sizes, kind): the views behind split (kind 0), split with a list of
  * sizes (1) and unbind (2), as one autograd node; Tensor.split/chunk/unbind check the
  * arguments and compute sizes. */
@@ -866,6 +879,7 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    MV(_split_views),
                                    MV(select),
                                    MF(diagonal),
+                                   MF(unfold),
                                    M0(contiguous),
                                    MK(clone),
                                    M0(detach),
