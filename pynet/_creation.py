@@ -155,6 +155,25 @@ def linspace(start: float, end: float, steps: int, *, dtype: _DType = None,
     return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
 
 
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: _DType = None,
+             device: _Device = None, requires_grad: bool = False) -> Tensor:
+    """steps values base ** x, x evenly spaced from start to end (both included)."""
+    if device is not None:
+        _check_device(device, "logspace")
+    if not isinstance(steps, int) or steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be a non-negative int, got {steps!r}")
+    dtype = _dtype_of(dtype, "logspace") or _C.float32
+    arr = np.power(float(base), np.linspace(float(start), float(end), steps, dtype=np.float64))
+    if not dtype.is_floating_point:
+        arr = np.trunc(arr)
+    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+
+
+def get_default_dtype() -> _C.dtype:
+    """The dtype of floating point tensors made without one: pynet.float32 (fixed in pynet)."""
+    return _C.float32
+
+
 def eye(n: int, m: int | None = None, *, dtype: _DType = None, device: _Device = None,
         requires_grad: bool = False) -> Tensor:
     if device is not None:
@@ -268,6 +287,24 @@ def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[in
         t = _C._randint(int(low), int(cast(int, high)), _size(tuple(size), "randint"))
     dtype = _dtype_of(dtype, "randint")
     return t if dtype is None or dtype == _C.int64 else t.to(dtype)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: _DType = None,
+                 requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
+    """Integers drawn uniformly from [low, high) in input's shape (and dtype unless given);
+    randint_like(input, high) draws from [0, high)."""
+    if high is None:
+        low, high = 0, low
+    t = randint(low, high, tuple(input.shape), generator=generator)
+    return _finish(t.to(_dtype_of(dtype, "randint_like") or input.dtype), requires_grad)
+
+
+def seed() -> int:
+    """Seed the default generator from the operating system's entropy; returns the seed."""
+    import os
+    s = int.from_bytes(os.urandom(8), "little") & ((1 << 63) - 1)
+    _C.manual_seed(s)
+    return s
 
 
 def randperm(n: int, *, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,

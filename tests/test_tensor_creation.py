@@ -668,3 +668,34 @@ def test_read_only_numpy_memory_can_be_read_and_cloned():
     w = np.arange(3.0)
     pynet.from_numpy(w).add_(1)                  # a writable array is shared as before
     assert w.tolist() == [1.0, 2.0, 3.0]
+
+
+# ------------------------------------------- logspace, randint_like, seed ----
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_logspace_matches_numpy(dtype):
+    for start, end, steps, base in ((0, 3, 4, 10.0), (-2, 2, 5, 2.0), (1, 1, 1, 3.0),
+                                    (0, 1, 0, 10.0), (2.5, -1, 7, 1.5)):
+        want = np.power(base, np.linspace(start, end, steps))
+        if dtype == "int64":
+            want = np.trunc(want)
+        got = pynet.logspace(start, end, steps, base, dtype=getattr(pynet, dtype))
+        assert got.dtype == getattr(pynet, dtype) and tuple(got.shape) == (steps,)
+        np.testing.assert_allclose(got.numpy(), want.astype(dtype), rtol=1e-6)
+    with pytest.raises(RuntimeError):
+        pynet.logspace(0, 1, -1)
+
+
+def test_randint_like_seed_and_default_dtype():
+    x = pynet.zeros(200, 3, dtype=pynet.float64)
+    r = pynet.randint_like(x, 5)
+    assert r.dtype == pynet.float64 and tuple(r.shape) == (200, 3)
+    v = r.numpy()
+    assert v.min() >= 0 and v.max() <= 4 and set(np.unique(v)) == {0, 1, 2, 3, 4}
+    r2 = pynet.randint_like(x, -3, 3, dtype=pynet.int64)
+    assert r2.dtype == pynet.int64 and r2.numpy().min() >= -3 and r2.numpy().max() <= 2
+    s = pynet.seed()
+    a = pynet.rand(4)
+    pynet.manual_seed(s)
+    assert pynet.rand(4).tolist() == a.tolist()  # seed() seeded the default generator
+    assert pynet.get_default_dtype() == pynet.float32
