@@ -24,6 +24,7 @@ from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, i
                  zeros)
 from ._tensor import Size, Tensor, device_type as device
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
+                        logspace, get_default_dtype, randint_like, seed,
                         multinomial, normal, ones_like, rand, rand_like, randint, randn,
                         randn_like, randperm, tensor, tril_indices, triu_indices,
                         zeros_like)
@@ -71,6 +72,10 @@ from ._functions import (  # noqa: E402 (the in-place forms)
                         floor_, ceil_, round_, trunc_, rsqrt_, reciprocal_, square_,
                         log1p_, expm1_, log2_, log10_, zero_, clamp_, clip_, clamp_min_,
                         clamp_max_, fill_, logit_, xlogy_, nan_to_num_, addmv_)
+from ._functions import (  # noqa: E402 (pointwise products, index fills, signs, integers)
+                        addcdiv, addcmul, argwhere, copysign, fix, fix_, gcd, gcd_,
+                        index_copy, index_fill, index_put, index_put_, lcm, lcm_, ldexp, ldexp_,
+                        masked_scatter, nextafter, signbit)
 from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)

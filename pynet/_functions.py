@@ -75,6 +75,10 @@ __all__ = [
     "cov", "corrcoef", "cdist", "cross", "dist",
     # in-place forms
     "asin_", "acos_", "sinh_", "cosh_", "asinh_", "acosh_", "atanh_", "arcsin_", "arccos_", "arcsinh_", "arccosh_", "arctanh_", "arctan_", "exp2_", "frac_", "deg2rad_", "rad2deg_", "sinc_", "exp_", "log_", "sigmoid_", "tanh_", "relu_", "erf_", "erfc_", "sin_", "cos_", "tan_", "atan_", "abs_", "neg_", "negative_", "floor_", "ceil_", "round_", "trunc_", "rsqrt_", "reciprocal_", "square_", "log1p_", "expm1_", "log2_", "log10_", "zero_", "clamp_", "clip_", "clamp_min_", "clamp_max_", "fill_", "logit_", "xlogy_", "nan_to_num_", "addmv_",
+    # pointwise products, index fills and copies, signs and integers
+    "addcmul", "addcdiv", "index_fill", "index_copy", "index_put", "index_put_", "masked_scatter",
+    "argwhere", "copysign", "signbit", "gcd", "gcd_", "lcm", "lcm_", "fix", "fix_", "ldexp",
+    "ldexp_", "nextafter",
 ]
 
 
@@ -1606,6 +1610,102 @@ def addmv_(input, mat, vec, *, beta=1, alpha=1):
     """In place: input = beta * input + alpha * (mat @ vec); returns input."""
     return input.addmv_(mat, vec, beta=beta, alpha=alpha)
 
+
+# ------------------------------- pointwise products, index fills and copies, signs and integers
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2 elementwise (broadcast, dtypes promoted)."""
+    return _t(input).addcmul(tensor1, tensor2, value=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 elementwise (not both tensor1, tensor2 integer)."""
+    return _t(input).addcdiv(tensor1, tensor2, value=value)
+
+
+def index_fill(input, dim, index, value):
+    """A copy of input with the slices at index (int64) along dim set to value."""
+    return _t(input).index_fill(dim, index, value)
+
+
+def index_copy(input, dim, index, source):
+    """A copy of input with source's slices written at the positions in index along dim."""
+    return _t(input).index_copy(dim, index, source)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """A copy of input with input[indices] = values (added instead with accumulate)."""
+    return _t(input).index_put(indices, values, accumulate)
+
+
+def index_put_(input, indices, values, accumulate=False):
+    """In place: input[indices] = values (or += with accumulate); returns input."""
+    return input.index_put_(indices, values, accumulate)
+
+
+def masked_scatter(input, mask, source):
+    """input with the elements where mask is True replaced by source's, in order."""
+    return _t(input).masked_scatter(mask, source)
+
+
+def argwhere(input):
+    """The indices of input's non-zero elements: an (n, ndim) int64 tensor."""
+    return _t(input).argwhere()
+
+
+def copysign(input, other):
+    """|input| with the sign bit of other elementwise (a floating-point result)."""
+    return _t(input).copysign(other)
+
+
+def signbit(input):
+    """Elementwise: True where input's sign bit is set (-0.0 and -NaN included)."""
+    return _t(input).signbit()
+
+
+def gcd(input, other):
+    """The elementwise greatest common divisor of two int64 tensors."""
+    return _t(input).gcd(other)
+
+
+def gcd_(input, other):
+    """In place: input = gcd(input, other); returns input."""
+    return input.gcd_(other)
+
+
+def lcm(input, other):
+    """The elementwise least common multiple of two int64 tensors."""
+    return _t(input).lcm(other)
+
+
+def lcm_(input, other):
+    """In place: input = lcm(input, other); returns input."""
+    return input.lcm_(other)
+
+
+def fix(input):
+    """Alias of trunc: each element rounded toward zero."""
+    return _t(input).fix()
+
+
+def fix_(input):
+    """In place: input.fix_() (trunc of each element); returns input."""
+    return input.fix_()
+
+
+def ldexp(input, other):
+    """input * 2 ** other elementwise."""
+    return _t(input).ldexp(other)
+
+
+def ldexp_(input, other):
+    """In place: input = input * 2 ** other; returns input."""
+    return input.ldexp_(other)
+
+
+def nextafter(input, other):
+    """The next floating-point value after input toward other, elementwise."""
+    return _t(input).nextafter(other)
 
 # ------------------------------------------------------- the fast path for Tensors
 

@@ -15,7 +15,7 @@ import numbers
 import operator
 import string
 import warnings
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -1275,6 +1275,215 @@ class Tensor(_C.TensorBase):
         if isinstance(p, _C.TensorBase):
             p = p.item()
         return norm(a - b, p)
+
+    # --- pointwise products and quotients, index fills and copies --------------------------
+    def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
+        """self + value * tensor1 * tensor2 elementwise (all three broadcast, dtypes promoted;
+        value is truncated for integer results)."""
+        return _addc(self, tensor1, tensor2, value, "addcmul")
+
+    def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:
+        """In place: self = self + value * tensor1 * tensor2; returns self."""
+        return _inplace(self, "addcmul_", lambda s: _addc(s, tensor1, tensor2, value, "addcmul_"),
+                        tensor1, tensor2)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
+        """self + value * tensor1 / tensor2 elementwise (broadcast, dtypes promoted); tensor1
+        and tensor2 may not both be integer or bool (RuntimeError, as PyTorch)."""
+        return _addc(self, tensor1, tensor2, value, "addcdiv")
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1) -> Tensor:
+        """In place: self = self + value * tensor1 / tensor2; returns self."""
+        return _inplace(self, "addcdiv_", lambda s: _addc(s, tensor1, tensor2, value, "addcdiv_"),
+                        tensor1, tensor2)
+
+    def index_fill(self, dim, index, value) -> Tensor:
+        """A copy of self with the slices at the positions in index (int64, 0-d or 1-D,
+        negative counts from the end) along dim set to value (a number or a 0-d tensor)."""
+        return _index_fill(self, dim, index, value, "index_fill")
+
+    def index_fill_(self, dim, index, value) -> Tensor:
+        """In place: self = self.index_fill(dim, index, value); returns self."""
+        return _inplace(self, "index_fill_",
+                        lambda s: _index_fill(s, dim, index, value, "index_fill_"), value)
+
+    def index_copy(self, dim, index, source) -> Tensor:
+        """A copy of self with source's slices (along dim) written at the positions in index
+        (int64, 0-d or 1-D); with repeated positions the last slice is kept."""
+        return _index_copy(self, dim, index, source, "index_copy")
+
+    def index_copy_(self, dim, index, source) -> Tensor:
+        """In place: self = self.index_copy(dim, index, source); returns self."""
+        return _inplace(self, "index_copy_",
+                        lambda s: _index_copy(s, dim, index, source, "index_copy_"), source)
+
+    def index_put(self, indices, values, accumulate=False) -> Tensor:
+        """A copy of self with self[indices] = values (indices a tuple of int64 or bool index
+        tensors for the leading dims); with accumulate, values are added (repeats add up)."""
+        return _index_put(self, indices, values, accumulate, "index_put")
+
+    def index_put_(self, indices, values, accumulate=False) -> Tensor:
+        """In place: self = self.index_put(indices, values, accumulate); returns self."""
+        return _inplace(self, "index_put_",
+                        lambda s: _index_put(s, indices, values, accumulate, "index_put_"),
+                        values)
+
+    def masked_scatter(self, mask, source) -> Tensor:
+        """self (broadcast with the bool mask) with the elements where mask is True replaced,
+        in row-major order, by source's first elements."""
+        return _masked_scatter(self, mask, source, "masked_scatter")
+
+    def masked_scatter_(self, mask, source) -> Tensor:
+        """In place: self = self.masked_scatter(mask, source) (mask broadcast to self's shape);
+        returns self."""
+        return _inplace(self, "masked_scatter_",
+                        lambda s: _masked_scatter(s, mask, source, "masked_scatter_"), source)
+
+    def argwhere(self) -> Tensor:
+        """The indices of the non-zero elements: an (n, ndim) int64 tensor (nonzero())."""
+        return cast(Tensor, self.nonzero())
+
+    def sum_to_size(self, *size) -> Tensor:
+        """self summed down to size (which must expand to self's shape); self itself when size
+        is its shape. Forms: sum_to_size(*size), sum_to_size(size)."""
+        if not size:
+            raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
+        if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+            size = tuple(size[0])
+        size = tuple(operator.index(n) for n in size)
+        shape = tuple(self.shape)
+        lead = len(shape) - len(size)
+        if lead < 0 or builtins.any(n not in (1, shape[lead + i]) for i, n in enumerate(size)):
+            raise RuntimeError(f"sum_to_size: size {list(size)} is not expandable to size "
+                               f"{list(shape)}")
+        return self if size == shape else _sum_to(self, size)
+
+    # --- elementwise: signs, integers, floating-point bits -----------------------------------
+    def copysign(self, other) -> Tensor:
+        """|self| with the sign bit of other (a tensor or number) elementwise, -0.0 and NaN's
+        sign included; integer and bool operands give float32."""
+        return _copysign(self, other)
+
+    def copysign_(self, other) -> Tensor:
+        """In place: self = copysign(self, other); returns self."""
+        return _inplace(self, "copysign_", lambda s: _copysign(s, other), other)
+
+    def signbit(self) -> Tensor:
+        """Elementwise: True where the sign bit is set (negative numbers, -0.0, -inf and NaN
+        with the sign bit), as bool."""
+        return _signbit(self)
+
+    def gcd(self, other) -> Tensor:
+        """The greatest common divisor of self and other (int64 tensors, broadcast), >= 0
+        except for PyTorch's int64-overflow cases; gcd(0, 0) = 0."""
+        return _gcd_lcm(self, other, "gcd")
+
+    def gcd_(self, other) -> Tensor:
+        """In place: self = gcd(self, other); returns self."""
+        return _inplace(self, "gcd_", lambda s: _gcd_lcm(s, other, "gcd_"), other)
+
+    def lcm(self, other) -> Tensor:
+        """The least common multiple of self and other (int64 tensors, broadcast); 0 where
+        either is 0."""
+        return _gcd_lcm(self, other, "lcm")
+
+    def lcm_(self, other) -> Tensor:
+        """In place: self = lcm(self, other); returns self."""
+        return _inplace(self, "lcm_", lambda s: _gcd_lcm(s, other, "lcm_"), other)
+
+    def fix(self) -> Tensor:
+        """Alias of trunc: each element rounded toward zero."""
+        return self.trunc()
+
+    def fix_(self) -> Tensor:
+        """Alias of trunc_: in place, each element rounded toward zero; returns self."""
+        return self.trunc_()
+
+    def logical_not_(self) -> Tensor:
+        """In place: self = logical_not(self) (1 where self == 0, else 0); returns self."""
+        return _inplace(self, "logical_not_", lambda s: s.logical_not())
+
+    def ldexp(self, other) -> Tensor:
+        """self * 2 ** other elementwise: exact (C's ldexp) for a floating-point self and an
+        int64 other, else computed as self * 2.0 ** other, as PyTorch; integer and bool
+        operands give float32."""
+        _need_tensor(other, "ldexp", "other")
+        if self.is_floating_point() and not other.is_floating_point():
+            if other.dtype == _C.bool:
+                raise NotImplementedError("ldexp: a floating-point self with a bool exponent is "
+                                          "not implemented (as in PyTorch)")
+            _broadcast_pair(self.shape, other.shape)
+            return _LdexpInt.apply(self, other)  # exactly, as C's ldexp (PyTorch's kernel)
+        return self * (2.0 ** other)
+
+    def ldexp_(self, other) -> Tensor:
+        """In place: self = ldexp(self, other); returns self."""
+        return _inplace(self, "ldexp_", lambda s: s.ldexp(other), other)
+
+    def nextafter(self, other) -> Tensor:
+        """The next floating-point value after self toward other, elementwise (broadcast,
+        dtypes promoted; floating point only). Its gradient is g to self, 0 to other."""
+        return _nextafter(self, other)
+
+    def nextafter_(self, other) -> Tensor:
+        """In place: self = nextafter(self, other); returns self."""
+        return _inplace(self, "nextafter_", lambda s: _nextafter(s, other), other)
+
+    # --- random fills -------------------------------------------------------------------------
+    def random_(self, *args, generator=None, **kwargs) -> Tensor:
+        """In place: fills self with integers drawn uniformly from [from, to - 1]; returns
+        self. Forms: random_() (float32: [0, 2**24], float64: [0, 2**53], int64:
+        [0, 2**63 - 1], bool: [0, 1]), random_(to), random_(from, to) (to None: up to the
+        dtype's limit as for random_()); `from` is a keyword only as random_(**{'from': f})."""
+        lo, hi, form = _random_bounds(self.dtype, args, kwargs)
+        _C._check_writable(self, "random_")
+        with _no_grad(), _drawing_from(generator):
+            self.copy_(_draw_ints(tuple(self.shape), lo, hi).to(self.dtype))
+        return _C._cut_history(self, "random_", f"RandomBackward{form}")
+
+    def geometric_(self, p, *, generator=None) -> Tensor:
+        """In place: fills self with the number of Bernoulli(p) trials up to the first success
+        (1, 2, ...), 0 < p < 1; returns self."""
+        if self.dtype == _C.bool:
+            raise NotImplementedError("geometric_: not implemented for 'bool' tensors")
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+        _C._check_writable(self, "geometric_")
+        with _no_grad(), _drawing_from(generator):
+            u = _uniform64(self.shape)  # in [0, 1): 1 - u in (0, 1]
+            k = ((-u).log1p() / math.log1p(-p)).ceil().clamp(min=1)
+            self.copy_(k.to(self.dtype))
+        return _C._cut_history(self, "geometric_", "GeometricBackward0")
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
+        """In place: fills self with exp(N(mean, std**2)) draws (std > 0, floating point
+        only); returns self."""
+        if not self.is_floating_point():
+            raise NotImplementedError(f"log_normal_: not implemented for "
+                                      f"'{_dname(self.dtype)}' tensors")
+        if not std > 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+        _C._check_writable(self, "log_normal_")
+        with _no_grad():
+            self.normal_(mean, std, generator=generator)
+            self.exp_()
+        return _C._cut_history(self, "log_normal_", "LogNormalBackward0")
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
+        """In place: fills self with draws from the Cauchy distribution of location median
+        and scale sigma (> 0; floating point only); returns self."""
+        if not self.is_floating_point():
+            raise RuntimeError(f"cauchy_: the Cauchy distribution is a continuous probability "
+                               f"distribution; dtype must be a floating point but you "
+                               f"specified {_dname(self.dtype)}")
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+        _C._check_writable(self, "cauchy_")
+        with _no_grad(), _drawing_from(generator):
+            u = _uniform64(self.shape)
+            self.copy_((((u - 0.5) * math.pi).tan() * float(sigma) + float(median))
+                       .to(self.dtype))
+        return _C._cut_history(self, "cauchy_", "CauchyBackward0")
 
     def __rmatmul__(self, other):
         return NotImplemented
@@ -3091,3 +3300,436 @@ class _Cdist(Function):
 
 for _stat_op in (_Median, _Nanmedian, _ZeroNan, _NoDerivative, _EuclidDist, _Cdist):
     setattr(_stat_op, "_backward_name", _stat_op.__name__[1:] + "Backward0")
+
+
+# --- addcmul ... random_: helpers of the methods of those names ------------------------------
+
+def _scalar_for(value, dtype, op):
+    """A Scalar argument (a number or a 0-d tensor) as a 0-d tensor of dtype, converted as
+    PyTorch converts it (truncated for int64; refused where it does not fit)."""
+    if isinstance(value, _C.TensorBase):
+        if value.numel() != 1:
+            raise RuntimeError(f"{op}: a Tensor with {value.numel()} elements cannot be "
+                               f"converted to Scalar")
+        value = value.item()
+    if not isinstance(value, (bool, numbers.Real)):
+        raise TypeError(f"{op}(): argument 'value' must be Number, not {type(value).__name__}")
+    if dtype == _C.int64 and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if not -2**63 <= value < 2**63:
+            raise OverflowError(f"{op}: value {value} is too big to convert to int64")
+    else:
+        _check_fill_fits(_C.empty((0,), dtype=dtype), value, op)
+    if dtype == _C.int64 and not isinstance(value, numbers.Integral):
+        value = int(value)  # toward zero, as PyTorch's cast
+    return _C.full((), value, dtype=dtype)
+
+
+def _addc(t, t1, t2, value, op):
+    """t + value * t1 * t2 (or / t2), in PyTorch's order of operations and result dtype."""
+    _need_tensor(t1, op, "tensor1")
+    _need_tensor(t2, op, "tensor2")
+    div = op.startswith("addcdiv")
+    if div and not t1.dtype.is_floating_point and not t2.dtype.is_floating_point:
+        raise RuntimeError(f"{op}: integer division with addcdiv is no longer supported (got "
+                           f"tensor1 {_dname(t1.dtype)} and tensor2 {_dname(t2.dtype)}); for "
+                           f"the historic behaviour use input + value * trunc(tensor1 / tensor2), "
+                           f"for a true division make tensor1 or tensor2 floating point")
+    dtype = _result_type(t, t1, t2)
+    _no_bool(op, dtype)
+    prod = t1.to(dtype) * _scalar_for(value, dtype, op)
+    prod = prod / t2.to(dtype) if div else prod * t2.to(dtype)
+    return t.to(dtype) + prod
+
+
+def _fill_value(t, value, op):
+    """A fill value (a number or a 0-d tensor) as a 0-d tensor of t's dtype, checked and
+    converted as PyTorch's index_fill / masked_fill do (a tensor keeps its history)."""
+    if isinstance(value, _C.TensorBase):
+        if value.ndim != 0:
+            raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
+                               f"with {value.ndim} dimension(s).")
+        if value.dtype != t.dtype:
+            _check_fill_fits(t, value.item(), op)
+            value = value.to(t.dtype)
+        return value
+    if not isinstance(value, (bool, numbers.Real)):
+        raise TypeError(f"{op}(): argument 'value' must be a Number or a 0-d Tensor, not "
+                        f"{type(value).__name__}")
+    _check_fill_fits(t, value, op)
+    return _C.full((), value, dtype=t.dtype)
+
+
+def _index_positions(t, dim, index, op, negative):
+    """(dim wrapped, the 1-D int64 positions of index along dim as a NumPy array, the size of
+    that dim) after PyTorch's checks; negative: whether -1 ... count from the end."""
+    d = _wrap_dim(dim, t.ndim, op)
+    _need_tensor(index, op, "index")
+    copy = op.startswith("index_copy")
+    if index.dtype != _C.int64:
+        if copy:
+            raise RuntimeError(f"{op}(): Expected a long tensor for index, but got "
+                               f"{_dname(index.dtype)}")
+        raise IndexError(f"{op}(): Expected dtype int64 for index, but got "
+                         f"{_dname(index.dtype)}")
+    if index.ndim > 1:
+        if copy:
+            raise IndexError(f"{op}(): Index should have dimension 1 or 0 (got {index.ndim})")
+        raise RuntimeError(f"{op}(): Index has to be a vector/scalar (got {index.ndim} dims)")
+    size = t.shape[d] if t.ndim else 1
+    pos = np.array(index.detach().numpy(force=True), dtype=np.int64).reshape(-1)
+    low = -size if negative else 0
+    bad = pos[(pos < low) | (pos >= size)]
+    if bad.size:
+        raise IndexError(f"{op}(): index {int(bad[0])} is out of bounds for dimension {d} with "
+                         f"size {size}")
+    return d, np.where(pos < 0, pos + size, pos), size
+
+
+def _along(t, d, flat):
+    """The 1-D tensor flat shaped to broadcast along dim d of t."""
+    view = [1] * t.ndim
+    if t.ndim:
+        view[d] = flat.shape[0]
+    return flat.reshape(view)
+
+
+def _index_fill(t, dim, index, value, op):
+    d, pos, size = _index_positions(t, dim, index, op, negative=True)
+    value = _fill_value(t, value, op)
+    hit = np.zeros(size, dtype=bool)
+    hit[pos] = True
+    return _C.where(_along(t, d, _C.from_numpy(hit)), value, t)
+
+
+def _index_copy(t, dim, index, source, op):
+    _need_tensor(source, op, "source")
+    d, pos, size = _index_positions(t, dim, index, op, negative=False)
+    if source.dtype != t.dtype:
+        raise RuntimeError(f"{op}(): self and source expected to have the same dtype, but got "
+                           f"(self) {_dname(t.dtype)} and (source) {_dname(source.dtype)}")
+    if t.ndim == 0 or source.ndim == 0:  # a scalar on either side: one element each
+        if t.numel() != 1 or source.numel() != 1 or pos.size != 1:
+            raise IndexError(f"{op}(): with a scalar self or source both must hold one element "
+                             f"and index one position (self {list(t.shape)}, source "
+                             f"{list(source.shape)}, {pos.size} indices)")
+        return _index_copy(t.reshape(1), 0, index.reshape(1), source.reshape(1),
+                           op).reshape(t.shape)
+    if source.ndim != t.ndim:
+        raise IndexError(f"{op}(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                         f"destination dimensionality ({t.ndim})")
+    if source.shape[d] != pos.size:
+        raise IndexError(f"{op}(): Number of indices ({pos.size}) should be equal to "
+                         f"source.size(dim) ({source.shape[d]})")
+    for i in range(t.ndim):
+        if i != d and source.shape[i] != t.shape[i]:
+            raise RuntimeError(f"{op}(): Source/destination tensor must have same slice "
+                               f"shapes: self {list(t.shape)} and source {list(source.shape)} "
+                               f"differ at dimension {i} (dim is {d})")
+    if pos.size == 0:
+        return t.clone()
+    hit = np.zeros(size, dtype=bool)
+    hit[pos] = True
+    which = np.zeros(size, dtype=np.int64)  # the source slice each position takes (the last)
+    which[pos] = np.arange(pos.size)
+    return _IndexCopy.apply(t, source, d, _C.from_numpy(pos),
+                            _along(t, d, _C.from_numpy(hit)), _C.from_numpy(which))
+
+
+class _IndexCopy(Function):
+    """where(hit, source's slices moved into place, t). Backward as PyTorch: g zeroed at the
+    written slices for t, g's slices at index for source (repeats included)."""
+
+    @staticmethod
+    def forward(ctx, t, source, d, index, hit, which):
+        ctx.d, ctx.index, ctx.hit = d, index, hit
+        return _C.where(hit, source.index_select(d, which), t)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (_C.where(ctx.hit, 0.0, g), g.index_select(ctx.d, ctx.index), None, None, None,
+                None)
+
+
+def _index_put(t, indices, values, accumulate, op):
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'indices' must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    _need_tensor(values, op, "values")
+    if values.dtype != t.dtype:
+        raise RuntimeError(f"{op}: Index put requires the source and destination dtypes match, "
+                           f"got {_dname(t.dtype)} for the destination and "
+                           f"{_dname(values.dtype)} for the source.")
+    if not indices:
+        raise RuntimeError(f"{op}: expected at least one index tensor, got none")
+    longs = []  # one int64 index tensor per indexed dim (a bool mask gives one per its dims)
+    for i, ix in enumerate(indices):
+        if not isinstance(ix, _C.TensorBase):
+            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(ix).__name__}")
+        if ix.dtype == _C.bool:
+            if ix.ndim == 0:
+                raise NotImplementedError(f"{op}: a 0-d bool index is not supported")
+            at = len(longs)
+            have = list(t.shape[at:at + ix.ndim])
+            if list(ix.shape) != have:
+                raise IndexError(f"The shape of the mask {list(ix.shape)} at index {i} does not "
+                                 f"match the shape of the indexed tensor {list(t.shape)} at "
+                                 f"index {at}")
+            longs += list(ix.nonzero(as_tuple=True))
+        elif ix.dtype == _C.int64:
+            longs.append(ix)
+        else:
+            raise IndexError(f"{op}: tensors used as indices must be long or bool tensors, got "
+                             f"{_dname(ix.dtype)}")
+    k = len(longs)
+    if k > t.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {t.ndim} (got {k})")
+    try:
+        shape = list(np.broadcast_shapes(*(tuple(ix.shape) for ix in longs)))
+    except ValueError:
+        got = ", ".join(str(list(ix.shape)) for ix in longs)
+        raise IndexError(f"{op}: shape mismatch: indexing tensors could not be broadcast "
+                         f"together with shapes {got}") from None
+    lead, rest = list(t.shape[:k]), list(t.shape[k:])
+    flat = np.zeros(shape, dtype=np.int64)  # row-major position in the first k dims
+    for i, ix in enumerate(longs):
+        pos = np.array(ix.detach().numpy(force=True), dtype=np.int64)
+        bad = pos[(pos < -lead[i]) | (pos >= lead[i])]
+        if bad.size:
+            raise IndexError(f"{op}: index {int(bad[0])} is out of bounds for dimension {i} "
+                             f"with size {lead[i]}")
+        flat = flat * lead[i] + np.where(pos < 0, pos + lead[i], pos)
+    target = shape + rest
+    fits = values.ndim <= len(target) and builtins.all(
+        v in (1, w) for v, w in zip(reversed(values.shape), reversed(target)))
+    if not fits:
+        raise RuntimeError(f"{op}: shape mismatch: value tensor of shape {list(values.shape)} "
+                           f"cannot be broadcast to indexing result of shape {target}")
+    n = int(np.prod(lead, dtype=np.int64))
+    rows = t.reshape([n] + rest)
+    vals = values.expand(target).reshape([flat.size] + rest)
+    where = _C.from_numpy(np.ascontiguousarray(flat.reshape(-1)))
+    if not accumulate:
+        return _index_copy(rows, 0, where, vals, op).reshape(t.shape)
+    if t.dtype == _C.bool:  # accumulating bools: True where any is True
+        out = rows.to(_C.int64).index_add(0, where, vals.to(_C.int64)) != 0
+    else:
+        out = rows.index_add(0, where, vals)
+    return out.reshape(t.shape)
+
+
+def _masked_scatter(t, mask, source, op):
+    if not isinstance(mask, _C.TensorBase) or mask.dtype != _C.bool:
+        got = _dname(mask.dtype) if isinstance(mask, _C.TensorBase) else type(mask).__name__
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {got}")
+    _need_tensor(source, op, "source")
+    if source.dtype != t.dtype:
+        raise RuntimeError(f"{op}: expected self and source to have same dtypes but got "
+                           f"{_dname(t.dtype)} and {_dname(source.dtype)}")
+    shape = _broadcast_pair(t.shape, mask.shape)
+    m = mask.expand(shape)
+    count = int(m.sum().item())
+    if source.numel() < count:
+        raise RuntimeError(f"{op}: Number of elements of source ({source.numel()}) < number of "
+                           f"ones in mask ({count})")
+    src = source.reshape(-1)
+    if src.numel() == 0:  # nothing is taken from it: a stand-in element to index
+        src = _C.zeros((1,), dtype=t.dtype)
+    # the element of source each True of the mask takes: its rank among the Trues
+    take = (m.reshape(-1).to(_C.int64).cumsum(0) - 1).clamp(min=0)
+    return _C.where(m, src.index_select(0, take).reshape(shape), t)
+
+
+def _signbit(x):
+    """Elementwise sign bit (bool), read from the bits for floating point."""
+    if x.dtype == _C.bool:
+        return _C.zeros(tuple(x.shape), dtype=_C.bool)
+    if not x.is_floating_point():
+        return x.detach() < 0
+    return _C.from_numpy(np.array(np.signbit(x.detach().numpy(force=True))))
+
+
+def _copysign(a, b):
+    if not isinstance(b, (_C.TensorBase, bool, numbers.Real)):
+        raise TypeError(f"copysign(): argument 'other' must be Tensor or Number, not "
+                        f"{type(b).__name__}")
+    dtype = _result_type(a, b)
+    if not dtype.is_floating_point:
+        dtype = _C.float32
+    return _Copysign.apply(a.to(dtype), _as_operand(b, dtype))
+
+
+class _Copysign(Function):
+    """where(signbit(b), -|a|, |a|). Backward as PyTorch: g * out / a (0 where a == 0) for a,
+    zeros for b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        mag = a.abs()
+        out = _C.where(_signbit(b), -mag, mag)
+        ctx.save_for_backward(a, out)
+        ctx.b_shape = tuple(b.shape)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = _sum_to(g * _C.where(a == 0, 0.0, out / a), a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = _C.zeros(ctx.b_shape, dtype=g.dtype)
+        return ga, gb
+
+
+def _gcd_lcm(a, b, op):
+    _need_tensor(b, op, "other")
+    dtype = _result_type(a, b)
+    if dtype != _C.int64:
+        raise NotImplementedError(f"{op}: not implemented for '{_dname(dtype)}' (it needs "
+                                  f"integer tensors)")
+    shape = _broadcast_pair(a.shape, b.shape)
+    with _no_grad():
+        x, y = a.to(_C.int64).expand(shape), b.to(_C.int64).expand(shape)
+        g = _gcd(x, y)
+        if op.startswith("gcd"):
+            return g
+        # lcm = |x / g * y|, 0 where g == 0; -1 (from the int64 minimum) divides by negation
+        minus = g == -1
+        q = x // _C.where((g == 0) | minus, 1, g)
+        q = _C.where(minus, -q, q)
+        return _C.where(g == 0, 0, (q * y).abs())
+
+
+def _gcd(a, b):
+    """PyTorch's Euclid on |a|, |b| with C's truncating remainder (so the int64 minimum, whose
+    absolute value overflows, gives the same results as PyTorch)."""
+    a, b = a.abs(), b.abs()
+    while True:
+        live = a != 0
+        if not live.any().item():
+            return b.clone() if b.numel() else b.contiguous()
+        a, b = _C.where(live, b.fmod(_C.where(live, a, 1)), 0), _C.where(live, a, b)
+
+
+class _LdexpInt(Function):
+    """C's ldexp (NumPy's) of a floating-point x and int64 exponents e, broadcast. Backward:
+    ldexp(g, e), exact (PyTorch's own backward computes 2 ** e in int64, 0 for e < 0)."""
+
+    @staticmethod
+    def forward(ctx, x, e):
+        ctx.e, ctx.x_shape = e, tuple(x.shape)
+        m, k = np.broadcast_arrays(x.detach().numpy(force=True), e.detach().numpy(force=True))
+        with np.errstate(all="ignore"):
+            return _C.from_numpy(np.array(np.ldexp(m, k), dtype=m.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _sum_to(_LdexpInt.apply(g, ctx.e), ctx.x_shape), None
+
+
+def _nextafter(a, b):
+    _need_tensor(b, "nextafter", "other")
+    dtype = _result_type(a, b)
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f"nextafter: not implemented for '{_dname(dtype)}' tensors "
+                                  f"(it needs floating point)")
+    _broadcast_pair(a.shape, b.shape)
+    return _Nextafter.apply(a.to(dtype), b.to(dtype))
+
+
+class _Nextafter(Function):
+    """NumPy's nextafter on the data. Backward as PyTorch: g for a, zeros for b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a_shape, ctx.b_shape = tuple(a.shape), tuple(b.shape)
+        x, y = a.detach().numpy(force=True), b.detach().numpy(force=True)
+        with np.errstate(all="ignore"):
+            return _C.from_numpy(np.array(np.nextafter(x, y), dtype=x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        ga = _sum_to(g, ctx.a_shape) if ctx.needs_input_grad[0] else None
+        gb = _C.zeros(ctx.b_shape, dtype=g.dtype) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+_INT64_MAX = 2**63 - 1
+_RANDOM_DIGITS = {_C.float32: 24, _C.float64: 53}  # floats hold every integer up to 2**digits
+
+
+def _random_int_arg(v, name):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"random_(): argument '{name}' must be int, not {type(v).__name__}")
+    v = int(v)
+    if not -2**63 <= v <= _INT64_MAX:
+        raise ValueError(f"random_(): argument '{name}' = {v} overflows int64")
+    return v
+
+
+def _random_bounds(dtype, args, kwargs):
+    """(lo, hi) inclusive and the form number (PyTorch's RandomBackward0/1/2) of random_'s
+    arguments: (), (to), (from, to) or (from, None)."""
+    unknown = set(kwargs) - {"from", "to"}
+    if unknown:
+        raise TypeError(f"random_() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+    if len(args) > 2:
+        raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
+    if len(args) == 2 and kwargs or len(args) == 1 and "from" in kwargs:
+        raise TypeError("random_() got multiple values for argument 'from' or 'to'")
+    params = dict(zip(("from", "to"), args)) if len(args) != 1 or kwargs else {"to": args[0]}
+    params.update(kwargs)
+    digits = _RANDOM_DIGITS.get(dtype)
+    top = 1 if dtype == _C.bool else _INT64_MAX if digits is None else 2**digits
+    if not params:
+        return 0, top, 2
+    if "from" not in params:  # random_(to)
+        form, lo, to = 1, 0, _random_int_arg(params["to"], "to")
+    elif "to" not in params:
+        raise TypeError("random_() missing required argument 'to' (random_(from, to))")
+    else:
+        form, lo = 0, _random_int_arg(params["from"], "from")
+        to = None if params["to"] is None else _random_int_arg(params["to"], "to")
+    if to is not None and lo >= to:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= "
+                           f"to={to}")
+    if dtype == _C.bool:
+        if not 0 <= lo <= 1:
+            raise RuntimeError(f"random_: from is out of bounds for bool (got from={lo})")
+        if to is not None and not 0 <= to - 1 <= 1:
+            raise RuntimeError(f"random_: to - 1 is out of bounds for bool (got to={to})")
+    if to is None:
+        if lo > top:
+            raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than or equal "
+                               f"to 'to_inc' casted to dtype, but got from={lo} > to_inc={top}")
+        return lo, top, form
+    if digits is not None:
+        for name, v in (("from", lo), ("to - 1", to - 1)):
+            if not -2**digits <= v <= 2**digits:
+                warnings.warn(f"random_: {name} is out of bounds [-(2^{digits}), 2^{digits}]. "
+                              f"Due to precision limitations {_dname(dtype)} can support "
+                              f"discrete uniform distribution only within this range.",
+                              UserWarning, stacklevel=3)
+    return lo, to - 1, form
+
+
+def _draw_ints(shape, lo, hi):
+    """int64 draws uniform on [lo, hi] (inclusive, any int64 bounds) from the generator."""
+    if hi < _INT64_MAX:
+        return _C._randint(lo, hi + 1, shape)
+    if lo > -2**63:
+        return _C._randint(lo - 1, hi, shape) + 1
+    top = _C._randint(-2**31, 2**31, shape)  # the whole int64 range: 32 + 32 random bits
+    return top * 2**32 + _C._randint(0, 2**32, shape)
+
+
+def _uniform64(shape):
+    u = _C.empty(tuple(shape), dtype=_C.float64)
+    _C._fill_uniform_(u, 0.0, 1.0)
+    return u
+
+
+for _more_op in (_IndexCopy, _Copysign, _Nextafter, _LdexpInt):
+    setattr(_more_op, "_backward_name", _more_op.__name__[1:] + "Backward0")
