@@ -125,6 +125,22 @@ def expected_exc(torch_exc_type):
     return (torch_exc_type,)
 
 
+def raises_like(pn_call, th_call=None, exc=None):
+    """pn_call raises what th_call raises in PyTorch (or exc, when torch is absent)."""
+    if th_call is not None and torch is not None:
+        with pytest.raises(Exception) as te:
+            th_call()
+        exc = expected_exc(type(te.value))
+    with pytest.raises(exc):
+        pn_call()
+
+
+def gc(fn, *arrays):
+    """pynet.autograd.gradcheck of fn at the given arrays, as float64 tensors."""
+    return pynet.autograd.gradcheck(fn, tuple(
+        pynet.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in arrays))
+
+
 @pytest.fixture
 def need_torch():
     return pytest.importorskip("torch")

@@ -19,7 +19,7 @@ import pytest
 import pynet
 from pynet.autograd import gradcheck
 
-from conftest import DTYPES, check, expected_exc, laid_out, pdt, rand_np, torch
+from conftest import DTYPES, check, expected_exc, gc, laid_out, pdt, raises_like, rand_np, torch
 
 F64 = pynet.float64
 LAYOUTS = ["contiguous", "transposed", "stepped", "offset", "expanded"]
@@ -63,22 +63,6 @@ def both(pn_fn, th_fn, *arrays, seed=1, rtol=1e-6, atol=1e-12, grad=True):
             check(p.grad, np.zeros(tuple(t.grad.shape)), rtol=0)
         else:
             check(p.grad, t.grad, rtol=rtol, atol=atol)
-
-
-def raises_like(pn_call, th_call=None, exc=None):
-    """pn_call raises what th_call raises in PyTorch (or exc, when torch is absent)."""
-    if th_call is not None and torch is not None:
-        with pytest.raises(Exception) as te:
-            th_call()
-        exc = expected_exc(type(te.value))
-    with pytest.raises(exc):
-        pn_call()
-
-
-def gc(fn, *arrays):
-    """gradcheck of fn at the float64 arrays."""
-    return gradcheck(fn, tuple(pynet.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
-                                for a in arrays))
 
 
 # ========================================================= joins and stacks ====

@@ -17,7 +17,8 @@ import pytest
 import pynet
 from pynet.autograd import gradcheck
 
-from conftest import DTYPES, LAYOUTS, check, expected_exc, laid_out, rand_np, torch
+from conftest import (DTYPES, LAYOUTS, check, expected_exc,
+                      gc, laid_out, raises_like, rand_np, torch)
 
 NAN, INF = math.nan, math.inf
 M64 = -2**63
@@ -47,21 +48,6 @@ def both(pn_fn, th_fn, *arrays, grad_of=None, seed=1, rtol=1e-6, atol=1e-12):
     (ty * torch.tensor(g).to(ty.dtype)).sum().backward()
     for i in grad_of:
         check(px[i].grad, tx[i].grad, rtol=rtol, atol=atol)
-
-
-def raises_like(pn_call, th_call=None, exc=None):
-    """pn_call raises what th_call raises in PyTorch (or exc, when torch is absent)."""
-    if th_call is not None and torch is not None:
-        with pytest.raises(Exception) as te:
-            th_call()
-        exc = expected_exc(type(te.value))
-    with pytest.raises(exc):
-        pn_call()
-
-
-def gc(fn, *arrays):
-    return gradcheck(fn, tuple(pynet.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
-                               for a in arrays))
 
 
 # ================================================================ addcmul / addcdiv ====

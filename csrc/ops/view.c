@@ -306,6 +306,24 @@ static int slice_backward_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return gin[0] ? 0 : -1;
 }
 
+/* The end of the backward of a view: z (rc 0), the zeros with g written or added where the
+ * view's elements came from, is the gradient. That map is linear in g: with create_graph,
+ * z records `name`, whose backward (bb) applies the view to its gradient again. */
+static int finish_view_backward(PNNode *n, PNTensor *z, PNTensor *g, int rc, const char *name,
+                                pn_apply_fn bb, PNTensor **gin) {
+    if (rc == 0 && pn_grad_mode && pn_requires_grad(g)) {
+        PNNode *node = pn_record(z, name, bb, 1, &g);
+        if (node) pn_node_copy_state(node, n);
+        rc = PyErr_Occurred() ? -1 : 0;
+    }
+    if (rc < 0) {
+        Py_XDECREF(z);
+        return -1;
+    }
+    gin[0] = z;
+    return 0;
+}
+
 // y = x[slices] (a view): dx = zeros(x.shape) with g copied into the view
 static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *g = gout[0];
@@ -315,20 +333,8 @@ static int slice_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *v = pn_apply_slices_raw(z, st->ops, st->n);
     int rc = v ? pn_copy_into(v, g) : -1;
     Py_XDECREF(v);
-    if (rc < 0) {
-        Py_DECREF(z);
-        return -1;
-    }
-    if (pn_grad_mode && pn_requires_grad(g)) { /* create_graph: backward of this backward */
-        PNNode *bb = pn_record(z, "SliceBackwardBackward0", slice_backward_backward, 1, &g);
-        if (bb) pn_node_copy_state(bb, n);
-        if (PyErr_Occurred()) {
-            Py_DECREF(z);
-            return -1;
-        }
-    }
-    gin[0] = z;
-    return 0;
+    return finish_view_backward(n, z, g, rc, "SliceBackwardBackward0", slice_backward_backward,
+                                gin);
 }
 
 // x (*) -> x[basic index]: the view steps in ops, with autograd
@@ -415,17 +421,8 @@ static int diagonal_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *v = z ? diagonal_raw(z, st->offset, st->dim1, st->dim2) : NULL;
     int rc = v ? pn_copy_into(v, g) : -1;
     Py_XDECREF(v);
-    if (rc == 0 && pn_grad_mode && pn_requires_grad(g)) {
-        PNNode *bb = pn_record(z, "DiagonalBackwardBackward0", diagonal_backward_backward, 1, &g);
-        if (bb) pn_node_copy_state(bb, n);
-        rc = PyErr_Occurred() ? -1 : 0;
-    }
-    if (rc < 0) {
-        Py_XDECREF(z);
-        return -1;
-    }
-    gin[0] = z;
-    return 0;
+    return finish_view_backward(n, z, g, rc, "DiagonalBackwardBackward0",
+                                diagonal_backward_backward, gin);
 }
 
 // x (.., n1, .., n2, ..) -> view (.., ..) + (diagonal length,): the elements
@@ -491,17 +488,8 @@ static int unfold_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         Py_XDECREF(r), Py_XDECREF(src), Py_XDECREF(dst);
     }
     pn_set_grad_mode(prev);
-    if (rc == 0 && pn_grad_mode && pn_requires_grad(g)) {
-        PNNode *bb = pn_record(z, "UnfoldBackwardBackward0", unfold_backward_backward, 1, &g);
-        if (bb) pn_node_copy_state(bb, n);
-        rc = PyErr_Occurred() ? -1 : 0;
-    }
-    if (rc < 0) {
-        Py_XDECREF(z);
-        return -1;
-    }
-    gin[0] = z;
-    return 0;
+    return finish_view_backward(n, z, g, rc, "UnfoldBackwardBackward0", unfold_backward_backward,
+                                gin);
 }
 
 // x (.., n, ..) -> windows (.., (n - size) / step + 1, .., size): a view
