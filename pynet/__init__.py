@@ -76,6 +76,9 @@ from ._functions import (  # noqa: E402 (pointwise products, index fills, signs,
                         addcdiv, addcmul, argwhere, copysign, fix, fix_, gcd, gcd_,
                         index_copy, index_fill, index_put, index_put_, lcm, lcm_, ldexp, ldexp_,
                         masked_scatter, nextafter, signbit)
+from ._functions import (combinations, cumulative_trapezoid, is_floating_point,  # noqa: E402
+                         is_nonzero, isneginf, isposinf, isreal, trapezoid, trapz, unflatten,
+                         unravel_index, vander)
 from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)

@@ -13,6 +13,7 @@ import inspect as _inspect
 
 from . import _C
 from ._C import cat
+from ._creation import arange as _arange
 from ._creation import tensor as _new_tensor
 from ._tensor import (Tensor, _atleast, _block_diag, _bucketize, _cartesian_prod, _cdist,
                       _chain_matmul, _column_stack, _dstack, _einsum, _float_power, _hstack,
@@ -79,6 +80,8 @@ __all__ = [
     "addcmul", "addcdiv", "index_fill", "index_copy", "index_put", "index_put_", "masked_scatter",
     "argwhere", "copysign", "signbit", "gcd", "gcd_", "lcm", "lcm_", "fix", "fix_", "ldexp",
     "ldexp_", "nextafter",
+    # tests, integrals, indices
+    "isposinf", "isneginf", "isreal", "is_nonzero", "is_floating_point", "unflatten", "vander", "trapezoid", "trapz", "cumulative_trapezoid", "unravel_index", "combinations",
 ]
 
 
@@ -370,6 +373,130 @@ def isinf(input):
 def isfinite(input):
     """Elementwise test for a finite value (not NaN, not inf), as a bool tensor."""
     return _t(input).isfinite()
+
+
+def isposinf(input):
+    """Elementwise test for +inf, as a bool tensor."""
+    return _t(input).isposinf()
+
+
+def isneginf(input):
+    """Elementwise test for -inf, as a bool tensor."""
+    return _t(input).isneginf()
+
+
+def isreal(input):
+    """Elementwise test for a real value: True everywhere for pynet's real dtypes."""
+    return _t(input).isreal()
+
+
+def is_nonzero(input):
+    """Whether input's single element is non-zero (a Python bool)."""
+    return _t(input).is_nonzero()
+
+
+def is_floating_point(input):
+    """Whether input's dtype is a floating point one (float32, float64)."""
+    return _t(input).is_floating_point()
+
+
+def unflatten(input, dim, sizes):
+    """input with dimension dim split into the given sizes."""
+    return _t(input).unflatten(dim, sizes)
+
+
+def vander(input, N=None, increasing=False):
+    """The Vandermonde matrix of the 1-D input: columns x**(N-1) ... x**0 (or increasing)."""
+    x = _t(input)
+    if x.ndim != 1:
+        raise RuntimeError(f"x must be a one-dimensional tensor, got {x.ndim} dimensions")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError(f"N must be non-negative, got {n}")
+    x = x if x.dtype != _C.bool else x.long()
+    powers = _arange(n) if increasing else _arange(n - 1, -1, -1)
+    if x.is_floating_point():
+        powers = powers.to(x.dtype)
+    return x.unsqueeze(1) ** powers.unsqueeze(0) if n else _C.zeros((x.shape[0], 0),
+                                                                      dtype=x.dtype)
+
+
+def _trapezoid_spacing(y, x, dx, dim, op):
+    """(y, dim, spacing): spacing a number (dx) or the differences of x along dim."""
+    if x is not None and dx is not None:
+        raise TypeError(f"{op}(): pass either x or dx, not both")
+    if y.ndim == 0:
+        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [-1, 0], "
+                         f"but got {dim})")
+    if x is None:
+        return 1.0 if dx is None else dx
+    x = _t(x)
+    return x.diff(dim=dim if x.ndim == y.ndim else -1)
+
+
+def trapezoid(input, x=None, *, dx=None, dim=-1):
+    """The integral of input along dim by the trapezoid rule (spacing dx, or the points x)."""
+    y = _t(input)
+    h = _trapezoid_spacing(y, x, dx, dim, "trapezoid")
+    n = y.shape[dim]
+    if n == 0:
+        return y.sum(dim) * 0
+    s = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
+    return (s * h).sum(dim) / 2
+
+
+def trapz(input, x=None, *, dx=None, dim=-1):
+    """Alias of trapezoid: trapz(y, x, dim=...) or trapz(y, dx=..., dim=...)."""
+    return trapezoid(input, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(input, x=None, *, dx=None, dim=-1):
+    """The running trapezoid-rule integral of input along dim (one element shorter)."""
+    y = _t(input)
+    h = _trapezoid_spacing(y, x, dx, dim, "cumulative_trapezoid")
+    n = y.shape[dim]
+    if n == 0:
+        return y.narrow(dim, 0, 0)
+    s = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
+    return (s * h).cumsum(dim) / 2
+
+
+def unravel_index(input, shape):
+    """The coordinates in a tensor of the given shape of the flat indices input (a tuple)."""
+    idx = _t(input)
+    if idx.is_floating_point() or idx.dtype == _C.bool:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {idx.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if [d for d in shape if d < 0]:  # (this module's any is pynet.any)
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    total = 1
+    for d in shape:
+        total *= d
+    if idx.numel() and bool(((idx < -total) | (idx >= total)).any()):
+        raise RuntimeError(f"unravel_index: some indices are out of bounds for shape {shape}")
+    idx = idx % total if total else idx
+    out = []
+    for d in reversed(shape):
+        out.append(idx % d)
+        idx = idx // d
+    return tuple(reversed(out))
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The r-length combinations of the 1-D input's elements (itertools' order), as rows."""
+    import itertools
+    x = _t(input)
+    if x.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(x.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return _C.empty(0, dtype=x.dtype)
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = [list(c) for c in pick(range(x.shape[0]), r)]
+    if not rows:
+        return _C.empty((0, r), dtype=x.dtype)
+    return x[_new_tensor(rows)]
 
 
 def logical_not(input):

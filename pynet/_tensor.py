@@ -464,6 +464,30 @@ class Tensor(_C.TensorBase):
         """Elementwise: True where the element is neither NaN nor infinite."""
         return ~(self.isnan() | self.isinf())
 
+    def isposinf(self) -> Tensor:
+        """Elementwise: True where the element is +inf (never for integers and bools)."""
+        if not self.is_floating_point():
+            return _C.zeros(tuple(self.shape), dtype=_C.bool)
+        return self == math.inf
+
+    def isneginf(self) -> Tensor:
+        """Elementwise: True where the element is -inf (never for integers and bools)."""
+        if not self.is_floating_point():
+            return _C.zeros(tuple(self.shape), dtype=_C.bool)
+        return self == -math.inf
+
+    def isreal(self) -> Tensor:
+        """Elementwise: True where the element is real; every element of pynet's real dtypes."""
+        return _C.ones(tuple(self.shape), dtype=_C.bool)
+
+    def is_nonzero(self) -> builtins.bool:
+        """Whether the single element of self is non-zero (RuntimeError for any other size)."""
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with "
+                               + ("no values" if self.numel() == 0 else "more than one value")
+                               + " is ambiguous")
+        return builtins.bool(self.item() != 0)
+
     def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
         """In place: fills self with draws from the uniform distribution on [a, b); returns self."""
         with _drawing_from(generator):

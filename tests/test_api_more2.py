@@ -820,3 +820,68 @@ def test_random_fills_history_names(need_torch):
         assert ty.grad_fn.name() == name
         raises_like(lambda: call(pynet.ones(3, requires_grad=True)),
                     lambda: call(torch.ones(3, requires_grad=True)))
+
+
+# ================================= isposinf ... combinations (top-level functions) ====
+
+def test_infinity_tests_and_is_nonzero():
+    a = np.array([np.inf, -np.inf, 1.0, np.nan, -0.0])
+    for dt in ("float32", "float64"):
+        x = pynet.tensor(a.astype(dt))
+        check(pynet.isposinf(x), np.isposinf(a))
+        check(x.isneginf(), np.isneginf(a))
+        check(pynet.isreal(x), np.ones(5, bool))
+    check(pynet.isposinf(pynet.tensor([1, 2])), np.zeros(2, bool))
+    assert pynet.is_nonzero(pynet.tensor([2.0])) and not pynet.tensor(0).is_nonzero()
+    for bad in (pynet.tensor([]), pynet.tensor([1.0, 2.0])):
+        with pytest.raises(RuntimeError, match="ambiguous"):
+            pynet.is_nonzero(bad)
+    assert pynet.is_floating_point(pynet.tensor(1.0)) and not pynet.is_floating_point([1])
+    assert pynet.unflatten(pynet.zeros(6), 0, (2, 3)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("N,increasing", [(None, False), (4, False), (2, True), (0, False)])
+def test_vander_matches_numpy(N, increasing):
+    for a in (np.array([1, 2, 3]), np.array([0.5, -2.0, 3.0])):
+        check(pynet.vander(pynet.tensor(a), N=N, increasing=increasing),
+              np.vander(a, N=N, increasing=increasing), rtol=1e-6)
+    with pytest.raises(RuntimeError):
+        pynet.vander(pynet.zeros(2, 2))
+
+
+def test_trapezoid_rules_match_numpy_and_gradcheck():
+    y = rand_np((3, 5), "float64", 7)
+    x = np.sort(rand_np((5,), "float64", 8))
+    np.testing.assert_allclose(pynet.trapezoid(pynet.tensor(y)).numpy(), np.trapezoid(y), rtol=1e-14)
+    np.testing.assert_allclose(pynet.trapz(pynet.tensor(y), dx=0.5, dim=0).numpy(),
+                               np.trapezoid(y, dx=0.5, axis=0), rtol=1e-14)
+    np.testing.assert_allclose(pynet.trapezoid(pynet.tensor(y), pynet.tensor(x)).numpy(),
+                               np.trapezoid(y, x), rtol=1e-14)
+    cum = np.cumsum((y[:, 1:] + y[:, :-1]) / 2 * np.diff(x), axis=1)
+    np.testing.assert_allclose(
+        pynet.cumulative_trapezoid(pynet.tensor(y), pynet.tensor(x)).numpy(), cum, rtol=1e-14)
+    assert pynet.trapezoid(pynet.zeros(0)).item() == 0.0
+    assert gc(lambda t: pynet.trapezoid(t, dx=0.3), y)
+    with pytest.raises(TypeError):
+        pynet.trapezoid(pynet.tensor(y), pynet.tensor(x), dx=1.0)
+
+
+def test_unravel_index_and_combinations():
+    flat = np.array([4, 1, 0, 5, -1])
+    got = pynet.unravel_index(pynet.tensor(flat), (2, 3))
+    want = np.unravel_index(flat % 6, (2, 3))
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    with pytest.raises(RuntimeError):
+        pynet.unravel_index(pynet.tensor([6]), (2, 3))
+    with pytest.raises(TypeError):
+        pynet.unravel_index(pynet.tensor([1.0]), (2, 3))
+    import itertools
+    v = np.array([5, 7, 9, 11])
+    for r, rep in ((2, False), (3, False), (2, True), (5, False)):
+        pick = itertools.combinations_with_replacement if rep else itertools.combinations
+        want = np.array([list(c) for c in pick(v, r)], dtype=np.int64).reshape(-1, r)
+        check(pynet.combinations(pynet.tensor(v), r, rep), want)
+    assert pynet.combinations(pynet.tensor(v), 0).shape == (0,)
+    x = pynet.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    pynet.combinations(x).sum().backward()  # each element is in 2 of the 3 pairs
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
