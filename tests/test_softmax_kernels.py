@@ -57,7 +57,9 @@ CASES = [((256, 512), -1, False), ((256, 512), 0, False), ((7, 33, 5), 1, False)
          ((33, 20), 0, True), ((20, 33), -1, True), ((3, 1000), -1, False), ((5, 7), 1, False),
          ((1, 17), 0, False),
          # short rows (up to 48) go 16 at a time through the column kernel, the rest alone
-         ((40, 10), -1, False), ((37, 48), -1, False), ((19, 1), -1, False), ((3, 17, 5), -1, False)]
+         ((40, 10), -1, False), ((37, 48), -1, False), ((19, 1), -1, False), ((3, 17, 5), -1, False),
+         # whose multiples of 8 columns move as 8x8 tiles
+         ((64, 16), -1, False), ((35, 24), -1, False)]
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -162,7 +164,7 @@ def _run(op, x, dim, threads, bwd):
 
 
 @pytest.mark.parametrize("op", OPS)
-@pytest.mark.parametrize("length", [1, 10, 33, 48, 49])
+@pytest.mark.parametrize("length", [1, 8, 10, 16, 33, 48, 49])
 def test_short_rows_same_bits_in_a_block_or_alone(op, length):
     # 16 short rows side by side in the column kernel and a row left over, alone, give
     # the same bits; so do rows whose starts are strided (every other row)

@@ -3,6 +3,7 @@
 #include "fastmath.h"
 #include "vecmath.h"
 #include "threadpool.h"
+#include "transpose.h"
 #include <math.h>
 #include <string.h>
 
@@ -562,7 +563,7 @@ static inline float pn_exp_shift_f(float x, float m) {
             else \
                 rest += e; \
         } \
-        return log1p((ones - 1.0) + rest * UNSCALE_##SFX); \
+        return pn_log1p_d((ones - 1.0) + rest * UNSCALE_##SFX); \
     }
 SM_SPLIT_SUM(sm_split_log_f32, float, f32)
 SM_SPLIT_SUM(sm_split_log_f64, double, f64)
@@ -640,7 +641,7 @@ PN_FINLINE double fold16(double *part) {
         } \
         sum *= UNSCALE_##SFX; \
         double ls = SM_NEEDS_SPLIT(n, sum) ? sm_split_log_##SFX((const char *)x, n, sizeof(T), m) \
-                                           : log1p(sum - 1.0); \
+                                           : pn_log1p_d(sum - 1.0); \
         /* y = (x - m) - ls: no rounding of m + ls */ \
         if (mode == PN_SM_LSE) { \
             double r = m + ls; \
@@ -687,6 +688,28 @@ SOFTMAX_CONTIG(softmax_row_f64, double, f64, max_run_f64)
 SM_COLS16_MAX(sm_cols16_max_f32, float, pn_v8f, pn_v8i)
 SM_COLS16_MAX(sm_cols16_max_f64, double, pn_v4d, pn_v4i)
 
+/* sum[k] -> log(sum[k] * UNSCALE) for L lanes (columns k of in, len values is
+ * bytes apart, max m[k] as taken, mx[k] as found): first every lane by the
+ * vectorized pn_log1p_d (one log per short row is a good part of its time:
+ * libm's log1p, a call per lane, took log_softmax over rows of 16 to 1.4x
+ * softmax's time), then the rare lanes that need a second pass. */
+#define SM_LOG_SUMS(SFX, T) \
+    PN_FINLINE void sm_log_sums_##SFX(const char *in, int64_t len, int64_t is, const T *m, \
+                                      const T *mx, double *sum, int L, int mode) { \
+        double s1[16]; \
+        for (int k = 0; k < L; k++) s1[k] = sum[k] * UNSCALE_##SFX; \
+        for (int k = 0; k < L; k++) sum[k] = pn_log1p_d(s1[k] - 1.0); \
+        for (int k = 0; k < L; k++) { \
+            if (SM_NEEDS_SPLIT(len, s1[k])) \
+                sum[k] = sm_split_log_##SFX(in + k * sizeof(T), len, is, m[k]); \
+            if (mode == PN_SM_LSE && !PN_IS_INF(mx[k]) && \
+                SM_LSE_CANCELS_##SFX(m[k] + sum[k], s1[k])) \
+                sum[k] = sm_exact_log_##SFX(in + k * sizeof(T), len, is, m[k]); \
+        } \
+    }
+SM_LOG_SUMS(f32, float)
+SM_LOG_SUMS(f64, double)
+
 #define SOFTMAX_COLS(NAME, T, SFX, L) \
     /* One row of the L lanes, out of line so that restrict tells the compiler \
      * that x and y do not overlap (or the lanes are not vectorized). */ \
@@ -726,17 +749,10 @@ SM_COLS16_MAX(sm_cols16_max_f64, double, pn_v4d, pn_v4i)
         for (int64_t r = 0; r < len; r++) \
             NAME##_exp((const T *)(in + r * is), (T *)(out + r * os), m, sum, \
                        mode == PN_SM_SOFTMAX); \
-        for (int k = 0; k < L; k++) { /* log(sum), or 1 / sum for softmax */ \
-            double s1 = sum[k] * UNSCALE_##SFX; \
-            if (mode == PN_SM_SOFTMAX) \
-                sum[k] = 1.0 / sum[k]; \
-            else if (SM_NEEDS_SPLIT(len, s1)) \
-                sum[k] = sm_split_log_##SFX(in + k * sizeof(T), len, is, m[k]); \
-            else \
-                sum[k] = log1p(s1 - 1.0); \
-            if (mode == PN_SM_LSE && !PN_IS_INF(mx[k]) && SM_LSE_CANCELS_##SFX(m[k] + sum[k], s1)) \
-                sum[k] = sm_exact_log_##SFX(in + k * sizeof(T), len, is, m[k]); \
-        } \
+        if (mode == PN_SM_SOFTMAX) \
+            for (int k = 0; k < L; k++) sum[k] = 1.0 / sum[k]; \
+        else \
+            sm_log_sums_##SFX(in, len, is, m, mx, sum, L, mode); \
         if (mode == PN_SM_LSE) { \
             for (int k = 0; k < L; k++) \
                 ((T *)out)[k] = nanv[k] == 0 && PN_IS_INF(mx[k]) ? mx[k] : (T)(m[k] + sum[k]); \
@@ -771,16 +787,28 @@ SOFTMAX_COLS(softmax_col1_f64, double, f64, 1)
     static void sm_gather16_##SFX(const char *row0, int64_t step, int64_t len, T *blk) { \
         const T *rows[16]; \
         for (int k = 0; k < 16; k++) rows[k] = (const T *)(row0 + k * step); \
-        for (int64_t j = 0; j < len; j++) \
+        for (int64_t j = SM_TILED_##SFX(len); j < len; j++) \
             for (int k = 0; k < 16; k++) blk[j * 16 + k] = rows[k][j]; \
+        for (int64_t j = 0; j < SM_TILED_##SFX(len); j += 8) \
+            for (int k = 0; k < 16; k += 8) \
+                pn_transpose8x8_f32((char *)(blk + j * 16 + k), 16 * sizeof(T), \
+                                    (const char *)(rows[k] + j), step); \
     } \
     static void sm_scatter16_##SFX(const T *blk, int64_t len, char *row0, int64_t step, \
                                    int64_t os) { \
         char *rows[16]; \
         for (int k = 0; k < 16; k++) rows[k] = row0 + k * step; \
-        for (int64_t j = 0; j < len; j++) \
+        int64_t tiled = os == sizeof(T) ? SM_TILED_##SFX(len) : 0; \
+        for (int64_t j = tiled; j < len; j++) \
             for (int k = 0; k < 16; k++) *(T *)(rows[k] + j * os) = blk[j * 16 + k]; \
+        for (int64_t j = 0; j < tiled; j += 8) \
+            for (int k = 0; k < 16; k += 8) \
+                pn_transpose8x8_f32(rows[k] + j * os, step, (const char *)(blk + j * 16 + k), \
+                                    16 * sizeof(T)); \
     }
+/* The leading columns moved as 8x8 tiles (float32 only; float64 moves are scalar). */
+#define SM_TILED_f32(len) ((len) - (len) % 8)
+#define SM_TILED_f64(len) 0
 SM_BLOCK16(f32, float)
 SM_BLOCK16(f64, double)
 /* Rows i .. i + 15 of the loop's operands (ptrs = {out, in}) through COLS. */

@@ -142,6 +142,20 @@ static int have_avx2(void) {
 }
 #endif
 
+/* An 8x8 block of floats transposed: the 8 source rows s + k*ssb (k = b)
+ * hold a = 0..7 and become the 8 destination rows d + a*dsa holding b = 0..7
+ * (softmax's short rows use it to lay 16 rows side by side). Bit-exact. */
+void pn_transpose8x8_f32(char *d, int64_t dsa, const char *s, int64_t ssb) {
+#ifdef PN_TR_X86
+    if (have_avx2()) {
+        sq8_f32(d, dsa, s, ssb);
+        return;
+    }
+#endif
+    for (int a = 0; a < 8; a++)
+        for (int b = 0; b < 8; b++) memcpy(d + a * dsa + b * 4, s + b * ssb + a * 4, 4);
+}
+
 /* ------------------------------------------------------------ scalar tiles ---- */
 
 /* Rows [0, na) x columns [b0, nb) of the plane, 16 columns at a time so the 16

@@ -25,4 +25,8 @@
  * copies across the thread pool (the caller must not hold the GIL). */
 int pn_copy_fast(const pn_iter *it, size_t elsize, int parallel);
 
+/* An 8x8 block of floats transposed: source row b (at s + b * ssb bytes, 8
+ * floats a = 0..7) becomes column b of the destination rows d + a * dsa. */
+void pn_transpose8x8_f32(char *d, int64_t dsa, const char *s, int64_t ssb);
+
 #endif
