@@ -1066,28 +1066,20 @@ class Tensor(_C.TensorBase):
     def clamp_min(self, min) -> Tensor:
         """clamp(self, min=min): each element at least min (a number or a tensor; NaN in
         either gives NaN). A tie sends the gradient to self, as in PyTorch."""
-        if isinstance(min, Tensor):
-            return _clamp_bound(self, min, True)
         return self.clamp(min=min)
 
     def clamp_min_(self, min) -> Tensor:
         """In place: self = clamp_min(self, min); returns self."""
-        if isinstance(min, Tensor):
-            return _inplace(self, "clamp_min_", lambda s: _clamp_bound(s, min, True), min)
         _check_cast("clamp_min_", _result_type(self, min), self.dtype)
         return self.clamp_(min=min)
 
     def clamp_max(self, max) -> Tensor:
         """clamp(self, max=max): each element at most max (a number or a tensor; NaN in
         either gives NaN). A tie sends the gradient to self, as in PyTorch."""
-        if isinstance(max, Tensor):
-            return _clamp_bound(self, max, False)
         return self.clamp(max=max)
 
     def clamp_max_(self, max) -> Tensor:
         """In place: self = clamp_max(self, max); returns self."""
-        if isinstance(max, Tensor):
-            return _inplace(self, "clamp_max_", lambda s: _clamp_bound(s, max, False), max)
         _check_cast("clamp_max_", _result_type(self, max), self.dtype)
         return self.clamp_(max=max)
 
@@ -1675,50 +1667,18 @@ _TYPE_NAMES = {_C.float32: "pynet.FloatTensor", _C.float64: "pynet.DoubleTensor"
 _PI_180 = math.pi / 180  # the doubles of PyTorch's M_PI_180 and M_180_PI
 _180_PI = 180 / math.pi
 _KIND = {_C.bool: 0, _C.int64: 1, _C.float32: 2, _C.float64: 2}
-_KIND_DTYPE = {0: _C.bool, 1: _C.int64, 2: _C.float32}  # a Python number's default dtype
 
 
 def _dname(dtype):
     return str(dtype).rsplit(".", 1)[-1]
 
 
-def _promote_types(a, b):
-    """The dtype two tensor dtypes promote to (PyTorch's promote_types)."""
-    if a == b:
-        return a
-    ka, kb = _KIND[a], _KIND[b]
-    if ka != kb:
-        return a if ka > kb else b
-    return _C.float64  # float32 with float64
-
-
-def _result_type(*operands):
-    """The dtype PyTorch computes an elementwise op of these operands in: tensors with dims
-    decide, a 0-d tensor counts only when it is of a higher kind (bool < integer < float),
-    and a Python number only when of a higher kind again (then its default dtype)."""
-    dims = zero = None
-    number = -1
-    for x in operands:
-        if isinstance(x, _C.TensorBase):
-            if x.ndim:
-                dims = x.dtype if dims is None else _promote_types(dims, x.dtype)
-            else:
-                zero = x.dtype if zero is None else _promote_types(zero, x.dtype)
-        elif isinstance(x, (bool, np.bool_)):
-            number = builtins.max(number, 0)
-        elif isinstance(x, numbers.Integral):
-            number = builtins.max(number, 1)
-        elif isinstance(x, numbers.Real):
-            number = builtins.max(number, 2)
-        else:
-            raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
-    out = dims
-    if zero is not None and (out is None or _KIND[zero] > _KIND[out]):
-        out = zero
-    if number >= 0 and (out is None or number > _KIND[out]):
-        out = _KIND_DTYPE[number]
-    assert out is not None
-    return out
+# PyTorch's promotion rules, in C (csrc/core/copy.c pn_result_type, dtype.c pn_promote):
+# _promote_types(a, b) of two dtypes; _result_type(*operands) of tensors and numbers, where
+# tensors with dims decide, a 0-d tensor counts only when of a higher kind (bool < integer <
+# float), and a Python number only when of a higher kind again (then its default dtype).
+_promote_types = _C._promote_types
+_result_type = _C._result_type
 
 
 def _promoted(a, b):
@@ -2273,15 +2233,6 @@ class _Heaviside(Function):
     @staticmethod
     def backward(ctx, g):
         raise RuntimeError("the derivative for 'heaviside' is not implemented")
-
-
-def _clamp_bound(x, bound, lower):
-    """max(x, bound) (lower) or min(x, bound) elementwise for a tensor bound, NaN if either is
-    NaN. The gradient as PyTorch's clamp_min/clamp_max: to x where x >= bound (x <= bound),
-    to bound where x < bound (x > bound), to neither where NaN is involved."""
-    x, bound = _promoted(x, bound)
-    keep, take = (x >= bound, x < bound) if lower else (x <= bound, x > bound)
-    return _C.where(keep, x, _C.where(take, bound, (x + bound).detach()))
 
 
 def _float_power(base, exponent):

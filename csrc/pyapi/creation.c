@@ -208,6 +208,43 @@ static PyObject *cut_history(PyObject *m, PyObject *args) {
     Py_INCREF(t);
     return (PyObject *)t;
 }
+/* _result_type(*operands): the dtype an elementwise op of these tensors and numbers
+ * computes in (pn_result_type: PyTorch's rule), for the ops composed in Python */
+static PyObject *result_type(PyObject *m, PyObject *args) {
+    (void)m;
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (n == 0 || n > 64) {
+        PyErr_SetString(PyExc_TypeError, "_result_type: expected 1 to 64 operands");
+        return NULL;
+    }
+    pn_operand ops[64];
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int rc = pn_operand_from(PyTuple_GET_ITEM(args, k), &ops[k]);
+        if (rc < 0) return NULL;
+        if (rc == 0)
+            return PyErr_Format(PyExc_TypeError,
+                                "_result_type: expected a Tensor or a number, got %s",
+                                Py_TYPE(PyTuple_GET_ITEM(args, k))->tp_name);
+    }
+    PyObject *dt = pn_dtype_object(pn_result_type(ops, (int)n));
+    Py_XINCREF(dt);
+    return dt;
+}
+/* _promote_types(a, b): the dtype two tensor dtypes promote to (pn_promote) */
+static PyObject *promote_types(PyObject *m, PyObject *args) {
+    (void)m;
+    int a, b; /* pn_dtype_converter stores an int: -1 for None */
+    if (!PyArg_ParseTuple(args, "O&O&:_promote_types", pn_dtype_converter, &a, pn_dtype_converter,
+                          &b))
+        return NULL;
+    if (a < 0 || b < 0) {
+        PyErr_SetString(PyExc_TypeError, "_promote_types: expected two dtypes, got None");
+        return NULL;
+    }
+    PyObject *dt = pn_dtype_object(pn_promote((pn_dtype)a, (pn_dtype)b));
+    Py_XINCREF(dt);
+    return dt;
+}
 static PyObject *fill_uniform(PyObject *m, PyObject *args) {
     (void)m;
     return fill_random(args, 0);
@@ -321,6 +358,8 @@ PyMethodDef pn_module_methods_creation[] = {
     {"set_rng_state", set_rng_state, METH_O, DOC_fn_set_rng_state},
     {"_fill_uniform_", fill_uniform, METH_VARARGS, NULL},
     {"_cut_history", cut_history, METH_VARARGS, NULL},
+    {"_result_type", result_type, METH_VARARGS, NULL},
+    {"_promote_types", promote_types, METH_VARARGS, NULL},
     {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
     {"_check_writable", check_writable, METH_VARARGS, NULL},
     {"_randint", randint, METH_VARARGS, NULL},
