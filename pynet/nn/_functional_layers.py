@@ -13,14 +13,18 @@ from .._creation import tensor as _tensor
 from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "elu", "gelu", "softplus", "prelu",
-           "logsigmoid", "mish", "selu", "celu", "relu6", "hardsigmoid", "hardswish",
-           "threshold", "hardshrink", "softshrink", "softsign", "tanhshrink", "softmin", "glu",
-           "rrelu",
-           "hardtanh", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-           "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "pad", "dropout2d", "conv1d", "conv2d",
-           "conv_transpose1d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
-           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "interpolate", "scaled_dot_product_attention"]
+           "logsigmoid", "mish", "selu", "celu", "relu6", "hardsigmoid", "hardswish", "threshold",
+           "hardshrink", "softshrink", "softsign", "tanhshrink", "softmin", "glu", "rrelu", "elu_",
+           "leaky_relu_", "hardtanh_", "selu_", "celu_", "rrelu_", "threshold_", "hardtanh",
+           "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "batch_norm",
+           "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm",
+           "embedding", "embedding_bag", "one_hot", "pad", "dropout2d", "alpha_dropout",
+           "feature_alpha_dropout", "dropout1d", "dropout3d", "pixel_shuffle", "pixel_unshuffle",
+           "channel_shuffle", "bilinear", "conv1d", "conv2d", "conv_transpose1d",
+           "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d",
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "interpolate", "lp_pool1d", "lp_pool2d", "max_unpool1d",
+           "max_unpool2d", "gumbel_softmax", "scaled_dot_product_attention"]
 
 # activation kinds, as numbered in csrc/kernels/nn.h (pn_act)
 (_LEAKY_RELU, _ELU, _GELU, _GELU_TANH, _SOFTPLUS, _HARDTANH, _SILU, _LOGSIGMOID, _MISH, _SELU,
@@ -151,6 +155,9 @@ def threshold(input, threshold, value, inplace=False):
     return _C._activation(input, _THRESHOLD, float(threshold), float(value), bool(inplace))
 
 
+_threshold = threshold  # for threshold_, whose argument `threshold` hides the function
+
+
 def hardshrink(input, lambd=0.5):
     """0 where -lambd <= input <= lambd, input elsewhere."""
     _check_tensor(input, "hardshrink")
@@ -215,6 +222,44 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     return input.copy_(out) if inplace else out
 
 
+# in-place forms: the activation with inplace=True (input overwritten and returned; a leaf
+# that requires grad is refused, a non-leaf records the op in the graph, as relu_)
+
+def elu_(input, alpha=1.0):
+    """In-place elu: input = elu(input, alpha); returns input."""
+    return elu(input, alpha, True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place leaky_relu: input = leaky_relu(input, negative_slope); returns input."""
+    return leaky_relu(input, negative_slope, True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place hardtanh: input clamped into [min_val, max_val]; returns input."""
+    return hardtanh(input, min_val, max_val, True)
+
+
+def selu_(input):
+    """In-place selu: input = selu(input); returns input."""
+    return selu(input, True)
+
+
+def celu_(input, alpha=1.0):
+    """In-place celu: input = celu(input, alpha); returns input."""
+    return celu(input, alpha, True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place rrelu: input = rrelu(input, lower, upper, training); returns input."""
+    return rrelu(input, lower, upper, training, True)
+
+
+def threshold_(input, threshold, value):
+    """In-place threshold: value where input <= threshold; returns input."""
+    return _threshold(input, threshold, value, True)
+
+
 def prelu(input, weight):
     """input > 0 ? input : weight * input, weight with 1 or C = input.shape[1] entries."""
     return _C._prelu(input, weight)
@@ -248,6 +293,24 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
     return input.log_softmax(dim, dtype=dtype)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """A sample of the Gumbel-softmax (concrete) distribution: softmax((logits + g) / tau,
+    dim) with g standard Gumbel noise (-log of Exp(1) draws, from pynet's generator).
+    hard=True returns the one-hot argmax in the forward pass with the soft sample's
+    gradient (straight-through: y_hard - y_soft.detach() + y_soft). eps is unused, as in
+    PyTorch (which deprecates it)."""
+    _check_tensor(logits, "gumbel_softmax", "logits")
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -logits.detach().new_empty(tuple(logits.shape)).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = logits.detach().new_zeros(tuple(logits.shape)).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 
 # --------------------------------------------------------------------- dropout
@@ -285,6 +348,95 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     # one draw per channel; the kept ones scaled so that the expectation is unchanged
     mask = keep.bernoulli_(1.0 - p) if p == 1 else keep.bernoulli_(1.0 - p).div_(1.0 - p)
     return input.mul_(mask) if inplace else input * mask
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+# -alpha' of SELU (= scale * alpha): the value alpha dropout drops an element to
+_SELU_NEG_SAT = 1.7580993408473766
+
+
+def _noise_dropout(input, p, training, inplace, feature, alpha, fn):
+    """The dropout variants on one draw: a keep-mask per element, or per (N, C) channel when
+    feature (broadcast over the rest), and either the 1/(1-p) scaling of plain dropout or the
+    affine map of alpha dropout, which sends a dropped element to SELU's negative saturation
+    -alpha' and then rescales (a) and shifts (b) so that zero mean and unit variance are
+    kept: a = ((1 - p)(1 + p alpha'^2))^-1/2, b = a alpha' p."""
+    _check_p(p)
+    _check_tensor(input, fn)
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if feature and input.dim() < 2:
+        raise RuntimeError(f"{fn}: Feature dropout requires at least 2 dimensions in the input")
+    if not input.is_floating_point():
+        raise RuntimeError(f"{fn}: expected a floating point input, got {input.dtype}")
+    if p == 1:  # everything dropped: zeros (also what the affine map gives in the limit)
+        return input.mul_(0.0) if inplace else input * 0.0
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if feature else tuple(input.shape)
+    keep = input.new_empty(shape).bernoulli_(1.0 - p)
+    if not alpha:
+        keep = keep.div_(1.0 - p)
+        return input.mul_(keep) if inplace else input * keep
+    a = 1.0 / math.sqrt((_SELU_NEG_SAT ** 2 * p + 1) * (1 - p))
+    shift = (keep - 1.0) * (_SELU_NEG_SAT * a) + _SELU_NEG_SAT * a * p
+    keep = keep * a
+    return input.mul_(keep).add_(shift) if inplace else input * keep + shift
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout (Klambauer et al., 2017), for SELU networks: dropped elements are set to
+    SELU's negative saturation and the result is rescaled and shifted so that inputs of zero
+    mean and unit variance keep them. The identity unless training (default False)."""
+    return _noise_dropout(input, p, training, inplace, False, True, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels: one draw per (N, C) of input (N, C, *), shared by all
+    of the channel's positions. The identity unless training (default False)."""
+    return _noise_dropout(input, p, training, inplace, True, True, "feature_alpha_dropout")
+
+
+def _channel_dropout(input, p, training, inplace, batched_dim, fn):
+    """Channel dropout of a batched (batched_dim-D) or unbatched input: the unbatched one gets
+    a batch dim of 1 for the draw."""
+    _check_p(p)
+    _check_tensor(input, fn)
+    batched = input.dim() == batched_dim
+    x = input if batched else input.unsqueeze(0)
+    out = _noise_dropout(x, p, training, inplace, True, False, fn)
+    if out is x:  # identity (or in place): hand back the caller's tensor
+        return input
+    return out if batched else out.squeeze(0)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout of input (N, C, L) or unbatched (C, L): each whole channel is zeroed
+    with probability p, the rest scaled by 1/(1-p)."""
+    _check_tensor(input, "dropout1d")
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D "
+                           "input. Note that dropout1d exists to provide channel-wise dropout "
+                           "on inputs with 1 spatial dimension, a channel dimension, and an "
+                           "optional batch dimension (i.e. 2D or 3D inputs).")
+    return _channel_dropout(input, p, training, inplace, 3, "dropout1d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout of input (N, C, D, H, W) or unbatched (C, D, H, W): each whole channel
+    is zeroed with probability p, the rest scaled by 1/(1-p). Other ranks warn, as in
+    PyTorch, and are read as unbatched."""
+    _check_tensor(input, "dropout3d")
+    if input.dim() not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.dim()}-D input to dropout3d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. Note "
+                      "that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).", stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, 5, "dropout3d")
 
 
 # --------------------------------------------------------------- normalisation
@@ -360,6 +512,103 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     return y
 
 
+def _verify_spatial_size(size, fn):
+    """Instance statistics need more than one value per (sample, channel)."""
+    if math.prod(size[2:]) == 1:
+        raise ValueError(f"{fn}: Expected more than 1 spatial element when training, got input "
+                         f"size {size}")
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Instance normalisation of input (N, C, *): each (sample, channel) plane standardised
+    over its own positions (biased variance), then weight and bias per channel (C,).
+
+    With use_input_stats=False the running statistics are used instead (as batch_norm in
+    eval mode). Otherwise, given running_mean/running_var (C,), they are updated in place
+    with momentum from the batch mean of the per-instance means and unbiased variances.
+    Computed as batch_norm of the (1, N * C, *) view, so it is differentiable.
+    """
+    _check_tensor(input, "instance_norm")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: Expected running_mean and running_var to be "
+                               "defined when use_input_stats is false")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    _verify_spatial_size(input.size(), "instance_norm")
+    n, c = input.shape[0], input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"instance_norm: {name} should contain {c} elements (the input's "
+                               f"channels) not {t.numel()}; input {list(input.shape)}")
+    # every (sample, channel) pair becomes one channel of a single-sample batch
+    x = input.reshape((1, n * c) + tuple(input.shape[2:]))
+    rm = None if running_mean is None else running_mean.detach().repeat(n)
+    rv = None if running_var is None else running_var.detach().repeat(n)
+    y = _C._batch_norm(x, rm, rv, None if weight is None else weight.repeat(n),
+                       None if bias is None else bias.repeat(n), True, float(momentum),
+                       float(eps))
+    prev = _C._set_grad_enabled(False)
+    try:  # the running stats take the batch mean of the per-instance updates
+        for run, new in ((running_mean, rm), (running_var, rv)):
+            if run is not None and n > 0:
+                run.copy_(new.reshape(n, c).mean(0))
+    finally:
+        _C._set_grad_enabled(prev)
+    return y.reshape(input.shape)
+
+
+# machine epsilon of each floating dtype: rms_norm's default eps
+_FINFO_EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """input / sqrt(mean(input^2) + eps) * weight, the mean over the trailing dims given by
+    normalized_shape (Zhang and Sennrich, 2019). eps=None is the machine epsilon of the
+    input's dtype."""
+    _check_tensor(input, "rms_norm")
+    if not isinstance(normalized_shape, (list, tuple)):
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        f"ints, not {type(normalized_shape).__name__}")
+    shape = [int(v) for v in normalized_shape]
+    nd = len(shape)
+    if nd == 0 or input.dim() < nd or list(input.shape[input.dim() - nd:]) != shape:
+        raise RuntimeError(f"rms_norm: Given normalized_shape={shape}, expected input with "
+                           f"shape [*, {', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    if weight is not None and list(weight.shape) != shape:
+        raise RuntimeError("rms_norm: Expected weight to be of same shape as normalized_shape, "
+                           f"but got weight of shape {list(weight.shape)} and normalized_shape "
+                           f"= {shape}")
+    if not input.is_floating_point():
+        raise RuntimeError(f"rms_norm: expected a floating point input, got {input.dtype}")
+    if eps is None:
+        eps = _FINFO_EPS[str(input.dtype).split(".")[-1]]
+    dims = tuple(range(-nd, 0))
+    y = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """input / (k + alpha * mean of input^2 over `size` neighbouring channels)^beta, for
+    input (N, C, *) (Krizhevsky et al., 2012). The window of channel c spans channels
+    c - size // 2 to c + (size - 1) // 2; channels beyond the edges count as zeros."""
+    _check_tensor(input, "local_response_norm")
+    if input.dim() < 3:
+        raise ValueError("local_response_norm: Expected 3D or higher dimensionality input "
+                         f"(got {input.dim()} dimensions)")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    # zero-pad the channel dim (F.pad lists the last dim first), then add size shifted slices
+    sq = pad(input * input, [0, 0] * (input.dim() - 2) + [size // 2, (size - 1) // 2])
+    total = sq.narrow(1, 0, c)
+    for i in range(1, size):
+        total = total + sq.narrow(1, i, c)
+    return input / (total * (alpha / size) + k).pow(beta)
+
+
 # ---------------------------------------------------------- embedding, one-hot
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -378,6 +627,117 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     else:
         padding_idx = -1
     return _C._embedding(input, weight, padding_idx)
+
+
+def _bag_bounds(input, offsets, include_last_offset):
+    """(flat indices as a tensor, [(start, end)] of each bag) for embedding_bag's 1-D input
+    with offsets or 2-D input of fixed-length bags (PyTorch's checks and messages)."""
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as "
+                             "input is treated is a mini-batch of fixed length sequences. "
+                             f"However, found offsets of type {type(offsets).__name__}")
+        b, n = input.shape
+        return input.reshape(-1), [(i * n, (i + 1) * n) for i in range(b)]
+    if input.dim() != 1:
+        raise ValueError("embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of "
+                         f"dimension {input.dim()}")
+    if offsets is None:
+        raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None")
+    _check_tensor(offsets, "embedding_bag", "offsets")
+    if offsets.dim() != 1:
+        raise ValueError(f"embedding_bag: offsets has to be a 1D Tensor, got shape "
+                         f"{list(offsets.shape)}")
+    starts, n = [int(v) for v in offsets.tolist()], input.shape[0]
+    if starts and starts[0] != 0:
+        raise RuntimeError("embedding_bag: offsets[0] has to be 0, i.e., the first sequence in "
+                           f"the mini-batch has to start from position 0. However, got "
+                           f"{starts[0]}")
+    if starts and starts[-1] > n:
+        raise RuntimeError(f"embedding_bag: offsets[-1] can not be greater than input's length "
+                           f"{n} but got offsets[-1] of {starts[-1]}")
+    if any(a > b for a, b in zip(starts, starts[1:])):
+        raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {starts}")
+    ends = starts[1:] if include_last_offset else starts[1:] + [n]
+    return input, list(zip(starts, ends))
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
+                  scale_grad_by_freq=False, mode="mean", sparse=False, per_sample_weights=None,
+                  include_last_offset=False, padding_idx=None):
+    """Sum, mean or max of the rows of weight (num_embeddings, D) picked by each bag of
+    indices -> (B, D), without building the (num_indices, D) lookup per bag.
+
+    Bags: the rows of a 2-D input (B, N), or the runs of a 1-D input starting at offsets (B,)
+    (with include_last_offset, offsets has B + 1 entries and the last ends the last bag).
+    per_sample_weights (input's shape; mode 'sum' only) scales each row; entries equal to
+    padding_idx are left out (not counted by the mean). Empty bags give zeros.
+    """
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("pynet embedding_bag: max_norm, scale_grad_by_freq and sparse "
+                                  "are not supported")
+    _check_tensor(input, "embedding_bag")
+    _check_tensor(weight, "embedding_bag", "weight")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("embedding_bag: mode has to be one of sum, mean or max")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise NotImplementedError("embedding_bag: per_sample_weights was not None. "
+                                      "per_sample_weights is only supported for mode='sum' "
+                                      f"(got mode='{mode}').")
+        if tuple(per_sample_weights.shape) != tuple(input.shape):
+            raise ValueError(f"embedding_bag: If per_sample_weights "
+                             f"({list(per_sample_weights.shape)}) is not None, then it must "
+                             f"have the same shape as the input ({list(input.shape)})")
+    if input.dtype != _C.int64:
+        raise RuntimeError(f"embedding_bag: expected indices of dtype int64, got {input.dtype}")
+    if weight.dim() != 2:
+        raise RuntimeError(f"embedding_bag: weight must be 2-D, got {list(weight.shape)}")
+    num, dim = weight.shape
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise RuntimeError(f"embedding_bag: padding_idx must be within the number of "
+                               f"embeddings, -{num} through {num - 1}, but got {padding_idx}")
+        padding_idx %= num
+    flat, bounds = _bag_bounds(input, offsets, include_last_offset)
+    idx = flat.tolist()
+    for i, v in enumerate(idx):
+        if not 0 <= v < num:
+            raise RuntimeError(f"embedding_bag: Index {i} of input takes value {v} which is not "
+                               f"in the valid range [0, {num})")
+    # the kept positions of every bag, in order (padding_idx entries dropped)
+    bags = [[j for j in range(a, b) if idx[j] != padding_idx] for a, b in bounds]
+    pos = [j for bag in bags for j in bag]
+    rows = weight.index_select(0, _tensor([idx[j] for j in pos], dtype=_C.int64))
+    if per_sample_weights is not None:
+        w = per_sample_weights.reshape(-1).index_select(0, _tensor(pos, dtype=_C.int64))
+        rows = rows * w.unsqueeze(1)
+    return _reduce_bags(rows, bags, mode, weight, dim)
+
+
+def _reduce_bags(rows, bags, mode, weight, dim):
+    """Reduce rows (one per kept entry, bag by bag in order) to one row per bag."""
+    counts = [len(b) for b in bags]
+    if mode != "max":
+        bag_of = [i for i, c in enumerate(counts) for _ in range(c)]
+        out = weight.new_zeros((len(bags), dim)).index_add(
+            0, _tensor(bag_of, dtype=_C.int64), rows.to(weight.dtype))
+        if mode == "mean":
+            out = out / _tensor([max(c, 1) for c in counts], dtype=weight.dtype).unsqueeze(1)
+        return out
+    # max: a (bags, longest, D) table whose gaps point at an extra row of -inf
+    longest, n = max(counts, default=0), rows.shape[0]
+    if longest == 0:
+        # all bags empty: zeros, still attached to the graph (a zero gradient) as in torch
+        return weight.new_zeros((len(bags), dim)) + rows.sum() * 0.0
+    ext = _C.cat([rows, _C.full((1, dim), float("-inf"), dtype=rows.dtype)])
+    table, k = [], 0
+    for c in counts:
+        table.append(list(range(k, k + c)) + [n] * (longest - c))
+        k += c
+    vals = ext[_tensor(table, dtype=_C.int64)].max(1).values
+    empty = _tensor([c == 0 for c in counts], dtype=_C.bool).unsqueeze(1)
+    return _C.where(empty, _C.zeros((), dtype=rows.dtype), vals)
 
 
 def one_hot(tensor, num_classes=-1):
@@ -442,6 +802,106 @@ def pad(input, pad, mode="constant", value=None):
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     return _pad_by_index(input, pads, mode)
+
+
+# ------------------------------------------------------------- pixel shuffles
+
+def _positive_factor(value, fn, what):
+    if value <= 0:
+        raise RuntimeError(f"{fn} expects a positive {what}, but got {value}")
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r): each group of r^2 channels becomes an r x r block
+    of pixels (sub-pixel convolution; Shi et al., 2016)."""
+    _check_tensor(input, "pixel_shuffle")
+    r = operator.index(upscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.dim()} dimension(s)")
+    _positive_factor(r, "pixel_shuffle", "upscale_factor")
+    *batch, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")
+    nb = len(batch)
+    x = input.reshape(tuple(batch) + (c // (r * r), r, r, h, w))
+    # (.., C, r1, r2, H, W) -> (.., C, H, r1, W, r2)
+    x = x.permute(*range(nb), nb, nb + 3, nb + 1, nb + 4, nb + 2)
+    return x.reshape(tuple(batch) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle: each r x r block of
+    pixels becomes r^2 channels."""
+    _check_tensor(input, "pixel_unshuffle")
+    r = operator.index(downscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {input.dim()} dimension(s)")
+    _positive_factor(r, "pixel_unshuffle", "downscale_factor")
+    *batch, c, h, w = input.shape
+    for name, size, d in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by "
+                               f"downscale_factor, but input.size({d})={size} is not divisible "
+                               f"by {r}")
+    nb = len(batch)
+    x = input.reshape(tuple(batch) + (c, h // r, r, w // r, r))
+    # (.., C, H, r1, W, r2) -> (.., C, r1, r2, H, W)
+    x = x.permute(*range(nb), nb, nb + 2, nb + 4, nb + 1, nb + 3)
+    return x.reshape(tuple(batch) + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels of input (N, C, *) from `groups` groups: the channels read as
+    (groups, C / groups) are transposed to (C / groups, groups) (ShuffleNet; Zhang et al.,
+    2018)."""
+    _check_tensor(input, "channel_shuffle")
+    g = operator.index(groups)
+    if input.dim() <= 2:
+        raise RuntimeError("channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if g <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{g}")
+    n, c, rest = input.shape[0], input.shape[1], tuple(input.shape[2:])
+    if c % g:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {g} groups.")
+    return input.reshape((n, g, c // g) + rest).transpose(1, 2).reshape(input.shape)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = input1^T weight[k] input2 + bias[k]: input1 (*, in1), input2 (*, in2) with the same
+    batch dims, weight (out, in1, in2), bias (out,) -> (*, out)."""
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        _check_tensor(t, "bilinear", name)
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and "
+                           f"{input2.dim()}")
+    for d in range(input1.dim() - 1):
+        if input1.shape[d] != input2.shape[d]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: "
+                               f"got {input1.shape[d]} and {input2.shape[d]}")
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got shape "
+                           f"{list(weight.shape)}")
+    out, in1, in2 = weight.shape
+    if input1.shape[-1] != in1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{input1.shape[-1]} but expected {in1}")
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{input2.shape[-1]} but expected {in2}")
+    if bias is not None and tuple(bias.shape) != (out,):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[-1] if bias.dim() else 0} but expected {out}")
+    # input1 @ W as one matmul: (*, in1) @ (in1, out * in2) -> (*, out, in2), then dot with input2
+    t = input1.matmul(weight.permute(1, 0, 2).reshape(in1, out * in2))
+    y = (t.reshape(tuple(input1.shape[:-1]) + (out, in2)) * input2.unsqueeze(-2)).sum(-1)
+    return y if bias is None else y + bias
 
 
 # ---------------------------------------------------------------- convolution
@@ -699,6 +1159,102 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     return _C._avg_pool2d(input.unsqueeze(-2), (1, k), (1, s),
                           (0, _pool_single(padding, "padding", "avg_pool1d")), bool(ceil_mode),
                           bool(count_include_pad), None).squeeze(-2)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling: (sum over each kH x kW window of x^p)^(1/p), p = norm_type,
+    over input (N, C, H, W) or (C, H, W); p = inf is max pooling, p = 1 sum pooling. Computed
+    as avg_pool2d of x^p times the window size (so no padding)."""
+    _check_tensor(input, "lp_pool2d")
+    kh, kw = _pool_pair(kernel_size, "kernel_size", "lp_pool2d")
+    out = avg_pool2d(input.pow(norm_type), (kh, kw), stride, 0, ceil_mode)
+    # sign * relu(|out|) is out itself, but its gradient is 0 (not undefined) where out = 0
+    return (out.sign() * out.abs().relu()).mul(kh * kw).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling along the last dim of input (N, C, L) or (C, L): (sum over each
+    window of x^p)^(1/p), p = norm_type (see lp_pool2d)."""
+    _check_tensor(input, "lp_pool1d")
+    k = _pool_single(kernel_size, "kernel_size", "lp_pool1d")
+    out = avg_pool1d(input.pow(norm_type), k, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(k).pow(1.0 / norm_type)
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """Default (in - 1) stride - 2 padding + kernel per spatial dim, or output_size (of
+    len(kernel_size) or that + 2 entries) checked to lie within a stride of it."""
+    n = len(kernel_size)
+    default = [(input.shape[input.dim() - n + d] - 1) * stride[d] + kernel_size[d] -
+               2 * padding[d] for d in range(n)]
+    if output_size is None:
+        return default
+    size = list(output_size)
+    if len(size) == n + 2:
+        size = size[2:]
+    if len(size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} "
+                         f"elements, but it has a length of '{len(size)}'")
+    for d in range(n):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < size[d] < hi:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
+                             f'{lo} and {hi})')
+    return size
+
+
+def _max_unpool(input, indices, size, fn):
+    """Scatter input (*, H, W) into zeros (*, Ho, Wo) at the flat plane positions indices
+    (as max_pool2d's return_indices gives); scatter's backward gathers the gradient back."""
+    _check_tensor(input, fn)
+    _check_tensor(indices, fn, "indices")
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"{fn}: Input to max_unpooling2d should be a 3d or 4d Tensor, but "
+                           f"got a tensor with {input.dim()} dimensions.")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"{fn}: Expected shape of indices to be same as that of the input "
+                           f"tensor ({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    if indices.dtype != _C.int64:
+        raise RuntimeError(f"{fn}: elements in indices should be type int64 but got: "
+                           f"{indices.dtype}")
+    ho, wo = size
+    lead, plane = tuple(input.shape[:-2]), input.shape[-2] * input.shape[-1]
+    flat_idx = indices.reshape(lead + (plane,))
+    if flat_idx.numel():
+        lo, hi = flat_idx.min().item(), flat_idx.max().item()
+        if lo < 0 or hi >= ho * wo:
+            bad = hi if hi >= ho * wo else lo
+            raise RuntimeError(f"{fn}: Found an invalid max index: {bad} (output volumes are "
+                               f"of size {ho}x{wo})")
+    out = input.new_zeros(lead + (ho * wo,))
+    return out.scatter(-1, flat_idx, input.reshape(lead + (plane,))).reshape(lead + (ho, wo))
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool2d: each value of input (N, C, H, W) or (C, H, W) is put at
+    the position its index names in an otherwise zero (Ho, Wo) plane; Ho, Wo default to
+    (H - 1) stride - 2 padding + kernel_size (output_size picks another size within a
+    stride)."""
+    k = _pool_pair(kernel_size, "kernel_size", "max_unpool2d")
+    s = k if stride is None else _pool_pair(stride, "stride", "max_unpool2d")
+    pd = _pool_pair(padding, "padding", "max_unpool2d")
+    _check_tensor(input, "max_unpool2d")
+    size = _unpool_output_size(input, k, s, pd, output_size)
+    return _max_unpool(input, indices, size, "max_unpool2d")
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool1d over input (N, C, L) or (C, L): as max_unpool2d on a unit
+    width, output length (L - 1) stride - 2 padding + kernel_size by default."""
+    k = (_pool_single(kernel_size, "kernel_size", "max_unpool1d"),)
+    s = k if stride is None else (_pool_single(stride, "stride", "max_unpool1d"),)
+    pd = (_pool_single(padding, "padding", "max_unpool1d"),)
+    _check_tensor(input, "max_unpool1d")
+    _check_tensor(indices, "max_unpool1d", "indices")
+    size = _unpool_output_size(input, k, s, pd, output_size)
+    return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), (size[0], 1),
+                       "max_unpool1d").squeeze(-1)
 
 
 def _adaptive_size(input, output_size, name):

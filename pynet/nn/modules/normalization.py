@@ -1,4 +1,6 @@
-"""BatchNorm1d, BatchNorm2d and LayerNorm."""
+"""BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d, RMSNorm, LocalResponseNorm."""
+import warnings
+
 from ... import _C
 from .. import functional as F
 from ..parameter import Parameter
@@ -135,3 +137,133 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class BatchNorm3d(BatchNorm1d):
+    """Normalise each channel of volumes (N, C, D, H, W) over the batch and the three spatial
+    dims.
+
+    Training uses the batch statistics and updates running_mean/running_var
+    (unbiased) with `momentum` (None: cumulative average); eval uses them.
+    """
+
+    def _check_input_dim(self, input):
+        if input.ndim != 5:
+            raise ValueError(f"expected 5D input (got {input.ndim}D input)")
+
+
+class _InstanceNorm(Module):
+    """Shared parameters, buffers and forward of InstanceNorm1d/2d (see F.instance_norm)."""
+
+    _spatial = 1  # spatial dims of a batched input
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        _affine_parameters(self, (num_features,), affine, bias, dtype)
+        if track_running_stats:
+            dtype = dtype or _C.float32
+            self.register_buffer("running_mean", _C.zeros((num_features,), dtype=dtype))
+            self.register_buffer("running_var", _C.ones((num_features,), dtype=dtype))
+            self.register_buffer("num_batches_tracked", _C.zeros((), dtype=_C.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self):
+        """Running mean 0, running variance 1 (when tracked)."""
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        """Resets the running statistics, weight to ones and bias to zeros."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            self.weight.data.fill_(1)
+        if self.bias is not None:
+            self.bias.data.zero_()
+
+    def forward(self, input):
+        batched = self._spatial + 2
+        if input.dim() not in (batched - 1, batched):
+            raise ValueError(f"expected {batched - 1}D or {batched}D input (got {input.dim()}D "
+                             "input)")
+        feature_dim = input.dim() - self._spatial - 1
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
+                          "can silence this warning by not passing in num_features, which is "
+                          "not used because affine=False", stacklevel=2)
+        unbatched = input.dim() == batched - 1
+        x = input.unsqueeze(0) if unbatched else input
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            self.momentum if self.momentum is not None else 0.0, self.eps)
+        return y.squeeze(0) if unbatched else y
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or unbatched (C, L): each channel of each sample
+    standardised over L. affine adds a per-channel weight and bias; track_running_stats
+    keeps running statistics (used in eval mode)."""
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or unbatched (C, H, W): each channel of each
+    sample standardised over H x W. affine adds a per-channel weight and bias;
+    track_running_stats keeps running statistics (used in eval mode)."""
+
+    _spatial = 2
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the trailing dims normalized_shape, with a
+    learnable elementwise weight (ones) when elementwise_affine. See F.rms_norm."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, False, dtype)
+        del self._parameters["bias"]  # RMSNorm has no bias at all
+
+    def reset_parameters(self):
+        """Weight back to ones."""
+        if self.weight is not None:
+            self.weight.data.fill_(1)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """Normalisation of each channel by its neighbours' energy (see F.local_response_norm)."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

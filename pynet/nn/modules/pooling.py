@@ -1,4 +1,5 @@
-"""MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d and their adaptive forms."""
+"""MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, their adaptive forms, LPPool1d, LPPool2d,
+MaxUnpool1d and MaxUnpool2d."""
 from .. import functional as F
 from .module import Module
 
@@ -119,3 +120,66 @@ class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class LPPool1d(Module):
+    """Power-average pooling (sum of x^p over each window)^(1/p) along the last dim of
+    (N, C, L) or (C, L). See F.lp_pool1d."""
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, input):
+        return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(LPPool1d):
+    """Power-average pooling (sum of x^p over each kH x kW window)^(1/p) of (N, C, H, W) or
+    (C, H, W). See F.lp_pool2d."""
+
+    def forward(self, input):
+        return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)
+
+
+def _ntuple(value, n):
+    """An int as n copies, a sequence as a tuple."""
+    return (value,) * n if isinstance(value, int) else tuple(value)
+
+
+class MaxUnpool1d(Module):
+    """Partial inverse of MaxPool1d: values go back to the positions of their indices, zeros
+    elsewhere; forward(input, indices, output_size=None). See F.max_unpool1d."""
+
+    _n = 1
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = _ntuple(kernel_size, self._n)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, self._n)
+        self.padding = _ntuple(padding, self._n)
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool2d(MaxUnpool1d):
+    """Partial inverse of MaxPool2d: values go back to the positions of their indices, zeros
+    elsewhere; forward(input, indices, output_size=None). See F.max_unpool2d."""
+
+    _n = 2
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
