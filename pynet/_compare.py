@@ -7,9 +7,11 @@ positive number) over all elements or over dims (an empty tuple: all); the gradi
 are PyTorch's, 0 at the zero vector, not 0/0.
 """
 import math
+import operator
 
 from . import _C
 from .autograd.function import Function
+from ._tensor import _wrap_dim
 
 
 def _dims(t, dim):
@@ -90,8 +92,11 @@ def norm(t, p="fro", dim=None, keepdim=False, dtype=None):
                                   "use p='fro', 2, 1, inf, -inf, 0 or another number")
     if dim is not None and not isinstance(dim, int) and len(tuple(dim)) == 0:
         dim = None  # torch: an empty tuple of dims means every dim, for norms
-    dims = _dims(t, dim)
-    dims = tuple(d % t.dim() for d in dims) if t.dim() else ()
+    dims = tuple(_wrap_dim(operator.index(d), t.dim(), "norm") for d in _dims(t, dim))
+    repeated = [d for k, d in enumerate(dims) if d in dims[:k]]
+    if repeated:
+        raise RuntimeError(f"norm: dim {repeated[0]} appears multiple times in the list of dims")
+    dims = dims if t.dim() else ()
     if p in ("fro", 2):
         return _Norm2.apply(t, dims, keepdim) if dims else t.abs()
     a = t.abs()

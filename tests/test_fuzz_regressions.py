@@ -358,3 +358,15 @@ def test_top_level_in_place_forms():
     assert pynet.exp_(pynet.tensor([0.0])).tolist() == [1.0]
     assert pynet.zero_(pynet.ones(2)).tolist() == [0.0, 0.0]
     assert pynet.nan_to_num_(pynet.tensor([math.nan])).tolist() == [0.0]
+
+
+def test_norm_checks_its_dims():
+    # found by the loss helper: norm(p, dim) wrapped any dim modulo ndim instead of refusing it
+    x = pynet.tensor([3.0, 4.0])
+    for dim in (1, -2, 5, (0, 1)):
+        with pytest.raises(IndexError):
+            x.norm(2, dim)
+    with pytest.raises(RuntimeError):
+        pynet.ones(2, 3).norm(2, (0, -2))  # the same dim twice
+    assert x.norm(2, -1).item() == 5.0
+    assert pynet.tensor(-2.0).norm(1, 0).item() == 2.0  # a 0-d tensor takes dim 0 and -1
