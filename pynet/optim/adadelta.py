@@ -1,8 +1,8 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 from .. import _C
 from .._creation import zeros_like
-from .._tensor import Tensor
 from .._C import float32, zeros
+from ._util import _check_lr, _check_nonneg, _fill_group_defaults
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["Adadelta"]
@@ -23,16 +23,11 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonneg("epsilon", eps)
+        _check_nonneg("weight_decay", weight_decay)
         _check_not_differentiable(differentiable)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
@@ -40,11 +35,8 @@ class Adadelta(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        _fill_group_defaults(self, foreach=None, maximize=False, differentiable=False,
+                             capturable=False)
 
     def step(self, closure=None):
         """Perform one optimization step (closure: re-evaluates the model, returns the loss)."""

@@ -1,8 +1,8 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 from .. import _C
 from .._creation import full_like
-from .._tensor import Tensor
 from .._C import float32, zeros
+from ._util import _check_lr, _check_nonneg, _fill_group_defaults
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["Adagrad"]
@@ -25,19 +25,11 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_lr(lr)
+        _check_nonneg("lr_decay", lr_decay)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("initial_accumulator_value", initial_accumulator_value)
+        _check_nonneg("epsilon", eps)
         _check_not_differentiable(differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
@@ -51,11 +43,7 @@ class Adagrad(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
+        _fill_group_defaults(self, foreach=None, maximize=False, differentiable=False, fused=None)
 
     def share_memory(self):
         pass  # pynet tensors live in one process

@@ -1,8 +1,8 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from .. import _C
 from .._creation import zeros_like
-from .._tensor import Tensor
 from .._C import float32, zeros
+from ._util import _check_adam_like, _fill_group_defaults
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["Adam", "AdamW"]
@@ -30,18 +30,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_like(lr, betas, eps, weight_decay)
         _check_not_differentiable(differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
@@ -51,14 +40,8 @@ class Adam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
+        _fill_group_defaults(self, amsgrad=False, maximize=False, foreach=None, capturable=False,
+                             differentiable=False, decoupled_weight_decay=False, fused=None)
 
     def step(self, closure=None):
         """Perform one optimization step (closure: re-evaluates the model, returns the loss)."""

@@ -1,8 +1,8 @@
 """RMSprop: divide the gradient by a running RMS of recent gradients."""
 from .. import _C
 from .._creation import zeros_like
-from .._tensor import Tensor
 from .._C import float32, zeros
+from ._util import _check_lr, _check_nonneg, _fill_group_defaults
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["RMSprop"]
@@ -23,18 +23,11 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_lr(lr)
+        _check_nonneg("epsilon", eps)
+        _check_nonneg("momentum", momentum)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("alpha", alpha)
         _check_not_differentiable(differentiable)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
@@ -43,13 +36,8 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        _fill_group_defaults(self, momentum=0, centered=False, foreach=None, maximize=False,
+                             differentiable=False, capturable=False)
 
     def step(self, closure=None):
         """Perform one optimization step (closure: re-evaluates the model, returns the loss)."""

@@ -1,5 +1,6 @@
 """SGD: stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 from .. import _C
+from ._util import _fill_group_defaults
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["SGD"]
@@ -41,12 +42,8 @@ class SGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+        _fill_group_defaults(self, nesterov=False, maximize=False, foreach=None,
+                             differentiable=False, fused=False)
 
     def step(self, closure=None):
         """Perform one optimization step (closure: re-evaluates the model, returns the loss)."""

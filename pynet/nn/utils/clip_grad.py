@@ -9,12 +9,15 @@ by norm rescales all gradients together, so the update keeps its direction:
 Clipping by value clamps each element to [-clip_value, clip_value].
 """
 import math
+import types
+import warnings
 
 from ... import _C
 from ..._tensor import Tensor
 from ...autograd import no_grad
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
+           "get_total_norm"]
 
 
 def _grads(parameters):
@@ -39,18 +42,20 @@ def _vector_norm(t, norm_type):
 
 
 @no_grad()
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
-                    foreach=None):
-    """Scale the gradients of `parameters` in place so that their joint norm is at most
-    max_norm. Returns the total norm before clipping, as a 0-d tensor.
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The norm_type-norm of `tensors` seen as one vector (the norm of their norms), as a
+    0-d tensor; 0 for no tensors. norm_type: any p, or float('inf').
 
-    norm_type: any p > 0, or float('inf') for the largest absolute value.
+    error_if_nonfinite: raise RuntimeError if the norm is nan or +-inf.
     """
-    grads = _grads(parameters)
-    max_norm, norm_type = float(max_norm), float(norm_type)
-    if len(grads) == 0:
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+    else:
+        tensors = list(tensors)
+    norm_type = float(norm_type)
+    if len(tensors) == 0:
         return _C.zeros(())
-    norms = [_vector_norm(g.reshape(-1), norm_type) for g in grads]
+    norms = [_vector_norm(t.reshape(-1), norm_type) for t in tensors]
     dtype = norms[0].dtype
     total = _vector_norm(_C.stack([n.to(dtype) for n in norms]), norm_type)
     if error_if_nonfinite and not math.isfinite(float(total)):
@@ -58,10 +63,50 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             f"The total norm of order {norm_type} for gradients from `parameters` is "
             "non-finite, so it cannot be clipped. To disable this error and scale the "
             "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
-    coef = (max_norm / (total + 1e-6)).clamp(max=1.0)
+    return total
+
+
+@no_grad()
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scale the gradients of `parameters` in place by min(1, max_norm / (total_norm + 1e-6)),
+    with total_norm computed beforehand (e.g. by get_total_norm). Returns None."""
+    grads = _grads(parameters)
+    max_norm = float(max_norm)
+    if len(grads) == 0:
+        return
+    coef = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
     for g in grads:
         g.mul_(coef.to(g.dtype))
+
+
+@no_grad()
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                    foreach=None):
+    """Scale the gradients of `parameters` in place so that their joint norm is at most
+    max_norm. Returns the total norm before clipping, as a 0-d tensor.
+
+    norm_type: any p > 0, or float('inf') for the largest absolute value. The same as
+    get_total_norm of the gradients followed by clip_grads_with_norm_.
+    """
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    else:
+        is_generator = isinstance(parameters, types.GeneratorType)
+        parameters = list(parameters)
+        if is_generator and len(parameters) == 0:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
+                          stacklevel=3)
+    total = get_total_norm(_grads(parameters), norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(parameters, max_norm, total, foreach)
     return total
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                   foreach=None):
+    """Deprecated alias of clip_grad_norm_ (warns with a FutureWarning)."""
+    warnings.warn("`pynet.nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`pynet.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 @no_grad()
