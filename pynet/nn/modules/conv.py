@@ -2,11 +2,10 @@
 (their im2col/col2im building blocks)."""
 import math
 
-from ... import _C
 from ..._tensor import Size
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from .linear import _weight_and_bias
 from .module import Module
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -52,14 +51,9 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         self.transposed, self.output_padding = transposed, _tuple(output_padding, nd)
         self._reversed_padding_repeated_twice = self._padding_for_f_pad(nd)
-        dtype = dtype or _C.float32
         wshape = (in_channels, out_channels // groups) if transposed else \
             (out_channels, in_channels // groups)
-        self.weight = Parameter(_C.empty(wshape + self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_C.empty((out_channels,), dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, wshape + self.kernel_size, out_channels, bias, dtype)
         self.reset_parameters()
 
     def _padding_for_f_pad(self, nd):

@@ -8,6 +8,26 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def _weight_and_bias(module, weight_shape, bias_size, bias, dtype):
+    """Registers module.weight (uninitialised, weight_shape) and module.bias ((bias_size,), or
+    None when bias is False), in that order, of dtype (default float32)."""
+    dtype = dtype or _C.float32
+    module.weight = Parameter(_C.empty(weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(_C.empty((bias_size,), dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _uniform_weight_and_bias(module, fan_in):
+    """Weight and bias (if any) uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)]; zeros when
+    fan_in is 0 (no 1/0 bound)."""
+    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    init.uniform_(module.weight, -bound, bound)
+    if module.bias is not None:
+        init.uniform_(module.bias, -bound, bound)
+
+
 class Identity(Module):
     """Returns its input unchanged (arguments are accepted and ignored)."""
 
@@ -28,19 +48,12 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        dtype = dtype or _C.float32
-        self.weight = Parameter(_C.empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(_C.empty((out_features,), dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-        init.uniform_(self.weight, -bound, bound)
-        if self.bias is not None:
-            init.uniform_(self.bias, -bound, bound)
+        """Weight and bias uniform in [-1/sqrt(in_features), 1/sqrt(in_features)]."""
+        _uniform_weight_and_bias(self, self.in_features)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -89,21 +102,13 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
-        dtype = dtype or _C.float32
-        self.weight = Parameter(_C.empty((out_features, in1_features, in2_features),
-                                         dtype=dtype))
-        if bias:
-            self.bias = Parameter(_C.empty((out_features,), dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias,
+                         dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
         """Weight and bias uniform in [-1/sqrt(in1_features), 1/sqrt(in1_features)]."""
-        bound = 1.0 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] > 0 else 0.0
-        init.uniform_(self.weight, -bound, bound)
-        if self.bias is not None:
-            init.uniform_(self.bias, -bound, bound)
+        _uniform_weight_and_bias(self, self.weight.shape[1])
 
     def forward(self, input1, input2):
         return F.bilinear(input1, input2, self.weight, self.bias)

@@ -7,7 +7,52 @@ from ..parameter import Parameter
 from .module import Module
 
 
-class BatchNorm1d(Module):
+def _affine_parameters(module, shape, affine, bias, dtype):
+    """A normalisation's learnable weight (ones) and bias (zeros) of the given shape, or
+    None for each that is switched off."""
+    dtype = dtype or _C.float32
+    module.register_parameter("weight", Parameter(_C.ones(shape, dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(_C.zeros(shape, dtype=dtype))
+                              if affine and bias else None)
+
+
+class _NormBase(Module):
+    """What the batch and instance norms share: per-channel affine weight and bias, and the
+    running_mean (zeros), running_var (ones) and num_batches_tracked buffers when
+    track_running_stats (registered as None otherwise, so the keys stay fixed)."""
+
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, dtype,
+                 bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        _affine_parameters(self, (num_features,), affine, bias, dtype)
+        if track_running_stats:
+            dtype = dtype or _C.float32
+            self.register_buffer("running_mean", _C.zeros((num_features,), dtype=dtype))
+            self.register_buffer("running_var", _C.ones((num_features,), dtype=dtype))
+            self.register_buffer("num_batches_tracked", _C.zeros((), dtype=_C.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self):
+        """Running mean 0, running variance 1 and the batch count 0 (when tracked)."""
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        """Resets the running statistics, weight to ones and bias to zeros."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            self.weight.data.fill_(1)
+        if self.bias is not None:
+            self.bias.data.zero_()
+
+
+class BatchNorm1d(_NormBase):
     """Normalise each channel over the batch: input (N, C) or (N, C, L).
 
     Training uses the batch statistics and updates running_mean/running_var
@@ -17,43 +62,16 @@ class BatchNorm1d(Module):
     # checkpoints from before PyTorch 0.4.1 have no num_batches_tracked: load_state_dict
     # keeps the current count rather than reporting the key missing, as PyTorch does
     _optional_buffers = ("num_batches_tracked",)
+    _input_dims = (2, 3)  # the ranks _check_input_dim accepts
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None):
-        super().__init__()
-        dtype = dtype or _C.float32
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(_C.ones((num_features,), dtype=dtype))
-            self.bias = Parameter(_C.zeros((num_features,), dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", _C.zeros((num_features,), dtype=dtype))
-            self.register_buffer("running_var", _C.ones((num_features,), dtype=dtype))
-            self.register_buffer("num_batches_tracked", _C.zeros((), dtype=_C.int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-
-    def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean.zero_()
-            self.running_var.fill_(1)
-            self.num_batches_tracked.zero_()
-
-    def reset_parameters(self):
-        self.reset_running_stats()
-        if self.affine:
-            self.weight.data.fill_(1)
-            self.bias.data.zero_()
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
 
     def _check_input_dim(self, input):
-        if input.ndim not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+        if input.ndim not in self._input_dims:
+            expected = " or ".join(f"{d}D" for d in self._input_dims)
+            raise ValueError(f"expected {expected} input (got {input.ndim}D input)")
 
     def forward(self, input):
         self._check_input_dim(input)
@@ -82,18 +100,7 @@ class BatchNorm2d(BatchNorm1d):
     (unbiased) with `momentum` (None: cumulative average); eval uses them.
     """
 
-    def _check_input_dim(self, input):
-        if input.ndim != 4:
-            raise ValueError(f"expected 4D input (got {input.ndim}D input)")
-
-
-def _affine_parameters(module, shape, affine, bias, dtype):
-    """A normalisation's learnable weight (ones) and bias (zeros) of the given shape, or
-    None for each that is switched off."""
-    dtype = dtype or _C.float32
-    module.register_parameter("weight", Parameter(_C.ones(shape, dtype=dtype)) if affine else None)
-    module.register_parameter("bias", Parameter(_C.zeros(shape, dtype=dtype))
-                              if affine and bias else None)
+    _input_dims = (4,)
 
 
 class LayerNorm(Module):
@@ -147,45 +154,17 @@ class BatchNorm3d(BatchNorm1d):
     (unbiased) with `momentum` (None: cumulative average); eval uses them.
     """
 
-    def _check_input_dim(self, input):
-        if input.ndim != 5:
-            raise ValueError(f"expected 5D input (got {input.ndim}D input)")
+    _input_dims = (5,)
 
 
-class _InstanceNorm(Module):
-    """Shared parameters, buffers and forward of InstanceNorm1d/2d (see F.instance_norm)."""
+class _InstanceNorm(_NormBase):
+    """Shared constructor, forward and repr of InstanceNorm1d/2d (see F.instance_norm)."""
 
     _spatial = 1  # spatial dims of a batched input
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, device=None, dtype=None, *, bias=True):
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        _affine_parameters(self, (num_features,), affine, bias, dtype)
-        if track_running_stats:
-            dtype = dtype or _C.float32
-            self.register_buffer("running_mean", _C.zeros((num_features,), dtype=dtype))
-            self.register_buffer("running_var", _C.ones((num_features,), dtype=dtype))
-            self.register_buffer("num_batches_tracked", _C.zeros((), dtype=_C.int64))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-
-    def reset_running_stats(self):
-        """Running mean 0, running variance 1 (when tracked)."""
-        if self.track_running_stats:
-            self.running_mean.zero_()
-            self.running_var.fill_(1)
-            self.num_batches_tracked.zero_()
-
-    def reset_parameters(self):
-        """Resets the running statistics, weight to ones and bias to zeros."""
-        self.reset_running_stats()
-        if self.weight is not None:
-            self.weight.data.fill_(1)
-        if self.bias is not None:
-            self.bias.data.zero_()
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias)
 
     def forward(self, input):
         batched = self._spatial + 2

@@ -104,7 +104,7 @@ class CircularPad1d(_PadNd):
 
     def forward(self, input):
         self._check_input_dim(input)
-        return F.pad(input, self.padding, "circular")
+        return super().forward(input)
 
 
 class CircularPad2d(CircularPad1d):

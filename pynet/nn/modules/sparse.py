@@ -7,6 +7,27 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def _padding_index(padding_idx, num_embeddings, message):
+    """padding_idx as a row in [0, num_embeddings) (a negative one counts from the end), or
+    None; AssertionError(message) when it is out of range."""
+    if padding_idx is not None:
+        if not -num_embeddings <= padding_idx < num_embeddings:
+            raise AssertionError(message)
+        padding_idx %= num_embeddings
+    return padding_idx
+
+
+def _reset_embedding_weight(weight, padding_idx):
+    """weight ~ N(0, 1), with row padding_idx (if any) zeroed outside autograd."""
+    init.normal_(weight)
+    if padding_idx is not None:
+        prev = _C._set_grad_enabled(False)
+        try:
+            weight[padding_idx] = 0.0
+        finally:
+            _C._set_grad_enabled(prev)
+
+
 class Embedding(Module):
     """weight (num_embeddings, embedding_dim) ~ N(0, 1); row padding_idx starts at 0
     and never receives a gradient."""
@@ -18,10 +39,8 @@ class Embedding(Module):
         if max_norm is not None or scale_grad_by_freq or sparse:
             raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are "
                                       "not supported by pynet")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx %= num_embeddings
+        padding_idx = _padding_index(padding_idx, num_embeddings,
+                                     "Padding_idx must be within num_embeddings")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
         if _weight is None:
@@ -32,13 +51,8 @@ class Embedding(Module):
             self.weight = Parameter(_weight, not _freeze)
 
     def reset_parameters(self):
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            prev = _C._set_grad_enabled(False)
-            try:
-                self.weight[self.padding_idx] = 0.0
-            finally:
-                _C._set_grad_enabled(prev)
+        """weight ~ N(0, 1), with row padding_idx zeroed."""
+        _reset_embedding_weight(self.weight, self.padding_idx)
 
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx)
@@ -67,10 +81,8 @@ class EmbeddingBag(Module):
                                       "are not supported by pynet")
         if mode not in ("sum", "mean", "max"):
             raise ValueError("mode has to be one of sum, mean or max")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("padding_idx must be within num_embeddings")
-            padding_idx %= num_embeddings
+        padding_idx = _padding_index(padding_idx, num_embeddings,
+                                     "padding_idx must be within num_embeddings")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, False
         self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
@@ -87,13 +99,7 @@ class EmbeddingBag(Module):
 
     def reset_parameters(self):
         """weight ~ N(0, 1), with row padding_idx zeroed."""
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            prev = _C._set_grad_enabled(False)
-            try:
-                self.weight[self.padding_idx] = 0.0
-            finally:
-                _C._set_grad_enabled(prev)
+        _reset_embedding_weight(self.weight, self.padding_idx)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return F.embedding_bag(input, self.weight, offsets, mode=self.mode,
