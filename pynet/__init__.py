@@ -24,7 +24,8 @@ from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, i
                  zeros)
 from ._tensor import Size, Tensor, device_type as device
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
-                        logspace, get_default_dtype, randint_like, seed,
+                        logspace, get_default_dtype, randint_like, seed, promote_types, can_cast,
+                        result_type,
                         multinomial, normal, ones_like, rand, rand_like, randint, randn,
                         randn_like, randperm, tensor, tril_indices, triu_indices,
                         zeros_like)
@@ -80,6 +81,13 @@ from ._functions import (combinations, cumulative_trapezoid, is_floating_point, 
                          is_nonzero, isneginf, isposinf, isreal, trapezoid, trapz, unflatten,
                          unravel_index, vander)
 from . import nn, optim  # noqa: E402
+from . import backends, cuda, distributions, testing  # noqa: E402
+from ._finfo import finfo, iinfo  # noqa: E402
+from ._repr import get_printoptions, set_printoptions  # noqa: E402
+from ._config import (are_deterministic_algorithms_enabled,  # noqa: E402
+                      get_float32_matmul_precision,
+                      is_deterministic_algorithms_warn_only_enabled,
+                      set_float32_matmul_precision, use_deterministic_algorithms)
 from . import utils  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)
 from .nn.summary import summary  # noqa: E402
@@ -98,6 +106,7 @@ from ._legacy import BoolTensor, DoubleTensor, FloatTensor, LongTensor  # noqa: 
 
 
 def is_tensor(obj):
+    """True if obj is a pynet.Tensor."""
     return isinstance(obj, Tensor)
 
 
@@ -113,6 +122,7 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors):
+    """The tensors expanded (as views) to their common broadcast shape."""
     shape = broadcast_shapes(*(t.shape for t in tensors))
     return tuple(t.expand(shape) for t in tensors)
 

@@ -62,7 +62,7 @@ class BatchNorm1d(_NormBase):
     # checkpoints from before PyTorch 0.4.1 have no num_batches_tracked: load_state_dict
     # keeps the current count rather than reporting the key missing, as PyTorch does
     _optional_buffers = ("num_batches_tracked",)
-    _input_dims = (2, 3)  # the ranks _check_input_dim accepts
+    _input_dims: tuple[int, ...] = (2, 3)  # the ranks _check_input_dim accepts
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None):
