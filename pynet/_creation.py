@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -174,6 +175,41 @@ def get_default_dtype() -> _C.dtype:
     return _C.float32
 
 
+def _need_dtype(op: str, name: str, pos: int, value: Any) -> _C.dtype:
+    if not isinstance(value, _C.dtype):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be pynet.dtype, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def promote_types(type1: _C.dtype, type2: _C.dtype) -> _C.dtype:
+    """The smallest dtype both dtypes cast to without losing their kind, as torch.promote_types:
+    bool < int64 < float32 < float64."""
+    return _C._promote_types(_need_dtype("promote_types", "type1", 1, type1),
+                             _need_dtype("promote_types", "type2", 2, type2))
+
+
+_KIND_RANK = {_C.bool: 0, _C.int64: 1, _C.float32: 2, _C.float64: 2}
+
+
+def can_cast(from_: _C.dtype, to: _C.dtype) -> bool:
+    """Whether PyTorch's casting rules allow an op computed in from_ to write into to: never
+    to a lower kind (float to integer, integer to bool); within a kind, any size."""
+    return _KIND_RANK[_need_dtype("can_cast", "from_", 1, from_)] <= \
+        _KIND_RANK[_need_dtype("can_cast", "to", 2, to)]
+
+
+def result_type(tensor: Tensor | float, other: Tensor | float) -> _C.dtype:
+    """The dtype an elementwise op of tensor and other (tensors or numbers) computes in, as
+    torch.result_type: tensors with dimensions decide; a 0-d tensor, then a Python number,
+    counts only when of a higher kind (bool < integer < float)."""
+    for x in (tensor, other):
+        if not isinstance(x, (_C.TensorBase, numbers.Real)):
+            raise TypeError(f"result_type(): expected Tensors or numbers, got "
+                            f"({type(tensor).__name__}, {type(other).__name__})")
+    return _C._result_type(tensor, other)
+
+
 def eye(n: int, m: int | None = None, *, dtype: _DType = None, device: _Device = None,
         requires_grad: bool = False) -> Tensor:
     if device is not None:
@@ -217,6 +253,8 @@ def _tri_indices(row, col, offset, dtype, device, fn, op):
 
 def _like(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def like(input, *, dtype=None, requires_grad=False, device=None):
+        if device is not None:
+            _check_device(device, fn.__name__ + "_like")
         return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
     return like
@@ -228,7 +266,9 @@ empty_like = _like(_C.empty)
 
 
 def full_like(input: Tensor, fill_value: float, *, dtype: _DType = None,
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False, device: _Device = None) -> Tensor:
+    if device is not None:
+        _check_device(device, "full_like")
     return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
@@ -243,7 +283,9 @@ def _size(size, op):
     return tuple(int(s) for s in size)
 
 
-def _random(fill, a, b, size, dtype, requires_grad, op, generator=None):
+def _random(fill, a, b, size, dtype, requires_grad, op, generator=None, device=None):
+    if device is not None:
+        _check_device(device, op)
     dtype = _dtype_of(dtype, op) or _C.float32
     if not dtype.is_floating_point:
         raise RuntimeError(f"{op}(): expected a floating point dtype, got {dtype}")
@@ -256,21 +298,27 @@ def _random(fill, a, b, size, dtype, requires_grad, op, generator=None):
 def rand(*size: _Shape, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
     """Uniform samples from [0, 1)."""
-    return _random(_C._fill_uniform_, 0.0, 1.0, size, dtype, requires_grad, "rand", generator)
+    return _random(_C._fill_uniform_, 0.0, 1.0, size, dtype, requires_grad, "rand", generator,
+                   device)
 
 
 def randn(*size: _Shape, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
     """Samples from the standard normal distribution."""
-    return _random(_C._fill_normal_, 0.0, 1.0, size, dtype, requires_grad, "randn", generator)
+    return _random(_C._fill_normal_, 0.0, 1.0, size, dtype, requires_grad, "randn", generator,
+                   device)
 
 
-def rand_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False) -> Tensor:
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def rand_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False,
+              device: _Device = None) -> Tensor:
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                device=device)
 
 
-def randn_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False) -> Tensor:
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randn_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False,
+               device: _Device = None) -> Tensor:
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                 device=device)
 
 
 def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[int] | None = None,
@@ -283,6 +331,8 @@ def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[in
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
+    if device is not None:
+        _check_device(device, "randint")
     with _drawing_from(generator):
         t = _C._randint(int(low), int(cast(int, high)), _size(tuple(size), "randint"))
     dtype = _dtype_of(dtype, "randint")
@@ -290,12 +340,13 @@ def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[in
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: _DType = None,
-                 requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
+                 requires_grad: bool = False, generator: Generator | None = None,
+                 device: _Device = None) -> Tensor:
     """Integers drawn uniformly from [low, high) in input's shape (and dtype unless given);
     randint_like(input, high) draws from [0, high)."""
     if high is None:
         low, high = 0, low
-    t = randint(low, high, tuple(input.shape), generator=generator)
+    t = randint(low, high, tuple(input.shape), generator=generator, device=device)
     return _finish(t.to(_dtype_of(dtype, "randint_like") or input.dtype), requires_grad)
 
 
@@ -310,6 +361,8 @@ def seed() -> int:
 def randperm(n: int, *, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
              generator: Generator | None = None) -> Tensor:
     """A random permutation of 0 .. n-1."""
+    if device is not None:
+        _check_device(device, "randperm")
     with _drawing_from(generator):
         t = _C.randperm_(int(n))
     dtype = _dtype_of(dtype, "randperm")
@@ -318,8 +371,10 @@ def randperm(n: int, *, dtype: _DType = None, device: _Device = None, requires_g
 
 def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0, size: Sequence[int] | None = None,
            *, dtype: _DType = None, requires_grad: bool = False,
-           generator: Generator | None = None) -> Tensor:
+           generator: Generator | None = None, device: _Device = None) -> Tensor:
     """normal(mean, std, size) with numbers, or elementwise with tensors mean/std."""
+    if device is not None:
+        _check_device(device, "normal")
     ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
     if ref is not None:
         z = randn(ref.shape, dtype=ref.dtype, generator=generator)

@@ -122,6 +122,22 @@ class Tensor(_C.TensorBase):
         """self: pynet tensors are always on the CPU."""
         return self
 
+    def cuda(self, device=None, non_blocking=False) -> Tensor:
+        """Raises AssertionError, as a CPU-only PyTorch does: pynet has no CUDA."""
+        _check_device("cuda" if device is None else device_type("cuda", device)
+                      if isinstance(device, int) else device, "cuda")
+        return self
+
+    @property
+    def is_cuda(self) -> builtins.bool:
+        """False: pynet tensors live on the CPU."""
+        return False
+
+    @property
+    def is_cpu(self) -> builtins.bool:
+        """True: pynet tensors live on the CPU."""
+        return True
+
     @property
     def device(self) -> device_type:
         """The device the tensor lives on: always pynet.device('cpu')."""
@@ -1536,31 +1552,74 @@ class Tensor(_C.TensorBase):
     __array_priority__ = 1000
 
 
+# torch's device types: a pynet.device may name any of them, but tensors live on the CPU only
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                 "privateuseone")
+
+
 class device_type:
-    """pynet.device: only 'cpu' exists."""
+    """pynet.device(type, index=None), as torch.device: a device type ('cpu', 'cuda', 'mps',
+    ...) and an optional index, from 'type', 'type:index' or another device. Any of torch's
+    device types can be named; tensors exist on 'cpu' only (placing one elsewhere raises
+    what a CPU-only PyTorch raises)."""
 
     def __init__(self, type="cpu", index=None):
-        type = str(type)
-        _check_device(type, "device")
-        self.type = "cpu"
-        self.index = None
+        if isinstance(type, device_type):
+            type, index0 = type.type, type.index
+            index = index0 if index is None else index
+        text = str(type)
+        name, _, idx = text.partition(":")
+        if name not in _DEVICE_TYPES:
+            raise RuntimeError("Expected one of " + ", ".join(_DEVICE_TYPES) + " device type "
+                               f"at start of device string: {text}")
+        if idx:
+            if index is not None:
+                raise RuntimeError("type (string) must not include an index because index was "
+                                   f"passed explicitly: {text}")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{text}'")
+            index = int(idx)
+        if index is not None:
+            index = operator.index(index)
+            if index < 0:
+                raise RuntimeError("Device index must not be negative")
+        self.type, self.index = name, index
 
     def __repr__(self):
-        return "device(type='cpu')"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __str__(self):
-        return "cpu"
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        return str(other) == "cpu"
+        if isinstance(other, str):  # pynet's leniency: t.device == 'cpu' holds
+            try:
+                other = device_type(other)
+            except RuntimeError:
+                return False
+        if not isinstance(other, device_type):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
-        return hash("cpu")
+        return hash((self.type, self.index))
 
 
 def _check_device(device, op):
-    if str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"{op}: pynet only supports device='cpu' (got {device!r})")
+    """Nothing for a CPU device ('cpu', 'cpu:0', pynet.device('cpu')); otherwise what a
+    CPU-only PyTorch raises: AssertionError for CUDA, RuntimeError for the other types (and
+    for a string that names no device)."""
+    d = device if isinstance(device, device_type) else device_type(device)
+    if d.type == "cpu":
+        return
+    if d.type == "cuda":
+        raise AssertionError(f"{op}: pynet is not compiled with CUDA enabled (it computes on the "
+                             f"CPU only; got device {str(d)!r})")
+    raise RuntimeError(f"{op}: pynet is not linked with support for {d.type} devices (it "
+                       f"computes on the CPU only; got device {str(d)!r})")
 
 
 def _rebuild(arr, requires_grad):

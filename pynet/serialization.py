@@ -454,11 +454,12 @@ def _make_parameter(t, requires_grad):
 def _check_map_location(ml):
     if ml is None or callable(ml) and not isinstance(ml, (str, dict)):
         return
-    if isinstance(ml, dict):
-        for v in ml.values():
+    for v in ml.values() if isinstance(ml, dict) else (ml,):
+        try:
             _check_device(v, "pynet.load (map_location)")
-        return
-    _check_device(ml, "pynet.load (map_location)")
+        except AssertionError:  # CUDA: torch.load raises RuntimeError here, not AssertionError
+            raise RuntimeError(f"pynet.load: map_location={v!r} asks for a CUDA device, but "
+                               "pynet computes on the cpu only: use map_location='cpu'") from None
 
 
 def _describe(f):

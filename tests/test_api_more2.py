@@ -885,3 +885,48 @@ def test_unravel_index_and_combinations():
     x = pynet.tensor([1.0, 2.0, 3.0], requires_grad=True)
     pynet.combinations(x).sum().backward()  # each element is in 2 of the 3 pairs
     assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+DT = [pynet.bool, pynet.int64, pynet.float32, pynet.float64]
+
+
+def test_promote_types_and_can_cast():
+    kind = {pynet.bool: 0, pynet.int64: 1, pynet.float32: 2, pynet.float64: 3}
+    for a in DT:
+        for b in DT:  # the higher of the two on bool < int64 < float32 < float64
+            assert pynet.promote_types(a, b) == (a if kind[a] >= kind[b] else b)
+            assert pynet.can_cast(a, b) == (min(kind[a], 2) <= min(kind[b], 2))
+    with pytest.raises(TypeError):
+        pynet.promote_types(pynet.float32, 3)
+    with pytest.raises(TypeError):
+        pynet.can_cast(pynet.float32, "a")
+
+
+def test_result_type_rules():
+    v = {dt: pynet.zeros(2, dtype=dt) for dt in DT}
+    z = {dt: pynet.zeros((), dtype=dt) for dt in DT}
+    assert pynet.result_type(v[pynet.int64], z[pynet.float64]) == pynet.float64  # higher kind
+    assert pynet.result_type(v[pynet.float32], z[pynet.float64]) == pynet.float32  # same kind
+    assert pynet.result_type(v[pynet.int64], 2.5) == pynet.float32
+    assert pynet.result_type(v[pynet.bool], 3) == pynet.int64
+    assert pynet.result_type(v[pynet.float64], 3) == pynet.float64
+    assert pynet.result_type(True, 2) == pynet.int64
+    assert pynet.result_type(1, 2.0) == pynet.float32
+    with pytest.raises(TypeError):
+        pynet.result_type([1], 2)
+
+
+def test_result_type_as_torch(need_torch):
+    tdt = {pynet.bool: need_torch.bool, pynet.int64: need_torch.int64,
+           pynet.float32: need_torch.float32, pynet.float64: need_torch.float64}
+    operands = [lambda L, d: L.zeros(2, dtype=d), lambda L, d: L.zeros((), dtype=d)]
+    for a in DT:
+        for b in DT:
+            for fa in operands:
+                for fb in operands:
+                    got = pynet.result_type(fa(pynet, a), fb(pynet, b))
+                    assert tdt[got] == need_torch.result_type(fa(need_torch, tdt[a]),
+                                                              fb(need_torch, tdt[b]))
+            for num in (True, 3, 2.5):
+                assert tdt[pynet.result_type(pynet.zeros(2, dtype=a), num)] == \
+                    need_torch.result_type(need_torch.zeros(2, dtype=tdt[a]), num)

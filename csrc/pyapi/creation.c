@@ -7,6 +7,19 @@
 #include <string.h>
 
 /* (shape, dtype) from the usual f(*size, dtype=None) arguments */
+/* device=v of a creation function: "cpu" here; anything else goes to pynet._tensor's
+ * _check_device, which passes "cpu:0" and raises what a CPU-only PyTorch raises for
+ * the others (AssertionError for CUDA, RuntimeError otherwise). 0 ok, -1 error. */
+static int check_device(PyObject *v, const char *op) {
+    if (PyUnicode_Check(v) && PyUnicode_CompareWithASCIIString(v, "cpu") == 0) return 0;
+    PyObject *mod = PyImport_ImportModule("pynet._tensor");
+    if (!mod) return -1;
+    PyObject *r = PyObject_CallMethod(mod, "_check_device", "Os", v, op);
+    Py_DECREF(mod);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
 static int parse_size_dtype(PyObject *args, PyObject *kw, int64_t *shape, int *nd, int *dt,
                             int *requires_grad, const char *op) {
     *dt = -1;
@@ -17,17 +30,8 @@ static int parse_size_dtype(PyObject *args, PyObject *kw, int64_t *shape, int *n
         if ((v = PyDict_GetItemString(kw, "requires_grad")) &&
             (*requires_grad = PyObject_IsTrue(v)) < 0)
             return -1;
-        if ((v = PyDict_GetItemString(kw, "device")) && v != Py_None) {
-            PyObject *s = PyObject_Str(v);
-            if (!s) return -1;
-            int ok = PyUnicode_CompareWithASCIIString(s, "cpu") == 0;
-            Py_DECREF(s);
-            if (!ok) {
-                PyErr_Format(PyExc_RuntimeError, "%s: pynet only supports device='cpu' (got %R)",
-                             op, v);
-                return -1;
-            }
-        }
+        if ((v = PyDict_GetItemString(kw, "device")) && v != Py_None && check_device(v, op) < 0)
+            return -1;
         if ((v = PyDict_GetItemString(kw, "size"))) {
             *nd = pn_parse_shape_obj(v, shape, op);
             return *nd < 0 ? -1 : 0;

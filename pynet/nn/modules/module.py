@@ -7,7 +7,7 @@ bookkeeping methods a learner uses: parameters(), state_dict(), train() ...
 from collections import OrderedDict, namedtuple
 
 from ... import _C
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _check_device, device_type as _device_type
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
@@ -217,9 +217,10 @@ class Module(_C.ModuleBase):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
-        device = kwargs.get("device", next((a for a in args if isinstance(a, str)), None))
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"to: pynet only supports device='cpu' (got {device!r})")
+        device = kwargs.get("device", next((a for a in args
+                                            if isinstance(a, (str, _device_type))), None))
+        if device is not None:
+            _check_device(device, "nn.Module.to")
         if dtype is None:
             return self
         if not dtype.is_floating_point:
@@ -229,6 +230,11 @@ class Module(_C.ModuleBase):
 
     def cpu(self):
         """self: pynet modules are always on the CPU."""
+        return self
+
+    def cuda(self, device=None):
+        """Raises AssertionError, as a CPU-only PyTorch does: pynet has no CUDA."""
+        _check_device("cuda", "nn.Module.cuda")
         return self
 
     def float(self):
