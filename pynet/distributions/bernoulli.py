@@ -1,19 +1,13 @@
 """Bernoulli(probs or logits): one coin flip."""
-from numbers import Number
-
 import pynet
 import pynet.nn.functional as F
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (_broadcast_params, _check_probs_or_logits, _expand_probs_logits,
+                    broadcast_all, lazy_property, logits_to_probs, probs_to_logits)
 
 __all__ = ["Bernoulli"]
-
-
-def _one_of(probs, logits):
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
 class Bernoulli(Distribution):
@@ -24,30 +18,21 @@ class Bernoulli(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
+        _check_probs_or_logits(probs, logits)
+        (param,), batch_shape = _broadcast_params(probs if probs is not None else logits)
         if probs is not None:
             self.probs = param
         else:
             self.logits = param
         self._param = param
-        batch_shape = pynet.Size() if isinstance(given, Number) else param.size()
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         """This distribution with its batch expanded to batch_shape."""
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = pynet.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        _expand_probs_logits(self, new, batch_shape)
+        return self._finish_expand(new, batch_shape)
 
     @property
     def mean(self):
@@ -100,8 +85,4 @@ class Bernoulli(Distribution):
 
     def enumerate_support(self, expand=True):
         """[0, 1] along a new first dim (expanded over the batch unless expand=False)."""
-        values = pynet.arange(2, dtype=self._param.dtype)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return self._enumerate_over_batch(pynet.arange(2, dtype=self._param.dtype), expand)

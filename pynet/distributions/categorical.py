@@ -3,7 +3,8 @@ import pynet
 
 from . import constraints
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import (_check_probs_or_logits, _expand_probs_logits, lazy_property,
+                    logits_to_probs, probs_to_logits)
 
 __all__ = ["Categorical"]
 
@@ -17,8 +18,7 @@ class Categorical(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        _check_probs_or_logits(probs, logits)
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
@@ -37,17 +37,9 @@ class Categorical(Distribution):
         """This distribution with its batch expanded to batch_shape."""
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = pynet.Size(batch_shape)
-        param_shape = tuple(batch_shape) + (self._num_events,)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(param_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(param_shape)
-            new._param = new.logits
+        _expand_probs_logits(self, new, tuple(batch_shape) + (self._num_events,))
         new._num_events = self._num_events
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._finish_expand(new, batch_shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -113,8 +105,5 @@ class Categorical(Distribution):
 
     def enumerate_support(self, expand=True):
         """0 .. K-1 along a new first dim (expanded over the batch unless expand=False)."""
-        values = pynet.arange(self._num_events, dtype=pynet.int64)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return self._enumerate_over_batch(pynet.arange(self._num_events, dtype=pynet.int64),
+                                          expand)

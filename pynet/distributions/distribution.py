@@ -73,6 +73,34 @@ class Distribution:
                 f"__init__ method must also define a custom .expand() method.")
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _finish_expand(self, new, batch_shape, event_shape=pynet.Size()):
+        """The end of every expand(): set new's shapes and give it this distribution's
+        validate_args. Its parameters are not checked again: they are views of this
+        distribution's, which were."""
+        Distribution.__init__(new, batch_shape, event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _expand_params(self, cls, batch_shape, _instance, names):
+        """expand() of a cls whose parameters, the attributes names, all have the batch
+        shape (they were broadcast together by broadcast_all)."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = pynet.Size(batch_shape)
+        expanded = [getattr(self, name).expand(batch_shape) for name in names]
+        for name, value in zip(names, expanded):
+            setattr(new, name, value)
+        return self._finish_expand(new, batch_shape)
+
+    def _enumerate_over_batch(self, values, expand):
+        """enumerate_support() from values (the support points along the first dim, each of
+        event_shape): one broadcastable dim per batch dim, expanded over the batch when
+        expand."""
+        n, event = values.shape[0], tuple(self._event_shape)
+        values = values.view((n,) + (1,) * len(self._batch_shape) + event)
+        if expand:
+            values = values.expand((n,) + tuple(self._batch_shape) + event)
+        return values
+
     @property
     def batch_shape(self):
         """The shape over which parameters are batched."""

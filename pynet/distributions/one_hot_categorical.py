@@ -27,9 +27,7 @@ class OneHotCategorical(Distribution):
         new = self._get_checked_instance(OneHotCategorical, _instance)
         batch_shape = pynet.Size(batch_shape)
         new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._finish_expand(new, batch_shape, self.event_shape)
 
     @property
     def _param(self):
@@ -84,9 +82,5 @@ class OneHotCategorical(Distribution):
 
     def enumerate_support(self, expand=True):
         """The K one-hot vectors along a new first dim."""
-        n = self.event_shape[0]
-        values = pynet.eye(n, dtype=self._param.dtype)
-        values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))
-        if expand:
-            values = values.expand((n,) + tuple(self.batch_shape) + (n,))
-        return values
+        return self._enumerate_over_batch(pynet.eye(self.event_shape[0], dtype=self._param.dtype),
+                                          expand)

@@ -1,11 +1,9 @@
 """Uniform(low, high): the continuous uniform distribution on [low, high)."""
-from numbers import Number
-
 import pynet
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import _broadcast_params
 
 __all__ = ["Uniform"]
 
@@ -22,19 +20,12 @@ class Uniform(Distribution):
                 "high": constraints.greater_than(self.low)}
 
     def __init__(self, low, high, validate_args=None):
-        self.low, self.high = broadcast_all(low, high)
-        scalar = isinstance(low, Number) and isinstance(high, Number)
-        super().__init__(pynet.Size() if scalar else self.low.size(),
-                         validate_args=validate_args)
+        (self.low, self.high), batch_shape = _broadcast_params(low, high)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         """This distribution with its batch expanded to batch_shape."""
-        new = self._get_checked_instance(Uniform, _instance)
-        batch_shape = pynet.Size(batch_shape)
-        new.low, new.high = self.low.expand(batch_shape), self.high.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Uniform, batch_shape, _instance, ("low", "high"))
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):

@@ -21,6 +21,33 @@ def broadcast_all(*values):
     return pynet.broadcast_tensors(*values)
 
 
+def _broadcast_params(*values):
+    """(broadcast_all(*values), the batch shape they give): a distribution built from
+    Python numbers only is a single one (batch shape ()), else its batch is the broadcast
+    shape."""
+    tensors = broadcast_all(*values)
+    scalar = all(isinstance(v, Number) for v in values)
+    return tensors, pynet.Size() if scalar else tensors[0].size()
+
+
+def _check_probs_or_logits(probs, logits):
+    """A distribution is given by exactly one of probs and logits."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _expand_probs_logits(dist, new, shape):
+    """Give new each of probs and logits that dist holds, expanded to shape (one it lacks
+    stays lazy, computed from the other when asked), and _param: the one given (logits
+    when dist holds both)."""
+    if "probs" in dist.__dict__:
+        new.probs = dist.probs.expand(shape)
+        new._param = new.probs
+    if "logits" in dist.__dict__:
+        new.logits = dist.logits.expand(shape)
+        new._param = new.logits
+
+
 def _sum_rightmost(value, dim):
     """Sum out the rightmost dim dimensions of value."""
     if dim == 0:
