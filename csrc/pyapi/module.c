@@ -164,7 +164,8 @@ PyMODINIT_FUNC PyInit__C(void) {
         PyModule_AddFunctions(m, pn_module_methods_nn) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_conv) < 0 ||
         PyModule_AddFunctions(m, pn_module_methods_optim) < 0 ||
-        PyModule_AddFunctions(m, pn_module_methods_forward) < 0 || pn_dtype_init(m) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_forward) < 0 ||
+        PyModule_AddFunctions(m, pn_module_methods_linalg) < 0 || pn_dtype_init(m) < 0 ||
         pn_optim_init(m) < 0 || pn_nn_module_init(m) < 0)
         goto fail;
     /* op codes for _binary, so Python wrappers need no table of their own */

@@ -17,6 +17,7 @@ extern PyMethodDef pn_module_methods_conv[];    /* conv_api.c: convolution, unfo
 extern PyMethodDef pn_module_methods_loss[];    /* losses.c: loss functions */
 extern PyMethodDef pn_module_methods_optim[];   /* optimizer.c: fused optimizer updates */
 extern PyMethodDef pn_module_methods_forward[]; /* forward.c: top-level functions as methods */
+extern PyMethodDef pn_module_methods_linalg[];  /* linalg_api.c: the Jacobi sweeps */
 
 /* Types: each init readies its type(s) and adds them to the module. */
 int pn_tensor_type_init(PyObject *module); /* tensor_type.c: TensorBase */

@@ -170,62 +170,26 @@ def form_q(v_all, tau, cols):
     return q
 
 
-def _rotation(app, aqq, apq):
-    """(c, s) of the Jacobi rotation zeroing apq of the symmetric 2x2 [[app, apq], [apq, aqq]]
-    (the smaller-angle solution, stable form t = sign(th) / (|th| + sqrt(th^2 + 1)))."""
-    nz = apq != 0
-    safe = _C.where(nz, apq, ones_like(apq))
-    th = (aqq - app) / (2 * safe)
-    sg = _C.where(th >= 0, ones_like(th), -ones_like(th))
-    big = th.abs() > 1e150  # th^2 would overflow: t ~ 1 / (2 th)
-    t = sg / (th.abs() + _C.where(big, th.abs(), (th * th + 1).sqrt()))
-    t = _C.where(nz, t, zeros_like(t))
-    c = (t * t + 1).rsqrt()
-    return c, t * c
-
-
-def _rotate_cols(x, p, q, c, s):
-    """Columns p, q of x (B, r, n) <- (c xp - s xq, s xp + c xq)."""
-    xp = x[:, :, p].clone()
-    xq = x[:, :, q]
-    cc, ss = c.unsqueeze(1), s.unsqueeze(1)
-    x[:, :, p] = cc * xp - ss * xq
-    x[:, :, q] = ss * xp + cc * xq
-
-
-def jacobi_eigh(a, max_sweeps=60):
-    """Eigen-decomposition of symmetric (B, n, n) a by cyclic Jacobi rotations.
+def jacobi_eigh(a):
+    """Eigen-decomposition of symmetric (B, n, n) a by cyclic Jacobi rotations, in C
+    (_C._jacobi_eigh_, csrc/kernels/linalg.c: one sweep is O(n^3) work).
 
     Returns (w ascending (B, n), V (B, n, n)) with a = V diag(w) V^T. An entry a_pq is
     rotated away unless |a_pq| <= eps sqrt(|a_pp a_qq|) (negligible relative to its diagonal,
     which gives eigenvalues to high relative accuracy); sweeps stop when none is rotated.
     """
-    a = a.clone()
+    a = a.contiguous().clone()
     b, n, _ = a.shape
-    v = eye(n, b)
-    for _ in range(max_sweeps if b else 0):
-        rotated = False
-        for p in range(n - 1):
-            for q in range(p + 1, n):
-                app, aqq, apq = a[:, p, p], a[:, q, q], a[:, p, q]
-                act = apq.abs() > EPS * (app * aqq).abs().sqrt()
-                if not bool(act.any()):
-                    continue
-                rotated = True
-                c, s = _rotation(app, aqq, _C.where(act, apq, zeros_like(apq)))
-                _rotate_cols(a, p, q, c, s)
-                _rotate_cols(a.transpose(1, 2), p, q, c, s)  # rows p, q via the transpose
-                _rotate_cols(v, p, q, c, s)
-        if not rotated:
-            break
-    w = a.diagonal(0, 1, 2).clone()
-    w, order = w.sort(-1)
-    v = v.gather(2, order.unsqueeze(1).expand((b, n, n)))
+    vt = eye(n, b)
+    _C._jacobi_eigh_(a, vt)
+    w, order = a.diagonal(0, 1, 2).sort(-1)
+    v = vt.transpose(1, 2).gather(2, order.unsqueeze(1).expand((b, n, n)))
     return w, v
 
 
-def jacobi_svd(a, max_sweeps=60):
-    """Thin SVD of (B, m, n) a with m >= n by one-sided (Hestenes) Jacobi on its R factor.
+def jacobi_svd(a):
+    """Thin SVD of (B, m, n) a with m >= n by one-sided (Hestenes) Jacobi on its R factor,
+    the sweeps in C (_C._jacobi_svd_, csrc/kernels/linalg.c).
 
     Returns (U (B, m, n), S descending (B, n), V (B, n, n), Qfull (B, m, m)) with
     a = U diag(S) V^T; Qfull's trailing m - n columns complete U to an orthonormal basis.
@@ -233,23 +197,10 @@ def jacobi_svd(a, max_sweeps=60):
     b, m, n = a.shape
     r, v_all, tau = householder(a)
     qfull = form_q(v_all, tau, m)
-    u = r[:, :n, :].triu()
-    v = eye(n, b)
-    for _ in range(max_sweeps):
-        rotated = False
-        for p in range(n - 1):
-            for q in range(p + 1, n):
-                up, uq = u[:, :, p], u[:, :, q]
-                al, be, ga = (up * up).sum(-1), (uq * uq).sum(-1), (up * uq).sum(-1)
-                act = ga.abs() > EPS * (al * be).sqrt()
-                if not bool(act.any()):
-                    continue
-                rotated = True
-                c, s = _rotation(al, be, _C.where(act, ga, zeros_like(ga)))
-                _rotate_cols(u, p, q, c, s)
-                _rotate_cols(v, p, q, c, s)
-        if not rotated:
-            break
+    ut = r[:, :n, :].triu().transpose(1, 2).contiguous()  # the columns of R as rows
+    vt = eye(n, b)
+    _C._jacobi_svd_(ut, vt)
+    u, v = ut.transpose(1, 2), vt.transpose(1, 2)
     sv = (u * u).sum(1).sqrt()
     sv, order = sv.sort(-1, descending=True)
     u = u.gather(2, order.unsqueeze(1).expand((b, n, n)))
