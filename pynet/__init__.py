@@ -26,6 +26,9 @@ from ._tensor import Size, Tensor, device_type as device
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
                         logspace, get_default_dtype, randint_like, seed, promote_types, can_cast,
                         result_type,
+                        asarray, binomial, range, scalar_tensor, poisson,
+                        bartlett_window, blackman_window,
+                        hamming_window, hann_window, kaiser_window,
                         multinomial, normal, ones_like, rand, rand_like, randint, randn,
                         randn_like, randperm, tensor, tril_indices, triu_indices,
                         zeros_like)
@@ -80,6 +83,19 @@ from ._functions import (  # noqa: E402 (pointwise products, index fills, signs,
 from ._functions import (combinations, cumulative_trapezoid, is_floating_point,  # noqa: E402
                          is_nonzero, isneginf, isposinf, isreal, trapezoid, trapz, unflatten,
                          unravel_index, vander)
+from ._functions import (  # noqa: E402 (torch.* aliases of pynet.nn.functional ops)
+                        adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, alpha_dropout_,
+                        avg_pool1d, batch_norm, binary_cross_entropy_with_logits, celu, celu_,
+                        channel_shuffle, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+                        dropout, dropout_, feature_alpha_dropout, feature_alpha_dropout_,
+                        group_norm, hardshrink, hinge_embedding_loss, instance_norm, kl_div,
+                        layer_norm, max_pool1d, max_pool2d, pdist, pixel_shuffle,
+                        pixel_unshuffle, poisson_nll_loss, prelu, rms_norm, rrelu, rrelu_, selu,
+                        selu_, threshold, threshold_)
+from ._functions import fill, is_complex, is_same_size, is_signed, rsub  # noqa: E402
+from ._functions import (bitwise_left_shift, bitwise_right_shift,  # noqa: E402
+                         diagonal_scatter, gradient, histogram, i0, i0_, index_reduce, mvlgamma,
+                         renorm, scatter_reduce, select_scatter, slice_scatter)
 from . import nn, optim  # noqa: E402
 from . import backends, cuda, distributions, testing  # noqa: E402
 from ._finfo import finfo, iinfo  # noqa: E402
@@ -88,6 +104,9 @@ from ._config import (are_deterministic_algorithms_enabled,  # noqa: E402
                       get_float32_matmul_precision,
                       is_deterministic_algorithms_warn_only_enabled,
                       set_float32_matmul_precision, use_deterministic_algorithms)
+from ._config import (get_default_device, get_num_interop_threads,  # noqa: E402
+                      is_anomaly_enabled, is_warn_always_enabled, set_anomaly_enabled,
+                      set_default_device, set_num_interop_threads, set_warn_always)
 from . import utils  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (pynet.utils.data)
 from .nn.summary import summary  # noqa: E402
@@ -108,6 +127,24 @@ from ._legacy import BoolTensor, DoubleTensor, FloatTensor, LongTensor  # noqa: 
 def is_tensor(obj):
     """True if obj is a pynet.Tensor."""
     return isinstance(obj, Tensor)
+
+
+def is_storage(obj):
+    """True if obj is a storage object: always False (pynet tensors have no separate storage
+    objects)."""
+    return False
+
+
+def typename(obj):
+    """The type name of obj: 'pynet.FloatTensor' ... for a tensor, else the module-qualified
+    class name (or 'int', 'str', ... for builtins)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    module = cls.__module__
+    if module in ("builtins", "__builtin__", None):
+        return cls.__qualname__
+    return f"{module}.{cls.__qualname__}"
 
 
 def broadcast_shapes(*shapes):

@@ -1,9 +1,11 @@
 """Functions that make tensors: tensor(), arange, linspace, eye, rand ..."""
 from __future__ import annotations
 
+import builtins
 import math
 import numbers
 import operator
+import warnings
 
 import numpy as np
 
@@ -11,7 +13,7 @@ from . import _C
 from typing import Any, Callable, Sequence, Union, cast
 
 from ._generator import Generator, _drawing_from
-from ._tensor import Tensor, _check_device, device_type
+from ._tensor import Tensor, _check_device, _uniform64, device_type
 
 # The public functions are annotated for type checkers (pynet ships py.typed). A dtype
 # is a pynet dtype, or Python's float, int or bool (taken as float64, int64, bool).
@@ -469,3 +471,319 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         out = _C._multinomial_draws(_C.from_numpy(w), u).numpy()
     out = out.astype(np.int64).reshape(tuple(input.shape[:-1]) + (num_samples,))
     return _C.from_numpy(np.ascontiguousarray(out))
+
+
+def scalar_tensor(s: float, *, dtype: _DType = None, layout: Any = None, device: _Device = None,
+                  pin_memory: bool | None = None, requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding the number s, of the default dtype (float32) unless dtype is given."""
+    if device is not None:
+        _check_device(device, "scalar_tensor")
+    if layout is not None:  # only the strided layout exists in pynet
+        raise NotImplementedError("scalar_tensor: the layout argument is not supported")
+    if isinstance(s, Tensor) or not isinstance(s, numbers.Number):
+        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
+                        f"{type(s).__name__}")
+    dtype = _dtype_of(dtype, "scalar_tensor") or get_default_dtype()
+    return tensor(s, dtype=dtype, requires_grad=requires_grad)
+
+
+def _asarray_tensor(obj, dtype, copy, requires_grad):
+    """asarray of a Tensor: obj itself (aliased) unless a copy or another dtype is needed."""
+    if dtype is not None and dtype != obj.dtype:
+        if copy is False:
+            raise ValueError(f"asarray: can't alias a tensor of dtype {obj.dtype} into dtype "
+                             f"{dtype} (copy=False)")
+        out = obj.to(dtype)
+    else:
+        out = obj.clone() if copy else obj
+    if requires_grad is False and out.requires_grad:
+        out = out.detach()  # shares memory, leaves obj's graph
+    elif requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def asarray(obj: Any, *, dtype: _DType = None, device: _Device = None, copy: bool | None = None,
+            requires_grad: bool | None = None) -> Tensor:
+    """obj as a tensor, sharing memory with a Tensor or NumPy array of the wanted dtype unless
+    copy=True; copy=False raises ValueError where sharing is impossible."""
+    if device is not None:
+        _check_device(device, "asarray")
+    dtype = _dtype_of(dtype, "asarray")
+    if isinstance(obj, Tensor):
+        # requires_grad=None keeps obj's (PyTorch's current default, without its warning)
+        return _asarray_tensor(obj, dtype, copy, requires_grad)
+    if isinstance(obj, np.ndarray):
+        shared = obj.dtype in (np.float32, np.float64, np.int64, np.bool_) and (
+            dtype is None or _NP_OF[dtype] == obj.dtype) and all(s >= 0 for s in obj.strides)
+        if shared and not copy:
+            return _finish(_C.from_numpy(obj), bool(requires_grad))
+        if copy is False:  # another dtype (pynet has four) or a negative stride
+            raise ValueError(f"asarray: can't alias a NumPy array of dtype {obj.dtype} and "
+                             f"strides {obj.strides} into a pynet tensor (copy=False)")
+    elif copy is False:
+        raise ValueError(f"asarray: can't alias a {type(obj).__name__} into a tensor "
+                         f"(copy=False needs a Tensor or a NumPy array)")
+    return tensor(obj, dtype=dtype, requires_grad=bool(requires_grad))
+
+
+# pynet.range shadows the builtin range in this module from here on: do not use it here.
+def range(start: float, end: float, step: float = 1, *,  # noqa: A001 (torch's name)
+          dtype: _DType = None, layout: Any = None, device: _Device = None,
+          requires_grad: bool = False) -> Tensor:
+    """Deprecated: start, start + step, ... up to and including end (use arange, which
+    excludes end); of the default dtype (float32) unless dtype is given."""
+    warnings.warn("pynet.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "pynet.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    if device is not None:
+        _check_device(device, "range")
+    if layout is not None:
+        raise NotImplementedError("range: the layout argument is not supported")
+    if step == 0:
+        raise RuntimeError("range: step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError(f"range: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    dtype = _dtype_of(dtype, "range") or get_default_dtype()
+    # floor((end - start) / step) + 1 values, the last one end itself when step divides
+    n = math.floor((end - start) / step) + 1
+    base: Any = np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
+    arr = start + base * step
+    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+
+
+def _window(name, window_length, periodic, dtype, layout, device, requires_grad, values):
+    """A window of window_length points: values(n, N) for n = 0 .. window_length - 1 of the
+    symmetric window of N points, N = window_length + 1 when periodic (the periodic window
+    is the symmetric one with its last point dropped, for spectral analysis)."""
+    if device is not None:
+        _check_device(device, name)
+    if layout is not None:
+        raise NotImplementedError(f"{name}: the layout argument is not supported")
+    dtype = _dtype_of(dtype, name) or get_default_dtype()
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"{name} expects floating point dtypes, got {dtype}")
+    if isinstance(window_length, bool) or not isinstance(window_length, numbers.Integral):
+        raise TypeError(f"{name}(): argument 'window_length' must be int, not "
+                        f"{type(window_length).__name__}")
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got "
+                           f"window_length={window_length}")
+    if window_length <= 1:  # a 1-point window is [1.]
+        arr = np.ones(window_length)
+    else:
+        n_total = window_length + 1 if periodic else window_length
+        arr = values(np.arange(window_length, dtype=np.float64), n_total)
+    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+
+
+def hann_window(window_length: int, periodic: bool = True, *, dtype: _DType = None,
+                layout: Any = None, device: _Device = None,
+                requires_grad: bool = False) -> Tensor:
+    """The Hann window 0.5 - 0.5 cos(2 pi n / (N - 1)) (periodic: N = window_length + 1)."""
+    return _window("hann_window", window_length, periodic, dtype, layout, device,
+                   requires_grad, lambda n, N: 0.5 - 0.5 * np.cos(2 * np.pi * n / (N - 1)))
+
+
+def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
+                   beta: float = 0.46, *, dtype: _DType = None, layout: Any = None,
+                   device: _Device = None, requires_grad: bool = False) -> Tensor:
+    """The Hamming window alpha - beta cos(2 pi n / (N - 1)) (periodic: N = length + 1)."""
+    return _window("hamming_window", window_length, periodic, dtype, layout, device,
+                   requires_grad,
+                   lambda n, N: alpha - beta * np.cos(2 * np.pi * n / (N - 1)))
+
+
+def blackman_window(window_length: int, periodic: bool = True, *, dtype: _DType = None,
+                    layout: Any = None, device: _Device = None,
+                    requires_grad: bool = False) -> Tensor:
+    """The Blackman window 0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))."""
+    return _window("blackman_window", window_length, periodic, dtype, layout, device,
+                   requires_grad, lambda n, N: 0.42 - 0.5 * np.cos(2 * np.pi * n / (N - 1))
+                   + 0.08 * np.cos(4 * np.pi * n / (N - 1)))
+
+
+def bartlett_window(window_length: int, periodic: bool = True, *, dtype: _DType = None,
+                    layout: Any = None, device: _Device = None,
+                    requires_grad: bool = False) -> Tensor:
+    """The triangular Bartlett window 1 - |2 n / (N - 1) - 1|."""
+    return _window("bartlett_window", window_length, periodic, dtype, layout, device,
+                   requires_grad, lambda n, N: 1 - np.abs(2 * n / (N - 1) - 1))
+
+
+def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
+                  dtype: _DType = None, layout: Any = None, device: _Device = None,
+                  requires_grad: bool = False) -> Tensor:
+    """The Kaiser window i0(beta sqrt(1 - (2 n / (N - 1) - 1)^2)) / i0(beta)."""
+    return _window("kaiser_window", window_length, periodic, dtype, layout, device,
+                   requires_grad, lambda n, N: np.i0(beta * np.sqrt(np.clip(
+                       1 - (2 * n / (N - 1) - 1) ** 2, 0, None))) / np.i0(beta))
+
+
+def _poisson_small(lam, uniform):
+    """Poisson draws for rates below 10 by inversion: the smallest k with CDF(k) >= u,
+    the CDF summed term by term (p_k = p_{k-1} lam / k) for all draws at once."""
+    u = uniform(lam.shape)
+    k = np.zeros(lam.shape)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    todo = u > cdf
+    for step in builtins.range(1, 200):  # P(k >= 200) < 1e-200 for lam < 10
+        if not todo.any():
+            break
+        p = p * lam / step
+        cdf = cdf + p
+        k[todo] = step
+        todo &= u > cdf
+    return k
+
+
+def _poisson_ptrs(lam, uniform):
+    """Poisson draws for rates >= 10 by Hormann's transformed rejection with squeeze (PTRS,
+    1993, as NumPy): two uniforms per try, about 1.1 tries per draw."""
+    out = np.zeros(lam.shape)
+    todo = np.ones(lam.shape, bool)
+    slam, loglam = np.sqrt(lam), np.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+    while todo.any():
+        i = np.flatnonzero(todo)
+        uu, v = uniform(i.shape) - 0.5, uniform(i.shape)
+        us = 0.5 - np.abs(uu)
+        k = np.floor((2 * a[i] / us + b[i]) * uu + lam[i] + 0.43)
+        fast = (us >= 0.07) & (v <= vr[i])
+        ok = fast | ((k >= 0) & ~((us < 0.013) & (v > us)))
+        slow = ok & ~fast
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lhs = np.log(v) + np.log(invalpha[i]) - np.log(a[i] / (us * us) + b[i])
+            rhs = -lam[i] + k * loglam[i] - lgamma(np.maximum(k, 0) + 1)
+        ok = fast | (slow & (lhs <= rhs))
+        out[i[ok]] = k[ok]
+        todo[i[ok]] = False
+    return out
+
+
+def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
+    """Draws from the Poisson distribution of rate input (elementwise, floating point,
+    >= 0), of input's dtype; its gradient to input is zero, as in PyTorch."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"poisson(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"poisson: not implemented for '{input.dtype}' tensors "
+                                  f"(rates must be floating point)")
+    lam = input.detach().numpy(force=True).astype(np.float64).reshape(-1)
+    if not (lam >= 0).all() or not np.isfinite(lam).all():
+        raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative "
+                           "and finite")
+    with _drawing_from(generator):
+        def uniform(shape):
+            return _uniform64(shape).numpy()
+
+        out = np.zeros(lam.shape)
+        small = lam < 10
+        if small.any():
+            out[small] = _poisson_small(lam[small], uniform)
+        if (~small).any():
+            out[~small] = _poisson_ptrs(lam[~small], uniform)
+    res = _C.from_numpy(np.asarray(out.reshape(tuple(input.shape)), dtype=_NP_OF[input.dtype],
+                                   order="C"))
+    if input.requires_grad and _C.is_grad_enabled():
+        res = res + (input - input.detach()) * 0  # PyTorch's zero gradient to the rates
+    return res
+
+
+def _stirling_tail(k):
+    """lgamma(k + 1) minus its Stirling approximation (k + 1/2) log(k + 1) - (k + 1)
+    + log(2 pi) / 2."""
+    lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+    return lgamma(k + 1) - (k + 0.5) * np.log(k + 1) + (k + 1) - 0.5 * math.log(2 * math.pi)
+
+
+def _binomial_btrs(n, p, uniform):
+    """Binomial draws for n p >= 10 (p <= 1/2) by Hormann's transformed rejection (BTRS,
+    1993), accepting k by the exact log-ratio bound of the binomial probabilities."""
+    out = np.zeros(n.shape)
+    todo = np.ones(n.shape, bool)
+    spq = np.sqrt(n * p * (1 - p))
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = n * p + 0.5
+    vr = 0.92 - 4.2 / b
+    r = p / (1 - p)
+    alpha = (2.83 + 5.1 / b) * spq
+    m = np.floor((n + 1) * p)
+    while todo.any():
+        i = np.flatnonzero(todo)
+        u, v = uniform(i.shape) - 0.5, uniform(i.shape)
+        us = 0.5 - np.abs(u)
+        k = np.floor((2 * a[i] / us + b[i]) * u + c[i])
+        inside = (k >= 0) & (k <= n[i])
+        fast = inside & (us >= 0.07) & (v <= vr[i])
+        kk, ni, mi, ri = np.clip(k, 0, n[i]), n[i], m[i], r[i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lv = np.log(v * alpha[i] / (a[i] / (us * us) + b[i]))
+            bound = ((mi + 0.5) * np.log((mi + 1) / (ri * (ni - mi + 1)))
+                     + (ni + 1) * np.log((ni - mi + 1) / (ni - kk + 1))
+                     + (kk + 0.5) * np.log(ri * (ni - kk + 1) / (kk + 1))
+                     + _stirling_tail(mi) + _stirling_tail(ni - mi)
+                     - _stirling_tail(kk) - _stirling_tail(ni - kk))
+        ok = fast | (inside & (lv <= bound))
+        out[i[ok]] = k[ok]
+        todo[i[ok]] = False
+    return out
+
+
+def _binomial_inversion(n, p, uniform):
+    """Binomial draws for n p < 10 (p <= 1/2) by inversion: the smallest k with
+    CDF(k) >= u, the terms P(k) = P(k-1) (n - k + 1) / k p / (1 - p) summed for all draws."""
+    u = uniform(n.shape)
+    k = np.zeros(n.shape)
+    term = np.exp(n * np.log1p(-p))
+    cdf = term.copy()
+    todo = (u > cdf) & (n > 0)
+    step = 0
+    while todo.any() and step < 10000:
+        step += 1
+        term = term * np.maximum(n - step + 1, 0) / step * p / (1 - p)
+        cdf = cdf + term
+        k[todo] = step
+        todo &= (u > cdf) & (step < n)
+    return k
+
+
+def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
+    """Draws from Binomial(count, prob) elementwise (count and prob floating point of one
+    dtype, broadcast); count <= 0 gives 0, prob is clamped to [0, 1]."""
+    for name, t in (("count", count), ("prob", prob)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"binomial(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if not count.dtype.is_floating_point:
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{count.dtype}")
+    if prob.dtype != count.dtype:
+        raise RuntimeError(f"binomial: prob has dtype {prob.dtype} but count has {count.dtype}")
+    n, p = np.broadcast_arrays(np.floor(np.maximum(count.numpy(force=True), 0)),
+                               np.clip(prob.numpy(force=True), 0, 1))
+    n, p = n.astype(np.float64).ravel(), p.astype(np.float64).ravel()
+    flip = p > 0.5  # draw the failures instead: Binomial(n, 1 - p) = n - Binomial(n, p)
+    q = np.where(flip, 1 - p, p)
+    out = np.zeros(n.shape)
+    with _drawing_from(generator):
+        def uniform(shape):
+            return _uniform64(shape).numpy()
+
+        big = n * q >= 10
+        if (~big).any():
+            out[~big] = _binomial_inversion(n[~big], q[~big], uniform)
+        if big.any():
+            out[big] = _binomial_btrs(n[big], q[big], uniform)
+    shape = np.broadcast_shapes(tuple(count.shape), tuple(prob.shape))
+    res = np.where(flip, n - out, out).reshape(shape)
+    return _C.from_numpy(np.asarray(res, dtype=_NP_OF[count.dtype], order="C"))

@@ -9,7 +9,10 @@ functions of their own with torch's signature for that name.
 The names below shadow Python builtins (abs, sum, max, min, round, pow, any,
 all) inside this module: do not use those builtins here.
 """
+import builtins as _builtins
 import inspect as _inspect
+
+import numpy as np
 
 from . import _C
 from ._C import cat
@@ -82,7 +85,24 @@ __all__ = [
     "ldexp_", "nextafter",
     # tests, integrals, indices
     "isposinf", "isneginf", "isreal", "is_nonzero", "is_floating_point", "unflatten", "vander", "trapezoid", "trapz", "cumulative_trapezoid", "unravel_index", "combinations",
+    # torch.* aliases of pynet.nn.functional ops
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "dropout", "dropout_",
+    "alpha_dropout", "alpha_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_",
+    "layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm", "max_pool1d",
+    "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle",
+    "pixel_unshuffle", "channel_shuffle", "prelu", "selu", "selu_", "celu", "celu_", "rrelu",
+    "rrelu_", "threshold", "threshold_", "hardshrink", "pdist", "kl_div",
+    "binary_cross_entropy_with_logits", "hinge_embedding_loss", "poisson_nll_loss",
+    # small utilities
+    "is_complex", "is_signed", "is_same_size", "fill", "rsub",
+    # shifts, special math, scatters
+    "bitwise_left_shift", "bitwise_right_shift", "i0", "i0_", "mvlgamma", "renorm", "histogram",
+    "scatter_reduce", "index_reduce", "diagonal_scatter", "select_scatter", "slice_scatter",
+    "gradient",
 ]
+
+
+_range = _builtins.range  # pynet has its own range; these names shadow builtins here
 
 
 def _t(x):
@@ -1833,6 +1853,449 @@ def ldexp_(input, other):
 def nextafter(input, other):
     """The next floating-point value after input toward other, elementwise."""
     return _t(input).nextafter(other)
+
+
+# ------------------------------------ torch.* aliases of functional ops (torch's signatures)
+
+def _F():
+    """pynet.nn.functional, imported on first use (pynet.nn imports this module)."""
+    from .nn import functional
+    return functional
+
+
+# torch's top-level losses take the reduction as an int enum. Their documented default is 1
+# (mean), but PyTorch's argument parser reads that default as 0: called without it they
+# return the unreduced loss. pynet's defaults of 0 give the results PyTorch gives.
+_REDUCTION_NAMES = {0: "none", 1: "mean", 2: "sum"}
+
+
+def _reduction(reduction, fn):
+    """The reduction string for torch's integer reduction enum (0 none, 1 mean, 2 sum)."""
+    if isinstance(reduction, bool) or not isinstance(reduction, int):
+        raise TypeError(f"{fn}(): argument 'reduction' must be int (0 none, 1 mean, 2 sum), "
+                        f"not {type(reduction).__name__}")
+    if reduction not in _REDUCTION_NAMES:
+        raise ValueError(f"{fn}(): reduction {reduction} is not 0 (none), 1 (mean) or 2 (sum)")
+    return _REDUCTION_NAMES[reduction]
+
+
+def _no_generator(generator, fn):
+    if generator is not None:  # rrelu draws from pynet's global generator only
+        raise NotImplementedError(f"{fn}: the generator argument is not supported by pynet")
+
+
+def _no_stride(stride):
+    """torch's top-level pools take stride=[] (empty) for 'the kernel size'."""
+    return None if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else stride
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """pynet.nn.functional.conv1d: 1-D convolution (cross-correlation) of input (N, C, L)."""
+    return _F().conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """pynet.nn.functional.conv2d: 2-D convolution (cross-correlation) of input (N, C, H, W)."""
+    return _F().conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """pynet.nn.functional.conv_transpose1d: the 1-D transposed convolution."""
+    return _F().conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups,
+                                 dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """pynet.nn.functional.conv_transpose2d: the 2-D transposed convolution."""
+    return _F().conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
+                                 dilation)
+
+
+def _dropout_p(p):
+    """p, checked as torch's top-level dropouts do (RuntimeError, where F's raise ValueError)."""
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return p
+
+
+def dropout(input, p, train):
+    """Dropout with probability p when train (torch.dropout has no defaults)."""
+    return _F().dropout(input, _dropout_p(p), train)
+
+
+def dropout_(input, p, train):
+    """In place: dropout(input, p, train) written into input; returns input."""
+    return _F().dropout(input, _dropout_p(p), train, True)
+
+
+def alpha_dropout(input, p, train):
+    """Alpha dropout (for SELU networks) with probability p when train."""
+    return _F().alpha_dropout(input, _dropout_p(p), train)
+
+
+def alpha_dropout_(input, p, train):
+    """In place: alpha_dropout(input, p, train) written into input; returns input."""
+    return _F().alpha_dropout(input, _dropout_p(p), train, True)
+
+
+def feature_alpha_dropout(input, p, train):
+    """Alpha dropout of whole channels (N, C) with probability p when train."""
+    return _F().feature_alpha_dropout(input, _dropout_p(p), train)
+
+
+def feature_alpha_dropout_(input, p, train):
+    """In place: feature_alpha_dropout(input, p, train) written into input; returns input."""
+    return _F().feature_alpha_dropout(input, _dropout_p(p), train, True)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    """Layer normalisation over the trailing normalized_shape dims (cudnn_enable: no effect)."""
+    return _F().layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    """Group normalisation of input (N, C, *) (cudnn_enabled: no effect on the CPU)."""
+    return _F().group_norm(input, num_groups, weight, bias, eps)
+
+
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
+               cudnn_enabled):
+    """Batch normalisation, torch.batch_norm's argument order (no defaults, weight first)."""
+    return _F().batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                           eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
+                  eps, cudnn_enabled):
+    """Instance normalisation, torch.instance_norm's argument order (no defaults)."""
+    return _F().instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                              momentum, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """RMS normalisation over the trailing normalized_shape dims."""
+    return _F().rms_norm(input, normalized_shape, weight, eps)
+
+
+def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """Maximum over windows of the last dim of input (N, C, L) (stride () is kernel_size)."""
+    return _F().max_pool1d(input, kernel_size, _no_stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """Maximum over windows of input (N, C, H, W) (stride () is kernel_size)."""
+    return _F().max_pool2d(input, kernel_size, _no_stride(stride), padding, dilation, ceil_mode)
+
+
+def avg_pool1d(input, kernel_size, stride=(), padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """Mean over windows of the last dim of input (N, C, L) (stride () is kernel_size)."""
+    return _F().avg_pool1d(input, kernel_size, _no_stride(stride), padding, ceil_mode,
+                           count_include_pad)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over output_size windows spanning the last dim of input (N, C, L)."""
+    return _F().adaptive_avg_pool1d(input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size):
+    """(values, indices): maximum over output_size windows spanning the last dim."""
+    return tuple(_F().adaptive_max_pool1d(input, output_size, True))
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r)."""
+    return _F().pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
+    return _F().pixel_unshuffle(input, downscale_factor)
+
+
+def channel_shuffle(input, groups):
+    """Channels (dim 1) of input regrouped: (g, C/g) read as (C/g, g)."""
+    return _F().channel_shuffle(input, groups)
+
+
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x), weight one value or one per channel (dim 1)."""
+    return _F().prelu(input, weight)
+
+
+def selu(input):
+    """Elementwise scaled ELU (self-normalising networks)."""
+    return _F().selu(input)
+
+
+def selu_(input):
+    """In place: input = selu(input); returns input."""
+    return _F().selu(input, True)
+
+
+def celu(input, alpha=1.0):
+    """Elementwise max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    return _F().celu(input, alpha)
+
+
+def celu_(input, alpha=1.0):
+    """In place: input = celu(input, alpha); returns input."""
+    return _F().celu(input, alpha, True)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """Randomised leaky ReLU (slopes drawn in [lower, upper] when training)."""
+    _no_generator(generator, "rrelu")
+    return _F().rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """In place: input = rrelu(input, lower, upper, training); returns input."""
+    _no_generator(generator, "rrelu_")
+    return _F().rrelu(input, lower, upper, training, True)
+
+
+def threshold(input, threshold, value):
+    """value where input <= threshold, input elsewhere."""
+    return _F().threshold(input, threshold, value)
+
+
+def threshold_(input, threshold, value):
+    """In place: value where input <= threshold; returns input."""
+    return _F().threshold(input, threshold, value, True)
+
+
+def hardshrink(input, lambd=0.5):
+    """input where |input| > lambd, zero elsewhere."""
+    return _F().hardshrink(input, lambd)
+
+
+def pdist(input, p=2):
+    """The p-norm distances between each pair of rows of input (N, M), as N(N-1)/2 values."""
+    return _F().pdist(input, p)
+
+
+def kl_div(input, target, reduction=0, *, log_target=False):
+    """Kullback-Leibler divergence of log-probabilities input; reduction 0 none/1 mean/2 sum."""
+    red = _reduction(reduction, "kl_div")
+    # the mean over all elements, without F.kl_div's warning about 'mean' (torch.kl_div's
+    # integer reduction has no 'batchmean' to steer to, and PyTorch does not warn here)
+    loss = _F().kl_div(input, target, reduction="none" if red == "mean" else red,
+                       log_target=log_target)
+    return loss.mean() if red == "mean" else loss
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    """Binary cross entropy of sigmoid(input); reduction 0 none, 1 mean, 2 sum."""
+    red = _reduction(reduction, "binary_cross_entropy_with_logits")
+    return _F().binary_cross_entropy_with_logits(input, target, weight, reduction=red,
+                                                 pos_weight=pos_weight)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
+    """Hinge embedding loss of input for targets +1/-1; reduction 0 none, 1 mean, 2 sum."""
+    return _F().hinge_embedding_loss(input, target, margin,
+                                     reduction=_reduction(reduction, "hinge_embedding_loss"))
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    """Poisson negative log likelihood (torch.poisson_nll_loss: no defaults)."""
+    return _F().poisson_nll_loss(input, target, log_input, full, eps=eps,
+                                 reduction=_reduction(reduction, "poisson_nll_loss"))
+
+
+
+# ------------------------------------------------------------------- small utilities
+
+def is_complex(input):
+    """Whether input has a complex dtype: always False (pynet has no complex dtypes)."""
+    return _t(input).is_complex()
+
+
+def is_signed(input):
+    """Whether input's dtype is signed (all but bool)."""
+    return _t(input).is_signed()
+
+
+def is_same_size(input, other):
+    """Whether input and other (a Tensor) have the same shape."""
+    return _t(input).is_same_size(other)
+
+
+def fill(input, value):
+    """A new tensor of input's shape and dtype filled with value (a number or 0-d tensor)."""
+    x = _t(input)
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor "
+                               f"with {value.dim()} dimensions.")
+        value = value.to(x.dtype)
+    elif isinstance(value, (bool, int, float)):
+        value = _new_tensor(value, dtype=x.dtype)
+    else:
+        raise TypeError(f"fill(): argument 'value' must be a Number or a 0-d Tensor, not "
+                        f"{type(value).__name__}")
+    # where() makes the result differentiable: the gradient goes to a tensor value (summed),
+    # and zeros go to input, as in PyTorch
+    return _C.where(_C.ones(tuple(x.shape), dtype=_C.bool), value, x)
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input (input a tensor, other a tensor or number)."""
+    x = _t(input)
+    if isinstance(alpha, float) and not x.is_floating_point() and not (
+            isinstance(other, Tensor) and other.is_floating_point()):
+        raise RuntimeError("rsub: for integral input tensors, argument alpha must not be a "
+                           "floating point number.")
+    if isinstance(other, Tensor):
+        return other.sub(x, alpha=alpha)
+    return (x if alpha == 1 else x * alpha).__rsub__(other)
+
+
+
+# --------------------------------------------------- shifts, special math, scatters
+
+def bitwise_left_shift(input, other):
+    """input << other elementwise (int64 after promotion); shifts outside [0, 63] give 0."""
+    return _t(input).bitwise_left_shift(other)
+
+
+def bitwise_right_shift(input, other):
+    """input >> other elementwise (arithmetic, int64); shifts outside [0, 63] give 0 or -1."""
+    return _t(input).bitwise_right_shift(other)
+
+
+def i0(input):
+    """The modified Bessel function of the first kind of order 0, elementwise."""
+    return _t(input).i0()
+
+
+def i0_(input):
+    """In place: input = i0(input); returns input."""
+    return input.i0_()
+
+
+def mvlgamma(input, p):
+    """The multivariate log-gamma function of dimension p, elementwise."""
+    return _t(input).mvlgamma(p)
+
+
+def renorm(input, p, dim, maxnorm):
+    """input with each slice along dim of p-norm over maxnorm scaled down to norm maxnorm."""
+    return _t(input).renorm(p, dim, maxnorm)
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """(hist, bin_edges): a histogram of input in bins equal bins, or between given edges."""
+    return _t(input).histogram(bins, range=range, weight=weight, density=density)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """A copy of input with src reduced in at index along dim (sum/prod/mean/amax/amin)."""
+    return _t(input).scatter_reduce(dim, index, src, reduce, include_self=include_self)
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """A copy of input with source's slices reduced into slices index along dim."""
+    return _t(input).index_reduce(dim, index, source, reduce, include_self=include_self)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of input with src written into its diagonal (offset, dim1, dim2)."""
+    return _t(input).diagonal_scatter(src, offset, dim1, dim2)
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of input with src written into input.select(dim, index)."""
+    return _t(input).select_scatter(src, dim, index)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of input with src written into the slice start:end:step along dim."""
+    return _t(input).slice_scatter(src, dim, start, end, step)
+
+
+
+# ------------------------------------------------------------------ numerical gradient
+
+def _gradient_weights(coords, edge_order):
+    """The finite-difference weights (for f[i-1], f[i], f[i+1]) of the interior points, and
+    of the first and last edge_order + 1 points for the two ends, from the sample
+    coordinates (NumPy's second-order scheme for uneven spacing: exact for quadratics)."""
+    dx = np.diff(coords)
+    hd, hs = dx[:-1], dx[1:]
+    interior = np.stack([-hs / (hd * (hd + hs)), (hs - hd) / (hd * hs), hd / (hs * (hd + hs))])
+    if edge_order == 1:
+        first = np.array([-1.0, 1.0]) / dx[0]  # weights of f[0], f[1]
+        last = np.array([-1.0, 1.0]) / dx[-1]  # of f[n-2], f[n-1]
+    else:  # one-sided second-order differences over the first and last three points
+        d1, d2 = dx[0], dx[1]
+        first = np.array([-(2 * d1 + d2) / (d1 * (d1 + d2)), (d1 + d2) / (d1 * d2),
+                          -d1 / (d2 * (d1 + d2))])
+        d1, d2 = dx[-2], dx[-1]
+        last = np.array([d2 / (d1 * (d1 + d2)), -(d2 + d1) / (d1 * d2),
+                         (2 * d2 + d1) / (d2 * (d1 + d2))])
+    return interior, first, last
+
+
+def _gradient_along(f, d, coords, edge_order):
+    """The derivative of f along dim d sampled at coords, as the same-shaped tensor."""
+    n = f.shape[d]
+    interior, first, last = _gradient_weights(coords, edge_order)
+    view = [1] * f.dim()
+    view[d] = n - 2
+
+    def w(a):  # weights broadcast along d, in f's dtype
+        return _new_tensor(np.asarray(a).reshape(view if np.ndim(a) else ()), dtype=f.dtype)
+
+    mid = (f.narrow(d, 0, n - 2) * w(interior[0]) + f.narrow(d, 1, n - 2) * w(interior[1])
+           + f.narrow(d, 2, n - 2) * w(interior[2]))
+    ends = edge_order + 1
+    lo = _builtins.sum(f.narrow(d, k, 1) * float(first[k]) for k in _range(ends))
+    hi = _builtins.sum(f.narrow(d, n - ends + k, 1) * float(last[k]) for k in _range(ends))
+    return cat([lo, mid, hi], d)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """The derivatives of input along dim (default all) by central differences, as a tuple."""
+    x = _t(input)
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    dims = list(_range(x.dim())) if dim is None else [dim] if isinstance(dim, int) else \
+        list(dim)
+    dims = [d + x.dim() if -x.dim() <= d < 0 else d for d in dims]
+    if _builtins.any(not 0 <= d < x.dim() for d in dims) or len(set(dims)) != len(dims):
+        raise IndexError(f"gradient: dim {dim} is out of range or repeated for a tensor of "
+                         f"{x.dim()} dims")
+    steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    if len(steps) != len(dims):
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or "
+                           f"it's spacing and dim arguments to have the same length, but got "
+                           f"a spacing argument of length {len(steps)} and a dim argument of "
+                           f"length {len(dims)}.")
+    if not x.is_floating_point():
+        x = x.to(_C.float32)
+    out = []
+    for d, h in zip(dims, steps):
+        n = x.shape[d]
+        if n < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               "edge_order+1")
+        if isinstance(h, Tensor):
+            if h.dim() != 1 or h.shape[0] != n:
+                raise RuntimeError(f"torch.gradient expected each tensor to be on the same "
+                                   f"device and of size {n} along dim {d}, got shape "
+                                   f"{list(h.shape)}")
+            coords = h.detach().numpy(force=True).astype(np.float64)
+        else:
+            coords = np.arange(n, dtype=np.float64) * float(h)
+        out.append(_gradient_along(x, d, coords, edge_order))
+    return tuple(out)
+
 
 # ------------------------------------------------------- the fast path for Tensors
 

@@ -1517,6 +1517,144 @@ class Tensor(_C.TensorBase):
                        .to(self.dtype))
         return _C._cut_history(self, "cauchy_", "CauchyBackward0")
 
+    # --- shifts, Bessel, multivariate lgamma, renorm -----------------------------------------
+    def bitwise_left_shift(self, other) -> Tensor:
+        """self << other elementwise (int64 after promotion); shifts outside [0, 63] give 0."""
+        return _shift(self, other, True, "bitwise_left_shift")
+
+    def bitwise_left_shift_(self, other) -> Tensor:
+        """In place: self = self << other; returns self."""
+        return _inplace(self, "bitwise_left_shift_",
+                        lambda s: _shift(s, other, True, "bitwise_left_shift_"), other)
+
+    def bitwise_right_shift(self, other) -> Tensor:
+        """self >> other elementwise (arithmetic, int64); shifts outside [0, 63] give 0 or -1
+        (the sign)."""
+        return _shift(self, other, False, "bitwise_right_shift")
+
+    def bitwise_right_shift_(self, other) -> Tensor:
+        """In place: self = self >> other; returns self."""
+        return _inplace(self, "bitwise_right_shift_",
+                        lambda s: _shift(s, other, False, "bitwise_right_shift_"), other)
+
+    def __lshift__(self, other):
+        return _shift(self, other, True, "__lshift__")
+
+    def __rlshift__(self, other):
+        return _shift(_as_tensor(other), self, True, "__rlshift__")
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __rshift__(self, other):
+        return _shift(self, other, False, "__rshift__")
+
+    def __rrshift__(self, other):
+        return _shift(_as_tensor(other), self, False, "__rrshift__")
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
+    def i0(self) -> Tensor:
+        """The modified Bessel function of the first kind of order 0, elementwise (integer
+        and bool input give float32); its derivative is i1."""
+        x = self if self.is_floating_point() else self.to(_C.float32)
+        return _I0.apply(x)
+
+    def i0_(self) -> Tensor:
+        """In place: self = i0(self) (floating-point self); returns self."""
+        return _inplace(self, "i0_", lambda s: s.i0())
+
+    def mvlgamma(self, p) -> Tensor:
+        """The multivariate log-gamma of dimension p (>= 1), elementwise:
+        p (p - 1) / 4 log(pi) + sum over i < p of lgamma(self - i / 2)."""
+        return _mvlgamma(self, p, "mvlgamma")
+
+    def mvlgamma_(self, p) -> Tensor:
+        """In place: self = mvlgamma(self, p); returns self."""
+        return _inplace(self, "mvlgamma_", lambda s: _mvlgamma(s, p, "mvlgamma_"))
+
+    def renorm(self, p, dim, maxnorm) -> Tensor:
+        """self with each slice along dim whose p-norm exceeds maxnorm scaled down to norm
+        maxnorm (by maxnorm / (norm + 1e-7), as PyTorch)."""
+        return _renorm(self, p, dim, maxnorm, "renorm")
+
+    def renorm_(self, p, dim, maxnorm) -> Tensor:
+        """In place: self = renorm(self, p, dim, maxnorm); returns self."""
+        return _inplace(self, "renorm_", lambda s: _renorm(s, p, dim, maxnorm, "renorm_"))
+
+    # --- reducing scatters, scatters into views -----------------------------------------------
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True) -> Tensor:
+        """A copy of self with src's elements reduced into it at index along dim (as scatter):
+        reduce 'sum', 'prod', 'mean', 'amax' or 'amin'; include_self=False leaves self's
+        values out where something is scattered."""
+        return _ScatterReduce.apply(self, src, _scatter_plan(self, dim, index, src, reduce,
+                                                             include_self, "scatter_reduce"))
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True) -> Tensor:
+        """In place: self = self.scatter_reduce(dim, index, src, reduce, ...); returns self."""
+        return _inplace(self, "scatter_reduce_", lambda s: s.scatter_reduce(
+            dim, index, src, reduce, include_self=include_self), src)
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True) -> Tensor:
+        """A copy of self with the slices of source along dim reduced into the slices index[i]
+        ('prod', 'mean', 'amax' or 'amin'; include_self=False leaves self's values out)."""
+        return _index_reduce(self, dim, index, source, reduce, include_self, "index_reduce")
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True) -> Tensor:
+        """In place: self = self.index_reduce(dim, index, source, reduce, ...); returns self."""
+        return _inplace(self, "index_reduce_", lambda s: _index_reduce(
+            s, dim, index, source, reduce, include_self, "index_reduce_"), source)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1) -> Tensor:
+        """A copy of self with src written into its diagonal (offset, dim1, dim2)."""
+        return _view_scatter(self, src, lambda t: t.diagonal(offset, dim1, dim2),
+                             "diagonal_scatter")
+
+    def select_scatter(self, src, dim, index) -> Tensor:
+        """A copy of self with src written into self.select(dim, index)."""
+        return _view_scatter(self, src, lambda t: t.select(dim, index), "select_scatter")
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1) -> Tensor:
+        """A copy of self with src written into the slice start:end:step of dim."""
+        if step <= 0:
+            raise RuntimeError(f"slice_scatter: slice step must be positive, got {step}")
+        d = _wrap_dim(dim, self.dim(), "slice_scatter")
+        key = (slice(None),) * d + (slice(start, end, step),)
+        return _view_scatter(self, src, lambda t: t[key], "slice_scatter")
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        """(hist, bin_edges): a histogram of self's values (floating point) in bins equal bins
+        over range (default: the data's min and max) or between the edges of a 1-D tensor
+        bins; weight weighs each element, density=True normalises to a density."""
+        return _histogram(self, bins, range, weight, density)
+
+    # --- small predicates, functional forms ---------------------------------------------------
+    def is_complex(self) -> builtins.bool:
+        """Whether self has a complex dtype: always False (pynet has no complex dtypes)."""
+        return False
+
+    def is_signed(self) -> builtins.bool:
+        """Whether self's dtype is signed: True for int64, float32, float64; False for bool."""
+        return self.dtype != _C.bool
+
+    def is_same_size(self, other) -> builtins.bool:
+        """Whether self and other (a Tensor) have the same shape."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"is_same_size(): argument 'other' (position 1) must be Tensor, "
+                            f"not {type(other).__name__}")
+        return tuple(self.shape) == tuple(other.shape)
+
+    def prelu(self, weight) -> Tensor:
+        """max(0, self) + weight * min(0, self): pynet.nn.functional.prelu(self, weight)."""
+        from .nn import functional
+        return functional.prelu(self, weight)
+
+    def hardshrink(self, lambd=0.5) -> Tensor:
+        """self where |self| > lambd, zero elsewhere: pynet.nn.functional.hardshrink."""
+        from .nn import functional
+        return functional.hardshrink(self, lambd)
+
     def __rmatmul__(self, other):
         return NotImplemented
 
@@ -3767,3 +3905,319 @@ def _uniform64(shape):
 
 for _more_op in (_IndexCopy, _Copysign, _Nextafter, _LdexpInt):
     setattr(_more_op, "_backward_name", _more_op.__name__[1:] + "Backward0")
+
+
+# --- shifts, Bessel functions, multivariate lgamma, renorm
+
+def _contig(a, dtype=None):
+    """a as a C-contiguous array, keeping a 0-d shape (np.ascontiguousarray makes it 1-d)."""
+    return np.asarray(a, dtype=dtype, order="C")
+
+
+def _shift(a, b, left, op):
+    """a << b or a >> b (int64 after promotion), as PyTorch's kernels: a shift outside
+    [0, 63] gives 0 (left) or the sign, a >> 63 (right); left shifts wrap around."""
+    dtype = _result_type(a, b)
+    if dtype != _C.int64:
+        raise NotImplementedError(f'"{op}" not implemented for \'{_dname(dtype)}\' '
+                                  f'(shifts need integer operands)')
+    bv = b.detach().numpy(force=True) if isinstance(b, Tensor) else np.asarray(b)
+    try:
+        x, s = np.broadcast_arrays(a.detach().numpy(force=True).astype(np.int64),
+                                   bv.astype(np.int64))
+    except ValueError:
+        raise RuntimeError(f"{op}: shapes {list(a.shape)} and {list(np.shape(bv))} cannot be "
+                           f"broadcast together") from None
+    valid = (s >= 0) & (s < 64)
+    s = np.where(valid, s, 0)
+    with np.errstate(over="ignore"):
+        out = np.where(valid, x << s, 0) if left else np.where(valid, x >> s, x >> 63)
+    return _C.from_numpy(_contig(out, dtype=np.int64))
+
+
+def _bessel_i1(x):
+    """I1(x) of a float64 NumPy array, by the trapezoid rule on
+    I1(x) = 1/pi * integral over [0, pi] of exp(x cos t) cos t dt: the integrand is smooth
+    and periodic, so the rule converges geometrically (N = 40 + |x| nodes reach rounding
+    error); exp(|x|) is factored out so that only the result can overflow."""
+    ax = np.abs(x)  # I1 is odd: computed at |x|, given x's sign (exactly 0 at 0)
+    n = 40 + int(np.ceil(ax.max(initial=0.0)))
+    t = np.linspace(0.0, np.pi, n + 1)
+    w = np.full(n + 1, 1.0 / n)
+    w[[0, -1]] = 0.5 / n
+    e = np.exp(ax[..., None] * (np.cos(t) - 1))
+    with np.errstate(over="ignore"):
+        return np.sign(x) * (e * np.cos(t) * w).sum(-1) * np.exp(ax)
+
+
+class _I0(Function):
+    """i0 (NumPy's, Clenshaw's Chebyshev series); d/dx i0(x) = i1(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a = x.detach().numpy(force=True)
+        return _C.from_numpy(_contig(np.i0(a.astype(np.float64)), dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * _I1.apply(x)
+
+
+class _I1(Function):
+    """i1, for the gradient of i0; d/dx i1(x) = i0(x) - i1(x) / x (1/2 at x = 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a = x.detach().numpy(force=True)
+        return _C.from_numpy(_contig(_bessel_i1(a.astype(np.float64)),
+                                                  dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        safe = x.masked_fill(x == 0, 1.0)
+        ratio = (_I1.apply(safe) / safe).masked_fill(x == 0, 0.5)
+        return g * (_I0.apply(x) - ratio)
+
+
+def _mvlgamma(x, p, op):
+    if isinstance(p, builtins.bool) or not isinstance(p, numbers.Integral):
+        raise TypeError(f"{op}(): argument 'p' must be int, not {type(p).__name__}")
+    if p < 1:
+        raise RuntimeError(f"{op}: p has to be greater than or equal to 1, got {p}")
+    if not x.is_floating_point():
+        x = x.to(_C.float32)
+    # log Gamma_p(x) = p (p - 1) / 4 log(pi) + sum_{i < p} lgamma(x - i / 2)
+    halves = _C.from_numpy(np.arange(p, dtype=np.float64) / 2).to(x.dtype)
+    return (x.unsqueeze(-1) - halves).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def _renorm(x, p, dim, maxnorm, op):
+    if x.dim() < 2:
+        raise RuntimeError(f"{op}: input needs at least 2 dimensions, got {x.dim()} dimensions")
+    if not x.is_floating_point():
+        raise RuntimeError(f"{op}: expected a floating-point input, got {_dname(x.dtype)}")
+    if not p > 0:
+        raise RuntimeError(f"{op}: non-positive-norm not supported (p={p})")
+    if maxnorm < 0:
+        raise RuntimeError(f"{op}: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = _wrap_dim(dim, x.dim(), op)
+    others = tuple(i for i in builtins.range(x.dim()) if i != d)
+    norms = x.norm(p, dim=others, keepdim=True)
+    # slices over maxnorm are scaled by maxnorm / (norm + 1e-7), the rest left as they are
+    factor = (maxnorm / (norms + 1e-7)).masked_fill(norms <= maxnorm, 1.0)
+    return x * factor
+
+
+# --- reducing scatters
+
+_SCATTER_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _scatter_plan(self, dim, index, src, reduce, include_self, op):
+    """Checks scatter_reduce's arguments as PyTorch does; returns (targets, reduce,
+    include_self, src_key): the flat position in self of each element of index, and the
+    slices of src that index covers."""
+    if reduce not in _SCATTER_REDUCES:
+        raise RuntimeError(f"{op}: reduce argument must be either sum, prod, mean, amax or "
+                           f"amin, got {reduce!r}")
+    _need_tensor(index, op, "index")
+    _need_tensor(src, op, "src")
+    if index.dtype != _C.int64:
+        raise RuntimeError(f"{op}: expected dtype int64 for index, got {_dname(index.dtype)}")
+    if src.dtype != self.dtype:
+        raise RuntimeError(f"{op}: expected self.dtype ({_dname(self.dtype)}) to be equal to "
+                           f"src.dtype ({_dname(src.dtype)})")
+    d = _wrap_dim(dim, builtins.max(self.dim(), 1), op)
+    shape, ishape = tuple(self.shape) or (1,), tuple(index.shape) or (1,)
+    sshape = tuple(src.shape) or (1,)
+    if not len(shape) == len(ishape) == len(sshape):
+        raise RuntimeError(f"{op}: index tensor must have the same number of dimensions as "
+                           f"self and src (got {list(index.shape)}, {list(self.shape)}, "
+                           f"{list(src.shape)})")
+    if builtins.any(i > s for i, s in zip(ishape, sshape)) or builtins.any(
+            i > s for k, (i, s) in enumerate(zip(ishape, shape)) if k != d):
+        raise RuntimeError(f"{op}: expected index {list(ishape)} to be no larger than self "
+                           f"{list(shape)} apart from dimension {d} and to be no larger "
+                           f"than src {list(sshape)}")
+    idx = index.numpy(force=True).reshape(ishape)
+    bad = (idx < 0) | (idx >= shape[d])
+    if bad.any():
+        raise RuntimeError(f"{op}: index {idx[bad][0]} is out of bounds for dimension {d} "
+                           f"with size {shape[d]}")
+    coords = list(np.indices(ishape))
+    coords[d] = idx
+    targets = np.ravel_multi_index(coords, shape).ravel() if idx.size else \
+        np.zeros(0, np.int64)
+    return targets, reduce, include_self, tuple(slice(0, n) for n in ishape)
+
+
+class _ScatterReduce(Function):
+    """scatter_reduce in NumPy (ufunc.at); the backward gives each contribution (self's
+    element, each scattered src element) its share: g for sum, g / count for mean, g times
+    the product of the other contributions for prod, and for amax/amin g split evenly
+    among the contributions equal to the result (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, self, src, plan):
+        targets, reduce, include_self, key = plan
+        base = self.detach().numpy(force=True)
+        x = base.reshape(-1).copy()
+        v = src.detach().numpy(force=True).reshape(tuple(src.shape) or (1,))[key].ravel()
+        hit = np.zeros(x.size, bool)
+        hit[targets] = True
+        own = ~hit | include_self  # where self's own value takes part
+        count = own.astype(np.int64)
+        np.add.at(count, targets, 1)
+        if not include_self:  # the reduction's identity where self is left out
+            ident = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+            if x.dtype.kind != "f" and reduce in ("amax", "amin"):
+                info = np.iinfo(np.int64) if x.dtype == np.int64 else None
+                ident = (info.min if reduce == "amax" else info.max) if info else \
+                    (reduce == "amin")
+            x[hit] = ident
+        ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
+                 "amin": np.minimum}[reduce]
+        if x.dtype == np.bool_ and reduce in ("sum", "mean"):
+            ufunc = np.logical_or  # bool sums saturate at True, as a cast back would
+        ufunc.at(x, targets, v)
+        if reduce == "mean":
+            c = np.maximum(count, 1)
+            x = x // c if x.dtype.kind in "iu" else (x / c).astype(x.dtype)
+        ctx.saved = (targets, reduce, own, count, base.reshape(-1), v, x, base.shape,
+                     tuple(src.shape), key)
+        return _C.from_numpy(_contig(x.reshape(base.shape)))
+
+    @staticmethod
+    def backward(ctx, g):
+        targets, reduce, own, count, s, v, out, shape, sshape, key = ctx.saved
+        gn = g.detach().numpy(force=True).reshape(-1).astype(s.dtype)
+        if reduce in ("sum", "mean"):
+            share = gn / np.maximum(count, 1) if reduce == "mean" else gn
+            gs, gv = share * own, share[targets]
+        elif reduce == "prod":
+            gs, gv = _prod_shares(gn, targets, own, s, v)
+        else:  # amax / amin: ties share the gradient evenly
+            is_s = own & (s == out)
+            is_v = v == out[targets]
+            ties = is_s.astype(s.dtype)
+            np.add.at(ties, targets, is_v)
+            share = gn / np.maximum(ties, 1)
+            gs, gv = share * is_s, share[targets] * is_v
+        gsrc = np.zeros(sshape or (1,), s.dtype)
+        gsrc[key] = gv.reshape(tuple(k.stop for k in key))
+        return (_C.from_numpy(_contig(gs.reshape(shape), dtype=s.dtype)),
+                _C.from_numpy(_contig(gsrc.reshape(sshape), dtype=s.dtype)), None)
+
+
+def _prod_shares(gn, targets, own, s, v):
+    """The gradients of prod contributions: g times the product of the other contributions
+    at the same position, computed without dividing by zero from the product of the
+    non-zero contributions and the number of zeros."""
+    nz = np.where(own & (s != 0), s, 1.0)
+    zeros = (own & (s == 0)).astype(np.int64)
+    np.multiply.at(nz, targets, np.where(v != 0, v, 1.0))
+    np.add.at(zeros, targets, v == 0)
+
+    def share(val, nz_at, zeros_at, g_at):
+        safe = np.where(val != 0, val, 1.0)
+        other = np.where(zeros_at == 0, nz_at / safe,
+                         np.where((zeros_at == 1) & (val == 0), nz_at, 0.0))
+        return g_at * other
+
+    gs = share(s, nz, zeros, gn) * own
+    gv = share(v, nz[targets], zeros[targets], gn[targets])
+    return gs, gv
+
+
+def _index_reduce(self, dim, index, source, reduce, include_self, op):
+    """index_reduce as a scatter_reduce: index[i] repeated over source's slice i along dim."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"{op}(): Expected reduce to be one of prod, mean, amax or amin but "
+                           f"got {reduce}.")
+    _need_tensor(index, op, "index")
+    _need_tensor(source, op, "source")
+    if index.dim() > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector, but got dim: "
+                         f"{index.dim()} with size {list(index.shape)}")
+    d = _wrap_dim(dim, builtins.max(self.dim(), 1), op)
+    if source.dim() != self.dim() or builtins.any(
+            a != b for k, (a, b) in enumerate(zip(self.shape, source.shape)) if k != d):
+        raise RuntimeError(f"{op}: source tensor shape must match self tensor shape, excluding "
+                           f"the specified dimension. Got self.shape = {list(self.shape)} "
+                           f"source.shape = {list(source.shape)}")
+    n = index.numel()
+    if n != (source.shape[d] if source.dim() else 1):
+        raise RuntimeError(f"{op}(): Number of indices ({n}) should be equal to "
+                           f"source.size(dim): ({source.shape[d]}), for dim: {d}")
+    size = self.shape[d] if self.dim() else 1
+    idx = index.reshape(-1)
+    if n and ((idx < 0).any() or (idx >= size).any()):
+        raise IndexError(f"{op}: index out of range in self (dim {d} has size {size})")
+    if self.dim() == 0:
+        return self.scatter_reduce(0, index.reshape(()), source, reduce,
+                                   include_self=include_self)
+    view = [1] * self.dim()
+    view[d] = n
+    full = idx.reshape(view).expand(tuple(source.shape))
+    return self.scatter_reduce(d, full, source, reduce, include_self=include_self)
+
+
+def _view_scatter(self, src, view_of, op):
+    """A copy of self with src copied into the view view_of(copy) (shapes must match)."""
+    _need_tensor(src, op, "src")
+    out = self.clone()
+    view = view_of(out)
+    if tuple(view.shape) != tuple(src.shape):
+        raise RuntimeError(f"{op}: expected src to have a size equal to the slice of self. "
+                           f"src size = {list(src.shape)}, slice size = {list(view.shape)}")
+    view.copy_(src)
+    return out
+
+
+_Histogram = collections.namedtuple("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
+
+
+def _histogram(x, bins, range, weight, density):
+    """torch.histogram (NumPy's histogram rules: the last bin is closed, a zero-width range
+    widens to +-0.5, an empty input to [0, 1]); the result is not differentiable."""
+    if not x.is_floating_point():
+        raise NotImplementedError(f"histogram: not implemented for '{_dname(x.dtype)}' tensors "
+                                  f"(it needs floating point)")
+    data = x.detach().numpy(force=True).ravel()
+    w = None
+    if weight is not None:
+        _need_tensor(weight, "histogram", "weight")
+        if tuple(weight.shape) != tuple(x.shape) or weight.dtype != x.dtype:
+            raise RuntimeError(f"histogram: weight should have the same shape and dtype as "
+                               f"input, got {list(weight.shape)} {_dname(weight.dtype)}")
+        w = weight.detach().numpy(force=True).ravel()
+    if isinstance(bins, Tensor):
+        if bins.dim() != 1 or bins.dtype != x.dtype:
+            raise RuntimeError(f"histogram: bins should be a 1-D tensor of input's dtype, got "
+                               f"{list(bins.shape)} {_dname(bins.dtype)}")
+        if range is not None:
+            raise TypeError("histogram(): range is only accepted with an int number of bins")
+        edges = bins.detach().numpy(force=True).astype(np.float64)
+        if (np.diff(edges) < 0).any():
+            raise RuntimeError(f"histogram: bin edges must increase monotonically, got "
+                               f"{edges.tolist()}")
+    else:
+        if isinstance(bins, builtins.bool) or not isinstance(bins, numbers.Integral):
+            raise TypeError(f"histogram(): bins must be an int or a 1-D tensor, not "
+                            f"{type(bins).__name__}")
+        if bins <= 0:
+            raise RuntimeError(f"histogram: bins must be > 0, but got {bins}")
+        if range is not None and range[0] > range[1]:
+            raise RuntimeError(f"histogram: min should not exceed max, but got min {range[0]} "
+                               f"max {range[1]}")
+        if range is None and data.size and not np.isfinite(data).all():
+            raise RuntimeError("histogram: the range of the data is not finite (NaN or inf)")
+        edges = bins
+    hist, edges = np.histogram(data.astype(np.float64), edges, range, weights=w,
+                               density=density)
+    return _Histogram(_C.from_numpy(_contig(hist, dtype=data.dtype)),
+                      _C.from_numpy(_contig(edges, dtype=data.dtype)))
