@@ -97,6 +97,10 @@ from ._functions import (bitwise_left_shift, bitwise_right_shift,  # noqa: E402
                          diagonal_scatter, gradient, histogram, i0, i0_, index_reduce, mvlgamma,
                          renorm, scatter_reduce, select_scatter, slice_scatter)
 from . import nn, optim  # noqa: E402
+from . import linalg  # noqa: E402
+from ._functions import (cholesky, cholesky_inverse, cholesky_solve, det,  # noqa: E402
+                         inverse, logdet, lu, lu_solve, lu_unpack, matrix_exp, matrix_power,
+                         orgqr, pinverse, qr, slogdet, svd, triangular_solve)
 from . import backends, cuda, distributions, testing  # noqa: E402
 from ._finfo import finfo, iinfo  # noqa: E402
 from ._repr import get_printoptions, set_printoptions  # noqa: E402

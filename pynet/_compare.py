@@ -78,18 +78,33 @@ class _Norm2(Function):
         return g * x / n.masked_fill(zero, 1.0) * (~zero), None, None
 
 
+class _NormZero(Function):
+    """The count of non-zeros over dims: a result in the graph, as PyTorch's, whose
+    gradient is nothing (the count is piecewise constant)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        nz = (x != 0).to(x.dtype)
+        return nz.sum(dims, keepdim) if dims else nz
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, None, None
+
+
 def norm(t, p="fro", dim=None, keepdim=False, dtype=None):
     """The vector p-norm of t over all elements (dim None) or over dim (an int or a
     tuple): p 'fro' or 2 (Euclidean), 1, inf, -inf, 0 (count of non-zeros) or any
-    other positive number. 'nuc' (a matrix norm) raises NotImplementedError."""
+    other number; a string p other than 'fro' ('nuc', ...) is a matrix norm over the two
+    dims given (all of a matrix's when dim is None), pynet.linalg.matrix_norm."""
     if dtype is not None:
         t = t.to(dtype)
     if t.dtype not in (_C.float32, _C.float64):
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
                            f"Got {t.dtype} instead.")
-    if p == "nuc" or (isinstance(p, str) and p != "fro"):
-        raise NotImplementedError(f"pynet norm: p={p!r} (a matrix norm) is not supported; "
-                                  "use p='fro', 2, 1, inf, -inf, 0 or another number")
+    if isinstance(p, str) and p != "fro":  # 'nuc' and the other matrix norms, over 2 dims
+        from .linalg import matrix_norm
+        return matrix_norm(t, p, tuple(range(t.dim())) if dim is None else dim, keepdim)
     if dim is not None and not isinstance(dim, int) and len(tuple(dim)) == 0:
         dim = None  # torch: an empty tuple of dims means every dim, for norms
     dims = tuple(_wrap_dim(operator.index(d), t.dim(), "norm") for d in _dims(t, dim))
@@ -107,7 +122,7 @@ def norm(t, p="fro", dim=None, keepdim=False, dtype=None):
     if p == -math.inf:
         return a.amin(dims, keepdim) if dims else a
     if p == 0:
-        return (t != 0).to(t.dtype).sum(dims, keepdim) if dims else (t != 0).to(t.dtype)
+        return _NormZero.apply(t, dims, keepdim)
     return _NormP.apply(t, float(p), dims, keepdim) if dims else a
 
 

@@ -99,6 +99,8 @@ __all__ = [
     "bitwise_left_shift", "bitwise_right_shift", "i0", "i0_", "mvlgamma", "renorm", "histogram",
     "scatter_reduce", "index_reduce", "diagonal_scatter", "select_scatter", "slice_scatter",
     "gradient",
+    # linear algebra (pynet.linalg)
+    "det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve", "cholesky_inverse", "qr", "svd", "pinverse", "matrix_power", "matrix_exp", "triangular_solve", "lu", "lu_unpack", "lu_solve", "orgqr",
 ]
 
 
@@ -2332,3 +2334,97 @@ def _forward_all(names):
 
 
 _forward_all(_FORWARDED)
+
+
+# ------------------------------------------------- linear algebra (torch.det ... over pynet.linalg)
+
+def _LA():
+    """pynet.linalg, imported on first use (with its _legacy module of torch's older forms)."""
+    from . import linalg
+    from .linalg import _legacy  # noqa: F401 (binds linalg._legacy)
+    return linalg
+
+
+def det(input):
+    """The determinant of each square matrix of input (..., n, n)."""
+    return _LA().det(input)
+
+
+def logdet(input):
+    """log det of each square matrix: NaN where the determinant is negative, -inf where 0."""
+    return _LA()._legacy._logdet(input)
+
+
+def slogdet(input):
+    """(sign, logabsdet) of the determinant of each square matrix of input."""
+    return _LA()._legacy._slogdet_legacy(input)
+
+
+def inverse(input):
+    """The inverse of each square matrix of input (linalg.inv)."""
+    return _LA().inv(input)
+
+
+def cholesky(input, upper=False):
+    """The Cholesky factor of each symmetric positive-definite matrix (lower, or upper)."""
+    return _LA().cholesky(input, upper=upper)
+
+
+def cholesky_solve(input, input2, upper=False):
+    """X with A X = input, A = L L^T given by its Cholesky factor input2 (U^T U if upper)."""
+    return _LA()._legacy._cholesky_solve(input, input2, upper)
+
+
+def cholesky_inverse(input, upper=False):
+    """The inverse of A = L L^T (U^T U if upper) from its Cholesky factor input."""
+    return _LA()._legacy._cholesky_inverse(input, upper)
+
+
+def qr(input, some=True):
+    """(Q, R) of input; some=True: the reduced factorization, else the complete one."""
+    return _LA()._legacy._qr_legacy(input, some)
+
+
+def svd(input, some=True, compute_uv=True):
+    """(U, S, V) of input with V (not V^T); some=True: the thin factorization."""
+    return _LA()._legacy._svd_legacy(input, some, compute_uv)
+
+
+def pinverse(input, rcond=1e-15):
+    """The Moore-Penrose pseudo-inverse of each matrix (singular values < rcond * max: 0)."""
+    return _LA()._legacy._pinverse(input, rcond)
+
+
+def matrix_power(input, n):
+    """Each square matrix of input to the integer power n (n < 0: of its inverse)."""
+    return _LA().matrix_power(input, n)
+
+
+def matrix_exp(input):
+    """The matrix exponential of each square matrix of input."""
+    return _LA().matrix_exp(input)
+
+
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
+    """(X, A clone) with A X = input for triangular A (torch.triangular_solve's order)."""
+    return _LA()._legacy._triangular_solve(input, A, upper, transpose, unitriangular)
+
+
+def lu(input, pivot=True, get_infos=False):
+    """(LU, pivots[, infos]): the packed LU factorization with partial pivoting of input."""
+    return _LA()._legacy._lu_legacy(input, pivot, get_infos)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """(P, L, U) unpacked from lu()'s packed factorization and its pivots."""
+    return _LA()._legacy._lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
+
+
+def lu_solve(input, LU_data, LU_pivots):
+    """X with A X = input, A given by lu()'s packed factorization and pivots."""
+    return _LA()._legacy._lu_solve_legacy(input, LU_data, LU_pivots)
+
+
+def orgqr(input, input2):
+    """The product of Householder reflectors (input, tau = input2): linalg.householder_product."""
+    return _LA().householder_product(input, input2)

@@ -1574,6 +1574,71 @@ class Tensor(_C.TensorBase):
         """In place: self = mvlgamma(self, p); returns self."""
         return _inplace(self, "mvlgamma_", lambda s: _mvlgamma(s, p, "mvlgamma_"))
 
+    # --- linear algebra: the legacy torch.* forms over pynet.linalg (pynet/_functions.py) -----
+    def det(self) -> Tensor:
+        """The determinant of each square matrix of self (..., n, n)."""
+        return _functions().det(self)
+
+    def logdet(self) -> Tensor:
+        """log det of each square matrix: NaN where the determinant is negative, -inf where 0."""
+        return _functions().logdet(self)
+
+    def slogdet(self):
+        """(sign, logabsdet) of the determinant of each square matrix of self."""
+        return _functions().slogdet(self)
+
+    def inverse(self) -> Tensor:
+        """The inverse of each square matrix of self."""
+        return _functions().inverse(self)
+
+    def cholesky(self, upper=False) -> Tensor:
+        """The Cholesky factor of each symmetric positive-definite matrix (lower, or upper)."""
+        return _functions().cholesky(self, upper)
+
+    def cholesky_solve(self, input2, upper=False) -> Tensor:
+        """X with A X = self, A = L L^T given by its Cholesky factor input2 (U^T U if upper)."""
+        return _functions().cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False) -> Tensor:
+        """The inverse of A = L L^T (U^T U if upper) from its Cholesky factor self."""
+        return _functions().cholesky_inverse(self, upper)
+
+    def qr(self, some=True):
+        """(Q, R) of self; some=True: the reduced factorization, else the complete one."""
+        return _functions().qr(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        """(U, S, V) of self with V (not V^T); some=True: the thin factorization."""
+        return _functions().svd(self, some, compute_uv)
+
+    def pinverse(self, rcond=1e-15) -> Tensor:
+        """The Moore-Penrose pseudo-inverse of each matrix of self."""
+        return _functions().pinverse(self, rcond)
+
+    def matrix_power(self, n) -> Tensor:
+        """Each square matrix of self to the integer power n (n < 0: of its inverse)."""
+        return _functions().matrix_power(self, n)
+
+    def matrix_exp(self) -> Tensor:
+        """The matrix exponential of each square matrix of self."""
+        return _functions().matrix_exp(self)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        """(X, A clone) with A X = self for triangular A."""
+        return _functions().triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def lu(self, pivot=True, get_infos=False):
+        """(LU, pivots[, infos]): the packed LU factorization with partial pivoting of self."""
+        return _functions().lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots) -> Tensor:
+        """X with A X = self, A given by lu()'s packed factorization and pivots."""
+        return _functions().lu_solve(self, LU_data, LU_pivots)
+
+    def orgqr(self, input2) -> Tensor:
+        """The product of the Householder reflectors (self, tau = input2)."""
+        return _functions().orgqr(self, input2)
+
     def renorm(self, p, dim, maxnorm) -> Tensor:
         """self with each slice along dim whose p-norm exceeds maxnorm scaled down to norm
         maxnorm (by maxnorm / (norm + 1e-7), as PyTorch)."""
@@ -4221,3 +4286,9 @@ def _histogram(x, bins, range, weight, density):
                                density=density)
     return _Histogram(_C.from_numpy(_contig(hist, dtype=data.dtype)),
                       _C.from_numpy(_contig(edges, dtype=data.dtype)))
+
+
+def _functions():
+    """pynet._functions, imported on first use (it imports this module)."""
+    from . import _functions as f
+    return f

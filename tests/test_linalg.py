@@ -855,3 +855,61 @@ def test_tensor_tolerances(need_torch):
     check(LA.pinv(P(a), atol=P(at)), torch.linalg.pinv(T(a), atol=T(at)), rtol=1e-9,
           atol=1e-12)
     check(LA.pinv(P(a), rtol=0.5), torch.linalg.pinv(T(a), rtol=0.5), rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------- the top-level and Tensor-method forms (torch.det ...)
+
+def test_legacy_forms_at_top_level_and_as_methods():
+    a, s = rnd((2, 3, 3), 90), spd((3, 3), 91)
+    x, xs = P(a), P(s)
+    for fn, ref in [("det", np.linalg.det(a)), ("inverse", np.linalg.inv(a)),
+                    ("matrix_exp", None), ("pinverse", np.linalg.pinv(a))]:
+        top, meth = getattr(pynet, fn)(x), getattr(x, fn)()
+        np.testing.assert_array_equal(to_np(top), to_np(meth))
+        if ref is not None:
+            np.testing.assert_allclose(to_np(top), ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(to_np(x.matrix_power(3)), np.linalg.matrix_power(a, 3), rtol=1e-10)
+    sign, logabs = pynet.slogdet(x)
+    ref_sign, ref_log = np.linalg.slogdet(a)
+    check(sign, ref_sign)
+    np.testing.assert_allclose(to_np(logabs), ref_log, rtol=1e-12)
+    np.testing.assert_allclose(to_np(x.logdet()), np.where(ref_sign > 0, ref_log, np.nan),
+                               rtol=1e-12)
+    chol = pynet.cholesky(xs)
+    np.testing.assert_allclose(to_np(chol), np.linalg.cholesky(s), rtol=1e-12)
+    np.testing.assert_allclose(to_np(xs.cholesky(upper=True)), np.linalg.cholesky(s).T,
+                               rtol=1e-12)
+    b = rnd((3, 2), 92)
+    np.testing.assert_allclose(to_np(pynet.cholesky_solve(P(b), chol)), np.linalg.solve(s, b),
+                               rtol=1e-10)
+    np.testing.assert_allclose(to_np(chol.cholesky_inverse()), np.linalg.inv(s), rtol=1e-10)
+    q, r = x.qr()
+    np.testing.assert_allclose(to_np(q.matmul(r)), a, atol=1e-13)
+    u, sv, v = pynet.svd(x)  # V, not V^T
+    np.testing.assert_allclose(to_np(u.matmul(sv.diag_embed()).matmul(v.mT)), a, atol=1e-13)
+    lu, piv = x.lu()
+    p_, l_, u_ = pynet.lu_unpack(lu, piv)
+    np.testing.assert_allclose(to_np(p_.matmul(l_).matmul(u_)), a, atol=1e-13)
+    sol = P(b).unsqueeze(0).expand((2, 3, 2)).lu_solve(lu, piv)
+    np.testing.assert_allclose(to_np(x.matmul(sol)), np.broadcast_to(b, (2, 3, 2)), atol=1e-12)
+    tri = P(np.triu(a[0]) + 3 * np.eye(3))
+    xsol, clone = pynet.triangular_solve(P(b), tri)
+    np.testing.assert_allclose(to_np(tri.matmul(xsol)), b, atol=1e-12)
+    np.testing.assert_array_equal(to_np(clone), to_np(tri))
+    assert gc(lambda t: pynet.det(t), a[0])
+    assert gc(lambda t: t.inverse(), a[0])
+
+
+def test_norm_matrix_orders_and_the_zero_norm():
+    a = rnd((2, 3, 4), 93)
+    np.testing.assert_allclose(to_np(pynet.norm(P(a[0]), "nuc")),
+                               np.linalg.norm(a[0], "nuc"), rtol=1e-12)
+    np.testing.assert_allclose(to_np(P(a).norm("nuc", dim=(1, 2))),
+                               [np.linalg.norm(m, "nuc") for m in a], rtol=1e-12)
+    with pytest.raises(RuntimeError):
+        pynet.norm(P(a), "nuc")  # three dims: not a matrix norm
+    x = pynet.tensor([0.0, 1.5, -2.0], requires_grad=True)
+    y = pynet.norm(x, 0)  # the count of non-zeros: in the graph, with no gradient
+    assert y.item() == 2.0 and y.requires_grad
+    y.backward()
+    assert x.grad is None
