@@ -98,6 +98,9 @@ from ._functions import (bitwise_left_shift, bitwise_right_shift,  # noqa: E402
                          renorm, scatter_reduce, select_scatter, slice_scatter)
 from . import nn, optim  # noqa: E402
 from . import linalg  # noqa: E402
+from ._functions import (bilinear, cosine_embedding_loss, cosine_similarity,  # noqa: E402
+                         embedding, margin_ranking_loss, pairwise_distance,
+                         triplet_margin_loss)
 from ._functions import (cholesky, cholesky_inverse, cholesky_solve, det,  # noqa: E402
                          inverse, logdet, lu, lu_solve, lu_unpack, matrix_exp, matrix_power,
                          orgqr, pinverse, qr, slogdet, svd, triangular_solve)

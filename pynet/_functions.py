@@ -101,6 +101,8 @@ __all__ = [
     "gradient",
     # linear algebra (pynet.linalg)
     "det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve", "cholesky_inverse", "qr", "svd", "pinverse", "matrix_power", "matrix_exp", "triangular_solve", "lu", "lu_unpack", "lu_solve", "orgqr",
+    # aliases of functional ops whose first tensor torch names otherwise
+    "embedding", "bilinear", "cosine_similarity", "pairwise_distance", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss",
 ]
 
 
@@ -2428,3 +2430,45 @@ def lu_solve(input, LU_data, LU_pivots):
 def orgqr(input, input2):
     """The product of Householder reflectors (input, tau = input2): linalg.householder_product."""
     return _LA().householder_product(input, input2)
+
+
+# --- the aliases whose tensors torch names otherwise (weight, input1, x1, anchor) -------------
+
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """Rows of weight picked by indices (weight first; padding_idx -1: none, else no grad)."""
+    return _F().embedding(indices, weight, None if padding_idx < 0 else padding_idx,
+                          scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y = x1^T A x2 + b for each output feature (F.bilinear)."""
+    return _F().bilinear(input1, input2, weight, bias)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-08):
+    """The cosine of the angle between x1 and x2 along dim (F.cosine_similarity)."""
+    return _F().cosine_similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-06, keepdim=False):
+    """The p-norm of x1 - x2 + eps along the last dim (F.pairwise_distance)."""
+    return _F().pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
+    """max(0, -target (input1 - input2) + margin); reduction 0 none, 1 mean, 2 sum."""
+    return _F().margin_ranking_loss(input1, input2, target, margin,
+                                    reduction=_reduction(reduction, "margin_ranking_loss"))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
+    """1 - cos(x1, x2) for target 1, max(0, cos - margin) for -1; reduction 0/1/2."""
+    return _F().cosine_embedding_loss(input1, input2, target, margin,
+                                      reduction=_reduction(reduction, "cosine_embedding_loss"))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-06, swap=False,
+                        reduction=0):
+    """max(d(a, p) - d(a, n) + margin, 0) with p-norm distances; reduction 0/1/2."""
+    return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                    reduction=_reduction(reduction, "triplet_margin_loss"))

@@ -672,3 +672,29 @@ def test_i0_second_derivative_matches_torch(need_torch):
     (h,) = torch.autograd.grad(t.i0().sum(), t, create_graph=True)
     (h2,) = torch.autograd.grad(h.sum(), t)
     check(g2, h2, rtol=1e-10)
+
+
+def test_aliases_whose_first_tensor_torch_names_otherwise():
+    rng = np.random.default_rng(5)
+    a, b, c = (rng.standard_normal((4, 3)) for _ in range(3))
+    t = np.array([1.0, -1.0, 1.0, -1.0])
+    P_ = pynet.tensor
+    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    np.testing.assert_allclose(pynet.cosine_similarity(P_(a), P_(b)).numpy(), cos, rtol=1e-12)
+    np.testing.assert_allclose(pynet.pairwise_distance(P_(a), P_(b)).numpy(),
+                               np.linalg.norm(a - b + 1e-6, axis=1), rtol=1e-12)
+    # the top-level losses reduce nothing unless asked (PyTorch 2.13's behaviour)
+    np.testing.assert_allclose(
+        pynet.margin_ranking_loss(P_(a[:, 0]), P_(b[:, 0]), P_(t)).numpy(),
+        np.maximum(0, -t * (a[:, 0] - b[:, 0])), rtol=1e-12)
+    np.testing.assert_allclose(
+        pynet.cosine_embedding_loss(P_(a), P_(b), P_(t), 0.0, 2).item(),
+        np.where(t > 0, 1 - cos, np.maximum(0, cos)).sum(), rtol=1e-12)
+    d = lambda x, y: np.linalg.norm(x - y + 1e-6, axis=1)  # noqa: E731
+    np.testing.assert_allclose(pynet.triplet_margin_loss(P_(a), P_(b), P_(c)).numpy(),
+                               np.maximum(d(a, b) - d(a, c) + 1.0, 0), rtol=1e-12)
+    w = rng.standard_normal((5, 3))
+    np.testing.assert_array_equal(pynet.embedding(P_(w), P_([4, 0])).numpy(), w[[4, 0]])
+    W = rng.standard_normal((2, 3, 3))
+    np.testing.assert_allclose(pynet.bilinear(P_(a), P_(b), P_(W)).numpy(),
+                               np.einsum("ni,kij,nj->nk", a, W, b), rtol=1e-12)

@@ -128,8 +128,8 @@ def test_top_level_functions_explicit_and_documented():
         assert doc and "\n" not in doc, f"pynet.{name}: needs a one-line docstring"
         params = list(inspect.signature(fn).parameters.values())
         # the tensor first, named as torch names it
-        assert params and params[0].name in ("input", "tensor", "tensors", "LU_data"), (name,
-                                                                                        params)
+        assert params and params[0].name in ("input", "tensor", "tensors", "LU_data", "weight",
+                                             "input1", "x1", "anchor"), (name, params)
         assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name
         if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
             assert "Forms:" in doc, f"pynet.{name}(*args) must list its forms in the docstring"
