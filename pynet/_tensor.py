@@ -75,6 +75,10 @@ class Tensor(_C.TensorBase):
                 dtype = a.dtype
             elif isinstance(a, (str, device_type)):
                 device = a
+            elif isinstance(a, int) and not isinstance(a, builtins.bool):
+                device = device_type(a)  # an accelerator index: raises
+            elif hasattr(a, "type") and hasattr(a, "index"):  # another library's device
+                device = device_type(a)
             elif a is None:
                 continue
             else:
@@ -1771,6 +1775,12 @@ class device_type:
         if isinstance(type, device_type):
             type, index0 = type.type, type.index
             index = index0 if index is None else index
+        if isinstance(type, int) and not isinstance(type, builtins.bool):
+            raise RuntimeError(f"device({type}): a bare index names an accelerator device, "
+                               "and pynet has none (it computes on the cpu)")
+        if not isinstance(type, str) and not hasattr(type, "index"):  # torch.device passes
+            raise TypeError(f"device() expected a device string, a device or an index, got "
+                            f"{builtins.type(type).__name__}")
         text = str(type)
         name, _, idx = text.partition(":")
         if name not in _DEVICE_TYPES:
@@ -1780,7 +1790,7 @@ class device_type:
             if index is not None:
                 raise RuntimeError("type (string) must not include an index because index was "
                                    f"passed explicitly: {text}")
-            if not idx.isdigit():
+            if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
                 raise RuntimeError(f"Invalid device string: '{text}'")
             index = int(idx)
         if index is not None:
@@ -1809,6 +1819,15 @@ class device_type:
 
     def __hash__(self):
         return hash((self.type, self.index))
+
+    def __enter__(self):
+        """`with pynet.device('cpu'):` - tensors are made on the cpu anyway; another device
+        raises what placing a tensor there raises."""
+        _check_device(self, "device")
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 def _check_device(device, op):

@@ -515,3 +515,22 @@ def test_other_devices_raise_runtime_error_and_cpu_indices_pass():
     assert pynet.ones(2).to("cpu:1").tolist() == [1.0, 1.0]
     assert pynet.arange(3, device=pynet.device("cpu")).tolist() == [0, 1, 2]
     assert pynet.ones(2).is_cpu and not pynet.ones(2).is_cuda
+
+
+def test_device_edge_cases():
+    with pytest.raises(TypeError):
+        pynet.device(None)
+    for bad in (lambda: pynet.device(0), lambda: pynet.ones(2).to(0),
+                lambda: pynet.device("cpu:01")):
+        with pytest.raises(RuntimeError):
+            bad()
+    with pynet.device("cpu"):
+        assert pynet.ones(1).device == pynet.device("cpu")
+    with pytest.raises(AssertionError):
+        with pynet.device("cuda"):
+            pass
+
+
+def test_torch_devices_are_read_by_name(need_torch):
+    assert pynet.device(need_torch.device("cpu")) == pynet.device("cpu")
+    assert pynet.ones(2).to(need_torch.device("cpu")).shape == (2,)
