@@ -90,6 +90,16 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     _check_tensor(input, "hardtanh")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh(input, min_val, max_val, inplace)
+
+
+def _hardtanh(input, min_val, max_val, inplace):
+    """hardtanh without the min_val <= max_val check (hardtanh_ skips it, as in torch)."""
+    if input.dtype == _C.bool:
+        raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh")
+    if min_val > max_val:
+        # torch's clamp rule: max_val everywhere, with a zero gradient (clamp's backward)
+        return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
     if not input.is_floating_point():  # the bounds become the input's integers, as torch
         lo, hi = int(min_val), int(max_val)
         return input.clamp_(lo, hi) if inplace else input.clamp(lo, hi)
@@ -149,6 +159,8 @@ def hardswish(input, inplace=False):
 def threshold(input, threshold, value, inplace=False):
     """value where input <= threshold, input elsewhere (NaN passes)."""
     _check_tensor(input, "threshold")
+    if input.dtype == _C.bool:
+        raise NotImplementedError('threshold: "threshold_cpu" not implemented for \'bool\'')
     if not input.is_floating_point():
         out = input.masked_fill(input <= threshold, value)
         return input.copy_(out) if inplace else out
@@ -236,8 +248,10 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    """In-place hardtanh: input clamped into [min_val, max_val]; returns input."""
-    return hardtanh(input, min_val, max_val, True)
+    """In-place hardtanh: input clamped into [min_val, max_val]; returns input. Unlike
+    hardtanh, min_val > max_val is allowed (every value becomes max_val), as in torch."""
+    _check_tensor(input, "hardtanh_")
+    return _hardtanh(input, min_val, max_val, True)
 
 
 def selu_(input):
@@ -550,9 +564,10 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                        None if bias is None else bias.repeat(n), True, float(momentum),
                        float(eps))
     prev = _C._set_grad_enabled(False)
-    try:  # the running stats take the batch mean of the per-instance updates
+    try:  # the running stats take the batch mean of the per-instance updates (NaN, the
+        # mean of nothing, for an empty batch, as torch)
         for run, new in ((running_mean, rm), (running_var, rv)):
-            if run is not None and n > 0:
+            if run is not None:
                 run.copy_(new.reshape(n, c).mean(0))
     finally:
         _C._set_grad_enabled(prev)
@@ -582,12 +597,14 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"but got weight of shape {list(weight.shape)} and normalized_shape "
                            f"= {shape}")
     if not input.is_floating_point():
-        raise RuntimeError(f"rms_norm: expected a floating point input, got {input.dtype}")
+        raise NotImplementedError(f'rms_norm: "rms_norm" not implemented for {input.dtype} '
+                                  "input")
     if eps is None:
         eps = _FINFO_EPS[str(input.dtype).split(".")[-1]]
     dims = tuple(range(-nd, 0))
     y = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
-    return y if weight is None else y * weight
+    # the weight product is taken in the promoted dtype; the result keeps input's (torch)
+    return y if weight is None else (y * weight).to(input.dtype)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
@@ -600,6 +617,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
                          f"(got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input
+    if input.dtype == _C.bool:  # torch averages the squares with avg_pool, which has no bool
+        raise NotImplementedError('local_response_norm: "avg_pool2d" not implemented for '
+                                  "'bool' input")
     c = input.shape[1]
     # zero-pad the channel dim (F.pad lists the last dim first), then add size shifted slices
     sq = pad(input * input, [0, 0] * (input.dim() - 2) + [size // 2, (size - 1) // 2])
@@ -689,10 +709,17 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
             raise ValueError(f"embedding_bag: If per_sample_weights "
                              f"({list(per_sample_weights.shape)}) is not None, then it must "
                              f"have the same shape as the input ({list(input.shape)})")
+    if weight.dim() != 2:
+        raise ValueError(f"embedding_bag: weight has to be a 2D Tensor, but got Tensor of "
+                         f"dimension {weight.dim()} (shape {list(weight.shape)})")
     if input.dtype != _C.int64:
         raise RuntimeError(f"embedding_bag: expected indices of dtype int64, got {input.dtype}")
-    if weight.dim() != 2:
-        raise RuntimeError(f"embedding_bag: weight must be 2-D, got {list(weight.shape)}")
+    if not weight.is_floating_point():
+        raise RuntimeError(f"embedding_bag: expected a floating point weight, got "
+                           f"{weight.dtype}")
+    if per_sample_weights is not None and per_sample_weights.dtype != weight.dtype:
+        raise RuntimeError(f"embedding_bag: expected per_sample_weights of weight's dtype "
+                           f"{weight.dtype}, got {per_sample_weights.dtype}")
     num, dim = weight.shape
     if padding_idx is not None:
         if not -num <= padding_idx < num:
@@ -1161,24 +1188,48 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                           bool(count_include_pad), None).squeeze(-2)
 
 
+def _lp_pool(input, norm_type, kernel, stride, ceil_mode, nd):
+    """Shared body of lp_pool1d/2d; kernel is the int (nd=1) or pair (nd=2) window size."""
+    fn = f"lp_pool{nd}d"
+    max_pool, avg_pool = (max_pool1d, avg_pool1d) if nd == 1 else (max_pool2d, avg_pool2d)
+    if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
+        # the limits of the power mean: max |x| for +inf, min |x| for -inf (as torch)
+        if norm_type > 0:
+            return max_pool(input.abs(), kernel, stride, 0, 1, ceil_mode)
+        return -max_pool(-input.abs(), kernel, stride, 0, 1, ceil_mode)
+    if nd == 2 and input.dim() < 3:  # torch's avg_pool2d fails on a missing dim: IndexError
+        raise IndexError(f"{fn}: Dimension out of range (expected to be in range of "
+                         f"[{-input.dim()}, {input.dim() - 1}], but got {-nd - 1})")
+    size = kernel if nd == 1 else kernel[0] * kernel[1]
+    powered = input.pow(norm_type)
+    if powered.is_floating_point():
+        out = avg_pool(powered, kernel, stride, 0, ceil_mode)
+    else:
+        # integer input to an integer power: torch averages in integer arithmetic, the
+        # window sum divided by the window size with truncation toward zero. The float64
+        # sums are exact integers (below 2**53), so round them back and divide as C does.
+        sums = avg_pool(powered.double(), kernel, stride, 0, ceil_mode).mul(size).round()
+        out = sums.long().div(size, rounding_mode="trunc")
+    # sign * relu(|out|) is out itself, but its gradient is 0 (not undefined) where out = 0
+    return (out.sign() * out.abs().relu()).mul(size).pow(1.0 / norm_type)
+
+
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average pooling: (sum over each kH x kW window of x^p)^(1/p), p = norm_type,
-    over input (N, C, H, W) or (C, H, W); p = inf is max pooling, p = 1 sum pooling. Computed
-    as avg_pool2d of x^p times the window size (so no padding)."""
+    over input (N, C, H, W) or (C, H, W); p = 1 is sum pooling. Computed as avg_pool2d of
+    x^p times the window size (so no padding). p = inf gives max_pool2d(|x|) and p = -inf
+    -max_pool2d(-|x|) (the min of |x|), the limits of the power mean."""
     _check_tensor(input, "lp_pool2d")
-    kh, kw = _pool_pair(kernel_size, "kernel_size", "lp_pool2d")
-    out = avg_pool2d(input.pow(norm_type), (kh, kw), stride, 0, ceil_mode)
-    # sign * relu(|out|) is out itself, but its gradient is 0 (not undefined) where out = 0
-    return (out.sign() * out.abs().relu()).mul(kh * kw).pow(1.0 / norm_type)
+    k = _pool_pair(kernel_size, "kernel_size", "lp_pool2d")
+    return _lp_pool(input, norm_type, k, stride, ceil_mode, 2)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average pooling along the last dim of input (N, C, L) or (C, L): (sum over each
-    window of x^p)^(1/p), p = norm_type (see lp_pool2d)."""
+    window of x^p)^(1/p), p = norm_type; p = +-inf as in lp_pool2d."""
     _check_tensor(input, "lp_pool1d")
     k = _pool_single(kernel_size, "kernel_size", "lp_pool1d")
-    out = avg_pool1d(input.pow(norm_type), k, stride, 0, ceil_mode)
-    return (out.sign() * out.abs().relu()).mul(k).pow(1.0 / norm_type)
+    return _lp_pool(input, norm_type, k, stride, ceil_mode, 1)
 
 
 def _unpool_output_size(input, kernel_size, stride, padding, output_size):
@@ -1208,6 +1259,9 @@ def _max_unpool(input, indices, size, fn):
     (as max_pool2d's return_indices gives); scatter's backward gathers the gradient back."""
     _check_tensor(input, fn)
     _check_tensor(indices, fn, "indices")
+    if not input.is_floating_point():
+        raise NotImplementedError(f'{fn}: "max_unpool2d" not implemented for {input.dtype} '
+                                  "input")
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{fn}: Input to max_unpooling2d should be a 3d or 4d Tensor, but "
                            f"got a tensor with {input.dim()} dimensions.")

@@ -17,7 +17,7 @@ import numpy as np
 from .. import _C
 from .._creation import arange, ones_like, triu_indices, zeros_like
 from .._tensor import _wrap_dim
-from ..autograd import no_grad
+from ..autograd import is_grad_enabled, no_grad
 from ..autograd.function import Function
 from ._functional_layers import logsigmoid, softplus
 
@@ -134,6 +134,14 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     red = _reduction_enum(reduction)
     if weight is not None:
         raise NotImplementedError("huber_loss: the weight argument is not supported by pynet")
+    if not input.is_floating_point() and target.is_floating_point():
+        # torch writes the loss into a tensor of input's dtype
+        raise RuntimeError(f"huber_loss: result type {target.dtype} can't be cast to the "
+                           f"desired output type {input.dtype}")
+    if input.is_floating_point() and target.dtype != input.dtype:
+        # the loss is computed in the promoted dtype, then stored (and reduced) in input's
+        loss = _C.huber_loss(input, target, 0, float(delta)).to(input.dtype)
+        return _apply_reduction(loss, red)
     return _C.huber_loss(input, target, red, float(delta))
 
 
@@ -170,6 +178,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """
     _check_tensor("kl_div", input)
     _check_tensor("kl_div", target)
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError(f"kl_div: Integral inputs not supported (input {input.dtype}, "
+                           f"target {target.dtype}).")
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     elif reduction == "mean":
@@ -226,6 +237,13 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     if out is not None:
         raise NotImplementedError("normalize: the out argument is not supported by pynet")
     _check_dims("normalize", dim, input.dim())
+    if isinstance(p, (int, float)) and math.isinf(p):
+        for d in (dim,) if isinstance(dim, int) else tuple(dim):
+            if input.dim() and input.shape[_wrap_dim(d, input.dim(), "normalize")] == 0:
+                # max / min over nothing has no identity
+                raise RuntimeError(f"normalize: cannot compute the {p} norm on the dimension "
+                                   f"{d} because this dimension is empty (input "
+                                   f"{list(input.shape)})")
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps)
     return input / denom.expand(tuple(input.shape))
 
@@ -335,6 +353,10 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     _check_tensor("hinge_embedding_loss", input)
     _check_tensor("hinge_embedding_loss", target)
     red = _get_reduction(size_average, reduce, reduction)
+    if red == 1 and input.dtype in (_C.int64, _C.bool):  # the mean of integers has no dtype
+        raise RuntimeError("hinge_embedding_loss: mean(): could not infer output dtype. Input "
+                           f"dtype must be either a floating point or complex dtype. Got: "
+                           f"{input.dtype}")
     zeros = zeros_like(input)
     from_neg = _C.where(target != 1, (float(margin) - input).clamp_min(0), zeros)
     from_pos = _C.where(target != -1, input, zeros)
@@ -345,7 +367,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """log(1 + exp(-y x)), for targets y in {1, -1}; target broadcasts to input's shape.
 
     Computed as softplus(-y x), which equals torch's log1p(exp(-y x)) but stays finite
-    where exp overflows (torch returns inf there, and a NaN gradient).
+    where exp overflows (torch returns inf there, and a NaN gradient). The result has
+    input's dtype; target is not differentiable (RuntimeError if it requires grad).
     """
     _check_tensor("soft_margin_loss", input)
     _check_tensor("soft_margin_loss", target)
@@ -357,7 +380,11 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     if shape != tuple(input.shape):  # torch writes the loss into a tensor of input's shape
         raise RuntimeError(f"soft_margin_loss: output with shape {list(input.shape)} doesn't "
                            f"match the broadcast shape {list(shape)}")
-    return _apply_reduction(softplus(-input * target), red)
+    if target.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
+    # -y x is formed in the promoted dtype and stored in input's (as torch's in-place mul_)
+    return _apply_reduction(softplus((-input * target).to(input.dtype)), red)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
@@ -567,8 +594,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     y = target.reshape(n, 1)
     if n and bool(((y < 0) | (y >= c)).any()):
         raise RuntimeError(f"multi_margin_loss: target out of range (classes 0..{c - 1})")
-    # relu, not clamp_min: torch's backward counts a term only where it is > 0
-    h = (float(margin) - x.gather(1, y) + x).relu()
+    # torch adds a term (and its gradient) only where it is > 0, so a NaN term is skipped
+    z = float(margin) - x.gather(1, y) + x
+    h = z.masked_fill(~(z > 0), 0)
     if p == 2:
         h = h * h
     if weight is not None:
@@ -607,7 +635,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     # z[n, k, i] = 1 - x[n, y[n, k]] + x[n, i], kept for listed k and unlisted i
     z = 1 - x.gather(1, yc).unsqueeze(2) + x.unsqueeze(1)
     keep = listed.unsqueeze(2) & ~is_label.unsqueeze(1)
-    loss = z.relu().masked_fill(~keep, 0).sum((1, 2)) / c
+    # as torch, a term counts (with its gradient) only where it is > 0: NaN terms are skipped
+    loss = z.masked_fill(~(keep & (z > 0)), 0).sum((1, 2)) / c
     if input.dim() <= 1:
         loss = loss.reshape(())
     return _apply_reduction(loss, red)

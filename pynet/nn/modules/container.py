@@ -295,6 +295,9 @@ class ParameterDict(Module):
 
     def __setitem__(self, key, value):
         attr = self._key_to_attr(key)
+        if attr == "" or "." in attr:  # the key is a parameter name (torch: KeyError)
+            raise KeyError("parameter name can't be empty string \"\"" if attr == "" else
+                           "parameter name can't contain \".\"")
         self._keys[key] = None
         setattr(self, attr, _as_parameter(value))
 

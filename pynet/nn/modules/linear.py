@@ -108,6 +108,9 @@ class Bilinear(Module):
 
     def reset_parameters(self):
         """Weight and bias uniform in [-1/sqrt(in1_features), 1/sqrt(in1_features)]."""
+        if self.in1_features <= 0:  # the bound 1/sqrt(in1_features) needs in1_features > 0
+            raise ValueError(f"in1_features must be > 0, but got "
+                             f"(in1_features={self.in1_features})")
         _uniform_weight_and_bias(self, self.weight.shape[1])
 
     def forward(self, input1, input2):

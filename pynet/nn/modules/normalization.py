@@ -21,6 +21,10 @@ class _NormBase(Module):
     running_mean (zeros), running_var (ones) and num_batches_tracked buffers when
     track_running_stats (registered as None otherwise, so the keys stay fixed)."""
 
+    # checkpoints from before PyTorch 0.4.1 have no num_batches_tracked: load_state_dict
+    # keeps the current count rather than reporting the key missing, as PyTorch does
+    _optional_buffers = ("num_batches_tracked",)
+
     def __init__(self, num_features, eps, momentum, affine, track_running_stats, dtype,
                  bias=True):
         super().__init__()
@@ -56,17 +60,15 @@ class BatchNorm1d(_NormBase):
     """Normalise each channel over the batch: input (N, C) or (N, C, L).
 
     Training uses the batch statistics and updates running_mean/running_var
-    (unbiased) with `momentum` (None: cumulative average); eval uses them.
+    (unbiased) with `momentum` (None: cumulative average); eval uses them. affine adds a
+    per-channel weight, and a bias unless bias=False.
     """
 
-    # checkpoints from before PyTorch 0.4.1 have no num_batches_tracked: load_state_dict
-    # keeps the current count rather than reporting the key missing, as PyTorch does
-    _optional_buffers = ("num_batches_tracked",)
     _input_dims: tuple[int, ...] = (2, 3)  # the ranks _check_input_dim accepts
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias)
 
     def _check_input_dim(self, input):
         if input.ndim not in self._input_dims:
@@ -90,7 +92,8 @@ class BatchNorm1d(_NormBase):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm2d(BatchNorm1d):
@@ -101,6 +104,12 @@ class BatchNorm2d(BatchNorm1d):
     """
 
     _input_dims = (4,)
+
+    # its own __init__ (not BatchNorm1d's), so argument errors name this class
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
 
 
 class LayerNorm(Module):
@@ -155,6 +164,12 @@ class BatchNorm3d(BatchNorm1d):
     """
 
     _input_dims = (5,)
+
+    # its own __init__ (not BatchNorm1d's), so argument errors name this class
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
 
 
 class _InstanceNorm(_NormBase):

@@ -1,5 +1,5 @@
 """Padding layers: constant (and zero), reflection, replication and circular padding of the
-last one or two dims, each a thin wrapper over F.pad."""
+last one, two or three dims, each a thin wrapper over F.pad."""
 from .. import functional as F
 from .module import Module
 
@@ -13,10 +13,10 @@ def _padding_tuple(padding, n):
 
 class _PadNd(Module):
     """Shared constructor, forward and repr: F.pad(input, padding, mode) with the sizes
-    (left, right[, top, bottom])."""
+    (left, right[, top, bottom[, front, back]])."""
 
     _mode = "constant"
-    _n = 2  # padding entries: 2 for 1-D, 4 for 2-D
+    _n = 2  # padding entries: 2 for 1-D, 4 for 2-D, 6 for 3-D
 
     def __init__(self, padding):
         super().__init__()
@@ -50,6 +50,13 @@ class ConstantPad2d(ConstantPad1d):
     _n = 4
 
 
+class ConstantPad3d(ConstantPad1d):
+    """Pads the last three dims of (C, D, H, W) or (N, C, D, H, W) with value: padding (left,
+    right, top, bottom, front, back) or an int."""
+
+    _n = 6
+
+
 class ZeroPad1d(ConstantPad1d):
     """Pads the last dim of (C, W) or (N, C, W) with zeros: padding (left, right) or an int."""
 
@@ -67,6 +74,13 @@ class ZeroPad2d(ZeroPad1d):
     _n = 4
 
 
+class ZeroPad3d(ZeroPad1d):
+    """Pads the last three dims of (C, D, H, W) or (N, C, D, H, W) with zeros: padding (left,
+    right, top, bottom, front, back) or an int."""
+
+    _n = 6
+
+
 class ReflectionPad1d(_PadNd):
     """Mirrors the last dim of (C, W) or (N, C, W) about its edges (edge not repeated);
     each padding size must be smaller than W."""
@@ -80,6 +94,12 @@ class ReflectionPad2d(ReflectionPad1d):
     _n = 4
 
 
+class ReflectionPad3d(ReflectionPad1d):
+    """Mirrors the last three dims of (C, D, H, W) or (N, C, D, H, W) about their edges."""
+
+    _n = 6
+
+
 class ReplicationPad1d(_PadNd):
     """Repeats the edge values of the last dim of (C, W) or (N, C, W)."""
 
@@ -90,6 +110,12 @@ class ReplicationPad2d(ReplicationPad1d):
     """Repeats the edge values of the last two dims of (C, H, W) or (N, C, H, W)."""
 
     _n = 4
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    """Repeats the edge values of the last three dims of (C, D, H, W) or (N, C, D, H, W)."""
+
+    _n = 6
 
 
 class CircularPad1d(_PadNd):
@@ -111,3 +137,10 @@ class CircularPad2d(CircularPad1d):
     """Wraps the last two dims of (C, H, W) or (N, C, H, W) around (periodic padding)."""
 
     _n = 4
+
+
+class CircularPad3d(CircularPad1d):
+    """Wraps the last three dims of (C, D, H, W) or (N, C, D, H, W) around (periodic
+    padding)."""
+
+    _n = 6

@@ -74,6 +74,9 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     max_norm = float(max_norm)
     if len(grads) == 0:
         return
+    if not isinstance(total_norm, Tensor):  # torch's clamp of a Python number fails the same
+        raise TypeError(f"clip_grads_with_norm_: total_norm must be a Tensor (as "
+                        f"get_total_norm returns), not {type(total_norm).__name__}")
     coef = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
     for g in grads:
         g.mul_(coef.to(g.dtype))

@@ -48,6 +48,11 @@ class WeightNorm:
                                    f"parameter {name}")
         fn = WeightNorm(name, dim)
         weight = getattr(module, name)
+        if fn.dim != -1 and not -weight.ndim <= fn.dim < weight.ndim:
+            # -1 (or None) is the whole-tensor norm; any other dim must exist
+            raise IndexError(f"weight_norm: Dimension out of range (expected to be in range "
+                             f"of [{-weight.ndim}, {weight.ndim - 1}], but got {fn.dim}) for "
+                             f"{name} of shape {list(weight.shape)}")
         del module._parameters[name]
         module.register_parameter(name + "_g",
                                   Parameter(_norm_except_dim(weight, fn.dim).detach()))
