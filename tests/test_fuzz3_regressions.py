@@ -365,3 +365,18 @@ def test_rejected_inputs_vs_torch(need_torch):
     raises_like(lambda: nn.Bilinear(0, 2, 2), lambda: torch.nn.Bilinear(0, 2, 2))
     raises_like(lambda: nn.ParameterDict({"a.b": pynet.ones(1)}),
                 lambda: torch.nn.ParameterDict({"a.b": torch.ones(1)}))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_activation_gradients_at_nan_as_torch(dtype):
+    # PyTorch's backward kernels test the left branch (x <= 0, inside the band, at a bound)
+    # and give a NaN the other one: the gradient passes (elu, selu, celu, hardtanh, relu6,
+    # hardshrink, softshrink, hardswish); these gave NaN or 0
+    import pynet.nn.functional as F
+    want = {"elu": 1.0, "selu": 1.0507009873554805, "celu": 1.0, "hardtanh": 1.0, "relu6": 1.0,
+            "hardshrink": 1.0, "softshrink": 1.0, "hardswish": 1.0, "leaky_relu": 0.01,
+            "hardsigmoid": 0.0}
+    for name, g in want.items():
+        x = pynet.tensor([float("nan")], dtype=getattr(pynet, dtype), requires_grad=True)
+        getattr(F, name)(x).sum().backward()
+        assert abs(x.grad.item() - g) <= 1e-7 * abs(g), (name, x.grad.item())

@@ -112,17 +112,17 @@ PN_VINLINE mish_parts mish_of(double x) {
         switch (act) { \
         case PN_ACT_LEAKY_RELU: \
             return x > 0 ? 1 : a; \
-        case PN_ACT_HARDTANH: \
-            return x > a && x < b ? 1 : 0; \
+        case PN_ACT_HARDTANH: /* 0 at and beyond the bounds; a NaN passes the gradient */ \
+            return x <= a || x >= b ? 0 : 1; \
         case PN_ACT_HARDSIGMOID: /* 1/6 strictly inside (-3, 3) */ \
             return x > -3 && x < 3 ? (T)1 / 6 : 0; \
-        case PN_ACT_HARDSWISH: /* 0 up to -3, 1 from 3, x/3 + 1/2 between (and NaN) */ \
-            return x <= -3 ? 0 : x >= 3 ? 1 : x / 3 + (T)0.5; \
+        case PN_ACT_HARDSWISH: /* 0 up to -3, x/3 + 1/2 below 3, 1 from 3 (and NaN) */ \
+            return x <= -3 ? 0 : x < 3 ? x / 3 + (T)0.5 : 1; \
         case PN_ACT_THRESHOLD: \
             return x <= a ? 0 : 1; \
-        case PN_ACT_HARDSHRINK: /* 1 strictly outside the band; a NaN gets 0 */ \
+        case PN_ACT_HARDSHRINK: /* 0 in the closed band; outside, and a NaN, get 1 */ \
         case PN_ACT_SOFTSHRINK: \
-            return x < -a || x > a ? 1 : 0; \
+            return x >= -a && x <= a ? 0 : 1; \
         default: \
             return NAN; \
         } \
@@ -178,8 +178,8 @@ PN_VINLINE double act_f(const pn_act_args *p, double x) {
 PN_VINLINE double act_d1(const pn_act_args *p, double x) {
     if (act_is_piecewise(p->act)) return pw_d1_double(p->act, p->a, p->b, x);
     switch (p->act) {
-    case PN_ACT_ELU:
-        return x > 0 ? 1.0 : p->a * act_exp(x);
+    case PN_ACT_ELU: /* the left branch for x <= 0; a NaN takes the right one, as PyTorch */
+        return x <= 0 ? p->a * act_exp(x) : 1.0;
     case PN_ACT_GELU: /* Phi(x) + x phi(x) */
         return phi_cdf(x) + x * INV_SQRT_2PI * act_exp(-0.5 * x * x);
     case PN_ACT_GELU_TANH: {
@@ -202,9 +202,9 @@ PN_VINLINE double act_d1(const pn_act_args *p, double x) {
         return m.t + x * m.omt2 * m.s;
     }
     case PN_ACT_SELU:
-        return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * act_exp(x);
+        return x <= 0 ? SELU_SCALE * SELU_ALPHA * act_exp(x) : SELU_SCALE;
     case PN_ACT_CELU:
-        return x > 0 ? 1.0 : act_exp(x / p->a);
+        return x <= 0 ? act_exp(x / p->a) : 1.0;
     default:
         return NAN;
     }
