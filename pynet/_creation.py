@@ -75,15 +75,46 @@ def _default_dtype(arr, from_numpy):
     return _C.float32
 
 
+def _list_of_tensors_dtype(data: Any) -> _C.dtype | None:
+    """For (nested) lists holding tensors, PyTorch's dtype: every element's promoted together
+    (a tensor's own dtype, a Python float the default float32, an int int64, a bool bool), so
+    that float64 0-d tensors make a float64 tensor. None for lists without tensors."""
+    kinds: list[_C.dtype] = []
+    seen = [False]
+
+    def walk(x):
+        if isinstance(x, Tensor):
+            seen[0] = True
+            kinds.append(x.dtype)
+        elif isinstance(x, (list, tuple)):
+            for e in x:
+                walk(e)
+        elif isinstance(x, (bool, np.bool_)):
+            kinds.append(_C.bool)
+        elif isinstance(x, numbers.Integral):
+            kinds.append(_C.int64)
+        elif isinstance(x, numbers.Real):
+            kinds.append(_C.float32 if not isinstance(x, np.float64) else _C.float64)
+
+    if not isinstance(data, (list, tuple)):
+        return None
+    walk(data)
+    if not seen[0]:
+        return None
+    out = kinds[0]
+    for k in kinds[1:]:
+        out = _C._promote_types(out, k)
+    return out
+
+
 def tensor(data: Any, dtype: _DType = None, device: _Device = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of data (a number, nested lists, an array or a tensor)."""
     if device is not None:
         _check_device(device, "tensor")
-    dtype = _dtype_of(dtype, "tensor")
     arr, from_np = _infer_numpy(data, "tensor")
-    if dtype is None:
-        dtype = data.dtype if isinstance(data, Tensor) else _default_dtype(arr, from_np)
+    dtype = (_dtype_of(dtype, "tensor") or (data.dtype if isinstance(data, Tensor) else None)
+             or _list_of_tensors_dtype(data) or _default_dtype(arr, from_np))
     if dtype != _C.bool and arr.dtype.kind == "f" and not dtype.is_floating_point:
         arr = np.trunc(arr)
     if dtype == _C.int64 and arr.dtype.kind == "u" and arr.size and arr.max() > 2**63 - 1:

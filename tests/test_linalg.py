@@ -913,3 +913,29 @@ def test_norm_matrix_orders_and_the_zero_norm():
     assert y.item() == 2.0 and y.requires_grad
     y.backward()
     assert x.grad is None
+
+
+def test_fuzz_findings():
+    # eigvalsh's gradient with equal eigenvalues: V^T gV is 0, so no 0 / 0 (was all NaN)
+    x = pynet.eye(3, dtype=pynet.float64).requires_grad_()
+    LA.eigvalsh(x).sum().backward()
+    np.testing.assert_array_equal(to_np(x.grad), np.eye(3))
+    x = P(np.diag([1.0, 1.0, 2.0])).requires_grad_()
+    LA.eigh(x)[0].sum().backward()
+    np.testing.assert_allclose(to_np(x.grad), np.eye(3), atol=1e-15)
+    # matrix_exp of inf/NaN is NaN (raised); norms of an empty matrix are 0 (raised)
+    assert np.isnan(to_np(LA.matrix_exp(P(np.array([[np.inf, 0.0], [0.0, 1.0]]))))).all()
+    for ord in (2, 1, math.inf, "nuc"):
+        assert LA.matrix_norm(pynet.zeros(0, 0), ord).item() == 0.0
+    # A^0 is in the graph with a zero gradient (backward raised); pinv's older rcond name
+    x = pynet.eye(2, requires_grad=True)
+    LA.matrix_power(x, 0).sum().backward()
+    np.testing.assert_array_equal(to_np(x.grad), np.zeros((2, 2)))
+    np.testing.assert_allclose(to_np(LA.pinv(P(np.diag([1.0, 1e-8])), rcond=1e-5)),
+                               np.diag([1.0, 0.0]), atol=1e-15)
+    # slogdet of a matrix holding NaN: sign 0
+    sign, logabs = LA.slogdet(P(np.array([[1.0, np.nan], [0.0, 1.0]])))
+    assert sign.item() == 0.0 and np.isnan(logabs.item())
+    # tensor() of a list of float64 0-d tensors is float64 (was float32)
+    assert pynet.tensor([pynet.tensor(1.5, dtype=pynet.float64)] * 2).dtype == pynet.float64
+    assert pynet.tensor([1, pynet.tensor(2.5)]).dtype == pynet.float32

@@ -98,9 +98,13 @@ class _Eigh(Function):
         vg = 0.5 * (vg - vg.mT)
         e = w.unsqueeze(-2) - w.unsqueeze(-1)
         n = w.shape[-1]
+        # where the eigenvectors carry no gradient (eigvalsh; or a zero entry of V^T gV) the
+        # term is 0, also between equal eigenvalues (0 / 0 there would be NaN)
         diag = eye(n, dtype=w.dtype).to(_C.bool)
+        off = diag | (vg == 0)
         inner = _C.where(diag, gw.unsqueeze(-1).expand(tuple(vg.shape)),
-                         vg / _C.where(diag, _C.ones((), dtype=w.dtype), e))
+                         _C.where(off, _C.zeros((), dtype=w.dtype),
+                                  vg / _C.where(off, _C.ones((), dtype=w.dtype), e)))
         return v.matmul(inner).matmul(v.mT), None
 
 
@@ -278,10 +282,14 @@ class _Pinv(Function):
         return res, None, None, None
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None, rcond=None):
     """The Moore-Penrose pseudo-inverse of A from its SVD (eigh if hermitian), singular values
-    at or below max(atol, rtol * largest) treated as zero."""
+    at or below max(atol, rtol * largest) treated as zero (rcond: the older name of rtol)."""
     _no_out(out, "linalg.pinv")
+    if rcond is not None:
+        if rtol is not None:
+            raise RuntimeError("linalg.pinv: rcond and rtol cannot both be given")
+        rtol = rcond
     check_matrix(A, "linalg.pinv")
     if hermitian:
         check_matrix(A, "linalg.pinv", square=True)

@@ -237,5 +237,6 @@ def log_abs_det(lu_, perm):
     d = lu_.diagonal(0, 1, 2)
     sign = perm_sign(perm) * _C.where(d < 0, -ones_like(d), ones_like(d)).prod(-1)
     logabs = d.abs().log().sum(-1)
-    sign = _C.where(logabs == -math.inf, zeros_like(sign), sign)
+    # a singular matrix (log 0) or one holding NaN has sign 0, as PyTorch's
+    sign = _C.where((logabs == -math.inf) | (logabs != logabs), zeros_like(sign), sign)
     return sign, logabs

@@ -1,5 +1,6 @@
 """cholesky, matrix_power, matrix_exp and the thin wrappers (cross, vecdot, multi_dot,
 diagonal, matmul) of pynet.linalg."""
+import math
 import operator
 
 from .. import _C
@@ -57,6 +58,19 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     return CholeskyExResult(*_cholesky(A, upper, bool(check_errors), "linalg.cholesky_ex"))
 
 
+class _PowerZero(Function):
+    """A^0: identity matrices of A's shape, whose gradient to A is zero."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.shape, ctx.dtype = tuple(a.shape), a.dtype
+        return eye(a.shape[-1], dtype=a.dtype).expand(tuple(a.shape)).clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return _C.zeros(ctx.shape, dtype=ctx.dtype)
+
+
 def matrix_power(A, n, *, out=None):
     """A raised to the integer power n (n = 0: identity; n < 0: inv(A) to the power -n), by
     repeated squaring."""
@@ -72,8 +86,8 @@ def matrix_power(A, n, *, out=None):
     if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
                            f"got a tensor of shape {tuple(A.shape)}")
-    if n == 0:
-        return eye(A.shape[-1], dtype=A.dtype).expand(tuple(A.shape)).clone()
+    if n == 0:  # the identity, in the graph with a zero gradient (as PyTorch's)
+        return _PowerZero.apply(A)
     if n < 0:
         A, n = inv(A), -n
     result = None
@@ -103,6 +117,8 @@ def matrix_exp(A):
     if A.numel() == 0:
         return A.clone()
     norm1 = float(A.detach().abs().sum(-2).amax())  # the largest 1-norm in the batch
+    if not math.isfinite(norm1):  # inf or NaN somewhere: NaN everywhere, as PyTorch
+        return A * math.nan
     s = 0
     while norm1 > _THETA13 * 2 ** s and s < 1100:  # (bounded: inf/NaN input)
         s += 1

@@ -68,6 +68,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord not in ("nuc", 2, -2, 1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if (A.shape[d0] == 0 or A.shape[d1] == 0) and (ord == "nuc" or ord > 0):
+        # an empty matrix: its largest sum or singular value is 0, as PyTorch gives
+        r = A.abs().sum((d0, d1), True)
+        return r if keepdim else r.squeeze((d0, d1))
     if ord in ("nuc", 2, -2):
         s = _SVD.apply(A.movedim((d0, d1), (-2, -1)), False)[1]
         r = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
