@@ -4105,6 +4105,7 @@ def _scatter_plan(self, dim, index, src, reduce, include_self, op):
     """Checks scatter_reduce's arguments as PyTorch does; returns (targets, reduce,
     include_self, src_key): the flat position in self of each element of index, and the
     slices of src that index covers."""
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch accepts these too
     if reduce not in _SCATTER_REDUCES:
         raise RuntimeError(f"{op}: reduce argument must be either sum, prod, mean, amax or "
                            f"amin, got {reduce!r}")

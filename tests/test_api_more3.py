@@ -427,7 +427,12 @@ def test_scatter_reduce_gradients(reduce):
 def test_scatter_reduce_errors():
     x = pynet.zeros(3, 4)
     with pytest.raises(RuntimeError):
-        x.scatter_reduce(0, pynet.tensor([[0, 1]]), pynet.ones(1, 2), "max")
+        x.scatter_reduce(0, pynet.tensor([[0, 1]]), pynet.ones(1, 2), "median")
+    # 'max' and 'min' are PyTorch's other names of amax and amin
+    got = x.scatter_reduce(0, pynet.tensor([[0, 0]]), pynet.tensor([[2.0, -1.0]]), "max")
+    np.testing.assert_array_equal(got.numpy()[0], [2.0, 0.0, 0.0, 0.0])
+    got = x.scatter_reduce(0, pynet.tensor([[1, 0]]), pynet.tensor([[-3.0, -1.0]]), "min")
+    np.testing.assert_array_equal(got.numpy()[:2, :2], [[0.0, -1.0], [-3.0, 0.0]])
     with pytest.raises(RuntimeError):
         x.scatter_reduce(0, pynet.tensor([[0, 5]]), pynet.ones(1, 2), "sum")
     with pytest.raises(RuntimeError):
