@@ -1578,6 +1578,192 @@ class Tensor(_C.TensorBase):
         """In place: self = mvlgamma(self, p); returns self."""
         return _inplace(self, "mvlgamma_", lambda s: _mvlgamma(s, p, "mvlgamma_"))
 
+    # --- aliases and the real-valued answers of PyTorch's complex/device/storage queries ------
+    def arctan(self) -> Tensor:
+        """Alias of atan."""
+        return self.atan()
+
+    def arctan_(self) -> Tensor:
+        """Alias of atan_."""
+        return self.atan_()
+
+    def arctan2(self, other) -> Tensor:
+        """Alias of atan2."""
+        return self.atan2(other)
+
+    def arctan2_(self, other) -> Tensor:
+        """Alias of atan2_."""
+        return self.atan2_(other)
+
+    def divide(self, other, *, rounding_mode=None) -> Tensor:
+        """Alias of div."""
+        return self.div(other, rounding_mode=rounding_mode)
+
+    def divide_(self, other, *, rounding_mode=None) -> Tensor:
+        """Alias of div_."""
+        return self.div_(other, rounding_mode=rounding_mode)
+
+    def multiply(self, other) -> Tensor:
+        """Alias of mul."""
+        return self.mul(other)
+
+    def multiply_(self, other) -> Tensor:
+        """Alias of mul_."""
+        return self.mul_(other)
+
+    def subtract(self, other, *, alpha=1) -> Tensor:
+        """Alias of sub."""
+        return self.sub(other, alpha=alpha)
+
+    def subtract_(self, other, *, alpha=1) -> Tensor:
+        """Alias of sub_."""
+        return self.sub_(other, alpha=alpha)
+
+    def negative(self) -> Tensor:
+        """Alias of neg."""
+        return self.neg()
+
+    def negative_(self) -> Tensor:
+        """Alias of neg_."""
+        return self.neg_()
+
+    def logical_and_(self, other) -> Tensor:
+        """In place: self = logical_and(self, other) in self's dtype; returns self."""
+        return _inplace(self, "logical_and_", lambda s: s.logical_and(other).to(s.dtype), other)
+
+    def logical_or_(self, other) -> Tensor:
+        """In place: self = logical_or(self, other) in self's dtype; returns self."""
+        return _inplace(self, "logical_or_", lambda s: s.logical_or(other).to(s.dtype), other)
+
+    def logical_xor_(self, other) -> Tensor:
+        """In place: self = logical_xor(self, other) in self's dtype; returns self."""
+        return _inplace(self, "logical_xor_", lambda s: s.logical_xor(other).to(s.dtype), other)
+
+    def cumsum_(self, dim, *, dtype=None) -> Tensor:
+        """In place: self = cumsum(self, dim); returns self."""
+        return _inplace(self, "cumsum_", lambda s: s.cumsum(dim, dtype=dtype))
+
+    def cumprod_(self, dim, *, dtype=None) -> Tensor:
+        """In place: self = cumprod(self, dim); returns self."""
+        return _inplace(self, "cumprod_", lambda s: s.cumprod(dim, dtype=dtype))
+
+    def fill_diagonal_(self, fill_value, wrap=False) -> Tensor:
+        """Write fill_value on the main diagonal (all dims of one size when more than 2);
+        wrap=True continues a tall matrix's diagonal every ncols + 1 rows, as PyTorch."""
+        if self.ndim < 2:
+            raise RuntimeError("fill_diagonal_: dimensions must larger than 1")
+        if self.ndim > 2 and len(set(self.shape)) != 1:
+            raise RuntimeError("fill_diagonal_: all dimensions of input must be of equal length")
+        from ._creation import arange
+        n = builtins.min(self.shape)
+        idx: tuple[Tensor, ...]
+        if self.ndim == 2 and n:  # flat positions k (ncols + 1) in row-major order
+            rows, cols = self.shape
+            count = (rows * cols + cols) // (cols + 1) if wrap and rows > cols else n
+            flat = arange(count) * (cols + 1)
+            idx = (flat // cols, flat % cols)
+        else:
+            idx = (arange(n),) * self.ndim
+        self[idx] = fill_value
+        return self
+
+    def nelement(self) -> builtins.int:
+        """Alias of numel."""
+        return self.numel()
+
+    def ndimension(self) -> builtins.int:
+        """Alias of dim."""
+        return self.dim()
+
+    @property
+    def nbytes(self) -> builtins.int:
+        """numel() * element_size(): the bytes the elements take."""
+        return self.numel() * self.element_size()
+
+    def get_device(self) -> builtins.int:
+        """-1: the tensor is on the CPU (an accelerator would give its index)."""
+        return -1
+
+    @property
+    def is_meta(self) -> builtins.bool:
+        """False: pynet has no meta tensors."""
+        return False
+
+    def is_inference(self) -> builtins.bool:
+        """False: pynet's inference_mode makes ordinary tensors (it is no_grad)."""
+        return False
+
+    def is_conj(self) -> builtins.bool:
+        """False: pynet tensors are real."""
+        return False
+
+    def is_neg(self) -> builtins.bool:
+        """False: pynet tensors are real (no lazy negation bit)."""
+        return False
+
+    def conj(self) -> Tensor:
+        """self: the conjugate of a real tensor is itself."""
+        return self
+
+    def resolve_conj(self) -> Tensor:
+        """self (real tensors have no conjugate bit)."""
+        return self
+
+    def resolve_neg(self) -> Tensor:
+        """self (pynet has no negative bit)."""
+        return self
+
+    @property
+    def real(self) -> Tensor:
+        """self: the real part of a real tensor."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        """Raises RuntimeError, as PyTorch for a real tensor."""
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+    def angle(self) -> Tensor:
+        """The argument of each (real) element: 0 for x >= 0, pi for x < 0, NaN for NaN."""
+        x = self if self.is_floating_point() else self.to(_C.float32)
+        return _C.where(x < 0, _C.full((), math.pi, dtype=x.dtype), x * 0.0)
+
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dims: mT, for a real tensor."""
+        return self.mT
+
+    @property
+    def H(self) -> Tensor:
+        """The conjugate transpose of a matrix: t(), for a real tensor."""
+        if self.ndim != 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor.")
+        return self.t()
+
+    def adjoint(self) -> Tensor:
+        """The conjugate transpose of the last two dims (mT for real tensors)."""
+        return self.mT
+
+    def split_with_sizes(self, split_sizes, dim=0) -> tuple[Tensor, ...]:
+        """Split along dim into pieces of the given sizes (which must add up to the size)."""
+        total = builtins.sum(split_sizes)
+        if total != self.shape[_wrap_dim(dim, self.ndim, "split_with_sizes")]:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to "
+                               f"{self.shape[dim]} (input tensor's size at dimension {dim}), "
+                               f"but got split_sizes={list(split_sizes)}")
+        return self.split(list(split_sizes), dim)
+
+    def bernoulli(self, p=None, *, generator=None) -> Tensor:
+        """1 with probability self (elementwise), else 0 (pynet.bernoulli)."""
+        from ._creation import bernoulli
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None) -> Tensor:
+        """num_samples category indices drawn from the weights of each row (pynet.multinomial)."""
+        from ._creation import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
     # --- linear algebra: the legacy torch.* forms over pynet.linalg (pynet/_functions.py) -----
     def det(self) -> Tensor:
         """The determinant of each square matrix of self (..., n, n)."""

@@ -703,3 +703,40 @@ def test_aliases_whose_first_tensor_torch_names_otherwise():
     W = rng.standard_normal((2, 3, 3))
     np.testing.assert_allclose(pynet.bilinear(P_(a), P_(b), P_(W)).numpy(),
                                np.einsum("ni,kij,nj->nk", a, W, b), rtol=1e-12)
+
+
+def test_tensor_method_aliases_and_real_valued_queries():
+    x = pynet.tensor([[1.0, -2.0], [float("nan"), 0.0]])
+    np.testing.assert_array_equal(x.angle().numpy(), np.float32([[0.0, np.pi], [np.nan, 0.0]]))
+    assert x.real is x and not x.is_conj() and x.conj() is x and x.get_device() == -1
+    assert x.nbytes == 16 and x.nelement() == 4 and x.ndimension() == 2
+    with pytest.raises(RuntimeError):
+        x.imag
+    np.testing.assert_array_equal(x.H.numpy(), x.numpy().T)
+    assert x.mH.shape == (2, 2) and x.adjoint().shape == (2, 2)
+    y = pynet.tensor([3.0, 4.0])
+    assert y.divide(2).tolist() == [1.5, 2.0] and y.multiply(2).tolist() == [6.0, 8.0]
+    assert y.subtract(1, alpha=2).tolist() == [1.0, 2.0] and y.negative().tolist() == [-3, -4]
+    assert pynet.tensor([1.0, 2.0, 3.0]).cumsum_(0).tolist() == [1.0, 3.0, 6.0]
+    assert pynet.tensor([1.0, 0.0]).logical_and_(pynet.tensor([1.0, 1.0])).tolist() == [1, 0]
+    assert [t.tolist() for t in y.split_with_sizes([1, 1])] == [[3.0], [4.0]]
+    with pytest.raises(RuntimeError):
+        y.split_with_sizes([1, 2])
+
+
+def test_fill_diagonal_wraps_as_torch():
+    got = pynet.zeros(7, 3).fill_diagonal_(1.0, wrap=True).numpy()
+    want = np.zeros((7, 3))
+    for k in range(6):  # flat positions k (ncols + 1) = 0, 4, 8, 12, 16, 20
+        want.flat[k * 4] = 1
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(pynet.zeros(5, 2).fill_diagonal_(1.0).numpy(),
+                                  np.eye(5, 2))
+    np.testing.assert_array_equal(pynet.zeros(3, 3, 3).fill_diagonal_(2.0).numpy(),
+                                  2 * (np.indices((3, 3, 3)).std(0) == 0))
+    x = pynet.ones(3, 3, requires_grad=True)
+    y = x * 1
+    y.fill_diagonal_(0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 1 - np.eye(3))
+    with pytest.raises(RuntimeError):
+        pynet.zeros(2, 3, 3).fill_diagonal_(1.0)
