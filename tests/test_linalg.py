@@ -939,3 +939,15 @@ def test_fuzz_findings():
     # tensor() of a list of float64 0-d tensors is float64 (was float32)
     assert pynet.tensor([pynet.tensor(1.5, dtype=pynet.float64)] * 2).dtype == pynet.float64
     assert pynet.tensor([1, pynet.tensor(2.5)]).dtype == pynet.float32
+
+
+def test_svd_of_non_finite_matrices_as_torch():
+    a = P(np.array([[1.0, np.nan], [0.0, 1.0]]))
+    for fn in (LA.svd, LA.svdvals, LA.pinv, LA.matrix_rank):
+        with pytest.raises(LA.LinAlgError, match="non-finite"):
+            fn(a)
+    # an infinite entry: the whole matrix's factors are NaN, the others' untouched
+    s = to_np(LA.svdvals(pynet.stack([P(np.array([[1.0, np.inf], [0.0, 1.0]])),
+                                      pynet.eye(2, dtype=pynet.float64)])))
+    assert np.isnan(s[0]).all()
+    np.testing.assert_allclose(s[1], [1.0, 1.0], rtol=1e-15)

@@ -1,13 +1,15 @@
 """Orthogonal decompositions (qr, eigh, svd) as autograd Functions with closed-form
 backwards, and what is built on them (svdvals, matrix_rank, pinv, lstsq,
 householder_product)."""
+import math
+
 from .. import _C
 from .._creation import arange, eye
 from ..autograd import Function
 from . import _kernels as K
 from ._lu import _TriSolve, _broadcast_pair, _no_out
-from ._util import (EighResult, LstsqResult, QRResult, SVDResult, check_float, check_matrix,
-                    flat64, unflat)
+from ._util import (EighResult, LinAlgError, LstsqResult, QRResult, SVDResult, check_float,
+                    check_matrix, flat64, unflat)
 
 
 def _batch(a):
@@ -130,7 +132,16 @@ def eigvalsh(A, UPLO="L", *, out=None):
 
 
 def _svd_core(a, full):
-    """(U, S, V) of (B, m, n) float64 a (V, not V^T); full: U m x m and V n x n."""
+    """(U, S, V) of (B, m, n) float64 a (V, not V^T); full: U m x m and V n x n. A NaN raises
+    LinAlgError (as LAPACK's driver reports it through PyTorch); a matrix with an infinite
+    entry gets NaN factors."""
+    finite = a.isfinite()
+    if not bool(finite.all()):
+        if bool(a.isnan().any()):
+            raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                              "matrix contained non-finite values.")
+        bad = (~finite).reshape((a.shape[0], -1)).any(1).reshape((a.shape[0], 1, 1))
+        a = _C.where(bad, _C.full((), math.nan, dtype=a.dtype), a)
     m, n = a.shape[-2:]
     if m >= n:
         u, s, v, qf = K.jacobi_svd(a)
