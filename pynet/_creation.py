@@ -127,6 +127,7 @@ def tensor(data: Any, dtype: _DType = None, device: _Device = None, requires_gra
 
 
 def as_tensor(data: Any, dtype: _DType = None, device: _Device = None) -> Tensor:
+    """data as a tensor, sharing memory with a tensor or NumPy array of the same dtype where it can."""
     dtype = _dtype_of(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
@@ -148,6 +149,7 @@ def _finish(t, requires_grad):
 
 def arange(start: float | Tensor, end: float | Tensor | None = None, step: float | Tensor = 1, *,
            dtype: _DType = None, device: _Device = None, requires_grad: bool = False) -> Tensor:
+    """Values from start to end (excluded) in steps of step: arange(end), arange(start, end[, step])."""
     if device is not None:
         _check_device(device, "arange")
     if end is None:
@@ -178,26 +180,29 @@ def arange(start: float | Tensor, end: float | Tensor | None = None, step: float
     return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
 
 
+def _grid(start, end, steps, device, op):
+    """The float64 grid of steps points from start to end (both included), checked."""
+    if device is not None:
+        _check_device(device, op)
+    if not isinstance(steps, int) or steps < 0:
+        raise RuntimeError(f"{op}: number of steps must be a non-negative int, got {steps!r}")
+    return np.linspace(float(start), float(end), steps, dtype=np.float64)
+
+
 def linspace(start: float, end: float, steps: int, *, dtype: _DType = None,
              device: _Device = None, requires_grad: bool = False) -> Tensor:
-    if device is not None:
-        _check_device(device, "linspace")
-    if not isinstance(steps, int) or steps < 0:
-        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
+    """steps values evenly spaced from start to end (both included)."""
+    arr = _grid(start, end, steps, device, "linspace")
     dtype = _dtype_of(dtype, "linspace") or _C.float32
-    arr = np.linspace(float(start), float(end), steps, dtype=np.float64)
     return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: _DType = None,
              device: _Device = None, requires_grad: bool = False) -> Tensor:
     """steps values base ** x, x evenly spaced from start to end (both included)."""
-    if device is not None:
-        _check_device(device, "logspace")
-    if not isinstance(steps, int) or steps < 0:
-        raise RuntimeError(f"logspace: number of steps must be a non-negative int, got {steps!r}")
+    grid = _grid(start, end, steps, device, "logspace")
     dtype = _dtype_of(dtype, "logspace") or _C.float32
-    arr = np.power(float(base), np.linspace(float(start), float(end), steps, dtype=np.float64))
+    arr = np.power(float(base), grid)
     if not dtype.is_floating_point:
         arr = np.trunc(arr)
     return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
@@ -245,6 +250,7 @@ def result_type(tensor: Tensor | float, other: Tensor | float) -> _C.dtype:
 
 def eye(n: int, m: int | None = None, *, dtype: _DType = None, device: _Device = None,
         requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (m = n by default)."""
     if device is not None:
         _check_device(device, "eye")
     m = n if m is None else m
@@ -290,6 +296,7 @@ def _like(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
             _check_device(device, fn.__name__ + "_like")
         return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
+    like.__doc__ = f"A tensor of input's shape (and dtype unless given) made by {fn.__name__}."
     return like
 
 
@@ -300,6 +307,7 @@ empty_like = _like(_C.empty)
 
 def full_like(input: Tensor, fill_value: float, *, dtype: _DType = None,
               requires_grad: bool = False, device: _Device = None) -> Tensor:
+    """A tensor of input's shape (and dtype unless given) filled with fill_value."""
     if device is not None:
         _check_device(device, "full_like")
     return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
@@ -344,12 +352,14 @@ def randn(*size: _Shape, dtype: _DType = None, device: _Device = None, requires_
 
 def rand_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False,
               device: _Device = None) -> Tensor:
+    """Uniform samples from [0, 1) in input's shape (and dtype unless given)."""
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
                 device=device)
 
 
 def randn_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False,
                device: _Device = None) -> Tensor:
+    """Standard normal samples in input's shape (and dtype unless given)."""
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
                  device=device)
 
