@@ -14,10 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Query rows per block: R x S scores of at most ~16K values, 1 <= R <= 64. */
+/* Query rows per block: R x S scores of at most ~16K values, 1 <= R <= 64.
+ * Causal blocks are 24 rows (a multiple of the GEMM kernels' 6 and 12 rows): a
+ * block of rows [i0, i0 + r) needs only the keys j < i0 + r, so smaller blocks
+ * skip more of the masked triangle. Zen 3, 1 thread, 32 x 4 heads of 64 x 32,
+ * forward + backward: 6.19 ms with 64 rows, 5.43 with 32, 5.24 with 24 (12: the
+ * same, 16: 5.42); a 256-long causal sequence runs alike with 24 and 64 rows, and
+ * without the mask 64 rows stay fastest (6.1 ms against 6.7 with 24). */
 static int64_t block_rows(const pn_attn_args *a) {
-    int64_t r = 16384 / (a->S > 0 ? a->S : 1);
-    return r < 1 ? 1 : r > 64 ? 64 : r;
+    int64_t r = 16384 / (a->S > 0 ? a->S : 1), cap = a->causal ? 24 : 64;
+    return r < 1 ? 1 : r > cap ? cap : r;
 }
 
 /* Dropout's factor Z for score (bh, i, j): 0 (dropped, with probability p) or
@@ -191,16 +197,23 @@ int pn_attn_forward(const pn_attn_args *a) {
 
 /* D (L) = the row sums of dO * O (rows ldd and ldo apart), in double (the softmax
  * backward's D_i). */
+#define DEFINE_ROW_DOTS(NAME, T) \
+    static void NAME(int64_t L, int64_t Ev, const T *dO, int64_t ldd, const T *O, int64_t ldo, \
+                     double *D) { \
+        for (int64_t i = 0; i < L; i++) { \
+            double s = 0; \
+            for (int64_t e = 0; e < Ev; e++) s += (double)dO[i * ldd + e] * O[i * ldo + e]; \
+            D[i] = s; \
+        } \
+    }
+DEFINE_ROW_DOTS(row_dots_f32, float)
+DEFINE_ROW_DOTS(row_dots_f64, double)
 static void row_dots(pn_dtype dt, int64_t L, int64_t Ev, const void *dO, int64_t ldd, const void *O,
                      int64_t ldo, double *D) {
-    for (int64_t i = 0; i < L; i++) {
-        double s = 0;
-        for (int64_t e = 0; e < Ev; e++)
-            s += dt == PN_FLOAT32
-                     ? (double)((const float *)dO)[i * ldd + e] * ((const float *)O)[i * ldo + e]
-                     : ((const double *)dO)[i * ldd + e] * ((const double *)O)[i * ldo + e];
-        D[i] = s;
-    }
+    if (dt == PN_FLOAT32)
+        row_dots_f32(L, Ev, dO, ldd, O, ldo, D);
+    else
+        row_dots_f64(L, Ev, dO, ldd, O, ldo, D);
 }
 
 /* Zero rows [0, rows) of a (rows, cols) matrix whose rows are ld apart. */
