@@ -583,6 +583,15 @@ class Tensor(_C.TensorBase):
         """Alias of transpose: a view with dim0 and dim1 swapped."""
         return self.transpose(dim0, dim1)
 
+    def swapaxes_(self, axis0, axis1) -> Tensor:
+        """Alias of transpose_ (NumPy's name): self becomes the view with axis0 and axis1
+        swapped."""
+        return self.transpose_(axis0, axis1)
+
+    def swapdims_(self, dim0, dim1) -> Tensor:
+        """Alias of transpose_: self becomes the view with dim0 and dim1 swapped."""
+        return self.transpose_(dim0, dim1)
+
     def tile(self, *dims) -> Tensor:
         """A copy of self repeated dims[i] times along dim i; a dims shorter than self.ndim is
         padded with 1s in front (repeat is the same with len(dims) >= ndim).

@@ -123,6 +123,8 @@ int pn_check_inplace(PNTensor *t, const char *op);
 /* The same for writes of one value to every element (fill_, zero_), which
  * may target elements that share memory. */
 int pn_check_inplace_fill(PNTensor *t, const char *op);
+/* The same for ops that change only t's shape and strides (t_, unsqueeze_...). */
+int pn_check_inplace_view(PNTensor *t, const char *op);
 void pn_bump_version(PNTensor *t);
 PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, int create_graph,
                           PyObject *inputs, int allow_unused);

@@ -333,6 +333,16 @@ int pn_check_inplace(PNTensor *t, const char *op) {
     return 0;
 }
 
+/* t_, transpose_, squeeze_, unsqueeze_ change only t's shape and strides: the
+ * leaf and view rules of a write apply (PyTorch refuses them on a leaf that
+ * requires grad), and the version moves on, so that a backward that saved t
+ * in its old shape refuses to run instead of reading it in the new one. */
+int pn_check_inplace_view(PNTensor *t, const char *op) {
+    if (check_autograd_inplace(t, op) < 0) return -1;
+    pn_bump_version(t);
+    return 0;
+}
+
 /* fill_/zero_ write the same value to every element, which is well defined
  * even when elements share memory (PyTorch allows it on expanded tensors). */
 int pn_check_inplace_fill(PNTensor *t, const char *op) {

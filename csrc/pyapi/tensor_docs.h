@@ -401,6 +401,16 @@
     "an int or a tuple, if given)."
 #define DOC_unsqueeze \
     "unsqueeze($self, dim, /)\n--\n\nA view with a size-1 dimension inserted at dim."
+#define DOC_transpose_ \
+    "transpose_($self, dim0, dim1, /)\n--\n\nIn place: self becomes the view with dimensions " \
+    "dim0 and dim1 swapped (shape and strides change; memory and values do not)."
+#define DOC_t_ \
+    "t_($self, /)\n--\n\nIn place: self becomes its transpose (at most 2 dimensions; a view)."
+#define DOC_squeeze_ \
+    "squeeze_($self, dim=None, /)\n--\n\nIn place: self loses its size-1 dimensions (only " \
+    "those in dim, an int or a tuple, if given)."
+#define DOC_unsqueeze_ \
+    "unsqueeze_($self, dim, /)\n--\n\nIn place: self gains a size-1 dimension at dim."
 #define DOC_narrow \
     "narrow($self, dim, start, length, /)\n--\n\nA view of length elements from start along dim."
 #define DOC__split_views \

@@ -507,6 +507,61 @@ static PyObject *m_unsqueeze(PyObject *self, PyObject *arg) {
         return NULL;
     return (PyObject *)pn_unsqueeze(SELF, d);
 }
+/* The in-place view ops: self takes the shape, strides and history of v, a view
+ * of self computed by the out-of-place op (so its autograd node is the one that
+ * op records: TransposeBackward0 ... on self's previous history). self stays a
+ * view of whatever it viewed before; its memory and values do not change. */
+static PyObject *become_view(PNTensor *self, PNTensor *v) {
+    if (!v) return NULL;
+    self->ndim = v->ndim;
+    self->numel = v->numel;
+    self->data = v->data;
+    memcpy(self->shape, v->shape, sizeof(int64_t) * (size_t)v->ndim);
+    memcpy(self->strides, v->strides, sizeof(int64_t) * (size_t)v->ndim);
+    if (v->grad_fn) pn_set_history(self, v->grad_fn, v->output_nr);
+    Py_DECREF(v);
+    Py_INCREF(self);
+    return (PyObject *)self;
+}
+static PyObject *m_transpose_(PyObject *self, PyObject *args) {
+    long long a, b;
+    int d0, d1;
+    if (!PyArg_ParseTuple(args, "LL:transpose_", &a, &b)) return NULL;
+    if (pn_wrap_dim(a, SELF->ndim, &d0, "transpose_") < 0 ||
+        pn_wrap_dim(b, SELF->ndim, &d1, "transpose_") < 0 ||
+        pn_check_inplace_view(SELF, "transpose_") < 0)
+        return NULL;
+    return become_view(SELF, pn_transpose(SELF, d0, d1));
+}
+static PyObject *m_t_(PyObject *self, PyObject *u) {
+    (void)u;
+    if (SELF->ndim > 2) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "t_() expects a tensor with <= 2 dimensions, but self is %dD", SELF->ndim);
+        return NULL;
+    }
+    if (pn_check_inplace_view(SELF, "t_") < 0) return NULL;
+    return become_view(SELF, pn_transpose(SELF, 0, SELF->ndim == 2 ? 1 : 0));
+}
+static PyObject *m_squeeze_(PyObject *self, PyObject *args) {
+    PyObject *dim = Py_None;
+    uint32_t mask;
+    if (!PyArg_ParseTuple(args, "|O:squeeze_", &dim)) return NULL;
+    if (dim != Py_None && pn_parse_dims(dim, SELF->ndim, &mask, "squeeze_") < 0) return NULL;
+    if (pn_check_inplace_view(SELF, "squeeze_") < 0) return NULL;
+    PyObject *sq = PyTuple_Pack(1, dim);
+    PyObject *v = sq ? m_squeeze(self, sq) : NULL;
+    Py_XDECREF(sq);
+    return become_view(SELF, (PNTensor *)v);
+}
+static PyObject *m_unsqueeze_(PyObject *self, PyObject *arg) {
+    long long v = PyLong_AsLongLong(arg);
+    int d;
+    if ((v == -1 && PyErr_Occurred()) || pn_wrap_dim(v, SELF->ndim + 1, &d, "unsqueeze_") < 0 ||
+        pn_check_inplace_view(SELF, "unsqueeze_") < 0)
+        return NULL;
+    return become_view(SELF, pn_unsqueeze(SELF, d));
+}
 static PyObject *m_narrow(PyObject *self, PyObject *args) {
     long long dim, start, len;
     int d;
@@ -872,9 +927,13 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    MV(expand),
                                    MV(permute),
                                    MV(transpose),
+                                   MV(transpose_),
                                    M0(t),
+                                   M0(t_),
                                    MV(squeeze),
+                                   MV(squeeze_),
                                    M1(unsqueeze),
+                                   M1(unsqueeze_),
                                    MV(narrow),
                                    MV(_split_views),
                                    MV(select),
