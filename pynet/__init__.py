@@ -24,7 +24,8 @@ from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, i
                  zeros)
 from ._tensor import Size, Tensor, device_type as device
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
-                        logspace, get_default_dtype, randint_like, seed, promote_types, can_cast,
+                        logspace, get_default_dtype, set_default_dtype,
+                        set_default_tensor_type, randint_like, seed, promote_types, can_cast,
                         result_type,
                         asarray, binomial, range, scalar_tensor, poisson,
                         bartlett_window, blackman_window,

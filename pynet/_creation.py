@@ -37,7 +37,8 @@ def _dtype_of(dtype: _DType, op: str) -> _C.dtype | None:
 
 
 def _infer_numpy(data, op):
-    """NumPy array for `data` with PyTorch's default dtypes (Python floats -> float32)."""
+    """NumPy array for `data` with PyTorch's default dtypes (Python floats -> the default
+    dtype)."""
     from_numpy = isinstance(data, (np.ndarray, np.generic))  # numpy keeps its dtype
     if data is None:
         raise RuntimeError(f"{op}(): Could not infer dtype of NoneType")
@@ -70,14 +71,14 @@ def _default_dtype(arr, from_numpy):
         return _C.bool
     if k in "iu":
         return _C.int64
-    if from_numpy and arr.dtype == np.float64:
-        return _C.float64
-    return _C.float32
+    if from_numpy and k == "f":  # NumPy's floats keep theirs (float16: float32, pynet's least)
+        return _C.float64 if arr.dtype == np.float64 else _C.float32
+    return _C._get_default_dtype()
 
 
 def _list_of_tensors_dtype(data: Any) -> _C.dtype | None:
     """For (nested) lists holding tensors, PyTorch's dtype: every element's promoted together
-    (a tensor's own dtype, a Python float the default float32, an int int64, a bool bool), so
+    (a tensor's own dtype, a Python float the default dtype, an int int64, a bool bool), so
     that float64 0-d tensors make a float64 tensor. None for lists without tensors."""
     kinds: list[_C.dtype] = []
     seen = [False]
@@ -94,7 +95,7 @@ def _list_of_tensors_dtype(data: Any) -> _C.dtype | None:
         elif isinstance(x, numbers.Integral):
             kinds.append(_C.int64)
         elif isinstance(x, numbers.Real):
-            kinds.append(_C.float32 if not isinstance(x, np.float64) else _C.float64)
+            kinds.append(_C._get_default_dtype() if not isinstance(x, np.float64) else _C.float64)
 
     if not isinstance(data, (list, tuple)):
         return None
@@ -169,7 +170,8 @@ def arange(start: float | Tensor, end: float | Tensor | None = None, step: float
                            f"(start={lo}, end={hi}, step={st})")
     dtype = _dtype_of(dtype, "arange")
     if dtype is None:
-        dtype = _C.int64 if all(isinstance(v, int) for v in (lo, hi, st)) else _C.float32
+        dtype = (_C.int64 if all(isinstance(v, int) for v in (lo, hi, st))
+                 else _C._get_default_dtype())
     n = math.ceil((hi - lo) / st)
     if n > 2 ** 40:
         raise RuntimeError(f"arange: the range {lo} to {hi} with step {st} has too many "
@@ -193,7 +195,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: _DType = None,
              device: _Device = None, requires_grad: bool = False) -> Tensor:
     """steps values evenly spaced from start to end (both included)."""
     arr = _grid(start, end, steps, device, "linspace")
-    dtype = _dtype_of(dtype, "linspace") or _C.float32
+    dtype = _dtype_of(dtype, "linspace") or _C._get_default_dtype()
     return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
 
 
@@ -201,7 +203,7 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
              device: _Device = None, requires_grad: bool = False) -> Tensor:
     """steps values base ** x, x evenly spaced from start to end (both included)."""
     grid = _grid(start, end, steps, device, "logspace")
-    dtype = _dtype_of(dtype, "logspace") or _C.float32
+    dtype = _dtype_of(dtype, "logspace") or _C._get_default_dtype()
     arr = np.power(float(base), grid)
     if not dtype.is_floating_point:
         arr = np.trunc(arr)
@@ -209,8 +211,40 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
 
 
 def get_default_dtype() -> _C.dtype:
-    """The dtype of floating point tensors made without one: pynet.float32 (fixed in pynet)."""
-    return _C.float32
+    """The dtype of floating point tensors made without one: pynet.float32 unless
+    set_default_dtype changed it."""
+    return _C._get_default_dtype()
+
+
+def set_default_dtype(d: _C.dtype) -> None:
+    """Make d (pynet.float32 or pynet.float64) the dtype of floating point tensors made
+    without one: factory functions (zeros, randn, arange with floats, ...), tensor() of
+    Python floats, nn layers' parameters, true division and float-only ops of integers.
+    Tensors that exist keep their dtype."""
+    if not isinstance(d, _C.dtype):
+        raise TypeError(f"set_default_dtype(): argument 'd' must be a dtype, not "
+                        f"{type(d).__name__}")
+    _C._set_default_dtype(d)
+
+
+_TENSOR_TYPE_DTYPES = {"FloatTensor": _C.float32, "DoubleTensor": _C.float64}
+
+
+def set_default_tensor_type(t: Any) -> None:
+    """Deprecated in PyTorch (use set_default_dtype): t is pynet.FloatTensor or
+    pynet.DoubleTensor, or its name as a string ("torch.DoubleTensor" works too); sets the
+    default dtype to float32 or float64."""
+    warnings.warn("set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "set_default_dtype() instead", UserWarning, stacklevel=2)
+    name = t if isinstance(t, str) else getattr(t, "__name__", None)
+    if not isinstance(name, str):
+        raise TypeError(f"invalid type object: {t!r}")
+    short = name.rsplit(".", 1)[-1]
+    if short not in _TENSOR_TYPE_DTYPES:
+        if short in ("LongTensor", "BoolTensor", "IntTensor"):
+            raise TypeError("only floating-point types are supported as the default type")
+        raise TypeError(f"invalid type: '{name}'")
+    _C._set_default_dtype(_TENSOR_TYPE_DTYPES[short])
 
 
 def _need_dtype(op: str, name: str, pos: int, value: Any) -> _C.dtype:
@@ -256,7 +290,7 @@ def eye(n: int, m: int | None = None, *, dtype: _DType = None, device: _Device =
     m = n if m is None else m
     if n < 0 or m < 0:
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
-    dtype = _dtype_of(dtype, "eye") or _C.float32
+    dtype = _dtype_of(dtype, "eye") or _C._get_default_dtype()
     return _finish(_C.from_numpy(np.eye(n, m, dtype=_NP_OF[dtype])), requires_grad)
 
 
@@ -327,7 +361,7 @@ def _size(size, op):
 def _random(fill, a, b, size, dtype, requires_grad, op, generator=None, device=None):
     if device is not None:
         _check_device(device, op)
-    dtype = _dtype_of(dtype, op) or _C.float32
+    dtype = _dtype_of(dtype, op) or _C._get_default_dtype()
     if not dtype.is_floating_point:
         raise RuntimeError(f"{op}(): expected a floating point dtype, got {dtype}")
     t = _C.empty(_size(size, op), dtype=dtype)
@@ -442,7 +476,7 @@ def bernoulli(input: Tensor, p: float | None = None, *,
                                    f"got {probs[outside].flatten()[0].item()}")
         elif not 0 <= probs <= 1:
             raise RuntimeError(f"bernoulli expects p to be in [0, 1], but got p={probs}")
-        u = rand(input.shape, dtype=input.dtype if input.dtype.is_floating_point else _C.float32,
+        u = rand(input.shape, dtype=input.dtype if input.dtype.is_floating_point else None,
                  generator=generator)
         return (u < probs).to(input.dtype)
 

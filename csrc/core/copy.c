@@ -60,7 +60,7 @@ int pn_operand_from(PyObject *o, pn_operand *out) {
 }
 
 static pn_dtype scalar_default_dtype(int kind) {
-    return kind == 0 ? PN_BOOL : kind == 1 ? PN_INT64 : PN_FLOAT32;
+    return kind == 0 ? PN_BOOL : kind == 1 ? PN_INT64 : pn_default_float;
 }
 
 static int dtype_category(pn_dtype dt) {

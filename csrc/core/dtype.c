@@ -107,6 +107,8 @@ int pn_dtype_converter(PyObject *o, void *addr) {
     return 1;
 }
 
+pn_dtype pn_default_float = PN_FLOAT32;
+
 pn_dtype pn_promote(pn_dtype a, pn_dtype b) {
     return a > b ? a : b;
 }

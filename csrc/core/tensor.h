@@ -94,6 +94,9 @@ PyObject *pn_dtype_object(pn_dtype dt);                        /* borrowed pynet
 int pn_parse_dtype(PyObject *o, pn_dtype *dt, const char *op); /* 0 ok, -1 error */
 int pn_dtype_converter(PyObject *o, void *addr);               /* for "O&", None -> -1 */
 pn_dtype pn_promote(pn_dtype a, pn_dtype b);
+/* The dtype of floating-point tensors made without one (set_default_dtype): float32 or
+ * float64. Python floats, true division and float-only ops of integers take it too. */
+extern pn_dtype pn_default_float;
 void pn_format_shape(char *buf, size_t n, int ndim, const int64_t *shape); /* "(2, 3)" */
 void pn_format_list(char *buf, size_t n, int ndim, const int64_t *shape);  /* "[2, 3]" */
 

@@ -49,7 +49,8 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
     pn_dtype dt = pn_result_type(ops, 2);
     const char *name = binary_names[op];
     if ((op == PN_DIV || op == PN_ATAN2) && !pn_is_float(dt))
-        dt = PN_FLOAT32; /* true division; atan2 of integers (hypot of integers is an error) */
+        dt =
+            pn_default_float; /* true division; atan2 of integers (hypot of integers is an error) */
     pn_dtype rdt = pn_binary_is_comparison(op) ? PN_BOOL : dt;
     /* bool // % ** bool: not implemented, as in torch (bool ** 2 promotes to int64 first),
      * but for a bool tensor ** a bool number, computed in int64 and kept bool */

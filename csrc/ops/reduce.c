@@ -569,7 +569,7 @@ static PNTensor *logsumexp_dim(PNTensor *src, int dim, int keepdim) {
  * gradient through the permute and reshape. */
 // a (*) -> log(sum(exp(a))) over the masked dims, as m + log(sum(exp(a - m)))
 PNTensor *pn_logsumexp(PNTensor *a, uint32_t mask, int keepdim) {
-    PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
+    PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, pn_default_float);
     if (!src) return NULL;
     mask = full_mask(src, mask);
     if (src->numel && src->ndim && !(mask & (mask - 1))) {

@@ -58,7 +58,7 @@ static int softmax_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 
 // x (.., n, ..) -> y (.., n, ..) = softmax or log_softmax along dim
 PNTensor *pn_softmax(PNTensor *a, int dim, int log) {
-    PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, PN_FLOAT32);
+    PNTensor *src = pn_is_float(a->dtype) ? (Py_INCREF(a), a) : pn_cast(a, pn_default_float);
     if (!src) return NULL;
     PNTensor *out = pn_empty(src->dtype, src->ndim, src->shape);
     if (out) {

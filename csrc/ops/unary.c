@@ -272,7 +272,7 @@ static int unary_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 
 static PNTensor *unary_impl(pn_unary_op op, PNTensor *a, PNTensor *inplace) {
     pn_dtype dt = a->dtype;
-    if (unary_float_only(op) && !pn_is_float(dt)) dt = PN_FLOAT32;
+    if (unary_float_only(op) && !pn_is_float(dt)) dt = pn_default_float;
     if (op == PN_SQUARE && dt == PN_BOOL) dt = PN_INT64; /* square is pow(x, 2) */
     if (op == PN_NEG && dt == PN_BOOL) {
         PyErr_SetString(PyExc_RuntimeError,
@@ -355,7 +355,7 @@ PNTensor *pn_polygamma(int64_t n, PNTensor *a) {
         PyErr_SetString(PyExc_RuntimeError, "polygamma(n, x) does not support negative n.");
         return NULL;
     }
-    pn_dtype dt = pn_is_float(a->dtype) ? a->dtype : PN_FLOAT32;
+    pn_dtype dt = pn_is_float(a->dtype) ? a->dtype : pn_default_float;
     PNTensor *src = pn_to_dtype_nograd(a, dt);
     PNTensor *out = src ? pn_empty(dt, a->ndim, a->shape) : NULL;
     if (out) {
@@ -427,7 +427,7 @@ PNTensor *pn_clamp(PNTensor *a, PyObject *lo, PyObject *hi) {
     pn_dtype dt = a->dtype;
     if (dt == PN_BOOL) dt = PN_INT64;
     if (dt == PN_INT64 && ((c.has_lo && !PyLong_Check(lo)) || (c.has_hi && !PyLong_Check(hi))))
-        dt = PN_FLOAT32;
+        dt = pn_default_float;
     PNTensor *src = pn_to_dtype_nograd(a, dt);
     if (!src) return NULL;
     PNTensor *out = pn_empty(dt, a->ndim, a->shape);

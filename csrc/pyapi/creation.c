@@ -62,7 +62,7 @@ static PyObject *finish(PNTensor *t, int requires_grad) {
         int64_t shape[PN_MAX_DIMS]; \
         int nd, dt, rg; \
         if (parse_size_dtype(args, kw, shape, &nd, &dt, &rg, #NAME) < 0) return NULL; \
-        pn_dtype d = dt < 0 ? PN_FLOAT32 : (pn_dtype)dt; \
+        pn_dtype d = dt < 0 ? pn_default_float : (pn_dtype)dt; \
         return finish(EXPR, rg); \
     }
 CREATE(zeros, pn_zeros(d, nd, shape))
@@ -96,7 +96,7 @@ static PyObject *full(PyObject *m, PyObject *args, PyObject *kw) {
     pn_dtype d = dt >= 0       ? (pn_dtype)dt
                  : o.kind == 0 ? PN_BOOL
                  : o.kind == 1 ? PN_INT64
-                               : PN_FLOAT32;
+                               : pn_default_float;
     PNTensor *t = pn_empty(d, nd, shape);
     if (!t) return NULL;
     if (d == PN_INT64 && o.kind != 2) {
@@ -249,6 +249,26 @@ static PyObject *promote_types(PyObject *m, PyObject *args) {
     Py_XINCREF(dt);
     return dt;
 }
+/* _set_default_dtype(dtype): float32 or float64 (pynet's floating dtypes); the
+ * Python wrapper checks the argument and raises PyTorch's errors. */
+static PyObject *set_default_dtype(PyObject *m, PyObject *arg) {
+    (void)m;
+    pn_dtype dt;
+    if (pn_parse_dtype(arg, &dt, "set_default_dtype") < 0) return NULL;
+    if (!pn_is_float(dt)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "only floating-point types are supported as the default type");
+        return NULL;
+    }
+    pn_default_float = dt;
+    Py_RETURN_NONE;
+}
+static PyObject *get_default_dtype(PyObject *m, PyObject *u) {
+    (void)m, (void)u;
+    PyObject *dt = pn_dtype_object(pn_default_float);
+    Py_XINCREF(dt);
+    return dt;
+}
 static PyObject *fill_uniform(PyObject *m, PyObject *args) {
     (void)m;
     return fill_random(args, 0);
@@ -364,6 +384,8 @@ PyMethodDef pn_module_methods_creation[] = {
     {"_cut_history", cut_history, METH_VARARGS, NULL},
     {"_result_type", result_type, METH_VARARGS, NULL},
     {"_promote_types", promote_types, METH_VARARGS, NULL},
+    {"_set_default_dtype", set_default_dtype, METH_O, NULL},
+    {"_get_default_dtype", get_default_dtype, METH_NOARGS, NULL},
     {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
     {"_check_writable", check_writable, METH_VARARGS, NULL},
     {"_randint", randint, METH_VARARGS, NULL},

@@ -19,17 +19,17 @@ static PyObject *tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     PNTensor *src;
     if (n == 0) {
         int64_t zero = 0;
-        src = pn_empty(PN_FLOAT32, 1, &zero);
+        src = pn_empty(pn_default_float, 1, &zero);
     } else if (all_ints) {
         int64_t shape[PN_MAX_DIMS];
         int nd = pn_parse_shape(args, shape, "Tensor");
         if (nd < 0) return NULL;
-        src = pn_zeros(PN_FLOAT32, nd, shape);
+        src = pn_zeros(pn_default_float, nd, shape);
     } else if (n == 1) {
         PyObject *mod = PyImport_ImportModule("pynet");
         if (!mod) return NULL;
         PyObject *r = PyObject_CallMethod(mod, "tensor", "OO", PyTuple_GET_ITEM(args, 0),
-                                          pn_dtype_object(PN_FLOAT32));
+                                          pn_dtype_object(pn_default_float));
         Py_DECREF(mod);
         if (!r) return NULL;
         if (!PNTensor_Check(r)) {

@@ -1,7 +1,7 @@
 """Checks and state helpers shared by the optimizers written with tensor ops."""
 from .._tensor import Tensor
-from .._C import float32
-from .._creation import tensor
+from .._C import float32, float64, zeros
+from .._creation import get_default_dtype, tensor
 
 
 def _check_lr(lr):
@@ -36,9 +36,21 @@ def _fill_group_defaults(optimizer, **options):
             group.setdefault(key, value)
 
 
+def _scalar_dtype():
+    """The dtype of the optimizers' scalar state (step counts...): float64 when that is the
+    default dtype, float32 otherwise (PyTorch's rule)."""
+    return float64 if get_default_dtype() == float64 else float32
+
+
 def _scalar_state(value):
-    """A 0-d float32 tensor holding value, as PyTorch keeps step counts and similar scalars."""
-    return tensor(float(value), dtype=float32)
+    """A 0-d tensor of _scalar_dtype() holding value, as PyTorch keeps step counts and
+    similar scalars."""
+    return tensor(float(value), dtype=_scalar_dtype())
+
+
+def _step_zero():
+    """A new 0-d step count of _scalar_dtype(), at 0."""
+    return zeros((), dtype=_scalar_dtype())
 
 
 def _tensorize_state(optimizer, keys):

@@ -1,8 +1,7 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 from .. import _C
 from .._creation import zeros_like
-from .._C import float32, zeros
-from ._util import _check_lr, _check_nonneg, _fill_group_defaults
+from ._util import _check_lr, _check_nonneg, _fill_group_defaults, _step_zero
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["Adadelta"]
@@ -48,7 +47,7 @@ class Adadelta(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = zeros((), dtype=float32)
+                    state["step"] = _step_zero()
                     state["square_avg"] = zeros_like(p)
                     state["acc_delta"] = zeros_like(p)
                 params.append(p)

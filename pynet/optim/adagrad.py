@@ -1,8 +1,7 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 from .. import _C
 from .._creation import full_like
-from .._C import float32, zeros
-from ._util import _check_lr, _check_nonneg, _fill_group_defaults
+from ._util import _check_lr, _check_nonneg, _fill_group_defaults, _step_zero
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["Adagrad"]
@@ -38,7 +37,7 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state[p]
-                state["step"] = zeros((), dtype=float32)
+                state["step"] = _step_zero()
                 state["sum"] = full_like(p, initial_accumulator_value)
 
     def __setstate__(self, state):

@@ -1,8 +1,7 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from .. import _C
 from .._creation import zeros_like
-from .._C import float32, zeros
-from ._util import _check_adam_like, _fill_group_defaults
+from ._util import _check_adam_like, _fill_group_defaults, _step_zero
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["Adam", "AdamW"]
@@ -54,7 +53,7 @@ class Adam(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = zeros((), dtype=float32)
+                    state["step"] = _step_zero()
                     state["exp_avg"] = zeros_like(p)
                     state["exp_avg_sq"] = zeros_like(p)
                     if amsgrad:

@@ -1,8 +1,7 @@
 """RMSprop: divide the gradient by a running RMS of recent gradients."""
 from .. import _C
 from .._creation import zeros_like
-from .._C import float32, zeros
-from ._util import _check_lr, _check_nonneg, _fill_group_defaults
+from ._util import _check_lr, _check_nonneg, _fill_group_defaults, _step_zero
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["RMSprop"]
@@ -50,7 +49,7 @@ class RMSprop(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = zeros((), dtype=float32)
+                    state["step"] = _step_zero()
                     state["square_avg"] = zeros_like(p)
                     if momentum > 0:
                         state["momentum_buffer"] = zeros_like(p)

@@ -36,7 +36,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.weight = Parameter(_C.full((num_parameters,), float(init),
-                                        dtype=dtype or _C.float32))
+                                        dtype=dtype or _C._get_default_dtype()))
 
     def forward(self, input):
         return F.prelu(input, self.weight)

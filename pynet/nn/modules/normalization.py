@@ -10,7 +10,7 @@ from .module import Module
 def _affine_parameters(module, shape, affine, bias, dtype):
     """A normalisation's learnable weight (ones) and bias (zeros) of the given shape, or
     None for each that is switched off."""
-    dtype = dtype or _C.float32
+    dtype = dtype or _C._get_default_dtype()
     module.register_parameter("weight", Parameter(_C.ones(shape, dtype=dtype)) if affine else None)
     module.register_parameter("bias", Parameter(_C.zeros(shape, dtype=dtype))
                               if affine and bias else None)
@@ -32,7 +32,7 @@ class _NormBase(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine_parameters(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
-            dtype = dtype or _C.float32
+            dtype = dtype or _C._get_default_dtype()
             self.register_buffer("running_mean", _C.zeros((num_features,), dtype=dtype))
             self.register_buffer("running_var", _C.ones((num_features,), dtype=dtype))
             self.register_buffer("num_batches_tracked", _C.zeros((), dtype=_C.int64))

@@ -69,7 +69,7 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, proj_size
-        dtype = dtype or _C.float32
+        dtype = dtype or _C._get_default_dtype()
         gate, out = _GATES[mode] * hidden_size, proj_size or hidden_size
         D = 2 if bidirectional else 1
         self._flat_weights_names, self._all_weights = [], []
@@ -301,7 +301,7 @@ class RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dtype = dtype or _C.float32
+        dtype = dtype or _C._get_default_dtype()
         G = num_chunks * hidden_size
         self.weight_ih = Parameter(_C.empty((G, input_size), dtype=dtype))
         self.weight_hh = Parameter(_C.empty((G, hidden_size), dtype=dtype))

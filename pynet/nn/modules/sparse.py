@@ -45,7 +45,7 @@ class Embedding(Module):
         self.padding_idx = padding_idx
         if _weight is None:
             self.weight = Parameter(_C.empty((num_embeddings, embedding_dim),
-                                             dtype=dtype or _C.float32), not _freeze)
+                                             dtype=dtype or _C._get_default_dtype()), not _freeze)
             self.reset_parameters()
         else:
             self.weight = Parameter(_weight, not _freeze)
@@ -89,7 +89,7 @@ class EmbeddingBag(Module):
         self.padding_idx = padding_idx
         if _weight is None:
             self.weight = Parameter(_C.empty((num_embeddings, embedding_dim),
-                                             dtype=dtype or _C.float32))
+                                             dtype=dtype or _C._get_default_dtype()))
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):

@@ -60,7 +60,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")
         super().__init__()
-        dtype = dtype or _C.float32
+        dtype = dtype or _C._get_default_dtype()
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim, self.vdim = kdim or embed_dim, vdim or embed_dim
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
@@ -416,7 +416,7 @@ class Transformer(Module):
         """The (sz, sz) float mask with -inf above the diagonal and 0 elsewhere: position
         i may attend to positions <= i."""
         pynet = _pynet()
-        dtype = dtype or _C.float32
+        dtype = dtype or _C._get_default_dtype()
         i = pynet.arange(sz).reshape(sz, 1)
         j = pynet.arange(sz).reshape(1, sz)
         return pynet.zeros((sz, sz), dtype=dtype).masked_fill(j > i, float("-inf"))
