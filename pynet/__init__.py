@@ -24,7 +24,7 @@ from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, i
                  zeros)
 from ._tensor import Size, Tensor, device_type as device
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
-                        logspace, get_default_dtype, set_default_dtype,
+                        logspace, get_default_dtype, set_default_dtype, empty_strided,
                         set_default_tensor_type, randint_like, seed, promote_types, can_cast,
                         result_type,
                         asarray, binomial, range, scalar_tensor, poisson,
@@ -61,7 +61,7 @@ from ._functions import (absolute, acos, acosh, addbmm, addmm, addmv, addr, arcc
                          greater_equal, heaviside, hsplit, hstack, hypot, inner, kron, lerp, less,
                          less_equal, lgamma, logaddexp, logaddexp2, logit, meshgrid, moveaxis,
                          movedim, mv, nan_to_num, not_equal, outer, polygamma, positive, rad2deg,
-                         ravel, rot90, row_stack, sgn, sinc, sinh, swapaxes, swapdims, take,
+                         ravel, rot90, row_stack, sgn, sinc, sinh, swapaxes, swapdims, as_strided, take,
                          take_along_dim, tensor_split, tensordot, tile, trace, vdot, vsplit,
                          vstack, xlogy)
 from ._functions import (aminmax, bincount, bucketize, cdist, corrcoef, count_nonzero, cov, cross,
@@ -99,6 +99,7 @@ from ._functions import (bitwise_left_shift, bitwise_right_shift,  # noqa: E402
                          renorm, scatter_reduce, select_scatter, slice_scatter)
 from . import nn, optim  # noqa: E402
 from . import linalg  # noqa: E402
+from . import special  # noqa: E402
 from ._functions import (bilinear, cosine_embedding_loss, cosine_similarity,  # noqa: E402
                          embedding, margin_ranking_loss, pairwise_distance,
                          triplet_margin_loss)

@@ -73,6 +73,8 @@ def _default_dtype(arr, from_numpy):
         return _C.int64
     if from_numpy and k == "f":  # NumPy's floats keep theirs (float16: float32, pynet's least)
         return _C.float64 if arr.dtype == np.float64 else _C.float32
+    if arr.dtype in (np.float32, np.float16):  # a list of NumPy float32 scalars or arrays only
+        return _C.float32
     return _C._get_default_dtype()
 
 
@@ -95,7 +97,8 @@ def _list_of_tensors_dtype(data: Any) -> _C.dtype | None:
         elif isinstance(x, numbers.Integral):
             kinds.append(_C.int64)
         elif isinstance(x, numbers.Real):
-            kinds.append(_C._get_default_dtype() if not isinstance(x, np.float64) else _C.float64)
+            kinds.append(_C.float64 if isinstance(x, np.float64) else _C.float32
+                         if isinstance(x, (np.float32, np.float16)) else _C._get_default_dtype())
 
     if not isinstance(data, (list, tuple)):
         return None
@@ -239,6 +242,10 @@ def set_default_tensor_type(t: Any) -> None:
     name = t if isinstance(t, str) else getattr(t, "__name__", None)
     if not isinstance(name, str):
         raise TypeError(f"invalid type object: {t!r}")
+    if isinstance(t, str) and (name.count(".") != 1 or name.split(".")[0] not in ("torch",
+                                                                                    "pynet")):
+        raise TypeError(f"invalid type: '{name}' (pynet has no such tensor type; CPU "
+                        f"tensors are 'torch.FloatTensor' and 'torch.DoubleTensor')")
     short = name.rsplit(".", 1)[-1]
     if short not in _TENSOR_TYPE_DTYPES:
         if short in ("LongTensor", "BoolTensor", "IntTensor"):
@@ -332,6 +339,23 @@ def _like(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"A tensor of input's shape (and dtype unless given) made by {fn.__name__}."
     return like
+
+
+def empty_strided(size: Sequence[int], stride: Sequence[int], *, dtype: _DType = None,
+                  layout: Any = None, device: _Device = None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
+    """An uninitialised tensor of shape size with strides stride (in elements), in new memory
+    just large enough for them (strides that overlap, or leave gaps, are allowed)."""
+    if device is not None:
+        _check_device(device, "empty_strided")
+    if layout is not None and str(layout) not in ("torch.strided", "pynet.strided"):
+        raise NotImplementedError(f"empty_strided: layout {layout} is not supported by pynet "
+                                  f"(only the default, strided)")
+    if pin_memory:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no "
+                           "pinned memory allocator is available on this system.")
+    t = _C._empty_strided(tuple(size), tuple(stride), _dtype_of(dtype, "empty_strided"))
+    return t.requires_grad_() if requires_grad else t
 
 
 zeros_like = _like(_C.zeros)

@@ -59,7 +59,7 @@ __all__ = [
     "greater", "greater_equal", "less", "less_equal", "not_equal", "clamp_min", "clamp_max",
     # more shapes, joins and splits
     "hstack", "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
-    "atleast_3d", "broadcast_to", "movedim", "moveaxis", "swapaxes", "swapdims", "tile", "ravel",
+    "atleast_3d", "broadcast_to", "movedim", "moveaxis", "swapaxes", "swapdims", "as_strided", "tile", "ravel",
     "tensor_split", "hsplit", "vsplit", "dsplit", "take_along_dim", "take", "fliplr", "flipud",
     "rot90", "meshgrid", "cartesian_prod", "block_diag", "diagonal", "diag", "diag_embed",
     "diagflat", "trace",
@@ -1159,6 +1159,11 @@ def moveaxis(input, source, destination):
 def swapaxes(input, axis0, axis1):
     """Alias of transpose (NumPy's name): a view with axis0 and axis1 swapped."""
     return _t(input).transpose(axis0, axis1)
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of input's memory with any shape, strides and offset (Tensor.as_strided)."""
+    return _t(input).as_strided(size, stride, storage_offset)
 
 
 def swapdims(input, dim0, dim1):
@@ -2282,7 +2287,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
                            f"a spacing argument of length {len(steps)} and a dim argument of "
                            f"length {len(dims)}.")
     if not x.is_floating_point():
-        x = x.to(_C.float32)
+        x = x.to(_C._get_default_dtype())
     out = []
     for d, h in zip(dims, steps):
         n = x.shape[d]

@@ -902,8 +902,8 @@ class Tensor(_C.TensorBase):
     # --- elementwise compositions ---------------------------------------------------------
     def logit(self, eps=None) -> Tensor:
         """log(p / (1 - p)) elementwise; with eps, p is first clamped into [eps, 1 - eps] (an
-        eps < 0 is no eps). Integer and bool tensors give float32."""
-        x = self if self.is_floating_point() else self.to(_C.float32)
+        eps < 0 is no eps). Integer and bool tensors give the default dtype."""
+        x = self if self.is_floating_point() else self.to(_C._get_default_dtype())
         return _Logit.apply(x, None if eps is None or eps < 0 else float(eps))
 
     def logit_(self, eps=None) -> Tensor:
@@ -998,7 +998,7 @@ class Tensor(_C.TensorBase):
 
     def deg2rad(self) -> Tensor:
         """Angles in degrees converted to radians (integer and bool tensors give float32)."""
-        return (self if self.is_floating_point() else self.to(_C.float32)) * _PI_180
+        return (self if self.is_floating_point() else self.to(_C._get_default_dtype())) * _PI_180
 
     def deg2rad_(self) -> Tensor:
         """In place: self = deg2rad(self); returns self."""
@@ -1006,7 +1006,7 @@ class Tensor(_C.TensorBase):
 
     def rad2deg(self) -> Tensor:
         """Angles in radians converted to degrees (integer and bool tensors give float32)."""
-        return (self if self.is_floating_point() else self.to(_C.float32)) * _180_PI
+        return (self if self.is_floating_point() else self.to(_C._get_default_dtype())) * _180_PI
 
     def rad2deg_(self) -> Tensor:
         """In place: self = rad2deg(self); returns self."""
@@ -1026,8 +1026,8 @@ class Tensor(_C.TensorBase):
         return _inplace(self, "heaviside_", lambda s: s.heaviside(values), values)
 
     def sinc(self) -> Tensor:
-        """The normalized sinc sin(pi x) / (pi x), 1 at x = 0 (integer and bool give float32)."""
-        x = self if self.is_floating_point() else self.to(_C.float32)
+        """The normalized sinc sin(pi x) / (pi x), 1 at x = 0 (integer and bool give the default dtype)."""
+        x = self if self.is_floating_point() else self.to(_C._get_default_dtype())
         zero = x == 0
         px = _C.where(zero, 1.0, x) * math.pi  # 1 stands in for 0: no 0/0 in the gradient
         return _C.where(zero, 1.0, px.sin() / px)
@@ -1570,8 +1570,8 @@ class Tensor(_C.TensorBase):
 
     def i0(self) -> Tensor:
         """The modified Bessel function of the first kind of order 0, elementwise (integer
-        and bool input give float32); its derivative is i1."""
-        x = self if self.is_floating_point() else self.to(_C.float32)
+        and bool input give the default dtype); its derivative is i1."""
+        x = self if self.is_floating_point() else self.to(_C._get_default_dtype())
         return _I0.apply(x)
 
     def i0_(self) -> Tensor:
@@ -1734,7 +1734,7 @@ class Tensor(_C.TensorBase):
 
     def angle(self) -> Tensor:
         """The argument of each (real) element: 0 for x >= 0, pi for x < 0, NaN for NaN."""
-        x = self if self.is_floating_point() else self.to(_C.float32)
+        x = self if self.is_floating_point() else self.to(_C._get_default_dtype())
         return _C.where(x < 0, _C.full((), math.pi, dtype=x.dtype), x * 0.0)
 
     @property
@@ -2396,7 +2396,7 @@ def _block_diag(tensors):
                                f"Input {i} has {t.ndim} dimensions")
         blocks.append(t.reshape(1, t.numel()) if t.ndim < 2 else t)
     if not blocks:
-        return _C.zeros((1, 0), dtype=_C.float32)
+        return _C.zeros((1, 0), dtype=_C._get_default_dtype())
     dtype = _result_type(*tensors)  # a 0-d input ranks below the others, as in torch
     cols = builtins.sum(b.shape[1] for b in blocks)
     rows, left = [], 0
@@ -2591,7 +2591,7 @@ def _xlogy(x, y):
             x = _as_tensor(x)
     dtype = _result_type(x, y)
     if not dtype.is_floating_point:
-        dtype = _C.float32
+        dtype = _C._get_default_dtype()
     return _Xlogy.apply(_as_operand(x, dtype), _as_operand(y, dtype))
 
 
@@ -4007,7 +4007,7 @@ def _copysign(a, b):
                         f"{type(b).__name__}")
     dtype = _result_type(a, b)
     if not dtype.is_floating_point:
-        dtype = _C.float32
+        dtype = _C._get_default_dtype()
     return _Copysign.apply(a.to(dtype), _as_operand(b, dtype))
 
 
@@ -4268,7 +4268,7 @@ def _mvlgamma(x, p, op):
     if p < 1:
         raise RuntimeError(f"{op}: p has to be greater than or equal to 1, got {p}")
     if not x.is_floating_point():
-        x = x.to(_C.float32)
+        x = x.to(_C._get_default_dtype())
     # log Gamma_p(x) = p (p - 1) / 4 log(pi) + sum_{i < p} lgamma(x - i / 2)
     halves = _C.from_numpy(np.arange(p, dtype=np.float64) / 2).to(x.dtype)
     return (x.unsqueeze(-1) - halves).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)

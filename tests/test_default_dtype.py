@@ -40,6 +40,20 @@ MADE = [
     ("lib.nn.BatchNorm1d(3).running_mean", "float64"), ("lib.nn.LayerNorm(3).weight", "float64"),
     ("lib.nn.Embedding(3, 2).weight", "float64"), ("lib.nn.LSTM(2, 3).weight_ih_l0", "float64"),
     ("lib.nn.MultiheadAttention(4, 2).in_proj_weight", "float64"),
+    # integer inputs of the functions composed in Python take the default too
+    ("lib.logit(lib.tensor([1, 2]))", "float64"), ("lib.deg2rad(lib.tensor([1, 2]))", "float64"),
+    ("lib.rad2deg(lib.tensor([1, 2]))", "float64"), ("lib.sinc(lib.tensor([0, 1]))", "float64"),
+    ("lib.i0(lib.tensor([1, 2]))", "float64"), ("lib.tensor([-1, 2]).angle()", "float64"),
+    ("lib.mvlgamma(lib.tensor([3, 4]), 2)", "float64"),
+    ("lib.xlogy(lib.tensor([1, 2]), lib.tensor([2, 3]))", "float64"),
+    ("lib.copysign(lib.tensor([1, 2]), -1)", "float64"),
+    ("lib.gradient(lib.tensor([1, 4, 9]))[0]", "float64"), ("lib.block_diag()", "float64"),
+    # NumPy float32 values keep float32 in lists, unless a Python float joins them
+    ("lib.tensor([np.float32(1.5)])", "float32"), ("lib.as_tensor([np.float32(1.5)])", "float32"),
+    ("lib.tensor([np.ones(2, np.float32)] * 2)", "float32"),
+    ("lib.tensor([np.float32(1.5), 2.0])", "float64"),
+    # the legacy constructor of a tensor keeps its dtype (and memory)
+    ("lib.Tensor(lib.tensor([1.5]).float())", "float32"), ("lib.Tensor(lib.tensor([1, 2]))", "int64"),
 ]
 
 
@@ -49,6 +63,7 @@ def test_what_is_made_without_a_dtype(float64_default, expr, want):
     assert str(eval(expr).dtype) == "pynet." + want
 
 
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy")
 @pytest.mark.parametrize("expr,want", MADE)
 def test_what_is_made_without_a_dtype_as_in_torch(need_torch, float64_default, expr, want):
     torch.set_default_dtype(torch.float64)
@@ -57,6 +72,13 @@ def test_what_is_made_without_a_dtype_as_in_torch(need_torch, float64_default, e
         assert str(eval(expr).dtype) == "torch." + want
     finally:
         torch.set_default_dtype(torch.float32)
+
+
+def test_the_legacy_constructor_of_a_tensor_shares_its_memory():
+    x = pynet.tensor([1, 2])
+    y = pynet.Tensor(x)
+    y[0] = 7
+    assert x.tolist() == [7, 2] and y.dtype == pynet.int64
 
 
 def test_existing_tensors_keep_their_dtype_and_the_default_comes_back():
@@ -143,7 +165,8 @@ def test_set_default_tensor_type_warns_and_sets_the_dtype(t, want):
         pynet.set_default_dtype(pynet.float32)
 
 
-@pytest.mark.parametrize("bad", ["torch.LongTensor", "nonsense", 3])
+@pytest.mark.parametrize("bad", ["torch.LongTensor", "nonsense", 3, "torch.cuda.FloatTensor",
+                                 "DoubleTensor", "foo.DoubleTensor"])
 def test_set_default_tensor_type_refuses_other_types(bad):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

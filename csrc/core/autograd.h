@@ -125,6 +125,8 @@ int pn_check_inplace(PNTensor *t, const char *op);
 int pn_check_inplace_fill(PNTensor *t, const char *op);
 /* The same for ops that change only t's shape and strides (t_, unsqueeze_...). */
 int pn_check_inplace_view(PNTensor *t, const char *op);
+/* Record as_strided's backward on view, a view of the contiguous input inside it. */
+int pn_record_as_strided(PNTensor *view, PNTensor *input);
 void pn_bump_version(PNTensor *t);
 PyObject *pn_run_backward(PyObject *outputs, PyObject *grads, int retain_graph, int create_graph,
                           PyObject *inputs, int allow_unused);

@@ -49,6 +49,26 @@ int pn_has_internal_overlap(const PNTensor *t) {
     return 0;
 }
 
+int pn_may_overlap(const PNTensor *t) {
+    int64_t stride[PN_MAX_DIMS], size[PN_MAX_DIMS];
+    int n = 0;
+    if (t->numel == 0) return 0;
+    for (int d = 0; d < t->ndim; d++) /* the dims that step, by increasing stride */
+        if (t->shape[d] > 1) {
+            int k = n++;
+            for (; k > 0 && stride[k - 1] > t->strides[d]; k--)
+                stride[k] = stride[k - 1], size[k] = size[k - 1];
+            stride[k] = t->strides[d], size[k] = t->shape[d];
+        }
+    /* each stride must step past everything the smaller ones reach */
+    int64_t reach = 0;
+    for (int k = 0; k < n; k++) {
+        if (stride[k] <= reach) return 1;
+        reach += (size[k] - 1) * stride[k];
+    }
+    return 0;
+}
+
 int pn_check_no_overlap(PNTensor *t, const char *op) {
     if (!pn_has_internal_overlap(t)) return 0;
     char shape[256], strides[256];

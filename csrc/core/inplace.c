@@ -33,14 +33,14 @@
 /* State of CopySlices and AsStridedBackward0: where the view sits in its base. */
 typedef struct {
     int ndim;
-    int overlap;    /* the view reads some element of base more than once (expand) */
+    int overlap;    /* the view may read some element of base more than once */
     int64_t offset; /* in elements from base's first element */
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
 } region_state;
 
 static void region_of(PNTensor *view, PNTensor *base, region_state *r) {
     r->ndim = view->ndim;
-    r->overlap = pn_has_internal_overlap(view);
+    r->overlap = pn_may_overlap(view);
     r->offset = (view->data - base->data) / (int64_t)pn_itemsize(view->dtype);
     memcpy(r->shape, view->shape, sizeof(int64_t) * view->ndim);
     memcpy(r->strides, view->strides, sizeof(int64_t) * view->ndim);
@@ -123,6 +123,18 @@ static int as_strided_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         return -1;
     }
     gin[0] = z;
+    return 0;
+}
+
+/* as_strided's node: view's elements are a region of input's (contiguous, the region
+ * inside it; pn_as_strided checks), so the gradient is AsStridedBackward0's scatter of
+ * the view's gradient into zeros of input's shape, adding where elements repeat. */
+int pn_record_as_strided(PNTensor *view, PNTensor *input) {
+    PNNode *as = pn_record(view, "AsStridedBackward0", as_strided_backward, 1, &input);
+    if (!as) return PyErr_Occurred() ? -1 : 0;
+    region_state *r = pn_node_state(as, sizeof *r, 0);
+    if (!r) return -1;
+    region_of(view, input, r);
     return 0;
 }
 

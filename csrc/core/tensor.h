@@ -127,6 +127,10 @@ int pn_same_dtype(PNTensor *a, PNTensor *b, const char *op); /* b NULL: ok */
 /* Refuse an in-place write to t when several of its elements share memory
  * (a stride-0 dim of size > 1), with PyTorch's RuntimeError. */
 int pn_has_internal_overlap(const PNTensor *t);
+/* 0 when no two elements of t share memory, as its strides show (every stride, in
+ * increasing order, steps past all the smaller ones reach); 1 when they may (a
+ * stride 0, overlapping windows of as_strided or unfold). */
+int pn_may_overlap(const PNTensor *t);
 int pn_check_no_overlap(PNTensor *t, const char *op);
 /* Refuse an in-place write to memory borrowed read-only (from_numpy of a
  * read-only array), with a RuntimeError naming op. */

@@ -55,6 +55,10 @@ PNTensor *pn_transpose(PNTensor *a, int d0, int d1);
 PNTensor *pn_expand(PNTensor *a, int ndim, const int64_t *shape);
 PNTensor *pn_squeeze(PNTensor *a, int dim); /* dim < 0 after wrapping: all size-1 dims */
 PNTensor *pn_unsqueeze(PNTensor *a, int dim);
+/* A view of a's memory with any shape and strides, from storage_offset elements after
+ * the start of a's storage (-1: a's own offset). */
+PNTensor *pn_as_strided(PNTensor *a, int ndim, const int64_t *shape, const int64_t *strides,
+                        int64_t storage_offset);
 PNTensor *pn_narrow(PNTensor *a, int dim, int64_t start, int64_t length);
 PNTensor *pn_select(PNTensor *a, int dim, int64_t index);
 PNTensor *pn_diagonal(PNTensor *a, int64_t offset, int dim1, int dim2);        /* dims wrapped */

@@ -234,6 +234,78 @@ PNTensor *pn_squeeze(PNTensor *a, int dim) {
 }
 
 // x (*) -> view with a new size-1 dim at dim
+/* as_strided's checks, as PyTorch's: strides as many as sizes, none negative, an offset
+ * >= 0, and every element inside the storage (in elements: need = offset + 1 + the sum of
+ * (size - 1) stride, or offset alone for an empty view). */
+static int as_strided_check(PNTensor *a, int ndim, const int64_t *shape, const int64_t *strides,
+                            int64_t off) {
+    char sz[256], st[256];
+    pn_format_list(sz, sizeof sz, ndim, shape);
+    pn_format_list(st, sizeof st, ndim, strides);
+    int64_t need = off, last = 0, items = a->storage->nbytes / (int64_t)pn_itemsize(a->dtype);
+    int empty = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (strides[d] < 0) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "as_strided: Negative strides are not supported at the moment, got "
+                         "strides: %s",
+                         st);
+            return -1;
+        }
+        if (shape[d] < 0) {
+            PyErr_Format(PyExc_RuntimeError, "as_strided: negative size in %s", sz);
+            return -1;
+        }
+        empty |= shape[d] == 0;
+        if (shape[d] > 0 && strides[d] > (INT64_MAX / 4 - last) / shape[d]) {
+            PyErr_Format(PyExc_RuntimeError, "as_strided: sizes %s and strides %s overflow", sz,
+                         st);
+            return -1;
+        }
+        last += (shape[d] - 1) * strides[d];
+    }
+    if (off < 0) {
+        PyErr_Format(PyExc_RuntimeError, "as_strided: invalid storage offset %lld", (long long)off);
+        return -1;
+    }
+    need += empty ? 0 : last + 1;
+    if (need > items) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "setStorage: sizes %s, strides %s, storage offset %lld, and itemsize %d "
+                     "requiring a storage size of %lld are out of bounds for storage of size %lld",
+                     sz, st, (long long)off, (int)pn_itemsize(a->dtype),
+                     (long long)(need * (int64_t)pn_itemsize(a->dtype)),
+                     (long long)(items * (int64_t)pn_itemsize(a->dtype)));
+        return -1;
+    }
+    return empty;
+}
+
+// x (*) -> the view of x's storage with shape, strides (elements) from storage_offset;
+// its gradient (x contiguous, the view inside x) scatters back, adding repeated elements
+PNTensor *pn_as_strided(PNTensor *a, int ndim, const int64_t *shape, const int64_t *strides,
+                        int64_t storage_offset) {
+    size_t isz = pn_itemsize(a->dtype);
+    int64_t own = (int64_t)(a->data - a->storage->data) / (int64_t)isz;
+    int64_t off = storage_offset < 0 ? own : storage_offset;
+    int empty = as_strided_check(a, ndim, shape, strides, off);
+    if (empty < 0) return NULL;
+    PNTensor *out = pn_alias(a, ndim, shape, strides, off - own);
+    if (!out || !pn_grad_mode || !pn_requires_grad(a)) return out;
+    int64_t hi = off - own;
+    for (int d = 0; d < ndim; d++) hi += (shape[d] - 1) * strides[d];
+    if (!empty && (!pn_is_contiguous(a) || off < own || hi >= a->numel)) {
+        Py_DECREF(out);
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "as_strided: pynet differentiates a strided view only of a contiguous "
+                        "input and inside it (this one reaches elements outside the input, or "
+                        "the input is not contiguous: call .contiguous() on it first)");
+        return NULL;
+    }
+    if (pn_record_as_strided(out, a) < 0) Py_CLEAR(out);
+    return out;
+}
+
 PNTensor *pn_unsqueeze(PNTensor *a, int dim) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     if (a->ndim + 1 > PN_MAX_DIMS) {

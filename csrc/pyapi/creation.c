@@ -249,6 +249,59 @@ static PyObject *promote_types(PyObject *m, PyObject *args) {
     Py_XINCREF(dt);
     return dt;
 }
+/* _empty_strided(size, stride, dtype): new memory of just the extent the strides reach
+ * (offset 0), uninitialised, viewed with them; not a view of anything. */
+static PyObject *empty_strided(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *size, *stride;
+    int dt;
+    if (!PyArg_ParseTuple(args, "OOO&:_empty_strided", &size, &stride, pn_dtype_converter, &dt))
+        return NULL;
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS], extent = 1;
+    int nd = pn_parse_shape_obj(size, shape, "empty_strided");
+    int ns = nd < 0 ? -1 : pn_parse_shape_obj(stride, strides, "empty_strided");
+    if (ns < 0) return NULL;
+    if (ns != nd) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "dimensionality of sizes (%d) must match dimensionality of strides (%d)", nd,
+                     ns);
+        return NULL;
+    }
+    char sz[256], st[256];
+    pn_format_list(sz, sizeof sz, nd, shape);
+    pn_format_list(st, sizeof st, nd, strides);
+    for (int d = 0; d < nd; d++) { /* (the parser lets -1 through, for view's inferred size) */
+        if (shape[d] < 0) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "Trying to create tensor with negative dimension %lld: %s",
+                         (long long)shape[d], sz);
+            return NULL;
+        }
+        if (strides[d] < 0) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "Storage size calculation overflowed with sizes=%s and strides=%s", sz,
+                         st);
+            return NULL;
+        }
+    }
+    for (int d = 0; d < nd; d++) {
+        if (shape[d] == 0) extent = 0;
+        if (extent && strides[d] > (INT64_MAX / 8 - extent) / (shape[d] > 1 ? shape[d] : 1)) {
+            PyErr_SetString(PyExc_RuntimeError, "empty_strided: storage size overflows");
+            return NULL;
+        }
+        if (extent) extent += (shape[d] - 1) * strides[d];
+    }
+    PNTensor *t = pn_empty(dt < 0 ? pn_default_float : (pn_dtype)dt, 1, &extent);
+    if (!t) return NULL;
+    t->ndim = nd;
+    t->numel = 1;
+    for (int d = 0; d < nd; d++) {
+        t->shape[d] = shape[d], t->strides[d] = strides[d];
+        t->numel *= shape[d];
+    }
+    return (PyObject *)t;
+}
 /* _set_default_dtype(dtype): float32 or float64 (pynet's floating dtypes); the
  * Python wrapper checks the argument and raises PyTorch's errors. */
 static PyObject *set_default_dtype(PyObject *m, PyObject *arg) {
@@ -385,6 +438,7 @@ PyMethodDef pn_module_methods_creation[] = {
     {"_result_type", result_type, METH_VARARGS, NULL},
     {"_promote_types", promote_types, METH_VARARGS, NULL},
     {"_set_default_dtype", set_default_dtype, METH_O, NULL},
+    {"_empty_strided", empty_strided, METH_VARARGS, NULL},
     {"_get_default_dtype", get_default_dtype, METH_NOARGS, NULL},
     {"_fill_normal_", fill_normal, METH_VARARGS, NULL},
     {"_check_writable", check_writable, METH_VARARGS, NULL},

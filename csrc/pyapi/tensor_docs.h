@@ -411,6 +411,15 @@
     "those in dim, an int or a tuple, if given)."
 #define DOC_unsqueeze_ \
     "unsqueeze_($self, dim, /)\n--\n\nIn place: self gains a size-1 dimension at dim."
+#define DOC_as_strided \
+    "as_strided($self, size, stride, storage_offset=None)\n--\n\nThe view of self's memory " \
+    "with shape size and strides stride (in elements), its first element storage_offset " \
+    "elements into the memory (default: self's own). Elements may repeat (stride 0, " \
+    "overlapping windows); the gradient adds up over repeats. Differentiable for a contiguous " \
+    "self and a view inside it."
+#define DOC_as_strided_ \
+    "as_strided_($self, size, stride, storage_offset=None)\n--\n\nIn place: self becomes " \
+    "as_strided(size, stride, storage_offset)."
 #define DOC_narrow \
     "narrow($self, dim, start, length, /)\n--\n\nA view of length elements from start along dim."
 #define DOC__split_views \

@@ -562,6 +562,62 @@ static PyObject *m_unsqueeze_(PyObject *self, PyObject *arg) {
         return NULL;
     return become_view(SELF, pn_unsqueeze(SELF, d));
 }
+/* A tuple or list of ints (strides may be negative, for pn_as_strided to refuse by name). */
+static int parse_int_list(PyObject *o, int64_t *out, const char *op) {
+    PyObject *seq = PySequence_Fast(o, "");
+    if (!seq || PySequence_Fast_GET_SIZE(seq) > PN_MAX_DIMS) {
+        Py_XDECREF(seq);
+        PyErr_Format(PyExc_TypeError, "%s(): stride must be a tuple of at most %d ints", op,
+                     PN_MAX_DIMS);
+        return -1;
+    }
+    int n = (int)PySequence_Fast_GET_SIZE(seq);
+    for (int k = 0; k < n; k++) {
+        PyObject *v = PySequence_Fast_GET_ITEM(seq, k);
+        if (!PyIndex_Check(v) || PNTensor_Check(v) || PyBool_Check(v)) {
+            PyErr_Format(PyExc_TypeError, "%s(): stride must be a tuple of ints, but found %s", op,
+                         Py_TYPE(v)->tp_name);
+            Py_DECREF(seq);
+            return -1;
+        }
+        out[k] = PyLong_AsLongLong(v);
+        if (out[k] == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return n;
+}
+
+/* as_strided(size, stride, storage_offset=None): parse and make the view. */
+static PNTensor *as_strided_of(PNTensor *t, PyObject *args, PyObject *kw, const char *fmt) {
+    static char *kwlist[] = {"size", "stride", "storage_offset", NULL};
+    PyObject *size, *stride, *offset = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, fmt, kwlist, &size, &stride, &offset)) return NULL;
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS], off = -1;
+    int nd = pn_parse_shape_obj(size, shape, "as_strided");
+    int ns = nd < 0 ? -1 : parse_int_list(stride, strides, "as_strided");
+    if (ns < 0) return NULL;
+    if (ns != nd) {
+        PyErr_Format(PyExc_RuntimeError, "mismatch in length of strides and shape");
+        return NULL;
+    }
+    if (offset != Py_None && (off = PyLong_AsLongLong(offset)) == -1 && PyErr_Occurred())
+        return NULL;
+    if (offset != Py_None && off < 0) {
+        PyErr_Format(PyExc_RuntimeError, "as_strided: invalid storage offset %lld", (long long)off);
+        return NULL;
+    }
+    return pn_as_strided(t, nd, shape, strides, off);
+}
+static PyObject *m_as_strided(PyObject *self, PyObject *args, PyObject *kw) {
+    return (PyObject *)as_strided_of(SELF, args, kw, "OO|O:as_strided");
+}
+static PyObject *m_as_strided_(PyObject *self, PyObject *args, PyObject *kw) {
+    if (pn_check_inplace_view(SELF, "as_strided_") < 0) return NULL;
+    return become_view(SELF, as_strided_of(SELF, args, kw, "OO|O:as_strided_"));
+}
 static PyObject *m_narrow(PyObject *self, PyObject *args) {
     long long dim, start, len;
     int d;
@@ -932,6 +988,8 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    M0(t_),
                                    MV(squeeze),
                                    MV(squeeze_),
+                                   MK(as_strided),
+                                   MK(as_strided_),
                                    M1(unsqueeze),
                                    M1(unsqueeze_),
                                    MV(narrow),

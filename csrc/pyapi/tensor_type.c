@@ -25,6 +25,9 @@ static PyObject *tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
         int nd = pn_parse_shape(args, shape, "Tensor");
         if (nd < 0) return NULL;
         src = pn_zeros(pn_default_float, nd, shape);
+    } else if (n == 1 && PNTensor_Check(PyTuple_GET_ITEM(args, 0))) {
+        src = (PNTensor *)PyTuple_GET_ITEM(args, 0); /* Tensor(t): t's memory and dtype */
+        Py_INCREF(src);
     } else if (n == 1) {
         PyObject *mod = PyImport_ImportModule("pynet");
         if (!mod) return NULL;
