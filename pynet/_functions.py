@@ -59,7 +59,7 @@ __all__ = [
     "greater", "greater_equal", "less", "less_equal", "not_equal", "clamp_min", "clamp_max",
     # more shapes, joins and splits
     "hstack", "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
-    "atleast_3d", "broadcast_to", "movedim", "moveaxis", "swapaxes", "swapdims", "as_strided", "tile", "ravel",
+    "atleast_3d", "broadcast_to", "movedim", "moveaxis", "swapaxes", "swapdims", "as_strided", "angle", "tile", "ravel",
     "tensor_split", "hsplit", "vsplit", "dsplit", "take_along_dim", "take", "fliplr", "flipud",
     "rot90", "meshgrid", "cartesian_prod", "block_diag", "diagonal", "diag", "diag_embed",
     "diagflat", "trace",
@@ -261,9 +261,9 @@ def ceil(input):
     return _t(input).ceil()
 
 
-def round(input):
-    """Elementwise round half to even (torch's decimals= is not supported)."""
-    return _t(input).round()
+def round(input, *, decimals=0):
+    """Elementwise round half to even, to `decimals` decimal places if given."""
+    return _t(input).round(decimals=decimals)
 
 
 def trunc(input):
@@ -1166,6 +1166,11 @@ def as_strided(input, size, stride, storage_offset=None):
     return _t(input).as_strided(size, stride, storage_offset)
 
 
+def angle(input):
+    """The argument of each (real) element: 0 for x >= 0, pi for x < 0 (Tensor.angle)."""
+    return _t(input).angle()
+
+
 def swapdims(input, dim0, dim1):
     """Alias of transpose: a view with dim0 and dim1 swapped."""
     return _t(input).transpose(dim0, dim1)
@@ -1672,9 +1677,9 @@ def ceil_(input):
     return input.ceil_()
 
 
-def round_(input):
-    """In place: input.round_() (round of each element); returns input."""
-    return input.round_()
+def round_(input, *, decimals=0):
+    """In place: input.round_(decimals=decimals); returns input."""
+    return input.round_(decimals=decimals)
 
 
 def trunc_(input):
@@ -2318,7 +2323,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
 _FORWARDED = (
     "abs", "neg", "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "sign", "reciprocal",
     "square", "sin", "cos", "log1p", "expm1", "log2", "log10", "erf", "erfc", "tan", "atan",
-    "rsqrt", "floor", "ceil", "round", "trunc", "clamp", "add", "sub", "div", "bitwise_not",
+    "rsqrt", "floor", "ceil", "trunc", "clamp", "add", "sub", "div", "bitwise_not",
     "sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "logsumexp", "t", "detach",
     "sort", "argsort", "topk", "cumsum", "cumprod", "gather", "scatter_add", "index_select",
     "tril", "triu", "numel", "clone",

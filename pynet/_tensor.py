@@ -1025,6 +1025,19 @@ class Tensor(_C.TensorBase):
         """In place: self = heaviside(self, values); returns self."""
         return _inplace(self, "heaviside_", lambda s: s.heaviside(values), values)
 
+    def round(self, *, decimals=0) -> Tensor:
+        """Elementwise round half to even; to `decimals` decimal places if given (negative:
+        to tens, hundreds...), by scaling with 10 ** |decimals| in self's dtype as PyTorch."""
+        if decimals == 0:
+            return super().round()
+        return _round_decimals(self, decimals)
+
+    def round_(self, *, decimals=0) -> Tensor:
+        """In place: self.round(decimals=decimals); returns self."""
+        if decimals == 0:
+            return super().round_()
+        return self.copy_(_round_decimals(self, decimals))
+
     def sinc(self) -> Tensor:
         """The normalized sinc sin(pi x) / (pi x), 1 at x = 0 (integer and bool give the default dtype)."""
         x = self if self.is_floating_point() else self.to(_C._get_default_dtype())
@@ -2386,6 +2399,19 @@ def _cartesian_prod(tensors):
     if len(tensors) == 1:
         return tensors[0]
     return _C.stack([g.reshape(-1) for g in _meshgrid(tensors, "ij")], 1)
+
+
+def _round_decimals(x, decimals):
+    """x rounded to `decimals` places: x * 10^d rounded, / 10^d (or x / 10^-d, * 10^-d),
+    in x's dtype; a scale past float64's range is inf, as in PyTorch (NaN results)."""
+    decimals = operator.index(decimals)
+    if not x.is_floating_point():
+        raise NotImplementedError(f'"round" with decimals={decimals} is not implemented for '
+                                  f'{x.dtype} tensors')
+    scale = 10.0 ** abs(decimals) if abs(decimals) <= 308 else math.inf
+    if decimals > 0:
+        return _C.TensorBase.round(x * scale) / scale
+    return _C.TensorBase.round(x / scale) * scale
 
 
 def _block_diag(tensors):

@@ -124,6 +124,16 @@ static PyObject *add_impl(PyObject *self, FASTARGS, pn_argspec *spec, pn_binary_
     PyObject *a[2];
     if (pn_parse_args(spec, args, nargs, kwnames, a) < 0) return NULL;
     PyObject *other = a[0], *alpha = a[1];
+    if (alpha && PyFloat_Check(alpha)) { /* a float alpha would make an integer sum float */
+        pn_operand ops[2];
+        int ra = pn_operand_from(self, &ops[0]), rb = ra < 0 ? -1 : pn_operand_from(other, &ops[1]);
+        if (rb < 0) return NULL;
+        if (ra > 0 && rb > 0 && !pn_is_float(pn_result_type(ops, 2))) /* else binary's TypeError */
+            return PyErr_Format(PyExc_RuntimeError,
+                                "%s: For integral input tensors, argument alpha must not be a "
+                                "floating point number.",
+                                spec->fname);
+    }
     PyObject *scaled = other;
     Py_INCREF(scaled);
     if (alpha && !(PyLong_Check(alpha) && PyLong_AsLong(alpha) == 1)) {
@@ -208,6 +218,16 @@ static PyObject *m_clamp_(PyObject *self, FASTARGS) {
     PNTensor *r = (PNTensor *)m_clamp((PyObject *)src, args, nargs, kwnames);
     Py_DECREF(src);
     if (!r) return NULL;
+    /* float bounds make an integer tensor's result float, and any bound a bool's int64:
+     * PyTorch refuses to write those back rather than truncate them */
+    if ((pn_is_float(r->dtype) && !pn_is_float(SELF->dtype)) ||
+        (r->dtype != PN_BOOL && SELF->dtype == PN_BOOL)) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "clamp_: result type %s can't be cast to the desired output type %s",
+                     pn_dtype_name(r->dtype), pn_dtype_name(SELF->dtype));
+        Py_DECREF(r);
+        return NULL;
+    }
     if (pn_check_inplace(SELF, "clamp_") < 0) {
         Py_DECREF(r);
         return NULL;

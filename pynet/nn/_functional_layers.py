@@ -97,12 +97,11 @@ def _hardtanh(input, min_val, max_val, inplace):
     """hardtanh without the min_val <= max_val check (hardtanh_ skips it, as in torch)."""
     if input.dtype == _C.bool:
         raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh")
-    if min_val > max_val:
-        # torch's clamp rule: max_val everywhere, with a zero gradient (clamp's backward)
-        return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
     if not input.is_floating_point():  # the bounds become the input's integers, as torch
-        lo, hi = int(min_val), int(max_val)
-        return input.clamp_(lo, hi) if inplace else input.clamp(lo, hi)
+        min_val, max_val = int(min_val), int(max_val)
+    if min_val > max_val or not input.is_floating_point():
+        # min > max: torch's clamp rule, max_val everywhere with a zero gradient
+        return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
     return _C._activation(input, _HARDTANH, float(min_val), float(max_val), bool(inplace))
 
 
