@@ -386,8 +386,9 @@ def _random(fill, a, b, size, dtype, requires_grad, op, generator=None, device=N
     if device is not None:
         _check_device(device, op)
     dtype = _dtype_of(dtype, op) or _C._get_default_dtype()
-    if not dtype.is_floating_point:
-        raise RuntimeError(f"{op}(): expected a floating point dtype, got {dtype}")
+    if not dtype.is_floating_point:  # PyTorch's type: its kernels exist for floats only
+        raise NotImplementedError(f"{op}(): not implemented for {dtype}: expected a floating "
+                                  f"point dtype")
     t = _C.empty(_size(size, op), dtype=dtype)
     with _drawing_from(generator):
         fill(t, float(a), float(b))
@@ -491,6 +492,9 @@ def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0, size: Sequence
 def bernoulli(input: Tensor, p: float | None = None, *,
               generator: Generator | None = None) -> Tensor:
     """1 with probability input (elementwise), else 0."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"bernoulli: not implemented for {input.dtype} input (the "
+                                  f"probabilities, and the result's dtype, must be floating)")
     probs: Tensor | float = input if p is None else p
     with _nograd():
         if isinstance(probs, Tensor):

@@ -1748,7 +1748,10 @@ class Tensor(_C.TensorBase):
     def angle(self) -> Tensor:
         """The argument of each (real) element: 0 for x >= 0, pi for x < 0, NaN for NaN."""
         x = self if self.is_floating_point() else self.to(_C._get_default_dtype())
-        return _C.where(x < 0, _C.full((), math.pi, dtype=x.dtype), x * 0.0)
+        with _no_grad():  # pi, 0 (also for -0 and inf) or NaN, from x's values only
+            vals = _C.where(x < 0, math.pi, _C.where(x != x, x, 0.0))
+        # where(True, vals, x): the values, with a zero gradient for x, as PyTorch's
+        return _C.where(_C.ones(x.shape, dtype=_C.bool), vals, x)
 
     @property
     def mH(self) -> Tensor:
@@ -4241,18 +4244,35 @@ def _shift(a, b, left, op):
 
 
 def _bessel_i1(x):
-    """I1(x) of a float64 NumPy array, by the trapezoid rule on
-    I1(x) = 1/pi * integral over [0, pi] of exp(x cos t) cos t dt: the integrand is smooth
-    and periodic, so the rule converges geometrically (N = 40 + |x| nodes reach rounding
-    error); exp(|x|) is factored out so that only the result can overflow."""
-    ax = np.abs(x)  # I1 is odd: computed at |x|, given x's sign (exactly 0 at 0)
-    n = 40 + int(np.ceil(ax.max(initial=0.0)))
+    """I1(x) of a float64 NumPy array. I1 is odd: computed at |x| and given x's sign.
+      |x| < 15:  the power series (x/2) sum_k (x^2/4)^k / (k! (k+1)!), all terms positive
+                 (60 terms: the last is below 1e-40 of the sum), so small x keep their
+                 relative accuracy (I1(x) ~ x/2);
+      otherwise: the trapezoid rule on I1(x) = 1/pi * integral over [0, pi] of
+                 exp(x cos t) cos t dt, smooth and periodic, so it converges geometrically
+                 (40 + |x| nodes reach rounding error; |x| capped at 720, where I1 is
+                 inf in float64); exp(|x|) factored out so that only the result overflows.
+    inf -> inf, NaN -> NaN."""
+    ax = np.abs(x)
+    out = np.full(ax.shape, np.nan)
+    small = ax < 15.0  # NaN: neither part
+    h = ax[small] / 2.0
+    term, q = h.copy(), h * h
+    s = h.copy()
+    for k in range(1, 61):
+        term = term * q / (k * (k + 1))
+        s = s + term
+    out[small] = s
+    big = ax >= 15.0
+    xb = np.minimum(ax[big], 720.0)
+    n = 40 + int(np.ceil(xb.max(initial=0.0)))
     t = np.linspace(0.0, np.pi, n + 1)
     w = np.full(n + 1, 1.0 / n)
     w[[0, -1]] = 0.5 / n
-    e = np.exp(ax[..., None] * (np.cos(t) - 1))
+    e = np.exp(xb[..., None] * (np.cos(t) - 1))
     with np.errstate(over="ignore"):
-        return np.sign(x) * (e * np.cos(t) * w).sum(-1) * np.exp(ax)
+        out[big] = (e * np.cos(t) * w).sum(-1) * np.exp(xb)
+    return np.sign(x) * out
 
 
 class _I0(Function):
@@ -4262,7 +4282,8 @@ class _I0(Function):
     def forward(ctx, x):
         ctx.save_for_backward(x)
         a = x.detach().numpy(force=True)
-        return _C.from_numpy(_contig(np.i0(a.astype(np.float64)), dtype=a.dtype))
+        with np.errstate(over="ignore", invalid="ignore"):  # inf beyond 713, NaN stays
+            return _C.from_numpy(_contig(np.i0(a.astype(np.float64)), dtype=a.dtype))
 
     @staticmethod
     def backward(ctx, g):

@@ -173,3 +173,9 @@ def test_set_default_tensor_type_refuses_other_types(bad):
         with pytest.raises(TypeError):
             pynet.set_default_tensor_type(bad)
     assert pynet.get_default_dtype() == pynet.float32
+
+
+def test_to_tensor_scales_pixels_in_the_default_dtype(float64_default):
+    from pynet.vision.transforms import ToTensor
+    x = ToTensor()(np.full((2, 2), 51, np.uint8))
+    assert x.dtype == pynet.float64 and x[0, 0, 0].item() == 0.2  # 51 / 255 in float64

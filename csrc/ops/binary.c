@@ -247,6 +247,10 @@ PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
     pn_operand oold = {.t = old};
     PNTensor *res = binary_op(op, &oold, &ob);
     Py_DECREF(old);
+    /* x.mul_(x), x.mul_(x.detach()): the op saved other, which is a's memory and is about
+     * to be overwritten; moving the version on makes the backward refuse to read it, as
+     * PyTorch's does, instead of differentiating with the new values */
+    if (res && ob.t && ob.t->storage == a->storage) pn_bump_version(a);
     if (res && pn_binary_is_comparison(op)) { /* 0 and 1: the old values get no gradient */
         static const char *const names[2][6] = {{"EqBackward0", "NeBackward0", "LtBackward0",
                                                  "LeBackward0", "GtBackward0", "GeBackward0"},

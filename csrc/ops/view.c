@@ -236,7 +236,7 @@ PNTensor *pn_squeeze(PNTensor *a, int dim) {
 // x (*) -> view with a new size-1 dim at dim
 /* as_strided's checks, as PyTorch's: strides as many as sizes, none negative, an offset
  * >= 0, and every element inside the storage (in elements: need = offset + 1 + the sum of
- * (size - 1) stride, or offset alone for an empty view). */
+ * (size - 1) stride; nothing for an empty view). */
 static int as_strided_check(PNTensor *a, int ndim, const int64_t *shape, const int64_t *strides,
                             int64_t off) {
     char sz[256], st[256];
@@ -268,7 +268,7 @@ static int as_strided_check(PNTensor *a, int ndim, const int64_t *shape, const i
         PyErr_Format(PyExc_RuntimeError, "as_strided: invalid storage offset %lld", (long long)off);
         return -1;
     }
-    need += empty ? 0 : last + 1;
+    need = empty ? 0 : need + last + 1; /* an empty view reads nothing, wherever it starts */
     if (need > items) {
         PyErr_Format(PyExc_RuntimeError,
                      "setStorage: sizes %s, strides %s, storage offset %lld, and itemsize %d "

@@ -635,8 +635,9 @@ static PyObject *m_as_strided(PyObject *self, PyObject *args, PyObject *kw) {
     return (PyObject *)as_strided_of(SELF, args, kw, "OO|O:as_strided");
 }
 static PyObject *m_as_strided_(PyObject *self, PyObject *args, PyObject *kw) {
-    if (pn_check_inplace_view(SELF, "as_strided_") < 0) return NULL;
-    return become_view(SELF, as_strided_of(SELF, args, kw, "OO|O:as_strided_"));
+    PNTensor *v = as_strided_of(SELF, args, kw, "OO|O:as_strided_"); /* checks the arguments */
+    if (v && pn_check_inplace_view(SELF, "as_strided_") < 0) Py_CLEAR(v);
+    return become_view(SELF, v);
 }
 static PyObject *m_narrow(PyObject *self, PyObject *args) {
     long long dim, start, len;

@@ -43,7 +43,8 @@ class Compose:
 
 class ToTensor:
     """An image (H, W) or (H, W, C) array -> a (C, H, W) tensor; uint8 pixels are scaled to
-    float32 in [0, 1], other dtypes are kept as they are (torchvision's rule)."""
+    [0, 1] in the default dtype (float32 unless set_default_dtype changed it), other dtypes
+    are kept as they are (torchvision's rule)."""
 
     def __call__(self, pic):
         if isinstance(pic, Tensor):
@@ -54,8 +55,9 @@ class ToTensor:
             raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
         img = pic[:, :, None] if pic.ndim == 2 else pic
         chw = np.ascontiguousarray(img.transpose(2, 0, 1))
-        if chw.dtype == np.uint8:
-            return _C.from_numpy(chw.astype(np.float32) / np.float32(255))
+        if chw.dtype == np.uint8:  # in the default dtype, as torchvision
+            dt = np.float64 if _C._get_default_dtype() == _C.float64 else np.float32
+            return _C.from_numpy(chw.astype(dt) / dt(255))
         if chw.dtype == np.bool_ or chw.dtype.kind in "iu":
             chw = chw.astype(np.int64 if chw.dtype != np.bool_ else np.bool_)
         return _C.from_numpy(chw)

@@ -56,8 +56,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if len(tensors) == 0:
         return _C.zeros(())
     norms = [_vector_norm(t.reshape(-1), norm_type) for t in tensors]
-    dtype = norms[0].dtype
-    total = _vector_norm(_C.stack([n.to(dtype) for n in norms]), norm_type)
+    total = _vector_norm(_C.stack(norms), norm_type)  # stack promotes mixed float dtypes
     if error_if_nonfinite and not math.isfinite(float(total)):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is "
