@@ -61,7 +61,8 @@ from ._functions import (absolute, acos, acosh, addbmm, addmm, addmv, addr, arcc
                          greater_equal, heaviside, hsplit, hstack, hypot, inner, kron, lerp, less,
                          less_equal, lgamma, logaddexp, logaddexp2, logit, meshgrid, moveaxis,
                          movedim, mv, nan_to_num, not_equal, outer, polygamma, positive, rad2deg,
-                         ravel, rot90, row_stack, sgn, sinc, sinh, swapaxes, swapdims, as_strided, angle, take,
+                         ravel, rot90, row_stack, sgn, sinc, sinh, swapaxes, swapdims, as_strided,
+                         angle, take,
                          take_along_dim, tensor_split, tensordot, tile, trace, vdot, vsplit,
                          vstack, xlogy)
 from ._functions import (aminmax, bincount, bucketize, cdist, corrcoef, count_nonzero, cov, cross,

@@ -59,7 +59,8 @@ __all__ = [
     "greater", "greater_equal", "less", "less_equal", "not_equal", "clamp_min", "clamp_max",
     # more shapes, joins and splits
     "hstack", "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
-    "atleast_3d", "broadcast_to", "movedim", "moveaxis", "swapaxes", "swapdims", "as_strided", "angle", "tile", "ravel",
+    "atleast_3d", "broadcast_to", "movedim", "moveaxis", "swapaxes", "swapdims", "as_strided",
+    "angle", "tile", "ravel",
     "tensor_split", "hsplit", "vsplit", "dsplit", "take_along_dim", "take", "fliplr", "flipud",
     "rot90", "meshgrid", "cartesian_prod", "block_diag", "diagonal", "diag", "diag_embed",
     "diagflat", "trace",

@@ -997,7 +997,8 @@ class Tensor(_C.TensorBase):
         return _inplace(self, "nan_to_num_", lambda s: s.nan_to_num(nan, posinf, neginf))
 
     def deg2rad(self) -> Tensor:
-        """Angles in degrees converted to radians (integer and bool tensors give float32)."""
+        """Angles in degrees converted to radians (integer and bool tensors give the default
+        dtype)."""
         return (self if self.is_floating_point() else self.to(_C._get_default_dtype())) * _PI_180
 
     def deg2rad_(self) -> Tensor:
@@ -1005,7 +1006,8 @@ class Tensor(_C.TensorBase):
         return _inplace(self, "deg2rad_", lambda s: s.deg2rad())
 
     def rad2deg(self) -> Tensor:
-        """Angles in radians converted to degrees (integer and bool tensors give float32)."""
+        """Angles in radians converted to degrees (integer and bool tensors give the default
+        dtype)."""
         return (self if self.is_floating_point() else self.to(_C._get_default_dtype())) * _180_PI
 
     def rad2deg_(self) -> Tensor:
@@ -1039,7 +1041,8 @@ class Tensor(_C.TensorBase):
         return self.copy_(_round_decimals(self, decimals))
 
     def sinc(self) -> Tensor:
-        """The normalized sinc sin(pi x) / (pi x), 1 at x = 0 (integer and bool give the default dtype)."""
+        """The normalized sinc sin(pi x) / (pi x), 1 at x = 0 (integer and bool give the
+        default dtype)."""
         x = self if self.is_floating_point() else self.to(_C._get_default_dtype())
         zero = x == 0
         px = _C.where(zero, 1.0, x) * math.pi  # 1 stands in for 0: no 0/0 in the gradient

@@ -161,19 +161,13 @@ def polygamma(n, input, *, out=None):
 def round(input, *, decimals=0, out=None):  # noqa: A001 (torch's name)
     """x rounded half to even to `decimals` decimal places (negative: to tens, hundreds...).
 
-    As in torch, x is scaled by 10 ** |decimals| in its own dtype, rounded and scaled back,
-    so the result carries that scaling's rounding. Integer inputs raise NotImplementedError,
-    as torch.special.round does."""
+    pynet.round's rule (x scaled by 10 ** |decimals| in its own dtype, rounded and scaled
+    back). Integer inputs raise NotImplementedError, even at decimals=0, as
+    torch.special.round does."""
     _check(input, "round", out)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"special.round: not implemented for {input.dtype}")
-    if decimals == 0:
-        return F.round(input)
-    # 10 ** 400 does not fit a float: torch's scale is then inf (and the result NaN)
-    scale = 10.0 ** abs(decimals) if abs(decimals) <= 308 else math.inf
-    if decimals > 0:
-        return F.round(input * scale) / scale
-    return F.round(input / scale) * scale
+    return F.round(input, decimals=decimals)
 
 
 def sinc(input, *, out=None):

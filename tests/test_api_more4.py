@@ -83,7 +83,8 @@ def test_round_to_decimals_has_a_zero_gradient_and_refuses_integers():
 
 def test_angle_function():
     x = pynet.tensor([-1.0, 0.0, 2.0, float("nan")])
-    np.testing.assert_array_equal(to_np(pynet.angle(x)), np.array([np.pi, 0, 0, np.nan], np.float32))
+    np.testing.assert_array_equal(to_np(pynet.angle(x)),
+                                  np.array([np.pi, 0, 0, np.nan], np.float32))
     assert pynet.angle(pynet.tensor([-3, 4])).dtype == pynet.float32
 
 
@@ -125,6 +126,21 @@ def test_an_in_place_op_reading_its_own_memory_cannot_backward_with_new_values(o
         return
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         x.sum().backward()
+
+
+def test_any_in_place_op_whose_saved_operand_is_its_own_memory_refuses_to_backward():
+    # the rule sits where every in-place op writes (pn_inplace_finish): clamp_ with a tensor
+    # bound in self's memory saves that bound, as PyTorch's, and refuses alike
+    a = pynet.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    x = a + 1
+    x.clamp_(min=x.detach())
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        x.sum().backward()
+    b = pynet.tensor([0.5, 1.0], requires_grad=True)
+    y = b + 1
+    y.mul_(2)  # nothing saved in y's memory: the version moves once, the gradient flows
+    y.sum().backward()
+    assert y._version == 1 and b.grad.tolist() == [2.0, 2.0]
 
 
 def test_angle_of_special_values_and_its_zero_gradient():

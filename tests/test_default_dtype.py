@@ -24,7 +24,8 @@ def float64_default():
 MADE = [
     ("lib.zeros(2)", "float64"), ("lib.ones(2, 3)", "float64"), ("lib.empty(0)", "float64"),
     ("lib.full((2,), 1.5)", "float64"), ("lib.full((2,), 2)", "int64"),
-    ("lib.randn(2)", "float64"), ("lib.rand(2)", "float64"), ("lib.normal(0., 1., (2,))", "float64"),
+    ("lib.randn(2)", "float64"), ("lib.rand(2)", "float64"),
+    ("lib.normal(0., 1., (2,))", "float64"),
     ("lib.tensor([1.5, 2])", "float64"), ("lib.tensor(1.5)", "float64"),
     ("lib.tensor([1, 2])", "int64"), ("lib.tensor([True])", "bool"),
     ("lib.tensor(np.float32(1))", "float32"), ("lib.tensor(np.array([1.0]))", "float64"),
@@ -53,7 +54,8 @@ MADE = [
     ("lib.tensor([np.ones(2, np.float32)] * 2)", "float32"),
     ("lib.tensor([np.float32(1.5), 2.0])", "float64"),
     # the legacy constructor of a tensor keeps its dtype (and memory)
-    ("lib.Tensor(lib.tensor([1.5]).float())", "float32"), ("lib.Tensor(lib.tensor([1, 2]))", "int64"),
+    ("lib.Tensor(lib.tensor([1.5]).float())", "float32"),
+    ("lib.Tensor(lib.tensor([1, 2]))", "int64"),
 ]
 
 

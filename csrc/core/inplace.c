@@ -233,10 +233,20 @@ int pn_refresh_view(PNTensor *t) {
     return 0;
 }
 
+/* The op that computed src saved a tensor in dst's memory (x.mul_(x), x.clamp_(min=
+ * x.detach())): the version was moved on before the op ran, so the saved one carries
+ * the new number and would pass the backward's check after the write overwrote it. */
+static int saved_in(const PNNode *n, const PNTensor *dst) {
+    for (int k = 0; k < PN_NODE_SAVED; k++)
+        if (n->saved[k] && n->saved[k]->storage == dst->storage) return 1;
+    return 0;
+}
+
 int pn_inplace_finish(PNTensor *dst, PNTensor *src) {
     if (src->grad_fn && dst->base && check_view_writable(dst) < 0) return -1; /* before writing */
     if (pn_copy_into(dst, src) < 0) return -1;
     if (!src->grad_fn) return 0; /* nothing requires grad: a plain write */
+    if (saved_in(src->grad_fn, dst)) pn_bump_version(dst); /* its backward then refuses */
     if (!dst->base) {
         pn_set_history(dst, src->grad_fn, src->output_nr);
         return 0;

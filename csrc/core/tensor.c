@@ -18,6 +18,17 @@ PNTensor *pn_tensor_alloc(PyTypeObject *type) {
     return t; /* tp_alloc zero-fills every field */
 }
 
+int64_t pn_strided_extent(int ndim, const int64_t *shape, const int64_t *strides) {
+    int64_t last = 0;
+    for (int d = 0; d < ndim; d++)
+        if (shape[d] == 0) return 0;
+    for (int d = 0; d < ndim; d++) { /* last + (shape - 1) stride stays below INT64_MAX / 4 */
+        if (strides[d] > (INT64_MAX / 4 - last) / shape[d]) return -1;
+        last += (shape[d] - 1) * strides[d];
+    }
+    return last + 1;
+}
+
 int pn_check_numel(int ndim, const int64_t *shape, int64_t *numel, const char *op) {
     int64_t n = 1;
     if (ndim > PN_MAX_DIMS) {

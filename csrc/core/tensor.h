@@ -87,6 +87,10 @@ PNTensor *pn_alias(PNTensor *t, int ndim, const int64_t *shape, const int64_t *s
 int pn_is_contiguous(const PNTensor *t);
 void pn_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
 int pn_check_numel(int ndim, const int64_t *shape, int64_t *numel, const char *op);
+/* The elements memory must hold for a view of sizes shape (>= 0) and strides (>= 0)
+ * from its first element: 1 + sum (shape - 1) stride, 0 for an empty view. -1 (no
+ * exception) when that overflows. */
+int64_t pn_strided_extent(int ndim, const int64_t *shape, const int64_t *strides);
 
 /* dtype helpers */
 const char *pn_dtype_name(pn_dtype dt);

@@ -48,9 +48,8 @@ static int binary_dtypes(pn_binary_op op, pn_operand *a, pn_operand *b, pn_dtype
     pn_operand ops[2] = {*a, *b};
     pn_dtype dt = pn_result_type(ops, 2);
     const char *name = binary_names[op];
-    if ((op == PN_DIV || op == PN_ATAN2) && !pn_is_float(dt))
-        dt =
-            pn_default_float; /* true division; atan2 of integers (hypot of integers is an error) */
+    /* true division; atan2 of integers (hypot of integers is an error) */
+    if ((op == PN_DIV || op == PN_ATAN2) && !pn_is_float(dt)) dt = pn_default_float;
     pn_dtype rdt = pn_binary_is_comparison(op) ? PN_BOOL : dt;
     /* bool // % ** bool: not implemented, as in torch (bool ** 2 promotes to int64 first),
      * but for a bool tensor ** a bool number, computed in int64 and kept bool */
@@ -247,10 +246,6 @@ PyObject *pn_binary_inplace(pn_binary_op op, PNTensor *a, PyObject *b) {
     pn_operand oold = {.t = old};
     PNTensor *res = binary_op(op, &oold, &ob);
     Py_DECREF(old);
-    /* x.mul_(x), x.mul_(x.detach()): the op saved other, which is a's memory and is about
-     * to be overwritten; moving the version on makes the backward refuse to read it, as
-     * PyTorch's does, instead of differentiating with the new values */
-    if (res && ob.t && ob.t->storage == a->storage) pn_bump_version(a);
     if (res && pn_binary_is_comparison(op)) { /* 0 and 1: the old values get no gradient */
         static const char *const names[2][6] = {{"EqBackward0", "NeBackward0", "LtBackward0",
                                                  "LeBackward0", "GtBackward0", "GeBackward0"},

@@ -233,7 +233,6 @@ PNTensor *pn_squeeze(PNTensor *a, int dim) {
     return out ? record_view(out, a, "SqueezeBackward0", reshape_backward) : NULL;
 }
 
-// x (*) -> view with a new size-1 dim at dim
 /* as_strided's checks, as PyTorch's: strides as many as sizes, none negative, an offset
  * >= 0, and every element inside the storage (in elements: need = offset + 1 + the sum of
  * (size - 1) stride; nothing for an empty view). */
@@ -242,8 +241,7 @@ static int as_strided_check(PNTensor *a, int ndim, const int64_t *shape, const i
     char sz[256], st[256];
     pn_format_list(sz, sizeof sz, ndim, shape);
     pn_format_list(st, sizeof st, ndim, strides);
-    int64_t need = off, last = 0, items = a->storage->nbytes / (int64_t)pn_itemsize(a->dtype);
-    int empty = 0;
+    int64_t items = a->storage->nbytes / (int64_t)pn_itemsize(a->dtype);
     for (int d = 0; d < ndim; d++) {
         if (strides[d] < 0) {
             PyErr_Format(PyExc_RuntimeError,
@@ -256,20 +254,20 @@ static int as_strided_check(PNTensor *a, int ndim, const int64_t *shape, const i
             PyErr_Format(PyExc_RuntimeError, "as_strided: negative size in %s", sz);
             return -1;
         }
-        empty |= shape[d] == 0;
-        if (shape[d] > 0 && strides[d] > (INT64_MAX / 4 - last) / shape[d]) {
-            PyErr_Format(PyExc_RuntimeError, "as_strided: sizes %s and strides %s overflow", sz,
-                         st);
-            return -1;
-        }
-        last += (shape[d] - 1) * strides[d];
+    }
+    int64_t extent = pn_strided_extent(ndim, shape, strides);
+    if (extent < 0) {
+        PyErr_Format(PyExc_RuntimeError, "as_strided: sizes %s and strides %s overflow", sz, st);
+        return -1;
     }
     if (off < 0) {
         PyErr_Format(PyExc_RuntimeError, "as_strided: invalid storage offset %lld", (long long)off);
         return -1;
     }
-    need = empty ? 0 : need + last + 1; /* an empty view reads nothing, wherever it starts */
-    if (need > items) {
+    /* an empty view reads nothing, wherever it starts; an offset past the memory is out
+     * whatever the extent (and off + extent may not be formed then: it could overflow) */
+    if (extent && (off > items || extent > items - off)) {
+        int64_t need = off > INT64_MAX / 8 ? INT64_MAX / 8 : off + extent;
         PyErr_Format(PyExc_RuntimeError,
                      "setStorage: sizes %s, strides %s, storage offset %lld, and itemsize %d "
                      "requiring a storage size of %lld are out of bounds for storage of size %lld",
@@ -278,7 +276,7 @@ static int as_strided_check(PNTensor *a, int ndim, const int64_t *shape, const i
                      (long long)(items * (int64_t)pn_itemsize(a->dtype)));
         return -1;
     }
-    return empty;
+    return extent == 0;
 }
 
 // x (*) -> the view of x's storage with shape, strides (elements) from storage_offset;
@@ -306,6 +304,7 @@ PNTensor *pn_as_strided(PNTensor *a, int ndim, const int64_t *shape, const int64
     return out;
 }
 
+// x (*) -> view with a new size-1 dim at dim
 PNTensor *pn_unsqueeze(PNTensor *a, int dim) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     if (a->ndim + 1 > PN_MAX_DIMS) {

@@ -257,7 +257,7 @@ static PyObject *empty_strided(PyObject *m, PyObject *args) {
     int dt;
     if (!PyArg_ParseTuple(args, "OOO&:_empty_strided", &size, &stride, pn_dtype_converter, &dt))
         return NULL;
-    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS], extent = 1;
+    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS], extent;
     int nd = pn_parse_shape_obj(size, shape, "empty_strided");
     int ns = nd < 0 ? -1 : pn_parse_shape_obj(stride, strides, "empty_strided");
     if (ns < 0) return NULL;
@@ -284,13 +284,9 @@ static PyObject *empty_strided(PyObject *m, PyObject *args) {
             return NULL;
         }
     }
-    for (int d = 0; d < nd; d++) {
-        if (shape[d] == 0) extent = 0;
-        if (extent && strides[d] > (INT64_MAX / 8 - extent) / (shape[d] > 1 ? shape[d] : 1)) {
-            PyErr_SetString(PyExc_RuntimeError, "empty_strided: storage size overflows");
-            return NULL;
-        }
-        if (extent) extent += (shape[d] - 1) * strides[d];
+    if ((extent = pn_strided_extent(nd, shape, strides)) < 0) {
+        PyErr_Format(PyExc_RuntimeError, "empty_strided: sizes %s and strides %s overflow", sz, st);
+        return NULL;
     }
     PNTensor *t = pn_empty(dt < 0 ? pn_default_float : (pn_dtype)dt, 1, &extent);
     if (!t) return NULL;

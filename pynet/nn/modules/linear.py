@@ -10,7 +10,8 @@ from .module import Module
 
 def _weight_and_bias(module, weight_shape, bias_size, bias, dtype):
     """Registers module.weight (uninitialised, weight_shape) and module.bias ((bias_size,), or
-    None when bias is False), in that order, of dtype (default: the default dtype, float32 unless set_default_dtype changed it)."""
+    None when bias is False), in that order, of dtype
+    (default: the default dtype, float32 unless set_default_dtype changed it)."""
     dtype = dtype or _C._get_default_dtype()
     module.weight = Parameter(_C.empty(weight_shape, dtype=dtype))
     if bias:
