@@ -387,7 +387,14 @@ ROW_PATH_CASES = [
     ((1, 2, 5, 19), 1, (1, 7), (1, 1), (0, 9), (1, 3)),
     ((1, 2, 9, 30), 1, (3, 3), (2, 1), (1, 1), (1, 1)),
     ((1, 2, 3, 41), 1, (1, 17), (1, 1), (0, 8), (1, 1)),
-] + [((1, 2, 4, w), 1, (3, 3), (1, 1), (1, 1), (1, 1)) for w in range(8, 26)]
+] + [((1, 2, 4, w), 1, (3, 3), (1, 1), (1, 1), (1, 1)) for w in range(8, 26)] + [
+    # padding wider than the row (every output an edge): these wrote past the row's end
+    ((1, 4, 2, 2), 1, (7, 7), (1, 1), (3, 3), (1, 1)),
+    ((1, 1, 1, 3), 1, (1, 4), (1, 1), (1, 2), (1, 2)),
+    ((1, 1, 2, 1), 1, (1, 5), (1, 1), (0, 2), (1, 1)),
+    ((2, 3, 3, 1), 2, (3, 9), (1, 1), (1, 5), (1, 1)),
+    ((1, 2, 2, 2), 1, (2, 16), (1, 1), (1, 9), (1, 1)),
+]
 
 
 @pytest.mark.parametrize("xs,mult,k,stride,padding,dilation", ROW_PATH_CASES)
@@ -403,6 +410,20 @@ def test_depthwise_row_path_matches_a_direct_sum(xs, mult, k, stride, padding, d
     y.backward(pynet.tensor(g))
     np.testing.assert_allclose(xt.grad.numpy(), conv2d_input_grad_numpy(g, w, xs, **kw),
                                rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("xs,mult,k,stride,padding,dilation", ROW_PATH_CASES[-5:])
+def test_depthwise_transpose_with_wide_padding_matches_a_direct_sum(xs, mult, k, stride,
+                                                                     padding, dilation):
+    # conv_transpose2d(g, w) is conv2d's input gradient: the same row path, where
+    # dilation * (k - 1) - padding exceeds the width
+    C = xs[1]
+    w = rnd(C * mult, 1, *k, seed=1)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=C)
+    g = rnd(*F.conv2d(pynet.tensor(rnd(*xs)), pynet.tensor(w), **kw).shape, seed=2)
+    y = F.conv_transpose2d(pynet.tensor(g), pynet.tensor(w), **kw)
+    np.testing.assert_allclose(y.numpy(), conv2d_input_grad_numpy(g, w, xs, **kw), rtol=1e-12,
+                               atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(16))

@@ -439,6 +439,7 @@ typedef double conv_v8d __attribute__((vector_size(64)));
             lo = -off[j] > lo ? -off[j] : lo; \
             hi = win - off[j] < hi ? win - off[j] : hi; \
         } \
+        lo = lo < n ? lo : n; /* padding wider than the row: every output is an edge */ \
         hi = hi < lo ? lo : hi; \
         int64_t c = lo; \
         for (; c + 16 <= hi; c += 16) { \
