@@ -23,6 +23,8 @@ from ._C import (cat, empty, from_numpy, full, get_num_threads, get_rng_state, i
                  is_grad_enabled, manual_seed, ones, set_num_threads, set_rng_state, stack, where,
                  zeros)
 from ._tensor import Size, Tensor, device_type as device
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format, memory_format,
+                             preserve_format)
 from ._creation import (arange, as_tensor, bernoulli, empty_like, eye, full_like, linspace,
                         logspace, get_default_dtype, set_default_dtype, empty_strided,
                         set_default_tensor_type, randint_like, seed, promote_types, can_cast,

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from . import _C
+from . import _memory_format as _mf
 from typing import Any, Callable, Sequence, Union, cast
 
 from ._generator import Generator, _drawing_from
@@ -332,13 +333,29 @@ def _tri_indices(row, col, offset, dtype, device, fn, op):
 
 
 def _like(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    def like(input, *, dtype=None, requires_grad=False, device=None):
+    def like(input, *, dtype=None, requires_grad=False, device=None,
+             memory_format=_mf.preserve_format):
         if device is not None:
             _check_device(device, fn.__name__ + "_like")
-        return fn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+        return _laid_out_as(lambda shape: fn(shape, dtype=dtype or input.dtype), input,
+                            memory_format, fn.__name__ + "_like", requires_grad)
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"A tensor of input's shape (and dtype unless given) made by {fn.__name__}."
     return like
+
+
+def _laid_out_as(make: Callable[[tuple], Tensor], like: Tensor, fmt, op: str,
+                 requires_grad: bool = False) -> Tensor:
+    """make(shape) in the layout memory_format fmt gives relative to like (like's own strides
+    for preserve_format when it has no gaps or overlaps): make fills a flat tensor, which
+    the strides then view, so random values lie in memory in the order they were drawn,
+    as PyTorch's do."""
+    strides = _mf.target_strides(like, fmt, op)
+    if strides is None:
+        t = make(tuple(like.shape))
+    else:
+        t = make((like.numel(),)).as_strided(tuple(like.shape), strides)
+    return t.requires_grad_() if requires_grad else t
 
 
 def empty_strided(size: Sequence[int], stride: Sequence[int], *, dtype: _DType = None,
@@ -364,11 +381,13 @@ empty_like = _like(_C.empty)
 
 
 def full_like(input: Tensor, fill_value: float, *, dtype: _DType = None,
-              requires_grad: bool = False, device: _Device = None) -> Tensor:
+              requires_grad: bool = False, device: _Device = None,
+              memory_format=_mf.preserve_format) -> Tensor:
     """A tensor of input's shape (and dtype unless given) filled with fill_value."""
     if device is not None:
         _check_device(device, "full_like")
-    return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return _laid_out_as(lambda shape: _C.full(shape, fill_value, dtype=dtype or input.dtype),
+                        input, memory_format, "full_like", requires_grad)
 
 
 def _size(size, op):
@@ -410,17 +429,17 @@ def randn(*size: _Shape, dtype: _DType = None, device: _Device = None, requires_
 
 
 def rand_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False,
-              device: _Device = None) -> Tensor:
+              device: _Device = None, memory_format=_mf.preserve_format) -> Tensor:
     """Uniform samples from [0, 1) in input's shape (and dtype unless given)."""
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                device=device)
+    return _laid_out_as(lambda shape: rand(shape, dtype=dtype or input.dtype, device=device),
+                        input, memory_format, "rand_like", requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype: _DType = None, requires_grad: bool = False,
-               device: _Device = None) -> Tensor:
+               device: _Device = None, memory_format=_mf.preserve_format) -> Tensor:
     """Standard normal samples in input's shape (and dtype unless given)."""
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                 device=device)
+    return _laid_out_as(lambda shape: randn(shape, dtype=dtype or input.dtype, device=device),
+                        input, memory_format, "randn_like", requires_grad)
 
 
 def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[int] | None = None,
@@ -443,13 +462,16 @@ def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[in
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: _DType = None,
                  requires_grad: bool = False, generator: Generator | None = None,
-                 device: _Device = None) -> Tensor:
+                 device: _Device = None, memory_format=_mf.preserve_format) -> Tensor:
     """Integers drawn uniformly from [low, high) in input's shape (and dtype unless given);
     randint_like(input, high) draws from [0, high)."""
     if high is None:
         low, high = 0, low
-    t = randint(low, high, tuple(input.shape), generator=generator, device=device)
-    return _finish(t.to(_dtype_of(dtype, "randint_like") or input.dtype), requires_grad)
+    dt = _dtype_of(dtype, "randint_like") or input.dtype
+
+    def make(shape):
+        return randint(low, high, shape, generator=generator, device=device).to(dt)
+    return _finish(_laid_out_as(make, input, memory_format, "randint_like"), requires_grad)
 
 
 def seed() -> int:

@@ -15,6 +15,7 @@ import inspect as _inspect
 import numpy as np
 
 from . import _C
+from . import _memory_format as _mf
 from ._C import cat
 from ._creation import arange as _arange
 from ._creation import tensor as _new_tensor
@@ -756,9 +757,9 @@ def dot(input, tensor):
 
 # ------------------------------------------------------------------ the rest
 
-def clone(input, *, memory_format=None):
-    """A copy of input that autograd tracks (memory_format is accepted and ignored)."""
-    return _t(input).clone()
+def clone(input, *, memory_format=_mf.preserve_format):
+    """A copy of input that autograd tracks, in memory_format's layout (default: input's)."""
+    return _t(input).clone(memory_format=memory_format)
 
 
 def detach(input):
@@ -2327,8 +2328,7 @@ _FORWARDED = (
     "rsqrt", "floor", "ceil", "trunc", "clamp", "add", "sub", "div", "bitwise_not",
     "sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "logsumexp", "t", "detach",
     "sort", "argsort", "topk", "cumsum", "cumprod", "gather", "scatter_add", "index_select",
-    "tril", "triu", "numel", "clone",
-    # positional-only methods
+    "tril", "triu", "numel",
     "atan2", "mul", "true_divide", "floor_divide", "remainder", "maximum", "minimum", "eq",
     "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or", "bitwise_xor", "matmul", "mm",
     "bmm", "transpose", "unsqueeze", "squeeze", "narrow", "select",

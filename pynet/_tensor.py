@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _C
+from . import _memory_format as _mf
 from ._generator import _drawing_from
 from .autograd.function import Function
 
@@ -61,11 +62,13 @@ class Tensor(_C.TensorBase):
         return _C._to_numpy(self, True).tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
-        """to(dtype) / to(device) / to(other): a tensor of the requested dtype (self if it has it)."""
+        """to(dtype) / to(device) / to(other): a tensor of the requested dtype (self if it has it
+        and memory_format, default preserve_format, asks for no other layout)."""
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
         copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
+        kwargs.pop("non_blocking", None)  # no meaning on the CPU
+        fmt = kwargs.pop("memory_format", _mf.preserve_format)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
@@ -86,8 +89,35 @@ class Tensor(_C.TensorBase):
         if device is not None:
             _check_device(device, "to")
         if dtype is None or dtype == self.dtype:
-            return self.clone() if copy else self
-        return self._to_dtype(dtype)
+            if copy:
+                return self.clone(memory_format=fmt)
+            if fmt is _mf.preserve_format or _mf.is_contiguous_as(self, fmt):
+                return self
+            return _mf.copy_as(self, fmt, "to")
+        if _mf.target_strides(self, fmt, "to") is None:
+            return self._to_dtype(dtype)
+        return _mf.empty_as(self, fmt, dtype, "to").copy_(self)
+
+    def contiguous(self, memory_format=_mf.contiguous_format) -> Tensor:
+        """self if its elements lie in memory in the order memory_format gives (row-major by
+        default; channels_last for 4-d, channels_last_3d for 5-d), else a copy that does."""
+        if memory_format is _mf.contiguous_format:
+            return _C.TensorBase.contiguous(self)
+        return _mf.contiguous_as(self, memory_format)
+
+    def is_contiguous(self, memory_format=_mf.contiguous_format) -> builtins.bool:
+        """Whether the elements lie in memory in memory_format's order with no gaps (size-1
+        dims may have any stride)."""
+        if memory_format is _mf.contiguous_format:
+            return _C.TensorBase.is_contiguous(self)
+        return _mf.is_contiguous_as(self, memory_format)
+
+    def clone(self, *, memory_format=_mf.preserve_format) -> Tensor:
+        """A copy with its own memory, recorded by autograd; preserve_format keeps the strides
+        of a tensor without gaps or overlaps (a transposed one stays transposed)."""
+        if memory_format is _mf.preserve_format and _C.TensorBase.is_contiguous(self):
+            return _C.TensorBase.clone(self)
+        return _mf.copy_as(self, memory_format, "clone")
 
     def type(self, dtype=None):
         """type(): the type name, e.g. 'pynet.FloatTensor'; type(dtype): self.to(dtype), dtype

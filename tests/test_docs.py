@@ -101,8 +101,8 @@ def test_c_functions_have_docstring_and_signature():
 @pytest.mark.parametrize("obj, sig", [
     (pynet.Tensor.abs, "(self, /)"),
     (pynet.Tensor.abs_, "(self, /)"),
-    (pynet.Tensor.mul, "(self, other, /)"),
-    (pynet.Tensor.pow_, "(self, exponent, /)"),
+    (pynet.Tensor.mul, "(self, /, other)"),
+    (pynet.Tensor.pow_, "(self, /, exponent)"),
     (pynet.Tensor.add, "(self, /, other, *, alpha=1)"),
     (pynet.Tensor.sub_, "(self, /, other, *, alpha=1)"),
     (pynet.Tensor.div, "(self, /, other, *, rounding_mode=None)"),
@@ -112,14 +112,14 @@ def test_c_functions_have_docstring_and_signature():
     (pynet.Tensor.var, "(self, /, dim=None, unbiased=True, keepdim=False, *, correction=None)"),
     (pynet.Tensor.logsumexp, "(self, /, dim, keepdim=False)"),
     (pynet.Tensor.softmax, "(self, /, dim=None, dtype=None)"),
-    (pynet.Tensor.view, "(self, /, *shape)"),
+    (pynet.Tensor.view, "(self, /, *size)"),
     (pynet.Tensor.permute, "(self, /, *dims)"),
-    (pynet.Tensor.transpose, "(self, dim0, dim1, /)"),
-    (pynet.Tensor.size, "(self, dim=None, /)"),
-    (pynet.Tensor.narrow, "(self, dim, start, length, /)"),
-    (pynet.Tensor.copy_, "(self, src, non_blocking=False, /)"),
+    (pynet.Tensor.transpose, "(self, /, dim0, dim1)"),
+    (pynet.Tensor.size, "(self, /, dim=None)"),
+    (pynet.Tensor.narrow, "(self, /, dim, start, length)"),
+    (pynet.Tensor.copy_, "(self, /, other, non_blocking=False)"),
     (pynet.Tensor.requires_grad_, "(self, /, requires_grad=True)"),
-    (pynet.Tensor.where, "(self, condition, other, /)"),
+    (pynet.Tensor.where, "(self, /, condition, other)"),
     (pynet.Tensor.sort, "(self, /, dim=-1, descending=False, *, stable=False)"),
     (pynet.zeros, "(*size, dtype=None, device=None, requires_grad=False)"),
     (pynet.full, "(size, fill_value, /, *, dtype=None, device=None, requires_grad=False)"),
@@ -152,8 +152,11 @@ def test_c_signatures_match_what_the_methods_accept():
     assert x.clone().requires_grad_(requires_grad=True).requires_grad
     assert pynet.zeros(size=(2, 3), dtype=pynet.int64, device="cpu").shape == (2, 3)
     assert pynet.cat(tensors=[x, x], dim=1).shape == (2, 4)
+    assert x.size(dim=0) == 2 and x.transpose(dim0=0, dim1=1).stride(dim=0) == 1
+    assert x.mul(other=x).tolist() == (x * x).tolist() and x.pow(exponent=2).shape == (2, 2)
+    assert x.size(axis=0) == 2 and x.mul(x2=x).shape == (2, 2)  # NumPy's names, as PyTorch
     with pytest.raises(TypeError):
-        x.size(dim=0)  # positional only, as the signature says
+        x.pow(x2=2)  # x2 is other's alias only
 
 
 def test_help_shows_signature_and_text():

@@ -27,8 +27,8 @@ static int intern_names(pn_argspec *spec) {
 }
 
 /* NumPy's names that PyTorch's methods accept for theirs: x.sum(axis=1,
- * keepdims=True) is x.sum(dim=1, keepdim=True). */
-static const char *const ALIASES[][2] = {{"axis", "dim"}, {"keepdims", "keepdim"}};
+ * keepdims=True) is x.sum(dim=1, keepdim=True), x.mul(x2=y) is x.mul(other=y). */
+static const char *const ALIASES[][2] = {{"axis", "dim"}, {"keepdims", "keepdim"}, {"x2", "other"}};
 
 /* The index of the parameter named `name` (by value), or -1. */
 static int find_by_value(const pn_argspec *spec, PyObject *name) {

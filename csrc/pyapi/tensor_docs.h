@@ -152,28 +152,28 @@
     "along dimension, every `step` elements: that dim becomes the window count and a last dim " \
     "of length size is added."
 #define DOC_fmod \
-    "fmod($self, other, /)\n--\n\nElementwise C remainder self - trunc(self / other) * other " \
+    "fmod($self, /, other)\n--\n\nElementwise C remainder self - trunc(self / other) * other " \
     "(the sign of self), broadcasting other (a tensor or a number); a new tensor."
 #define DOC_fmod_ \
-    "fmod_($self, other, /)\n--\n\nIn place: self = fmod(self, other), broadcasting other to " \
+    "fmod_($self, /, other)\n--\n\nIn place: self = fmod(self, other), broadcasting other to " \
     "self's shape; returns self."
 #define DOC_hypot \
-    "hypot($self, other, /)\n--\n\nElementwise sqrt(self ** 2 + other ** 2) without overflow or " \
+    "hypot($self, /, other)\n--\n\nElementwise sqrt(self ** 2 + other ** 2) without overflow or " \
     "underflow in the squares, broadcasting other (a tensor); a new tensor."
 #define DOC_hypot_ \
-    "hypot_($self, other, /)\n--\n\nIn place: self = hypot(self, other); returns self."
+    "hypot_($self, /, other)\n--\n\nIn place: self = hypot(self, other); returns self."
 #define DOC_polygamma \
-    "polygamma($self, n, /)\n--\n\nA new tensor of the n-th derivative of the digamma function " \
+    "polygamma($self, /, n)\n--\n\nA new tensor of the n-th derivative of the digamma function " \
     "(n >= 0; n = 0 is digamma), elementwise."
 #define DOC_polygamma_ \
-    "polygamma_($self, n, /)\n--\n\nIn place: replaces each element x by polygamma(n, x); " \
+    "polygamma_($self, /, n)\n--\n\nIn place: replaces each element x by polygamma(n, x); " \
     "returns self."
 #define DOC_atan2 \
-    "atan2($self, other, /)\n--\n\nA new tensor of the angle of the point (other, self) in " \
+    "atan2($self, /, other)\n--\n\nA new tensor of the angle of the point (other, self) in " \
     "radians, in [-pi, pi], elementwise with broadcasting (atan(self / other) with the quadrant " \
     "from both signs)."
 #define DOC_atan2_ \
-    "atan2_($self, other, /)\n--\n\nIn place: replaces self by atan2(self, other); returns self."
+    "atan2_($self, /, other)\n--\n\nIn place: replaces self by atan2(self, other); returns self."
 #define DOC_log1p \
     "log1p($self, /)\n--\n\nA new tensor of ln(1 + x), accurate for small x, elementwise."
 #define DOC_log1p_ \
@@ -209,100 +209,100 @@
     "bitwise_not_($self, /)\n--\n\nIn place: replaces each element x by the bitwise NOT (logical " \
     "NOT for bool); returns self."
 #define DOC_mul \
-    "mul($self, other, /)\n--\n\nElementwise self * other, broadcasting other (a tensor or a " \
+    "mul($self, /, other)\n--\n\nElementwise self * other, broadcasting other (a tensor or a " \
     "number); a new tensor."
 #define DOC_mul_ \
-    "mul_($self, other, /)\n--\n\nIn place: self = self * other, broadcasting other to self's " \
+    "mul_($self, /, other)\n--\n\nIn place: self = self * other, broadcasting other to self's " \
     "shape; returns self."
 #define DOC_true_divide \
-    "true_divide($self, other, /)\n--\n\nElementwise self / other (true division, always " \
+    "true_divide($self, /, other)\n--\n\nElementwise self / other (true division, always " \
     "floating point), broadcasting other (a tensor or a number); a new tensor."
 #define DOC_true_divide_ \
-    "true_divide_($self, other, /)\n--\n\nIn place: self = self / other, broadcasting other to " \
+    "true_divide_($self, /, other)\n--\n\nIn place: self = self / other, broadcasting other to " \
     "self's shape; returns self."
 #define DOC_floor_divide \
-    "floor_divide($self, other, /)\n--\n\nElementwise self // other (rounded toward minus " \
+    "floor_divide($self, /, other)\n--\n\nElementwise self // other (rounded toward minus " \
     "infinity), broadcasting other (a tensor or a number); a new tensor."
 #define DOC_floor_divide_ \
-    "floor_divide_($self, other, /)\n--\n\nIn place: self = self // other, broadcasting other to " \
+    "floor_divide_($self, /, other)\n--\n\nIn place: self = self // other, broadcasting other to " \
     "self's shape; returns self."
 #define DOC_remainder \
-    "remainder($self, other, /)\n--\n\nElementwise self % other (Python's modulus: the sign of " \
+    "remainder($self, /, other)\n--\n\nElementwise self % other (Python's modulus: the sign of " \
     "other), broadcasting other (a tensor or a number); a new tensor."
 #define DOC_remainder_ \
-    "remainder_($self, other, /)\n--\n\nIn place: self = self % other, broadcasting other to " \
+    "remainder_($self, /, other)\n--\n\nIn place: self = self % other, broadcasting other to " \
     "self's shape; returns self."
 #define DOC_pow \
-    "pow($self, exponent, /)\n--\n\nElementwise self ** exponent, broadcasting exponent (a " \
+    "pow($self, /, exponent)\n--\n\nElementwise self ** exponent, broadcasting exponent (a " \
     "tensor or a number); a new tensor."
 #define DOC_pow_ \
-    "pow_($self, exponent, /)\n--\n\nIn place: self = self ** exponent, broadcasting exponent to " \
+    "pow_($self, /, exponent)\n--\n\nIn place: self = self ** exponent, broadcasting exponent to " \
     "self's shape; returns self."
 #define DOC_maximum \
-    "maximum($self, other, /)\n--\n\nElementwise the larger of self and other (nan if either is " \
+    "maximum($self, /, other)\n--\n\nElementwise the larger of self and other (nan if either is " \
     "nan), broadcasting other (a tensor or a number); a new tensor."
 #define DOC_maximum_ \
-    "maximum_($self, other, /)\n--\n\nIn place: self = the larger of self and other, " \
+    "maximum_($self, /, other)\n--\n\nIn place: self = the larger of self and other, " \
     "broadcasting other to self's shape; returns self."
 #define DOC_minimum \
-    "minimum($self, other, /)\n--\n\nElementwise the smaller of self and other (nan if either is " \
+    "minimum($self, /, other)\n--\n\nElementwise the smaller of self and other (nan if either is " \
     "nan), broadcasting other (a tensor or a number); a new tensor."
 #define DOC_minimum_ \
-    "minimum_($self, other, /)\n--\n\nIn place: self = the smaller of self and other, " \
+    "minimum_($self, /, other)\n--\n\nIn place: self = the smaller of self and other, " \
     "broadcasting other to self's shape; returns self."
 #define DOC_eq \
-    "eq($self, other, /)\n--\n\nElementwise self == other, as bool, broadcasting other (a tensor " \
+    "eq($self, /, other)\n--\n\nElementwise self == other, as bool, broadcasting other (a tensor " \
     "or a number); a new tensor."
 #define DOC_eq_ \
-    "eq_($self, other, /)\n--\n\nIn place: sets each element to (self == other) as 1 or 0 in " \
+    "eq_($self, /, other)\n--\n\nIn place: sets each element to (self == other) as 1 or 0 in " \
     "self's dtype, broadcasting other; returns self."
 #define DOC_ne \
-    "ne($self, other, /)\n--\n\nElementwise self != other, as bool, broadcasting other (a tensor " \
+    "ne($self, /, other)\n--\n\nElementwise self != other, as bool, broadcasting other (a tensor " \
     "or a number); a new tensor."
 #define DOC_ne_ \
-    "ne_($self, other, /)\n--\n\nIn place: sets each element to (self != other) as 1 or 0 in " \
+    "ne_($self, /, other)\n--\n\nIn place: sets each element to (self != other) as 1 or 0 in " \
     "self's dtype, broadcasting other; returns self."
 #define DOC_lt \
-    "lt($self, other, /)\n--\n\nElementwise self < other, as bool, broadcasting other (a tensor " \
+    "lt($self, /, other)\n--\n\nElementwise self < other, as bool, broadcasting other (a tensor " \
     "or a number); a new tensor."
 #define DOC_lt_ \
-    "lt_($self, other, /)\n--\n\nIn place: sets each element to (self < other) as 1 or 0 in " \
+    "lt_($self, /, other)\n--\n\nIn place: sets each element to (self < other) as 1 or 0 in " \
     "self's dtype, broadcasting other; returns self."
 #define DOC_le \
-    "le($self, other, /)\n--\n\nElementwise self <= other, as bool, broadcasting other (a tensor " \
+    "le($self, /, other)\n--\n\nElementwise self <= other, as bool, broadcasting other (a tensor " \
     "or a number); a new tensor."
 #define DOC_le_ \
-    "le_($self, other, /)\n--\n\nIn place: sets each element to (self <= other) as 1 or 0 in " \
+    "le_($self, /, other)\n--\n\nIn place: sets each element to (self <= other) as 1 or 0 in " \
     "self's dtype, broadcasting other; returns self."
 #define DOC_gt \
-    "gt($self, other, /)\n--\n\nElementwise self > other, as bool, broadcasting other (a tensor " \
+    "gt($self, /, other)\n--\n\nElementwise self > other, as bool, broadcasting other (a tensor " \
     "or a number); a new tensor."
 #define DOC_gt_ \
-    "gt_($self, other, /)\n--\n\nIn place: sets each element to (self > other) as 1 or 0 in " \
+    "gt_($self, /, other)\n--\n\nIn place: sets each element to (self > other) as 1 or 0 in " \
     "self's dtype, broadcasting other; returns self."
 #define DOC_ge \
-    "ge($self, other, /)\n--\n\nElementwise self >= other, as bool, broadcasting other (a tensor " \
+    "ge($self, /, other)\n--\n\nElementwise self >= other, as bool, broadcasting other (a tensor " \
     "or a number); a new tensor."
 #define DOC_ge_ \
-    "ge_($self, other, /)\n--\n\nIn place: sets each element to (self >= other) as 1 or 0 in " \
+    "ge_($self, /, other)\n--\n\nIn place: sets each element to (self >= other) as 1 or 0 in " \
     "self's dtype, broadcasting other; returns self."
 #define DOC_bitwise_and \
-    "bitwise_and($self, other, /)\n--\n\nElementwise the bitwise AND (logical for bool), " \
+    "bitwise_and($self, /, other)\n--\n\nElementwise the bitwise AND (logical for bool), " \
     "broadcasting other (a tensor or a number); a new tensor."
 #define DOC_bitwise_and_ \
-    "bitwise_and_($self, other, /)\n--\n\nIn place: self = the bitwise AND, broadcasting other " \
+    "bitwise_and_($self, /, other)\n--\n\nIn place: self = the bitwise AND, broadcasting other " \
     "to self's shape; returns self."
 #define DOC_bitwise_or \
-    "bitwise_or($self, other, /)\n--\n\nElementwise the bitwise OR (logical for bool), " \
+    "bitwise_or($self, /, other)\n--\n\nElementwise the bitwise OR (logical for bool), " \
     "broadcasting other (a tensor or a number); a new tensor."
 #define DOC_bitwise_or_ \
-    "bitwise_or_($self, other, /)\n--\n\nIn place: self = the bitwise OR, broadcasting other to " \
+    "bitwise_or_($self, /, other)\n--\n\nIn place: self = the bitwise OR, broadcasting other to " \
     "self's shape; returns self."
 #define DOC_bitwise_xor \
-    "bitwise_xor($self, other, /)\n--\n\nElementwise the bitwise XOR (logical for bool), " \
+    "bitwise_xor($self, /, other)\n--\n\nElementwise the bitwise XOR (logical for bool), " \
     "broadcasting other (a tensor or a number); a new tensor."
 #define DOC_bitwise_xor_ \
-    "bitwise_xor_($self, other, /)\n--\n\nIn place: self = the bitwise XOR, broadcasting other " \
+    "bitwise_xor_($self, /, other)\n--\n\nIn place: self = the bitwise XOR, broadcasting other " \
     "to self's shape; returns self."
 #define DOC_add \
     "add($self, /, other, *, alpha=1)\n--\n\nself + alpha * other, broadcasting; other is a " \
@@ -380,37 +380,37 @@
     "log_softmax($self, /, dim=None, dtype=None)\n--\n\nlog(softmax(x, dim)), computed " \
     "stably; dtype casts self first."
 #define DOC_view \
-    "view($self, /, *shape)\n--\n\nA view with the given shape (view(2, 3) or view((2, 3)); one " \
+    "view($self, /, *size)\n--\n\nA view with the given shape (view(2, 3) or view((2, 3)); one " \
     "size may be -1).\nShares self's memory; raises if the strides do not allow it."
 #define DOC_reshape \
     "reshape($self, /, *shape)\n--\n\nself with the given shape (reshape(2, 3) or reshape((2, " \
     "3)); one size may be -1).\nA view when possible, else a copy."
 #define DOC_expand \
-    "expand($self, /, *sizes)\n--\n\nA view broadcast to sizes (expand(4, 3) or expand((4, 3)); " \
-    "-1 keeps a size), no copy."
+    "expand($self, /, *size, implicit=False)\n--\n\nA view broadcast to size (expand(4, 3) or " \
+    "expand((4, 3)); -1 keeps a size), no copy. implicit only marks the call for tracing."
 #define DOC_permute \
     "permute($self, /, *dims)\n--\n\nA view with the dimensions reordered (permute(2, 0, 1) or " \
     "permute((2, 0, 1)))."
 #define DOC_transpose \
-    "transpose($self, dim0, dim1, /)\n--\n\nA view with dimensions dim0 and dim1 swapped."
+    "transpose($self, /, dim0, dim1)\n--\n\nA view with dimensions dim0 and dim1 swapped."
 #define DOC_t \
     "t($self, /)\n--\n\nThe transpose of a tensor of at most 2 dimensions (a view; 0-D and 1-D " \
     "are returned as is)."
 #define DOC_squeeze \
-    "squeeze($self, dim=None, /)\n--\n\nA view without the size-1 dimensions (only those in dim, " \
+    "squeeze($self, /, dim=None)\n--\n\nA view without the size-1 dimensions (only those in dim, " \
     "an int or a tuple, if given)."
 #define DOC_unsqueeze \
-    "unsqueeze($self, dim, /)\n--\n\nA view with a size-1 dimension inserted at dim."
+    "unsqueeze($self, /, dim)\n--\n\nA view with a size-1 dimension inserted at dim."
 #define DOC_transpose_ \
-    "transpose_($self, dim0, dim1, /)\n--\n\nIn place: self becomes the view with dimensions " \
+    "transpose_($self, /, dim0, dim1)\n--\n\nIn place: self becomes the view with dimensions " \
     "dim0 and dim1 swapped (shape and strides change; memory and values do not)."
 #define DOC_t_ \
     "t_($self, /)\n--\n\nIn place: self becomes its transpose (at most 2 dimensions; a view)."
 #define DOC_squeeze_ \
-    "squeeze_($self, dim=None, /)\n--\n\nIn place: self loses its size-1 dimensions (only " \
+    "squeeze_($self, /, dim=None)\n--\n\nIn place: self loses its size-1 dimensions (only " \
     "those in dim, an int or a tuple, if given)."
 #define DOC_unsqueeze_ \
-    "unsqueeze_($self, dim, /)\n--\n\nIn place: self gains a size-1 dimension at dim."
+    "unsqueeze_($self, /, dim)\n--\n\nIn place: self gains a size-1 dimension at dim."
 #define DOC_as_strided \
     "as_strided($self, size, stride, storage_offset=None)\n--\n\nThe view of self's memory " \
     "with shape size and strides stride (in elements), its first element storage_offset " \
@@ -421,18 +421,19 @@
     "as_strided_($self, size, stride, storage_offset=None)\n--\n\nIn place: self becomes " \
     "as_strided(size, stride, storage_offset)."
 #define DOC_narrow \
-    "narrow($self, dim, start, length, /)\n--\n\nA view of length elements from start along dim."
+    "narrow($self, /, dim, start, length)\n--\n\nA view of length elements from start along dim."
 #define DOC__split_views \
     "_split_views($self, dim, sizes, kind, /)\n--\n\nThe views behind split (kind 0), split " \
     "with listed sizes (1) and unbind (2): one per size along dim, one autograd node."
 #define DOC_select \
-    "select($self, dim, index, /)\n--\n\nA view of the slice at index along dim (that dimension " \
+    "select($self, /, dim, index)\n--\n\nA view of the slice at index along dim (that dimension " \
     "removed)."
 #define DOC_contiguous \
-    "contiguous($self, /)\n--\n\nself if it is contiguous, else a contiguous copy."
+    "contiguous($self, /)\n--\n\nself if it is contiguous, else a contiguous copy " \
+    "(Tensor.contiguous adds memory_format)."
 #define DOC_clone \
-    "clone($self, /, *, memory_format=None)\n--\n\nA copy with its own memory, recorded by " \
-    "autograd (memory_format is accepted and ignored)."
+    "clone($self, /)\n--\n\nA row-major copy with its own memory, recorded by autograd " \
+    "(Tensor.clone adds memory_format)."
 #define DOC_detach \
     "detach($self, /)\n--\n\nA view sharing self's memory that is out of the autograd graph " \
     "(requires_grad=False)."
@@ -443,13 +444,13 @@
     "requires_grad_($self, /, requires_grad=True)\n--\n\nIn place: sets requires_grad (whether " \
     "autograd records ops on self); returns self."
 #define DOC_is_contiguous \
-    "is_contiguous($self, /, *, memory_format=None)\n--\n\nTrue if the elements are laid out in " \
-    "row-major order with no gaps."
+    "is_contiguous($self, /)\n--\n\nTrue if the elements are laid out in row-major order " \
+    "with no gaps (Tensor.is_contiguous adds memory_format)."
 #define DOC_size \
-    "size($self, dim=None, /)\n--\n\nThe shape as a pynet.Size (a tuple), or the size of " \
+    "size($self, /, dim=None)\n--\n\nThe shape as a pynet.Size (a tuple), or the size of " \
     "dimension dim."
 #define DOC_stride \
-    "stride($self, dim=None, /)\n--\n\nThe strides (in elements) as a tuple, or the stride of " \
+    "stride($self, /, dim=None)\n--\n\nThe strides (in elements) as a tuple, or the stride of " \
     "dimension dim."
 #define DOC_dim          "dim($self, /)\n--\n\nThe number of dimensions."
 #define DOC_numel        "numel($self, /)\n--\n\nThe number of elements."
@@ -461,21 +462,21 @@
     "item($self, /)\n--\n\nThe value of a one-element tensor as a Python number (bool, int or " \
     "float)."
 #define DOC_matmul \
-    "matmul($self, other, /)\n--\n\nThe matrix product self @ other (1-D: dot/vector, N-D: " \
+    "matmul($self, /, other)\n--\n\nThe matrix product self @ other (1-D: dot/vector, N-D: " \
     "batched, broadcasting batch dims)."
-#define DOC_mm "mm($self, mat2, /)\n--\n\nThe matrix product of two 2-D tensors."
+#define DOC_mm "mm($self, /, mat2)\n--\n\nThe matrix product of two 2-D tensors."
 #define DOC_bmm \
-    "bmm($self, mat2, /)\n--\n\nThe batched matrix product of two 3-D tensors (b, n, m) @ (b, m, " \
+    "bmm($self, /, mat2)\n--\n\nThe batched matrix product of two 3-D tensors (b, n, m) @ (b, m, " \
     "p)."
 #define DOC_fill_ \
-    "fill_($self, value, /)\n--\n\nIn place: sets every element to value (a number or a " \
+    "fill_($self, /, value)\n--\n\nIn place: sets every element to value (a number or a " \
     "one-element tensor); returns self."
 #define DOC_zero_ "zero_($self, /)\n--\n\nIn place: sets every element to 0; returns self."
 #define DOC_copy_ \
-    "copy_($self, src, non_blocking=False, /)\n--\n\nIn place: copies src (broadcast, cast to " \
-    "self's dtype) into self; returns self.\nnon_blocking is accepted and ignored."
+    "copy_($self, /, other, non_blocking=False)\n--\n\nIn place: copies other (broadcast, cast " \
+    "to self's dtype) into self; returns self.\nnon_blocking has no effect on the CPU."
 #define DOC_where \
-    "where($self, condition, other, /)\n--\n\nElements of self where condition is true, else of " \
+    "where($self, /, condition, other)\n--\n\nElements of self where condition is true, else of " \
     "other (broadcasting)."
 #define DOC__to_dtype \
     "_to_dtype($self, dtype, /)\n--\n\nA copy cast to dtype (self if it already has it); " \

@@ -738,8 +738,8 @@ static PyObject *m_contiguous(PyObject *self, PyObject *u) {
     (void)u;
     return (PyObject *)pn_contiguous(SELF);
 }
-static PyObject *m_clone(PyObject *self, PyObject *args, PyObject *kw) {
-    (void)args, (void)kw;
+static PyObject *m_clone(PyObject *self, PyObject *u) {
+    (void)u;
     return (PyObject *)pn_clone(SELF);
 }
 static PyObject *m_detach(PyObject *self, PyObject *u) {
@@ -762,8 +762,8 @@ static PyObject *m_requires_grad_(PyObject *self, PyObject *args, PyObject *kw) 
     Py_INCREF(self);
     return self;
 }
-static PyObject *m_is_contiguous(PyObject *self, PyObject *args, PyObject *kw) {
-    (void)args, (void)kw;
+static PyObject *m_is_contiguous(PyObject *self, PyObject *u) {
+    (void)u;
     return PyBool_FromLong(pn_is_contiguous(SELF));
 }
 static PyObject *dim_indexed(PyObject *self, PyObject *args, const int64_t *vals, const char *op) {
@@ -907,6 +907,149 @@ static PyObject *m__to_dtype(PyObject *self, PyObject *arg) {
     return (PyObject *)pn_to_dtype(SELF, dt);
 }
 
+/* ---- keyword forms: x.mul(other=y), x.unsqueeze(dim=0), x.transpose(dim0=0, dim1=1)
+ *
+ * PyTorch's methods take every argument by name too. The methods above parse one
+ * object (METH_O) or a tuple (METH_VARARGS); these wrappers match keywords to
+ * PyTorch's parameter names and hand the methods the same object or tuple, so a
+ * positional call costs one extra check. */
+
+/* One parameter: the METH_O methods. */
+#define KW1(NAME, PARAM) \
+    static PyObject *k_##NAME(PyObject *self, FASTARGS) { \
+        static const char *const names[] = {PARAM}; \
+        static pn_argspec spec = PN_ARGSPEC(#NAME, names, 1, 1, 1); \
+        PyObject *a[1]; \
+        if (nargs == 1 && !kwnames) return m_##NAME(self, args[0]); \
+        if (pn_parse_args(&spec, args, nargs, kwnames, a) < 0) return NULL; \
+        return m_##NAME(self, a[0]); \
+    }
+#define KW1B(NAME, PARAM) KW1(NAME, PARAM) KW1(NAME##_, PARAM)
+KW1B(mul, "other")
+KW1B(true_divide, "other")
+KW1B(floor_divide, "other")
+KW1B(remainder, "other")
+KW1B(fmod, "other")
+KW1B(pow, "exponent")
+KW1B(eq, "other")
+KW1B(ne, "other")
+KW1B(lt, "other")
+KW1B(le, "other")
+KW1B(gt, "other")
+KW1B(ge, "other")
+KW1B(bitwise_and, "other")
+KW1B(bitwise_or, "other")
+KW1B(bitwise_xor, "other")
+KW1B(atan2, "other")
+KW1B(hypot, "other")
+KW1B(maximum, "other")
+KW1B(minimum, "other")
+KW1B(polygamma, "n")
+KW1B(unsqueeze, "dim")
+KW1(matmul, "other")
+KW1(mm, "mat2")
+KW1(bmm, "mat2")
+KW1(fill_, "value")
+
+/* Several parameters: the METH_VARARGS methods. The keywords fill the parameters
+ * after the positional arguments, in order, into one tuple. With `variadic` the
+ * first parameter is PyTorch's *size (x.view(2, 3) or x.view(size=(2, 3))): its
+ * keyword form is the only argument. */
+/* The index of the parameter called key, or -1; axis= is dim=, x2= is other= (NumPy's
+ * names, as in pn_parse_args). */
+static int param_index(PyObject *key, const char *const *names, int n) {
+    for (int i = 0; i < n; i++)
+        if (PyUnicode_CompareWithASCIIString(key, names[i]) == 0 ||
+            (!strcmp(names[i], "dim") && PyUnicode_CompareWithASCIIString(key, "axis") == 0) ||
+            (!strcmp(names[i], "other") && PyUnicode_CompareWithASCIIString(key, "x2") == 0))
+            return i;
+    return -1;
+}
+/* kw[name], or kw[its NumPy alias] (borrowed; NULL if neither) */
+static PyObject *kw_get(PyObject *kw, const char *name) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    if (!v && !strcmp(name, "dim")) v = PyDict_GetItemString(kw, "axis");
+    if (!v && !strcmp(name, "other")) v = PyDict_GetItemString(kw, "x2");
+    return v;
+}
+static PyObject *kw_tuple(PyObject *args, PyObject *kw, const char *fname, const char *const *names,
+                          int n, int variadic) {
+    /* view(2, 3, size=...): the positions already are the size */
+    Py_ssize_t np = variadic && PyTuple_GET_SIZE(args) > 0 ? n : PyTuple_GET_SIZE(args);
+    Py_ssize_t used = 0;
+    PyObject *full = PySequence_List(args);
+    for (Py_ssize_t i = np; full && i < n; i++) {
+        PyObject *v = kw_get(kw, names[i]); /* borrowed */
+        if (!v) break;                      /* a later name without this one is reported below */
+        used++;
+        if (PyList_Append(full, v) < 0) Py_CLEAR(full);
+    }
+    PyObject *key, *val;
+    Py_ssize_t pos = 0;
+    while (full && used != PyDict_GET_SIZE(kw) && PyDict_Next(kw, &pos, &key, &val)) {
+        int i = param_index(key, names, n);
+        if (i >= np && i < np + used) continue; /* taken above */
+        if (i < 0)
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fname,
+                         key);
+        else if (i < np)
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fname,
+                         names[i]);
+        else
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname,
+                         names[np + used]);
+        Py_CLEAR(full);
+    }
+    if (full && used != PyDict_GET_SIZE(kw)) { /* dim= and its alias axis= both given */
+        PyErr_Format(PyExc_TypeError, "%s() got multiple values for an argument", fname);
+        Py_CLEAR(full);
+    }
+    PyObject *t = full ? PyList_AsTuple(full) : NULL;
+    Py_XDECREF(full);
+    return t;
+}
+#define KWV(NAME, VARIADIC, ...) \
+    static PyObject *k_##NAME(PyObject *self, PyObject *args, PyObject *kw) { \
+        static const char *const names[] = {__VA_ARGS__}; \
+        if (!kw || PyDict_GET_SIZE(kw) == 0) return m_##NAME(self, args); \
+        PyObject *t = kw_tuple(args, kw, #NAME, names, sizeof names / sizeof *names, VARIADIC); \
+        PyObject *r = t ? m_##NAME(self, t) : NULL; \
+        Py_XDECREF(t); \
+        return r; \
+    }
+KWV(view, 1, "size")
+KWV(reshape, 1, "shape")
+KWV(permute, 1, "dims")
+/* expand(*size, implicit=False): implicit only marks the call for tracing */
+static PyObject *k_expand(PyObject *self, PyObject *args, PyObject *kw) {
+    static const char *const names[] = {"size"};
+    if (!kw || PyDict_GET_SIZE(kw) == 0) return m_expand(self, args);
+    PyObject *rest = PyDict_Copy(kw), *impl = rest ? PyDict_GetItemString(rest, "implicit") : NULL;
+    if (impl && (!PyBool_Check(impl) || PyDict_DelItemString(rest, "implicit") < 0)) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "expand(): argument 'implicit' must be bool, not %s",
+                         Py_TYPE(impl)->tp_name);
+        Py_CLEAR(rest);
+    }
+    PyObject *t = !rest                        ? NULL
+                  : PyDict_GET_SIZE(rest) == 0 ? (Py_INCREF(args), args)
+                                               : kw_tuple(args, rest, "expand", names, 1, 1);
+    PyObject *r = t ? m_expand(self, t) : NULL;
+    Py_XDECREF(t);
+    Py_XDECREF(rest);
+    return r;
+}
+KWV(transpose, 0, "dim0", "dim1")
+KWV(transpose_, 0, "dim0", "dim1")
+KWV(squeeze, 0, "dim")
+KWV(squeeze_, 0, "dim")
+KWV(narrow, 0, "dim", "start", "length")
+KWV(select, 0, "dim", "index")
+KWV(size, 0, "dim")
+KWV(stride, 0, "dim")
+KWV(copy_, 0, "other", "non_blocking")
+KWV(where, 0, "condition", "other")
+
 /* each entry's docstring is DOC_<name> from tensor_docs.h (U/B: the in-place one too) */
 #define M0(name) {#name, (PyCFunction)m_##name, METH_NOARGS, DOC_##name}
 #define M1(name) {#name, (PyCFunction)m_##name, METH_O, DOC_##name}
@@ -916,8 +1059,13 @@ static PyObject *m__to_dtype(PyObject *self, PyObject *arg) {
 /* FASTCALL methods (pn_parse_args) */
 #define MF(name) \
     {#name, (PyCFunction)(void (*)(void))m_##name, METH_FASTCALL | METH_KEYWORDS, DOC_##name}
+/* the keyword forms (k_<name>, above) */
+#define K1(name) \
+    {#name, (PyCFunction)(void (*)(void))k_##name, METH_FASTCALL | METH_KEYWORDS, DOC_##name}
+#define KV(name) \
+    {#name, (PyCFunction)(void (*)(void))k_##name, METH_VARARGS | METH_KEYWORDS, DOC_##name}
 #define U(name) M0(name), M0(name##_)
-#define B(name) M1(name), M1(name##_)
+#define B(name) K1(name), K1(name##_)
 
 PyMethodDef pn_tensor_methods[] = {U(neg),
                                    U(abs),
@@ -999,46 +1147,46 @@ PyMethodDef pn_tensor_methods[] = {U(neg),
                                    MF(logsumexp),
                                    MF(softmax),
                                    MF(log_softmax),
-                                   MV(view),
-                                   MV(reshape),
-                                   MV(expand),
-                                   MV(permute),
-                                   MV(transpose),
-                                   MV(transpose_),
+                                   KV(view),
+                                   KV(reshape),
+                                   KV(expand),
+                                   KV(permute),
+                                   KV(transpose),
+                                   KV(transpose_),
                                    M0(t),
                                    M0(t_),
-                                   MV(squeeze),
-                                   MV(squeeze_),
+                                   KV(squeeze),
+                                   KV(squeeze_),
                                    MK(as_strided),
                                    MK(as_strided_),
-                                   M1(unsqueeze),
-                                   M1(unsqueeze_),
-                                   MV(narrow),
+                                   K1(unsqueeze),
+                                   K1(unsqueeze_),
+                                   KV(narrow),
                                    MV(_split_views),
-                                   MV(select),
+                                   KV(select),
                                    MF(diagonal),
                                    MF(unfold),
                                    M0(contiguous),
-                                   MK(clone),
+                                   M0(clone),
                                    M0(detach),
                                    M0(detach_),
                                    MK(requires_grad_),
-                                   MK(is_contiguous),
-                                   MV(size),
-                                   MV(stride),
+                                   M0(is_contiguous),
+                                   KV(size),
+                                   KV(stride),
                                    M0(dim),
                                    M0(numel),
                                    M0(element_size),
                                    M0(data_ptr),
                                    M0(storage_offset),
                                    M0(item),
-                                   M1(matmul),
-                                   M1(mm),
-                                   M1(bmm),
-                                   M1(fill_),
+                                   K1(matmul),
+                                   K1(mm),
+                                   K1(bmm),
+                                   K1(fill_),
                                    M0(zero_),
-                                   MV(copy_),
-                                   MV(where),
+                                   KV(copy_),
+                                   KV(where),
                                    M1(_to_dtype),
                                    {"_make_subclass",
                                     (PyCFunction)(void (*)(void))pn_tensor_make_subclass,

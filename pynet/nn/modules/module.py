@@ -4,9 +4,11 @@ The registries (_parameters, _buffers, _modules), attribute routing and
 __call__ live in C (csrc/python/nn_module.c); this class adds the walking and
 bookkeeping methods a learner uses: parameters(), state_dict(), train() ...
 """
+import builtins
 from collections import OrderedDict, namedtuple
 
 from ... import _C
+from ... import _memory_format as _mf
 from ..._tensor import Tensor, _check_device, device_type as _device_type
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
@@ -210,23 +212,40 @@ class Module(_C.ModuleBase):
         return self
 
     def to(self, *args, **kwargs):
-        """to(dtype) / to(device): cast floating point parameters and buffers."""
+        """to(dtype) / to(device) / to(tensor) / to(memory_format=...): cast the floating point
+        parameters and buffers to dtype, and lay out the 4-d (channels_last) or 5-d
+        (channels_last_3d) ones in that memory format; returns self."""
+        unknown = set(kwargs) - {"device", "dtype", "non_blocking", "memory_format"}
+        if unknown:
+            raise TypeError(f"to() received an invalid combination of arguments: unexpected "
+                            f"keyword argument(s) {sorted(unknown)}")
         dtype = kwargs.get("dtype")
+        device = kwargs.get("device")
         for a in args:
             if isinstance(a, _C.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
-        device = kwargs.get("device", next((a for a in args
-                                            if isinstance(a, (str, _device_type))), None))
+            elif isinstance(a, (str, _device_type)):
+                device = a
+            elif not isinstance(a, builtins.bool):  # to(device, dtype, non_blocking)
+                raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
         if device is not None:
             _check_device(device, "nn.Module.to")
-        if dtype is None:
-            return self
-        if not dtype.is_floating_point:
+        if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
                             f"desired dtype={dtype}")
-        return self._apply(lambda t: t.to(dtype) if t.dtype.is_floating_point else t)
+        fmt = kwargs.get("memory_format", _mf.preserve_format)
+        rank = {_mf.channels_last: 4, _mf.channels_last_3d: 5}.get(fmt)
+
+        def convert(t):
+            if dtype is not None and t.dtype.is_floating_point:
+                t = t.to(dtype)
+            return t.contiguous(memory_format=fmt) if rank == t.dim() else t
+        if dtype is None and rank is None:
+            _mf._check(fmt, "to")
+            return self
+        return self._apply(convert)
 
     def cpu(self):
         """self: pynet modules are always on the CPU."""
