@@ -112,6 +112,11 @@ def norm(t, p="fro", dim=None, keepdim=False, dtype=None):
     if repeated:
         raise RuntimeError(f"norm: dim {repeated[0]} appears multiple times in the list of dims")
     dims = dims if t.dim() else ()
+    if dims and math.prod(t.shape[d] for d in dims) == 1 and p != 0:
+        # one element per norm: |x|, as PyTorch, with no power that could overflow
+        # (the 2-norm of [3e19] in float32 is 3e19, not sqrt(inf))
+        a = t.abs()
+        return a if keepdim else a.squeeze(dims)
     if p in ("fro", 2):
         return _Norm2.apply(t, dims, keepdim) if dims else t.abs()
     a = t.abs()

@@ -131,6 +131,50 @@ def test_nearest_downsampling_picks_by_floor():
                          mode="nearest-exact").numpy().ravel().tolist() == [1, 3, 6, 8]
 
 
+def _nearest_ref(inp, out, exact, scale_dtype):
+    """floorf((o + 0.5 if exact) * s), the product in double then rounded to float32, with
+    s = in / out in scale_dtype: PyTorch's source indices (float64 1-D/3-D keep s double)."""
+    s = np.float64(scale_dtype(inp) / scale_dtype(out))
+    o = np.arange(out) + (0.5 if exact else 0.0)
+    return np.minimum(np.floor((o * s).astype(np.float32)).astype(int), inp - 1)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_nearest_source_index_at_exact_boundaries(nd):
+    # where (o + 0.5) in / out is an integer, the scale's rounding picks the pixel:
+    # 20.5 * 2 / 41 = 1 exactly; float32(2 / 41) < 2 / 41 puts it below 1
+    for dt in ("float32", "float64"):
+        scale_dtype = np.float64 if dt == "float64" and nd != 2 else np.float32
+        for inp, out in [(2, 41), (4, 47), (6, 74), (14, 46), (9, 119), (3, 10), (7, 5)]:
+            for exact in (False, True):
+                if nd == 2 and not exact and out in (inp, 2 * inp):
+                    continue
+                shape = (1, 1, inp) + (1,) * (nd - 1)
+                x = pynet.tensor(np.arange(float(inp)).reshape(shape), dtype=getattr(pynet, dt))
+                y = F.interpolate(x, size=(out,) + (1,) * (nd - 1),
+                                  mode="nearest-exact" if exact else "nearest")
+                np.testing.assert_array_equal(y.numpy().ravel(),
+                                              _nearest_ref(inp, out, exact, scale_dtype))
+
+
+def test_nearest_indices_match_torch_over_sizes(need_torch):
+    t = need_torch
+    for nd in (1, 2, 3):
+        for dt in ("float32", "float64"):
+            for mode in ("nearest", "nearest-exact"):
+                for inp in range(1, 9):
+                    for out in list(range(1, 42, 3)) + [41, 47, 74, 97]:
+                        if dt == "float32" and nd != 2 and inp == 2 and mode != "nearest":
+                            continue  # torch's float32 1-D/3-D kernel rounds 2 -> 41, 97 up
+                        a = np.arange(float(inp)).reshape((1, 1, inp) + (1,) * (nd - 1))
+                        size = (out,) + (1,) * (nd - 1)
+                        p = F.interpolate(pynet.tensor(a, dtype=getattr(pynet, dt)), size=size,
+                                          mode=mode)
+                        q = t.nn.functional.interpolate(t.tensor(a, dtype=getattr(t, dt)),
+                                                        size=size, mode=mode)
+                        np.testing.assert_array_equal(p.numpy(), q.numpy())
+
+
 def interp_axis(a, out, axis, align_corners, scale=None):
     """Linear resampling of a along axis by np.interp (PyTorch's source positions)."""
     n = a.shape[axis]

@@ -614,9 +614,9 @@ static void *workspace(size_t n, int *owned) {
         *owned = 1;
         return malloc(n ? n : 1);
     }
-    if (b->n < n) {
+    if (b->n < n || !b->p) { /* never NULL for n = 0 (no input channels): not out of memory */
         free(b->p);
-        b->p = malloc(n);
+        b->p = malloc(n ? n : 1);
         b->n = b->p ? n : 0;
     }
     return b->p;

@@ -378,7 +378,11 @@ int pn_adadelta_step(pn_dtype dt, void *p, const void *g, void *square_avg, void
 DEFINE_RMSPROP_CTX(rmsprop_ctx_f32, float)
 DEFINE_RMSPROP_CTX(rmsprop_ctx_f64, double)
 
-#define DEFINE_RMSPROP_ELEM(NAME, CTX, T, SQRT) \
+/* centered: avg = sqrt(sq - ga^2) + eps with sq - ga^2 as one fma, as PyTorch's
+ * addcmul(sq, ga, ga, value=-1) runs on x86 (its vector mul and add contract into an
+ * fma): ga^2 may overflow where sq - ga^2 does not (a float32 gradient of 1e30 leaves sq
+ * = inf, and inf - inf would be NaN), and a cancelling difference keeps its low bits. */
+#define DEFINE_RMSPROP_ELEM(NAME, CTX, T, SQRT, FMA) \
     ALWAYS_INLINE void NAME(const CTX *c, int64_t i, int wd, int centered, int mom) { \
         T g = c->sign * c->g[i]; \
         if (wd) g = g + c->wd * c->p[i]; \
@@ -388,7 +392,7 @@ DEFINE_RMSPROP_CTX(rmsprop_ctx_f64, double)
         if (centered) { \
             T ga = LERP(c->ga[i], g, c->w, c->w1, c->small); \
             c->ga[i] = ga; \
-            avg = SQRT(sq - ga * ga) + c->eps; \
+            avg = SQRT(FMA(-ga, ga, sq)) + c->eps; \
         } else { \
             avg = SQRT(sq) + c->eps; \
         } \
@@ -400,8 +404,8 @@ DEFINE_RMSPROP_CTX(rmsprop_ctx_f64, double)
             c->p[i] = c->p[i] + c->neg_lr * g / avg; \
         } \
     }
-DEFINE_RMSPROP_ELEM(rmsprop_elem_f32, rmsprop_ctx_f32, float, sqrtf)
-DEFINE_RMSPROP_ELEM(rmsprop_elem_f64, rmsprop_ctx_f64, double, sqrt)
+DEFINE_RMSPROP_ELEM(rmsprop_elem_f32, rmsprop_ctx_f32, float, sqrtf, __builtin_fmaf)
+DEFINE_RMSPROP_ELEM(rmsprop_elem_f64, rmsprop_ctx_f64, double, sqrt, __builtin_fma)
 
 /* mode bits: 1 weight decay, 2 centered, 4 momentum */
 #define DEFINE_RMSPROP_RANGE(NAME, CTX, ELEM) \

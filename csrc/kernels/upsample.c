@@ -24,20 +24,27 @@ typedef struct {
     void *dst;
 } up_plan;
 
-/* Nearest and nearest-exact: the source index of output o along spatial dim k, in
- * float32 as PyTorch's forward computes it. (Its backward special-cases out == in and
- * out == 2 in in every dim, its 1-D and 3-D forwards do not: with a scale_factor that
- * gives those sizes its gradient is not the forward's; ours is.) */
-static int64_t nearest_index(const pn_upsample_geom *g, int k, int64_t o) {
+/* Nearest and nearest-exact: the source index of output o along spatial dim k, as
+ * PyTorch's forward computes it: floorf of (o + 0.5 for nearest-exact) * s, the product
+ * in double and rounded to float, where s = in / out (or 1 / scale_factor) is a float,
+ * except in the 1-D and 3-D kernels on float64 tensors (`dbl`), which keep s in double.
+ * Where the exact product is an integer, the roundings decide: 2 -> 41 nearest-exact
+ * takes output 20 from input 1 in float64 but from input 0 in float32 2-D. (Its
+ * backward special-cases out == in and out == 2 in in every dim, its 1-D and 3-D
+ * forwards do not: with a scale_factor that gives those sizes its gradient is not the
+ * forward's; ours is.) */
+static int64_t nearest_index(const pn_upsample_geom *g, int k, int64_t o, int dbl) {
     int64_t in = g->in[k], out = g->out[k];
-    float s = g->scale[k] > 0 ? (float)(1.0 / g->scale[k]) : (float)in / (float)out;
+    double off = g->mode == PN_UPSAMPLE_NEAREST ? 0.0 : 0.5, s;
+    if (dbl && g->nd != 2)
+        s = g->scale[k] > 0 ? 1.0 / g->scale[k] : (double)in / (double)out;
+    else
+        s = g->scale[k] > 0 ? (float)(1.0 / g->scale[k]) : (float)in / (float)out;
     int64_t i;
     if (g->mode == PN_UPSAMPLE_NEAREST && g->nd == 2 && (out == in || out == 2 * in))
         i = out == in ? o : o >> 1; /* PyTorch's 2-D kernel keeps these exact cases */
-    else if (g->mode == PN_UPSAMPLE_NEAREST)
-        i = (int64_t)floorf((float)o * s);
     else
-        i = (int64_t)floorf((float)(((double)o + 0.5) * s));
+        i = (int64_t)floorf((float)(((double)o + off) * s));
     return i < in - 1 ? i : in - 1;
 }
 
@@ -52,7 +59,9 @@ static int64_t nearest_index(const pn_upsample_geom *g, int k, int64_t o) {
                                 : (T)in / (T)out; \
         for (int64_t o = 0; o < out; o++) { \
             if (g->mode != PN_UPSAMPLE_LINEAR || out == in) { \
-                int64_t i = g->mode != PN_UPSAMPLE_LINEAR ? nearest_index(g, k, o) : o; \
+                int64_t i = g->mode != PN_UPSAMPLE_LINEAR \
+                                ? nearest_index(g, k, o, sizeof(T) == sizeof(double)) \
+                                : o; \
                 d->i0[o] = d->i1[o] = i, l0[o] = 1, l1[o] = 0; \
                 continue; \
             } \

@@ -309,7 +309,7 @@ static int check_batch_norm_args(PNTensor *x, PNTensor *rm, PNTensor *rv, PNTens
         PyErr_SetString(PyExc_RuntimeError, "running_mean must be defined in evaluation mode");
         return -1;
     }
-    if (training && *N * *L <= 1) {
+    if (training && *N * *L == 1) { /* an empty batch normalises nothing, as PyTorch */
         char s[256];
         pn_format_shape(s, sizeof s, x->ndim, x->shape);
         PyErr_Format(PyExc_ValueError,
@@ -349,6 +349,10 @@ static int batch_norm_statistics(PNTensor *xc, PNTensor *rm, PNTensor *rv, int t
                                  double momentum, int64_t N, int64_t C, int64_t L, double *mean,
                                  double *var) {
     if (!training) return read_doubles(rm, mean) < 0 || read_doubles(rv, var) < 0 ? -1 : 0;
+    if (N * L == 0) { /* an empty batch: nothing to normalise, the running ones stay (PyTorch) */
+        for (int64_t c = 0; c < C; c++) mean[c] = var[c] = 0.0; /* finite: gradients sum to 0 */
+        return 0;
+    }
     if (xc->dtype == PN_FLOAT32)
         pn_batch_norm_stats_f32(F32(xc), N, C, L, mean, var);
     else

@@ -172,7 +172,10 @@ static int adaptive_setup(PNTensor *x, const int64_t *out_size, int kind, pool_s
         PyErr_Format(PyExc_RuntimeError, "%s(): Expected 3D or 4D tensor, but got %s", op, xs);
         return -1;
     }
-    for (int d = nd - 3; d < nd; d++)
+    /* PyTorch's checks: max pooling needs every non-batch dim; average pooling only the two
+     * spatial ones, and not even those for a (1, 1) output (its mean shortcut gives NaN) */
+    int first = kind == POOL_MAX ? nd - 3 : out_size[0] == 1 && out_size[1] == 1 ? nd : nd - 2;
+    for (int d = first; d < nd; d++)
         if (x->shape[d] == 0) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s(): Expected input to have non-zero size for non-batch dimensions, "
@@ -188,8 +191,9 @@ static int adaptive_setup(PNTensor *x, const int64_t *out_size, int kind, pool_s
         return -1;
     }
     if (pn_require_float(x, op) < 0) return -1;
-    int64_t H = x->shape[nd - 2], W = x->shape[nd - 1];
-    pn_pool_geom g = {.P = x->numel / (H * W),
+    int64_t H = x->shape[nd - 2], W = x->shape[nd - 1], P = 1;
+    for (int d = 0; d < nd - 2; d++) P *= x->shape[d];
+    pn_pool_geom g = {.P = P,
                       .H = H,
                       .W = W,
                       .dh = 1,

@@ -36,9 +36,16 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = _step_zero()
-                state["sum"] = full_like(p, initial_accumulator_value)
+                self._init_state(p)
+
+    def _init_state(self, p):
+        """p's step count and sum of squares, made by the constructor and by step for a group
+        added later; as PyTorch's, from the optimizer's initial_accumulator_value even where
+        a group sets its own."""
+        state = self.state[p]
+        state["step"] = _step_zero()
+        state["sum"] = full_like(p, self.defaults["initial_accumulator_value"])
+        return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -54,7 +61,7 @@ class Adagrad(Optimizer):
             params, grads, sums, steps = [], [], [], []
             for p in group["params"]:
                 if p.grad is not None:
-                    state = self.state[p]
+                    state = self.state[p] or self._init_state(p)
                     params.append(p)
                     grads.append(p.grad)
                     sums.append(state["sum"])

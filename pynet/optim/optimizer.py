@@ -118,6 +118,8 @@ class Optimizer(_C.OptimizerBase):
             cls.step = _with_step_hooks(step)
 
     def __init__(self, params, defaults):
+        if defaults.get("fused") and defaults.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
         self._optimizer_step_post_hooks = OrderedDict()
@@ -245,11 +247,20 @@ class Optimizer(_C.OptimizerBase):
         raise NotImplementedError
 
     def _closure_loss(self, closure):
-        if closure is None:
-            return None
-        from ..autograd import enable_grad
-        with enable_grad():
-            return closure()
+        """The start of every step: the closure's loss (None without one), run with grad
+        enabled; then capturable=True is refused as PyTorch refuses it off an accelerator
+        (AssertionError, once a parameter has a gradient to step with)."""
+        loss = None
+        if closure is not None:
+            from ..autograd import enable_grad
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            if group.get("capturable") and any(p.grad is not None for p in group["params"]):
+                raise AssertionError("If capturable=True, params and state_steps must be on "
+                                     "supported devices: ['cuda', 'xpu', 'hpu']; pynet runs "
+                                     "on the CPU only (capturable is for CUDA graphs)")
+        return loss
 
     # --- hooks ------------------------------------------------------------
     def register_step_pre_hook(self, hook):

@@ -27,18 +27,11 @@ def _grads(parameters):
 
 
 def _vector_norm(t, norm_type):
-    if norm_type == math.inf:
-        return t.abs().amax() if t.numel() else t.new_zeros(()) if hasattr(t, "new_zeros") \
-            else _C.zeros((), dtype=t.dtype)
-    if norm_type == -math.inf:
-        return t.abs().amin()
-    if norm_type == 0:
-        return (t != 0).sum().to(t.dtype)
-    if norm_type == 2:
-        return (t * t).sum().sqrt()
-    if norm_type == 1:
-        return t.abs().sum()
-    return (t.abs() ** norm_type).sum() ** (1.0 / norm_type)
+    """linalg.vector_norm, as PyTorch's clip_grad uses it (a norm of one element is |x|,
+    with no square that could overflow; the inf and negative norms of an empty tensor
+    raise)."""
+    from ...linalg import vector_norm
+    return vector_norm(t, norm_type)
 
 
 @no_grad()
