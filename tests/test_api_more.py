@@ -1212,7 +1212,9 @@ def test_deg2rad_rad2deg_sinc_match_torch(need_torch):
         raises_like(lambda: getattr(pynet.tensor([1, 2]), name + "_")(),
                     lambda: getattr(torch.tensor([1, 2]), name + "_")())
     check(pynet.sinc(pynet.tensor(a)), torch.sinc(torch.tensor(a)), rtol=1e-5, atol=1e-7)
-    grads_at(pynet.sinc, torch.sinc, np.array([0.0, 0.5, 1.0, -2.5, INF, NAN, 1e-10]),
+    # (not at 1e-10: torch's gradient there is 0, the true one -pi^2 x / 3 = -3.3e-10, which
+    # pynet gives; test_fuzz4_regressions checks it near 0)
+    grads_at(pynet.sinc, torch.sinc, np.array([0.0, 0.5, 1.0, -2.5, INF, NAN, 0.3]),
              rtol=1e-9)
     assert gc(pynet.sinc, np.array([0.3, -1.7, 2.2]))
     raises_like(lambda: pynet.tensor([1, 2]).sinc_(), lambda: torch.tensor([1, 2]).sinc_())

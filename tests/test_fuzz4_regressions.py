@@ -163,3 +163,72 @@ def test_empty_pooling_matches_torch(need_torch):
         p = f(pynet)
         assert tuple(p.shape) == tuple(r.shape)
         np.testing.assert_array_equal(p.numpy(), r.numpy())
+
+
+# ---- earlier fuzz reports' leftovers
+
+def test_squeeze_keeps_the_strides_it_does_not_remove():
+    x = pynet.zeros(1, 3)[:, ::2]
+    assert x.squeeze(1).stride() == (3, 2)  # nothing removed: the view as it was
+    y = pynet.empty_strided((2, 1, 3), (3, 7, 1))
+    assert y.squeeze(0).stride() == (3, 7, 1) and y.squeeze((0, 1)).stride() == (3, 1)
+    assert y.squeeze(1).stride() == (3, 1) and y.squeeze().stride() == (3, 1)
+    z = pynet.zeros(4, 1, 3).transpose(0, 2)  # (3, 1, 4), strides (1, 3, 3)
+    assert z.squeeze(1).stride() == (1, 3)
+    assert z.squeeze(1).data_ptr() == z.data_ptr()
+
+
+def test_bool_add_with_alpha_stays_bool():
+    a, b = pynet.tensor([True, False]), pynet.tensor([True, True])
+    for alpha, ref in [(2, [True, True]), (0, [True, False]), (-1, [True, True]),
+                       (True, [True, True]), (False, [True, False])]:
+        r = pynet.add(a, b, alpha=alpha)
+        assert r.dtype == pynet.bool and r.tolist() == ref
+    c = a.clone()
+    assert c.add_(b, alpha=3).tolist() == [True, True] and c.dtype == pynet.bool
+    assert pynet.add(a, 1, alpha=2).tolist() == [3, 2]  # an int other promotes
+    with pytest.raises(RuntimeError):
+        pynet.add(a, b, alpha=2.5)
+
+
+def test_bool_clamp_between_bools_is_not_implemented():
+    a = pynet.tensor([True, False])
+    for kw in (dict(min=True), dict(max=False), dict(min=True, max=True)):
+        raises_like(lambda: pynet.clamp(a, **kw),
+                    (lambda: torch.clamp(torch.tensor([True, False]), **kw)) if torch else None,
+                    exc=NotImplementedError)
+    with pytest.raises(NotImplementedError):
+        a.clone().clamp_(min=True)
+    assert pynet.clamp(a, min=0, max=True).tolist() == [1, 0]  # an int bound promotes
+    assert pynet.clamp(a, min=pynet.tensor(True)).tolist() == [True, True]
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", [("float64", 1e-13, 5e-322), ("float32", 2e-5, 2e-44)])
+def test_sinc_gradient_near_zero(dtype, rtol, atol):
+    # d/dx sin(pi x)/(pi x) = (cos t - sin(t)/t) pi / t, t = pi x: by its series near 0,
+    # -pi t/3 (1 - t^2/10 + t^4/280 - t^6/15120); exactly as written elsewhere
+    xs = np.concatenate([np.geomspace(1e-300 if dtype == "float64" else 1e-40, 0.5, 80),
+                         [5e-324 if dtype == "float64" else 1e-45, 0.0, -1e-3, 2.5]])
+    x = pynet.tensor(xs, dtype=getattr(pynet, dtype), requires_grad=True)
+    pynet.sinc(x).sum().backward()
+    xd = x.detach().numpy().astype(np.float64)
+    t = np.pi * xd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = np.where(t != 0, (np.cos(t) - np.sin(t) / np.where(t != 0, t, 1)) * np.pi
+                          / np.where(t != 0, t, 1), 0.0)
+    t2 = t * t
+    series = -np.pi * t / 3 * (1 - t2 / 10 + t2 * t2 / 280 - t2 ** 3 / 15120)
+    ref = np.where(np.abs(t) < 0.3, series, direct)
+    assert np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), ref, rtol=rtol, atol=atol)  # atol: subnormals
+
+
+def test_polygamma_of_huge_arguments():
+    # polygamma(n, x) ~ (-1)^(n+1) (n-1)! / x^n (1 + n / (2 x)) for large x
+    x = np.array([1e8, 1e12, 1e155, 1e200, 1e300])
+    for n in (1, 2, 3):
+        with np.errstate(under="ignore"):
+            ref = (-1) ** (n + 1) * math.factorial(n - 1) * (1 / x) ** n * (1 + n / (2 * x))
+        got = pynet.polygamma(n, pynet.tensor(x, dtype=pynet.float64)).numpy()
+        np.testing.assert_allclose(got, ref, rtol=1e-13, atol=5e-324 * 4)
+    assert pynet.polygamma(1, pynet.tensor([1e200], dtype=pynet.float64)).item() > 0

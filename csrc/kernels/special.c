@@ -81,6 +81,9 @@ double pn_zeta(double s, double q) {
         if (s != floor(s)) return NAN;      /* (q + k)^-s is not real */
     }
     if (q == INFINITY) return 0;
+    if (q > 1e8 * s) /* the sum's first terms would underflow (q^-s = 0 for q = 1e200, s = 2);
+                      * Euler-Maclaurin from k = 0 needs one correction (the next is ~s^4/q^4) */
+        return pow(q, 1 - s) * (1 / (s - 1) + 0.5 / q + s / (12 * q * q));
     double sum = pow(q, -s), w = q, t = sum;
     for (int k = 0; k < 9 || w <= 9 || w < s;) {
         k++, w += 1;

@@ -53,7 +53,8 @@ PNTensor *pn_reshape(PNTensor *a, int ndim, const int64_t *shape);
 PNTensor *pn_permute(PNTensor *a, const int *perm);
 PNTensor *pn_transpose(PNTensor *a, int d0, int d1);
 PNTensor *pn_expand(PNTensor *a, int ndim, const int64_t *shape);
-PNTensor *pn_squeeze(PNTensor *a, int dim); /* dim < 0 after wrapping: all size-1 dims */
+PNTensor *pn_squeeze(PNTensor *a, int dim);            /* dim < 0 after wrapping: all size-1 dims */
+PNTensor *pn_squeeze_dims(PNTensor *a, uint32_t mask); /* the size-1 dims d with bit d set */
 PNTensor *pn_unsqueeze(PNTensor *a, int dim);
 /* A view of a's memory with any shape and strides, from storage_offset elements after
  * the start of a's storage (-1: a's own offset). */

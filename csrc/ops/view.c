@@ -222,10 +222,15 @@ PNTensor *pn_expand(PNTensor *a, int ndim, const int64_t *req) {
 
 // x (.., 1, ..) -> view without that size-1 dim (or without every one)
 PNTensor *pn_squeeze(PNTensor *a, int dim) {
+    return pn_squeeze_dims(a, dim < 0 ? UINT32_MAX : (uint32_t)1 << dim);
+}
+
+// a (*) -> a without the size-1 dims d in mask (bit d): a view, the other strides kept
+PNTensor *pn_squeeze_dims(PNTensor *a, uint32_t mask) {
     int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
     int nd = 0;
     for (int d = 0; d < a->ndim; d++) {
-        if (a->shape[d] == 1 && (dim < 0 || d == dim)) continue;
+        if (a->shape[d] == 1 && ((mask >> d) & 1)) continue;
         shape[nd] = a->shape[d];
         strides[nd++] = a->strides[d];
     }

@@ -124,15 +124,18 @@ static PyObject *add_impl(PyObject *self, FASTARGS, pn_argspec *spec, pn_binary_
     PyObject *a[2];
     if (pn_parse_args(spec, args, nargs, kwnames, a) < 0) return NULL;
     PyObject *other = a[0], *alpha = a[1];
-    if (alpha && PyFloat_Check(alpha)) { /* a float alpha would make an integer sum float */
+    if (alpha && (PyFloat_Check(alpha) || PyLong_Check(alpha))) {
         pn_operand ops[2];
         int ra = pn_operand_from(self, &ops[0]), rb = ra < 0 ? -1 : pn_operand_from(other, &ops[1]);
         if (rb < 0) return NULL;
-        if (ra > 0 && rb > 0 && !pn_is_float(pn_result_type(ops, 2))) /* else binary's TypeError */
+        pn_dtype rdt = ra > 0 && rb > 0 ? pn_result_type(ops, 2) : PN_FLOAT64; /* else TypeError */
+        if (PyFloat_Check(alpha) && !pn_is_float(rdt)) /* would make an integer sum float */
             return PyErr_Format(PyExc_RuntimeError,
                                 "%s: For integral input tensors, argument alpha must not be a "
                                 "floating point number.",
                                 spec->fname);
+        if (rdt == PN_BOOL) /* bool + alpha * bool stays bool: alpha counts as true or false */
+            alpha = PyObject_IsTrue(alpha) ? Py_True : Py_False;
     }
     PyObject *scaled = other;
     Py_INCREF(scaled);
@@ -208,6 +211,14 @@ static PyObject *m_clamp(PyObject *self, FASTARGS) {
                                 Py_TYPE(lo)->tp_name, Py_TYPE(hi)->tp_name);
         return (PyObject *)pn_clamp_t(SELF, lo, hi);
     }
+    /* a bool tensor between bool numbers: PyTorch has no such kernel (an int bound promotes
+     * to int64 and works) */
+    if (SELF->dtype == PN_BOOL && (lo == Py_None || PyBool_Check(lo)) &&
+        (hi == Py_None || PyBool_Check(hi)) && (lo != Py_None || hi != Py_None))
+        return PyErr_Format(PyExc_NotImplementedError, "\"%s\" not implemented for 'Bool'",
+                            hi == Py_None   ? "clamp_min_scalar_cpu"
+                            : lo == Py_None ? "clamp_max_scalar_cpu"
+                                            : "clamp_scalar_cpu");
     return (PyObject *)pn_clamp(SELF, lo, hi);
 }
 static PyObject *m_clamp_(PyObject *self, FASTARGS) {
@@ -513,12 +524,7 @@ static PyObject *m_squeeze(PyObject *self, PyObject *args) {
     if (dim == Py_None) return (PyObject *)pn_squeeze(SELF, -1);
     uint32_t mask;
     if (pn_parse_dims(dim, SELF->ndim, &mask, "squeeze") < 0) return NULL;
-    if (SELF->ndim == 0) return (PyObject *)pn_squeeze(SELF, -1);
-    int64_t shape[PN_MAX_DIMS];
-    int nd = 0;
-    for (int d = 0; d < SELF->ndim; d++)
-        if (!((mask >> d) & 1) || SELF->shape[d] != 1) shape[nd++] = SELF->shape[d];
-    return (PyObject *)pn_reshape(SELF, nd, shape);
+    return (PyObject *)pn_squeeze_dims(SELF, mask); /* a view: the strides kept, as PyTorch's */
 }
 static PyObject *m_unsqueeze(PyObject *self, PyObject *arg) {
     long long v = PyLong_AsLongLong(arg);
