@@ -232,3 +232,92 @@ def test_polygamma_of_huge_arguments():
         got = pynet.polygamma(n, pynet.tensor(x, dtype=pynet.float64)).numpy()
         np.testing.assert_allclose(got, ref, rtol=1e-13, atol=5e-324 * 4)
     assert pynet.polygamma(1, pynet.tensor([1e200], dtype=pynet.float64)).item() > 0
+
+
+# ---- sequence models and the module machinery
+
+def _rnn_grads(lib, M, sd, x, transposed_whh):
+    m = getattr(lib.nn, M)(2, 3).double()
+    state = {k: lib.tensor(v) for k, v in sd.items()}
+    if transposed_whh:  # the same values, stored transposed
+        state["weight_hh_l0"] = lib.tensor(np.ascontiguousarray(sd["weight_hh_l0"].T)).t()
+    m.load_state_dict(state, assign=True)
+    xi = lib.tensor(x, requires_grad=True)
+    m(xi)[0].sum().backward()
+    return xi.grad.numpy(), m.weight_hh_l0.grad.numpy(), m.weight_ih_l0.grad.numpy()
+
+
+@pytest.mark.parametrize("M", ["RNN", "LSTM", "GRU"])
+def test_rnn_gradients_with_a_non_contiguous_recurrent_weight(M):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 1, 2))
+    sd = {k: v.numpy() for k, v in getattr(pynet.nn, M)(2, 3).double().state_dict().items()}
+    ref = _rnn_grads(pynet, M, sd, x, False)  # the kernel's own layout
+    got = _rnn_grads(pynet, M, sd, x, True)
+    for a, b in zip(got, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_relu_rnn_passes_the_gradient_through_nan():
+    m = pynet.nn.RNN(1, 1, nonlinearity="relu", bias=False).double()
+    with pynet.no_grad():
+        m.weight_ih_l0.fill_(1.0), m.weight_hh_l0.fill_(0.5)
+    x = pynet.tensor([[[float("nan")]], [[1.0]]], dtype=pynet.float64, requires_grad=True)
+    m(x)[0].sum().backward()
+    # step 2: h2 = relu(x2 + 0.5 h1) with h1 = NaN; relu'(NaN) = 1 (as F.relu, as PyTorch)
+    assert x.grad.tolist() == [[[1.5]], [[1.0]]]
+
+
+def test_double_keeps_parameters_and_tied_weights():
+    nn = pynet.nn
+    m = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3))
+    m[1].weight = m[0].weight
+    p = m[0].weight
+    p.grad = pynet.ones(3, 3)
+    opt = pynet.optim.SGD(m.parameters(), lr=0.1)
+    m.double()
+    assert m[0].weight is p and m[1].weight is p and len(list(m.parameters())) == 3
+    assert p.dtype == pynet.float64 and p.grad.dtype == pynet.float64
+    before = p.detach().clone()
+    opt.zero_grad()
+    m(pynet.ones(2, 3, dtype=pynet.float64)).sum().backward()
+    opt.step()  # the optimizer made before .double() still steps the model's weight
+    assert (p.detach() - before).abs().sum().item() > 0
+
+
+def test_load_state_dict_of_a_submodule_under_two_names():
+    nn = pynet.nn
+    m = nn.Module()
+    m.a = nn.Linear(2, 2)
+    m.alias = m.a
+    r = m.load_state_dict(m.state_dict())
+    assert r.missing_keys == [] and r.unexpected_keys == []
+    assert repr(r) == "<All keys matched successfully>"
+    sd = m.state_dict()
+    del sd["alias.weight"]
+    r = m.load_state_dict(sd, strict=False)
+    assert r.missing_keys == ["alias.weight"] and r.unexpected_keys == []
+
+
+@pytest.mark.parametrize("index,order", [(-1, "RTIS"), (-3, "IRTS"), (-2, "RITS"), (3, "RTSI"),
+                                         (0, "IRTS")])
+def test_sequential_insert_at_negative_index(index, order):
+    nn = pynet.nn
+    s = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())
+    s.insert(index, nn.Identity())
+    assert "".join(type(m).__name__[0] for m in s) == order  # list.insert's positions
+    with pytest.raises(IndexError):
+        s.insert(-6, nn.Identity())
+
+
+def test_multihead_attention_returns_the_dropped_weights_in_training():
+    pynet.manual_seed(0)
+    m = pynet.nn.MultiheadAttention(4, 1, dropout=0.5).train()
+    x = pynet.randn(6, 1, 4)
+    out, w = m(x, x, x)
+    kept = w != 0
+    assert 0 < int(kept.sum()) < w.numel()  # some weights dropped, the rest scaled by 2
+    v = m.in_proj_weight[8:].matmul(x[:, 0].t()).t() + m.in_proj_bias[8:]
+    ref = m.out_proj(w[0].matmul(v))  # the returned weights are the ones applied to V
+    np.testing.assert_allclose(out[:, 0].detach().numpy(), ref.detach().numpy(), rtol=1e-5,
+                               atol=1e-6)

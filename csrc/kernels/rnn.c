@@ -45,7 +45,7 @@ DEFINE_RNN_CELL(rnn_cell_f64, double, tanh)
                                     T *restrict dpre) { \
         for (int64_t k = 0; k < n; k++) { \
             T dh = dh1[k] + (dh2 ? dh2[k] : (T)0); \
-            dpre[k] = relu ? (h[k] > 0 ? dh : (T)0) : dh * ((T)1 - h[k] * h[k]); \
+            dpre[k] = relu ? (h[k] > 0 || h[k] != h[k] ? dh : (T)0) : dh * ((T)1 - h[k] * h[k]); \
         } \
     }
 DEFINE_RNN_CELL_BACKWARD(rnn_cell_backward_f32, float)

@@ -70,9 +70,11 @@ static int rnn_layer_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     PNTensor *dw = n->next[1].fn ? pn_empty(dt, 2, w_hh->shape) : NULL;
     PNTensor *db = n->next[2].fn ? pn_empty(dt, 1, &G) : NULL;
     PNTensor *dwr = w_hr && n->next[5].fn ? pn_empty(dt, 2, w_hr->shape) : NULL;
+    /* the kernel reads the weights as contiguous rows, as the forward's copies were */
+    PNTensor *whc = pn_contiguous_as(w_hh, dt), *wrc = w_hr ? pn_contiguous_as(w_hr, dt) : NULL;
     int rc = -1;
     if (!PyErr_Occurred()) {
-        pn_rnn_args a = rnn_args(st, dt, w_hh, w_hr);
+        pn_rnn_args a = rnn_args(st, dt, whc, wrc);
         pn_rnn_grads d = {dy ? dy->data : NULL,  dh->data,
                           dc ? dc->data : NULL,  dxg->data,
                           dw ? dw->data : NULL,  db ? db->data : NULL,
@@ -97,6 +99,7 @@ static int rnn_layer_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     }
     Py_XDECREF(dy), Py_XDECREF(dh), Py_XDECREF(dc), Py_XDECREF(dxg);
     Py_XDECREF(dw), Py_XDECREF(db), Py_XDECREF(dwr), Py_DECREF(w_hh), Py_XDECREF(w_hr);
+    Py_XDECREF(whc), Py_XDECREF(wrc);
     return rc;
 }
 

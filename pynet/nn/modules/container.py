@@ -78,7 +78,7 @@ class Sequential(Module, _C.SequentialBase):
         n = len(mods)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
-        mods.insert(index % (n + 1) if index < 0 else index, module)
+        mods.insert(index + n if index < 0 else index, module)  # -1: before the last
         self._modules.clear()
         for i, m in enumerate(mods):
             self.add_module(str(i), m)

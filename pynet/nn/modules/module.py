@@ -13,8 +13,15 @@ from ..._tensor import Tensor, _check_device, device_type as _device_type
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys",  # type: ignore[name-match]
-                               ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """load_state_dict's result: the keys it missed and the ones it did not expect."""
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 
@@ -195,15 +202,18 @@ class Module(_C.ModuleBase):
             m._apply(fn)
         prev = _C._set_grad_enabled(False)
         try:
-            for key, p in self._parameters.items():
+            for p in self._parameters.values():
                 if p is None:
                     continue
+                # in place, as PyTorch: the Parameter object stays, so weights tied between
+                # modules stay tied and an optimizer made before .double() still steps them
                 new = fn(p)
                 if new is not p:
-                    np_ = Parameter(new, p.requires_grad)
-                    if p.grad is not None:
-                        np_.grad = fn(p.grad)
-                    self._parameters[key] = np_
+                    p.data = new
+                if p.grad is not None:
+                    g = fn(p.grad)
+                    if g is not p.grad:
+                        p.grad.data = g
             for key, b in self._buffers.items():
                 if b is not None:
                     self._buffers[key] = fn(b)
@@ -295,7 +305,8 @@ class Module(_C.ModuleBase):
         expected = set()
         prev = _C._set_grad_enabled(False)
         try:
-            for mod_prefix, mod in self.named_modules():
+            # every path, as state_dict writes them: a submodule under two names has two keys
+            for mod_prefix, mod in self.named_modules(remove_duplicate=False):
                 p = mod_prefix + "." if mod_prefix else ""
                 local = [(n, t) for n, t in mod._parameters.items() if t is not None]
                 local += [(n, t) for n, t in mod._buffers.items()

@@ -200,8 +200,8 @@ class MultiheadAttention(Module):
         if need_weights:
             scores = q.matmul(k.transpose(-2, -1)) * (1.0 / math.sqrt(hd))
             w = F.softmax(scores if mask is None else scores + mask, dim=-1)
-            out = F.dropout(w, p) if p > 0 else w
-            out = out.matmul(v)
+            w = F.dropout(w, p) if p > 0 else w  # PyTorch returns the dropped weights
+            out = w.matmul(v)
             weights = w.mean(1) if average_attn_weights else w
         else:
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
