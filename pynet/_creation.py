@@ -573,7 +573,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if num_samples <= 0:
         raise RuntimeError(f"multinomial(): cannot sample n_sample <= 0 samples, "
                            f"got {num_samples}")
-    w = np.array(input.detach().numpy(), dtype=np.float64, copy=True).reshape(-1, input.shape[-1])
+    rows = input.shape[0] if input.dim() == 2 else 1
+    w = np.array(input.detach().numpy(), dtype=np.float64).reshape(rows, input.shape[-1])
     if w.shape[1] == 0:
         raise RuntimeError("multinomial(): number of categories cannot be zero")
     if not np.all(np.isfinite(w)) or np.any(w < 0):

@@ -321,3 +321,44 @@ def test_multihead_attention_returns_the_dropped_weights_in_training():
     ref = m.out_proj(w[0].matmul(v))  # the returned weights are the ones applied to V
     np.testing.assert_allclose(out[:, 0].detach().numpy(), ref.detach().numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_module_names_taken_by_another_registry():
+    nn = pynet.nn
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError):
+        lin.weight = nn.ReLU()  # a parameter's name takes a Parameter or None only
+    assert isinstance(lin.weight, nn.Parameter)
+    with pytest.raises(KeyError):
+        lin.register_buffer("weight", pynet.zeros(2))
+    with pytest.raises(KeyError):
+        nn.Sequential(nn.ReLU()).register_parameter("0", None)
+    m = nn.Module()
+    m.register_buffer("b", pynet.zeros(1))
+    with pytest.raises(KeyError):
+        m.add_module("b", nn.ReLU())
+    with pytest.raises(KeyError):
+        lin.forward = nn.Parameter(pynet.zeros(1))  # a method's name
+    # attribute assignment moves a name between registries, as PyTorch's
+    m.b = nn.Parameter(pynet.ones(1))
+    assert "b" in m._parameters and "b" not in m._buffers
+    m.c = nn.ReLU()
+    m.c = nn.Parameter(pynet.ones(1))
+    assert "c" in m._parameters and "c" not in m._modules
+    m.register_buffer("d", pynet.zeros(1))
+    m.register_buffer("d", pynet.ones(1))  # its own registry: replaced
+    assert m.d.tolist() == [1.0]
+
+
+def test_empty_multinomial_and_empty_sequences_raise_runtime_error():
+    with pytest.raises(RuntimeError):
+        pynet.multinomial(pynet.ones(0), 1)
+    with pytest.raises(RuntimeError):
+        pynet.multinomial(pynet.ones(2, 0), 1, True)
+    assert pynet.multinomial(pynet.ones(0, 3), 1).shape == (0, 1)
+    for M in ("RNN", "LSTM", "GRU"):
+        with pytest.raises(RuntimeError, match="sequence length"):
+            getattr(pynet.nn, M)(2, 3)(pynet.zeros(0, 1, 2))
+        with pytest.raises(RuntimeError, match="sequence length"):
+            getattr(pynet.nn, M)(2, 3, batch_first=True)(pynet.zeros(1, 0, 2))
+    assert pynet.nn.GRU(2, 3)(pynet.zeros(3, 0, 2))[0].shape == (3, 0, 3)  # an empty batch

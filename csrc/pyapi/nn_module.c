@@ -116,16 +116,22 @@ static int module_setattro(PyObject *self, PyObject *name, PyObject *value) {
         }
         return PyObject_GenericSetAttr(self, name, value);
     }
+    int has;
     if (is_parameter(value)) {
-        if (forget(m, name, m->params) < 0) return -1;
+        if (forget(m, name, m->params) < 0 || (has = PyDict_Contains(m->params, name)) < 0)
+            return -1;
+        if (!has && _PyType_Lookup(Py_TYPE(self), name)) { /* m.forward = Parameter(...) */
+            PyErr_Format(PyExc_KeyError, "attribute '%U' already exists", name);
+            return -1;
+        }
         return PyDict_SetItem(m->params, name, value);
     }
-    if (PyObject_TypeCheck(value, &PNModule_Type)) {
+    /* a registered parameter takes only a Parameter or None (a module too: PyTorch's order) */
+    if ((has = PyDict_Contains(m->params, name)) < 0) return -1;
+    if (!has && PyObject_TypeCheck(value, &PNModule_Type)) {
         if (forget(m, name, m->modules) < 0) return -1;
         return PyDict_SetItem(m->modules, name, value);
     }
-    int has = PyDict_Contains(m->params, name);
-    if (has < 0) return -1;
     if (has) {
         if (value != Py_None) {
             PyErr_Format(PyExc_TypeError,

@@ -40,21 +40,19 @@ class Module(_C.ModuleBase):
     def register_parameter(self, name, param):
         """Registers param (a Parameter, or None) under name."""
         _check_name(self, name, "parameter")
+        _check_free(self, name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
                             f"'{name}' (pynet.nn.Parameter or None required)")
-        self._buffers.pop(name, None)
-        self._modules.pop(name, None)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
         """Registers tensor (or None) as a buffer under name; persistent ones go in state_dict."""
         _check_name(self, name, "buffer")
+        _check_free(self, name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (pynet.Tensor or None required)")
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -66,8 +64,7 @@ class Module(_C.ModuleBase):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         _check_name(self, name, "module")
-        self._parameters.pop(name, None)
-        self._buffers.pop(name, None)
+        _check_free(self, name, self._modules)
         self._modules[name] = module
 
     register_module = add_module
@@ -430,6 +427,14 @@ class Module(_C.ModuleBase):
 
 def _shape(shape):
     return "pynet.Size(" + str(list(shape)) + ")"
+
+
+def _check_free(module, name, own):
+    """PyTorch's rule: a name another registry (parameters, buffers, sub-modules) holds is
+    taken; register_* replaces only its own entries."""
+    for r in (module._parameters, module._buffers, module._modules):
+        if r is not own and name in r:
+            raise KeyError(f"attribute '{name}' already exists")
 
 
 def _check_name(module, name, kind):

@@ -188,6 +188,8 @@ class RNNBase(Module):
             elif self.batch_first:
                 input = input.transpose(0, 1)
             B = input.shape[1]
+            if input.shape[0] == 0:
+                raise RuntimeError(f"Expected sequence length to be larger than 0 in {name}")
         hx, cx = self._initial_state(input, hx, B, batched, sorted_idx)
         self._check_input(input, batch_sizes)
         out, h, c = self._run(input, hx, cx, batch_sizes)
