@@ -362,3 +362,30 @@ def test_empty_multinomial_and_empty_sequences_raise_runtime_error():
         with pytest.raises(RuntimeError, match="sequence length"):
             getattr(pynet.nn, M)(2, 3, batch_first=True)(pynet.zeros(1, 0, 2))
     assert pynet.nn.GRU(2, 3)(pynet.zeros(3, 0, 2))[0].shape == (3, 0, 3)  # an empty batch
+
+
+def test_pad_refuses_sizes_pytorch_refuses():
+    x = pynet.ones(1, 1, 3)
+    for mode in ("replicate", "reflect"):
+        with pytest.raises(RuntimeError, match="too small"):
+            F.pad(x, [-1, -2], mode)  # output width 0
+        assert F.pad(x, [-1, -1], mode).shape == (1, 1, 1)
+    assert F.pad(x, [-1, -2], "circular").shape == (1, 1, 0)
+    with pytest.raises(RuntimeError):
+        F.pad(pynet.arange(4.0).reshape(1, 4), [4, -1], "circular")  # 4 > the 3 left
+    assert F.pad(pynet.arange(4.0).reshape(1, 4), [3, -1], "circular").tolist() == \
+        [[0.0, 1.0, 2.0, 0.0, 1.0, 2.0]]
+    with pytest.raises(RuntimeError):
+        F.pad(pynet.ones(1, 2), [1, -2], "circular")  # nothing left to wrap
+    with pytest.raises(RuntimeError, match="narrow"):
+        F.pad(pynet.ones(1, 1), [4, -2])  # the crop comes first: 1 - 2 < 0
+    assert F.pad(x, [-3, 0]).shape == (1, 1, 0)
+
+
+def test_max_pool_padding_bound_ignores_dilation():
+    x = pynet.arange(10.0).reshape(1, 1, 10)
+    with pytest.raises(RuntimeError):
+        F.max_pool1d(x, 2, 3, padding=2, dilation=3)  # 2 > 2 // 2
+    with pytest.raises(RuntimeError):
+        F.max_pool2d(pynet.ones(1, 1, 6, 6), 3, padding=2, dilation=2)
+    assert F.max_pool2d(pynet.ones(1, 1, 6, 6), 4, padding=2, dilation=2).shape == (1, 1, 1, 1)

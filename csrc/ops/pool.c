@@ -101,12 +101,12 @@ static int check_pool_args(const pn_pool_args *a) {
                             (long long)a->dilation[0], (long long)a->dilation[1]),
                -1;
     for (int k = 0; k < 2; k++) {
-        int64_t p = a->padding[k], eff = (a->kernel[k] - 1) * a->dilation[k] + 1;
+        int64_t p = a->padding[k];
         if (p < 0)
             return PyErr_Format(PyExc_RuntimeError, "pad must be non-negative, but got pad: %lld",
                                 (long long)p),
                    -1;
-        if (p > eff / 2)
+        if (p > a->kernel[k] / 2) /* PyTorch's bound: half the kernel, whatever the dilation */
             return PyErr_Format(PyExc_RuntimeError,
                                 "pad should be at most half of effective kernel size, but got "
                                 "pad=%lld, kernel_size=%lld and dilation=%lld",

@@ -787,17 +787,20 @@ def _pad_by_index(input, pads, mode):
     nd = input.dim()
     for k in range(len(pads) // 2):
         dim, (l, r) = nd - 1 - k, (pads[2 * k], pads[2 * k + 1])
-        n = input.shape[dim]
+        n, m = input.shape[dim], input.shape[dim] - max(0, -l) - max(0, -r)  # m: after crops
+        if mode != "circular" and n + l + r < 1:
+            raise RuntimeError(f"input ({'WHD'[k]}: {n}) is too small. Calculated output "
+                               f"{'WHD'[k]}: {n + l + r}")
         if mode == "reflect" and (l >= n or r >= n):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
                                f"input dimension, but got: padding ({l}, {r}) at dimension "
                                f"{dim} of input {list(input.shape)}")
-        if mode == "circular" and (l > n or r > n):
+        if mode == "circular" and (l > m or r > m or m < 0):  # wraps what the crops leave
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and n == 0 and (l > 0 or r > 0):
             raise RuntimeError(f"pad(): cannot replicate-pad an empty dimension {dim}")
         if mode == "circular":  # PyTorch crops first, then wraps around what is left
-            lo, m = max(0, -l), n - max(0, -l) - max(0, -r)
+            lo = max(0, -l)
             idx = [lo + i % m for i in range(-max(l, 0), m + max(r, 0))]
         else:
             idx = [_pad_source_index(i, n, mode) for i in range(-l, n + r)]
@@ -813,7 +816,12 @@ def pad(input, pad, mode="constant", value=None):
     dims of a batched or unbatched input, as in PyTorch).
     """
     if mode == "constant":
-        return _C._pad(input, tuple(pad), 0.0 if value is None else float(value))
+        pads = tuple(pad)
+        for k in range(min(len(pads) // 2, input.dim() if isinstance(input, Tensor) else 0)):
+            # PyTorch crops (narrows) by the negative sizes before it pads
+            if input.shape[-1 - k] + min(pads[2 * k], 0) + min(pads[2 * k + 1], 0) < 0:
+                raise RuntimeError("narrow(): length must be non-negative.")
+        return _C._pad(input, pads, 0.0 if value is None else float(value))
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value is not None and value != 0:
