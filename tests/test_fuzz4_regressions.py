@@ -389,3 +389,50 @@ def test_max_pool_padding_bound_ignores_dilation():
     with pytest.raises(RuntimeError):
         F.max_pool2d(pynet.ones(1, 1, 6, 6), 3, padding=2, dilation=2)
     assert F.max_pool2d(pynet.ones(1, 1, 6, 6), 4, padding=2, dilation=2).shape == (1, 1, 1, 1)
+
+
+def test_exception_types_as_pytorch():
+    nn = pynet.nn
+    m = nn.Linear(2, 2)
+    m.weight = None
+    with pytest.raises(AttributeError):
+        m.get_parameter("weight")  # a parameter set to None is not one
+    with pytest.raises(TypeError):
+        nn.ModuleList([nn.ReLU()])[1.0]
+    with pytest.raises(TypeError):
+        nn.Linear(2, 2).requires_grad_(0)
+    for init in (nn.init.uniform_, nn.init.normal_, nn.init.kaiming_normal_):
+        with pytest.raises(NotImplementedError):
+            init(pynet.zeros(3, 3, dtype=pynet.int64))
+    with pytest.raises(ValueError):
+        pynet.optim.SGD([pynet.zeros(2, requires_grad=True)], lr=pynet.tensor([0.1, 0.2]))
+    pynet.optim.SGD([pynet.zeros(2, requires_grad=True)], lr=pynet.tensor(0.1))
+    with pytest.raises(ValueError):
+        pynet.optim.Adam([pynet.zeros(2, requires_grad=True)], lr=pynet.tensor(0.01),
+                         foreach=True)
+    with pytest.raises(ValueError):
+        pynet.optim.AdamW([pynet.zeros(2, requires_grad=True)],
+                          betas=(pynet.tensor(0.9), 0.99), foreach=True)
+    with pytest.raises(TypeError):
+        F.batch_norm(pynet.ones(2, 3), pynet.zeros(3), pynet.ones(3), training=True,
+                     momentum=None)
+    with pytest.raises(RuntimeError):
+        F.batch_norm(pynet.ones(2, 3), pynet.zeros(3, dtype=pynet.float64),
+                     pynet.ones(3, dtype=pynet.float64))
+    with pytest.raises(NotImplementedError):
+        F.conv_transpose1d(pynet.ones(1, 1, 3, dtype=pynet.bool), pynet.ones(1, 1, 2))
+    with pytest.raises(RuntimeError, match="found Double"):
+        F.conv1d(pynet.ones(1, 1, 3), pynet.ones(1, 1, 2, dtype=pynet.float64))
+
+
+def test_dataloader_with_a_batch_sampler_and_fixed_attributes():
+    data = pynet.utils.data
+    d = data.DataLoader(list(range(6)), batch_sampler=[[0, 1], [2]])
+    assert d.batch_size is None and d.drop_last is False
+    assert [b.tolist() for b in d] == [[0, 1], [2]]
+    d = data.DataLoader(list(range(6)), batch_size=4)
+    for name, value in (("batch_size", 3), ("drop_last", True), ("dataset", [1])):
+        with pytest.raises(ValueError, match="should not be set"):
+            setattr(d, name, value)
+    d.num_workers = 0  # others may change
+    assert [b.tolist() for b in d] == [[0, 1, 2, 3], [4, 5]]

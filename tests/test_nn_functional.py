@@ -900,9 +900,11 @@ def test_batch_norm_parity(ref, dtype, shape, training, affine, noncontig):
     kw = dict(training=training, momentum=0.2, eps=1e-3)
     if ref == "numpy":
         r = [a.astype(dtype).astype(np.float64) for a in (rm, rv)]
-        # fresh running stats per call: the gradient checks call it several times
-        parity_np(lambda x, w, b: F.batch_norm(x, pynet.tensor(rm, dtype=pdt),
-                                               pynet.tensor(rv, dtype=pdt), w, b, **kw),
+        # fresh running stats per call, in x's dtype (PyTorch refuses mixed dtypes): the
+        # gradient checks call it several times, in float64
+        parity_np(lambda x, w, b: F.batch_norm(x, pynet.tensor(rm.astype(dtype), dtype=x.dtype),
+                                               pynet.tensor(rv.astype(dtype), dtype=x.dtype),
+                                               w, b, **kw),
                   lambda x, w, b: batch_norm_np(x, *r, w, b, **kw)[0], [x, w, b], dtype,
                   noncontig)
         F.batch_norm(pynet.tensor(x, dtype=pdt), prm, prv, **kw)

@@ -178,12 +178,16 @@ static int check_conv_args(const pn_conv_args *p) {
 
 /* dtypes of x, w, b: the same floating type. */
 static int check_conv_dtypes(PNTensor *x, PNTensor *w, PNTensor *b) {
+    static const char *torch_names[PN_NDTYPES] = {"Bool", "Long", "Float", "Double"};
+    if (!pn_is_float(x->dtype)) /* PyTorch's type: no kernel for integers (or bool) */
+        return PyErr_Format(PyExc_NotImplementedError,
+                            "\"slow_conv2d_cpu\" not implemented for "
+                            "'%s'",
+                            torch_names[x->dtype]),
+               -1;
     if (x->dtype != w->dtype) {
         PyErr_Format(PyExc_RuntimeError, "expected scalar type %s but found %s",
-                     x->dtype == PN_FLOAT64 ? "Double" : "Float",
-                     w->dtype == PN_FLOAT64   ? "Double"
-                     : w->dtype == PN_FLOAT32 ? "Float"
-                                              : "Long");
+                     torch_names[x->dtype], torch_names[w->dtype]);
         return -1;
     }
     if (b && b->dtype != x->dtype) {

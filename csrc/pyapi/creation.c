@@ -172,7 +172,11 @@ static PyObject *fill_random(PyObject *args, int normal) {
     PNTensor *t;
     double a, b;
     if (!PyArg_ParseTuple(args, "O!dd", &PNTensor_Type, &t, &a, &b)) return NULL;
-    if (!pn_is_float(t->dtype) || !pn_is_contiguous(t)) {
+    if (!pn_is_float(t->dtype)) /* PyTorch's type: no random-float kernel for integers */
+        return PyErr_Format(PyExc_NotImplementedError, "\"%s\" not implemented for '%s'",
+                            normal ? "normal_kernel_cpu" : "check_uniform_bounds",
+                            pn_dtype_name(t->dtype));
+    if (!pn_is_contiguous(t)) {
         PyErr_Format(PyExc_RuntimeError,
                      "%s_: expected a contiguous floating point tensor, got "
                      "%s",

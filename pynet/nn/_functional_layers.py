@@ -467,9 +467,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if n == 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {size}")
-    if momentum is None:
-        raise NotImplementedError("pynet batch_norm: momentum=None (cumulative average) is "
-                                  "handled by the BatchNorm module, not the functional form")
+    if momentum is None:  # PyTorch's type; the BatchNorm modules handle momentum=None
+        raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType (a "
+                        "cumulative average is the BatchNorm module's momentum=None)")
+    for t in (running_mean, running_var):
+        if t is not None and input.dtype.is_floating_point and t.dtype != input.dtype:
+            raise RuntimeError(f"mixed dtype (CPU): batch_norm's running statistics are "
+                               f"{t.dtype}, the input {input.dtype}; all must share one dtype")
     return _C._batch_norm(input, running_mean, running_var, weight, bias, bool(training),
                           float(momentum), float(eps))
 

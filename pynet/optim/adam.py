@@ -1,5 +1,6 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from .. import _C
+from .._tensor import Tensor
 from .._creation import zeros_like
 from ._util import _check_adam_like, _fill_group_defaults, _step_zero
 from .optimizer import Optimizer, _check_not_differentiable
@@ -31,6 +32,10 @@ class Adam(Optimizer):
                  differentiable=False, fused=None, decoupled_weight_decay=False):
         _check_adam_like(lr, betas, eps, weight_decay)
         _check_not_differentiable(differentiable)
+        for name, v in (("lr", lr), ("betas[0]", betas[0]), ("betas[1]", betas[1])):
+            if isinstance(v, Tensor) and foreach and not capturable:  # PyTorch's rule
+                raise ValueError(f"{name} as a Tensor is not supported for capturable=False and "
+                                 f"foreach=True")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused,

@@ -1,6 +1,6 @@
 """SGD: stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 from .. import _C
-from ._util import _fill_group_defaults
+from ._util import _check_lr, _fill_group_defaults
 from .optimizer import Optimizer, _check_not_differentiable
 
 __all__ = ["SGD"]
@@ -26,8 +26,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:

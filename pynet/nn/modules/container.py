@@ -1,5 +1,6 @@
 """Containers: Sequential (its forward loop runs in C), ModuleList, ModuleDict, ParameterList,
 ParameterDict."""
+import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
@@ -24,6 +25,7 @@ class Sequential(Module, _C.SequentialBase):
     forward = _C.SequentialBase.forward
 
     def _index(self, idx):
+        idx = operator.index(idx)  # a float index is a TypeError, as for lists
         n = len(self._modules)
         if not -n <= idx < n:
             raise IndexError(f"index {idx} is out of range")
@@ -94,6 +96,7 @@ class ModuleList(Module):
             self.extend(modules)
 
     def _index(self, idx):
+        idx = operator.index(idx)  # a float index is a TypeError, as for lists
         n = len(self._modules)
         if not -n <= idx < n:
             raise IndexError(f"index {idx} is out of range")

@@ -82,7 +82,7 @@ class Module(_C.ModuleBase):
         """The parameter at the dotted path target, e.g. 'layer1.weight'."""
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
+        if mod._parameters.get(name) is None:  # a parameter set to None is none either
             raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
         return mod._parameters[name]
 
@@ -168,6 +168,9 @@ class Module(_C.ModuleBase):
 
     def requires_grad_(self, requires_grad=True):
         """Sets requires_grad on every parameter; returns self."""
+        if not isinstance(requires_grad, builtins.bool):
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' (position 1) must be "
+                            f"bool, not {type(requires_grad).__name__}")
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
