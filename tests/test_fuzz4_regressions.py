@@ -436,3 +436,26 @@ def test_dataloader_with_a_batch_sampler_and_fixed_attributes():
             setattr(d, name, value)
     d.num_workers = 0  # others may change
     assert [b.tolist() for b in d] == [[0, 1, 2, 3], [4, 5]]
+
+
+@pytest.mark.parametrize("qs,ks,vs", [((2, 3, 4), (1, 5, 4), (1, 5, 4)),
+                                      ((2, 1, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4)),
+                                      ((2, 3, 4), (5, 4), (5, 4)), ((3, 4), (2, 5, 4), (2, 5, 4))])
+def test_attention_broadcasts_batch_dims(qs, ks, vs):
+    # the same as with the batch dims expanded by hand (values and summed gradients)
+    rng = np.random.default_rng(0)
+    arrs = [rng.standard_normal(s) for s in (qs, ks, vs)]
+    batch = np.broadcast_shapes(*(s[:-2] for s in (qs, ks, vs)))
+    a = [pynet.tensor(x, requires_grad=True) for x in arrs]
+    b = [pynet.tensor(x, requires_grad=True) for x in arrs]
+    y = F.scaled_dot_product_attention(*a, is_causal=True)
+    z = F.scaled_dot_product_attention(*(t.expand(*batch, *t.shape[-2:]).contiguous()
+                                         for t in b), is_causal=True)
+    np.testing.assert_allclose(y.detach().numpy(), z.detach().numpy(), rtol=1e-13, atol=1e-15)
+    g = pynet.tensor(rng.standard_normal(tuple(y.shape)))
+    y.backward(g), z.backward(g)
+    for p, q in zip(a, b):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-12, atol=1e-14)
+    with pytest.raises(RuntimeError):
+        F.scaled_dot_product_attention(pynet.ones(2, 3, 4), pynet.ones(3, 5, 4),
+                                       pynet.ones(3, 5, 4))

@@ -1502,5 +1502,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                   "supported by pynet (repeat key and value over the heads)")
     for name, t in (("query", query), ("key", key), ("value", value)):
         _check_tensor(t, "scaled_dot_product_attention", name)
+    batches = [tuple(t.shape[:-2]) for t in (query, key, value)]
+    if min(t.dim() for t in (query, key, value)) >= 2 and len(set(batches)) > 1:
+        # batch dims broadcast as PyTorch's (query (B, H, L, E) with key (1, H, S, E) ...):
+        # expanded views, whose gradients the expand's backward sums back
+        from .. import broadcast_shapes  # (pynet is fully imported by the first call)
+        batch = broadcast_shapes(*batches)
+        query, key, value = (t.expand(*batch, *t.shape[-2:]) for t in (query, key, value))
     return _C._sdpa(query, key, value, attn_mask, float(dropout_p), bool(is_causal),
                     None if scale is None else float(scale))
