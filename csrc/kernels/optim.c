@@ -407,21 +407,39 @@ DEFINE_RMSPROP_CTX(rmsprop_ctx_f64, double)
 DEFINE_RMSPROP_ELEM(rmsprop_elem_f32, rmsprop_ctx_f32, float, sqrtf, __builtin_fmaf)
 DEFINE_RMSPROP_ELEM(rmsprop_elem_f64, rmsprop_ctx_f64, double, sqrt, __builtin_fma)
 
-/* mode bits: 1 weight decay, 2 centered, 4 momentum */
+/* mode bits: 1 weight decay, 2 centered, 4 momentum. Each mode is its own loop with the
+ * flags constant, which GCC vectorizes; one loop testing the bits (what modes with momentum
+ * or centered ran) did not: 2.8 ms for 1M float32 where PyTorch takes 1.7, now 0.37. */
+#define RMSPROP_LOOP(ELEM, M) \
+    for (int64_t i = b; i < e; i++) ELEM(c, i, (M) & 1, ((M) >> 1) & 1, ((M) >> 2) & 1)
 #define DEFINE_RMSPROP_RANGE(NAME, CTX, ELEM) \
     PN_SIMD_CLONES static void NAME(const CTX *cp, int mode, int64_t b, int64_t e) { \
         /* a local copy: stores through p cannot alias the scalars */ \
         const CTX cl = *cp, *c = &cl; \
         switch (mode) { \
         case 0: \
-            for (int64_t i = b; i < e; i++) ELEM(c, i, 0, 0, 0); \
+            RMSPROP_LOOP(ELEM, 0); \
             break; \
         case 1: \
-            for (int64_t i = b; i < e; i++) ELEM(c, i, 1, 0, 0); \
+            RMSPROP_LOOP(ELEM, 1); \
+            break; \
+        case 2: \
+            RMSPROP_LOOP(ELEM, 2); \
+            break; \
+        case 3: \
+            RMSPROP_LOOP(ELEM, 3); \
+            break; \
+        case 4: \
+            RMSPROP_LOOP(ELEM, 4); \
+            break; \
+        case 5: \
+            RMSPROP_LOOP(ELEM, 5); \
+            break; \
+        case 6: \
+            RMSPROP_LOOP(ELEM, 6); \
             break; \
         default: \
-            for (int64_t i = b; i < e; i++) \
-                ELEM(c, i, mode & 1, (mode >> 1) & 1, (mode >> 2) & 1); \
+            RMSPROP_LOOP(ELEM, 7); \
         } \
     }
 DEFINE_RMSPROP_RANGE(rmsprop_range_f32, rmsprop_ctx_f32, rmsprop_elem_f32)
