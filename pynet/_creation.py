@@ -347,14 +347,15 @@ def _like(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
 def _laid_out_as(make: Callable[[tuple], Tensor], like: Tensor, fmt, op: str,
                  requires_grad: bool = False) -> Tensor:
     """make(shape) in the layout memory_format fmt gives relative to like (like's own strides
-    for preserve_format when it has no gaps or overlaps): make fills a flat tensor, which
-    the strides then view, so random values lie in memory in the order they were drawn,
-    as PyTorch's do."""
+    for preserve_format when it has no gaps or overlaps): make fills a flat tensor that is
+    copied into the strided one in memory order, so random values lie in memory in the
+    order they were drawn, as PyTorch's do (and the result is no view)."""
     strides = _mf.target_strides(like, fmt, op)
-    if strides is None:
-        t = make(tuple(like.shape))
-    else:
-        t = make((like.numel(),)).as_strided(tuple(like.shape), strides)
+    t = make(tuple(like.shape) if strides is None else (like.numel(),))
+    if strides is not None:  # dense strides: memory order is one flat run of numel
+        out = _C._empty_strided(tuple(like.shape), strides, t.dtype)
+        out.as_strided((like.numel(),), (1,)).copy_(t)
+        t = out
     return t.requires_grad_() if requires_grad else t
 
 
