@@ -129,6 +129,15 @@ typedef void (*pn_softplus_f32_fn)(const float *x, float *y, int64_t n, float xt
 pn_softplus_f32_fn pn_softplus_f32_kernel(const char *name);
 void pn_softplus_f32(const float *x, float *y, int64_t n, float xt, int neg);
 
+/* SiLU x sigmoid(x) over n contiguous floats, for nn.c's float32 forward:
+ * fastmath.h's pn_siluf_tab on x86 (within 1.49 ulp), pn_siluf elsewhere (1.7),
+ * where pn_silu_holds(x); returns 0 if some element is outside, and the caller
+ * recomputes those. pn_silu_f32_kernel gives each kernel by name ("avx512",
+ * "avx2", "portable"; NULL where this CPU has none), for the tests. */
+typedef int (*pn_silu_f32_fn)(const float *x, float *y, int64_t n);
+pn_silu_f32_fn pn_silu_f32_kernel(const char *name);
+int pn_silu_f32(const float *x, float *y, int64_t n);
+
 /* clamp(x, lo, hi): aux points to a pn_clamp_args. Operands {out, a}, dtype dt. */
 typedef struct {
     double lo, hi;

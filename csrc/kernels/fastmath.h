@@ -236,20 +236,23 @@ PN_FINLINE float pn_rsqrtf(float x) {
 
 /* The logistic function 1 / (1 + exp(-x)), for the sigmoid op, SiLU and the
  * RNN gates, never exponentiating a large positive number:
- *   e = exp(-|x|) <= 1 rounded once (pn_expf_plain, within 1 ulp),
+ *   e = exp(-|x|) <= 1 rounded once (pn_sigmoid_quot: pn_expf_plain, within
+ *       1 ulp; pn_logistic_quot takes it from its caller),
  *   1 + e = uh + ul exactly (Fast2Sum, 1 >= e),
  *   sigmoid = num / (1 + e), num = 1 for x >= 0 and e for x < 0,
  * returned as q + rem inv: the quotient q = num inv (inv = 1 / uh) and its
  * remainder rem = num - q (uh + ul) (fma: exact but for ul's product), so
  * that only e's error and the last rounding are left. pn_sigmoid_pair is the
  * compensated 0.57-ulp version, at 1.5x the instructions. */
-PN_FINLINE float pn_sigmoid_quot(float x, float *rem, float *inv) {
-    float e = pn_expf_plain(-fabsf(x));
+PN_FINLINE float pn_logistic_quot(float x, float e, float *rem, float *inv) {
     float uh = 1.0f + e, ul = (1.0f - uh) + e;
     float num = x >= 0 ? 1.0f : e;
     float q = num * (*inv = 1.0f / uh);
     *rem = __builtin_fmaf(-q, ul, __builtin_fmaf(-q, uh, num));
     return q;
+}
+PN_FINLINE float pn_sigmoid_quot(float x, float *rem, float *inv) {
+    return pn_logistic_quot(x, pn_expf_plain(-fabsf(x)), rem, inv);
 }
 
 /* sigmoid(x) = q + rem inv, rounded once: measured over every float by
@@ -258,6 +261,38 @@ PN_FINLINE float pn_sigmoid_quot(float x, float *rem, float *inv) {
 PN_FINLINE float pn_sigmoidf(float x) {
     float rem, inv, q = pn_sigmoid_quot(x, &rem, &inv);
     return __builtin_fmaf(rem, inv, q);
+}
+
+/* The same with e = exp(-|x|) from the exp table (pn_expf_tab, 0.5253 ulp), for
+ * the float32 sigmoid op on x86 (elementwise.c's AVX-512 and AVX2 kernels compute
+ * the same, to the bit): over every float within 1.48 ulp (1.4797), 0.7532 for
+ * subnormal results, as pn_sigmoidf, in two thirds of its instructions. (e's
+ * error dominates; the plain quotient num / (1 + e), two roundings after e's,
+ * reaches 2.40 ulp.) */
+PN_FINLINE float pn_sigmoidf_tab(float x) {
+    float rem, inv, q = pn_logistic_quot(x, pn_expf_tab(x < 0 ? x : -x), &rem, &inv);
+    return __builtin_fmaf(rem, inv, q);
+}
+
+/* SiLU x sigmoid(x) = x (q + rem inv) from the logistic quotient, one rounding
+ * more than the sigmoid, for the float32 SiLU kernels (elementwise.c), where
+ * pn_silu_holds(x): x >= -87 (below, e = exp(-|x|) is not a normal float, and
+ * x magnifies its lost bits; nn.c recomputes those elements in double), and
+ * x <= 2^126 (at x = inf, x (rem inv) is inf times 0). pn_siluf_tab (on x86, e from the exp table;
+ * the AVX-512 and AVX2 kernels compute the same, to the bit): within 1.49 ulp there (1.4836 over
+ * every such float); pn_siluf (pn_expf_plain's e): 1.7. (x / (1 + exp(-x)) as it stands: 2.38.) */
+#define PN_SILU_MIN (-87.0f)
+#define PN_SILU_MAX 0x1p126f
+PN_FINLINE int pn_silu_holds(float x) { /* false for NaN too */
+    return x >= PN_SILU_MIN && x <= PN_SILU_MAX;
+}
+PN_FINLINE float pn_siluf(float x) {
+    float rem, inv, q = pn_sigmoid_quot(x, &rem, &inv);
+    return __builtin_fmaf(x, q, x * (rem * inv));
+}
+PN_FINLINE float pn_siluf_tab(float x) {
+    float rem, inv, q = pn_logistic_quot(x, pn_expf_tab(x < 0 ? x : -x), &rem, &inv);
+    return __builtin_fmaf(x, q, x * (rem * inv));
 }
 
 /* tanh, vectorizable like pn_expf.

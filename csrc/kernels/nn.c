@@ -315,11 +315,11 @@ PN_SIMD_CLONES static int silu_backward_f32(const float *g, const float *x, floa
  * multiplies g by the unrounded pair of pn_sigmoid_pair: one rounding (the scaling by
  * 2^n rounds again only for subnormal results). That holds where x >= -104
  * (pn_sigmoid_pair caps its argument there, while g sigmoid(x) is a float down to x =
- * -193) and |g| <= 2^126 (g hi must not overflow). silu(x) = x sigmoid(x) multiplies x
- * by pn_sigmoid_quot's q + rem inv, rounding once more than the sigmoid op: within 1.7
- * ulp (1.694 over every float) where exp(x) is normal (x >= -87; below, exp(x) has
- * lost bits that x would magnify) and x <= 2^126. The loops return 0 when an element
- * is outside, and the caller recomputes those elements in double (sigmoid_fixup_f32). */
+ * -193) and |g| <= 2^126 (g hi must not overflow). silu(x) = x sigmoid(x) is
+ * elementwise.c's pn_silu_f32 (fastmath.h's pn_siluf_tab on x86: within 1.49 ulp;
+ * pn_siluf elsewhere: 1.7) where pn_silu_holds(x) (x >= -87: below, exp(x) has lost
+ * bits that x would magnify; x <= 2^126). The loops return 0 when an element is
+ * outside, and the caller recomputes those elements in double (sigmoid_fixup_f32). */
 static float softplus_threshold_f32(double threshold) {
     if (!(threshold < INFINITY)) return NAN; /* nothing is above inf or NaN */
     float f = (float)threshold;
@@ -331,9 +331,6 @@ PN_VINLINE float g_times_sigmoid(float g, float x) {
 }
 PN_VINLINE int sigmoid_pair_holds(float g, float x) { /* false for NaN too */
     return x >= -104.0f && g >= -0x1p126f && g <= 0x1p126f;
-}
-PN_VINLINE int silu_quot_holds(float x) { /* false for NaN too */
-    return x >= -87.0f && x <= 0x1p126f;
 }
 PN_SIMD_CLONES static int softplus_backward_f32(float xt, const float *g, const float *x, float *dx,
                                                 int64_t n) {
@@ -350,15 +347,6 @@ PN_SIMD_CLONES static int logsigmoid_backward_f32(const float *g, const float *x
     for (int64_t i = 0; i < n; i++) {
         dx[i] = g_times_sigmoid(g[i], -x[i]);
         ok &= sigmoid_pair_holds(g[i], -x[i]);
-    }
-    return ok;
-}
-PN_SIMD_CLONES static int silu_forward_f32(const float *x, float *y, int64_t n) {
-    int ok = 1;
-    for (int64_t i = 0; i < n; i++) {
-        float rem, inv, q = pn_sigmoid_quot(x[i], &rem, &inv);
-        y[i] = __builtin_fmaf(x[i], q, x[i] * (rem * inv)); /* x (q + rem inv) */
-        ok &= silu_quot_holds(x[i]);
     }
     return ok;
 }
@@ -429,7 +417,7 @@ static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float 
                               int64_t n, float xt, int negate) {
     for (int64_t i = 0; i < n; i++) {
         float xi = negate ? -x[i] : x[i];
-        int held = p->act == PN_ACT_SILU ? (g ? silu_grad_holds(x[i]) : silu_quot_holds(x[i]))
+        int held = p->act == PN_ACT_SILU ? (g ? silu_grad_holds(x[i]) : pn_silu_holds(x[i]))
                                          : x[i] >= xt || sigmoid_pair_holds(g[i], xi);
         if (held) continue;
         if (g)
@@ -443,7 +431,7 @@ static void act_forward_run_f32(const pn_act_args *p, const float *x, float *y, 
     if (p->act == PN_ACT_GELU)
         gelu_forward_f32(x, y, n);
     else if (p->act == PN_ACT_SILU) {
-        if (!silu_forward_f32(x, y, n)) sigmoid_fixup_f32(p, NULL, x, y, n, NAN, 0);
+        if (!pn_silu_f32(x, y, n)) sigmoid_fixup_f32(p, NULL, x, y, n, NAN, 0);
     } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)
         pn_softplus_f32(x, y, n, softplus_threshold_f32(p->b), 0);
     else if (p->act == PN_ACT_LOGSIGMOID)

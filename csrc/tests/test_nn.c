@@ -1,6 +1,7 @@
 /* test_nn.c - unit tests of the layer kernels (nn.c) without Python:
  * derivatives against finite differences, normalisation invariants, the
  * dropout mask, embedding gather/scatter. */
+#include "../kernels/elementwise.h"
 #include "../kernels/nn.h"
 #include <float.h>
 #include <math.h>
@@ -107,9 +108,10 @@ static void test_gelu_float(void) {
 }
 
 /* The vectorised float32 SiLU against libm in double over a dense grid of
- * [-100, 100] (tails down to 1e-40): the forward (float arithmetic, x times
- * pn_sigmoid_quot's q + rem inv) within 1.7 ulp (1.694 over every float, 0.5 where
- * the result is subnormal: those are recomputed in double). The backward
+ * [-100, 100] (tails down to 1e-40): the forward (float arithmetic, x times the
+ * logistic quotient q + rem inv: fastmath.h's pn_siluf_tab on x86, pn_siluf
+ * elsewhere) within 1.49 ulp on x86 and 1.7 elsewhere (1.694 over every float, 0.5
+ * where the result is subnormal: those are recomputed in double). The backward
  * s (1 + x t) (t = 1 - s; float arithmetic on pn_logistic_pairs' two parts) has a
  * zero at x = -1.2785 where 1 and x t cancel, so it is measured as GELU's is: in
  * ulps of the larger term, max(s, |x s t|), within 2.5 (2.464 over every float
@@ -132,7 +134,8 @@ static void test_silu_float(void) {
         if (fabs(rd) > 1e-40) worst_bl = fmax(worst_bl, fabs(dx - rd) / ulp_of(larger));
         if (fabs(rd) > 1e-40 && fabs(w) >= 1.0 / 64) worst_b = fmax(worst_b, ulp_err(dx, rd));
     }
-    CHECK(worst_f <= 1.7, "float silu is %.3f ulp from x sigmoid(x)", worst_f);
+    CHECK(worst_f <= (PN_F32_TABLES ? 1.49 : 1.7), "float silu is %.3f ulp from x sigmoid(x)",
+          worst_f);
     CHECK(worst_sub <= 1.7, "float silu is %.3f ulp from x sigmoid(x) (subnormal)", worst_sub);
     CHECK(worst_bl <= 2.5, "float silu' is %.3f ulp of the larger term from s (1 + x t)", worst_bl);
     CHECK(worst_b <= 2.4, "float silu' is %.3f ulp from s (1 + x t) (|1 + x t| >= 1/64)", worst_b);

@@ -9,8 +9,9 @@
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
- * kernels of the float32 exp, log, log2, log10, log1p, sqrt and tanh ops, and of
- * softplus and logsigmoid, against their scalar functions, to the bit.
+ * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh and sigmoid
+ * ops, and of softplus, logsigmoid and SiLU, against their scalar functions, to
+ * the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
 #include "../kernels/elementwise.h"
@@ -88,6 +89,9 @@ static double softplus_ref(double x) {
 }
 static double sigmoid_ref(double x) {
     return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
+}
+static double silu_ref(double x) {
+    return x * sigmoid_ref(x);
 }
 
 /* x == want exactly, and for zeros with want's sign; NaN matches NaN. */
@@ -405,6 +409,9 @@ static float log1p_scalar(float x) {
 static float tanh_scalar(float x) {
     return PN_F32_TABLES ? pn_tanhf_tab(x) : pn_tanhf_exact(x);
 }
+static float sigmoid_scalar(float x) {
+    return PN_F32_TABLES ? pn_sigmoidf_tab(x) : pn_sigmoidf(x);
+}
 static float sqrt_scalar(float x) {
     return sqrtf(x);
 }
@@ -525,6 +532,44 @@ static void test_softplus_kernels(void) {
           "pn_softplus_f32_kernel's names");
 }
 
+/* The SiLU kernels (pn_silu_f32_kernel) against the scalar function, to the bit,
+ * and their answer to pn_silu_holds: 1 for runs inside [-87, 2^126], 0 when one
+ * element, at any position of a run up to 37 long, is below, above or NaN. */
+static pn_silu_f32_fn silu_kernel;
+static void silu_run(const float *x, float *y, int64_t n) {
+    silu_kernel(x, y, n);
+}
+static float silu_scalar(float x) {
+    return PN_F32_TABLES ? pn_siluf_tab(x) : pn_siluf(x);
+}
+static void test_silu_kernels(void) {
+    const char *names[] = {"avx512", "avx2", "portable"};
+    const float outside[] = {-87.00001f, 0x1.000002p126f, NAN, -INFINITY, INFINITY};
+    float x[37], y[37];
+    for (int k = 0; k < 3; k++) {
+        silu_kernel = pn_silu_f32_kernel(names[k]);
+        if (!silu_kernel) continue;
+        test_kernel("silu", silu_scalar, names[k], (void *)silu_run, 0);
+        int wrong = 0;
+        for (int len = 1; len <= 37; len++) {
+            for (int i = 0; i < len; i++) x[i] = -87.0f + 5.0f * (float)i;
+            x[len - 1] = 0x1p126f;
+            wrong += silu_kernel(x, y, len) != 1;
+            for (int at = 0; at < len; at++)
+                for (size_t o = 0; o < sizeof outside / sizeof outside[0]; o++) {
+                    float keep = x[at];
+                    x[at] = outside[o];
+                    wrong += silu_kernel(x, y, len) != 0;
+                    x[at] = keep;
+                }
+        }
+        CHECK(wrong == 0, "the %s silu kernel's pn_silu_holds answer is wrong %d times", names[k],
+              wrong);
+    }
+    CHECK(pn_silu_f32_kernel("portable") && !pn_silu_f32_kernel("sse9"),
+          "pn_silu_f32_kernel's names");
+}
+
 static void test_f32_kernels(void) {
     const struct {
         pn_unary_op op;
@@ -533,19 +578,20 @@ static void test_f32_kernels(void) {
     } ops[] = {{PN_EXP, "exp", exp_scalar},       {PN_LOG, "log", log_scalar},
                {PN_LOG2, "log2", log2_scalar},    {PN_LOG10, "log10", log10_scalar},
                {PN_LOG1P, "log1p", log1p_scalar}, {PN_TANH, "tanh", tanh_scalar},
-               {PN_SQRT, "sqrt", sqrt_scalar}};
+               {PN_SQRT, "sqrt", sqrt_scalar},    {PN_SIGMOID, "sigmoid", sigmoid_scalar}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         test_op_kernels(ops[k].op, ops[k].name, ops[k].ref);
         test_kernel_edges(ops[k].op, ops[k].name, ops[k].ref);
     }
     CHECK(pn_unary_f32_kernel(PN_EXP, "portable") && !pn_unary_f32_kernel(PN_EXP, "sse9") &&
-              !pn_unary_f32_kernel(PN_SQRT, "avx2") && !pn_unary_f32_kernel(PN_SIGMOID, "portable"),
+              !pn_unary_f32_kernel(PN_SQRT, "avx2") && !pn_unary_f32_kernel(PN_NEG, "portable"),
           "pn_unary_f32_kernel's names");
 }
 
 int main(void) {
     const uint32_t all = 0x7f7fffffu, trig = 0x4f800000u; /* FLT_MAX, PN_TRIG_V_MAX */
     const uint32_t exp_normal = 0x42aeac4fu;              /* 87.336: exp(-x) >= FLT_MIN below it */
+    const uint32_t silu_min = 0x42ae0000u;                /* 87: pn_silu_holds from -87 */
     const unary fs[] = {
         {"exp", pn_expf, exp, 0.57, exp_normal},
         {"exp (all)", pn_expf, exp, 0.76, all},
@@ -554,6 +600,10 @@ int main(void) {
         {"rsqrt", pn_rsqrtf, rsqrt_ref, 0.5001, all},
         {"sigmoid", pn_sigmoidf, sigmoid_ref, 1.48, exp_normal},
         {"sigmoid (all)", pn_sigmoidf, sigmoid_ref, 1.48, all},
+        {"sigmoid_tab", pn_sigmoidf_tab, sigmoid_ref, 1.48, exp_normal},
+        {"sigmoid_tab (all)", pn_sigmoidf_tab, sigmoid_ref, 1.48, all},
+        {"silu", pn_siluf, silu_ref, 1.7, silu_min},
+        {"silu_tab", pn_siluf_tab, silu_ref, 1.49, silu_min},
         {"softplus", pn_softplusf, softplus_ref, 0.57, exp_normal},
         {"softplus (all)", pn_softplusf, softplus_ref, 0.76, all},
         {"softplus_tab", pn_softplusf_tab, softplus_ref, 0.5252, exp_normal},
@@ -582,5 +632,6 @@ int main(void) {
     test_doubles();
     test_f32_kernels();
     test_softplus_kernels();
+    test_silu_kernels();
     return CHECK_SUMMARY();
 }
