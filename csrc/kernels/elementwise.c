@@ -1271,12 +1271,19 @@ PN_SIMD_CLONES static void softplus_f32_portable(const float *x, float *y, int64
     }
 }
 
-pn_softplus_f32_fn pn_softplus_f32_kernel(const char *name) {
+/* The body of a kernel-by-name function (pn_softplus_f32_kernel and its kin): the
+ * kernel called name ("avx512", "avx2", "portable"), NULL where this CPU has none. */
 #if X86_KERNELS
-    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? softplus_f32_avx512 : NULL;
-    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? softplus_f32_avx2 : NULL;
+#define KERNEL_BY_NAME(name, A512, A2, P) \
+    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? A512 : NULL; \
+    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? A2 : NULL; \
+    return strcmp(name, "portable") ? NULL : P
+#else
+#define KERNEL_BY_NAME(name, A512, A2, P) return strcmp(name, "portable") ? NULL : P
 #endif
-    return strcmp(name, "portable") ? NULL : softplus_f32_portable;
+
+pn_softplus_f32_fn pn_softplus_f32_kernel(const char *name) {
+    KERNEL_BY_NAME(name, softplus_f32_avx512, softplus_f32_avx2, softplus_f32_portable);
 }
 
 void pn_softplus_f32(const float *x, float *y, int64_t n, float xt, int neg) {
@@ -1299,11 +1306,7 @@ PN_SIMD_CLONES static int silu_f32_portable(const float *x, float *y, int64_t n)
 }
 
 pn_silu_f32_fn pn_silu_f32_kernel(const char *name) {
-#if X86_KERNELS
-    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? silu_f32_avx512 : NULL;
-    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? silu_f32_avx2 : NULL;
-#endif
-    return strcmp(name, "portable") ? NULL : silu_f32_portable;
+    KERNEL_BY_NAME(name, silu_f32_avx512, silu_f32_avx2, silu_f32_portable);
 }
 
 int pn_silu_f32(const float *x, float *y, int64_t n) {
