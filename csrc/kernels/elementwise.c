@@ -490,6 +490,155 @@ const float pn_exp2_32[2][32] = {
     },
 };
 
+/* Phi(j/4 - 4 + u) = sum over k of pn_gelu_phi16[k][j] u^k, u in [0, 1/4]
+ * (fastmath.h's pn_gelu_tab: how they were fitted) */
+const float pn_gelu_phi16[8][16] = {
+    {
+        3.167124305e-05f,
+        8.841728413e-05f,
+        2.326290851e-04f,
+        5.770250573e-04f,
+        1.349898055e-03f,
+        2.979763318e-03f,
+        6.209665444e-03f,
+        1.222447306e-02f,
+        2.275013179e-02f,
+        4.005915672e-02f,
+        6.680720299e-02f,
+        1.056497768e-01f,
+        1.586552560e-01f,
+        2.266273499e-01f,
+        3.085375428e-01f,
+        4.012936652e-01f,
+    },
+    {
+        1.338302245e-04f,
+        3.525956708e-04f,
+        8.726826636e-04f,
+        2.029048046e-03f,
+        4.431848414e-03f,
+        9.093562141e-03f,
+        1.752830110e-02f,
+        3.173965216e-02f,
+        5.399096757e-02f,
+        8.627732098e-02f,
+        1.295175999e-01f,
+        1.826490909e-01f,
+        2.419707179e-01f,
+        3.011374176e-01f,
+        3.520653248e-01f,
+        3.866681159e-01f,
+    },
+    {
+        2.676604199e-04f,
+        6.611169665e-04f,
+        1.527194981e-03f,
+        3.297203686e-03f,
+        6.647773553e-03f,
+        1.250364911e-02f,
+        2.191037498e-02f,
+        3.570710868e-02f,
+        5.399096385e-02f,
+        7.549265027e-02f,
+        9.713819623e-02f,
+        1.141556799e-01f,
+        1.209853664e-01f,
+        1.129265428e-01f,
+        8.801633865e-02f,
+        4.833351821e-02f,
+    },
+    {
+        3.345769655e-04f,
+        7.676283130e-04f,
+        1.636271365e-03f,
+        3.233777126e-03f,
+        5.909105297e-03f,
+        9.946060367e-03f,
+        1.533726044e-02f,
+        2.149042673e-02f,
+        2.699556760e-02f,
+        2.965793759e-02f,
+        2.698291279e-02f,
+        1.712334342e-02f,
+        -1.219410564e-07f,
+        -2.195813879e-02f,
+        -4.400835931e-02f,
+        -6.041697785e-02f,
+    },
+    {
+        2.899414685e-04f,
+        6.094968994e-04f,
+        1.177354250e-03f,
+        2.078223042e-03f,
+        3.324313089e-03f,
+        4.754383117e-03f,
+        5.934115965e-03f,
+        6.136553362e-03f,
+        4.497884307e-03f,
+        3.914360132e-04f,
+        -6.072446238e-03f,
+        -1.367481332e-02f,
+        -2.016230486e-02f,
+        -2.293498628e-02f,
+        -2.016732469e-02f,
+        -1.183025539e-02f,
+    },
+    {
+        1.820089092e-04f,
+        3.417094704e-04f,
+        5.773765151e-04f,
+        8.629653603e-04f,
+        1.104190713e-03f,
+        1.119272900e-03f,
+        6.658284692e-04f,
+        -4.566952412e-04f,
+        -2.237828681e-03f,
+        -4.295707215e-03f,
+        -5.857103970e-03f,
+        -5.987535696e-03f,
+        -4.049097653e-03f,
+        -1.747287315e-04f,
+        4.557278939e-03f,
+        8.458426222e-03f,
+    },
+    {
+        8.137535769e-05f,
+        1.335214765e-04f,
+        1.863357174e-04f,
+        2.043092827e-04f,
+        1.290740329e-04f,
+        -1.018509502e-04f,
+        -5.096166278e-04f,
+        -1.014959533e-03f,
+        -1.405560528e-03f,
+        -1.383795054e-03f,
+        -7.156110951e-04f,
+        5.741652567e-04f,
+        2.091005910e-03f,
+        3.171148943e-03f,
+        3.201642307e-03f,
+        1.994492486e-03f,
+    },
+    {
+        2.870453500e-05f,
+        2.826662421e-05f,
+        7.999135050e-06f,
+        -4.418843309e-05f,
+        -1.298436691e-04f,
+        -2.257670858e-04f,
+        -2.770261199e-04f,
+        -2.117028343e-04f,
+        1.567938307e-05f,
+        3.699374211e-04f,
+        7.103182143e-04f,
+        8.358280757e-04f,
+        5.989652127e-04f,
+        2.498839240e-05f,
+        -6.569329416e-04f,
+        -1.118097571e-03f,
+    },
+};
+
 /* The float32 exp op on x86: pn_expf_tab (fastmath.h), whose two table lookups
  * are gathers or loads in a compiled loop. Over a contiguous array on CPUs with
  * AVX-512 or AVX2 the kernels below hold the table in registers and look up by
@@ -525,6 +674,22 @@ UNARY_LOOP_PREFETCHED(log1p_f32_loop, float, PN_F32_TABLES ? pn_log1pf_tab(x) : 
 /* The float32 tanh op on x86: pn_tanhf_tab (e from the exp table), the kernels below
  * by permutes; elsewhere pn_tanhf_exact. */
 UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_tab(x) : pn_tanhf_exact(x))
+
+#if X86_KERNELS
+/* float32 GELU by pn_phif, for the elements pn_gelu_tab does not take: y = x Phi(x). */
+PN_SIMD_CLONES static void gelu_phif_f32(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float e, v = x[i];
+        y[i] = v * pn_phif(v, &e);
+    }
+}
+#define GELU_BLOCK 256
+static void gelu_fallback(const float *xb, const int32_t *ib, int cnt, float *y) {
+    float yb[GELU_BLOCK];
+    gelu_phif_f32(xb, yb, cnt);
+    for (int k = 0; k < cnt; k++) y[ib[k]] = yb[k];
+}
+#endif
 
 #if X86_KERNELS
 #define T512          __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
@@ -1149,6 +1314,95 @@ static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt
         }
     }
 }
+/* pn_gelu_tab over 16 lanes: each coefficient by one permute of its 16 values
+ * (tab[k]). max(a, -4) gives -4 for NaN, as pn_gelu_tab's test. */
+static T512 __m512 gelu_tab16(__m512 x, const __m512 tab[8]) {
+    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(-0.0f));
+    a = _mm512_max_ps(a, _mm512_set1_ps(-4.0f));
+    __m512i j =
+        _mm512_cvttps_epi32(_mm512_fmadd_ps(a, _mm512_set1_ps(4.0f), _mm512_set1_ps(16.0f)));
+    j = _mm512_min_epi32(j, _mm512_set1_epi32(15));
+    __m512 aj =
+        _mm512_fmadd_ps(_mm512_cvtepi32_ps(j), _mm512_set1_ps(0.25f), _mm512_set1_ps(-4.0f));
+    __m512 u = _mm512_sub_ps(a, aj), p = _mm512_permutexvar_ps(j, tab[7]);
+    for (int k = 6; k >= 0; k--) p = _mm512_fmadd_ps(p, u, _mm512_permutexvar_ps(j, tab[k]));
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+    return _mm512_mask_blend_ps(pos, _mm512_mul_ps(x, p), _mm512_fnmadd_ps(x, p, x));
+}
+
+/* pn_gelu_tab over 8 lanes: each coefficient by two permutes and a blend on bit 3
+ * of the index (moved to the sign bit, which blendvps reads). */
+static T256 __m256 gelu_lookup8(const float *table, __m256i j, __m256 b3) {
+    __m256 q0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table), j);
+    return _mm256_blendv_ps(q0, _mm256_permutevar8x32_ps(_mm256_loadu_ps(table + 8), j), b3);
+}
+static T256 __m256 gelu_tab8(__m256 x) {
+    __m256 a = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));
+    a = _mm256_max_ps(a, _mm256_set1_ps(-4.0f));
+    __m256i j =
+        _mm256_cvttps_epi32(_mm256_fmadd_ps(a, _mm256_set1_ps(4.0f), _mm256_set1_ps(16.0f)));
+    j = _mm256_min_epi32(j, _mm256_set1_epi32(15));
+    __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(j, 28));
+    __m256 aj =
+        _mm256_fmadd_ps(_mm256_cvtepi32_ps(j), _mm256_set1_ps(0.25f), _mm256_set1_ps(-4.0f));
+    __m256 u = _mm256_sub_ps(a, aj), p = gelu_lookup8(pn_gelu_phi16[7], j, b3);
+    for (int k = 6; k >= 0; k--) p = _mm256_fmadd_ps(p, u, gelu_lookup8(pn_gelu_phi16[k], j, b3));
+    __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
+    return _mm256_blendv_ps(_mm256_mul_ps(x, p), _mm256_fnmadd_ps(x, p, x), pos);
+}
+
+/* GELU over n contiguous floats (pn_gelu_f32) in blocks of GELU_BLOCK: pn_gelu_tab's
+ * lanes for every element, and those out of its range (|x| >= 4, NaN) gathered with
+ * their places, then computed by pn_phif (gelu_phif_f32) and put in place. Typical
+ * inputs have few such elements; where all are, this costs both. */
+static T512 void gelu_f32_avx512(const float *x, float *y, int64_t n) {
+    __m512 tab[8];
+    for (int k = 0; k < 8; k++) tab[k] = _mm512_loadu_ps(pn_gelu_phi16[k]);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    float xb[GELU_BLOCK + 16];
+    int32_t ib[GELU_BLOCK + 16];
+    for (int64_t b = 0; b < n; b += GELU_BLOCK) {
+        int64_t e = n - b < GELU_BLOCK ? n : b + GELU_BLOCK;
+        int cnt = 0;
+        for (int64_t i = b; i < e; i += 16) {
+            __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
+            __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+            _mm512_mask_storeu_ps(y + i, m, gelu_tab16(v, tab));
+            __mmask16 out =
+                _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(v), _mm512_set1_ps(4.0f), _CMP_NLT_UQ);
+            if (out) { /* compress in registers: the memory form is slow on some cores */
+                __m512i at = _mm512_add_epi32(lane, _mm512_set1_epi32((int)(i - b)));
+                _mm512_storeu_ps(xb + cnt, _mm512_maskz_compress_ps(out, v));
+                _mm512_storeu_si512(ib + cnt, _mm512_maskz_compress_epi32(out, at));
+                cnt += __builtin_popcount(out);
+            }
+        }
+        if (cnt) gelu_fallback(xb, ib, cnt, y + b);
+    }
+}
+static T256 void gelu_f32_avx2(const float *x, float *y, int64_t n) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    float xb[GELU_BLOCK];
+    int32_t ib[GELU_BLOCK];
+    for (int64_t b = 0; b < n; b += GELU_BLOCK) {
+        int64_t e = n - b < GELU_BLOCK ? n : b + GELU_BLOCK;
+        int cnt = 0;
+        for (int64_t i = b; i < e; i += 8) {
+            __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i < 8 ? e - i : 8)), lane);
+            __m256 v = _mm256_maskload_ps(x + i, m);
+            _mm256_maskstore_ps(y + i, m, gelu_tab8(v));
+            __m256 far = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v),
+                                       _mm256_set1_ps(4.0f), _CMP_NLT_UQ);
+            unsigned out = (unsigned)_mm256_movemask_ps(_mm256_and_ps(far, _mm256_castsi256_ps(m)));
+            for (; out; out &= out - 1) {
+                int l = __builtin_ctz(out);
+                xb[cnt] = x[i + l], ib[cnt++] = (int32_t)(i - b + l);
+            }
+        }
+        if (cnt) gelu_fallback(xb, ib, cnt, y + b);
+    }
+}
+
 #undef SOFTPLUS_SELECT
 #undef SOFTPLUS_LOG
 #undef LOG_TAB_PAIR
@@ -1316,6 +1570,29 @@ int pn_silu_f32(const float *x, float *y, int64_t n) {
     if (level == 1) return silu_f32_avx2(x, y, n);
 #endif
     return silu_f32_portable(x, y, n);
+}
+
+/* GELU over contiguous floats in C: the kernels' portable one (on x86 both formulas
+ * for every element, then the one that holds: slow, for CPUs without AVX2;
+ * elsewhere pn_phif's GELU for every element). */
+PN_SIMD_CLONES static void gelu_f32_portable(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float e, v = x[i];
+        y[i] = PN_F32_TABLES && pn_gelu_tab_holds(v) ? pn_gelu_tab(v) : v * pn_phif(v, &e);
+    }
+}
+
+pn_f32_kernel_fn pn_gelu_f32_kernel(const char *name) {
+    KERNEL_BY_NAME(name, gelu_f32_avx512, gelu_f32_avx2, gelu_f32_portable);
+}
+
+void pn_gelu_f32(const float *x, float *y, int64_t n) {
+#if X86_KERNELS
+    int level = x86_cpu_level();
+    if (level == 2) return gelu_f32_avx512(x, y, n);
+    if (level == 1) return gelu_f32_avx2(x, y, n);
+#endif
+    gelu_f32_portable(x, y, n);
 }
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {

@@ -102,6 +102,7 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
  *   PN_LOG, PN_LOG2, PN_LOG10, PN_LOG1P: pn_logf_tab, pn_log2f_tab, pn_log10f_tab,
  *             pn_log1pf_tab on x86; pn_logf, pn_log2f, pn_log10f, pn_log1pf elsewhere;
  *   PN_TANH:  pn_tanhf_tab on x86, pn_tanhf_exact elsewhere;
+ *   PN_SIGMOID: pn_sigmoidf_tab on x86, pn_sigmoidf elsewhere;
  *   PN_SQRT:  sqrtf (the AVX-512 kernel without the divider, no AVX2 one).
  * The tables are looked up with permutes in the x86 kernels; a loop the compiler
  * vectorizes turns them into gathers, and ARM's NEON has none, so there the
@@ -137,6 +138,12 @@ void pn_softplus_f32(const float *x, float *y, int64_t n, float xt, int neg);
 typedef int (*pn_silu_f32_fn)(const float *x, float *y, int64_t n);
 pn_silu_f32_fn pn_silu_f32_kernel(const char *name);
 int pn_silu_f32(const float *x, float *y, int64_t n);
+
+/* GELU x Phi(x) over n contiguous floats, for nn.c's float32 forward: fastmath.h's
+ * pn_gelu_tab on x86 where |x| < 4 (within 2.1 ulp), pn_phif's GELU elsewhere (6.2).
+ * pn_gelu_f32_kernel gives each kernel by name, as pn_silu_f32_kernel. */
+pn_f32_kernel_fn pn_gelu_f32_kernel(const char *name);
+void pn_gelu_f32(const float *x, float *y, int64_t n);
 
 /* clamp(x, lo, hi): aux points to a pn_clamp_args. Operands {out, a}, dtype dt. */
 typedef struct {

@@ -261,15 +261,11 @@ PN_VINLINE double act_d2(const pn_act_args *p, double x) {
     }
 }
 
-/* float32 GELU, vectorised (pn_phif): y = x Phi(x), and g * (Phi(x) + x phi(x))
- * with phi(x) = exp(-x^2 / 2) / sqrt(2 pi). The other activations, and float64,
- * are computed in double by act_f / act_d1 in the loops below. */
-PN_SIMD_CLONES static void gelu_forward_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        float e, v = x[i];
-        y[i] = v * pn_phif(v, &e);
-    }
-}
+/* float32 GELU: y = x Phi(x) is elementwise.c's pn_gelu_f32 (a table of
+ * polynomials on x86 where |x| < 4, pn_phif elsewhere); its gradient
+ * g * (Phi(x) + x phi(x)), phi(x) = exp(-x^2 / 2) / sqrt(2 pi), vectorised here
+ * by pn_phif. The other activations, and float64, are computed in double by act_f /
+ * act_d1 in the loops below. */
 PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         float e, v = x[i], P = pn_phif(v, &e);
@@ -429,7 +425,7 @@ static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float 
 
 static void act_forward_run_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
     if (p->act == PN_ACT_GELU)
-        gelu_forward_f32(x, y, n);
+        pn_gelu_f32(x, y, n);
     else if (p->act == PN_ACT_SILU) {
         if (!pn_silu_f32(x, y, n)) sigmoid_fixup_f32(p, NULL, x, y, n, NAN, 0);
     } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)

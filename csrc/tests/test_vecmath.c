@@ -10,8 +10,8 @@
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
  * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh and sigmoid
- * ops, and of softplus, logsigmoid and SiLU, against their scalar functions, to
- * the bit.
+ * ops, and of softplus, logsigmoid, SiLU and GELU, against their scalar functions,
+ * to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
 #include "../kernels/elementwise.h"
@@ -89,6 +89,9 @@ static double softplus_ref(double x) {
 }
 static double sigmoid_ref(double x) {
     return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
+}
+static double gelu_ref(double x) {
+    return x * 0.5 * erfc(-x / sqrt(2.0));
 }
 static double silu_ref(double x) {
     return x * sigmoid_ref(x);
@@ -570,6 +573,34 @@ static void test_silu_kernels(void) {
           "pn_silu_f32_kernel's names");
 }
 
+/* The GELU kernels (pn_gelu_f32_kernel) against the scalar function, to the bit:
+ * the sweep reaches both pn_gelu_tab's range and pn_phif's (the elements out of
+ * range gathered per block and put back), and runs mixing the two. */
+static float gelu_scalar(float x) {
+    float e;
+    return PN_F32_TABLES && pn_gelu_tab_holds(x) ? pn_gelu_tab(x) : x * pn_phif(x, &e);
+}
+static void test_gelu_kernels(void) {
+    const char *names[] = {"avx512", "avx2", "portable"};
+    enum { N = 1000 };
+    static float x[N], y[N];
+    for (int k = 0; k < 3; k++) {
+        pn_f32_kernel_fn f = pn_gelu_f32_kernel(names[k]);
+        if (!f) continue;
+        test_kernel("gelu", gelu_scalar, names[k], (void *)f, 0);
+        long bad = 0;
+        for (int every = 1; every <= 40; every += 3) { /* one element in `every` out of range */
+            for (int i = 0; i < N; i++)
+                x[i] = i % every ? 0.0079f * (float)(i - 500) : (i % 2 ? -4.0f : NAN) * (float)i;
+            bad += kernel_mismatches(gelu_scalar, (void *)f, 0, x, y, N);
+        }
+        CHECK(bad == 0, "the %s gelu kernel differs from the scalar gelu in %ld mixed runs",
+              names[k], bad);
+    }
+    CHECK(pn_gelu_f32_kernel("portable") && !pn_gelu_f32_kernel("sse9"),
+          "pn_gelu_f32_kernel's names");
+}
+
 static void test_f32_kernels(void) {
     const struct {
         pn_unary_op op;
@@ -592,6 +623,7 @@ int main(void) {
     const uint32_t all = 0x7f7fffffu, trig = 0x4f800000u; /* FLT_MAX, PN_TRIG_V_MAX */
     const uint32_t exp_normal = 0x42aeac4fu;              /* 87.336: exp(-x) >= FLT_MIN below it */
     const uint32_t silu_min = 0x42ae0000u;                /* 87: pn_silu_holds from -87 */
+    const uint32_t gelu_max = 0x407fffffu;                /* below 4: pn_gelu_tab_holds */
     const unary fs[] = {
         {"exp", pn_expf, exp, 0.57, exp_normal},
         {"exp (all)", pn_expf, exp, 0.76, all},
@@ -604,6 +636,7 @@ int main(void) {
         {"sigmoid_tab (all)", pn_sigmoidf_tab, sigmoid_ref, 1.48, all},
         {"silu", pn_siluf, silu_ref, 1.7, silu_min},
         {"silu_tab", pn_siluf_tab, silu_ref, 1.49, silu_min},
+        {"gelu_tab", pn_gelu_tab, gelu_ref, 2.1, gelu_max},
         {"softplus", pn_softplusf, softplus_ref, 0.57, exp_normal},
         {"softplus (all)", pn_softplusf, softplus_ref, 0.76, all},
         {"softplus_tab", pn_softplusf_tab, softplus_ref, 0.5252, exp_normal},
@@ -633,5 +666,6 @@ int main(void) {
     test_f32_kernels();
     test_softplus_kernels();
     test_silu_kernels();
+    test_gelu_kernels();
     return CHECK_SUMMARY();
 }
