@@ -1314,6 +1314,87 @@ static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt
         }
     }
 }
+/* pn_silu_gradf_tab over 16 lanes (g, x): pn_logistic_pairs_tab's pairs, the 2^n
+ * scalings by vscalefps (one rounding, as the two halves' products). */
+static T512 __m512 silu_grad16(__m512 g, __m512 x, const __m512 *hi2, const __m512 *lo2) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 lo, kf, hi = exp_tab_pair16(_mm512_or_ps(x, _mm512_set1_ps(-0.0f)), hi2, lo2, &lo, &kf);
+    __m512 ep = _mm512_add_ps(hi, lo), elo = _mm512_add_ps(_mm512_sub_ps(hi, ep), lo);
+    __m512 nn = _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32));
+    __m512 eh = _mm512_scalef_ps(ep, nn), el = _mm512_scalef_ps(elo, nn);
+    __m512 uh = _mm512_add_ps(one, eh);
+    __m512 ul = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, uh), eh), el);
+    __m512 q = _mm512_div_ps(one, uh);
+    __m512 rem = _mm512_fnmadd_ps(q, ul, _mm512_fnmadd_ps(q, uh, one));
+    __m512 sh = _mm512_mul_ps(ep, q);
+    __m512 sl = _mm512_add_ps(_mm512_fmsub_ps(ep, q, sh),
+                              _mm512_fmadd_ps(ep, _mm512_mul_ps(q, rem), _mm512_mul_ps(elo, q)));
+    __m512 blo = _mm512_mul_ps(q, rem);
+    sh = _mm512_scalef_ps(sh, nn), sl = _mm512_scalef_ps(sl, nn);
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
+    __m512 s_hi = _mm512_mask_blend_ps(pos, sh, q), s_lo = _mm512_mask_blend_ps(pos, sl, blo);
+    __m512 t_hi = _mm512_mask_blend_ps(pos, q, sh), t_lo = _mm512_mask_blend_ps(pos, blo, sl);
+    __m512 w = _mm512_add_ps(_mm512_fmadd_ps(x, t_hi, one), _mm512_mul_ps(x, t_lo));
+    return _mm512_mul_ps(g, _mm512_fmadd_ps(s_hi, w, _mm512_mul_ps(s_lo, w)));
+}
+
+/* pn_silu_gradf_tab over 8 lanes, 2^n in pn_exp2_halves' two halves. */
+static T256 __m256 silu_grad8(__m256 g, __m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 lo;
+    __m256i nn;
+    __m256 hi = exp_tab_pair8(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)), &lo, &nn);
+    __m256 ep = _mm256_add_ps(hi, lo), elo = _mm256_add_ps(_mm256_sub_ps(hi, ep), lo);
+    __m256i n1 = _mm256_srai_epi32(nn, 1), n2 = _mm256_sub_epi32(nn, n1),
+            bias = _mm256_set1_epi32(127);
+    __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    __m256 eh = _mm256_mul_ps(_mm256_mul_ps(ep, s1), s2);
+    __m256 el = _mm256_mul_ps(_mm256_mul_ps(elo, s1), s2);
+    __m256 uh = _mm256_add_ps(one, eh);
+    __m256 ul = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, uh), eh), el);
+    __m256 q = _mm256_div_ps(one, uh);
+    __m256 rem = _mm256_fnmadd_ps(q, ul, _mm256_fnmadd_ps(q, uh, one));
+    __m256 sh = _mm256_mul_ps(ep, q);
+    __m256 sl = _mm256_add_ps(_mm256_fmsub_ps(ep, q, sh),
+                              _mm256_fmadd_ps(ep, _mm256_mul_ps(q, rem), _mm256_mul_ps(elo, q)));
+    __m256 blo = _mm256_mul_ps(q, rem);
+    sh = _mm256_mul_ps(_mm256_mul_ps(sh, s1), s2), sl = _mm256_mul_ps(_mm256_mul_ps(sl, s1), s2);
+    __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
+    __m256 s_hi = _mm256_blendv_ps(sh, q, pos), s_lo = _mm256_blendv_ps(sl, blo, pos);
+    __m256 t_hi = _mm256_blendv_ps(q, sh, pos), t_lo = _mm256_blendv_ps(blo, sl, pos);
+    __m256 w = _mm256_add_ps(_mm256_fmadd_ps(x, t_hi, one), _mm256_mul_ps(x, t_lo));
+    return _mm256_mul_ps(g, _mm256_fmadd_ps(s_hi, w, _mm256_mul_ps(s_lo, w)));
+}
+
+/* SiLU's gradient over n contiguous (g, x) (pn_silu_grad_f32), masked last steps;
+ * returns pn_silu_grad_holds for every element (masked-off lanes are 0). */
+static T512 int silu_grad_f32_avx512(const float *g, const float *x, float *dx, int64_t n) {
+    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
+    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
+    const __m512 lo = _mm512_set1_ps(PN_SILU_MIN);
+    __mmask16 ok = 0xffff;
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+        ok &= _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ);
+        _mm512_mask_storeu_ps(dx + i, m, silu_grad16(_mm512_maskz_loadu_ps(m, g + i), v, hi2, lo2));
+    }
+    return ok == 0xffff;
+}
+static T256 int silu_grad_f32_avx2(const float *g, const float *x, float *dx, int64_t n) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 lo = _mm256_set1_ps(PN_SILU_MIN);
+    __m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    for (int64_t i = 0; i < n; i += 8) {
+        __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i < 8 ? n - i : 8)), lane);
+        __m256 v = _mm256_maskload_ps(x + i, m);
+        ok = _mm256_and_ps(ok, _mm256_cmp_ps(v, lo, _CMP_GE_OQ));
+        _mm256_maskstore_ps(dx + i, m, silu_grad8(_mm256_maskload_ps(g + i, m), v));
+    }
+    return _mm256_movemask_ps(ok) == 0xff;
+}
+
 /* pn_gelu_tab over 16 lanes: each coefficient by one permute of its 16 values
  * (tab[k]). max(a, -4) gives -4 for NaN, as pn_gelu_tab's test. */
 static T512 __m512 gelu_tab16(__m512 x, const __m512 tab[8]) {
@@ -1570,6 +1651,30 @@ int pn_silu_f32(const float *x, float *y, int64_t n) {
     if (level == 1) return silu_f32_avx2(x, y, n);
 #endif
     return silu_f32_portable(x, y, n);
+}
+
+/* SiLU's gradient over contiguous (g, x) in C: the kernels' portable one. */
+PN_SIMD_CLONES static int silu_grad_f32_portable(const float *g, const float *x, float *dx,
+                                                 int64_t n) {
+    int ok = 1;
+    for (int64_t i = 0; i < n; i++) {
+        dx[i] = PN_F32_TABLES ? pn_silu_gradf_tab(g[i], x[i]) : pn_silu_gradf(g[i], x[i]);
+        ok &= pn_silu_grad_holds(x[i]);
+    }
+    return ok;
+}
+
+pn_silu_grad_f32_fn pn_silu_grad_f32_kernel(const char *name) {
+    KERNEL_BY_NAME(name, silu_grad_f32_avx512, silu_grad_f32_avx2, silu_grad_f32_portable);
+}
+
+int pn_silu_grad_f32(const float *g, const float *x, float *dx, int64_t n) {
+#if X86_KERNELS
+    int level = x86_cpu_level();
+    if (level == 2) return silu_grad_f32_avx512(g, x, dx, n);
+    if (level == 1) return silu_grad_f32_avx2(g, x, dx, n);
+#endif
+    return silu_grad_f32_portable(g, x, dx, n);
 }
 
 /* GELU over contiguous floats in C: the kernels' portable one (on x86 both formulas

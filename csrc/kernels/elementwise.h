@@ -139,6 +139,14 @@ typedef int (*pn_silu_f32_fn)(const float *x, float *y, int64_t n);
 pn_silu_f32_fn pn_silu_f32_kernel(const char *name);
 int pn_silu_f32(const float *x, float *y, int64_t n);
 
+/* SiLU's gradient dx = g silu'(x) over n contiguous floats, for nn.c's float32
+ * backward: fastmath.h's pn_silu_gradf_tab on x86, pn_silu_gradf elsewhere, where
+ * pn_silu_grad_holds(x); returns 0 if some element is outside (the caller
+ * recomputes those). pn_silu_grad_f32_kernel gives each kernel by name. */
+typedef int (*pn_silu_grad_f32_fn)(const float *g, const float *x, float *dx, int64_t n);
+pn_silu_grad_f32_fn pn_silu_grad_f32_kernel(const char *name);
+int pn_silu_grad_f32(const float *g, const float *x, float *dx, int64_t n);
+
 /* GELU x Phi(x) over n contiguous floats, for nn.c's float32 forward: fastmath.h's
  * pn_gelu_tab on x86 where |x| < 4 (within 2.1 ulp), pn_phif's GELU elsewhere (6.2).
  * pn_gelu_f32_kernel gives each kernel by name, as pn_silu_f32_kernel. */

@@ -369,15 +369,9 @@ PN_FINLINE double pn_exp_d(double y) {
  *   big = 1 / (1 + e) = q + q rem (returned, and *blo),
  *   small = e / (1 + e) = (ep q + ep q rem + elo q) 2^n = (*sh + *sl) *s1 *s2.
  * The pairs' errors come from e's: 2^-28 of each part, relative. */
-PN_FINLINE float pn_logistic_pairs(float x, float *blo, float *sh, float *sl, float *s1,
-                                   float *s2) {
-    float y = x < 0 ? x : -x; /* -|x|; NaN stays NaN */
-    y = y < -104.0f ? -104.0f : y;
-    float elo;
-    int32_t n;
-    float ep = pn_exp_reduced(y, &elo, &n); /* n in [-150, 0] */
-    pn_exp2_halves(n, s1, s2);
-    float eh = ep * *s1 * *s2, el = elo * *s1 * *s2;
+PN_FINLINE float pn_logistic_pairs_of(float ep, float elo, float s1, float s2, float *blo,
+                                      float *sh, float *sl) {
+    float eh = ep * s1 * s2, el = elo * s1 * s2;
     float uh = 1.0f + eh, ul = ((1.0f - uh) + eh) + el; /* 1 + e */
     float q = 1.0f / uh;
     float rem = __builtin_fmaf(-q, ul, __builtin_fmaf(-q, uh, 1.0f)); /* 1 - q (uh + ul) */
@@ -386,6 +380,45 @@ PN_FINLINE float pn_logistic_pairs(float x, float *blo, float *sh, float *sl, fl
     *blo = q * rem;
     return q;
 }
+PN_FINLINE float pn_logistic_pairs(float x, float *blo, float *sh, float *sl, float *s1,
+                                   float *s2) {
+    float y = x < 0 ? x : -x; /* -|x|; NaN stays NaN */
+    y = y < -104.0f ? -104.0f : y;
+    float elo;
+    int32_t n;
+    float ep = pn_exp_reduced(y, &elo, &n); /* n in [-150, 0] */
+    pn_exp2_halves(n, s1, s2);
+    return pn_logistic_pairs_of(ep, elo, *s1, *s2, blo, sh, sl);
+}
+
+/* The same with e = exp(-|x|) from the exp table (pn_exp_tab_pair: hi + lo good to
+ * 2^-30, renormalised by a Fast2Sum as |lo| <= 2.2% of hi), for the float32 SiLU
+ * gradient kernels on x86 (elementwise.c). */
+PN_FINLINE float pn_logistic_pairs_tab(float x, float *blo, float *sh, float *sl, float *s1,
+                                       float *s2) {
+    float lo, hi = pn_exp_tab_pair(x < 0 ? x : -x, &lo, s1, s2); /* clamped at -104 */
+    float ep = hi + lo, elo = (hi - ep) + lo;
+    return pn_logistic_pairs_of(ep, elo, *s1, *s2, blo, sh, sl);
+}
+
+/* SiLU's gradient g silu'(x) from the logistic pairs (PAIRS: pn_logistic_pairs or
+ * pn_logistic_pairs_tab), as nn.c's comment on silu_backward_f32 derives:
+ *   silu'(x) = s (1 + x t),  s = sigmoid(x),  t = 1 - s = sigmoid(-x). */
+#define PN_SILU_GRAD(NAME, PAIRS) \
+    PN_FINLINE float NAME(float g, float v) { \
+        float blo, sh, sl, s1, s2, bh = PAIRS(v, &blo, &sh, &sl, &s1, &s2); \
+        sh = sh * s1 * s2, sl = sl * s1 * s2; /* the small part, scaled */ \
+        float s_hi = v >= 0 ? bh : sh, s_lo = v >= 0 ? blo : sl; \
+        float t_hi = v >= 0 ? sh : bh, t_lo = v >= 0 ? sl : blo; \
+        float w = __builtin_fmaf(v, t_hi, 1.0f) + v * t_lo; \
+        return g * __builtin_fmaf(s_hi, w, s_lo * w); \
+    }
+PN_FINLINE int pn_silu_grad_holds(float x) { /* x >= -87; false for NaN too */
+    return x >= PN_SILU_MIN;
+}
+PN_SILU_GRAD(pn_silu_gradf, pn_logistic_pairs)
+PN_SILU_GRAD(pn_silu_gradf_tab, pn_logistic_pairs_tab)
+#undef PN_SILU_GRAD
 
 /* The logistic function in float arithmetic with compensated roundings, for
  * the gradients of softplus and logsigmoid and for SiLU (pn_sigmoidf above is

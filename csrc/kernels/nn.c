@@ -275,7 +275,8 @@ PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, flo
 
 /* float32 SiLU's gradient in float arithmetic:
  *   silu'(x) = s (1 + x t),  s = sigmoid(x),  t = 1 - s = sigmoid(-x),
- * s and t both from one exp as pairs (pn_logistic_pairs: s is its big part for
+ * s and t both from one exp as pairs (pn_logistic_pairs, or on x86
+ * pn_logistic_pairs_tab, e from the exp table: s is its big part for
  * x >= 0, t for x < 0), so t never comes from 1 - s (which for x >= 0 would
  * keep only s's rounding error). w = 1 + x t is fma(x, th, 1) + x tl: near
  * the zero of silu' at x = -1.2785, where 1 and x t cancel, what is left of w
@@ -283,23 +284,9 @@ PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, flo
  * 16x more). Then s w with one rounding, and g times it with one more.
  * Measured over every float in [-87, 100] by csrc/tests/test_nn.c: see
  * test_silu_float for the bounds. Below x = -87, s is not a normal float
- * (silu_grad_holds), and those elements are recomputed in double. */
-PN_VINLINE int silu_grad_holds(float x) { /* false for NaN too */
-    return x >= -87.0f;
-}
-PN_SIMD_CLONES static int silu_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
-    int ok = 1;
-    for (int64_t i = 0; i < n; i++) {
-        float v = x[i], blo, sh, sl, s1, s2, bh = pn_logistic_pairs(v, &blo, &sh, &sl, &s1, &s2);
-        sh = sh * s1 * s2, sl = sl * s1 * s2; /* the small part, scaled */
-        float s_hi = v >= 0 ? bh : sh, s_lo = v >= 0 ? blo : sl;
-        float t_hi = v >= 0 ? sh : bh, t_lo = v >= 0 ? sl : blo;
-        float w = __builtin_fmaf(v, t_hi, 1.0f) + v * t_lo;
-        dx[i] = g[i] * __builtin_fmaf(s_hi, w, s_lo * w);
-        ok &= silu_grad_holds(v);
-    }
-    return ok;
-}
+ * (pn_silu_grad_holds), and those elements are recomputed in double. The loop is
+ * elementwise.c's pn_silu_grad_f32 (fastmath.h's pn_silu_gradf_tab, AVX-512 and
+ * AVX2 kernels on x86; pn_silu_gradf elsewhere). */
 
 /* float32 softplus with beta = 1 (F.softplus's default), logsigmoid and SiLU's
  * forward, in float arithmetic with compensated roundings. softplus and logsigmoid are
@@ -413,7 +400,7 @@ static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float 
                               int64_t n, float xt, int negate) {
     for (int64_t i = 0; i < n; i++) {
         float xi = negate ? -x[i] : x[i];
-        int held = p->act == PN_ACT_SILU ? (g ? silu_grad_holds(x[i]) : pn_silu_holds(x[i]))
+        int held = p->act == PN_ACT_SILU ? (g ? pn_silu_grad_holds(x[i]) : pn_silu_holds(x[i]))
                                          : x[i] >= xt || sigmoid_pair_holds(g[i], xi);
         if (held) continue;
         if (g)
@@ -453,7 +440,7 @@ static void act_backward_run_f32(const pn_act_args *p, const float *g, const flo
     if (p->act == PN_ACT_GELU)
         gelu_backward_f32(g, x, dx, n);
     else if (p->act == PN_ACT_SILU) {
-        if (!silu_backward_f32(g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 0);
+        if (!pn_silu_grad_f32(g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 0);
     } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0) {
         float xt = softplus_threshold_f32(p->b);
         if (!softplus_backward_f32(xt, g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, xt, 0);
