@@ -1314,57 +1314,148 @@ static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt
         }
     }
 }
-/* pn_silu_gradf_tab over 16 lanes (g, x): pn_logistic_pairs_tab's pairs, the 2^n
- * scalings by vscalefps (one rounding, as the two halves' products). */
-static T512 __m512 silu_grad16(__m512 g, __m512 x, const __m512 *hi2, const __m512 *lo2) {
+/* pn_logistic_pairs_of over the lanes (V, P: the vector type, the intrinsic
+ * prefix), from ep + elo and its scaled eh + el: q returned, *sh, *sl, *blo. */
+#define LOGISTIC_PAIRS_OF(V, P) \
+    V uh = P##_add_ps(one, eh); \
+    V ul = P##_add_ps(P##_add_ps(P##_sub_ps(one, uh), eh), el); \
+    V q = P##_div_ps(one, uh); \
+    V rem = P##_fnmadd_ps(q, ul, P##_fnmadd_ps(q, uh, one)); \
+    *sh = P##_mul_ps(ep, q); \
+    *sl = P##_add_ps(P##_fmsub_ps(ep, q, *sh), \
+                     P##_fmadd_ps(ep, P##_mul_ps(q, rem), P##_mul_ps(elo, q))); \
+    *blo = P##_mul_ps(q, rem); \
+    return q
+
+/* pn_logistic_pairs_tab over 16 lanes, x given as -|x|: q returned, *blo, *sh, *sl
+ * (unscaled, as there), and k (as a float) through *kf: 2^n = 2^floor(k / 32),
+ * by which vscalefps scales with one rounding, as the two halves' products. */
+static T512 __m512 logistic_pairs16(__m512 y, const __m512 *hi2, const __m512 *lo2, __m512 *blo,
+                                    __m512 *sh, __m512 *sl, __m512 *kf) {
     const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 lo, kf, hi = exp_tab_pair16(_mm512_or_ps(x, _mm512_set1_ps(-0.0f)), hi2, lo2, &lo, &kf);
+    __m512 lo, hi = exp_tab_pair16(y, hi2, lo2, &lo, kf);
     __m512 ep = _mm512_add_ps(hi, lo), elo = _mm512_add_ps(_mm512_sub_ps(hi, ep), lo);
-    __m512 nn = _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32));
+    __m512 nn = _mm512_mul_ps(*kf, _mm512_set1_ps(1.0f / 32));
     __m512 eh = _mm512_scalef_ps(ep, nn), el = _mm512_scalef_ps(elo, nn);
-    __m512 uh = _mm512_add_ps(one, eh);
-    __m512 ul = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, uh), eh), el);
-    __m512 q = _mm512_div_ps(one, uh);
-    __m512 rem = _mm512_fnmadd_ps(q, ul, _mm512_fnmadd_ps(q, uh, one));
-    __m512 sh = _mm512_mul_ps(ep, q);
-    __m512 sl = _mm512_add_ps(_mm512_fmsub_ps(ep, q, sh),
-                              _mm512_fmadd_ps(ep, _mm512_mul_ps(q, rem), _mm512_mul_ps(elo, q)));
-    __m512 blo = _mm512_mul_ps(q, rem);
+    LOGISTIC_PAIRS_OF(__m512, _mm512);
+}
+
+/* pn_silu_gradf_tab over 16 lanes (g, x). */
+static T512 __m512 silu_grad16(__m512 g, __m512 x, const __m512 *hi2, const __m512 *lo2) {
+    __m512 blo, sh, sl, kf, y = _mm512_or_ps(x, _mm512_set1_ps(-0.0f));
+    __m512 q = logistic_pairs16(y, hi2, lo2, &blo, &sh, &sl, &kf);
+    __m512 nn = _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32));
     sh = _mm512_scalef_ps(sh, nn), sl = _mm512_scalef_ps(sl, nn);
     __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
     __m512 s_hi = _mm512_mask_blend_ps(pos, sh, q), s_lo = _mm512_mask_blend_ps(pos, sl, blo);
     __m512 t_hi = _mm512_mask_blend_ps(pos, q, sh), t_lo = _mm512_mask_blend_ps(pos, blo, sl);
-    __m512 w = _mm512_add_ps(_mm512_fmadd_ps(x, t_hi, one), _mm512_mul_ps(x, t_lo));
+    __m512 w =
+        _mm512_add_ps(_mm512_fmadd_ps(x, t_hi, _mm512_set1_ps(1.0f)), _mm512_mul_ps(x, t_lo));
     return _mm512_mul_ps(g, _mm512_fmadd_ps(s_hi, w, _mm512_mul_ps(s_lo, w)));
 }
 
-/* pn_silu_gradf_tab over 8 lanes, 2^n in pn_exp2_halves' two halves. */
-static T256 __m256 silu_grad8(__m256 g, __m256 x) {
+/* pn_g_sigmoidf_tab over 16 lanes: g times the pair, then 2^n in pn_exp2_halves' two
+ * halves, n = floor(k / 32) taken as the scalar takes it (the product by the first
+ * half can round where g is tiny, so one vscalefps would not give the same bits). */
+static T512 __m512 g_sigmoid16(__m512 g, __m512 x, const __m512 *hi2, const __m512 *lo2) {
+    __m512 blo, sh, sl, kf, y = _mm512_or_ps(x, _mm512_set1_ps(-0.0f));
+    __m512 q = logistic_pairs16(y, hi2, lo2, &blo, &sh, &sl, &kf);
+    __m512i k = _mm512_add_epi32(_mm512_cvtps_epi32(kf), _mm512_set1_epi32(8192));
+    __m512i n = _mm512_sub_epi32(_mm512_srli_epi32(k, 5), _mm512_set1_epi32(256));
+    __m512i n1 = _mm512_srai_epi32(n, 1), n2 = _mm512_sub_epi32(n, n1), b = _mm512_set1_epi32(127);
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n1, b), 23));
+    __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n2, b), 23));
+    s1 = _mm512_mask_blend_ps(pos, s1, one), s2 = _mm512_mask_blend_ps(pos, s2, one);
+    __m512 hi = _mm512_mask_blend_ps(pos, sh, q), lo = _mm512_mask_blend_ps(pos, sl, blo);
+    __m512 r = _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
+    return _mm512_mul_ps(_mm512_mul_ps(r, s1), s2);
+}
+
+/* pn_logistic_pairs_tab over 8 lanes (x given as -|x|), 2^n through *s1, *s2. */
+static T256 __m256 logistic_pairs8(__m256 y, __m256 *blo, __m256 *sh, __m256 *sl, __m256 *s1,
+                                   __m256 *s2) {
     const __m256 one = _mm256_set1_ps(1.0f);
     __m256 lo;
     __m256i nn;
-    __m256 hi = exp_tab_pair8(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)), &lo, &nn);
+    __m256 hi = exp_tab_pair8(y, &lo, &nn);
     __m256 ep = _mm256_add_ps(hi, lo), elo = _mm256_add_ps(_mm256_sub_ps(hi, ep), lo);
     __m256i n1 = _mm256_srai_epi32(nn, 1), n2 = _mm256_sub_epi32(nn, n1),
             bias = _mm256_set1_epi32(127);
-    __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
-    __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
-    __m256 eh = _mm256_mul_ps(_mm256_mul_ps(ep, s1), s2);
-    __m256 el = _mm256_mul_ps(_mm256_mul_ps(elo, s1), s2);
-    __m256 uh = _mm256_add_ps(one, eh);
-    __m256 ul = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, uh), eh), el);
-    __m256 q = _mm256_div_ps(one, uh);
-    __m256 rem = _mm256_fnmadd_ps(q, ul, _mm256_fnmadd_ps(q, uh, one));
-    __m256 sh = _mm256_mul_ps(ep, q);
-    __m256 sl = _mm256_add_ps(_mm256_fmsub_ps(ep, q, sh),
-                              _mm256_fmadd_ps(ep, _mm256_mul_ps(q, rem), _mm256_mul_ps(elo, q)));
-    __m256 blo = _mm256_mul_ps(q, rem);
+    *s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    *s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    __m256 eh = _mm256_mul_ps(_mm256_mul_ps(ep, *s1), *s2);
+    __m256 el = _mm256_mul_ps(_mm256_mul_ps(elo, *s1), *s2);
+    LOGISTIC_PAIRS_OF(__m256, _mm256);
+}
+#undef LOGISTIC_PAIRS_OF
+
+/* pn_silu_gradf_tab over 8 lanes. */
+static T256 __m256 silu_grad8(__m256 g, __m256 x) {
+    __m256 blo, sh, sl, s1, s2, y = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));
+    __m256 q = logistic_pairs8(y, &blo, &sh, &sl, &s1, &s2);
     sh = _mm256_mul_ps(_mm256_mul_ps(sh, s1), s2), sl = _mm256_mul_ps(_mm256_mul_ps(sl, s1), s2);
     __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
     __m256 s_hi = _mm256_blendv_ps(sh, q, pos), s_lo = _mm256_blendv_ps(sl, blo, pos);
     __m256 t_hi = _mm256_blendv_ps(q, sh, pos), t_lo = _mm256_blendv_ps(blo, sl, pos);
-    __m256 w = _mm256_add_ps(_mm256_fmadd_ps(x, t_hi, one), _mm256_mul_ps(x, t_lo));
+    __m256 w =
+        _mm256_add_ps(_mm256_fmadd_ps(x, t_hi, _mm256_set1_ps(1.0f)), _mm256_mul_ps(x, t_lo));
     return _mm256_mul_ps(g, _mm256_fmadd_ps(s_hi, w, _mm256_mul_ps(s_lo, w)));
+}
+
+/* pn_g_sigmoidf_tab over 8 lanes. */
+static T256 __m256 g_sigmoid8(__m256 g, __m256 x) {
+    __m256 blo, sh, sl, s1, s2, y = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));
+    __m256 q = logistic_pairs8(y, &blo, &sh, &sl, &s1, &s2);
+    __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ), one = _mm256_set1_ps(1.0f);
+    s1 = _mm256_blendv_ps(s1, one, pos), s2 = _mm256_blendv_ps(s2, one, pos);
+    __m256 hi = _mm256_blendv_ps(sh, q, pos), lo = _mm256_blendv_ps(sl, blo, pos);
+    __m256 r = _mm256_fmadd_ps(g, hi, _mm256_mul_ps(g, lo));
+    return _mm256_mul_ps(_mm256_mul_ps(r, s1), s2);
+}
+
+/* The gradients of softplus (beta 1) and logsigmoid over n contiguous (g, x)
+ * (pn_softplus_grad_f32): v = x, or -x for logsigmoid (neg); dx = g where v >= xt
+ * (softplus's threshold; NaN for logsigmoid), else g sigmoid(v). Returns whether
+ * every element holds (v >= xt or pn_g_sigmoid_holds). */
+static T512 int softplus_grad_f32_avx512(const float *g, const float *x, float *dx, int64_t n,
+                                         float xt, int neg) {
+    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
+    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
+    const __m512 sign = _mm512_set1_ps(neg ? -0.0f : 0.0f), t = _mm512_set1_ps(xt);
+    const __m512 xmin = _mm512_set1_ps(-104.0f), gmax = _mm512_set1_ps(0x1p126f);
+    __mmask16 ok = 0xffff;
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_xor_ps(_mm512_maskz_loadu_ps(m, x + i), sign);
+        __m512 gv = _mm512_maskz_loadu_ps(m, g + i);
+        __mmask16 lin = _mm512_cmp_ps_mask(v, t, _CMP_GE_OQ);
+        ok &= lin | (_mm512_cmp_ps_mask(v, xmin, _CMP_GE_OQ) &
+                     _mm512_cmp_ps_mask(_mm512_abs_ps(gv), gmax, _CMP_LE_OQ));
+        __m512 r = _mm512_mask_mov_ps(g_sigmoid16(gv, v, hi2, lo2), lin, gv);
+        _mm512_mask_storeu_ps(dx + i, m, r);
+    }
+    return ok == 0xffff;
+}
+static T256 int softplus_grad_f32_avx2(const float *g, const float *x, float *dx, int64_t n,
+                                       float xt, int neg) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 sign = _mm256_set1_ps(neg ? -0.0f : 0.0f), t = _mm256_set1_ps(xt);
+    const __m256 xmin = _mm256_set1_ps(-104.0f), gmax = _mm256_set1_ps(0x1p126f);
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    for (int64_t i = 0; i < n; i += 8) {
+        __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i < 8 ? n - i : 8)), lane);
+        __m256 v = _mm256_xor_ps(_mm256_maskload_ps(x + i, m), sign);
+        __m256 gv = _mm256_maskload_ps(g + i, m);
+        __m256 lin = _mm256_cmp_ps(v, t, _CMP_GE_OQ);
+        __m256 held = _mm256_and_ps(_mm256_cmp_ps(v, xmin, _CMP_GE_OQ),
+                                    _mm256_cmp_ps(_mm256_and_ps(gv, absmask), gmax, _CMP_LE_OQ));
+        ok = _mm256_and_ps(ok, _mm256_or_ps(lin, held));
+        _mm256_maskstore_ps(dx + i, m, _mm256_blendv_ps(g_sigmoid8(gv, v), gv, lin));
+    }
+    return _mm256_movemask_ps(ok) == 0xff;
 }
 
 /* SiLU's gradient over n contiguous (g, x) (pn_silu_grad_f32), masked last steps;
@@ -1613,8 +1704,15 @@ PN_SIMD_CLONES static void softplus_f32_portable(const float *x, float *y, int64
     if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? A512 : NULL; \
     if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? A2 : NULL; \
     return strcmp(name, "portable") ? NULL : P
+/* The body of a function running the fastest kernel this CPU has on its arguments. */
+#define RUN_FASTEST(A512, A2, P, ...) \
+    int level_ = x86_cpu_level(); \
+    if (level_ == 2) return A512(__VA_ARGS__); \
+    if (level_ == 1) return A2(__VA_ARGS__); \
+    return P(__VA_ARGS__)
 #else
 #define KERNEL_BY_NAME(name, A512, A2, P) return strcmp(name, "portable") ? NULL : P
+#define RUN_FASTEST(A512, A2, P, ...)     return P(__VA_ARGS__)
 #endif
 
 pn_softplus_f32_fn pn_softplus_f32_kernel(const char *name) {
@@ -1622,12 +1720,7 @@ pn_softplus_f32_fn pn_softplus_f32_kernel(const char *name) {
 }
 
 void pn_softplus_f32(const float *x, float *y, int64_t n, float xt, int neg) {
-#if X86_KERNELS
-    int level = x86_cpu_level();
-    if (level == 2) return softplus_f32_avx512(x, y, n, xt, neg);
-    if (level == 1) return softplus_f32_avx2(x, y, n, xt, neg);
-#endif
-    softplus_f32_portable(x, y, n, xt, neg);
+    RUN_FASTEST(softplus_f32_avx512, softplus_f32_avx2, softplus_f32_portable, x, y, n, xt, neg);
 }
 
 /* SiLU over contiguous floats in C: the kernels' portable one. */
@@ -1645,12 +1738,7 @@ pn_silu_f32_fn pn_silu_f32_kernel(const char *name) {
 }
 
 int pn_silu_f32(const float *x, float *y, int64_t n) {
-#if X86_KERNELS
-    int level = x86_cpu_level();
-    if (level == 2) return silu_f32_avx512(x, y, n);
-    if (level == 1) return silu_f32_avx2(x, y, n);
-#endif
-    return silu_f32_portable(x, y, n);
+    RUN_FASTEST(silu_f32_avx512, silu_f32_avx2, silu_f32_portable, x, y, n);
 }
 
 /* SiLU's gradient over contiguous (g, x) in C: the kernels' portable one. */
@@ -1669,12 +1757,31 @@ pn_silu_grad_f32_fn pn_silu_grad_f32_kernel(const char *name) {
 }
 
 int pn_silu_grad_f32(const float *g, const float *x, float *dx, int64_t n) {
-#if X86_KERNELS
-    int level = x86_cpu_level();
-    if (level == 2) return silu_grad_f32_avx512(g, x, dx, n);
-    if (level == 1) return silu_grad_f32_avx2(g, x, dx, n);
-#endif
-    return silu_grad_f32_portable(g, x, dx, n);
+    RUN_FASTEST(silu_grad_f32_avx512, silu_grad_f32_avx2, silu_grad_f32_portable, g, x, dx, n);
+}
+
+/* The softplus and logsigmoid gradients over contiguous (g, x) in C: the kernels'
+ * portable one. */
+PN_SIMD_CLONES static int softplus_grad_f32_portable(const float *g, const float *x, float *dx,
+                                                     int64_t n, float xt, int neg) {
+    int ok = 1;
+    for (int64_t i = 0; i < n; i++) {
+        float v = neg ? -x[i] : x[i];
+        float r = PN_F32_TABLES ? pn_g_sigmoidf_tab(g[i], v) : pn_g_sigmoidf(g[i], v);
+        dx[i] = v >= xt ? g[i] : r;
+        ok &= v >= xt || pn_g_sigmoid_holds(g[i], v);
+    }
+    return ok;
+}
+
+pn_softplus_grad_f32_fn pn_softplus_grad_f32_kernel(const char *name) {
+    KERNEL_BY_NAME(name, softplus_grad_f32_avx512, softplus_grad_f32_avx2,
+                   softplus_grad_f32_portable);
+}
+
+int pn_softplus_grad_f32(const float *g, const float *x, float *dx, int64_t n, float xt, int neg) {
+    RUN_FASTEST(softplus_grad_f32_avx512, softplus_grad_f32_avx2, softplus_grad_f32_portable, g, x,
+                dx, n, xt, neg);
 }
 
 /* GELU over contiguous floats in C: the kernels' portable one (on x86 both formulas
@@ -1692,12 +1799,7 @@ pn_f32_kernel_fn pn_gelu_f32_kernel(const char *name) {
 }
 
 void pn_gelu_f32(const float *x, float *y, int64_t n) {
-#if X86_KERNELS
-    int level = x86_cpu_level();
-    if (level == 2) return gelu_f32_avx512(x, y, n);
-    if (level == 1) return gelu_f32_avx2(x, y, n);
-#endif
-    gelu_f32_portable(x, y, n);
+    RUN_FASTEST(gelu_f32_avx512, gelu_f32_avx2, gelu_f32_portable, x, y, n);
 }
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {

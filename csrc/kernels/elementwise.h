@@ -147,6 +147,17 @@ typedef int (*pn_silu_grad_f32_fn)(const float *g, const float *x, float *dx, in
 pn_silu_grad_f32_fn pn_silu_grad_f32_kernel(const char *name);
 int pn_silu_grad_f32(const float *g, const float *x, float *dx, int64_t n);
 
+/* The gradients of softplus (beta 1, threshold xt: dx = g where x >= xt) and, with
+ * neg, of logsigmoid (xt NaN) over n contiguous floats, for nn.c's float32 backward:
+ * g sigmoid(v), v = x or -x, by fastmath.h's pn_g_sigmoidf_tab on x86 and
+ * pn_g_sigmoidf elsewhere, where pn_g_sigmoid_holds(g, v); returns 0 if some element
+ * is outside (the caller recomputes those). pn_softplus_grad_f32_kernel gives each
+ * kernel by name. */
+typedef int (*pn_softplus_grad_f32_fn)(const float *g, const float *x, float *dx, int64_t n,
+                                       float xt, int neg);
+pn_softplus_grad_f32_fn pn_softplus_grad_f32_kernel(const char *name);
+int pn_softplus_grad_f32(const float *g, const float *x, float *dx, int64_t n, float xt, int neg);
+
 /* GELU x Phi(x) over n contiguous floats, for nn.c's float32 forward: fastmath.h's
  * pn_gelu_tab on x86 where |x| < 4 (within 2.1 ulp), pn_phif's GELU elsewhere (6.2).
  * pn_gelu_f32_kernel gives each kernel by name, as pn_silu_f32_kernel. */

@@ -427,12 +427,35 @@ PN_SILU_GRAD(pn_silu_gradf_tab, pn_logistic_pairs_tab)
  * for x >= 0): the pair is rounded before the scaling, which is exact unless
  * the result is subnormal. (The gradients of softplus and logsigmoid multiply
  * the pair by g with one rounding.) */
-PN_FINLINE float pn_sigmoid_pair(float x, float *lo, float *s1, float *s2) {
-    float blo, sh, sl, q = pn_logistic_pairs(x, &blo, &sh, &sl, s1, s2);
-    *s1 = x >= 0 ? 1.0f : *s1;
-    *s2 = x >= 0 ? 1.0f : *s2;
-    *lo = x >= 0 ? blo : sl;
-    return x >= 0 ? q : sh;
+#define PN_SIGMOID_PAIR(NAME, PAIRS) \
+    PN_FINLINE float NAME(float x, float *lo, float *s1, float *s2) { \
+        float blo, sh, sl, q = PAIRS(x, &blo, &sh, &sl, s1, s2); \
+        *s1 = x >= 0 ? 1.0f : *s1; \
+        *s2 = x >= 0 ? 1.0f : *s2; \
+        *lo = x >= 0 ? blo : sl; \
+        return x >= 0 ? q : sh; \
+    }
+PN_SIGMOID_PAIR(pn_sigmoid_pair, pn_logistic_pairs)
+PN_SIGMOID_PAIR(pn_sigmoid_pair_tab, pn_logistic_pairs_tab) /* x86: the exp table's pairs */
+#undef PN_SIGMOID_PAIR
+
+/* g sigmoid(x) with one rounding (but where the result is subnormal), for the
+ * gradients of softplus (g sigmoid(x)) and logsigmoid (g sigmoid(-x)): g times the
+ * unrounded pair, then the exact scaling by 2^n. It holds (pn_g_sigmoid_holds)
+ * where x >= -104 (pn_logistic_pairs caps its argument there, while g sigmoid(x)
+ * is a float down to x = -193) and |g| <= 2^126 (g hi must not overflow); the
+ * callers recompute the other elements in double. pn_g_sigmoidf_tab takes the exp
+ * table's pairs (elementwise.c's kernels on x86 compute the same, to the bit). */
+PN_FINLINE int pn_g_sigmoid_holds(float g, float x) { /* false for NaN too */
+    return x >= -104.0f && g >= -0x1p126f && g <= 0x1p126f;
+}
+PN_FINLINE float pn_g_sigmoidf(float g, float x) {
+    float lo, s1, s2, hi = pn_sigmoid_pair(x, &lo, &s1, &s2);
+    return __builtin_fmaf(g, hi, g * lo) * s1 * s2;
+}
+PN_FINLINE float pn_g_sigmoidf_tab(float g, float x) {
+    float lo, s1, s2, hi = pn_sigmoid_pair_tab(x, &lo, &s1, &s2);
+    return __builtin_fmaf(g, hi, g * lo) * s1 * s2;
 }
 
 /* tanh's odd series for |x| < 1/4 (see pn_tanhf_exact). */

@@ -295,10 +295,12 @@ PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, flo
  * lanes of double). PyTorch's rule x * beta > threshold is x >= xt, xt the least float
  * above the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its
  * zero made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients)
- * multiplies g by the unrounded pair of pn_sigmoid_pair: one rounding (the scaling by
- * 2^n rounds again only for subnormal results). That holds where x >= -104
- * (pn_sigmoid_pair caps its argument there, while g sigmoid(x) is a float down to x =
- * -193) and |g| <= 2^126 (g hi must not overflow). silu(x) = x sigmoid(x) is
+ * is elementwise.c's pn_softplus_grad_f32: g times the unrounded pair of the logistic
+ * split, one rounding (the scaling by 2^n rounds again only for subnormal results;
+ * fastmath.h's pn_g_sigmoidf_tab on x86, pn_g_sigmoidf elsewhere), where
+ * pn_g_sigmoid_holds: x >= -104 (the pairs cap their argument there, while g
+ * sigmoid(x) is a float down to x = -193) and |g| <= 2^126 (g hi must not
+ * overflow). silu(x) = x sigmoid(x) is
  * elementwise.c's pn_silu_f32 (fastmath.h's pn_siluf_tab on x86: within 1.49 ulp;
  * pn_siluf elsewhere: 1.7) where pn_silu_holds(x) (x >= -87: below, exp(x) has lost
  * bits that x would magnify; x <= 2^126). The loops return 0 when an element is
@@ -308,32 +310,6 @@ static float softplus_threshold_f32(double threshold) {
     float f = (float)threshold;
     return (double)f > threshold ? f : nextafterf(f, INFINITY);
 }
-PN_VINLINE float g_times_sigmoid(float g, float x) {
-    float lo, s1, s2, hi = pn_sigmoid_pair(x, &lo, &s1, &s2);
-    return __builtin_fmaf(g, hi, g * lo) * s1 * s2;
-}
-PN_VINLINE int sigmoid_pair_holds(float g, float x) { /* false for NaN too */
-    return x >= -104.0f && g >= -0x1p126f && g <= 0x1p126f;
-}
-PN_SIMD_CLONES static int softplus_backward_f32(float xt, const float *g, const float *x, float *dx,
-                                                int64_t n) {
-    int ok = 1;
-    for (int64_t i = 0; i < n; i++) {
-        dx[i] = x[i] >= xt ? g[i] : g_times_sigmoid(g[i], x[i]);
-        ok &= x[i] >= xt || sigmoid_pair_holds(g[i], x[i]);
-    }
-    return ok;
-}
-PN_SIMD_CLONES static int logsigmoid_backward_f32(const float *g, const float *x, float *dx,
-                                                  int64_t n) {
-    int ok = 1;
-    for (int64_t i = 0; i < n; i++) {
-        dx[i] = g_times_sigmoid(g[i], -x[i]);
-        ok &= sigmoid_pair_holds(g[i], -x[i]);
-    }
-    return ok;
-}
-
 /* Each activation gets a loop of its own in which the activation is a constant,
  * so act_f's switch folds away and the loop vectorizes (GELU's erf is libm's, so
  * its float64 loops stay scalar). LOOP, the loop in double, uses q, the
@@ -401,7 +377,7 @@ static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float 
     for (int64_t i = 0; i < n; i++) {
         float xi = negate ? -x[i] : x[i];
         int held = p->act == PN_ACT_SILU ? (g ? pn_silu_grad_holds(x[i]) : pn_silu_holds(x[i]))
-                                         : x[i] >= xt || sigmoid_pair_holds(g[i], xi);
+                                         : x[i] >= xt || pn_g_sigmoid_holds(g[i], xi);
         if (held) continue;
         if (g)
             act_backward_f32(p, g + i, x + i, out + i, 1);
@@ -443,9 +419,9 @@ static void act_backward_run_f32(const pn_act_args *p, const float *g, const flo
         if (!pn_silu_grad_f32(g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 0);
     } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0) {
         float xt = softplus_threshold_f32(p->b);
-        if (!softplus_backward_f32(xt, g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, xt, 0);
+        if (!pn_softplus_grad_f32(g, x, dx, n, xt, 0)) sigmoid_fixup_f32(p, g, x, dx, n, xt, 0);
     } else if (p->act == PN_ACT_LOGSIGMOID) {
-        if (!logsigmoid_backward_f32(g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 1);
+        if (!pn_softplus_grad_f32(g, x, dx, n, NAN, 1)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 1);
     } else
         act_backward_f32(p, g, x, dx, n);
 }

@@ -10,8 +10,8 @@
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
  * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh and sigmoid
- * ops, and of softplus, logsigmoid, SiLU (and its gradient) and GELU, against
- * their scalar functions, to the bit.
+ * ops, and of softplus, logsigmoid, SiLU, GELU and the gradients of the first three,
+ * against their scalar functions, to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
  */
 #include "../kernels/elementwise.h"
@@ -619,6 +619,63 @@ static void test_silu_grad_kernels(void) {
           "pn_silu_grad_f32_kernel's names");
 }
 
+/* The softplus and logsigmoid gradient kernels (pn_softplus_grad_f32_kernel) against
+ * the scalar function, to the bit: over the sweep with g = 1.5 (softplus with
+ * PyTorch's default threshold, and logsigmoid), then a grid of x against gradients
+ * of every sign and size (tiny ones give subnormal results, huge ones do not hold)
+ * at every tail length; and their answer to v >= xt or pn_g_sigmoid_holds. */
+static pn_softplus_grad_f32_fn spg_kernel;
+static void spg_run(const float *x, float *y, int64_t n) {
+    spg_kernel(sg_g, x, y, n, sp_neg ? NAN : SP_XT, sp_neg);
+}
+static float spg_value(float g, float x) {
+    float v = sp_neg ? -x : x, xt = sp_neg ? NAN : SP_XT;
+    float r = PN_F32_TABLES ? pn_g_sigmoidf_tab(g, v) : pn_g_sigmoidf(g, v);
+    return v >= xt ? g : r;
+}
+static float spg_scalar(float x) {
+    return spg_value(1.5f, x);
+}
+static float g1_sigmoid_tab(float x) {
+    return pn_g_sigmoidf_tab(1.0f, x);
+}
+static void test_softplus_grad_kernels(void) {
+    const char *names[] = {"avx512", "avx2", "portable"};
+    enum { N = 4001 };
+    static float x[N], g[N], y[N];
+    for (int i = 0; i < (1 << 18) + 5; i++) sg_g[i] = 1.5f;
+    for (int i = 0; i < N; i++) {
+        x[i] = -110.0f + 0.055f * (float)i;
+        g[i] = (i % 5 == 0 ? -1.0f : 1.0f) * ldexpf(1.0f + 0.1f * (float)(i % 9), i % 61 - 40);
+    }
+    g[7] = 0x1p127f, x[3999] = NAN, x[4000] = 20.0f;
+    for (sp_neg = 0; sp_neg < 2; sp_neg++)
+        for (int k = 0; k < 3; k++) {
+            spg_kernel = pn_softplus_grad_f32_kernel(names[k]);
+            if (!spg_kernel) continue;
+            test_kernel(sp_neg ? "logsigmoid grad" : "softplus grad", spg_scalar, names[k],
+                        (void *)spg_run, 0);
+            long bad = 0;
+            for (int len = N - 40; len <= N; len++) {
+                spg_kernel(g, x, y, len, sp_neg ? NAN : SP_XT, sp_neg);
+                for (int i = 0; i < len; i++) {
+                    float w = spg_value(g[i], x[i]);
+                    bad += memcmp(&w, &y[i], sizeof w) != 0 && !(isnan(w) && isnan(y[i]));
+                }
+            }
+            float xt = sp_neg ? NAN : SP_XT;
+            /* x + 1000: x in [-55, -53] (logsigmoid: v = -x holds), x + 100: below -104 */
+            int held = spg_kernel(g + 1000, x + 1000, y, 37, xt, sp_neg) == 1;
+            int below = spg_kernel(g + 100, x + 100, y, 37, xt, sp_neg) == !!sp_neg;
+            int huge = spg_kernel(g, x + 1000 - 7, y, 37, xt, sp_neg) == 0; /* g[7] = 2^127 */
+            CHECK(bad == 0 && held && below && huge,
+                  "the %s %s grad kernel: %ld differences from the scalar, flags %d %d %d",
+                  names[k], sp_neg ? "logsigmoid" : "softplus", bad, held, below, huge);
+        }
+    CHECK(pn_softplus_grad_f32_kernel("portable") && !pn_softplus_grad_f32_kernel("sse9"),
+          "pn_softplus_grad_f32_kernel's names");
+}
+
 /* The GELU kernels (pn_gelu_f32_kernel) against the scalar function, to the bit:
  * the sweep reaches both pn_gelu_tab's range and pn_phif's (the elements out of
  * range gathered per block and put back), and runs mixing the two. */
@@ -670,6 +727,7 @@ int main(void) {
     const uint32_t exp_normal = 0x42aeac4fu;              /* 87.336: exp(-x) >= FLT_MIN below it */
     const uint32_t silu_min = 0x42ae0000u;                /* 87: pn_silu_holds from -87 */
     const uint32_t gelu_max = 0x407fffffu;                /* below 4: pn_gelu_tab_holds */
+    const uint32_t g_sig_max = 0x42d00000u;               /* 104: pn_g_sigmoid_holds */
     const unary fs[] = {
         {"exp", pn_expf, exp, 0.57, exp_normal},
         {"exp (all)", pn_expf, exp, 0.76, all},
@@ -683,6 +741,7 @@ int main(void) {
         {"silu", pn_siluf, silu_ref, 1.7, silu_min},
         {"silu_tab", pn_siluf_tab, silu_ref, 1.49, silu_min},
         {"gelu_tab", pn_gelu_tab, gelu_ref, 2.1, gelu_max},
+        {"g sigmoid_tab", g1_sigmoid_tab, sigmoid_ref, 0.76, g_sig_max},
         {"softplus", pn_softplusf, softplus_ref, 0.57, exp_normal},
         {"softplus (all)", pn_softplusf, softplus_ref, 0.76, all},
         {"softplus_tab", pn_softplusf_tab, softplus_ref, 0.5252, exp_normal},
@@ -714,5 +773,6 @@ int main(void) {
     test_silu_kernels();
     test_gelu_kernels();
     test_silu_grad_kernels();
+    test_softplus_grad_kernels();
     return CHECK_SUMMARY();
 }
