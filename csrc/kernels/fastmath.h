@@ -276,11 +276,12 @@ PN_FINLINE float pn_sigmoidf_tab(float x) {
 
 /* SiLU x sigmoid(x) = x (q + rem inv) from the logistic quotient, one rounding
  * more than the sigmoid, for the float32 SiLU kernels (elementwise.c), where
- * pn_silu_holds(x): x >= -87 (below, e = exp(-|x|) is not a normal float, and
- * x magnifies its lost bits; nn.c recomputes those elements in double), and
- * x <= 2^126 (at x = inf, x (rem inv) is inf times 0). pn_siluf_tab (on x86, e from the exp table;
- * the AVX-512 and AVX2 kernels compute the same, to the bit): within 1.49 ulp there (1.4836 over
- * every such float); pn_siluf (pn_expf_plain's e): 1.7. (x / (1 + exp(-x)) as it stands: 2.38.) */
+ * pn_silu_holds(x): x >= -87 (below, e = exp(-|x|) is not a normal float, and x
+ * magnifies its lost bits; nn.c recomputes those elements in double) and x <= 2^126
+ * (at x = inf, x (rem inv) is inf times 0). pn_siluf_tab (on x86, e from the exp
+ * table; the AVX-512 and AVX2 kernels compute the same, to the bit): within 1.49 ulp
+ * there (1.4836 over every such float); pn_siluf (pn_expf_plain's e): 1.7.
+ * (x / (1 + exp(-x)) as it stands: 2.38.) */
 #define PN_SILU_MIN (-87.0f)
 #define PN_SILU_MAX 0x1p126f
 PN_FINLINE int pn_silu_holds(float x) { /* false for NaN too */
@@ -392,8 +393,8 @@ PN_FINLINE float pn_logistic_pairs(float x, float *blo, float *sh, float *sl, fl
 }
 
 /* The same with e = exp(-|x|) from the exp table (pn_exp_tab_pair: hi + lo good to
- * 2^-30, renormalised by a Fast2Sum as |lo| <= 2.2% of hi), for the float32 SiLU
- * gradient kernels on x86 (elementwise.c). */
+ * 2^-30, renormalised by a Fast2Sum as |lo| <= 2.2% of hi), for the float32
+ * gradients of SiLU, softplus and logsigmoid on x86 (elementwise.c's kernels). */
 PN_FINLINE float pn_logistic_pairs_tab(float x, float *blo, float *sh, float *sl, float *s1,
                                        float *s2) {
     float lo, hi = pn_exp_tab_pair(x < 0 ? x : -x, &lo, s1, s2); /* clamped at -104 */
@@ -402,7 +403,7 @@ PN_FINLINE float pn_logistic_pairs_tab(float x, float *blo, float *sh, float *sl
 }
 
 /* SiLU's gradient g silu'(x) from the logistic pairs (PAIRS: pn_logistic_pairs or
- * pn_logistic_pairs_tab), as nn.c's comment on silu_backward_f32 derives:
+ * pn_logistic_pairs_tab), as nn.c's comment on "float32 SiLU's gradient" derives:
  *   silu'(x) = s (1 + x t),  s = sigmoid(x),  t = 1 - s = sigmoid(-x). */
 #define PN_SILU_GRAD(NAME, PAIRS) \
     PN_FINLINE float NAME(float g, float v) { \
