@@ -689,9 +689,7 @@ static void gelu_fallback(const float *xb, const int32_t *ib, int cnt, float *y)
     gelu_phif_f32(xb, yb, cnt);
     for (int k = 0; k < cnt; k++) y[ib[k]] = yb[k];
 }
-#endif
 
-#if X86_KERNELS
 #define T512          __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 #define T256          __attribute__((target("avx2,fma")))
 #define ALWAYS_INLINE inline __attribute__((always_inline))

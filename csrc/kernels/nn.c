@@ -273,20 +273,10 @@ PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, flo
     }
 }
 
-/* float32 SiLU's gradient in float arithmetic:
- *   silu'(x) = s (1 + x t),  s = sigmoid(x),  t = 1 - s = sigmoid(-x),
- * s and t both from one exp as pairs (pn_logistic_pairs, or on x86
- * pn_logistic_pairs_tab, e from the exp table: s is its big part for
- * x >= 0, t for x < 0), so t never comes from 1 - s (which for x >= 0 would
- * keep only s's rounding error). w = 1 + x t is fma(x, th, 1) + x tl: near
- * the zero of silu' at x = -1.2785, where 1 and x t cancel, what is left of w
- * carries only the pairs' 2^-28 error (float t alone would leave 2^-24 of x t,
- * 16x more). Then s w with one rounding, and g times it with one more.
- * Measured over every float in [-87, 100] by csrc/tests/test_nn.c: see
- * test_silu_float for the bounds. Below x = -87, s is not a normal float
- * (pn_silu_grad_holds), and those elements are recomputed in double. The loop is
- * elementwise.c's pn_silu_grad_f32 (fastmath.h's pn_silu_gradf_tab, AVX-512 and
- * AVX2 kernels on x86; pn_silu_gradf elsewhere). */
+/* float32 SiLU's gradient is elementwise.c's pn_silu_grad_f32 (fastmath.h's
+ * pn_silu_gradf_tab on x86, pn_silu_gradf elsewhere: the derivation is by their
+ * macro PN_SILU_GRAD) where pn_silu_grad_holds(x) (x >= -87; below, s is not a normal
+ * float), and the other elements are recomputed in double (sigmoid_fixup_f32). */
 
 /* float32 softplus with beta = 1 (F.softplus's default), logsigmoid and SiLU's
  * forward, in float arithmetic with compensated roundings. softplus and logsigmoid are
@@ -300,11 +290,11 @@ PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, flo
  * fastmath.h's pn_g_sigmoidf_tab on x86, pn_g_sigmoidf elsewhere), where
  * pn_g_sigmoid_holds: x >= -104 (the pairs cap their argument there, while g
  * sigmoid(x) is a float down to x = -193) and |g| <= 2^126 (g hi must not
- * overflow). silu(x) = x sigmoid(x) is
- * elementwise.c's pn_silu_f32 (fastmath.h's pn_siluf_tab on x86: within 1.49 ulp;
- * pn_siluf elsewhere: 1.7) where pn_silu_holds(x) (x >= -87: below, exp(x) has lost
- * bits that x would magnify; x <= 2^126). The loops return 0 when an element is
- * outside, and the caller recomputes those elements in double (sigmoid_fixup_f32). */
+ * overflow). silu(x) = x sigmoid(x) is elementwise.c's pn_silu_f32 (fastmath.h's
+ * pn_siluf_tab on x86: within 1.49 ulp; pn_siluf elsewhere: 1.7) where
+ * pn_silu_holds(x) (x >= -87: below, exp(x) has lost bits that x would magnify;
+ * x <= 2^126). The loops return 0 when an element is outside, and the caller
+ * recomputes those elements in double (sigmoid_fixup_f32). */
 static float softplus_threshold_f32(double threshold) {
     if (!(threshold < INFINITY)) return NAN; /* nothing is above inf or NaN */
     float f = (float)threshold;

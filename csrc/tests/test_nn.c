@@ -121,9 +121,9 @@ static void test_gelu_float(void) {
  * cancel, so it is measured as GELU's is: in ulps of the larger term, max(s, |x s
  * t|), within 2.5 (over every float in [-87, 100]: 2.464, the table's 2.441;
  * PyTorch's float formula, whose 1 - s keeps s's rounding error: 16.4 over every
- * 7th float); and in ulps of the result where |1 + x t| >= 1/64, within 2.45
- * (2.385, the table's 2.407; PyTorch's: 109). Below x = -87 it is recomputed in
- * double.
+ * 7th float); and in ulps of the result where |1 + x t| >= 1/64, within 2.4 on
+ * this grid (over every float 2.385, the table's 2.407; PyTorch's: 109). Below
+ * x = -87 it is recomputed in double.
  * Special values as x * sigmoid(x) in double. */
 static void test_silu_float(void) {
     pn_act_args p = {PN_ACT_SILU, 0, 0};
@@ -143,7 +143,7 @@ static void test_silu_float(void) {
           worst_f);
     CHECK(worst_sub <= 1.7, "float silu is %.3f ulp from x sigmoid(x) (subnormal)", worst_sub);
     CHECK(worst_bl <= 2.5, "float silu' is %.3f ulp of the larger term from s (1 + x t)", worst_bl);
-    CHECK(worst_b <= 2.45, "float silu' is %.3f ulp from s (1 + x t) (|1 + x t| >= 1/64)", worst_b);
+    CHECK(worst_b <= 2.4, "float silu' is %.3f ulp from s (1 + x t) (|1 + x t| >= 1/64)", worst_b);
     float sp[5] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN}, y[5];
     pn_act_forward_f32(&p, sp, y, 5);
     CHECK(y[0] == 0 && !signbit(y[0]) && y[1] == 0 && signbit(y[1]) && y[2] == INFINITY &&
