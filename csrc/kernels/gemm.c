@@ -49,11 +49,12 @@
  *     (swapping the operands' roles) and each tile is stored transposed;
  *   - B is read in place, without packing, when that is faster (below);
  *   - A, when row-major (not transposed), is read in place by kernels that
- *     have a variant for it (kernel_a; AVX2): the A sliver's MR rows are
- *     reused from L1 by every B sliver anyway, so packing them bought only
- *     the first pass. Zen 3, 1 thread: 2048 x 128 @ 128 x 384 products as a
- *     Transformer's Linear layers run them, 87-93 -> 93-95 GFLOP/s; square
- *     n = 256 85 -> 92 (peak 103);
+ *     have a variant for it (kernel_a; AVX2 and AVX-512) when C's rectangle
+ *     is at most 512 columns wide: the A sliver's MR rows are reused from L1
+ *     by every B sliver anyway, so packing them bought only the first pass
+ *     (see use_a_in_place). Zen 3, AVX2, 1 thread: 2048 x 128 @ 128 x 384
+ *     products as a Transformer's Linear layers run them, 87-93 -> 93-95
+ *     GFLOP/s; square n = 256 85 -> 92 (peak 103);
  *   - C = A B^T with few rows of A (x W^T at a small batch) skips packing
  *     altogether: dot products along K, both operands in place (sgemm_dot).
  *
@@ -361,6 +362,21 @@ static float *rect_buffer(int64_t arows, int64_t kc, int64_t bfl, int *owned) {
 #ifndef A_IN_PLACE
 #define A_IN_PLACE 1
 #endif
+/* Whether sgemm_rect reads A in place (kd->kernel_a) on a rectangle of `cols`
+ * columns of C. Each A sliver is used by cols / NR B slivers: packing it once
+ * pays when there are many (its MR rows then come from one sequential stream
+ * in L1 instead of MR strided ones), and the rows must not alias in L1 (a row
+ * stride of a multiple of 4 KB puts all MR rows' lines in one cache set).
+ * Measured, 1 thread, AMD EPYC (Zen 4), M = 2048, GFLOP/s packed vs in place:
+ *   AVX-512  K 128: N 128 106.3 vs 111.2, N 384 109.0 vs 110.3;
+ *            K 768: N 128 105.7 vs 111.5, N 384 106.2 vs 110.5;
+ *            K 256, N 1024: 107.9 vs 104.6;  K 1024, N 1024: 106.4 vs 94.3;
+ *   AVX2     K 512: N 128 103.1 vs 111.2, N 512 108.4 vs 110.1, N 1024 107.9 vs 106.4. */
+#define A_IN_PLACE_MAX_COLS 512
+static int use_a_in_place(const sgemm_job *g, int64_t cols) {
+    return A_IN_PLACE && g->kd->kernel_a && !g->transA && cols <= A_IN_PLACE_MAX_COLS &&
+           g->lda % 1024 != 0;
+}
 
 /* The blocked loops (see the top of the file) on C[m0:m1, n0:n1]. */
 static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
@@ -376,7 +392,7 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
     if (!abuf) return PN_ENOMEM;
     float *bbuf = abuf + mcap * round_up(KC, 16);
     /* A row-major: the kernel reads it where it is (see A_IN_PLACE) */
-    const int a_in_place = A_IN_PLACE && kd->kernel_a && !g->transA;
+    const int a_in_place = use_a_in_place(g, n1 - n0);
 
     for (int64_t jc = n0; jc < n1; jc += NC) {
         int64_t nc = n1 - jc < NC ? n1 - jc : NC;

@@ -100,7 +100,7 @@ int pn_cpu_has_avx512(void) {
            c##i##c = _mm512_setzero_ps();
 #define Z512_FMA(i) \
     if (ROWS > i) { \
-        __m512 ai = _mm512_set1_ps(a[i]); \
+        __m512 ai = _mm512_set1_ps(a[i * ars]); \
         c##i##a = _mm512_fmadd_ps(ai, b0, c##i##a); \
         if (NV > 1) c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b); \
         if (NV > 2) c##i##c = _mm512_fmadd_ps(ai, b2, c##i##c); \
@@ -132,7 +132,7 @@ int pn_cpu_has_avx512(void) {
         __m512 b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0; \
         __m512 b2 = NV > 2 ? _mm512_loadu_ps(b + 32) : b0; \
         ROWS12(Z512_FMA) \
-        a += MR512; \
+        a += aks; \
         b += ldb; \
     }
 
@@ -140,9 +140,11 @@ static inline __mmask16 lanes_mask(int64_t n) {
     return (__mmask16)(n >= 16 ? 0xffff : n <= 0 ? 0 : (1u << n) - 1);
 }
 
+/* A's element (i, k) is a[i * ars + k * aks]: a packed sliver (ars 1, aks MR512)
+ * or A itself, row-major (ars lda, aks 1; see pn_sgemm_ukernel_a_fn). */
 static ALWAYS_INLINE T512 void k512_body(const int ROWS, const int NV, int64_t kc, const float *a,
-                                         const float *b, int64_t ldb, float *c, int64_t ldc,
-                                         float alpha, float beta, int nr) {
+                                         int64_t ars, int64_t aks, const float *b, int64_t ldb,
+                                         float *c, int64_t ldc, float alpha, float beta, int nr) {
     ROWS12(Z512_DECL)
     /* Column masks: lanes j < nr of each 16-float vector of the tile row. */
     const __mmask16 m0 = lanes_mask(nr), m1 = lanes_mask(nr - 16), m2 = lanes_mask(nr - 32);
@@ -163,7 +165,7 @@ static ALWAYS_INLINE T512 void k512_body(const int ROWS, const int NV, int64_t k
             __m512 b1 = NV > 1 ? _mm512_maskz_loadu_ps(m1, b + 16) : b0;
             __m512 b2 = NV > 2 ? _mm512_maskz_loadu_ps(m2, b + 32) : b0;
             ROWS12(Z512_FMA)
-            a += MR512;
+            a += aks;
             b += ldb;
         }
     }
@@ -175,11 +177,19 @@ static ALWAYS_INLINE T512 void k512_body(const int ROWS, const int NV, int64_t k
 typedef void (*tile_fn)(int64_t, const float *, const float *, int64_t, float *, int64_t, float,
                         float, int);
 
-/* One function per (rows, vectors) pair: k512_<rows>_<vectors>. */
+typedef void (*tile_a_fn)(int64_t, const float *, int64_t, const float *, int64_t, float *, int64_t,
+                          float, float, int);
+
+/* One function per (rows, vectors) pair: k512_<rows>_<vectors> reads a packed A
+ * sliver, k512_<rows>_<vectors>a A in place. */
 #define K512(NAME, R, V) \
     static T512 void NAME(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, \
                           int64_t ldc, float alpha, float beta, int nr) { \
-        k512_body(R, V, kc, a, b, ldb, c, ldc, alpha, beta, nr); \
+        k512_body(R, V, kc, a, 1, MR512, b, ldb, c, ldc, alpha, beta, nr); \
+    } \
+    static T512 void NAME##a(int64_t kc, const float *a, int64_t lda, const float *b, int64_t ldb, \
+                             float *c, int64_t ldc, float alpha, float beta, int nr) { \
+        k512_body(R, V, kc, a, lda, 1, b, ldb, c, ldc, alpha, beta, nr); \
     }
 K512(k512_1_1, 1, 1)
 K512(k512_1_2, 1, 2)
@@ -238,6 +248,29 @@ static const tile_fn k512_tab[13][3] = {
 static void sgemm_ukernel_avx512(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                  int64_t ldc, float alpha, float beta, int mr, int nr) {
     k512_tab[mr][(nr + 15) / 16 - 1](kc, a, b, ldb, c, ldc, alpha, beta, nr);
+}
+
+/* k512a_tab[rows][vectors - 1]: the kernels reading A in place */
+static const tile_a_fn k512a_tab[13][3] = {
+    {NULL, NULL, NULL},
+    {k512_1_1a, k512_1_2a, k512_1_3a},
+    {k512_2_1a, k512_2_2a, k512_2_3a},
+    {k512_3_1a, k512_3_2a, k512_3_3a},
+    {k512_4_1a, k512_4_2a, k512_4_3a},
+    {k512_5_1a, k512_5_2a, k512_5_3a},
+    {k512_6_1a, k512_6_2a, k512_6_3a},
+    {k512_7_1a, k512_7_2a, k512_7_3a},
+    {k512_8_1a, k512_8_2a, k512_8_3a},
+    {k512_9_1a, k512_9_2a, k512_9_3a},
+    {k512_10_1a, k512_10_2a, k512_10_3a},
+    {k512_11_1a, k512_11_2a, k512_11_3a},
+    {k512_12_1a, k512_12_2a, k512_12_3a},
+};
+
+static void sgemm_ukernel_a_avx512(int64_t kc, const float *a, int64_t lda, const float *b,
+                                   int64_t ldb, float *c, int64_t ldc, float alpha, float beta,
+                                   int mr, int nr) {
+    k512a_tab[mr][(nr + 15) / 16 - 1](kc, a, lda, b, ldb, c, ldc, alpha, beta, nr);
 }
 
 /* Packing with AVX-512. The transposing cases (A row-major into k-major
@@ -482,8 +515,17 @@ static T512 void dot_nt_avx512(int64_t M, int64_t n0, int64_t n1, int64_t K, flo
 }
 
 const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
-    "avx512",      MR512,         NR512,         KC512, MC512, NC512, sgemm_ukernel_avx512,
-    pack_a_avx512, pack_b_avx512, dot_nt_avx512, NULL, /* A in place: untried on AVX-512 */
+    "avx512",
+    MR512,
+    NR512,
+    KC512,
+    MC512,
+    NC512,
+    sgemm_ukernel_avx512,
+    pack_a_avx512,
+    pack_b_avx512,
+    dot_nt_avx512,
+    sgemm_ukernel_a_avx512,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -579,8 +621,6 @@ static void sgemm_ukernel_avx2(int64_t kc, const float *a, const float *b, int64
     tab[mr](kc, a, b, ldb, c, ldc, alpha, beta, nr);
 }
 
-typedef void (*tile_a_fn)(int64_t, const float *, int64_t, const float *, int64_t, float *, int64_t,
-                          float, float, int);
 static void sgemm_ukernel_a_avx2(int64_t kc, const float *a, int64_t lda, const float *b,
                                  int64_t ldb, float *c, int64_t ldc, float alpha, float beta,
                                  int mr, int nr) {

@@ -286,6 +286,43 @@ static void big_cases(const char *ctx, uint64_t seed) {
     check_case(&c, &s, ctx);
 }
 
+/* A read in place (row-major A, C rectangles at most 512 columns wide) or packed
+ * (wider, transposed, or a row stride of a multiple of 1024 floats) must give
+ * the same bits: the threads' rectangles decide which, and results may not
+ * depend on the thread count. The first 64 columns of a 600-column product
+ * (packed A) against the 64-column product alone (in place), every row count
+ * of the last sliver, each at lda = K + 3 and lda = 1024. */
+static void a_in_place_tests(const char *ctx, uint64_t seed) {
+    enum { N = 600, NS = 64, K = 300, LDMAX = 1024 };
+    uint64_t s = seed;
+    float *A = malloc(sizeof(float) * 212 * LDMAX), *B = malloc(sizeof(float) * K * N);
+    float *C = malloc(sizeof(float) * 212 * N), *Cs = malloc(sizeof(float) * 212 * NS);
+    if (!A || !B || !C || !Cs) {
+        record(0, "a_in_place_tests: malloc");
+        goto out;
+    }
+    for (int64_t i = 0; i < 212 * LDMAX; i++) A[i] = (float)rnd(&s);
+    for (int64_t i = 0; i < K * N; i++) B[i] = (float)rnd(&s);
+    int ok = 1;
+    for (int64_t M = 193; M <= 212 && ok; M++) /* past MC: sgemm_rect; last sliver 1..12 rows */
+        for (int l = 0; l < 2 && ok; l++) {
+            int64_t lda = l ? LDMAX : K + 3;
+            ok = pn_sgemm(0, 0, M, N, K, 1.0f, A, lda, B, N, 0.0f, C, N) == PN_OK &&
+                 pn_sgemm(0, 0, M, NS, K, 1.0f, A, lda, B, N, 0.0f, Cs, NS) == PN_OK;
+            for (int64_t i = 0; i < M && ok; i++)
+                ok = memcmp(C + i * N, Cs + i * NS, NS * sizeof(float)) == 0;
+            if (!ok) printf("  M=%lld lda=%lld differs\n", (long long)M, (long long)lda);
+        }
+    char what[160];
+    snprintf(what, sizeof what, "%s A in place and packed give the same bits", ctx);
+    record(ok, what);
+out:
+    free(A);
+    free(B);
+    free(C);
+    free(Cs);
+}
+
 /* ---- float64 ---- */
 static void dcase(uint64_t *s, int ta, int tb, int64_t M, int64_t N, int64_t K, double alpha,
                   double beta, int nan_c) {
@@ -620,6 +657,7 @@ int main(void) {
             packing_b_tests(ctx, 199 + (uint64_t)nt);
             if (nt > 1) shared_b_tests(ctx, nt, 399 + (uint64_t)nt);
             bias_tests(ctx, 299 + (uint64_t)nt);
+            if (nt != 3) a_in_place_tests(ctx, 499 + (uint64_t)nt);
         }
         pn_set_num_threads(2);
         concurrency_tests();
