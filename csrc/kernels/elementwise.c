@@ -639,6 +639,155 @@ const float pn_gelu_phi16[8][16] = {
     },
 };
 
+/* D(j/4 - 4 + u) = sum over k of pn_gelu_dphi16[k][j] u^k, u in [0, 1/4], D(a) =
+ * Phi(a) + a phi(a), GELU's derivative (fastmath.h's pn_gelu_grad_tab) */
+const float pn_gelu_dphi16[8][16] = {
+    {
+        -5.036496441e-04f,
+        -1.233816496e-03f,
+        -2.821760252e-03f,
+        -6.017381325e-03f,
+        -1.194564719e-02f,
+        -2.202753350e-02f,
+        -3.761108592e-02f,
+        -5.918974429e-02f,
+        -8.523180336e-02f,
+        -1.109261513e-01f,
+        -1.274691969e-01f,
+        -1.226615831e-01f,
+        -8.331546932e-02f,
+        7.742782473e-04f,
+        1.325048804e-01f,
+        3.046266437e-01f,
+    },
+    {
+        -1.873623114e-03f,
+        -4.253185354e-03f,
+        -8.944997564e-03f,
+        -1.737372391e-02f,
+        -3.102293983e-02f,
+        -5.058294162e-02f,
+        -7.449527830e-02f,
+        -9.720268101e-02f,
+        -1.079819351e-01f,
+        -9.166964889e-02f,
+        -3.237939999e-02f,
+        7.990897447e-02f,
+        2.419707179e-01f,
+        4.328850508e-01f,
+        6.161143184e-01f,
+        7.491694689e-01f,
+    },
+    {
+        -3.211926669e-03f,
+        -6.652490702e-03f,
+        -1.259935740e-02f,
+        -2.163789421e-02f,
+        -3.323885798e-02f,
+        -4.454423860e-02f,
+        -4.929833487e-02f,
+        -3.793879971e-02f,
+        -1.518503367e-08f,
+        7.077433169e-02f,
+        1.699918061e-01f,
+        2.782544494e-01f,
+        3.629561067e-01f,
+        3.881850243e-01f,
+        3.300612867e-01f,
+        1.903132349e-01f,
+    },
+    {
+        -3.301103599e-03f,
+        -6.071429700e-03f,
+        -9.935818613e-03f,
+        -1.407788787e-02f,
+        -1.625030488e-02f,
+        -1.250990853e-02f,
+        2.008110518e-03f,
+        3.072706237e-02f,
+        7.198844105e-02f,
+        1.158800051e-01f,
+        1.443592757e-01f,
+        1.368683577e-01f,
+        8.065611124e-02f,
+        -1.901885681e-02f,
+        -1.356936693e-01f,
+        -2.298367620e-01f,
+    },
+    {
+        -2.186582889e-03f,
+        -3.365269629e-03f,
+        -4.240183625e-03f,
+        -3.675359534e-03f,
+        3.127039463e-06f,
+        8.337189443e-03f,
+        2.134534717e-02f,
+        3.588257730e-02f,
+        4.498484358e-02f,
+        3.967137262e-02f,
+        1.364212763e-02f,
+        -3.096189350e-02f,
+        -8.064492047e-02f,
+        -1.141123921e-01f,
+        -1.122832075e-01f,
+        -6.973313540e-02f,
+    },
+    {
+        -8.839037037e-04f,
+        -9.203269728e-04f,
+        -3.143490176e-04f,
+        1.447490999e-03f,
+        4.626564216e-03f,
+        8.656636812e-03f,
+        1.165248081e-02f,
+        1.060250401e-02f,
+        2.763320692e-03f,
+        -1.197372563e-02f,
+        -2.913801186e-02f,
+        -4.017444700e-02f,
+        -3.639242798e-02f,
+        -1.479556039e-02f,
+        1.803593151e-02f,
+        4.780568928e-02f,
+    },
+    {
+        -1.659147092e-04f,
+        9.267964924e-05f,
+        7.102483069e-04f,
+        1.686087926e-03f,
+        2.673665062e-03f,
+        2.868060255e-03f,
+        1.243030070e-03f,
+        -2.719492186e-03f,
+        -8.085942827e-03f,
+        -1.209822111e-02f,
+        -1.120509673e-02f,
+        -3.459883854e-03f,
+        9.155303240e-03f,
+        2.057239227e-02f,
+        2.387177385e-02f,
+        1.579163037e-02f,
+    },
+    {
+        1.493810996e-04f,
+        3.437984269e-04f,
+        5.312402500e-04f,
+        5.239282618e-04f,
+        7.872543938e-05f,
+        -9.146627854e-04f,
+        -2.173622837e-03f,
+        -2.913907403e-03f,
+        -2.158857882e-03f,
+        5.109444610e-04f,
+        4.228914157e-03f,
+        6.877721753e-03f,
+        6.266740616e-03f,
+        1.900113304e-03f,
+        -4.311367404e-03f,
+        -8.808474988e-03f,
+    },
+};
+
 /* The float32 exp op on x86: pn_expf_tab (fastmath.h), whose two table lookups
  * are gathers or loads in a compiled loop. Over a contiguous array on CPUs with
  * AVX-512 or AVX2 the kernels below hold the table in registers and look up by
@@ -684,10 +833,16 @@ PN_SIMD_CLONES static void gelu_phif_f32(const float *x, float *y, int64_t n) {
     }
 }
 #define GELU_BLOCK 256
-static void gelu_fallback(const float *xb, const int32_t *ib, int cnt, float *y) {
+/* The elements xb[k] of a block out of the tables' range, at places ib[k]: the GELU
+ * (g NULL) or its gradient y[ib[k]] by pn_phif. */
+static void gelu_fallback(const float *g, const float *xb, const int32_t *ib, int cnt, float *y) {
     float yb[GELU_BLOCK];
-    gelu_phif_f32(xb, yb, cnt);
-    for (int k = 0; k < cnt; k++) y[ib[k]] = yb[k];
+    if (g)
+        for (int k = 0; k < cnt; k++) y[ib[k]] = pn_gelu_gradf(g[ib[k]], xb[k]);
+    else {
+        gelu_phif_f32(xb, yb, cnt);
+        for (int k = 0; k < cnt; k++) y[ib[k]] = yb[k];
+    }
 }
 
 #define T512          __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
@@ -1484,9 +1639,9 @@ static T256 int silu_grad_f32_avx2(const float *g, const float *x, float *dx, in
     return _mm256_movemask_ps(ok) == 0xff;
 }
 
-/* pn_gelu_tab over 16 lanes: each coefficient by one permute of its 16 values
- * (tab[k]). max(a, -4) gives -4 for NaN, as pn_gelu_tab's test. */
-static T512 __m512 gelu_tab16(__m512 x, const __m512 tab[8]) {
+/* pn_gelu_poly over 16 lanes: each coefficient by one permute of its 16 values
+ * (tab[k]). max(a, -4) gives -4 for NaN, as pn_gelu_poly's test. */
+static T512 __m512 gelu_poly16(__m512 x, const __m512 tab[8]) {
     __m512 a = _mm512_or_ps(x, _mm512_set1_ps(-0.0f));
     a = _mm512_max_ps(a, _mm512_set1_ps(-4.0f));
     __m512i j =
@@ -1496,17 +1651,23 @@ static T512 __m512 gelu_tab16(__m512 x, const __m512 tab[8]) {
         _mm512_fmadd_ps(_mm512_cvtepi32_ps(j), _mm512_set1_ps(0.25f), _mm512_set1_ps(-4.0f));
     __m512 u = _mm512_sub_ps(a, aj), p = _mm512_permutexvar_ps(j, tab[7]);
     for (int k = 6; k >= 0; k--) p = _mm512_fmadd_ps(p, u, _mm512_permutexvar_ps(j, tab[k]));
+    return p;
+}
+/* pn_gelu_tab (v = x) and pn_gelu_grad_tab (v = g) over 16 lanes: v p where x <= 0,
+ * v - v p where x > 0, p from tab (pn_gelu_phi16 or pn_gelu_dphi16). */
+static T512 __m512 gelu_tab16(__m512 v, __m512 x, const __m512 tab[8]) {
+    __m512 p = gelu_poly16(x, tab);
     __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
-    return _mm512_mask_blend_ps(pos, _mm512_mul_ps(x, p), _mm512_fnmadd_ps(x, p, x));
+    return _mm512_mask_blend_ps(pos, _mm512_mul_ps(v, p), _mm512_fnmadd_ps(v, p, v));
 }
 
-/* pn_gelu_tab over 8 lanes: each coefficient by two permutes and a blend on bit 3
+/* pn_gelu_poly over 8 lanes: each coefficient by two permutes and a blend on bit 3
  * of the index (moved to the sign bit, which blendvps reads). */
 static T256 __m256 gelu_lookup8(const float *table, __m256i j, __m256 b3) {
     __m256 q0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table), j);
     return _mm256_blendv_ps(q0, _mm256_permutevar8x32_ps(_mm256_loadu_ps(table + 8), j), b3);
 }
-static T256 __m256 gelu_tab8(__m256 x) {
+static T256 __m256 gelu_tab8(__m256 v, __m256 x, const float tab[8][16]) {
     __m256 a = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));
     a = _mm256_max_ps(a, _mm256_set1_ps(-4.0f));
     __m256i j =
@@ -1515,19 +1676,20 @@ static T256 __m256 gelu_tab8(__m256 x) {
     __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(j, 28));
     __m256 aj =
         _mm256_fmadd_ps(_mm256_cvtepi32_ps(j), _mm256_set1_ps(0.25f), _mm256_set1_ps(-4.0f));
-    __m256 u = _mm256_sub_ps(a, aj), p = gelu_lookup8(pn_gelu_phi16[7], j, b3);
-    for (int k = 6; k >= 0; k--) p = _mm256_fmadd_ps(p, u, gelu_lookup8(pn_gelu_phi16[k], j, b3));
+    __m256 u = _mm256_sub_ps(a, aj), p = gelu_lookup8(tab[7], j, b3);
+    for (int k = 6; k >= 0; k--) p = _mm256_fmadd_ps(p, u, gelu_lookup8(tab[k], j, b3));
     __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
-    return _mm256_blendv_ps(_mm256_mul_ps(x, p), _mm256_fnmadd_ps(x, p, x), pos);
+    return _mm256_blendv_ps(_mm256_mul_ps(v, p), _mm256_fnmadd_ps(v, p, v), pos);
 }
 
-/* GELU over n contiguous floats (pn_gelu_f32) in blocks of GELU_BLOCK: pn_gelu_tab's
+/* GELU (g NULL: y = x Phi(x), pn_gelu_f32) or its gradient (y = g (Phi + x phi),
+ * pn_gelu_grad_f32) over n contiguous floats in blocks of GELU_BLOCK: the table's
  * lanes for every element, and those out of its range (|x| >= 4, NaN) gathered with
- * their places, then computed by pn_phif (gelu_phif_f32) and put in place. Typical
+ * their places, then computed by pn_phif (gelu_fallback) and put in place. Typical
  * inputs have few such elements; where all are, this costs both. */
-static T512 void gelu_f32_avx512(const float *x, float *y, int64_t n) {
+static T512 void gelu_run_avx512(const float *g, const float *x, float *y, int64_t n) {
     __m512 tab[8];
-    for (int k = 0; k < 8; k++) tab[k] = _mm512_loadu_ps(pn_gelu_phi16[k]);
+    for (int k = 0; k < 8; k++) tab[k] = _mm512_loadu_ps(g ? pn_gelu_dphi16[k] : pn_gelu_phi16[k]);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     float xb[GELU_BLOCK + 16];
     int32_t ib[GELU_BLOCK + 16];
@@ -1537,7 +1699,8 @@ static T512 void gelu_f32_avx512(const float *x, float *y, int64_t n) {
         for (int64_t i = b; i < e; i += 16) {
             __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
             __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-            _mm512_mask_storeu_ps(y + i, m, gelu_tab16(v, tab));
+            __m512 w = g ? _mm512_maskz_loadu_ps(m, g + i) : v;
+            _mm512_mask_storeu_ps(y + i, m, gelu_tab16(w, v, tab));
             __mmask16 out =
                 _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(v), _mm512_set1_ps(4.0f), _CMP_NLT_UQ);
             if (out) { /* compress in registers: the memory form is slow on some cores */
@@ -1547,11 +1710,12 @@ static T512 void gelu_f32_avx512(const float *x, float *y, int64_t n) {
                 cnt += __builtin_popcount(out);
             }
         }
-        if (cnt) gelu_fallback(xb, ib, cnt, y + b);
+        if (cnt) gelu_fallback(g ? g + b : NULL, xb, ib, cnt, y + b);
     }
 }
-static T256 void gelu_f32_avx2(const float *x, float *y, int64_t n) {
+static T256 void gelu_run_avx2(const float *g, const float *x, float *y, int64_t n) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const float (*tab)[16] = g ? pn_gelu_dphi16 : pn_gelu_phi16;
     float xb[GELU_BLOCK];
     int32_t ib[GELU_BLOCK];
     for (int64_t b = 0; b < n; b += GELU_BLOCK) {
@@ -1560,7 +1724,8 @@ static T256 void gelu_f32_avx2(const float *x, float *y, int64_t n) {
         for (int64_t i = b; i < e; i += 8) {
             __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i < 8 ? e - i : 8)), lane);
             __m256 v = _mm256_maskload_ps(x + i, m);
-            _mm256_maskstore_ps(y + i, m, gelu_tab8(v));
+            __m256 w = g ? _mm256_maskload_ps(g + i, m) : v;
+            _mm256_maskstore_ps(y + i, m, gelu_tab8(w, v, tab));
             __m256 far = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v),
                                        _mm256_set1_ps(4.0f), _CMP_NLT_UQ);
             unsigned out = (unsigned)_mm256_movemask_ps(_mm256_and_ps(far, _mm256_castsi256_ps(m)));
@@ -1569,8 +1734,20 @@ static T256 void gelu_f32_avx2(const float *x, float *y, int64_t n) {
                 xb[cnt] = x[i + l], ib[cnt++] = (int32_t)(i - b + l);
             }
         }
-        if (cnt) gelu_fallback(xb, ib, cnt, y + b);
+        if (cnt) gelu_fallback(g ? g + b : NULL, xb, ib, cnt, y + b);
     }
+}
+static T512 void gelu_f32_avx512(const float *x, float *y, int64_t n) {
+    gelu_run_avx512(NULL, x, y, n);
+}
+static T256 void gelu_f32_avx2(const float *x, float *y, int64_t n) {
+    gelu_run_avx2(NULL, x, y, n);
+}
+static T512 void gelu_grad_f32_avx512(const float *g, const float *x, float *dx, int64_t n) {
+    gelu_run_avx512(g, x, dx, n);
+}
+static T256 void gelu_grad_f32_avx2(const float *g, const float *x, float *dx, int64_t n) {
+    gelu_run_avx2(g, x, dx, n);
 }
 
 #undef SOFTPLUS_SELECT
@@ -1798,6 +1975,25 @@ pn_f32_kernel_fn pn_gelu_f32_kernel(const char *name) {
 
 void pn_gelu_f32(const float *x, float *y, int64_t n) {
     RUN_FASTEST(gelu_f32_avx512, gelu_f32_avx2, gelu_f32_portable, x, y, n);
+}
+
+/* GELU's gradient over contiguous floats in C: the kernels' portable one (as
+ * gelu_f32_portable: pn_gelu_grad_tab where it holds on x86, pn_gelu_gradf else). */
+PN_SIMD_CLONES static void gelu_grad_f32_portable(const float *g, const float *x, float *dx,
+                                                  int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        dx[i] = PN_F32_TABLES && pn_gelu_tab_holds(v) ? pn_gelu_grad_tab(g[i], v)
+                                                      : pn_gelu_gradf(g[i], v);
+    }
+}
+
+pn_gelu_grad_f32_fn pn_gelu_grad_f32_kernel(const char *name) {
+    KERNEL_BY_NAME(name, gelu_grad_f32_avx512, gelu_grad_f32_avx2, gelu_grad_f32_portable);
+}
+
+void pn_gelu_grad_f32(const float *g, const float *x, float *dx, int64_t n) {
+    RUN_FASTEST(gelu_grad_f32_avx512, gelu_grad_f32_avx2, gelu_grad_f32_portable, g, x, dx, n);
 }
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {

@@ -164,6 +164,13 @@ int pn_softplus_grad_f32(const float *g, const float *x, float *dx, int64_t n, f
 pn_f32_kernel_fn pn_gelu_f32_kernel(const char *name);
 void pn_gelu_f32(const float *x, float *y, int64_t n);
 
+/* GELU's gradient dx = g (Phi(x) + x phi(x)) over n contiguous floats, for nn.c's
+ * float32 backward: fastmath.h's pn_gelu_grad_tab on x86 where |x| < 4,
+ * pn_gelu_gradf elsewhere. pn_gelu_grad_f32_kernel gives each kernel by name. */
+typedef void (*pn_gelu_grad_f32_fn)(const float *g, const float *x, float *dx, int64_t n);
+pn_gelu_grad_f32_fn pn_gelu_grad_f32_kernel(const char *name);
+void pn_gelu_grad_f32(const float *g, const float *x, float *dx, int64_t n);
+
 /* clamp(x, lo, hi): aux points to a pn_clamp_args. Operands {out, a}, dtype dt. */
 typedef struct {
     double lo, hi;

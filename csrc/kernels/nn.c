@@ -261,17 +261,10 @@ PN_VINLINE double act_d2(const pn_act_args *p, double x) {
     }
 }
 
-/* float32 GELU: y = x Phi(x) is elementwise.c's pn_gelu_f32 (a table of
- * polynomials on x86 where |x| < 4, pn_phif elsewhere); its gradient
- * g * (Phi(x) + x phi(x)), phi(x) = exp(-x^2 / 2) / sqrt(2 pi), vectorised here
- * by pn_phif. The other activations, and float64, are computed in double by act_f /
- * act_d1 in the loops below. */
-PN_SIMD_CLONES static void gelu_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        float e, v = x[i], P = pn_phif(v, &e);
-        dx[i] = g[i] * (P + v * (float)INV_SQRT_2PI * e);
-    }
-}
+/* float32 GELU: y = x Phi(x) is elementwise.c's pn_gelu_f32 and its gradient
+ * g (Phi(x) + x phi(x)), phi(x) = exp(-x^2 / 2) / sqrt(2 pi), pn_gelu_grad_f32 (tables
+ * of polynomials on x86 where |x| < 4, pn_phif elsewhere). The other activations,
+ * and float64, are computed in double by act_f / act_d1 in the loops below. */
 
 /* float32 SiLU's gradient is elementwise.c's pn_silu_grad_f32 (fastmath.h's
  * pn_silu_gradf_tab on x86, pn_silu_gradf elsewhere: the derivation is by their
@@ -404,7 +397,7 @@ void pn_act_forward_f64(const pn_act_args *p, const double *x, double *y, int64_
 static void act_backward_run_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
                                  int64_t n) {
     if (p->act == PN_ACT_GELU)
-        gelu_backward_f32(g, x, dx, n);
+        pn_gelu_grad_f32(g, x, dx, n);
     else if (p->act == PN_ACT_SILU) {
         if (!pn_silu_grad_f32(g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 0);
     } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0) {

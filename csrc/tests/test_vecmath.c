@@ -704,6 +704,70 @@ static void test_gelu_kernels(void) {
           "pn_gelu_f32_kernel's names");
 }
 
+/* The GELU gradient kernels (pn_gelu_grad_f32_kernel) against the scalar function,
+ * to the bit: over the sweep with g = 1.5, then runs mixing elements in and out of
+ * the table's range (NaN, +-4 and beyond) against gradients of every sign and size;
+ * and pn_gelu_grad_tab's accuracy, in ulps of the larger of its two terms (they
+ * cancel near x = -0.75), over every STRIDE-th float below 4 in magnitude. */
+static pn_gelu_grad_f32_fn gg_kernel;
+static void gg_run(const float *x, float *y, int64_t n) {
+    gg_kernel(sg_g, x, y, n);
+}
+static float gelu_grad_value(float g, float x) {
+    return PN_F32_TABLES && pn_gelu_tab_holds(x) ? pn_gelu_grad_tab(g, x) : pn_gelu_gradf(g, x);
+}
+static float gg_scalar(float x) {
+    return gelu_grad_value(1.5f, x);
+}
+static void gelu_grad_sweep(void) {
+    double worst = 0;
+    float worst_x = 0;
+    for (uint32_t b = 0; b < 0x40800000u; b += STRIDE)
+        for (int neg = 0; neg < 2; neg++) {
+            float x = flt(neg ? b | 0x80000000u : b);
+            double X = x, Phi = 0.5 * erfc(-X / sqrt(2.0));
+            double xphi = X * exp(-0.5 * X * X) / sqrt(2 * 3.14159265358979323846);
+            double big = fmax(Phi, fabs(xphi)), e = fabs(pn_gelu_grad_tab(1.0f, x) - (Phi + xphi));
+            e /= ldexp(1.0, ilogb(big) - 23);
+            if (e > worst) worst = e, worst_x = x;
+        }
+    printf("gelu_grad_tab max %.6f ulp of the larger term (at %.9g)\n", worst, worst_x);
+    CHECK(worst <= 1.24, "pn_gelu_grad_tab is %.4f ulp of the larger term from Phi + x phi", worst);
+}
+static void test_gelu_grad_kernels(void) {
+    const char *names[] = {"avx512", "avx2", "portable"};
+    enum { N = 1000 };
+    static float x[N], g[N], y[N];
+    for (int i = 0; i < (1 << 18) + 5; i++) sg_g[i] = 1.5f;
+    for (int i = 0; i < N; i++)
+        g[i] = (i % 5 == 0 ? -1.0f : 1.0f) * ldexpf(1.0f + 0.1f * (float)(i % 9), i % 61 - 40);
+    if (PN_F32_TABLES) gelu_grad_sweep();
+    for (int k = 0; k < 3; k++) {
+        gg_kernel = pn_gelu_grad_f32_kernel(names[k]);
+        if (!gg_kernel) continue;
+        test_kernel("gelu grad", gg_scalar, names[k], (void *)gg_run, 0);
+        long bad = 0;
+        for (int every = 1; every <= 40; every += 3) /* one element in `every` out of range */
+            for (int len = N - 17; len <= N; len += 17) {
+                for (int i = 0; i < len; i++)
+                    x[i] = i % every ? 0.0079f * (float)(i - 500)
+                                     : (i % 2   ? -4.0f
+                                        : i % 3 ? NAN
+                                                : 4.0f) *
+                                           (float)(i + 1);
+                gg_kernel(g, x, y, len);
+                for (int i = 0; i < len; i++) {
+                    float w = gelu_grad_value(g[i], x[i]);
+                    bad += memcmp(&w, &y[i], sizeof w) != 0 && !(isnan(w) && isnan(y[i]));
+                }
+            }
+        CHECK(bad == 0, "the %s gelu grad kernel differs from the scalar in %ld mixed runs",
+              names[k], bad);
+    }
+    CHECK(pn_gelu_grad_f32_kernel("portable") && !pn_gelu_grad_f32_kernel("sse9"),
+          "pn_gelu_grad_f32_kernel's names");
+}
+
 static void test_f32_kernels(void) {
     const struct {
         pn_unary_op op;
@@ -772,6 +836,7 @@ int main(void) {
     test_softplus_kernels();
     test_silu_kernels();
     test_gelu_kernels();
+    test_gelu_grad_kernels();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
