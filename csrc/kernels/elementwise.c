@@ -824,6 +824,26 @@ UNARY_LOOP_PREFETCHED(log1p_f32_loop, float, PN_F32_TABLES ? pn_log1pf_tab(x) : 
  * by permutes; elsewhere pn_tanhf_exact. */
 UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_tab(x) : pn_tanhf_exact(x))
 
+/* The end of pn_softmax_row_f32 (every kernel): the 16 lane sums folded in double in
+ * halves (16 -> 8 -> 4 -> 2 -> 1: four dependent steps, where one after another the
+ * sixteen additions were a third of a 32-key row's time), s[j] = e_j / sum as e_j
+ * times the float 1 / sum; returns m + log(sum). */
+static double softmax_row_finish(float *s, int64_t n, float m, const float lanes[16]) {
+    double d[8];
+    for (int k = 0; k < 8; k++) d[k] = (double)lanes[k] + (double)lanes[k + 8];
+    for (int k = 0; k < 4; k++) d[k] += d[k + 4];
+    for (int k = 0; k < 2; k++) d[k] += d[k + 2];
+    double sum = d[0] + d[1];
+    float inv = (float)(1.0 / sum);
+    for (int64_t j = 0; j < n; j++) s[j] *= inv;
+    return (double)m + log(sum);
+}
+/* A row whose scores are all -inf (every key masked): probabilities 0, lse -inf. */
+static double softmax_row_zero(float *s, int64_t n) {
+    memset(s, 0, (size_t)n * sizeof *s);
+    return -INFINITY;
+}
+
 #if X86_KERNELS
 /* float32 GELU by pn_phif, for the elements pn_gelu_tab does not take: y = x Phi(x). */
 PN_SIMD_CLONES static void gelu_phif_f32(const float *x, float *y, int64_t n) {
@@ -1750,6 +1770,91 @@ static T256 void gelu_grad_f32_avx2(const float *g, const float *x, float *dx, i
     gelu_run_avx2(g, x, dx, n);
 }
 
+/* pn_softmax_row_f32 (elementwise.h) over 16 lanes: the lanes are the 16 partial
+ * sums (lane k sums the elements j = k mod 16; masked tails add 0), folded by
+ * softmax_row_finish as the portable loop's. */
+static T512 double softmax_row_f32_avx512(float *s, int64_t n, float sc) {
+    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
+    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
+    const __m512 vsc = _mm512_set1_ps(sc);
+    __m512 vm = _mm512_set1_ps(-INFINITY), part = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, s + i), vsc);
+        _mm512_mask_storeu_ps(s + i, k, v);
+        vm = _mm512_mask_max_ps(vm, k, v, vm); /* v > m ? v : m: a NaN v is passed over */
+    }
+    float m = _mm512_reduce_max_ps(vm);
+    if (m == -INFINITY) return softmax_row_zero(s, n);
+    const __m512 c = _mm512_set1_ps(m);
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 e = exp_tab16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s + i), c), hi2, lo2);
+        _mm512_mask_storeu_ps(s + i, k, e);
+        part = _mm512_mask_add_ps(part, k, part, e);
+    }
+    float lanes[16];
+    _mm512_storeu_ps(lanes, part);
+    return softmax_row_finish(s, n, m, lanes);
+}
+static T256 double softmax_row_f32_avx2(float *s, int64_t n, float sc) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 vsc = _mm256_set1_ps(sc), ninf = _mm256_set1_ps(-INFINITY);
+    __m256 vm = ninf, part[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n; i += 8) {
+        __m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i < 8 ? n - i : 8)), lane);
+        __m256 v = _mm256_mul_ps(_mm256_maskload_ps(s + i, k), vsc);
+        _mm256_maskstore_ps(s + i, k, v);
+        v = _mm256_blendv_ps(ninf, v, _mm256_castsi256_ps(k));
+        vm = _mm256_max_ps(v, vm); /* v > m ? v : m */
+    }
+    float lanes[16];
+    _mm256_storeu_ps(lanes, vm);
+    float m = lanes[0];
+    for (int q = 1; q < 8; q++) m = lanes[q] > m ? lanes[q] : m;
+    if (m == -INFINITY) return softmax_row_zero(s, n);
+    const __m256 c = _mm256_set1_ps(m);
+    for (int64_t i = 0; i < n; i += 8) {
+        __m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i < 8 ? n - i : 8)), lane);
+        __m256 e = exp_tab8(_mm256_sub_ps(_mm256_maskload_ps(s + i, k), c));
+        _mm256_maskstore_ps(s + i, k, e);
+        e = _mm256_and_ps(e, _mm256_castsi256_ps(k));
+        part[(i >> 3) & 1] = _mm256_add_ps(part[(i >> 3) & 1], e);
+    }
+    _mm256_storeu_ps(lanes, part[0]);
+    _mm256_storeu_ps(lanes + 8, part[1]);
+    return softmax_row_finish(s, n, m, lanes);
+}
+
+/* pn_softmax_dscore_row_f32 over 16 and 8 lanes (the same operations in order). */
+static T512 void softmax_dscore_row_f32_avx512(float *p, float *dp, int64_t n, float sc, float l,
+                                               float d) {
+    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
+    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
+    const __m512 vsc = _mm512_set1_ps(sc), vl = _mm512_set1_ps(l), vd = _mm512_set1_ps(d);
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_sub_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, p + i), vsc), vl);
+        __m512 e = exp_tab16(v, hi2, lo2);
+        _mm512_mask_storeu_ps(p + i, k, e);
+        __m512 g = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, dp + i), vd);
+        _mm512_mask_storeu_ps(dp + i, k, _mm512_mul_ps(_mm512_mul_ps(vsc, e), g));
+    }
+}
+static T256 void softmax_dscore_row_f32_avx2(float *p, float *dp, int64_t n, float sc, float l,
+                                             float d) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 vsc = _mm256_set1_ps(sc), vl = _mm256_set1_ps(l), vd = _mm256_set1_ps(d);
+    for (int64_t i = 0; i < n; i += 8) {
+        __m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i < 8 ? n - i : 8)), lane);
+        __m256 v = _mm256_sub_ps(_mm256_mul_ps(_mm256_maskload_ps(p + i, k), vsc), vl);
+        __m256 e = exp_tab8(v);
+        _mm256_maskstore_ps(p + i, k, e);
+        __m256 g = _mm256_sub_ps(_mm256_maskload_ps(dp + i, k), vd);
+        _mm256_maskstore_ps(dp + i, k, _mm256_mul_ps(_mm256_mul_ps(vsc, e), g));
+    }
+}
+
 #undef SOFTPLUS_SELECT
 #undef SOFTPLUS_LOG
 #undef LOG_TAB_PAIR
@@ -1998,6 +2103,50 @@ void pn_gelu_grad_f32(const float *g, const float *x, float *dx, int64_t n) {
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {
     f32_fastest (&EXP_K)(x, y, n);
+}
+
+/* pn_softmax_row_f32 in C: the kernels' portable one (16 partial sums as their lanes). */
+PN_SIMD_CLONES static double softmax_row_f32_portable(float *s, int64_t n, float sc) {
+    float m = -INFINITY, lanes[16] = {0};
+    for (int64_t j = 0; j < n; j++) {
+        s[j] *= sc;
+        m = s[j] > m ? s[j] : m;
+    }
+    if (m == -INFINITY) return softmax_row_zero(s, n);
+    for (int64_t j = 0; j < n; j++) {
+        float v = s[j] - m;
+        s[j] = PN_F32_TABLES ? pn_expf_tab(v) : pn_expf(v);
+        lanes[j % 16] += s[j];
+    }
+    return softmax_row_finish(s, n, m, lanes);
+}
+
+pn_softmax_row_f32_fn pn_softmax_row_f32_kernel(const char *name) {
+    KERNEL_BY_NAME(name, softmax_row_f32_avx512, softmax_row_f32_avx2, softmax_row_f32_portable);
+}
+
+double pn_softmax_row_f32(float *s, int64_t n, float sc) {
+    RUN_FASTEST(softmax_row_f32_avx512, softmax_row_f32_avx2, softmax_row_f32_portable, s, n, sc);
+}
+
+/* pn_softmax_dscore_row_f32 in C: the kernels' portable one. */
+PN_SIMD_CLONES static void softmax_dscore_row_f32_portable(float *p, float *dp, int64_t n, float sc,
+                                                           float l, float d) {
+    for (int64_t j = 0; j < n; j++) {
+        float v = p[j] * sc - l;
+        p[j] = PN_F32_TABLES ? pn_expf_tab(v) : pn_expf(v);
+        dp[j] = sc * p[j] * (dp[j] - d);
+    }
+}
+
+pn_softmax_dscore_row_f32_fn pn_softmax_dscore_row_f32_kernel(const char *name) {
+    KERNEL_BY_NAME(name, softmax_dscore_row_f32_avx512, softmax_dscore_row_f32_avx2,
+                   softmax_dscore_row_f32_portable);
+}
+
+void pn_softmax_dscore_row_f32(float *p, float *dp, int64_t n, float sc, float l, float d) {
+    RUN_FASTEST(softmax_dscore_row_f32_avx512, softmax_dscore_row_f32_avx2,
+                softmax_dscore_row_f32_portable, p, dp, n, sc, l, d);
 }
 
 static void sqrt_f32_contig(const float *x, float *y, int64_t n) {

@@ -119,6 +119,28 @@ pn_f32_kernel_fn pn_unary_f32_kernel(pn_unary_op op, const char *name);
  * kernels: for other kernels' rows (attention's softmax). */
 void pn_exp_f32_contig(const float *x, float *y, int64_t n);
 
+/* The softmax of a contiguous row of scores in place, for attention's rows (no mask,
+ * no dropout): with m = max(sc s) (a NaN score passed over; the products rounded to
+ * float), s[j] = e_j / sum, e_j = exp(sc s_j - m) (by pn_expf_tab on x86, pn_expf
+ * elsewhere: the difference rounded to float), the sum over 16 float partial sums
+ * (element j in lane j mod 16) added in double in a fixed order, the division a product
+ * with the float 1 / sum. Returns the log-sum-exp m + log(sum); a row of all -inf
+ * gives zeros and -inf. Every kernel gives the same bits (pn_softmax_row_f32_kernel:
+ * by name). */
+typedef double (*pn_softmax_row_f32_fn)(float *s, int64_t n, float sc);
+pn_softmax_row_f32_fn pn_softmax_row_f32_kernel(const char *name);
+double pn_softmax_row_f32(float *s, int64_t n, float sc);
+
+/* The softmax's backward of an attention row from its log-sum-exp l (no mask, no
+ * dropout): p in, the raw scores, out P = exp(sc p - l) (the product and the
+ * difference rounded to float; exp as pn_softmax_row_f32's); dp in, dO V^T's row,
+ * out dS = (sc P) (dp - d), d the row's sum of dO * O. Every kernel gives the same
+ * bits (pn_softmax_dscore_row_f32_kernel: by name). */
+typedef void (*pn_softmax_dscore_row_f32_fn)(float *p, float *dp, int64_t n, float sc, float l,
+                                             float d);
+pn_softmax_dscore_row_f32_fn pn_softmax_dscore_row_f32_kernel(const char *name);
+void pn_softmax_dscore_row_f32(float *p, float *dp, int64_t n, float sc, float l, float d);
+
 /* softplus with beta 1 over n contiguous floats: y = x where x >= xt (PyTorch's
  * threshold, xt the least float above it; NaN for none), else log(1 + exp(x)) by
  * pn_softplusf_tab (fastmath.h) on x86, pn_softplusf elsewhere; with neg,

@@ -768,6 +768,91 @@ static void test_gelu_grad_kernels(void) {
           "pn_gelu_grad_f32_kernel's names");
 }
 
+/* Attention's fused softmax rows (pn_softmax_row_f32_kernel, pn_softmax_dscore_row_f32_kernel):
+ * every kernel against the portable one, to the bit, at every length to 70 and a
+ * few long ones, rows with -inf (masked keys), a NaN, all -inf; the probabilities
+ * against double arithmetic on the same rounded products (within 2 ulp, plus the
+ * rounding of the exponent's argument, |x - m| 2^-24 relative), their sum 1, and the
+ * log-sum-exp. */
+static int same_f32(const float *a, const float *b, int64_t n) {
+    for (int64_t j = 0; j < n; j++)
+        if (memcmp(&a[j], &b[j], sizeof *a) && !(isnan(a[j]) && isnan(b[j]))) return 0;
+    return 1;
+}
+static void softmax_row_reference(const float *s, int64_t n, float sc, double *worst,
+                                  double *lse_err, const float *y, double lse) {
+    float m = -INFINITY;
+    for (int64_t j = 0; j < n; j++) m = s[j] * sc > m ? s[j] * sc : m;
+    double sum = 0, tot = 0;
+    for (int64_t j = 0; j < n; j++) sum += exp((double)(s[j] * sc) - m);
+    for (int64_t j = 0; j < n; j++) {
+        double r = exp((double)(s[j] * sc) - m) / sum, u = ldexp(1.0, ilogb(r) - 23);
+        double e = fabs(y[j] - r) / (u * (1 + fabs((double)(s[j] * sc) - m)));
+        *worst = e > *worst ? e : *worst;
+        tot += y[j];
+    }
+    double want = m + log(sum);
+    *lse_err = fmax(*lse_err, fabs(lse - want) / fmax(1.0, fabs(want)));
+    *lse_err = fmax(*lse_err, fabs(tot - 1.0) / 8.0); /* n <= 1000 products of 2^-24 */
+}
+static void test_softmax_row_kernels(void) {
+    const char *names[] = {"avx512", "avx2"};
+    enum { N = 1000 };
+    static float s[N], p0[N], p1[N], d0[N], d1[N];
+    const int64_t lens[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70, 257, 1000};
+    uint64_t seed = 99;
+    long bad = 0, runs = 0;
+    double worst = 0, lse_err = 0;
+    pn_softmax_row_f32_fn port = pn_softmax_row_f32_kernel("portable");
+    pn_softmax_dscore_row_f32_fn dport = pn_softmax_dscore_row_f32_kernel("portable");
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+        for (int kind = 0; kind < 4; kind++) {
+            int64_t n = lens[li];
+            for (int64_t j = 0; j < n; j++) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                s[j] = (float)((double)(seed >> 40) / (1 << 24) * 24.0 - 12.0);
+                if (kind == 1 && j % 3 == 1) s[j] = -INFINITY; /* masked keys */
+                if (kind == 2) s[j] = -INFINITY;               /* all masked */
+                if (kind == 3 && j == n / 2) s[j] = NAN;
+            }
+            const float sc = 0.17677669f, l = 1.25f, d = -0.3f;
+            memcpy(p0, s, sizeof(float) * (size_t)n);
+            double lse0 = port(p0, n, sc);
+            if (kind < 2 && n > 0) softmax_row_reference(s, n, sc, &worst, &lse_err, p0, lse0);
+            if (kind == 2 || n == 0)
+                bad += !(lse0 == -INFINITY && (n == 0 || (p0[0] == 0 && p0[n - 1] == 0)));
+            for (int64_t j = 0; j < n; j++) d0[j] = s[(j * 7) % (n ? n : 1)];
+            memcpy(p0, s, sizeof(float) * (size_t)n);
+            dport(p0, d0, n, sc, l, d);
+            for (int k = 0; k < 2; k++) {
+                pn_softmax_row_f32_fn f = pn_softmax_row_f32_kernel(names[k]);
+                pn_softmax_dscore_row_f32_fn g = pn_softmax_dscore_row_f32_kernel(names[k]);
+                if (!f || !g) continue;
+                float q0[N];
+                memcpy(q0, s, sizeof(float) * (size_t)n);
+                memcpy(p1, s, sizeof(float) * (size_t)n);
+                double lse1 = f(p1, n, sc), lse0b = port(q0, n, sc);
+                bad += !same_f32(p1, q0, n) ||
+                       (memcmp(&lse1, &lse0b, sizeof lse1) && !(isnan(lse1) && isnan(lse0b)));
+                for (int64_t j = 0; j < n; j++) d1[j] = s[(j * 7) % (n ? n : 1)];
+                memcpy(p1, s, sizeof(float) * (size_t)n);
+                g(p1, d1, n, sc, l, d);
+                bad += !same_f32(p1, p0, n) || !same_f32(d1, d0, n);
+                runs++;
+            }
+        }
+    printf("softmax rows: %ld kernel runs, %ld differ; probabilities within %.3f (2 allowed), "
+           "lse and sum %.2e\n",
+           runs, bad, worst, lse_err);
+    CHECK(bad == 0, "the softmax row kernels differ from the portable one (%ld)", bad);
+    CHECK(worst <= 2.0 && lse_err <= 1e-6, "softmax row: %.3f ulp, lse and sum %.2e", worst,
+          lse_err);
+    CHECK(pn_softmax_row_f32_kernel("portable") && !pn_softmax_row_f32_kernel("sse9") &&
+              pn_softmax_dscore_row_f32_kernel("portable") &&
+              !pn_softmax_dscore_row_f32_kernel("sse9"),
+          "the softmax row kernels' names");
+}
+
 static void test_f32_kernels(void) {
     const struct {
         pn_unary_op op;
@@ -837,6 +922,7 @@ int main(void) {
     test_silu_kernels();
     test_gelu_kernels();
     test_gelu_grad_kernels();
+    test_softmax_row_kernels();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
