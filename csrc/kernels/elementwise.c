@@ -214,14 +214,16 @@ static inline int64_t ipow(int64_t x, int64_t y) {
  * wherever the result is a float other than 0 or inf (|y log x| < 104), which
  * is exp's relative error; pn_exp_d adds below 1e-11. So the float result is
  * the correctly rounded one but within 2e-4 ulp of a halfway case (glibc's
- * powf: within 0.82 ulp). Beyond the float range pn_exp_d gives inf or 0. */
-PN_FINLINE int pn_pow_plain(float x, float y) {
-    return (x > 0) & (x < INFINITY) & (fabsf(y) < INFINITY);
-}
+ * powf: within 0.82 ulp). Beyond the float range pn_exp_d gives inf or 0.
+ * pn_pow_plain (fastmath.h) says which pairs these are. */
 PN_FINLINE float pn_powf_v(float x, float y) {
     return (float)pn_exp_d((double)y * pn_log_d((double)x));
 }
-#define POWF_ANY(x, y) (pn_pow_plain(x, y) ? pn_powf_v(x, y) : powf(x, y))
+/* The plain pairs' pow: fastmath.h's pn_powf_tab on x86 (elementwise.c's kernels,
+ * the same bits), pn_powf_v elsewhere. */
+#define POWF_PLAIN(x, y) (PN_F32_TABLES ? pn_powf_tab(x, y) : pn_powf_v(x, y))
+#define POWF_ANY(x, y)   (pn_pow_plain(x, y) ? POWF_PLAIN(x, y) : powf(x, y))
+static void pow_plain_f32(float *o, const float *a, const float *b, int64_t n);
 /* o[i] = a[i] ** b[i] over contiguous runs, a block at a time: a block of
  * plain pairs only (the common case) as one loop that vectorizes, any other
  * block element by element. Returns 1 (done). */
@@ -234,7 +236,7 @@ PN_SIMD_CLONES static int pow_run_f32(float *o, const float *a, const float *b, 
         int odd = 0;
         for (int64_t i = 0; i < m; i++) odd |= !pn_pow_plain(A[i], B[i]);
         if (!odd) {
-            for (int64_t i = 0; i < m; i++) O[i] = pn_powf_v(A[i], B[i]);
+            pow_plain_f32(O, A, B, m);
             continue;
         }
         for (int64_t i = 0; i < m; i++) O[i] = POWF_ANY(A[i], B[i]);
@@ -786,6 +788,23 @@ const float pn_gelu_dphi16[8][16] = {
         -4.311367404e-03f,
         -8.808474988e-03f,
     },
+};
+
+/* fastmath.h's pn_powf_tab: c_j = 1 / (1 + j/16) rounded to double, L_j = -log c_j,
+ * 2^(j/16), each to the double nearest (mpmath) */
+const double pn_pow_tab[3][16] __attribute__((aligned(64))) = {
+    {1.0, 0.9411764705882353, 0.8888888888888888, 0.8421052631578947, 0.8, 0.7619047619047619,
+     0.7272727272727273, 0.6956521739130435, 0.6666666666666666, 0.64, 0.6153846153846154,
+     0.5925925925925926, 0.5714285714285714, 0.5517241379310345, 0.5333333333333333,
+     0.5161290322580645},
+    {0.0, 0.060624621816434854, 0.11778303565638351, 0.17185025692665928, 0.2231435513142097,
+     0.2719337154836418, 0.3184537311185346, 0.3629054936893685, 0.40546510810816444,
+     0.4462871026284195, 0.48550781578170077, 0.5232481437645479, 0.5596157879354228,
+     0.5947071077466928, 0.6286086594223742, 0.661398482245365},
+    {1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916, 1.189207115002721,
+     1.241857812073484, 1.2968395546510096, 1.3542555469368927, 1.4142135623730951,
+     1.4768261459394993, 1.5422108254079407, 1.6104903319492543, 1.681792830507429,
+     1.7562521603732995, 1.8340080864093424, 1.9152065613971474},
 };
 
 /* The float32 exp op on x86: pn_expf_tab (fastmath.h), whose two table lookups
@@ -1855,6 +1874,118 @@ static T256 void softmax_dscore_row_f32_avx2(float *p, float *dp, int64_t n, flo
     }
 }
 
+/* pn_powf_tab over 8 double lanes (AVX-512): the tables by permutes of their two
+ * halves (tab[2 t], tab[2 t + 1]: table t of pn_pow_tab), the same operations in
+ * the same order as the scalar function. */
+#define POW_LANES(V, IT, P, I, LOOKUP, x, y, out) \
+    do { \
+        const V one_ = P##_set1_pd(1.0), magic_ = P##_set1_pd(6755399441055744.0); \
+        const IT mb_ = I##_SET(0x4338000000000000LL), fifteen_ = I##_SET(15); \
+        IT b_ = P##_castpd_si(x), e_, j_, nb_; \
+        e_ = I##_SRLI(I##_ADD(b_, I##_SET(0x0001000000000000LL)), 52); \
+        V m_ = \
+            P##_castsi_pd(I##_ADD(I##_SUB(b_, I##_SLLI(e_, 52)), I##_SET(0x3ff0000000000000LL))); \
+        V k_ = P##_sub_pd(P##_castsi_pd(I##_OR(e_, I##_SET(0x4330000000000000LL))), \
+                          P##_set1_pd(0x1p52 + 1023)); \
+        V u_ = P##_add_pd(m_, P##_set1_pd(1.0 / 32)); \
+        j_ = I##_AND(I##_SRLI(P##_castpd_si(u_), 48), fifteen_); \
+        V r_ = P##_fmsub_pd(m_, LOOKUP(0, j_), one_); \
+        V r2_ = P##_mul_pd(r_, r_), r4_ = P##_mul_pd(r2_, r2_); \
+        V q0_ = P##_fmadd_pd(P##_set1_pd(1.0 / 3), r_, P##_set1_pd(-0.5)); \
+        V q1_ = P##_fmadd_pd(P##_set1_pd(1.0 / 5), r_, P##_set1_pd(-1.0 / 4)); \
+        V q2_ = P##_fmadd_pd(P##_set1_pd(1.0 / 7), r_, P##_set1_pd(-1.0 / 6)); \
+        V q3_ = P##_fmadd_pd(P##_set1_pd(1.0 / 9), r_, P##_set1_pd(-1.0 / 8)); \
+        V qa_ = P##_fmadd_pd(q1_, r2_, q0_), qb_ = P##_fmadd_pd(q3_, r2_, q2_); \
+        V Q_ = P##_fmadd_pd(P##_fmadd_pd(P##_set1_pd(-1.0 / 10), r4_, qb_), r4_, qa_); \
+        V lp_ = P##_fmadd_pd(Q_, r2_, r_); \
+        V lg_ = P##_add_pd(P##_fmadd_pd(k_, P##_set1_pd(0.6931471805598903), LOOKUP(1, j_)), \
+                           P##_fmadd_pd(k_, P##_set1_pd(5.497923018708371e-14), lp_)); \
+        V t_ = P##_mul_pd(y, lg_); \
+        t_ = P##_min_pd(P##_max_pd(t_, P##_set1_pd(-110.0)), P##_set1_pd(90.0)); \
+        V v_ = P##_fmadd_pd(t_, P##_set1_pd(23.083120654223414), magic_); \
+        V nf_ = P##_sub_pd(v_, magic_); \
+        nb_ = I##_ADD(I##_SUB(P##_castpd_si(v_), mb_), I##_SET(4096)); \
+        V s_ = P##_fnmadd_pd(nf_, P##_set1_pd(0.04332169878499658), t_); \
+        s_ = P##_fnmadd_pd(nf_, P##_set1_pd(1.4494042586539372e-18), s_); \
+        V s2_ = P##_mul_pd(s_, s_), e0_ = P##_add_pd(one_, s_); \
+        V e1_ = P##_fmadd_pd(P##_set1_pd(1.0 / 6), s_, P##_set1_pd(0.5)); \
+        V e2_ = P##_fmadd_pd(P##_set1_pd(1.0 / 120), s_, P##_set1_pd(1.0 / 24)); \
+        V p_ = P##_fmadd_pd(P##_set1_pd(1.0 / 720), s2_, e2_); \
+        p_ = P##_fmadd_pd(P##_fmadd_pd(p_, s2_, e1_), s2_, e0_); \
+        V sc_ = P##_castsi_pd(I##_SLLI(I##_ADD(I##_SRLI(nb_, 4), I##_SET(767)), 52)); \
+        out = P##_mul_pd(P##_mul_pd(LOOKUP(2, I##_AND(nb_, fifteen_)), p_), sc_); \
+    } while (0)
+#define _mm512_castpd_si _mm512_castpd_si512
+#define _mm512_castsi_pd _mm512_castsi512_pd
+#define Z_SET            _mm512_set1_epi64
+#define Z_ADD            _mm512_add_epi64
+#define Z_SUB            _mm512_sub_epi64
+#define Z_SLLI           _mm512_slli_epi64
+#define Z_SRLI           _mm512_srli_epi64
+#define Z_AND            _mm512_and_si512
+#define Z_OR             _mm512_or_si512
+#define POW_PERM(t, j)   _mm512_permutex2var_pd(tab[2 * (t)], j, tab[2 * (t) + 1])
+static ALWAYS_INLINE T512 __m256 pow_lanes8_avx512(__m256 x, __m256 y, const __m512d tab[6]) {
+    __m512d r;
+    POW_LANES(__m512d, __m512i, _mm512, Z, POW_PERM, _mm512_cvtps_pd(x), _mm512_cvtps_pd(y), r);
+    return _mm512_cvtpd_ps(r);
+}
+static T512 void pow_plain_f32_avx512(float *o, const float *a, const float *b, int64_t n) {
+    __m512d tab[6];
+    for (int t = 0; t < 6; t++) tab[t] = _mm512_load_pd(pn_pow_tab[t / 2] + 8 * (t % 2));
+    int64_t i = 0;
+    /* four independent chains per step: each is long (about 130 cycles of latency),
+     * and the core overlaps only what its window holds */
+    for (; i + 32 <= n; i += 32) {
+        __m256 r0 = pow_lanes8_avx512(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), tab);
+        __m256 r1 = pow_lanes8_avx512(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), tab);
+        __m256 r2 =
+            pow_lanes8_avx512(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), tab);
+        __m256 r3 =
+            pow_lanes8_avx512(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), tab);
+        _mm256_storeu_ps(o + i, r0);
+        _mm256_storeu_ps(o + i + 8, r1);
+        _mm256_storeu_ps(o + i + 16, r2);
+        _mm256_storeu_ps(o + i + 24, r3);
+    }
+    for (; i < n; i += 8) {
+        __mmask8 k = n - i >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (n - i)) - 1);
+        /* masked-off lanes compute 1 ** 1 */
+        __m256 x = _mm256_mask_loadu_ps(_mm256_set1_ps(1.0f), k, a + i);
+        __m256 y = _mm256_mask_loadu_ps(_mm256_set1_ps(1.0f), k, b + i);
+        _mm256_mask_storeu_ps(o + i, k, pow_lanes8_avx512(x, y, tab));
+    }
+}
+#define _mm256_castpd_si _mm256_castpd_si256
+#define _mm256_castsi_pd _mm256_castsi256_pd
+#define Y_SET            _mm256_set1_epi64x
+#define Y_ADD            _mm256_add_epi64
+#define Y_SUB            _mm256_sub_epi64
+#define Y_SLLI           _mm256_slli_epi64
+#define Y_SRLI           _mm256_srli_epi64
+#define Y_AND            _mm256_and_si256
+#define Y_OR             _mm256_or_si256
+#define POW_GATHER(t, j) _mm256_i64gather_pd(pn_pow_tab[t], j, 8)
+/* pn_powf_tab over 4 double lanes (AVX2): the tables by gathers. */
+static T256 __m128 pow_lanes4_avx2(__m128 x, __m128 y) {
+    __m256d r;
+    POW_LANES(__m256d, __m256i, _mm256, Y, POW_GATHER, _mm256_cvtps_pd(x), _mm256_cvtps_pd(y), r);
+    return _mm256_cvtpd_ps(r);
+}
+static T256 void pow_plain_f32_avx2(float *o, const float *a, const float *b, int64_t n) {
+    const __m128i lane = _mm_setr_epi32(0, 1, 2, 3);
+    for (int64_t i = 0; i < n; i += 4) {
+        __m128i k = _mm_cmpgt_epi32(_mm_set1_epi32((int)(n - i < 4 ? n - i : 4)), lane);
+        __m128 one = _mm_set1_ps(1.0f); /* masked-off lanes compute 1 ** 1 */
+        __m128 x = _mm_blendv_ps(one, _mm_maskload_ps(a + i, k), _mm_castsi128_ps(k));
+        __m128 y = _mm_blendv_ps(one, _mm_maskload_ps(b + i, k), _mm_castsi128_ps(k));
+        _mm_maskstore_ps(o + i, k, pow_lanes4_avx2(x, y));
+    }
+}
+#undef POW_LANES
+#undef POW_PERM
+#undef POW_GATHER
+
 #undef SOFTPLUS_SELECT
 #undef SOFTPLUS_LOG
 #undef LOG_TAB_PAIR
@@ -2147,6 +2278,20 @@ pn_softmax_dscore_row_f32_fn pn_softmax_dscore_row_f32_kernel(const char *name) 
 void pn_softmax_dscore_row_f32(float *p, float *dp, int64_t n, float sc, float l, float d) {
     RUN_FASTEST(softmax_dscore_row_f32_avx512, softmax_dscore_row_f32_avx2,
                 softmax_dscore_row_f32_portable, p, dp, n, sc, l, d);
+}
+
+/* pow over plain pairs (pn_pow_plain) in C: the kernels' portable one. */
+PN_SIMD_CLONES static void pow_plain_f32_portable(float *o, const float *a, const float *b,
+                                                  int64_t n) {
+    for (int64_t i = 0; i < n; i++) o[i] = POWF_PLAIN(a[i], b[i]);
+}
+
+pn_pow_plain_f32_fn pn_pow_plain_f32_kernel(const char *name) {
+    KERNEL_BY_NAME(name, pow_plain_f32_avx512, pow_plain_f32_avx2, pow_plain_f32_portable);
+}
+
+static void pow_plain_f32(float *o, const float *a, const float *b, int64_t n) {
+    RUN_FASTEST(pow_plain_f32_avx512, pow_plain_f32_avx2, pow_plain_f32_portable, o, a, b, n);
 }
 
 static void sqrt_f32_contig(const float *x, float *y, int64_t n) {

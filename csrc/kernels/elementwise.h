@@ -141,6 +141,12 @@ typedef void (*pn_softmax_dscore_row_f32_fn)(float *p, float *dp, int64_t n, flo
 pn_softmax_dscore_row_f32_fn pn_softmax_dscore_row_f32_kernel(const char *name);
 void pn_softmax_dscore_row_f32(float *p, float *dp, int64_t n, float sc, float l, float d);
 
+/* o = a ** b over n contiguous float pairs with every a in (0, inf) and b finite
+ * (the pow op's common case; the op checks): fastmath.h's pn_powf_tab on x86, each
+ * kernel the same bits (pn_pow_plain_f32_kernel: by name). */
+typedef void (*pn_pow_plain_f32_fn)(float *o, const float *a, const float *b, int64_t n);
+pn_pow_plain_f32_fn pn_pow_plain_f32_kernel(const char *name);
+
 /* softplus with beta 1 over n contiguous floats: y = x where x >= xt (PyTorch's
  * threshold, xt the least float above it; NaN for none), else log(1 + exp(x)) by
  * pn_softplusf_tab (fastmath.h) on x86, pn_softplusf elsewhere; with neg,

@@ -853,6 +853,74 @@ static void test_softmax_row_kernels(void) {
           "the softmax row kernels' names");
 }
 
+/* float32 pow's plain pairs (x in (0, inf), y finite): pn_powf_tab against libm's
+ * pow in double, rounded to float (correctly rounded there but within 1e-6 ulp of a
+ * halfway case, which the double result's 3e-14 cannot decide), over pairs from x
+ * log-uniform over every float (subnormals too) and y uniform in [-4, 4], y in
+ * [-40, 40] on x near 1, and pairs whose results are near the overflow and underflow
+ * thresholds (subnormal results); then each kernel (pn_pow_plain_f32_kernel) against
+ * the scalar, to the bit, at every tail length. */
+static void test_pow_tab(void) {
+    enum { N = 1 << 16, ROUNDS = 32 };
+    static float x[N], y[N], o[N];
+    uint64_t seed = 7;
+    long wrong = 0, near_half = 0, points = 0, kbad = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < N; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            double u1 = (double)(seed >> 11) * 0x1p-53;
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            double u2 = (double)(seed >> 11) * 0x1p-53;
+            int kind = round % 4;
+            if (kind == 0) { /* any positive float, a moderate exponent */
+                x[i] = flt(1u + (uint32_t)(u1 * 0x7f7fffff));
+                y[i] = (float)(8 * u2 - 4);
+            } else if (kind == 1) { /* near 1, large exponents */
+                x[i] = (float)(1 + (u1 - 0.5) * 0x1p-8);
+                y[i] = (float)(80 * u2 - 40);
+            } else { /* results near exp(88.7) (kind 2) or down to the subnormals (3) */
+                x[i] = (float)(0.5 + 4 * u1);
+                double lg = log((double)x[i]), want = kind == 2 ? 88.0 + 1.5 * u2 : -87 - 18 * u2;
+                y[i] = fabs(lg) > 1e-3 ? (float)(want / lg) : 1.0f;
+            }
+            if (!pn_pow_plain(x[i], y[i])) x[i] = 2.0f, y[i] = 0.5f;
+        }
+        for (int i = 0; i < N; i++) {
+            float got = pn_powf_tab(x[i], y[i]);
+            double r = pow((double)x[i], (double)y[i]);
+            float want = (float)r;
+            points++;
+            if (memcmp(&got, &want, sizeof got) == 0) continue;
+            /* halfway between two floats (or at the subnormal spacing) within 1e-6 ulp? */
+            float lo = got < want ? got : want, hi = got < want ? want : got;
+            double mid = ((double)lo + (double)hi) / 2, ulp = (double)hi - (double)lo;
+            if (nextafterf(lo, INFINITY) == hi && fabs(r - mid) <= 1e-6 * ulp)
+                near_half++;
+            else if (wrong++ < 5)
+                printf("  pow(%a, %a) = %a, want %a\n", x[i], y[i], got, want);
+        }
+        const char *names[] = {"avx512", "avx2", "portable"};
+        for (int k = 0; k < 3; k++) {
+            pn_pow_plain_f32_fn f = pn_pow_plain_f32_kernel(names[k]);
+            if (!f) continue;
+            int64_t len = round < 3 ? N : N - 1 - round; /* tails of every kernel */
+            f(o, x, y, len);
+            for (int64_t i = 0; i < len; i++) {
+                float w = pn_powf_tab(x[i], y[i]);
+                kbad += memcmp(&w, &o[i], sizeof w) != 0;
+            }
+        }
+    }
+    printf("pow_tab: %ld of %ld pairs not libm's rounding (%ld within 1e-6 ulp of halfway); "
+           "kernels: %ld differ from the scalar\n",
+           wrong, points, near_half, kbad);
+    CHECK(wrong == 0 && near_half <= 2, "pn_powf_tab: %ld wrong roundings, %ld near halfway", wrong,
+          near_half);
+    CHECK(kbad == 0, "the pow kernels differ from pn_powf_tab at %ld points", kbad);
+    CHECK(pn_pow_plain_f32_kernel("portable") && !pn_pow_plain_f32_kernel("sse9"),
+          "pn_pow_plain_f32_kernel's names");
+}
+
 static void test_f32_kernels(void) {
     const struct {
         pn_unary_op op;
@@ -923,6 +991,7 @@ int main(void) {
     test_gelu_kernels();
     test_gelu_grad_kernels();
     test_softmax_row_kernels();
+    test_pow_tab();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
