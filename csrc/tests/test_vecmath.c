@@ -795,51 +795,59 @@ static void softmax_row_reference(const float *s, int64_t n, float sc, double *w
     *lse_err = fmax(*lse_err, fabs(lse - want) / fmax(1.0, fabs(want)));
     *lse_err = fmax(*lse_err, fabs(tot - 1.0) / 8.0); /* n <= 1000 products of 2^-24 */
 }
+/* Scores of one test row: uniform in [-12, 12), with (kind 1) every third -inf, (2)
+ * all -inf, or (3) a NaN in the middle. */
+static void softmax_scores(float *s, int64_t n, int kind, uint64_t *seed) {
+    for (int64_t j = 0; j < n; j++) {
+        *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+        s[j] = (float)((double)(*seed >> 40) / (1 << 24) * 24.0 - 12.0);
+        if (kind == 1 && j % 3 == 1) s[j] = -INFINITY; /* masked keys */
+        if (kind == 2) s[j] = -INFINITY;               /* all masked */
+        if (kind == 3 && j == n / 2) s[j] = NAN;
+    }
+}
+/* One kernel's outputs on the scores s (n <= SM_N): the forward's probabilities p and
+ * log-sum-exp, the dscore's P and dS (dp: the scores permuted). */
+enum { SM_N = 1000 };
+typedef struct {
+    float p[SM_N], P[SM_N], dS[SM_N];
+    double lse;
+} sm_out;
+static int softmax_row_run(const char *name, const float *s, int64_t n, sm_out *o) {
+    pn_softmax_row_f32_fn f = pn_softmax_row_f32_kernel(name);
+    pn_softmax_dscore_row_f32_fn g = pn_softmax_dscore_row_f32_kernel(name);
+    if (!f || !g) return 0;
+    memcpy(o->p, s, sizeof(float) * (size_t)n);
+    o->lse = f(o->p, n, 0.17677669f);
+    memcpy(o->P, s, sizeof(float) * (size_t)n);
+    for (int64_t j = 0; j < n; j++) o->dS[j] = s[(j * 7) % n];
+    g(o->P, o->dS, n, 0.17677669f, 1.25f, -0.3f);
+    return 1;
+}
+static int sm_out_same(const sm_out *a, const sm_out *b, int64_t n) {
+    return same_f32(a->p, b->p, n) && same_f32(a->P, b->P, n) && same_f32(a->dS, b->dS, n) &&
+           (memcmp(&a->lse, &b->lse, sizeof a->lse) == 0 || (isnan(a->lse) && isnan(b->lse)));
+}
 static void test_softmax_row_kernels(void) {
     const char *names[] = {"avx512", "avx2"};
-    enum { N = 1000 };
-    static float s[N], p0[N], p1[N], d0[N], d1[N];
+    static float s[SM_N];
+    static sm_out port, k;
     const int64_t lens[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70, 257, 1000};
     uint64_t seed = 99;
     long bad = 0, runs = 0;
     double worst = 0, lse_err = 0;
-    pn_softmax_row_f32_fn port = pn_softmax_row_f32_kernel("portable");
-    pn_softmax_dscore_row_f32_fn dport = pn_softmax_dscore_row_f32_kernel("portable");
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
         for (int kind = 0; kind < 4; kind++) {
             int64_t n = lens[li];
-            for (int64_t j = 0; j < n; j++) {
-                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-                s[j] = (float)((double)(seed >> 40) / (1 << 24) * 24.0 - 12.0);
-                if (kind == 1 && j % 3 == 1) s[j] = -INFINITY; /* masked keys */
-                if (kind == 2) s[j] = -INFINITY;               /* all masked */
-                if (kind == 3 && j == n / 2) s[j] = NAN;
-            }
-            const float sc = 0.17677669f, l = 1.25f, d = -0.3f;
-            memcpy(p0, s, sizeof(float) * (size_t)n);
-            double lse0 = port(p0, n, sc);
-            if (kind < 2 && n > 0) softmax_row_reference(s, n, sc, &worst, &lse_err, p0, lse0);
-            if (kind == 2 || n == 0)
-                bad += !(lse0 == -INFINITY && (n == 0 || (p0[0] == 0 && p0[n - 1] == 0)));
-            for (int64_t j = 0; j < n; j++) d0[j] = s[(j * 7) % (n ? n : 1)];
-            memcpy(p0, s, sizeof(float) * (size_t)n);
-            dport(p0, d0, n, sc, l, d);
-            for (int k = 0; k < 2; k++) {
-                pn_softmax_row_f32_fn f = pn_softmax_row_f32_kernel(names[k]);
-                pn_softmax_dscore_row_f32_fn g = pn_softmax_dscore_row_f32_kernel(names[k]);
-                if (!f || !g) continue;
-                float q0[N];
-                memcpy(q0, s, sizeof(float) * (size_t)n);
-                memcpy(p1, s, sizeof(float) * (size_t)n);
-                double lse1 = f(p1, n, sc), lse0b = port(q0, n, sc);
-                bad += !same_f32(p1, q0, n) ||
-                       (memcmp(&lse1, &lse0b, sizeof lse1) && !(isnan(lse1) && isnan(lse0b)));
-                for (int64_t j = 0; j < n; j++) d1[j] = s[(j * 7) % (n ? n : 1)];
-                memcpy(p1, s, sizeof(float) * (size_t)n);
-                g(p1, d1, n, sc, l, d);
-                bad += !same_f32(p1, p0, n) || !same_f32(d1, d0, n);
-                runs++;
-            }
+            softmax_scores(s, n, kind, &seed);
+            softmax_row_run("portable", s, n, &port);
+            if (kind < 2 && n > 0)
+                softmax_row_reference(s, n, 0.17677669f, &worst, &lse_err, port.p, port.lse);
+            if (kind == 2 || n == 0) /* all masked: zeros and -inf */
+                bad +=
+                    !(port.lse == -INFINITY && (n == 0 || (port.p[0] == 0 && port.p[n - 1] == 0)));
+            for (int q = 0; q < 2; q++)
+                if (softmax_row_run(names[q], s, n, &k)) bad += !sm_out_same(&k, &port, n), runs++;
         }
     printf("softmax rows: %ld kernel runs, %ld differ; probabilities within %.3f (2 allowed), "
            "lse and sum %.2e\n",
@@ -860,31 +868,36 @@ static void test_softmax_row_kernels(void) {
  * [-40, 40] on x near 1, and pairs whose results are near the overflow and underflow
  * thresholds (subnormal results); then each kernel (pn_pow_plain_f32_kernel) against
  * the scalar, to the bit, at every tail length. */
+/* n pairs (x, y) for pow, of one kind: 0 any positive float x and y in [-4, 4); 1 x
+ * near 1 and y in [-40, 40); 2 and 3 x in [0.5, 4.5) and y such that x^y is near
+ * exp(88) (overflow) or down to exp(-105) (subnormal results). */
+static void pow_pairs(int kind, float *x, float *y, int n, uint64_t *seed) {
+    for (int i = 0; i < n; i++) {
+        *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+        double u1 = (double)(*seed >> 11) * 0x1p-53;
+        *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+        double u2 = (double)(*seed >> 11) * 0x1p-53;
+        if (kind == 0) {
+            x[i] = flt(1u + (uint32_t)(u1 * 0x7f7fffff));
+            y[i] = (float)(8 * u2 - 4);
+        } else if (kind == 1) {
+            x[i] = (float)(1 + (u1 - 0.5) * 0x1p-8);
+            y[i] = (float)(80 * u2 - 40);
+        } else {
+            x[i] = (float)(0.5 + 4 * u1);
+            double lg = log((double)x[i]), want = kind == 2 ? 88.0 + 1.5 * u2 : -87 - 18 * u2;
+            y[i] = fabs(lg) > 1e-3 ? (float)(want / lg) : 1.0f;
+        }
+        if (!pn_pow_plain(x[i], y[i])) x[i] = 2.0f, y[i] = 0.5f;
+    }
+}
 static void test_pow_tab(void) {
     enum { N = 1 << 16, ROUNDS = 32 };
     static float x[N], y[N], o[N];
     uint64_t seed = 7;
     long wrong = 0, near_half = 0, points = 0, kbad = 0;
     for (int round = 0; round < ROUNDS; round++) {
-        for (int i = 0; i < N; i++) {
-            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-            double u1 = (double)(seed >> 11) * 0x1p-53;
-            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-            double u2 = (double)(seed >> 11) * 0x1p-53;
-            int kind = round % 4;
-            if (kind == 0) { /* any positive float, a moderate exponent */
-                x[i] = flt(1u + (uint32_t)(u1 * 0x7f7fffff));
-                y[i] = (float)(8 * u2 - 4);
-            } else if (kind == 1) { /* near 1, large exponents */
-                x[i] = (float)(1 + (u1 - 0.5) * 0x1p-8);
-                y[i] = (float)(80 * u2 - 40);
-            } else { /* results near exp(88.7) (kind 2) or down to the subnormals (3) */
-                x[i] = (float)(0.5 + 4 * u1);
-                double lg = log((double)x[i]), want = kind == 2 ? 88.0 + 1.5 * u2 : -87 - 18 * u2;
-                y[i] = fabs(lg) > 1e-3 ? (float)(want / lg) : 1.0f;
-            }
-            if (!pn_pow_plain(x[i], y[i])) x[i] = 2.0f, y[i] = 0.5f;
-        }
+        pow_pairs(round % 4, x, y, N, &seed);
         for (int i = 0; i < N; i++) {
             float got = pn_powf_tab(x[i], y[i]);
             double r = pow((double)x[i], (double)y[i]);
