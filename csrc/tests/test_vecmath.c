@@ -786,10 +786,15 @@ static void softmax_row_reference(const float *s, int64_t n, float sc, double *w
     double sum = 0, tot = 0;
     for (int64_t j = 0; j < n; j++) sum += exp((double)(s[j] * sc) - m);
     for (int64_t j = 0; j < n; j++) {
-        double r = exp((double)(s[j] * sc) - m) / sum, u = ldexp(1.0, ilogb(r) - 23);
+        double r = exp((double)(s[j] * sc) - m) / sum;
+        tot += y[j];
+        if (r == 0) { /* a masked key (-inf): exactly 0 */
+            *worst = y[j] == 0 ? *worst : INFINITY;
+            continue;
+        }
+        double u = ldexp(1.0, ilogb(r) - 23);
         double e = fabs(y[j] - r) / (u * (1 + fabs((double)(s[j] * sc) - m)));
         *worst = e > *worst ? e : *worst;
-        tot += y[j];
     }
     double want = m + log(sum);
     *lse_err = fmax(*lse_err, fabs(lse - want) / fmax(1.0, fabs(want)));
