@@ -847,7 +847,7 @@ UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_tab(x) : pn
  * halves (16 -> 8 -> 4 -> 2 -> 1: four dependent steps, where one after another the
  * sixteen additions were a third of a 32-key row's time), s[j] = e_j / sum as e_j
  * times the float 1 / sum; returns m + log(sum). */
-static double softmax_row_finish(float *s, int64_t n, float m, const float lanes[16]) {
+PN_FINLINE double softmax_row_finish(float *s, int64_t n, float m, const float lanes[16]) {
     double d[8];
     for (int k = 0; k < 8; k++) d[k] = (double)lanes[k] + (double)lanes[k + 8];
     for (int k = 0; k < 4; k++) d[k] += d[k + 4];
