@@ -1874,9 +1874,10 @@ static T256 void softmax_dscore_row_f32_avx2(float *p, float *dp, int64_t n, flo
     }
 }
 
-/* pn_powf_tab over 8 double lanes (AVX-512): the tables by permutes of their two
- * halves (tab[2 t], tab[2 t + 1]: table t of pn_pow_tab), the same operations in
- * the same order as the scalar function. */
+/* pn_powf_tab over the double lanes of V: the same operations in the same order as
+ * the scalar function. LOOKUP(t, j) reads table t of pn_pow_tab: on AVX-512 (8 lanes)
+ * by a permute of its two halves (tab[2 t], tab[2 t + 1]), on AVX2 (4 lanes) by a
+ * gather. */
 #define POW_LANES(V, IT, P, I, LOOKUP, x, y, out) \
     do { \
         const V one_ = P##_set1_pd(1.0), magic_ = P##_set1_pd(6755399441055744.0); \
