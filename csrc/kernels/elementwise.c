@@ -871,17 +871,24 @@ PN_SIMD_CLONES static void gelu_phif_f32(const float *x, float *y, int64_t n) {
         y[i] = v * pn_phif(v, &e);
     }
 }
+/* Its gradient the same way: dx = g (Phi(x) + x phi(x)). */
+PN_SIMD_CLONES static void gelu_gradf_f32(const float *g, const float *x, float *dx, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dx[i] = pn_gelu_gradf(g[i], x[i]);
+}
 #define GELU_BLOCK 256
 /* The elements xb[k] of a block out of the tables' range, at places ib[k]: the GELU
- * (g NULL) or its gradient y[ib[k]] by pn_phif. */
+ * (g NULL) or its gradient y[ib[k]] by pn_phif, in loops that vectorize (their
+ * gradients gathered first: with the gather inside, the loop stayed scalar, and
+ * 131k gradients of x ~ N(0, 100) took 4.8 ms, 0.23 ms now). */
 static void gelu_fallback(const float *g, const float *xb, const int32_t *ib, int cnt, float *y) {
     float yb[GELU_BLOCK];
-    if (g)
-        for (int k = 0; k < cnt; k++) y[ib[k]] = pn_gelu_gradf(g[ib[k]], xb[k]);
-    else {
+    if (g) {
+        float gb[GELU_BLOCK] = {0}; /* (zeroed: GCC cannot see the loop below fill it) */
+        for (int k = 0; k < cnt; k++) gb[k] = g[ib[k]];
+        gelu_gradf_f32(gb, xb, yb, cnt);
+    } else
         gelu_phif_f32(xb, yb, cnt);
-        for (int k = 0; k < cnt; k++) y[ib[k]] = yb[k];
-    }
+    for (int k = 0; k < cnt; k++) y[ib[k]] = yb[k];
 }
 
 #define T512          __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
@@ -1882,14 +1889,13 @@ static T256 void softmax_dscore_row_f32_avx2(float *p, float *dp, int64_t n, flo
     do { \
         const V one_ = P##_set1_pd(1.0), magic_ = P##_set1_pd(6755399441055744.0); \
         const IT mb_ = I##_SET(0x4338000000000000LL), fifteen_ = I##_SET(15); \
-        IT b_ = P##_castpd_si(x), e_, j_, nb_; \
+        IT b_ = I##_CASTI(x), e_, j_, nb_; \
         e_ = I##_SRLI(I##_ADD(b_, I##_SET(0x0001000000000000LL)), 52); \
-        V m_ = \
-            P##_castsi_pd(I##_ADD(I##_SUB(b_, I##_SLLI(e_, 52)), I##_SET(0x3ff0000000000000LL))); \
-        V k_ = P##_sub_pd(P##_castsi_pd(I##_OR(e_, I##_SET(0x4330000000000000LL))), \
+        V m_ = I##_CASTD(I##_ADD(I##_SUB(b_, I##_SLLI(e_, 52)), I##_SET(0x3ff0000000000000LL))); \
+        V k_ = P##_sub_pd(I##_CASTD(I##_OR(e_, I##_SET(0x4330000000000000LL))), \
                           P##_set1_pd(0x1p52 + 1023)); \
         V u_ = P##_add_pd(m_, P##_set1_pd(1.0 / 32)); \
-        j_ = I##_AND(I##_SRLI(P##_castpd_si(u_), 48), fifteen_); \
+        j_ = I##_AND(I##_SRLI(I##_CASTI(u_), 48), fifteen_); \
         V r_ = P##_fmsub_pd(m_, LOOKUP(0, j_), one_); \
         V r2_ = P##_mul_pd(r_, r_), r4_ = P##_mul_pd(r2_, r2_); \
         V q0_ = P##_fmadd_pd(P##_set1_pd(1.0 / 3), r_, P##_set1_pd(-0.5)); \
@@ -1905,7 +1911,7 @@ static T256 void softmax_dscore_row_f32_avx2(float *p, float *dp, int64_t n, flo
         t_ = P##_min_pd(P##_max_pd(t_, P##_set1_pd(-110.0)), P##_set1_pd(90.0)); \
         V v_ = P##_fmadd_pd(t_, P##_set1_pd(23.083120654223414), magic_); \
         V nf_ = P##_sub_pd(v_, magic_); \
-        nb_ = I##_ADD(I##_SUB(P##_castpd_si(v_), mb_), I##_SET(4096)); \
+        nb_ = I##_ADD(I##_SUB(I##_CASTI(v_), mb_), I##_SET(4096)); \
         V s_ = P##_fnmadd_pd(nf_, P##_set1_pd(0.04332169878499658), t_); \
         s_ = P##_fnmadd_pd(nf_, P##_set1_pd(1.4494042586539372e-18), s_); \
         V s2_ = P##_mul_pd(s_, s_), e0_ = P##_add_pd(one_, s_); \
@@ -1913,19 +1919,19 @@ static T256 void softmax_dscore_row_f32_avx2(float *p, float *dp, int64_t n, flo
         V e2_ = P##_fmadd_pd(P##_set1_pd(1.0 / 120), s_, P##_set1_pd(1.0 / 24)); \
         V p_ = P##_fmadd_pd(P##_set1_pd(1.0 / 720), s2_, e2_); \
         p_ = P##_fmadd_pd(P##_fmadd_pd(p_, s2_, e1_), s2_, e0_); \
-        V sc_ = P##_castsi_pd(I##_SLLI(I##_ADD(I##_SRLI(nb_, 4), I##_SET(767)), 52)); \
+        V sc_ = I##_CASTD(I##_SLLI(I##_ADD(I##_SRLI(nb_, 4), I##_SET(767)), 52)); \
         out = P##_mul_pd(P##_mul_pd(LOOKUP(2, I##_AND(nb_, fifteen_)), p_), sc_); \
     } while (0)
-#define _mm512_castpd_si _mm512_castpd_si512
-#define _mm512_castsi_pd _mm512_castsi512_pd
-#define Z_SET            _mm512_set1_epi64
-#define Z_ADD            _mm512_add_epi64
-#define Z_SUB            _mm512_sub_epi64
-#define Z_SLLI           _mm512_slli_epi64
-#define Z_SRLI           _mm512_srli_epi64
-#define Z_AND            _mm512_and_si512
-#define Z_OR             _mm512_or_si512
-#define POW_PERM(t, j)   _mm512_permutex2var_pd(tab[2 * (t)], j, tab[2 * (t) + 1])
+#define Z_CASTI        _mm512_castpd_si512 /* the double lanes' bits, and back */
+#define Z_CASTD        _mm512_castsi512_pd
+#define Z_SET          _mm512_set1_epi64
+#define Z_ADD          _mm512_add_epi64
+#define Z_SUB          _mm512_sub_epi64
+#define Z_SLLI         _mm512_slli_epi64
+#define Z_SRLI         _mm512_srli_epi64
+#define Z_AND          _mm512_and_si512
+#define Z_OR           _mm512_or_si512
+#define POW_PERM(t, j) _mm512_permutex2var_pd(tab[2 * (t)], j, tab[2 * (t) + 1])
 static ALWAYS_INLINE T512 __m256 pow_lanes8_avx512(__m256 x, __m256 y, const __m512d tab[6]) {
     __m512d r;
     POW_LANES(__m512d, __m512i, _mm512, Z, POW_PERM, _mm512_cvtps_pd(x), _mm512_cvtps_pd(y), r);
@@ -1957,8 +1963,8 @@ static T512 void pow_plain_f32_avx512(float *o, const float *a, const float *b, 
         _mm256_mask_storeu_ps(o + i, k, pow_lanes8_avx512(x, y, tab));
     }
 }
-#define _mm256_castpd_si _mm256_castpd_si256
-#define _mm256_castsi_pd _mm256_castsi256_pd
+#define Y_CASTI          _mm256_castpd_si256
+#define Y_CASTD          _mm256_castsi256_pd
 #define Y_SET            _mm256_set1_epi64x
 #define Y_ADD            _mm256_add_epi64
 #define Y_SUB            _mm256_sub_epi64
@@ -1986,6 +1992,24 @@ static T256 void pow_plain_f32_avx2(float *o, const float *a, const float *b, in
 #undef POW_LANES
 #undef POW_PERM
 #undef POW_GATHER
+#undef Z_CASTI
+#undef Z_CASTD
+#undef Z_SET
+#undef Z_ADD
+#undef Z_SUB
+#undef Z_SLLI
+#undef Z_SRLI
+#undef Z_AND
+#undef Z_OR
+#undef Y_CASTI
+#undef Y_CASTD
+#undef Y_SET
+#undef Y_ADD
+#undef Y_SUB
+#undef Y_SLLI
+#undef Y_SRLI
+#undef Y_AND
+#undef Y_OR
 
 #undef SOFTPLUS_SELECT
 #undef SOFTPLUS_LOG

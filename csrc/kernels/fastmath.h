@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "vecmath.h" /* pn_double_to_bits, pn_bits_to_double (pn_powf_tab) */
+
 /* Compile a loop three times, for baseline x86-64, AVX2 and AVX-512, and pick one when the
  * library loads (GCC/clang function multi-versioning). Other CPUs: one version.
  * The AVX2 version targets x86-64-v3 (AVX2 + FMA + ...), not "avx2" alone, and the
@@ -461,14 +463,14 @@ PN_SIGMOID_PAIR(pn_sigmoid_pair_tab, pn_logistic_pairs_tab) /* x86: the exp tabl
 PN_FINLINE int pn_g_sigmoid_holds(float g, float x) { /* false for NaN too */
     return x >= -104.0f && g >= -0x1p126f && g <= 0x1p126f;
 }
-PN_FINLINE float pn_g_sigmoidf(float g, float x) {
-    float lo, s1, s2, hi = pn_sigmoid_pair(x, &lo, &s1, &s2);
-    return __builtin_fmaf(g, hi, g * lo) * s1 * s2;
-}
-PN_FINLINE float pn_g_sigmoidf_tab(float g, float x) {
-    float lo, s1, s2, hi = pn_sigmoid_pair_tab(x, &lo, &s1, &s2);
-    return __builtin_fmaf(g, hi, g * lo) * s1 * s2;
-}
+#define PN_G_SIGMOID(NAME, PAIR) \
+    PN_FINLINE float NAME(float g, float x) { \
+        float lo, s1, s2, hi = PAIR(x, &lo, &s1, &s2); \
+        return __builtin_fmaf(g, hi, g * lo) * s1 * s2; \
+    }
+PN_G_SIGMOID(pn_g_sigmoidf, pn_sigmoid_pair)
+PN_G_SIGMOID(pn_g_sigmoidf_tab, pn_sigmoid_pair_tab)
+#undef PN_G_SIGMOID
 
 /* tanh's odd series for |x| < 1/4 (see pn_tanhf_exact). */
 PN_FINLINE float pn_tanh_series(float x) {
@@ -699,22 +701,14 @@ extern const double pn_pow_tab[3][16];
 PN_FINLINE int pn_pow_plain(float x, float y) {
     return (x > 0) & (x < INFINITY) & (fabsf(y) < INFINITY);
 }
-PN_FINLINE double pn_pow_bits_d(uint64_t u) {
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
 PN_FINLINE float pn_powf_tab(float x, float y) {
     const double magic = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
     const uint64_t one = 0x3ff0000000000000ULL, mbits = 0x4338000000000000ULL;
-    double xd = x;
-    uint64_t b, ub, vb;
-    memcpy(&b, &xd, sizeof b);
+    uint64_t b = pn_double_to_bits((double)x);
     uint64_t e = (b + (one - 0x3fef000000000000ULL)) >> 52; /* k + 1023; 31/32 is 0x3fef.. */
-    double m = pn_pow_bits_d(b - (e << 52) + one), u = m + 1.0 / 32; /* exact */
-    double k = pn_pow_bits_d(0x4330000000000000ULL | e) - (0x1p52 + 1023);
-    memcpy(&ub, &u, sizeof ub);
-    uint64_t j = (ub >> 48) & 15; /* u in [1, 2): floor(16 (u - 1)) = round(16 (m - 1)) */
+    double m = pn_bits_to_double(b - (e << 52) + one), u = m + 1.0 / 32; /* exact */
+    double k = pn_bits_to_double(0x4330000000000000ULL | e) - (0x1p52 + 1023);
+    uint64_t j = (pn_double_to_bits(u) >> 48) & 15; /* u in [1, 2): floor(16 (u - 1)) */
     double r = __builtin_fma(m, pn_pow_tab[0][j], -1.0), r2 = r * r, r4 = r2 * r2;
     /* log1p(r) = r + r^2 Q(r), Q = -1/2 + r/3 - ... - r^8/10, by Estrin's scheme (a
      * dependency chain of four steps where Horner's has nine) */
@@ -728,15 +722,14 @@ PN_FINLINE float pn_powf_tab(float x, float y) {
     double t = (double)y * lg;
     t = t > 90.0 ? 90.0 : t < -110.0 ? -110.0 : t;
     double v = __builtin_fma(t, 23.083120654223414, magic), nf = v - magic; /* 16 / ln2 */
-    memcpy(&vb, &v, sizeof vb);
-    uint64_t nb = vb - mbits + 4096; /* n + 4096 > 0: n = 16 q + i, |n| < 2600 */
+    uint64_t nb = pn_double_to_bits(v) - mbits + 4096; /* n + 4096 > 0: n = 16 q + i, |n| < 2600 */
     double s1 = __builtin_fma(-nf, 0.04332169878499658, t); /* ln2 / 16 in two parts */
     s1 = __builtin_fma(-nf, 1.4494042586539372e-18, s1);
     /* exp(s) = 1 + s + s^2 / 2 + ... + s^6 / 720, Estrin's scheme in s^2 */
     double s2 = s1 * s1, e0 = 1.0 + s1, e1 = __builtin_fma(1.0 / 6, s1, 0.5);
     double e2 = __builtin_fma(1.0 / 120, s1, 1.0 / 24);
     double p = __builtin_fma(__builtin_fma(__builtin_fma(1.0 / 720, s2, e2), s2, e1), s2, e0);
-    double scale = pn_pow_bits_d(((nb >> 4) + 767) << 52); /* 2^q: (q + 256) + 767 = q + 1023 */
+    double scale = pn_bits_to_double(((nb >> 4) + 767) << 52); /* 2^q: q + 256 + 767 */
     return (float)(pn_pow_tab[2][nb & 15] * p * scale);
 }
 

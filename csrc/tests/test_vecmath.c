@@ -585,17 +585,22 @@ static void sg_run(const float *x, float *y, int64_t n) {
 static float sg_scalar(float x) {
     return PN_F32_TABLES ? pn_silu_gradf_tab(1.5f, x) : pn_silu_gradf(1.5f, x);
 }
+/* The gradient kernels' tests: sg_g (the sweep's gradient) all 1.5, and g (n) of
+ * every sign and size, +-(1 + (i mod 9) / 10) 2^(i mod span - low). */
+static void grad_values(float *g, int n, int span, int low) {
+    for (int i = 0; i < (1 << 18) + 5; i++) sg_g[i] = 1.5f;
+    for (int i = 0; i < n; i++)
+        g[i] = (i % 5 == 0 ? -1.0f : 1.0f) * ldexpf(1.0f + 0.1f * (float)(i % 9), i % span - low);
+}
 static void test_silu_grad_kernels(void) {
     const char *names[] = {"avx512", "avx2", "portable"};
     enum { N = 4001 };
     static float x[N], g[N], y[N];
-    for (int i = 0; i < (1 << 18) + 5; i++) sg_g[i] = 1.5f;
-    for (int i = 0; i < N; i++) {
+    grad_values(g, N, 41, 20);
+    for (int i = 0; i < N; i++)
         x[i] = i < 3990 ? -100.0f + 0.05f * (float)i
                         : (float[]){-87.0f, -87.00001f, 0.0f,    -0.0f,    INFINITY, -INFINITY,
                                     NAN,    1e-40f,     -1e-40f, 0x1p126f, -1.2785f}[i - 3990];
-        g[i] = (i % 5 == 0 ? -1.0f : 1.0f) * ldexpf(1.0f + 0.1f * (float)(i % 9), i % 41 - 20);
-    }
     for (int k = 0; k < 3; k++) {
         sg_kernel = pn_silu_grad_f32_kernel(names[k]);
         if (!sg_kernel) continue;
@@ -643,11 +648,8 @@ static void test_softplus_grad_kernels(void) {
     const char *names[] = {"avx512", "avx2", "portable"};
     enum { N = 4001 };
     static float x[N], g[N], y[N];
-    for (int i = 0; i < (1 << 18) + 5; i++) sg_g[i] = 1.5f;
-    for (int i = 0; i < N; i++) {
-        x[i] = -110.0f + 0.055f * (float)i;
-        g[i] = (i % 5 == 0 ? -1.0f : 1.0f) * ldexpf(1.0f + 0.1f * (float)(i % 9), i % 61 - 40);
-    }
+    grad_values(g, N, 61, 40);
+    for (int i = 0; i < N; i++) x[i] = -110.0f + 0.055f * (float)i;
     g[7] = 0x1p127f, x[3999] = NAN, x[4000] = 20.0f;
     for (sp_neg = 0; sp_neg < 2; sp_neg++)
         for (int k = 0; k < 3; k++) {
@@ -738,9 +740,7 @@ static void test_gelu_grad_kernels(void) {
     const char *names[] = {"avx512", "avx2", "portable"};
     enum { N = 1000 };
     static float x[N], g[N], y[N];
-    for (int i = 0; i < (1 << 18) + 5; i++) sg_g[i] = 1.5f;
-    for (int i = 0; i < N; i++)
-        g[i] = (i % 5 == 0 ? -1.0f : 1.0f) * ldexpf(1.0f + 0.1f * (float)(i % 9), i % 61 - 40);
+    grad_values(g, N, 61, 40);
     if (PN_F32_TABLES) gelu_grad_sweep();
     for (int k = 0; k < 3; k++) {
         gg_kernel = pn_gelu_grad_f32_kernel(names[k]);
