@@ -164,10 +164,11 @@ def _run(op, x, dim, threads, bwd):
 
 
 @pytest.mark.parametrize("op", OPS)
-@pytest.mark.parametrize("length", [1, 8, 10, 16, 33, 48, 49])
+@pytest.mark.parametrize("length", [1, 8, 10, 16, 33, 48, 49, 65, 130])
 def test_short_rows_same_bits_in_a_block_or_alone(op, length):
     # 16 short rows side by side in the column kernel and a row left over, alone, give
-    # the same bits; so do rows whose starts are strided (every other row)
+    # the same bits; so do rows whose starts are strided (every other row), and longer
+    # rows that the row kernel takes 4 at a time
     x = np.random.default_rng(length).uniform(-20, 20, (2 * 37, length)).astype(np.float32)
     x[3, :] = -np.inf
     x[5, 0] = np.nan
