@@ -768,6 +768,41 @@ def test_double_backward_cross_entropy_nonzero():
     assert np.abs(gg.numpy()).max() > 1e-3
 
 
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(6,), (5, 7), (3, 4, 5), (2, 3, 4, 2), (0, 3)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_gradient_direct_equals_recorded(dt, shape, reduction, weighted):
+    # nll_loss's backward writes -g w_t directly when no graph is recorded, and goes
+    # through differentiable ops under create_graph: both give the same values
+    rng = np.random.default_rng(7)
+    C = shape[0] if len(shape) == 1 else shape[1]
+    tshape = () if len(shape) == 1 else (shape[0],) + shape[2:]
+    t = rng.integers(0, C, tshape)
+    if t.size > 1:
+        t.flat[-1] = 1  # ignored below
+    w = pynet.tensor(rng.uniform(0.5, 2, C).astype(dt)) if weighted else None
+    x = pynet.tensor(rng.standard_normal(shape).astype(dt), requires_grad=True)
+    loss = PF.nll_loss(x, pynet.tensor(t), weight=w, ignore_index=1, reduction=reduction)
+    g = pynet.tensor(rng.standard_normal(tuple(loss.shape)).astype(dt))
+    direct, = pynet.autograd.grad(loss, x, g, retain_graph=True)
+    recorded, = pynet.autograd.grad(loss, x, g.clone().requires_grad_(True), create_graph=True)
+    assert direct.dtype == recorded.dtype and tuple(direct.shape) == shape
+    np.testing.assert_array_equal(direct.numpy(), recorded.detach().numpy())
+    expect = np.zeros(shape, dt)  # -g w_t at each target that is not ignored
+    gv = np.broadcast_to(g.numpy(), tshape) if reduction == "none" else g.numpy()
+    scale = 1.0
+    if reduction == "mean":
+        wt = (w.numpy()[t] if weighted else np.ones(tshape)) * (t != 1)
+        scale = 1.0 / wt.sum() if wt.sum() else 0.0
+    for pos in np.ndindex(tshape):
+        if t[pos] != 1:
+            idx = (pos[0], t[pos]) + pos[1:] if pos else (t[pos],)
+            gp = gv[pos] if reduction == "none" else gv
+            expect[idx] = -gp * scale * (w.numpy()[t[pos]] if weighted else 1)
+    np.testing.assert_allclose(direct.numpy(), expect, rtol=1e-6, atol=0)
+
+
 # ------------------------------------------------------------------ errors ----
 
 def _err(lib, f):

@@ -24,6 +24,33 @@
 NLL_LOSS_WEIGHTED_TARGET(nll_loss_weighted_target_f32, float)
 NLL_LOSS_WEIGHTED_TARGET(nll_loss_weighted_target_f64, double)
 
+/* dx = -g q in one pass, the products the graph's mul and neg would make, in the
+ * same order: -(g w_t) at a position's target, -(g 0) elsewhere (-0 for g >= 0,
+ * NaN for a NaN g). g is per position (i * gs; gs = 0: one value for all). Rows
+ * of dx are filled class by class, so positions (S of them) run contiguously. */
+#define NLL_LOSS_BACKWARD(NAME, T) \
+    static void NAME(const pn_nll_loss_args *a, const T *G, int64_t gs, T *DX) { \
+        const int64_t N = a->N, C = a->C, S = a->S; \
+        const T *W = a->weight; \
+        for (int64_t n = 0; n < N; n++) { \
+            const T *g = G + n * S * gs; \
+            T *dx = DX + n * C * S; \
+            if (gs == 0) { \
+                const T zero = -(g[0] * (T)0); \
+                for (int64_t j = 0; j < C * S; j++) dx[j] = zero; \
+            } else \
+                for (int64_t c = 0; c < C; c++) \
+                    for (int64_t s = 0; s < S; s++) dx[c * S + s] = -(g[s * gs] * (T)0); \
+            for (int64_t s = 0; s < S; s++) { \
+                int64_t t = a->target[n * S + s]; \
+                if (t != a->ignore_index && t >= 0 && t < C) \
+                    dx[t * S + s] = -(g[s * gs] * (W ? W[t] : (T)1)); \
+            } \
+        } \
+    }
+NLL_LOSS_BACKWARD(nll_loss_backward_f32, float)
+NLL_LOSS_BACKWARD(nll_loss_backward_f64, double)
+
 #define NLL_LOSS_FORWARD(NAME, T) \
     static int NAME(const pn_nll_loss_args *a, const T *X, T *loss, double *wsum, int64_t *bad) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
@@ -54,6 +81,12 @@ NLL_LOSS_FORWARD(nll_loss_forward_f64, double)
 void pn_nll_loss_weighted_target(pn_dtype dt, const pn_nll_loss_args *a, void *q) {
     if (dt == PN_FLOAT32) nll_loss_weighted_target_f32(a, q);
     if (dt == PN_FLOAT64) nll_loss_weighted_target_f64(a, q);
+}
+
+void pn_nll_loss_backward(pn_dtype dt, const pn_nll_loss_args *a, const void *g, int64_t gs,
+                          void *dx) {
+    if (dt == PN_FLOAT32) nll_loss_backward_f32(a, g, gs, dx);
+    if (dt == PN_FLOAT64) nll_loss_backward_f64(a, g, gs, dx);
 }
 
 int pn_nll_loss_forward(pn_dtype dt, const pn_nll_loss_args *a, const void *logp, void *loss,

@@ -45,6 +45,16 @@ int pn_nll_loss_forward(pn_dtype dt, const pn_nll_loss_args *a, const void *logp
  * gradient of nll_loss is -g q. Targets must already be validated. */
 void pn_nll_loss_weighted_target(pn_dtype dt, const pn_nll_loss_args *a, void *q);
 
+/* The same gradient -g q written directly, with the bits of -(g * q): dx (N, C, S)
+ * of dt gets -(g w_t) at each position's target and -(g 0) elsewhere.
+ *
+ * Args:
+ *   g: the incoming gradient per position, element (n S + s) gs (gs = 0: one value)
+ *   dx: out, (N, C, S)
+ */
+void pn_nll_loss_backward(pn_dtype dt, const pn_nll_loss_args *a, const void *g, int64_t gs,
+                          void *dx);
+
 /* ------------------------------------------------------ pointwise losses ---- */
 
 /* Losses of one prediction x and one target y each (d = x - y):

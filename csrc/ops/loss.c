@@ -183,7 +183,8 @@ typedef struct {
 /* x (N, C, *), target (N, *), weight (C) -> dx (N, C, *) of
  *   loss = -w_t x[t] per position (0 where t == ignore_index):
  *   dx = -g q, q = w_t onehot(t), a constant made by the kernel, so the
- *   product is differentiable in g (create_graph) through the mul. */
+ *   product is differentiable in g (create_graph) through the mul; with no
+ *   graph to record, pn_nll_loss_backward writes the same products directly. */
 static int nll_loss_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const nll_loss_state *st = PN_STATE(n, nll_loss_state);
     const PNMeta *m = &n->meta[0];
@@ -197,14 +198,26 @@ static int nll_loss_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     scope s = {.n = 0};
     PNTensor *tc = keep(&s, pn_to_contiguous_nograd(t)),
              *wc = w ? keep(&s, pn_to_contiguous_nograd(w)) : NULL;
-    PNTensor *q = tc && (!w || wc) ? keep(&s, pn_empty(m->dtype, m->ndim, m->shape)) : NULL;
-    if (q) {
-        pn_nll_loss_args a = {
-            cs.N, cs.C, cs.S, (const int64_t *)tc->data, wc ? wc->data : NULL, st->ignore_index};
-        pn_nll_loss_weighted_target(m->dtype, &a, q->data);
+    pn_nll_loss_args a = {cs.N,
+                          cs.C,
+                          cs.S,
+                          tc ? (const int64_t *)tc->data : NULL,
+                          wc ? wc->data : NULL,
+                          st->ignore_index};
+    PNTensor *gE =
+        tc && (!w || wc) ? grad_positions(&s, gout[0], st->reduction, st->scale, m->ndim) : NULL;
+    if (gE && gE->dtype == m->dtype && !(pn_grad_mode && pn_requires_grad(gE))) {
+        /* no graph to record: -g q in one pass (the mul and neg below took three
+         * passes over dx, and building q a fourth) */
+        PNTensor *gc = keep(&s, pn_to_contiguous_nograd(gE));
+        PNTensor *dx = gc ? keep(&s, pn_empty(m->dtype, m->ndim, m->shape)) : NULL;
+        if (dx) pn_nll_loss_backward(m->dtype, &a, gc->data, gc->ndim ? 1 : 0, dx->data);
+        gin[0] = give(&s, dx);
+    } else {
+        PNTensor *q = gE ? keep(&s, pn_empty(m->dtype, m->ndim, m->shape)) : NULL;
+        if (q) pn_nll_loss_weighted_target(m->dtype, &a, q->data);
+        gin[0] = give(&s, U(&s, PN_NEG, B(&s, PN_MUL, gE, q)));
     }
-    PNTensor *gE = q ? grad_positions(&s, gout[0], st->reduction, st->scale, m->ndim) : NULL;
-    gin[0] = give(&s, U(&s, PN_NEG, B(&s, PN_MUL, gE, q)));
     Py_DECREF(t), Py_XDECREF(w);
     return gin[0] ? 0 : -1;
 }
