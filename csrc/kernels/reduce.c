@@ -968,33 +968,50 @@ PN_FINLINE double sm_bwd_short_sum_f32(const float *g, const float *y, int64_t n
 #define SM_HAS_SHORT_SUM_f32                    1
 #define SM_HAS_SHORT_SUM_f64                    0
 
-/* A contiguous row: L independent partial sums (the last n % L terms as one
- * more step of the lanes, padded with zeros), folded in halves as the forward's;
- * a short float32 row's in registers (over: see sm_bwd_short_sum_f32). */
-#define SOFTMAX_BWD_CONTIG(NAME, T, SFX) \
-    PN_SIMD_CLONES static void NAME(T *restrict dx, const T *restrict g, const T *restrict y, \
-                                    int64_t n, int is_log, int over) { \
+/* A contiguous row's sum: L independent partial sums (the last n % L terms as
+ * one more step of the lanes, padded with zeros), folded in halves as the
+ * forward's; a short float32 row's in registers (over: see sm_bwd_short_sum_f32). */
+#define SM_BWD_SUM(NAME, T, SFX) \
+    PN_FINLINE double NAME(const T *restrict g, const T *restrict y, int64_t n, int is_log, \
+                           int over) { \
         enum { L = 16 }; /* fold16's width */ \
-        double part[L] = {0}, s; \
+        double part[L] = {0}; \
         int64_t j = 0, nv = n - n % L; \
-        if (SM_HAS_SHORT_SUM_##SFX && n <= L) \
-            s = SM_SHORT_SUM_##SFX(g, y, n, is_log, over); \
-        else { \
-            if (is_log) \
-                for (; j < nv; j += L) \
-                    for (int k = 0; k < L; k++) part[k] += g[j + k]; \
-            else \
-                for (; j < nv; j += L) \
-                    for (int k = 0; k < L; k++) part[k] += (double)g[j + k] * y[j + k]; \
-            for (int k = 0; k < L; k++) \
-                part[k] += nv + k < n ? SMB_TERM(is_log, g[nv + k], y[nv + k]) : 0; \
-            s = fold16(part); \
-        } \
-        s *= is_log ? UNSCALE_##SFX : 1.0; /* exact: EXPS below carries the 2^64 */ \
+        if (SM_HAS_SHORT_SUM_##SFX && n <= L) return SM_SHORT_SUM_##SFX(g, y, n, is_log, over); \
         if (is_log) \
-            for (j = 0; j < n; j++) dx[j] = (T)SMB_OUT(1, SFX, g[j], y[j], s); \
+            for (; j < nv; j += L) \
+                for (int k = 0; k < L; k++) part[k] += g[j + k]; \
         else \
-            for (j = 0; j < n; j++) dx[j] = (T)SMB_OUT(0, SFX, g[j], y[j], s); \
+            for (; j < nv; j += L) \
+                for (int k = 0; k < L; k++) part[k] += (double)g[j + k] * y[j + k]; \
+        for (int k = 0; k < L; k++) \
+            part[k] += nv + k < n ? SMB_TERM(is_log, g[nv + k], y[nv + k]) : 0; \
+        return fold16(part); \
+    }
+/* Rows dx0 + i ds, g0 + i gs, y0 + i ys (i < rows; over: how many of them may be
+ * read 16 elements from their start), 4 at a time, their sums before their
+ * outputs, as the forward's SOFTMAX_CONTIG: the same bits row by row. */
+#define SOFTMAX_BWD_CONTIG(NAME, T, SFX) \
+    SM_BWD_SUM(sm_bwd_sum_##SFX, T, SFX) \
+    PN_SIMD_CLONES static void NAME(char *dx0, int64_t ds, const char *g0, int64_t gs, \
+                                    const char *y0, int64_t ys, int64_t rows, int64_t n, \
+                                    int is_log, int64_t over) { \
+        for (int64_t b = 0; b < rows; b += SM_ROWS) { \
+            int nr = rows - b < SM_ROWS ? (int)(rows - b) : SM_ROWS; \
+            double s[SM_ROWS]; \
+            for (int r = 0; r < nr; r++) \
+                s[r] = sm_bwd_sum_##SFX((const T *)(g0 + (b + r) * gs), \
+                                        (const T *)(y0 + (b + r) * ys), n, is_log, b + r < over); \
+            for (int r = 0; r < nr; r++) { \
+                T *dx = (T *)(dx0 + (b + r) * ds); \
+                const T *g = (const T *)(g0 + (b + r) * gs), *y = (const T *)(y0 + (b + r) * ys); \
+                double sr = s[r] * (is_log ? UNSCALE_##SFX : 1.0); /* exact: EXPS has the 2^64 */ \
+                if (is_log) \
+                    for (int64_t j = 0; j < n; j++) dx[j] = (T)SMB_OUT(1, SFX, g[j], y[j], sr); \
+                else \
+                    for (int64_t j = 0; j < n; j++) dx[j] = (T)SMB_OUT(0, SFX, g[j], y[j], sr); \
+            } \
+        } \
     }
 SOFTMAX_BWD_CONTIG(softmax_bwd_row_f32, float, f32)
 SOFTMAX_BWD_CONTIG(softmax_bwd_row_f64, double, f64)
@@ -1051,15 +1068,14 @@ static int64_t sm_rows_readable16(const int64_t *s, int64_t n, int64_t len, int6
             for (; i + 16 <= n; i += 16) \
                 softmax_bwd_cols_##SFX(p[0] + i * s[0], p[1] + i * s[1], p[2] + i * s[2], len, st, \
                                        IS_LOG); \
-        for (; i < n; i++) { \
-            char *dx = p[0] + i * s[0]; \
-            const char *g = p[1] + i * s[1], *y = p[2] + i * s[2]; \
-            if (st == sizeof(T)) \
-                softmax_bwd_row_##SFX((T *)dx, (const T *)g, (const T *)y, len, IS_LOG, \
-                                      i < over_end); \
-            else \
-                softmax_bwd_col1_##SFX(dx, g, y, len, st, IS_LOG); \
-        } \
+        if (st == sizeof(T)) { \
+            if (i < n) \
+                softmax_bwd_row_##SFX(p[0] + i * s[0], s[0], p[1] + i * s[1], s[1], \
+                                      p[2] + i * s[2], s[2], n - i, len, IS_LOG, over_end - i); \
+        } else \
+            for (; i < n; i++) \
+                softmax_bwd_col1_##SFX(p[0] + i * s[0], p[1] + i * s[1], p[2] + i * s[2], len, st, \
+                                       IS_LOG); \
     }
 SOFTMAX_BWD_LOOP(softmax_bwd_f32, float, 0, f32)
 SOFTMAX_BWD_LOOP(softmax_bwd_f64, double, 0, f64)
