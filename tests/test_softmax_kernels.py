@@ -163,6 +163,47 @@ def _run(op, x, dim, threads, bwd):
         pynet.set_num_threads(prev)
 
 
+@pytest.mark.parametrize("length", [3, 10, 16, 17, 65, 513])
+@pytest.mark.parametrize("dim", [-1, 0])
+@pytest.mark.parametrize("kind", ["normal", "cancelling", "wide"])
+def test_softmax_backward_float32_ulps(length, dim, kind):
+    # float32 softmax's dx = y (g - s) (s in double) is within 1.5 ulp of the larger
+    # term |y| (|g| + |s|), against float64 from the same y and g: where g - s cancels,
+    # the result's own ulps say nothing of the computation (s's last bit is all of it)
+    rng = np.random.default_rng(length + 7 * (dim + 1))
+    shape = (41, length) if dim == -1 else (length, 41)
+    x = (rng.standard_normal(shape) * rng.choice([0.3, 3.0, 20.0])).astype(np.float32)
+    if kind == "normal":
+        g = rng.standard_normal(shape)
+    elif kind == "cancelling":  # g nearly constant along dim: g - s is small
+        g = (rng.standard_normal((41, 1) if dim == -1 else (1, 41))
+             + rng.standard_normal(shape) * 1e-4)
+    else:
+        g = rng.standard_normal(shape) * np.exp(rng.uniform(-20, 20, shape))
+    g = g.astype(np.float32)
+    t = pynet.from_numpy(x).requires_grad_()
+    y = F.softmax(t, dim=dim)
+    dx, = pynet.autograd.grad(y, t, pynet.from_numpy(g))
+    y64, g64 = y.detach().numpy().astype(np.float64), g.astype(np.float64)
+    s = (g64 * y64).sum(axis=dim, keepdims=True)
+    ref = y64 * (g64 - s)
+    larger = (np.abs(y64) * (np.abs(g64) + np.abs(s))).astype(np.float32)
+    err = np.abs(dx.numpy().astype(np.float64) - ref) / np.spacing(larger).astype(np.float64)
+    assert err.max() <= 1.5, err.max()
+
+
+def test_softmax_backward_infinite_gradient_as_double_formula():
+    # a row whose sum is inf (an inf in g) keeps the double formula: -inf y where g is
+    # finite, NaN at the inf itself
+    x = pynet.from_numpy(np.array([[0.0, 1.0, 2.0], [0.5, 0.25, 0.0]], np.float32))
+    x.requires_grad_()
+    g = np.array([[1.0, np.inf, 2.0], [1.0, 2.0, 3.0]], np.float32)
+    dx, = pynet.autograd.grad(F.softmax(x, dim=1), x, pynet.from_numpy(g))
+    d = dx.numpy()
+    assert np.isnan(d[0, 1]) and d[0, 0] == -np.inf and d[0, 2] == -np.inf
+    assert np.isfinite(d[1]).all()
+
+
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("length", [1, 8, 10, 16, 33, 48, 49, 65, 130])
 def test_short_rows_same_bits_in_a_block_or_alone(op, length):
