@@ -807,6 +807,74 @@ const double pn_pow_tab[3][16] __attribute__((aligned(64))) = {
      1.7562521603732995, 1.8340080864093424, 1.9152065613971474},
 };
 
+/* fastmath.h's pn_softplus_poly: softplus(j/2 - 8 + u) = c0h + c0l + sum over k >= 1
+ * of c_k u^k, u in [0, 1/2): row 0 c0h, row 1 c0l, rows 2 .. 8 c1 .. c7, column j
+ * (how they were fitted: there) */
+const float pn_softplus32[9][32] __attribute__((aligned(64))) = {
+    {3.354063665e-04, 5.529314512e-04, 9.114664281e-04, 1.502310159e-03, 2.475685207e-03,
+     4.078443162e-03, 6.715348456e-03, 1.104774512e-02, 1.814992726e-02, 2.975041792e-02,
+     4.858735204e-02, 7.888973504e-02, 1.269280165e-01, 2.014132738e-01, 3.132616878e-01,
+     4.740769863e-01, 6.931471825e-01, 9.740769863e-01, 1.313261628e+00, 1.701413274e+00,
+     2.126928091e+00, 2.578889847e+00, 3.048587322e+00, 3.529750347e+00, 4.018149853e+00,
+     4.511047840e+00, 5.006715298e+00, 5.504078388e+00, 6.002475739e+00, 6.501502514e+00,
+     7.000911236e+00, 7.500553131e+00},
+    {6.391968985e-12,  2.412061870e-11,  2.569324094e-11,  1.066057615e-12,  -6.944727432e-11,
+     1.084228679e-10,  3.306222310e-11,  -2.748977712e-10, 6.593718904e-10,  3.547854233e-10,
+     -4.634715389e-10, -7.503796473e-10, -5.500922384e-09, 4.170041201e-09,  -2.379728636e-10,
+     -2.130758014e-09, -1.902594526e-09, -2.133383248e-09, 5.936578162e-08,  4.170825463e-09,
+     -8.000608887e-08, -1.125089639e-07, 2.933879628e-08,  7.113522571e-08,  7.516513989e-08,
+     -9.526981160e-08, 5.079012766e-08,  5.505645007e-08,  -5.338766584e-08, -2.037257332e-07,
+     2.306444458e-07,  -1.996281611e-07},
+    {3.353501379e-04, 5.527786561e-04, 9.110511746e-04, 1.501182211e-03, 2.472623251e-03,
+     4.070137627e-03, 6.692850962e-03, 1.098694280e-02, 1.798621006e-02, 2.931223065e-02,
+     4.742587358e-02, 7.585818321e-02, 1.192029193e-01, 1.824255288e-01, 2.689414322e-01,
+     3.775406778e-01, 5.000000000e-01, 6.224593520e-01, 7.310585976e-01, 8.175745010e-01,
+     8.807970881e-01, 9.241418242e-01, 9.525741339e-01, 9.706877470e-01, 9.820137620e-01,
+     9.890130758e-01, 9.933071733e-01, 9.959298372e-01, 9.975273609e-01, 9.984987974e-01,
+     9.990889430e-01, 9.994472265e-01},
+    {1.676188258e-04, 2.762365330e-04, 4.551105667e-04, 7.494643214e-04, 1.233254559e-03,
+     2.026785864e-03, 3.324028337e-03, 5.433115177e-03, 8.831353858e-03, 1.422651391e-02,
+     2.258833311e-02, 3.505185992e-02, 5.249678716e-02, 7.457321137e-02, 9.830595553e-02,
+     1.175018772e-01, 1.250000298e-01, 1.175018474e-01, 9.830594808e-02, 7.457321882e-02,
+     5.249679461e-02, 3.505185992e-02, 2.258833125e-02, 1.422651298e-02, 8.831352927e-03,
+     5.433114711e-03, 3.324028337e-03, 2.026785864e-03, 1.233254559e-03, 7.494643214e-04,
+     4.551105667e-04, 2.762365330e-04},
+    {5.583565144e-05,  9.197733743e-05,  1.514275500e-04,  2.490720653e-04,  4.090528528e-04,
+     6.700966624e-04,  1.093178173e-03,  1.771240146e-03,  2.837879118e-03,  4.464138299e-03,
+     6.815220229e-03,  9.911280125e-03,  1.332717482e-02,  1.578863151e-02,  1.514309272e-02,
+     9.592434391e-03,  -4.070570867e-07, -9.592703544e-03, -1.514267549e-02, -1.578825340e-02,
+     -1.332710497e-02, -9.911351837e-03, -6.815291476e-03, -4.464175552e-03, -2.837892622e-03,
+     -1.771242707e-03, -1.093176892e-03, -6.700946251e-04, -4.090509028e-04, -2.490706684e-04,
+     -1.514268661e-04, -9.197679174e-05},
+    {1.393868570e-05,  2.294109254e-05,  3.771517731e-05,  6.188837870e-05,  1.012432112e-04,
+     1.647834288e-04,  2.659510355e-04,  4.232608480e-04,  6.580334739e-04,  9.833498625e-04,
+     1.372468076e-03,  1.692573540e-03,  1.618110342e-03,  6.511646789e-04,  -1.473045559e-03,
+     -4.012009129e-03, -5.205011927e-03, -4.015553743e-03, -1.474159886e-03, 6.523198099e-04,
+     1.618974144e-03,  1.692723017e-03,  1.372362720e-03,  9.832475334e-04,  6.579803885e-04,
+     4.232406791e-04,  2.659448073e-04,  1.647822355e-04,  1.012426073e-04,  6.188842963e-05,
+     3.771653792e-05,  2.294147635e-05},
+    {2.786820460e-06,  4.578347216e-06,  7.504129371e-06,  1.225245069e-05,  1.987806718e-05,
+     3.190811185e-05,  5.030919783e-05,  7.693101361e-05,  1.114795814e-04,  1.461372158e-04,
+     1.545550331e-04,  7.767076750e-05,  -1.702779700e-04, -6.143869250e-04, -1.023869496e-03,
+     -8.849190199e-04, -1.473673728e-05, 8.754663868e-04,  1.039034221e-03,  6.277444772e-04,
+     1.726142946e-04,  -8.025998250e-05, -1.570573222e-04, -1.474336168e-04, -1.119418957e-04,
+     -7.701499271e-05, -5.026369763e-05, -3.183877197e-05, -1.981652895e-05, -1.220873946e-05,
+     -7.478246971e-06, -4.560370598e-06},
+    {4.460956120e-07,  7.310218848e-07,  1.193151434e-06,  1.934438615e-06,  3.101085667e-06,
+     4.876089861e-06,  7.410041235e-06,  1.057029385e-05,  1.323165179e-05,  1.162889203e-05,
+     -3.421103884e-06, -4.738977441e-05, -1.269895438e-04, -1.880877389e-04, -8.507192251e-05,
+     2.152302768e-04,  3.836686956e-04,  1.842664788e-04,  -9.441278235e-05, -1.777697616e-04,
+     -1.195171062e-04, -4.619848551e-05, -4.402319973e-06, 1.071579482e-05,  1.276489002e-05,
+     1.039496419e-05,  7.361578355e-06,  4.872392310e-06,  3.105720452e-06,  1.941811888e-06,
+     1.203393822e-06,  7.360240488e-07},
+    {8.297009657e-08,  1.343056937e-07,  2.147230873e-07,  3.360373739e-07,  5.062790933e-07,
+     7.098478250e-07,  8.522368944e-07,  6.299087545e-07,  -7.071859045e-07, -4.551983693e-06,
+     -1.217460613e-05, -2.058103928e-05, -1.462387718e-05, 2.644809138e-05,  7.681586430e-05,
+     4.858437387e-05,  -4.766493657e-05, -7.708927296e-05, -2.707865497e-05, 1.439352309e-05,
+     2.063398460e-05,  1.226908989e-05,  4.608427844e-06,  7.303077041e-07,  -6.242015047e-07,
+     -8.534329368e-07, -7.104885071e-07, -5.059470141e-07, -3.333433938e-07, -2.131935588e-07,
+     -1.355315646e-07, -8.271272378e-08}};
+
 /* The float32 exp op on x86: pn_expf_tab (fastmath.h), whose two table lookups
  * are gathers or loads in a compiled loop. Over a contiguous array on CPUs with
  * AVX-512 or AVX2 the kernels below hold the table in registers and look up by
@@ -1419,44 +1487,49 @@ LOG_KERNEL8(log1p_f32_avx2, log1p_tab8, -1.0f, _CMP_GT_OQ, PN_LOG_E)
         s = MOV(s, CMP(s, P##_setzero_ps(), _CMP_EQ_OQ), P##_setzero_ps()); \
     }
 
-/* pn_softplusf_tab from the split of u = 1 + e on: log(u + ul) by LOG_TAB_PAIR (the
- * series on the pair eh + el below e = 1/32), joined to max(x, 0) into r (CMP: a
- * compare to a mask). */
-#define SOFTPLUS_LOG(V, P, SI, CMP, MOV) \
-    LOG_TAB_PAIR(V, P, SI, MOV, CMP(eh, P##_set1_ps(0x1p-5f), _CMP_LT_OQ), eh, el); \
-    V a = P##_mul_ps(k, P##_set1_ps(0x1.62e4p-1f)), l = P##_add_ps(a, hi); \
-    V el2 = P##_add_ps(P##_sub_ps(a, l), hi); /* Fast2Sum */ \
-    V m = P##_max_ps(x, zero), t2 = P##_add_ps(m, l), bb = P##_sub_ps(t2, m); \
-    V et = P##_add_ps(P##_sub_ps(m, P##_sub_ps(t2, bb)), P##_sub_ps(l, bb)); /* 2Sum */ \
-    V r = P##_add_ps( \
-        t2, P##_add_ps(et, P##_add_ps(el2, P##_fmadd_ps(k, P##_set1_ps(0x1.7f7d1cp-20f), lo))))
-/* pn_softplusf_tab over 16 lanes (the exp table in hi2, lo2; the log table in tab). */
-static ALWAYS_INLINE T512 __m512 softplus_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2,
-                                                const __m512 *tab) {
-    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
-    __m512 elo, kf,
-        eh0 = exp_tab_pair16(_mm512_or_ps(x, _mm512_set1_ps(-0.0f)), hi2, lo2, &elo, &kf);
-    __m512 ehi = _mm512_add_ps(eh0, elo);
-    elo = _mm512_add_ps(_mm512_sub_ps(eh0, ehi), elo); /* Fast2Sum */
-    __m512 nn = _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32));
-    __m512 eh = _mm512_scalef_ps(ehi, nn), el = _mm512_scalef_ps(elo, nn);
-    __m512 u = _mm512_add_ps(one, eh),
-           ul = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, u), eh), el);
-    __m512i e;
-    __m512 k, ch, cl, invc, z = log_split16(_mm512_castps_si512(u), tab, &k, &e, &ch, &cl, &invc);
-    SOFTPLUS_LOG(__m512, _mm512, 512, _mm512_cmp_ps_mask, _mm512_mask_mov_ps);
-    __mmask16 tiny = _mm512_cmp_ps_mask(eh, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ) &
-                     _mm512_cmp_ps_mask(x, zero, _CMP_LE_OQ);
-    r = _mm512_mask_mov_ps(r, tiny, _mm512_scalef_ps(ehi, nn));
-    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), x);
+/* pn_softplus_poly's last steps over the lanes (V, P: the vector type, the
+ * intrinsic prefix): c0 + u q with the roundings of u q and of the sum added back. */
+#define SOFTPLUS_JOIN(V, P, c0, c0l) \
+    V m = P##_mul_ps(u, q), me = P##_fmsub_ps(u, q, m); \
+    V t = P##_add_ps(c0, m), te = P##_add_ps(P##_sub_ps(c0, t), m); \
+    return P##_add_ps(t, P##_add_ps(te, P##_add_ps(me, c0l)))
+/* pn_softplus_far over the lanes, e = exp(-|x|) given. */
+#define SOFTPLUS_FAR(V, P, GT0, BLEND) \
+    V w = P##_mul_ps(e, P##_fmadd_ps(e, P##_set1_ps(-1.0f / 3), P##_set1_ps(0.5f))); \
+    V pos = P##_fmadd_ps(e, P##_fmadd_ps(e, P##_set1_ps(-0.5f), P##_set1_ps(1.0f)), x); \
+    return BLEND(P##_fnmadd_ps(e, w, e), pos, GT0)
+
+/* pn_softplus_poly over 16 lanes: each coefficient by one permute of its 32
+ * values (tab[2k], tab[2k + 1]: row k's halves). min and max give 8 for NaN, as
+ * pn_softplus_poly's tests. */
+static ALWAYS_INLINE T512 __m512 softplus_poly16(__m512 x, const __m512 *tab) {
+    __m512 a = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(8.0f)), _mm512_set1_ps(-8.0f));
+    __m512i j =
+        _mm512_cvttps_epi32(_mm512_fmadd_ps(a, _mm512_set1_ps(2.0f), _mm512_set1_ps(16.0f)));
+    j = _mm512_min_epi32(j, _mm512_set1_epi32(31));
+    __m512 u = _mm512_sub_ps(
+        a, _mm512_fmadd_ps(_mm512_cvtepi32_ps(j), _mm512_set1_ps(0.5f), _mm512_set1_ps(-8.0f)));
+    __m512 q = _mm512_permutex2var_ps(tab[16], j, tab[17]);
+    for (int k = 7; k >= 2; k--)
+        q = _mm512_fmadd_ps(q, u, _mm512_permutex2var_ps(tab[2 * k], j, tab[2 * k + 1]));
+    SOFTPLUS_JOIN(__m512, _mm512, _mm512_permutex2var_ps(tab[0], j, tab[1]),
+                  _mm512_permutex2var_ps(tab[2], j, tab[3]));
 }
+#define BLEND16(a, b, gt0) _mm512_mask_blend_ps(gt0, a, b)
+static ALWAYS_INLINE T512 __m512 softplus_far16(__m512 x, const __m512 *hi2, const __m512 *lo2) {
+    __m512 e = exp_tab16(_mm512_or_ps(x, _mm512_set1_ps(-0.0f)), hi2, lo2);
+    __mmask16 gt0 = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+    SOFTPLUS_FAR(__m512, _mm512, gt0, BLEND16);
+}
+#undef BLEND16
 
 static T512 void softplus_f32_avx512(const float *x, float *y, int64_t n, float xt, int neg) {
     const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
     const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
-    const __m512 tab[3] = {_mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[0])),
-                           _mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[1])),
-                           _mm512_broadcast_f32x8(_mm256_loadu_ps(pn_log_tab[2]))};
+    __m512 tab[18];
+    for (int k = 0; k < 9; k++)
+        tab[2 * k] = _mm512_loadu_ps(pn_softplus32[k]),
+                tab[2 * k + 1] = _mm512_loadu_ps(pn_softplus32[k] + 16);
     const __m512 sign = _mm512_set1_ps(neg ? -0.0f : 0.0f);
     int64_t blk = pn_prefetch_blocksize(n);
     for (int64_t b = 0; b < n; b += blk) {
@@ -1465,37 +1538,39 @@ static T512 void softplus_f32_avx512(const float *x, float *y, int64_t n, float 
         for (int64_t i = b; i < e; i += 16) {
             __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
             __m512 v = _mm512_xor_ps(_mm512_maskz_loadu_ps(m, x + i), sign);
-            __m512 s = softplus_tab16(v, hi2, lo2, tab);
+            __m512 s = softplus_poly16(v, tab);
+            __mmask16 far = _mm512_cmp_ps_mask(
+                _mm512_abs_ps(v), _mm512_set1_ps(PN_SOFTPLUS_TAB_MAX), _CMP_NLT_UQ); /* NaN too */
+            if (far) s = _mm512_mask_mov_ps(s, far, softplus_far16(v, hi2, lo2));
             SOFTPLUS_SELECT(_mm512, _mm512_cmp_ps_mask, _mm512_mask_mov_ps);
             _mm512_mask_storeu_ps(y + i, m, s);
         }
     }
 }
 
-/* pn_softplusf_tab over 8 lanes, 2^n in pn_exp2_halves' two halves. */
-static ALWAYS_INLINE T256 __m256 softplus_tab8(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
-    __m256 elo;
-    __m256i nn;
-    __m256 eh0 = exp_tab_pair8(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)), &elo, &nn);
-    __m256 ehi = _mm256_add_ps(eh0, elo);
-    elo = _mm256_add_ps(_mm256_sub_ps(eh0, ehi), elo); /* Fast2Sum */
-    __m256i n1 = _mm256_srai_epi32(nn, 1), n2 = _mm256_sub_epi32(nn, n1),
-            bias = _mm256_set1_epi32(127);
-    __m256 sc1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
-    __m256 sc2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
-    __m256 eh = _mm256_mul_ps(_mm256_mul_ps(ehi, sc1), sc2);
-    __m256 el = _mm256_mul_ps(_mm256_mul_ps(elo, sc1), sc2);
-    __m256 u = _mm256_add_ps(one, eh),
-           ul = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, u), eh), el);
-    __m256i e;
-    __m256 k, ch, cl, invc, z = log_split8(_mm256_castps_si256(u), &k, &e, &ch, &cl, &invc);
-    SOFTPLUS_LOG(__m256, _mm256, 256, _mm256_cmp_ps, MOV8);
-    __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(eh, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
-                                _mm256_cmp_ps(x, zero, _CMP_LE_OQ));
-    r = _mm256_blendv_ps(r, _mm256_mul_ps(_mm256_mul_ps(ehi, sc1), sc2), tiny);
-    return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ));
+/* pn_softplus_poly over 8 lanes: each coefficient by four permutes and two levels
+ * of blends (exp_lookup8). */
+static ALWAYS_INLINE T256 __m256 softplus_poly8(__m256 x) {
+    __m256 a = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(8.0f)), _mm256_set1_ps(-8.0f));
+    __m256i j =
+        _mm256_cvttps_epi32(_mm256_fmadd_ps(a, _mm256_set1_ps(2.0f), _mm256_set1_ps(16.0f)));
+    j = _mm256_min_epi32(j, _mm256_set1_epi32(31));
+    __m256 u = _mm256_sub_ps(
+        a, _mm256_fmadd_ps(_mm256_cvtepi32_ps(j), _mm256_set1_ps(0.5f), _mm256_set1_ps(-8.0f)));
+    __m256 q = exp_lookup8(pn_softplus32[8], j);
+    for (int k = 7; k >= 2; k--) q = _mm256_fmadd_ps(q, u, exp_lookup8(pn_softplus32[k], j));
+    SOFTPLUS_JOIN(__m256, _mm256, exp_lookup8(pn_softplus32[0], j),
+                  exp_lookup8(pn_softplus32[1], j));
 }
+#define BLEND8(a, b, gt0) _mm256_blendv_ps(a, b, gt0)
+static ALWAYS_INLINE T256 __m256 softplus_far8(__m256 x) {
+    __m256 e = exp_tab8(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
+    __m256 gt0 = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
+    SOFTPLUS_FAR(__m256, _mm256, gt0, BLEND8);
+}
+#undef BLEND8
+#undef SOFTPLUS_JOIN
+#undef SOFTPLUS_FAR
 
 static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt, int neg) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -1507,7 +1582,10 @@ static T256 void softplus_f32_avx2(const float *x, float *y, int64_t n, float xt
         for (int64_t i = b; i < e; i += 8) {
             __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i < 8 ? e - i : 8)), lane);
             __m256 v = _mm256_xor_ps(_mm256_maskload_ps(x + i, m), sign);
-            __m256 s = softplus_tab8(v);
+            __m256 s = softplus_poly8(v);
+            __m256 far = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v),
+                                       _mm256_set1_ps(PN_SOFTPLUS_TAB_MAX), _CMP_NLT_UQ);
+            if (_mm256_movemask_ps(far)) s = _mm256_blendv_ps(s, softplus_far8(v), far);
             SOFTPLUS_SELECT(_mm256, _mm256_cmp_ps, MOV8);
             _mm256_maskstore_ps(y + i, m, s);
         }

@@ -1012,32 +1012,53 @@ PN_FINLINE float pn_log1pf_tab(float x) {
     return ax < 0x1p-25f ? x : r;
 }
 
-/* softplus(x) = max(x, 0) + log(1 + e), e = exp(-|x|), by the tables, for the
- * float32 softplus and logsigmoid on x86 (elementwise.c's pn_softplus_f32 kernels
- * compute the same, to the bit). As pn_softplusf with its parts replaced:
- *   e = eh + el unrounded from pn_exp_tab_pair (2^-30), renormalised and scaled;
- *   1 + e = u + ul exactly (Fast2Sum), and log(u + ul) = k ln2 + hi + lo by
- *       pn_log_tab_pair (u in [1, 2], k = 0 or 1), with the series on eh + el
- *       itself where e < 1/32 (|x| > 3.47);
- *   the sum max(x, 0) + k ln2 + hi + lo with exact error terms, one rounding;
- *   e < 2^-100 and x <= 0: e itself (pn_expf_tab's value: log(1 + e) = e to 2^-101).
- * Over every float: within 0.5251 ulp where the result is normal (pn_softplusf:
- * 0.57; the most where log(1 + e) = e, from the table's exp), 0.7532 where it is
- * subnormal. softplus(-inf) = 0, softplus(inf) = inf, NaN -> NaN. */
+/* softplus(x) = log(1 + exp(x)) for the float32 softplus and logsigmoid on x86
+ * (elementwise.c's pn_softplus_f32 kernels compute the same, to the bit), with no
+ * log and, for |x| < 8, no exp:
+ *   |x| < 8: 32 intervals [a_j, a_j + 1/2), a_j = j/2 - 8, j = trunc(2x + 16)
+ *       (capped to [0, 31]), u = x - a_j (exact); per interval a degree-7
+ *       polynomial in u fitted to softplus by relative least squares reweighted
+ *       toward minimax on 400 Chebyshev points (mpmath references; 6.8e-12 relative
+ *       before rounding to float), c0 as a float pair c0h + c0l. The expansion point
+ *       is the interval's left end, where softplus (increasing) is least, so every
+ *       term of the last step is positive. q = c1 + u (c2 + ... u c7) in fmas, then
+ *       c0 + u q with u q's rounding error (fma) and c0h + u q's (2Sum) added back:
+ *       one rounding more than the polynomial's own (rounded as a whole, the last
+ *       step alone was 1.22 ulp). The table is pn_softplus32[k][j] (elementwise.c):
+ *       k = 0, 1 c0h, c0l; k = 2 .. 8 c1 .. c7.
+ *   |x| >= 8: e = exp(-|x|) <= 3.4e-4 by pn_expf_tab (0.53 ulp), and
+ *       x >= 8: x + e (1 - e/2), one rounding of x plus a small term;
+ *       x <= -8: log1p(e) = e (1 - e (1/2 - e/3)) (e^4/4 is 1e-11 of it): e's error
+ *       and one rounding.
+ * Within 1.03 ulp: 1.0202 over every float, at x = -7.004 (an interval's right
+ * end, where u q is 0.39 of the result and q's roundings show); 0.7532 where the
+ * result is subnormal (test_vecmath.c sweeps a subset). The logarithm-based version
+ * this replaced was 0.525 ulp at three times the instructions (an exp, a log and
+ * their compensations); PyTorch's float softplus: 1.45. softplus(-inf) = 0,
+ * softplus(inf) = inf, NaN -> NaN. (PyTorch returns x itself above its threshold,
+ * 20 by default; callers select that.) */
+extern const float pn_softplus32[9][32];
+#define PN_SOFTPLUS_TAB_MAX 8.0f /* the table's range: |x| < this */
+PN_FINLINE float pn_softplus_poly(float x) {
+    float a = x < 8.0f ? x : 8.0f; /* out of range (or NaN): any interval will do */
+    a = a > -8.0f ? a : -8.0f;
+    int32_t j = (int32_t)__builtin_fmaf(a, 2.0f, 16.0f);
+    j = j < 31 ? j : 31;
+    float u = a - __builtin_fmaf((float)j, 0.5f, -8.0f);
+    float q = pn_softplus32[8][j];
+    for (int k = 7; k >= 2; k--) q = __builtin_fmaf(q, u, pn_softplus32[k][j]);
+    float c0 = pn_softplus32[0][j], m = u * q, me = __builtin_fmaf(u, q, -m);
+    float t = c0 + m, te = (c0 - t) + m; /* Fast2Sum: c0 >= m */
+    return t + (te + (me + pn_softplus32[1][j]));
+}
+PN_FINLINE float pn_softplus_far(float x) { /* |x| >= 8 (or NaN) */
+    float e = pn_expf_tab(x < 0 ? x : -x);
+    float w = e * __builtin_fmaf(e, -1.0f / 3, 0.5f);
+    return x > 0 ? __builtin_fmaf(e, __builtin_fmaf(e, -0.5f, 1.0f), x) : __builtin_fmaf(-e, w, e);
+}
 PN_FINLINE float pn_softplusf_tab(float x) {
-    const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
-    float elo, s1, s2, hi = pn_exp_tab_pair(x < 0 ? x : -x, &elo, &s1, &s2); /* NaN stays */
-    float ehi = hi + elo;
-    elo = (hi - ehi) + elo; /* Fast2Sum */
-    float eh = ehi * s1 * s2, el = elo * s1 * s2;
-    float u = 1.0f + eh, ul = ((1.0f - u) + eh) + el; /* 1 + e, Fast2Sum */
-    float k, lo, lh = pn_log_tab_pair(u, ul, eh < 0x1p-5f, eh, el, &lo, &k);
-    float a = k * ln2_hi, l = a + lh, el2 = (a - l) + lh; /* Fast2Sum: |lh| <= a / 2 or a = 0 */
-    float m = x > 0 ? x : 0.0f, t = m + l, bb = t - m;
-    float et = (m - (t - bb)) + (l - bb); /* 2Sum: t + et = m + l */
-    float r = t + (et + (el2 + __builtin_fmaf(k, ln2_lo, lo)));
-    r = eh < 0x1p-100f && x <= 0 ? ehi * s1 * s2 : r;
-    return x == INFINITY ? x : r;
+    float p = pn_softplus_poly(x), f = pn_softplus_far(x);
+    return (x < 0 ? -x : x) < PN_SOFTPLUS_TAB_MAX ? p : f; /* NaN: f's NaN */
 }
 
 /* exp(x) - 1 without cancellation. With pn_exp_arg's x = n ln2 + r1 + c

@@ -273,9 +273,9 @@ PN_VINLINE double act_d2(const pn_act_args *p, double x) {
 
 /* float32 softplus with beta = 1 (F.softplus's default), logsigmoid and SiLU's
  * forward, in float arithmetic with compensated roundings. softplus and logsigmoid are
- * elementwise.c's pn_softplus_f32 (fastmath.h's pn_softplusf_tab on x86: within 0.5251
- * ulp, 0.7532 for subnormal results; pn_softplusf elsewhere: 0.57, 0.76; twice the
- * lanes of double). PyTorch's rule x * beta > threshold is x >= xt, xt the least float
+ * elementwise.c's pn_softplus_f32 (fastmath.h's pn_softplusf_tab on x86, a table of
+ * polynomials: within 1.03 ulp, 0.7532 for subnormal results; pn_softplusf elsewhere:
+ * 0.57, 0.76; twice the lanes of double). PyTorch's rule x * beta > threshold is x >= xt, xt the least float
  * above the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its
  * zero made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients)
  * is elementwise.c's pn_softplus_grad_f32: g times the unrounded pair of the logistic
