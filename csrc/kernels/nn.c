@@ -275,19 +275,19 @@ PN_VINLINE double act_d2(const pn_act_args *p, double x) {
  * forward, in float arithmetic with compensated roundings. softplus and logsigmoid are
  * elementwise.c's pn_softplus_f32 (fastmath.h's pn_softplusf_tab on x86, a table of
  * polynomials: within 1.03 ulp, 0.7532 for subnormal results; pn_softplusf elsewhere:
- * 0.57, 0.76; twice the lanes of double). PyTorch's rule x * beta > threshold is x >= xt, xt the least float
- * above the threshold (softplus_threshold_f32). logsigmoid(x) = -softplus(-x), its
- * zero made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x) (the gradients)
- * is elementwise.c's pn_softplus_grad_f32: g times the unrounded pair of the logistic
- * split, one rounding (the scaling by 2^n rounds again only for subnormal results;
- * fastmath.h's pn_g_sigmoidf_tab on x86, pn_g_sigmoidf elsewhere), where
- * pn_g_sigmoid_holds: x >= -104 (the pairs cap their argument there, while g
- * sigmoid(x) is a float down to x = -193) and |g| <= 2^126 (g hi must not
- * overflow). silu(x) = x sigmoid(x) is elementwise.c's pn_silu_f32 (fastmath.h's
- * pn_siluf_tab on x86: within 1.49 ulp; pn_siluf elsewhere: 1.7) where
- * pn_silu_holds(x) (x >= -87: below, exp(x) has lost bits that x would magnify;
- * x <= 2^126). The loops return 0 when an element is outside, and the caller
- * recomputes those elements in double (sigmoid_fixup_f32). */
+ * 0.57, 0.76; twice the lanes of double). PyTorch's rule x * beta > threshold is x >=
+ * xt, xt the least float above the threshold (softplus_threshold_f32). logsigmoid(x) =
+ * -softplus(-x), its zero made +0 as min(x, 0) - log1p(exp(-|x|)) gives. g sigmoid(x)
+ * (the gradients) is elementwise.c's pn_softplus_grad_f32: g times the unrounded pair
+ * of the logistic split, one rounding (the scaling by 2^n rounds again only for
+ * subnormal results; fastmath.h's pn_g_sigmoidf_tab on x86, pn_g_sigmoidf elsewhere),
+ * where pn_g_sigmoid_holds: x >= -104 (the pairs cap their argument there, while g
+ * sigmoid(x) is a float down to x = -193) and |g| <= 2^126 (g hi must not overflow).
+ * silu(x) = x sigmoid(x) is elementwise.c's pn_silu_f32 (fastmath.h's pn_siluf_tab on
+ * x86: within 1.49 ulp; pn_siluf elsewhere: 1.7) where pn_silu_holds(x) (x >= -87:
+ * below, exp(x) has lost bits that x would magnify; x <= 2^126). The loops return 0
+ * when an element is outside, and the caller recomputes those elements in double
+ * (sigmoid_fixup_f32). */
 static float softplus_threshold_f32(double threshold) {
     if (!(threshold < INFINITY)) return NAN; /* nothing is above inf or NaN */
     float f = (float)threshold;
