@@ -163,13 +163,18 @@ def _run(op, x, dim, threads, bwd):
         pynet.set_num_threads(prev)
 
 
+LOG_BWD_ULPS = 1.6  # exp(y) is within about 1 ulp (pn_exp_shift_f), then one rounding
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("length", [3, 10, 16, 17, 65, 513])
 @pytest.mark.parametrize("dim", [-1, 0])
 @pytest.mark.parametrize("kind", ["normal", "cancelling", "wide"])
-def test_softmax_backward_float32_ulps(length, dim, kind):
+def test_softmax_backward_float32_ulps(op, length, dim, kind):
     # float32 softmax's dx = y (g - s) (s in double) is within 1.5 ulp of the larger
     # term |y| (|g| + |s|), against float64 from the same y and g: where g - s cancels,
-    # the result's own ulps say nothing of the computation (s's last bit is all of it)
+    # the result's own ulps say nothing of the computation (s's last bit is all of it).
+    # log_softmax's dx = g - exp(y) S (S = sum g): within LOG_BWD_ULPS of |g| + |exp(y) S|
     rng = np.random.default_rng(length + 7 * (dim + 1))
     shape = (41, length) if dim == -1 else (length, 41)
     x = (rng.standard_normal(shape) * rng.choice([0.3, 3.0, 20.0])).astype(np.float32)
@@ -182,14 +187,19 @@ def test_softmax_backward_float32_ulps(length, dim, kind):
         g = rng.standard_normal(shape) * np.exp(rng.uniform(-20, 20, shape))
     g = g.astype(np.float32)
     t = pynet.from_numpy(x).requires_grad_()
-    y = F.softmax(t, dim=dim)
+    y = _pn(op, t, dim)
     dx, = pynet.autograd.grad(y, t, pynet.from_numpy(g))
     y64, g64 = y.detach().numpy().astype(np.float64), g.astype(np.float64)
-    s = (g64 * y64).sum(axis=dim, keepdims=True)
-    ref = y64 * (g64 - s)
-    larger = (np.abs(y64) * (np.abs(g64) + np.abs(s))).astype(np.float32)
+    if op == "softmax":
+        s = (g64 * y64).sum(axis=dim, keepdims=True)
+        ref = y64 * (g64 - s)
+        larger = np.abs(y64) * (np.abs(g64) + np.abs(s))
+    else:
+        es = np.exp(y64) * g64.sum(axis=dim, keepdims=True)
+        ref, larger = g64 - es, np.abs(g64) + np.abs(es)
+    larger = np.maximum(larger, np.finfo(np.float32).tiny).astype(np.float32)
     err = np.abs(dx.numpy().astype(np.float64) - ref) / np.spacing(larger).astype(np.float64)
-    assert err.max() <= 1.5, err.max()
+    assert err.max() <= (1.5 if op == "softmax" else LOG_BWD_ULPS), err.max()
 
 
 def test_softmax_backward_infinite_gradient_as_double_formula():
