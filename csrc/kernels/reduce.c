@@ -667,13 +667,18 @@ PN_FINLINE double fold16(double *part) {
  * rows of 65 97 -> 76 (52), of 128 131 -> 108 (74), of 1000 685 -> 670 (573);
  * softmax rows of 65 73 -> 62 (70). Blocks of 2 or 8 rows measured as 4. */
 #define SM_ROWS 4
+/* Rows longer than 512 go one at a time: their chains are short beside their
+ * work, and four of them no longer fit in L1 between the passes (2048 x 2048
+ * softmax forward and backward took 15% longer in blocks of four). */
+#define SM_BLOCK_ROWS(n) ((n) <= 512 ? SM_ROWS : 1)
 #define SOFTMAX_CONTIG(NAME, T, SFX, RUN) \
     SM_EXPSUM(sm_expsum_##SFX, T, SFX) \
     SM_FINISH(sm_finish_##SFX, T, SFX) \
     PN_SIMD_CLONES static void NAME(const char *x0, int64_t xs, char *y0, int64_t ys, \
                                     int64_t rows, int64_t n, int mode) { \
-        for (int64_t b = 0; b < rows; b += SM_ROWS) { \
-            int nr = rows - b < SM_ROWS ? (int)(rows - b) : SM_ROWS; \
+        const int blk = SM_BLOCK_ROWS(n); \
+        for (int64_t b = 0; b < rows; b += blk) { \
+            int nr = rows - b < blk ? (int)(rows - b) : blk; \
             const T *x[SM_ROWS]; \
             T *y[SM_ROWS], m[SM_ROWS]; \
             double sum[SM_ROWS]; \
@@ -1027,8 +1032,9 @@ PN_FINLINE double sm_bwd_short_sum_f32(const float *g, const float *y, int64_t n
     PN_SIMD_CLONES static void NAME(char *dx0, int64_t ds, const char *g0, int64_t gs, \
                                     const char *y0, int64_t ys, int64_t rows, int64_t n, \
                                     int is_log, int64_t over) { \
-        for (int64_t b = 0; b < rows; b += SM_ROWS) { \
-            int nr = rows - b < SM_ROWS ? (int)(rows - b) : SM_ROWS; \
+        const int blk = SM_BLOCK_ROWS(n); \
+        for (int64_t b = 0; b < rows; b += blk) { \
+            int nr = rows - b < blk ? (int)(rows - b) : blk; \
             double s[SM_ROWS]; \
             for (int r = 0; r < nr; r++) \
                 s[r] = sm_bwd_sum_##SFX((const T *)(g0 + (b + r) * gs), \
