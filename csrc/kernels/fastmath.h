@@ -1022,10 +1022,10 @@ PN_FINLINE float pn_log1pf_tab(float x) {
  *       before rounding to float), c0 as a float pair c0h + c0l. The expansion point
  *       is the interval's left end, where softplus (increasing) is least, so every
  *       term of the last step is positive. q = c1 + u (c2 + ... u c7) in fmas, then
- *       c0 + u q with u q's rounding error (fma) and c0h + u q's (2Sum) added back:
- *       one rounding more than the polynomial's own (rounded as a whole, the last
- *       step alone was 1.22 ulp). The table is pn_softplus32[k][j] (elementwise.c):
- *       k = 0, 1 c0h, c0l; k = 2 .. 8 c1 .. c7.
+ *       c0 + u q with the rounding errors of u q (fma) and of c0h + u q (Fast2Sum:
+ *       c0h >= u q) added back with c0l, so that after q's roundings only the final
+ *       addition rounds (a plain fma for the last step: 1.22 ulp). The table is
+ *       pn_softplus32[k][j] (elementwise.c): k = 0, 1 c0h, c0l; k = 2 .. 8 c1 .. c7.
  *   |x| >= 8: e = exp(-|x|) <= 3.4e-4 by pn_expf_tab (0.53 ulp), and
  *       x >= 8: x + e (1 - e/2), one rounding of x plus a small term;
  *       x <= -8: log1p(e) = e (1 - e (1/2 - e/3)) (e^4/4 is 1e-11 of it): e's error
