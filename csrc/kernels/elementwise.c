@@ -2090,7 +2090,6 @@ static T256 void pow_plain_f32_avx2(float *o, const float *a, const float *b, in
 #undef Y_OR
 
 #undef SOFTPLUS_SELECT
-#undef SOFTPLUS_LOG
 #undef LOG_TAB_PAIR
 #undef MOV8
 #undef LOG_TAB_CORE

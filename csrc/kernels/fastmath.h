@@ -979,7 +979,7 @@ PN_FINLINE float pn_log1pf(float x) {
  * pn_log_tab_reduced takes log u, with z + ul 2^-k in place of z, r = (z + g) / c - 1
  * = rh + (pl + g / c), g = ul 2^-k (2^-k clamped to 2^-126); where small, the
  * series on the pair sh + sl itself instead (log1p of a small number: u's rounding
- * would be a large part of it). For pn_log1pf_tab and pn_softplusf_tab. */
+ * would be a large part of it). For pn_log1pf_tab. */
 PN_FINLINE float pn_log_tab_pair(float u, float ul, int small, float sh, float sl, float *lo,
                                  float *k) {
     float z;

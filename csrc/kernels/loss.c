@@ -9,25 +9,11 @@
 
 /* ------------------------------------------------------------- nll loss ---- */
 
-#define NLL_LOSS_WEIGHTED_TARGET(NAME, T) \
-    static void NAME(const pn_nll_loss_args *a, T *Q) { \
-        const int64_t N = a->N, C = a->C, S = a->S; \
-        const T *W = a->weight; \
-        for (int64_t n = 0; n < N; n++) \
-            for (int64_t s = 0; s < S; s++) { \
-                int64_t t = a->target[n * S + s]; \
-                T *q = Q + n * C * S + s; \
-                for (int64_t c = 0; c < C; c++) q[c * S] = 0; \
-                if (t != a->ignore_index && t >= 0 && t < C) q[t * S] = W ? W[t] : (T)1; \
-            } \
-    }
-NLL_LOSS_WEIGHTED_TARGET(nll_loss_weighted_target_f32, float)
-NLL_LOSS_WEIGHTED_TARGET(nll_loss_weighted_target_f64, double)
-
-/* dx = -g q in one pass, the products the graph's mul and neg would make, in the
- * same order: -(g w_t) at a position's target, -(g 0) elsewhere (-0 for g >= 0,
- * NaN for a NaN g). g is per position (i * gs; gs = 0: one value for all). Rows
- * of dx are filled class by class, so positions (S of them) run contiguously. */
+/* dx = -g q in one pass, q = w_t onehot(t): the products the graph's mul and neg
+ * would make, in the same order: -(g w_t) at a position's target, -(g 0) elsewhere
+ * (-0 for g >= 0, NaN for a NaN g; g = -1 gives q itself). g is per position (i * gs; gs = 0: one
+ * value for all). Rows of dx are filled class by class, so positions (S of them) run contiguously.
+ */
 #define NLL_LOSS_BACKWARD(NAME, T) \
     static void NAME(const pn_nll_loss_args *a, const T *G, int64_t gs, T *DX) { \
         const int64_t N = a->N, C = a->C, S = a->S; \
@@ -77,11 +63,6 @@ NLL_LOSS_BACKWARD(nll_loss_backward_f64, double)
     }
 NLL_LOSS_FORWARD(nll_loss_forward_f32, float)
 NLL_LOSS_FORWARD(nll_loss_forward_f64, double)
-
-void pn_nll_loss_weighted_target(pn_dtype dt, const pn_nll_loss_args *a, void *q) {
-    if (dt == PN_FLOAT32) nll_loss_weighted_target_f32(a, q);
-    if (dt == PN_FLOAT64) nll_loss_weighted_target_f64(a, q);
-}
 
 void pn_nll_loss_backward(pn_dtype dt, const pn_nll_loss_args *a, const void *g, int64_t gs,
                           void *dx) {

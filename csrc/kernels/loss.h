@@ -40,13 +40,11 @@ typedef struct {
 int pn_nll_loss_forward(pn_dtype dt, const pn_nll_loss_args *a, const void *logp, void *loss,
                         double *wsum, int64_t *bad_target);
 
-/* The weighted one-hot target q, (N, C, S) of dt: q[n, t, s] = w_t where t is
- * the target of position (n, s), 0 elsewhere and at ignored positions. The
- * gradient of nll_loss is -g q. Targets must already be validated. */
-void pn_nll_loss_weighted_target(pn_dtype dt, const pn_nll_loss_args *a, void *q);
-
-/* The same gradient -g q written directly, with the bits of -(g * q): dx (N, C, S)
- * of dt gets -(g w_t) at each position's target and -(g 0) elsewhere.
+/* nll_loss's gradient -g q, q the weighted one-hot target (q[n, t, s] = w_t where
+ * t is the target of position (n, s), 0 elsewhere and at ignored positions), with
+ * the bits of -(g * q): dx (N, C, S) of dt gets -(g w_t) at each position's target
+ * and -(g 0) elsewhere. g = -1 (gs = 0) gives q itself. Targets must already be
+ * validated.
  *
  * Args:
  *   g: the incoming gradient per position, element (n S + s) gs (gs = 0: one value)

@@ -215,7 +215,11 @@ static int nll_loss_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         gin[0] = give(&s, dx);
     } else {
         PNTensor *q = gE ? keep(&s, pn_empty(m->dtype, m->ndim, m->shape)) : NULL;
-        if (q) pn_nll_loss_weighted_target(m->dtype, &a, q->data);
+        const float m1f = -1.0f;
+        const double m1d = -1.0;
+        if (q) /* g = -1: q itself */
+            pn_nll_loss_backward(m->dtype, &a, m->dtype == PN_FLOAT32 ? (const void *)&m1f : &m1d,
+                                 0, q->data);
         gin[0] = give(&s, U(&s, PN_NEG, B(&s, PN_MUL, gE, q)));
     }
     Py_DECREF(t), Py_XDECREF(w);

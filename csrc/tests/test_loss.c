@@ -36,7 +36,7 @@ static void test_nll_loss_rejects_bad_target(void) {
     CHECK(rc == PN_OK && loss[1] == 0 && wsum == 1, "ignored target contributes 0");
 }
 
-static void test_nll_loss_and_weighted_target(void) {
+static void test_nll_loss_and_backward(void) {
     double logp[N * C * S], loss[N * S], q[N * C * S], w[C] = {1, 2, 3, 4, 5};
     double wsum;
     int64_t t[N * S] = {1, 0, -100, 4, 2, 2}, bad;
@@ -52,12 +52,23 @@ static void test_nll_loss_and_weighted_target(void) {
         }
     CHECK(ok, "nll forward picks -w_t logp[t]");
     CHECK(wsum == 2 + 1 + 5 + 3 + 3, "nll weight sum %g", wsum);
-    pn_nll_loss_weighted_target(PN_FLOAT64, &a, q); /* nll's gradient is -g q */
+    double m1 = -1, g[N * S], dx[N * C * S];
+    pn_nll_loss_backward(PN_FLOAT64, &a, &m1, 0, q); /* g = -1: the one-hot q itself */
     double total = 0;
     for (int k = 0; k < N * C * S; k++) total += q[k];
     CHECK(total == wsum, "one-hot target mass %g equals the weight sum", total);
     for (int k = 0; k < C; k++) ok &= q[(0 * C + k) * S + 0] == (k == 1 ? w[1] : 0);
     CHECK(ok, "q holds w_t at the target class of position (0, 0) and 0 elsewhere");
+    for (int k = 0; k < N * S; k++) g[k] = 0.5 * (k + 1) * (k % 2 ? -1 : 1);
+    pn_nll_loss_backward(PN_FLOAT64, &a, g, 1, dx); /* a gradient per position */
+    for (int n = 0; n < N; n++)
+        for (int k = 0; k < C; k++)
+            for (int s = 0; s < S; s++) {
+                int64_t tt = t[n * S + s];
+                double gv = g[n * S + s], d = dx[(n * C + k) * S + s];
+                ok &= tt == k ? d == -gv * w[k] : d == 0 && signbit(d) == (gv >= 0);
+            }
+    CHECK(ok, "dx = -g w_t at each target, -(g 0) elsewhere, per position");
 }
 
 /* Reference pointwise losses, written from the definitions. */
@@ -136,7 +147,7 @@ static void test_pointwise_edge_cases(void) {
 
 int main(void) {
     test_nll_loss_rejects_bad_target();
-    test_nll_loss_and_weighted_target();
+    test_nll_loss_and_backward();
     test_pointwise_losses();
     test_pointwise_edge_cases();
     return CHECK_SUMMARY();
