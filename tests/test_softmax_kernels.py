@@ -78,6 +78,36 @@ def test_ulp_accuracy(op, shape, dim, transposed, scale):
     assert ulps.max() <= 2.0, (op, shape, dim, ulps.max())
 
 
+LOG_FWD_ULPS = 1.5  # (x - m) - ls in float32, ls = log(s) rounded once: 1.32 measured
+
+
+def _log_softmax_rows(kind, rng, shape):
+    if kind == "uniform":
+        return rng.uniform(-3, 3, shape)
+    if kind == "wide":
+        return rng.uniform(-40, 40, shape)
+    if kind == "offset":  # x - m rounds where x < m / 2
+        return rng.normal(1000, 300, shape)
+    if kind == "dominant":  # log(s) tiny: the output at the max is -log(s) itself
+        x = rng.uniform(-30, 0, shape)
+        x[..., 0] = 20
+        return x
+    return rng.standard_normal(shape) * 10.0 ** rng.uniform(-8, 3)  # "scaled"
+
+
+@pytest.mark.parametrize("kind", ["uniform", "wide", "offset", "dominant", "scaled"])
+@pytest.mark.parametrize("shape,dim", [((64, 65), -1), ((32, 1000), -1), ((64, 10), -1),
+                                       ((64, 33), -1), ((65, 64), 0), ((7, 48), 0)])
+def test_log_softmax_float32_ulps(kind, shape, dim):
+    # the row, short-row and column kernels' output pass, in float32 after log(s)
+    rng = np.random.default_rng(zlib.crc32(repr((kind, shape, dim)).encode()))
+    x = _log_softmax_rows(kind, rng, shape if dim == -1 else shape[::-1])
+    x = (x if dim == -1 else np.ascontiguousarray(x.T)).astype(np.float32)
+    out = F.log_softmax(pynet.from_numpy(x), dim=dim).numpy()
+    ulps = _ulps(out, _ref("log_softmax", x.astype(np.float64), dim))
+    assert ulps.max() <= LOG_FWD_ULPS, (kind, shape, dim, ulps.max())
+
+
 @pytest.mark.parametrize("shape,dim,lo,hi", [
     ((400, 5), -1, -3.0, 0.0),      # short rows, sixteen at a time, and the rest alone
     ((400, 64), -1, -4.4, -4.0),    # the row kernel: sums near 64, maxima near -log(64)
