@@ -412,6 +412,43 @@ def test_float32_softplus_threshold_as_in_double(threshold):
     assert ulp_error(y32, y64).max() <= 0.57 and ulp_error(d32, d64).max() <= 0.57
 
 
+def _gelu_tanh_logistic(x):
+    """GELU's tanh form and its first two derivatives in float64 as x sigmoid(2u): no
+    1 + tanh(u) to cancel, so the far negative tail keeps its relative accuracy."""
+    k, c = math.sqrt(2 / math.pi), 0.044715
+    u, du, ddu = k * (x + c * x ** 3), k * (1 + 3 * c * x ** 2), 6 * k * c * x
+    e = np.exp(-2 * u)
+    s = 1 / (1 + e)
+    oms = np.where(e < 1, e * s, 1 - s)
+    return (x * s, s + 2 * x * s * oms * du,
+            4 * s * oms * (du + x * (ddu / 2 - (s - oms) * du ** 2)))
+
+
+def test_gelu_tanh_far_negative_tail():
+    """gelu(x, approximate="tanh") = 0.5 x (1 + tanh(u)) where 1 + tanh(u) cancels: from
+    x = -5.9 it was 0 in double (1e-5 relative error before that) while the result is a
+    float down to x = -10.3. float32 within 0.501 ulp, forward and backward (the float32
+    kernels compute in double with pn_exp_d), float64 to 1e-12 relative, first and
+    second derivatives."""
+    import pynet.nn.functional as F
+    x64 = np.concatenate([np.linspace(-10.3, -3.0, 4001), np.linspace(-3, 3, 601)])
+    g = np.random.default_rng(3).standard_normal(x64.size)
+    for dt in ("float32", "float64"):
+        x = x64.astype(dt)
+        t = pynet.tensor(x, requires_grad=True)
+        y = F.gelu(t, approximate="tanh")
+        (d,) = pynet.autograd.grad(y, t, pynet.tensor(g.astype(dt)), create_graph=True)
+        (dd,) = pynet.autograd.grad(d.sum(), t)
+        ry, rd, rdd = _gelu_tanh_logistic(x.astype(np.float64))
+        if dt == "float32":
+            assert ulp_error(to_np(y.detach()), ry).max() <= 0.501
+            assert ulp_error(to_np(d.detach()), g.astype(dt) * rd).max() <= 0.501
+        else:
+            np.testing.assert_allclose(to_np(y.detach()), ry, rtol=1e-12, atol=0)
+            np.testing.assert_allclose(to_np(d.detach()), g * rd, rtol=1e-12, atol=0)
+            np.testing.assert_allclose(to_np(dd), g * rdd, rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("name", ["softplus", "logsigmoid", "silu"])
 def test_float32_sigmoid_products_at_the_extremes(name):
     """g sigmoid(x) in the float32 fast paths (softplus' and logsigmoid's gradients, silu

@@ -36,13 +36,6 @@ PN_VINLINE double act_exp(double y) {
     return y > max ? INFINITY : y < -700.0 ? e * 0x1p-64 : e;
 }
 
-/* tanh(u) = expm1(2u) / (expm1(2u) + 2), exact in relative terms for small |u| too;
- * |u| > 20 is +-1 in double already, and capping it keeps expm1 finite. */
-PN_VINLINE double act_tanh(double u) {
-    double e = pn_expm1_d(2.0 * (u > 20.0 ? 20.0 : u < -20.0 ? -20.0 : u));
-    return e / (e + 2.0);
-}
-
 PN_VINLINE double sigmoid(double x) {
     return 1.0 / (1.0 + act_exp(-x));
 }
@@ -144,6 +137,28 @@ static inline double phi_cdf(double x) {
     return 0.5 * erfc(-x * SQRT1_2);
 }
 
+/* GELU's tanh form through the logistic function, never forming 1 + tanh(u), which
+ * cancels where u is very negative (from x = -5.9 on it was 0 in double while the
+ * result is a float down to x = -10.3; PyTorch's float32 kernel has the same loss):
+ *   y   = 0.5 x (1 + tanh u) = x s,  s = sigmoid(2u) = 1 / (1 + e),  e = exp(-2u),
+ *   y'  = s + 2 x s (1 - s) u',  u = k (x + c x^3),  u' = k (1 + 3 c x^2),
+ *   y'' = 4 s (1 - s) (u' + x (u''/2 - (2s - 1) u'^2)),  u'' = 6 k c x,
+ * (4 s (1 - s) = 1 - tanh^2 u), with 1 - s = e s where s > 1/2 (no cancellation)
+ * and 1 - s itself elsewhere (e may be inf there). e = GELU_TANH_E(x, EXP): EXP is
+ * act_exp in float64, pn_exp_d (relative error below 1e-11) in float32's own loops,
+ * whose results are then rounded correctly but for near-halfway cases. */
+#define GELU_TANH_E(x, EXP) EXP(-2.0 * (SQRT_2_OVER_PI * ((x) + GELU_C * (x) * (x) * (x))))
+PN_VINLINE double gelu_tanh_f(double x, double e) {
+    return x / (1.0 + e);
+}
+PN_VINLINE double gelu_tanh_d(double x, double e, int order) {
+    double s = 1.0 / (1.0 + e), oms = e < 1.0 ? e * s : 1.0 - s;
+    double du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x * x);
+    if (order == 1) return s + 2.0 * x * s * oms * du;
+    double ddu = SQRT_2_OVER_PI * 6.0 * GELU_C * x;
+    return 4.0 * s * oms * (du + x * (0.5 * ddu - (s - oms) * du * du));
+}
+
 /* f(x) */
 PN_VINLINE double act_f(const pn_act_args *p, double x) {
     if (act_is_piecewise(p->act)) return pw_f_double(p->act, p->a, p->b, x);
@@ -152,10 +167,8 @@ PN_VINLINE double act_f(const pn_act_args *p, double x) {
         return x > 0 ? x : p->a * pn_expm1_d(x);
     case PN_ACT_GELU:
         return x * phi_cdf(x);
-    case PN_ACT_GELU_TANH: {
-        double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x);
-        return 0.5 * x * (1.0 + act_tanh(u));
-    }
+    case PN_ACT_GELU_TANH:
+        return gelu_tanh_f(x, GELU_TANH_E(x, act_exp));
     case PN_ACT_SOFTPLUS:
         return x * p->a > p->b ? x : softplus1(x * p->a) / p->a;
     case PN_ACT_SILU:
@@ -182,13 +195,8 @@ PN_VINLINE double act_d1(const pn_act_args *p, double x) {
         return x <= 0 ? p->a * act_exp(x) : 1.0;
     case PN_ACT_GELU: /* Phi(x) + x phi(x) */
         return phi_cdf(x) + x * INV_SQRT_2PI * act_exp(-0.5 * x * x);
-    case PN_ACT_GELU_TANH: {
-        /* y = 0.5 x (1 + t), t = tanh(u), u = k (x + c x^3):
-         * y' = 0.5 (1 + t) + 0.5 x (1 - t^2) u',  u' = k (1 + 3 c x^2) */
-        double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x), t = act_tanh(u);
-        double du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x * x);
-        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du;
-    }
+    case PN_ACT_GELU_TANH:
+        return gelu_tanh_d(x, GELU_TANH_E(x, act_exp), 1);
     case PN_ACT_SOFTPLUS:
         return x * p->a > p->b ? 1.0 : sigmoid(x * p->a);
     case PN_ACT_SILU: { /* s + x s (1 - s) */
@@ -219,13 +227,8 @@ PN_VINLINE double act_d2(const pn_act_args *p, double x) {
         return x > 0 ? 0.0 : p->a * act_exp(x);
     case PN_ACT_GELU: /* (Phi + x phi)' = phi + phi - x^2 phi = phi (2 - x^2) */
         return INV_SQRT_2PI * act_exp(-0.5 * x * x) * (2.0 - x * x);
-    case PN_ACT_GELU_TANH: {
-        /* y'' = (1 - t^2) (u' + 0.5 x (u'' - 2 t u'^2)),  u'' = 6 k c x */
-        double u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x), t = act_tanh(u);
-        double du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x * x);
-        double ddu = SQRT_2_OVER_PI * 6.0 * GELU_C * x;
-        return (1.0 - t * t) * (du + 0.5 * x * (ddu - 2.0 * t * du * du));
-    }
+    case PN_ACT_GELU_TANH:
+        return gelu_tanh_d(x, GELU_TANH_E(x, act_exp), 2);
     case PN_ACT_SOFTPLUS: {
         if (x * p->a > p->b) return 0.0;
         double s = sigmoid(x * p->a);
@@ -353,6 +356,22 @@ static float softplus_threshold_f32(double threshold) {
 DEFINE_ACT_LOOPS(f32, float)
 DEFINE_ACT_LOOPS(f64, double)
 
+/* float32 GELU (tanh form) and its gradient: gelu_tanh_f and gelu_tanh_d in double
+ * with pn_exp_d for e (see GELU_TANH_E), one rounding to float. */
+PN_SIMD_CLONES static void gelu_tanh_f32(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        double v = x[i];
+        y[i] = (float)gelu_tanh_f(v, GELU_TANH_E(v, pn_exp_d));
+    }
+}
+PN_SIMD_CLONES static void gelu_tanh_grad_f32(const float *g, const float *x, float *dx,
+                                              int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        double v = x[i];
+        dx[i] = (float)((double)g[i] * gelu_tanh_d(v, GELU_TANH_E(v, pn_exp_d), 1));
+    }
+}
+
 /* The elements of the float fast paths above outside their ranges (g the
  * gradient; NULL for silu's forward), recomputed in double. */
 static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float *x, float *out,
@@ -372,6 +391,8 @@ static void sigmoid_fixup_f32(const pn_act_args *p, const float *g, const float 
 static void act_forward_run_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
     if (p->act == PN_ACT_GELU)
         pn_gelu_f32(x, y, n);
+    else if (p->act == PN_ACT_GELU_TANH)
+        gelu_tanh_f32(x, y, n);
     else if (p->act == PN_ACT_SILU) {
         if (!pn_silu_f32(x, y, n)) sigmoid_fixup_f32(p, NULL, x, y, n, NAN, 0);
     } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0)
@@ -398,6 +419,8 @@ static void act_backward_run_f32(const pn_act_args *p, const float *g, const flo
                                  int64_t n) {
     if (p->act == PN_ACT_GELU)
         pn_gelu_grad_f32(g, x, dx, n);
+    else if (p->act == PN_ACT_GELU_TANH)
+        gelu_tanh_grad_f32(g, x, dx, n);
     else if (p->act == PN_ACT_SILU) {
         if (!pn_silu_grad_f32(g, x, dx, n)) sigmoid_fixup_f32(p, g, x, dx, n, NAN, 0);
     } else if (p->act == PN_ACT_SOFTPLUS && p->a == 1.0) {
