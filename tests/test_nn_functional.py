@@ -881,7 +881,8 @@ def test_dropout_bad_p(need_torch, p):
 
 # ------------------------------------------------------------------ batch_norm
 
-BN_SHAPES = [(8, 3), (4, 3, 5), (2, 3, 2, 4)]
+# per channel, runs of L >= 16 go through the kernels' 16 lanes, then the rest of each run
+BN_SHAPES = [(8, 3), (4, 3, 5), (2, 3, 2, 4), (3, 2, 37), (2, 3, 8, 8)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

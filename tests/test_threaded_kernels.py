@@ -248,6 +248,22 @@ def _activations_fwd_bwd(shape, seed):
     return run
 
 
+def _batch_norm_fwd_bwd(shape, seed, dtype=np.float32):
+    import pynet.nn.functional as F
+
+    a, g = _x(shape, seed, dtype) + dtype(0.5), _x(shape, seed + 1, dtype)
+    c = shape[1]
+
+    def run():
+        x = pynet.tensor(a, requires_grad=True)
+        w, b = (pynet.tensor(_x((c,), seed + k, dtype), requires_grad=True) for k in (2, 3))
+        rm, rv = pynet.zeros(c, dtype=x.dtype), pynet.ones(c, dtype=x.dtype)
+        y = F.batch_norm(x, rm, rv, w, b, training=True)
+        y.backward(pynet.tensor(g))
+        return y, x.grad, w.grad, b.grad, rm, rv
+    return run
+
+
 def _case(name, make, marks=()):
     return pytest.param(name, make, id=name, marks=marks)
 
@@ -322,6 +338,11 @@ BIT_CASES = [
     _case("noncontig_log1p", lambda: _unary((1021, 1031), 63, lambda t: t.t().abs().log1p())),
     _case("f64_exp_gelu",
           lambda: _unary((1_000_003,), 64, lambda t: (t.exp(), _gelu(t)), F64)),
+    # batch_norm (csrc/kernels/nn.c): statistics and backward by channel, forward by run
+    _case("batch_norm_2d", lambda: _batch_norm_fwd_bwd((16, 32, 28, 28), 70)),
+    _case("batch_norm_2d_tails", lambda: _batch_norm_fwd_bwd((256, 8, 5, 7), 71)),
+    _case("batch_norm_1d", lambda: _batch_norm_fwd_bwd((4096, 64), 72)),
+    _case("f64_batch_norm_2d", lambda: _batch_norm_fwd_bwd((16, 8, 30, 30), 73, F64)),
     # activations (csrc/ops/activation.c) are split across the pool: forward and backward
     _case("activations_fwd_bwd", lambda: _activations_fwd_bwd((1_000_003,), 65)),
 ]
