@@ -1295,6 +1295,30 @@ def test_adaptive_pooling_matches_torch(need_torch, kind, shape, size, dtype):
         assert pi.numpy().tolist() == ti.numpy().tolist()
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_average_pooling_of_long_windows_against_numpy(dtype):
+    # window rows of 16 and more go through 16 double lanes (pool.c's run_sum), whole
+    # rows as one run: global pooling (one run of 851), windows of width 20 with a
+    # remainder of 4, and adaptive windows of unequal rows; values with mean 3 so that
+    # the sums' roundings show, against NumPy in float64
+    x64 = np.random.default_rng(8).standard_normal((2, 3, 23, 37)) + 3.0
+    x = pynet.tensor(x64.astype(dtype), requires_grad=True)
+    xr = x64.astype(dtype).astype(np.float64)
+    rtol = 1e-6 if dtype == "float32" else 1e-14
+    glob = F.adaptive_avg_pool2d(x, 1)
+    np.testing.assert_allclose(glob.detach().numpy()[..., 0, 0], xr.mean((2, 3)), rtol=rtol)
+    win = F.avg_pool2d(x, (3, 20), stride=(3, 17))  # columns 0..19 and 17..36
+    ref = np.stack([np.stack([xr[:, :, 3 * p:3 * p + 3, 17 * q:17 * q + 20].mean((2, 3))
+                              for q in range(2)], -1) for p in range(7)], -2)
+    np.testing.assert_allclose(win.detach().numpy(), ref, rtol=rtol)
+    ada = F.adaptive_avg_pool2d(x, (5, 1))  # rows floor(23 p / 5) .. ceil(23 (p + 1) / 5)
+    ref = np.stack([xr[:, :, 23 * p // 5:-(-23 * (p + 1) // 5), :].mean((2, 3))
+                    for p in range(5)], -1)
+    np.testing.assert_allclose(ada.detach().numpy()[..., 0], ref, rtol=rtol)
+    glob.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(x64.shape, 1 / (23 * 37)), rtol=rtol)
+
+
 def test_adaptive_pooling_by_hand_gradcheck_and_modules():
     x = pynet.arange(16.0).reshape(1, 1, 4, 4)
     assert F.adaptive_avg_pool2d(x, 1).item() == 7.5  # global average

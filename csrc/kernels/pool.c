@@ -85,6 +85,23 @@ typedef struct {
     const tap_cols *taps_q;
 } pool_job;
 
+/* The sum of x[0..n) in double: 16 lanes (lane k takes elements k, k + 16, ...),
+ * folded in a fixed order, then the rest. A window's serial double sum waited 4
+ * cycles per element: global average pooling of 64 x 64 planes of 14 x 14 took
+ * 0.59 ms, PyTorch 0.09. */
+#define DEFINE_RUN_SUM(SUF, T) \
+    PN_VINLINE double run_sum_##SUF(const T *x, int64_t n) { \
+        double p[16] = {0}, s = 0; \
+        int64_t j = 0; \
+        for (; j + 16 <= n; j += 16) \
+            for (int k = 0; k < 16; k++) p[k] += (double)x[j + k]; \
+        for (int k = 0; k < 8; k++) p[k] += p[k + 8]; \
+        for (; j < n; j++) s += (double)x[j]; \
+        return (((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]))) + s; \
+    }
+DEFINE_RUN_SUM(f32, float)
+DEFINE_RUN_SUM(f64, double)
+
 #define DEFINE_POOL_PLANES(SUF, T) \
     /* One output row: y, idx (Wo) = max over the window rows r of x (H, W), each tap \
      * (i, j) applied to every output of the row at once (a loop over q the compiler \
@@ -143,17 +160,22 @@ typedef struct {
             } \
         } \
     } \
-    /* x (H, W) -> y (Ho, Wo): window sums / divisor */ \
-    static void avg_plane_##SUF(const pool_job *jb, const T *x, T *y) { \
+    /* x (H, W) -> y (Ho, Wo): window sums / divisor, summed in double as PyTorch does \
+     * on the CPU, by rows of the window (whole rows: one run) */ \
+    PN_SIMD_CLONES static void avg_plane_##SUF(const pool_job *jb, const T *x, T *y) { \
         const pn_pool_geom *g = jb->g; \
+        const int64_t W = g->W; \
         for (int64_t p = 0; p < g->Ho; p++) { \
             const pool_span *r = &jb->rows[p]; \
             for (int64_t q = 0; q < g->Wo; q++) { \
                 const pool_span *c = &jb->cols[q]; \
-                double s = 0; /* summed in double, as PyTorch does on the CPU */ \
-                for (int64_t i = r->a; i < r->b; i++) \
-                    for (int64_t j = c->a; j < c->b; j++) \
-                        s += x[(r->start + i) * g->W + c->start + j]; \
+                const int64_t w = c->b - c->a, x0 = c->start + c->a; \
+                double s = 0; \
+                if (w == W) \
+                    s = run_sum_##SUF(x + (r->start + r->a) * W, (r->b - r->a) * W); \
+                else \
+                    for (int64_t i = r->a; i < r->b; i++) \
+                        s += run_sum_##SUF(x + (r->start + i) * W + x0, w); \
                 y[p * g->Wo + q] = (T)(s / avg_divisor(g, r, c)); \
             } \
         } \
