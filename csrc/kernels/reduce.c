@@ -495,8 +495,8 @@ void pn_argreduce_cols(int is_max, pn_dtype dt, const void *x, int64_t outer, in
  *                (all -inf gives -inf, a +inf gives inf, as in PyTorch)
  * A row of all -inf, or one with a NaN or +inf, gives NaN for the first two,
  * as in PyTorch (x - m is NaN there). The max is the vectorized EXTREMUM_RUN;
- * the sum and its log are in double. softmax's output is rounded once from
- * double (exp(x - m) is kept as a float between the passes); log-softmax's is
+ * the sum and its log are in double. softmax's output is exp(x - m) (kept in y
+ * between the passes) times 1 / s, rounded once (SM_SCALE); log-softmax's is
  * (x - m) - ls in the row's type, ls = log s rounded to it: float32 outputs are
  * then within 1.32 ulp (measured over rows of 2 .. 1000 values, near and far
  * from the max; 1.12 when the subtraction was done in double, which made the
@@ -606,6 +606,13 @@ PN_FINLINE double fold16(double *part) {
     return part[0] + part[1];
 }
 
+/* softmax's y = e / s as e (ih + il), ih + il = 1 / s to 2^-48 (float32; float64:
+ * il = 0), with one rounding: fma(e, ih, e il) is within 0.5 ulp of e / s and a
+ * hair, as (double)e * (1 / s) rounded to float was, in 2 float operations per
+ * vector instead of 7 (conversions both ways). */
+#define SM_SCALE_f32(e, ih, il) __builtin_fmaf(e, ih, (e) * (il))
+#define SM_SCALE_f64(e, ih, il) __builtin_fma(e, ih, (e) * (il))
+
 /* A contiguous row x[0..n) -> y (n values, or 1 for logsumexp), in passes:
  *   SM_EXPSUM: sum exp(x - m) (softmax: exp(x - m) kept in y). L independent
  *     double partial sums so that it vectorizes; the lanes are folded in a fixed
@@ -615,12 +622,6 @@ PN_FINLINE double fold16(double *part) {
  *     1.33x as long on a Zen 4).
  *   SM_FINISH: softmax divides by the sum; the log modes take its log and write
  *     (x - m) - log s (logsumexp: m + log s, in double). */
-/* softmax's y = e / s as e (ih + il), ih + il = 1 / s to 2^-48 (float32; float64:
- * il = 0), with one rounding: fma(e, ih, e il) is within 0.5 ulp of e / s and a
- * hair, as (double)e * (1 / s) rounded to float was, in 2 float operations per
- * vector instead of 7 (conversions both ways). */
-#define SM_SCALE_f32(e, ih, il) __builtin_fmaf(e, ih, (e) * (il))
-#define SM_SCALE_f64(e, ih, il) __builtin_fma(e, ih, (e) * (il))
 #define SM_EXPSUM(NAME, T, SFX) \
     PN_FINLINE double NAME(const T *restrict x, T *restrict y, int64_t n, T m, int mode) { \
         enum { L = 16 }; /* fold16's width */ \
