@@ -7,6 +7,7 @@ independence from the worker count), since pynet's generator is not PyTorch's.
 """
 import collections
 import math
+import os
 
 import numpy as np
 import pytest
@@ -18,6 +19,16 @@ from pynet.utils.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoa
                               default_collate, default_convert, get_worker_info, random_split)
 
 from conftest import torch
+
+# Under the CI's AddressSanitizer run (PYNET_ASAN=1) the default start method, fork, is
+# skipped: there a forked worker once hung for good at its first allocation, waiting on
+# a lock of ASan's allocator that it had inherited held (another thread of the test
+# process, such as pytest-xdist's I/O thread or an earlier loader's queue feeder, was
+# inside malloc at the fork; glibc's malloc is reset in the child, this runtime's lock
+# was not). spawn and forkserver, whose workers are forked by a single-threaded server,
+# still run under ASan, and fork runs in every other test run.
+forked_workers = pytest.mark.skipif(os.environ.get("PYNET_ASAN") == "1",
+                                    reason="fork() under GCC's ASan runtime can deadlock")
 
 
 def seeded(s):
@@ -432,6 +443,7 @@ def test_dataloader_without_batching_matches_torch(need_torch):
         same_structure(a, b)
 
 
+@forked_workers
 def test_dataloader_workers_give_the_same_batches_in_the_same_order():
     one = batches(DataLoader(xy(), batch_size=4, shuffle=True, generator=seeded(1)))
     for workers in (1, 2, 3):
@@ -479,6 +491,7 @@ class Sharded(IterableDataset):
         return self.n
 
 
+@forked_workers
 def test_iterable_dataset_with_workers_matches_torch(need_torch):
     import torch.utils.data as td
 
@@ -509,6 +522,7 @@ class Boom(Dataset):
         return i
 
 
+@forked_workers
 def test_worker_errors_reach_the_main_process():
     with pytest.raises(KeyError, match="no sample 5"):
         list(DataLoader(Boom(), batch_size=2, num_workers=2))
@@ -529,6 +543,7 @@ class WorkerSeeds(Dataset):
         return [info.id, info.seed, float(pynet.rand(()).item())]
 
 
+@forked_workers
 def test_worker_seeds_and_persistent_workers():
     dl = DataLoader(WorkerSeeds(), batch_size=1, num_workers=2, persistent_workers=True,
                     generator=seeded(0), prefetch_factor=1)
