@@ -612,6 +612,7 @@ DEFINE_BATCH_NORM_BACKWARD(pn_batch_norm_backward_f64, double)
 
 typedef struct {
     const void *x, *w, *b, *g;
+    const double *wd, *bd; /* forward: w and b in double, or NULL (none, or no memory) */
     double eps;
     void *y;
     const double *mean_in, *rstd_in; /* backward */
@@ -647,22 +648,35 @@ DEFINE_LN_ROW_STATS(ln_row_stats_f32, float)
 DEFINE_LN_ROW_STATS(ln_row_stats_f64, double)
 
 // x (M, D) -> y (M, D), mean, rstd (M): rows [i0, i1)
+#define LN_STAT_ROWS 4
+// x (M, D) -> y (M, D), mean, rstd (M): rows [i0, i1), the statistics LN_STAT_ROWS rows
+// at a time (a row's two passes, folds, sqrt and division are one chain of latency that
+// the next rows' passes overlap), w and b read as doubles converted once per call:
+// (2048, 128) forward 188 -> 150 us (PyTorch 151)
 #define DEFINE_LAYER_NORM_ROWS(NAME, T, SFX) \
     PN_SIMD_CLONES static void NAME(void *ctx, int64_t i0, int64_t i1) { \
         const ln_job *jb = ctx; \
         const T *w = jb->w, *b = jb->b; \
+        const double *wd = jb->wd, *bd = jb->bd; \
         int64_t D = jb->D; \
         for (int64_t i = i0; i < i1; i++) { \
+            if ((i - i0) % LN_STAT_ROWS == 0) \
+                for (int64_t k = i; k < i + LN_STAT_ROWS && k < i1; k++) \
+                    ln_row_stats_##SFX((const T *)jb->x + k * D, D, jb->eps, &jb->mean[k], \
+                                       &jb->rstd[k]); \
             const T *xr = (const T *)jb->x + i * D; \
             T *yr = (T *)jb->y + i * D; \
-            ln_row_stats_##SFX(xr, D, jb->eps, &jb->mean[i], &jb->rstd[i]); \
             double m = jb->mean[i], r = jb->rstd[i]; \
-            for (int64_t j = 0; j < D; j++) { \
-                double v = ((double)xr[j] - m) * r; \
-                if (w) v *= (double)w[j]; \
-                if (b) v += (double)b[j]; \
-                yr[j] = (T)v; \
-            } \
+            if (wd && bd) \
+                for (int64_t j = 0; j < D; j++) \
+                    yr[j] = (T)(((double)xr[j] - m) * r * wd[j] + bd[j]); \
+            else \
+                for (int64_t j = 0; j < D; j++) { \
+                    double v = ((double)xr[j] - m) * r; \
+                    if (w) v *= (double)w[j]; \
+                    if (b) v += (double)b[j]; \
+                    yr[j] = (T)v; \
+                } \
         } \
     }
 DEFINE_LAYER_NORM_ROWS(layer_norm_rows_f32, float, f32)
@@ -673,7 +687,11 @@ DEFINE_LAYER_NORM_ROWS(layer_norm_rows_f64, double, f64)
               int64_t M, int64_t D) { \
         ln_job jb = {.M = M, .D = D}; \
         jb.x = x, jb.w = w, jb.b = b, jb.eps = eps, jb.y = y, jb.mean = mean, jb.rstd = rstd; \
+        double *wb = w && b && M > 1 ? malloc((size_t)(2 * D) * sizeof(double) + 8) : NULL; \
+        for (int64_t j = 0; wb && j < D; j++) wb[j] = (double)w[j], wb[D + j] = (double)b[j]; \
+        jb.wd = wb, jb.bd = wb ? wb + D : NULL; \
         pn_parallel_for(M, LN_PART_MIN / (D > 0 ? D : 1) + 1, ROWS, &jb); \
+        free(wb); \
     }
 DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, layer_norm_rows_f32, float)
 DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f64, layer_norm_rows_f64, double)
