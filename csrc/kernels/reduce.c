@@ -777,12 +777,13 @@ SM_LOG_SUMS(f64, double)
         else \
             for (int k = 0; k < L; k++) sum[k] += EXPS_##SFX(x[k], m[k]); \
     } \
-    static inline void NAME##_out(const T *restrict x, T *restrict y, const T *m, const T *ih, \
-                                  const T *il, const T *lsr, int log_out) { \
+    /* sh: log s (log_out) or 1 / s as sh + sl, each rounded to T as in SM_FINISH */ \
+    static inline void NAME##_out(const T *restrict x, T *restrict y, const T *m, const T *sh, \
+                                  const T *sl, int log_out) { \
         if (log_out) \
-            for (int k = 0; k < L; k++) y[k] = (x[k] - m[k]) - lsr[k]; \
+            for (int k = 0; k < L; k++) y[k] = (x[k] - m[k]) - sh[k]; \
         else \
-            for (int k = 0; k < L; k++) y[k] = SM_SCALE_##SFX(y[k], ih[k], il[k]); \
+            for (int k = 0; k < L; k++) y[k] = SM_SCALE_##SFX(y[k], sh[k], sl[k]); \
     } \
     PN_SIMD_CLONES static void NAME(const char *in, char *out, int64_t len, int64_t is, \
                                     int64_t os, int mode) { \
@@ -815,11 +816,10 @@ SM_LOG_SUMS(f64, double)
                 ((T *)out)[k] = nanv[k] == 0 && PN_IS_INF(mx[k]) ? mx[k] : (T)(m[k] + sum[k]); \
             return; \
         } \
-        T lsr[L], ih[L], il[L]; /* log s, or 1 / s as ih + il, as in SM_FINISH */ \
-        for (int k = 0; k < L; k++) \
-            lsr[k] = ih[k] = (T)sum[k], il[k] = (T)(sum[k] - (double)ih[k]); \
+        T sh[L], sl[L]; \
+        for (int k = 0; k < L; k++) sh[k] = (T)sum[k], sl[k] = (T)(sum[k] - (double)sh[k]); \
         for (int64_t r = 0; r < len; r++) \
-            NAME##_out((const T *)(in + r * is), (T *)(out + r * os), m, ih, il, lsr, \
+            NAME##_out((const T *)(in + r * is), (T *)(out + r * os), m, sh, sl, \
                        mode == PN_SM_LOG); \
     }
 SOFTMAX_COLS(softmax_cols_f32, float, f32, 16)
