@@ -333,6 +333,28 @@ def test_float32_forward_matches_a_direct_sum(seed):
     assert np.all(np.abs(got - ref) <= 1e-5 * mag), np.abs(got - ref).max()
 
 
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_float32_forward_matches_a_direct_sum_at_every_row_width(padding):
+    # stride 1: each panel row is copied in runs as long as an output row (or the part
+    # of it in one sliver of lanes), from the zero-padded copy of the image when padded;
+    # widths 1..40 take every run length the copies special-case (under 4, 8, 16, and
+    # long runs ending in an overlapping block)
+    for width in range(1, 41):
+        height = max(3, 400 // width + 1)  # an item's column matrix over 32 KB: panels
+        x, w, b = rnd(2, 4, height, width, seed=width), rnd(25, 4, 3, 3, seed=99), rnd(25)
+        if width + 2 * padding < 3:
+            continue
+        got = F.conv2d(*(pynet.tensor(a.astype(np.float32)) for a in (x, w, b)),
+                       padding=padding).numpy()
+        ref = conv2d_numpy(x.astype(np.float32).astype(np.float64),
+                           w.astype(np.float32).astype(np.float64), b.astype(np.float32),
+                           (1, 1), (padding, padding), (1, 1), 1)
+        mag = conv2d_numpy(np.abs(x), np.abs(w), np.abs(b), (1, 1), (padding, padding),
+                           (1, 1), 1)
+        assert got.shape == ref.shape
+        assert np.all(np.abs(got - ref) <= 1e-5 * mag), (width, np.abs(got - ref).max())
+
+
 def test_float32_panels_of_an_image_too_large_for_the_padded_copy():
     # A padded image is copied with its zero border when the copy fits the 4 MB
     # workspace (csrc/kernels/conv.c: pad_pays); 4 channels of 514 x 514 do not, and
