@@ -105,3 +105,91 @@ def test_group_norm_module():
 def test_group_norm_module_repr_matches_torch(need_torch):
     for kw in ({}, {"affine": False}, {"bias": False}, {"eps": 1e-3}):
         assert repr(nn.GroupNorm(2, 6, **kw)) == repr(torch.nn.GroupNorm(2, 6, **kw))
+
+
+# The fused kernel (kernels/nn.c): rows of the (N G, C/G L) view, each channel's positions
+# summed in 16 lanes plus a tail, per-item sums of dw and db added in item order.
+LANE_CASES = [((2, 6, 40), 3), ((3, 4, 5, 7), 2), ((2, 8, 16), 4), ((4, 6, 17), 6),
+              ((2, 4, 1), 1), ((1, 32, 28, 28), 8)]
+
+
+@pytest.mark.parametrize("shape,groups", LANE_CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+# (a bias without a weight is checked by gradcheck below: PyTorch 2.x's backward of
+# that case fails with "tensor does not have a device")
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_group_norm_kernel_values_and_gradients_match_torch(need_torch, shape, groups, dtype,
+                                                            affine):
+    rng = np.random.default_rng(3)
+    x, g = rng.standard_normal(shape) * 2 - 1, rng.standard_normal(shape)
+    w, b = rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+    w = w if affine in ("both", "weight") else None
+    b = b if affine in ("both", "bias") else None
+    out = []
+    for lib in (pynet, torch):
+        ins = [None if a is None else lib.tensor(a.astype(dtype), requires_grad=True)
+               for a in (x, w, b)]
+        y = lib.nn.functional.group_norm(ins[0], groups, ins[1], ins[2])
+        y.backward(lib.tensor(g.astype(dtype)))
+        out.append([y.detach().numpy()] + [None if t is None else t.grad.numpy() for t in ins])
+    tol = dict(rtol=2e-5, atol=2e-5) if dtype == "float32" else dict(rtol=1e-9, atol=1e-11)
+    for p, t in zip(*out):
+        if t is not None:
+            assert p.dtype == t.dtype
+            np.testing.assert_allclose(p, t, **tol)
+
+
+def test_group_norm_of_strided_input_matches_its_contiguous_copy():
+    rng = np.random.default_rng(4)
+    base = pynet.tensor(rng.standard_normal((5, 6, 4)), requires_grad=True)
+    x = base.transpose(0, 2)  # (4, 6, 5), not contiguous
+    w, b = pynet.tensor(rng.standard_normal(6)), pynet.tensor(rng.standard_normal(6))
+    y = F.group_norm(x, 3, w, b)
+    y.backward(pynet.ones_like(y))
+    want = group_norm_np(x.detach().numpy().copy(), 3, w.numpy(), b.numpy())
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-10, atol=1e-12)
+    xc = x.detach().contiguous().requires_grad_()
+    F.group_norm(xc, 3, w, b).sum().backward()
+    np.testing.assert_allclose(base.grad.numpy().transpose(2, 1, 0), xc.grad.numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_group_norm_gradcheck_second_order_through_lanes_without_weight():
+    # 20 positions a channel: the lane sums and their tail; no weight, a bias
+    rng = np.random.default_rng(5)
+    x = pynet.tensor(rng.standard_normal((2, 4, 20)), requires_grad=True)
+    b = pynet.tensor(rng.standard_normal(4), requires_grad=True)
+    f = lambda x, b: F.group_norm(x, 2, None, b)  # noqa: E731
+    assert gradcheck(f, (x, b), eps=1e-6, atol=1e-7, rtol=1e-5)
+    v = pynet.tensor(rng.standard_normal((2, 4, 20)), requires_grad=True)
+
+    def first(x, b, v):
+        with pynet.enable_grad():
+            return pynet.autograd.grad(f(x, b), [x, b], v, create_graph=True)
+    assert gradcheck(first, (x, b, v), eps=1e-6, atol=1e-7, rtol=1e-5)
+
+
+def test_group_norm_same_bits_at_one_and_two_threads():
+    # 128 rows of 3136 values: the rows split over the pool at 2 threads
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((16, 32, 28, 28)).astype(np.float32)
+    g = rng.standard_normal((16, 32, 28, 28)).astype(np.float32)
+    w, b = rng.standard_normal(32).astype(np.float32), rng.standard_normal(32).astype(np.float32)
+    res, old = [], pynet.get_num_threads()
+    try:
+        for threads in (1, 2):
+            pynet.set_num_threads(threads)
+            ins = [pynet.tensor(a, requires_grad=True) for a in (x, w, b)]
+            y = F.group_norm(ins[0], 8, ins[1], ins[2])
+            y.backward(pynet.tensor(g))
+            res.append([y.detach().numpy()] + [t.grad.numpy() for t in ins])
+    finally:
+        pynet.set_num_threads(old)
+    for a, c in zip(*res):
+        assert np.array_equal(a, c)
+
+
+def test_group_norm_node_name_matches_torch():
+    x = pynet.randn(2, 4, 3, requires_grad=True)
+    y = F.group_norm(x, 2, pynet.ones(4, requires_grad=True), None)
+    assert y.grad_fn.name() == "NativeGroupNormBackward0"

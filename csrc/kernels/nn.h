@@ -129,6 +129,31 @@ void pn_layer_norm_backward_f64(const double *g, const double *x, const double *
                                 const double *rstd, const double *w, double *dx, double *dw,
                                 double *db, int64_t M, int64_t D);
 
+/* ----------------------------------------------------------- group norm ---- */
+
+/* x is (N, C, L) with C = G Cg channels in G groups: row (n, k) of the (N G, D)
+ * view, D = Cg L, is channels [k Cg, (k + 1) Cg) of item n, and is normalised
+ * over its D values (as a layer norm row), then scaled and shifted per channel:
+ *   y = (x - mean) rstd w[c] + b[c],  rstd = 1 / sqrt(var + eps)   (biased var)
+ * mean, rstd (length N G, double) are written for the backward. w, b (length C)
+ * may be NULL. */
+void pn_group_norm_forward_f32(const float *x, const float *w, const float *b, double eps, float *y,
+                               double *mean, double *rstd, int64_t N, int64_t C, int64_t L,
+                               int64_t G);
+void pn_group_norm_forward_f64(const double *x, const double *w, const double *b, double eps,
+                               double *y, double *mean, double *rstd, int64_t N, int64_t C,
+                               int64_t L, int64_t G);
+/* With xhat = (x - mean) rstd and gw = g w[c], per row (n, k):
+ *   dx = rstd (gw - mean(gw) - xhat mean(gw xhat))      (means over the row's D values)
+ * and over all items dw[c] = sum g xhat, db[c] = sum g (double, length C).
+ * dx, dw, db may each be NULL. Returns 0 or PN_ENOMEM (nothing written). */
+int pn_group_norm_backward_f32(const float *g, const float *x, const double *mean,
+                               const double *rstd, const float *w, float *dx, double *dw,
+                               double *db, int64_t N, int64_t C, int64_t L, int64_t G);
+int pn_group_norm_backward_f64(const double *g, const double *x, const double *mean,
+                               const double *rstd, const double *w, double *dx, double *dw,
+                               double *db, int64_t N, int64_t C, int64_t L, int64_t G);
+
 /* -------------------------------------------------------------- dropout ---- */
 
 /* Inverted dropout mask: mask[i] = scale with probability 1 - p, else 0, where

@@ -1,10 +1,12 @@
-/* ops/norm.c - batch_norm (with running statistics) and layer_norm.
+/* ops/norm.c - batch_norm (with running statistics), layer_norm and group_norm.
  *
- * Both normalise x over some dims ("statistics dims") and scale by a weight
- * shared along the others:
+ * All three normalise x over some dims ("statistics dims") and scale by a
+ * weight shared along the others:
  *   xhat = (x - mean) r,  r = 1 / sqrt(var + eps),  y = xhat w + b
  * batch_norm: statistics over (N, *) per channel, weight (C); layer_norm:
- * statistics over the trailing normalized dims, weight of their shape.
+ * statistics over the trailing normalized dims, weight of their shape;
+ * group_norm: x (N, C, *) viewed as (N, G, C/G, L), statistics over its last
+ * two dims, weight (C) over its middle two.
  *
  * Forward and backward run fused kernels (../kernels/nn.c). The fused backward
  * is itself an op: with create_graph=True it records a
@@ -12,14 +14,19 @@
  * derivative, written with differentiable ops. So each formula is written once.
  */
 #include "compose.h"
-#include <string.h>
+#include <limits.h>
 #include <math.h>
+#include <string.h>
 
-/* State of the nodes of both ops (forward and double backward). */
+enum { NORM_BATCH, NORM_LAYER, NORM_GROUP };
+
+/* State of the nodes of the three ops (forward and double backward). */
 typedef struct {
     PNTensor *stats; /* owned, double backward of an eval batch_norm: (2, C) mean; invstd */
-    int is_layer;    /* 0 batch_norm, 1 layer_norm */
-    int flag;        /* batch_norm: batch statistics used (training); layer_norm: normalized dims */
+    int kind;        /* NORM_BATCH, NORM_LAYER or NORM_GROUP */
+    /* batch_norm: batch statistics used (training); layer_norm: normalized dims;
+     * group_norm: groups */
+    int flag;
     double eps;
 } norm_state;
 
@@ -27,7 +34,9 @@ typedef struct {
  * weight is shared along (summed over for its gradient). */
 static void norm_dims(const norm_state *ns, int ndim, uint32_t *stat, uint32_t *param) {
     uint32_t all = (uint32_t)((1ull << ndim) - 1);
-    if (ns->is_layer) {
+    if (ns->kind == NORM_GROUP) { /* (N, G, C/G, L) */
+        *stat = 4u | 8u, *param = 1u | 8u;
+    } else if (ns->kind == NORM_LAYER) {
         *stat = all & ~(uint32_t)((1ull << (ndim - ns->flag)) - 1);
         *param = all & ~*stat;
     } else {
@@ -48,12 +57,21 @@ static PNTensor *batch_norm_channel_tensor(const double *v, PNTensor *x) {
     return pn_from_doubles(v, x->shape[1], x->dtype, x->ndim, shape);
 }
 
-/* A weight-shaped tensor (C) or (D...) viewed to broadcast against x. */
+/* A weight-shaped tensor (C) or (D...) viewed to broadcast against x: (1, C, 1, ..)
+ * for batch_norm, (1, G, C/G, 1) for group_norm's x (N, G, C/G, L). */
 static PNTensor *param_view(scope *s, const norm_state *ns, PNTensor *t, PNTensor *x) {
-    if (!t || ns->is_layer) return t;
+    if (!t || ns->kind == NORM_LAYER) return t;
     int64_t shape[PN_MAX_DIMS];
-    for (int d = 0; d < x->ndim; d++) shape[d] = d == 1 ? x->shape[1] : 1;
+    for (int d = 0; d < x->ndim; d++)
+        shape[d] = d == 1 || (d == 2 && ns->kind == NORM_GROUP) ? x->shape[d] : 1;
     return keep(s, pn_reshape(t, x->ndim, shape));
+}
+
+/* t (N, C, *) viewed as group_norm's (N, G, C/G, L). */
+static PNTensor *group_view(scope *s, PNTensor *t, int64_t G) {
+    int64_t v[4] = {t->shape[0], G, t->shape[1] / G, 1};
+    for (int d = 2; d < t->ndim; d++) v[3] *= t->shape[d];
+    return keep(s, pn_reshape(t, 4, v));
 }
 
 /* ------------------------------------------------ the fused backward op ---- */
@@ -103,12 +121,22 @@ static int norm_double_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         Py_XDECREF(g), Py_XDECREF(x);
         return -1;
     }
+    scope s = {.n = 0};
+    PNTensor *g0 = g, *x0 = x, *ggx = gout[0];
+    if (ns->kind == NORM_GROUP) { /* on the (N, G, C/G, L) views */
+        g = group_view(&s, g0, ns->flag), x = g ? group_view(&s, x0, ns->flag) : NULL;
+        ggx = ggx && x ? group_view(&s, ggx, ns->flag) : ggx;
+        if (PyErr_Occurred()) {
+            scope_free(&s);
+            Py_DECREF(g0), Py_DECREF(x0), Py_XDECREF(w);
+            return -1;
+        }
+    }
     uint32_t stat, param;
     norm_dims(ns, x->ndim, &stat, &param);
     int live = ns->stats == NULL; /* the statistics depend on x */
-    scope s = {.n = 0};
     PNTensor *r, *xhat = normalise(&s, ns, x, stat, &r), *wv = param_view(&s, ns, w, x);
-    PNTensor *u = wv ? B(&s, PN_MUL, g, wv) : g, *ggx = gout[0];
+    PNTensor *u = wv ? B(&s, PN_MUL, g, wv) : g;
     PNTensor *ggw = param_view(&s, ns, gout[1], x), *ggb = param_view(&s, ns, gout[2], x);
     PNTensor *dg = NULL, *dx = NULL, *dw = NULL;
     if (ggx) {
@@ -136,6 +164,10 @@ static int norm_double_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     if (ggb) dg = ACC(&s, dg, ggb);
     if (dg && !PyErr_Occurred()) dg = keep(&s, pn_expand(dg, g->ndim, g->shape));
     if (dw && !PyErr_Occurred()) dw = keep(&s, pn_reshape(dw, w->ndim, w->shape));
+    if (ns->kind == NORM_GROUP && dg && !PyErr_Occurred())
+        dg = keep(&s, pn_reshape(dg, g0->ndim, g0->shape));
+    if (ns->kind == NORM_GROUP && dx && !PyErr_Occurred())
+        dx = keep(&s, pn_reshape(dx, x0->ndim, x0->shape));
     int ok = !PyErr_Occurred();
     if (ok) {
         gin[0] = n->next[0].fn ? (Py_XINCREF(dg), dg) : NULL;
@@ -143,7 +175,7 @@ static int norm_double_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         gin[2] = dw ? (Py_INCREF(dw), dw) : NULL;
     }
     scope_free(&s);
-    Py_DECREF(g), Py_DECREF(x), Py_XDECREF(w);
+    Py_DECREF(g0), Py_DECREF(x0), Py_XDECREF(w);
     return ok ? 0 : -1;
 }
 
@@ -156,14 +188,16 @@ static int record_norm_backward(PNNode *fwd, PNTensor *g, PNTensor *x, PNTensor 
     if (!pn_grad_mode ||
         !(pn_requires_grad(g) || pn_requires_grad(x) || (w && pn_requires_grad(w))))
         return 0;
-    PNNode *n = pn_node_new(ns->is_layer ? "NativeLayerNormBackwardBackward0"
-                                         : "NativeBatchNormBackwardBackward0",
-                            norm_double_backward, 3, ins);
+    static const char *names[] = {"NativeBatchNormBackwardBackward0",
+                                  "NativeLayerNormBackwardBackward0",
+                                  "NativeGroupNormBackwardBackward0"};
+    PNNode *n = pn_node_new(names[ns->kind], norm_double_backward, 3, ins);
     norm_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
     if (st) {
         *st = *ns;
         st->stats = NULL;
-        if (!ns->is_layer && !ns->flag) Py_INCREF(stats), st->stats = stats; /* eval: constants */
+        if (ns->kind == NORM_BATCH && !ns->flag) /* eval: constants */
+            Py_INCREF(stats), st->stats = stats;
         n->n_out = 3;
         for (int k = 0; k < 3; k++)
             if (gin[k]) pn_set_history(gin[k], n, k);
@@ -181,9 +215,9 @@ typedef struct {
     void *dx;
     double *dw, *db;
 } norm_grads;
-typedef void (*norm_kernel_fn)(const norm_state *ns, const norm_grads *a);
+typedef int (*norm_kernel_fn)(const norm_state *ns, const norm_grads *a); /* 0 or PN_E* */
 
-/* Both ops' backward: unpack x, w and the statistics the forward saved, run
+/* The ops' backward: unpack x, w and the statistics the forward saved, run
  * the op's fused kernel, and record it as an op (create_graph). */
 static int norm_backward(PNNode *n, PNTensor *gout, PNTensor **gin, norm_kernel_fn kernel) {
     const norm_state *ns = PN_STATE(n, norm_state);
@@ -191,9 +225,9 @@ static int norm_backward(PNNode *n, PNTensor *gout, PNTensor **gin, norm_kernel_
     PNTensor *st = x && (!n->saved[1] || w) ? pn_unpack(n, 2) : NULL;
     norm_grads a = {.stats = st};
     int64_t P = 1; /* the weight's size: C, or the normalized dims' product */
-    for (int d = st ? x->ndim - ns->flag : 0; st && ns->is_layer && d < x->ndim; d++)
+    for (int d = st ? x->ndim - ns->flag : 0; st && ns->kind == NORM_LAYER && d < x->ndim; d++)
         P *= x->shape[d];
-    if (st && !ns->is_layer) P = x->shape[1];
+    if (st && ns->kind != NORM_LAYER) P = x->shape[1];
     double *dwb = st ? PyMem_Calloc((size_t)(2 * P + 1), sizeof(double)) : NULL;
     int rc = -1;
     if (st && !dwb) PyErr_NoMemory();
@@ -202,13 +236,12 @@ static int norm_backward(PNNode *n, PNTensor *gout, PNTensor **gin, norm_kernel_
         (!n->next[0].fn || (gin[0] = pn_empty(x->dtype, x->ndim, x->shape)))) {
         a.dx = gin[0] ? gin[0]->data : NULL;
         a.dw = n->next[1].fn ? dwb : NULL, a.db = n->next[2].fn ? dwb + P : NULL;
-        kernel(ns, &a);
-        rc = (a.dw &&
-              !(gin[1] = pn_from_doubles(a.dw, P, x->dtype, n->meta[1].ndim, n->meta[1].shape))) ||
-                     (a.db && !(gin[2] = pn_from_doubles(a.db, P, x->dtype, n->meta[2].ndim,
-                                                         n->meta[2].shape)))
-                 ? -1
-                 : record_norm_backward(n, gout, x, w, st, gin);
+        const PNMeta *mw = &n->meta[1], *mb = &n->meta[2];
+        if (kernel(ns, &a))
+            PyErr_NoMemory();
+        else if ((!a.dw || (gin[1] = pn_from_doubles(a.dw, P, x->dtype, mw->ndim, mw->shape))) &&
+                 (!a.db || (gin[2] = pn_from_doubles(a.db, P, x->dtype, mb->ndim, mb->shape))))
+            rc = record_norm_backward(n, gout, x, w, st, gin);
     }
     if (rc < 0)
         for (int k = 0; k < 3; k++) Py_CLEAR(gin[k]);
@@ -224,7 +257,7 @@ static int norm_backward(PNNode *n, PNTensor *gout, PNTensor **gin, norm_kernel_
  *   -> dx (N, C, *), dweight, dbias (C) of
  *   y = (x - mean[c]) invstd[c] weight[c] + bias[c], the stats over (N, *) when training:
  *   the fused kernel (kernels/nn.h). */
-static void batch_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
+static int batch_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
     int64_t N, C, L;
     batch_norm_dims(a->x, &N, &C, &L);
     const double *mean = F64(a->stats), *invstd = F64(a->stats) + C;
@@ -234,6 +267,7 @@ static void batch_norm_backward_kernel(const norm_state *ns, const norm_grads *a
     else
         pn_batch_norm_backward_f64(F64(a->g), F64(a->x), mean, invstd, a->w ? F64(a->w) : NULL,
                                    ns->flag, a->dx, a->dw, a->db, N, C, L);
+    return 0;
 }
 
 /* y = batch_norm(x, weight, bias): dx, dweight, dbias. Saved: x, weight, stats. */
@@ -394,7 +428,7 @@ PNTensor *pn_batch_norm(PNTensor *x, PNTensor *rm, PNTensor *rv, PNTensor *w, PN
         PNNode *n = pn_record(out, "NativeBatchNormBackward0", batch_norm_backward, 3, ins);
         norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
         if (ns) {
-            ns->is_layer = 0, ns->flag = training, ns->eps = eps;
+            ns->kind = NORM_BATCH, ns->flag = training, ns->eps = eps;
             if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);
@@ -411,7 +445,7 @@ out:
  *   -> dx (*, D...), dweight, dbias (D...) of
  *   y = (x - mean) rstd weight + bias, mean and rstd = 1 / sqrt(var + eps) over D...:
  *   the fused kernel (kernels/nn.h). */
-static void layer_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
+static int layer_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
     int64_t D = 1, M = a->stats->shape[1];
     for (int d = a->x->ndim - ns->flag; d < a->x->ndim; d++) D *= a->x->shape[d];
     const double *mean = F64(a->stats), *rstd = F64(a->stats) + M;
@@ -421,6 +455,7 @@ static void layer_norm_backward_kernel(const norm_state *ns, const norm_grads *a
     else
         pn_layer_norm_backward_f64(F64(a->g), F64(a->x), mean, rstd, a->w ? F64(a->w) : NULL, a->dx,
                                    a->dw, a->db, M, D);
+    return 0;
 }
 
 /* y = layer_norm(x, normalized_shape, weight, bias): dx, dweight, dbias.
@@ -483,7 +518,77 @@ PNTensor *pn_layer_norm(PNTensor *x, int k, const int64_t *ns, PNTensor *w, PNTe
         PNNode *n = pn_record(out, "NativeLayerNormBackward0", layer_norm_backward, 3, ins);
         norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
         if (ns) {
-            ns->is_layer = 1, ns->flag = k, ns->eps = eps;
+            ns->kind = NORM_LAYER, ns->flag = k, ns->eps = eps;
+            if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
+        }
+        if (PyErr_Occurred()) Py_CLEAR(out);
+    }
+out:
+    Py_XDECREF(st), Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
+    return out;
+}
+
+/* ----------------------------------------------------------- group norm ---- */
+
+/* x (N, C, *) as group_norm's sizes: items N, channels C, positions L (the product of *). */
+static void group_norm_dims(PNTensor *x, int64_t *N, int64_t *C, int64_t *L) {
+    *N = x->shape[0], *C = x->shape[1], *L = 1;
+    for (int d = 2; d < x->ndim; d++) *L *= x->shape[d];
+}
+
+/* g, x (N, C, *), weight (C), stats (2, N G) float64 = mean; rstd
+ *   -> dx (N, C, *), dweight, dbias (C) of
+ *   y = (x - mean) rstd weight[c] + bias[c], mean and rstd over each (item, group):
+ *   the fused kernel (kernels/nn.h). */
+static int group_norm_backward_kernel(const norm_state *ns, const norm_grads *a) {
+    int64_t N, C, L, G = ns->flag;
+    group_norm_dims(a->x, &N, &C, &L);
+    const double *mean = F64(a->stats), *rstd = F64(a->stats) + N * G;
+    if (a->x->dtype == PN_FLOAT32)
+        return pn_group_norm_backward_f32(F32(a->g), F32(a->x), mean, rstd, a->w ? F32(a->w) : NULL,
+                                          a->dx, a->dw, a->db, N, C, L, G);
+    return pn_group_norm_backward_f64(F64(a->g), F64(a->x), mean, rstd, a->w ? F64(a->w) : NULL,
+                                      a->dx, a->dw, a->db, N, C, L, G);
+}
+
+/* y = group_norm(x, G, weight, bias): dx, dweight, dbias. Saved: x, weight, stats. */
+static int group_norm_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    return norm_backward(n, gout[0], gin, group_norm_backward_kernel);
+}
+
+/* x (N, C, *) with C divisible by G, weight, bias (C) or NULL (the sizes checked by
+ * the caller, pynet/nn/_functional_layers.py, with PyTorch's messages)
+ *   -> y (N, C, *) = (x - mean) rstd w[c] + b[c], rstd = 1 / sqrt(var + eps),
+ *   mean and (biased) var over each item's group of C/G channels (all positions) */
+PNTensor *pn_group_norm(PNTensor *x, int64_t G, PNTensor *w, PNTensor *b, double eps) {
+    if (pn_require_float(x, "group_norm") < 0 || pn_same_dtype(x, w, "group_norm") < 0 ||
+        pn_same_dtype(x, b, "group_norm") < 0)
+        return NULL;
+    if (x->ndim < 2 || G <= 0 || G > INT_MAX || x->shape[1] % G || (w && w->numel != x->shape[1]) ||
+        (b && b->numel != x->shape[1])) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "group_norm: the channels must split into num_groups groups and weight "
+                        "and bias hold one value per channel");
+        return NULL;
+    }
+    int64_t N, C, L, sshape[2] = {2, x->shape[0] * G};
+    group_norm_dims(x, &N, &C, &L);
+    PNTensor *st = pn_empty(PN_FLOAT64, 2, sshape), *xc = NULL, *wc = NULL, *bc = NULL, *out = NULL;
+    if (!st || !(xc = pn_to_contiguous_nograd(x)) || (w && !(wc = pn_to_contiguous_nograd(w))) ||
+        (b && !(bc = pn_to_contiguous_nograd(b))) || !(out = pn_empty(x->dtype, x->ndim, x->shape)))
+        goto out;
+    if (x->dtype == PN_FLOAT32)
+        pn_group_norm_forward_f32(F32(xc), wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, eps, F32(out),
+                                  F64(st), F64(st) + N * G, N, C, L, G);
+    else
+        pn_group_norm_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out),
+                                  F64(st), F64(st) + N * G, N, C, L, G);
+    {
+        PNTensor *ins[3] = {x, w, b};
+        PNNode *n = pn_record(out, "NativeGroupNormBackward0", group_norm_backward, 3, ins);
+        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
+        if (ns) {
+            ns->kind = NORM_GROUP, ns->flag = (int)G, ns->eps = eps;
             if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(out);

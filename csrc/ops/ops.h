@@ -176,6 +176,8 @@ PNTensor *pn_batch_norm(PNTensor *x, PNTensor *running_mean, PNTensor *running_v
                         PNTensor *b, int training, double momentum, double eps);
 PNTensor *pn_layer_norm(PNTensor *x, int k, const int64_t *normalized_shape, PNTensor *w,
                         PNTensor *b, double eps);
+/* group_norm of x (N, C, *) in G groups with weight, bias (C) or NULL (ops/norm.c). */
+PNTensor *pn_group_norm(PNTensor *x, int64_t G, PNTensor *w, PNTensor *b, double eps);
 
 /* Shared by reduce.c and softmax.c: run a row kernel over each row of a along dim,
  * writing into outs (shaped like a with dim kept as size 1), rows split across threads. */

@@ -168,6 +168,20 @@ static PyObject *py_layer_norm(PyObject *self, PyObject *args) {
     return (PyObject *)pn_layer_norm(x, k, ns, w, b, eps);
 }
 
+/* _group_norm(input, num_groups, weight, bias, eps) */
+static PyObject *py_group_norm(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *xo, *wo, *bo;
+    long long G;
+    double eps;
+    if (!PyArg_ParseTuple(args, "OLOOd:_group_norm", &xo, &G, &wo, &bo, &eps)) return NULL;
+    PNTensor *x = pn_tensor_arg(xo, "group_norm", "input"), *w, *b;
+    if (!x || pn_opt_tensor_arg(wo, &w, "group_norm", "weight") < 0 ||
+        pn_opt_tensor_arg(bo, &b, "group_norm", "bias") < 0)
+        return NULL;
+    return (PyObject *)pn_group_norm(x, G, w, b, eps);
+}
+
 /* _rnn_layer(mode, xg, w_hh, b_hh, h0, c0, w_hr, batch_sizes, reverse) -> (y, h_n, c_n)
  * one recurrent layer in one direction (ops/rnn.c); mode 0 tanh, 1 relu, 2 LSTM,
  * 3 GRU; b_hh, c0, w_hr and batch_sizes may be None; c_n is None except for LSTM. */
@@ -225,6 +239,8 @@ PyMethodDef pn_module_methods_nn[] = {
      "_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)"},
     {"_layer_norm", py_layer_norm, METH_VARARGS,
      "_layer_norm(input, normalized_shape, weight, bias, eps)"},
+    {"_group_norm", py_group_norm, METH_VARARGS,
+     "_group_norm(input, num_groups, weight, bias, eps)"},
     {"_embedding", py_embedding, METH_VARARGS, "_embedding(input, weight, padding_idx=-1)"},
     {"_one_hot", py_one_hot, METH_VARARGS, "_one_hot(tensor, num_classes=-1)"},
     {"_pad", py_pad, METH_VARARGS, "_pad(input, pad, value=0): constant padding"},

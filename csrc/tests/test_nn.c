@@ -262,6 +262,56 @@ static void test_layer_norm(void) {
     CHECK(near(db[1], r[1] + r[5] + r[9], 1e-15), "layer norm db sums over rows");
 }
 
+/* Group norm of x (2, 4, 20) in 2 groups: rows of 2 channels x 20 positions (the
+ * channel sums take 16 lanes and a tail of 4). */
+enum { GN_N = 2, GN_C = 4, GN_L = 20, GN_G = 2, GN_SIZE = GN_N * GN_C * GN_L };
+
+static double group_norm_loss(const double *x, const double *w, const double *b, const double *r) {
+    double y[GN_SIZE], mean[GN_N * GN_G], rstd[GN_N * GN_G], s = 0;
+    pn_group_norm_forward_f64(x, w, b, 1e-5, y, mean, rstd, GN_N, GN_C, GN_L, GN_G);
+    for (int k = 0; k < GN_SIZE; k++) s += r[k] * y[k];
+    return s;
+}
+
+static void test_group_norm(void) {
+    double x[GN_SIZE], r[GN_SIZE], y[GN_SIZE], mean[GN_N * GN_G], rstd[GN_N * GN_G];
+    double w[GN_C] = {0.5, 1, 1.5, -0.7}, b[GN_C] = {0.1, -0.2, 0.3, 0.4};
+    for (int k = 0; k < GN_SIZE; k++) x[k] = sin(2.3 * k) * 3 + 0.1 * k, r[k] = cos(1.1 * k);
+    pn_group_norm_forward_f64(x, NULL, NULL, 0.0, y, mean, rstd, GN_N, GN_C, GN_L, GN_G);
+    int ok = 1, D = GN_C / GN_G * GN_L;
+    for (int i = 0; i < GN_N * GN_G; i++) {
+        double s = 0, q = 0;
+        for (int j = 0; j < D; j++) s += y[i * D + j], q += y[i * D + j] * y[i * D + j];
+        ok &= fabs(s) < 1e-12 && near(q / D, 1.0, 1e-12);
+    }
+    CHECK(ok, "group norm groups have mean 0 and variance 1");
+    double dx[GN_SIZE], dw[GN_C], db[GN_C];
+    pn_group_norm_forward_f64(x, w, b, 1e-5, y, mean, rstd, GN_N, GN_C, GN_L, GN_G);
+    CHECK(pn_group_norm_backward_f64(r, x, mean, rstd, w, dx, dw, db, GN_N, GN_C, GN_L, GN_G) == 0,
+          "group norm backward runs");
+    ok = 1;
+    for (int k = 0; k < GN_SIZE; k++) {
+        double xp[GN_SIZE], xm[GN_SIZE], h = 1e-6;
+        memcpy(xp, x, sizeof x), memcpy(xm, x, sizeof x);
+        xp[k] += h, xm[k] -= h;
+        ok &= near(dx[k], (group_norm_loss(xp, w, b, r) - group_norm_loss(xm, w, b, r)) / (2 * h),
+                   1e-7);
+    }
+    CHECK(ok, "group norm dx matches finite differences");
+    ok = 1;
+    for (int c = 0; c < GN_C; c++) {
+        double wp[GN_C], wm[GN_C], bp[GN_C], bm[GN_C];
+        memcpy(wp, w, sizeof w), memcpy(wm, w, sizeof w), memcpy(bp, b, sizeof b);
+        memcpy(bm, b, sizeof b);
+        wp[c] += 1e-6, wm[c] -= 1e-6, bp[c] += 1e-6, bm[c] -= 1e-6;
+        ok &=
+            near(dw[c], (group_norm_loss(x, wp, b, r) - group_norm_loss(x, wm, b, r)) / 2e-6, 1e-7);
+        ok &=
+            near(db[c], (group_norm_loss(x, w, bp, r) - group_norm_loss(x, w, bm, r)) / 2e-6, 1e-7);
+    }
+    CHECK(ok, "group norm dw and db (sums over the items) match finite differences");
+}
+
 static void test_dropout(void) {
     enum { N = 100000 };
     static float m1[N], m2[N];
@@ -334,6 +384,7 @@ int main(void) {
     test_prelu();
     test_batch_norm();
     test_layer_norm();
+    test_group_norm();
     test_dropout();
     test_embedding();
     return CHECK_SUMMARY();
