@@ -10,9 +10,14 @@ import time
 # those 10 ms of a PyTorch call runs on one core: LayerNorm over 2048 x 512 at 2 threads
 # took 600 us timed in alternation with PyTorch's and 305 us with PyTorch idle, and
 # exp of 131k floats 79 us against 45-50 us. So every timed block of a library starts
-# SETTLE_S after the other library's last call, with one untimed call of its own
-# (which wakes its own threads): each is timed warm, the other's threads parked.
+# SETTLE_S after the other library's last call, then warmed by untimed calls of its own
+# for WARM_S (at least one call), which wake its own threads: each is timed warm, the
+# other's threads parked. One warm-up call was not enough on a 2-core VM: after the 30 ms
+# pause pynet's second thread stayed slow for several milliseconds (GroupNorm(8, 32)
+# forward + backward over (16, 32, 28, 28) at 2 threads: 0.50 ms with one warm-up call,
+# 0.24 ms with 20 ms of them or with no pause, 0.44-0.51 ms at 1 thread either way).
 SETTLE_S = 0.03
+WARM_S = 0.02
 
 
 def _cpu_ticks():
@@ -44,11 +49,14 @@ atexit.register(_report_steal, _cpu_ticks())
 
 
 def settle(step=None):
-    """Sleep SETTLE_S (the other library's worker threads stop spinning), then call
-    step() once untimed if given."""
+    """Sleep SETTLE_S (the other library's worker threads stop spinning), then, if step
+    is given, call it untimed for WARM_S (at least once)."""
     time.sleep(SETTLE_S)
     if step is not None:
+        t0 = time.perf_counter()
         step()
+        while time.perf_counter() - t0 < WARM_S:
+            step()
 
 
 def time_step(step, reps=7, inner=3, warmup=2):

@@ -240,7 +240,7 @@ def measure(case, mode, libs, arrays, counts):
     out = {}
     for lib in libs:
         step = make_step(case, lib, arrays, mode)
-        settle()  # the other library's threads parked (_timing.SETTLE_S); median_us warms up
+        settle(step)  # the other library's threads parked, this one's warm (_timing.settle)
         out[lib.name] = None if step is None else median_us(step, *counts)
     return out
 
