@@ -7,30 +7,39 @@
  */
 #include "pyapi.h"
 
-/* _linear(input, weight, bias=None) */
-static PyObject *py_linear(PyObject *m, PyObject *args) {
+/* _linear(input, weight, bias=None). METH_FASTCALL: the arguments as they lie, no
+ * tuple to build and parse (a Linear layer's forward at a small batch is mostly
+ * this call's overhead). */
+static PyObject *py_linear(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
     (void)m;
-    PyObject *xo, *wo, *bo = Py_None;
-    if (!PyArg_ParseTuple(args, "OO|O:linear", &xo, &wo, &bo)) return NULL;
-    PNTensor *x = pn_tensor_arg(xo, "linear", "input"), *w, *b;
-    if (!x || !(w = pn_tensor_arg(wo, "linear", "weight")) ||
-        pn_opt_tensor_arg(bo, &b, "linear", "bias") < 0)
+    if (nargs < 2 || nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "linear() takes 2 or 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PNTensor *x = pn_tensor_arg(args[0], "linear", "input"), *w, *b;
+    if (!x || !(w = pn_tensor_arg(args[1], "linear", "weight")) ||
+        pn_opt_tensor_arg(nargs > 2 ? args[2] : Py_None, &b, "linear", "bias") < 0)
         return NULL;
     return (PyObject *)pn_linear(x, w, b);
 }
 
-/* _activation(input, kind, a, b, inplace): kind a pn_act, a and b its parameters */
-static PyObject *py_activation(PyObject *m, PyObject *args) {
+/* _activation(input, kind, a, b, inplace=False): kind a pn_act, a and b its
+ * parameters (METH_FASTCALL, as _linear) */
+static PyObject *py_activation(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
     (void)m;
-    PyObject *xo;
-    int kind, inplace = 0;
-    double a = 0, b = 0;
-    if (!PyArg_ParseTuple(args, "Oidd|p:_activation", &xo, &kind, &a, &b, &inplace)) return NULL;
+    if (nargs < 4 || nargs > 5) {
+        PyErr_Format(PyExc_TypeError, "_activation() takes 4 or 5 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    long kind = PyLong_AsLong(args[1]);
+    double a = PyFloat_AsDouble(args[2]), b = PyFloat_AsDouble(args[3]);
+    int inplace = nargs > 4 ? PyObject_IsTrue(args[4]) : 0;
+    if (PyErr_Occurred() || inplace < 0) return NULL;
     if (kind < 0 || kind >= PN_NACT) {
         PyErr_SetString(PyExc_ValueError, "_activation: unknown activation");
         return NULL;
     }
-    PNTensor *x = pn_tensor_arg(xo, pn_activation_name((pn_act)kind), "input");
+    PNTensor *x = pn_tensor_arg(args[0], pn_activation_name((pn_act)kind), "input");
     pn_act_args p = {(pn_act)kind, a, b};
     return x ? pn_activation(x, p, inplace) : NULL;
 }
@@ -230,8 +239,10 @@ PyMethodDef pn_module_methods_nn[] = {
      "_sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale) -> output"},
     {"_rnn_layer", py_rnn_layer, METH_VARARGS,
      "_rnn_layer(mode, xg, w_hh, b_hh, h0, c0, w_hr, batch_sizes, reverse) -> (y, h_n, c_n)"},
-    {"_linear", py_linear, METH_VARARGS, "linear(input, weight, bias=None)"},
-    {"_activation", py_activation, METH_VARARGS, "_activation(input, kind, a, b, inplace)"},
+    {"_linear", (PyCFunction)(void (*)(void))py_linear, METH_FASTCALL,
+     "linear(input, weight, bias=None)"},
+    {"_activation", (PyCFunction)(void (*)(void))py_activation, METH_FASTCALL,
+     "_activation(input, kind, a, b, inplace=False)"},
     {"_relu_", py_relu_, METH_O, "relu in place"},
     {"_prelu", py_prelu, METH_VARARGS, "prelu(input, weight)"},
     {"_dropout", py_dropout, METH_VARARGS, "_dropout(input, p, inplace): training mode"},
