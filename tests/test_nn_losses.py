@@ -939,3 +939,67 @@ def test_bce_with_logits_target_gradient_at_infinite_logits_with_pos_weight():
     want = [np.inf, np.inf, -np.inf, 1.0 * sp[0] - np.logaddexp(0, -3.0),
             0.5 * sp[1] - np.logaddexp(0, 0.5)]
     np.testing.assert_allclose(y.grad.numpy(), np.array(want, np.float32), rtol=1e-6)
+
+
+# ------------------------------------------------------------- pointwise losses in chunks
+# kernels/loss.c runs them in chunks of 16384 elements over the thread pool and, for 'mean'
+# and 'sum', adds each chunk's losses without writing them out.
+def _regression_ref(name, x, y, p):
+    d = x - y
+    ad = np.abs(d)
+    if name == "mse_loss":
+        return d * d
+    if name == "l1_loss":
+        return ad
+    if name == "smooth_l1_loss":
+        return ad if p == 0 else np.where(ad < p, 0.5 * d * d / p, ad - 0.5 * p)
+    return np.where(ad < p, 0.5 * d * d, p * (ad - 0.5 * p))  # huber_loss
+
+
+@pytest.mark.parametrize("name,param", [("mse_loss", None), ("l1_loss", None),
+                                        ("smooth_l1_loss", 0.0), ("smooth_l1_loss", 0.7),
+                                        ("huber_loss", 1.3)])
+@pytest.mark.parametrize("n", [16384, 3 * 16384 + 1000])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_regression_losses_over_many_chunks_match_numpy(name, param, n, dtype):
+    rng = np.random.default_rng(n)
+    x, y = (rng.standard_normal(n) * 2).astype(dtype), rng.standard_normal(n).astype(dtype)
+    kw = {} if param is None else {"beta" if name == "smooth_l1_loss" else "delta": param}
+    ref = _regression_ref(name, x.astype(np.float64), y.astype(np.float64), param)
+    f = getattr(pynet.nn.functional, name)
+    tol = 1e-6 if dtype == "float32" else 1e-13
+    none = f(pynet.tensor(x), pynet.tensor(y), reduction="none", **kw).numpy()
+    np.testing.assert_allclose(none, ref, rtol=tol, atol=tol)
+    for reduction, want in (("sum", ref.sum()), ("mean", ref.mean())):
+        got = f(pynet.tensor(x), pynet.tensor(y), reduction=reduction, **kw).item()
+        assert abs(got - want) <= 1e-5 * abs(want) if dtype == "float32" else \
+            abs(got - want) <= 1e-12 * abs(want), (reduction, got, want)
+
+
+def test_pointwise_loss_sums_same_bits_at_one_and_two_threads():
+    rng = np.random.default_rng(7)
+    x, y = rng.standard_normal(200003).astype(np.float32), rng.standard_normal(200003).astype(
+        np.float32)
+    old, got = pynet.get_num_threads(), []
+    try:
+        for threads in (1, 2):
+            pynet.set_num_threads(threads)
+            px, py = pynet.tensor(x), pynet.tensor(y)
+            got.append([getattr(pynet.nn.functional, f)(px, py, reduction=r).numpy()
+                        for f in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
+                        for r in ("none", "sum", "mean")])
+    finally:
+        pynet.set_num_threads(old)
+    for a, b in zip(*got):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("bad", ["input", "target"])
+def test_binary_cross_entropy_finds_a_bad_value_in_a_late_chunk(reduction, bad):
+    n = 5 * 16384 + 7
+    x, y = np.full(n, 0.5, np.float32), np.full(n, 0.25, np.float32)
+    (x if bad == "input" else y)[n - 3] = 1.5
+    with pytest.raises(RuntimeError, match=f"all elements of {bad} should be between 0 and 1"):
+        pynet.nn.functional.binary_cross_entropy(pynet.tensor(x), pynet.tensor(y),
+                                                 reduction=reduction)

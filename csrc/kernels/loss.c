@@ -5,7 +5,10 @@
  * accumulated in double.
  */
 #include "loss.h"
+#include "fastmath.h"
+#include "threadpool.h"
 #include <math.h>
+#include <stdlib.h>
 
 /* ------------------------------------------------------------- nll loss ---- */
 
@@ -120,17 +123,37 @@ static inline double pointwise_loss_value(pn_pointwise_loss kind, double x, doub
 }
 
 #define POINTWISE_LOSS_FORWARD(NAME, T) \
-    static int NAME(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, const T *w, \
-                    const T *pw, double param, T *out) { \
+    PN_SIMD_CLONES static int NAME(pn_pointwise_loss kind, int64_t n, const T *x, const T *y, \
+                                   const T *w, const T *pw, double param, T *out) { \
         if (kind == PN_LOSS_BCE) \
             for (int64_t i = 0; i < n; i++) { \
                 if (!(x[i] >= 0 && x[i] <= 1)) return PN_EINVAL; \
                 if (!(y[i] >= 0 && y[i] <= 1)) return PN_EOVERFLOW; \
             } \
-        if (kind == PN_LOSS_MSE) { /* the hot one: a plain vectorizable loop */ \
+        /* the regression losses as plain loops that vectorize (through the switch of \
+         * pointwise_loss_value, one element at a time, smooth_l1_loss of 0.5 M floats \
+         * took 4.7 ms, 35x PyTorch's time); the same double formulas, no branches */ \
+        if (kind == PN_LOSS_MSE) { /* the hot one, in T as it always was */ \
             for (int64_t i = 0; i < n; i++) out[i] = (x[i] - y[i]) * (x[i] - y[i]); \
             return PN_OK; \
         } \
+        if (kind == PN_LOSS_L1 || (kind == PN_LOSS_SMOOTH_L1 && param == 0)) { \
+            for (int64_t i = 0; i < n; i++) out[i] = (T)fabs((double)x[i] - (double)y[i]); \
+            return PN_OK; \
+        } \
+        if (kind == PN_LOSS_SMOOTH_L1) { /* 0.5 d^2 / beta as d^2 (0.5 / beta): no divisions */ \
+            double hb = 0.5 / param; \
+            for (int64_t i = 0; i < n; i++) { \
+                double d = (double)x[i] - (double)y[i], ad = fabs(d); \
+                out[i] = (T)(ad < param ? d * d * hb : ad - 0.5 * param); \
+            } \
+        } \
+        if (kind == PN_LOSS_HUBER) \
+            for (int64_t i = 0; i < n; i++) { \
+                double d = (double)x[i] - (double)y[i], ad = fabs(d); \
+                out[i] = (T)(ad < param ? 0.5 * d * d : param * (ad - 0.5 * param)); \
+            } \
+        if (kind == PN_LOSS_SMOOTH_L1 || kind == PN_LOSS_HUBER) return PN_OK; \
         for (int64_t i = 0; i < n; i++) \
             out[i] = \
                 (T)pointwise_loss_value(kind, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1, param); \
@@ -139,16 +162,94 @@ static inline double pointwise_loss_value(pn_pointwise_loss kind, double x, doub
 POINTWISE_LOSS_FORWARD(pointwise_loss_forward_f32, float)
 POINTWISE_LOSS_FORWARD(pointwise_loss_forward_f64, double)
 
+/* The pointwise losses run in chunks of LOSS_CHUNK elements over the thread pool.
+ * With a reduction, a chunk's losses go through a small buffer in sub-blocks of
+ * LOSS_BLOCK (in cache) and are summed there, never written out whole: the
+ * chunks' sums are added in chunk order, so the bits depend on n alone. (mse_loss
+ * of two (2048, 256) floats wrote its 2 MB of losses and read them back, 150 us
+ * at 1 and 2 threads.) A chunk that finds a bad BCE value stops with its code;
+ * the first chunk's code wins, as the element loop's first bad element would. */
+#define LOSS_CHUNK 16384
+#define LOSS_BLOCK 1024
+
+typedef struct {
+    pn_pointwise_loss kind;
+    pn_dtype dt;
+    int64_t n;
+    const char *x, *y, *w, *pw;
+    double param;
+    char *out;    /* the n losses, or NULL: sums only */
+    double *part; /* chunk sums (out NULL) */
+    int *rc;      /* chunk codes */
+} loss_job;
+
+/* One run of m elements from element i0 into out (or buf), the code returned. */
+static int loss_run(const loss_job *j, int64_t i0, int64_t m, void *dst) {
+    size_t e = j->dt == PN_FLOAT32 ? sizeof(float) : sizeof(double), o = (size_t)i0 * e;
+    const void *x = j->x + o, *y = j->y + o, *w = j->w ? j->w + o : NULL;
+    const void *pw = j->pw ? j->pw + o : NULL;
+    return j->dt == PN_FLOAT32 ? pointwise_loss_forward_f32(j->kind, m, x, y, w, pw, j->param, dst)
+                               : pointwise_loss_forward_f64(j->kind, m, x, y, w, pw, j->param, dst);
+}
+
+static void loss_chunks(void *ctx, int64_t c0, int64_t c1) {
+    const loss_job *j = ctx;
+    size_t e = j->dt == PN_FLOAT32 ? sizeof(float) : sizeof(double);
+    double buf[LOSS_BLOCK]; /* LOSS_BLOCK losses of either type */
+    for (int64_t c = c0; c < c1; c++) {
+        int64_t i0 = c * LOSS_CHUNK, i1 = i0 + LOSS_CHUNK < j->n ? i0 + LOSS_CHUNK : j->n;
+        int rc = PN_OK;
+        double sum = 0;
+        for (int64_t b = i0; b < i1 && rc == PN_OK; b += LOSS_BLOCK) {
+            int64_t m = i1 - b < LOSS_BLOCK ? i1 - b : LOSS_BLOCK;
+            void *dst = j->out ? (void *)(j->out + (size_t)b * e) : (void *)buf;
+            rc = loss_run(j, b, m, dst);
+            if (!j->out && rc == PN_OK) sum += pn_loss_sum(j->dt, m, buf);
+        }
+        j->rc[c] = rc;
+        if (j->part) j->part[c] = sum;
+    }
+}
+
+/* Both entry points: the chunks over the pool, then the first code and the sum. */
+static int loss_chunked(loss_job *j, double *sum) {
+    int64_t nc = (j->n + LOSS_CHUNK - 1) / LOSS_CHUNK;
+    int rc1;
+    double part1;
+    int *rc = nc > 1 ? malloc((size_t)nc * sizeof *rc) : &rc1;
+    double *part = nc > 1 && sum ? malloc((size_t)nc * sizeof *part) : &part1;
+    if (!rc || !part) {
+        if (nc > 1) free(rc), free(sum ? part : NULL);
+        return PN_ENOMEM;
+    }
+    j->rc = rc, j->part = sum ? part : NULL;
+    int out = PN_OK;
+    if (nc > 0) pn_parallel_for(nc, 2, loss_chunks, j);
+    if (sum) *sum = 0;
+    for (int64_t c = 0; c < nc; c++) {
+        if (out == PN_OK) out = rc[c];
+        if (sum) *sum += part[c];
+    }
+    if (nc > 1) free(rc), free(sum ? part : NULL);
+    return out;
+}
+
 int pn_pointwise_loss_forward(pn_pointwise_loss kind, pn_dtype dt, int64_t n, const void *x,
                               const void *y, const void *w, const void *pw, double param,
                               void *out) {
-    if ((unsigned)kind >= PN_NLOSS) return PN_EINVAL;
-    if (dt == PN_FLOAT32) return pointwise_loss_forward_f32(kind, n, x, y, w, pw, param, out);
-    if (dt == PN_FLOAT64) return pointwise_loss_forward_f64(kind, n, x, y, w, pw, param, out);
-    return PN_EINVAL;
+    if ((unsigned)kind >= PN_NLOSS || (dt != PN_FLOAT32 && dt != PN_FLOAT64)) return PN_EINVAL;
+    loss_job j = {kind, dt, n, x, y, w, pw, param, out, NULL, NULL};
+    return loss_chunked(&j, NULL);
 }
 
-double pn_loss_sum(pn_dtype dt, int64_t n, const void *p) {
+int pn_pointwise_loss_sum(pn_pointwise_loss kind, pn_dtype dt, int64_t n, const void *x,
+                          const void *y, const void *w, const void *pw, double param, double *sum) {
+    if ((unsigned)kind >= PN_NLOSS || (dt != PN_FLOAT32 && dt != PN_FLOAT64)) return PN_EINVAL;
+    loss_job j = {kind, dt, n, x, y, w, pw, param, NULL, NULL, NULL};
+    return loss_chunked(&j, sum);
+}
+
+PN_SIMD_CLONES double pn_loss_sum(pn_dtype dt, int64_t n, const void *p) {
     double part[8] = {0}, s = 0;
     int64_t i = 0;
     if (dt == PN_FLOAT32) {

@@ -86,11 +86,19 @@ typedef enum {
  *   param: beta or delta
  *   out: the n losses
  * Returns PN_OK, or for BCE: PN_EINVAL when some x is outside [0, 1] (or NaN),
- * PN_EOVERFLOW when some target y is.
+ * PN_EOVERFLOW when some target y is (the first such element decides), or
+ * PN_ENOMEM. Runs in chunks over the thread pool.
  */
 int pn_pointwise_loss_forward(pn_pointwise_loss kind, pn_dtype dt, int64_t n, const void *x,
                               const void *y, const void *w, const void *pw, double param,
                               void *out);
+
+/* The sum of the n losses of pn_pointwise_loss_forward (each rounded to dt as
+ * there), without writing them out: *sum in double, summed in chunks fixed by n
+ * (the same bits at any thread count). Returns as pn_pointwise_loss_forward, or
+ * PN_ENOMEM. */
+int pn_pointwise_loss_sum(pn_pointwise_loss kind, pn_dtype dt, int64_t n, const void *x,
+                          const void *y, const void *w, const void *pw, double param, double *sum);
 
 /* Sum of n values of dt, accumulated in double. */
 double pn_loss_sum(pn_dtype dt, int64_t n, const void *p);

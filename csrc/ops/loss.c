@@ -619,24 +619,33 @@ PNTensor *pn_elementwise_loss(pn_pointwise_loss kind, PNTensor *x, PNTensor *y, 
     PNTensor *ye = xe ? keep(&s, dense_as(yd, dt, nd, shape)) : NULL;
     PNTensor *we = ye && w ? keep(&s, dense_as(wd, dt, nd, shape)) : NULL;
     PNTensor *pe = ye && pw ? keep(&s, dense_as(pd, dt, nd, shape)) : NULL;
-    PNTensor *loss = ye && (!w || we) && (!pw || pe) ? keep(&s, pn_empty(dt, nd, shape)) : NULL;
-    PNTensor *out = NULL;
-    int rc = loss ? pn_pointwise_loss_forward(kind, dt, loss->numel, xe->data, ye->data,
-                                              we ? we->data : NULL, pe ? pe->data : NULL, param,
+    int ready = ye && (!w || we) && (!pw || pe), none = reduction == PN_REDUCTION_NONE;
+    /* 'none' writes each loss; 'mean' and 'sum' only add them up (kernels/loss.c) */
+    PNTensor *loss = ready && none ? keep(&s, pn_empty(dt, nd, shape)) : NULL, *out = NULL;
+    const void *wp = we ? we->data : NULL, *pp = pe ? pe->data : NULL;
+    double total = 0;
+    int64_t numel = ready ? xe->numel : 0;
+    int rc = loss ? pn_pointwise_loss_forward(kind, dt, numel, xe->data, ye->data, wp, pp, param,
                                               loss->data)
-                  : PN_OK;
-    if (rc != PN_OK) /* PyTorch's messages, which name no values either */
+             : ready && !none
+                 ? pn_pointwise_loss_sum(kind, dt, numel, xe->data, ye->data, wp, pp, param, &total)
+                 : PN_OK;
+    if (rc == PN_ENOMEM)
+        PyErr_NoMemory();
+    else if (rc != PN_OK) /* PyTorch's messages, which name no values either */
         PyErr_SetString(PyExc_RuntimeError,
                         rc == PN_EINVAL ? "all elements of input should be between 0 and 1"
                                         : "all elements of target should be between 0 and 1");
     else if (loss)
-        out = keep(&s, reduce_loss(loss, reduction, (double)loss->numel));
+        out = keep(&s, reduce_loss(loss, reduction, (double)numel));
+    else if (ready)
+        out = keep(&s, scalar(dt, reduction == PN_REDUCTION_MEAN ? total / (double)numel : total));
     PNTensor *inputs[2] = {xd, yd};
     PNNode *n = out ? pn_record(out, pointwise_names[kind], pointwise_backward, 2, inputs) : NULL;
     pointwise_loss_state *st = n ? pn_node_state(n, sizeof *st, 1) : NULL;
     if (st) {
         st->kind = kind, st->reduction = reduction, st->param = param;
-        st->scale = reduction == PN_REDUCTION_MEAN ? 1.0 / (double)loss->numel : 1.0;
+        st->scale = reduction == PN_REDUCTION_MEAN ? 1.0 / (double)numel : 1.0;
         Py_XINCREF(pd), st->pos_weight = pd;
         if (pn_save(n, 0, xd, 0) == 0 && pn_save(n, 1, yd, 0) == 0 && wd) pn_save(n, 2, wd, 0);
     }
