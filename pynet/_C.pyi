@@ -684,6 +684,14 @@ def _layer_norm(
     eps: _float,
     /,
 ) -> Tensor: ...
+def _group_norm(
+    input: TensorBase,
+    num_groups: _int,
+    weight: TensorBase | None,
+    bias: TensorBase | None,
+    eps: _float,
+    /,
+) -> Tensor: ...
 def _rnn_layer(
     mode: _int,
     xg: TensorBase,
