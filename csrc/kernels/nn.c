@@ -711,6 +711,13 @@ PN_VINLINE void ln_load4_f32(ln_v4d *out, const float *p) {
 PN_VINLINE void ln_load4_f64(ln_v4d *out, const double *p) {
     memcpy(out, p, sizeof *out);
 }
+/* Either of them by the pointer's type. */
+#define ln_load4(out, p) \
+    _Generic((p), \
+        const float *: ln_load4_f32, \
+        float *: ln_load4_f32, \
+        const double *: ln_load4_f64, \
+        double *: ln_load4_f64)(out, p)
 /* *p += *v for four doubles at p (the dw, db accumulators; v by pointer for
  * the same ABI reason) */
 PN_VINLINE void ln_add4(double *p, const ln_v4d *v) {
@@ -720,13 +727,37 @@ PN_VINLINE void ln_add4(double *p, const ln_v4d *v) {
     memcpy(p, &a, sizeof a);
 }
 
+/* Two sums over a run of n values in LN_L double lanes held as four vectors of four
+ * each (a0..a3 and b0..b3; arrays of doubles here were left scalar by GCC 12): the
+ * loop over whole groups of LN_L, STEP(o, A, B) adding lanes o .. o + 3 at column j,
+ * then the folds (ln_fold) into ta, tb; the caller adds the tail from j on. */
+#define LN_LANES_LOOP(STEP, n) \
+    ln_v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}; \
+    int64_t j, nv = (n) - (n) % LN_L; \
+    for (j = 0; j < nv; j += LN_L) { \
+        STEP(0, a0, b0) \
+        STEP(4, a1, b1) \
+        STEP(8, a2, b2) \
+        STEP(12, a3, b3) \
+    }
+#define LN_LANES_FOLD(ta, tb) \
+    double ta, tb; \
+    { \
+        double pa_[LN_L], pb_[LN_L]; \
+        memcpy(pa_, &a0, sizeof a0), memcpy(pa_ + 4, &a1, sizeof a1); \
+        memcpy(pa_ + 8, &a2, sizeof a2), memcpy(pa_ + 12, &a3, sizeof a3); \
+        memcpy(pb_, &b0, sizeof b0), memcpy(pb_ + 4, &b1, sizeof b1); \
+        memcpy(pb_ + 8, &b2, sizeof b2), memcpy(pb_ + 12, &b3, sizeof b3); \
+        ta = ln_fold(pa_), tb = ln_fold(pb_); \
+    }
+
 /* Four lanes of a row's backward sums at column j (see ln_row_grad below): A, B
  * hold lanes o .. o + 3 of the LN_L lanes. */
-#define LN_GRAD4(SFX, o, A, B) \
+#define LN_GRAD4(o, A, B) \
     { \
         ln_v4d g, xv, wv, xhat; \
-        ln_load4_##SFX(&g, gr + j + o); \
-        ln_load4_##SFX(&xv, xr + j + o); \
+        ln_load4(&g, gr + j + o); \
+        ln_load4(&xv, xr + j + o); \
         xhat = (xv - m) * r; \
         if (dw) { \
             ln_v4d gx = g * xhat; \
@@ -734,7 +765,7 @@ PN_VINLINE void ln_add4(double *p, const ln_v4d *v) {
         } \
         if (db) ln_add4(db + j + o, &g); \
         if (w) { \
-            ln_load4_##SFX(&wv, w + j + o); \
+            ln_load4(&wv, w + j + o); \
             g *= wv; \
         } \
         A += g; \
@@ -747,20 +778,8 @@ PN_VINLINE void ln_add4(double *p, const ln_v4d *v) {
 #define DEFINE_LN_ROW_GRAD(NAME, T, SFX) \
     PN_VINLINE void NAME(const T *gr, const T *xr, const T *w, int64_t D, double m, double r, \
                          double *dw, double *db, double *sgw, double *sgwx) { \
-        ln_v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}; \
-        double pa[LN_L], pb[LN_L]; \
-        int64_t j, nv = D - D % LN_L; \
-        for (j = 0; j < nv; j += LN_L) { \
-            LN_GRAD4(SFX, 0, a0, b0) \
-            LN_GRAD4(SFX, 4, a1, b1) \
-            LN_GRAD4(SFX, 8, a2, b2) \
-            LN_GRAD4(SFX, 12, a3, b3) \
-        } \
-        memcpy(pa, &a0, sizeof a0), memcpy(pa + 4, &a1, sizeof a1); \
-        memcpy(pa + 8, &a2, sizeof a2), memcpy(pa + 12, &a3, sizeof a3); \
-        memcpy(pb, &b0, sizeof b0), memcpy(pb + 4, &b1, sizeof b1); \
-        memcpy(pb + 8, &b2, sizeof b2), memcpy(pb + 12, &b3, sizeof b3); \
-        double ta = ln_fold(pa), tb = ln_fold(pb); \
+        LN_LANES_LOOP(LN_GRAD4, D) \
+        LN_LANES_FOLD(ta, tb) \
         for (; j < D; j++) { \
             double g = (double)gr[j], xhat = ((double)xr[j] - m) * r; \
             if (dw) dw[j] += g * xhat; \
@@ -894,40 +913,27 @@ DEFINE_GROUP_NORM_FORWARD(pn_group_norm_forward_f32, group_norm_rows_f32, float)
 DEFINE_GROUP_NORM_FORWARD(pn_group_norm_forward_f64, group_norm_rows_f64, double)
 
 // One channel's L values of g and x -> *sg = sum g, *sgx = sum g (x - m), in LN_L double
-// lanes (four vectors of four, as ln_row_grad: with arrays GCC 12 left this loop scalar)
-// folded by ln_fold, then the tail
-#define GN_SUM4(SFX, o, A, B) \
+// lanes (LN_LANES_LOOP, as ln_row_grad), then the tail
+#define GN_SUM4(o, A, B) \
     { \
         ln_v4d gv, xv; \
-        ln_load4_##SFX(&gv, gr + j + o); \
-        ln_load4_##SFX(&xv, xr + j + o); \
+        ln_load4(&gv, gr + j + o); \
+        ln_load4(&xv, xr + j + o); \
         A += gv; \
         B += gv * (xv - m); \
     }
-#define DEFINE_GN_CHANNEL_SUMS(NAME, T, SFX) \
+#define DEFINE_GN_CHANNEL_SUMS(NAME, T) \
     PN_VINLINE void NAME(const T *gr, const T *xr, int64_t L, double m, double *sg, double *sgx) { \
-        ln_v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}; \
-        double pa[LN_L], pb[LN_L]; \
-        int64_t j, nv = L - L % LN_L; \
-        for (j = 0; j < nv; j += LN_L) { \
-            GN_SUM4(SFX, 0, a0, b0) \
-            GN_SUM4(SFX, 4, a1, b1) \
-            GN_SUM4(SFX, 8, a2, b2) \
-            GN_SUM4(SFX, 12, a3, b3) \
-        } \
-        memcpy(pa, &a0, sizeof a0), memcpy(pa + 4, &a1, sizeof a1); \
-        memcpy(pa + 8, &a2, sizeof a2), memcpy(pa + 12, &a3, sizeof a3); \
-        memcpy(pb, &b0, sizeof b0), memcpy(pb + 4, &b1, sizeof b1); \
-        memcpy(pb + 8, &b2, sizeof b2), memcpy(pb + 12, &b3, sizeof b3); \
-        double ta = ln_fold(pa), tb = ln_fold(pb); \
+        LN_LANES_LOOP(GN_SUM4, L) \
+        LN_LANES_FOLD(ta, tb) \
         for (; j < L; j++) { \
             ta += (double)gr[j]; \
             tb += (double)gr[j] * ((double)xr[j] - m); \
         } \
         *sg = ta, *sgx = tb; \
     }
-DEFINE_GN_CHANNEL_SUMS(gn_channel_sums_f32, float, f32)
-DEFINE_GN_CHANNEL_SUMS(gn_channel_sums_f64, double, f64)
+DEFINE_GN_CHANNEL_SUMS(gn_channel_sums_f32, float)
+DEFINE_GN_CHANNEL_SUMS(gn_channel_sums_f64, double)
 
 // g, x row (n, k) -> sg[n, c] = sum_l g, sgx[n, c] = sum_l g xhat for the row's channels,
 // and dx = rstd (g w[c] - A / D - xhat B / D), A = sum_c w[c] sg, B = sum_c w[c] sgx
