@@ -251,6 +251,21 @@ static int norm_backward(PNNode *n, PNTensor *gout, PNTensor **gin, norm_kernel_
     return rc;
 }
 
+/* Record the forward node of one of the three ops on out: inputs x, w, b; saved
+ * x, w (if any) and the statistics st; the state (kind, flag, eps). Returns 0, or -1
+ * with an exception set. */
+static int record_norm(PNTensor *out, const char *name, pn_apply_fn backward, PNTensor *x,
+                       PNTensor *w, PNTensor *b, PNTensor *st, int kind, int flag, double eps) {
+    PNTensor *ins[3] = {x, w, b};
+    PNNode *n = pn_record(out, name, backward, 3, ins);
+    norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
+    if (ns) {
+        ns->kind = kind, ns->flag = flag, ns->eps = eps;
+        if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
+    }
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 /* ----------------------------------------------------------- batch norm ---- */
 
 /* g, x (N, C, *), weight (C), stats (2, C) float64 = mean; invstd
@@ -423,16 +438,9 @@ PNTensor *pn_batch_norm(PNTensor *x, PNTensor *rm, PNTensor *rv, PNTensor *w, PN
     else
         pn_batch_norm_forward_f64(F64(xc), mean, invstd, wc ? F64(wc) : NULL, bc ? F64(bc) : NULL,
                                   F64(out), N, C, L);
-    {
-        PNTensor *ins[3] = {x, w, b};
-        PNNode *n = pn_record(out, "NativeBatchNormBackward0", batch_norm_backward, 3, ins);
-        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
-        if (ns) {
-            ns->kind = NORM_BATCH, ns->flag = training, ns->eps = eps;
-            if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
-        }
-        if (PyErr_Occurred()) Py_CLEAR(out);
-    }
+    if (record_norm(out, "NativeBatchNormBackward0", batch_norm_backward, x, w, b, st, NORM_BATCH,
+                    training, eps) < 0)
+        Py_CLEAR(out);
 out:
     PyMem_Free(var);
     Py_XDECREF(st), Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
@@ -513,16 +521,9 @@ PNTensor *pn_layer_norm(PNTensor *x, int k, const int64_t *ns, PNTensor *w, PNTe
     else
         pn_layer_norm_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out),
                                   F64(st), F64(st) + M, M, D);
-    {
-        PNTensor *ins[3] = {x, w, b};
-        PNNode *n = pn_record(out, "NativeLayerNormBackward0", layer_norm_backward, 3, ins);
-        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
-        if (ns) {
-            ns->kind = NORM_LAYER, ns->flag = k, ns->eps = eps;
-            if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
-        }
-        if (PyErr_Occurred()) Py_CLEAR(out);
-    }
+    if (record_norm(out, "NativeLayerNormBackward0", layer_norm_backward, x, w, b, st, NORM_LAYER,
+                    k, eps) < 0)
+        Py_CLEAR(out);
 out:
     Py_XDECREF(st), Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
     return out;
@@ -583,16 +584,9 @@ PNTensor *pn_group_norm(PNTensor *x, int64_t G, PNTensor *w, PNTensor *b, double
     else
         pn_group_norm_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out),
                                   F64(st), F64(st) + N * G, N, C, L, G);
-    {
-        PNTensor *ins[3] = {x, w, b};
-        PNNode *n = pn_record(out, "NativeGroupNormBackward0", group_norm_backward, 3, ins);
-        norm_state *ns = n ? pn_node_state(n, sizeof *ns, 1) : NULL;
-        if (ns) {
-            ns->kind = NORM_GROUP, ns->flag = (int)G, ns->eps = eps;
-            if (pn_save(n, 0, x, 0) == 0 && (!w || pn_save(n, 1, w, 0) == 0)) pn_save(n, 2, st, 0);
-        }
-        if (PyErr_Occurred()) Py_CLEAR(out);
-    }
+    if (record_norm(out, "NativeGroupNormBackward0", group_norm_backward, x, w, b, st, NORM_GROUP,
+                    (int)G, eps) < 0)
+        Py_CLEAR(out);
 out:
     Py_XDECREF(st), Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
     return out;
