@@ -215,23 +215,17 @@ static void loss_chunks(void *ctx, int64_t c0, int64_t c1) {
 /* Both entry points: the chunks over the pool, then the first code and the sum. */
 static int loss_chunked(loss_job *j, double *sum) {
     int64_t nc = (j->n + LOSS_CHUNK - 1) / LOSS_CHUNK;
-    int rc1;
-    double part1;
-    int *rc = nc > 1 ? malloc((size_t)nc * sizeof *rc) : &rc1;
-    double *part = nc > 1 && sum ? malloc((size_t)nc * sizeof *part) : &part1;
-    if (!rc || !part) {
-        if (nc > 1) free(rc), free(sum ? part : NULL);
-        return PN_ENOMEM;
-    }
-    j->rc = rc, j->part = sum ? part : NULL;
+    double *part = malloc((size_t)nc * (sizeof(double) + sizeof(int)) + 1);
+    if (!part) return PN_ENOMEM;
+    j->part = sum ? part : NULL, j->rc = (int *)(part + nc);
+    pn_parallel_for(nc, 2, loss_chunks, j);
     int out = PN_OK;
-    if (nc > 0) pn_parallel_for(nc, 2, loss_chunks, j);
     if (sum) *sum = 0;
     for (int64_t c = 0; c < nc; c++) {
-        if (out == PN_OK) out = rc[c];
+        if (out == PN_OK) out = j->rc[c];
         if (sum) *sum += part[c];
     }
-    if (nc > 1) free(rc), free(sum ? part : NULL);
+    free(part);
     return out;
 }
 

@@ -647,7 +647,6 @@ typedef struct {
 DEFINE_LN_ROW_STATS(ln_row_stats_f32, float)
 DEFINE_LN_ROW_STATS(ln_row_stats_f64, double)
 
-// x (M, D) -> y (M, D), mean, rstd (M): rows [i0, i1)
 #define LN_STAT_ROWS 4
 // x (M, D) -> y (M, D), mean, rstd (M): rows [i0, i1), the statistics LN_STAT_ROWS rows
 // at a time (a row's two passes, folds, sqrt and division are one chain of latency that

@@ -447,6 +447,30 @@ out:
     return out;
 }
 
+/* What the forwards of layer_norm and group_norm work on: st, the (2, rows) float64
+ * statistics; contiguous copies (or x, w, b themselves) xc, wc, bc (NULL for a missing
+ * w or b); and out, x's shape. Returns 0, or -1 with an exception set; either way
+ * norm_inputs_free releases what was made. */
+typedef struct {
+    PNTensor *st, *xc, *wc, *bc;
+} norm_inputs;
+
+static int norm_inputs_make(PNTensor *x, PNTensor *w, PNTensor *b, int64_t rows, norm_inputs *a,
+                            PNTensor **out) {
+    int64_t sshape[2] = {2, rows};
+    *a = (norm_inputs){NULL, NULL, NULL, NULL};
+    return (a->st = pn_empty(PN_FLOAT64, 2, sshape)) && (a->xc = pn_to_contiguous_nograd(x)) &&
+                   (!w || (a->wc = pn_to_contiguous_nograd(w))) &&
+                   (!b || (a->bc = pn_to_contiguous_nograd(b))) &&
+                   (*out = pn_empty(x->dtype, x->ndim, x->shape))
+               ? 0
+               : -1;
+}
+
+static void norm_inputs_free(norm_inputs *a) {
+    Py_XDECREF(a->st), Py_XDECREF(a->xc), Py_XDECREF(a->wc), Py_XDECREF(a->bc);
+}
+
 /* ----------------------------------------------------------- layer norm ---- */
 
 /* g, x (*, D...), weight (D...), stats (2, M) float64 = mean; rstd
@@ -510,22 +534,20 @@ PNTensor *pn_layer_norm(PNTensor *x, int k, const int64_t *ns, PNTensor *w, PNTe
     }
     int64_t D = 1, M = 1;
     for (int d = 0; d < x->ndim; d++) *(d < x->ndim - k ? &M : &D) *= x->shape[d];
-    int64_t sshape[2] = {2, M};
-    PNTensor *st = pn_empty(PN_FLOAT64, 2, sshape), *xc = NULL, *wc = NULL, *bc = NULL, *out = NULL;
-    if (!st || !(xc = pn_to_contiguous_nograd(x)) || (w && !(wc = pn_to_contiguous_nograd(w))) ||
-        (b && !(bc = pn_to_contiguous_nograd(b))) || !(out = pn_empty(x->dtype, x->ndim, x->shape)))
-        goto out;
-    if (x->dtype == PN_FLOAT32)
-        pn_layer_norm_forward_f32(F32(xc), wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, eps, F32(out),
-                                  F64(st), F64(st) + M, M, D);
-    else
-        pn_layer_norm_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out),
-                                  F64(st), F64(st) + M, M, D);
-    if (record_norm(out, "NativeLayerNormBackward0", layer_norm_backward, x, w, b, st, NORM_LAYER,
-                    k, eps) < 0)
-        Py_CLEAR(out);
-out:
-    Py_XDECREF(st), Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
+    norm_inputs a;
+    PNTensor *out = NULL;
+    if (norm_inputs_make(x, w, b, M, &a, &out) == 0) {
+        if (x->dtype == PN_FLOAT32)
+            pn_layer_norm_forward_f32(F32(a.xc), a.wc ? F32(a.wc) : NULL, a.bc ? F32(a.bc) : NULL,
+                                      eps, F32(out), F64(a.st), F64(a.st) + M, M, D);
+        else
+            pn_layer_norm_forward_f64(F64(a.xc), a.wc ? F64(a.wc) : NULL, a.bc ? F64(a.bc) : NULL,
+                                      eps, F64(out), F64(a.st), F64(a.st) + M, M, D);
+        if (record_norm(out, "NativeLayerNormBackward0", layer_norm_backward, x, w, b, a.st,
+                        NORM_LAYER, k, eps) < 0)
+            Py_CLEAR(out);
+    }
+    norm_inputs_free(&a);
     return out;
 }
 
@@ -572,22 +594,21 @@ PNTensor *pn_group_norm(PNTensor *x, int64_t G, PNTensor *w, PNTensor *b, double
                         "and bias hold one value per channel");
         return NULL;
     }
-    int64_t N, C, L, sshape[2] = {2, x->shape[0] * G};
+    int64_t N, C, L;
     group_norm_dims(x, &N, &C, &L);
-    PNTensor *st = pn_empty(PN_FLOAT64, 2, sshape), *xc = NULL, *wc = NULL, *bc = NULL, *out = NULL;
-    if (!st || !(xc = pn_to_contiguous_nograd(x)) || (w && !(wc = pn_to_contiguous_nograd(w))) ||
-        (b && !(bc = pn_to_contiguous_nograd(b))) || !(out = pn_empty(x->dtype, x->ndim, x->shape)))
-        goto out;
-    if (x->dtype == PN_FLOAT32)
-        pn_group_norm_forward_f32(F32(xc), wc ? F32(wc) : NULL, bc ? F32(bc) : NULL, eps, F32(out),
-                                  F64(st), F64(st) + N * G, N, C, L, G);
-    else
-        pn_group_norm_forward_f64(F64(xc), wc ? F64(wc) : NULL, bc ? F64(bc) : NULL, eps, F64(out),
-                                  F64(st), F64(st) + N * G, N, C, L, G);
-    if (record_norm(out, "NativeGroupNormBackward0", group_norm_backward, x, w, b, st, NORM_GROUP,
-                    (int)G, eps) < 0)
-        Py_CLEAR(out);
-out:
-    Py_XDECREF(st), Py_XDECREF(xc), Py_XDECREF(wc), Py_XDECREF(bc);
+    norm_inputs a;
+    PNTensor *out = NULL;
+    if (norm_inputs_make(x, w, b, N * G, &a, &out) == 0) {
+        if (x->dtype == PN_FLOAT32)
+            pn_group_norm_forward_f32(F32(a.xc), a.wc ? F32(a.wc) : NULL, a.bc ? F32(a.bc) : NULL,
+                                      eps, F32(out), F64(a.st), F64(a.st) + N * G, N, C, L, G);
+        else
+            pn_group_norm_forward_f64(F64(a.xc), a.wc ? F64(a.wc) : NULL, a.bc ? F64(a.bc) : NULL,
+                                      eps, F64(out), F64(a.st), F64(a.st) + N * G, N, C, L, G);
+        if (record_norm(out, "NativeGroupNormBackward0", group_norm_backward, x, w, b, a.st,
+                        NORM_GROUP, (int)G, eps) < 0)
+            Py_CLEAR(out);
+    }
+    norm_inputs_free(&a);
     return out;
 }
