@@ -973,8 +973,8 @@ static void gelu_fallback(const float *g, const float *xb, const int32_t *ib, in
  * max take x second, so that NaN passes as in pn_exp_clamp; vpermt2ps uses the low
  * 5 bits of each lane of t, which are k's (magic's low bits are 0). */
 #define V __m512
-static T512 __m512 exp_tab_pair16(__m512 x, const __m512 *hi2, const __m512 *lo2, __m512 *lo,
-                                  __m512 *kf) {
+static ALWAYS_INLINE T512 __m512 exp_tab_pair16(__m512 x, const __m512 *hi2, const __m512 *lo2,
+                                                __m512 *lo, __m512 *kf) {
     EXP_TAB_CONSTANTS(_mm512_set1_ps);
     x = _mm512_max_ps(mn, _mm512_min_ps(mx, x));
     __m512 t = _mm512_fmadd_ps(x, inv, magic);
@@ -986,7 +986,8 @@ static T512 __m512 exp_tab_pair16(__m512 x, const __m512 *hi2, const __m512 *lo2
     *lo = _mm512_fmadd_ps(hi, p, _mm512_permutex2var_ps(lo2[0], j, lo2[1]));
     return hi;
 }
-static T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2, __m512 *kf) {
+static ALWAYS_INLINE T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2,
+                                               __m512 *kf) {
     __m512 lo, hi = exp_tab_pair16(x, hi2, lo2, &lo, kf);
     return _mm512_add_ps(hi, lo);
 }
@@ -994,7 +995,7 @@ static T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2,
 
 /* pn_expf_tab over 16 lanes: 2^n by one vscalefps, which multiplies by
  * 2^floor(k / 32) with one rounding, as the two halves do. */
-static T512 __m512 exp_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2) {
+static ALWAYS_INLINE T512 __m512 exp_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2) {
     __m512 kf, s = exp_tab_sum16(x, hi2, lo2, &kf);
     return _mm512_scalef_ps(s, _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32)));
 }
@@ -1021,7 +1022,7 @@ EXP_TAB_KERNEL16(exp_f32_avx512, exp_tab16)
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
-static T256 __m256 exp_lookup8(const float *table, __m256i j) {
+static ALWAYS_INLINE T256 __m256 exp_lookup8(const float *table, __m256i j) {
     __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(j, 28));
     __m256 b4 = _mm256_castsi256_ps(_mm256_slli_epi32(j, 27));
     __m256 q0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table), j);
@@ -1033,7 +1034,7 @@ static T256 __m256 exp_lookup8(const float *table, __m256i j) {
 
 /* pn_exp_tab_pair over 8 lanes: hi returned, *lo, and n = floor(k / 32). */
 #define V __m256
-static T256 __m256 exp_tab_pair8(__m256 x, __m256 *lo, __m256i *n) {
+static ALWAYS_INLINE T256 __m256 exp_tab_pair8(__m256 x, __m256 *lo, __m256i *n) {
     EXP_TAB_CONSTANTS(_mm256_set1_ps);
     x = _mm256_max_ps(mn, _mm256_min_ps(mx, x));
     __m256 t = _mm256_fmadd_ps(x, inv, magic), kf = _mm256_sub_ps(t, magic);
@@ -1047,7 +1048,7 @@ static T256 __m256 exp_tab_pair8(__m256 x, __m256 *lo, __m256i *n) {
 }
 
 /* pn_expf_tab over 8 lanes, 2^n in pn_exp2_halves' two halves (n1 = floor(n / 2)). */
-static T256 __m256 exp_tab8(__m256 x) {
+static ALWAYS_INLINE T256 __m256 exp_tab8(__m256 x) {
     __m256 lo;
     __m256i nn;
     __m256 hi = exp_tab_pair8(x, &lo, &nn), s = _mm256_add_ps(hi, lo);
@@ -1874,32 +1875,84 @@ static T256 void gelu_grad_f32_avx2(const float *g, const float *x, float *dx, i
     gelu_run_avx2(g, x, dx, n);
 }
 
+/* The first `left` of 16 lanes (all for left >= 16, none for left <= 0). */
+static ALWAYS_INLINE T512 __mmask16 lanes_mask16(int64_t left) {
+    return left >= 16 ? (__mmask16)0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+}
+
+/* softmax_row_finish's fold of the 16 lane sums, in vector registers (the same double
+ * additions in the same order): d[k] = lane k + lane k + 8, then halves added. */
+static ALWAYS_INLINE T512 double lanes_fold16(__m512 part) {
+    __m512d d = _mm512_add_pd(
+        _mm512_cvtps_pd(_mm512_castps512_ps256(part)),
+        _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(part), 1))));
+    __m256d d4 = _mm256_add_pd(_mm512_castpd512_pd256(d), _mm512_extractf64x4_pd(d, 1));
+    __m128d d2 = _mm_add_pd(_mm256_castpd256_pd128(d4), _mm256_extractf128_pd(d4, 1));
+    return _mm_cvtsd_f64(d2) + _mm_cvtsd_f64(_mm_unpackhi_pd(d2, d2));
+}
+
+/* pn_softmax_row_f32 over 16 lanes for rows of at most 16 NV keys (an attention's rows
+ * are 1..64 keys): the scaled scores and their exps stay in NV registers from the one
+ * load to the one store. Passes through memory cost more here than the arithmetic: a
+ * masked store followed by a load of the same lines waits for the store to complete
+ * (no store forwarding), 1.5-2x the time of a 16..64-key row. */
+static ALWAYS_INLINE T512 double softmax_row_regs(float *s, int64_t n, float sc, const int NV) {
+    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
+    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
+    __m512 v[4], vm = _mm512_set1_ps(-INFINITY), part = _mm512_setzero_ps();
+    __mmask16 k[4];
+    for (int q = 0; q < NV; q++) {
+        k[q] = lanes_mask16(n - 16 * q);
+        v[q] = _mm512_mul_ps(_mm512_maskz_loadu_ps(k[q], s + 16 * q), _mm512_set1_ps(sc));
+        vm = _mm512_mask_max_ps(vm, k[q], v[q], vm); /* v > m ? v : m: a NaN v is passed over */
+    }
+    float m = _mm512_reduce_max_ps(vm);
+    if (m == -INFINITY) return softmax_row_zero(s, n);
+    for (int q = 0; q < NV; q++) {
+        v[q] = exp_tab16(_mm512_sub_ps(v[q], _mm512_set1_ps(m)), hi2, lo2);
+        part = _mm512_mask_add_ps(part, k[q], part, v[q]);
+    }
+    double sum = lanes_fold16(part);
+    __m512 inv = _mm512_set1_ps((float)(1.0 / sum));
+    for (int q = 0; q < NV; q++) _mm512_mask_storeu_ps(s + 16 * q, k[q], _mm512_mul_ps(v[q], inv));
+    return (double)m + log(sum);
+}
+
 /* pn_softmax_row_f32 (elementwise.h) over 16 lanes: the lanes are the 16 partial
- * sums (lane k sums the elements j = k mod 16; masked tails add 0), folded by
- * softmax_row_finish as the portable loop's. */
+ * sums (lane k sums the elements j = k mod 16; masked tails add 0), folded as the
+ * portable loop's (softmax_row_finish). Rows of up to 64 keys in registers; longer
+ * rows in three passes over memory. */
 static T512 double softmax_row_f32_avx512(float *s, int64_t n, float sc) {
+    if (n <= 16) return softmax_row_regs(s, n, sc, 1);
+    if (n <= 32) return softmax_row_regs(s, n, sc, 2);
+    if (n <= 48) return softmax_row_regs(s, n, sc, 3);
+    if (n <= 64) return softmax_row_regs(s, n, sc, 4);
     const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
     const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
     const __m512 vsc = _mm512_set1_ps(sc);
     __m512 vm = _mm512_set1_ps(-INFINITY), part = _mm512_setzero_ps();
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __mmask16 k = lanes_mask16(n - i);
         __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, s + i), vsc);
         _mm512_mask_storeu_ps(s + i, k, v);
-        vm = _mm512_mask_max_ps(vm, k, v, vm); /* v > m ? v : m: a NaN v is passed over */
+        vm = _mm512_mask_max_ps(vm, k, v, vm);
     }
     float m = _mm512_reduce_max_ps(vm);
     if (m == -INFINITY) return softmax_row_zero(s, n);
     const __m512 c = _mm512_set1_ps(m);
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __mmask16 k = lanes_mask16(n - i);
         __m512 e = exp_tab16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s + i), c), hi2, lo2);
         _mm512_mask_storeu_ps(s + i, k, e);
         part = _mm512_mask_add_ps(part, k, part, e);
     }
-    float lanes[16];
-    _mm512_storeu_ps(lanes, part);
-    return softmax_row_finish(s, n, m, lanes);
+    double sum = lanes_fold16(part);
+    __m512 inv = _mm512_set1_ps((float)(1.0 / sum));
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = lanes_mask16(n - i);
+        _mm512_mask_storeu_ps(s + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, s + i), inv));
+    }
+    return (double)m + log(sum);
 }
 static T256 double softmax_row_f32_avx2(float *s, int64_t n, float sc) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
