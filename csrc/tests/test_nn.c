@@ -273,6 +273,52 @@ static double group_norm_loss(const double *x, const double *w, const double *b,
     return s;
 }
 
+/* The float32 backward row kernels (pn_ln_row_grad_f32_kernel) against the portable
+ * one, to the bit: every length to 70 and two long ones, with and without w, dw, db,
+ * and the sums against double arithmetic on the same floats. */
+static void test_layer_norm_row_kernels(void) {
+    enum { N = 600 };
+    static float g[N], x[N], w[N];
+    static double dw0[N], db0[N], dw1[N], db1[N];
+    for (int j = 0; j < N; j++)
+        g[j] = (float)sin(0.37 * j), x[j] = (float)(3 + 2 * cos(1.3 * j)),
+        w[j] = (float)(1 + 0.1 * j);
+    pn_ln_row_grad_f32_fn port = pn_ln_row_grad_f32_kernel("portable");
+    pn_ln_row_grad_f32_fn fast = pn_ln_row_grad_f32_kernel("avx512");
+    CHECK(port && !pn_ln_row_grad_f32_kernel("sse9"), "the layer norm row kernels' names");
+    if (!port) return;
+    long runs = 0, bad = 0;
+    double worst = 0;
+    for (int li = 0; li < 73; li++) {
+        int D = li <= 70 ? li : li == 71 ? 257 : N; /* 0 .. 70, 257, 600 */
+        for (int opt = 0; opt < 8; opt++) {
+            const float *wp = opt & 1 ? w : NULL;
+            double *dwa = opt & 2 ? dw0 : NULL, *dba = opt & 4 ? db0 : NULL;
+            double *dwb = opt & 2 ? dw1 : NULL, *dbb = opt & 4 ? db1 : NULL;
+            for (int j = 0; j < N; j++) dw0[j] = dw1[j] = 0.25 * j, db0[j] = db1[j] = -0.5 * j;
+            double sa, qa, sb = 0, qb = 0, want_s = 0, want_q = 0;
+            port(g, x, wp, D, 3.1, 0.7, dwa, dba, &sa, &qa);
+            if (fast) {
+                fast(g, x, wp, D, 3.1, 0.7, dwb, dbb, &sb, &qb);
+                runs++;
+                bad += memcmp(&sa, &sb, sizeof sa) || memcmp(&qa, &qb, sizeof qa) ||
+                       memcmp(dw0, dw1, sizeof dw0) || memcmp(db0, db1, sizeof db0);
+            }
+            for (int j = 0; j < D; j++) {
+                double gw = (double)g[j] * (wp ? (double)w[j] : 1.0),
+                       xhat = ((double)x[j] - 3.1) * 0.7;
+                want_s += gw, want_q += gw * xhat;
+                if (dwa) worst = fmax(worst, fabs(dw0[j] - (0.25 * j + (double)g[j] * xhat)));
+                if (dba) worst = fmax(worst, fabs(db0[j] - (-0.5 * j + (double)g[j])));
+            }
+            worst = fmax(worst, fmax(fabs(sa - want_s), fabs(qa - want_q)));
+        }
+    }
+    printf("layer norm rows: %ld kernel runs, %ld differ; sums within %.1e\n", runs, bad, worst);
+    CHECK(bad == 0, "the layer norm row kernels differ from the portable one (%ld)", bad);
+    CHECK(worst < 1e-12, "layer norm row sums off by %.1e", worst);
+}
+
 static void test_group_norm(void) {
     double x[GN_SIZE], r[GN_SIZE], y[GN_SIZE], mean[GN_N * GN_G], rstd[GN_N * GN_G];
     double w[GN_C] = {0.5, 1, 1.5, -0.7}, b[GN_C] = {0.1, -0.2, 0.3, 0.4};
@@ -384,6 +430,7 @@ int main(void) {
     test_prelu();
     test_batch_norm();
     test_layer_norm();
+    test_layer_norm_row_kernels();
     test_group_norm();
     test_dropout();
     test_embedding();
