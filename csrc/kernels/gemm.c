@@ -54,7 +54,9 @@
  *     by every B sliver anyway, so packing them bought only the first pass
  *     (see use_a_in_place). Zen 3, AVX2, 1 thread: 2048 x 128 @ 128 x 384
  *     products as a Transformer's Linear layers run them, 87-93 -> 93-95
- *     GFLOP/s; square n = 256 85 -> 92 (peak 103);
+ *     GFLOP/s; square n = 256 85 -> 92 (peak 103). A transposed (the weight
+ *     gradient g^T x) is read in place too, by AVX-512's kernel_at, in both
+ *     sgemm_rect and sgemm_rect_small;
  *   - C = A B^T with few rows of A (x W^T at a small batch) skips packing
  *     altogether: dot products along K, both operands in place (sgemm_dot).
  *
@@ -341,7 +343,8 @@ static void sgemm_tile(const sgemm_job *g, int64_t kc, const float *ap, int64_t 
     int64_t ldc = g->transC ? kd->nr : g->ldc;
     float alpha = g->transC ? 1.0f : g->alpha, b = g->transC ? 0.0f : beta;
     if (alda)
-        kd->kernel_a(kc, ap, alda, bp, bstride, c, ldc, alpha, b, mr, nr);
+        (g->transA ? kd->kernel_at : kd->kernel_a)(kc, ap, alda, bp, bstride, c, ldc, alpha, b, mr,
+                                                   nr);
     else
         kd->kernel(kc, ap, bp, bstride, c, ldc, alpha, b, mr, nr);
     if (g->transC)
@@ -371,11 +374,19 @@ static float *rect_buffer(int64_t arows, int64_t kc, int64_t bfl, int *owned) {
  *   AVX-512  K 128: N 128 106.3 vs 111.2, N 384 109.0 vs 110.3;
  *            K 768: N 128 105.7 vs 111.5, N 384 106.2 vs 110.5;
  *            K 256, N 1024: 107.9 vs 104.6;  K 1024, N 1024: 106.4 vs 94.3;
- *   AVX2     K 512: N 128 103.1 vs 111.2, N 512 108.4 vs 110.1, N 1024 107.9 vs 106.4. */
+ *   AVX2     K 512: N 128 103.1 vs 111.2, N 512 108.4 vs 110.1, N 1024 107.9 vs 106.4.
+ * A^T (a weight gradient's g^T x; kd->kernel_at) is read in place the same way:
+ * at each k the sliver's MR values sit side by side in one row of A, as in a
+ * packed sliver, only lda apart instead of MR. Its kc rows must spread over L1's
+ * sets: a row stride of a multiple of 1 KB leaves them 4 sets or fewer, and
+ * such shapes stay packed (M 256, N 256, K 2048: 86 GFLOP/s packed, 83 in place).
+ * AVX-512, 1 thread, GFLOP/s packed vs in place, K 2048: M 384, N 128 (lda 384)
+ * 87-93 vs 102-109; M 128, N 128 95-101 vs 105-106; an attention block's
+ * dK += dS^T Q, M 64, N 32, K 64: 71-84 vs 95-97. */
 #define A_IN_PLACE_MAX_COLS 512
 static int use_a_in_place(const sgemm_job *g, int64_t cols) {
-    return A_IN_PLACE && g->kd->kernel_a && !g->transA && cols <= A_IN_PLACE_MAX_COLS &&
-           g->lda % 1024 != 0;
+    return A_IN_PLACE && (g->transA ? g->kd->kernel_at : g->kd->kernel_a) &&
+           cols <= A_IN_PLACE_MAX_COLS && g->lda % (g->transA ? 256 : 1024) != 0;
 }
 
 /* The blocked loops (see the top of the file) on C[m0:m1, n0:n1]. */
@@ -416,7 +427,9 @@ static int sgemm_rect(const sgemm_job *g, int64_t m0, int64_t m1, int64_t n0, in
                     (kd->pack_a ? kd->pack_a : pn_sgemm_pack_a)(g->transA, g->A, g->lda, ic, pc, mc,
                                                                 kc, MR, abuf);
                 for (int64_t ir = 0; ir < mc; ir += MR) {
-                    const float *ap = a_in_place ? g->A + (ic + ir) * g->lda + pc : abuf + ir * kc;
+                    const float *ap = !a_in_place ? abuf + ir * kc
+                                      : g->transA ? g->A + pc * g->lda + ic + ir
+                                                  : g->A + (ic + ir) * g->lda + pc;
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         const float *bp = g->pack_b ? bsrc + jr * kc : bsrc + jr;
                         sgemm_tile(g, kc, ap, a_in_place ? g->lda : 0, bp, bstride, ic + ir,
@@ -462,11 +475,12 @@ static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t 
     if (!abuf) return PN_ENOMEM;
     float *bbuf = abuf + ns * MR * round_up(KC, 16);
     pn_pack_a_fn pa = kd->pack_a ? kd->pack_a : pn_sgemm_pack_a;
+    const int at_in_place = g->transA && use_a_in_place(g, n1 - n0); /* A^T read where it is */
 
     for (int64_t pc = 0; pc < g->K; pc += KC) {
         int64_t kc = g->K - pc < KC ? g->K - pc : KC;
         float beta = pc == 0 ? g->beta : 1.0f; /* later K blocks accumulate */
-        for (int64_t s = 0, r = 0; s < ns; r += sliver_rows(mc, ns, s++))
+        for (int64_t s = 0, r = 0; s < ns && !at_in_place; r += sliver_rows(mc, ns, s++))
             pa(g->transA, g->A, g->lda, m0 + r, pc, sliver_rows(mc, ns, s), kc, MR,
                abuf + s * MR * kc);
         for (int64_t jb = n0; jb < n1; jb += CW) {
@@ -476,7 +490,9 @@ static int sgemm_rect_small(const sgemm_job *g, int64_t m0, int64_t m1, int64_t 
             for (int64_t jr = 0; jr < nb; jr += NR) {
                 int nr = (int)(nb - jr < NR ? nb - jr : NR);
                 for (int64_t s = 0, r = 0; s < ns; r += sliver_rows(mc, ns, s++))
-                    sgemm_tile(g, kc, abuf + s * MR * kc, 0, bp + jr * kc, NR, m0 + r, jb + jr,
+                    sgemm_tile(g, kc,
+                               at_in_place ? g->A + pc * g->lda + m0 + r : abuf + s * MR * kc,
+                               at_in_place ? g->lda : 0, bp + jr * kc, NR, m0 + r, jb + jr,
                                sliver_rows(mc, ns, s), nr, beta, pc == 0);
             }
         }

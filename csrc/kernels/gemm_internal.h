@@ -63,6 +63,9 @@ typedef struct {
     pn_pack_b_fn pack_b;            /* NULL: portable */
     pn_sgemm_dot_fn dot_nt;         /* NULL: A B^T of few rows goes through packing as any */
     pn_sgemm_ukernel_a_fn kernel_a; /* NULL: A is always packed */
+    /* op(A) = A^T read in place: op(A)[i][k] = a[k * lda + i] (kernel_a's arguments);
+     * NULL: A^T is always packed */
+    pn_sgemm_ukernel_a_fn kernel_at;
 } pn_sgemm_kernel_desc;
 
 /* Portable C kernel; always available. */

@@ -53,5 +53,5 @@ static void sgemm_ukernel_generic(int64_t kc, const float *a, const float *b, in
 }
 
 const pn_sgemm_kernel_desc pn_sgemm_generic_desc = {
-    "generic", GMR, GNR, 256, 128, 2048, sgemm_ukernel_generic, NULL, NULL, NULL, NULL,
+    "generic", GMR, GNR, 256, 128, 2048, sgemm_ukernel_generic, NULL, NULL, NULL, NULL, NULL,
 };

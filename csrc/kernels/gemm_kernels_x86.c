@@ -181,7 +181,9 @@ typedef void (*tile_a_fn)(int64_t, const float *, int64_t, const float *, int64_
                           float, float, int);
 
 /* One function per (rows, vectors) pair: k512_<rows>_<vectors> reads a packed A
- * sliver, k512_<rows>_<vectors>a A in place. */
+ * sliver, k512_<rows>_<vectors>a A in place (row-major), k512_<rows>_<vectors>t
+ * A^T in place: op(A)[i][k] = a[k * lda + i], the sliver's rows side by side in
+ * each row of A, as in a packed sliver but lda apart instead of MR. */
 #define K512(NAME, R, V) \
     static T512 void NAME(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, \
                           int64_t ldc, float alpha, float beta, int nr) { \
@@ -190,6 +192,10 @@ typedef void (*tile_a_fn)(int64_t, const float *, int64_t, const float *, int64_
     static T512 void NAME##a(int64_t kc, const float *a, int64_t lda, const float *b, int64_t ldb, \
                              float *c, int64_t ldc, float alpha, float beta, int nr) { \
         k512_body(R, V, kc, a, lda, 1, b, ldb, c, ldc, alpha, beta, nr); \
+    } \
+    static T512 void NAME##t(int64_t kc, const float *a, int64_t lda, const float *b, int64_t ldb, \
+                             float *c, int64_t ldc, float alpha, float beta, int nr) { \
+        k512_body(R, V, kc, a, 1, lda, b, ldb, c, ldc, alpha, beta, nr); \
     }
 K512(k512_1_1, 1, 1)
 K512(k512_1_2, 1, 2)
@@ -271,6 +277,29 @@ static void sgemm_ukernel_a_avx512(int64_t kc, const float *a, int64_t lda, cons
                                    int64_t ldb, float *c, int64_t ldc, float alpha, float beta,
                                    int mr, int nr) {
     k512a_tab[mr][(nr + 15) / 16 - 1](kc, a, lda, b, ldb, c, ldc, alpha, beta, nr);
+}
+
+/* k512t_tab[rows][vectors - 1]: the kernels reading A^T in place */
+static const tile_a_fn k512t_tab[13][3] = {
+    {NULL, NULL, NULL},
+    {k512_1_1t, k512_1_2t, k512_1_3t},
+    {k512_2_1t, k512_2_2t, k512_2_3t},
+    {k512_3_1t, k512_3_2t, k512_3_3t},
+    {k512_4_1t, k512_4_2t, k512_4_3t},
+    {k512_5_1t, k512_5_2t, k512_5_3t},
+    {k512_6_1t, k512_6_2t, k512_6_3t},
+    {k512_7_1t, k512_7_2t, k512_7_3t},
+    {k512_8_1t, k512_8_2t, k512_8_3t},
+    {k512_9_1t, k512_9_2t, k512_9_3t},
+    {k512_10_1t, k512_10_2t, k512_10_3t},
+    {k512_11_1t, k512_11_2t, k512_11_3t},
+    {k512_12_1t, k512_12_2t, k512_12_3t},
+};
+
+static void sgemm_ukernel_at_avx512(int64_t kc, const float *a, int64_t lda, const float *b,
+                                    int64_t ldb, float *c, int64_t ldc, float alpha, float beta,
+                                    int mr, int nr) {
+    k512t_tab[mr][(nr + 15) / 16 - 1](kc, a, lda, b, ldb, c, ldc, alpha, beta, nr);
 }
 
 /* Packing with AVX-512. The transposing cases (A row-major into k-major
@@ -526,6 +555,7 @@ const pn_sgemm_kernel_desc pn_sgemm_avx512_desc = {
     pack_b_avx512,
     dot_nt_avx512,
     sgemm_ukernel_a_avx512,
+    sgemm_ukernel_at_avx512,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -850,7 +880,7 @@ static T256 void dot_nt_avx2(int64_t M, int64_t n0, int64_t n1, int64_t K, float
 // clang-format off
 const pn_sgemm_kernel_desc pn_sgemm_avx2_desc = {
     "avx2", MR256, NR256, 256, 96, 1024, sgemm_ukernel_avx2, pack_a_avx2, pack_b_avx2, dot_nt_avx2,
-    sgemm_ukernel_a_avx2, /* A in place */
+    sgemm_ukernel_a_avx2, NULL, /* A in place; A^T packed */
 };
 // clang-format on
 
