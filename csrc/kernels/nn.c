@@ -801,7 +801,7 @@ DEFINE_LN_ROW_GRAD(ln_row_grad_f64, double, f64)
  * portable loop's 4-float loads pairs of 2-float loads and conversions, and that
  * loop was 60% of LayerNorm(128)'s backward. */
 #if defined(__x86_64__) && defined(__GNUC__)
-#define LN_ROW_GRAD_AVX512 1
+#define NORM_AVX512 1
 #include <immintrin.h>
 #define T512_LN __attribute__((target("avx512f")))
 /* The lanes of v: a row's 8 elements as doubles. */
@@ -844,7 +844,6 @@ T512_LN static void ln_row_grad_f32_avx512(const float *gr, const float *xr, con
     *sgw = ta;
     *sgwx = tb;
 }
-#undef T512_LN
 /* Whether this CPU (and its OS) runs AVX-512F; computed once, benign to race. */
 static int ln_has_avx512(void) {
     static int has = -1;
@@ -857,7 +856,7 @@ static int ln_has_avx512(void) {
     return v;
 }
 #else
-#define LN_ROW_GRAD_AVX512 0
+#define NORM_AVX512 0
 #endif
 
 /* A plain function around the inlined portable row, for pn_ln_row_grad_f32_kernel. */
@@ -869,14 +868,14 @@ static void ln_row_grad_f32_portable(const float *gr, const float *xr, const flo
 
 pn_ln_row_grad_f32_fn pn_ln_row_grad_f32_kernel(const char *name) {
     if (!strcmp(name, "portable")) return ln_row_grad_f32_portable;
-#if LN_ROW_GRAD_AVX512
+#if NORM_AVX512
     if (!strcmp(name, "avx512") && ln_has_avx512()) return ln_row_grad_f32_avx512;
 #endif
     return NULL;
 }
 
 /* The row kernels the backward runs: the fastest this CPU has. */
-#if LN_ROW_GRAD_AVX512
+#if NORM_AVX512
 #define ln_row_grad_fast_f32(...) \
     (ln_has_avx512() ? ln_row_grad_f32_avx512(__VA_ARGS__) : ln_row_grad_f32(__VA_ARGS__))
 #else
@@ -1025,6 +1024,53 @@ DEFINE_GROUP_NORM_FORWARD(pn_group_norm_forward_f64, group_norm_rows_f64, double
 DEFINE_GN_CHANNEL_SUMS(gn_channel_sums_f32, float)
 DEFINE_GN_CHANNEL_SUMS(gn_channel_sums_f64, double)
 
+/* The float32 channel by AVX-512 registers, as ln_row_grad_f32_avx512 is to its row:
+ * the same lanes, order, fold and tail, so the same bits as gn_channel_sums_f32
+ * (pn_gn_channel_sums_f32_kernel gives both). */
+#if NORM_AVX512
+T512_LN static void gn_channel_sums_f32_avx512(const float *gr, const float *xr, int64_t L,
+                                               double m, double *sg, double *sgx) {
+    const __m512d vm = _mm512_set1_pd(m);
+    __m512d A[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()}, B[2] = {A[0], A[1]};
+    int64_t j, nv = L - L % LN_L;
+    for (j = 0; j < nv; j += LN_L)
+        for (int h = 0; h < 2; h++) { /* lanes 8h .. 8h + 7 */
+            __m512d g = ln_cvt8(gr + j + 8 * h);
+            A[h] = _mm512_add_pd(A[h], g);
+            B[h] =
+                _mm512_add_pd(B[h], _mm512_mul_pd(g, _mm512_sub_pd(ln_cvt8(xr + j + 8 * h), vm)));
+        }
+    double pa[LN_L], pb[LN_L];
+    _mm512_storeu_pd(pa, A[0]), _mm512_storeu_pd(pa + 8, A[1]);
+    _mm512_storeu_pd(pb, B[0]), _mm512_storeu_pd(pb + 8, B[1]);
+    double ta = ln_fold(pa), tb = ln_fold(pb);
+    for (; j < L; j++) { /* the tail, as gn_channel_sums_f32's */
+        ta += (double)gr[j];
+        tb += (double)gr[j] * ((double)xr[j] - m);
+    }
+    *sg = ta, *sgx = tb;
+}
+#define gn_channel_sums_fast_f32(...) \
+    (ln_has_avx512() ? gn_channel_sums_f32_avx512(__VA_ARGS__) : gn_channel_sums_f32(__VA_ARGS__))
+#else
+#define gn_channel_sums_fast_f32 gn_channel_sums_f32
+#endif
+#define gn_channel_sums_fast_f64 gn_channel_sums_f64
+
+/* A plain function around the inlined portable channel, for pn_gn_channel_sums_f32_kernel. */
+static void gn_channel_sums_f32_portable(const float *gr, const float *xr, int64_t L, double m,
+                                         double *sg, double *sgx) {
+    gn_channel_sums_f32(gr, xr, L, m, sg, sgx);
+}
+
+pn_gn_channel_sums_f32_fn pn_gn_channel_sums_f32_kernel(const char *name) {
+    if (!strcmp(name, "portable")) return gn_channel_sums_f32_portable;
+#if NORM_AVX512
+    if (!strcmp(name, "avx512") && ln_has_avx512()) return gn_channel_sums_f32_avx512;
+#endif
+    return NULL;
+}
+
 // g, x row (n, k) -> sg[n, c] = sum_l g, sgx[n, c] = sum_l g xhat for the row's channels,
 // and dx = rstd (g w[c] - A / D - xhat B / D), A = sum_c w[c] sg, B = sum_c w[c] sgx
 // (the row's sums of g w and g w xhat): rows [r0, r1)
@@ -1038,7 +1084,7 @@ DEFINE_GN_CHANNEL_SUMS(gn_channel_sums_f64, double)
             double m = jb->mean[r], rs = jb->rstd[r], A = 0, B = 0, sg, sgx; \
             int64_t c0 = r % jb->G * Cg, n = r / jb->G; \
             for (int64_t cc = 0; cc < Cg; cc++) { \
-                gn_channel_sums_##SFX(g + cc * L, x + cc * L, L, m, &sg, &sgx); \
+                gn_channel_sums_fast_##SFX(g + cc * L, x + cc * L, L, m, &sg, &sgx); \
                 double wc = w ? (double)w[c0 + cc] : 1.0; \
                 sgx *= rs; \
                 jb->sg[n * jb->C + c0 + cc] = sg, jb->sgx[n * jb->C + c0 + cc] = sgx; \

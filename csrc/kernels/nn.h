@@ -161,6 +161,12 @@ int pn_group_norm_backward_f32(const float *g, const float *x, const double *mea
 int pn_group_norm_backward_f64(const double *g, const double *x, const double *mean,
                                const double *rstd, const double *w, double *dx, double *dw,
                                double *db, int64_t N, int64_t C, int64_t L, int64_t G);
+/* One float32 channel's sums in that backward: *sg = sum_l g, *sgx = sum_l g (x - mean)
+ * over its L values. pn_gn_channel_sums_f32_kernel gives each kernel by name ("avx512",
+ * "portable"), NULL where this CPU lacks it; every kernel gives the same bits. */
+typedef void (*pn_gn_channel_sums_f32_fn)(const float *g, const float *x, int64_t L, double mean,
+                                          double *sg, double *sgx);
+pn_gn_channel_sums_f32_fn pn_gn_channel_sums_f32_kernel(const char *name);
 
 /* -------------------------------------------------------------- dropout ---- */
 

@@ -319,6 +319,37 @@ static void test_layer_norm_row_kernels(void) {
     CHECK(worst < 1e-12, "layer norm row sums off by %.1e", worst);
 }
 
+/* The float32 group norm channel kernels (pn_gn_channel_sums_f32_kernel) against the
+ * portable one, to the bit, at every length to 70 and two long ones, and against double
+ * arithmetic on the same floats. */
+static void test_group_norm_channel_kernels(void) {
+    enum { N = 800 };
+    static float g[N], x[N];
+    for (int j = 0; j < N; j++) g[j] = (float)cos(0.41 * j), x[j] = (float)(2 + sin(0.9 * j));
+    pn_gn_channel_sums_f32_fn port = pn_gn_channel_sums_f32_kernel("portable");
+    pn_gn_channel_sums_f32_fn fast = pn_gn_channel_sums_f32_kernel("avx512");
+    CHECK(port && !pn_gn_channel_sums_f32_kernel("sse9"), "the group norm channel kernels' names");
+    if (!port) return;
+    long runs = 0, bad = 0;
+    double worst = 0;
+    for (int li = 0; li < 73; li++) {
+        int L = li <= 70 ? li : li == 71 ? 784 : N; /* 0 .. 70, a 28 x 28 plane, 800 */
+        double sa, qa, sb, qb, want_s = 0, want_q = 0;
+        port(g, x, L, 2.05, &sa, &qa);
+        if (fast) {
+            fast(g, x, L, 2.05, &sb, &qb);
+            runs++;
+            bad += memcmp(&sa, &sb, sizeof sa) || memcmp(&qa, &qb, sizeof qa);
+        }
+        for (int j = 0; j < L; j++) want_s += g[j], want_q += (double)g[j] * ((double)x[j] - 2.05);
+        worst = fmax(worst, fmax(fabs(sa - want_s), fabs(qa - want_q)));
+    }
+    printf("group norm channels: %ld kernel runs, %ld differ; sums within %.1e\n", runs, bad,
+           worst);
+    CHECK(bad == 0, "the group norm channel kernels differ from the portable one (%ld)", bad);
+    CHECK(worst < 1e-12, "group norm channel sums off by %.1e", worst);
+}
+
 static void test_group_norm(void) {
     double x[GN_SIZE], r[GN_SIZE], y[GN_SIZE], mean[GN_N * GN_G], rstd[GN_N * GN_G];
     double w[GN_C] = {0.5, 1, 1.5, -0.7}, b[GN_C] = {0.1, -0.2, 0.3, 0.4};
@@ -432,6 +463,7 @@ int main(void) {
     test_layer_norm();
     test_layer_norm_row_kernels();
     test_group_norm();
+    test_group_norm_channel_kernels();
     test_dropout();
     test_embedding();
     return CHECK_SUMMARY();
