@@ -1954,6 +1954,70 @@ static T512 double softmax_row_f32_avx512(float *s, int64_t n, float sc) {
     }
     return (double)m + log(sum);
 }
+/* softmax_row_regs on four rows at once (row r: s[r], n[r] <= 16 NV keys, its result in
+ * lse[r]), each phase over the four before the next: one row is a chain of ~100 cycles
+ * of latency (max, exp, the fold, the division) and little work, and the core overlaps
+ * the four chains. Each row's arithmetic is softmax_row_regs', to the bit. */
+static ALWAYS_INLINE T512 void softmax_4rows_regs(float *const *s, const int64_t *n, float sc,
+                                                  double *lse, const int NV) {
+    const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), _mm512_loadu_ps(pn_exp2_32[0] + 16)};
+    const __m512 lo2[2] = {_mm512_loadu_ps(pn_exp2_32[1]), _mm512_loadu_ps(pn_exp2_32[1] + 16)};
+    __m512 v[4][4], part[4];
+    __mmask16 k[4][4];
+    float m[4];
+    double sum[4];
+    for (int r = 0; r < 4; r++) {
+        __m512 vm = _mm512_set1_ps(-INFINITY);
+        for (int q = 0; q < NV; q++) {
+            k[r][q] = lanes_mask16(n[r] - 16 * q);
+            v[r][q] =
+                _mm512_mul_ps(_mm512_maskz_loadu_ps(k[r][q], s[r] + 16 * q), _mm512_set1_ps(sc));
+            vm = _mm512_mask_max_ps(vm, k[r][q], v[r][q], vm);
+        }
+        m[r] = _mm512_reduce_max_ps(vm);
+    }
+    for (int r = 0; r < 4; r++) {
+        part[r] = _mm512_setzero_ps();
+        for (int q = 0; q < NV; q++) {
+            v[r][q] = exp_tab16(_mm512_sub_ps(v[r][q], _mm512_set1_ps(m[r])), hi2, lo2);
+            part[r] = _mm512_mask_add_ps(part[r], k[r][q], part[r], v[r][q]);
+        }
+    }
+    for (int r = 0; r < 4; r++) sum[r] = lanes_fold16(part[r]);
+    for (int r = 0; r < 4; r++) {
+        if (m[r] == -INFINITY) { /* every key -inf */
+            lse[r] = softmax_row_zero(s[r], n[r]);
+            continue;
+        }
+        __m512 inv = _mm512_set1_ps((float)(1.0 / sum[r]));
+        for (int q = 0; q < NV; q++)
+            _mm512_mask_storeu_ps(s[r] + 16 * q, k[r][q], _mm512_mul_ps(v[r][q], inv));
+    }
+    for (int r = 0; r < 4; r++)
+        if (m[r] != -INFINITY) lse[r] = (double)m[r] + log(sum[r]);
+}
+
+/* pn_softmax_rows_f32 over 16 lanes: rows of up to 64 keys four at a time. */
+static T512 void softmax_rows_f32_avx512(float *s, int64_t ld, int64_t rows, const int64_t *len,
+                                         float sc, double *lse) {
+    int64_t i = 0;
+    for (; i + 4 <= rows; i += 4) {
+        int64_t most = 0;
+        for (int r = 0; r < 4; r++) most = len[i + r] > most ? len[i + r] : most;
+        if (most > 64) break;
+        float *p[4] = {s + i * ld, s + (i + 1) * ld, s + (i + 2) * ld, s + (i + 3) * ld};
+        if (most <= 16)
+            softmax_4rows_regs(p, len + i, sc, lse + i, 1);
+        else if (most <= 32)
+            softmax_4rows_regs(p, len + i, sc, lse + i, 2);
+        else if (most <= 48)
+            softmax_4rows_regs(p, len + i, sc, lse + i, 3);
+        else
+            softmax_4rows_regs(p, len + i, sc, lse + i, 4);
+    }
+    for (; i < rows; i++) lse[i] = softmax_row_f32_avx512(s + i * ld, len[i], sc);
+}
+
 static T256 double softmax_row_f32_avx2(float *s, int64_t n, float sc) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256 vsc = _mm256_set1_ps(sc), ninf = _mm256_set1_ps(-INFINITY);
@@ -2413,6 +2477,19 @@ pn_softmax_row_f32_fn pn_softmax_row_f32_kernel(const char *name) {
 
 double pn_softmax_row_f32(float *s, int64_t n, float sc) {
     RUN_FASTEST(softmax_row_f32_avx512, softmax_row_f32_avx2, softmax_row_f32_portable, s, n, sc);
+}
+
+/* pn_softmax_rows_f32 by the single-row kernels, one row after another. */
+static void softmax_rows_f32_avx2(float *s, int64_t ld, int64_t rows, const int64_t *len, float sc,
+                                  double *lse) {
+    for (int64_t i = 0; i < rows; i++) lse[i] = pn_softmax_row_f32(s + i * ld, len[i], sc);
+}
+#define softmax_rows_f32_portable softmax_rows_f32_avx2
+
+void pn_softmax_rows_f32(float *s, int64_t ld, int64_t rows, const int64_t *len, float sc,
+                         double *lse) {
+    RUN_FASTEST(softmax_rows_f32_avx512, softmax_rows_f32_avx2, softmax_rows_f32_portable, s, ld,
+                rows, len, sc, lse);
 }
 
 /* pn_softmax_dscore_row_f32 in C: the kernels' portable one. */

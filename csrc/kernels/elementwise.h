@@ -130,6 +130,12 @@ void pn_exp_f32_contig(const float *x, float *y, int64_t n);
 typedef double (*pn_softmax_row_f32_fn)(float *s, int64_t n, float sc);
 pn_softmax_row_f32_fn pn_softmax_row_f32_kernel(const char *name);
 double pn_softmax_row_f32(float *s, int64_t n, float sc);
+/* pn_softmax_row_f32 on each of `rows` rows: row i at s + i ld, its first len[i]
+ * values (the rest untouched), lse[i] its log-sum-exp. The same bits as row by row;
+ * on AVX-512, rows of up to 64 keys go four at a time (a row alone is a chain of
+ * latency, which the four rows' chains overlap). */
+void pn_softmax_rows_f32(float *s, int64_t ld, int64_t rows, const int64_t *len, float sc,
+                         double *lse);
 
 /* The softmax's backward of an attention row from its log-sum-exp l (no mask, no
  * dropout): p in, the raw scores, out P = exp(sc p - l) (the product and the

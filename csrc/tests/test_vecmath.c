@@ -860,6 +860,30 @@ static void test_softmax_row_kernels(void) {
     CHECK(bad == 0, "the softmax row kernels differ from the portable one (%ld)", bad);
     CHECK(worst <= 2.0 && lse_err <= 1e-6, "softmax row: %.3f ulp, lse and sum %.2e", worst,
           lse_err);
+    /* pn_softmax_rows_f32 (four rows at a time) against the rows one by one: blocks of
+     * 0..9 rows of lengths 0..70 (causal: growing by one), a row of -inf and a NaN */
+    static float blk[10 * 72], one[10 * 72];
+    long rows_bad = 0;
+    for (int t = 0; t < 200; t++) {
+        int64_t rows = t % 10, len[10];
+        double lse[10], want;
+        for (int64_t r = 0; r < rows; r++) {
+            len[r] = t % 3 == 0 ? (t / 3 + r) % 71 : (int64_t)((seed >> (r * 6)) % 71);
+            softmax_scores(blk + r * 72, len[r],
+                           t % 7 == 1 && r == 2 ? 2
+                           : t % 11 == 3        ? 3
+                                                : 0,
+                           &seed);
+        }
+        memcpy(one, blk, sizeof blk);
+        pn_softmax_rows_f32(blk, 72, rows, len, 0.17677669f, lse);
+        for (int64_t r = 0; r < rows; r++) {
+            want = pn_softmax_row_f32(one + r * 72, len[r], 0.17677669f);
+            rows_bad += !same_f32(blk + r * 72, one + r * 72, 72) ||
+                        (memcmp(&want, &lse[r], sizeof want) && !(isnan(want) && isnan(lse[r])));
+        }
+    }
+    CHECK(rows_bad == 0, "pn_softmax_rows_f32 differs from its rows one by one (%ld)", rows_bad);
     CHECK(pn_softmax_row_f32_kernel("portable") && !pn_softmax_row_f32_kernel("sse9") &&
               pn_softmax_dscore_row_f32_kernel("portable") &&
               !pn_softmax_dscore_row_f32_kernel("sse9"),
