@@ -793,17 +793,45 @@ PN_VINLINE void ln_add4(double *p, const ln_v4d *v) {
 DEFINE_LN_ROW_GRAD(ln_row_grad_f32, float, f32)
 DEFINE_LN_ROW_GRAD(ln_row_grad_f64, double, f64)
 
+// dx (D) of a row from its sums sgw, sgwx (ln_row_grad's), recomputing xhat and g w:
+//   dx = rstd (g w - sgw / D - xhat sgwx / D)
+#define DEFINE_LN_ROW_DX(NAME, T) \
+    PN_VINLINE void NAME(const T *gr, const T *xr, const T *w, int64_t D, double m, double r, \
+                         double sgw, double sgwx, T *dx) { \
+        double a = sgw / (double)D, bq = sgwx / (double)D; \
+        for (int64_t j = 0; j < D; j++) { \
+            double xhat = ((double)xr[j] - m) * r; \
+            double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
+            dx[j] = (T)(r * (gw - a - xhat * bq)); \
+        } \
+    }
+DEFINE_LN_ROW_DX(ln_row_dx_f32, float)
+DEFINE_LN_ROW_DX(ln_row_dx_f64, double)
+
+// One row's whole backward: ln_row_grad, then dx (when not NULL) by ln_row_dx.
+#define DEFINE_LN_ROW_BACKWARD(NAME, T, SFX) \
+    PN_VINLINE void NAME(const T *gr, const T *xr, const T *w, int64_t D, double m, double r, \
+                         double *dw, double *db, T *dx, double *sgw, double *sgwx) { \
+        ln_row_grad_##SFX(gr, xr, w, D, m, r, dw, db, sgw, sgwx); \
+        if (dx) ln_row_dx_##SFX(gr, xr, w, D, m, r, *sgw, *sgwx, dx); \
+    }
+DEFINE_LN_ROW_BACKWARD(ln_row_backward_f32, float, f32)
+DEFINE_LN_ROW_BACKWARD(ln_row_backward_f64, double, f64)
+
 /* The float32 row by AVX-512 registers: the same lanes (lane k takes elements
  * j + k; here lanes 0-7 and 8-15 are two vectors of eight doubles), the same
  * operations in the same order, the same fold and tail, so the same bits as
- * ln_row_grad_f32 (pn_ln_row_grad_f32_kernel gives both, to compare). Each step
- * loads 8 floats of g, x and w per vector and converts them once; GCC made the
- * portable loop's 4-float loads pairs of 2-float loads and conversions, and that
- * loop was 60% of LayerNorm(128)'s backward. */
+ * ln_row_backward_f32 (pn_ln_row_backward_f32_kernel gives both, to compare). Each
+ * step loads 8 floats of g, x and w per vector and converts them once; GCC made
+ * the portable loop's 4-float loads pairs of 2-float loads and conversions, and
+ * that loop was 60% of LayerNorm(128)'s backward. Rows of up to LN_KEEP values
+ * keep each xhat and g w (doubles, as computed for the sums) for dx, which then
+ * only combines them instead of converting and recomputing. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define NORM_AVX512 1
 #include <immintrin.h>
 #define T512_LN __attribute__((target("avx512f")))
+#define LN_KEEP 1024
 /* The lanes of v: a row's 8 elements as doubles. */
 static inline T512_LN __m512d ln_cvt8(const float *p) {
     return _mm512_cvtps_pd(_mm256_loadu_ps(p));
@@ -812,9 +840,10 @@ static inline T512_LN __m512d ln_cvt8(const float *p) {
 static inline T512_LN void ln_acc8(double *p, __m512d v) {
     _mm512_storeu_pd(p, _mm512_add_pd(_mm512_loadu_pd(p), v));
 }
-T512_LN static void ln_row_grad_f32_avx512(const float *gr, const float *xr, const float *w,
+/* The sums (ln_row_grad_f32's), xhat and g w kept in kx, kg when they are not NULL. */
+T512_LN static void ln_row_sums_f32_avx512(const float *gr, const float *xr, const float *w,
                                            int64_t D, double m, double r, double *dw, double *db,
-                                           double *sgw, double *sgwx) {
+                                           double *kx, double *kg, double *sgw, double *sgwx) {
     const __m512d vm = _mm512_set1_pd(m), vr = _mm512_set1_pd(r);
     __m512d A[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()}, B[2] = {A[0], A[1]};
     int64_t j, nv = D - D % LN_L;
@@ -826,6 +855,7 @@ T512_LN static void ln_row_grad_f32_avx512(const float *gr, const float *xr, con
             if (dw) ln_acc8(dw + o, _mm512_mul_pd(g, xhat));
             if (db) ln_acc8(db + o, g);
             if (w) g = _mm512_mul_pd(g, ln_cvt8(w + o));
+            if (kx) _mm512_storeu_pd(kx + o, xhat), _mm512_storeu_pd(kg + o, g);
             A[h] = _mm512_add_pd(A[h], g);
             B[h] = _mm512_add_pd(B[h], _mm512_mul_pd(g, xhat));
         }
@@ -838,11 +868,34 @@ T512_LN static void ln_row_grad_f32_avx512(const float *gr, const float *xr, con
         if (dw) dw[j] += g * xhat;
         if (db) db[j] += g;
         double gw = g * (w ? (double)w[j] : 1.0);
+        if (kx) kx[j] = xhat, kg[j] = gw;
         ta += gw;
         tb += gw * xhat;
     }
     *sgw = ta;
     *sgwx = tb;
+}
+T512_LN static void ln_row_backward_f32_avx512(const float *gr, const float *xr, const float *w,
+                                               int64_t D, double m, double r, double *dw,
+                                               double *db, float *dx, double *sgw, double *sgwx) {
+    double kx[LN_KEEP], kg[LN_KEEP];
+    int keep = dx && D <= LN_KEEP;
+    ln_row_sums_f32_avx512(gr, xr, w, D, m, r, dw, db, keep ? kx : NULL, keep ? kg : NULL, sgw,
+                           sgwx);
+    if (!dx) return;
+    if (!keep) {
+        ln_row_dx_f32(gr, xr, w, D, m, r, *sgw, *sgwx, dx);
+        return;
+    }
+    double a = *sgw / (double)D, bq = *sgwx / (double)D; /* ln_row_dx_f32's arithmetic */
+    const __m512d va = _mm512_set1_pd(a), vb = _mm512_set1_pd(bq), vr = _mm512_set1_pd(r);
+    int64_t j = 0;
+    for (; j + 8 <= D; j += 8) {
+        __m512d t = _mm512_sub_pd(_mm512_sub_pd(_mm512_loadu_pd(kg + j), va),
+                                  _mm512_mul_pd(_mm512_loadu_pd(kx + j), vb));
+        _mm256_storeu_ps(dx + j, _mm512_cvtpd_ps(_mm512_mul_pd(vr, t)));
+    }
+    for (; j < D; j++) dx[j] = (float)(r * (kg[j] - a - kx[j] * bq));
 }
 /* Whether this CPU (and its OS) runs AVX-512F; computed once, benign to race. */
 static int ln_has_avx512(void) {
@@ -859,29 +912,29 @@ static int ln_has_avx512(void) {
 #define NORM_AVX512 0
 #endif
 
-/* A plain function around the inlined portable row, for pn_ln_row_grad_f32_kernel. */
-static void ln_row_grad_f32_portable(const float *gr, const float *xr, const float *w, int64_t D,
-                                     double m, double r, double *dw, double *db, double *sgw,
-                                     double *sgwx) {
-    ln_row_grad_f32(gr, xr, w, D, m, r, dw, db, sgw, sgwx);
+/* A plain function around the inlined portable row, for pn_ln_row_backward_f32_kernel. */
+static void ln_row_backward_f32_portable(const float *gr, const float *xr, const float *w,
+                                         int64_t D, double m, double r, double *dw, double *db,
+                                         float *dx, double *sgw, double *sgwx) {
+    ln_row_backward_f32(gr, xr, w, D, m, r, dw, db, dx, sgw, sgwx);
 }
 
-pn_ln_row_grad_f32_fn pn_ln_row_grad_f32_kernel(const char *name) {
-    if (!strcmp(name, "portable")) return ln_row_grad_f32_portable;
+pn_ln_row_backward_f32_fn pn_ln_row_backward_f32_kernel(const char *name) {
+    if (!strcmp(name, "portable")) return ln_row_backward_f32_portable;
 #if NORM_AVX512
-    if (!strcmp(name, "avx512") && ln_has_avx512()) return ln_row_grad_f32_avx512;
+    if (!strcmp(name, "avx512") && ln_has_avx512()) return ln_row_backward_f32_avx512;
 #endif
     return NULL;
 }
 
 /* The row kernels the backward runs: the fastest this CPU has. */
 #if NORM_AVX512
-#define ln_row_grad_fast_f32(...) \
-    (ln_has_avx512() ? ln_row_grad_f32_avx512(__VA_ARGS__) : ln_row_grad_f32(__VA_ARGS__))
+#define ln_row_backward_fast_f32(...) \
+    (ln_has_avx512() ? ln_row_backward_f32_avx512(__VA_ARGS__) : ln_row_backward_f32(__VA_ARGS__))
 #else
-#define ln_row_grad_fast_f32 ln_row_grad_f32
+#define ln_row_backward_fast_f32 ln_row_backward_f32
 #endif
-#define ln_row_grad_fast_f64 ln_row_grad_f64
+#define ln_row_backward_fast_f64 ln_row_backward_f64
 
 // Backward of y = xhat w + b, xhat = (x - mean) rstd, for the parts [p0, p1):
 //   dw += g xhat,  db += g  (summed over the part's rows, into the part's accumulators)
@@ -901,15 +954,8 @@ pn_ln_row_grad_f32_fn pn_ln_row_grad_f32_kernel(const char *name) {
             for (int64_t i = p * jb->rows; i < i1; i++) { \
                 const T *gr = (const T *)jb->g + i * D, *xr = (const T *)jb->x + i * D; \
                 double m = jb->mean_in[i], r = jb->rstd_in[i], sgw, sgwx; \
-                ln_row_grad_fast_##SFX(gr, xr, w, D, m, r, dw, db, &sgw, &sgwx); \
-                if (!jb->y) continue; \
-                double a = sgw / (double)D, bq = sgwx / (double)D; \
-                T *dx = (T *)jb->y + i * D; \
-                for (int64_t j = 0; j < D; j++) { \
-                    double xhat = ((double)xr[j] - m) * r; \
-                    double gw = (double)gr[j] * (w ? (double)w[j] : 1.0); \
-                    dx[j] = (T)(r * (gw - a - xhat * bq)); \
-                } \
+                T *dx = jb->y ? (T *)jb->y + i * D : NULL; \
+                ln_row_backward_fast_##SFX(gr, xr, w, D, m, r, dw, db, dx, &sgw, &sgwx); \
             } \
         } \
     }

@@ -128,14 +128,14 @@ void pn_layer_norm_backward_f32(const float *g, const float *x, const double *me
 void pn_layer_norm_backward_f64(const double *g, const double *x, const double *mean,
                                 const double *rstd, const double *w, double *dx, double *dw,
                                 double *db, int64_t M, int64_t D);
-/* One float32 row of that backward's first pass, as the backward runs it: dw += g
- * xhat, db += g (each when not NULL), *sgw = sum g w, *sgwx = sum g w xhat (w NULL:
- * 1). pn_ln_row_grad_f32_kernel gives each kernel by name ("avx512", "portable"),
+/* One float32 row of that backward, as it runs: dw += g xhat, db += g, dx (each when
+ * not NULL), *sgw = sum g w, *sgwx = sum g w xhat (w NULL: 1).
+ * pn_ln_row_backward_f32_kernel gives each kernel by name ("avx512", "portable"),
  * NULL where this CPU lacks it; every kernel gives the same bits. */
-typedef void (*pn_ln_row_grad_f32_fn)(const float *g, const float *x, const float *w, int64_t D,
-                                      double mean, double rstd, double *dw, double *db, double *sgw,
-                                      double *sgwx);
-pn_ln_row_grad_f32_fn pn_ln_row_grad_f32_kernel(const char *name);
+typedef void (*pn_ln_row_backward_f32_fn)(const float *g, const float *x, const float *w, int64_t D,
+                                          double mean, double rstd, double *dw, double *db,
+                                          float *dx, double *sgw, double *sgwx);
+pn_ln_row_backward_f32_fn pn_ln_row_backward_f32_kernel(const char *name);
 
 /* ----------------------------------------------------------- group norm ---- */
 

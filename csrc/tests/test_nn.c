@@ -273,36 +273,40 @@ static double group_norm_loss(const double *x, const double *w, const double *b,
     return s;
 }
 
-/* The float32 backward row kernels (pn_ln_row_grad_f32_kernel) against the portable
- * one, to the bit: every length to 70 and two long ones, with and without w, dw, db,
- * and the sums against double arithmetic on the same floats. */
+/* The float32 backward row kernels (pn_ln_row_backward_f32_kernel) against the
+ * portable one, to the bit: every length to 70, 257, 600 and 1100 (past the AVX-512
+ * kernel's kept rows), with and without w, dw, db, dx; the sums against double
+ * arithmetic on the same floats, dx against the formula in double. */
 static void test_layer_norm_row_kernels(void) {
-    enum { N = 600 };
-    static float g[N], x[N], w[N];
+    enum { N = 1100 };
+    static float g[N], x[N], w[N], dx0[N], dx1[N];
     static double dw0[N], db0[N], dw1[N], db1[N];
     for (int j = 0; j < N; j++)
         g[j] = (float)sin(0.37 * j), x[j] = (float)(3 + 2 * cos(1.3 * j)),
         w[j] = (float)(1 + 0.1 * j);
-    pn_ln_row_grad_f32_fn port = pn_ln_row_grad_f32_kernel("portable");
-    pn_ln_row_grad_f32_fn fast = pn_ln_row_grad_f32_kernel("avx512");
-    CHECK(port && !pn_ln_row_grad_f32_kernel("sse9"), "the layer norm row kernels' names");
+    pn_ln_row_backward_f32_fn port = pn_ln_row_backward_f32_kernel("portable");
+    pn_ln_row_backward_f32_fn fast = pn_ln_row_backward_f32_kernel("avx512");
+    CHECK(port && !pn_ln_row_backward_f32_kernel("sse9"), "the layer norm row kernels' names");
     if (!port) return;
     long runs = 0, bad = 0;
-    double worst = 0;
-    for (int li = 0; li < 73; li++) {
-        int D = li <= 70 ? li : li == 71 ? 257 : N; /* 0 .. 70, 257, 600 */
-        for (int opt = 0; opt < 8; opt++) {
+    double worst = 0, worst_dx = 0;
+    for (int li = 0; li < 74; li++) {
+        int D = li <= 70 ? li : li == 71 ? 257 : li == 72 ? 600 : N; /* 0 .. 70, 257, 600, 1100 */
+        for (int opt = 0; opt < 16; opt++) {
             const float *wp = opt & 1 ? w : NULL;
             double *dwa = opt & 2 ? dw0 : NULL, *dba = opt & 4 ? db0 : NULL;
             double *dwb = opt & 2 ? dw1 : NULL, *dbb = opt & 4 ? db1 : NULL;
-            for (int j = 0; j < N; j++) dw0[j] = dw1[j] = 0.25 * j, db0[j] = db1[j] = -0.5 * j;
+            float *dxa = opt & 8 ? dx0 : NULL, *dxb = opt & 8 ? dx1 : NULL;
+            for (int j = 0; j < N; j++)
+                dw0[j] = dw1[j] = 0.25 * j, db0[j] = db1[j] = -0.5 * j, dx0[j] = dx1[j] = 7;
             double sa, qa, sb = 0, qb = 0, want_s = 0, want_q = 0;
-            port(g, x, wp, D, 3.1, 0.7, dwa, dba, &sa, &qa);
+            port(g, x, wp, D, 3.1, 0.7, dwa, dba, dxa, &sa, &qa);
             if (fast) {
-                fast(g, x, wp, D, 3.1, 0.7, dwb, dbb, &sb, &qb);
+                fast(g, x, wp, D, 3.1, 0.7, dwb, dbb, dxb, &sb, &qb);
                 runs++;
                 bad += memcmp(&sa, &sb, sizeof sa) || memcmp(&qa, &qb, sizeof qa) ||
-                       memcmp(dw0, dw1, sizeof dw0) || memcmp(db0, db1, sizeof db0);
+                       memcmp(dw0, dw1, sizeof dw0) || memcmp(db0, db1, sizeof db0) ||
+                       memcmp(dx0, dx1, sizeof dx0);
             }
             for (int j = 0; j < D; j++) {
                 double gw = (double)g[j] * (wp ? (double)w[j] : 1.0),
@@ -312,11 +316,19 @@ static void test_layer_norm_row_kernels(void) {
                 if (dba) worst = fmax(worst, fabs(db0[j] - (-0.5 * j + (double)g[j])));
             }
             worst = fmax(worst, fmax(fabs(sa - want_s), fabs(qa - want_q)));
+            for (int j = 0; dxa && j < D; j++) {
+                double gw = (double)g[j] * (wp ? (double)w[j] : 1.0),
+                       xhat = ((double)x[j] - 3.1) * 0.7;
+                double want = 0.7 * (gw - want_s / D - xhat * want_q / D);
+                worst_dx = fmax(worst_dx, fabs(dx0[j] - want) / (fabs(want) + 1e-3));
+            }
         }
     }
-    printf("layer norm rows: %ld kernel runs, %ld differ; sums within %.1e\n", runs, bad, worst);
+    printf("layer norm rows: %ld kernel runs, %ld differ; sums within %.1e, dx %.1e\n", runs, bad,
+           worst, worst_dx);
     CHECK(bad == 0, "the layer norm row kernels differ from the portable one (%ld)", bad);
-    CHECK(worst < 1e-12, "layer norm row sums off by %.1e", worst);
+    CHECK(worst < 1e-12 && worst_dx < 1e-6, "layer norm rows off: sums %.1e, dx %.1e", worst,
+          worst_dx);
 }
 
 /* The float32 group norm channel kernels (pn_gn_channel_sums_f32_kernel) against the
