@@ -692,7 +692,8 @@ DEFINE_LAYER_NORM_ROWS(layer_norm_rows_f64, double, f64)
         pn_parallel_for(M, LN_PART_MIN / (D > 0 ? D : 1) + 1, ROWS, &jb); \
         free(wb); \
     }
-DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, layer_norm_rows_f32, float)
+static void layer_norm_rows_fast_f32(void *ctx, int64_t i0, int64_t i1); /* below */
+DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f32, layer_norm_rows_fast_f32, float)
 DEFINE_LAYER_NORM_FORWARD(pn_layer_norm_forward_f64, layer_norm_rows_f64, double)
 
 /* Four doubles from four floats or doubles (GCC/clang vector types, one ymm
@@ -897,6 +898,76 @@ T512_LN static void ln_row_backward_f32_avx512(const float *gr, const float *xr,
     }
     for (; j < D; j++) dx[j] = (float)(r * (kg[j] - a - kx[j] * bq));
 }
+/* The float32 forward's rows by AVX-512 (layer_norm_rows_f32, to the bit): each row
+ * converted to doubles once, into kx, by the statistics' first pass, which the second
+ * pass and the output then read instead of converting again. */
+T512_LN static void ln_row_stats_keep_f32_avx512(const float *xr, int64_t D, double eps, double *kx,
+                                                 double *mean, double *rstd) {
+    __m512d S[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()}, Q[2] = {S[0], S[1]};
+    int64_t j, nv = D - D % LN_L;
+    for (j = 0; j < nv; j += LN_L)
+        for (int h = 0; h < 2; h++) {
+            __m512d v = ln_cvt8(xr + j + 8 * h);
+            _mm512_storeu_pd(kx + j + 8 * h, v);
+            S[h] = _mm512_add_pd(S[h], v);
+        }
+    double ps[LN_L];
+    _mm512_storeu_pd(ps, S[0]), _mm512_storeu_pd(ps + 8, S[1]);
+    double sum = ln_fold(ps);
+    for (; j < D; j++) kx[j] = (double)xr[j], sum += kx[j];
+    double m = sum / (double)D;
+    const __m512d vm = _mm512_set1_pd(m);
+    for (j = 0; j < nv; j += LN_L)
+        for (int h = 0; h < 2; h++) {
+            __m512d d = _mm512_sub_pd(_mm512_loadu_pd(kx + j + 8 * h), vm);
+            Q[h] = _mm512_add_pd(Q[h], _mm512_mul_pd(d, d));
+        }
+    _mm512_storeu_pd(ps, Q[0]), _mm512_storeu_pd(ps + 8, Q[1]);
+    double q = ln_fold(ps);
+    for (; j < D; j++) q += (kx[j] - m) * (kx[j] - m);
+    *mean = m;
+    *rstd = 1.0 / sqrt(q / (double)D + eps);
+}
+T512_LN static void layer_norm_rows_f32_avx512(void *ctx, int64_t i0, int64_t i1) {
+    const ln_job *jb = ctx;
+    const float *w = jb->w, *b = jb->b;
+    const double *wd = jb->wd, *bd = jb->bd;
+    int64_t D = jb->D;
+    if (D > LN_KEEP) { /* rows too long to keep: the portable loop's */
+        layer_norm_rows_f32(ctx, i0, i1);
+        return;
+    }
+    double kx[LN_STAT_ROWS][LN_KEEP];
+    for (int64_t i = i0; i < i1; i += LN_STAT_ROWS) {
+        int nr = i1 - i < LN_STAT_ROWS ? (int)(i1 - i) : LN_STAT_ROWS;
+        for (int k = 0; k < nr; k++)
+            ln_row_stats_keep_f32_avx512((const float *)jb->x + (i + k) * D, D, jb->eps, kx[k],
+                                         &jb->mean[i + k], &jb->rstd[i + k]);
+        for (int k = 0; k < nr; k++) {
+            float *yr = (float *)jb->y + (i + k) * D;
+            double m = jb->mean[i + k], r = jb->rstd[i + k];
+            const __m512d vm = _mm512_set1_pd(m), vr = _mm512_set1_pd(r);
+            int64_t j = 0;
+            if (wd && bd)
+                for (; j + 8 <= D; j += 8) {
+                    __m512d v = _mm512_mul_pd(_mm512_sub_pd(_mm512_loadu_pd(kx[k] + j), vm), vr);
+                    v = _mm512_add_pd(_mm512_mul_pd(v, _mm512_loadu_pd(wd + j)),
+                                      _mm512_loadu_pd(bd + j));
+                    _mm256_storeu_ps(yr + j, _mm512_cvtpd_ps(v));
+                }
+            for (; j < D; j++) { /* the tail, and rows without both w and b */
+                double v = (kx[k][j] - m) * r;
+                if (wd && bd)
+                    v = v * wd[j] + bd[j];
+                else {
+                    if (w) v *= (double)w[j];
+                    if (b) v += (double)b[j];
+                }
+                yr[j] = (float)v;
+            }
+        }
+    }
+}
 /* Whether this CPU (and its OS) runs AVX-512F; computed once, benign to race. */
 static int ln_has_avx512(void) {
     static int has = -1;
@@ -911,6 +982,29 @@ static int ln_has_avx512(void) {
 #else
 #define NORM_AVX512 0
 #endif
+
+/* The forward's rows: the fastest this CPU has. */
+static void layer_norm_rows_fast_f32(void *ctx, int64_t i0, int64_t i1) {
+#if NORM_AVX512
+    if (ln_has_avx512()) {
+        layer_norm_rows_f32_avx512(ctx, i0, i1);
+        return;
+    }
+#endif
+    layer_norm_rows_f32(ctx, i0, i1);
+}
+/* The float32 forward with each kernel's rows, for pn_layer_norm_forward_f32_kernel. */
+static DEFINE_LAYER_NORM_FORWARD(ln_forward_f32_portable, layer_norm_rows_f32, float)
+#if NORM_AVX512
+    static DEFINE_LAYER_NORM_FORWARD(ln_forward_f32_avx512, layer_norm_rows_f32_avx512, float)
+#endif
+        pn_layer_norm_forward_f32_fn pn_layer_norm_forward_f32_kernel(const char *name) {
+    if (!strcmp(name, "portable")) return ln_forward_f32_portable;
+#if NORM_AVX512
+    if (!strcmp(name, "avx512") && ln_has_avx512()) return ln_forward_f32_avx512;
+#endif
+    return NULL;
+}
 
 /* A plain function around the inlined portable row, for pn_ln_row_backward_f32_kernel. */
 static void ln_row_backward_f32_portable(const float *gr, const float *xr, const float *w,

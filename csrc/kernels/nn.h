@@ -118,6 +118,12 @@ void pn_layer_norm_forward_f32(const float *x, const float *w, const float *b, d
                                double *mean, double *rstd, int64_t M, int64_t D);
 void pn_layer_norm_forward_f64(const double *x, const double *w, const double *b, double eps,
                                double *y, double *mean, double *rstd, int64_t M, int64_t D);
+/* pn_layer_norm_forward_f32 with each kernel's rows by name ("avx512", "portable"),
+ * NULL where this CPU lacks it; every kernel gives the same bits. */
+typedef void (*pn_layer_norm_forward_f32_fn)(const float *x, const float *w, const float *b,
+                                             double eps, float *y, double *mean, double *rstd,
+                                             int64_t M, int64_t D);
+pn_layer_norm_forward_f32_fn pn_layer_norm_forward_f32_kernel(const char *name);
 /* With xhat = (x - mean) rstd and gw = g * w, per row:
  *   dx = rstd (gw - mean(gw) - xhat mean(gw xhat))
  * and over all rows dw[j] += g xhat, db[j] += g (double, length D).

@@ -331,6 +331,36 @@ static void test_layer_norm_row_kernels(void) {
           worst_dx);
 }
 
+/* The float32 forward kernels (pn_layer_norm_forward_f32_kernel) against the portable
+ * one, to the bit: 7 rows of every width to 70, 128, 257, 1024 and 1100 (past the
+ * AVX-512 kernel's kept rows), with w and b, only one of them, or neither. */
+static void test_layer_norm_forward_kernels(void) {
+    enum { M = 7, N = 1100 };
+    static float x[M * N], w[N], b[N], y0[M * N], y1[M * N];
+    static double m0[M], r0[M], m1[M], r1[M];
+    for (int j = 0; j < M * N; j++) x[j] = (float)(5 + 3 * sin(0.71 * j) + 0.01 * j);
+    for (int j = 0; j < N; j++) w[j] = (float)(1 + 0.3 * cos(0.2 * j)), b[j] = (float)(0.05 * j);
+    pn_layer_norm_forward_f32_fn port = pn_layer_norm_forward_f32_kernel("portable");
+    pn_layer_norm_forward_f32_fn fast = pn_layer_norm_forward_f32_kernel("avx512");
+    CHECK(port && !pn_layer_norm_forward_f32_kernel("sse9"),
+          "the layer norm forward kernels' names");
+    if (!port || !fast) return;
+    long runs = 0, bad = 0;
+    for (int li = 0; li < 75; li++) {
+        int D = li <= 70 ? li : li == 71 ? 128 : li == 72 ? 257 : li == 73 ? 1024 : N;
+        for (int opt = 0; opt < 4; opt++) {
+            const float *wp = opt & 1 ? w : NULL, *bp = opt & 2 ? b : NULL;
+            port(x, wp, bp, 1e-5, y0, m0, r0, M, D);
+            fast(x, wp, bp, 1e-5, y1, m1, r1, M, D);
+            runs++;
+            bad += memcmp(y0, y1, sizeof(float) * M * D) || memcmp(m0, m1, sizeof m0) ||
+                   memcmp(r0, r1, sizeof r0);
+        }
+    }
+    printf("layer norm forward: %ld kernel runs, %ld differ\n", runs, bad);
+    CHECK(bad == 0, "the layer norm forward kernels differ from the portable one (%ld)", bad);
+}
+
 /* The float32 group norm channel kernels (pn_gn_channel_sums_f32_kernel) against the
  * portable one, to the bit, at every length to 70 and two long ones, and against double
  * arithmetic on the same floats. */
@@ -474,6 +504,7 @@ int main(void) {
     test_batch_norm();
     test_layer_norm();
     test_layer_norm_row_kernels();
+    test_layer_norm_forward_kernels();
     test_group_norm();
     test_group_norm_channel_kernels();
     test_dropout();
