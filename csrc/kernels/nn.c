@@ -993,12 +993,18 @@ static void layer_norm_rows_fast_f32(void *ctx, int64_t i0, int64_t i1) {
 #endif
     layer_norm_rows_f32(ctx, i0, i1);
 }
-/* The float32 forward with each kernel's rows, for pn_layer_norm_forward_f32_kernel. */
-static DEFINE_LAYER_NORM_FORWARD(ln_forward_f32_portable, layer_norm_rows_f32, float)
+
+/* The float32 forward with each kernel's rows, for pn_layer_norm_forward_f32_kernel
+ * (declared static first: the definitions below then have internal linkage). */
+typedef void ln_forward_f32_t(const float *x, const float *w, const float *b, double eps, float *y,
+                              double *mean, double *rstd, int64_t M, int64_t D);
+static ln_forward_f32_t ln_forward_f32_portable;
+DEFINE_LAYER_NORM_FORWARD(ln_forward_f32_portable, layer_norm_rows_f32, float)
 #if NORM_AVX512
-    static DEFINE_LAYER_NORM_FORWARD(ln_forward_f32_avx512, layer_norm_rows_f32_avx512, float)
+static ln_forward_f32_t ln_forward_f32_avx512;
+DEFINE_LAYER_NORM_FORWARD(ln_forward_f32_avx512, layer_norm_rows_f32_avx512, float)
 #endif
-        pn_layer_norm_forward_f32_fn pn_layer_norm_forward_f32_kernel(const char *name) {
+pn_layer_norm_forward_f32_fn pn_layer_norm_forward_f32_kernel(const char *name) {
     if (!strcmp(name, "portable")) return ln_forward_f32_portable;
 #if NORM_AVX512
     if (!strcmp(name, "avx512") && ln_has_avx512()) return ln_forward_f32_avx512;
