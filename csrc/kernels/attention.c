@@ -124,21 +124,11 @@ static inline void exp_row_f32(float *x, int64_t n, float c) {
 DEFINE_SOFTMAX_ROW(softmax_row_f32, float, EXP_ROW_F32, lane_max_f32, lane_sum_f32)
 DEFINE_SOFTMAX_ROW(softmax_row_f64, double, EXP_ROW_F64, lane_max_f64, lane_sum_f64)
 
-// float32 rows without a mask or dropout: scale, max, exp, sum and the division fused
-// in one kernel (elementwise.c's pn_softmax_row_f32), the same arithmetic in fewer
-// passes. Keys lim.. (causal) are 0.
-static double softmax_row_plain_f32(const pn_attn_args *a, int64_t bh, int64_t i, float *s,
-                                    int64_t n) {
-    if (a->mask || a->dropout_p > 0) return softmax_row_f32(a, bh, i, s, n);
-    int64_t lim = a->causal && i + 1 < n ? i + 1 : n;
-    double lse = pn_softmax_row_f32(s, lim, (float)a->scale);
-    memset(s + lim, 0, (size_t)(n - lim) * sizeof *s);
-    return lse;
-}
-
-// The block's rows i0 .. i0 + r (s: r x n scores, rows n apart) without a mask or
-// dropout, as softmax_row_plain_f32 row by row but in one call (pn_softmax_rows_f32:
-// on AVX-512 four rows' latency chains overlap); lse (r) out.
+// The block's rows i0 .. i0 + r (s: r x n scores, rows n apart), float32 without a
+// mask or dropout: scale, max, exp, sum and the division fused in one kernel
+// (elementwise.c's pn_softmax_rows_f32; on AVX-512 four rows' latency chains
+// overlap), the same arithmetic as softmax_row_f32 in fewer passes; lse (r) out.
+// Keys len.. (causal) are 0.
 static void softmax_rows_plain_f32(const pn_attn_args *a, int64_t i0, int64_t r, float *s,
                                    int64_t n, double *lse) {
     int64_t len[64]; /* r <= 64 (block_rows) */
@@ -225,7 +215,7 @@ static int forward_head(const pn_attn_args *a, int64_t bh, void *blk) {
             for (int64_t ii = 0; ii < r; ii++)
                 a->lse[bh * L + i0 + ii] =
                     a->dt == PN_FLOAT32
-                        ? softmax_row_plain_f32(a, bh, i0 + ii, (float *)AT(blk, ii * n), n)
+                        ? softmax_row_f32(a, bh, i0 + ii, (float *)AT(blk, ii * n), n)
                         : softmax_row_f64(a, bh, i0 + ii, (double *)AT(blk, ii * n), n);
         if (pn_gemm(a->dt, 0, 0, r, Ev, n, blk, n, v, lv, 0.0, AT(o, i0 * lo), lo))
             return PN_ENOMEM;

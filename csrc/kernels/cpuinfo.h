@@ -1,4 +1,5 @@
-/* cpuinfo.h - facts about the machine for benchmarks: clock and vector FMA rate. */
+/* cpuinfo.h - facts about the machine: clock and vector FMA rate (benchmarks), and the x86
+ * instruction sets the kernels may use. */
 #ifndef PN_CPUINFO_H
 #define PN_CPUINFO_H
 
@@ -14,5 +15,12 @@ double pn_measure_clock_ghz(void);
  * two). 0 where not measurable (not x86-64, other widths). The caller must
  * only ask for a width whose FMAs the CPU has (the GEMM kernel's). */
 double pn_measure_fma_rate(int lanes);
+
+#if defined(__x86_64__)
+/* Whether the CPU has the instructions of an x86 kernel path and the OS saves its
+ * registers (XCR0): AVX2 + FMA, and AVX-512F on top of them (gemm_kernels_x86.c). */
+int pn_cpu_has_avx2_fma(void);
+int pn_cpu_has_avx512(void);
+#endif
 
 #endif

@@ -21,6 +21,7 @@
 #define PN_GEMM_INTERNAL_H
 #include <stddef.h>
 #include <stdint.h>
+#include "cpuinfo.h"
 
 typedef void (*pn_sgemm_ukernel_fn)(int64_t kc, const float *a, const float *b, int64_t ldb,
                                     float *c, int64_t ldc, float alpha, float beta, int mr, int nr);
@@ -73,9 +74,7 @@ extern const pn_sgemm_kernel_desc pn_sgemm_generic_desc;
 #if defined(__x86_64__)
 extern const pn_sgemm_kernel_desc pn_sgemm_avx2_desc;
 extern const pn_sgemm_kernel_desc pn_sgemm_avx512_desc;
-/* CPU + OS support (registers enabled in XCR0) for each x86 path. */
-int pn_cpu_has_avx2_fma(void);
-int pn_cpu_has_avx512(void);
+/* CPU + OS support for each x86 path: cpuinfo.h's pn_cpu_has_avx2_fma, pn_cpu_has_avx512. */
 #endif
 
 #endif

@@ -234,22 +234,15 @@ K512(k512_12_1, 12, 1)
 K512(k512_12_2, 12, 2)
 K512(k512_12_3, 12, 3)
 
+/* The kernels of one variant (suffix SUF: none, a or t) by [rows][vectors - 1]. */
+#define K512_ROW(R, SUF) {k512_##R##_1##SUF, k512_##R##_2##SUF, k512_##R##_3##SUF}
+#define K512_TAB(SUF) \
+    {{NULL, NULL, NULL}, K512_ROW(1, SUF),  K512_ROW(2, SUF), K512_ROW(3, SUF), K512_ROW(4, SUF), \
+     K512_ROW(5, SUF),   K512_ROW(6, SUF),  K512_ROW(7, SUF), K512_ROW(8, SUF), K512_ROW(9, SUF), \
+     K512_ROW(10, SUF),  K512_ROW(11, SUF), K512_ROW(12, SUF)}
+
 /* k512_tab[rows][vectors - 1] */
-static const tile_fn k512_tab[13][3] = {
-    {NULL, NULL, NULL},
-    {k512_1_1, k512_1_2, k512_1_3},
-    {k512_2_1, k512_2_2, k512_2_3},
-    {k512_3_1, k512_3_2, k512_3_3},
-    {k512_4_1, k512_4_2, k512_4_3},
-    {k512_5_1, k512_5_2, k512_5_3},
-    {k512_6_1, k512_6_2, k512_6_3},
-    {k512_7_1, k512_7_2, k512_7_3},
-    {k512_8_1, k512_8_2, k512_8_3},
-    {k512_9_1, k512_9_2, k512_9_3},
-    {k512_10_1, k512_10_2, k512_10_3},
-    {k512_11_1, k512_11_2, k512_11_3},
-    {k512_12_1, k512_12_2, k512_12_3},
-};
+static const tile_fn k512_tab[13][3] = K512_TAB();
 
 static void sgemm_ukernel_avx512(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                  int64_t ldc, float alpha, float beta, int mr, int nr) {
@@ -257,21 +250,7 @@ static void sgemm_ukernel_avx512(int64_t kc, const float *a, const float *b, int
 }
 
 /* k512a_tab[rows][vectors - 1]: the kernels reading A in place */
-static const tile_a_fn k512a_tab[13][3] = {
-    {NULL, NULL, NULL},
-    {k512_1_1a, k512_1_2a, k512_1_3a},
-    {k512_2_1a, k512_2_2a, k512_2_3a},
-    {k512_3_1a, k512_3_2a, k512_3_3a},
-    {k512_4_1a, k512_4_2a, k512_4_3a},
-    {k512_5_1a, k512_5_2a, k512_5_3a},
-    {k512_6_1a, k512_6_2a, k512_6_3a},
-    {k512_7_1a, k512_7_2a, k512_7_3a},
-    {k512_8_1a, k512_8_2a, k512_8_3a},
-    {k512_9_1a, k512_9_2a, k512_9_3a},
-    {k512_10_1a, k512_10_2a, k512_10_3a},
-    {k512_11_1a, k512_11_2a, k512_11_3a},
-    {k512_12_1a, k512_12_2a, k512_12_3a},
-};
+static const tile_a_fn k512a_tab[13][3] = K512_TAB(a);
 
 static void sgemm_ukernel_a_avx512(int64_t kc, const float *a, int64_t lda, const float *b,
                                    int64_t ldb, float *c, int64_t ldc, float alpha, float beta,
@@ -280,21 +259,7 @@ static void sgemm_ukernel_a_avx512(int64_t kc, const float *a, int64_t lda, cons
 }
 
 /* k512t_tab[rows][vectors - 1]: the kernels reading A^T in place */
-static const tile_a_fn k512t_tab[13][3] = {
-    {NULL, NULL, NULL},
-    {k512_1_1t, k512_1_2t, k512_1_3t},
-    {k512_2_1t, k512_2_2t, k512_2_3t},
-    {k512_3_1t, k512_3_2t, k512_3_3t},
-    {k512_4_1t, k512_4_2t, k512_4_3t},
-    {k512_5_1t, k512_5_2t, k512_5_3t},
-    {k512_6_1t, k512_6_2t, k512_6_3t},
-    {k512_7_1t, k512_7_2t, k512_7_3t},
-    {k512_8_1t, k512_8_2t, k512_8_3t},
-    {k512_9_1t, k512_9_2t, k512_9_3t},
-    {k512_10_1t, k512_10_2t, k512_10_3t},
-    {k512_11_1t, k512_11_2t, k512_11_3t},
-    {k512_12_1t, k512_12_2t, k512_12_3t},
-};
+static const tile_a_fn k512t_tab[13][3] = K512_TAB(t);
 
 static void sgemm_ukernel_at_avx512(int64_t kc, const float *a, int64_t lda, const float *b,
                                     int64_t ldb, float *c, int64_t ldc, float alpha, float beta,

@@ -2,6 +2,7 @@
  * type T and instantiated for float and double, one line per function, which
  * names it; arithmetic is done in double. */
 #include "nn.h"
+#include "cpuinfo.h"
 #include "elementwise.h"
 #include "fastmath.h"
 #include "threadpool.h"
@@ -968,13 +969,13 @@ T512_LN static void layer_norm_rows_f32_avx512(void *ctx, int64_t i0, int64_t i1
         }
     }
 }
-/* Whether this CPU (and its OS) runs AVX-512F; computed once, benign to race. */
+/* Whether this CPU (and its OS) runs the AVX-512 rows: pn_cpu_has_avx512 (cpuinfo.h),
+ * asked once, as the rows call this for every row; benign to race. */
 static int ln_has_avx512(void) {
     static int has = -1;
     int v = __atomic_load_n(&has, __ATOMIC_RELAXED);
     if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") != 0;
+        v = pn_cpu_has_avx512();
         __atomic_store_n(&has, v, __ATOMIC_RELAXED);
     }
     return v;
