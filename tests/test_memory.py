@@ -384,3 +384,39 @@ def test_rss_growth_with_gc_disabled():
             gc.enable()
         gc.collect()
     assert g < ALLOWED, f"RSS grew by {g / MB:.2f} MB with the cycle collector off"
+
+
+def _cache():
+    info = pynet._C._storage_cache_info()
+    if not info["capacity"]:
+        pytest.skip("the freed-block cache is off in this build (AddressSanitizer)")
+    return info
+
+
+def test_storage_cache_reuses_the_newest_freed_block():
+    _cache()
+    x = pynet.empty(300_000)
+    ptr = x.data_ptr()
+    del x
+    before = _cache()
+    y = pynet.empty(300_000)  # same size class: the block just freed
+    assert y.data_ptr() == ptr
+    assert _cache()["bytes"] < before["bytes"]
+
+
+def test_storage_cache_full_of_old_sizes_makes_room_for_a_new_one():
+    """Blocks freed long ago give way: a cache filled with 16 MB tensors must still
+    keep a freed 32 MB one, or every 32 MB tensor would get fresh pages (9x a cat's time)."""
+    cap = _cache()["capacity"]
+    old = [pynet.empty(4 << 20) for _ in range(cap // (16 << 20) + 2)]
+    del old  # more than the cache holds: it is full of 16 MB blocks
+    full = _cache()
+    assert full["bytes"] <= cap and full["bytes"] > cap - (40 << 20)
+    big = pynet.empty(8 << 20)  # 32 MB: a size class the cache does not hold
+    del big
+    kept = _cache()
+    assert kept["bytes"] <= cap
+    again = pynet.empty(8 << 20)  # taken from the cache: its bytes drop by the block
+    assert kept["bytes"] - _cache()["bytes"] >= 32 << 20
+    del again
+    assert _cache()["bytes"] <= cap
