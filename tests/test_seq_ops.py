@@ -1036,3 +1036,21 @@ if given is not None:
 else:  # pragma: no cover
     def test_fuzz_needs_hypothesis():
         pytest.skip("hypothesis is not installed")
+
+
+@pytest.mark.parametrize("call,axis", [("max(1)", 1), ("min(0)", 0), ("sort(1)", 1),
+                                       ("topk(2)", 1), ("cummax(1)", 1), ("cummin(0)", 0)])
+def test_values_indices_results_are_return_types_namedtuples(call, axis):
+    """max/min(dim), sort, topk, cummax/cummin return a (values, indices) namedtuple
+    (built from C without calling its Python __new__): fields, unpacking, indexing."""
+    x = pynet.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    r = eval("x." + call)
+    assert type(r) is pynet._return_types and isinstance(r, tuple)
+    assert r._fields == ("values", "indices") and len(r) == 2
+    v, i = r
+    assert v is r.values is r[0] and i is r.indices is r[1]
+    assert i.dtype == pynet.int64
+    kept = i.numpy() if i.dim() == 2 else np.expand_dims(i.numpy(), axis)  # max/min drop dim
+    np.testing.assert_array_equal(np.take_along_axis(x.numpy(), kept, axis).reshape(v.shape),
+                                  v.numpy())
+    assert repr(r).startswith("return_types(values=tensor(")

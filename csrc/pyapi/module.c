@@ -12,13 +12,20 @@
 
 static PyObject *values_indices_class = NULL; /* pynet.return_types (a namedtuple) */
 
+/* (values, indices) as a pynet.return_types. The namedtuple is built as its own
+ * __new__ builds it, tuple.__new__(cls, (v, ix)), but from C: calling the class
+ * runs that __new__ in Python, a third of a small max(dim)'s time. */
 PyObject *pn_make_values_indices(PNTensor *v, PNTensor *ix, const char *op) {
     (void)op;
-    PyObject *r = values_indices_class
-                      ? PyObject_CallFunctionObjArgs(values_indices_class, v, ix, NULL)
-                      : PyTuple_Pack(2, v, ix);
+    PyObject *r = PyTuple_Pack(2, v, ix);
     Py_DECREF(v);
     Py_DECREF(ix);
+    if (!r || !values_indices_class) return r;
+    PyObject *args = PyTuple_Pack(1, r);
+    Py_DECREF(r);
+    if (!args) return NULL;
+    r = PyTuple_Type.tp_new((PyTypeObject *)values_indices_class, args, NULL);
+    Py_DECREF(args);
     return r;
 }
 
@@ -31,6 +38,10 @@ static PyObject *set_classes(PyObject *m, PyObject *args) {
     }
     Py_INCREF(tensor_cls);
     Py_XSETREF(pn_tensor_class, (PyTypeObject *)tensor_cls);
+    if (!PyType_Check(vi_cls) || !PyType_IsSubtype((PyTypeObject *)vi_cls, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "_set_classes: return_types is not a tuple subclass");
+        return NULL;
+    }
     Py_INCREF(vi_cls);
     Py_XSETREF(values_indices_class, vi_cls);
     return pn_set_size_class(m, size_cls);
