@@ -386,22 +386,35 @@ def test_rss_growth_with_gc_disabled():
     assert g < ALLOWED, f"RSS grew by {g / MB:.2f} MB with the cycle collector off"
 
 
-def _cache():
-    info = pynet._C._storage_cache_info()
+def _cache(large=True):
+    info = pynet._C._storage_cache_info(large)
     if not info["capacity"]:
         pytest.skip("the freed-block cache is off in this build (AddressSanitizer)")
     return info
 
 
-def test_storage_cache_reuses_the_newest_freed_block():
-    _cache()
-    x = pynet.empty(300_000)
+@pytest.mark.parametrize("numel,large", [(300_000, True), (1, False), (5000, False)])
+def test_storage_cache_reuses_the_newest_freed_block(numel, large):
+    _cache(large)
+    x = pynet.empty(numel)
     ptr = x.data_ptr()
     del x
-    before = _cache()
-    y = pynet.empty(300_000)  # same size class: the block just freed
+    before = _cache(large)
+    y = pynet.empty(numel)  # same size class: the block just freed
     assert y.data_ptr() == ptr
-    assert _cache()["bytes"] < before["bytes"]
+    assert _cache(large)["bytes"] < before["bytes"]
+
+
+def test_storage_cache_pools_stay_within_their_caps():
+    """Many small tensors freed at once fill the small pool only up to its cap, and
+    never take room from the large blocks' pool."""
+    large = _cache(True)["bytes"]
+    cap = _cache(False)["capacity"]
+    xs = [pynet.empty(16) for _ in range(cap // 128 + 1000)]  # 128-byte blocks
+    del xs
+    small = _cache(False)
+    assert cap - 1000 * 128 <= small["bytes"] <= cap
+    assert _cache(True)["bytes"] == large
 
 
 def test_storage_cache_full_of_old_sizes_makes_room_for_a_new_one():

@@ -11,20 +11,27 @@
 
 #define PN_HEADER_SIZE 64 /* sizeof(pn_storage) rounded up to the alignment */
 
-/* A cache of freed blocks of 64 KiB or more, reused by later tensors of the
- * same size class. A training step allocates and frees the same large
- * activations and gradients every time; given back to the system, each would
- * come back as fresh pages that the kernel must fault in and zero (8% of a
- * small Transformer's step; 9x the time of a 32 MB cat). Size classes are 4 per
- * power of two (a block is at most 25% larger than asked for); at most
- * PN_CACHE_CAP bytes are kept. When a freed block does not fit, the blocks
- * freed longest ago make room for it: a cache full of sizes a program no
- * longer uses would otherwise send every new size to the system.
+/* A cache of freed blocks, reused by later tensors of the same size class.
+ * A training step allocates and frees the same large activations and
+ * gradients every time; given back to the system, each would come back as
+ * fresh pages that the kernel must fault in and zero (8% of a small
+ * Transformer's step; 9x the time of a 32 MB cat). Small blocks are cached too:
+ * glibc's posix_memalign takes no fast path, and often consolidated its free
+ * lists first, so that a scalar's storage cost more than a small op's kernel
+ * (cached, a 1k-element sum or max(dim) takes 0.1-0.4 us less).
+ * Size classes are 4 per power of two (a block is at most 25% larger than
+ * asked for). Blocks under 64 KiB and larger ones are kept in two pools with
+ * their own caps, so that a large block never evicts thousands of small ones.
+ * When a freed block does not fit its pool, the blocks of that pool freed
+ * longest ago make room for it: a cache full of sizes a program no longer
+ * uses would otherwise send every new size to the system.
  * Off under AddressSanitizer, so that a use after free is still caught. */
-#define PN_CACHE_MIN_LOG2 16
-#define PN_CACHE_MAX_LOG2 31
-#define PN_CACHE_CLASSES  ((PN_CACHE_MAX_LOG2 - PN_CACHE_MIN_LOG2) * 4)
-#define PN_CACHE_CAP      ((size_t)128 << 20)
+#define PN_CACHE_MIN_LOG2  6 /* the smallest block: the 64-byte header */
+#define PN_CACHE_MAX_LOG2  31
+#define PN_CACHE_CLASSES   ((PN_CACHE_MAX_LOG2 - PN_CACHE_MIN_LOG2) * 4)
+#define PN_CACHE_LARGE     ((size_t)64 << 10) /* the large pool's smallest block */
+#define PN_CACHE_CAP       ((size_t)128 << 20)
+#define PN_CACHE_SMALL_CAP ((size_t)16 << 20)
 #if defined(__SANITIZE_ADDRESS__)
 #define PN_CACHE_ON 0
 #else
@@ -33,21 +40,31 @@
 
 /* A cached block's first bytes (its storage header while in use): its links in
  * its class's list (newest first, so reuse takes the warmest block) and in
- * the list of all cached blocks in the order they were freed. */
+ * its pool's list of blocks in the order they were freed. */
 typedef struct cached_block {
     struct cached_block *next, *prev;   /* in its class: next is older */
-    struct cached_block *older, *newer; /* over all classes */
+    struct cached_block *older, *newer; /* in its pool */
     size_t size;
     int cls;
 } cached_block;
 _Static_assert(sizeof(cached_block) <= PN_HEADER_SIZE, "cache links exceed the header");
 
+typedef struct {
+    cached_block *newest, *oldest; /* the pool's blocks */
+    size_t bytes, cap;             /* their total size, and its limit */
+} cache_pool;
+
 static struct {
     pthread_mutex_t mu;
     cached_block *head[PN_CACHE_CLASSES]; /* each class's newest block */
-    cached_block *newest, *oldest;        /* all cached blocks */
-    size_t bytes;                         /* their total size */
-} cache = {PTHREAD_MUTEX_INITIALIZER, {NULL}, NULL, NULL, 0};
+    cache_pool pool[2];                   /* small blocks, large blocks */
+} cache = {PTHREAD_MUTEX_INITIALIZER,
+           {NULL},
+           {{NULL, NULL, 0, PN_CACHE_SMALL_CAP}, {NULL, NULL, 0, PN_CACHE_CAP}}};
+
+static cache_pool *pool_of(size_t size) {
+    return &cache.pool[size >= PN_CACHE_LARGE];
+}
 
 /* The size class of a block of n bytes: its index (-1 when not cached) and, in
  * *size, the block size it is rounded up to. */
@@ -63,8 +80,9 @@ static int cache_class(size_t n, size_t *size) {
     return (e2 - PN_CACHE_MIN_LOG2) * 4 + (int)(r >> (e2 - 2)) - 4;
 }
 
-/* Take b out of both lists (cache.mu held). */
+/* Take b out of its class's and its pool's lists (cache.mu held). */
 static void cache_unlink(cached_block *b) {
+    cache_pool *p = pool_of(b->size);
     if (b->prev)
         b->prev->next = b->next;
     else
@@ -73,16 +91,17 @@ static void cache_unlink(cached_block *b) {
     if (b->newer)
         b->newer->older = b->older;
     else
-        cache.newest = b->older;
+        p->newest = b->older;
     if (b->older)
         b->older->newer = b->newer;
     else
-        cache.oldest = b->newer;
-    cache.bytes -= b->size;
+        p->oldest = b->newer;
+    p->bytes -= b->size;
 }
 
 /* Put b at the front of both lists (cache.mu held). */
 static void cache_push(cached_block *b, int cls, size_t size) {
+    cache_pool *p = pool_of(size);
     b->size = size;
     b->cls = cls;
     b->prev = NULL;
@@ -90,13 +109,13 @@ static void cache_push(cached_block *b, int cls, size_t size) {
     if (b->next) b->next->prev = b;
     cache.head[cls] = b;
     b->newer = NULL;
-    b->older = cache.newest;
+    b->older = p->newest;
     if (b->older)
         b->older->newer = b;
     else
-        cache.oldest = b;
-    cache.newest = b;
-    cache.bytes += size;
+        p->oldest = b;
+    p->newest = b;
+    p->bytes += size;
 }
 
 /* A block of `size` bytes (64-byte aligned) from the cache or the system. */
@@ -116,14 +135,15 @@ static void *block_alloc(int cls, size_t size) {
  * ago to the system until it fits; a block larger than the whole cache goes
  * to the system itself. The system's free runs outside the lock. */
 static void block_free(void *block, int cls, size_t size) {
-    if (cls < 0 || size > PN_CACHE_CAP) {
+    cache_pool *p = pool_of(size);
+    if (cls < 0 || size > p->cap) {
         free(block);
         return;
     }
     cached_block *evicted = NULL; /* chained through next */
     pthread_mutex_lock(&cache.mu);
-    while (cache.bytes + size > PN_CACHE_CAP) {
-        cached_block *old = cache.oldest;
+    while (p->bytes + size > p->cap) {
+        cached_block *old = p->oldest;
         cache_unlink(old);
         old->next = evicted;
         evicted = old;
@@ -137,16 +157,18 @@ static void block_free(void *block, int cls, size_t size) {
     }
 }
 
-/* What the cache holds now: its bytes and blocks, and its capacity (0 when
- * the cache is off, under AddressSanitizer). For tests. */
-void pn_storage_cache_info(size_t *bytes, size_t *blocks, size_t *capacity) {
+/* What a pool of the cache holds now (large: blocks of 64 KiB or more): its
+ * bytes and blocks, and its capacity (0 when the cache is off, under
+ * AddressSanitizer). For tests. */
+void pn_storage_cache_info(int large, size_t *bytes, size_t *blocks, size_t *capacity) {
     size_t nb = 0;
+    const cache_pool *p = &cache.pool[large != 0];
     pthread_mutex_lock(&cache.mu);
-    for (cached_block *b = cache.newest; b; b = b->older) nb++;
-    *bytes = cache.bytes;
+    for (const cached_block *b = p->newest; b; b = b->older) nb++;
+    *bytes = p->bytes;
     pthread_mutex_unlock(&cache.mu);
     *blocks = nb;
-    *capacity = PN_CACHE_ON ? PN_CACHE_CAP : 0;
+    *capacity = PN_CACHE_ON ? p->cap : 0;
 }
 
 pn_storage *pn_storage_new(int64_t nbytes) {

@@ -26,7 +26,7 @@ typedef struct pn_storage {
 pn_storage *pn_storage_new(int64_t nbytes); /* sets MemoryError on failure */
 pn_storage *pn_storage_wrap(char *data, int64_t nbytes, PyObject *owner);
 void pn_storage_decref(pn_storage *s);
-void pn_storage_cache_info(size_t *bytes, size_t *blocks, size_t *capacity);
+void pn_storage_cache_info(int large, size_t *bytes, size_t *blocks, size_t *capacity);
 
 /* -------------------------------------------------------------- tensor ---- */
 

@@ -131,12 +131,14 @@ static PyObject *cpu_info(PyObject *m, PyObject *u) {
                          "fma_per_second", rate, "fma_per_cycle", fpc, "peak_gflops", peak);
 }
 
-/* _storage_cache_info(): the freed-block cache's bytes, blocks and capacity (0 when
- * off), for tests. */
-static PyObject *storage_cache_info(PyObject *m, PyObject *u) {
-    (void)m, (void)u;
+/* _storage_cache_info(large): what the freed-block cache's pool of large (64 KiB and
+ * up) or small blocks holds: bytes, blocks and capacity (0 when off), for tests. */
+static PyObject *storage_cache_info(PyObject *m, PyObject *large) {
+    (void)m;
+    int l = PyObject_IsTrue(large);
+    if (l < 0) return NULL;
     size_t bytes, blocks, cap;
-    pn_storage_cache_info(&bytes, &blocks, &cap);
+    pn_storage_cache_info(l, &bytes, &blocks, &cap);
     return Py_BuildValue("{s:n,s:n,s:n}", "bytes", (Py_ssize_t)bytes, "blocks", (Py_ssize_t)blocks,
                          "capacity", (Py_ssize_t)cap);
 }
@@ -155,8 +157,8 @@ static PyObject *gemm_set_kernel(PyObject *m, PyObject *name) {
 
 static PyMethodDef module_methods[] = {
     {"_cpu_info", cpu_info, METH_NOARGS, NULL},
-    {"_storage_cache_info", storage_cache_info, METH_NOARGS,
-     "the freed-block cache's bytes, blocks and capacity (tests)"},
+    {"_storage_cache_info", storage_cache_info, METH_O,
+     "a pool of the freed-block cache: bytes, blocks, capacity (tests)"},
     {"_gemm_set_kernel", gemm_set_kernel, METH_O, "force a GEMM micro-kernel (tests, benchmarks)"},
     {"_set_classes", set_classes, METH_VARARGS, NULL},
     {"cat", (PyCFunction)(void (*)(void))py_cat, METH_VARARGS | METH_KEYWORDS, DOC_fn_cat},
