@@ -467,7 +467,7 @@ UNARY_LOOP_PREFETCHED(erf_f32, float, pn_erff(x)) /* within 0.64 ulp (fastmath.h
 UNARY_LOOP_PREFETCHED(erfc_f32, float, pn_erfcf_v(x))
 TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
 UNARY_LOOP_PREFETCHED(atan_f32, float, pn_atanf_v(x))
-UNARY_LOOP(rsqrt_f32, float, pn_rsqrtf(x)) /* within 0.5 ulp (fastmath.h) */
+UNARY_LOOP(rsqrt_f32_loop, float, pn_rsqrtf(x)) /* within 0.5 ulp (fastmath.h) */
 
 /* 2^(j/32) = pn_exp2_32[0][j] + pn_exp2_32[1][j] (fastmath.h), from mpmath at 200 bits */
 const float pn_exp2_32[2][32] = {
@@ -1255,6 +1255,57 @@ static T512 void sqrt_f32_avx512(const float *x, float *y, int64_t n) {
         _mm512_mask_storeu_ps(y + i, m, sqrt_any16(_mm512_maskz_loadu_ps(m, x + i)));
     }
 }
+/* 1 / sqrt(x) over n contiguous floats, 16 at a time: pn_rsqrtf's bits with the
+ * divider used only for the lanes that need it. pn_rsqrtf starts from
+ * y = 1 / sqrtf(x) (a square root and a division, 2 roundings) and corrects y
+ * once from the residual r = 1 - x y^2, formed exactly enough (rsqrt_fix16).
+ * Any y within about an ulp serves that correction: its result is correctly
+ * rounded. Here y comes from rsqrt14 (2^-14) and one Newton step,
+ * y += (y / 2)(1 - x y^2), on the FMA ports instead of the divider (Zen 4, 1
+ * thread, 64k floats in L2: 0.22 ns per float). Both results being correctly
+ * rounded, they are the same bits: test_vecmath compares every float from
+ * 2^-100 up. Lanes below 2^-100 (zeros, negatives, subnormals), +inf and NaN
+ * take pn_rsqrtf's own start and its special values. */
+static T512 __m512 rsqrt_fix16(__m512 x, __m512 y) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 t = _mm512_mul_ps(x, y), et = _mm512_fmsub_ps(x, y, t); /* t + et = x y */
+    __m512 r = _mm512_fnmadd_ps(et, y, _mm512_fnmadd_ps(t, y, one));
+    r = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(0.75f), r), r, r);
+    return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), y), r, y);
+}
+static T512 __m512 rsqrt_core16(__m512 x) { /* 2^-100 <= x < inf */
+    __m512 y = _mm512_rsqrt14_ps(x);
+    __m512 e = _mm512_fnmadd_ps(_mm512_mul_ps(x, y), y, _mm512_set1_ps(1.0f));
+    y = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), y), e, y);
+    return rsqrt_fix16(x, y);
+}
+/* Any lanes: the special ones as pn_rsqrtf, from y = 1 / sqrtf(x), and y itself
+ * where that is 0, inf or NaN (x = inf, +-0, negative, NaN). */
+static T512 __m512 rsqrt_any16(__m512 x) {
+    __mmask16 ok = _mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p-100f), _CMP_GE_OQ) &
+                   _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    __m512 y = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_sqrt_ps(x));
+    __m512 c = rsqrt_fix16(x, y);
+    __mmask16 keep = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_EQ_OQ) |
+                     _mm512_cmp_ps_mask(_mm512_sub_ps(y, y), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    c = _mm512_mask_mov_ps(c, keep, y);
+    return _mm512_mask_mov_ps(c, ok, rsqrt_core16(x));
+}
+static T512 void rsqrt_f32_avx512(const float *x, float *y, int64_t n) {
+    const __m512 lo = _mm512_set1_ps(0x1p-100f), inf = _mm512_set1_ps(INFINITY);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __mmask16 ok =
+            _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ) & _mm512_cmp_ps_mask(v, inf, _CMP_LT_OQ);
+        _mm512_storeu_ps(y + i, ok == 0xffff ? rsqrt_core16(v) : rsqrt_any16(v));
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, rsqrt_any16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
 /* pn_logf_tab_base over 16 or 8 lanes: the end (pn_log_finish, then
  * pn_log_special's values where x is not in (0, inf), unless the vector is
  * plain), for kernels whose lanes hold x, k and log z = hi + lo. The constants
@@ -2253,6 +2304,7 @@ PORTABLE_F32(log_f32_portable, log_f32_loop)
 PORTABLE_F32(log2_f32_portable, log2_f32_loop)
 PORTABLE_F32(log10_f32_portable, log10_f32_loop)
 PORTABLE_F32(sqrt_f32_portable, sqrt_f32_loop)
+PORTABLE_F32(rsqrt_f32_portable, rsqrt_f32_loop)
 PORTABLE_F32(log1p_f32_portable, log1p_f32_loop)
 PORTABLE_F32(tanh_f32_portable, tanh_f32_loop)
 PORTABLE_F32(sigmoid_f32_portable, sigmoid_f32_loop)
@@ -2267,6 +2319,7 @@ static const f32_kernels LOG2_K = F32_KERNELS(log2_f32_avx512, log2_f32_avx2, lo
 static const f32_kernels LOG10_K =
     F32_KERNELS(log10_f32_avx512, log10_f32_avx2, log10_f32_portable);
 static const f32_kernels SQRT_K = F32_KERNELS(sqrt_f32_avx512, NULL, sqrt_f32_portable);
+static const f32_kernels RSQRT_K = F32_KERNELS(rsqrt_f32_avx512, NULL, rsqrt_f32_portable);
 static const f32_kernels LOG1P_K =
     F32_KERNELS(log1p_f32_avx512, log1p_f32_avx2, log1p_f32_portable);
 static const f32_kernels TANH_K = F32_KERNELS(tanh_f32_avx512, tanh_f32_avx2, tanh_f32_portable);
@@ -2285,6 +2338,8 @@ static const f32_kernels *f32_kernels_of(pn_unary_op op) {
         return &LOG10_K;
     case PN_SQRT:
         return &SQRT_K;
+    case PN_RSQRT:
+        return &RSQRT_K;
     case PN_LOG1P:
         return &LOG1P_K;
     case PN_TANH:
@@ -2306,7 +2361,7 @@ pn_f32_kernel_fn pn_unary_f32_kernel(pn_unary_op op, const char *name) {
     return strcmp(name, "portable") ? NULL : k->portable;
 }
 
-/* The fastest of an op's kernels on this CPU (sqrt has no AVX2 one: its loop). */
+/* The fastest of an op's kernels on this CPU (sqrt and rsqrt have no AVX2 one: their loop). */
 static pn_f32_kernel_fn f32_fastest(const f32_kernels *k) {
 #if X86_KERNELS
     int level = x86_cpu_level();
@@ -2544,6 +2599,7 @@ F32_OP(log_f32, LOG_K, log_f32_loop)
 F32_OP(log2_f32, LOG2_K, log2_f32_loop)
 F32_OP(log10_f32, LOG10_K, log10_f32_loop)
 F32_OP(sqrt_f32, SQRT_K, sqrt_f32_loop)
+F32_OP(rsqrt_f32, RSQRT_K, rsqrt_f32_loop)
 F32_OP(log1p_f32, LOG1P_K, log1p_f32_loop)
 F32_OP(tanh_f32, TANH_K, tanh_f32_loop)
 F32_OP(sigmoid_f32, SIGMOID_K, sigmoid_f32_loop)

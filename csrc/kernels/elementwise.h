@@ -103,7 +103,9 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
  *             pn_log1pf_tab on x86; pn_logf, pn_log2f, pn_log10f, pn_log1pf elsewhere;
  *   PN_TANH:  pn_tanhf_tab on x86, pn_tanhf_exact elsewhere;
  *   PN_SIGMOID: pn_sigmoidf_tab on x86, pn_sigmoidf elsewhere;
- *   PN_SQRT:  sqrtf (the AVX-512 kernel without the divider, no AVX2 one).
+ *   PN_SQRT:  sqrtf (the AVX-512 kernel without the divider, no AVX2 one);
+ *   PN_RSQRT: pn_rsqrtf (the same: the AVX-512 kernel divides only for x below
+ *             2^-100, +inf and NaN; no AVX2 one).
  * The tables are looked up with permutes in the x86 kernels; a loop the compiler
  * vectorizes turns them into gathers, and ARM's NEON has none, so there the
  * functions that vectorize plainly stay (PN_F32_TABLES). */

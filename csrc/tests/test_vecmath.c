@@ -963,6 +963,33 @@ static void test_pow_tab(void) {
           "pn_pow_plain_f32_kernel's names");
 }
 
+/* The AVX-512 rsqrt kernel starts its correction from rsqrt14 and a Newton step,
+ * not from 1 / sqrtf(x) as pn_rsqrtf does; both results are correctly rounded,
+ * so they agree. Every float from 2^-100 (where the kernel's own start is used)
+ * to +inf, each 1021st when sanitized. */
+static void test_rsqrt_kernel_all(void) {
+    pn_f32_kernel_fn f = pn_unary_f32_kernel(PN_RSQRT, "avx512");
+    if (!f) {
+        printf("rsqrt kernel avx512 not run (not run by this CPU)\n");
+        return;
+    }
+    enum { N = 1 << 14 };
+    static float x[N], y[N];
+    const uint32_t step = SANITIZED ? 1021 : 1, lo = 0x0d800000u, hi = 0x7f800000u;
+    long bad = 0, points = 0;
+    for (uint64_t b = lo; b < hi; b += (uint64_t)N * step) {
+        int n = 0;
+        for (; n < N && b + (uint64_t)n * step < hi; n++)
+            x[n] = flt((uint32_t)(b + (uint64_t)n * step));
+        bad += kernel_mismatches(pn_rsqrtf, (void *)f, 0, x, y, n);
+        points += n;
+    }
+    printf("rsqrt kernel avx512   %ld of %ld floats in [2^-100, inf] differ from pn_rsqrtf\n", bad,
+           points);
+    CHECK(bad == 0, "the avx512 rsqrt kernel differs from pn_rsqrtf at %ld of %ld floats", bad,
+          points);
+}
+
 static void test_f32_kernels(void) {
     const struct {
         pn_unary_op op;
@@ -971,11 +998,13 @@ static void test_f32_kernels(void) {
     } ops[] = {{PN_EXP, "exp", exp_scalar},       {PN_LOG, "log", log_scalar},
                {PN_LOG2, "log2", log2_scalar},    {PN_LOG10, "log10", log10_scalar},
                {PN_LOG1P, "log1p", log1p_scalar}, {PN_TANH, "tanh", tanh_scalar},
-               {PN_SQRT, "sqrt", sqrt_scalar},    {PN_SIGMOID, "sigmoid", sigmoid_scalar}};
+               {PN_SQRT, "sqrt", sqrt_scalar},    {PN_SIGMOID, "sigmoid", sigmoid_scalar},
+               {PN_RSQRT, "rsqrt", pn_rsqrtf}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         test_op_kernels(ops[k].op, ops[k].name, ops[k].ref);
         test_kernel_edges(ops[k].op, ops[k].name, ops[k].ref);
     }
+    test_rsqrt_kernel_all();
     CHECK(pn_unary_f32_kernel(PN_EXP, "portable") && !pn_unary_f32_kernel(PN_EXP, "sse9") &&
               !pn_unary_f32_kernel(PN_SQRT, "avx2") && !pn_unary_f32_kernel(PN_NEG, "portable"),
           "pn_unary_f32_kernel's names");
