@@ -131,7 +131,7 @@ DEFINE_SOFTMAX_ROW(softmax_row_f64, double, EXP_ROW_F64, lane_max_f64, lane_sum_
 // Keys len.. (causal) are 0.
 static void softmax_rows_plain_f32(const pn_attn_args *a, int64_t i0, int64_t r, float *s,
                                    int64_t n, double *lse) {
-    int64_t len[64]; /* r <= 64 (block_rows) */
+    int64_t len[64] = {0}; /* r <= 64 (block_rows); zeroed: GCC -O1 cannot see r > 0 */
     for (int64_t ii = 0; ii < r; ii++) len[ii] = a->causal && i0 + ii + 1 < n ? i0 + ii + 1 : n;
     pn_softmax_rows_f32(s, n, r, len, (float)a->scale, lse);
     for (int64_t ii = 0; ii < r; ii++)
