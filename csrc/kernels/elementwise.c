@@ -467,7 +467,7 @@ UNARY_LOOP_PREFETCHED(erf_f32, float, pn_erff(x)) /* within 0.64 ulp (fastmath.h
 UNARY_LOOP_PREFETCHED(erfc_f32, float, pn_erfcf_v(x))
 TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
 UNARY_LOOP_PREFETCHED(atan_f32, float, pn_atanf_v(x))
-UNARY_LOOP(rsqrt_f32_loop, float, pn_rsqrtf(x)) /* within 0.5 ulp (fastmath.h) */
+UNARY_LOOP(rsqrt_f32_loop, float, pn_rsqrtf(x)) /* correctly rounded (fastmath.h) */
 
 /* 2^(j/32) = pn_exp2_32[0][j] + pn_exp2_32[1][j] (fastmath.h), from mpmath at 200 bits */
 const float pn_exp2_32[2][32] = {
@@ -1279,11 +1279,15 @@ static T512 __m512 rsqrt_core16(__m512 x) { /* 2^-100 <= x < inf */
     y = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), y), e, y);
     return rsqrt_fix16(x, y);
 }
+/* The lanes rsqrt_core16 takes: 2^-100 <= x < inf. */
+static T512 __mmask16 rsqrt_plain16(__m512 x) {
+    return _mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p-100f), _CMP_GE_OQ) &
+           _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+}
 /* Any lanes: the special ones as pn_rsqrtf, from y = 1 / sqrtf(x), and y itself
  * where that is 0, inf or NaN (x = inf, +-0, negative, NaN). */
 static T512 __m512 rsqrt_any16(__m512 x) {
-    __mmask16 ok = _mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p-100f), _CMP_GE_OQ) &
-                   _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    __mmask16 ok = rsqrt_plain16(x);
     __m512 y = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_sqrt_ps(x));
     __m512 c = rsqrt_fix16(x, y);
     __mmask16 keep = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_EQ_OQ) |
@@ -1292,13 +1296,10 @@ static T512 __m512 rsqrt_any16(__m512 x) {
     return _mm512_mask_mov_ps(c, ok, rsqrt_core16(x));
 }
 static T512 void rsqrt_f32_avx512(const float *x, float *y, int64_t n) {
-    const __m512 lo = _mm512_set1_ps(0x1p-100f), inf = _mm512_set1_ps(INFINITY);
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512 v = _mm512_loadu_ps(x + i);
-        __mmask16 ok =
-            _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ) & _mm512_cmp_ps_mask(v, inf, _CMP_LT_OQ);
-        _mm512_storeu_ps(y + i, ok == 0xffff ? rsqrt_core16(v) : rsqrt_any16(v));
+        _mm512_storeu_ps(y + i, rsqrt_plain16(v) == 0xffff ? rsqrt_core16(v) : rsqrt_any16(v));
     }
     if (i < n) {
         __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
