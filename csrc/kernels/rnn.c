@@ -38,15 +38,22 @@ static inline double sigmoid_d(double x) {
 DEFINE_RNN_CELL(rnn_cell_f32, float, pn_tanhf)
 DEFINE_RNN_CELL(rnn_cell_f64, double, tanh)
 
-// d(pre) = dh * act'(pre), with dh = dh1 + dh2 (dh2 NULL: 0) and act' from h' = act(pre)
+// d(pre) = dh * act'(pre), with dh = dh1 + dh2 (dh2 NULL: 0) and act' from h' = act(pre).
+// The loop is written twice, with and without dh2: a load under `dh2 ? ... : 0`
+// is control flow, and GCC then leaves the whole loop scalar.
+#define RNN_BWD_UNIT(T, DH) \
+    { \
+        T dh = DH; \
+        dpre[k] = relu ? (h[k] > 0 || h[k] != h[k] ? dh : (T)0) : dh * ((T)1 - h[k] * h[k]); \
+    }
 #define DEFINE_RNN_CELL_BACKWARD(NAME, T) \
     PN_SIMD_CLONES static void NAME(int relu, int64_t n, const T *restrict h, \
                                     const T *restrict dh1, const T *restrict dh2, \
                                     T *restrict dpre) { \
-        for (int64_t k = 0; k < n; k++) { \
-            T dh = dh1[k] + (dh2 ? dh2[k] : (T)0); \
-            dpre[k] = relu ? (h[k] > 0 || h[k] != h[k] ? dh : (T)0) : dh * ((T)1 - h[k] * h[k]); \
-        } \
+        if (dh2) \
+            for (int64_t k = 0; k < n; k++) RNN_BWD_UNIT(T, dh1[k] + dh2[k]) \
+        else \
+            for (int64_t k = 0; k < n; k++) RNN_BWD_UNIT(T, dh1[k] + (T)0) \
     }
 DEFINE_RNN_CELL_BACKWARD(rnn_cell_backward_f32, float)
 DEFINE_RNN_CELL_BACKWARD(rnn_cell_backward_f64, double)
@@ -73,7 +80,20 @@ DEFINE_LSTM_CELL(lstm_cell_f64, double, sigmoid_d, tanh)
 // Backward of   c' = f c + i g,   h = o tanh(c'):
 //   dh = dh1 + dh2;  dc' = dc + dh o (1 - tanh(c')^2)
 //   di = dc' g,  df = dc' c,  dg = dc' i,  do = dh tanh(c'),  dc (out) = dc' f
-// each then times its activation's derivative, into dgates (b, 4H).
+// each then times its activation's derivative, into dgates (b, 4H). Unit j of
+// row r, with DH its dh; the loop is written with and without dh2 (see RNN_BWD_UNIT).
+#define LSTM_BWD_UNIT(T, DH) \
+    { \
+        int64_t k = r * H + j; \
+        T i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[k]; \
+        T dh = DH; \
+        T dcn = dc[k] + dh * o * ((T)1 - t * t); \
+        di[j] = dcn * g * i * ((T)1 - i); \
+        df[j] = dcn * cprev[k] * f * ((T)1 - f); \
+        dg[j] = dcn * i * ((T)1 - g * g); \
+        dO[j] = dh * t * o * ((T)1 - o); \
+        dc[k] = dcn * f; \
+    }
 #define DEFINE_LSTM_CELL_BACKWARD(NAME, T) \
     PN_SIMD_CLONES static void NAME(int64_t b, int64_t H, const T *restrict gates, \
                                     const T *restrict cprev, const T *restrict tc, \
@@ -82,17 +102,10 @@ DEFINE_LSTM_CELL(lstm_cell_f64, double, sigmoid_d, tanh)
         for (int64_t r = 0; r < b; r++) { \
             const T *gi = gates + r * 4 * H, *gf = gi + H, *gg = gf + H, *go = gg + H; \
             T *di = dgates + r * 4 * H, *df = di + H, *dg = df + H, *dO = dg + H; \
-            for (int64_t j = 0; j < H; j++) { \
-                int64_t k = r * H + j; \
-                T i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[k]; \
-                T dh = dh1[k] + (dh2 ? dh2[k] : (T)0); \
-                T dcn = dc[k] + dh * o * ((T)1 - t * t); \
-                di[j] = dcn * g * i * ((T)1 - i); \
-                df[j] = dcn * cprev[k] * f * ((T)1 - f); \
-                dg[j] = dcn * i * ((T)1 - g * g); \
-                dO[j] = dh * t * o * ((T)1 - o); \
-                dc[k] = dcn * f; \
-            } \
+            if (dh2) \
+                for (int64_t j = 0; j < H; j++) LSTM_BWD_UNIT(T, dh1[k] + dh2[k]) \
+            else \
+                for (int64_t j = 0; j < H; j++) LSTM_BWD_UNIT(T, dh1[k] + (T)0) \
         } \
     }
 DEFINE_LSTM_CELL_BACKWARD(lstm_cell_backward_f32, float)
@@ -124,6 +137,19 @@ DEFINE_GRU_CELL(gru_cell_f64, double, sigmoid_d, tanh)
 //   dn = dh (1 - z),  dz = dh (hprev - n),  dan = dn (1 - n^2),  dr = dan hn
 //   dxg = [dr r(1-r), dz z(1-z), dan],  dhg = [same, same, dan r]
 //   dh1 (in: dh's carried part, out: dh z, the direct path to hprev)
+// Unit j of row r, with DH its dh; written with and without dh2 (see RNN_BWD_UNIT).
+#define GRU_BWD_UNIT(T, DH) \
+    { \
+        int64_t k = r * H + j; \
+        T rr = gr[j], z = gz[j], n = gn[j]; \
+        T dh = DH; \
+        T dan = dh * ((T)1 - z) * ((T)1 - n * n); \
+        T dar = dan * hn[k] * rr * ((T)1 - rr); \
+        T daz = dh * (hprev[k] - n) * z * ((T)1 - z); \
+        dx[j] = dhh[j] = dar, dx[H + j] = dhh[H + j] = daz; \
+        dx[2 * H + j] = dan, dhh[2 * H + j] = dan * rr; \
+        dh1[k] = dh * z; \
+    }
 #define DEFINE_GRU_CELL_BACKWARD(NAME, T) \
     PN_SIMD_CLONES static void NAME(int64_t b, int64_t H, const T *restrict gates, \
                                     const T *restrict hn, const T *restrict hprev, \
@@ -132,17 +158,10 @@ DEFINE_GRU_CELL(gru_cell_f64, double, sigmoid_d, tanh)
         for (int64_t r = 0; r < b; r++) { \
             const T *gr = gates + r * 3 * H, *gz = gr + H, *gn = gz + H; \
             T *dx = dxg + r * 3 * H, *dhh = dhg + r * 3 * H; \
-            for (int64_t j = 0; j < H; j++) { \
-                int64_t k = r * H + j; \
-                T rr = gr[j], z = gz[j], n = gn[j]; \
-                T dh = dh1[k] + (dh2 ? dh2[k] : (T)0); \
-                T dan = dh * ((T)1 - z) * ((T)1 - n * n); \
-                T dar = dan * hn[k] * rr * ((T)1 - rr); \
-                T daz = dh * (hprev[k] - n) * z * ((T)1 - z); \
-                dx[j] = dhh[j] = dar, dx[H + j] = dhh[H + j] = daz; \
-                dx[2 * H + j] = dan, dhh[2 * H + j] = dan * rr; \
-                dh1[k] = dh * z; \
-            } \
+            if (dh2) \
+                for (int64_t j = 0; j < H; j++) GRU_BWD_UNIT(T, dh1[k] + dh2[k]) \
+            else \
+                for (int64_t j = 0; j < H; j++) GRU_BWD_UNIT(T, dh1[k] + (T)0) \
         } \
     }
 DEFINE_GRU_CELL_BACKWARD(gru_cell_backward_f32, float)
