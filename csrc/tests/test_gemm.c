@@ -440,12 +440,15 @@ static int routes_agree(const operands *o, const float *C0, int64_t M, int64_t N
 }
 
 /* pn_sgemm_with_packed gives the same bits as pn_sgemm with B unpacked: every
- * transpose pair, alpha/beta, shapes past MC/NC/KC and narrow ones (N < NR). */
+ * transpose pair, alpha/beta, shapes past MC/NC/KC and narrow ones (N < NR). With
+ * several threads, the few-row shapes (an LSTM step's 32x1024x256 and 32x256x1024,
+ * 200 rows) take split_rows_evenly's grid, rows cut off MR multiples. */
 static void packed_b_tests(const char *ctx, uint64_t seed) {
-    static const int64_t shapes[][3] = {{32, 1024, 256}, {5, 300, 70},  {150, 40, 600},
-                                        {1, 17, 1},      {97, 1100, 9}, {64, 3, 513}};
+    static const int64_t shapes[][3] = {{32, 1024, 256}, {5, 300, 70},   {150, 40, 600},
+                                        {1, 17, 1},      {97, 1100, 9},  {64, 3, 513},
+                                        {32, 256, 1024}, {200, 300, 260}};
     uint64_t s = seed;
-    for (int r = 0; r < 6; r++)
+    for (int r = 0; r < 8; r++)
         for (int ta = 0; ta < 2; ta++)
             for (int tb = 0; tb < 2; tb++) {
                 int64_t M = shapes[r][0], N = shapes[r][1], K = shapes[r][2];
