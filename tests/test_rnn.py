@@ -434,9 +434,9 @@ def test_dropout_between_layers_only_in_training():
     assert not np.allclose(to_np(d), to_np(a))
 
 
-# A step's cell is split by rows over the pool from 2048 elements of the hidden size per
-# part: batch 16 x hidden 64 stays in one part, batch 40 x hidden 128 is cut in two (a
-# wrong row offset in the second part would differ from the one-thread run).
+# From a batch of 16 on, each thread runs the whole recurrence on a share of the batch
+# rows (rnn.c's forward_rows): batch 16 is cut 8 + 8 and 40 is cut 20 + 20 at two
+# threads (a wrong row offset in the second part would differ from the one-thread run).
 @pytest.mark.parametrize("make,batch", [
     (lambda: nn.LSTM(32, 64, num_layers=2), 16),
     (lambda: nn.LSTM(32, 128, num_layers=2), 40),
@@ -457,6 +457,32 @@ def test_results_are_bit_identical_at_one_and_two_threads(make, batch):
             h = h[0] if isinstance(h, tuple) else h
             (out.sum() + h.sum()).backward()
             runs.append([to_np(out), to_np(x.grad)] + [to_np(p.grad) for p in m.parameters()])
+        finally:
+            pynet.set_num_threads(2)
+        x.grad = None
+        m.zero_grad()
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+# Packed sequences split by rows: the parts' rows end at different steps (the first
+# part's rows are the longest), forward and reverse.
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_packed_sequences_are_bit_identical_at_one_and_two_threads(cls):
+    pynet.manual_seed(6)
+    m = getattr(nn, cls)(8, 24, bidirectional=True)
+    lengths = [9, 1, 7, 3, 9, 5, 2, 8, 4, 6, 9, 1, 2, 7, 3, 5, 6, 8, 4, 9]
+    x = pynet.randn(9, len(lengths), 8, requires_grad=True)
+    runs = []
+    for n in (1, 2):
+        pynet.set_num_threads(n)
+        try:
+            out, h = m(prnn.pack_padded_sequence(x, lengths, enforce_sorted=False))
+            h = h[0] if isinstance(h, tuple) else h
+            pad, _ = prnn.pad_packed_sequence(out)
+            ((pad * pad).sum() + h.sum()).backward()
+            runs.append([to_np(pad), to_np(h), to_np(x.grad)] + [to_np(p.grad)
+                                                                  for p in m.parameters()])
         finally:
             pynet.set_num_threads(2)
         x.grad = None

@@ -4,7 +4,9 @@
  * adds h W_hh^T to the step's gates, one fused pass applies the gate
  * nonlinearities and the state update. The backward walks the steps in the
  * opposite order with the same pieces transposed; the weight gradients, sums
- * over every step, are then one GEMM each over all N rows of the record.
+ * over every step, are then one GEMM each over all N rows of the record. With
+ * several threads, each runs all the steps on a share of the batch rows
+ * (forward_rows, backward_rows): the rows never mix between steps.
  *
  * Gate derivatives are written with the activations, which the record keeps:
  * sigmoid' = s (1 - s), tanh' = 1 - t^2.
@@ -14,6 +16,7 @@
 #include "gemm.h"
 #include "threadpool.h"
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,19 +289,23 @@ static int step_gemm(pn_dtype dt, int64_t b, int64_t N, int64_t K, const void *x
     return pn_gemm(dt, 0, tb, b, N, K, x, K, w, ldw, beta, y, N);
 }
 
-// Step t of the forward, b rows from record row o:
-//   hprev[o:o+b] = h[0:b]   (LSTM: cprev[o:o+b] = c[0:b] too)
+// Step t of the forward for batch rows r0 .. r0+b, whose record rows start at o
+// (the state h, c and GRU's hg are (B, .) arrays: their rows r0 .. r0+b):
+//   hprev[o:o+b] = h[r0:r0+b]   (LSTM: cprev[o:o+b] = c[r0:r0+b] too)
 //   pre (b, G) = xg[o:o+b] + b_hh + hprev W_hh^T   (GRU: hg = b_hh + hprev W_hh^T, apart)
 //   the cell -> gates[o:o+b], y[o:o+b] = h'  (LSTM projection: y = htil W_hr^T)
-//   h[0:b] = y[o:o+b]
-static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fscratch *w) {
+//   h[r0:r0+b] = y[o:o+b]
+static int forward_step(const pn_rnn_args *a, int64_t o, int64_t r0, int64_t b,
+                        const rnn_fscratch *w) {
     size_t sz = pn_itemsize(a->dt);
     int64_t H = a->H, P = a->P, G = pn_rnn_gates(a->mode) * H;
     int gru = a->mode == PN_RNN_GRU;
     char *hp = ROW(a->hprev, o, P), *g = ROW(a->gates, o, G), *y = ROW(a->y, o, P);
+    char *h = ROW(a->h, r0, P), *c = a->c ? ROW(a->c, r0, H) : NULL;
+    char *hg = gru ? ROW(w->hg, r0, G) : NULL;
     const char *xg = ROW(a->xg, o, G);
-    void *pre = gru ? w->hg : g;
-    memcpy(hp, a->h, (size_t)(b * P) * sz);
+    void *pre = gru ? hg : g;
+    memcpy(hp, h, (size_t)(b * P) * sz);
     rows_plus_bias(a->dt, b, G, gru ? NULL : xg, a->b_hh, pre);
     if (step_gemm(a->dt, b, G, P, hp, w->p_hh, w->w_hh, w->tb, w->ld_hh, 1.0, pre))
         return PN_ENOMEM;
@@ -308,17 +315,62 @@ static int forward_step(const pn_rnn_args *a, int64_t o, int64_t b, const rnn_fs
     } else if (a->mode == PN_RNN_LSTM) {
         char *cp = ROW(a->cprev, o, H), *tc = ROW(a->aux, o, H);
         char *ht = a->w_hr ? ROW(a->htil, o, H) : y;
-        memcpy(cp, a->c, (size_t)(b * H) * sz);
-        void *p[] = {g, cp, a->c, tc, ht};
+        memcpy(cp, c, (size_t)(b * H) * sz);
+        void *p[] = {g, cp, c, tc, ht};
         run_cell(CELL_LSTM, a->dt, 0, b, H, 5, p, (int[]){4, 1, 1, 1, 1});
         if (a->w_hr && step_gemm(a->dt, b, P, H, ht, w->p_hr, w->w_hr, w->tb, w->ld_hr, 0.0, y))
             return PN_ENOMEM;
     } else {
-        void *p[] = {(void *)xg, w->hg, hp, g, ROW(a->aux, o, H), y};
+        void *p[] = {(void *)xg, hg, hp, g, ROW(a->aux, o, H), y};
         run_cell(CELL_GRU, a->dt, 0, b, H, 6, p, (int[]){3, 3, 1, 3, 1, 1});
     }
-    memcpy(a->h, y, (size_t)(b * P) * sz);
+    memcpy(h, y, (size_t)(b * P) * sz);
     return 0;
+}
+
+/* The batch's rows never mix in the recurrence: row r of step t+1 reads only row r
+ * of step t (h, c), the weights, and record rows of its own. So with several
+ * threads each runs every step on a share of the rows, with no synchronisation
+ * between steps; its GEMMs and cells then run on that thread alone. Stepping all
+ * rows together instead cost a wake-up and a wait of the pool per GEMM and per
+ * cell, at every step (at 2 threads about 8% of an LSTM step's CPU time went to
+ * the pool). A row's arithmetic is the same on any share, so the bits do not
+ * depend on the thread count. Below 2 * RNN_PART_ROWS rows the steps run on all
+ * rows at once, and their GEMMs and cells use the pool as usual. */
+#define RNN_PART_ROWS 8
+typedef struct {
+    const pn_rnn_args *a;
+    const pn_rnn_grads *d; /* the backward's, else NULL */
+    const void *w;         /* rnn_fscratch (forward) or rnn_scratch (backward) */
+    int64_t N;             /* record rows: every step's rows */
+    atomic_int err;
+} rnn_rows_job;
+
+/* Run fn (forward_rows or backward_rows) on batch rows [0, B). */
+static int run_rows(pn_range_fn fn, rnn_rows_job *j) {
+    int64_t B = j->a->B;
+    if (pn_parallel_threads() > 1 && B >= 2 * RNN_PART_ROWS)
+        pn_parallel_for(B, RNN_PART_ROWS, fn, j);
+    else
+        fn(j, 0, B);
+    return atomic_load(&j->err);
+}
+
+/* Every step of the forward, in order, on batch rows [r0, r1). Packed sequences:
+ * step t has rows_at(t) rows (decreasing with t), the first of the batch. */
+static void forward_rows(void *ctx, int64_t r0, int64_t r1) {
+    rnn_rows_job *j = ctx;
+    const pn_rnn_args *a = j->a;
+    int64_t o = a->reverse ? j->N : 0;
+    for (int64_t s = 0; s < a->T; s++) {
+        int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t), e = b < r1 ? b : r1;
+        if (a->reverse) o -= b;
+        if (e > r0 && forward_step(a, o + r0, r0, e - r0, j->w)) {
+            atomic_store(&j->err, PN_ENOMEM);
+            return;
+        }
+        if (!a->reverse) o += b;
+    }
 }
 
 /* dst (cols, rows) = src (rows, cols) transposed. */
@@ -333,7 +385,7 @@ static void transpose(pn_dtype dt, int64_t rows, int64_t cols, const void *src, 
 
 int pn_rnn_forward(const pn_rnn_args *a) {
     size_t sz = pn_itemsize(a->dt);
-    int64_t G = pn_rnn_gates(a->mode) * a->H, o = 0, N = 0;
+    int64_t G = pn_rnn_gates(a->mode) * a->H, N = 0;
     for (int64_t t = 0; t < a->T; t++) N += rows_at(a, t);
     rnn_fscratch w = {NULL, a->w_hh, a->w_hr, 1, a->P, a->H, NULL, NULL};
     void *wt_hh = NULL, *wt_hr = NULL;
@@ -351,13 +403,8 @@ int pn_rnn_forward(const pn_rnn_args *a) {
         if (a->w_hr) transpose(a->dt, a->P, a->H, a->w_hr, wt_hr);
         w = (rnn_fscratch){w.hg, wt_hh, wt_hr, 0, G, a->P, NULL, NULL};
     }
-    if (a->reverse) o = N;
-    for (int64_t s = 0; s < a->T; s++) {
-        int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t);
-        if (a->reverse) o -= b;
-        if (forward_step(a, o, b, &w)) goto out;
-        if (!a->reverse) o += b;
-    }
+    rnn_rows_job job = {a, NULL, &w, N, 0};
+    if (run_rows(forward_rows, &job)) goto out;
     rc = 0;
 out:
     free(w.hg), free(wt_hh), free(wt_hr);
@@ -373,37 +420,55 @@ typedef struct {
     pn_sgemm_packed *p_hh, *p_hr; /* float32: W_hh (G, P) and W_hr (P, H) packed once */
 } rnn_scratch;
 
-// Step t of the backward, b rows from record row o. The gradient reaching
-// h' = y[o:o+b] is dh[0:b] (carried from step t+1) + dy[o:o+b]:
-//   the cell's backward -> dxg[o:o+b], dhg[o:o+b]  (and dc[0:b] = dL/dcprev)
-//   dh[0:b] = dhg[o:o+b] W_hh     (+ dh z for GRU, whose h' has hprev directly)
+// Step t of the backward for batch rows r0 .. r0+b, whose record rows start at o
+// (dh, dc and the projection's dht are (B, .): their rows r0 .. r0+b). The
+// gradient reaching h' = y[o:o+b] is dh (carried from step t+1) + dy[o:o+b]:
+//   the cell's backward -> dxg[o:o+b], dhg[o:o+b]  (and dc = dL/dcprev)
+//   dh = dhg[o:o+b] W_hh     (+ dh z for GRU, whose h' has hprev directly)
 static int backward_step(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_scratch *w,
-                         int64_t o, int64_t b) {
+                         int64_t o, int64_t r0, int64_t b) {
     size_t sz = pn_itemsize(a->dt);
     int64_t H = a->H, P = a->P, G = pn_rnn_gates(a->mode) * H;
     const char *g = ROW(a->gates, o, G), *dy = d->dy ? ROW(d->dy, o, P) : NULL;
     char *dx = ROW(d->dxg, o, G), *dhg = a->mode == PN_RNN_GRU ? ROW(w->dhg, o, G) : dx;
+    char *dh = ROW(d->dh, r0, P), *dc = d->dc ? ROW(d->dc, r0, H) : NULL;
     if (a->mode == PN_RNN_TANH || a->mode == PN_RNN_RELU) {
-        void *p[] = {(void *)g, d->dh, (void *)dy, dx};
+        void *p[] = {(void *)g, dh, (void *)dy, dx};
         run_cell(CELL_RNN_BWD, a->dt, a->mode == PN_RNN_RELU, b, H, 4, p, (int[]){1, 1, 1, 1});
     } else if (a->mode == PN_RNN_LSTM) {
         const char *cp = ROW(a->cprev, o, H), *tc = ROW(a->aux, o, H);
-        const void *dh1 = d->dh, *dh2 = dy;
+        const void *dh1 = dh, *dh2 = dy;
         if (a->w_hr) { /* y = htil W_hr^T: dhtil = (dh + dy) W_hr */
-            char *dhs = ROW(w->dhs, o, P);
-            rows_plus_bias(a->dt, 1, b * P, d->dh, dy, dhs); /* dh + dy, as one row */
-            if (step_gemm(a->dt, b, H, P, dhs, w->p_hr, a->w_hr, 0, H, 0.0, w->dht))
-                return PN_ENOMEM;
-            dh1 = w->dht, dh2 = NULL;
+            char *dhs = ROW(w->dhs, o, P), *dht = ROW(w->dht, r0, H);
+            rows_plus_bias(a->dt, 1, b * P, dh, dy, dhs); /* dh + dy, as one row */
+            if (step_gemm(a->dt, b, H, P, dhs, w->p_hr, a->w_hr, 0, H, 0.0, dht)) return PN_ENOMEM;
+            dh1 = dht, dh2 = NULL;
         }
-        void *p[] = {(void *)g, (void *)cp, (void *)tc, (void *)dh1, (void *)dh2, d->dc, dx};
+        void *p[] = {(void *)g, (void *)cp, (void *)tc, (void *)dh1, (void *)dh2, dc, dx};
         run_cell(CELL_LSTM_BWD, a->dt, 0, b, H, 7, p, (int[]){4, 1, 1, 1, 1, 1, 4});
     } else {
-        void *p[] = {(void *)g, ROW(a->aux, o, H), ROW(a->hprev, o, P), d->dh, (void *)dy, dx, dhg};
+        void *p[] = {(void *)g, ROW(a->aux, o, H), ROW(a->hprev, o, P), dh, (void *)dy, dx, dhg};
         run_cell(CELL_GRU_BWD, a->dt, 0, b, H, 7, p, (int[]){3, 1, 1, 1, 1, 3, 3});
     }
     double beta = a->mode == PN_RNN_GRU ? 1.0 : 0.0;
-    return step_gemm(a->dt, b, P, G, dhg, w->p_hh, a->w_hh, 0, P, beta, d->dh) ? PN_ENOMEM : 0;
+    return step_gemm(a->dt, b, P, G, dhg, w->p_hh, a->w_hh, 0, P, beta, dh) ? PN_ENOMEM : 0;
+}
+
+/* Every step of the backward, in the forward's opposite order, on batch rows
+ * [r0, r1) (see forward_rows). */
+static void backward_rows(void *ctx, int64_t r0, int64_t r1) {
+    rnn_rows_job *j = ctx;
+    const pn_rnn_args *a = j->a;
+    int64_t o = a->reverse ? 0 : j->N;
+    for (int64_t s = a->T - 1; s >= 0; s--) {
+        int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t), e = b < r1 ? b : r1;
+        if (!a->reverse) o -= b;
+        if (e > r0 && backward_step(a, j->d, j->w, o + r0, r0, e - r0)) {
+            atomic_store(&j->err, PN_ENOMEM);
+            return;
+        }
+        if (a->reverse) o += b;
+    }
 }
 
 /* acc (n) += the column sums of x (m, n), in double row by row (a fixed order:
@@ -449,7 +514,7 @@ static int weight_grads(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_s
 
 int pn_rnn_backward(const pn_rnn_args *a, const pn_rnn_grads *d) {
     size_t sz = pn_itemsize(a->dt);
-    int64_t G = pn_rnn_gates(a->mode) * a->H, N = 0, o;
+    int64_t G = pn_rnn_gates(a->mode) * a->H, N = 0;
     for (int64_t t = 0; t < a->T; t++) N += rows_at(a, t);
     rnn_scratch w = {NULL, NULL, NULL, NULL, NULL};
     int proj = a->mode == PN_RNN_LSTM && a->w_hr, rc = PN_ENOMEM;
@@ -459,14 +524,8 @@ int pn_rnn_backward(const pn_rnn_args *a, const pn_rnn_grads *d) {
     if (a->mode == PN_RNN_GRU && !(w.dhg = malloc((size_t)(N * G) * sz + 1))) goto out;
     if (proj && !(w.dhs = malloc((size_t)(N * a->P) * sz + 1))) goto out;
     if (proj && !(w.dht = malloc((size_t)(a->B * a->H) * sz + 1))) goto out;
-    /* the steps in the opposite order to the forward's */
-    o = a->reverse ? 0 : N;
-    for (int64_t s = a->T - 1; s >= 0; s--) {
-        int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t);
-        if (!a->reverse) o -= b;
-        if (backward_step(a, d, &w, o, b)) goto out;
-        if (a->reverse) o += b;
-    }
+    rnn_rows_job job = {a, d, &w, N, 0};
+    if (run_rows(backward_rows, &job)) goto out;
     rc = weight_grads(a, d, &w, N);
 out:
     free(w.dhg), free(w.dhs), free(w.dht);
