@@ -433,3 +433,47 @@ def test_storage_cache_full_of_old_sizes_makes_room_for_a_new_one():
     assert kept["bytes"] - _cache()["bytes"] >= 32 << 20
     del again
     assert _cache()["bytes"] <= cap
+
+
+def _vm_flags(ptr):
+    """The VmFlags of the mapping holding address ptr (/proc/self/smaps), or None."""
+    with open("/proc/self/smaps") as f:
+        inside = False
+        for line in f:
+            head = line.split()[0]
+            if "-" in head and all(c in "0123456789abcdef-" for c in head):
+                lo, hi = (int(v, 16) for v in head.split("-"))
+                inside = lo <= ptr < hi
+            elif inside and line.startswith("VmFlags:"):
+                return line.split()[1:]
+    return None
+
+
+def test_large_tensors_are_on_memory_advised_for_huge_pages():
+    """Storage of 2 MB or more is mapped 2 MB-aligned and advised MADV_HUGEPAGE (the
+    'hg' flag), where Linux has transparent huge pages; smaller storage is not."""
+    _cache()
+    if not os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
+        pytest.skip("no transparent huge pages in this kernel")
+    big, small = pynet.empty(1 << 20), pynet.empty(100_000)  # 4 MB, 400 KB
+    header = big.data_ptr() % (2 << 20)
+    assert 0 < header <= 256  # the block starts on a 2 MB boundary, then the header
+    assert "hg" in _vm_flags(big.data_ptr())
+    assert "hg" not in (_vm_flags(small.data_ptr()) or [])
+
+
+def test_huge_page_blocks_survive_reuse_and_eviction():
+    """Values written to blocks that are cached, taken again, and pushed out of the cache
+    (unmapped) by larger ones come back intact, and the cache stays within its cap."""
+    cap = _cache()["capacity"]
+    for rnd in range(2):
+        sizes = [(3 << 20) + k * (5 << 19) for k in range(cap // (8 << 20) + 3)]
+        kept = []
+        for k, n in enumerate(sizes):
+            x = pynet.full((n,), float(k + rnd))
+            y = x * 2  # a second block of the class
+            assert float(y[n - 1]) == 2.0 * (k + rnd) and float(y[0]) == 2.0 * (k + rnd)
+            kept.append(float(y[n // 2]))
+            del x, y
+        assert kept == [2.0 * (k + rnd) for k in range(len(sizes))]
+        assert _cache()["bytes"] <= cap
