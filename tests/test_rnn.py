@@ -434,6 +434,25 @@ def test_dropout_between_layers_only_in_training():
     assert not np.allclose(to_np(d), to_np(a))
 
 
+def _same_bits_at_one_and_two_threads(m, x, run):
+    """run(m, x) -> the outputs to compare (Tensors), then the gradients of x and of
+    m's parameters from its returned loss: all bit-identical at 1 and 2 threads."""
+    runs = []
+    for n in (1, 2):
+        pynet.set_num_threads(n)
+        try:
+            loss, outs = run(m, x)
+            loss.backward()
+            runs.append([to_np(o) for o in outs] + [to_np(x.grad)] +
+                        [to_np(p.grad) for p in m.parameters()])
+        finally:
+            pynet.set_num_threads(2)
+        x.grad = None
+        m.zero_grad()
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
 # From a batch of 16 on, each thread runs the whole recurrence on a share of the batch
 # rows (rnn.c's forward_rows): batch 16 is cut 8 + 8 and 40 is cut 20 + 20 at two
 # threads (a wrong row offset in the second part would differ from the one-thread run).
@@ -447,22 +466,12 @@ def test_dropout_between_layers_only_in_training():
 ], ids=["lstm-small", "lstm", "lstm-proj", "gru-bidir", "rnn-tanh", "rnn-relu"])
 def test_results_are_bit_identical_at_one_and_two_threads(make, batch):
     pynet.manual_seed(5)
-    m = make()
-    x = pynet.randn(12, batch, 32, requires_grad=True)
-    runs = []
-    for n in (1, 2):
-        pynet.set_num_threads(n)
-        try:
-            out, h = m(x)
-            h = h[0] if isinstance(h, tuple) else h
-            (out.sum() + h.sum()).backward()
-            runs.append([to_np(out), to_np(x.grad)] + [to_np(p.grad) for p in m.parameters()])
-        finally:
-            pynet.set_num_threads(2)
-        x.grad = None
-        m.zero_grad()
-    for a, b in zip(*runs):
-        np.testing.assert_array_equal(a, b)
+
+    def run(m, x):
+        out, h = m(x)
+        h = h[0] if isinstance(h, tuple) else h
+        return out.sum() + h.sum(), [out]
+    _same_bits_at_one_and_two_threads(make(), pynet.randn(12, batch, 32, requires_grad=True), run)
 
 
 # Packed sequences split by rows: the parts' rows end at different steps (the first
@@ -470,25 +479,15 @@ def test_results_are_bit_identical_at_one_and_two_threads(make, batch):
 @pytest.mark.parametrize("cls", ["LSTM", "GRU"])
 def test_packed_sequences_are_bit_identical_at_one_and_two_threads(cls):
     pynet.manual_seed(6)
-    m = getattr(nn, cls)(8, 24, bidirectional=True)
     lengths = [9, 1, 7, 3, 9, 5, 2, 8, 4, 6, 9, 1, 2, 7, 3, 5, 6, 8, 4, 9]
-    x = pynet.randn(9, len(lengths), 8, requires_grad=True)
-    runs = []
-    for n in (1, 2):
-        pynet.set_num_threads(n)
-        try:
-            out, h = m(prnn.pack_padded_sequence(x, lengths, enforce_sorted=False))
-            h = h[0] if isinstance(h, tuple) else h
-            pad, _ = prnn.pad_packed_sequence(out)
-            ((pad * pad).sum() + h.sum()).backward()
-            runs.append([to_np(pad), to_np(h), to_np(x.grad)] + [to_np(p.grad)
-                                                                  for p in m.parameters()])
-        finally:
-            pynet.set_num_threads(2)
-        x.grad = None
-        m.zero_grad()
-    for a, b in zip(*runs):
-        np.testing.assert_array_equal(a, b)
+
+    def run(m, x):
+        out, h = m(prnn.pack_padded_sequence(x, lengths, enforce_sorted=False))
+        h = h[0] if isinstance(h, tuple) else h
+        pad, _ = prnn.pad_packed_sequence(out)
+        return (pad * pad).sum() + h.sum(), [pad, h]
+    m = getattr(nn, cls)(8, 24, bidirectional=True)
+    _same_bits_at_one_and_two_threads(m, pynet.randn(9, len(lengths), 8, requires_grad=True), run)
 
 
 def test_clip_grad_norm_on_an_lstm_stack_matches_torch(need_torch):
