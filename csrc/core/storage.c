@@ -127,9 +127,10 @@ static void cache_push(cached_block *b, int cls, size_t size) {
  * usual setting gives huge pages only to memory advised with MADV_HUGEPAGE (as
  * NumPy does for its arrays of 4 MB or more), so blocks of PN_HUGE_MIN bytes or
  * more are mapped here, aligned to 2 MB, and advised; the cache keeps them, so
- * each is faulted in once. Measured on an AMD EPYC (Zen 4), 1 thread, A/B of
- * 7 alternating pairs: the GPT of bench_seq, whose activations are 1-4 MB,
- * 161 -> 150 ms a step (median). Without the cache (AddressSanitizer builds)
+ * each is faulted in once. Measured on an AMD EPYC (Zen 4), 1 thread: a * b on
+ * (4M,) tensors 2.5-2.8 -> 1.8-2.1 ms; the GPT of bench_seq (activations of 1-4
+ * MB), A/B medians of four sets of 5-7 alternating pairs, 0.92-0.99 of the time
+ * before (a noisy machine). Without the cache (AddressSanitizer builds)
  * blocks stay with malloc, which the sanitizer checks. */
 #if PN_CACHE_ON && defined(MADV_HUGEPAGE)
 #define PN_HUGE 1

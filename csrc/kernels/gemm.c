@@ -646,8 +646,8 @@ static void sgemm_job_init(sgemm_job *g, int transA, int transB, int64_t M, int6
 
 /* Few rows of A, packed, against a B packed beforehand (pn_sgemm_with_packed: a
  * recurrence's W_hh at every step; or sgemm_share_b's copy, which re-plans the
- * grid): packing A is the only work a split can
- * duplicate, and every task packs all of its rows. So each of the nt threads
+ * grid): packing A is the only work a split can duplicate, and every task packs
+ * all of its rows. So each of the nt threads
  * takes one task, an equal share of the rows cut anywhere (sgemm_rect_small
  * sizes its slivers itself), and packs them once. The usual grid (two tasks a
  * thread, rows cut at multiples of MR) split 32 rows as 24 + 8 and the columns

@@ -356,22 +356,10 @@ static int run_rows(pn_range_fn fn, rnn_rows_job *j) {
     return atomic_load(&j->err);
 }
 
-/* Every step of the forward, in order, on batch rows [r0, r1). Packed sequences:
- * step t has rows_at(t) rows (decreasing with t), the first of the batch. */
-static void forward_rows(void *ctx, int64_t r0, int64_t r1) {
-    rnn_rows_job *j = ctx;
-    const pn_rnn_args *a = j->a;
-    int64_t o = a->reverse ? j->N : 0;
-    for (int64_t s = 0; s < a->T; s++) {
-        int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t), e = b < r1 ? b : r1;
-        if (a->reverse) o -= b;
-        if (e > r0 && forward_step(a, o + r0, r0, e - r0, j->w)) {
-            atomic_store(&j->err, PN_ENOMEM);
-            return;
-        }
-        if (!a->reverse) o += b;
-    }
-}
+/* forward_rows and backward_rows (below, after backward_step): every step of the
+ * layer on a range of batch rows. */
+static void forward_rows(void *ctx, int64_t r0, int64_t r1);
+static void backward_rows(void *ctx, int64_t r0, int64_t r1);
 
 /* dst (cols, rows) = src (rows, cols) transposed. */
 static void transpose(pn_dtype dt, int64_t rows, int64_t cols, const void *src, void *dst) {
@@ -454,21 +442,31 @@ static int backward_step(const pn_rnn_args *a, const pn_rnn_grads *d, const rnn_
     return step_gemm(a->dt, b, P, G, dhg, w->p_hh, a->w_hh, 0, P, beta, dh) ? PN_ENOMEM : 0;
 }
 
-/* Every step of the backward, in the forward's opposite order, on batch rows
- * [r0, r1) (see forward_rows). */
-static void backward_rows(void *ctx, int64_t r0, int64_t r1) {
-    rnn_rows_job *j = ctx;
+/* Every step on batch rows [r0, r1), the forward's or the backward's. The record
+ * holds the steps in time order, step t from row o = rows_at(0) + ... +
+ * rows_at(t - 1) (packed sequences: step t has rows_at(t) rows, the first of the
+ * batch). The forward walks time upwards and the backward downwards, each the
+ * other way round for a reversed layer. */
+static void walk_rows(rnn_rows_job *j, int64_t r0, int64_t r1, int backward) {
     const pn_rnn_args *a = j->a;
-    int64_t o = a->reverse ? 0 : j->N;
-    for (int64_t s = a->T - 1; s >= 0; s--) {
-        int64_t t = a->reverse ? a->T - 1 - s : s, b = rows_at(a, t), e = b < r1 ? b : r1;
-        if (!a->reverse) o -= b;
-        if (e > r0 && backward_step(a, j->d, j->w, o + r0, r0, e - r0)) {
+    int up = a->reverse == backward;
+    int64_t o = up ? 0 : j->N;
+    for (int64_t i = 0; i < a->T; i++) {
+        int64_t t = up ? i : a->T - 1 - i, b = rows_at(a, t), e = b < r1 ? b : r1;
+        if (!up) o -= b;
+        if (e > r0 && (backward ? backward_step(a, j->d, j->w, o + r0, r0, e - r0)
+                                : forward_step(a, o + r0, r0, e - r0, j->w))) {
             atomic_store(&j->err, PN_ENOMEM);
             return;
         }
-        if (a->reverse) o += b;
+        if (up) o += b;
     }
+}
+static void forward_rows(void *ctx, int64_t r0, int64_t r1) {
+    walk_rows(ctx, r0, r1, 0);
+}
+static void backward_rows(void *ctx, int64_t r0, int64_t r1) {
+    walk_rows(ctx, r0, r1, 1);
 }
 
 /* acc (n) += the column sums of x (m, n), in double row by row (a fixed order:
