@@ -886,7 +886,63 @@ const float pn_softplus32[9][32] __attribute__((aligned(64))) = {
  * loop scalar) the loop is pn_expf's, which vectorizes: within 0.57 ulp there. */
 UNARY_LOOP_PREFETCHED(exp_f32_loop, float, PN_F32_TABLES ? pn_expf_tab(x) : pn_expf(x))
 
-/* 1 / c_j, and -log(1 / c_j) as hi + lo, for pn_log_tab_reduced (fastmath.h): c_j
+/* pn_log32_tab (fastmath.h): c_j, a multiple of 2^-6 near 1 / (the middle of
+ * [1 + j/32, 1 + (j+1)/32)), c_0 = 1, c_31 = 1/2; then -log_b(c_j) for b = e, 2, 10,
+ * each as T_hi (rounded to a multiple of 2^-16) and T_lo (the rest rounded), from
+ * mpmath at 200 bits */
+const float pn_log32_tab[7][32] __attribute__((aligned(64))) = {
+    {1.000000000e+00f, 9.531250000e-01f, 9.218750000e-01f, 9.062500000e-01f, 8.750000000e-01f,
+     8.593750000e-01f, 8.281250000e-01f, 8.125000000e-01f, 7.968750000e-01f, 7.656250000e-01f,
+     7.500000000e-01f, 7.343750000e-01f, 7.187500000e-01f, 7.031250000e-01f, 6.875000000e-01f,
+     6.718750000e-01f, 6.562500000e-01f, 6.406250000e-01f, 6.406250000e-01f, 6.250000000e-01f,
+     6.093750000e-01f, 5.937500000e-01f, 5.937500000e-01f, 5.781250000e-01f, 5.625000000e-01f,
+     5.625000000e-01f, 5.468750000e-01f, 5.312500000e-01f, 5.312500000e-01f, 5.156250000e-01f,
+     5.156250000e-01f, 5.000000000e-01f},
+    {0.000000000e+00f, 4.800415039e-02f, 8.134460449e-02f, 9.843444824e-02f, 1.335296631e-01f,
+     1.515502930e-01f, 1.885986328e-01f, 2.076416016e-01f, 2.270507812e-01f, 2.670593262e-01f,
+     2.876892090e-01f, 3.087310791e-01f, 3.302459717e-01f, 3.522186279e-01f, 3.746948242e-01f,
+     3.976898193e-01f, 4.212188721e-01f, 4.453125000e-01f, 4.453125000e-01f, 4.700012207e-01f,
+     4.953155518e-01f, 5.213012695e-01f, 5.213012695e-01f, 5.479583740e-01f, 5.753631592e-01f,
+     5.753631592e-01f, 6.035308838e-01f, 6.325225830e-01f, 6.325225830e-01f, 6.623687744e-01f,
+     6.623687744e-01f, 6.931457520e-01f},
+    {0.000000000e+00f,  5.068795736e-06f,  1.034961765e-06f,  5.624571065e-06f,  1.729538585e-06f,
+     -3.948415491e-07f, -7.463004950e-06f, -2.236784255e-06f, 6.669385346e-06f,  3.459077170e-06f,
+     -7.136532594e-06f, 4.402548051e-06f,  -4.284809111e-06f, 1.965659665e-06f,  -1.374777339e-06f,
+     -6.851669828e-06f, -5.406994009e-06f, -1.483344636e-06f, -1.483344636e-06f, 2.408542611e-06f,
+     5.885472213e-06f,  -4.345897964e-06f, -4.345897964e-06f, 6.796692010e-06f,  9.857238744e-07f,
+     9.857238744e-07f,  4.138081196e-06f,  -2.426430203e-08f, -2.426430203e-08f, 6.747479129e-06f,
+     6.747479129e-06f,  1.428606820e-06f},
+    {0.000000000e+00f, 6.925964355e-02f, 1.173553467e-01f, 1.420135498e-01f, 1.926422119e-01f,
+     2.186431885e-01f, 2.720794678e-01f, 2.995605469e-01f, 3.275756836e-01f, 3.852844238e-01f,
+     4.150390625e-01f, 4.454040527e-01f, 4.764404297e-01f, 5.081481934e-01f, 5.405731201e-01f,
+     5.737304688e-01f, 6.076812744e-01f, 6.424407959e-01f, 6.424407959e-01f, 6.780700684e-01f,
+     7.145996094e-01f, 7.520751953e-01f, 7.520751953e-01f, 7.905426025e-01f, 8.300781250e-01f,
+     8.300781250e-01f, 8.707122803e-01f, 9.125366211e-01f, 9.125366211e-01f, 9.556121826e-01f,
+     9.556121826e-01f, 1.000000000e+00f},
+    {0.000000000e+00f,  3.018882426e-06f,  1.603958471e-06f,  5.455067740e-06f,  2.866028333e-06f,
+     -2.902001222e-06f, 7.766336332e-08f,  -2.650160922e-07f, -1.025565246e-06f, 5.732056667e-06f,
+     -1.563221156e-06f, 7.095587988e-06f,  -2.385744513e-06f, -1.289689050e-06f, -4.738754485e-06f,
+     4.776547902e-06f,  1.302807177e-06f,  7.199483479e-06f,  7.199483479e-06f,  1.836753263e-06f,
+     -1.828237248e-06f, -2.708756085e-06f, -2.708756085e-06f, 4.031831988e-06f,  -3.126442312e-06f,
+     -3.126442312e-06f, 4.702781596e-06f,  5.376559106e-07f,  5.376559106e-07f,  -6.301975641e-06f,
+     -6.301975641e-06f, 0.000000000e+00f},
+    {0.000000000e+00f, 2.084350586e-02f, 3.532409668e-02f, 4.275512695e-02f, 5.799865723e-02f,
+     6.581115723e-02f, 8.190917969e-02f, 9.017944336e-02f, 9.860229492e-02f, 1.159820557e-01f,
+     1.249389648e-01f, 1.340789795e-01f, 1.434173584e-01f, 1.529693604e-01f, 1.627197266e-01f,
+     1.727142334e-01f, 1.829376221e-01f, 1.933898926e-01f, 1.933898926e-01f, 2.041168213e-01f,
+     2.151184082e-01f, 2.263946533e-01f, 2.263946533e-01f, 2.379760742e-01f, 2.498779297e-01f,
+     2.498779297e-01f, 2.621154785e-01f, 2.747039795e-01f, 2.747039795e-01f, 2.876586914e-01f,
+     2.876586914e-01f, 3.010253906e-01f},
+    {0.000000000e+00f,  6.633113745e-06f,  3.865662055e-06f,  -3.146532175e-06f, -6.710248876e-06f,
+     6.127263081e-06f,  -5.075304402e-06f, -2.813010287e-06f, 7.502964076e-06f,  1.838291311e-06f,
+     -2.282354500e-07f, 3.136555982e-06f,  4.783903876e-06f,  -1.900143019e-06f, 7.570935200e-06f,
+     -2.714994137e-06f, -6.938484326e-06f, 6.224686027e-06f,  6.224686027e-06f,  3.161366862e-06f,
+     -3.041245737e-06f, 1.724046765e-06f,  1.724046765e-06f,  2.175698142e-06f,  -4.564709001e-07f,
+     -4.564709001e-07f, -3.548882013e-06f, -2.922550555e-06f, -2.922550555e-06f, 7.342699750e-06f,
+     7.342699750e-06f,  4.605038981e-06f},
+};
+
+/* 1 / c_j, and -log(1 / c_j) as hi + lo, for pn_log_tab_pair (fastmath.h): c_j
  * the middle of interval j of [0.71875, 1.4375) (1/c_j = 1 for the one of 1),
  * from mpmath at 200 bits */
 const float pn_log_tab[3][8] = {
@@ -1307,20 +1363,6 @@ static T512 void rsqrt_f32_avx512(const float *x, float *y, int64_t n) {
     }
 }
 
-/* pn_logf_tab_base over 16 or 8 lanes: the end (pn_log_finish, then
- * pn_log_special's values where x is not in (0, inf), unless the vector is
- * plain), for kernels whose lanes hold x, k and log z = hi + lo. The constants
- * are pn_log_finish's; inlined into each op's kernel, `ic_hi != 1` and `plain`
- * are decided when compiling. */
-#define LOG_FINISH(V, P, OK, SPECIAL) \
-    if (ic_hi != 1.0f) { \
-        V p_ = P##_mul_ps(hi, P##_set1_ps(ic_hi)), pl_ = P##_fmsub_ps(hi, P##_set1_ps(ic_hi), p_); \
-        lo = P##_fmadd_ps(hi, P##_set1_ps(ic_lo), P##_fmadd_ps(lo, P##_set1_ps(ic_hi), pl_)); \
-        hi = p_; \
-    } \
-    LOG_JOIN(V, P); \
-    return plain ? r_ : OK(x, r_, SPECIAL(x))
-
 /* pn_log_join over the lanes: r_ = k kc + (hi + lo). */
 #define LOG_JOIN(V, P) \
     V a_ = P##_mul_ps(k, P##_set1_ps(kc_hi)), sum_ = P##_add_ps(a_, hi); \
@@ -1370,23 +1412,73 @@ static ALWAYS_INLINE T512 __m512 log_split16(__m512i b, const __m512 *tab, __m51
     return _mm512_castsi512_ps(_mm512_sub_epi32(b, _mm512_slli_epi32(ki, 23)));
 }
 
-/* pn_logf_tab_base over 16 lanes; tab: the three tables, each twice in a register
- * (vpermps reads the low 4 bits of (b - off) >> 20, whose bit 3 is the exponent's).
- * plain: every lane is a normal positive float, so that the subnormals' scaling
- * and the special values can be left out (the same results for those lanes). */
-static ALWAYS_INLINE T512 __m512 log_tab16(__m512 x, const __m512 *tab, int plain, float kc_hi,
-                                           float kc_lo, float ic_hi, float ic_lo) {
-    __mmask16 tiny = plain ? 0 : _mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ);
-    __m512i b =
-        _mm512_castps_si512(plain ? x : _mm512_mask_mul_ps(x, tiny, x, _mm512_set1_ps(0x1p23f)));
-    __m512i e;
-    __m512 k, ch, cl, invc, z = log_split16(b, tab, &k, &e, &ch, &cl, &invc);
-    k = plain ? k : _mm512_mask_sub_ps(k, tiny, k, _mm512_set1_ps(23.0f));
-    __m512 ph = _mm512_mul_ps(z, invc), pl = _mm512_fmsub_ps(z, invc, ph);
-    __m512 rh = _mm512_sub_ps(ph, _mm512_set1_ps(1.0f));
-    LOG_TAB_CORE(__m512, _mm512);
-    LOG_FINISH(__m512, _mm512, log_ok16, log_special16);
+/* pn_log32_sum over the lanes (V, P: the vector type and intrinsic prefix), in
+ * the same order; r, e, H and tlo given, the result in y_. */
+#define LOG32_SUM(V, P) \
+    V q = P##_fmadd_ps(P##_set1_ps(-1.0f / 6), r, P##_set1_ps(1.0f / 5)); \
+    q = P##_fmadd_ps(P##_fmadd_ps(q, r, P##_set1_ps(-0.25f)), r, P##_set1_ps(1.0f / 3)); \
+    V w = P##_mul_ps(P##_mul_ps(r, r), P##_mul_ps(r, q)), a = P##_mul_ps(r, P##_set1_ps(-0.5f)); \
+    V rh = r, rl; \
+    if (ic_hi != 1.0f) { \
+        rh = P##_mul_ps(r, P##_set1_ps(ic_hi)); \
+        V t1 = P##_fmadd_ps(r, P##_set1_ps(ic_lo), P##_fmsub_ps(r, P##_set1_ps(ic_hi), rh)); \
+        rl = P##_fmadd_ps(a, rh, P##_fmadd_ps(a, t1, P##_fmadd_ps(w, P##_set1_ps(ic_hi), t1))); \
+    } else { \
+        rl = P##_fmadd_ps(a, r, w); \
+    } \
+    V hi = P##_add_ps(H, rh), ef = P##_add_ps(P##_sub_ps(H, hi), rh); \
+    V tl = l2lo != 0.0f ? P##_fmadd_ps(e, P##_set1_ps(l2lo), tlo) : tlo; \
+    V y_ = P##_add_ps(hi, P##_add_ps(P##_add_ps(ef, tl), rl))
+
+/* pn_log32_base over 16 lanes of finite x > 0 (subnormal too: getmant and getexp
+ * normalize them); tab: the rows c, T_hi, T_lo, each as two registers, looked up
+ * by vpermt2ps on the low 5 bits of z's bits >> 18 (the top 5 mantissa bits). */
+static ALWAYS_INLINE T512 __m512 log32_16(__m512 x, const __m512 *tab, float l2hi, float l2lo,
+                                          float ic_hi, float ic_lo) {
+    __m512 z = _mm512_getmant_ps(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+    __m512 e = _mm512_getexp_ps(x);
+    __m512i j = _mm512_srli_epi32(_mm512_castps_si512(z), 18);
+    __m512 r = _mm512_fmadd_ps(z, _mm512_permutex2var_ps(tab[0], j, tab[1]), _mm512_set1_ps(-1.0f));
+    __m512 H = _mm512_fmadd_ps(e, _mm512_set1_ps(l2hi), _mm512_permutex2var_ps(tab[2], j, tab[3]));
+    __m512 tlo = _mm512_permutex2var_ps(tab[4], j, tab[5]);
+    LOG32_SUM(__m512, _mm512);
+    return y_;
 }
+
+/* The log, log2 and log10 ops over n contiguous floats, 16 at a time (a masked last
+ * step): a vector with a lane that is NaN, +-0, +-inf or negative (vfpclassps,
+ * 0xdf: every class but denormal and positive finite) has those lanes fixed. */
+#define LOG32_KERNEL16(NAME, CONSTS) \
+    static T512 void NAME(const float *x, float *y, int64_t n) { \
+        __m512 tab[6]; \
+        log32_tab16(tab, CONSTS); \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (int64_t i = b; i < e; i += 16) { \
+                __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1); \
+                __m512 v = _mm512_maskz_loadu_ps(m, x + i), \
+                       r = log32_16(v, tab, LOG32_ARGS(CONSTS)); \
+                if (_mm512_fpclass_ps_mask(v, 0xdf)) r = log_ok16(v, r, log_special16(v)); \
+                _mm512_mask_storeu_ps(y + i, m, r); \
+            } \
+        } \
+    }
+/* The rows c, T_hi, T_lo of a base (its PN_LOG32_* constants) as register pairs. */
+static ALWAYS_INLINE T512 void log32_tab16(__m512 *tab, int row, float l2hi, float l2lo,
+                                           float ic_hi, float ic_lo) {
+    (void)l2hi, (void)l2lo, (void)ic_hi, (void)ic_lo;
+    const float *rows[3] = {pn_log32_tab[0], pn_log32_tab[row], pn_log32_tab[row + 1]};
+    for (int k = 0; k < 3; k++) {
+        tab[2 * k] = _mm512_loadu_ps(rows[k]);
+        tab[2 * k + 1] = _mm512_loadu_ps(rows[k] + 16);
+    }
+}
+#define LOG32_ARGS(row, ...) __VA_ARGS__ /* the constants but the row */
+LOG32_KERNEL16(log_f32_avx512, PN_LOG32_E)
+LOG32_KERNEL16(log2_f32_avx512, PN_LOG32_2)
+LOG32_KERNEL16(log10_f32_avx512, PN_LOG32_10)
 
 /* pn_log_tab_pair over the lanes, from log_split's z, e, invc, ch, cl and ul (V, P:
  * vector type and intrinsic prefix, SI its integer cast's width; MOV moves the lanes
@@ -1423,7 +1515,7 @@ static ALWAYS_INLINE T512 __m512 log1p_tab16(__m512 x, const __m512 *tab, int pl
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-25f), _CMP_LT_OQ), x);
 }
 
-/* The log ops over n contiguous floats, 16 at a time (a masked last step); a
+/* The log1p op over n contiguous floats, 16 at a time (a masked last step); a
  * vector is plain when every lane is at least LO (LOCMP) and below inf. */
 #define LOG_KERNEL16(NAME, LANES, LO, LOCMP, CONSTS) \
     static T512 void NAME(const float *x, float *y, int64_t n) { \
@@ -1445,9 +1537,6 @@ static ALWAYS_INLINE T512 __m512 log1p_tab16(__m512 x, const __m512 *tab, int pl
             } \
         } \
     }
-LOG_KERNEL16(log_f32_avx512, log_tab16, 0x1p-126f, _CMP_GE_OQ, PN_LOG_E)
-LOG_KERNEL16(log2_f32_avx512, log_tab16, 0x1p-126f, _CMP_GE_OQ, PN_LOG_2)
-LOG_KERNEL16(log10_f32_avx512, log_tab16, 0x1p-126f, _CMP_GE_OQ, PN_LOG_10)
 LOG_KERNEL16(log1p_f32_avx512, log1p_tab16, -1.0f, _CMP_GT_OQ, PN_LOG_E)
 
 static T256 __m256 log_special8(__m256 x) {
@@ -1475,18 +1564,38 @@ static ALWAYS_INLINE T256 __m256 log_split8(__m256i b, __m256 *k, __m256i *e, __
     return _mm256_castsi256_ps(_mm256_sub_epi32(b, _mm256_slli_epi32(ki, 23)));
 }
 
-/* pn_logf_tab_base over 8 lanes (plain as in log_tab16). */
-static ALWAYS_INLINE T256 __m256 log_tab8(__m256 x, int plain, float kc_hi, float kc_lo,
-                                          float ic_hi, float ic_lo) {
+/* Row t[0..32) of pn_log32_tab at the low 5 bits of j, over 8 lanes: vpermps picks
+ * from each quarter by the low 3 bits, blends by bits 3 and 4 (moved to the sign). */
+static ALWAYS_INLINE T256 __m256 log32_lut8(const float *t, __m256i j) {
+    __m256 s3 = _mm256_castsi256_ps(_mm256_slli_epi32(j, 28));
+    __m256 s4 = _mm256_castsi256_ps(_mm256_slli_epi32(j, 27));
+    __m256 lo = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), j),
+                                 _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), j), s3);
+    __m256 hi = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 16), j),
+                                 _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 24), j), s3);
+    return _mm256_blendv_ps(lo, hi, s4);
+}
+
+/* pn_log32_base over 8 lanes; plain: every lane is a normal positive float, so
+ * that the subnormals' scaling and the special values can be left out. */
+static ALWAYS_INLINE T256 __m256 log32_8(__m256 x, int plain, int row, float l2hi, float l2lo,
+                                         float ic_hi, float ic_lo) {
     __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(0x1p-126f), _CMP_LT_OQ);
-    __m256 us = plain ? x : _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(0x1p23f)), tiny);
-    __m256i e;
-    __m256 k, ch, cl, invc, z = log_split8(_mm256_castps_si256(us), &k, &e, &ch, &cl, &invc);
-    k = plain ? k : _mm256_blendv_ps(k, _mm256_sub_ps(k, _mm256_set1_ps(23.0f)), tiny);
-    __m256 ph = _mm256_mul_ps(z, invc), pl = _mm256_fmsub_ps(z, invc, ph);
-    __m256 rh = _mm256_sub_ps(ph, _mm256_set1_ps(1.0f));
-    LOG_TAB_CORE(__m256, _mm256);
-    LOG_FINISH(__m256, _mm256, log_ok8, log_special8);
+    __m256i b = _mm256_castps_si256(
+        plain ? x : _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(0x1p23f)), tiny));
+    __m256i ei =
+        _mm256_sub_epi32(_mm256_and_si256(_mm256_srli_epi32(b, 23), _mm256_set1_epi32(0xff)),
+                         _mm256_set1_epi32(127));
+    __m256 e = _mm256_cvtepi32_ps(ei);
+    e = plain ? e : _mm256_blendv_ps(e, _mm256_sub_ps(e, _mm256_set1_ps(23.0f)), tiny);
+    __m256 z = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32(0x7fffff)),
+                                                   _mm256_set1_epi32(0x3f800000)));
+    __m256i j = _mm256_srli_epi32(b, 18);
+    __m256 r = _mm256_fmadd_ps(z, log32_lut8(pn_log32_tab[0], j), _mm256_set1_ps(-1.0f));
+    __m256 H = _mm256_fmadd_ps(e, _mm256_set1_ps(l2hi), log32_lut8(pn_log32_tab[row], j));
+    __m256 tlo = log32_lut8(pn_log32_tab[row + 1], j);
+    LOG32_SUM(__m256, _mm256);
+    return plain ? y_ : log_ok8(x, y_, log_special8(x));
 }
 
 static ALWAYS_INLINE T256 __m256 log1p_tab8(__m256 x, int plain, float kc_hi, float kc_lo,
@@ -1527,9 +1636,9 @@ static ALWAYS_INLINE T256 __m256 log1p_tab8(__m256 x, int plain, float kc_hi, fl
             } \
         } \
     }
-LOG_KERNEL8(log_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_E)
-LOG_KERNEL8(log2_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_2)
-LOG_KERNEL8(log10_f32_avx2, log_tab8, 0x1p-126f, _CMP_GE_OQ, PN_LOG_10)
+LOG_KERNEL8(log_f32_avx2, log32_8, 0x1p-126f, _CMP_GE_OQ, PN_LOG32_E)
+LOG_KERNEL8(log2_f32_avx2, log32_8, 0x1p-126f, _CMP_GE_OQ, PN_LOG32_2)
+LOG_KERNEL8(log10_f32_avx2, log32_8, 0x1p-126f, _CMP_GE_OQ, PN_LOG32_10)
 LOG_KERNEL8(log1p_f32_avx2, log1p_tab8, -1.0f, _CMP_GT_OQ, PN_LOG_E)
 /* softplus and logsigmoid (see pn_softplus_f32_kernel): the threshold, then for
  * logsigmoid the sign and +0 for 0; v is x, negated for logsigmoid. */
@@ -2262,7 +2371,8 @@ static T256 void pow_plain_f32_avx2(float *o, const float *a, const float *b, in
 #undef LOG_TAB_PAIR
 #undef MOV8
 #undef LOG_TAB_CORE
-#undef LOG_FINISH
+#undef LOG32_SUM
+#undef LOG32_ARGS
 #undef LOG_JOIN
 #undef EXP_TAB_KERNEL16
 #undef LANES_KERNEL8

@@ -834,14 +834,15 @@ PN_FINLINE float pn_log_reduced_pair(float u, float ul, float *lo, float *k) {
     return pn_log_atanh(s, rem * q, lo);
 }
 
-/* The table of pn_log_tab_reduced: 1 / c_j, and -log(1 / c_j) as hi + lo, for
- * the 8 intervals j of [0.71875, 1.4375); from mpmath, defined in elementwise.c. */
+/* The table of the float32 log1p op on x86 (pn_log_tab_pair): 1 / c_j, and
+ * -log(1 / c_j) as hi + lo, for the 8 intervals j of [0.71875, 1.4375); from
+ * mpmath, defined in elementwise.c. */
 extern const float pn_log_tab[3][8];
 #define PN_LOG_TAB_OFF 0x3f380000u /* 0.71875, the bits where interval 0 starts */
 
-/* log u for a finite u > 0 by a table, for the float32 log, log2 and log10 ops
- * on x86 (elementwise.c; its AVX-512 and AVX2 kernels compute the same with
- * permutes, to the bit), as k ln2 + (hi + *lo) unrounded:
+/* log u for a finite u > 0 by that table, the core of pn_log1pf_tab (elementwise.c's
+ * AVX-512 and AVX2 kernels compute the same with permutes, to the bit), as
+ * k ln2 + (hi + *lo) unrounded:
  *   u = 2^k z, z in [0.71875, 1.4375): the bits of u less PN_LOG_TAB_OFF have
  *       k in the exponent field and j, the interval of z, in the top 3 mantissa
  *       bits (2^-4 wide below 1, 2^-3 above; the one of 1 is [0.96875, 1.0625));
@@ -855,7 +856,7 @@ extern const float pn_log_tab[3][8];
  *       first-order correction would leave pl rh^2, up to 0.05 ulp near 1;
  *   log c_j + (rh - rh^2/2) an exact Fast2Sum (|log c_j| >= 0.0645 > |r|, or 0).
  * Subnormal u are scaled by 2^23 first; other u give garbage (pn_log_special). */
-/* The split of pn_log_tab_reduced: z and k (a float) through the pointers, the
+/* The split of that scheme: z and k (a float) through the pointers, the
  * interval j returned, and *e = k + 127 for a normal u. */
 PN_FINLINE uint32_t pn_log_tab_split(float u, float *z, float *k, uint32_t *e) {
     const uint32_t off = PN_LOG_TAB_OFF;
@@ -869,7 +870,7 @@ PN_FINLINE uint32_t pn_log_tab_split(float u, float *z, float *k, uint32_t *e) {
 }
 
 /* log c + log1p(rh + pl) = hi + *lo for |rh| <= 1/16, |pl| <= 2^-23 |rh| or
- * 2^-24 (see pn_log_tab_reduced), log c = ch + cl. */
+ * 2^-24 (see above), log c = ch + cl. */
 PN_FINLINE float pn_log_tab_core(float rh, float pl, float ch, float cl, float *lo) {
     float sq = rh * rh, sql = __builtin_fmaf(rh, rh, -sq);
     float t = -0.5f * sq, s1 = rh + t, e1 = (rh - s1) + t; /* Fast2Sum */
@@ -883,14 +884,6 @@ PN_FINLINE float pn_log_tab_core(float rh, float pl, float ch, float cl, float *
     float hi = ch + s1, es = (ch - hi) + s1; /* Fast2Sum */
     *lo = es + (cl + (e1 + tail));
     return hi;
-}
-
-PN_FINLINE float pn_log_tab_reduced(float u, float *lo, float *k) {
-    float z;
-    uint32_t e, j = pn_log_tab_split(u, &z, k, &e);
-    float invc = pn_log_tab[0][j], ch = pn_log_tab[1][j], cl = pn_log_tab[2][j];
-    float ph = z * invc, pl = __builtin_fmaf(z, invc, -ph), rh = ph - 1.0f;
-    return pn_log_tab_core(rh, pl, ch, cl, lo);
 }
 
 /* k c_hi + (hi + lo) as one rounded float: c_hi k is exact (c_hi has 14
@@ -948,22 +941,73 @@ PN_FINLINE float pn_log10f(float x) {
     return pn_logf_base(x, PN_LOG_10);
 }
 
-/* The same by the table (pn_log_tab_reduced), for the float32 log ops on x86:
- * over every float, log within 0.5024 ulp, log2 0.5027, log10 0.5029 (PyTorch's:
- * 0.53, 0.52, 0.52); the atanh series' 0.55, 0.57, 0.56 came from the roundings of
- * its s^3 tail (1% of the result), here the tail is r^3/3, at most 2% of r^2. */
-PN_FINLINE float pn_logf_tab_base(float x, float kc_hi, float kc_lo, float ic_hi, float ic_lo) {
-    float lo, k, hi = pn_log_tab_reduced(x, &lo, &k);
-    return pn_log_finish(x, k, hi, lo, kc_hi, kc_lo, ic_hi, ic_lo);
+/* log_b x for the float32 log, log2 and log10 ops on x86 (b = e, 2, 10), by a
+ * table of 32 entries that the AVX-512 kernel looks up with one permute each
+ * (elementwise.c; its kernels compute the same, to the bit):
+ *   x = 2^e z, z in [1, 2): e and z from the bits (subnormal x scaled by 2^23
+ *       first; AVX-512's getexp and getmant give the same);
+ *   j = the top 5 mantissa bits, z's interval [1 + j/32, 1 + (j+1)/32);
+ *   c_j = about 1 / (the interval's middle), a multiple of 2^-6: then
+ *       r = z c_j - 1 is exact in one fma (z c_j has at most 30 significant
+ *       bits and |r| < 2^-5). c_0 = 1 and c_31 = 1/2, so that x near 1 gives
+ *       r = x - 1 with nothing added (c_31 with e = -1 cancels exactly below);
+ *   log_b x = e log_b 2 + T_j + log1p(r) / ln b,  T_j = -log_b c_j;
+ *   H = e L_hi + T_hi exact: L_hi (log_b 2) and T_hi multiples of 2^-16 with
+ *       |H| < 2^7, so H fits in 24 bits; L_lo, T_lo the rest;
+ *   log1p(r) = r + a r + r^3 Q(r), a = -r/2 exact, Q the Taylor polynomial to
+ *       the r^6 term (the first left out, r^7/7, is below 2^-37 |r|); for
+ *       b != e, r / ln b as rh + the rounding error of r ic_hi (fma) + r ic_lo;
+ *   H + rh an exact Fast2Sum (|H| > |rh| whenever H != 0: checked over every
+ *       e and j when the table was made), and the small terms summed into lo,
+ *       so that one rounding of about 1/2 ulp dominates.
+ * Every float swept (csrc/tests/test_vecmath.c with STRIDE 1): log within
+ * 0.5093 ulp, log2 0.5094, log10 0.5088 (the earlier 8-entry table with r as a
+ * pair: 0.5024, 0.5027, 0.5029, at twice the operations). PyTorch's, over every positive float:
+ * 0.5486, 0.5339, 0.5323 (MKL on an Intel Xeon), 0.53, 0.52, 0.52 (SLEEF on an
+ * AMD EPYC). The table from mpmath is pn_log32_tab in elementwise.c. */
+extern const float pn_log32_tab[7][32]; /* c_j, then T_hi, T_lo for b = e, 2, 10 */
+/* Row of T_hi, L_hi, L_lo, ic_hi, ic_lo (ic: 1 / ln b) of each base. */
+#define PN_LOG32_E  1, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 1.0f, 0.0f
+#define PN_LOG32_2  3, 1.0f, 0.0f, 0x1.715476p+0f, 0x1.4ae0cp-26f
+#define PN_LOG32_10 5, 0x1.344p-2f, 0x1.3509f8p-18f, 0x1.bcb7b2p-2f, -0x1.5b235ep-27f
+
+/* The end of pn_log32_base from r, e, H and T_lo: log1p(r)'s series, the
+ * Fast2Sum and the sum of the small terms (the vector kernels do the same). */
+PN_FINLINE float pn_log32_sum(float r, float e, float H, float tlo, float l2lo, float ic_hi,
+                              float ic_lo) {
+    float q = __builtin_fmaf(__builtin_fmaf(__builtin_fmaf(-1.0f / 6, r, 1.0f / 5), r, -0.25f), r,
+                             1.0f / 3);
+    float w = (r * r) * (r * q), a = r * -0.5f, rh = r, rl;
+    if (ic_hi != 1.0f) { /* constants once inlined */
+        rh = r * ic_hi;
+        float t1 = __builtin_fmaf(r, ic_lo, __builtin_fmaf(r, ic_hi, -rh));
+        rl = __builtin_fmaf(a, rh, __builtin_fmaf(a, t1, __builtin_fmaf(w, ic_hi, t1)));
+    } else {
+        rl = __builtin_fmaf(a, r, w);
+    }
+    float hi = H + rh, ef = (H - hi) + rh; /* Fast2Sum */
+    float tl = l2lo != 0.0f ? __builtin_fmaf(e, l2lo, tlo) : tlo;
+    return hi + ((ef + tl) + rl);
+}
+PN_FINLINE float pn_log32_base(float x, int row, float l2hi, float l2lo, float ic_hi, float ic_lo) {
+    int tiny = x < 0x1p-126f;
+    uint32_t b = (uint32_t)pn_float_to_bits(tiny ? x * 0x1p23f : x);
+    float e = (float)((int32_t)((b >> 23) & 0xffu) - 127) - (tiny ? 23.0f : 0.0f);
+    float z = pn_bits_to_float((int32_t)((b & 0x7fffffu) | 0x3f800000u));
+    uint32_t j = (b >> 18) & 31u;
+    float r = __builtin_fmaf(z, pn_log32_tab[0][j], -1.0f);
+    float H = __builtin_fmaf(e, l2hi, pn_log32_tab[row][j]);
+    float y = pn_log32_sum(r, e, H, pn_log32_tab[row + 1][j], l2lo, ic_hi, ic_lo);
+    return pn_log_special(x, y);
 }
 PN_FINLINE float pn_logf_tab(float x) {
-    return pn_logf_tab_base(x, PN_LOG_E);
+    return pn_log32_base(x, PN_LOG32_E);
 }
 PN_FINLINE float pn_log2f_tab(float x) {
-    return pn_logf_tab_base(x, PN_LOG_2);
+    return pn_log32_base(x, PN_LOG32_2);
 }
 PN_FINLINE float pn_log10f_tab(float x) {
-    return pn_logf_tab_base(x, PN_LOG_10);
+    return pn_log32_base(x, PN_LOG32_10);
 }
 
 /* log(1 + x): u = 1 + x rounded, its rounding error ul recovered exactly
@@ -979,7 +1023,7 @@ PN_FINLINE float pn_log1pf(float x) {
 }
 
 /* log(u + ul) = k ln2 + hi + *lo for a normal u > 0 and its low part ul: as
- * pn_log_tab_reduced takes log u, with z + ul 2^-k in place of z, r = (z + g) / c - 1
+ * the table scheme above takes log u, with z + ul 2^-k in place of z, r = (z + g) / c - 1
  * = rh + (pl + g / c), g = ul 2^-k (2^-k clamped to 2^-126); where small, the
  * series on the pair sh + sl itself instead (log1p of a small number: u's rounding
  * would be a large part of it). For pn_log1pf_tab. */
@@ -999,7 +1043,7 @@ PN_FINLINE float pn_log_tab_pair(float u, float ul, int small, float sh, float s
  * compute the same, to the bit):
  *   |x| < 1/32:  log1p(x) = pn_log_tab_core(x, 0, 0, 0), the series on x itself;
  *   otherwise:   u = 1 + x rounded, its error ul (2Sum), and log(u + ul) as
- *                pn_log_tab_reduced's with z + ul 2^-k in place of z: r = (z + g)
+ *                the table scheme's with z + ul 2^-k in place of z: r = (z + g)
  *                / c - 1 = rh + (pl + g / c), g = ul 2^-k. The added term is at most
  *                2^-24 of r, and of log1p(x) >= 0.031 at most 2^-19, so one rounding
  *                of pl + g / c costs nothing; 2^-k is clamped to 2^-126 (log u >= 87
