@@ -125,9 +125,27 @@ def tensor(data: Any, dtype: _DType = None, device: _Device = None, requires_gra
     if dtype == _C.int64 and arr.dtype.kind == "u" and arr.size and arr.max() > 2**63 - 1:
         raise ValueError(f"tensor(): Overflow: {arr.max()} does not fit in int64, pynet's "
                          f"integer dtype (it would wrap around to a negative number)")
-    out = _C.from_numpy(np.array(arr, dtype=_NP_OF[dtype], copy=True, order="C"))
+    out = _aligned_copy(arr, dtype)
     if requires_grad:
         out.requires_grad_(True)
+    return out
+
+
+# From this size on, tensor(), arange() and their kin copy into pynet's own storage (64-byte aligned, from the
+# allocator's cache) instead of wrapping a NumPy copy, whose buffer malloc aligns to 16
+# bytes only: every 64-byte vector load of a misaligned array spans two cache lines
+# (131k floats, 1 thread: relu 14.4 -> 11.3 us, exp 25.3 -> 22.6 us read from an aligned
+# input). Smaller arrays keep the cheaper NumPy copy (about 0.5 us instead of 1.1).
+_ALIGNED_COPY_BYTES = 1024
+
+
+def _aligned_copy(arr: np.ndarray, dtype: _C.dtype) -> Tensor:
+    """A new C-contiguous tensor of dtype holding arr's values (cast as NumPy casts)."""
+    np_dtype = _NP_OF[dtype]
+    if arr.size * np.dtype(np_dtype).itemsize < _ALIGNED_COPY_BYTES:
+        return _C.from_numpy(np.array(arr, dtype=np_dtype, copy=True, order="C"))
+    out = _C.empty(arr.shape, dtype=dtype)
+    np.copyto(out.numpy(), arr, casting="unsafe")
     return out
 
 
@@ -183,7 +201,7 @@ def arange(start: float | Tensor, end: float | Tensor | None = None, step: float
     base = (np.arange(n, dtype=np.float64) if dtype.is_floating_point
             else np.arange(n, dtype=np.int64))
     arr = lo + base * st
-    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+    return _finish(_aligned_copy(arr, dtype), requires_grad)
 
 
 def _grid(start, end, steps, device, op):
@@ -200,7 +218,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: _DType = None,
     """steps values evenly spaced from start to end (both included)."""
     arr = _grid(start, end, steps, device, "linspace")
     dtype = _dtype_of(dtype, "linspace") or _C._get_default_dtype()
-    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+    return _finish(_aligned_copy(arr, dtype), requires_grad)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: _DType = None,
@@ -211,7 +229,7 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     arr = np.power(float(base), grid)
     if not dtype.is_floating_point:
         arr = np.trunc(arr)
-    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+    return _finish(_aligned_copy(arr, dtype), requires_grad)
 
 
 def get_default_dtype() -> _C.dtype:
@@ -678,7 +696,7 @@ def range(start: float, end: float, step: float = 1, *,  # noqa: A001 (torch's n
     n = math.floor((end - start) / step) + 1
     base: Any = np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
     arr = start + base * step
-    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+    return _finish(_aligned_copy(arr, dtype), requires_grad)
 
 
 def _window(name, window_length, periodic, dtype, layout, device, requires_grad, values):
@@ -703,7 +721,7 @@ def _window(name, window_length, periodic, dtype, layout, device, requires_grad,
     else:
         n_total = window_length + 1 if periodic else window_length
         arr = values(np.arange(window_length, dtype=np.float64), n_total)
-    return _finish(_C.from_numpy(np.ascontiguousarray(arr, dtype=_NP_OF[dtype])), requires_grad)
+    return _finish(_aligned_copy(arr, dtype), requires_grad)
 
 
 def hann_window(window_length: int, periodic: bool = True, *, dtype: _DType = None,

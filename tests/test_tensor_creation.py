@@ -699,3 +699,30 @@ def test_randint_like_seed_and_default_dtype():
     pynet.manual_seed(s)
     assert pynet.rand(4).tolist() == a.tolist()  # seed() seeded the default generator
     assert pynet.get_default_dtype() == pynet.float32
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: pynet.tensor(a), lambda a: pynet.tensor(a.tolist()),
+    lambda a: pynet.tensor(a[::-1]), lambda a: pynet.tensor(a, dtype=pynet.float64),
+    lambda a: pynet.tensor(a.reshape(30, 40).T), lambda a: pynet.arange(1200.0),
+    lambda a: pynet.linspace(0, 1, 1200), lambda a: pynet.logspace(0, 1, 1200)])
+def test_created_storage_is_64_byte_aligned(make):
+    """tensor() and arange()'s kin copy arrays of 1 KB or more into pynet's own storage,
+    64-byte aligned (a NumPy buffer is aligned to 16 only, and each vector load of a
+    misaligned array spans two cache lines), with the values of the NumPy copy."""
+    a = np.random.default_rng(0).standard_normal(1200).astype(np.float32)
+    t = make(a)
+    assert t.data_ptr() % 64 == 0
+    assert t.is_contiguous()
+
+
+def test_tensor_copy_keeps_numpy_values_and_casts():
+    """The aligned copy casts as NumPy does and owns its memory."""
+    a = np.linspace(-3, 3, 600)  # float64, 4.8 KB
+    t = pynet.tensor(a, dtype=pynet.float32)
+    np.testing.assert_array_equal(t.numpy(), a.astype(np.float32))
+    a[0] = 99
+    assert t[0].item() == np.float32(-3)
+    assert pynet.tensor(a + 0.75, dtype=pynet.int64).tolist() == np.trunc(a + 0.75).astype(np.int64).tolist()
+    b = np.arange(400) % 2 == 0
+    assert pynet.tensor(b).tolist() == b.tolist()
