@@ -131,18 +131,23 @@ def tensor(data: Any, dtype: _DType = None, device: _Device = None, requires_gra
     return out
 
 
-# From this size on, tensor(), arange() and their kin copy into pynet's own storage (64-byte aligned, from the
-# allocator's cache) instead of wrapping a NumPy copy, whose buffer malloc aligns to 16
-# bytes only: every 64-byte vector load of a misaligned array spans two cache lines
-# (131k floats, 1 thread: relu 14.4 -> 11.3 us, exp 25.3 -> 22.6 us read from an aligned
-# input). Smaller arrays keep the cheaper NumPy copy (about 0.5 us instead of 1.1).
+# From this size on, tensor(), arange() and their kin copy into pynet's own storage
+# (64-byte aligned, from the allocator's cache) instead of wrapping a NumPy copy, whose
+# buffer malloc aligns to 16 bytes only: every 64-byte vector load of a misaligned array
+# spans two cache lines (131k floats, 1 thread: relu 14.4 -> 11.3 us, exp 25.3 -> 22.6 us
+# read from an aligned input). Smaller arrays keep the cheaper NumPy copy (about 0.5 us
+# instead of 1.1), and so do bool arrays (from_numpy turns bytes other than 0 and 1, as
+# in a uint8 array viewed as bool, into 1; a byte copy would keep them) and arrays of more
+# dimensions than pynet has (from_numpy's error).
 _ALIGNED_COPY_BYTES = 1024
+_MAX_DIMS = 16  # PN_MAX_DIMS (csrc/kernels/common.h)
 
 
 def _aligned_copy(arr: np.ndarray, dtype: _C.dtype) -> Tensor:
     """A new C-contiguous tensor of dtype holding arr's values (cast as NumPy casts)."""
     np_dtype = _NP_OF[dtype]
-    if arr.size * np.dtype(np_dtype).itemsize < _ALIGNED_COPY_BYTES:
+    if arr.size * np.dtype(np_dtype).itemsize < _ALIGNED_COPY_BYTES or dtype == _C.bool \
+            or arr.ndim > _MAX_DIMS:
         return _C.from_numpy(np.array(arr, dtype=np_dtype, copy=True, order="C"))
     out = _C.empty(arr.shape, dtype=dtype)
     np.copyto(out.numpy(), arr, casting="unsafe")

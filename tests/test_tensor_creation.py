@@ -724,5 +724,9 @@ def test_tensor_copy_keeps_numpy_values_and_casts():
     a[0] = 99
     assert t[0].item() == np.float32(-3)
     assert pynet.tensor(a + 0.75, dtype=pynet.int64).tolist() == np.trunc(a + 0.75).astype(np.int64).tolist()
-    b = np.arange(400) % 2 == 0
+    b = np.arange(4000) % 2 == 0
     assert pynet.tensor(b).tolist() == b.tolist()
+    # bytes other than 0 and 1 in a bool array are True, stored as 1 (as from_numpy does)
+    odd = np.full(2048, 2, np.uint8).view(bool)
+    t = pynet.tensor(odd)
+    assert t.sum().item() == 2048 and bool((t == pynet.ones(2048, dtype=pynet.bool)).all())

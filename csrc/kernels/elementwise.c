@@ -1400,7 +1400,9 @@ static T512 __m512 log_ok16(__m512 x, __m512 r, __m512 special) {
 }
 
 /* pn_log_tab_split and the lookups over 16 lanes, from the bits b of a normal
- * positive float: z, k, e = k + 127 and the table's 1/c, log c = ch + cl. */
+ * positive float: z, k, e = k + 127 and the table's 1/c, log c = ch + cl. tab: the
+ * three rows of pn_log_tab, each twice in a register (vpermps reads the low 4 bits
+ * of (b - off) >> 20, whose bit 3 is the exponent's). */
 static ALWAYS_INLINE T512 __m512 log_split16(__m512i b, const __m512 *tab, __m512 *k, __m512i *e,
                                              __m512 *ch, __m512 *cl, __m512 *invc) {
     __m512i j = _mm512_srli_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32(PN_LOG_TAB_OFF)), 20);
@@ -1564,18 +1566,6 @@ static ALWAYS_INLINE T256 __m256 log_split8(__m256i b, __m256 *k, __m256i *e, __
     return _mm256_castsi256_ps(_mm256_sub_epi32(b, _mm256_slli_epi32(ki, 23)));
 }
 
-/* Row t[0..32) of pn_log32_tab at the low 5 bits of j, over 8 lanes: vpermps picks
- * from each quarter by the low 3 bits, blends by bits 3 and 4 (moved to the sign). */
-static ALWAYS_INLINE T256 __m256 log32_lut8(const float *t, __m256i j) {
-    __m256 s3 = _mm256_castsi256_ps(_mm256_slli_epi32(j, 28));
-    __m256 s4 = _mm256_castsi256_ps(_mm256_slli_epi32(j, 27));
-    __m256 lo = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), j),
-                                 _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), j), s3);
-    __m256 hi = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 16), j),
-                                 _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 24), j), s3);
-    return _mm256_blendv_ps(lo, hi, s4);
-}
-
 /* pn_log32_base over 8 lanes; plain: every lane is a normal positive float, so
  * that the subnormals' scaling and the special values can be left out. */
 static ALWAYS_INLINE T256 __m256 log32_8(__m256 x, int plain, int row, float l2hi, float l2lo,
@@ -1591,9 +1581,9 @@ static ALWAYS_INLINE T256 __m256 log32_8(__m256 x, int plain, int row, float l2h
     __m256 z = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32(0x7fffff)),
                                                    _mm256_set1_epi32(0x3f800000)));
     __m256i j = _mm256_srli_epi32(b, 18);
-    __m256 r = _mm256_fmadd_ps(z, log32_lut8(pn_log32_tab[0], j), _mm256_set1_ps(-1.0f));
-    __m256 H = _mm256_fmadd_ps(e, _mm256_set1_ps(l2hi), log32_lut8(pn_log32_tab[row], j));
-    __m256 tlo = log32_lut8(pn_log32_tab[row + 1], j);
+    __m256 r = _mm256_fmadd_ps(z, exp_lookup8(pn_log32_tab[0], j), _mm256_set1_ps(-1.0f));
+    __m256 H = _mm256_fmadd_ps(e, _mm256_set1_ps(l2hi), exp_lookup8(pn_log32_tab[row], j));
+    __m256 tlo = exp_lookup8(pn_log32_tab[row + 1], j);
     LOG32_SUM(__m256, _mm256);
     return plain ? y_ : log_ok8(x, y_, log_special8(x));
 }

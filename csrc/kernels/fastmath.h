@@ -888,7 +888,7 @@ PN_FINLINE float pn_log_tab_core(float rh, float pl, float ch, float cl, float *
 
 /* k c_hi + (hi + lo) as one rounded float: c_hi k is exact (c_hi has 14
  * significant bits, |k| <= 151), |hi| <= |c_hi k| for k != 0 (|log z| <= 0.363
- * for the table's z, 0.347 for pn_log_split's m), so hi joins it in an exact
+ * for log1p's table's z, 0.347 for pn_log_split's m), so hi joins it in an exact
  * Fast2Sum and only the last addition rounds. */
 PN_FINLINE float pn_log_join(float k, float c_hi, float c_lo, float hi, float lo) {
     float a = k * c_hi, sum = a + hi, err = (a - sum) + hi;
@@ -953,9 +953,10 @@ PN_FINLINE float pn_log10f(float x) {
  *       r = x - 1 with nothing added (c_31 with e = -1 cancels exactly below);
  *   log_b x = e log_b 2 + T_j + log1p(r) / ln b,  T_j = -log_b c_j;
  *   H = e L_hi + T_hi exact: L_hi (log_b 2) and T_hi multiples of 2^-16 with
- *       |H| < 2^7, so H fits in 24 bits; L_lo, T_lo the rest;
+ *       |H| < 2^8 (log2 of the least subnormal: -149), so H fits in 24 bits;
+ *       L_lo, T_lo the rest;
  *   log1p(r) = r + a r + r^3 Q(r), a = -r/2 exact, Q the Taylor polynomial to
- *       the r^6 term (the first left out, r^7/7, is below 2^-37 |r|); for
+ *       the r^6 term (the first left out, r^7/7 < 2^-37, is below 2^-32.8 |r|); for
  *       b != e, r / ln b as rh + the rounding error of r ic_hi (fma) + r ic_lo;
  *   H + rh an exact Fast2Sum (|H| > |rh| whenever H != 0: checked over every
  *       e and j when the table was made), and the small terms summed into lo,

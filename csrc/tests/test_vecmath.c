@@ -475,15 +475,17 @@ static void test_op_kernels(pn_unary_op op, const char *name, float (*ref)(float
 }
 
 /* The edges of the kernels: +-0, +-inf, NaN, the subnormals, sqrt's 2^-100
- * scaling threshold, FLT_MAX, 1, the log tables' interval ends, and log1p's -1,
- * +-1/32 and 2^-25. */
+ * scaling threshold, FLT_MAX, 1, the log tables' interval ends (the 8 intervals of
+ * log1p's, the 32 of the logs': 1 - 2^-24, 1 + 1/32, 2 - 1/32, 2 - 2^-23, 4 - 1/16), and
+ * log1p's -1, +-1/32 and 2^-25. */
 static void test_kernel_edges(pn_unary_op op, const char *name, float (*ref)(float)) {
     static const uint32_t edges[] = {
         0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x00000001u, 0x00000002u, 0x007fffffu,
         0x00800000u, 0x0d7fffffu, 0x0d800000u, 0x0d800001u, 0x7f7fffffu, 0x80000001u, 0xbf800000u,
         0x7fc00000u, 0x3f800000u, 0x3f37ffffu, 0x3f380000u, 0x3f77ffffu, 0x3f780000u, 0x3f87ffffu,
         0x3f880000u, 0x3fb7ffffu, 0x3fb80000u, 0xbf7fffffu, 0xbd000000u, 0x3d000000u, 0xbcffffffu,
-        0x33000000u, 0x32ffffffu, 0xb3000000u, 0x3cffffffu};
+        0x33000000u, 0x32ffffffu, 0xb3000000u, 0x3cffffffu, 0x3f7fffffu, 0x3f840000u, 0x3f83ffffu,
+        0x3ffc0000u, 0x3ffbffffu, 0x3fffffffu, 0x407c0000u, 0x407bffffu};
     enum { NE = sizeof edges / sizeof edges[0] };
     const char *names[] = {"avx512", "avx2", "portable"};
     float x[NE], y[NE];
