@@ -592,14 +592,16 @@ def amin(input, dim=None, keepdim=False):
     return _t(input).amin(dim, keepdim)
 
 
-def max(input, *args, **kwargs):
-    """Forms: max(input); max(input, dim, keepdim=False) -> (values, indices); max(input, other)."""
-    return _t(input).max(*args, **kwargs)
+def max(input, dim=None, keepdim=False):
+    """Forms: max(input); max(input, dim, keepdim=False) -> (values, indices); max(input, other)
+    (other: a tensor in dim's place, the elementwise maximum)."""
+    return _t(input).max(dim, keepdim)
 
 
-def min(input, *args, **kwargs):
-    """Forms: min(input); min(input, dim, keepdim=False) -> (values, indices); min(input, other)."""
-    return _t(input).min(*args, **kwargs)
+def min(input, dim=None, keepdim=False):
+    """Forms: min(input); min(input, dim, keepdim=False) -> (values, indices); min(input, other)
+    (other: a tensor in dim's place, the elementwise minimum)."""
+    return _t(input).min(dim, keepdim)
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -2326,8 +2328,8 @@ _FORWARDED = (
     "abs", "neg", "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "sign", "reciprocal",
     "square", "sin", "cos", "log1p", "expm1", "log2", "log10", "erf", "erfc", "tan", "atan",
     "rsqrt", "floor", "ceil", "trunc", "clamp", "add", "sub", "div", "bitwise_not",
-    "sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "logsumexp", "t", "detach",
-    "sort", "argsort", "topk", "cumsum", "cumprod", "gather", "scatter_add", "index_select",
+    "sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "logsumexp", "t",
+    "detach", "sort", "argsort", "topk", "cumsum", "cumprod", "gather", "scatter_add", "index_select",
     "tril", "triu", "numel",
     "atan2", "mul", "true_divide", "floor_divide", "remainder", "maximum", "minimum", "eq",
     "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or", "bitwise_xor", "matmul", "mm",
