@@ -593,14 +593,12 @@ def amin(input, dim=None, keepdim=False):
 
 
 def max(input, dim=None, keepdim=False):
-    """Forms: max(input); max(input, dim, keepdim=False) -> (values, indices); max(input, other)
-    (other: a tensor in dim's place, the elementwise maximum)."""
+    """Forms: max(input); max(input, dim, keepdim=False) -> (values, indices); max(input, other)."""
     return _t(input).max(dim, keepdim)
 
 
 def min(input, dim=None, keepdim=False):
-    """Forms: min(input); min(input, dim, keepdim=False) -> (values, indices); min(input, other)
-    (other: a tensor in dim's place, the elementwise minimum)."""
+    """Forms: min(input); min(input, dim, keepdim=False) -> (values, indices); min(input, other)."""
     return _t(input).min(dim, keepdim)
 
 
