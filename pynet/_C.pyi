@@ -611,6 +611,7 @@ OP_GE: _int
 OP_AND: _int
 OP_OR: _int
 OP_XOR: _int
+_MAX_DIMS: _int
 
 # --- internals of pynet's Python layer (not API: no checks beyond the C side's own)
 def _set_classes(

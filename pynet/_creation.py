@@ -140,14 +140,13 @@ def tensor(data: Any, dtype: _DType = None, device: _Device = None, requires_gra
 # in a uint8 array viewed as bool, into 1; a byte copy would keep them) and arrays of more
 # dimensions than pynet has (from_numpy's error).
 _ALIGNED_COPY_BYTES = 1024
-_MAX_DIMS = 16  # PN_MAX_DIMS (csrc/kernels/common.h)
 
 
 def _aligned_copy(arr: np.ndarray, dtype: _C.dtype) -> Tensor:
     """A new C-contiguous tensor of dtype holding arr's values (cast as NumPy casts)."""
     np_dtype = _NP_OF[dtype]
     if arr.size * np.dtype(np_dtype).itemsize < _ALIGNED_COPY_BYTES or dtype == _C.bool \
-            or arr.ndim > _MAX_DIMS:
+            or arr.ndim > _C._MAX_DIMS:
         return _C.from_numpy(np.array(arr, dtype=np_dtype, copy=True, order="C"))
     out = _C.empty(arr.shape, dtype=dtype)
     np.copyto(out.numpy(), arr, casting="unsafe")

@@ -723,7 +723,12 @@ def test_tensor_copy_keeps_numpy_values_and_casts():
     np.testing.assert_array_equal(t.numpy(), a.astype(np.float32))
     a[0] = 99
     assert t[0].item() == np.float32(-3)
-    assert pynet.tensor(a + 0.75, dtype=pynet.int64).tolist() == np.trunc(a + 0.75).astype(np.int64).tolist()
+    want = np.trunc(a + 0.75).astype(np.int64).tolist()
+    assert pynet.tensor(a + 0.75, dtype=pynet.int64).tolist() == want
+    # more dimensions than pynet has: from_numpy's ValueError at any size
+    for n in (1, 300):
+        with pytest.raises(ValueError, match="at most 16 dimensions"):
+            pynet.tensor(np.zeros((1,) * 17 + (n,), np.float32))
     b = np.arange(4000) % 2 == 0
     assert pynet.tensor(b).tolist() == b.tolist()
     # bytes other than 0 and 1 in a bool array are True, stored as 1 (as from_numpy does)

@@ -1472,7 +1472,7 @@ static ALWAYS_INLINE T512 __m512 log32_16(__m512 x, const __m512 *tab, float l2h
 #define LOG32_KERNEL16(NAME, CONSTS) \
     static T512 void NAME(const float *x, float *y, int64_t n) { \
         __m512 tab[6]; \
-        log32_tab16(tab, CONSTS); \
+        log32_tab16(tab, LOG32_ROW(CONSTS)); \
         int64_t blk = pn_prefetch_blocksize(n); \
         for (int64_t b = 0; b < n; b += blk) { \
             int64_t e = n - b < blk ? n : b + blk, i = b; \
@@ -1486,16 +1486,15 @@ static ALWAYS_INLINE T512 __m512 log32_16(__m512 x, const __m512 *tab, float l2h
             } \
         } \
     }
-/* The rows c, T_hi, T_lo of a base (its PN_LOG32_* constants) as register pairs. */
-static ALWAYS_INLINE T512 void log32_tab16(__m512 *tab, int row, float l2hi, float l2lo,
-                                           float ic_hi, float ic_lo) {
-    (void)l2hi, (void)l2lo, (void)ic_hi, (void)ic_lo;
+/* The rows c, T_hi, T_lo of a base (from its PN_LOG32_* constants' row) as register pairs. */
+static ALWAYS_INLINE T512 void log32_tab16(__m512 *tab, int row) {
     const float *rows[3] = {pn_log32_tab[0], pn_log32_tab[row], pn_log32_tab[row + 1]};
     for (int k = 0; k < 3; k++) {
         tab[2 * k] = _mm512_loadu_ps(rows[k]);
         tab[2 * k + 1] = _mm512_loadu_ps(rows[k] + 16);
     }
 }
+#define LOG32_ROW(row, ...)  row         /* a base's row */
 #define LOG32_ARGS(row, ...) __VA_ARGS__ /* the constants but the row */
 LOG32_KERNEL16(log_f32_avx512, PN_LOG32_E)
 LOG32_KERNEL16(log2_f32_avx512, PN_LOG32_2)
@@ -2392,6 +2391,7 @@ static T256 void pow_plain_f32_avx2(float *o, const float *a, const float *b, in
 #undef LOG_TAB_CORE
 #undef LOG32_SUM
 #undef LOG32_ARGS
+#undef LOG32_ROW
 #undef LOG_JOIN
 #undef EXP_TAB_KERNEL16
 #undef LANES_KERNEL8

@@ -217,6 +217,8 @@ PyMODINIT_FUNC PyInit__C(void) {
                {"OP_XOR", PN_XOR}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
         if (PyModule_AddIntConstant(m, ops[k].name, ops[k].op) < 0) goto fail;
+    /* the most dimensions a tensor can have, for the Python side's checks */
+    if (PyModule_AddIntConstant(m, "_MAX_DIMS", PN_MAX_DIMS) < 0) goto fail;
     return m;
 fail:
     Py_DECREF(m);
