@@ -70,6 +70,33 @@ def test_accumulation_does_not_alias_upstream_gradient():
     np.testing.assert_array_equal(arr(x.grad), [6.0, 6.0])
 
 
+def test_leaf_grad_through_a_reshape_owns_its_memory():
+    # a reshape's gradient is a view of the gradient before it; a leaf's first .grad
+    # takes that memory when nothing else holds it (engine.c's adopt_base_memory), and
+    # copies it when something does: a retained gradient or the caller's own tensor
+    x = pynet.ones((4, 4), requires_grad=True)
+    (x.reshape(2, 8) * 3.0).sum().backward()
+    assert x.grad._base is None and x.grad.is_contiguous()
+    (x.reshape(16) * 2.0).sum().backward()
+    np.testing.assert_array_equal(arr(x.grad), np.full((4, 4), 5.0))
+
+    x.grad = None
+    y = x.reshape(2, 8)
+    y.retain_grad()
+    (y * 3.0).sum().backward()
+    x.grad.mul_(2.0)
+    np.testing.assert_array_equal(arr(y.grad), np.full((2, 8), 3.0))
+    np.testing.assert_array_equal(arr(x.grad), np.full((4, 4), 6.0))
+
+    x.grad = None
+    g = pynet.ones(16)
+    x.reshape(16).backward(g)
+    g.mul_(7.0)
+    np.testing.assert_array_equal(arr(x.grad), np.ones((4, 4)))
+    x.grad.mul_(3.0)
+    np.testing.assert_array_equal(arr(g), np.full(16, 7.0))
+
+
 def test_leaf_grads_do_not_alias_each_other():
     # AddBackward passes the same gradient to both inputs; accumulating into one
     # leaf's .grad must not change the other's.

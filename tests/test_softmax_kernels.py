@@ -309,6 +309,36 @@ def test_short_row_backward_ignores_what_lies_past_each_row(op, length):
     np.testing.assert_array_equal(sliced, dense)
 
 
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("length", [16, 40, 64])
+def test_many_short_rows_as_rows_alone(op, length):
+    # above 2^18 elements, short rows prefetch rows ahead (reduce.c's sm_prefetch_ahead),
+    # forward and backward, at 1 thread (where one call takes every row): the same bits
+    # as rows computed in a small array, at the start, the middle and the end
+    rows = (1 << 18) // length + 37
+    rng = np.random.default_rng(length)
+    x = rng.uniform(-20, 20, (rows, length)).astype(np.float32)
+    g = rng.standard_normal((rows, length)).astype(np.float32)
+    whole = _run_rows(op, x, g, 1)
+    for i in (0, rows // 2, rows - 5):
+        part = _run_rows(op, x[i:i + 5], g[i:i + 5], 1)
+        for a, b in zip(whole, part):
+            np.testing.assert_array_equal(a[i:i + 5], b)
+
+
+def _run_rows(op, x, g, threads):
+    """(y, dx) of op over the rows of x with upstream g, at `threads` threads."""
+    prev = pynet.get_num_threads()
+    pynet.set_num_threads(threads)
+    try:
+        t = pynet.from_numpy(np.ascontiguousarray(x)).requires_grad_()
+        y = _pn(op, t, -1)
+        y.backward(pynet.from_numpy(np.ascontiguousarray(g)))
+        return y.detach().numpy(), t.grad.numpy()
+    finally:
+        pynet.set_num_threads(prev)
+
+
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("shape,dim", [((512, 1024), -1), ((1024, 515), 0), ((30, 301, 20), 1),
                                        ((4099, 10), -1), ((1001, 33), -1)])

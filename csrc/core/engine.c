@@ -143,6 +143,22 @@ static int run_pre_hooks(PNNode *fn) {
     return rc;
 }
 
+/* g is a view that is the only user of its base's whole memory (a reshape's
+ * gradient, say): then g may become a plain tensor owning that memory, as nothing
+ * else can see it. Returns 1 when it did. Saves a leaf's first gradient a copy:
+ * softmax over x.reshape(-1, 16), 4M floats, 1 thread, backward 5.2 -> 3.3 ms. */
+static int adopt_base_memory(PNTensor *g) {
+    PNTensor *b = g->base;
+    pn_storage *st = g->storage;
+    if (!b || Py_REFCNT(b) != 1 || b->grad_fn || b->storage != st || st->refcount != 2 ||
+        st->owner || g->data != st->data || !pn_is_contiguous(g) ||
+        g->numel * (int64_t)pn_itemsize(g->dtype) != st->nbytes)
+        return 0;
+    g->base = NULL, g->multi_view = 0, g->view_in_no_grad = 0, g->view_of_history = 0;
+    Py_DECREF(b);
+    return 1;
+}
+
 /* leaf.grad += g (or leaf.grad = g the first time). */
 int pn_accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
     (void)gin;
@@ -155,6 +171,7 @@ int pn_accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
     }
     if (!leaf->grad) {
         /* Keep a detached, contiguous copy unless we may take g itself. */
+        if (!pn_grad_mode && !g->grad_fn && Py_REFCNT(g) <= 2) adopt_base_memory(g);
         if (!pn_grad_mode && (g->grad_fn || Py_REFCNT(g) > 2 || !pn_is_contiguous(g) || g->base)) {
             PNTensor *c = pn_clone(g);
             Py_DECREF(g);

@@ -673,6 +673,27 @@ PN_FINLINE double fold16(double *part) {
             for (int64_t j = 0; j < n; j++) y[j] = (x[j] - m) - lsr; \
         } \
     }
+/* Software prefetch for short rows over arrays larger than the caches (see
+ * common.h's PN_PREFETCH_BLOCK): the hardware prefetcher falls behind loops that
+ * work a few hundred cycles on each short row between its loads. How many rows
+ * ahead of the current one to fetch (about PN_PREFETCH_BLOCK elements), or 0: for
+ * rows x n elements that fit in cache, and for rows longer than SM_PREFETCH_ROW,
+ * long streams the hardware follows (rows of 2048 ran 5% slower with it).
+ * Measured on a Xeon (AVX-512), 1 thread, 4M floats, ms, before -> after:
+ * softmax rows of 16 forward 4.6 -> 4.0, forward + backward 14.2 -> 8.5; rows of
+ * 32 4.6 -> 3.8 and 10.6 -> 7.5; log_softmax rows of 16 5.0 -> 4.2, 11.0 -> 9.2. */
+#define SM_PREFETCH_ROW 64
+static inline int64_t sm_prefetch_ahead(int64_t rows, int64_t n) {
+    return rows * n < PN_PREFETCH_MIN || n > SM_PREFETCH_ROW ? 0 : PN_PREFETCH_BLOCK / n;
+}
+/* Prefetch rows [first, first + count) (those below rows) of `bytes` bytes each,
+ * row i at base + i step: one prefetch per 64-byte line. */
+static inline void sm_prefetch_rows(const char *base, int64_t step, int64_t first, int64_t count,
+                                    int64_t rows, int64_t bytes) {
+    for (int64_t i = first; i < first + count && i < rows; i++)
+        for (int64_t o = 0; o < bytes; o += 64) __builtin_prefetch(base + i * step + o);
+}
+
 /* Rows x0 + i xs -> y0 + i ys (i < rows), SM_ROWS at a time, each pass over all
  * of them before the next: a row's passes are one chain (max, exp sum, fold,
  * log, output: ~200 cycles of latency, which for rows of 65 was as long as
@@ -692,9 +713,11 @@ PN_FINLINE double fold16(double *part) {
     PN_SIMD_CLONES static void NAME(const char *x0, int64_t xs, char *y0, int64_t ys, \
                                     int64_t rows, int64_t n, int mode) { \
         const int blk = SM_BLOCK_ROWS(n); \
+        const int64_t ahead = sm_prefetch_ahead(rows, n); \
         for (int64_t b = 0; b < rows; b += blk) { \
             int nr = rows - b < blk ? (int)(rows - b) : blk; \
             const T *x[SM_ROWS]; \
+            if (ahead) sm_prefetch_rows(x0, xs, b + ahead, nr, rows, n * (int64_t)sizeof(T)); \
             T *y[SM_ROWS], m[SM_ROWS]; \
             double sum[SM_ROWS]; \
             for (int r = 0; r < nr; r++) { \
@@ -900,7 +923,12 @@ SOFTMAX_SHORT16(softmax_short16_f64, double, f64)
             for (; i + 16 <= n; i += 16) \
                 COLS(p[1] + i * s[1], p[0] + i * s[0], len, is, os, MODE); \
         if (is == sizeof(T) && len <= SM_SHORT_ROW) { \
-            for (; i + 16 <= n; i += 16) SHORT16(p, s, i, len, os, MODE); \
+            const int64_t ahead = sm_prefetch_ahead(n, len); \
+            for (; i + 16 <= n; i += 16) { \
+                if (ahead) \
+                    sm_prefetch_rows(p[1], s[1], i + ahead, 16, n, len * (int64_t)sizeof(T)); \
+                SHORT16(p, s, i, len, os, MODE); \
+            } \
             for (; i < n; i++) COL1(p[1] + i * s[1], p[0] + i * s[0], len, is, os, MODE); \
         } \
         if (is == sizeof(T) && (os == sizeof(T) || MODE == PN_SM_LSE)) { \
@@ -1052,9 +1080,14 @@ PN_FINLINE double sm_bwd_short_sum_f32(const float *g, const float *y, int64_t n
                                     const char *y0, int64_t ys, int64_t rows, int64_t n, \
                                     int is_log, int64_t over) { \
         const int blk = SM_BLOCK_ROWS(n); \
+        const int64_t ahead = sm_prefetch_ahead(rows, n); \
         for (int64_t b = 0; b < rows; b += blk) { \
             int nr = rows - b < blk ? (int)(rows - b) : blk; \
             double s[SM_ROWS]; \
+            if (ahead) { \
+                sm_prefetch_rows(g0, gs, b + ahead, nr, rows, n * (int64_t)sizeof(T)); \
+                sm_prefetch_rows(y0, ys, b + ahead, nr, rows, n * (int64_t)sizeof(T)); \
+            } \
             for (int r = 0; r < nr; r++) \
                 s[r] = sm_bwd_sum_##SFX((const T *)(g0 + (b + r) * gs), \
                                         (const T *)(y0 + (b + r) * ys), n, is_log, b + r < over); \
