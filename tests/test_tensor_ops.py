@@ -5,6 +5,7 @@ compares values, dtype and shape with conftest.check.
 """
 import math
 import operator
+import warnings
 
 import numpy as np
 import pytest
@@ -891,6 +892,64 @@ def test_var_large_offset_stable():
     a = (1e4 + rng.random(1000)).astype(np.float32)
     ref = np.var(a.astype(np.float64), ddof=1)
     both(P(a).var(), np.float32(ref), tref(lambda t: t.var(), a), np_dtype=True, rtol=1e-4)
+
+
+@pytest.mark.parametrize("shape,dim", [((300001,), None), ((3, 200001), -1), ((2, 3, 70001), (1, 2)),
+                                       ((5, 7), None), ((4, 1), 1), ((1, 9), -1)], ids=str)
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_var_of_trailing_dims_in_double(shape, dim, dtype):
+    # var over the trailing dims of a contiguous tensor takes the mean and the squared
+    # deviations in double (reduce_parallel.c's pn_var_rows, rows of more than 65536
+    # elements cut into chunks), rounded once: float32 within an ulp of float64 NumPy,
+    # with an offset that a float32 mean would lose; the same bits at 1 and 2 threads
+    rng = np.random.default_rng(len(shape))
+    a = (3e4 + rng.standard_normal(shape)).astype(dtype)
+    axis = np_dim(dim) if dim is not None else None
+    for ddof in (0, 1):
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's, where n - ddof = 0
+            ref = np.var(a.astype(np.float64), axis=axis, ddof=ddof)
+        if ref.size and np.isnan(ref).all():
+            with pytest.warns(UserWarning, match=r"var\(\): degrees of freedom is <= 0"):
+                P(a).var(dim, correction=ddof)
+        outs = []
+        for threads in (1, 2):
+            prev = pynet.get_num_threads()
+            pynet.set_num_threads(threads)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    outs.append((P(a).var(correction=ddof) if dim is None
+                                 else P(a).var(dim, correction=ddof)).numpy())
+            finally:
+                pynet.set_num_threads(prev)
+        assert outs[0].tobytes() == outs[1].tobytes()
+        out = outs[0].astype(np.float64)
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))  # n - ddof = 0: nan
+        ok = ~np.isnan(ref)
+        tol = (np.spacing(np.abs(ref[ok]).astype(np.float32)).astype(np.float64)
+               if dtype == "float32" else 1e-13 * np.abs(ref[ok]))
+        assert (np.abs(out[ok] - ref[ok]) <= tol).all()
+
+
+def test_var_gradient_and_its_gradient():
+    # VarBackward0: dx = g 2 (x - mean) / (n - correction), itself differentiable:
+    # d/dx of w . dx is 2 / (n - correction) (w - mean(w)) for a fixed w; on the fused
+    # path (contiguous) and the composite one (a transposed view)
+    rng = np.random.default_rng(5)
+    x0, w = rng.standard_normal((6, 5)), rng.standard_normal((6, 5))
+    for view in (False, True):
+        base = pynet.tensor(x0.T.copy() if view else x0, requires_grad=True)
+        x = base.t() if view else base
+        v = x.var(1)
+        assert v.grad_fn.name() == "VarBackward0"
+        g, = pynet.autograd.grad(v.sum(), x, create_graph=True)
+        m = x0.mean(1, keepdims=True)
+        np.testing.assert_allclose(g.detach().numpy(), 2 * (x0 - m) / 4, rtol=1e-12)
+        h, = pynet.autograd.grad((g * pynet.tensor(w)).sum(), base)
+        h = h.numpy().T if view else h.numpy()
+        np.testing.assert_allclose(h, 2 / 4 * (w - w.mean(1, keepdims=True)), rtol=1e-12,
+                                   atol=1e-15)
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1, (0, 1)], ids=str)

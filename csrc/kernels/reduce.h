@@ -46,6 +46,20 @@ void pn_colsum_f32(const float *A, int64_t R, int64_t C, int64_t lda, double *ac
  * contiguous run, so a row's sum does not depend on R or on any thread split. */
 void pn_rowsum(pn_dtype dt, const void *A, int64_t R, int64_t C, int64_t lda, double *acc);
 
+/* acc (R) = sum_j (A[r][j] - mean[r])^2, the squared deviations of each row of the
+ * float32 or float64 matrix A (R, C) (rows lda elements apart) from its mean, in
+ * double: each element widened, subtracted and squared in double. One thread. */
+void pn_sqdev_rows(pn_dtype dt, const void *A, int64_t R, int64_t C, int64_t lda,
+                   const double *mean, double *acc);
+
+/* var's two passes over the rows of a contiguous float32 or float64 matrix A (R, C):
+ * mean (R) = each row's mean and ss (R) = its sum of squared deviations from that
+ * mean (pn_sqdev_rows), both in double, on the thread pool. Rows are cut into chunks
+ * of PN_VAR_CHUNK elements whose sums are added in order, so that one long row is
+ * shared out too; the grouping depends on R and C only, and the result is the same
+ * at any thread count. Returns PN_OK or PN_ENOMEM. */
+int pn_var_rows(pn_dtype dt, const void *A, int64_t R, int64_t C, double *mean, double *ss);
+
 /* Row kernels. The iteration runs over the output positions; for each one the
  * kernel walks a row of n elements of the input along one dimension. */
 typedef struct {

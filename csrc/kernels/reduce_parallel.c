@@ -192,6 +192,51 @@ static int reduce_run_acc(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64
     return PN_OK;
 }
 
+/* pn_var_rows's chunks: long enough that a chunk's fold is nothing beside its
+ * pass, short enough that a 4M-element row makes 64 of them for the pool. */
+#define PN_VAR_CHUNK 65536
+
+typedef struct {
+    pn_dtype dt;
+    const char *A;
+    int64_t C, K; /* row length, chunks per row */
+    const double *mean;
+    double *part; /* part[r K + k]: chunk k of row r */
+} var_job;
+
+static void var_chunks(void *ctx, int64_t begin, int64_t end) {
+    const var_job *job = ctx;
+    int64_t es = (int64_t)pn_itemsize(job->dt);
+    for (int64_t t = begin; t < end; t++) {
+        int64_t r = t / job->K, j0 = (t % job->K) * PN_VAR_CHUNK;
+        int64_t len = job->C - j0 < PN_VAR_CHUNK ? job->C - j0 : PN_VAR_CHUNK;
+        pn_sqdev_rows(job->dt, job->A + (r * job->C + j0) * es, 1, len, len, job->mean + r,
+                      job->part + t);
+    }
+}
+
+// A (R, C) -> mean (R), ss (R) = sum_j (A[r][j] - mean[r])^2
+int pn_var_rows(pn_dtype dt, const void *A, int64_t R, int64_t C, double *mean, double *ss) {
+    int64_t es = (int64_t)pn_itemsize(dt), shape[2] = {R, C}, st[2] = {C * es, es};
+    int rc = pn_reduce_run(PN_RSUM, dt, 2, shape, 2u, A, st, (char *)mean, 1.0 / (double)C);
+    if (rc != PN_OK) return rc;
+    int64_t K = (C + PN_VAR_CHUNK - 1) / PN_VAR_CHUNK;
+    double *part = K == 1 ? ss : malloc((size_t)(R * K) * sizeof(double));
+    if (!part) return PN_ENOMEM;
+    var_job job = {.dt = dt, .A = A, .C = C, .K = K, .mean = mean, .part = part};
+    int64_t per = C < PN_VAR_CHUNK ? C : PN_VAR_CHUNK;
+    pn_parallel_for(R * K, per >= PN_REDUCE_GRAIN ? 1 : PN_REDUCE_GRAIN / per, var_chunks, &job);
+    if (K > 1) {
+        for (int64_t r = 0; r < R; r++) {
+            double acc = 0;
+            for (int64_t k = 0; k < K; k++) acc += part[r * K + k];
+            ss[r] = acc;
+        }
+        free(part);
+    }
+    return PN_OK;
+}
+
 int pn_reduce_run(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t *shape, uint32_t mask,
                   const char *in, const int64_t *in_st, char *acc, double scale) {
     int rc = reduce_run_acc(op, in_dt, ndim, shape, mask, in, in_st, acc);

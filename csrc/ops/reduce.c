@@ -447,9 +447,10 @@ static PNTensor *std_of_var(PNTensor *v) {
 }
 
 /* float32 var/std whose squares overflowed (|x - mean| above 1.8e19) though the result
- * may be a float: its values again in double, rounded once (as torch's accumulation),
- * written into v's memory (v is a new contiguous tensor; the graph recorded on it, whose
- * gradient formulas are fine in float, is kept) */
+ * may be a float (or a float32 var beyond float32, whose std is not): its values again
+ * in double, rounded once (as torch's accumulation), written into v's memory (v is a
+ * new contiguous tensor; the graph recorded on it, whose gradient formulas are fine in
+ * float, is kept) */
 static int var_values_in_double(PNTensor *v, PNTensor *a, uint32_t mask, int keepdim,
                                 double correction, int take_sqrt) {
     const float *p = (const float *)v->data;
@@ -466,6 +467,84 @@ static int var_values_in_double(PNTensor *v, PNTensor *a, uint32_t mask, int kee
     return v32 ? 0 : -1;
 }
 
+/* s / denom, or s / 0 (inf, or nan for s = 0) where no degrees of freedom are left
+ * (denom <= 0), as in PyTorch; written as a product so no division by zero is made */
+static double var_divide(double s, double denom) {
+    return denom > 0 ? s / denom : s * INFINITY;
+}
+
+// a (*) -> var over the masked dims, any layout, no autograd: two passes of ops,
+// mean first, then the mean squared deviation (stable)
+static PNTensor *var_composite(PNTensor *a, uint32_t mask, int keepdim, double denom) {
+    PNTensor *m = pn_mean(a, mask, 1);
+    PNTensor *dev = m ? pn_binary_t(PN_SUB, a, m) : NULL;
+    PNTensor *sq = dev ? pn_binary_t(PN_MUL, dev, dev) : NULL;
+    PNTensor *s = sq ? pn_sum(sq, mask, keepdim, 0, a->dtype) : NULL;
+    PNTensor *v = !s          ? NULL
+                  : denom > 0 ? pn_binary_s(PN_MUL, s, 1.0 / denom)
+                              : pn_binary_s(PN_DIV, s, 0.0);
+    Py_XDECREF(m), Py_XDECREF(dev), Py_XDECREF(sq), Py_XDECREF(s);
+    return v;
+}
+
+// a (R, C as its leading and reduced trailing dims, contiguous) -> var (R), no autograd:
+// pn_var_rows's mean and squared deviations in double, with no temporaries, divided and
+// rounded once. NULL without an exception when a is not laid out so (or is empty).
+static PNTensor *var_rows(PNTensor *a, uint32_t mask, int keepdim, double denom) {
+    int k = a->ndim;
+    while (k > 0 && (mask & (1u << (k - 1)))) k--;
+    if (!a->numel || !a->ndim || (mask & ((1u << k) - 1)) || !pn_is_contiguous(a)) return NULL;
+    int64_t R = 1, C = 1, shape[PN_MAX_DIMS];
+    for (int d = 0; d < a->ndim; d++) *(d < k ? &R : &C) *= a->shape[d];
+    PNTensor *v = pn_empty(a->dtype, reduced_shape(a, mask, keepdim, shape), shape);
+    double *buf = v ? PyMem_Malloc((size_t)R * 2 * sizeof(double)) : NULL;
+    if (!buf) {
+        if (v) PyErr_NoMemory();
+        Py_XDECREF(v);
+        return NULL;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = pn_var_rows(a->dtype, a->data, R, C, buf, buf + R);
+    for (int64_t r = 0; rc == PN_OK && r < R; r++) {
+        double q = var_divide(buf[R + r], denom);
+        if (a->dtype == PN_FLOAT32)
+            ((float *)v->data)[r] = (float)q;
+        else
+            ((double *)v->data)[r] = q;
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(buf);
+    if (rc != PN_OK) {
+        PyErr_NoMemory();
+        Py_CLEAR(v);
+    }
+    return v;
+}
+
+/* The state of var's node: the reduced dims and the divisor. */
+typedef struct {
+    uint32_t mask;
+    int keepdim;
+    double denom; /* count - correction (<= 0: no degrees of freedom) */
+} var_state;
+
+// v = sum((x - mean(x))^2) / denom over the masked dims:  dx = g * 2 (x - mean(x)) / denom
+// (with the differentiable ops, so create_graph records it; the mean is taken again)
+static int var_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
+    const var_state *st = PN_STATE(n, var_state);
+    PNTensor *x = pn_unpack(n, 0);
+    if (!x) return -1;
+    PNTensor *m = pn_mean(x, st->mask, 1);
+    PNTensor *d = m ? pn_binary_t(PN_SUB, x, m) : NULL;
+    PNTensor *e = d ? expand_back(gout[0], &n->meta[0], st->mask, st->keepdim) : NULL;
+    PNTensor *s = e ? pn_binary_s(PN_MUL, e, var_divide(2.0, st->denom)) : NULL;
+    gin[0] = s ? pn_binary_t(PN_MUL, s, d) : NULL;
+    Py_DECREF(x);
+    Py_XDECREF(m), Py_XDECREF(d), Py_XDECREF(e), Py_XDECREF(s);
+    return gin[0] ? 0 : -1;
+}
+
 // a (*) -> var (or std) over the masked dims with Bessel correction `correction`
 PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int take_sqrt) {
     if (!pn_is_float(a->dtype)) {
@@ -477,19 +556,28 @@ PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int
     int64_t count = 1;
     for (int d = 0; d < a->ndim; d++)
         if (mask & (1u << d)) count *= a->shape[d];
-    /* two passes: mean first, then the mean squared deviation (stable) */
-    PNTensor *m = pn_mean(a, mask, 1);
-    PNTensor *dev = m ? pn_binary_t(PN_SUB, a, m) : NULL;
-    PNTensor *sq = dev ? pn_binary_t(PN_MUL, dev, dev) : NULL;
-    PNTensor *s = sq ? pn_sum(sq, mask, keepdim, 0, a->dtype) : NULL;
     double denom = (double)count - correction;
-    /* no degrees of freedom left: s / 0, i.e. nan (or inf), as in PyTorch */
-    PNTensor *v = !s          ? NULL
-                  : denom > 0 ? pn_binary_s(PN_MUL, s, 1.0 / denom)
-                              : pn_binary_s(PN_DIV, s, 0.0);
-    Py_XDECREF(m), Py_XDECREF(dev), Py_XDECREF(sq), Py_XDECREF(s);
+    if (denom <= 0 && PyErr_WarnFormat(PyExc_UserWarning, 1,
+                                       "%s(): degrees of freedom is <= 0. Correction should be "
+                                       "strictly less than the reduction factor (input numel "
+                                       "divided by output numel).",
+                                       take_sqrt ? "std" : "var") < 0)
+        return NULL;
+    int prev = pn_set_grad_mode(0);
+    PNTensor *v = var_rows(a, mask, keepdim, denom);
+    if (!v && !PyErr_Occurred()) v = var_composite(a, mask, keepdim, denom);
+    pn_set_grad_mode(prev);
+    if (v) {
+        PNNode *n = pn_record(v, "VarBackward0", var_backward, 1, &a);
+        var_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
+        if (st) {
+            st->mask = mask, st->keepdim = keepdim, st->denom = denom;
+            pn_save(n, 0, a, 0);
+        }
+        if (PyErr_Occurred()) Py_CLEAR(v);
+    }
     if (v && take_sqrt) Py_SETREF(v, std_of_var(v));
-    if (v && a->dtype == PN_FLOAT32 &&
+    if (v && a->dtype == PN_FLOAT32 && denom > 0 && /* else inf or nan in double too */
         var_values_in_double(v, a, mask, keepdim, correction, take_sqrt) < 0)
         Py_CLEAR(v);
     return v;
