@@ -143,10 +143,15 @@ typedef struct {
 #define ROWS_PREFETCH_BYTES 4096
 #define ROWS_PARALLEL_MIN   ((int64_t)256 << 10)
 
+/* Into every cache level (prefetcht0). The non-temporal hint (prefetchnta) made
+ * an Intel Xeon's copies several times slower: 1 thread, 64 random rows of 784
+ * floats out of 60000 (an MNIST batch) 38.4 -> 9.6 us (11.1 with no prefetch);
+ * 1024 random rows of a 2048 x 2048 matrix 758 -> 593 us, 32768 of 65536 rows of
+ * 64 floats 1413 -> 669 us. */
 static void prefetch_row(const char *p, int64_t bytes) {
 #if defined(__GNUC__)
     bytes = bytes < ROWS_PREFETCH_BYTES ? bytes : ROWS_PREFETCH_BYTES;
-    for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b, 0, 0);
+    for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b, 0, 3);
 #else
     (void)p, (void)bytes;
 #endif
