@@ -326,6 +326,32 @@ def test_many_short_rows_as_rows_alone(op, length):
             np.testing.assert_array_equal(a[i:i + 5], b)
 
 
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_far_apart_columns_staged_as_in_place(op, dtype):
+    # along dim 0, columns whose rows are 4 KB or more apart are copied 16 at a time
+    # into a contiguous stage (reduce.c's SOFTMAX_STAGED16, SOFTMAX_BWD_STAGED16), the
+    # rest read in place: the same bits as the same columns of a narrow copy, forward
+    # and backward, with -inf, NaN and inf in some columns
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-20, 20, (300, 1040)).astype(dtype)
+    x[:, 3] = -np.inf
+    x[7, 5] = np.nan
+    x[9, 20] = np.inf
+    g = rng.standard_normal((1040,) if op == "logsumexp" else x.shape).astype(dtype)
+
+    def run(cols):
+        t = pynet.from_numpy(np.ascontiguousarray(x[:, cols])).requires_grad_()
+        y = _pn(op, t, 0)
+        y.backward(pynet.from_numpy(np.ascontiguousarray(g[cols] if op == "logsumexp"
+                                                         else g[:, cols])))
+        return y.detach().numpy(), t.grad.numpy()
+
+    wide, narrow = run(slice(None)), run(slice(0, 40))
+    for a, b in zip(wide, narrow):
+        np.testing.assert_array_equal(a[..., :40], b)
+
+
 def _run_rows(op, x, g, threads):
     """(y, dx) of op over the rows of x with upstream g, at `threads` threads."""
     prev = pynet.get_num_threads()
