@@ -84,31 +84,33 @@ static PNTensor *reduce_scaled(PNTensor *a, pn_reduce_op op, uint32_t mask, int 
         PyErr_Format(PyExc_RuntimeError, "%s(): no float64 accumulator to scale", name);
         return NULL;
     }
-    int64_t kshape[PN_MAX_DIMS];
-    reduced_shape(a, mask, 1, kshape);
-    PNTensor *acc = pn_empty(acc_dt, a->ndim, kshape);
-    if (!acc) return NULL;
-    int64_t in_st[PN_MAX_DIMS];
+    /* The accumulators are laid out as the result (reduced dims dropped or kept as 1:
+     * the same memory), so they are the result's own memory when the dtypes agree; a
+     * float32 sum's float64 accumulators are a buffer, rounded into it after. */
+    int narrow = acc_dt == PN_FLOAT64 && out_dt == PN_FLOAT32;
+    int64_t shape[PN_MAX_DIMS], in_st[PN_MAX_DIMS];
+    int nd = reduced_shape(a, mask, keepdim, shape);
+    PNTensor *out = pn_empty(narrow ? out_dt : acc_dt, nd, shape);
+    if (!out) return NULL;
+    double one, *acc64 = !narrow           ? NULL
+                         : out->numel <= 1 ? &one
+                                           : PyMem_Malloc((size_t)out->numel * sizeof(double));
+    if (narrow && !acc64) {
+        Py_DECREF(out);
+        return (PNTensor *)PyErr_NoMemory();
+    }
+    char *acc = narrow ? (char *)acc64 : out->data;
     for (int d = 0; d < a->ndim; d++) in_st[d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
     Py_BEGIN_ALLOW_THREADS
-    pn_reduce_run(op, a->dtype, a->ndim, a->shape, mask, a->data, in_st, acc->data, scale);
+    pn_reduce_run(op, a->dtype, a->ndim, a->shape, mask, a->data, in_st, acc, scale);
+    for (int64_t i = 0; narrow && i < out->numel; i++) ((float *)out->data)[i] = (float)acc64[i];
     Py_END_ALLOW_THREADS
-    if (acc_dt != out_dt) {
-        PNTensor *c = pn_empty(out_dt, acc->ndim, acc->shape);
-        if (!c || pn_copy_into(c, acc) < 0) {
-            Py_XDECREF(c);
-            Py_DECREF(acc);
-            return NULL;
-        }
-        Py_SETREF(acc, c);
+    if (acc64 != &one) PyMem_Free(acc64);
+    if (!narrow && acc_dt != out_dt) {
+        PNTensor *c = pn_empty(out_dt, out->ndim, out->shape);
+        if (!c || pn_copy_into(c, out) < 0) Py_CLEAR(c);
+        Py_SETREF(out, c);
     }
-    if (keepdim) return acc;
-    int64_t shape[PN_MAX_DIMS], strides[PN_MAX_DIMS];
-    int nd = reduced_shape(a, mask, 0, shape);
-    pn_contiguous_strides(nd, shape, strides);
-    PNTensor *out = pn_alias(acc, nd, shape, strides, 0);
-    Py_DECREF(acc);
-    if (out) pn_forget_base(out);
     return out;
 }
 
