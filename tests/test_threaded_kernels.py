@@ -118,6 +118,18 @@ def test_row_sums(threads, shape, dims, dtype):
         assert ok.all(), f"{shape} {dims}: worst {np.max(np.abs(g - want) - bound)} over the bound"
 
 
+@pytest.mark.parametrize("length", [1, 7, 8, 10, 15, 16, 17, 24, 31])
+def test_short_row_sums_same_bits_in_blocks_or_alone(length):
+    """Float32 rows shorter than 32 are summed 16 at a time as vector lanes (reduce.c's
+    sum_short16_f32), the rows left over one by one (sum_short_f32): each row's sum
+    has the same bits either way, with inf, NaN and rows of -0."""
+    a = _x((16 * 5 + 3, length), 3, np.float32)
+    a[2, 0], a[5, -1], a[20, :] = np.inf, np.nan, -0.0
+    whole = pynet.from_numpy(a).sum(1).numpy()
+    for i in range(len(a)):
+        assert whole[i:i + 1].tobytes() == pynet.from_numpy(a[i:i + 1]).sum(1).numpy().tobytes()
+
+
 @pytest.mark.parametrize("dims", [None, 0, 1, (0, 1)])
 def test_parallel_reductions_all_kinds(threads, dims):
     a = _x((900, 800), 4)
