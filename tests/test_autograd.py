@@ -96,6 +96,16 @@ def test_leaf_grad_through_a_reshape_owns_its_memory():
     x.grad.mul_(3.0)
     np.testing.assert_array_equal(arr(g), np.full(16, 7.0))
 
+    # a gradient that a hook returned and the caller keeps is copied too, view or not
+    for make in (lambda: pynet.full((16,), 7.0).view(16), lambda: pynet.full((16,), 7.0)):
+        keep = []
+        x = pynet.zeros(16, requires_grad=True)
+        x.register_hook(lambda g, make=make, keep=keep: keep.append(make()) or keep[-1])
+        (x * 2.0).sum().backward()
+        assert x.grad is not keep[0]
+        keep[0].add_(1.0)
+        np.testing.assert_array_equal(arr(x.grad), np.full(16, 7.0))
+
 
 def test_leaf_grads_do_not_alias_each_other():
     # AddBackward passes the same gradient to both inputs; accumulating into one

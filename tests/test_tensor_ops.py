@@ -932,6 +932,31 @@ def test_var_of_trailing_dims_in_double(shape, dim, dtype):
         assert (np.abs(out[ok] - ref[ok]) <= tol).all()
 
 
+def test_var_without_degrees_of_freedom_as_torch():
+    # correction >= n: the value is s / 0 (inf, or nan for s = 0) with a UserWarning; the
+    # gradient, as PyTorch's var_backward: without dims, g * (inf, nan where x == mean);
+    # with dims, 2 / (n - correction) as it is
+    v = np.array([1.0, 2.0, 4.0])
+    cases = [(dict(correction=3), np.full(3, np.inf)),
+             (dict(dim=-1, correction=5), 2 / (3 - 5) * (v - v.mean())),
+             (dict(dim=-1, correction=3), np.inf * (v - v.mean()))]
+    for kw, want in cases:
+        x = pynet.tensor(v, requires_grad=True)
+        with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+            y = x.var(**kw)
+        assert y.item() == np.inf
+        y.backward()
+        np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-14)
+    x = pynet.tensor([2.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning):
+        x.var(correction=2).backward()
+    assert np.isnan(x.grad.numpy()).all()
+    # float32 values whose float32 mean overflows: redone in float64, 0 / 0 = nan
+    with pytest.warns(UserWarning):
+        r = pynet.tensor(np.full((2, 16), 3e38, np.float32)).var(1, correction=16)
+    assert np.isnan(r.numpy()).all()
+
+
 def test_var_gradient_and_its_gradient():
     # VarBackward0: dx = g 2 (x - mean) / (n - correction), itself differentiable:
     # d/dx of w . dx is 2 / (n - correction) (w - mean(w)) for a fixed w; on the fused

@@ -130,6 +130,21 @@ def test_short_row_sums_same_bits_in_blocks_or_alone(length):
         assert whole[i:i + 1].tobytes() == pynet.from_numpy(a[i:i + 1]).sum(1).numpy().tobytes()
 
 
+def test_short_row_sums_same_bits_at_one_and_two_threads():
+    """Rows that mix NaN with inf - inf: which NaN comes out depends on the order of the
+    additions, so each row takes the same path (16-row blocks counted from row 0, the
+    rest alone) whatever the split between threads."""
+    a = np.random.default_rng(3).choice(np.float32([np.inf, -np.inf, np.nan, 1]), (5003, 25))
+    prev, out = pynet.get_num_threads(), []
+    try:
+        for n in (1, 2):
+            pynet.set_num_threads(n)
+            out.append(pynet.from_numpy(a).sum(1).numpy().tobytes())
+    finally:
+        pynet.set_num_threads(prev)
+    assert out[0] == out[1]
+
+
 @pytest.mark.parametrize("dims", [None, 0, 1, (0, 1)])
 def test_parallel_reductions_all_kinds(threads, dims):
     a = _x((900, 800), 4)

@@ -144,8 +144,9 @@ static int run_pre_hooks(PNNode *fn) {
 }
 
 /* g is a view that is the only user of its base's whole memory (a reshape's
- * gradient, say): then g may become a plain tensor owning that memory, as nothing
- * else can see it. Returns 1 when it did. Saves a leaf's first gradient a copy:
+ * gradient, say), and only the engine holds g: then g may become a plain tensor
+ * owning that memory, as nothing else can see it. Returns 1 when it did. Saves a
+ * leaf's first gradient a copy:
  * softmax over x.reshape(-1, 16), 4M floats, 1 thread, backward 5.2 -> 3.3 ms. */
 static int adopt_base_memory(PNTensor *g) {
     PNTensor *b = g->base;
@@ -170,9 +171,13 @@ int pn_accumulate_grad_apply(PNNode *n, PNTensor **gout, PNTensor **gin) {
         return -1;
     }
     if (!leaf->grad) {
-        /* Keep a detached, contiguous copy unless we may take g itself. */
-        if (!pn_grad_mode && !g->grad_fn && Py_REFCNT(g) <= 2) adopt_base_memory(g);
-        if (!pn_grad_mode && (g->grad_fn || Py_REFCNT(g) > 2 || !pn_is_contiguous(g) || g->base)) {
+        /* Keep a detached, contiguous copy unless we may take g itself: held by no
+         * one but the engine (gout[0] and this reference; a tensor a hook returned
+         * is not in gout[0], so one reference more is someone else's). */
+        Py_ssize_t ours = g == gout[0] ? 2 : 1;
+        if (!pn_grad_mode && !g->grad_fn && Py_REFCNT(g) <= ours) adopt_base_memory(g);
+        if (!pn_grad_mode &&
+            (g->grad_fn || Py_REFCNT(g) > ours || !pn_is_contiguous(g) || g->base)) {
             PNTensor *c = pn_clone(g);
             Py_DECREF(g);
             if (!c) return -1;

@@ -180,24 +180,33 @@ PN_SIMD_CLONES static double sum_run_f32(const float *restrict A, int64_t n) {
     return acc;
 }
 
-/* The same for float64, without the pairs: 16 partial sums in four vectors. */
-PN_SIMD_CLONES static double sum_run_f64(const double *restrict A, int64_t n) {
-    pn_v4d part[4] = {{0}};
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        prefetch_ahead(A + i);
-        prefetch_ahead(A + i + 8);
-        for (int k = 0; k < 4; k++) {
-            pn_v4d x;
-            memcpy(&x, A + i + 4 * k, sizeof x);
-            part[k] += x;
-        }
+/* 16 partial sums (four vectors) of TERM(x, m) over a contiguous float64 run, 16
+ * elements at a time, the rest one by one: the sum (TERM = x, no pairs as float32's)
+ * and var's squared deviations from a mean m ((x - m)^2, rounded in double). */
+#define F64_RUN(NAME, TERM) \
+    PN_SIMD_CLONES static double NAME(const double *restrict A, int64_t n, double m) { \
+        const pn_v4d mv = {m, m, m, m}; \
+        pn_v4d part[4] = {{0}}; \
+        int64_t i = 0; \
+        for (; i + 16 <= n; i += 16) { \
+            prefetch_ahead(A + i); \
+            prefetch_ahead(A + i + 8); \
+            for (int k = 0; k < 4; k++) { \
+                pn_v4d x; \
+                memcpy(&x, A + i + 4 * k, sizeof x); \
+                part[k] += TERM(x, mv); \
+            } \
+        } \
+        pn_v4d v = (part[0] + part[1]) + (part[2] + part[3]); \
+        double acc = (v[0] + v[1]) + (v[2] + v[3]); \
+        for (; i < n; i++) acc += TERM(A[i], m); \
+        return acc; \
     }
-    pn_v4d v = (part[0] + part[1]) + (part[2] + part[3]);
-    double acc = (v[0] + v[1]) + (v[2] + v[3]);
-    for (; i < n; i++) acc += A[i];
-    return acc;
-}
+#define RUN_SUM(x, m)   ((void)(m), (x))
+#define RUN_SQDEV(x, m) (((x) - (m)) * ((x) - (m)))
+F64_RUN(sum_run_f64, RUN_SUM)
+F64_RUN(sqdev_run_f64, RUN_SQDEV)
+#define sum_run2_f64(A, n) sum_run_f64(A, n, 0.0)
 
 /* acc[r] = the sum of row r (C elements, rows lda apart) for r in [0, R), in
  * double, each row by the contiguous run sum above: the same value as the
@@ -207,12 +216,12 @@ PN_SIMD_CLONES static double sum_run_f64(const double *restrict A, int64_t n) {
 PN_SIMD_CLONES void pn_rowsum(pn_dtype dt, const void *A, int64_t R, int64_t C, int64_t lda,
                               double *acc) {
     int64_t r = 0;
-    if (dt == PN_FLOAT32 && C < 32)
+    if (PN_ROWSUM_BLOCK(dt, C) == 16)
         for (; r + 16 <= R; r += 16) sum_short16_f32((const float *)A + r * lda, C, lda, acc + r);
     if (dt == PN_FLOAT32)
         for (; r < R; r++) acc[r] = sum_run_f32((const float *)A + r * lda, C);
     else
-        for (; r < R; r++) acc[r] = sum_run_f64((const double *)A + r * lda, C);
+        for (; r < R; r++) acc[r] = sum_run_f64((const double *)A + r * lda, C, 0.0);
 }
 
 /* var's second pass over a run: sum (A[i] - m)^2 in double, for a mean m (double).
@@ -220,7 +229,8 @@ PN_SIMD_CLONES void pn_rowsum(pn_dtype dt, const void *A, int64_t R, int64_t C, 
  * rounded once and d^2 once, then added into one of 16 partial sums (two vectors of
  * 8 doubles: a widening of 8 floats is one instruction with AVX-512, where GCC split
  * 4-float widenings in two: 131k floats 27 -> 18 us), folded in a fixed order.
- * In double, a float32 d^2 cannot overflow, and the sum of n squares keeps about
+ * In double, the square of a float32 minus a finite mean cannot overflow (a mean
+ * that overflowed is redone in float64 by the op), and the sum of n squares keeps about
  * 53 - log2(n) bits. The grouping depends on n only. */
 PN_SIMD_CLONES static double sqdev_run_f32(const float *restrict A, int64_t n, double m) {
     typedef double v8d __attribute__((vector_size(64)));
@@ -241,30 +251,6 @@ PN_SIMD_CLONES static double sqdev_run_f32(const float *restrict A, int64_t n, d
     double acc = (v[0] + v[1]) + (v[2] + v[3]);
     for (; i < n; i++) {
         double d = (double)A[i] - m;
-        acc += d * d;
-    }
-    return acc;
-}
-
-/* The same for float64: d = A[i] - m and d^2 rounded in double. */
-PN_SIMD_CLONES static double sqdev_run_f64(const double *restrict A, int64_t n, double m) {
-    const pn_v4d mv = {m, m, m, m};
-    pn_v4d part[4] = {{0}};
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        prefetch_ahead(A + i);
-        prefetch_ahead(A + i + 8);
-        for (int k = 0; k < 4; k++) {
-            pn_v4d x;
-            memcpy(&x, A + i + 4 * k, sizeof x);
-            x -= mv;
-            part[k] += x * x;
-        }
-    }
-    pn_v4d v = (part[0] + part[1]) + (part[2] + part[3]);
-    double acc = (v[0] + v[1]) + (v[2] + v[3]);
-    for (; i < n; i++) {
-        double d = A[i] - m;
         acc += d * d;
     }
     return acc;
@@ -373,7 +359,7 @@ REDUCE_LOOP(sum_f64_any, double, double, ADD, 1)
         NAME##_any(p, s, n, aux); \
     }
 SUM_LOOP(sum_f32, float, sum_run_f32)
-SUM_LOOP(sum_f64, double, sum_run_f64)
+SUM_LOOP(sum_f64, double, sum_run2_f64)
 REDUCE_LOOP(sum_i64, int64_t, int64_t, IADD, 1)
 REDUCE_LOOP(sum_b, int64_t, pn_bool, IADD, 1)
 REDUCE_LOOP(prod_f32, double, float, MUL, 0)

@@ -45,6 +45,10 @@ void pn_colsum_f32(const float *A, int64_t R, int64_t C, int64_t lda, double *ac
  * tensor. Each row is summed whole, in double, as pn_reduce_loop sums a
  * contiguous run, so a row's sum does not depend on R or on any thread split. */
 void pn_rowsum(pn_dtype dt, const void *A, int64_t R, int64_t C, int64_t lda, double *acc);
+/* pn_rowsum sums short float32 rows PN_ROWSUM_BLOCK at a time as vector lanes, the
+ * last R % 16 one by one: the same values, but a NaN's sign may come out otherwise,
+ * so callers that split R keep the blocks where they start from row 0. */
+#define PN_ROWSUM_BLOCK(dt, C) ((dt) == PN_FLOAT32 && (C) < 32 ? 16 : 1)
 
 /* acc (R) = sum_j (A[r][j] - mean[r])^2, the squared deviations of each row of the
  * float32 or float64 matrix A (R, C) (rows lda elements apart) from its mean, in

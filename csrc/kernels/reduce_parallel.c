@@ -120,14 +120,25 @@ static int colsum_shape(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64_t
 typedef struct {
     pn_dtype dt;
     const char *in;
-    int64_t C;
+    int64_t R, C;
     double *acc;
 } rowsum_job;
 
+/* Rows r0 .. r1 of the job, in the blocks of PN_ROWSUM_BLOCK rows counted from row 0
+ * whatever the split: the chunk holding a block's first row sums the whole block
+ * (past r1 if need be) and the next chunk skips the rest of it; the rows after the
+ * last whole block go one by one. So each row takes the same path at any thread
+ * count. */
 static void rowsum_rows(void *ctx, int64_t r0, int64_t r1) {
     rowsum_job *job = ctx;
-    int64_t es = (int64_t)pn_itemsize(job->dt);
-    pn_rowsum(job->dt, job->in + r0 * job->C * es, r1 - r0, job->C, job->C, job->acc + r0);
+    int64_t es = (int64_t)pn_itemsize(job->dt), blk = PN_ROWSUM_BLOCK(job->dt, job->C);
+    int64_t whole = job->R - job->R % blk;   /* rows in whole blocks */
+    int64_t b0 = (r0 + blk - 1) / blk * blk; /* the first block starting in the chunk */
+    int64_t b1 = r1 < whole ? (r1 + blk - 1) / blk * blk : whole;
+    if (b0 < b1)
+        pn_rowsum(job->dt, job->in + b0 * job->C * es, b1 - b0, job->C, job->C, job->acc + b0);
+    int64_t t = r0 > whole ? r0 : whole;
+    if (t < r1) pn_rowsum(job->dt, job->in + t * job->C * es, r1 - t, job->C, job->C, job->acc + t);
 }
 
 /* R, C when the reduction is a float sum over dims k .. ndim-1 (k >= 1) of a
@@ -156,7 +167,7 @@ static int reduce_run_acc(pn_reduce_op op, pn_dtype in_dt, int ndim, const int64
     int parts = reduce_part_count(numel, nacc);
     int64_t R, C;
     if (rowsum_shape(op, in_dt, ndim, shape, mask, in_st, parts, &R, &C)) {
-        rowsum_job rj = {.dt = in_dt, .in = in, .C = C, .acc = (double *)acc};
+        rowsum_job rj = {.dt = in_dt, .in = in, .R = R, .C = C, .acc = (double *)acc};
         pn_parallel_for(R, C >= PN_REDUCE_GRAIN ? 1 : PN_REDUCE_GRAIN / C, rowsum_rows, &rj);
         return PN_OK;
     }

@@ -448,6 +448,9 @@ static PNTensor *std_of_var(PNTensor *v) {
     return s;
 }
 
+static PNTensor *var_impl(PNTensor *a, uint32_t mask, int keepdim, double correction, int take_sqrt,
+                          int warn);
+
 /* float32 var/std whose squares overflowed (|x - mean| above 1.8e19) though the result
  * may be a float (or a float32 var beyond float32, whose std is not): its values again
  * in double, rounded once (as torch's accumulation), written into v's memory (v is a
@@ -461,7 +464,7 @@ static int var_values_in_double(PNTensor *v, PNTensor *a, uint32_t mask, int kee
     if (k == v->numel) return 0;
     int prev = pn_set_grad_mode(0);
     PNTensor *a64 = pn_to_dtype(a, PN_FLOAT64);
-    PNTensor *v64 = a64 ? pn_var(a64, mask, keepdim, correction, take_sqrt) : NULL;
+    PNTensor *v64 = a64 ? var_impl(a64, mask, keepdim, correction, take_sqrt, 0) : NULL;
     PNTensor *v32 = v64 ? pn_to_dtype(v64, PN_FLOAT32) : NULL;
     pn_set_grad_mode(prev);
     if (v32) memcpy(v->data, v32->data, (size_t)v->numel * sizeof(float));
@@ -528,42 +531,62 @@ static PNTensor *var_rows(PNTensor *a, uint32_t mask, int keepdim, double denom)
 typedef struct {
     uint32_t mask;
     int keepdim;
+    int all;      /* var() without dims (or of a 0-d tensor) */
     double denom; /* count - correction (<= 0: no degrees of freedom) */
 } var_state;
 
 // v = sum((x - mean(x))^2) / denom over the masked dims:  dx = g * 2 (x - mean(x)) / denom
-// (with the differentiable ops, so create_graph records it; the mean is taken again)
+// (with the differentiable ops, so create_graph records it; the mean is taken again).
+// As PyTorch where no degrees of freedom are left: with dims, 2 / denom as it is (inf
+// for 0, negative below); without, g * (nan where x == mean, inf elsewhere).
 static int var_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     const var_state *st = PN_STATE(n, var_state);
     PNTensor *x = pn_unpack(n, 0);
     if (!x) return -1;
+    int inf_nan = st->all && st->denom <= 0;
     PNTensor *m = pn_mean(x, st->mask, 1);
-    PNTensor *d = m ? pn_binary_t(PN_SUB, x, m) : NULL;
+    PNTensor *d = !m ? NULL : inf_nan ? pn_binary_t(PN_NE, x, m) : pn_binary_t(PN_SUB, x, m);
     PNTensor *e = d ? expand_back(gout[0], &n->meta[0], st->mask, st->keepdim) : NULL;
-    PNTensor *s = e ? pn_binary_s(PN_MUL, e, var_divide(2.0, st->denom)) : NULL;
-    gin[0] = s ? pn_binary_t(PN_MUL, s, d) : NULL;
+    PNTensor *s = NULL;
+    if (e && inf_nan) {
+        PNTensor *f = pn_binary_s(PN_DIV, d, 0.0); /* (x != mean) / 0: inf, or 0 / 0 = nan */
+        gin[0] = f ? pn_binary_t(PN_MUL, e, f) : NULL;
+        Py_XDECREF(f);
+    } else {
+        s = e ? pn_binary_s(PN_MUL, e, st->denom != 0 ? 2.0 / st->denom : INFINITY) : NULL;
+        gin[0] = s ? pn_binary_t(PN_MUL, s, d) : NULL;
+    }
     Py_DECREF(x);
     Py_XDECREF(m), Py_XDECREF(d), Py_XDECREF(e), Py_XDECREF(s);
     return gin[0] ? 0 : -1;
 }
 
-// a (*) -> var (or std) over the masked dims with Bessel correction `correction`
+// a (*) -> var (or std) over the masked dims (0: all) with Bessel correction `correction`
 PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int take_sqrt) {
+    return var_impl(a, mask, keepdim, correction, take_sqrt, 1);
+}
+
+/* pn_var, with or without the UserWarning where no degrees of freedom are left (not
+ * again when var_values_in_double redoes a float32 var in float64) */
+static PNTensor *var_impl(PNTensor *a, uint32_t mask, int keepdim, double correction, int take_sqrt,
+                          int warn) {
     if (!pn_is_float(a->dtype)) {
         PyErr_Format(PyExc_RuntimeError, "%s(): input dtype should be floating point, got %s",
                      take_sqrt ? "std" : "var", pn_dtype_name(a->dtype));
         return NULL;
     }
+    int all = !mask || !a->ndim;
     mask = full_mask(a, mask);
     int64_t count = 1;
     for (int d = 0; d < a->ndim; d++)
         if (mask & (1u << d)) count *= a->shape[d];
     double denom = (double)count - correction;
-    if (denom <= 0 && PyErr_WarnFormat(PyExc_UserWarning, 1,
-                                       "%s(): degrees of freedom is <= 0. Correction should be "
-                                       "strictly less than the reduction factor (input numel "
-                                       "divided by output numel).",
-                                       take_sqrt ? "std" : "var") < 0)
+    if (warn && denom <= 0 &&
+        PyErr_WarnFormat(PyExc_UserWarning, 1,
+                         "%s(): degrees of freedom is <= 0. Correction should be "
+                         "strictly less than the reduction factor (input numel "
+                         "divided by output numel).",
+                         take_sqrt ? "std" : "var") < 0)
         return NULL;
     int prev = pn_set_grad_mode(0);
     PNTensor *v = var_rows(a, mask, keepdim, denom);
@@ -573,13 +596,13 @@ PNTensor *pn_var(PNTensor *a, uint32_t mask, int keepdim, double correction, int
         PNNode *n = pn_record(v, "VarBackward0", var_backward, 1, &a);
         var_state *st = n ? pn_node_state(n, sizeof *st, 0) : NULL;
         if (st) {
-            st->mask = mask, st->keepdim = keepdim, st->denom = denom;
+            st->mask = mask, st->keepdim = keepdim, st->denom = denom, st->all = all;
             pn_save(n, 0, a, 0);
         }
         if (PyErr_Occurred()) Py_CLEAR(v);
     }
     if (v && take_sqrt) Py_SETREF(v, std_of_var(v));
-    if (v && a->dtype == PN_FLOAT32 && denom > 0 && /* else inf or nan in double too */
+    if (v && a->dtype == PN_FLOAT32 &&
         var_values_in_double(v, a, mask, keepdim, correction, take_sqrt) < 0)
         Py_CLEAR(v);
     return v;
