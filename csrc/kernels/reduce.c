@@ -1004,9 +1004,11 @@ SOFTMAX_SHORT16(softmax_short16_f64, double, f64)
  * arithmetic per lane, so the same bits. Staged when both copies fit in
  * SM_STAGE_MAX bytes and the rows are at least SM_STAGE_STEP bytes apart;
  * otherwise (or when the stage cannot be allocated) the kernel reads in place.
- * Over dim 0 of 2048 x 2048 floats, 1 thread, best of 21, ms, before -> after:
- * softmax 7.5 -> 5.7, log_softmax 8.7 -> 5.5, logsumexp 4.3 -> 3.0; forward and
- * backward (SOFTMAX_BWD_STAGED16) softmax 34.8 -> 25.5, log_softmax 30.7 -> 23.6. */
+ * Over dim 0 of 2048 x 2048 floats, 1 thread, medians of 21 in two alternated A/B
+ * rounds, ms, in place -> staged: softmax 6.4, 10.6 -> 5.2, 6.8; log_softmax 7.2,
+ * 9.1 -> 5.2, 5.5; logsumexp 4.2, 4.5 -> 3.1, 2.8. The backward's staging
+ * (SOFTMAX_BWD_STAGED16) is not yet shown to pay: softmax forward + backward 19.4,
+ * 30.6 -> 19.4, 26.7 in the same rounds. */
 #define SM_STAGE_MAX  ((int64_t)512 << 10)
 #define SM_STAGE_STEP 4096
 #define SOFTMAX_STAGED16(NAME, T, SFX) \
