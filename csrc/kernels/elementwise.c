@@ -2145,6 +2145,10 @@ static T512 void gelu_run_avx512(const float *g, const float *x, float *y, int64
     for (int64_t b = 0; b < n; b += GELU_BLOCK) {
         int64_t e = n - b < GELU_BLOCK ? n : b + GELU_BLOCK;
         int cnt = 0;
+        if (n >= PN_PREFETCH_MIN) {
+            pn_prefetch_ahead(x, b, e, n, sizeof *x);
+            if (g) pn_prefetch_ahead(g, b, e, n, sizeof *g);
+        }
         for (int64_t i = b; i < e; i += 16) {
             __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
             __m512 v = _mm512_maskz_loadu_ps(m, x + i);
@@ -2170,6 +2174,10 @@ static T256 void gelu_run_avx2(const float *g, const float *x, float *y, int64_t
     for (int64_t b = 0; b < n; b += GELU_BLOCK) {
         int64_t e = n - b < GELU_BLOCK ? n : b + GELU_BLOCK;
         int cnt = 0;
+        if (n >= PN_PREFETCH_MIN) {
+            pn_prefetch_ahead(x, b, e, n, sizeof *x);
+            if (g) pn_prefetch_ahead(g, b, e, n, sizeof *g);
+        }
         for (int64_t i = b; i < e; i += 8) {
             __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i < 8 ? e - i : 8)), lane);
             __m256 v = _mm256_maskload_ps(x + i, m);
