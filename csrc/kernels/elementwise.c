@@ -381,7 +381,7 @@ int pn_binary_is_comparison(pn_binary_op op) {
 
 /* o = EXPR(x) over n elements. UNARY_LOOP_PREFETCHED is for an expensive EXPR (the
  * transcendental functions): its contiguous loop over long arrays runs in blocks,
- * each after prefetching the next block of the input (common.h). */
+ * each prefetching the input PN_PREFETCH_DISTANCE elements ahead (common.h). */
 #define UNARY_LOOP(NAME, T, EXPR)            UNARY_LOOP_PF(NAME, T, EXPR, 0)
 #define UNARY_LOOP_PREFETCHED(NAME, T, EXPR) UNARY_LOOP_PF(NAME, T, EXPR, 1)
 #define UNARY_LOOP_PF(NAME, T, EXPR, PF) \
@@ -953,8 +953,8 @@ const float pn_log_tab[3][8] = {
      3.298690654e-09f, 3.540848725e-09f, 1.965855700e-09f},
 };
 
-/* erf on its intervals for pn_erff_tab (fastmath.h), printed by gen_erf_tab.py, which
- * states each interval's fit error: */
+/* The interval tables of pn_erff_tab and pn_tanhf_poly (fastmath.h), printed by
+ * gen_poly_tabs.py, which states each interval's fit error. erf: */
 /*  1: [0.03125, 0.0390625), fit error 2^-30.5 relative */
 /*  2: [0.0390625, 0.046875), fit error 2^-33.2 relative */
 /*  3: [0.046875, 0.0546875), fit error 2^-30.2 relative */
@@ -983,72 +983,188 @@ const float pn_log_tab[3][8] = {
 /* 26: [2.5, 3), fit error 2^-30.6 relative */
 /* 27: [3, 3.5), fit error 2^-32.4 relative */
 /* 28: [3.5, 4), fit error 2^-34.0 relative */
-const float pn_erf_tab[8][32] = {
-    /* centres */
-    {3.514183685e-02f, 3.514183685e-02f, 4.296904802e-02f, 5.078161508e-02f, 5.859492347e-02f,
-     7.031084597e-02f, 8.593747765e-02f, 1.015615463e-01f, 1.171882898e-01f, 1.406228840e-01f,
-     1.718739867e-01f, 2.031281441e-01f, 2.343785912e-01f, 2.812532485e-01f, 3.437482715e-01f,
-     4.062596858e-01f, 4.687485099e-01f, 5.625104904e-01f, 6.875104308e-01f, 8.125022650e-01f,
-     9.374943972e-01f, 1.125011563e+00f, 1.374971271e+00f, 1.625038624e+00f, 1.874981403e+00f,
-     2.250052691e+00f, 2.750015736e+00f, 3.250383854e+00f, 3.743984222e+00f, 4.000000000e+00f,
-     4.000000000e+00f, 4.000000000e+00f},
-    /* c0 */
-    {3.963699937e-02f, 3.963699937e-02f, 4.845555499e-02f, 5.725169927e-02f, 6.604170054e-02f,
-     7.920674980e-02f, 9.673187137e-02f, 1.142071262e-01f, 1.316299886e-01f, 1.576361805e-01f,
-     1.920461357e-01f, 2.260917872e-01f, 2.597039938e-01f, 3.091871142e-01f, 3.731274605e-01f,
-     4.343961775e-01f, 4.926121235e-01f, 5.736830831e-01f, 6.690919995e-01f, 7.494653463e-01f,
-     8.150997758e-01f, 8.883919120e-01f, 9.481651783e-01f, 9.784468412e-01f, 9.919894338e-01f,
-     9.985376596e-01f, 9.998993874e-01f, 9.999957085e-01f, 9.999998808e-01f, 1.000000000e+00f,
-     1.000000000e+00f, 1.000000000e+00f},
-    /* c1 */
-    {1.126986504e+00f, 1.126986504e+00f, 1.126297712e+00f, 1.125473142e+00f, 1.124511719e+00f,
-     1.122814655e+00f, 1.120076537e+00f, 1.116800070e+00f, 1.112988949e+00f, 1.106284857e+00f,
-     1.095533609e+00f, 1.082768559e+00f, 1.068065286e+00f, 1.042559624e+00f, 1.002622843e+00f,
-     9.567006826e-01f, 9.057943821e-01f, 8.223116398e-01f, 7.033586502e-01f, 5.831109881e-01f,
-     4.685495198e-01f, 3.182656765e-01f, 1.703732312e-01f, 8.046215773e-02f, 3.354816884e-02f,
-     7.140608504e-03f, 5.862431135e-04f, 2.912045420e-05f, 9.220777883e-07f, 0.000000000e+00f,
-     0.000000000e+00f, 0.000000000e+00f},
-    /* c2 */
-    {-3.960223496e-02f, -3.960223496e-02f, -4.839720950e-02f, -5.715385452e-02f, -6.588556617e-02f,
-     -7.894512266e-02f, -9.625544399e-02f, -1.134222895e-01f, -1.304290444e-01f, -1.555689722e-01f,
-     -1.882943511e-01f, -2.199406326e-01f, -2.503331304e-01f, -2.932235897e-01f, -3.446499407e-01f,
-     -3.886688352e-01f, -4.245899320e-01f, -4.625589550e-01f, -4.835663736e-01f, -4.737790823e-01f,
-     -4.392623603e-01f, -3.580525815e-01f, -2.342583537e-01f, -1.307541281e-01f, -6.290217489e-02f,
-     -1.606670581e-02f, -1.612143009e-03f, -9.465002950e-05f, -3.439206694e-06f, 0.000000000e+00f,
-     0.000000000e+00f,  0.000000000e+00f},
-    /* c3 */
-    {-3.660199940e-01f, -3.660199940e-01f, -3.723773360e-01f, -3.886775672e-01f, -3.843897581e-01f,
-     -3.702161014e-01f, -3.702014983e-01f, -3.664624095e-01f, -3.608589172e-01f, -3.538818359e-01f,
-     -3.433996737e-01f, -3.319774270e-01f, -3.160997629e-01f, -2.926179767e-01f, -2.554130852e-01f,
-     -2.136013061e-01f, -1.691654623e-01f, -1.006261855e-01f, -1.282129344e-02f, 6.228654459e-02f,
-     1.183430776e-01f,  1.624527723e-01f,  1.579420120e-01f,  1.148337573e-01f,  6.744461507e-02f,
-     2.172285691e-02f,  2.758022631e-03f,  1.948027057e-04f,  8.289934158e-06f,  0.000000000e+00f,
-     0.000000000e+00f,  0.000000000e+00f},
-    /* c4 */
-    {-1.878893375e-01f, -1.878893375e-01f, 2.224201560e-01f,  -4.024665803e-02f, -7.872129083e-01f,
-     8.735165931e-03f,  -3.716513049e-03f, -1.040539704e-02f, 5.611897260e-02f,  7.773568481e-02f,
-     9.832599759e-02f,  1.039629355e-01f,  1.352191120e-01f,  1.394511461e-01f,  1.587162018e-01f,
-     1.727963388e-01f,  1.816077530e-01f,  1.825155020e-01f,  1.655747145e-01f,  1.326763779e-01f,
-     9.083972126e-02f,  2.797264419e-02f,  -3.048748523e-02f, -4.971803725e-02f, -4.226288572e-02f,
-     -1.908647828e-02f, -3.257296048e-03f, -2.853566839e-04f, -1.485460871e-05f, 0.000000000e+00f,
-     0.000000000e+00f,  0.000000000e+00f},
-    /* c5 */
-    {-4.569121704e+02f, -4.569121704e+02f, -8.764561462e+01f, 8.101187744e+02f,  6.362789917e+02f,
-     -4.606835365e+00f, 3.099873161e+01f,  2.470193481e+01f,  8.105097413e-01f,  -8.657001853e-01f,
-     -5.704168677e-01f, 2.837764263e+00f,  -2.562988997e+00f, 1.362638026e-01f,  2.081594169e-01f,
-     9.814001620e-03f,  -5.045323819e-02f, -1.386985928e-02f, -4.031160846e-02f, -6.699676812e-02f,
-     -6.722780317e-02f, -6.111703813e-02f, -3.067542426e-02f, -2.276380314e-03f, 1.135974936e-02f,
-     1.058141794e-02f,  2.825445496e-03f,  3.317339870e-04f,  2.038486491e-05f,  0.000000000e+00f,
-     0.000000000e+00f,  0.000000000e+00f},
-    /* c6 */
-    {5.283419434e+03f,  5.283419434e+03f,  -8.039979980e+03f, 7.181430664e+03f,  3.397630859e+04f,
-     2.689012451e+02f,  5.853257446e+02f,  6.930350342e+02f,  8.298924255e+01f,  -4.230402946e+00f,
-     -1.527955341e+01f, 1.080292416e+01f,  -3.753465652e+01f, -3.155030310e-01f, 8.692460507e-02f,
-     2.194983140e-02f,  -3.256546259e-01f, -5.133100972e-02f, -3.141189739e-02f, -2.615517750e-02f,
-     1.300907042e-02f,  1.530439034e-02f,  2.173713781e-02f,  1.436744817e-02f,  4.197740927e-03f,
-     -2.767539583e-03f, -1.669674297e-03f, -2.754324523e-04f, -1.642007192e-05f, 0.000000000e+00f,
-     0.000000000e+00f,  0.000000000e+00f},
-};
+/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TAB (elementwise.c) */
+#define PN_ERF_ROWS(X) \
+    X(3.514183685e-02f, 3.963699937e-02f, 1.126986504e+00f, -3.960223496e-02f, -3.660199940e-01f, \
+      -1.878893375e-01f, -4.569121704e+02f, 5.283419434e+03f) \
+    X(3.514183685e-02f, 3.963699937e-02f, 1.126986504e+00f, -3.960223496e-02f, -3.660199940e-01f, \
+      -1.878893375e-01f, -4.569121704e+02f, 5.283419434e+03f) \
+    X(4.296904802e-02f, 4.845555499e-02f, 1.126297712e+00f, -4.839720950e-02f, -3.723773360e-01f, \
+      2.224201560e-01f, -8.764561462e+01f, -8.039979980e+03f) \
+    X(5.078161508e-02f, 5.725169927e-02f, 1.125473142e+00f, -5.715385452e-02f, -3.886775672e-01f, \
+      -4.024665803e-02f, 8.101187744e+02f, 7.181430664e+03f) \
+    X(5.859492347e-02f, 6.604170054e-02f, 1.124511719e+00f, -6.588556617e-02f, -3.843897581e-01f, \
+      -7.872129083e-01f, 6.362789917e+02f, 3.397630859e+04f) \
+    X(7.031084597e-02f, 7.920674980e-02f, 1.122814655e+00f, -7.894512266e-02f, -3.702161014e-01f, \
+      8.735165931e-03f, -4.606835365e+00f, 2.689012451e+02f) \
+    X(8.593747765e-02f, 9.673187137e-02f, 1.120076537e+00f, -9.625544399e-02f, -3.702014983e-01f, \
+      -3.716513049e-03f, 3.099873161e+01f, 5.853257446e+02f) \
+    X(1.015615463e-01f, 1.142071262e-01f, 1.116800070e+00f, -1.134222895e-01f, -3.664624095e-01f, \
+      -1.040539704e-02f, 2.470193481e+01f, 6.930350342e+02f) \
+    X(1.171882898e-01f, 1.316299886e-01f, 1.112988949e+00f, -1.304290444e-01f, -3.608589172e-01f, \
+      5.611897260e-02f, 8.105097413e-01f, 8.298924255e+01f) \
+    X(1.406228840e-01f, 1.576361805e-01f, 1.106284857e+00f, -1.555689722e-01f, -3.538818359e-01f, \
+      7.773568481e-02f, -8.657001853e-01f, -4.230402946e+00f) \
+    X(1.718739867e-01f, 1.920461357e-01f, 1.095533609e+00f, -1.882943511e-01f, -3.433996737e-01f, \
+      9.832599759e-02f, -5.704168677e-01f, -1.527955341e+01f) \
+    X(2.031281441e-01f, 2.260917872e-01f, 1.082768559e+00f, -2.199406326e-01f, -3.319774270e-01f, \
+      1.039629355e-01f, 2.837764263e+00f, 1.080292416e+01f) \
+    X(2.343785912e-01f, 2.597039938e-01f, 1.068065286e+00f, -2.503331304e-01f, -3.160997629e-01f, \
+      1.352191120e-01f, -2.562988997e+00f, -3.753465652e+01f) \
+    X(2.812532485e-01f, 3.091871142e-01f, 1.042559624e+00f, -2.932235897e-01f, -2.926179767e-01f, \
+      1.394511461e-01f, 1.362638026e-01f, -3.155030310e-01f) \
+    X(3.437482715e-01f, 3.731274605e-01f, 1.002622843e+00f, -3.446499407e-01f, -2.554130852e-01f, \
+      1.587162018e-01f, 2.081594169e-01f, 8.692460507e-02f) \
+    X(4.062596858e-01f, 4.343961775e-01f, 9.567006826e-01f, -3.886688352e-01f, -2.136013061e-01f, \
+      1.727963388e-01f, 9.814001620e-03f, 2.194983140e-02f) \
+    X(4.687485099e-01f, 4.926121235e-01f, 9.057943821e-01f, -4.245899320e-01f, -1.691654623e-01f, \
+      1.816077530e-01f, -5.045323819e-02f, -3.256546259e-01f) \
+    X(5.625104904e-01f, 5.736830831e-01f, 8.223116398e-01f, -4.625589550e-01f, -1.006261855e-01f, \
+      1.825155020e-01f, -1.386985928e-02f, -5.133100972e-02f) \
+    X(6.875104308e-01f, 6.690919995e-01f, 7.033586502e-01f, -4.835663736e-01f, -1.282129344e-02f, \
+      1.655747145e-01f, -4.031160846e-02f, -3.141189739e-02f) \
+    X(8.125022650e-01f, 7.494653463e-01f, 5.831109881e-01f, -4.737790823e-01f, 6.228654459e-02f, \
+      1.326763779e-01f, -6.699676812e-02f, -2.615517750e-02f) \
+    X(9.374943972e-01f, 8.150997758e-01f, 4.685495198e-01f, -4.392623603e-01f, 1.183430776e-01f, \
+      9.083972126e-02f, -6.722780317e-02f, 1.300907042e-02f) \
+    X(1.125011563e+00f, 8.883919120e-01f, 3.182656765e-01f, -3.580525815e-01f, 1.624527723e-01f, \
+      2.797264419e-02f, -6.111703813e-02f, 1.530439034e-02f) \
+    X(1.374971271e+00f, 9.481651783e-01f, 1.703732312e-01f, -2.342583537e-01f, 1.579420120e-01f, \
+      -3.048748523e-02f, -3.067542426e-02f, 2.173713781e-02f) \
+    X(1.625038624e+00f, 9.784468412e-01f, 8.046215773e-02f, -1.307541281e-01f, 1.148337573e-01f, \
+      -4.971803725e-02f, -2.276380314e-03f, 1.436744817e-02f) \
+    X(1.874981403e+00f, 9.919894338e-01f, 3.354816884e-02f, -6.290217489e-02f, 6.744461507e-02f, \
+      -4.226288572e-02f, 1.135974936e-02f, 4.197740927e-03f) \
+    X(2.250052691e+00f, 9.985376596e-01f, 7.140608504e-03f, -1.606670581e-02f, 2.172285691e-02f, \
+      -1.908647828e-02f, 1.058141794e-02f, -2.767539583e-03f) \
+    X(2.750015736e+00f, 9.998993874e-01f, 5.862431135e-04f, -1.612143009e-03f, 2.758022631e-03f, \
+      -3.257296048e-03f, 2.825445496e-03f, -1.669674297e-03f) \
+    X(3.250383854e+00f, 9.999957085e-01f, 2.912045420e-05f, -9.465002950e-05f, 1.948027057e-04f, \
+      -2.853566839e-04f, 3.317339870e-04f, -2.754324523e-04f) \
+    X(3.743984222e+00f, 9.999998808e-01f, 9.220777883e-07f, -3.439206694e-06f, 8.289934158e-06f, \
+      -1.485460871e-05f, 2.038486491e-05f, -1.642007192e-05f) \
+    X(4.000000000e+00f, 1.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f, \
+      0.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f) \
+    X(4.000000000e+00f, 1.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f, \
+      0.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f) \
+    X(4.000000000e+00f, 1.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f, \
+      0.000000000e+00f, 0.000000000e+00f, 0.000000000e+00f)
+/* tanh: */
+/*  0: [0, 0.0625), fit error 2^-39.0 relative */
+/*  1: [0.0625, 0.078125), fit error 2^-31.5 relative */
+/*  2: [0.078125, 0.09375), fit error 2^-31.1 relative */
+/*  3: [0.09375, 0.109375), fit error 2^-31.5 relative */
+/*  4: [0.109375, 0.125), fit error 2^-32.7 relative */
+/*  5: [0.125, 0.15625), fit error 2^-32.1 relative */
+/*  6: [0.15625, 0.1875), fit error 2^-31.5 relative */
+/*  7: [0.1875, 0.21875), fit error 2^-32.1 relative */
+/*  8: [0.21875, 0.25), fit error 2^-33.3 relative */
+/*  9: [0.25, 0.3125), fit error 2^-34.1 relative */
+/* 10: [0.3125, 0.375), fit error 2^-31.3 relative */
+/* 11: [0.375, 0.4375), fit error 2^-33.5 relative */
+/* 12: [0.4375, 0.5), fit error 2^-31.6 relative */
+/* 13: [0.5, 0.625), fit error 2^-31.4 relative */
+/* 14: [0.625, 0.75), fit error 2^-31.5 relative */
+/* 15: [0.75, 0.875), fit error 2^-30.7 relative */
+/* 16: [0.875, 1), fit error 2^-31.9 relative */
+/* 17: [1, 1.25), fit error 2^-32.3 relative */
+/* 18: [1.25, 1.5), fit error 2^-32.1 relative */
+/* 19: [1.5, 1.75), fit error 2^-33.6 relative */
+/* 20: [1.75, 2), fit error 2^-33.7 relative */
+/* 21: [2, 2.5), fit error 2^-32.7 relative */
+/* 22: [2.5, 3), fit error 2^-32.9 relative */
+/* 23: [3, 3.5), fit error 2^-33.7 relative */
+/* 24: [3.5, 4), fit error 2^-35.1 relative */
+/* 25: [4, 5), fit error 2^-30.2 relative */
+/* 26: [5, 6), fit error 2^-33.0 relative */
+/* 27: [6, 7), fit error 2^-34.1 relative */
+/* 28: [7, 8), fit error 2^-34.0 relative */
+/* 29: [8, 9.5), fit error 2^-34.0 relative */
+/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TAB (elementwise.c) */
+#define PN_TANH_ROWS(X) \
+    X(0.000000000e+00f, 0.000000000e+00f, 1.000000000e+00f, -1.257011051e-09f, -3.333330452e-01f, \
+      -2.126560321e-05f, 1.340162903e-01f, -9.947658516e-03f) \
+    X(7.031052560e-02f, 7.019489259e-02f, 9.950726628e-01f, -6.985077262e-02f, -3.258472681e-01f, \
+      1.147680059e-01f, -1.225475883e+01f, -6.944183960e+02f) \
+    X(8.593746275e-02f, 8.572652936e-02f, 9.926509857e-01f, -8.509495109e-02f, -3.251352906e-01f, \
+      -7.727848366e-03f, 2.041566277e+01f, 6.655522461e+02f) \
+    X(1.015641317e-01f, 1.012163460e-01f, 9.897552729e-01f, -1.001778468e-01f, -3.211961091e-01f, \
+      3.945082426e-03f, 1.872615242e+01f, 6.330884399e+02f) \
+    X(1.171904132e-01f, 1.166568622e-01f, 9.863911867e-01f, -1.150682345e-01f, -3.160476387e-01f, \
+      3.460244089e-02f, 8.987254143e+00f, 4.036508179e+02f) \
+    X(1.406297088e-01f, 1.397099197e-01f, 9.804811478e-01f, -1.369830072e-01f, -3.078435957e-01f, \
+      8.871600032e-02f, 6.179500222e-01f, 8.437379003e-01f) \
+    X(1.718737483e-01f, 1.702010930e-01f, 9.710316062e-01f, -1.652699709e-01f, -2.958476543e-01f, \
+      9.870044887e-02f, 1.085400343e+00f, 1.723149490e+01f) \
+    X(2.031242400e-01f, 2.003759891e-01f, 9.598494768e-01f, -1.923310012e-01f, -2.816377878e-01f, \
+      1.218907759e-01f, 8.331615925e-01f, -2.300428152e+00f) \
+    X(2.343889177e-01f, 2.301888913e-01f, 9.470130801e-01f, -2.179911882e-01f, -2.655902505e-01f, \
+      1.272159368e-01f, 4.078491628e-01f, 1.598512554e+01f) \
+    X(2.812432349e-01f, 2.740553319e-01f, 9.248936772e-01f, -2.534720004e-01f, -2.388417870e-01f, \
+      1.498394608e-01f, 6.673029810e-02f, -4.100399558e-03f) \
+    X(3.437515497e-01f, 3.308224976e-01f, 8.905564547e-01f, -2.946161330e-01f, -1.993028969e-01f, \
+      1.642999500e-01f, -3.654197231e-02f, -2.012382448e-01f) \
+    X(4.062443078e-01f, 3.852791190e-01f, 8.515599966e-01f, -3.280886114e-01f, -1.574310064e-01f, \
+      1.707894057e-01f, -8.245675825e-03f, -5.348634124e-01f) \
+    X(4.687534869e-01f, 4.371916056e-01f, 8.088635206e-01f, -3.536285460e-01f, -1.151022837e-01f, \
+      1.685608178e-01f, 5.205439404e-02f, -2.533444464e-01f) \
+    X(5.625065565e-01f, 5.098348260e-01f, 7.400684357e-01f, -3.773126006e-01f, -5.430771410e-02f, \
+      1.534381509e-01f, -4.655630141e-02f, -3.442607075e-02f) \
+    X(6.874874234e-01f, 5.963654518e-01f, 6.443482637e-01f, -3.842669129e-01f, 1.436431054e-02f, \
+      1.194375083e-01f, -5.824847892e-02f, 4.635444784e-04f) \
+    X(8.124790192e-01f, 6.709555387e-01f, 5.498186946e-01f, -3.689039648e-01f, 6.421484798e-02f, \
+      7.989817858e-02f, -5.649367720e-02f, 3.394423984e-03f) \
+    X(9.375198483e-01f, 7.340806723e-01f, 4.611255527e-01f, -3.385031819e-01f, 9.479460865e-02f, \
+      4.315954074e-02f, -5.603255704e-02f, 3.093709424e-02f) \
+    X(1.125119925e+00f, 8.093424439e-01f, 3.449648023e-01f, -2.791946530e-01f, 1.109777689e-01f, \
+      3.247300861e-03f, -3.209952265e-02f, 1.850126684e-02f) \
+    X(1.375041008e+00f, 8.798359632e-01f, 2.258886695e-01f, -1.987450123e-01f, 9.956953675e-02f, \
+      -2.134925313e-02f, -9.605595842e-03f, 1.076848898e-02f) \
+    X(1.624985695e+00f, 9.253441691e-01f, 1.437381655e-01f, -1.330072731e-01f, 7.516597211e-02f, \
+      -2.521800064e-02f, 1.363281859e-03f, 4.121001810e-03f) \
+    X(1.875007033e+00f, 9.540458918e-01f, 8.979643881e-02f, -8.566992730e-02f, 5.180044100e-02f, \
+      -2.086312883e-02f, 4.636241589e-03f, 6.209350540e-04f) \
+    X(2.249943256e+00f, 9.780236483e-01f, 4.346974194e-02f, -4.251442850e-02f, 2.709050477e-02f, \
+      -1.232421305e-02f, 3.977873363e-03f, -7.169016753e-04f) \
+    X(2.750066757e+00f, 9.918608069e-01f, 1.621214300e-02f, -1.608019508e-02f, 1.054485887e-02f, \
+      -5.098906346e-03f, 1.915217494e-03f, -5.508395261e-04f) \
+    X(3.249913692e+00f, 9.969971180e-01f, 5.996747874e-03f, -5.978742614e-03f, 3.961685579e-03f, \
+      -1.956928987e-03f, 7.703020819e-04f, -2.441385877e-04f) \
+    X(3.750085592e+00f, 9.988946319e-01f, 2.209515078e-03f, -2.207072917e-03f, 1.468041330e-03f, \
+      -7.307681371e-04f, 2.925592125e-04f, -9.577527089e-05f) \
+    X(4.500052452e+00f, 9.997532368e-01f, 4.934761673e-04f, -4.933522432e-04f, 3.283920814e-04f, \
+      -1.640533883e-04f, 6.828724872e-05f, -2.262070302e-05f) \
+    X(5.500362396e+00f, 9.999666214e-01f, 6.675747136e-05f, -6.675582699e-05f, 4.445458399e-05f, \
+      -2.222136754e-05f, 9.266649613e-06f, -3.091952749e-06f) \
+    X(6.498978138e+00f, 9.999954700e-01f, 9.059773220e-06f, -9.056730960e-06f, 6.037520052e-06f, \
+      -3.044623554e-06f, 1.244249006e-06f, -3.549219798e-07f) \
+    X(7.512998581e+00f, 9.999994040e-01f, 1.192208060e-06f, -1.196207336e-06f, 7.946168239e-07f, \
+      -3.557690889e-07f, 1.628760629e-07f, -1.623169936e-07f) \
+    X(8.664827347e+00f, 9.999999404e-01f, 1.190930163e-07f, -1.175268949e-07f, 7.926880130e-08f, \
+      -4.601653458e-08f, 1.690406926e-08f, 9.156269076e-10f) \
+    X(8.664827347e+00f, 9.999999404e-01f, 1.190930163e-07f, -1.175268949e-07f, 7.926880130e-08f, \
+      -4.601653458e-08f, 1.690406926e-08f, 9.156269076e-10f) \
+    X(8.664827347e+00f, 9.999999404e-01f, 1.190930163e-07f, -1.175268949e-07f, 7.926880130e-08f, \
+      -4.601653458e-08f, 1.690406926e-08f, 9.156269076e-10f)
+/* Each table laid out by coefficient (row k: coefficient k of the 32 intervals; the
+ * scalar functions and the AVX-512 registers) and by interval (one 32-byte row each;
+ * the AVX2 kernels load a lane's row). One list of numbers feeds both. */
+#define PN_POLY_K0(c, ...)                         c,
+#define PN_POLY_K1(c0, c, ...)                     c,
+#define PN_POLY_K2(c0, c1, c, ...)                 c,
+#define PN_POLY_K3(c0, c1, c2, c, ...)             c,
+#define PN_POLY_K4(c0, c1, c2, c3, c, ...)         c,
+#define PN_POLY_K5(c0, c1, c2, c3, c4, c, ...)     c,
+#define PN_POLY_K6(c0, c1, c2, c3, c4, c5, c, ...) c,
+#define PN_POLY_K7(c0, c1, c2, c3, c4, c5, c6, c)  c,
+#define PN_POLY_ROW(...)                           {__VA_ARGS__},
+#define PN_POLY_TABLES(TAB, ROWS_TAB, ROWS) \
+    const float TAB[8][32] = {{ROWS(PN_POLY_K0)}, {ROWS(PN_POLY_K1)}, {ROWS(PN_POLY_K2)}, \
+                              {ROWS(PN_POLY_K3)}, {ROWS(PN_POLY_K4)}, {ROWS(PN_POLY_K5)}, \
+                              {ROWS(PN_POLY_K6)}, {ROWS(PN_POLY_K7)}}; \
+    static const float ROWS_TAB[32][8] __attribute__((aligned(32))) = {ROWS(PN_POLY_ROW)};
+PN_POLY_TABLES(pn_erf_tab, erf_rows, PN_ERF_ROWS)
+PN_POLY_TABLES(pn_tanh_tab, tanh_rows, PN_TANH_ROWS)
 
 /* The float32 log, log2 and log10 ops on x86: pn_logf_tab and its kin, whose
  * lookups are gathers or loads in a compiled loop; over a contiguous array the
@@ -1063,9 +1179,9 @@ UNARY_LOOP_PREFETCHED(log1p_f32_loop, float, PN_F32_TABLES ? pn_log1pf_tab(x) : 
  * elsewhere pn_erff. */
 UNARY_LOOP_PREFETCHED(erf_f32_loop, float, PN_F32_TABLES ? pn_erff_tab(x) : pn_erff(x))
 
-/* The float32 tanh op on x86: pn_tanhf_tab (e from the exp table), the kernels below
- * by permutes; elsewhere pn_tanhf_exact. */
-UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_tab(x) : pn_tanhf_exact(x))
+/* The float32 tanh op on x86: pn_tanhf_poly, the AVX-512 kernel below by permutes;
+ * elsewhere pn_tanhf_exact. */
+UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_poly(x) : pn_tanhf_exact(x))
 
 /* The end of pn_softmax_row_f32 (every kernel): the 16 lane sums folded in double in
  * halves (16 -> 8 -> 4 -> 2 -> 1: four dependent steps, where one after another the
@@ -1235,111 +1351,151 @@ static ALWAYS_INLINE T256 __m256 exp_tab8(__m256 x) {
         } \
     }
 LANES_KERNEL8(exp_f32_avx2, exp_tab8)
-/* pn_tanh_series over the lanes (V, P: vector type, intrinsic prefix). */
-#define TANH_SERIES(V, P, x) \
-    V z_ = P##_mul_ps(x, x); \
-    V Q_ = \
-        P##_fmadd_ps(P##_set1_ps(21844.0f / 6081075.0f), z_, P##_set1_ps(-1382.0f / 155925.0f)); \
-    Q_ = P##_fmadd_ps(Q_, z_, P##_set1_ps(62.0f / 2835.0f)); \
-    Q_ = P##_fmadd_ps(Q_, z_, P##_set1_ps(-17.0f / 315.0f)); \
-    Q_ = P##_fmadd_ps(Q_, z_, P##_set1_ps(2.0f / 15.0f)); \
-    Q_ = P##_fmadd_ps(Q_, z_, P##_set1_ps(-1.0f / 3.0f)); \
-    V small = P##_fmadd_ps(P##_mul_ps(x, z_), Q_, x)
 
-/* pn_tanh_join over the lanes up to the sign: t from ehi + elo. */
-#define TANH_JOIN(V, P) \
-    const V one_ = P##_set1_ps(1.0f), two_ = P##_set1_ps(2.0f); \
-    V uh = P##_add_ps(ehi, one_), ul = P##_add_ps(P##_add_ps(P##_sub_ps(ehi, uh), one_), elo); \
-    V q = P##_div_ps(two_, uh); \
-    V rem = P##_fnmadd_ps(q, ul, P##_fnmadd_ps(q, uh, two_)); \
-    V dlo = P##_mul_ps(P##_mul_ps(rem, q), P##_set1_ps(0.5f)); \
-    V th = P##_sub_ps(one_, q), te = P##_sub_ps(P##_sub_ps(one_, th), q); \
-    V t = P##_add_ps(th, P##_sub_ps(te, dlo))
-
-/* pn_tanhf_tab over 16 lanes: the sign of x put on t (t > 0; for x = -0 and NaN
- * the selects below decide), the series below |x| = 1/4 and x itself at +-0. */
-static ALWAYS_INLINE T512 __m512 tanh_tab16(__m512 x, const __m512 *hi2, const __m512 *lo2) {
-    TANH_SERIES(__m512, _mm512, x);
-    __m512 a = _mm512_abs_ps(x), b = _mm512_min_ps(_mm512_set1_ps(10.0f), a); /* NaN stays */
-    __m512 elo, kf, hi = exp_tab_pair16(_mm512_add_ps(b, b), hi2, lo2, &elo, &kf);
-    __m512 ehi = _mm512_add_ps(hi, elo);
-    elo = _mm512_add_ps(_mm512_sub_ps(hi, ehi), elo); /* Fast2Sum */
-    __m512 nn = _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32));
-    ehi = _mm512_scalef_ps(ehi, nn), elo = _mm512_scalef_ps(elo, nn);
-    TANH_JOIN(__m512, _mm512);
-    t = _mm512_or_ps(t, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));
-    t = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(0.25f), _CMP_LT_OQ), t, small);
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), t, x);
+/* pn_poly_tab_index over 8 lanes (see poly_tab_index16), & 31 as in the scalar. */
+static ALWAYS_INLINE T256 __m256i poly_tab_index8(__m256 x, float cap, int bias, __m256 *b) {
+    *b = _mm256_min_ps(_mm256_set1_ps(cap), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
+    __m256i j = _mm256_srli_epi32(_mm256_castps_si256(*b), 21);
+    j = _mm256_max_epi32(_mm256_sub_epi32(j, _mm256_set1_epi32(bias)), _mm256_setzero_si256());
+    return _mm256_and_si256(j, _mm256_set1_epi32(31));
+}
+/* The 8 coefficients of each lane's interval j as 8 vectors c[k] (coefficient k of
+ * lanes 0..7): each lane's 32-byte row loaded in halves, then two 4x4 transposes
+ * within the 128-bit halves (16 shuffles). 32-entry permutes would cost 7
+ * operations per coefficient (exp_lookup8), and gathers are slow on AMD's cores. */
+static ALWAYS_INLINE T256 void poly_rows8(const float rows[32][8], __m256i j, __m256 c[8]) {
+    int32_t at[8];
+    _mm256_storeu_si256((__m256i *)at, j);
+#define PAIR(l, h) \
+    _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_load_ps(rows[at[l]] + 4 * (h))), \
+                         _mm_load_ps(rows[at[(l) + 4]] + 4 * (h)), 1)
+#define QUAD(h) /* coefficients 4h .. 4h + 3 of lanes l and l + 4 in t_l, transposed */ \
+    { \
+        __m256 t0 = PAIR(0, h), t1 = PAIR(1, h), t2 = PAIR(2, h), t3 = PAIR(3, h); \
+        __m256 u0 = _mm256_unpacklo_ps(t0, t1), u1 = _mm256_unpackhi_ps(t0, t1); \
+        __m256 u2 = _mm256_unpacklo_ps(t2, t3), u3 = _mm256_unpackhi_ps(t2, t3); \
+        c[4 * (h)] = _mm256_shuffle_ps(u0, u2, 0x44); \
+        c[4 * (h) + 1] = _mm256_shuffle_ps(u0, u2, 0xee); \
+        c[4 * (h) + 2] = _mm256_shuffle_ps(u1, u3, 0x44); \
+        c[4 * (h) + 3] = _mm256_shuffle_ps(u1, u3, 0xee); \
+    }
+    QUAD(0)
+    QUAD(1)
+#undef QUAD
+#undef PAIR
+}
+/* pn_poly_tab_tail over 8 lanes, from the coefficient vectors. */
+static ALWAYS_INLINE T256 __m256 poly_tab_tail8(const __m256 c[8], __m256 r) {
+    __m256 q = c[7];
+    for (int k = 6; k >= 3; k--) q = _mm256_fmadd_ps(q, r, c[k]);
+    return q;
+}
+/* y with the sign of x (y >= 0). */
+static ALWAYS_INLINE T256 __m256 with_sign8(__m256 y, __m256 x) {
+    return _mm256_or_ps(y, _mm256_and_ps(x, _mm256_set1_ps(-0.0f)));
 }
 
-EXP_TAB_KERNEL16(tanh_f32_avx512, tanh_tab16)
+/* pn_erff_tab over 8 lanes. */
+static ALWAYS_INLINE T256 __m256 erf_poly8(__m256 x) {
+    __m256 b, c[8];
+    poly_rows8(erf_rows, poly_tab_index8(x, 4.0f, PN_ERF_TAB_BIAS, &b), c);
+    __m256 r = _mm256_sub_ps(b, c[0]);
+    __m256 y = _mm256_fmadd_ps(_mm256_fmadd_ps(poly_tab_tail8(c, r), r, c[2]), r, c[1]);
+    __m256 z = _mm256_mul_ps(b, b), as = _mm256_mul_ps(b, _mm256_set1_ps(0x1p24f));
+    __m256 w = _mm256_fmadd_ps(_mm256_set1_ps(PN_ERF_C5), z, _mm256_set1_ps(PN_ERF_C3));
+    w = _mm256_fmadd_ps(w, z, _mm256_set1_ps(PN_ERF_C1L));
+    __m256 s = _mm256_fmadd_ps(as, _mm256_set1_ps(PN_ERF_C1H), _mm256_mul_ps(as, w));
+    s = _mm256_mul_ps(s, _mm256_set1_ps(0x1p-24f));
+    y = _mm256_blendv_ps(y, s, _mm256_cmp_ps(b, _mm256_set1_ps(0x1p-5f), _CMP_LT_OQ));
+    return with_sign8(y, x);
+}
+LANES_KERNEL8(erf_f32_avx2, erf_poly8)
 
-/* pn_erff_tab over 16 lanes, pn_erf_tab's rows in the register pairs t[2k], t[2k + 1].
- * min takes a second, so that NaN stays; vpermt2ps reads the low 5 bits of j, which
+/* pn_tanhf_poly over 8 lanes. */
+static ALWAYS_INLINE T256 __m256 tanh_poly8(__m256 x) {
+    __m256 b, c[8];
+    poly_rows8(tanh_rows, poly_tab_index8(x, 9.5f, PN_TANH_TAB_BIAS, &b), c);
+    __m256 r = _mm256_sub_ps(b, c[0]);
+    __m256 h = _mm256_fmadd_ps(c[2], r, c[1]);
+    __m256 e = _mm256_fmadd_ps(c[2], r, _mm256_sub_ps(c[1], h));
+    __m256 q = poly_tab_tail8(c, r);
+    return with_sign8(_mm256_add_ps(h, _mm256_fmadd_ps(q, _mm256_mul_ps(r, r), e)), x);
+}
+LANES_KERNEL8(tanh_f32_avx2, tanh_poly8)
+
+/* pn_poly_tab_index over 16 lanes: |x| capped (through *b) and the interval. min
+ * takes |x| second, so that NaN stays; vpermt2ps reads the low 5 bits of j, which
  * are the scalar's j & 31. */
-static ALWAYS_INLINE T512 __m512 erf_tab16(__m512 x, const __m512 *t) {
-    const __m512 sign = _mm512_set1_ps(-0.0f);
-    __m512 a = _mm512_andnot_ps(sign, x), b = _mm512_min_ps(_mm512_set1_ps(4.0f), a);
-    __m512i j = _mm512_srli_epi32(_mm512_castps_si512(b), 21);
-    j = _mm512_max_epi32(_mm512_sub_epi32(j, _mm512_set1_epi32(PN_ERF_TAB_BIAS)),
-                         _mm512_setzero_si512());
-#define ERF_ROW(k) _mm512_permutex2var_ps(t[2 * (k)], j, t[2 * (k) + 1])
-    __m512 r = _mm512_sub_ps(b, ERF_ROW(0)), p = ERF_ROW(7);
-    for (int k = 6; k >= 2; k--) p = _mm512_fmadd_ps(p, r, ERF_ROW(k));
-    __m512 y = _mm512_fmadd_ps(p, r, ERF_ROW(1));
-#undef ERF_ROW
-    __m512 z = _mm512_mul_ps(a, a), as = _mm512_mul_ps(a, _mm512_set1_ps(0x1p24f));
+static ALWAYS_INLINE T512 __m512i poly_tab_index16(__m512 x, float cap, int bias, __m512 *b) {
+    *b = _mm512_min_ps(_mm512_set1_ps(cap), _mm512_andnot_ps(_mm512_set1_ps(-0.0f), x));
+    __m512i j = _mm512_srli_epi32(_mm512_castps_si512(*b), 21);
+    return _mm512_max_epi32(_mm512_sub_epi32(j, _mm512_set1_epi32(bias)), _mm512_setzero_si512());
+}
+/* Row k of a table in the register pairs t[2k], t[2k + 1], at the lanes' intervals j. */
+#define POLY_ROW(k) _mm512_permutex2var_ps(t[2 * (k)], j, t[2 * (k) + 1])
+/* pn_poly_tab_tail over 16 lanes. */
+static ALWAYS_INLINE T512 __m512 poly_tab_tail16(const __m512 *t, __m512i j, __m512 r) {
+    __m512 q = POLY_ROW(7);
+    for (int k = 6; k >= 3; k--) q = _mm512_fmadd_ps(q, r, POLY_ROW(k));
+    return q;
+}
+/* y with the sign of x (y >= 0): y | (x & -0), ternary logic 0xf8. */
+static ALWAYS_INLINE T512 __m512 with_sign16(__m512 y, __m512 x) {
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
+        _mm512_castps_si512(y), _mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN), 0xf8));
+}
+
+/* pn_erff_tab over 16 lanes. */
+static ALWAYS_INLINE T512 __m512 erf_poly16(__m512 x, const __m512 *t) {
+    __m512 b;
+    __m512i j = poly_tab_index16(x, 4.0f, PN_ERF_TAB_BIAS, &b);
+    __m512 r = _mm512_sub_ps(b, POLY_ROW(0));
+    __m512 p = _mm512_fmadd_ps(poly_tab_tail16(t, j, r), r, POLY_ROW(2));
+    __m512 y = _mm512_fmadd_ps(p, r, POLY_ROW(1));
+    __m512 z = _mm512_mul_ps(b, b), as = _mm512_mul_ps(b, _mm512_set1_ps(0x1p24f));
     __m512 w = _mm512_fmadd_ps(_mm512_set1_ps(PN_ERF_C5), z, _mm512_set1_ps(PN_ERF_C3));
     w = _mm512_fmadd_ps(w, z, _mm512_set1_ps(PN_ERF_C1L));
     __m512 s = _mm512_fmadd_ps(as, _mm512_set1_ps(PN_ERF_C1H), _mm512_mul_ps(as, w));
     s = _mm512_mul_ps(s, _mm512_set1_ps(0x1p-24f));
-    y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(0x1p-5f), _CMP_LT_OQ), y, s);
-    __m512i yi = _mm512_castps_si512(y), xi = _mm512_castps_si512(x);
-    return _mm512_castsi512_ps(/* y | (x & sign): 0xf8 */
-                               _mm512_ternarylogic_epi32(yi, xi, _mm512_castps_si512(sign), 0xf8));
+    y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, _mm512_set1_ps(0x1p-5f), _CMP_LT_OQ), y, s);
+    return with_sign16(y, x);
 }
 
-/* The erf op over n contiguous floats, 16 at a time (a masked last step), the
- * table in 16 registers; long arrays prefetch a block ahead. */
-static T512 void erf_f32_avx512(const float *x, float *y, int64_t n) {
-    __m512 t[16];
-    for (int k = 0; k < 8; k++) {
-        t[2 * k] = _mm512_loadu_ps(pn_erf_tab[k]);
-        t[2 * k + 1] = _mm512_loadu_ps(pn_erf_tab[k] + 16);
+/* pn_tanhf_poly over 16 lanes. */
+static ALWAYS_INLINE T512 __m512 tanh_poly16(__m512 x, const __m512 *t) {
+    __m512 b;
+    __m512i j = poly_tab_index16(x, 9.5f, PN_TANH_TAB_BIAS, &b);
+    __m512 r = _mm512_sub_ps(b, POLY_ROW(0)), c0 = POLY_ROW(1), c1 = POLY_ROW(2);
+    __m512 h = _mm512_fmadd_ps(c1, r, c0);
+    __m512 e = _mm512_fmadd_ps(c1, r, _mm512_sub_ps(c0, h));
+    __m512 q = poly_tab_tail16(t, j, r);
+    return with_sign16(_mm512_add_ps(h, _mm512_fmadd_ps(q, _mm512_mul_ps(r, r), e)), x);
+}
+#undef POLY_ROW
+
+/* An op over n contiguous floats by its lanes function and table of 8 rows of 32
+ * (in 16 registers), 16 at a time (a masked last step); long arrays prefetch. */
+#define POLY_TAB_KERNEL16(NAME, LANES, TAB) \
+    static T512 void NAME(const float *x, float *y, int64_t n) { \
+        __m512 t[16]; \
+        for (int k = 0; k < 8; k++) { \
+            t[2 * k] = _mm512_loadu_ps(TAB[k]); \
+            t[2 * k + 1] = _mm512_loadu_ps(TAB[k] + 16); \
+        } \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk, i = b; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (; i + 16 <= e; i += 16) \
+                _mm512_storeu_ps(y + i, LANES(_mm512_loadu_ps(x + i), t)); \
+            if (i < e) { \
+                __mmask16 m = (__mmask16)((1u << (e - i)) - 1); \
+                _mm512_mask_storeu_ps(y + i, m, LANES(_mm512_maskz_loadu_ps(m, x + i), t)); \
+            } \
+        } \
     }
-    int64_t blk = pn_prefetch_blocksize(n);
-    for (int64_t b = 0; b < n; b += blk) {
-        int64_t e = n - b < blk ? n : b + blk, i = b;
-        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
-        for (; i + 16 <= e; i += 16) _mm512_storeu_ps(y + i, erf_tab16(_mm512_loadu_ps(x + i), t));
-        if (i < e) {
-            __mmask16 m = (__mmask16)((1u << (e - i)) - 1);
-            _mm512_mask_storeu_ps(y + i, m, erf_tab16(_mm512_maskz_loadu_ps(m, x + i), t));
-        }
-    }
-}
-
-/* pn_tanhf_tab over 8 lanes: 2^n (n <= 29) as one factor, exact like the halves. */
-static T256 __m256 tanh_tab8(__m256 x) {
-    TANH_SERIES(__m256, _mm256, x);
-    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-    __m256 b = _mm256_min_ps(_mm256_set1_ps(10.0f), a), elo;
-    __m256i nn;
-    __m256 hi = exp_tab_pair8(_mm256_add_ps(b, b), &elo, &nn);
-    __m256 ehi = _mm256_add_ps(hi, elo);
-    elo = _mm256_add_ps(_mm256_sub_ps(hi, ehi), elo); /* Fast2Sum */
-    __m256 sc =
-        _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(nn, _mm256_set1_epi32(127)), 23));
-    ehi = _mm256_mul_ps(ehi, sc), elo = _mm256_mul_ps(elo, sc);
-    TANH_JOIN(__m256, _mm256);
-    t = _mm256_or_ps(t, _mm256_and_ps(x, _mm256_set1_ps(-0.0f)));
-    t = _mm256_blendv_ps(t, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.25f), _CMP_LT_OQ));
-    return _mm256_blendv_ps(t, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
-}
-#undef TANH_SERIES
-#undef TANH_JOIN
-
-LANES_KERNEL8(tanh_f32_avx2, tanh_tab8)
+POLY_TAB_KERNEL16(erf_f32_avx512, erf_poly16, pn_erf_tab)
+POLY_TAB_KERNEL16(tanh_f32_avx512, tanh_poly16, pn_tanh_tab)
 
 /* pn_logistic_quot's quotient over the lanes, e = exp(-|x|) given: q returned,
  * *rem and *inv; then pn_sigmoidf_tab and pn_siluf_tab. (V, P, GE: the vector
@@ -2609,7 +2765,7 @@ static const f32_kernels LOG1P_K =
 static const f32_kernels TANH_K = F32_KERNELS(tanh_f32_avx512, tanh_f32_avx2, tanh_f32_portable);
 static const f32_kernels SIGMOID_K =
     F32_KERNELS(sigmoid_f32_avx512, sigmoid_f32_avx2, sigmoid_f32_portable);
-static const f32_kernels ERF_K = F32_KERNELS(erf_f32_avx512, NULL, erf_f32_portable);
+static const f32_kernels ERF_K = F32_KERNELS(erf_f32_avx512, erf_f32_avx2, erf_f32_portable);
 
 static const f32_kernels *f32_kernels_of(pn_unary_op op) {
     switch (op) {

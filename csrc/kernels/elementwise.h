@@ -101,10 +101,9 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
  *   PN_EXP:   pn_expf_tab (fastmath.h) on x86, pn_expf elsewhere;
  *   PN_LOG, PN_LOG2, PN_LOG10, PN_LOG1P: pn_logf_tab, pn_log2f_tab, pn_log10f_tab,
  *             pn_log1pf_tab on x86; pn_logf, pn_log2f, pn_log10f, pn_log1pf elsewhere;
- *   PN_TANH:  pn_tanhf_tab on x86, pn_tanhf_exact elsewhere;
+ *   PN_TANH:  pn_tanhf_poly on x86, pn_tanhf_exact elsewhere;
  *   PN_SIGMOID: pn_sigmoidf_tab on x86, pn_sigmoidf elsewhere;
- *   PN_ERF:   pn_erff_tab on x86 (no AVX2 kernel: the portable loop's AVX2
- *             clone gathers), pn_erff elsewhere;
+ *   PN_ERF:   pn_erff_tab on x86, pn_erff elsewhere;
  *   PN_SQRT:  sqrtf (the AVX-512 kernel without the divider, no AVX2 one);
  *   PN_RSQRT: pn_rsqrtf (the same: the AVX-512 kernel divides only for x below
  *             2^-100, +inf and NaN; no AVX2 one).

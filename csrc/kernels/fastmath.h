@@ -523,22 +523,6 @@ PN_FINLINE float pn_tanhf_exact(float x) {
     return pn_tanh_join(x, small, ehi * scale, elo * scale);
 }
 
-/* tanh as pn_tanhf_exact with e = exp(2|x|) from the table, for the float32 tanh
- * op on x86 (elementwise.c's kernels compute the same, to the bit): the pair
- * hi + lo of pn_exp_tab_pair (good to 2^-30, against pn_exp_reduced's 2^-28)
- * renormalised by a Fast2Sum (|lo| <= 2.2% of hi) and scaled by 2^n exactly
- * (n <= 29), then pn_tanhf_exact's exact 1 + e, compensated 2 / (1 + e) and
- * 1 - q. Over every float: within 0.5395 ulp (pn_tanhf_exact: 0.565; PyTorch:
- * 0.57). tanh(+-0) = +-0, tanh(+-inf) = +-1, NaN -> NaN. */
-PN_FINLINE float pn_tanhf_tab(float x) {
-    float a = x < 0 ? -x : x, small = pn_tanh_series(x);
-    float b = a > 10.0f ? 10.0f : a, elo, s1, s2;
-    float hi = pn_exp_tab_pair(b + b, &elo, &s1, &s2);
-    float ehi = hi + elo;
-    elo = (hi - ehi) + elo; /* Fast2Sum */
-    return pn_tanh_join(x, small, ehi * s1 * s2, elo * s1 * s2);
-}
-
 /* min(|x|, m) for m > 0, and m for a NaN x, on the bits: with the sign cleared, a
  * float's bits read as an integer grow with its value (NaNs above infinity), so
  * the cap is an integer min. The float ternary `a > m ? m : a` gives the same
@@ -771,17 +755,41 @@ PN_FINLINE float pn_erff(float x) {
     return !(a >= 1.5f) ? small : big; /* NaN: small (b is 4 there, big 1) */
 }
 
-/* erf on 28 intervals of |x| in [2^-5, 4), four per binade, for pn_erff_tab:
- * pn_erf_tab[0][j] is interval j's centre, [1][j] erf(centre) (a float within 2^-10
- * ulp of it: the centres were searched for that), [2..7][j] the slopes c1..c6.
- * Printed by gen_erf_tab.py (beside this file); defined in elementwise.c. */
+/* ---- erf and tanh by a polynomial on each of 32 intervals of |x| ---- */
+
+/* The interval tables of pn_erff_tab and pn_tanhf_poly, printed by gen_poly_tabs.py
+ * (beside this file, which states how they were fitted) and defined in
+ * elementwise.c. Row 0 holds each interval's centre, row 1 c0 = f(centre) (a float
+ * within 2^-10 ulp of it: the centres were searched for that), rows 2..7 the
+ * slopes c1..c6:  f(a) = c0 + r (c1 + r (c2 + ... + r c6)),  r = a - centre. The
+ * intervals are four per binade: their index is the exponent and two mantissa bits
+ * of a = |x| (bits >> 21) less a bias. */
 extern const float pn_erf_tab[8][32];
-#define PN_ERF_TAB_BIAS 487 /* (bits of 2^-5) >> 21: interval 1's index */
+extern const float pn_tanh_tab[8][32];
+#define PN_ERF_TAB_BIAS  487 /* (bits of 2^-5) >> 21: erf's interval 1 */
+#define PN_TANH_TAB_BIAS 491 /* (bits of 2^-4) >> 21 less 1: tanh's interval 1 */
 /* the series below 2^-5: 2/sqrt(pi) = C1H + C1L, C3 = -C1H / 3, C5 = C1H / 10 */
 #define PN_ERF_C1H 1.128379226e+00f
 #define PN_ERF_C1L (-5.863538277e-08f)
 #define PN_ERF_C3  (-3.761263788e-01f)
 #define PN_ERF_C5  1.128379181e-01f
+
+/* |x| capped at cap (NaN stays NaN) through *b, and its interval in a table of 32
+ * whose interval 1 has the given bias (below it: interval 0; & 31: a NaN's, as the
+ * vector permutes read it). */
+PN_FINLINE int32_t pn_poly_tab_index(float x, float cap, int32_t bias, float *b) {
+    float a = pn_bits_to_float(pn_float_to_bits(x) & 0x7fffffff);
+    *b = a > cap ? cap : a;
+    int32_t j = (int32_t)((uint32_t)pn_float_to_bits(*b) >> 21) - bias;
+    return (j < 0 ? 0 : j) & 31;
+}
+
+/* q = c2 + r (c3 + ... + r c6) of interval j of a table. */
+PN_FINLINE float pn_poly_tab_tail(const float tab[8][32], int32_t j, float r) {
+    float q = tab[7][j];
+    for (int k = 6; k >= 3; k--) q = __builtin_fmaf(q, r, tab[k][j]);
+    return q;
+}
 
 /* erf x by intervals, for the float32 erf op on x86 (elementwise.c's AVX-512
  * kernel computes the same with vector permutes, to the bit):
@@ -790,12 +798,10 @@ extern const float pn_erf_tab[8][32];
  *                    w = c1l + a^2 (c3 + a^2 c5) (the next term is 2e-11 of the
  *                    result); a is scaled by 2^24 and back, so that a w does not
  *                    fall into the subnormals for a just above FLT_MIN;
- *   2^-5 <= |x| < 4: interval j = (bits(|x|) >> 21) - 487 (the exponent and two
- *                    mantissa bits) of pn_erf_tab: c0 + r (c1 + ... + r c6),
- *                    r = |x| - centre exact (Sterbenz), the last step an fma onto
- *                    c0 = erf(centre) to 2^-10 ulp, so the result rounds once;
- *                    |r p| is at most a ninth of the result, which keeps p's
- *                    own roundings under 0.07 ulp;
+ *   2^-5 <= |x| < 4: pn_erf_tab's interval j >= 1: c0 + r (c1 + r q), the last
+ *                    step an fma onto c0 = erf(centre), so the result rounds
+ *                    once; |r (c1 + r q)| is at most a ninth of the result,
+ *                    which keeps the roundings before it under 0.07 ulp;
  *   |x| >= 4:        1 (|x| capped at 4: interval 29 is c0 = 1, no slope).
  * The sign is x's. Measured over every float by csrc/tests/test_vecmath.c:
  * within 0.569 ulp for normal results, 0.75 for subnormal ones (the series is
@@ -803,16 +809,38 @@ extern const float pn_erf_tab[8][32];
  * erf(+-0) = +-0, erf(+-inf) = +-1, NaN -> NaN. 30 vector operations per 16
  * lanes in the AVX-512 kernel, 8 of them lookups (permutes). */
 PN_FINLINE float pn_erff_tab(float x) {
-    float a = pn_bits_to_float(pn_float_to_bits(x) & 0x7fffffff);
-    float b = a > 4.0f ? 4.0f : a; /* NaN stays */
-    int32_t j = (int32_t)((uint32_t)pn_float_to_bits(b) >> 21) - PN_ERF_TAB_BIAS;
-    j = (j < 0 ? 0 : j) & 31; /* & 31: a NaN's index, as the permutes read it */
-    float r = b - pn_erf_tab[0][j], p = pn_erf_tab[7][j];
-    for (int k = 6; k >= 2; k--) p = __builtin_fmaf(p, r, pn_erf_tab[k][j]);
+    float b;
+    int32_t j = pn_poly_tab_index(x, 4.0f, PN_ERF_TAB_BIAS, &b);
+    float r = b - pn_erf_tab[0][j];
+    float p = __builtin_fmaf(pn_poly_tab_tail(pn_erf_tab, j, r), r, pn_erf_tab[2][j]);
     float y = __builtin_fmaf(p, r, pn_erf_tab[1][j]);
-    float z = a * a, w = __builtin_fmaf(__builtin_fmaf(z, PN_ERF_C5, PN_ERF_C3), z, PN_ERF_C1L);
-    float as = a * 0x1p24f, s = __builtin_fmaf(as, PN_ERF_C1H, as * w) * 0x1p-24f;
-    y = a < 0x1p-5f ? s : y;
+    float z = b * b, w = __builtin_fmaf(__builtin_fmaf(z, PN_ERF_C5, PN_ERF_C3), z, PN_ERF_C1L);
+    float as = b * 0x1p24f, s = __builtin_fmaf(as, PN_ERF_C1H, as * w) * 0x1p-24f;
+    y = b < 0x1p-5f ? s : y;
+    return pn_bits_to_float(pn_float_to_bits(y) | (pn_float_to_bits(x) & INT32_MIN));
+}
+
+/* tanh x by intervals, for the float32 tanh op on x86 (elementwise.c's AVX-512
+ * kernel computes the same with vector permutes, to the bit): a = |x| capped at
+ * 9.5 (tanh is 1 in float from 9.011), pn_tanh_tab's interval j, and
+ *   h = c0 + c1 r rounded, e = c0 + c1 r - h (exact but for one rounding of a
+ *   number 2^-24 of h: Sterbenz makes c0 - h exact, the fma the rest),
+ *   tanh a = h + (e + r^2 q),  q = c2 + r (c3 + ... + r c6),
+ * so the one rounding of size 1/2 ulp is the last addition: r^2 q is at most
+ * about 1/80 of the result, and its roundings cost under 0.02 ulp. Interval 0 is
+ * [0, 2^-4) with centre 0, c0 = 0 and c1 = 1: h = r exactly, e = 0, and r^2 q is
+ * the odd series' tail (under 1/768 of the result; for subnormal x, 0). The sign
+ * is x's. Measured over every float by csrc/tests/test_vecmath.c: within 0.514
+ * ulp (the exp-based pn_tanhf_exact: 0.565; PyTorch: 0.567). tanh(+-0) = +-0,
+ * tanh(+-inf) = +-1, NaN -> NaN. 25 vector operations per 16 lanes in the
+ * AVX-512 kernel, 8 of them lookups (permutes), against 55 when e^(2|x|) came
+ * from the exp table and 2 / (1 + e) needed a division. */
+PN_FINLINE float pn_tanhf_poly(float x) {
+    float b;
+    int32_t j = pn_poly_tab_index(x, 9.5f, PN_TANH_TAB_BIAS, &b);
+    float r = b - pn_tanh_tab[0][j], c0 = pn_tanh_tab[1][j], c1 = pn_tanh_tab[2][j];
+    float h = __builtin_fmaf(c1, r, c0), e = __builtin_fmaf(c1, r, c0 - h);
+    float y = h + __builtin_fmaf(pn_poly_tab_tail(pn_tanh_tab, j, r), r * r, e);
     return pn_bits_to_float(pn_float_to_bits(y) | (pn_float_to_bits(x) & INT32_MIN));
 }
 
