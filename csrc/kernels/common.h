@@ -37,11 +37,10 @@ static inline int pn_add_overflow(int64_t a, int64_t b, int64_t *out) {
  * elements, each block starting with one prefetch per 64-byte line of the block
  * PN_PREFETCH_DISTANCE elements further on. Over 4M floats, 1 thread, Intel Xeon
  * (AVX-512), microseconds: sigmoid 1720 -> 1360, log10 1640 -> 1180, SiLU 1950 ->
- * 1520, GELU (which had none) 1810 -> 1420, tanh 2830 -> 2410 (131k floats run
- * 42, 36, 47, 43 and 72: the 4M loops now take about as long per element). The
- * scheme it replaced fetched the whole next block of 1024 at once: 64 prefetches in
- * a row, more than the core's line fill buffers hold; prefetching one vector's line
- * per step gave about the same times as now. Arrays shorter than PN_PREFETCH_MIN
+ * 1520, GELU 1810 -> 1420 (131k floats run 42, 36, 47 and 43: the 4M loops now take
+ * about as long per element). The scheme it replaced fetched the whole next block
+ * of 1024 at once: 64 prefetches in a row, more than the core's line fill buffers
+ * hold; prefetching one vector's line per step gave about the same times as now. Arrays shorter than PN_PREFETCH_MIN
  * elements (1 MB of floats) are usually in cache, where the prefetches would only
  * cost instructions: they run as one block. */
 #define PN_PREFETCH_BLOCK    128

@@ -30,7 +30,7 @@ typedef uint8_t pn_bool; /* bool tensors store one byte, 0 or 1, like NumPy */
  * relu's backward branched on every element: 6 ns each, 11x PyTorch's time). */
 #define BINARY_LOOP(NAME, T, TO, EXPR) BINARY_LOOP_PF(NAME, T, TO, EXPR, 0)
 /* The same, for an expensive EXPR: the contiguous loop over long arrays runs in
- * blocks, each after prefetching the next blocks of a and b (common.h; for a cheap
+ * blocks, each prefetching a and b PN_PREFETCH_DISTANCE ahead (common.h; for a cheap
  * EXPR the hardware keeps up, and the prefetches cost 2-5% of a + b). */
 #define BINARY_LOOP_PREFETCHED(NAME, T, TO, EXPR) BINARY_LOOP_PF(NAME, T, TO, EXPR, 1)
 #define BINARY_LOOP_PF(NAME, T, TO, EXPR, PF) \
@@ -983,7 +983,7 @@ const float pn_log_tab[3][8] = {
 /* 26: [2.5, 3), fit error 2^-30.6 relative */
 /* 27: [3, 3.5), fit error 2^-32.4 relative */
 /* 28: [3.5, 4), fit error 2^-34.0 relative */
-/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TAB (elementwise.c) */
+/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TABLES (elementwise.c) */
 #define PN_ERF_ROWS(X) \
     X(3.514183685e-02f, 3.963699937e-02f, 1.126986504e+00f, -3.960223496e-02f, -3.660199940e-01f, \
       -1.878893375e-01f, -4.569121704e+02f, 5.283419434e+03f) \
@@ -1080,7 +1080,7 @@ const float pn_log_tab[3][8] = {
 /* 27: [6, 7), fit error 2^-34.1 relative */
 /* 28: [7, 8), fit error 2^-34.0 relative */
 /* 29: [8, 9.5), fit error 2^-34.0 relative */
-/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TAB (elementwise.c) */
+/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TABLES (elementwise.c) */
 #define PN_TANH_ROWS(X) \
     X(0.000000000e+00f, 0.000000000e+00f, 1.000000000e+00f, -1.257011051e-09f, -3.333330452e-01f, \
       -2.126560321e-05f, 1.340162903e-01f, -9.947658516e-03f) \
@@ -1273,7 +1273,7 @@ static ALWAYS_INLINE T512 __m512 exp_tab16(__m512 x, const __m512 *hi2, const __
 }
 
 /* An op over n contiguous floats by its lanes function, 16 at a time (a masked
- * last step), the exp table in four registers; long arrays prefetch a block ahead. */
+ * last step), the exp table in four registers; long arrays prefetch (common.h). */
 #define EXP_TAB_KERNEL16(NAME, LANES) \
     static T512 void NAME(const float *x, float *y, int64_t n) { \
         const __m512 hi2[2] = {_mm512_loadu_ps(pn_exp2_32[0]), \
@@ -1335,7 +1335,7 @@ static ALWAYS_INLINE T256 __m256 exp_tab8(__m256 x) {
 #undef V
 
 /* An op over n contiguous floats by its lanes function, 8 at a time (a masked
- * last step); long arrays prefetch a block ahead. */
+ * last step); long arrays prefetch (common.h). */
 #define LANES_KERNEL8(NAME, LANES) \
     static T256 void NAME(const float *x, float *y, int64_t n) { \
         const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); \
@@ -2301,10 +2301,6 @@ static T512 void gelu_run_avx512(const float *g, const float *x, float *y, int64
     for (int64_t b = 0; b < n; b += GELU_BLOCK) {
         int64_t e = n - b < GELU_BLOCK ? n : b + GELU_BLOCK;
         int cnt = 0;
-        if (n >= PN_PREFETCH_MIN) {
-            pn_prefetch_ahead(x, b, e, n, sizeof *x);
-            if (g) pn_prefetch_ahead(g, b, e, n, sizeof *g);
-        }
         for (int64_t i = b; i < e; i += 16) {
             __mmask16 m = e - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e - i)) - 1);
             __m512 v = _mm512_maskz_loadu_ps(m, x + i);
@@ -2330,10 +2326,6 @@ static T256 void gelu_run_avx2(const float *g, const float *x, float *y, int64_t
     for (int64_t b = 0; b < n; b += GELU_BLOCK) {
         int64_t e = n - b < GELU_BLOCK ? n : b + GELU_BLOCK;
         int cnt = 0;
-        if (n >= PN_PREFETCH_MIN) {
-            pn_prefetch_ahead(x, b, e, n, sizeof *x);
-            if (g) pn_prefetch_ahead(g, b, e, n, sizeof *g);
-        }
         for (int64_t i = b; i < e; i += 8) {
             __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i < 8 ? e - i : 8)), lane);
             __m256 v = _mm256_maskload_ps(x + i, m);

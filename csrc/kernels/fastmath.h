@@ -766,7 +766,7 @@ PN_FINLINE float pn_erff(float x) {
  * of a = |x| (bits >> 21) less a bias. */
 extern const float pn_erf_tab[8][32];
 extern const float pn_tanh_tab[8][32];
-#define PN_ERF_TAB_BIAS  487 /* (bits of 2^-5) >> 21: erf's interval 1 */
+#define PN_ERF_TAB_BIAS  487 /* (bits of 2^-5) >> 21 less 1: erf's interval 1 */
 #define PN_TANH_TAB_BIAS 491 /* (bits of 2^-4) >> 21 less 1: tanh's interval 1 */
 /* the series below 2^-5: 2/sqrt(pi) = C1H + C1L, C3 = -C1H / 3, C5 = C1H / 10 */
 #define PN_ERF_C1H 1.128379226e+00f
@@ -800,7 +800,7 @@ PN_FINLINE float pn_poly_tab_tail(const float tab[8][32], int32_t j, float r) {
  *                    fall into the subnormals for a just above FLT_MIN;
  *   2^-5 <= |x| < 4: pn_erf_tab's interval j >= 1: c0 + r (c1 + r q), the last
  *                    step an fma onto c0 = erf(centre), so the result rounds
- *                    once; |r (c1 + r q)| is at most a ninth of the result,
+ *                    once; |r (c1 + r q)| is at most an eighth of the result,
  *                    which keeps the roundings before it under 0.07 ulp;
  *   |x| >= 4:        1 (|x| capped at 4: interval 29 is c0 = 1, no slope).
  * The sign is x's. Measured over every float by csrc/tests/test_vecmath.c:

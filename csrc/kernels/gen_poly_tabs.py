@@ -105,7 +105,7 @@ def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "erf"
     rows = {"erf": erf_rows, "tanh": tanh_rows}[name]()
     assert len(rows) == 32
-    print("/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TAB (elementwise.c) */")
+    print("/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TABLES (elementwise.c) */")
     print("#define PN_%s_ROWS(X) \\" % name.upper())
     for j, row in enumerate(rows):
         end = " \\" if j < len(rows) - 1 else ""

@@ -403,7 +403,7 @@ static void act_forward_run_f32(const pn_act_args *p, const float *x, float *y, 
     else
         act_forward_f32(p, x, y, n);
 }
-/* Long arrays in blocks, each after prefetching the next block of x (common.h). */
+/* Long arrays in blocks, each prefetching x PN_PREFETCH_DISTANCE ahead (common.h). */
 void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
     int64_t blk = pn_prefetch_blocksize(n);
     for (int64_t b = 0; b < n; b += blk) {
@@ -432,7 +432,7 @@ static void act_backward_run_f32(const pn_act_args *p, const float *g, const flo
     } else
         act_backward_f32(p, g, x, dx, n);
 }
-/* Long arrays in blocks, each after prefetching the next blocks of g and x. */
+/* Long arrays in blocks, each prefetching g and x PN_PREFETCH_DISTANCE ahead. */
 void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
                          int64_t n) {
     int64_t blk = pn_prefetch_blocksize(n);

@@ -328,6 +328,21 @@ static void test_specials(void) {
  * from 0 (a subnormal among them) to FLT_MAX, plus the zeros, infinities,
  * NaN, +-1 and the extremes: every quadrant, every ratio of magnitudes, the
  * axes and the diagonals (G includes equal y and x). */
+/* pn_erff_tab's bound for normal results, 0.569 ulp (the sweep's 0.75 is a
+ * subnormal result's): every STRIDE-th float from the least whose erf is normal. */
+static void test_erf_normal_results(void) {
+    double worst = 0;
+    float worst_x = 0;
+    for (uint32_t b = 0x00800000u; b <= 0x7f7fffffu - STRIDE; b += STRIDE) {
+        float x = flt(b);
+        double e = ulps(pn_erff_tab(x), erf((double)x));
+        if (e > worst) worst = e, worst_x = x;
+    }
+    printf("erf_tab    max %.6f ulp (at %.9g) on normal results\n", worst, worst_x);
+    CHECK(worst <= 0.569, "pn_erff_tab is %.4f ulp from libm at x = %.9g on a normal result", worst,
+          worst_x);
+}
+
 static void test_atan2_grid(void) {
     clock_t t0 = clock();
     static float g[1000];
@@ -1071,6 +1086,7 @@ int main(void) {
     };
     CHECK(flt(trig) == PN_TRIG_V_MAX, "the trig sweep ends at PN_TRIG_V_MAX");
     for (size_t k = 0; k < sizeof fs / sizeof fs[0]; k++) sweep(&fs[k]);
+    test_erf_normal_results();
     test_atan2_grid();
     test_specials();
     test_doubles();
