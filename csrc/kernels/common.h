@@ -40,9 +40,9 @@ static inline int pn_add_overflow(int64_t a, int64_t b, int64_t *out) {
  * 1520, GELU 1810 -> 1420 (131k floats run 42, 36, 47 and 43: the 4M loops now take
  * about as long per element). The scheme it replaced fetched the whole next block
  * of 1024 at once: 64 prefetches in a row, more than the core's line fill buffers
- * hold; prefetching one vector's line per step gave about the same times as now. Arrays shorter than PN_PREFETCH_MIN
- * elements (1 MB of floats) are usually in cache, where the prefetches would only
- * cost instructions: they run as one block. */
+ * hold; prefetching one vector's line per step gave about the same times as now.
+ * Arrays shorter than PN_PREFETCH_MIN elements (1 MB of floats) are usually in
+ * cache, where the prefetches would only cost instructions: they run as one block. */
 #define PN_PREFETCH_BLOCK    128
 #define PN_PREFETCH_DISTANCE 2048
 #define PN_PREFETCH_MIN      ((int64_t)1 << 18)
@@ -52,20 +52,15 @@ static inline int64_t pn_prefetch_blocksize(int64_t n) {
     return n < PN_PREFETCH_MIN ? n : PN_PREFETCH_BLOCK;
 }
 
-/* Prefetch elements [b, e) + PN_PREFETCH_DISTANCE (those below n) of an array of
- * `size`-byte elements: the loop working on [b, e) asks for the data it will
- * reach a few microseconds later. */
-static inline void pn_prefetch_ahead(const void *base, int64_t b, int64_t e, int64_t n,
-                                     size_t size) {
-    int64_t start = b + PN_PREFETCH_DISTANCE,
+/* Prefetch the block of PN_PREFETCH_BLOCK elements ending at element e, moved
+ * PN_PREFETCH_DISTANCE elements on (the part below n), of an array of `size`-byte
+ * elements: the loop working on that block asks for the data it will reach a few
+ * microseconds later. */
+static inline void pn_prefetch_block(const void *base, int64_t e, int64_t n, size_t size) {
+    int64_t start = e - PN_PREFETCH_BLOCK + PN_PREFETCH_DISTANCE,
             stop = e + PN_PREFETCH_DISTANCE < n ? e + PN_PREFETCH_DISTANCE : n;
     for (int64_t i = start * (int64_t)size; i < stop * (int64_t)size; i += 64)
         __builtin_prefetch((const char *)base + i);
-}
-
-/* The same for the block of PN_PREFETCH_BLOCK elements ending at element e. */
-static inline void pn_prefetch_block(const void *base, int64_t e, int64_t n, size_t size) {
-    pn_prefetch_ahead(base, e - PN_PREFETCH_BLOCK, e, n, size);
 }
 
 /* The most dimensions a tensor may have. */
