@@ -465,7 +465,6 @@ UNARY_LOOP(round_f32, float, rintf(x))
 UNARY_LOOP(trunc_f32, float, truncf(x))
 UNARY_LOOP_PREFETCHED(erfc_f32, float, pn_erfcf_v(x))
 TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
-UNARY_LOOP_PREFETCHED(atan_f32, float, pn_atanf_v(x))
 UNARY_LOOP(rsqrt_f32_loop, float, pn_rsqrtf(x)) /* correctly rounded (fastmath.h) */
 
 /* 2^(j/32) = pn_exp2_32[0][j] + pn_exp2_32[1][j] (fastmath.h), from mpmath at 200 bits */
@@ -953,8 +952,8 @@ const float pn_log_tab[3][8] = {
      3.298690654e-09f, 3.540848725e-09f, 1.965855700e-09f},
 };
 
-/* The interval tables of pn_erff_tab and pn_tanhf_poly (fastmath.h), printed by
- * gen_poly_tabs.py, which states each interval's fit error. erf: */
+/* The interval tables of pn_erff_tab, pn_tanhf_poly and pn_atanf_poly (fastmath.h),
+ * printed by gen_poly_tabs.py, which states each interval's fit error. erf: */
 /*  1: [0.03125, 0.0390625), fit error 2^-30.5 relative */
 /*  2: [0.0390625, 0.046875), fit error 2^-33.2 relative */
 /*  3: [0.046875, 0.0546875), fit error 2^-30.2 relative */
@@ -1149,6 +1148,104 @@ const float pn_log_tab[3][8] = {
 /* Each table laid out by coefficient (row k: coefficient k of the 32 intervals; the
  * scalar functions and the AVX-512 registers) and by interval (one 32-byte row each;
  * the AVX2 kernels load a lane's row). One list of numbers feeds both. */
+/* atan: */
+/*  0: [0, 0.0625), fit error 2^-37.6 relative */
+/*  1: [0.0625, 0.078125), fit error 2^-32.1 relative */
+/*  2: [0.078125, 0.09375), fit error 2^-32.2 relative */
+/*  3: [0.09375, 0.109375), fit error 2^-33.9 relative */
+/*  4: [0.109375, 0.125), fit error 2^-35.1 relative */
+/*  5: [0.125, 0.15625), fit error 2^-31.2 relative */
+/*  6: [0.15625, 0.1875), fit error 2^-34.0 relative */
+/*  7: [0.1875, 0.21875), fit error 2^-32.1 relative */
+/*  8: [0.21875, 0.25), fit error 2^-31.8 relative */
+/*  9: [0.25, 0.3125), fit error 2^-33.2 relative */
+/* 10: [0.3125, 0.375), fit error 2^-33.2 relative */
+/* 11: [0.375, 0.4375), fit error 2^-31.1 relative */
+/* 12: [0.4375, 0.5), fit error 2^-32.1 relative */
+/* 13: [0.5, 0.625), fit error 2^-30.4 relative */
+/* 14: [0.625, 0.75), fit error 2^-32.5 relative */
+/* 15: [0.75, 0.875), fit error 2^-31.1 relative */
+/* 16: [0.875, 1], fit error 2^-31.0 relative */
+/* 18: [0, 0.125), fit error 2^-34.7 relative */
+/* 19: [0.125, 0.15625), fit error 2^-34.8 relative */
+/* 20: [0.15625, 0.1875), fit error 2^-33.6 relative */
+/* 21: [0.1875, 0.21875), fit error 2^-34.2 relative */
+/* 22: [0.21875, 0.25), fit error 2^-34.1 relative */
+/* 23: [0.25, 0.3125), fit error 2^-32.6 relative */
+/* 24: [0.3125, 0.375), fit error 2^-32.6 relative */
+/* 25: [0.375, 0.4375), fit error 2^-34.1 relative */
+/* 26: [0.4375, 0.5), fit error 2^-33.6 relative */
+/* 27: [0.5, 0.625), fit error 2^-32.1 relative */
+/* 28: [0.625, 0.75), fit error 2^-33.2 relative */
+/* 29: [0.75, 0.875), fit error 2^-31.3 relative */
+/* 30: [0.875, 1), fit error 2^-31.1 relative */
+/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TABLES (elementwise.c) */
+#define PN_ATAN_ROWS(X) \
+    X(0.000000000e+00f, 0.000000000e+00f, 1.000000000e+00f, -3.294664763e-09f, -3.333325982e-01f, \
+      -5.435658750e-05f, 2.017616779e-01f, -2.596329153e-02f) \
+    X(7.031245530e-02f, 7.019692659e-02f, 9.950804710e-01f, -6.962367892e-02f, -3.229743242e-01f, \
+      1.200064644e-01f, -7.632787228e+00f, -5.168217773e+02f) \
+    X(8.593698591e-02f, 8.572636545e-02f, 9.926689863e-01f, -8.468093723e-02f, -3.195562065e-01f, \
+      5.582057312e-02f, 9.676292419e+00f, 2.842264709e+02f) \
+    X(1.015585735e-01f, 1.012115553e-01f, 9.897911549e-01f, -9.949656576e-02f, -3.134498298e-01f, \
+      1.318180114e-01f, 3.190209866e+00f, -3.288797607e+02f) \
+    X(1.171883270e-01f, 1.166562513e-01f, 9.864529371e-01f, -1.140346751e-01f, -3.066501319e-01f, \
+      1.084188670e-01f, -1.625598431e+00f, 5.129995823e+00f) \
+    X(1.406248808e-01f, 1.397087574e-01f, 9.806081057e-01f, -1.352244169e-01f, -2.953641415e-01f, \
+      1.338953525e-01f, -8.506524563e-01f, -1.721156502e+01f) \
+    X(1.718718559e-01f, 1.702088714e-01f, 9.713076353e-01f, -1.621512175e-01f, -2.783791423e-01f, \
+      1.558523178e-01f, 9.499137849e-02f, -2.003063393e+01f) \
+    X(2.031228542e-01f, 2.003964931e-01f, 9.603759646e-01f, -1.873442680e-01f, -2.589437962e-01f, \
+      1.615974903e-01f, 8.557553291e-01f, 1.040949631e+01f) \
+    X(2.343701273e-01f, 2.302149683e-01f, 9.479307532e-01f, -2.105989456e-01f, -2.368233204e-01f, \
+      1.823865771e-01f, -9.670488834e-01f, -9.588365555e+00f) \
+    X(2.812549174e-01f, 2.741720080e-01f, 9.266944528e-01f, -2.415312231e-01f, -2.022999972e-01f, \
+      1.910680085e-01f, 1.802441850e-02f, -1.800123751e-01f) \
+    X(3.437462747e-01f, 3.310927451e-01f, 8.943251967e-01f, -2.749339938e-01f, -1.539298445e-01f, \
+      1.931868345e-01f, 2.449747641e-03f, 3.366809189e-01f) \
+    X(4.062552154e-01f, 3.858871460e-01f, 8.583372235e-01f, -2.993056774e-01f, -1.065327749e-01f, \
+      1.842086166e-01f, 4.273371771e-02f, -7.080546021e-02f) \
+    X(4.687480628e-01f, 4.383349717e-01f, 8.198571205e-01f, -3.150762618e-01f, -6.266929954e-02f, \
+      1.649899334e-01f, -2.003461123e-02f, 1.325905025e-01f) \
+    X(5.624604821e-01f, 5.123594403e-01f, 7.596695423e-01f, -3.245949149e-01f, -7.410884835e-03f, \
+      1.281780452e-01f, -8.998672664e-02f, -2.462746389e-02f) \
+    X(6.875036955e-01f, 6.022898555e-01f, 6.790427566e-01f, -3.170070946e-01f, 4.361710697e-02f, \
+      7.695721090e-02f, -7.374283671e-02f, 4.280759022e-02f) \
+    X(8.125045300e-01f, 6.823192835e-01f, 6.023502946e-01f, -2.947975695e-01f, 7.140336186e-02f, \
+      3.629627824e-02f, -4.920202494e-02f, 3.868011385e-02f) \
+    X(9.374921918e-01f, 7.531471252e-01f, 5.322287083e-01f, -2.655609846e-01f, 8.222046494e-02f, \
+      9.122706018e-03f, -2.752614766e-02f, 2.403422445e-02f) \
+    X(9.374921918e-01f, 7.531471252e-01f, 5.322287083e-01f, -2.655609846e-01f, 8.222046494e-02f, \
+      9.122706018e-03f, -2.752614766e-02f, 2.403422445e-02f) \
+    X(6.249948591e-02f, 1.508378029e+00f, -9.961090088e-01f, 6.201413274e-02f, 3.255911171e-01f, \
+      -6.133174151e-02f, -1.867986619e-01f, 6.588995457e-02f) \
+    X(1.406225264e-01f, 1.431089878e+00f, -9.806087613e-01f, 1.352252811e-01f, 2.956760228e-01f, \
+      -1.662323475e-01f, -1.686604619e-01f, 1.057319794e+02f) \
+    X(1.718749404e-01f, 1.400584459e+00f, -9.713066220e-01f, 1.621595472e-01f, 2.781243920e-01f, \
+      -2.117533833e-01f, 8.322576284e-01f, 1.580755615e+02f) \
+    X(2.031254619e-01f, 1.370397329e+00f, -9.603749514e-01f, 1.873470396e-01f, 2.583486438e-01f, \
+      -1.685965210e-01f, 1.089274883e+00f, 6.771409988e+00f) \
+    X(2.343718261e-01f, 1.340579748e+00f, -9.479300380e-01f, 2.106021941e-01f, 2.368127257e-01f, \
+      -2.002105862e-01f, 1.021095514e+00f, 5.062770844e+01f) \
+    X(2.812441289e-01f, 1.296634316e+00f, -9.266996980e-01f, 2.415237278e-01f, 2.024482638e-01f, \
+      -1.889786273e-01f, -1.334039718e-01f, -1.038246274e+00f) \
+    X(3.437497914e-01f, 1.239700437e+00f, -8.943232298e-01f, 2.749368250e-01f, 1.537887156e-01f, \
+      -1.958607286e-01f, 1.118915156e-01f, 1.230606556e+00f) \
+    X(4.062471092e-01f, 1.184916139e+00f, -8.583420515e-01f, 2.993040681e-01f, 1.064407527e-01f, \
+      -1.868863404e-01f, 3.590363264e-02f, 1.867099285e+00f) \
+    X(4.687575698e-01f, 1.132453561e+00f, -8.198511004e-01f, 3.150779903e-01f, 6.254326552e-02f, \
+      -1.648927927e-01f, 1.181399822e-01f, -1.701917052e-01f) \
+    X(5.624837279e-01f, 1.058419228e+00f, -7.596544623e-01f, 3.245950639e-01f, 7.410086691e-03f, \
+      -1.279376596e-01f, 8.772574365e-02f, -1.242612302e-02f) \
+    X(6.874921322e-01f, 9.685143232e-01f, -6.790500879e-01f, 3.170089722e-01f, -4.361362010e-02f, \
+      -7.717484981e-02f, 7.377566397e-02f, -1.023859996e-02f) \
+    X(8.124909997e-01f, 8.884851933e-01f, -6.023582220e-01f, 2.948006988e-01f, -7.145266235e-02f, \
+      -3.643015027e-02f, 5.971015990e-02f, -1.931709796e-02f) \
+    X(9.375065565e-01f, 8.176415563e-01f, -5.322210789e-01f, 2.655575573e-01f, -8.222095668e-02f, \
+      -9.202104993e-03f, 2.751160599e-02f, -9.842886589e-03f) \
+    X(9.375065565e-01f, 8.176415563e-01f, -5.322210789e-01f, 2.655575573e-01f, -8.222095668e-02f, \
+      -9.202104993e-03f, 2.751160599e-02f, -9.842886589e-03f)
+
 #define PN_POLY_K0(c, ...)                         c,
 #define PN_POLY_K1(c0, c, ...)                     c,
 #define PN_POLY_K2(c0, c1, c, ...)                 c,
@@ -1165,6 +1262,7 @@ const float pn_log_tab[3][8] = {
     static const float ROWS_TAB[32][8] __attribute__((aligned(32))) = {ROWS(PN_POLY_ROW)};
 PN_POLY_TABLES(pn_erf_tab, erf_rows, PN_ERF_ROWS)
 PN_POLY_TABLES(pn_tanh_tab, tanh_rows, PN_TANH_ROWS)
+PN_POLY_TABLES(pn_atan_tab, atan_rows, PN_ATAN_ROWS)
 
 /* The float32 log, log2 and log10 ops on x86: pn_logf_tab and its kin, whose
  * lookups are gathers or loads in a compiled loop; over a contiguous array the
@@ -1182,6 +1280,10 @@ UNARY_LOOP_PREFETCHED(erf_f32_loop, float, PN_F32_TABLES ? pn_erff_tab(x) : pn_e
 /* The float32 tanh op on x86: pn_tanhf_poly, the AVX-512 kernel below by permutes;
  * elsewhere pn_tanhf_exact. */
 UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_poly(x) : pn_tanhf_exact(x))
+
+/* The float32 atan op on x86: pn_atanf_poly, the AVX-512 kernel below by permutes;
+ * elsewhere pn_atanf_v (in double). */
+UNARY_LOOP_PREFETCHED(atan_f32_loop, float, PN_F32_TABLES ? pn_atanf_poly(x) : pn_atanf_v(x))
 
 /* The end of pn_softmax_row_f32 (every kernel): the 16 lane sums folded in double in
  * halves (16 -> 8 -> 4 -> 2 -> 1: four dependent steps, where one after another the
@@ -1353,10 +1455,13 @@ static ALWAYS_INLINE T256 __m256 exp_tab8(__m256 x) {
 LANES_KERNEL8(exp_f32_avx2, exp_tab8)
 
 /* pn_poly_tab_index over 8 lanes (see poly_tab_index16), & 31 as in the scalar. */
+static ALWAYS_INLINE T256 __m256 abs_capped8(__m256 x, float cap) {
+    return _mm256_min_ps(_mm256_set1_ps(cap), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
+}
 static ALWAYS_INLINE T256 __m256i poly_tab_index8(__m256 x, float cap, int bias, __m256 *b) {
-    *b = _mm256_min_ps(_mm256_set1_ps(cap), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
-    __m256i j = _mm256_srli_epi32(_mm256_castps_si256(*b), 21);
-    j = _mm256_max_epi32(_mm256_sub_epi32(j, _mm256_set1_epi32(bias)), _mm256_setzero_si256());
+    *b = abs_capped8(x, cap);
+    __m256i j =
+        _mm256_subs_epu16(_mm256_srli_epi32(_mm256_castps_si256(*b), 21), _mm256_set1_epi32(bias));
     return _mm256_and_si256(j, _mm256_set1_epi32(31));
 }
 /* The 8 coefficients of each lane's interval j as 8 vectors c[k] (coefficient k of
@@ -1423,13 +1528,41 @@ static ALWAYS_INLINE T256 __m256 tanh_poly8(__m256 x) {
 }
 LANES_KERNEL8(tanh_f32_avx2, tanh_poly8)
 
+/* pn_atanf_poly over 8 lanes. */
+static ALWAYS_INLINE T256 __m256 atan_poly8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 b = abs_capped8(x, PN_ATAN_CAP);
+    __m256 big = _mm256_cmp_ps(b, one, _CMP_GT_OQ), c[8];
+    __m256 t = _mm256_blendv_ps(b, _mm256_div_ps(one, b), big);
+    __m256 rem = _mm256_and_ps(big, _mm256_fnmadd_ps(t, b, one));
+    __m256i bigi = _mm256_castps_si256(big); /* -1 or 0 */
+    __m256i bias =
+        _mm256_sub_epi32(_mm256_set1_epi32(PN_ATAN_TAB_BIAS), _mm256_slli_epi32(bigi, 2));
+    __m256i j = _mm256_subs_epu16(_mm256_srli_epi32(_mm256_castps_si256(t), 21), bias);
+    j = _mm256_add_epi32(j, _mm256_and_si256(bigi, _mm256_set1_epi32(18)));
+    poly_rows8(atan_rows, _mm256_and_si256(j, _mm256_set1_epi32(31)), c);
+    __m256 r = _mm256_sub_ps(t, c[0]);
+    __m256 dt = _mm256_fmadd_ps(t, rem, _mm256_sub_ps(t, _mm256_add_ps(r, c[0])));
+    __m256 h = _mm256_fmadd_ps(c[2], r, c[1]);
+    __m256 e = _mm256_fmadd_ps(c[2], r, _mm256_sub_ps(c[1], h));
+    __m256 rr = _mm256_add_ps(r, dt);
+    e = _mm256_fmadd_ps(c[2], dt, e);
+    __m256 q = poly_tab_tail8(c, rr);
+    return with_sign8(_mm256_add_ps(h, _mm256_fmadd_ps(q, _mm256_mul_ps(rr, rr), e)), x);
+}
+LANES_KERNEL8(atan_f32_avx2, atan_poly8)
+
 /* pn_poly_tab_index over 16 lanes: |x| capped (through *b) and the interval. min
  * takes |x| second, so that NaN stays; vpermt2ps reads the low 5 bits of j, which
- * are the scalar's j & 31. */
+ * are the scalar's j & 31. j < 2^11 fits the low 16 bits of each lane, where the
+ * saturating 16-bit subtraction is max(j - bias, 0) in one operation. */
+static ALWAYS_INLINE T512 __m512 abs_capped16(__m512 x, float cap) {
+    return _mm512_min_ps(_mm512_set1_ps(cap), _mm512_andnot_ps(_mm512_set1_ps(-0.0f), x));
+}
 static ALWAYS_INLINE T512 __m512i poly_tab_index16(__m512 x, float cap, int bias, __m512 *b) {
-    *b = _mm512_min_ps(_mm512_set1_ps(cap), _mm512_andnot_ps(_mm512_set1_ps(-0.0f), x));
+    *b = abs_capped16(x, cap);
     __m512i j = _mm512_srli_epi32(_mm512_castps_si512(*b), 21);
-    return _mm512_max_epi32(_mm512_sub_epi32(j, _mm512_set1_epi32(bias)), _mm512_setzero_si512());
+    return _mm512_subs_epu16(j, _mm512_set1_epi32(bias));
 }
 /* Row k of a table in the register pairs t[2k], t[2k + 1], at the lanes' intervals j. */
 #define POLY_ROW(k) _mm512_permutex2var_ps(t[2 * (k)], j, t[2 * (k) + 1])
@@ -1471,6 +1604,29 @@ static ALWAYS_INLINE T512 __m512 tanh_poly16(__m512 x, const __m512 *t) {
     __m512 q = poly_tab_tail16(t, j, r);
     return with_sign16(_mm512_add_ps(h, _mm512_fmadd_ps(q, _mm512_mul_ps(r, r), e)), x);
 }
+
+/* pn_atanf_poly over 16 lanes (j's saturating subtraction as in poly_tab_index16). */
+static ALWAYS_INLINE T512 __m512 atan_poly16(__m512 x, const __m512 *t) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 b = abs_capped16(x, PN_ATAN_CAP);
+    __mmask16 big = _mm512_cmp_ps_mask(b, one, _CMP_GT_OQ);
+    __m512 u = _mm512_mask_div_ps(b, big, one, b);
+    __m512 rem = _mm512_maskz_fnmadd_ps(big, u, b, one);
+    __m512i j = _mm512_srli_epi32(_mm512_castps_si512(u), 21);
+    __m512i bias = _mm512_mask_blend_epi32(big, _mm512_set1_epi32(PN_ATAN_TAB_BIAS),
+                                           _mm512_set1_epi32(PN_ATAN_TAB_BIAS + 4));
+    j = _mm512_subs_epu16(j, bias);
+    j = _mm512_mask_add_epi32(j, big, j, _mm512_set1_epi32(18));
+    __m512 c = POLY_ROW(0), r = _mm512_sub_ps(u, c);
+    __m512 dt = _mm512_fmadd_ps(u, rem, _mm512_sub_ps(u, _mm512_add_ps(r, c)));
+    __m512 c0 = POLY_ROW(1), c1 = POLY_ROW(2);
+    __m512 h = _mm512_fmadd_ps(c1, r, c0);
+    __m512 e = _mm512_fmadd_ps(c1, r, _mm512_sub_ps(c0, h));
+    __m512 rr = _mm512_add_ps(r, dt);
+    e = _mm512_fmadd_ps(c1, dt, e);
+    __m512 q = poly_tab_tail16(t, j, rr);
+    return with_sign16(_mm512_add_ps(h, _mm512_fmadd_ps(q, _mm512_mul_ps(rr, rr), e)), x);
+}
 #undef POLY_ROW
 
 /* An op over n contiguous floats by its lanes function and table of 8 rows of 32
@@ -1496,6 +1652,7 @@ static ALWAYS_INLINE T512 __m512 tanh_poly16(__m512 x, const __m512 *t) {
     }
 POLY_TAB_KERNEL16(erf_f32_avx512, erf_poly16, pn_erf_tab)
 POLY_TAB_KERNEL16(tanh_f32_avx512, tanh_poly16, pn_tanh_tab)
+POLY_TAB_KERNEL16(atan_f32_avx512, atan_poly16, pn_atan_tab)
 
 /* pn_logistic_quot's quotient over the lanes, e = exp(-|x|) given: q returned,
  * *rem and *inv; then pn_sigmoidf_tab and pn_siluf_tab. (V, P, GE: the vector
@@ -2740,6 +2897,7 @@ PORTABLE_F32(log1p_f32_portable, log1p_f32_loop)
 PORTABLE_F32(tanh_f32_portable, tanh_f32_loop)
 PORTABLE_F32(sigmoid_f32_portable, sigmoid_f32_loop)
 PORTABLE_F32(erf_f32_portable, erf_f32_loop)
+PORTABLE_F32(atan_f32_portable, atan_f32_loop)
 #if X86_KERNELS
 #define F32_KERNELS(A512, A2, P) {A512, A2, P}
 #else
@@ -2758,6 +2916,7 @@ static const f32_kernels TANH_K = F32_KERNELS(tanh_f32_avx512, tanh_f32_avx2, ta
 static const f32_kernels SIGMOID_K =
     F32_KERNELS(sigmoid_f32_avx512, sigmoid_f32_avx2, sigmoid_f32_portable);
 static const f32_kernels ERF_K = F32_KERNELS(erf_f32_avx512, erf_f32_avx2, erf_f32_portable);
+static const f32_kernels ATAN_K = F32_KERNELS(atan_f32_avx512, atan_f32_avx2, atan_f32_portable);
 
 static const f32_kernels *f32_kernels_of(pn_unary_op op) {
     switch (op) {
@@ -2781,6 +2940,8 @@ static const f32_kernels *f32_kernels_of(pn_unary_op op) {
         return &SIGMOID_K;
     case PN_ERF:
         return &ERF_K;
+    case PN_ATAN:
+        return &ATAN_K;
     default:
         return NULL;
     }
@@ -3039,6 +3200,7 @@ F32_OP(log1p_f32, LOG1P_K, log1p_f32_loop)
 F32_OP(tanh_f32, TANH_K, tanh_f32_loop)
 F32_OP(sigmoid_f32, SIGMOID_K, sigmoid_f32_loop)
 F32_OP(erf_f32, ERF_K, erf_f32_loop)
+F32_OP(atan_f32, ATAN_K, atan_f32_loop)
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))

@@ -844,6 +844,53 @@ PN_FINLINE float pn_tanhf_poly(float x) {
     return pn_bits_to_float(pn_float_to_bits(y) | (pn_float_to_bits(x) & INT32_MIN));
 }
 
+/* ---- atan by a polynomial on each of 30 intervals of t = |x| or 1/|x| ---- */
+
+/* The table of pn_atanf_poly (gen_poly_tabs.py atan; elementwise.c), rows as in
+ * pn_erf_tab: entries 0-17 hold atan t on [0, 2^-4) (centre 0, c0 = 0, c1 = 1)
+ * and the quarter binades of [2^-4, 1] (17, for t = 1, repeats 16); entries
+ * 18-30 hold pi/2 - atan t on [0, 2^-3) (centre 1/16) and the quarter binades of
+ * [2^-3, 1); 31 repeats 30. */
+extern const float pn_atan_tab[8][32];
+#define PN_ATAN_TAB_BIAS 491     /* (bits of 2^-4) >> 21 less 1: atan's interval 1 */
+#define PN_ATAN_CAP      0x1p28f /* atan is pi/2 in float from 2^26 */
+
+/* atan x by intervals, for the float32 atan op on x86 (elementwise.c's kernels
+ * compute the same, to the bit). With a = |x| capped at 2^28:
+ *   a <= 1:  atan a = f(t),  f = atan,            t = a,   entry j,
+ *   a > 1:   atan a = f(t),  f = pi/2 - atan,     t = 1/a, entry 18 + j',
+ * where 1/a is rounded and dt = t (1 - t a) (the fma's remainder is exact) is
+ * what it lacks: left out, 0.4 ulp more. j counts t's quarter binades from 2^-4
+ * and j' from 2^-3 (the index is t's exponent and two mantissa bits, less a
+ * bias, 0 below the first); from the entry's centre c and c0..c6,
+ *   r = t - c, exact (Sterbenz) but in pi/2 - atan's interval 0, where c = 1/16
+ *       and t is down to 2^-28; its error t - (r + c) is exact there (Fast2Sum,
+ *       c >= t) and joins dt,
+ *   h = c0 + c1 r rounded, e = its error (Sterbenz makes c0 - h exact),
+ *   f(t + dt) = h + (e + c1 dt + (r + dt)^2 q),  q = c2 + r (c3 + ... + r c6)
+ *       (q taken at r + dt),
+ * so the one rounding of size 1/2 ulp is the last addition, as in pn_tanhf_poly.
+ * In atan's interval 0, h = t exactly and (for subnormal t) the rest is 0. The
+ * sign is x's. Measured over every float by csrc/tests/test_vecmath.c: within
+ * 0.5139 ulp (PyTorch's atan: 0.515; the double-based pn_atanf_v: 0.5001).
+ * atan(+-0) = +-0, atan(+-inf) = +-pi/2 rounded, NaN -> NaN. 36 vector operations
+ * per 16 lanes in the AVX-512 kernel, one a division and 8 lookups (permutes). */
+PN_FINLINE float pn_atanf_poly(float x) {
+    float a = pn_bits_to_float(pn_float_to_bits(x) & 0x7fffffff);
+    float b = a > PN_ATAN_CAP ? PN_ATAN_CAP : a; /* NaN stays */
+    int big = b > 1.0f;
+    float t = big ? 1.0f / b : b, rem = big ? __builtin_fmaf(-t, b, 1.0f) : 0.0f;
+    int32_t j = (int32_t)((uint32_t)pn_float_to_bits(t) >> 21) - PN_ATAN_TAB_BIAS - 4 * big;
+    j = ((j < 0 ? 0 : j) + 18 * big) & 31; /* & 31: a NaN's, as the permutes read it */
+    float c = pn_atan_tab[0][j], r = t - c, dt = __builtin_fmaf(t, rem, t - (r + c));
+    float c0 = pn_atan_tab[1][j], c1 = pn_atan_tab[2][j];
+    float h = __builtin_fmaf(c1, r, c0), e = __builtin_fmaf(c1, r, c0 - h);
+    float rr = r + dt;
+    e = __builtin_fmaf(c1, dt, e);
+    float y = h + __builtin_fmaf(pn_poly_tab_tail(pn_atan_tab, j, rr), rr * rr, e);
+    return pn_bits_to_float(pn_float_to_bits(y) | (pn_float_to_bits(x) & INT32_MIN));
+}
+
 /* ---- the logarithms, expm1 and softplus, in float arithmetic with compensated roundings ---- */
 
 /* The exponent split of the logarithms, for a finite u > 0:

@@ -1,6 +1,7 @@
-"""Print the interval tables of fastmath.h's pn_erff_tab and pn_tanhf_poly, as the X-macro
-lists elementwise.c lays out twice (by coefficient for the scalar functions and the
-AVX-512 registers, by interval for the AVX2 loads): python gen_poly_tabs.py erf|tanh.
+"""Print the interval tables of fastmath.h's pn_erff_tab, pn_tanhf_poly and pn_atanf_poly,
+as the X-macro lists elementwise.c lays out twice (by coefficient for the scalar functions
+and the AVX-512 registers, by interval for the AVX2 loads):
+python gen_poly_tabs.py erf|tanh|atan.
 Needs mpmath and numpy.
 
 Each function f of a = |x| is cut into intervals, four per binade
@@ -17,6 +18,11 @@ rounded to float one at a time with the rest refitted to absorb each rounding.
   tanh: entry 0 is [0, 2^-4) with centre 0, c0 = 0 and c1 = 1 exactly; entries
         1-29 are the intervals from 2^-4 to 10, the last fitted on [8, 9.5] only
         (pn_tanhf_poly caps |x| at 9.5, where tanh is 1 in float); 30 and 31 repeat 29.
+  atan: two functions of t = |x| (<= 1) or 1/|x| (< 1). Entries 0-17 are atan t: 0 is
+        [0, 2^-4) as tanh's, 1-16 the intervals from 2^-4 to 1 (16 fitted on [7/8, 1]
+        closed), 17 repeats 16 (for t = 1). Entries 18-30 are pi/2 - atan t: 18 is
+        [0, 2^-3) with its centre searched as the others', 19-30 the intervals from 2^-3
+        to 1; 31 repeats 30.
 """
 import sys
 
@@ -101,9 +107,22 @@ def tanh_rows():
     return rows + [rows[-1]] * (32 - len(rows))
 
 
+def atan_rows():
+    """Entries 0-17 are atan t for t = |x| <= 1, 18-31 are pi/2 - atan t for t = 1/|x| < 1."""
+    lo, hi = mp.mpf(0), mp.mpf(2) ** -4
+    slopes, err = fit_slopes(mp.atan, lo, hi, F32(0), F32(0), c1=1.0)
+    print("/*  0: [0, %.7g), fit error 2^%.1f relative */" % (hi, np.log2(err)))
+    quarters = quarter_binades(-4, -1)
+    quarters[-1] = (quarters[-1][0], mp.mpf(1))  # t = 1 (x = +-1): entry 17 repeats 16
+    rows = [[F32(0), F32(0)] + slopes] + fitted_rows(mp.atan, quarters)
+    acot = lambda t: mp.pi / 2 - mp.atan(t)
+    big = fitted_rows(acot, [(mp.mpf(0), mp.mpf(2) ** -3)] + quarter_binades(-3, -1), first=18)
+    return rows + [rows[-1]] + big + [big[-1]]
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "erf"
-    rows = {"erf": erf_rows, "tanh": tanh_rows}[name]()
+    rows = {"erf": erf_rows, "tanh": tanh_rows, "atan": atan_rows}[name]()
     assert len(rows) == 32
     print("/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TABLES (elementwise.c) */")
     print("#define PN_%s_ROWS(X) \\" % name.upper())

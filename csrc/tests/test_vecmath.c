@@ -9,7 +9,7 @@
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
- * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid and erf
+ * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid, erf and atan
  * ops, and of softplus, logsigmoid, SiLU, GELU and the gradients of the first three,
  * against their scalar functions, to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
@@ -261,14 +261,15 @@ static void test_specials(void) {
     SPECIAL(pn_tanf_v(tiny), tiny);
     SPECIAL(pn_tanf_v(-inf), nan);
     SPECIAL(pn_tanf_v(nan), nan);
-    SPECIAL(pn_atanf_v(0.0f), 0.0f);
-    SPECIAL(pn_atanf_v(-0.0f), -0.0f);
-    SPECIAL(pn_atanf_v(inf), pi_2);
-    SPECIAL(pn_atanf_v(-inf), -pi_2);
-    SPECIAL(pn_atanf_v(nan), nan);
-    SPECIAL(pn_atanf_v(-tiny), -tiny);
-    SPECIAL(pn_atanf_v(FLT_MAX), pi_2);
-    SPECIAL(pn_atanf_v(1.0f), atanf(1.0f));
+    for (int k = 0; k < 2; k++) {
+        float (*at)(float) = k ? pn_atanf_poly : pn_atanf_v;
+        CHECK(same(at(0.0f), 0.0f) && same(at(-0.0f), -0.0f) && same(at(inf), pi_2) &&
+                  same(at(-inf), -pi_2) && same(at(nan), nan) && same(at(-tiny), -tiny) &&
+                  same(at(FLT_MAX), pi_2) && same(at(1.0f), atanf(1.0f)) &&
+                  same(at(-1.0f), atanf(-1.0f)) && same(at(0x1p28f), pi_2) &&
+                  same(at(8.0f), (float)atan(8.0)) && same(at(0x1p-4f), (float)atan(0x1p-4)),
+              "%s: atan's special values", k ? "pn_atanf_poly" : "pn_atanf_v");
+    }
     SPECIAL(pn_erff(0.0f), 0.0f);
     SPECIAL(pn_erff(-0.0f), -0.0f);
     SPECIAL(pn_erff(inf), 1.0f);
@@ -445,6 +446,9 @@ static float sigmoid_scalar(float x) {
 static float erf_scalar(float x) {
     return PN_F32_TABLES ? pn_erff_tab(x) : pn_erff(x);
 }
+static float atan_scalar(float x) {
+    return PN_F32_TABLES ? pn_atanf_poly(x) : pn_atanf_v(x);
+}
 static float sqrt_scalar(float x) {
     return sqrtf(x);
 }
@@ -507,7 +511,8 @@ static void test_op_kernels(pn_unary_op op, const char *name, float (*ref)(float
 /* The edges of the kernels: +-0, +-inf, NaN, the subnormals, sqrt's 2^-100
  * scaling threshold, FLT_MAX, 1, the log tables' interval ends (the 8 intervals of
  * log1p's, the 32 of the logs': 1 - 2^-24, 1 + 1/32, 2 - 1/32, 2 - 2^-23, 4 - 1/16), and
- * log1p's -1, +-1/32 and 2^-25. */
+ * log1p's -1, +-1/32 and 2^-25; atan's 1 + 2^-23, 2^-4, 2^-3, 8 and its cap 2^28;
+ * a NaN with a payload and the sign bit. */
 static void test_kernel_edges(pn_unary_op op, const char *name, float (*ref)(float)) {
     static const uint32_t edges[] = {
         0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x00000001u, 0x00000002u, 0x007fffffu,
@@ -515,7 +520,8 @@ static void test_kernel_edges(pn_unary_op op, const char *name, float (*ref)(flo
         0x7fc00000u, 0x3f800000u, 0x3f37ffffu, 0x3f380000u, 0x3f77ffffu, 0x3f780000u, 0x3f87ffffu,
         0x3f880000u, 0x3fb7ffffu, 0x3fb80000u, 0xbf7fffffu, 0xbd000000u, 0x3d000000u, 0xbcffffffu,
         0x33000000u, 0x32ffffffu, 0xb3000000u, 0x3cffffffu, 0x3f7fffffu, 0x3f840000u, 0x3f83ffffu,
-        0x3ffc0000u, 0x3ffbffffu, 0x3fffffffu, 0x407c0000u, 0x407bffffu};
+        0x3ffc0000u, 0x3ffbffffu, 0x3fffffffu, 0x407c0000u, 0x407bffffu, 0x3f800001u, 0x3d800000u,
+        0x3d7fffffu, 0x3e000000u, 0x41000000u, 0x41000001u, 0x4d800000u, 0x4d800001u, 0xffc00123u};
     enum { NE = sizeof edges / sizeof edges[0] };
     const char *names[] = {"avx512", "avx2", "portable"};
     float x[NE], y[NE];
@@ -1031,7 +1037,8 @@ static void test_f32_kernels(void) {
                {PN_LOG2, "log2", log2_scalar},    {PN_LOG10, "log10", log10_scalar},
                {PN_LOG1P, "log1p", log1p_scalar}, {PN_TANH, "tanh", tanh_scalar},
                {PN_SQRT, "sqrt", sqrt_scalar},    {PN_SIGMOID, "sigmoid", sigmoid_scalar},
-               {PN_RSQRT, "rsqrt", pn_rsqrtf},    {PN_ERF, "erf", erf_scalar}};
+               {PN_RSQRT, "rsqrt", pn_rsqrtf},    {PN_ERF, "erf", erf_scalar},
+               {PN_ATAN, "atan", atan_scalar}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         test_op_kernels(ops[k].op, ops[k].name, ops[k].ref);
         test_kernel_edges(ops[k].op, ops[k].name, ops[k].ref);
@@ -1080,6 +1087,7 @@ int main(void) {
         {"cos", pn_cosf_v, cos, 0.5001, trig},
         {"tan", pn_tanf_v, tan, 0.5001, trig},
         {"atan", pn_atanf_v, atan, 0.5001, all},
+        {"atan_poly", pn_atanf_poly, atan, 0.5139, all},
         {"erf", pn_erff, erf, 0.64, all},
         {"erf_tab", pn_erff_tab, erf, 0.75, all},
         {"erfc", pn_erfcf_v, erfc, 0.5001, all},
