@@ -463,7 +463,6 @@ UNARY_LOOP(floor_f32, float, floorf(x))
 UNARY_LOOP(ceil_f32, float, ceilf(x))
 UNARY_LOOP(round_f32, float, rintf(x))
 UNARY_LOOP(trunc_f32, float, truncf(x))
-UNARY_LOOP_PREFETCHED(erfc_f32, float, pn_erfcf_v(x))
 TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
 UNARY_LOOP(rsqrt_f32_loop, float, pn_rsqrtf(x)) /* correctly rounded (fastmath.h) */
 
@@ -952,7 +951,7 @@ const float pn_log_tab[3][8] = {
      3.298690654e-09f, 3.540848725e-09f, 1.965855700e-09f},
 };
 
-/* The interval tables of pn_erff_tab, pn_tanhf_poly and pn_atanf_poly (fastmath.h),
+/* The interval tables of pn_erff_tab, pn_tanhf_poly, pn_atanf_poly and pn_erfcf_tab (fastmath.h),
  * printed by gen_poly_tabs.py, which states each interval's fit error. erf: */
 /*  1: [0.03125, 0.0390625), fit error 2^-30.5 relative */
 /*  2: [0.0390625, 0.046875), fit error 2^-33.2 relative */
@@ -1246,6 +1245,105 @@ const float pn_log_tab[3][8] = {
     X(9.375065565e-01f, 8.176415563e-01f, -5.322210789e-01f, 2.655575573e-01f, -8.222095668e-02f, \
       -9.202104993e-03f, 2.751160599e-02f, -9.842886589e-03f)
 
+/* erfcx: */
+/*  0: [0, 0.0625), fit error 2^-33.5 relative */
+/*  1: [0.0625, 0.078125), fit error 2^-33.9 relative */
+/*  2: [0.078125, 0.09375), fit error 2^-34.0 relative */
+/*  3: [0.09375, 0.109375), fit error 2^-34.4 relative */
+/*  4: [0.109375, 0.125), fit error 2^-34.3 relative */
+/*  5: [0.125, 0.15625), fit error 2^-33.7 relative */
+/*  6: [0.15625, 0.1875), fit error 2^-33.2 relative */
+/*  7: [0.1875, 0.21875), fit error 2^-34.5 relative */
+/*  8: [0.21875, 0.25), fit error 2^-33.0 relative */
+/*  9: [0.25, 0.3125), fit error 2^-33.8 relative */
+/* 10: [0.3125, 0.375), fit error 2^-32.7 relative */
+/* 11: [0.375, 0.4375), fit error 2^-32.3 relative */
+/* 12: [0.4375, 0.5), fit error 2^-32.7 relative */
+/* 13: [0.5, 0.625), fit error 2^-35.5 relative */
+/* 14: [0.625, 0.75), fit error 2^-31.6 relative */
+/* 15: [0.75, 0.875), fit error 2^-33.2 relative */
+/* 16: [0.875, 1), fit error 2^-32.1 relative */
+/* 17: [1, 1.25), fit error 2^-32.3 relative */
+/* 18: [1.25, 1.5), fit error 2^-32.2 relative */
+/* 19: [1.5, 1.75), fit error 2^-31.8 relative */
+/* 20: [1.75, 2), fit error 2^-31.9 relative */
+/* 21: [2, 2.5), fit error 2^-30.8 relative */
+/* 22: [2.5, 3), fit error 2^-32.3 relative */
+/* 23: [3, 3.5), fit error 2^-31.0 relative */
+/* 24: [3.5, 4), fit error 2^-31.4 relative */
+/* 25: [4, 5), fit error 2^-28.8 relative */
+/* 26: [5, 6), fit error 2^-30.4 relative */
+/* 27: [6, 7), fit error 2^-30.8 relative */
+/* 28: [7, 8), fit error 2^-32.4 relative */
+/* 29: [8, 10), fit error 2^-28.2 relative */
+/* 30: [10, 10.1), fit error 2^-33.9 relative */
+/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TABLES (elementwise.c) */
+#define PN_ERFCX_ROWS(X) \
+    X(0.000000000e+00f, 1.000000000e+00f, -1.128379226e+00f, 1.000013232e+00f, -7.532228231e-01f, \
+      5.310474038e-01f, -7.519494891e-01f, 2.598972797e+00f) \
+    X(7.031448931e-02f, 9.253529310e-01f, -9.982477427e-01f, 8.551468849e-01f, -6.243751049e-01f, \
+      9.928570986e-01f, -1.564997196e+01f, -5.909946289e+03f) \
+    X(8.593185246e-02f, 9.099691510e-01f, -9.719884992e-01f, 8.264296651e-01f, -6.004947424e-01f, \
+      1.016652584e+00f, -2.726287603e+00f, -6.740661133e+03f) \
+    X(1.015618965e-01f, 8.949765563e-01f, -9.465881586e-01f, 7.988361716e-01f, -5.753586292e-01f, \
+      4.795993268e-01f, -2.148972321e+01f, -1.022959229e+03f) \
+    X(1.171796620e-01f, 8.803856373e-01f, -9.220525622e-01f, 7.723345757e-01f, -5.558707714e-01f, \
+      5.448806286e-01f, 1.991078758e+01f, -1.829998047e+03f) \
+    X(1.406242251e-01f, 8.591859937e-01f, -8.867344260e-01f, 7.344864011e-01f, -5.225151181e-01f, \
+      3.614841998e-01f, 5.658171177e-01f, -7.586599731e+01f) \
+    X(1.718768030e-01f, 8.321750164e-01f, -8.423160315e-01f, 6.874015927e-01f, -4.823314846e-01f, \
+      2.917787433e-01f, -1.640928507e+00f, 2.493097115e+01f) \
+    X(2.031238824e-01f, 8.065118194e-01f, -8.007355332e-01f, 6.438624859e-01f, -4.468005300e-01f, \
+      2.839825153e-01f, 3.938490450e-01f, -1.756016731e+01f) \
+    X(2.343834043e-01f, 7.820969820e-01f, -7.617580891e-01f, 6.035518050e-01f, -4.130631983e-01f, \
+      2.684652209e-01f, -1.680903912e+00f, -3.521437454e+01f) \
+    X(2.812514901e-01f, 7.476792336e-01f, -7.078073621e-01f, 5.486074686e-01f, -3.690396249e-01f, \
+      2.221841961e-01f, -9.593996406e-02f, 1.871514916e-01f) \
+    X(3.437481821e-01f, 7.054995894e-01f, -6.433507800e-01f, 4.843494296e-01f, -3.178399205e-01f, \
+      1.864054203e-01f, -1.545948535e-01f, 7.291235328e-01f) \
+    X(4.062441587e-01f, 6.671096683e-01f, -5.863603354e-01f, 4.289042056e-01f, -2.748280764e-01f, \
+      1.586630046e-01f, -1.776183955e-02f, 1.352662127e-02f) \
+    X(4.687540829e-01f, 6.320675015e-01f, -5.358107090e-01f, 3.809043765e-01f, -2.382314354e-01f, \
+      1.339056641e-01f, -2.248206921e-02f, 4.463846684e-01f) \
+    X(5.625005364e-01f, 5.849983692e-01f, -4.702553749e-01f, 3.204794526e-01f, -1.933226734e-01f, \
+      1.058758050e-01f, -5.376741290e-02f, 2.409654483e-02f) \
+    X(6.875115633e-01f, 5.308662653e-01f, -3.984257877e-01f, 2.569438517e-01f, -1.478363574e-01f, \
+      7.769022882e-02f, -4.045892134e-02f, 1.163742505e-02f) \
+    X(8.125095367e-01f, 4.848075807e-01f, -3.405576050e-01f, 2.081013620e-01f, -1.143117473e-01f, \
+      5.756328627e-02f, -2.781168558e-02f, 1.886156760e-02f) \
+    X(9.375221133e-01f, 4.452757835e-01f, -2.934673727e-01f, 1.701435447e-01f, -8.931013197e-02f, \
+      4.325643927e-02f, -1.799377427e-02f, 1.301218523e-03f) \
+    X(1.124931812e+00f, 3.957143128e-01f, -2.380759269e-01f, 1.278951317e-01f, -6.280205399e-02f, \
+      2.862335742e-02f, -1.225760859e-02f, 4.967573564e-03f) \
+    X(1.375003815e+00f, 3.432951868e-01f, -1.843147874e-01f, 8.986165375e-02f, -4.050221294e-02f, \
+      1.708485931e-02f, -6.866581738e-03f, 2.587687690e-03f) \
+    X(1.625004530e+00f, 3.022605479e-01f, -1.460296512e-01f, 6.496169418e-02f, -2.697685733e-02f, \
+      1.056309324e-02f, -3.978793044e-03f, 1.340440242e-03f) \
+    X(1.874924779e+00f, 2.694388628e-01f, -1.180239692e-01f, 4.815278575e-02f, -1.849334314e-02f, \
+      6.741249003e-03f, -2.384648193e-03f, 7.013662253e-04f) \
+    X(2.249903917e+00f, 2.310957611e-01f, -8.849265426e-02f, 3.199579567e-02f, -1.100305561e-02f, \
+      3.619630355e-03f, -1.155890874e-03f, 3.497089201e-04f) \
+    X(2.749945164e+00f, 1.936655641e-01f, -6.323980540e-02f, 1.975956932e-02f, -5.934602581e-03f, \
+      1.719687367e-03f, -4.859708133e-04f, 1.321364107e-04f) \
+    X(3.250116587e+00f, 1.663298458e-01f, -4.719638452e-02f, 1.293608826e-02f, -3.435113234e-03f, \
+      8.859140216e-04f, -2.225343196e-04f, 5.421943933e-05f) \
+    X(3.750128269e+00f, 1.455850452e-01f, -3.645398095e-02f, 8.877942339e-03f, -2.106952714e-03f, \
+      4.882251960e-04f, -1.119504814e-04f, 2.396266609e-05f) \
+    X(4.500053883e+00f, 1.224834025e-01f, -2.601534873e-02f, 5.412946921e-03f, -1.104425988e-03f, \
+      2.212426625e-04f, -4.430980334e-05f, 8.551113751e-06f) \
+    X(5.500269890e+00f, 1.009574160e-01f, -1.779309660e-02f, 3.090583952e-03f, -5.293507711e-04f, \
+      8.945781883e-05f, -1.508403057e-05f, 2.485014875e-06f) \
+    X(6.499983311e+00f, 8.580588549e-02f, -1.290552039e-02f, 1.920221723e-03f, -2.827262215e-04f, \
+      4.121259917e-05f, -6.022582966e-06f, 8.518653090e-07f) \
+    X(7.499911308e+00f, 7.457455993e-02f, -9.773996659e-03f, 1.270452864e-03f, -1.638039394e-04f, \
+      2.095589116e-05f, -2.683740831e-06f, 3.335955512e-07f) \
+    X(9.000293732e+00f, 6.230571494e-02f, -6.839697249e-03f, 7.464431110e-04f, -8.098316903e-05f, \
+      8.737324606e-06f, -9.573196849e-07f, 1.022360223e-07f) \
+    X(1.004991341e+01f, 5.586486682e-02f, -5.505018868e-03f, 5.398852518e-04f, -5.309928747e-05f, \
+      2.017529368e-05f, 1.332610700e-04f, -3.586268984e-03f) \
+    X(1.004991341e+01f, 5.586486682e-02f, -5.505018868e-03f, 5.398852518e-04f, -5.309928747e-05f, \
+      2.017529368e-05f, 1.332610700e-04f, -3.586268984e-03f)
+
 #define PN_POLY_K0(c, ...)                         c,
 #define PN_POLY_K1(c0, c, ...)                     c,
 #define PN_POLY_K2(c0, c1, c, ...)                 c,
@@ -1263,6 +1361,7 @@ const float pn_log_tab[3][8] = {
 PN_POLY_TABLES(pn_erf_tab, erf_rows, PN_ERF_ROWS)
 PN_POLY_TABLES(pn_tanh_tab, tanh_rows, PN_TANH_ROWS)
 PN_POLY_TABLES(pn_atan_tab, atan_rows, PN_ATAN_ROWS)
+PN_POLY_TABLES(pn_erfcx_tab, erfcx_rows, PN_ERFCX_ROWS)
 
 /* The float32 log, log2 and log10 ops on x86: pn_logf_tab and its kin, whose
  * lookups are gathers or loads in a compiled loop; over a contiguous array the
@@ -1284,6 +1383,10 @@ UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_poly(x) : p
 /* The float32 atan op on x86: pn_atanf_poly, the AVX-512 kernel below by permutes;
  * elsewhere pn_atanf_v (in double). */
 UNARY_LOOP_PREFETCHED(atan_f32_loop, float, PN_F32_TABLES ? pn_atanf_poly(x) : pn_atanf_v(x))
+
+/* The float32 erfc op on x86: pn_erfcf_tab, the AVX-512 kernel below by permutes;
+ * elsewhere pn_erfcf_v (in double). */
+UNARY_LOOP_PREFETCHED(erfc_f32_loop, float, PN_F32_TABLES ? pn_erfcf_tab(x) : pn_erfcf_v(x))
 
 /* The end of pn_softmax_row_f32 (every kernel): the 16 lane sums folded in double in
  * halves (16 -> 8 -> 4 -> 2 -> 1: four dependent steps, where one after another the
@@ -1339,7 +1442,7 @@ static void gelu_fallback(const float *g, const float *xb, const int32_t *ib, in
 /* pn_exp_tab_sum's constants (fastmath.h), one vector each; c_hi and c_lo negated
  * (fma(k, -c, x) is fma(-k, c, x) exactly) */
 #define EXP_TAB_CONSTANTS(SET) \
-    const V mx = SET(PN_EXP_ARG_MAX), mn = SET(PN_EXP_ARG_MIN), inv = SET(PN_EXP_TAB_INV); \
+    const V inv = SET(PN_EXP_TAB_INV); \
     const V magic = SET(PN_EXP_TAB_MAGIC), c_hi = SET(-PN_EXP_TAB_C_HI); \
     const V c_lo = SET(-PN_EXP_TAB_C_LO), c2 = SET(PN_EXP_TAB_C2), c3 = SET(PN_EXP_TAB_C3)
 
@@ -1347,18 +1450,26 @@ static void gelu_fallback(const float *g, const float *xb, const int32_t *ib, in
  * max take x second, so that NaN passes as in pn_exp_clamp; vpermt2ps uses the low
  * 5 bits of each lane of t, which are k's (magic's low bits are 0). */
 #define V __m512
-static ALWAYS_INLINE T512 __m512 exp_tab_pair16(__m512 x, const __m512 *hi2, const __m512 *lo2,
-                                                __m512 *lo, __m512 *kf) {
+static ALWAYS_INLINE T512 __m512 exp_tab_pair16_in(__m512 x, const __m512 *dx, const __m512 *hi2,
+                                                   const __m512 *lo2, __m512 *lo, __m512 *kf) {
     EXP_TAB_CONSTANTS(_mm512_set1_ps);
-    x = _mm512_max_ps(mn, _mm512_min_ps(mx, x));
     __m512 t = _mm512_fmadd_ps(x, inv, magic);
     *kf = _mm512_sub_ps(t, magic);
     __m512 r = _mm512_fmadd_ps(*kf, c_lo, _mm512_fmadd_ps(*kf, c_hi, x));
+    if (dx) r = _mm512_add_ps(r, *dx); /* pn_exp_tab_pair_dx */
     __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), _mm512_fmadd_ps(r, c3, c2), r);
     __m512i j = _mm512_castps_si512(t);
     __m512 hi = _mm512_permutex2var_ps(hi2[0], j, hi2[1]);
     *lo = _mm512_fmadd_ps(hi, p, _mm512_permutex2var_ps(lo2[0], j, lo2[1]));
     return hi;
+}
+/* The same for any x, clamped first as in pn_exp_clamp (_in: for x in its range,
+ * and of x + *dx unless dx is NULL). */
+static ALWAYS_INLINE T512 __m512 exp_tab_pair16(__m512 x, const __m512 *hi2, const __m512 *lo2,
+                                                __m512 *lo, __m512 *kf) {
+    x = _mm512_max_ps(_mm512_set1_ps(PN_EXP_ARG_MIN),
+                      _mm512_min_ps(_mm512_set1_ps(PN_EXP_ARG_MAX), x));
+    return exp_tab_pair16_in(x, NULL, hi2, lo2, lo, kf);
 }
 static ALWAYS_INLINE T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2,
                                                __m512 *kf) {
@@ -1410,11 +1521,14 @@ static ALWAYS_INLINE T256 __m256 exp_lookup8(const float *table, __m256i j) {
 
 /* pn_exp_tab_pair over 8 lanes: hi returned, *lo, and n = floor(k / 32). */
 #define V __m256
-static ALWAYS_INLINE T256 __m256 exp_tab_pair8(__m256 x, __m256 *lo, __m256i *n) {
+static ALWAYS_INLINE T256 __m256 exp_tab_pair8_dx(__m256 x, const __m256 *dx, __m256 *lo,
+                                                  __m256i *n) {
     EXP_TAB_CONSTANTS(_mm256_set1_ps);
-    x = _mm256_max_ps(mn, _mm256_min_ps(mx, x));
+    x = _mm256_max_ps(_mm256_set1_ps(PN_EXP_ARG_MIN),
+                      _mm256_min_ps(_mm256_set1_ps(PN_EXP_ARG_MAX), x));
     __m256 t = _mm256_fmadd_ps(x, inv, magic), kf = _mm256_sub_ps(t, magic);
     __m256 r = _mm256_fmadd_ps(kf, c_lo, _mm256_fmadd_ps(kf, c_hi, x));
+    if (dx) r = _mm256_add_ps(r, *dx); /* pn_exp_tab_pair_dx */
     __m256 p = _mm256_fmadd_ps(_mm256_mul_ps(r, r), _mm256_fmadd_ps(r, c3, c2), r);
     __m256i j = _mm256_castps_si256(t);
     __m256 hi = exp_lookup8(pn_exp2_32[0], j);
@@ -1422,16 +1536,25 @@ static ALWAYS_INLINE T256 __m256 exp_tab_pair8(__m256 x, __m256 *lo, __m256i *n)
     *n = _mm256_srai_epi32(_mm256_sub_epi32(j, _mm256_castps_si256(magic)), 5);
     return hi;
 }
+static ALWAYS_INLINE T256 __m256 exp_tab_pair8(__m256 x, __m256 *lo, __m256i *n) {
+    return exp_tab_pair8_dx(x, NULL, lo, n);
+}
 
-/* pn_expf_tab over 8 lanes, 2^n in pn_exp2_halves' two halves (n1 = floor(n / 2)). */
+/* 2^n over 8 lanes in pn_exp2_halves' two halves s1 = 2^n1, s2 = 2^(n - n1),
+ * n1 = floor(n / 2). */
+static ALWAYS_INLINE T256 void exp2_halves8(__m256i n, __m256 *s1, __m256 *s2) {
+    __m256i n1 = _mm256_srai_epi32(n, 1), n2 = _mm256_sub_epi32(n, n1),
+            bias = _mm256_set1_epi32(127);
+    *s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    *s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+}
+
+/* pn_expf_tab over 8 lanes. */
 static ALWAYS_INLINE T256 __m256 exp_tab8(__m256 x) {
-    __m256 lo;
+    __m256 lo, s1, s2;
     __m256i nn;
     __m256 hi = exp_tab_pair8(x, &lo, &nn), s = _mm256_add_ps(hi, lo);
-    __m256i n1 = _mm256_srai_epi32(nn, 1), n2 = _mm256_sub_epi32(nn, n1),
-            bias = _mm256_set1_epi32(127);
-    __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
-    __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    exp2_halves8(nn, &s1, &s2);
     return _mm256_mul_ps(_mm256_mul_ps(s, s1), s2);
 }
 #undef V
@@ -1552,6 +1675,26 @@ static ALWAYS_INLINE T256 __m256 atan_poly8(__m256 x) {
 }
 LANES_KERNEL8(atan_f32_avx2, atan_poly8)
 
+/* pn_erfcf_tab over 8 lanes. */
+static ALWAYS_INLINE T256 __m256 erfc_poly8(__m256 x) {
+    __m256 b, c[8], lo;
+    poly_rows8(erfcx_rows, poly_tab_index8(x, PN_ERFC_CAP, PN_ERFCX_TAB_BIAS, &b), c);
+    __m256 ns = _mm256_fnmadd_ps(b, b, _mm256_setzero_ps());
+    __m256 nsl = _mm256_fnmadd_ps(b, b, _mm256_sub_ps(_mm256_setzero_ps(), ns));
+    __m256i n;
+    __m256 hi = exp_tab_pair8_dx(ns, &nsl, &lo, &n), s1, s2;
+    __m256 r = _mm256_sub_ps(b, c[0]);
+    __m256 h = _mm256_fmadd_ps(c[2], r, c[1]);
+    __m256 e = _mm256_fmadd_ps(c[2], r, _mm256_sub_ps(c[1], h));
+    __m256 pl = _mm256_fmadd_ps(poly_tab_tail8(c, r), _mm256_mul_ps(r, r), e);
+    __m256 y = _mm256_fmadd_ps(lo, _mm256_add_ps(h, pl), _mm256_mul_ps(hi, pl));
+    exp2_halves8(n, &s1, &s2);
+    y = _mm256_mul_ps(_mm256_mul_ps(_mm256_fmadd_ps(hi, h, y), s1), s2);
+    __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+    return _mm256_blendv_ps(y, _mm256_sub_ps(_mm256_set1_ps(2.0f), y), neg);
+}
+LANES_KERNEL8(erfc_f32_avx2, erfc_poly8)
+
 /* pn_poly_tab_index over 16 lanes: |x| capped (through *b) and the interval. min
  * takes |x| second, so that NaN stays; vpermt2ps reads the low 5 bits of j, which
  * are the scalar's j & 31. j < 2^11 fits the low 16 bits of each lane, where the
@@ -1627,17 +1770,36 @@ static ALWAYS_INLINE T512 __m512 atan_poly16(__m512 x, const __m512 *t) {
     __m512 q = poly_tab_tail16(t, j, rr);
     return with_sign16(_mm512_add_ps(h, _mm512_fmadd_ps(q, _mm512_mul_ps(rr, rr), e)), x);
 }
+
+/* pn_erfcf_tab over 16 lanes, the exp table's hi and lo rows in t[16..19]. */
+static ALWAYS_INLINE T512 __m512 erfc_poly16(__m512 x, const __m512 *t) {
+    const __m512 *hi2 = t + 16, *lo2 = t + 18;
+    __m512 b, lo, kf;
+    __m512i j = poly_tab_index16(x, PN_ERFC_CAP, PN_ERFCX_TAB_BIAS, &b);
+    __m512 ns = _mm512_fnmadd_ps(b, b, _mm512_setzero_ps());
+    __m512 nsl = _mm512_fnmadd_ps(b, b, _mm512_sub_ps(_mm512_setzero_ps(), ns));
+    __m512 hi = exp_tab_pair16_in(ns, &nsl, hi2, lo2, &lo, &kf);
+    __m512 r = _mm512_sub_ps(b, POLY_ROW(0)), c0 = POLY_ROW(1), c1 = POLY_ROW(2);
+    __m512 h = _mm512_fmadd_ps(c1, r, c0);
+    __m512 e = _mm512_fmadd_ps(c1, r, _mm512_sub_ps(c0, h));
+    __m512 pl = _mm512_fmadd_ps(poly_tab_tail16(t, j, r), _mm512_mul_ps(r, r), e);
+    __m512 y = _mm512_fmadd_ps(lo, _mm512_add_ps(h, pl), _mm512_mul_ps(hi, pl));
+    y = _mm512_scalef_ps(_mm512_fmadd_ps(hi, h, y), _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32)));
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    return _mm512_mask_sub_ps(y, neg, _mm512_set1_ps(2.0f), y);
+}
 #undef POLY_ROW
 
 /* An op over n contiguous floats by its lanes function and table of 8 rows of 32
  * (in 16 registers), 16 at a time (a masked last step); long arrays prefetch. */
 #define POLY_TAB_KERNEL16(NAME, LANES, TAB) \
     static T512 void NAME(const float *x, float *y, int64_t n) { \
-        __m512 t[16]; \
+        __m512 t[20]; \
         for (int k = 0; k < 8; k++) { \
             t[2 * k] = _mm512_loadu_ps(TAB[k]); \
             t[2 * k + 1] = _mm512_loadu_ps(TAB[k] + 16); \
         } \
+        for (int k = 0; k < 4; k++) t[16 + k] = _mm512_loadu_ps(pn_exp2_32[k / 2] + 16 * (k % 2)); \
         int64_t blk = pn_prefetch_blocksize(n); \
         for (int64_t b = 0; b < n; b += blk) { \
             int64_t e = n - b < blk ? n : b + blk, i = b; \
@@ -1653,6 +1815,7 @@ static ALWAYS_INLINE T512 __m512 atan_poly16(__m512 x, const __m512 *t) {
 POLY_TAB_KERNEL16(erf_f32_avx512, erf_poly16, pn_erf_tab)
 POLY_TAB_KERNEL16(tanh_f32_avx512, tanh_poly16, pn_tanh_tab)
 POLY_TAB_KERNEL16(atan_f32_avx512, atan_poly16, pn_atan_tab)
+POLY_TAB_KERNEL16(erfc_f32_avx512, erfc_poly16, pn_erfcx_tab)
 
 /* pn_logistic_quot's quotient over the lanes, e = exp(-|x|) given: q returned,
  * *rem and *inv; then pn_sigmoidf_tab and pn_siluf_tab. (V, P, GE: the vector
@@ -2290,10 +2453,7 @@ static T256 __m256 logistic_pairs8(__m256 y, __m256 *blo, __m256 *sh, __m256 *sl
     __m256i nn;
     __m256 hi = exp_tab_pair8(y, &lo, &nn);
     __m256 ep = _mm256_add_ps(hi, lo), elo = _mm256_add_ps(_mm256_sub_ps(hi, ep), lo);
-    __m256i n1 = _mm256_srai_epi32(nn, 1), n2 = _mm256_sub_epi32(nn, n1),
-            bias = _mm256_set1_epi32(127);
-    *s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
-    *s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    exp2_halves8(nn, s1, s2);
     __m256 eh = _mm256_mul_ps(_mm256_mul_ps(ep, *s1), *s2);
     __m256 el = _mm256_mul_ps(_mm256_mul_ps(elo, *s1), *s2);
     LOGISTIC_PAIRS_OF(__m256, _mm256);
@@ -2898,6 +3058,7 @@ PORTABLE_F32(tanh_f32_portable, tanh_f32_loop)
 PORTABLE_F32(sigmoid_f32_portable, sigmoid_f32_loop)
 PORTABLE_F32(erf_f32_portable, erf_f32_loop)
 PORTABLE_F32(atan_f32_portable, atan_f32_loop)
+PORTABLE_F32(erfc_f32_portable, erfc_f32_loop)
 #if X86_KERNELS
 #define F32_KERNELS(A512, A2, P) {A512, A2, P}
 #else
@@ -2917,6 +3078,7 @@ static const f32_kernels SIGMOID_K =
     F32_KERNELS(sigmoid_f32_avx512, sigmoid_f32_avx2, sigmoid_f32_portable);
 static const f32_kernels ERF_K = F32_KERNELS(erf_f32_avx512, erf_f32_avx2, erf_f32_portable);
 static const f32_kernels ATAN_K = F32_KERNELS(atan_f32_avx512, atan_f32_avx2, atan_f32_portable);
+static const f32_kernels ERFC_K = F32_KERNELS(erfc_f32_avx512, erfc_f32_avx2, erfc_f32_portable);
 
 static const f32_kernels *f32_kernels_of(pn_unary_op op) {
     switch (op) {
@@ -2942,6 +3104,8 @@ static const f32_kernels *f32_kernels_of(pn_unary_op op) {
         return &ERF_K;
     case PN_ATAN:
         return &ATAN_K;
+    case PN_ERFC:
+        return &ERFC_K;
     default:
         return NULL;
     }
@@ -3201,6 +3365,7 @@ F32_OP(tanh_f32, TANH_K, tanh_f32_loop)
 F32_OP(sigmoid_f32, SIGMOID_K, sigmoid_f32_loop)
 F32_OP(erf_f32, ERF_K, erf_f32_loop)
 F32_OP(atan_f32, ATAN_K, atan_f32_loop)
+F32_OP(erfc_f32, ERFC_K, erfc_f32_loop)
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))

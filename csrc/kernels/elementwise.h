@@ -105,6 +105,7 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
  *   PN_SIGMOID: pn_sigmoidf_tab on x86, pn_sigmoidf elsewhere;
  *   PN_ERF:   pn_erff_tab on x86, pn_erff elsewhere;
  *   PN_ATAN:  pn_atanf_poly on x86, pn_atanf_v (vecmath.h) elsewhere;
+ *   PN_ERFC:  pn_erfcf_tab on x86, pn_erfcf_v (vecmath.h) elsewhere;
  *   PN_SQRT:  sqrtf (the AVX-512 kernel without the divider, no AVX2 one);
  *   PN_RSQRT: pn_rsqrtf (the same: the AVX-512 kernel divides only for x below
  *             2^-100, +inf and NaN; no AVX2 one).

@@ -1,7 +1,7 @@
-"""Print the interval tables of fastmath.h's pn_erff_tab, pn_tanhf_poly and pn_atanf_poly,
-as the X-macro lists elementwise.c lays out twice (by coefficient for the scalar functions
-and the AVX-512 registers, by interval for the AVX2 loads):
-python gen_poly_tabs.py erf|tanh|atan.
+"""Print the interval tables of fastmath.h's pn_erff_tab, pn_tanhf_poly, pn_atanf_poly and
+pn_erfcf_tab, as the X-macro lists elementwise.c lays out twice (by coefficient for the
+scalar functions and the AVX-512 registers, by interval for the AVX2 loads):
+python gen_poly_tabs.py erf|tanh|atan|erfcx.
 Needs mpmath and numpy.
 
 Each function f of a = |x| is cut into intervals, four per binade
@@ -23,6 +23,9 @@ rounded to float one at a time with the rest refitted to absorb each rounding.
         closed), 17 repeats 16 (for t = 1). Entries 18-30 are pi/2 - atan t: 18 is
         [0, 2^-3) with its centre searched as the others', 19-30 the intervals from 2^-3
         to 1; 31 repeats 30.
+  erfcx: erfcx a = exp(a^2) erfc a, for pn_erfcf_tab: entry 0 is [0, 2^-4) with centre 0
+        and c0 = 1 exactly, 1-30 the intervals from 2^-4 to 10.1 (pn_erfcf_tab's cap);
+        31 repeats 30.
 """
 import sys
 
@@ -84,13 +87,14 @@ def fit_slopes(f, lo, hi, centre, c0, c1=None):
     return fixed, np.abs((p - g) * weight).max()
 
 
-def fitted_rows(f, intervals, first=1):
+def fitted_rows(f, intervals, first=1, closed_last=False):
     rows = []
     for j, (lo, hi) in enumerate(intervals, start=first):
         centre, c0 = near_float_centre(f, lo, hi)
         slopes, err = fit_slopes(f, lo, hi, centre, c0)
         rows.append([centre, c0] + slopes)
-        print("/* %2d: [%.7g, %.7g), fit error 2^%.1f relative */" % (j, lo, hi, np.log2(err)))
+        end = "]" if closed_last and j == first + len(intervals) - 1 else ")"
+        print("/* %2d: [%.7g, %.7g%s, fit error 2^%.1f relative */" % (j, lo, hi, end, np.log2(err)))
     return rows
 
 
@@ -114,15 +118,26 @@ def atan_rows():
     print("/*  0: [0, %.7g), fit error 2^%.1f relative */" % (hi, np.log2(err)))
     quarters = quarter_binades(-4, -1)
     quarters[-1] = (quarters[-1][0], mp.mpf(1))  # t = 1 (x = +-1): entry 17 repeats 16
-    rows = [[F32(0), F32(0)] + slopes] + fitted_rows(mp.atan, quarters)
+    rows = [[F32(0), F32(0)] + slopes] + fitted_rows(mp.atan, quarters, closed_last=True)
     acot = lambda t: mp.pi / 2 - mp.atan(t)
     big = fitted_rows(acot, [(mp.mpf(0), mp.mpf(2) ** -3)] + quarter_binades(-3, -1), first=18)
     return rows + [rows[-1]] + big + [big[-1]]
 
 
+def erfcx_rows():
+    """erfcx a = exp(a^2) erfc a: entry 0 is [0, 2^-4) with centre 0 and c0 = 1 (exact),
+    1-30 the intervals from 2^-4 to the cap 10.1; 31 repeats 30."""
+    erfcx = lambda a: mp.exp(a * a) * mp.erfc(a)
+    hi = mp.mpf(2) ** -4
+    slopes, err = fit_slopes(erfcx, mp.mpf(0), hi, F32(0), F32(1))
+    print("/*  0: [0, %.7g), fit error 2^%.1f relative */" % (hi, np.log2(err)))
+    rows = [[F32(0), F32(1)] + slopes] + fitted_rows(erfcx, quarter_binades(-4, 3, cap=10.1))
+    return rows + [rows[-1]] * (32 - len(rows))
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "erf"
-    rows = {"erf": erf_rows, "tanh": tanh_rows, "atan": atan_rows}[name]()
+    rows = {"erf": erf_rows, "tanh": tanh_rows, "atan": atan_rows, "erfcx": erfcx_rows}[name]()
     assert len(rows) == 32
     print("/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TABLES (elementwise.c) */")
     print("#define PN_%s_ROWS(X) \\" % name.upper())

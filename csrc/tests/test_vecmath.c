@@ -9,7 +9,7 @@
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
  * grid that includes zeros, infinities and NaN; the double building blocks; the
- * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid, erf and atan
+ * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid, erf, atan and erfc
  * ops, and of softplus, logsigmoid, SiLU, GELU and the gradients of the first three,
  * against their scalar functions, to the bit.
  * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
@@ -286,14 +286,15 @@ static void test_specials(void) {
     SPECIAL(pn_erff_tab(-tiny), -erff(tiny));
     SPECIAL(pn_erff_tab(4.0f), 1.0f);
     SPECIAL(pn_erff_tab(-FLT_MAX), -1.0f);
-    SPECIAL(pn_erfcf_v(inf), 0.0f);
-    SPECIAL(pn_erfcf_v(-inf), 2.0f);
-    SPECIAL(pn_erfcf_v(0.0f), 1.0f);
-    SPECIAL(pn_erfcf_v(-0.0f), 1.0f);
-    SPECIAL(pn_erfcf_v(nan), nan);
-    SPECIAL(pn_erfcf_v(20.0f), 0.0f);
-    /* a subnormal result, 2.09e-45: glibc's erfcf(10) is 1 ulp off, at 2.8e-45 */
-    SPECIAL(pn_erfcf_v(10.0f), (float)erfc(10.0));
+    for (int k = 0; k < 2; k++) {
+        float (*ec)(float) = k ? pn_erfcf_tab : pn_erfcf_v;
+        /* erfc(10) = 2.09e-45 is subnormal: glibc's erfcf(10) is 1 ulp off, at 2.8e-45 */
+        CHECK(same(ec(inf), 0.0f) && same(ec(-inf), 2.0f) && same(ec(0.0f), 1.0f) &&
+                  same(ec(-0.0f), 1.0f) && same(ec(nan), nan) && same(ec(20.0f), 0.0f) &&
+                  same(ec(10.0f), (float)erfc(10.0)) && same(ec(10.1f), 0.0f) &&
+                  same(ec(tiny), 1.0f) && same(ec(-tiny), 1.0f) && same(ec(-FLT_MAX), 2.0f),
+              "%s: erfc's special values", k ? "pn_erfcf_tab" : "pn_erfcf_v");
+    }
     /* atan2's table (C11 F.10.1.4) */
     SPECIAL(pn_atan2f_v(0.0f, -0.0f), pi);
     SPECIAL(pn_atan2f_v(-0.0f, -0.0f), -pi);
@@ -449,6 +450,9 @@ static float erf_scalar(float x) {
 static float atan_scalar(float x) {
     return PN_F32_TABLES ? pn_atanf_poly(x) : pn_atanf_v(x);
 }
+static float erfc_scalar(float x) {
+    return PN_F32_TABLES ? pn_erfcf_tab(x) : pn_erfcf_v(x);
+}
 static float sqrt_scalar(float x) {
     return sqrtf(x);
 }
@@ -512,7 +516,8 @@ static void test_op_kernels(pn_unary_op op, const char *name, float (*ref)(float
  * scaling threshold, FLT_MAX, 1, the log tables' interval ends (the 8 intervals of
  * log1p's, the 32 of the logs': 1 - 2^-24, 1 + 1/32, 2 - 1/32, 2 - 2^-23, 4 - 1/16), and
  * log1p's -1, +-1/32 and 2^-25; atan's 1 + 2^-23, 2^-4, 2^-3, 8 and its cap 2^28;
- * a NaN with a payload and the sign bit. */
+ * erfc's cap 10.1 and 9.2 (its results turn subnormal); a NaN with a payload and
+ * the sign bit. */
 static void test_kernel_edges(pn_unary_op op, const char *name, float (*ref)(float)) {
     static const uint32_t edges[] = {
         0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x00000001u, 0x00000002u, 0x007fffffu,
@@ -1038,7 +1043,7 @@ static void test_f32_kernels(void) {
                {PN_LOG1P, "log1p", log1p_scalar}, {PN_TANH, "tanh", tanh_scalar},
                {PN_SQRT, "sqrt", sqrt_scalar},    {PN_SIGMOID, "sigmoid", sigmoid_scalar},
                {PN_RSQRT, "rsqrt", pn_rsqrtf},    {PN_ERF, "erf", erf_scalar},
-               {PN_ATAN, "atan", atan_scalar}};
+               {PN_ATAN, "atan", atan_scalar},    {PN_ERFC, "erfc", erfc_scalar}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         test_op_kernels(ops[k].op, ops[k].name, ops[k].ref);
         test_kernel_edges(ops[k].op, ops[k].name, ops[k].ref);
@@ -1091,6 +1096,7 @@ int main(void) {
         {"erf", pn_erff, erf, 0.64, all},
         {"erf_tab", pn_erff_tab, erf, 0.75, all},
         {"erfc", pn_erfcf_v, erfc, 0.5001, all},
+        {"erfc_tab", pn_erfcf_tab, erfc, 0.7802, all},
     };
     CHECK(flt(trig) == PN_TRIG_V_MAX, "the trig sweep ends at PN_TRIG_V_MAX");
     for (size_t k = 0; k < sizeof fs / sizeof fs[0]; k++) sweep(&fs[k]);
