@@ -1144,9 +1144,6 @@ const float pn_log_tab[3][8] = {
       -4.601653458e-08f, 1.690406926e-08f, 9.156269076e-10f) \
     X(8.664827347e+00f, 9.999999404e-01f, 1.190930163e-07f, -1.175268949e-07f, 7.926880130e-08f, \
       -4.601653458e-08f, 1.690406926e-08f, 9.156269076e-10f)
-/* Each table laid out by coefficient (row k: coefficient k of the 32 intervals; the
- * scalar functions and the AVX-512 registers) and by interval (one 32-byte row each;
- * the AVX2 kernels load a lane's row). One list of numbers feeds both. */
 /* atan: */
 /*  0: [0, 0.0625), fit error 2^-37.6 relative */
 /*  1: [0.0625, 0.078125), fit error 2^-32.1 relative */
@@ -1164,7 +1161,7 @@ const float pn_log_tab[3][8] = {
 /* 13: [0.5, 0.625), fit error 2^-30.4 relative */
 /* 14: [0.625, 0.75), fit error 2^-32.5 relative */
 /* 15: [0.75, 0.875), fit error 2^-31.1 relative */
-/* 16: [0.875, 1], fit error 2^-31.0 relative */
+/* 16: [0.875, 1), fit error 2^-31.0 relative */
 /* 18: [0, 0.125), fit error 2^-34.7 relative */
 /* 19: [0.125, 0.15625), fit error 2^-34.8 relative */
 /* 20: [0.15625, 0.1875), fit error 2^-33.6 relative */
@@ -1344,6 +1341,9 @@ const float pn_log_tab[3][8] = {
     X(1.004991341e+01f, 5.586486682e-02f, -5.505018868e-03f, 5.398852518e-04f, -5.309928747e-05f, \
       2.017529368e-05f, 1.332610700e-04f, -3.586268984e-03f)
 
+/* Each table laid out by coefficient (row k: coefficient k of the 32 intervals; the
+ * scalar functions and the AVX-512 registers) and by interval (one 32-byte row each;
+ * the AVX2 kernels load a lane's row). One list of numbers feeds both. */
 #define PN_POLY_K0(c, ...)                         c,
 #define PN_POLY_K1(c0, c, ...)                     c,
 #define PN_POLY_K2(c0, c1, c, ...)                 c,
@@ -1380,12 +1380,12 @@ UNARY_LOOP_PREFETCHED(erf_f32_loop, float, PN_F32_TABLES ? pn_erff_tab(x) : pn_e
  * elsewhere pn_tanhf_exact. */
 UNARY_LOOP_PREFETCHED(tanh_f32_loop, float, PN_F32_TABLES ? pn_tanhf_poly(x) : pn_tanhf_exact(x))
 
-/* The float32 atan op on x86: pn_atanf_poly, the AVX-512 kernel below by permutes;
- * elsewhere pn_atanf_v (in double). */
+/* The float32 atan op on x86: pn_atanf_poly, the kernels below by permutes (AVX-512)
+ * and row loads (AVX2); elsewhere pn_atanf_v (in double). */
 UNARY_LOOP_PREFETCHED(atan_f32_loop, float, PN_F32_TABLES ? pn_atanf_poly(x) : pn_atanf_v(x))
 
-/* The float32 erfc op on x86: pn_erfcf_tab, the AVX-512 kernel below by permutes;
- * elsewhere pn_erfcf_v (in double). */
+/* The float32 erfc op on x86: pn_erfcf_tab, the kernels below by permutes (AVX-512)
+ * and row loads (AVX2); elsewhere pn_erfcf_v (in double). */
 UNARY_LOOP_PREFETCHED(erfc_f32_loop, float, PN_F32_TABLES ? pn_erfcf_tab(x) : pn_erfcf_v(x))
 
 /* The end of pn_softmax_row_f32 (every kernel): the 16 lane sums folded in double in
@@ -1446,11 +1446,11 @@ static void gelu_fallback(const float *g, const float *xb, const int32_t *ib, in
     const V magic = SET(PN_EXP_TAB_MAGIC), c_hi = SET(-PN_EXP_TAB_C_HI); \
     const V c_lo = SET(-PN_EXP_TAB_C_LO), c2 = SET(PN_EXP_TAB_C2), c3 = SET(PN_EXP_TAB_C3)
 
-/* pn_exp_tab_sum over 16 lanes: the sum, and k (as a float) through *kf. min and
- * max take x second, so that NaN passes as in pn_exp_clamp; vpermt2ps uses the low
- * 5 bits of each lane of t, which are k's (magic's low bits are 0). */
+/* pn_exp_tab_pair_dx over 16 lanes for x within pn_exp_clamp's range (dx NULL: none):
+ * hi returned, *lo, and k (as a float) through *kf. vpermt2ps uses the low 5 bits
+ * of each lane of t, which are k's (magic's low bits are 0). */
 #define V __m512
-static ALWAYS_INLINE T512 __m512 exp_tab_pair16_in(__m512 x, const __m512 *dx, const __m512 *hi2,
+static ALWAYS_INLINE T512 __m512 exp_tab_pair16_dx(__m512 x, const __m512 *dx, const __m512 *hi2,
                                                    const __m512 *lo2, __m512 *lo, __m512 *kf) {
     EXP_TAB_CONSTANTS(_mm512_set1_ps);
     __m512 t = _mm512_fmadd_ps(x, inv, magic);
@@ -1463,14 +1463,15 @@ static ALWAYS_INLINE T512 __m512 exp_tab_pair16_in(__m512 x, const __m512 *dx, c
     *lo = _mm512_fmadd_ps(hi, p, _mm512_permutex2var_ps(lo2[0], j, lo2[1]));
     return hi;
 }
-/* The same for any x, clamped first as in pn_exp_clamp (_in: for x in its range,
- * and of x + *dx unless dx is NULL). */
+/* pn_exp_tab_pair over 16 lanes, x clamped first as in pn_exp_clamp (min and max
+ * take x second, so that NaN passes). */
 static ALWAYS_INLINE T512 __m512 exp_tab_pair16(__m512 x, const __m512 *hi2, const __m512 *lo2,
                                                 __m512 *lo, __m512 *kf) {
     x = _mm512_max_ps(_mm512_set1_ps(PN_EXP_ARG_MIN),
                       _mm512_min_ps(_mm512_set1_ps(PN_EXP_ARG_MAX), x));
-    return exp_tab_pair16_in(x, NULL, hi2, lo2, lo, kf);
+    return exp_tab_pair16_dx(x, NULL, hi2, lo2, lo, kf);
 }
+/* pn_exp_tab_sum over 16 lanes: hi + lo, and k through *kf. */
 static ALWAYS_INLINE T512 __m512 exp_tab_sum16(__m512 x, const __m512 *hi2, const __m512 *lo2,
                                                __m512 *kf) {
     __m512 lo, hi = exp_tab_pair16(x, hi2, lo2, &lo, kf);
@@ -1519,13 +1520,12 @@ static ALWAYS_INLINE T256 __m256 exp_lookup8(const float *table, __m256i j) {
     return _mm256_blendv_ps(_mm256_blendv_ps(q0, q1, b3), _mm256_blendv_ps(q2, q3, b3), b4);
 }
 
-/* pn_exp_tab_pair over 8 lanes: hi returned, *lo, and n = floor(k / 32). */
+/* pn_exp_tab_pair_dx over 8 lanes for x within pn_exp_clamp's range (dx NULL: none):
+ * hi returned, *lo, and n = floor(k / 32); exp_tab_pair8 clamps x first. */
 #define V __m256
 static ALWAYS_INLINE T256 __m256 exp_tab_pair8_dx(__m256 x, const __m256 *dx, __m256 *lo,
                                                   __m256i *n) {
     EXP_TAB_CONSTANTS(_mm256_set1_ps);
-    x = _mm256_max_ps(_mm256_set1_ps(PN_EXP_ARG_MIN),
-                      _mm256_min_ps(_mm256_set1_ps(PN_EXP_ARG_MAX), x));
     __m256 t = _mm256_fmadd_ps(x, inv, magic), kf = _mm256_sub_ps(t, magic);
     __m256 r = _mm256_fmadd_ps(kf, c_lo, _mm256_fmadd_ps(kf, c_hi, x));
     if (dx) r = _mm256_add_ps(r, *dx); /* pn_exp_tab_pair_dx */
@@ -1537,6 +1537,8 @@ static ALWAYS_INLINE T256 __m256 exp_tab_pair8_dx(__m256 x, const __m256 *dx, __
     return hi;
 }
 static ALWAYS_INLINE T256 __m256 exp_tab_pair8(__m256 x, __m256 *lo, __m256i *n) {
+    x = _mm256_max_ps(_mm256_set1_ps(PN_EXP_ARG_MIN),
+                      _mm256_min_ps(_mm256_set1_ps(PN_EXP_ARG_MAX), x));
     return exp_tab_pair8_dx(x, NULL, lo, n);
 }
 
@@ -1778,7 +1780,7 @@ static ALWAYS_INLINE T512 __m512 erfc_poly16(__m512 x, const __m512 *t) {
     __m512i j = poly_tab_index16(x, PN_ERFC_CAP, PN_ERFCX_TAB_BIAS, &b);
     __m512 ns = _mm512_fnmadd_ps(b, b, _mm512_setzero_ps());
     __m512 nsl = _mm512_fnmadd_ps(b, b, _mm512_sub_ps(_mm512_setzero_ps(), ns));
-    __m512 hi = exp_tab_pair16_in(ns, &nsl, hi2, lo2, &lo, &kf);
+    __m512 hi = exp_tab_pair16_dx(ns, &nsl, hi2, lo2, &lo, &kf);
     __m512 r = _mm512_sub_ps(b, POLY_ROW(0)), c0 = POLY_ROW(1), c1 = POLY_ROW(2);
     __m512 h = _mm512_fmadd_ps(c1, r, c0);
     __m512 e = _mm512_fmadd_ps(c1, r, _mm512_sub_ps(c0, h));

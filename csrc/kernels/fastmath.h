@@ -191,7 +191,7 @@ PN_FINLINE float pn_exp_tab_pair_dx(float x, float dx, float *lo, float *s1, flo
     return hi;
 }
 PN_FINLINE float pn_exp_tab_pair(float x, float *lo, float *s1, float *s2) {
-    return pn_exp_tab_pair_dx(x, 0.0f, lo, s1, s2); /* r + 0 is r but for -0: the same sum */
+    return pn_exp_tab_pair_dx(x, -0.0f, lo, s1, s2); /* r + -0 is r: the compiler drops it */
 }
 PN_FINLINE float pn_exp_tab_sum(float x, float *s1, float *s2) {
     float lo, hi = pn_exp_tab_pair(x, &lo, s1, s2);
@@ -811,7 +811,7 @@ PN_FINLINE float pn_poly_tab_tail(const float tab[8][32], int32_t j, float r) {
  * The sign is x's. Measured over every float by csrc/tests/test_vecmath.c:
  * within 0.569 ulp for normal results, 0.75 for subnormal ones (the series is
  * rounded at 2^24 x, then scaled: two roundings); PyTorch's erf: 1.0 ulp.
- * erf(+-0) = +-0, erf(+-inf) = +-1, NaN -> NaN. 30 vector operations per 16
+ * erf(+-0) = +-0, erf(+-inf) = +-1, NaN -> NaN. 29 vector operations per 16
  * lanes in the AVX-512 kernel, 8 of them lookups (permutes). */
 PN_FINLINE float pn_erff_tab(float x) {
     float b;
@@ -837,7 +837,7 @@ PN_FINLINE float pn_erff_tab(float x) {
  * the odd series' tail (under 1/768 of the result; for subnormal x, 0). The sign
  * is x's. Measured over every float by csrc/tests/test_vecmath.c: within 0.514
  * ulp (the exp-based pn_tanhf_exact: 0.565; PyTorch: 0.567). tanh(+-0) = +-0,
- * tanh(+-inf) = +-1, NaN -> NaN. 25 vector operations per 16 lanes in the
+ * tanh(+-inf) = +-1, NaN -> NaN. 24 vector operations per 16 lanes in the
  * AVX-512 kernel, 8 of them lookups (permutes), against 55 when e^(2|x|) came
  * from the exp table and 2 / (1 + e) needed a division. */
 PN_FINLINE float pn_tanhf_poly(float x) {
@@ -868,17 +868,20 @@ extern const float pn_atan_tab[8][32];
  * what it lacks: left out, 0.4 ulp more. j counts t's quarter binades from 2^-4
  * and j' from 2^-3 (the index is t's exponent and two mantissa bits, less a
  * bias, 0 below the first); from the entry's centre c and c0..c6,
- *   r = t - c, exact (Sterbenz) but in pi/2 - atan's interval 0, where c = 1/16
- *       and t is down to 2^-28; its error t - (r + c) is exact there (Fast2Sum,
- *       c >= t) and joins dt,
+ *   r = t - c, exact (Sterbenz) but in pi/2 - atan's interval 0, where
+ *       c = 0.0624995 and t is down to 2^-28: there r's rounding error
+ *       t - (r + c) is exact for t <= c (Fast2Sum) and joins dt; above c, r is
+ *       exact (Sterbenz up to 2c, and beyond it t and c are multiples of 2^-27,
+ *       which gen_poly_tabs.py checks), so the error term is 0,
  *   h = c0 + c1 r rounded, e = its error (Sterbenz makes c0 - h exact),
  *   f(t + dt) = h + (e + c1 dt + (r + dt)^2 q),  q = c2 + r (c3 + ... + r c6)
  *       (q taken at r + dt),
  * so the one rounding of size 1/2 ulp is the last addition, as in pn_tanhf_poly.
  * In atan's interval 0, h = t exactly and (for subnormal t) the rest is 0. The
- * sign is x's. Measured over every float by csrc/tests/test_vecmath.c: within
- * 0.5139 ulp (PyTorch's atan: 0.515; the double-based pn_atanf_v: 0.5001).
- * atan(+-0) = +-0, atan(+-inf) = +-pi/2 rounded, NaN -> NaN. 36 vector operations
+ * sign is x's. Measured over every float (csrc/tests/test_vecmath.c sweeps a
+ * subset): within 0.5139 ulp (PyTorch's atan: 0.515; the double-based pn_atanf_v:
+ * 0.5001).
+ * atan(+-0) = +-0, atan(+-inf) = +-pi/2 rounded, NaN -> NaN. 34 vector operations
  * per 16 lanes in the AVX-512 kernel, one a division and 8 lookups (permutes). */
 PN_FINLINE float pn_atanf_poly(float x) {
     float a = pn_bits_to_float(pn_float_to_bits(x) & 0x7fffffff);
@@ -903,23 +906,25 @@ PN_FINLINE float pn_atanf_poly(float x) {
  * and the quarter binades of [2^-4, 10.1] (entries 1-30; 31 repeats 30). */
 extern const float pn_erfcx_tab[8][32];
 #define PN_ERFCX_TAB_BIAS 491   /* (bits of 2^-4) >> 21 less 1: interval 1 */
-#define PN_ERFC_CAP       10.1f /* erfc(10.1) = 3.7e-46 rounds to 0 in float */
+#define PN_ERFC_CAP       10.1f /* erfc(10.1) = 2.8e-46 rounds to 0 in float */
 
 /* erfc x by the exp table and intervals, for the float32 erfc op on x86
  * (elementwise.c's kernels compute the same, to the bit). With a = |x| capped at
  * 10.1,
  *   erfc a = exp(-a^2) erfcx a,
- *   -a^2 = ns + nsl exactly (nsl by an fma; |nsl| <= 2^-25 a^2 < 2^-18),
+ *   -a^2 = ns + nsl exactly (nsl by an fma; |nsl| <= 2^-24 a^2 <= 2^-18),
  *       exp(ns + nsl) = 2^n (hi + lo) from pn_exp_tab_pair_dx (nsl joins the
- *       reduced argument r, whose rounding error stays 2^-31),
+ *       reduced argument r, which then rounds twice: within 2^-30),
  *   erfcx a = h + pl on a's interval: r = a - centre (exact: Sterbenz, and
  *       centre 0 in interval 0), h = c0 + c1 r rounded, pl = e + r^2 q with
- *       e = c0 + c1 r - h exact and q = c2 + r (c3 + ... + r c6),
+ *       e = c0 + c1 r - h (exact but for one rounding of a number 2^-24 of h,
+ *       as in pn_tanhf_poly) and q = c2 + r (c3 + ... + r c6),
  *   erfc a = 2^n (hi h + (hi pl + lo (h + pl))),
  * the last fma the one rounding of size 1/2 ulp (lo is at most 2.2% of hi, pl
  * a few % of h), then the scaling by 2^n: exact for normal results; subnormal
- * ones (from a = 9.2) round a second time. For x < 0, erfc x = 2 - erfc a with
- * erfc a <= 1, whose error adds at most a quarter ulp of the result. Measured
+ * ones (from a = 9.1945) round a second time. For x < 0, erfc x = 2 - erfc a
+ * with erfc a <= 1, whose error (0.51 of its ulp, at most half the result's)
+ * adds about 0.27 ulp to the last rounding's 0.5. Measured
  * over every float (test_vecmath.c sweeps a subset): within 0.7636 ulp for normal
  * results (at x = -0.1097, by 2 - erfc a), 0.7802 for subnormal ones (PyTorch's:
  * 0.822; the double-based pn_erfcf_v: 0.5001). erfc(+-0) = 1, erfc(inf) = 0,

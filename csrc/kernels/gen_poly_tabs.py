@@ -19,8 +19,8 @@ rounded to float one at a time with the rest refitted to absorb each rounding.
         1-29 are the intervals from 2^-4 to 10, the last fitted on [8, 9.5] only
         (pn_tanhf_poly caps |x| at 9.5, where tanh is 1 in float); 30 and 31 repeat 29.
   atan: two functions of t = |x| (<= 1) or 1/|x| (< 1). Entries 0-17 are atan t: 0 is
-        [0, 2^-4) as tanh's, 1-16 the intervals from 2^-4 to 1 (16 fitted on [7/8, 1]
-        closed), 17 repeats 16 (for t = 1). Entries 18-30 are pi/2 - atan t: 18 is
+        [0, 2^-4) as tanh's, 1-16 the intervals from 2^-4 to 1, 17 repeats 16 (for t = 1:
+        each fit takes both ends of its interval). Entries 18-30 are pi/2 - atan t: 18 is
         [0, 2^-3) with its centre searched as the others', 19-30 the intervals from 2^-3
         to 1; 31 repeats 30.
   erfcx: erfcx a = exp(a^2) erfc a, for pn_erfcf_tab: entry 0 is [0, 2^-4) with centre 0
@@ -87,15 +87,21 @@ def fit_slopes(f, lo, hi, centre, c0, c1=None):
     return fixed, np.abs((p - g) * weight).max()
 
 
-def fitted_rows(f, intervals, first=1, closed_last=False):
+def fitted_rows(f, intervals, first=1):
     rows = []
     for j, (lo, hi) in enumerate(intervals, start=first):
         centre, c0 = near_float_centre(f, lo, hi)
         slopes, err = fit_slopes(f, lo, hi, centre, c0)
         rows.append([centre, c0] + slopes)
-        end = "]" if closed_last and j == first + len(intervals) - 1 else ")"
-        print("/* %2d: [%.7g, %.7g%s, fit error 2^%.1f relative */" % (j, lo, hi, end, np.log2(err)))
+        print("/* %2d: [%.7g, %.7g), fit error 2^%.1f relative */" % (j, lo, hi, np.log2(err)))
     return rows
+
+
+def row_at_zero(f, hi, c0, c1=None):
+    """Interval 0 = [0, hi) with centre 0 and the given c0 (and c1, else fitted)."""
+    slopes, err = fit_slopes(f, mp.mpf(0), hi, F32(0), F32(c0), c1=c1)
+    print("/*  0: [0, %.7g), fit error 2^%.1f relative */" % (hi, np.log2(err)))
+    return [F32(0), F32(c0)] + slopes
 
 
 def erf_rows():
@@ -104,34 +110,29 @@ def erf_rows():
 
 
 def tanh_rows():
-    lo, hi = mp.mpf(0), mp.mpf(2) ** -4
-    slopes, err = fit_slopes(mp.tanh, lo, hi, F32(0), F32(0), c1=1.0)
-    print("/*  0: [0, %.7g), fit error 2^%.1f relative */" % (hi, np.log2(err)))
-    rows = [[F32(0), F32(0)] + slopes] + fitted_rows(mp.tanh, quarter_binades(-4, 3, cap=9.5))
+    rows = [row_at_zero(mp.tanh, mp.mpf(2) ** -4, 0.0, c1=1.0)]
+    rows += fitted_rows(mp.tanh, quarter_binades(-4, 3, cap=9.5))
     return rows + [rows[-1]] * (32 - len(rows))
 
 
 def atan_rows():
     """Entries 0-17 are atan t for t = |x| <= 1, 18-31 are pi/2 - atan t for t = 1/|x| < 1."""
-    lo, hi = mp.mpf(0), mp.mpf(2) ** -4
-    slopes, err = fit_slopes(mp.atan, lo, hi, F32(0), F32(0), c1=1.0)
-    print("/*  0: [0, %.7g), fit error 2^%.1f relative */" % (hi, np.log2(err)))
-    quarters = quarter_binades(-4, -1)
-    quarters[-1] = (quarters[-1][0], mp.mpf(1))  # t = 1 (x = +-1): entry 17 repeats 16
-    rows = [[F32(0), F32(0)] + slopes] + fitted_rows(mp.atan, quarters, closed_last=True)
+    rows = [row_at_zero(mp.atan, mp.mpf(2) ** -4, 0.0, c1=1.0)]
+    rows += fitted_rows(mp.atan, quarter_binades(-4, -1))
     acot = lambda t: mp.pi / 2 - mp.atan(t)
     big = fitted_rows(acot, [(mp.mpf(0), mp.mpf(2) ** -3)] + quarter_binades(-3, -1), first=18)
-    return rows + [rows[-1]] + big + [big[-1]]
+    # r = t - centre is exact in entry 18 for t in [2^-4, 2^-3) only if the centre is a
+    # multiple of 2^-27, t's ulp there (pn_atanf_poly)
+    assert float(big[0][0]) % 2.0 ** -27 == 0
+    return rows + [rows[-1]] + big + [big[-1]]  # entry 17: t = 1 (x = +-1)
 
 
 def erfcx_rows():
     """erfcx a = exp(a^2) erfc a: entry 0 is [0, 2^-4) with centre 0 and c0 = 1 (exact),
     1-30 the intervals from 2^-4 to the cap 10.1; 31 repeats 30."""
     erfcx = lambda a: mp.exp(a * a) * mp.erfc(a)
-    hi = mp.mpf(2) ** -4
-    slopes, err = fit_slopes(erfcx, mp.mpf(0), hi, F32(0), F32(1))
-    print("/*  0: [0, %.7g), fit error 2^%.1f relative */" % (hi, np.log2(err)))
-    rows = [[F32(0), F32(1)] + slopes] + fitted_rows(erfcx, quarter_binades(-4, 3, cap=10.1))
+    rows = [row_at_zero(erfcx, mp.mpf(2) ** -4, 1.0)]
+    rows += fitted_rows(erfcx, quarter_binades(-4, 3, cap=10.1))
     return rows + [rows[-1]] * (32 - len(rows))
 
 

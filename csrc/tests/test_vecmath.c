@@ -332,16 +332,21 @@ static void test_specials(void) {
  * axes and the diagonals (G includes equal y and x). */
 /* pn_erff_tab's bound for normal results, 0.569 ulp (the sweep's 0.75 is a
  * subnormal result's): every STRIDE-th float from the least whose erf is normal. */
-static void test_erf_normal_results(void) {
+/* The bound of f over the floats (both signs, every STRIDE-th) whose result is a
+ * normal float, where it is tighter than over all (erf, erfc: subnormal results
+ * round twice). */
+static void normal_results(const char *name, float (*f)(float), double (*ref)(double),
+                           double bound) {
     double worst = 0;
     float worst_x = 0;
-    for (uint32_t b = 0x00800000u; b <= 0x7f7fffffu - STRIDE; b += STRIDE) {
-        float x = flt(b);
-        double e = ulps(pn_erff_tab(x), erf((double)x));
-        if (e > worst) worst = e, worst_x = x;
-    }
-    printf("erf_tab    max %.6f ulp (at %.9g) on normal results\n", worst, worst_x);
-    CHECK(worst <= 0.569, "pn_erff_tab is %.4f ulp from libm at x = %.9g on a normal result", worst,
+    for (uint32_t b = 0; b <= 0x7f7fffffu - STRIDE; b += STRIDE)
+        for (int neg = 0; neg < 2; neg++) {
+            float x = flt(neg ? b | 0x80000000u : b);
+            double want = ref((double)x), e = ulps(f(x), want);
+            if (fabs(want) >= FLT_MIN && e > worst) worst = e, worst_x = x;
+        }
+    printf("%-10s max %.6f ulp (at %.9g) on normal results\n", name, worst, worst_x);
+    CHECK(worst <= bound, "%s is %.4f ulp from libm at x = %.9g on a normal result", name, worst,
           worst_x);
 }
 
@@ -516,8 +521,8 @@ static void test_op_kernels(pn_unary_op op, const char *name, float (*ref)(float
  * scaling threshold, FLT_MAX, 1, the log tables' interval ends (the 8 intervals of
  * log1p's, the 32 of the logs': 1 - 2^-24, 1 + 1/32, 2 - 1/32, 2 - 2^-23, 4 - 1/16), and
  * log1p's -1, +-1/32 and 2^-25; atan's 1 + 2^-23, 2^-4, 2^-3, 8 and its cap 2^28;
- * erfc's cap 10.1 and 9.2 (its results turn subnormal); a NaN with a payload and
- * the sign bit. */
+ * erfc's cap +-10.1 and 9.1945 (where its results turn subnormal); a NaN with a
+ * payload and the sign bit. */
 static void test_kernel_edges(pn_unary_op op, const char *name, float (*ref)(float)) {
     static const uint32_t edges[] = {
         0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x00000001u, 0x00000002u, 0x007fffffu,
@@ -526,7 +531,8 @@ static void test_kernel_edges(pn_unary_op op, const char *name, float (*ref)(flo
         0x3f880000u, 0x3fb7ffffu, 0x3fb80000u, 0xbf7fffffu, 0xbd000000u, 0x3d000000u, 0xbcffffffu,
         0x33000000u, 0x32ffffffu, 0xb3000000u, 0x3cffffffu, 0x3f7fffffu, 0x3f840000u, 0x3f83ffffu,
         0x3ffc0000u, 0x3ffbffffu, 0x3fffffffu, 0x407c0000u, 0x407bffffu, 0x3f800001u, 0x3d800000u,
-        0x3d7fffffu, 0x3e000000u, 0x41000000u, 0x41000001u, 0x4d800000u, 0x4d800001u, 0xffc00123u};
+        0x3d7fffffu, 0x3e000000u, 0x41000000u, 0x41000001u, 0x4d800000u, 0x4d800001u, 0xffc00123u,
+        0x4121999au, 0x41219999u, 0xc121999au, 0x41131cdfu, 0x41131ce0u, 0x41131ce1u};
     enum { NE = sizeof edges / sizeof edges[0] };
     const char *names[] = {"avx512", "avx2", "portable"};
     float x[NE], y[NE];
@@ -1100,7 +1106,8 @@ int main(void) {
     };
     CHECK(flt(trig) == PN_TRIG_V_MAX, "the trig sweep ends at PN_TRIG_V_MAX");
     for (size_t k = 0; k < sizeof fs / sizeof fs[0]; k++) sweep(&fs[k]);
-    test_erf_normal_results();
+    normal_results("erf_tab", pn_erff_tab, erf, 0.569);
+    normal_results("erfc_tab", pn_erfcf_tab, erfc, 0.7636);
     test_atan2_grid();
     test_specials();
     test_doubles();
