@@ -1579,12 +1579,13 @@ static ALWAYS_INLINE T256 __m256 exp_tab8(__m256 x) {
     }
 LANES_KERNEL8(exp_f32_avx2, exp_tab8)
 
-/* pn_poly_tab_index over 8 lanes (see poly_tab_index16), & 31 as in the scalar. */
-static ALWAYS_INLINE T256 __m256 abs_capped8(__m256 x, float cap) {
+/* pn_abs_min over 8 lanes (min takes |x| second, so that NaN stays). */
+static ALWAYS_INLINE T256 __m256 abs_min8(__m256 x, float cap) {
     return _mm256_min_ps(_mm256_set1_ps(cap), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
 }
+/* pn_poly_tab_index over 8 lanes (see poly_tab_index16), & 31 as in the scalar. */
 static ALWAYS_INLINE T256 __m256i poly_tab_index8(__m256 x, float cap, int bias, __m256 *b) {
-    *b = abs_capped8(x, cap);
+    *b = abs_min8(x, cap);
     __m256i j =
         _mm256_subs_epu16(_mm256_srli_epi32(_mm256_castps_si256(*b), 21), _mm256_set1_epi32(bias));
     return _mm256_and_si256(j, _mm256_set1_epi32(31));
@@ -1620,6 +1621,13 @@ static ALWAYS_INLINE T256 __m256 poly_tab_tail8(const __m256 c[8], __m256 r) {
     for (int k = 6; k >= 3; k--) q = _mm256_fmadd_ps(q, r, c[k]);
     return q;
 }
+/* pn_poly_tab_split over 8 lanes, from the coefficient vectors. */
+static ALWAYS_INLINE T256 __m256 poly_tab_split8(const __m256 c[8], __m256 r, __m256 *pl) {
+    __m256 h = _mm256_fmadd_ps(c[2], r, c[1]);
+    __m256 e = _mm256_fmadd_ps(c[2], r, _mm256_sub_ps(c[1], h));
+    *pl = _mm256_fmadd_ps(poly_tab_tail8(c, r), _mm256_mul_ps(r, r), e);
+    return h;
+}
 /* y with the sign of x (y >= 0). */
 static ALWAYS_INLINE T256 __m256 with_sign8(__m256 y, __m256 x) {
     return _mm256_or_ps(y, _mm256_and_ps(x, _mm256_set1_ps(-0.0f)));
@@ -1645,18 +1653,15 @@ LANES_KERNEL8(erf_f32_avx2, erf_poly8)
 static ALWAYS_INLINE T256 __m256 tanh_poly8(__m256 x) {
     __m256 b, c[8];
     poly_rows8(tanh_rows, poly_tab_index8(x, 9.5f, PN_TANH_TAB_BIAS, &b), c);
-    __m256 r = _mm256_sub_ps(b, c[0]);
-    __m256 h = _mm256_fmadd_ps(c[2], r, c[1]);
-    __m256 e = _mm256_fmadd_ps(c[2], r, _mm256_sub_ps(c[1], h));
-    __m256 q = poly_tab_tail8(c, r);
-    return with_sign8(_mm256_add_ps(h, _mm256_fmadd_ps(q, _mm256_mul_ps(r, r), e)), x);
+    __m256 pl, h = poly_tab_split8(c, _mm256_sub_ps(b, c[0]), &pl);
+    return with_sign8(_mm256_add_ps(h, pl), x);
 }
 LANES_KERNEL8(tanh_f32_avx2, tanh_poly8)
 
 /* pn_atanf_poly over 8 lanes. */
 static ALWAYS_INLINE T256 __m256 atan_poly8(__m256 x) {
     const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 b = abs_capped8(x, PN_ATAN_CAP);
+    __m256 b = abs_min8(x, PN_ATAN_CAP);
     __m256 big = _mm256_cmp_ps(b, one, _CMP_GT_OQ), c[8];
     __m256 t = _mm256_blendv_ps(b, _mm256_div_ps(one, b), big);
     __m256 rem = _mm256_and_ps(big, _mm256_fnmadd_ps(t, b, one));
@@ -1685,10 +1690,7 @@ static ALWAYS_INLINE T256 __m256 erfc_poly8(__m256 x) {
     __m256 nsl = _mm256_fnmadd_ps(b, b, _mm256_sub_ps(_mm256_setzero_ps(), ns));
     __m256i n;
     __m256 hi = exp_tab_pair8_dx(ns, &nsl, &lo, &n), s1, s2;
-    __m256 r = _mm256_sub_ps(b, c[0]);
-    __m256 h = _mm256_fmadd_ps(c[2], r, c[1]);
-    __m256 e = _mm256_fmadd_ps(c[2], r, _mm256_sub_ps(c[1], h));
-    __m256 pl = _mm256_fmadd_ps(poly_tab_tail8(c, r), _mm256_mul_ps(r, r), e);
+    __m256 pl, h = poly_tab_split8(c, _mm256_sub_ps(b, c[0]), &pl);
     __m256 y = _mm256_fmadd_ps(lo, _mm256_add_ps(h, pl), _mm256_mul_ps(hi, pl));
     exp2_halves8(n, &s1, &s2);
     y = _mm256_mul_ps(_mm256_mul_ps(_mm256_fmadd_ps(hi, h, y), s1), s2);
@@ -1697,15 +1699,16 @@ static ALWAYS_INLINE T256 __m256 erfc_poly8(__m256 x) {
 }
 LANES_KERNEL8(erfc_f32_avx2, erfc_poly8)
 
-/* pn_poly_tab_index over 16 lanes: |x| capped (through *b) and the interval. min
- * takes |x| second, so that NaN stays; vpermt2ps reads the low 5 bits of j, which
- * are the scalar's j & 31. j < 2^11 fits the low 16 bits of each lane, where the
- * saturating 16-bit subtraction is max(j - bias, 0) in one operation. */
-static ALWAYS_INLINE T512 __m512 abs_capped16(__m512 x, float cap) {
+/* pn_abs_min over 16 lanes (min takes |x| second, so that NaN stays). */
+static ALWAYS_INLINE T512 __m512 abs_min16(__m512 x, float cap) {
     return _mm512_min_ps(_mm512_set1_ps(cap), _mm512_andnot_ps(_mm512_set1_ps(-0.0f), x));
 }
+/* pn_poly_tab_index over 16 lanes: |x| capped (through *b) and the interval.
+ * vpermt2ps reads the low 5 bits of j, which are the scalar's j & 31. j < 2^11
+ * fits the low 16 bits of each lane, where the saturating 16-bit subtraction is
+ * max(j - bias, 0) in one operation. */
 static ALWAYS_INLINE T512 __m512i poly_tab_index16(__m512 x, float cap, int bias, __m512 *b) {
-    *b = abs_capped16(x, cap);
+    *b = abs_min16(x, cap);
     __m512i j = _mm512_srli_epi32(_mm512_castps_si512(*b), 21);
     return _mm512_subs_epu16(j, _mm512_set1_epi32(bias));
 }
@@ -1716,6 +1719,15 @@ static ALWAYS_INLINE T512 __m512 poly_tab_tail16(const __m512 *t, __m512i j, __m
     __m512 q = POLY_ROW(7);
     for (int k = 6; k >= 3; k--) q = _mm512_fmadd_ps(q, r, POLY_ROW(k));
     return q;
+}
+/* pn_poly_tab_split over 16 lanes. */
+static ALWAYS_INLINE T512 __m512 poly_tab_split16(const __m512 *t, __m512i j, __m512 r,
+                                                  __m512 *pl) {
+    __m512 c0 = POLY_ROW(1), c1 = POLY_ROW(2);
+    __m512 h = _mm512_fmadd_ps(c1, r, c0);
+    __m512 e = _mm512_fmadd_ps(c1, r, _mm512_sub_ps(c0, h));
+    *pl = _mm512_fmadd_ps(poly_tab_tail16(t, j, r), _mm512_mul_ps(r, r), e);
+    return h;
 }
 /* y with the sign of x (y >= 0): y | (x & -0), ternary logic 0xf8. */
 static ALWAYS_INLINE T512 __m512 with_sign16(__m512 y, __m512 x) {
@@ -1743,17 +1755,14 @@ static ALWAYS_INLINE T512 __m512 erf_poly16(__m512 x, const __m512 *t) {
 static ALWAYS_INLINE T512 __m512 tanh_poly16(__m512 x, const __m512 *t) {
     __m512 b;
     __m512i j = poly_tab_index16(x, 9.5f, PN_TANH_TAB_BIAS, &b);
-    __m512 r = _mm512_sub_ps(b, POLY_ROW(0)), c0 = POLY_ROW(1), c1 = POLY_ROW(2);
-    __m512 h = _mm512_fmadd_ps(c1, r, c0);
-    __m512 e = _mm512_fmadd_ps(c1, r, _mm512_sub_ps(c0, h));
-    __m512 q = poly_tab_tail16(t, j, r);
-    return with_sign16(_mm512_add_ps(h, _mm512_fmadd_ps(q, _mm512_mul_ps(r, r), e)), x);
+    __m512 pl, h = poly_tab_split16(t, j, _mm512_sub_ps(b, POLY_ROW(0)), &pl);
+    return with_sign16(_mm512_add_ps(h, pl), x);
 }
 
 /* pn_atanf_poly over 16 lanes (j's saturating subtraction as in poly_tab_index16). */
 static ALWAYS_INLINE T512 __m512 atan_poly16(__m512 x, const __m512 *t) {
     const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 b = abs_capped16(x, PN_ATAN_CAP);
+    __m512 b = abs_min16(x, PN_ATAN_CAP);
     __mmask16 big = _mm512_cmp_ps_mask(b, one, _CMP_GT_OQ);
     __m512 u = _mm512_mask_div_ps(b, big, one, b);
     __m512 rem = _mm512_maskz_fnmadd_ps(big, u, b, one);
@@ -1781,10 +1790,7 @@ static ALWAYS_INLINE T512 __m512 erfc_poly16(__m512 x, const __m512 *t) {
     __m512 ns = _mm512_fnmadd_ps(b, b, _mm512_setzero_ps());
     __m512 nsl = _mm512_fnmadd_ps(b, b, _mm512_sub_ps(_mm512_setzero_ps(), ns));
     __m512 hi = exp_tab_pair16_dx(ns, &nsl, hi2, lo2, &lo, &kf);
-    __m512 r = _mm512_sub_ps(b, POLY_ROW(0)), c0 = POLY_ROW(1), c1 = POLY_ROW(2);
-    __m512 h = _mm512_fmadd_ps(c1, r, c0);
-    __m512 e = _mm512_fmadd_ps(c1, r, _mm512_sub_ps(c0, h));
-    __m512 pl = _mm512_fmadd_ps(poly_tab_tail16(t, j, r), _mm512_mul_ps(r, r), e);
+    __m512 pl, h = poly_tab_split16(t, j, _mm512_sub_ps(b, POLY_ROW(0)), &pl);
     __m512 y = _mm512_fmadd_ps(lo, _mm512_add_ps(h, pl), _mm512_mul_ps(hi, pl));
     y = _mm512_scalef_ps(_mm512_fmadd_ps(hi, h, y), _mm512_mul_ps(kf, _mm512_set1_ps(1.0f / 32)));
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
@@ -3347,8 +3353,8 @@ static void sqrt_f32_contig(const float *x, float *y, int64_t n) {
     f32_fastest (&SQRT_K)(x, y, n);
 }
 
-/* The float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid and erf ops: the fastest kernel for
- * contiguous operands, else the op's loop (the same results). */
+/* The float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid, erf, atan and erfc ops: the
+ * fastest kernel for contiguous operands, else the op's loop (the same results). */
 #define F32_OP(NAME, K, LOOP) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         if (s[0] == sizeof(float) && s[1] == sizeof(float)) \

@@ -782,9 +782,14 @@ extern const float pn_tanh_tab[8][32];
 /* |x| capped at cap (NaN stays NaN) through *b, and its interval in a table of 32
  * whose interval 1 has the given bias (below it: interval 0; & 31: a NaN's, as the
  * vector permutes read it). */
-PN_FINLINE int32_t pn_poly_tab_index(float x, float cap, int32_t bias, float *b) {
+/* min(|x|, cap), a NaN x staying NaN (unlike pn_abs_capped): the table functions'
+ * NaN result comes from it. */
+PN_FINLINE float pn_abs_min(float x, float cap) {
     float a = pn_bits_to_float(pn_float_to_bits(x) & 0x7fffffff);
-    *b = a > cap ? cap : a;
+    return a > cap ? cap : a;
+}
+PN_FINLINE int32_t pn_poly_tab_index(float x, float cap, int32_t bias, float *b) {
+    *b = pn_abs_min(x, cap);
     int32_t j = (int32_t)((uint32_t)pn_float_to_bits(*b) >> 21) - bias;
     return (j < 0 ? 0 : j) & 31;
 }
@@ -794,6 +799,17 @@ PN_FINLINE float pn_poly_tab_tail(const float tab[8][32], int32_t j, float r) {
     float q = tab[7][j];
     for (int k = 6; k >= 3; k--) q = __builtin_fmaf(q, r, tab[k][j]);
     return q;
+}
+
+/* f(centre + r) = h + *pl on interval j of a table, the last rounding compensated
+ * (pn_tanhf_poly, pn_erfcf_tab): h = c0 + c1 r rounded, *pl = e + r^2 q with
+ * e = c0 + c1 r - h (exact but for one rounding of a number 2^-24 of h: Sterbenz
+ * makes c0 - h exact, the fma the rest), so that h + *pl rounds once. */
+PN_FINLINE float pn_poly_tab_split(const float tab[8][32], int32_t j, float r, float *pl) {
+    float c0 = tab[1][j], c1 = tab[2][j];
+    float h = __builtin_fmaf(c1, r, c0), e = __builtin_fmaf(c1, r, c0 - h);
+    *pl = __builtin_fmaf(pn_poly_tab_tail(tab, j, r), r * r, e);
+    return h;
 }
 
 /* erf x by intervals, for the float32 erf op on x86 (elementwise.c's AVX-512
@@ -843,9 +859,8 @@ PN_FINLINE float pn_erff_tab(float x) {
 PN_FINLINE float pn_tanhf_poly(float x) {
     float b;
     int32_t j = pn_poly_tab_index(x, 9.5f, PN_TANH_TAB_BIAS, &b);
-    float r = b - pn_tanh_tab[0][j], c0 = pn_tanh_tab[1][j], c1 = pn_tanh_tab[2][j];
-    float h = __builtin_fmaf(c1, r, c0), e = __builtin_fmaf(c1, r, c0 - h);
-    float y = h + __builtin_fmaf(pn_poly_tab_tail(pn_tanh_tab, j, r), r * r, e);
+    float pl, h = pn_poly_tab_split(pn_tanh_tab, j, b - pn_tanh_tab[0][j], &pl);
+    float y = h + pl;
     return pn_bits_to_float(pn_float_to_bits(y) | (pn_float_to_bits(x) & INT32_MIN));
 }
 
@@ -854,7 +869,7 @@ PN_FINLINE float pn_tanhf_poly(float x) {
 /* The table of pn_atanf_poly (gen_poly_tabs.py atan; elementwise.c), rows as in
  * pn_erf_tab: entries 0-17 hold atan t on [0, 2^-4) (centre 0, c0 = 0, c1 = 1)
  * and the quarter binades of [2^-4, 1] (17, for t = 1, repeats 16); entries
- * 18-30 hold pi/2 - atan t on [0, 2^-3) (centre 1/16) and the quarter binades of
+ * 18-30 hold pi/2 - atan t on [0, 2^-3) (centre near 1/16) and the quarter binades of
  * [2^-3, 1); 31 repeats 30. */
 extern const float pn_atan_tab[8][32];
 #define PN_ATAN_TAB_BIAS 491     /* (bits of 2^-4) >> 21 less 1: atan's interval 1 */
@@ -884,8 +899,7 @@ extern const float pn_atan_tab[8][32];
  * atan(+-0) = +-0, atan(+-inf) = +-pi/2 rounded, NaN -> NaN. 34 vector operations
  * per 16 lanes in the AVX-512 kernel, one a division and 8 lookups (permutes). */
 PN_FINLINE float pn_atanf_poly(float x) {
-    float a = pn_bits_to_float(pn_float_to_bits(x) & 0x7fffffff);
-    float b = a > PN_ATAN_CAP ? PN_ATAN_CAP : a; /* NaN stays */
+    float b = pn_abs_min(x, PN_ATAN_CAP);
     int big = b > 1.0f;
     float t = big ? 1.0f / b : b, rem = big ? __builtin_fmaf(-t, b, 1.0f) : 0.0f;
     int32_t j = (int32_t)((uint32_t)pn_float_to_bits(t) >> 21) - PN_ATAN_TAB_BIAS - 4 * big;
@@ -935,9 +949,7 @@ PN_FINLINE float pn_erfcf_tab(float x) {
     int32_t j = pn_poly_tab_index(x, PN_ERFC_CAP, PN_ERFCX_TAB_BIAS, &b);
     float ns = -(b * b), nsl = __builtin_fmaf(-b, b, -ns); /* -a^2 = ns + nsl */
     float lo, s1, s2, hi = pn_exp_tab_pair_dx(ns, nsl, &lo, &s1, &s2);
-    float r = b - pn_erfcx_tab[0][j], c0 = pn_erfcx_tab[1][j], c1 = pn_erfcx_tab[2][j];
-    float h = __builtin_fmaf(c1, r, c0), e = __builtin_fmaf(c1, r, c0 - h);
-    float pl = __builtin_fmaf(pn_poly_tab_tail(pn_erfcx_tab, j, r), r * r, e);
+    float pl, h = pn_poly_tab_split(pn_erfcx_tab, j, b - pn_erfcx_tab[0][j], &pl);
     float y = __builtin_fmaf(hi, h, __builtin_fmaf(lo, h + pl, hi * pl)) * s1 * s2;
     return x < 0 ? 2.0f - y : y;
 }
