@@ -408,8 +408,9 @@ int pn_binary_is_comparison(pn_binary_op op) {
         } \
     }
 
-/* float32 sin, cos, tan: vecmath.h's kernels are correctly rounded for |x| <= 2^32 (its
- * argument reduction is exact there); beyond, and for inf/NaN, libm's. The input is read
+/* float32 sin, cos, tan: vecmath.h's kernels (within 0.5004 ulp) for |x| <= 2^23, where
+ * their argument reduction holds; beyond, and for inf/NaN, libm's double function rounded
+ * to float (libm's float ones are up to 1 ulp off there: tanf). The input is read
  * in blocks: a block without such an element runs the vector loop, a block with one runs
  * the per-element choice (reading each x before writing its result, so in place is safe). */
 #define TRIG_BLOCK 256
@@ -433,7 +434,7 @@ int pn_binary_is_comparison(pn_binary_op op) {
             } \
             for (int64_t i = 0; i < m; i++) { \
                 float x = *(const float *)(a + i * s[1]); \
-                *(float *)(o + i * s[0]) = fabsf(x) <= PN_TRIG_V_MAX ? VEC(x) : LIBM(x); \
+                *(float *)(o + i * s[0]) = fabsf(x) <= PN_TRIG_V_MAX ? VEC(x) : (float)LIBM(x); \
             } \
         } \
     }
@@ -456,14 +457,14 @@ UNARY_LOOP(relu_f32, float, x > 0 ? x : (x != x ? x : (float)0))
 UNARY_LOOP(sign_f32, float, SIGN(x)) /* sign(nan) = 0, as in torch */
 UNARY_LOOP(reciprocal_f32, float, (float)1 / x)
 UNARY_LOOP(square_f32, float, x *x)
-TRIG_LOOP(sin_f32, pn_sinf_v, sinf)
-TRIG_LOOP(cos_f32, pn_cosf_v, cosf)
+TRIG_LOOP(sin_f32, pn_sinf_v, sin)
+TRIG_LOOP(cos_f32, pn_cosf_v, cos)
 UNARY_LOOP_PREFETCHED(expm1_f32, float, pn_expm1f(x))
 UNARY_LOOP(floor_f32, float, floorf(x))
 UNARY_LOOP(ceil_f32, float, ceilf(x))
 UNARY_LOOP(round_f32, float, rintf(x))
 UNARY_LOOP(trunc_f32, float, truncf(x))
-TRIG_LOOP(tan_f32, pn_tanf_v, tanf)
+TRIG_LOOP(tan_f32, pn_tanf_v, tan)
 UNARY_LOOP(rsqrt_f32_loop, float, pn_rsqrtf(x)) /* correctly rounded (fastmath.h) */
 
 /* 2^(j/32) = pn_exp2_32[0][j] + pn_exp2_32[1][j] (fastmath.h), from mpmath at 200 bits */

@@ -6,12 +6,13 @@
  * function in double with a relative error far below a float's half ulp
  * (2^-24 = 6e-8), and rounds once. The result is then the correctly rounded
  * float unless the exact value lies within that tiny error of a halfway point
- * between two floats. The double errors (below 1e-13 relative) can add at most
- * 1e-13 / 2^-24 = 2e-6 ulp to the 0.5 ulp of rounding, so every function is
- * within 0.5001 ulp of the exact result; csrc/tests/test_vecmath.c checks that
- * bound against libm's double functions over every 251st float bit pattern
- * (every 7th measured once: max 0.500000 ulp for all of them, as printed with
- * 6 decimals). libm's own float functions are within 1 ulp (glibc).
+ * between two floats. The double errors of atan, atan2 and erfc (below 1e-13
+ * relative) can add at most 1e-13 / 2^-24 = 2e-6 ulp to the 0.5 ulp of rounding:
+ * within 0.5001 ulp of the exact result. sin, cos and tan trade some of that margin
+ * for speed (polynomials of lower degree, a two-part reduction): their double errors
+ * stay below 2^-33 relative, within 0.5004 ulp. csrc/tests/test_vecmath.c checks
+ * each bound against libm's double functions over every 251st float bit pattern.
+ * libm's own float functions are within 1 ulp (glibc).
  *
  * Like fastmath.h, the code is written so GCC vectorizes a loop over it inside
  * a PN_SIMD_CLONES function: no libm calls, no data-dependent branches (both
@@ -30,11 +31,12 @@
  * Special values follow C's libm (and PyTorch): signed zeros, infinities,
  * NaN propagation, log of a negative number = NaN, and so on.
  * The one range limit: pn_sinf_v, pn_cosf_v, pn_tanf_v are accurate only for
- * |x| <= PN_TRIG_V_MAX; callers use libm's sinf/cosf/tanf beyond it.
+ * |x| <= PN_TRIG_V_MAX; callers use libm's double sin/cos/tan beyond it.
  *
  * The polynomial coefficients are Taylor coefficients (written as fractions)
  * or least-squares fits on 1500 Chebyshev points, computed in double from
- * mpmath values with numpy.polynomial.Chebyshev.fit.
+ * mpmath values with numpy.polynomial.Chebyshev.fit; sin's, cos's and tan's are
+ * near-minimax fits printed by gen_trig_polys.py.
  */
 #ifndef PN_VECMATH_H
 #define PN_VECMATH_H
@@ -50,8 +52,8 @@
 #define PN_VINLINE static inline
 #endif
 
-/* sin, cos, tan reduce their argument accurately for |x| <= 2^32 only. */
-#define PN_TRIG_V_MAX 4294967296.0f
+/* sin, cos, tan reduce their argument accurately for |x| <= 2^23 only. */
+#define PN_TRIG_V_MAX 8388608.0f
 
 PN_VINLINE uint64_t pn_double_to_bits(double d) {
     uint64_t u;
@@ -281,97 +283,60 @@ PN_VINLINE double pn_erfc_pos_d(double x) {
 
 /* ---- the float functions ---- */
 
-/* The trig reduction (for |x| <= PN_TRIG_V_MAX = 2^32), here tan's:
- *
- *   x = n pi/2 + r,  n = round(x 2/pi) < 2^32,  |r| <= pi/4 (slightly more when
- *   x 2/pi rounds the other way near a half-integer; the series do not care).
- * pi/2 = C1 + C2 + C3 (Cody-Waite): C1 and C2 have 21 significant bits, so
- * n C1 and n C2 (at most 32 + 21 bits) are exact, and so is x - n C1
- * (Sterbenz: x is within pi/4 of n pi/2). C3 is a full double, and
- * pi/2 - C1 - C2 - C3 < 2^-103. That remainder, the rounding of n C3
- * (< 2^-12.4) and those of the last two subtractions leave r off by less than
- * n 2^-95 + 2^-52 |r|. (Each step is one fma: the first two are exact either
- * way, the last rounds once instead of twice.) An exhaustive search over the
- * floats in [1, 2^32) finds none closer than 2^-27.8 to a multiple of pi/2
- * (x = 252.898209), and binade by binade, n 2^-95 / min |r| is largest in
- * [2^31, 2^32): 2^-39.9, 1.6e-5 float ulp. (Below 1, n <= 1 and r is x itself
- * or >= 0.57.) Beyond 2^32, n C1 is no longer exact and the error grows quickly.
- *   sin r = r (1 - r^2/3! + ... - r^14/15!),  left out: r^17/17! < 6e-17 |r|
- *   cos r = 1 - r^2/2! + ... + r^16/16!,       left out: r^18/18! < 2e-18
- * (alternating series: the error is below the first term left out), by the
- * quadrant q = n mod 4. The polynomials use fma: in the AVX2 and AVX-512
- * clones one instruction instead of two; in the baseline clone a libm call,
- * slower but the same bits. NaN and +-inf give NaN (r = inf - inf), as libm
- * does. Measured: tan within 0.500000 ulp (6 decimals) on every float in
- * [2^10, 2^32] and on every 7th float pattern below 2^10. */
-PN_VINLINE void pn_sincos_reduced(float xf, double *s, double *c, double *q) {
-    const double c1 = 0x1.921fbp+0, c2 = 0x1.5110bp-22, c3 = 0x1.18469898cc517p-44;
-    const double magic = 0x1.8p52;
-    double x = xf;
-    double t = __builtin_fma(x, 0.63661977236758134, magic), n = t - magic;
-    /* n mod 4 = n - 4 floor(n/4), floor(n/4) = round(n/4 - 3/8) (never a tie); in
-     * double, since 64-bit integer compares need SSE4.2 and baseline x86-64 lacks them */
-    double f4 = ((n * 0.25 - 0.375) + magic) - magic;
-    *q = n - 4.0 * f4;
-    double r = __builtin_fma(-n, c3, __builtin_fma(-n, c2, __builtin_fma(-n, c1, x))), z = r * r;
-    double p = -1.0 / 1307674368000; /* sin: -1/15! */
-    p = __builtin_fma(p, z, 1.0 / 6227020800);
-    p = __builtin_fma(p, z, -1.0 / 39916800);
-    p = __builtin_fma(p, z, 1.0 / 362880);
-    p = __builtin_fma(p, z, -1.0 / 5040);
-    p = __builtin_fma(p, z, 1.0 / 120);
-    p = __builtin_fma(p, z, -1.0 / 6);
-    *s = x == 0 ? x : __builtin_fma(r * z, p, r); /* sin(+-0) = +-0 */
-    double o = 1.0 / 20922789888000;              /* cos: 1/16! */
-    o = __builtin_fma(o, z, -1.0 / 87178291200);
-    o = __builtin_fma(o, z, 1.0 / 479001600);
-    o = __builtin_fma(o, z, -1.0 / 3628800);
-    o = __builtin_fma(o, z, 1.0 / 40320);
-    o = __builtin_fma(o, z, -1.0 / 720);
-    o = __builtin_fma(o, z, 1.0 / 24);
-    o = __builtin_fma(o, z, -0.5);
-    *c = __builtin_fma(o, z, 1.0);
-}
+/* The trig reduction, for |x| <= PN_TRIG_V_MAX = 2^23: x = n h + r with h = pi (sin,
+ * cos) or pi/2 (tan), n = round(x / h) and |r| <= h/2 (and a hair more: n comes from
+ * x / h rounded to double). Two-part h = P1 + P2 (Cody-Waite): P1 is h cut to 27
+ * significant bits and n < 2^23.4, so n P1 is exact, and so is x - n P1 wherever the
+ * two nearly cancel (for |x| >= 1/2 it is a multiple of 2^-26 below 2; below 1/2, n = 0
+ * or the cosine's r is near pi/2, where one rounding costs nothing). P2 > 0 (P1 is cut
+ * down), so x = -0 gives r = -0. The fma with P2 rounds once (2^-53 relative); the rest
+ * n (h - P1 - P2) < 2^23.4 * 3.3e-26 = 2^-61.6; no float in [1, 2^32) lies closer
+ * than 2^-27.8 to a multiple of pi/2, so r is within 2^-33 relative of x - n h: under
+ * 0.004 ulp of the float result. (Beyond 2^23, n P1 would not stay exact.) */
+#define PN_TRIG_PI_1      0x1.921fb54p+1
+#define PN_TRIG_PI_2      0x1.10b4611a62633p-29
+#define PN_TRIG_HALF_PI_1 0x1.921fb54p+0
+#define PN_TRIG_HALF_PI_2 0x1.10b4611a62633p-30
 
-/* sin r for |r| <= pi/2 (a little more is fine): the Taylor series
- *   sin r = r (1 - r^2/3! + r^4/5! - ... + r^16/17!),
- * alternating and decreasing there, so the error is below the first term left
- * out, r^19 / 19! < 4.4e-14, and relative to sin r >= 2|r|/pi below 4.4e-14
- * too. sin(+-0) = +-0. */
+/* sin r for |r| <= 1.5710 (pi/2 and the reduction's overshoot):
+ *   sin r = r (1 + z S(z)),  z = r^2,
+ * S of degree 4 fitted for the least relative error of sin r (gen_trig_polys.py):
+ * 2^-35.3, under 0.0004 ulp of a float result. r (1 + z S) rather than r + r z S:
+ * the product keeps the sign of r = -0. */
 PN_VINLINE double pn_sin_half_pi_d(double r) {
     double z = r * r;
-    double p = 1.0 / 355687428096000; /* 1/17! */
-    p = __builtin_fma(p, z, -1.0 / 1307674368000);
-    p = __builtin_fma(p, z, 1.0 / 6227020800);
-    p = __builtin_fma(p, z, -1.0 / 39916800);
-    p = __builtin_fma(p, z, 1.0 / 362880);
-    p = __builtin_fma(p, z, -1.0 / 5040);
-    p = __builtin_fma(p, z, 1.0 / 120);
-    p = __builtin_fma(p, z, -1.0 / 6);
-    return r == 0 ? r : __builtin_fma(r * z, p, r); /* r z p would be +0 for r = -0 */
+    double p = -0x1.9a67329e2168ep-26;
+    p = __builtin_fma(p, z, 0x1.71707159630ddp-19);
+    p = __builtin_fma(p, z, -0x1.a017d92fbaa92p-13);
+    p = __builtin_fma(p, z, 0x1.11110c48b1c63p-7);
+    p = __builtin_fma(p, z, -0x1.555555476494fp-3);
+    return r * __builtin_fma(z, p, 1.0);
 }
 
 /* sin x (odd = 0) or cos x (odd = 1) for |x| <= PN_TRIG_V_MAX, by one reduction
- * and one polynomial: cos x = sin(x + pi/2), so both take away a multiple m of
- * pi/2 and leave |r| <= pi/2,
- *   sin x = (-1)^n sin r,      m = 2n,      n = round(x / pi),
- *   cos x = (-1)^(n+1) sin r,  m = 2n + 1,  n = round(x / pi - 1/2),
- *   r = x - m pi/2,
- * with pn_sincos_reduced's three-part pi/2: m < 2^32 as its n is, so the
- * reduction is as exact as there. (One series on |r| <= pi/2 rather than two
- * on pi/4 and a quadrant choice: half the work, twice the speed.) n comes with
- * the magic number, whose low bits hold n's parity: the sign is flipped with it.
- * NaN and +-inf give NaN. Measured: within 0.500000 ulp (6 decimals) on every
- * 7th float pattern up to PN_TRIG_V_MAX. */
+ * and one polynomial on |r| <= pi/2:
+ *   sin x = (-1)^n sin r,   n = round(x / pi),         r = x - n pi,
+ *   cos x = (-1)^n sin r',  n = round(x / pi - 1/2),  r' = (n + 1/2) pi - x
+ * (cos x = -sin(x - pi/2), and x - pi/2 = n pi + (x - (n + 1/2) pi)). The cosine
+ * subtracts m = 2n + 1 halves of pi, with m < 2^23.4 as the reduction needs. n comes
+ * from the magic number 1.5 * 2^52, whose lowest bit is then n's parity: the sign
+ * flip. (One series on pi/2 rather than two on pi/4 and a quadrant choice: half the
+ * work.) Measured on every float up to PN_TRIG_V_MAX: sin within 0.500394 ulp, cos
+ * within 0.500395. */
 PN_VINLINE float pn_sin_or_cos(float xf, int odd) {
-    const double c1 = 0x1.921fbp+0, c2 = 0x1.5110bp-22, c3 = 0x1.18469898cc517p-44;
     const double magic = 0x1.8p52;
-    double x = xf;
-    double t = __builtin_fma(x, 0.31830988618379067, odd ? -0.5 : 0.0) + magic;
-    double n = t - magic, m = odd ? n + n + 1.0 : n + n;
-    uint64_t flip = (pn_double_to_bits(t) + (uint64_t)odd) << 63; /* the parity of n (+ 1) */
-    double r = __builtin_fma(-m, c3, __builtin_fma(-m, c2, __builtin_fma(-m, c1, x)));
-    return (float)pn_bits_to_double(pn_double_to_bits(pn_sin_half_pi_d(r)) ^ flip);
+    double x = xf, r;
+    if (odd) {
+        double t = __builtin_fma(x, 0.31830988618379067, -0.5) + magic;
+        double m = __builtin_fma(t - magic, 2.0, 1.0);
+        r = __builtin_fma(m, PN_TRIG_HALF_PI_2, __builtin_fma(m, PN_TRIG_HALF_PI_1, -x));
+        r = pn_bits_to_double(pn_double_to_bits(r) ^ pn_double_to_bits(t) << 63);
+    } else {
+        double t = __builtin_fma(x, 0.31830988618379067, magic), n = t - magic;
+        r = __builtin_fma(-n, PN_TRIG_PI_2, __builtin_fma(-n, PN_TRIG_PI_1, x));
+        r = pn_bits_to_double(pn_double_to_bits(r) ^ pn_double_to_bits(t) << 63);
+    }
+    return (float)pn_sin_half_pi_d(r); /* sin is odd: flipping r flips the result */
 }
 
 /* sin x for |x| <= PN_TRIG_V_MAX (see pn_sin_or_cos). sin(+-0) = +-0. */
@@ -384,12 +349,30 @@ PN_VINLINE float pn_cosf_v(float x) {
     return pn_sin_or_cos(x, 1);
 }
 
-/* tan x for |x| <= PN_TRIG_V_MAX: sin r / cos r for even n, -cos r / sin r for
- * odd n (both relative errors add: still below 1e-15). tan(+-0) = +-0. */
-PN_VINLINE float pn_tanf_v(float x) {
-    double s, c, q;
-    pn_sincos_reduced(x, &s, &c, &q);
-    int odd = (q == 1) | (q == 3);
+/* tan x for |x| <= PN_TRIG_V_MAX: x = n pi/2 + r, |r| <= pi/4, and
+ *   tan x = sin r / cos r (n even),  -cos r / sin r (n odd),
+ * sin r = r (1 + z T(z)) and cos r = 1 + z C(z), of degrees 3 and 4 in z = r^2
+ * (gen_trig_polys.py: 2^-37.5 and 2^-43.6 relative), one double division. Measured
+ * on every float up to PN_TRIG_V_MAX: within 0.500085 ulp. tan(+-0) = +-0. The divider bounds this
+ * loop: two double divisions per 16 floats take most of its time. */
+PN_VINLINE float pn_tanf_v(float xf) {
+    const double magic = 0x1.8p52;
+    double x = xf;
+    double t = __builtin_fma(x, 0.63661977236758134, magic), n = t - magic;
+    double r = __builtin_fma(-n, PN_TRIG_HALF_PI_2, __builtin_fma(-n, PN_TRIG_HALF_PI_1, x));
+    double z = r * r;
+    double p = 0x1.6cd1480ae31d2p-19;
+    p = __builtin_fma(p, z, -0x1.a00f7c5f406f9p-13);
+    p = __builtin_fma(p, z, 0x1.11110866ecfa7p-7);
+    p = __builtin_fma(p, z, -0x1.5555554c6d0f0p-3);
+    double s = r * __builtin_fma(z, p, 1.0);
+    double q = -0x1.23c8f3665a458p-22;
+    q = __builtin_fma(q, z, 0x1.a00eb6b0ce449p-16);
+    q = __builtin_fma(q, z, -0x1.6c16b34315c15p-10);
+    q = __builtin_fma(q, z, 0x1.55555545bcc21p-5);
+    q = __builtin_fma(q, z, -0x1.ffffffffe97bap-2);
+    double c = __builtin_fma(z, q, 1.0);
+    int odd = (int)(pn_double_to_bits(t) & 1);                        /* n's parity */
     return (float)(pn_select_d(odd, -c, s) / pn_select_d(odd, s, c)); /* one division */
 }
 
