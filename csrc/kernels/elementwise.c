@@ -272,7 +272,11 @@ BINARY_LOOP(floordiv_f32, float, float, py_floordivf(x, y))
 BINARY_LOOP(rem_f32, float, float, py_fmodf(x, y))
 BINARY_LOOP(max_f32, float, float, FMAX(x, y))
 BINARY_LOOP(min_f32, float, float, FMIN(x, y))
-BINARY_LOOP_PREFETCHED(atan2_f32, float, float, pn_atan2f_v(x, y))
+/* The float32 atan2 op on x86: pn_atan2f_poly, the kernels below by atan's table;
+ * elsewhere the double-based pn_atan2f_v. */
+BINARY_LOOP_PREFETCHED(atan2_f32_loop, float, float,
+                       PN_F32_TABLES ? pn_atan2f_poly(x, y) : pn_atan2f_v(x, y))
+static void atan2_f32(char **p, const int64_t *s, int64_t n, const void *aux);
 BINARY_LOOP(fmod_f32, float, float, fmodf(x, y)) /* exact */
 BINARY_LOOP(truncdiv_f32, float, float, truncf(x / y))
 BINARY_LOOP(hypot_f32, float, float, (float)hypot((double)x, (double)y))
@@ -1659,13 +1663,10 @@ static ALWAYS_INLINE T256 __m256 tanh_poly8(__m256 x) {
 }
 LANES_KERNEL8(tanh_f32_avx2, tanh_poly8)
 
-/* pn_atanf_poly over 8 lanes. */
-static ALWAYS_INLINE T256 __m256 atan_poly8(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 b = abs_min8(x, PN_ATAN_CAP);
-    __m256 big = _mm256_cmp_ps(b, one, _CMP_GT_OQ), c[8];
-    __m256 t = _mm256_blendv_ps(b, _mm256_div_ps(one, b), big);
-    __m256 rem = _mm256_and_ps(big, _mm256_fnmadd_ps(t, b, one));
+/* pn_atan_tab_split over 8 lanes (big: -1 or 0 per lane). */
+static ALWAYS_INLINE T256 __m256 atan_tab_split8(__m256 t, __m256 big, __m256 p, __m256 q,
+                                                 __m256 *tail) {
+    __m256 c[8];
     __m256i bigi = _mm256_castps_si256(big); /* -1 or 0 */
     __m256i bias =
         _mm256_sub_epi32(_mm256_set1_epi32(PN_ATAN_TAB_BIAS), _mm256_slli_epi32(bigi, 2));
@@ -1673,15 +1674,65 @@ static ALWAYS_INLINE T256 __m256 atan_poly8(__m256 x) {
     j = _mm256_add_epi32(j, _mm256_and_si256(bigi, _mm256_set1_epi32(18)));
     poly_rows8(atan_rows, _mm256_and_si256(j, _mm256_set1_epi32(31)), c);
     __m256 r = _mm256_sub_ps(t, c[0]);
-    __m256 dt = _mm256_fmadd_ps(t, rem, _mm256_sub_ps(t, _mm256_add_ps(r, c[0])));
+    __m256 dt = _mm256_fmadd_ps(p, q, _mm256_sub_ps(t, _mm256_add_ps(r, c[0])));
     __m256 h = _mm256_fmadd_ps(c[2], r, c[1]);
     __m256 e = _mm256_fmadd_ps(c[2], r, _mm256_sub_ps(c[1], h));
     __m256 rr = _mm256_add_ps(r, dt);
     e = _mm256_fmadd_ps(c[2], dt, e);
-    __m256 q = poly_tab_tail8(c, rr);
-    return with_sign8(_mm256_add_ps(h, _mm256_fmadd_ps(q, _mm256_mul_ps(rr, rr), e)), x);
+    *tail = _mm256_fmadd_ps(poly_tab_tail8(c, rr), _mm256_mul_ps(rr, rr), e);
+    return h;
+}
+/* pn_atanf_poly over 8 lanes. */
+static ALWAYS_INLINE T256 __m256 atan_poly8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 b = abs_min8(x, PN_ATAN_CAP);
+    __m256 big = _mm256_cmp_ps(b, one, _CMP_GT_OQ), tail;
+    __m256 t = _mm256_blendv_ps(b, _mm256_div_ps(one, b), big);
+    __m256 rem = _mm256_and_ps(big, _mm256_fnmadd_ps(t, b, one));
+    __m256 h = atan_tab_split8(t, big, t, rem, &tail);
+    return with_sign8(_mm256_add_ps(h, tail), x);
 }
 LANES_KERNEL8(atan_f32_avx2, atan_poly8)
+
+/* pn_atan2f_poly over 8 lanes (y, x). */
+static ALWAYS_INLINE T256 __m256 atan2_poly8(__m256 y, __m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f), inf = _mm256_set1_ps(INFINITY);
+    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), y);
+    __m256 b = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 big = _mm256_cmp_ps(a, b, _CMP_GT_OQ), tail;
+    __m256 lo = _mm256_blendv_ps(a, b, big), hi = _mm256_blendv_ps(b, a, big);
+    __m256 k = _mm256_blendv_ps(one, _mm256_set1_ps(0x1p64f),
+                                _mm256_cmp_ps(lo, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ));
+    lo = _mm256_mul_ps(lo, k), hi = _mm256_mul_ps(hi, k);
+    __m256 u = _mm256_div_ps(one, hi), t = _mm256_mul_ps(lo, u);
+    __m256 rem = _mm256_fnmadd_ps(t, hi, lo);
+    __m256 edge = _mm256_or_ps(_mm256_cmp_ps(hi, _mm256_setzero_ps(), _CMP_EQ_OQ),
+                               _mm256_cmp_ps(hi, inf, _CMP_EQ_OQ));
+    t = _mm256_blendv_ps(t, _mm256_and_ps(_mm256_cmp_ps(lo, inf, _CMP_EQ_OQ), one), edge);
+    rem = _mm256_andnot_ps(edge, rem), u = _mm256_andnot_ps(edge, u);
+    __m256 h = atan_tab_split8(t, big, rem, u, &tail);
+    const __m256 pi_hi = _mm256_set1_ps(PN_PI_HI), pi_lo = _mm256_set1_ps(PN_PI_LO);
+    __m256 s = _mm256_sub_ps(pi_hi, h), err = _mm256_sub_ps(_mm256_sub_ps(pi_hi, s), h);
+    __m256 yneg = _mm256_add_ps(s, _mm256_sub_ps(_mm256_add_ps(err, pi_lo), tail));
+    __m256 r = with_sign8(_mm256_blendv_ps(_mm256_add_ps(h, tail), yneg, x), y);
+    return _mm256_blendv_ps(r, _mm256_add_ps(x, y), _mm256_cmp_ps(x, y, _CMP_UNORD_Q));
+}
+/* pn_atan2f_poly over n contiguous (y, x) pairs, 8 at a time (a masked last step). */
+static T256 void atan2_f32_avx2(const float *y, const float *x, float *o, int64_t n) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk, i = b;
+        if (blk < n) pn_prefetch_block(y, e, n, sizeof *y), pn_prefetch_block(x, e, n, sizeof *x);
+        for (; i + 8 <= e; i += 8)
+            _mm256_storeu_ps(o + i, atan2_poly8(_mm256_loadu_ps(y + i), _mm256_loadu_ps(x + i)));
+        if (i < e) {
+            __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i)), lane);
+            __m256 v = atan2_poly8(_mm256_maskload_ps(y + i, m), _mm256_maskload_ps(x + i, m));
+            _mm256_maskstore_ps(o + i, m, v);
+        }
+    }
+}
 
 /* pn_erfcf_tab over 8 lanes. */
 static ALWAYS_INLINE T256 __m256 erfc_poly8(__m256 x) {
@@ -1760,27 +1811,57 @@ static ALWAYS_INLINE T512 __m512 tanh_poly16(__m512 x, const __m512 *t) {
     return with_sign16(_mm512_add_ps(h, pl), x);
 }
 
-/* pn_atanf_poly over 16 lanes (j's saturating subtraction as in poly_tab_index16). */
-static ALWAYS_INLINE T512 __m512 atan_poly16(__m512 x, const __m512 *t) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 b = abs_min16(x, PN_ATAN_CAP);
-    __mmask16 big = _mm512_cmp_ps_mask(b, one, _CMP_GT_OQ);
-    __m512 u = _mm512_mask_div_ps(b, big, one, b);
-    __m512 rem = _mm512_maskz_fnmadd_ps(big, u, b, one);
+/* pn_atan_tab_split over 16 lanes (j's saturating subtraction as in poly_tab_index16). */
+static ALWAYS_INLINE T512 __m512 atan_tab_split16(__m512 u, __mmask16 big, __m512 p, __m512 q,
+                                                  const __m512 *t, __m512 *tail) {
     __m512i j = _mm512_srli_epi32(_mm512_castps_si512(u), 21);
     __m512i bias = _mm512_mask_blend_epi32(big, _mm512_set1_epi32(PN_ATAN_TAB_BIAS),
                                            _mm512_set1_epi32(PN_ATAN_TAB_BIAS + 4));
     j = _mm512_subs_epu16(j, bias);
     j = _mm512_mask_add_epi32(j, big, j, _mm512_set1_epi32(18));
     __m512 c = POLY_ROW(0), r = _mm512_sub_ps(u, c);
-    __m512 dt = _mm512_fmadd_ps(u, rem, _mm512_sub_ps(u, _mm512_add_ps(r, c)));
+    __m512 dt = _mm512_fmadd_ps(p, q, _mm512_sub_ps(u, _mm512_add_ps(r, c)));
     __m512 c0 = POLY_ROW(1), c1 = POLY_ROW(2);
     __m512 h = _mm512_fmadd_ps(c1, r, c0);
     __m512 e = _mm512_fmadd_ps(c1, r, _mm512_sub_ps(c0, h));
     __m512 rr = _mm512_add_ps(r, dt);
     e = _mm512_fmadd_ps(c1, dt, e);
-    __m512 q = poly_tab_tail16(t, j, rr);
-    return with_sign16(_mm512_add_ps(h, _mm512_fmadd_ps(q, _mm512_mul_ps(rr, rr), e)), x);
+    *tail = _mm512_fmadd_ps(poly_tab_tail16(t, j, rr), _mm512_mul_ps(rr, rr), e);
+    return h;
+}
+/* pn_atanf_poly over 16 lanes. */
+static ALWAYS_INLINE T512 __m512 atan_poly16(__m512 x, const __m512 *t) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 b = abs_min16(x, PN_ATAN_CAP), tail;
+    __mmask16 big = _mm512_cmp_ps_mask(b, one, _CMP_GT_OQ);
+    __m512 u = _mm512_mask_div_ps(b, big, one, b);
+    __m512 rem = _mm512_maskz_fnmadd_ps(big, u, b, one);
+    __m512 h = atan_tab_split16(u, big, u, rem, t, &tail);
+    return with_sign16(_mm512_add_ps(h, tail), x);
+}
+
+/* pn_atan2f_poly over 16 lanes (y, x). */
+static ALWAYS_INLINE T512 __m512 atan2_poly16(__m512 y, __m512 x, const __m512 *t) {
+    const __m512 one = _mm512_set1_ps(1.0f), sign = _mm512_set1_ps(-0.0f);
+    __m512 a = _mm512_andnot_ps(sign, y), b = _mm512_andnot_ps(sign, x), tail;
+    __mmask16 big = _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ);
+    __m512 lo = _mm512_mask_blend_ps(big, a, b), hi = _mm512_mask_blend_ps(big, b, a);
+    __mmask16 tiny = _mm512_cmp_ps_mask(lo, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
+    lo = _mm512_mask_mul_ps(lo, tiny, lo, _mm512_set1_ps(0x1p64f));
+    hi = _mm512_mask_mul_ps(hi, tiny, hi, _mm512_set1_ps(0x1p64f));
+    __m512 u = _mm512_div_ps(one, hi), v = _mm512_mul_ps(lo, u);
+    __m512 rem = _mm512_fnmadd_ps(v, hi, lo);
+    __mmask16 edge = _mm512_fpclass_ps_mask(hi, 0x0a); /* +0 or +inf */
+    __mmask16 both_inf = _mm512_mask_cmp_ps_mask(edge, lo, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+    v = _mm512_mask_mov_ps(_mm512_maskz_mov_ps(~edge, v), both_inf, one);
+    rem = _mm512_maskz_mov_ps(~edge, rem), u = _mm512_maskz_mov_ps(~edge, u);
+    __m512 h = atan_tab_split16(v, big, rem, u, t, &tail);
+    const __m512 pi_hi = _mm512_set1_ps(PN_PI_HI), pi_lo = _mm512_set1_ps(PN_PI_LO);
+    __m512 s = _mm512_sub_ps(pi_hi, h), err = _mm512_sub_ps(_mm512_sub_ps(pi_hi, s), h);
+    __m512 yneg = _mm512_add_ps(s, _mm512_sub_ps(_mm512_add_ps(err, pi_lo), tail));
+    __mmask16 xneg = _mm512_movepi32_mask(_mm512_castps_si512(x));
+    __m512 r = with_sign16(_mm512_mask_blend_ps(xneg, _mm512_add_ps(h, tail), yneg), y);
+    return _mm512_mask_add_ps(r, _mm512_cmp_ps_mask(x, y, _CMP_UNORD_Q), x, y);
 }
 
 /* pn_erfcf_tab over 16 lanes, the exp table's hi and lo rows in t[16..19]. */
@@ -1825,6 +1906,30 @@ POLY_TAB_KERNEL16(erf_f32_avx512, erf_poly16, pn_erf_tab)
 POLY_TAB_KERNEL16(tanh_f32_avx512, tanh_poly16, pn_tanh_tab)
 POLY_TAB_KERNEL16(atan_f32_avx512, atan_poly16, pn_atan_tab)
 POLY_TAB_KERNEL16(erfc_f32_avx512, erfc_poly16, pn_erfcx_tab)
+
+/* pn_atan2f_poly over n contiguous (y, x) pairs, 16 at a time (a masked last step),
+ * atan's table in 16 registers. */
+static T512 void atan2_f32_avx512(const float *y, const float *x, float *o, int64_t n) {
+    __m512 t[16];
+    for (int k = 0; k < 8; k++) {
+        t[2 * k] = _mm512_loadu_ps(pn_atan_tab[k]);
+        t[2 * k + 1] = _mm512_loadu_ps(pn_atan_tab[k] + 16);
+    }
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk, i = b;
+        if (blk < n) pn_prefetch_block(y, e, n, sizeof *y), pn_prefetch_block(x, e, n, sizeof *x);
+        for (; i + 16 <= e; i += 16)
+            _mm512_storeu_ps(o + i,
+                             atan2_poly16(_mm512_loadu_ps(y + i), _mm512_loadu_ps(x + i), t));
+        if (i < e) {
+            __mmask16 m = (__mmask16)((1u << (e - i)) - 1);
+            __m512 v =
+                atan2_poly16(_mm512_maskz_loadu_ps(m, y + i), _mm512_maskz_loadu_ps(m, x + i), t);
+            _mm512_mask_storeu_ps(o + i, m, v);
+        }
+    }
+}
 
 /* pn_logistic_quot's quotient over the lanes, e = exp(-|x|) given: q returned,
  * *rem and *inv; then pn_sigmoidf_tab and pn_siluf_tab. (V, P, GE: the vector
@@ -3375,6 +3480,32 @@ F32_OP(sigmoid_f32, SIGMOID_K, sigmoid_f32_loop)
 F32_OP(erf_f32, ERF_K, erf_f32_loop)
 F32_OP(atan_f32, ATAN_K, atan_f32_loop)
 F32_OP(erfc_f32, ERFC_K, erfc_f32_loop)
+
+/* atan2's kernels, as (y, x, out, n) over contiguous floats: pn_atan2_f32_kernel. */
+static void atan2_f32_portable(const float *y, const float *x, float *o, int64_t n) {
+    int64_t st[3] = {sizeof(float), sizeof(float), sizeof(float)};
+    char *p[3] = {(char *)o, (char *)y, (char *)x};
+    atan2_f32_loop(p, st, n, NULL);
+}
+pn_f32_kernel2_fn pn_atan2_f32_kernel(const char *name) {
+#if X86_KERNELS
+    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? atan2_f32_avx512 : NULL;
+    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? atan2_f32_avx2 : NULL;
+#endif
+    return strcmp(name, "portable") ? NULL : atan2_f32_portable;
+}
+static void atan2_f32(char **p, const int64_t *s, int64_t n, const void *aux) {
+    if (s[0] != sizeof(float) || s[1] != sizeof(float) || s[2] != sizeof(float)) {
+        atan2_f32_loop(p, s, n, aux);
+        return;
+    }
+    pn_f32_kernel2_fn k = atan2_f32_portable;
+#if X86_KERNELS
+    int level = x86_cpu_level();
+    k = level == 2 ? atan2_f32_avx512 : level == 1 ? atan2_f32_avx2 : k;
+#endif
+    k((const float *)p[1], (const float *)p[2], (float *)p[0], n);
+}
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))

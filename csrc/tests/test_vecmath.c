@@ -100,7 +100,7 @@ static double silu_ref(double x) {
 /* x == want exactly, and for zeros with want's sign; NaN matches NaN. */
 static int same(float x, float want) {
     if (isnan(want)) return isnan(x);
-    return x == want && signbit(x) == signbit(want);
+    return x == want && !signbit(x) == !signbit(want); /* signbit: any nonzero for set */
 }
 
 #define SPECIAL(expr, want) \
@@ -295,35 +295,43 @@ static void test_specials(void) {
                   same(ec(tiny), 1.0f) && same(ec(-tiny), 1.0f) && same(ec(-FLT_MAX), 2.0f),
               "%s: erfc's special values", k ? "pn_erfcf_tab" : "pn_erfcf_v");
     }
-    /* atan2's table (C11 F.10.1.4) */
-    SPECIAL(pn_atan2f_v(0.0f, -0.0f), pi);
-    SPECIAL(pn_atan2f_v(-0.0f, -0.0f), -pi);
-    SPECIAL(pn_atan2f_v(0.0f, 0.0f), 0.0f);
-    SPECIAL(pn_atan2f_v(-0.0f, 0.0f), -0.0f);
-    SPECIAL(pn_atan2f_v(0.0f, -1.0f), pi);
-    SPECIAL(pn_atan2f_v(-0.0f, -1.0f), -pi);
-    SPECIAL(pn_atan2f_v(0.0f, 1.0f), 0.0f);
-    SPECIAL(pn_atan2f_v(-0.0f, 1.0f), -0.0f);
-    SPECIAL(pn_atan2f_v(-1.0f, 0.0f), -pi_2);
-    SPECIAL(pn_atan2f_v(-1.0f, -0.0f), -pi_2);
-    SPECIAL(pn_atan2f_v(1.0f, 0.0f), pi_2);
-    SPECIAL(pn_atan2f_v(1.0f, -0.0f), pi_2);
-    SPECIAL(pn_atan2f_v(1.0f, -inf), pi);
-    SPECIAL(pn_atan2f_v(-1.0f, -inf), -pi);
-    SPECIAL(pn_atan2f_v(1.0f, inf), 0.0f);
-    SPECIAL(pn_atan2f_v(-1.0f, inf), -0.0f);
-    SPECIAL(pn_atan2f_v(inf, 1.0f), pi_2);
-    SPECIAL(pn_atan2f_v(-inf, 1.0f), -pi_2);
-    SPECIAL(pn_atan2f_v(inf, -inf), 3 * pi / 4);
-    SPECIAL(pn_atan2f_v(-inf, -inf), -3 * pi / 4);
-    SPECIAL(pn_atan2f_v(inf, inf), pi / 4);
-    SPECIAL(pn_atan2f_v(-inf, inf), -pi / 4);
-    SPECIAL(pn_atan2f_v(nan, 1.0f), nan);
-    SPECIAL(pn_atan2f_v(1.0f, nan), nan);
-    SPECIAL(pn_atan2f_v(nan, nan), nan);
-    SPECIAL(pn_atan2f_v(inf, nan), nan);
-    SPECIAL(pn_atan2f_v(FLT_TRUE_MIN, FLT_MAX), 0.0f);
-    SPECIAL(pn_atan2f_v(tiny, 1.0f), tiny);
+    /* atan2's table (C11 F.10.1.4), for the double-based and the table function */
+    for (int k = 0; k < 2; k++) {
+        float (*pn_atan2f)(float, float) = k ? pn_atan2f_poly : pn_atan2f_v;
+        SPECIAL(pn_atan2f(0.0f, -0.0f), pi);
+        SPECIAL(pn_atan2f(-0.0f, -0.0f), -pi);
+        SPECIAL(pn_atan2f(0.0f, 0.0f), 0.0f);
+        SPECIAL(pn_atan2f(-0.0f, 0.0f), -0.0f);
+        SPECIAL(pn_atan2f(0.0f, -1.0f), pi);
+        SPECIAL(pn_atan2f(-0.0f, -1.0f), -pi);
+        SPECIAL(pn_atan2f(0.0f, 1.0f), 0.0f);
+        SPECIAL(pn_atan2f(-0.0f, 1.0f), -0.0f);
+        SPECIAL(pn_atan2f(-1.0f, 0.0f), -pi_2);
+        SPECIAL(pn_atan2f(-1.0f, -0.0f), -pi_2);
+        SPECIAL(pn_atan2f(1.0f, 0.0f), pi_2);
+        SPECIAL(pn_atan2f(1.0f, -0.0f), pi_2);
+        SPECIAL(pn_atan2f(1.0f, -inf), pi);
+        SPECIAL(pn_atan2f(-1.0f, -inf), -pi);
+        SPECIAL(pn_atan2f(1.0f, inf), 0.0f);
+        SPECIAL(pn_atan2f(-1.0f, inf), -0.0f);
+        SPECIAL(pn_atan2f(inf, 1.0f), pi_2);
+        SPECIAL(pn_atan2f(-inf, 1.0f), -pi_2);
+        SPECIAL(pn_atan2f(inf, -inf), 3 * pi / 4);
+        SPECIAL(pn_atan2f(-inf, -inf), -3 * pi / 4);
+        SPECIAL(pn_atan2f(inf, inf), pi / 4);
+        SPECIAL(pn_atan2f(-inf, inf), -pi / 4);
+        SPECIAL(pn_atan2f(nan, 1.0f), nan);
+        SPECIAL(pn_atan2f(1.0f, nan), nan);
+        SPECIAL(pn_atan2f(nan, nan), nan);
+        SPECIAL(pn_atan2f(inf, nan), nan);
+        SPECIAL(pn_atan2f(FLT_TRUE_MIN, FLT_MAX), 0.0f);
+        SPECIAL(pn_atan2f(tiny, 1.0f), tiny);
+        /* both tiny, or a tiny ratio (scaled by 2^64; results near 2^-126) */
+        SPECIAL(pn_atan2f(FLT_TRUE_MIN, FLT_TRUE_MIN), pi / 4);
+        SPECIAL(pn_atan2f(-FLT_TRUE_MIN, -FLT_TRUE_MIN), -3 * pi / 4);
+        SPECIAL(pn_atan2f(FLT_MAX, FLT_MAX), pi / 4);
+        SPECIAL(pn_atan2f(0x1p-120f, 0x1p6f), 0x1p-126f);
+    }
 }
 
 /* atan2 on the grid G x G, G = 400 bit patterns of each sign spread evenly
@@ -350,7 +358,7 @@ static void normal_results(const char *name, float (*f)(float), double (*ref)(do
           worst_x);
 }
 
-static void test_atan2_grid(void) {
+static void test_atan2_grid(const char *name, float (*f)(float, float), double bound) {
     clock_t t0 = clock();
     static float g[1000];
     int n = 0;
@@ -362,21 +370,110 @@ static void test_atan2_grid(void) {
     float wy = 0, wx = 0;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
-            double e = ulps(pn_atan2f_v(g[i], g[j]), atan2(g[i], g[j]));
+            double e = ulps(f(g[i], g[j]), atan2(g[i], g[j]));
             if (e > worst) worst = e, wy = g[i], wx = g[j];
         }
     /* and a dense sweep of ratios near 1 and of one magnitude */
     long points = (long)n * n;
     for (uint32_t b = 0x3e000000u; b <= 0x41000000u; b += 97, points += 2) {
         float y = flt(b);
-        double e1 = ulps(pn_atan2f_v(y, 1.0f), atan2(y, 1.0)),
-               e2 = ulps(pn_atan2f_v(-3.0f, -y), atan2(-3.0, -(double)y));
+        double e1 = ulps(f(y, 1.0f), atan2(y, 1.0)),
+               e2 = ulps(f(-3.0f, -y), atan2(-3.0, -(double)y));
         if (e1 > worst) worst = e1, wy = y, wx = 1.0f;
         if (e2 > worst) worst = e2, wy = -3.0f, wx = -y;
     }
-    printf("%-10s max %.6f ulp (at %.9g, %.9g) over %ld points, %.2f s\n", "atan2", worst, wy, wx,
+    printf("%-10s max %.6f ulp (at %.9g, %.9g) over %ld points, %.2f s\n", name, worst, wy, wx,
            points, (double)(clock() - t0) / CLOCKS_PER_SEC);
-    CHECK(worst <= 0.5001, "pn_atan2f_v is %.4f ulp from libm at (%.9g, %.9g)", worst, wy, wx);
+    CHECK(worst <= bound, "%s is %.4f ulp from libm at (%.9g, %.9g)", name, worst, wy, wx);
+}
+
+/* atan2 at random pairs: random bit patterns (every ratio of magnitudes, subnormals,
+ * huge and tiny results) and pairs of close magnitudes (exponents 0-2 apart, ratios near
+ * 1, both tiny). pn_atan2f_poly's bound for results of 2^-100 and more is tighter than
+ * over all: below, dt = (lo - t hi) / hi falls among the subnormals and its rounding
+ * costs up to 1/4 ulp. */
+static void test_atan2_random(const char *name, float (*f)(float, float), double bound,
+                              double bound_tiny) {
+    uint64_t s = 88172645463325252ull;
+    double worst = 0, worst_all = 0;
+    float wy = 0, wx = 0;
+    const long n = SANITIZED ? 200000 : 20000000;
+    for (long i = 0; i < n; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        uint32_t u = (uint32_t)s, v = (uint32_t)(s >> 32);
+        float y = flt(u),
+              x = flt(i % 2 ? v : (u & 0xff800000u) ^ (v & 0x807fffffu) ^ (v % 3) << 23);
+        double want = atan2((double)y, (double)x), e = ulps(f(y, x), want);
+        if (fabs(want) >= 0x1p-100 && e > worst) worst = e, wy = y, wx = x;
+        worst_all = fmax(worst_all, e);
+    }
+    printf("%-10s max %.6f ulp (at %.9g, %.9g) for results >= 2^-100, %.6f over all, %ld "
+           "random pairs\n",
+           name, worst, wy, wx, worst_all, n);
+    CHECK(worst <= bound && worst_all <= bound_tiny,
+          "%s is %.4f ulp from libm at (%.9g, %.9g) (%.4f over all)", name, worst, wy, wx,
+          worst_all);
+}
+
+/* The atan2 kernels against the scalar pn_atan2f_poly (pn_atan2f_v off x86): the grid
+ * of test_atan2_grid's kind and random pairs, in runs of every length up to 40 (the
+ * masked tails), then the op's loop. */
+static float atan2_scalar(float y, float x) {
+    return PN_F32_TABLES ? pn_atan2f_poly(y, x) : pn_atan2f_v(y, x);
+}
+static long atan2_mismatches(void *f, int loop, const float *y, const float *x, float *o,
+                             int64_t n) {
+    if (loop) {
+        int64_t st[3] = {sizeof(float), sizeof(float), sizeof(float)};
+        char *p[3] = {(char *)o, (char *)y, (char *)x};
+        ((pn_loop_fn)f)(p, st, n, NULL);
+    } else
+        ((pn_f32_kernel2_fn)f)(y, x, o, n);
+    long bad = 0;
+    for (int64_t k = 0; k < n; k++) {
+        float w = atan2_scalar(y[k], x[k]);
+        bad += memcmp(&w, &o[k], sizeof w) != 0 && !(isnan(w) && isnan(o[k]));
+    }
+    return bad;
+}
+static void test_atan2_kernels(void) {
+    enum { G = 120, N = G * G };
+    static float y[N], x[N], o[N];
+    int g = 0;
+    static float v[G];
+    for (uint32_t b = 0; g < G - 10; b += 0x7f800000u / ((G - 10) / 2) + 1)
+        v[g++] = flt(b), v[g++] = flt(b | 0x80000000u);
+    const float extra[10] = {INFINITY, -INFINITY,    NAN,       -0.0f, FLT_MAX,
+                             -FLT_MAX, FLT_TRUE_MIN, 0x1p-100f, 1.0f,  -1.0f};
+    for (int k = 0; k < 10; k++) v[g++] = extra[k];
+    for (int i = 0; i < G; i++)
+        for (int j = 0; j < G; j++) y[i * G + j] = v[i], x[i * G + j] = v[j];
+    const char *names[] = {"avx512", "avx2", "portable", "op"};
+    for (int k = 0; k < 4; k++) {
+        void *f = k < 3 ? (void *)pn_atan2_f32_kernel(names[k])
+                        : (void *)pn_binary_loop(PN_ATAN2, PN_FLOAT32);
+        if (!f) {
+            printf("atan2 kernel %-8s not run (none, or not run by this CPU)\n", names[k]);
+            continue;
+        }
+        long bad = atan2_mismatches(f, k == 3, y, x, o, N), points = N;
+        uint64_t s = 0x9e3779b97f4a7c15ull;
+        for (int rep = 0; rep < (SANITIZED ? 20 : 400); rep++)
+            for (int len = 1; len <= 40; len++, points += len) {
+                for (int i = 0; i < len; i++) {
+                    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                    y[i] = flt((uint32_t)s);
+                    x[i] = flt(rep % 2 ? (uint32_t)(s >> 32)
+                                       : ((uint32_t)s & 0xff800000u) ^
+                                             ((uint32_t)(s >> 32) & 0x807fffffu));
+                }
+                bad += atan2_mismatches(f, k == 3, y, x, o, len);
+            }
+        printf("atan2 kernel %-8s %ld of %ld points differ from the scalar atan2\n", names[k], bad,
+               points);
+        CHECK(bad == 0, "the %s atan2 kernel differs from the scalar at %ld of %ld points",
+              names[k], bad, points);
+    }
 }
 
 /* The double building blocks against libm, as relative errors, over every
@@ -1108,7 +1205,10 @@ int main(void) {
     for (size_t k = 0; k < sizeof fs / sizeof fs[0]; k++) sweep(&fs[k]);
     normal_results("erf_tab", pn_erff_tab, erf, 0.569);
     normal_results("erfc_tab", pn_erfcf_tab, erfc, 0.7636);
-    test_atan2_grid();
+    test_atan2_grid("atan2", pn_atan2f_v, 0.5001);
+    test_atan2_grid("atan2_poly", pn_atan2f_poly, 0.75);
+    test_atan2_random("atan2_poly", pn_atan2f_poly, 0.5159, 0.75);
+    test_atan2_kernels();
     test_specials();
     test_doubles();
     test_f32_kernels();
