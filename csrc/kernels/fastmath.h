@@ -375,7 +375,7 @@ PN_FINLINE double pn_exp_d(double y) {
  * relative: for float kernels that compute in double and need less than pn_exp_d's
  * 1e-11 (GELU's tanh form). y = n ln2 + r, |r| <= ln2/2 (two-part ln2: n ln2_hi is
  * exact), exp r = 1 + r + r^2 Q(r) with Q of degree 5 fitted for the least relative
- * error (2^-34.2; Lawson's reweighted least squares on 2000 Chebyshev points), and
+ * error (2^-34.2, gen_double_polys.py), and
  * 2^n (n in [-1021, 1023], a normal double) straight from the magic number's low bits.
  * Three fewer steps than pn_exp_d's polynomial and no split of 2^n in halves, which
  * the narrower range (no subnormal results) allows. */
@@ -386,12 +386,12 @@ PN_FINLINE double pn_exp_d34(double y) {
     y = y < -708.0 ? -708.0 : y;
     double t = __builtin_fma(y, log2e, magic), n = t - magic;
     double r = __builtin_fma(-n, ln2_lo, __builtin_fma(-n, ln2_hi, y));
-    double q = 0x1.9f08169ba336ep-13;
-    q = __builtin_fma(q, r, 0x1.6d8db1d3042ffp-10);
-    q = __builtin_fma(q, r, 0x1.111271f95008cp-7);
-    q = __builtin_fma(q, r, 0x1.55548d0ed9cecp-5);
-    q = __builtin_fma(q, r, 0x1.55555441be55bp-3);
-    q = __builtin_fma(q, r, 0x1.0000003a72561p-1);
+    double q = 0x1.9f0816997e93dp-13;
+    q = __builtin_fma(q, r, 0x1.6d8db1d29f165p-10);
+    q = __builtin_fma(q, r, 0x1.111271f950aabp-7);
+    q = __builtin_fma(q, r, 0x1.55548d0eda296p-5);
+    q = __builtin_fma(q, r, 0x1.55555441be55ap-3);
+    q = __builtin_fma(q, r, 0x1.0000003a7255bp-1);
     double p = __builtin_fma(r, __builtin_fma(r, q, 1.0), 1.0);
     uint64_t b;
     memcpy(&b, &t, sizeof b); /* bits(magic) + n: n + 1023 in the low 12 bits after the add */
@@ -967,13 +967,17 @@ PN_FINLINE float pn_atanf_poly(float x) {
  * 0/0 and x/inf give t = 0, inf/inf t = 1 (dt = 0): C's table, atan2(+-0, -0) =
  * +-pi, atan2(+-inf, -inf) = +-3pi/4 and so on. NaN -> NaN. lo below 2^-100 is scaled
  * by 2^64 with hi first (exact; hi may become inf, a case above), or lo - t hi would
- * fall among the subnormals. For hi above 2^126, u is subnormal (21 bits at FLT_MAX):
- * t is then off by 2^-21, which dt still carries within 2^-42. Measured on 200 million
- * random pairs (random bit patterns, and close magnitudes; test_vecmath.c checks 20
- * million): within 0.5159 ulp where the result is 2^-100 or more, 0.75 below, where dt
- * is among the subnormals and its rounding costs up to 1/4 ulp (PyTorch's atan2: 0.996
- * on such pairs; the double-based pn_atan2f_v: 0.5001). About 60 vector operations per 16
- * lanes in the AVX-512 kernel, one a division and 8 lookups (permutes). */
+ * fall among the subnormals. For hi above 2^126, u is subnormal (22 bits at FLT_MAX):
+ * t is then off by 2^-22, which dt still carries within 2^-44.
+ * Error, where the result is 2^-100 or more: 0.5159 ulp on 200 million random pairs
+ * (random bit patterns, and close magnitudes), but t + dt falls between floats, which
+ * atan's sweep never sees: searches around the ends of the table's intervals found
+ * 0.5179 (lo/hi just above 1/2: the result drops below 1/2, where its ulp halves and
+ * the polynomial's error counts double). Below 2^-100, dt is among the subnormals and
+ * its rounding costs up to 1/4 ulp more: 0.75 + 2^-24 (where dt = 2^-149 makes t + dt
+ * a tie). test_vecmath.c checks both, with the pairs found. PyTorch's atan2: 0.996 on
+ * random pairs; the double-based pn_atan2f_v: 0.5001. About 57 vector operations per
+ * 16 lanes in the AVX-512 kernel, one a division and 8 lookups (permutes). */
 #define PN_PI_HI 0x1.921fb6p+1f     /* pi rounded to float */
 #define PN_PI_LO (-0x1.777a5cp-24f) /* pi - PN_PI_HI rounded */
 PN_FINLINE float pn_atan2f_poly(float y, float x) {

@@ -10,7 +10,8 @@
  * relative) can add at most 1e-13 / 2^-24 = 2e-6 ulp to the 0.5 ulp of rounding:
  * within 0.5001 ulp of the exact result. sin, cos and tan trade some of that margin
  * for speed (polynomials of lower degree, a two-part reduction): their double errors
- * stay below 2^-33 relative, within 0.5004 ulp. csrc/tests/test_vecmath.c checks
+ * stay below 2^-34 relative; measured over every float up to PN_TRIG_V_MAX: within
+ * 0.5004 ulp. csrc/tests/test_vecmath.c checks
  * each bound against libm's double functions over every 251st float bit pattern.
  * libm's own float functions are within 1 ulp (glibc).
  *
@@ -36,7 +37,7 @@
  * The polynomial coefficients are Taylor coefficients (written as fractions)
  * or least-squares fits on 1500 Chebyshev points, computed in double from
  * mpmath values with numpy.polynomial.Chebyshev.fit; sin's, cos's and tan's are
- * near-minimax fits printed by gen_trig_polys.py.
+ * near-minimax fits printed by gen_double_polys.py.
  */
 #ifndef PN_VECMATH_H
 #define PN_VECMATH_H
@@ -286,13 +287,15 @@ PN_VINLINE double pn_erfc_pos_d(double x) {
 /* The trig reduction, for |x| <= PN_TRIG_V_MAX = 2^23: x = n h + r with h = pi (sin,
  * cos) or pi/2 (tan), n = round(x / h) and |r| <= h/2 (and a hair more: n comes from
  * x / h rounded to double). Two-part h = P1 + P2 (Cody-Waite): P1 is h cut to 27
- * significant bits and n < 2^23.4, so n P1 is exact, and so is x - n P1 wherever the
+ * significant bits and n <= 2^22.4 (2^21.4 for sin; cos takes m = 2n + 1 halves of pi,
+ * m <= 2^22.4), so n P1 is exact, and so is x - n P1 wherever the
  * two nearly cancel (for |x| >= 1/2 it is a multiple of 2^-26 below 2; below 1/2, n = 0
  * or the cosine's r is near pi/2, where one rounding costs nothing). P2 > 0 (P1 is cut
  * down), so x = -0 gives r = -0. The fma with P2 rounds once (2^-53 relative); the rest
- * n (h - P1 - P2) < 2^23.4 * 3.3e-26 = 2^-61.6; no float in [1, 2^32) lies closer
- * than 2^-27.8 to a multiple of pi/2, so r is within 2^-33 relative of x - n h: under
- * 0.004 ulp of the float result. (Beyond 2^23, n P1 would not stay exact.) */
+ * n (h - P1 - P2) <= 2^21.4 * 3.3e-26 (pi) or 2^22.4 * 1.6e-26 (pi/2) = 2^-63.3; no
+ * float in [1, 2^32) lies closer than 2^-27.8 to a multiple of pi/2, so r is within
+ * 2^-35.5 relative of x - n h: under 0.001 ulp of the float result. (Beyond 2^23, n P1
+ * would not stay exact.) */
 #define PN_TRIG_PI_1      0x1.921fb54p+1
 #define PN_TRIG_PI_2      0x1.10b4611a62633p-29
 #define PN_TRIG_HALF_PI_1 0x1.921fb54p+0
@@ -300,7 +303,7 @@ PN_VINLINE double pn_erfc_pos_d(double x) {
 
 /* sin r for |r| <= 1.5710 (pi/2 and the reduction's overshoot):
  *   sin r = r (1 + z S(z)),  z = r^2,
- * S of degree 4 fitted for the least relative error of sin r (gen_trig_polys.py):
+ * S of degree 4 fitted for the least relative error of sin r (gen_double_polys.py):
  * 2^-35.3, under 0.0004 ulp of a float result. r (1 + z S) rather than r + r z S:
  * the product keeps the sign of r = -0. */
 PN_VINLINE double pn_sin_half_pi_d(double r) {
@@ -352,7 +355,7 @@ PN_VINLINE float pn_cosf_v(float x) {
 /* tan x for |x| <= PN_TRIG_V_MAX: x = n pi/2 + r, |r| <= pi/4, and
  *   tan x = sin r / cos r (n even),  -cos r / sin r (n odd),
  * sin r = r (1 + z T(z)) and cos r = 1 + z C(z), of degrees 3 and 4 in z = r^2
- * (gen_trig_polys.py: 2^-37.5 and 2^-43.6 relative), one double division. Measured
+ * (gen_double_polys.py: 2^-37.5 and 2^-43.6 relative), one double division. Measured
  * on every float up to PN_TRIG_V_MAX: within 0.500085 ulp. tan(+-0) = +-0. The divider bounds this
  * loop: two double divisions per 16 floats take most of its time. */
 PN_VINLINE float pn_tanf_v(float xf) {

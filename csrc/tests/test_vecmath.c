@@ -1,5 +1,6 @@
 /* test_vecmath.c - the vectorizable float functions of vecmath.h and fastmath.h
- * (exp, expm1, the logarithms, rsqrt, sigmoid, softplus, erf) against libm.
+ * (exp, expm1, the logarithms, rsqrt, sigmoid, softplus, erf, the trig functions,
+ * atan, atan2, erfc) against libm.
  *
  * Each function is swept over every STRIDE-th float bit pattern, positive and
  * negative, from 0 through the subnormals up to FLT_MAX (for sin/cos/tan up to
@@ -8,11 +9,13 @@
  * the function's comment states. An infinite result must be libm's rounded
  * one, a zero must carry libm's sign and NaN must come out exactly where
  * libm gives NaN. Then: C's special values, checked exactly; atan2 on a 2-D
- * grid that includes zeros, infinities and NaN; the double building blocks; the
- * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid, erf, atan and erfc
- * ops, and of softplus, logsigmoid, SiLU, GELU and the gradients of the first three,
- * against their scalar functions, to the bit.
- * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes, all still within 0.500000 ulp).
+ * grid that includes zeros, infinities and NaN, on random pairs and on pairs whose
+ * ratio lies at the ends of atan's table intervals; the double building blocks; the
+ * kernels of the float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid, erf, atan,
+ * erfc and atan2 ops, the sin, cos and tan loops, and the kernels of softplus,
+ * logsigmoid, SiLU, GELU and the gradients of the first three, against their scalar
+ * functions, to the bit.
+ * About 5 s at -O2 (-DSTRIDE=7u: 4 minutes).
  */
 #include "../kernels/elementwise.h"
 #include "../kernels/fastmath.h"
@@ -51,7 +54,7 @@ static double ulps(float got, double ref) {
     float r = (float)ref;
     if (isnan(ref) || isnan(got)) return isnan(ref) && isnan(got) ? 0 : INFINITY;
     if (isinf(got) || isinf(r)) return got == r ? 0 : INFINITY;
-    if (got == 0 && r == 0 && signbit(got) != signbit(r)) return INFINITY;
+    if (got == 0 && r == 0 && !signbit(got) != !signbit(r)) return INFINITY;
     return fabs((double)got - ref) / fmax(nextafterf(fabsf(r), INFINITY) - fabsf(r), 1e-45);
 }
 
@@ -388,10 +391,12 @@ static void test_atan2_grid(const char *name, float (*f)(float, float), double b
 }
 
 /* atan2 at random pairs: random bit patterns (every ratio of magnitudes, subnormals,
- * huge and tiny results) and pairs of close magnitudes (exponents 0-2 apart, ratios near
- * 1, both tiny). pn_atan2f_poly's bound for results of 2^-100 and more is tighter than
- * over all: below, dt = (lo - t hi) / hi falls among the subnormals and its rounding
- * costs up to 1/4 ulp. */
+ * huge and tiny results), pairs of close magnitudes (exponents 0-2 apart, ratios near
+ * 1, both tiny), and pairs whose ratio lies within 40 floats of an end of atan's table
+ * intervals (t + dt falls between floats there, which atan's own sweep never sees: just
+ * above 1/2 the result drops below 1/2 and its ulp halves). pn_atan2f_poly's bound for
+ * results of 2^-100 and more is tighter than over all: below, dt = (lo - t hi) / hi
+ * falls among the subnormals and its rounding costs up to 1/4 ulp. */
 static void test_atan2_random(const char *name, float (*f)(float, float), double bound,
                               double bound_tiny) {
     uint64_t s = 88172645463325252ull;
@@ -407,9 +412,42 @@ static void test_atan2_random(const char *name, float (*f)(float, float), double
         if (fabs(want) >= 0x1p-100 && e > worst) worst = e, wy = y, wx = x;
         worst_all = fmax(worst_all, e);
     }
+    /* ratios at the interval ends 2^e (1 + q/4), both ways round (a > b: pi/2 - atan), and
+     * the worst pairs found by searches (0.5179 just above 1/2; 0.75 + 2^-24 where dt
+     * rounds to 2^-149 and t + dt is a tie) */
+    long edge = 0;
+    for (int k = 0; k < (SANITIZED ? 20 : 2000); k++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        float x = flt(0x3f800000u | (uint32_t)(s & 0x7fffff));
+        for (int e = -5; e <= 0; e++)
+            for (int q = 0; q < 4; q++) {
+                float b = ldexpf(1.0f + 0.25f * (float)q, e - 1);
+                uint32_t c;
+                if (b > 1.0f) continue;
+                b *= x;
+                memcpy(&c, &b, sizeof c);
+                for (int d = -40; d <= 40; d++, edge += 2) {
+                    float y = flt(c + (uint32_t)d);
+                    double e1 = ulps(f(y, x), atan2((double)y, (double)x));
+                    double e2 = ulps(f(x, y), atan2((double)x, (double)y));
+                    if (e1 > worst) worst = e1, wy = y, wx = x;
+                    if (e2 > worst) worst = e2, wy = x, wx = y;
+                }
+            }
+    }
+    const float found[][2] = {{0x1.1a0b26p-1f, 0x1.1a0202p+0f},
+                              {0x1.6c891p-1f, 0x1.6c7deep+0f},
+                              {0x1.af35f6p-95f, 0x1.28378ap+30f}};
+    for (int k = 0; k < 3; k++) {
+        double want = atan2((double)found[k][0], (double)found[k][1]);
+        double e = ulps(f(found[k][0], found[k][1]), want);
+        if (fabs(want) >= 0x1p-100 && e > worst) worst = e, wy = found[k][0], wx = found[k][1];
+        worst_all = fmax(worst_all, e);
+    }
+    worst_all = fmax(worst_all, worst);
     printf("%-10s max %.6f ulp (at %.9g, %.9g) for results >= 2^-100, %.6f over all, %ld "
-           "random pairs\n",
-           name, worst, wy, wx, worst_all, n);
+           "random pairs and %ld at interval ends\n",
+           name, worst, wy, wx, worst_all, n, edge);
     CHECK(worst <= bound && worst_all <= bound_tiny,
           "%s is %.4f ulp from libm at (%.9g, %.9g) (%.4f over all)", name, worst, wy, wx,
           worst_all);
@@ -1136,6 +1174,37 @@ static void test_rsqrt_kernel_all(void) {
           points);
 }
 
+/* The sin, cos and tan loops (TRIG_LOOP: vecmath.h's kernel up to PN_TRIG_V_MAX, libm's
+ * double function rounded to float beyond and for inf and NaN). */
+static float sin_scalar(float x) {
+    return fabsf(x) <= PN_TRIG_V_MAX ? pn_sinf_v(x) : (float)sin((double)x);
+}
+static float cos_scalar(float x) {
+    return fabsf(x) <= PN_TRIG_V_MAX ? pn_cosf_v(x) : (float)cos((double)x);
+}
+static float tan_scalar(float x) {
+    return fabsf(x) <= PN_TRIG_V_MAX ? pn_tanf_v(x) : (float)tan((double)x);
+}
+static void test_trig_loops(void) {
+    const struct {
+        pn_unary_op op;
+        const char *name;
+        float (*ref)(float);
+    } ops[] = {
+        {PN_SIN, "sin", sin_scalar}, {PN_COS, "cos", cos_scalar}, {PN_TAN, "tan", tan_scalar}};
+    float x[40], y[40];
+    int n = 0;
+    for (int d = -4; d <= 4; d++) /* around PN_TRIG_V_MAX, where the loop switches, in one block */
+        x[n++] = flt(0x4b000000u + (uint32_t)d), x[n++] = -flt(0x4b000000u + (uint32_t)d);
+    x[n++] = INFINITY, x[n++] = NAN, x[n++] = FLT_MAX, x[n++] = 1.0f;
+    for (int k = 0; k < 3; k++) {
+        void *loop = (void *)pn_unary_loop(ops[k].op, PN_FLOAT32);
+        test_kernel(ops[k].name, ops[k].ref, "op", loop, 1);
+        CHECK(kernel_mismatches(ops[k].ref, loop, 1, x, y, n) == 0,
+              "the %s loop around 2^23, at inf, NaN and FLT_MAX", ops[k].name);
+    }
+}
+
 static void test_f32_kernels(void) {
     const struct {
         pn_unary_op op;
@@ -1152,6 +1221,7 @@ static void test_f32_kernels(void) {
         test_kernel_edges(ops[k].op, ops[k].name, ops[k].ref);
     }
     test_rsqrt_kernel_all();
+    test_trig_loops();
     CHECK(pn_unary_f32_kernel(PN_EXP, "portable") && !pn_unary_f32_kernel(PN_EXP, "sse9") &&
               !pn_unary_f32_kernel(PN_SQRT, "avx2") && !pn_unary_f32_kernel(PN_NEG, "portable"),
           "pn_unary_f32_kernel's names");
@@ -1206,8 +1276,8 @@ int main(void) {
     normal_results("erf_tab", pn_erff_tab, erf, 0.569);
     normal_results("erfc_tab", pn_erfcf_tab, erfc, 0.7636);
     test_atan2_grid("atan2", pn_atan2f_v, 0.5001);
-    test_atan2_grid("atan2_poly", pn_atan2f_poly, 0.75);
-    test_atan2_random("atan2_poly", pn_atan2f_poly, 0.5159, 0.75);
+    test_atan2_grid("atan2_poly", pn_atan2f_poly, 0.7501);
+    test_atan2_random("atan2_poly", pn_atan2f_poly, 0.5179, 0.7501);
     test_atan2_kernels();
     test_specials();
     test_doubles();
