@@ -150,13 +150,9 @@ void pn_run_loop(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, char *
                  const int64_t *shape) {
     pn_iter it;
     loop_iter(&it, nop, ops, scalars, ndim, shape);
-    if (it.numel > 65536) {
-        Py_BEGIN_ALLOW_THREADS
-        pn_iter_run(&it, fn, aux);
-        Py_END_ALLOW_THREADS
-    } else {
-        pn_iter_run(&it, fn, aux);
-    }
+    PN_NOGIL_BEGIN(it.numel)
+    pn_iter_run(&it, fn, aux);
+    PN_NOGIL_END
 }
 
 void pn_run_loop_serial(pn_loop_fn fn, const void *aux, int nop, PNTensor **ops, int ndim,
@@ -219,13 +215,9 @@ static void copy_same_dtype(PNTensor *dst, PNTensor *src) {
     pn_iter_init(&it, 2, data, dst->ndim, dst->shape, (const int64_t (*)[PN_MAX_DIMS])strides);
     pn_loop_fn fn = pn_cast_loop(dst->dtype, dst->dtype);
     size_t item = pn_itemsize(dst->dtype);
-    if (it.numel > 65536) {
-        Py_BEGIN_ALLOW_THREADS
-        if (!pn_copy_fast(&it, item, 1)) pn_iter_run(&it, fn, NULL);
-        Py_END_ALLOW_THREADS
-    } else if (!pn_copy_fast(&it, item, 0)) {
-        pn_iter_run(&it, fn, NULL);
-    }
+    PN_NOGIL_BEGIN(it.numel)
+    if (!pn_copy_fast(&it, item, it.numel > PN_NOGIL_MIN)) pn_iter_run(&it, fn, NULL);
+    PN_NOGIL_END
 }
 
 int pn_copy_into(PNTensor *dst, PNTensor *src) {

@@ -11,6 +11,19 @@
 #include "../kernels/iter.h"
 #include "../kernels/elementwise.h"
 
+/* Kernels over more than PN_NOGIL_MIN elements release the GIL, so that other Python
+ * threads run meanwhile; below it, releasing and taking it back (a mutex round trip
+ * each way) is a good part of a small call: softmax over 32 x 32 floats took 1.09 us
+ * with it, 1.01 without. PN_NOGIL_BEGIN(n) ... PN_NOGIL_END (a block) brackets such a
+ * kernel. */
+#define PN_NOGIL_MIN 65536
+#define PN_NOGIL_BEGIN(n) \
+    { \
+        PyThreadState *pn_nogil_ = (n) > PN_NOGIL_MIN ? PyEval_SaveThread() : NULL;
+#define PN_NOGIL_END \
+    if (pn_nogil_) PyEval_RestoreThread(pn_nogil_); \
+    }
+
 /* Operand of an elementwise op: a tensor or a Python number. */
 typedef struct {
     PNTensor *t; /* NULL for a Python scalar */

@@ -104,7 +104,7 @@ static void act_range(void *ctx, int64_t b, int64_t e) {
 
 /* Run a kernel y = k(x) (or k(g, x)) over contiguous copies, into a new tensor;
  * split across the thread pool (elementwise, so the same bits at any split),
- * without the GIL. */
+ * without the GIL when large (PN_NOGIL_MIN). */
 static PNTensor *act_kernel(const pn_act_args *p, int which, PNTensor *g, PNTensor *x) {
     PNTensor *xc = pn_to_contiguous_nograd(x), *gc = NULL;
     if (xc && g) gc = pn_contiguous_as(g, x->dtype);
@@ -112,9 +112,9 @@ static PNTensor *act_kernel(const pn_act_args *p, int which, PNTensor *g, PNTens
     if (out) {
         act_job j = {p, which, x->dtype == PN_FLOAT32, gc ? gc->data : NULL, xc->data, out->data};
         int64_t n = x->numel;
-        Py_BEGIN_ALLOW_THREADS
+        PN_NOGIL_BEGIN(n)
         pn_parallel_for(n, ACT_GRAIN, act_range, &j);
-        Py_END_ALLOW_THREADS
+        PN_NOGIL_END
     }
     Py_XDECREF(xc), Py_XDECREF(gc);
     return out;

@@ -93,9 +93,9 @@ static int transfer(PNTensor *t, int dim, PNTensor *idx, PNTensor *o, int mode, 
     pn_iter_init(&it, 3, data, nd, shape, (const int64_t (*)[PN_MAX_DIMS])sw);
     pn_loop_fn fn =
         mode == GATHER ? pn_gather_loop(t->dtype) : pn_scatter_loop(t->dtype, mode == SCATTER_ADD);
-    Py_BEGIN_ALLOW_THREADS
+    PN_NOGIL_BEGIN(it.numel)
     pn_iter_run_range(&it, fn, &aux, 0, it.numel);
-    Py_END_ALLOW_THREADS
+    PN_NOGIL_END
     if (!failed) return 0;
     /* PyTorch's index_select raises IndexError for a bad index along any dim but
      * dim 1, where its kernel (a different one) raises RuntimeError */
@@ -180,9 +180,9 @@ static PNTensor *select_rows(PNTensor *x, int dim, PNTensor *idx, PNTensor *view
     }
     for (int64_t o = 0; o < outer; o++) /* offsets in rows of x */
         for (int64_t j = 0; j < k; j++) off[o * k + j] = o * n + iv[j * is];
-    Py_BEGIN_ALLOW_THREADS
+    PN_NOGIL_BEGIN(out->numel)
     pn_gather_rows(out->data, x->data, off, inner * (int64_t)item, cnt, inner * (int64_t)item);
-    Py_END_ALLOW_THREADS
+    PN_NOGIL_END
     PyMem_Free(off);
     if (pn_is_float(x->dtype) && pn_record_gather(out, "IndexSelectBackward0", x, dim, view) < 0)
         Py_CLEAR(out);

@@ -464,9 +464,9 @@ static PNTensor *gather(PNTensor *V, adv_index *a) {
     int64_t rows = 1, bytes = row_bytes(V, O, a);
     for (int d = 0; d < a->nb; d++) rows *= a->bshape[d];
     if (bytes) { /* whole rows (a batch of samples): one copy each, on the pool */
-        Py_BEGIN_ALLOW_THREADS
+        PN_NOGIL_BEGIN(rows * bytes / (int64_t)pn_itemsize(V->dtype))
         pn_gather_rows(O->data, V->data, off, (int64_t)pn_itemsize(V->dtype), rows, bytes);
-        Py_END_ALLOW_THREADS
+        PN_NOGIL_END
     } else {
         transfer(V, O, a, off, GATHER);
     }

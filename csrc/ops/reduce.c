@@ -101,10 +101,10 @@ static PNTensor *reduce_scaled(PNTensor *a, pn_reduce_op op, uint32_t mask, int 
     }
     char *acc = narrow ? (char *)acc64 : out->data;
     for (int d = 0; d < a->ndim; d++) in_st[d] = a->strides[d] * (int64_t)pn_itemsize(a->dtype);
-    Py_BEGIN_ALLOW_THREADS
+    PN_NOGIL_BEGIN(a->numel)
     pn_reduce_run(op, a->dtype, a->ndim, a->shape, mask, a->data, in_st, acc, scale);
     for (int64_t i = 0; narrow && i < out->numel; i++) ((float *)out->data)[i] = (float)acc64[i];
-    Py_END_ALLOW_THREADS
+    PN_NOGIL_END
     if (acc64 != &one) PyMem_Free(acc64);
     if (!narrow && acc_dt != out_dt) {
         PNTensor *c = pn_empty(out_dt, out->ndim, out->shape);
@@ -325,9 +325,9 @@ void pn_run_rows(pn_loop_fn fn, PNTensor *a, int dim, int nout, PNTensor **outs)
     pn_iter it;
     pn_iter_init(&it, nop, data, a->ndim, shape, (const int64_t (*)[PN_MAX_DIMS])st);
     /* each position walks a whole row: split the rows across threads by work */
-    Py_BEGIN_ALLOW_THREADS
+    PN_NOGIL_BEGIN(a->numel)
     pn_iter_run_weighted(&it, fn, &r, r.n);
-    Py_END_ALLOW_THREADS
+    PN_NOGIL_END
 }
 
 /* values[..] = a[.., idx, ..]: the gradient goes to the index positions. */
@@ -378,9 +378,9 @@ int pn_max_dim(PNTensor *a, int dim, int keepdim, int is_max, PNTensor **values,
     for (int d = dim + 1; d < a->ndim; d++) inner *= a->shape[d];
     if (inner > 1 && pn_is_contiguous(a)) { /* columns as vector lanes, rows read in order */
         int64_t n = a->shape[dim], outer = n ? a->numel / (n * inner) : 0;
-        Py_BEGIN_ALLOW_THREADS
+        PN_NOGIL_BEGIN(a->numel)
         pn_argreduce_cols(is_max, a->dtype, a->data, outer, n, inner, v->data, (int64_t *)ix->data);
-        Py_END_ALLOW_THREADS
+        PN_NOGIL_END
     } else {
         PNTensor *outs[2] = {ix, v};
         pn_run_rows(pn_argreduce_loop(is_max, a->dtype), a, dim, 2, outs);
@@ -509,7 +509,7 @@ static PNTensor *var_rows(PNTensor *a, uint32_t mask, int keepdim, double denom)
         return NULL;
     }
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PN_NOGIL_BEGIN(a->numel)
     rc = pn_var_rows(a->dtype, a->data, R, C, buf, buf + R);
     for (int64_t r = 0; rc == PN_OK && r < R; r++) {
         double q = var_divide(buf[R + r], denom);
@@ -518,7 +518,7 @@ static PNTensor *var_rows(PNTensor *a, uint32_t mask, int keepdim, double denom)
         else
             ((double *)v->data)[r] = q;
     }
-    Py_END_ALLOW_THREADS
+    PN_NOGIL_END
     PyMem_Free(buf);
     if (rc != PN_OK) {
         PyErr_NoMemory();

@@ -36,9 +36,9 @@ static PNTensor *scan_raw(PNTensor *x, int dim, int op, int reverse) {
     split_at(x, dim, &outer, &n, &inner);
     const char *src = direct ? x->data : out->data;
     if (out->numel) {
-        Py_BEGIN_ALLOW_THREADS
+        PN_NOGIL_BEGIN(out->numel)
         pn_scan(out->dtype, op, reverse, outer, n, inner, src, out->data);
-        Py_END_ALLOW_THREADS
+        PN_NOGIL_END
     }
     return out;
 }
@@ -178,10 +178,10 @@ int pn_cum_extreme_op(PNTensor *x, int dim, int is_max, PNTensor **values, PNTen
     if (*indices) {
         int64_t outer, n, inner;
         split_at(x, dim, &outer, &n, &inner);
-        Py_BEGIN_ALLOW_THREADS
+        PN_NOGIL_BEGIN(x->numel)
         pn_cum_extreme(x->dtype, is_max, outer, n, inner, c->data, (*values)->data,
                        (int64_t *)(*indices)->data);
-        Py_END_ALLOW_THREADS
+        PN_NOGIL_END
         if (pn_is_float(x->dtype))
             pn_record_gather(*values, is_max ? "CummaxBackward0" : "CumminBackward0", x, dim,
                              *indices);
@@ -204,9 +204,9 @@ static PNTensor *logcumsumexp_raw(PNTensor *x, int dim) {
         int64_t outer, n, inner;
         int rc;
         split_at(x, dim, &outer, &n, &inner);
-        Py_BEGIN_ALLOW_THREADS
+        PN_NOGIL_BEGIN(x->numel)
         rc = pn_logcumsumexp_scan(x->dtype, outer, n, inner, c->data, out->data);
-        Py_END_ALLOW_THREADS
+        PN_NOGIL_END
         if (rc != PN_OK) {
             PyErr_NoMemory();
             Py_CLEAR(out);
