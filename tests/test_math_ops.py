@@ -479,6 +479,25 @@ def _gelu_tanh_logistic(x):
             4 * s * oms * (du + x * (ddu / 2 - (s - oms) * du ** 2)))
 
 
+def test_gelu_tanh_special_values_match_float64_and_torch():
+    """float32 GELU (tanh form) at +-inf, NaN, +-FLT_MAX, +-0 and far in the tails: the
+    float64 kernel's values (gelu(-inf) = -inf * 0 is NaN, as in PyTorch)."""
+    import pynet.nn.functional as F
+    big = np.finfo(np.float32).max
+    x = np.array([-np.inf, np.inf, np.nan, -big, big, -0.0, 0.0, -1e4, 1e4, -10.3, -20.0],
+                 np.float32)
+    y32 = to_np(F.gelu(P(x), approximate="tanh"))
+    y64 = to_np(F.gelu(P(x.astype(np.float64)), approximate="tanh")).astype(np.float32)
+    np.testing.assert_array_equal(np.isnan(y32), np.isnan(y64))
+    assert np.isnan(y32[0]) and y32[1] == np.inf
+    num = ~np.isnan(y64)
+    np.testing.assert_array_equal(y32[num], y64[num])
+    np.testing.assert_array_equal(np.signbit(y32[num]), np.signbit(y64[num]))
+    if torch is not None:
+        yt = torch.nn.functional.gelu(T(x), approximate="tanh").numpy()
+        np.testing.assert_array_equal(np.isnan(y32), np.isnan(yt))
+
+
 def test_gelu_tanh_far_negative_tail():
     """gelu(x, approximate="tanh") = 0.5 x (1 + tanh(u)) where 1 + tanh(u) cancels: from
     x = -5.9 it was 0 in double (1e-5 relative error before that) while the result is a

@@ -371,21 +371,23 @@ PN_FINLINE double pn_exp_d(double y) {
     return p * s1 * s2;
 }
 
-/* exp(y) in double for y in [-708, 709] (y clamped there; NaN -> NaN), within 2^-34
- * relative: for float kernels that compute in double and need less than pn_exp_d's
- * 1e-11 (GELU's tanh form). y = n ln2 + r, |r| <= ln2/2 (two-part ln2: n ln2_hi is
- * exact), exp r = 1 + r + r^2 Q(r) with Q of degree 5 fitted for the least relative
+/* exp(y) in double within 2^-34 relative for y in [-708, 709]; inf above 709 (exp is
+ * 8e307 there, inf from 709.78; exp(+inf) = inf), exp(-708) below, NaN -> NaN. For
+ * float kernels that compute in double, need less than pn_exp_d's 1e-11 and nothing of
+ * exp's extremes but their direction (GELU's tanh form). y = n ln2 + r, |r| <= ln2/2 (two-part ln2:
+ * n ln2_hi is exact), exp r = 1 + r + r^2 Q(r) with Q of degree 5 fitted for the least relative
  * error (2^-34.2, gen_double_polys.py), and
  * 2^n (n in [-1021, 1023], a normal double) straight from the magic number's low bits.
- * Three fewer steps than pn_exp_d's polynomial and no split of 2^n in halves, which
+ * Two fewer steps than pn_exp_d's polynomial and no split of 2^n in halves, which
  * the narrower range (no subnormal results) allows. */
 PN_FINLINE double pn_exp_d34(double y) {
     const double log2e = 1.4426950408889634, ln2_hi = 0.6931471803691238,
                  ln2_lo = 1.9082149292705877e-10, magic = 0x1.8p52;
-    y = y > 709.0 ? 709.0 : y; /* comparisons keep NaN as it is */
-    y = y < -708.0 ? -708.0 : y;
-    double t = __builtin_fma(y, log2e, magic), n = t - magic;
-    double r = __builtin_fma(-n, ln2_lo, __builtin_fma(-n, ln2_hi, y));
+    int over = y > 709.0;
+    double v = over ? 709.0 : y; /* comparisons keep NaN as it is */
+    v = v < -708.0 ? -708.0 : v;
+    double t = __builtin_fma(v, log2e, magic), n = t - magic;
+    double r = __builtin_fma(-n, ln2_lo, __builtin_fma(-n, ln2_hi, v));
     double q = 0x1.9f0816997e93dp-13;
     q = __builtin_fma(q, r, 0x1.6d8db1d29f165p-10);
     q = __builtin_fma(q, r, 0x1.111271f950aabp-7);
@@ -398,7 +400,7 @@ PN_FINLINE double pn_exp_d34(double y) {
     b = (b + 1023) << 52;
     double s;
     memcpy(&s, &b, sizeof s);
-    return p * s;
+    return over ? INFINITY : p * s;
 }
 
 /* The logistic split 1 = 1 / (1 + e) + e / (1 + e), e = exp(-|x|), in float

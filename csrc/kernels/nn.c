@@ -360,8 +360,8 @@ DEFINE_ACT_LOOPS(f64, double)
 
 /* float32 GELU (tanh form) and its gradient: gelu_tanh_f and gelu_tanh_d in double,
  * one rounding to float. The forward y = x / (1 + e) takes e = exp(-2u) from
- * pn_exp_d34 (2^-34 relative; -2u clamped to [-708, 709], where the float results no
- * longer change) on -2u = x (-2k - 2kc x^2) (x^2 exact in double): within 0.5009 ulp
+ * pn_exp_d34 (2^-34 relative; inf above -2u = 709, so x = -inf gives NaN as in float64
+ * and PyTorch) on -2u = x (-2k - 2kc x^2) (x^2 exact in double): within 0.5009 ulp
  * (x86-64, every 7th float in [-11, 11]); pn_exp_d's 1e-11 bought nothing there but
  * time: 173 -> 104 us over 131k floats (the double division is most of the rest).
  * The gradient keeps pn_exp_d (see GELU_TANH_E): its two terms cancel near GELU's
