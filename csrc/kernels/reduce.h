@@ -87,6 +87,20 @@ void pn_argreduce_cols(int is_max, pn_dtype dt, const void *x, int64_t outer, in
 /* ptrs = {out (dt), in (dt)}: softmax (or log-softmax) of each row, computed
  * as exp(x - max) / sum(exp(x - max)) so that no exp overflows. */
 pn_loop_fn pn_softmax_loop(int log, pn_dtype dt);
+/* Softmax (log = 0) or log-softmax (log = 1) of `rows` <= 64 contiguous float32
+ * rows of n <= 48 values, row i at x + i xs -> y + i ys, with the bits of the row
+ * kernel (pn_softmax_loop's), on AVX-512 (softmax_short.c). Returns the rows it
+ * left for the row kernel, bit i for row i: rows with a NaN or an infinite max,
+ * a few log-softmax rows (a zero max, or one value dominating the sum), and
+ * every row where pn_softmax_short_f32_ok() is 0 (no AVX-512) or rows < 4.
+ * x and y must not overlap (rows may be computed twice). */
+uint64_t pn_softmax_short_f32(const float *x, int64_t xs, float *y, int64_t ys, int64_t rows,
+                              int64_t n, int log);
+int pn_softmax_short_f32_ok(void);
+/* The row kernel itself on such rows (every row computed), for tests. */
+void pn_softmax_rows_ref_f32(const float *x, int64_t xs, float *y, int64_t ys, int64_t rows,
+                             int64_t n, int log);
+
 /* ptrs = {out (dt), in (dt)}: log(sum(exp(row))) per row into out's first
  * element along the row (out has length 1 there), as max + log(sum(exp(x -
  * max))) with an infinite max taken as 0: all -inf gives -inf, +inf gives inf. */

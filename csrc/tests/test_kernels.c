@@ -4,6 +4,7 @@
 #include "../kernels/random.h"
 #include "../kernels/reduce.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,6 +127,85 @@ static void test_softmax_rows(void) {
     CHECK(fabs(ly[0] - log(0.5)) < 1e-12 && fabs(ly[2] + 1000) < 1e-9, "log-softmax stable");
 }
 
+/* Row `r` of a batch for test_softmax_short_rows, by pattern (r mod 10). */
+static void short_row(float *x, int n, int r, uint64_t *seed) {
+    for (int j = 0; j < n; j++) {
+        *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(*seed >> 11) * 0x1p-53; /* [0, 1) */
+        switch (r % 10) {
+        case 0:
+            x[j] = (float)(40 * u - 20);
+            break; /* ordinary logits */
+        case 1:
+            x[j] = (float)(1e-3 * u);
+            break; /* nearly equal */
+        case 2:
+            x[j] = (float)(-300 * u);
+            break; /* exps that underflow */
+        case 3:
+            x[j] = j % 3 ? (float)(10 * u) : -INFINITY;
+            break; /* some -inf */
+        case 4:
+            x[j] = j ? (float)(-60 - u) : 50.0f;
+            break; /* one dominates */
+        case 5:
+            x[j] = j % 2 ? -0.0f : (j % 3 ? 0.0f : (float)-u);
+            break; /* a zero max */
+        case 6:
+            x[j] = (float)((2 * u - 1) * 3.4e38);
+            break; /* huge */
+        case 7:
+            x[j] = j == n / 2 ? NAN : (float)u;
+            break; /* a NaN */
+        case 8:
+            x[j] = j == n - 1 ? INFINITY : (float)u;
+            break; /* +inf */
+        default:
+            x[j] = (float)(u * 1e-38);
+            break; /* subnormal differences */
+        }
+    }
+}
+
+static void test_softmax_short_rows(void) {
+    /* softmax_short.c's AVX-512 rows give the row kernel's bits for every row they do
+     * not leave to it; rows with a NaN or +inf are left; without AVX-512 every row is */
+    enum { MAXR = 64, MAXN = 48 };
+    static float x[MAXR * (MAXN + 3)], y[MAXR * (MAXN + 3)], want[MAXR * (MAXN + 3)];
+    uint64_t seed = 1;
+    int bad = 0, ordinary_left = 0, specials_taken = 0, taken = 0;
+    for (int n = 1; n <= MAXN; n++)
+        for (int rows = 4; rows <= MAXR; rows += rows < 12 ? 1 : 13)
+            for (int log = 0; log < 2; log++) {
+                const int ld = n + 3; /* rows apart by more than their length */
+                for (int r = 0; r < rows; r++) short_row(x + r * ld, n, r + n, &seed);
+                memset(y, 0x7f, sizeof y);
+                pn_softmax_rows_ref_f32(x, ld, want, ld, rows, n, log);
+                uint64_t left = pn_softmax_short_f32(x, ld, y, ld, rows, n, log);
+                for (int r = 0; r < rows; r++) {
+                    int pat = (r + n) % 10;
+                    if (left >> r & 1) {
+                        /* a log-softmax row may need the row kernel's split sum (one
+                         * value dominating: patterns 0 and 2 at times, a row of 1) */
+                        ordinary_left += log ? pat == 1 && n > 1 : pat <= 2;
+                        continue;
+                    }
+                    taken++;
+                    specials_taken += pat == 7 || pat == 8;
+                    bad += memcmp(y + r * ld, want + r * ld, (size_t)n * sizeof(float)) != 0;
+                }
+                if (rows < 64) bad += (left >> rows) != 0;
+            }
+    CHECK(bad == 0, "short softmax rows: %d rows differ from the row kernel's bits", bad);
+    CHECK(specials_taken == 0, "rows with a NaN or +inf are the row kernel's (%d taken)",
+          specials_taken);
+    if (pn_softmax_short_f32_ok())
+        CHECK(ordinary_left == 0 && taken > 10000,
+              "ordinary rows are taken (%d left, %d taken in all)", ordinary_left, taken);
+    else
+        CHECK(taken == 0, "without AVX-512 every row is left (%d taken)", taken);
+}
+
 static void test_argmax_first_of_ties(void) {
     float x[5] = {1, 5, 5, -1, 5};
     int64_t idx;
@@ -177,6 +257,7 @@ int main(void) {
     test_reduce_columns();
     test_max_propagates_nan();
     test_softmax_rows();
+    test_softmax_short_rows();
     test_argmax_first_of_ties();
     test_rng();
     return CHECK_SUMMARY();
