@@ -860,8 +860,10 @@ SOFTMAX_CONTIG(softmax_row_f64, double, f64, max_run_f64)
  * logsumexp's infinite maxima are replaced by 0 for the exp pass (its result
  * is the max there), so that no lane computes inf - inf. */
 /* The max of each of 16 side-by-side columns over len rows (NaN for a column
- * with a NaN: nanv[k] is then NaN, else 0), in 32-byte vector types like
- * EXTREMUM_RUN: plain C selects of floats with NaN flags do not vectorize. */
+ * with a NaN: nanv[k] is then NaN, else 0), in vector types as EXTREMUM_RUN
+ * (plain C selects of floats with NaN flags do not vectorize), 64 bytes: one
+ * AVX-512 register per row of 16 floats (two 32-byte halves took twice the
+ * instructions), two halves on AVX2 and four on SSE. */
 #define SM_COLS16_MAX(NAME, T, VT, VI) \
     static inline void NAME(const char *in, int64_t len, int64_t is, T *mx, T *nanv) { \
         enum { VL = sizeof(VT) / sizeof(T), NV = 16 / VL }; \
