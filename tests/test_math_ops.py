@@ -319,6 +319,61 @@ def test_atan2_gradient_matches_formula():
     np.testing.assert_allclose(to_np(x.grad), -yn / (xn ** 2 + yn ** 2), rtol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 17, 70001])
+def test_atan2_gradient_fused_as_composed(dtype, n):
+    # without create_graph atan2's backward is one kernel pass per operand; with it, the
+    # composed ops: the same bits, at the origin (0), with infinities and NaN too
+    rng = np.random.default_rng(n)
+    a = (rng.standard_normal(n) * 10.0 ** rng.integers(-20, 20, n)).astype(dtype)
+    b = (rng.standard_normal(n) * 10.0 ** rng.integers(-20, 20, n)).astype(dtype)
+    g = rng.standard_normal(n).astype(dtype)
+    for k, (va, vb) in enumerate([(0, 0), (np.inf, 1), (2, -np.inf), (np.nan, 1), (-0.0, 0)]):
+        if k < n:
+            a[k], b[k] = va, vb
+
+    def grads(create_graph, want=(True, True)):
+        ta = pynet.tensor(a, requires_grad=want[0])
+        tb = pynet.tensor(b, requires_grad=want[1])
+        out = pynet.atan2(ta, tb)
+        ins = [t for t, w in zip((ta, tb), want) if w]
+        return [to_np(d) for d in pynet.autograd.grad(out, ins, pynet.tensor(g),
+                                                      create_graph=create_graph)]
+
+    fused, composed = grads(False), grads(True)
+    for f, c in zip(fused, composed):
+        np.testing.assert_array_equal(f, c)
+    np.testing.assert_array_equal(grads(False, (False, True))[0], fused[1])
+    np.testing.assert_array_equal(grads(False, (True, False))[0], fused[0])
+    ok = np.isfinite(a) & np.isfinite(b) & ((a != 0) | (b != 0))
+    a64, b64 = a[ok].astype(np.float64), b[ok].astype(np.float64)
+    d = a64 * a64 + b64 * b64
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        want_a, want_b = g[ok] * b64 / d, -g[ok] * a64 / d
+    # (float32's products and quotients underflow and overflow sooner than float64's)
+    fine = (np.isfinite(want_a) & np.isfinite(want_b) & (d > 1e-30) & (d < 1e30)
+            & (np.abs(want_a) > 1e-30) & (np.abs(want_b) > 1e-30))
+    tol = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(fused[0][ok][fine], want_a[fine], rtol=tol, atol=0)
+    np.testing.assert_allclose(fused[1][ok][fine], want_b[fine], rtol=tol, atol=0)
+
+
+def test_atan2_gradient_broadcast_and_strided():
+    # operands of other shapes, or views, keep the composed form's results
+    a = pynet.tensor(np.linspace(-2, 2, 12).reshape(3, 4), requires_grad=True)
+    b = pynet.tensor(np.array([0.5, -1.0, 2.0, 0.0]), requires_grad=True)
+    pynet.atan2(a, b).sum().backward()
+    an, bn = np.linspace(-2, 2, 12).reshape(3, 4), np.array([0.5, -1.0, 2.0, 0.0])
+    d = an ** 2 + bn ** 2
+    r = np.where(d == 0, 0.0, 1.0 / np.where(d == 0, 1.0, d))
+    np.testing.assert_allclose(to_np(a.grad), bn * r, rtol=1e-6)
+    np.testing.assert_allclose(to_np(b.grad), (-an * r).sum(0), rtol=1e-6)
+    c = pynet.tensor(np.linspace(-3, 3, 20).reshape(4, 5).T.copy(), requires_grad=True)
+    pynet.atan2(c.t(), c.t() * 0 + 1.5).sum().backward()
+    cn = np.linspace(-3, 3, 20).reshape(4, 5).T
+    np.testing.assert_allclose(to_np(c.grad), 1.5 / (cn ** 2 + 2.25), rtol=1e-6)
+
+
 def test_new_functions_exist_with_torch_names():
     x = pynet.tensor([0.25, 0.5])
     for name in ["log2", "log10", "erf", "erfc", "tan", "atan", "arctan", "rsqrt"]:

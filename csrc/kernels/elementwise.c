@@ -3507,6 +3507,27 @@ static void atan2_f32(char **p, const int64_t *s, int64_t n, const void *aux) {
     k((const float *)p[1], (const float *)p[2], (float *)p[0], n);
 }
 
+/* pn_atan2_backward_f32/_f64 (elementwise.h): one pass for each gradient wanted. */
+#define ATAN2_BACKWARD(NAME, T) \
+    PN_SIMD_CLONES static void NAME##_da(const T *g, const T *a, const T *b, T *da, int64_t n) { \
+        for (int64_t i = 0; i < n; i++) { \
+            T d = a[i] * a[i] + b[i] * b[i]; \
+            da[i] = (g[i] * b[i]) * (d == 0 ? (T)0 : (T)1 / d); \
+        } \
+    } \
+    PN_SIMD_CLONES static void NAME##_db(const T *g, const T *a, const T *b, T *db, int64_t n) { \
+        for (int64_t i = 0; i < n; i++) { \
+            T d = a[i] * a[i] + b[i] * b[i]; \
+            db[i] = (g[i] * -a[i]) * (d == 0 ? (T)0 : (T)1 / d); \
+        } \
+    } \
+    void NAME(const T *g, const T *a, const T *b, T *da, T *db, int64_t n) { \
+        if (da) NAME##_da(g, a, b, da, n); \
+        if (db) NAME##_db(g, a, b, db, n); \
+    }
+ATAN2_BACKWARD(pn_atan2_backward_f32, float)
+ATAN2_BACKWARD(pn_atan2_backward_f64, double)
+
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))
 UNARY_LOOP_PREFETCHED(exp_f64, double, exp(x))

@@ -7,6 +7,7 @@
  * Backward of each op sits right under its forward, as a pn_apply_fn.
  */
 #include "ops.h"
+#include "../kernels/threadpool.h"
 #include <string.h>
 #include <math.h>
 
@@ -328,6 +329,58 @@ static int mul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
     return 0;
 }
 
+/* atan2's gradients by one kernel pass each (pn_atan2_backward_f32/_f64, the
+ * composed ops' bits) over contiguous g, a and b of one shape and dtype, split
+ * across the thread pool. The composed form below takes nine ops and as many
+ * temporaries: at 4M floats 33 ms at 1 thread and 96 ms at 2 (their fresh pages
+ * faulted in on both cores), where the forward takes 3. */
+typedef struct {
+    const char *g, *a, *b;
+    char *da, *db;
+    size_t es; /* element size */
+} atan2_job;
+
+static void atan2_backward_range(void *ctx, int64_t lo, int64_t hi) {
+    const atan2_job *j = ctx;
+    size_t o = (size_t)lo * j->es;
+    char *da = j->da ? j->da + o : NULL, *db = j->db ? j->db + o : NULL;
+    if (j->es == sizeof(float))
+        pn_atan2_backward_f32((const float *)(j->g + o), (const float *)(j->a + o),
+                              (const float *)(j->b + o), (float *)da, (float *)db, hi - lo);
+    else
+        pn_atan2_backward_f64((const double *)(j->g + o), (const double *)(j->a + o),
+                              (const double *)(j->b + o), (double *)da, (double *)db, hi - lo);
+}
+
+/* Returns 1 when it does not apply (grad mode on: create_graph needs the ops; other
+ * shapes or dtypes), else 0 (gin set for the wanted operands) or -1. */
+static int atan2_backward_fused(PNTensor *g, PNTensor *a, PNTensor *b, int want_a, int want_b,
+                                PNTensor **gin) {
+    if (pn_grad_mode || !pn_is_float(g->dtype) || a->dtype != g->dtype || b->dtype != g->dtype ||
+        a->ndim != g->ndim || b->ndim != g->ndim || !g->numel)
+        return 1;
+    for (int d = 0; d < g->ndim; d++)
+        if (a->shape[d] != g->shape[d] || b->shape[d] != g->shape[d]) return 1;
+    PNTensor *gc = pn_to_contiguous_nograd(g), *ac = gc ? pn_to_contiguous_nograd(a) : NULL;
+    PNTensor *bc = ac ? pn_to_contiguous_nograd(b) : NULL;
+    int ok = bc != NULL;
+    if (ok && want_a) ok = (gin[0] = pn_empty(g->dtype, g->ndim, g->shape)) != NULL;
+    if (ok && want_b) ok = (gin[1] = pn_empty(g->dtype, g->ndim, g->shape)) != NULL;
+    if (ok) {
+        atan2_job j = {gc->data,
+                       ac->data,
+                       bc->data,
+                       want_a ? gin[0]->data : NULL,
+                       want_b ? gin[1]->data : NULL,
+                       pn_itemsize(g->dtype)};
+        PN_NOGIL_BEGIN(g->numel)
+        pn_parallel_for(g->numel, 1 << 15, atan2_backward_range, &j);
+        PN_NOGIL_END
+    }
+    Py_XDECREF(gc), Py_XDECREF(ac), Py_XDECREF(bc);
+    return ok ? 0 : -1;
+}
+
 /* d atan2(a, b) = (b da - a db) / (a^2 + b^2), in PyTorch's order of operations:
  * r = 1 / (a a + b b), then g b r and g (-a) r. Both operands are tensors (the
  * Python surface refuses numbers, as torch does). */
@@ -341,6 +394,11 @@ static int atan2_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
         Py_XDECREF(a), Py_XDECREF(b);
         PyErr_SetString(PyExc_RuntimeError, "internal: atan2 recorded with a number operand");
         return -1;
+    }
+    int rc = atan2_backward_fused(g, a, b, n->next[0].fn != NULL, n->next[1].fn != NULL, gin);
+    if (rc <= 0) {
+        Py_DECREF(a), Py_DECREF(b);
+        return rc;
     }
     PNTensor *aa = pn_binary_t(PN_MUL, a, a), *bb = pn_binary_t(PN_MUL, b, b);
     PNTensor *d = aa && bb ? pn_binary_t(PN_ADD, aa, bb) : NULL;
