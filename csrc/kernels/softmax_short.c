@@ -92,7 +92,7 @@ static ALWAYS_INLINE T512 __m256d fold16x4(const __m512d *lo, const __m512d *hi)
  * of a set of floats does not depend on the order it is taken in, but for the
  * sign of a zero max, which only a log-softmax can see, and those rows are the
  * caller's. */
-static ALWAYS_INLINE T512 void max8(const __m512 *vm, float *m) {
+static ALWAYS_INLINE T512 __m512 max8(const __m512 *vm) {
     __m512 t[4], u[2];
     for (int i = 0; i < 4; i++) /* blocks (a0 a1 b0 b1) vs (a2 a3 b2 b3): rows a, b in halves */
         t[i] = _mm512_max_ps(_mm512_shuffle_f32x4(vm[2 * i], vm[2 * i + 1], 0x44),
@@ -104,9 +104,8 @@ static ALWAYS_INLINE T512 void max8(const __m512 *vm, float *m) {
     __m512 w =
         _mm512_max_ps(_mm512_shuffle_ps(u[0], u[1], 0x44), _mm512_shuffle_ps(u[0], u[1], 0xee));
     w = _mm512_max_ps(w, _mm512_permute_ps(w, 0xb1)); /* block j: row j in lane 0, row 4 + j in 2 */
-    float l[16];
-    _mm512_storeu_ps(l, w);
-    for (int j = 0; j < 4; j++) m[j] = l[4 * j], m[4 + j] = l[4 * j + 2];
+    const __m512i rows = _mm512_setr_epi32(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_permutexvar_ps(rows, w); /* row r in lane r */
 }
 
 /* vecmath.h's pn_log1p_d on 4 lanes, for y in (0, 48]: the same operations in the
@@ -150,7 +149,7 @@ static ALWAYS_INLINE T512 unsigned rows_regs(const float *x, int64_t xs, float *
     __m512 v[8][3], e[8][3];
     __m512d lo[8], hi[8];
     __mmask16 k[3];
-    float m[8], a[8], b[8];
+    float m[16], a[8], b[8];
     unsigned left = 0;
     for (int q = 0; q < NV; q++) {
         int64_t in = n - 16 * q;
@@ -169,9 +168,14 @@ static ALWAYS_INLINE T512 unsigned rows_regs(const float *x, int64_t xs, float *
         left |= (unsigned)(nan != 0) << r;
     }
     for (int r = R; r < 8; r++) vm[r] = vm[r - 4];
-    max8(vm, m);
-    for (int r = 0; r < R; r++)
-        if (!(fabsf(m[r]) <= 3.4028235e38f) || (LOG && m[r] == 0)) left |= 1u << r;
+    __m512 mv = max8(vm);
+    _mm512_storeu_ps(m, mv);
+    /* rows left: an infinite max (or NaN, which the loads flagged), a zero one for LOG */
+    __m512 am = _mm512_castsi512_ps(
+        _mm512_and_epi32(_mm512_castps_si512(mv), _mm512_set1_epi32(0x7fffffff)));
+    __mmask16 odd = _mm512_cmp_ps_mask(am, _mm512_set1_ps(3.4028235e38f), _CMP_NLE_UQ);
+    if (LOG) odd |= _mm512_cmp_ps_mask(mv, _mm512_setzero_ps(), _CMP_EQ_OQ);
+    left |= (unsigned)odd & ((1u << R) - 1);
     // e = exp(x - m) 2^64 (R, 16 NV), in double lanes lo (0..7) and hi (8..15) summed
     for (int r = 0; r < R; r++) {
         __m512 vb = _mm512_set1_ps(m[r]);
