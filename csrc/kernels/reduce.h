@@ -97,6 +97,11 @@ pn_loop_fn pn_softmax_loop(int log, pn_dtype dt);
 uint64_t pn_softmax_short_f32(const float *x, int64_t xs, float *y, int64_t ys, int64_t rows,
                               int64_t n, int log);
 int pn_softmax_short_f32_ok(void);
+/* Its kernels by name ("avx512", "avx2"; NULL where this CPU has none), for tests:
+ * each gives the row kernel's bits, and takes 4 rows or more. */
+typedef uint64_t (*pn_softmax_short_fn)(const float *x, int64_t xs, float *y, int64_t ys,
+                                        int64_t rows, int64_t n, int log);
+pn_softmax_short_fn pn_softmax_short_f32_kernel(const char *name);
 /* The row kernel itself on such rows (every row computed), for tests. */
 void pn_softmax_rows_ref_f32(const float *x, int64_t xs, float *y, int64_t ys, int64_t rows,
                              int64_t n, int log);

@@ -167,9 +167,8 @@ static void short_row(float *x, int n, int r, uint64_t *seed) {
     }
 }
 
-static void test_softmax_short_rows(void) {
-    /* softmax_short.c's AVX-512 rows give the row kernel's bits for every row they do
-     * not leave to it; rows with a NaN or +inf are left; without AVX-512 every row is */
+/* The rows of one kernel (pn_softmax_short_f32_kernel), or the dispatcher (k = NULL). */
+static void softmax_short_rows_by(const char *name, pn_softmax_short_fn k) {
     enum { MAXR = 64, MAXN = 48 };
     static float x[MAXR * (MAXN + 3)], y[MAXR * (MAXN + 3)], want[MAXR * (MAXN + 3)];
     uint64_t seed = 1;
@@ -181,7 +180,8 @@ static void test_softmax_short_rows(void) {
                 for (int r = 0; r < rows; r++) short_row(x + r * ld, n, r + n, &seed);
                 memset(y, 0x7f, sizeof y);
                 pn_softmax_rows_ref_f32(x, ld, want, ld, rows, n, log);
-                uint64_t left = pn_softmax_short_f32(x, ld, y, ld, rows, n, log);
+                uint64_t left = k ? k(x, ld, y, ld, rows, n, log)
+                                  : pn_softmax_short_f32(x, ld, y, ld, rows, n, log);
                 for (int r = 0; r < rows; r++) {
                     int pat = (r + n) % 10;
                     if (left >> r & 1) {
@@ -196,14 +196,30 @@ static void test_softmax_short_rows(void) {
                 }
                 if (rows < 64) bad += (left >> rows) != 0;
             }
-    CHECK(bad == 0, "short softmax rows: %d rows differ from the row kernel's bits", bad);
-    CHECK(specials_taken == 0, "rows with a NaN or +inf are the row kernel's (%d taken)",
+    CHECK(bad == 0, "short softmax rows (%s): %d rows differ from the row kernel's bits", name,
+          bad);
+    CHECK(specials_taken == 0, "rows with a NaN or +inf are the row kernel's (%s: %d taken)", name,
           specials_taken);
-    if (pn_softmax_short_f32_ok())
+    if (k || pn_softmax_short_f32_ok())
         CHECK(ordinary_left == 0 && taken > 10000,
-              "ordinary rows are taken (%d left, %d taken in all)", ordinary_left, taken);
+              "ordinary rows are taken (%s: %d left, %d taken in all)", name, ordinary_left, taken);
     else
-        CHECK(taken == 0, "without AVX-512 every row is left (%d taken)", taken);
+        CHECK(taken == 0, "without AVX-512 or AVX2 every row is left (%d taken)", taken);
+}
+
+static void test_softmax_short_rows(void) {
+    /* softmax_short.c's kernels give the row kernel's bits for every row they do not
+     * leave to it; rows with a NaN or +inf are left; without a kernel every row is */
+    const char *names[] = {"avx512", "avx2"};
+    for (int i = 0; i < 2; i++) {
+        pn_softmax_short_fn k = pn_softmax_short_f32_kernel(names[i]);
+        if (k)
+            softmax_short_rows_by(names[i], k);
+        else
+            printf("short softmax rows: no %s kernel on this CPU\n", names[i]);
+    }
+    softmax_short_rows_by("dispatch", NULL);
+    CHECK(!pn_softmax_short_f32_kernel("sse9"), "pn_softmax_short_f32_kernel's names");
 }
 
 static void test_argmax_first_of_ties(void) {
