@@ -323,7 +323,9 @@ def test_atan2_gradient_matches_formula():
 @pytest.mark.parametrize("n", [1, 17, 70001])
 def test_atan2_gradient_fused_as_composed(dtype, n):
     # without create_graph atan2's backward is one kernel pass per operand; with it, the
-    # composed ops: the same bits, at the origin (0), with infinities and NaN too
+    # composed ops: the same values, at the origin (0), with infinities and NaN too
+    # (assert_array_equal: NaN positions, not their sign bits, which follow the operand
+    # order each loop's products get)
     rng = np.random.default_rng(n)
     a = (rng.standard_normal(n) * 10.0 ** rng.integers(-20, 20, n)).astype(dtype)
     b = (rng.standard_normal(n) * 10.0 ** rng.integers(-20, 20, n)).astype(dtype)
@@ -359,7 +361,8 @@ def test_atan2_gradient_fused_as_composed(dtype, n):
 
 
 def test_atan2_gradient_broadcast_and_strided():
-    # operands of other shapes, or views, keep the composed form's results
+    # operands of other shapes take the composed ops; views are copied to contiguous
+    # memory for the fused kernel
     a = pynet.tensor(np.linspace(-2, 2, 12).reshape(3, 4), requires_grad=True)
     b = pynet.tensor(np.array([0.5, -1.0, 2.0, 0.0]), requires_grad=True)
     pynet.atan2(a, b).sum().backward()

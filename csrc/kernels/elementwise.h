@@ -215,8 +215,10 @@ pn_gelu_grad_f32_fn pn_gelu_grad_f32_kernel(const char *name);
 void pn_gelu_grad_f32(const float *g, const float *x, float *dx, int64_t n);
 
 /* atan2(a, b)'s gradients over n contiguous elements, in PyTorch's order of
- * operations (the composed ops' bits): r = 1 / (a a + b b), 0 where that sum is 0,
- * da = (g b) r, db = (g (-a)) r. da or db may be NULL (not wanted). */
+ * operations (the composed ops' bits, but for the sign of a NaN, which depends on
+ * the operand order the compiler gives each product): r = 1 / (a a + b b), 0
+ * where that sum is 0, da = (g b) r, db = (g (-a)) r. da or db may be NULL (not
+ * wanted). */
 void pn_atan2_backward_f32(const float *g, const float *a, const float *b, float *da, float *db,
                            int64_t n);
 void pn_atan2_backward_f64(const double *g, const double *a, const double *b, double *da,

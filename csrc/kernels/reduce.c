@@ -983,7 +983,10 @@ SOFTMAX_COLS(softmax_col1_f64, double, f64, 1)
  * are copied side by side into a scratch block (row k in lane k) and go
  * through the column kernel together, the rows left over through its one-lane
  * version: both do the same arithmetic per row, so a row's bits do not depend
- * on which path or thread took it. (The backward has no such chain: its short
+ * on which path or thread took it. (float32 rows on CPUs with AVX2 or AVX-512
+ * take softmax_short.c's kernels instead, with the row kernel's arithmetic: its
+ * sums go in another order than the column kernel's, so such a row's bits may
+ * differ in the last place from a machine without.) (The backward has no such chain: its short
  * rows go through its row kernel, sm_bwd_short_sum_f32.) Measured on a Zen 3
  * core, us, before -> after (PyTorch): log_softmax
  * (2048, 10) 177 -> 57 (61), (2048, 32) 205 -> 139 (88), softmax (2048, 10)
@@ -1043,10 +1046,10 @@ static void *sm_stage_alloc(int blocks, int64_t len, int64_t is, size_t es) {
 }
 
 /* Short contiguous float32 rows (softmax and log-softmax) by softmax_short.c's
- * AVX-512 kernel, 64 at a time, the rows it leaves by the row kernel: the row
- * kernel's bits. Returns how many of the n positions it took: all, or none (no
- * AVX-512; then the rows go 16 at a time through the column kernel, as on other
- * CPUs). Measured on a Xeon (AVX-512), 1 thread, us, column kernel -> this
+ * AVX-512 or AVX2 kernel, 64 at a time, the rows it leaves by the row kernel: the
+ * row kernel's bits. Returns how many of the n positions it took: all, or none
+ * (neither instruction set; then the rows go 16 at a time through the column
+ * kernel). Measured on a Xeon (AVX-512), 1 thread, us, column kernel -> this
  * (PyTorch), softmax and log_softmax: (32, 32) 1.00, 1.07 -> 0.72, 0.79 (1.7, 1.6);
  * (8192, 16) 128, 144 -> 86, 100 (121-140, 100-116); (2048, 10) 26, 29 -> 21, 25
  * (351, 292). */
@@ -1075,9 +1078,10 @@ void pn_softmax_rows_ref_f32(const float *x, int64_t xs, float *y, int64_t ys, i
 }
 
 /* ptrs = {out, in}: positions side by side in memory with rows down the
- * columns go 16 at a time to the column kernel, short contiguous rows 16 at a
- * time to it through SHORT16, other contiguous rows to the row kernel,
- * anything else one strided row at a time. */
+ * columns go 16 at a time to the column kernel; short contiguous rows to
+ * softmax_short.c's kernels (float32 with AVX2 or AVX-512, softmax and log-softmax)
+ * or else 16 at a time to the column kernel through SHORT16; other contiguous rows
+ * to the row kernel; anything else one strided row at a time. */
 #define SOFTMAX_LOOP(NAME, T, MODE, ROW, COLS, COL1, SHORT16, STAGED16) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         const pn_row_args *r = aux; \

@@ -89,10 +89,10 @@ void pn_argreduce_cols(int is_max, pn_dtype dt, const void *x, int64_t outer, in
 pn_loop_fn pn_softmax_loop(int log, pn_dtype dt);
 /* Softmax (log = 0) or log-softmax (log = 1) of `rows` <= 64 contiguous float32
  * rows of n <= 48 values, row i at x + i xs -> y + i ys, with the bits of the row
- * kernel (pn_softmax_loop's), on AVX-512 (softmax_short.c). Returns the rows it
- * left for the row kernel, bit i for row i: rows with a NaN or an infinite max,
- * a few log-softmax rows (a zero max, or one value dominating the sum), and
- * every row where pn_softmax_short_f32_ok() is 0 (no AVX-512) or rows < 4.
+ * kernel (pn_softmax_loop's), on AVX-512 or AVX2 (softmax_short.c). Returns the
+ * rows it left for the row kernel, bit i for row i: rows with a NaN or an
+ * infinite max, and every row where pn_softmax_short_f32_ok() is 0 (no AVX2) or
+ * rows < 4.
  * x and y must not overlap (rows may be computed twice). */
 uint64_t pn_softmax_short_f32(const float *x, int64_t xs, float *y, int64_t ys, int64_t rows,
                               int64_t n, int log);

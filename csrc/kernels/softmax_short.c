@@ -21,12 +21,16 @@
  *                                   -> 4 -> 2 -> 1 (reduce.c's fold16)
  *   softmax:     y_j = e_j (ih + il), ih + il = 1 / s (SM_SCALE)
  *   log-softmax: y_j = (x_j - m) - (float)log1p(s 2^-64 - 1)
- * Rows this kernel does not take are left to the caller, which runs the row
- * kernel on them: a NaN, or a max that is not finite (the row kernel's NaN
- * rules and its first-NaN payload), a log-softmax whose max is a zero (the sign
- * of that zero, which the row kernel takes from its first zero in lane order,
- * can reach a zero output), and a log-softmax whose sum needs the row kernel's
- * second, split pass (SM_NEEDS_SPLIT: one value dominates the row). */
+ * and where one value dominates a log-softmax row (SM_NEEDS_SPLIT), log s by the
+ * row kernel's second, split sum (split_log). The rows with a NaN or a max that
+ * is not finite are left to the caller, which runs the row kernel on them (its
+ * NaN rules and first-NaN payload). The max's order does not matter, a zero's
+ * sign included: x - m is then x, or +-0 where x is a zero, and exp(+-0) = 1;
+ * a log-softmax output (x - m) - b has b >= 2^-22 > 0 (log s of a row not
+ * split) or a single element equal to m (split with b = 0), so the zero's sign
+ * cannot reach it.
+ * The AVX2 kernel does the same on 8-lane registers (rows8); other CPUs (and
+ * strided rows) take reduce.c's column path, whose sums go in another order. */
 #include "reduce.h"
 #include "vecmath.h"
 #include <math.h>
@@ -42,9 +46,9 @@
 
 /* ------------------------------------------------- shared: the rows' sums ---- */
 
-/* vecmath.h's pn_log1p_d on 4 lanes, for y in (0, 48]: the same operations in the
- * same order (pn_log_d's branches for zero, negative, subnormal, infinite and
- * NaN arguments never taken: u = 1 + y is in (1, 49]). */
+/* vecmath.h's pn_log1p_d on 4 lanes, for y in [2^-60, 47]: the same operations in
+ * the same order (pn_log_d's branches for zero, negative, subnormal, infinite and
+ * NaN arguments never taken: u = 1 + y is in (1, 48]). */
 static ALWAYS_INLINE T256 __m256d log1p4(__m256d y) {
     const __m256d one = _mm256_set1_pd(1.0);
     __m256d u = _mm256_add_pd(one, y);
@@ -86,18 +90,18 @@ static ALWAYS_INLINE T256 __m256d fold4x4(const __m256d *h) {
 
 /* R rows' sums (h: as fold4x4's) -> the output's two constants per row: softmax
  * a + b = 1 / s (SM_SCALE's pair), log-softmax b = log(s 2^-64) rounded to float
- * (a is the max, the caller's). Log-softmax rows that need reduce.c's split sum
- * (SM_NEEDS_SPLIT) are added to *left. */
+ * (a is the max, the caller's). Log-softmax rows whose log needs reduce.c's split
+ * sum (SM_NEEDS_SPLIT: one value dominates the row) are set in *split instead. */
 static ALWAYS_INLINE T256 void finish_rows(const __m256d *h, int64_t n, const int LOG, const int R,
-                                           float *a, float *b, unsigned *left) {
+                                           float *a, float *b, unsigned *split) {
     for (int g = 0; g < R; g += 4) {
         __m256d sum = fold4x4(h + g);
         if (LOG) {
             __m256d u =
                 _mm256_sub_pd(_mm256_mul_pd(sum, _mm256_set1_pd(0x1p-64)), _mm256_set1_pd(1.0));
-            __m256d split = _mm256_cmp_pd(u, _mm256_set1_pd((double)n * 0x1p-22), _CMP_LT_OQ);
-            *left |= (unsigned)_mm256_movemask_pd(split) << g;
-            /* (the max only keeps the rows left, or any NaN, away from log1p4's domain) */
+            __m256d sp = _mm256_cmp_pd(u, _mm256_set1_pd((double)n * 0x1p-22), _CMP_LT_OQ);
+            *split |= (unsigned)_mm256_movemask_pd(sp) << g;
+            /* (the max only keeps the split rows, or any NaN, away from log1p4's domain) */
             _mm_storeu_ps(b + g,
                           _mm256_cvtpd_ps(log1p4(_mm256_max_pd(u, _mm256_set1_pd(0x1p-60)))));
         } else {
@@ -107,6 +111,54 @@ static ALWAYS_INLINE T256 void finish_rows(const __m256d *h, int64_t n, const in
             _mm_storeu_ps(b + g, _mm256_cvtpd_ps(_mm256_sub_pd(t, _mm256_cvtps_pd(th))));
         }
     }
+}
+
+/* 8 rows of 8 floats (r[i]) -> their 8 columns (c[j]: element j of row i in lane i):
+ * unpack, shuffle, 128-bit permute. */
+static ALWAYS_INLINE T256 void transpose8(const __m256 *r, __m256 *c) {
+    __m256 t[8], u[8];
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
+        t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
+    }
+    for (int k = 0; k < 8; k += 4) {
+        u[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
+        u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xee);
+        u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+        u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xee);
+    }
+    for (int k = 0; k < 4; k++) {
+        c[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
+        c[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
+    }
+}
+
+/* log(s 2^-64) rounded to float, into b[r], for the rows set in `split` (one value
+ * dominates their sum), from 8 rows' exps by columns (col[j]: e_j = exp(x_j - m)
+ * 2^64 of row r in lane r): reduce.c's SM_SPLIT_SUM, the terms equal to 2^64
+ * (x_j = m) counted apart and the others summed in double in row order, log s =
+ * log1p((ones - 1) + rest 2^-64) (log1p4 is pn_log1p_d there too: the argument is
+ * in [0, 47]). Adding +0 leaves a sum as it is, so each lane adds either term; the
+ * rows go side by side, so their chains of additions overlap (a confident
+ * classifier's log-softmax has a dominating value in most rows). */
+static ALWAYS_INLINE T256 void split_logs(const __m256 *col, int64_t n, unsigned split, float *b) {
+    const __m256d big = _mm256_set1_pd(0x1p64), one = _mm256_set1_pd(1.0);
+    __m256d rest[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()}, ones[2] = {rest[0], rest[1]};
+    for (int64_t j = 0; j < n; j++)
+        for (int h = 0; h < 2; h++) {
+            __m256d e = _mm256_cvtps_pd(h ? _mm256_extractf128_ps(col[j], 1)
+                                          : _mm256_castps256_ps128(col[j]));
+            __m256d is1 = _mm256_cmp_pd(e, big, _CMP_EQ_OQ);
+            ones[h] = _mm256_add_pd(ones[h], _mm256_and_pd(is1, one));
+            rest[h] = _mm256_add_pd(rest[h], _mm256_andnot_pd(is1, e));
+        }
+    float l[8];
+    for (int h = 0; h < 2; h++) {
+        __m256d y = _mm256_add_pd(_mm256_sub_pd(ones[h], one),
+                                  _mm256_mul_pd(rest[h], _mm256_set1_pd(0x1p-64)));
+        _mm_storeu_ps(l + 4 * h, _mm256_cvtpd_ps(log1p4(y)));
+    }
+    for (; split; split &= split - 1) b[__builtin_ctz(split)] = l[__builtin_ctz(split)];
 }
 
 /* --------------------------------------------------------------- AVX-512 ---- */
@@ -143,10 +195,8 @@ static ALWAYS_INLINE T512 __m512 exp_shift16(__m512 x, __m512 m) {
 
 /* The max of each of 8 rows' 16 lanes (no NaN), into m[0..7]: halves of rows paired
  * and compared (16 lanes of 2 rows -> 8 each -> 4 lanes of 4 rows -> 2 of 8 -> 1),
- * 15 shuffles and 15 comparisons for the 8 rows instead of 4 and 4 per row. The max
- * of a set of floats does not depend on the order it is taken in, but for the
- * sign of a zero max, which only a log-softmax can see, and those rows are the
- * caller's. */
+ * 16 shuffles and 8 max operations for the 8 rows instead of 4 and 4 per row (the
+ * order of a max does not matter, see the file's head). */
 static ALWAYS_INLINE T512 __m512 max8(const __m512 *vm) {
     __m512 t[4], u[2];
     for (int i = 0; i < 4; i++) /* blocks (a0 a1 b0 b1) vs (a2 a3 b2 b3): rows a, b in halves */
@@ -194,11 +244,10 @@ static ALWAYS_INLINE T512 unsigned rows16(const float *x, int64_t xs, float *y, 
     for (int r = R; r < 8; r++) vm[r] = vm[r - 4];
     __m512 mv = max8(vm);
     _mm512_storeu_ps(m, mv);
-    /* rows left: an infinite max (or NaN, which the loads flagged), a zero one for LOG */
+    /* rows left: an infinite max (or NaN, which the loads flagged) */
     __m512 am = _mm512_castsi512_ps(
         _mm512_and_epi32(_mm512_castps_si512(mv), _mm512_set1_epi32(0x7fffffff)));
     __mmask16 odd = _mm512_cmp_ps_mask(am, _mm512_set1_ps(3.4028235e38f), _CMP_NLE_UQ);
-    if (LOG) odd |= _mm512_cmp_ps_mask(mv, _mm512_setzero_ps(), _CMP_EQ_OQ);
     left |= (unsigned)odd & ((1u << R) - 1);
     // e = exp(x - m) 2^64 (R, 16 NV); partial sums in double, lanes 0..7 and 8..15
     for (int r = 0; r < R; r++) {
@@ -215,7 +264,21 @@ static ALWAYS_INLINE T512 unsigned rows16(const float *x, int64_t xs, float *y, 
         __m512d d = _mm512_add_pd(lo, hi); /* fold16: lane k + lane k + 8, then halves */
         h[r] = _mm256_add_pd(_mm512_castpd512_pd256(d), _mm512_extractf64x4_pd(d, 1));
     }
-    finish_rows(h, n, LOG, R, a, b, &left);
+    unsigned split = 0;
+    finish_rows(h, n, LOG, R, a, b, &split);
+    if (LOG && (split &= ~left)) { /* a value dominates some rows: their logs again */
+        __m256 col[48], half[8];
+        for (int q = 0; q < NV; q++)
+            for (int h = 0; h < 2; h++) { /* the 8 rows' values 16 q + 8 h .. + 7 */
+                for (int r = 0; r < 8; r++) {
+                    __m512d d = _mm512_castps_pd(e[r < R ? r : r - 4][q]);
+                    half[r] = _mm256_castpd_ps(h ? _mm512_extractf64x4_pd(d, 1)
+                                                 : _mm512_castpd512_pd256(d));
+                }
+                transpose8(half, col + 16 * q + 8 * h);
+            }
+        split_logs(col, n, split, b);
+    }
     // y = e (a + b), or (x - m) - b
     for (int r = 0; r < R; r++) {
         if (left >> r & 1) continue;
@@ -348,7 +411,6 @@ static ALWAYS_INLINE T256 unsigned rows8(const float *x, int64_t xs, float *y, i
     _mm256_storeu_ps(m, mv);
     __m256 am = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), mv);
     __m256 odd = _mm256_cmp_ps(am, _mm256_set1_ps(3.4028235e38f), _CMP_NLE_UQ);
-    if (LOG) odd = _mm256_or_ps(odd, _mm256_cmp_ps(mv, _mm256_setzero_ps(), _CMP_EQ_OQ));
     left |= (unsigned)_mm256_movemask_ps(odd) & ((1u << R) - 1);
     for (int r = 0; r < R; r++) {
         __m256 vb = _mm256_set1_ps(m[r]);
@@ -362,7 +424,16 @@ static ALWAYS_INLINE T256 unsigned rows8(const float *x, int64_t xs, float *y, i
         }
         h[r] = _mm256_add_pd(_mm256_add_pd(p[0], p[2]), _mm256_add_pd(p[1], p[3]));
     }
-    finish_rows(h, n, LOG, R, a, b, &left);
+    unsigned split = 0;
+    finish_rows(h, n, LOG, R, a, b, &split);
+    if (LOG && (split &= ~left)) {
+        __m256 col[48], rq[8];
+        for (int q = 0; q < NV; q++) {
+            for (int r = 0; r < 8; r++) rq[r] = e[r < R ? r : r - 4][q];
+            transpose8(rq, col + 8 * q);
+        }
+        split_logs(col, n, split, b);
+    }
     for (int r = 0; r < R; r++) {
         if (left >> r & 1) continue;
         __m256 va = _mm256_set1_ps(LOG ? m[r] : a[r]), vb = _mm256_set1_ps(b[r]);
