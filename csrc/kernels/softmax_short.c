@@ -113,50 +113,19 @@ static ALWAYS_INLINE T256 void finish_rows(const __m256d *h, int64_t n, const in
     }
 }
 
-/* 8 rows of 8 floats (r[i]) -> their 8 columns (c[j]: element j of row i in lane i):
- * unpack, shuffle, 128-bit permute. */
-static ALWAYS_INLINE T256 void transpose8(const __m256 *r, __m256 *c) {
-    __m256 t[8], u[8];
-    for (int k = 0; k < 8; k += 2) {
-        t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
-        t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
-    }
-    for (int k = 0; k < 8; k += 4) {
-        u[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
-        u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xee);
-        u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
-        u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xee);
-    }
-    for (int k = 0; k < 4; k++) {
-        c[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
-        c[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
-    }
-}
-
 /* log(s 2^-64) rounded to float, into b[r], for the rows set in `split` (one value
- * dominates their sum), from 8 rows' exps by columns (col[j]: e_j = exp(x_j - m)
- * 2^64 of row r in lane r): reduce.c's SM_SPLIT_SUM, the terms equal to 2^64
- * (x_j = m) counted apart and the others summed in double in row order, log s =
- * log1p((ones - 1) + rest 2^-64) (log1p4 is pn_log1p_d there too: the argument is
- * in [0, 47]). Adding +0 leaves a sum as it is, so each lane adds either term; the
- * rows go side by side, so their chains of additions overlap (a confident
- * classifier's log-softmax has a dominating value in most rows). */
-static ALWAYS_INLINE T256 void split_logs(const __m256 *col, int64_t n, unsigned split, float *b) {
-    const __m256d big = _mm256_set1_pd(0x1p64), one = _mm256_set1_pd(1.0);
-    __m256d rest[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()}, ones[2] = {rest[0], rest[1]};
-    for (int64_t j = 0; j < n; j++)
-        for (int h = 0; h < 2; h++) {
-            __m256d e = _mm256_cvtps_pd(h ? _mm256_extractf128_ps(col[j], 1)
-                                          : _mm256_castps256_ps128(col[j]));
-            __m256d is1 = _mm256_cmp_pd(e, big, _CMP_EQ_OQ);
-            ones[h] = _mm256_add_pd(ones[h], _mm256_and_pd(is1, one));
-            rest[h] = _mm256_add_pd(rest[h], _mm256_andnot_pd(is1, e));
-        }
+ * dominates their sum), as reduce.c's SM_SPLIT_ROW: in the sum's 16 lanes, the
+ * terms equal to 2^64 (x_j = m) counted apart and the others summed, both folded
+ * as fold16 (ones[r], rest[r]: folded down to 4 lanes, as finish_rows's h), then
+ * log s = log1p((ones - 1) + rest 2^-64) (log1p4 is pn_log1p_d there too: the
+ * argument is in [0, 47]). */
+static ALWAYS_INLINE T256 void split_logs(const __m256d *ones, const __m256d *rest, const int R,
+                                          unsigned split, float *b) {
     float l[8];
-    for (int h = 0; h < 2; h++) {
-        __m256d y = _mm256_add_pd(_mm256_sub_pd(ones[h], one),
-                                  _mm256_mul_pd(rest[h], _mm256_set1_pd(0x1p-64)));
-        _mm_storeu_ps(l + 4 * h, _mm256_cvtpd_ps(log1p4(y)));
+    for (int g = 0; g < R; g += 4) {
+        __m256d y = _mm256_add_pd(_mm256_sub_pd(fold4x4(ones + g), _mm256_set1_pd(1.0)),
+                                  _mm256_mul_pd(fold4x4(rest + g), _mm256_set1_pd(0x1p-64)));
+        _mm_storeu_ps(l + g, _mm256_cvtpd_ps(log1p4(y)));
     }
     for (; split; split &= split - 1) b[__builtin_ctz(split)] = l[__builtin_ctz(split)];
 }
@@ -267,17 +236,27 @@ static ALWAYS_INLINE T512 unsigned rows16(const float *x, int64_t xs, float *y, 
     unsigned split = 0;
     finish_rows(h, n, LOG, R, a, b, &split);
     if (LOG && (split &= ~left)) { /* a value dominates some rows: their logs again */
-        __m256 col[48], half[8];
-        for (int q = 0; q < NV; q++)
-            for (int h = 0; h < 2; h++) { /* the 8 rows' values 16 q + 8 h .. + 7 */
-                for (int r = 0; r < 8; r++) {
-                    __m512d d = _mm512_castps_pd(e[r < R ? r : r - 4][q]);
-                    half[r] = _mm256_castpd_ps(h ? _mm512_extractf64x4_pd(d, 1)
-                                                 : _mm512_castpd512_pd256(d));
+        __m256d ones[8], rest[8];
+        const __m512 big = _mm512_set1_ps(0x1p64f);
+        for (int r = 0; r < R; r++) {
+            __m512d o[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()}, t[2] = {o[0], o[1]};
+            for (int q = 0; q < NV; q++) {
+                __mmask16 is1 = _mm512_cmp_ps_mask(e[r][q], big, _CMP_EQ_OQ);
+                __m512 eo = _mm512_maskz_mov_ps(is1, _mm512_set1_ps(1.0f));
+                __m512 et = _mm512_maskz_mov_ps((__mmask16)~is1, e[r][q]); /* +0 for a one */
+                for (int w = 0; w < 2; w++) {
+                    __m512 src = w ? et : eo;
+                    __m512d *acc = w ? t : o;
+                    __m256 hh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(src), 1));
+                    acc[0] = _mm512_add_pd(acc[0], _mm512_cvtps_pd(_mm512_castps512_ps256(src)));
+                    acc[1] = _mm512_add_pd(acc[1], _mm512_cvtps_pd(hh));
                 }
-                transpose8(half, col + 16 * q + 8 * h);
             }
-        split_logs(col, n, split, b);
+            __m512d od = _mm512_add_pd(o[0], o[1]), td = _mm512_add_pd(t[0], t[1]);
+            ones[r] = _mm256_add_pd(_mm512_castpd512_pd256(od), _mm512_extractf64x4_pd(od, 1));
+            rest[r] = _mm256_add_pd(_mm512_castpd512_pd256(td), _mm512_extractf64x4_pd(td, 1));
+        }
+        split_logs(ones, rest, R, split, b);
     }
     // y = e (a + b), or (x - m) - b
     for (int r = 0; r < R; r++) {
@@ -427,12 +406,24 @@ static ALWAYS_INLINE T256 unsigned rows8(const float *x, int64_t xs, float *y, i
     unsigned split = 0;
     finish_rows(h, n, LOG, R, a, b, &split);
     if (LOG && (split &= ~left)) {
-        __m256 col[48], rq[8];
-        for (int q = 0; q < NV; q++) {
-            for (int r = 0; r < 8; r++) rq[r] = e[r < R ? r : r - 4][q];
-            transpose8(rq, col + 8 * q);
+        __m256d ones[8], rest[8];
+        const __m256 big = _mm256_set1_ps(0x1p64f), onef = _mm256_set1_ps(1.0f);
+        for (int r = 0; r < R; r++) {
+            __m256d o[4], t[4];
+            for (int i = 0; i < 4; i++) o[i] = t[i] = _mm256_setzero_pd();
+            for (int q = 0; q < NV; q++) {
+                __m256 is1 = _mm256_cmp_ps(e[r][q], big, _CMP_EQ_OQ);
+                __m256 eo = _mm256_and_ps(is1, onef), et = _mm256_andnot_ps(is1, e[r][q]);
+                __m256d *oq = o + 2 * (q % 2), *tq = t + 2 * (q % 2);
+                oq[0] = _mm256_add_pd(oq[0], _mm256_cvtps_pd(_mm256_castps256_ps128(eo)));
+                oq[1] = _mm256_add_pd(oq[1], _mm256_cvtps_pd(_mm256_extractf128_ps(eo, 1)));
+                tq[0] = _mm256_add_pd(tq[0], _mm256_cvtps_pd(_mm256_castps256_ps128(et)));
+                tq[1] = _mm256_add_pd(tq[1], _mm256_cvtps_pd(_mm256_extractf128_ps(et, 1)));
+            }
+            ones[r] = _mm256_add_pd(_mm256_add_pd(o[0], o[2]), _mm256_add_pd(o[1], o[3]));
+            rest[r] = _mm256_add_pd(_mm256_add_pd(t[0], t[2]), _mm256_add_pd(t[1], t[3]));
         }
-        split_logs(col, n, split, b);
+        split_logs(ones, rest, R, split, b);
     }
     for (int r = 0; r < R; r++) {
         if (left >> r & 1) continue;
