@@ -271,18 +271,21 @@ static ALWAYS_INLINE T512 unsigned rows16(const float *x, int64_t xs, float *y, 
     return left;
 }
 
-/* Rows in blocks of R; the last block starts R rows before the end instead (rows
- * computed twice give the same bits; x and y never overlap). */
-static ALWAYS_INLINE T512 uint64_t blocks16(const float *x, int64_t xs, float *y, int64_t ys,
-                                            int64_t rows, int64_t n, const int LOG, const int R,
-                                            const int NV) {
-    uint64_t left = 0;
-    for (int64_t i = 0; i < rows; i += R) {
-        int64_t at = i + R <= rows ? i : rows - R;
-        left |= (uint64_t)rows16(x + at * xs, xs, y + at * ys, ys, n, LOG, R, NV) << at;
+/* Rows in blocks of R through ROWS (rows16, rows8); the last block starts R rows
+ * before the end instead (rows computed twice give the same bits; x and y never
+ * overlap). */
+#define SS_BLOCKS(NAME, TARGET, ROWS) \
+    static ALWAYS_INLINE TARGET uint64_t NAME(const float *x, int64_t xs, float *y, int64_t ys, \
+                                              int64_t rows, int64_t n, const int LOG, const int R, \
+                                              const int NV) { \
+        uint64_t left = 0; \
+        for (int64_t i = 0; i < rows; i += R) { \
+            int64_t at = i + R <= rows ? i : rows - R; \
+            left |= (uint64_t)ROWS(x + at * xs, xs, y + at * ys, ys, n, LOG, R, NV) << at; \
+        } \
+        return left; \
     }
-    return left;
-}
+SS_BLOCKS(blocks16, T512, rows16)
 
 static T512 uint64_t softmax_short_f32_avx512(const float *x, int64_t xs, float *y, int64_t ys,
                                               int64_t rows, int64_t n, int log) {
@@ -437,16 +440,7 @@ static ALWAYS_INLINE T256 unsigned rows8(const float *x, int64_t xs, float *y, i
     return left;
 }
 
-static ALWAYS_INLINE T256 uint64_t blocks8(const float *x, int64_t xs, float *y, int64_t ys,
-                                           int64_t rows, int64_t n, const int LOG, const int R,
-                                           const int NV) {
-    uint64_t left = 0;
-    for (int64_t i = 0; i < rows; i += R) {
-        int64_t at = i + R <= rows ? i : rows - R;
-        left |= (uint64_t)rows8(x + at * xs, xs, y + at * ys, ys, n, LOG, R, NV) << at;
-    }
-    return left;
-}
+SS_BLOCKS(blocks8, T256, rows8)
 
 /* AVX2 machines: rows of up to 16 or 32 values (2 or 4 registers), 8 at a time;
  * longer rows (5 or 6 registers, which spill) 4 at a time. */
