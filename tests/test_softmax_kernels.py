@@ -56,7 +56,9 @@ def _ulps(out, ref):
 CASES = [((256, 512), -1, False), ((256, 512), 0, False), ((7, 33, 5), 1, False),
          ((33, 20), 0, True), ((20, 33), -1, True), ((3, 1000), -1, False), ((5, 7), 1, False),
          ((1, 17), 0, False),
-         # short rows (up to 48) go 16 at a time through the column kernel, the rest alone
+         # short rows (up to 48): float32 softmax and log_softmax rows of 9 or more values
+         # through softmax_short.c's register kernels on AVX2/AVX-512 machines, the rest 16
+         # at a time through the column kernel and the leftovers alone
          ((40, 10), -1, False), ((37, 48), -1, False), ((19, 1), -1, False), ((3, 17, 5), -1, False),
          # whose multiples of 8 columns move as 8x8 tiles
          ((64, 16), -1, False), ((35, 24), -1, False)]
@@ -247,9 +249,9 @@ def test_softmax_backward_infinite_gradient_as_double_formula():
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("length", [1, 8, 10, 16, 33, 48, 49, 65, 130])
 def test_short_rows_same_bits_in_a_block_or_alone(op, length):
-    # 16 short rows side by side in the column kernel and a row left over, alone, give
-    # the same bits; so do rows whose starts are strided (every other row), and longer
-    # rows that the row kernel takes 4 at a time
+    # short rows in a block (16 in the column kernel, or 8 in the register kernels) and a
+    # row alone give the same bits; so do rows whose starts are strided (every other
+    # row), and longer rows that the row kernel takes 4 at a time
     x = np.random.default_rng(length).uniform(-20, 20, (2 * 37, length)).astype(np.float32)
     x[3, :] = -np.inf
     x[5, 0] = np.nan

@@ -684,9 +684,10 @@ PN_FINLINE double fold16(double *part) {
  * that dominates) get a second exp pass, which counts the terms equal to 1
  * (x = m) apart and sums the others; then
  *   log(s) = log1p((ones - 1) + rest),  ones - 1 exact.
- * Contiguous rows in SM_EXPSUM's 16 lanes (SM_SPLIT_ROW), columns each in its
- * lane (sm_log_sums), SM_SPLIT_SUM one strided row. The fast pass stays a plain
- * sum, which vectorizes best. */
+ * float32 contiguous rows in SM_EXPSUM's 16 lanes (SM_SPLIT_ROW), columns (and
+ * strided rows, as one lane) each in its lane (sm_log_sums), float64 contiguous
+ * rows in order (SM_SPLIT_SUM). The fast pass stays a plain sum, which vectorizes
+ * best. */
 #define SM_NEEDS_SPLIT(n, s1) ((s1) - 1.0 < (double)(n) * 0x1p-22) /* s1: the sum, unscaled */
 #define SM_SPLIT_SUM(NAME, T, SFX) \
     static double NAME(const char *x, int64_t n, int64_t is, T m) { \
@@ -700,14 +701,15 @@ PN_FINLINE double fold16(double *part) {
         } \
         return pn_log1p_d((ones - 1.0) + rest * UNSCALE_##SFX); \
     }
-SM_SPLIT_SUM(sm_split_log_f64, double, f64) /* (float64 logsumexp's sm_exact_log, never called) */
+SM_SPLIT_SUM(sm_split_log_f64, double, f64)
 /* The split sum of a contiguous row, in SM_EXPSUM's order: 16 lanes (element j in
  * lane j mod 16, the last n % 16 padded with -inf, whose exp 0 adds nothing), each
  * counting its terms equal to 1 / UNSCALE and summing the others (a lane adds +0
  * where the other takes the term), both folded by fold16. It vectorizes: the one
  * running sum of SM_SPLIT_SUM, an exp call and a branch per element, made
  * log_softmax over (2048, 100) with one dominating logit per row 3.6 ms (0.15 ms
- * without; PyTorch 0.13). softmax_short.c's kernels do the same, to the bit. */
+ * without; PyTorch 0.13) where it is now 0.33 (float32; float64's exps are libm
+ * calls either way). softmax_short.c's kernels do the same, to the bit. */
 /* One term of a split sum, e = EXPS(x, m) in the row's type: counted in ones if it
  * is 1 / UNSCALE, else added to rest (the other adds +0). Written with the compare
  * in T and an int count so that GCC vectorizes it (as doubles compared and
@@ -735,7 +737,8 @@ SM_SPLIT_SUM(sm_split_log_f64, double, f64) /* (float64 logsumexp's sm_exact_log
         return pn_log1p_d((fold16(ones) - 1.0) + fold16(rest) * UNSCALE_##SFX); \
     }
 SM_SPLIT_ROW(sm_split_row_f32, float, f32)
-SM_SPLIT_ROW(sm_split_row_f64, double, f64)
+/* float64 exps are libm calls, which do not vectorize: the one running sum is faster */
+#define sm_split_row_f64(x, n, m) sm_split_log_f64((const char *)(x), n, sizeof(double), m)
 
 /* logsumexp's m + log(s) cancels where the max m is negative and about -log(s)
  * (a short row of negative values): the float exps' 1-ulp errors, up to
@@ -1096,8 +1099,13 @@ static void *sm_stage_alloc(int blocks, int64_t len, int64_t is, size_t es) {
  * (PyTorch), softmax and log_softmax: (32, 32) 1.00, 1.07 -> 0.72, 0.79 (1.7, 1.6);
  * (8192, 16) 128, 144 -> 86, 100 (121-140, 100-116); (2048, 10) 26, 29 -> 21, 25
  * (351, 292). */
+/* Rows of fewer values go through the column kernel: it costs about n per row,
+ * the register kernels a fixed ~11 ns for any n <= 16 (262k floats, 1 thread,
+ * softmax, us, registers / columns: n = 1 3171 / 1686, 4 793 / 525, 8 388 / 338, 9
+ * 333 / 324, 12 253 / 303, 16 199 / 251). */
+#define SM_SHORT_DIRECT_MIN 9
 static int64_t sm_short_direct_f32(char **p, const int64_t *s, int64_t n, int64_t len, int mode) {
-    if (mode == PN_SM_LSE || !pn_softmax_short_f32_ok()) return 0;
+    if (mode == PN_SM_LSE || len < SM_SHORT_DIRECT_MIN || !pn_softmax_short_f32_ok()) return 0;
     const int64_t xs = s[1] / (int64_t)sizeof(float), ys = s[0] / (int64_t)sizeof(float);
     const int64_t ahead = sm_prefetch_ahead(n, len);
     for (int64_t i = 0; i < n; i += 64) {

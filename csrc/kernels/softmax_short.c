@@ -1,15 +1,16 @@
 /* softmax_short.c - softmax and log-softmax of short contiguous float32 rows
- * (a classifier's 10 logits, a 32 x 32 matrix) in AVX-512 registers.
+ * (a classifier's 10 logits, a 32 x 32 matrix) in AVX-512 or AVX2 registers.
  *
  * reduce.c's row kernel is written in C for rows of any length: a short row is
  * one long chain of latency there (the max's call and fold, the exp pass, the
  * sum's fold, the log, the output pass), 1.6-2.2x PyTorch's time for rows of
  * 16; its short-row path (the one other CPUs take) copies 16 rows side by side
  * to run them as columns, which costs two transposes and sums in another order.
- * Here a row of up to 48 floats is loaded once into 1 to 3 vectors and stays in
- * registers to the one store, and 8 rows (4 for calls of fewer than 8) go
- * through each step together: the core overlaps their chains, and the folds of
- * the maxima and the sums take the rows side by side.
+ * Here a row of 9 to 48 floats (reduce.c sends shorter ones to the columns) is
+ * loaded once into 1 to 3 registers (AVX2: 2 to 6) and stays there to the one
+ * store, and 8 rows (4 for calls of fewer than 8, and AVX2 rows of more than 32)
+ * go through each step together: the core overlaps their chains, and the folds
+ * of the maxima and the sums take the rows side by side.
  *
  * The arithmetic is the row kernel's (reduce.c, SOFTMAX_CONTIG), operation for
  * operation, so a row gets the same bits from either:
@@ -22,7 +23,7 @@
  *   softmax:     y_j = e_j (ih + il), ih + il = 1 / s (SM_SCALE)
  *   log-softmax: y_j = (x_j - m) - (float)log1p(s 2^-64 - 1)
  * and where one value dominates a log-softmax row (SM_NEEDS_SPLIT), log s by the
- * row kernel's second, split sum (split_log). The rows with a NaN or a max that
+ * row kernel's second, split sum (split_logs). The rows with a NaN or a max that
  * is not finite are left to the caller, which runs the row kernel on them (its
  * NaN rules and first-NaN payload). The max's order does not matter, a zero's
  * sign included: x - m is then x, or +-0 where x is a zero, and exp(+-0) = 1;
@@ -46,9 +47,9 @@
 
 /* ------------------------------------------------- shared: the rows' sums ---- */
 
-/* vecmath.h's pn_log1p_d on 4 lanes, for y in [2^-60, 47]: the same operations in
- * the same order (pn_log_d's branches for zero, negative, subnormal, infinite and
- * NaN arguments never taken: u = 1 + y is in (1, 48]). */
+/* vecmath.h's pn_log1p_d on 4 lanes, for y in [0, 47]: the same operations in the
+ * same order (pn_log_d's branches for zero, negative, subnormal, infinite and NaN
+ * arguments never taken: u = 1 + y is in [1, 48]; y = 0 gives +0 as there). */
 static ALWAYS_INLINE T256 __m256d log1p4(__m256d y) {
     const __m256d one = _mm256_set1_pd(1.0);
     __m256d u = _mm256_add_pd(one, y);
