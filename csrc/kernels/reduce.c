@@ -702,14 +702,6 @@ PN_FINLINE double fold16(double *part) {
         return pn_log1p_d((ones - 1.0) + rest * UNSCALE_##SFX); \
     }
 SM_SPLIT_SUM(sm_split_log_f64, double, f64)
-/* The split sum of a contiguous row, in SM_EXPSUM's order: 16 lanes (element j in
- * lane j mod 16, the last n % 16 padded with -inf, whose exp 0 adds nothing), each
- * counting its terms equal to 1 / UNSCALE and summing the others (a lane adds +0
- * where the other takes the term), both folded by fold16. It vectorizes: the one
- * running sum of SM_SPLIT_SUM, an exp call and a branch per element, made
- * log_softmax over (2048, 100) with one dominating logit per row 3.6 ms (0.15 ms
- * without; PyTorch 0.13) where it is now 0.33 (float32; float64's exps are libm
- * calls either way). softmax_short.c's kernels do the same, to the bit. */
 /* One term of a split sum, e = EXPS(x, m) in the row's type: counted in ones if it
  * is 1 / UNSCALE, else added to rest (the other adds +0). Written with the compare
  * in T and an int count so that GCC vectorizes it (as doubles compared and
@@ -725,6 +717,14 @@ SM_SPLIT_SUM(sm_split_log_f64, double, f64)
     }
 #define SM_SPLIT_STEP(v, T, SFX) \
     for (int k = 0; k < L; k++) SM_SPLIT_TERM(T, SFX, (v)[k], m, ones[k], rest[k])
+/* The split sum of a contiguous row, in SM_EXPSUM's order: 16 lanes (element j in
+ * lane j mod 16, the last n % 16 padded with -inf, whose exp 0 adds nothing), each
+ * counting its terms equal to 1 / UNSCALE and summing the others (a lane adds +0
+ * where the other takes the term), both folded by fold16. It vectorizes: the one
+ * running sum of SM_SPLIT_SUM, an exp call and a branch per element, made
+ * log_softmax over (2048, 100) with one dominating logit per row 3.6 ms (0.15 ms
+ * without; PyTorch 0.13) where it is now 0.33 (float32; float64's exps are libm
+ * calls either way). softmax_short.c's kernels do the same, to the bit. */
 #define SM_SPLIT_ROW(NAME, T, SFX) \
     PN_FINLINE double NAME(const T *restrict x, int64_t n, T m) { \
         enum { L = 16 }; \
@@ -1029,10 +1029,11 @@ SOFTMAX_COLS(softmax_col1_f64, double, f64, 1)
  * are copied side by side into a scratch block (row k in lane k) and go
  * through the column kernel together, the rows left over through its one-lane
  * version: both do the same arithmetic per row, so a row's bits do not depend
- * on which path or thread took it. (float32 rows on CPUs with AVX2 or AVX-512
- * take softmax_short.c's kernels instead, with the row kernel's arithmetic: its
- * sums go in another order than the column kernel's, so such a row's bits may
- * differ in the last place from a machine without.) (The backward has no such chain: its short
+ * on which path or thread took it. (float32 softmax and log-softmax rows of 9 or
+ * more values on CPUs with AVX2 or AVX-512 take softmax_short.c's kernels instead,
+ * with the row kernel's arithmetic: its sums go in another order than the column
+ * kernel's, so such a row's bits may differ in the last place from a machine
+ * without.) (The backward has no such chain: its short
  * rows go through its row kernel, sm_bwd_short_sum_f32.) Measured on a Zen 3
  * core, us, before -> after (PyTorch): log_softmax
  * (2048, 10) 177 -> 57 (61), (2048, 32) 205 -> 139 (88), softmax (2048, 10)
@@ -1094,15 +1095,14 @@ static void *sm_stage_alloc(int blocks, int64_t len, int64_t is, size_t es) {
 /* Short contiguous float32 rows (softmax and log-softmax) by softmax_short.c's
  * AVX-512 or AVX2 kernel, 64 at a time, the rows it leaves by the row kernel: the
  * row kernel's bits. Returns how many of the n positions it took: all, or none
- * (neither instruction set; then the rows go 16 at a time through the column
- * kernel). Measured on a Xeon (AVX-512), 1 thread, us, column kernel -> this
- * (PyTorch), softmax and log_softmax: (32, 32) 1.00, 1.07 -> 0.72, 0.79 (1.7, 1.6);
- * (8192, 16) 128, 144 -> 86, 100 (121-140, 100-116); (2048, 10) 26, 29 -> 21, 25
- * (351, 292). */
-/* Rows of fewer values go through the column kernel: it costs about n per row,
- * the register kernels a fixed ~11 ns for any n <= 16 (262k floats, 1 thread,
- * softmax, us, registers / columns: n = 1 3171 / 1686, 4 793 / 525, 8 388 / 338, 9
- * 333 / 324, 12 253 / 303, 16 199 / 251). */
+ * (neither instruction set, or rows shorter than SM_SHORT_DIRECT_MIN; then the
+ * rows go 16 at a time through the column kernel). Measured on a Xeon (AVX-512),
+ * 1 thread, us, column kernel -> this (PyTorch), softmax and log_softmax: (32, 32)
+ * 1.00, 1.07 -> 0.65, 0.71 (1.55, 1.44); (8192, 16) 128, 144 -> 82, 97 (124, 107);
+ * (2048, 10) 26, 29 -> 21, 25 (351, 292). Shorter rows stay with the columns,
+ * which cost about n per row where the registers cost a fixed ~11 ns for any
+ * n <= 16 (262k floats, softmax, us, registers / columns: n = 1 3171 / 1686,
+ * 4 793 / 525, 8 388 / 338, 9 333 / 324, 12 253 / 303, 16 199 / 251). */
 #define SM_SHORT_DIRECT_MIN 9
 static int64_t sm_short_direct_f32(char **p, const int64_t *s, int64_t n, int64_t len, int mode) {
     if (mode == PN_SM_LSE || len < SM_SHORT_DIRECT_MIN || !pn_softmax_short_f32_ok()) return 0;

@@ -331,10 +331,11 @@ static int mul_backward(PNNode *n, PNTensor **gout, PNTensor **gin) {
 
 /* atan2's gradients by one kernel pass each (pn_atan2_backward_f32/_f64, the
  * composed ops' bits but for NaN signs) over contiguous copies of g, a and b of
- * one shape and dtype, split
- * across the thread pool. The composed form below takes nine ops and as many
- * temporaries: at 4M floats 33 ms at 1 thread and 96 ms at 2 (their fresh pages
- * faulted in on both cores), where the forward takes 3. */
+ * one shape and dtype, split across the thread pool; as softmax's, only without
+ * create_graph, so the formula below stays the differentiable one. The composed
+ * form takes nine ops and as many temporaries: at 4M floats 33 ms at 1 thread and
+ * 96 ms at 2 (their fresh pages faulted in on both cores), where the forward
+ * takes 3. */
 typedef struct {
     const char *g, *a, *b;
     char *da, *db;
