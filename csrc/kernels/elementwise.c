@@ -956,8 +956,8 @@ const float pn_log_tab[3][8] = {
      3.298690654e-09f, 3.540848725e-09f, 1.965855700e-09f},
 };
 
-/* The interval tables of pn_erff_tab, pn_tanhf_poly, pn_atanf_poly and pn_erfcf_tab (fastmath.h),
- * printed by gen_poly_tabs.py, which states each interval's fit error. erf: */
+/* The interval tables of pn_erff_tab, pn_tanhf_poly, pn_atan2f_poly, pn_atanf_poly and pn_erfcf_tab
+ * (fastmath.h), printed by gen_poly_tabs.py, which states each interval's fit error. erf: */
 /*  1: [0.03125, 0.0390625), fit error 2^-30.5 relative */
 /*  2: [0.0390625, 0.046875), fit error 2^-33.2 relative */
 /*  3: [0.046875, 0.0546875), fit error 2^-30.2 relative */
@@ -1247,6 +1247,102 @@ const float pn_log_tab[3][8] = {
     X(9.375065565e-01f, 8.176415563e-01f, -5.322210789e-01f, 2.655575573e-01f, -8.222095668e-02f, \
       -9.202104993e-03f, 2.751160599e-02f, -9.842886589e-03f)
 
+/* atanx (the atan op's own table, |x| < 8): */
+/*  0: [0, 0.0625), fit error 2^-37.6 relative */
+/*  1: [0.0625, 0.078125), fit error 2^-32.1 relative */
+/*  2: [0.078125, 0.09375), fit error 2^-32.2 relative */
+/*  3: [0.09375, 0.109375), fit error 2^-33.9 relative */
+/*  4: [0.109375, 0.125), fit error 2^-35.1 relative */
+/*  5: [0.125, 0.15625), fit error 2^-31.2 relative */
+/*  6: [0.15625, 0.1875), fit error 2^-34.0 relative */
+/*  7: [0.1875, 0.21875), fit error 2^-32.1 relative */
+/*  8: [0.21875, 0.25), fit error 2^-31.8 relative */
+/*  9: [0.25, 0.3125), fit error 2^-33.2 relative */
+/* 10: [0.3125, 0.375), fit error 2^-33.2 relative */
+/* 11: [0.375, 0.4375), fit error 2^-31.1 relative */
+/* 12: [0.4375, 0.5), fit error 2^-32.1 relative */
+/* 13: [0.5, 0.625), fit error 2^-30.4 relative */
+/* 14: [0.625, 0.75), fit error 2^-32.5 relative */
+/* 15: [0.75, 0.875), fit error 2^-31.1 relative */
+/* 16: [0.875, 1), fit error 2^-31.0 relative */
+/* 17: [1, 1.25), fit error 2^-32.4 relative */
+/* 18: [1.25, 1.5), fit error 2^-31.5 relative */
+/* 19: [1.5, 1.75), fit error 2^-32.8 relative */
+/* 20: [1.75, 2), fit error 2^-32.5 relative */
+/* 21: [2, 2.5), fit error 2^-31.8 relative */
+/* 22: [2.5, 3), fit error 2^-33.1 relative */
+/* 23: [3, 3.5), fit error 2^-33.2 relative */
+/* 24: [3.5, 4), fit error 2^-33.1 relative */
+/* 25: [4, 5), fit error 2^-31.5 relative */
+/* 26: [5, 6), fit error 2^-32.9 relative */
+/* 27: [6, 7), fit error 2^-34.0 relative */
+/* 28: [7, 8), fit error 2^-33.9 relative */
+#define PN_ATANX_ROWS(X) \
+    X(0.000000000e+00f, 0.000000000e+00f, 1.000000000e+00f, -3.294664763e-09f, -3.333325982e-01f, \
+      -5.435658750e-05f, 2.017616779e-01f, -2.596329153e-02f) \
+    X(7.031245530e-02f, 7.019692659e-02f, 9.950804710e-01f, -6.962367892e-02f, -3.229743242e-01f, \
+      1.200064644e-01f, -7.632787228e+00f, -5.168217773e+02f) \
+    X(8.593698591e-02f, 8.572636545e-02f, 9.926689863e-01f, -8.468093723e-02f, -3.195562065e-01f, \
+      5.582057312e-02f, 9.676292419e+00f, 2.842264709e+02f) \
+    X(1.015585735e-01f, 1.012115553e-01f, 9.897911549e-01f, -9.949656576e-02f, -3.134498298e-01f, \
+      1.318180114e-01f, 3.190209866e+00f, -3.288797607e+02f) \
+    X(1.171883270e-01f, 1.166562513e-01f, 9.864529371e-01f, -1.140346751e-01f, -3.066501319e-01f, \
+      1.084188670e-01f, -1.625598431e+00f, 5.129995823e+00f) \
+    X(1.406248808e-01f, 1.397087574e-01f, 9.806081057e-01f, -1.352244169e-01f, -2.953641415e-01f, \
+      1.338953525e-01f, -8.506524563e-01f, -1.721156502e+01f) \
+    X(1.718718559e-01f, 1.702088714e-01f, 9.713076353e-01f, -1.621512175e-01f, -2.783791423e-01f, \
+      1.558523178e-01f, 9.499137849e-02f, -2.003063393e+01f) \
+    X(2.031228542e-01f, 2.003964931e-01f, 9.603759646e-01f, -1.873442680e-01f, -2.589437962e-01f, \
+      1.615974903e-01f, 8.557553291e-01f, 1.040949631e+01f) \
+    X(2.343701273e-01f, 2.302149683e-01f, 9.479307532e-01f, -2.105989456e-01f, -2.368233204e-01f, \
+      1.823865771e-01f, -9.670488834e-01f, -9.588365555e+00f) \
+    X(2.812549174e-01f, 2.741720080e-01f, 9.266944528e-01f, -2.415312231e-01f, -2.022999972e-01f, \
+      1.910680085e-01f, 1.802441850e-02f, -1.800123751e-01f) \
+    X(3.437462747e-01f, 3.310927451e-01f, 8.943251967e-01f, -2.749339938e-01f, -1.539298445e-01f, \
+      1.931868345e-01f, 2.449747641e-03f, 3.366809189e-01f) \
+    X(4.062552154e-01f, 3.858871460e-01f, 8.583372235e-01f, -2.993056774e-01f, -1.065327749e-01f, \
+      1.842086166e-01f, 4.273371771e-02f, -7.080546021e-02f) \
+    X(4.687480628e-01f, 4.383349717e-01f, 8.198571205e-01f, -3.150762618e-01f, -6.266929954e-02f, \
+      1.649899334e-01f, -2.003461123e-02f, 1.325905025e-01f) \
+    X(5.624604821e-01f, 5.123594403e-01f, 7.596695423e-01f, -3.245949149e-01f, -7.410884835e-03f, \
+      1.281780452e-01f, -8.998672664e-02f, -2.462746389e-02f) \
+    X(6.875036955e-01f, 6.022898555e-01f, 6.790427566e-01f, -3.170070946e-01f, 4.361710697e-02f, \
+      7.695721090e-02f, -7.374283671e-02f, 4.280759022e-02f) \
+    X(8.125045300e-01f, 6.823192835e-01f, 6.023502946e-01f, -2.947975695e-01f, 7.140336186e-02f, \
+      3.629627824e-02f, -4.920202494e-02f, 3.868011385e-02f) \
+    X(9.374921918e-01f, 7.531471252e-01f, 5.322287083e-01f, -2.655609846e-01f, 8.222046494e-02f, \
+      9.122706018e-03f, -2.752614766e-02f, 2.403422445e-02f) \
+    X(1.124967217e+00f, 8.441395164e-01f, 4.413936734e-01f, -2.191755623e-01f, 8.016975969e-02f, \
+      -1.133604161e-02f, -1.249176264e-02f, 1.334275492e-02f) \
+    X(1.374928474e+00f, 9.419752955e-01f, 3.459694982e-01f, -1.645718962e-01f, 6.447815895e-02f, \
+      -1.754218899e-02f, 2.813266838e-05f, 4.199364223e-03f) \
+    X(1.625030279e+00f, 1.019149661e+00f, 2.746706903e-01f, -1.225986630e-01f, 4.781353101e-02f, \
+      -1.518991496e-02f, 2.983260667e-03f, 1.129168319e-03f) \
+    X(1.874968410e+00f, 1.080832005e+00f, 2.214590907e-01f, -9.195611626e-02f, 3.456413001e-02f, \
+      -1.135612093e-02f, 2.852841513e-03f, 6.074259363e-05f) \
+    X(2.249884605e+00f, 1.152552962e+00f, 1.649625897e-01f, -6.122534350e-02f, 2.122667432e-02f, \
+      -6.767285988e-03f, 1.928666723e-03f, -4.441414785e-04f) \
+    X(2.750031233e+00f, 1.222028971e+00f, 1.167859808e-01f, -3.750755265e-02f, 1.151491981e-02f, \
+      -3.358349903e-03f, 9.249586146e-04f, -2.188216022e-04f) \
+    X(3.249983311e+00f, 1.272295952e+00f, 8.648730069e-02f, -2.431005612e-02f, 6.617250852e-03f, \
+      -1.738459338e-03f, 4.431747948e-04f, -1.091165032e-04f) \
+    X(3.750082016e+00f, 1.310199380e+00f, 6.638733298e-02f, -1.652763784e-02f, 4.016967025e-03f, \
+      -9.520802996e-04f, 2.222450858e-04f, -4.381177860e-05f) \
+    X(4.499998569e+00f, 1.352127314e+00f, 4.705885798e-02f, -9.965407662e-03f, 2.075402066e-03f, \
+      -4.247894394e-04f, 8.676901052e-05f, -1.706506555e-05f) \
+    X(5.500338554e+00f, 1.390953660e+00f, 3.199618682e-02f, -5.631003063e-03f, 9.800556581e-04f, \
+      -1.686411997e-04f, 2.896803926e-05f, -4.862095921e-06f) \
+    X(6.499813080e+00f, 1.418142676e+00f, 2.312268689e-02f, -3.475176170e-03f, 5.181617453e-04f, \
+      -7.668742182e-05f, 1.134176273e-05f, -1.525559014e-06f) \
+    X(7.500349522e+00f, 1.438250899e+00f, 1.746564917e-02f, -2.287968528e-03f, 2.979477867e-04f, \
+      -3.860911238e-05f, 4.971244834e-06f, -5.336488016e-07f) \
+    X(7.500349522e+00f, 1.438250899e+00f, 1.746564917e-02f, -2.287968528e-03f, 2.979477867e-04f, \
+      -3.860911238e-05f, 4.971244834e-06f, -5.336488016e-07f) \
+    X(7.500349522e+00f, 1.438250899e+00f, 1.746564917e-02f, -2.287968528e-03f, 2.979477867e-04f, \
+      -3.860911238e-05f, 4.971244834e-06f, -5.336488016e-07f) \
+    X(7.500349522e+00f, 1.438250899e+00f, 1.746564917e-02f, -2.287968528e-03f, 2.979477867e-04f, \
+      -3.860911238e-05f, 4.971244834e-06f, -5.336488016e-07f)
+
 /* erfcx: */
 /*  0: [0, 0.0625), fit error 2^-33.5 relative */
 /*  1: [0.0625, 0.078125), fit error 2^-33.9 relative */
@@ -1366,6 +1462,7 @@ const float pn_log_tab[3][8] = {
 PN_POLY_TABLES(pn_erf_tab, erf_rows, PN_ERF_ROWS)
 PN_POLY_TABLES(pn_tanh_tab, tanh_rows, PN_TANH_ROWS)
 PN_POLY_TABLES(pn_atan_tab, atan_rows, PN_ATAN_ROWS)
+PN_POLY_TABLES(pn_atanx_tab, atanx_rows, PN_ATANX_ROWS)
 PN_POLY_TABLES(pn_erfcx_tab, erfcx_rows, PN_ERFCX_ROWS)
 
 /* The float32 log, log2 and log10 ops on x86: pn_logf_tab and its kin, whose
@@ -1682,15 +1779,30 @@ static ALWAYS_INLINE T256 __m256 atan_tab_split8(__m256 t, __m256 big, __m256 p,
     *tail = _mm256_fmadd_ps(poly_tab_tail8(c, rr), _mm256_mul_ps(rr, rr), e);
     return h;
 }
-/* pn_atanf_poly over 8 lanes. */
+/* pn_atanf_far over 8 lanes. */
+static ALWAYS_INLINE T256 __m256 atan_far8(__m256 a) {
+    const __m256 hi = _mm256_set1_ps(PN_HALF_PI_HI);
+    __m256 b = _mm256_min_ps(_mm256_set1_ps(PN_ATAN_CAP), a),
+           t = _mm256_div_ps(_mm256_set1_ps(1.0f), b);
+    __m256 dt = _mm256_mul_ps(t, _mm256_fnmadd_ps(t, b, _mm256_set1_ps(1.0f)));
+    __m256 z = _mm256_mul_ps(t, t), h = _mm256_sub_ps(hi, t);
+    __m256 e = _mm256_sub_ps(_mm256_sub_ps(hi, h), t);
+    e = _mm256_sub_ps(_mm256_add_ps(e, _mm256_set1_ps(PN_HALF_PI_LO)), dt);
+    __m256 q = _mm256_fmadd_ps(z, _mm256_set1_ps(-1.0f / 9), _mm256_set1_ps(1.0f / 7));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(-0.2f));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(1.0f / 3));
+    return _mm256_add_ps(h, _mm256_fmadd_ps(_mm256_mul_ps(t, z), q, e));
+}
+/* pn_atanf_poly over 8 lanes: pn_atanf_near, and pn_atanf_far where a lane needs it. */
 static ALWAYS_INLINE T256 __m256 atan_poly8(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 b = abs_min8(x, PN_ATAN_CAP);
-    __m256 big = _mm256_cmp_ps(b, one, _CMP_GT_OQ), tail;
-    __m256 t = _mm256_blendv_ps(b, _mm256_div_ps(one, b), big);
-    __m256 rem = _mm256_and_ps(big, _mm256_fnmadd_ps(t, b, one));
-    __m256 h = atan_tab_split8(t, big, t, rem, &tail);
-    return with_sign8(_mm256_add_ps(h, tail), x);
+    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), c[8], pl;
+    __m256i j = _mm256_subs_epu16(_mm256_srli_epi32(_mm256_castps_si256(a), 21),
+                                  _mm256_set1_epi32(PN_ATANX_TAB_BIAS));
+    poly_rows8(atanx_rows, _mm256_and_si256(j, _mm256_set1_epi32(31)), c);
+    __m256 h = poly_tab_split8(c, _mm256_sub_ps(a, c[0]), &pl), y = _mm256_add_ps(h, pl);
+    __m256 far = _mm256_cmp_ps(a, _mm256_set1_ps(PN_ATANX_FAR), _CMP_NLT_UQ);
+    if (_mm256_movemask_ps(far)) y = _mm256_blendv_ps(y, atan_far8(a), far);
+    return with_sign8(y, x);
 }
 LANES_KERNEL8(atan_f32_avx2, atan_poly8)
 
@@ -1829,15 +1941,30 @@ static ALWAYS_INLINE T512 __m512 atan_tab_split16(__m512 u, __mmask16 big, __m51
     *tail = _mm512_fmadd_ps(poly_tab_tail16(t, j, rr), _mm512_mul_ps(rr, rr), e);
     return h;
 }
-/* pn_atanf_poly over 16 lanes. */
+/* pn_atanf_far over 16 lanes. */
+static ALWAYS_INLINE T512 __m512 atan_far16(__m512 a) {
+    const __m512 hi = _mm512_set1_ps(PN_HALF_PI_HI);
+    __m512 b = _mm512_min_ps(_mm512_set1_ps(PN_ATAN_CAP), a),
+           t = _mm512_div_ps(_mm512_set1_ps(1.0f), b);
+    __m512 dt = _mm512_mul_ps(t, _mm512_fnmadd_ps(t, b, _mm512_set1_ps(1.0f)));
+    __m512 z = _mm512_mul_ps(t, t), h = _mm512_sub_ps(hi, t);
+    __m512 e = _mm512_sub_ps(_mm512_sub_ps(hi, h), t);
+    e = _mm512_sub_ps(_mm512_add_ps(e, _mm512_set1_ps(PN_HALF_PI_LO)), dt);
+    __m512 q = _mm512_fmadd_ps(z, _mm512_set1_ps(-1.0f / 9), _mm512_set1_ps(1.0f / 7));
+    q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(-0.2f));
+    q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(1.0f / 3));
+    return _mm512_add_ps(h, _mm512_fmadd_ps(_mm512_mul_ps(t, z), q, e));
+}
+/* pn_atanf_poly over 16 lanes: pn_atanf_near (as tanh_poly16, with no cap), and
+ * pn_atanf_far where a lane needs it (a branch: in most data no lane does). */
 static ALWAYS_INLINE T512 __m512 atan_poly16(__m512 x, const __m512 *t) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 b = abs_min16(x, PN_ATAN_CAP), tail;
-    __mmask16 big = _mm512_cmp_ps_mask(b, one, _CMP_GT_OQ);
-    __m512 u = _mm512_mask_div_ps(b, big, one, b);
-    __m512 rem = _mm512_maskz_fnmadd_ps(big, u, b, one);
-    __m512 h = atan_tab_split16(u, big, u, rem, t, &tail);
-    return with_sign16(_mm512_add_ps(h, tail), x);
+    __m512 a = _mm512_andnot_ps(_mm512_set1_ps(-0.0f), x), pl;
+    __m512i j = _mm512_subs_epu16(_mm512_srli_epi32(_mm512_castps_si512(a), 21),
+                                  _mm512_set1_epi32(PN_ATANX_TAB_BIAS));
+    __m512 h = poly_tab_split16(t, j, _mm512_sub_ps(a, POLY_ROW(0)), &pl), y = _mm512_add_ps(h, pl);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(PN_ATANX_FAR), _CMP_NLT_UQ);
+    if (far) y = _mm512_mask_mov_ps(y, far, atan_far16(a));
+    return with_sign16(y, x);
 }
 
 /* pn_atan2f_poly over 16 lanes (y, x). */
@@ -1904,7 +2031,7 @@ static ALWAYS_INLINE T512 __m512 erfc_poly16(__m512 x, const __m512 *t) {
     }
 POLY_TAB_KERNEL16(erf_f32_avx512, erf_poly16, pn_erf_tab)
 POLY_TAB_KERNEL16(tanh_f32_avx512, tanh_poly16, pn_tanh_tab)
-POLY_TAB_KERNEL16(atan_f32_avx512, atan_poly16, pn_atan_tab)
+POLY_TAB_KERNEL16(atan_f32_avx512, atan_poly16, pn_atanx_tab)
 POLY_TAB_KERNEL16(erfc_f32_avx512, erfc_poly16, pn_erfcx_tab)
 
 /* pn_atan2f_poly over n contiguous (y, x) pairs, 16 at a time (a masked last step),

@@ -896,25 +896,83 @@ PN_FINLINE float pn_tanhf_poly(float x) {
     return pn_bits_to_float(pn_float_to_bits(y) | (pn_float_to_bits(x) & INT32_MIN));
 }
 
-/* ---- atan by a polynomial on each of 30 intervals of t = |x| or 1/|x| ---- */
+/* ---- atan by a polynomial on each of 29 intervals of |x| < 8 ---- */
 
-/* The table of pn_atanf_poly (gen_poly_tabs.py atan; elementwise.c), rows as in
+/* The table of pn_atanf_poly (gen_poly_tabs.py atanx; elementwise.c), rows as in
+ * pn_erf_tab: entry 0 holds atan a on [0, 2^-4) (centre 0, c0 = 0, c1 = 1), entries
+ * 1-28 the quarter binades of [2^-4, 8); 29-31 repeat 28. */
+extern const float pn_atanx_tab[8][32];
+#define PN_ATANX_TAB_BIAS 491            /* (bits of 2^-4) >> 21 less 1: interval 1 */
+#define PN_ATANX_FAR      8.0f           /* from here atan a = pi/2 - atan(1/a) (pn_atanf_far) */
+#define PN_ATAN_CAP       0x1p28f        /* atan is pi/2 in float from 2^26 */
+#define PN_HALF_PI_HI     0x1.921fb6p+0f /* pi/2 rounded to float */
+#define PN_HALF_PI_LO     (-0x1.777a5cp-25f) /* pi/2 - PN_HALF_PI_HI rounded */
+
+/* atan a for 0 <= a < 8 (beyond, garbage, which pn_atanf_poly does not take):
+ * with j the interval (a's exponent and two mantissa bits, less a bias, 0 below
+ * 2^-4) and r = a - centre, exact (Sterbenz; in interval 0, r = a),
+ *   atan a = h + (e + r^2 q),  h = c0 + c1 r rounded, e its error,
+ * as pn_tanhf_poly (pn_poly_tab_split): the one rounding of size 1/2 ulp is the last
+ * addition. In interval 0, h = a exactly, e = 0 and r^2 q is the odd series' tail
+ * (under 1/768 of the result; for subnormal a, 0). An interval 0 up to 2^-3 (and
+ * atan's table up to 16) measured 0.5152 ulp: r^2 q's roundings count 4 times more. */
+PN_FINLINE float pn_atanf_near(float a) {
+    int32_t j = (int32_t)((uint32_t)pn_float_to_bits(a) >> 21) - PN_ATANX_TAB_BIAS;
+    j = (j < 0 ? 0 : j) & 31; /* & 31: a's beyond 8, as the permutes read them */
+    float pl, h = pn_poly_tab_split(pn_atanx_tab, j, a - pn_atanx_tab[0][j], &pl);
+    return h + pl;
+}
+
+/* atan a for a >= 8 (+inf and NaN too) as pi/2 - atan t, t = 1/b, b = min(a, 2^28):
+ *   t + dt = 1/b within 2^-46, dt = t (1 - t b) (the fma's remainder is exact);
+ *   pi/2 - atan(t + dt) = pi/2 - t - dt + t^3 (1/3 - t^2/5 + t^4/7 - t^6/9) (the
+ *       series' next term, t^11 / 11 <= 2^-36, and dt's share of t^3's, t^2 dt <=
+ *       2^-33 (2^-10 ulp), are left out);
+ *   pi/2 = hi + lo (floats), h = hi - t rounded and its error (hi - h) - t exact
+ *       (Fast2Sum: hi > t), so that
+ *   atan a = h + (((hi - h) - t + lo - dt) + t^3 (...)): one rounding of size 1/2
+ *       ulp, the last addition (the rest is under 2^-9 of the result).
+ * At the cap (a >= 2^26 in float) this is pi/2 rounded, atan(+inf) as C's; NaN ->
+ * NaN. */
+PN_FINLINE float pn_atanf_far(float a) {
+    float b = a > PN_ATAN_CAP ? PN_ATAN_CAP : a;
+    float t = 1.0f / b, dt = t * __builtin_fmaf(-t, b, 1.0f), z = t * t;
+    float h = PN_HALF_PI_HI - t, e = ((PN_HALF_PI_HI - h) - t + PN_HALF_PI_LO) - dt;
+    float q = __builtin_fmaf(__builtin_fmaf(__builtin_fmaf(z, -1.0f / 9, 1.0f / 7), z, -0.2f), z,
+                             1.0f / 3);
+    return h + __builtin_fmaf(t * z, q, e);
+}
+
+/* atan x, for the float32 atan op on x86 (elementwise.c's kernels compute the same,
+ * to the bit): a = |x| by pn_atanf_near below 8 (no division: the kernels take the
+ * other way only for the lanes of a vector with an |x| of 8 or more among them), by
+ * pn_atanf_far from 8; the sign is x's. Measured over every float
+ * (csrc/tests/test_vecmath.c sweeps a subset): within 0.51383 ulp (PyTorch's atan:
+ * 0.515; the double-based pn_atanf_v: 0.5001). atan(+-0) = +-0, atan(+-inf) = +-pi/2
+ * rounded, NaN -> NaN. 25 vector operations per 16 lanes below 8 in the AVX-512
+ * kernel, 8 of them lookups (permutes), against 34 and a division when every |x| above
+ * 1 took pi/2 - atan(1/|x|). */
+PN_FINLINE float pn_atanf_poly(float x) {
+    float a = pn_bits_to_float(pn_float_to_bits(x) & 0x7fffffff);
+    float y = a < PN_ATANX_FAR ? pn_atanf_near(a) : pn_atanf_far(a);
+    return pn_bits_to_float(pn_float_to_bits(y) | (pn_float_to_bits(x) & INT32_MIN));
+}
+
+/* ---- atan2 by a polynomial on each of 30 intervals of t = min / max ---- */
+
+/* The table of pn_atan2f_poly (gen_poly_tabs.py atan; elementwise.c), rows as in
  * pn_erf_tab: entries 0-17 hold atan t on [0, 2^-4) (centre 0, c0 = 0, c1 = 1)
  * and the quarter binades of [2^-4, 1] (17, for t = 1, repeats 16); entries
  * 18-30 hold pi/2 - atan t on [0, 2^-3) (centre near 1/16) and the quarter binades of
  * [2^-3, 1); 31 repeats 30. */
 extern const float pn_atan_tab[8][32];
-#define PN_ATAN_TAB_BIAS 491     /* (bits of 2^-4) >> 21 less 1: atan's interval 1 */
-#define PN_ATAN_CAP      0x1p28f /* atan is pi/2 in float from 2^26 */
+#define PN_ATAN_TAB_BIAS 491 /* (bits of 2^-4) >> 21 less 1: atan's interval 1 */
 
-/* atan x by intervals, for the float32 atan op on x86 (elementwise.c's kernels
- * compute the same, to the bit). With a = |x| capped at 2^28:
- *   a <= 1:  atan a = f(t),  f = atan,            t = a,   entry j,
- *   a > 1:   atan a = f(t),  f = pi/2 - atan,     t = 1/a, entry 18 + j',
- * where 1/a is rounded and dt = t (1 - t a) (the fma's remainder is exact) is
- * what it lacks: left out, 0.4 ulp more. j counts t's quarter binades from 2^-4
- * and j' from 2^-3 (the index is t's exponent and two mantissa bits, less a
- * bias, 0 below the first); from the entry's centre c and c0..c6,
+/* The table step of pn_atan2f_poly: f(t + dt) = h + *tail (f = atan for big = 0,
+ * pi/2 - atan for big = 1), t in [0, 1] (a little more is fine) and dt = p q, the part
+ * of the argument t lacks, which joins the error of r. j counts t's quarter binades
+ * from 2^-4 (big = 0) or 2^-3 (big = 1; the index is t's exponent and two mantissa
+ * bits, less a bias, 0 below the first); from the entry's centre c and c0..c6,
  *   r = t - c, exact (Sterbenz) but in pi/2 - atan's interval 0, where
  *       c = 0.0624995 and t is down to 2^-28: there r's rounding error
  *       t - (r + c) is exact for t <= c (Fast2Sum) and joins dt; above c, r is
@@ -924,15 +982,7 @@ extern const float pn_atan_tab[8][32];
  *   f(t + dt) = h + (e + c1 dt + (r + dt)^2 q),  q = c2 + r (c3 + ... + r c6)
  *       (q taken at r + dt),
  * so the one rounding of size 1/2 ulp is the last addition, as in pn_tanhf_poly.
- * In atan's interval 0, h = t exactly and (for subnormal t) the rest is 0. The
- * sign is x's. Measured over every float (csrc/tests/test_vecmath.c sweeps a
- * subset): within 0.5139 ulp (PyTorch's atan: 0.515; the double-based pn_atanf_v:
- * 0.5001).
- * atan(+-0) = +-0, atan(+-inf) = +-pi/2 rounded, NaN -> NaN. 34 vector operations
- * per 16 lanes in the AVX-512 kernel, one a division and 8 lookups (permutes). */
-/* The table step of pn_atanf_poly and pn_atan2f_poly: f(t + dt) = h + *tail (f = atan
- * for big = 0, pi/2 - atan for big = 1), t in [0, 1] (a little more is fine) and
- * dt = p q, the part of the argument t lacks, which joins the error of r. */
+ * In atan's interval 0, h = t exactly and (for subnormal t) the rest is 0. */
 PN_FINLINE float pn_atan_tab_split(float t, int big, float p, float q, float *tail) {
     int32_t j = (int32_t)((uint32_t)pn_float_to_bits(t) >> 21) - PN_ATAN_TAB_BIAS - 4 * big;
     j = ((j < 0 ? 0 : j) + 18 * big) & 31; /* & 31: a NaN's, as the permutes read it */
@@ -944,14 +994,6 @@ PN_FINLINE float pn_atan_tab_split(float t, int big, float p, float q, float *ta
     *tail = __builtin_fmaf(pn_poly_tab_tail(pn_atan_tab, j, rr), rr * rr, e);
     return h;
 }
-PN_FINLINE float pn_atanf_poly(float x) {
-    float b = pn_abs_min(x, PN_ATAN_CAP);
-    int big = b > 1.0f;
-    float t = big ? 1.0f / b : b, rem = big ? __builtin_fmaf(-t, b, 1.0f) : 0.0f, tail;
-    float y = pn_atan_tab_split(t, big, t, rem, &tail);
-    y += tail;
-    return pn_bits_to_float(pn_float_to_bits(y) | (pn_float_to_bits(x) & INT32_MIN));
-}
 
 /* atan2(y, x), the angle of the point (x, y) in [-pi, pi], by atan's table, for the
  * float32 atan2 op on x86 (elementwise.c's kernels compute the same, to the bit).
@@ -961,7 +1003,7 @@ PN_FINLINE float pn_atanf_poly(float x) {
  *       rounded once (2^-24 relative, as is u) and dt is 2^-22 of t at most, so
  *       t + dt is within 2^-45 of lo / hi;
  *   r = atan(t + dt) (a <= b) or pi/2 - atan(t + dt) (a > b: the angle from the
- *       y axis) as h + tail from pn_atan_tab_split, as in pn_atanf_poly;
+ *       y axis) as h + tail from pn_atan_tab_split;
  *   x with its sign bit set (the left half-plane, x = -0 too): pi - r, as
  *       s = pi_hi - h rounded, its error (pi_hi - s) - h exact (Fast2Sum: pi_hi >=
  *       h), and s + ((error + pi_lo) - tail): one rounding of size 1/2 ulp again;
@@ -973,7 +1015,7 @@ PN_FINLINE float pn_atanf_poly(float x) {
  * t is then off by 2^-22, which dt still carries within 2^-44.
  * Error, where the result is 2^-100 or more: 0.5159 ulp on 200 million random pairs
  * (random bit patterns, and close magnitudes), but t + dt falls between floats, which
- * atan's sweep never sees: searches around the ends of the table's intervals found
+ * random pairs rarely probe: searches around the ends of the table's intervals found
  * 0.5179 (lo/hi just above 1/2: the result drops below 1/2, where its ulp halves and
  * the polynomial's error counts double). Below 2^-100, dt is among the subnormals and
  * its rounding costs up to 1/4 ulp more: 0.75 + 2^-24 (where dt = 2^-149 makes t + dt

@@ -1,7 +1,7 @@
-"""Print the interval tables of fastmath.h's pn_erff_tab, pn_tanhf_poly, pn_atanf_poly and
-pn_erfcf_tab, as the X-macro lists elementwise.c lays out twice (by coefficient for the
-scalar functions and the AVX-512 registers, by interval for the AVX2 loads):
-python gen_poly_tabs.py erf|tanh|atan|erfcx.
+"""Print the interval tables of fastmath.h's pn_erff_tab, pn_tanhf_poly, pn_atan2f_poly,
+pn_atanf_poly and pn_erfcf_tab, as the X-macro lists elementwise.c lays out twice (by
+coefficient for the scalar functions and the AVX-512 registers, by interval for the AVX2
+loads): python gen_poly_tabs.py erf|tanh|atan|atanx|erfcx.
 Needs mpmath and numpy.
 
 Each function f of a = |x| is cut into intervals, four per binade
@@ -18,11 +18,13 @@ rounded to float one at a time with the rest refitted to absorb each rounding.
   tanh: entry 0 is [0, 2^-4) with centre 0, c0 = 0 and c1 = 1 exactly; entries
         1-29 are the intervals from 2^-4 to 10, the last fitted on [8, 9.5] only
         (pn_tanhf_poly caps |x| at 9.5, where tanh is 1 in float); 30 and 31 repeat 29.
-  atan: two functions of t = |x| (<= 1) or 1/|x| (< 1). Entries 0-17 are atan t: 0 is
+  atan (pn_atan2f_poly's): two functions of t = min/max (<= 1). Entries 0-17 are atan t: 0 is
         [0, 2^-4) as tanh's, 1-16 the intervals from 2^-4 to 1, 17 repeats 16 (for t = 1:
         each fit takes both ends of its interval). Entries 18-30 are pi/2 - atan t: 18 is
         [0, 2^-3) with its centre searched as the others', 19-30 the intervals from 2^-3
         to 1; 31 repeats 30.
+  atanx (pn_atanf_poly's): atan a for a = |x| < 8: entry 0 is [0, 2^-4) as tanh's, 1-28
+        the intervals from 2^-4 to 8; 29-31 repeat 28.
   erfcx: erfcx a = exp(a^2) erfc a, for pn_erfcf_tab: entry 0 is [0, 2^-4) with centre 0
         and c0 = 1 exactly, 1-30 the intervals from 2^-4 to 10.1 (pn_erfcf_tab's cap);
         31 repeats 30.
@@ -116,15 +118,23 @@ def tanh_rows():
 
 
 def atan_rows():
-    """Entries 0-17 are atan t for t = |x| <= 1, 18-31 are pi/2 - atan t for t = 1/|x| < 1."""
+    """Entries 0-17 are atan t for t <= 1, 18-31 are pi/2 - atan t for t < 1 (atan2)."""
     rows = [row_at_zero(mp.atan, mp.mpf(2) ** -4, 0.0, c1=1.0)]
     rows += fitted_rows(mp.atan, quarter_binades(-4, -1))
     acot = lambda t: mp.pi / 2 - mp.atan(t)
     big = fitted_rows(acot, [(mp.mpf(0), mp.mpf(2) ** -3)] + quarter_binades(-3, -1), first=18)
     # r = t - centre is exact in entry 18 for t in [2^-4, 2^-3) only if the centre is a
-    # multiple of 2^-27, t's ulp there (pn_atanf_poly)
+    # multiple of 2^-27, t's ulp there (pn_atan_tab_split)
     assert float(big[0][0]) % 2.0 ** -27 == 0
     return rows + [rows[-1]] + big + [big[-1]]  # entry 17: t = 1 (x = +-1)
+
+
+def atanx_rows():
+    """atan a itself for a = |x| < 8: entry 0 is [0, 2^-4) as tanh's, 1-28 the intervals
+    from 2^-4 to 8; 29-31 repeat 28."""
+    rows = [row_at_zero(mp.atan, mp.mpf(2) ** -4, 0.0, c1=1.0)]
+    rows += fitted_rows(mp.atan, quarter_binades(-4, 2))
+    return rows + [rows[-1]] * (32 - len(rows))
 
 
 def erfcx_rows():
@@ -138,7 +148,8 @@ def erfcx_rows():
 
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "erf"
-    rows = {"erf": erf_rows, "tanh": tanh_rows, "atan": atan_rows, "erfcx": erfcx_rows}[name]()
+    rows = {"erf": erf_rows, "tanh": tanh_rows, "atan": atan_rows, "atanx": atanx_rows,
+            "erfcx": erfcx_rows}[name]()
     assert len(rows) == 32
     print("/* centre, c0, c1, ..., c6 of each interval, as X(...) for PN_POLY_TABLES (elementwise.c) */")
     print("#define PN_%s_ROWS(X) \\" % name.upper())

@@ -270,7 +270,10 @@ static void test_specials(void) {
                   same(at(-inf), -pi_2) && same(at(nan), nan) && same(at(-tiny), -tiny) &&
                   same(at(FLT_MAX), pi_2) && same(at(1.0f), atanf(1.0f)) &&
                   same(at(-1.0f), atanf(-1.0f)) && same(at(0x1p28f), pi_2) &&
-                  same(at(8.0f), (float)atan(8.0)) && same(at(0x1p-4f), (float)atan(0x1p-4)),
+                  same(at(8.0f), (float)atan(8.0)) && same(at(0x1p-4f), (float)atan(0x1p-4)) &&
+                  same(at(0x1.fffffep2f), (float)atan(0x1.fffffep2)) &&
+                  same(at(-0x1.fffffep-5f), (float)atan(-0x1.fffffep-5)) &&
+                  same(at(0x1p26f), pi_2) && same(at(-0x1.fffffep25f), (float)atan(-0x1.fffffep25)),
               "%s: atan's special values", k ? "pn_atanf_poly" : "pn_atanf_v");
     }
     SPECIAL(pn_erff(0.0f), 0.0f);
