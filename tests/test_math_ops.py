@@ -660,8 +660,8 @@ _POW_ODD = np.array([0.0, -0.0, -1.0, -2.0, -0.5, 1.0, np.inf, -np.inf, np.nan, 
 
 
 def test_float32_pow_special_values_among_plain_ones():
-    """Zeros, negative bases, infinities and NaN (libm's powf, as PyTorch) scattered through
-    runs of ordinary pairs, so that blocks take both paths: the special results are NumPy's
+    """Zeros, negative bases, infinities and NaN (C's rules, as PyTorch) scattered through
+    runs of ordinary pairs, so that blocks take every path: the special results are NumPy's
     float32 ones bit for bit (signs of zero included), the others correctly rounded."""
     ex, ey = np.meshgrid(_POW_ODD, _POW_ODD)
     ex, ey = ex.ravel(), ey.ravel()
@@ -690,6 +690,72 @@ def test_float32_pow_special_values_among_plain_ones():
         plain = (base > 0) & np.isfinite(base) & np.isfinite(e)
         if plain.any():
             assert ulp_error(got[plain], _pow64(base[plain], np.float32(e))).max() <= 0.501, e
+
+
+def _signed_pow_inputs(n, seed):
+    """_pow_inputs with random signs, a third of the exponents integers (odd and even, some
+    beyond 2^23 and 2^24, where every float is an integer and then even) and +-0 bases."""
+    rng = np.random.default_rng(seed)
+    x, y = _pow_inputs(n, seed)
+    x = np.where(rng.random(n) < 0.5, -x, x).astype(np.float32)
+    k = rng.random(n) < 0.35
+    y[k] = np.round(y[k])
+    big = rng.choice(n, 40, replace=False)
+    y[big] = np.float32(2.0 ** 23) + rng.integers(-3, 4, 40).astype(np.float32)
+    y[big[:20]] *= np.float32(2.0)  # 2^24 +- 6: even
+    y[big[::2]] = -y[big[::2]]
+    x[big] = np.float32(-1.0) - np.float32(2.0 ** -23) * rng.integers(-2, 3, 40)
+    zero = rng.choice(n, n // 50, replace=False)
+    x[zero] = np.where(rng.random(zero.size) < 0.5, np.float32(0.0), np.float32(-0.0))
+    y[zero[::3]] = np.round(y[zero[::3]])
+    return x, y
+
+
+def _check_signed_pow(got, x, y):
+    """got against C's pow in float64 (NumPy): NaN where C gives NaN, signs (of zeros too)
+    exactly, values within 0.501 ulp of the float64 result."""
+    with np.errstate(all="ignore"):
+        ref = np.power(x.astype(np.float64), y.astype(np.float64))
+    nan = np.isnan(ref)
+    np.testing.assert_array_equal(np.isnan(got), nan)
+    np.testing.assert_array_equal(np.signbit(got[~nan]), np.signbit(ref[~nan]))
+    err = ulp_error(got[~nan], ref[~nan])
+    i = np.argmax(err)
+    assert err.max() <= 0.501, f"pow({x[~nan][i]!r}, {y[~nan][i]!r}): {err.max():.3f}"
+
+
+def test_float32_pow_negative_bases_and_zeros():
+    """Negative bases are |x| ** y signed by y's parity (NaN for a fractional y), zeros by C's
+    rules, in every layout: contiguous runs (the fast blocks), strided operands (one at a
+    time) and blocks that also hold an infinity (libm's way for the block) give the same
+    bits; a scalar exponent too."""
+    x, y = _signed_pow_inputs(20000, 11)
+    got = to_np(P(x) ** P(y))
+    _check_signed_pow(got, x, y)
+    strided = to_np(P(np.repeat(x, 2))[::2] ** P(np.repeat(y, 2))[::2])
+    np.testing.assert_array_equal(strided.view(np.int32), got.view(np.int32))
+    xi = x.copy()
+    xi[::256] = np.inf  # every block of the contiguous run holds an infinity
+    keep = np.arange(x.size) % 256 != 0
+    np.testing.assert_array_equal(to_np(P(xi) ** P(y))[keep].view(np.int32),
+                                  got[keep].view(np.int32))
+    for e in (5.0, -3.0, 2.5, 1e-3, 2.0 ** 24 + 2.0, -(2.0 ** 23) - 1.0):
+        ye = np.full_like(x, np.float32(e))
+        want = to_np(P(x) ** P(ye))
+        _check_signed_pow(want, x, ye)
+        np.testing.assert_array_equal(to_np(P(x) ** e).view(np.int32), want.view(np.int32))
+
+
+def test_float32_pow_negative_bases_as_torch(need_torch):
+    x, y = _signed_pow_inputs(20000, 12)
+    got, want = to_np(P(x) ** P(y)), (T(x) ** T(y)).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    nan = np.isnan(want)
+    np.testing.assert_array_equal(np.signbit(got[~nan]), np.signbit(want[~nan]))
+    with np.errstate(all="ignore"):
+        ref = np.power(x.astype(np.float64), y.astype(np.float64))
+    ours = ulp_error(got[~nan], ref[~nan]).max()
+    assert ours <= max(ulp_error(want[~nan], ref[~nan]).max(), 0.501)
 
 
 def test_float32_pow_not_worse_than_torch(need_torch):

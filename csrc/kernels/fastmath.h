@@ -725,6 +725,25 @@ extern const double pn_pow_tab[3][16];
 PN_FINLINE int pn_pow_plain(float x, float y) {
     return (x > 0) & (x < INFINITY) & (fabsf(y) < INFINITY);
 }
+/* The pairs pn_pow_signed finishes: x and y finite (false for NaN). */
+PN_FINLINE int pn_pow_finite(float x, float y) {
+    return (fabsf(x) < INFINITY) & (fabsf(y) < INFINITY);
+}
+/* x ** y for finite x and y by C's rules (C11 F.10.4.4, which PyTorch's follow), from
+ * p = |x| ** y (pn_powf_tab, any value for x = +-0): for x < 0, |x| ** y with y's
+ * parity as the sign, NaN where y is not an integer; for x = +-0, 0 (y > 0), inf
+ * (y < 0) or 1, signed for a negative zero and an odd y. For x > 0 it returns p. y is
+ * an integer if |y| >= 2^23 or rounding it to one (adding and taking away 2^23) leaves
+ * it; odd if, below 2^24, y/2 (exact) is not one. No branch and no libm call, so a loop
+ * over it vectorizes (elementwise.c's pow_run_f32). */
+PN_FINLINE float pn_pow_signed(float p, float x, float y) {
+    float ay = fabsf(y), h = 0.5f * ay;
+    int yint = (ay >= 0x1p23f) | ((ay + 0x1p23f) - 0x1p23f == ay);
+    int yodd = yint & (ay < 0x1p24f) & ((h + 0x1p23f) - 0x1p23f != h);
+    float q = x == 0 ? (y > 0 ? 0.0f : y < 0 ? INFINITY : 1.0f) : p;
+    q = (x < 0) & !yint ? NAN : q;
+    return pn_float_to_bits(x) < 0 && yodd ? -q : q;
+}
 PN_FINLINE float pn_powf_tab(float x, float y) {
     const double magic = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
     const uint64_t one = 0x3ff0000000000000ULL, mbits = 0x4338000000000000ULL;

@@ -1150,6 +1150,31 @@ static void test_pow_tab(void) {
           "pn_pow_plain_f32_kernel's names");
 }
 
+/* pn_pow_signed over the finite pairs pn_powf_tab does not take: negative bases with
+ * integer exponents (odd and even, up to and beyond 2^23 and 2^24) and fractional
+ * ones, +-0 with every kind of exponent: within 0.501 ulp of libm's pow in double
+ * (NaN where it is NaN), with its sign (of zeros and infinities too). */
+static void test_pow_signed(void) {
+    const float ys[] = {0.0f,   -0.0f,  1.0f,    -1.0f,       2.0f,         3.0f,        -3.0f,
+                        0.5f,   -2.5f,  0x1p23f, 0x1p23f + 1, -0x1p23f - 1, 0x1p24f + 2, 1e-3f,
+                        126.0f, 127.0f, -149.0f, 1e30f,       -1e30f};
+    const float xs[] = {-0.0f, 0.0f, -1.0f, -2.0f, -0.5f, -0x1p-149f, -FLT_MAX, -1.0f - 0x1p-23f,
+                        -3.0f, 2.0f};
+    long bad = 0, n = 0;
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
+        for (size_t k = 0; k < sizeof ys / sizeof ys[0]; k++) {
+            float x = xs[i], y = ys[k];
+            float got = pn_pow_signed(pn_powf_tab(fabsf(x), y), x, y);
+            double r = pow((double)x, (double)y);
+            float want = (float)r;
+            int ok =
+                isnan(want) ? isnan(got) : !signbit(got) == !signbit(want) && ulps(got, r) <= 0.501;
+            n++;
+            if (!ok && bad++ < 5) printf("  pow(%a, %a) = %a, want %a\n", x, y, got, want);
+        }
+    CHECK(bad == 0, "pn_pow_signed: %ld of %ld pairs wrong", bad, n);
+}
+
 /* The AVX-512 rsqrt kernel starts its correction from rsqrt14 and a Newton step,
  * not from 1 / sqrtf(x) as pn_rsqrtf does; both results are correctly rounded,
  * so they agree. Every float from 2^-100 (where the kernel's own start is used)
@@ -1291,6 +1316,7 @@ int main(void) {
     test_gelu_grad_kernels();
     test_softmax_row_kernels();
     test_pow_tab();
+    test_pow_signed();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
