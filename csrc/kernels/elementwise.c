@@ -969,6 +969,17 @@ const float pn_log_tab[3][8] = {
      3.298690654e-09f, 3.540848725e-09f, 1.965855700e-09f},
 };
 
+/* fastmath.h's pn_exp2_16d: 2^(j/16) rounded to double, and the rest rounded (mpmath) */
+const double pn_exp2_16d[2][16] = {
+    {0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+     0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
+     0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
+     0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0},
+    {0x0.0p+0, 0x1.8a62e4adc610bp-54, -0x1.19041b9d78a76p-55, 0x1.9b07eb6c70573p-54,
+     0x1.6f46ad23182e4p-55, 0x1.ada0911f09ebcp-55, 0x1.d4397afec42e2p-56, 0x1.6324c054647adp-54,
+     -0x1.bdd3413b26456p-54, -0x1.41577ee04992fp-55, 0x1.6e9f156864b27p-54, 0x1.c7c46b071f2bep-56,
+     0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54}};
+
 /* The interval tables of pn_erff_tab, pn_tanhf_poly, pn_atan2f_poly, pn_atanf_poly and pn_erfcf_tab
  * (fastmath.h), printed by gen_poly_tabs.py, which states each interval's fit error. erf: */
 /*  1: [0.03125, 0.0390625), fit error 2^-30.5 relative */
@@ -1622,6 +1633,122 @@ static ALWAYS_INLINE T512 __m512 exp_tab16(__m512 x, const __m512 *hi2, const __
         } \
     }
 EXP_TAB_KERNEL16(exp_f32_avx512, exp_tab16)
+
+/* pn_exp_f64_tab over 4 lanes (AVX2): the table by gathers, 2^m as the scalar's two
+ * factors, pn_exp_f64_sub where a lane needs it. */
+static ALWAYS_INLINE T256 __m256d exp_f64_lanes4(__m256d x) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52), one = _mm256_set1_pd(1.0);
+    __m256d c = _mm256_min_pd(_mm256_set1_pd(PN_EXP_D_MAX), x); /* NaN: the second operand */
+    c = _mm256_max_pd(_mm256_set1_pd(PN_EXP_D_MIN), c);
+    __m256d v = _mm256_fmadd_pd(c, _mm256_set1_pd(PN_EXP_D_16_LN2), magic);
+    __m256d kf = _mm256_sub_pd(v, magic);
+    __m256d r = _mm256_fmadd_pd(kf, _mm256_set1_pd(-PN_EXP_D_L1), c);
+    r = _mm256_fmadd_pd(kf, _mm256_set1_pd(-PN_EXP_D_L2), r);
+    __m256d q = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 5040), r, _mm256_set1_pd(1.0 / 720));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 120));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 24));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 6));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(0.5));
+    __m256d p = _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, r);
+    __m256i nb =
+        _mm256_add_epi64(_mm256_sub_epi64(_mm256_castpd_si256(v), _mm256_castpd_si256(magic)),
+                         _mm256_set1_epi64x(32768));
+    __m256i j = _mm256_and_si256(nb, _mm256_set1_epi64x(15)), mu = _mm256_srli_epi64(nb, 4);
+    __m256i m1u = _mm256_srli_epi64(mu, 1), k1 = _mm256_set1_epi64x(1);
+    __m256d t = _mm256_i64gather_pd(pn_exp2_16d[0], j, 8),
+            tl = _mm256_i64gather_pd(pn_exp2_16d[1], j, 8);
+    __m256d small = _mm256_fmadd_pd(t, p, tl), y = _mm256_add_pd(t, small);
+    __m256d s1 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(m1u, k1), 52));
+    __m256d s2 =
+        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(_mm256_sub_epi64(mu, m1u), k1), 52));
+    __m256d out = _mm256_mul_pd(_mm256_mul_pd(y, s1), s2);
+    __m256d sub = _mm256_cmp_pd(kf, _mm256_set1_pd(-16336.0), _CMP_LT_OQ); /* m <= -1022 */
+    if (_mm256_movemask_pd(sub)) {
+        __m256d sc =
+            _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(mu, _mm256_set1_epi64x(3)), 52));
+        __m256d h = _mm256_mul_pd(t, sc), sm = _mm256_mul_pd(small, sc);
+        __m256d yy = _mm256_add_pd(h, sm), lo = _mm256_add_pd(_mm256_sub_pd(h, yy), sm);
+        __m256d hi = _mm256_add_pd(one, yy);
+        __m256d lo2 = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(one, hi), yy), lo);
+        __m256d res =
+            _mm256_mul_pd(_mm256_sub_pd(_mm256_add_pd(hi, lo2), one), _mm256_set1_pd(0x1p-1022));
+        sub = _mm256_and_pd(sub, _mm256_cmp_pd(yy, one, _CMP_LT_OQ));
+        out = _mm256_blendv_pd(out, res, sub);
+    }
+    return out;
+}
+/* pn_exp_f64_tab over n contiguous doubles, 4 at a time (a masked last step). */
+static T256 void exp_f64_avx2(const double *x, double *y, int64_t n) {
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk, i = b;
+        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
+        for (; i + 4 <= e; i += 4) _mm256_storeu_pd(y + i, exp_f64_lanes4(_mm256_loadu_pd(x + i)));
+        if (i < e) {
+            __m256i m =
+                _mm256_cmpgt_epi64(_mm256_set1_epi64x(e - i), _mm256_setr_epi64x(0, 1, 2, 3));
+            _mm256_maskstore_pd(y + i, m, exp_f64_lanes4(_mm256_maskload_pd(x + i, m)));
+        }
+    }
+}
+
+/* pn_exp_f64_sub over 8 lanes (v: the magic sum, whose bits hold k), out where Y >= 1. */
+static ALWAYS_INLINE T512 __m512d exp_f64_sub8(__m512d out, __m512d t, __m512d small, __m512d v) {
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512i nb = _mm512_add_epi64(
+        _mm512_sub_epi64(_mm512_castpd_si512(v), _mm512_castpd_si512(_mm512_set1_pd(0x1.8p52))),
+        _mm512_set1_epi64(32768));
+    __m512i e =
+        _mm512_slli_epi64(_mm512_sub_epi64(_mm512_srli_epi64(nb, 4), _mm512_set1_epi64(3)), 52);
+    __m512d sc = _mm512_castsi512_pd(e), h = _mm512_mul_pd(t, sc), s = _mm512_mul_pd(small, sc);
+    __m512d y = _mm512_add_pd(h, s), lo = _mm512_add_pd(_mm512_sub_pd(h, y), s);
+    __m512d hi = _mm512_add_pd(one, y);
+    __m512d lo2 = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, hi), y), lo);
+    __m512d r =
+        _mm512_mul_pd(_mm512_sub_pd(_mm512_add_pd(hi, lo2), one), _mm512_set1_pd(0x1p-1022));
+    return _mm512_mask_mov_pd(out, _mm512_cmp_pd_mask(y, one, _CMP_LT_OQ), r);
+}
+/* pn_exp_f64_tab over 8 lanes, the table's rows in t[0..1] (2^(j/16)) and t[2..3] (the
+ * rest): vpermt2pd reads bits 3..0 of each index, and v's low bits are k's. The scaling
+ * by vscalefpd, which rounds y 2^floor(k/16) once, as the scalar's two products do. */
+static ALWAYS_INLINE T512 __m512d exp_f64_lanes8(__m512d x, const __m512d t[4]) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52);
+    __m512d c = _mm512_min_pd(_mm512_set1_pd(PN_EXP_D_MAX), x); /* NaN: the second operand */
+    c = _mm512_max_pd(_mm512_set1_pd(PN_EXP_D_MIN), c);
+    __m512d v = _mm512_fmadd_pd(c, _mm512_set1_pd(PN_EXP_D_16_LN2), magic);
+    __m512d kf = _mm512_sub_pd(v, magic);
+    __m512d r = _mm512_fmadd_pd(kf, _mm512_set1_pd(-PN_EXP_D_L1), c);
+    r = _mm512_fmadd_pd(kf, _mm512_set1_pd(-PN_EXP_D_L2), r);
+    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040), r, _mm512_set1_pd(1.0 / 720));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 120));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 24));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 6));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+    __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+    __m512i j = _mm512_castpd_si512(v);
+    __m512d hi = _mm512_permutex2var_pd(t[0], j, t[1]), lo = _mm512_permutex2var_pd(t[2], j, t[3]);
+    __m512d small = _mm512_fmadd_pd(hi, p, lo), y = _mm512_add_pd(hi, small);
+    __m512d out = _mm512_scalef_pd(y, _mm512_mul_pd(kf, _mm512_set1_pd(1.0 / 16)));
+    __mmask8 sub = _mm512_cmp_pd_mask(kf, _mm512_set1_pd(-16336.0), _CMP_LT_OQ); /* m <= -1022 */
+    if (sub) out = _mm512_mask_mov_pd(out, sub, exp_f64_sub8(out, hi, small, v));
+    return out;
+}
+/* pn_exp_f64_tab over n contiguous doubles, 8 at a time (a masked last step). */
+static T512 void exp_f64_avx512(const double *x, double *y, int64_t n) {
+    __m512d t[4];
+    for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_pd(pn_exp2_16d[k / 2] + 8 * (k % 2));
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk, i = b;
+        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
+        for (; i + 8 <= e; i += 8)
+            _mm512_storeu_pd(y + i, exp_f64_lanes8(_mm512_loadu_pd(x + i), t));
+        if (i < e) {
+            __mmask8 m = (__mmask8)((1u << (e - i)) - 1);
+            _mm512_mask_storeu_pd(y + i, m, exp_f64_lanes8(_mm512_maskz_loadu_pd(m, x + i), t));
+        }
+    }
+}
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
@@ -3670,7 +3797,32 @@ ATAN2_BACKWARD(pn_atan2_backward_f64, double)
 
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))
-UNARY_LOOP_PREFETCHED(exp_f64, double, exp(x))
+UNARY_LOOP_PREFETCHED(exp_f64_loop, double, pn_exp_f64_tab(x))
+/* The float64 exp op: the AVX-512 or AVX2 kernel for contiguous operands where the CPU
+ * has it, else the loop (the same bits). */
+static void exp_f64_portable(const double *x, double *y, int64_t n) {
+    int64_t st[2] = {sizeof(double), sizeof(double)};
+    char *p[2] = {(char *)y, (char *)x};
+    exp_f64_loop(p, st, n, NULL);
+}
+static void exp_f64(char **p, const int64_t *s, int64_t n, const void *aux) {
+#if X86_KERNELS
+    int level = x86_cpu_level();
+    if (s[0] == sizeof(double) && s[1] == sizeof(double) && level) {
+        (level == 2 ? exp_f64_avx512 : exp_f64_avx2)((const double *)p[1], (double *)p[0], n);
+        return;
+    }
+#endif
+    exp_f64_loop(p, s, n, aux);
+}
+pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
+    if (op != PN_EXP) return NULL;
+#if X86_KERNELS
+    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? exp_f64_avx512 : NULL;
+    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? exp_f64_avx2 : NULL;
+#endif
+    return strcmp(name, "portable") ? NULL : exp_f64_portable;
+}
 UNARY_LOOP_PREFETCHED(log_f64, double, log(x))
 UNARY_LOOP(sqrt_f64, double, sqrt(x))
 UNARY_LOOP_PREFETCHED(sigmoid_f64, double, sigmoid_d(x))

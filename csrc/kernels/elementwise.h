@@ -119,6 +119,11 @@ pn_loop_fn pn_unary_loop(pn_unary_op op, pn_dtype dt);
 #endif
 typedef void (*pn_f32_kernel_fn)(const float *x, float *y, int64_t n);
 pn_f32_kernel_fn pn_unary_f32_kernel(pn_unary_op op, const char *name);
+/* The float64 ops with kernels of their own over n contiguous doubles, the same way:
+ * PN_EXP only (pn_exp_f64_tab, fastmath.h): "avx512", "avx2" and "portable" (the C
+ * loop); NULL for other ops and names. */
+typedef void (*pn_f64_kernel_fn)(const double *x, double *y, int64_t n);
+pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name);
 /* The float32 atan2 op's kernels the same way, as (y, x, out, n): pn_atan2f_poly
  * (fastmath.h) on x86 ("avx512", "avx2", "portable"), pn_atan2f_v elsewhere. */
 typedef void (*pn_f32_kernel2_fn)(const float *y, const float *x, float *out, int64_t n);

@@ -1175,6 +1175,77 @@ static void test_pow_signed(void) {
     CHECK(bad == 0, "pn_pow_signed: %ld of %ld pairs wrong", bad, n);
 }
 
+/* ulps of a double result against a long double reference (the ulp of a subnormal
+ * result is 2^-1074); 0 for matching NaNs and infinities. */
+static double ulps64(double got, long double ref) {
+    if (isnan(ref) || isnan(got)) return isnan(ref) && isnan(got) ? 0 : INFINITY;
+    double r = (double)ref;
+    if (isinf(r) || isinf(got)) return got == r ? 0 : INFINITY;
+    int e;
+    frexpl(fabsl(ref), &e);
+    return (double)(fabsl((long double)got - ref) / ldexpl(1.0L, e - 53 < -1074 ? -1074 : e - 53));
+}
+
+/* float64 exp (pn_exp_f64_tab) against expl (64-bit mantissas: its own error is 2^-11 of
+ * a double's ulp) over random x in [-746, 710], in [-2, 2], where the result is
+ * subnormal, and down to 2^-60; C's special values and the thresholds exactly; each
+ * kernel (pn_unary_f64_kernel) against the scalar, to the bit, NaN and infinities among
+ * the inputs and at every tail length. */
+static void test_exp_f64(void) {
+    enum { N = 1 << 18 };
+    static double x[N], y[N], o[N];
+    uint64_t seed = 11;
+    double worst = 0, worst_sub = 0, wx = 0, wsx = 0;
+    long kbad = 0;
+    for (int round = 0; round < 16; round++) {
+        for (int i = 0; i < N; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(seed >> 11) * 0x1p-53;
+            x[i] = round % 4 == 0   ? -746 + 1456 * u
+                   : round % 4 == 1 ? (u - 0.5) * 4
+                   : round % 4 == 2 ? -745.2 + 37.0 * u
+                                    : ldexp(u - 0.5, -(int)(u * 60));
+            if (i % 4099 == 0) x[i] = i % 3 ? INFINITY : NAN;
+            if (i % 4099 == 1) x[i] = -INFINITY;
+        }
+        for (int i = 0; i < N; i++) {
+            y[i] = pn_exp_f64_tab(x[i]);
+            double e = ulps64(y[i], expl((long double)x[i]));
+            if (fabs(y[i]) >= DBL_MIN || isinf(y[i])) {
+                if (e > worst) worst = e, wx = x[i];
+            } else if (e > worst_sub) {
+                worst_sub = e, wsx = x[i];
+            }
+        }
+        const char *names[] = {"avx512", "avx2", "portable"};
+        for (int k = 0; k < 3; k++) {
+            pn_f64_kernel_fn f = pn_unary_f64_kernel(PN_EXP, names[k]);
+            if (!f) continue;
+            int64_t len = round < 2 ? N : N - 1 - round; /* tails */
+            f(x, o, len);
+            kbad += memcmp(o, y, (size_t)len * sizeof *o) != 0;
+        }
+    }
+    printf("exp_f64    max %.4f ulp at %a, %.4f at %a (subnormal results); kernels: %ld "
+           "rounds differ\n",
+           worst, wx, worst_sub, wsx, kbad);
+    CHECK(worst <= 0.556 && worst_sub <= 0.522, "exp_f64: %.4f ulp, %.4f subnormal", worst,
+          worst_sub);
+    CHECK(kbad == 0, "the float64 exp kernels differ from pn_exp_f64_tab in %ld rounds", kbad);
+    const double big = 0x1.62e42fefa39efp+9, tiny = -0x1.74910d52d3051p+9; /* the thresholds */
+    CHECK(pn_exp_f64_tab(0.0) == 1 && pn_exp_f64_tab(-0.0) == 1 &&
+              pn_exp_f64_tab(INFINITY) == INFINITY && pn_exp_f64_tab(-INFINITY) == 0 &&
+              !signbit(pn_exp_f64_tab(-INFINITY)) && isnan(pn_exp_f64_tab(NAN)) &&
+              pn_exp_f64_tab(big) == exp(big) && pn_exp_f64_tab(nextafter(big, 1e9)) == INFINITY &&
+              pn_exp_f64_tab(tiny) == 0x1p-1074 && pn_exp_f64_tab(nextafter(tiny, -1e9)) == 0 &&
+              pn_exp_f64_tab(1.0) == exp(1.0) && pn_exp_f64_tab(0x1p-60) == 1 &&
+              pn_exp_f64_tab(-0x1p-60) == 1 && pn_exp_f64_tab(1e6) == INFINITY,
+          "exp_f64: special values");
+    CHECK(pn_unary_f64_kernel(PN_EXP, "portable") && !pn_unary_f64_kernel(PN_LOG, "portable") &&
+              !pn_unary_f64_kernel(PN_EXP, "sse9"),
+          "pn_unary_f64_kernel's names");
+}
+
 /* The AVX-512 rsqrt kernel starts its correction from rsqrt14 and a Newton step,
  * not from 1 / sqrtf(x) as pn_rsqrtf does; both results are correctly rounded,
  * so they agree. Every float from 2^-100 (where the kernel's own start is used)
@@ -1317,6 +1388,7 @@ int main(void) {
     test_softmax_row_kernels();
     test_pow_tab();
     test_pow_signed();
+    test_exp_f64();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
