@@ -908,3 +908,36 @@ def test_float64_exp_as_torch(need_torch):
     if ref is not None:
         assert _ulp64(got, ref).max() <= max(_ulp64(theirs, ref).max(), 0.556)
     np.testing.assert_allclose(got, theirs, rtol=3e-16, atol=0)
+
+
+def test_float64_sigmoid_vectorized_accurate():
+    """The float64 sigmoid kernel (the float64 exp kernel, 1 + e as an exact pair and a
+    corrected reciprocal): within 1.5 ulp of the long double value, its limits, NaN,
+    the same bits strided; gradcheck."""
+    rng = np.random.default_rng(23)
+    x = np.concatenate([rng.uniform(-40, 40, 40000), rng.uniform(-745, -700, 5000),
+                        np.ldexp(rng.uniform(-0.5, 0.5, 5000), -rng.integers(0, 40, 5000)),
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, 40.0, -746.0]])
+    got = to_np(P(x).sigmoid())
+    if _LONG:
+        xl = x.astype(np.longdouble)
+        with np.errstate(all="ignore"):
+            ref = 1 / (1 + np.exp(-xl))
+        err = _ulp64(got, ref)
+        assert err.max() <= 1.5, x[np.argmax(err)]
+    np.testing.assert_array_equal(got[-7:], [0.5, 0.5, 1.0, 0.0, np.nan, 1.0, 0.0])
+    strided = to_np(P(np.repeat(x, 2))[::2].sigmoid())
+    np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
+    np.testing.assert_array_equal(to_np(pynet.nn.functional.sigmoid(P(x))).view(np.int64),
+                                  got.view(np.int64))
+    t = pynet.tensor(rng.uniform(-5, 5, 20), dtype=pynet.float64, requires_grad=True)
+    assert pynet.autograd.gradcheck(pynet.sigmoid, (t,))
+
+
+def test_float64_sigmoid_as_torch(need_torch):
+    x = np.random.default_rng(24).uniform(-40, 40, 50000)
+    got, theirs = to_np(P(x).sigmoid()), T(x).sigmoid().numpy()
+    if _LONG:
+        ref = 1 / (1 + np.exp(-x.astype(np.longdouble)))
+        assert _ulp64(got, ref).max() <= max(_ulp64(theirs, ref).max(), 1.5)
+    np.testing.assert_allclose(got, theirs, rtol=5e-16, atol=0)

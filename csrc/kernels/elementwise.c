@@ -456,12 +456,6 @@ int pn_binary_is_comparison(pn_binary_op op) {
         } \
     }
 
-/* Numerically stable logistic function: never exponentiates a large positive number. */
-static inline double sigmoid_d(double x) {
-    if (x >= 0) return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
 #define SIGN(x) (((x) > 0) - ((x) < 0))
 
 UNARY_LOOP(neg_f32, float, -x)
@@ -1677,20 +1671,36 @@ static ALWAYS_INLINE T256 __m256d exp_f64_lanes4(__m256d x) {
     }
     return out;
 }
-/* pn_exp_f64_tab over n contiguous doubles, 4 at a time (a masked last step). */
-static T256 void exp_f64_avx2(const double *x, double *y, int64_t n) {
-    int64_t blk = pn_prefetch_blocksize(n);
-    for (int64_t b = 0; b < n; b += blk) {
-        int64_t e = n - b < blk ? n : b + blk, i = b;
-        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
-        for (; i + 4 <= e; i += 4) _mm256_storeu_pd(y + i, exp_f64_lanes4(_mm256_loadu_pd(x + i)));
-        if (i < e) {
-            __m256i m =
-                _mm256_cmpgt_epi64(_mm256_set1_epi64x(e - i), _mm256_setr_epi64x(0, 1, 2, 3));
-            _mm256_maskstore_pd(y + i, m, exp_f64_lanes4(_mm256_maskload_pd(x + i, m)));
-        }
-    }
+/* pn_sigmoid_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d sigmoid_f64_lanes4(__m256d x) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    __m256d e = exp_f64_lanes4(_mm256_or_pd(x, _mm256_set1_pd(-0.0)));
+    __m256d dh = _mm256_add_pd(one, e), dl = _mm256_add_pd(_mm256_sub_pd(one, dh), e);
+    __m256d u = _mm256_div_pd(one, dh);
+    __m256d d = _mm256_sub_pd(_mm256_fnmadd_pd(u, dh, one), _mm256_mul_pd(u, dl));
+    __m256d q = _mm256_mul_pd(e, u), qe = _mm256_fmsub_pd(e, u, q);
+    __m256d pos = _mm256_fmadd_pd(u, d, u), neg = _mm256_add_pd(q, _mm256_fmadd_pd(q, d, qe));
+    __m256d y = _mm256_blendv_pd(neg, pos, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GE_OQ));
+    return _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
+/* An op over n contiguous doubles by its 4-lane function, 4 at a time (a masked last
+ * step); long arrays prefetch. */
+#define F64_KERNEL4(NAME, LANES) \
+    static T256 void NAME(const double *x, double *y, int64_t n) { \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk, i = b; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (; i + 4 <= e; i += 4) _mm256_storeu_pd(y + i, LANES(_mm256_loadu_pd(x + i))); \
+            if (i < e) { \
+                __m256i m = \
+                    _mm256_cmpgt_epi64(_mm256_set1_epi64x(e - i), _mm256_setr_epi64x(0, 1, 2, 3)); \
+                _mm256_maskstore_pd(y + i, m, LANES(_mm256_maskload_pd(x + i, m))); \
+            } \
+        } \
+    }
+F64_KERNEL4(exp_f64_avx2, exp_f64_lanes4)
+F64_KERNEL4(sigmoid_f64_avx2, sigmoid_f64_lanes4)
 
 /* pn_exp_f64_sub over 8 lanes (v: the magic sum, whose bits hold k), out where Y >= 1. */
 static ALWAYS_INLINE T512 __m512d exp_f64_sub8(__m512d out, __m512d t, __m512d small, __m512d v) {
@@ -1733,22 +1743,38 @@ static ALWAYS_INLINE T512 __m512d exp_f64_lanes8(__m512d x, const __m512d t[4]) 
     if (sub) out = _mm512_mask_mov_pd(out, sub, exp_f64_sub8(out, hi, small, v));
     return out;
 }
-/* pn_exp_f64_tab over n contiguous doubles, 8 at a time (a masked last step). */
-static T512 void exp_f64_avx512(const double *x, double *y, int64_t n) {
-    __m512d t[4];
-    for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_pd(pn_exp2_16d[k / 2] + 8 * (k % 2));
-    int64_t blk = pn_prefetch_blocksize(n);
-    for (int64_t b = 0; b < n; b += blk) {
-        int64_t e = n - b < blk ? n : b + blk, i = b;
-        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
-        for (; i + 8 <= e; i += 8)
-            _mm512_storeu_pd(y + i, exp_f64_lanes8(_mm512_loadu_pd(x + i), t));
-        if (i < e) {
-            __mmask8 m = (__mmask8)((1u << (e - i)) - 1);
-            _mm512_mask_storeu_pd(y + i, m, exp_f64_lanes8(_mm512_maskz_loadu_pd(m, x + i), t));
-        }
-    }
+/* pn_sigmoid_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d sigmoid_f64_lanes8(__m512d x, const __m512d t[4]) {
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d e = exp_f64_lanes8(_mm512_or_pd(x, _mm512_set1_pd(-0.0)), t);
+    __m512d dh = _mm512_add_pd(one, e), dl = _mm512_add_pd(_mm512_sub_pd(one, dh), e);
+    __m512d u = _mm512_div_pd(one, dh);
+    __m512d d = _mm512_sub_pd(_mm512_fnmadd_pd(u, dh, one), _mm512_mul_pd(u, dl));
+    __m512d q = _mm512_mul_pd(e, u), qe = _mm512_fmsub_pd(e, u, q);
+    __m512d pos = _mm512_fmadd_pd(u, d, u), neg = _mm512_add_pd(q, _mm512_fmadd_pd(q, d, qe));
+    __m512d y =
+        _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ), neg, pos);
+    return _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x);
 }
+/* An op over n contiguous doubles by its lanes function, exp's table in 4 registers, 8
+ * at a time (a masked last step); long arrays prefetch. */
+#define F64_TAB_KERNEL8(NAME, LANES) \
+    static T512 void NAME(const double *x, double *y, int64_t n) { \
+        __m512d t[4]; \
+        for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_pd(pn_exp2_16d[k / 2] + 8 * (k % 2)); \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk, i = b; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (; i + 8 <= e; i += 8) _mm512_storeu_pd(y + i, LANES(_mm512_loadu_pd(x + i), t)); \
+            if (i < e) { \
+                __mmask8 m = (__mmask8)((1u << (e - i)) - 1); \
+                _mm512_mask_storeu_pd(y + i, m, LANES(_mm512_maskz_loadu_pd(m, x + i), t)); \
+            } \
+        } \
+    }
+F64_TAB_KERNEL8(exp_f64_avx512, exp_f64_lanes8)
+F64_TAB_KERNEL8(sigmoid_f64_avx512, sigmoid_f64_lanes8)
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
@@ -3798,34 +3824,9 @@ ATAN2_BACKWARD(pn_atan2_backward_f64, double)
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))
 UNARY_LOOP_PREFETCHED(exp_f64_loop, double, pn_exp_f64_tab(x))
-/* The float64 exp op: the AVX-512 or AVX2 kernel for contiguous operands where the CPU
- * has it, else the loop (the same bits). */
-static void exp_f64_portable(const double *x, double *y, int64_t n) {
-    int64_t st[2] = {sizeof(double), sizeof(double)};
-    char *p[2] = {(char *)y, (char *)x};
-    exp_f64_loop(p, st, n, NULL);
-}
-static void exp_f64(char **p, const int64_t *s, int64_t n, const void *aux) {
-#if X86_KERNELS
-    int level = x86_cpu_level();
-    if (s[0] == sizeof(double) && s[1] == sizeof(double) && level) {
-        (level == 2 ? exp_f64_avx512 : exp_f64_avx2)((const double *)p[1], (double *)p[0], n);
-        return;
-    }
-#endif
-    exp_f64_loop(p, s, n, aux);
-}
-pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
-    if (op != PN_EXP) return NULL;
-#if X86_KERNELS
-    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? exp_f64_avx512 : NULL;
-    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? exp_f64_avx2 : NULL;
-#endif
-    return strcmp(name, "portable") ? NULL : exp_f64_portable;
-}
 UNARY_LOOP_PREFETCHED(log_f64, double, log(x))
 UNARY_LOOP(sqrt_f64, double, sqrt(x))
-UNARY_LOOP_PREFETCHED(sigmoid_f64, double, sigmoid_d(x))
+UNARY_LOOP_PREFETCHED(sigmoid_f64_loop, double, pn_sigmoid_f64_tab(x))
 UNARY_LOOP_PREFETCHED(tanh_f64, double, tanh(x))
 UNARY_LOOP(relu_f64, double, x > 0 ? x : (x != x ? x : (double)0))
 UNARY_LOOP(sign_f64, double, SIGN(x)) /* sign(nan) = 0, as in torch */
@@ -3846,6 +3847,55 @@ UNARY_LOOP_PREFETCHED(erfc_f64, double, erfc(x))
 UNARY_LOOP_PREFETCHED(tan_f64, double, tan(x))
 UNARY_LOOP_PREFETCHED(atan_f64, double, atan(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
+
+/* The float64 exp and sigmoid ops: the AVX-512 or AVX2 kernel for contiguous operands
+ * where the CPU has it, else the loop (the same bits). */
+typedef struct {
+    pn_f64_kernel_fn avx512, avx2, portable;
+} f64_kernels;
+#define PORTABLE_F64(NAME, LOOP) \
+    static void NAME(const double *x, double *y, int64_t n) { \
+        int64_t st[2] = {sizeof(double), sizeof(double)}; \
+        char *p[2] = {(char *)y, (char *)x}; \
+        LOOP(p, st, n, NULL); \
+    }
+PORTABLE_F64(exp_f64_portable, exp_f64_loop)
+PORTABLE_F64(sigmoid_f64_portable, sigmoid_f64_loop)
+#if X86_KERNELS
+#define F64_KERNELS(A512, A2, P) {A512, A2, P}
+#else
+#define F64_KERNELS(A512, A2, P) {NULL, NULL, P}
+#endif
+static const f64_kernels EXP_F64_K = F64_KERNELS(exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
+static const f64_kernels SIGMOID_F64_K =
+    F64_KERNELS(sigmoid_f64_avx512, sigmoid_f64_avx2, sigmoid_f64_portable);
+static const f64_kernels *f64_kernels_of(pn_unary_op op) {
+    return op == PN_EXP ? &EXP_F64_K : op == PN_SIGMOID ? &SIGMOID_F64_K : NULL;
+}
+#if X86_KERNELS
+#define F64_LEVEL() x86_cpu_level()
+#else
+#define F64_LEVEL() 0
+#endif
+#define F64_OP(NAME, K, LOOP) \
+    static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
+        int level = F64_LEVEL(); \
+        if (s[0] == sizeof(double) && s[1] == sizeof(double) && level) \
+            (level == 2 ? K.avx512 : K.avx2)((const double *)p[1], (double *)p[0], n); \
+        else \
+            LOOP(p, s, n, aux); \
+    }
+F64_OP(exp_f64, EXP_F64_K, exp_f64_loop)
+F64_OP(sigmoid_f64, SIGMOID_F64_K, sigmoid_f64_loop)
+pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
+    const f64_kernels *k = f64_kernels_of(op);
+    if (!k) return NULL;
+#if X86_KERNELS
+    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? k->avx512 : NULL;
+    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? k->avx2 : NULL;
+#endif
+    return strcmp(name, "portable") ? NULL : k->portable;
+}
 
 /* The inverse trigonometric and hyperbolic functions, exp2 and the gamma family:
  * libm's double functions (special.h's for digamma and erfinv), so float32 results

@@ -1246,6 +1246,50 @@ static void test_exp_f64(void) {
           "pn_unary_f64_kernel's names");
 }
 
+/* float64 sigmoid (pn_sigmoid_f64_tab) against 1 / (1 + expl(-x)) in long double over
+ * random x in [-40, 40], [-745, -700] (subnormal e^x) and near 0; its special values;
+ * each kernel against the scalar, to the bit, NaN and infinities among the inputs. */
+static void test_sigmoid_f64(void) {
+    enum { N = 1 << 17 };
+    static double x[N], y[N], o[N];
+    uint64_t seed = 13;
+    double worst = 0, wx = 0;
+    long kbad = 0;
+    for (int round = 0; round < 12; round++) {
+        for (int i = 0; i < N; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(seed >> 11) * 0x1p-53;
+            x[i] = round % 3 == 0   ? -40 + 80 * u
+                   : round % 3 == 1 ? -745 + 45 * u
+                                    : ldexp(u - 0.5, -(int)(u * 40));
+            if (i % 4099 == 0) x[i] = i % 3 ? INFINITY : NAN;
+            if (i % 4099 == 1) x[i] = -INFINITY;
+        }
+        for (int i = 0; i < N; i++) {
+            y[i] = pn_sigmoid_f64_tab(x[i]);
+            double e = ulps64(y[i], 1.0L / (1.0L + expl(-(long double)x[i])));
+            if (e > worst) worst = e, wx = x[i];
+        }
+        const char *names[] = {"avx512", "avx2", "portable"};
+        for (int k = 0; k < 3; k++) {
+            pn_f64_kernel_fn f = pn_unary_f64_kernel(PN_SIGMOID, names[k]);
+            if (!f) continue;
+            int64_t len = round < 2 ? N : N - 1 - round;
+            f(x, o, len);
+            kbad += memcmp(o, y, (size_t)len * sizeof *o) != 0;
+        }
+    }
+    printf("sigmoid_f64 max %.4f ulp at %a; kernels: %ld rounds differ\n", worst, wx, kbad);
+    CHECK(worst <= 1.5, "sigmoid_f64: %.4f ulp", worst);
+    CHECK(kbad == 0, "the float64 sigmoid kernels differ from pn_sigmoid_f64_tab in %ld rounds",
+          kbad);
+    CHECK(pn_sigmoid_f64_tab(0.0) == 0.5 && pn_sigmoid_f64_tab(-0.0) == 0.5 &&
+              pn_sigmoid_f64_tab(INFINITY) == 1 && pn_sigmoid_f64_tab(-INFINITY) == 0 &&
+              isnan(pn_sigmoid_f64_tab(NAN)) && pn_sigmoid_f64_tab(40.0) == 1 &&
+              pn_sigmoid_f64_tab(-746.0) == 0 && pn_sigmoid_f64_tab(-745.0) > 0,
+          "sigmoid_f64: special values");
+}
+
 /* The AVX-512 rsqrt kernel starts its correction from rsqrt14 and a Newton step,
  * not from 1 / sqrtf(x) as pn_rsqrtf does; both results are correctly rounded,
  * so they agree. Every float from 2^-100 (where the kernel's own start is used)
@@ -1389,6 +1433,7 @@ int main(void) {
     test_pow_tab();
     test_pow_signed();
     test_exp_f64();
+    test_sigmoid_f64();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
