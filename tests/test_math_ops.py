@@ -941,3 +941,37 @@ def test_float64_sigmoid_as_torch(need_torch):
         ref = 1 / (1 + np.exp(-x.astype(np.longdouble)))
         assert _ulp64(got, ref).max() <= max(_ulp64(theirs, ref).max(), 1.5)
     np.testing.assert_allclose(got, theirs, rtol=5e-16, atol=0)
+
+
+@pytest.mark.parametrize("shape", [(7, 33), (33, 7), (5, 700), (700, 5), (40, 10), (3, 16), (300, 16)])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_float64_softmax_family_with_the_exp_kernel(shape, dim):
+    """float64 softmax, log_softmax and logsumexp (rows, columns, short rows: each path
+    now takes the float64 exp kernel) against a long double reference; each path's result
+    the same at 1 and 2 threads."""
+    x = np.random.default_rng(sum(shape) + dim).uniform(-20, 20, shape)
+    x[0, 0] = 30.0  # a dominating value: the split sums
+    xl = x.astype(np.longdouble)
+    m = xl.max(axis=dim, keepdims=True)
+    lse = m + np.log(np.exp(xl - m).sum(axis=dim, keepdims=True))
+    # softmax's exp(x - m) takes x - m rounded to double (any float64 softmax does): the
+    # reference too, or its relative error |x - m| 2^-53 (4e-15 here) would show
+    d = (x - x.max(axis=dim, keepdims=True)).astype(np.longdouble)
+    e = np.exp(d)
+    t = P(x)
+    np.testing.assert_allclose(to_np(t.softmax(dim)), (e / e.sum(axis=dim, keepdims=True))
+                               .astype(np.float64), rtol=3e-15, atol=1e-300)
+    np.testing.assert_allclose(to_np(t.log_softmax(dim)), (xl - lse).astype(np.float64),
+                               rtol=3e-15, atol=3e-15)
+    np.testing.assert_allclose(to_np(t.logsumexp(dim)), lse.squeeze(dim).astype(np.float64),
+                               rtol=3e-15)
+    old = pynet.get_num_threads()
+    try:
+        pynet.set_num_threads(1)
+        one = [to_np(f(dim)) for f in (t.softmax, t.log_softmax, t.logsumexp)]
+        pynet.set_num_threads(2)
+        two = [to_np(f(dim)) for f in (t.softmax, t.log_softmax, t.logsumexp)]
+    finally:
+        pynet.set_num_threads(old)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))

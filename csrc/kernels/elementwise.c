@@ -3886,6 +3886,10 @@ static const f64_kernels *f64_kernels_of(pn_unary_op op) {
             LOOP(p, s, n, aux); \
     }
 F64_OP(exp_f64, EXP_F64_K, exp_f64_loop)
+void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
+    int level = F64_LEVEL();
+    (level == 2 ? EXP_F64_K.avx512 : level ? EXP_F64_K.avx2 : EXP_F64_K.portable)(x, y, n);
+}
 F64_OP(sigmoid_f64, SIGMOID_F64_K, sigmoid_f64_loop)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     const f64_kernels *k = f64_kernels_of(op);

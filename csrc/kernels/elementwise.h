@@ -132,6 +132,9 @@ pn_f32_kernel2_fn pn_atan2_f32_kernel(const char *name);
 /* y = exp(x) over n contiguous floats (y may be x) by the fastest of those
  * kernels: for other kernels' rows (attention's softmax). */
 void pn_exp_f32_contig(const float *x, float *y, int64_t n);
+/* y = exp(x) over n contiguous doubles (y may be x) by the fastest float64 exp kernel
+ * (pn_exp_f64_tab's bits): for the float64 softmax rows. */
+void pn_exp_f64_contig(const double *x, double *y, int64_t n);
 
 /* The softmax of a contiguous row of scores in place, for attention's rows (no mask,
  * no dropout): with m = max(sc s) (a NaN score passed over; the products rounded to

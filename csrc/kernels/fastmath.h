@@ -965,8 +965,11 @@ PN_FINLINE double pn_exp_f64_tab(double x) {
     double p = __builtin_fma(r * r, q, r), t = pn_exp2_16d[0][j];
     double small = __builtin_fma(t, p, pn_exp2_16d[1][j]), y = t + small;
     double s1 = pn_bits_to_double((m1u - 1) << 52), s2 = pn_bits_to_double((mu - m1u - 1) << 52);
-    double sub = mu <= 1026 ? pn_exp_f64_sub(t, small, mu) : -1.0; /* m <= -1022 */
-    return sub >= 0 ? sub : y * s1 * s2;
+    if (__builtin_expect(mu <= 1026, 0)) { /* m <= -1022: a branch, rarely taken */
+        double sub = pn_exp_f64_sub(t, small, mu);
+        if (sub >= 0) return sub;
+    }
+    return y * s1 * s2;
 }
 
 /* sigmoid x = 1 / (1 + e^-x) in double, for the float64 sigmoid op (elementwise.c's
