@@ -1,4 +1,4 @@
-"""Op-level speed of pynet beside PyTorch (issue #13): float32, 1 and 2 threads.
+"""Op-level speed of pynet beside PyTorch (issue #13): float32 (or float64), 1 and 2 threads.
 
 What is measured
   * elementwise ops (exp ... relu, the activations in nn.functional, pow with
@@ -40,7 +40,9 @@ How to read it
 
 Usage
   python benchmarks/bench_ops.py [--threads 1,2] [--sizes 1k,131k,4M]
-                                 [--filter SUBSTRING] [--quick]
+                                 [--filter SUBSTRING] [--quick] [--dtype float64]
+  (--dtype float64 times the same cases on float64 inputs; the targets are
+  float32's, the table counts them all the same)
 """
 import argparse
 import os
@@ -186,14 +188,14 @@ def shape_of(n):
     return rows, n // rows
 
 
-def make_inputs(shape, seed=0):
-    """The NumPy inputs shared by both libraries, by kind."""
+def make_inputs(shape, seed=0, dtype="float32"):
+    """The NumPy inputs shared by both libraries, by kind, of the given float dtype."""
     rng = np.random.default_rng(seed)
-    f32 = np.float32
-    return {"sym": rng.uniform(-3, 3, shape).astype(f32),
-            "sym2": rng.uniform(-3, 3, shape).astype(f32),
-            "pos": rng.uniform(0.1, 4, shape).astype(f32),
-            "expo": rng.uniform(-2, 2, shape).astype(f32),
+    dt = np.dtype(dtype)
+    return {"sym": rng.uniform(-3, 3, shape).astype(dt),
+            "sym2": rng.uniform(-3, 3, shape).astype(dt),
+            "pos": rng.uniform(0.1, 4, shape).astype(dt),
+            "expo": rng.uniform(-2, 2, shape).astype(dt),
             "idx": rng.integers(0, shape[0], max(1, shape[0] // 2))}
 
 
@@ -226,7 +228,7 @@ def make_step(case, lib, arrays, mode):
     xs = [lib.tensor(arrays[k], grad=k != "idx") for k in case.inputs]
     leaves = [x for k, x in zip(case.inputs, xs) if k != "idx"]
     shape = tuple(op(*xs).shape)
-    g = lib.tensor(np.random.default_rng(1).uniform(-1, 1, shape).astype(np.float32))
+    g = lib.tensor(np.random.default_rng(1).uniform(-1, 1, shape).astype(arrays["sym"].dtype))
 
     def step():
         for x in leaves:
@@ -348,6 +350,8 @@ def parse_args(argv):
     p.add_argument("--sizes", default="1k,131k,4M", help="element counts, rounded to powers of two")
     p.add_argument("--filter", default="", help="only ops whose name contains this")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
+    p.add_argument("--dtype", default="float32", choices=("float32", "float64"),
+                   help="the inputs' dtype (the targets are float32's)")
     return p.parse_args(argv)
 
 
@@ -358,9 +362,9 @@ def main(argv=None):
     if not cases:
         sys.exit(f"no op name contains {args.filter!r}")
     libs = [Lib("pynet", pynet)] + ([Lib("torch", torch)] if torch is not None else [])
-    inputs = {s: make_inputs(shape_of(parse_size(s))) for s in sizes}
+    inputs = {s: make_inputs(shape_of(parse_size(s)), dtype=args.dtype) for s in sizes}
     versions = ", ".join(f"{lib.name} {lib.mod.__version__}" for lib in libs)
-    print(f"bench_ops: float32, {versions}, {len(cases)} ops, sizes {', '.join(sizes)}"
+    print(f"bench_ops: {args.dtype}, {versions}, {len(cases)} ops, sizes {', '.join(sizes)}"
           + (" (quick)" if args.quick else ""))
     start = time.perf_counter()
     for n in (int(t) for t in args.threads.split(",")):

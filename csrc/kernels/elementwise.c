@@ -1681,7 +1681,7 @@ static ALWAYS_INLINE T256 __m256d sigmoid_f64_lanes4(__m256d x) {
     __m256d q = _mm256_mul_pd(e, u), qe = _mm256_fmsub_pd(e, u, q);
     __m256d pos = _mm256_fmadd_pd(u, d, u), neg = _mm256_add_pd(q, _mm256_fmadd_pd(q, d, qe));
     __m256d y = _mm256_blendv_pd(neg, pos, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GE_OQ));
-    return _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 /* An op over n contiguous doubles by its 4-lane function, 4 at a time (a masked last
  * step); long arrays prefetch. */
@@ -1754,7 +1754,7 @@ static ALWAYS_INLINE T512 __m512d sigmoid_f64_lanes8(__m512d x, const __m512d t[
     __m512d pos = _mm512_fmadd_pd(u, d, u), neg = _mm512_add_pd(q, _mm512_fmadd_pd(q, d, qe));
     __m512d y =
         _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ), neg, pos);
-    return _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x);
+    return _mm512_mask_add_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
 /* An op over n contiguous doubles by its lanes function, exp's table in 4 registers, 8
  * at a time (a masked last step); long arrays prefetch. */
@@ -1962,6 +1962,7 @@ static ALWAYS_INLINE T256 __m256 atan_far8(__m256 a) {
 /* pn_atanf_poly over 8 lanes: pn_atanf_near, and pn_atanf_far where a lane needs it. */
 static ALWAYS_INLINE T256 __m256 atan_poly8(__m256 x) {
     __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), c[8], pl;
+    /* max(j - bias, 0) by a saturating 16-bit subtraction, as poly_tab_index8 */
     __m256i j = _mm256_subs_epu16(_mm256_srli_epi32(_mm256_castps_si256(a), 21),
                                   _mm256_set1_epi32(PN_ATANX_TAB_BIAS));
     poly_rows8(atanx_rows, _mm256_and_si256(j, _mm256_set1_epi32(31)), c);
@@ -2125,6 +2126,8 @@ static ALWAYS_INLINE T512 __m512 atan_far16(__m512 a) {
  * pn_atanf_far where a lane needs it (a branch: in most data no lane does). */
 static ALWAYS_INLINE T512 __m512 atan_poly16(__m512 x, const __m512 *t) {
     __m512 a = _mm512_andnot_ps(_mm512_set1_ps(-0.0f), x), pl;
+    /* the index as in poly_tab_index16: bits >> 21 < 2^11 fits 16 bits, where the
+     * saturating subtraction is max(j - bias, 0) */
     __m512i j = _mm512_subs_epu16(_mm512_srli_epi32(_mm512_castps_si512(a), 21),
                                   _mm512_set1_epi32(PN_ATANX_TAB_BIAS));
     __m512 h = poly_tab_split16(t, j, _mm512_sub_ps(a, POLY_ROW(0)), &pl), y = _mm512_add_ps(h, pl);
@@ -3881,14 +3884,14 @@ static const f64_kernels *f64_kernels_of(pn_unary_op op) {
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
         int level = F64_LEVEL(); \
         if (s[0] == sizeof(double) && s[1] == sizeof(double) && level) \
-            (level == 2 ? K.avx512 : K.avx2)((const double *)p[1], (double *)p[0], n); \
+            (level >= 2 ? K.avx512 : K.avx2)((const double *)p[1], (double *)p[0], n); \
         else \
             LOOP(p, s, n, aux); \
     }
 F64_OP(exp_f64, EXP_F64_K, exp_f64_loop)
 void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
     int level = F64_LEVEL();
-    (level == 2 ? EXP_F64_K.avx512 : level ? EXP_F64_K.avx2 : EXP_F64_K.portable)(x, y, n);
+    (level >= 2 ? EXP_F64_K.avx512 : level ? EXP_F64_K.avx2 : EXP_F64_K.portable)(x, y, n);
 }
 F64_OP(sigmoid_f64, SIGMOID_F64_K, sigmoid_f64_loop)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {

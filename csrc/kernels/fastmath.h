@@ -741,7 +741,7 @@ PN_FINLINE float pn_pow_signed(float p, float x, float y) {
     int yint = (ay >= 0x1p23f) | ((ay + 0x1p23f) - 0x1p23f == ay);
     int yodd = yint & (ay < 0x1p24f) & ((h + 0x1p23f) - 0x1p23f != h);
     float q = x == 0 ? (y > 0 ? 0.0f : y < 0 ? INFINITY : 1.0f) : p;
-    q = (x < 0) & !yint ? NAN : q;
+    q = (x < 0) & !yint ? -NAN : q; /* -NaN: glibc's powf and PyTorch's (x86's default NaN) */
     return pn_float_to_bits(x) < 0 && yodd ? -q : q;
 }
 PN_FINLINE float pn_powf_tab(float x, float y) {
@@ -980,17 +980,17 @@ PN_FINLINE double pn_exp_f64_tab(double x) {
  *   x < 0:   e / (1 + e) = q + (q' + q d), q = e u rounded and q' its error (exact),
  * one rounding again: e's own error (0.556 ulp) is what remains, shrunk by 1 / (1 + e)
  * for x >= 0 and doubled for x < 0 where e / (1 + e) falls below a power of 2 that e is
- * above: at most 0.5 + 2 (0.556) = 1.61 ulp; a search there found 1.4966 (x = -7.624),
+ * above: at most 0.5 + 2 (0.556) = 1.61 ulp; searches there found 1.4993 (x = -10.397),
  * csrc/tests/test_vecmath.c checks 1.5 on random x (NumPy's 1 / (1 + exp(-x)): 1.86,
  * PyTorch's: 1.80 on random x in [-30, 30]). sigmoid(-inf) = 0,
- * sigmoid(inf) = 1, NaN -> NaN (x itself). */
+ * sigmoid(inf) = 1, NaN -> NaN (x's, quieted). */
 PN_FINLINE double pn_sigmoid_f64_tab(double x) {
     double e = pn_exp_f64_tab(pn_bits_to_double(pn_double_to_bits(x) | 0x8000000000000000ULL));
     double dh = 1.0 + e, dl = (1.0 - dh) + e;
     double u = 1.0 / dh, d = __builtin_fma(-u, dh, 1.0) - u * dl;
     double q = e * u, qe = __builtin_fma(e, u, -q);
     double pos = __builtin_fma(u, d, u), neg = q + __builtin_fma(q, d, qe);
-    return x != x ? x : x >= 0 ? pos : neg;
+    return x != x ? x + x : x >= 0 ? pos : neg; /* x + x: a signalling NaN quieted */
 }
 
 /* ---- atan by a polynomial on each of 29 intervals of |x| < 8 ---- */

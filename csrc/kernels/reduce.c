@@ -726,8 +726,8 @@ SM_SPLIT_SUM(sm_split_log_f64, double, f64)
  * where the other takes the term), both folded by fold16. It vectorizes: the one
  * running sum of SM_SPLIT_SUM, an exp call and a branch per element, made
  * log_softmax over (2048, 100) with one dominating logit per row 3.6 ms (0.15 ms
- * without; PyTorch 0.13) where it is now 0.33 (float32; float64's exps are libm
- * calls either way). softmax_short.c's kernels do the same, to the bit. */
+ * without; PyTorch 0.13) where it is now 0.33 (float32; float64's keep the running
+ * sum, below). softmax_short.c's kernels do the same, to the bit. */
 #define SM_SPLIT_ROW(NAME, T, SFX) \
     PN_FINLINE double NAME(const T *restrict x, int64_t n, T m) { \
         enum { L = 16 }; \
@@ -740,7 +740,8 @@ SM_SPLIT_SUM(sm_split_log_f64, double, f64)
         return pn_log1p_d((fold16(ones) - 1.0) + fold16(rest) * UNSCALE_##SFX); \
     }
 SM_SPLIT_ROW(sm_split_row_f32, float, f32)
-/* float64 exps are libm calls, which do not vectorize: the one running sum is faster */
+/* float64's exps (pn_exp_f64_tab, whose table lookups a compiled loop does not
+ * vectorize) one at a time either way: the one running sum was faster than 16 lanes */
 #define sm_split_row_f64(x, n, m) sm_split_log_f64((const char *)(x), n, sizeof(double), m)
 
 /* logsumexp's m + log(s) cancels where the max m is negative and about -log(s)
@@ -750,7 +751,7 @@ SM_SPLIT_ROW(sm_split_row_f32, float, f32)
  * < 2 (s - 1) / s, the float32 row is summed again with double exps
  * (pn_exp_v_d, relative error 2e-16; 0 below e^-707, which no sum >= 1 notices):
  * rare for long rows or a positive max, and within 2 ulp everywhere. float64's
- * exps are libm's already. */
+ * exps are double already. */
 PN_FINLINE double sm_exp_d(double y) {
     return y < -707.0 ? 0.0 : pn_exp_v_d(y);
 }
@@ -993,10 +994,12 @@ SM_LOG_SUMS(f64, double)
  * call per element did not vectorize: softmax over dim 0 of (256, 512) doubles 755 ->
  * 213 us at 1 thread, of (2048, 10), one column at a time, -> 2.2x PyTorch's). */
 #define SM_COLS_EXPS_f32(EXP, T, L, in, out, len, is, os, m, sum, store) \
-    for (int64_t r = 0; r < len; r++) \
-        EXP((const T *)(in + r * is), (T *)(out + r * os), m, sum, store);
+    do { \
+        for (int64_t r = 0; r < len; r++) \
+            EXP((const T *)(in + r * is), (T *)(out + r * os), m, sum, store); \
+    } while (0)
 #define SM_COLS_EXPS_f64(EXP, T, L, in, out, len, is, os, m, sum, store) \
-    { \
+    do { \
         enum { R_ = 256 / L }; \
         double e_[256]; \
         for (int64_t r0 = 0; r0 < len; r0 += R_) { \
@@ -1011,7 +1014,7 @@ SM_LOG_SUMS(f64, double)
                     for (int k = 0; k < L; k++) ((T *)(out + (r0 + r) * os))[k] = e_[r * L + k]; \
             } \
         } \
-    }
+    } while (0)
 #define SOFTMAX_COLS(NAME, T, SFX, L) \
     /* One row of the L lanes, out of line so that restrict tells the compiler \
      * that x and y do not overlap (or the lanes are not vectorized). */ \
@@ -1049,11 +1052,11 @@ SM_LOG_SUMS(f64, double)
             m[k] = nanv[k] != nanv[k]                      ? nanv[k] \
                    : mode == PN_SM_LSE && PN_IS_INF(mx[k]) ? 0 \
                                                            : mx[k]; \
-        SM_COLS_EXPS_##SFX(NAME##_exp, T, L, in, out, len, is, os, m, sum, \
-                           mode == PN_SM_SOFTMAX) if (mode == PN_SM_SOFTMAX) for (int k = 0; \
-                                                                                  k < L; k++) \
-            sum[k] = 1.0 / sum[k]; \
-        else sm_log_sums_##SFX(in, len, is, m, mx, sum, L, mode); \
+        SM_COLS_EXPS_##SFX(NAME##_exp, T, L, in, out, len, is, os, m, sum, mode == PN_SM_SOFTMAX); \
+        if (mode == PN_SM_SOFTMAX) \
+            for (int k = 0; k < L; k++) sum[k] = 1.0 / sum[k]; \
+        else \
+            sm_log_sums_##SFX(in, len, is, m, mx, sum, L, mode); \
         if (mode == PN_SM_LSE) { \
             for (int k = 0; k < L; k++) \
                 ((T *)out)[k] = nanv[k] == 0 && PN_IS_INF(mx[k]) ? mx[k] : (T)(m[k] + sum[k]); \

@@ -1186,6 +1186,27 @@ static double ulps64(double got, long double ref) {
     return (double)(fabsl((long double)got - ref) / ldexpl(1.0L, e - 53 < -1074 ? -1074 : e - 53));
 }
 
+/* v, but +inf or NaN at every 4099th index and -inf after it: the kernels' special
+ * inputs among ordinary ones. */
+static double with_specials(int i, double v) {
+    return i % 4099 == 0 ? (i % 3 ? INFINITY : NAN) : i % 4099 == 1 ? -INFINITY : v;
+}
+
+/* How many of op's float64 kernels (pn_unary_f64_kernel: those this CPU runs) differ
+ * from y over x[0, len), to the bit (o: scratch). */
+static long f64_kernels_differ(pn_unary_op op, const double *x, const double *y, double *o,
+                               int64_t len) {
+    const char *names[] = {"avx512", "avx2", "portable"};
+    long bad = 0;
+    for (int k = 0; k < 3; k++) {
+        pn_f64_kernel_fn f = pn_unary_f64_kernel(op, names[k]);
+        if (!f) continue;
+        f(x, o, len);
+        bad += memcmp(o, y, (size_t)len * sizeof *o) != 0;
+    }
+    return bad;
+}
+
 /* float64 exp (pn_exp_f64_tab) against expl (64-bit mantissas: its own error is 2^-11 of
  * a double's ulp) over random x in [-746, 710], in [-2, 2], where the result is
  * subnormal, and down to 2^-60; C's special values and the thresholds exactly; each
@@ -1205,8 +1226,7 @@ static void test_exp_f64(void) {
                    : round % 4 == 1 ? (u - 0.5) * 4
                    : round % 4 == 2 ? -745.2 + 37.0 * u
                                     : ldexp(u - 0.5, -(int)(u * 60));
-            if (i % 4099 == 0) x[i] = i % 3 ? INFINITY : NAN;
-            if (i % 4099 == 1) x[i] = -INFINITY;
+            x[i] = with_specials(i, x[i]);
         }
         for (int i = 0; i < N; i++) {
             y[i] = pn_exp_f64_tab(x[i]);
@@ -1217,14 +1237,7 @@ static void test_exp_f64(void) {
                 worst_sub = e, wsx = x[i];
             }
         }
-        const char *names[] = {"avx512", "avx2", "portable"};
-        for (int k = 0; k < 3; k++) {
-            pn_f64_kernel_fn f = pn_unary_f64_kernel(PN_EXP, names[k]);
-            if (!f) continue;
-            int64_t len = round < 2 ? N : N - 1 - round; /* tails */
-            f(x, o, len);
-            kbad += memcmp(o, y, (size_t)len * sizeof *o) != 0;
-        }
+        kbad += f64_kernels_differ(PN_EXP, x, y, o, round < 2 ? N : N - 1 - round); /* tails */
     }
     printf("exp_f64    max %.4f ulp at %a, %.4f at %a (subnormal results); kernels: %ld "
            "rounds differ\n",
@@ -1262,22 +1275,14 @@ static void test_sigmoid_f64(void) {
             x[i] = round % 3 == 0   ? -40 + 80 * u
                    : round % 3 == 1 ? -745 + 45 * u
                                     : ldexp(u - 0.5, -(int)(u * 40));
-            if (i % 4099 == 0) x[i] = i % 3 ? INFINITY : NAN;
-            if (i % 4099 == 1) x[i] = -INFINITY;
+            x[i] = with_specials(i, x[i]);
         }
         for (int i = 0; i < N; i++) {
             y[i] = pn_sigmoid_f64_tab(x[i]);
             double e = ulps64(y[i], 1.0L / (1.0L + expl(-(long double)x[i])));
             if (e > worst) worst = e, wx = x[i];
         }
-        const char *names[] = {"avx512", "avx2", "portable"};
-        for (int k = 0; k < 3; k++) {
-            pn_f64_kernel_fn f = pn_unary_f64_kernel(PN_SIGMOID, names[k]);
-            if (!f) continue;
-            int64_t len = round < 2 ? N : N - 1 - round;
-            f(x, o, len);
-            kbad += memcmp(o, y, (size_t)len * sizeof *o) != 0;
-        }
+        kbad += f64_kernels_differ(PN_SIGMOID, x, y, o, round < 2 ? N : N - 1 - round);
     }
     printf("sigmoid_f64 max %.4f ulp at %a; kernels: %ld rounds differ\n", worst, wx, kbad);
     CHECK(worst <= 1.5, "sigmoid_f64: %.4f ulp", worst);
