@@ -3451,12 +3451,13 @@ static int x86_cpu_level(void) {
 typedef struct {
     pn_f32_kernel_fn avx512, avx2, portable;
 } f32_kernels;
-#define PORTABLE_F32(NAME, LOOP) \
-    static void NAME(const float *x, float *y, int64_t n) { \
-        int64_t st[2] = {sizeof(float), sizeof(float)}; \
+#define PORTABLE_LOOP(NAME, T, LOOP) \
+    static void NAME(const T *x, T *y, int64_t n) { \
+        int64_t st[2] = {sizeof(T), sizeof(T)}; \
         char *p[2] = {(char *)y, (char *)x}; \
         LOOP(p, st, n, NULL); \
     }
+#define PORTABLE_F32(NAME, LOOP) PORTABLE_LOOP(NAME, float, LOOP)
 PORTABLE_F32(exp_f32_portable, exp_f32_loop)
 PORTABLE_F32(log_f32_portable, log_f32_loop)
 PORTABLE_F32(log2_f32_portable, log2_f32_loop)
@@ -3851,57 +3852,33 @@ UNARY_LOOP_PREFETCHED(tan_f64, double, tan(x))
 UNARY_LOOP_PREFETCHED(atan_f64, double, atan(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
-/* The float64 exp and sigmoid ops: the AVX-512 or AVX2 kernel for contiguous operands
- * where the CPU has it, else the loop (the same bits). */
-typedef struct {
-    pn_f64_kernel_fn avx512, avx2, portable;
-} f64_kernels;
-#define PORTABLE_F64(NAME, LOOP) \
-    static void NAME(const double *x, double *y, int64_t n) { \
-        int64_t st[2] = {sizeof(double), sizeof(double)}; \
-        char *p[2] = {(char *)y, (char *)x}; \
-        LOOP(p, st, n, NULL); \
-    }
-PORTABLE_F64(exp_f64_portable, exp_f64_loop)
-PORTABLE_F64(sigmoid_f64_portable, sigmoid_f64_loop)
-#if X86_KERNELS
-#define F64_KERNELS(A512, A2, P) {A512, A2, P}
-#else
-#define F64_KERNELS(A512, A2, P) {NULL, NULL, P}
-#endif
-static const f64_kernels EXP_F64_K = F64_KERNELS(exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
-static const f64_kernels SIGMOID_F64_K =
-    F64_KERNELS(sigmoid_f64_avx512, sigmoid_f64_avx2, sigmoid_f64_portable);
-static const f64_kernels *f64_kernels_of(pn_unary_op op) {
-    return op == PN_EXP ? &EXP_F64_K : op == PN_SIGMOID ? &SIGMOID_F64_K : NULL;
+/* The float64 exp and sigmoid ops: the fastest kernel for contiguous operands, else the
+ * loop (the same bits), as F32_OP; their kernels by name through KERNEL_BY_NAME. */
+PORTABLE_LOOP(exp_f64_portable, double, exp_f64_loop)
+PORTABLE_LOOP(sigmoid_f64_portable, double, sigmoid_f64_loop)
+void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
+    RUN_FASTEST(exp_f64_avx512, exp_f64_avx2, exp_f64_portable, x, y, n);
 }
-#if X86_KERNELS
-#define F64_LEVEL() x86_cpu_level()
-#else
-#define F64_LEVEL() 0
-#endif
-#define F64_OP(NAME, K, LOOP) \
+static void sigmoid_f64_contig(const double *x, double *y, int64_t n) {
+    RUN_FASTEST(sigmoid_f64_avx512, sigmoid_f64_avx2, sigmoid_f64_portable, x, y, n);
+}
+#define F64_OP(NAME, CONTIG, LOOP) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
-        int level = F64_LEVEL(); \
-        if (s[0] == sizeof(double) && s[1] == sizeof(double) && level) \
-            (level >= 2 ? K.avx512 : K.avx2)((const double *)p[1], (double *)p[0], n); \
+        if (s[0] == sizeof(double) && s[1] == sizeof(double)) \
+            CONTIG((const double *)p[1], (double *)p[0], n); \
         else \
             LOOP(p, s, n, aux); \
     }
-F64_OP(exp_f64, EXP_F64_K, exp_f64_loop)
-void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
-    int level = F64_LEVEL();
-    (level >= 2 ? EXP_F64_K.avx512 : level ? EXP_F64_K.avx2 : EXP_F64_K.portable)(x, y, n);
-}
-F64_OP(sigmoid_f64, SIGMOID_F64_K, sigmoid_f64_loop)
+F64_OP(exp_f64, pn_exp_f64_contig, exp_f64_loop)
+F64_OP(sigmoid_f64, sigmoid_f64_contig, sigmoid_f64_loop)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
-    const f64_kernels *k = f64_kernels_of(op);
-    if (!k) return NULL;
-#if X86_KERNELS
-    if (!strcmp(name, "avx512")) return x86_cpu_level() >= 2 ? k->avx512 : NULL;
-    if (!strcmp(name, "avx2")) return x86_cpu_level() >= 1 ? k->avx2 : NULL;
-#endif
-    return strcmp(name, "portable") ? NULL : k->portable;
+    if (op == PN_EXP) {
+        KERNEL_BY_NAME(name, exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
+    }
+    if (op == PN_SIGMOID) {
+        KERNEL_BY_NAME(name, sigmoid_f64_avx512, sigmoid_f64_avx2, sigmoid_f64_portable);
+    }
+    return NULL;
 }
 
 /* The inverse trigonometric and hyperbolic functions, exp2 and the gamma family:

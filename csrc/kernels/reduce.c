@@ -663,7 +663,7 @@ static inline float pn_exp_shift_f(float x, float m) {
 /* Per dtype: EXPS(x, m) = exp(x - m) / UNSCALE in double, ONE = 1 / UNSCALE
  * (what EXPS gives for x = m). float64 rows take fastmath.h's pn_exp_f64_tab (0.556 ulp),
  * unscaled: the float64 exp op's bits, which its kernels give over contiguous rows
- * (sm_expsum_f64v). */
+ * (sm_expsum_f64). */
 #define EXPS_f32(x, m) ((double)pn_exp_shift_f(x, m))
 #define EXPS_f64(x, m) pn_exp_f64_tab((x) - (m))
 #define UNSCALE_f32    0x1p-64
@@ -773,7 +773,8 @@ SM_SPLIT_SUM(sm_exact_log_f32, float, f32x)
 #define SM_SCALE_f64(e, ih, il) __builtin_fma(e, ih, (e) * (il))
 
 /* A contiguous row x[0..n) -> y (n values, or 1 for logsumexp), in passes:
- *   SM_EXPSUM: sum exp(x - m) (softmax: exp(x - m) kept in y). L independent
+ *   SM_EXPSUM (float32; sm_expsum_f64 below keeps its order): sum exp(x - m)
+ *     (softmax: exp(x - m) kept in y). L independent
  *     double partial sums so that it vectorizes; the lanes are folded in a fixed
  *     order, so the result depends on n only, never on threads. L = 16: two
  *     vectors of doubles even with AVX-512, so the additions of one step do not
@@ -805,6 +806,7 @@ SM_SPLIT_SUM(sm_exact_log_f32, float, f32x)
         } \
         return fold16(part); \
     }
+SM_EXPSUM(sm_expsum_f32, float, f32)
 #define SM_FINISH(NAME, T, SFX) \
     PN_FINLINE void NAME(const T *restrict x, T *restrict y, int64_t n, T m, double sum, \
                          int mode) { \
@@ -869,8 +871,8 @@ static inline void sm_prefetch_rows(const char *base, int64_t step, int64_t firs
  * lanes add nothing, as its -inf padding added +0), the exps by the float64 exp op's
  * kernel over chunks of 256 (the bits of EXPS_f64, whose call per element did not
  * vectorize: softmax over (256, 512) doubles 579 -> 125 us at 1 thread, PyTorch 178). */
-static double sm_expsum_f64v(const double *restrict x, double *restrict y, int64_t n, double m,
-                             int mode) {
+static double sm_expsum_f64(const double *restrict x, double *restrict y, int64_t n, double m,
+                            int mode) {
     enum { L = 16, C = 256 };
     double part[L] = {0}, buf[C];
     for (int64_t j0 = 0; j0 < n; j0 += C) {
@@ -884,10 +886,7 @@ static double sm_expsum_f64v(const double *restrict x, double *restrict y, int64
     }
     return fold16(part);
 }
-#define SM_EXPSUM_OF_f32 sm_expsum_f32
-#define SM_EXPSUM_OF_f64 sm_expsum_f64v
 #define SOFTMAX_CONTIG(NAME, T, SFX, RUN) \
-    SM_EXPSUM(sm_expsum_##SFX, T, SFX) \
     SM_FINISH(sm_finish_##SFX, T, SFX) \
     PN_SIMD_CLONES static void NAME(const char *x0, int64_t xs, char *y0, int64_t ys, \
                                     int64_t rows, int64_t n, int mode) { \
@@ -906,7 +905,7 @@ static double sm_expsum_f64v(const double *restrict x, double *restrict y, int64
             for (int r = 0; r < nr; r++) \
                 sum[r] = mode == PN_SM_LSE && PN_IS_INF(m[r]) \
                              ? 0.0 \
-                             : SM_EXPSUM_OF_##SFX(x[r], y[r], n, m[r], mode); \
+                             : sm_expsum_##SFX(x[r], y[r], n, m[r], mode); \
             for (int r = 0; r < nr; r++) sm_finish_##SFX(x[r], y[r], n, m[r], sum[r], mode); \
         } \
     }
