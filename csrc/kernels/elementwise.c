@@ -974,6 +974,65 @@ const double pn_exp2_16d[2][16] = {
      -0x1.bdd3413b26456p-54, -0x1.41577ee04992fp-55, 0x1.6e9f156864b27p-54, 0x1.c7c46b071f2bep-56,
      0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54}};
 
+/* fastmath.h's float64 logarithms (pn_log_f64_core; gen_double_polys.py log, mpmath): 1/c
+ * of each interval of z, then each base's log_b c_j and constants. */
+const double pn_log_invc16[16] = {
+    0x1.6000000000000p+0, 0x1.5800000000000p+0, 0x1.4800000000000p+0, 0x1.3800000000000p+0,
+    0x1.3000000000000p+0, 0x1.2800000000000p+0, 0x1.1800000000000p+0, 0x1.1000000000000p+0,
+    0x1.0800000000000p+0, 0x1.0000000000000p+0, 0x1.e000000000000p-1, 0x1.c800000000000p-1,
+    0x1.b000000000000p-1, 0x1.9800000000000p-1, 0x1.8800000000000p-1, 0x1.7000000000000p-1};
+const pn_log_base pn_log_base_e = {
+    {-0x1.4618bc21c6000p-2, -0x1.2e8e2bae12000p-2, -0x1.fb9186d5e4000p-3, -0x1.9525a9cf46000p-3,
+     -0x1.5ff3070a7a000p-3, -0x1.29552f8200000p-3, -0x1.6f0d28ae58000p-4, -0x1.f0a30c0118000p-5,
+     -0x1.f829b0e780000p-6, 0x0.0p+0, 0x1.08598b59e4000p-4, 0x1.da72763844000p-4,
+     0x1.5bf406b544000p-3, 0x1.d1037f2656000p-3, 0x1.1178e8227e000p-2, 0x1.522ae0738a000p-2},
+    {0x1.3d82f484c84ccp-46, 0x1.67b1e99b72bd8p-45, 0x1.d572aab993c87p-47, 0x1.297137d9f158fp-44,
+     0x1.8586f183bebf2p-44, 0x1.5b967f4471dfcp-44, 0x1.4b4641b664613p-44, 0x1.d599e83368e91p-45,
+     -0x1.980267c7e09e4p-45, 0x0.0p+0, -0x1.7e5dd7009902cp-46, 0x1.a89401fa71733p-46,
+     -0x1.27023eb68981cp-46, -0x1.84a7e75b6f6e4p-47, 0x1.1ef78ce2d07f2p-44, 0x1.ebe708164c759p-45},
+    0x1.62e42fefa3800p-1,
+    0x1.ef35793c76730p-45,
+    0x1.0000000000000p+0,
+    0x0.0p+0,
+    /* Q, error 2^-60.1 relative, lowest degree first */
+    {-0x1.0000000000000p-1, 0x1.5555555555555p-2, -0x1.0000000000000p-2, 0x1.9999999b26b95p-3,
+     -0x1.555555570863fp-3, 0x1.249230a078594p-3, -0x1.ffffce58bcaacp-4, 0x1.c80cc5bbae860p-4,
+     -0x1.9a7f8f6e05f9cp-4}};
+const pn_log_base pn_log_base_2 = {
+    {-0x1.d6753e032f000p-2, -0x1.b47ebf7388000p-2, -0x1.6e221cd9d1000p-2, -0x1.24407ab0e0000p-2,
+     -0x1.fbc16b9026000p-3, -0x1.acf5e2db4e000p-3, -0x1.08c588cda8000p-3, -0x1.663f6fac90000p-4,
+     -0x1.6bad3758f0000p-5, 0x0.0p+0, 0x1.7d60496cfc000p-4, 0x1.563dc29ffa000p-3,
+     0x1.f5fd8a9064000p-3, 0x1.4f6fbb2cec000p-2, 0x1.8a8980abfc000p-2, 0x1.e7df5fe539000p-2},
+    {0x1.7c407050799bfp-44, -0x1.50520a377c7ecp-45, 0x1.90d43956fa5d8p-45, -0x1.ce60916e52e91p-44,
+     -0x1.0144751b3314fp-44, -0x1.927dfc23d9780p-44, 0x1.871a7610e40bdp-45, -0x1.3167ccc538261p-44,
+     0x1.3c6764fc87b4ap-48, 0x0.0p+0, -0x1.2ce6312ebb81dp-46, 0x1.964190e41bca7p-44,
+     -0x1.cb6f70109b0f1p-47, 0x1.661e393a16b95p-44, -0x1.66cccab240e90p-45, -0x1.532c412ba94dbp-44},
+    0x1.0000000000000p+0,
+    0x0.0p+0,
+    0x1.71547652b82fep+0,
+    0x1.777d0ffda0d24p-56,
+    /* Q, error 2^-59.7 relative, lowest degree first */
+    {-0x1.71547652b82fep-1, 0x1.ec709dc3a03fdp-2, -0x1.71547652b82fep-2, 0x1.2776c51018373p-2,
+     -0x1.ec709dc61400cp-3, 0x1.a6173f492c513p-3, -0x1.71545280e5c4ep-3, 0x1.48f86ffc85b83p-3,
+     -0x1.281ca7714f228p-3}};
+const pn_log_base pn_log_base_10 = {
+    {-0x1.1b3e71ec94000p-3, -0x1.06cbd67a6c000p-3, -0x1.b8de4d3ab4000p-4, -0x1.5fe80488b0000p-4,
+     -0x1.31b3055c48000p-4, -0x1.02428c1f08000p-4, -0x1.3ed1199a60000p-5, -0x1.af5f92b010000p-6,
+     -0x1.b5e908eb20000p-7, 0x0.0p+0, 0x1.cb38fccd90000p-6, 0x1.9c197abf00000p-5,
+     0x1.2e3a740b78000p-4, 0x1.93e7de0fc4000p-4, 0x1.db11ed766c000p-4, 0x1.25ba8215b0000p-3},
+    {-0x1.ef57776664942p-44, -0x1.db2a2c6287ec0p-46, 0x1.340511b402e0ap-47, 0x1.606adb567e739p-45,
+     0x1.dcffc97be8c9cp-45, -0x1.5ea6bc2bc8c2cp-52, 0x1.bdafc8ad828b8p-45, 0x1.9f05921f59258p-46,
+     0x1.90dfe0d1601cap-44, 0x0.0p+0, -0x1.00925a535ae72p-44, 0x1.badcf3d6e4566p-46,
+     0x1.d288560689912p-53, -0x1.80743406505e6p-48, -0x1.40bcd23c3e44cp-44, -0x1.007bf2d8bf07ap-44},
+    0x1.34413509f8000p-2,
+    -0x1.80433b83b532ap-44,
+    0x1.bcb7b1526e50ep-2,
+    0x1.95355baaafad3p-57,
+    /* Q, error 2^-59.5 relative, lowest degree first */
+    {-0x1.bcb7b1526e50ep-3, 0x1.287a7636f435fp-3, -0x1.bcb7b1526e50ep-4, 0x1.63c627767dfd2p-4,
+     -0x1.287a76386e1cfp-4, 0x1.fc3f7b7e624f6p-5, -0x1.bcb78631e980dp-5, 0x1.8c1eb1eb4c973p-5,
+     -0x1.648de440413bfp-5}};
+
 /* The interval tables of pn_erff_tab, pn_tanhf_poly, pn_atan2f_poly, pn_atanf_poly and pn_erfcf_tab
  * (fastmath.h), printed by gen_poly_tabs.py, which states each interval's fit error. erf: */
 /*  1: [0.03125, 0.0390625), fit error 2^-30.5 relative */
@@ -1702,6 +1761,99 @@ static ALWAYS_INLINE T256 __m256d sigmoid_f64_lanes4(__m256d x) {
 F64_KERNEL4(exp_f64_avx2, exp_f64_lanes4)
 F64_KERNEL4(sigmoid_f64_avx2, sigmoid_f64_lanes4)
 
+/* pn_log_f64_core over 4 lanes (AVX2): the table by gathers; k as a double from its bits
+ * (k + 2048 = (tmp ^ 2^63) >> 52 under 2^52's exponent); 2^-min(k, 1022) for
+ * PN_LOGD_1P from 1023 - k under 2^52's exponent, shifted into the exponent field. */
+static ALWAYS_INLINE T256 __m256d log_f64_core4(__m256i ix, __m256d e, __m256d x1,
+                                                const pn_log_base *b, int kind) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    __m256i tmp = _mm256_sub_epi64(ix, _mm256_set1_epi64x((long long)PN_LOG_OFF));
+    __m256i j = _mm256_and_si256(_mm256_srli_epi64(tmp, 48), _mm256_set1_epi64x(15));
+    __m256i kb = _mm256_srli_epi64(_mm256_xor_si256(tmp, _mm256_set1_epi64x(INT64_MIN)), 52);
+    __m256d kd = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_castpd_si256(_mm256_set1_pd(0x1p52)))),
+        _mm256_set1_pd(0x1p52 + 2048));
+    __m256d z = _mm256_castsi256_pd(_mm256_sub_epi64(
+        ix, _mm256_and_si256(tmp, _mm256_set1_epi64x((long long)PN_LOG_EXP_MASK))));
+    __m256d invc = _mm256_i64gather_pd(pn_log_invc16, j, 8), r = _mm256_fmsub_pd(z, invc, one);
+    __m256d w = _mm256_fmadd_pd(kd, _mm256_set1_pd(b->k_hi), _mm256_i64gather_pd(b->hi, j, 8));
+    __m256d t = _mm256_fmadd_pd(kd, _mm256_set1_pd(b->k_lo), _mm256_i64gather_pd(b->lo, j, 8));
+    __m256d rh = r;
+    if (kind == PN_LOGD_SCALED) {
+        rh = _mm256_mul_pd(r, _mm256_set1_pd(b->a_hi));
+        __m256d rem = _mm256_fmsub_pd(r, _mm256_set1_pd(b->a_hi), rh);
+        t = _mm256_add_pd(t, _mm256_fmadd_pd(r, _mm256_set1_pd(b->a_lo), rem));
+    } else if (kind == PN_LOGD_1P) {
+        __m256d v =
+            _mm256_sub_pd(_mm256_set1_pd(0x1p52 + 1023), _mm256_min_pd(kd, _mm256_set1_pd(1022.0)));
+        __m256d s = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(v), 52));
+        __m256d d = _mm256_mul_pd(_mm256_mul_pd(e, invc), s);
+        __m256d near = _mm256_castsi256_pd(
+            _mm256_cmpeq_epi64(_mm256_srli_epi64(tmp, 48), _mm256_set1_epi64x(9)));
+        r = rh = _mm256_blendv_pd(r, x1, near);
+        d = _mm256_andnot_pd(near, d);
+        t = _mm256_add_pd(t, _mm256_fnmadd_pd(d, _mm256_fnmadd_pd(r, r, r), d));
+    }
+    __m256d hi = _mm256_add_pd(w, rh);
+    __m256d lo = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(w, hi), rh), t);
+    __m256d q = _mm256_set1_pd(b->q[8]);
+    for (int i = 7; i >= 0; i--) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(b->q[i]));
+    return _mm256_add_pd(hi, _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, lo));
+}
+/* Lanes where bits ix are not those of a positive normal double (pn_log_f64_special): ix -
+ * 2^52 >= 0x7fe0000000000000 unsigned, compared signed with the sign bits flipped. */
+static ALWAYS_INLINE T256 __m256d log_f64_special4(__m256i ix) {
+    __m256i d = _mm256_sub_epi64(ix, _mm256_set1_epi64x(0x0010000000000000LL));
+    return _mm256_castsi256_pd(_mm256_cmpgt_epi64(
+        _mm256_xor_si256(d, _mm256_set1_epi64x(INT64_MIN)),
+        _mm256_set1_epi64x((long long)(0x7fe0000000000000ULL ^ 0x8000000000000000ULL) - 1)));
+}
+/* pn_log_f64_tab over 4 lanes: the core, and where a lane is special the core again on
+ * subnormals' scaled bits and C's values for the rest. */
+static ALWAYS_INLINE T256 __m256d log_f64_lanes4(__m256d x, const pn_log_base *b, int kind) {
+    __m256i ix = _mm256_castpd_si256(x);
+    __m256d sp = log_f64_special4(ix), zero = _mm256_setzero_pd();
+    if (!_mm256_movemask_pd(sp)) return log_f64_core4(ix, zero, zero, b, kind);
+    __m256d sub = _mm256_and_pd(_mm256_cmp_pd(x, zero, _CMP_GT_OQ),
+                                _mm256_cmp_pd(x, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ));
+    __m256i scaled = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_mul_pd(x, _mm256_set1_pd(0x1p52))),
+                                      _mm256_set1_epi64x(52LL << 52));
+    ix = _mm256_castpd_si256(_mm256_blendv_pd(x, _mm256_castsi256_pd(scaled), sub));
+    __m256d out = log_f64_core4(ix, zero, zero, b, kind);
+    out = _mm256_blendv_pd(out, _mm256_set1_pd(-INFINITY), _mm256_cmp_pd(x, zero, _CMP_EQ_OQ));
+    out = _mm256_blendv_pd(out, _mm256_set1_pd(NAN), _mm256_cmp_pd(x, zero, _CMP_LT_OQ));
+    out = _mm256_blendv_pd(out, x, _mm256_cmp_pd(x, _mm256_set1_pd(INFINITY), _CMP_EQ_OQ));
+    return _mm256_blendv_pd(out, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+/* pn_log1p_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d log1p_f64_lanes4(__m256d x) {
+    const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+    __m256d u = _mm256_add_pd(one, x);
+    __m256d e = _mm256_add_pd(_mm256_sub_pd(_mm256_max_pd(x, one), u), _mm256_min_pd(x, one));
+    __m256i iu = _mm256_castpd_si256(u);
+    __m256d out = log_f64_core4(iu, e, x, &pn_log_base_e, PN_LOGD_1P), sp = log_f64_special4(iu);
+    if (_mm256_movemask_pd(sp)) {
+        __m256d fix = _mm256_blendv_pd(u, _mm256_set1_pd(NAN), _mm256_cmp_pd(u, zero, _CMP_LT_OQ));
+        fix = _mm256_blendv_pd(fix, _mm256_set1_pd(-INFINITY), _mm256_cmp_pd(u, zero, _CMP_EQ_OQ));
+        fix = _mm256_blendv_pd(fix, _mm256_add_pd(u, u), _mm256_cmp_pd(u, u, _CMP_UNORD_Q));
+        out = _mm256_blendv_pd(out, fix, sp);
+    }
+    return _mm256_blendv_pd(out, x, _mm256_cmp_pd(x, zero, _CMP_EQ_OQ));
+}
+static ALWAYS_INLINE T256 __m256d log_e_f64_lanes4(__m256d x) {
+    return log_f64_lanes4(x, &pn_log_base_e, PN_LOGD_E);
+}
+static ALWAYS_INLINE T256 __m256d log2_f64_lanes4(__m256d x) {
+    return log_f64_lanes4(x, &pn_log_base_2, PN_LOGD_SCALED);
+}
+static ALWAYS_INLINE T256 __m256d log10_f64_lanes4(__m256d x) {
+    return log_f64_lanes4(x, &pn_log_base_10, PN_LOGD_SCALED);
+}
+F64_KERNEL4(log_f64_avx2, log_e_f64_lanes4)
+F64_KERNEL4(log2_f64_avx2, log2_f64_lanes4)
+F64_KERNEL4(log10_f64_avx2, log10_f64_lanes4)
+F64_KERNEL4(log1p_f64_avx2, log1p_f64_lanes4)
+
 /* pn_exp_f64_sub over 8 lanes (v: the magic sum, whose bits hold k), out where Y >= 1. */
 static ALWAYS_INLINE T512 __m512d exp_f64_sub8(__m512d out, __m512d t, __m512d small, __m512d v) {
     const __m512d one = _mm512_set1_pd(1.0);
@@ -1775,6 +1927,118 @@ static ALWAYS_INLINE T512 __m512d sigmoid_f64_lanes8(__m512d x, const __m512d t[
     }
 F64_TAB_KERNEL8(exp_f64_avx512, exp_f64_lanes8)
 F64_TAB_KERNEL8(sigmoid_f64_avx512, sigmoid_f64_lanes8)
+
+/* pn_log_f64_core over 8 lanes, the tables in registers: t[0..1] 1/c, t[2..3] the
+ * base's hi row, t[4..5] its lo row (vpermt2pd reads bits 3..0 of each index). */
+static ALWAYS_INLINE T512 __m512d log_f64_core8(__m512i ix, __m512d e, __m512d x1,
+                                                const __m512d t[6], const pn_log_base *b,
+                                                int kind) {
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512i tmp = _mm512_sub_epi64(ix, _mm512_set1_epi64((long long)PN_LOG_OFF));
+    __m512i j = _mm512_srli_epi64(tmp, 48);
+    __m512d kd = _mm512_cvtepi64_pd(_mm512_srai_epi64(tmp, 52));
+    __m512d z = _mm512_castsi512_pd(
+        _mm512_sub_epi64(ix, _mm512_and_si512(tmp, _mm512_set1_epi64((long long)PN_LOG_EXP_MASK))));
+    __m512d invc = _mm512_permutex2var_pd(t[0], j, t[1]), r = _mm512_fmsub_pd(z, invc, one);
+    __m512d w = _mm512_fmadd_pd(kd, _mm512_set1_pd(b->k_hi), _mm512_permutex2var_pd(t[2], j, t[3]));
+    __m512d lt =
+        _mm512_fmadd_pd(kd, _mm512_set1_pd(b->k_lo), _mm512_permutex2var_pd(t[4], j, t[5]));
+    __m512d rh = r;
+    if (kind == PN_LOGD_SCALED) {
+        rh = _mm512_mul_pd(r, _mm512_set1_pd(b->a_hi));
+        __m512d rem = _mm512_fmsub_pd(r, _mm512_set1_pd(b->a_hi), rh);
+        lt = _mm512_add_pd(lt, _mm512_fmadd_pd(r, _mm512_set1_pd(b->a_lo), rem));
+    } else if (kind == PN_LOGD_1P) {
+        __m512d kc = _mm512_min_pd(kd, _mm512_set1_pd(1022.0));
+        __m512d d =
+            _mm512_scalef_pd(_mm512_mul_pd(e, invc), _mm512_sub_pd(_mm512_setzero_pd(), kc));
+        __mmask8 near = _mm512_cmpeq_epi64_mask(j, _mm512_set1_epi64(9));
+        r = rh = _mm512_mask_mov_pd(r, near, x1);
+        d = _mm512_maskz_mov_pd((__mmask8)~near, d);
+        lt = _mm512_add_pd(lt, _mm512_fnmadd_pd(d, _mm512_fnmadd_pd(r, r, r), d));
+    }
+    __m512d hi = _mm512_add_pd(w, rh);
+    __m512d lo = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(w, hi), rh), lt);
+    __m512d q = _mm512_set1_pd(b->q[8]);
+    for (int i = 7; i >= 0; i--) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(b->q[i]));
+    return _mm512_add_pd(hi, _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, lo));
+}
+/* Lanes where bits ix are not those of a positive normal double (pn_log_f64_special). */
+static ALWAYS_INLINE T512 __mmask8 log_f64_special8(__m512i ix) {
+    return _mm512_cmpge_epu64_mask(_mm512_sub_epi64(ix, _mm512_set1_epi64(0x0010000000000000LL)),
+                                   _mm512_set1_epi64(0x7fe0000000000000LL));
+}
+/* pn_log_f64_tab over 8 lanes (as log_f64_lanes4). */
+static ALWAYS_INLINE T512 __m512d log_f64_lanes8(__m512d x, const __m512d t[6],
+                                                 const pn_log_base *b, int kind) {
+    __m512i ix = _mm512_castpd_si512(x);
+    __m512d zero = _mm512_setzero_pd();
+    __mmask8 sp = log_f64_special8(ix);
+    if (!sp) return log_f64_core8(ix, zero, zero, t, b, kind);
+    __mmask8 sub = _mm512_cmp_pd_mask(x, zero, _CMP_GT_OQ) &
+                   _mm512_cmp_pd_mask(x, _mm512_set1_pd(0x1p-1022), _CMP_LT_OQ);
+    ix = _mm512_mask_sub_epi64(ix, sub,
+                               _mm512_castpd_si512(_mm512_mul_pd(x, _mm512_set1_pd(0x1p52))),
+                               _mm512_set1_epi64(52LL << 52));
+    __m512d out = log_f64_core8(ix, zero, zero, t, b, kind);
+    out =
+        _mm512_mask_mov_pd(out, _mm512_cmp_pd_mask(x, zero, _CMP_EQ_OQ), _mm512_set1_pd(-INFINITY));
+    out = _mm512_mask_mov_pd(out, _mm512_cmp_pd_mask(x, zero, _CMP_LT_OQ), _mm512_set1_pd(NAN));
+    out = _mm512_mask_mov_pd(out, _mm512_cmp_pd_mask(x, _mm512_set1_pd(INFINITY), _CMP_EQ_OQ), x);
+    return _mm512_mask_add_pd(out, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
+}
+/* pn_log1p_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d log1p_f64_lanes8(__m512d x, const __m512d t[6]) {
+    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+    __m512d u = _mm512_add_pd(one, x);
+    __m512d e = _mm512_add_pd(_mm512_sub_pd(_mm512_max_pd(x, one), u), _mm512_min_pd(x, one));
+    __m512i iu = _mm512_castpd_si512(u);
+    __m512d out = log_f64_core8(iu, e, x, t, &pn_log_base_e, PN_LOGD_1P);
+    __mmask8 sp = log_f64_special8(iu);
+    if (sp) {
+        __m512d fix =
+            _mm512_mask_mov_pd(u, _mm512_cmp_pd_mask(u, zero, _CMP_LT_OQ), _mm512_set1_pd(NAN));
+        fix = _mm512_mask_mov_pd(fix, _mm512_cmp_pd_mask(u, zero, _CMP_EQ_OQ),
+                                 _mm512_set1_pd(-INFINITY));
+        fix = _mm512_mask_add_pd(fix, _mm512_cmp_pd_mask(u, u, _CMP_UNORD_Q), u, u);
+        out = _mm512_mask_mov_pd(out, sp, fix);
+    }
+    return _mm512_mask_mov_pd(out, _mm512_cmp_pd_mask(x, zero, _CMP_EQ_OQ), x);
+}
+static ALWAYS_INLINE T512 __m512d log_e_f64_lanes8(__m512d x, const __m512d t[6]) {
+    return log_f64_lanes8(x, t, &pn_log_base_e, PN_LOGD_E);
+}
+static ALWAYS_INLINE T512 __m512d log2_f64_lanes8(__m512d x, const __m512d t[6]) {
+    return log_f64_lanes8(x, t, &pn_log_base_2, PN_LOGD_SCALED);
+}
+static ALWAYS_INLINE T512 __m512d log10_f64_lanes8(__m512d x, const __m512d t[6]) {
+    return log_f64_lanes8(x, t, &pn_log_base_10, PN_LOGD_SCALED);
+}
+/* A logarithm over n contiguous doubles by its lanes function, 1/c and base B's rows in
+ * 6 registers, 8 at a time (a masked last step); long arrays prefetch. */
+#define LOG_F64_KERNEL8(NAME, LANES, B) \
+    static T512 void NAME(const double *x, double *y, int64_t n) { \
+        __m512d t[6]; \
+        for (int k = 0; k < 2; k++) { \
+            t[k] = _mm512_loadu_pd(pn_log_invc16 + 8 * k); \
+            t[2 + k] = _mm512_loadu_pd(B.hi + 8 * k); \
+            t[4 + k] = _mm512_loadu_pd(B.lo + 8 * k); \
+        } \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk, i = b; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (; i + 8 <= e; i += 8) _mm512_storeu_pd(y + i, LANES(_mm512_loadu_pd(x + i), t)); \
+            if (i < e) { \
+                __mmask8 m = (__mmask8)((1u << (e - i)) - 1); \
+                _mm512_mask_storeu_pd(y + i, m, LANES(_mm512_maskz_loadu_pd(m, x + i), t)); \
+            } \
+        } \
+    }
+LOG_F64_KERNEL8(log_f64_avx512, log_e_f64_lanes8, pn_log_base_e)
+LOG_F64_KERNEL8(log2_f64_avx512, log2_f64_lanes8, pn_log_base_2)
+LOG_F64_KERNEL8(log10_f64_avx512, log10_f64_lanes8, pn_log_base_10)
+LOG_F64_KERNEL8(log1p_f64_avx512, log1p_f64_lanes8, pn_log_base_e)
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
@@ -3828,7 +4092,7 @@ ATAN2_BACKWARD(pn_atan2_backward_f64, double)
 UNARY_LOOP(neg_f64, double, -x)
 UNARY_LOOP(abs_f64, double, fabs(x))
 UNARY_LOOP_PREFETCHED(exp_f64_loop, double, pn_exp_f64_tab(x))
-UNARY_LOOP_PREFETCHED(log_f64, double, log(x))
+UNARY_LOOP_PREFETCHED(log_f64_loop, double, pn_log_f64_e(x))
 UNARY_LOOP(sqrt_f64, double, sqrt(x))
 UNARY_LOOP_PREFETCHED(sigmoid_f64_loop, double, pn_sigmoid_f64_tab(x))
 UNARY_LOOP_PREFETCHED(tanh_f64, double, tanh(x))
@@ -3838,14 +4102,14 @@ UNARY_LOOP(reciprocal_f64, double, (double)1 / x)
 UNARY_LOOP(square_f64, double, x *x)
 UNARY_LOOP_PREFETCHED(sin_f64, double, sin(x))
 UNARY_LOOP_PREFETCHED(cos_f64, double, cos(x))
-UNARY_LOOP_PREFETCHED(log1p_f64, double, log1p(x))
+UNARY_LOOP_PREFETCHED(log1p_f64_loop, double, pn_log1p_f64_tab(x))
 UNARY_LOOP_PREFETCHED(expm1_f64, double, expm1(x))
 UNARY_LOOP(floor_f64, double, floor(x))
 UNARY_LOOP(ceil_f64, double, ceil(x))
 UNARY_LOOP(round_f64, double, rint(x))
 UNARY_LOOP(trunc_f64, double, trunc(x))
-UNARY_LOOP_PREFETCHED(log2_f64, double, log2(x))
-UNARY_LOOP_PREFETCHED(log10_f64, double, log10(x))
+UNARY_LOOP_PREFETCHED(log2_f64_loop, double, pn_log_f64_2(x))
+UNARY_LOOP_PREFETCHED(log10_f64_loop, double, pn_log_f64_10(x))
 UNARY_LOOP_PREFETCHED(erf_f64, double, erf(x))
 UNARY_LOOP_PREFETCHED(erfc_f64, double, erfc(x))
 UNARY_LOOP_PREFETCHED(tan_f64, double, tan(x))
@@ -3871,12 +4135,34 @@ static void sigmoid_f64_contig(const double *x, double *y, int64_t n) {
     }
 F64_OP(exp_f64, pn_exp_f64_contig, exp_f64_loop)
 F64_OP(sigmoid_f64, sigmoid_f64_contig, sigmoid_f64_loop)
+#define LOG_F64_OP(NAME) \
+    PORTABLE_LOOP(NAME##_portable, double, NAME##_loop) \
+    static void NAME##_contig(const double *x, double *y, int64_t n) { \
+        RUN_FASTEST(NAME##_avx512, NAME##_avx2, NAME##_portable, x, y, n); \
+    } \
+    F64_OP(NAME, NAME##_contig, NAME##_loop)
+LOG_F64_OP(log_f64)
+LOG_F64_OP(log2_f64)
+LOG_F64_OP(log10_f64)
+LOG_F64_OP(log1p_f64)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     if (op == PN_EXP) {
         KERNEL_BY_NAME(name, exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
     }
     if (op == PN_SIGMOID) {
         KERNEL_BY_NAME(name, sigmoid_f64_avx512, sigmoid_f64_avx2, sigmoid_f64_portable);
+    }
+    if (op == PN_LOG) {
+        KERNEL_BY_NAME(name, log_f64_avx512, log_f64_avx2, log_f64_portable);
+    }
+    if (op == PN_LOG2) {
+        KERNEL_BY_NAME(name, log2_f64_avx512, log2_f64_avx2, log2_f64_portable);
+    }
+    if (op == PN_LOG10) {
+        KERNEL_BY_NAME(name, log10_f64_avx512, log10_f64_avx2, log10_f64_portable);
+    }
+    if (op == PN_LOG1P) {
+        KERNEL_BY_NAME(name, log1p_f64_avx512, log1p_f64_avx2, log1p_f64_portable);
     }
     return NULL;
 }

@@ -1,6 +1,7 @@
 """Print the coefficients of the polynomials that float kernels evaluate in double:
-vecmath.h's sin, cos and tan and fastmath.h's pn_exp_d34. python gen_double_polys.py.
-Needs mpmath and numpy.
+vecmath.h's sin, cos and tan and fastmath.h's pn_exp_d34; with the argument `log`, the
+tables and polynomials of fastmath.h's float64 logarithms (pn_log_f64_tab).
+python gen_double_polys.py [log]. Needs mpmath and numpy.
 
     sin r = r (1 + z S(z)),  z = r^2,  |r| <= pi/2  (pn_sin_half_pi_d, degree 4 in z)
     sin r = r (1 + z T(z)),             |r| <= pi/4  (pn_tanf_v's sine, degree 3)
@@ -74,5 +75,79 @@ def main():
     print("    " + ", ".join(v.hex() for v in c[::-1]))
 
 
+LOG_OFF = 0.703125  # z = x / 2^k in [LOG_OFF, 2 LOG_OFF): bits(x) - bits(LOG_OFF)
+LOG_GRID = 2.0**-42  # log_b c's high part: k log_b 2 + it exact for |k| <= 1075
+
+
+def log_intervals():
+    """The 16 intervals of z (by bits 51..48 of bits(z) - bits(LOG_OFF)) and each one's
+    1/c: a multiple of 2^-p such that r = z (1/c) - 1 is exact over the interval (|r| <
+    2^-p below 1, 2^(1-p) above), |r| least; 1/c = 1 on the interval holding 1."""
+    import struct
+    bits = lambda v: struct.unpack("<Q", struct.pack("<d", v))[0]
+    dbl = lambda b: struct.unpack("<d", struct.pack("<Q", b))[0]
+    out = []
+    for j in range(16):
+        lo, hi = dbl(bits(LOG_OFF) + (j << 48)), dbl(bits(LOG_OFF) + ((j + 1) << 48))
+        best = None
+        for p in range(1, 9):
+            for n in range(int(2**p / hi) - 2, int(2**p / lo) + 3):
+                invc = n / 2**p
+                if lo <= 1.0 < hi and invc != 1:
+                    continue
+                below = max(abs(lo * invc - 1), abs(min(hi, 1.0) * invc - 1)) if lo < 1 else 0
+                above = max(abs(max(lo, 1.0) * invc - 1), abs(hi * invc - 1)) if hi > 1 else 0
+                if below >= 2.0**-p or above >= 2.0**(1 - p):
+                    continue
+                if best is None or max(below, above) < best[0]:
+                    best = (max(below, above), invc)
+        out.append(best)
+    return out
+
+
+def log1p_tail(a):  # a (log1p r - r + r^2/2 - r^3/3 + r^4/4) / r^5
+    taylor = lambda r: sum((-1) ** (n + 1) * r**n / n for n in range(5, 40)) / r**5
+    return lambda r: a * (taylor(r) if abs(r) < 1e-3 else
+                          (mp.log1p(r) - r + r**2 / 2 - r**3 / 3 + r**4 / 4) / r**5)
+
+
+def log_weight(r):  # d(log1p r) / dR relative to log1p r
+    return r**5 / abs(mp.log1p(r)) if r else mp.mpf(0)
+
+
+def split(v, grid):
+    """v as hi + lo: hi a multiple of grid, lo the rest rounded to double."""
+    hi = float(mp.nint(v / grid) * grid)
+    return hi, float(v - hi)
+
+
+def log_tables():
+    ivs = log_intervals()
+    rmax = max(r for r, _ in ivs) * 1.001
+    print("/* |r| <= %.5f; 1/c of each interval */" % (rmax / 1.001))
+    print("    " + ", ".join(float(v).hex() for _, v in ivs))
+    for name, base in (("e", mp.e), ("2", 2), ("10", 10)):
+        a = 1 / mp.log(base)
+        khi, klo = split(mp.log(2) * a, LOG_GRID)
+        ahi = float(a)
+        alo = float(a - ahi)
+        rows = [split(-mp.log(mp.mpf(v)) * a, LOG_GRID) for _, v in ivs]
+        # Q(r) = (log1p r - r) / r^2: its first three Taylor terms, then R fitted (a fit of
+        # all of Q in double could not resolve its last bits)
+        tail, _ = fit(log1p_tail(a), log_weight, rmax, 5, zmin=-rmax)
+        c = [float(-a / 2), float(a / 3), float(-a / 4)] + tail
+        q = lambda r: mp.polyval([mp.mpf(v) for v in c[::-1]], r)
+        err = max(abs(r * r * q(r) / (a * mp.log1p(r)) - (1 - r / mp.log1p(r)))
+                  for r in mp.linspace(-rmax, rmax, 1001) if r)
+        err = float(err)
+        print("/* base %s: log_b 2 = %s + %s, 1/ln b = %s + %s */" % (name, khi.hex(), klo.hex(),
+                                                                     ahi.hex(), alo.hex()))
+        print("/* -log_b(1/c) high parts */\n    " + ", ".join(h.hex() for h, _ in rows))
+        print("/* low parts */\n    " + ", ".join(l.hex() for _, l in rows))
+        print("/* Q, error 2^%.1f relative, highest degree first */" % np.log2(err))
+        print("    " + ", ".join(v.hex() for v in c[::-1]))
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+    log_tables() if sys.argv[1:] == ["log"] else main()

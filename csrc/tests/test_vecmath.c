@@ -1295,6 +1295,85 @@ static void test_sigmoid_f64(void) {
           "sigmoid_f64: special values");
 }
 
+/* One float64 logarithm for test_log_f64: the scalar, the long double reference, the op
+ * (its kernels), the bound in ulps, and whether x is log1p's argument. */
+typedef struct {
+    const char *name;
+    double (*f)(double);
+    long double (*ref)(long double);
+    pn_unary_op op;
+    double bound;
+    int one_plus;
+} log_f64_case;
+
+/* Inputs for test_log_f64, round r: positive doubles of every exponent (subnormals
+ * included, from uniform bits), x near 1 (1 + y for log1p) down to 2^-60 away, [0, 4),
+ * and subnormals; for log1p also [-1, -0.5) and x near -1. */
+static double log_f64_input(int round, uint64_t bits, double u, int one_plus) {
+    double near = ldexp(u - 0.5, -(int)(u * 1000) % 61);
+    switch (round % 5) {
+    case 0:
+        return pn_bits_to_double(bits % 0x7ff0000000000000ULL);
+    case 1:
+        return one_plus ? near : 1.0 + near;
+    case 2:
+        return 4 * u - (one_plus ? 1 : 0);
+    case 3:
+        return one_plus ? -1 + ldexp(u, -(int)(u * 1000) % 54) : pn_bits_to_double(bits >> 12);
+    default:
+        return one_plus ? -1 + u / 2 : 1 / (u + 0x1p-60);
+    }
+}
+
+/* The float64 log, log2, log10 and log1p (pn_log_f64_tab, pn_log1p_f64_tab) against logl,
+ * log2l, log10l and log1pl (64-bit mantissas) over log_f64_input's ranges, each kernel
+ * (pn_unary_f64_kernel) against the scalar to the bit with NaN and infinities among the
+ * inputs and at every tail length, and C's special values. */
+static void test_log_f64(void) {
+    enum { N = 1 << 17 };
+    static double x[N], y[N], o[N];
+    const log_f64_case cases[] = {{"log", pn_log_f64_e, logl, PN_LOG, 0.5245, 0},
+                                  {"log2", pn_log_f64_2, log2l, PN_LOG2, 0.5206, 0},
+                                  {"log10", pn_log_f64_10, log10l, PN_LOG10, 0.5235, 0},
+                                  {"log1p", pn_log1p_f64_tab, log1pl, PN_LOG1P, 0.5157, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const log_f64_case *lc = &cases[c];
+        uint64_t seed = 17 + c;
+        double worst = 0, wx = 0;
+        long kbad = 0;
+        for (int round = 0; round < 10; round++) {
+            for (int i = 0; i < N; i++) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                x[i] = with_specials(
+                    i, log_f64_input(round, seed, (double)(seed >> 11) * 0x1p-53, lc->one_plus));
+            }
+            for (int i = 0; i < N; i++) {
+                y[i] = lc->f(x[i]);
+                double e = ulps64(y[i], lc->ref((long double)x[i]));
+                if (e > worst) worst = e, wx = x[i];
+            }
+            kbad += f64_kernels_differ(lc->op, x, y, o, round < 2 ? N : N - 1 - round);
+        }
+        printf("%-6s f64 max %.4f ulp at %a; kernels: %ld rounds differ\n", lc->name, worst, wx,
+               kbad);
+        CHECK(worst <= lc->bound, "%s_f64: %.4f ulp", lc->name, worst);
+        CHECK(kbad == 0, "the float64 %s kernels differ from the scalar in %ld rounds", lc->name,
+              kbad);
+        double sub = lc->one_plus ? 0x1p-1074 : 0x1p-1074 * 3, neg = lc->one_plus ? -2 : -1;
+        CHECK(lc->f(lc->one_plus ? -1.0 : 0.0) == -INFINITY &&
+                  lc->f(-0.0) == (lc->one_plus ? 0 : -INFINITY) && lc->f(INFINITY) == INFINITY &&
+                  isnan(lc->f(-INFINITY)) && isnan(lc->f(NAN)) && isnan(lc->f(neg)) &&
+                  !signbit(lc->f(neg)) && lc->f(sub) == (double)lc->ref((long double)sub) &&
+                  lc->f(DBL_MAX) == (double)lc->ref((long double)DBL_MAX),
+              "%s_f64: special values", lc->name);
+    }
+    CHECK(pn_log_f64_e(1.0) == 0 && !signbit(pn_log_f64_e(1.0)) &&
+              pn_log_f64_2(0x1p-1074) == -1074 && pn_log_f64_2(0x1p1023) == 1023 &&
+              pn_log_f64_10(1e22) == 22 && signbit(pn_log1p_f64_tab(-0.0)) &&
+              pn_log1p_f64_tab(0x1p-1074) == 0x1p-1074 && pn_log1p_f64_tab(-0x1p-60) == -0x1p-60,
+          "log_f64: exact values");
+}
+
 /* The AVX-512 rsqrt kernel starts its correction from rsqrt14 and a Newton step,
  * not from 1 / sqrtf(x) as pn_rsqrtf does; both results are correctly rounded,
  * so they agree. Every float from 2^-100 (where the kernel's own start is used)
@@ -1439,6 +1518,7 @@ int main(void) {
     test_pow_signed();
     test_exp_f64();
     test_sigmoid_f64();
+    test_log_f64();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
