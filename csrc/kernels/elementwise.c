@@ -1854,6 +1854,70 @@ F64_KERNEL4(log2_f64_avx2, log2_f64_lanes4)
 F64_KERNEL4(log10_f64_avx2, log10_f64_lanes4)
 F64_KERNEL4(log1p_f64_avx2, log1p_f64_lanes4)
 
+/* pn_expm1_f64_pair over 4 lanes (AVX2): the table by gathers, 2^m from m + 1023 under
+ * the exponent field (k + 2^15 keeps the shifts unsigned, as in exp_f64_lanes4). */
+static ALWAYS_INLINE T256 __m256d expm1_f64_pair4(__m256d c, __m256d *lo, int pos) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52);
+    __m256d v = _mm256_fmadd_pd(c, _mm256_set1_pd(PN_EXP_D_16_LN2), magic);
+    __m256d kf = _mm256_sub_pd(v, magic);
+    __m256d a = _mm256_fmadd_pd(kf, _mm256_set1_pd(-PN_EXP_D_L1), c);
+    __m256d kl2 = _mm256_mul_pd(kf, _mm256_set1_pd(PN_EXP_D_L2));
+    __m256d rh = _mm256_sub_pd(a, kl2), rl = _mm256_sub_pd(_mm256_sub_pd(a, rh), kl2);
+    __m256d r2 = _mm256_mul_pd(rh, rh), r4 = _mm256_mul_pd(r2, r2);
+    __m256d q =
+        _mm256_fmadd_pd(_mm256_fmadd_pd(_mm256_set1_pd(1.0 / 120), rh, _mm256_set1_pd(1.0 / 24)),
+                        r2, _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 6), rh, _mm256_set1_pd(0.5)));
+    __m256d q4 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 5040), rh, _mm256_set1_pd(1.0 / 720));
+    q = _mm256_fmadd_pd(_mm256_fmadd_pd(_mm256_set1_pd(1.0 / 40320), r2, q4), r4, q);
+    __m256d u = _mm256_fmadd_pd(r2, q, _mm256_fmadd_pd(rl, rh, rl));
+    __m256i nb =
+        _mm256_add_epi64(_mm256_sub_epi64(_mm256_castpd_si256(v), _mm256_castpd_si256(magic)),
+                         _mm256_set1_epi64x(32768)); /* k + 2^15 */
+    __m256i j = _mm256_and_si256(nb, _mm256_set1_epi64x(15));
+    __m256d p2 = _mm256_castsi256_pd(_mm256_slli_epi64(
+        _mm256_sub_epi64(_mm256_srli_epi64(nb, 4), _mm256_set1_epi64x(2048 - 1023)), 52));
+    __m256d s_ = _mm256_mul_pd(_mm256_i64gather_pd(pn_exp2_16d[0], j, 8), p2);
+    __m256d sl = _mm256_mul_pd(_mm256_i64gather_pd(pn_exp2_16d[1], j, 8), p2);
+    __m256d h0 = _mm256_sub_pd(s_, _mm256_set1_pd(1.0)), e0;
+    if (pos) {
+        e0 = _mm256_sub_pd(_mm256_sub_pd(s_, h0), _mm256_set1_pd(1.0));
+    } else {
+        __m256d b0 = _mm256_sub_pd(h0, s_);
+        e0 = _mm256_add_pd(_mm256_sub_pd(s_, _mm256_sub_pd(h0, b0)),
+                           _mm256_sub_pd(_mm256_set1_pd(-1.0), b0));
+    }
+    __m256d ph = _mm256_mul_pd(s_, rh), pl = _mm256_fmsub_pd(s_, rh, ph);
+    __m256d s = _mm256_add_pd(h0, ph), se = _mm256_add_pd(_mm256_sub_pd(h0, s), ph);
+    __m256d rest = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(se, e0), pl),
+                                 _mm256_fmadd_pd(s_, u, _mm256_fmadd_pd(sl, rh, sl)));
+    __m256d h = _mm256_add_pd(s, rest);
+    *lo = _mm256_add_pd(_mm256_sub_pd(s, h), rest);
+    return h;
+}
+/* pn_expm1_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d expm1_f64_lanes4(__m256d x) {
+    __m256d lo, c = _mm256_max_pd(x, _mm256_set1_pd(-PN_EXPM1_D_MAX));
+    __m256d h = expm1_f64_pair4(c, &lo, 0);
+    __m256d far = _mm256_cmp_pd(x, _mm256_set1_pd(PN_EXPM1_D_MAX), _CMP_NLE_UQ);
+    if (_mm256_movemask_pd(far)) h = _mm256_blendv_pd(h, exp_f64_lanes4(x), far);
+    return _mm256_blendv_pd(h, x, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_EQ_OQ));
+}
+/* pn_tanh_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d tanh_f64_lanes4(__m256d x) {
+    const __m256d two = _mm256_set1_pd(2.0), sign = _mm256_set1_pd(-0.0);
+    __m256d ax = _mm256_andnot_pd(sign, x), l;
+    __m256d h = expm1_f64_pair4(_mm256_min_pd(_mm256_add_pd(ax, ax), _mm256_set1_pd(40.0)), &l, 1);
+    __m256d dh = _mm256_add_pd(two, h);
+    __m256d dl = _mm256_add_pd(
+        _mm256_add_pd(_mm256_sub_pd(_mm256_max_pd(h, two), dh), _mm256_min_pd(h, two)), l);
+    __m256d inv = _mm256_div_pd(_mm256_set1_pd(1.0), dh), q = _mm256_mul_pd(h, inv);
+    __m256d rem = _mm256_add_pd(_mm256_fnmadd_pd(q, dh, h), _mm256_fnmadd_pd(q, dl, l));
+    __m256d y = _mm256_or_pd(_mm256_fmadd_pd(rem, inv, q), _mm256_and_pd(x, sign));
+    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+F64_KERNEL4(expm1_f64_avx2, expm1_f64_lanes4)
+F64_KERNEL4(tanh_f64_avx2, tanh_f64_lanes4)
+
 /* pn_exp_f64_sub over 8 lanes (v: the magic sum, whose bits hold k), out where Y >= 1. */
 static ALWAYS_INLINE T512 __m512d exp_f64_sub8(__m512d out, __m512d t, __m512d small, __m512d v) {
     const __m512d one = _mm512_set1_pd(1.0);
@@ -2039,6 +2103,68 @@ LOG_F64_KERNEL8(log_f64_avx512, log_e_f64_lanes8, pn_log_base_e)
 LOG_F64_KERNEL8(log2_f64_avx512, log2_f64_lanes8, pn_log_base_2)
 LOG_F64_KERNEL8(log10_f64_avx512, log10_f64_lanes8, pn_log_base_10)
 LOG_F64_KERNEL8(log1p_f64_avx512, log1p_f64_lanes8, pn_log_base_e)
+
+/* pn_expm1_f64_pair over 8 lanes, exp's table in t[4] (as exp_f64_lanes8); 2^m by
+ * vscalefpd (m = floor(k / 16)). */
+static ALWAYS_INLINE T512 __m512d expm1_f64_pair8(__m512d c, const __m512d t[4], __m512d *lo,
+                                                  int pos) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52);
+    __m512d v = _mm512_fmadd_pd(c, _mm512_set1_pd(PN_EXP_D_16_LN2), magic);
+    __m512d kf = _mm512_sub_pd(v, magic);
+    __m512d a = _mm512_fmadd_pd(kf, _mm512_set1_pd(-PN_EXP_D_L1), c);
+    __m512d kl2 = _mm512_mul_pd(kf, _mm512_set1_pd(PN_EXP_D_L2));
+    __m512d rh = _mm512_sub_pd(a, kl2), rl = _mm512_sub_pd(_mm512_sub_pd(a, rh), kl2);
+    __m512d r2 = _mm512_mul_pd(rh, rh), r4 = _mm512_mul_pd(r2, r2);
+    __m512d q =
+        _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 120), rh, _mm512_set1_pd(1.0 / 24)),
+                        r2, _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 6), rh, _mm512_set1_pd(0.5)));
+    __m512d q4 = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040), rh, _mm512_set1_pd(1.0 / 720));
+    q = _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), r2, q4), r4, q);
+    __m512d u = _mm512_fmadd_pd(r2, q, _mm512_fmadd_pd(rl, rh, rl));
+    __m512i j = _mm512_castpd_si512(v);
+    __m512d m = _mm512_mul_pd(kf, _mm512_set1_pd(1.0 / 16));
+    __m512d s_ = _mm512_scalef_pd(_mm512_permutex2var_pd(t[0], j, t[1]), m);
+    __m512d sl = _mm512_scalef_pd(_mm512_permutex2var_pd(t[2], j, t[3]), m);
+    __m512d h0 = _mm512_sub_pd(s_, _mm512_set1_pd(1.0)), e0;
+    if (pos) {
+        e0 = _mm512_sub_pd(_mm512_sub_pd(s_, h0), _mm512_set1_pd(1.0));
+    } else {
+        __m512d b0 = _mm512_sub_pd(h0, s_);
+        e0 = _mm512_add_pd(_mm512_sub_pd(s_, _mm512_sub_pd(h0, b0)),
+                           _mm512_sub_pd(_mm512_set1_pd(-1.0), b0));
+    }
+    __m512d ph = _mm512_mul_pd(s_, rh), pl = _mm512_fmsub_pd(s_, rh, ph);
+    __m512d s = _mm512_add_pd(h0, ph), se = _mm512_add_pd(_mm512_sub_pd(h0, s), ph);
+    __m512d rest = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(se, e0), pl),
+                                 _mm512_fmadd_pd(s_, u, _mm512_fmadd_pd(sl, rh, sl)));
+    __m512d h = _mm512_add_pd(s, rest);
+    *lo = _mm512_add_pd(_mm512_sub_pd(s, h), rest);
+    return h;
+}
+/* pn_expm1_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d expm1_f64_lanes8(__m512d x, const __m512d t[4]) {
+    __m512d lo, c = _mm512_max_pd(x, _mm512_set1_pd(-PN_EXPM1_D_MAX));
+    __m512d h = expm1_f64_pair8(c, t, &lo, 0);
+    __mmask8 far = _mm512_cmp_pd_mask(x, _mm512_set1_pd(PN_EXPM1_D_MAX), _CMP_NLE_UQ);
+    if (far) h = _mm512_mask_mov_pd(h, far, exp_f64_lanes8(x, t));
+    return _mm512_mask_mov_pd(h, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ), x);
+}
+/* pn_tanh_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d tanh_f64_lanes8(__m512d x, const __m512d t[4]) {
+    const __m512d two = _mm512_set1_pd(2.0), sign = _mm512_set1_pd(-0.0);
+    __m512d ax = _mm512_andnot_pd(sign, x), l;
+    __m512d h =
+        expm1_f64_pair8(_mm512_min_pd(_mm512_add_pd(ax, ax), _mm512_set1_pd(40.0)), t, &l, 1);
+    __m512d dh = _mm512_add_pd(two, h);
+    __m512d dl = _mm512_add_pd(
+        _mm512_add_pd(_mm512_sub_pd(_mm512_max_pd(h, two), dh), _mm512_min_pd(h, two)), l);
+    __m512d inv = _mm512_div_pd(_mm512_set1_pd(1.0), dh), q = _mm512_mul_pd(h, inv);
+    __m512d rem = _mm512_add_pd(_mm512_fnmadd_pd(q, dh, h), _mm512_fnmadd_pd(q, dl, l));
+    __m512d y = _mm512_or_pd(_mm512_fmadd_pd(rem, inv, q), _mm512_and_pd(x, sign));
+    return _mm512_mask_add_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
+}
+F64_TAB_KERNEL8(expm1_f64_avx512, expm1_f64_lanes8)
+F64_TAB_KERNEL8(tanh_f64_avx512, tanh_f64_lanes8)
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
@@ -4095,7 +4221,7 @@ UNARY_LOOP_PREFETCHED(exp_f64_loop, double, pn_exp_f64_tab(x))
 UNARY_LOOP_PREFETCHED(log_f64_loop, double, pn_log_f64_e(x))
 UNARY_LOOP(sqrt_f64, double, sqrt(x))
 UNARY_LOOP_PREFETCHED(sigmoid_f64_loop, double, pn_sigmoid_f64_tab(x))
-UNARY_LOOP_PREFETCHED(tanh_f64, double, tanh(x))
+UNARY_LOOP_PREFETCHED(tanh_f64_loop, double, pn_tanh_f64_tab(x))
 UNARY_LOOP(relu_f64, double, x > 0 ? x : (x != x ? x : (double)0))
 UNARY_LOOP(sign_f64, double, SIGN(x)) /* sign(nan) = 0, as in torch */
 UNARY_LOOP(reciprocal_f64, double, (double)1 / x)
@@ -4103,7 +4229,7 @@ UNARY_LOOP(square_f64, double, x *x)
 UNARY_LOOP_PREFETCHED(sin_f64, double, sin(x))
 UNARY_LOOP_PREFETCHED(cos_f64, double, cos(x))
 UNARY_LOOP_PREFETCHED(log1p_f64_loop, double, pn_log1p_f64_tab(x))
-UNARY_LOOP_PREFETCHED(expm1_f64, double, expm1(x))
+UNARY_LOOP_PREFETCHED(expm1_f64_loop, double, pn_expm1_f64_tab(x))
 UNARY_LOOP(floor_f64, double, floor(x))
 UNARY_LOOP(ceil_f64, double, ceil(x))
 UNARY_LOOP(round_f64, double, rint(x))
@@ -4116,15 +4242,12 @@ UNARY_LOOP_PREFETCHED(tan_f64, double, tan(x))
 UNARY_LOOP_PREFETCHED(atan_f64, double, atan(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
-/* The float64 exp and sigmoid ops: the fastest kernel for contiguous operands, else the
- * loop (the same bits), as F32_OP; their kernels by name through KERNEL_BY_NAME. */
+/* The float64 ops with kernels (exp, sigmoid, the logarithms, expm1, tanh): the fastest
+ * kernel for contiguous operands, else the loop (the same bits), as F32_OP; their kernels
+ * by name through KERNEL_BY_NAME. */
 PORTABLE_LOOP(exp_f64_portable, double, exp_f64_loop)
-PORTABLE_LOOP(sigmoid_f64_portable, double, sigmoid_f64_loop)
 void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
     RUN_FASTEST(exp_f64_avx512, exp_f64_avx2, exp_f64_portable, x, y, n);
-}
-static void sigmoid_f64_contig(const double *x, double *y, int64_t n) {
-    RUN_FASTEST(sigmoid_f64_avx512, sigmoid_f64_avx2, sigmoid_f64_portable, x, y, n);
 }
 #define F64_OP(NAME, CONTIG, LOOP) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
@@ -4134,17 +4257,21 @@ static void sigmoid_f64_contig(const double *x, double *y, int64_t n) {
             LOOP(p, s, n, aux); \
     }
 F64_OP(exp_f64, pn_exp_f64_contig, exp_f64_loop)
-F64_OP(sigmoid_f64, sigmoid_f64_contig, sigmoid_f64_loop)
-#define LOG_F64_OP(NAME) \
+/* NAME's portable kernel (NAME_loop over contiguous doubles), NAME_contig running the
+ * fastest of NAME_avx512, NAME_avx2 and that, and the op NAME. */
+#define F64_KERNELS_OP(NAME) \
     PORTABLE_LOOP(NAME##_portable, double, NAME##_loop) \
     static void NAME##_contig(const double *x, double *y, int64_t n) { \
         RUN_FASTEST(NAME##_avx512, NAME##_avx2, NAME##_portable, x, y, n); \
     } \
     F64_OP(NAME, NAME##_contig, NAME##_loop)
-LOG_F64_OP(log_f64)
-LOG_F64_OP(log2_f64)
-LOG_F64_OP(log10_f64)
-LOG_F64_OP(log1p_f64)
+F64_KERNELS_OP(sigmoid_f64)
+F64_KERNELS_OP(log_f64)
+F64_KERNELS_OP(log2_f64)
+F64_KERNELS_OP(log10_f64)
+F64_KERNELS_OP(log1p_f64)
+F64_KERNELS_OP(expm1_f64)
+F64_KERNELS_OP(tanh_f64)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     if (op == PN_EXP) {
         KERNEL_BY_NAME(name, exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
@@ -4163,6 +4290,12 @@ pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     }
     if (op == PN_LOG1P) {
         KERNEL_BY_NAME(name, log1p_f64_avx512, log1p_f64_avx2, log1p_f64_portable);
+    }
+    if (op == PN_EXPM1) {
+        KERNEL_BY_NAME(name, expm1_f64_avx512, expm1_f64_avx2, expm1_f64_portable);
+    }
+    if (op == PN_TANH) {
+        KERNEL_BY_NAME(name, tanh_f64_avx512, tanh_f64_avx2, tanh_f64_portable);
     }
     return NULL;
 }

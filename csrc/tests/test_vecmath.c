@@ -1295,73 +1295,108 @@ static void test_sigmoid_f64(void) {
           "sigmoid_f64: special values");
 }
 
-/* One float64 logarithm for test_log_f64: the scalar, the long double reference, the op
- * (its kernels), the bound in ulps, and whether x is log1p's argument. */
+/* One float64 function for sweep_f64: the scalar, the long double reference, the op (its
+ * kernels), the bound in ulps, and its inputs (round r, random bits, u uniform in [0, 1)). */
 typedef struct {
     const char *name;
     double (*f)(double);
     long double (*ref)(long double);
     pn_unary_op op;
     double bound;
-    int one_plus;
-} log_f64_case;
+    double (*input)(int round, uint64_t bits, double u);
+} f64_case;
 
-/* Inputs for test_log_f64, round r: positive doubles of every exponent (subnormals
- * included, from uniform bits), x near 1 (1 + y for log1p) down to 2^-60 away, [0, 4),
- * and subnormals; for log1p also [-1, -0.5) and x near -1. */
-static double log_f64_input(int round, uint64_t bits, double u, int one_plus) {
-    double near = ldexp(u - 0.5, -(int)(u * 1000) % 61);
+/* c's function against its reference over 10 rounds of 2^17 inputs (NaN and infinities
+ * among them), and each kernel (pn_unary_f64_kernel) against the scalar to the bit at
+ * every tail length. */
+static void sweep_f64(const f64_case *c, uint64_t seed) {
+    enum { N = 1 << 17 };
+    static double x[N], y[N], o[N];
+    double worst = 0, wx = 0;
+    long kbad = 0;
+    for (int round = 0; round < 10; round++) {
+        for (int i = 0; i < N; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            x[i] = with_specials(i, c->input(round, seed, (double)(seed >> 11) * 0x1p-53));
+        }
+        for (int i = 0; i < N; i++) {
+            y[i] = c->f(x[i]);
+            double e = ulps64(y[i], c->ref((long double)x[i]));
+            if (e > worst) worst = e, wx = x[i];
+        }
+        kbad += f64_kernels_differ(c->op, x, y, o, round < 2 ? N : N - 1 - round);
+    }
+    printf("%-6s f64 max %.4f ulp at %a; kernels: %ld rounds differ\n", c->name, worst, wx, kbad);
+    CHECK(worst <= c->bound, "%s_f64: %.4f ulp", c->name, worst);
+    CHECK(kbad == 0, "the float64 %s kernels differ from the scalar in %ld rounds", c->name, kbad);
+}
+
+/* 2^-n (u - 1/2) for n up to 60: x near 0. */
+static double near0(double u) {
+    return ldexp(u - 0.5, -(int)(u * 1000) % 61);
+}
+/* The logarithms' inputs: positive doubles of every exponent (subnormals included, from
+ * uniform bits), x near 1 down to 2^-60 away, [0, 4), subnormals, 1/u. */
+static double log_input(int round, uint64_t bits, double u) {
     switch (round % 5) {
     case 0:
         return pn_bits_to_double(bits % 0x7ff0000000000000ULL);
     case 1:
-        return one_plus ? near : 1.0 + near;
+        return 1.0 + near0(u);
     case 2:
-        return 4 * u - (one_plus ? 1 : 0);
+        return 4 * u;
     case 3:
-        return one_plus ? -1 + ldexp(u, -(int)(u * 1000) % 54) : pn_bits_to_double(bits >> 12);
+        return pn_bits_to_double(bits >> 12);
     default:
-        return one_plus ? -1 + u / 2 : 1 / (u + 0x1p-60);
+        return 1 / (u + 0x1p-60);
+    }
+}
+/* log1p's: x near 0, [-1, 3), x near -1, [-1, -0.5), every exponent. */
+static double log1p_input(int round, uint64_t bits, double u) {
+    switch (round % 5) {
+    case 0:
+        return pn_bits_to_double(bits % 0x7ff0000000000000ULL);
+    case 1:
+        return near0(u);
+    case 2:
+        return 4 * u - 1;
+    case 3:
+        return -1 + ldexp(u, -(int)(u * 1000) % 54);
+    default:
+        return -1 + u / 2;
+    }
+}
+/* expm1's and tanh's: [-42, 42], [-1, 1], x near 0, [-0.1, 0.1], [-746, 710]. */
+static double exp_input(int round, uint64_t bits, double u) {
+    (void)bits;
+    switch (round % 5) {
+    case 0:
+        return -42 + 84 * u;
+    case 1:
+        return 2 * u - 1;
+    case 2:
+        return near0(u);
+    case 3:
+        return 0.2 * u - 0.1;
+    default:
+        return -746 + 1456 * u;
     }
 }
 
 /* The float64 log, log2, log10 and log1p (pn_log_f64_tab, pn_log1p_f64_tab) against logl,
- * log2l, log10l and log1pl (64-bit mantissas) over log_f64_input's ranges, each kernel
- * (pn_unary_f64_kernel) against the scalar to the bit with NaN and infinities among the
- * inputs and at every tail length, and C's special values. */
+ * log2l, log10l and log1pl (64-bit mantissas), their kernels, and C's special values. */
 static void test_log_f64(void) {
-    enum { N = 1 << 17 };
-    static double x[N], y[N], o[N];
-    const log_f64_case cases[] = {{"log", pn_log_f64_e, logl, PN_LOG, 0.5245, 0},
-                                  {"log2", pn_log_f64_2, log2l, PN_LOG2, 0.5206, 0},
-                                  {"log10", pn_log_f64_10, log10l, PN_LOG10, 0.5235, 0},
-                                  {"log1p", pn_log1p_f64_tab, log1pl, PN_LOG1P, 0.5157, 1}};
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        const log_f64_case *lc = &cases[c];
-        uint64_t seed = 17 + c;
-        double worst = 0, wx = 0;
-        long kbad = 0;
-        for (int round = 0; round < 10; round++) {
-            for (int i = 0; i < N; i++) {
-                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-                x[i] = with_specials(
-                    i, log_f64_input(round, seed, (double)(seed >> 11) * 0x1p-53, lc->one_plus));
-            }
-            for (int i = 0; i < N; i++) {
-                y[i] = lc->f(x[i]);
-                double e = ulps64(y[i], lc->ref((long double)x[i]));
-                if (e > worst) worst = e, wx = x[i];
-            }
-            kbad += f64_kernels_differ(lc->op, x, y, o, round < 2 ? N : N - 1 - round);
-        }
-        printf("%-6s f64 max %.4f ulp at %a; kernels: %ld rounds differ\n", lc->name, worst, wx,
-               kbad);
-        CHECK(worst <= lc->bound, "%s_f64: %.4f ulp", lc->name, worst);
-        CHECK(kbad == 0, "the float64 %s kernels differ from the scalar in %ld rounds", lc->name,
-              kbad);
-        double sub = lc->one_plus ? 0x1p-1074 : 0x1p-1074 * 3, neg = lc->one_plus ? -2 : -1;
-        CHECK(lc->f(lc->one_plus ? -1.0 : 0.0) == -INFINITY &&
-                  lc->f(-0.0) == (lc->one_plus ? 0 : -INFINITY) && lc->f(INFINITY) == INFINITY &&
+    const f64_case cases[] = {{"log", pn_log_f64_e, logl, PN_LOG, 0.5245, log_input},
+                              {"log2", pn_log_f64_2, log2l, PN_LOG2, 0.5206, log_input},
+                              {"log10", pn_log_f64_10, log10l, PN_LOG10, 0.5235, log_input},
+                              {"log1p", pn_log1p_f64_tab, log1pl, PN_LOG1P, 0.5157, log1p_input}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const f64_case *lc = &cases[k];
+        int one_plus = lc->op == PN_LOG1P;
+        sweep_f64(lc, 17 + k);
+        double sub = one_plus ? 0x1p-1074 : 0x1p-1074 * 3, neg = one_plus ? -2 : -1;
+        CHECK(lc->f(one_plus ? -1.0 : 0.0) == -INFINITY &&
+                  lc->f(-0.0) == (one_plus ? 0 : -INFINITY) && lc->f(INFINITY) == INFINITY &&
                   isnan(lc->f(-INFINITY)) && isnan(lc->f(NAN)) && isnan(lc->f(neg)) &&
                   !signbit(lc->f(neg)) && lc->f(sub) == (double)lc->ref((long double)sub) &&
                   lc->f(DBL_MAX) == (double)lc->ref((long double)DBL_MAX),
@@ -1372,6 +1407,29 @@ static void test_log_f64(void) {
               pn_log_f64_10(1e22) == 22 && signbit(pn_log1p_f64_tab(-0.0)) &&
               pn_log1p_f64_tab(0x1p-1074) == 0x1p-1074 && pn_log1p_f64_tab(-0x1p-60) == -0x1p-60,
           "log_f64: exact values");
+}
+
+/* The float64 expm1 and tanh (pn_expm1_f64_tab, pn_tanh_f64_tab) against expm1l and
+ * tanhl, their kernels, and C's special values. */
+static void test_expm1_tanh_f64(void) {
+    const f64_case em1 = {"expm1", pn_expm1_f64_tab, expm1l, PN_EXPM1, 0.5635, exp_input};
+    const f64_case th = {"tanh", pn_tanh_f64_tab, tanhl, PN_TANH, 0.5138, exp_input};
+    sweep_f64(&em1, 29);
+    sweep_f64(&th, 31);
+    const double big = 0x1.62e42fefa39efp+9; /* exp's overflow threshold */
+    CHECK(pn_expm1_f64_tab(0.0) == 0 && signbit(pn_expm1_f64_tab(-0.0)) &&
+              pn_expm1_f64_tab(INFINITY) == INFINITY && pn_expm1_f64_tab(-INFINITY) == -1 &&
+              isnan(pn_expm1_f64_tab(NAN)) && pn_expm1_f64_tab(-40.0) == -1 &&
+              pn_expm1_f64_tab(-1e300) == -1 && pn_expm1_f64_tab(0x1p-1074) == 0x1p-1074 &&
+              pn_expm1_f64_tab(-0x1p-60) == -0x1p-60 && pn_expm1_f64_tab(big) == expm1(big) &&
+              pn_expm1_f64_tab(nextafter(big, 1e9)) == INFINITY,
+          "expm1_f64: special values");
+    CHECK(pn_tanh_f64_tab(0.0) == 0 && signbit(pn_tanh_f64_tab(-0.0)) &&
+              pn_tanh_f64_tab(INFINITY) == 1 && pn_tanh_f64_tab(-INFINITY) == -1 &&
+              isnan(pn_tanh_f64_tab(NAN)) && pn_tanh_f64_tab(19.1) == 1 &&
+              pn_tanh_f64_tab(-1e300) == -1 && pn_tanh_f64_tab(0x1p-1074) == 0x1p-1074 &&
+              pn_tanh_f64_tab(-0x1p-30) == -0x1p-30,
+          "tanh_f64: special values");
 }
 
 /* The AVX-512 rsqrt kernel starts its correction from rsqrt14 and a Newton step,
@@ -1519,6 +1577,7 @@ int main(void) {
     test_exp_f64();
     test_sigmoid_f64();
     test_log_f64();
+    test_expm1_tanh_f64();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
