@@ -974,6 +974,27 @@ const double pn_exp2_16d[2][16] = {
      -0x1.bdd3413b26456p-54, -0x1.41577ee04992fp-55, 0x1.6e9f156864b27p-54, 0x1.c7c46b071f2bep-56,
      0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54}};
 
+/* fastmath.h's pn_trig32d: sin and cos of j pi/32 rounded to double, and the rest
+ * rounded (gen_double_polys.py trig, mpmath). */
+const double pn_trig32d[4][16] = {
+    {0x0.0p+0, 0x1.917a6bc29b42cp-4, 0x1.8f8b83c69a60bp-3, 0x1.294062ed59f06p-2,
+     0x1.87de2a6aea963p-2, 0x1.e2b5d3806f63bp-2, 0x1.1c73b39ae68c8p-1, 0x1.44cf325091dd6p-1,
+     0x1.6a09e667f3bcdp-1, 0x1.8bc806b151741p-1, 0x1.a9b66290ea1a3p-1, 0x1.c38b2f180bdb1p-1,
+     0x1.d906bcf328d46p-1, 0x1.e9f4156c62ddap-1, 0x1.f6297cff75cb0p-1, 0x1.fd88da3d12526p-1},
+    {0x0.0p+0, -0x1.e2718d26ed688p-60, -0x1.26d19b9ff8d82p-57, -0x1.5d28da2c4612dp-56,
+     -0x1.72cedd3d5a610p-57, 0x1.e0d891d3c6841p-58, 0x1.b25dd267f6600p-55, 0x1.8076a2cfdc6b3p-57,
+     -0x1.bdd3413b26456p-55, -0x1.2c5e12ed1336dp-55, 0x1.9f630e8b6dac8p-60, -0x1.6e0b1757c8d07p-56,
+     0x1.457e610231ac2p-56, 0x1.760b1e2e3f81ep-55, 0x1.562172a361fd3p-56, -0x1.87df6378811c7p-55},
+    {0x1.0000000000000p+0, 0x1.fd88da3d12526p-1, 0x1.f6297cff75cb0p-1, 0x1.e9f4156c62ddap-1,
+     0x1.d906bcf328d46p-1, 0x1.c38b2f180bdb1p-1, 0x1.a9b66290ea1a3p-1, 0x1.8bc806b151741p-1,
+     0x1.6a09e667f3bcdp-1, 0x1.44cf325091dd6p-1, 0x1.1c73b39ae68c8p-1, 0x1.e2b5d3806f63bp-2,
+     0x1.87de2a6aea963p-2, 0x1.294062ed59f06p-2, 0x1.8f8b83c69a60bp-3, 0x1.917a6bc29b42cp-4},
+    {0x0.0p+0, -0x1.87df6378811c7p-55, 0x1.562172a361fd3p-56, 0x1.760b1e2e3f81ep-55,
+     0x1.457e610231ac2p-56, -0x1.6e0b1757c8d07p-56, 0x1.9f630e8b6dac8p-60, -0x1.2c5e12ed1336dp-55,
+     -0x1.bdd3413b26456p-55, 0x1.8076a2cfdc6b3p-57, 0x1.b25dd267f6600p-55, 0x1.e0d891d3c6841p-58,
+     -0x1.72cedd3d5a610p-57, -0x1.5d28da2c4612dp-56, -0x1.26d19b9ff8d82p-57,
+     -0x1.e2718d26ed688p-60}};
+
 /* fastmath.h's float64 logarithms (pn_log_f64_core; gen_double_polys.py log, mpmath): 1/c
  * of each interval of z, then each base's log_b c_j and constants. */
 const double pn_log_invc16[16] = {
@@ -1796,9 +1817,12 @@ static ALWAYS_INLINE T256 __m256d log_f64_core4(__m256i ix, __m256d e, __m256d x
     }
     __m256d hi = _mm256_add_pd(w, rh);
     __m256d lo = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(w, hi), rh), t);
-    __m256d q = _mm256_set1_pd(b->q[8]);
-    for (int i = 7; i >= 0; i--) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(b->q[i]));
-    return _mm256_add_pd(hi, _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, lo));
+    __m256d rr = _mm256_mul_pd(r, r), rrl = _mm256_fmsub_pd(r, r, rr), q0 = _mm256_set1_pd(b->q[0]);
+    __m256d p = _mm256_mul_pd(q0, rr), pl = _mm256_fmadd_pd(q0, rrl, _mm256_fmsub_pd(q0, rr, p));
+    __m256d s = _mm256_add_pd(hi, p), q = _mm256_set1_pd(b->q[8]);
+    lo = _mm256_add_pd(lo, _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(hi, s), p), pl));
+    for (int i = 7; i >= 1; i--) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(b->q[i]));
+    return _mm256_add_pd(s, _mm256_fmadd_pd(_mm256_mul_pd(rr, r), q, lo));
 }
 /* Lanes where bits ix are not those of a positive normal double (pn_log_f64_special): ix -
  * 2^52 >= 0x7fe0000000000000 unsigned, compared signed with the sign bits flipped. */
@@ -1918,6 +1942,70 @@ static ALWAYS_INLINE T256 __m256d tanh_f64_lanes4(__m256d x) {
 F64_KERNEL4(expm1_f64_avx2, expm1_f64_lanes4)
 F64_KERNEL4(tanh_f64_avx2, tanh_f64_lanes4)
 
+/* libm's f on the lanes of x that m marks (as a vector mask), y elsewhere: the float64
+ * sine and cosine beyond PN_TRIG_D_MAX, inf and NaN. */
+static T256 __m256d libm_lanes4(__m256d y, __m256d x, __m256d m, double (*f)(double)) {
+    double xs[4], ys[4];
+    _mm256_storeu_pd(xs, x);
+    _mm256_storeu_pd(ys, y);
+    for (int i = 0; i < 4; i++)
+        if (_mm256_movemask_pd(m) >> i & 1) ys[i] = f(xs[i]);
+    return _mm256_loadu_pd(ys);
+}
+/* pn_sincos_f64_core over 4 lanes (AVX2): the table by gathers, (A, B) by blends on q's
+ * bits and sign flips. */
+static ALWAYS_INLINE T256 __m256d sincos_f64_core4(__m256d x, int cosine) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52), sign = _mm256_set1_pd(-0.0);
+    __m256d v = _mm256_fmadd_pd(x, _mm256_set1_pd(PN_32_PI), magic), nf = _mm256_sub_pd(v, magic);
+    __m256d a = _mm256_fnmadd_pd(nf, _mm256_set1_pd(PN_PI32_C1), x);
+    __m256d p2 = _mm256_mul_pd(nf, _mm256_set1_pd(PN_PI32_C2)), b = _mm256_sub_pd(a, p2);
+    __m256d eb = _mm256_sub_pd(_mm256_sub_pd(a, b), p2);
+    __m256d p3 = _mm256_mul_pd(nf, _mm256_set1_pd(PN_PI32_C3)), rh = _mm256_sub_pd(b, p3);
+    __m256d ec = _mm256_sub_pd(_mm256_sub_pd(b, rh), p3);
+    __m256d rl = _mm256_fnmadd_pd(nf, _mm256_set1_pd(PN_PI32_C4), _mm256_add_pd(eb, ec));
+    __m256i nb = _mm256_castpd_si256(v), j = _mm256_and_si256(nb, _mm256_set1_epi64x(15));
+    __m256i q = _mm256_add_epi64(_mm256_srli_epi64(nb, 4), _mm256_set1_epi64x(cosine));
+    __m256d odd = _mm256_castsi256_pd(_mm256_slli_epi64(q, 63)); /* bit 0 to the sign */
+    __m256d neg = _mm256_and_pd(_mm256_castsi256_pd(_mm256_slli_epi64(q, 62)), sign);
+    __m256d sh = _mm256_i64gather_pd(pn_trig32d[0], j, 8),
+            sl = _mm256_i64gather_pd(pn_trig32d[1], j, 8);
+    __m256d ch = _mm256_i64gather_pd(pn_trig32d[2], j, 8),
+            cl = _mm256_i64gather_pd(pn_trig32d[3], j, 8);
+    __m256d ah = _mm256_xor_pd(_mm256_blendv_pd(sh, ch, odd), neg);
+    __m256d al = _mm256_xor_pd(_mm256_blendv_pd(sl, cl, odd), neg);
+    __m256d bneg = _mm256_xor_pd(neg, _mm256_and_pd(odd, sign)); /* q = 1, 2 */
+    __m256d bh = _mm256_xor_pd(_mm256_blendv_pd(ch, sh, odd), bneg);
+    __m256d bl = _mm256_xor_pd(_mm256_blendv_pd(cl, sl, odd), bneg);
+    __m256d z = _mm256_mul_pd(rh, rh);
+    __m256d s = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 362880), z, _mm256_set1_pd(-1.0 / 5040));
+    s = _mm256_fmadd_pd(_mm256_fmadd_pd(s, z, _mm256_set1_pd(1.0 / 120)), z,
+                        _mm256_set1_pd(-1.0 / 6));
+    __m256d c = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 40320), z, _mm256_set1_pd(-1.0 / 720));
+    c = _mm256_fmadd_pd(_mm256_fmadd_pd(c, z, _mm256_set1_pd(1.0 / 24)), z, _mm256_set1_pd(-0.5));
+    __m256d p = _mm256_mul_pd(bh, rh), pe = _mm256_fmsub_pd(bh, rh, p);
+    __m256d s1 = _mm256_add_pd(ah, p), e1 = _mm256_add_pd(_mm256_sub_pd(ah, s1), p);
+    __m256d t = _mm256_fmadd_pd(bh, rl, _mm256_fmadd_pd(bl, rh, al));
+    t = _mm256_fmadd_pd(_mm256_mul_pd(p, z), s, t);
+    t = _mm256_fmadd_pd(ah, _mm256_fmsub_pd(z, c, _mm256_mul_pd(rh, rl)), t);
+    return _mm256_add_pd(s1, _mm256_add_pd(_mm256_add_pd(e1, pe), t));
+}
+/* pn_sin_f64_tab and pn_cos_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d sin_f64_lanes4(__m256d x) {
+    __m256d y = sincos_f64_core4(x, 0);
+    y = _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_EQ_OQ));
+    __m256d far = _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x),
+                                _mm256_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
+    return _mm256_movemask_pd(far) ? libm_lanes4(y, x, far, sin) : y;
+}
+static ALWAYS_INLINE T256 __m256d cos_f64_lanes4(__m256d x) {
+    __m256d y = sincos_f64_core4(x, 1);
+    __m256d far = _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x),
+                                _mm256_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
+    return _mm256_movemask_pd(far) ? libm_lanes4(y, x, far, cos) : y;
+}
+F64_KERNEL4(sin_f64_avx2, sin_f64_lanes4)
+F64_KERNEL4(cos_f64_avx2, cos_f64_lanes4)
+
 /* pn_exp_f64_sub over 8 lanes (v: the magic sum, whose bits hold k), out where Y >= 1. */
 static ALWAYS_INLINE T512 __m512d exp_f64_sub8(__m512d out, __m512d t, __m512d small, __m512d v) {
     const __m512d one = _mm512_set1_pd(1.0);
@@ -2023,9 +2111,12 @@ static ALWAYS_INLINE T512 __m512d log_f64_core8(__m512i ix, __m512d e, __m512d x
     }
     __m512d hi = _mm512_add_pd(w, rh);
     __m512d lo = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(w, hi), rh), lt);
-    __m512d q = _mm512_set1_pd(b->q[8]);
-    for (int i = 7; i >= 0; i--) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(b->q[i]));
-    return _mm512_add_pd(hi, _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, lo));
+    __m512d rr = _mm512_mul_pd(r, r), rrl = _mm512_fmsub_pd(r, r, rr), q0 = _mm512_set1_pd(b->q[0]);
+    __m512d p = _mm512_mul_pd(q0, rr), pl = _mm512_fmadd_pd(q0, rrl, _mm512_fmsub_pd(q0, rr, p));
+    __m512d s = _mm512_add_pd(hi, p), q = _mm512_set1_pd(b->q[8]);
+    lo = _mm512_add_pd(lo, _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(hi, s), p), pl));
+    for (int i = 7; i >= 1; i--) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(b->q[i]));
+    return _mm512_add_pd(s, _mm512_fmadd_pd(_mm512_mul_pd(rr, r), q, lo));
 }
 /* Lanes where bits ix are not those of a positive normal double (pn_log_f64_special). */
 static ALWAYS_INLINE T512 __mmask8 log_f64_special8(__m512i ix) {
@@ -2165,6 +2256,85 @@ static ALWAYS_INLINE T512 __m512d tanh_f64_lanes8(__m512d x, const __m512d t[4])
 }
 F64_TAB_KERNEL8(expm1_f64_avx512, expm1_f64_lanes8)
 F64_TAB_KERNEL8(tanh_f64_avx512, tanh_f64_lanes8)
+
+/* libm's f on the lanes of x that m marks, y elsewhere (as libm_lanes4). */
+static T512 __m512d libm_lanes8(__m512d y, __m512d x, __mmask8 m, double (*f)(double)) {
+    double xs[8], ys[8];
+    _mm512_storeu_pd(xs, x);
+    _mm512_storeu_pd(ys, y);
+    for (int i = 0; i < 8; i++)
+        if (m >> i & 1) ys[i] = f(xs[i]);
+    return _mm512_loadu_pd(ys);
+}
+/* pn_sincos_f64_core over 8 lanes, the table's rows in t[0..7] (two registers a row;
+ * vpermt2pd reads bits 3..0 of n). */
+static ALWAYS_INLINE T512 __m512d sincos_f64_core8(__m512d x, const __m512d t[8], int cosine) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52), sign = _mm512_set1_pd(-0.0);
+    __m512d v = _mm512_fmadd_pd(x, _mm512_set1_pd(PN_32_PI), magic), nf = _mm512_sub_pd(v, magic);
+    __m512d a = _mm512_fnmadd_pd(nf, _mm512_set1_pd(PN_PI32_C1), x);
+    __m512d p2 = _mm512_mul_pd(nf, _mm512_set1_pd(PN_PI32_C2)), b = _mm512_sub_pd(a, p2);
+    __m512d eb = _mm512_sub_pd(_mm512_sub_pd(a, b), p2);
+    __m512d p3 = _mm512_mul_pd(nf, _mm512_set1_pd(PN_PI32_C3)), rh = _mm512_sub_pd(b, p3);
+    __m512d ec = _mm512_sub_pd(_mm512_sub_pd(b, rh), p3);
+    __m512d rl = _mm512_fnmadd_pd(nf, _mm512_set1_pd(PN_PI32_C4), _mm512_add_pd(eb, ec));
+    __m512i nb = _mm512_castpd_si512(v);
+    __m512i q = _mm512_add_epi64(_mm512_srli_epi64(nb, 4), _mm512_set1_epi64(cosine));
+    __mmask8 odd = _mm512_test_epi64_mask(q, _mm512_set1_epi64(1));
+    __mmask8 neg = _mm512_test_epi64_mask(q, _mm512_set1_epi64(2)), bneg = odd ^ neg;
+    __m512d sh = _mm512_permutex2var_pd(t[0], nb, t[1]),
+            sl = _mm512_permutex2var_pd(t[2], nb, t[3]);
+    __m512d ch = _mm512_permutex2var_pd(t[4], nb, t[5]),
+            cl = _mm512_permutex2var_pd(t[6], nb, t[7]);
+    __m512d ah = _mm512_mask_blend_pd(odd, sh, ch), al = _mm512_mask_blend_pd(odd, sl, cl);
+    __m512d bh = _mm512_mask_blend_pd(odd, ch, sh), bl = _mm512_mask_blend_pd(odd, cl, sl);
+    ah = _mm512_mask_xor_pd(ah, neg, ah, sign);
+    al = _mm512_mask_xor_pd(al, neg, al, sign);
+    bh = _mm512_mask_xor_pd(bh, bneg, bh, sign);
+    bl = _mm512_mask_xor_pd(bl, bneg, bl, sign);
+    __m512d z = _mm512_mul_pd(rh, rh);
+    __m512d s = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 362880), z, _mm512_set1_pd(-1.0 / 5040));
+    s = _mm512_fmadd_pd(_mm512_fmadd_pd(s, z, _mm512_set1_pd(1.0 / 120)), z,
+                        _mm512_set1_pd(-1.0 / 6));
+    __m512d c = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), z, _mm512_set1_pd(-1.0 / 720));
+    c = _mm512_fmadd_pd(_mm512_fmadd_pd(c, z, _mm512_set1_pd(1.0 / 24)), z, _mm512_set1_pd(-0.5));
+    __m512d p = _mm512_mul_pd(bh, rh), pe = _mm512_fmsub_pd(bh, rh, p);
+    __m512d s1 = _mm512_add_pd(ah, p), e1 = _mm512_add_pd(_mm512_sub_pd(ah, s1), p);
+    __m512d tt = _mm512_fmadd_pd(bh, rl, _mm512_fmadd_pd(bl, rh, al));
+    tt = _mm512_fmadd_pd(_mm512_mul_pd(p, z), s, tt);
+    tt = _mm512_fmadd_pd(ah, _mm512_fmsub_pd(z, c, _mm512_mul_pd(rh, rl)), tt);
+    return _mm512_add_pd(s1, _mm512_add_pd(_mm512_add_pd(e1, pe), tt));
+}
+/* pn_sin_f64_tab and pn_cos_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d sin_f64_lanes8(__m512d x, const __m512d t[8]) {
+    __m512d y = sincos_f64_core8(x, t, 0);
+    y = _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ), x);
+    __mmask8 far = _mm512_cmp_pd_mask(_mm512_abs_pd(x), _mm512_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
+    return far ? libm_lanes8(y, x, far, sin) : y;
+}
+static ALWAYS_INLINE T512 __m512d cos_f64_lanes8(__m512d x, const __m512d t[8]) {
+    __m512d y = sincos_f64_core8(x, t, 1);
+    __mmask8 far = _mm512_cmp_pd_mask(_mm512_abs_pd(x), _mm512_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
+    return far ? libm_lanes8(y, x, far, cos) : y;
+}
+/* The sine or cosine over n contiguous doubles, the table in 8 registers, 8 at a time (a
+ * masked last step); long arrays prefetch. */
+#define TRIG_F64_KERNEL8(NAME, LANES) \
+    static T512 void NAME(const double *x, double *y, int64_t n) { \
+        __m512d t[8]; \
+        for (int k = 0; k < 8; k++) t[k] = _mm512_loadu_pd(pn_trig32d[k / 2] + 8 * (k % 2)); \
+        int64_t blk = pn_prefetch_blocksize(n); \
+        for (int64_t b = 0; b < n; b += blk) { \
+            int64_t e = n - b < blk ? n : b + blk, i = b; \
+            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
+            for (; i + 8 <= e; i += 8) _mm512_storeu_pd(y + i, LANES(_mm512_loadu_pd(x + i), t)); \
+            if (i < e) { \
+                __mmask8 m = (__mmask8)((1u << (e - i)) - 1); \
+                _mm512_mask_storeu_pd(y + i, m, LANES(_mm512_maskz_loadu_pd(m, x + i), t)); \
+            } \
+        } \
+    }
+TRIG_F64_KERNEL8(sin_f64_avx512, sin_f64_lanes8)
+TRIG_F64_KERNEL8(cos_f64_avx512, cos_f64_lanes8)
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
@@ -4226,8 +4396,8 @@ UNARY_LOOP(relu_f64, double, x > 0 ? x : (x != x ? x : (double)0))
 UNARY_LOOP(sign_f64, double, SIGN(x)) /* sign(nan) = 0, as in torch */
 UNARY_LOOP(reciprocal_f64, double, (double)1 / x)
 UNARY_LOOP(square_f64, double, x *x)
-UNARY_LOOP_PREFETCHED(sin_f64, double, sin(x))
-UNARY_LOOP_PREFETCHED(cos_f64, double, cos(x))
+UNARY_LOOP_PREFETCHED(sin_f64_loop, double, pn_sin_f64_tab(x))
+UNARY_LOOP_PREFETCHED(cos_f64_loop, double, pn_cos_f64_tab(x))
 UNARY_LOOP_PREFETCHED(log1p_f64_loop, double, pn_log1p_f64_tab(x))
 UNARY_LOOP_PREFETCHED(expm1_f64_loop, double, pn_expm1_f64_tab(x))
 UNARY_LOOP(floor_f64, double, floor(x))
@@ -4242,9 +4412,9 @@ UNARY_LOOP_PREFETCHED(tan_f64, double, tan(x))
 UNARY_LOOP_PREFETCHED(atan_f64, double, atan(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
-/* The float64 ops with kernels (exp, sigmoid, the logarithms, expm1, tanh): the fastest
- * kernel for contiguous operands, else the loop (the same bits), as F32_OP; their kernels
- * by name through KERNEL_BY_NAME. */
+/* The float64 ops with kernels (exp, sigmoid, the logarithms, expm1, tanh, sin, cos): the
+ * fastest kernel for contiguous operands, else the loop (the same bits), as F32_OP; their
+ * kernels by name through KERNEL_BY_NAME. */
 PORTABLE_LOOP(exp_f64_portable, double, exp_f64_loop)
 void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
     RUN_FASTEST(exp_f64_avx512, exp_f64_avx2, exp_f64_portable, x, y, n);
@@ -4272,6 +4442,8 @@ F64_KERNELS_OP(log10_f64)
 F64_KERNELS_OP(log1p_f64)
 F64_KERNELS_OP(expm1_f64)
 F64_KERNELS_OP(tanh_f64)
+F64_KERNELS_OP(sin_f64)
+F64_KERNELS_OP(cos_f64)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     if (op == PN_EXP) {
         KERNEL_BY_NAME(name, exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
@@ -4296,6 +4468,12 @@ pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     }
     if (op == PN_TANH) {
         KERNEL_BY_NAME(name, tanh_f64_avx512, tanh_f64_avx2, tanh_f64_portable);
+    }
+    if (op == PN_SIN) {
+        KERNEL_BY_NAME(name, sin_f64_avx512, sin_f64_avx2, sin_f64_portable);
+    }
+    if (op == PN_COS) {
+        KERNEL_BY_NAME(name, cos_f64_avx512, cos_f64_avx2, cos_f64_portable);
     }
     return NULL;
 }

@@ -1056,6 +1056,74 @@ PN_FINLINE double pn_tanh_f64_tab(double x) {
     return x != x ? x + x : __builtin_copysign(y, x);
 }
 
+/* ---- float64 sine and cosine by a table of 16 and short polynomials ---- */
+
+/* sin(j pi/32) and cos(j pi/32), j = 0..15, each a double and the rest rounded
+ * (gen_double_polys.py trig; elementwise.c): rows sin high, sin low, cos high, cos low. */
+extern const double pn_trig32d[4][16];
+#define PN_TRIG_D_MAX 0x1p16                /* beyond (and inf, NaN): libm's sin, cos */
+#define PN_32_PI      0x1.45f306dc9c883p+3  /* 32 / pi */
+#define PN_PI32_C1    0x1.921fb54400000p-4  /* pi/32 = C1 + C2 + C3 + C4, C1 to C3 of */
+#define PN_PI32_C2    0x1.0b4611a600000p-38 /* 33 bits: n Ck is exact for |n| < 2^20 */
+#define PN_PI32_C3    0x1.3198a2e000000p-73
+#define PN_PI32_C4    0x1.b839a252049c1p-108
+
+/* sin x (cosine = 0) or cos x (cosine = 1) for |x| <= 2^16, for elementwise.c's float64
+ * sin and cos (their kernels compute the same, to the bit):
+ *   x = n pi/32 + r,  n = round(32 x / pi),  |r| <= pi/64 (a hair more, by rounding),
+ * r as the pair rh + rl from pi/32 in four parts: x - n C1 is exact (fma; Sterbenz), and
+ * each of n C2, n C3 is exact and taken off with its error kept (Fast2Sum: where the two
+ * are close, the difference is exact, as x near a multiple of pi/32 needs, with r as
+ * small as 2^-60 relative to x); n C4 is rounded (2^-135). With n = 16 q + j,
+ *   sin x = sin(phi + q pi/2),  phi = j pi/32 + r,
+ * which is A cos r + B sin r with (A, B) = (S, C), (C, -S), (-S, -C), (-C, S) for q = 0..3
+ * (S, C the table's sin and cos of j pi/32; cos x takes q + 1), and
+ *   A cos r + B sin r = [A + B rh] + A_lo + B_lo rh + B rl + B rh^3 s(z)
+ *                       + A (z c(z) - rh rl),   z = rh^2,
+ * s and c Taylor's polynomials of (sin r - r) / r^3 and (cos r - 1) / r^2 to degree 6 in r
+ * (the next terms are under 2^-70 of the result). A + B rh is summed exactly (the product
+ * by fma, the sum by Fast2Sum: |A| >= sin(pi/32) > |B rh| unless A = 0), so the one
+ * rounding of size 1/2 ulp is the last: where A + B rh cancels (to 0.049), the small
+ * terms are still under 1/400 of the result. Measured against long double, 30 million x
+ * up to 2^16 (near multiples of pi/2 and pi/32 among them): sin within 0.5044 ulp, cos
+ * 0.5034 (PyTorch's on random x: 0.508, 0.502; glibc's beyond 2^16: 0.513). */
+PN_FINLINE double pn_sincos_f64_core(double x, int cosine) {
+    const double magic = 0x1.8p52;
+    double v = __builtin_fma(x, PN_32_PI, magic), nf = v - magic;
+    double a = __builtin_fma(-nf, PN_PI32_C1, x);
+    double p2 = nf * PN_PI32_C2, b = a - p2, eb = (a - b) - p2;
+    double p3 = nf * PN_PI32_C3, rh = b - p3, ec = (b - rh) - p3;
+    double rl = __builtin_fma(-nf, PN_PI32_C4, eb + ec);
+    uint64_t nb = pn_double_to_bits(v), j = nb & 15, q = ((nb >> 4) + (uint64_t)cosine) & 3;
+    int odd = (int)(q & 1);
+    double ah = pn_trig32d[odd ? 2 : 0][j], al = pn_trig32d[odd ? 3 : 1][j];
+    double bh = pn_trig32d[odd ? 0 : 2][j], bl = pn_trig32d[odd ? 1 : 3][j];
+    if (q & 2) ah = -ah, al = -al;
+    if (((q >> 1) ^ q) & 1) bh = -bh, bl = -bl; /* q = 1, 2 */
+    double z = rh * rh;
+    double s = __builtin_fma(
+        __builtin_fma(__builtin_fma(1.0 / 362880, z, -1.0 / 5040), z, 1.0 / 120), z, -1.0 / 6);
+    double c = __builtin_fma(__builtin_fma(__builtin_fma(1.0 / 40320, z, -1.0 / 720), z, 1.0 / 24),
+                             z, -0.5);
+    double p = bh * rh, pe = __builtin_fma(bh, rh, -p);
+    double s1 = ah + p, e1 = (ah - s1) + p;
+    double t = __builtin_fma(bh, rl, __builtin_fma(bl, rh, al));
+    t = __builtin_fma(p * z, s, t);
+    t = __builtin_fma(ah, __builtin_fma(z, c, -(rh * rl)), t);
+    return s1 + ((e1 + pe) + t);
+}
+/* sin x in double: pn_sincos_f64_core, sin(+-0) = +-0, and libm's sin beyond 2^16, for
+ * inf and NaN. */
+PN_FINLINE double pn_sin_f64_tab(double x) {
+    if (__builtin_expect(!(__builtin_fabs(x) <= PN_TRIG_D_MAX), 0)) return sin(x);
+    return x == 0 ? x : pn_sincos_f64_core(x, 0);
+}
+/* cos x in double: pn_sincos_f64_core, and libm's cos beyond 2^16, for inf and NaN. */
+PN_FINLINE double pn_cos_f64_tab(double x) {
+    if (__builtin_expect(!(__builtin_fabs(x) <= PN_TRIG_D_MAX), 0)) return cos(x);
+    return pn_sincos_f64_core(x, 1);
+}
+
 /* ---- float64 logarithms by a table of 16 and a polynomial of degree 8 ---- */
 
 /* x = 2^k z with z in [0.703125, 1.40625): bits(x) - PN_LOG_OFF holds k in its top 12
@@ -1086,9 +1154,12 @@ enum { PN_LOGD_E, PN_LOGD_SCALED, PN_LOGD_1P };
  *   log_b(1 + r) = r / ln b + r^2 Q(r)   (Q: three Taylor terms and a fitted rest, within
  *                                          2^-59.5 of the result where c = 1),
  * r / ln b as rh + its remainder (PN_LOGD_SCALED; r itself for base e), w + rh as the exact
- * pair hi + (w - hi) + rh (Fast2Sum: |w| >= 1.8 |r| where w is not 0), and the small
- * terms (k k_lo + lo_j, the remainder, r^2 Q) added to the low part, so the one rounding
- * of size 1/2 ulp is the last addition. Near 1, where log x is small, c = 1 and k = 0: w
+ * pair hi + (w - hi) + rh (Fast2Sum: |w| >= 1.8 |r| where w is not 0), then Q's first
+ * term q0 r^2 added to hi exactly too (r^2 as a pair by fma; Fast2Sum again): where k = 0
+ * next to interval 9 the result is as small as r and q0 r^2 is 1/57 of it, so its
+ * roundings had cost 0.05 ulp. The small terms (k k_lo + lo_j, the remainders, r^3 times
+ * the rest of Q) go to the low part, so the one rounding of size 1/2 ulp is the last
+ * addition. Near 1, where log x is small, c = 1 and k = 0: w
  * = 0 and the result is r + r^2 Q(r), r exact, so relative accuracy holds down to the
  * smallest |x - 1|. PN_LOGD_1P: ix is u = 1 + x rounded, e its error (exact) and x1 x.
  * On interval 9 with k = 0, u (1/c) 2^-k - 1 + e = (u - 1) + e is x1 itself, taken as r.
@@ -1099,7 +1170,7 @@ enum { PN_LOGD_E, PN_LOGD_SCALED, PN_LOGD_1P };
 PN_FINLINE double pn_log_f64_core(uint64_t ix, double e, double x1, const pn_log_base *b,
                                   int kind) {
     uint64_t tmp = ix - PN_LOG_OFF;
-    int64_t k = (int64_t)tmp >> 52; /* arithmetic: k in [-1126, 1024] */
+    int64_t k = (int64_t)tmp >> 52; /* arithmetic: k in [-1074, 1024] */
     unsigned j = (unsigned)(tmp >> 48) & 15;
     double z = pn_bits_to_double(ix - (tmp & PN_LOG_EXP_MASK)); /* 2^-k x, in [0.703, 1.406) */
     double invc = pn_log_invc16[j], r = __builtin_fma(z, invc, -1.0), kd = (double)k;
@@ -1114,9 +1185,13 @@ PN_FINLINE double pn_log_f64_core(uint64_t ix, double e, double x1, const pn_log
         if ((tmp >> 48) == 9) r = rh = x1, d = 0; /* k = 0, interval 9 */
         t += __builtin_fma(-d, __builtin_fma(-r, r, r), d);
     }
-    double hi = w + rh, lo = ((w - hi) + rh) + t, q = b->q[8];
-    for (int i = 7; i >= 0; i--) q = __builtin_fma(q, r, b->q[i]);
-    return hi + __builtin_fma(r * r, q, lo);
+    double hi = w + rh, lo = ((w - hi) + rh) + t;
+    double rr = r * r, rrl = __builtin_fma(r, r, -rr), q0 = b->q[0];
+    double p = q0 * rr, pl = __builtin_fma(q0, rrl, __builtin_fma(q0, rr, -p));
+    double s = hi + p, q = b->q[8];
+    lo += ((hi - s) + p) + pl;
+    for (int i = 7; i >= 1; i--) q = __builtin_fma(q, r, b->q[i]);
+    return s + __builtin_fma(rr * r, q, lo);
 }
 /* True unless x is positive and normal (a subnormal, 0, negative, inf or NaN). */
 PN_FINLINE int pn_log_f64_special(double x) {
@@ -1124,10 +1199,10 @@ PN_FINLINE int pn_log_f64_special(double x) {
 }
 /* log_b x (pn_log_f64_core) with C's special values: log(+-0) = -inf, log(x < 0) = NaN
  * (positive, as PyTorch's), log(inf) = inf, NaN -> NaN (quieted). Measured by
- * csrc/tests/test_vecmath.c against long double: log within 0.5244 ulp, log2 0.5205,
- * log10 0.5234, the worst just above 1.03125 (interval 10, k = 0: the result is as small
- * as |r| there, so r^2 Q's roundings weigh most); PyTorch's: 0.59, 0.51, 0.57 on random
- * x, glibc's log10 1.55. */
+ * csrc/tests/test_vecmath.c against long double, and on 8 million x crowded at the
+ * intervals' edges and next to 1: log within 0.5068 ulp, log2 0.5064, log10 0.5083, the
+ * worst near 1.03 (PyTorch's: 0.59, 0.51, 0.57 on random x, 0.505, 0.5005, 0.509 there;
+ * glibc's log10 1.55). */
 PN_FINLINE double pn_log_f64_tab(double x, const pn_log_base *b, int kind) {
     if (__builtin_expect(pn_log_f64_special(x), 0)) {
         if (x != x) return x + x;
@@ -1151,7 +1226,7 @@ PN_FINLINE double pn_log_f64_10(double x) {
 /* log1p x = log(1 + x): u = 1 + x rounded and its error e exactly (Fast2Sum, the larger
  * of 1 and x first), then pn_log_f64_core's PN_LOGD_1P. u is never subnormal: 0 (x = -1:
  * -inf), negative (x < -1: NaN), inf (x = inf) and NaN as in pn_log_f64_tab; x = +-0
- * gives x. Within 0.5156 ulp (PyTorch's: 0.71, glibc's: 0.77). */
+ * gives x. Within 0.5073 ulp (PyTorch's: 0.71, glibc's: 0.77). */
 PN_FINLINE double pn_log1p_f64_tab(double x) {
     double u = 1.0 + x, big = x > 1.0 ? x : 1.0, small = x > 1.0 ? 1.0 : x;
     double e = (big - u) + small;

@@ -1,7 +1,8 @@
 """Print the coefficients of the polynomials that float kernels evaluate in double:
 vecmath.h's sin, cos and tan and fastmath.h's pn_exp_d34; with the argument `log`, the
-tables and polynomials of fastmath.h's float64 logarithms (pn_log_f64_tab).
-python gen_double_polys.py [log]. Needs mpmath and numpy.
+tables and polynomials of fastmath.h's float64 logarithms (pn_log_f64_tab); with `trig`,
+the table and the split of pi/32 of its float64 sine and cosine (pn_sincos_f64).
+python gen_double_polys.py [log | trig]. Needs mpmath and numpy.
 
     sin r = r (1 + z S(z)),  z = r^2,  |r| <= pi/2  (pn_sin_half_pi_d, degree 4 in z)
     sin r = r (1 + z T(z)),             |r| <= pi/4  (pn_tanf_v's sine, degree 3)
@@ -144,10 +145,30 @@ def log_tables():
                                                                      ahi.hex(), alo.hex()))
         print("/* -log_b(1/c) high parts */\n    " + ", ".join(h.hex() for h, _ in rows))
         print("/* low parts */\n    " + ", ".join(l.hex() for _, l in rows))
-        print("/* Q, error 2^%.1f relative, highest degree first */" % np.log2(err))
-        print("    " + ", ".join(v.hex() for v in c[::-1]))
+        print("/* Q, error 2^%.1f relative, lowest degree first */" % np.log2(err))
+        print("    " + ", ".join(v.hex() for v in c))
+
+
+def trig_tables():
+    """pi/32 as C1 + C2 + C3 + C4 (C1-C3 of 33 bits, so n Ck is exact for |n| < 2^20), and
+    sin(j pi/32), cos(j pi/32) for j = 0..15, each as a double and the rest rounded."""
+    mp.mp.dps = 80
+    rest, parts = mp.pi / 32, []
+    for bits in (33, 33, 33):
+        e = int(mp.floor(mp.log(abs(rest), 2)))
+        part = mp.nint(rest * mp.mpf(2) ** (bits - 1 - e)) / mp.mpf(2) ** (bits - 1 - e)
+        parts.append(float(part))
+        rest -= part
+    parts.append(float(rest))
+    print("/* pi/32 = C1 + C2 + C3 + C4 */")
+    print("    " + ", ".join(v.hex() for v in parts))
+    for name, f in (("sin", mp.sin), ("cos", mp.cos)):
+        vals = [f(j * mp.pi / 32) for j in range(16)]
+        hi = [float(v) for v in vals]
+        print("/* %s(j pi/32), high parts */\n    " % name + ", ".join(v.hex() for v in hi))
+        print("/* low parts */\n    " + ", ".join(float(v - h).hex() for v, h in zip(vals, hi)))
 
 
 if __name__ == "__main__":
     import sys
-    log_tables() if sys.argv[1:] == ["log"] else main()
+    {"log": log_tables, "trig": trig_tables}.get(sys.argv[1] if sys.argv[1:] else "", main)()
