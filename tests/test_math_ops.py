@@ -979,13 +979,13 @@ def test_float64_softmax_family_with_the_exp_kernel(shape, dim):
 
 _F64_MATH = {"log": (np.log, 0.5069), "log2": (np.log2, 0.5064), "log10": (np.log10, 0.5083),
              "log1p": (np.log1p, 0.5074), "expm1": (np.expm1, 0.5635), "tanh": (np.tanh, 0.5138),
-             "sin": (np.sin, 0.5128), "cos": (np.cos, 0.5133)}
+             "sin": (np.sin, 0.5128), "cos": (np.cos, 0.5133), "tan": (np.tan, 0.5387)}
 
 
 def _f64_inputs(name, rng):
     """Random doubles of every exponent (subnormals too), x near 1 (near 0 for log1p),
     [0, 4), and for log1p x near -1 and huge x; for expm1 and tanh [-42, 42], [-1, 1], x
-    near 0 and [-746, 710]; for sin and cos [-10, 10], [-2e5, 2e5], x near 0 and next to
+    near 0 and [-746, 710]; for sin, cos and tan [-10, 10], [-2e5, 2e5], x near 0 and next to
     multiples of pi/2 and pi/32; then the special values."""
     n = 20000
     near = np.ldexp(rng.uniform(-0.5, 0.5, n), -rng.integers(0, 61, n))
@@ -995,7 +995,7 @@ def _f64_inputs(name, rng):
     elif name in ("expm1", "tanh"):
         x = [rng.uniform(-42, 42, n), rng.uniform(-1, 1, n), near, rng.uniform(-746, 710, n),
              [0.0, -0.0, 5e-324, -5e-324, 40.0, -40.0, 709.782712893384, 709.7827128933841]]
-    elif name in ("sin", "cos"):  # beyond 2^16 libm's; next to multiples of pi/2 and pi/32
+    elif name in ("sin", "cos", "tan"):  # beyond 2^16 libm's; next to multiples of pi/2, pi/32
         k = rng.integers(0, 40000, n).astype(np.float64)
         x = [rng.uniform(-10, 10, n), rng.uniform(-2e5, 2e5, n), near,
              np.nextafter(k * np.pi / 2, np.where(rng.integers(0, 2, n) == 1, np.inf, -np.inf)),
@@ -1010,8 +1010,9 @@ def _f64_inputs(name, rng):
 @pytest.mark.parametrize("name", sorted(_F64_MATH))
 def test_float64_math_vectorized_accurate(name):
     """The float64 log, log2, log10, log1p (a table of 16 and a polynomial), expm1 and
-    tanh (exp's table, exact pairs), sin and cos (a table of j pi/32, r as a pair) kernels:
-    within their bounds of the long double value (sin and cos: libm's beyond 2^16),
+    tanh (exp's table, exact pairs), sin, cos and tan (a table of j pi/32, r as a pair)
+    kernels: within their bounds of the long double value (the trigonometric functions:
+    libm's beyond 2^16),
     C's special values (NaN for a negative logarithm's argument is positive, as PyTorch's),
     the same bits strided and at 1 and 2 threads; gradcheck."""
     f, bound = _F64_MATH[name]
@@ -1030,7 +1031,7 @@ def test_float64_math_vectorized_accurate(name):
     np.testing.assert_array_equal(got[special], want[special])
     if name.startswith("log"):  # PyTorch's NaN for a negative argument is positive
         assert not np.signbit(got[np.isnan(got)]).any()
-    if name in ("log1p", "expm1", "tanh", "sin"):
+    if name in ("log1p", "expm1", "tanh", "sin", "tan"):
         assert np.signbit(got[x == 0]).tolist() == np.signbit(x[x == 0]).tolist()
     strided = to_np(getattr(P(np.repeat(x, 2))[::2], name)())
     np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
@@ -1041,7 +1042,8 @@ def test_float64_math_vectorized_accurate(name):
     finally:
         pynet.set_num_threads(old)
     np.testing.assert_array_equal(two.view(np.int64), got.view(np.int64))
-    t = pynet.tensor(np.random.default_rng(32).uniform(0.1, 3, 20), dtype=pynet.float64,
+    lo, hi = (-1.2, 1.2) if name == "tan" else (0.1, 3)
+    t = pynet.tensor(np.random.default_rng(32).uniform(lo, hi, 20), dtype=pynet.float64,
                      requires_grad=True)
     assert pynet.autograd.gradcheck(getattr(pynet, name), (t,))
 
@@ -1049,7 +1051,8 @@ def test_float64_math_vectorized_accurate(name):
 @pytest.mark.parametrize("name", sorted(_F64_MATH))
 def test_float64_math_as_torch(need_torch, name):
     """Not worse than PyTorch's float64 functions on the same inputs (theirs: log 0.59,
-    log2 0.51, log10 0.57, log1p 0.71, expm1 0.92, tanh 0.63, sin 0.508, cos 0.502 ulp),
+    log2 0.51, log10 0.57, log1p 0.71, expm1 0.92, tanh 0.63, sin 0.508, cos 0.502, tan
+    0.542 ulp),
     its special values."""
     f, bound = _F64_MATH[name]
     x = _f64_inputs(name, np.random.default_rng(33))

@@ -1952,30 +1952,22 @@ static T256 __m256d libm_lanes4(__m256d y, __m256d x, __m256d m, double (*f)(dou
         if (_mm256_movemask_pd(m) >> i & 1) ys[i] = f(xs[i]);
     return _mm256_loadu_pd(ys);
 }
-/* pn_sincos_f64_core over 4 lanes (AVX2): the table by gathers, (A, B) by blends on q's
- * bits and sign flips. */
-static ALWAYS_INLINE T256 __m256d sincos_f64_core4(__m256d x, int cosine) {
-    const __m256d magic = _mm256_set1_pd(0x1.8p52), sign = _mm256_set1_pd(-0.0);
+/* pn_trig_reduce over 4 lanes (AVX2). */
+static ALWAYS_INLINE T256 __m256i trig_reduce4(__m256d x, __m256d *rh, __m256d *rl) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52);
     __m256d v = _mm256_fmadd_pd(x, _mm256_set1_pd(PN_32_PI), magic), nf = _mm256_sub_pd(v, magic);
     __m256d a = _mm256_fnmadd_pd(nf, _mm256_set1_pd(PN_PI32_C1), x);
     __m256d p2 = _mm256_mul_pd(nf, _mm256_set1_pd(PN_PI32_C2)), b = _mm256_sub_pd(a, p2);
     __m256d eb = _mm256_sub_pd(_mm256_sub_pd(a, b), p2);
-    __m256d p3 = _mm256_mul_pd(nf, _mm256_set1_pd(PN_PI32_C3)), rh = _mm256_sub_pd(b, p3);
-    __m256d ec = _mm256_sub_pd(_mm256_sub_pd(b, rh), p3);
-    __m256d rl = _mm256_fnmadd_pd(nf, _mm256_set1_pd(PN_PI32_C4), _mm256_add_pd(eb, ec));
-    __m256i nb = _mm256_castpd_si256(v), j = _mm256_and_si256(nb, _mm256_set1_epi64x(15));
-    __m256i q = _mm256_add_epi64(_mm256_srli_epi64(nb, 4), _mm256_set1_epi64x(cosine));
-    __m256d odd = _mm256_castsi256_pd(_mm256_slli_epi64(q, 63)); /* bit 0 to the sign */
-    __m256d neg = _mm256_and_pd(_mm256_castsi256_pd(_mm256_slli_epi64(q, 62)), sign);
-    __m256d sh = _mm256_i64gather_pd(pn_trig32d[0], j, 8),
-            sl = _mm256_i64gather_pd(pn_trig32d[1], j, 8);
-    __m256d ch = _mm256_i64gather_pd(pn_trig32d[2], j, 8),
-            cl = _mm256_i64gather_pd(pn_trig32d[3], j, 8);
-    __m256d ah = _mm256_xor_pd(_mm256_blendv_pd(sh, ch, odd), neg);
-    __m256d al = _mm256_xor_pd(_mm256_blendv_pd(sl, cl, odd), neg);
-    __m256d bneg = _mm256_xor_pd(neg, _mm256_and_pd(odd, sign)); /* q = 1, 2 */
-    __m256d bh = _mm256_xor_pd(_mm256_blendv_pd(ch, sh, odd), bneg);
-    __m256d bl = _mm256_xor_pd(_mm256_blendv_pd(cl, sl, odd), bneg);
+    __m256d p3 = _mm256_mul_pd(nf, _mm256_set1_pd(PN_PI32_C3)), r = _mm256_sub_pd(b, p3);
+    __m256d ec = _mm256_sub_pd(_mm256_sub_pd(b, r), p3);
+    *rh = r;
+    *rl = _mm256_fnmadd_pd(nf, _mm256_set1_pd(PN_PI32_C4), _mm256_add_pd(eb, ec));
+    return _mm256_castpd_si256(v);
+}
+/* pn_trig_mix over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d trig_mix4(__m256d ah, __m256d al, __m256d bh, __m256d bl,
+                                            __m256d rh, __m256d rl, __m256d *lo) {
     __m256d z = _mm256_mul_pd(rh, rh);
     __m256d s = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 362880), z, _mm256_set1_pd(-1.0 / 5040));
     s = _mm256_fmadd_pd(_mm256_fmadd_pd(s, z, _mm256_set1_pd(1.0 / 120)), z,
@@ -1987,9 +1979,49 @@ static ALWAYS_INLINE T256 __m256d sincos_f64_core4(__m256d x, int cosine) {
     __m256d t = _mm256_fmadd_pd(bh, rl, _mm256_fmadd_pd(bl, rh, al));
     t = _mm256_fmadd_pd(_mm256_mul_pd(p, z), s, t);
     t = _mm256_fmadd_pd(ah, _mm256_fmsub_pd(z, c, _mm256_mul_pd(rh, rl)), t);
-    return _mm256_add_pd(s1, _mm256_add_pd(_mm256_add_pd(e1, pe), t));
+    __m256d rest = _mm256_add_pd(_mm256_add_pd(e1, pe), t), h = _mm256_add_pd(s1, rest);
+    *lo = _mm256_add_pd(_mm256_sub_pd(s1, h), rest);
+    return h;
 }
-/* pn_sin_f64_tab and pn_cos_f64_tab over 4 lanes. */
+/* The table's sin and cos of j pi/32 (pn_trig32d) by gathers, high and low parts. */
+static ALWAYS_INLINE T256 void trig_table4(__m256i nb, __m256d sc[4]) {
+    __m256i j = _mm256_and_si256(nb, _mm256_set1_epi64x(15));
+    for (int k = 0; k < 4; k++) sc[k] = _mm256_i64gather_pd(pn_trig32d[k], j, 8);
+}
+/* pn_sincos_f64_core over 4 lanes: (A, B) by blends on q's bits and sign flips. */
+static ALWAYS_INLINE T256 __m256d sincos_f64_core4(__m256d x, int cosine) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d rh, rl, lo, sc[4];
+    __m256i nb = trig_reduce4(x, &rh, &rl);
+    __m256i q = _mm256_add_epi64(_mm256_srli_epi64(nb, 4), _mm256_set1_epi64x(cosine));
+    __m256d odd = _mm256_castsi256_pd(_mm256_slli_epi64(q, 63)); /* bit 0 to the sign */
+    __m256d neg = _mm256_and_pd(_mm256_castsi256_pd(_mm256_slli_epi64(q, 62)), sign);
+    trig_table4(nb, sc);
+    __m256d ah = _mm256_xor_pd(_mm256_blendv_pd(sc[0], sc[2], odd), neg);
+    __m256d al = _mm256_xor_pd(_mm256_blendv_pd(sc[1], sc[3], odd), neg);
+    __m256d bneg = _mm256_xor_pd(neg, _mm256_and_pd(odd, sign)); /* q = 1, 2 */
+    __m256d bh = _mm256_xor_pd(_mm256_blendv_pd(sc[2], sc[0], odd), bneg);
+    __m256d bl = _mm256_xor_pd(_mm256_blendv_pd(sc[3], sc[1], odd), bneg);
+    return trig_mix4(ah, al, bh, bl, rh, rl, &lo);
+}
+/* pn_tan_f64_core over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d tan_f64_core4(__m256d x) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d rh, rl, snl, csl, sc[4];
+    __m256i nb = trig_reduce4(x, &rh, &rl);
+    trig_table4(nb, sc);
+    __m256d sn = trig_mix4(sc[0], sc[1], sc[2], sc[3], rh, rl, &snl);
+    __m256d cs = trig_mix4(sc[2], sc[3], _mm256_xor_pd(sc[0], sign), _mm256_xor_pd(sc[1], sign), rh,
+                           rl, &csl);
+    __m256d odd = _mm256_castsi256_pd(_mm256_slli_epi64(nb, 59)); /* bit 4 to the sign */
+    __m256d nh = _mm256_blendv_pd(sn, cs, odd), nl = _mm256_blendv_pd(snl, csl, odd);
+    __m256d dh = _mm256_blendv_pd(cs, sn, odd), dl = _mm256_blendv_pd(csl, snl, odd);
+    __m256d inv = _mm256_div_pd(_mm256_set1_pd(1.0), dh), q = _mm256_mul_pd(nh, inv);
+    __m256d rem = _mm256_add_pd(_mm256_fnmadd_pd(q, dh, nh), _mm256_fnmadd_pd(q, dl, nl));
+    __m256d y = _mm256_fmadd_pd(rem, inv, q);
+    return _mm256_xor_pd(y, _mm256_and_pd(odd, sign));
+}
+/* pn_sin_f64_tab, pn_cos_f64_tab and pn_tan_f64_tab over 4 lanes. */
 static ALWAYS_INLINE T256 __m256d sin_f64_lanes4(__m256d x) {
     __m256d y = sincos_f64_core4(x, 0);
     y = _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_EQ_OQ));
@@ -2003,8 +2035,16 @@ static ALWAYS_INLINE T256 __m256d cos_f64_lanes4(__m256d x) {
                                 _mm256_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
     return _mm256_movemask_pd(far) ? libm_lanes4(y, x, far, cos) : y;
 }
+static ALWAYS_INLINE T256 __m256d tan_f64_lanes4(__m256d x) {
+    __m256d y = tan_f64_core4(x);
+    y = _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_EQ_OQ));
+    __m256d far = _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x),
+                                _mm256_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
+    return _mm256_movemask_pd(far) ? libm_lanes4(y, x, far, tan) : y;
+}
 F64_KERNEL4(sin_f64_avx2, sin_f64_lanes4)
 F64_KERNEL4(cos_f64_avx2, cos_f64_lanes4)
+F64_KERNEL4(tan_f64_avx2, tan_f64_lanes4)
 
 /* pn_exp_f64_sub over 8 lanes (v: the magic sum, whose bits hold k), out where Y >= 1. */
 static ALWAYS_INLINE T512 __m512d exp_f64_sub8(__m512d out, __m512d t, __m512d small, __m512d v) {
@@ -2266,18 +2306,43 @@ static T512 __m512d libm_lanes8(__m512d y, __m512d x, __mmask8 m, double (*f)(do
         if (m >> i & 1) ys[i] = f(xs[i]);
     return _mm512_loadu_pd(ys);
 }
-/* pn_sincos_f64_core over 8 lanes, the table's rows in t[0..7] (two registers a row;
- * vpermt2pd reads bits 3..0 of n). */
-static ALWAYS_INLINE T512 __m512d sincos_f64_core8(__m512d x, const __m512d t[8], int cosine) {
-    const __m512d magic = _mm512_set1_pd(0x1.8p52), sign = _mm512_set1_pd(-0.0);
+/* pn_trig_reduce over 8 lanes. */
+static ALWAYS_INLINE T512 __m512i trig_reduce8(__m512d x, __m512d *rh, __m512d *rl) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52);
     __m512d v = _mm512_fmadd_pd(x, _mm512_set1_pd(PN_32_PI), magic), nf = _mm512_sub_pd(v, magic);
     __m512d a = _mm512_fnmadd_pd(nf, _mm512_set1_pd(PN_PI32_C1), x);
     __m512d p2 = _mm512_mul_pd(nf, _mm512_set1_pd(PN_PI32_C2)), b = _mm512_sub_pd(a, p2);
     __m512d eb = _mm512_sub_pd(_mm512_sub_pd(a, b), p2);
-    __m512d p3 = _mm512_mul_pd(nf, _mm512_set1_pd(PN_PI32_C3)), rh = _mm512_sub_pd(b, p3);
-    __m512d ec = _mm512_sub_pd(_mm512_sub_pd(b, rh), p3);
-    __m512d rl = _mm512_fnmadd_pd(nf, _mm512_set1_pd(PN_PI32_C4), _mm512_add_pd(eb, ec));
-    __m512i nb = _mm512_castpd_si512(v);
+    __m512d p3 = _mm512_mul_pd(nf, _mm512_set1_pd(PN_PI32_C3)), r = _mm512_sub_pd(b, p3);
+    __m512d ec = _mm512_sub_pd(_mm512_sub_pd(b, r), p3);
+    *rh = r;
+    *rl = _mm512_fnmadd_pd(nf, _mm512_set1_pd(PN_PI32_C4), _mm512_add_pd(eb, ec));
+    return _mm512_castpd_si512(v);
+}
+/* pn_trig_mix over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d trig_mix8(__m512d ah, __m512d al, __m512d bh, __m512d bl,
+                                            __m512d rh, __m512d rl, __m512d *lo) {
+    __m512d z = _mm512_mul_pd(rh, rh);
+    __m512d s = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 362880), z, _mm512_set1_pd(-1.0 / 5040));
+    s = _mm512_fmadd_pd(_mm512_fmadd_pd(s, z, _mm512_set1_pd(1.0 / 120)), z,
+                        _mm512_set1_pd(-1.0 / 6));
+    __m512d c = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), z, _mm512_set1_pd(-1.0 / 720));
+    c = _mm512_fmadd_pd(_mm512_fmadd_pd(c, z, _mm512_set1_pd(1.0 / 24)), z, _mm512_set1_pd(-0.5));
+    __m512d p = _mm512_mul_pd(bh, rh), pe = _mm512_fmsub_pd(bh, rh, p);
+    __m512d s1 = _mm512_add_pd(ah, p), e1 = _mm512_add_pd(_mm512_sub_pd(ah, s1), p);
+    __m512d tt = _mm512_fmadd_pd(bh, rl, _mm512_fmadd_pd(bl, rh, al));
+    tt = _mm512_fmadd_pd(_mm512_mul_pd(p, z), s, tt);
+    tt = _mm512_fmadd_pd(ah, _mm512_fmsub_pd(z, c, _mm512_mul_pd(rh, rl)), tt);
+    __m512d rest = _mm512_add_pd(_mm512_add_pd(e1, pe), tt), h = _mm512_add_pd(s1, rest);
+    *lo = _mm512_add_pd(_mm512_sub_pd(s1, h), rest);
+    return h;
+}
+/* pn_sincos_f64_core over 8 lanes, the table's rows in t[0..7] (two registers a row;
+ * vpermt2pd reads bits 3..0 of n). */
+static ALWAYS_INLINE T512 __m512d sincos_f64_core8(__m512d x, const __m512d t[8], int cosine) {
+    const __m512d sign = _mm512_set1_pd(-0.0);
+    __m512d rh, rl, lo;
+    __m512i nb = trig_reduce8(x, &rh, &rl);
     __m512i q = _mm512_add_epi64(_mm512_srli_epi64(nb, 4), _mm512_set1_epi64(cosine));
     __mmask8 odd = _mm512_test_epi64_mask(q, _mm512_set1_epi64(1));
     __mmask8 neg = _mm512_test_epi64_mask(q, _mm512_set1_epi64(2)), bneg = odd ^ neg;
@@ -2291,20 +2356,28 @@ static ALWAYS_INLINE T512 __m512d sincos_f64_core8(__m512d x, const __m512d t[8]
     al = _mm512_mask_xor_pd(al, neg, al, sign);
     bh = _mm512_mask_xor_pd(bh, bneg, bh, sign);
     bl = _mm512_mask_xor_pd(bl, bneg, bl, sign);
-    __m512d z = _mm512_mul_pd(rh, rh);
-    __m512d s = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 362880), z, _mm512_set1_pd(-1.0 / 5040));
-    s = _mm512_fmadd_pd(_mm512_fmadd_pd(s, z, _mm512_set1_pd(1.0 / 120)), z,
-                        _mm512_set1_pd(-1.0 / 6));
-    __m512d c = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), z, _mm512_set1_pd(-1.0 / 720));
-    c = _mm512_fmadd_pd(_mm512_fmadd_pd(c, z, _mm512_set1_pd(1.0 / 24)), z, _mm512_set1_pd(-0.5));
-    __m512d p = _mm512_mul_pd(bh, rh), pe = _mm512_fmsub_pd(bh, rh, p);
-    __m512d s1 = _mm512_add_pd(ah, p), e1 = _mm512_add_pd(_mm512_sub_pd(ah, s1), p);
-    __m512d tt = _mm512_fmadd_pd(bh, rl, _mm512_fmadd_pd(bl, rh, al));
-    tt = _mm512_fmadd_pd(_mm512_mul_pd(p, z), s, tt);
-    tt = _mm512_fmadd_pd(ah, _mm512_fmsub_pd(z, c, _mm512_mul_pd(rh, rl)), tt);
-    return _mm512_add_pd(s1, _mm512_add_pd(_mm512_add_pd(e1, pe), tt));
+    return trig_mix8(ah, al, bh, bl, rh, rl, &lo);
 }
-/* pn_sin_f64_tab and pn_cos_f64_tab over 8 lanes. */
+/* pn_tan_f64_core over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d tan_f64_core8(__m512d x, const __m512d t[8]) {
+    const __m512d sign = _mm512_set1_pd(-0.0);
+    __m512d rh, rl, snl, csl;
+    __m512i nb = trig_reduce8(x, &rh, &rl);
+    __m512d sh = _mm512_permutex2var_pd(t[0], nb, t[1]),
+            sl = _mm512_permutex2var_pd(t[2], nb, t[3]);
+    __m512d ch = _mm512_permutex2var_pd(t[4], nb, t[5]),
+            cl = _mm512_permutex2var_pd(t[6], nb, t[7]);
+    __m512d sn = trig_mix8(sh, sl, ch, cl, rh, rl, &snl);
+    __m512d cs = trig_mix8(ch, cl, _mm512_xor_pd(sh, sign), _mm512_xor_pd(sl, sign), rh, rl, &csl);
+    __mmask8 odd = _mm512_test_epi64_mask(nb, _mm512_set1_epi64(16));
+    __m512d nh = _mm512_mask_blend_pd(odd, sn, cs), nl = _mm512_mask_blend_pd(odd, snl, csl);
+    __m512d dh = _mm512_mask_blend_pd(odd, cs, sn), dl = _mm512_mask_blend_pd(odd, csl, snl);
+    __m512d inv = _mm512_div_pd(_mm512_set1_pd(1.0), dh), q = _mm512_mul_pd(nh, inv);
+    __m512d rem = _mm512_add_pd(_mm512_fnmadd_pd(q, dh, nh), _mm512_fnmadd_pd(q, dl, nl));
+    __m512d y = _mm512_fmadd_pd(rem, inv, q);
+    return _mm512_mask_xor_pd(y, odd, y, sign);
+}
+/* pn_sin_f64_tab, pn_cos_f64_tab and pn_tan_f64_tab over 8 lanes. */
 static ALWAYS_INLINE T512 __m512d sin_f64_lanes8(__m512d x, const __m512d t[8]) {
     __m512d y = sincos_f64_core8(x, t, 0);
     y = _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ), x);
@@ -2315,6 +2388,12 @@ static ALWAYS_INLINE T512 __m512d cos_f64_lanes8(__m512d x, const __m512d t[8]) 
     __m512d y = sincos_f64_core8(x, t, 1);
     __mmask8 far = _mm512_cmp_pd_mask(_mm512_abs_pd(x), _mm512_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
     return far ? libm_lanes8(y, x, far, cos) : y;
+}
+static ALWAYS_INLINE T512 __m512d tan_f64_lanes8(__m512d x, const __m512d t[8]) {
+    __m512d y = tan_f64_core8(x, t);
+    y = _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ), x);
+    __mmask8 far = _mm512_cmp_pd_mask(_mm512_abs_pd(x), _mm512_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
+    return far ? libm_lanes8(y, x, far, tan) : y;
 }
 /* The sine or cosine over n contiguous doubles, the table in 8 registers, 8 at a time (a
  * masked last step); long arrays prefetch. */
@@ -2335,6 +2414,7 @@ static ALWAYS_INLINE T512 __m512d cos_f64_lanes8(__m512d x, const __m512d t[8]) 
     }
 TRIG_F64_KERNEL8(sin_f64_avx512, sin_f64_lanes8)
 TRIG_F64_KERNEL8(cos_f64_avx512, cos_f64_lanes8)
+TRIG_F64_KERNEL8(tan_f64_avx512, tan_f64_lanes8)
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
@@ -4408,13 +4488,13 @@ UNARY_LOOP_PREFETCHED(log2_f64_loop, double, pn_log_f64_2(x))
 UNARY_LOOP_PREFETCHED(log10_f64_loop, double, pn_log_f64_10(x))
 UNARY_LOOP_PREFETCHED(erf_f64, double, erf(x))
 UNARY_LOOP_PREFETCHED(erfc_f64, double, erfc(x))
-UNARY_LOOP_PREFETCHED(tan_f64, double, tan(x))
+UNARY_LOOP_PREFETCHED(tan_f64_loop, double, pn_tan_f64_tab(x))
 UNARY_LOOP_PREFETCHED(atan_f64, double, atan(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
-/* The float64 ops with kernels (exp, sigmoid, the logarithms, expm1, tanh, sin, cos): the
- * fastest kernel for contiguous operands, else the loop (the same bits), as F32_OP; their
- * kernels by name through KERNEL_BY_NAME. */
+/* The float64 ops with kernels (exp, sigmoid, the logarithms, expm1, tanh, sin, cos,
+ * tan): the fastest kernel for contiguous operands, else the loop (the same bits), as
+ * F32_OP; their kernels by name through KERNEL_BY_NAME. */
 PORTABLE_LOOP(exp_f64_portable, double, exp_f64_loop)
 void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
     RUN_FASTEST(exp_f64_avx512, exp_f64_avx2, exp_f64_portable, x, y, n);
@@ -4444,6 +4524,7 @@ F64_KERNELS_OP(expm1_f64)
 F64_KERNELS_OP(tanh_f64)
 F64_KERNELS_OP(sin_f64)
 F64_KERNELS_OP(cos_f64)
+F64_KERNELS_OP(tan_f64)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     if (op == PN_EXP) {
         KERNEL_BY_NAME(name, exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
@@ -4474,6 +4555,9 @@ pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     }
     if (op == PN_COS) {
         KERNEL_BY_NAME(name, cos_f64_avx512, cos_f64_avx2, cos_f64_portable);
+    }
+    if (op == PN_TAN) {
+        KERNEL_BY_NAME(name, tan_f64_avx512, tan_f64_avx2, tan_f64_portable);
     }
     return NULL;
 }

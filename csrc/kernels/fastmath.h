@@ -1087,19 +1087,22 @@ extern const double pn_trig32d[4][16];
  * terms are still under 1/400 of the result. Measured against long double, 30 million x
  * up to 2^16 (near multiples of pi/2 and pi/32 among them): sin within 0.5044 ulp, cos
  * 0.5034 (PyTorch's on random x: 0.508, 0.502; glibc's beyond 2^16: 0.513). */
-PN_FINLINE double pn_sincos_f64_core(double x, int cosine) {
+/* The reduction of pn_sincos_f64_core: x = n pi/32 + rh + rl; returns the bits of the
+ * magic sum, whose low bits are n's. */
+PN_FINLINE uint64_t pn_trig_reduce(double x, double *rh, double *rl) {
     const double magic = 0x1.8p52;
     double v = __builtin_fma(x, PN_32_PI, magic), nf = v - magic;
     double a = __builtin_fma(-nf, PN_PI32_C1, x);
     double p2 = nf * PN_PI32_C2, b = a - p2, eb = (a - b) - p2;
-    double p3 = nf * PN_PI32_C3, rh = b - p3, ec = (b - rh) - p3;
-    double rl = __builtin_fma(-nf, PN_PI32_C4, eb + ec);
-    uint64_t nb = pn_double_to_bits(v), j = nb & 15, q = ((nb >> 4) + (uint64_t)cosine) & 3;
-    int odd = (int)(q & 1);
-    double ah = pn_trig32d[odd ? 2 : 0][j], al = pn_trig32d[odd ? 3 : 1][j];
-    double bh = pn_trig32d[odd ? 0 : 2][j], bl = pn_trig32d[odd ? 1 : 3][j];
-    if (q & 2) ah = -ah, al = -al;
-    if (((q >> 1) ^ q) & 1) bh = -bh, bl = -bl; /* q = 1, 2 */
+    double p3 = nf * PN_PI32_C3, r = b - p3, ec = (b - r) - p3;
+    *rh = r;
+    *rl = __builtin_fma(-nf, PN_PI32_C4, eb + ec);
+    return pn_double_to_bits(v);
+}
+/* A cos r + B sin r (A = ah + al, B = bh + bl, r = rh + rl) as the pair h + *lo, the sum
+ * of pn_sincos_f64_core. */
+PN_FINLINE double pn_trig_mix(double ah, double al, double bh, double bl, double rh, double rl,
+                              double *lo) {
     double z = rh * rh;
     double s = __builtin_fma(
         __builtin_fma(__builtin_fma(1.0 / 362880, z, -1.0 / 5040), z, 1.0 / 120), z, -1.0 / 6);
@@ -1110,7 +1113,19 @@ PN_FINLINE double pn_sincos_f64_core(double x, int cosine) {
     double t = __builtin_fma(bh, rl, __builtin_fma(bl, rh, al));
     t = __builtin_fma(p * z, s, t);
     t = __builtin_fma(ah, __builtin_fma(z, c, -(rh * rl)), t);
-    return s1 + ((e1 + pe) + t);
+    double rest = (e1 + pe) + t, h = s1 + rest;
+    *lo = (s1 - h) + rest;
+    return h;
+}
+PN_FINLINE double pn_sincos_f64_core(double x, int cosine) {
+    double rh, rl, lo;
+    uint64_t nb = pn_trig_reduce(x, &rh, &rl), j = nb & 15, q = ((nb >> 4) + (uint64_t)cosine) & 3;
+    int odd = (int)(q & 1);
+    double ah = pn_trig32d[odd ? 2 : 0][j], al = pn_trig32d[odd ? 3 : 1][j];
+    double bh = pn_trig32d[odd ? 0 : 2][j], bl = pn_trig32d[odd ? 1 : 3][j];
+    if (q & 2) ah = -ah, al = -al;
+    if (((q >> 1) ^ q) & 1) bh = -bh, bl = -bl; /* q = 1, 2 */
+    return pn_trig_mix(ah, al, bh, bl, rh, rl, &lo);
 }
 /* sin x in double: pn_sincos_f64_core, sin(+-0) = +-0, and libm's sin beyond 2^16, for
  * inf and NaN. */
@@ -1122,6 +1137,31 @@ PN_FINLINE double pn_sin_f64_tab(double x) {
 PN_FINLINE double pn_cos_f64_tab(double x) {
     if (__builtin_expect(!(__builtin_fabs(x) <= PN_TRIG_D_MAX), 0)) return cos(x);
     return pn_sincos_f64_core(x, 1);
+}
+/* tan x in double for |x| <= 2^16: with phi = j pi/32 + r (pn_sincos_f64_core's), sin phi
+ * and cos phi as pairs (pn_trig_mix; cos phi >= cos(31 pi/64) > 0.049), tan x = sin phi /
+ * cos phi for even q and -cos phi / sin phi for odd, the quotient corrected by its
+ * remainder as in pn_tanh_f64_tab: one rounding. */
+PN_FINLINE double pn_tan_f64_core(double x) {
+    double rh, rl, snl, csl;
+    uint64_t nb = pn_trig_reduce(x, &rh, &rl), j = nb & 15;
+    double sh = pn_trig32d[0][j], sl = pn_trig32d[1][j], ch = pn_trig32d[2][j],
+           cl = pn_trig32d[3][j];
+    double sn = pn_trig_mix(sh, sl, ch, cl, rh, rl, &snl);   /* sin phi */
+    double cs = pn_trig_mix(ch, cl, -sh, -sl, rh, rl, &csl); /* cos phi */
+    int odd = (int)(nb >> 4 & 1);
+    double nh = odd ? cs : sn, nl = odd ? csl : snl, dh = odd ? sn : cs, dl = odd ? snl : csl;
+    double inv = 1 / dh, q = nh * inv;
+    double rem = __builtin_fma(-q, dh, nh) + __builtin_fma(-q, dl, nl);
+    double y = __builtin_fma(rem, inv, q);
+    return odd ? -y : y;
+}
+/* tan x in double: pn_tan_f64_core, tan(+-0) = +-0, and libm's tan beyond 2^16, for inf
+ * and NaN. Measured against long double, 30 million x up to 2^16: within 0.5044 ulp
+ * (PyTorch's: 0.542; glibc's beyond 2^16: 0.539). */
+PN_FINLINE double pn_tan_f64_tab(double x) {
+    if (__builtin_expect(!(__builtin_fabs(x) <= PN_TRIG_D_MAX), 0)) return tan(x);
+    return x == 0 ? x : pn_tan_f64_core(x);
 }
 
 /* ---- float64 logarithms by a table of 16 and a polynomial of degree 8 ---- */

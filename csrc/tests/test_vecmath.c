@@ -1428,20 +1428,28 @@ static void test_log_f64(void) {
           "log_f64: exact values");
 }
 
-/* The float64 sin and cos (pn_sin_f64_tab, pn_cos_f64_tab) against sinl and cosl (which
- * reduce with enough bits of pi), their kernels, and C's special values. The worst cases
- * are glibc's, beyond 2^16 (0.5127 and 0.5132; ours, below: 0.5044 and 0.5034). */
-static void test_sincos_f64(void) {
+/* The float64 sin, cos and tan (pn_sin_f64_tab, pn_cos_f64_tab, pn_tan_f64_tab) against
+ * sinl, cosl and tanl (which reduce with enough bits of pi), their kernels, and C's special
+ * values. The worst cases are glibc's, beyond 2^16 (0.5127, 0.5132, 0.5386; ours, below:
+ * 0.5044, 0.5034, 0.5044). */
+static void test_trig_f64(void) {
     const f64_case sn = {"sin", pn_sin_f64_tab, sinl, PN_SIN, 0.5128, trig_input};
     const f64_case cs = {"cos", pn_cos_f64_tab, cosl, PN_COS, 0.5133, trig_input};
+    const f64_case tn = {"tan", pn_tan_f64_tab, tanl, PN_TAN, 0.5387, trig_input};
     sweep_f64(&sn, 37);
     sweep_f64(&cs, 41);
+    sweep_f64(&tn, 43);
     CHECK(pn_sin_f64_tab(0.0) == 0 && signbit(pn_sin_f64_tab(-0.0)) && pn_cos_f64_tab(-0.0) == 1 &&
               isnan(pn_sin_f64_tab(INFINITY)) && isnan(pn_cos_f64_tab(-INFINITY)) &&
               isnan(pn_sin_f64_tab(NAN)) && pn_sin_f64_tab(0x1p-1074) == 0x1p-1074 &&
               pn_sin_f64_tab(-0x1p-30) == -0x1p-30 && pn_cos_f64_tab(0x1p-30) == 1 &&
               pn_sin_f64_tab(1e22) == sin(1e22) && pn_cos_f64_tab(0x1p16) == (double)cosl(0x1p16L),
           "sin/cos_f64: special values");
+    CHECK(pn_tan_f64_tab(0.0) == 0 && signbit(pn_tan_f64_tab(-0.0)) &&
+              isnan(pn_tan_f64_tab(INFINITY)) && isnan(pn_tan_f64_tab(NAN)) &&
+              pn_tan_f64_tab(0x1p-1074) == 0x1p-1074 && pn_tan_f64_tab(-0x1p-30) == -0x1p-30 &&
+              pn_tan_f64_tab(1e22) == tan(1e22),
+          "tan_f64: special values");
 }
 
 /* The float64 expm1 and tanh (pn_expm1_f64_tab, pn_tanh_f64_tab) against expm1l and
@@ -1613,7 +1621,7 @@ int main(void) {
     test_sigmoid_f64();
     test_log_f64();
     test_expm1_tanh_f64();
-    test_sincos_f64();
+    test_trig_f64();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
