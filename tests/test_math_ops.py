@@ -979,14 +979,16 @@ def test_float64_softmax_family_with_the_exp_kernel(shape, dim):
 
 _F64_MATH = {"log": (np.log, 0.5069), "log2": (np.log2, 0.5064), "log10": (np.log10, 0.5083),
              "log1p": (np.log1p, 0.5074), "expm1": (np.expm1, 0.5635), "tanh": (np.tanh, 0.5138),
-             "sin": (np.sin, 0.5128), "cos": (np.cos, 0.5133), "tan": (np.tan, 0.5387)}
+             "sin": (np.sin, 0.5128), "cos": (np.cos, 0.5133), "tan": (np.tan, 0.5387),
+             "atan": (np.arctan, 0.5006)}
 
 
 def _f64_inputs(name, rng):
     """Random doubles of every exponent (subnormals too), x near 1 (near 0 for log1p),
     [0, 4), and for log1p x near -1 and huge x; for expm1 and tanh [-42, 42], [-1, 1], x
     near 0 and [-746, 710]; for sin, cos and tan [-10, 10], [-2e5, 2e5], x near 0 and next to
-    multiples of pi/2 and pi/32; then the special values."""
+    multiples of pi/2 and pi/32; for atan x next to j/16 and its reciprocal, and huge x;
+    then the special values."""
     n = 20000
     near = np.ldexp(rng.uniform(-0.5, 0.5, n), -rng.integers(0, 61, n))
     if name == "log1p":
@@ -995,6 +997,10 @@ def _f64_inputs(name, rng):
     elif name in ("expm1", "tanh"):
         x = [rng.uniform(-42, 42, n), rng.uniform(-1, 1, n), near, rng.uniform(-746, 710, n),
              [0.0, -0.0, 5e-324, -5e-324, 40.0, -40.0, 709.782712893384, 709.7827128933841]]
+    elif name == "atan":  # next to j/16 and its reciprocal; huge x
+        x = np.floor(rng.uniform(0, 17, n)) / 16 + rng.uniform(-1 / 32, 1 / 32, n)
+        x = [rng.uniform(-40, 40, n), near, x, 1 / x, np.ldexp(rng.uniform(-2, 2, n),
+             rng.integers(0, 300, n)), [0.0, -0.0, 5e-324, 1.0, -1.0, 1e308]]
     elif name in ("sin", "cos", "tan"):  # beyond 2^16 libm's; next to multiples of pi/2, pi/32
         k = rng.integers(0, 40000, n).astype(np.float64)
         x = [rng.uniform(-10, 10, n), rng.uniform(-2e5, 2e5, n), near,
@@ -1010,8 +1016,8 @@ def _f64_inputs(name, rng):
 @pytest.mark.parametrize("name", sorted(_F64_MATH))
 def test_float64_math_vectorized_accurate(name):
     """The float64 log, log2, log10, log1p (a table of 16 and a polynomial), expm1 and
-    tanh (exp's table, exact pairs), sin, cos and tan (a table of j pi/32, r as a pair)
-    kernels: within their bounds of the long double value (the trigonometric functions:
+    tanh (exp's table, exact pairs), sin, cos and tan (a table of j pi/32, r as a pair),
+    atan (a table of atan(j/16), one division) kernels: within their bounds of the long double value (the trigonometric functions:
     libm's beyond 2^16),
     C's special values (NaN for a negative logarithm's argument is positive, as PyTorch's),
     the same bits strided and at 1 and 2 threads; gradcheck."""
@@ -1031,7 +1037,7 @@ def test_float64_math_vectorized_accurate(name):
     np.testing.assert_array_equal(got[special], want[special])
     if name.startswith("log"):  # PyTorch's NaN for a negative argument is positive
         assert not np.signbit(got[np.isnan(got)]).any()
-    if name in ("log1p", "expm1", "tanh", "sin", "tan"):
+    if name in ("log1p", "expm1", "tanh", "sin", "tan", "atan"):
         assert np.signbit(got[x == 0]).tolist() == np.signbit(x[x == 0]).tolist()
     strided = to_np(getattr(P(np.repeat(x, 2))[::2], name)())
     np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
@@ -1052,7 +1058,7 @@ def test_float64_math_vectorized_accurate(name):
 def test_float64_math_as_torch(need_torch, name):
     """Not worse than PyTorch's float64 functions on the same inputs (theirs: log 0.59,
     log2 0.51, log10 0.57, log1p 0.71, expm1 0.92, tanh 0.63, sin 0.508, cos 0.502, tan
-    0.542 ulp),
+    0.542, atan 0.513 ulp),
     its special values."""
     f, bound = _F64_MATH[name]
     x = _f64_inputs(name, np.random.default_rng(33))

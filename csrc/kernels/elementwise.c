@@ -974,6 +974,17 @@ const double pn_exp2_16d[2][16] = {
      -0x1.bdd3413b26456p-54, -0x1.41577ee04992fp-55, 0x1.6e9f156864b27p-54, 0x1.c7c46b071f2bep-56,
      0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54}};
 
+/* fastmath.h's pn_atan16d: atan(j/16) rounded to double, and the rest rounded (mpmath). */
+const double pn_atan16d[2][16] = {
+    {0x0.0p+0, 0x1.ff55bb72cfdeap-5, 0x1.fd5ba9aac2f6ep-4, 0x1.7b97b4bce5b02p-3,
+     0x1.f5b75f92c80ddp-3, 0x1.362773707ebccp-2, 0x1.6f61941e4def1p-2, 0x1.a64eec3cc23fdp-2,
+     0x1.dac670561bb4fp-2, 0x1.0657e94db30d0p-1, 0x1.1e00babdefeb4p-1, 0x1.345f01cce37bbp-1,
+     0x1.4978fa3269ee1p-1, 0x1.5d58987169b18p-1, 0x1.700a7c5784634p-1, 0x1.819d0b7158a4dp-1},
+    {0x0.0p+0, -0x1.c934d86d23f1dp-60, -0x1.cd37686760c17p-59, 0x1.347b0b4f881cap-58,
+     0x1.8ab6e3cf7afbdp-57, -0x1.963a544b672d8p-57, -0x1.c63aae6f6e918p-56, -0x1.24dec1b50b7ffp-56,
+     0x1.a2b7f222f65e2p-56, -0x1.d5b495f6349e6p-56, -0x1.928df287a668fp-58, 0x1.1021137c71102p-55,
+     0x1.2419a87f2a458p-56, 0x1.0028e4bc5e7cap-57, -0x1.8c34d25aadef6p-56, -0x1.bf76229d3b917p-56}};
+
 /* fastmath.h's pn_trig32d: sin and cos of j pi/32 rounded to double, and the rest
  * rounded (gen_double_polys.py trig, mpmath). */
 const double pn_trig32d[4][16] = {
@@ -2046,6 +2057,60 @@ F64_KERNEL4(sin_f64_avx2, sin_f64_lanes4)
 F64_KERNEL4(cos_f64_avx2, cos_f64_lanes4)
 F64_KERNEL4(tan_f64_avx2, tan_f64_lanes4)
 
+/* pn_atan_f64_core over 4 lanes (AVX2): the table by gathers, selects by blends. */
+static ALWAYS_INLINE T256 __m256d atan_f64_core4(__m256d a) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52), one = _mm256_set1_pd(1.0);
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d big = _mm256_cmp_pd(a, one, _CMP_GT_OQ);
+    __m256d rcp = _mm256_cvtps_pd(_mm_div_ps(_mm_set1_ps(1.0f), _mm256_cvtpd_ps(a)));
+    __m256d tt = _mm256_blendv_pd(a, rcp, big);
+    __m256d jf = _mm256_sub_pd(_mm256_fmadd_pd(tt, _mm256_set1_pd(16.0), magic), magic);
+    jf = _mm256_min_pd(jf, _mm256_set1_pd(15.0));
+    __m256d c = _mm256_mul_pd(jf, _mm256_set1_pd(0.0625));
+    __m256i j =
+        _mm256_and_si256(_mm256_castpd_si256(_mm256_add_pd(jf, magic)), _mm256_set1_epi64x(15));
+    __m256d ph = _mm256_mul_pd(c, a), pl = _mm256_fmsub_pd(c, a, ph);
+    __m256d nh = _mm256_sub_pd(_mm256_blendv_pd(a, one, big), _mm256_blendv_pd(c, ph, big));
+    __m256d nl = _mm256_and_pd(big, _mm256_xor_pd(pl, sign)); /* -pl where big, else 0 */
+    __m256d w1 = _mm256_blendv_pd(one, a, big), w2 = _mm256_blendv_pd(ph, c, big);
+    __m256d dh = _mm256_add_pd(w1, w2);
+    __m256d dl = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(w1, dh), w2), _mm256_andnot_pd(big, pl));
+    __m256d inv = _mm256_div_pd(one, dh), qh = _mm256_mul_pd(nh, inv);
+    __m256d rem = _mm256_add_pd(_mm256_fnmadd_pd(qh, dh, nh), _mm256_fnmadd_pd(qh, dl, nl));
+    __m256d ql = _mm256_mul_pd(rem, inv), z = _mm256_mul_pd(qh, qh);
+    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 13), z, _mm256_set1_pd(-1.0 / 11));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(1.0 / 9));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(-1.0 / 7));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(1.0 / 5));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(-1.0 / 3));
+    __m256d ah = _mm256_i64gather_pd(pn_atan16d[0], j, 8),
+            al = _mm256_i64gather_pd(pn_atan16d[1], j, 8);
+    __m256d bb = _mm256_sub_pd(_mm256_set1_pd(PN_HALF_PI_D_HI), ah);
+    __m256d bbl =
+        _mm256_add_pd(_mm256_sub_pd(_mm256_sub_pd(_mm256_set1_pd(PN_HALF_PI_D_HI), bb), ah),
+                      _mm256_sub_pd(_mm256_set1_pd(PN_HALF_PI_D_LO), al));
+    __m256d bh = _mm256_blendv_pd(ah, bb, big), bl = _mm256_blendv_pd(al, bbl, big);
+    __m256d neg = _mm256_and_pd(big, sign);
+    __m256d sq = _mm256_xor_pd(qh, neg);
+    __m256d s = _mm256_add_pd(bh, sq), e = _mm256_add_pd(_mm256_sub_pd(bh, s), sq);
+    __m256d tail = _mm256_xor_pd(_mm256_fmadd_pd(_mm256_mul_pd(qh, z), p, ql), neg);
+    return _mm256_add_pd(s, _mm256_add_pd(_mm256_add_pd(e, bl), tail));
+}
+/* pn_atan_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d atan_f64_lanes4(__m256d x) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d a = _mm256_andnot_pd(sign, x);
+    __m256d y = _mm256_or_pd(atan_f64_core4(a), _mm256_and_pd(x, sign));
+    __m256d sp = _mm256_cmp_pd(a, _mm256_set1_pd(INFINITY), _CMP_NLT_UQ);
+    if (_mm256_movemask_pd(sp)) {
+        __m256d h = _mm256_or_pd(_mm256_set1_pd(PN_HALF_PI_D_HI), _mm256_and_pd(x, sign));
+        y = _mm256_blendv_pd(y, h, sp);
+        y = _mm256_blendv_pd(y, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+    }
+    return y;
+}
+F64_KERNEL4(atan_f64_avx2, atan_f64_lanes4)
+
 /* pn_exp_f64_sub over 8 lanes (v: the magic sum, whose bits hold k), out where Y >= 1. */
 static ALWAYS_INLINE T512 __m512d exp_f64_sub8(__m512d out, __m512d t, __m512d small, __m512d v) {
     const __m512d one = _mm512_set1_pd(1.0);
@@ -2415,6 +2480,75 @@ static ALWAYS_INLINE T512 __m512d tan_f64_lanes8(__m512d x, const __m512d t[8]) 
 TRIG_F64_KERNEL8(sin_f64_avx512, sin_f64_lanes8)
 TRIG_F64_KERNEL8(cos_f64_avx512, cos_f64_lanes8)
 TRIG_F64_KERNEL8(tan_f64_avx512, tan_f64_lanes8)
+
+/* pn_atan_f64_core over 8 lanes, atan(j/16)'s rows in t[0..3]. */
+static ALWAYS_INLINE T512 __m512d atan_f64_core8(__m512d a, const __m512d t[4]) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52), one = _mm512_set1_pd(1.0);
+    const __m512d sign = _mm512_set1_pd(-0.0);
+    __mmask8 big = _mm512_cmp_pd_mask(a, one, _CMP_GT_OQ);
+    __m512d rcp = _mm512_cvtps_pd(_mm256_div_ps(_mm256_set1_ps(1.0f), _mm512_cvtpd_ps(a)));
+    __m512d tt = _mm512_mask_blend_pd(big, a, rcp);
+    __m512d jf = _mm512_sub_pd(_mm512_fmadd_pd(tt, _mm512_set1_pd(16.0), magic), magic);
+    jf = _mm512_min_pd(jf, _mm512_set1_pd(15.0));
+    __m512d c = _mm512_mul_pd(jf, _mm512_set1_pd(0.0625));
+    __m512i j = _mm512_castpd_si512(_mm512_add_pd(jf, magic));
+    __m512d ph = _mm512_mul_pd(c, a), pl = _mm512_fmsub_pd(c, a, ph);
+    __m512d nh = _mm512_sub_pd(_mm512_mask_blend_pd(big, a, one), _mm512_mask_blend_pd(big, c, ph));
+    __m512d nl = _mm512_maskz_xor_pd(big, pl, sign); /* -pl where big, else 0 */
+    __m512d w1 = _mm512_mask_blend_pd(big, one, a), w2 = _mm512_mask_blend_pd(big, ph, c);
+    __m512d dh = _mm512_add_pd(w1, w2);
+    __m512d dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(w1, dh), w2),
+                               _mm512_maskz_mov_pd((__mmask8)~big, pl));
+    __m512d inv = _mm512_div_pd(one, dh), qh = _mm512_mul_pd(nh, inv);
+    __m512d rem = _mm512_add_pd(_mm512_fnmadd_pd(qh, dh, nh), _mm512_fnmadd_pd(qh, dl, nl));
+    __m512d ql = _mm512_mul_pd(rem, inv), z = _mm512_mul_pd(qh, qh);
+    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 13), z, _mm512_set1_pd(-1.0 / 11));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(1.0 / 9));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-1.0 / 7));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(1.0 / 5));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-1.0 / 3));
+    __m512d ah = _mm512_permutex2var_pd(t[0], j, t[1]), al = _mm512_permutex2var_pd(t[2], j, t[3]);
+    __m512d bb = _mm512_sub_pd(_mm512_set1_pd(PN_HALF_PI_D_HI), ah);
+    __m512d bbl =
+        _mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(_mm512_set1_pd(PN_HALF_PI_D_HI), bb), ah),
+                      _mm512_sub_pd(_mm512_set1_pd(PN_HALF_PI_D_LO), al));
+    __m512d bh = _mm512_mask_blend_pd(big, ah, bb), bl = _mm512_mask_blend_pd(big, al, bbl);
+    __m512d sq = _mm512_mask_xor_pd(qh, big, qh, sign);
+    __m512d s = _mm512_add_pd(bh, sq), e = _mm512_add_pd(_mm512_sub_pd(bh, s), sq);
+    __m512d tail = _mm512_fmadd_pd(_mm512_mul_pd(qh, z), p, ql);
+    tail = _mm512_mask_xor_pd(tail, big, tail, sign);
+    return _mm512_add_pd(s, _mm512_add_pd(_mm512_add_pd(e, bl), tail));
+}
+/* pn_atan_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d atan_f64_lanes8(__m512d x, const __m512d t[4]) {
+    __m512d a = _mm512_abs_pd(x);
+    __m512d y = _mm512_or_pd(atan_f64_core8(a, t), _mm512_and_pd(x, _mm512_set1_pd(-0.0)));
+    __mmask8 sp = _mm512_cmp_pd_mask(a, _mm512_set1_pd(INFINITY), _CMP_NLT_UQ);
+    if (sp) {
+        __m512d h =
+            _mm512_or_pd(_mm512_set1_pd(PN_HALF_PI_D_HI), _mm512_and_pd(x, _mm512_set1_pd(-0.0)));
+        y = _mm512_mask_mov_pd(y, sp, h);
+        y = _mm512_mask_add_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
+    }
+    return y;
+}
+/* The float64 atan over n contiguous doubles, atan(j/16) in 4 registers, 8 at a time (a
+ * masked last step); long arrays prefetch. */
+static T512 void atan_f64_avx512(const double *x, double *y, int64_t n) {
+    __m512d t[4];
+    for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_pd(pn_atan16d[k / 2] + 8 * (k % 2));
+    int64_t blk = pn_prefetch_blocksize(n);
+    for (int64_t b = 0; b < n; b += blk) {
+        int64_t e = n - b < blk ? n : b + blk, i = b;
+        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
+        for (; i + 8 <= e; i += 8)
+            _mm512_storeu_pd(y + i, atan_f64_lanes8(_mm512_loadu_pd(x + i), t));
+        if (i < e) {
+            __mmask8 m = (__mmask8)((1u << (e - i)) - 1);
+            _mm512_mask_storeu_pd(y + i, m, atan_f64_lanes8(_mm512_maskz_loadu_pd(m, x + i), t));
+        }
+    }
+}
 
 /* One of 32 floats per lane in 8-lane vectors: four vpermps and two levels of
  * blends on bits 3 and 4 of the index (moved to the sign bit, which blendvps reads). */
@@ -4489,11 +4623,11 @@ UNARY_LOOP_PREFETCHED(log10_f64_loop, double, pn_log_f64_10(x))
 UNARY_LOOP_PREFETCHED(erf_f64, double, erf(x))
 UNARY_LOOP_PREFETCHED(erfc_f64, double, erfc(x))
 UNARY_LOOP_PREFETCHED(tan_f64_loop, double, pn_tan_f64_tab(x))
-UNARY_LOOP_PREFETCHED(atan_f64, double, atan(x))
+UNARY_LOOP_PREFETCHED(atan_f64_loop, double, pn_atan_f64_tab(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
-/* The float64 ops with kernels (exp, sigmoid, the logarithms, expm1, tanh, sin, cos,
- * tan): the fastest kernel for contiguous operands, else the loop (the same bits), as
+/* The float64 ops with kernels (exp, sigmoid, the logarithms, expm1, tanh, sin, cos, tan,
+ * atan): the fastest kernel for contiguous operands, else the loop (the same bits), as
  * F32_OP; their kernels by name through KERNEL_BY_NAME. */
 PORTABLE_LOOP(exp_f64_portable, double, exp_f64_loop)
 void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
@@ -4525,6 +4659,7 @@ F64_KERNELS_OP(tanh_f64)
 F64_KERNELS_OP(sin_f64)
 F64_KERNELS_OP(cos_f64)
 F64_KERNELS_OP(tan_f64)
+F64_KERNELS_OP(atan_f64)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     if (op == PN_EXP) {
         KERNEL_BY_NAME(name, exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
@@ -4558,6 +4693,9 @@ pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     }
     if (op == PN_TAN) {
         KERNEL_BY_NAME(name, tan_f64_avx512, tan_f64_avx2, tan_f64_portable);
+    }
+    if (op == PN_ATAN) {
+        KERNEL_BY_NAME(name, atan_f64_avx512, atan_f64_avx2, atan_f64_portable);
     }
     return NULL;
 }

@@ -1402,6 +1402,24 @@ static double trig_input(int round, uint64_t bits, double u) {
     }
 }
 
+/* atan's: [-2, 2], [-40, 40], x near 0, huge x of every exponent to 2^300, and x near
+ * j/16 and its reciprocal (the table's points, where d changes sides). */
+static double atan_input(int round, uint64_t bits, double u) {
+    double x = floor(u * 17) / 16 + (u - 0.5) / 16;
+    switch (round % 5) {
+    case 0:
+        return 4 * u - 2;
+    case 1:
+        return 80 * u - 40;
+    case 2:
+        return near0(u);
+    case 3:
+        return ldexp(1 + u, (int)(u * 1000) % 300) * (bits & 1 ? 1 : -1);
+    default:
+        return bits & 1 ? x : 1 / x;
+    }
+}
+
 /* The float64 log, log2, log10 and log1p (pn_log_f64_tab, pn_log1p_f64_tab) against logl,
  * log2l, log10l and log1pl (64-bit mantissas), their kernels, and C's special values. */
 static void test_log_f64(void) {
@@ -1429,9 +1447,9 @@ static void test_log_f64(void) {
 }
 
 /* The float64 sin, cos and tan (pn_sin_f64_tab, pn_cos_f64_tab, pn_tan_f64_tab) against
- * sinl, cosl and tanl (which reduce with enough bits of pi), their kernels, and C's special
- * values. The worst cases are glibc's, beyond 2^16 (0.5127, 0.5132, 0.5386; ours, below:
- * 0.5044, 0.5034, 0.5044). */
+ * sinl, cosl and tanl (which reduce with enough bits of pi), atan (pn_atan_f64_tab) against
+ * atanl, their kernels, and C's special values. The worst cases are glibc's, beyond 2^16 (0.5127,
+ * 0.5132, 0.5386; ours, below: 0.5044, 0.5034, 0.5044). */
 static void test_trig_f64(void) {
     const f64_case sn = {"sin", pn_sin_f64_tab, sinl, PN_SIN, 0.5128, trig_input};
     const f64_case cs = {"cos", pn_cos_f64_tab, cosl, PN_COS, 0.5133, trig_input};
@@ -1445,6 +1463,15 @@ static void test_trig_f64(void) {
               pn_sin_f64_tab(-0x1p-30) == -0x1p-30 && pn_cos_f64_tab(0x1p-30) == 1 &&
               pn_sin_f64_tab(1e22) == sin(1e22) && pn_cos_f64_tab(0x1p16) == (double)cosl(0x1p16L),
           "sin/cos_f64: special values");
+    const f64_case at = {"atan", pn_atan_f64_tab, atanl, PN_ATAN, 0.5006, atan_input};
+    sweep_f64(&at, 47);
+    const double hp = 0x1.921fb54442d18p+0; /* pi/2 rounded */
+    CHECK(pn_atan_f64_tab(0.0) == 0 && signbit(pn_atan_f64_tab(-0.0)) &&
+              pn_atan_f64_tab(INFINITY) == hp && pn_atan_f64_tab(-INFINITY) == -hp &&
+              isnan(pn_atan_f64_tab(NAN)) && pn_atan_f64_tab(0x1p-1074) == 0x1p-1074 &&
+              pn_atan_f64_tab(-0x1p-30) == (double)atanl(-0x1p-30L) &&
+              pn_atan_f64_tab(DBL_MAX) == hp && pn_atan_f64_tab(1.0) == (double)atanl(1.0L),
+          "atan_f64: special values");
     CHECK(pn_tan_f64_tab(0.0) == 0 && signbit(pn_tan_f64_tab(-0.0)) &&
               isnan(pn_tan_f64_tab(INFINITY)) && isnan(pn_tan_f64_tab(NAN)) &&
               pn_tan_f64_tab(0x1p-1074) == 0x1p-1074 && pn_tan_f64_tab(-0x1p-30) == -0x1p-30 &&
