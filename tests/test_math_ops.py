@@ -1070,3 +1070,65 @@ def test_float64_math_as_torch(need_torch, name):
     # atol: PyTorch's log1p(5e-324) is 0 (C's, and ours, is 5e-324)
     np.testing.assert_allclose(got, theirs, rtol=3e-16, atol=1e-300)
     np.testing.assert_array_equal(got.view(np.int64)[np.isnan(got)], theirs.view(np.int64)[np.isnan(got)])
+
+
+def _atan2_inputs(rng):
+    """(y, x) pairs: [-2, 2]^2, exponents -40..40, y/x next to j/16 and 16/j, y much
+    smaller than x, and every pair of special values."""
+    n = 20000
+    k = np.floor(rng.uniform(0, 17, n)) / 16 + rng.uniform(-1 / 32, 1 / 32, n)
+    sx = np.where(rng.integers(0, 2, n) == 1, -1.5, 1.5)
+    sp = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 5e-324, 1.7e308, 2.0 ** -500,
+                   2.0 ** 500, -(2.0 ** -501), 3.0])
+    ys = [rng.uniform(-2, 2, n), np.ldexp(rng.uniform(-0.5, 0.5, n), rng.integers(-40, 40, n)),
+          sx * k, sx, rng.uniform(-5e-4, 5e-4, n), np.repeat(sp, sp.size)]
+    xs = [rng.uniform(-2, 2, n), np.ldexp(rng.uniform(-0.5, 0.5, n), rng.integers(-40, 40, n)),
+          sx, sx * k, rng.uniform(-0.5, 0.5, n), np.tile(sp, sp.size)]
+    return np.concatenate(ys), np.concatenate(xs)
+
+
+def test_float64_atan2_vectorized_accurate():
+    """The float64 atan2 kernel (pn_atan2_f64_tab: atan's table on |y|/|x| without rounding
+    it, one division): within 0.5006 ulp of the long double value, libm's values for the
+    special pairs (signed zeros, infinities, NaN), the same bits strided, broadcast and at
+    2 threads; gradcheck."""
+    y, x = _atan2_inputs(np.random.default_rng(41))
+    got = to_np(pynet.atan2(P(y), P(x)))
+    with np.errstate(all="ignore"):
+        want = np.arctan2(y, x)
+    if _LONG:
+        err = _ulp64(got, np.arctan2(y.astype(np.longdouble), x.astype(np.longdouble)))
+        assert err.max() <= 0.5006, (y[np.argmax(err)], x[np.argmax(err)])
+    else:
+        ok = np.isfinite(want) & (want != 0)
+        assert (np.abs(got[ok] - want[ok]) <= 1.1 * np.spacing(want[ok])).all()
+    special = ~np.isfinite(x) | ~np.isfinite(y) | (x == 0) | (y == 0)
+    np.testing.assert_array_equal(got[special].view(np.int64), want[special].view(np.int64))
+    strided = to_np(pynet.atan2(P(np.repeat(y, 2))[::2], P(np.repeat(x, 2))[::2]))
+    np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
+    row = to_np(pynet.atan2(P(y[:50, None]), P(x[None, :40])))
+    np.testing.assert_array_equal(row.view(np.int64),
+                                  to_np(pynet.atan2(P(np.repeat(y[:50], 40).reshape(50, 40)),
+                                                    P(np.tile(x[:40], 50).reshape(50, 40))))
+                                  .view(np.int64))
+    old = pynet.get_num_threads()
+    try:
+        pynet.set_num_threads(2)
+        two = to_np(pynet.atan2(P(y), P(x)))
+    finally:
+        pynet.set_num_threads(old)
+    np.testing.assert_array_equal(two.view(np.int64), got.view(np.int64))
+    rng = np.random.default_rng(42)
+    a = pynet.tensor(rng.uniform(-3, 3, 12), dtype=pynet.float64, requires_grad=True)
+    b = pynet.tensor(rng.uniform(-3, 3, 12), dtype=pynet.float64, requires_grad=True)
+    assert pynet.autograd.gradcheck(pynet.atan2, (a, b))
+
+
+def test_float64_atan2_as_torch(need_torch):
+    """Not worse than PyTorch's float64 atan2 on the same pairs; its special values."""
+    y, x = _atan2_inputs(np.random.default_rng(43))
+    got, theirs = to_np(pynet.atan2(P(y), P(x))), torch.atan2(T(y), T(x)).numpy()
+    if _LONG:
+        ref = np.arctan2(y.astype(np.longdouble), x.astype(np.longdouble))
+        assert _ulp64(got, ref).max() <= max(_ulp64(theirs, ref).max(), 0.5006)
+    np.testing.assert_allclose(got, theirs, rtol=3e-16, atol=0)

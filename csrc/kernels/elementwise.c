@@ -311,7 +311,9 @@ BINARY_LOOP(floordiv_f64, double, double, py_floordiv(x, y))
 BINARY_LOOP(rem_f64, double, double, py_fmod(x, y))
 BINARY_LOOP(max_f64, double, double, FMAX(x, y))
 BINARY_LOOP(min_f64, double, double, FMIN(x, y))
-BINARY_LOOP_PREFETCHED(atan2_f64, double, double, atan2(x, y))
+/* The float64 atan2 op: pn_atan2_f64_tab, by the kernels below for contiguous operands. */
+BINARY_LOOP_PREFETCHED(atan2_f64_loop, double, double, pn_atan2_f64_tab(x, y))
+static void atan2_f64(char **p, const int64_t *s, int64_t n, const void *aux);
 BINARY_LOOP(fmod_f64, double, double, fmod(x, y))
 BINARY_LOOP(truncdiv_f64, double, double, trunc(x / y))
 BINARY_LOOP(hypot_f64, double, double, hypot(x, y))
@@ -2111,6 +2113,80 @@ static ALWAYS_INLINE T256 __m256d atan_f64_lanes4(__m256d x) {
 }
 F64_KERNEL4(atan_f64_avx2, atan_f64_lanes4)
 
+/* pn_atan2_f64_core over 4 lanes (AVX2): the table by gathers, selects by blends. */
+static ALWAYS_INLINE T256 __m256d atan2_f64_core4(__m256d y, __m256d x, __m256d num, __m256d den,
+                                                  __m256d big) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52), sign = _mm256_set1_pd(-0.0);
+    __m256d neg = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
+    __m256d flip = _mm256_and_pd(_mm256_xor_pd(big, neg), sign);
+    __m256d jf =
+        _mm256_sub_pd(_mm256_fmadd_pd(_mm256_div_pd(num, den), _mm256_set1_pd(16.0), magic), magic);
+    jf = _mm256_min_pd(jf, _mm256_set1_pd(15.0));
+    __m256d c = _mm256_mul_pd(jf, _mm256_set1_pd(0.0625));
+    __m256i j =
+        _mm256_and_si256(_mm256_castpd_si256(_mm256_add_pd(jf, magic)), _mm256_set1_epi64x(15));
+    __m256d ph = _mm256_mul_pd(c, den), pl = _mm256_fmsub_pd(c, den, ph),
+            nh = _mm256_sub_pd(num, ph);
+    __m256d qh = _mm256_mul_pd(c, num), ql = _mm256_fmsub_pd(c, num, qh);
+    __m256d dh = _mm256_add_pd(den, qh),
+            dl = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(den, dh), qh), ql);
+    __m256d inv = _mm256_div_pd(_mm256_set1_pd(1.0), dh), dq = _mm256_mul_pd(nh, inv);
+    __m256d rem = _mm256_sub_pd(_mm256_fnmadd_pd(dq, dh, nh), _mm256_fmadd_pd(dq, dl, pl));
+    __m256d dql = _mm256_mul_pd(rem, inv), z = _mm256_mul_pd(dq, dq);
+    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 13), z, _mm256_set1_pd(-1.0 / 11));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(1.0 / 9));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(-1.0 / 7));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(1.0 / 5));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(-1.0 / 3));
+    __m256d kh = _mm256_and_pd(neg, _mm256_set1_pd(PN_PI_D_HI));
+    __m256d kl = _mm256_and_pd(neg, _mm256_set1_pd(PN_PI_D_LO));
+    kh = _mm256_blendv_pd(kh, _mm256_set1_pd(PN_HALF_PI_D_HI), big);
+    kl = _mm256_blendv_pd(kl, _mm256_set1_pd(PN_HALF_PI_D_LO), big);
+    __m256d ah = _mm256_i64gather_pd(pn_atan16d[0], j, 8),
+            al = _mm256_i64gather_pd(pn_atan16d[1], j, 8);
+    __m256d sah = _mm256_xor_pd(ah, flip), sal = _mm256_xor_pd(al, flip);
+    __m256d bh = _mm256_add_pd(kh, sah);
+    __m256d bl = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(kh, bh), sah), _mm256_add_pd(kl, sal));
+    __m256d sd = _mm256_xor_pd(dq, flip);
+    __m256d s = _mm256_add_pd(bh, sd), e = _mm256_add_pd(_mm256_sub_pd(bh, s), sd);
+    __m256d tail = _mm256_xor_pd(_mm256_fmadd_pd(_mm256_mul_pd(dq, z), p, dql), flip);
+    __m256d r = _mm256_add_pd(s, _mm256_add_pd(_mm256_add_pd(e, bl), tail));
+    return _mm256_or_pd(r, _mm256_and_pd(y, sign));
+}
+/* pn_atan2_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d atan2_f64_lanes4(__m256d y, __m256d x) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d ay = _mm256_andnot_pd(sign, y), ax = _mm256_andnot_pd(sign, x);
+    __m256d big = _mm256_cmp_pd(ay, ax, _CMP_GT_OQ);
+    __m256d num = _mm256_blendv_pd(ay, ax, big), den = _mm256_blendv_pd(ax, ay, big);
+    __m256d r = atan2_f64_core4(y, x, num, den, big);
+    __m256d ok = _mm256_and_pd(_mm256_cmp_pd(num, _mm256_set1_pd(PN_ATAN2_D_MIN), _CMP_GE_OQ),
+                               _mm256_cmp_pd(den, _mm256_set1_pd(PN_ATAN2_D_MAX), _CMP_LE_OQ));
+    int m = _mm256_movemask_pd(ok);
+    if (m != 15) {
+        double ys[4], xs[4], rs[4];
+        _mm256_storeu_pd(ys, y);
+        _mm256_storeu_pd(xs, x);
+        _mm256_storeu_pd(rs, r);
+        for (int i = 0; i < 4; i++)
+            if (!(m >> i & 1)) rs[i] = atan2(ys[i], xs[i]);
+        r = _mm256_loadu_pd(rs);
+    }
+    return r;
+}
+/* pn_atan2_f64_tab over n contiguous (y, x) pairs, 4 at a time (a masked last step). */
+static T256 void atan2_f64_avx2(const double *y, const double *x, double *o, int64_t n) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(o + i, atan2_f64_lanes4(_mm256_loadu_pd(y + i), _mm256_loadu_pd(x + i)));
+    if (i < n) {
+        double ys[4] = {1, 1, 1, 1}, xs[4] = {1, 1, 1, 1}, rs[4];
+        for (int64_t k = i; k < n; k++) ys[k - i] = y[k], xs[k - i] = x[k];
+        _mm256_storeu_pd(rs, atan2_f64_lanes4(_mm256_loadu_pd(ys), _mm256_loadu_pd(xs)));
+        for (int64_t k = i; k < n; k++) o[k] = rs[k - i];
+    }
+}
+
 /* pn_exp_f64_sub over 8 lanes (v: the magic sum, whose bits hold k), out where Y >= 1. */
 static ALWAYS_INLINE T512 __m512d exp_f64_sub8(__m512d out, __m512d t, __m512d small, __m512d v) {
     const __m512d one = _mm512_set1_pd(1.0);
@@ -2547,6 +2623,82 @@ static T512 void atan_f64_avx512(const double *x, double *y, int64_t n) {
             __mmask8 m = (__mmask8)((1u << (e - i)) - 1);
             _mm512_mask_storeu_pd(y + i, m, atan_f64_lanes8(_mm512_maskz_loadu_pd(m, x + i), t));
         }
+    }
+}
+
+/* pn_atan2_f64_core over 8 lanes (y, x), atan(j/16)'s rows in t[0..3]. */
+static ALWAYS_INLINE T512 __m512d atan2_f64_core8(__m512d y, __m512d x, __m512d num, __m512d den,
+                                                  __mmask8 big, const __m512d t[4]) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52), sign = _mm512_set1_pd(-0.0);
+    __mmask8 flip = big ^ _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
+    __m512d jf =
+        _mm512_sub_pd(_mm512_fmadd_pd(_mm512_div_pd(num, den), _mm512_set1_pd(16.0), magic), magic);
+    jf = _mm512_min_pd(jf, _mm512_set1_pd(15.0));
+    __m512d c = _mm512_mul_pd(jf, _mm512_set1_pd(0.0625));
+    __m512i j = _mm512_castpd_si512(_mm512_add_pd(jf, magic));
+    __m512d ph = _mm512_mul_pd(c, den), pl = _mm512_fmsub_pd(c, den, ph),
+            nh = _mm512_sub_pd(num, ph);
+    __m512d qh = _mm512_mul_pd(c, num), ql = _mm512_fmsub_pd(c, num, qh);
+    __m512d dh = _mm512_add_pd(den, qh),
+            dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(den, dh), qh), ql);
+    __m512d inv = _mm512_div_pd(_mm512_set1_pd(1.0), dh), dq = _mm512_mul_pd(nh, inv);
+    __m512d rem = _mm512_sub_pd(_mm512_fnmadd_pd(dq, dh, nh), _mm512_fmadd_pd(dq, dl, pl));
+    __m512d dql = _mm512_mul_pd(rem, inv), z = _mm512_mul_pd(dq, dq);
+    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 13), z, _mm512_set1_pd(-1.0 / 11));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(1.0 / 9));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-1.0 / 7));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(1.0 / 5));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-1.0 / 3));
+    __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
+    __m512d kh = _mm512_mask_blend_pd(neg, _mm512_setzero_pd(), _mm512_set1_pd(PN_PI_D_HI));
+    __m512d kl = _mm512_mask_blend_pd(neg, _mm512_setzero_pd(), _mm512_set1_pd(PN_PI_D_LO));
+    kh = _mm512_mask_blend_pd(big, kh, _mm512_set1_pd(PN_HALF_PI_D_HI));
+    kl = _mm512_mask_blend_pd(big, kl, _mm512_set1_pd(PN_HALF_PI_D_LO));
+    __m512d ah = _mm512_permutex2var_pd(t[0], j, t[1]), al = _mm512_permutex2var_pd(t[2], j, t[3]);
+    __m512d sah = _mm512_mask_xor_pd(ah, flip, ah, sign),
+            sal = _mm512_mask_xor_pd(al, flip, al, sign);
+    __m512d bh = _mm512_add_pd(kh, sah);
+    __m512d bl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(kh, bh), sah), _mm512_add_pd(kl, sal));
+    __m512d sd = _mm512_mask_xor_pd(dq, flip, dq, sign);
+    __m512d s = _mm512_add_pd(bh, sd), e = _mm512_add_pd(_mm512_sub_pd(bh, s), sd);
+    __m512d tail = _mm512_fmadd_pd(_mm512_mul_pd(dq, z), p, dql);
+    tail = _mm512_mask_xor_pd(tail, flip, tail, sign);
+    __m512d r = _mm512_add_pd(s, _mm512_add_pd(_mm512_add_pd(e, bl), tail));
+    return _mm512_or_pd(r, _mm512_and_pd(y, sign));
+}
+/* pn_atan2_f64_tab over 8 lanes: libm's atan2 on the lanes outside the core's range. */
+static ALWAYS_INLINE T512 __m512d atan2_f64_lanes8(__m512d y, __m512d x, const __m512d t[4]) {
+    __m512d ay = _mm512_abs_pd(y), ax = _mm512_abs_pd(x);
+    __mmask8 big = _mm512_cmp_pd_mask(ay, ax, _CMP_GT_OQ);
+    __m512d num = _mm512_mask_blend_pd(big, ay, ax), den = _mm512_mask_blend_pd(big, ax, ay);
+    __m512d r = atan2_f64_core8(y, x, num, den, big, t);
+    __mmask8 ok = _mm512_cmp_pd_mask(num, _mm512_set1_pd(PN_ATAN2_D_MIN), _CMP_GE_OQ) &
+                  _mm512_cmp_pd_mask(den, _mm512_set1_pd(PN_ATAN2_D_MAX), _CMP_LE_OQ);
+    if (ok != 0xff) {
+        double ys[8], xs[8], rs[8];
+        _mm512_storeu_pd(ys, y);
+        _mm512_storeu_pd(xs, x);
+        _mm512_storeu_pd(rs, r);
+        for (int i = 0; i < 8; i++)
+            if (!(ok >> i & 1)) rs[i] = atan2(ys[i], xs[i]);
+        r = _mm512_loadu_pd(rs);
+    }
+    return r;
+}
+/* pn_atan2_f64_tab over n contiguous (y, x) pairs, 8 at a time (a masked last step). */
+static T512 void atan2_f64_avx512(const double *y, const double *x, double *o, int64_t n) {
+    __m512d t[4];
+    for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_pd(pn_atan16d[k / 2] + 8 * (k % 2));
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm512_storeu_pd(o + i,
+                         atan2_f64_lanes8(_mm512_loadu_pd(y + i), _mm512_loadu_pd(x + i), t));
+    if (i < n) {
+        __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
+        __m512d one = _mm512_set1_pd(1.0); /* the idle lanes: atan2(1, 1), in range */
+        __m512d v = atan2_f64_lanes8(_mm512_mask_loadu_pd(one, m, y + i),
+                                     _mm512_mask_loadu_pd(one, m, x + i), t);
+        _mm512_mask_storeu_pd(o + i, m, v);
     }
 }
 
@@ -4576,6 +4728,25 @@ static void atan2_f32(char **p, const int64_t *s, int64_t n, const void *aux) {
     k = level == 2 ? atan2_f32_avx512 : level == 1 ? atan2_f32_avx2 : k;
 #endif
     k((const float *)p[1], (const float *)p[2], (float *)p[0], n);
+}
+
+/* atan2's float64 kernels, as (y, x, out, n) over contiguous doubles: pn_atan2_f64_kernel. */
+static void atan2_f64_portable(const double *y, const double *x, double *o, int64_t n) {
+    int64_t st[3] = {sizeof(double), sizeof(double), sizeof(double)};
+    char *p[3] = {(char *)o, (char *)y, (char *)x};
+    atan2_f64_loop(p, st, n, NULL);
+}
+pn_f64_kernel2_fn pn_atan2_f64_kernel(const char *name) {
+    KERNEL_BY_NAME(name, atan2_f64_avx512, atan2_f64_avx2, atan2_f64_portable);
+}
+static void atan2_f64_contig(const double *y, const double *x, double *o, int64_t n) {
+    RUN_FASTEST(atan2_f64_avx512, atan2_f64_avx2, atan2_f64_portable, y, x, o, n);
+}
+static void atan2_f64(char **p, const int64_t *s, int64_t n, const void *aux) {
+    if (s[0] != sizeof(double) || s[1] != sizeof(double) || s[2] != sizeof(double))
+        atan2_f64_loop(p, s, n, aux);
+    else
+        atan2_f64_contig((const double *)p[1], (const double *)p[2], (double *)p[0], n);
 }
 
 /* pn_atan2_backward_f32/_f64 (elementwise.h): one pass for each gradient wanted. */

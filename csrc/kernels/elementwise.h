@@ -129,6 +129,9 @@ pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name);
  * (fastmath.h) on x86 ("avx512", "avx2", "portable"), pn_atan2f_v elsewhere. */
 typedef void (*pn_f32_kernel2_fn)(const float *y, const float *x, float *out, int64_t n);
 pn_f32_kernel2_fn pn_atan2_f32_kernel(const char *name);
+/* The float64 atan2 op's kernels the same way: pn_atan2_f64_tab (fastmath.h). */
+typedef void (*pn_f64_kernel2_fn)(const double *y, const double *x, double *out, int64_t n);
+pn_f64_kernel2_fn pn_atan2_f64_kernel(const char *name);
 
 /* y = exp(x) over n contiguous floats (y may be x) by the fastest of those
  * kernels: for other kernels' rows (attention's softmax). */

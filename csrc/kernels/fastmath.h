@@ -1220,6 +1220,59 @@ PN_FINLINE double pn_atan_f64_tab(double x) {
     return __builtin_copysign(pn_atan_f64_core(a), x);
 }
 
+#define PN_PI_D_HI     0x1.921fb54442d18p+1
+#define PN_PI_D_LO     0x1.1a62633145c07p-53
+#define PN_ATAN2_D_MIN 0x1p-500 /* |x| and |y| in [2^-500, 2^500]: pn_atan2_f64_core; */
+#define PN_ATAN2_D_MAX 0x1p500  /* elsewhere (zeros, inf, NaN, extremes) libm's atan2 */
+/* atan2(y, x) for |x|, |y| in [2^-500, 2^500] (so that every product and quotient below
+ * is normal), for elementwise.c's float64 atan2 (its kernels compute the same, to the
+ * bit): pn_atan_f64_core's way on t = num / den, num and den the smaller and the larger of
+ * |y| and |x|, without rounding t: c = j/16 near t (t by a division, only to choose c),
+ *   atan t = atan c + atan d,   d = (num - c den) / (den + c num),
+ * both exact pairs (c den and c num by fma; num - c den exact by Sterbenz); then
+ *   theta = atan(|y| / |x|) = big ? pi/2 - atan t : atan t,  big = |y| > |x|,
+ * and pi - theta for x < 0: a base K + s atan c (K in {0, pi/2, pi}, s = +-1, a Fast2Sum)
+ * plus s atan d, summed exactly as in pn_atan_f64_core; the sign is y's. */
+PN_FINLINE double pn_atan2_f64_core(double y, double x) {
+    const double magic = 0x1.8p52;
+    double ay = __builtin_fabs(y), ax = __builtin_fabs(x);
+    int big = ay > ax, neg = x < 0;
+    double num = big ? ax : ay, den = big ? ay : ax;
+    double jf = __builtin_fma(num / den, 16.0, magic) - magic;
+    jf = jf < 15 ? jf : 15;
+    double c = jf * 0.0625;
+    unsigned j = (unsigned)jf;
+    double ph = c * den, pl = __builtin_fma(c, den, -ph), nh = num - ph;
+    double qh = c * num, ql = __builtin_fma(c, num, -qh);
+    double dh = den + qh, dl = ((den - dh) + qh) + ql;
+    double inv = 1 / dh, dq = nh * inv;
+    double rem = __builtin_fma(-dq, dh, nh) - __builtin_fma(dq, dl, pl), dql = rem * inv;
+    double z = dq * dq;
+    double p = __builtin_fma(
+        __builtin_fma(
+            __builtin_fma(__builtin_fma(__builtin_fma(1.0 / 13, z, -1.0 / 11), z, 1.0 / 9), z,
+                          -1.0 / 7),
+            z, 1.0 / 5),
+        z, -1.0 / 3);
+    double kh = big ? PN_HALF_PI_D_HI : neg ? PN_PI_D_HI : 0;
+    double kl = big ? PN_HALF_PI_D_LO : neg ? PN_PI_D_LO : 0;
+    double sa = big != neg ? -1.0 : 1.0, sah = sa * pn_atan16d[0][j];
+    double bh = kh + sah, bl = ((kh - bh) + sah) + (kl + sa * pn_atan16d[1][j]);
+    double sd = sa * dq, s = bh + sd, e = (bh - s) + sd;
+    double r = s + ((e + bl) + sa * __builtin_fma(dq * z, p, dql));
+    return __builtin_copysign(r, y);
+}
+/* atan2(y, x) in double: pn_atan2_f64_core where |x| and |y| are in [2^-500, 2^500], libm's
+ * atan2 elsewhere (signed zeros, infinities, NaN, the extremes). Measured against long
+ * double on 20 million pairs (y/x next to j/16 and 16/j among them): within 0.5005 ulp
+ * (glibc's: 0.5215). */
+PN_FINLINE double pn_atan2_f64_tab(double y, double x) {
+    double ay = __builtin_fabs(y), ax = __builtin_fabs(x);
+    double lo = ay < ax ? ay : ax, hi = ay < ax ? ax : ay;
+    if (__builtin_expect(!(lo >= PN_ATAN2_D_MIN && hi <= PN_ATAN2_D_MAX), 0)) return atan2(y, x);
+    return pn_atan2_f64_core(y, x);
+}
+
 /* ---- float64 logarithms by a table of 16 and a polynomial of degree 8 ---- */
 
 /* x = 2^k z with z in [0.703125, 1.40625): bits(x) - PN_LOG_OFF holds k in its top 12

@@ -1420,6 +1420,69 @@ static double atan_input(int round, uint64_t bits, double u) {
     }
 }
 
+/* The float64 atan2 (pn_atan2_f64_tab) against atan2l over pairs of every sign: [-2, 2]^2,
+ * exponents from -40 to 40, y/x next to j/16 and 16/j, y much smaller than x, and every
+ * pair of special values (zeros, infinities, NaN, the extremes: libm's); each kernel
+ * (pn_atan2_f64_kernel) against the scalar to the bit at every tail length. */
+static void test_atan2_f64(void) {
+    enum { N = 1 << 17 };
+    static double y[N], x[N], r[N], o[N];
+    const double sp[] = {0.0,       -0.0,    INFINITY, -INFINITY, NAN,       1.0, -1.0,
+                         0x1p-1074, DBL_MAX, 0x1p-500, 0x1p500,   -0x1p-501, 3.0};
+    const int ns = (int)(sizeof sp / sizeof sp[0]);
+    uint64_t seed = 53;
+    double worst = 0, wy = 0, wx = 0;
+    long kbad = 0, sbad = 0;
+    for (int round = 0; round < 8; round++) {
+        for (int i = 0; i < N; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(seed >> 11) * 0x1p-53;
+            double v = (double)((seed * 2862933555777941757ull) >> 11) * 0x1p-53;
+            double k = floor(u * 17) / 16 + (v - 0.5) / 16, sx = seed & 2 ? -1.5 : 1.5;
+            switch (round % 4) {
+            case 0:
+                y[i] = 4 * v - 2, x[i] = 4 * u - 2;
+                break;
+            case 1:
+                y[i] = ldexp(v - 0.5, (int)(u * 1000) % 80 - 40);
+                x[i] = ldexp(u - 0.5, (int)(v * 1000) % 80 - 40);
+                break;
+            case 2:
+                x[i] = sx, y[i] = sx * k * (seed & 4 ? -1 : 1);
+                break;
+            default:
+                x[i] = u - 0.5, y[i] = (v - 0.5) * 1e-3;
+                break;
+            }
+            if (round % 4 == 2 && seed & 8) k = x[i], x[i] = y[i], y[i] = k;
+            if (i < ns * ns) y[i] = sp[i / ns], x[i] = sp[i % ns];
+        }
+        for (int i = 0; i < N; i++) {
+            r[i] = pn_atan2_f64_tab(y[i], x[i]);
+            double want = atan2(y[i], x[i]);
+            if (i < ns * ns) {
+                sbad += isnan(want) ? !isnan(r[i]) : fabs(r[i] - want) > 0x1p-52 * fabs(want);
+                continue;
+            }
+            double e = ulps64(r[i], atan2l((long double)y[i], (long double)x[i]));
+            if (e > worst) worst = e, wy = y[i], wx = x[i];
+        }
+        const char *names[] = {"avx512", "avx2", "portable"};
+        int64_t len = round < 2 ? N : N - 1 - round;
+        for (int k = 0; k < 3; k++) {
+            pn_f64_kernel2_fn f = pn_atan2_f64_kernel(names[k]);
+            if (!f) continue;
+            f(y, x, o, len);
+            kbad += memcmp(o, r, (size_t)len * sizeof *o) != 0;
+        }
+    }
+    printf("atan2  f64 max %.4f ulp at (%a, %a); kernels: %ld rounds differ\n", worst, wy, wx,
+           kbad);
+    CHECK(worst <= 0.5006, "atan2_f64: %.4f ulp", worst);
+    CHECK(kbad == 0, "the float64 atan2 kernels differ from the scalar in %ld rounds", kbad);
+    CHECK(sbad == 0, "atan2_f64: %ld special pairs differ from libm's", sbad);
+}
+
 /* The float64 log, log2, log10 and log1p (pn_log_f64_tab, pn_log1p_f64_tab) against logl,
  * log2l, log10l and log1pl (64-bit mantissas), their kernels, and C's special values. */
 static void test_log_f64(void) {
@@ -1649,6 +1712,7 @@ int main(void) {
     test_log_f64();
     test_expm1_tanh_f64();
     test_trig_f64();
+    test_atan2_f64();
     test_silu_grad_kernels();
     test_softplus_grad_kernels();
     return CHECK_SUMMARY();
