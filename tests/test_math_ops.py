@@ -978,8 +978,8 @@ def test_float64_softmax_family_with_the_exp_kernel(shape, dim):
 
 
 _F64_MATH = {"log": (np.log, 0.5069), "log2": (np.log2, 0.5064), "log10": (np.log10, 0.5083),
-             "log1p": (np.log1p, 0.5074), "expm1": (np.expm1, 0.5635), "tanh": (np.tanh, 0.5138),
-             "sin": (np.sin, 0.5128), "cos": (np.cos, 0.5133), "tan": (np.tan, 0.5387),
+             "log1p": (np.log1p, 0.5074), "expm1": (np.expm1, 0.505), "tanh": (np.tanh, 0.5045),
+             "sin": (np.sin, 0.5049), "cos": (np.cos, 0.5043), "tan": (np.tan, 0.5044),
              "atan": (np.arctan, 0.5006)}
 
 
@@ -1026,10 +1026,15 @@ def test_float64_math_vectorized_accurate(name):
     got = to_np(getattr(P(x), name)())
     with np.errstate(all="ignore"):
         want = f(x)
+    ours = np.ones(x.shape, bool)
+    if name in ("sin", "cos", "tan"):  # beyond 2^16, libm's (Python's math) to the bit
+        ours = np.abs(x) <= 2.0 ** 16
+        far = np.array([getattr(math, name)(v) if np.isfinite(v) else np.nan for v in x[~ours]])
+        np.testing.assert_array_equal(got[~ours], far)
     if _LONG:
         with np.errstate(all="ignore"):
-            err = _ulp64(got, f(x.astype(np.longdouble)))
-        assert err.max() <= bound, x[np.argmax(err)]
+            err = _ulp64(got, f(x.astype(np.longdouble)))[ours]
+        assert err.max() <= bound, x[ours][np.argmax(err)]
     else:  # NumPy's own within 2 ulp (glibc's log10 1.55, tanh 1.95): the two within 2.6
         ok = np.isfinite(want) & (want != 0)
         assert (np.abs(got[ok] - want[ok]) <= 2.6 * np.spacing(want[ok])).all()
@@ -1063,10 +1068,11 @@ def test_float64_math_as_torch(need_torch, name):
     f, bound = _F64_MATH[name]
     x = _f64_inputs(name, np.random.default_rng(33))
     got, theirs = to_np(getattr(P(x), name)()), getattr(torch, name)(T(x)).numpy()
-    if _LONG:
+    if _LONG:  # (the trigonometric functions: up to 2^16, where the kernels are ours)
+        ours = np.abs(x) <= 2.0 ** 16 if name in ("sin", "cos", "tan") else np.isfinite(x) | True
         with np.errstate(all="ignore"):
-            ref = f(x.astype(np.longdouble))
-        assert _ulp64(got, ref).max() <= max(_ulp64(theirs, ref).max(), bound)
+            ref = f(x[ours].astype(np.longdouble))
+        assert _ulp64(got[ours], ref).max() <= max(_ulp64(theirs[ours], ref).max(), bound)
     # atol: PyTorch's log1p(5e-324) is 0 (C's, and ours, is 5e-324)
     np.testing.assert_allclose(got, theirs, rtol=3e-16, atol=1e-300)
     np.testing.assert_array_equal(got.view(np.int64)[np.isnan(got)], theirs.view(np.int64)[np.isnan(got)])

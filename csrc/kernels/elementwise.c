@@ -1895,18 +1895,20 @@ F64_KERNEL4(log1p_f64_avx2, log1p_f64_lanes4)
  * the exponent field (k + 2^15 keeps the shifts unsigned, as in exp_f64_lanes4). */
 static ALWAYS_INLINE T256 __m256d expm1_f64_pair4(__m256d c, __m256d *lo, int pos) {
     const __m256d magic = _mm256_set1_pd(0x1.8p52);
-    __m256d v = _mm256_fmadd_pd(c, _mm256_set1_pd(PN_EXP_D_16_LN2), magic);
-    __m256d kf = _mm256_sub_pd(v, magic);
+    __m256d kf = _mm256_sub_pd(_mm256_fmadd_pd(c, _mm256_set1_pd(PN_EXP_D_16_LN2), magic), magic);
+    kf = _mm256_min_pd(kf, _mm256_set1_pd(16383.0));
+    __m256d v = _mm256_add_pd(kf, magic);
     __m256d a = _mm256_fmadd_pd(kf, _mm256_set1_pd(-PN_EXP_D_L1), c);
     __m256d kl2 = _mm256_mul_pd(kf, _mm256_set1_pd(PN_EXP_D_L2));
     __m256d rh = _mm256_sub_pd(a, kl2), rl = _mm256_sub_pd(_mm256_sub_pd(a, rh), kl2);
-    __m256d r2 = _mm256_mul_pd(rh, rh), r4 = _mm256_mul_pd(r2, r2);
+    __m256d r2 = _mm256_mul_pd(rh, rh), r2l = _mm256_fmsub_pd(rh, rh, r2),
+            r4 = _mm256_mul_pd(r2, r2);
     __m256d q =
-        _mm256_fmadd_pd(_mm256_fmadd_pd(_mm256_set1_pd(1.0 / 120), rh, _mm256_set1_pd(1.0 / 24)),
-                        r2, _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 6), rh, _mm256_set1_pd(0.5)));
-    __m256d q4 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 5040), rh, _mm256_set1_pd(1.0 / 720));
-    q = _mm256_fmadd_pd(_mm256_fmadd_pd(_mm256_set1_pd(1.0 / 40320), r2, q4), r4, q);
-    __m256d u = _mm256_fmadd_pd(r2, q, _mm256_fmadd_pd(rl, rh, rl));
+        _mm256_fmadd_pd(_mm256_fmadd_pd(_mm256_set1_pd(1.0 / 720), rh, _mm256_set1_pd(1.0 / 120)),
+                        r2, _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 24), rh, _mm256_set1_pd(1.0 / 6)));
+    __m256d q4 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 40320), rh, _mm256_set1_pd(1.0 / 5040));
+    q = _mm256_fmadd_pd(q4, r4, q);
+    __m256d u = _mm256_fmadd_pd(_mm256_mul_pd(r2, rh), q, _mm256_fmadd_pd(rl, rh, rl));
     __m256i nb =
         _mm256_add_epi64(_mm256_sub_epi64(_mm256_castpd_si256(v), _mm256_castpd_si256(magic)),
                          _mm256_set1_epi64x(32768)); /* k + 2^15 */
@@ -1924,16 +1926,20 @@ static ALWAYS_INLINE T256 __m256d expm1_f64_pair4(__m256d c, __m256d *lo, int po
                            _mm256_sub_pd(_mm256_set1_pd(-1.0), b0));
     }
     __m256d ph = _mm256_mul_pd(s_, rh), pl = _mm256_fmsub_pd(s_, rh, ph);
-    __m256d s = _mm256_add_pd(h0, ph), se = _mm256_add_pd(_mm256_sub_pd(h0, s), ph);
-    __m256d rest = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(se, e0), pl),
-                                 _mm256_fmadd_pd(s_, u, _mm256_fmadd_pd(sl, rh, sl)));
+    __m256d hs = _mm256_mul_pd(_mm256_set1_pd(0.5), s_), mh = _mm256_mul_pd(hs, r2);
+    __m256d ml = _mm256_fmadd_pd(hs, r2l, _mm256_fmsub_pd(hs, r2, mh));
+    __m256d s1 = _mm256_add_pd(h0, ph), e1 = _mm256_add_pd(_mm256_sub_pd(h0, s1), ph);
+    __m256d s = _mm256_add_pd(s1, mh), e2 = _mm256_add_pd(_mm256_sub_pd(s1, s), mh);
+    __m256d rest = _mm256_add_pd(
+        _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(e1, e0), pl), _mm256_add_pd(e2, ml)),
+        _mm256_fmadd_pd(s_, u, _mm256_fmadd_pd(sl, rh, sl)));
     __m256d h = _mm256_add_pd(s, rest);
     *lo = _mm256_add_pd(_mm256_sub_pd(s, h), rest);
     return h;
 }
 /* pn_expm1_f64_tab over 4 lanes. */
 static ALWAYS_INLINE T256 __m256d expm1_f64_lanes4(__m256d x) {
-    __m256d lo, c = _mm256_max_pd(x, _mm256_set1_pd(-PN_EXPM1_D_MAX));
+    __m256d lo, c = _mm256_max_pd(x, _mm256_set1_pd(PN_EXPM1_D_MIN));
     __m256d h = expm1_f64_pair4(c, &lo, 0);
     __m256d far = _mm256_cmp_pd(x, _mm256_set1_pd(PN_EXPM1_D_MAX), _CMP_NLE_UQ);
     if (_mm256_movemask_pd(far)) h = _mm256_blendv_pd(h, exp_f64_lanes4(x), far);
@@ -2381,18 +2387,20 @@ LOG_F64_KERNEL8(log1p_f64_avx512, log1p_f64_lanes8, pn_log_base_e)
 static ALWAYS_INLINE T512 __m512d expm1_f64_pair8(__m512d c, const __m512d t[4], __m512d *lo,
                                                   int pos) {
     const __m512d magic = _mm512_set1_pd(0x1.8p52);
-    __m512d v = _mm512_fmadd_pd(c, _mm512_set1_pd(PN_EXP_D_16_LN2), magic);
-    __m512d kf = _mm512_sub_pd(v, magic);
+    __m512d kf = _mm512_sub_pd(_mm512_fmadd_pd(c, _mm512_set1_pd(PN_EXP_D_16_LN2), magic), magic);
+    kf = _mm512_min_pd(kf, _mm512_set1_pd(16383.0));
+    __m512d v = _mm512_add_pd(kf, magic);
     __m512d a = _mm512_fmadd_pd(kf, _mm512_set1_pd(-PN_EXP_D_L1), c);
     __m512d kl2 = _mm512_mul_pd(kf, _mm512_set1_pd(PN_EXP_D_L2));
     __m512d rh = _mm512_sub_pd(a, kl2), rl = _mm512_sub_pd(_mm512_sub_pd(a, rh), kl2);
-    __m512d r2 = _mm512_mul_pd(rh, rh), r4 = _mm512_mul_pd(r2, r2);
+    __m512d r2 = _mm512_mul_pd(rh, rh), r2l = _mm512_fmsub_pd(rh, rh, r2),
+            r4 = _mm512_mul_pd(r2, r2);
     __m512d q =
-        _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 120), rh, _mm512_set1_pd(1.0 / 24)),
-                        r2, _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 6), rh, _mm512_set1_pd(0.5)));
-    __m512d q4 = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040), rh, _mm512_set1_pd(1.0 / 720));
-    q = _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), r2, q4), r4, q);
-    __m512d u = _mm512_fmadd_pd(r2, q, _mm512_fmadd_pd(rl, rh, rl));
+        _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 720), rh, _mm512_set1_pd(1.0 / 120)),
+                        r2, _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 24), rh, _mm512_set1_pd(1.0 / 6)));
+    __m512d q4 = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), rh, _mm512_set1_pd(1.0 / 5040));
+    q = _mm512_fmadd_pd(q4, r4, q);
+    __m512d u = _mm512_fmadd_pd(_mm512_mul_pd(r2, rh), q, _mm512_fmadd_pd(rl, rh, rl));
     __m512i j = _mm512_castpd_si512(v);
     __m512d m = _mm512_mul_pd(kf, _mm512_set1_pd(1.0 / 16));
     __m512d s_ = _mm512_scalef_pd(_mm512_permutex2var_pd(t[0], j, t[1]), m);
@@ -2406,16 +2414,20 @@ static ALWAYS_INLINE T512 __m512d expm1_f64_pair8(__m512d c, const __m512d t[4],
                            _mm512_sub_pd(_mm512_set1_pd(-1.0), b0));
     }
     __m512d ph = _mm512_mul_pd(s_, rh), pl = _mm512_fmsub_pd(s_, rh, ph);
-    __m512d s = _mm512_add_pd(h0, ph), se = _mm512_add_pd(_mm512_sub_pd(h0, s), ph);
-    __m512d rest = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(se, e0), pl),
-                                 _mm512_fmadd_pd(s_, u, _mm512_fmadd_pd(sl, rh, sl)));
+    __m512d hs = _mm512_mul_pd(_mm512_set1_pd(0.5), s_), mh = _mm512_mul_pd(hs, r2);
+    __m512d ml = _mm512_fmadd_pd(hs, r2l, _mm512_fmsub_pd(hs, r2, mh));
+    __m512d s1 = _mm512_add_pd(h0, ph), e1 = _mm512_add_pd(_mm512_sub_pd(h0, s1), ph);
+    __m512d s = _mm512_add_pd(s1, mh), e2 = _mm512_add_pd(_mm512_sub_pd(s1, s), mh);
+    __m512d rest = _mm512_add_pd(
+        _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(e1, e0), pl), _mm512_add_pd(e2, ml)),
+        _mm512_fmadd_pd(s_, u, _mm512_fmadd_pd(sl, rh, sl)));
     __m512d h = _mm512_add_pd(s, rest);
     *lo = _mm512_add_pd(_mm512_sub_pd(s, h), rest);
     return h;
 }
 /* pn_expm1_f64_tab over 8 lanes. */
 static ALWAYS_INLINE T512 __m512d expm1_f64_lanes8(__m512d x, const __m512d t[4]) {
-    __m512d lo, c = _mm512_max_pd(x, _mm512_set1_pd(-PN_EXPM1_D_MAX));
+    __m512d lo, c = _mm512_max_pd(x, _mm512_set1_pd(PN_EXPM1_D_MIN));
     __m512d h = expm1_f64_pair8(c, t, &lo, 0);
     __mmask8 far = _mm512_cmp_pd_mask(x, _mm512_set1_pd(PN_EXPM1_D_MAX), _CMP_NLE_UQ);
     if (far) h = _mm512_mask_mov_pd(h, far, exp_f64_lanes8(x, t));
