@@ -2247,12 +2247,13 @@ static ALWAYS_INLINE T512 __m512d sigmoid_f64_lanes8(__m512d x, const __m512d t[
         _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ), neg, pos);
     return _mm512_mask_add_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
-/* An op over n contiguous doubles by its lanes function, exp's table in 4 registers, 8
- * at a time (a masked last step); long arrays prefetch. */
-#define F64_TAB_KERNEL8(NAME, LANES) \
+/* An op over n contiguous doubles by its lanes function LANES(x, t), its table in NT
+ * registers t[k] = LOAD (an expression in k), 8 at a time (a masked last step); long
+ * arrays prefetch. */
+#define F64_TAB_KERNEL8(NAME, LANES, NT, LOAD) \
     static T512 void NAME(const double *x, double *y, int64_t n) { \
-        __m512d t[4]; \
-        for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_pd(pn_exp2_16d[k / 2] + 8 * (k % 2)); \
+        __m512d t[NT]; \
+        for (int k = 0; k < NT; k++) t[k] = LOAD; \
         int64_t blk = pn_prefetch_blocksize(n); \
         for (int64_t b = 0; b < n; b += blk) { \
             int64_t e = n - b < blk ? n : b + blk, i = b; \
@@ -2264,8 +2265,10 @@ static ALWAYS_INLINE T512 __m512d sigmoid_f64_lanes8(__m512d x, const __m512d t[
             } \
         } \
     }
-F64_TAB_KERNEL8(exp_f64_avx512, exp_f64_lanes8)
-F64_TAB_KERNEL8(sigmoid_f64_avx512, sigmoid_f64_lanes8)
+/* Row k / 2, half k % 2 of a table of rows of 16 doubles: t[k] for F64_TAB_KERNEL8. */
+#define TAB_ROWS8(TAB) _mm512_loadu_pd(TAB[k / 2] + 8 * (k % 2))
+F64_TAB_KERNEL8(exp_f64_avx512, exp_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+F64_TAB_KERNEL8(sigmoid_f64_avx512, sigmoid_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 
 /* pn_log_f64_core over 8 lanes, the tables in registers: t[0..1] 1/c, t[2..3] the
  * base's hi row, t[4..5] its lo row (vpermt2pd reads bits 3..0 of each index). */
@@ -2356,31 +2359,13 @@ static ALWAYS_INLINE T512 __m512d log2_f64_lanes8(__m512d x, const __m512d t[6])
 static ALWAYS_INLINE T512 __m512d log10_f64_lanes8(__m512d x, const __m512d t[6]) {
     return log_f64_lanes8(x, t, &pn_log_base_10, PN_LOGD_SCALED);
 }
-/* A logarithm over n contiguous doubles by its lanes function, 1/c and base B's rows in
- * 6 registers, 8 at a time (a masked last step); long arrays prefetch. */
-#define LOG_F64_KERNEL8(NAME, LANES, B) \
-    static T512 void NAME(const double *x, double *y, int64_t n) { \
-        __m512d t[6]; \
-        for (int k = 0; k < 2; k++) { \
-            t[k] = _mm512_loadu_pd(pn_log_invc16 + 8 * k); \
-            t[2 + k] = _mm512_loadu_pd(B.hi + 8 * k); \
-            t[4 + k] = _mm512_loadu_pd(B.lo + 8 * k); \
-        } \
-        int64_t blk = pn_prefetch_blocksize(n); \
-        for (int64_t b = 0; b < n; b += blk) { \
-            int64_t e = n - b < blk ? n : b + blk, i = b; \
-            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
-            for (; i + 8 <= e; i += 8) _mm512_storeu_pd(y + i, LANES(_mm512_loadu_pd(x + i), t)); \
-            if (i < e) { \
-                __mmask8 m = (__mmask8)((1u << (e - i)) - 1); \
-                _mm512_mask_storeu_pd(y + i, m, LANES(_mm512_maskz_loadu_pd(m, x + i), t)); \
-            } \
-        } \
-    }
-LOG_F64_KERNEL8(log_f64_avx512, log_e_f64_lanes8, pn_log_base_e)
-LOG_F64_KERNEL8(log2_f64_avx512, log2_f64_lanes8, pn_log_base_2)
-LOG_F64_KERNEL8(log10_f64_avx512, log10_f64_lanes8, pn_log_base_10)
-LOG_F64_KERNEL8(log1p_f64_avx512, log1p_f64_lanes8, pn_log_base_e)
+/* 1/c (two registers), then base B's hi and lo rows (four): the logarithms' t[k]. */
+#define LOG_ROWS8(B) \
+    _mm512_loadu_pd(k < 2 ? pn_log_invc16 + 8 * k : k < 4 ? B.hi + 8 * (k - 2) : B.lo + 8 * (k - 4))
+F64_TAB_KERNEL8(log_f64_avx512, log_e_f64_lanes8, 6, LOG_ROWS8(pn_log_base_e))
+F64_TAB_KERNEL8(log2_f64_avx512, log2_f64_lanes8, 6, LOG_ROWS8(pn_log_base_2))
+F64_TAB_KERNEL8(log10_f64_avx512, log10_f64_lanes8, 6, LOG_ROWS8(pn_log_base_10))
+F64_TAB_KERNEL8(log1p_f64_avx512, log1p_f64_lanes8, 6, LOG_ROWS8(pn_log_base_e))
 
 /* pn_expm1_f64_pair over 8 lanes, exp's table in t[4] (as exp_f64_lanes8); 2^m by
  * vscalefpd (m = floor(k / 16)). */
@@ -2447,8 +2432,8 @@ static ALWAYS_INLINE T512 __m512d tanh_f64_lanes8(__m512d x, const __m512d t[4])
     __m512d y = _mm512_or_pd(_mm512_fmadd_pd(rem, inv, q), _mm512_and_pd(x, sign));
     return _mm512_mask_add_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
-F64_TAB_KERNEL8(expm1_f64_avx512, expm1_f64_lanes8)
-F64_TAB_KERNEL8(tanh_f64_avx512, tanh_f64_lanes8)
+F64_TAB_KERNEL8(expm1_f64_avx512, expm1_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+F64_TAB_KERNEL8(tanh_f64_avx512, tanh_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 
 /* libm's f on the lanes of x that m marks, y elsewhere (as libm_lanes4). */
 static T512 __m512d libm_lanes8(__m512d y, __m512d x, __mmask8 m, double (*f)(double)) {
@@ -2548,26 +2533,9 @@ static ALWAYS_INLINE T512 __m512d tan_f64_lanes8(__m512d x, const __m512d t[8]) 
     __mmask8 far = _mm512_cmp_pd_mask(_mm512_abs_pd(x), _mm512_set1_pd(PN_TRIG_D_MAX), _CMP_NLE_UQ);
     return far ? libm_lanes8(y, x, far, tan) : y;
 }
-/* The sine or cosine over n contiguous doubles, the table in 8 registers, 8 at a time (a
- * masked last step); long arrays prefetch. */
-#define TRIG_F64_KERNEL8(NAME, LANES) \
-    static T512 void NAME(const double *x, double *y, int64_t n) { \
-        __m512d t[8]; \
-        for (int k = 0; k < 8; k++) t[k] = _mm512_loadu_pd(pn_trig32d[k / 2] + 8 * (k % 2)); \
-        int64_t blk = pn_prefetch_blocksize(n); \
-        for (int64_t b = 0; b < n; b += blk) { \
-            int64_t e = n - b < blk ? n : b + blk, i = b; \
-            if (blk < n) pn_prefetch_block(x, e, n, sizeof *x); \
-            for (; i + 8 <= e; i += 8) _mm512_storeu_pd(y + i, LANES(_mm512_loadu_pd(x + i), t)); \
-            if (i < e) { \
-                __mmask8 m = (__mmask8)((1u << (e - i)) - 1); \
-                _mm512_mask_storeu_pd(y + i, m, LANES(_mm512_maskz_loadu_pd(m, x + i), t)); \
-            } \
-        } \
-    }
-TRIG_F64_KERNEL8(sin_f64_avx512, sin_f64_lanes8)
-TRIG_F64_KERNEL8(cos_f64_avx512, cos_f64_lanes8)
-TRIG_F64_KERNEL8(tan_f64_avx512, tan_f64_lanes8)
+F64_TAB_KERNEL8(sin_f64_avx512, sin_f64_lanes8, 8, TAB_ROWS8(pn_trig32d))
+F64_TAB_KERNEL8(cos_f64_avx512, cos_f64_lanes8, 8, TAB_ROWS8(pn_trig32d))
+F64_TAB_KERNEL8(tan_f64_avx512, tan_f64_lanes8, 8, TAB_ROWS8(pn_trig32d))
 
 /* pn_atan_f64_core over 8 lanes, atan(j/16)'s rows in t[0..3]. */
 static ALWAYS_INLINE T512 __m512d atan_f64_core8(__m512d a, const __m512d t[4]) {
@@ -2620,23 +2588,7 @@ static ALWAYS_INLINE T512 __m512d atan_f64_lanes8(__m512d x, const __m512d t[4])
     }
     return y;
 }
-/* The float64 atan over n contiguous doubles, atan(j/16) in 4 registers, 8 at a time (a
- * masked last step); long arrays prefetch. */
-static T512 void atan_f64_avx512(const double *x, double *y, int64_t n) {
-    __m512d t[4];
-    for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_pd(pn_atan16d[k / 2] + 8 * (k % 2));
-    int64_t blk = pn_prefetch_blocksize(n);
-    for (int64_t b = 0; b < n; b += blk) {
-        int64_t e = n - b < blk ? n : b + blk, i = b;
-        if (blk < n) pn_prefetch_block(x, e, n, sizeof *x);
-        for (; i + 8 <= e; i += 8)
-            _mm512_storeu_pd(y + i, atan_f64_lanes8(_mm512_loadu_pd(x + i), t));
-        if (i < e) {
-            __mmask8 m = (__mmask8)((1u << (e - i)) - 1);
-            _mm512_mask_storeu_pd(y + i, m, atan_f64_lanes8(_mm512_maskz_loadu_pd(m, x + i), t));
-        }
-    }
-}
+F64_TAB_KERNEL8(atan_f64_avx512, atan_f64_lanes8, 4, TAB_ROWS8(pn_atan16d))
 
 /* pn_atan2_f64_core over 8 lanes (y, x), atan(j/16)'s rows in t[0..3]. */
 static ALWAYS_INLINE T512 __m512d atan2_f64_core8(__m512d y, __m512d x, __m512d num, __m512d den,
@@ -2700,7 +2652,7 @@ static ALWAYS_INLINE T512 __m512d atan2_f64_lanes8(__m512d y, __m512d x, const _
 /* pn_atan2_f64_tab over n contiguous (y, x) pairs, 8 at a time (a masked last step). */
 static T512 void atan2_f64_avx512(const double *y, const double *x, double *o, int64_t n) {
     __m512d t[4];
-    for (int k = 0; k < 4; k++) t[k] = _mm512_loadu_pd(pn_atan16d[k / 2] + 8 * (k % 2));
+    for (int k = 0; k < 4; k++) t[k] = TAB_ROWS8(pn_atan16d);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
         _mm512_storeu_pd(o + i,
