@@ -976,6 +976,63 @@ const double pn_exp2_16d[2][16] = {
      -0x1.bdd3413b26456p-54, -0x1.41577ee04992fp-55, 0x1.6e9f156864b27p-54, 0x1.c7c46b071f2bep-56,
      0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54}};
 
+/* fastmath.h's pn_erf16d (gen_double_polys.py erf): column k mod 16 erfc's G(t) =
+ * erfcx(a) / t about t = k/16 (k = 2..16), column 1 erf's erf(a) / a in a^2; rows g0
+ * high, g0 low, g1 high, g1 low, r0..r8. Error 2^-61.4 relative at most. */
+const double pn_erf16d[13][16] = {
+    {0x1.0000000000000p+0, 0x1.20dd750429b6dp+0, 0x1.49ebde7878139p-3, 0x1.62efffe707cc7p-3,
+     0x1.7fd46c5e0864dp-3, 0x1.a181644211727p-3, 0x1.c9269e94ebbb3p-3, 0x1.f85591cd5e7cep-3,
+     0x1.18932bf08e154p-2, 0x1.3b35b725c71c9p-2, 0x1.65fd02f9f1fb5p-2, 0x1.9b87260dc6a86p-2,
+     0x1.df6a7891d7325p-2, 0x1.1b4940111075dp-1, 0x1.53dda447a8c14p-1, 0x1.9e08e79c4ec78p-1},
+    {0x0.0p+0, 0x1.1ae3a914fed80p-56, -0x1.d95a8796b0b9fp-59, 0x1.cda85f0590e44p-58,
+     0x1.890aa6df43976p-58, -0x1.b60a68b1f0f59p-57, -0x1.a8e4da8fbea55p-57, 0x1.b7d51c63decf4p-57,
+     0x1.0981aa12747cep-56, 0x1.55843c8994270p-59, -0x1.ea8a84fd2da8bp-56, 0x1.ed5cd0dccb11ap-56,
+     0x1.9d4ea35dbe74cp-56, 0x1.4a1c0bdd6e15fp-56, 0x1.1ae95c22a347ep-57, 0x1.58350be70a449p-56},
+    {0x1.c1baea08536dap+1, -0x1.812746b0379e7p-2, 0x1.7537bc65ac91dp-3, 0x1.ad27bd37001fbp-3,
+     0x1.f1cc3ba338032p-3, 0x1.237ae220faf08p-2, 0x1.58eb34f526b04p-2, 0x1.9cc80108478e9p-2,
+     0x1.f3fe31ecb49bfp-2, 0x1.32b1220caf334p-1, 0x1.7d37febba8303p-1, 0x1.e02663394182ep-1,
+     0x1.3246e839fbbc8p+0, 0x1.8b6c0fc99c1a6p+0, 0x1.01f5534e4b312p+1, 0x1.537faa3d88955p+1},
+    {0x1.1ae3a914fed80p-54, 0x1.ee12e49cab700p-57, 0x1.c161398a192ffp-58, 0x1.e555284d1a63bp-57,
+     -0x1.aadf062e75681p-59, -0x1.2de9f6440c0b0p-57, -0x1.026ca4c66d423p-56, -0x1.57a970ffa93d0p-56,
+     0x1.11398a8167244p-57, 0x1.289eb46c78c9dp-57, -0x1.0aeb8d040e186p-55, -0x1.0f357cda339e0p-55,
+     -0x1.92994d54903dap-54, 0x1.6ceff7496593fp-54, -0x1.f9c30fe65a9ffp-53, 0x1.b20f4cb47a853p-54},
+    {0x1.fe4515f7ac926p+2, 0x1.ce2f21a042be2p-4, 0x1.94c08ba9b0a1cp-3, 0x1.edfae15c43c18p-3,
+     0x1.30aaf5bfa1c59p-2, 0x1.7c0eb24dc2b17p-2, 0x1.dfaa8d4210c33p-2, 0x1.3250885b9c772p-1,
+     0x1.8be202d26c706p-1, 0x1.02bfff5f3fe78p+0, 0x1.55cd6f8f2a68ap+0, 0x1.c7a2eaeefcb6ep+0,
+     0x1.31e68b45c057bp+1, 0x1.9cd290889ff1bp+1, 0x1.1749b91a7c54ap+2, 0x1.79f0a6ac1f3d8p+2},
+    {0x1.95e94a471d0bcp+3, -0x1.b82ce31288b4bp-6, 0x1.a301c51e304a4p-3, 0x1.0d4f7b577a91ap-2,
+     0x1.5e00c59f4ec7fp-2, 0x1.cbdea389a37efp-2, 0x1.31535b2a45245p-1, 0x1.9971e8ce4e260p-1,
+     0x1.14eacb1ad0356p+0, 0x1.792f364cf2bc4p+0, 0x1.021e2de185b4bp+1, 0x1.6218188ff2fe9p+1,
+     0x1.e5917d48cae42p+1, 0x1.4be37d7778bacp+2, 0x1.c3198ce62b349p+2, 0x1.3019c722d5146p+3},
+    {0x1.cbd0aaf432abbp+3, 0x1.565bcd0e69b05p-8, 0x1.9bcd53855d8c0p-3, 0x1.1467014f00820p-2,
+     0x1.7698e5ec931b8p-2, 0x1.0009715610bd9p-1, 0x1.608ba025b5f21p-1, 0x1.e8084acd4a151p-1,
+     0x1.52cac2371014fp+0, 0x1.d671b460d55a5p+0, 0x1.45ab5d121e626p+1, 0x1.c0287abdb3a08p+1,
+     0x1.318faff54297bp+2, 0x1.9bc5b594dc62cp+2, 0x1.118f49808c957p+3, 0x1.65bbe46d8177dp+3},
+    {0x1.643a2818b14adp+3, -0x1.c02db3ff6e849p-11, 0x1.7d7dada79c6fep-3, 0x1.08c3e59c62b25p-2,
+     0x1.71cbb5f12d12dp-2, 0x1.035294835b6dap-1, 0x1.6c441ceb09a5bp-1, 0x1.fedb3d67e70e7p-1,
+     0x1.645fd8a4901f8p+0, 0x1.eccbcbc643aa8p+0, 0x1.506f06eb203d3p+1, 0x1.c4046ddc055b0p+1,
+     0x1.29e45775ba6ddp+2, 0x1.803be5f91a7f6p+2, 0x1.e413ada4ceb27p+2, 0x1.2970b225196bdp+3},
+    {0x1.3dcc1e2c262f3p+2, 0x1.f9a3267256865p-14, 0x1.49e019d831e3dp-3, 0x1.d3d1c8eb47f1dp-3,
+     0x1.4be7e869fb303p-2, 0x1.d594803283606p-2, 0x1.49da385d7d9dep-1, 0x1.ca0dcc8853740p-1,
+     0x1.38dbd2c8e1883p+0, 0x1.a267a16212d49p+0, 0x1.10ace15a77db5p+1, 0x1.58fa947239fffp+1,
+     0x1.a6232747e65f7p+1, 0x1.f204423badcbap+1, 0x1.1a5c83dd42d11p+2, 0x1.32b8b207f8c7dp+2},
+    {0x1.cdd931cdc3fc7p-4, -0x1.f4d22b35f15d5p-17, 0x1.0678d96037865p-3, 0x1.766e7c0c0f272p-3,
+     0x1.08d50d44125b8p-2, 0x1.7170910630f43p-2, 0x1.f90ddf494d47bp-2, 0x1.500385541552ap-1,
+     0x1.b00c0a0ef3f0bp-1, 0x1.0a65e8963b9fep+0, 0x1.38889b49a09bep+0, 0x1.5980d7e543d23p+0,
+     0x1.633ddb44dedb4p+0, 0x1.4c6e930ab2fbcp+0, 0x1.0ea5e3332b362p+0, 0x1.50509c886ff07p-1},
+    {-0x1.35f598782f406p+0, 0x1.b9dc56c47b0ffp-20, 0x1.77b5f7d6d3ddfp-4, 0x1.0785f86ace0c4p-3,
+     0x1.691296897b4fcp-3, 0x1.de9f1d51fcd8fp-3, 0x1.2f5dddda0bba9p-2, 0x1.6a897deb6951bp-2,
+     0x1.908f478816408p-2, 0x1.8c98106b512b8p-2, 0x1.4982bded7657ap-2, 0x1.70a55f24106f9p-3,
+     -0x1.49d5c7d116b46p-5, -0x1.4c8b7f0047a48p-2, -0x1.49382e27bfaf8p-1, -0x1.e816b8f8e9edbp-1},
+    {-0x1.8b0a4e6894209p-2, -0x1.5e26c42c35897p-23, 0x1.d04c774d8054dp-5, 0x1.337ce1809f060p-4,
+     0x1.813954b1091b8p-4, 0x1.bcf5715fbb683p-4, 0x1.c55deaaeba62ep-4, 0x1.6f8b592aa7b90p-4,
+     0x1.24fa6cbbfbb47p-5, -0x1.cc875b3930db0p-5, -0x1.73be4a3c7511fp-3, -0x1.4b317977653cep-2,
+     -0x1.d22c13795f038p-2, -0x1.17d3bcdd8fda4p-1, -0x1.24b101eaf257fp-1, -0x1.08d0aa8b4b2d2p-1},
+    {0x1.0e8dae33ac943p-2, 0x1.cf91d692b4328p-27, 0x1.c1b6ce5b1f00ep-6, 0x1.f9139b3943c95p-6,
+     0x1.d4adebff5cad2p-6, 0x1.047005d4d7fe1p-6, -0x1.8eaf9e336720fp-7, -0x1.d848abbea9e1ap-5,
+     -0x1.dd30c6870edf7p-4, -0x1.69d0f6f31bc7ap-3, -0x1.c234363bd0345p-3, -0x1.d10c95eff5097p-3,
+     -0x1.7de10a6b992b7p-3, -0x1.943b8eeddb788p-4, 0x1.674c419d512b3p-6, 0x1.367386cc0b6d7p-3}};
+
 /* fastmath.h's pn_atan16d: atan(j/16) rounded to double, and the rest rounded (mpmath). */
 const double pn_atan16d[2][16] = {
     {0x0.0p+0, 0x1.ff55bb72cfdeap-5, 0x1.fd5ba9aac2f6ep-4, 0x1.7b97b4bce5b02p-3,
@@ -1721,10 +1778,25 @@ static ALWAYS_INLINE T512 __m512 exp_tab16(__m512 x, const __m512 *hi2, const __
     }
 EXP_TAB_KERNEL16(exp_f32_avx512, exp_tab16)
 
+/* pn_exp_f64_sub over 4 lanes (mu = m + 2048): on the lanes of mask where Y < 1, out
+ * elsewhere. */
+static ALWAYS_INLINE T256 __m256d exp_f64_sub4(__m256d out, __m256d t, __m256d small, __m256i mu,
+                                               __m256d mask) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    __m256d sc =
+        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(mu, _mm256_set1_epi64x(3)), 52));
+    __m256d h = _mm256_mul_pd(t, sc), sm = _mm256_mul_pd(small, sc);
+    __m256d yy = _mm256_add_pd(h, sm), lo = _mm256_add_pd(_mm256_sub_pd(h, yy), sm);
+    __m256d hi = _mm256_add_pd(one, yy);
+    __m256d lo2 = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(one, hi), yy), lo);
+    __m256d res =
+        _mm256_mul_pd(_mm256_sub_pd(_mm256_add_pd(hi, lo2), one), _mm256_set1_pd(0x1p-1022));
+    return _mm256_blendv_pd(out, res, _mm256_and_pd(mask, _mm256_cmp_pd(yy, one, _CMP_LT_OQ)));
+}
 /* pn_exp_f64_tab over 4 lanes (AVX2): the table by gathers, 2^m as the scalar's two
  * factors, pn_exp_f64_sub where a lane needs it. */
 static ALWAYS_INLINE T256 __m256d exp_f64_lanes4(__m256d x) {
-    const __m256d magic = _mm256_set1_pd(0x1.8p52), one = _mm256_set1_pd(1.0);
+    const __m256d magic = _mm256_set1_pd(0x1.8p52);
     __m256d c = _mm256_min_pd(_mm256_set1_pd(PN_EXP_D_MAX), x); /* NaN: the second operand */
     c = _mm256_max_pd(_mm256_set1_pd(PN_EXP_D_MIN), c);
     __m256d v = _mm256_fmadd_pd(c, _mm256_set1_pd(PN_EXP_D_16_LN2), magic);
@@ -1750,19 +1822,7 @@ static ALWAYS_INLINE T256 __m256d exp_f64_lanes4(__m256d x) {
         _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(_mm256_sub_epi64(mu, m1u), k1), 52));
     __m256d out = _mm256_mul_pd(_mm256_mul_pd(y, s1), s2);
     __m256d sub = _mm256_cmp_pd(kf, _mm256_set1_pd(-16336.0), _CMP_LT_OQ); /* m <= -1022 */
-    if (_mm256_movemask_pd(sub)) {
-        __m256d sc =
-            _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(mu, _mm256_set1_epi64x(3)), 52));
-        __m256d h = _mm256_mul_pd(t, sc), sm = _mm256_mul_pd(small, sc);
-        __m256d yy = _mm256_add_pd(h, sm), lo = _mm256_add_pd(_mm256_sub_pd(h, yy), sm);
-        __m256d hi = _mm256_add_pd(one, yy);
-        __m256d lo2 = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(one, hi), yy), lo);
-        __m256d res =
-            _mm256_mul_pd(_mm256_sub_pd(_mm256_add_pd(hi, lo2), one), _mm256_set1_pd(0x1p-1022));
-        sub = _mm256_and_pd(sub, _mm256_cmp_pd(yy, one, _CMP_LT_OQ));
-        out = _mm256_blendv_pd(out, res, sub);
-    }
-    return out;
+    return _mm256_movemask_pd(sub) ? exp_f64_sub4(out, t, small, mu, sub) : out;
 }
 /* pn_sigmoid_f64_tab over 4 lanes. */
 static ALWAYS_INLINE T256 __m256d sigmoid_f64_lanes4(__m256d x) {
@@ -1960,6 +2020,122 @@ static ALWAYS_INLINE T256 __m256d tanh_f64_lanes4(__m256d x) {
 }
 F64_KERNEL4(expm1_f64_avx2, expm1_f64_lanes4)
 F64_KERNEL4(tanh_f64_avx2, tanh_f64_lanes4)
+
+/* Row k of pn_erf16d at the columns j (gathers). */
+#define ERF_ROW4(k) _mm256_i64gather_pd(pn_erf16d[k], j, 8)
+/* pn_erf_g over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d erf_g4(__m256i j, __m256d v, __m256d vl, __m256d *gl,
+                                         __m256d *dg) {
+    __m256d v2 = _mm256_mul_pd(v, v), v4 = _mm256_mul_pd(v2, v2), r1 = ERF_ROW4(5);
+    __m256d e01 = _mm256_fmadd_pd(r1, v, ERF_ROW4(4)),
+            e23 = _mm256_fmadd_pd(ERF_ROW4(7), v, ERF_ROW4(6));
+    __m256d e45 = _mm256_fmadd_pd(ERF_ROW4(9), v, ERF_ROW4(8));
+    __m256d e67 = _mm256_fmadd_pd(ERF_ROW4(11), v, ERF_ROW4(10));
+    __m256d f0 = _mm256_fmadd_pd(e23, v2, e01), f1 = _mm256_fmadd_pd(e67, v2, e45);
+    __m256d r = _mm256_fmadd_pd(_mm256_fmadd_pd(ERF_ROW4(12), v4, f1), v4, f0);
+    __m256d g0 = ERF_ROW4(0), g1 = ERF_ROW4(2);
+    __m256d p1 = _mm256_mul_pd(g1, v), p1e = _mm256_fmsub_pd(g1, v, p1);
+    __m256d gh = _mm256_add_pd(g0, p1), ge = _mm256_add_pd(_mm256_sub_pd(g0, gh), p1);
+    *dg = _mm256_fmadd_pd(v, _mm256_fmadd_pd(v, r1, _mm256_add_pd(r, r)), g1);
+    __m256d rest = _mm256_add_pd(_mm256_add_pd(ERF_ROW4(1), p1e),
+                                 _mm256_fmadd_pd(g1, vl, _mm256_mul_pd(ERF_ROW4(3), v)));
+    *gl = _mm256_fmadd_pd(v2, r, _mm256_add_pd(ge, rest));
+    return gh;
+}
+#undef ERF_ROW4
+/* pn_erfc_f64_pair over 4 lanes of a (capped), mu = m + 2048 as *mu; on the lanes of
+ * small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
+static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d small, __m256d *yl, __m256i *mu,
+                                                 __m256d *ys) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52), one = _mm256_set1_pd(1.0);
+    __m256d h = _mm256_mul_pd(a, a), l = _mm256_fmsub_pd(a, a, h);
+    __m256d v = _mm256_fnmadd_pd(h, _mm256_set1_pd(PN_EXP_D_16_LN2), magic);
+    __m256d kf = _mm256_sub_pd(v, magic);
+    __m256d x0 = _mm256_fnmsub_pd(kf, _mm256_set1_pd(PN_EXP_D_L1), h);
+    __m256d y0 = _mm256_fmadd_pd(kf, _mm256_set1_pd(PN_EXP_D_L2), l);
+    __m256d r = _mm256_sub_pd(x0, y0), rl = _mm256_sub_pd(_mm256_sub_pd(x0, r), y0);
+    __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2);
+    __m256d qa = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 6), r, _mm256_set1_pd(0.5));
+    __m256d qb = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 120), r, _mm256_set1_pd(1.0 / 24));
+    __m256d qc = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 5040), r, _mm256_set1_pd(1.0 / 720));
+    __m256d q = _mm256_fmadd_pd(_mm256_fmadd_pd(_mm256_set1_pd(1.0 / 40320), r2, qc), r4,
+                                _mm256_fmadd_pd(qb, r2, qa));
+    __m256i nb =
+        _mm256_add_epi64(_mm256_sub_epi64(_mm256_castpd_si256(v), _mm256_castpd_si256(magic)),
+                         _mm256_set1_epi64x(32768));
+    __m256i je = _mm256_and_si256(nb, _mm256_set1_epi64x(15));
+    *mu = _mm256_srli_epi64(nb, 4);
+    __m256d t = _mm256_i64gather_pd(pn_exp2_16d[0], je, 8);
+    __m256d sm = _mm256_fmadd_pd(
+        t, r,
+        _mm256_fmadd_pd(t, _mm256_fmadd_pd(r2, q, rl), _mm256_i64gather_pd(pn_exp2_16d[1], je, 8)));
+    __m256d qa4 = _mm256_mul_pd(_mm256_set1_pd(0.25), a);
+    __m256d dh = _mm256_fmadd_pd(a, _mm256_set1_pd(0.25), one);
+    __m256d dl = _mm256_add_pd(_mm256_sub_pd(_mm256_max_pd(qa4, one), dh), _mm256_min_pd(qa4, one));
+    __m256d th = _mm256_div_pd(one, dh);
+    __m256d tl =
+        _mm256_mul_pd(th, _mm256_sub_pd(_mm256_fnmadd_pd(th, dh, one), _mm256_mul_pd(th, dl)));
+    __m256d uh = _mm256_mul_pd(t, th), st = _mm256_mul_pd(sm, th), us = _mm256_add_pd(uh, st);
+    __m256d c1 = _mm256_add_pd(_mm256_fmadd_pd(t, tl, _mm256_fmsub_pd(t, th, uh)),
+                               _mm256_fmadd_pd(sm, tl, _mm256_fmsub_pd(sm, th, st)));
+    __m256d w = _mm256_fmadd_pd(th, _mm256_set1_pd(16.0), magic);
+    __m256d vt = _mm256_fmadd_pd(_mm256_sub_pd(w, magic), _mm256_set1_pd(-1.0 / 16), th);
+    __m256i j = _mm256_and_si256(_mm256_castpd_si256(w), _mm256_set1_epi64x(15));
+    j = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(j),
+                                             _mm256_castsi256_pd(_mm256_set1_epi64x(1)), small));
+    __m256d gl, dg,
+        gh = erf_g4(j, _mm256_blendv_pd(vt, h, small), _mm256_and_pd(l, small), &gl, &dg);
+    *ys = _mm256_fmadd_pd(a, gh, _mm256_mul_pd(a, gl));
+    __m256d yh = _mm256_mul_pd(uh, gh);
+    __m256d lo = _mm256_fmadd_pd(c1, gh, _mm256_fmsub_pd(uh, gh, yh));
+    *yl = _mm256_fmadd_pd(st, gh,
+                          _mm256_fmadd_pd(us, gl, _mm256_fmadd_pd(_mm256_mul_pd(us, tl), dg, lo)));
+    return yh;
+}
+/* 2^m = s1 s2 (mu = m + 2048), exp's two factors. */
+static ALWAYS_INLINE T256 __m256d exp_f64_factors4(__m256i mu, __m256d *s2) {
+    __m256i m1u = _mm256_srli_epi64(mu, 1), k1 = _mm256_set1_epi64x(1);
+    *s2 =
+        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(_mm256_sub_epi64(mu, m1u), k1), 52));
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(m1u, k1), 52));
+}
+/* pn_erfc_f64_from over 4 lanes: c - 2^m (y + yl). */
+static ALWAYS_INLINE T256 __m256d erfc_f64_from4(__m256d c, __m256d y, __m256d yl, __m256i mu) {
+    __m256d s2, s1 = exp_f64_factors4(mu, &s2);
+    __m256d sh = _mm256_mul_pd(_mm256_mul_pd(y, s1), s2),
+            sl = _mm256_mul_pd(_mm256_mul_pd(yl, s1), s2);
+    __m256d d = _mm256_sub_pd(c, sh);
+    return _mm256_add_pd(d, _mm256_sub_pd(_mm256_sub_pd(_mm256_sub_pd(c, d), sh), sl));
+}
+/* pn_erfc_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d erfc_f64_lanes4(__m256d x) {
+    __m256d a =
+        _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x), _mm256_set1_pd(PN_ERFC_D_MAX));
+    __m256d yl, ys;
+    __m256i mu;
+    __m256d y = erfc_f64_pair4(a, _mm256_setzero_pd(), &yl, &mu, &ys);
+    __m256d s2, s1 = exp_f64_factors4(mu, &s2);
+    __m256d out = _mm256_mul_pd(_mm256_mul_pd(_mm256_add_pd(y, yl), s1), s2);
+    __m256d sub = _mm256_cmp_pd(out, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ);
+    if (_mm256_movemask_pd(sub)) out = exp_f64_sub4(out, y, yl, mu, sub);
+    __m256d neg = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
+    out = _mm256_blendv_pd(out, erfc_f64_from4(_mm256_set1_pd(2.0), y, yl, mu), neg);
+    return _mm256_blendv_pd(out, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+/* pn_erf_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d erf_f64_lanes4(__m256d x) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d ax = _mm256_andnot_pd(sign, x), a = _mm256_min_pd(ax, _mm256_set1_pd(PN_ERFC_D_MAX));
+    __m256d small = _mm256_cmp_pd(ax, _mm256_set1_pd(PN_ERF_D_SMALL), _CMP_LT_OQ);
+    __m256d yl, ys;
+    __m256i mu;
+    __m256d y = erfc_f64_pair4(a, small, &yl, &mu, &ys);
+    __m256d out = _mm256_blendv_pd(erfc_f64_from4(_mm256_set1_pd(1.0), y, yl, mu), ys, small);
+    out = _mm256_or_pd(out, _mm256_and_pd(x, sign));
+    return _mm256_blendv_pd(out, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+F64_KERNEL4(erf_f64_avx2, erf_f64_lanes4)
+F64_KERNEL4(erfc_f64_avx2, erfc_f64_lanes4)
 
 /* libm's f on the lanes of x that m marks (as a vector mask), y elsewhere: the float64
  * sine and cosine beyond PN_TRIG_D_MAX, inf and NaN. */
@@ -2434,6 +2610,107 @@ static ALWAYS_INLINE T512 __m512d tanh_f64_lanes8(__m512d x, const __m512d t[4])
 }
 F64_TAB_KERNEL8(expm1_f64_avx512, expm1_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 F64_TAB_KERNEL8(tanh_f64_avx512, tanh_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+
+/* Row k of pn_erf16d at the columns j (bits 3..0 of each lane; vpermt2pd). */
+#define ERF_ROW8(k) \
+    _mm512_permutex2var_pd(_mm512_loadu_pd(pn_erf16d[k]), j, _mm512_loadu_pd(pn_erf16d[k] + 8))
+/* pn_erf_g over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d erf_g8(__m512i j, __m512d v, __m512d vl, __m512d *gl,
+                                         __m512d *dg) {
+    __m512d v2 = _mm512_mul_pd(v, v), v4 = _mm512_mul_pd(v2, v2), r1 = ERF_ROW8(5);
+    __m512d e01 = _mm512_fmadd_pd(r1, v, ERF_ROW8(4)),
+            e23 = _mm512_fmadd_pd(ERF_ROW8(7), v, ERF_ROW8(6));
+    __m512d e45 = _mm512_fmadd_pd(ERF_ROW8(9), v, ERF_ROW8(8));
+    __m512d e67 = _mm512_fmadd_pd(ERF_ROW8(11), v, ERF_ROW8(10));
+    __m512d f0 = _mm512_fmadd_pd(e23, v2, e01), f1 = _mm512_fmadd_pd(e67, v2, e45);
+    __m512d r = _mm512_fmadd_pd(_mm512_fmadd_pd(ERF_ROW8(12), v4, f1), v4, f0);
+    __m512d g0 = ERF_ROW8(0), g1 = ERF_ROW8(2);
+    __m512d p1 = _mm512_mul_pd(g1, v), p1e = _mm512_fmsub_pd(g1, v, p1);
+    __m512d gh = _mm512_add_pd(g0, p1), ge = _mm512_add_pd(_mm512_sub_pd(g0, gh), p1);
+    *dg = _mm512_fmadd_pd(v, _mm512_fmadd_pd(v, r1, _mm512_add_pd(r, r)), g1);
+    __m512d rest = _mm512_add_pd(_mm512_add_pd(ERF_ROW8(1), p1e),
+                                 _mm512_fmadd_pd(g1, vl, _mm512_mul_pd(ERF_ROW8(3), v)));
+    *gl = _mm512_fmadd_pd(v2, r, _mm512_add_pd(ge, rest));
+    return gh;
+}
+#undef ERF_ROW8
+/* pn_erfc_f64_pair over 8 lanes of a (capped), exp's table in t[0..3]; *kf16 = k / 16
+ * for vscalefpd and *vm the magic sum (k in its low bits); on the lanes of small (erf's
+ * |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
+static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __mmask8 small, const __m512d t[4],
+                                                 __m512d *yl, __m512d *kf16, __m512d *vm,
+                                                 __m512d *ys) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52), one = _mm512_set1_pd(1.0);
+    __m512d h = _mm512_mul_pd(a, a), l = _mm512_fmsub_pd(a, a, h);
+    __m512d v = _mm512_fnmadd_pd(h, _mm512_set1_pd(PN_EXP_D_16_LN2), magic);
+    __m512d kf = _mm512_sub_pd(v, magic);
+    __m512d x0 = _mm512_fnmsub_pd(kf, _mm512_set1_pd(PN_EXP_D_L1), h);
+    __m512d y0 = _mm512_fmadd_pd(kf, _mm512_set1_pd(PN_EXP_D_L2), l);
+    __m512d r = _mm512_sub_pd(x0, y0), rl = _mm512_sub_pd(_mm512_sub_pd(x0, r), y0);
+    __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
+    __m512d qa = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 6), r, _mm512_set1_pd(0.5));
+    __m512d qb = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 120), r, _mm512_set1_pd(1.0 / 24));
+    __m512d qc = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040), r, _mm512_set1_pd(1.0 / 720));
+    __m512d q = _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), r2, qc), r4,
+                                _mm512_fmadd_pd(qb, r2, qa));
+    __m512i je = _mm512_castpd_si512(v);
+    __m512d tt = _mm512_permutex2var_pd(t[0], je, t[1]);
+    __m512d sm = _mm512_fmadd_pd(
+        tt, r,
+        _mm512_fmadd_pd(tt, _mm512_fmadd_pd(r2, q, rl), _mm512_permutex2var_pd(t[2], je, t[3])));
+    *kf16 = _mm512_mul_pd(kf, _mm512_set1_pd(1.0 / 16));
+    *vm = v;
+    __m512d qa4 = _mm512_mul_pd(_mm512_set1_pd(0.25), a);
+    __m512d dh = _mm512_fmadd_pd(a, _mm512_set1_pd(0.25), one);
+    __m512d dl = _mm512_add_pd(_mm512_sub_pd(_mm512_max_pd(qa4, one), dh), _mm512_min_pd(qa4, one));
+    __m512d th = _mm512_div_pd(one, dh);
+    __m512d tl =
+        _mm512_mul_pd(th, _mm512_sub_pd(_mm512_fnmadd_pd(th, dh, one), _mm512_mul_pd(th, dl)));
+    __m512d uh = _mm512_mul_pd(tt, th), st = _mm512_mul_pd(sm, th), us = _mm512_add_pd(uh, st);
+    __m512d c1 = _mm512_add_pd(_mm512_fmadd_pd(tt, tl, _mm512_fmsub_pd(tt, th, uh)),
+                               _mm512_fmadd_pd(sm, tl, _mm512_fmsub_pd(sm, th, st)));
+    __m512d w = _mm512_fmadd_pd(th, _mm512_set1_pd(16.0), magic);
+    __m512d vt = _mm512_fmadd_pd(_mm512_sub_pd(w, magic), _mm512_set1_pd(-1.0 / 16), th);
+    __m512i j = _mm512_mask_mov_epi64(_mm512_castpd_si512(w), small, _mm512_set1_epi64(1));
+    __m512d gl, dg,
+        gh = erf_g8(j, _mm512_mask_mov_pd(vt, small, h), _mm512_maskz_mov_pd(small, l), &gl, &dg);
+    *ys = _mm512_fmadd_pd(a, gh, _mm512_mul_pd(a, gl));
+    __m512d yh = _mm512_mul_pd(uh, gh);
+    __m512d lo = _mm512_fmadd_pd(c1, gh, _mm512_fmsub_pd(uh, gh, yh));
+    *yl = _mm512_fmadd_pd(st, gh,
+                          _mm512_fmadd_pd(us, gl, _mm512_fmadd_pd(_mm512_mul_pd(us, tl), dg, lo)));
+    return yh;
+}
+/* pn_erfc_f64_from over 8 lanes: c - 2^m (y + yl), 2^m by vscalefpd. */
+static ALWAYS_INLINE T512 __m512d erfc_f64_from8(__m512d c, __m512d y, __m512d yl, __m512d kf16) {
+    __m512d sh = _mm512_scalef_pd(y, kf16), sl = _mm512_scalef_pd(yl, kf16);
+    __m512d d = _mm512_sub_pd(c, sh);
+    return _mm512_add_pd(d, _mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(c, d), sh), sl));
+}
+/* pn_erfc_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d erfc_f64_lanes8(__m512d x, const __m512d t[4]) {
+    __m512d a = _mm512_min_pd(_mm512_abs_pd(x), _mm512_set1_pd(PN_ERFC_D_MAX));
+    __m512d yl, kf16, vm, ys;
+    __m512d y = erfc_f64_pair8(a, 0, t, &yl, &kf16, &vm, &ys);
+    __m512d out = _mm512_scalef_pd(_mm512_add_pd(y, yl), kf16);
+    __mmask8 sub = _mm512_cmp_pd_mask(out, _mm512_set1_pd(0x1p-1022), _CMP_LT_OQ);
+    if (sub) out = _mm512_mask_mov_pd(out, sub, exp_f64_sub8(out, y, yl, vm));
+    __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
+    out = _mm512_mask_mov_pd(out, neg, erfc_f64_from8(_mm512_set1_pd(2.0), y, yl, kf16));
+    return _mm512_mask_add_pd(out, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
+}
+/* pn_erf_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d erf_f64_lanes8(__m512d x, const __m512d t[4]) {
+    __m512d ax = _mm512_abs_pd(x), a = _mm512_min_pd(ax, _mm512_set1_pd(PN_ERFC_D_MAX));
+    __mmask8 small = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(PN_ERF_D_SMALL), _CMP_LT_OQ);
+    __m512d yl, kf16, vm, ys;
+    __m512d y = erfc_f64_pair8(a, small, t, &yl, &kf16, &vm, &ys);
+    __m512d out = _mm512_mask_mov_pd(erfc_f64_from8(_mm512_set1_pd(1.0), y, yl, kf16), small, ys);
+    out = _mm512_or_pd(out, _mm512_and_pd(x, _mm512_set1_pd(-0.0)));
+    return _mm512_mask_add_pd(out, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
+}
+F64_TAB_KERNEL8(erf_f64_avx512, erf_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+F64_TAB_KERNEL8(erfc_f64_avx512, erfc_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 
 /* libm's f on the lanes of x that m marks, y elsewhere (as libm_lanes4). */
 static T512 __m512d libm_lanes8(__m512d y, __m512d x, __mmask8 m, double (*f)(double)) {
@@ -4755,14 +5032,14 @@ UNARY_LOOP(round_f64, double, rint(x))
 UNARY_LOOP(trunc_f64, double, trunc(x))
 UNARY_LOOP_PREFETCHED(log2_f64_loop, double, pn_log_f64_2(x))
 UNARY_LOOP_PREFETCHED(log10_f64_loop, double, pn_log_f64_10(x))
-UNARY_LOOP_PREFETCHED(erf_f64, double, erf(x))
-UNARY_LOOP_PREFETCHED(erfc_f64, double, erfc(x))
+UNARY_LOOP_PREFETCHED(erf_f64_loop, double, pn_erf_f64_tab(x))
+UNARY_LOOP_PREFETCHED(erfc_f64_loop, double, pn_erfc_f64_tab(x))
 UNARY_LOOP_PREFETCHED(tan_f64_loop, double, pn_tan_f64_tab(x))
 UNARY_LOOP_PREFETCHED(atan_f64_loop, double, pn_atan_f64_tab(x))
 UNARY_LOOP(rsqrt_f64, double, (double)1 / sqrt(x))
 
 /* The float64 ops with kernels (exp, sigmoid, the logarithms, expm1, tanh, sin, cos, tan,
- * atan): the fastest kernel for contiguous operands, else the loop (the same bits), as
+ * atan, erf, erfc): the fastest kernel for contiguous operands, else the loop (the same bits), as
  * F32_OP; their kernels by name through KERNEL_BY_NAME. */
 PORTABLE_LOOP(exp_f64_portable, double, exp_f64_loop)
 void pn_exp_f64_contig(const double *x, double *y, int64_t n) {
@@ -4795,6 +5072,8 @@ F64_KERNELS_OP(sin_f64)
 F64_KERNELS_OP(cos_f64)
 F64_KERNELS_OP(tan_f64)
 F64_KERNELS_OP(atan_f64)
+F64_KERNELS_OP(erf_f64)
+F64_KERNELS_OP(erfc_f64)
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     if (op == PN_EXP) {
         KERNEL_BY_NAME(name, exp_f64_avx512, exp_f64_avx2, exp_f64_portable);
@@ -4831,6 +5110,12 @@ pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     }
     if (op == PN_ATAN) {
         KERNEL_BY_NAME(name, atan_f64_avx512, atan_f64_avx2, atan_f64_portable);
+    }
+    if (op == PN_ERF) {
+        KERNEL_BY_NAME(name, erf_f64_avx512, erf_f64_avx2, erf_f64_portable);
+    }
+    if (op == PN_ERFC) {
+        KERNEL_BY_NAME(name, erfc_f64_avx512, erfc_f64_avx2, erfc_f64_portable);
     }
     return NULL;
 }

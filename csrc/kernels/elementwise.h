@@ -121,7 +121,7 @@ typedef void (*pn_f32_kernel_fn)(const float *x, float *y, int64_t n);
 pn_f32_kernel_fn pn_unary_f32_kernel(pn_unary_op op, const char *name);
 /* The float64 ops with kernels of their own over n contiguous doubles, the same way:
  * PN_EXP, PN_SIGMOID, PN_LOG, PN_LOG2, PN_LOG10, PN_LOG1P, PN_EXPM1, PN_TANH, PN_SIN,
- * PN_COS, PN_TAN and PN_ATAN (fastmath.h's pn_*_f64_tab): "avx512", "avx2" and
+ * PN_COS, PN_TAN, PN_ATAN, PN_ERF and PN_ERFC (fastmath.h's pn_*_f64_tab): "avx512", "avx2" and
  * "portable" (the C loop); NULL for other ops and names. */
 typedef void (*pn_f64_kernel_fn)(const double *x, double *y, int64_t n);
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name);

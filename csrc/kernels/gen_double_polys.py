@@ -1,8 +1,9 @@
 """Print the coefficients of the polynomials that float kernels evaluate in double:
 vecmath.h's sin, cos and tan and fastmath.h's pn_exp_d34; with the argument `log`, the
 tables and polynomials of fastmath.h's float64 logarithms (pn_log_f64_tab); with `trig`,
-the table and the split of pi/32 of its float64 sine and cosine (pn_sincos_f64).
-python gen_double_polys.py [log | trig]. Needs mpmath and numpy.
+the table and the split of pi/32 of its float64 sine and cosine (pn_sincos_f64); with
+`erf`, the table of fastmath.h's float64 erf and erfc (pn_erf16d).
+python gen_double_polys.py [log | trig | erf]. Needs mpmath and numpy.
 
     sin r = r (1 + z S(z)),  z = r^2,  |r| <= pi/2  (pn_sin_half_pi_d, degree 4 in z)
     sin r = r (1 + z T(z)),             |r| <= pi/4  (pn_tanf_v's sine, degree 3)
@@ -169,6 +170,74 @@ def trig_tables():
         print("/* low parts */\n    " + ", ".join(float(v - h).hex() for v, h in zip(vals, hi)))
 
 
+ERF_DEG = 8  # the degree of each column's R
+
+
+def erf_tables():
+    """pn_erf16d: erfc's G(t) = erfcx(a) / t, t = 1 / (1 + a/4), about c = k/16 for k = 2..16
+    in column k mod 16, v = t - c (|v| <= 1/32); column 1 erf's erf(x) / x in v = x^2 (|x|
+    < 1/2). Each as G = g0 + g1 v + v^2 R(v) with g0 and g1 Taylor's (in two parts) and R
+    of degree ERF_DEG interpolated at Chebyshev points; the printed error is that of the
+    whole, its coefficients rounded, relative to G."""
+    mp.mp.dps = 50
+    rsqpi = 1 / mp.sqrt(mp.pi)
+    erfcx = lambda a: mp.exp(a * a) * mp.erfc(a)
+
+    def g_t(t):  # G and dG/dt
+        a = 4 / t - 4
+        e = erfcx(a)
+        return e / t, (2 * a * e - 2 * rsqpi) * (-4 / t**2) / t - e / t**2
+
+    def g_z(z):  # erf(x) / x by its series, and its derivative in z
+        terms = [(-1) ** n * z**n / (mp.factorial(n) * (2 * n + 1)) for n in range(60)]
+        dterms = [(-1) ** n * n * z ** (n - 1) / (mp.factorial(n) * (2 * n + 1)) for n in range(1, 60)]
+        return 2 * rsqpi * sum(terms), 2 * rsqpi * sum(dterms)
+
+    cols = []
+    for j in range(16):
+        # column 1's z runs over [0, 1/4] (centre 1/8, half-width 1/8), its expansion about 0
+        f, c, h = (g_z, mp.mpf(0), mp.mpf(1) / 8) if j == 1 else (g_t, mp.mpf(j or 16) / 16, mp.mpf(1) / 32)
+        mid = h if j == 1 else c
+        g0, g1 = f(c)
+
+        def rest(v):
+            if v == c:
+                return mp.diff(lambda u: f(u)[0], c, 2) / 2
+            return (f(v)[0] - g0 - g1 * (v - c)) / (v - c) ** 2
+
+        n = ERF_DEG + 1
+        nodes = [mid + h * mp.cos(mp.pi * (2 * k + 1) / (2 * n)) for k in range(n)]
+        # Newton's form through the nodes, then expanded in powers of u = v - c
+        dd = [rest(v) for v in nodes]
+        for k in range(1, n):
+            for i in range(n - 1, k - 1, -1):
+                dd[i] = (dd[i] - dd[i - 1]) / (nodes[i] - nodes[i - k])
+        poly = [mp.mpf(0)] * n  # lowest degree first
+        for k in range(n - 1, -1, -1):  # poly = poly (u + c - node_k) + dd[k]
+            new = [mp.mpf(0)] * n
+            for i in range(n - 1):
+                new[i + 1] += poly[i]
+            for i in range(n):
+                new[i] += poly[i] * (c - nodes[k])
+            new[0] += dd[k]
+            poly = new
+        g0h, g1h = float(g0), float(g1)
+        col = [g0h, float(g0 - g0h), g1h, float(g1 - g1h)] + [float(v) for v in poly]
+        err = 0
+        for k in range(201):
+            v = mid - h + 2 * h * k / 200
+            u = v - c
+            approx = (mp.mpf(col[0]) + col[1] + (mp.mpf(col[2]) + col[3]) * u +
+                      u * u * mp.polyval([mp.mpf(x) for x in col[:3:-1]], u))
+            err = max(err, abs(approx / f(v)[0] - 1))
+        cols.append((col, float(err)))
+    print("/* erf's and erfc's G, error 2^%.1f relative at most (column 1: 2^%.1f) */" %
+          (np.log2(max(e for j, (_, e) in enumerate(cols) if j != 1)), np.log2(cols[1][1])))
+    names = ["g0 high", "g0 low", "g1 high", "g1 low"] + ["r%d" % k for k in range(ERF_DEG + 1)]
+    for i, name in enumerate(names):
+        print("/* %s */\n    {" % name + ", ".join(c[i].hex() for c, _ in cols) + "},")
+
+
 if __name__ == "__main__":
     import sys
-    {"log": log_tables, "trig": trig_tables}.get(sys.argv[1] if sys.argv[1:] else "", main)()
+    {"log": log_tables, "trig": trig_tables, "erf": erf_tables}.get(sys.argv[1] if sys.argv[1:] else "", main)()

@@ -1254,7 +1254,7 @@ static void test_exp_f64(void) {
               pn_exp_f64_tab(1.0) == exp(1.0) && pn_exp_f64_tab(0x1p-60) == 1 &&
               pn_exp_f64_tab(-0x1p-60) == 1 && pn_exp_f64_tab(1e6) == INFINITY,
           "exp_f64: special values");
-    CHECK(pn_unary_f64_kernel(PN_EXP, "portable") && !pn_unary_f64_kernel(PN_ERF, "portable") &&
+    CHECK(pn_unary_f64_kernel(PN_EXP, "portable") && !pn_unary_f64_kernel(PN_ERFINV, "portable") &&
               !pn_unary_f64_kernel(PN_EXP, "sse9"),
           "pn_unary_f64_kernel's names");
 }
@@ -1573,6 +1573,46 @@ static void test_expm1_tanh_f64(void) {
           "tanh_f64: special values");
 }
 
+/* erf's and erfc's: [-6, 6], x near 0, [-28, 28] (subnormal erfc from 26.55), x next to
+ * the table's column edges (t = 1 / (1 + |x|/4) = (2k + 1)/32: |x| = 128/(2k + 1) - 4)
+ * and to 1/2 (erf's switch), [26.4, 27.3]. */
+static double erf_input(int round, uint64_t bits, double u) {
+    double edge = 128.0 / (5 + 2 * (double)(bits % 14)) - 4 + (u - 0.5) * 0x1p-20;
+    switch (round % 5) {
+    case 0:
+        return 12 * u - 6;
+    case 1:
+        return near0(u);
+    case 2:
+        return 56 * u - 28;
+    case 3:
+        return (bits & 1 ? edge : 0.5 + (u - 0.5) * 0x1p-12) * (bits & 2 ? 1 : -1);
+    default:
+        return 26.4 + 0.9 * u;
+    }
+}
+/* The float64 erf and erfc (pn_erf_f64_tab, pn_erfc_f64_tab) against erfl and erfcl,
+ * their kernels to the bit, and the special values. */
+static void test_erf_f64(void) {
+    const f64_case ef = {"erf", pn_erf_f64_tab, erfl, PN_ERF, 0.53, erf_input, NULL};
+    const f64_case ec = {"erfc", pn_erfc_f64_tab, erfcl, PN_ERFC, 0.56, erf_input, NULL};
+    sweep_f64(&ef, 53);
+    sweep_f64(&ec, 59);
+    CHECK(pn_erf_f64_tab(0.0) == 0 && signbit(pn_erf_f64_tab(-0.0)) &&
+              pn_erf_f64_tab(INFINITY) == 1 && pn_erf_f64_tab(-INFINITY) == -1 &&
+              isnan(pn_erf_f64_tab(NAN)) && pn_erf_f64_tab(6.0) == 1 &&
+              pn_erf_f64_tab(-1e300) == -1 && pn_erf_f64_tab(0x1p-1074) == erf(0x1p-1074) &&
+              pn_erf_f64_tab(-0x1p-1000) == erf(-0x1p-1000) && pn_erf_f64_tab(0.5) == erf(0.5),
+          "erf_f64: special values");
+    CHECK(pn_erfc_f64_tab(0.0) == 1 && pn_erfc_f64_tab(-0.0) == 1 &&
+              pn_erfc_f64_tab(INFINITY) == 0 && pn_erfc_f64_tab(-INFINITY) == 2 &&
+              isnan(pn_erfc_f64_tab(NAN)) && pn_erfc_f64_tab(27.3) == 0 &&
+              pn_erfc_f64_tab(1e300) == 0 && pn_erfc_f64_tab(-6.0) == 2 &&
+              pn_erfc_f64_tab(0x1p-60) == 1 && pn_erfc_f64_tab(27.2) == erfc(27.2) &&
+              pn_erfc_f64_tab(26.0) == erfc(26.0),
+          "erfc_f64: special values");
+}
+
 /* The AVX-512 rsqrt kernel starts its correction from rsqrt14 and a Newton step,
  * not from 1 / sqrtf(x) as pn_rsqrtf does; both results are correctly rounded,
  * so they agree. Every float from 2^-100 (where the kernel's own start is used)
@@ -1719,6 +1759,7 @@ int main(void) {
     test_sigmoid_f64();
     test_log_f64();
     test_expm1_tanh_f64();
+    test_erf_f64();
     test_trig_f64();
     test_atan2_f64();
     test_silu_grad_kernels();
