@@ -2043,12 +2043,12 @@ static ALWAYS_INLINE T256 __m256d erf_g4(__m256i j, __m256d v, __m256d vl, __m25
     return gh;
 }
 #undef ERF_ROW4
-/* pn_erfc_f64_pair over 4 lanes of a (capped), mu = m + 2048 as *mu; on the lanes of
- * small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
-static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d small, __m256d *yl, __m256i *mu,
-                                                 __m256d *ys) {
+/* pn_erfc_f64_pair over 4 lanes (a capped), mu = m + 2048 as *mu; on the lanes of small
+ * (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
+static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d h, __m256d l,
+                                                 __m256d small, __m256d *yl, __m256i *mu,
+                                                 __m256d *ys, __m256d *e) {
     const __m256d magic = _mm256_set1_pd(0x1.8p52), one = _mm256_set1_pd(1.0);
-    __m256d h = _mm256_mul_pd(a, a), l = _mm256_fmsub_pd(a, a, h);
     __m256d v = _mm256_fnmadd_pd(h, _mm256_set1_pd(PN_EXP_D_16_LN2), magic);
     __m256d kf = _mm256_sub_pd(v, magic);
     __m256d x0 = _mm256_fnmsub_pd(kf, _mm256_set1_pd(PN_EXP_D_L1), h);
@@ -2069,9 +2069,12 @@ static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d small, __m25
     __m256d sm = _mm256_fmadd_pd(
         t, r,
         _mm256_fmadd_pd(t, _mm256_fmadd_pd(r2, q, rl), _mm256_i64gather_pd(pn_exp2_16d[1], je, 8)));
+    *e = _mm256_add_pd(t, sm);
     __m256d qa4 = _mm256_mul_pd(_mm256_set1_pd(0.25), a);
     __m256d dh = _mm256_fmadd_pd(a, _mm256_set1_pd(0.25), one);
-    __m256d dl = _mm256_add_pd(_mm256_sub_pd(_mm256_max_pd(qa4, one), dh), _mm256_min_pd(qa4, one));
+    __m256d dl = _mm256_add_pd(
+        _mm256_add_pd(_mm256_sub_pd(_mm256_max_pd(qa4, one), dh), _mm256_min_pd(qa4, one)),
+        _mm256_mul_pd(_mm256_set1_pd(0.25), al));
     __m256d th = _mm256_div_pd(one, dh);
     __m256d tl =
         _mm256_mul_pd(th, _mm256_sub_pd(_mm256_fnmadd_pd(th, dh, one), _mm256_mul_pd(th, dl)));
@@ -2111,9 +2114,10 @@ static ALWAYS_INLINE T256 __m256d erfc_f64_from4(__m256d c, __m256d y, __m256d y
 static ALWAYS_INLINE T256 __m256d erfc_f64_lanes4(__m256d x) {
     __m256d a =
         _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x), _mm256_set1_pd(PN_ERFC_D_MAX));
-    __m256d yl, ys;
+    __m256d h = _mm256_mul_pd(a, a), yl, ys, e;
     __m256i mu;
-    __m256d y = erfc_f64_pair4(a, _mm256_setzero_pd(), &yl, &mu, &ys);
+    __m256d y = erfc_f64_pair4(a, _mm256_setzero_pd(), h, _mm256_fmsub_pd(a, a, h),
+                               _mm256_setzero_pd(), &yl, &mu, &ys, &e);
     __m256d s2, s1 = exp_f64_factors4(mu, &s2);
     __m256d out = _mm256_mul_pd(_mm256_mul_pd(_mm256_add_pd(y, yl), s1), s2);
     __m256d sub = _mm256_cmp_pd(out, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ);
@@ -2127,15 +2131,84 @@ static ALWAYS_INLINE T256 __m256d erf_f64_lanes4(__m256d x) {
     const __m256d sign = _mm256_set1_pd(-0.0);
     __m256d ax = _mm256_andnot_pd(sign, x), a = _mm256_min_pd(ax, _mm256_set1_pd(PN_ERFC_D_MAX));
     __m256d small = _mm256_cmp_pd(ax, _mm256_set1_pd(PN_ERF_D_SMALL), _CMP_LT_OQ);
-    __m256d yl, ys;
+    __m256d h = _mm256_mul_pd(a, a), yl, ys, e;
     __m256i mu;
-    __m256d y = erfc_f64_pair4(a, small, &yl, &mu, &ys);
+    __m256d y = erfc_f64_pair4(a, _mm256_setzero_pd(), h, _mm256_fmsub_pd(a, a, h), small, &yl, &mu,
+                               &ys, &e);
     __m256d out = _mm256_blendv_pd(erfc_f64_from4(_mm256_set1_pd(1.0), y, yl, mu), ys, small);
     out = _mm256_or_pd(out, _mm256_and_pd(x, sign));
     return _mm256_blendv_pd(out, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 F64_KERNEL4(erf_f64_avx2, erf_f64_lanes4)
 F64_KERNEL4(erfc_f64_avx2, erfc_f64_lanes4)
+/* pn_phi_f64_core over 4 lanes; 2^(m-1) = *s1 s2. */
+static ALWAYS_INLINE T256 __m256d phi_f64_core4(__m256d x, __m256d *yl, __m256d *s1, __m256d *s2,
+                                                __m256d *e) {
+    const __m256d half = _mm256_set1_pd(0.5), sh1 = _mm256_set1_pd(PN_SQRT1_2_HI);
+    __m256d ax = _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
+    __m256d ac = _mm256_min_pd(ax, _mm256_set1_pd(PN_GELU_D_MAX)), xx = _mm256_mul_pd(ac, ac);
+    __m256d a = _mm256_mul_pd(ac, sh1);
+    __m256d al = _mm256_add_pd(_mm256_fmsub_pd(ac, sh1, a),
+                               _mm256_mul_pd(ac, _mm256_set1_pd(PN_SQRT1_2_LO)));
+    __m256d ys;
+    __m256i mu;
+    __m256d y = erfc_f64_pair4(a, al, _mm256_mul_pd(half, xx),
+                               _mm256_mul_pd(half, _mm256_fmsub_pd(ac, ac, xx)),
+                               _mm256_setzero_pd(), yl, &mu, &ys, e);
+    *s1 = exp_f64_factors4(_mm256_sub_epi64(mu, _mm256_set1_epi64x(1)), s2);
+    return y;
+}
+/* Whether |x| is beyond PN_GELU_D_MAX or NaN; *step: 0 for x < 0, 1 elsewhere. */
+static ALWAYS_INLINE T256 __m256d gelu_far4(__m256d x, __m256d *step) {
+    *step =
+        _mm256_andnot_pd(_mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ), _mm256_set1_pd(1.0));
+    return _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x), _mm256_set1_pd(PN_GELU_D_MAX),
+                         _CMP_NLE_UQ);
+}
+/* pn_gelu_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d gelu_f64_lanes4(__m256d x) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    __m256d yl, s1, s2, e, step;
+    __m256d y = phi_f64_core4(x, &yl, &s1, &s2, &e);
+    __m256d sh = _mm256_mul_pd(_mm256_mul_pd(y, s1), s2),
+            sl = _mm256_mul_pd(_mm256_mul_pd(yl, s1), s2);
+    __m256d d = _mm256_sub_pd(one, sh),
+            lo = _mm256_sub_pd(_mm256_sub_pd(_mm256_sub_pd(one, d), sh), sl);
+    __m256d pos = _mm256_fmadd_pd(x, d, _mm256_mul_pd(x, lo));
+    __m256d neg = _mm256_mul_pd(_mm256_mul_pd(_mm256_fmadd_pd(x, y, _mm256_mul_pd(x, yl)), s1), s2);
+    __m256d far = gelu_far4(x, &step);
+    __m256d out = _mm256_blendv_pd(pos, neg, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ));
+    return _mm256_blendv_pd(out, _mm256_mul_pd(x, step), far);
+}
+F64_KERNEL4(gelu_f64_avx2, gelu_f64_lanes4)
+/* pn_gelu_grad_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d gelu_grad_f64_lanes4(__m256d g, __m256d x) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    __m256d yl, s1, s2, e, step;
+    __m256d y = phi_f64_core4(x, &yl, &s1, &s2, &e);
+    __m256d sh = _mm256_mul_pd(_mm256_mul_pd(y, s1), s2),
+            sl = _mm256_mul_pd(_mm256_mul_pd(yl, s1), s2);
+    __m256d d = _mm256_sub_pd(one, sh), neg = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
+    __m256d ph = _mm256_blendv_pd(d, sh, neg);
+    __m256d pl =
+        _mm256_blendv_pd(_mm256_sub_pd(_mm256_sub_pd(_mm256_sub_pd(one, d), sh), sl), sl, neg);
+    __m256d phi =
+        _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(e, _mm256_set1_pd(PN_2_SQRT_2PI)), s1), s2);
+    __m256d far = gelu_far4(x, &step);
+    ph = _mm256_blendv_pd(ph, step, far);
+    pl = _mm256_andnot_pd(far, pl);
+    phi = _mm256_andnot_pd(far, phi);
+    return _mm256_mul_pd(g, _mm256_add_pd(ph, _mm256_fmadd_pd(x, phi, pl)));
+}
+/* gelu_grad_f64_lanes4 over n contiguous (g, x) to dx, 4 at a time (a masked last step). */
+static T256 void gelu_grad_f64_avx2(const double *g, const double *x, double *dx, int64_t n) {
+    for (int64_t i = 0; i < n; i += 4) {
+        __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - i), _mm256_setr_epi64x(0, 1, 2, 3));
+        _mm256_maskstore_pd(
+            dx + i, m,
+            gelu_grad_f64_lanes4(_mm256_maskload_pd(g + i, m), _mm256_maskload_pd(x + i, m)));
+    }
+}
 
 /* libm's f on the lanes of x that m marks (as a vector mask), y elsewhere: the float64
  * sine and cosine beyond PN_TRIG_D_MAX, inf and NaN. */
@@ -2637,11 +2710,11 @@ static ALWAYS_INLINE T512 __m512d erf_g8(__m512i j, __m512d v, __m512d vl, __m51
 /* pn_erfc_f64_pair over 8 lanes of a (capped), exp's table in t[0..3]; *kf16 = k / 16
  * for vscalefpd and *vm the magic sum (k in its low bits); on the lanes of small (erf's
  * |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
-static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __mmask8 small, const __m512d t[4],
-                                                 __m512d *yl, __m512d *kf16, __m512d *vm,
-                                                 __m512d *ys) {
+static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __m512d al, __m512d h, __m512d l,
+                                                 __mmask8 small, const __m512d t[4], __m512d *yl,
+                                                 __m512d *kf16, __m512d *vm, __m512d *ys,
+                                                 __m512d *e) {
     const __m512d magic = _mm512_set1_pd(0x1.8p52), one = _mm512_set1_pd(1.0);
-    __m512d h = _mm512_mul_pd(a, a), l = _mm512_fmsub_pd(a, a, h);
     __m512d v = _mm512_fnmadd_pd(h, _mm512_set1_pd(PN_EXP_D_16_LN2), magic);
     __m512d kf = _mm512_sub_pd(v, magic);
     __m512d x0 = _mm512_fnmsub_pd(kf, _mm512_set1_pd(PN_EXP_D_L1), h);
@@ -2658,11 +2731,14 @@ static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __mmask8 small, cons
     __m512d sm = _mm512_fmadd_pd(
         tt, r,
         _mm512_fmadd_pd(tt, _mm512_fmadd_pd(r2, q, rl), _mm512_permutex2var_pd(t[2], je, t[3])));
+    *e = _mm512_add_pd(tt, sm);
     *kf16 = _mm512_mul_pd(kf, _mm512_set1_pd(1.0 / 16));
     *vm = v;
     __m512d qa4 = _mm512_mul_pd(_mm512_set1_pd(0.25), a);
     __m512d dh = _mm512_fmadd_pd(a, _mm512_set1_pd(0.25), one);
-    __m512d dl = _mm512_add_pd(_mm512_sub_pd(_mm512_max_pd(qa4, one), dh), _mm512_min_pd(qa4, one));
+    __m512d dl = _mm512_add_pd(
+        _mm512_add_pd(_mm512_sub_pd(_mm512_max_pd(qa4, one), dh), _mm512_min_pd(qa4, one)),
+        _mm512_mul_pd(_mm512_set1_pd(0.25), al));
     __m512d th = _mm512_div_pd(one, dh);
     __m512d tl =
         _mm512_mul_pd(th, _mm512_sub_pd(_mm512_fnmadd_pd(th, dh, one), _mm512_mul_pd(th, dl)));
@@ -2690,8 +2766,9 @@ static ALWAYS_INLINE T512 __m512d erfc_f64_from8(__m512d c, __m512d y, __m512d y
 /* pn_erfc_f64_tab over 8 lanes. */
 static ALWAYS_INLINE T512 __m512d erfc_f64_lanes8(__m512d x, const __m512d t[4]) {
     __m512d a = _mm512_min_pd(_mm512_abs_pd(x), _mm512_set1_pd(PN_ERFC_D_MAX));
-    __m512d yl, kf16, vm, ys;
-    __m512d y = erfc_f64_pair8(a, 0, t, &yl, &kf16, &vm, &ys);
+    __m512d h = _mm512_mul_pd(a, a), yl, kf16, vm, ys, e;
+    __m512d y = erfc_f64_pair8(a, _mm512_setzero_pd(), h, _mm512_fmsub_pd(a, a, h), 0, t, &yl,
+                               &kf16, &vm, &ys, &e);
     __m512d out = _mm512_scalef_pd(_mm512_add_pd(y, yl), kf16);
     __mmask8 sub = _mm512_cmp_pd_mask(out, _mm512_set1_pd(0x1p-1022), _CMP_LT_OQ);
     if (sub) out = _mm512_mask_mov_pd(out, sub, exp_f64_sub8(out, y, yl, vm));
@@ -2703,14 +2780,78 @@ static ALWAYS_INLINE T512 __m512d erfc_f64_lanes8(__m512d x, const __m512d t[4])
 static ALWAYS_INLINE T512 __m512d erf_f64_lanes8(__m512d x, const __m512d t[4]) {
     __m512d ax = _mm512_abs_pd(x), a = _mm512_min_pd(ax, _mm512_set1_pd(PN_ERFC_D_MAX));
     __mmask8 small = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(PN_ERF_D_SMALL), _CMP_LT_OQ);
-    __m512d yl, kf16, vm, ys;
-    __m512d y = erfc_f64_pair8(a, small, t, &yl, &kf16, &vm, &ys);
+    __m512d h = _mm512_mul_pd(a, a), yl, kf16, vm, ys, e;
+    __m512d y = erfc_f64_pair8(a, _mm512_setzero_pd(), h, _mm512_fmsub_pd(a, a, h), small, t, &yl,
+                               &kf16, &vm, &ys, &e);
     __m512d out = _mm512_mask_mov_pd(erfc_f64_from8(_mm512_set1_pd(1.0), y, yl, kf16), small, ys);
     out = _mm512_or_pd(out, _mm512_and_pd(x, _mm512_set1_pd(-0.0)));
     return _mm512_mask_add_pd(out, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
 F64_TAB_KERNEL8(erf_f64_avx512, erf_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 F64_TAB_KERNEL8(erfc_f64_avx512, erfc_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+/* pn_phi_f64_core over 8 lanes; *k1 = k/16 - 1 (vscalefpd by it: 2^(m-1)). */
+static ALWAYS_INLINE T512 __m512d phi_f64_core8(__m512d x, const __m512d t[4], __m512d *yl,
+                                                __m512d *k1, __m512d *e) {
+    const __m512d half = _mm512_set1_pd(0.5), sh1 = _mm512_set1_pd(PN_SQRT1_2_HI);
+    __m512d ac = _mm512_min_pd(_mm512_abs_pd(x), _mm512_set1_pd(PN_GELU_D_MAX));
+    __m512d xx = _mm512_mul_pd(ac, ac), a = _mm512_mul_pd(ac, sh1);
+    __m512d al = _mm512_add_pd(_mm512_fmsub_pd(ac, sh1, a),
+                               _mm512_mul_pd(ac, _mm512_set1_pd(PN_SQRT1_2_LO)));
+    __m512d kf16, vm, ys;
+    __m512d y = erfc_f64_pair8(a, al, _mm512_mul_pd(half, xx),
+                               _mm512_mul_pd(half, _mm512_fmsub_pd(ac, ac, xx)), 0, t, yl, &kf16,
+                               &vm, &ys, e);
+    *k1 = _mm512_sub_pd(kf16, _mm512_set1_pd(1.0));
+    return y;
+}
+/* Whether |x| is beyond PN_GELU_D_MAX or NaN; *step: 0 for x < 0, 1 elsewhere. */
+static ALWAYS_INLINE T512 __mmask8 gelu_far8(__m512d x, __mmask8 neg, __m512d *step) {
+    *step = _mm512_maskz_mov_pd((__mmask8)~neg, _mm512_set1_pd(1.0));
+    return _mm512_cmp_pd_mask(_mm512_abs_pd(x), _mm512_set1_pd(PN_GELU_D_MAX), _CMP_NLE_UQ);
+}
+/* pn_gelu_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d gelu_f64_lanes8(__m512d x, const __m512d t[4]) {
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d yl, k1, e, step;
+    __m512d y = phi_f64_core8(x, t, &yl, &k1, &e);
+    __m512d sh = _mm512_scalef_pd(y, k1), sl = _mm512_scalef_pd(yl, k1), d = _mm512_sub_pd(one, sh);
+    __m512d lo = _mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(one, d), sh), sl);
+    __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
+    __m512d out = _mm512_fmadd_pd(x, d, _mm512_mul_pd(x, lo));
+    out = _mm512_mask_mov_pd(out, neg,
+                             _mm512_scalef_pd(_mm512_fmadd_pd(x, y, _mm512_mul_pd(x, yl)), k1));
+    __mmask8 far = gelu_far8(x, neg, &step);
+    return _mm512_mask_mul_pd(out, far, x, step);
+}
+F64_TAB_KERNEL8(gelu_f64_avx512, gelu_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+/* pn_gelu_grad_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d gelu_grad_f64_lanes8(__m512d g, __m512d x, const __m512d t[4]) {
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d yl, k1, e, step;
+    __m512d y = phi_f64_core8(x, t, &yl, &k1, &e);
+    __m512d sh = _mm512_scalef_pd(y, k1), sl = _mm512_scalef_pd(yl, k1), d = _mm512_sub_pd(one, sh);
+    __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
+    __m512d ph = _mm512_mask_mov_pd(d, neg, sh);
+    __m512d pl =
+        _mm512_mask_mov_pd(_mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(one, d), sh), sl), neg, sl);
+    __m512d phi = _mm512_scalef_pd(_mm512_mul_pd(e, _mm512_set1_pd(PN_2_SQRT_2PI)), k1);
+    __mmask8 far = gelu_far8(x, neg, &step);
+    ph = _mm512_mask_mov_pd(ph, far, step);
+    pl = _mm512_maskz_mov_pd((__mmask8)~far, pl);
+    phi = _mm512_maskz_mov_pd((__mmask8)~far, phi);
+    return _mm512_mul_pd(g, _mm512_add_pd(ph, _mm512_fmadd_pd(x, phi, pl)));
+}
+/* gelu_grad_f64_lanes8 over n contiguous (g, x) to dx, 8 at a time (a masked last step). */
+static T512 void gelu_grad_f64_avx512(const double *g, const double *x, double *dx, int64_t n) {
+    __m512d t[4];
+    for (int k = 0; k < 4; k++) t[k] = TAB_ROWS8(pn_exp2_16d);
+    for (int64_t i = 0; i < n; i += 8) {
+        __mmask8 m = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_pd(dx + i, m,
+                              gelu_grad_f64_lanes8(_mm512_maskz_loadu_pd(m, g + i),
+                                                   _mm512_maskz_loadu_pd(m, x + i), t));
+    }
+}
 
 /* libm's f on the lanes of x that m marks, y elsewhere (as libm_lanes4). */
 static T512 __m512d libm_lanes8(__m512d y, __m512d x, __mmask8 m, double (*f)(double)) {
@@ -4842,6 +4983,27 @@ pn_gelu_grad_f32_fn pn_gelu_grad_f32_kernel(const char *name) {
 
 void pn_gelu_grad_f32(const float *g, const float *x, float *dx, int64_t n) {
     RUN_FASTEST(gelu_grad_f32_avx512, gelu_grad_f32_avx2, gelu_grad_f32_portable, g, x, dx, n);
+}
+
+/* The float64 GELU and its gradient (fastmath.h's pn_gelu_f64_tab, pn_gelu_grad_f64_tab):
+ * the C loops, the kernels by name, the fastest kernel. */
+static void gelu_f64_portable(const double *x, double *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = pn_gelu_f64_tab(x[i]);
+}
+static void gelu_grad_f64_portable(const double *g, const double *x, double *dx, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dx[i] = pn_gelu_grad_f64_tab(g[i], x[i]);
+}
+pn_f64_kernel_fn pn_gelu_f64_kernel(const char *name) {
+    KERNEL_BY_NAME(name, gelu_f64_avx512, gelu_f64_avx2, gelu_f64_portable);
+}
+void pn_gelu_f64(const double *x, double *y, int64_t n) {
+    RUN_FASTEST(gelu_f64_avx512, gelu_f64_avx2, gelu_f64_portable, x, y, n);
+}
+pn_gelu_grad_f64_fn pn_gelu_grad_f64_kernel(const char *name) {
+    KERNEL_BY_NAME(name, gelu_grad_f64_avx512, gelu_grad_f64_avx2, gelu_grad_f64_portable);
+}
+void pn_gelu_grad_f64(const double *g, const double *x, double *dx, int64_t n) {
+    RUN_FASTEST(gelu_grad_f64_avx512, gelu_grad_f64_avx2, gelu_grad_f64_portable, g, x, dx, n);
 }
 
 void pn_exp_f32_contig(const float *x, float *y, int64_t n) {

@@ -225,6 +225,14 @@ void pn_gelu_f32(const float *x, float *y, int64_t n);
 typedef void (*pn_gelu_grad_f32_fn)(const float *g, const float *x, float *dx, int64_t n);
 pn_gelu_grad_f32_fn pn_gelu_grad_f32_kernel(const char *name);
 void pn_gelu_grad_f32(const float *g, const float *x, float *dx, int64_t n);
+/* The float64 GELU y = x Phi(x) and its backward dx = g (Phi + x phi) over n contiguous
+ * doubles: fastmath.h's pn_gelu_f64_tab and pn_gelu_grad_f64_tab ("avx512", "avx2",
+ * "portable": the same bits); the kernels by name as pn_unary_f64_kernel. */
+pn_f64_kernel_fn pn_gelu_f64_kernel(const char *name);
+void pn_gelu_f64(const double *x, double *y, int64_t n);
+typedef void (*pn_gelu_grad_f64_fn)(const double *g, const double *x, double *dx, int64_t n);
+pn_gelu_grad_f64_fn pn_gelu_grad_f64_kernel(const char *name);
+void pn_gelu_grad_f64(const double *g, const double *x, double *dx, int64_t n);
 
 /* atan2(a, b)'s gradients over n contiguous elements, in PyTorch's order of
  * operations (the composed ops' bits, but for the sign of a NaN, which depends on

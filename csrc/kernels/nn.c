@@ -299,8 +299,9 @@ static float softplus_threshold_f32(double threshold) {
     return (double)f > threshold ? f : nextafterf(f, INFINITY);
 }
 /* Each activation gets a loop of its own in which the activation is a constant,
- * so act_f's switch folds away and the loop vectorizes (GELU's erf is libm's, so
- * its float64 loops stay scalar). LOOP, the loop in double, uses q, the
+ * so act_f's switch folds away and the loop vectorizes (GELU's erfc is libm's, so
+ * its loops stay scalar: the float64 GELU's forward and backward take elementwise.c's
+ * kernels instead, its derivatives here). LOOP, the loop in double, uses q, the
  * activation's arguments; PWLOOP is the loop of the piecewise-linear ones. */
 #define ACT_CASE(A, LOOP) \
     case A: { \
@@ -420,8 +421,12 @@ void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t 
         act_forward_run_f32(p, x + b, y + b, m);
     }
 }
+/* float64 GELU: elementwise.c's kernels (pn_gelu_f64_tab's bits); the rest in loops. */
 void pn_act_forward_f64(const pn_act_args *p, const double *x, double *y, int64_t n) {
-    act_forward_f64(p, x, y, n);
+    if (p->act == PN_ACT_GELU)
+        pn_gelu_f64(x, y, n);
+    else
+        act_forward_f64(p, x, y, n);
 }
 
 static void act_backward_run_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
@@ -455,7 +460,10 @@ void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, f
 }
 void pn_act_backward_f64(const pn_act_args *p, const double *g, const double *x, double *dx,
                          int64_t n) {
-    act_backward_f64(p, g, x, dx, n);
+    if (p->act == PN_ACT_GELU)
+        pn_gelu_grad_f64(g, x, dx, n);
+    else
+        act_backward_f64(p, g, x, dx, n);
 }
 
 /* x, y are (outer, C, inner); channel c's slope is w[c * wstride]. (Its backward
