@@ -862,6 +862,19 @@ def _ulp64(out, ref):
     return np.where(same, 0.0, err.astype(np.float64))
 
 
+def _same_bits_strided_threaded(f, x, got):
+    """f (of a float64 tensor) gives got's bits on a stepped view of x and at 2 threads."""
+    strided = to_np(f(P(np.repeat(x, 2))[::2]))
+    np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
+    old = pynet.get_num_threads()
+    try:
+        pynet.set_num_threads(2)
+        two = to_np(f(P(x)))
+    finally:
+        pynet.set_num_threads(old)
+    np.testing.assert_array_equal(two.view(np.int64), got.view(np.int64))
+
+
 def test_float64_exp_vectorized_accurate():
     """The float64 exp kernel (a table of 2^(j/16) and a polynomial): within 0.556 ulp of
     exp in long double over normal results and 0.522 over subnormal ones, C's special
@@ -887,15 +900,7 @@ def test_float64_exp_vectorized_accurate():
     assert got[-6] == want[-6] and got[-5] == np.inf  # the overflow threshold
     assert got[-4] == 2.0 ** -1074 and got[-3] == 0  # the underflow threshold
     assert got[-2] == np.inf and got[-1] == 0
-    strided = to_np(P(np.repeat(x, 2))[::2].exp())
-    np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
-    old = pynet.get_num_threads()
-    try:
-        pynet.set_num_threads(2)
-        two = to_np(P(x).exp())
-    finally:
-        pynet.set_num_threads(old)
-    np.testing.assert_array_equal(two.view(np.int64), got.view(np.int64))
+    _same_bits_strided_threaded(lambda t: t.exp(), x, got)
     t = pynet.tensor(rng.uniform(-3, 3, 20), dtype=pynet.float64, requires_grad=True)
     assert pynet.autograd.gradcheck(pynet.exp, (t,))
 
@@ -1044,15 +1049,7 @@ def test_float64_math_vectorized_accurate(name):
         assert not np.signbit(got[np.isnan(got)]).any()
     if name in ("log1p", "expm1", "tanh", "sin", "tan", "atan"):
         assert np.signbit(got[x == 0]).tolist() == np.signbit(x[x == 0]).tolist()
-    strided = to_np(getattr(P(np.repeat(x, 2))[::2], name)())
-    np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
-    old = pynet.get_num_threads()
-    try:
-        pynet.set_num_threads(2)
-        two = to_np(getattr(P(x), name)())
-    finally:
-        pynet.set_num_threads(old)
-    np.testing.assert_array_equal(two.view(np.int64), got.view(np.int64))
+    _same_bits_strided_threaded(lambda t: getattr(t, name)(), x, got)
     lo, hi = (-1.2, 1.2) if name == "tan" else (0.1, 3)
     t = pynet.tensor(np.random.default_rng(32).uniform(lo, hi, 20), dtype=pynet.float64,
                      requires_grad=True)
@@ -1206,15 +1203,7 @@ def test_float64_erf_erfc_vectorized_accurate(name):
     special = np.isin(want, [0.0, 1.0, -1.0, 2.0]) | np.isnan(want) | (x == 0)
     np.testing.assert_array_equal(got[special], want[special])
     assert np.signbit(got[special]).tolist() == np.signbit(want[special]).tolist()
-    strided = to_np(getattr(P(np.repeat(x, 2))[::2], name)())
-    np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
-    old = pynet.get_num_threads()
-    try:
-        pynet.set_num_threads(2)
-        two = to_np(getattr(P(x), name)())
-    finally:
-        pynet.set_num_threads(old)
-    np.testing.assert_array_equal(two.view(np.int64), got.view(np.int64))
+    _same_bits_strided_threaded(lambda t: getattr(t, name)(), x, got)
     t = pynet.tensor(np.random.default_rng(52).uniform(-3, 3, 20), dtype=pynet.float64,
                      requires_grad=True)
     assert pynet.autograd.gradcheck(getattr(pynet, name), (t,))
@@ -1291,15 +1280,7 @@ def test_float64_gelu_vectorized_accurate():
     np.testing.assert_array_equal(ys, want)
     num = ~np.isnan(want)
     assert np.signbit(ys[num]).tolist() == np.signbit(want[num]).tolist()
-    strided = to_np(F.gelu(P(np.repeat(x, 2))[::2]))
-    np.testing.assert_array_equal(strided.view(np.int64), got.view(np.int64))
-    old = pynet.get_num_threads()
-    try:
-        pynet.set_num_threads(2)
-        two = to_np(F.gelu(P(x)))
-    finally:
-        pynet.set_num_threads(old)
-    np.testing.assert_array_equal(two.view(np.int64), got.view(np.int64))
+    _same_bits_strided_threaded(F.gelu, x, got)
     tg = pynet.tensor(rng.uniform(-4, 4, 20), dtype=pynet.float64, requires_grad=True)
     assert pynet.autograd.gradcheck(F.gelu, (tg,))
 
