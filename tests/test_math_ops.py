@@ -1170,18 +1170,22 @@ def _erf_erfc_ld(x):
 
 def _erf_inputs(rng):
     """[-6, 6], x near 0, [-28, 28], x next to the table's column edges (t = 1 / (1 + |x|/4)
-    = (2k + 1)/32) and to erf's switch at 1/2, [26.4, 27.3] (erfc subnormal), the specials."""
+    = (2k + 1)/32) and to erf's switch at 1/2, [26.4, 27.3] (erfc subnormal), 2^-1081 to
+    2^-990 (erf subnormal or nearly), a reviewer's worst inputs, the specials."""
     n = 20000
     edge = 128.0 / (5 + 2 * rng.integers(0, 14, n)) - 4 + rng.uniform(-1e-6, 1e-6, n)
     sign = np.where(rng.integers(0, 2, n) == 1, 1.0, -1.0)
     return np.concatenate([rng.uniform(-6, 6, n), np.ldexp(rng.uniform(-0.5, 0.5, n), -rng.integers(0, 61, n)),
                            rng.uniform(-28, 28, n), sign * edge, sign * (0.5 + rng.uniform(-1e-4, 1e-4, n)),
                            rng.uniform(26.4, 27.3, n),
+                           np.ldexp(rng.uniform(-0.5, 0.5, n), -rng.integers(990, 1081, n)),
                            [0.0, -0.0, 5e-324, -5e-324, 0.5, -0.5, 5.9, 6.0, 27.2, 27.3, -27.3, 1e300,
-                            np.inf, -np.inf, np.nan]])
+                            np.inf, -np.inf, np.nan, 1.1113643735776821,
+                            float.fromhex("-0x1.c23f7651a14c8p-1021")]])
 
 
-_ERF64 = {"erf": (math.erf, 0, 0.5215), "erfc": (math.erfc, 1, 0.5498)}  # (C test: worst found)
+# erf: the worst a reviewer found (MPFR); erfc: from its pair's error (2^-56.9; worst found 0.5547)
+_ERF64 = {"erf": (math.erf, 0, 0.5195), "erfc": (math.erfc, 1, 0.565)}
 
 
 @pytest.mark.parametrize("name", sorted(_ERF64))
@@ -1247,15 +1251,16 @@ def _gelu_ld(x):
 
 def test_float64_gelu_vectorized_accurate():
     """The float64 GELU (exact form) by pn_gelu_f64_tab's kernels: x Phi(x) with Phi from
-    the erfc pair at |x|/sqrt 2 (itself a pair): within 0.5522 ulp of a long double reference
-    where the result is normal (1 where it is subnormal, x < -37.5: PyTorch's is 0 from x =
+    the erfc pair at |x|/sqrt 2 (itself a pair): within 0.565 ulp (from the pair's error;
+    worst found 0.5556) of a long double reference where the result is normal (1 where it is subnormal, x < -37.5: PyTorch's is 0 from x =
     -8.3); its gradient g (Phi + x phi) within 4.05 ulp of g (|Phi| + |x phi|) (and g's
     product's rounding) for |x| <= 10; C's special
     values; the same bits strided and at 2 threads; gradcheck."""
     import pynet.nn.functional as F
     rng = np.random.default_rng(57)
     x = np.concatenate([rng.uniform(-6, 6, 20000), rng.uniform(-38.5, 38.5, 20000),
-                        np.ldexp(rng.uniform(-0.5, 0.5, 5000), -rng.integers(0, 61, 5000))])
+                        np.ldexp(rng.uniform(-0.5, 0.5, 5000), -rng.integers(0, 61, 5000)),
+                        [-2.2135376306183443]])  # a reviewer's worst (MPFR: 0.5556 ulp)
     t = pynet.tensor(x, requires_grad=True)
     y = F.gelu(t)
     g = rng.uniform(-2, 2, x.size)
@@ -1265,7 +1270,7 @@ def test_float64_gelu_vectorized_accurate():
         ry, rd, mag = _gelu_ld(x)
         err = _ulp64(got, ry)
         sub = x < -37.5
-        assert err[~sub].max() <= 0.5522, x[~sub][np.argmax(err[~sub])]
+        assert err[~sub].max() <= 0.565, x[~sub][np.argmax(err[~sub])]
         assert err[sub].max() <= 1
         near = np.abs(x) <= 10  # (where |Phi| + |x phi| is normal)
         ulp = np.spacing(mag[near].astype(np.float64)).astype(np.longdouble)
@@ -1302,4 +1307,4 @@ def test_float64_gelu_as_torch(need_torch):
     assert (np.abs(to_np(t.grad) - td) <= 2e-15 * np.abs(td) + 2.0**-51 * (1 + x * x)).all()
     if _LONG:
         ry = _gelu_ld(x)[0]
-        assert _ulp64(got, ry).max() <= max(_ulp64(ty, ry).max(), 0.5522)
+        assert _ulp64(got, ry).max() <= max(_ulp64(ty, ry).max(), 0.565)

@@ -2043,6 +2043,17 @@ static ALWAYS_INLINE T256 __m256d erf_g4(__m256i j, __m256d v, __m256d vl, __m25
     return gh;
 }
 #undef ERF_ROW4
+/* pn_erf_f64_tiny over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d erf_f64_tiny4(__m256d a, __m256d gh, __m256d gl) {
+    const __m256d c = _mm256_set1_pd(0x1p-958);
+    __m256d aa = _mm256_mul_pd(a, _mm256_set1_pd(0x1p64)), hi = _mm256_mul_pd(aa, gh);
+    __m256d lo = _mm256_add_pd(_mm256_fmsub_pd(aa, gh, hi), _mm256_mul_pd(aa, gl));
+    __m256d s = _mm256_add_pd(c, hi),
+            l2 = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(c, s), hi), lo);
+    __m256d r = _mm256_blendv_pd(_mm256_add_pd(hi, lo), _mm256_sub_pd(_mm256_add_pd(s, l2), c),
+                                 _mm256_cmp_pd(hi, c, _CMP_LT_OQ));
+    return _mm256_mul_pd(r, _mm256_set1_pd(0x1p-64));
+}
 /* pn_erfc_f64_pair over 4 lanes (a capped), mu = m + 2048 as *mu; on the lanes of small
  * (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
 static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d h, __m256d l,
@@ -2089,6 +2100,9 @@ static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d 
     __m256d gl, dg,
         gh = erf_g4(j, _mm256_blendv_pd(vt, h, small), _mm256_and_pd(l, small), &gl, &dg);
     *ys = _mm256_fmadd_pd(a, gh, _mm256_mul_pd(a, gl));
+    __m256d tiny =
+        _mm256_and_pd(small, _mm256_cmp_pd(a, _mm256_set1_pd(PN_ERF_D_TINY), _CMP_LT_OQ));
+    if (_mm256_movemask_pd(tiny)) *ys = _mm256_blendv_pd(*ys, erf_f64_tiny4(a, gh, gl), tiny);
     __m256d yh = _mm256_mul_pd(uh, gh);
     __m256d lo = _mm256_fmadd_pd(c1, gh, _mm256_fmsub_pd(uh, gh, yh));
     *yl = _mm256_fmadd_pd(st, gh,
@@ -2178,7 +2192,8 @@ static ALWAYS_INLINE T256 __m256d gelu_f64_lanes4(__m256d x) {
     __m256d neg = _mm256_mul_pd(_mm256_mul_pd(_mm256_fmadd_pd(x, y, _mm256_mul_pd(x, yl)), s1), s2);
     __m256d far = gelu_far4(x, &step);
     __m256d out = _mm256_blendv_pd(pos, neg, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ));
-    return _mm256_blendv_pd(out, _mm256_mul_pd(x, step), far);
+    out = _mm256_blendv_pd(out, _mm256_mul_pd(x, step), far);
+    return _mm256_blendv_pd(out, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 F64_KERNEL4(gelu_f64_avx2, gelu_f64_lanes4)
 /* pn_gelu_grad_f64_tab over 4 lanes. */
@@ -2188,17 +2203,16 @@ static ALWAYS_INLINE T256 __m256d gelu_grad_f64_lanes4(__m256d g, __m256d x) {
     __m256d y = phi_f64_core4(x, &yl, &s1, &s2, &e);
     __m256d sh = _mm256_mul_pd(_mm256_mul_pd(y, s1), s2),
             sl = _mm256_mul_pd(_mm256_mul_pd(yl, s1), s2);
-    __m256d d = _mm256_sub_pd(one, sh), neg = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
-    __m256d ph = _mm256_blendv_pd(d, sh, neg);
-    __m256d pl =
-        _mm256_blendv_pd(_mm256_sub_pd(_mm256_sub_pd(_mm256_sub_pd(one, d), sh), sl), sl, neg);
-    __m256d phi =
-        _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(e, _mm256_set1_pd(PN_2_SQRT_2PI)), s1), s2);
+    __m256d d = _mm256_sub_pd(one, sh), ec = _mm256_mul_pd(e, _mm256_set1_pd(PN_2_SQRT_2PI));
+    __m256d pos = _mm256_add_pd(
+        d, _mm256_fmadd_pd(x, _mm256_mul_pd(_mm256_mul_pd(ec, s1), s2),
+                           _mm256_sub_pd(_mm256_sub_pd(_mm256_sub_pd(one, d), sh), sl)));
+    __m256d neg =
+        _mm256_mul_pd(_mm256_mul_pd(_mm256_add_pd(y, _mm256_fmadd_pd(x, ec, yl)), s1), s2);
+    __m256d r = _mm256_blendv_pd(pos, neg, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ));
     __m256d far = gelu_far4(x, &step);
-    ph = _mm256_blendv_pd(ph, step, far);
-    pl = _mm256_andnot_pd(far, pl);
-    phi = _mm256_andnot_pd(far, phi);
-    return _mm256_mul_pd(g, _mm256_add_pd(ph, _mm256_fmadd_pd(x, phi, pl)));
+    r = _mm256_blendv_pd(r, _mm256_add_pd(step, _mm256_mul_pd(x, _mm256_setzero_pd())), far);
+    return _mm256_mul_pd(g, r);
 }
 /* gelu_grad_f64_lanes4 over n contiguous (g, x) to dx, 4 at a time (a masked last step). */
 static T256 void gelu_grad_f64_avx2(const double *g, const double *x, double *dx, int64_t n) {
@@ -2707,6 +2721,17 @@ static ALWAYS_INLINE T512 __m512d erf_g8(__m512i j, __m512d v, __m512d vl, __m51
     return gh;
 }
 #undef ERF_ROW8
+/* pn_erf_f64_tiny over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d erf_f64_tiny8(__m512d a, __m512d gh, __m512d gl) {
+    const __m512d c = _mm512_set1_pd(0x1p-958);
+    __m512d aa = _mm512_mul_pd(a, _mm512_set1_pd(0x1p64)), hi = _mm512_mul_pd(aa, gh);
+    __m512d lo = _mm512_add_pd(_mm512_fmsub_pd(aa, gh, hi), _mm512_mul_pd(aa, gl));
+    __m512d s = _mm512_add_pd(c, hi),
+            l2 = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(c, s), hi), lo);
+    __m512d r = _mm512_mask_sub_pd(_mm512_add_pd(hi, lo), _mm512_cmp_pd_mask(hi, c, _CMP_LT_OQ),
+                                   _mm512_add_pd(s, l2), c);
+    return _mm512_mul_pd(r, _mm512_set1_pd(0x1p-64));
+}
 /* pn_erfc_f64_pair over 8 lanes of a (capped), exp's table in t[0..3]; *kf16 = k / 16
  * for vscalefpd and *vm the magic sum (k in its low bits); on the lanes of small (erf's
  * |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
@@ -2751,6 +2776,8 @@ static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __m512d al, __m512d 
     __m512d gl, dg,
         gh = erf_g8(j, _mm512_mask_mov_pd(vt, small, h), _mm512_maskz_mov_pd(small, l), &gl, &dg);
     *ys = _mm512_fmadd_pd(a, gh, _mm512_mul_pd(a, gl));
+    __mmask8 tiny = small & _mm512_cmp_pd_mask(a, _mm512_set1_pd(PN_ERF_D_TINY), _CMP_LT_OQ);
+    if (tiny) *ys = _mm512_mask_mov_pd(*ys, tiny, erf_f64_tiny8(a, gh, gl));
     __m512d yh = _mm512_mul_pd(uh, gh);
     __m512d lo = _mm512_fmadd_pd(c1, gh, _mm512_fmsub_pd(uh, gh, yh));
     *yl = _mm512_fmadd_pd(st, gh,
@@ -2821,7 +2848,8 @@ static ALWAYS_INLINE T512 __m512d gelu_f64_lanes8(__m512d x, const __m512d t[4])
     out = _mm512_mask_mov_pd(out, neg,
                              _mm512_scalef_pd(_mm512_fmadd_pd(x, y, _mm512_mul_pd(x, yl)), k1));
     __mmask8 far = gelu_far8(x, neg, &step);
-    return _mm512_mask_mul_pd(out, far, x, step);
+    out = _mm512_mask_mul_pd(out, far, x, step);
+    return _mm512_mask_add_pd(out, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
 F64_TAB_KERNEL8(gelu_f64_avx512, gelu_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 /* pn_gelu_grad_f64_tab over 8 lanes. */
@@ -2830,16 +2858,16 @@ static ALWAYS_INLINE T512 __m512d gelu_grad_f64_lanes8(__m512d g, __m512d x, con
     __m512d yl, k1, e, step;
     __m512d y = phi_f64_core8(x, t, &yl, &k1, &e);
     __m512d sh = _mm512_scalef_pd(y, k1), sl = _mm512_scalef_pd(yl, k1), d = _mm512_sub_pd(one, sh);
+    __m512d ec = _mm512_mul_pd(e, _mm512_set1_pd(PN_2_SQRT_2PI));
+    __m512d r = _mm512_add_pd(
+        d, _mm512_fmadd_pd(x, _mm512_scalef_pd(ec, k1),
+                           _mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(one, d), sh), sl)));
     __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
-    __m512d ph = _mm512_mask_mov_pd(d, neg, sh);
-    __m512d pl =
-        _mm512_mask_mov_pd(_mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(one, d), sh), sl), neg, sl);
-    __m512d phi = _mm512_scalef_pd(_mm512_mul_pd(e, _mm512_set1_pd(PN_2_SQRT_2PI)), k1);
+    r = _mm512_mask_mov_pd(r, neg,
+                           _mm512_scalef_pd(_mm512_add_pd(y, _mm512_fmadd_pd(x, ec, yl)), k1));
     __mmask8 far = gelu_far8(x, neg, &step);
-    ph = _mm512_mask_mov_pd(ph, far, step);
-    pl = _mm512_maskz_mov_pd((__mmask8)~far, pl);
-    phi = _mm512_maskz_mov_pd((__mmask8)~far, phi);
-    return _mm512_mul_pd(g, _mm512_add_pd(ph, _mm512_fmadd_pd(x, phi, pl)));
+    r = _mm512_mask_mov_pd(r, far, _mm512_add_pd(step, _mm512_mul_pd(x, _mm512_setzero_pd())));
+    return _mm512_mul_pd(g, r);
 }
 /* gelu_grad_f64_lanes8 over n contiguous (g, x) to dx, 8 at a time (a masked last step). */
 static T512 void gelu_grad_f64_avx512(const double *g, const double *x, double *dx, int64_t n) {

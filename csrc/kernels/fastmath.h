@@ -1107,8 +1107,8 @@ PN_FINLINE double pn_erf_g(uint64_t j, double v, double vl, double *gl, double *
  *   - E t G(t) = uh gh + [uh gh's error + c1 gh + us tl dg + us gl + st gh], us = uh +
  *     st (t's rest moves G by G' tl, and t G' is up to 3 G), the small terms first and
  *     st gh last, so that one rounding only is of the size of st gh.
- * The one rounding of size 1/2 ulp is the caller's; what the pair misses is under 2^-58
- * of erfc (sm's rounding and st gh's). */
+ * The one rounding of size 1/2 ulp is the caller's; what the pair misses was measured
+ * up to 2^-56.9 of erfc (e^(-a^2) about 2^-58, G as evaluated 2^-59, the assembly 2^-57.6). */
 PN_FINLINE double pn_erfc_f64_pair(double a, double al, double h, double l, double *yl,
                                    uint64_t *mu, double *e) {
     const double magic = 0x1.8p52;
@@ -1158,8 +1158,9 @@ PN_FINLINE double pn_erfc_f64_from(double c, double y, double yl, uint64_t mu) {
 }
 /* erfc x in double, for the float64 erfc op (elementwise.c's kernels compute the same, to
  * the bit): pn_erfc_f64_pair for |x|, rounded once (pn_erfc_f64_scale), or 2 less it for
- * x < 0. Measured against long double on 108 million x (random in 9 ranges from -6 to
- * 27.3): within 0.5498 ulp (PyTorch's: 0.76, glibc's: 1.9).
+ * x < 0. The pair is within 2^-56.9 of erfc (measured), so the result within 0.565 ulp;
+ * the worst found, on 280 million x crowded at the columns' edges and exp's reduction
+ * boundaries (against MPFR): 0.5547 (PyTorch's: 0.81, glibc's: 3.4).
  * erfc(-inf) = 2, erfc(inf) = 0, NaN -> NaN. */
 PN_FINLINE double pn_erfc_f64_tab(double x) {
     double a = __builtin_fabs(x), ac = a < PN_ERFC_D_MAX ? a : PN_ERFC_D_MAX, h = ac * ac, yl, e;
@@ -1168,19 +1169,30 @@ PN_FINLINE double pn_erfc_f64_tab(double x) {
     double out = x < 0 ? pn_erfc_f64_from(2.0, y, yl, mu) : pn_erfc_f64_scale(y, yl, mu);
     return x != x ? x + x : out;
 }
+#define PN_ERF_D_TINY 0x1p-1000 /* erf: below, a G scaled by 2^64 (pn_erf_f64_tiny) */
+/* a (gh + gl) for a < PN_ERF_D_TINY, where a gl would underflow: A = a 2^64 and A (gh +
+ * gl) as the pair hi + lo, rounded once, onto the subnormal grid (2^-1010 once scaled:
+ * the ulp of 2^-958) where the result is subnormal, as pn_exp_f64_sub does; then 2^-64
+ * (exact). */
+PN_FINLINE double pn_erf_f64_tiny(double a, double gh, double gl) {
+    const double c = 0x1p-958;
+    double aa = a * 0x1p64, hi = aa * gh, lo = __builtin_fma(aa, gh, -hi) + aa * gl;
+    double s = c + hi, l2 = ((c - s) + hi) + lo;
+    return (hi >= c ? hi + lo : (s + l2) - c) * 0x1p-64;
+}
 /* erf x in double, for the float64 erf op (elementwise.c's kernels compute the same, to
  * the bit), the sign x's:
  *   |x| < 1/2:  a G(a^2) by column 1 (v = a^2 = h + l: the fma gives l), a gh + a gl
- *               rounded once (fma);
- *   |x| >= 1/2: 1 - erfc a by pn_erfc_f64_from (erfc a <= 0.48 and within 2^-58).
- * Measured against long double on 108 million x: within 0.5215 ulp, near the switch
- * (PyTorch's: 0.74, glibc's: 0.93). erf(+-0) =
- * +-0, erf(+-inf) = +-1, NaN -> NaN. */
+ *               rounded once (fma; below 2^-1000, pn_erf_f64_tiny);
+ *   |x| >= 1/2: 1 - erfc a by pn_erfc_f64_from (erfc a <= 0.48 and within 2^-56.9).
+ * Measured against MPFR on 280 million x crowded at the columns' edges, the switch and
+ * exp's reduction boundaries: within 0.5195 ulp (PyTorch's: 0.76, glibc's: 1.1). erf(+-0)
+ * = +-0, erf(+-inf) = +-1, NaN -> NaN. */
 PN_FINLINE double pn_erf_f64_tab(double x) {
     double a = __builtin_fabs(x), out;
     if (a < PN_ERF_D_SMALL) {
         double z = a * a, gl, dg, gh = pn_erf_g(1, z, __builtin_fma(a, a, -z), &gl, &dg);
-        out = __builtin_fma(a, gh, a * gl);
+        out = a < PN_ERF_D_TINY ? pn_erf_f64_tiny(a, gh, gl) : __builtin_fma(a, gh, a * gl);
     } else {
         double ac = a < PN_ERFC_D_MAX ? a : PN_ERFC_D_MAX, h = ac * ac, yl, e;
         uint64_t mu;
@@ -1213,32 +1225,38 @@ PN_FINLINE double pn_exp_f64_half_factors(uint64_t mu, double *s2) {
 /* GELU x Phi(x), Phi(x) = erfc(-x/sqrt 2)/2, in double, for the float64 GELU (elementwise.c's
  * kernels compute the same, to the bit), by pn_phi_f64_core: x < 0: x Phi = 2^(m-1) x (y +
  * yl), the product rounded once (fma) and scaled (a second rounding only where the
- * result is subnormal, x < -37.5); x >= 0: Phi = 1 - 2^(m-1) (y + yl) as a pair (Fast2Sum,
- * as pn_erfc_f64_from), x times it rounded once. Beyond PN_GELU_D_MAX, x 0 or x 1 (GELU(inf)
- * = inf, GELU(-inf) = NaN, as x Phi(x) in C and PyTorch). Measured against long double
- * on 36 million x in [-38.6, 10]: within 0.5522 ulp, 0.76 where the result is subnormal
- * (PyTorch's x (1 + erf(x/sqrt 2))/2 cancels: 1e-10 relative at x = -5, 0 from -8.3). */
+ * result is subnormal: x < -37.5, and tiny x); x >= 0: Phi = 1 - 2^(m-1) (y + yl) as a
+ * pair (Fast2Sum, as pn_erfc_f64_from), x times it rounded once. Beyond PN_GELU_D_MAX, x 0
+ * or x 1 (GELU(inf) = inf, GELU(-inf) = NaN, as x Phi(x) in C and PyTorch). The pair
+ * within 2^-56.9 (pn_erfc_f64_pair), so the result within 0.565 ulp; the worst found
+ * against MPFR: 0.5556 (x = -2.2135), 0.77 where the result is subnormal (PyTorch's x (1 +
+ * erf(x/sqrt 2))/2 cancels: 15 ulp at x = -2.2, 1e-10 relative at -5, 0 from -8.3). */
 PN_FINLINE double pn_gelu_f64_tab(double x) {
     double yl, e, s2;
     uint64_t mu;
     double y = pn_phi_f64_core(x, &yl, &mu, &e), s1 = pn_exp_f64_half_factors(mu, &s2);
     double sh = y * s1 * s2, sl = yl * s1 * s2, d = 1.0 - sh, lo = ((1.0 - d) - sh) - sl;
+    if (x != x) return x + x; /* a signalling NaN quieted, as the kernels do */
     if (!(__builtin_fabs(x) <= PN_GELU_D_MAX)) return x * (x < 0 ? 0.0 : 1.0);
     return x < 0 ? __builtin_fma(x, y, x * yl) * s1 * s2 : __builtin_fma(x, d, x * lo);
 }
 /* GELU's derivative Phi(x) + x phi(x), phi(x) = e^(-x^2/2)/sqrt(2 pi), times g, in double
- * (the kernels' bits): Phi as the pair ph + pl (as pn_gelu_f64_tab's), phi from the same
- * e^(-x^2/2), ph + (x phi + pl), then the product with g: within 4.05 ulp of |Phi| + |x
- * phi| (the two cancel near x = -0.75). Beyond PN_GELU_D_MAX Phi is 0 or 1 and phi 0. */
+ * (the kernels' bits), with Phi's pair as pn_gelu_f64_tab's and phi from the same
+ * e^(-x^2/2) = 2^m e: x >= 0: d + (x phi + Phi's low part); x < 0: 2^(m-1) (y + (x e C +
+ * yl)) (scaled once, so that a subnormal Phi does not lose x's multiple of its rounding);
+ * then the product with g: within 4.05 ulp of |Phi| + |x phi| (the two cancel near x =
+ * -0.75; in units of 2^-1074 where that is subnormal). Beyond PN_GELU_D_MAX Phi is 0 or 1
+ * and phi 0. */
 PN_FINLINE double pn_gelu_grad_f64_tab(double g, double x) {
     double yl, e, s2;
     uint64_t mu;
     double y = pn_phi_f64_core(x, &yl, &mu, &e), s1 = pn_exp_f64_half_factors(mu, &s2);
-    double sh = y * s1 * s2, sl = yl * s1 * s2, d = 1.0 - sh;
-    double ph = x < 0 ? sh : d, pl = x < 0 ? sl : ((1.0 - d) - sh) - sl;
-    double phi = e * PN_2_SQRT_2PI * s1 * s2;
-    if (!(__builtin_fabs(x) <= PN_GELU_D_MAX)) ph = x < 0 ? 0.0 : 1.0, pl = 0.0, phi = 0.0;
-    return g * (ph + __builtin_fma(x, phi, pl));
+    double sh = y * s1 * s2, sl = yl * s1 * s2, d = 1.0 - sh, ec = e * PN_2_SQRT_2PI;
+    double pos = d + __builtin_fma(x, ec * s1 * s2, ((1.0 - d) - sh) - sl);
+    double neg = (y + __builtin_fma(x, ec, yl)) * s1 * s2; /* scaled once: Phi may be subnormal */
+    double r = x < 0 ? neg : pos;
+    if (!(__builtin_fabs(x) <= PN_GELU_D_MAX)) r = (x < 0 ? 0.0 : 1.0) + x * 0.0;
+    return g * r;
 }
 
 /* ---- float64 sine and cosine by a table of 16 and short polynomials ---- */
