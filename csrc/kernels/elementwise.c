@@ -2054,8 +2054,9 @@ static ALWAYS_INLINE T256 __m256d erf_f64_tiny4(__m256d a, __m256d gh, __m256d g
                                  _mm256_cmp_pd(hi, c, _CMP_LT_OQ));
     return _mm256_mul_pd(r, _mm256_set1_pd(0x1p-64));
 }
-/* pn_erfc_f64_pair over 4 lanes (a capped), mu = m + 2048 as *mu; on the lanes of small
- * (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
+/* pn_erfc_f64_pair over 4 lanes (a + al capped, a^2 = h + l), mu = m + 2048 as *mu; on
+ * the lanes of small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded
+ * once; pn_erf_f64_tiny below 2^-1000). */
 static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d h, __m256d l,
                                                  __m256d small, __m256d *yl, __m256i *mu,
                                                  __m256d *ys, __m256d *e) {
@@ -2732,9 +2733,10 @@ static ALWAYS_INLINE T512 __m512d erf_f64_tiny8(__m512d a, __m512d gh, __m512d g
                                    _mm512_add_pd(s, l2), c);
     return _mm512_mul_pd(r, _mm512_set1_pd(0x1p-64));
 }
-/* pn_erfc_f64_pair over 8 lanes of a (capped), exp's table in t[0..3]; *kf16 = k / 16
- * for vscalefpd and *vm the magic sum (k in its low bits); on the lanes of small (erf's
- * |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once). */
+/* pn_erfc_f64_pair over 8 lanes (a + al capped, a^2 = h + l), exp's table in t[0..3];
+ * *kf16 = k / 16 for vscalefpd and *vm the magic sum (k in its low bits); on the lanes of
+ * small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once;
+ * pn_erf_f64_tiny below 2^-1000). */
 static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __m512d al, __m512d h, __m512d l,
                                                  __mmask8 small, const __m512d t[4], __m512d *yl,
                                                  __m512d *kf16, __m512d *vm, __m512d *ys,

@@ -1072,10 +1072,10 @@ extern const double pn_erf16d[13][16];
 #define PN_ERFC_D_MAX  27.3 /* a capped here: erfc rounds to 0 above 27.23 */
 
 /* Column j's G at v + vl (vl: v's rounding error, or 0) as the pair return + *gl, and
- * G'(v) to 2^-12 relative as *dg (g1 + 2 v R + v^2 r1): g1 v exact by an fma and added to g0
- * high exactly (Fast2Sum: |g1 v| <= g0 / 12), the rest (g0 low, the products' errors,
- * g1 vl, v^2 R(v): at most 1/160 of G) summed in double; R by Estrin's scheme (a short
- * chain of dependent operations: the kernels are bound by the chain's latency). */
+ * G'(v) to 2^-12 relative as *dg (g1 + 2 v R + v^2 r1): g1 v exact by an fma and added to
+ * g0 high exactly (Fast2Sum: |g1 v| <= g0 / 9), the rest (g0 low, the products' errors,
+ * g1 vl, v^2 R(v): at most 1/120 of G) summed in double; R by Estrin's scheme (a shorter
+ * chain of dependent operations than Horner's, which had bound the kernels' speed). */
 PN_FINLINE double pn_erf_g(uint64_t j, double v, double vl, double *gl, double *dg) {
     const double (*c)[16] = pn_erf16d;
     double v2 = v * v, v4 = v2 * v2;
@@ -1096,7 +1096,7 @@ PN_FINLINE double pn_erf_g(uint64_t j, double v, double vl, double *gl, double *
  *   - e^(-h - l) = 2^m (T + sm) by pn_exp_f64_tab's reduction
  *     of -h with l taken into r (r as the pair r + rl: e^-rl = 1 - rl), the polynomial
  *     one degree longer and by Estrin's scheme, T from the table exactly, T r exact in
- *     the fma that forms sm: sm within 2^-58.5 of the whole;
+ *     the fma that forms sm: T + sm within about 2^-58 of e^(-a^2) / 2^m;
  *   - 1 + a/4 = dh + dl (a/4 exact, Fast2Sum the larger first, al/4 added), th = 1/dh
  *     and tl = th (1 - th dh - th dl) its rest (the fma's remainder is exact);
  *   - the column k = round(16 th) (mod 16) and v = th - k/16 exact (Sterbenz), G(th) =
