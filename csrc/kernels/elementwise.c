@@ -156,7 +156,7 @@ static inline int64_t ipow(int64_t x, int64_t y) {
  * tensor, even of one element broadcast, is pow for every element, as in
  * PyTorch ((-inf) ** tensor(0.5) is inf): float32 as exp(y log x) in double
  * (POWF_ANY, below; contiguous runs by RUN_ANY/RUN_CONST, which vectorize),
- * float64 by libm's pow. */
+ * float64 as exp(y log x) with both as pairs (POWD_ANY, the same way). */
 #define POW_SHORTCUT(x, y, SQRT, POW) \
     ((y) == 2      ? (x) * (x) \
      : (y) == 3    ? (x) * (x) * (x) \
@@ -225,48 +225,54 @@ PN_FINLINE float pn_powf_v(float x, float y) {
 #define POWF_PLAIN(x, y) (PN_F32_TABLES ? pn_powf_tab(x, y) : pn_powf_v(x, y))
 #define POWF_ANY(x, y) \
     (pn_pow_finite(x, y) ? pn_pow_signed(POWF_PLAIN(fabsf(x), y), x, y) : powf(x, y))
+/* float64 x ** y: fastmath.h's pn_pow_f64_tab for x in (0, inf) and finite y, the same way
+ * (pn_pow_signed_d; libm's pow for infinities and NaN). */
+#define POWD_ANY(x, y) \
+    (pn_pow_finite_d(x, y) ? pn_pow_signed_d(pn_pow_f64_tab(fabs(x), y), x, y) : pow(x, y))
 static void pow_plain_f32(float *o, const float *a, const float *b, int64_t n);
+static void pow_plain_f64(double *o, const double *a, const double *b, int64_t n);
 /* o[i] = a[i] ** b[i] over contiguous runs, a block at a time: a block of plain
  * pairs only (the common case) by the plain kernel; a block of finite pairs by the
- * kernel on |a| and pn_pow_signed's finish (a loop that vectorizes): the bits of
- * POWF_ANY, at about the plain kernel's speed where negative bases or zeros used to
- * take powf one by one (6x PyTorch's time); any other block element by element.
- * Returns 1 (done). */
+ * kernel on |a| and the signed finish (a loop that vectorizes): the bits of
+ * POWF_ANY (POWD_ANY), at about the plain kernel's speed where negative bases or zeros
+ * used to take powf one by one (6x PyTorch's time); any other block element by
+ * element. Returns 1 (done). One exponent *y for all (the _const runs): the same loop
+ * over a block of copies of it (with the exponent loop-invariant, GCC 12 leaves the
+ * loop scalar). */
 #define POW_BLOCK 256
-PN_SIMD_CLONES static int pow_run_f32(float *o, const float *a, const float *b, int64_t n) {
-    float abs_a[POW_BLOCK];
-    for (int64_t i0 = 0; i0 < n; i0 += POW_BLOCK) {
-        int64_t m = n - i0 < POW_BLOCK ? n - i0 : POW_BLOCK;
-        const float *A = a + i0, *B = b + i0;
-        float *O = o + i0;
-        int odd = 0, inf = 0;
-        for (int64_t i = 0; i < m; i++) {
-            odd |= !pn_pow_plain(A[i], B[i]);
-            inf |= !pn_pow_finite(A[i], B[i]);
-        }
-        if (!odd) {
-            pow_plain_f32(O, A, B, m);
-        } else if (!inf) {
-            for (int64_t i = 0; i < m; i++) abs_a[i] = fabsf(A[i]);
-            pow_plain_f32(O, abs_a, B, m);
-            for (int64_t i = 0; i < m; i++) O[i] = pn_pow_signed(O[i], A[i], B[i]);
-        } else {
-            for (int64_t i = 0; i < m; i++) O[i] = POWF_ANY(A[i], B[i]);
-        }
+#define DEFINE_POW_RUN(SUF, T, PLAIN, FINITE, SIGNED, ANY, ABS) \
+    PN_SIMD_CLONES static int pow_run_##SUF(T *o, const T *a, const T *b, int64_t n) { \
+        T abs_a[POW_BLOCK]; \
+        for (int64_t i0 = 0; i0 < n; i0 += POW_BLOCK) { \
+            int64_t m = n - i0 < POW_BLOCK ? n - i0 : POW_BLOCK; \
+            const T *A = a + i0, *B = b + i0; \
+            T *O = o + i0; \
+            int odd = 0, inf = 0; \
+            for (int64_t i = 0; i < m; i++) { \
+                odd |= !PLAIN(A[i], B[i]); \
+                inf |= !FINITE(A[i], B[i]); \
+            } \
+            if (!odd) { \
+                pow_plain_##SUF(O, A, B, m); \
+            } else if (!inf) { \
+                for (int64_t i = 0; i < m; i++) abs_a[i] = ABS(A[i]); \
+                pow_plain_##SUF(O, abs_a, B, m); \
+                for (int64_t i = 0; i < m; i++) O[i] = SIGNED(O[i], A[i], B[i]); \
+            } else { \
+                for (int64_t i = 0; i < m; i++) O[i] = ANY(A[i], B[i]); \
+            } \
+        } \
+        return 1; \
+    } \
+    static int pow_run_const_##SUF(T *o, const T *a, const T *y, int64_t n) { \
+        T yb[POW_BLOCK]; \
+        for (int k = 0; k < POW_BLOCK; k++) yb[k] = *y; \
+        for (int64_t i0 = 0; i0 < n; i0 += POW_BLOCK) \
+            pow_run_##SUF(o + i0, a + i0, yb, n - i0 < POW_BLOCK ? n - i0 : POW_BLOCK); \
+        return 1; \
     }
-    return 1;
-}
-/* One exponent *y for all: the same loop over a block of copies of it (with
- * the exponent loop-invariant, GCC 12 leaves the loop scalar). */
-static int pow_run_const_f32(float *o, const float *a, const float *y, int64_t n) {
-    float yb[POW_BLOCK];
-    for (int k = 0; k < POW_BLOCK; k++) yb[k] = *y;
-    for (int64_t i0 = 0; i0 < n; i0 += POW_BLOCK)
-        pow_run_f32(o + i0, a + i0, yb, n - i0 < POW_BLOCK ? n - i0 : POW_BLOCK);
-    return 1;
-}
-/* float64 keeps libm's pow for every exponent but the shortcuts: no fast run */
-#define POW_NO_RUN(o, a, b, n) 0
+DEFINE_POW_RUN(f32, float, pn_pow_plain, pn_pow_finite, pn_pow_signed, POWF_ANY, fabsf)
+DEFINE_POW_RUN(f64, double, pn_pow_plain_d, pn_pow_finite_d, pn_pow_signed_d, POWD_ANY, fabs)
 /* x ** 0.5 over contiguous runs: float32 as the sqrt op (its AVX-512 kernel where
  * the CPU has one; correctly rounded either way, so sqrtf's bits) */
 static void sqrt_f32_contig(const float *x, float *y, int64_t n);
@@ -274,7 +280,7 @@ PN_SIMD_CLONES static void sqrt_f64_contig(const double *x, double *y, int64_t n
     for (int64_t i = 0; i < n; i++) y[i] = sqrt(x[i]);
 }
 DEFINE_POW(pow_f32, float, POWF_ANY, sqrtf, sqrt_f32_contig, pow_run_f32, pow_run_const_f32)
-DEFINE_POW(pow_f64, double, pow, sqrt, sqrt_f64_contig, POW_NO_RUN, POW_NO_RUN)
+DEFINE_POW(pow_f64, double, POWD_ANY, sqrt, sqrt_f64_contig, pow_run_f64, pow_run_const_f64)
 
 /* float32 and float64 share every formula; only the libm names differ. */
 BINARY_LOOP(add_f32, float, float, x + y)
@@ -1072,6 +1078,10 @@ const double pn_log_invc16[16] = {
     0x1.3000000000000p+0, 0x1.2800000000000p+0, 0x1.1800000000000p+0, 0x1.1000000000000p+0,
     0x1.0800000000000p+0, 0x1.0000000000000p+0, 0x1.e000000000000p-1, 0x1.c800000000000p-1,
     0x1.b000000000000p-1, 0x1.9800000000000p-1, 0x1.8800000000000p-1, 0x1.7000000000000p-1};
+/* fastmath.h's pn_log_f64_pair (pow): R (gen_double_polys.py pow, mpmath). */
+const double pn_pow_log_r[8] = {0x1.9999999999610p-3,  -0x1.55555555537a1p-3, 0x1.2492492997491p-3,
+                                -0x1.00000018e0cd3p-3, 0x1.c71c2247b9dfbp-4,  -0x1.9998a3da7edb5p-4,
+                                0x1.75659b834c8b4p-4,  -0x1.5740b311600cbp-4};
 const pn_log_base pn_log_base_e = {
     {-0x1.4618bc21c6000p-2, -0x1.2e8e2bae12000p-2, -0x1.fb9186d5e4000p-3, -0x1.9525a9cf46000p-3,
      -0x1.5ff3070a7a000p-3, -0x1.29552f8200000p-3, -0x1.6f0d28ae58000p-4, -0x1.f0a30c0118000p-5,
@@ -2054,13 +2064,10 @@ static ALWAYS_INLINE T256 __m256d erf_f64_tiny4(__m256d a, __m256d gh, __m256d g
                                  _mm256_cmp_pd(hi, c, _CMP_LT_OQ));
     return _mm256_mul_pd(r, _mm256_set1_pd(0x1p-64));
 }
-/* pn_erfc_f64_pair over 4 lanes (a + al capped, a^2 = h + l), mu = m + 2048 as *mu; on
- * the lanes of small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded
- * once; pn_erf_f64_tiny below 2^-1000). */
-static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d h, __m256d l,
-                                                 __m256d small, __m256d *yl, __m256i *mu,
-                                                 __m256d *ys, __m256d *e) {
-    const __m256d magic = _mm256_set1_pd(0x1.8p52), one = _mm256_set1_pd(1.0);
+/* pn_exp_f64_neg_pair over 4 lanes (AVX2): T, *sm and mu = m + 2048 as *mu. */
+static ALWAYS_INLINE T256 __m256d exp_f64_neg_pair4(__m256d h, __m256d l, __m256d *sm,
+                                                    __m256i *mu) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52);
     __m256d v = _mm256_fnmadd_pd(h, _mm256_set1_pd(PN_EXP_D_16_LN2), magic);
     __m256d kf = _mm256_sub_pd(v, magic);
     __m256d x0 = _mm256_fnmsub_pd(kf, _mm256_set1_pd(PN_EXP_D_L1), h);
@@ -2078,9 +2085,19 @@ static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d 
     __m256i je = _mm256_and_si256(nb, _mm256_set1_epi64x(15));
     *mu = _mm256_srli_epi64(nb, 4);
     __m256d t = _mm256_i64gather_pd(pn_exp2_16d[0], je, 8);
-    __m256d sm = _mm256_fmadd_pd(
+    *sm = _mm256_fmadd_pd(
         t, r,
         _mm256_fmadd_pd(t, _mm256_fmadd_pd(r2, q, rl), _mm256_i64gather_pd(pn_exp2_16d[1], je, 8)));
+    return t;
+}
+/* pn_erfc_f64_pair over 4 lanes (a + al capped, a^2 = h + l), mu = m + 2048 as *mu; on
+ * the lanes of small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded
+ * once; pn_erf_f64_tiny below 2^-1000). */
+static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d h, __m256d l,
+                                                 __m256d small, __m256d *yl, __m256i *mu,
+                                                 __m256d *ys, __m256d *e) {
+    const __m256d magic = _mm256_set1_pd(0x1.8p52), one = _mm256_set1_pd(1.0);
+    __m256d sm, t = exp_f64_neg_pair4(h, l, &sm, mu);
     *e = _mm256_add_pd(t, sm);
     __m256d qa4 = _mm256_mul_pd(_mm256_set1_pd(0.25), a);
     __m256d dh = _mm256_fmadd_pd(a, _mm256_set1_pd(0.25), one);
@@ -2156,6 +2173,80 @@ static ALWAYS_INLINE T256 __m256d erf_f64_lanes4(__m256d x) {
 }
 F64_KERNEL4(erf_f64_avx2, erf_f64_lanes4)
 F64_KERNEL4(erfc_f64_avx2, erfc_f64_lanes4)
+
+/* pn_log_f64_pair over 4 lanes (AVX2): the tables by gathers, k as in log_f64_core4. */
+static ALWAYS_INLINE T256 __m256d log_f64_pair4(__m256i ix, __m256d *lo) {
+    const pn_log_base *b = &pn_log_base_e;
+    const double *c = pn_pow_log_r;
+    const __m256d th = _mm256_set1_pd(PN_THIRD_HI);
+    __m256i tmp = _mm256_sub_epi64(ix, _mm256_set1_epi64x((long long)PN_LOG_OFF));
+    __m256i j = _mm256_and_si256(_mm256_srli_epi64(tmp, 48), _mm256_set1_epi64x(15));
+    __m256i kb = _mm256_srli_epi64(_mm256_xor_si256(tmp, _mm256_set1_epi64x(INT64_MIN)), 52);
+    __m256d kd = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_castpd_si256(_mm256_set1_pd(0x1p52)))),
+        _mm256_set1_pd(0x1p52 + 2048));
+    __m256d z = _mm256_castsi256_pd(_mm256_sub_epi64(
+        ix, _mm256_and_si256(tmp, _mm256_set1_epi64x((long long)PN_LOG_EXP_MASK))));
+    __m256d r = _mm256_fmsub_pd(z, _mm256_i64gather_pd(pn_log_invc16, j, 8), _mm256_set1_pd(1.0));
+    __m256d w = _mm256_fmadd_pd(kd, _mm256_set1_pd(b->k_hi), _mm256_i64gather_pd(b->hi, j, 8));
+    __m256d tl = _mm256_fmadd_pd(kd, _mm256_set1_pd(b->k_lo), _mm256_i64gather_pd(b->lo, j, 8));
+    __m256d rr = _mm256_mul_pd(r, r), rrl = _mm256_fmsub_pd(r, r, rr), r4 = _mm256_mul_pd(rr, rr);
+    __m256d c3 = _mm256_mul_pd(rr, r);
+    __m256d c3l = _mm256_add_pd(_mm256_fmsub_pd(rr, r, c3), _mm256_mul_pd(rrl, r));
+    __m256d m = _mm256_mul_pd(c3, th);
+    __m256d ml =
+        _mm256_add_pd(_mm256_fmsub_pd(c3, th, m),
+                      _mm256_fmadd_pd(c3, _mm256_set1_pd(PN_THIRD_LO), _mm256_mul_pd(c3l, th)));
+    __m256d h1 = _mm256_add_pd(w, r), e1 = _mm256_add_pd(_mm256_sub_pd(w, h1), r);
+    __m256d p = _mm256_mul_pd(_mm256_set1_pd(-0.5), rr);
+    __m256d h2 = _mm256_add_pd(h1, p), e2 = _mm256_add_pd(_mm256_sub_pd(h1, h2), p);
+    __m256d h3 = _mm256_add_pd(h2, m), e3 = _mm256_add_pd(_mm256_sub_pd(h2, h3), m);
+#define C4(i) _mm256_set1_pd(c[i])
+    __m256d p2 = _mm256_fmadd_pd(C4(3), r, C4(2)), p1 = _mm256_fmadd_pd(C4(1), r, C4(0));
+    __m256d p3 = _mm256_fmadd_pd(C4(5), r, C4(4)), p5 = _mm256_fmadd_pd(C4(7), r, C4(6));
+#undef C4
+    __m256d R = _mm256_fmadd_pd(_mm256_fmadd_pd(p5, rr, p3), r4, _mm256_fmadd_pd(p2, rr, p1));
+    __m256d d = _mm256_mul_pd(r4, _mm256_fmadd_pd(r, R, _mm256_set1_pd(-0.25)));
+    __m256d s = _mm256_add_pd(_mm256_add_pd(tl, e1), _mm256_add_pd(e2, e3));
+    *lo = _mm256_add_pd(_mm256_add_pd(s, _mm256_fmadd_pd(_mm256_set1_pd(-0.5), rrl, ml)), d);
+    return h3;
+}
+/* pn_pow_f64_tab over 4 lanes (x in (0, inf), y finite). */
+static ALWAYS_INLINE T256 __m256d pow_f64_lanes4(__m256d x, __m256d y) {
+    __m256i ix = _mm256_castpd_si256(x);
+    __m256d sub = _mm256_cmp_pd(x, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ);
+    if (_mm256_movemask_pd(sub)) {
+        __m256i sc = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_mul_pd(x, _mm256_set1_pd(0x1p52))),
+                                      _mm256_set1_epi64x(52LL << 52));
+        ix = _mm256_castpd_si256(_mm256_blendv_pd(x, _mm256_castsi256_pd(sc), sub));
+    }
+    __m256d lo, hi = log_f64_pair4(ix, &lo), ny = _mm256_xor_pd(y, _mm256_set1_pd(-0.0));
+    __m256d h = _mm256_mul_pd(ny, hi);
+    __m256d l = _mm256_add_pd(_mm256_fmsub_pd(ny, hi, h), _mm256_mul_pd(ny, lo));
+    __m256d hc = _mm256_max_pd(_mm256_set1_pd(-PN_EXP_D_MAX), h);
+    hc = _mm256_min_pd(_mm256_set1_pd(-PN_EXP_D_MIN), hc);
+    l = _mm256_and_pd(_mm256_cmp_pd(hc, h, _CMP_EQ_OQ), l);
+    __m256d sm, s2;
+    __m256i mu;
+    __m256d tt = exp_f64_neg_pair4(hc, l, &sm, &mu), s1 = exp_f64_factors4(mu, &s2);
+    __m256d out = _mm256_mul_pd(_mm256_mul_pd(_mm256_add_pd(tt, sm), s1), s2);
+    __m256d tiny = _mm256_cmp_pd(out, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ);
+    return _mm256_movemask_pd(tiny) ? exp_f64_sub4(out, tt, sm, mu, tiny) : out;
+}
+/* pn_pow_f64_tab over n contiguous pairs (a[i], b[i]), 4 at a time (the idle lanes of the
+ * last step compute 1 ** 1). */
+static T256 void pow_plain_f64_avx2(const double *a, const double *b, double *o, int64_t n) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(o + i, pow_f64_lanes4(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i)));
+    if (i < n) {
+        __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - i), _mm256_setr_epi64x(0, 1, 2, 3));
+        __m256d one = _mm256_set1_pd(1.0), mk = _mm256_castsi256_pd(m);
+        __m256d x = _mm256_blendv_pd(one, _mm256_maskload_pd(a + i, m), mk);
+        __m256d y = _mm256_blendv_pd(one, _mm256_maskload_pd(b + i, m), mk);
+        _mm256_maskstore_pd(o + i, m, pow_f64_lanes4(x, y));
+    }
+}
 /* pn_phi_f64_core over 4 lanes; 2^(m-1) = *s1 s2. */
 static ALWAYS_INLINE T256 __m256d phi_f64_core4(__m256d x, __m256d *yl, __m256d *s1, __m256d *s2,
                                                 __m256d *e) {
@@ -2733,17 +2824,13 @@ static ALWAYS_INLINE T512 __m512d erf_f64_tiny8(__m512d a, __m512d gh, __m512d g
                                    _mm512_add_pd(s, l2), c);
     return _mm512_mul_pd(r, _mm512_set1_pd(0x1p-64));
 }
-/* pn_erfc_f64_pair over 8 lanes (a + al capped, a^2 = h + l), exp's table in t[0..3];
- * *kf16 = k / 16 for vscalefpd and *vm the magic sum (k in its low bits); on the lanes of
- * small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once;
- * pn_erf_f64_tiny below 2^-1000). */
-static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __m512d al, __m512d h, __m512d l,
-                                                 __mmask8 small, const __m512d t[4], __m512d *yl,
-                                                 __m512d *kf16, __m512d *vm, __m512d *ys,
-                                                 __m512d *e) {
-    const __m512d magic = _mm512_set1_pd(0x1.8p52), one = _mm512_set1_pd(1.0);
-    __m512d v = _mm512_fnmadd_pd(h, _mm512_set1_pd(PN_EXP_D_16_LN2), magic);
-    __m512d kf = _mm512_sub_pd(v, magic);
+/* pn_exp_f64_neg_pair over 8 lanes, exp's table in t[0..3]: T, *sm, the magic sum *v
+ * (k in its low bits) and k/16 (vscalefpd's 2^floor(k/16) is 2^m). */
+static ALWAYS_INLINE T512 __m512d exp_f64_neg_pair8(__m512d h, __m512d l, const __m512d t[4],
+                                                    __m512d *sm, __m512d *v, __m512d *kf16) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52);
+    *v = _mm512_fnmadd_pd(h, _mm512_set1_pd(PN_EXP_D_16_LN2), magic);
+    __m512d kf = _mm512_sub_pd(*v, magic);
     __m512d x0 = _mm512_fnmsub_pd(kf, _mm512_set1_pd(PN_EXP_D_L1), h);
     __m512d y0 = _mm512_fmadd_pd(kf, _mm512_set1_pd(PN_EXP_D_L2), l);
     __m512d r = _mm512_sub_pd(x0, y0), rl = _mm512_sub_pd(_mm512_sub_pd(x0, r), y0);
@@ -2753,14 +2840,25 @@ static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __m512d al, __m512d 
     __m512d qc = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040), r, _mm512_set1_pd(1.0 / 720));
     __m512d q = _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), r2, qc), r4,
                                 _mm512_fmadd_pd(qb, r2, qa));
-    __m512i je = _mm512_castpd_si512(v);
+    __m512i je = _mm512_castpd_si512(*v);
     __m512d tt = _mm512_permutex2var_pd(t[0], je, t[1]);
-    __m512d sm = _mm512_fmadd_pd(
+    *sm = _mm512_fmadd_pd(
         tt, r,
         _mm512_fmadd_pd(tt, _mm512_fmadd_pd(r2, q, rl), _mm512_permutex2var_pd(t[2], je, t[3])));
-    *e = _mm512_add_pd(tt, sm);
     *kf16 = _mm512_mul_pd(kf, _mm512_set1_pd(1.0 / 16));
-    *vm = v;
+    return tt;
+}
+/* pn_erfc_f64_pair over 8 lanes (a + al capped, a^2 = h + l), exp's table in t[0..3];
+ * *kf16 = k / 16 for vscalefpd and *vm the magic sum (k in its low bits); on the lanes of
+ * small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once;
+ * pn_erf_f64_tiny below 2^-1000). */
+static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __m512d al, __m512d h, __m512d l,
+                                                 __mmask8 small, const __m512d t[4], __m512d *yl,
+                                                 __m512d *kf16, __m512d *vm, __m512d *ys,
+                                                 __m512d *e) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52), one = _mm512_set1_pd(1.0);
+    __m512d sm, tt = exp_f64_neg_pair8(h, l, t, &sm, vm, kf16);
+    *e = _mm512_add_pd(tt, sm);
     __m512d qa4 = _mm512_mul_pd(_mm512_set1_pd(0.25), a);
     __m512d dh = _mm512_fmadd_pd(a, _mm512_set1_pd(0.25), one);
     __m512d dl = _mm512_add_pd(
@@ -2818,6 +2916,80 @@ static ALWAYS_INLINE T512 __m512d erf_f64_lanes8(__m512d x, const __m512d t[4]) 
 }
 F64_TAB_KERNEL8(erf_f64_avx512, erf_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 F64_TAB_KERNEL8(erfc_f64_avx512, erfc_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+
+/* pn_log_f64_pair over 8 lanes, the tables in t[0..5] (as log_f64_core8, base e). */
+static ALWAYS_INLINE T512 __m512d log_f64_pair8(__m512i ix, const __m512d t[6], __m512d *lo) {
+    const pn_log_base *b = &pn_log_base_e;
+    const double *c = pn_pow_log_r;
+    const __m512d th = _mm512_set1_pd(PN_THIRD_HI);
+    __m512i tmp = _mm512_sub_epi64(ix, _mm512_set1_epi64((long long)PN_LOG_OFF));
+    __m512i j = _mm512_srli_epi64(tmp, 48);
+    __m512d kd = _mm512_cvtepi64_pd(_mm512_srai_epi64(tmp, 52));
+    __m512d z = _mm512_castsi512_pd(
+        _mm512_sub_epi64(ix, _mm512_and_si512(tmp, _mm512_set1_epi64((long long)PN_LOG_EXP_MASK))));
+    __m512d r = _mm512_fmsub_pd(z, _mm512_permutex2var_pd(t[0], j, t[1]), _mm512_set1_pd(1.0));
+    __m512d w = _mm512_fmadd_pd(kd, _mm512_set1_pd(b->k_hi), _mm512_permutex2var_pd(t[2], j, t[3]));
+    __m512d tl =
+        _mm512_fmadd_pd(kd, _mm512_set1_pd(b->k_lo), _mm512_permutex2var_pd(t[4], j, t[5]));
+    __m512d rr = _mm512_mul_pd(r, r), rrl = _mm512_fmsub_pd(r, r, rr), r4 = _mm512_mul_pd(rr, rr);
+    __m512d c3 = _mm512_mul_pd(rr, r);
+    __m512d c3l = _mm512_add_pd(_mm512_fmsub_pd(rr, r, c3), _mm512_mul_pd(rrl, r));
+    __m512d m = _mm512_mul_pd(c3, th);
+    __m512d ml =
+        _mm512_add_pd(_mm512_fmsub_pd(c3, th, m),
+                      _mm512_fmadd_pd(c3, _mm512_set1_pd(PN_THIRD_LO), _mm512_mul_pd(c3l, th)));
+    __m512d h1 = _mm512_add_pd(w, r), e1 = _mm512_add_pd(_mm512_sub_pd(w, h1), r);
+    __m512d p = _mm512_mul_pd(_mm512_set1_pd(-0.5), rr);
+    __m512d h2 = _mm512_add_pd(h1, p), e2 = _mm512_add_pd(_mm512_sub_pd(h1, h2), p);
+    __m512d h3 = _mm512_add_pd(h2, m), e3 = _mm512_add_pd(_mm512_sub_pd(h2, h3), m);
+#define C8(i) _mm512_set1_pd(c[i])
+    __m512d p2 = _mm512_fmadd_pd(C8(3), r, C8(2)), p1 = _mm512_fmadd_pd(C8(1), r, C8(0));
+    __m512d p3 = _mm512_fmadd_pd(C8(5), r, C8(4)), p5 = _mm512_fmadd_pd(C8(7), r, C8(6));
+#undef C8
+    __m512d R = _mm512_fmadd_pd(_mm512_fmadd_pd(p5, rr, p3), r4, _mm512_fmadd_pd(p2, rr, p1));
+    __m512d d = _mm512_mul_pd(r4, _mm512_fmadd_pd(r, R, _mm512_set1_pd(-0.25)));
+    __m512d s = _mm512_add_pd(_mm512_add_pd(tl, e1), _mm512_add_pd(e2, e3));
+    *lo = _mm512_add_pd(_mm512_add_pd(s, _mm512_fmadd_pd(_mm512_set1_pd(-0.5), rrl, ml)), d);
+    return h3;
+}
+/* pn_pow_f64_tab over 8 lanes (x in (0, inf), y finite), the logarithm's tables in
+ * t[0..5], exp's in t[6..9]. */
+static ALWAYS_INLINE T512 __m512d pow_f64_lanes8(__m512d x, __m512d y, const __m512d t[10]) {
+    __m512i ix = _mm512_castpd_si512(x);
+    __mmask8 sub = _mm512_cmp_pd_mask(x, _mm512_set1_pd(0x1p-1022), _CMP_LT_OQ);
+    if (sub)
+        ix = _mm512_mask_sub_epi64(ix, sub,
+                                   _mm512_castpd_si512(_mm512_mul_pd(x, _mm512_set1_pd(0x1p52))),
+                                   _mm512_set1_epi64(52LL << 52));
+    __m512d lo, hi = log_f64_pair8(ix, t, &lo), ny = _mm512_xor_pd(y, _mm512_set1_pd(-0.0));
+    __m512d h = _mm512_mul_pd(ny, hi);
+    __m512d l = _mm512_add_pd(_mm512_fmsub_pd(ny, hi, h), _mm512_mul_pd(ny, lo));
+    __m512d hc = _mm512_max_pd(_mm512_set1_pd(-PN_EXP_D_MAX), h);
+    hc = _mm512_min_pd(_mm512_set1_pd(-PN_EXP_D_MIN), hc);
+    l = _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(hc, h, _CMP_EQ_OQ), l);
+    __m512d sm, v, kf16, tt = exp_f64_neg_pair8(hc, l, t + 6, &sm, &v, &kf16);
+    __m512d out = _mm512_scalef_pd(_mm512_add_pd(tt, sm), kf16);
+    __mmask8 tiny = _mm512_cmp_pd_mask(out, _mm512_set1_pd(0x1p-1022), _CMP_LT_OQ);
+    if (tiny) out = _mm512_mask_mov_pd(out, tiny, exp_f64_sub8(out, tt, sm, v));
+    return out;
+}
+/* pn_pow_f64_tab over n contiguous pairs (a[i], b[i]), 8 at a time (the idle lanes of the
+ * last step compute 1 ** 1). */
+static T512 void pow_plain_f64_avx512(const double *a, const double *b, double *o, int64_t n) {
+    __m512d t[10];
+    for (int k = 0; k < 6; k++) t[k] = LOG_ROWS8(pn_log_base_e);
+    for (int k = 0; k < 4; k++) t[6 + k] = TAB_ROWS8(pn_exp2_16d);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm512_storeu_pd(o + i, pow_f64_lanes8(_mm512_loadu_pd(a + i), _mm512_loadu_pd(b + i), t));
+    if (i < n) {
+        __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
+        __m512d one = _mm512_set1_pd(1.0);
+        __m512d v = pow_f64_lanes8(_mm512_mask_loadu_pd(one, m, a + i),
+                                   _mm512_mask_loadu_pd(one, m, b + i), t);
+        _mm512_mask_storeu_pd(o + i, m, v);
+    }
+}
 /* pn_phi_f64_core over 8 lanes; *k1 = k/16 - 1 (vscalefpd by it: 2^(m-1)). */
 static ALWAYS_INLINE T512 __m512d phi_f64_core8(__m512d x, const __m512d t[4], __m512d *yl,
                                                 __m512d *k1, __m512d *e) {
@@ -5103,6 +5275,19 @@ PN_SIMD_CLONES static void pow_plain_f32_portable(float *o, const float *a, cons
     for (int64_t i = 0; i < n; i++) o[i] = POWF_PLAIN(a[i], b[i]);
 }
 
+/* pow over plain pairs (pn_pow_plain_d) in C, as the (a, b, out, n) kernels: the portable one. */
+BINARY_LOOP(pow_plain_f64_loop, double, double, pn_pow_f64_tab(x, y))
+static void pow_plain_f64_portable(const double *a, const double *b, double *o, int64_t n) {
+    int64_t st[3] = {sizeof(double), sizeof(double), sizeof(double)};
+    char *p[3] = {(char *)o, (char *)a, (char *)b};
+    pow_plain_f64_loop(p, st, n, NULL);
+}
+pn_f64_kernel2_fn pn_pow_plain_f64_kernel(const char *name) {
+    KERNEL_BY_NAME(name, pow_plain_f64_avx512, pow_plain_f64_avx2, pow_plain_f64_portable);
+}
+static void pow_plain_f64(double *o, const double *a, const double *b, int64_t n) {
+    RUN_FASTEST(pow_plain_f64_avx512, pow_plain_f64_avx2, pow_plain_f64_portable, a, b, o, n);
+}
 pn_pow_plain_f32_fn pn_pow_plain_f32_kernel(const char *name) {
     KERNEL_BY_NAME(name, pow_plain_f32_avx512, pow_plain_f32_avx2, pow_plain_f32_portable);
 }

@@ -132,6 +132,9 @@ pn_f32_kernel2_fn pn_atan2_f32_kernel(const char *name);
 /* The float64 atan2 op's kernels the same way: pn_atan2_f64_tab (fastmath.h). */
 typedef void (*pn_f64_kernel2_fn)(const double *y, const double *x, double *out, int64_t n);
 pn_f64_kernel2_fn pn_atan2_f64_kernel(const char *name);
+/* The float64 pow op's kernels the same way, as (x, y, out, n) over pairs with x in (0,
+ * inf) and y finite (the op's common case; it checks): pn_pow_f64_tab (fastmath.h). */
+pn_f64_kernel2_fn pn_pow_plain_f64_kernel(const char *name);
 
 /* y = exp(x) over n contiguous floats (y may be x) by the fastest of those
  * kernels: for other kernels' rows (attention's softmax). */

@@ -2,8 +2,9 @@
 vecmath.h's sin, cos and tan and fastmath.h's pn_exp_d34; with the argument `log`, the
 tables and polynomials of fastmath.h's float64 logarithms (pn_log_f64_tab); with `trig`,
 the table and the split of pi/32 of its float64 sine and cosine (pn_sincos_f64); with
-`erf`, the table of fastmath.h's float64 erf and erfc (pn_erf16d).
-python gen_double_polys.py [log | trig | erf]. Needs mpmath and numpy.
+`erf`, the table of fastmath.h's float64 erf and erfc (pn_erf16d); with `pow`, the
+polynomial of its float64 pow's logarithm (pn_pow_log_r).
+python gen_double_polys.py [log | trig | erf | pow]. Needs mpmath and numpy.
 
     sin r = r (1 + z S(z)),  z = r^2,  |r| <= pi/2  (pn_sin_half_pi_d, degree 4 in z)
     sin r = r (1 + z T(z)),             |r| <= pi/4  (pn_tanf_v's sine, degree 3)
@@ -238,6 +239,27 @@ def erf_tables():
         print("/* %s */\n    {" % name + ", ".join(c[i].hex() for c, _ in cols) + "},")
 
 
+POW_DEG = 7  # the degree of pow's R
+
+
+def pow_tables():
+    """The polynomial of fastmath.h's float64 pow's logarithm (pn_log_f64_pair), on
+    log_tables' intervals: log1p r = r - r^2/2 + r^3/3 - r^4/4 + r^5 R(r), R of degree
+    POW_DEG fitted as log_tables' tail; 1/3 in two parts. The error printed is that of the
+    whole, R's coefficients rounded, relative to log1p r (what pow needs: 2^-68)."""
+    mp.mp.dps = 50
+    rmax = max(r for r, _ in log_intervals()) * 1.001
+    tail, _ = fit(log1p_tail(1), log_weight, rmax, POW_DEG, zmin=-rmax)
+    third = mp.mpf(1) / 3
+    th = float(third)
+    approx = lambda r: r - r**2 / 2 + r**3 * (mp.mpf(th) + float(third - th)) - r**4 / 4 + \
+        r**5 * mp.polyval([mp.mpf(v) for v in tail[::-1]], r)
+    err = max(abs(approx(r) / mp.log1p(r) - 1) for r in mp.linspace(-rmax, rmax, 2001) if r)
+    print("/* 1/3 = %s + %s */" % (th.hex(), float(third - th).hex()))
+    print("/* R, error 2^%.1f relative, lowest degree first */" % np.log2(float(err)))
+    print("    " + ", ".join(v.hex() for v in tail))
+
+
 if __name__ == "__main__":
     import sys
-    {"log": log_tables, "trig": trig_tables, "erf": erf_tables}.get(sys.argv[1] if sys.argv[1:] else "", main)()
+    {"log": log_tables, "trig": trig_tables, "erf": erf_tables, "pow": pow_tables}.get(sys.argv[1] if sys.argv[1:] else "", main)()
