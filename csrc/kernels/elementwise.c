@@ -1803,6 +1803,13 @@ static ALWAYS_INLINE T256 __m256d exp_f64_sub4(__m256d out, __m256d t, __m256d s
         _mm256_mul_pd(_mm256_sub_pd(_mm256_add_pd(hi, lo2), one), _mm256_set1_pd(0x1p-1022));
     return _mm256_blendv_pd(out, res, _mm256_and_pd(mask, _mm256_cmp_pd(yy, one, _CMP_LT_OQ)));
 }
+/* 2^m = s1 s2 (mu = m + 2048), exp's two factors (pn_exp_f64_factors). */
+static ALWAYS_INLINE T256 __m256d exp_f64_factors4(__m256i mu, __m256d *s2) {
+    __m256i m1u = _mm256_srli_epi64(mu, 1), k1 = _mm256_set1_epi64x(1);
+    *s2 =
+        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(_mm256_sub_epi64(mu, m1u), k1), 52));
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(m1u, k1), 52));
+}
 /* pn_exp_f64_tab over 4 lanes (AVX2): the table by gathers, 2^m as the scalar's two
  * factors, pn_exp_f64_sub where a lane needs it. */
 static ALWAYS_INLINE T256 __m256d exp_f64_lanes4(__m256d x) {
@@ -1823,13 +1830,10 @@ static ALWAYS_INLINE T256 __m256d exp_f64_lanes4(__m256d x) {
         _mm256_add_epi64(_mm256_sub_epi64(_mm256_castpd_si256(v), _mm256_castpd_si256(magic)),
                          _mm256_set1_epi64x(32768));
     __m256i j = _mm256_and_si256(nb, _mm256_set1_epi64x(15)), mu = _mm256_srli_epi64(nb, 4);
-    __m256i m1u = _mm256_srli_epi64(mu, 1), k1 = _mm256_set1_epi64x(1);
     __m256d t = _mm256_i64gather_pd(pn_exp2_16d[0], j, 8),
             tl = _mm256_i64gather_pd(pn_exp2_16d[1], j, 8);
     __m256d small = _mm256_fmadd_pd(t, p, tl), y = _mm256_add_pd(t, small);
-    __m256d s1 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(m1u, k1), 52));
-    __m256d s2 =
-        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(_mm256_sub_epi64(mu, m1u), k1), 52));
+    __m256d s2, s1 = exp_f64_factors4(mu, &s2);
     __m256d out = _mm256_mul_pd(_mm256_mul_pd(y, s1), s2);
     __m256d sub = _mm256_cmp_pd(kf, _mm256_set1_pd(-16336.0), _CMP_LT_OQ); /* m <= -1022 */
     return _mm256_movemask_pd(sub) ? exp_f64_sub4(out, t, small, mu, sub) : out;
@@ -2126,13 +2130,6 @@ static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d 
     *yl = _mm256_fmadd_pd(st, gh,
                           _mm256_fmadd_pd(us, gl, _mm256_fmadd_pd(_mm256_mul_pd(us, tl), dg, lo)));
     return yh;
-}
-/* 2^m = s1 s2 (mu = m + 2048), exp's two factors. */
-static ALWAYS_INLINE T256 __m256d exp_f64_factors4(__m256i mu, __m256d *s2) {
-    __m256i m1u = _mm256_srli_epi64(mu, 1), k1 = _mm256_set1_epi64x(1);
-    *s2 =
-        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(_mm256_sub_epi64(mu, m1u), k1), 52));
-    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(m1u, k1), 52));
 }
 /* pn_erfc_f64_from over 4 lanes: c - 2^m (y + yl). */
 static ALWAYS_INLINE T256 __m256d erfc_f64_from4(__m256d c, __m256d y, __m256d yl, __m256i mu) {

@@ -950,13 +950,21 @@ PN_FINLINE double pn_exp_f64_sub(double t, double small, uint64_t mu) {
     double hi = 1.0 + y, lo2 = ((1.0 - hi) + y) + lo;
     return y < 1.0 ? ((hi + lo2) - 1.0) * 0x1p-1022 : -1.0;
 }
+/* 2^m = return * *s2 for mu = m + 2048, m in [-1077, 1024]: two normal factors, 2^floor(m/2)
+ * and 2^(m - floor(m/2)) (2^m alone may be subnormal or beyond the range), so that y times
+ * one then the other rounds once, where the result is normal (or overflows). */
+PN_FINLINE double pn_exp_f64_factors(uint64_t mu, double *s2) {
+    uint64_t m1u = mu >> 1; /* floor(m/2) + 1024 */
+    *s2 = pn_bits_to_double((mu - m1u - 1) << 52);
+    return pn_bits_to_double((m1u - 1) << 52);
+}
 PN_FINLINE double pn_exp_f64_tab(double x) {
     const double magic = 0x1.8p52;
     double c = x > PN_EXP_D_MAX ? PN_EXP_D_MAX : x < PN_EXP_D_MIN ? PN_EXP_D_MIN : x;
     double v = __builtin_fma(c, PN_EXP_D_16_LN2, magic), kf = v - magic;
     double r = __builtin_fma(kf, -PN_EXP_D_L2, __builtin_fma(kf, -PN_EXP_D_L1, c)); /* NaN: x's */
     uint64_t nb = pn_double_to_bits(v) - pn_double_to_bits(magic) + 32768; /* k + 2^15 >= 0 */
-    uint64_t j = nb & 15, mu = nb >> 4, m1u = mu >> 1; /* mu = m + 2048, m1u = floor(m/2) + 1024 */
+    uint64_t j = nb & 15, mu = nb >> 4;                                    /* mu = m + 2048 */
     double q = __builtin_fma(1.0 / 5040, r, 1.0 / 720);
     q = __builtin_fma(q, r, 1.0 / 120);
     q = __builtin_fma(q, r, 1.0 / 24);
@@ -964,7 +972,7 @@ PN_FINLINE double pn_exp_f64_tab(double x) {
     q = __builtin_fma(q, r, 0.5);
     double p = __builtin_fma(r * r, q, r), t = pn_exp2_16d[0][j];
     double small = __builtin_fma(t, p, pn_exp2_16d[1][j]), y = t + small;
-    double s1 = pn_bits_to_double((m1u - 1) << 52), s2 = pn_bits_to_double((mu - m1u - 1) << 52);
+    double s2, s1 = pn_exp_f64_factors(mu, &s2);
     if (__builtin_expect(mu <= 1026, 0)) { /* m <= -1022: a branch, rarely taken */
         double sub = pn_exp_f64_sub(t, small, mu);
         if (sub >= 0) return sub;
@@ -1084,8 +1092,7 @@ PN_FINLINE double pn_exp_f64_neg_pair(double h, double l, double *sm, uint64_t *
  * inf above the range), and where the result is subnormal, by pn_exp_f64_sub (one
  * rounding there too). */
 PN_FINLINE double pn_exp_f64_scale(double y, double yl, uint64_t mu) {
-    uint64_t m1u = mu >> 1;
-    double s1 = pn_bits_to_double((m1u - 1) << 52), s2 = pn_bits_to_double((mu - m1u - 1) << 52);
+    double s2, s1 = pn_exp_f64_factors(mu, &s2);
     double out = (y + yl) * s1 * s2;
     if (__builtin_expect(out < 0x1p-1022, 0)) {
         double sub = pn_exp_f64_sub(y, yl, mu);
@@ -1160,8 +1167,7 @@ PN_FINLINE double pn_erfc_f64_pair(double a, double al, double h, double l, doub
 /* c - 2^m (y + yl) for c = 1 or 2 (c >= the pair), one rounding: c - Y high exactly by
  * Fast2Sum, the rest after. */
 PN_FINLINE double pn_erfc_f64_from(double c, double y, double yl, uint64_t mu) {
-    uint64_t m1u = mu >> 1;
-    double s1 = pn_bits_to_double((m1u - 1) << 52), s2 = pn_bits_to_double((mu - m1u - 1) << 52);
+    double s2, s1 = pn_exp_f64_factors(mu, &s2);
     double sh = y * s1 * s2, sl = yl * s1 * s2, d = c - sh;
     return d + (((c - d) - sh) - sl);
 }
@@ -1225,12 +1231,6 @@ PN_FINLINE double pn_phi_f64_core(double x, double *yl, uint64_t *mu, double *e)
     double a = ac * PN_SQRT1_2_HI, al = __builtin_fma(ac, PN_SQRT1_2_HI, -a) + ac * PN_SQRT1_2_LO;
     return pn_erfc_f64_pair(a, al, h, l, yl, mu, e);
 }
-/* 2^(m-1) = *s1 s2 for mu = m + 2048 (exp's two factors). */
-PN_FINLINE double pn_exp_f64_half_factors(uint64_t mu, double *s2) {
-    uint64_t m1u = (mu - 1) >> 1;
-    *s2 = pn_bits_to_double((mu - m1u - 2) << 52);
-    return pn_bits_to_double((m1u - 1) << 52);
-}
 /* GELU x Phi(x), Phi(x) = erfc(-x/sqrt 2)/2, in double, for the float64 GELU (elementwise.c's
  * kernels compute the same, to the bit), by pn_phi_f64_core: x < 0: x Phi = 2^(m-1) x (y +
  * yl), the product rounded once (fma) and scaled (a second rounding only where the
@@ -1243,7 +1243,7 @@ PN_FINLINE double pn_exp_f64_half_factors(uint64_t mu, double *s2) {
 PN_FINLINE double pn_gelu_f64_tab(double x) {
     double yl, e, s2;
     uint64_t mu;
-    double y = pn_phi_f64_core(x, &yl, &mu, &e), s1 = pn_exp_f64_half_factors(mu, &s2);
+    double y = pn_phi_f64_core(x, &yl, &mu, &e), s1 = pn_exp_f64_factors(mu - 1, &s2);
     double sh = y * s1 * s2, sl = yl * s1 * s2, d = 1.0 - sh, lo = ((1.0 - d) - sh) - sl;
     if (x != x) return x + x; /* a signalling NaN quieted, as the kernels do */
     if (!(__builtin_fabs(x) <= PN_GELU_D_MAX)) return x * (x < 0 ? 0.0 : 1.0);
@@ -1259,7 +1259,7 @@ PN_FINLINE double pn_gelu_f64_tab(double x) {
 PN_FINLINE double pn_gelu_grad_f64_tab(double g, double x) {
     double yl, e, s2;
     uint64_t mu;
-    double y = pn_phi_f64_core(x, &yl, &mu, &e), s1 = pn_exp_f64_half_factors(mu, &s2);
+    double y = pn_phi_f64_core(x, &yl, &mu, &e), s1 = pn_exp_f64_factors(mu - 1, &s2);
     double sh = y * s1 * s2, sl = yl * s1 * s2, d = 1.0 - sh, ec = e * PN_2_SQRT_2PI;
     double pos = d + __builtin_fma(x, ec * s1 * s2, ((1.0 - d) - sh) - sl);
     double neg = (y + __builtin_fma(x, ec, yl)) * s1 * s2; /* scaled once: Phi may be subnormal */
