@@ -2188,6 +2188,8 @@ static ALWAYS_INLINE T256 __m256d log_f64_pair4(__m256i ix, __m256d *lo) {
     __m256d w = _mm256_fmadd_pd(kd, _mm256_set1_pd(b->k_hi), _mm256_i64gather_pd(b->hi, j, 8));
     __m256d tl = _mm256_fmadd_pd(kd, _mm256_set1_pd(b->k_lo), _mm256_i64gather_pd(b->lo, j, 8));
     __m256d rr = _mm256_mul_pd(r, r), rrl = _mm256_fmsub_pd(r, r, rr), r4 = _mm256_mul_pd(rr, rr);
+    __m256d r4l = _mm256_add_pd(_mm256_fmsub_pd(rr, rr, r4),
+                                _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(2.0), rr), rrl));
     __m256d c3 = _mm256_mul_pd(rr, r);
     __m256d c3l = _mm256_add_pd(_mm256_fmsub_pd(rr, r, c3), _mm256_mul_pd(rrl, r));
     __m256d m = _mm256_mul_pd(c3, th);
@@ -2203,10 +2205,13 @@ static ALWAYS_INLINE T256 __m256d log_f64_pair4(__m256i ix, __m256d *lo) {
     __m256d p3 = _mm256_fmadd_pd(C4(5), r, C4(4)), p5 = _mm256_fmadd_pd(C4(7), r, C4(6));
 #undef C4
     __m256d R = _mm256_fmadd_pd(_mm256_fmadd_pd(p5, rr, p3), r4, _mm256_fmadd_pd(p2, rr, p1));
-    __m256d d = _mm256_mul_pd(r4, _mm256_fmadd_pd(r, R, _mm256_set1_pd(-0.25)));
+    __m256d q4 = _mm256_fmadd_pd(r, R, _mm256_set1_pd(-0.25));
+    __m256d d = _mm256_fmadd_pd(r4, q4, _mm256_mul_pd(r4l, q4));
     __m256d s = _mm256_add_pd(_mm256_add_pd(tl, e1), _mm256_add_pd(e2, e3));
-    *lo = _mm256_add_pd(_mm256_add_pd(s, _mm256_fmadd_pd(_mm256_set1_pd(-0.5), rrl, ml)), d);
-    return h3;
+    __m256d l = _mm256_add_pd(_mm256_add_pd(s, _mm256_fmadd_pd(_mm256_set1_pd(-0.5), rrl, ml)), d);
+    __m256d hi = _mm256_add_pd(h3, l);
+    *lo = _mm256_add_pd(_mm256_sub_pd(h3, hi), l);
+    return hi;
 }
 /* pn_pow_f64_tab over 4 lanes (x in (0, inf), y finite). */
 static ALWAYS_INLINE T256 __m256d pow_f64_lanes4(__m256d x, __m256d y) {
@@ -2929,6 +2934,8 @@ static ALWAYS_INLINE T512 __m512d log_f64_pair8(__m512i ix, const __m512d t[6], 
     __m512d tl =
         _mm512_fmadd_pd(kd, _mm512_set1_pd(b->k_lo), _mm512_permutex2var_pd(t[4], j, t[5]));
     __m512d rr = _mm512_mul_pd(r, r), rrl = _mm512_fmsub_pd(r, r, rr), r4 = _mm512_mul_pd(rr, rr);
+    __m512d r4l = _mm512_add_pd(_mm512_fmsub_pd(rr, rr, r4),
+                                _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(2.0), rr), rrl));
     __m512d c3 = _mm512_mul_pd(rr, r);
     __m512d c3l = _mm512_add_pd(_mm512_fmsub_pd(rr, r, c3), _mm512_mul_pd(rrl, r));
     __m512d m = _mm512_mul_pd(c3, th);
@@ -2944,10 +2951,13 @@ static ALWAYS_INLINE T512 __m512d log_f64_pair8(__m512i ix, const __m512d t[6], 
     __m512d p3 = _mm512_fmadd_pd(C8(5), r, C8(4)), p5 = _mm512_fmadd_pd(C8(7), r, C8(6));
 #undef C8
     __m512d R = _mm512_fmadd_pd(_mm512_fmadd_pd(p5, rr, p3), r4, _mm512_fmadd_pd(p2, rr, p1));
-    __m512d d = _mm512_mul_pd(r4, _mm512_fmadd_pd(r, R, _mm512_set1_pd(-0.25)));
+    __m512d q4 = _mm512_fmadd_pd(r, R, _mm512_set1_pd(-0.25));
+    __m512d d = _mm512_fmadd_pd(r4, q4, _mm512_mul_pd(r4l, q4));
     __m512d s = _mm512_add_pd(_mm512_add_pd(tl, e1), _mm512_add_pd(e2, e3));
-    *lo = _mm512_add_pd(_mm512_add_pd(s, _mm512_fmadd_pd(_mm512_set1_pd(-0.5), rrl, ml)), d);
-    return h3;
+    __m512d l = _mm512_add_pd(_mm512_add_pd(s, _mm512_fmadd_pd(_mm512_set1_pd(-0.5), rrl, ml)), d);
+    __m512d hi = _mm512_add_pd(h3, l);
+    *lo = _mm512_add_pd(_mm512_sub_pd(h3, hi), l);
+    return hi;
 }
 /* pn_pow_f64_tab over 8 lanes (x in (0, inf), y finite), the logarithm's tables in
  * t[0..5], exp's in t[6..9]. */
