@@ -983,61 +983,137 @@ const double pn_exp2_16d[2][16] = {
      0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54}};
 
 /* fastmath.h's pn_erf16d (gen_double_polys.py erf): column k mod 16 erfc's G(t) =
- * erfcx(a) / t about t = k/16 (k = 2..16), column 1 erf's erf(a) / a in a^2; rows g0
- * high, g0 low, g1 high, g1 low, r0..r8. Error 2^-61.4 relative at most. */
+ * erfcx(a) / t about t = k/16 (k = 2..16), column 1 unused; rows g0 high, g0 low, g1
+ * high, g1 low, r0..r8. Error 2^-61.4 relative at most. */
 const double pn_erf16d[13][16] = {
-    {0x1.0000000000000p+0, 0x1.20dd750429b6dp+0, 0x1.49ebde7878139p-3, 0x1.62efffe707cc7p-3,
+    {0x1.0000000000000p+0, 0x0.0p+0, 0x1.49ebde7878139p-3, 0x1.62efffe707cc7p-3,
      0x1.7fd46c5e0864dp-3, 0x1.a181644211727p-3, 0x1.c9269e94ebbb3p-3, 0x1.f85591cd5e7cep-3,
      0x1.18932bf08e154p-2, 0x1.3b35b725c71c9p-2, 0x1.65fd02f9f1fb5p-2, 0x1.9b87260dc6a86p-2,
      0x1.df6a7891d7325p-2, 0x1.1b4940111075dp-1, 0x1.53dda447a8c14p-1, 0x1.9e08e79c4ec78p-1},
-    {0x0.0p+0, 0x1.1ae3a914fed80p-56, -0x1.d95a8796b0b9fp-59, 0x1.cda85f0590e44p-58,
-     0x1.890aa6df43976p-58, -0x1.b60a68b1f0f59p-57, -0x1.a8e4da8fbea55p-57, 0x1.b7d51c63decf4p-57,
-     0x1.0981aa12747cep-56, 0x1.55843c8994270p-59, -0x1.ea8a84fd2da8bp-56, 0x1.ed5cd0dccb11ap-56,
-     0x1.9d4ea35dbe74cp-56, 0x1.4a1c0bdd6e15fp-56, 0x1.1ae95c22a347ep-57, 0x1.58350be70a449p-56},
-    {0x1.c1baea08536dap+1, -0x1.812746b0379e7p-2, 0x1.7537bc65ac91dp-3, 0x1.ad27bd37001fbp-3,
+    {0x0.0p+0, 0x0.0p+0, -0x1.d95a8796b0b9fp-59, 0x1.cda85f0590e44p-58, 0x1.890aa6df43976p-58,
+     -0x1.b60a68b1f0f59p-57, -0x1.a8e4da8fbea55p-57, 0x1.b7d51c63decf4p-57, 0x1.0981aa12747cep-56,
+     0x1.55843c8994270p-59, -0x1.ea8a84fd2da8bp-56, 0x1.ed5cd0dccb11ap-56, 0x1.9d4ea35dbe74cp-56,
+     0x1.4a1c0bdd6e15fp-56, 0x1.1ae95c22a347ep-57, 0x1.58350be70a449p-56},
+    {0x1.c1baea08536dap+1, 0x0.0p+0, 0x1.7537bc65ac91dp-3, 0x1.ad27bd37001fbp-3,
      0x1.f1cc3ba338032p-3, 0x1.237ae220faf08p-2, 0x1.58eb34f526b04p-2, 0x1.9cc80108478e9p-2,
      0x1.f3fe31ecb49bfp-2, 0x1.32b1220caf334p-1, 0x1.7d37febba8303p-1, 0x1.e02663394182ep-1,
      0x1.3246e839fbbc8p+0, 0x1.8b6c0fc99c1a6p+0, 0x1.01f5534e4b312p+1, 0x1.537faa3d88955p+1},
-    {0x1.1ae3a914fed80p-54, 0x1.ee12e49cab700p-57, 0x1.c161398a192ffp-58, 0x1.e555284d1a63bp-57,
+    {0x1.1ae3a914fed80p-54, 0x0.0p+0, 0x1.c161398a192ffp-58, 0x1.e555284d1a63bp-57,
      -0x1.aadf062e75681p-59, -0x1.2de9f6440c0b0p-57, -0x1.026ca4c66d423p-56, -0x1.57a970ffa93d0p-56,
      0x1.11398a8167244p-57, 0x1.289eb46c78c9dp-57, -0x1.0aeb8d040e186p-55, -0x1.0f357cda339e0p-55,
      -0x1.92994d54903dap-54, 0x1.6ceff7496593fp-54, -0x1.f9c30fe65a9ffp-53, 0x1.b20f4cb47a853p-54},
-    {0x1.fe4515f7ac926p+2, 0x1.ce2f21a042be2p-4, 0x1.94c08ba9b0a1cp-3, 0x1.edfae15c43c18p-3,
+    {0x1.fe4515f7ac926p+2, 0x0.0p+0, 0x1.94c08ba9b0a1cp-3, 0x1.edfae15c43c18p-3,
      0x1.30aaf5bfa1c59p-2, 0x1.7c0eb24dc2b17p-2, 0x1.dfaa8d4210c33p-2, 0x1.3250885b9c772p-1,
      0x1.8be202d26c706p-1, 0x1.02bfff5f3fe78p+0, 0x1.55cd6f8f2a68ap+0, 0x1.c7a2eaeefcb6ep+0,
      0x1.31e68b45c057bp+1, 0x1.9cd290889ff1bp+1, 0x1.1749b91a7c54ap+2, 0x1.79f0a6ac1f3d8p+2},
-    {0x1.95e94a471d0bcp+3, -0x1.b82ce31288b4bp-6, 0x1.a301c51e304a4p-3, 0x1.0d4f7b577a91ap-2,
+    {0x1.95e94a471d0bcp+3, 0x0.0p+0, 0x1.a301c51e304a4p-3, 0x1.0d4f7b577a91ap-2,
      0x1.5e00c59f4ec7fp-2, 0x1.cbdea389a37efp-2, 0x1.31535b2a45245p-1, 0x1.9971e8ce4e260p-1,
      0x1.14eacb1ad0356p+0, 0x1.792f364cf2bc4p+0, 0x1.021e2de185b4bp+1, 0x1.6218188ff2fe9p+1,
      0x1.e5917d48cae42p+1, 0x1.4be37d7778bacp+2, 0x1.c3198ce62b349p+2, 0x1.3019c722d5146p+3},
-    {0x1.cbd0aaf432abbp+3, 0x1.565bcd0e69b05p-8, 0x1.9bcd53855d8c0p-3, 0x1.1467014f00820p-2,
+    {0x1.cbd0aaf432abbp+3, 0x0.0p+0, 0x1.9bcd53855d8c0p-3, 0x1.1467014f00820p-2,
      0x1.7698e5ec931b8p-2, 0x1.0009715610bd9p-1, 0x1.608ba025b5f21p-1, 0x1.e8084acd4a151p-1,
      0x1.52cac2371014fp+0, 0x1.d671b460d55a5p+0, 0x1.45ab5d121e626p+1, 0x1.c0287abdb3a08p+1,
      0x1.318faff54297bp+2, 0x1.9bc5b594dc62cp+2, 0x1.118f49808c957p+3, 0x1.65bbe46d8177dp+3},
-    {0x1.643a2818b14adp+3, -0x1.c02db3ff6e849p-11, 0x1.7d7dada79c6fep-3, 0x1.08c3e59c62b25p-2,
+    {0x1.643a2818b14adp+3, 0x0.0p+0, 0x1.7d7dada79c6fep-3, 0x1.08c3e59c62b25p-2,
      0x1.71cbb5f12d12dp-2, 0x1.035294835b6dap-1, 0x1.6c441ceb09a5bp-1, 0x1.fedb3d67e70e7p-1,
      0x1.645fd8a4901f8p+0, 0x1.eccbcbc643aa8p+0, 0x1.506f06eb203d3p+1, 0x1.c4046ddc055b0p+1,
      0x1.29e45775ba6ddp+2, 0x1.803be5f91a7f6p+2, 0x1.e413ada4ceb27p+2, 0x1.2970b225196bdp+3},
-    {0x1.3dcc1e2c262f3p+2, 0x1.f9a3267256865p-14, 0x1.49e019d831e3dp-3, 0x1.d3d1c8eb47f1dp-3,
+    {0x1.3dcc1e2c262f3p+2, 0x0.0p+0, 0x1.49e019d831e3dp-3, 0x1.d3d1c8eb47f1dp-3,
      0x1.4be7e869fb303p-2, 0x1.d594803283606p-2, 0x1.49da385d7d9dep-1, 0x1.ca0dcc8853740p-1,
      0x1.38dbd2c8e1883p+0, 0x1.a267a16212d49p+0, 0x1.10ace15a77db5p+1, 0x1.58fa947239fffp+1,
      0x1.a6232747e65f7p+1, 0x1.f204423badcbap+1, 0x1.1a5c83dd42d11p+2, 0x1.32b8b207f8c7dp+2},
-    {0x1.cdd931cdc3fc7p-4, -0x1.f4d22b35f15d5p-17, 0x1.0678d96037865p-3, 0x1.766e7c0c0f272p-3,
+    {0x1.cdd931cdc3fc7p-4, 0x0.0p+0, 0x1.0678d96037865p-3, 0x1.766e7c0c0f272p-3,
      0x1.08d50d44125b8p-2, 0x1.7170910630f43p-2, 0x1.f90ddf494d47bp-2, 0x1.500385541552ap-1,
      0x1.b00c0a0ef3f0bp-1, 0x1.0a65e8963b9fep+0, 0x1.38889b49a09bep+0, 0x1.5980d7e543d23p+0,
      0x1.633ddb44dedb4p+0, 0x1.4c6e930ab2fbcp+0, 0x1.0ea5e3332b362p+0, 0x1.50509c886ff07p-1},
-    {-0x1.35f598782f406p+0, 0x1.b9dc56c47b0ffp-20, 0x1.77b5f7d6d3ddfp-4, 0x1.0785f86ace0c4p-3,
+    {-0x1.35f598782f406p+0, 0x0.0p+0, 0x1.77b5f7d6d3ddfp-4, 0x1.0785f86ace0c4p-3,
      0x1.691296897b4fcp-3, 0x1.de9f1d51fcd8fp-3, 0x1.2f5dddda0bba9p-2, 0x1.6a897deb6951bp-2,
      0x1.908f478816408p-2, 0x1.8c98106b512b8p-2, 0x1.4982bded7657ap-2, 0x1.70a55f24106f9p-3,
      -0x1.49d5c7d116b46p-5, -0x1.4c8b7f0047a48p-2, -0x1.49382e27bfaf8p-1, -0x1.e816b8f8e9edbp-1},
-    {-0x1.8b0a4e6894209p-2, -0x1.5e26c42c35897p-23, 0x1.d04c774d8054dp-5, 0x1.337ce1809f060p-4,
+    {-0x1.8b0a4e6894209p-2, 0x0.0p+0, 0x1.d04c774d8054dp-5, 0x1.337ce1809f060p-4,
      0x1.813954b1091b8p-4, 0x1.bcf5715fbb683p-4, 0x1.c55deaaeba62ep-4, 0x1.6f8b592aa7b90p-4,
      0x1.24fa6cbbfbb47p-5, -0x1.cc875b3930db0p-5, -0x1.73be4a3c7511fp-3, -0x1.4b317977653cep-2,
      -0x1.d22c13795f038p-2, -0x1.17d3bcdd8fda4p-1, -0x1.24b101eaf257fp-1, -0x1.08d0aa8b4b2d2p-1},
-    {0x1.0e8dae33ac943p-2, 0x1.cf91d692b4328p-27, 0x1.c1b6ce5b1f00ep-6, 0x1.f9139b3943c95p-6,
+    {0x1.0e8dae33ac943p-2, 0x0.0p+0, 0x1.c1b6ce5b1f00ep-6, 0x1.f9139b3943c95p-6,
      0x1.d4adebff5cad2p-6, 0x1.047005d4d7fe1p-6, -0x1.8eaf9e336720fp-7, -0x1.d848abbea9e1ap-5,
      -0x1.dd30c6870edf7p-4, -0x1.69d0f6f31bc7ap-3, -0x1.c234363bd0345p-3, -0x1.d10c95eff5097p-3,
      -0x1.7de10a6b992b7p-3, -0x1.943b8eeddb788p-4, 0x1.674c419d512b3p-6, 0x1.367386cc0b6d7p-3}};
+
+/* fastmath.h's pn_erfx16d (gen_double_polys.py erfx): column j = 1..15 erf x about x =
+ * 0.3125 + 0.375 j (|x - it| <= 3/16 and a hair), column 0 erf(x) / x in x^2 (|x| < 1/2); rows g0
+ * high, g0 low, g1 high, g1 low, r0..r11. Error 2^-58.8 relative at most (column 1; column
+ * 0: 2^-61.9). */
+const double pn_erfx16d[16][16] = {
+    {0x1.20dd750429b6dp+0, 0x1.569243d2b3a9bp-1, 0x1.bbef0fbde6221p-1, 0x1.ea7730ed0bbb9p-1,
+     0x1.fab0dd89d1309p-1, 0x1.fefcce6813974p-1, 0x1.ffd9f78c7524ap-1, 0x1.fffbb8f1049c6p-1,
+     0x1.ffffa1de8c582p-1, 0x1.fffff9d446cccp-1, 0x1.ffffffb127525p-1, 0x1.fffffffd01f89p-1,
+     0x1.ffffffffe9eb0p-1, 0x1.ffffffffff845p-1, 0x1.fffffffffffdfp-1, 0x1.0000000000000p+0},
+    {0x1.1ae3a914fed80p-56, 0x1.8eef7012e8df5p-56, -0x1.322c1148e0d48p-55, 0x1.2c5bd7ce1388bp-55,
+     -0x1.ae61bd9db1babp-55, -0x1.b27cf5025d1c8p-58, 0x1.04ed6ff98e45dp-55, 0x1.d2c6266b51f27p-56,
+     0x1.832540129302ap-55, -0x1.bb06bab98bc7ep-57, 0x1.504f382db4102p-55, -0x1.35e8e39884f62p-56,
+     -0x1.ea527e0bef1ecp-58, 0x1.b0edc5a89ab8fp-56, 0x1.5669e670f914bp-56, -0x1.a6d7d18831888p-55},
+    {-0x1.812746b0379e7p-2, 0x1.681ff24b4ab04p-1, 0x1.75a91a7f4d2edp-2, 0x1.24a7b84d38971p-3,
+     0x1.5a08e85af27e0p-5, 0x1.34d7dbc76d7e5p-7, 0x1.a024365f771bdp-10, 0x1.a740684026555p-13,
+     0x1.44f21e49054f2p-16, 0x1.789fb715aae95p-20, 0x1.4980cb3c80949p-24, 0x1.b334fac4b9f99p-29,
+     0x1.b1e5acf351d87p-34, 0x1.46897d4b69fc6p-39, 0x1.72fd93e036cdcp-45, 0x1.3e296303b2297p-51},
+    {0x1.ee12e49cab700p-57, -0x1.dba6493354c66p-58, 0x1.6eb826a9df857p-58, 0x1.aa0c5e788ed5fp-57,
+     0x1.e4f9cfc8c2382p-59, 0x1.3780d6e7eb350p-61, 0x1.3c8f5202cb3e9p-64, -0x1.7e24cc3ac5720p-69,
+     0x1.f338cf40864d8p-71, -0x1.226d93bf88ff6p-80, 0x1.7fbdd923f82b7p-78, 0x1.32178ed1a6c0dp-83,
+     0x1.dc96583bc1d87p-90, 0x1.a74852413b364p-93, 0x1.1c553d0f2268ep-100, 0x1.68cf6480a3817p-105},
+    {0x1.ce2f21a042be2p-4, -0x1.ef2bed2786b26p-2, -0x1.8d03ac274201cp-2, -0x1.a4b118ef01593p-3,
+     -0x1.399812926bc23p-4, -0x1.51cc18621fc24p-6, -0x1.0a9732d5284ddp-8, -0x1.36d34c8f1c265p-11,
+     -0x1.0d1881147865dp-14, -0x1.5b333cc7f9937p-18, -0x1.4ea6ce6972995p-22, -0x1.e2cec6323de95p-27,
+     -0x1.05042a0a5dc97p-31, -0x1.a77a4e7dc3b7bp-37, -0x1.01f450d1d29a0p-42,
+     -0x1.d8456ef9172b9p-49},
+    {-0x1.b82ce31288b51p-6, -0x1.a4254557d7235p-7, 0x1.3954778d6a0dfp-3, 0x1.319c7a75f9187p-3,
+     0x1.4140efb719cb0p-4, 0x1.b925a99886bb7p-6, 0x1.a4bf47a43042bp-8, 0x1.1eb6e14974a24p-10,
+     0x1.1b964d438f621p-13, 0x1.9b12fdbf90f6cp-17, 0x1.b771d9b6f07dbp-21, 0x1.5c027d5bba328p-25,
+     0x1.99ac8fd63c26bp-30, 0x1.67543695dba94p-35, 0x1.d68fb81b29aa6p-41, 0x1.ccb92e6c1582dp-47},
+    {0x1.565bcd0e6a53fp-8, 0x1.532415c267d69p-3, 0x1.88e0f7b185476p-5, -0x1.3db5bed480b08p-5,
+     -0x1.7535a61a41b48p-5, -0x1.71e7d408c82d0p-6, -0x1.c23802d8a5eaap-8, -0x1.714eb8cc0ab5ap-10,
+     -0x1.a8d7851f25ca0p-13, -0x1.5e0692313c55cp-16, -0x1.a26c653fa8ab1p-20, -0x1.6df4d025657e8p-24,
+     -0x1.d723443a64f04p-29, -0x1.c05c1e39515fap-34, -0x1.3c706ab7f0654p-39,
+     -0x1.4c1aa900b421fp-45},
+    {-0x1.c02db40040b85p-11, -0x1.558b4c55a77a4p-5, -0x1.0f7c15f75f22ep-4, -0x1.7019bda6c3279p-6,
+     0x1.374c88c7e7871p-7, 0x1.7ea58080a7f0ep-7, 0x1.4f40070667eddp-8, 0x1.5bec08c01b7fcp-10,
+     0x1.ddd6df9b691a3p-13, 0x1.c6a0719253e9bp-16, 0x1.3302bb8933558p-19, 0x1.2aaf7c2063b12p-23,
+     0x1.a6be9a12b1b94p-28, 0x1.b63941a212a68p-33, 0x1.4e64795b6c2acp-38, 0x1.7918b6c7347eep-44},
+    {0x1.f9a326f9b8939p-14, -0x1.1b7ad5b8bf677p-5, 0x1.5e22cf9b17e7bp-7, 0x1.59d3aa42b9f49p-6,
+     0x1.a40709e15cc6ep-8, -0x1.46eb9d265b3b3p-9, -0x1.4c9a2c9d54a70p-9, -0x1.e4621d7f3947bp-11,
+     -0x1.9e52b7abf9160p-13, -0x1.d178cb0e575a4p-16, -0x1.67f42e555d56dp-19, -0x1.8902edbb7e804p-23,
+     -0x1.33aaca6519835p-27, -0x1.5cfd7bb235771p-32, -0x1.20e9e571ad9a8p-37,
+     -0x1.5f07269b34c16p-43},
+    {-0x1.f4d25c3e0666fp-17, 0x1.1201d3bb31e25p-6, 0x1.9ad28c57f38d1p-7, -0x1.b324eab82016dp-9,
+     -0x1.6dc0788abc3f5p-8, -0x1.403333665b1f2p-10, 0x1.4f7a50b876dbdp-11, 0x1.e1b7b562bcdb7p-12,
+     0x1.165b2033ff555p-13, 0x1.7e29d33dafa16p-16, 0x1.58b4adb52a33ep-19, 0x1.ab2ab1a8f4cd0p-23,
+     0x1.74b732981111ep-27, 0x1.d11577391a9ffp-32, 0x1.a35b99f64334ep-37, 0x1.134d024aada31p-42},
+    {0x1.b9e6c9d9bea00p-20, 0x1.2995e86b28521p-8, -0x1.704ebfb5fbc68p-8, -0x1.b47756b818a82p-9,
+     0x1.2ee6cf988a313p-10, 0x1.3b37db6c78a48p-10, 0x1.18b04b38c9473p-13, -0x1.245652298d5b8p-13,
+     -0x1.1b75c210bd92cp-14, -0x1.f9202a1e474aep-17, -0x1.10f57519311a7p-19, -0x1.85abfefa28eb7p-23,
+     -0x1.7e7f16a271b8bp-27, -0x1.083052a82007cp-31, -0x1.04a29e0ce7d83p-36,
+     -0x1.730dca891c388p-42},
+    {-0x1.5f742df879394p-23, -0x1.0294c072e3f31p-8, -0x1.23360cb96f3d2p-10, 0x1.c01375be3e243p-10,
+     0x1.44f17dfadca59p-11, -0x1.6be133ea415e4p-12, -0x1.a4c38d1f1a24fp-13, 0x1.bf8f23d5a5d88p-20,
+     0x1.91a25771830c1p-16, 0x1.094dab3c6f2e1p-17, 0x1.66ca3f1725912p-20, 0x1.2d32fc89b70e8p-23,
+     0x1.5095c43a8e511p-27, 0x1.03551f9ab9a40p-31, 0x1.196639916ce5dp-36, 0x1.b40b44dddf066p-42},
+    {0x1.fcc520950a33fp-27, -0x1.15a64bed8f040p-12, 0x1.43c51c40a835bp-10, 0x1.a61b5323ebf35p-14,
+     -0x1.c2f900dd961cep-12, -0x1.03e7dc37c1c77p-14, 0x1.4b7cfd6f2ffbcp-14, 0x1.8f61025da8fd3p-16,
+     -0x1.020f1e1296b84p-18, -0x1.a77a3fb8327e8p-19, -0x1.84ef30505791bp-21, -0x1.8c0782fbeacecp-24,
+     -0x1.ffc0488267b3bp-28, -0x1.bbe27883f182fp-32, -0x1.0a6c9917b79dap-36,
+     -0x1.c31075d8cf0eep-42},
+    {-0x1.51cc59f999534p-30, 0x1.63d526d0b59f8p-11, -0x1.dc7827908fb8ap-15, -0x1.40d87990a173dp-12,
+     0x1.5214fa1d1e557p-15, 0x1.55876306d8d6ap-14, -0x1.0ba54770ffe72p-18, -0x1.b3bd8bbbf0058p-17,
+     -0x1.adf29789af904p-20, 0x1.b9062f1ed5f40p-21, 0x1.53ba446696ce3p-22, 0x1.b9f66a8bea6b7p-25,
+     0x1.51b86a5c5d285p-28, 0x1.4deffb4ed34dep-32, 0x1.bf17de167ee32p-37, 0x1.9ff508a796e7ap-42},
+    {0x1.9c9de4d79f85dp-34, -0x1.2f7813492a938p-15, -0x1.6f61c48b1e83bp-13, 0x1.dab594fcfb019p-15,
+     0x1.baeddc1a373f3p-15, -0x1.4d27c3f738ab5p-16, -0x1.59c683b96524ap-17, 0x1.6871d407d83cap-19,
+     0x1.8b3a858865efcp-20, -0x1.63f271bb7cb21p-26, -0x1.bfbfa1693af4bp-24, -0x1.a29823a326823p-26,
+     -0x1.8b6d35c3a251ap-29, -0x1.c9a0dcec0f437p-33, -0x1.5c820c7a10d93p-37,
+     -0x1.6a737fcc19a8ap-42},
+    {-0x1.ab8d41a7b1bb5p-38, -0x1.7c400c107f75bp-14, 0x1.2fb483b6445cap-15, 0x1.fa844b28f2b12p-16,
+     -0x1.51fd064d7e45ep-16, -0x1.3c9bb279ca39ep-18, 0x1.322d8f67dc3a1p-18, 0x1.45307c07c09b0p-21,
+     -0x1.15a9f127f6e6ep-21, -0x1.b741483c31a55p-24, 0x1.5c77718e9dff8p-26, 0x1.3d1e5bab061ddp-27,
+     0x1.8421dcf0470e7p-30, 0x1.09ee2b76846c0p-33, 0x1.cce1e2fb13067p-38, 0x1.0a8b4204c23fdp-42}};
 
 /* fastmath.h's pn_atan16d: atan(j/16) rounded to double, and the rest rounded (mpmath). */
 const double pn_atan16d[2][16] = {
@@ -2038,8 +2114,7 @@ F64_KERNEL4(tanh_f64_avx2, tanh_f64_lanes4)
 /* Row k of pn_erf16d at the columns j (gathers). */
 #define ERF_ROW4(k) _mm256_i64gather_pd(pn_erf16d[k], j, 8)
 /* pn_erf_g over 4 lanes. */
-static ALWAYS_INLINE T256 __m256d erf_g4(__m256i j, __m256d v, __m256d vl, __m256d *gl,
-                                         __m256d *dg) {
+static ALWAYS_INLINE T256 __m256d erf_g4(__m256i j, __m256d v, __m256d *gl, __m256d *dg) {
     __m256d v2 = _mm256_mul_pd(v, v), v4 = _mm256_mul_pd(v2, v2), r1 = ERF_ROW4(5);
     __m256d e01 = _mm256_fmadd_pd(r1, v, ERF_ROW4(4)),
             e23 = _mm256_fmadd_pd(ERF_ROW4(7), v, ERF_ROW4(6));
@@ -2051,8 +2126,7 @@ static ALWAYS_INLINE T256 __m256d erf_g4(__m256i j, __m256d v, __m256d vl, __m25
     __m256d p1 = _mm256_mul_pd(g1, v), p1e = _mm256_fmsub_pd(g1, v, p1);
     __m256d gh = _mm256_add_pd(g0, p1), ge = _mm256_add_pd(_mm256_sub_pd(g0, gh), p1);
     *dg = _mm256_fmadd_pd(v, _mm256_fmadd_pd(v, r1, _mm256_add_pd(r, r)), g1);
-    __m256d rest = _mm256_add_pd(_mm256_add_pd(ERF_ROW4(1), p1e),
-                                 _mm256_fmadd_pd(g1, vl, _mm256_mul_pd(ERF_ROW4(3), v)));
+    __m256d rest = _mm256_add_pd(_mm256_add_pd(ERF_ROW4(1), p1e), _mm256_mul_pd(ERF_ROW4(3), v));
     *gl = _mm256_fmadd_pd(v2, r, _mm256_add_pd(ge, rest));
     return gh;
 }
@@ -2094,12 +2168,9 @@ static ALWAYS_INLINE T256 __m256d exp_f64_neg_pair4(__m256d h, __m256d l, __m256
         _mm256_fmadd_pd(t, _mm256_fmadd_pd(r2, q, rl), _mm256_i64gather_pd(pn_exp2_16d[1], je, 8)));
     return t;
 }
-/* pn_erfc_f64_pair over 4 lanes (a + al capped, a^2 = h + l), mu = m + 2048 as *mu; on
- * the lanes of small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded
- * once; pn_erf_f64_tiny below 2^-1000). */
+/* pn_erfc_f64_pair over 4 lanes (a + al capped, a^2 = h + l), mu = m + 2048 as *mu. */
 static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d h, __m256d l,
-                                                 __m256d small, __m256d *yl, __m256i *mu,
-                                                 __m256d *ys, __m256d *e) {
+                                                 __m256d *yl, __m256i *mu, __m256d *e) {
     const __m256d magic = _mm256_set1_pd(0x1.8p52), one = _mm256_set1_pd(1.0);
     __m256d sm, t = exp_f64_neg_pair4(h, l, &sm, mu);
     *e = _mm256_add_pd(t, sm);
@@ -2117,14 +2188,7 @@ static ALWAYS_INLINE T256 __m256d erfc_f64_pair4(__m256d a, __m256d al, __m256d 
     __m256d w = _mm256_fmadd_pd(th, _mm256_set1_pd(16.0), magic);
     __m256d vt = _mm256_fmadd_pd(_mm256_sub_pd(w, magic), _mm256_set1_pd(-1.0 / 16), th);
     __m256i j = _mm256_and_si256(_mm256_castpd_si256(w), _mm256_set1_epi64x(15));
-    j = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(j),
-                                             _mm256_castsi256_pd(_mm256_set1_epi64x(1)), small));
-    __m256d gl, dg,
-        gh = erf_g4(j, _mm256_blendv_pd(vt, h, small), _mm256_and_pd(l, small), &gl, &dg);
-    *ys = _mm256_fmadd_pd(a, gh, _mm256_mul_pd(a, gl));
-    __m256d tiny =
-        _mm256_and_pd(small, _mm256_cmp_pd(a, _mm256_set1_pd(PN_ERF_D_TINY), _CMP_LT_OQ));
-    if (_mm256_movemask_pd(tiny)) *ys = _mm256_blendv_pd(*ys, erf_f64_tiny4(a, gh, gl), tiny);
+    __m256d gl, dg, gh = erf_g4(j, vt, &gl, &dg);
     __m256d yh = _mm256_mul_pd(uh, gh);
     __m256d lo = _mm256_fmadd_pd(c1, gh, _mm256_fmsub_pd(uh, gh, yh));
     *yl = _mm256_fmadd_pd(st, gh,
@@ -2143,10 +2207,9 @@ static ALWAYS_INLINE T256 __m256d erfc_f64_from4(__m256d c, __m256d y, __m256d y
 static ALWAYS_INLINE T256 __m256d erfc_f64_lanes4(__m256d x) {
     __m256d a =
         _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x), _mm256_set1_pd(PN_ERFC_D_MAX));
-    __m256d h = _mm256_mul_pd(a, a), yl, ys, e;
+    __m256d h = _mm256_mul_pd(a, a), yl, e;
     __m256i mu;
-    __m256d y = erfc_f64_pair4(a, _mm256_setzero_pd(), h, _mm256_fmsub_pd(a, a, h),
-                               _mm256_setzero_pd(), &yl, &mu, &ys, &e);
+    __m256d y = erfc_f64_pair4(a, _mm256_setzero_pd(), h, _mm256_fmsub_pd(a, a, h), &yl, &mu, &e);
     __m256d s2, s1 = exp_f64_factors4(mu, &s2);
     __m256d out = _mm256_mul_pd(_mm256_mul_pd(_mm256_add_pd(y, yl), s1), s2);
     __m256d sub = _mm256_cmp_pd(out, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ);
@@ -2155,16 +2218,55 @@ static ALWAYS_INLINE T256 __m256d erfc_f64_lanes4(__m256d x) {
     out = _mm256_blendv_pd(out, erfc_f64_from4(_mm256_set1_pd(2.0), y, yl, mu), neg);
     return _mm256_blendv_pd(out, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
-/* pn_erf_f64_tab over 4 lanes. */
+/* Row k of pn_erfx16d at the columns j (gathers). */
+#define ERFX_ROW4(k) _mm256_i64gather_pd(pn_erfx16d[k], j, 8)
+/* pn_erfx_g over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d erfx_g4(__m256i j, __m256d v, __m256d vl, __m256d *gl) {
+    __m256d v2 = _mm256_mul_pd(v, v), v2l = _mm256_fmsub_pd(v, v, v2), v4 = _mm256_mul_pd(v2, v2);
+    __m256d e12 = _mm256_fmadd_pd(ERFX_ROW4(6), v, ERFX_ROW4(5));
+    __m256d e34 = _mm256_fmadd_pd(ERFX_ROW4(8), v, ERFX_ROW4(7));
+    __m256d e56 = _mm256_fmadd_pd(ERFX_ROW4(10), v, ERFX_ROW4(9));
+    __m256d e78 = _mm256_fmadd_pd(ERFX_ROW4(12), v, ERFX_ROW4(11));
+    __m256d e9a = _mm256_fmadd_pd(ERFX_ROW4(14), v, ERFX_ROW4(13));
+    __m256d f0 = _mm256_fmadd_pd(e34, v2, e12), f1 = _mm256_fmadd_pd(e78, v2, e56);
+    __m256d f2 = _mm256_fmadd_pd(ERFX_ROW4(15), v2, e9a);
+    __m256d S = _mm256_fmadd_pd(_mm256_fmadd_pd(f2, v4, f1), v4, f0);
+    __m256d g0 = ERFX_ROW4(0), g1 = ERFX_ROW4(2), r0 = ERFX_ROW4(4);
+    __m256d p1 = _mm256_mul_pd(g1, v), p1e = _mm256_fmsub_pd(g1, v, p1);
+    __m256d gh = _mm256_add_pd(g0, p1), ge = _mm256_add_pd(_mm256_sub_pd(g0, gh), p1);
+    __m256d p2 = _mm256_mul_pd(r0, v2), p2e = _mm256_fmsub_pd(r0, v2, p2);
+    __m256d gh2 = _mm256_add_pd(gh, p2), ge2 = _mm256_add_pd(_mm256_sub_pd(gh, gh2), p2);
+    __m256d rest = _mm256_add_pd(_mm256_add_pd(ERFX_ROW4(1), p1e), _mm256_fmadd_pd(r0, v2l, p2e));
+    __m256d dv = _mm256_fmadd_pd(_mm256_add_pd(r0, r0), v, g1);
+    rest = _mm256_add_pd(rest, _mm256_fmadd_pd(dv, vl, _mm256_mul_pd(ERFX_ROW4(3), v)));
+    *gl = _mm256_fmadd_pd(_mm256_mul_pd(v2, v), S, _mm256_add_pd(_mm256_add_pd(ge, ge2), rest));
+    return gh2;
+}
+#undef ERFX_ROW4
+/* pn_erf_f64_tab over 4 lanes: every lane through one column (0 where |x| < 1/2). */
 static ALWAYS_INLINE T256 __m256d erf_f64_lanes4(__m256d x) {
-    const __m256d sign = _mm256_set1_pd(-0.0);
-    __m256d ax = _mm256_andnot_pd(sign, x), a = _mm256_min_pd(ax, _mm256_set1_pd(PN_ERFC_D_MAX));
-    __m256d small = _mm256_cmp_pd(ax, _mm256_set1_pd(PN_ERF_D_SMALL), _CMP_LT_OQ);
-    __m256d h = _mm256_mul_pd(a, a), yl, ys, e;
-    __m256i mu;
-    __m256d y = erfc_f64_pair4(a, _mm256_setzero_pd(), h, _mm256_fmsub_pd(a, a, h), small, &yl, &mu,
-                               &ys, &e);
-    __m256d out = _mm256_blendv_pd(erfc_f64_from4(_mm256_set1_pd(1.0), y, yl, mu), ys, small);
+    const __m256d magic = _mm256_set1_pd(0x1.8p52), sign = _mm256_set1_pd(-0.0);
+    __m256d a = _mm256_andnot_pd(sign, x), ac = _mm256_min_pd(a, _mm256_set1_pd(PN_ERF_D_MAX));
+    __m256d small = _mm256_cmp_pd(a, _mm256_set1_pd(PN_ERF_D_SMALL), _CMP_LT_OQ);
+    __m256d jf = _mm256_sub_pd(
+        _mm256_add_pd(_mm256_fmadd_pd(ac, _mm256_set1_pd(8.0 / 3), _mm256_set1_pd(-5.0 / 6)),
+                      magic),
+        magic);
+    jf = _mm256_max_pd(jf, _mm256_set1_pd(1.0));
+    __m256d v =
+        _mm256_sub_pd(ac, _mm256_fmadd_pd(jf, _mm256_set1_pd(0.375), _mm256_set1_pd(0.3125)));
+    __m256d z = _mm256_mul_pd(a, a), zl = _mm256_and_pd(small, _mm256_fmsub_pd(a, a, z));
+    __m256i j = _mm256_and_si256(
+        _mm256_castpd_si256(_mm256_add_pd(jf, magic)),
+        _mm256_castpd_si256(_mm256_andnot_pd(small, _mm256_castsi256_pd(_mm256_set1_epi64x(15)))));
+    __m256d gl, gh = erfx_g4(j, _mm256_blendv_pd(v, z, small), zl, &gl);
+    __m256d out = _mm256_add_pd(gh, gl);
+    if (_mm256_movemask_pd(small)) {
+        out = _mm256_blendv_pd(out, _mm256_fmadd_pd(a, gh, _mm256_mul_pd(a, gl)), small);
+        __m256d tiny =
+            _mm256_and_pd(small, _mm256_cmp_pd(a, _mm256_set1_pd(PN_ERF_D_TINY), _CMP_LT_OQ));
+        if (_mm256_movemask_pd(tiny)) out = _mm256_blendv_pd(out, erf_f64_tiny4(a, gh, gl), tiny);
+    }
     out = _mm256_or_pd(out, _mm256_and_pd(x, sign));
     return _mm256_blendv_pd(out, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
@@ -2258,11 +2360,9 @@ static ALWAYS_INLINE T256 __m256d phi_f64_core4(__m256d x, __m256d *yl, __m256d 
     __m256d a = _mm256_mul_pd(ac, sh1);
     __m256d al = _mm256_add_pd(_mm256_fmsub_pd(ac, sh1, a),
                                _mm256_mul_pd(ac, _mm256_set1_pd(PN_SQRT1_2_LO)));
-    __m256d ys;
     __m256i mu;
     __m256d y = erfc_f64_pair4(a, al, _mm256_mul_pd(half, xx),
-                               _mm256_mul_pd(half, _mm256_fmsub_pd(ac, ac, xx)),
-                               _mm256_setzero_pd(), yl, &mu, &ys, e);
+                               _mm256_mul_pd(half, _mm256_fmsub_pd(ac, ac, xx)), yl, &mu, e);
     *s1 = exp_f64_factors4(_mm256_sub_epi64(mu, _mm256_set1_epi64x(1)), s2);
     return y;
 }
@@ -2796,8 +2896,7 @@ F64_TAB_KERNEL8(tanh_f64_avx512, tanh_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 #define ERF_ROW8(k) \
     _mm512_permutex2var_pd(_mm512_loadu_pd(pn_erf16d[k]), j, _mm512_loadu_pd(pn_erf16d[k] + 8))
 /* pn_erf_g over 8 lanes. */
-static ALWAYS_INLINE T512 __m512d erf_g8(__m512i j, __m512d v, __m512d vl, __m512d *gl,
-                                         __m512d *dg) {
+static ALWAYS_INLINE T512 __m512d erf_g8(__m512i j, __m512d v, __m512d *gl, __m512d *dg) {
     __m512d v2 = _mm512_mul_pd(v, v), v4 = _mm512_mul_pd(v2, v2), r1 = ERF_ROW8(5);
     __m512d e01 = _mm512_fmadd_pd(r1, v, ERF_ROW8(4)),
             e23 = _mm512_fmadd_pd(ERF_ROW8(7), v, ERF_ROW8(6));
@@ -2809,8 +2908,7 @@ static ALWAYS_INLINE T512 __m512d erf_g8(__m512i j, __m512d v, __m512d vl, __m51
     __m512d p1 = _mm512_mul_pd(g1, v), p1e = _mm512_fmsub_pd(g1, v, p1);
     __m512d gh = _mm512_add_pd(g0, p1), ge = _mm512_add_pd(_mm512_sub_pd(g0, gh), p1);
     *dg = _mm512_fmadd_pd(v, _mm512_fmadd_pd(v, r1, _mm512_add_pd(r, r)), g1);
-    __m512d rest = _mm512_add_pd(_mm512_add_pd(ERF_ROW8(1), p1e),
-                                 _mm512_fmadd_pd(g1, vl, _mm512_mul_pd(ERF_ROW8(3), v)));
+    __m512d rest = _mm512_add_pd(_mm512_add_pd(ERF_ROW8(1), p1e), _mm512_mul_pd(ERF_ROW8(3), v));
     *gl = _mm512_fmadd_pd(v2, r, _mm512_add_pd(ge, rest));
     return gh;
 }
@@ -2851,13 +2949,10 @@ static ALWAYS_INLINE T512 __m512d exp_f64_neg_pair8(__m512d h, __m512d l, const 
     return tt;
 }
 /* pn_erfc_f64_pair over 8 lanes (a + al capped, a^2 = h + l), exp's table in t[0..3];
- * *kf16 = k / 16 for vscalefpd and *vm the magic sum (k in its low bits); on the lanes of
- * small (erf's |x| < 1/2) G is column 1's at v = a^2 and *ys = a G (rounded once;
- * pn_erf_f64_tiny below 2^-1000). */
+ * *kf16 = k / 16 for vscalefpd and *vm the magic sum (k in its low bits). */
 static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __m512d al, __m512d h, __m512d l,
-                                                 __mmask8 small, const __m512d t[4], __m512d *yl,
-                                                 __m512d *kf16, __m512d *vm, __m512d *ys,
-                                                 __m512d *e) {
+                                                 const __m512d t[4], __m512d *yl, __m512d *kf16,
+                                                 __m512d *vm, __m512d *e) {
     const __m512d magic = _mm512_set1_pd(0x1.8p52), one = _mm512_set1_pd(1.0);
     __m512d sm, tt = exp_f64_neg_pair8(h, l, t, &sm, vm, kf16);
     *e = _mm512_add_pd(tt, sm);
@@ -2874,12 +2969,7 @@ static ALWAYS_INLINE T512 __m512d erfc_f64_pair8(__m512d a, __m512d al, __m512d 
                                _mm512_fmadd_pd(sm, tl, _mm512_fmsub_pd(sm, th, st)));
     __m512d w = _mm512_fmadd_pd(th, _mm512_set1_pd(16.0), magic);
     __m512d vt = _mm512_fmadd_pd(_mm512_sub_pd(w, magic), _mm512_set1_pd(-1.0 / 16), th);
-    __m512i j = _mm512_mask_mov_epi64(_mm512_castpd_si512(w), small, _mm512_set1_epi64(1));
-    __m512d gl, dg,
-        gh = erf_g8(j, _mm512_mask_mov_pd(vt, small, h), _mm512_maskz_mov_pd(small, l), &gl, &dg);
-    *ys = _mm512_fmadd_pd(a, gh, _mm512_mul_pd(a, gl));
-    __mmask8 tiny = small & _mm512_cmp_pd_mask(a, _mm512_set1_pd(PN_ERF_D_TINY), _CMP_LT_OQ);
-    if (tiny) *ys = _mm512_mask_mov_pd(*ys, tiny, erf_f64_tiny8(a, gh, gl));
+    __m512d gl, dg, gh = erf_g8(_mm512_castpd_si512(w), vt, &gl, &dg);
     __m512d yh = _mm512_mul_pd(uh, gh);
     __m512d lo = _mm512_fmadd_pd(c1, gh, _mm512_fmsub_pd(uh, gh, yh));
     *yl = _mm512_fmadd_pd(st, gh,
@@ -2895,9 +2985,9 @@ static ALWAYS_INLINE T512 __m512d erfc_f64_from8(__m512d c, __m512d y, __m512d y
 /* pn_erfc_f64_tab over 8 lanes. */
 static ALWAYS_INLINE T512 __m512d erfc_f64_lanes8(__m512d x, const __m512d t[4]) {
     __m512d a = _mm512_min_pd(_mm512_abs_pd(x), _mm512_set1_pd(PN_ERFC_D_MAX));
-    __m512d h = _mm512_mul_pd(a, a), yl, kf16, vm, ys, e;
-    __m512d y = erfc_f64_pair8(a, _mm512_setzero_pd(), h, _mm512_fmsub_pd(a, a, h), 0, t, &yl,
-                               &kf16, &vm, &ys, &e);
+    __m512d h = _mm512_mul_pd(a, a), yl, kf16, vm, e;
+    __m512d y =
+        erfc_f64_pair8(a, _mm512_setzero_pd(), h, _mm512_fmsub_pd(a, a, h), t, &yl, &kf16, &vm, &e);
     __m512d out = _mm512_scalef_pd(_mm512_add_pd(y, yl), kf16);
     __mmask8 sub = _mm512_cmp_pd_mask(out, _mm512_set1_pd(0x1p-1022), _CMP_LT_OQ);
     if (sub) out = _mm512_mask_mov_pd(out, sub, exp_f64_sub8(out, y, yl, vm));
@@ -2905,18 +2995,66 @@ static ALWAYS_INLINE T512 __m512d erfc_f64_lanes8(__m512d x, const __m512d t[4])
     out = _mm512_mask_mov_pd(out, neg, erfc_f64_from8(_mm512_set1_pd(2.0), y, yl, kf16));
     return _mm512_mask_add_pd(out, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
-/* pn_erf_f64_tab over 8 lanes. */
-static ALWAYS_INLINE T512 __m512d erf_f64_lanes8(__m512d x, const __m512d t[4]) {
-    __m512d ax = _mm512_abs_pd(x), a = _mm512_min_pd(ax, _mm512_set1_pd(PN_ERFC_D_MAX));
-    __mmask8 small = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(PN_ERF_D_SMALL), _CMP_LT_OQ);
-    __m512d h = _mm512_mul_pd(a, a), yl, kf16, vm, ys, e;
-    __m512d y = erfc_f64_pair8(a, _mm512_setzero_pd(), h, _mm512_fmsub_pd(a, a, h), small, t, &yl,
-                               &kf16, &vm, &ys, &e);
-    __m512d out = _mm512_mask_mov_pd(erfc_f64_from8(_mm512_set1_pd(1.0), y, yl, kf16), small, ys);
+/* Row k of pn_erfx16d at the columns j (bits 3..0 of each lane; vpermt2pd). */
+#define ERFX_ROW8(k) \
+    _mm512_permutex2var_pd(_mm512_loadu_pd(pn_erfx16d[k]), j, _mm512_loadu_pd(pn_erfx16d[k] + 8))
+/* pn_erfx_g over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d erfx_g8(__m512i j, __m512d v, __m512d vl, __m512d *gl) {
+    __m512d v2 = _mm512_mul_pd(v, v), v2l = _mm512_fmsub_pd(v, v, v2), v4 = _mm512_mul_pd(v2, v2);
+    __m512d e12 = _mm512_fmadd_pd(ERFX_ROW8(6), v, ERFX_ROW8(5));
+    __m512d e34 = _mm512_fmadd_pd(ERFX_ROW8(8), v, ERFX_ROW8(7));
+    __m512d e56 = _mm512_fmadd_pd(ERFX_ROW8(10), v, ERFX_ROW8(9));
+    __m512d e78 = _mm512_fmadd_pd(ERFX_ROW8(12), v, ERFX_ROW8(11));
+    __m512d e9a = _mm512_fmadd_pd(ERFX_ROW8(14), v, ERFX_ROW8(13));
+    __m512d f0 = _mm512_fmadd_pd(e34, v2, e12), f1 = _mm512_fmadd_pd(e78, v2, e56);
+    __m512d f2 = _mm512_fmadd_pd(ERFX_ROW8(15), v2, e9a);
+    __m512d S = _mm512_fmadd_pd(_mm512_fmadd_pd(f2, v4, f1), v4, f0);
+    __m512d g0 = ERFX_ROW8(0), g1 = ERFX_ROW8(2), r0 = ERFX_ROW8(4);
+    __m512d p1 = _mm512_mul_pd(g1, v), p1e = _mm512_fmsub_pd(g1, v, p1);
+    __m512d gh = _mm512_add_pd(g0, p1), ge = _mm512_add_pd(_mm512_sub_pd(g0, gh), p1);
+    __m512d p2 = _mm512_mul_pd(r0, v2), p2e = _mm512_fmsub_pd(r0, v2, p2);
+    __m512d gh2 = _mm512_add_pd(gh, p2), ge2 = _mm512_add_pd(_mm512_sub_pd(gh, gh2), p2);
+    __m512d rest = _mm512_add_pd(_mm512_add_pd(ERFX_ROW8(1), p1e), _mm512_fmadd_pd(r0, v2l, p2e));
+    __m512d dv = _mm512_fmadd_pd(_mm512_add_pd(r0, r0), v, g1);
+    rest = _mm512_add_pd(rest, _mm512_fmadd_pd(dv, vl, _mm512_mul_pd(ERFX_ROW8(3), v)));
+    *gl = _mm512_fmadd_pd(_mm512_mul_pd(v2, v), S, _mm512_add_pd(_mm512_add_pd(ge, ge2), rest));
+    return gh2;
+}
+#undef ERFX_ROW8
+/* pn_erf_f64_tab over 8 lanes: every lane through one column (0 where |x| < 1/2). */
+static ALWAYS_INLINE T512 __m512d erf_f64_lanes8(__m512d x) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52);
+    __m512d a = _mm512_abs_pd(x), ac = _mm512_min_pd(a, _mm512_set1_pd(PN_ERF_D_MAX));
+    __mmask8 small = _mm512_cmp_pd_mask(a, _mm512_set1_pd(PN_ERF_D_SMALL), _CMP_LT_OQ);
+    __m512d jf = _mm512_sub_pd(
+        _mm512_add_pd(_mm512_fmadd_pd(ac, _mm512_set1_pd(8.0 / 3), _mm512_set1_pd(-5.0 / 6)),
+                      magic),
+        magic);
+    jf = _mm512_max_pd(jf, _mm512_set1_pd(1.0));
+    __m512d v =
+        _mm512_sub_pd(ac, _mm512_fmadd_pd(jf, _mm512_set1_pd(0.375), _mm512_set1_pd(0.3125)));
+    __m512d z = _mm512_mul_pd(a, a);
+    __m512i j =
+        _mm512_maskz_mov_epi64((__mmask8)~small, _mm512_castpd_si512(_mm512_add_pd(jf, magic)));
+    __m512d gl, gh = erfx_g8(j, _mm512_mask_mov_pd(v, small, z),
+                             _mm512_maskz_fmsub_pd(small, a, a, z), &gl);
+    __m512d out = _mm512_add_pd(gh, gl);
+    if (small) {
+        out = _mm512_mask_mov_pd(out, small, _mm512_fmadd_pd(a, gh, _mm512_mul_pd(a, gl)));
+        __mmask8 tiny = small & _mm512_cmp_pd_mask(a, _mm512_set1_pd(PN_ERF_D_TINY), _CMP_LT_OQ);
+        if (tiny) out = _mm512_mask_mov_pd(out, tiny, erf_f64_tiny8(a, gh, gl));
+    }
     out = _mm512_or_pd(out, _mm512_and_pd(x, _mm512_set1_pd(-0.0)));
     return _mm512_mask_add_pd(out, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
-F64_TAB_KERNEL8(erf_f64_avx512, erf_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+/* An op with no table in registers (LANES(x)) by F64_TAB_KERNEL8. */
+#define F64_KERNEL8(NAME, LANES) \
+    static ALWAYS_INLINE T512 __m512d NAME##_lanes(__m512d x, const __m512d t[1]) { \
+        (void)t; \
+        return LANES(x); \
+    } \
+    F64_TAB_KERNEL8(NAME, NAME##_lanes, 1, _mm512_setzero_pd())
+F64_KERNEL8(erf_f64_avx512, erf_f64_lanes8)
 F64_TAB_KERNEL8(erfc_f64_avx512, erfc_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 
 /* pn_log_f64_pair over 8 lanes, the tables in t[0..5] (as log_f64_core8, base e). */
@@ -3005,10 +3143,10 @@ static ALWAYS_INLINE T512 __m512d phi_f64_core8(__m512d x, const __m512d t[4], _
     __m512d xx = _mm512_mul_pd(ac, ac), a = _mm512_mul_pd(ac, sh1);
     __m512d al = _mm512_add_pd(_mm512_fmsub_pd(ac, sh1, a),
                                _mm512_mul_pd(ac, _mm512_set1_pd(PN_SQRT1_2_LO)));
-    __m512d kf16, vm, ys;
-    __m512d y = erfc_f64_pair8(a, al, _mm512_mul_pd(half, xx),
-                               _mm512_mul_pd(half, _mm512_fmsub_pd(ac, ac, xx)), 0, t, yl, &kf16,
-                               &vm, &ys, e);
+    __m512d kf16, vm;
+    __m512d y =
+        erfc_f64_pair8(a, al, _mm512_mul_pd(half, xx),
+                       _mm512_mul_pd(half, _mm512_fmsub_pd(ac, ac, xx)), t, yl, &kf16, &vm, e);
     *k1 = _mm512_sub_pd(kf16, _mm512_set1_pd(1.0));
     return y;
 }

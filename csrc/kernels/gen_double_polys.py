@@ -2,9 +2,10 @@
 vecmath.h's sin, cos and tan and fastmath.h's pn_exp_d34; with the argument `log`, the
 tables and polynomials of fastmath.h's float64 logarithms (pn_log_f64_tab); with `trig`,
 the table and the split of pi/32 of its float64 sine and cosine (pn_sincos_f64); with
-`erf`, the table of fastmath.h's float64 erf and erfc (pn_erf16d); with `pow`, the
-polynomial of its float64 pow's logarithm (pn_pow_log_r).
-python gen_double_polys.py [log | trig | erf | pow]. Needs mpmath and numpy.
+`erf`, the table of fastmath.h's float64 erfc (pn_erf16d); with `erfx`, that of its
+float64 erf (pn_erfx16d); with `pow`, the polynomial of its float64 pow's logarithm
+(pn_pow_log_r).
+python gen_double_polys.py [log | trig | erf | erfx | pow]. Needs mpmath and numpy.
 
     sin r = r (1 + z S(z)),  z = r^2,  |r| <= pi/2  (pn_sin_half_pi_d, degree 4 in z)
     sin r = r (1 + z T(z)),             |r| <= pi/4  (pn_tanf_v's sine, degree 3)
@@ -176,10 +177,10 @@ ERF_DEG = 8  # the degree of each column's R
 
 def erf_tables():
     """pn_erf16d: erfc's G(t) = erfcx(a) / t, t = 1 / (1 + a/4), about c = k/16 for k = 2..16
-    in column k mod 16, v = t - c (|v| <= 1/32); column 1 erf's erf(x) / x in v = x^2 (|x|
-    < 1/2). Each as G = g0 + g1 v + v^2 R(v) with g0 and g1 Taylor's (in two parts) and R
-    of degree ERF_DEG interpolated at Chebyshev points; the printed error is that of the
-    whole, its coefficients rounded, relative to G."""
+    in column k mod 16, v = t - c (|v| <= 1/32); column 1 unused (zeros). Each as G = g0 + g1
+    v + v^2 R(v) with g0 and g1 Taylor's (in two parts) and R of degree ERF_DEG interpolated
+    at Chebyshev points (taylor2_column); the printed error is that of the whole, its
+    coefficients rounded, relative to G."""
     mp.mp.dps = 50
     rsqpi = 1 / mp.sqrt(mp.pi)
     erfcx = lambda a: mp.exp(a * a) * mp.erfc(a)
@@ -189,54 +190,88 @@ def erf_tables():
         e = erfcx(a)
         return e / t, (2 * a * e - 2 * rsqpi) * (-4 / t**2) / t - e / t**2
 
+    cols = []
+    for j in range(16):
+        if j == 1:  # unused: k runs from 2 to 16
+            cols.append(([0.0] * (ERF_DEG + 5), 0.0))
+            continue
+        c = mp.mpf(j or 16) / 16
+        cols.append(taylor2_column(g_t, c, c, mp.mpf(1) / 32, ERF_DEG))
+    print("/* erfc's G, error 2^%.1f relative at most */" % np.log2(max(e for _, e in cols)))
+    print_rows(cols, ERF_DEG)
+
+
+def taylor2_column(f, c, mid, h, deg):
+    """One column of a table of G = g0 + g1 u + u^2 R(u), u = v - c, for v in [mid - h, mid
+    + h]: f(v) gives G and G'; g0 and g1 Taylor's (in two parts), R of degree deg
+    interpolated at Chebyshev points. Returns the column and its error relative to G."""
+    g0, g1 = f(c)
+
+    def rest(v):
+        if v == c:
+            return mp.diff(lambda u: f(u)[0], c, 2) / 2
+        return (f(v)[0] - g0 - g1 * (v - c)) / (v - c) ** 2
+
+    n = deg + 1
+    nodes = [mid + h * mp.cos(mp.pi * (2 * k + 1) / (2 * n)) for k in range(n)]
+    # Newton's form through the nodes, then expanded in powers of u = v - c
+    dd = [rest(v) for v in nodes]
+    for k in range(1, n):
+        for i in range(n - 1, k - 1, -1):
+            dd[i] = (dd[i] - dd[i - 1]) / (nodes[i] - nodes[i - k])
+    poly = [mp.mpf(0)] * n  # lowest degree first
+    for k in range(n - 1, -1, -1):  # poly = poly (u + c - node_k) + dd[k]
+        new = [mp.mpf(0)] * n
+        for i in range(n - 1):
+            new[i + 1] += poly[i]
+        for i in range(n):
+            new[i] += poly[i] * (c - nodes[k])
+        new[0] += dd[k]
+        poly = new
+    g0h, g1h = float(g0), float(g1)
+    col = [g0h, float(g0 - g0h), g1h, float(g1 - g1h)] + [float(v) for v in poly]
+    err = 0
+    for k in range(201):
+        v = mid - h + 2 * h * k / 200
+        u = v - c
+        approx = (mp.mpf(col[0]) + col[1] + (mp.mpf(col[2]) + col[3]) * u +
+                  u * u * mp.polyval([mp.mpf(x) for x in col[:3:-1]], u))
+        err = max(err, abs(approx / f(v)[0] - 1))
+    return col, float(err)
+
+
+def print_rows(cols, deg):
+    names = ["g0 high", "g0 low", "g1 high", "g1 low"] + ["r%d" % k for k in range(deg + 1)]
+    for i, name in enumerate(names):
+        print("/* %s */\n    {" % name + ", ".join(c[i].hex() for c, _ in cols) + "},")
+
+
+ERFX_DEG = 11  # the degree of each column's R in pn_erfx16d
+
+
+def erfx_tables():
+    """pn_erfx16d: erf x about c_j = 0.3125 + 0.375 j in column j = 1..15 (x in [c_j -
+    3/16, c_j + 3/16], a hair more: [0.5, 6.125) in all), u = x - c_j; column 0 erf(x) / x
+    in v = x^2 (|x| < 1/2), its expansion about 0. G = g0 + g1 u + u^2 R(u), R of degree
+    ERFX_DEG (each fitted a little beyond its column); the printed error is relative to G."""
+    mp.mp.dps = 50
+    rsqpi = 1 / mp.sqrt(mp.pi)
+
+    def g_x(x):  # erf and its derivative
+        return mp.erf(x), 2 * rsqpi * mp.exp(-x * x)
+
     def g_z(z):  # erf(x) / x by its series, and its derivative in z
         terms = [(-1) ** n * z**n / (mp.factorial(n) * (2 * n + 1)) for n in range(60)]
         dterms = [(-1) ** n * n * z ** (n - 1) / (mp.factorial(n) * (2 * n + 1)) for n in range(1, 60)]
         return 2 * rsqpi * sum(terms), 2 * rsqpi * sum(dterms)
 
-    cols = []
-    for j in range(16):
-        # column 1's z runs over [0, 1/4] (centre 1/8, half-width 1/8), its expansion about 0
-        f, c, h = (g_z, mp.mpf(0), mp.mpf(1) / 8) if j == 1 else (g_t, mp.mpf(j or 16) / 16, mp.mpf(1) / 32)
-        mid = h if j == 1 else c
-        g0, g1 = f(c)
-
-        def rest(v):
-            if v == c:
-                return mp.diff(lambda u: f(u)[0], c, 2) / 2
-            return (f(v)[0] - g0 - g1 * (v - c)) / (v - c) ** 2
-
-        n = ERF_DEG + 1
-        nodes = [mid + h * mp.cos(mp.pi * (2 * k + 1) / (2 * n)) for k in range(n)]
-        # Newton's form through the nodes, then expanded in powers of u = v - c
-        dd = [rest(v) for v in nodes]
-        for k in range(1, n):
-            for i in range(n - 1, k - 1, -1):
-                dd[i] = (dd[i] - dd[i - 1]) / (nodes[i] - nodes[i - k])
-        poly = [mp.mpf(0)] * n  # lowest degree first
-        for k in range(n - 1, -1, -1):  # poly = poly (u + c - node_k) + dd[k]
-            new = [mp.mpf(0)] * n
-            for i in range(n - 1):
-                new[i + 1] += poly[i]
-            for i in range(n):
-                new[i] += poly[i] * (c - nodes[k])
-            new[0] += dd[k]
-            poly = new
-        g0h, g1h = float(g0), float(g1)
-        col = [g0h, float(g0 - g0h), g1h, float(g1 - g1h)] + [float(v) for v in poly]
-        err = 0
-        for k in range(201):
-            v = mid - h + 2 * h * k / 200
-            u = v - c
-            approx = (mp.mpf(col[0]) + col[1] + (mp.mpf(col[2]) + col[3]) * u +
-                      u * u * mp.polyval([mp.mpf(x) for x in col[:3:-1]], u))
-            err = max(err, abs(approx / f(v)[0] - 1))
-        cols.append((col, float(err)))
-    print("/* erf's and erfc's G, error 2^%.1f relative at most (column 1: 2^%.1f) */" %
-          (np.log2(max(e for j, (_, e) in enumerate(cols) if j != 1)), np.log2(cols[1][1])))
-    names = ["g0 high", "g0 low", "g1 high", "g1 low"] + ["r%d" % k for k in range(ERF_DEG + 1)]
-    for i, name in enumerate(names):
-        print("/* %s */\n    {" % name + ", ".join(c[i].hex() for c, _ in cols) + "},")
+    cols = [taylor2_column(g_z, mp.mpf(0), mp.mpf(1) / 8, mp.mpf(1) / 8 * 1.01, ERFX_DEG)]
+    for j in range(1, 16):
+        c = mp.mpf("0.3125") + mp.mpf("0.375") * j
+        cols.append(taylor2_column(g_x, c, c, mp.mpf(3) / 16 * 1.01, ERFX_DEG))
+    print("/* erf's G in x, error 2^%.1f relative at most (column 0: 2^%.1f) */" %
+          (np.log2(max(e for _, e in cols[1:])), np.log2(cols[0][1])))
+    print_rows(cols, ERFX_DEG)
 
 
 POW_DEG = 7  # the degree of pow's R
@@ -262,4 +297,5 @@ def pow_tables():
 
 if __name__ == "__main__":
     import sys
-    {"log": log_tables, "trig": trig_tables, "erf": erf_tables, "pow": pow_tables}.get(sys.argv[1] if sys.argv[1:] else "", main)()
+    {"log": log_tables, "trig": trig_tables, "erf": erf_tables, "erfx": erfx_tables,
+     "pow": pow_tables}.get(sys.argv[1] if sys.argv[1:] else "", main)()
