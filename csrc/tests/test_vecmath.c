@@ -1427,6 +1427,21 @@ static double atan_input(int round, uint64_t bits, double u) {
     }
 }
 
+/* How many of a two-operand op's float64 kernels (get: by name, those this CPU runs) differ
+ * from r over (a, b)[0, len), to the bit (o: scratch). */
+static long f64_kernels2_differ(pn_f64_kernel2_fn (*get)(const char *), const double *a,
+                                const double *b, const double *r, double *o, int64_t len) {
+    const char *names[] = {"avx512", "avx2", "portable"};
+    long bad = 0;
+    for (int k = 0; k < 3; k++) {
+        pn_f64_kernel2_fn f = get(names[k]);
+        if (!f) continue;
+        f(a, b, o, len);
+        bad += memcmp(o, r, (size_t)len * sizeof *o) != 0;
+    }
+    return bad;
+}
+
 /* The float64 atan2 (pn_atan2_f64_tab) against atan2l over pairs of every sign: [-2, 2]^2,
  * exponents from -40 to 40, y/x next to j/16 and 16/j, y much smaller than x, and every
  * pair of special values (zeros, infinities, NaN, the extremes: libm's); each kernel
@@ -1474,14 +1489,7 @@ static void test_atan2_f64(void) {
             double e = ulps64(r[i], atan2l((long double)y[i], (long double)x[i]));
             if (e > worst) worst = e, wy = y[i], wx = x[i];
         }
-        const char *names[] = {"avx512", "avx2", "portable"};
-        int64_t len = round < 2 ? N : N - 1 - round;
-        for (int k = 0; k < 3; k++) {
-            pn_f64_kernel2_fn f = pn_atan2_f64_kernel(names[k]);
-            if (!f) continue;
-            f(y, x, o, len);
-            kbad += memcmp(o, r, (size_t)len * sizeof *o) != 0;
-        }
+        kbad += f64_kernels2_differ(pn_atan2_f64_kernel, y, x, r, o, round < 2 ? N : N - 1 - round);
     }
     printf("atan2  f64 max %.4f ulp at (%a, %a); kernels: %ld rounds differ\n", worst, wy, wx,
            kbad);
@@ -1538,14 +1546,8 @@ static void test_pow_f64(void) {
             double e = ulps64(r[i], powl((long double)x[i], (long double)y[i]));
             if (e > worst) worst = e, wx = x[i], wy = y[i];
         }
-        const char *names[] = {"avx512", "avx2", "portable"};
-        int64_t len = round < 2 ? N : N - 1 - round;
-        for (int k = 0; k < 3; k++) {
-            pn_f64_kernel2_fn f = pn_pow_plain_f64_kernel(names[k]);
-            if (!f) continue;
-            f(x, y, o, len);
-            kbad += memcmp(o, r, (size_t)len * sizeof *o) != 0;
-        }
+        kbad +=
+            f64_kernels2_differ(pn_pow_plain_f64_kernel, x, y, r, o, round < 2 ? N : N - 1 - round);
     }
     for (int i = 0; i < ns * ns; i++) {
         double a = sp[i / ns], b = sp[i % ns], want = pow(a, b);
