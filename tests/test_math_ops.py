@@ -1419,3 +1419,21 @@ def test_float64_pow_as_torch(need_torch):
     if _LONG:
         ref = _pow_ld(x[~nan], y[~nan])
         assert _ulp64(got[~nan], ref).max() <= max(_ulp64(theirs[~nan], ref).max(), 0.53)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_in_place_negative_bases_and_zeros(dtype):
+    """x.pow_(y) writes over the bases its block's signs come from: the same bits as x ** y
+    (negative bases signed by y's parity, signed zeros), for tensor and number exponents."""
+    x, y = _signed_pow_inputs(20000, 67)
+    x, y = x.astype(dtype), y.astype(dtype)
+    want = to_np(P(x) ** P(y))
+    assert (want < 0).sum() > 1000 and np.isinf(want).any()
+    t = P(x)
+    t.pow_(P(y))
+    bits = np.int32 if dtype == "float32" else np.int64
+    np.testing.assert_array_equal(to_np(t).view(bits), want.view(bits))
+    for e in (3.0, -3.0, 5.0):
+        t = P(x)
+        t.pow_(e)
+        np.testing.assert_array_equal(to_np(t).view(bits), to_np(P(x) ** e).view(bits))

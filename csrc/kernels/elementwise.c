@@ -254,10 +254,10 @@ static void pow_plain_f64(double *o, const double *a, const double *b, int64_t n
             } \
             if (!odd) { \
                 pow_plain_##SUF(O, A, B, m); \
-            } else if (!inf) { \
+            } else if (!inf) { /* |a| ** b into abs_a itself: O may be A or B (in place) */ \
                 for (int64_t i = 0; i < m; i++) abs_a[i] = ABS(A[i]); \
-                pow_plain_##SUF(O, abs_a, B, m); \
-                for (int64_t i = 0; i < m; i++) O[i] = SIGNED(O[i], A[i], B[i]); \
+                pow_plain_##SUF(abs_a, abs_a, B, m); \
+                for (int64_t i = 0; i < m; i++) O[i] = SIGNED(abs_a[i], A[i], B[i]); \
             } else { \
                 for (int64_t i = 0; i < m; i++) O[i] = ANY(A[i], B[i]); \
             } \
