@@ -783,26 +783,56 @@ def test_float32_pow_same_bits_threads_and_layouts():
 
 
 def _sqrt_bits_equal(got, x):
-    """got is np.sqrt(x) in float32, bit for bit (any NaN for a NaN)."""
+    """got is np.sqrt(x) in x's dtype, bit for bit (any NaN for a NaN)."""
     with np.errstate(invalid="ignore"):
         want = np.sqrt(x)
     nan = np.isnan(want)
-    assert np.array_equal(np.isnan(got), nan)
-    np.testing.assert_array_equal(got[~nan].view(np.int32), want[~nan].view(np.int32))
+    assert got.dtype == x.dtype and np.array_equal(np.isnan(got), nan)
+    ints = np.int32 if x.dtype == np.float32 else np.int64
+    np.testing.assert_array_equal(got[~nan].view(ints), want[~nan].view(ints))
 
 
+def _sqrt_hard_float64(rng, n):
+    """Doubles whose root lies within about t 2^-108 of a midpoint between doubles (odd r
+    in (2^53, 2^54) with r^2 = t modulo 2^55 for small t = 1 modulo 8 of either sign; x =
+    (r^2 - t) 2^-106 exactly), where the float64 kernel's last test decides, scaled by 4^e."""
+    out = []
+    for t in [1 + 8 * i for i in range(-n // 2, n // 2)]:
+        r = 1
+        for b in range(3, 55):  # Hensel: r or r + 2^(b-1) is a root modulo 2^(b+1)
+            if ((r * r - t) >> b) & 1:
+                r += 1 << (b - 1)
+        r = next(c % 2 ** 55 for c in (r, -r, r + 2 ** 54, 2 ** 54 - r)
+                 if 2 ** 53 < c % 2 ** 55 < 2 ** 54)
+        e = int(rng.integers(-440, 500))
+        out.append(math.ldexp(float(r * r - t), 2 * e - 106))  # r^2 - t: 53 bits
+    return np.array(out)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("op", ["sqrt", "pow"])
-def test_float32_sqrt_correctly_rounded_on_every_kind_of_float(op):
-    """sqrt and x ** 0.5 are correctly rounded (the AVX-512 kernel included): NumPy's bits for
+def test_sqrt_correctly_rounded_on_every_kind_of_float(op, dtype):
+    """sqrt and x ** 0.5 are correctly rounded (the AVX-512 kernels included): NumPy's bits for
     random bit patterns (subnormals, negatives, +-0, +-inf, NaN), every length up to 40 (the
-    kernel's last, masked step), an offset start, a strided view and 1 and 2 threads."""
+    kernels' last, masked step), an offset start, a strided view and 1 and 2 threads; float64
+    also near the midpoints between doubles and for exact squares."""
     f = (lambda t: pynet.sqrt(t)) if op == "sqrt" else (lambda t: t ** 0.5)
     rng = np.random.default_rng(11)
-    bits = rng.integers(0, 2 ** 32, 200003, dtype=np.uint64).astype(np.uint32)
-    x = bits.view(np.float32).copy()
-    x[:12] = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 2 ** -100, 2 ** -101, 3.4e38, -1.0,
-              1.0, 2.0]
-    x[1000:3000] = x[1000:3000] * np.float32(2.0 ** -120)  # many tiny (scaled) inputs
+    if dtype == "float32":
+        bits = rng.integers(0, 2 ** 32, 200003, dtype=np.uint64).astype(np.uint32)
+    else:
+        bits = rng.integers(0, 2 ** 63, 200003, dtype=np.int64).astype(np.uint64)
+        bits[::2] |= np.uint64(2 ** 63)
+    x = bits.view(dtype).copy()
+    tiny = 2.0 ** -100 if dtype == "float32" else 2.0 ** -900  # the kernels' fast lanes
+    big = 3.4e38 if dtype == "float32" else 1.7e308
+    x[:12] = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, tiny, tiny / 2, big, -1.0, 1.0, 2.0]
+    with np.errstate(invalid="ignore"):  # signaling NaN patterns among the random bits
+        x[1000:3000] = x[1000:3000] * (2.0 ** -120 if dtype == "float32" else 2.0 ** -1000)
+    if dtype == "float64":
+        x[3000:5000] = _sqrt_hard_float64(rng, 2000)
+        x[5000:7000] = np.ldexp(rng.integers(1, 2 ** 26, 2000).astype(np.float64) ** 2,
+                                2 * rng.integers(-400, 400, 2000))  # exact squares
     old = pynet.get_num_threads()
     try:
         for threads in (1, 2):

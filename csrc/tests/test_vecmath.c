@@ -46,6 +46,11 @@ static float flt(uint32_t bits) {
     memcpy(&f, &bits, sizeof f);
     return f;
 }
+static double dbl(uint64_t bits) {
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
 
 /* The error of got in ulps of the float nearest ref (the spacing above |ref|,
  * as in test_rnn.c); infinite when got and ref disagree on NaN, inf or the sign
@@ -1207,6 +1212,66 @@ static long f64_kernels_differ(pn_unary_op op, const double *x, const double *y,
     return bad;
 }
 
+/* The odd r in (2^53, 2^54) with r^2 = t modulo 2^55 (t = 1 modulo 8), by Hensel's
+ * lifting: a root modulo 2^b, or it plus 2^(b-1), is one modulo 2^(b+1); the four roots
+ * are +-r and +-r + 2^54. */
+static uint64_t odd_sqrt_mod55(uint64_t t) {
+    const uint64_t m55 = (1ull << 55) - 1;
+    uint64_t r = 1;
+    for (int b = 3; b < 55; b++)
+        if (((r * r - t) >> b) & 1) r += 1ull << (b - 1);
+    uint64_t c[4] = {r & m55, -r & m55, (r + (1ull << 54)) & m55, (-r + (1ull << 54)) & m55};
+    for (int k = 0; k < 4; k++)
+        if (c[k] > (1ull << 53) && c[k] < (1ull << 54)) return c[k];
+    return 0;
+}
+
+/* x for test_sqrt_f64, family k % 4: random bit patterns (every sign, exponent,
+ * subnormal, inf and NaN); doubles whose root lies within t 2^-108 relative of a
+ * midpoint m = r 2^-53 between doubles (r odd, r^2 = t modulo 2^55 for a small t of
+ * either sign: x = (r^2 - t) 2^-106 exactly), below or above it, where only Tuckerman's
+ * test decides, scaled by 4^e over the kernel's whole range; exact squares. */
+static double sqrt_input(uint64_t *seed, int k) {
+    *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+    uint64_t u = *seed, v = u * 0x9e3779b97f4a7c15ull;
+    if (k % 4 == 0) return with_specials((int)(u >> 40), dbl(v ^ (u >> 29)));
+    int e = (int)(u % 950) - 450; /* x from 2^-900 to 2^1000 and more */
+    if (k % 4 == 3) {
+        double r = (double)((v >> 38) | 1); /* 26 bits: r^2 exact */
+        return ldexp(r * r, 2 * e - 52);
+    }
+    int64_t t = 1 + 8 * (int64_t)((v >> 40) % ((u >> 20) & 1 ? 64 : 1u << 20));
+    if (k % 4 == 2) t = -t + 8; /* -7, -15, ...: also 1 modulo 8 */
+    uint64_t r = odd_sqrt_mod55((uint64_t)t);
+    unsigned __int128 q = (unsigned __int128)r * r - (unsigned __int128)(__int128)t;
+    return ldexp((double)q, 2 * e - 106); /* q < 2^108, a multiple of 2^55: exact */
+}
+
+/* float64 sqrt's kernels (pn_unary_f64_kernel: the AVX-512 one by rsqrt14, Newton steps
+ * and Tuckerman's test; AVX2's and the portable loop by the square-root instruction)
+ * against libm's sqrt, to the bit, at every tail length. */
+static void test_sqrt_f64(void) {
+    enum { N = 1 << 17 };
+    static double x[N], y[N], o[N];
+    uint64_t seed = 101;
+    long kbad = 0;
+    for (int round = 0; round < (SANITIZED ? 8 : 64); round++) {
+        for (int i = 0; i < N; i++) x[i] = sqrt_input(&seed, round);
+        for (int i = 0; i < N; i++) y[i] = sqrt(x[i]);
+        kbad += f64_kernels_differ(PN_SQRT, x, y, o, round < 4 ? N : N - 1 - round % 9);
+    }
+    const double sp[] = {0.0,       -0.0,     INFINITY,
+                         -INFINITY, NAN,      -1.0,
+                         0x1p-1074, 0x1p-900, 0x1.fffffffffffffp-901,
+                         DBL_MIN,   DBL_MAX,  1.0,
+                         2.0,       4.0,      0x1p-1022 * 3};
+    int ns = (int)(sizeof sp / sizeof sp[0]);
+    for (int i = 0; i < ns; i++) y[i] = sqrt(sp[i]);
+    for (int len = 1; len <= ns; len++) kbad += f64_kernels_differ(PN_SQRT, sp, y, o, len);
+    printf("sqrt_f64   kernels: %ld rounds differ from sqrt\n", kbad);
+    CHECK(kbad == 0, "the float64 sqrt kernels differ from sqrt in %ld rounds", kbad);
+}
+
 /* float64 exp (pn_exp_f64_tab) against expl (64-bit mantissas: its own error is 2^-11 of
  * a double's ulp) over random x in [-746, 710], in [-2, 2], where the result is
  * subnormal, and down to 2^-60; C's special values and the thresholds exactly; each
@@ -1940,6 +2005,7 @@ int main(void) {
     test_pow_tab();
     test_pow_signed();
     test_exp_f64();
+    test_sqrt_f64();
     test_sigmoid_f64();
     test_log_f64();
     test_expm1_tanh_f64();
