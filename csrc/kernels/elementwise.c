@@ -481,7 +481,7 @@ UNARY_LOOP(floor_f32, float, floorf(x))
 UNARY_LOOP(ceil_f32, float, ceilf(x))
 UNARY_LOOP(round_f32, float, rintf(x))
 UNARY_LOOP(trunc_f32, float, truncf(x))
-TRIG_LOOP(tan_f32, pn_tanf_v, tan)
+TRIG_LOOP(tan_f32_loop, pn_tanf_v, tan)
 UNARY_LOOP(rsqrt_f32_loop, float, pn_rsqrtf(x)) /* correctly rounded (fastmath.h) */
 
 /* 2^(j/32) = pn_exp2_32[0][j] + pn_exp2_32[1][j] (fastmath.h), from mpmath at 200 bits */
@@ -3856,6 +3856,64 @@ POLY_TAB_KERNEL16(tanh_f32_avx512, tanh_poly16, pn_tanh_tab)
 POLY_TAB_KERNEL16(atan_f32_avx512, atan_poly16, pn_atanx_tab)
 POLY_TAB_KERNEL16(erfc_f32_avx512, erfc_poly16, pn_erfcx_tab)
 
+/* pn_tanf_v over 8 floats (the same bits): sin r / cos r or -cos r / sin r. */
+static ALWAYS_INLINE T512 __m256 tan_lanes8d(__m256 xf) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52), one = _mm512_set1_pd(1.0);
+    __m512d x = _mm512_cvtps_pd(xf);
+    __m512d t = _mm512_fmadd_pd(x, _mm512_set1_pd(0.63661977236758134), magic);
+    __m512d n = _mm512_sub_pd(t, magic);
+    __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(PN_TRIG_HALF_PI_1), x);
+    r = _mm512_fnmadd_pd(n, _mm512_set1_pd(PN_TRIG_HALF_PI_2), r);
+    __m512d z = _mm512_mul_pd(r, r), p = _mm512_set1_pd(0x1.6cd1480ae31d2p-19);
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-0x1.a00f7c5f406f9p-13));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(0x1.11110866ecfa7p-7));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-0x1.5555554c6d0f0p-3));
+    __m512d sn = _mm512_mul_pd(r, _mm512_fmadd_pd(z, p, one));
+    __m512d q = _mm512_set1_pd(-0x1.23c8f3665a458p-22);
+    q = _mm512_fmadd_pd(q, z, _mm512_set1_pd(0x1.a00eb6b0ce449p-16));
+    q = _mm512_fmadd_pd(q, z, _mm512_set1_pd(-0x1.6c16b34315c15p-10));
+    q = _mm512_fmadd_pd(q, z, _mm512_set1_pd(0x1.55555545bcc21p-5));
+    q = _mm512_fmadd_pd(q, z, _mm512_set1_pd(-0x1.ffffffffe97bap-2));
+    __m512d c = _mm512_fmadd_pd(z, q, one);
+    __mmask8 odd = _mm512_test_epi64_mask(_mm512_castpd_si512(t), _mm512_set1_epi64(1));
+    __m512d num = _mm512_mask_sub_pd(sn, odd, _mm512_setzero_pd(), c);
+    return _mm512_cvtpd_ps(_mm512_div_pd(num, _mm512_mask_mov_pd(c, odd, sn)));
+}
+/* The lanes whose x is beyond PN_TRIG_V_MAX, inf or NaN. */
+static ALWAYS_INLINE T512 __mmask16 trig_far_mask16(__m512 x) {
+    return _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(PN_TRIG_V_MAX), _CMP_NLE_UQ);
+}
+/* r with those lanes (far) from libm's double function rounded to float, as TRIG_LOOP
+ * does (out of line: in most data no lane is far). */
+static T512 __m512 trig_far16(__m512 r, __m512 x, __mmask16 far, double (*libm)(double)) {
+    float xs[16], rs[16];
+    _mm512_storeu_ps(xs, x);
+    _mm512_storeu_ps(rs, r);
+    for (int j = 0; j < 16; j++)
+        if (far >> j & 1) rs[j] = (float)libm((double)xs[j]);
+    return _mm512_loadu_ps(rs);
+}
+/* tan over 16 floats: two halves of 8 doubles, far lanes by libm. */
+static ALWAYS_INLINE T512 __m512 tan_lanes16(__m512 v) {
+    __m256 a = tan_lanes8d(_mm512_castps512_ps256(v)),
+           b = tan_lanes8d(_mm512_extractf32x8_ps(v, 1));
+    __m512 r = _mm512_insertf32x8(_mm512_castps256_ps512(a), b, 1);
+    __mmask16 far = trig_far_mask16(v);
+    return far ? trig_far16(r, v, far, tan) : r;
+}
+/* tan over n contiguous floats, 16 at a time (a masked last step): the auto-vectorized
+ * TRIG_LOOP's bits, written out so that no second pass looks for far lanes and the
+ * divisions stay 8 doubles wide (131k floats, one core: 99 -> 80 us; sin's and cos's
+ * loops as GCC vectorizes them were faster than the same written out). */
+static T512 void tan_f32_avx512(const float *x, float *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, tan_lanes16(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, tan_lanes16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
 /* pn_atan2f_poly over n contiguous (y, x) pairs, 16 at a time (a masked last step),
  * atan's table in 16 registers. */
 static T512 void atan2_f32_avx512(const float *y, const float *x, float *o, int64_t n) {
@@ -5183,6 +5241,7 @@ PORTABLE_F32(sigmoid_f32_portable, sigmoid_f32_loop)
 PORTABLE_F32(erf_f32_portable, erf_f32_loop)
 PORTABLE_F32(atan_f32_portable, atan_f32_loop)
 PORTABLE_F32(erfc_f32_portable, erfc_f32_loop)
+PORTABLE_F32(tan_f32_portable, tan_f32_loop)
 #if X86_KERNELS
 #define F32_KERNELS(A512, A2, P) {A512, A2, P}
 #else
@@ -5203,6 +5262,7 @@ static const f32_kernels SIGMOID_K =
 static const f32_kernels ERF_K = F32_KERNELS(erf_f32_avx512, erf_f32_avx2, erf_f32_portable);
 static const f32_kernels ATAN_K = F32_KERNELS(atan_f32_avx512, atan_f32_avx2, atan_f32_portable);
 static const f32_kernels ERFC_K = F32_KERNELS(erfc_f32_avx512, erfc_f32_avx2, erfc_f32_portable);
+static const f32_kernels TAN_K = F32_KERNELS(tan_f32_avx512, NULL, tan_f32_portable);
 
 static const f32_kernels *f32_kernels_of(pn_unary_op op) {
     switch (op) {
@@ -5230,6 +5290,8 @@ static const f32_kernels *f32_kernels_of(pn_unary_op op) {
         return &ATAN_K;
     case PN_ERFC:
         return &ERFC_K;
+    case PN_TAN:
+        return &TAN_K;
     default:
         return NULL;
     }
@@ -5503,7 +5565,7 @@ static void sqrt_f32_contig(const float *x, float *y, int64_t n) {
     f32_fastest (&SQRT_K)(x, y, n);
 }
 
-/* The float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid, erf, atan and erfc ops: the
+/* The float32 exp, log, log2, log10, log1p, sqrt, tanh, sigmoid, erf, atan, erfc and tan ops: the
  * fastest kernel for contiguous operands, else the op's loop (the same results). */
 #define F32_OP(NAME, K, LOOP) \
     static void NAME(char **p, const int64_t *s, int64_t n, const void *aux) { \
@@ -5524,6 +5586,7 @@ F32_OP(sigmoid_f32, SIGMOID_K, sigmoid_f32_loop)
 F32_OP(erf_f32, ERF_K, erf_f32_loop)
 F32_OP(atan_f32, ATAN_K, atan_f32_loop)
 F32_OP(erfc_f32, ERFC_K, erfc_f32_loop)
+F32_OP(tan_f32, TAN_K, tan_f32_loop)
 
 /* atan2's kernels, as (y, x, out, n) over contiguous floats: pn_atan2_f32_kernel. */
 static void atan2_f32_portable(const float *y, const float *x, float *o, int64_t n) {

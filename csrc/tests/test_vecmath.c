@@ -1930,7 +1930,8 @@ static void test_f32_kernels(void) {
                {PN_LOG1P, "log1p", log1p_scalar}, {PN_TANH, "tanh", tanh_scalar},
                {PN_SQRT, "sqrt", sqrt_scalar},    {PN_SIGMOID, "sigmoid", sigmoid_scalar},
                {PN_RSQRT, "rsqrt", pn_rsqrtf},    {PN_ERF, "erf", erf_scalar},
-               {PN_ATAN, "atan", atan_scalar},    {PN_ERFC, "erfc", erfc_scalar}};
+               {PN_ATAN, "atan", atan_scalar},    {PN_ERFC, "erfc", erfc_scalar},
+               {PN_TAN, "tan", tan_scalar}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         test_op_kernels(ops[k].op, ops[k].name, ops[k].ref);
         test_kernel_edges(ops[k].op, ops[k].name, ops[k].ref);
