@@ -1912,17 +1912,50 @@ static ALWAYS_INLINE T256 __m256d exp_f64_lanes4(__m256d x) {
     __m256d sub = _mm256_cmp_pd(kf, _mm256_set1_pd(-16336.0), _CMP_LT_OQ); /* m <= -1022 */
     return _mm256_movemask_pd(sub) ? exp_f64_sub4(out, t, small, mu, sub) : out;
 }
-/* pn_sigmoid_f64_tab over 4 lanes. */
-static ALWAYS_INLINE T256 __m256d sigmoid_f64_lanes4(__m256d x) {
+/* pn_sigmoid_f64_parts over 4 lanes: returns u, with d, q, ql. */
+static ALWAYS_INLINE T256 __m256d sigmoid_parts4(__m256d x, __m256d *d, __m256d *q, __m256d *ql) {
     const __m256d one = _mm256_set1_pd(1.0);
     __m256d e = exp_f64_lanes4(_mm256_or_pd(x, _mm256_set1_pd(-0.0)));
     __m256d dh = _mm256_add_pd(one, e), dl = _mm256_add_pd(_mm256_sub_pd(one, dh), e);
     __m256d u = _mm256_div_pd(one, dh);
-    __m256d d = _mm256_sub_pd(_mm256_fnmadd_pd(u, dh, one), _mm256_mul_pd(u, dl));
-    __m256d q = _mm256_mul_pd(e, u), qe = _mm256_fmsub_pd(e, u, q);
-    __m256d pos = _mm256_fmadd_pd(u, d, u), neg = _mm256_add_pd(q, _mm256_fmadd_pd(q, d, qe));
+    *d = _mm256_sub_pd(_mm256_fnmadd_pd(u, dh, one), _mm256_mul_pd(u, dl));
+    *q = _mm256_mul_pd(e, u), *ql = _mm256_fmsub_pd(e, u, *q);
+    return u;
+}
+/* pn_sigmoid_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d sigmoid_f64_lanes4(__m256d x) {
+    __m256d d, q, ql, u = sigmoid_parts4(x, &d, &q, &ql);
+    __m256d pos = _mm256_fmadd_pd(u, d, u), neg = _mm256_add_pd(q, _mm256_fmadd_pd(q, d, ql));
     __m256d y = _mm256_blendv_pd(neg, pos, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GE_OQ));
     return _mm256_blendv_pd(y, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+/* pn_silu_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d silu_f64_lanes4(__m256d x) {
+    __m256d d, q, ql, u = sigmoid_parts4(x, &d, &q, &ql);
+    __m256d pos = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GE_OQ);
+    __m256d h = _mm256_blendv_pd(q, u, pos), hl = _mm256_andnot_pd(pos, ql);
+    __m256d p = _mm256_mul_pd(x, h), pe = _mm256_fmsub_pd(x, h, p);
+    __m256d y = _mm256_add_pd(p, _mm256_fmadd_pd(p, d, _mm256_fmadd_pd(x, hl, pe)));
+    __m256d ax = _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
+    __m256d keep = _mm256_or_pd(_mm256_cmp_pd(ax, _mm256_set1_pd(INFINITY), _CMP_EQ_OQ),
+                                _mm256_cmp_pd(y, _mm256_setzero_pd(), _CMP_EQ_OQ));
+    y = _mm256_blendv_pd(_mm256_blendv_pd(y, p, keep), _mm256_add_pd(x, x),
+                         _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+    __m256d tiny = _mm256_cmp_pd(x, _mm256_set1_pd(PN_SILU_D_TINY), _CMP_LT_OQ);
+    if (_mm256_movemask_pd(tiny)) { /* (x E) E, E = e^(x/2): a branch, rarely taken */
+        __m256d h2 = exp_f64_lanes4(_mm256_mul_pd(x, _mm256_set1_pd(0.5)));
+        y = _mm256_blendv_pd(y, _mm256_mul_pd(_mm256_mul_pd(x, h2), h2), tiny);
+    }
+    return y;
+}
+/* pn_silu_grad_f64_tab over 4 lanes. */
+static ALWAYS_INLINE T256 __m256d silu_grad_f64_lanes4(__m256d g, __m256d x) {
+    __m256d d, q, ql, u = sigmoid_parts4(x, &d, &q, &ql);
+    __m256d sp = _mm256_fmadd_pd(u, d, u), sn = _mm256_add_pd(q, _mm256_fmadd_pd(q, d, ql));
+    __m256d pos = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GE_OQ);
+    __m256d sig = _mm256_blendv_pd(sn, sp, pos), oms = _mm256_blendv_pd(sp, sn, pos);
+    __m256d dx = _mm256_mul_pd(g, _mm256_mul_pd(sig, _mm256_fmadd_pd(x, oms, _mm256_set1_pd(1.0))));
+    return _mm256_blendv_pd(dx, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 /* An op over n contiguous doubles by its 4-lane function, 4 at a time (a masked last
  * step); long arrays prefetch. */
@@ -1942,6 +1975,16 @@ static ALWAYS_INLINE T256 __m256d sigmoid_f64_lanes4(__m256d x) {
     }
 F64_KERNEL4(exp_f64_avx2, exp_f64_lanes4)
 F64_KERNEL4(sigmoid_f64_avx2, sigmoid_f64_lanes4)
+F64_KERNEL4(silu_f64_avx2, silu_f64_lanes4)
+/* silu_grad_f64_lanes4 over n contiguous (g, x) to dx, 4 at a time (a masked last step). */
+static T256 void silu_grad_f64_avx2(const double *g, const double *x, double *dx, int64_t n) {
+    for (int64_t i = 0; i < n; i += 4) {
+        __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - i), _mm256_setr_epi64x(0, 1, 2, 3));
+        _mm256_maskstore_pd(
+            dx + i, m,
+            silu_grad_f64_lanes4(_mm256_maskload_pd(g + i, m), _mm256_maskload_pd(x + i, m)));
+    }
+}
 
 /* pn_log_f64_core over 4 lanes (AVX2): the table by gathers; k as a double from its bits
  * (k + 2048 = (tmp ^ 2^63) >> 52 under 2^52's exponent); 2^-min(k, 1022) for
@@ -2689,18 +2732,51 @@ static ALWAYS_INLINE T512 __m512d exp_f64_lanes8(__m512d x, const __m512d t[4]) 
     if (sub) out = _mm512_mask_mov_pd(out, sub, exp_f64_sub8(out, hi, small, v));
     return out;
 }
-/* pn_sigmoid_f64_tab over 8 lanes. */
-static ALWAYS_INLINE T512 __m512d sigmoid_f64_lanes8(__m512d x, const __m512d t[4]) {
+/* pn_sigmoid_f64_parts over 8 lanes: returns u, with d, q, ql. */
+static ALWAYS_INLINE T512 __m512d sigmoid_parts8(__m512d x, const __m512d t[4], __m512d *d,
+                                                 __m512d *q, __m512d *ql) {
     const __m512d one = _mm512_set1_pd(1.0);
     __m512d e = exp_f64_lanes8(_mm512_or_pd(x, _mm512_set1_pd(-0.0)), t);
     __m512d dh = _mm512_add_pd(one, e), dl = _mm512_add_pd(_mm512_sub_pd(one, dh), e);
     __m512d u = _mm512_div_pd(one, dh);
-    __m512d d = _mm512_sub_pd(_mm512_fnmadd_pd(u, dh, one), _mm512_mul_pd(u, dl));
-    __m512d q = _mm512_mul_pd(e, u), qe = _mm512_fmsub_pd(e, u, q);
-    __m512d pos = _mm512_fmadd_pd(u, d, u), neg = _mm512_add_pd(q, _mm512_fmadd_pd(q, d, qe));
+    *d = _mm512_sub_pd(_mm512_fnmadd_pd(u, dh, one), _mm512_mul_pd(u, dl));
+    *q = _mm512_mul_pd(e, u), *ql = _mm512_fmsub_pd(e, u, *q);
+    return u;
+}
+/* pn_sigmoid_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d sigmoid_f64_lanes8(__m512d x, const __m512d t[4]) {
+    __m512d d, q, ql, u = sigmoid_parts8(x, t, &d, &q, &ql);
+    __m512d pos = _mm512_fmadd_pd(u, d, u), neg = _mm512_add_pd(q, _mm512_fmadd_pd(q, d, ql));
     __m512d y =
         _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ), neg, pos);
     return _mm512_mask_add_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
+}
+/* pn_silu_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d silu_f64_lanes8(__m512d x, const __m512d t[4]) {
+    __m512d d, q, ql, u = sigmoid_parts8(x, t, &d, &q, &ql);
+    __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ);
+    __m512d h = _mm512_mask_blend_pd(pos, q, u), hl = _mm512_maskz_mov_pd((__mmask8)~pos, ql);
+    __m512d p = _mm512_mul_pd(x, h), pe = _mm512_fmsub_pd(x, h, p);
+    __m512d y = _mm512_add_pd(p, _mm512_fmadd_pd(p, d, _mm512_fmadd_pd(x, hl, pe)));
+    __mmask8 keep = _mm512_fpclass_pd_mask(x, 0x18) | /* +-inf, and +-0 results */
+                    _mm512_cmp_pd_mask(y, _mm512_setzero_pd(), _CMP_EQ_OQ);
+    y = _mm512_mask_add_pd(_mm512_mask_mov_pd(y, keep, p), _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q),
+                           x, x);
+    __mmask8 tiny = _mm512_cmp_pd_mask(x, _mm512_set1_pd(PN_SILU_D_TINY), _CMP_LT_OQ);
+    if (tiny) { /* (x E) E, E = e^(x/2): a branch, rarely taken */
+        __m512d h2 = exp_f64_lanes8(_mm512_mul_pd(x, _mm512_set1_pd(0.5)), t);
+        y = _mm512_mask_mov_pd(y, tiny, _mm512_mul_pd(_mm512_mul_pd(x, h2), h2));
+    }
+    return y;
+}
+/* pn_silu_grad_f64_tab over 8 lanes. */
+static ALWAYS_INLINE T512 __m512d silu_grad_f64_lanes8(__m512d g, __m512d x, const __m512d t[4]) {
+    __m512d d, q, ql, u = sigmoid_parts8(x, t, &d, &q, &ql);
+    __m512d sp = _mm512_fmadd_pd(u, d, u), sn = _mm512_add_pd(q, _mm512_fmadd_pd(q, d, ql));
+    __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ);
+    __m512d sig = _mm512_mask_blend_pd(pos, sn, sp), oms = _mm512_mask_blend_pd(pos, sp, sn);
+    __m512d dx = _mm512_mul_pd(g, _mm512_mul_pd(sig, _mm512_fmadd_pd(x, oms, _mm512_set1_pd(1.0))));
+    return _mm512_mask_add_pd(dx, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
 /* An op over n contiguous doubles by its lanes function LANES(x, t), its table in NT
  * registers t[k] = LOAD (an expression in k), 8 at a time (a masked last step); long
@@ -2724,6 +2800,18 @@ static ALWAYS_INLINE T512 __m512d sigmoid_f64_lanes8(__m512d x, const __m512d t[
 #define TAB_ROWS8(TAB) _mm512_loadu_pd(TAB[k / 2] + 8 * (k % 2))
 F64_TAB_KERNEL8(exp_f64_avx512, exp_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
 F64_TAB_KERNEL8(sigmoid_f64_avx512, sigmoid_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+F64_TAB_KERNEL8(silu_f64_avx512, silu_f64_lanes8, 4, TAB_ROWS8(pn_exp2_16d))
+/* silu_grad_f64_lanes8 over n contiguous (g, x) to dx, 8 at a time (a masked last step). */
+static T512 void silu_grad_f64_avx512(const double *g, const double *x, double *dx, int64_t n) {
+    __m512d t[4];
+    for (int k = 0; k < 4; k++) t[k] = TAB_ROWS8(pn_exp2_16d);
+    for (int64_t i = 0; i < n; i += 8) {
+        __mmask8 m = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_pd(dx + i, m,
+                              silu_grad_f64_lanes8(_mm512_maskz_loadu_pd(m, g + i),
+                                                   _mm512_maskz_loadu_pd(m, x + i), t));
+    }
+}
 
 /* pn_log_f64_core over 8 lanes, the tables in registers: t[0..1] 1/c, t[2..3] the
  * base's hi row, t[4..5] its lo row (vpermt2pd reads bits 3..0 of each index). */
@@ -5450,6 +5538,27 @@ pn_gelu_grad_f32_fn pn_gelu_grad_f32_kernel(const char *name) {
 
 void pn_gelu_grad_f32(const float *g, const float *x, float *dx, int64_t n) {
     RUN_FASTEST(gelu_grad_f32_avx512, gelu_grad_f32_avx2, gelu_grad_f32_portable, g, x, dx, n);
+}
+
+/* The float64 SiLU and its gradient (fastmath.h's pn_silu_f64_tab, pn_silu_grad_f64_tab):
+ * the C loops, the kernels by name, the fastest kernel. */
+static void silu_f64_portable(const double *x, double *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = pn_silu_f64_tab(x[i]);
+}
+static void silu_grad_f64_portable(const double *g, const double *x, double *dx, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dx[i] = pn_silu_grad_f64_tab(g[i], x[i]);
+}
+pn_f64_kernel_fn pn_silu_f64_kernel(const char *name) {
+    KERNEL_BY_NAME(name, silu_f64_avx512, silu_f64_avx2, silu_f64_portable);
+}
+void pn_silu_f64(const double *x, double *y, int64_t n) {
+    RUN_FASTEST(silu_f64_avx512, silu_f64_avx2, silu_f64_portable, x, y, n);
+}
+pn_gelu_grad_f64_fn pn_silu_grad_f64_kernel(const char *name) {
+    KERNEL_BY_NAME(name, silu_grad_f64_avx512, silu_grad_f64_avx2, silu_grad_f64_portable);
+}
+void pn_silu_grad_f64(const double *g, const double *x, double *dx, int64_t n) {
+    RUN_FASTEST(silu_grad_f64_avx512, silu_grad_f64_avx2, silu_grad_f64_portable, g, x, dx, n);
 }
 
 /* The float64 GELU and its gradient (fastmath.h's pn_gelu_f64_tab, pn_gelu_grad_f64_tab):

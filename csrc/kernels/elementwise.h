@@ -236,6 +236,13 @@ void pn_gelu_f64(const double *x, double *y, int64_t n);
 typedef void (*pn_gelu_grad_f64_fn)(const double *g, const double *x, double *dx, int64_t n);
 pn_gelu_grad_f64_fn pn_gelu_grad_f64_kernel(const char *name);
 void pn_gelu_grad_f64(const double *g, const double *x, double *dx, int64_t n);
+/* The float64 SiLU y = x sigmoid(x) and its backward dx = g s (1 + x (1 - s)) over n
+ * contiguous doubles: fastmath.h's pn_silu_f64_tab and pn_silu_grad_f64_tab (the same bits
+ * in every kernel); the kernels by name as pn_unary_f64_kernel. */
+pn_f64_kernel_fn pn_silu_f64_kernel(const char *name);
+void pn_silu_f64(const double *x, double *y, int64_t n);
+pn_gelu_grad_f64_fn pn_silu_grad_f64_kernel(const char *name);
+void pn_silu_grad_f64(const double *g, const double *x, double *dx, int64_t n);
 
 /* atan2(a, b)'s gradients over n contiguous elements, in PyTorch's order of
  * operations (the composed ops' bits, but for the sign of a NaN, which depends on

@@ -992,13 +992,63 @@ PN_FINLINE double pn_exp_f64_tab(double x) {
  * csrc/tests/test_vecmath.c checks 1.5 on random x (NumPy's 1 / (1 + exp(-x)): 1.86,
  * PyTorch's: 1.80 on random x in [-30, 30]). sigmoid(-inf) = 0,
  * sigmoid(inf) = 1, NaN -> NaN (x's, quieted). */
-PN_FINLINE double pn_sigmoid_f64_tab(double x) {
+/* pn_sigmoid_f64_tab's parts: 1 / (1 + e) = u (1 + d) and e / (1 + e) = q + ql + q d, each
+ * to about 2^-100, e = exp(-|x|). */
+typedef struct {
+    double u, d, q, ql;
+} pn_sigmoid_parts;
+PN_FINLINE pn_sigmoid_parts pn_sigmoid_f64_parts(double x) {
     double e = pn_exp_f64_tab(pn_bits_to_double(pn_double_to_bits(x) | 0x8000000000000000ULL));
     double dh = 1.0 + e, dl = (1.0 - dh) + e;
     double u = 1.0 / dh, d = __builtin_fma(-u, dh, 1.0) - u * dl;
-    double q = e * u, qe = __builtin_fma(e, u, -q);
-    double pos = __builtin_fma(u, d, u), neg = q + __builtin_fma(q, d, qe);
+    double q = e * u, ql = __builtin_fma(e, u, -q);
+    return (pn_sigmoid_parts){u, d, q, ql};
+}
+PN_FINLINE double pn_sigmoid_f64_tab(double x) {
+    pn_sigmoid_parts s = pn_sigmoid_f64_parts(x);
+    double pos = __builtin_fma(s.u, s.d, s.u), neg = s.q + __builtin_fma(s.q, s.d, s.ql);
     return x != x ? x + x : x >= 0 ? pos : neg; /* x + x: a signalling NaN quieted */
+}
+
+/* silu x = x sigmoid(x) in double, for the float64 silu op (elementwise.c's kernels
+ * compute the same, to the bit): sigmoid's parts (pn_sigmoid_f64_parts) h + hl + h d,
+ * h = u and hl = 0 for x >= 0, h = q and hl = ql below, times x: p = x h rounded, its
+ * error pe exact (fma), and
+ *   silu x = p + (pe + x hl + p d),
+ * one rounding. So only e's own error (0.556 ulp) remains, as in sigmoid: shrunk by
+ * e / (1 + e) <= 1/2 for x >= 0, passed on whole below 0, where it can double as x e /
+ * (1 + e) falls below a power of 2 that x e is above: at most 0.5 + 2 (0.556) = 1.61 ulp
+ * (1.44 found on random x by csrc/tests/test_vecmath.c; PyTorch's x / (1 + exp(-x)), two
+ * roundings after exp's: 2.08 found). silu(inf) = inf, silu(-inf) = NaN (x 0, as
+ * PyTorch), NaN -> NaN, silu(+-0) = +-0. Below -708 e is subnormal, its relative error
+ * far above an ulp, while x e can still be normal: there silu x = (x E) E with E = e^(x/2)
+ * normal, 1 / (1 + e) being 1 to a double: e^(x/2)'s error twice and two roundings, 2.2
+ * 2^-53 relative, so within 4.3 ulp (2.44 found; PyTorch's exp(-x) overflows there and it
+ * returns -0). */
+#define PN_SILU_D_TINY -708.0
+PN_FINLINE double pn_silu_f64_tab(double x) {
+    if (__builtin_expect(x < PN_SILU_D_TINY, 0)) { /* e subnormal: x e as (x E) E, E = e^(x/2) */
+        double h2 = pn_exp_f64_tab(0.5 * x);
+        return (x * h2) * h2;
+    }
+    pn_sigmoid_parts s = pn_sigmoid_f64_parts(x);
+    double h = x >= 0 ? s.u : s.q, hl = x >= 0 ? 0.0 : s.ql;
+    double p = x * h, pe = __builtin_fma(x, h, -p);
+    double y = p + __builtin_fma(p, s.d, __builtin_fma(x, hl, pe));
+    return x != x ? x + x : y == 0 || __builtin_isinf(x) ? p : y; /* p: +-0 kept, inf */
+}
+/* SiLU's gradient dx = g sigmoid(x) (1 + x (1 - sigmoid(x))) in double for the float64
+ * backward: sigmoid and 1 - sigmoid are sigmoid's two results, 1 / (1 + e) and e / (1 + e)
+ * (each within 1.61 ulp), whichever way x's sign puts them; 1 + x (1 - sigmoid) by one fma.
+ * Within 4.8 ulp of |s| + |x s (1 - s)| (the parts' errors summed: 1.61 twice and three
+ * roundings; 2.74 found on random x): near x = -1.2785, where the gradient crosses 0, the
+ * sum cancels (as PyTorch's) and that is all the relative accuracy there is. x = +-inf gives NaN
+ * (inf 0 in the sum, as PyTorch); a NaN x comes out. */
+PN_FINLINE double pn_silu_grad_f64_tab(double g, double x) {
+    pn_sigmoid_parts s = pn_sigmoid_f64_parts(x);
+    double pos = __builtin_fma(s.u, s.d, s.u), neg = s.q + __builtin_fma(s.q, s.d, s.ql);
+    double sig = x >= 0 ? pos : neg, oms = x >= 0 ? neg : pos;
+    return x != x ? x + x : g * (sig * __builtin_fma(x, oms, 1.0)); /* x's NaN, quieted */
 }
 
 /* ---- float64 expm1 and tanh through exp's table, as exact pairs ---- */

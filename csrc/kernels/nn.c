@@ -421,10 +421,13 @@ void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t 
         act_forward_run_f32(p, x + b, y + b, m);
     }
 }
-/* float64 GELU: elementwise.c's kernels (pn_gelu_f64_tab's bits); the rest in loops. */
+/* float64 GELU and SiLU: elementwise.c's kernels (pn_gelu_f64_tab's and pn_silu_f64_tab's
+ * bits); the rest in loops. */
 void pn_act_forward_f64(const pn_act_args *p, const double *x, double *y, int64_t n) {
     if (p->act == PN_ACT_GELU)
         pn_gelu_f64(x, y, n);
+    else if (p->act == PN_ACT_SILU)
+        pn_silu_f64(x, y, n);
     else
         act_forward_f64(p, x, y, n);
 }
@@ -462,6 +465,8 @@ void pn_act_backward_f64(const pn_act_args *p, const double *g, const double *x,
                          int64_t n) {
     if (p->act == PN_ACT_GELU)
         pn_gelu_grad_f64(g, x, dx, n);
+    else if (p->act == PN_ACT_SILU)
+        pn_silu_grad_f64(g, x, dx, n);
     else
         act_backward_f64(p, g, x, dx, n);
 }
