@@ -1778,7 +1778,8 @@ PN_SIMD_CLONES static void gelu_gradf_f32(const float *g, const float *x, float 
 /* The elements xb[k] of a block out of the tables' range, at places ib[k]: the GELU
  * (g NULL) or its gradient y[ib[k]] by pn_phif, in loops that vectorize (their
  * gradients gathered first: with the gather inside, the loop stayed scalar, and
- * 131k gradients of x ~ N(0, 100) took 4.8 ms, 0.23 ms now). */
+ * 131k gradients of x ~ N(0, 100) took 4.8 ms, 0.23 ms now). g is read here, after the
+ * block's y was stored: y may be x (its elements saved in xb) but not g. */
 static void gelu_fallback(const float *g, const float *xb, const int32_t *ib, int cnt, float *y) {
     float yb[GELU_BLOCK];
     if (g) {
@@ -4158,19 +4159,12 @@ static T512 void sqrt_f32_avx512(const float *x, float *y, int64_t n) {
  * (sqrt's bits), by a candidate and a test:
  *   y = rsqrt14(x) (2^-14 relative), s = x y, h = y / 2, two Goldschmidt steps
  *   e = 1/2 - s h, s += s e, h += h e (2^-27, then near 2^-52), and
- *   s += (x - s^2) h (x - s^2 exact by fma): within about 2^-100 relative of sqrt(x).
+ *   s += (x - s^2) h (x - s^2 by fma: exact, or within 2^-105 relative where s is more
+ *   than an ulp off): within about 2^-100 relative of sqrt(x) (2^-104 measured).
  * That is not yet correct rounding: sqrt(x) can lie within 2^-107 of a midpoint
  * between doubles. But s is the correctly rounded root or a neighbour, and Tuckerman's
- * test settles which: with s- and s+ the neighbours of s, s is right iff
- *   s s- < x <= s s+.
- * (The squared midpoint (s + s+)^2 / 4 = s s+ + u^2 / 4 with u = s+ - s; s s+ is a
- * multiple of u^2 and x of 2^51 u^2 or more, so no x lies between the two; the same
- * below s, where u may be half as big. No root is a midpoint: its square has more than
- * 53 bits.) Each side is the sign of one fma, s s+- - x computed exactly and rounded
- * once, which keeps its sign while that residual, a multiple of u^2, stays a normal
- * number: for x >= 2^-900 (u^2 >= 2^-1004). The other lanes (zeros, subnormals,
- * negatives, +inf, NaN) make the vector take vsqrtpd (sqrt_plain8d). */
-static T512 __m512d sqrt_core8d(__m512d x) {
+ * test (sqrt_settle8d) settles which. */
+static ALWAYS_INLINE T512 __m512d sqrt_core8d(__m512d x) {
     const __m512d half = _mm512_set1_pd(0.5);
     __m512d y = _mm512_rsqrt14_pd(x), s = _mm512_mul_pd(x, y), h = _mm512_mul_pd(half, y);
     for (int k = 0; k < 2; k++) {
@@ -4178,8 +4172,21 @@ static T512 __m512d sqrt_core8d(__m512d x) {
         s = _mm512_fmadd_pd(s, e, s);
         h = _mm512_fmadd_pd(h, e, h);
     }
-    s = _mm512_fmadd_pd(_mm512_fnmadd_pd(s, s, x), h, s);
-    /* Tuckerman's test: s + (one bit) is s+, s - (one bit) is s- (x >= 2^-900: s > 0) */
+    return _mm512_fmadd_pd(_mm512_fnmadd_pd(s, s, x), h, s);
+}
+/* Tuckerman's test: from a candidate s within an ulp of sqrt(x), 2^-900 <= x < inf, the
+ * correctly rounded root. With s- and s+ the neighbours of s (one bit down and up: s > 0),
+ * s is right iff
+ *   s s- < x <= s s+.
+ * (The squared midpoint (s + s+)^2 / 4 = s s+ + u^2 / 4 with u = s+ - s; s s+ is a
+ * multiple of u^2 and x of 2^51 u^2 or more, so no x lies between the two; the same
+ * below s, where u, and the grid of s s-, may be half as big. No root is a midpoint: its
+ * square has more than 53 bits.) Each side is the sign of one fma, s s+- - x computed
+ * exactly and rounded once: round to nearest keeps the sign, and for x >= 2^-900 the
+ * residual, a multiple of u^2 / 2 >= 2^-1005, stays normal even where subnormals are
+ * flushed to zero. The other lanes (zeros, subnormals, negatives, +inf, NaN) make the
+ * vector take vsqrtpd (sqrt_plain8d). */
+static ALWAYS_INLINE T512 __m512d sqrt_settle8d(__m512d x, __m512d s) {
     __m512i b = _mm512_castpd_si512(s), one = _mm512_set1_epi64(1);
     __m512d up = _mm512_castsi512_pd(_mm512_add_epi64(b, one));
     __m512d down = _mm512_castsi512_pd(_mm512_sub_epi64(b, one));
@@ -4188,6 +4195,17 @@ static T512 __m512d sqrt_core8d(__m512d x) {
         _mm512_cmp_pd_mask(_mm512_fmsub_pd(s, down, x), _mm512_setzero_pd(), _CMP_GE_OQ);
     s = _mm512_mask_mov_pd(s, low, up); /* x > s s+: the root is nearer s+ */
     return _mm512_mask_mov_pd(s, high, down);
+}
+/* sqrt_settle8d over n contiguous (x, s) to out, for test_vecmath (pn_sqrt_f64_settle_kernel),
+ * which hands it the roots' neighbours: the kernel's own candidates are nearly always
+ * right already. */
+static T512 void sqrt_settle_f64_avx512(const double *x, const double *s, double *o, int64_t n) {
+    for (int64_t i = 0; i < n; i += 8) {
+        __mmask8 m = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_pd(
+            o + i, m,
+            sqrt_settle8d(_mm512_maskz_loadu_pd(m, x + i), _mm512_maskz_loadu_pd(m, s + i)));
+    }
 }
 /* The lanes sqrt_core8d takes: 2^-900 <= x < inf (NaN fails both compares). */
 static T512 __mmask8 sqrt_plain8d(__m512d x) {
@@ -4198,7 +4216,8 @@ static T512 void sqrt_f64_avx512(const double *x, double *y, int64_t n) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m512d v = _mm512_loadu_pd(x + i);
-        _mm512_storeu_pd(y + i, sqrt_plain8d(v) == 0xff ? sqrt_core8d(v) : _mm512_sqrt_pd(v));
+        __m512d r = sqrt_plain8d(v) == 0xff ? sqrt_settle8d(v, sqrt_core8d(v)) : _mm512_sqrt_pd(v);
+        _mm512_storeu_pd(y + i, r);
     }
     if (i < n) {
         __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
@@ -4916,14 +4935,14 @@ static T256 void gelu_run_avx2(const float *g, const float *x, float *y, int64_t
             __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e - i < 8 ? e - i : 8)), lane);
             __m256 v = _mm256_maskload_ps(x + i, m);
             __m256 w = g ? _mm256_maskload_ps(g + i, m) : v;
-            _mm256_maskstore_ps(y + i, m, gelu_tab8(w, v, tab));
             __m256 far = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v),
                                        _mm256_set1_ps(4.0f), _CMP_NLT_UQ);
             unsigned out = (unsigned)_mm256_movemask_ps(_mm256_and_ps(far, _mm256_castsi256_ps(m)));
-            for (; out; out &= out - 1) {
+            for (; out; out &= out - 1) { /* x read before y is stored: y may be x */
                 int l = __builtin_ctz(out);
                 xb[cnt] = x[i + l], ib[cnt++] = (int32_t)(i - b + l);
             }
+            _mm256_maskstore_ps(y + i, m, gelu_tab8(w, v, tab));
         }
         if (cnt) gelu_fallback(g ? g + b : NULL, xb, ib, cnt, y + b);
     }
@@ -5827,6 +5846,13 @@ F64_KERNELS_OP(tan_f64)
 F64_KERNELS_OP(atan_f64)
 F64_KERNELS_OP(erf_f64)
 F64_KERNELS_OP(erfc_f64)
+pn_f64_kernel2_fn pn_sqrt_f64_settle_kernel(void) {
+#if X86_KERNELS
+    return x86_cpu_level() == 2 ? sqrt_settle_f64_avx512 : NULL;
+#else
+    return NULL;
+#endif
+}
 pn_f64_kernel_fn pn_unary_f64_kernel(pn_unary_op op, const char *name) {
     if (op == PN_EXP) {
         KERNEL_BY_NAME(name, exp_f64_avx512, exp_f64_avx2, exp_f64_portable);

@@ -135,6 +135,11 @@ pn_f64_kernel2_fn pn_atan2_f64_kernel(const char *name);
 /* The float64 pow op's kernels the same way, as (x, y, out, n) over pairs with x in (0,
  * inf) and y finite (the op's common case; it checks): pn_pow_f64_tab (fastmath.h). */
 pn_f64_kernel2_fn pn_pow_plain_f64_kernel(const char *name);
+/* The float64 sqrt AVX-512 kernel's last stage, Tuckerman's test, as (x, s, out, n): from
+ * x (2^-900 <= x < inf) and a candidate root s within an ulp of sqrt(x), the correctly
+ * rounded root; for csrc/tests/test_vecmath.c, which hands it the roots' neighbours. NULL
+ * where the CPU has no AVX-512. */
+pn_f64_kernel2_fn pn_sqrt_f64_settle_kernel(void);
 
 /* y = exp(x) over n contiguous floats (y may be x) by the fastest of those
  * kernels: for other kernels' rows (attention's softmax). */

@@ -560,7 +560,8 @@ static void test_doubles(void) {
  * pn_expf_tab's and log, log2, log10 pn_logf_tab's and its kin (on x86; elsewhere
  * pn_expf's and pn_logf's), sqrt sqrtf's. Every 97th float bit pattern (1021st
  * when sanitized) in runs of 4099 (ragged blocks), runs of every length up to
- * 40, and one long enough to be prefetched (2^18 + 5). NaN must stay NaN. */
+ * 40 (some ending in a value beyond 2^23, where the trig kernels call libm), and one long
+ * enough to be prefetched (2^18 + 5), out of place and in place. NaN must stay NaN. */
 static void kernel_loop(void *f, int unary_loop, const float *x, float *y, int64_t n) {
     if (unary_loop) {
         int64_t st[2] = {sizeof(float), sizeof(float)};
@@ -628,10 +629,17 @@ static void test_kernel(const char *op, float (*ref)(float), const char *name, v
     }
     for (int len = 1; len <= 40; len++, points += len) {
         for (int k = 0; k < len; k++) x[k] = -110.0f + 5.0f * (float)k + 0.37f * (float)len;
+        if (len % 3 == 0) x[len - 1] = (len % 2 ? 3e9f : -3e9f) * (float)len; /* far, last */
         bad += kernel_mismatches(ref, f, unary_loop, x, y, len);
     }
     for (int k = 0; k < LONG; k++) x[k] = flt(0x3f800000u + (uint32_t)k * 4099u);
     bad += kernel_mismatches(ref, f, unary_loop, x, y, LONG);
+    memcpy(y, x, sizeof x); /* in place: y over itself */
+    kernel_loop(f, unary_loop, y, y, LONG);
+    for (int64_t k = 0; k < LONG; k++) {
+        float w = ref(x[k]);
+        bad += memcmp(&w, &y[k], sizeof w) != 0 && !(isnan(w) && isnan(y[k]));
+    }
     /* a tail ending where the heap block ends (AddressSanitizer: no read beyond it) */
     float *hx = malloc(17 * sizeof(float)), *hy = malloc(17 * sizeof(float));
     CHECK(hx && hy, "allocation");
@@ -1198,7 +1206,7 @@ static double with_specials(int i, double v) {
 }
 
 /* How many of op's float64 kernels (pn_unary_f64_kernel: those this CPU runs) differ
- * from y over x[0, len), to the bit (o: scratch). */
+ * from y over x[0, len), to the bit, out of place and in place (o: scratch). */
 static long f64_kernels_differ(pn_unary_op op, const double *x, const double *y, double *o,
                                int64_t len) {
     const char *names[] = {"avx512", "avx2", "portable"};
@@ -1207,6 +1215,9 @@ static long f64_kernels_differ(pn_unary_op op, const double *x, const double *y,
         pn_f64_kernel_fn f = pn_unary_f64_kernel(op, names[k]);
         if (!f) continue;
         f(x, o, len);
+        bad += memcmp(o, y, (size_t)len * sizeof *o) != 0;
+        memcpy(o, x, (size_t)len * sizeof *o); /* and in place */
+        f(o, o, len);
         bad += memcmp(o, y, (size_t)len * sizeof *o) != 0;
     }
     return bad;
@@ -1229,22 +1240,59 @@ static uint64_t odd_sqrt_mod55(uint64_t t) {
 /* x for test_sqrt_f64, family k % 4: random bit patterns (every sign, exponent,
  * subnormal, inf and NaN); doubles whose root lies within t 2^-108 relative of a
  * midpoint m = r 2^-53 between doubles (r odd, r^2 = t modulo 2^55 for a small t of
- * either sign: x = (r^2 - t) 2^-106 exactly), below or above it, where only Tuckerman's
- * test decides, scaled by 4^e over the kernel's whole range; exact squares. */
+ * either sign: x = (r^2 - t) 2^-106 exactly), below or above it, scaled by 4^e over the
+ * kernel's whole range; exact squares, and the doubles just below powers of 4. */
 static double sqrt_input(uint64_t *seed, int k) {
     *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
     uint64_t u = *seed, v = u * 0x9e3779b97f4a7c15ull;
     if (k % 4 == 0) return with_specials((int)(u >> 40), dbl(v ^ (u >> 29)));
-    int e = (int)(u % 950) - 450; /* x from 2^-900 to 2^1000 and more */
-    if (k % 4 == 3) {
+    int e = (int)(u % 961) - 450; /* x from 2^-900 to DBL_MAX */
+    if (k % 4 == 3 && (u >> 8) & 1) {
         double r = (double)((v >> 38) | 1); /* 26 bits: r^2 exact */
         return ldexp(r * r, 2 * e - 52);
     }
+    if (k % 4 == 3) /* just below 4^e, where s- = s - u/2 */
+        return ldexp(1 - (double)((v >> 40) % 4096 + 1) * 0x1p-53, 2 * e + 2);
     int64_t t = 1 + 8 * (int64_t)((v >> 40) % ((u >> 20) & 1 ? 64 : 1u << 20));
     if (k % 4 == 2) t = -t + 8; /* -7, -15, ...: also 1 modulo 8 */
     uint64_t r = odd_sqrt_mod55((uint64_t)t);
     unsigned __int128 q = (unsigned __int128)r * r - (unsigned __int128)(__int128)t;
     return ldexp((double)q, 2 * e - 106); /* q < 2^108, a multiple of 2^55: exact */
+}
+
+/* Tuckerman's test alone (pn_sqrt_f64_settle_kernel): handed sqrt(x) or either neighbour
+ * as the candidate, it returns sqrt(x), over sqrt_input's fast-lane families (the near-
+ * midpoint roots, powers of 4 and just below them included). The sqrt kernel's own
+ * candidates are nearly always right already, so only this shows the test works. */
+static void test_sqrt_settle(void) {
+    pn_f64_kernel2_fn f = pn_sqrt_f64_settle_kernel();
+    if (!f) {
+        printf("sqrt_f64   settle: not run (not run by this CPU)\n");
+        return;
+    }
+    enum { N = 1 << 15 };
+    static double x[N], s[N], o[N];
+    uint64_t seed = 103;
+    long bad = 0, points = 0;
+    for (int round = 0; round < 48; round++) {
+        int n = 0;
+        while (n < N) {
+            double v = sqrt_input(&seed, 1 + round % 3);
+            if (v >= 0x1p-900 && v < INFINITY) x[n++] = v;
+        }
+        for (int side = -1; side <= 1; side++) {
+            for (int i = 0; i < N; i++) {
+                double r = sqrt(x[i]);
+                s[i] = side == 0 ? r : nextafter(r, side < 0 ? 0.0 : INFINITY);
+            }
+            f(x, s, o, N - round % 8);
+            for (int i = 0; i < N - round % 8; i++) bad += o[i] != sqrt(x[i]);
+            points += N - round % 8;
+        }
+    }
+    printf("sqrt_f64   settle: %ld of %ld candidates (roots and their neighbours) not settled\n",
+           bad, points);
+    CHECK(bad == 0, "sqrt's Tuckerman test missed %ld of %ld candidates", bad, points);
 }
 
 /* float64 sqrt's kernels (pn_unary_f64_kernel: the AVX-512 one by rsqrt14, Newton steps
@@ -1268,8 +1316,14 @@ static void test_sqrt_f64(void) {
     int ns = (int)(sizeof sp / sizeof sp[0]);
     for (int i = 0; i < ns; i++) y[i] = sqrt(sp[i]);
     for (int len = 1; len <= ns; len++) kbad += f64_kernels_differ(PN_SQRT, sp, y, o, len);
+    /* the fast lanes' edges, 8 of them in one vector (a slow lane would send it to vsqrtpd) */
+    const double fast[] = {0x1p-900, 0x1.0000000000001p-900, DBL_MAX, 0x1.ffffffffffffep+1023,
+                           0x1p1022, 0x1.fffffffffffffp+1,   1.0,     0x1.fffffffffffffp-1};
+    for (int i = 0; i < 8; i++) y[i] = sqrt(fast[i]);
+    kbad += f64_kernels_differ(PN_SQRT, fast, y, o, 8);
     printf("sqrt_f64   kernels: %ld rounds differ from sqrt\n", kbad);
     CHECK(kbad == 0, "the float64 sqrt kernels differ from sqrt in %ld rounds", kbad);
+    test_sqrt_settle();
 }
 
 /* float64 exp (pn_exp_f64_tab) against expl (64-bit mantissas: its own error is 2^-11 of
