@@ -412,8 +412,20 @@ static void act_forward_run_f32(const pn_act_args *p, const float *x, float *y, 
     else
         act_forward_f32(p, x, y, n);
 }
-/* Long arrays in blocks, each prefetching x PN_PREFETCH_DISTANCE ahead (common.h). */
+/* Long arrays in blocks, each prefetching x PN_PREFETCH_DISTANCE ahead (common.h). In place
+ * (y == x), SiLU goes through a copy of x a block at a time: its fix-ups (sigmoid_fixup_f32)
+ * reread x after the fast path has written y. */
+#define ACT_COPY_BLOCK 512
 void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t n) {
+    if (x == y && p->act == PN_ACT_SILU) {
+        float xb[ACT_COPY_BLOCK];
+        for (int64_t b = 0; b < n; b += ACT_COPY_BLOCK) {
+            int64_t m = n - b < ACT_COPY_BLOCK ? n - b : ACT_COPY_BLOCK;
+            memcpy(xb, x + b, (size_t)m * sizeof *xb);
+            act_forward_run_f32(p, xb, y + b, m);
+        }
+        return;
+    }
     int64_t blk = pn_prefetch_blocksize(n);
     for (int64_t b = 0; b < n; b += blk) {
         int64_t m = n - b < blk ? n - b : blk;

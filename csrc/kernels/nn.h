@@ -59,7 +59,8 @@ typedef struct {
 /* y[i] = f(x[i]). y may equal x (in place). */
 void pn_act_forward_f32(const pn_act_args *p, const float *x, float *y, int64_t n);
 void pn_act_forward_f64(const pn_act_args *p, const double *x, double *y, int64_t n);
-/* dx[i] = g[i] * f'(x[i])  (x is the activation's input). */
+/* dx[i] = g[i] * f'(x[i])  (x is the activation's input). dx must not be g or x: the float32
+ * fast paths' fix-ups reread both after writing dx. */
 void pn_act_backward_f32(const pn_act_args *p, const float *g, const float *x, float *dx,
                          int64_t n);
 void pn_act_backward_f64(const pn_act_args *p, const double *g, const double *x, double *dx,

@@ -153,6 +153,14 @@ static void test_silu_float(void) {
     CHECK(y[0] == 0 && !signbit(y[0]) && y[1] == 0 && signbit(y[1]) && y[2] == INFINITY &&
               isnan(y[3]) && isnan(y[4]),
           "silu(+-0) = +-0, silu(inf) = inf, silu(-inf) = -inf * 0 = nan, silu(nan) = nan");
+    /* in place, with elements below -87 (recomputed after the fast path), over 1500 elements
+     * (three of the in-place copy's blocks) */
+    static float xs[1500], ys[1500];
+    for (int i = 0; i < 1500; i++)
+        xs[i] = i % 5 == 0 ? -95.0f - (float)(i % 7) : (float)i / 50 - 15;
+    pn_act_forward_f32(&p, xs, ys, 1500);
+    pn_act_forward_f32(&p, xs, xs, 1500);
+    CHECK(memcmp(xs, ys, sizeof xs) == 0, "float silu in place (y == x) is silu out of place");
     printf("float silu: forward %.3f ulp; backward %.3f ulp of the larger term, %.3f ulp where "
            "|1 + x t| >= 1/64\n",
            worst_f, worst_bl, worst_b);
