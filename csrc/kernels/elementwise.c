@@ -1955,7 +1955,15 @@ static ALWAYS_INLINE T256 __m256d silu_grad_f64_lanes4(__m256d g, __m256d x) {
     __m256d sp = _mm256_fmadd_pd(u, d, u), sn = _mm256_add_pd(q, _mm256_fmadd_pd(q, d, ql));
     __m256d pos = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GE_OQ);
     __m256d sig = _mm256_blendv_pd(sn, sp, pos), oms = _mm256_blendv_pd(sp, sn, pos);
-    __m256d dx = _mm256_mul_pd(g, _mm256_mul_pd(sig, _mm256_fmadd_pd(x, oms, _mm256_set1_pd(1.0))));
+    const __m256d one = _mm256_set1_pd(1.0);
+    __m256d dx = _mm256_mul_pd(g, _mm256_mul_pd(sig, _mm256_fmadd_pd(x, oms, one)));
+    __m256d tiny = _mm256_cmp_pd(x, _mm256_set1_pd(PN_SILU_D_TINY), _CMP_LT_OQ);
+    if (_mm256_movemask_pd(tiny)) { /* (g ((1 + x) E)) E, E = e^(x/2): a branch, rarely taken */
+        __m256d h2 = exp_f64_lanes4(_mm256_mul_pd(x, _mm256_set1_pd(0.5)));
+        __m256d w = _mm256_mul_pd(g, _mm256_mul_pd(_mm256_add_pd(one, x), h2));
+        dx = _mm256_blendv_pd(dx, _mm256_mul_pd(w, h2), tiny);
+    }
+    dx = _mm256_blendv_pd(dx, _mm256_add_pd(g, g), _mm256_cmp_pd(g, g, _CMP_UNORD_Q));
     return _mm256_blendv_pd(dx, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 /* An op over n contiguous doubles by its 4-lane function, 4 at a time (a masked last
@@ -2776,7 +2784,15 @@ static ALWAYS_INLINE T512 __m512d silu_grad_f64_lanes8(__m512d g, __m512d x, con
     __m512d sp = _mm512_fmadd_pd(u, d, u), sn = _mm512_add_pd(q, _mm512_fmadd_pd(q, d, ql));
     __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ);
     __m512d sig = _mm512_mask_blend_pd(pos, sn, sp), oms = _mm512_mask_blend_pd(pos, sp, sn);
-    __m512d dx = _mm512_mul_pd(g, _mm512_mul_pd(sig, _mm512_fmadd_pd(x, oms, _mm512_set1_pd(1.0))));
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d dx = _mm512_mul_pd(g, _mm512_mul_pd(sig, _mm512_fmadd_pd(x, oms, one)));
+    __mmask8 tiny = _mm512_cmp_pd_mask(x, _mm512_set1_pd(PN_SILU_D_TINY), _CMP_LT_OQ);
+    if (tiny) { /* (g ((1 + x) E)) E, E = e^(x/2): a branch, rarely taken */
+        __m512d h2 = exp_f64_lanes8(_mm512_mul_pd(x, _mm512_set1_pd(0.5)), t);
+        __m512d w = _mm512_mul_pd(g, _mm512_mul_pd(_mm512_add_pd(one, x), h2));
+        dx = _mm512_mask_mov_pd(dx, tiny, _mm512_mul_pd(w, h2));
+    }
+    dx = _mm512_mask_add_pd(dx, _mm512_cmp_pd_mask(g, g, _CMP_UNORD_Q), g, g);
     return _mm512_mask_add_pd(dx, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
 }
 /* An op over n contiguous doubles by its lanes function LANES(x, t), its table in NT

@@ -1018,16 +1018,16 @@ PN_FINLINE double pn_sigmoid_f64_tab(double x) {
  * one rounding. So only e's own error (0.556 ulp) remains, as in sigmoid: shrunk by
  * e / (1 + e) <= 1/2 for x >= 0, passed on whole below 0, where it can double as x e /
  * (1 + e) falls below a power of 2 that x e is above: at most 0.5 + 2 (0.556) = 1.61 ulp
- * (1.44 found on random x by csrc/tests/test_vecmath.c; PyTorch's x / (1 + exp(-x)), two
- * roundings after exp's: 2.08 found). silu(inf) = inf, silu(-inf) = NaN (x 0, as
- * PyTorch), NaN -> NaN, silu(+-0) = +-0. Below -708 e is subnormal, its relative error
- * far above an ulp, while x e can still be normal: there silu x = (x E) E with E = e^(x/2)
- * normal, 1 / (1 + e) being 1 to a double: e^(x/2)'s error twice and two roundings, 2.2
- * 2^-53 relative, so within 4.3 ulp (2.44 found; PyTorch's exp(-x) overflows there and it
- * returns -0). */
+ * (1.49 found by a reviewer; PyTorch's x / (1 + exp(-x)), two roundings after exp's: 2.22
+ * found). silu(inf) = inf, silu(-inf) = NaN (x 0, as PyTorch), NaN -> NaN, silu(+-0) =
+ * +-0. Below -708.4 e is subnormal, its relative error far above an ulp, while x e can
+ * still be normal: below -708 silu x = (x E) E with E = e^(x/2) normal, 1 / (1 + e) being
+ * 1 to a double: E's error twice (1.11 2^-53 relative each) and two roundings, 4.22 2^-53
+ * relative, so within 4.3 ulp (2.68 found; PyTorch's exp(-x) overflows below -709.78,
+ * where it returns -0). */
 #define PN_SILU_D_TINY -708.0
 PN_FINLINE double pn_silu_f64_tab(double x) {
-    if (__builtin_expect(x < PN_SILU_D_TINY, 0)) { /* e subnormal: x e as (x E) E, E = e^(x/2) */
+    if (__builtin_expect(x < PN_SILU_D_TINY, 0)) { /* x e as (x E) E, E = e^(x/2) */
         double h2 = pn_exp_f64_tab(0.5 * x);
         return (x * h2) * h2;
     }
@@ -1039,16 +1039,27 @@ PN_FINLINE double pn_silu_f64_tab(double x) {
 }
 /* SiLU's gradient dx = g sigmoid(x) (1 + x (1 - sigmoid(x))) in double for the float64
  * backward: sigmoid and 1 - sigmoid are sigmoid's two results, 1 / (1 + e) and e / (1 + e)
- * (each within 1.61 ulp), whichever way x's sign puts them; 1 + x (1 - sigmoid) by one fma.
- * Within 4.8 ulp of |s| + |x s (1 - s)| (the parts' errors summed: 1.61 twice and three
- * roundings; 2.74 found on random x): near x = -1.2785, where the gradient crosses 0, the
- * sum cancels (as PyTorch's) and that is all the relative accuracy there is. x = +-inf gives NaN
- * (inf 0 in the sum, as PyTorch); a NaN x comes out. */
+ * (each within 1.61 ulp where e is normal), whichever way x's sign puts them; 1 + x (1 -
+ * sigmoid) by one fma. Within 4.8 ulp of |s| + |x s (1 - s)| (the parts' errors summed:
+ * 1.61 twice and three roundings; 3.13 found by a reviewer): near x = -1.2785, where the
+ * gradient crosses 0, the sum cancels (as PyTorch's) and that is all the relative accuracy
+ * there is. Below -708, as silu x, s (1 + x (1 - s)) = e (1 + x) to a double: dx = (g ((1 +
+ * x) E)) E, 1 + x exact (4.3 ulp; PyTorch's s is 0 below -709.78, so g = inf gives NaN
+ * there and -inf here). x = inf gives NaN (inf 0 in the sum), x = -inf too (0 (-inf) in
+ * the product), as PyTorch; a NaN x comes out, else a NaN g (quieted: a product of two
+ * NaNs would give either, by operand order). */
 PN_FINLINE double pn_silu_grad_f64_tab(double g, double x) {
-    pn_sigmoid_parts s = pn_sigmoid_f64_parts(x);
-    double pos = __builtin_fma(s.u, s.d, s.u), neg = s.q + __builtin_fma(s.q, s.d, s.ql);
-    double sig = x >= 0 ? pos : neg, oms = x >= 0 ? neg : pos;
-    return x != x ? x + x : g * (sig * __builtin_fma(x, oms, 1.0)); /* x's NaN, quieted */
+    double dx;
+    if (__builtin_expect(x < PN_SILU_D_TINY, 0)) {
+        double h2 = pn_exp_f64_tab(0.5 * x);
+        dx = (g * ((1.0 + x) * h2)) * h2;
+    } else {
+        pn_sigmoid_parts s = pn_sigmoid_f64_parts(x);
+        double pos = __builtin_fma(s.u, s.d, s.u), neg = s.q + __builtin_fma(s.q, s.d, s.ql);
+        double sig = x >= 0 ? pos : neg, oms = x >= 0 ? neg : pos;
+        dx = g * (sig * __builtin_fma(x, oms, 1.0));
+    }
+    return x != x ? x + x : g != g ? g + g : dx;
 }
 
 /* ---- float64 expm1 and tanh through exp's table, as exact pairs ---- */
